@@ -1,0 +1,23 @@
+"""gapdoctor: why does my training loss fall while my validation metric is stuck?
+
+Public API only; see :func:`diagnose`.
+"""
+
+from __future__ import annotations
+
+from gapdoctor.causes import CAUSES
+from gapdoctor.engine import diagnose
+from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.findings import CheckRun, Diagnosis, Finding
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CAUSES",
+    "CheckRun",
+    "Diagnosis",
+    "Finding",
+    "GapdoctorInputError",
+    "__version__",
+    "diagnose",
+]

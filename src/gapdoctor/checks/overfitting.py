@@ -1,0 +1,163 @@
+"""Overfitting, read from the training curves.
+
+The story: the validation loss reaches a minimum and turns up while the training loss
+keeps falling; the validation metric stops improving (or gives back what it gained).
+The check locates the validation minimum, the epoch at which the train/validation gap
+starts to grow (a two-piece linear fit of the gap), and the best epoch to stop at.
+
+Strength of evidence is how far the validation curve rose after its best point,
+relative to its own progress and to its epoch-to-epoch noise, provided the training
+loss kept falling meanwhile. A gap that grows while validation only plateaus is kept
+as a weak finding: many causes produce that picture.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gapdoctor.causes import cause_info
+from gapdoctor.checks import SkipCheck, register
+from gapdoctor.checks._curves import epoch, history_of, oriented, val_metric_curve
+from gapdoctor.evidence import Evidence
+from gapdoctor.findings import Finding
+from gapdoctor.history import hinge_point, noise_sd, smooth
+from gapdoctor.stats import squash
+
+# A rise of this fraction of the validation curve's own progress, at three noise
+# standard deviations, is the point at which overfitting is reported (score 0.5).
+_RISE_FRACTION = 0.25
+_RISE_SIGMAS = 3.0
+_PLATEAU_CAP = 0.8  # a growing gap alone never reaches the reporting threshold
+
+
+def _turn_strength(curve: np.ndarray, noise: float, best: int) -> tuple[float, float, float]:
+    """Strength of a turn for the worse after ``best`` (curve oriented lower-is-better).
+
+    Returns (strength, rise, progress): the rise after the best point and the
+    progress made before it.
+    """
+    smoothed = smooth(curve)
+    rise = float(smoothed[-1] - smoothed[best])
+    progress = float(max(smoothed[: best + 1].max() - smoothed[best], 0.0))
+    if rise <= 0:
+        return 0.0, rise, progress
+    scale = max(progress, 1e-3 * max(abs(float(smoothed[best])), 1e-12))
+    noise_floor = max(noise, 1e-6 * max(abs(float(smoothed[best])), 1e-12))
+    strength = min((rise / scale) / _RISE_FRACTION, (rise / noise_floor) / _RISE_SIGMAS)
+    return float(strength), rise, progress
+
+
+@register(
+    name="overfitting.curves",
+    cause="overfitting",
+    requires=("history",),
+    description="Validation loss/metric turning for the worse while training loss keeps falling.",
+)
+def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
+    """Validation curves turning for the worse while the training loss keeps falling."""
+    history = history_of(evidence)
+    train = history.get("train_loss")
+    val_loss = history.get("val_loss")
+    metric = val_metric_curve(evidence, history)
+    if train is None:
+        raise SkipCheck("history has no train_loss: cannot tell whether training kept improving")
+    if val_loss is None and metric is None:
+        raise SkipCheck("history has neither val_loss nor a val_<metric> series")
+
+    n = history.n_epochs
+    train_s = smooth(train)
+    figures: dict[str, float | int | str] = {"epochs": n}
+    strengths: list[float] = []
+    best_epoch_idx: int | None = None
+    turn_idx: int | None = None
+
+    if val_loss is not None:
+        vs = smooth(val_loss)
+        best_loss_idx = int(np.argmin(vs))
+        strength, rise, _ = _turn_strength(val_loss, noise_sd(val_loss), best_loss_idx)
+        strengths.append(strength)
+        turn_idx = best_loss_idx
+        figures |= {
+            "val_loss_min": round(float(vs[best_loss_idx]), 4),
+            "val_loss_min_epoch": epoch(best_loss_idx),
+            "val_loss_final": round(float(vs[-1]), 4),
+            "val_loss_rise_pct": round(100 * rise / max(abs(float(vs[best_loss_idx])), 1e-12), 1),
+        }
+        gap = val_loss - train
+        onset, slope_before, slope_after = hinge_point(gap) if n >= 6 else (0, 0.0, 0.0)
+        if slope_after > max(slope_before, 0.0):
+            figures["gap_onset_epoch"] = epoch(onset)
+            figures["gap_growth_per_epoch"] = round(slope_after, 5)
+        best_epoch_idx = best_loss_idx
+
+    if metric is not None:
+        name, values = metric
+        better = oriented(name, values)
+        ms = smooth(better)
+        best_metric_idx = int(np.argmax(ms))
+        strength, decline, _ = _turn_strength(-better, noise_sd(better), best_metric_idx)
+        strengths.append(strength)
+        sign = 1.0 if better is values else -1.0
+        noise = noise_sd(better)
+        plateau_idx = int(np.flatnonzero(ms >= ms[best_metric_idx] - max(noise, 1e-3 * abs(ms[best_metric_idx])))[0])
+        figures |= {
+            "metric": name,
+            "val_metric_best": round(sign * float(ms[best_metric_idx]), 4),
+            "val_metric_best_epoch": epoch(best_metric_idx),
+            "val_metric_final": round(sign * float(ms[-1]), 4),
+            "val_metric_plateau_epoch": epoch(plateau_idx),
+        }
+        best_epoch_idx = best_metric_idx  # stop on the metric the user cares about
+        turn_idx = best_metric_idx if turn_idx is None else min(turn_idx, best_metric_idx)
+
+    assert best_epoch_idx is not None and turn_idx is not None
+    train_drop = float(train_s[turn_idx] - train_s[-1])
+    train_drop_frac = train_drop / max(abs(float(train_s[turn_idx])), 1e-12)
+    figures["train_loss_drop_after_turn_pct"] = round(100 * train_drop_frac, 1)
+    figures["best_epoch"] = epoch(best_epoch_idx)
+
+    # Training must have kept improving after the turn: that is the symptom.
+    train_factor = float(np.clip(train_drop_frac / 0.10, 0.0, 1.0))
+    strength = max(strengths) * train_factor
+    plateau_strength = 0.0
+    if "gap_onset_epoch" in figures and train_factor > 0:
+        gap_growth = float(figures["gap_growth_per_epoch"]) * (n - 1 - int(figures["gap_onset_epoch"]) + 1)
+        plateau_strength = min(_PLATEAU_CAP, gap_growth / max(abs(float(train_s[0])), 1e-12) * 4)
+    score = squash(max(strength, plateau_strength), 1.0)
+    if score < 0.05:
+        return []
+
+    stop = epoch(best_epoch_idx)
+    if strength >= plateau_strength and val_loss is not None and figures["val_loss_rise_pct"] > 0:
+        summary = (
+            f"Validation loss bottomed out at epoch {figures['val_loss_min_epoch']} and rose "
+            f"{figures['val_loss_rise_pct']}% by epoch {n} while training loss fell a further "
+            f"{figures['train_loss_drop_after_turn_pct']}%."
+        )
+    elif strength >= plateau_strength and metric is not None:
+        summary = (
+            f"Validation {figures['metric']} peaked at epoch {figures['val_metric_best_epoch']} "
+            f"({figures['val_metric_best']}) and fell to {figures['val_metric_final']} while training loss kept falling."
+        )
+    else:
+        summary = (
+            f"The train/validation gap grows from epoch {figures.get('gap_onset_epoch', '?')} while the "
+            "validation curve only plateaus."
+        )
+    fixes = (
+        f"Stop early at epoch {stop} (the best validation epoch), e.g. early stopping with patience "
+        f"{max(2, n // 10)}.",
+        *cause_info("overfitting").fixes[1:],
+    )
+    markers = {k: figures[k] for k in ("best_epoch", "gap_onset_epoch", "val_loss_min_epoch") if k in figures}
+    return [
+        Finding(
+            cause="overfitting",
+            score=score,
+            summary=summary,
+            evidence=figures,
+            fixes=fixes,
+            check="overfitting.curves",
+            data={"markers": markers},
+        )
+    ]

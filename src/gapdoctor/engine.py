@@ -1,0 +1,143 @@
+"""Run every registered check on one Evidence bundle and rank what they find."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Iterable
+from typing import Any
+
+from gapdoctor.checks import Check, SkipCheck, all_checks
+from gapdoctor.evidence import Evidence, build_evidence
+from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
+
+__all__ = ["diagnose", "run_checks"]
+
+
+def run_checks(evidence: Evidence, checks: Iterable[Check] | None = None) -> Diagnosis:
+    """Run checks on validated evidence; a check that raises is recorded, never propagated.
+
+    Parameters
+    ----------
+    evidence : Evidence
+    checks : iterable of Check, optional
+        Defaults to every registered check.
+
+    Returns
+    -------
+    Diagnosis
+    """
+    runs: list[CheckRun] = []
+    findings: list[Finding] = []
+    for check in all_checks() if checks is None else checks:
+        missing = check.missing(evidence)
+        if missing:
+            runs.append(CheckRun(check.name, check.cause, "skipped", f"needs {', '.join(missing)}"))
+            continue
+        started = time.perf_counter()
+        try:
+            produced = check.function(evidence)
+        except SkipCheck as skip:
+            runs.append(CheckRun(check.name, check.cause, "skipped", skip.reason, time.perf_counter() - started))
+            continue
+        except Exception as error:  # a broken check must not take the diagnosis down
+            last = traceback.extract_tb(error.__traceback__)[-1]
+            reason = f"{type(error).__name__}: {error} (at {last.filename.rsplit('/', 1)[-1]}:{last.lineno})"
+            runs.append(CheckRun(check.name, check.cause, "errored", reason, time.perf_counter() - started))
+            continue
+        wrong = [f.cause for f in produced if f.cause != check.cause]
+        if wrong:
+            runs.append(
+                CheckRun(
+                    check.name,
+                    check.cause,
+                    "errored",
+                    f"returned findings for {wrong}, not its own cause {check.cause!r}",
+                    time.perf_counter() - started,
+                )
+            )
+            continue
+        findings.extend(produced)
+        runs.append(CheckRun(check.name, check.cause, "ran", "", time.perf_counter() - started, len(produced)))
+
+    notes = tuple(f"{r.name}: {r.reason}" for r in runs if r.status == "skipped" and "epoch" in r.reason)
+    curves = {} if evidence.history is None else evidence.history.to_dict()
+    return Diagnosis(findings=rank(findings), checks=runs, inputs=evidence.summary(), notes=notes, curves=curves)
+
+
+def diagnose(
+    *,
+    history: Any = None,
+    X_train: Any = None,
+    y_train: Any = None,
+    X_val: Any = None,
+    y_val: Any = None,
+    train_probs: Any = None,
+    val_probs: Any = None,
+    metric: str = "accuracy",
+    groups_train: Any = None,
+    groups_val: Any = None,
+    sources_train: Any = None,
+    model: Any = None,
+) -> Diagnosis:
+    """Test every known cause of "training loss falls, validation metric stuck".
+
+    Every argument is optional; checks whose inputs are missing are skipped, and the
+    diagnosis says which and why.
+
+    Parameters
+    ----------
+    history : mapping, DataFrame, str or Path, optional
+        Per-epoch curves: name -> list of floats (``train_loss``, ``val_loss``,
+        ``val_<metric>``, ``train_<metric>``, ``lr``...), a DataFrame with one row per
+        epoch, or a path to a log file.
+    X_train, y_train, X_val, y_val : array-like, optional
+        Features and labels of each split (numpy, pandas or torch); labels are class
+        ids or strings.
+    train_probs : array-like of shape (n_train, n_classes), optional
+        Out-of-sample (e.g. cross-validated) predicted probabilities for the training rows.
+    val_probs : array-like of shape (n_val, n_classes), optional
+        Predicted probabilities of the final model on the validation rows.
+    metric : str, default="accuracy"
+        The validation metric you care about (see :data:`gapdoctor.metrics.METRICS`).
+    groups_train, groups_val : array-like, optional
+        A subgroup id per row.
+    sources_train : array-like, optional
+        Where each training label came from (``"human"``, ``"pseudo"``...).
+    model : estimator, optional
+        An unfitted scikit-learn-style classifier (``fit`` / ``predict_proba``).
+
+    Returns
+    -------
+    Diagnosis
+        Findings strongest first; ``diagnosis.top`` is the leading one.
+
+    Raises
+    ------
+    GapdoctorInputError
+        For bad input; the message names the argument, the problem and the fix.
+
+    Examples
+    --------
+    >>> import gapdoctor
+    >>> d = gapdoctor.diagnose(history={
+    ...     "train_loss": [1.0, 0.7, 0.5, 0.35, 0.25, 0.17, 0.11, 0.07, 0.04, 0.02],
+    ...     "val_loss":   [1.0, 0.8, 0.7, 0.68, 0.70, 0.75, 0.82, 0.90, 0.99, 1.1]})
+    >>> d.top.cause
+    'overfitting'
+    """
+    evidence = build_evidence(
+        history=history,
+        X_train=X_train,
+        y_train=y_train,
+        X_val=X_val,
+        y_val=y_val,
+        train_probs=train_probs,
+        val_probs=val_probs,
+        metric=metric,
+        groups_train=groups_train,
+        groups_val=groups_val,
+        sources_train=sources_train,
+        model=model,
+    )
+    return run_checks(evidence)

@@ -1,0 +1,266 @@
+"""Finding, Diagnosis and the one place where findings are ranked."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from gapdoctor.causes import CAUSES
+
+__all__ = ["REPORT_THRESHOLD", "CheckRun", "Diagnosis", "Finding", "rank"]
+
+REPORT_THRESHOLD = 0.5
+"""Findings scoring below this are kept but marked weak; a healthy run has none above."""
+
+# A root cause explains the generic symptom: when the root cause is reported, the
+# symptom-level finding is ranked after it (its score is left as measured).
+_EXPLAINED_BY: dict[str, tuple[str, ...]] = {
+    "overfitting": (
+        "label_noise",
+        "pseudo_label_noise",
+        "preprocessing_leakage",
+        "pipeline_bug",
+        "distribution_shift",
+        "small_validation_set",
+        "metric_saturation",
+    ),
+    "label_noise": ("pseudo_label_noise", "pipeline_bug"),
+    "metric_saturation": ("preprocessing_leakage",),
+    "optimization": ("pipeline_bug",),
+    "subgroup_failure": ("metric_mismatch", "distribution_shift", "pipeline_bug"),
+    "small_validation_set": ("search_noise",),
+}
+
+
+def _json_safe(value: Any) -> Any:
+    """Convert numpy scalars/arrays and non-finite floats into JSON-safe values."""
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _json_safe(value.tolist())
+    if isinstance(value, np.generic):
+        return _json_safe(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One piece of evidence for one cause.
+
+    Parameters
+    ----------
+    cause : str
+        One of :data:`gapdoctor.CAUSES`.
+    score : float
+        Strength of evidence in [0, 1]; 0.5 and above is reported, below is weak.
+    summary : str
+        The one line a person reads first.
+    evidence : mapping
+        name -> number or string: the figures behind the finding.
+    fixes : tuple of str
+        Remedies, most effective first.
+    rows : tuple of int or None
+        Row indices the finding is about, most suspicious first.
+    experiment : mapping or None
+        The confirming re-training, when one was run.
+    check : str
+        Name of the check that produced it.
+    data : mapping
+        Arrays for plots (curves, matrices), JSON-safe; not shown in the terminal.
+    """
+
+    cause: str
+    score: float
+    summary: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    fixes: tuple[str, ...] = ()
+    rows: tuple[int, ...] | None = None
+    experiment: Mapping[str, Any] | None = None
+    check: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.cause not in CAUSES:
+            raise ValueError(f"Finding.cause {self.cause!r} is not in gapdoctor.CAUSES")
+        if not (0.0 <= self.score <= 1.0) or math.isnan(self.score):
+            raise ValueError(f"Finding.score must be in [0, 1], got {self.score!r}")
+        object.__setattr__(self, "fixes", tuple(self.fixes))
+        if self.rows is not None:
+            object.__setattr__(self, "rows", tuple(int(r) for r in self.rows))
+
+    @property
+    def weak(self) -> bool:
+        """True when the score is below the reporting threshold."""
+        return self.score < REPORT_THRESHOLD
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dictionary."""
+        return {
+            "cause": self.cause,
+            "score": round(float(self.score), 4),
+            "weak": self.weak,
+            "summary": self.summary,
+            "evidence": _json_safe(self.evidence),
+            "fixes": list(self.fixes),
+            "rows": None if self.rows is None else list(self.rows),
+            "experiment": _json_safe(self.experiment),
+            "check": self.check,
+            "data": _json_safe(self.data),
+        }
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """What happened to one registered check during a diagnosis.
+
+    Parameters
+    ----------
+    name : str
+    cause : str
+    status : {"ran", "skipped", "errored"}
+    reason : str
+        Why it was skipped, the error if it errored, "" if it ran.
+    seconds : float
+    n_findings : int
+    """
+
+    name: str
+    cause: str
+    status: Literal["ran", "skipped", "errored"]
+    reason: str = ""
+    seconds: float = 0.0
+    n_findings: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dictionary."""
+        return {
+            "name": self.name,
+            "cause": self.cause,
+            "status": self.status,
+            "reason": self.reason,
+            "seconds": round(self.seconds, 4),
+            "n_findings": self.n_findings,
+        }
+
+
+def rank(findings: Sequence[Finding]) -> list[Finding]:
+    """Order findings strongest first.
+
+    Findings are sorted by score, except that a reported finding for a generic
+    symptom (``overfitting`` for instance) goes after a reported finding of a cause
+    that explains it (``label_noise``): the root cause is what to fix first.
+
+    Parameters
+    ----------
+    findings : sequence of Finding
+
+    Returns
+    -------
+    list of Finding
+    """
+    ordered = sorted(findings, key=lambda f: (-f.score, CAUSES.index(f.cause)))
+    reported = {f.cause for f in ordered if not f.weak}
+    head: list[Finding] = []
+    deferred: list[Finding] = []
+    for f in ordered:
+        explained = not f.weak and any(c in reported for c in _EXPLAINED_BY.get(f.cause, ()))
+        (deferred if explained else head).append(f)
+    strong_head = [f for f in head if not f.weak]
+    weak_head = [f for f in head if f.weak]
+    return strong_head + deferred + weak_head
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The ranked outcome of a diagnosis.
+
+    Parameters
+    ----------
+    findings : list of Finding
+        Strongest first (see :func:`rank`).
+    checks : list of CheckRun
+        Every registered check: ran, skipped (and why) or errored.
+    inputs : mapping
+        What was given (sizes, series names), JSON-safe.
+    notes : tuple of str
+        What could not be concluded from the inputs.
+    """
+
+    findings: list[Finding]
+    checks: list[CheckRun]
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    curves: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def top(self) -> Finding | None:
+        """The strongest finding, or None."""
+        return self.findings[0] if self.findings else None
+
+    @property
+    def reported(self) -> list[Finding]:
+        """Findings at or above the reporting threshold."""
+        return [f for f in self.findings if not f.weak]
+
+    @property
+    def healthy(self) -> bool:
+        """True when no finding reaches the reporting threshold."""
+        return not self.reported
+
+    def verdict(self) -> str:
+        """The diagnosis in one sentence."""
+        from gapdoctor.causes import cause_info
+
+        if self.healthy:
+            ran = sum(c.status == "ran" for c in self.checks)
+            return f"No cause reaches the reporting threshold ({ran} checks ran)."
+        top = self.reported[0]
+        others = [cause_info(f.cause).title.lower() for f in self.reported[1:3]]
+        tail = f"; also {', '.join(others)}" if others else ""
+        return f"Most likely cause: {cause_info(top.cause).title.lower()} (score {top.score:.2f}){tail}."
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dictionary of the whole diagnosis."""
+        return {
+            "verdict": self.verdict(),
+            "healthy": self.healthy,
+            "findings": [f.to_dict() for f in self.findings],
+            "checks": [c.to_dict() for c in self.checks],
+            "inputs": _json_safe(self.inputs),
+            "notes": list(self.notes),
+            "curves": _json_safe(self.curves),
+        }
+
+    def to_json(self, path: str | Path | None = None, *, indent: int = 2) -> str:
+        """Serialise to JSON; also write it to ``path`` when given."""
+        text = json.dumps(self.to_dict(), indent=indent)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    def render(self, *, width: int = 100, color: bool = False) -> str:
+        """The terminal report as text (see :mod:`gapdoctor.report.terminal`)."""
+        from gapdoctor.report.terminal import render_text
+
+        return render_text(self, width=width, color=color)
+
+    def to_html(self, path: str | Path) -> Path:
+        """Write the self-contained HTML report to ``path`` and return the path."""
+        from gapdoctor.report.html import write_html
+
+        return write_html(self, Path(path))
+
+    def __str__(self) -> str:
+        return self.render()

@@ -1,0 +1,144 @@
+"""The validation metrics gapdoctor understands, and how to compute them.
+
+Naming follows scikit-learn: metrics whose name ends in ``_loss`` or ``_error`` are
+lower-is-better, everything else is higher-is-better.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn import metrics as skm
+
+__all__ = ["METRICS", "MetricInfo", "compute_metric"]
+
+Scorer = Callable[[NDArray[np.int64], NDArray[np.float64]], float]
+
+
+def _pred(probs: NDArray[np.float64]) -> NDArray[np.int64]:
+    return np.asarray(np.argmax(probs, axis=1), dtype=np.int64)
+
+
+def _labels(probs: NDArray[np.float64]) -> list[int]:
+    return list(range(probs.shape[1]))
+
+
+def _f1(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
+    avg = "binary" if p.shape[1] == 2 else "macro"
+    return float(skm.f1_score(y, _pred(p), average=avg, labels=_labels(p) if avg == "macro" else None, zero_division=0))
+
+
+def _precision(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
+    avg = "binary" if p.shape[1] == 2 else "macro"
+    return float(skm.precision_score(y, _pred(p), average=avg, zero_division=0))
+
+
+def _recall(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
+    avg = "binary" if p.shape[1] == 2 else "macro"
+    return float(skm.recall_score(y, _pred(p), average=avg, zero_division=0))
+
+
+def _roc_auc(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
+    if p.shape[1] == 2:
+        return float(skm.roc_auc_score(y, p[:, 1]))
+    return float(skm.roc_auc_score(y, p, multi_class="ovr", labels=_labels(p)))
+
+
+def _average_precision(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
+    if p.shape[1] == 2:
+        return float(skm.average_precision_score(y, p[:, 1]))
+    onehot = np.eye(p.shape[1])[y]
+    return float(skm.average_precision_score(onehot, p, average="macro"))
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """One metric: its direction, its range and how to compute it from probabilities.
+
+    Parameters
+    ----------
+    name : str
+        The name used in ``metric=`` and in history series ``val_<name>``.
+    greater_is_better : bool
+        Direction of improvement.
+    bounded : bool
+        True when the metric lives in [0, 1] (so it has a ceiling or floor).
+    thresholded : bool
+        True when the metric counts hard decisions (accuracy, F1), False for ranking
+        or probabilistic metrics.
+    scorer : callable or None
+        ``scorer(y_true, probs) -> float`` for classification metrics; None for
+        metrics gapdoctor only reads from curves (regression errors).
+    """
+
+    name: str
+    greater_is_better: bool
+    bounded: bool
+    thresholded: bool
+    scorer: Scorer | None
+
+
+METRICS: dict[str, MetricInfo] = {
+    m.name: m
+    for m in (
+        MetricInfo("accuracy", True, True, True, lambda y, p: float(np.mean(_pred(p) == y))),
+        MetricInfo(
+            "balanced_accuracy",
+            True,
+            True,
+            True,
+            lambda y, p: float(skm.balanced_accuracy_score(y, _pred(p))),
+        ),
+        MetricInfo("f1", True, True, True, _f1),
+        MetricInfo("precision", True, True, True, _precision),
+        MetricInfo("recall", True, True, True, _recall),
+        MetricInfo("roc_auc", True, True, False, _roc_auc),
+        MetricInfo("average_precision", True, True, False, _average_precision),
+        MetricInfo(
+            "log_loss",
+            False,
+            False,
+            False,
+            lambda y, p: float(skm.log_loss(y, p, labels=_labels(p))),
+        ),
+        MetricInfo("error", False, True, True, lambda y, p: float(np.mean(_pred(p) != y))),
+        MetricInfo("top5_accuracy", True, True, True, None),
+        MetricInfo("mse", False, False, False, None),
+        MetricInfo("mae", False, False, False, None),
+        MetricInfo("rmse", False, False, False, None),
+        MetricInfo("r2", True, False, False, None),
+        MetricInfo("perplexity", False, False, False, None),
+    )
+}
+"""Every metric name gapdoctor accepts, mapped to its description."""
+
+
+def compute_metric(name: str, y_true: NDArray[np.int64], probs: NDArray[np.float64]) -> float:
+    """Compute a classification metric from labels and predicted probabilities.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`METRICS` with a scorer.
+    y_true : ndarray of shape (n,)
+        Encoded class ids.
+    probs : ndarray of shape (n, n_classes)
+        Predicted probabilities.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> compute_metric("accuracy", np.array([0, 1]), np.array([[0.9, 0.1], [0.8, 0.2]]))
+    0.5
+    """
+    scorer = METRICS[name].scorer
+    if scorer is None:
+        raise ValueError(f"metric {name!r} cannot be computed from class probabilities")
+    return scorer(y_true, probs)

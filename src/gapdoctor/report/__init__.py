@@ -1,0 +1,1 @@
+"""Renderers of a Diagnosis: terminal text, JSON (on the Diagnosis itself) and HTML."""
