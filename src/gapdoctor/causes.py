@@ -103,8 +103,7 @@ _INFO: tuple[CauseInfo, ...] = (
     CauseInfo(
         "optimization",
         "Learning-rate / schedule problem",
-        "Learning rate, schedule or batch size make optimisation oscillate, diverge "
-        "or stall.",
+        "Learning rate, schedule or batch size make optimisation oscillate, diverge or stall.",
         (
             "Lower the learning rate (try 3x and 10x smaller).",
             "Use warm-up and a decaying schedule (cosine, step decay on plateau).",

@@ -77,7 +77,9 @@ def _diagnose(args: argparse.Namespace) -> Diagnosis:
     if args.history:
         kwargs["history"] = Path(args.history)
     if args.train:
-        kwargs["X_train"], kwargs["y_train"], kwargs["sources_train"] = _read_split(args.train, args.label, args.source_col)
+        kwargs["X_train"], kwargs["y_train"], kwargs["sources_train"] = _read_split(
+            args.train, args.label, args.source_col
+        )
     if args.val:
         kwargs["X_val"], kwargs["y_val"], kwargs["groups_val"] = _read_split(args.val, args.label, args.group_col)
     if args.train_probs:

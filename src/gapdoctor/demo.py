@@ -32,9 +32,11 @@ class DemoRun:
     seconds: float
 
 
-def flip_labels(y: np.ndarray, fraction: float, n_classes: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def flip_labels(
+    y: np.ndarray, fraction: float, n_classes: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Flip ``fraction`` of the labels to a different class chosen at random; return (noisy y, flipped rows)."""
-    rows = rng.choice(len(y), size=int(round(fraction * len(y))), replace=False)
+    rows = rng.choice(len(y), size=round(fraction * len(y)), replace=False)
     noisy = y.copy()
     noisy[rows] = (y[rows] + rng.integers(1, n_classes, size=len(rows))) % n_classes
     return noisy, np.sort(rows)

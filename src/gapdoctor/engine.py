@@ -79,6 +79,9 @@ def diagnose(
     groups_val: Any = None,
     sources_train: Any = None,
     model: Any = None,
+    sample_losses: Any = None,
+    sample_loss_rows: Any = None,
+    train_label_order: Any = None,
 ) -> Diagnosis:
     """Test every known cause of "training loss falls, validation metric stuck".
 
@@ -106,6 +109,12 @@ def diagnose(
         Where each training label came from (``"human"``, ``"pseudo"``...).
     model : estimator, optional
         An unfitted scikit-learn-style classifier (``fit`` / ``predict_proba``).
+    sample_losses : array-like of shape (n_epochs, n_tracked), optional
+        Per-epoch loss of tracked training rows (a training-loop integration records it).
+    sample_loss_rows : array-like of int, optional
+        The training-row index of each column of ``sample_losses`` (default: 0..n-1).
+    train_label_order : array-like, optional
+        Training labels in the order the loop saw them in one epoch.
 
     Returns
     -------
@@ -139,5 +148,8 @@ def diagnose(
         groups_val=groups_val,
         sources_train=sources_train,
         model=model,
+        sample_losses=sample_losses,
+        sample_loss_rows=sample_loss_rows,
+        train_label_order=train_label_order,
     )
     return run_checks(evidence)

@@ -125,7 +125,9 @@ def _label_array(name: str, y: Any) -> np.ndarray[Any, Any]:
     elif arr.dtype.kind == "O":
         bad = [i for i, v in enumerate(arr) if v is None or (isinstance(v, float) and np.isnan(v))]
         if bad:
-            raise GapdoctorInputError(name, f"contains missing labels (first at row {bad[0]})", "drop or label those rows")
+            raise GapdoctorInputError(
+                name, f"contains missing labels (first at row {bad[0]})", "drop or label those rows"
+            )
         kinds = {type(v) for v in arr}
         if len(kinds) > 1:
             raise GapdoctorInputError(
@@ -157,7 +159,9 @@ def _probabilities(name: str, probs: Any, n_rows: int, rows_from: str) -> FloatA
         )
     if not np.isfinite(arr).all():
         row = int(np.argwhere(~np.isfinite(arr))[0][0])
-        raise GapdoctorInputError(name, f"contains NaN or infinite values (first at row {row})", "check the model's outputs")
+        raise GapdoctorInputError(
+            name, f"contains NaN or infinite values (first at row {row})", "check the model's outputs"
+        )
     if (arr < -1e-9).any() or (arr > 1 + 1e-9).any():
         raise GapdoctorInputError(
             name,
@@ -173,7 +177,7 @@ def _probabilities(name: str, probs: Any, n_rows: int, rows_from: str) -> FloatA
             f"rows must sum to 1; row {row} sums to {sums[row]:.4g} ({int(off.sum())} rows off)",
             "pass normalised probabilities (softmax over classes), not scores or per-class sigmoids",
         )
-    return np.clip(arr, 0.0, 1.0)
+    return np.asarray(np.clip(arr, 0.0, 1.0), dtype=np.float64)
 
 
 def _group_array(name: str, values: Any, n_rows: int, rows_from: str) -> NDArray[np.str_]:
@@ -211,6 +215,14 @@ class Evidence:
         The validation metric the user cares about.
     groups_train, groups_val, sources_train : ndarray of str or None
     model : object or None
+    sample_losses : ndarray of shape (n_epochs, n_tracked) or None
+        Per-epoch loss of each tracked training row (NaN: not seen that epoch),
+        recorded by a training-loop integration; memorisation evidence.
+    sample_loss_rows : ndarray of int of shape (n_tracked,) or None
+        Index into the training split of each column of ``sample_losses``.
+    train_label_order : ndarray of int or None
+        Encoded labels of the training rows in the order the loop saw them during
+        one epoch (for the unshuffled-data check).
     """
 
     history: RunHistory | None = None
@@ -228,6 +240,9 @@ class Evidence:
     groups_val: NDArray[np.str_] | None = None
     sources_train: NDArray[np.str_] | None = None
     model: Any = None
+    sample_losses: FloatArray | None = None
+    sample_loss_rows: IntArray | None = None
+    train_label_order: IntArray | None = None
     chunk_rows: int = field(default=CHUNK_ROWS)
 
     @property
@@ -272,12 +287,16 @@ class Evidence:
             out[name] = None if arr is None else list(arr.shape)
         for name in ("groups_train", "groups_val", "sources_train"):
             out[name] = getattr(self, name) is not None
-        out["history"] = None if self.history is None else {
-            "epochs": self.history.n_epochs,
-            "series": sorted(self.history.series),
-            "ignored": list(self.history.ignored),
-            "source": self.history.source,
-        }
+        out["history"] = (
+            None
+            if self.history is None
+            else {
+                "epochs": self.history.n_epochs,
+                "series": sorted(self.history.series),
+                "ignored": list(self.history.ignored),
+                "source": self.history.source,
+            }
+        )
         out["model"] = None if self.model is None else type(self.model).__name__
         return out
 
@@ -307,9 +326,9 @@ def _encode_labels(
                 "check that both splits use the same label set and encoder, or drop those rows",
             )
     classes: list[Any] = seen.tolist()
-    if n_prob_columns is not None and kinds == {"num"}:
-        if n_prob_columns > len(classes) and min(classes) >= 0 and max(classes) < n_prob_columns:
-            classes = list(range(n_prob_columns))  # a class absent from the labels
+    absent_class = n_prob_columns is not None and n_prob_columns > len(classes)
+    if absent_class and kinds == {"num"} and min(classes) >= 0 and max(classes) < (n_prob_columns or 0):
+        classes = list(range(n_prob_columns or 0))  # a class absent from the labels
     lookup = {c: i for i, c in enumerate(classes)}
 
     def encode(y: np.ndarray[Any, Any] | None) -> IntArray | None:
@@ -334,6 +353,9 @@ def build_evidence(
     groups_val: Any = None,
     sources_train: Any = None,
     model: Any = None,
+    sample_losses: Any = None,
+    sample_loss_rows: Any = None,
+    train_label_order: Any = None,
 ) -> Evidence:
     """Validate every input of :func:`gapdoctor.diagnose` and bundle them.
 
@@ -355,9 +377,7 @@ def build_evidence(
     (('cat', 'dog'), [1, 0])
     """
     if metric not in METRICS:
-        raise GapdoctorInputError(
-            "metric", f"unknown metric {metric!r}", f"use one of {', '.join(sorted(METRICS))}"
-        )
+        raise GapdoctorInputError("metric", f"unknown metric {metric!r}", f"use one of {', '.join(sorted(METRICS))}")
     run_history = None if history is None else RunHistory.from_any(history)
 
     yt = None if y_train is None else _label_array("y_train", y_train)
@@ -371,7 +391,9 @@ def build_evidence(
                 probs_name, f"was given without {y_name}", f"pass {y_name} so the predictions can be judged"
             )
     n_cols = None
-    p_train = None if train_probs is None or yt is None else _probabilities("train_probs", train_probs, len(yt), "y_train")
+    p_train = (
+        None if train_probs is None or yt is None else _probabilities("train_probs", train_probs, len(yt), "y_train")
+    )
     p_val = None if val_probs is None or yv is None else _probabilities("val_probs", val_probs, len(yv), "y_val")
     if p_train is not None and p_val is not None and p_train.shape[1] != p_val.shape[1]:
         raise GapdoctorInputError(
@@ -444,6 +466,17 @@ def build_evidence(
             f"{type(model).__name__} has no fit/predict_proba",
             "pass an unfitted scikit-learn-style classifier (e.g. a Pipeline ending in LogisticRegression)",
         )
+    losses, loss_rows = _sample_losses(sample_losses, sample_loss_rows, None if yt is None else len(yt))
+    order = None
+    if train_label_order is not None:
+        raw_order = _label_array("train_label_order", train_label_order)
+        lookup = {c: i for i, c in enumerate(classes)}
+        unknown = sorted({v for v in raw_order.tolist() if v not in lookup})
+        if unknown:
+            raise GapdoctorInputError(
+                "train_label_order", f"holds labels not in the label set: {unknown[:10]}", "record the raw labels"
+            )
+        order = np.fromiter((lookup[v] for v in raw_order.tolist()), dtype=np.int64, count=len(raw_order))
     return Evidence(
         history=run_history,
         X_train=Xt,
@@ -460,7 +493,43 @@ def build_evidence(
         groups_val=per_row["groups_val"],
         sources_train=per_row["sources_train"],
         model=model,
+        sample_losses=losses,
+        sample_loss_rows=loss_rows,
+        train_label_order=order,
     )
+
+
+def _sample_losses(losses: Any, rows: Any, n_train: int | None) -> tuple[FloatArray | None, IntArray | None]:
+    if losses is None:
+        if rows is not None:
+            raise GapdoctorInputError("sample_loss_rows", "was given without sample_losses", "pass both or neither")
+        return None, None
+    if n_train is None:
+        raise GapdoctorInputError("sample_losses", "was given without y_train", "pass y_train with it")
+    arr = _to_numpy(losses)
+    if arr.ndim != 2 or arr.dtype.kind not in "biuf":
+        raise GapdoctorInputError(
+            "sample_losses",
+            f"expected a numeric (n_epochs, n_tracked) array, got shape {arr.shape}",
+            "one row per epoch",
+        )
+    arr = arr.astype(np.float64)
+    if np.isinf(arr).any() or (arr < 0).any():
+        raise GapdoctorInputError("sample_losses", "holds negative or infinite losses", "record per-row loss values")
+    index = np.arange(arr.shape[1]) if rows is None else _to_numpy(rows)
+    if index.ndim != 1 or len(index) != arr.shape[1] or index.dtype.kind not in "iu":
+        raise GapdoctorInputError(
+            "sample_loss_rows",
+            f"needs one integer row index per column of sample_losses ({arr.shape[1]})",
+            "pass the training-row index of each tracked column",
+        )
+    if len(index) and (index.min() < 0 or index.max() >= n_train):
+        raise GapdoctorInputError(
+            "sample_loss_rows",
+            f"indexes rows outside the training split (0..{n_train - 1})",
+            "use training-row indices",
+        )
+    return arr, index.astype(np.int64)
 
 
 def require(evidence: Evidence, names: Sequence[str]) -> list[str]:

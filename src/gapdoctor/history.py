@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.metrics import METRICS
 
-__all__ = ["RunHistory", "normalise_series_name", "smooth", "noise_sd", "hinge_point"]
+__all__ = ["RunHistory", "hinge_point", "noise_sd", "normalise_series_name", "smooth"]
 
 FloatArray = NDArray[np.float64]
 
@@ -182,15 +182,12 @@ class RunHistory:
     @property
     def metrics(self) -> tuple[str, ...]:
         """Metric names that have a validation series (``val_<metric>``, loss excluded)."""
-        return tuple(
-            sorted(n[4:] for n in self.series if n.startswith("val_") and n != "val_loss" and self.has(n))
-        )
+        return tuple(sorted(n[4:] for n in self.series if n.startswith("val_") and n != "val_loss" and self.has(n)))
 
     def to_dict(self) -> dict[str, list[float | None]]:
         """JSON-safe copy: name -> list, NaN written as None."""
         return {
-            name: [None if not math.isfinite(v) else float(v) for v in values]
-            for name, values in self.series.items()
+            name: [None if not math.isfinite(v) else float(v) for v in values] for name, values in self.series.items()
         }
 
     @classmethod

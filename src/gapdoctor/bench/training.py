@@ -69,7 +69,9 @@ def train_by_epoch(
     """
     classes = np.arange(int(max(y_train.max(), y_val.max())) + 1)
     model = _mlp(hidden, lr, alpha, seed, batch_size)
-    history: dict[str, list[float]] = {k: [] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr")}
+    history: dict[str, list[float]] = {
+        k: [] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr")
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for _ in range(epochs):

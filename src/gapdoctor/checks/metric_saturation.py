@@ -71,7 +71,7 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     }
     errors_left = ""
     if evidence.y_val is not None and info.thresholded:
-        remaining = int(round(headroom * len(evidence.y_val)))
+        remaining = round(headroom * len(evidence.y_val))
         figures["val_errors_left"] = remaining
         errors_left = f" ({remaining} of {len(evidence.y_val)} validation rows)"
     summary = (

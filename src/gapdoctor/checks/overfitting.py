@@ -95,7 +95,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         better = oriented(name, values)
         ms = smooth(better)
         best_metric_idx = int(np.argmax(ms))
-        strength, decline, _ = _turn_strength(-better, noise_sd(better), best_metric_idx)
+        strength, _, _ = _turn_strength(-better, noise_sd(better), best_metric_idx)
         strengths.append(strength)
         sign = 1.0 if better is values else -1.0
         noise = noise_sd(better)
@@ -128,7 +128,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         return []
 
     stop = epoch(best_epoch_idx)
-    if strength >= plateau_strength and val_loss is not None and figures["val_loss_rise_pct"] > 0:
+    if strength >= plateau_strength and val_loss is not None and float(figures["val_loss_rise_pct"]) > 0:
         summary = (
             f"Validation loss bottomed out at epoch {figures['val_loss_min_epoch']} and rose "
             f"{figures['val_loss_rise_pct']}% by epoch {n} while training loss fell a further "
@@ -137,7 +137,8 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     elif strength >= plateau_strength and metric is not None:
         summary = (
             f"Validation {figures['metric']} peaked at epoch {figures['val_metric_best_epoch']} "
-            f"({figures['val_metric_best']}) and fell to {figures['val_metric_final']} while training loss kept falling."
+            f"({figures['val_metric_best']}) and fell to {figures['val_metric_final']} "
+            "while training loss kept falling."
         )
     else:
         summary = (
@@ -145,8 +146,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
             "validation curve only plateaus."
         )
     fixes = (
-        f"Stop early at epoch {stop} (the best validation epoch), e.g. early stopping with patience "
-        f"{max(2, n // 10)}.",
+        f"Stop early at epoch {stop} (the best validation epoch), e.g. early stopping with patience {max(2, n // 10)}.",
         *cause_info("overfitting").fixes[1:],
     )
     markers = {k: figures[k] for k in ("best_epoch", "gap_onset_epoch", "val_loss_min_epoch") if k in figures}

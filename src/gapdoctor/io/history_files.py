@@ -46,7 +46,7 @@ def _read_csv(path: Path) -> dict[str, list[float]]:
                     f"(the first {line_no - 2} epochs were readable)",
                     "repair or truncate the file at the last complete line",
                 )
-            for name, cell in zip(header, row):
+            for name, cell in zip(header, row, strict=True):
                 try:
                     columns[name].append(_float_or_nan(cell))
                 except ValueError:
@@ -103,8 +103,6 @@ def read_history(path: str | Path) -> RunHistory:
         if not isinstance(columns, dict):
             raise GapdoctorInputError(str(path), "holds neither an object nor a list", "write {name: [values]}")
     else:
-        raise GapdoctorInputError(
-            str(path), f"has an unsupported extension {suffix!r}", "use a .csv or .json history"
-        )
+        raise GapdoctorInputError(str(path), f"has an unsupported extension {suffix!r}", "use a .csv or .json history")
     history = RunHistory.from_any(columns, argument=str(path), strict=False)
     return replace(history, source=str(path))

@@ -57,7 +57,9 @@ def _read_npz_columns(path: Path) -> dict[str, NDArray[Any]]:
         with np.load(path, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
     except ValueError as error:
-        raise GapdoctorInputError(str(path), f"could not be read without pickle ({error})", "save plain arrays") from None
+        raise GapdoctorInputError(
+            str(path), f"could not be read without pickle ({error})", "save plain arrays"
+        ) from None
 
 
 def _columns(path: Path) -> dict[str, NDArray[Any]]:
@@ -103,8 +105,10 @@ def read_labels_and_features(path: str | Path, label: str) -> tuple[NDArray[Any]
     if not columns:
         raise GapdoctorInputError(str(path), "has no feature column besides the label", "add feature columns")
     names = list(columns)
-    X = np.column_stack([columns[n] for n in names]) if any(c.dtype == object for c in columns.values()) else np.column_stack(
-        [columns[n].astype(np.float64) for n in names]
+    X = (
+        np.column_stack([columns[n] for n in names])
+        if any(c.dtype == object for c in columns.values())
+        else np.column_stack([columns[n].astype(np.float64) for n in names])
     )
     return X, y, names
 
@@ -129,4 +133,6 @@ def read_probabilities(path: str | Path) -> NDArray[np.float64]:
     try:
         return np.column_stack([c.astype(np.float64) for c in columns.values()])
     except (TypeError, ValueError):
-        raise GapdoctorInputError(str(path), "holds non-numeric columns", "write one probability column per class") from None
+        raise GapdoctorInputError(
+            str(path), "holds non-numeric columns", "write one probability column per class"
+        ) from None
