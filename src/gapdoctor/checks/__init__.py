@@ -97,7 +97,7 @@ def register(
         raise ValueError(f"check {name!r} is registered twice")
 
     def decorator(function: CheckFunction) -> CheckFunction:
-        doc = description or (function.__doc__ or "").strip().splitlines()[0]
+        doc = description or next(iter((function.__doc__ or "").strip().splitlines()), "")
         REGISTRY[name] = Check(name, cause, tuple(requires), function, doc)
         return function
 

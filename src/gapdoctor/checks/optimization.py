@@ -30,7 +30,8 @@ _LR_CUT = 5.0  # a cut by this factor or more between two epochs counts as a ste
 
 
 def _finding(score: float, summary: str, figures: dict[str, float | int | str], first_fix: str) -> Finding:
-    fixes = (first_fix, *(f for f in cause_info("optimization").fixes if f != first_fix))
+    same_advice = first_fix.split("(")[0].split(";")[0].strip()
+    fixes = (first_fix, *(f for f in cause_info("optimization").fixes if not f.startswith(same_advice)))
     return Finding(
         cause="optimization",
         score=score,
@@ -78,8 +79,10 @@ def _instability(train: np.ndarray) -> Finding | None:
     neighbours = np.r_[np.maximum(x[:-2], x[2:]), x[-2]] if len(x) >= 3 else np.array([np.inf])
     jump = x[1:] - neighbours
     spikes = 1 + np.flatnonzero((jump > _SPIKE_SIGMAS * max(noise, 1e-12)) & (jump > 0.2 * np.abs(neighbours)))
-    ups = float(np.mean(np.diff(x) > 0))
-    strength = relative_noise / _NOISE_AT_REPORT + 0.5 * len(spikes)
+    ups = float(np.mean(np.diff(x[2:]) > 0)) if len(x) > 4 else 0.0  # after the first epochs
+    # Epoch-averaged training loss of a healthy run rarely rises; rising in half the epochs is the
+    # reporting point, as is noise worth 15% of the total progress.
+    strength = max(relative_noise / _NOISE_AT_REPORT, (ups - 0.1) / 0.25) + 0.5 * len(spikes)
     score = squash(strength, 1.0)
     if score < 0.05:
         return None
@@ -117,8 +120,16 @@ def _stall(history: RunHistory, train: np.ndarray) -> Finding | None:
         "stall_epoch": epoch(knee),
     }
     lr = history.get("lr")
-    first_fix = "Raise the learning rate or use a warm-up + decay schedule; check the loss is wired to the outputs."
-    cause = "the training loss stopped improving early"
+    tail = fill_missing(train)[n // 2 :]
+    bouncing = len(tail) > 3 and float(np.mean(np.diff(tail) > 0)) >= 0.35
+    if bouncing:
+        cause = (
+            "the training loss bounces on a plateau (it rose in most late epochs), a sign of a learning rate too high"
+        )
+        first_fix = "Lower the learning rate (try 3x and 10x smaller); clip gradients."
+    else:
+        cause = "the training loss stopped improving early"
+        first_fix = "Raise the learning rate or use a warm-up + decay schedule; check the loss is wired to the outputs."
     if lr is not None:
         lr_f = fill_missing(lr)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -135,7 +146,7 @@ def _stall(history: RunHistory, train: np.ndarray) -> Finding | None:
             )
             first_fix = "Delay the learning-rate decay (or cut by less); decay on plateau of the validation metric."
             strength *= 2.0
-        elif lr_f.max() <= 1e-5:
+        elif lr_f.max() <= 1e-5 and not bouncing:
             cause = f"the learning rate never exceeds {lr_f.max():.3g}"
             first_fix = "Raise the learning rate (run a learning-rate range test)."
             strength *= 1.5

@@ -7,8 +7,10 @@ starts to grow (a two-piece linear fit of the gap), and the best epoch to stop a
 
 Strength of evidence is how far the validation curve rose after its best point,
 relative to its own progress and to its epoch-to-epoch noise, provided the training
-loss kept falling meanwhile. A gap that grows while validation only plateaus is kept
-as a weak finding: many causes produce that picture.
+loss kept falling meanwhile. A validation curve that merely plateaus counts too, by
+how much of the run came after the plateau and how far the training loss fell
+meanwhile (epochs spent memorising); since every cause of a stuck validation metric
+shows that picture, :func:`gapdoctor.findings.rank` puts a reported root cause first.
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ from gapdoctor.stats import squash
 
 # A rise of this fraction of the validation curve's own progress, at three noise
 # standard deviations, is the point at which overfitting is reported (score 0.5).
-_RISE_FRACTION = 0.25
+_RISE_FRACTION = 0.15
 _RISE_SIGMAS = 3.0
-_PLATEAU_CAP = 0.8  # a growing gap alone never reaches the reporting threshold
 
 
 def _turn_strength(curve: np.ndarray, noise: float, best: int) -> tuple[float, float, float]:
@@ -119,10 +120,25 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     # Training must have kept improving after the turn: that is the symptom.
     train_factor = float(np.clip(train_drop_frac / 0.10, 0.0, 1.0))
     strength = max(strengths) * train_factor
-    plateau_strength = 0.0
-    if "gap_onset_epoch" in figures and train_factor > 0:
-        gap_growth = float(figures["gap_growth_per_epoch"]) * (n - 1 - int(figures["gap_onset_epoch"]) + 1)
-        plateau_strength = min(_PLATEAU_CAP, gap_growth / max(abs(float(train_s[0])), 1e-12) * 4)
+
+    # Plateau: the validation curve stopped improving at some epoch and every epoch after
+    # it only lowered the training loss (memorisation), even if validation did not rise.
+    # The metric the user cares about decides when validation stopped improving.
+    reference = -oriented(*metric) if metric is not None else val_loss
+    assert reference is not None
+    ref_s = smooth(reference)
+    floor = float(ref_s.min())
+    # Plateau: 98% of the total improvement achieved (or within noise of the best).
+    gained = float(ref_s.max() - floor)
+    tolerance = max(noise_sd(reference), 0.02 * gained, 1e-12)
+    plateau_idx = int(np.flatnonzero(ref_s <= floor + tolerance)[0])
+    wasted = (n - 1 - plateau_idx) / n
+    # measured from midway through the wasted epochs: training must *keep* falling
+    mid = (plateau_idx + n - 1) // 2
+    drop_after_plateau = float(train_s[mid] - train_s[-1]) / max(abs(float(train_s[mid])), 1e-12)
+    plateau_strength = max(drop_after_plateau, 0.0) * wasted / 0.2
+    figures["val_plateau_epoch"] = epoch(plateau_idx)
+    figures["train_loss_drop_late_pct"] = round(100 * drop_after_plateau, 1)
     score = squash(max(strength, plateau_strength), 1.0)
     if score < 0.05:
         return []
@@ -142,8 +158,9 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         )
     else:
         summary = (
-            f"The train/validation gap grows from epoch {figures.get('gap_onset_epoch', '?')} while the "
-            "validation curve only plateaus."
+            f"Validation stopped improving at epoch {figures['val_plateau_epoch']}; the {n - 1 - plateau_idx} "
+            "epochs after it only lowered the training loss "
+            f"(by {figures['train_loss_drop_late_pct']}% over their second half alone)."
         )
     fixes = (
         f"Stop early at epoch {stop} (the best validation epoch), e.g. early stopping with patience {max(2, n // 10)}.",

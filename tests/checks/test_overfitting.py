@@ -1,0 +1,45 @@
+"""Overfitting from real recorded curves (MLP trained epoch by epoch on digits)."""
+
+from __future__ import annotations
+
+import gapdoctor
+from gapdoctor.bench.training import TrainedRun
+
+
+def test_small_training_set_overfits_and_is_diagnosed(overfit_run: TrainedRun) -> None:
+    diagnosis = gapdoctor.diagnose(history=overfit_run.history)
+    top = diagnosis.top
+    assert top is not None and top.cause == "overfitting" and not top.weak
+    best = top.evidence["best_epoch"]
+    val_acc = overfit_run.history["val_accuracy"]
+    # the recommended stopping epoch is within half a point of the best accuracy reached
+    assert val_acc[int(best) - 1] >= max(val_acc) - 0.005
+    assert "Stop early at epoch" in top.fixes[0]
+
+
+def test_validation_loss_turning_up_is_located() -> None:
+    train = [2.0 * 0.85**t for t in range(40)]
+    val = [1.0 - 0.04 * t if t < 15 else 0.4 + 0.02 * (t - 14) for t in range(40)]
+    diagnosis = gapdoctor.diagnose(history={"train_loss": train, "val_loss": val})
+    top = diagnosis.top
+    assert top is not None and top.cause == "overfitting" and top.score > 0.8
+    assert top.evidence["val_loss_min_epoch"] in range(14, 18)
+    assert "rose" in top.summary
+
+
+def test_healthy_run_has_no_reported_finding(healthy_run: TrainedRun) -> None:
+    diagnosis = gapdoctor.diagnose(history=healthy_run.history)
+    assert diagnosis.healthy, diagnosis.render()
+
+
+def test_too_few_epochs_says_what_cannot_be_concluded() -> None:
+    diagnosis = gapdoctor.diagnose(history={"train_loss": [1.0, 0.5, 0.2], "val_loss": [1.0, 0.9, 1.1]})
+    run = next(c for c in diagnosis.checks if c.name == "overfitting.curves")
+    assert run.status == "skipped" and "3 epoch" in run.reason
+    assert any("3 epoch" in note for note in diagnosis.notes)
+
+
+def test_missing_series_are_skipped_not_errors() -> None:
+    diagnosis = gapdoctor.diagnose(history={"val_loss": [1.0, 0.9, 0.8, 0.8, 0.9, 1.0]})
+    run = next(c for c in diagnosis.checks if c.name == "overfitting.curves")
+    assert run.status == "skipped" and "train_loss" in run.reason
