@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import gapdoctor
+from gapdoctor.io import read_history
+
+
+def test_csv_history_with_lenient_names(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text("epoch,loss,val_loss,val_acc,eval_runtime\n0,1.0,1.1,0.5,3\n1,0.8,,0.6,3\n")
+    history = read_history(path)
+    assert sorted(history.series) == ["train_loss", "val_accuracy", "val_loss"]
+    assert history.ignored == ("eval_runtime",)
+    assert history.source == str(path)
+
+
+def test_json_records_history(tmp_path: Path) -> None:
+    path = tmp_path / "log.json"
+    path.write_text(json.dumps([{"epoch": 0, "train_loss": 1.0}, {"epoch": 1, "train_loss": 0.7}]))
+    values = read_history(path).get("train_loss")
+    assert values is not None and values.tolist() == [1.0, 0.7]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("empty.csv", "", "is empty"),
+        ("bad.json", "[1, 2", "not valid JSON"),
+        ("log.txt", "x", "unsupported extension"),
+        ("names.csv", "foo,bar\n1,2\n", "no series"),
+    ],
+)
+def test_unreadable_files_name_the_file(tmp_path: Path, name: str, text: str, message: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(gapdoctor.GapdoctorInputError, match=message) as info:
+        read_history(path)
+    assert name in str(info.value)

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import gapdoctor
+from gapdoctor.bench.training import TrainedRun
+
+
+def test_terminal_report_shows_ranking_evidence_fixes_and_skipped_checks(overfit_run: TrainedRun) -> None:
+    text = gapdoctor.diagnose(history=overfit_run.history).render(width=120)
+    assert text.splitlines()[0].startswith("gapdoctor — Most likely cause: overfitting")
+    assert "Ranked causes" in text
+    assert "evidence: " in text and "best_epoch=" in text
+    assert "fix 1: Stop early at epoch" in text
+    assert "skipped" in text  # checks without data inputs say why they did not run
+
+
+def test_terminal_report_escapes_markup_from_user_strings() -> None:
+    finding = gapdoctor.Finding(cause="pipeline_bug", score=0.9, summary="column [bold]x[/bold] is odd")
+    diagnosis = gapdoctor.Diagnosis(findings=[finding], checks=[])
+    assert "[bold]x[/bold]" in diagnosis.render()
