@@ -327,7 +327,7 @@ def smooth(values: FloatArray) -> FloatArray:
     Examples
     --------
     >>> smooth(np.array([1.0, 0.9, 5.0, 0.7, 0.6])).round(2).tolist()
-    [0.97, 0.9, 0.8, 0.7, 0.63]
+    [1.0, 0.97, 0.87, 0.73, 0.65]
     """
     x = fill_missing(values)
     n = len(x)
