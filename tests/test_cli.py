@@ -101,3 +101,26 @@ def test_demo_end_to_end_names_the_injected_problem(tmp_path: Path) -> None:
     seconds = float(result.stdout.rsplit("demo took ", 1)[1].split(" s")[0])
     assert seconds < 60
     assert "<html" in html.read_text()
+
+
+def test_diagnose_reads_parquet_splits(tmp_path: Path) -> None:
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    X, y = load_wine(return_X_y=True)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])]).assign(cls=y)
+    frame.iloc[::2].to_parquet(tmp_path / "train.parquet")
+    frame.iloc[1::2].to_parquet(tmp_path / "val.parquet")
+    out = tmp_path / "d.json"
+    result = run_cli(
+        "diagnose",
+        "--train",
+        str(tmp_path / "train.parquet"),
+        "--val",
+        str(tmp_path / "val.parquet"),
+        "--label",
+        "cls",
+        "--json",
+        str(out),
+    )
+    assert result.returncode in (0, 1), result.stderr
+    assert json.loads(out.read_text())["inputs"]["classes"] == ["0", "1", "2"]
