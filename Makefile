@@ -28,8 +28,8 @@ demo: $(VENV)/.demo-installed
 	$(BIN)/gapdoctor demo
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check $(wildcard src tests benchmarks)
+	$(BIN)/ruff format --check $(wildcard src tests benchmarks)
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
