@@ -92,7 +92,7 @@ def test_demo_end_to_end_names_the_injected_problem(tmp_path: Path) -> None:
     out = tmp_path / "demo.json"
     html = tmp_path / "demo.html"
     result = run_cli("demo", "--json", str(out), "--html", str(html))
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 0, result.stderr
     loaded = json.loads(out.read_text())
     # 30% flipped labels: label noise when its check is installed, else the overfitting it causes
     assert loaded["findings"][0]["cause"] in {"label_noise", "overfitting"}

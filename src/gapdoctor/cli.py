@@ -1,7 +1,7 @@
 """The command line: ``gapdoctor diagnose`` and ``gapdoctor demo``.
 
-Exit codes: 0 healthy (no finding reaches the reporting threshold), 1 findings,
-2 bad input.
+Exit codes of ``diagnose``: 0 healthy (no finding reaches the reporting threshold),
+1 findings, 2 bad input. ``demo`` exits 0 once it has diagnosed its run.
 """
 
 from __future__ import annotations
@@ -109,9 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print("Training an MLP on digits with 30% of its training labels flipped, epoch by epoch...")
             run = run_demo(seed=args.seed)
-            code = _emit(run.diagnosis, args)
+            _emit(run.diagnosis, args)
             print(f"(demo took {run.seconds:.1f} s; {len(run.flipped_rows)} training labels were truly flipped)")
-            return code
+            return EXIT_HEALTHY  # the findings are the demo's expected output, not a failure
         return _emit(_diagnose(args), args)
     except GapdoctorInputError as error:
         print(f"gapdoctor: bad input: {error}", file=sys.stderr)
