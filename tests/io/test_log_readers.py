@@ -382,9 +382,9 @@ def test_mapping_overrides_automatic_names(tmp_path: Path) -> None:
 def test_mapping_to_an_unknown_name_is_rejected(tmp_path: Path) -> None:
     csv_file = tmp_path / "log.csv"
     csv_file.write_text("epoch,loss\n0,1.0\n", encoding="utf-8")
-    with pytest.raises(GapdoctorInputError, match="^mapping: 'loss' is mapped to 'banana'"):
+    with pytest.raises(GapdoctorInputError, match=r"^mapping: 'loss' is mapped to 'banana'"):
         read_history(csv_file, mapping={"loss": "banana"})
-    with pytest.raises(GapdoctorInputError, match="^mapping: 'los' is not a series"):
+    with pytest.raises(GapdoctorInputError, match=r"^mapping: 'los' is not a series"):
         read_history(csv_file, mapping={"los": "train_loss"})
 
 
@@ -398,5 +398,5 @@ def test_directory_without_a_log(tmp_path: Path) -> None:
 def test_binary_file_that_is_no_log(tmp_path: Path) -> None:
     blob = tmp_path / "weights.bin"
     blob.write_bytes(bytes(range(128, 256)))
-    with pytest.raises(GapdoctorInputError, match="weights.bin"):
+    with pytest.raises(GapdoctorInputError, match=r"weights\.bin"):
         read_history(blob)

@@ -64,9 +64,7 @@ def group_rows_by_epoch(rows: Sequence[Mapping[str, float]], epochs: Sequence[in
                 sums[name], counts[name] = [0.0] * len(order), [0] * len(order)
             sums[name][i] += value
             counts[name][i] += 1
-    return {
-        name: [s / c if c else math.nan for s, c in zip(sums[name], counts[name], strict=True)] for name in sums
-    }
+    return {name: [s / c if c else math.nan for s, c in zip(sums[name], counts[name], strict=True)] for name in sums}
 
 
 def points_to_epochs(points: Iterable[tuple[str, int, float]]) -> Columns:
