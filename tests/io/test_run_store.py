@@ -90,9 +90,7 @@ def test_writer_killed_with_sigkill_loses_at_most_the_last_epoch(tmp_path: Path)
             # everything reported committed survived; at most the one epoch in flight more
             assert last_reported + 1 <= stored_epochs <= last_reported + 2
             # no epoch is partial: every epoch has every value (one transaction per epoch)
-            counts = store._query(
-                "SELECT epoch, COUNT(*) FROM epoch_values WHERE run_id = ? GROUP BY epoch", (run_id,)
-            )
+            counts = store._query("SELECT epoch, COUNT(*) FROM epoch_values WHERE run_id = ? GROUP BY epoch", (run_id,))
             assert {n for _, n in counts} == {3 + N_EXTRA}
             assert [epoch for epoch, _ in counts] == list(range(stored_epochs))
             assert np.isfinite(history.get("val_accuracy")).all()  # type: ignore[arg-type]
@@ -156,21 +154,21 @@ def test_not_a_database(tmp_path: Path) -> None:
 def test_bad_arguments_name_the_argument(tmp_path: Path) -> None:
     with RunStore(tmp_path / "runs.sqlite") as store:
         run = store.start_run("r")
-        with pytest.raises(GapdoctorInputError, match="^run_id: no run 99"):
+        with pytest.raises(GapdoctorInputError, match=r"^run_id: no run 99"):
             store.log_epoch(99, 0, {"train_loss": 1.0})
-        with pytest.raises(GapdoctorInputError, match="^epoch: "):
+        with pytest.raises(GapdoctorInputError, match=r"^epoch: "):
             store.log_epoch(run, -1, {"train_loss": 1.0})
         with pytest.raises(GapdoctorInputError, match=r"^values\['train_loss'\]: 'abc' is not a number"):
             store.log_epoch(run, 0, {"train_loss": "abc"})  # type: ignore[dict-item]
-        with pytest.raises(GapdoctorInputError, match="^name: "):
+        with pytest.raises(GapdoctorInputError, match=r"^name: "):
             store.start_run("")
-        with pytest.raises(GapdoctorInputError, match="^meta: "):
+        with pytest.raises(GapdoctorInputError, match=r"^meta: "):
             store.start_run("r", meta=[1, 2])  # type: ignore[arg-type]
-        with pytest.raises(GapdoctorInputError, match="^diagnosis: "):
+        with pytest.raises(GapdoctorInputError, match=r"^diagnosis: "):
             store.save_diagnosis(run, "overfitting")  # type: ignore[arg-type]
-        with pytest.raises(GapdoctorInputError, match="^run_id: run .* has no recorded epoch"):
+        with pytest.raises(GapdoctorInputError, match=r"^run_id: run .* has no recorded epoch"):
             store.history(run)
-        with pytest.raises(GapdoctorInputError, match="^RUN: no run 'nope'"):
+        with pytest.raises(GapdoctorInputError, match=r"^RUN: no run 'nope'"):
             store.find_run("nope")
         # a failed write leaves nothing behind
         assert store.list_runs()[0].n_epochs == 0
