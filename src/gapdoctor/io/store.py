@@ -90,6 +90,8 @@ class RunInfo:
         The cause ranked first by the latest saved diagnosis (None: none saved, or healthy).
     top_score : float or None
     meta : mapping
+    diagnosed : bool
+        True when a diagnosis was saved for the run.
     """
 
     id: int
@@ -100,6 +102,7 @@ class RunInfo:
     top_cause: str | None = None
     top_score: float | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
+    diagnosed: bool = False
 
 
 class RunStore:
@@ -267,7 +270,7 @@ class RunStore:
             """
             SELECT r.id, r.name, r.started_at, r.finished_at, r.meta,
                    (SELECT COUNT(DISTINCT epoch) FROM epoch_values e WHERE e.run_id = r.id),
-                   d.top_cause, d.top_score
+                   d.top_cause, d.top_score, d.id IS NOT NULL
             FROM runs r
             LEFT JOIN diagnoses d ON d.id = (SELECT MAX(id) FROM diagnoses WHERE run_id = r.id)
             ORDER BY r.id
@@ -283,6 +286,7 @@ class RunStore:
                 n_epochs=int(row[5]),
                 top_cause=row[6],
                 top_score=row[7],
+                diagnosed=bool(row[8]),
             )
             for row in rows
         ]
