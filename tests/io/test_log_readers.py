@@ -323,6 +323,14 @@ def test_keras_csv_logger_matches_history(tmp_path: Path, monkeypatch: pytest.Mo
     assert close(history.get("train_accuracy"), fit.history["accuracy"])
 
 
+def test_csv_with_fractional_epochs_groups_into_whole_epochs(tmp_path: Path) -> None:
+    csv_file = tmp_path / "log.csv"
+    csv_file.write_text("epoch,loss,eval_loss\n0.5,1.0,\n1.0,0.8,0.9\n1.5,0.6,\n2.0,0.4,0.7\n", encoding="utf-8")
+    history = read_history(csv_file)
+    assert history.get("train_loss").tolist() == [0.9, 0.5]  # type: ignore[union-attr]
+    assert history.get("val_loss").tolist() == [0.9, 0.7]  # type: ignore[union-attr]
+
+
 def test_keras_csv_truncated(tmp_path: Path) -> None:
     csv_file = tmp_path / "training.log"
     csv_file.write_text("epoch,accuracy,loss,val_accuracy,val_loss\n0,0.5,1.2,0.6,1.1\n1,0.6,1.0", encoding="utf-8")

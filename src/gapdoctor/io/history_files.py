@@ -76,7 +76,10 @@ def _read_csv(path: Path) -> dict[str, list[float]]:
         if any(not math.isfinite(e) for e in epochs):
             raise GapdoctorInputError(str(path), "has rows without an epoch", "fill the epoch column")
         rows = [{name: values[i] for name, values in columns.items()} for i in range(len(epochs))]
-        return group_rows_by_epoch(rows, [int(e) for e in epochs])
+        if all(e == int(e) for e in epochs):  # Lightning, Keras: epochs counted from 0
+            return group_rows_by_epoch(rows, [int(e) for e in epochs])
+        # fractional epochs (0.5 = half-way through the first): 0 < e <= 1 is the first epoch
+        return group_rows_by_epoch(rows, [max(0, math.ceil(e - 1e-6) - 1) for e in epochs])
     return columns
 
 
