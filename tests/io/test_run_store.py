@@ -79,9 +79,8 @@ def test_writer_killed_with_sigkill_loses_at_most_the_last_epoch(tmp_path: Path)
     for _ in range(3):  # three kills at random moments, each on a new run of the same store
         outcomes.append(_kill_writer_mid_run(store_path, rng.uniform(0.05, 0.4)))
 
-    raw = sqlite3.connect(store_path)
+    raw = sqlite3.connect(store_path)  # a plain SQLite client, independent of RunStore
     assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    raw.close()
     with RunStore(store_path) as store:
         assert store.integrity_check() == "ok"
         for run_id, last_reported in outcomes:
@@ -90,7 +89,9 @@ def test_writer_killed_with_sigkill_loses_at_most_the_last_epoch(tmp_path: Path)
             # everything reported committed survived; at most the one epoch in flight more
             assert last_reported + 1 <= stored_epochs <= last_reported + 2
             # no epoch is partial: every epoch has every value (one transaction per epoch)
-            counts = store._query("SELECT epoch, COUNT(*) FROM epoch_values WHERE run_id = ? GROUP BY epoch", (run_id,))
+            counts = raw.execute(
+                "SELECT epoch, COUNT(*) FROM epoch_values WHERE run_id = ? GROUP BY epoch ORDER BY epoch", (run_id,)
+            ).fetchall()
             assert {n for _, n in counts} == {3 + N_EXTRA}
             assert [epoch for epoch, _ in counts] == list(range(stored_epochs))
             assert np.isfinite(history.get("val_accuracy")).all()  # type: ignore[arg-type]
@@ -99,6 +100,7 @@ def test_writer_killed_with_sigkill_loses_at_most_the_last_epoch(tmp_path: Path)
         run = store.start_run("after-crash")
         store.log_epoch(run, 0, {"train_loss": 1.0})
         assert store.history(run).n_epochs == 1
+    raw.close()
 
 
 def test_round_trip_history_and_diagnosis(tmp_path: Path) -> None:
