@@ -88,6 +88,38 @@ def test_tensorboard_directory_and_file_read_back_exactly(tmp_path: Path) -> Non
             assert close(history.get(name), values), name  # float32 on disk
 
 
+def test_tensorboard_batch_losses_at_global_steps_group_into_epochs(tmp_path: Path) -> None:
+    """The tutorial loop: training loss every batch, validation every epoch, both at the global step."""
+    tensorboard = pytest.importorskip("torch.utils.tensorboard")
+    torch = pytest.importorskip("torch")
+    (X, y), (Xv, yv) = digits_tensors()
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+    optimiser = torch.optim.SGD(model.parameters(), lr=0.1)
+    writer = tensorboard.SummaryWriter(str(tmp_path / "run"))
+    batch_losses: list[list[float]] = []
+    val_losses: list[float] = []
+    step = 0
+    for _epoch in range(3):
+        batch_losses.append([])
+        for start in range(0, len(y), 32):
+            loss = torch.nn.functional.cross_entropy(model(X[start : start + 32]), y[start : start + 32])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            step += 1
+            writer.add_scalar("train/loss", loss.item(), step)
+            batch_losses[-1].append(loss.item())
+        with torch.no_grad():
+            val_losses.append(torch.nn.functional.cross_entropy(model(Xv), yv).item())
+        writer.add_scalar("val/loss", val_losses[-1], step)
+    writer.close()
+    history = read_history(tmp_path / "run")
+    assert history.n_epochs == 3
+    assert close(history.get("train_loss"), [float(np.mean(b)) for b in batch_losses])
+    assert close(history.get("val_loss"), val_losses)
+
+
 def test_tensorboard_overfitting_run_is_diagnosed(tmp_path: Path) -> None:
     log_dir = write_tensorboard(tmp_path / "run", overfitting_curves())
     diagnosis = gapdoctor.diagnose(history=log_dir)

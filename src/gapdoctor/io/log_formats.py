@@ -5,8 +5,11 @@ epoch (in the order logged), the mean of what was logged during that epoch, NaN 
 a series was not logged in an epoch:
 
 - TensorBoard event files and MLflow runs hold ``(tag, step, value)`` points. When an
-  ``epoch`` series is logged (Lightning's loggers do), it maps each step to its epoch;
-  otherwise each distinct step is one epoch (``writer.add_scalar(tag, value, epoch)``).
+  ``epoch`` series is logged (Lightning's loggers do), it maps each step to its epoch.
+  Otherwise, when validation series are logged at fewer steps than training ones (a
+  training loss per batch, validation per epoch, both at the global step), each
+  validation step closes an epoch; else each distinct step is one epoch
+  (``writer.add_scalar(tag, value, epoch)``).
 - CSV files with an ``epoch`` column (Lightning's and Keras' ``CSVLogger``) are
   grouped by that column; Lightning writes sparse rows (train and validation metrics
   on separate rows, per step and per epoch), merged here.
@@ -18,12 +21,13 @@ a series was not logged in an epoch:
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.history import normalise_series_name
 
 __all__ = ["find_mlflow_run", "group_rows_by_epoch", "points_to_epochs", "read_mlflow_points", "trainer_state_rows"]
 
@@ -76,6 +80,12 @@ def points_to_epochs(points: Iterable[tuple[str, int, float]]) -> Columns:
     {'loss': [1.0, 0.5], 'val_loss': [2.0, nan]}
     >>> points_to_epochs([("epoch", 10, 0.0), ("loss", 10, 1.0), ("epoch", 20, 1.0), ("loss", 20, 0.5)])
     {'loss': [1.0, 0.5]}
+
+    Training logged per batch, validation at the end of each epoch (global steps):
+
+    >>> points_to_epochs([("loss", 1, 1.0), ("loss", 2, 0.8), ("val_loss", 2, 0.9), ("loss", 3, 0.6),
+    ...                   ("loss", 4, 0.4), ("val_loss", 4, 0.7)])
+    {'loss': [0.9, 0.5], 'val_loss': [0.9, 0.7]}
     """
     points = list(points)
     epoch_at = sorted({step: int(value) for tag, step, value in points if tag == _EPOCH}.items())
@@ -92,10 +102,24 @@ def points_to_epochs(points: Iterable[tuple[str, int, float]]) -> Columns:
     last: dict[tuple[str, int], float] = {}
     for tag, step, value in points:
         last[(tag, step)] = value  # a step logged twice keeps its last value
+    boundaries = _validation_steps(last)
     for (tag, step), value in last.items():
         rows.append({tag: value})
-        epochs.append(step)
+        epochs.append(step if boundaries is None else bisect_left(boundaries, step))
     return group_rows_by_epoch(rows, epochs)
+
+
+def _validation_steps(points: Mapping[tuple[str, int], float]) -> list[int] | None:
+    """Steps that end an epoch when training is logged per batch and validation per epoch.
+
+    Returns None when every series is logged at the same steps (then each step is an
+    epoch), or when validation steps do not span the training steps (another scale).
+    """
+    all_steps = {step for _, step in points}
+    val_steps = sorted({step for tag, step in points if (normalise_series_name(tag) or "").startswith("val_")})
+    if not val_steps or len(val_steps) == len(all_steps) or val_steps[-1] < 0.5 * max(all_steps):
+        return None
+    return val_steps
 
 
 def trainer_state_rows(state: Any, path: Path) -> Columns:
