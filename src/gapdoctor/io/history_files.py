@@ -36,7 +36,7 @@ from gapdoctor.io.log_formats import (
     read_mlflow_points,
     trainer_state_rows,
 )
-from gapdoctor.io.tensorboard_events import EVENT_FILE_MARKER, find_event_files, read_event_scalars
+from gapdoctor.io.tensorboard_events import EVENT_FILE_MARKER, find_event_files, masked_crc32c, read_event_scalars
 
 __all__ = ["read_history"]
 
@@ -89,7 +89,7 @@ def _read_json(path: Path) -> Any:
     except json.JSONDecodeError as error:
         raise GapdoctorInputError(
             str(path),
-            f"is not valid JSON ({error.msg} at line {error.lineno}; readable up to line {error.lineno})",
+            f"is not valid JSON: {error.msg} (readable up to line {error.lineno}, column {error.colno})",
             "the file was probably cut short or edited: check it was fully written",
         ) from None
 
@@ -114,11 +114,13 @@ def _read_json_history(path: Path) -> dict[str, Any]:
     return content
 
 
-def _looks_like_tfrecord(path: Path) -> bool:
-    from gapdoctor.io.tensorboard_events import masked_crc32c
-
+def _first_bytes(path: Path, n: int) -> bytes:
     with path.open("rb") as handle:
-        head = handle.read(12)
+        return handle.read(n)
+
+
+def _looks_like_tfrecord(path: Path) -> bool:
+    head = _first_bytes(path, 12)
     return len(head) == 12 and masked_crc32c(head[:8]) == int.from_bytes(head[8:], "little")
 
 
@@ -130,8 +132,7 @@ def _read_file(path: Path) -> dict[str, Any]:
         return _read_json_history(path)
     if suffix == ".csv":
         return _read_csv(path)
-    head = path.read_bytes()[:1].strip()
-    if head in {b"{", b"["}:
+    if _first_bytes(path, 256).lstrip()[:1] in {b"{", b"["}:
         return _read_json_history(path)
     try:
         return _read_csv(path)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from gapdoctor.errors import GapdoctorInputError
 
-__all__ = ["EVENT_FILE_MARKER", "ScalarPoint", "find_event_files", "read_event_scalars"]
+__all__ = ["EVENT_FILE_MARKER", "ScalarPoint", "find_event_files", "masked_crc32c", "read_event_scalars"]
 
 EVENT_FILE_MARKER = "tfevents"
 ScalarPoint = tuple[str, int, float]
