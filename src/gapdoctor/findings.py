@@ -120,6 +120,22 @@ class Finding:
             "data": _json_safe(self.data),
         }
 
+    @classmethod
+    def from_dict(cls, content: Mapping[str, Any]) -> Finding:
+        """Rebuild a finding from :meth:`to_dict` output (a stored or exported diagnosis)."""
+        rows = content.get("rows")
+        return cls(
+            cause=str(content["cause"]),
+            score=float(content["score"]),
+            summary=str(content.get("summary", "")),
+            evidence=dict(content.get("evidence") or {}),
+            fixes=tuple(content.get("fixes") or ()),
+            rows=None if rows is None else tuple(rows),
+            experiment=content.get("experiment"),
+            check=str(content.get("check", "")),
+            data=dict(content.get("data") or {}),
+        )
+
 
 @dataclass(frozen=True)
 class CheckRun:
@@ -153,6 +169,18 @@ class CheckRun:
             "seconds": round(self.seconds, 4),
             "n_findings": self.n_findings,
         }
+
+    @classmethod
+    def from_dict(cls, content: Mapping[str, Any]) -> CheckRun:
+        """Rebuild from :meth:`to_dict` output."""
+        return cls(
+            name=str(content["name"]),
+            cause=str(content["cause"]),
+            status=content["status"],
+            reason=str(content.get("reason", "")),
+            seconds=float(content.get("seconds", 0.0)),
+            n_findings=int(content.get("n_findings", 0)),
+        )
 
 
 def rank(findings: Sequence[Finding]) -> list[Finding]:
@@ -242,6 +270,26 @@ class Diagnosis:
             "notes": list(self.notes),
             "curves": _json_safe(self.curves),
         }
+
+    @classmethod
+    def from_dict(cls, content: Mapping[str, Any]) -> Diagnosis:
+        """Rebuild a diagnosis from :meth:`to_dict` output, e.g. to render a stored one again.
+
+        Findings keep their stored order (already ranked).
+
+        Examples
+        --------
+        >>> d = Diagnosis([Finding("overfitting", 0.8, "val loss turned up")], [])
+        >>> Diagnosis.from_dict(d.to_dict()).to_dict() == d.to_dict()
+        True
+        """
+        return cls(
+            findings=[Finding.from_dict(f) for f in content.get("findings") or ()],
+            checks=[CheckRun.from_dict(c) for c in content.get("checks") or ()],
+            inputs=dict(content.get("inputs") or {}),
+            notes=tuple(content.get("notes") or ()),
+            curves=dict(content.get("curves") or {}),
+        )
 
     def to_json(self, path: str | Path | None = None, *, indent: int = 2) -> str:
         """Serialise to JSON; also write it to ``path`` when given."""

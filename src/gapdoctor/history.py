@@ -95,6 +95,8 @@ def normalise_series_name(raw: str) -> str | None:
     'train_loss'
     >>> normalise_series_name("learning_rate")
     'lr'
+    >>> normalise_series_name("Loss/valid"), normalise_series_name("val_acc_epoch")
+    ('val_loss', 'val_accuracy')
     """
     name = re.sub(r"[^0-9a-z]+", "_", raw.strip().lower()).strip("_")
     name = re.sub(r"_(epoch|step)$", "", name)  # Lightning's "val_loss_epoch"
@@ -104,8 +106,11 @@ def normalise_series_name(raw: str) -> str | None:
         return _AUXILIARY[name]
     split = "train"
     head, _, rest = name.partition("_")
+    body, _, tail = name.rpartition("_")
     if rest and head in _SPLIT_PREFIXES:
         split, name = _SPLIT_PREFIXES[head], rest
+    elif body and tail in _SPLIT_PREFIXES:  # TensorBoard's "Loss/train", "Accuracy/val"
+        split, name = _SPLIT_PREFIXES[tail], body
     if name in _AUXILIARY:
         return _AUXILIARY[name]
     if name == "loss":

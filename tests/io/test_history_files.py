@@ -30,7 +30,7 @@ def test_json_records_history(tmp_path: Path) -> None:
     [
         ("empty.csv", "", "is empty"),
         ("bad.json", "[1, 2", "not valid JSON"),
-        ("log.txt", "x", "unsupported extension"),
+        ("log.txt", "x", "no series"),
         ("names.csv", "foo,bar\n1,2\n", "no series"),
     ],
 )

@@ -1,0 +1,254 @@
+"""Read scalar curves from TensorBoard event files, natively.
+
+An event file (``events.out.tfevents.*``) is a TFRecord stream: each record is
+
+    uint64 length | uint32 masked CRC32C of length | data[length] | uint32 masked CRC32C of data
+
+(little-endian; ``masked = ((crc >> 15) | (crc << 17)) + 0xa282ead8``). Each ``data``
+is a serialised ``tensorflow.Event`` protobuf. Only the fields that carry scalars are
+decoded here, so neither tensorboard nor tensorflow nor protobuf is needed:
+
+- ``Event``: ``step = 2`` (varint), ``summary = 5`` (message);
+- ``Summary``: ``value = 1`` (repeated message);
+- ``Summary.Value``: ``tag = 1`` (string), ``simple_value = 2`` (float32),
+  ``tensor = 8`` (TensorProto);
+- ``TensorProto``: ``dtype = 1``, ``tensor_content = 4`` (raw bytes),
+  ``float_val = 5``, ``double_val = 6``, ``int_val = 7``, ``int64_val = 10``.
+
+Histograms, images, text and graphs are skipped.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+from gapdoctor.errors import GapdoctorInputError
+
+__all__ = ["EVENT_FILE_MARKER", "ScalarPoint", "find_event_files", "masked_crc32c", "read_event_scalars"]
+
+EVENT_FILE_MARKER = "tfevents"
+ScalarPoint = tuple[str, int, float]
+"""(tag, step, value)."""
+
+_MASK_DELTA = 0xA282EAD8
+_DT_FLOAT, _DT_DOUBLE, _DT_INT32, _DT_INT64 = 1, 2, 3, 9
+_RAW_FORMATS = {_DT_FLOAT: "<f", _DT_DOUBLE: "<d", _DT_INT32: "<i", _DT_INT64: "<q"}
+
+
+def _crc32c_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
+        table.append(crc)
+    return tuple(table)
+
+
+_CRC_TABLE = _crc32c_table()
+
+
+def _crc32c(data: bytes) -> int:
+    crc = 0xFFFFFFFF
+    table = _CRC_TABLE
+    for byte in data:
+        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def masked_crc32c(data: bytes) -> int:
+    """The CRC32C (Castagnoli) of ``data``, masked as TFRecord stores it.
+
+    Examples
+    --------
+    >>> hex(_crc32c(b"123456789"))  # the standard CRC-32C check value
+    '0xe3069283'
+    """
+    crc = _crc32c(data)
+    return (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
+
+
+def _records(path: Path) -> Iterator[bytes]:
+    """Yield the records of a TFRecord file, checking framing and both CRCs."""
+    blob = path.read_bytes()
+    offset, index = 0, 0
+    while offset < len(blob):
+        where = f"record {index} at byte {offset} ({index} records were readable)"
+        if offset + 12 > len(blob):
+            raise _broken(path, f"is truncated inside the header of {where}")
+        header = blob[offset : offset + 8]
+        (length,) = struct.unpack("<Q", header)
+        (length_crc,) = struct.unpack("<I", blob[offset + 8 : offset + 12])
+        if masked_crc32c(header) != length_crc:
+            raise _broken(path, f"has a corrupted length in {where}")
+        start, end = offset + 12, offset + 12 + length
+        if end + 4 > len(blob):
+            raise _broken(path, f"is truncated inside {where}")
+        data = blob[start:end]
+        (data_crc,) = struct.unpack("<I", blob[end : end + 4])
+        if masked_crc32c(data) != data_crc:
+            raise _broken(path, f"has corrupted data in {where} (CRC mismatch)")
+        yield data
+        offset, index = end + 4, index + 1
+
+
+def _broken(path: Path, problem: str) -> GapdoctorInputError:
+    return GapdoctorInputError(
+        str(path),
+        problem,
+        "the writer was probably killed mid-write: copy the file and cut it at the last complete record, "
+        "or re-run with the writer flushed and closed",
+    )
+
+
+class _Malformed(Exception):
+    """A protobuf message that cannot be decoded."""
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    result, shift = 0, 0
+    while True:
+        if pos >= len(data) or shift > 63:
+            raise _Malformed("truncated varint")
+        byte = data[pos]
+        result |= (byte & 0x7F) << shift
+        pos += 1
+        if not byte & 0x80:
+            return result, pos
+        shift += 7
+
+
+def _fields(data: bytes) -> Iterator[tuple[int, int, int | bytes]]:
+    """Yield (field number, wire type, value) for each field of a protobuf message.
+
+    Varints come as int, fixed64/fixed32 as their raw bytes, length-delimited as bytes.
+    """
+    pos = 0
+    while pos < len(data):
+        key, pos = _varint(data, pos)
+        number, wire = key >> 3, key & 7
+        value: int | bytes
+        if wire == 0:
+            value, pos = _varint(data, pos)
+        elif wire == 1:
+            value, pos = data[pos : pos + 8], pos + 8
+        elif wire == 5:
+            value, pos = data[pos : pos + 4], pos + 4
+        elif wire == 2:
+            size, pos = _varint(data, pos)
+            value, pos = data[pos : pos + size], pos + size
+        else:
+            raise _Malformed(f"unsupported wire type {wire}")
+        if pos > len(data):
+            raise _Malformed("field runs past the end of the message")
+        yield number, wire, value
+
+
+def _tensor_scalar(tensor: bytes) -> float | None:
+    """The single number held by a TensorProto, or None when it is not one number."""
+    dtype = 0
+    numbers: list[float] = []
+    raw = b""
+    for number, wire, value in _fields(tensor):
+        if number == 1 and isinstance(value, int):
+            dtype = value
+        elif number == 4 and isinstance(value, bytes):
+            raw = value
+        elif number == 5 and isinstance(value, bytes):  # float_val: packed or one fixed32
+            numbers.extend(struct.unpack(f"<{len(value) // 4}f", value))
+        elif number == 6 and isinstance(value, bytes):  # double_val
+            numbers.extend(struct.unpack(f"<{len(value) // 8}d", value))
+        elif number in (7, 10):  # int_val / int64_val: one varint, or packed varints
+            if isinstance(value, int):
+                numbers.append(float(value))
+            elif wire == 2:
+                pos = 0
+                while pos < len(value):
+                    item, pos = _varint(value, pos)
+                    numbers.append(float(item))
+    if raw and dtype in _RAW_FORMATS:
+        fmt = _RAW_FORMATS[dtype]
+        if len(raw) == struct.calcsize(fmt):
+            return float(struct.unpack(fmt, raw)[0])
+        return None
+    return numbers[0] if len(numbers) == 1 and dtype in _RAW_FORMATS else None
+
+
+def _event_scalars(event: bytes) -> Iterator[ScalarPoint]:
+    step = 0
+    summaries: list[bytes] = []
+    for number, _, value in _fields(event):
+        if number == 2 and isinstance(value, int):
+            step = value - (1 << 64) if value >= 1 << 63 else value
+        elif number == 5 and isinstance(value, bytes):
+            summaries.append(value)
+    for summary in summaries:
+        for number, _, value in _fields(summary):
+            if number != 1 or not isinstance(value, bytes):
+                continue
+            tag, scalar = "", None
+            for field_number, _, field in _fields(value):
+                if field_number == 1 and isinstance(field, bytes):
+                    tag = field.decode("utf-8", errors="replace")
+                elif field_number == 2 and isinstance(field, bytes):
+                    scalar = float(struct.unpack("<f", field)[0])
+                elif field_number == 8 and isinstance(field, bytes):
+                    scalar = _tensor_scalar(field)
+            if tag and scalar is not None:
+                yield tag, step, scalar
+
+
+def find_event_files(path: Path) -> list[Path]:
+    """The event files of one run: ``path`` itself, or those in a run directory.
+
+    A directory's own event files are used when it has any (TensorBoard starts a new
+    file on every restart; they are read in name order, which is time order). Otherwise
+    the one sub-directory holding event files is used; several are ambiguous.
+    """
+    if path.is_file():
+        return [path]
+    own = sorted(p for p in path.iterdir() if p.is_file() and EVENT_FILE_MARKER in p.name)
+    if own:
+        return own
+    nested = sorted(p for p in path.rglob(f"*{EVENT_FILE_MARKER}*") if p.is_file())
+    folders = sorted({p.parent for p in nested})
+    if len(folders) > 1:
+        listed = ", ".join(str(f.relative_to(path)) for f in folders[:10])
+        raise GapdoctorInputError(
+            str(path), f"holds event files of {len(folders)} runs ({listed})", "point at one run's directory"
+        )
+    return nested
+
+
+def read_event_scalars(path: Path) -> list[ScalarPoint]:
+    """Every scalar in a run's event files, in the order written.
+
+    Parameters
+    ----------
+    path : Path
+        An ``events.out.tfevents.*`` file or a run directory.
+
+    Returns
+    -------
+    list of (tag, step, value)
+
+    Raises
+    ------
+    GapdoctorInputError
+        Truncated or corrupted files (naming the file and how many records were
+        readable), or no event file.
+    """
+    files = find_event_files(path)
+    if not files:
+        raise GapdoctorInputError(str(path), "holds no TensorBoard event file", "point at a SummaryWriter log_dir")
+    points: list[ScalarPoint] = []
+    for file in files:
+        for index, record in enumerate(_records(file)):
+            try:
+                points.extend(_event_scalars(record))
+            except (_Malformed, struct.error) as error:
+                problem = f"record {index} is not a valid Event ({error}; {index} records were readable)"
+                raise _broken(file, problem) from None
+    return points

@@ -1,0 +1,442 @@
+"""Log readers, each fed by the real writer: TensorBoard, Lightning, HF Transformers, Keras, MLflow."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+import gapdoctor
+from gapdoctor import GapdoctorInputError
+from gapdoctor.history import normalise_series_name
+from gapdoctor.io import read_history
+
+N_EPOCHS = 30
+
+
+def overfitting_curves(seed: int = 0) -> dict[str, list[float]]:
+    """A run that overfits from epoch 10: val loss turns up, val accuracy gives back."""
+    rng = np.random.default_rng(seed)
+    e = np.arange(N_EPOCHS, dtype=float)
+    return {
+        "train_loss": list(1.2 * np.exp(-e / 6) + 0.02 + rng.normal(0, 0.005, N_EPOCHS)),
+        "val_loss": list(0.55 + 0.0025 * (e - 10) ** 2 + rng.normal(0, 0.005, N_EPOCHS)),
+        "val_accuracy": list(0.85 - 0.004 * np.abs(e - 10) + rng.normal(0, 0.003, N_EPOCHS)),
+    }
+
+
+def digits_tensors(n_train: int = 256, n_val: int = 128):  # type: ignore[no-untyped-def]
+    torch = pytest.importorskip("torch")
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16.0).astype(np.float32)
+    tr, va = slice(0, n_train), slice(n_train, n_train + n_val)
+    return (torch.tensor(X[tr]), torch.tensor(y[tr])), (torch.tensor(X[va]), torch.tensor(y[va]))
+
+
+def close(read: np.ndarray | None, expected: list[float], rel: float = 1e-6) -> bool:
+    return read is not None and np.allclose(read, expected, rtol=rel, atol=1e-7)
+
+
+# --- names -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("train/loss", "train_loss"),
+        ("Loss/train", "train_loss"),
+        ("Loss/valid", "val_loss"),
+        ("Accuracy/val", "val_accuracy"),
+        ("eval_accuracy", "val_accuracy"),
+        ("val_acc_epoch", "val_accuracy"),
+        ("train_loss_step", "train_loss"),
+        ("eval_runtime", None),
+    ],
+)
+def test_tag_names_map_to_series(raw: str, expected: str | None) -> None:
+    assert normalise_series_name(raw) == expected
+
+
+# --- TensorBoard -------------------------------------------------------------------------
+
+
+def write_tensorboard(log_dir: Path, curves: dict[str, list[float]]) -> Path:
+    tensorboard = pytest.importorskip("torch.utils.tensorboard")
+    tags = {"train_loss": "Loss/train", "val_loss": "Loss/valid", "val_accuracy": "Accuracy/valid"}
+    writer = tensorboard.SummaryWriter(str(log_dir))
+    for epoch in range(N_EPOCHS):
+        for name, tag in tags.items():
+            # the accuracy goes through the tensor field, the losses through simple_value
+            writer.add_scalar(tag, curves[name][epoch], epoch, new_style=name == "val_accuracy")
+        writer.add_histogram("weights", np.linspace(0, 1, 10), epoch)
+        writer.add_text("note", f"epoch {epoch}", epoch)
+    writer.close()
+    return log_dir
+
+
+def test_tensorboard_directory_and_file_read_back_exactly(tmp_path: Path) -> None:
+    curves = overfitting_curves()
+    log_dir = write_tensorboard(tmp_path / "run", curves)
+    for path in (log_dir, next(log_dir.glob("events.out.tfevents.*"))):
+        history = read_history(path)
+        assert history.n_epochs == N_EPOCHS
+        for name, values in curves.items():
+            assert close(history.get(name), values), name  # float32 on disk
+
+
+def test_tensorboard_batch_losses_at_global_steps_group_into_epochs(tmp_path: Path) -> None:
+    """The tutorial loop: training loss every batch, validation every epoch, both at the global step."""
+    tensorboard = pytest.importorskip("torch.utils.tensorboard")
+    torch = pytest.importorskip("torch")
+    (X, y), (Xv, yv) = digits_tensors()
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+    optimiser = torch.optim.SGD(model.parameters(), lr=0.1)
+    writer = tensorboard.SummaryWriter(str(tmp_path / "run"))
+    batch_losses: list[list[float]] = []
+    val_losses: list[float] = []
+    step = 0
+    for _epoch in range(3):
+        batch_losses.append([])
+        for start in range(0, len(y), 32):
+            loss = torch.nn.functional.cross_entropy(model(X[start : start + 32]), y[start : start + 32])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            step += 1
+            writer.add_scalar("train/loss", loss.item(), step)
+            batch_losses[-1].append(loss.item())
+        with torch.no_grad():
+            val_losses.append(torch.nn.functional.cross_entropy(model(Xv), yv).item())
+        writer.add_scalar("val/loss", val_losses[-1], step)
+    writer.close()
+    history = read_history(tmp_path / "run")
+    assert history.n_epochs == 3
+    assert close(history.get("train_loss"), [float(np.mean(b)) for b in batch_losses])
+    assert close(history.get("val_loss"), val_losses)
+
+
+def test_tensorboard_overfitting_run_is_diagnosed(tmp_path: Path) -> None:
+    log_dir = write_tensorboard(tmp_path / "run", overfitting_curves())
+    diagnosis = gapdoctor.diagnose(history=log_dir)
+    assert diagnosis.top is not None and diagnosis.top.cause == "overfitting"
+    assert diagnosis.top.score >= 0.5
+
+
+def test_tensorboard_healthy_run_does_not_report_overfitting(tmp_path: Path) -> None:
+    e = np.arange(N_EPOCHS, dtype=float)
+    rng = np.random.default_rng(1)
+    healthy = {
+        "train_loss": list(np.exp(-e / 8) + 0.1 + rng.normal(0, 0.003, N_EPOCHS)),
+        "val_loss": list(np.exp(-e / 8) + 0.15 + rng.normal(0, 0.003, N_EPOCHS)),
+        "val_accuracy": list(0.95 - 0.3 * np.exp(-e / 8) + rng.normal(0, 0.002, N_EPOCHS)),
+    }
+    diagnosis = gapdoctor.diagnose(history=write_tensorboard(tmp_path / "run", healthy))
+    assert all(f.score < 0.5 for f in diagnosis.findings if f.cause == "overfitting")
+
+
+def test_tensorboard_truncated_file_names_file_and_readable_records(tmp_path: Path) -> None:
+    event_file = next(write_tensorboard(tmp_path / "run", overfitting_curves()).glob("events*"))
+    blob = event_file.read_bytes()
+    event_file.write_bytes(blob[: len(blob) - 7])
+    with pytest.raises(GapdoctorInputError, match="truncated") as caught:
+        read_history(event_file)
+    assert str(event_file) in str(caught.value)
+    assert "records were readable" in str(caught.value)
+
+
+def test_tensorboard_corrupted_byte_fails_the_crc(tmp_path: Path) -> None:
+    event_file = next(write_tensorboard(tmp_path / "run", overfitting_curves()).glob("events*"))
+    blob = bytearray(event_file.read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    event_file.write_bytes(bytes(blob))
+    with pytest.raises(GapdoctorInputError, match="corrupted") as caught:
+        read_history(tmp_path / "run")
+    assert str(event_file) in str(caught.value)
+
+
+def test_directory_with_two_runs_is_ambiguous(tmp_path: Path) -> None:
+    write_tensorboard(tmp_path / "runs" / "a", overfitting_curves())
+    write_tensorboard(tmp_path / "runs" / "b", overfitting_curves())
+    with pytest.raises(GapdoctorInputError, match="2 runs"):
+        read_history(tmp_path / "runs")
+
+
+# --- Lightning CSVLogger (and TensorBoardLogger from the same fit) -----------------------
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Lightning's advice on workers and batch counts
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # torch/pytree deprecations raised inside Lightning
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_lightning_csv_and_tensorboard_loggers_agree_with_the_fit(tmp_path: Path) -> None:
+    pl = pytest.importorskip("lightning.pytorch")
+    loggers = pytest.importorskip("lightning.pytorch.loggers")
+    torch = pytest.importorskip("torch")
+    (X, y), (Xv, yv) = digits_tensors()
+    seen: dict[str, list[float]] = {"val_loss": [], "val_acc": [], "train_loss_epoch": []}
+
+    class Digits(pl.LightningModule):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+
+        def training_step(self, batch, _index):  # type: ignore[no-untyped-def]
+            loss = torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1])
+            self.log("train_loss", loss, on_step=True, on_epoch=True)
+            return loss
+
+        def validation_step(self, batch, _index):  # type: ignore[no-untyped-def]
+            logits = self.net(batch[0])
+            self.log("val_loss", torch.nn.functional.cross_entropy(logits, batch[1]))
+            self.log("val_acc", (logits.argmax(1) == batch[1]).float().mean())
+
+        def on_train_epoch_end(self) -> None:
+            metrics = self.trainer.callback_metrics
+            for name in seen:
+                seen[name].append(float(metrics[name]))
+
+        def configure_optimizers(self):  # type: ignore[no-untyped-def]
+            return torch.optim.SGD(self.parameters(), lr=0.2)
+
+    torch.manual_seed(0)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=32, shuffle=True)
+    val_loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(Xv, yv), batch_size=64)
+    trainer = pl.Trainer(
+        max_epochs=4,
+        accelerator="cpu",
+        logger=[loggers.CSVLogger(tmp_path, name="csv"), loggers.TensorBoardLogger(tmp_path, name="tb")],
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        log_every_n_steps=2,
+    )
+    trainer.fit(Digits(), loader, val_loader)
+
+    from_csv = read_history(tmp_path / "csv")  # the directory: finds version_0/metrics.csv
+    from_tb = read_history(tmp_path / "tb" / "version_0")
+    for history in (from_csv, from_tb):
+        assert history.n_epochs == 4
+        assert close(history.get("val_loss"), seen["val_loss"])
+        assert close(history.get("val_accuracy"), seen["val_acc"])
+        assert close(history.get("train_loss"), seen["train_loss_epoch"])  # _epoch wins over _step
+        assert "train_loss_step" in history.ignored
+
+
+def test_lightning_csv_truncated_mid_line(tmp_path: Path) -> None:
+    csv_file = tmp_path / "metrics.csv"
+    csv_file.write_text("epoch,step,train_loss_epoch,val_loss\n0,7,0.9,\n0,7,,1.1\n1,15,0.8,\n1,15,", encoding="utf-8")
+    with pytest.raises(GapdoctorInputError, match="line 5") as caught:
+        read_history(csv_file)
+    assert str(csv_file) in str(caught.value) and "3 rows were readable" in str(caught.value)
+
+
+# --- HF Transformers trainer_state.json --------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_hf_trainer_state_aggregates_logging_steps_to_epochs(tmp_path: Path) -> None:
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("accelerate")
+    torch = pytest.importorskip("torch")
+    (X, y), (Xv, yv) = digits_tensors()
+
+    class TinyClassifier(torch.nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = torch.nn.Linear(64, 10)
+
+        def forward(self, x, labels=None):  # type: ignore[no-untyped-def]
+            logits = self.net(x)
+            return {"loss": torch.nn.functional.cross_entropy(logits, labels), "logits": logits}
+
+    def rows(features, labels):  # type: ignore[no-untyped-def]
+        return [{"x": features[i], "labels": labels[i]} for i in range(len(labels))]
+
+    def accuracy(prediction) -> dict[str, float]:  # type: ignore[no-untyped-def]
+        return {"accuracy": float((prediction.predictions.argmax(1) == prediction.label_ids).mean())}
+
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / "out"),
+        num_train_epochs=3,
+        per_device_train_batch_size=32,
+        per_device_eval_batch_size=64,
+        learning_rate=0.05,
+        eval_strategy="epoch",
+        logging_strategy="steps",
+        logging_steps=3,
+        save_strategy="no",
+        report_to=[],
+        use_cpu=True,
+        disable_tqdm=True,
+        seed=0,
+    )
+    trainer = transformers.Trainer(
+        model=TinyClassifier(),
+        args=args,
+        train_dataset=rows(X, y),
+        eval_dataset=rows(Xv, yv),
+        compute_metrics=accuracy,
+    )
+    trainer.train()
+    state_file = tmp_path / "trainer_state.json"
+    trainer.state.save_to_json(str(state_file))
+
+    log = trainer.state.log_history
+    evals = [r for r in log if "eval_loss" in r]
+    history = read_history(state_file)
+    assert history.n_epochs == 3
+    assert close(history.get("val_loss"), [r["eval_loss"] for r in evals])
+    assert close(history.get("val_accuracy"), [r["eval_accuracy"] for r in evals])
+    train_loss = history.get("train_loss")
+    assert train_loss is not None and history.has("lr") and history.has("grad_norm")
+    for epoch in range(3):
+        logged = [r["loss"] for r in log if "loss" in r and math.ceil(r["epoch"] - 1e-6) == epoch + 1]
+        assert logged and min(logged) <= train_loss[epoch] <= max(logged)
+    # the end-of-training summary ("train_loss" over the whole run) is not an epoch
+    assert not math.isclose(train_loss[-1], next(r["train_loss"] for r in log if "train_runtime" in r))
+
+
+def test_hf_trainer_state_truncated(tmp_path: Path) -> None:
+    state = {"log_history": [{"epoch": 1.0, "eval_loss": 0.5, "step": 10}, {"epoch": 2.0, "eval_loss": 0.4}]}
+    text = json.dumps(state, indent=2)
+    state_file = tmp_path / "trainer_state.json"
+    state_file.write_text(text[: len(text) // 2], encoding="utf-8")
+    with pytest.raises(GapdoctorInputError, match="not valid JSON") as caught:
+        read_history(state_file)
+    assert str(state_file) in str(caught.value) and "readable up to line" in str(caught.value)
+
+
+def test_hf_trainer_state_entry_without_epoch(tmp_path: Path) -> None:
+    state_file = tmp_path / "trainer_state.json"
+    state_file.write_text(json.dumps({"log_history": [{"epoch": 1.0, "eval_loss": 0.5}, {"loss": 1}]}))
+    with pytest.raises(GapdoctorInputError, match=r"log_history\[1\]") as caught:
+        read_history(state_file)
+    assert "1 entries were readable" in str(caught.value)
+
+
+# --- Keras CSVLogger ---------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_keras_csv_logger_matches_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    pytest.importorskip("torch")
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("keras was imported with another backend")
+    X, y = load_digits(return_X_y=True)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [keras.Input((64,)), keras.layers.Dense(32, activation="relu"), keras.layers.Dense(10, activation="softmax")]
+    )
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    csv_file = tmp_path / "training.log"  # Keras' own default name: no .csv suffix, sniffed
+    fit = model.fit(
+        X[:300] / 16.0,
+        y[:300],
+        validation_data=(X[300:450] / 16.0, y[300:450]),
+        epochs=4,
+        batch_size=64,
+        verbose=0,
+        callbacks=[keras.callbacks.CSVLogger(str(csv_file))],
+    )
+    history = read_history(csv_file)
+    assert history.n_epochs == 4
+    for keras_name, name in (("loss", "train_loss"), ("val_loss", "val_loss"), ("val_accuracy", "val_accuracy")):
+        assert close(history.get(name), fit.history[keras_name]), name
+    assert close(history.get("train_accuracy"), fit.history["accuracy"])
+
+
+def test_csv_with_fractional_epochs_groups_into_whole_epochs(tmp_path: Path) -> None:
+    csv_file = tmp_path / "log.csv"
+    csv_file.write_text("epoch,loss,eval_loss\n0.5,1.0,\n1.0,0.8,0.9\n1.5,0.6,\n2.0,0.4,0.7\n", encoding="utf-8")
+    history = read_history(csv_file)
+    assert history.get("train_loss").tolist() == [0.9, 0.5]  # type: ignore[union-attr]
+    assert history.get("val_loss").tolist() == [0.9, 0.7]  # type: ignore[union-attr]
+
+
+def test_keras_csv_truncated(tmp_path: Path) -> None:
+    csv_file = tmp_path / "training.log"
+    csv_file.write_text("epoch,accuracy,loss,val_accuracy,val_loss\n0,0.5,1.2,0.6,1.1\n1,0.6,1.0", encoding="utf-8")
+    with pytest.raises(GapdoctorInputError, match="line 3") as caught:
+        read_history(csv_file)
+    assert str(csv_file) in str(caught.value) and "1 rows were readable" in str(caught.value)
+
+
+# --- MLflow file store -------------------------------------------------------------------
+
+
+def write_mlflow(root: Path, curves: dict[str, list[float]], monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # mlflow 3 keeps the file store behind a flag
+    mlflow = pytest.importorskip("mlflow")
+    mlflow.set_tracking_uri(f"file:{root}")
+    names = {"train_loss": "train/loss", "val_loss": "val/loss", "val_accuracy": "val_acc"}
+    with mlflow.start_run() as run:
+        for epoch in range(N_EPOCHS):
+            mlflow.log_metrics({names[k]: v[epoch] for k, v in curves.items()}, step=epoch)
+    return root / run.info.experiment_id / run.info.run_id
+
+
+def test_mlflow_run_reads_back_and_is_diagnosed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    curves = overfitting_curves()
+    run_dir = write_mlflow(tmp_path / "mlruns", curves, monkeypatch)
+    for path in (run_dir, tmp_path / "mlruns"):  # the run, or a store holding one run
+        history = read_history(path)
+        for name, values in curves.items():
+            assert close(history.get(name), values, rel=1e-12), name
+    diagnosis = gapdoctor.diagnose(history=run_dir)
+    assert diagnosis.top is not None and diagnosis.top.cause == "overfitting"
+
+
+def test_mlflow_truncated_metric_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run_dir = write_mlflow(tmp_path / "mlruns", overfitting_curves(), monkeypatch)
+    metric_file = run_dir / "metrics" / "val_acc"
+    text = metric_file.read_text()
+    metric_file.write_text(text[:-6])
+    with pytest.raises(GapdoctorInputError, match=f"line {N_EPOCHS}") as caught:
+        read_history(run_dir)
+    assert str(metric_file) in str(caught.value) and f"{N_EPOCHS - 1} lines were readable" in str(caught.value)
+
+
+# --- mapping and bad input ---------------------------------------------------------------
+
+
+def test_mapping_overrides_automatic_names(tmp_path: Path) -> None:
+    csv_file = tmp_path / "log.csv"
+    csv_file.write_text("epoch,loss,score,acc\n0,1.0,0.4,0.5\n1,0.8,0.5,0.6\n", encoding="utf-8")
+    plain = read_history(csv_file)
+    assert "score" in plain.ignored and plain.has("train_accuracy")
+    mapped = read_history(csv_file, mapping={"score": "val_f1", "acc": ""})
+    assert mapped.get("val_f1").tolist() == [0.4, 0.5]  # type: ignore[union-attr]
+    assert not mapped.has("train_accuracy")
+
+
+def test_mapping_to_an_unknown_name_is_rejected(tmp_path: Path) -> None:
+    csv_file = tmp_path / "log.csv"
+    csv_file.write_text("epoch,loss\n0,1.0\n", encoding="utf-8")
+    with pytest.raises(GapdoctorInputError, match=r"^mapping: 'loss' is mapped to 'banana'"):
+        read_history(csv_file, mapping={"loss": "banana"})
+    with pytest.raises(GapdoctorInputError, match=r"^mapping: 'los' is not a series"):
+        read_history(csv_file, mapping={"los": "train_loss"})
+
+
+def test_directory_without_a_log(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(GapdoctorInputError, match="holds no log") as caught:
+        read_history(tmp_path)
+    assert str(tmp_path) in str(caught.value)
+
+
+def test_binary_file_that_is_no_log(tmp_path: Path) -> None:
+    blob = tmp_path / "weights.bin"
+    blob.write_bytes(bytes(range(128, 256)))
+    with pytest.raises(GapdoctorInputError, match=r"weights\.bin"):
+        read_history(blob)
