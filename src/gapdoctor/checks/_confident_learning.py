@@ -108,8 +108,8 @@ class LabelIssues:
 
     @property
     def noise_matrix(self) -> IntArray:
-        """The calibrated joint rounded to whole rows (given label x estimated true label)."""
-        return np.asarray(np.rint(self.joint), dtype=np.int64)
+        """The calibrated joint in whole rows (given label x estimated true label); rows keep their totals."""
+        return _round_preserving_row_totals(self.joint)
 
 
 def _calibrate(confident_joint: FloatArray, label_counts: FloatArray) -> FloatArray:
@@ -157,7 +157,7 @@ def _prune_by_noise_rate(y: IntArray, probs: FloatArray, quota: IntArray, chunks
     Each cell keeps a running top list merged chunk by chunk: memory is the number of
     rows flagged, never the number of rows.
     """
-    cells = [(int(k), int(j)) for k, j in zip(*np.nonzero(quota > 0))]
+    cells = [(int(k), int(j)) for k, j in np.argwhere(quota > 0)]
     best_margin = {cell: np.zeros(0) for cell in cells}
     best_rows = {cell: np.zeros(0, dtype=np.int64) for cell in cells}
     by_label: dict[int, list[int]] = {}
@@ -183,9 +183,7 @@ def _prune_by_noise_rate(y: IntArray, probs: FloatArray, quota: IntArray, chunks
     return np.unique(np.concatenate([best_rows[cell] for cell in cells]))
 
 
-def find_label_issues(
-    y: IntArray, probs: FloatArray, *, chunk_rows: int = 65_536, seed: int = 0
-) -> LabelIssues:
+def find_label_issues(y: IntArray, probs: FloatArray, *, chunk_rows: int = 65_536, seed: int = 0) -> LabelIssues:
     """Estimate which labels are wrong from out-of-sample probabilities.
 
     Parameters
