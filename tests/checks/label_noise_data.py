@@ -30,7 +30,7 @@ def flip_labels(y: NDArray[np.int64], rate: float, kind: str, seed: int = 0) -> 
     "class_conditional" (class k -> k+1, a fixed confusion)."""
     rng = np.random.default_rng(seed)
     k = int(y.max()) + 1
-    rows = rng.choice(len(y), int(round(rate * len(y))), replace=False)
+    rows = rng.choice(len(y), round(rate * len(y)), replace=False)
     noisy = y.copy()
     shift = rng.integers(1, k, len(rows)) if kind == "symmetric" else 1
     noisy[rows] = (y[rows] + shift) % k

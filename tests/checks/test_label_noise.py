@@ -24,7 +24,12 @@ def _score(diagnosis: gapdoctor.Diagnosis, cause: str = "label_noise") -> float:
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("digits", "symmetric"), ("digits", "class_conditional"), ("wine", "class_conditional"), ("breast_cancer", "symmetric")],
+    [
+        ("digits", "symmetric"),
+        ("digits", "class_conditional"),
+        ("wine", "class_conditional"),
+        ("breast_cancer", "symmetric"),
+    ],
 )
 def test_injected_noise_is_reported_with_its_rows(name: str, kind: str) -> None:
     clean, given, probs = noisy_split(name, 0.10, kind)
@@ -43,7 +48,7 @@ def test_injected_noise_is_reported_with_its_rows(name: str, kind: str) -> None:
 
 @pytest.mark.parametrize(("name", "rate"), [("wine", 0.10), ("wine", 0.20), ("digits", 0.10)])
 def test_noise_matrix_shows_which_class_is_confused_for_which(name: str, rate: float) -> None:
-    clean, given, probs = noisy_split(name, rate, "class_conditional")
+    _clean, given, probs = noisy_split(name, rate, "class_conditional")
     finding = _finding(gapdoctor.diagnose(y_train=given, train_probs=probs), "label_noise.confident_learning")
     counts = np.array(finding.data["noise_matrix"]["counts"])
     k = counts.shape[0]
@@ -59,7 +64,7 @@ def test_noise_matrix_shows_which_class_is_confused_for_which(name: str, rate: f
 
 
 def test_suspects_follow_the_data_schema_and_serialise() -> None:
-    clean, given, probs = noisy_split("digits", 0.10, "symmetric")
+    _clean, given, probs = noisy_split("digits", 0.10, "symmetric")
     diagnosis = gapdoctor.diagnose(y_train=given, train_probs=probs)
     finding = _finding(diagnosis, "label_noise.confident_learning")
     suspects = finding.data["suspects"]
@@ -93,7 +98,7 @@ def test_label_noise_ranks_first_in_a_real_run_with_its_training_curves() -> Non
 def test_agrees_with_cleanlab_on_the_same_inputs() -> None:
     cleanlab_filter = pytest.importorskip("cleanlab.filter")
     for name, kind in [("digits", "symmetric"), ("wine", "class_conditional"), ("breast_cancer", "symmetric")]:
-        clean, given, probs = noisy_split(name, 0.20, kind)
+        _clean, given, probs = noisy_split(name, 0.20, kind)
         ours = np.zeros(len(given), dtype=bool)
         ours[find_label_issues(given, probs).rows] = True
         theirs = cleanlab_filter.find_label_issues(given, probs, n_jobs=1)
@@ -129,13 +134,15 @@ def test_memorisation_on_clean_labels_does_not_fire() -> None:
 
 
 def test_memorisation_corroborates_confident_learning() -> None:
-    X, y = dataset("digits")
+    X, _y = dataset("digits")
     clean, given, probs = noisy_split("digits", 0.10, "symmetric")
     _, losses = per_row_losses(X, given)
     alone = _finding(gapdoctor.diagnose(y_train=given, train_probs=probs), "label_noise.confident_learning")
     both = gapdoctor.diagnose(y_train=given, train_probs=probs, sample_losses=losses)
     finding = _finding(both, "label_noise.confident_learning")
-    assert finding.evidence["late_fitted_share_of_flagged_pct"] > 3 * finding.evidence["late_fitted_share_of_others_pct"]
+    assert (
+        finding.evidence["late_fitted_share_of_flagged_pct"] > 3 * finding.evidence["late_fitted_share_of_others_pct"]
+    )
     assert finding.score > alone.score
     assert "memorised" in finding.summary
     assert not any(f.check == "label_noise.memorisation" for f in both.findings)

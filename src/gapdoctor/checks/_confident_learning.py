@@ -25,9 +25,10 @@ Every pass runs over row chunks and keeps only mergeable counts (k-vectors, k x 
 matrices) and the rows the model disagrees with; no N x N or full N x k temporary is
 built beyond one chunk.
 
-The interval on the noise rate is a multinomial bootstrap of the counts the estimate
-is made of (confident joint cells and unconfident rows per label), thresholds held
-fixed: cheap (B x k^2), and it reflects the calibration step, not just binomial noise.
+The interval on the noise rate is a Poisson bootstrap of the counts the estimate is
+made of (confident joint cells and unconfident rows per label), thresholds held fixed:
+cheap (B x k^2, whatever the number of rows), mergeable like the counts, and it
+reflects the calibration step, not just binomial noise on the flag count.
 """
 
 from __future__ import annotations
@@ -80,9 +81,7 @@ class LabelIssues:
     margin : ndarray
         Normalised margin ``max_{j != given} p_j - p_given`` of each flagged row.
     noise_rate : float
-        Estimated fraction of wrong labels.
-    noise_rate_interval : tuple of float
-        95% bootstrap interval of ``noise_rate``.
+        Estimated fraction of wrong labels (its interval: :meth:`noise_rate_interval`).
     """
 
     thresholds: FloatArray
@@ -94,7 +93,10 @@ class LabelIssues:
     self_confidence: FloatArray
     margin: FloatArray
     noise_rate: float
-    noise_rate_interval: tuple[float, float]
+
+    def noise_rate_interval(self, *, seed: int = 0) -> tuple[float, float]:
+        """95% bootstrap interval of :attr:`noise_rate` (see the module docstring)."""
+        return _bootstrap_interval(self.confident_joint, self.unconfident, seed)
 
     @property
     def n_rows(self) -> int:
@@ -128,12 +130,11 @@ def _noise_rate(joint: FloatArray) -> FloatArray:
 
 
 def _bootstrap_interval(confident_joint: IntArray, unconfident: IntArray, seed: int) -> tuple[float, float]:
-    """95% interval of the noise rate by a multinomial bootstrap of the cell counts."""
+    """95% interval of the noise rate by a Poisson bootstrap of the cell counts."""
     k = len(unconfident)
     cells = np.concatenate([confident_joint, unconfident[:, None]], axis=1).astype(np.float64)
-    n = int(cells.sum())
     rng = np.random.default_rng(seed)
-    draws = rng.multinomial(n, (cells / n).ravel(), size=_BOOTSTRAP_DRAWS).reshape(-1, k, k + 1).astype(np.float64)
+    draws = rng.poisson(cells, size=(_BOOTSTRAP_DRAWS, k, k + 1)).astype(np.float64)
     rates = _noise_rate(_calibrate(draws[:, :, :k], draws.sum(axis=2)))
     low, high = np.quantile(rates, [0.025, 0.975])
     return float(low), float(high)
@@ -183,7 +184,7 @@ def _prune_by_noise_rate(y: IntArray, probs: FloatArray, quota: IntArray, chunks
     return np.unique(np.concatenate([best_rows[cell] for cell in cells]))
 
 
-def find_label_issues(y: IntArray, probs: FloatArray, *, chunk_rows: int = 65_536, seed: int = 0) -> LabelIssues:
+def find_label_issues(y: IntArray, probs: FloatArray, *, chunk_rows: int = 65_536) -> LabelIssues:
     """Estimate which labels are wrong from out-of-sample probabilities.
 
     Parameters
@@ -194,8 +195,6 @@ def find_label_issues(y: IntArray, probs: FloatArray, *, chunk_rows: int = 65_53
         Out-of-sample predicted probabilities (each row sums to 1).
     chunk_rows : int, default=65536
         Rows per chunk.
-    seed : int, default=0
-        Seed of the bootstrap interval.
 
     Returns
     -------
@@ -256,5 +255,4 @@ def find_label_issues(y: IntArray, probs: FloatArray, *, chunk_rows: int = 65_53
         self_confidence=self_conf[order],
         margin=margin[order],
         noise_rate=float(_noise_rate(joint)),
-        noise_rate_interval=_bootstrap_interval(confident_joint, unconfident, seed),
     )

@@ -186,7 +186,7 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     issues = label_issues_of(evidence)
     assert evidence.y_train is not None and evidence.train_probs is not None
     n = issues.n_rows
-    rate, (low, high) = issues.noise_rate, issues.noise_rate_interval
+    rate, (low, high) = issues.noise_rate, issues.noise_rate_interval()
     strength = _noise_strength(rate, low)
     errors = int(np.sum(evidence.train_probs.argmax(axis=1) != evidence.y_train))
     figures: dict[str, Any] = {
