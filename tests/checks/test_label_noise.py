@@ -34,8 +34,9 @@ def _score(diagnosis: gapdoctor.Diagnosis, cause: str = "label_noise") -> float:
 def test_injected_noise_is_reported_with_its_rows(name: str, kind: str) -> None:
     clean, given, probs = noisy_split(name, 0.10, kind)
     flipped = given != clean
-    finding = _finding(gapdoctor.diagnose(y_train=given, train_probs=probs), "label_noise.confident_learning")
-    assert finding.score >= 0.5
+    diagnosis = gapdoctor.diagnose(y_train=given, train_probs=probs)
+    finding = _finding(diagnosis, "label_noise.confident_learning")
+    assert finding.score >= 0.5 and diagnosis.top is finding
     low, high = finding.evidence["noise_rate_low_pct"], finding.evidence["noise_rate_high_pct"]
     assert low <= 100 * flipped.mean() + 8 and high >= 100 * flipped.mean() - 4  # near the truth
     rows = np.array(finding.rows)
@@ -84,9 +85,10 @@ def test_clean_labels_do_not_fire(name: str) -> None:
     assert diagnosis.healthy
 
 
-def test_label_noise_ranks_first_in_a_real_run_with_its_training_curves() -> None:
+@pytest.mark.parametrize("rate", [0.10, 0.20])
+def test_label_noise_ranks_first_in_a_real_run_with_its_training_curves(rate: float) -> None:
     X, y = dataset("digits")
-    clean, given, probs = noisy_split("digits", 0.20, "symmetric")
+    clean, given, probs = noisy_split("digits", rate, "symmetric")
     train, val = np.arange(0, 1400), np.arange(1400, len(y))
     run = train_by_epoch(X[train], given[train], X[val], clean[val], epochs=25, hidden=(64,))
     diagnosis = gapdoctor.diagnose(
@@ -166,6 +168,13 @@ def test_memorisation_tracks_a_subset_of_rows_with_unseen_epochs() -> None:
     assert (given[late_rows] != y[late_rows]).mean() >= 0.5
 
 
+def test_a_single_class_is_skipped_with_a_reason() -> None:
+    given = np.zeros(60, dtype=np.int64)
+    diagnosis = gapdoctor.diagnose(y_train=given, train_probs=np.ones((60, 1)))
+    run = next(c for c in diagnosis.checks if c.name == "label_noise.confident_learning")
+    assert run.status == "skipped" and "single class" in run.reason
+
+
 def test_too_few_rows_is_skipped_with_a_reason() -> None:
     _, given, probs = noisy_split("wine")
     diagnosis = gapdoctor.diagnose(y_train=given[:20], train_probs=probs[:20])
@@ -188,3 +197,23 @@ def test_bad_inputs_name_the_argument(kwargs: dict[str, object], argument: str) 
         gapdoctor.diagnose(y_train=given, **kwargs)  # type: ignore[arg-type]
     assert error.value.argument == argument
     assert str(error.value).startswith(argument)
+
+
+def test_memory_stays_below_the_input_size_when_chunked() -> None:
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    n, k = 200_000, 10
+    true = rng.integers(0, k, n)
+    logits = rng.normal(size=(n, k))
+    logits[np.arange(n), true] += 3.0
+    probs = np.exp(logits)
+    probs /= probs.sum(axis=1, keepdims=True)
+    given = flip_labels(true, 0.2, "symmetric")
+    tracemalloc.start()
+    issues = find_label_issues(given, probs, chunk_rows=8192)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 0.5 * probs.nbytes  # chunk temporaries and the flagged rows, never N x k copies (nor N x N)
+    flipped = given != true
+    assert flipped[issues.rows].mean() > 0.8

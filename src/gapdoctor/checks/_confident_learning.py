@@ -179,9 +179,10 @@ def _prune_by_noise_rate(y: IntArray, probs: FloatArray, quota: IntArray, chunks
                     top = np.argpartition(-margin, m - 1)[:m]
                     margin, candidates = margin[top], candidates[top]
                 best_margin[k, j], best_rows[k, j] = margin, candidates
-    if not cells:
-        return np.zeros(0, dtype=np.int64)
-    return np.unique(np.concatenate([best_rows[cell] for cell in cells]))
+    flagged = np.zeros(len(y), dtype=bool)  # one bit per row: the union of the cells
+    for cell in cells:
+        flagged[best_rows[cell]] = True
+    return np.flatnonzero(flagged).astype(np.int64)
 
 
 def find_label_issues(y: IntArray, probs: FloatArray, *, chunk_rows: int = 65_536) -> LabelIssues:
