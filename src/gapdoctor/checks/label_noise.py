@@ -57,6 +57,14 @@ def label_issues_of(evidence: Evidence) -> LabelIssues:
     ------
     SkipCheck
         When there are too few rows or only one class.
+
+    Examples
+    --------
+    >>> from gapdoctor.evidence import build_evidence
+    >>> y = [0] * 20 + [1] * 20
+    >>> probs = [[0.9, 0.1]] * 19 + [[0.05, 0.95]] + [[0.2, 0.8]] * 20  # row 19 looks like class 1
+    >>> label_issues_of(build_evidence(y_train=y, train_probs=probs)).rows.tolist()
+    [19]
     """
     y, probs = evidence.y_train, evidence.train_probs
     if y is None or probs is None:
@@ -105,6 +113,14 @@ def memorisation_of(evidence: Evidence) -> Memorisation:
     ------
     SkipCheck
         When no losses were recorded, or fewer than 3 epochs.
+
+    Examples
+    --------
+    >>> from gapdoctor.evidence import build_evidence
+    >>> losses = [[2.0, 0.1, 0.1, 2.0], [0.1, 0.1, 0.1, 2.0], [0.1, 0.1, 0.1, 2.0]]  # epochs x rows
+    >>> memo = memorisation_of(build_evidence(y_train=[0, 1, 0, 1], sample_losses=losses))
+    >>> memo.learned_epoch.tolist(), memo.late.tolist()  # row 3 is never fitted
+    ([2.0, 1.0, 1.0, inf], [False, False, False, True])
     """
     losses, tracked = evidence.sample_losses, evidence.sample_loss_rows
     if losses is None or tracked is None:
@@ -117,10 +133,8 @@ def memorisation_of(evidence: Evidence) -> Memorisation:
     above = np.where(seen, losses >= _LEARNED_LOSS, False)
     epochs = np.arange(1, n_epochs + 1)[:, None]
     last_above = np.where(above, epochs, 0).max(axis=0)
-    last_seen = np.where(seen, epochs, 0).max(axis=0)
-    learned = np.where(last_above == last_seen, np.inf, last_above + 1.0)
-    learned = np.where(last_above == 0, 1.0, learned)
-    learned = learned[ever_seen]
+    # first epoch the row was seen after its last loss above ln 2; inf when there is none
+    learned = np.where(seen & (epochs > last_above), epochs, np.inf).min(axis=0)[ever_seen]
     if not len(learned):
         raise SkipCheck("sample_losses holds no recorded loss")
     bulk = min(float(np.median(learned)), float(n_epochs))
