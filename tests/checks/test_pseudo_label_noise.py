@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from label_noise_data import dataset, noisy_split
+from label_noise_data import dataset, noisy_split, per_row_losses
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict
 from threadpoolctl import threadpool_limits
@@ -74,11 +74,28 @@ def test_a_single_source_is_skipped_with_a_reason() -> None:
     assert run.status == "skipped" and "single source" in run.reason
 
 
-def test_sources_without_probabilities_are_skipped() -> None:
+def test_sources_without_probabilities_or_losses_are_skipped() -> None:
     _, given, _ = noisy_split("wine")
     diagnosis = gapdoctor.diagnose(y_train=given, sources_train=["a", "b"] * (len(given) // 2))
     run = next(c for c in diagnosis.checks if c.name == "pseudo_label_noise.by_source")
-    assert run.status == "skipped" and "train_probs" in run.reason
+    assert run.status == "skipped" and "train_probs" in run.reason and "sample_losses" in run.reason
+
+
+@pytest.mark.parametrize("pseudo_flip", [0.0, 0.25])
+def test_per_row_losses_alone_locate_the_noisy_source(pseudo_flip: float) -> None:
+    X, _y = dataset("digits")
+    clean, given, _, sources = _pseudo_labelled("digits", pseudo_share=0.4, pseudo_flip=pseudo_flip, human_flip=0.0)
+    _, losses = per_row_losses(X, given)
+    diagnosis = gapdoctor.diagnose(y_train=given, sources_train=sources, sample_losses=losses)
+    finding = _finding(diagnosis)
+    if pseudo_flip == 0.0:
+        assert finding is None or finding.score < 0.5
+        return
+    assert diagnosis.top is finding and finding is not None and finding.score >= 0.5
+    assert finding.evidence["noisiest_source"] == "pseudo" and "memorisation" in finding.evidence["flagged_by"]
+    rows = np.array(finding.rows)
+    assert np.all(sources[rows] == "pseudo")
+    assert (given[rows[:100]] != clean[rows[:100]]).mean() >= 0.8
 
 
 def test_sources_of_the_wrong_length_name_the_argument() -> None:
