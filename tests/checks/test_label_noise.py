@@ -7,6 +7,10 @@ import json
 import numpy as np
 import pytest
 from label_noise_data import dataset, flip_labels, noisy_split, per_row_losses
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_predict
+from threadpoolctl import threadpool_limits
 
 import gapdoctor
 from gapdoctor.bench.training import train_by_epoch
@@ -37,6 +41,7 @@ def test_injected_noise_is_reported_with_its_rows(name: str, kind: str) -> None:
     diagnosis = gapdoctor.diagnose(y_train=given, train_probs=probs)
     finding = _finding(diagnosis, "label_noise.confident_learning")
     assert finding.score >= 0.5 and diagnosis.top is finding
+    assert "overlap_caveat" not in finding.evidence
     low, high = finding.evidence["noise_rate_low_pct"], finding.evidence["noise_rate_high_pct"]
     assert low <= 100 * flipped.mean() + 8 and high >= 100 * flipped.mean() - 4  # near the truth
     rows = np.array(finding.rows)
@@ -83,6 +88,18 @@ def test_clean_labels_do_not_fire(name: str) -> None:
     diagnosis = gapdoctor.diagnose(y_train=given, train_probs=probs)
     assert _score(diagnosis) < 0.5
     assert diagnosis.healthy
+
+
+def test_overlapping_classes_get_a_caveat_when_the_model_errs_far_more_than_the_estimate() -> None:
+    # clean labels (flip_y=0) but overlapping classes: confident learning counts the overlap as noise
+    X, y = make_classification(
+        3000, 20, n_informative=10, n_classes=4, n_clusters_per_class=1, flip_y=0.0, random_state=0
+    )
+    with threadpool_limits(1):
+        probs = cross_val_predict(LogisticRegression(max_iter=3000), X, y, cv=5, method="predict_proba")
+    finding = _finding(gapdoctor.diagnose(y_train=y, train_probs=probs), "label_noise.confident_learning")
+    assert finding.evidence["out_of_fold_error_pct"] > 2 * finding.evidence["noise_rate_pct"]
+    assert "overlap_caveat" in finding.evidence and "overlap in feature space" in finding.summary
 
 
 @pytest.mark.parametrize("rate", [0.10, 0.20])
