@@ -234,3 +234,14 @@ def test_memory_stays_below_the_input_size_when_chunked() -> None:
     assert peak < 0.5 * probs.nbytes  # chunk temporaries and the flagged rows, never N x k copies (nor N x N)
     flipped = given != true
     assert flipped[issues.rows].mean() > 0.8
+
+
+def test_suspects_and_noise_matrix_use_the_original_label_names() -> None:
+    clean, given, probs = noisy_split("wine", 0.20, "symmetric")
+    names = np.array(["barolo", "grignolino", "barbera"])
+    diagnosis = gapdoctor.diagnose(y_train=names[given], train_probs=probs[:, [2, 0, 1]])  # sorted-name order
+    finding = _finding(diagnosis, "label_noise.confident_learning")
+    assert finding.data["noise_matrix"]["classes"] == ["barbera", "barolo", "grignolino"]  # sorted label order
+    first = finding.data["suspects"][0]
+    assert first["given"] == names[given[first["row"]]]
+    assert first["suggested"] == names[clean[first["row"]]]
