@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-from label_noise_data import dataset, flip_labels, noisy_split, per_row_losses
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict
@@ -16,6 +15,7 @@ import gapdoctor
 from gapdoctor.bench.training import train_by_epoch
 from gapdoctor.checks._confident_learning import find_label_issues
 from gapdoctor.evidence import build_evidence
+from tests.checks.label_noise_data import dataset, flip_labels, noisy_split, per_row_losses
 
 
 def _finding(diagnosis: gapdoctor.Diagnosis, check: str) -> gapdoctor.Finding:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from label_noise_data import dataset, noisy_split, per_row_losses
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict
 from threadpoolctl import threadpool_limits
 
 import gapdoctor
+from tests.checks.label_noise_data import dataset, noisy_split, per_row_losses
 
 
 def _pseudo_labelled(name: str, pseudo_share: float, pseudo_flip: float, human_flip: float, seed: int = 0):  # type: ignore[no-untyped-def]
