@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.evidence import Evidence
+from gapdoctor.experiments._fast_metrics import FAST_METRICS, confusion, from_confusion
 from gapdoctor.experiments.trainer import Trainer, out_of_fold_probs
 from gapdoctor.findings import Finding
 from gapdoctor.metrics import METRICS
@@ -290,6 +291,9 @@ class Lab:
 
     def score(self, y: IntArray, probs: FloatArray) -> float:
         """The user's validation metric."""
+        if self.evidence.metric in FAST_METRICS:
+            pred = np.asarray(np.argmax(probs, axis=1), dtype=np.int64)
+            return from_confusion(self.evidence.metric, confusion(y, pred, probs.shape[1]))
         scorer = METRICS[self.evidence.metric].scorer
         assert scorer is not None  # the runner skips metrics without a scorer
         with warnings.catch_warnings():
