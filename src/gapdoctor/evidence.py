@@ -497,7 +497,7 @@ def build_evidence(
 
 def _check_model(model: Any) -> None:
     """An estimator with fit/predict_proba, or a train function ``train(X, y, *, config)``."""
-    if callable(model) and not hasattr(model, "fit"):
+    if callable(model) and not (hasattr(model, "fit") and hasattr(model, "predict_proba")):
         import inspect
 
         try:

@@ -59,8 +59,8 @@ TrainFunction = Callable[..., Callable[[FloatArray], Any]]
 
 
 def is_train_function(model: Any) -> bool:
-    """True when ``model`` is a train function rather than an estimator."""
-    return callable(model) and not hasattr(model, "fit")
+    """True when ``model`` is a train function rather than an estimator (fit + predict_proba)."""
+    return callable(model) and not (hasattr(model, "fit") and hasattr(model, "predict_proba"))
 
 
 def _final_step_name(model: Any) -> str | None:
