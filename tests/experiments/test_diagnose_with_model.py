@@ -79,39 +79,54 @@ class TorchMLP:
         return self.fit(X, y, config)[0]
 
 
-def test_train_function_early_stopping_confirms_overfitting() -> None:
+@pytest.fixture(scope="module")
+def memorising_run() -> tuple[dict[str, np.ndarray], dict[str, list[float]]]:
+    """A real torch run on digits with 30% flipped labels: the net memorises, validation loss turns up."""
     data = _split()
-    # 30% flipped labels make the unregularised net memorise: validation loss turns up early
     data["y_train"], _ = flip_labels(data["y_train"], 0.3, 10, seed=0)
-    train = TorchMLP(epochs=100)
-    _, history = train.fit(data["X_train"], data["y_train"], {}, data["X_val"], data["y_val"])
+    _, history = TorchMLP(epochs=100).fit(data["X_train"], data["y_train"], {}, data["X_val"], data["y_val"])
+    return data, history
+
+
+def test_train_function_early_stopping_confirms_overfitting(
+    memorising_run: tuple[dict[str, np.ndarray], dict[str, list[float]]],
+) -> None:
+    data, history = memorising_run
     settings = ExperimentSettings(cache_dir=None, progress=False, n_bootstrap=200)
-    diagnosis = gapdoctor.diagnose(history=history, **data, model=train, metric="log_loss", experiments=settings)
+    diagnosis = gapdoctor.diagnose(
+        history=history, **data, model=TorchMLP(epochs=100), metric="log_loss", experiments=settings
+    )
     top = diagnosis.top
     assert top is not None and top.cause == "overfitting"
     experiment = top.experiment
     assert experiment is not None, diagnosis.notes
-    assert experiment["intervention"].startswith("early stopping at epoch")
+    assert experiment["intervention"] == f"early stopping at epoch {top.evidence['best_epoch']} (config['max_epochs'])"
     assert experiment["verdict"] == "confirmed"
     assert experiment["interval"][1] < experiment["before"]  # log loss: lower is better
     assert "CONFIRMED" in diagnosis.render()
 
 
-def test_results_are_cached_and_not_retrained(tmp_path: Any) -> None:
-    data = _split()
-    train = TorchMLP(epochs=30)
-    _, history = train.fit(data["X_train"], data["y_train"], {}, data["X_val"], data["y_val"])
-    history = {"train_loss": history["train_loss"], "val_loss": history["val_loss"]}
+def test_results_are_cached_and_not_retrained(
+    tmp_path: Any, memorising_run: tuple[dict[str, np.ndarray], dict[str, list[float]]]
+) -> None:
+    data, history = memorising_run
+    train = TorchMLP(epochs=100)
     settings = ExperimentSettings(cache_dir=tmp_path, progress=False, n_bootstrap=100)
-    run = lambda: gapdoctor.diagnose(history=history, **data, model=train, metric="log_loss", experiments=settings)  # noqa: E731
+
+    def run() -> gapdoctor.Diagnosis:
+        return gapdoctor.diagnose(history=history, **data, model=train, metric="log_loss", experiments=settings)
+
     first = run()
     calls = train.calls
+    assert calls == 5 + 1 + 1  # out-of-fold probabilities, the baseline, early stopping
     second = run()
     assert train.calls == calls  # probabilities and experiments both came from the cache
-    assert first.to_dict()["inputs"] == second.to_dict()["inputs"]
-    tested = [f for f in second.findings if f.experiment is not None]
-    assert tested and all(f.experiment is not None and f.experiment["cached"] for f in tested)
-    assert list(tmp_path.glob("*.pkl")) == [] and list(tmp_path.glob("*.json"))
+    assert second.top is not None and second.top.experiment is not None
+    assert second.top.experiment["cached"] is True
+    assert first.top is not None and first.top.experiment is not None
+    assert first.top.experiment["after"] == second.top.experiment["after"]
+    assert list(tmp_path.glob("*.json")) and list(tmp_path.glob("*.npz"))
+    assert not [p for p in tmp_path.iterdir() if p.suffix not in (".json", ".npz")]  # never pickle
 
 
 def test_budget_of_fits_is_kept() -> None:
