@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from experiment_helpers import experiment_for, flip_labels, improved_beyond_interval, logistic
 from sklearn.datasets import load_breast_cancer, load_digits, make_classification
 from sklearn.model_selection import train_test_split
 from sklearn.tree import DecisionTreeClassifier
 
 from gapdoctor.findings import Finding
-from experiment_helpers import experiment_for, flip_labels, improved_beyond_interval, logistic
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,10 @@ def swapped_labels() -> dict[str, np.ndarray]:
     return {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": buggy}
 
 
-MAPPING = {"classes": [str(i) for i in range(10)], "val_label_to_true": ["0", "1", "2", "5", "4", "3", "6", "7", "8", "9"]}
+MAPPING = {
+    "classes": [str(i) for i in range(10)],
+    "val_label_to_true": ["0", "1", "2", "5", "4", "3", "6", "7", "8", "9"],
+}
 
 
 def test_label_mapping_bug_applying_the_mapping_confirms(swapped_labels: dict[str, np.ndarray]) -> None:

@@ -137,9 +137,8 @@ def test_budget_of_fits_is_kept() -> None:
 
     settings = ExperimentSettings(cache_dir=None, progress=False, max_fits=3)
     finding = gapdoctor.Finding("overfitting", 0.9, "gap")
-    experiment, diagnosis = experiment_for(
-        finding, DecisionTreeClassifier(random_state=0), settings, X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val
-    )
+    data = {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
+    experiment, diagnosis = experiment_for(finding, DecisionTreeClassifier(random_state=0), settings, **data)
     assert experiment is None
     assert any("needs 10 fits, 3 left" in note for note in diagnosis.notes)
 

@@ -35,7 +35,7 @@ from gapdoctor.experiments import (  # noqa: F401  (each module registers its in
 from gapdoctor.experiments.cache import ExperimentCache
 from gapdoctor.experiments.lab import INTERVENTIONS, ExperimentSettings, Lab, SkipExperiment
 from gapdoctor.experiments.runner import prepare_lab, run_experiments
-from gapdoctor.experiments.trainer import TrainFunction, Trainer, is_train_function, out_of_fold_probs
+from gapdoctor.experiments.trainer import Trainer, TrainFunction, is_train_function, out_of_fold_probs
 
 __all__ = [
     "INTERVENTIONS",

@@ -26,8 +26,8 @@ from gapdoctor.experiments.lab import (
     PairedOutcome,
     Plan,
     SkipExperiment,
-    intervention,
     interval_of_mean,
+    intervention,
     judge,
     paired_interval,
 )

@@ -44,8 +44,8 @@ __all__ = [
     "Plan",
     "SkipExperiment",
     "bootstrap_interval",
-    "intervention",
     "interval_of_mean",
+    "intervention",
     "judge",
     "paired_interval",
 ]
@@ -232,7 +232,9 @@ class Lab:
         if ev.train_probs is None:
             updates["train_probs"] = lab._cached_arrays(
                 "train_probs",
-                lambda: out_of_fold_probs(trainer, lab.X_train, lab.y_train, folds=settings.cv_folds, seed=settings.seed),
+                lambda: out_of_fold_probs(
+                    trainer, lab.X_train, lab.y_train, folds=settings.cv_folds, seed=settings.seed
+                ),
             )
         if ev.X_val is not None and ev.y_val is not None and ev.val_probs is None:
             updates["val_probs"] = lab.baseline()
@@ -267,22 +269,22 @@ class Lab:
     @property
     def X_train(self) -> FloatArray:
         """Training features (the experiment needs them)."""
-        return _need(self.evidence.X_train, "X_train")
+        return _need(self.evidence.X_train, "X_train")  # type: ignore[no-any-return]
 
     @property
     def y_train(self) -> IntArray:
         """Encoded training labels."""
-        return _need(self.evidence.y_train, "y_train")
+        return _need(self.evidence.y_train, "y_train")  # type: ignore[no-any-return]
 
     @property
     def X_val(self) -> FloatArray:
         """Validation features."""
-        return _need(self.evidence.X_val, "X_val")
+        return _need(self.evidence.X_val, "X_val")  # type: ignore[no-any-return]
 
     @property
     def y_val(self) -> IntArray:
         """Encoded validation labels."""
-        return _need(self.evidence.y_val, "y_val")
+        return _need(self.evidence.y_val, "y_val")  # type: ignore[no-any-return]
 
     @property
     def greater_is_better(self) -> bool:

@@ -64,7 +64,9 @@ def _cv_score(lab: Lab, params: dict[str, Any]) -> float:
     oof = np.zeros((len(y), lab.trainer.n_classes))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=lab.settings.seed)
     for fit_rows, held in splitter.split(X, y):
-        oof[held] = lab.fit_predict(X[fit_rows], y[fit_rows], X[held], {"intervention": "overfitting", "params": params})
+        oof[held] = lab.fit_predict(
+            X[fit_rows], y[fit_rows], X[held], {"intervention": "overfitting", "params": params}
+        )
     return lab.score(y, oof)
 
 
@@ -84,8 +86,13 @@ def _regularise(lab: Lab) -> Plan:
             if not chosen
             else lab.fit_predict(lab.X_train, lab.y_train, lab.X_val, {"intervention": "overfitting", "params": chosen})
         )
-        details = {"parameter": key, "given": repr(current), "chosen": repr(chosen.get(key, current))}
-        details |= {f"cv_{'given' if not c else repr(c[key])}": round(sign * v, 4) for c, v in zip(choices, cv)}
+        details: dict[str, str | float] = {
+            "parameter": key,
+            "given": repr(current),
+            "chosen": repr(chosen.get(key, current)),
+        }
+        for params, value in zip(choices, cv, strict=True):
+            details[f"cv_{repr(params[key]) if params else 'given'}"] = round(sign * value, 4)
         return PairedOutcome(lab.baseline(), after, lab.y_val, lab.y_val, details)
 
     return Plan(description, 3 * _SELECTION_FOLDS + 1, run, {"parameter": key, "values": [repr(v) for v in values]})
@@ -101,9 +108,7 @@ def _early_stop(lab: Lab, finding: Finding) -> Plan:
     description = f"early stopping at epoch {int(best)} (config['max_epochs'])"
     run: Callable[[], PairedOutcome] = lambda: PairedOutcome(  # noqa: E731
         lab.baseline(),
-        lab.fit_predict(
-            lab.X_train, lab.y_train, lab.X_val, {"intervention": "overfitting", "max_epochs": int(best)}
-        ),
+        lab.fit_predict(lab.X_train, lab.y_train, lab.X_val, {"intervention": "overfitting", "max_epochs": int(best)}),
         lab.y_val,
         lab.y_val,
         {"max_epochs": int(best)},

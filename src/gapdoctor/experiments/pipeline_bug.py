@@ -32,7 +32,7 @@ def corrected_labels(lab: Lab, mapping: Any) -> np.ndarray:
     if unknown:
         raise SkipExperiment(f"data['mapping'] names labels not in the data: {unknown[:5]}")
     table = np.arange(lab.evidence.n_classes)
-    for g, t in zip(given, true):
+    for g, t in zip(given, true, strict=True):
         table[encode[str(g)]] = encode[str(t)]
     if np.array_equal(table, np.arange(lab.evidence.n_classes)):
         raise SkipExperiment("data['mapping'] maps every label to itself")

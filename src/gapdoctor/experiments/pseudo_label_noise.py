@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from gapdoctor.experiments.label_noise import flagged_rows, retrain_without_rows
 from gapdoctor.experiments.lab import Lab, Plan, SkipExperiment, intervention
+from gapdoctor.experiments.label_noise import flagged_rows, retrain_without_rows
 from gapdoctor.findings import Finding
 
 

@@ -24,7 +24,6 @@ from gapdoctor.experiments.lab import (
     INTERVENTIONS,
     ExperimentSettings,
     Lab,
-    MeasuredOutcome,
     Outcome,
     PairedOutcome,
     Plan,
@@ -156,7 +155,7 @@ def run_experiments(diagnosis: Diagnosis, lab: Lab) -> Diagnosis:
     show = sys.stderr.isatty() if settings.progress is None else settings.progress
     with _progress(show, len(admitted)) as advance:
         if settings.n_jobs == 1:
-            for index, plan, key in admitted:
+            for index, plan, _ in admitted:
                 if time.perf_counter() - started > settings.max_seconds:
                     notes.append(f"experiment for {candidates[index].cause}: skipped (time budget spent)")
                     continue

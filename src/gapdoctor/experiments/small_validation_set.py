@@ -20,8 +20,8 @@ from gapdoctor.experiments.lab import (
     SkipExperiment,
     Verdict,
     bootstrap_interval,
-    intervention,
     interval_of_mean,
+    intervention,
 )
 from gapdoctor.findings import Finding
 
