@@ -171,3 +171,13 @@ def test_train_function_returning_wrong_shape_names_model() -> None:
 
     with pytest.raises(gapdoctor.GapdoctorInputError, match=r"^model: the returned predict_proba gave shape"):
         gapdoctor.diagnose(**_split(), model=train, experiments=False)
+
+
+def test_a_model_that_cannot_fit_is_reported_not_raised() -> None:
+    from sklearn.naive_bayes import CategoricalNB
+
+    data = _split()
+    data["X_val"] = data["X_val"] + 100  # categories CategoricalNB never saw: predict_proba raises
+    diagnosis = gapdoctor.diagnose(**data, model=CategoricalNB(), experiments=ExperimentSettings(cache_dir=None))
+    assert any(note.startswith("experiments: not run (the model could not be fitted") for note in diagnosis.notes)
+    assert diagnosis.inputs["val_probs"] is None

@@ -80,3 +80,18 @@ def test_experiment_line_reads_before_after_interval_verdict() -> None:
         "drop the flagged rows (180 of 600 training rows) — accuracy 0.807 -> 0.945 "
         "(95% interval 0.921 to 0.968): CONFIRMED, cached"
     )
+
+
+def test_progress_bar_and_time_budget(capsys: object) -> None:
+    data, flipped = _noisy_digits()
+    findings = [Finding("label_noise", 0.8, "noise", rows=tuple(flipped))]
+    shown = ExperimentSettings(cache_dir=None, progress=True, n_bootstrap=100)
+    lab = prepare_lab(build_evidence(model=logistic(), **data), shown)
+    diagnosis = run_experiments(Diagnosis(findings=findings, checks=[]), lab)
+    assert diagnosis.findings[0].experiment is not None
+    # a budget far below one fit's measured cost: the experiment is not started
+    tight = ExperimentSettings(cache_dir=None, progress=False, max_seconds=1e-9)
+    lab = prepare_lab(build_evidence(model=logistic(), **data), tight)
+    diagnosis = run_experiments(Diagnosis(findings=findings, checks=[]), lab)
+    assert diagnosis.findings[0].experiment is None
+    assert any("label_noise: skipped (over the time budget)" in note for note in diagnosis.notes)

@@ -43,7 +43,6 @@ __all__ = [
     "PairedOutcome",
     "Plan",
     "SkipExperiment",
-    "bootstrap_interval",
     "interval_of_mean",
     "intervention",
     "judge",
@@ -211,6 +210,7 @@ class Lab:
     baseline_val_probs: FloatArray | None = None
     seconds_per_fit: float = 0.0
     cache: Any = None
+    problem: str = ""
 
     @classmethod
     def prepare(cls, evidence: Evidence, settings: ExperimentSettings, cache: Any = None) -> Lab:
@@ -229,15 +229,21 @@ class Lab:
         if ev.X_train is None or ev.y_train is None or ev.n_classes < 2:
             return lab
         updates: dict[str, FloatArray] = {}
-        if ev.train_probs is None:
-            updates["train_probs"] = lab._cached_arrays(
-                "train_probs",
-                lambda: out_of_fold_probs(
-                    trainer, lab.X_train, lab.y_train, folds=settings.cv_folds, seed=settings.seed
-                ),
-            )
-        if ev.X_val is not None and ev.y_val is not None and ev.val_probs is None:
-            updates["val_probs"] = lab.baseline()
+        try:
+            if ev.train_probs is None:
+                updates["train_probs"] = lab._cached_arrays(
+                    "train_probs",
+                    lambda: out_of_fold_probs(
+                        trainer, lab.X_train, lab.y_train, folds=settings.cv_folds, seed=settings.seed
+                    ),
+                )
+            if ev.X_val is not None and ev.y_val is not None and ev.val_probs is None:
+                updates["val_probs"] = lab.baseline()
+        except GapdoctorInputError:
+            raise
+        except Exception as error:  # the model cannot be trained on these arrays: say so, diagnose anyway
+            lab.problem = f"the model could not be fitted ({type(error).__name__}: {error})"
+            return lab
         lab.computed = tuple(sorted(updates))
         lab.evidence = replace(ev, **updates)  # type: ignore[arg-type]
         return lab
@@ -361,23 +367,6 @@ def paired_interval(lab: Lab, outcome: PairedOutcome) -> tuple[float, float, tup
     if METRICS[lab.evidence.metric].bounded:
         interval = (max(0.0, interval[0]), min(1.0, interval[1]))
     return before, after, interval
-
-
-def bootstrap_interval(lab: Lab, y: IntArray, probs: FloatArray) -> tuple[float, float]:
-    """95% percentile-bootstrap interval of the metric over the rows of ``(y, probs)``."""
-    rng = lab.rng(2)
-    values = []
-    for _ in range(lab.settings.n_bootstrap):
-        rows = rng.integers(0, len(y), len(y))
-        try:
-            values.append(lab.score(y[rows], probs[rows]))
-        except ValueError:  # a resample with one class only (ROC AUC)
-            continue
-    if not values:
-        value = lab.score(y, probs)
-        return value, value
-    low, high = np.quantile(np.asarray(values), [0.025, 0.975])
-    return float(low), float(high)
 
 
 def interval_of_mean(values: list[float]) -> tuple[float, float]:

@@ -110,6 +110,8 @@ def run_experiments(diagnosis: Diagnosis, lab: Lab) -> Diagnosis:
     """
     settings = lab.settings
     notes = list(diagnosis.notes)
+    if lab.problem:
+        return replace(diagnosis, notes=(*notes, f"experiments: not run ({lab.problem})"))
     ev = lab.evidence
     missing = [n for n in ("X_train", "y_train", "X_val", "y_val") if getattr(ev, n) is None]
     if missing or METRICS[ev.metric].scorer is None or ev.n_classes < 2:
