@@ -95,3 +95,22 @@ def test_progress_bar_and_time_budget(capsys: object) -> None:
     diagnosis = run_experiments(Diagnosis(findings=findings, checks=[]), lab)
     assert diagnosis.findings[0].experiment is None
     assert any("label_noise: skipped (over the time budget)" in note for note in diagnosis.notes)
+
+
+def test_cache_key_follows_data_model_and_finding(tmp_path: object) -> None:
+    from gapdoctor.experiments import ExperimentCache, Lab, Trainer
+
+    data, flipped = _noisy_digits()
+    settings = ExperimentSettings(cache_dir=None)
+
+    def key(model: object, y_train: np.ndarray, rows: list[int]) -> str:
+        evidence = build_evidence(model=model, **{**data, "y_train": y_train})
+        lab = Lab(evidence=evidence, trainer=Trainer(model, 10), settings=settings)
+        return ExperimentCache(str(tmp_path)).key(lab, {"cause": "label_noise", "rows": rows})
+
+    rows = flipped.tolist()
+    base = key(logistic(), data["y_train"], rows)
+    assert key(logistic(), data["y_train"], rows) == base  # stable across instances
+    assert key(logistic().set_params(logisticregression__C=0.5), data["y_train"], rows) != base
+    assert key(logistic(), np.roll(data["y_train"], 1), rows) != base
+    assert key(logistic(), data["y_train"], rows[1:]) != base

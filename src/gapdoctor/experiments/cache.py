@@ -1,9 +1,12 @@
 """On-disk cache of experiment results: JSON for results, npz for arrays, never pickle.
 
-A key is the SHA-256 of the data (every split's bytes, the metric), the model (its
-class and parameters, or the train function's name and source), the settings that
-change results, and what the experiment depends on (cause, intervention, the
-finding's rows and figures). Change any of them and the experiment runs again.
+A key is the SHA-256 of the data (every split's bytes, the probabilities, the metric),
+the model (its class and parameters; for a train function its name and source code,
+for a callable object its class's), the settings that change results, and what the
+experiment depends on (cause, intervention, the finding's rows or features). Change
+any of them and the experiment runs again. A train function whose behaviour depends
+on variables it captures is not re-identified when they change: clear the cache
+directory, or pass ``cache_dir=None``, after changing them.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ class ExperimentCache:
         if known is not None:
             return known
         digest = hashlib.sha256()
-        for name in ("X_train", "y_train", "X_val", "y_val", "sources_train", "groups_train", "groups_val"):
+        for name in ("X_train", "y_train", "X_val", "y_val", "train_probs", "val_probs", "sources_train"):
             value = getattr(ev, name)
             digest.update(name.encode())
             if value is not None:

@@ -106,11 +106,13 @@ class Trainer:
         if self.is_estimator:
             params = sorted((k, repr(v)) for k, v in self.params().items())
             return f"{type(self.model).__module__}.{type(self.model).__qualname__}:{params!r}"
-        name = f"{getattr(self.model, '__module__', '')}.{getattr(self.model, '__qualname__', repr(self.model))}"
+        # a function is identified by its name and source; a callable object by its class's
+        target = self.model if inspect.isfunction(self.model) or inspect.ismethod(self.model) else type(self.model)
+        name = f"{getattr(target, '__module__', '')}.{getattr(target, '__qualname__', '')}"
         try:
-            source = inspect.getsource(self.model)
+            source = inspect.getsource(target)
         except (OSError, TypeError):
-            source = ""
+            source = repr(self.model)
         return f"{name}:{hashlib.sha256(source.encode()).hexdigest()}"
 
     def fit_predict(
