@@ -171,7 +171,7 @@ def diagnose(
 
     lab = prepare_lab(evidence, settings)
     diagnosis = run_checks(lab.evidence)
-    return diagnosis if experiments is False else run_experiments(diagnosis, lab)
+    return run_experiments(diagnosis, lab, enabled=experiments is not False)
 
 
 def _experiment_settings(experiments: Any) -> ExperimentSettings:

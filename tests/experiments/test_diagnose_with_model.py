@@ -37,6 +37,7 @@ def test_missing_probabilities_are_computed_out_of_fold() -> None:
 
     diagnosis = gapdoctor.diagnose(**data, model=logistic(), experiments=False)
     assert diagnosis.inputs["train_probs"] == [300, 10]
+    assert any(n.startswith("computed from the model: train_probs (out of fold") for n in diagnosis.notes)
 
 
 class TorchMLP:

@@ -92,7 +92,7 @@ def _progress(enabled: bool, total: int) -> Iterator[Any]:
         yield lambda: progress.advance(task)
 
 
-def run_experiments(diagnosis: Diagnosis, lab: Lab) -> Diagnosis:
+def run_experiments(diagnosis: Diagnosis, lab: Lab, *, enabled: bool = True) -> Diagnosis:
     """Test the leading findings by re-training and re-rank them.
 
     Parameters
@@ -101,6 +101,8 @@ def run_experiments(diagnosis: Diagnosis, lab: Lab) -> Diagnosis:
         The checks' ranked findings.
     lab : Lab
         From :func:`prepare_lab` (holds the evidence, the model and the settings).
+    enabled : bool, default=True
+        False only notes which probabilities were computed from the model.
 
     Returns
     -------
@@ -110,6 +112,11 @@ def run_experiments(diagnosis: Diagnosis, lab: Lab) -> Diagnosis:
     """
     settings = lab.settings
     notes = list(diagnosis.notes)
+    if lab.computed:
+        how = {"train_probs": "out of fold, by stratified cross-validation", "val_probs": "from a fit on train"}
+        notes.append("computed from the model: " + "; ".join(f"{n} ({how[n]})" for n in lab.computed))
+    if not enabled:
+        return replace(diagnosis, notes=tuple(notes))
     if lab.problem:
         return replace(diagnosis, notes=(*notes, f"experiments: not run ({lab.problem})"))
     ev = lab.evidence
