@@ -22,7 +22,8 @@ def _split(n_train: int = 300) -> dict[str, np.ndarray]:
     return {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
 
 
-def test_missing_probabilities_are_computed_out_of_fold() -> None:
+def test_missing_probabilities_are_computed_out_of_fold(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the default cache directory is relative to the working directory
     data = _split()
     lab = prepare_lab(build_evidence(model=logistic(), **data), FAST)
     assert lab.computed == ("train_probs", "val_probs")
@@ -38,6 +39,7 @@ def test_missing_probabilities_are_computed_out_of_fold() -> None:
     diagnosis = gapdoctor.diagnose(**data, model=logistic(), experiments=False)
     assert diagnosis.inputs["train_probs"] == [300, 10]
     assert any(n.startswith("computed from the model: train_probs (out of fold") for n in diagnosis.notes)
+    assert list((tmp_path / ".gapdoctor-cache").glob("*.npz"))  # cached by default, as npz
 
 
 class TorchMLP:
