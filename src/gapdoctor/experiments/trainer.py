@@ -4,9 +4,10 @@ gapdoctor re-trains the user's model to compute missing probabilities and to run
 confirming experiments. Two kinds of ``model=`` are accepted.
 
 **A scikit-learn-style estimator** (anything with ``fit`` and ``predict_proba``,
-pipelines included). It is cloned for every fit; ``sample_weight`` reaches the final
-step of a :class:`~sklearn.pipeline.Pipeline` as ``<step>__sample_weight``; stronger
-regularisation is applied with ``set_params``.
+pipelines included). It is cloned for every fit; a ``random_state`` left at None is
+set to the settings' seed so that the fits compared differ only by the intervention;
+``sample_weight`` reaches the final step of a :class:`~sklearn.pipeline.Pipeline` as
+``<step>__sample_weight``; stronger regularisation is applied with ``set_params``.
 
 **A train function**, for everything else (a PyTorch loop, Keras, XGBoost's native
 API)::
@@ -151,8 +152,9 @@ class Trainer:
 
         estimator = clone(self.model)
         params = dict(config.get("params") or {})
-        if "random_state" in estimator.get_params() and estimator.get_params()["random_state"] is None:
-            params.setdefault("random_state", self.seed)
+        for key, value in estimator.get_params().items():  # unseeded steps: seeded, so fits compare
+            if (key == "random_state" or key.endswith("__random_state")) and value is None:
+                params.setdefault(key, self.seed)
         if params:
             estimator.set_params(**params)
         fit_kwargs: dict[str, Any] = {}
