@@ -7,6 +7,7 @@ def test_exported_names_are_exactly_the_public_api() -> None:
         "CAUSES",
         "CheckRun",
         "Diagnosis",
+        "ExperimentSettings",
         "Finding",
         "GapdoctorInputError",
         "__version__",

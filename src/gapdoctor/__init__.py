@@ -8,6 +8,7 @@ from __future__ import annotations
 from gapdoctor.causes import CAUSES
 from gapdoctor.engine import diagnose
 from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.experiments.lab import ExperimentSettings
 from gapdoctor.findings import CheckRun, Diagnosis, Finding
 
 __version__ = "0.1.0"
@@ -16,6 +17,7 @@ __all__ = [
     "CAUSES",
     "CheckRun",
     "Diagnosis",
+    "ExperimentSettings",
     "Finding",
     "GapdoctorInputError",
     "__version__",

@@ -5,11 +5,15 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gapdoctor.checks import Check, SkipCheck, all_checks
+from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.evidence import Evidence, build_evidence
 from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
+
+if TYPE_CHECKING:
+    from gapdoctor.experiments import ExperimentSettings
 
 __all__ = ["diagnose", "run_checks"]
 
@@ -82,6 +86,7 @@ def diagnose(
     sample_losses: Any = None,
     sample_loss_rows: Any = None,
     train_label_order: Any = None,
+    experiments: Any = None,
 ) -> Diagnosis:
     """Test every known cause of "training loss falls, validation metric stuck".
 
@@ -107,14 +112,21 @@ def diagnose(
         A subgroup id per row.
     sources_train : array-like, optional
         Where each training label came from (``"human"``, ``"pseudo"``...).
-    model : estimator, optional
-        An unfitted scikit-learn-style classifier (``fit`` / ``predict_proba``).
+    model : estimator or callable, optional
+        An unfitted scikit-learn-style classifier (``fit`` / ``predict_proba``), or a
+        train function ``train(X, y, *, config) -> predict_proba`` (see
+        :mod:`gapdoctor.experiments.trainer`). Used to compute missing probabilities
+        and to run the confirming experiments.
     sample_losses : array-like of shape (n_epochs, n_tracked), optional
         Per-epoch loss of tracked training rows (a training-loop integration records it).
     sample_loss_rows : array-like of int, optional
         The training-row index of each column of ``sample_losses`` (default: 0..n-1).
     train_label_order : array-like, optional
         Training labels in the order the loop saw them in one epoch.
+    experiments : bool or ExperimentSettings, optional
+        Confirming experiments when ``model`` is given: None or True runs them with
+        default settings, an :class:`~gapdoctor.experiments.ExperimentSettings` sets
+        the budget, False turns them off (missing probabilities are still computed).
 
     Returns
     -------
@@ -135,6 +147,7 @@ def diagnose(
     >>> d.top.cause
     'overfitting'
     """
+    settings = _experiment_settings(experiments)
     evidence = build_evidence(
         history=history,
         X_train=X_train,
@@ -152,4 +165,24 @@ def diagnose(
         sample_loss_rows=sample_loss_rows,
         train_label_order=train_label_order,
     )
-    return run_checks(evidence)
+    if evidence.model is None:
+        return run_checks(evidence)
+    from gapdoctor.experiments import prepare_lab, run_experiments
+
+    lab = prepare_lab(evidence, settings)
+    diagnosis = run_checks(lab.evidence)
+    return run_experiments(diagnosis, lab, enabled=experiments is not False)
+
+
+def _experiment_settings(experiments: Any) -> ExperimentSettings:
+    from gapdoctor.experiments import ExperimentSettings
+
+    if experiments is None or isinstance(experiments, bool):
+        return ExperimentSettings()
+    if isinstance(experiments, ExperimentSettings):
+        return experiments
+    raise GapdoctorInputError(
+        "experiments",
+        f"expected True, False or an ExperimentSettings, got {type(experiments).__name__}",
+        "pass experiments=gapdoctor.ExperimentSettings(max_fits=..., max_seconds=...) or False",
+    )

@@ -460,12 +460,8 @@ def build_evidence(
             )
         per_row[arg_name] = _group_array(arg_name, value, rows[0], rows[1])
 
-    if model is not None and not (hasattr(model, "fit") and hasattr(model, "predict_proba")):
-        raise GapdoctorInputError(
-            "model",
-            f"{type(model).__name__} has no fit/predict_proba",
-            "pass an unfitted scikit-learn-style classifier (e.g. a Pipeline ending in LogisticRegression)",
-        )
+    if model is not None:
+        _check_model(model)
     losses, loss_rows = _sample_losses(sample_losses, sample_loss_rows, None if yt is None else len(yt))
     order = None
     if train_label_order is not None:
@@ -497,6 +493,33 @@ def build_evidence(
         sample_loss_rows=loss_rows,
         train_label_order=order,
     )
+
+
+def _check_model(model: Any) -> None:
+    """An estimator with fit/predict_proba, or a train function ``train(X, y, *, config)``."""
+    if callable(model) and not (hasattr(model, "fit") and hasattr(model, "predict_proba")):
+        import inspect
+
+        try:
+            inspect.signature(model).bind(np.zeros((1, 1)), np.zeros(1, dtype=np.int64), config={})
+        except TypeError:
+            raise GapdoctorInputError(
+                "model",
+                f"the train function {getattr(model, '__name__', repr(model))} cannot be called as "
+                "train(X, y, *, config)",
+                "define it as `def train(X, y, *, config): ... return predict_proba` "
+                "(see gapdoctor.experiments.trainer)",
+            ) from None
+        except ValueError:  # no signature to inspect (a builtin): trust it
+            pass
+        return
+    if not (hasattr(model, "fit") and hasattr(model, "predict_proba")):
+        raise GapdoctorInputError(
+            "model",
+            f"{type(model).__name__} has no fit/predict_proba",
+            "pass an unfitted scikit-learn-style classifier (e.g. a Pipeline ending in LogisticRegression), "
+            "or a train function train(X, y, *, config) -> predict_proba",
+        )
 
 
 def _sample_losses(losses: Any, rows: Any, n_train: int | None) -> tuple[FloatArray | None, IntArray | None]:

@@ -188,7 +188,9 @@ def rank(findings: Sequence[Finding]) -> list[Finding]:
 
     Findings are sorted by score, except that a reported finding for a generic
     symptom (``overfitting`` for instance) goes after a reported finding of a cause
-    that explains it (``label_noise``): the root cause is what to fix first.
+    that explains it (``label_noise``): the root cause is what to fix first. When
+    experiments ran, findings they confirmed come first and findings they refuted
+    last, among reported findings and among weak ones alike.
 
     Parameters
     ----------
@@ -207,7 +209,17 @@ def rank(findings: Sequence[Finding]) -> list[Finding]:
         (deferred if explained else head).append(f)
     strong_head = [f for f in head if not f.weak]
     weak_head = [f for f in head if f.weak]
-    return strong_head + deferred + weak_head
+    # A confirming experiment outranks evidence alone; a refuting one demotes
+    # (within reported findings, and within weak ones; scores are left as measured).
+    return sorted(strong_head + deferred + weak_head, key=lambda f: (f.weak, _EXPERIMENT_TIER[_verdict(f)]))
+
+
+_EXPERIMENT_TIER = {"confirmed": 0, None: 1, "inconclusive": 1, "refuted": 2}
+
+
+def _verdict(finding: Finding) -> str | None:
+    verdict = None if finding.experiment is None else finding.experiment.get("verdict")
+    return verdict if verdict in _EXPERIMENT_TIER else None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -14,7 +15,37 @@ from gapdoctor.causes import cause_info
 if TYPE_CHECKING:
     from gapdoctor.findings import Diagnosis
 
-__all__ = ["render_text"]
+__all__ = ["experiment_line", "render_text"]
+
+_VERDICT_WORDS = {"confirmed": "CONFIRMED", "refuted": "refuted", "inconclusive": "inconclusive"}
+
+
+def _number(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
+def experiment_line(experiment: Mapping[str, Any]) -> str:
+    """One line for a finding's confirming experiment.
+
+    Examples
+    --------
+    >>> experiment_line({"intervention": "drop the flagged rows", "before": 0.81, "after": 0.9,
+    ...                  "interval": [0.88, 0.92], "verdict": "confirmed", "metric": "accuracy"})
+    'drop the flagged rows — accuracy 0.810 -> 0.900 (95% interval 0.880 to 0.920): CONFIRMED'
+    """
+    interval = experiment.get("interval")
+    span = (
+        f" (95% interval {_number(interval[0])} to {_number(interval[1])})"
+        if isinstance(interval, (list, tuple)) and len(interval) == 2
+        else ""
+    )
+    metric = f"{experiment['metric']} " if experiment.get("metric") else ""
+    verdict = str(experiment.get("verdict"))
+    cached = ", cached" if experiment.get("cached") else ""
+    return (
+        f"{experiment.get('intervention')} — {metric}{_number(experiment.get('before'))} -> "
+        f"{_number(experiment.get('after'))}{span}: {_VERDICT_WORDS.get(verdict, verdict)}{cached}"
+    )
 
 
 def render_text(diagnosis: Diagnosis, *, width: int = 100, color: bool = False) -> str:
@@ -62,11 +93,7 @@ def render_text(diagnosis: Diagnosis, *, width: int = 100, color: bool = False) 
             more = f" … ({len(finding.rows)} in all)" if len(finding.rows) > 10 else ""
             console.print(f"   rows to inspect first: {shown}{more}")
         if finding.experiment:
-            exp = finding.experiment
-            console.print(
-                f"   experiment: {escape(str(exp.get('intervention')))}: {exp.get('before')} -> {exp.get('after')} "
-                f"({exp.get('verdict')})"
-            )
+            console.print(f"   experiment: {escape(experiment_line(finding.experiment))}")
         for j, fix in enumerate(finding.fixes[:3], 1):
             console.print(f"   fix {j}: {escape(fix)}")
 
