@@ -251,21 +251,18 @@ def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis) -> str:
         parts.append(_suspects_table(list(finding.data["suspects"])))
     if finding.data.get("mapping"):
         parts.append(_mapping_table(finding.data["mapping"]))
-    parts.append('<div class="cols"><div>')
+    figures_of_record: list[str] = []
     if finding.evidence:
         rows = [[_e(k), _fmt(v)] for k, v in finding.evidence.items()]
-        parts.append("<h3>Evidence</h3>" + _table(["figure", "value"], rows, numeric={1}, css="evidence"))
+        figures_of_record.append("<h3>Evidence</h3>" + _table(["figure", "value"], rows, numeric={1}))
     if finding.rows:
         shown = ", ".join(str(r) for r in finding.rows[:_ROWS_SHOWN])
         more = f" … ({len(finding.rows)} rows in all)" if len(finding.rows) > _ROWS_SHOWN else ""
-        parts.append(f"<h3>Rows</h3><p class='code'>{_e(shown)}{_e(more)}</p>")
-    parts.append("</div><div>")
+        figures_of_record.append(f"<h3>Rows flagged</h3><p class='code'>{_e(shown)}{_e(more)}</p>")
     fixes = _fixes_of(finding)
-    if fixes:
-        parts.append("<h3>Fixes, most effective first</h3><ol>")
-        parts.extend(f"<li>{_e(fix)}</li>" for fix in fixes)
-        parts.append("</ol>")
-    parts.append("</div></div></section>")
+    remedies = "".join(f"<li>{_e(fix)}</li>" for fix in fixes)
+    columns = ["".join(figures_of_record), f"<h3>Fixes, most effective first</h3><ol>{remedies}</ol>" if fixes else ""]
+    parts.append('<div class="cols">' + "".join(f"<div>{c}</div>" for c in columns if c) + "</div></section>")
     return "".join(parts)
 
 

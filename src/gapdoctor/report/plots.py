@@ -205,19 +205,24 @@ def curves_svg(curves: Mapping[str, Sequence[float | None]], metric: str, marker
             for name, color in series:
                 values = _floats(curves[name])
                 epochs = np.arange(1, len(values) + 1)
-                label = name.split("_", 1)[0] if name != "lr" else "lr"
+                label = name.split("_", 1)[0] if name != "lr" else "_lr"  # the panel title names it
                 ax.plot(epochs, values, color=color, linewidth=1.6, label=_plain(label))
             if title == "learning rate":
                 positive = _floats(curves["lr"])
                 positive = positive[np.isfinite(positive)]
                 if positive.size and positive.min() > 0 and positive.max() / positive.min() > 20:
+                    from matplotlib.ticker import NullFormatter
+
                     ax.set_yscale("log")
+                    ax.yaxis.set_minor_formatter(NullFormatter())
             ax.set_title(_plain(title, 40))
             ax.set_xlabel("epoch")
         _draw_markers(axes, markers, lr_steps)
-        axes[0].legend(loc="best")
-        if len(axes) > 1:
-            axes[1].legend(loc="best")
+        handles: dict[str, Any] = {}
+        for ax in axes:
+            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+                handles.setdefault(label, handle)
+        fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=min(len(handles), 6))
 
     return _render("Training curves", 3.4 * len(panels), 2.7, draw)
 
@@ -318,7 +323,7 @@ def groups_svg(groups: Sequence[Mapping[str, Any]], *, limit: int = 25) -> str:
     def draw(fig: Figure) -> None:
         ax = _interval_bars(fig, names, values, low, high)
         ax.set_xlabel(metric)
-        ax.set_title(f"Validation {metric} per class / group (worst first)")
+        ax.set_title(f"Validation {metric} per class / group")
 
     return _render("Metric per class or group", 5.6, 0.9 + 0.26 * max(len(rows), 2), draw)
 
