@@ -16,6 +16,7 @@ import html
 import math
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timezone
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,52 +32,10 @@ _CURVE_CAUSES = frozenset({"overfitting", "optimization", "metric_saturation", "
 _ROWS_SHOWN = 20
 _SUSPECTS_SHOWN = 15
 
-_STYLE = """
-:root{--ink:#1f2328;--muted:#667085;--line:#e4e7ec;--bad:#c0392b;--warn:#d98324;--ok:#2e8b57;--bg:#f7f8fa}
-*{box-sizing:border-box}
-body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--ink);
- background:var(--bg);margin:0}
-main{max-width:64rem;margin:0 auto;padding:1.5rem 1.25rem 3rem}
-header .brand{color:var(--muted);font-size:.85rem;letter-spacing:.04em;text-transform:uppercase}
-h1{font-size:1.55rem;line-height:1.3;margin:.3rem 0 .4rem}
-h2{font-size:1.2rem;margin:0 0 .5rem}
-h3{font-size:1rem;margin:1rem 0 .4rem}
-.inputs{color:var(--muted);font-size:.9rem;margin:0 0 1rem}
-.card{background:#fff;border:1px solid var(--line);border-radius:10px;padding:1rem 1.25rem;margin:1rem 0}
-.verdict{border-left:6px solid var(--bad)}
-.verdict.healthy{border-left-color:var(--ok)}
-.fix{background:#fff8e6;border:1px solid #f3d08a;border-radius:10px;padding:.75rem 1.25rem;margin:1rem 0}
-.fix.healthy{background:#eef8f1;border-color:#a8d5b5}
-.fix strong{display:block;font-size:.8rem;text-transform:uppercase;letter-spacing:.05em;color:#8a5a00}
-.fix.healthy strong{color:var(--ok)}
-table{border-collapse:collapse;width:100%;font-size:.92rem}
-th,td{border-bottom:1px solid var(--line);padding:.35rem .55rem;text-align:left;vertical-align:top}
-th{font-weight:600;color:var(--muted);font-size:.8rem;text-transform:uppercase;letter-spacing:.03em}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-tr.weak td{color:var(--muted)}
-.bar{display:inline-block;width:5rem;height:.55rem;background:#eceff3;border-radius:4px;margin-right:.4rem;
- vertical-align:middle;overflow:hidden}
-.bar span{display:block;height:100%;background:var(--bad)}
-.bar span.mid{background:var(--warn)} .bar span.low{background:#b8bec8}
-.tag{display:inline-block;font-size:.72rem;padding:0 .4rem;border-radius:4px;background:#eceff3;color:var(--muted);
- margin-left:.3rem;vertical-align:middle}
-.tag.ran{background:#e3f3e8;color:var(--ok)} .tag.errored{background:#fde8e6;color:var(--bad)}
-.code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em;color:var(--muted)}
-.finding h2 .score{float:right;font-variant-numeric:tabular-nums;color:var(--muted);font-weight:500}
-.story{color:var(--muted);font-size:.9rem}
-.summary{font-size:1.02rem}
-figure{margin:.75rem 0;text-align:center;flex:1 1 20rem;min-width:0}
-figure svg{width:100%;height:auto}
-figcaption{color:var(--muted);font-size:.85rem}
-.figures{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;justify-content:center}
-.figure-error{color:var(--bad);font-size:.9rem}
-.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:0 1.5rem}
-.experiment{background:var(--bg);border-radius:8px;padding:.5rem .75rem}
-details>summary{cursor:pointer;font-weight:600}
-a{color:#2458a6;text-decoration:none} a:hover{text-decoration:underline}
-footer{color:var(--muted);font-size:.8rem;text-align:center;margin-top:2rem}
-@media print{body{background:#fff}.card{break-inside:avoid}}
-"""
+
+def _style_sheet() -> str:
+    """The report's CSS (``report.css`` beside this module), inlined into the page."""
+    return resources.files("gapdoctor.report").joinpath("report.css").read_text(encoding="utf-8")
 
 
 def _e(value: object) -> str:
@@ -366,7 +325,7 @@ def render_html(diagnosis: Diagnosis) -> str:
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
-        f"<title>gapdoctor: {_e(diagnosis.verdict())}</title><style>{_STYLE}</style></head><body><main>",
+        f"<title>gapdoctor: {_e(diagnosis.verdict())}</title><style>{_style_sheet()}</style></head><body><main>",
         "<header><div class='brand'>gapdoctor report</div></header>",
         f'<section class="card verdict{healthy}"><h1 id="verdict">{_e(diagnosis.verdict())}</h1>',
         f'<p class="inputs">{_inputs_line(diagnosis.inputs)}</p>',
@@ -376,8 +335,11 @@ def render_html(diagnosis: Diagnosis) -> str:
         "</section>",
     ]
     if diagnosis.curves and not any(_draws_curves(f, diagnosis) for f in diagnosis.reported):
+        caption = "Train and validation curves" + (
+            "; vertical lines mark the epochs the findings point to" if overview_markers else ""
+        )
         figure = _figure(
-            "Train and validation curves; vertical lines mark the epochs the findings point to",
+            caption,
             lambda: plots.curves_svg(diagnosis.curves, metric, overview_markers),
         )
         if figure:

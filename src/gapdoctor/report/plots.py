@@ -61,7 +61,7 @@ def _plain(text: object, limit: int = _MAX_LABEL) -> str:
     s = str(text)
     if len(s) > limit:
         s = s[: limit - 1] + "…"
-    return s.replace("\\", "\\\\").replace("$", r"\$")
+    return s.replace("$", r"\$")
 
 
 def _floats(values: Any) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -224,7 +224,8 @@ def curves_svg(curves: Mapping[str, Sequence[float | None]], metric: str, marker
                 handles.setdefault(label, handle)
         fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=min(len(handles), 6))
 
-    return _render("Training curves", 3.4 * len(panels), 2.7, draw)
+    panel_width = 4.3 if len(panels) <= 2 else 3.4
+    return _render("Training curves", panel_width * len(panels), 2.9, draw)
 
 
 # --------------------------------------------------------------------------- metric mismatch
@@ -346,8 +347,11 @@ def sources_svg(sources: Sequence[Mapping[str, Any]]) -> str:
 # --------------------------------------------------------------------------- matrices
 def matrix_svg(matrix: Mapping[str, Any], *, title: str, rows_label: str, cols_label: str, limit: int = 30) -> str:
     """A count matrix as a heatmap coloured by row share, counts written when it is small."""
-    classes = [str(c) for c in matrix["classes"]][:limit]
+    all_classes = [str(c) for c in matrix["classes"]]
+    classes = all_classes[:limit]
     k = len(classes)
+    if len(all_classes) > limit:
+        title = f"{title} (first {limit} of {len(all_classes)} classes)"
     counts = np.asarray(matrix["counts"], dtype=np.float64)[:k, :k]
     totals = counts.sum(axis=1, keepdims=True)
     share = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
