@@ -373,3 +373,14 @@ def test_cli_writes_the_html_report(tmp_path: Path) -> None:
     assert result.returncode in (0, 1), result.stderr
     page = out.read_text(encoding="utf-8")
     assert 'id="verdict"' in page and 'class="plot"' in page and "history.csv" in page
+
+
+def test_ids_are_unique_in_a_page_with_many_figures(pages: dict[str, Path]) -> None:
+    dom = parse_dom(pages["every_schema_key"].read_text(encoding="utf-8"))
+    ids = [n.attrs["id"] for n in dom.iter() if "id" in n.attrs]
+    assert len(dom.find_all("svg")) >= 9
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})[:10]
+    links = [v for n in dom.iter() for k, v in n.attrs.items() if k in {"xlink:href", "href"}]
+    referenced = {v[1:] for v in links if v.startswith("#")}
+    clips = {v[5:-1] for n in dom.iter() for k, v in n.attrs.items() if k == "clip-path"}
+    assert (referenced | clips) - {"finding-" + str(i) for i in range(1, 20)} <= set(ids)

@@ -107,6 +107,10 @@ def _to_svg(fig: Figure, alt: str) -> str:
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
+    # matplotlib names its groups figure_1, axes_1...: the same in every figure, and never
+    # referenced. Dropped, so that ids stay unique in a page holding several figures; the
+    # referenced ids (clip paths, markers) are salted per figure (svg.hashsalt).
+    text = re.sub(r'(<g)\s+id="[^"]*"', r"\1", text)
     head_end = text.index(">")
     head = re.sub(r'\s(width|height)="[^"]*"', "", text[:head_end])
     natural_px = round(fig.get_figwidth() * 96)
