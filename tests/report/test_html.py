@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from html_scenarios import (
     HOSTILE,
@@ -384,3 +385,52 @@ def test_ids_are_unique_in_a_page_with_many_figures(pages: dict[str, Path]) -> N
     referenced = {v[1:] for v in links if v.startswith("#")}
     clips = {v[5:-1] for n in dom.iter() for k, v in n.attrs.items() if k == "clip-path"}
     assert (referenced | clips) - {"finding-" + str(i) for i in range(1, 20)} <= set(ids)
+
+
+def test_a_large_run_stays_small_and_shows_the_worst(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    k, epochs = 100, 3000
+    classes = [f"class {i}" for i in range(k)]
+    counts = np.diag(rng.integers(40, 60, k)) + rng.integers(0, 3, (k, k))
+    counts[77, 12] = 400  # class 77 is by far the most confused
+    curves = {
+        "train_loss": list(np.exp(-np.arange(epochs) / 500) + rng.normal(0, 0.01, epochs)),
+        "val_loss": list(0.5 + rng.normal(0, 0.02, epochs)),
+        "lr": list(0.1 * 0.999 ** np.arange(epochs)),
+    }
+    values = rng.uniform(0.5, 0.9, 500)
+    values[321] = 0.05
+    groups = [
+        {
+            "group": f"site {i}",
+            "kind": "group",
+            "n": 50,
+            "value": v,
+            "low": v - 0.1,
+            "high": v + 0.1,
+            "metric": "recall",
+        }
+        for i, v in enumerate(values)
+    ]
+    finding = Finding(
+        cause="subgroup_failure",
+        score=0.9,
+        summary="Many groups.",
+        rows=tuple(range(100_000)),
+        data={
+            "groups": groups,
+            "confusion": {"classes": classes, "counts": counts.tolist()},
+            "markers": {"best_epoch": 90},
+        },
+    )
+    path = Diagnosis(findings=[finding], checks=[], curves=curves, inputs={"metric": "recall"}).to_html(
+        tmp_path / "r.html"
+    )
+    page = path.read_text(encoding="utf-8")
+    assert path.stat().st_size < 1_500_000
+    dom = parse_dom(page)
+    svg_text = [t.all_text() for t in dom.find_all("text")]
+    assert "Confusion matrix (30 most confused of 100 classes)" in svg_text and "class 77" in svg_text
+    assert "Validation recall per class / group (25 worst of 500)" in svg_text
+    assert "group site 321 (n=50)" in svg_text
+    assert "(100000 rows in all)" in page

@@ -187,12 +187,13 @@ def _mapping_table(mapping: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------- sections
 def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis) -> str:
     info_story = cause_info(finding.cause).story if finding.cause in CAUSES else ""
+    check = f'<span class="code">check: {_e(finding.check)}</span>' if finding.check else ""
     parts = [
         f'<section class="card finding" id="finding-{index}">',
         f'<h2>{index}. {_e(_title(finding.cause))} <span class="code">{_e(finding.cause)}</span>'
         f'<span class="score">score {finding.score:.2f}</span></h2>',
         f'<p class="summary">{_e(finding.summary)}</p>',
-        f'<p class="story">{_e(info_story)} <span class="code">check: {_e(finding.check)}</span></p>',
+        f'<p class="story">{_e(info_story)} {check}</p>',
     ]
     if finding.experiment:
         exp = finding.experiment

@@ -320,6 +320,7 @@ def groups_svg(groups: Sequence[Mapping[str, Any]], *, limit: int = 25) -> str:
     """Per-class / per-group metric bars with their intervals (worst ``limit`` shown)."""
     rows = sorted(groups, key=lambda g: float(g["value"]))[:limit]
     metric = _plain(rows[0].get("metric", "metric")) if rows else "metric"
+    shown = f" ({limit} worst of {len(groups)})" if len(groups) > limit else ""
     names = [_plain(f"{g.get('kind', 'group')} {g['group']} (n={g.get('n', '?')})", 36) for g in rows]
     values = _floats([g["value"] for g in rows])
     low = _floats([g.get("low", g["value"]) for g in rows])
@@ -328,7 +329,7 @@ def groups_svg(groups: Sequence[Mapping[str, Any]], *, limit: int = 25) -> str:
     def draw(fig: Figure) -> None:
         ax = _interval_bars(fig, names, values, low, high)
         ax.set_xlabel(metric)
-        ax.set_title(f"Validation {metric} per class / group")
+        ax.set_title(f"Validation {metric} per class / group{shown}")
 
     return _render("Metric per class or group", 5.6, 0.9 + 0.26 * max(len(rows), 2), draw)
 
@@ -350,14 +351,24 @@ def sources_svg(sources: Sequence[Mapping[str, Any]]) -> str:
 
 # --------------------------------------------------------------------------- matrices
 def matrix_svg(matrix: Mapping[str, Any], *, title: str, rows_label: str, cols_label: str, limit: int = 30) -> str:
-    """A count matrix as a heatmap coloured by row share, counts written when it is small."""
+    """A count matrix as a heatmap coloured by row share, counts written when it is small.
+
+    With more than ``limit`` classes, the ``limit`` most confused ones (largest
+    off-diagonal counts, in and out) are shown, in their original order.
+    """
     all_classes = [str(c) for c in matrix["classes"]]
-    classes = all_classes[:limit]
-    k = len(classes)
+    full = np.asarray(matrix["counts"], dtype=np.float64)
+    totals_all = full.sum(axis=1, keepdims=True)
+    keep = np.arange(len(all_classes))
     if len(all_classes) > limit:
-        title = f"{title} (first {limit} of {len(all_classes)} classes)"
-    counts = np.asarray(matrix["counts"], dtype=np.float64)[:k, :k]
-    totals = counts.sum(axis=1, keepdims=True)
+        off_diagonal = full - np.diag(np.diag(full))
+        confusion = off_diagonal.sum(axis=0) + off_diagonal.sum(axis=1)
+        keep = np.sort(np.argsort(-confusion, kind="stable")[:limit])
+        title = f"{title} ({limit} most confused of {len(all_classes)} classes)"
+    classes = [all_classes[i] for i in keep]
+    k = len(classes)
+    counts = full[np.ix_(keep, keep)]
+    totals = totals_all[keep]
     share = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
     labels = [_plain(c, 16) for c in classes]
     side = min(2.2 + 0.32 * k, 7.5)
