@@ -74,7 +74,7 @@ class Node:
             yield from child.iter()
 
     def all_text(self) -> str:
-        return "".join(self.text) + "".join(c.all_text() for c in self.children)
+        return "".join(self.text) if self.tag == "#text" else "".join(c.all_text() for c in self.children)
 
     def find_all(self, tag: str | None = None, css: str | None = None) -> list[Node]:
         return [
@@ -113,7 +113,7 @@ class _TreeBuilder(HTMLParser):
                 return
 
     def handle_data(self, data: str) -> None:
-        self.stack[-1].text.append(data)
+        self.stack[-1].children.append(Node("#text", {}, text=[data]))  # kept in document order
 
 
 def parse_dom(markup: str) -> Node:
@@ -283,6 +283,8 @@ def test_every_schema_key_is_drawn(pages: dict[str, Path]) -> None:
     suspects = [t for t in dom.find_all("table") if "suggested label" in t.all_text()]
     assert suspects and len(suspects[0].find_all("tbody")[0].find_all("tr")) == 15
     assert "differs" in page  # the pipeline_bug mapping table
+    experiment = dom.find_all("p", css="experiment")
+    assert len(experiment) == 1 and "Experiment — confirmed: drop the" in experiment[0].all_text()
 
 
 def test_page_is_self_contained_and_small(pages: dict[str, Path]) -> None:

@@ -16,11 +16,13 @@ import html
 import math
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timezone
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gapdoctor.causes import CAUSES, cause_info
+from gapdoctor.findings import REPORT_THRESHOLD
 from gapdoctor.report import plots
 
 if TYPE_CHECKING:
@@ -98,69 +100,45 @@ def _draws_curves(finding: Finding, diagnosis: Diagnosis) -> bool:
     return bool(data.get("markers")) or (finding.cause in _CURVE_CAUSES and "metric_band" not in data)
 
 
+# DATA_SCHEMA key -> (caption, drawing): the figures a finding's ``data`` asks for, in order.
+_DATA_FIGURES: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+    (
+        "noise_matrix",
+        "Given label (rows) against the estimated true label (columns)",
+        lambda m: plots.matrix_svg(
+            m, title="Estimated label noise", rows_label="given label", cols_label="estimated true label"
+        ),
+    ),
+    ("sources", "Estimated noise rate per label source, with 95% intervals", plots.sources_svg),
+    ("threshold_curve", "The metric at every decision threshold", plots.threshold_svg),
+    ("reliability", "Predicted confidence against observed accuracy", plots.reliability_svg),
+    (
+        "metric_band",
+        "The validation metric with its 95% interval: moves inside the band are noise",
+        plots.metric_band_svg,
+    ),
+    ("groups", "Metric per class / group with 95% intervals", plots.groups_svg),
+    (
+        "confusion",
+        "Confusion matrix on validation: true class (rows) against predicted (columns)",
+        lambda m: plots.matrix_svg(m, title="Confusion matrix", rows_label="true class", cols_label="predicted class"),
+    ),
+    ("features", "The features that differ most between the splits", plots.features_svg),
+)
+
+
 def _finding_figures(finding: Finding, diagnosis: Diagnosis) -> list[str]:
     """The figures for one finding, from its ``data`` (see DATA_SCHEMA) and the curves."""
     data: Mapping[str, Any] = finding.data
-    metric = str(diagnosis.inputs.get("metric", ""))
     figures: list[str] = []
-    markers = data.get("markers") or {}
     if _draws_curves(finding, diagnosis):
-        figures.append(
-            _figure(
-                "Training curves with this finding's epochs marked",
-                lambda: plots.curves_svg(diagnosis.curves, metric, markers),
-            )
-        )
-    if "noise_matrix" in data:
-        figures.append(
-            _figure(
-                "Given label (rows) against the estimated true label (columns)",
-                lambda: plots.matrix_svg(
-                    data["noise_matrix"],
-                    title="Estimated label noise",
-                    rows_label="given label",
-                    cols_label="estimated true label",
-                ),
-            )
-        )
-    if "sources" in data:
-        figures.append(
-            _figure(
-                "Estimated noise rate per label source, with 95% intervals", lambda: plots.sources_svg(data["sources"])
-            )
-        )
-    if "threshold_curve" in data:
-        figures.append(
-            _figure("The metric at every decision threshold", lambda: plots.threshold_svg(data["threshold_curve"]))
-        )
-    if "reliability" in data:
-        figures.append(
-            _figure(
-                "Predicted confidence against observed accuracy", lambda: plots.reliability_svg(data["reliability"])
-            )
-        )
-    if "metric_band" in data:
-        figures.append(
-            _figure(
-                "The validation metric with its 95% interval: moves inside the band are noise",
-                lambda: plots.metric_band_svg(data["metric_band"]),
-            )
-        )
-    if "groups" in data:
-        figures.append(_figure("Metric per class / group with 95% intervals", lambda: plots.groups_svg(data["groups"])))
-    if "confusion" in data:
-        figures.append(
-            _figure(
-                "Confusion matrix on validation: true class (rows) against predicted (columns)",
-                lambda: plots.matrix_svg(
-                    data["confusion"], title="Confusion matrix", rows_label="true class", cols_label="predicted class"
-                ),
-            )
-        )
-    if "features" in data:
-        figures.append(
-            _figure("The features that differ most between the splits", lambda: plots.features_svg(data["features"]))
-        )
+        metric = str(diagnosis.inputs.get("metric", ""))
+        markers = data.get("markers") or {}
+        caption = "Training curves with this finding's epochs marked" if markers else "Training curves"
+        figures.append(_figure(caption, lambda: plots.curves_svg(diagnosis.curves, metric, markers)))
+    for key, caption, draw in _DATA_FIGURES:
+        if key in data:
+            figures.append(_figure(caption, partial(draw, data[key])))
     return [f for f in figures if f]
 
 
@@ -198,7 +176,9 @@ def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis) -> str:
     if finding.experiment:
         exp = finding.experiment
         interval = exp.get("interval")
-        interval_text = f" (95% interval {_fmt(interval[0])} to {_fmt(interval[1])})" if interval else ""
+        interval_text = ""
+        if isinstance(interval, (list, tuple)) and len(interval) == 2:
+            interval_text = f" (95% interval {_fmt(interval[0])} to {_fmt(interval[1])})"
         change = f"{_fmt(exp.get('before'))} → {_fmt(exp.get('after'))}{interval_text}"
         parts.append(
             f'<p class="experiment"><strong>Experiment — {_e(exp.get("verdict", ""))}:</strong> '
@@ -252,8 +232,9 @@ def _ranking(diagnosis: Diagnosis) -> str:
     rows = []
     for i, f in enumerate(diagnosis.findings, 1):
         weak = ' <span class="tag">weak</span>' if f.weak else ""
+        row_class = ' class="weak"' if f.weak else ""
         rows.append(
-            f'<tr{" class=weak" if f.weak else ""}><td class="num">{i}</td>'
+            f'<tr{row_class}><td class="num">{i}</td>'
             f'<td><a href="#finding-{i}">{_e(_title(f.cause))}</a>{weak}'
             f'<br><span class="code">{_e(f.cause)}</span></td>'
             f'<td class="num">{_score_bar(f.score)}{f.score:.2f}</td><td>{_e(f.summary)}</td></tr>'
@@ -267,7 +248,7 @@ def _first_fix(diagnosis: Diagnosis) -> str:
     if top is None:
         return (
             '<div class="fix healthy" id="first-fix"><strong>First fix to try</strong>'
-            "Nothing to fix: no cause reaches the reporting threshold (0.5).</div>"
+            f"Nothing to fix: no cause reaches the reporting threshold ({REPORT_THRESHOLD}).</div>"
         )
     fixes = _fixes_of(top)
     fix = fixes[0] if fixes else "See the evidence below."
@@ -295,6 +276,22 @@ def _checks(diagnosis: Diagnosis) -> str:
     return f'<section class="card" id="checks"><h2>Checks</h2><p>{summary}</p>{table}</section>'
 
 
+def _overview_curves(diagnosis: Diagnosis) -> str:
+    """The training curves on their own, when no reported finding's section shows them."""
+    if not diagnosis.curves or any(_draws_curves(f, diagnosis) for f in diagnosis.reported):
+        return ""
+    markers: dict[str, Any] = {}
+    for finding in diagnosis.findings:
+        for name, epoch in (finding.data.get("markers") or {}).items():
+            markers.setdefault(name, epoch)
+    caption = "Train and validation curves"
+    if markers:
+        caption += "; vertical lines mark the epochs the findings point to"
+    metric = str(diagnosis.inputs.get("metric", ""))
+    figure = _figure(caption, partial(plots.curves_svg, diagnosis.curves, metric, markers))
+    return f'<section class="card" id="curves"><h2>Training curves</h2>{figure}</section>' if figure else ""
+
+
 def render_html(diagnosis: Diagnosis) -> str:
     """Render the diagnosis as one self-contained HTML page (no script, no network).
 
@@ -318,11 +315,6 @@ def render_html(diagnosis: Diagnosis) -> str:
     from gapdoctor import __version__
 
     healthy = " healthy" if diagnosis.healthy else ""
-    metric = str(diagnosis.inputs.get("metric", ""))
-    overview_markers: dict[str, Any] = {}
-    for f in diagnosis.findings:
-        for k, v in (f.data.get("markers") or {}).items():
-            overview_markers.setdefault(k, v)
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
@@ -335,16 +327,7 @@ def render_html(diagnosis: Diagnosis) -> str:
         _ranking(diagnosis),
         "</section>",
     ]
-    if diagnosis.curves and not any(_draws_curves(f, diagnosis) for f in diagnosis.reported):
-        caption = "Train and validation curves" + (
-            "; vertical lines mark the epochs the findings point to" if overview_markers else ""
-        )
-        figure = _figure(
-            caption,
-            lambda: plots.curves_svg(diagnosis.curves, metric, overview_markers),
-        )
-        if figure:
-            parts.append(f'<section class="card" id="curves"><h2>Training curves</h2>{figure}</section>')
+    parts.append(_overview_curves(diagnosis))
     for i, f in enumerate(diagnosis.findings, 1):
         if not f.weak:
             parts.append(_finding_section(i, f, diagnosis))
