@@ -326,14 +326,14 @@ def test_user_matplotlib_settings_neither_leak_in_nor_change() -> None:
     import matplotlib.pyplot as plt
 
     backend, figures_before = mpl.get_backend(), plt.get_fignums()
-    with mpl.rc_context({"svg.fonttype": "path", "lines.linewidth": 9.0, "axes.facecolor": "black"}):
+    with mpl.rc_context({"svg.fonttype": "path", "lines.linewidth": 9.0, "axes.facecolor": "#123456"}):
         before = dict(mpl.rcParams)
         svg = plots.metric_band_svg(
             {"epochs": [1, 2, 3], "values": [0.5, 0.6, 0.62], "low": [0.4, 0.5, 0.5], "high": [0.6, 0.7, 0.72]}
         )
         assert dict(mpl.rcParams) == before
     assert "<text" in svg  # the report's own settings (text kept as text) won over the user's
-    assert "stroke-width: 9" not in svg and "fill: #000000" not in svg
+    assert "stroke-width: 9" not in svg and "#123456" not in svg
     assert mpl.get_backend() == backend and plt.get_fignums() == figures_before  # no pyplot figure left behind
 
 
