@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["render_html", "write_html"]
 
 _CURVE_CAUSES = frozenset({"overfitting", "optimization", "metric_saturation", "small_validation_set"})
+_VERDICT_CLASS = {"confirmed": "confirmed", "refuted": "refuted", "inconclusive": "inconclusive"}
 _ROWS_SHOWN = 20
 _SUSPECTS_SHOWN = 15
 
@@ -181,7 +182,8 @@ def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis) -> str:
             interval_text = f" (95% interval {_fmt(interval[0])} to {_fmt(interval[1])})"
         change = f"{_fmt(exp.get('before'))} → {_fmt(exp.get('after'))}{interval_text}"
         parts.append(
-            f'<p class="experiment"><strong>Experiment — {_e(exp.get("verdict", ""))}:</strong> '
+            f'<p class="experiment {_VERDICT_CLASS.get(str(exp.get("verdict")), "")}">'
+            f"<strong>Experiment — {_e(exp.get('verdict', ''))}:</strong> "
             f"{_e(exp.get('intervention', ''))}: {change}</p>"
         )
     figures = _finding_figures(finding, diagnosis)
