@@ -434,3 +434,14 @@ def test_a_large_run_stays_small_and_shows_the_worst(tmp_path: Path) -> None:
     assert "Validation recall per class / group (25 worst of 500)" in svg_text
     assert "group site 321 (n=50)" in svg_text
     assert "(100000 rows in all)" in page
+
+
+def test_a_diagnosis_of_nothing_still_explains_itself() -> None:
+    diagnosis = gapdoctor.diagnose()
+    dom = parse_dom(render_html(diagnosis))
+    assert dom.by_id("verdict").all_text() == diagnosis.verdict()
+    assert "Nothing to fix" in dom.by_id("first-fix").all_text()
+    checks = dom.by_id("checks").all_text()
+    assert f"0 ran, {len(diagnosis.checks)} skipped, 0 errored" in checks
+    assert diagnosis.checks and all(c.reason and c.reason in checks for c in diagnosis.checks)
+    assert dom.find_all("svg") == []
