@@ -19,6 +19,7 @@ import io
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -114,8 +115,6 @@ def _to_svg(fig: Figure, alt: str) -> str:
     head_end = text.index(">")
     head = re.sub(r'\s(width|height)="[^"]*"', "", text[:head_end])
     natural_px = round(fig.get_figwidth() * 96)
-    from html import escape
-
     head += f' class="plot" style="max-width:{natural_px}px" role="img" aria-label="{escape(alt, quote=True)}"'
     return head + text[head_end:]
 
