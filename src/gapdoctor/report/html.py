@@ -1,67 +1,357 @@
-"""The HTML report: one self-contained file, every user string escaped."""
+"""The HTML report: one self-contained file that opens offline, without JavaScript.
+
+Layout: the verdict, the first fix to try and the ranked causes at the top; the
+training curves; one section per finding with its figures (see
+:mod:`gapdoctor.report.plots`), evidence, rows to inspect and fixes; weak findings
+folded away; which checks ran, were skipped (and why) or errored.
+
+Every string that may come from the user's data goes through :func:`_e` (HTML
+escaping, quotes included, so it is safe in attributes too). No script, no external
+resource: styles are inline and figures are inline SVG.
+"""
 
 from __future__ import annotations
 
 import html
+import math
+from collections.abc import Callable, Collection, Mapping
+from datetime import datetime, timezone
+from functools import partial
+from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from gapdoctor.causes import cause_info
+from gapdoctor.causes import CAUSES, cause_info
+from gapdoctor.findings import REPORT_THRESHOLD
+from gapdoctor.report import plots
 
 if TYPE_CHECKING:
-    from gapdoctor.findings import Diagnosis
+    from gapdoctor.findings import Diagnosis, Finding
 
 __all__ = ["render_html", "write_html"]
 
-_STYLE = """
-body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
-h1{font-size:1.4rem} .weak{color:#888} table{border-collapse:collapse;width:100%}
-td,th{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
-section{margin:1.5rem 0;padding:1rem;border:1px solid #ddd;border-radius:.4rem}
-.score{font-variant-numeric:tabular-nums}
-"""
+_CURVE_CAUSES = frozenset({"overfitting", "optimization", "metric_saturation", "small_validation_set"})
+_VERDICT_CLASS = {"confirmed": "confirmed", "refuted": "refuted", "inconclusive": "inconclusive"}
+_ROWS_SHOWN = 20
+_SUSPECTS_SHOWN = 15
+
+
+def _style_sheet() -> str:
+    """The report's CSS (``report.css`` beside this module), inlined into the page."""
+    return resources.files("gapdoctor.report").joinpath("report.css").read_text(encoding="utf-8")
 
 
 def _e(value: object) -> str:
+    """HTML-escape any value (quotes included: safe in text and in attributes)."""
     return html.escape(str(value), quote=True)
 
 
+def _fmt(value: object) -> str:
+    """A number the way a person reads it; anything else as text (escaped)."""
+    if isinstance(value, float):
+        return "—" if not math.isfinite(value) else _e(f"{value:.4g}")
+    return _e(value)
+
+
+def _score_bar(score: float) -> str:
+    level = "high" if score >= 0.5 else ("mid" if score >= 0.3 else "low")
+    return f'<span class="bar"><span class="{level}" style="width:{100 * score:.0f}%"></span></span>'
+
+
+def _title(cause: str) -> str:
+    return cause_info(cause).title if cause in CAUSES else cause
+
+
+def _fixes_of(finding: Finding) -> tuple[str, ...]:
+    """The finding's own fixes, else the cause's default ones."""
+    if finding.fixes:
+        return finding.fixes
+    return cause_info(finding.cause).fixes if finding.cause in CAUSES else ()
+
+
+def _table(header: list[str], rows: list[list[str]], *, numeric: Collection[int] = (), css: str = "") -> str:
+    """A table from already-escaped cells."""
+
+    def cell(tag: str, i: int, text: str) -> str:
+        return f'<{tag} class="num">{text}</{tag}>' if i in numeric else f"<{tag}>{text}</{tag}>"
+
+    head = "".join(cell("th", i, h) for i, h in enumerate(header))
+    body = "".join("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(r)) + "</tr>" for r in rows)
+    cls = f' class="{css}"' if css else ""
+    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+# --------------------------------------------------------------------------- figures
+def _figure(caption: str, draw: Callable[[], str | None]) -> str:
+    """One figure; a figure that fails to draw becomes a note, never a broken report."""
+    try:
+        svg = draw()
+    except Exception as error:  # a malformed data entry must not lose the whole report
+        return f'<p class="figure-error">Figure “{_e(caption)}” could not be drawn: {_e(repr(error))}</p>'
+    if svg is None:
+        return ""
+    return f"<figure>{svg}<figcaption>{_e(caption)}</figcaption></figure>"
+
+
+def _draws_curves(finding: Finding, diagnosis: Diagnosis) -> bool:
+    """A finding's section shows the training curves when it marks epochs or is read from them."""
+    if not diagnosis.curves:
+        return False
+    data = finding.data
+    return bool(data.get("markers")) or (finding.cause in _CURVE_CAUSES and "metric_band" not in data)
+
+
+# DATA_SCHEMA key -> (caption, drawing): the figures a finding's ``data`` asks for, in order.
+_DATA_FIGURES: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+    (
+        "noise_matrix",
+        "Given label (rows) against the estimated true label (columns)",
+        lambda m: plots.matrix_svg(
+            m, title="Estimated label noise", rows_label="given label", cols_label="estimated true label"
+        ),
+    ),
+    ("sources", "Estimated noise rate per label source, with 95% intervals", plots.sources_svg),
+    ("threshold_curve", "The metric at every decision threshold", plots.threshold_svg),
+    ("reliability", "Predicted confidence against observed accuracy", plots.reliability_svg),
+    (
+        "metric_band",
+        "The validation metric with its 95% interval: moves inside the band are noise",
+        plots.metric_band_svg,
+    ),
+    ("groups", "Metric per class / group with 95% intervals", plots.groups_svg),
+    (
+        "confusion",
+        "Confusion matrix on validation: true class (rows) against predicted (columns)",
+        lambda m: plots.matrix_svg(m, title="Confusion matrix", rows_label="true class", cols_label="predicted class"),
+    ),
+    ("features", "The features that differ most between the splits", plots.features_svg),
+)
+
+
+def _finding_figures(finding: Finding, diagnosis: Diagnosis) -> list[str]:
+    """The figures for one finding, from its ``data`` (see DATA_SCHEMA) and the curves."""
+    data: Mapping[str, Any] = finding.data
+    figures: list[str] = []
+    if _draws_curves(finding, diagnosis):
+        metric = str(diagnosis.inputs.get("metric", ""))
+        markers = data.get("markers") or {}
+        caption = "Training curves with this finding's epochs marked" if markers else "Training curves"
+        figures.append(_figure(caption, lambda: plots.curves_svg(diagnosis.curves, metric, markers)))
+    for key, caption, draw in _DATA_FIGURES:
+        if key in data:
+            figures.append(_figure(caption, partial(draw, data[key])))
+    return [f for f in figures if f]
+
+
+def _suspects_table(suspects: list[Mapping[str, Any]]) -> str:
+    rows = [
+        [_fmt(s.get("row", "")), _fmt(s.get("given", "")), _fmt(s.get("suggested", "")), _fmt(s.get("confidence", ""))]
+        for s in suspects[:_SUSPECTS_SHOWN]
+    ]
+    more = (
+        f"<p class='story'>{len(suspects)} listed; the first {_SUSPECTS_SHOWN} shown.</p>"
+        if len(suspects) > _SUSPECTS_SHOWN
+        else ""
+    )
+    header = ["training row", "given label", "suggested label", "confidence"]
+    return "<h3>Rows to inspect first</h3>" + _table(header, rows, numeric={0, 3}) + more
+
+
+def _mapping_table(mapping: Mapping[str, Any]) -> str:
+    pairs = list(zip(mapping.get("classes", []), mapping.get("val_label_to_true", []), strict=False))
+    rows = [[_e(a), _e(b), "" if str(a) == str(b) else "<strong>differs</strong>"] for a, b in pairs]
+    return "<h3>Validation label → training label</h3>" + _table(["validation label", "means in training", ""], rows)
+
+
+# --------------------------------------------------------------------------- sections
+def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis) -> str:
+    info_story = cause_info(finding.cause).story if finding.cause in CAUSES else ""
+    check = f'<span class="code">check: {_e(finding.check)}</span>' if finding.check else ""
+    parts = [
+        f'<section class="card finding" id="finding-{index}">',
+        f'<h2>{index}. {_e(_title(finding.cause))} <span class="code">{_e(finding.cause)}</span>'
+        f'<span class="score">score {finding.score:.2f}</span></h2>',
+        f'<p class="summary">{_e(finding.summary)}</p>',
+        f'<p class="story">{_e(info_story)} {check}</p>',
+    ]
+    if finding.experiment:
+        exp = finding.experiment
+        interval = exp.get("interval")
+        interval_text = ""
+        if isinstance(interval, (list, tuple)) and len(interval) == 2:
+            interval_text = f" (95% interval {_fmt(interval[0])} to {_fmt(interval[1])})"
+        change = f"{_fmt(exp.get('before'))} → {_fmt(exp.get('after'))}{interval_text}"
+        parts.append(
+            f'<p class="experiment {_VERDICT_CLASS.get(str(exp.get("verdict")), "")}">'
+            f"<strong>Experiment — {_e(exp.get('verdict', ''))}:</strong> "
+            f"{_e(exp.get('intervention', ''))}: {change}</p>"
+        )
+    figures = _finding_figures(finding, diagnosis)
+    if figures:
+        parts.append('<div class="figures">' + "".join(figures) + "</div>")
+    if finding.data.get("suspects"):
+        parts.append(_suspects_table(list(finding.data["suspects"])))
+    if finding.data.get("mapping"):
+        parts.append(_mapping_table(finding.data["mapping"]))
+    figures_of_record: list[str] = []
+    if finding.evidence:
+        rows = [[_e(k), _fmt(v)] for k, v in finding.evidence.items()]
+        figures_of_record.append("<h3>Evidence</h3>" + _table(["figure", "value"], rows, numeric={1}))
+    if finding.rows:
+        shown = ", ".join(str(r) for r in finding.rows[:_ROWS_SHOWN])
+        more = f" … ({len(finding.rows)} rows in all)" if len(finding.rows) > _ROWS_SHOWN else ""
+        figures_of_record.append(f"<h3>Rows flagged</h3><p class='code'>{_e(shown)}{_e(more)}</p>")
+    fixes = _fixes_of(finding)
+    remedies = "".join(f"<li>{_e(fix)}</li>" for fix in fixes)
+    columns = ["".join(figures_of_record), f"<h3>Fixes, most effective first</h3><ol>{remedies}</ol>" if fixes else ""]
+    parts.append('<div class="cols">' + "".join(f"<div>{c}</div>" for c in columns if c) + "</div></section>")
+    return "".join(parts)
+
+
+def _inputs_line(inputs: Mapping[str, Any]) -> str:
+    bits: list[str] = []
+    history = inputs.get("history")
+    if isinstance(history, Mapping):
+        source = f" from {history['source']}" if history.get("source") not in (None, "", "mapping") else ""
+        bits.append(f"{history.get('epochs')} epochs{source}")
+    for name, label in (("X_train", "training rows"), ("X_val", "validation rows")):
+        shape = inputs.get(name)
+        if shape:
+            features = f" × {shape[1]} features" if len(shape) > 1 else ""
+            bits.append(f"{shape[0]} {label}{features}")
+    if inputs.get("n_classes"):
+        bits.append(f"{inputs['n_classes']} classes")
+    if inputs.get("metric"):
+        bits.append(f"metric: {inputs['metric']}")
+    if inputs.get("model"):
+        bits.append(f"model: {inputs['model']}")
+    return " · ".join(_e(b) for b in bits)
+
+
+def _ranking(diagnosis: Diagnosis) -> str:
+    if not diagnosis.findings:
+        return '<p id="ranking">No finding at all: every check that ran saw nothing wrong.</p>'
+    rows = []
+    for i, f in enumerate(diagnosis.findings, 1):
+        weak = ' <span class="tag">weak</span>' if f.weak else ""
+        row_class = ' class="weak"' if f.weak else ""
+        rows.append(
+            f'<tr{row_class}><td class="num">{i}</td>'
+            f'<td><a href="#finding-{i}">{_e(_title(f.cause))}</a>{weak}'
+            f'<br><span class="code">{_e(f.cause)}</span></td>'
+            f'<td class="num">{_score_bar(f.score)}{f.score:.2f}</td><td>{_e(f.summary)}</td></tr>'
+        )
+    head = '<tr><th class="num">#</th><th>cause</th><th class="num">score</th><th>why</th></tr>'
+    return f'<table id="ranking"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _first_fix(diagnosis: Diagnosis) -> str:
+    top = diagnosis.reported[0] if diagnosis.reported else None
+    if top is None:
+        return (
+            '<div class="fix healthy" id="first-fix"><strong>First fix to try</strong>'
+            f"Nothing to fix: no cause reaches the reporting threshold ({REPORT_THRESHOLD}).</div>"
+        )
+    fixes = _fixes_of(top)
+    fix = fixes[0] if fixes else "See the evidence below."
+    return (
+        f'<div class="fix" id="first-fix"><strong>First fix to try</strong>{_e(fix)} '
+        f'<span class="story">({_e(_title(top.cause).lower())})</span></div>'
+    )
+
+
+def _checks(diagnosis: Diagnosis) -> str:
+    counts = {s: sum(c.status == s for c in diagnosis.checks) for s in ("ran", "skipped", "errored")}
+    order = {"errored": 0, "skipped": 1, "ran": 2}
+    rows = [
+        [
+            f'<span class="code">{_e(c.name)}</span>',
+            _e(c.cause),
+            f'<span class="tag {_e(c.status)}">{_e(c.status)}</span>',
+            _e(c.reason) if c.reason else (f"{c.n_findings} finding(s)" if c.status == "ran" else ""),
+            f"{c.seconds:.2f}",
+        ]
+        for c in sorted(diagnosis.checks, key=lambda c: (order.get(c.status, 3), c.name))
+    ]
+    summary = f"{counts['ran']} ran, {counts['skipped']} skipped, {counts['errored']} errored"
+    table = _table(["check", "cause", "status", "why / result", "seconds"], rows, numeric={4})
+    return f'<section class="card" id="checks"><h2>Checks</h2><p>{summary}</p>{table}</section>'
+
+
+def _overview_curves(diagnosis: Diagnosis) -> str:
+    """The training curves on their own, when no reported finding's section shows them."""
+    if not diagnosis.curves or any(_draws_curves(f, diagnosis) for f in diagnosis.reported):
+        return ""
+    markers: dict[str, Any] = {}
+    for finding in diagnosis.findings:
+        for name, epoch in (finding.data.get("markers") or {}).items():
+            markers.setdefault(name, epoch)
+    caption = "Train and validation curves"
+    if markers:
+        caption += "; vertical lines mark the epochs the findings point to"
+    metric = str(diagnosis.inputs.get("metric", ""))
+    figure = _figure(caption, partial(plots.curves_svg, diagnosis.curves, metric, markers))
+    return f'<section class="card" id="curves"><h2>Training curves</h2>{figure}</section>' if figure else ""
+
+
 def render_html(diagnosis: Diagnosis) -> str:
-    """Render the diagnosis as one self-contained HTML page (no script, no network)."""
+    """Render the diagnosis as one self-contained HTML page (no script, no network).
+
+    Parameters
+    ----------
+    diagnosis : Diagnosis
+
+    Returns
+    -------
+    str
+        The whole page.
+
+    Examples
+    --------
+    >>> from gapdoctor.findings import Diagnosis, Finding
+    >>> d = Diagnosis(findings=[Finding(cause="label_noise", score=0.9, summary="<b>x</b>")], checks=[])
+    >>> page = render_html(d)
+    >>> "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
+    True
+    """
+    from gapdoctor import __version__
+
+    healthy = " healthy" if diagnosis.healthy else ""
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        "<title>gapdoctor report</title>",
-        f"<style>{_STYLE}</style></head><body>",
-        f"<h1 id='verdict'>{_e(diagnosis.verdict())}</h1>",
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>",
+        f"<title>gapdoctor: {_e(diagnosis.verdict())}</title><style>{_style_sheet()}</style></head><body><main>",
+        "<header><div class='brand'>gapdoctor report</div></header>",
+        f'<section class="card verdict{healthy}"><h1 id="verdict">{_e(diagnosis.verdict())}</h1>',
+        f'<p class="inputs">{_inputs_line(diagnosis.inputs)}</p>',
+        _first_fix(diagnosis),
+        "<h2>Ranked causes</h2>",
+        _ranking(diagnosis),
+        "</section>",
     ]
-    if diagnosis.findings:
-        parts.append("<table id='ranking'><tr><th>#</th><th>cause</th><th>score</th><th>reason</th></tr>")
-        for i, f in enumerate(diagnosis.findings, 1):
-            cls = " class='weak'" if f.weak else ""
-            parts.append(
-                f"<tr{cls}><td>{i}</td><td>{_e(f.cause)}</td><td class='score'>{f.score:.2f}</td>"
-                f"<td>{_e(f.summary)}</td></tr>"
-            )
-        parts.append("</table>")
-    top = diagnosis.reported[0] if diagnosis.reported else None
-    if top is not None and top.fixes:
-        parts.append(f"<p id='first-fix'><strong>First fix to try:</strong> {_e(top.fixes[0])}</p>")
-    for f in diagnosis.reported:
-        parts.append(f"<section class='finding'><h2>{_e(cause_info(f.cause).title)} ({f.score:.2f})</h2>")
-        parts.append(f"<p>{_e(f.summary)}</p><table>")
-        parts.extend(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in f.evidence.items())
-        parts.append("</table><ol>")
-        parts.extend(f"<li>{_e(fix)}</li>" for fix in f.fixes)
-        parts.append("</ol></section>")
-    parts.append("<section id='checks'><h2>Checks</h2><table>")
-    parts.extend(
-        f"<tr><td>{_e(c.name)}</td><td>{_e(c.status)}</td><td>{_e(c.reason)}</td></tr>" for c in diagnosis.checks
-    )
-    parts.append("</table></section></body></html>")
+    parts.append(_overview_curves(diagnosis))
+    for i, f in enumerate(diagnosis.findings, 1):
+        if not f.weak:
+            parts.append(_finding_section(i, f, diagnosis))
+    weak = [(i, f) for i, f in enumerate(diagnosis.findings, 1) if f.weak]
+    if weak:
+        parts.append(
+            f'<details class="card" id="weak"><summary>{len(weak)} weak finding(s), below the '
+            "reporting threshold</summary>"
+        )
+        parts.extend(_finding_section(i, f, diagnosis) for i, f in weak)
+        parts.append("</details>")
+    if diagnosis.notes:
+        parts.append('<section class="card" id="notes"><h2>What could not be concluded</h2><ul>')
+        parts.extend(f"<li>{_e(n)}</li>" for n in diagnosis.notes)
+        parts.append("</ul></section>")
+    parts.append(_checks(diagnosis))
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    parts.append(f"<footer>gapdoctor {_e(__version__)} · {stamp}</footer></main></body></html>")
     return "\n".join(parts)
 
 
 def write_html(diagnosis: Diagnosis, path: Path) -> Path:
-    """Write :func:`render_html` to ``path``."""
+    """Write :func:`render_html` to ``path`` (UTF-8) and return the path."""
     path.write_text(render_html(diagnosis), encoding="utf-8")
     return path
