@@ -28,13 +28,15 @@ demo: $(VENV)/.demo-installed
 	$(BIN)/gapdoctor demo
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check $(wildcard src tests benchmarks)
-	$(BIN)/ruff format --check $(wildcard src tests benchmarks)
+	$(BIN)/ruff check $(wildcard src tests benchmarks scripts)
+	$(BIN)/ruff format --check $(wildcard src tests benchmarks scripts)
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
 
+# The HTML report tests open the report in a real headless Chromium (Debian's package).
 pytest: $(VENV)/.test-installed
+	bash scripts/install-chromium.sh
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest

@@ -28,6 +28,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }; then
+    echo "install-chromium: apt-get could not install chromium; the HTML browser tests will be skipped" >&2
+    exit 0
+fi
 echo "chromium installed: $(command -v chromium)"
