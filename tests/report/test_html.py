@@ -19,16 +19,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from html_scenarios import (
-    HOSTILE,
-    HOSTILE_ATTR,
-    MATH,
-    every_schema_key,
-    healthy_run,
-    overfitting_run,
-    scaled_split,
-    step_schedule_run,
-)
 from sklearn.datasets import load_breast_cancer
 from threadpoolctl import threadpool_limits
 
@@ -39,6 +29,16 @@ from gapdoctor.demo import run_demo
 from gapdoctor.findings import Diagnosis, Finding
 from gapdoctor.report import plots
 from gapdoctor.report.html import render_html
+from tests.report.html_scenarios import (
+    HOSTILE,
+    HOSTILE_ATTR,
+    MATH,
+    every_schema_key,
+    healthy_run,
+    overfitting_run,
+    scaled_split,
+    step_schedule_run,
+)
 
 CHROMIUM = shutil.which(os.environ.get("GAPDOCTOR_CHROMIUM", "") or "chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(
