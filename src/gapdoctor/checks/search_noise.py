@@ -191,16 +191,17 @@ def ties_within_noise(search: SearchTrials) -> list[Finding]:
     fixes = []
     if n:
         figures["val_size"] = n
-        gap = max(runner_up_gap, 1e-4)
-        needed = math.ceil(n * (detectable / gap) ** 2)
         needed_point = math.ceil(n * (detectable / 0.01) ** 2)
-        figures["val_size_to_separate_top_two"] = needed
         figures["val_size_for_1pt_difference"] = needed_point
+        separate = "the top two are exactly tied"
+        if runner_up_gap * n >= 1.0:  # at least one validation row's worth apart
+            needed = math.ceil(n * (detectable / runner_up_gap) ** 2)
+            figures["val_size_to_separate_top_two"] = needed
+            separate = f"{needed:,} would separate the top two (gap {runner_up_gap:.4f})"
         fixes.append(
             f"Score trials by k-fold cross-validation over all labelled rows (5 folds score 5x the rows of a "
             f"1/5 split: the noise falls by about {math.sqrt(5):.1f}x), or enlarge the validation set: "
-            f"about {needed_point:,} rows detect a 1-point difference and {needed:,} would separate the top two "
-            f"(gap {runner_up_gap:.4f}); now {n:,}."
+            f"about {needed_point:,} rows detect a 1-point difference and {separate}; now {n:,}."
         )
     else:
         fixes.append(cause_info("search_noise").fixes[0])
