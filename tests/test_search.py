@@ -89,9 +89,10 @@ def test_trials_dataframe_reads_the_same_as_the_study() -> None:
     diagnosis = gapdoctor.diagnose_search(frame)
     from_study = gapdoctor.diagnose_search(small_validation_study())
     assert diagnosis.top is not None and from_study.top is not None
-    assert diagnosis.top.evidence["configurations_tied_with_best"] == from_study.top.evidence[
-        "configurations_tied_with_best"
-    ]
+    assert (
+        diagnosis.top.evidence["configurations_tied_with_best"]
+        == from_study.top.evidence["configurations_tied_with_best"]
+    )
 
 
 def test_large_validation_study_is_healthy() -> None:
