@@ -82,6 +82,7 @@ def diagnose(
     sample_losses: Any = None,
     sample_loss_rows: Any = None,
     train_label_order: Any = None,
+    val_size: int | None = None,
 ) -> Diagnosis:
     """Test every known cause of "training loss falls, validation metric stuck".
 
@@ -115,6 +116,9 @@ def diagnose(
         The training-row index of each column of ``sample_losses`` (default: 0..n-1).
     train_label_order : array-like, optional
         Training labels in the order the loop saw them in one epoch.
+    val_size : int, optional
+        Number of validation rows behind the history's ``val_<metric>`` series, when
+        ``y_val`` is not given (with ``y_val`` it is ``len(y_val)``).
 
     Returns
     -------
@@ -151,5 +155,6 @@ def diagnose(
         sample_losses=sample_losses,
         sample_loss_rows=sample_loss_rows,
         train_label_order=train_label_order,
+        val_size=val_size,
     )
     return run_checks(evidence)

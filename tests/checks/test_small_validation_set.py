@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import gapdoctor
 from gapdoctor.stats import binomial_interval
@@ -54,3 +55,24 @@ def test_skipped_without_a_metric_to_measure() -> None:
     diagnosis = gapdoctor.diagnose(y_val=np.array([0, 1] * 20))
     run = next(c for c in diagnosis.checks if c.cause == "small_validation_set")
     assert run.status == "skipped" and "val_probs" in run.reason
+
+
+def test_history_and_the_validation_size_suffice() -> None:
+    history = metric_scenarios.tiny_validation()["history"]
+    diagnosis = gapdoctor.diagnose(history=history, val_size=60)
+    found = [f for f in diagnosis.findings if f.cause == "small_validation_set"]
+    assert found and found[0].score >= 0.5
+    assert found[0].evidence["n_val"] == 60 and "min_class_support" not in found[0].evidence
+    large = gapdoctor.diagnose(history=history, val_size=20_000)
+    assert all(f.score < 0.5 for f in large.findings if f.cause == "small_validation_set")
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, "60", True])
+def test_bad_val_size_names_the_argument(bad: object) -> None:
+    with pytest.raises(gapdoctor.GapdoctorInputError, match=r"^val_size: "):
+        gapdoctor.diagnose(history={"val_accuracy": [0.5, 0.6]}, val_size=bad)  # type: ignore[arg-type]
+
+
+def test_val_size_that_contradicts_y_val_names_the_argument() -> None:
+    with pytest.raises(gapdoctor.GapdoctorInputError, match=r"^val_size: is 61 but y_val has 60"):
+        gapdoctor.diagnose(y_val=np.array([0, 1] * 30), val_size=61)

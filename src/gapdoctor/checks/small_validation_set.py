@@ -17,7 +17,8 @@ derives:
 * the **validation size needed** to detect a one-point change, and one as large as the
   movement seen.
 
-The validation size is read from ``y_val`` (labels alone suffice, with the history).
+The validation size is ``len(y_val)``, or the ``val_size`` argument when only the
+history is given (then per-class support is not known).
 
 Strength of evidence is the smallest detectable change against 6 points (5 points for
 unbounded metrics, relative to the metric's value): a set that cannot see a 6-point
@@ -72,20 +73,20 @@ def _binomial_band(values: FloatArray, n: int) -> tuple[list[float | None], list
 @register(
     name=_NAME,
     cause="small_validation_set",
-    requires=("y_val",),
+    requires=("val_size",),
     description="Sampling noise of the validation metric against the changes it must detect.",
 )
 def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
     """Sampling noise of the validation metric against the changes it must detect."""
-    assert evidence.y_val is not None
+    assert evidence.val_size is not None
     y = evidence.y_val
-    n = len(y)
+    n = evidence.val_size
     history = evidence.history
     curve = None if history is None else val_metric_curve(evidence, history)
     metric = curve[0] if curve is not None else evidence.metric
     info = METRICS[metric]
 
-    if evidence.val_probs is not None and info.scorer is not None:
+    if y is not None and evidence.val_probs is not None and info.scorer is not None:
         value = compute_metric(metric, y, evidence.val_probs)
         source = "val_probs"
     elif curve is not None:
@@ -98,7 +99,7 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
     if metric in _BINOMIAL_METRICS:
         low, high = binomial_interval(round(min(max(value, 0.0), 1.0) * n), n)
         method = "exact binomial (Clopper-Pearson)"
-    elif evidence.val_probs is not None and info.scorer is not None:
+    elif y is not None and evidence.val_probs is not None and info.scorer is not None:
         low, high = percentile_interval(metric_replicates(metric, y, evidence.val_probs))
         method = "bootstrap over validation rows"
     elif info.bounded:
@@ -126,11 +127,12 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         "sampling_sd": round(sd, 5),
         "smallest_detectable_change": round(detectable, 4),
     }
-    support = np.bincount(y, minlength=evidence.n_classes)
-    weakest = int(np.argmin(support))
-    figures["min_class_support"] = int(support[weakest])
-    figures["min_support_class"] = str(evidence.classes[weakest])
-    figures["classes_under_30_rows"] = int((support < _LOW_SUPPORT).sum())
+    if y is not None:
+        support = np.bincount(y, minlength=evidence.n_classes)
+        weakest = int(np.argmin(support))
+        figures["min_class_support"] = int(support[weakest])
+        figures["min_support_class"] = str(evidence.classes[weakest])
+        figures["classes_under_30_rows"] = int((support < _LOW_SUPPORT).sum())
 
     data: dict[str, object] = {}
     movement_text = ""
@@ -189,10 +191,10 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         )
     else:
         fixes.append("Use (repeated) k-fold cross-validation over all labelled rows instead of one split.")
-    if figures["classes_under_30_rows"]:
+    if figures.get("classes_under_30_rows"):
         fixes.append(
-            f"{figures['classes_under_30_rows']} class(es) have under {_LOW_SUPPORT} validation rows (fewest: "
-            f"{figures['min_support_class']}, {figures['min_class_support']}); stratify the split and report "
+            f"{figures['classes_under_30_rows']} class(es) have under {_LOW_SUPPORT} validation rows (fewest: class "
+            f"{figures['min_support_class']} with {figures['min_class_support']}); stratify the split and report "
             "per-class intervals."
         )
     fixes.append("Track validation log loss as well: it is far less noisy than a thresholded metric.")
