@@ -13,6 +13,10 @@ accuracy a correct model can reach on these labels. The headroom is then measure
 that ceiling (accuracy and error only). Suspects piled up in one class are a
 subgroup failure, not label noise, and do not lower the ceiling.
 
+With the validation size known, the headroom is never taken below half the distance
+from 1 to the exact (Clopper-Pearson) lower bound of the accuracy: on a tiny
+validation set a perfect score is not yet evidence of a ceiling.
+
 The fixes name the measures that can still show progress — validation log loss and
 expected calibration error — with their current values, and whether the validation
 log loss still improved while the metric stayed flat.
@@ -30,13 +34,24 @@ from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
 from gapdoctor.history import noise_sd, smooth
 from gapdoctor.metrics import METRICS, compute_metric
-from gapdoctor.stats import squash
+from gapdoctor.stats import binomial_interval, squash
 
 _HEADROOM_AT_REPORT = 0.02
 _SUSPECT_GIVEN_AT_MOST = 0.05
 _SUSPECT_OTHER_AT_LEAST = 0.9
 _CONCENTRATED_SHARE = 0.5
 _MIN_SUSPECTS_FOR_CONCENTRATION = 5
+
+
+def _sampling_floor(headroom: float, n_val: int) -> float:
+    """Half the distance from 1 to the exact lower bound of the accuracy left after ``headroom``.
+
+    60 correct out of 60 does not show that the ceiling is reached (the true accuracy
+    may be 0.94); with 1500 rows the floor is negligible.
+    """
+    errors = round(headroom * n_val)
+    low, _ = binomial_interval(n_val - errors, n_val)
+    return (1.0 - low) / 2
 
 
 def label_noise_ceiling(evidence: Evidence) -> dict[str, float | int | str] | None:
@@ -94,6 +109,8 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     if ceiling is not None:
         noise_rate = float(ceiling["val_label_error_rate_est"])
         headroom = max(headroom - noise_rate, 0.0)
+    if evidence.val_size is not None and name in ("accuracy", "error"):
+        headroom = max(headroom, _sampling_floor(headroom, evidence.val_size))
     second_half_gain = float(ms[-1] - ms[half]) * (1 if info.greater_is_better else -1)
     noise = noise_sd(values)
     flat = second_half_gain <= max(2 * noise, 0.25 * max(headroom, 1e-4), 1e-3)

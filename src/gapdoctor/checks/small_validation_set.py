@@ -8,7 +8,9 @@ derives:
 * the **smallest detectable change**: the difference between two evaluations that a
   two-sided 5% test detects with 80% power, ``(1.96 + 0.84) * sqrt(2) * sd``, treating
   the two evaluations as independent (conservative: evaluations of neighbouring epochs
-  on the same rows are correlated);
+  on the same rows are correlated); for accuracy-type metrics ``sd`` is the binomial
+  one taken midway between the value and the changed value, so that 60 of 60 correct
+  does not claim to detect tiny changes;
 * the **per-class support**, since a class with a handful of validation rows moves a
   macro metric by large steps;
 * whether the metric's **movement over the last epochs** (``val_<metric>`` in the
@@ -54,6 +56,19 @@ _LOW_SUPPORT = 30
 
 def _sd_from_interval(low: float, high: float) -> float:
     return (high - low) / (2 * Z95)
+
+
+def _detectable_proportion_change(value: float, n: int) -> float:
+    """Smallest change of a proportion that ``n`` rows detect (5% two-sided, 80% power).
+
+    The variance is taken midway between the value and the changed value, so a
+    proportion at 1.0 (no variance of its own) still has a detectable change > 0.
+    """
+    delta = _POWER_FACTOR * math.sqrt(max(value * (1 - value), 1.0 / n) / n)
+    for _ in range(30):
+        mid = value - math.copysign(delta / 2, value - 0.5)
+        delta = _POWER_FACTOR * math.sqrt(max(mid * (1 - mid), 1.0 / n) / n)
+    return delta
 
 
 def _binomial_band(values: FloatArray, n: int) -> tuple[list[float | None], list[float | None]]:
@@ -111,7 +126,8 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
     sd = _sd_from_interval(low, high)
     if not math.isfinite(sd):
         raise SkipCheck("the bootstrap could not evaluate the metric on resampled validation rows")
-    detectable = _POWER_FACTOR * sd
+    proportion = metric in _BINOMIAL_METRICS or method.startswith("normal")
+    detectable = _detectable_proportion_change(value, n) if proportion else _POWER_FACTOR * sd
     scale = 1.0 if info.bounded else max(abs(value), 1e-12)
     at_report = _DETECTABLE_AT_REPORT if info.bounded else _RELATIVE_AT_REPORT
     strength = (detectable / scale) / at_report
