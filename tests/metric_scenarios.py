@@ -116,5 +116,5 @@ def easy_task_noisy_validation(seed: int = 0) -> Scenario:
     rng = np.random.default_rng(seed)
     flipped = rng.choice(len(y_val), size=90, replace=False)
     y_noisy = y_val.copy()
-    y_noisy[flipped] = (y_noisy[flipped] + 1) % 3
+    y_noisy[flipped] = (y_noisy[flipped] + rng.integers(1, 3, size=len(flipped))) % 3
     return _mlp_run(X_train, y_train, X_val, y_noisy, epochs=60, hidden=(64,))

@@ -10,8 +10,9 @@ The ceiling is not always 1: with validation probabilities, validation rows the 
 contradicts with near certainty (probability of the given label at most 0.05, of
 another class at least 0.9) look like label errors, and ``1 - their share`` is the
 accuracy a correct model can reach on these labels. The headroom is then measured to
-that ceiling (accuracy and error only). Suspects piled up in one class are a
-subgroup failure, not label noise, and do not lower the ceiling.
+that ceiling (accuracy and error only). Suspects piled up in one class (a subgroup
+failure), each class's suspects sent to one other class (a label-mapping bug), or a
+third of the rows or more are not label noise and do not lower the ceiling.
 
 With the validation size known, the headroom is never taken below half the distance
 from 1 to the exact (Clopper-Pearson) lower bound of the accuracy: on a tiny
@@ -41,6 +42,8 @@ _SUSPECT_GIVEN_AT_MOST = 0.05
 _SUSPECT_OTHER_AT_LEAST = 0.9
 _CONCENTRATED_SHARE = 0.5
 _MIN_SUSPECTS_FOR_CONCENTRATION = 5
+_ONE_TARGET_SHARE = 0.8  # share of suspects sent to their class's single most common target
+_MAX_NOISE_RATE = 1.0 / 3.0
 
 
 def _sampling_floor(headroom: float, n_val: int) -> float:
@@ -57,8 +60,10 @@ def _sampling_floor(headroom: float, n_val: int) -> float:
 def label_noise_ceiling(evidence: Evidence) -> dict[str, float | int | str] | None:
     """Estimated validation label errors and the accuracy ceiling they imply, or None.
 
-    Returns None without validation probabilities, or when the suspected label errors
-    are concentrated in one class (a class the model does not learn, not noise).
+    Returns None without validation probabilities, or when the contradicted rows do not
+    look like label noise: piled up in one class (a class the model does not learn),
+    each class sent to one other class (a label-mapping bug), or a third of the rows
+    or more.
     """
     y, probs = evidence.y_val, evidence.val_probs
     if y is None or probs is None:
@@ -66,11 +71,17 @@ def label_noise_ceiling(evidence: Evidence) -> dict[str, float | int | str] | No
     given = probs[np.arange(len(y)), y]
     suspects = (given <= _SUSPECT_GIVEN_AT_MOST) & (probs.max(axis=1) >= _SUSPECT_OTHER_AT_LEAST)
     n_suspects = int(suspects.sum())
+    if n_suspects / len(y) >= _MAX_NOISE_RATE:
+        return None
     if n_suspects >= _MIN_SUSPECTS_FOR_CONCENTRATION:
-        per_class = np.bincount(y[suspects], minlength=evidence.n_classes) / n_suspects
-        prevalence = np.bincount(y, minlength=evidence.n_classes) / len(y)
+        k = evidence.n_classes
+        per_class = np.bincount(y[suspects], minlength=k) / n_suspects
+        prevalence = np.bincount(y, minlength=k) / len(y)
         top = int(np.argmax(per_class))
         if per_class[top] > max(_CONCENTRATED_SHARE, 2 * prevalence[top]):
+            return None
+        pairs = np.bincount(y[suspects] * k + np.argmax(probs[suspects], axis=1), minlength=k * k).reshape(k, k)
+        if k >= 3 and pairs.max(axis=1).sum() / n_suspects > _ONE_TARGET_SHARE:
             return None
     return {
         "val_suspected_label_errors": n_suspects,

@@ -22,8 +22,8 @@ derives:
 The validation size is ``len(y_val)``, or the ``val_size`` argument when only the
 history is given (then per-class support is not known).
 
-Strength of evidence is the smallest detectable change against 6 points (5 points for
-unbounded metrics, relative to the metric's value): a set that cannot see a 6-point
+Strength of evidence is the smallest detectable change against 8 points (5% for
+unbounded metrics, relative to the metric's value): a set that cannot see an 8-point
 change is reported; it is halved when the last epochs move by more than the noise
 (the set is then seeing something).
 """
@@ -48,7 +48,7 @@ FloatArray = NDArray[np.float64]
 _NAME = "small_validation_set.sampling_noise"
 _BINOMIAL_METRICS = ("accuracy", "error")
 _POWER_FACTOR = (Z95 + 0.841621) * math.sqrt(2.0)  # 5% two-sided, 80% power, two evaluations
-_DETECTABLE_AT_REPORT = 0.06
+_DETECTABLE_AT_REPORT = 0.08
 _RELATIVE_AT_REPORT = 0.05
 _TARGET_CHANGE = 0.01
 _LOW_SUPPORT = 30
