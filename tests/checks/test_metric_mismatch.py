@@ -77,3 +77,18 @@ def test_expected_calibration_error_of_calibrated_and_overconfident_probabilitie
     sharpened = np.column_stack([1 - (p1 > 0.5), p1 > 0.5]).astype(np.float64) * 0.98 + 0.01
     assert reliability(y, calibrated)[0] < 0.03
     assert reliability(y, sharpened)[0] > 0.15
+
+
+def test_the_curves_show_the_loss_moving_without_the_metric() -> None:
+    scenario = metric_scenarios.imbalanced_f1()
+    rows = len(scenario["y_val"])
+    history = {
+        "train_loss": np.linspace(0.5, 0.2, 10),
+        "val_loss": np.linspace(0.40, 0.30, 10),
+        "val_f1": np.full(10, 0.2),
+    }
+    diagnosis = gapdoctor.diagnose(history=history, **scenario)
+    finding = next(f for f in diagnosis.findings if f.cause == "metric_mismatch")
+    assert finding.evidence["val_loss_change_second_half"] < -0.03
+    assert finding.evidence["val_metric_change_second_half"] == 0.0
+    assert finding.evidence["n_val"] == rows

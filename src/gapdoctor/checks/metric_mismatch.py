@@ -35,6 +35,7 @@ from gapdoctor.checks import SkipCheck, register
 from gapdoctor.checks._resampling import bootstrap, decision_metric, percentile_interval
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
+from gapdoctor.history import smooth
 from gapdoctor.metrics import compute_metric
 from gapdoctor.stats import squash
 
@@ -151,6 +152,22 @@ def _fixes(
     return tuple(fixes)
 
 
+def _curve_story(evidence: Evidence, metric: str) -> dict[str, float]:
+    """Second-half change of the validation loss and metric, when the history has both."""
+    history = evidence.history
+    if history is None or history.n_epochs < 4:
+        return {}
+    loss, values = history.get("val_loss"), history.get(f"val_{metric}")
+    if loss is None or values is None:
+        return {}
+    half = history.n_epochs // 2
+    loss_s, values_s = smooth(loss), smooth(values)
+    return {
+        "val_loss_change_second_half": round(float(loss_s[-1] - loss_s[half]), 4),
+        "val_metric_change_second_half": round(float(values_s[-1] - values_s[half]), 4),
+    }
+
+
 @register(
     name=_NAME,
     cause="metric_mismatch",
@@ -225,6 +242,7 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
         "expected_calibration_error": round(ece, 4),
         "n_val": len(y),
     }
+    figures |= _curve_story(evidence, metric)
     rule_text = "decision threshold" if binary else "prior-correction strength"
     gain_text = (
         f"moves {metric} from {default_value:.3f} to {cv_value:.3f} "

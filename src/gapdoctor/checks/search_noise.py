@@ -11,7 +11,9 @@ check registry. Three pictures, each its own finding:
   ``sqrt(v (1 - v) / n)``, for metrics bounded in [0, 1] (a lower bound for F1 and
   AUC, whose noise is larger), and the spread of repeated trials of the same
   configuration when there are any (the larger of the two is used). Three
-  configurations indistinguishable from the best is the reporting point.
+  configurations indistinguishable from the best is the reporting point, scaled down
+  when the noise margin itself is under one point (then the tied configurations are
+  practically equal and the choice among them costs little).
 * **ranked by training loss** — the trial values are the final (or best) training loss
   of each trial's history: the search optimised fit, not generalisation.
 * **overfitted best** — the best trials are those with the largest train/validation gap
@@ -42,6 +44,7 @@ __all__ = ["SearchTrials", "Trial", "overfitted_best", "ranked_by_training_loss"
 _POWER = Z95 + 0.841621  # 5% two-sided test, 80% power
 _TIED_AT_REPORT = 2.0  # two configurations tied with the best (three in all)
 _RHO_AT_REPORT = 0.5
+_MARGIN_THAT_MATTERS = 0.01  # for metrics in [0, 1]; relative to the value otherwise
 _MIN_TRIALS_FOR_CORRELATION = 5
 _MATCH_SHARE = 0.8
 
@@ -171,7 +174,9 @@ def ties_within_noise(search: SearchTrials) -> list[Finding]:
     runner_up_gap = best.value - configs[1].value
     detectable = _POWER * diff_sd
     n = best.val_size
-    strength = len(tied) / _TIED_AT_REPORT
+    # ties inside a margin under one point cost little: the tied configurations are then equally good
+    matters = _MARGIN_THAT_MATTERS * (1.0 if METRICS[search.metric].bounded else max(abs(best.value), 1e-12))
+    strength = len(tied) / _TIED_AT_REPORT * min(1.0, margin / matters)
     score = squash(strength, 1.0)
     if score < 0.05:
         return []
