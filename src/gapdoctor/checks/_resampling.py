@@ -8,6 +8,7 @@ averages over every class (as :mod:`gapdoctor.metrics` computes them).
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 
@@ -23,6 +24,7 @@ DECISION_METRICS = ("accuracy", "error", "balanced_accuracy", "f1", "precision",
 """Metrics computed from hard decisions (the argmax or a tuned threshold)."""
 
 N_BOOTSTRAP = 300
+MAX_ROWS_RESAMPLED = 20_000
 Z95 = 1.959964
 """Two-sided 95% normal quantile."""
 
@@ -81,6 +83,41 @@ def bootstrap(
     return out[np.isfinite(out)]
 
 
+def paired_decision_replicates(
+    metric: str, y: IntArray, pred_a: IntArray, pred_b: IntArray, n_classes: int, *, seed: int = 0
+) -> tuple[FloatArray, FloatArray]:
+    """Bootstrap replicates of a decision metric for two decision rules on the same rows.
+
+    A row-resampling bootstrap of a confusion-matrix statistic depends only on how many
+    rows fall in each (true, decision a, decision b) cell, so each replicate is one
+    multinomial draw over the cells present: the cost does not grow with the rows.
+
+    Returns
+    -------
+    (replicates_a, replicates_b) : tuple of ndarray
+    """
+    k = n_classes
+    cells, counts = np.unique((y * k + pred_a) * k + pred_b, return_counts=True)
+    true, rest = np.divmod(cells, k * k)
+    a, b = np.divmod(rest, k)
+    flat_a, flat_b = true * k + a, true * k + b
+    rng = np.random.default_rng(seed)
+    n = int(counts.sum())
+    out_a, out_b = np.empty(N_BOOTSTRAP), np.empty(N_BOOTSTRAP)
+    for i in range(N_BOOTSTRAP):
+        draw = rng.multinomial(n, counts / n).astype(np.float64)
+        matrix_a = np.bincount(flat_a, weights=draw, minlength=k * k).reshape(k, k).astype(np.int64)
+        matrix_b = np.bincount(flat_b, weights=draw, minlength=k * k).reshape(k, k).astype(np.int64)
+        out_a[i] = metric_from_confusion(metric, matrix_a)
+        out_b[i] = metric_from_confusion(metric, matrix_b)
+    return out_a, out_b
+
+
+def decision_replicates(metric: str, y: IntArray, pred: IntArray, n_classes: int, *, seed: int = 0) -> FloatArray:
+    """Bootstrap replicates of a decision metric (see :func:`paired_decision_replicates`)."""
+    return paired_decision_replicates(metric, y, pred, pred, n_classes, seed=seed)[0]
+
+
 def percentile_interval(values: FloatArray, level: float = 0.95) -> tuple[float, float]:
     """Percentile interval of bootstrap replicates."""
     if len(values) == 0:
@@ -91,14 +128,24 @@ def percentile_interval(values: FloatArray, level: float = 0.95) -> tuple[float,
 
 
 def metric_replicates(metric: str, y: IntArray, probs: FloatArray, *, seed: int = 0) -> FloatArray:
-    """Bootstrap replicates of ``metric`` computed from labels and probabilities."""
+    """Bootstrap replicates of ``metric`` computed from labels and probabilities.
+
+    Decision metrics resample confusion-matrix cells (exact, any size). Ranking and
+    probabilistic metrics resample rows; above :data:`MAX_ROWS_RESAMPLED` rows they
+    resample a random subset of that size and shrink the spread by ``sqrt(m / n)``.
+    """
     k = probs.shape[1]
     if metric in DECISION_METRICS:
         pred = np.asarray(np.argmax(probs, axis=1), dtype=np.int64)
-        return bootstrap(lambda rows: decision_metric(metric, y[rows], pred[rows], k), len(y), seed=seed)
+        return decision_replicates(metric, y, pred, k, seed=seed)
     scorer = METRICS[metric].scorer
     if scorer is None:
         return np.empty(0)
+    shrink = 1.0
+    if len(y) > MAX_ROWS_RESAMPLED:
+        subset = np.random.default_rng(seed).choice(len(y), size=MAX_ROWS_RESAMPLED, replace=False)
+        shrink = math.sqrt(MAX_ROWS_RESAMPLED / len(y))
+        y, probs = y[subset], probs[subset]
 
     def score(rows: IntArray) -> float:
         if len(np.unique(y[rows])) < 2:
@@ -110,4 +157,6 @@ def metric_replicates(metric: str, y: IntArray, probs: FloatArray, *, seed: int 
         except ValueError:  # a class missing from the resample, for multiclass AUC
             return float("nan")
 
-    return bootstrap(score, len(y), n_boot=200, seed=seed)
+    replicates = bootstrap(score, len(y), n_boot=200, seed=seed)
+    centre = float(np.mean(replicates)) if len(replicates) else 0.0
+    return np.asarray(centre + (replicates - centre) * shrink, dtype=np.float64)

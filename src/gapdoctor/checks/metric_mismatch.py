@@ -6,7 +6,8 @@ rule leaves a lot of F1 on the table, and no amount of further loss reduction mo
 
 The check sweeps the decision rule on the validation probabilities:
 
-* **binary** — the threshold on the positive-class probability (default 0.5);
+* **binary** — the threshold on the probability of class 1 (the second label in sorted
+  order, the positive class as in scikit-learn; default 0.5);
 * **multiclass** — prior correction: predict ``argmax(p / prior**alpha)`` and sweep the
   strength ``alpha`` in [0, 1] (0 is the plain argmax, 1 divides by the training prior —
   the decision-time form of logit adjustment). Per-class thresholds have one free
@@ -32,7 +33,12 @@ from numpy.typing import NDArray
 from sklearn.model_selection import StratifiedKFold
 
 from gapdoctor.checks import SkipCheck, register
-from gapdoctor.checks._resampling import bootstrap, decision_metric, percentile_interval
+from gapdoctor.checks._resampling import (
+    decision_metric,
+    decision_replicates,
+    paired_decision_replicates,
+    percentile_interval,
+)
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
 from gapdoctor.history import smooth
@@ -200,19 +206,14 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
     cv_pred = _cross_validated_decisions(metric, y, probs, rules, default, prior)
     cv_value = decision_metric(metric, y, cv_pred, k)
 
-    paired = bootstrap(
-        lambda r: decision_metric(metric, y[r], cv_pred[r], k) - decision_metric(metric, y[r], default_pred[r], k),
-        len(y),
-    )
+    cv_reps, default_reps = paired_decision_replicates(metric, y, cv_pred, default_pred, k)
+    paired = cv_reps - default_reps
+    paired = paired[np.isfinite(paired)]
     cv_gain = cv_value - default_value
     gain_sd = float(paired.std(ddof=1)) if len(paired) > 1 else float("inf")
     gain_low, gain_high = percentile_interval(paired)
-    best_low, best_high = percentile_interval(
-        bootstrap(lambda r: decision_metric(metric, y[r], best_pred[r], k), len(y))
-    )
-    default_low, default_high = percentile_interval(
-        bootstrap(lambda r: decision_metric(metric, y[r], default_pred[r], k), len(y))
-    )
+    best_low, best_high = percentile_interval(decision_replicates(metric, y, best_pred, k))
+    default_low, default_high = percentile_interval(default_reps)
 
     z = cv_gain / max(gain_sd, 1e-9)
     strength = max(0.0, min(cv_gain / _GAIN_AT_REPORT, z / _Z_AT_REPORT))
