@@ -302,6 +302,7 @@ class Evidence:
             }
         )
         out["model"] = None if self.model is None else type(self.model).__name__
+        out["val_size"] = self.val_size
         return out
 
 
