@@ -12,6 +12,7 @@ def test_exported_names_are_exactly_the_public_api() -> None:
         "GapdoctorInputError",
         "__version__",
         "diagnose",
+        "diagnose_search",
     }
     for name in gapdoctor.__all__:
         assert hasattr(gapdoctor, name)

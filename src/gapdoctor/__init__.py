@@ -1,6 +1,6 @@
 """gapdoctor: why does my training loss fall while my validation metric is stuck?
 
-Public API only; see :func:`diagnose`.
+Public API only; see :func:`diagnose` (one run) and :func:`diagnose_search` (a search).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from gapdoctor.engine import diagnose
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.experiments.lab import ExperimentSettings
 from gapdoctor.findings import CheckRun, Diagnosis, Finding
+from gapdoctor.search import diagnose_search
 
 __version__ = "0.1.0"
 
@@ -22,4 +23,5 @@ __all__ = [
     "GapdoctorInputError",
     "__version__",
     "diagnose",
+    "diagnose_search",
 ]

@@ -87,6 +87,7 @@ def diagnose(
     sample_loss_rows: Any = None,
     train_label_order: Any = None,
     experiments: Any = None,
+    val_size: int | None = None,
 ) -> Diagnosis:
     """Test every known cause of "training loss falls, validation metric stuck".
 
@@ -127,6 +128,9 @@ def diagnose(
         Confirming experiments when ``model`` is given: None or True runs them with
         default settings, an :class:`~gapdoctor.experiments.ExperimentSettings` sets
         the budget, False turns them off (missing probabilities are still computed).
+    val_size : int, optional
+        Number of validation rows behind the history's ``val_<metric>`` series, when
+        ``y_val`` is not given (with ``y_val`` it is ``len(y_val)``).
 
     Returns
     -------
@@ -164,6 +168,7 @@ def diagnose(
         sample_losses=sample_losses,
         sample_loss_rows=sample_loss_rows,
         train_label_order=train_label_order,
+        val_size=val_size,
     )
     if evidence.model is None:
         return run_checks(evidence)

@@ -223,6 +223,9 @@ class Evidence:
     train_label_order : ndarray of int or None
         Encoded labels of the training rows in the order the loop saw them during
         one epoch (for the unshuffled-data check).
+    val_size : int or None
+        Number of validation rows behind the history's ``val_<metric>`` series:
+        ``len(y_val)`` when labels are given, else the ``val_size`` argument.
     """
 
     history: RunHistory | None = None
@@ -243,6 +246,7 @@ class Evidence:
     sample_losses: FloatArray | None = None
     sample_loss_rows: IntArray | None = None
     train_label_order: IntArray | None = None
+    val_size: int | None = None
     chunk_rows: int = field(default=CHUNK_ROWS)
 
     @property
@@ -298,6 +302,7 @@ class Evidence:
             }
         )
         out["model"] = None if self.model is None else type(self.model).__name__
+        out["val_size"] = self.val_size
         return out
 
 
@@ -356,6 +361,7 @@ def build_evidence(
     sample_losses: Any = None,
     sample_loss_rows: Any = None,
     train_label_order: Any = None,
+    val_size: Any = None,
 ) -> Evidence:
     """Validate every input of :func:`gapdoctor.diagnose` and bundle them.
 
@@ -492,6 +498,7 @@ def build_evidence(
         sample_losses=losses,
         sample_loss_rows=loss_rows,
         train_label_order=order,
+        val_size=_val_size(val_size, yv),
     )
 
 
@@ -520,6 +527,21 @@ def _check_model(model: Any) -> None:
             "pass an unfitted scikit-learn-style classifier (e.g. a Pipeline ending in LogisticRegression), "
             "or a train function train(X, y, *, config) -> predict_proba",
         )
+
+
+def _val_size(val_size: Any, y_val: np.ndarray[Any, Any] | None) -> int | None:
+    """The validation size: ``len(y_val)``, or the ``val_size`` argument checked."""
+    if val_size is None:
+        return None if y_val is None else len(y_val)
+    if isinstance(val_size, bool) or not isinstance(val_size, (int, np.integer)) or val_size <= 0:
+        raise GapdoctorInputError(
+            "val_size", f"must be a positive whole number of rows, got {val_size!r}", "pass len(validation set)"
+        )
+    if y_val is not None and int(val_size) != len(y_val):
+        raise GapdoctorInputError(
+            "val_size", f"is {val_size} but y_val has {len(y_val)} labels", "leave val_size out when passing y_val"
+        )
+    return int(val_size)
 
 
 def _sample_losses(losses: Any, rows: Any, n_train: int | None) -> tuple[FloatArray | None, IntArray | None]:

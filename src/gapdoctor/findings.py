@@ -34,7 +34,7 @@ _EXPLAINED_BY: dict[str, tuple[str, ...]] = {
     "metric_saturation": ("preprocessing_leakage",),
     "optimization": ("pipeline_bug",),
     "subgroup_failure": ("metric_mismatch", "distribution_shift", "pipeline_bug"),
-    "small_validation_set": ("search_noise",),
+    "small_validation_set": ("search_noise", "metric_mismatch"),
 }
 
 

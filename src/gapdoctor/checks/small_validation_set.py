@@ -1,0 +1,235 @@
+"""Small validation set: the validation metric is too noisy to show the progress that exists.
+
+A validation metric measured on ``n`` rows has sampling noise of its own. The check
+puts an interval on it — exact (Clopper-Pearson) for accuracy and error, a bootstrap
+over the validation rows for every other metric when probabilities are given — and
+derives:
+
+* the **smallest detectable change**: the difference between two evaluations that a
+  two-sided 5% test detects with 80% power, ``(1.96 + 0.84) * sqrt(2) * sd``, treating
+  the two evaluations as independent (conservative: evaluations of neighbouring epochs
+  on the same rows are correlated); for accuracy-type metrics ``sd`` is the binomial
+  one taken midway between the value and the changed value, so that 60 of 60 correct
+  does not claim to detect tiny changes;
+* the **per-class support**, since a class with a handful of validation rows moves a
+  macro metric by large steps;
+* whether the metric's **movement over the last epochs** (``val_<metric>`` in the
+  history) lies inside that noise — then the curve cannot say whether training still
+  helps;
+* the **validation size needed** to detect a one-point change, and one as large as the
+  movement seen.
+
+The validation size is ``len(y_val)``, or the ``val_size`` argument when only the
+history is given (then per-class support is not known).
+
+Strength of evidence is the smallest detectable change against 8 points (5% for
+unbounded metrics, relative to the metric's value): a set that cannot see an 8-point
+change is reported; it is halved when the last epochs move by more than the noise
+(the set is then seeing something).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gapdoctor.checks import SkipCheck, register
+from gapdoctor.checks._curves import val_metric_curve
+from gapdoctor.checks._resampling import Z95, metric_replicates, percentile_interval
+from gapdoctor.evidence import Evidence
+from gapdoctor.findings import Finding
+from gapdoctor.metrics import METRICS, compute_metric
+from gapdoctor.stats import binomial_interval, squash
+
+FloatArray = NDArray[np.float64]
+
+_NAME = "small_validation_set.sampling_noise"
+_BINOMIAL_METRICS = ("accuracy", "error")
+_POWER_FACTOR = (Z95 + 0.841621) * math.sqrt(2.0)  # 5% two-sided, 80% power, two evaluations
+_DETECTABLE_AT_REPORT = 0.08
+_RELATIVE_AT_REPORT = 0.05
+_TARGET_CHANGE = 0.01
+_LOW_SUPPORT = 30
+
+
+def _sd_from_interval(low: float, high: float) -> float:
+    return (high - low) / (2 * Z95)
+
+
+def _detectable_proportion_change(value: float, n: int) -> float:
+    """Smallest change of a proportion that ``n`` rows detect (5% two-sided, 80% power).
+
+    The variance is taken midway between the value and the changed value, so a
+    proportion at 1.0 (no variance of its own) still has a detectable change > 0.
+    """
+    delta = _POWER_FACTOR * math.sqrt(max(value * (1 - value), 1.0 / n) / n)
+    for _ in range(30):
+        mid = value - math.copysign(delta / 2, value - 0.5)
+        delta = _POWER_FACTOR * math.sqrt(max(mid * (1 - mid), 1.0 / n) / n)
+    return delta
+
+
+def _binomial_band(values: FloatArray, n: int) -> tuple[list[float | None], list[float | None]]:
+    lows: list[float | None] = []
+    highs: list[float | None] = []
+    for v in values:
+        if not math.isfinite(v):
+            lows.append(None)
+            highs.append(None)
+            continue
+        low, high = binomial_interval(round(min(max(v, 0.0), 1.0) * n), n)
+        lows.append(round(low, 4))
+        highs.append(round(high, 4))
+    return lows, highs
+
+
+@register(
+    name=_NAME,
+    cause="small_validation_set",
+    requires=("val_size",),
+    description="Sampling noise of the validation metric against the changes it must detect.",
+)
+def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
+    """Sampling noise of the validation metric against the changes it must detect."""
+    assert evidence.val_size is not None
+    y = evidence.y_val
+    n = evidence.val_size
+    history = evidence.history
+    curve = None if history is None else val_metric_curve(evidence, history)
+    metric = curve[0] if curve is not None else evidence.metric
+    info = METRICS[metric]
+
+    if y is not None and evidence.val_probs is not None and info.scorer is not None:
+        value = compute_metric(metric, y, evidence.val_probs)
+        source = "val_probs"
+    elif curve is not None:
+        finite = curve[1][np.isfinite(curve[1])]
+        value = float(finite[-1])
+        source = f"history val_{metric}"
+    else:
+        raise SkipCheck(f"needs val_probs or a val_{metric} series in the history to measure the metric")
+
+    if metric in _BINOMIAL_METRICS:
+        low, high = binomial_interval(round(min(max(value, 0.0), 1.0) * n), n)
+        method = "exact binomial (Clopper-Pearson)"
+    elif y is not None and evidence.val_probs is not None and info.scorer is not None:
+        low, high = percentile_interval(metric_replicates(metric, y, evidence.val_probs))
+        method = "bootstrap over validation rows"
+    elif info.bounded:
+        half = Z95 * math.sqrt(max(value * (1 - value), 1.0 / n) / n)
+        low, high = value - half, value + half
+        method = "normal approximation (pass val_probs for a bootstrap)"
+    else:
+        raise SkipCheck(f"{metric} is unbounded: pass val_probs so its noise can be bootstrapped")
+    sd = _sd_from_interval(low, high)
+    if not math.isfinite(sd):
+        raise SkipCheck("the bootstrap could not evaluate the metric on resampled validation rows")
+    proportion = metric in _BINOMIAL_METRICS or method.startswith("normal")
+    detectable = _detectable_proportion_change(value, n) if proportion else _POWER_FACTOR * sd
+    scale = 1.0 if info.bounded else max(abs(value), 1e-12)
+    at_report = _DETECTABLE_AT_REPORT if info.bounded else _RELATIVE_AT_REPORT
+    strength = (detectable / scale) / at_report
+
+    figures: dict[str, float | int | str] = {
+        "metric": metric,
+        "n_val": n,
+        "val_metric": round(value, 4),
+        "val_metric_low": round(low, 4),
+        "val_metric_high": round(high, 4),
+        "interval_method": method,
+        "metric_from": source,
+        "sampling_sd": round(sd, 5),
+        "smallest_detectable_change": round(detectable, 4),
+    }
+    if y is not None:
+        support = np.bincount(y, minlength=evidence.n_classes)
+        weakest = int(np.argmin(support))
+        figures["min_class_support"] = int(support[weakest])
+        figures["min_support_class"] = str(evidence.classes[weakest])
+        figures["classes_under_30_rows"] = int((support < _LOW_SUPPORT).sum())
+
+    data: dict[str, object] = {}
+    movement_text = ""
+    if curve is not None:
+        values = curve[1]
+        window = values[-max(5, len(values) // 4) :]
+        window = window[np.isfinite(window)]
+        movement = float(window.max() - window.min()) if len(window) else 0.0
+        inside = movement <= Z95 * math.sqrt(2.0) * sd
+        figures["last_epochs"] = len(window)
+        figures["movement_last_epochs"] = round(movement, 4)
+        figures["movement_inside_noise"] = "yes" if inside else "no"
+        if not inside:
+            strength *= 0.5
+        movement_text = f" Over the last {len(window)} epochs it moved {movement:.4f}, " + (
+            "inside that noise." if inside else "more than that noise."
+        )
+        epochs = list(range(1, len(values) + 1))
+        if metric in _BINOMIAL_METRICS:
+            lows, highs = _binomial_band(values, n)
+        else:
+            lows = [None if not math.isfinite(v) else round(v - Z95 * sd, 4) for v in values]
+            highs = [None if not math.isfinite(v) else round(v + Z95 * sd, 4) for v in values]
+        data["metric_band"] = {
+            "epochs": epochs,
+            "values": [None if not math.isfinite(v) else round(float(v), 4) for v in values],
+            "low": lows,
+            "high": highs,
+            "metric": metric,
+        }
+    else:
+        movement = 0.0
+
+    target = _TARGET_CHANGE * scale
+    needed_one_point = math.ceil(n * (detectable / target) ** 2)
+    figures["val_size_for_1pt_change"] = needed_one_point
+    fixes = [
+        f"Enlarge the validation set to about {needed_one_point:,} rows to detect a change of {target:.3g} in "
+        f"{metric} (it detects {detectable:.3g} with {n:,} rows).",
+    ]
+    if movement > 0:
+        needed_movement = math.ceil(n * (detectable / movement) ** 2)
+        figures["val_size_for_movement_seen"] = needed_movement
+        if needed_movement > n:
+            fixes.append(
+                f"To tell whether the last epochs' movement ({movement:.3g}) is real, about {needed_movement:,} "
+                "validation rows are needed."
+            )
+    if evidence.y_train is not None:
+        total = n + len(evidence.y_train)
+        folds = 5
+        fixes.append(
+            f"Use {folds}-fold cross-validation over all {total:,} labelled rows: every row is scored once, so "
+            f"the noise shrinks by about {math.sqrt(total / n):.1f}x (smallest detectable change "
+            f"≈{detectable * math.sqrt(n / total):.3g})."
+        )
+    else:
+        fixes.append("Use (repeated) k-fold cross-validation over all labelled rows instead of one split.")
+    if figures.get("classes_under_30_rows"):
+        fixes.append(
+            f"{figures['classes_under_30_rows']} class(es) have under {_LOW_SUPPORT} validation rows (fewest: class "
+            f"{figures['min_support_class']} with {figures['min_class_support']}); stratify the split and report "
+            "per-class intervals."
+        )
+    fixes.append("Track validation log loss as well: it is far less noisy than a thresholded metric.")
+
+    summary = (
+        f"With {n:,} validation rows, {metric} = {value:.4f} has a 95% interval of {low:.4f}–{high:.4f}; "
+        f"the smallest change this set can detect is {detectable:.4f}.{movement_text}"
+    )
+    score = squash(strength, 1.0)
+    if score < 0.05:
+        return []
+    return [
+        Finding(
+            cause="small_validation_set",
+            score=score,
+            summary=summary,
+            evidence=figures,
+            fixes=tuple(fixes),
+            check=_NAME,
+            data=data,
+        )
+    ]
