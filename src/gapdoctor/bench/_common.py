@@ -80,13 +80,6 @@ def scaled(data: Split) -> Split:
     return replace(data, X_train=scaler.transform(data.X_train), X_val=scaler.transform(data.X_val))
 
 
-def flip_labels(y: IntArray, rows: IntArray, n_classes: int, rng: np.random.Generator) -> IntArray:
-    """Labels with ``rows`` moved to a different class chosen at random."""
-    noisy = y.copy()
-    noisy[rows] = (y[rows] + rng.integers(1, n_classes, size=len(rows))) % n_classes
-    return noisy
-
-
 def mlp_run(
     data: Split,
     *,

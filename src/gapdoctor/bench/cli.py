@@ -21,7 +21,7 @@ def run_bench_command(
     *, cause: str | None, json_out: str | None, fast: bool, cache_dir: str | None, no_cache: bool
 ) -> int:
     """Run the bench from the command line; returns the exit code (0, or 2 for an unknown cause)."""
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=110)
     try:
         scenarios = select_scenarios(cause=cause, fast=fast)
     except ValueError as error:

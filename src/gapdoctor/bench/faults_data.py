@@ -9,8 +9,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 from sklearn.tree import DecisionTreeClassifier
 
-from gapdoctor.bench._common import Split, flip_labels, load, mlp_run, split, synthetic
+from gapdoctor.bench._common import Split, load, mlp_run, split, synthetic
 from gapdoctor.bench.scenario import Scenario, ScenarioData
+from gapdoctor.demo import flip_labels
 
 __all__ = ["DATA_SCENARIOS"]
 
@@ -22,18 +23,18 @@ def _noisy_digits(seed: int) -> ScenarioData:
     rng = np.random.default_rng(seed)
     X, y = load("digits")
     data = split(X, y, train_size=700, val_size=500, seed=seed)
-    rows = rng.choice(700, size=175, replace=False)
-    noisy = Split(data.X_train, flip_labels(data.y_train, rows, 10, rng), data.X_val, data.y_val)
-    return mlp_run(noisy, seed=seed, epochs=60, hidden=(256,), alpha=0.0, facts={"flipped": 175})
+    y_noisy, rows = flip_labels(data.y_train, 0.25, 10, rng)
+    noisy = Split(data.X_train, y_noisy, data.X_val, data.y_val)
+    return mlp_run(noisy, seed=seed, epochs=60, hidden=(256,), alpha=0.0, facts={"flipped": len(rows)})
 
 
 def _noisy_cancer(seed: int) -> ScenarioData:
     rng = np.random.default_rng(seed)
     X, y = load("breast_cancer")
     data = split(X, y, train_size=300, val_size=200, seed=seed)
-    rows = rng.choice(300, size=60, replace=False)
-    noisy = Split(data.X_train, flip_labels(data.y_train, rows, 2, rng), data.X_val, data.y_val)
-    return mlp_run(noisy, seed=seed, epochs=100, hidden=(128, 64), alpha=0.0, facts={"flipped": 60})
+    y_noisy, rows = flip_labels(data.y_train, 0.2, 2, rng)
+    noisy = Split(data.X_train, y_noisy, data.X_val, data.y_val)
+    return mlp_run(noisy, seed=seed, epochs=100, hidden=(128, 64), alpha=0.0, facts={"flipped": len(rows)})
 
 
 def _class_conditional_noise(seed: int) -> ScenarioData:

@@ -99,7 +99,9 @@ def _bug_unshuffled(seed: int) -> ScenarioData:
     data = split(X, y, train_size=800, val_size=500, seed=seed)
     order = np.argsort(data.y_train, kind="stable")
     sorted_split = Split(data.X_train[order], data.y_train[order], data.X_val, data.y_val)
-    return mlp_run(sorted_split, seed=seed, epochs=60, hidden=(128,), lr=3e-3, order="none", facts={"bug": "unshuffled"})
+    return mlp_run(
+        sorted_split, seed=seed, epochs=60, hidden=(128,), lr=3e-3, order="none", facts={"bug": "unshuffled"}
+    )
 
 
 def _bug_misaligned_validation(seed: int) -> ScenarioData:
@@ -158,7 +160,7 @@ PIPELINE_SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "preprocessing_leakage/synthetic-target-encoding",
         "preprocessing_leakage",
-        "make_classification plus a label-free id (400 values) target-encoded on all training rows, own label included.",
+        "make_classification plus a label-free id (400 values) target-encoded on all training rows (own label in).",
         _leak_synthetic_target_encoding,
         fast=True,
     ),

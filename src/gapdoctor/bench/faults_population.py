@@ -28,7 +28,9 @@ def _shift_digits_ink(seed: int) -> ScenarioData:
     # Train on the lightly inked 60% of the digits, validate on the most heavily inked 30%.
     X, y = load("digits")
     data = _shift_by(X, y, X.sum(axis=1), 0.6, 0.7, seed)
-    return mlp_run(data, seed=seed, epochs=60, hidden=(256,), lr=3e-3, alpha=0.0, facts={"shift": "covariate: total ink"})
+    return mlp_run(
+        data, seed=seed, epochs=60, hidden=(256,), lr=3e-3, alpha=0.0, facts={"shift": "covariate: total ink"}
+    )
 
 
 def _shift_cancer_texture(seed: int) -> ScenarioData:
@@ -54,9 +56,7 @@ def _shift_synthetic_label(seed: int) -> ScenarioData:
 # --- small_validation_set: too noisy to show the improvement that exists ----------------------
 
 
-def _small_val(
-    X: FloatArray, y: IntArray, *, n_train: int, n_val: int, seed: int, **train: Any
-) -> ScenarioData:
+def _small_val(X: FloatArray, y: IntArray, *, n_train: int, n_val: int, seed: int, **train: Any) -> ScenarioData:
     """Train on ``n_train`` rows, validate on ``n_val``; score a large holdout to confirm progress exists."""
     X_rest, X_hold, y_rest, y_hold = train_test_split(X, y, test_size=0.4, stratify=y, random_state=seed)
     data = split(X_rest, y_rest, train_size=n_train, val_size=n_val, seed=seed, scale=False)
@@ -85,9 +85,9 @@ def _small_val_cancer(seed: int) -> ScenarioData:
     return _small_val(X, y, n_train=200, n_val=20, seed=seed, epochs=80, hidden=(16,), lr=1e-3, alpha=1e-2)
 
 
-def _small_val_digits_sgd(seed: int) -> ScenarioData:
-    X, y = load("digits")
-    return _small_val(X, y, n_train=700, n_val=40, seed=seed, epochs=60, hidden=(64,), lr=0.02, solver="sgd")
+def _small_val_synthetic_sgd(seed: int) -> ScenarioData:
+    X, y = synthetic(seed, n_samples=4000, n_features=20, n_informative=8, n_classes=3, class_sep=1.0)
+    return _small_val(X, y, n_train=1000, n_val=30, seed=seed, epochs=60, hidden=(32,), lr=0.01, solver="sgd")
 
 
 # --- subgroup_failure: some classes or groups are never learned while others are memorised -----
@@ -171,10 +171,10 @@ POPULATION_SCENARIOS: tuple[Scenario, ...] = (
         _small_val_cancer,
     ),
     Scenario(
-        "small_validation_set/digits-sgd-40-rows",
+        "small_validation_set/synthetic-sgd-30-rows",
         "small_validation_set",
-        "Digits, an MLP trained by SGD, still improving slowly, validated on 40 rows.",
-        _small_val_digits_sgd,
+        "make_classification (3 classes), an MLP trained by SGD, still improving slowly, validated on 30 rows.",
+        _small_val_synthetic_sgd,
     ),
     Scenario(
         "subgroup_failure/synthetic-second-population",

@@ -147,7 +147,9 @@ def _run_symptom(data: ScenarioData, healthy: bool) -> Symptom:
     gain = end - mid
     figures = {"train_loss_drop": round(train_drop, 4), "val_metric_gain_last_half": round(gain, 4)}
     if train_drop < TRAIN_DROP_MIN:
-        return Symptom(False, f"training loss fell only {100 * train_drop:.1f}% (needs {100 * TRAIN_DROP_MIN:.0f}%)", figures)
+        return Symptom(
+            False, f"training loss fell only {100 * train_drop:.1f}% (needs {100 * TRAIN_DROP_MIN:.0f}%)", figures
+        )
     if healthy and gain < IMPROVING_GAIN_MIN:
         return Symptom(False, f"healthy run: validation gained only {gain:+.3f} over the last half", figures)
     if not healthy and gain > STAGNANT_GAIN_MAX:

@@ -54,17 +54,19 @@ def confusion_table(result: BenchResult) -> Table:
 
 
 def scenario_table(result: BenchResult) -> Table:
-    """One line per scenario: status, top cause, true cause's rank, times."""
-    table = Table(title="Scenarios", title_justify="left")
-    for name in ("scenario", "status", "top", "score", "rank of true cause", "diagnose s"):
-        table.add_column(name, justify="left" if name in ("scenario", "status", "top") else "right")
+    """One line per scenario: status, top reported cause, its score, the true cause's rank, time."""
+    table = Table(
+        title="Scenarios (rank: of the true cause among all findings, weak ones included)", title_justify="left"
+    )
+    table.add_column("scenario", overflow="fold", ratio=1)
+    for name in ("status", "top", "score", "rank", "diagnose s"):
+        table.add_column(name, justify="left" if name in ("status", "top") else "right", no_wrap=True)
     for r in result.results:
         causes = [c for c, _ in r.ranked]
         rank = str(causes.index(r.cause) + 1) if r.cause in causes else "-"
-        score = f"{r.ranked[0][1]:.2f}" if r.ranked else "-"
+        score = f"{r.ranked[0][1]:.3f}" if r.ranked else "-"
         mark = "[green]hit[/]" if r.hit else ("[yellow]invalid[/]" if not r.scored else "[red]miss[/]")
-        status = mark if r.status in ("diagnosed", "invalid") else f"{mark} ({r.status})"
-        table.add_row(r.name, status, r.top, score, rank, f"{r.diagnose_seconds:.3f}")
+        table.add_row(r.name, mark, ABBREVIATIONS.get(r.top, r.top), score, rank, f"{r.diagnose_seconds:.3f}")
     return table
 
 
