@@ -3,7 +3,8 @@
 A scenario is a real training run (or a real hyper-parameter search) with exactly one
 known cause, or none (a healthy run). Building one trains models, so built scenarios
 are cached: arrays in an ``.npz`` file (``allow_pickle=False``), everything else in
-JSON, keyed by scenario name, seed and :data:`SCENARIO_VERSION`. Never pickle.
+JSON, keyed by scenario name, seed, :data:`SCENARIO_VERSION` and the scikit-learn version.
+Never pickle.
 """
 
 from __future__ import annotations
@@ -212,7 +213,10 @@ def cache_dir(path: str | Path | None = None) -> Path:
 
 
 def _key(scenario: Scenario) -> str:
-    return f"{scenario.name.replace('/', '__')}-seed{scenario.seed}-v{SCENARIO_VERSION}"
+    """Cache key: scenario, seed, scenario version and the scikit-learn version that trained it."""
+    import sklearn
+
+    return f"{scenario.name.replace('/', '__')}-seed{scenario.seed}-v{SCENARIO_VERSION}-sklearn{sklearn.__version__}"
 
 
 def _save(data: ScenarioData, directory: Path, key: str) -> None:
