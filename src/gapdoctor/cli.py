@@ -1,4 +1,4 @@
-"""The command line: ``gapdoctor diagnose``, ``demo``, ``runs`` and ``show``.
+"""The command line: ``gapdoctor diagnose``, ``demo``, ``bench``, ``runs`` and ``show``.
 
 Exit codes of ``diagnose``: 0 healthy (no finding reaches the reporting threshold),
 1 findings, 2 bad input. ``demo`` exits 0 once it has diagnosed its run.
@@ -63,11 +63,28 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="train a real model with an injected problem and diagnose it")
     demo.add_argument("--seed", type=int, default=0)
     _outputs(demo)
+
+    bench = sub.add_parser("bench", help="score gapdoctor on the fault scenarios (real training runs)")
+    bench.add_argument("--cause", help="only the scenarios of this cause ('none': the healthy runs)")
+    bench.add_argument("--json", dest="json_out", help="also write the results as JSON to this path")
+    bench.add_argument("--fast", action="store_true", help="only one scenario per cause")
+    bench.add_argument(
+        "--cache-dir", help="scenario cache (default: $GAPDOCTOR_CACHE/bench or ~/.cache/gapdoctor/bench)"
+    )
+    bench.add_argument("--no-cache", action="store_true", help="build every scenario afresh, store nothing")
     return parser
 
 
 def _store_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", help="run store database (default: $GAPDOCTOR_STORE, else ./.gapdoctor/runs.sqlite)")
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from gapdoctor.bench.cli import run_bench_command
+
+    return run_bench_command(
+        cause=args.cause, json_out=args.json_out, fast=args.fast, cache_dir=args.cache_dir, no_cache=args.no_cache
+    )
 
 
 def _outputs(parser: argparse.ArgumentParser) -> None:
@@ -192,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "bench":
+            return _bench(args)
         if args.command == "demo":
             from gapdoctor.demo import run_demo
 

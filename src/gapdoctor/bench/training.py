@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -12,27 +14,70 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neural_network import MLPClassifier
 
+from gapdoctor.metrics import compute_metric
+
 __all__ = ["TrainedRun", "out_of_fold_probs", "train_by_epoch"]
+
+Order = Literal["model", "epoch", "none"]
+"""How rows are ordered within an epoch: ``"model"`` lets scikit-learn shuffle them,
+``"epoch"`` shuffles them here with a seeded generator (so the order is known and
+recorded), ``"none"`` keeps the given order every epoch (an unshuffled loader)."""
 
 
 @dataclass(frozen=True)
 class TrainedRun:
-    """The recorded curves and final predictions of one run."""
+    """The recorded curves and final predictions of one run.
+
+    ``sample_losses`` (epochs x tracked rows) and ``label_order`` (the training labels
+    in the order of the last epoch) are recorded when asked for, as a training-loop
+    integration would; ``holdout_metric`` is the metric on an extra held-out set, per
+    epoch (the bench uses it to verify a scenario's story; it is never diagnosed).
+    """
 
     history: dict[str, list[float]]
     val_probs: NDArray[np.float64]
     train_probs_in_sample: NDArray[np.float64]
+    sample_losses: NDArray[np.float64] | None = None
+    label_order: NDArray[np.int64] | None = None
+    holdout_metric: list[float] | None = None
 
 
-def _mlp(hidden: tuple[int, ...], lr: float, alpha: float, seed: int, batch_size: int) -> MLPClassifier:
+def _mlp(
+    hidden: tuple[int, ...],
+    lr: float,
+    alpha: float,
+    seed: int,
+    batch_size: int,
+    solver: str = "adam",
+    momentum: float = 0.9,
+    shuffle: bool = True,
+) -> MLPClassifier:
     return MLPClassifier(
         hidden_layer_sizes=hidden,
         learning_rate_init=lr,
         alpha=alpha,
         batch_size=batch_size,
         random_state=seed,
-        solver="adam",
+        solver=solver,
+        momentum=momentum,
+        shuffle=shuffle,
     )
+
+
+def _set_learning_rate(model: MLPClassifier, lr: float) -> None:
+    """Change the learning rate of a model between ``partial_fit`` calls (a schedule)."""
+    optimizer = getattr(model, "_optimizer", None)
+    if optimizer is None:  # before the first call the constructor's rate applies
+        model.set_params(learning_rate_init=lr)
+        return
+    optimizer.learning_rate_init = lr
+    optimizer.learning_rate = lr
+
+
+def _epoch_rows(n: int, order: Order, rng: np.random.Generator) -> NDArray[np.int64]:
+    if order == "epoch":
+        return rng.permutation(n)
+    return np.arange(n)
 
 
 def train_by_epoch(
@@ -47,8 +92,15 @@ def train_by_epoch(
     alpha: float = 0.0,
     batch_size: int = 32,
     seed: int = 0,
+    metric: str = "accuracy",
+    solver: str = "adam",
+    momentum: float = 0.9,
+    order: Order = "model",
+    lr_schedule: Callable[[int], float] | None = None,
+    track_rows: NDArray[np.int64] | None = None,
+    holdout: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
 ) -> TrainedRun:
-    """Train an MLP one epoch per ``partial_fit`` call and log losses and accuracy.
+    """Train an MLP one epoch per ``partial_fit`` call and log losses and metrics.
 
     Parameters
     ----------
@@ -61,29 +113,76 @@ def train_by_epoch(
         L2 penalty.
     batch_size : int, default=32
     seed : int, default=0
+    metric : str, default="accuracy"
+        Also logged as ``train_<metric>`` / ``val_<metric>`` when not accuracy.
+    solver : {"adam", "sgd"}, default="adam"
+    momentum : float, default=0.9
+        SGD momentum.
+    order : {"model", "epoch", "none"}, default="model"
+        Row order within an epoch (see :data:`Order`).
+    lr_schedule : callable, optional
+        ``lr_schedule(epoch_index) -> learning rate`` applied before each epoch.
+    track_rows : ndarray of int, optional
+        Training rows whose loss is recorded every epoch.
+    holdout : (X, y), optional
+        An extra held-out set scored with ``metric`` every epoch.
 
     Returns
     -------
     TrainedRun
-        ``history`` holds train_loss, val_loss, train_accuracy, val_accuracy and lr.
+        ``history`` holds train_loss, val_loss, train_accuracy, val_accuracy, lr (and
+        the metric's series).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> X, y = load_iris(return_X_y=True)
+    >>> run = train_by_epoch(X[::2], y[::2], X[1::2], y[1::2], epochs=3, hidden=(8,), order="epoch")
+    >>> len(run.history["train_loss"]), run.label_order.shape
+    (3, (75,))
     """
     classes = np.arange(int(max(y_train.max(), y_val.max())) + 1)
-    model = _mlp(hidden, lr, alpha, seed, batch_size)
-    history: dict[str, list[float]] = {
-        k: [] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr")
-    }
+    model = _mlp(hidden, lr, alpha, seed, batch_size, solver, momentum, shuffle=order == "model")
+    names = ["train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr"]
+    if metric != "accuracy":
+        names += [f"train_{metric}", f"val_{metric}"]
+    history: dict[str, list[float]] = {k: [] for k in names}
+    rng = np.random.default_rng(seed)
+    per_row: list[NDArray[np.float64]] = []
+    holdout_curve: list[float] = []
+    rows = np.arange(len(y_train))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for _ in range(epochs):
-            model.partial_fit(X_train, y_train, classes=classes)
+        for i in range(epochs):
+            rate = lr if lr_schedule is None else float(lr_schedule(i))
+            if lr_schedule is not None:
+                _set_learning_rate(model, rate)
+            rows = _epoch_rows(len(y_train), order, rng)
+            model.partial_fit(X_train[rows], y_train[rows], classes=classes)
             p_train = model.predict_proba(X_train)
             p_val = model.predict_proba(X_val)
             history["train_loss"].append(float(log_loss(y_train, p_train, labels=classes)))
             history["val_loss"].append(float(log_loss(y_val, p_val, labels=classes)))
             history["train_accuracy"].append(float(np.mean(p_train.argmax(1) == y_train)))
             history["val_accuracy"].append(float(np.mean(p_val.argmax(1) == y_val)))
-            history["lr"].append(lr)
-    return TrainedRun(history=history, val_probs=p_val, train_probs_in_sample=p_train)
+            history["lr"].append(rate)
+            if metric != "accuracy":
+                history[f"train_{metric}"].append(compute_metric(metric, y_train, p_train))
+                history[f"val_{metric}"].append(compute_metric(metric, y_val, p_val))
+            if track_rows is not None:
+                picked = p_train[track_rows, y_train[track_rows]]
+                per_row.append(-np.log(np.clip(picked, 1e-15, 1.0)))
+            if holdout is not None:
+                holdout_curve.append(compute_metric(metric, holdout[1], model.predict_proba(holdout[0])))
+    return TrainedRun(
+        history=history,
+        val_probs=p_val,
+        train_probs_in_sample=p_train,
+        sample_losses=None if track_rows is None else np.vstack(per_row),
+        label_order=None if order == "model" else np.asarray(y_train[rows], dtype=np.int64),
+        holdout_metric=holdout_curve if holdout is not None else None,
+    )
 
 
 def out_of_fold_probs(
@@ -97,16 +196,28 @@ def out_of_fold_probs(
     batch_size: int = 32,
     folds: int = 5,
     seed: int = 0,
+    solver: str = "adam",
+    momentum: float = 0.9,
+    order: Order = "model",
+    lr_schedule: Callable[[int], float] | None = None,
 ) -> NDArray[np.float64]:
-    """Out-of-fold predicted probabilities of the same MLP, by stratified K-fold."""
+    """Out-of-fold predicted probabilities of the same MLP, by stratified K-fold.
+
+    The training options are those of :func:`train_by_epoch`; each fold's model is
+    trained for ``epochs`` epochs and predicts its held-out rows.
+    """
     classes = np.arange(int(y.max()) + 1)
     out = np.zeros((len(y), len(classes)))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    rng = np.random.default_rng(seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for fit_rows, held_rows in splitter.split(X, y):
-            model = _mlp(hidden, lr, alpha, seed, batch_size)
-            for _ in range(epochs):
-                model.partial_fit(X[fit_rows], y[fit_rows], classes=classes)
+            model = _mlp(hidden, lr, alpha, seed, batch_size, solver, momentum, shuffle=order == "model")
+            for i in range(epochs):
+                if lr_schedule is not None:
+                    _set_learning_rate(model, float(lr_schedule(i)))
+                rows = fit_rows[_epoch_rows(len(fit_rows), order, rng)]
+                model.partial_fit(X[rows], y[rows], classes=classes)
             out[held_rows] = model.predict_proba(X[held_rows])
     return out
