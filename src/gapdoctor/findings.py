@@ -20,21 +20,25 @@ REPORT_THRESHOLD = 0.5
 
 # A root cause explains the generic symptom: when the root cause is reported, the
 # symptom-level finding is ranked after it (its score is left as measured).
+_SPECIFIC = (
+    "label_noise",
+    "pseudo_label_noise",
+    "preprocessing_leakage",
+    "pipeline_bug",
+    "distribution_shift",
+    "metric_mismatch",
+    "subgroup_failure",
+    "metric_saturation",
+    "search_noise",
+)
 _EXPLAINED_BY: dict[str, tuple[str, ...]] = {
-    "overfitting": (
-        "label_noise",
-        "pseudo_label_noise",
-        "preprocessing_leakage",
-        "pipeline_bug",
-        "distribution_shift",
-        "small_validation_set",
-        "metric_saturation",
-    ),
-    "label_noise": ("pseudo_label_noise", "pipeline_bug"),
+    # the generic pictures: a run that memorises, a measurement too noisy to show progress
+    "overfitting": (*_SPECIFIC, "optimization"),
+    "small_validation_set": _SPECIFIC,
+    "label_noise": ("pseudo_label_noise", "pipeline_bug", "preprocessing_leakage"),
     "metric_saturation": ("preprocessing_leakage",),
     "optimization": ("pipeline_bug",),
     "subgroup_failure": ("metric_mismatch", "distribution_shift", "pipeline_bug"),
-    "small_validation_set": ("search_noise", "metric_mismatch"),
 }
 
 
@@ -205,7 +209,10 @@ def rank(findings: Sequence[Finding]) -> list[Finding]:
     head: list[Finding] = []
     deferred: list[Finding] = []
     for f in ordered:
-        explained = not f.weak and any(c in reported for c in _EXPLAINED_BY.get(f.cause, ()))
+        explainers = _EXPLAINED_BY.get(f.cause, ())
+        if f.cause == "overfitting" and f.evidence.get("pattern") == "plateau":
+            explainers = (*explainers, "small_validation_set")  # a plateau is what a tiny set shows
+        explained = not f.weak and any(c in reported for c in explainers)
         (deferred if explained else head).append(f)
     strong_head = [f for f in head if not f.weak]
     weak_head = [f for f in head if f.weak]

@@ -12,7 +12,10 @@ Two kinds of evidence, used together when both are given:
   model gives its label more than half the probability) only from an epoch well after
   the bulk of the rows, or not at all.
 
-Telling noise from the model's ordinary errors: on clean data a decent out-of-fold
+Telling noise from the model's ordinary errors: with ``y_val`` and ``val_probs`` the same
+estimate on the validation split is the control — there the method can only see the
+model's own confident errors (or noise both splits share), so the training estimate must
+clear the validation one to be *training* label noise. Without them, on clean data a decent out-of-fold
 model still has confident errors, which confident learning counts as noise (1–2% of
 the rows on digits, breast cancer and wine with logistic regression). The score is the
 *excess* over that floor: a rate of :data:`_FLOOR` scores 0, :data:`_AT_REPORT`
@@ -185,11 +188,33 @@ def _top_confusion(evidence: Evidence, issues: LabelIssues) -> tuple[str, int]:
     return text, count
 
 
-def _noise_strength(rate: float, low: float) -> float:
-    strength = max(rate - _FLOOR, 0.0) / (_AT_REPORT - _FLOOR)
-    if low <= _FLOOR:  # the interval does not clear the floor: never reported
+def _noise_strength(rate: float, low: float, floor: float = _FLOOR) -> float:
+    # an excess of 3 points reports over a low floor; over a high floor (a weak model that
+    # errs a lot anyway) the excess must be a quarter of the floor itself
+    strength = max(rate - floor, 0.0) / max(_AT_REPORT - _FLOOR, 0.25 * floor)
+    if low <= floor:  # the interval does not clear the floor: never reported
         strength = min(strength, 0.9)
     return strength
+
+
+def _control_floor(rate: float, n_train: int, control: float, n_val: int) -> float:
+    """The validation control plus the sampling noise of the train-minus-validation difference."""
+    se = math.sqrt(rate * (1 - rate) / n_train + control * (1 - control) / n_val)
+    return max(_FLOOR, control + 1.96 * se)
+
+
+def validation_control_rate(evidence: Evidence) -> float | None:
+    """What confident learning reports on the validation split, whose labels the model never fitted.
+
+    On validation the method can only see the model's own confident errors (and any noise
+    the validation labels share with training): it is the floor the training estimate must
+    clear to be *training* label noise. None without ``y_val`` / ``val_probs`` or with too
+    few validation rows.
+    """
+    y, probs = evidence.y_val, evidence.val_probs
+    if y is None or probs is None or len(y) < _MIN_ROWS or len(np.unique(y)) < 2:
+        return None
+    return float(find_label_issues(y, probs, chunk_rows=evidence.chunk_rows).noise_rate)
 
 
 @register(
@@ -204,7 +229,10 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     assert evidence.y_train is not None and evidence.train_probs is not None
     n = issues.n_rows
     rate, (low, high) = issues.noise_rate, issues.noise_rate_interval()
-    strength = _noise_strength(rate, low)
+    control = validation_control_rate(evidence)
+    n_val = 0 if evidence.y_val is None else len(evidence.y_val)
+    floor = _FLOOR if control is None else _control_floor(rate, n, control, n_val)
+    strength = _noise_strength(rate, low, floor)
     errors = int(np.sum(evidence.train_probs.argmax(axis=1) != evidence.y_train))
     figures: dict[str, Any] = {
         "noise_rate_pct": round(100 * rate, 2),
@@ -213,8 +241,10 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
         "flagged_rows": len(issues.rows),
         "training_rows": n,
         "out_of_fold_error_pct": round(100 * errors / n, 2),
-        "floor_pct": 100 * _FLOOR,
+        "floor_pct": round(100 * floor, 2),
     }
+    if control is not None:
+        figures["validation_control_rate_pct"] = round(100 * control, 2)
     confusion_text, confusion_count = _top_confusion(evidence, issues)
     if confusion_count:
         figures["most_common_confusion"] = f"{confusion_count} rows {confusion_text}"
@@ -267,6 +297,11 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
         + (f"; most often {confusion_text}." if confusion_count else ".")
         + corroboration
         + caveat
+        + (
+            f" The same method finds {100 * control:.1f}% on the validation split (labels the model never fitted)."
+            if control is not None
+            else ""
+        )
     )
     fixes = (
         f"Inspect the {len(issues.rows)} flagged rows (finding.rows, most suspicious first) and relabel them.",

@@ -142,6 +142,9 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     score = squash(max(strength, plateau_strength), 1.0)
     if score < 0.05:
         return []
+    # "turn": validation got worse; "plateau": it only stopped improving (which a validation
+    # set too small to show progress also produces — see findings.rank)
+    figures["pattern"] = "turn" if strength >= plateau_strength else "plateau"
 
     stop = epoch(best_epoch_idx)
     if strength >= plateau_strength and val_loss is not None and float(figures["val_loss_rise_pct"]) > 0:

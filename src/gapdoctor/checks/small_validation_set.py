@@ -40,6 +40,7 @@ from gapdoctor.checks._curves import val_metric_curve
 from gapdoctor.checks._resampling import Z95, metric_replicates, percentile_interval
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
+from gapdoctor.history import noise_sd, smooth
 from gapdoctor.metrics import METRICS, compute_metric
 from gapdoctor.stats import binomial_interval, squash
 
@@ -163,6 +164,15 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         figures["movement_inside_noise"] = "yes" if inside else "no"
         if not inside:
             strength *= 0.5
+        # a validation curve that visibly trends upwards is showing the progress: the set
+        # is not what hides it
+        oriented_values = values if info.greater_is_better else -values
+        smoothed = smooth(oriented_values)
+        half = len(values) // 2
+        trend = float(smoothed[-1] - smoothed[half]) if len(values) >= 6 else 0.0
+        figures["second_half_trend"] = round(trend if info.greater_is_better else -trend, 4)
+        if trend > max(3.0 * noise_sd(oriented_values), Z95 * sd, 0.01 * scale):
+            strength *= 0.3
         movement_text = f" Over the last {len(window)} epochs it moved {movement:.4f}, " + (
             "inside that noise." if inside else "more than that noise."
         )
