@@ -37,6 +37,7 @@ import math
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -66,6 +67,11 @@ def _as_array(value: Any) -> np.ndarray[Any, Any]:
     if hasattr(value, "detach"):  # torch.Tensor, without importing torch
         value = value.detach().cpu().numpy()
     return np.asarray(value)
+
+
+@lru_cache(maxsize=256)
+def _series_name(raw: str) -> str | None:
+    return normalise_series_name(raw)
 
 
 def _json_float(value: float) -> float | None:
@@ -245,7 +251,7 @@ class Recorder:
             for name, value in values.items():
                 self._step_sums[name] = self._step_sums.get(name, 0.0) + _number(value)
                 self._step_counts[name] = self._step_counts.get(name, 0) + 1
-                if name in _LAST_VALUE_SERIES or normalise_series_name(name) in _LAST_VALUE_SERIES:
+                if _series_name(name) in _LAST_VALUE_SERIES:
                     self._step_sums[name] = _number(value)
                     self._step_counts[name] = 1
             if labels is not None and not self._label_order_done and len(self.label_order) < MAX_LABEL_ORDER:
@@ -267,14 +273,14 @@ class Recorder:
         hit = columns >= 0
         if not hit.any():
             return
-        loss_values = _as_array(losses).reshape(-1).astype(np.float64)
-        np.add.at(self._row_loss_sum, columns[hit], loss_values[hit])
-        np.add.at(self._row_loss_count, columns[hit], 1.0)
+        tracked = columns[hit]  # a row appears once per batch, so plain indexing adds correctly
+        self._row_loss_sum[tracked] += _as_array(losses).reshape(-1)[hit]
+        self._row_loss_count[tracked] += 1.0
         if predictions is not None:
             predicted = _as_array(predictions)
             if predicted.ndim == 2:
                 predicted = predicted.argmax(axis=1)
-            self._row_prediction[columns[hit]] = predicted.reshape(-1)[hit]
+            self._row_prediction[tracked] = predicted.reshape(-1)[hit]
 
     def end_epoch(self, **values: Any) -> None:
         """Close the current epoch.
@@ -310,7 +316,7 @@ class Recorder:
         epoch_values = self._reduce(totals)
         index = self.epochs
         for raw, value in epoch_values.items():
-            name = normalise_series_name(raw)
+            name = _series_name(raw)
             if name == "":
                 continue
             target = self.extra_curves if name is None else self.curves

@@ -25,6 +25,8 @@ from gapdoctor.integrations.recorder import FloatArray, Recorder
 
 __all__ = ["Monitor", "RowIndexed"]
 
+_COLLAPSE_EVERY = 1024  # sum the kept loss tensors into one this often
+
 
 def _distributed() -> tuple[Callable[[FloatArray], FloatArray] | None, bool]:
     """(all_reduce_sum, is_main_process) for the current torch.distributed state."""
@@ -75,8 +77,9 @@ class Monitor(Recorder):
         options.setdefault("is_main_process", is_main)
         super().__init__(**options)
         self.optimizer = optimizer
-        self._device_loss_sum: Any = None  # losses on an accelerator stay there until the epoch ends
-        self._device_loss_count = 0.0
+        self._torch = require("torch", "torch")
+        self._step_losses: list[Any] = []  # detached loss tensors, summed when the epoch ends
+        self._step_weight = 0.0
 
     def log_batch(
         self,
@@ -91,17 +94,19 @@ class Monitor(Recorder):
     ) -> None:
         """Record one training step; see :meth:`Recorder.log_batch`.
 
-        A loss tensor on an accelerator is summed on the device and read once per epoch,
-        so the monitor adds no host-device synchronisation to the step.
+        A loss tensor is kept (detached) and read once per epoch, so the monitor adds no
+        host-device synchronisation to the step and costs about one ``detach`` a step.
         """
-        if loss is not None and getattr(getattr(loss, "device", None), "type", "cpu") != "cpu":
-            if self.enabled:
-                with self.guard("log_batch"):
-                    term = loss.detach() * weight
-                    self._device_loss_sum = term if self._device_loss_sum is None else self._device_loss_sum + term
-                    self._device_loss_count += weight
+        if self.enabled and hasattr(loss, "detach"):
+            try:
+                self._step_losses.append(loss.detach() if weight == 1.0 else loss.detach() * weight)
+                self._step_weight += weight
+                if len(self._step_losses) >= _COLLAPSE_EVERY:
+                    self._step_losses = [self._torch.stack(self._step_losses).sum()]
+            except Exception as error:  # gapdoctor must never stop a training run
+                self._fail("log_batch", error)
             loss = None
-        if loss is None and labels is None and sample_losses is None and not values:
+        if labels is None and rows is None and sample_losses is None and not values:
             return
         super().log_batch(
             loss, weight=weight, labels=labels, rows=rows, sample_losses=sample_losses, predictions=predictions, **values
@@ -109,14 +114,16 @@ class Monitor(Recorder):
 
     def end_epoch(self, **values: Any) -> None:
         """Close the epoch; see :meth:`Recorder.end_epoch`. Adds ``lr`` from the optimizer."""
-        if self._device_loss_sum is not None and self.enabled:
-            with self.guard("end_epoch"):
-                total = float(self._device_loss_sum.item())
-                super().log_batch(total / self._device_loss_count, weight=self._device_loss_count)
-            self._device_loss_sum, self._device_loss_count = None, 0.0
-        if self.optimizer is not None and "lr" not in values:
-            with self.guard("end_epoch"):
-                values["lr"] = float(self.optimizer.param_groups[0]["lr"])
+        if self.enabled:
+            try:
+                if self._step_losses:
+                    total = float(self._torch.stack(self._step_losses).sum().item())
+                    super().log_batch(total / self._step_weight, weight=self._step_weight)
+                if self.optimizer is not None and "lr" not in values:
+                    values["lr"] = float(self.optimizer.param_groups[0]["lr"])
+            except Exception as error:  # gapdoctor must never stop a training run
+                self._fail("end_epoch", error)
+        self._step_losses, self._step_weight = [], 0.0
         super().end_epoch(**values)
 
 
