@@ -397,10 +397,31 @@ class Recorder:
         self.last_diagnosis = diagnosis
         return diagnosis
 
-    def _early_diagnosis(self) -> None:
-        if self.epochs < 2:
-            return
-        diagnosis = self.diagnose(history=self.history(), y_train=None)
+    def finish(self, **inputs: Any) -> Diagnosis | None:
+        """End of training: on the main process, diagnose and log each reported cause once.
+
+        Adapters call this when training ends; it never raises.
+
+        Parameters
+        ----------
+        **inputs
+            Passed to :meth:`diagnose`.
+
+        Returns
+        -------
+        Diagnosis or None
+            None on other processes, with no epoch recorded, or when diagnosing failed
+            (see :attr:`errors`).
+        """
+        if not self.is_main_process or not self.curves:
+            return None
+        with self.guard("finish"):
+            diagnosis = self.diagnose(**inputs)
+            self._alert(diagnosis)
+            return diagnosis
+        return None
+
+    def _alert(self, diagnosis: Diagnosis) -> None:
         for finding in diagnosis.reported:
             if finding.cause in self._alerted:
                 continue
@@ -408,6 +429,11 @@ class Recorder:
             message = f"epoch {self.epochs}: {finding.cause} (score {finding.score:.2f}): {self._headline(finding)}"
             self.alerts.append(message)
             logger.warning("gapdoctor: %s", message)
+
+    def _early_diagnosis(self) -> None:
+        if self.epochs < 2:
+            return
+        self._alert(self.diagnose(history=self.history(), y_train=None))
 
     @staticmethod
     def _headline(finding: Any) -> str:
