@@ -96,6 +96,8 @@ def _build() -> type:
                     self.recorder.all_reduce_sum = all_reduce_sum
 
         def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
+            if not self.recorder.enabled:
+                return
             with self.recorder.guard("on_train_batch_end"):
                 extra = outputs if isinstance(outputs, Mapping) else {}
                 self.recorder.log_batch(
@@ -110,6 +112,8 @@ def _build() -> type:
             self._validated = self._validated or not trainer.sanity_checking
 
         def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
+            if not self.recorder.enabled:
+                return
             values: dict[str, float] = {}
             with self.recorder.guard("on_train_epoch_end"):
                 values = _epoch_values(trainer.callback_metrics, self._validated)
