@@ -59,7 +59,7 @@ _LAST_VALUE_SERIES = frozenset({"lr"})  # per-step values where the epoch keeps 
 
 
 def _number(value: Any) -> float:
-    """A loss/metric as float: Python numbers, numpy scalars, 0-d tensors."""
+    """A loss/metric as float: Python numbers, numpy scalars, 0-d tensors and arrays of any backend."""
     return float(value.item() if hasattr(value, "item") else value)
 
 
