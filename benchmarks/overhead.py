@@ -143,8 +143,8 @@ def markdown(table: list[dict[str, float | str]]) -> str:
         f"`benchmarks/overhead.py`: plain PyTorch loop, batch {BATCH}, digits data, CPU, 1 thread, "
         f"torch {torch.__version__}, Python {platform.python_version()}; median of {REPEATS} runs of "
         f"{EPOCHS * EPOCH_STEPS} steps. *Inside gapdoctor* = median time in `log_batch` (+ `end_epoch` per "
-        "step) over the median step time (targets: < 1% with per-row tracking off, < 5% with it on); *end to end* = step-time "
-        "difference with/without the monitor (noisy on a shared machine).",
+        "step) over the median step time (targets: < 1% with per-row tracking off, < 5% with it on); "
+        "*end to end* = step-time difference with/without the monitor (noisy on a shared machine).",
         "",
         "| model | per-row tracking | step (µs) | gapdoctor per step (µs) | inside gapdoctor | end to end |",
         "|---|---|---:|---:|---:|---:|",

@@ -29,7 +29,11 @@ def worker(rank: int, world_size: int, port: int, out: str, X: np.ndarray, y: np
 
     sink_calls: list[int] = []
     monitor = Monitor(
-        optimizer=optimizer, n_train=400, track_rows=60, diagnose_every=1, on_epoch_end=lambda r: sink_calls.append(r.epochs)
+        optimizer=optimizer,
+        n_train=400,
+        track_rows=60,
+        diagnose_every=1,
+        on_epoch_end=lambda r: sink_calls.append(r.epochs),
     )
     local: dict[str, list[float]] = {"loss_sum": [], "batches": [], "val_accuracy": []}
     for epoch in range(3):

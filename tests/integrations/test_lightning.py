@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import math
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +141,4 @@ def test_state_travels_in_a_lightning_checkpoint(tmp_path: Path) -> None:
     restored = GapdoctorCallback()
     restored.load_state_dict(callback.state_dict())
     assert restored.recorder.curves.keys() == callback.recorder.curves.keys()
-    assert all(
-        math.isclose(a, b) for a, b in zip(restored.recorder.curves["val_loss"], callback.recorder.curves["val_loss"])
-    )
+    np.testing.assert_allclose(restored.recorder.curves["val_loss"], callback.recorder.curves["val_loss"])

@@ -184,15 +184,15 @@ def test_a_failing_on_epoch_end_hook_is_reported_once(caplog: pytest.LogCaptureF
 
 
 def test_bad_arguments_name_the_argument() -> None:
-    with pytest.raises(GapdoctorInputError, match="^track_rows"):
+    with pytest.raises(GapdoctorInputError, match=r"^track_rows"):
         Monitor(track_rows=10)
-    with pytest.raises(GapdoctorInputError, match="^diagnose_every"):
+    with pytest.raises(GapdoctorInputError, match=r"^diagnose_every"):
         Monitor(diagnose_every=0)
-    with pytest.raises(GapdoctorInputError, match="^n_train"):
+    with pytest.raises(GapdoctorInputError, match=r"^n_train"):
         Monitor(n_train=5, y_train=[0, 1, 0])
-    with pytest.raises(GapdoctorInputError, match="^state"):
+    with pytest.raises(GapdoctorInputError, match=r"^state"):
         Monitor().load_state_dict({"version": 99})
-    with pytest.raises(GapdoctorInputError, match="^state"):
+    with pytest.raises(GapdoctorInputError, match=r"^state"):
         Monitor(n_train=10).load_state_dict(Monitor(n_train=500, track_rows=100).state_dict())
 
 

@@ -22,13 +22,15 @@ from typing import Any
 from gapdoctor.integrations._extras import require
 from gapdoctor.integrations.recorder import Recorder, _number
 
-__all__ = ["GapdoctorCallback"]
+__all__ = ["GapdoctorCallback"]  # noqa: F822 (built on first use by __getattr__)
 
 
 def _build() -> type:
     keras = require("keras", "keras")
 
-    class GapdoctorCallback(keras.callbacks.Callback):  # type: ignore[misc]
+    base: Any = keras.callbacks.Callback
+
+    class GapdoctorCallback(base):  # type: ignore[misc]
         """Record a Keras ``fit`` for :func:`gapdoctor.diagnose`.
 
         Parameters

@@ -31,7 +31,7 @@ from gapdoctor.integrations._extras import require
 from gapdoctor.integrations.recorder import FloatArray
 from gapdoctor.integrations.torch_loop import Monitor
 
-__all__ = ["GapdoctorCallback"]
+__all__ = ["GapdoctorCallback"]  # noqa: F822 (built on first use by __getattr__)
 
 
 def _labels_of(batch: Any) -> Any:
@@ -59,7 +59,9 @@ def _epoch_values(metrics: Mapping[str, Any], validated: bool) -> dict[str, floa
 def _build() -> type:
     pl = require("lightning.pytorch", "lightning")
 
-    class GapdoctorCallback(pl.Callback):  # type: ignore[misc]
+    base: Any = pl.Callback
+
+    class GapdoctorCallback(base):  # type: ignore[misc]
         """Record a Lightning run for :func:`gapdoctor.diagnose`.
 
         Parameters

@@ -308,11 +308,11 @@ class Recorder:
     def _close_epoch(self, values: Mapping[str, Any]) -> None:
         # (sum, count) per name; an explicit epoch value wins over a per-step mean.
         totals: dict[str, tuple[float, float]] = {"train_loss": (self._loss_sum, self._loss_count)}
-        for name, total in self._step_sums.items():
-            totals[name] = (total, float(self._step_counts[name]))
-        for name, value in values.items():
+        for step_name, total in self._step_sums.items():
+            totals[step_name] = (total, float(self._step_counts[step_name]))
+        for given_name, value in values.items():
             number = math.nan if value is None else _number(value)
-            totals[name] = (0.0, 0.0) if math.isnan(number) else (number, 1.0)
+            totals[given_name] = (0.0, 0.0) if math.isnan(number) else (number, 1.0)
         epoch_values = self._reduce(totals)
         index = self.epochs
         for raw, value in epoch_values.items():

@@ -109,7 +109,13 @@ class Monitor(Recorder):
         if labels is None and rows is None and sample_losses is None and not values:
             return
         super().log_batch(
-            loss, weight=weight, labels=labels, rows=rows, sample_losses=sample_losses, predictions=predictions, **values
+            loss,
+            weight=weight,
+            labels=labels,
+            rows=rows,
+            sample_losses=sample_losses,
+            predictions=predictions,
+            **values,
         )
 
     def end_epoch(self, **values: Any) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 from gapdoctor.integrations._extras import require
 from gapdoctor.integrations.recorder import Recorder
 
-__all__ = ["GapdoctorCallback"]
+__all__ = ["GapdoctorCallback"]  # noqa: F822 (built on first use by __getattr__)
 
 _SKIPPED = ("runtime", "per_second", "flos", "epoch", "step", "num_tokens")
 
@@ -46,7 +46,9 @@ def _split_logs(logs: dict[str, Any]) -> tuple[dict[str, float], dict[str, float
 def _build() -> type:
     transformers = require("transformers", "transformers")
 
-    class GapdoctorCallback(transformers.TrainerCallback):  # type: ignore[misc]
+    base: Any = transformers.TrainerCallback
+
+    class GapdoctorCallback(base):  # type: ignore[misc]
         """Record a Transformers ``Trainer`` run for :func:`gapdoctor.diagnose`.
 
         Parameters
