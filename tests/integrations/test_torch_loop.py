@@ -54,7 +54,7 @@ def train(
             loss = per_row.mean()
             loss.backward()
             optimizer.step()
-            monitor.log_batch(loss, labels=y, rows=rows, sample_losses=per_row.detach(), predictions=logits.detach())
+            monitor.log_batch(loss, labels=y, rows=rows, sample_losses=per_row, predictions=logits)
             batch_losses.append(loss.item())
         model.eval()
         with torch.no_grad():
@@ -157,7 +157,7 @@ def test_a_failure_inside_gapdoctor_never_stops_training(
         raise RuntimeError("injected failure")
 
     split = digits_split(300)
-    monkeypatch.setattr(Recorder, "_record_rows", broken)
+    monkeypatch.setattr(Recorder, "_flush_rows", broken)
     monitor = Monitor(n_train=300, track_rows=50)
     with caplog.at_level(logging.WARNING, logger="gapdoctor"):
         seen = train(split, monitor, epochs=5)
@@ -203,3 +203,14 @@ def test_nan_epoch_values_mean_not_measured() -> None:
         monitor.end_epoch(val_loss=None if epoch % 2 else 0.5, val_f1=math.nan)
     assert monitor.curves["val_loss"][1] != monitor.curves["val_loss"][1]
     assert "val_f1" not in monitor.history()
+
+
+def test_float_losses_and_step_values_are_recorded_too() -> None:
+    monitor = Monitor()
+    for epoch in range(2):
+        for step in range(4):
+            monitor.log_batch(1.0 + epoch + step, grad_norm=torch.tensor(2.0 * step), lr=0.1 / (step + 1))
+        monitor.end_epoch()
+    assert monitor.curves["train_loss"] == [2.5, 3.5]
+    assert monitor.curves["grad_norm"] == [3.0, 3.0]  # the epoch's mean
+    assert monitor.curves["lr"] == [0.025, 0.025]  # the epoch's last value

@@ -55,6 +55,8 @@ FloatArray = NDArray[np.float64]
 STATE_VERSION = 1
 MAX_LABEL_ORDER = 1_000_000
 """Labels of the first epoch kept for the unshuffled-data check, at most."""
+FLUSH_VALUES = 1 << 22
+"""Per-row values (row ids, losses, prediction scores) held before they are processed."""
 _LAST_VALUE_SERIES = frozenset({"lr"})  # per-step values where the epoch keeps the last one
 
 
@@ -254,33 +256,62 @@ class Recorder:
                 if _series_name(name) in _LAST_VALUE_SERIES:
                     self._step_sums[name] = _number(value)
                     self._step_counts[name] = 1
-            if labels is not None and not self._label_order_done and len(self.label_order) < MAX_LABEL_ORDER:
-                self.label_order.extend(_as_array(labels).reshape(-1).tolist())
+            # Per-row values are only kept (references, no copy) here, and processed in one
+            # vectorised pass when the epoch ends or the buffer fills: cheap steps, and no
+            # host-device synchronisation for tensors on an accelerator.
+            if labels is not None and not self._label_order_done and self._labels_buffered < MAX_LABEL_ORDER:
+                self._label_buffer.append(labels)
+                self._labels_buffered += len(labels)
             if sample_losses is not None and rows is not None and len(self.tracked_rows):
-                self._record_rows(rows, sample_losses, predictions)
+                self._row_buffer.append((rows, sample_losses, predictions))
+                width = 2 if predictions is None or len(predictions.shape) < 2 else 2 + predictions.shape[1]
+                self._values_buffered += len(rows) * width
+                if self._values_buffered >= FLUSH_VALUES:
+                    self._flush_rows()
         except Exception as error:  # gapdoctor must never stop a training run
             self._fail("log_batch", error)
+
+    def _concat(self, parts: list[Any], *, flat: bool = True) -> np.ndarray[Any, Any]:
+        """Join per-batch arrays along the first axis, flattened first when ``flat``.
+
+        Adapters override it to join their framework's tensors before one conversion.
+        """
+        arrays = [_as_array(part) for part in parts]
+        return np.concatenate([a.reshape(-1) for a in arrays] if flat else arrays)
 
     def _reset_sample_epoch(self) -> None:
         k = len(self.tracked_rows)
         self._row_loss_sum = np.zeros(k)
         self._row_loss_count = np.zeros(k)
         self._row_prediction = np.full(k, -1, dtype=np.int64)
+        self._row_buffer: list[tuple[Any, Any, Any]] = []
+        self._values_buffered = 0
+        self._label_buffer: list[Any] = []
+        self._labels_buffered = 0
 
-    def _record_rows(self, rows: Any, losses: Any, predictions: Any) -> None:
-        row_index = _as_array(rows).reshape(-1).astype(np.int64)
+    def _flush_labels(self) -> None:
+        if self._label_buffer:
+            labels = self._concat(self._label_buffer)
+            self.label_order.extend(labels[:MAX_LABEL_ORDER].tolist())
+            self._label_order_done = True
+        self._label_buffer, self._labels_buffered = [], 0
+
+    def _flush_rows(self) -> None:
+        buffer, self._row_buffer, self._values_buffered = self._row_buffer, [], 0
+        if not buffer:
+            return
+        row_index = self._concat([rows for rows, _, _ in buffer]).astype(np.int64, copy=False)
         columns = self._column_of_row[row_index]
         hit = columns >= 0
-        if not hit.any():
-            return
-        tracked = columns[hit]  # a row appears once per batch, so plain indexing adds correctly
-        self._row_loss_sum[tracked] += _as_array(losses).reshape(-1)[hit]
-        self._row_loss_count[tracked] += 1.0
-        if predictions is not None:
-            predicted = _as_array(predictions)
-            if predicted.ndim == 2:
-                predicted = predicted.argmax(axis=1)
-            self._row_prediction[tracked] = predicted.reshape(-1)[hit]
+        tracked = columns[hit]
+        losses = self._concat([losses for _, losses, _ in buffer])
+        k = len(self.tracked_rows)
+        self._row_loss_sum += np.bincount(tracked, weights=losses[hit].astype(np.float64), minlength=k)
+        self._row_loss_count += np.bincount(tracked, minlength=k)
+        if all(predictions is not None for _, _, predictions in buffer):
+            predicted = self._concat([predictions for _, _, predictions in buffer], flat=False)
+            predicted = predicted[hit]
+            self._row_prediction[tracked] = predicted.argmax(axis=1) if predicted.ndim == 2 else predicted
 
     def end_epoch(self, **values: Any) -> None:
         """Close the current epoch.
@@ -329,7 +360,9 @@ class Recorder:
         for target in (self.curves, self.extra_curves):
             for series in target.values():
                 series.extend([math.nan] * (index + 1 - len(series)))
+        self._flush_labels()
         if len(self.tracked_rows):
+            self._flush_rows()
             row_sum, row_count = self._row_loss_sum, self._row_loss_count
             if self.all_reduce_sum is not None:
                 reduced = self.all_reduce_sum(np.concatenate([row_sum, row_count]))
@@ -338,8 +371,6 @@ class Recorder:
                 self.sample_losses.append((row_sum / row_count).tolist())
             self.sample_predictions.append(self._row_prediction.tolist())
             self._reset_sample_epoch()
-        if self.label_order:
-            self._label_order_done = True
         self._loss_sum, self._loss_count = 0.0, 0.0
         self._step_sums, self._step_counts = {}, {}
 
@@ -350,9 +381,15 @@ class Recorder:
         epoch (its shard's validation metric) becomes the mean over processes. Every
         process must log the same names; they are sent in sorted order.
         """
+        if self.all_reduce_sum is None:
+            return {
+                name: (value_sum / count if count else math.nan)
+                for name, (value_sum, count) in totals.items()
+                if count or name != "train_loss"
+            }
         names = sorted(totals)
         local = np.asarray([x for name in names for x in totals[name]], dtype=np.float64)
-        summed = local if self.all_reduce_sum is None else self.all_reduce_sum(local)
+        summed = self.all_reduce_sum(local)
         out: dict[str, float] = {}
         for i, name in enumerate(names):
             value_sum, count = float(summed[2 * i]), float(summed[2 * i + 1])

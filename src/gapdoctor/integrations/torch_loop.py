@@ -94,20 +94,28 @@ class Monitor(Recorder):
     ) -> None:
         """Record one training step; see :meth:`Recorder.log_batch`.
 
-        A loss tensor is kept (detached) and read once per epoch, so the monitor adds no
-        host-device synchronisation to the step and costs about one ``detach`` a step.
+        A loss tensor on an accelerator is kept (detached) and read once per epoch, so the
+        monitor adds no host-device synchronisation to the step; on the CPU it is read at once.
         """
         if self.enabled and hasattr(loss, "detach"):
             try:
-                self._step_losses.append(loss.detach() if weight == 1.0 else loss.detach() * weight)
-                self._step_weight += weight
-                if len(self._step_losses) >= _COLLAPSE_EVERY:
-                    self._step_losses = [self._torch.stack(self._step_losses).sum()]
+                if loss.is_cpu:  # reading it costs less than keeping it
+                    self._loss_sum += loss.item() * weight
+                    self._loss_count += weight
+                else:
+                    self._step_losses.append(loss.detach() if weight == 1.0 else loss.detach() * weight)
+                    self._step_weight += weight
+                    if len(self._step_losses) >= _COLLAPSE_EVERY:
+                        self._step_losses = [self._torch.stack(self._step_losses).sum()]
             except Exception as error:  # gapdoctor must never stop a training run
                 self._fail("log_batch", error)
             loss = None
-        if labels is None and rows is None and sample_losses is None and not values:
+        if loss is None and labels is None and rows is None and sample_losses is None and not values:
             return
+        if getattr(sample_losses, "requires_grad", False):  # kept until the epoch ends: never hold the graph
+            sample_losses = sample_losses.detach()
+        if getattr(predictions, "requires_grad", False):
+            predictions = predictions.detach()
         super().log_batch(
             loss,
             weight=weight,
@@ -117,6 +125,14 @@ class Monitor(Recorder):
             predictions=predictions,
             **values,
         )
+
+    def _concat(self, parts: list[Any], *, flat: bool = True) -> np.ndarray[Any, Any]:
+        """Tensors are joined on their device and copied to the host once."""
+        try:  # log_batch detached whatever needed it
+            joined = self._torch.cat(parts)
+        except (TypeError, RuntimeError):  # not all tensors, or shapes that only join flattened
+            return super()._concat(parts, flat=flat)
+        return np.asarray((joined.reshape(-1) if flat else joined).cpu().numpy())
 
     def end_epoch(self, **values: Any) -> None:
         """Close the epoch; see :meth:`Recorder.end_epoch`. Adds ``lr`` from the optimizer."""
