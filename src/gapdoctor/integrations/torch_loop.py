@@ -97,19 +97,22 @@ class Monitor(Recorder):
         A loss tensor on an accelerator is kept (detached) and read once per epoch, so the
         monitor adds no host-device synchronisation to the step; on the CPU it is read at once.
         """
-        if self.enabled and hasattr(loss, "detach"):
+        if self.enabled:
             try:
-                if loss.is_cpu:  # reading it costs less than keeping it
+                if loss.is_cpu:  # a CPU tensor: reading it costs less than keeping it
                     self._loss_sum += loss.item() * weight
                     self._loss_count += weight
-                else:
+                else:  # on an accelerator: kept, and read once when the epoch ends
                     self._step_losses.append(loss.detach() if weight == 1.0 else loss.detach() * weight)
                     self._step_weight += weight
                     if len(self._step_losses) >= _COLLAPSE_EVERY:
                         self._step_losses = [self._torch.stack(self._step_losses).sum()]
+                loss = None
+            except AttributeError:  # None or a plain number: the recorder's general path
+                pass
             except Exception as error:  # gapdoctor must never stop a training run
                 self._fail("log_batch", error)
-            loss = None
+                loss = None
         if loss is None and labels is None and rows is None and sample_losses is None and not values:
             return
         if getattr(sample_losses, "requires_grad", False):  # kept until the epoch ends: never hold the graph
