@@ -18,6 +18,7 @@ from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
 from gapdoctor import GapdoctorInputError  # noqa: E402
 from gapdoctor.integrations.recorder import Recorder  # noqa: E402
+from gapdoctor.integrations.tracked_rows import TrackedRows  # noqa: E402
 from gapdoctor.torch import Monitor, RowIndexed  # noqa: E402
 
 
@@ -157,7 +158,7 @@ def test_a_failure_inside_gapdoctor_never_stops_training(
         raise RuntimeError("injected failure")
 
     split = digits_split(300)
-    monkeypatch.setattr(Recorder, "_flush_rows", broken)
+    monkeypatch.setattr(TrackedRows, "flush", broken)
     monitor = Monitor(n_train=300, track_rows=50)
     with caplog.at_level(logging.WARNING, logger="gapdoctor"):
         seen = train(split, monitor, epochs=5)

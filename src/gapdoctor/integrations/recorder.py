@@ -46,6 +46,8 @@ from numpy.typing import NDArray
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import Diagnosis
 from gapdoctor.history import normalise_series_name
+from gapdoctor.integrations.tracked_rows import TrackedRows
+from gapdoctor.metrics import METRICS
 
 __all__ = ["Recorder"]
 
@@ -55,8 +57,6 @@ FloatArray = NDArray[np.float64]
 STATE_VERSION = 1
 MAX_LABEL_ORDER = 1_000_000
 """Labels of the first epoch kept for the unshuffled-data check, at most."""
-FLUSH_VALUES = 1 << 22
-"""Per-row values (row ids, losses, prediction scores) held before they are processed."""
 _LAST_VALUE_SERIES = frozenset({"lr"})  # per-step values where the epoch keeps the last one
 
 
@@ -145,6 +145,9 @@ class Recorder:
                 f"is {track_rows}, which needs a positive count and n_train or y_train",
                 "pass track_rows=256 with n_train=len(train_dataset), or track_rows=0",
             )
+        if metric not in METRICS:
+            known = ", ".join(sorted(METRICS))
+            raise GapdoctorInputError("metric", f"unknown metric {metric!r}", f"use one of {known}")
         if diagnose_every is not None and diagnose_every < 1:
             raise GapdoctorInputError("diagnose_every", f"is {diagnose_every}", "pass a positive number of epochs")
         self.metric = metric
@@ -166,18 +169,29 @@ class Recorder:
         self._loss_count = 0.0
         self._step_sums: dict[str, float] = {}
         self._step_counts: dict[str, int] = {}
-        self._pending: dict[str, float] = {}
         self._label_order_done = False
-        self.tracked_rows = np.zeros(0, dtype=np.int64)
-        if track_rows:
-            rng = np.random.default_rng(seed)
-            assert n_rows is not None  # checked above
-            self.tracked_rows = np.sort(rng.choice(n_rows, size=min(track_rows, n_rows), replace=False))
-        self._column_of_row = np.full(n_rows or 0, -1, dtype=np.int64)
-        self._column_of_row[self.tracked_rows] = np.arange(len(self.tracked_rows))
-        self.sample_losses: list[list[float]] = []
-        self.sample_predictions: list[list[int]] = []
-        self._reset_sample_epoch()
+        self._label_buffer: list[Any] = []
+        self._labels_buffered = 0
+        self._tracked = (
+            TrackedRows(n_train=n_rows, count=track_rows, seed=seed, concat=self._concat)
+            if track_rows and n_rows
+            else None
+        )
+
+    @property
+    def tracked_rows(self) -> NDArray[np.int64]:
+        """Training-row index of each tracked row (empty when tracking is off)."""
+        return np.zeros(0, dtype=np.int64) if self._tracked is None else self._tracked.rows
+
+    @property
+    def sample_losses(self) -> list[list[float]]:
+        """Per epoch, the mean loss of each tracked row (NaN: not seen that epoch)."""
+        return [] if self._tracked is None else self._tracked.losses
+
+    @property
+    def sample_predictions(self) -> list[list[int]]:
+        """Per epoch, the last predicted class id of each tracked row (-1: none given)."""
+        return [] if self._tracked is None else self._tracked.predictions
 
     # ------------------------------------------------------------------ guard
     @contextmanager
@@ -262,12 +276,8 @@ class Recorder:
             if labels is not None and not self._label_order_done and self._labels_buffered < MAX_LABEL_ORDER:
                 self._label_buffer.append(labels)
                 self._labels_buffered += len(labels)
-            if sample_losses is not None and rows is not None and len(self.tracked_rows):
-                self._row_buffer.append((rows, sample_losses, predictions))
-                width = 2 if predictions is None or len(predictions.shape) < 2 else 2 + predictions.shape[1]
-                self._values_buffered += len(rows) * width
-                if self._values_buffered >= FLUSH_VALUES:
-                    self._flush_rows()
+            if sample_losses is not None and rows is not None and self._tracked is not None:
+                self._tracked.add(rows, sample_losses, predictions)
         except Exception as error:  # gapdoctor must never stop a training run
             self._fail("log_batch", error)
 
@@ -279,39 +289,12 @@ class Recorder:
         arrays = [_as_array(part) for part in parts]
         return np.concatenate([a.reshape(-1) for a in arrays] if flat else arrays)
 
-    def _reset_sample_epoch(self) -> None:
-        k = len(self.tracked_rows)
-        self._row_loss_sum = np.zeros(k)
-        self._row_loss_count = np.zeros(k)
-        self._row_prediction = np.full(k, -1, dtype=np.int64)
-        self._row_buffer: list[tuple[Any, Any, Any]] = []
-        self._values_buffered = 0
-        self._label_buffer: list[Any] = []
-        self._labels_buffered = 0
-
     def _flush_labels(self) -> None:
         if self._label_buffer:
             labels = self._concat(self._label_buffer)
             self.label_order.extend(labels[:MAX_LABEL_ORDER].tolist())
             self._label_order_done = True
         self._label_buffer, self._labels_buffered = [], 0
-
-    def _flush_rows(self) -> None:
-        buffer, self._row_buffer, self._values_buffered = self._row_buffer, [], 0
-        if not buffer:
-            return
-        row_index = self._concat([rows for rows, _, _ in buffer]).astype(np.int64, copy=False)
-        columns = self._column_of_row[row_index]
-        hit = columns >= 0
-        tracked = columns[hit]
-        losses = self._concat([losses for _, losses, _ in buffer])
-        k = len(self.tracked_rows)
-        self._row_loss_sum += np.bincount(tracked, weights=losses[hit].astype(np.float64), minlength=k)
-        self._row_loss_count += np.bincount(tracked, minlength=k)
-        if all(predictions is not None for _, _, predictions in buffer):
-            predicted = self._concat([predictions for _, _, predictions in buffer], flat=False)
-            predicted = predicted[hit]
-            self._row_prediction[tracked] = predicted.argmax(axis=1) if predicted.ndim == 2 else predicted
 
     def end_epoch(self, **values: Any) -> None:
         """Close the current epoch.
@@ -361,16 +344,8 @@ class Recorder:
             for series in target.values():
                 series.extend([math.nan] * (index + 1 - len(series)))
         self._flush_labels()
-        if len(self.tracked_rows):
-            self._flush_rows()
-            row_sum, row_count = self._row_loss_sum, self._row_loss_count
-            if self.all_reduce_sum is not None:
-                reduced = self.all_reduce_sum(np.concatenate([row_sum, row_count]))
-                row_sum, row_count = reduced[: len(row_sum)], reduced[len(row_sum) :]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                self.sample_losses.append((row_sum / row_count).tolist())
-            self.sample_predictions.append(self._row_prediction.tolist())
-            self._reset_sample_epoch()
+        if self._tracked is not None:
+            self._tracked.end_epoch(self.all_reduce_sum)
         self._loss_sum, self._loss_count = 0.0, 0.0
         self._step_sums, self._step_counts = {}, {}
 
@@ -498,9 +473,7 @@ class Recorder:
             "metric": self.metric,
             "curves": plain(self.curves),
             "extra_curves": plain(self.extra_curves),
-            "tracked_rows": self.tracked_rows.tolist(),
-            "sample_losses": [[_json_float(v) for v in row] for row in self.sample_losses],
-            "sample_predictions": self.sample_predictions,
+            "tracked": None if self._tracked is None else self._tracked.state_dict(),
             "label_order": self.label_order,
             "alerted": sorted(self._alerted),
             "alerts": self.alerts,
@@ -522,20 +495,17 @@ class Recorder:
         def floats(series: Mapping[str, list[float | None]]) -> dict[str, list[float]]:
             return {name: [math.nan if v is None else float(v) for v in values] for name, values in series.items()}
 
-        tracked = np.asarray(state["tracked_rows"], dtype=np.int64)
-        if len(tracked) and (self.n_train is None or tracked.max() >= self.n_train):
-            raise GapdoctorInputError("state", "tracks rows outside this recorder's training set", "same n_train")
+        if (state["tracked"] is None) != (self._tracked is None):
+            raise GapdoctorInputError(
+                "state", "per-row tracking is on in one of the state and this recorder only", "use the same track_rows"
+            )
+        if self._tracked is not None:
+            self._tracked.load_state_dict(state["tracked"])
         self.metric = str(state["metric"])
         self.curves = floats(state["curves"])
         self.extra_curves = floats(state["extra_curves"])
-        self.tracked_rows = tracked
-        self._column_of_row = np.full(self.n_train or 0, -1, dtype=np.int64)
-        self._column_of_row[tracked] = np.arange(len(tracked))
-        self.sample_losses = [[math.nan if v is None else float(v) for v in row] for row in state["sample_losses"]]
-        self.sample_predictions = [list(map(int, row)) for row in state["sample_predictions"]]
         self.label_order = list(state["label_order"])
         self._label_order_done = bool(self.label_order)
         self._alerted = set(state["alerted"])
         self.alerts = list(state["alerts"])
         self.errors = list(state["errors"])
-        self._reset_sample_epoch()
