@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import csv
+import json
 import logging
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +22,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
+import gapdoctor  # noqa: E402
 from gapdoctor.integrations.lightning import GapdoctorCallback  # noqa: E402
 from gapdoctor.integrations.recorder import Recorder  # noqa: E402
 from gapdoctor.torch import RowIndexed  # noqa: E402
@@ -142,3 +148,33 @@ def test_state_travels_in_a_lightning_checkpoint(tmp_path: Path) -> None:
     restored.load_state_dict(callback.state_dict())
     assert restored.recorder.curves.keys() == callback.recorder.curves.keys()
     np.testing.assert_allclose(restored.recorder.curves["val_loss"], callback.recorder.curves["val_loss"])
+
+
+def test_ddp_reduces_batch_losses_and_only_rank_zero_reports(tmp_path: Path) -> None:
+    worker = Path(__file__).with_name("_lightning_ddp_worker.py")
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS="1",
+        PYTHONPATH=str(Path(gapdoctor.__file__).parent.parent),
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(_free_port()),
+        PYTHONWARNINGS="ignore",
+    )
+    done = subprocess.run(
+        [sys.executable, str(worker), str(tmp_path)], env=env, capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    totals = np.add(np.asarray(ranks[0]["local"]), np.asarray(ranks[1]["local"]))
+    for rank in ranks:
+        np.testing.assert_allclose(rank["curves"]["train_loss"], totals[:, 0] / totals[:, 1], rtol=1e-6)
+        assert len(rank["curves"]["val_loss"]) == 3 and rank["errors"] == []
+    assert ranks[0]["local"] != ranks[1]["local"]
+    assert ranks[0]["calls"] == [1, 2, 3] and ranks[0]["diagnosed"]
+    assert ranks[1]["calls"] == [] and not ranks[1]["diagnosed"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -90,8 +90,10 @@ def _build() -> type:
                 self.recorder.is_main_process = bool(trainer.is_global_zero)
                 if trainer.world_size > 1:
 
+                    torch = require("torch", "torch")
+
                     def all_reduce_sum(values: FloatArray) -> FloatArray:
-                        tensor = pl_module.new_tensor(values.astype(np.float32)).double()
+                        tensor = torch.as_tensor(values, dtype=torch.float64, device=pl_module.device)
                         reduced = trainer.strategy.reduce(tensor, reduce_op="sum")
                         return np.asarray(reduced.cpu().numpy(), dtype=np.float64)
 
