@@ -89,7 +89,6 @@ def _build() -> type:
             with self.recorder.guard("setup"):
                 self.recorder.is_main_process = bool(trainer.is_global_zero)
                 if trainer.world_size > 1:
-
                     torch = require("torch", "torch")
 
                     def all_reduce_sum(values: FloatArray) -> FloatArray:

@@ -310,14 +310,17 @@ class Recorder:
         """
         if not self.enabled:
             return
-        with self.guard("end_epoch"):
+        where = "end_epoch"
+        try:  # try/except rather than `with self.guard(...)`: a little cheaper, once per epoch
             self._close_epoch(values)
-        if self.enabled and self.is_main_process:
-            with self.guard("on_epoch_end"):
+            if self.is_main_process:
+                where = "on_epoch_end"
                 if self.diagnose_every and self.epochs % self.diagnose_every == 0:
                     self._early_diagnosis()
                 if self.on_epoch_end is not None:
                     self.on_epoch_end(self)
+        except Exception as error:  # gapdoctor must never stop a training run
+            self._fail(where, error)
 
     def _close_epoch(self, values: Mapping[str, Any]) -> None:
         # (sum, count) per name; an explicit epoch value wins over a per-step mean.
@@ -374,8 +377,14 @@ class Recorder:
 
     # ------------------------------------------------------------- diagnosis
     def history(self) -> dict[str, list[float]]:
-        """The recorded curves, ``name -> per-epoch values`` (NaN: not measured)."""
-        return {name: list(values) for name, values in self.curves.items() if any(math.isfinite(v) for v in values)}
+        """The recorded curves, ``name -> per-epoch values`` (NaN: not measured).
+
+        Epochs that an internal error left half-recorded are dropped.
+        """
+        epochs = min((len(values) for values in self.curves.values()), default=0)
+        return {
+            name: list(values[:epochs]) for name, values in self.curves.items() if any(math.isfinite(v) for v in values)
+        }
 
     def diagnose(self, **inputs: Any) -> Diagnosis:
         """Diagnose the run so far with :func:`gapdoctor.diagnose`.
