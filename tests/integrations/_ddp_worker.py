@@ -62,6 +62,7 @@ def worker(rank: int, world_size: int, port: int, out: str, X: np.ndarray, y: np
         "tracked_finite": bool(np.isfinite(np.asarray(monitor.sample_losses)).all()),
     }
     Path(out, f"rank{rank}.json").write_text(json.dumps(result))
+    dist.barrier()  # both ranks done before the group goes away
     dist.destroy_process_group()
 
 
