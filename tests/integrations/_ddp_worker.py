@@ -63,6 +63,7 @@ def worker(rank: int, world_size: int, port: int, out: str, X: np.ndarray, y: np
     }
     Path(out, f"rank{rank}.json").write_text(json.dumps(result))
     dist.barrier()  # both ranks done before the group goes away
+    del model, optimizer, monitor  # DDP's reducer holds the group: release it first
     dist.destroy_process_group()
 
 
