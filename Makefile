@@ -21,7 +21,7 @@ $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
 # torch is pinned and installed first: anything unpinned would pull CUDA packages.
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[test,test-logs]'
+	$(BIN)/python -m pip install -q -e '.[test,test-logs,integrations]'
 	touch $@
 
 demo: $(VENV)/.demo-installed

@@ -1,0 +1,79 @@
+"""Keras 3: ``GapdoctorCallback``, a ``keras.callbacks.Callback`` (any backend).
+
+::
+
+    from gapdoctor.integrations.keras import GapdoctorCallback
+    doctor = GapdoctorCallback(diagnose_every=5)
+    model.fit(x, y, validation_data=(x_val, y_val), epochs=50, callbacks=[doctor])
+    print(doctor.diagnosis)
+
+What it reads: the ``logs`` dict of ``on_epoch_end`` — the same values ``fit`` returns
+in ``History.history`` (``loss``, ``<metric>``, ``val_loss``, ``val_<metric>``,
+``learning_rate``) — and, when ``logs`` lacks it, the optimizer's learning rate.
+Keras metric names (``accuracy``, ``sparse_categorical_accuracy``, ``auc``...) are
+mapped to gapdoctor's. Keras callbacks see no batches, so per-row tracking and the
+label order are not available here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gapdoctor.integrations._extras import require
+from gapdoctor.integrations.recorder import Recorder, _number
+
+__all__ = ["GapdoctorCallback"]  # noqa: F822 (built on first use by __getattr__)
+
+
+def _build() -> type:
+    keras = require("keras", "keras")
+
+    base: Any = keras.callbacks.Callback
+
+    class GapdoctorCallback(base):  # type: ignore[misc]
+        """Record a Keras ``fit`` for :func:`gapdoctor.diagnose`.
+
+        Parameters
+        ----------
+        **options
+            Those of :class:`~gapdoctor.integrations.recorder.Recorder` (``metric``,
+            ``y_train``, ``diagnose_every``, ``on_epoch_end``...).
+
+        Attributes
+        ----------
+        recorder : Recorder
+        diagnosis : Diagnosis or None
+            Set when ``fit`` ends.
+        """
+
+        def __init__(self, **options: Any) -> None:
+            super().__init__()
+            self.recorder = Recorder(**options)
+            self.diagnosis: Any = None
+
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            if not self.recorder.enabled:
+                return
+            values: dict[str, float] = {}
+            with self.recorder.guard("on_epoch_end"):
+                values = {name: _number(value) for name, value in dict(logs or {}).items()}
+                values["train_loss"] = values.pop("loss", float("nan"))  # the epoch's mean, as Keras logged it
+                optimizer = getattr(self.model, "optimizer", None)
+                if "learning_rate" not in values and optimizer is not None:
+                    rate = optimizer.learning_rate
+                    values["lr"] = _number(getattr(rate, "value", rate))  # a backend tensor or array
+            self.recorder.end_epoch(**values)
+
+        def on_train_end(self, logs: Any = None) -> None:
+            self.diagnosis = self.recorder.finish()
+
+    return GapdoctorCallback
+
+
+def __getattr__(name: str) -> Any:
+    """``GapdoctorCallback`` is built on first use, so importing this module needs no Keras."""
+    if name == "GapdoctorCallback":
+        cls = _build()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

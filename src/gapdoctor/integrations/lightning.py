@@ -1,0 +1,146 @@
+"""PyTorch Lightning: ``GapdoctorCallback``, a ``lightning.pytorch.Callback``.
+
+::
+
+    from gapdoctor.integrations.lightning import GapdoctorCallback
+    doctor = GapdoctorCallback(diagnose_every=5)
+    trainer = L.Trainer(callbacks=[doctor], ...)
+    trainer.fit(model, train_loader, val_loader)
+    print(doctor.diagnosis)
+
+What it reads: at the end of every training epoch (Lightning runs validation before
+``on_train_epoch_end``) every scalar in ``trainer.callback_metrics`` — what the module
+logged with ``self.log(..., on_epoch=True)``; ``*_step`` values are skipped and
+``x_epoch`` is read as ``x``; validation values only when validation ran that epoch —
+plus the learning rate of the first optimizer. When the module logs no training loss
+the mean of the ``loss`` its ``training_step`` returned is used. If ``training_step``
+returns a dict with ``rows``, ``sample_losses`` (and ``predictions``), tracked rows
+are followed (``track_rows=...``); labels come from ``(x, y)`` or ``{"labels": ...}``
+batches. Under DDP the batch losses are reduced through ``trainer.strategy`` and only
+global rank 0 alerts. The recorder's state is saved in Lightning checkpoints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from gapdoctor.integrations._extras import require
+from gapdoctor.integrations.recorder import FloatArray
+from gapdoctor.integrations.torch_loop import Monitor
+
+__all__ = ["GapdoctorCallback"]  # noqa: F822 (built on first use by __getattr__)
+
+
+def _labels_of(batch: Any) -> Any:
+    if isinstance(batch, (list, tuple)) and len(batch) >= 2:
+        return batch[-1]
+    if isinstance(batch, Mapping):
+        return batch.get("labels", batch.get("label", batch.get("y")))
+    return None
+
+
+def _epoch_values(metrics: Mapping[str, Any], validated: bool) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for key, value in metrics.items():
+        if key.endswith("_step") or getattr(value, "numel", lambda: 1)() != 1:
+            continue
+        name = key[: -len("_epoch")] if key.endswith("_epoch") else key
+        if name != key and name in metrics:
+            continue  # "x" and "x_epoch" hold the same value
+        if not validated and name.lower().startswith(("val", "valid", "eval")):
+            continue  # left over from an earlier validation run
+        values[name] = float(value.item() if hasattr(value, "item") else value)
+    return values
+
+
+def _build() -> type:
+    pl = require("lightning.pytorch", "lightning")
+
+    base: Any = pl.Callback
+
+    class GapdoctorCallback(base):  # type: ignore[misc]
+        """Record a Lightning run for :func:`gapdoctor.diagnose`.
+
+        Parameters
+        ----------
+        **options
+            Those of :class:`~gapdoctor.integrations.recorder.Recorder` (``metric``,
+            ``y_train``, ``track_rows``, ``diagnose_every``, ``on_epoch_end``...).
+
+        Attributes
+        ----------
+        recorder : Monitor
+            The recorder behind the callback (``recorder.curves``...).
+        diagnosis : Diagnosis or None
+            Set on global rank 0 when fitting ends.
+        """
+
+        def __init__(self, **options: Any) -> None:
+            options.setdefault("all_reduce_sum", None)
+            options.setdefault("is_main_process", True)
+            self.recorder = Monitor(**options)
+            self.diagnosis: Any = None
+            self._validated = False
+
+        def setup(self, trainer: Any, pl_module: Any, stage: str) -> None:
+            with self.recorder.guard("setup"):
+                self.recorder.is_main_process = bool(trainer.is_global_zero)
+                if trainer.world_size > 1:
+                    torch = require("torch", "torch")
+
+                    def all_reduce_sum(values: FloatArray) -> FloatArray:
+                        tensor = torch.as_tensor(values, dtype=torch.float64, device=pl_module.device)
+                        reduced = trainer.strategy.reduce(tensor, reduce_op="sum")
+                        return np.asarray(reduced.cpu().numpy(), dtype=np.float64)
+
+                    self.recorder.all_reduce_sum = all_reduce_sum
+
+        def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
+            if not self.recorder.enabled:
+                return
+            with self.recorder.guard("on_train_batch_end"):
+                extra = outputs if isinstance(outputs, Mapping) else {}
+                self.recorder.log_batch(
+                    extra.get("loss") if isinstance(outputs, Mapping) else outputs,
+                    labels=_labels_of(batch),
+                    rows=extra.get("rows"),
+                    sample_losses=extra.get("sample_losses"),
+                    predictions=extra.get("predictions"),
+                )
+
+        def on_validation_epoch_end(self, trainer: Any, pl_module: Any) -> None:
+            self._validated = self._validated or not trainer.sanity_checking
+
+        def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
+            if not self.recorder.enabled:
+                return
+            values: dict[str, float] = {}
+            with self.recorder.guard("on_train_epoch_end"):
+                values = _epoch_values(trainer.callback_metrics, self._validated)
+                if trainer.optimizers:
+                    values.setdefault("lr", float(trainer.optimizers[0].param_groups[0]["lr"]))
+            self._validated = False
+            self.recorder.end_epoch(**values)
+
+        def on_fit_end(self, trainer: Any, pl_module: Any) -> None:
+            self.diagnosis = self.recorder.finish()
+
+        def state_dict(self) -> dict[str, Any]:
+            return self.recorder.state_dict()
+
+        def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+            self.recorder.load_state_dict(state_dict)
+
+    return GapdoctorCallback
+
+
+def __getattr__(name: str) -> Any:
+    """``GapdoctorCallback`` is built on first use, so importing this module needs no Lightning."""
+    if name == "GapdoctorCallback":
+        cls = _build()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,110 @@
+"""HF Transformers: ``GapdoctorCallback``, a ``transformers.TrainerCallback``.
+
+::
+
+    from gapdoctor.integrations.transformers import GapdoctorCallback
+    doctor = GapdoctorCallback(diagnose_every=5)
+    trainer = Trainer(..., callbacks=[doctor])   # eval_strategy="epoch" for validation curves
+    trainer.train()
+    print(doctor.diagnosis)
+
+What it reads: every ``logs`` dict the Trainer emits (``on_log``, the same entries that
+land in ``TrainerState.log_history``). Training entries (``loss``, ``grad_norm``,
+``learning_rate``) are averaged into the epoch they belong to (the learning rate keeps
+its last value); evaluation entries (``eval_loss``, ``eval_<metric>``) become the
+epoch's validation values. The Trainer evaluates *after* ``on_epoch_end``, so an
+epoch is closed when the next one begins, or when training ends. Timing entries
+(``*_runtime``, ``*_per_second``, ``total_flos``) are skipped. The Trainer already
+averages what it logs across processes; only the world-process-zero alerts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gapdoctor.integrations._extras import require
+from gapdoctor.integrations.recorder import Recorder
+
+__all__ = ["GapdoctorCallback"]  # noqa: F822 (built on first use by __getattr__)
+
+_SKIPPED = ("runtime", "per_second", "flos", "epoch", "step", "num_tokens")
+
+
+def _split_logs(logs: dict[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
+    """(training values, evaluation values) of one ``logs`` dict; the final summary is dropped."""
+    if "train_runtime" in logs:  # the end-of-training summary, not an epoch
+        return {}, {}
+    train: dict[str, float] = {}
+    evaluation: dict[str, float] = {}
+    for key, value in logs.items():
+        if not isinstance(value, (int, float)) or any(part in key for part in _SKIPPED):
+            continue
+        (evaluation if key.startswith("eval_") else train)[key] = float(value)
+    return train, evaluation
+
+
+def _build() -> type:
+    transformers = require("transformers", "transformers")
+
+    base: Any = transformers.TrainerCallback
+
+    class GapdoctorCallback(base):  # type: ignore[misc]
+        """Record a Transformers ``Trainer`` run for :func:`gapdoctor.diagnose`.
+
+        Parameters
+        ----------
+        **options
+            Those of :class:`~gapdoctor.integrations.recorder.Recorder` (``metric``,
+            ``y_train``, ``diagnose_every``, ``on_epoch_end``...). Per-row tracking and
+            the label order need the batches, which Trainer callbacks do not see.
+
+        Attributes
+        ----------
+        recorder : Recorder
+        diagnosis : Diagnosis or None
+            Set on the world-process-zero when training ends.
+        """
+
+        def __init__(self, **options: Any) -> None:
+            self.recorder = Recorder(**options)
+            self.diagnosis: Any = None
+            self._epoch_open = False
+            self._eval: dict[str, float] = {}
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.recorder.is_main_process = bool(state.is_world_process_zero)
+
+        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
+            if not self.recorder.enabled:
+                return
+            with self.recorder.guard("on_log"):
+                train, evaluation = _split_logs(dict(logs or {}))
+                self._eval.update(evaluation)
+                if train:
+                    self.recorder.log_batch(train.pop("loss", None), **train)
+
+        def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self._close()
+
+        def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self._epoch_open = True  # its logs and evaluation come after this hook
+
+        def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self._close()
+            self.diagnosis = self.recorder.finish()
+
+        def _close(self) -> None:
+            if self._epoch_open:
+                values, self._eval, self._epoch_open = self._eval, {}, False
+                self.recorder.end_epoch(**values)
+
+    return GapdoctorCallback
+
+
+def __getattr__(name: str) -> Any:
+    """``GapdoctorCallback`` is built on first use, so importing this module needs no Transformers."""
+    if name == "GapdoctorCallback":
+        cls = _build()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

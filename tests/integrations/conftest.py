@@ -1,0 +1,46 @@
+"""Shared data for the training-loop integration tests: scikit-learn's bundled digits."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("KERAS_BACKEND", "torch")  # Keras 3 on torch: no TensorFlow needed
+
+
+@dataclass(frozen=True)
+class Split:
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    flipped: np.ndarray  # training rows whose label was replaced by a wrong one
+
+
+def digits_split(n_train: int, *, flip_fraction: float = 0.0, seed: int = 0) -> Split:
+    """A digits train/validation split; ``flip_fraction`` of the training labels made wrong."""
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16.0).astype(np.float32)
+    X_train, X_val, y_train, y_val = train_test_split(
+        X, y, train_size=n_train, test_size=500, random_state=seed, stratify=y
+    )
+    rng = np.random.default_rng(seed)
+    flipped = np.sort(rng.choice(n_train, size=int(flip_fraction * n_train), replace=False))
+    y_train = y_train.copy()
+    y_train[flipped] = (y_train[flipped] + rng.integers(1, 10, size=len(flipped))) % 10
+    return Split(X_train, y_train.astype(np.int64), X_val, y_val.astype(np.int64), flipped)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> None:
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(1)

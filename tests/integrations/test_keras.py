@@ -1,0 +1,85 @@
+"""GapdoctorCallback inside a real Keras 3 ``fit`` on the torch backend (no TensorFlow)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import Split, digits_split
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+pytest.importorskip("torch")
+keras = pytest.importorskip("keras")
+if keras.backend.backend() != "torch":
+    pytest.skip("these tests run Keras on its torch backend", allow_module_level=True)
+
+from gapdoctor.integrations.keras import GapdoctorCallback  # noqa: E402
+from gapdoctor.integrations.recorder import Recorder  # noqa: E402
+
+
+def fit(split: Split, callback: Any, *, epochs: int, hidden: int = 128, lr: float = 3e-3) -> Any:
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [keras.Input(shape=(64,)), keras.layers.Dense(hidden, activation="relu"), keras.layers.Dense(10)]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=lr),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    return model.fit(
+        split.X_train,
+        split.y_train,
+        validation_data=(split.X_val, split.y_val),
+        epochs=epochs,
+        batch_size=32,
+        verbose=0,
+        callbacks=[callback],
+    )
+
+
+def test_curves_match_keras_history() -> None:
+    callback = GapdoctorCallback()
+    history = fit(digits_split(400), callback, epochs=4).history
+    curves = callback.recorder.curves
+    assert callback.recorder.epochs == 4
+    np.testing.assert_allclose(curves["train_loss"], history["loss"], rtol=1e-6)
+    np.testing.assert_allclose(curves["train_accuracy"], history["accuracy"], rtol=1e-6)
+    np.testing.assert_allclose(curves["val_loss"], history["val_loss"], rtol=1e-6)
+    np.testing.assert_allclose(curves["val_accuracy"], history["val_accuracy"], rtol=1e-6)
+    np.testing.assert_allclose(curves["lr"], [3e-3] * 4, rtol=1e-6)
+    assert callback.recorder.errors == []
+
+
+def test_overfitting_is_named_on_a_tiny_noisy_training_set(caplog: pytest.LogCaptureFixture) -> None:
+    split = digits_split(150, flip_fraction=0.3)
+    callback = GapdoctorCallback(y_train=split.y_train, diagnose_every=10)
+    with caplog.at_level(logging.WARNING, logger="gapdoctor"):
+        fit(split, callback, epochs=40, hidden=256, lr=1e-2)
+    assert callback.diagnosis is not None and callback.diagnosis.top.cause == "overfitting"
+    assert callback.diagnosis.top.score >= 0.5
+    assert any("overfitting began at epoch" in r.getMessage() for r in caplog.records)
+
+
+def test_healthy_run_is_not_called_overfitting() -> None:
+    callback = GapdoctorCallback()
+    fit(digits_split(1000), callback, epochs=6, hidden=32, lr=1e-3)
+    assert all(f.score < 0.5 for f in callback.diagnosis.findings if f.cause == "overfitting")
+
+
+def test_a_failure_inside_gapdoctor_never_stops_training(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: Recorder, values: Any) -> None:
+        raise ZeroDivisionError("injected failure")
+
+    monkeypatch.setattr(Recorder, "_close_epoch", broken)
+    callback = GapdoctorCallback()
+    with caplog.at_level(logging.WARNING, logger="gapdoctor"):
+        history = fit(digits_split(400), callback, epochs=3).history
+    assert len(history["val_accuracy"]) == 3 and history["val_accuracy"][-1] > 0.8
+    assert len(callback.recorder.errors) == 1 and "injected failure" in callback.recorder.errors[0]
+    assert len([r for r in caplog.records if r.name == "gapdoctor"]) == 1
