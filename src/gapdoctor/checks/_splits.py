@@ -323,6 +323,21 @@ def association_noise_level(n_rows: int, n_classes: int) -> float:
     return float(sps.chi2.ppf(0.999, df)) / max(n_rows - 1, 1)
 
 
+def association_retained(assoc_from: FloatArray, assoc_to: FloatArray, noise_from: float) -> tuple[float, IntArray]:
+    """Median share of each informative feature's label association kept in the other split.
+
+    Near 1 when both splits relate features and labels alike; near 0 when every feature
+    that predicts the label in one split says nothing in the other (misaligned rows).
+    Returns (retention, informative feature indices); retention is 1.0 with fewer than
+    three informative features (too few to tell).
+    """
+    informative = np.flatnonzero(assoc_from > max(3 * noise_from, 0.02)).astype(np.int64)
+    if len(informative) < 3:
+        return 1.0, informative
+    kept = np.minimum(assoc_to[informative] / assoc_from[informative], 1.0)
+    return float(np.median(kept)), informative
+
+
 def feature_plot_data(
     X_train: FloatArray,
     X_val: FloatArray,

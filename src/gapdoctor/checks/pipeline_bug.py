@@ -24,6 +24,7 @@ from scipy.optimize import linear_sum_assignment
 from gapdoctor.checks import SkipCheck, register
 from gapdoctor.checks._splits import (
     association_noise_level,
+    association_retained,
     compare_features,
     feature_plot_data,
     label_association,
@@ -114,14 +115,11 @@ def _retention(evidence: Evidence) -> tuple[float, str, dict[str, float | int | 
     assoc_v = label_association(evidence.X_val, evidence.y_val, k)
     noise_t = association_noise_level(len(evidence.y_train), k)
     noise_v = association_noise_level(len(evidence.y_val), k)
-    for source, target, lost_in, a_s, a_t, noise_s in (
-        ("train", "val", "val", assoc_t, assoc_v, noise_t),
-        ("val", "train", "train", assoc_v, assoc_t, noise_v),
+    for source, target, a_s, a_t, noise_s in (
+        ("train", "val", assoc_t, assoc_v, noise_t),
+        ("val", "train", assoc_v, assoc_t, noise_v),
     ):
-        informative = np.flatnonzero(a_s > max(3 * noise_s, 0.02))
-        if len(informative) < 3:
-            continue
-        retention = float(np.median(np.minimum(a_t[informative] / a_s[informative], 1.0)))
+        retention, informative = association_retained(a_s, a_t, noise_s)
         if retention < 0.5:
             figures: dict[str, float | int | str] = {
                 "informative_features": len(informative),
@@ -129,7 +127,7 @@ def _retention(evidence: Evidence) -> tuple[float, str, dict[str, float | int | 
                 f"median_label_association_{target}": round(float(np.median(a_t[informative])), 4),
                 "association_retained": round(retention, 4),
             }
-            return retention, lost_in, figures
+            return retention, target, figures
     return None
 
 

@@ -28,6 +28,7 @@ from gapdoctor.checks._splits import (
     FloatArray,
     IntArray,
     association_noise_level,
+    association_retained,
     feature_plot_data,
     label_association,
     name_of,
@@ -87,13 +88,13 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     z_gap = (_fisher_z(assoc_t, len(y_train)) - _fisher_z(assoc_v, len(y_val))) / math.sqrt(2.0)
     gap = assoc_t - assoc_v
     leaky = np.flatnonzero((z_gap >= _GAP_MIN_Z) & (gap >= 0.05) & (assoc_v < 0.5 * assoc_t))
-    informative = np.flatnonzero(assoc_t > max(3 * noise_t, 0.02))
+    retention, _ = association_retained(assoc_t, assoc_v, noise_t)
     ids = [j for j in _identifier_like(X_train, X_val) if max(assoc_t[j], assoc_v[j]) > max(3 * noise_t, 0.02)]
 
     gap_strength = float(gap[leaky].max(initial=0.0)) / _GAP_REPORTABLE
-    misaligned = len(informative) >= 3 and len(leaky) >= 0.8 * len(informative)
+    misaligned = retention < 0.5
     if misaligned:  # every feature lost its signal: rows misaligned, see pipeline_bug
-        gap_strength *= 0.2
+        gap_strength *= 0.1
     id_strength = max((max(assoc_t[j], assoc_v[j]) for j in ids), default=0.0) / _ID_REPORTABLE
     strength = max(gap_strength, id_strength)
     score = squash(strength, 1.0)
