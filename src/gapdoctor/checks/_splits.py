@@ -85,8 +85,9 @@ class FeatureComparison:
     ``effect`` is the Wasserstein distance in pooled standard deviations for continuous
     features and the total variation distance for discrete ones; ``strength`` is the
     effect over its reportable size, zero where the difference is not significant.
-    ``sd_ratio`` is sd(val) / sd(train); ``shape_distance`` the KS distance between the
-    splits after standardising each by its own mean and sd (same shape: near 0).
+    ``sd_ratio`` is sd(val) / sd(train); ``slope`` and ``intercept`` the affine map of
+    training quantiles onto validation quantiles, and ``shape_distance`` the KS distance
+    left after applying it (same shape up to an affine map: near 0).
     """
 
     discrete: NDArray[np.bool_]
@@ -101,6 +102,8 @@ class FeatureComparison:
     sd_val: FloatArray
     sd_ratio: FloatArray
     shape_distance: FloatArray
+    slope: FloatArray
+    intercept: FloatArray
     n_train: int
     n_val: int
 
@@ -118,7 +121,7 @@ class FeatureComparison:
     @property
     def rescaled(self) -> NDArray[np.bool_]:
         """Shifted continuous features whose splits differ by an affine map with a scale change."""
-        scale_change = np.abs(np.log(np.where(self.sd_ratio > 0, self.sd_ratio, 1.0))) >= _SCALE_CHANGE
+        scale_change = np.abs(np.log(np.where(self.slope > 0, self.slope, 1.0))) >= _SCALE_CHANGE
         return self.shifted & self.same_shape & scale_change
 
 
@@ -126,10 +129,36 @@ def _finite(col: FloatArray) -> FloatArray:
     return col[np.isfinite(col)]
 
 
-def _standardised(col: FloatArray) -> FloatArray:
-    sd = float(col.std())
-    out: FloatArray = (col - col.mean()) / (sd if sd > 0 else 1.0)
-    return out
+_QUANTILES = np.linspace(0.02, 0.98, 49)
+
+
+def quantile_affine_fit(a: FloatArray, b: FloatArray) -> tuple[float, float, float]:
+    """Affine map of ``a``'s quantiles onto ``b``'s: (slope, intercept, shape distance).
+
+    The map is a Theil-Sen fit of 49 quantile pairs (robust to the pairs that sampling
+    puts on different atoms of discrete data). The shape distance is the KS distance
+    between ``slope * a + intercept`` and ``b``: near 0 when ``b`` is an affine map of
+    ``a``'s distribution. On lattice data (few distinct values) the mapped CDF is read
+    half a lattice step to the right, so a map that lands within half a step of the
+    right atom counts as exact.
+    """
+    qa, qb = np.quantile(a, _QUANTILES), np.quantile(b, _QUANTILES)
+    if np.ptp(qa) == 0 or np.ptp(qb) == 0:
+        return 1.0, 0.0, 1.0
+    i, j = np.triu_indices(len(qa), k=1)
+    distinct = qa[j] != qa[i]
+    slope = float(np.median((qb[j] - qb[i])[distinct] / (qa[j] - qa[i])[distinct]))  # Theil-Sen
+    intercept = float(np.median(qb - slope * qa))
+    if slope <= 0:
+        return slope, intercept, 1.0
+    mapped = np.sort(slope * a + intercept)
+    atoms = np.unique(b)
+    if len(atoms) > 256:
+        return slope, intercept, float(sps.ks_2samp(mapped, b, method="asymp").statistic)
+    half_step = 0.5 * float(np.diff(atoms).min())
+    cdf_b = np.searchsorted(np.sort(b), atoms, side="right") / len(b)
+    cdf_mapped = np.searchsorted(mapped, atoms + half_step, side="right") / len(mapped)
+    return slope, intercept, float(np.abs(cdf_b - cdf_mapped).max())
 
 
 def compare_features(X_train: FloatArray, X_val: FloatArray) -> FeatureComparison:
@@ -148,7 +177,18 @@ def compare_features(X_train: FloatArray, X_val: FloatArray) -> FeatureCompariso
     n_features = Xt.shape[1]
     fields: dict[str, list[float]] = {
         k: []
-        for k in ("statistic", "p_value", "effect", "mean_train", "mean_val", "sd_train", "sd_val", "shape_distance")
+        for k in (
+            "statistic",
+            "p_value",
+            "effect",
+            "mean_train",
+            "mean_val",
+            "sd_train",
+            "sd_val",
+            "shape_distance",
+            "slope",
+            "intercept",
+        )
     }
     discrete: list[bool] = []
     for j in range(n_features):
@@ -156,6 +196,7 @@ def compare_features(X_train: FloatArray, X_val: FloatArray) -> FeatureCompariso
         values = np.unique(np.concatenate([a, b]))
         is_discrete = len(values) <= DISCRETE_MAX_VALUES
         discrete.append(is_discrete)
+        slope, intercept = 1.0, 0.0
         if len(a) < 2 or len(b) < 2 or len(values) < 2:
             stat, p, effect, shape = 0.0, 1.0, 0.0, 0.0
         elif is_discrete:
@@ -168,11 +209,13 @@ def compare_features(X_train: FloatArray, X_val: FloatArray) -> FeatureCompariso
             stat, p = float(ks.statistic), float(ks.pvalue)
             pooled_sd = float(np.sqrt(0.5 * (a.var() + b.var())))
             effect = float(sps.wasserstein_distance(a, b)) / (pooled_sd if pooled_sd > 0 else 1.0)
-            shape = float(sps.ks_2samp(_standardised(a), _standardised(b), method="asymp").statistic)
+            slope, intercept, shape = quantile_affine_fit(a, b)
         fields["statistic"].append(stat)
         fields["p_value"].append(p)
         fields["effect"].append(effect)
         fields["shape_distance"].append(shape)
+        fields["slope"].append(slope)
+        fields["intercept"].append(intercept)
         fields["mean_train"].append(float(a.mean()) if len(a) else math.nan)
         fields["mean_val"].append(float(b.mean()) if len(b) else math.nan)
         fields["sd_train"].append(float(a.std()) if len(a) else math.nan)
@@ -261,7 +304,7 @@ def rescaling_verdict(
     affine = np.flatnonzero(c.shifted & c.same_shape)
     rescaled = np.flatnonzero(c.rescaled)
     affine_share = len(affine) / n_shifted
-    log_ratio = np.log(c.sd_ratio[rescaled]) if len(rescaled) else np.zeros(1)
+    log_ratio = np.log(c.slope[rescaled]) if len(rescaled) else np.zeros(1)
     factor = float(np.exp(np.median(log_ratio)))
     std_train = _looks_standardised(c.mean_train[continuous], c.sd_train[continuous], c.n_train)
     std_val = _looks_standardised(c.mean_val[continuous], c.sd_val[continuous], c.n_val)

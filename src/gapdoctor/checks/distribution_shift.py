@@ -120,7 +120,11 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
         raise SkipCheck("each split needs at least 10 rows to compare distributions")
     comparison = compare_features(X_train, X_val)
     rescaling = rescaling_verdict(comparison, X_train, X_val)
-    deferred = set(rescaling.features.tolist()) if rescaling.fires else set()
+    deferred: set[int] = set()
+    if rescaling.fires:  # a whole split rescaled: every feature difference is explained by it
+        whole_split = rescaling.pattern in ("standardised", "min-max")
+        explained = np.arange(len(comparison.strength)) if whole_split else rescaling.features
+        deferred = {int(j) for j in explained if comparison.shifted[j]}
     feature_strength = np.where([j in deferred for j in range(len(comparison.strength))], 0.0, comparison.strength)
 
     by_effect = [int(j) for j in np.argsort(-comparison.strength)]

@@ -239,13 +239,12 @@ def split_preprocessing(evidence: Evidence) -> list[Finding]:
     }
     order = sorted(verdict.features.tolist(), key=lambda j: -float(comparison.effect[j]))
     for rank_, j in enumerate(order[:5], start=1):
-        slope = comparison.sd_ratio[j]
-        intercept = comparison.mean_val[j] - slope * comparison.mean_train[j]
+        slope, intercept = comparison.slope[j], comparison.intercept[j]
         figures[f"affine_{rank_}"] = f"{name_of(evidence, j)}: val = {slope:.4g} x train + {intercept:.4g}"
-    labels = [f"val = {comparison.sd_ratio[j]:.3g} x train + ..." for j in order[:6]]
+    labels = [f"val = {comparison.slope[j]:.3g} x train + {comparison.intercept[j]:.3g}" for j in order[:6]]
     data = {
         "features": feature_plot_data(
-            X_train, X_val, evidence.feature_names, order[:6], labels, [float(comparison.sd_ratio[j]) for j in order]
+            X_train, X_val, evidence.feature_names, order[:6], labels, [float(comparison.slope[j]) for j in order]
         )
     }
     fixes = (

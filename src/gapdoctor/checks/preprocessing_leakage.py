@@ -50,8 +50,9 @@ _TREE_FEATURES = 16
 _BASELINE_ROWS = 2_000
 
 
-def _fisher_z(assoc: FloatArray, n: int) -> FloatArray:
-    return np.arctanh(np.sqrt(np.clip(assoc, 0.0, 0.999999))) * math.sqrt(max(n - 3, 1))
+def _fisher_z(assoc: FloatArray) -> FloatArray:
+    """Fisher transform of the correlation ratio sqrt(epsilon²): standard error about 1/sqrt(n - 3)."""
+    return np.arctanh(np.sqrt(np.clip(assoc, 0.0, 0.999999)))
 
 
 def _identifier_like(X_train: FloatArray, X_val: FloatArray) -> list[int]:
@@ -85,7 +86,9 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     assoc_t = label_association(X_train, y_train, k)
     assoc_v = label_association(X_val, y_val, k)
     noise_t = association_noise_level(len(y_train), k)
-    z_gap = (_fisher_z(assoc_t, len(y_train)) - _fisher_z(assoc_v, len(y_val))) / math.sqrt(2.0)
+    z_gap = (_fisher_z(assoc_t) - _fisher_z(assoc_v)) / math.sqrt(
+        1 / max(len(y_train) - 3, 1) + 1 / max(len(y_val) - 3, 1)
+    )
     gap = assoc_t - assoc_v
     leaky = np.flatnonzero((z_gap >= _GAP_MIN_Z) & (gap >= 0.05) & (assoc_v < 0.5 * assoc_t))
     retention, _ = association_retained(assoc_t, assoc_v, noise_t)
