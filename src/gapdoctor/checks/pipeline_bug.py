@@ -63,7 +63,10 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
     if not moved or correct_best <= correct_given:
         return []
     gain = (correct_best - correct_given) / n
-    z = (correct_best - correct_given) / math.sqrt(correct_best + correct_given)
+    # McNemar on the rows of the remapped classes: right only under the new mapping vs only as given
+    right_remapped = int(sum(confusion[i, model_cols[i]] for i in moved))
+    right_as_given = int(sum(confusion[i, i] for i in moved))
+    z = (right_remapped - right_as_given) / math.sqrt(right_remapped + right_as_given)
     strength = gain / _GAIN_REPORTABLE if z >= _GAIN_MIN_Z else 0.0
     if evidence.train_confusion is not None:  # the model agrees with the training labels?
         train_rows, train_cols = linear_sum_assignment(evidence.train_confusion, maximize=True)
@@ -206,7 +209,7 @@ _PATTERN_TEXT = {
     "standardised": "{ok} looks standardised (every feature mean 0, sd 1) but {bad} does not: "
     "{bad} was not passed through the fitted scaler",
     "min-max": "{ok} lies in [0, 1] but {bad} does not: {bad} was not min-max scaled (e.g. pixels / 255)",
-    "common factor": "every rescaled feature of X_val is X_train times about {factor:.3g}: different units",
+    "common factor": "every rescaled feature of X_val is X_train times about {factor:.3g}{power}: different units",
     "per-feature": "{n} feature(s) of X_val are affine maps of X_train (same shape, other scale): "
     "different units or a different scaler",
 }
@@ -230,7 +233,15 @@ def split_preprocessing(evidence: Evidence) -> list[Finding]:
         return []
     bad = verdict.split
     ok = "X_train" if bad == "X_val" else "X_val"
-    text = _PATTERN_TEXT[verdict.pattern].format(ok=ok, bad=bad, factor=verdict.factor, n=len(verdict.features))
+    power = round(math.log10(verdict.factor))
+    near_power = power != 0 and abs(math.log10(verdict.factor) - power) < 0.1
+    text = _PATTERN_TEXT[verdict.pattern].format(
+        ok=ok,
+        bad=bad,
+        factor=verdict.factor,
+        n=len(verdict.features),
+        power=f" (close to 1e{power:+03d})" if near_power else "",
+    )
     figures: dict[str, float | int | str] = {
         "split": bad,
         "pattern": verdict.pattern,
