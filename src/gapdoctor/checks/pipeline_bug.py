@@ -22,12 +22,10 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from gapdoctor.checks import SkipCheck, register
+from gapdoctor.checks._association import association_noise_level, association_retained, label_association
 from gapdoctor.checks._splits import (
-    association_noise_level,
-    association_retained,
     compare_features,
     feature_plot_data,
-    label_association,
     name_of,
     rescaling_verdict,
     splits_of,
@@ -137,13 +135,14 @@ def _retention(evidence: Evidence) -> tuple[float, str, dict[str, float | int | 
 @register(
     name="pipeline_bug.misaligned_rows",
     cause="pipeline_bug",
-    requires=("y_train", "y_val"),
+    requires=("y_val",),
     description="Features predict the labels in one split only, or confident predictions at chance accuracy.",
 )
 def misaligned_rows(evidence: Evidence) -> list[Finding]:
     """Features and labels joined in the wrong order in one split."""
-    if evidence.X_train is None and evidence.val_probs is None:
-        raise SkipCheck("needs X_train and X_val, or val_probs")
+    has_features = evidence.X_train is not None and evidence.X_val is not None and evidence.y_train is not None
+    if not has_features and evidence.val_probs is None:
+        raise SkipCheck("needs X_train, y_train and X_val, or val_probs")
     figures: dict[str, float | int | str] = {}
     strength, split = 0.0, "y_val"
     found = _retention(evidence)

@@ -24,13 +24,11 @@ from sklearn.neighbors import KDTree
 
 from gapdoctor.causes import cause_info
 from gapdoctor.checks import SkipCheck, register
+from gapdoctor.checks._association import association_noise_level, association_retained, label_association
 from gapdoctor.checks._splits import (
     FloatArray,
     IntArray,
-    association_noise_level,
-    association_retained,
     feature_plot_data,
-    label_association,
     name_of,
     splits_of,
     subsample,
