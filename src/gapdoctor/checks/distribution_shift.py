@@ -45,7 +45,7 @@ from gapdoctor.stats import squash
 DOMAIN_ROWS = 4_000
 """Rows per split the domain classifier is trained on (a seeded subsample beyond)."""
 
-_AUC_REPORTABLE = 0.1  # lower AUC bound 0.1 above chance is a reportable shift
+_AUC_REPORTABLE = 0.05  # lower AUC bound 0.05 above chance is a reportable shift
 _IMPORTANCE_FEATURES = 30  # permutation importance for at most this many features
 _PRIOR_REPORTABLE = 0.1  # total variation distance between class priors
 _PRIOR_SIGNIFICANCE = 0.001
@@ -53,20 +53,25 @@ _PRIOR_SIGNIFICANCE = 0.001
 
 @dataclass(frozen=True)
 class DomainClassifier:
-    """Cross-validated train-vs-validation classifier: AUC, its 95% interval, importances."""
+    """Cross-validated train-vs-validation classifier: AUC, its 95% interval, importances.
+
+    ``strict_low`` is the lower end of the 99.9% interval: the score uses it, so that a
+    small split's noisy AUC (cross-validated trees on a few hundred rows) does not fire.
+    """
 
     auc: float
     low: float
     high: float
+    strict_low: float
     importance: dict[int, float]
     n_rows: int
 
 
-def _auc_interval(auc: float, n_pos: int, n_neg: int) -> tuple[float, float]:
-    """Hanley-McNeil 95% interval for an AUC."""
+def _auc_interval(auc: float, n_pos: int, n_neg: int, z: float = 1.96) -> tuple[float, float]:
+    """Hanley-McNeil interval for an AUC (95% at the default ``z``)."""
     q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
     var = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc**2) + (n_neg - 1) * (q2 - auc**2)) / max(n_pos * n_neg, 1)
-    half = 1.96 * math.sqrt(max(var, 0.0))
+    half = z * math.sqrt(max(var, 0.0))
     return max(0.0, auc - half), min(1.0, auc + half)
 
 
@@ -104,7 +109,8 @@ def domain_classifier(X_train: FloatArray, X_val: FloatArray, candidates: list[i
                     drop = fold_auc - float(roc_auc_score(is_val[test_rows], model.predict_proba(shuffled)[:, 1]))
                     drops[j].append(drop)
     importance = {j: float(np.mean(v)) for j, v in drops.items() if v}
-    return DomainClassifier(auc, low, high, importance, len(X))
+    strict_low, _ = _auc_interval(auc, len(b), len(a), z=3.29)
+    return DomainClassifier(auc, low, high, strict_low, importance, len(X))
 
 
 @register(
@@ -129,7 +135,7 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
 
     by_effect = [int(j) for j in np.argsort(-comparison.strength)]
     domain = domain_classifier(X_train, X_val, by_effect[:_IMPORTANCE_FEATURES])
-    domain_strength = max(0.0, domain.low - 0.5) / _AUC_REPORTABLE
+    domain_strength = max(0.0, domain.strict_low - 0.5) / _AUC_REPORTABLE
     if deferred:  # the rescaling explains the separability it causes
         n_shifted = max(int(comparison.shifted.sum()), 1)
         domain_strength *= max(0.0, 1.0 - len(deferred) / n_shifted)

@@ -22,7 +22,12 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from gapdoctor.checks import SkipCheck, register
-from gapdoctor.checks._association import association_noise_level, association_retained, label_association
+from gapdoctor.checks._association import (
+    association_noise_level,
+    association_retained,
+    association_rows,
+    label_association,
+)
 from gapdoctor.checks._splits import (
     compare_features,
     feature_plot_data,
@@ -114,8 +119,8 @@ def _retention(evidence: Evidence) -> tuple[float, str, dict[str, float | int | 
     k = evidence.n_classes
     assoc_t = label_association(evidence.X_train, evidence.y_train, k)
     assoc_v = label_association(evidence.X_val, evidence.y_val, k)
-    noise_t = association_noise_level(len(evidence.y_train), k)
-    noise_v = association_noise_level(len(evidence.y_val), k)
+    noise_t = association_noise_level(association_rows(len(evidence.y_train)), k)
+    noise_v = association_noise_level(association_rows(len(evidence.y_val)), k)
     for source, target, a_s, a_t, noise_s in (
         ("train", "val", assoc_t, assoc_v, noise_t),
         ("val", "train", assoc_v, assoc_t, noise_v),

@@ -24,7 +24,12 @@ from sklearn.neighbors import KDTree
 
 from gapdoctor.causes import cause_info
 from gapdoctor.checks import SkipCheck, register
-from gapdoctor.checks._association import association_noise_level, association_retained, label_association
+from gapdoctor.checks._association import (
+    association_noise_level,
+    association_retained,
+    association_rows,
+    label_association,
+)
 from gapdoctor.checks._splits import (
     FloatArray,
     IntArray,
@@ -44,7 +49,7 @@ _GAP_REPORTABLE = 0.15  # epsilon² lost between train and validation
 _GAP_MIN_Z = 5.0
 _ID_REPORTABLE = 0.1  # epsilon² of an identifier-like column
 _EXCESS_DUPLICATES_REPORTABLE = 0.03  # share of validation rows duplicated beyond the natural rate
-_TREE_FEATURES = 16
+_TREE_FEATURES = 8
 _BASELINE_ROWS = 2_000
 
 
@@ -83,10 +88,9 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
         raise SkipCheck("needs two classes and at least 20 rows per split")
     assoc_t = label_association(X_train, y_train, k)
     assoc_v = label_association(X_val, y_val, k)
-    noise_t = association_noise_level(len(y_train), k)
-    z_gap = (_fisher_z(assoc_t) - _fisher_z(assoc_v)) / math.sqrt(
-        1 / max(len(y_train) - 3, 1) + 1 / max(len(y_val) - 3, 1)
-    )
+    n_t, n_v = association_rows(len(y_train)), association_rows(len(y_val))
+    noise_t = association_noise_level(n_t, k)
+    z_gap = (_fisher_z(assoc_t) - _fisher_z(assoc_v)) / math.sqrt(1 / max(n_t - 3, 1) + 1 / max(n_v - 3, 1))
     gap = assoc_t - assoc_v
     leaky = np.flatnonzero((z_gap >= _GAP_MIN_Z) & (gap >= 0.05) & (assoc_v < 0.5 * assoc_t))
     retention, _ = association_retained(assoc_t, assoc_v, noise_t)
@@ -197,7 +201,7 @@ def near_duplicate_pairs(
     """(train row, val row) pairs within ``tolerance`` training sd on every feature, and the
     share of training rows with such a neighbour inside the training split (the natural rate).
 
-    A KD-tree (Chebyshev distance) on at most 16 features finds candidates; candidates are
+    A KD-tree (Chebyshev distance) on at most 8 features finds candidates; candidates are
     verified on every feature.
     """
     centre = np.nan_to_num(np.nanmean(X_train, axis=0))
@@ -210,6 +214,8 @@ def near_duplicate_pairs(
 
     def verified(queries: FloatArray, query_rows: IntArray) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
+        if len(query_rows) == 0:
+            return found
         q = _scaled(queries[query_rows], centre, scale, columns)
         for row, neighbours in zip(query_rows.tolist(), tree.query_radius(q, r=tolerance), strict=True):
             if len(neighbours) == 0:
