@@ -2,7 +2,8 @@
 
 The same generated train/validation splits go to every tool:
 
-- false alarms: healthy random splits (both splits from one distribution);
+- false alarms: healthy random splits (both splits from one distribution), at the
+  power-run size and at 300 rows per split;
 - power: a mean shift of one feature (0.2 and 0.5 sd), a variance change of one
   feature, a correlation change that leaves every marginal intact, a selection bias
   (validation rows sampled by a latent score), a categorical frequency change, and
@@ -128,8 +129,13 @@ def copies(noise: float) -> Callable[[np.random.Generator, int], Split]:
     return make
 
 
+def healthy_small(rng: np.random.Generator, n: int) -> Split:
+    return _random_split(rng, 300)
+
+
 SCENARIOS: list[tuple[str, str, Callable[[np.random.Generator, int], Split]]] = [
     ("healthy random split", "none", healthy),
+    ("healthy random split, 300 rows per split", "none", healthy_small),
     ("mean shift 0.2 sd, 1 feature", "shift", mean_shift(0.2)),
     ("mean shift 0.5 sd, 1 feature", "shift", mean_shift(0.5)),
     ("variance x1.5, 1 feature", "shift", variance_change),

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sps
 
-from gapdoctor.checks._splits import FloatArray, IntArray, subsample
+from gapdoctor.checks._splits import MAX_TEST_ROWS, FloatArray, IntArray, subsample
 
-ASSOCIATION_ROWS = 50_000
+ASSOCIATION_ROWS = MAX_TEST_ROWS
 """Rows per split the association is measured on (a seeded subsample beyond)."""
 
 _recent: list[tuple[FloatArray, IntArray, FloatArray]] = []

@@ -93,7 +93,7 @@ def domain_classifier(X_train: FloatArray, X_val: FloatArray, candidates: list[i
     with threadpool_limits(1):
         for fit_rows, test_rows in folds.split(X, is_val):
             model = HistGradientBoostingClassifier(
-                max_iter=100, max_leaf_nodes=15, learning_rate=0.1, early_stopping=False, random_state=0
+                max_iter=60, max_leaf_nodes=15, learning_rate=0.15, early_stopping=False, random_state=0
             )
             model.fit(X[fit_rows], is_val[fit_rows])
             scores[test_rows] = model.predict_proba(X[test_rows])[:, 1]
