@@ -123,3 +123,18 @@ def test_domain_classifier_interval_covers_chance_on_healthy_split():
     result = domain_classifier(Xt, Xv, candidates=[0, 1])
     assert result.low <= 0.5 <= result.high
     assert result.importance == {}  # not separable: no importance computed
+
+
+def test_feature_comparison_is_reused_but_never_keeps_arrays_alive():
+    import gc
+    import weakref
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(200, 3)), rng.normal(size=(200, 3))
+    first = compare_features(a, b)
+    assert compare_features(a, b) is first  # same arrays: computed once per diagnosis
+    assert compare_features(a.copy(), b) is not first
+    alive = weakref.ref(a)
+    del a
+    gc.collect()
+    assert alive() is None

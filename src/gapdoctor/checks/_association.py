@@ -8,6 +8,8 @@ whose association exists in training only; misaligned rows as every feature losi
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 from scipy import stats as sps
 
@@ -16,7 +18,8 @@ from gapdoctor.checks._splits import MAX_TEST_ROWS, FloatArray, IntArray, subsam
 ASSOCIATION_ROWS = MAX_TEST_ROWS
 """Rows per split the association is measured on (a seeded subsample beyond)."""
 
-_recent: list[tuple[FloatArray, IntArray, FloatArray]] = []
+# weak references: the cache never keeps a user's arrays alive
+_recent: list[tuple[weakref.ref[FloatArray], weakref.ref[IntArray], FloatArray]] = []
 
 
 def association_rows(n_rows: int) -> int:
@@ -37,7 +40,7 @@ def label_association(X: FloatArray, y: IntArray, n_classes: int) -> FloatArray:
     [0.8, 0.0]
     """
     for cached_X, cached_y, cached in _recent:  # the same Evidence arrays as a recent call
-        if cached_X is X and cached_y is y:
+        if cached_X() is X and cached_y() is y:
             return cached
     rows = subsample(len(X), ASSOCIATION_ROWS)
     Xs, ys = X[rows], y[rows]
@@ -50,7 +53,7 @@ def label_association(X: FloatArray, y: IntArray, n_classes: int) -> FloatArray:
     between = (class_sums[counts > 0] ** 2 / counts[counts > 0, None]).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         result: FloatArray = np.where(total > 0, between / total, 0.0)
-    _recent[:] = [*_recent[-1:], (X, y, result)]  # both splits of one diagnosis
+    _recent[:] = [*_recent[-1:], (weakref.ref(X), weakref.ref(y), result)]  # both splits of one diagnosis
     return result
 
 

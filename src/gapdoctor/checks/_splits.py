@@ -10,6 +10,7 @@ matrix: every statistic is per feature, on at most ``MAX_TEST_ROWS`` rows per sp
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,7 +162,8 @@ def quantile_affine_fit(a: FloatArray, b: FloatArray) -> tuple[float, float, flo
     return slope, intercept, float(np.abs(cdf_b - cdf_mapped).max())
 
 
-_last_comparison: list[tuple[FloatArray, FloatArray, FeatureComparison]] = []
+# weak references: the cache never keeps a user's arrays alive
+_last_comparison: list[tuple[weakref.ref[FloatArray], weakref.ref[FloatArray], FeatureComparison]] = []
 
 
 def compare_features(X_train: FloatArray, X_val: FloatArray) -> FeatureComparison:
@@ -178,10 +180,10 @@ def compare_features(X_train: FloatArray, X_val: FloatArray) -> FeatureCompariso
     >>> compare_features(a, b).shifted.tolist()
     [False, True]
     """
-    if _last_comparison and _last_comparison[0][0] is X_train and _last_comparison[0][1] is X_val:
+    if _last_comparison and _last_comparison[0][0]() is X_train and _last_comparison[0][1]() is X_val:
         return _last_comparison[0][2]
     result = _compare_features(X_train, X_val)
-    _last_comparison[:] = [(X_train, X_val, result)]
+    _last_comparison[:] = [(weakref.ref(X_train), weakref.ref(X_val), result)]
     return result
 
 
