@@ -138,3 +138,13 @@ def test_feature_comparison_is_reused_but_never_keeps_arrays_alive():
     del a
     gc.collect()
     assert alive() is None
+
+
+def test_every_feature_moved_on_correctly_scaled_splits_is_a_shift():
+    X, y = load_breast_cancer(return_X_y=True)
+    Xt, Xv, yt, yv = _split(X, y)
+    mean, sd = Xt.mean(axis=0), Xt.std(axis=0)
+    Xt_scaled, Xv_scaled = (Xt - mean) / sd, (Xv - mean) / sd + 0.6  # same scaler; validation drifted
+    d = gapdoctor.diagnose(X_train=Xt_scaled, y_train=yt, X_val=Xv_scaled, y_val=yv)
+    assert d.top is not None and d.top.cause == "distribution_shift"
+    assert all(f.score < 0.5 for f in d.findings if f.cause == "pipeline_bug")

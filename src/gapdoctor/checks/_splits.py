@@ -325,7 +325,8 @@ def rescaling_verdict(
     unit = [False, False]
     if X_train is not None and X_val is not None:
         unit = [bool(np.nanmin(X[:, continuous]) >= 0 and np.nanmax(X[:, continuous]) <= 1) for X in (X_train, X_val)]
-    most = affine_share >= 0.8 and len(affine) >= 0.5 * len(continuous)  # most features, not a few
+    # most features, not a few; and rescaled, not only moved (a real shift can move every feature)
+    most = affine_share >= 0.8 and len(affine) >= 0.5 * len(continuous) and len(rescaled) >= 0.5 * len(affine)
     if most and std_train != std_val:
         return RescalingVerdict(3.0, affine, "standardised", "X_val" if std_train else "X_train", factor)
     if most and unit[0] != unit[1]:
