@@ -91,10 +91,9 @@ def test_confident_predictions_at_chance_without_features():
     X, y = make_classification(3000, 10, n_informative=6, n_classes=3, random_state=0)
     Xt, Xv, yt, yv = _split(X, y)
     tp, vp = _probs(Xt, yt, Xv)
-    vp = np.clip(vp * 3, 0, None)  # a sharper model: confident
-    vp = vp / vp.sum(axis=1, keepdims=True)
-    shuffled = np.random.default_rng(2).permutation(yv)
-    d = gapdoctor.diagnose(y_train=yt, y_val=shuffled, train_probs=tp, val_probs=vp**4 / (vp**4).sum(1)[:, None])
+    sharp = vp**4 / (vp**4).sum(axis=1, keepdims=True)  # a confident model
+    shuffled = np.random.default_rng(2).permutation(yv)  # labels out of order, no features given
+    d = gapdoctor.diagnose(y_train=yt, y_val=shuffled, train_probs=tp, val_probs=sharp)
     assert d.top is not None and d.top.check == "pipeline_bug.misaligned_rows"
     assert d.top.evidence["val_accuracy_best_mapping"] < 0.45
 
