@@ -1,0 +1,146 @@
+"""pipeline_bug: label encodings, misaligned rows, split preprocessing, unshuffled data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine, make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_predict, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import gapdoctor
+
+
+def _split(X, y, seed=0):
+    return train_test_split(X, y, test_size=0.3, random_state=seed, stratify=y)
+
+
+def _probs(Xt, yt, Xv):
+    """Out-of-fold training probabilities and validation probabilities of a real model."""
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300))
+    train_probs = cross_val_predict(model, Xt, yt, cv=3, method="predict_proba")
+    return train_probs, model.fit(Xt, yt).predict_proba(Xv)
+
+
+def _pipeline_scores(d):
+    return [f.score for f in d.findings if f.cause == "pipeline_bug"]
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    Xt, Xv, yt, yv = _split(X, y)
+    train_probs, val_probs = _probs(Xt, yt, Xv)
+    return Xt, Xv, yt, yv, train_probs, val_probs
+
+
+def test_healthy_split_with_predictions_does_not_fire(digits):
+    Xt, Xv, yt, yv, tp, vp = digits
+    d = gapdoctor.diagnose(
+        X_train=Xt, y_train=yt, X_val=Xv, y_val=yv, train_probs=tp, val_probs=vp, train_label_order=yt
+    )
+    assert all(s < 0.5 for s in _pipeline_scores(d))
+
+
+def test_label_encoding_differs_between_splits(digits):
+    Xt, Xv, yt, yv, tp, vp = digits
+    swap = np.arange(10)
+    swap[[3, 8]] = [8, 3]  # validation labels 3 and 8 encoded the other way round
+    d = gapdoctor.diagnose(X_train=Xt, y_train=yt, X_val=Xv, y_val=swap[yv], train_probs=tp, val_probs=vp)
+    assert d.top is not None and d.top.check == "pipeline_bug.label_encoding"
+    assert d.top.score >= 0.5
+    assert d.top.evidence["classes_remapped"] == 2
+    assert d.top.evidence["val_accuracy_best_mapping"] > d.top.evidence["val_accuracy_as_given"] + 0.1
+    mapping = d.top.data["mapping"]["val_label_to_true"]
+    assert mapping[3] == "8" and mapping[8] == "3" and mapping[0] == "0"
+
+
+def test_string_labels_permuted_name_the_classes():
+    X, y = load_wine(return_X_y=True)
+    names = np.array(["barolo", "grignolino", "barbera"])
+    Xt, Xv, yt, yv = _split(X, y)
+    tp, vp = _probs(Xt, names[yt], Xv)
+    wrong = np.array(["grignolino", "barbera", "barolo"])  # a rotated encoder on validation
+    d = gapdoctor.diagnose(y_train=names[yt], y_val=wrong[yv], train_probs=tp, val_probs=vp)
+    assert d.top is not None and d.top.cause == "pipeline_bug"
+    assert "barolo" in d.top.evidence["mapping"]
+
+
+def test_validation_rows_misaligned_with_labels(digits):
+    Xt, Xv, yt, yv, tp, vp = digits
+    shuffled = np.random.default_rng(0).permutation(yv)  # labels joined in another order
+    d = gapdoctor.diagnose(X_train=Xt, y_train=yt, X_val=Xv, y_val=shuffled, train_probs=tp, val_probs=vp)
+    assert d.top is not None and d.top.check == "pipeline_bug.misaligned_rows"
+    assert d.top.evidence["split"] == "y_val"
+    leakage = [f.score for f in d.findings if f.cause == "preprocessing_leakage"]
+    assert all(s < 0.5 for s in leakage)
+
+
+def test_training_rows_misaligned_with_labels():
+    X, y = load_breast_cancer(return_X_y=True)
+    Xt, Xv, yt, yv = _split(X, y)
+    shuffled = np.random.default_rng(1).permutation(yt)
+    d = gapdoctor.diagnose(X_train=Xt, y_train=shuffled, X_val=Xv, y_val=yv)
+    assert d.top is not None and d.top.check == "pipeline_bug.misaligned_rows"
+    assert d.top.evidence["split"] == "y_train"
+
+
+def test_confident_predictions_at_chance_without_features():
+    X, y = make_classification(3000, 10, n_informative=6, n_classes=3, random_state=0)
+    Xt, Xv, yt, yv = _split(X, y)
+    tp, vp = _probs(Xt, yt, Xv)
+    sharp = vp**4 / (vp**4).sum(axis=1, keepdims=True)  # a confident model
+    shuffled = np.random.default_rng(2).permutation(yv)  # labels out of order, no features given
+    d = gapdoctor.diagnose(y_train=yt, y_val=shuffled, train_probs=tp, val_probs=sharp)
+    assert d.top is not None and d.top.check == "pipeline_bug.misaligned_rows"
+    assert d.top.evidence["val_accuracy_best_mapping"] < 0.45
+
+
+def test_validation_not_standardised_names_the_split():
+    X, y = load_breast_cancer(return_X_y=True)
+    Xt, Xv, yt, yv = _split(X, y)
+    scaler = StandardScaler().fit(Xt)
+    d = gapdoctor.diagnose(X_train=scaler.transform(Xt), y_train=yt, X_val=Xv, y_val=yv)
+    assert d.top is not None and d.top.check == "pipeline_bug.split_preprocessing"
+    assert d.top.evidence["split"] == "X_val"
+    assert d.top.evidence["pattern"] == "standardised"
+    assert "X_val" in d.top.fixes[0]
+
+
+def test_pixels_scaled_on_training_split_only():
+    X, y = load_digits(return_X_y=True)
+    Xt, Xv, yt, yv = _split(X, y)
+    d = gapdoctor.diagnose(X_train=Xt / 16.0, y_train=yt, X_val=Xv, y_val=yv)
+    assert d.top is not None and d.top.check == "pipeline_bug.split_preprocessing"
+    assert d.top.evidence["pattern"] == "min-max"
+    assert d.top.evidence["split"] == "X_val"
+
+
+def test_different_units_report_the_common_factor():
+    X, y = load_wine(return_X_y=True)
+    Xt, Xv, yt, yv = _split(X, y)
+    d = gapdoctor.diagnose(X_train=Xt, y_train=yt, X_val=Xv * 1000.0, y_val=yv)
+    assert d.top is not None and d.top.check == "pipeline_bug.split_preprocessing"
+    assert d.top.evidence["pattern"] == "common factor"
+    assert "close to 1e+03" in d.top.summary
+
+
+def test_unshuffled_training_order():
+    X, y = load_digits(return_X_y=True)
+    _, _, yt, yv = _split(X, y)
+    d = gapdoctor.diagnose(y_train=yt, y_val=yv, train_label_order=np.sort(yt))
+    assert d.top is not None and d.top.check == "pipeline_bug.unshuffled"
+    assert d.top.evidence["label_changes"] == 9
+
+
+def test_shuffled_training_order_does_not_fire():
+    _, y = load_digits(return_X_y=True)
+    d = gapdoctor.diagnose(y_train=y, train_label_order=np.random.default_rng(0).permutation(y))
+    assert all(s < 0.5 for s in _pipeline_scores(d))
+
+
+def test_bad_train_label_order_names_the_argument():
+    with pytest.raises(gapdoctor.GapdoctorInputError, match="train_label_order"):
+        gapdoctor.diagnose(y_train=[0, 1, 0, 1], train_label_order=[0, 1, 7])
