@@ -9,6 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from gapdoctor import demo
 from gapdoctor.evidence import build_evidence
 from gapdoctor.experiments import ExperimentSettings, prepare_lab, run_experiments
 from gapdoctor.findings import Diagnosis, Finding
@@ -38,9 +39,5 @@ def improved_beyond_interval(experiment: dict[str, Any], greater_is_better: bool
 
 
 def flip_labels(y: np.ndarray, fraction: float, n_classes: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Flip ``fraction`` of the labels to another class; (noisy labels, flipped rows)."""
-    rng = np.random.default_rng(seed)
-    rows = rng.choice(len(y), size=round(fraction * len(y)), replace=False)
-    noisy = y.copy()
-    noisy[rows] = (y[rows] + rng.integers(1, n_classes, size=len(rows))) % n_classes
-    return noisy, rows
+    """Flip ``fraction`` of the labels to another class (the demo's injection); (noisy labels, flipped rows)."""
+    return demo.flip_labels(y, fraction, n_classes, np.random.default_rng(seed))

@@ -7,13 +7,13 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from experiment_helpers import FAST, flip_labels, logistic
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.model_selection import train_test_split
 
 import gapdoctor
 from gapdoctor.evidence import build_evidence
 from gapdoctor.experiments import ExperimentSettings, prepare_lab
+from tests.experiments.experiment_helpers import FAST, flip_labels, logistic
 
 
 def _split(n_train: int = 300) -> dict[str, np.ndarray]:
@@ -139,8 +139,9 @@ def test_results_are_cached_and_not_retrained(
 def test_budget_of_fits_is_kept() -> None:
     X, y = load_breast_cancer(return_X_y=True)
     X_train, X_val, y_train, y_val = train_test_split(X, y, train_size=300, stratify=y, random_state=0)
-    from experiment_helpers import experiment_for
     from sklearn.tree import DecisionTreeClassifier
+
+    from tests.experiments.experiment_helpers import experiment_for
 
     settings = ExperimentSettings(cache_dir=None, progress=False, max_fits=3)
     finding = gapdoctor.Finding("overfitting", 0.9, "gap")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from experiment_helpers import FAST, experiment_for, flip_labels, improved_beyond_interval, logistic
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.tree import DecisionTreeClassifier
 
 from gapdoctor.findings import Finding
+from tests.experiments.experiment_helpers import FAST, experiment_for, flip_labels, improved_beyond_interval, logistic
 
 
 def _tree() -> DecisionTreeClassifier:

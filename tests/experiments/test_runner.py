@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from experiment_helpers import flip_labels, logistic
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
@@ -11,6 +10,7 @@ from gapdoctor.evidence import build_evidence
 from gapdoctor.experiments import ExperimentSettings, prepare_lab, run_experiments
 from gapdoctor.findings import Diagnosis, Finding, rank
 from gapdoctor.report.terminal import experiment_line
+from tests.experiments.experiment_helpers import flip_labels, logistic
 
 
 def _noisy_digits() -> tuple[dict[str, np.ndarray], np.ndarray]:

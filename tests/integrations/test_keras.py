@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from conftest import Split, digits_split
+from tests.integrations.conftest import Split, digits_split
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 pytest.importorskip("torch")

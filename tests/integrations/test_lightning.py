@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from conftest import Split, digits_split
+from tests.integrations.conftest import Split, digits_split
 
 torch = pytest.importorskip("torch")
 L = pytest.importorskip("lightning.pytorch")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gapdoctor.integrations._extras import require
+from gapdoctor.integrations._extras import callback_on_first_use, require
 from gapdoctor.integrations.recorder import Recorder, _number
 
 __all__ = ["GapdoctorCallback"]  # noqa: F822 (built on first use by __getattr__)
@@ -70,10 +70,5 @@ def _build() -> type:
     return GapdoctorCallback
 
 
-def __getattr__(name: str) -> Any:
-    """``GapdoctorCallback`` is built on first use, so importing this module needs no Keras."""
-    if name == "GapdoctorCallback":
-        cls = _build()
-        globals()[name] = cls
-        return cls
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# ``GapdoctorCallback`` is built on first use, so importing this module needs no framework.
+__getattr__ = callback_on_first_use(__name__, _build)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from gapdoctor.integrations._extras import require
+from gapdoctor.integrations._extras import callback_on_first_use, require
 from gapdoctor.integrations.recorder import FloatArray
 from gapdoctor.integrations.torch_loop import Monitor
 
@@ -137,10 +137,5 @@ def _build() -> type:
     return GapdoctorCallback
 
 
-def __getattr__(name: str) -> Any:
-    """``GapdoctorCallback`` is built on first use, so importing this module needs no Lightning."""
-    if name == "GapdoctorCallback":
-        cls = _build()
-        globals()[name] = cls
-        return cls
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# ``GapdoctorCallback`` is built on first use, so importing this module needs no framework.
+__getattr__ = callback_on_first_use(__name__, _build)
