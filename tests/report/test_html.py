@@ -130,7 +130,7 @@ class Opened:
     screenshot: Path
 
 
-def open_in_chromium(page: Path, *, height: int = 3000) -> Opened:
+def open_in_chromium(page: Path, *, height: int = 6000) -> Opened:
     """Load the page in headless Chromium: its rendered DOM, console messages and a screenshot."""
     assert CHROMIUM is not None
     profile = page.parent / f"{page.stem}-profile"
