@@ -72,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
         "--cache-dir", help="scenario cache (default: $GAPDOCTOR_CACHE/bench or ~/.cache/gapdoctor/bench)"
     )
     bench.add_argument("--no-cache", action="store_true", help="build every scenario afresh, store nothing")
+    bench.add_argument(
+        "--experiments",
+        action="store_true",
+        help="also confirm each leading cause by re-training a reference logistic regression",
+    )
     return parser
 
 
@@ -83,7 +88,12 @@ def _bench(args: argparse.Namespace) -> int:
     from gapdoctor.bench.cli import run_bench_command
 
     return run_bench_command(
-        cause=args.cause, json_out=args.json_out, fast=args.fast, cache_dir=args.cache_dir, no_cache=args.no_cache
+        cause=args.cause,
+        json_out=args.json_out,
+        fast=args.fast,
+        cache_dir=args.cache_dir,
+        no_cache=args.no_cache,
+        experiments=args.experiments,
     )
 
 

@@ -226,6 +226,10 @@ _EXPERIMENT_TIER = {"confirmed": 0, None: 1, "inconclusive": 1, "refuted": 2}
 
 def _verdict(finding: Finding) -> str | None:
     verdict = None if finding.experiment is None else finding.experiment.get("verdict")
+    if finding.cause == "small_validation_set" and verdict == "confirmed":
+        # its experiment measures the noise of a split that size, not a fix that helps: it
+        # confirms the noise exists, which does not make it the cause before the others
+        return None
     return verdict if verdict in _EXPERIMENT_TIER else None
 
 

@@ -68,3 +68,17 @@ def test_second_run_reads_every_scenario_from_the_cache(fast_bench: BenchResult,
     assert [r.cached for r in again.results] == [True]
     first = next(r for r in fast_bench.results if r.cause == "overfitting")
     assert again.results[0].ranked == first.ranked
+
+
+def test_with_experiments_mode_confirms_injected_label_noise(tmp_path: Path) -> None:
+    from gapdoctor.bench.runner import _diagnose
+    from gapdoctor.bench.scenario import load_or_build
+
+    (scenario,) = [s for s in SCENARIOS if s.name == "label_noise/digits-25pct-flipped"]
+    data, _ = load_or_build(scenario, tmp_path)
+    status, diagnosis, _ = _diagnose(scenario, data, experiments=True)
+    assert status == "diagnosed" and diagnosis is not None
+    noise = next(f for f in diagnosis.findings if f.cause == "label_noise")
+    assert noise.experiment is not None and noise.experiment["verdict"] == "confirmed"
+    assert noise.experiment["after"] > noise.experiment["before"]  # dropping the flagged rows helps
+    assert diagnosis.top is not None and diagnosis.top.cause == "label_noise"

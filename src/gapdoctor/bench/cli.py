@@ -18,7 +18,13 @@ __all__ = ["run_bench_command"]
 
 
 def run_bench_command(
-    *, cause: str | None, json_out: str | None, fast: bool, cache_dir: str | None, no_cache: bool
+    *,
+    cause: str | None,
+    json_out: str | None,
+    fast: bool,
+    cache_dir: str | None,
+    no_cache: bool,
+    experiments: bool = False,
 ) -> int:
     """Run the bench from the command line; returns the exit code (0, or 2 for an unknown cause)."""
     console = Console() if sys.stdout.isatty() else Console(width=110)
@@ -44,7 +50,7 @@ def run_bench_command(
             else:
                 progress.advance(task)
 
-        result = run_bench(cause=cause, fast=fast, cache=cache, on_scenario=report)
+        result = run_bench(cause=cause, fast=fast, cache=cache, on_scenario=report, experiments=experiments)
     print_bench(result, console)
     if cache is not None:
         console.print(f"[dim]scenario cache: {cache}[/]")

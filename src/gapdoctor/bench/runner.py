@@ -161,16 +161,37 @@ def _ranked(diagnosis: Diagnosis) -> list[tuple[str, float]]:
     return list(best.items())
 
 
-def _diagnose(scenario: Scenario, data: ScenarioData) -> tuple[Status, Diagnosis | None, str]:
+def reference_model() -> Any:
+    """The model the bench's "with experiments" mode re-trains: scaled logistic regression.
+
+    Scenarios record their MLP's curves and probabilities, not the MLP itself; the confirming
+    experiments re-train this fixed, fast reference model with each intervention instead
+    (dropping flagged rows, dropping leaking features, a re-split...). Its verdicts speak for
+    the data and the pipeline, not for the MLP's capacity.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+
+
+def _diagnose(
+    scenario: Scenario, data: ScenarioData, experiments: bool = False
+) -> tuple[Status, Diagnosis | None, str]:
     if scenario.is_search:
         diagnose_search = getattr(gapdoctor, "diagnose_search", None)
         if diagnose_search is None:
             return "not_diagnosable", None, "gapdoctor.diagnose_search does not exist on this build"
         return "diagnosed", diagnose_search(data.trials, metric=data.metric), ""
+    if experiments:
+        settings = gapdoctor.ExperimentSettings(cache_dir=None, progress=False, n_bootstrap=200)
+        kwargs = data.diagnose_kwargs()
+        return "diagnosed", gapdoctor.diagnose(**kwargs, model=reference_model(), experiments=settings), ""
     return "diagnosed", gapdoctor.diagnose(**data.diagnose_kwargs()), ""
 
 
-def run_scenario(scenario: Scenario, cache: Path | None) -> ScenarioResult:
+def run_scenario(scenario: Scenario, cache: Path | None, *, experiments: bool = False) -> ScenarioResult:
     """Build (or load) one scenario, verify its symptom, diagnose it.
 
     Parameters
@@ -178,6 +199,8 @@ def run_scenario(scenario: Scenario, cache: Path | None) -> ScenarioResult:
     scenario : Scenario
     cache : Path or None
         Cache directory; None builds without caching.
+    experiments : bool, default=False
+        Also run the confirming experiments with :func:`reference_model`.
 
     Returns
     -------
@@ -193,7 +216,7 @@ def run_scenario(scenario: Scenario, cache: Path | None) -> ScenarioResult:
     started = time.perf_counter()
     if symptom.valid:
         try:
-            status, diagnosis, why = _diagnose(scenario, data)
+            status, diagnosis, why = _diagnose(scenario, data, experiments)
             note = why or note
         except Exception as error:  # the bench reports a crashing diagnosis and goes on
             status, note = "errored", f"{type(error).__name__}: {error}"
@@ -226,6 +249,7 @@ def run_bench(
     cache: Path | None = None,
     on_scenario: Callable[[Scenario, ScenarioResult | None], None] | None = None,
     threads: int = 1,
+    experiments: bool = False,
 ) -> BenchResult:
     """Run the fault-scenario bench.
 
@@ -242,6 +266,9 @@ def run_bench(
         ``on_scenario(scenario, result)`` after it (a progress bar).
     threads : int, default=1
         BLAS/OpenMP threads while training and diagnosing (pinned with threadpoolctl).
+    experiments : bool, default=False
+        "With experiments" mode: each diagnosis also re-trains :func:`reference_model` with
+        the fix for each leading cause, and confirmations re-rank the findings.
 
     Returns
     -------
@@ -253,7 +280,7 @@ def run_bench(
         for scenario in select_scenarios(cause=cause, fast=fast):
             if on_scenario is not None:
                 on_scenario(scenario, None)
-            result = run_scenario(scenario, cache)
+            result = run_scenario(scenario, cache, experiments=experiments)
             results.append(result)
             if on_scenario is not None:
                 on_scenario(scenario, result)
