@@ -82,3 +82,23 @@ def test_with_experiments_mode_confirms_injected_label_noise(tmp_path: Path) -> 
     assert noise.experiment is not None and noise.experiment["verdict"] == "confirmed"
     assert noise.experiment["after"] > noise.experiment["before"]  # dropping the flagged rows helps
     assert diagnosis.top is not None and diagnosis.top.cause == "label_noise"
+
+
+# The fast subset's scenarios that the merged checks name correctly today (RESULTS.md lists the
+# misses and why). A ratchet: a change that loses one of these fails here; add names as misses
+# are fixed, never remove one to make a change pass.
+DIAGNOSED_TODAY = {
+    "label_noise/digits-25pct-flipped",
+    "distribution_shift/digits-ink",
+    "small_validation_set/digits-30-rows",
+    "optimization/digits-adam-lr-0.1",
+    "pipeline_bug/breast-cancer-unscaled-validation",
+    "search_noise/breast-cancer-alpha-30-rows",
+    "healthy/digits-slow",
+}
+
+
+def test_every_cause_scenario_through_the_whole_diagnosis_keeps_its_hits(fast_bench: BenchResult) -> None:
+    hits = {r.name for r in fast_bench.results if r.hit}
+    assert hits >= DIAGNOSED_TODAY, sorted(DIAGNOSED_TODAY - hits)
+    assert fast_bench.false_alarms == 0
