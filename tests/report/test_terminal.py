@@ -17,3 +17,11 @@ def test_terminal_report_escapes_markup_from_user_strings() -> None:
     finding = gapdoctor.Finding(cause="pipeline_bug", score=0.9, summary="column [bold]x[/bold] is odd")
     diagnosis = gapdoctor.Diagnosis(findings=[finding], checks=[])
     assert "[bold]x[/bold]" in diagnosis.render()
+
+
+def test_terminal_report_prints_notes_not_already_shown_as_skipped_checks() -> None:
+    checks = [gapdoctor.CheckRun("overfitting.curves", "overfitting", "skipped", "only 3 epoch(s) recorded")]
+    notes = ("overfitting.curves: only 3 epoch(s) recorded", "experiments: not run (the model could not be fitted)")
+    text = gapdoctor.Diagnosis(findings=[], checks=checks, notes=notes).render(width=200)
+    assert "note: experiments: not run (the model could not be fitted)" in text
+    assert text.count("only 3 epoch(s) recorded") == 1

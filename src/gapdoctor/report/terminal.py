@@ -106,4 +106,8 @@ def render_text(diagnosis: Diagnosis, *, width: int = 100, color: bool = False) 
         console.print(f"   skipped {c.name}: {escape(c.reason)}", style="dim")
     for c in errored:
         console.print(f"   [red]errored[/red] {c.name}: {escape(c.reason)}")
+    skipped_lines = {f"{c.name}: {c.reason}" for c in skipped}
+    notes = [n for n in diagnosis.notes if n not in skipped_lines]  # e.g. why an experiment did not run
+    for note in notes:
+        console.print(f"   note: {escape(note)}")
     return buffer.getvalue()
