@@ -1,35 +1,65 @@
 """The command line: ``gapdoctor diagnose``, ``demo``, ``bench``, ``runs`` and ``show``.
 
-Exit codes of ``diagnose``: 0 healthy (no finding reaches the reporting threshold),
-1 findings, 2 bad input. ``demo`` exits 0 once it has diagnosed its run.
+Exit codes (``diagnose`` and ``show``; see :data:`EXIT_CODES`): 0 healthy (checks ran,
+no finding reaches the reporting threshold), 1 findings, 2 bad input (one line on stderr,
+never a traceback), 3 not enough to judge (no check could run), 4 internal error (a bug in
+gapdoctor: one line asking for a report). ``demo`` exits 0 once it has diagnosed its run.
+
+Every file named on the command line is read through one door, :func:`_read`, which turns
+any failure of a reader into a bad-input error naming the option and the file.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import Diagnosis
+from gapdoctor.report.printable import printable
 
 if TYPE_CHECKING:
     from gapdoctor.io.store import RunStore
 
-__all__ = ["main"]
+__all__ = ["EXIT_CODES", "main"]
 
-EXIT_HEALTHY, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_HEALTHY, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_NOT_JUDGED, EXIT_INTERNAL_ERROR = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130  # the shell's code for a process stopped by Ctrl-C (128 + SIGINT)
+EXIT_BROKEN_PIPE = 141  # the shell's code for a process whose reader went away (128 + SIGPIPE)
+EXIT_CODES = {
+    EXIT_HEALTHY: "healthy: checks ran and no finding reaches the reporting threshold",
+    EXIT_FINDINGS: "findings: at least one cause is reported",
+    EXIT_BAD_INPUT: "bad input: an argument or file gapdoctor cannot read (one line on stderr says which and why)",
+    EXIT_NOT_JUDGED: "not enough to judge: no check could run on what was given",
+    EXIT_INTERNAL_ERROR: "internal error: a bug in gapdoctor (please report it)",
+}
+_EPILOG = "exit codes:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
+_T = TypeVar("_T")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="gapdoctor", description="Why does my training loss fall while my validation metric is stuck?"
+        prog="gapdoctor",
+        description="Why does my training loss fall while my validation metric is stuck?",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    d = sub.add_parser("diagnose", help="diagnose a run from files")
+    d = sub.add_parser(
+        "diagnose",
+        help="diagnose a run from files",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     d.add_argument(
         "--history",
         help="training log: CSV/JSON, Lightning or Keras CSVLogger, trainer_state.json, "
@@ -55,7 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     runs = sub.add_parser("runs", help="list the runs in the run store")
     _store_option(runs)
 
-    show = sub.add_parser("show", help="show a stored run's diagnosis (or diagnose its stored history)")
+    show = sub.add_parser(
+        "show",
+        help="show a stored run's diagnosis (or diagnose its stored history)",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     show.add_argument("run", metavar="RUN", help="run id or name (the latest run of that name)")
     _store_option(show)
     _outputs(show)
@@ -102,16 +137,50 @@ def _outputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", dest="html_out", help="also write the HTML report to this path")
 
 
-def _read_split(path: str, label: str, extra: str | None) -> tuple[object, object, object]:
+def _read(option: str, path: str, reader: Callable[[], _T]) -> _T:
+    """The door every input file passes: any failure of its reader is bad input naming the file."""
+    try:
+        return reader()
+    except GapdoctorInputError as error:
+        argument = error.argument if error.argument.startswith(option) else f"{option} {error.argument}"
+        raise GapdoctorInputError(argument, error.problem, error.fix) from None
+    except Exception as error:  # RecursionError, MemoryError, OSError...: the file's doing
+        raise GapdoctorInputError(
+            f"{option} {path}",
+            f"could not be read ({type(error).__name__}: {error})",
+            "check that it is a complete file of a format gapdoctor reads (see gapdoctor diagnose --help)",
+        ) from None
+
+
+def _check_output(option: str, path: str | None) -> None:
+    """Fail before any work when an output cannot be written."""
+    if path is None:
+        return
+    target = Path(path)
+    if not path.strip() or target.is_dir():
+        raise GapdoctorInputError(
+            f"{option} {path}", "is a directory, not a file", f"pass a file name, e.g. {option} out"
+        )
+    if not target.parent.is_dir():
+        raise GapdoctorInputError(
+            f"{option} {path}",
+            f"its folder {target.parent} does not exist",
+            f"create it first: mkdir -p {target.parent}",
+        )
+
+
+def _read_split(option: str, path: str, label: str, extra: str | None) -> tuple[object, object, object]:
     import numpy as np
 
     from gapdoctor.io import read_labels_and_features
 
-    X, y, names = read_labels_and_features(path, label)
+    X, y, names = _read(option, path, lambda: read_labels_and_features(path, label))
     column = None
     if extra is not None:
         if extra not in names:
-            raise GapdoctorInputError(path, f"has no column {extra!r}", f"check the column name given for {extra}")
+            raise GapdoctorInputError(
+                f"{option} {path}", f"has no column {extra!r}", f"check the column name given for {extra}"
+            )
         j = names.index(extra)
         column = X[:, j]
         X = np.delete(X, j, axis=1)
@@ -128,22 +197,25 @@ def _diagnose(args: argparse.Namespace) -> Diagnosis:
     from gapdoctor.io import read_probabilities
 
     kwargs: dict[str, object] = {"metric": args.metric}
-    if args.map and not args.history:
+    if args.map and args.history is None:
         raise GapdoctorInputError("--map", "renames series of --history, which was not given", "add --history LOG")
-    if args.history:
+    if args.history is not None:
         from gapdoctor.io import read_history
 
-        kwargs["history"] = read_history(Path(args.history), mapping=_parse_map(args.map))
-    if args.train:
+        mapping = _parse_map(args.map)
+        kwargs["history"] = _read("--history", args.history, lambda: read_history(args.history, mapping=mapping))
+    if args.train is not None:
         kwargs["X_train"], kwargs["y_train"], kwargs["sources_train"] = _read_split(
-            args.train, args.label, args.source_col
+            "--train", args.train, args.label, args.source_col
         )
-    if args.val:
-        kwargs["X_val"], kwargs["y_val"], kwargs["groups_val"] = _read_split(args.val, args.label, args.group_col)
-    if args.train_probs:
-        kwargs["train_probs"] = read_probabilities(args.train_probs)
-    if args.val_probs:
-        kwargs["val_probs"] = read_probabilities(args.val_probs)
+    if args.val is not None:
+        kwargs["X_val"], kwargs["y_val"], kwargs["groups_val"] = _read_split(
+            "--val", args.val, args.label, args.group_col
+        )
+    if args.train_probs is not None:
+        kwargs["train_probs"] = _read("--train-probs", args.train_probs, lambda: read_probabilities(args.train_probs))
+    if args.val_probs is not None:
+        kwargs["val_probs"] = _read("--val-probs", args.val_probs, lambda: read_probabilities(args.val_probs))
     return diagnose(**kwargs)  # type: ignore[arg-type]
 
 
@@ -161,27 +233,35 @@ def _open_store(path: str | None) -> RunStore | None:
     """The run store, or None when there is none yet (reading never creates one)."""
     from gapdoctor.io.store import RunStore, default_store_path
 
-    location = Path(path) if path else default_store_path()
-    return RunStore(location) if location.is_file() else None
+    location = Path(path) if path is not None else default_store_path()
+    if not location.exists():
+        return None
+    return _read("--store", str(location), lambda: RunStore(location, create=False))
 
 
 def _list_runs(args: argparse.Namespace) -> int:
     from gapdoctor.io.store import default_store_path
 
     store = _open_store(args.store)
-    if store is None or not store.list_runs():
-        print(f"No runs recorded in {args.store or default_store_path()}.")
+    if store is None:
+        print(f"No runs recorded in {printable(args.store or default_store_path())}.")
         return EXIT_HEALTHY
     with store:
+        runs = _read("--store", str(store.path), store.list_runs)
+        if not runs:
+            print(f"No runs recorded in {printable(store.path)}.")
+            return EXIT_HEALTHY
         print(f"{'id':>4}  {'name':<24} {'started (UTC)':<25} {'epochs':>6}  top cause")
-        for run in store.list_runs():
+        for run in runs:
             if not run.diagnosed:
                 top = "-"
             elif run.top_cause is None:
                 top = "healthy"
             else:
-                top = f"{run.top_cause} ({run.top_score:.2f})"
-            print(f"{run.id:>4}  {run.name[:24]:<24} {run.started_at:<25} {run.n_epochs:>6}  {top}")
+                score = "" if run.top_score is None else f" ({run.top_score:.2f})"
+                top = f"{printable(run.top_cause)}{score}"
+            name = printable(run.name)[:24]
+            print(f"{run.id:>4}  {name:<24} {printable(run.started_at):<25} {run.n_epochs:>6}  {top}")
     return EXIT_HEALTHY
 
 
@@ -192,48 +272,122 @@ def _show_run(args: argparse.Namespace) -> Diagnosis:
     store = _open_store(args.store)
     if store is None:
         raise GapdoctorInputError(
-            "--store", f"no run store at {args.store or default_store_path()}", "pass --store PATH or record a run"
+            "--store",
+            f"no run store at {args.store or default_store_path()}",
+            "pass --store PATH or record a run",
         )
     with store:
-        run = store.find_run(args.run)
-        print(f"Run {run.id} {run.name!r}, started {run.started_at}, {run.n_epochs} epochs recorded.")
-        stored = store.diagnosis(run.id)
+        run = _read("--store", str(store.path), lambda: store.find_run(args.run))
+        print(
+            f"Run {run.id} {printable(repr(run.name))}, started {printable(run.started_at)}, "
+            f"{run.n_epochs} epochs recorded."
+        )
+        stored = _read("--store", str(store.path), lambda: store.diagnosis(run.id))
         if stored is not None:
-            return Diagnosis.from_dict(stored)
-        print("No diagnosis was saved for this run: diagnosing its recorded history.")
-        return diagnose(history=store.history(run.id))
+            try:
+                return Diagnosis.from_dict(stored)
+            except (KeyError, TypeError, ValueError) as error:
+                print(f"The stored diagnosis cannot be read back ({printable(error)}): diagnosing the history again.")
+        else:
+            print("No diagnosis was saved for this run: diagnosing its recorded history.")
+        history = _read("--store", str(store.path), lambda: store.history(run.id))
+        return diagnose(history=history)
 
 
-def _emit(diagnosis: Diagnosis, args: argparse.Namespace) -> int:
+def _emit(diagnosis: Diagnosis, args: argparse.Namespace, notes: Sequence[str] = ()) -> int:
+    if notes:
+        diagnosis = replace(diagnosis, notes=(*diagnosis.notes, *notes))
     print(diagnosis.render(color=sys.stdout.isatty()))
     if args.json_out:
-        diagnosis.to_json(args.json_out)
-        print(f"JSON written to {args.json_out}")
+        _write_output("--json", args.json_out, lambda: diagnosis.to_json(args.json_out))
+        print(f"JSON written to {printable(args.json_out)}")
     if args.html_out:
-        diagnosis.to_html(args.html_out)
-        print(f"HTML report written to {args.html_out}")
+        _write_output("--html", args.html_out, lambda: diagnosis.to_html(args.html_out))
+        print(f"HTML report written to {printable(args.html_out)}")
+    if not diagnosis.judged:
+        return EXIT_NOT_JUDGED
     return EXIT_HEALTHY if diagnosis.healthy else EXIT_FINDINGS
 
 
+def _write_output(option: str, path: str, write: Callable[[], object]) -> None:
+    try:
+        write()
+    except OSError as error:
+        raise GapdoctorInputError(
+            f"{option} {path}", f"could not be written ({error.strerror or error})", "pass a path you can write to"
+        ) from None
+
+
+class _NoteCollector(logging.Handler):
+    """Collects what readers note (an encoding guessed, a column dropped) for the diagnosis."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.notes: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.notes.append(record.getMessage())
+        except Exception:  # a note must never break the command  # pragma: no cover
+            self.handleError(record)
+
+
+@contextmanager
+def _collecting_notes() -> Iterator[_NoteCollector]:
+    logger = logging.getLogger("gapdoctor")
+    collector = _NoteCollector()
+    logger.addHandler(collector)
+    try:
+        yield collector
+    finally:
+        logger.removeHandler(collector)
+
+
+def _run(args: argparse.Namespace, collector: _NoteCollector) -> int:
+    if args.command == "bench":
+        return _bench(args)
+    if args.command == "runs":
+        code = _list_runs(args)
+        for note in collector.notes:
+            print(f"gapdoctor: note: {printable(note)}", file=sys.stderr)
+        return code
+    _check_output("--json", args.json_out)
+    _check_output("--html", args.html_out)
+    if args.command == "demo":
+        from gapdoctor.demo import run_demo
+
+        print("Training an MLP on digits with 30% of its training labels flipped, epoch by epoch...")
+        run = run_demo(seed=args.seed)
+        _emit(run.diagnosis, args)
+        print(f"(demo took {run.seconds:.1f} s; {len(run.flipped_rows)} training labels were truly flipped)")
+        return EXIT_HEALTHY  # the findings are the demo's expected output, not a failure
+    diagnosis = _show_run(args) if args.command == "show" else _diagnose(args)
+    return _emit(diagnosis, args, collector.notes)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code (see :data:`EXIT_CODES`)."""
     args = _parser().parse_args(argv)
     try:
-        if args.command == "bench":
-            return _bench(args)
-        if args.command == "demo":
-            from gapdoctor.demo import run_demo
-
-            print("Training an MLP on digits with 30% of its training labels flipped, epoch by epoch...")
-            run = run_demo(seed=args.seed)
-            _emit(run.diagnosis, args)
-            print(f"(demo took {run.seconds:.1f} s; {len(run.flipped_rows)} training labels were truly flipped)")
-            return EXIT_HEALTHY  # the findings are the demo's expected output, not a failure
-        if args.command == "runs":
-            return _list_runs(args)
-        if args.command == "show":
-            return _emit(_show_run(args), args)
-        return _emit(_diagnose(args), args)
+        with _collecting_notes() as collector:
+            return _run(args, collector)
     except GapdoctorInputError as error:
-        print(f"gapdoctor: bad input: {error}", file=sys.stderr)
+        print(f"gapdoctor: bad input: {printable(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("gapdoctor: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader of our output went away (| head): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_BROKEN_PIPE
+    except Exception as error:
+        where = ""
+        if error.__traceback__ is not None:
+            last = traceback.extract_tb(error.__traceback__)[-1]
+            where = f" at {Path(last.filename).name}:{last.lineno}"
+        print(
+            f"gapdoctor: internal error: {type(error).__name__}: {printable(error)}{where}; "
+            f"please report it with the command that caused it (exit code {EXIT_INTERNAL_ERROR})",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL_ERROR

@@ -18,6 +18,10 @@ __all__ = ["REPORT_THRESHOLD", "CheckRun", "Diagnosis", "Finding", "rank"]
 REPORT_THRESHOLD = 0.5
 """Findings scoring below this are kept but marked weak; a healthy run has none above."""
 
+_MISSING_SHOWN = 4
+"""How many missing inputs (and other skip reasons) a "not enough to judge" verdict names:
+the ones most checks wait for; the terminal and HTML reports list every skipped check."""
+
 # A root cause explains the generic symptom: when the root cause is reported, the
 # symptom-level finding is ranked after it (its score is left as measured).
 _SPECIFIC = (
@@ -266,14 +270,57 @@ class Diagnosis:
         return [f for f in self.findings if not f.weak]
 
     @property
+    def judged(self) -> bool:
+        """False when no check could look at anything: then nothing can be concluded.
+
+        Examples
+        --------
+        >>> Diagnosis([], [CheckRun("overfitting.curves", "overfitting", "skipped", "needs history")]).judged
+        False
+        """
+        return bool(self.findings) or any(c.status == "ran" for c in self.checks)
+
+    @property
     def healthy(self) -> bool:
-        """True when no finding reaches the reporting threshold."""
-        return not self.reported
+        """True when checks ran and no finding reaches the reporting threshold."""
+        return self.judged and not self.reported
+
+    def missing(self) -> str:
+        """What would let a check run, when none could (``""`` when one ran).
+
+        Examples
+        --------
+        >>> Diagnosis([], [CheckRun("a.x", "overfitting", "skipped", "needs history"),
+        ...                CheckRun("b.y", "label_noise", "skipped", "needs y_train, train_probs"),
+        ...                CheckRun("c.z", "optimization", "skipped", "needs history")]).missing()
+        'needs history (2 checks), y_train (1), train_probs (1)'
+        """
+        if self.judged:
+            return ""
+        wanted: dict[str, int] = {}
+        other: list[str] = []
+        for check in self.checks:
+            if check.status == "errored":
+                other.append(f"{check.name} errored")
+            elif check.reason.startswith("needs "):
+                for item in check.reason[len("needs ") :].split(", "):
+                    wanted[item] = wanted.get(item, 0) + 1
+            elif check.reason and check.reason not in other:
+                other.append(check.reason)
+        ranked = sorted(wanted.items(), key=lambda kv: -kv[1])
+        needs = ", ".join(
+            f"{name} ({n} check{'s' if n > 1 else ''})" if i == 0 else f"{name} ({n})"
+            for i, (name, n) in enumerate(ranked[:_MISSING_SHOWN])
+        )
+        parts = [*other[:_MISSING_SHOWN], *([f"needs {needs}"] if needs else [])]
+        return "; ".join(parts) or "no check is registered"
 
     def verdict(self) -> str:
         """The diagnosis in one sentence."""
         from gapdoctor.causes import cause_info
 
+        if not self.judged:
+            return f"Not enough to judge: no check could run ({self.missing()})."
         if self.healthy:
             ran = sum(c.status == "ran" for c in self.checks)
             return f"No cause reaches the reporting threshold ({ran} checks ran)."
@@ -286,6 +333,7 @@ class Diagnosis:
         """JSON-safe dictionary of the whole diagnosis."""
         return {
             "verdict": self.verdict(),
+            "judged": self.judged,
             "healthy": self.healthy,
             "findings": [f.to_dict() for f in self.findings],
             "checks": [c.to_dict() for c in self.checks],

@@ -19,8 +19,6 @@ Series names are normalised by :func:`gapdoctor.history.normalise_series_name`;
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import replace
@@ -29,6 +27,7 @@ from typing import Any
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.history import RunHistory, normalise_series_name
+from gapdoctor.io.files import check_input_path, load_json_text, parse_csv, read_head, read_text
 from gapdoctor.io.log_formats import (
     find_mlflow_run,
     group_rows_by_epoch,
@@ -49,28 +48,14 @@ def _float_or_nan(text: str) -> float:
 
 
 def _read_csv(path: Path) -> dict[str, list[float]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise GapdoctorInputError(str(path), "is empty", "point --history at a CSV with a header row") from None
-        columns: dict[str, list[float]] = {name: [] for name in header}
-        for line_no, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            if len(row) != len(header):
-                raise GapdoctorInputError(
-                    str(path),
-                    f"line {line_no} has {len(row)} fields but the header has {len(header)} "
-                    f"(the first {line_no - 2} rows were readable)",
-                    "repair or truncate the file at the last complete line",
-                )
-            for name, cell in zip(header, row, strict=True):
-                try:
-                    columns[name].append(_float_or_nan(cell))
-                except ValueError:
-                    columns[name].append(math.nan)
+    header, body = parse_csv(read_text(path), path)
+    columns: dict[str, list[float]] = {name: [] for name in header}
+    for row in body:
+        for name, cell in zip(header, row, strict=True):
+            try:
+                columns[name].append(_float_or_nan(cell))
+            except ValueError:
+                columns[name].append(math.nan)
     if "epoch" in columns:
         epochs = columns["epoch"]
         if any(not math.isfinite(e) for e in epochs):
@@ -84,14 +69,7 @@ def _read_csv(path: Path) -> dict[str, list[float]]:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise GapdoctorInputError(
-            str(path),
-            f"is not valid JSON: {error.msg} (readable up to line {error.lineno}, column {error.colno})",
-            "the file was probably cut short or edited: check it was fully written",
-        ) from None
+    return load_json_text(read_text(path), path)
 
 
 def _records_to_columns(records: list[Any], path: Path) -> dict[str, list[float]]:
@@ -115,8 +93,7 @@ def _read_json_history(path: Path) -> dict[str, Any]:
 
 
 def _first_bytes(path: Path, n: int) -> bytes:
-    with path.open("rb") as handle:
-        return handle.read(n)
+    return read_head(path, n)
 
 
 def _looks_like_tfrecord(path: Path) -> bool:
@@ -134,12 +111,7 @@ def _read_file(path: Path) -> dict[str, Any]:
         return _read_csv(path)
     if _first_bytes(path, 256).lstrip()[:1] in {b"{", b"["}:
         return _read_json_history(path)
-    try:
-        return _read_csv(path)
-    except (UnicodeDecodeError, csv.Error):
-        raise GapdoctorInputError(
-            str(path), "is not a log format gapdoctor reads", "pass a CSV, JSON, event file or log directory"
-        ) from None
+    return _read_csv(path)
 
 
 def _read_directory(path: Path) -> dict[str, Any]:
@@ -240,9 +212,7 @@ def read_history(path: str | Path, *, mapping: Mapping[str, str] | None = None) 
     >>> h.get("train_loss").tolist(), h.get("val_accuracy").tolist()
     ([0.9, 0.7], [0.6, 0.7])
     """
-    path = Path(path)
-    if not path.exists():
-        raise GapdoctorInputError(str(path), "does not exist", "check the path passed as history")
+    path = check_input_path(path, "history", directory_ok=True)
     columns = _read_directory(path) if path.is_dir() else _read_file(path)
     if mapping:
         columns = _apply_mapping(columns, mapping, path)

@@ -130,10 +130,11 @@ def trainer_state_rows(state: Any, path: Path) -> Columns:
     rows: list[dict[str, float]] = []
     epochs: list[int] = []
     for index, entry in enumerate(log_history):
-        if not isinstance(entry, dict) or not isinstance(entry.get(_EPOCH), (int, float)):
+        epoch = entry.get(_EPOCH) if isinstance(entry, dict) else None
+        if not isinstance(epoch, (int, float)) or not math.isfinite(epoch):
             raise GapdoctorInputError(
                 str(path),
-                f"log_history[{index}] has no numeric 'epoch' ({index} entries were readable)",
+                f"log_history[{index}] has no finite numeric 'epoch' ({index} entries were readable)",
                 "pass an unmodified trainer_state.json",
             )
         if "train_runtime" in entry:  # the end-of-training summary, not an epoch

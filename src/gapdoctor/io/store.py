@@ -11,12 +11,22 @@ transaction the next time the store is opened. (``synchronous=NORMAL``: a power 
 unlike a killed process, may also lose the last few committed epochs, still without
 corrupting the file.)
 
-Diagnoses are stored as JSON (``Diagnosis.to_dict()``), never pickled.
+Diagnoses are stored as JSON (``Diagnosis.to_dict()``), never pickled; what is stored is
+validated first (it must read back as a :class:`~gapdoctor.Diagnosis`), and what is read is
+tolerated (a row written by an older version that does not read back is skipped with a
+note, never a crash).
+
+Lost writes: when the database file is deleted or replaced while a run records (its folder
+removed, say), SQLite would go on writing into the deleted file. Every write first checks
+that the file is still the one opened; when it is not, or when SQLite fails to write (disk
+full, I/O error), one warning goes to the ``gapdoctor`` logger and the writes are skipped:
+nothing is raised into the training loop.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import sqlite3
@@ -31,37 +41,13 @@ from typing import Any
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import Diagnosis, _json_safe
 from gapdoctor.history import RunHistory
+from gapdoctor.io.store_schema import SCHEMA, SCHEMA_VERSION, check_schema, number_or_none, readable_json
 
 __all__ = ["DEFAULT_STORE_PATH", "STORE_ENV_VAR", "RunInfo", "RunStore", "default_store_path"]
 
 STORE_ENV_VAR = "GAPDOCTOR_STORE"
 DEFAULT_STORE_PATH = Path(".gapdoctor") / "runs.sqlite"
-_SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    meta TEXT NOT NULL DEFAULT '{}'
-);
-CREATE TABLE IF NOT EXISTS epoch_values (
-    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    epoch INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    value REAL,
-    PRIMARY KEY (run_id, epoch, name)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS diagnoses (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    created_at TEXT NOT NULL,
-    top_cause TEXT,
-    top_score REAL,
-    diagnosis TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS diagnoses_by_run ON diagnoses (run_id, id);
-"""
+logger = logging.getLogger("gapdoctor")
 
 
 def default_store_path() -> Path:
@@ -128,29 +114,66 @@ class RunStore:
     >>> store.close()
     """
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, create: bool = True) -> None:
         self.path = Path(path) if path is not None else default_store_path()
         if self.path.is_dir():
             raise GapdoctorInputError(str(self.path), "is a directory", "pass the path of the database file")
+        if not create and not self.path.is_file():
+            raise GapdoctorInputError(str(self.path), "is no run store file", "pass the path of a run store")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._lost: str | None = None
         self._connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
         try:
             self._connection.execute("PRAGMA journal_mode=WAL")
             self._connection.execute("PRAGMA synchronous=NORMAL")
             self._connection.execute("PRAGMA foreign_keys=ON")
             version = int(self._connection.execute("PRAGMA user_version").fetchone()[0])
-            if version > _SCHEMA_VERSION:
+            if version > SCHEMA_VERSION:
                 raise GapdoctorInputError(
                     str(self.path), f"was written by a newer gapdoctor (schema {version})", "upgrade gapdoctor"
                 )
-            self._connection.executescript(_SCHEMA)  # IF NOT EXISTS: safe for several processes
-            self._connection.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+            check_schema(self._connection, self.path)
+            self._connection.executescript(SCHEMA)  # IF NOT EXISTS: safe for several processes
+            self._connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self._identity = self._file_identity()
+        except GapdoctorInputError:
+            self._connection.close()
+            raise
         except sqlite3.DatabaseError as error:
             self._connection.close()
             raise GapdoctorInputError(
                 str(self.path), f"is not a gapdoctor run store ({error})", "pass another --store path"
             ) from None
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return None
+        return info.st_dev, info.st_ino
+
+    def _write(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """One transaction; after a lost file or a failed write: one warning, then nothing."""
+        if self._lost is None and self._file_identity() != self._identity:
+            self._lose(f"{self.path} was deleted or replaced while recording")
+        if self._lost is not None:
+            return
+        try:
+            with self._transaction() as db:
+                db.executemany(sql, rows)
+        except sqlite3.Error as error:
+            self._lose(f"{self.path} could not be written ({error})")
+
+    def _lose(self, why: str) -> None:
+        if self._lost is None:
+            self._lost = why
+            logger.warning("gapdoctor: run store %s: this write and the next ones are lost", why)
+
+    @property
+    def lost_writes(self) -> str | None:
+        """Why writes are being lost (the store was deleted, a write failed), or None."""
+        return self._lost
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -224,39 +247,56 @@ class RunStore:
                 ) from None
             rows.append((run_id, epoch, str(name), None if number is None or math.isnan(number) else number))
         self._require_run(run_id)
-        with self._transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO epoch_values VALUES (?, ?, ?, ?)", rows)
+        self._write("INSERT OR REPLACE INTO epoch_values VALUES (?, ?, ?, ?)", rows)
 
     def finish_run(self, run_id: int) -> None:
         """Mark the run finished."""
         self._require_run(run_id)
-        with self._transaction() as db:
-            db.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (_now(), run_id))
+        self._write("UPDATE runs SET finished_at = ? WHERE id = ?", [(_now(), run_id)])
 
     def save_diagnosis(self, run_id: int, diagnosis: Diagnosis | Mapping[str, Any]) -> None:
-        """Store a diagnosis of the run (as JSON); the latest one is what :meth:`diagnosis` returns."""
+        """Store a diagnosis of the run (as JSON); the latest one is what :meth:`diagnosis` returns.
+
+        Parameters
+        ----------
+        run_id : int
+        diagnosis : Diagnosis or mapping
+            A diagnosis, or its ``to_dict()`` output; a mapping is checked to read back.
+
+        Raises
+        ------
+        GapdoctorInputError
+            Anything that is not a diagnosis (``{"score": "high"}``...).
+        """
         if isinstance(diagnosis, Diagnosis):
-            content = diagnosis.to_dict()
+            parsed = diagnosis
         elif isinstance(diagnosis, Mapping) and "findings" in diagnosis:
-            content = dict(diagnosis)
+            try:
+                parsed = Diagnosis.from_dict(diagnosis)
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                raise GapdoctorInputError(
+                    "diagnosis",
+                    f"does not read back as a diagnosis ({type(error).__name__}: {error})",
+                    "pass gapdoctor.diagnose(...) or its to_dict() output unchanged",
+                ) from None
         else:
             raise GapdoctorInputError(
                 "diagnosis", f"expected a Diagnosis, got {type(diagnosis).__name__}", "pass gapdoctor.diagnose(...)"
             )
         self._require_run(run_id)
-        findings = content.get("findings") or []
-        top = findings[0] if findings and not findings[0].get("weak", False) else None
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO diagnoses (run_id, created_at, top_cause, top_score, diagnosis) VALUES (?, ?, ?, ?, ?)",
+        top = parsed.reported[0] if parsed.reported else None
+        self._write(
+            "INSERT INTO diagnoses (run_id, created_at, top_cause, top_score, diagnosis) VALUES (?, ?, ?, ?, ?)",
+            [
                 (
                     run_id,
                     _now(),
-                    None if top is None else top.get("cause"),
-                    None if top is None else top.get("score"),
-                    json.dumps(_json_safe(content)),
-                ),
-            )
+                    None if top is None else top.cause,
+                    None if top is None else float(top.score),
+                    json.dumps(_json_safe(parsed.to_dict())),
+                )
+            ],
+        )
 
     # --- reading ---------------------------------------------------------------------
 
@@ -278,14 +318,14 @@ class RunStore:
         )
         return [
             RunInfo(
-                id=row[0],
-                name=row[1],
-                started_at=row[2],
-                finished_at=row[3],
-                meta=json.loads(row[4]),
+                id=int(row[0]),
+                name=str(row[1]),
+                started_at=str(row[2]),
+                finished_at=None if row[3] is None else str(row[3]),
+                meta=meta if isinstance(meta := readable_json(row[4]), dict) else {},
                 n_epochs=int(row[5]),
-                top_cause=row[6],
-                top_score=row[7],
+                top_cause=None if row[6] is None else str(row[6]),
+                top_score=number_or_none(row[7]),
                 diagnosed=bool(row[8]),
             )
             for row in rows
@@ -316,8 +356,9 @@ class RunStore:
         n_epochs = max(row[0] for row in rows) + 1
         columns: dict[str, list[float]] = {}
         for epoch, name, value in rows:
-            column = columns.setdefault(name, [math.nan] * n_epochs)
-            column[epoch] = math.nan if value is None else float(value)
+            column = columns.setdefault(str(name), [math.nan] * n_epochs)
+            stored = isinstance(value, (int, float)) and not isinstance(value, bool)
+            column[epoch] = float(value) if stored else math.nan  # inf (a divergence) is kept
         history = RunHistory.from_any(columns, argument=f"run {run_id}", strict=False)
         return RunHistory(
             series=history.series,
@@ -330,7 +371,13 @@ class RunStore:
         """The latest saved diagnosis of the run as a dict (``Diagnosis.to_dict()``), or None."""
         self._require_run(run_id)
         rows = self._query("SELECT diagnosis FROM diagnoses WHERE run_id = ? ORDER BY id DESC LIMIT 1", (run_id,))
-        return None if not rows else dict(json.loads(rows[0][0]))
+        if not rows:
+            return None
+        content = readable_json(rows[0][0])
+        if not isinstance(content, dict):
+            logger.warning("gapdoctor: the diagnosis stored for run %s is not readable JSON: ignored", run_id)
+            return None
+        return content
 
     def integrity_check(self) -> str:
         """SQLite's own consistency check: ``"ok"`` for a sound file."""

@@ -5,7 +5,7 @@ No pickle is ever loaded: NPZ files are opened with ``allow_pickle=False``.
 
 from __future__ import annotations
 
-import csv
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.io.files import check_input_path, load_npy, load_npz, parse_csv, read_text
 
 __all__ = ["read_labels_and_features", "read_probabilities"]
+
+logger = logging.getLogger("gapdoctor")
+
+
+_INDEX_NAMES = frozenset({"", "Unnamed: 0", "index"})
+"""First-column names of a pandas index written by ``DataFrame.to_csv()``: ``""`` from a
+frame, ``"Unnamed: 0"`` from a frame read back and written again, ``"index"`` after
+``reset_index()``. Such a column holding unique non-negative integers is the row index."""
 
 
 def _parse_column(values: list[str]) -> NDArray[Any]:
@@ -24,22 +33,40 @@ def _parse_column(values: list[str]) -> NDArray[Any]:
         return np.array(values, dtype=object)
 
 
+def _is_row_index(values: NDArray[Any]) -> bool:
+    if values.dtype.kind not in "iuf" or values.size == 0:
+        return False
+    numbers = values.astype(np.float64)
+    if not np.all(np.isfinite(numbers)) or np.any(numbers < 0) or np.any(numbers != np.round(numbers)):
+        return False
+    return bool(np.unique(numbers).size == numbers.size)
+
+
+def _drop_pandas_index(columns: dict[str, NDArray[Any]], path: Path) -> dict[str, NDArray[Any]]:
+    """Drop the row index pandas writes into a file, which is no feature (with a note)."""
+    names = list(columns)
+    dropped = [n for n in names if n.startswith("__index_level_")]  # pyarrow: a pandas index
+    if names and names[0] in _INDEX_NAMES and names[0] not in dropped and _is_row_index(columns[names[0]]):
+        dropped.append(names[0])
+    for name in dropped:
+        logger.warning(
+            "%s: column %r is the row index pandas wrote (unique row numbers), not a feature: dropped. "
+            "Write the file with to_csv(index=False) to silence this",
+            path,
+            name,
+        )
+    return {n: v for n, v in columns.items() if n not in dropped}
+
+
 def _read_csv_columns(path: Path) -> dict[str, NDArray[Any]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
-    if not rows:
-        raise GapdoctorInputError(str(path), "is empty", "write a header row and one row per example")
-    header, body = rows[0], [r for r in rows[1:] if r]
-    for line_no, row in enumerate(body, start=2):
-        if len(row) != len(header):
-            raise GapdoctorInputError(
-                str(path), f"line {line_no} has {len(row)} fields, the header {len(header)}", "repair the file"
-            )
-    return {name: _parse_column([r[j] for r in body]) for j, name in enumerate(header)}
+    header, body = parse_csv(read_text(path), path)
+    columns = {name: _parse_column([r[j] for r in body]) for j, name in enumerate(header)}
+    return _drop_pandas_index(columns, path)
 
 
 def _read_parquet_columns(path: Path) -> dict[str, NDArray[Any]]:
     try:
+        import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:  # pragma: no cover - depends on the environment
         raise GapdoctorInputError(
@@ -48,30 +75,29 @@ def _read_parquet_columns(path: Path) -> dict[str, NDArray[Any]]:
     try:
         table = pq.read_table(path)
     except Exception as error:
-        raise GapdoctorInputError(str(path), f"could not be read as Parquet ({error})", "check the file") from None
-    return {name: np.asarray(table.column(name).to_numpy(zero_copy_only=False)) for name in table.column_names}
-
-
-def _read_npz_columns(path: Path) -> dict[str, NDArray[Any]]:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
-    except ValueError as error:
         raise GapdoctorInputError(
-            str(path), f"could not be read without pickle ({error})", "save plain arrays"
+            str(path), f"could not be read as Parquet ({type(error).__name__}: {error})", "check the file"
         ) from None
+    for field in table.schema:
+        if pa.types.is_nested(field.type):
+            raise GapdoctorInputError(
+                str(path),
+                f"column {field.name!r} holds nested values ({field.type}), not one value per cell",
+                "flatten it into plain columns or drop it",
+            )
+    columns = {name: np.asarray(table.column(name).to_numpy(zero_copy_only=False)) for name in table.column_names}
+    return _drop_pandas_index(columns, path)
 
 
-def _columns(path: Path) -> dict[str, NDArray[Any]]:
-    if not path.exists():
-        raise GapdoctorInputError(str(path), "does not exist", "check the path")
+def _columns(path: Path, argument: str) -> dict[str, NDArray[Any]]:
+    path = check_input_path(path, argument)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _read_csv_columns(path)
     if suffix in {".parquet", ".pq"}:
         return _read_parquet_columns(path)
     if suffix == ".npz":
-        return _read_npz_columns(path)
+        return load_npz(path)
     raise GapdoctorInputError(str(path), f"unsupported extension {suffix!r}", "use .csv, .parquet or .npz")
 
 
@@ -93,7 +119,7 @@ def read_labels_and_features(path: str | Path, label: str) -> tuple[NDArray[Any]
     feature_names : list of str
     """
     path = Path(path)
-    columns = _columns(path)
+    columns = _columns(path, "data split")
     if label not in columns:
         raise GapdoctorInputError(
             str(path), f"has no label column {label!r} (columns: {', '.join(list(columns)[:20])})", "pass --label COL"
@@ -117,11 +143,14 @@ def read_probabilities(path: str | Path) -> NDArray[np.float64]:
     """Read predicted probabilities: CSV/Parquet (one column per class) or NPZ/NPY (one 2-D array)."""
     path = Path(path)
     if path.suffix.lower() == ".npy":
+        array = load_npy(check_input_path(path, "probabilities"))
         try:
-            return np.asarray(np.load(path, allow_pickle=False), dtype=np.float64)
-        except ValueError as error:
-            raise GapdoctorInputError(str(path), f"could not be read ({error})", "save a plain float array") from None
-    columns = _columns(path)
+            return np.asarray(array, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise GapdoctorInputError(
+                str(path), f"holds {array.dtype} values, not probabilities", "save a float array"
+            ) from None
+    columns = _columns(path, "probabilities")
     if path.suffix.lower() == ".npz":
         arrays = list(columns.values())
         if len(arrays) != 1:

@@ -247,6 +247,11 @@ def _ranking(diagnosis: Diagnosis) -> str:
 
 def _first_fix(diagnosis: Diagnosis) -> str:
     top = diagnosis.reported[0] if diagnosis.reported else None
+    if not diagnosis.judged:
+        return (
+            '<div class="fix" id="first-fix"><strong>First thing to do</strong>'
+            f"Give gapdoctor what its checks need: {_e(diagnosis.missing())}.</div>"
+        )
     if top is None:
         return (
             '<div class="fix healthy" id="first-fix"><strong>First fix to try</strong>'
@@ -316,7 +321,7 @@ def render_html(diagnosis: Diagnosis) -> str:
     """
     from gapdoctor import __version__
 
-    healthy = " healthy" if diagnosis.healthy else ""
+    healthy = " healthy" if diagnosis.healthy else "" if diagnosis.judged else " unjudged"
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",

@@ -7,15 +7,22 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from rich.table import Table
 
 from gapdoctor.causes import cause_info
+from gapdoctor.report.printable import printable
 
 if TYPE_CHECKING:
     from gapdoctor.findings import Diagnosis
 
 __all__ = ["experiment_line", "render_text"]
+
+
+def escape(text: str) -> str:
+    """Text for the console: control characters shown as escapes, rich markup quoted."""
+    return _markup_escape(printable(text))
+
 
 _VERDICT_WORDS = {"confirmed": "CONFIRMED", "refuted": "refuted", "inconclusive": "inconclusive"}
 
@@ -78,6 +85,8 @@ def render_text(diagnosis: Diagnosis, *, width: int = 100, color: bool = False) 
         table.add_row(str(i), label, f"{finding.score:.2f}", escape(finding.summary), style=style)
     if diagnosis.findings:
         console.print(table)
+    elif not diagnosis.judged:
+        console.print("No check could run, so nothing was judged: see the skipped checks below for what each needs.")
     else:
         console.print("No finding at all: every check that ran saw nothing wrong.")
 

@@ -1,0 +1,366 @@
+"""Input files at the door: what a path is, its bytes, its text, and the limits of parsing it.
+
+Every reader of a user's file goes through here, so that a hostile file — a device, a FIFO,
+a symbolic-link loop, binary garbage, text in another encoding, NUL bytes, a CSV field of
+megabytes, JSON nested 100,000 deep, an array header claiming terabytes, a pickled object
+array — becomes one :class:`~gapdoctor.GapdoctorInputError` naming the file, never a hang,
+a traceback or a ``MemoryError``. What a person could read is read (a byte-order mark is
+dropped, Windows-1252 text is decoded, trailing NUL padding is cut) and the reader says so
+through the ``gapdoctor`` logger (the CLI adds these notes to the diagnosis).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import errno
+import io
+import json
+import logging
+import math
+import os
+import stat
+import zipfile
+import zlib
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gapdoctor.errors import GapdoctorInputError
+
+__all__ = ["check_input_path", "load_json_text", "load_npy", "load_npz", "parse_csv", "read_text"]
+
+logger = logging.getLogger("gapdoctor")
+
+_BINARY_CONTROL_SHARE = 0.005
+"""A file is binary, not text, when more than this share of its bytes are control
+characters (other than NUL, tab, newline, carriage return, form feed and escape): text in
+any 8-bit encoding has almost none, random or compressed bytes about 11%."""
+
+_SNIFF_BYTES = 1 << 16
+"""How much of a file is looked at to tell binary from text."""
+
+_LONG_INT_DIGITS = 300
+"""JSON integers longer than this are read as floats (1e300 is near float's range; a
+longer integer is beyond it and becomes inf, as ``1e400`` does), never as Python ints
+that later overflow or hit the interpreter's 4,300-digit limit."""
+
+_TEXT_CONTROL = frozenset(b"\t\n\r\f\x1b")
+
+
+def check_input_path(path: str | Path, argument: str, *, directory_ok: bool = False) -> Path:
+    """The path of an input, checked to be something gapdoctor can read without hanging.
+
+    Parameters
+    ----------
+    path : str or Path
+    argument : str
+        The argument it was given as, named in the error.
+    directory_ok : bool, default=False
+        Accept a directory (a log directory).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    GapdoctorInputError
+        An empty path, a missing file, a broken link or link loop, a directory where a
+        file is wanted, a device, FIFO or socket, a file that cannot be read.
+
+    Examples
+    --------
+    >>> check_input_path("", "history")
+    Traceback (most recent call last):
+    ...
+    gapdoctor.errors.GapdoctorInputError: history: is an empty path. Fix: pass the path of a file.
+    """
+    if isinstance(path, str) and not path.strip():
+        raise GapdoctorInputError(argument, "is an empty path", "pass the path of a file")
+    p = Path(path)
+    name = str(p)
+    try:
+        info = p.stat()
+    except FileNotFoundError:
+        if p.is_symlink():
+            raise GapdoctorInputError(
+                name, f"is a broken symbolic link (to {os.readlink(p)})", "point it at an existing file"
+            ) from None
+        raise GapdoctorInputError(name, "does not exist", f"check the path given as {argument}") from None
+    except PermissionError:
+        raise GapdoctorInputError(name, "cannot be reached (permission denied)", "check its folder's rights") from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise GapdoctorInputError(name, "is a symbolic link loop", "point the link at a real file") from None
+        raise GapdoctorInputError(name, f"cannot be opened ({error.strerror})", "check the path") from None
+    if stat.S_ISDIR(info.st_mode):
+        if directory_ok:
+            return p
+        raise GapdoctorInputError(name, "is a directory", f"pass a file as {argument}")
+    if not stat.S_ISREG(info.st_mode):
+        raise GapdoctorInputError(
+            name,
+            "is not a regular file (a device, FIFO or socket, which may never end)",
+            "save the data to a file and pass that",
+        )
+    if not os.access(p, os.R_OK):
+        raise GapdoctorInputError(name, "cannot be read (permission denied)", f"chmod u+r {name}")
+    return p
+
+
+def _open_read(path: Path) -> IO[bytes]:
+    try:
+        return path.open("rb")
+    except OSError as error:
+        raise GapdoctorInputError(str(path), f"cannot be opened ({error.strerror})", "check the file") from None
+
+
+def read_head(path: Path, n: int) -> bytes:
+    """The first ``n`` bytes of a file (a regular one: see :func:`check_input_path`)."""
+    with _open_read(path) as handle:
+        return handle.read(n)
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _cut_nul_padding(data: bytes, path: Path) -> bytes:
+    first = data.find(b"\x00")
+    if first < 0 or data[first:].strip(b"\x00"):
+        return data
+    logger.warning(
+        "%s ends in %d NUL bytes (a write cut short by a crash or a power loss): read the %d bytes before them",
+        path,
+        len(data) - first,
+        first,
+    )
+    return data[:first]
+
+
+def _refuse_binary(data: bytes, path: Path) -> None:
+    sample = data[:_SNIFF_BYTES]
+    control = sum(1 for b in sample if (0 < b < 0x20 and b not in _TEXT_CONTROL) or b == 0x7F)
+    if control > _BINARY_CONTROL_SHARE * len(sample):
+        raise GapdoctorInputError(
+            str(path),
+            f"is binary, not text ({control} control bytes in its first {len(sample)})",
+            "pass the text file (CSV or JSON) that was written",
+        )
+    first = data.find(b"\x00")
+    if first >= 0:
+        raise GapdoctorInputError(
+            str(path),
+            f"holds NUL bytes inside its text (line {_line_of(data, first)}, byte {first}): it is corrupted",
+            "pass the text file that was written, or repair that line",
+        )
+
+
+def read_text(path: Path) -> str:
+    """A text file's contents, whatever its encoding, or an error when it is not text.
+
+    UTF-8 (with or without a byte-order mark) and UTF-16 with a byte-order mark are read
+    as such; other text is read as Windows-1252 (Latin-1 for its 5 unassigned bytes),
+    with a note. Trailing NUL padding is cut, with a note.
+
+    Raises
+    ------
+    GapdoctorInputError
+        Binary data, NUL bytes inside the text.
+    """
+    with _open_read(path) as handle:
+        data = handle.read()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not data.startswith(codecs.BOM_UTF32_LE):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise GapdoctorInputError(
+                str(path), f"starts as UTF-16 but breaks at byte {error.start}", "save it again as UTF-8"
+            ) from None
+    data = _cut_nul_padding(data, path)
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    _refuse_binary(data, path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        bad = error.start
+    logger.warning(
+        "%s is not UTF-8 (byte 0x%02x on line %d): read as Windows-1252", path, data[bad], _line_of(data, bad)
+    )
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def parse_csv(text: str, path: Path) -> tuple[list[str], list[list[str]]]:
+    """Header and non-empty rows of a CSV text; every row has the header's width.
+
+    A column name given twice is kept once when both columns hold the same values (with
+    a note), and refused otherwise: which of the two is the series cannot be told.
+
+    Raises
+    ------
+    GapdoctorInputError
+        No header, a malformed line or an oversized field (line named), rows of the wrong
+        width, a repeated column name with different values.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        for row in reader:
+            if row:
+                rows.append(row)
+                lines.append(reader.line_num)
+    except csv.Error as error:
+        raise GapdoctorInputError(
+            str(path),
+            f"cannot be parsed as CSV at line {reader.line_num} ({error}; {len(rows)} rows were readable)",
+            "a CSV cell holds a number or a short name: check the file is the CSV that was written",
+        ) from None
+    if not rows:
+        raise GapdoctorInputError(str(path), "is empty", "write a header row and one row per line of data")
+    header, body = [name.strip() for name in rows[0]], rows[1:]
+    for readable, (line, row) in enumerate(zip(lines[1:], body, strict=True)):
+        if len(row) != len(header):
+            raise GapdoctorInputError(
+                str(path),
+                f"line {line} has {len(row)} fields but the header has {len(header)} "
+                f"(the first {readable} rows were readable)",
+                "repair or truncate the file at the last complete line",
+            )
+    return _drop_repeated_columns(header, body, path)
+
+
+def _drop_repeated_columns(header: list[str], body: list[list[str]], path: Path) -> tuple[list[str], list[list[str]]]:
+    first: dict[str, int] = {}
+    dropped: list[int] = []
+    for j, name in enumerate(header):
+        if name not in first:
+            first[name] = j
+            continue
+        i = first[name]
+        if any(row[i] != row[j] for row in body):
+            raise GapdoctorInputError(
+                str(path),
+                f"has two different columns named {name!r} (columns {i + 1} and {j + 1})",
+                "rename one of them in the header so each column has its own name",
+            )
+        dropped.append(j)
+    if not dropped:
+        return header, body
+    logger.warning(
+        "%s repeats column(s) %s with identical values: each is read once",
+        path,
+        ", ".join(repr(header[j]) for j in dropped),
+    )
+    keep = [j for j in range(len(header)) if j not in set(dropped)]
+    return [header[j] for j in keep], [[row[j] for j in keep] for row in body]
+
+
+def _parse_int(text: str) -> int | float:
+    return float(text) if len(text) > _LONG_INT_DIGITS else int(text)
+
+
+def load_json_text(text: str, path: Path) -> Any:
+    """Parse JSON text; ``NaN``/``Infinity`` are floats, integers beyond float range are ``inf``.
+
+    Examples
+    --------
+    >>> load_json_text('{"a": [1e400, NaN, ' + "9" * 400 + "]}", Path("x.json"))
+    {'a': [inf, nan, inf]}
+    """
+    try:
+        return json.loads(text, parse_int=_parse_int)
+    except json.JSONDecodeError as error:
+        raise GapdoctorInputError(
+            str(path),
+            f"is not valid JSON: {error.msg} (readable up to line {error.lineno}, column {error.colno})",
+            "the file was probably cut short or edited: check it was fully written",
+        ) from None
+    except RecursionError:
+        raise GapdoctorInputError(
+            str(path),
+            "nests lists or objects too deeply to parse (a log nests a few levels)",
+            "pass the JSON log the trainer wrote",
+        ) from None
+
+
+def _human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if size < 1024 or unit == "PiB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} bytes"  # pragma: no cover - the loop always returns
+
+
+def _check_array_header(handle: IO[bytes], stored: int, path: Path, name: str) -> None:
+    """Refuse an array stored as objects, or whose header claims more bytes than stored."""
+    fmt = np.lib.format
+    try:
+        version = fmt.read_magic(handle)
+        if version == (1, 0):
+            shape, _, dtype = fmt.read_array_header_1_0(handle)
+        else:
+            shape, _, dtype = fmt.read_array_header_2_0(handle)
+    except (ValueError, OSError, EOFError) as error:
+        raise GapdoctorInputError(
+            str(path), f"array {name!r} has a broken header ({error})", "save it again with numpy"
+        ) from None
+    if dtype.hasobject:
+        raise GapdoctorInputError(
+            str(path),
+            f"array {name!r} holds Python objects, which gapdoctor never unpickles",
+            "save numeric or string arrays (e.g. np.asarray(x, dtype=float) or dtype=str)",
+        )
+    claimed = math.prod(int(d) for d in shape) * dtype.itemsize
+    available = stored - handle.tell()
+    if claimed > available:
+        raise GapdoctorInputError(
+            str(path),
+            f"array {name!r} claims shape {tuple(shape)} ({_human_bytes(claimed)}) "
+            f"but only {_human_bytes(max(available, 0))} are stored: the file is truncated or corrupted",
+            "save the array again",
+        )
+
+
+def load_npy(path: Path) -> NDArray[Any]:
+    """One ``.npy`` array, read without pickle after its header was checked against the file size."""
+    with _open_read(path) as handle:
+        _check_array_header(handle, os.fstat(handle.fileno()).st_size, path, path.name)
+    try:
+        return np.asarray(np.load(path, allow_pickle=False))
+    except (ValueError, OSError, EOFError) as error:
+        raise GapdoctorInputError(str(path), f"could not be read ({error})", "save a plain numeric array") from None
+
+
+def load_npz(path: Path) -> dict[str, NDArray[Any]]:
+    """Every array of an ``.npz``, read without pickle after each header was checked."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.filename.endswith(".npy"):
+                    with archive.open(info) as handle:
+                        _check_array_header(handle, info.file_size, path, info.filename[: -len(".npy")])
+        with np.load(path, allow_pickle=False) as data:
+            return {key: np.asarray(data[key]) for key in data.files}
+    except GapdoctorInputError:
+        raise
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+    ) as error:
+        raise GapdoctorInputError(
+            str(path), f"is not a readable .npz archive ({type(error).__name__}: {error})", "save it with np.savez"
+        ) from None
