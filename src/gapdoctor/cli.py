@@ -139,10 +139,13 @@ def _outputs(parser: argparse.ArgumentParser) -> None:
 
 def _read(option: str, path: str, reader: Callable[[], _T]) -> _T:
     """The door every input file passes: any failure of its reader is bad input naming the file."""
+    if not path.strip():
+        raise GapdoctorInputError(option, "is an empty path", "pass the path of a file")
     try:
         return reader()
     except GapdoctorInputError as error:
-        argument = error.argument if error.argument.startswith(option) else f"{option} {error.argument}"
+        named = error.argument.startswith(option) or error.argument.isidentifier()  # "mapping", "run_id"
+        argument = error.argument if named else f"{option} {error.argument}"
         raise GapdoctorInputError(argument, error.problem, error.fix) from None
     except Exception as error:  # RecursionError, MemoryError, OSError...: the file's doing
         raise GapdoctorInputError(

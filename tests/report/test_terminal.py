@@ -20,7 +20,10 @@ def test_terminal_report_escapes_markup_from_user_strings() -> None:
 
 
 def test_terminal_report_prints_notes_not_already_shown_as_skipped_checks() -> None:
-    checks = [gapdoctor.CheckRun("overfitting.curves", "overfitting", "skipped", "only 3 epoch(s) recorded")]
+    checks = [
+        gapdoctor.CheckRun("overfitting.curves", "overfitting", "skipped", "only 3 epoch(s) recorded"),
+        gapdoctor.CheckRun("optimization.curves", "optimization", "ran"),  # judged: the verdict names no reason
+    ]
     notes = ("overfitting.curves: only 3 epoch(s) recorded", "experiments: not run (the model could not be fitted)")
     text = gapdoctor.Diagnosis(findings=[], checks=checks, notes=notes).render(width=200)
     assert "note: experiments: not run (the model could not be fitted)" in text

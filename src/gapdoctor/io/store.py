@@ -125,15 +125,15 @@ class RunStore:
         self._lost: str | None = None
         self._connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
         try:
-            self._connection.execute("PRAGMA journal_mode=WAL")
-            self._connection.execute("PRAGMA synchronous=NORMAL")
-            self._connection.execute("PRAGMA foreign_keys=ON")
             version = int(self._connection.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:
                 raise GapdoctorInputError(
                     str(self.path), f"was written by a newer gapdoctor (schema {version})", "upgrade gapdoctor"
                 )
-            check_schema(self._connection, self.path)
+            check_schema(self._connection, self.path)  # before anything is written into the file
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA synchronous=NORMAL")
+            self._connection.execute("PRAGMA foreign_keys=ON")
             self._connection.executescript(SCHEMA)  # IF NOT EXISTS: safe for several processes
             self._connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self._identity = self._file_identity()
