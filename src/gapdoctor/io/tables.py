@@ -6,6 +6,7 @@ No pickle is ever loaded: NPZ files are opened with ``allow_pickle=False``.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,11 @@ __all__ = ["read_labels_and_features", "read_probabilities"]
 logger = logging.getLogger("gapdoctor")
 
 
-_INDEX_NAMES = frozenset({"", "Unnamed: 0", "index"})
-"""First-column names of a pandas index written by ``DataFrame.to_csv()``: ``""`` from a
-frame, ``"Unnamed: 0"`` from a frame read back and written again, ``"index"`` after
-``reset_index()``. Such a column holding unique non-negative integers is the row index."""
+_INDEX_NAME = re.compile(r"(|index|level_0|Unnamed: \d+)")
+"""Leading-column names of a pandas index written by ``DataFrame.to_csv()``: ``""`` from a
+frame, ``"Unnamed: 0"`` from a frame read back and written again, ``"index"`` or
+``"level_0"`` after ``reset_index()``. Such a column holding unique non-negative integers is
+the row index, not a feature."""
 
 
 def _parse_column(values: list[str]) -> NDArray[Any]:
@@ -46,12 +48,14 @@ def _drop_pandas_index(columns: dict[str, NDArray[Any]], path: Path) -> dict[str
     """Drop the row index pandas writes into a file, which is no feature (with a note)."""
     names = list(columns)
     dropped = [n for n in names if n.startswith("__index_level_")]  # pyarrow: a pandas index
-    if names and names[0] in _INDEX_NAMES and names[0] not in dropped and _is_row_index(columns[names[0]]):
-        dropped.append(names[0])
+    for name in names:  # to_csv() writes the index first; written again, the old index follows it
+        if name in dropped or not (_INDEX_NAME.fullmatch(name) and _is_row_index(columns[name])):
+            break
+        dropped.append(name)
     for name in dropped:
         logger.warning(
-            "%s: column %r is the row index pandas wrote (unique row numbers), not a feature: dropped. "
-            "Write the file with to_csv(index=False) to silence this",
+            "%s: column %r is the row index pandas wrote (unique row numbers), not a feature: dropped "
+            "(write the file with to_csv(index=False) to leave it out)",
             path,
             name,
         )
@@ -89,8 +93,8 @@ def _read_parquet_columns(path: Path) -> dict[str, NDArray[Any]]:
     return _drop_pandas_index(columns, path)
 
 
-def _columns(path: Path, argument: str) -> dict[str, NDArray[Any]]:
-    path = check_input_path(path, argument)
+def _columns(path: str | Path, argument: str) -> dict[str, NDArray[Any]]:
+    path = check_input_path(path, argument)  # before Path(""), which is the current folder
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _read_csv_columns(path)
@@ -118,8 +122,8 @@ def read_labels_and_features(path: str | Path, label: str) -> tuple[NDArray[Any]
     y : ndarray of shape (n,)
     feature_names : list of str
     """
-    path = Path(path)
     columns = _columns(path, "data split")
+    path = Path(path)
     if label not in columns:
         raise GapdoctorInputError(
             str(path), f"has no label column {label!r} (columns: {', '.join(list(columns)[:20])})", "pass --label COL"
@@ -141,9 +145,10 @@ def read_labels_and_features(path: str | Path, label: str) -> tuple[NDArray[Any]
 
 def read_probabilities(path: str | Path) -> NDArray[np.float64]:
     """Read predicted probabilities: CSV/Parquet (one column per class) or NPZ/NPY (one 2-D array)."""
+    checked = check_input_path(path, "probabilities")
     path = Path(path)
     if path.suffix.lower() == ".npy":
-        array = load_npy(check_input_path(path, "probabilities"))
+        array = load_npy(checked)
         try:
             return np.asarray(array, dtype=np.float64)
         except (TypeError, ValueError):
@@ -153,12 +158,15 @@ def read_probabilities(path: str | Path) -> NDArray[np.float64]:
     columns = _columns(path, "probabilities")
     if path.suffix.lower() == ".npz":
         arrays = list(columns.values())
-        if len(arrays) != 1:
-            key = "probs" if "probs" in columns else None
-            if key is None:
-                raise GapdoctorInputError(str(path), "holds several arrays", "store one array, or name it 'probs'")
-            return np.asarray(columns[key], dtype=np.float64)
-        return np.asarray(arrays[0], dtype=np.float64)
+        if len(arrays) != 1 and "probs" not in columns:
+            raise GapdoctorInputError(str(path), "holds several arrays", "store one array, or name it 'probs'")
+        array = columns["probs"] if len(arrays) != 1 else arrays[0]
+        try:
+            return np.asarray(array, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise GapdoctorInputError(
+                str(path), f"holds {array.dtype} values, not probabilities", "save a float array"
+            ) from None
     try:
         return np.column_stack([c.astype(np.float64) for c in columns.values()])
     except (TypeError, ValueError):
