@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -174,3 +176,115 @@ def test_bad_arguments_name_the_argument(tmp_path: Path) -> None:
             store.find_run("nope")
         # a failed write leaves nothing behind
         assert store.list_runs()[0].n_epochs == 0
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"score": "high"},
+        {"findings": [{"cause": "overfitting", "score": "high"}]},
+        {"findings": [{"cause": "not_a_cause", "score": 0.9}]},
+        {"findings": "overfitting"},
+        {"findings": [], "checks": [{"name": "x"}]},
+    ],
+)
+def test_save_diagnosis_refuses_what_does_not_read_back(tmp_path: Path, bad: dict[str, object]) -> None:
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        run = store.start_run("r")
+        with pytest.raises(GapdoctorInputError, match=r"^diagnosis: "):
+            store.save_diagnosis(run, bad)
+        assert store.diagnosis(run) is None and not store.list_runs()[0].diagnosed
+
+
+def test_deleted_store_loses_writes_with_one_warning_and_never_raises(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A real training loop keeps going when the store's folder is removed mid-run."""
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import SGDClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    model = SGDClassifier(loss="log_loss", random_state=0)
+    folder = tmp_path / "store"
+    store = RunStore(folder / "runs.sqlite")
+    run = store.start_run("sgd")
+    with caplog.at_level(logging.WARNING, logger="gapdoctor"):
+        for epoch in range(8):
+            model.partial_fit(X[:1200], y[:1200], classes=np.arange(10))
+            store.log_epoch(run, epoch, {"val_accuracy": model.score(X[1200:], y[1200:])})
+            if epoch == 2:
+                shutil.rmtree(folder)  # someone cleans up while the run records
+        store.finish_run(run)
+        store.save_diagnosis(run, gapdoctor.diagnose(history={"val_accuracy": [0.5] * 8}))
+    store.close()
+    warnings = [r for r in caplog.records if r.name == "gapdoctor" and r.levelno == logging.WARNING]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+    assert "deleted or replaced" in warnings[0].getMessage() and str(folder) in warnings[0].getMessage()
+    assert store.lost_writes is not None and not folder.exists()
+    assert model.score(X[1200:], y[1200:]) > 0.8  # the loop itself ran to the end
+
+
+def test_run_names_with_control_characters_are_printed_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gapdoctor.cli import main
+
+    path = tmp_path / "runs.sqlite"
+    evil = "run\x1b[2J\x1b]0;owned\x07\u202e\udcff"
+    with RunStore(path) as store:
+        run = store.start_run(evil)
+        for epoch in range(6):
+            store.log_epoch(run, epoch, {"train_loss": 1.0 / (epoch + 1), "val_loss": 1.2 / (epoch + 1)})
+    assert main(["runs", "--store", str(path)]) == 0
+    listing = capsys.readouterr().out
+    assert main(["show", str(run), "--store", str(path)]) in (0, 1)
+    shown = capsys.readouterr().out
+    for out in (listing, shown):
+        assert not any(c in out for c in "\x1b\x07\u202e\udcff"), repr(out)
+        assert "run\\x1b[2J" in out
+
+
+def test_old_rows_that_do_not_read_back_are_tolerated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from gapdoctor.cli import main
+
+    path = tmp_path / "runs.sqlite"
+    with RunStore(path) as store:
+        bad_score, bad_json = store.start_run("bad-score"), store.start_run("bad-json")
+        for run in (bad_score, bad_json):
+            for epoch in range(6):
+                store.log_epoch(run, epoch, {"train_loss": 1.0 / (epoch + 1), "val_loss": 1.0})
+    raw = sqlite3.connect(path)  # rows as an older version wrote them, without validation
+    raw.execute(
+        "INSERT INTO diagnoses (run_id, created_at, top_cause, top_score, diagnosis) VALUES (?, 'x', ?, ?, ?)",
+        (bad_score, "overfitting", "high", json.dumps({"findings": [{"cause": "overfitting", "score": "high"}]})),
+    )
+    raw.execute(
+        "INSERT INTO diagnoses (run_id, created_at, top_cause, top_score, diagnosis) VALUES (?, 'x', NULL, NULL, ?)",
+        (bad_json, "{not json"),
+    )
+    raw.execute("UPDATE runs SET meta = 'not json' WHERE id = ?", (bad_json,))
+    raw.commit()
+    raw.close()
+    assert main(["runs", "--store", str(path)]) == 0
+    listing = capsys.readouterr().out
+    assert "bad-score" in listing and "overfitting" in listing and "bad-json" in listing
+    assert main(["show", "bad-score", "--store", str(path)]) in (0, 1, 3)
+    assert "cannot be read back" in capsys.readouterr().out
+    assert main(["show", "bad-json", "--store", str(path)]) in (0, 1, 3)
+    assert "not readable JSON" in capsys.readouterr().out
+
+
+def test_not_judged_diagnosis_shown_from_the_store_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from gapdoctor.cli import main
+
+    path = tmp_path / "runs.sqlite"
+    with RunStore(path) as store:
+        run = store.start_run("short")
+        store.log_epoch(run, 0, {"train_loss": 1.0})
+        diagnosis = gapdoctor.diagnose(history=store.history(run))
+        assert not diagnosis.judged and not diagnosis.healthy
+        store.save_diagnosis(run, diagnosis)
+        assert store.list_runs()[0].top_cause is None
+    assert main(["show", "short", "--store", str(path)]) == 3
+    assert "Not enough to judge" in capsys.readouterr().out

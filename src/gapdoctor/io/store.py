@@ -56,6 +56,11 @@ def default_store_path() -> Path:
     return Path(from_env) if from_env else DEFAULT_STORE_PATH
 
 
+def _storable(text: str) -> str:
+    """Text SQLite can store: a lone surrogate (a non-UTF-8 file name) kept as its escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -218,7 +223,8 @@ class RunStore:
         meta_json = json.dumps(_json_safe(dict(meta or {})))
         with self._transaction() as db:
             cursor = db.execute(
-                "INSERT INTO runs (name, started_at, meta) VALUES (?, ?, ?)", (name.strip(), _now(), meta_json)
+                "INSERT INTO runs (name, started_at, meta) VALUES (?, ?, ?)",
+                (_storable(name.strip()), _now(), meta_json),
             )
             return int(cursor.lastrowid or 0)
 
@@ -245,7 +251,8 @@ class RunStore:
                 raise GapdoctorInputError(
                     f"values[{name!r}]", f"{value!r} is not a number", "log plain floats"
                 ) from None
-            rows.append((run_id, epoch, str(name), None if number is None or math.isnan(number) else number))
+            value_or_null = None if number is None or math.isnan(number) else number
+            rows.append((run_id, epoch, _storable(str(name)), value_or_null))
         self._require_run(run_id)
         self._write("INSERT OR REPLACE INTO epoch_values VALUES (?, ?, ?, ?)", rows)
 
