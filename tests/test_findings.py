@@ -45,3 +45,24 @@ def test_diagnosis_json_is_safe_for_numpy_and_nan() -> None:
     assert loaded["findings"][0]["rows"] == [3, 1]
     assert loaded["findings"][0]["data"]["m"] == [[1.0, 0.0], [0.0, 1.0]]
     assert diagnosis.top is finding and not diagnosis.healthy
+
+
+def test_nothing_checked_is_not_judged_and_not_healthy() -> None:
+    skipped = [
+        CheckRun("overfitting.curves", "overfitting", "skipped", "needs history"),
+        CheckRun("label_noise.confident_learning", "label_noise", "skipped", "needs y_train, train_probs"),
+        CheckRun("optimization.curves", "optimization", "skipped", "needs history"),
+        CheckRun("pipeline_bug.unshuffled", "pipeline_bug", "errored", "ValueError: x"),
+    ]
+    diagnosis = Diagnosis(findings=[], checks=skipped)
+    assert not diagnosis.judged and not diagnosis.healthy and diagnosis.top is None
+    verdict = diagnosis.verdict()
+    assert verdict.startswith("Not enough to judge: no check could run")
+    assert "history (2 checks)" in verdict and "pipeline_bug.unshuffled errored" in verdict
+    content = diagnosis.to_dict()
+    assert content["judged"] is False and content["healthy"] is False
+    assert Diagnosis.from_dict(content).verdict() == verdict
+
+    ran = Diagnosis(findings=[], checks=[*skipped, CheckRun("metric_saturation.curves", "metric_saturation", "ran")])
+    assert ran.judged and ran.healthy and ran.missing() == ""
+    assert ran.verdict().startswith("No cause reaches the reporting threshold")

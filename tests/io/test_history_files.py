@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 import gapdoctor
+from gapdoctor import GapdoctorInputError
 from gapdoctor.io import read_history
 
 
@@ -40,3 +41,14 @@ def test_unreadable_files_name_the_file(tmp_path: Path, name: str, text: str, me
     with pytest.raises(gapdoctor.GapdoctorInputError, match=message) as info:
         read_history(path)
     assert name in str(info.value)
+
+
+def test_empty_history_path_is_refused_not_read_as_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "metrics.csv").write_text("epoch,train_loss\n0,1.0\n")  # would be found by a scan
+    monkeypatch.chdir(tmp_path)
+    for empty in ("", "  "):
+        with pytest.raises(GapdoctorInputError, match=r"^history: is an empty path"):
+            gapdoctor.diagnose(history=empty)

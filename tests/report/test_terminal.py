@@ -28,3 +28,12 @@ def test_terminal_report_prints_notes_not_already_shown_as_skipped_checks() -> N
     text = gapdoctor.Diagnosis(findings=[], checks=checks, notes=notes).render(width=200)
     assert "note: experiments: not run (the model could not be fitted)" in text
     assert text.count("only 3 epoch(s) recorded") == 1
+
+
+def test_user_strings_reach_the_terminal_escaped() -> None:
+    finding = gapdoctor.Finding(
+        "subgroup_failure", 0.9, "class 'cat\x1b[2J' is never learned", {"class": "\x1b]0;x\x07"}
+    )
+    text = gapdoctor.Diagnosis(findings=[finding], checks=[]).render(width=200)
+    assert "\x1b" not in text and "\x07" not in text
+    assert "cat\\x1b[2J" in text

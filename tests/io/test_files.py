@@ -1,0 +1,113 @@
+"""The door for input files: what a path is, its text, CSV and JSON limits, numpy headers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gapdoctor import GapdoctorInputError
+from gapdoctor.io.files import check_input_path, load_json_text, load_npy, load_npz, parse_csv, read_text
+
+
+def test_paths_that_would_hang_or_mislead_are_refused(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    (tmp_path / "dir").mkdir()
+    cases = {
+        "": "empty path",
+        "/dev/zero": "not a regular file",
+        str(fifo): "not a regular file",
+        str(tmp_path / "a"): "symbolic link loop",
+        str(tmp_path / "dir"): "is a directory",
+        str(tmp_path / "missing.csv"): "does not exist",
+    }
+    for path, problem in cases.items():
+        with pytest.raises(GapdoctorInputError, match=problem):
+            check_input_path(path, "history")
+    assert check_input_path(tmp_path / "dir", "history", directory_ok=True).is_dir()
+
+
+def test_text_in_any_encoding_a_person_reads(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    text = "name,value\ncafé,1\n"
+    encoded = {
+        "utf8": text.encode(),
+        "bom": b"\xef\xbb\xbf" + text.encode(),
+        "utf16": text.encode("utf-16"),
+        "cp1252": text.encode("cp1252"),
+        "padded": text.encode() + b"\0" * 100,
+    }
+    for name, data in encoded.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with caplog.at_level(logging.WARNING, logger="gapdoctor"):
+            assert read_text(path) == text, name
+        noted = name in ("cp1252", "padded")
+        assert (str(path) in caplog.text) == noted, (name, caplog.text)
+        caplog.clear()
+
+
+def test_binary_and_nul_bytes_are_refused(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage"
+    garbage.write_bytes(np.random.default_rng(0).bytes(10_000))
+    with pytest.raises(GapdoctorInputError, match="is binary, not text"):
+        read_text(garbage)
+    nul = tmp_path / "nul"
+    nul.write_bytes(b"a,b\n1,2\n3\x004\n5,6\n")
+    with pytest.raises(GapdoctorInputError, match=r"NUL bytes inside its text \(line 3"):
+        read_text(nul)
+
+
+def test_csv_limits_and_shape(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    assert parse_csv("a,b\r\n1,2\r\n\r\n3,4\r\n", path) == (["a", "b"], [["1", "2"], ["3", "4"]])
+    with pytest.raises(GapdoctorInputError, match=r"line 3.*field larger"):
+        parse_csv("a,b\n1,2\n3," + "9" * 200_000 + "\n", path)
+    with pytest.raises(GapdoctorInputError, match="line 4 has 1 fields but the header has 2"):
+        parse_csv("a,b\n1,2\n\n3\n", path)
+    with pytest.raises(GapdoctorInputError, match="is empty"):
+        parse_csv("\n\n", path)
+    with pytest.raises(GapdoctorInputError, match="two different columns named 'a'"):
+        parse_csv("a,a\n1,2\n", path)
+    assert parse_csv("a,a,b\n1,1,2\n", path) == (["a", "b"], [["1", "2"]])
+
+
+def test_json_limits(tmp_path: Path) -> None:
+    path = tmp_path / "h.json"
+    assert load_json_text('{"x": [NaN, Infinity, -Infinity, 1e400, 7]}', path)["x"][3:] == [float("inf"), 7]
+    assert load_json_text("9" * 5000, path) == float("inf")  # past the interpreter's 4,300-digit limit
+    with pytest.raises(GapdoctorInputError, match="too deeply"):
+        load_json_text("[" * 100_000 + "]" * 100_000, path)
+    with pytest.raises(GapdoctorInputError, match="not valid JSON"):
+        load_json_text('{"x": [1, 2', path)
+
+
+def test_numpy_headers_are_checked_before_reading(tmp_path: Path) -> None:
+    good = tmp_path / "good.npy"
+    np.save(good, np.arange(12.0).reshape(4, 3))
+    assert load_npy(good).shape == (4, 3)
+    cut = tmp_path / "cut.npy"
+    cut.write_bytes(good.read_bytes()[:-8])  # one float short
+    with pytest.raises(GapdoctorInputError, match=r"claims shape \(4, 3\) \(96 bytes\) but only 88 bytes"):
+        load_npy(cut)
+    objects = tmp_path / "objects.npz"
+    np.savez(objects, a=np.arange(3), b=np.array([[1], "x"], dtype=object))
+    with pytest.raises(GapdoctorInputError, match="array 'b' holds Python objects"):
+        load_npz(objects)
+    compressed = tmp_path / "compressed.npz"
+    np.savez_compressed(compressed, a=np.zeros((1000, 100)))  # 800 kB in a few hundred bytes: legitimate
+    assert load_npz(compressed)["a"].shape == (1000, 100)
+    corrupt = tmp_path / "corrupt.npz"
+    with zipfile.ZipFile(corrupt, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a.npy", good.read_bytes())
+    data = bytearray(corrupt.read_bytes())
+    data[60:70] = b"\xff" * 10  # inside the compressed stream
+    corrupt.write_bytes(bytes(data))
+    with pytest.raises(GapdoctorInputError, match=r"corrupt\.npz"):
+        load_npz(corrupt)
