@@ -298,16 +298,19 @@ class Diagnosis:
         if self.judged:
             return ""
         wanted: dict[str, int] = {}
+        alone: dict[str, int] = {}  # checks that this input alone would let run
         other: list[str] = []
         for check in self.checks:
             if check.status == "errored":
                 other.append(f"{check.name} errored")
             elif check.reason.startswith("needs "):
-                for item in check.reason[len("needs ") :].split(", "):
+                items = check.reason[len("needs ") :].split(", ")
+                for item in items:
                     wanted[item] = wanted.get(item, 0) + 1
+                    alone[item] = alone.get(item, 0) + (len(items) == 1)
             elif check.reason and check.reason not in other:
                 other.append(check.reason)
-        ranked = sorted(wanted.items(), key=lambda kv: -kv[1])
+        ranked = sorted(wanted.items(), key=lambda kv: (-alone[kv[0]], -kv[1]))
         needs = ", ".join(
             f"{name} ({n} check{'s' if n > 1 else ''})" if i == 0 else f"{name} ({n})"
             for i, (name, n) in enumerate(ranked[:_MISSING_SHOWN])

@@ -250,7 +250,7 @@ def _first_fix(diagnosis: Diagnosis) -> str:
     if not diagnosis.judged:
         return (
             '<div class="fix" id="first-fix"><strong>First thing to do</strong>'
-            f"Give gapdoctor what its checks need: {_e(diagnosis.missing())}.</div>"
+            f"Give gapdoctor more to work with: no check could run ({_e(diagnosis.missing())}).</div>"
         )
     if top is None:
         return (
