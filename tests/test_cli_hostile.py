@@ -100,6 +100,11 @@ def _loop(path: Path) -> Path:
     return path
 
 
+def _savez(path: Path, **arrays: np.ndarray) -> Path:
+    np.savez(path, **arrays)  # type: ignore[arg-type]
+    return path
+
+
 def _dir(path: Path) -> Path:
     path.mkdir()
     return path
@@ -186,6 +191,18 @@ CASES: dict[str, tuple[Builder, tuple[str, ...]]] = {
     "repeated data column with different values": (
         lambda d: ["--train", str(_write(d / "t.csv", "a,a,label\n1,2,0\n3,4,1\n"))],
         ("t.csv", "'a'"),
+    ),
+    "NPZ with a 3-D X": (
+        lambda d: ["--val", str(_savez(d / "v.npz", X=np.zeros((4, 2, 2)), label=np.arange(4)))],
+        ("v.npz", "'X' has shape (4, 2, 2)"),
+    ),
+    "NPZ with arrays of different lengths": (
+        lambda d: ["--val", str(_savez(d / "v.npz", a=np.arange(5.0), b=np.arange(3.0), label=np.arange(5)))],
+        ("v.npz", "different lengths"),
+    ),
+    "empty --json path": (
+        lambda d: ["--history", str(_write(d / "h.csv", HISTORY)), "--json", ""],
+        ("--json", "directory"),
     ),
     "JSON holding a number": (lambda d: ["--history", str(_write(d / "h.json", "42"))], ("h.json", "neither")),
     "trainer_state with log_history not a list": (
@@ -324,3 +341,14 @@ def test_hostile_files_in_a_real_process_print_no_traceback(
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1 and words in result.stderr
     zero = run_cli("diagnose", "--history", "/dev/zero", timeout=30)
     assert zero.returncode == EXIT_BAD_INPUT and "Traceback" not in zero.stderr
+
+
+@pytest.mark.parametrize("make", [_dir, lambda p: _write(p, "not a database\n" * 100), lambda p: _fifo(p)])
+def test_store_that_is_no_database_exits_2(
+    make: Callable[[Path], Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = make(tmp_path / "runs.sqlite")
+    for command in (["runs"], ["show", "1"]):
+        assert main([*command, "--store", str(store)]) == EXIT_BAD_INPUT
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--store" in err and str(store) in err, err

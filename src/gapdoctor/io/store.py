@@ -123,8 +123,10 @@ class RunStore:
         self.path = Path(path) if path is not None else default_store_path()
         if self.path.is_dir():
             raise GapdoctorInputError(str(self.path), "is a directory", "pass the path of the database file")
-        if not create and not self.path.is_file():
-            raise GapdoctorInputError(str(self.path), "is no run store file", "pass the path of a run store")
+        if (self.path.exists() or not create) and not self.path.is_file():
+            raise GapdoctorInputError(
+                str(self.path), "is not a regular file (a device, FIFO or socket)", "pass the path of a run store"
+            )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._lost: str | None = None

@@ -105,6 +105,22 @@ def _columns(path: str | Path, argument: str) -> dict[str, NDArray[Any]]:
     raise GapdoctorInputError(str(path), f"unsupported extension {suffix!r}", "use .csv, .parquet or .npz")
 
 
+def _check_lengths(arrays: dict[str, NDArray[Any]], path: Path) -> None:
+    """Every column one value per row (``X`` one row per row), all of the label's length."""
+    for name, array in arrays.items():
+        if array.ndim != (2 if name == "X" else 1):
+            expected = "(n_rows, n_features)" if name == "X" else "(n_rows,): one value per row"
+            raise GapdoctorInputError(
+                str(path), f"array {name!r} has shape {array.shape}, expected {expected}", "save it with that shape"
+            )
+    lengths = {name: len(array) for name, array in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        listed = ", ".join(f"{name}: {n}" for name, n in list(lengths.items())[:10])
+        raise GapdoctorInputError(
+            str(path), f"holds arrays of different lengths ({listed})", "save one value per row in every array"
+        )
+
+
 def read_labels_and_features(path: str | Path, label: str) -> tuple[NDArray[Any], NDArray[Any], list[str]]:
     """Read one split: features, labels and feature names.
 
@@ -131,9 +147,11 @@ def read_labels_and_features(path: str | Path, label: str) -> tuple[NDArray[Any]
     y = columns.pop(label)
     if "X" in columns and columns["X"].ndim == 2:
         X = columns["X"]
+        _check_lengths({label: y, "X": X}, path)
         return X, y, [f"x{i}" for i in range(X.shape[1])]
     if not columns:
         raise GapdoctorInputError(str(path), "has no feature column besides the label", "add feature columns")
+    _check_lengths({label: y, **columns}, path)
     names = list(columns)
     X = (
         np.column_stack([columns[n] for n in names])
