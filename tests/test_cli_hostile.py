@@ -101,7 +101,7 @@ def _loop(path: Path) -> Path:
 
 
 def _savez(path: Path, **arrays: np.ndarray) -> Path:
-    np.savez(path, **arrays)  # type: ignore[arg-type]
+    np.savez(path, **arrays)
     return path
 
 

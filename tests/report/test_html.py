@@ -444,6 +444,7 @@ def test_a_diagnosis_of_nothing_still_explains_itself() -> None:
     assert diagnosis.verdict().startswith("Not enough to judge")  # never "healthy" from zero checks
     first = dom.by_id("first-fix").all_text()
     assert "Nothing to fix" not in first and "no check could run" in first and "history" in first
+    assert "nothing was judged" in dom.by_id("ranking").all_text()
     checks = dom.by_id("checks").all_text()
     assert f"0 ran, {len(diagnosis.checks)} skipped, 0 errored" in checks
     assert diagnosis.checks and all(c.reason and c.reason in checks for c in diagnosis.checks)

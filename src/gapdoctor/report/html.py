@@ -229,6 +229,8 @@ def _inputs_line(inputs: Mapping[str, Any]) -> str:
 
 
 def _ranking(diagnosis: Diagnosis) -> str:
+    if not diagnosis.judged:
+        return '<p id="ranking">No check could run, so nothing was judged: see the checks below.</p>'
     if not diagnosis.findings:
         return '<p id="ranking">No finding at all: every check that ran saw nothing wrong.</p>'
     rows = []
