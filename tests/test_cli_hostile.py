@@ -352,3 +352,10 @@ def test_store_that_is_no_database_exits_2(
         assert main([*command, "--store", str(store)]) == EXIT_BAD_INPUT
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "--store" in err and str(store) in err, err
+
+
+def test_a_fifo_found_inside_a_log_directory_is_not_opened(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "version_0").mkdir()
+    _fifo(tmp_path / "version_0" / "metrics.csv")  # opening it would block forever
+    assert main(["diagnose", "--history", str(tmp_path)]) == EXIT_BAD_INPUT
+    assert "not a regular file" in capsys.readouterr().err

@@ -102,6 +102,7 @@ def _looks_like_tfrecord(path: Path) -> bool:
 
 
 def _read_file(path: Path) -> dict[str, Any]:
+    path = check_input_path(path, "history")  # also a file found in a directory: no FIFO is opened
     suffix = path.suffix.lower()
     if EVENT_FILE_MARKER in path.name or (suffix not in {".csv", ".json"} and _looks_like_tfrecord(path)):
         return points_to_epochs(read_event_scalars(path))
