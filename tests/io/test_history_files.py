@@ -52,3 +52,26 @@ def test_empty_history_path_is_refused_not_read_as_the_current_folder(
     for empty in ("", "  "):
         with pytest.raises(GapdoctorInputError, match=r"^history: is an empty path"):
             gapdoctor.diagnose(history=empty)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("deep.json", "[" * 100_000, "too deeply"),
+        ("t.json", '{"log_history":[{"epoch": NaN, "loss": 1.0}]}', "finite"),
+        ("t.json", '{"log_history":[{"epoch": 1e400, "loss": 1.0}]}', "finite"),
+        ("h.csv", "epoch,loss\n0," + "1" * 200_000 + "\n", "field larger"),
+        ("h.csv", "epoch,val_loss,val_loss\n0,1,2\n", "two different columns"),
+        ("h.csv", bytes(range(256)) * 8, "binary"),
+    ],
+)
+def test_diagnose_on_a_hostile_log_path_raises_only_the_input_error(
+    tmp_path: Path, name: str, content: str | bytes, problem: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    with pytest.raises(GapdoctorInputError, match=problem) as caught:
+        gapdoctor.diagnose(history=str(path))
+    assert caught.value.argument == str(path)
+    with pytest.raises(GapdoctorInputError, match="not a regular file"):
+        gapdoctor.diagnose(history="/dev/zero")

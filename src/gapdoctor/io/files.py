@@ -22,6 +22,8 @@ import os
 import stat
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,7 +32,16 @@ from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
 
-__all__ = ["check_input_path", "load_json_text", "load_npy", "load_npz", "parse_csv", "read_text"]
+__all__ = [
+    "check_input_path",
+    "load_json_text",
+    "load_npy",
+    "load_npz",
+    "parse_csv",
+    "read_head",
+    "read_text",
+    "reading",
+]
 
 logger = logging.getLogger("gapdoctor")
 
@@ -109,6 +120,35 @@ def check_input_path(path: str | Path, argument: str, *, directory_ok: bool = Fa
     if not os.access(p, os.R_OK):
         raise GapdoctorInputError(name, "cannot be read (permission denied)", f"chmod u+r {name}")
     return p
+
+
+_READ_FAILURES = (OSError, ValueError, OverflowError, RecursionError, MemoryError, csv.Error, zipfile.BadZipFile)
+"""What parsing a file's bytes may raise on a file no reader foresaw: bad input, not a bug."""
+
+
+@contextmanager
+def reading(path: str | Path, what: str) -> Iterator[None]:
+    """Turn a reader's failure on an unforeseen file into one error naming the file.
+
+    Examples
+    --------
+    >>> try:
+    ...     with reading("h.json", "a training log"):
+    ...         int(float("inf"))
+    ... except GapdoctorInputError as error:
+    ...     print(error.argument, "|", error.problem)
+    h.json | could not be read as a training log (OverflowError: cannot convert float infinity to integer)
+    """
+    try:
+        yield
+    except GapdoctorInputError:
+        raise
+    except _READ_FAILURES as error:
+        raise GapdoctorInputError(
+            str(path),
+            f"could not be read as {what} ({type(error).__name__}: {error})",
+            f"check the file is complete and is {what}",
+        ) from None
 
 
 def _open_read(path: Path) -> IO[bytes]:

@@ -27,7 +27,7 @@ from typing import Any
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.history import RunHistory, normalise_series_name
-from gapdoctor.io.files import check_input_path, load_json_text, parse_csv, read_head, read_text
+from gapdoctor.io.files import check_input_path, load_json_text, parse_csv, read_head, read_text, reading
 from gapdoctor.io.log_formats import (
     find_mlflow_run,
     group_rows_by_epoch,
@@ -214,7 +214,8 @@ def read_history(path: str | Path, *, mapping: Mapping[str, str] | None = None) 
     ([0.9, 0.7], [0.6, 0.7])
     """
     path = check_input_path(path, "history", directory_ok=True)
-    columns = _read_directory(path) if path.is_dir() else _read_file(path)
+    with reading(path, "a training log"):
+        columns = _read_directory(path) if path.is_dir() else _read_file(path)
     if mapping:
         columns = _apply_mapping(columns, mapping, path)
     columns, duplicates = _one_name_per_series(columns, set((mapping or {}).values()))

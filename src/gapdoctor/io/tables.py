@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.io.files import check_input_path, load_npy, load_npz, parse_csv, read_text
+from gapdoctor.io.files import check_input_path, load_npy, load_npz, parse_csv, read_text, reading
 
 __all__ = ["read_labels_and_features", "read_probabilities"]
 
@@ -96,12 +96,13 @@ def _read_parquet_columns(path: Path) -> dict[str, NDArray[Any]]:
 def _columns(path: str | Path, argument: str) -> dict[str, NDArray[Any]]:
     path = check_input_path(path, argument)  # before Path(""), which is the current folder
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _read_csv_columns(path)
-    if suffix in {".parquet", ".pq"}:
-        return _read_parquet_columns(path)
-    if suffix == ".npz":
-        return load_npz(path)
+    with reading(path, "a data table"):
+        if suffix == ".csv":
+            return _read_csv_columns(path)
+        if suffix in {".parquet", ".pq"}:
+            return _read_parquet_columns(path)
+        if suffix == ".npz":
+            return load_npz(path)
     raise GapdoctorInputError(str(path), f"unsupported extension {suffix!r}", "use .csv, .parquet or .npz")
 
 
