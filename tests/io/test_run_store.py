@@ -288,3 +288,21 @@ def test_not_judged_diagnosis_shown_from_the_store_exits_3(tmp_path: Path, capsy
         assert store.list_runs()[0].top_cause is None
     assert main(["show", "short", "--store", str(path)]) == 3
     assert "Not enough to judge" in capsys.readouterr().out
+
+
+def test_a_write_sqlite_refuses_is_reported_once_and_never_raised(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = RunStore(tmp_path / "runs.sqlite")
+    run = store.start_run("r")
+    store.log_epoch(run, 0, {"train_loss": 1.0})
+    store._connection.execute("PRAGMA query_only = ON")  # SQLite now refuses every write, as on a full disk
+    with caplog.at_level(logging.WARNING, logger="gapdoctor"):
+        for epoch in range(1, 4):
+            store.log_epoch(run, epoch, {"train_loss": 1.0 / (epoch + 1)})
+        store.finish_run(run)
+    assert len(caplog.records) == 1 and "could not be written" in caplog.records[0].getMessage()
+    with pytest.raises(GapdoctorInputError, match=r"^epoch: "):
+        store.log_epoch(run, -1, {"train_loss": 1.0})  # bad input is still raised
+    assert store.history(run).n_epochs == 1  # what was committed before is intact
+    store.close()

@@ -160,13 +160,14 @@ class RunStore:
             return None
         return info.st_dev, info.st_ino
 
-    def _write(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        """One transaction; after a lost file or a failed write: one warning, then nothing."""
+    def _write(self, run_id: int, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """One transaction for a known run; after a lost file or a failed write: one warning, then nothing."""
         if self._lost is None and self._file_identity() != self._identity:
             self._lose(f"{self.path} was deleted or replaced while recording")
         if self._lost is not None:
             return
         try:
+            self._require_run(run_id)  # an unknown run is the caller's mistake: raised
             with self._transaction() as db:
                 db.executemany(sql, rows)
         except sqlite3.Error as error:
@@ -255,13 +256,11 @@ class RunStore:
                 ) from None
             value_or_null = None if number is None or math.isnan(number) else number
             rows.append((run_id, epoch, _storable(str(name)), value_or_null))
-        self._require_run(run_id)
-        self._write("INSERT OR REPLACE INTO epoch_values VALUES (?, ?, ?, ?)", rows)
+        self._write(run_id, "INSERT OR REPLACE INTO epoch_values VALUES (?, ?, ?, ?)", rows)
 
     def finish_run(self, run_id: int) -> None:
         """Mark the run finished."""
-        self._require_run(run_id)
-        self._write("UPDATE runs SET finished_at = ? WHERE id = ?", [(_now(), run_id)])
+        self._write(run_id, "UPDATE runs SET finished_at = ? WHERE id = ?", [(_now(), run_id)])
 
     def save_diagnosis(self, run_id: int, diagnosis: Diagnosis | Mapping[str, Any]) -> None:
         """Store a diagnosis of the run (as JSON); the latest one is what :meth:`diagnosis` returns.
@@ -292,9 +291,9 @@ class RunStore:
             raise GapdoctorInputError(
                 "diagnosis", f"expected a Diagnosis, got {type(diagnosis).__name__}", "pass gapdoctor.diagnose(...)"
             )
-        self._require_run(run_id)
         top = parsed.reported[0] if parsed.reported else None
         self._write(
+            run_id,
             "INSERT INTO diagnoses (run_id, created_at, top_cause, top_score, diagnosis) VALUES (?, ?, ?, ?, ?)",
             [
                 (
