@@ -2,11 +2,11 @@
 
 Every reader of a user's file goes through here, so that a hostile file — a device, a FIFO,
 a symbolic-link loop, binary garbage, text in another encoding, NUL bytes, a CSV field of
-megabytes, JSON nested 100,000 deep, an array header claiming terabytes, a pickled object
-array — becomes one :class:`~gapdoctor.GapdoctorInputError` naming the file, never a hang,
+megabytes, JSON nested 100,000 deep — becomes one :class:`~gapdoctor.GapdoctorInputError` naming the file, never a hang,
 a traceback or a ``MemoryError``. What a person could read is read (a byte-order mark is
 dropped, Windows-1252 text is decoded, trailing NUL padding is cut) and the reader says so
-through the ``gapdoctor`` logger (the CLI adds these notes to the diagnosis).
+through the ``gapdoctor`` logger (the CLI adds these notes to the diagnosis). Numpy files
+are met by :mod:`gapdoctor.io.arrays`.
 """
 
 from __future__ import annotations
@@ -17,26 +17,20 @@ import errno
 import io
 import json
 import logging
-import math
 import os
 import stat
 import zipfile
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
-
-import numpy as np
-from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
 
 __all__ = [
     "check_input_path",
     "load_json_text",
-    "load_npy",
-    "load_npz",
+    "open_binary",
     "parse_csv",
     "read_head",
     "read_text",
@@ -151,7 +145,8 @@ def reading(path: str | Path, what: str) -> Iterator[None]:
         ) from None
 
 
-def _open_read(path: Path) -> IO[bytes]:
+def open_binary(path: Path) -> IO[bytes]:
+    """The file opened for reading bytes; an OS refusal is the one input error."""
     try:
         return path.open("rb")
     except OSError as error:
@@ -160,7 +155,7 @@ def _open_read(path: Path) -> IO[bytes]:
 
 def read_head(path: Path, n: int) -> bytes:
     """The first ``n`` bytes of a file (a regular one: see :func:`check_input_path`)."""
-    with _open_read(path) as handle:
+    with open_binary(path) as handle:
         return handle.read(n)
 
 
@@ -211,7 +206,7 @@ def read_text(path: Path) -> str:
     GapdoctorInputError
         Binary data, NUL bytes inside the text.
     """
-    with _open_read(path) as handle:
+    with open_binary(path) as handle:
         data = handle.read()
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not data.startswith(codecs.BOM_UTF32_LE):
         try:
@@ -328,79 +323,4 @@ def load_json_text(text: str, path: Path) -> Any:
             str(path),
             "nests lists or objects too deeply to parse (a log nests a few levels)",
             "pass the JSON log the trainer wrote",
-        ) from None
-
-
-def _human_bytes(n: int) -> str:
-    size = float(n)
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if size < 1024 or unit == "PiB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} bytes"  # pragma: no cover - the loop always returns
-
-
-def _check_array_header(handle: IO[bytes], stored: int, path: Path, name: str) -> None:
-    """Refuse an array stored as objects, or whose header claims more bytes than stored."""
-    fmt = np.lib.format
-    try:
-        version = fmt.read_magic(handle)
-        if version == (1, 0):
-            shape, _, dtype = fmt.read_array_header_1_0(handle)
-        else:
-            shape, _, dtype = fmt.read_array_header_2_0(handle)
-    except (ValueError, OSError, EOFError) as error:
-        raise GapdoctorInputError(
-            str(path), f"array {name!r} has a broken header ({error})", "save it again with numpy"
-        ) from None
-    if dtype.hasobject:
-        raise GapdoctorInputError(
-            str(path),
-            f"array {name!r} holds Python objects, which gapdoctor never unpickles",
-            "save numeric or string arrays (e.g. np.asarray(x, dtype=float) or dtype=str)",
-        )
-    claimed = math.prod(int(d) for d in shape) * dtype.itemsize
-    available = stored - handle.tell()
-    if claimed > available:
-        raise GapdoctorInputError(
-            str(path),
-            f"array {name!r} claims shape {tuple(shape)} ({_human_bytes(claimed)}) "
-            f"but only {_human_bytes(max(available, 0))} are stored: the file is truncated or corrupted",
-            "save the array again",
-        )
-
-
-def load_npy(path: Path) -> NDArray[Any]:
-    """One ``.npy`` array, read without pickle after its header was checked against the file size."""
-    with _open_read(path) as handle:
-        _check_array_header(handle, os.fstat(handle.fileno()).st_size, path, path.name)
-    try:
-        return np.asarray(np.load(path, allow_pickle=False))
-    except (ValueError, OSError, EOFError) as error:
-        raise GapdoctorInputError(str(path), f"could not be read ({error})", "save a plain numeric array") from None
-
-
-def load_npz(path: Path) -> dict[str, NDArray[Any]]:
-    """Every array of an ``.npz``, read without pickle after each header was checked."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                if info.filename.endswith(".npy"):
-                    with archive.open(info) as handle:
-                        _check_array_header(handle, info.file_size, path, info.filename[: -len(".npy")])
-        with np.load(path, allow_pickle=False) as data:
-            return {key: np.asarray(data[key]) for key in data.files}
-    except GapdoctorInputError:
-        raise
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        zlib.error,
-        EOFError,
-        OSError,
-        ValueError,
-        NotImplementedError,
-    ) as error:
-        raise GapdoctorInputError(
-            str(path), f"is not a readable .npz archive ({type(error).__name__}: {error})", "save it with np.savez"
         ) from None

@@ -14,7 +14,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.io.files import check_input_path, load_npy, load_npz, parse_csv, read_text, reading
+from gapdoctor.io.arrays import load_npy, load_npz
+from gapdoctor.io.files import check_input_path, parse_csv, read_text, reading
 
 __all__ = ["read_labels_and_features", "read_probabilities"]
 
