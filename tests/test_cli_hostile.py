@@ -359,3 +359,10 @@ def test_a_fifo_found_inside_a_log_directory_is_not_opened(tmp_path: Path, capsy
     _fifo(tmp_path / "version_0" / "metrics.csv")  # opening it would block forever
     assert main(["diagnose", "--history", str(tmp_path)]) == EXIT_BAD_INPUT
     assert "not a regular file" in capsys.readouterr().err
+
+
+def test_every_command_checks_its_outputs_before_working(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = str(tmp_path / "no" / "such" / "out.json")
+    for command in (["bench", "--fast"], ["demo"], ["show", "1"]):
+        assert main([*command, "--json", missing]) == EXIT_BAD_INPUT, command  # no training, no store read
+        assert "--json" in capsys.readouterr().err

@@ -347,15 +347,15 @@ def _collecting_notes() -> Iterator[_NoteCollector]:
 
 
 def _run(args: argparse.Namespace, collector: _NoteCollector) -> int:
-    if args.command == "bench":
-        return _bench(args)
     if args.command == "runs":
         code = _list_runs(args)
         for note in collector.notes:
             print(f"gapdoctor: note: {printable(note)}", file=sys.stderr)
         return code
-    _check_output("--json", args.json_out)
-    _check_output("--html", args.html_out)
+    _check_output("--json", getattr(args, "json_out", None))
+    _check_output("--html", getattr(args, "html_out", None))
+    if args.command == "bench":
+        return _bench(args)
     if args.command == "demo":
         from gapdoctor.demo import run_demo
 
