@@ -366,3 +366,13 @@ def test_every_command_checks_its_outputs_before_working(tmp_path: Path, capsys:
     for command in (["bench", "--fast"], ["demo"], ["show", "1"]):
         assert main([*command, "--json", missing]) == EXIT_BAD_INPUT, command  # no training, no store read
         assert "--json" in capsys.readouterr().err
+
+
+def test_a_message_quoting_a_huge_header_stays_one_short_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = ",".join(f"column_{'x' * 5000}_{i}\nnext" for i in range(30))  # newlines inside quoted names
+    table = _write(tmp_path / "t.csv", '"' + names.replace(",", '","') + '"\n' + ",".join(["1"] * 30) + "\n")
+    assert main(["diagnose", "--train", str(table)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and len(err) <= 2100 and "no label column" in err

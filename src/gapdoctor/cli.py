@@ -43,6 +43,14 @@ EXIT_CODES = {
 }
 _EPILOG = "exit codes:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
 _T = TypeVar("_T")
+_MAX_LINE_CHARS = 2000
+"""A message is cut to this many characters: it quotes file contents (column names, a
+parser's complaint), which a hostile file can make megabytes long; one line stays readable."""
+
+
+def _one_line(text: object) -> str:
+    line = printable(text)
+    return line if len(line) <= _MAX_LINE_CHARS else line[: _MAX_LINE_CHARS - 1] + "…"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -350,7 +358,7 @@ def _run(args: argparse.Namespace, collector: _NoteCollector) -> int:
     if args.command == "runs":
         code = _list_runs(args)
         for note in collector.notes:
-            print(f"gapdoctor: note: {printable(note)}", file=sys.stderr)
+            print(f"gapdoctor: note: {_one_line(note)}", file=sys.stderr)
         return code
     _check_output("--json", getattr(args, "json_out", None))
     _check_output("--html", getattr(args, "html_out", None))
@@ -375,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _collecting_notes() as collector:
             return _run(args, collector)
     except GapdoctorInputError as error:
-        print(f"gapdoctor: bad input: {printable(error)}", file=sys.stderr)
+        print(f"gapdoctor: bad input: {_one_line(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("gapdoctor: interrupted", file=sys.stderr)
@@ -389,7 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             last = traceback.extract_tb(error.__traceback__)[-1]
             where = f" at {Path(last.filename).name}:{last.lineno}"
         print(
-            f"gapdoctor: internal error: {type(error).__name__}: {printable(error)}{where}; "
+            f"gapdoctor: internal error: {type(error).__name__}: {_one_line(error)}{where}; "
             f"please report it with the command that caused it (exit code {EXIT_INTERNAL_ERROR})",
             file=sys.stderr,
         )
