@@ -5,23 +5,29 @@ no finding reaches the reporting threshold), 1 findings, 2 bad input (one line o
 never a traceback), 3 not enough to judge (no check could run), 4 internal error (a bug in
 gapdoctor: one line asking for a report). ``demo`` exits 0 once it has diagnosed its run.
 
-Every file named on the command line is read through one door, :func:`_read`, which turns
+Every file named on the command line is read through one door (:mod:`gapdoctor.cli_door`), which turns
 any failure of a reader into a bad-input error naming the option and the file.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
+from gapdoctor.cli_door import (
+    NoteCollector,
+    check_output,
+    collecting_notes,
+    one_line,
+    read_input,
+    write_output,
+)
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import Diagnosis
 from gapdoctor.report.printable import printable
@@ -42,15 +48,6 @@ EXIT_CODES = {
     EXIT_INTERNAL_ERROR: "internal error: a bug in gapdoctor (please report it)",
 }
 _EPILOG = "exit codes:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
-_T = TypeVar("_T")
-_MAX_LINE_CHARS = 2000
-"""A message is cut to this many characters: it quotes file contents (column names, a
-parser's complaint), which a hostile file can make megabytes long; one line stays readable."""
-
-
-def _one_line(text: object) -> str:
-    line = printable(text)
-    return line if len(line) <= _MAX_LINE_CHARS else line[: _MAX_LINE_CHARS - 1] + "…"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -145,47 +142,12 @@ def _outputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", dest="html_out", help="also write the HTML report to this path")
 
 
-def _read(option: str, path: str, reader: Callable[[], _T]) -> _T:
-    """The door every input file passes: any failure of its reader is bad input naming the file."""
-    if not path.strip():
-        raise GapdoctorInputError(option, "is an empty path", "pass the path of a file")
-    try:
-        return reader()
-    except GapdoctorInputError as error:
-        named = error.argument.startswith(option) or error.argument.isidentifier()  # "mapping", "run_id"
-        argument = error.argument if named else f"{option} {error.argument}"
-        raise GapdoctorInputError(argument, error.problem, error.fix) from None
-    except Exception as error:  # RecursionError, MemoryError, OSError...: the file's doing
-        raise GapdoctorInputError(
-            f"{option} {path}",
-            f"could not be read ({type(error).__name__}: {error})",
-            "check that it is a complete file of a format gapdoctor reads (see gapdoctor diagnose --help)",
-        ) from None
-
-
-def _check_output(option: str, path: str | None) -> None:
-    """Fail before any work when an output cannot be written."""
-    if path is None:
-        return
-    target = Path(path)
-    if not path.strip() or target.is_dir():
-        raise GapdoctorInputError(
-            f"{option} {path}", "is a directory, not a file", f"pass a file name, e.g. {option} out"
-        )
-    if not target.parent.is_dir():
-        raise GapdoctorInputError(
-            f"{option} {path}",
-            f"its folder {target.parent} does not exist",
-            f"create it first: mkdir -p {target.parent}",
-        )
-
-
 def _read_split(option: str, path: str, label: str, extra: str | None) -> tuple[object, object, object]:
     import numpy as np
 
     from gapdoctor.io import read_labels_and_features
 
-    X, y, names = _read(option, path, lambda: read_labels_and_features(path, label))
+    X, y, names = read_input(option, path, lambda: read_labels_and_features(path, label))
     column = None
     if extra is not None:
         if extra not in names:
@@ -214,7 +176,7 @@ def _diagnose(args: argparse.Namespace) -> Diagnosis:
         from gapdoctor.io import read_history
 
         mapping = _parse_map(args.map)
-        kwargs["history"] = _read("--history", args.history, lambda: read_history(args.history, mapping=mapping))
+        kwargs["history"] = read_input("--history", args.history, lambda: read_history(args.history, mapping=mapping))
     if args.train is not None:
         kwargs["X_train"], kwargs["y_train"], kwargs["sources_train"] = _read_split(
             "--train", args.train, args.label, args.source_col
@@ -224,9 +186,12 @@ def _diagnose(args: argparse.Namespace) -> Diagnosis:
             "--val", args.val, args.label, args.group_col
         )
     if args.train_probs is not None:
-        kwargs["train_probs"] = _read("--train-probs", args.train_probs, lambda: read_probabilities(args.train_probs))
+        kwargs["train_probs"] = read_input(
+            "--train-probs", args.train_probs, lambda: read_probabilities(args.train_probs)
+        )
     if args.val_probs is not None:
-        kwargs["val_probs"] = _read("--val-probs", args.val_probs, lambda: read_probabilities(args.val_probs))
+        val_probs = args.val_probs
+        kwargs["val_probs"] = read_input("--val-probs", val_probs, lambda: read_probabilities(val_probs))
     return diagnose(**kwargs)  # type: ignore[arg-type]
 
 
@@ -247,7 +212,7 @@ def _open_store(path: str | None) -> RunStore | None:
     location = Path(path) if path is not None else default_store_path()
     if not location.exists():
         return None
-    return _read("--store", str(location), lambda: RunStore(location, create=False))
+    return read_input("--store", str(location), lambda: RunStore(location, create=False))
 
 
 def _list_runs(args: argparse.Namespace) -> int:
@@ -258,7 +223,7 @@ def _list_runs(args: argparse.Namespace) -> int:
         print(f"No runs recorded in {printable(args.store or default_store_path())}.")
         return EXIT_HEALTHY
     with store:
-        runs = _read("--store", str(store.path), store.list_runs)
+        runs = read_input("--store", str(store.path), store.list_runs)
         if not runs:
             print(f"No runs recorded in {printable(store.path)}.")
             return EXIT_HEALTHY
@@ -288,12 +253,12 @@ def _show_run(args: argparse.Namespace) -> Diagnosis:
             "pass --store PATH or record a run",
         )
     with store:
-        run = _read("--store", str(store.path), lambda: store.find_run(args.run))
+        run = read_input("--store", str(store.path), lambda: store.find_run(args.run))
         print(
             f"Run {run.id} {printable(repr(run.name))}, started {printable(run.started_at)}, "
             f"{run.n_epochs} epochs recorded."
         )
-        stored = _read("--store", str(store.path), lambda: store.diagnosis(run.id))
+        stored = read_input("--store", str(store.path), lambda: store.diagnosis(run.id))
         if stored is not None:
             try:
                 return Diagnosis.from_dict(stored)
@@ -301,7 +266,7 @@ def _show_run(args: argparse.Namespace) -> Diagnosis:
                 print(f"The stored diagnosis cannot be read back ({printable(error)}): diagnosing the history again.")
         else:
             print("No diagnosis was saved for this run: diagnosing its recorded history.")
-        history = _read("--store", str(store.path), lambda: store.history(run.id))
+        history = read_input("--store", str(store.path), lambda: store.history(run.id))
         return diagnose(history=history)
 
 
@@ -310,58 +275,24 @@ def _emit(diagnosis: Diagnosis, args: argparse.Namespace, notes: Sequence[str] =
         diagnosis = replace(diagnosis, notes=(*diagnosis.notes, *notes))
     print(diagnosis.render(color=sys.stdout.isatty()))
     if args.json_out:
-        _write_output("--json", args.json_out, lambda: diagnosis.to_json(args.json_out))
+        write_output("--json", args.json_out, lambda: diagnosis.to_json(args.json_out))
         print(f"JSON written to {printable(args.json_out)}")
     if args.html_out:
-        _write_output("--html", args.html_out, lambda: diagnosis.to_html(args.html_out))
+        write_output("--html", args.html_out, lambda: diagnosis.to_html(args.html_out))
         print(f"HTML report written to {printable(args.html_out)}")
     if not diagnosis.judged:
         return EXIT_NOT_JUDGED
     return EXIT_HEALTHY if diagnosis.healthy else EXIT_FINDINGS
 
 
-def _write_output(option: str, path: str, write: Callable[[], object]) -> None:
-    try:
-        write()
-    except OSError as error:
-        raise GapdoctorInputError(
-            f"{option} {path}", f"could not be written ({error.strerror or error})", "pass a path you can write to"
-        ) from None
-
-
-class _NoteCollector(logging.Handler):
-    """Collects what readers note (an encoding guessed, a column dropped) for the diagnosis."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.notes: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.notes.append(record.getMessage())
-        except Exception:  # a note must never break the command  # pragma: no cover
-            self.handleError(record)
-
-
-@contextmanager
-def _collecting_notes() -> Iterator[_NoteCollector]:
-    logger = logging.getLogger("gapdoctor")
-    collector = _NoteCollector()
-    logger.addHandler(collector)
-    try:
-        yield collector
-    finally:
-        logger.removeHandler(collector)
-
-
-def _run(args: argparse.Namespace, collector: _NoteCollector) -> int:
+def _run(args: argparse.Namespace, collector: NoteCollector) -> int:
     if args.command == "runs":
         code = _list_runs(args)
         for note in collector.notes:
-            print(f"gapdoctor: note: {_one_line(note)}", file=sys.stderr)
+            print(f"gapdoctor: note: {one_line(note)}", file=sys.stderr)
         return code
-    _check_output("--json", getattr(args, "json_out", None))
-    _check_output("--html", getattr(args, "html_out", None))
+    check_output("--json", getattr(args, "json_out", None))
+    check_output("--html", getattr(args, "html_out", None))
     if args.command == "bench":
         return _bench(args)
     if args.command == "demo":
@@ -380,10 +311,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (see :data:`EXIT_CODES`)."""
     args = _parser().parse_args(argv)
     try:
-        with _collecting_notes() as collector:
+        with collecting_notes() as collector:
             return _run(args, collector)
     except GapdoctorInputError as error:
-        print(f"gapdoctor: bad input: {_one_line(error)}", file=sys.stderr)
+        print(f"gapdoctor: bad input: {one_line(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("gapdoctor: interrupted", file=sys.stderr)
@@ -397,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             last = traceback.extract_tb(error.__traceback__)[-1]
             where = f" at {Path(last.filename).name}:{last.lineno}"
         print(
-            f"gapdoctor: internal error: {type(error).__name__}: {_one_line(error)}{where}; "
+            f"gapdoctor: internal error: {type(error).__name__}: {one_line(error)}{where}; "
             f"please report it with the command that caused it (exit code {EXIT_INTERNAL_ERROR})",
             file=sys.stderr,
         )
