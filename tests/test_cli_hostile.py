@@ -376,3 +376,14 @@ def test_a_message_quoting_a_huge_header_stays_one_short_line(
     assert main(["diagnose", "--train", str(table)]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and len(err) <= 2100 and "no label column" in err
+
+
+def test_names_that_are_not_utf8_reach_every_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = Path(os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9.csv"))  # a Latin-1 file name on a UTF-8 system
+    log.write_text("epoch,train_loss,val_loss,caf\xe9\n" + HISTORY.split("\n", 1)[1].replace("\n", ",1\n"))
+    out_json, out_html = tmp_path / "d.json", tmp_path / "d.html"
+    code = main(["diagnose", "--history", str(log), "--json", str(out_json), "--html", str(out_html)])
+    out = capsys.readouterr().out
+    assert code in (0, 1, 3), out
+    assert "caf\\udce9.csv" in out_html.read_text(encoding="utf-8") and out_json.stat().st_size > 0
+    out.encode("utf-8")  # the terminal report holds no lone surrogate either

@@ -359,6 +359,9 @@ def render_html(diagnosis: Diagnosis) -> str:
 
 
 def write_html(diagnosis: Diagnosis, path: Path) -> Path:
-    """Write :func:`render_html` to ``path`` (UTF-8) and return the path."""
-    path.write_text(render_html(diagnosis), encoding="utf-8")
+    """Write :func:`render_html` to ``path`` (UTF-8) and return the path.
+
+    A lone surrogate (a file or class name that was not UTF-8) is written as its escape.
+    """
+    path.write_text(render_html(diagnosis), encoding="utf-8", errors="backslashreplace")
     return path
