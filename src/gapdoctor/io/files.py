@@ -2,8 +2,8 @@
 
 Every reader of a user's file goes through here, so that a hostile file — a device, a FIFO,
 a symbolic-link loop, binary garbage, text in another encoding, NUL bytes, a CSV field of
-megabytes, JSON nested 100,000 deep — becomes one :class:`~gapdoctor.GapdoctorInputError` naming the file, never a hang,
-a traceback or a ``MemoryError``. What a person could read is read (a byte-order mark is
+megabytes, JSON nested 100,000 deep — becomes one :class:`~gapdoctor.GapdoctorInputError`
+naming the file, never a hang, a traceback or a ``MemoryError``. What a person could read is read (a byte-order mark is
 dropped, Windows-1252 text is decoded, trailing NUL padding is cut) and the reader says so
 through the ``gapdoctor`` logger (the CLI adds these notes to the diagnosis). Numpy files
 are met by :mod:`gapdoctor.io.arrays`.
