@@ -180,7 +180,7 @@ class Guarded:
     def _switch_off(self, what: str, where: str, error: BaseException) -> None:
         """One feature stops (``what``), recording goes on; reported once. Never raises."""
         try:
-            line = self._guard.caught(where, error)
+            line = self._guard.caught(f"{where} ({what} switched off)", error)
             self._guard.report_once(
                 what,
                 "gapdoctor switched off %s after epoch %d; training continues and the curves are still recorded. %s",
