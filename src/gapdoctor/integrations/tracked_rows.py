@@ -79,22 +79,28 @@ class TrackedRows:
         Raises GapdoctorInputError for a batch whose parts do not line up (the recorder
         then turns tracking off); the checks read shapes only, never the values.
         """
-        n_rows = len(rows)
-        if len(losses) != n_rows or _width(losses) != 1:
+        try:  # shapes, not len(): a tensor's __len__ is a Python call, this runs every step
+            n_rows = rows.shape[0]
+            loss_shape = losses.shape
+            prediction_shape = None if predictions is None else predictions.shape
+        except (AttributeError, IndexError):  # lists, or a 0-d rows tensor
+            n_rows, loss_shape = len(rows), _shape(losses)
+            prediction_shape = None if predictions is None else _shape(predictions)
+        if not loss_shape or loss_shape[0] != n_rows or (len(loss_shape) > 1 and _width(losses) != 1):
             raise GapdoctorInputError(
                 "sample_losses",
-                f"has shape {_shape(losses)} for a batch of {n_rows} rows",
+                f"has shape {tuple(loss_shape)} for a batch of {n_rows} rows",
                 "pass one loss per row: F.cross_entropy(logits, y, reduction='none')",
             )
         width = 2
-        if predictions is not None:
-            if len(predictions) != n_rows or len(_shape(predictions)) > 2:
+        if prediction_shape is not None:
+            if not prediction_shape or prediction_shape[0] != n_rows or len(prediction_shape) > 2:
                 raise GapdoctorInputError(
                     "predictions",
-                    f"has shape {_shape(predictions)} for a batch of {n_rows} rows",
+                    f"has shape {tuple(prediction_shape)} for a batch of {n_rows} rows",
                     "pass one class id or one row of scores per row",
                 )
-            width += _width(predictions)
+            width += prediction_shape[1] if len(prediction_shape) == 2 else 1
         self._buffer.append((rows, losses, predictions))
         self._values_buffered += n_rows * width
         if self._values_buffered >= FLUSH_VALUES:
