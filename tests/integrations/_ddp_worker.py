@@ -17,7 +17,7 @@ from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 from gapdoctor.torch import Monitor, RowIndexed
 
 
-def worker(rank: int, world_size: int, port: int, out: str, X: np.ndarray, y: np.ndarray) -> None:
+def worker(rank: int, world_size: int, port: int, out: str, X: np.ndarray, y: np.ndarray, fault: str) -> None:
     torch.set_num_threads(1)
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world_size)
     torch.manual_seed(0)
@@ -46,6 +46,8 @@ def worker(rank: int, world_size: int, port: int, out: str, X: np.ndarray, y: np
             loss = per_row.mean()
             loss.backward()
             optimizer.step()
+            if fault == "rank1_rows_out_of_range" and rank == 1 and epoch == 1:
+                rows = rows + 10_000  # only rank 1 switches per-row tracking off, in the middle of the run
             monitor.log_batch(loss, labels=yb, rows=rows, sample_losses=per_row.detach())
             losses.append(loss.item())
         with torch.no_grad():
@@ -79,6 +81,13 @@ if __name__ == "__main__":
     X_all, y_all = load_digits(return_X_y=True)
     torch.multiprocessing.spawn(
         worker,
-        args=(2, int(sys.argv[1]), sys.argv[2], (X_all[:600] / 16).astype(np.float32), y_all[:600].astype(np.int64)),
+        args=(
+            2,
+            int(sys.argv[1]),
+            sys.argv[2],
+            (X_all[:600] / 16).astype(np.float32),
+            y_all[:600].astype(np.int64),
+            sys.argv[3] if len(sys.argv) > 3 else "",
+        ),
         nprocs=2,
     )

@@ -271,6 +271,8 @@ class StepRecorder(Guarded):
                     self._tracked.end_epoch(self.all_reduce_sum)
                 except Exception as error:
                     self._stop_tracking("end_epoch", error)
+            else:  # still in step with the other processes' sum (zeros from here)
+                self._tracked.skip_epoch(self.all_reduce_sum)
             self._tracked.pad_to(index + 1)  # an epoch not tracked reads as "not measured"
 
     def _reduce(self, totals: Mapping[str, tuple[float, float]]) -> dict[str, float]:

@@ -134,7 +134,11 @@ class TrackedRows:
 
     def end_epoch(self, all_reduce_sum: Callable[[FloatArray], FloatArray] | None) -> None:
         """Close the epoch: mean loss of each row (NaN: not seen), summed across processes first."""
-        self.flush()
+        try:
+            self.flush()
+        except Exception:
+            self.skip_epoch(all_reduce_sum)  # the other processes wait in the sum: never leave them hanging
+            raise
         loss_sum, loss_count = self._loss_sum, self._loss_count
         if all_reduce_sum is not None:
             reduced = all_reduce_sum(np.concatenate([loss_sum, loss_count]))
@@ -151,6 +155,16 @@ class TrackedRows:
             "sample_losses": [[v if math.isfinite(v) else None for v in row] for row in self.losses],
             "sample_predictions": self.predictions,
         }
+
+    def skip_epoch(self, all_reduce_sum: Callable[[FloatArray], FloatArray] | None) -> None:
+        """An epoch this process does not track (tracking switched off here): drop what was kept.
+
+        Under ``torch.distributed`` it still takes part in the sum with zeros, so that the
+        processes still tracking are not left waiting in a collective (a hung run).
+        """
+        self._reset()
+        if all_reduce_sum is not None:
+            all_reduce_sum(np.zeros(2 * len(self.rows)))
 
     def pad_to(self, n_epochs: int) -> None:
         """Give every epoch up to ``n_epochs`` a row: NaN losses and -1 predictions (not measured)."""
