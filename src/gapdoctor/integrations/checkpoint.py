@@ -147,6 +147,10 @@ def _series(value: Any, key: str, notes: list[str]) -> dict[str, list[float]]:
     return out
 
 
+def _finite(item: Any) -> bool:
+    return not isinstance(item, float) or math.isfinite(item)
+
+
 def _list(value: Any, key: str, types: tuple[type, ...], notes: list[str]) -> list[Any]:
     if value is None:
         return []
@@ -158,7 +162,7 @@ def _list(value: Any, key: str, types: tuple[type, ...], notes: list[str]) -> li
     except Exception as error:
         notes.append(f"{key!r} could not be read ({describe(error)}): ignored")
         return []
-    if not all(isinstance(item, types) and not isinstance(item, bool) for item in items):
+    if not all(isinstance(item, types) and not isinstance(item, bool) and _finite(item) for item in items):
         notes.append(f"{key!r} holds values other than {'/'.join(t.__name__ for t in types)}: ignored")
         return []
     return items

@@ -99,8 +99,10 @@ class StepRecorder(Guarded):
 
     @property
     def epochs(self) -> int:
-        """Number of epochs recorded."""
-        return len(next(iter(self.curves.values()))) if self.curves else 0
+        """Number of epochs recorded (every series has one value per epoch)."""
+        for series in (*self.curves.values(), *self.extra_curves.values()):
+            return len(series)
+        return 0
 
     def log_batch(
         self,
