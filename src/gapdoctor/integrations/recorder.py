@@ -48,18 +48,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import Diagnosis
 from gapdoctor.integrations.alerts import AlertLog, diagnose_loop_evidence, loop_evidence
 from gapdoctor.integrations.checkpoint import STATE_VERSION, read_state, recorder_state
 from gapdoctor.integrations.guard import describe
 from gapdoctor.integrations.steps import StepRecorder
-from gapdoctor.integrations.values import FloatArray, as_array, number
+from gapdoctor.integrations.values import FloatArray, as_array
 from gapdoctor.metrics import METRICS
 
 __all__ = ["STATE_VERSION", "FloatArray", "Recorder"]
-
-_number = number  # the name the adapters import
 
 
 class Recorder(StepRecorder):
@@ -117,6 +117,18 @@ class Recorder(StepRecorder):
         all_reduce_sum: Callable[[FloatArray], FloatArray] | None = None,
         is_main_process: bool = True,
     ) -> None:
+        for name, value, allowed in (
+            ("n_train", n_train, "a positive number of rows, or None"),
+            ("track_rows", track_rows, "a number of rows (0: none)"),
+            ("seed", seed, "an integer"),
+            ("diagnose_every", diagnose_every, "a number of epochs, or None"),
+        ):
+            if (value is not None or name in ("track_rows", "seed")) and (
+                isinstance(value, bool) or not isinstance(value, (int, np.integer))
+            ):
+                raise GapdoctorInputError(name, f"is {value!r} ({type(value).__name__})", f"pass {allowed}")
+        if on_epoch_end is not None and not callable(on_epoch_end):
+            raise GapdoctorInputError("on_epoch_end", f"is a {type(on_epoch_end).__name__}", "pass a function or None")
         labels = None if y_train is None else as_array(y_train)
         if labels is not None and n_train is not None and len(labels) != n_train:
             raise GapdoctorInputError("n_train", f"is {n_train} but y_train has {len(labels)} labels", "give one")
