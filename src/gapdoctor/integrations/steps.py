@@ -142,7 +142,7 @@ class StepRecorder(Guarded):
                 added = None if loss is None else number(loss) * weight
                 numbers = [(name, number(value)) for name, value in values.items()] if values else ()
             except Exception:
-                added, numbers = self._checked_numbers(loss, weight, values)
+                added, weight, numbers = self._checked_numbers(loss, weight, values)
             if added is not None:
                 self._loss_sum += added
                 self._loss_count += weight
@@ -171,14 +171,18 @@ class StepRecorder(Guarded):
 
     def _checked_numbers(
         self, loss: Any, weight: Any, values: Mapping[str, Any]
-    ) -> tuple[float | None, list[tuple[str, float]]]:
-        """The slow path of :meth:`log_batch`: each value on its own; one that is not a number is dropped."""
-        added = None
+    ) -> tuple[float | None, float, list[tuple[str, float]]]:
+        """The slow path of :meth:`log_batch`: each value on its own; one that is not a number is dropped.
+
+        Returns (the loss times its weight or None, the weight, the per-step values).
+        """
+        added, count = None, 0.0
         if loss is not None:
             added = self._checked_number("loss", loss)
             if added is not None:
                 try:
-                    added *= float(weight)
+                    count = float(weight)
+                    added *= count
                 except Exception as error:
                     self._ignore_value("weight", error)
                     added = None
@@ -187,7 +191,7 @@ class StepRecorder(Guarded):
             converted = self._checked_number(name, value)
             if converted is not None:
                 numbers.append((name, converted))
-        return added, numbers
+        return added, count, numbers
 
     def _checked_number(self, name: str, value: Any) -> float | None:
         """``value`` as a float; None (and a report, once per name) when it is not one number."""
