@@ -17,6 +17,10 @@ from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 from gapdoctor.torch import Monitor, RowIndexed
 
 
+def _broken(values: object) -> None:
+    raise RuntimeError("injected on rank 1")
+
+
 def worker(rank: int, world_size: int, port: int, out: str, X: np.ndarray, y: np.ndarray, fault: str) -> None:
     torch.set_num_threads(1)
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world_size)
@@ -52,6 +56,8 @@ def worker(rank: int, world_size: int, port: int, out: str, X: np.ndarray, y: np
             losses.append(loss.item())
         with torch.no_grad():
             val_accuracy = (model(X_val).argmax(1) == y_val).double().mean().item()
+        if fault == "rank1_recorder_fails" and rank == 1 and epoch == 1:
+            monitor._close_epoch = _broken  # type: ignore[method-assign]  # rank 1 alone stops recording
         monitor.end_epoch(val_accuracy=val_accuracy)
         local["loss_sum"].append(sum(losses))
         local["batches"].append(len(losses))

@@ -115,8 +115,7 @@ def _build() -> type:
             self._validated = self._validated or not trainer.sanity_checking
 
         def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
-            if not self.recorder.enabled:
-                return
+            # also when recording stopped: under DDP this process still takes part in the epoch's sums
             values: dict[str, Any] = {}
             with self.recorder.guard("on_train_epoch_end"):
                 values = _epoch_values(trainer.callback_metrics, self._validated)

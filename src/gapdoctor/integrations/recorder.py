@@ -175,11 +175,14 @@ class Recorder(StepRecorder):
             is not one number (a per-class array, a string) is ignored and reported once.
         """
         if not self.enabled:
+            self._stay_in_step(values)  # under torch.distributed: the other processes are not left waiting
             return
+        self._sums_done = 0
         try:  # try/except rather than `with self.guard(...)`: a little cheaper, once per epoch
             self._close_epoch(values)
         except Exception as error:  # gapdoctor must never stop a training run
             self._fail("end_epoch", error)
+            self._stay_in_step(values)
             return
         if not self.is_main_process:
             return

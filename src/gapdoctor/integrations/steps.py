@@ -65,6 +65,8 @@ class StepRecorder(Guarded):
     ) -> None:
         super().__init__()
         self.all_reduce_sum = all_reduce_sum
+        self._sums_done = 0  # collectives this process took part in, this epoch
+        self._step_names: set[str] = set()  # the per-step names of the last epoch closed
         self.curves: dict[str, list[float]] = {}
         self.extra_curves: dict[str, list[float]] = {}
         self.label_order: list[int | str] = []
@@ -240,13 +242,16 @@ class StepRecorder(Guarded):
         self._label_buffer, self._labels_buffered = [], 0
 
     def _close_epoch(self, values: Mapping[str, Any]) -> None:
+        self._step_names = set(self._step_sums)
         # (sum, count) per name; an explicit epoch value wins over a per-step mean.
         totals: dict[str, tuple[float, float]] = {"train_loss": (float(self._loss_sum), float(self._loss_count))}
         for step_name, total in self._step_sums.items():
             totals[step_name] = (total, float(self._step_counts[step_name]))
         for given_name, value in values.items():
             converted = math.nan if value is None else self._checked_number(given_name, value)
-            if converted is None:
+            if converted is None:  # dropped; under torch.distributed still sent (as nothing): same names everywhere
+                if self.all_reduce_sum is not None:
+                    totals[given_name] = (0.0, 0.0)
                 continue
             totals[given_name] = (0.0, 0.0) if math.isnan(converted) else (converted, 1.0)
         epoch_values = self._reduce(totals)
@@ -274,11 +279,11 @@ class StepRecorder(Guarded):
         if self._tracked is not None:
             if self._tracking:
                 try:
-                    self._tracked.end_epoch(self.all_reduce_sum)
+                    self._tracked.end_epoch(self._sum_across)
                 except Exception as error:
                     self._stop_tracking("end_epoch", error)
             else:  # still in step with the other processes' sum (zeros from here)
-                self._tracked.skip_epoch(self.all_reduce_sum)
+                self._tracked.skip_epoch(self._sum_across)
             self._tracked.pad_to(index + 1)  # an epoch not tracked reads as "not measured"
 
     def _reduce(self, totals: Mapping[str, tuple[float, float]]) -> dict[str, float]:
@@ -288,7 +293,8 @@ class StepRecorder(Guarded):
         epoch (its shard's validation metric) becomes the mean over processes. Every
         process must log the same names; they are sent in sorted order.
         """
-        if self.all_reduce_sum is None:
+        reduce_sum = self._sum_across
+        if reduce_sum is None:
             return {
                 name: (value_sum / count if count else math.nan)
                 for name, (value_sum, count) in totals.items()
@@ -296,13 +302,45 @@ class StepRecorder(Guarded):
             }
         names = sorted(totals)
         local = np.asarray([x for name in names for x in totals[name]], dtype=np.float64)
-        summed = self.all_reduce_sum(local)
+        summed = reduce_sum(local)
         out: dict[str, float] = {}
         for i, name in enumerate(names):
             value_sum, count = float(summed[2 * i]), float(summed[2 * i + 1])
             if count or name != "train_loss":
                 out[name] = value_sum / count if count else math.nan
         return out
+
+    @property
+    def _sum_across(self) -> Callable[[FloatArray], FloatArray] | None:
+        """``all_reduce_sum``, counting the collectives of this epoch (None when not distributed)."""
+        if self.all_reduce_sum is None:
+            return None
+        reduce_sum = self.all_reduce_sum
+
+        def counted(values: FloatArray) -> FloatArray:
+            self._sums_done += 1
+            return reduce_sum(values)
+
+        return counted
+
+    def _stay_in_step(self, values: Mapping[str, Any]) -> None:
+        """A process that stopped recording still takes part in the epoch's sums, with zeros.
+
+        Under ``torch.distributed`` every process sums the same arrays each epoch (the
+        epoch values, then the tracked rows); one that left would leave the others waiting
+        in a collective for ever — a hung run. Never raises.
+        """
+        if self.all_reduce_sum is None:
+            return
+        try:
+            sizes = [2 * len({"train_loss", *self._step_names, *self._step_sums, *values})]
+            if self._tracked is not None:
+                sizes.append(2 * len(self._tracked.rows))
+            for size in sizes[self._sums_done :]:
+                self.all_reduce_sum(np.zeros(size))
+        except Exception:  # the group itself failed: nothing left to keep in step with
+            pass
+        self._sums_done = 0
 
     def history(self) -> dict[str, list[float]]:
         """The recorded curves, ``name -> per-epoch values`` (NaN: not measured).

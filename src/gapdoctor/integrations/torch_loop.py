@@ -144,11 +144,11 @@ class Monitor(Recorder):
                     super().log_batch(total / self._step_weight, weight=self._step_weight)
             except Exception as error:  # gapdoctor must never stop a training run
                 self._fail("end_epoch", error)
-            try:
-                if self.optimizer is not None and "lr" not in values:
-                    values["lr"] = self.optimizer.param_groups[0]["lr"]  # converted (or dropped) with the rest
-            except Exception:  # an optimizer without param_groups: no learning-rate curve
-                pass
+        try:  # also when recording stopped: under torch.distributed every process sends the same names
+            if self.optimizer is not None and "lr" not in values:
+                values["lr"] = self.optimizer.param_groups[0]["lr"]  # converted (or dropped) with the rest
+        except Exception:  # an optimizer without param_groups: no learning-rate curve
+            pass
         self._step_losses, self._step_weight = [], 0.0
         super().end_epoch(**values)
 
