@@ -36,7 +36,9 @@ Decisions
   processes) and ``is_main_process``. Batch losses are reduced exactly (sums and
   counts); epoch values given by each process (validation metrics on its shard) are
   averaged; tracked per-row losses are summed with their counts. Only the main process
-  alerts, diagnoses and calls ``on_epoch_end``. Every process must end every epoch.
+  alerts, diagnoses and calls ``on_epoch_end``. Every process must end every epoch; one
+  whose recording stopped still takes part in each epoch's sums (with zeros), so a
+  failure on one process never leaves the others waiting in a collective.
 - **Saving.** :meth:`Recorder.state_dict` is plain JSON (no pickle);
   :meth:`Recorder.load_state_dict` resumes from it and from anything else without
   raising. ``on_epoch_end(recorder)`` is the hook a run store or a logger uses to save
