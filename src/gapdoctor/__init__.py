@@ -5,6 +5,9 @@ Public API only; see :func:`diagnose` (one run) and :func:`diagnose_search` (a s
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from gapdoctor.causes import CAUSES
 from gapdoctor.engine import diagnose
 from gapdoctor.errors import GapdoctorInputError
@@ -25,3 +28,13 @@ __all__ = [
     "diagnose",
     "diagnose_search",
 ]
+
+# Subpackages reachable after a plain ``import gapdoctor`` (``gapdoctor.integrations.lightning``,
+# ``gapdoctor.torch.Monitor``), imported on first use: ``import gapdoctor`` imports no framework.
+_LAZY_SUBMODULES = frozenset({"integrations", "torch"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

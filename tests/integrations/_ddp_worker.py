@@ -17,7 +17,11 @@ from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 from gapdoctor.torch import Monitor, RowIndexed
 
 
-def worker(rank: int, world_size: int, port: int, out: str, X: np.ndarray, y: np.ndarray) -> None:
+def _broken(values: object) -> None:
+    raise RuntimeError("injected on rank 1")
+
+
+def worker(rank: int, world_size: int, port: int, out: str, X: np.ndarray, y: np.ndarray, fault: str) -> None:
     torch.set_num_threads(1)
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world_size)
     torch.manual_seed(0)
@@ -46,10 +50,14 @@ def worker(rank: int, world_size: int, port: int, out: str, X: np.ndarray, y: np
             loss = per_row.mean()
             loss.backward()
             optimizer.step()
+            if fault == "rank1_rows_out_of_range" and rank == 1 and epoch == 1:
+                rows = rows + 10_000  # only rank 1 switches per-row tracking off, in the middle of the run
             monitor.log_batch(loss, labels=yb, rows=rows, sample_losses=per_row.detach())
             losses.append(loss.item())
         with torch.no_grad():
             val_accuracy = (model(X_val).argmax(1) == y_val).double().mean().item()
+        if fault == "rank1_recorder_fails" and rank == 1 and epoch == 1:
+            monitor._close_epoch = _broken  # type: ignore[method-assign]  # rank 1 alone stops recording
         monitor.end_epoch(val_accuracy=val_accuracy)
         local["loss_sum"].append(sum(losses))
         local["batches"].append(len(losses))
@@ -79,6 +87,13 @@ if __name__ == "__main__":
     X_all, y_all = load_digits(return_X_y=True)
     torch.multiprocessing.spawn(
         worker,
-        args=(2, int(sys.argv[1]), sys.argv[2], (X_all[:600] / 16).astype(np.float32), y_all[:600].astype(np.int64)),
+        args=(
+            2,
+            int(sys.argv[1]),
+            sys.argv[2],
+            (X_all[:600] / 16).astype(np.float32),
+            y_all[:600].astype(np.int64),
+            sys.argv[3] if len(sys.argv) > 3 else "",
+        ),
         nprocs=2,
     )

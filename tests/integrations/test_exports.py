@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import importlib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+import gapdoctor
 import gapdoctor.integrations
 
 
@@ -38,3 +44,40 @@ def test_missing_framework_names_the_extra(module: str, framework: str, extra: s
         assert importlib.import_module(module).GapdoctorCallback.__name__ == "GapdoctorCallback"
     with pytest.raises(AttributeError):
         importlib.import_module(module).NoSuchName  # noqa: B018
+
+
+def test_readme_lines_work_after_a_plain_import_gapdoctor() -> None:
+    """``import gapdoctor`` imports no framework, yet the README's callback lines work as written."""
+    for framework in ("torch", "lightning", "transformers", "keras"):
+        pytest.importorskip(framework)
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    lines = re.findall(r"callbacks=\[(gapdoctor\.integrations\.\w+\.GapdoctorCallback\([^)]*\))\]", readme)
+    assert len(lines) == 3, "the README shows the Lightning, HF Transformers and Keras lines"
+    script = "\n".join(
+        [
+            "import sys",
+            "import gapdoctor",
+            "heavy = {'torch', 'lightning', 'transformers', 'keras', 'gapdoctor.integrations'} & set(sys.modules)",
+            "assert not heavy, heavy",
+            *(f"print(type({line}).__mro__[1].__module__)" for line in lines),
+            "print(gapdoctor.torch.Monitor.__name__, gapdoctor.integrations.Recorder.__name__)",
+        ]
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(gapdoctor.__file__).parent.parent), "KERAS_BACKEND": "torch"}
+    env["PYTHONWARNINGS"] = "ignore"
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    bases = done.stdout.split()
+    assert bases[:3] == [
+        "lightning.pytorch.callbacks.callback",
+        "transformers.trainer_callback",
+        "keras.src.callbacks.callback",
+    ]
+    assert bases[3:] == ["Monitor", "Recorder"]
+
+
+def test_unknown_attributes_still_raise_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        gapdoctor.no_such_thing  # noqa: B018
+    with pytest.raises(AttributeError, match="no_such_adapter"):
+        gapdoctor.integrations.no_such_adapter  # noqa: B018

@@ -63,3 +63,29 @@ def test_finish_never_raises_on_bad_diagnosis_input() -> None:
 def test_track_rows_needs_a_training_set_size() -> None:
     with pytest.raises(GapdoctorInputError, match=r"^track_rows"):
         Recorder(track_rows=-1, n_train=10)
+
+
+@pytest.mark.parametrize(
+    ("options", "argument"),
+    [
+        ({"track_rows": "256", "n_train": 10}, "track_rows"),
+        ({"track_rows": True, "n_train": 10}, "track_rows"),
+        ({"n_train": 10.5}, "n_train"),
+        ({"seed": None}, "seed"),
+        ({"diagnose_every": 2.0}, "diagnose_every"),
+        ({"on_epoch_end": "save"}, "on_epoch_end"),
+    ],
+)
+def test_options_of_the_wrong_type_name_the_argument(options: dict[str, object], argument: str) -> None:
+    with pytest.raises(GapdoctorInputError, match=rf"^{argument}"):
+        Recorder(**options)  # type: ignore[arg-type]
+
+
+def test_a_weight_given_as_text_is_read_or_dropped_without_stopping_the_recording() -> None:
+    recorder = Recorder()
+    recorder.log_batch(1.0, weight="3")  # type: ignore[arg-type]
+    recorder.log_batch(2.0, weight="heavy")  # type: ignore[arg-type]
+    recorder.log_batch(3.0, weight=1)
+    recorder.end_epoch()
+    assert recorder.enabled and recorder.curves["train_loss"] == [1.5]  # (1 * 3 + 3 * 1) / 4
+    assert len(recorder.errors) == 1 and "'weight'" in recorder.errors[0]

@@ -45,3 +45,30 @@ def test_ddp_reduces_across_ranks_and_only_rank_zero_reports(tmp_path: Path) -> 
     assert ranks[0]["local"]["loss_sum"] != ranks[1]["local"]["loss_sum"]  # the ranks really saw different rows
     assert ranks[0]["sink_calls"] == [1, 2, 3] and ranks[0]["diagnosed"]
     assert ranks[1]["sink_calls"] == [] and not ranks[1]["diagnosed"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        pytest.param("rank1_rows_out_of_range", "rows", id="tracking_off_on_rank_1"),
+        pytest.param("rank1_recorder_fails", "injected on rank 1", id="recording_stopped_on_rank_1"),
+    ],
+)
+def test_a_failure_on_one_rank_never_hangs_the_others(tmp_path: Path, fault: str, error: str) -> None:
+    """At epoch 2 rank 1 alone fails inside gapdoctor: both ranks still finish, in step."""
+    worker = Path(__file__).with_name("_ddp_worker.py")
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(Path(gapdoctor.__file__).parent.parent))
+    done = subprocess.run(
+        [sys.executable, str(worker), str(_free_port()), str(tmp_path), fault],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,  # a collective left unmatched would hang here
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    assert ranks[0]["errors"] == [] and len(ranks[1]["errors"]) == 1 and error in ranks[1]["errors"][0]
+    assert len(ranks[0]["curves"]["train_loss"]) == 3 and np.isfinite(ranks[0]["curves"]["train_loss"]).all()
+    assert ranks[0]["sink_calls"] == [1, 2, 3] and ranks[0]["diagnosed"]
+    if fault == "rank1_rows_out_of_range":
+        assert ranks[0]["curves"] == ranks[1]["curves"]

@@ -181,7 +181,8 @@ def test_a_failing_on_epoch_end_hook_is_reported_once(caplog: pytest.LogCaptureF
     with caplog.at_level(logging.WARNING, logger="gapdoctor"):
         seen = train(split, monitor, epochs=3)
     assert len(seen["val_loss"]) == 3
-    assert calls == [1] and monitor.epochs == 1
+    assert calls == [1], "the failing hook is switched off"
+    assert monitor.epochs == 3 and monitor.enabled, "the curves are still recorded"
     assert [r.getMessage().count("disk full") for r in caplog.records] == [1]
 
 
@@ -192,10 +193,6 @@ def test_bad_arguments_name_the_argument() -> None:
         Monitor(diagnose_every=0)
     with pytest.raises(GapdoctorInputError, match=r"^n_train"):
         Monitor(n_train=5, y_train=[0, 1, 0])
-    with pytest.raises(GapdoctorInputError, match=r"^state"):
-        Monitor().load_state_dict({"version": 99})
-    with pytest.raises(GapdoctorInputError, match=r"^state"):
-        Monitor(n_train=10).load_state_dict(Monitor(n_train=500, track_rows=100).state_dict())
 
 
 def test_nan_epoch_values_mean_not_measured() -> None:

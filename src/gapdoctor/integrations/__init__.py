@@ -7,10 +7,24 @@
 
 Each framework is imported only when its adapter is used; a missing one raises
 ImportError naming the extra to install (``pip install 'gapdoctor[lightning]'``).
+The adapter modules are attributes of this package from the start
+(``gapdoctor.integrations.lightning.GapdoctorCallback`` after ``import gapdoctor``),
+each imported on first use.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from gapdoctor.integrations.recorder import Recorder
 
 __all__ = ["Recorder"]
+
+_ADAPTERS = frozenset({"keras", "lightning", "torch_loop", "transformers"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ADAPTERS:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from gapdoctor.integrations._extras import callback_on_first_use, require
-from gapdoctor.integrations.recorder import Recorder, _number
+from gapdoctor.integrations.recorder import Recorder
 
 __all__ = ["GapdoctorCallback"]  # noqa: F822 (built on first use by __getattr__)
 
@@ -54,14 +54,15 @@ def _build() -> type:
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             if not self.recorder.enabled:
                 return
-            values: dict[str, float] = {}
+            values: dict[str, Any] = {}
             with self.recorder.guard("on_epoch_end"):
-                values = {name: _number(value) for name, value in dict(logs or {}).items()}
-                values["train_loss"] = values.pop("loss", float("nan"))  # the epoch's mean, as Keras logged it
+                # raw values: one that is not a number (a per-class F1Score array) is dropped on its own
+                values = dict(logs or {})
+                values["train_loss"] = values.pop("loss", None)  # the epoch's mean, as Keras logged it
                 optimizer = getattr(self.model, "optimizer", None)
                 if "learning_rate" not in values and optimizer is not None:
                     rate = optimizer.learning_rate
-                    values["lr"] = _number(getattr(rate, "value", rate))  # a backend tensor or array
+                    values["lr"] = getattr(rate, "value", rate)  # a backend tensor or array
             self.recorder.end_epoch(**values)
 
         def on_train_end(self, logs: Any = None) -> None:

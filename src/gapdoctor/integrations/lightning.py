@@ -42,8 +42,8 @@ def _labels_of(batch: Any) -> Any:
     return None
 
 
-def _epoch_values(metrics: Mapping[str, Any], validated: bool) -> dict[str, float]:
-    values: dict[str, float] = {}
+def _epoch_values(metrics: Mapping[str, Any], validated: bool) -> dict[str, Any]:
+    values: dict[str, Any] = {}
     for key, value in metrics.items():
         if key.endswith("_step") or getattr(value, "numel", lambda: 1)() != 1:
             continue
@@ -52,7 +52,7 @@ def _epoch_values(metrics: Mapping[str, Any], validated: bool) -> dict[str, floa
             continue  # "x" and "x_epoch" hold the same value
         if not validated and name.lower().startswith(("val", "valid", "eval")):
             continue  # left over from an earlier validation run
-        values[name] = float(value.item() if hasattr(value, "item") else value)
+        values[name] = value  # converted by the recorder: one that is not a number is dropped alone
     return values
 
 
@@ -115,13 +115,15 @@ def _build() -> type:
             self._validated = self._validated or not trainer.sanity_checking
 
         def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
-            if not self.recorder.enabled:
-                return
-            values: dict[str, float] = {}
+            # also when recording stopped: under DDP this process still takes part in the epoch's sums
+            values: dict[str, Any] = {}
             with self.recorder.guard("on_train_epoch_end"):
                 values = _epoch_values(trainer.callback_metrics, self._validated)
+            try:
                 if trainer.optimizers:
-                    values.setdefault("lr", float(trainer.optimizers[0].param_groups[0]["lr"]))
+                    values.setdefault("lr", trainer.optimizers[0].param_groups[0]["lr"])
+            except Exception:  # an optimizer without param_groups: no learning-rate curve
+                pass
             self._validated = False
             self.recorder.end_epoch(**values)
 
@@ -129,9 +131,11 @@ def _build() -> type:
             self.diagnosis = self.recorder.finish()
 
         def state_dict(self) -> dict[str, Any]:
-            return self.recorder.state_dict()
+            return self.recorder.state_dict()  # never raises
 
         def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+            # never raises: a checkpoint saved with other options or by another version
+            # resumes the fit with what fits (trainer.fit(ckpt_path=...) calls this)
             self.recorder.load_state_dict(state_dict)
 
     return GapdoctorCallback

@@ -22,6 +22,7 @@ import numpy as np
 
 from gapdoctor.integrations._extras import require
 from gapdoctor.integrations.recorder import FloatArray, Recorder
+from gapdoctor.integrations.values import tensor_to_numpy
 
 __all__ = ["Monitor", "RowIndexed"]
 
@@ -108,11 +109,8 @@ class Monitor(Recorder):
                     if len(self._step_losses) >= _COLLAPSE_EVERY:
                         self._step_losses = [self._torch.stack(self._step_losses).sum()]
                 loss = None
-            except AttributeError:  # None or a plain number: the recorder's general path
+            except Exception:  # None, a plain number, or not one number: the recorder's checked path
                 pass
-            except Exception as error:  # gapdoctor must never stop a training run
-                self._fail("log_batch", error)
-                loss = None
         if loss is None and labels is None and rows is None and sample_losses is None and not values:
             return
         if getattr(sample_losses, "requires_grad", False):  # kept until the epoch ends: never hold the graph
@@ -135,7 +133,7 @@ class Monitor(Recorder):
             joined = self._torch.cat(parts)
         except (TypeError, RuntimeError):  # not all tensors, or shapes that only join flattened
             return super()._concat(parts, flat=flat)
-        return np.asarray((joined.reshape(-1) if flat else joined).cpu().numpy())
+        return tensor_to_numpy(joined.reshape(-1) if flat else joined)  # bfloat16 becomes float32
 
     def end_epoch(self, **values: Any) -> None:
         """Close the epoch; see :meth:`Recorder.end_epoch`. Adds ``lr`` from the optimizer."""
@@ -144,10 +142,13 @@ class Monitor(Recorder):
                 if self._step_losses:
                     total = float(self._torch.stack(self._step_losses).sum().item())
                     super().log_batch(total / self._step_weight, weight=self._step_weight)
-                if self.optimizer is not None and "lr" not in values:
-                    values["lr"] = float(self.optimizer.param_groups[0]["lr"])
             except Exception as error:  # gapdoctor must never stop a training run
                 self._fail("end_epoch", error)
+        try:  # also when recording stopped: under torch.distributed every process sends the same names
+            if self.optimizer is not None and "lr" not in values:
+                values["lr"] = self.optimizer.param_groups[0]["lr"]  # converted (or dropped) with the rest
+        except Exception:  # an optimizer without param_groups: no learning-rate curve
+            pass
         self._step_losses, self._step_weight = [], 0.0
         super().end_epoch(**values)
 

@@ -12,7 +12,7 @@ costs a list append, and tensors on an accelerator are not synchronised every st
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -74,10 +74,35 @@ class TrackedRows:
         self._values_buffered = 0
 
     def add(self, rows: Any, losses: Any, predictions: Any) -> None:
-        """Keep one batch: training-row ids, per-row losses, predictions (ids or scores) or None."""
+        """Keep one batch: training-row ids, per-row losses, predictions (ids or scores) or None.
+
+        Raises GapdoctorInputError for a batch whose parts do not line up (the recorder
+        then turns tracking off); the checks read shapes only, never the values.
+        """
+        try:  # shapes, not len(): a tensor's __len__ is a Python call, this runs every step
+            n_rows = rows.shape[0]
+            loss_shape = losses.shape
+            prediction_shape = None if predictions is None else predictions.shape
+        except (AttributeError, IndexError):  # lists, or a 0-d rows tensor
+            n_rows, loss_shape = len(rows), _shape(losses)
+            prediction_shape = None if predictions is None else _shape(predictions)
+        if not loss_shape or loss_shape[0] != n_rows or (len(loss_shape) > 1 and _width(losses) != 1):
+            raise GapdoctorInputError(
+                "sample_losses",
+                f"has shape {tuple(loss_shape)} for a batch of {n_rows} rows",
+                "pass one loss per row: F.cross_entropy(logits, y, reduction='none')",
+            )
+        width = 2
+        if prediction_shape is not None:
+            if not prediction_shape or prediction_shape[0] != n_rows or len(prediction_shape) > 2:
+                raise GapdoctorInputError(
+                    "predictions",
+                    f"has shape {tuple(prediction_shape)} for a batch of {n_rows} rows",
+                    "pass one class id or one row of scores per row",
+                )
+            width += prediction_shape[1] if len(prediction_shape) == 2 else 1
         self._buffer.append((rows, losses, predictions))
-        width = 2 if predictions is None or len(predictions.shape) < 2 else 2 + predictions.shape[1]
-        self._values_buffered += len(rows) * width
+        self._values_buffered += n_rows * width
         if self._values_buffered >= FLUSH_VALUES:
             self.flush()
 
@@ -86,7 +111,16 @@ class TrackedRows:
         buffer, self._buffer, self._values_buffered = self._buffer, [], 0
         if not buffer:
             return
-        row_index = self._concat([rows for rows, _, _ in buffer]).astype(np.int64, copy=False)
+        row_index = self._concat([rows for rows, _, _ in buffer])
+        if row_index.dtype.kind not in "iu" and not (row_index == np.floor(row_index)).all():
+            raise GapdoctorInputError("rows", f"holds {row_index.dtype} values, not row indices", "pass integer rows")
+        row_index = row_index.astype(np.int64, copy=False)
+        if len(row_index) and (row_index.min() < 0 or row_index.max() >= self.n_train):
+            raise GapdoctorInputError(
+                "rows",
+                f"holds rows from {row_index.min()} to {row_index.max()}, outside 0..{self.n_train - 1}",
+                "pass each row's index in the training set (wrap it in RowIndexed)",
+            )
         columns = self._column_of_row[row_index]
         hit = columns >= 0
         tracked = columns[hit]
@@ -100,7 +134,11 @@ class TrackedRows:
 
     def end_epoch(self, all_reduce_sum: Callable[[FloatArray], FloatArray] | None) -> None:
         """Close the epoch: mean loss of each row (NaN: not seen), summed across processes first."""
-        self.flush()
+        try:
+            self.flush()
+        except Exception:
+            self.skip_epoch(all_reduce_sum)  # the other processes wait in the sum: never leave them hanging
+            raise
         loss_sum, loss_count = self._loss_sum, self._loss_count
         if all_reduce_sum is not None:
             reduced = all_reduce_sum(np.concatenate([loss_sum, loss_count]))
@@ -118,15 +156,73 @@ class TrackedRows:
             "sample_predictions": self.predictions,
         }
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Resume from :meth:`state_dict` output."""
-        rows = np.asarray(state["tracked_rows"], dtype=np.int64)
-        if len(rows) and rows.max() >= self.n_train:
-            raise GapdoctorInputError(
-                "state", f"tracks rows outside this recorder's {self.n_train} training rows", "use the same n_train"
-            )
-        self.rows = rows
-        self._index_rows()
-        self.losses = [[math.nan if v is None else float(v) for v in row] for row in state["sample_losses"]]
-        self.predictions = [[int(v) for v in row] for row in state["sample_predictions"]]
+    def skip_epoch(self, all_reduce_sum: Callable[[FloatArray], FloatArray] | None) -> None:
+        """An epoch this process does not track (tracking switched off here): drop what was kept.
+
+        Under ``torch.distributed`` it still takes part in the sum with zeros, so that the
+        processes still tracking are not left waiting in a collective (a hung run).
+        """
         self._reset()
+        if all_reduce_sum is not None:
+            all_reduce_sum(np.zeros(2 * len(self.rows)))
+
+    def pad_to(self, n_epochs: int) -> None:
+        """Give every epoch up to ``n_epochs`` a row: NaN losses and -1 predictions (not measured)."""
+        k = len(self.rows)
+        while len(self.losses) < n_epochs:
+            self.losses.append([math.nan] * k)
+        while len(self.predictions) < n_epochs:
+            self.predictions.append([-1] * k)
+        self._reset()
+
+    def restored_history(self, state: Any, n_epochs: int) -> tuple[list[list[float]], list[list[int]], str | None]:
+        """(losses, predictions, note) of a saved :meth:`state_dict` for ``n_epochs`` epochs; never raises.
+
+        A state of another sample (other ``track_rows``, ``seed`` or ``n_train``), or one
+        that cannot be read, gives NaN epochs (not measured) and a note saying why.
+        """
+        k = len(self.rows)
+        blank_losses = [[math.nan] * k for _ in range(n_epochs)]
+        blank_predictions = [[-1] * k for _ in range(n_epochs)]
+        if state is None:
+            note = "no per-row losses were saved: those of the earlier epochs are unknown" if n_epochs else None
+            return blank_losses, blank_predictions, note
+        try:
+            rows = np.asarray(state["tracked_rows"], dtype=np.int64)
+            if rows.shape != self.rows.shape or not np.array_equal(rows, self.rows):
+                return (
+                    blank_losses,
+                    blank_predictions,
+                    f"per-row losses of another sample were saved ({rows.size} rows; this recorder follows "
+                    f"{k} of {self.n_train}: another track_rows, seed or n_train): they start again here",
+                )
+            losses = [[math.nan if v is None else float(v) for v in row] for row in state["sample_losses"]]
+            predictions = [[int(v) for v in row] for row in state["sample_predictions"]]
+            if (
+                len(losses) != len(predictions)
+                or any(len(row) != k for row in losses)
+                or any(len(row) != k for row in predictions)
+            ):
+                raise ValueError("per-epoch rows of unequal lengths")
+        except Exception as error:
+            reason = f"{type(error).__name__}: {error}"[:200]
+            return blank_losses, blank_predictions, f"the saved per-row losses could not be read ({reason}): ignored"
+        losses, predictions = losses[:n_epochs], predictions[:n_epochs]
+        losses += blank_losses[len(losses) :]
+        predictions += blank_predictions[len(predictions) :]
+        return losses, predictions, None
+
+
+def _shape(values: Any) -> tuple[int, ...]:
+    """Shape of a tensor or array without reading it (a list's through numpy)."""
+    shape = getattr(values, "shape", None)
+    return tuple(shape) if shape is not None else np.shape(values)
+
+
+def _width(values: Any) -> int:
+    """Values per row: 1 for shape (n,) or (n, 1), c for (n, c)."""
+    shape = _shape(values)
+    width = 1
+    for size in shape[1:]:
+        width *= int(size)
+    return width

@@ -72,7 +72,8 @@ def _build() -> type:
             self._eval: dict[str, float] = {}
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            self.recorder.is_main_process = bool(state.is_world_process_zero)
+            with self.recorder.guard("on_train_begin"):
+                self.recorder.is_main_process = bool(state.is_world_process_zero)
 
         def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
             if not self.recorder.enabled:

@@ -1,0 +1,119 @@
+"""Diagnosis from inside the loop: what the recorder hands to :func:`gapdoctor.diagnose`, and alerts.
+
+- **Early diagnosis.** With ``diagnose_every=K`` the curves are diagnosed every K epochs
+  (curves only: cheap) and each cause that crosses the reporting threshold is logged
+  once, e.g. "overfitting began at epoch 14; best val accuracy at epoch 12". Alerts are
+  kept in :attr:`AlertLog.alerts` even when a logging handler refuses them.
+- **What the loop recorded may be rejected without losing the diagnosis.** The per-row
+  losses and the label order are evidence the recorder adds on its own; when
+  :func:`gapdoctor.diagnose` rejects one of them (labels of another type than
+  ``y_train``, negative losses...), the diagnosis is made again without it and the
+  reason is reported once. What the user passes is never dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.findings import Diagnosis
+from gapdoctor.integrations.guard import ErrorGuard
+
+__all__ = ["AlertLog", "diagnose_loop_evidence", "headline", "loop_evidence"]
+
+# Arguments the recorder adds by itself, by the argument an error names: those dropped with it.
+_OWN_EVIDENCE = {
+    "sample_losses": ("sample_losses", "sample_loss_rows"),
+    "sample_loss_rows": ("sample_losses", "sample_loss_rows"),
+    "train_label_order": ("train_label_order",),
+}
+
+
+def headline(finding: Any) -> str:
+    """One line for an alert: the onset epoch for overfitting, else the finding's summary."""
+    figures = finding.evidence
+    if finding.cause == "overfitting" and "best_epoch" in figures:
+        began = figures.get("gap_onset_epoch", figures.get("val_loss_min_epoch", figures["best_epoch"]))
+        what = f"val {figures['metric']}" if "metric" in figures else "val loss"
+        return f"overfitting began at epoch {began}; best {what} at epoch {figures['best_epoch']}"
+    return str(finding.summary)
+
+
+class AlertLog:
+    """Causes alerted so far (each once per run).
+
+    Parameters
+    ----------
+    guard : ErrorGuard
+        Reports through it (a refusing logging handler never reaches the loop).
+    """
+
+    def __init__(self, guard: ErrorGuard) -> None:
+        self.alerts: list[str] = []
+        self.alerted: set[str] = set()
+        self._guard = guard
+
+    def alert(self, diagnosis: Diagnosis, epoch: int) -> None:
+        """Log each reported cause of ``diagnosis`` not alerted before."""
+        for finding in diagnosis.reported:
+            if finding.cause in self.alerted:
+                continue
+            self.alerted.add(finding.cause)
+            message = f"epoch {epoch}: {finding.cause} (score {finding.score:.2f}): {headline(finding)}"
+            self.alerts.append(message)
+            self._guard.report("gapdoctor: %s", message)
+
+
+def loop_evidence(sample_losses: list[list[float]], tracked_rows: Any, label_order: list[Any]) -> dict[str, Any]:
+    """The recorder's own evidence as :func:`gapdoctor.diagnose` arguments.
+
+    Non-finite per-row losses (a bf16/fp16 overflow, a diverging step) mean "not measured".
+    """
+    arguments: dict[str, Any] = {}
+    if sample_losses:
+        losses = np.asarray(sample_losses, dtype=np.float64)
+        losses[~np.isfinite(losses)] = np.nan
+        arguments["sample_losses"] = losses
+        arguments["sample_loss_rows"] = tracked_rows
+    if label_order:
+        arguments["train_label_order"] = np.asarray(label_order)
+    return arguments
+
+
+def diagnose_loop_evidence(arguments: Mapping[str, Any], own: set[str], guard: ErrorGuard) -> Diagnosis:
+    """:func:`gapdoctor.diagnose`, made again without each of the recorder's own arguments it rejects.
+
+    Parameters
+    ----------
+    arguments : mapping
+        All arguments of :func:`gapdoctor.diagnose`.
+    own : set of str
+        Those the recorder added by itself (droppable).
+    guard : ErrorGuard
+        Reports each dropped argument once.
+
+    Returns
+    -------
+    Diagnosis
+    """
+    from gapdoctor.engine import diagnose
+
+    arguments = dict(arguments)
+    while True:
+        try:
+            return diagnose(**arguments)
+        except GapdoctorInputError as error:
+            dropped = [name for name in _OWN_EVIDENCE.get(error.argument, ()) if name in own and name in arguments]
+            if not dropped:
+                raise
+            for name in dropped:
+                del arguments[name]
+            guard.report_once(
+                f"dropped {error.argument}",
+                "gapdoctor: what the loop recorded as %s does not fit (%s); diagnosing without it.",
+                error.argument,
+                error,
+            )

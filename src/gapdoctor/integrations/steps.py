@@ -1,0 +1,353 @@
+"""StepRecorder: training steps accumulated into epochs — the recording job of a recorder.
+
+Batch losses become the epoch's weighted mean, per-step values (``grad_norm``,
+``lr``...) its mean or last value, epoch values are normalised into curves; with
+``all_reduce_sum`` the sums and counts are first added up across processes. The
+first epoch's labels are kept in the order seen, and a :class:`TrackedRows` sample
+follows chosen rows. :class:`~gapdoctor.integrations.recorder.Recorder` adds
+diagnosis, hooks and checkpoints on top.
+
+A value that is not a number is dropped on its own; per-row inputs that do not line
+up switch per-row tracking off; labels that cannot be joined switch the label order
+off — each reported once, the curves still recorded (see
+:mod:`~gapdoctor.integrations.guard`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gapdoctor.history import normalise_series_name
+from gapdoctor.integrations.guard import Guarded
+from gapdoctor.integrations.tracked_rows import TrackedRows
+from gapdoctor.integrations.values import FloatArray, as_array, number
+
+__all__ = ["MAX_LABEL_ORDER", "StepRecorder"]
+
+MAX_LABEL_ORDER = 1_000_000
+"""Labels of the first epoch kept for the unshuffled-data check, at most."""
+_LAST_VALUE_SERIES = frozenset({"lr"})  # per-step values where the epoch keeps the last one
+
+
+@lru_cache(maxsize=256)
+def _series_name(raw: str) -> str | None:
+    return normalise_series_name(raw)
+
+
+class StepRecorder(Guarded):
+    """Accumulate training steps into per-epoch curves (the base of every recorder).
+
+    Parameters
+    ----------
+    n_train : int or None
+        Number of training rows (for per-row tracking).
+    track_rows : int
+        Number of training rows to follow (0: none).
+    seed : int
+        Seed of the followed sample.
+    all_reduce_sum : callable or None
+        Sums a float64 array across processes.
+    """
+
+    def __init__(
+        self,
+        *,
+        n_train: int | None,
+        track_rows: int,
+        seed: int,
+        all_reduce_sum: Callable[[FloatArray], FloatArray] | None,
+    ) -> None:
+        super().__init__()
+        self.all_reduce_sum = all_reduce_sum
+        self._sums_done = 0  # collectives this process took part in, this epoch
+        self._step_names: set[str] = set()  # the per-step names of the last epoch closed
+        self.curves: dict[str, list[float]] = {}
+        self.extra_curves: dict[str, list[float]] = {}
+        self.label_order: list[int | str] = []
+        self._loss_sum = 0.0
+        self._loss_count = 0.0
+        self._step_sums: dict[str, float] = {}
+        self._step_counts: dict[str, int] = {}
+        self._label_order_done = False
+        self._label_buffer: list[Any] = []
+        self._labels_buffered = 0
+        self._tracked = (
+            TrackedRows(n_train=n_train, count=track_rows, seed=seed, concat=self._concat)
+            if track_rows and n_train
+            else None
+        )
+        self._tracking = self._tracked is not None
+
+    @property
+    def tracked_rows(self) -> NDArray[np.int64]:
+        """Training-row index of each tracked row (empty when tracking is off)."""
+        return np.zeros(0, dtype=np.int64) if self._tracked is None else self._tracked.rows
+
+    @property
+    def sample_losses(self) -> list[list[float]]:
+        """Per epoch, the mean loss of each tracked row (NaN: not seen that epoch)."""
+        return [] if self._tracked is None else self._tracked.losses
+
+    @property
+    def sample_predictions(self) -> list[list[int]]:
+        """Per epoch, the last predicted class id of each tracked row (-1: none given)."""
+        return [] if self._tracked is None else self._tracked.predictions
+
+    @property
+    def epochs(self) -> int:
+        """Number of epochs recorded (every series has one value per epoch)."""
+        for series in (*self.curves.values(), *self.extra_curves.values()):
+            return len(series)
+        return 0
+
+    def log_batch(
+        self,
+        loss: Any = None,
+        *,
+        weight: float = 1.0,
+        labels: Any = None,
+        rows: Any = None,
+        sample_losses: Any = None,
+        predictions: Any = None,
+        **values: Any,
+    ) -> None:
+        """Record one training step.
+
+        Parameters
+        ----------
+        loss : float or 0-d tensor, optional
+            The batch's mean training loss; epochs get the weighted mean.
+        weight : float, default=1.0
+            Weight of this batch in the epoch mean (e.g. its number of rows).
+        labels : array-like, optional
+            The batch's labels, kept for the first epoch (label order evidence).
+        rows : array-like of int, optional
+            Training-row index of each row in the batch (needed for per-row tracking).
+        sample_losses : array-like, optional
+            Per-row losses of the batch (``reduction="none"``), aligned with ``rows``.
+        predictions : array-like, optional
+            Per-row predicted class ids (or logits/probabilities: argmax is taken).
+        **values : float
+            Other per-step values (``grad_norm``, ``lr``...): averaged over the epoch,
+            except the learning rate, which keeps its last value.
+        """
+        if not self.enabled:
+            return
+        try:  # inline rather than `with self.guard(...)`: this runs every step
+            try:  # convert everything before adding anything: a bad value leaves nothing half-added
+                added = None if loss is None else number(loss) * weight
+                numbers = [(name, number(value)) for name, value in values.items()] if values else ()
+            except Exception:
+                added, weight, numbers = self._checked_numbers(loss, weight, values)
+            if added is not None:
+                self._loss_sum += added
+                self._loss_count += weight
+            for name, value in numbers:
+                if _series_name(name) in _LAST_VALUE_SERIES:
+                    self._step_sums[name], self._step_counts[name] = value, 1
+                else:
+                    self._step_sums[name] = self._step_sums.get(name, 0.0) + value
+                    self._step_counts[name] = self._step_counts.get(name, 0) + 1
+            # Per-row values are only kept (references, no copy) here, and processed in one
+            # vectorised pass when the epoch ends or the buffer fills: cheap steps, and no
+            # host-device synchronisation for tensors on an accelerator.
+            if labels is not None and not self._label_order_done and self._labels_buffered < MAX_LABEL_ORDER:
+                try:
+                    self._labels_buffered += len(labels)
+                    self._label_buffer.append(labels)
+                except Exception as error:
+                    self._stop_label_order("log_batch(labels=...)", error)
+            if sample_losses is not None and rows is not None and self._tracking:
+                try:
+                    self._tracked.add(rows, sample_losses, predictions)  # type: ignore[union-attr]
+                except Exception as error:
+                    self._stop_tracking("log_batch(rows=..., sample_losses=...)", error)
+        except Exception as error:  # gapdoctor must never stop a training run
+            self._fail("log_batch", error)
+
+    def _checked_numbers(
+        self, loss: Any, weight: Any, values: Mapping[str, Any]
+    ) -> tuple[float | None, float, list[tuple[str, float]]]:
+        """The slow path of :meth:`log_batch`: each value on its own; one that is not a number is dropped.
+
+        Returns (the loss times its weight or None, the weight, the per-step values).
+        """
+        added, count = None, 0.0
+        if loss is not None:
+            added = self._checked_number("loss", loss)
+            if added is not None:
+                try:
+                    count = float(weight)
+                    added *= count
+                except Exception as error:
+                    self._ignore_value("weight", error)
+                    added = None
+        numbers = []
+        for name, value in values.items():
+            converted = self._checked_number(name, value)
+            if converted is not None:
+                numbers.append((name, converted))
+        return added, count, numbers
+
+    def _checked_number(self, name: str, value: Any) -> float | None:
+        """``value`` as a float; None (and a report, once per name) when it is not one number."""
+        try:
+            return number(value)
+        except Exception as error:
+            self._ignore_value(name, error)
+            return None
+
+    def _ignore_value(self, name: str, error: BaseException) -> None:
+        line = self._guard.caught(f"value {name!r}", error)
+        self._guard.report_once(
+            f"value {name}",
+            "gapdoctor ignores %r: it is not one number (%s); the other values are still recorded.",
+            name,
+            line,
+        )
+
+    def _stop_tracking(self, where: str, error: BaseException) -> None:
+        self._tracking = False
+        self._switch_off("per-row tracking", where, error)
+
+    def _stop_label_order(self, where: str, error: BaseException) -> None:
+        self._label_order_done = True
+        self._label_buffer, self._labels_buffered = [], 0
+        self._switch_off("the label order", where, error)
+
+    def _concat(self, parts: list[Any], *, flat: bool = True) -> np.ndarray[Any, Any]:
+        """Join per-batch arrays along the first axis, flattened first when ``flat``.
+
+        Adapters override it to join their framework's tensors before one conversion.
+        """
+        arrays = [as_array(part) for part in parts]
+        return np.concatenate([a.reshape(-1) for a in arrays] if flat else arrays)
+
+    def _flush_labels(self) -> None:
+        if self._label_buffer:
+            try:
+                labels = self._concat(self._label_buffer, flat=False)
+            except ValueError:  # batches of different trailing shapes
+                labels = self._concat(self._label_buffer)
+            if labels.ndim == 2 and labels.shape[1] > 1:  # one-hot or soft labels: the class with the most
+                labels = labels.argmax(axis=1)
+            self.label_order.extend(labels.reshape(len(labels), -1)[:MAX_LABEL_ORDER, 0].tolist())
+            self._label_order_done = True
+        self._label_buffer, self._labels_buffered = [], 0
+
+    def _close_epoch(self, values: Mapping[str, Any]) -> None:
+        self._step_names = set(self._step_sums)
+        # (sum, count) per name; an explicit epoch value wins over a per-step mean.
+        totals: dict[str, tuple[float, float]] = {"train_loss": (float(self._loss_sum), float(self._loss_count))}
+        for step_name, total in self._step_sums.items():
+            totals[step_name] = (total, float(self._step_counts[step_name]))
+        for given_name, value in values.items():
+            converted = math.nan if value is None else self._checked_number(given_name, value)
+            if converted is None:  # dropped; under torch.distributed still sent (as nothing): same names everywhere
+                if self.all_reduce_sum is not None:
+                    totals[given_name] = (0.0, 0.0)
+                continue
+            totals[given_name] = (0.0, 0.0) if math.isnan(converted) else (converted, 1.0)
+        epoch_values = self._reduce(totals)
+        index = self.epochs
+        for raw, value in epoch_values.items():
+            name = _series_name(raw)
+            if name == "":
+                continue
+            target = self.extra_curves if name is None else self.curves
+            key = raw if name is None else name
+            series = target.setdefault(key, [math.nan] * index)
+            if len(series) > index:  # two raw names meaning the same series: the later wins
+                series[index] = value
+            else:
+                series.append(value)
+        for target in (self.curves, self.extra_curves):
+            for series in target.values():
+                series.extend([math.nan] * (index + 1 - len(series)))
+        self._loss_sum, self._loss_count = 0.0, 0.0
+        self._step_sums, self._step_counts = {}, {}
+        try:
+            self._flush_labels()
+        except Exception as error:
+            self._stop_label_order("the label order", error)
+        if self._tracked is not None:
+            if self._tracking:
+                try:
+                    self._tracked.end_epoch(self._sum_across)
+                except Exception as error:
+                    self._stop_tracking("end_epoch", error)
+            else:  # still in step with the other processes' sum (zeros from here)
+                self._tracked.skip_epoch(self._sum_across)
+            self._tracked.pad_to(index + 1)  # an epoch not tracked reads as "not measured"
+
+    def _reduce(self, totals: Mapping[str, tuple[float, float]]) -> dict[str, float]:
+        """name -> sum / count, the sums and counts first added up across processes.
+
+        Batch losses are thereby averaged exactly; a value each process gives once per
+        epoch (its shard's validation metric) becomes the mean over processes. Every
+        process must log the same names; they are sent in sorted order.
+        """
+        reduce_sum = self._sum_across
+        if reduce_sum is None:
+            return {
+                name: (value_sum / count if count else math.nan)
+                for name, (value_sum, count) in totals.items()
+                if count or name != "train_loss"
+            }
+        names = sorted(totals)
+        local = np.asarray([x for name in names for x in totals[name]], dtype=np.float64)
+        summed = reduce_sum(local)
+        out: dict[str, float] = {}
+        for i, name in enumerate(names):
+            value_sum, count = float(summed[2 * i]), float(summed[2 * i + 1])
+            if count or name != "train_loss":
+                out[name] = value_sum / count if count else math.nan
+        return out
+
+    @property
+    def _sum_across(self) -> Callable[[FloatArray], FloatArray] | None:
+        """``all_reduce_sum``, counting the collectives of this epoch (None when not distributed)."""
+        if self.all_reduce_sum is None:
+            return None
+        reduce_sum = self.all_reduce_sum
+
+        def counted(values: FloatArray) -> FloatArray:
+            self._sums_done += 1
+            return reduce_sum(values)
+
+        return counted
+
+    def _stay_in_step(self, values: Mapping[str, Any]) -> None:
+        """A process that stopped recording still takes part in the epoch's sums, with zeros.
+
+        Under ``torch.distributed`` every process sums the same arrays each epoch (the
+        epoch values, then the tracked rows); one that left would leave the others waiting
+        in a collective for ever — a hung run. Never raises.
+        """
+        if self.all_reduce_sum is None:
+            return
+        try:
+            sizes = [2 * len({"train_loss", *self._step_names, *self._step_sums, *values})]
+            if self._tracked is not None:
+                sizes.append(2 * len(self._tracked.rows))
+            for size in sizes[self._sums_done :]:
+                self.all_reduce_sum(np.zeros(size))
+        except Exception:  # the group itself failed: nothing left to keep in step with
+            pass
+        self._sums_done = 0
+
+    def history(self) -> dict[str, list[float]]:
+        """The recorded curves, ``name -> per-epoch values`` (NaN: not measured).
+
+        Epochs that an internal error left half-recorded are dropped.
+        """
+        epochs = min((len(values) for values in self.curves.values()), default=0)
+        return {
+            name: list(values[:epochs]) for name, values in self.curves.items() if any(math.isfinite(v) for v in values)
+        }
