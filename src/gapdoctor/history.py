@@ -135,7 +135,9 @@ _AUXILIARY = {
     "batch_size": "batch_size",
 }
 _INDEX_NAMES = {"epoch", "epochs", "step", "global_step", "time", "timestamp", "wall_time", "runtime"}
-_MIN_EPOCHS_FOR_TRENDS = 5
+# Four evaluation points are the fewest from which a turn (down, then up) can be read at all;
+# fewer and a person cannot tell a trend from noise either.
+_MIN_EPOCHS_FOR_TRENDS = 4
 # A bounded metric whose largest value passes 1 by more than this was logged in percent.
 _PERCENT_TOLERANCE = 1e-9
 # Logged figures about the run's speed and bookkeeping, not its curves: ignored without a note.
@@ -173,6 +175,8 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
     ('val_loss', 'val_accuracy')
     >>> normalise_series_name("eval_wer"), normalise_series_name("test_acc"), normalise_series_name("epoch_loss")
     ('val_wer', 'test_accuracy', 'train_loss')
+    >>> normalise_series_name("lr-Adam"), normalise_series_name("train/learning_rate")
+    ('lr', 'lr')
     """
     name = re.sub(r"[^0-9a-z]+", "_", raw.strip().lower()).strip("_")
     name = re.sub(r"_(epoch|step)$", "", name)  # Lightning's "val_loss_epoch"
@@ -181,6 +185,8 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
         return ""
     if name in _AUXILIARY:
         return _AUXILIARY[name]
+    if re.match(r"(lr|learning_rate)_", name):  # Lightning's LearningRateMonitor: "lr-Adam", "lr-SGD/pg1"
+        return "momentum" if name.endswith("momentum") else "lr"
     split = "train"
     head, _, rest = name.partition("_")
     if rest and head == "test":

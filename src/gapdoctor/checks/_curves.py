@@ -18,6 +18,11 @@ def history_of(evidence: Evidence, *, min_epochs: int = MIN_EPOCHS_FOR_TRENDS) -
     history = evidence.history
     if history is None:
         raise SkipCheck("no history given")
+    if not any(name.startswith("val_") for name in history.series if history.has(name)):
+        raise SkipCheck(
+            "not enough to judge: the history has no validation series (val_loss or val_<metric>); "
+            "log the validation curve to diagnose why it is stuck"
+        )
     if history.n_points < min_epochs:
         raise SkipCheck(
             f"not enough to judge: only {history.n_points} {history.points_name}(s) recorded; at least "

@@ -27,7 +27,8 @@ from gapdoctor.checks._curves import history_of, point
 from gapdoctor.checks._schedule import STEP_CUT, Schedule, read_schedule
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
-from gapdoctor.history import RunHistory, fill_missing, hinge_point, noise_sd, smooth
+from gapdoctor.curve_stats import noise_sd_curved
+from gapdoctor.history import RunHistory, fill_missing, hinge_point, smooth
 from gapdoctor.stats import squash
 
 _NAME = "optimization.curves"
@@ -40,6 +41,8 @@ _ANNEALED_STALL_ACHIEVED = 0.15
 # than _TOO_LOW_ACHIEVED overall.
 _TOO_LOW_LR = 1e-5
 _TOO_LOW_ACHIEVED = 0.3
+# Noise is told from curvature by differences of up to third order: it needs at least this many points.
+_MIN_POINTS_FOR_NOISE = 6
 # Batch noise is known when at least this share of points averages two or more logged values.
 _KNOWN_NOISE_SHARE = 0.5
 
@@ -110,10 +113,12 @@ def _expected_rises(ts: np.ndarray, se: np.ndarray | None) -> float:
 
 
 def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | None) -> Finding | None:
+    if history.n_points < _MIN_POINTS_FOR_NOISE:
+        return None
     x = fill_missing(train)
     ts = smooth(train)
     progress = float(ts.max() - ts.min())
-    noise = noise_sd(x)
+    noise = noise_sd_curved(x)
     if progress <= 0:
         return None
     se = _batch_noise(history)
