@@ -153,7 +153,6 @@ def _diagnose(args: argparse.Namespace) -> Diagnosis:
         raise GapdoctorInputError("--map", "renames series of --history, which was not given", "add --history LOG")
     if args.history:
         from gapdoctor.io import read_history
-
         from gapdoctor.metrics import METRICS
 
         own = (args.metric,) if args.metric not in METRICS and args.higher_is_better is not None else ()

@@ -25,9 +25,9 @@ from gapdoctor.causes import cause_info
 from gapdoctor.checks import SkipCheck, register
 from gapdoctor.checks._curves import history_of, point
 from gapdoctor.checks._schedule import STEP_CUT, Schedule, read_schedule
+from gapdoctor.curve_stats import noise_sd_curved
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
-from gapdoctor.curve_stats import noise_sd_curved
 from gapdoctor.history import RunHistory, fill_missing, hinge_point, smooth
 from gapdoctor.stats import squash
 
