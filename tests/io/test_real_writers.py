@@ -1,7 +1,8 @@
 """Logs written by the real writers under the settings people use most, read and diagnosed.
 
 Each run memorises random labels (validation cannot improve, the validation loss turns
-up as the training loss falls): the verdict is overfitting, whatever the seed.
+up as the training loss falls): the verdict is overfitting, whatever the seed; where the
+writer's defaults log no training loss, the curve checks say they cannot judge.
 """
 
 from __future__ import annotations
@@ -70,9 +71,12 @@ def test_hf_trainer_evaluating_every_n_steps_with_default_logging_steps(tmp_path
     assert history.steps is not None and history.steps.tolist() == list(range(10, 170, 10))
     val_loss = history.get("val_loss")
     assert val_loss is not None and int(np.argmin(val_loss)) < len(val_loss) - 3  # it turned up
+    # no training loss was logged (500 > 160 steps): the curve checks cannot judge, and say why
     diagnosis = gapdoctor.diagnose(history=state_file)
-    assert diagnosis.top is not None and diagnosis.top.cause == "overfitting", diagnosis.findings
-    assert "step" in diagnosis.top.summary
+    curve_runs = [c for c in diagnosis.checks if c.name.endswith(".curves") and c.cause != "search_noise"]
+    assert curve_runs and all(c.status == "skipped" for c in curve_runs)
+    assert all("train_loss" in c.reason for c in curve_runs if c.name != "metric_saturation.curves")
+    assert not diagnosis.findings
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")

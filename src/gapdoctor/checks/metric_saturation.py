@@ -38,9 +38,6 @@ from gapdoctor.metrics import compute_metric
 from gapdoctor.stats import binomial_interval, squash
 
 _HEADROOM_AT_REPORT = 0.02
-# From the curves alone, without the validation size (y_val or val_size), 99% may be 2 of 200
-# rows or 200 of 20,000: the finding stays weak (below the reporting score of 0.5) until it is known.
-_SCORE_WITHOUT_VAL_SIZE = 0.45
 _SUSPECT_GIVEN_AT_MOST = 0.05
 _SUSPECT_OTHER_AT_LEAST = 0.9
 _CONCENTRATED_SHARE = 0.5
@@ -136,9 +133,6 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
         strength *= 0.3  # still improving: not stuck at the ceiling yet
     strength *= float(np.clip(train_drop_frac / 0.10, 0.0, 1.0))
     score = squash(strength, 1.0)
-    unknown_size = evidence.y_val is None and evidence.val_size is None
-    if unknown_size:  # how many errors the headroom holds is unknown: a high score is not a ceiling yet
-        score = min(score, _SCORE_WITHOUT_VAL_SIZE)
     if score < 0.05:
         return []
     figures: dict[str, float | int | str] = {
@@ -168,7 +162,6 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
         f"Validation {name} sits at {level:.4f}, {100 * headroom:.1f}% from its ceiling{errors_left}; "
         f"the training loss fell {100 * train_drop_frac:.0f}% over the second half without moving it."
         f"{ceiling_text}"
-        + (" The validation size is unknown (pass val_size or y_val to weigh the headroom)." if unknown_size else "")
     )
     fixes = _fixes(evidence, history.get("val_loss"), figures)  # adds log loss / ECE figures
     return [

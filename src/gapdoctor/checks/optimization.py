@@ -134,7 +134,7 @@ def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | No
         excused = {p + d for p in schedule.restart_points for d in (0, 1)}
         spikes = np.array([s for s in spikes if int(s) not in excused], dtype=np.intp)
     ups = float(np.mean(np.diff(x[2:]) > 0)) if len(x) > 4 else 0.0  # after the first epochs
-    expected = _expected_rises(ts, se)
+    expected = _expected_rises(ts, se)  # rises batch noise alone makes (0 when it is not known)
     # Epoch-averaged training loss of a healthy run rarely rises; rising in half the epochs is the
     # reporting point, as is noise worth 15% of the total progress (both beyond batch noise).
     strength = max(relative_noise / _NOISE_AT_REPORT, (ups - expected - 0.1) / 0.25) + 0.5 * len(spikes)

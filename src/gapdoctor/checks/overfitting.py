@@ -22,7 +22,7 @@ from gapdoctor.checks import SkipCheck, register
 from gapdoctor.checks._curves import history_of, info_of, oriented, point, val_metric_curve
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
-from gapdoctor.history import RunHistory, hinge_point, noise_sd, smooth
+from gapdoctor.history import hinge_point, noise_sd, smooth
 from gapdoctor.stats import squash
 
 # A rise of this fraction of the validation curve's own progress, at three noise
@@ -31,10 +31,6 @@ _RISE_FRACTION = 0.15
 _RISE_SIGMAS = 3.0
 # Fewer evaluation points than this: the finding says that it rests on few points.
 _FEW_POINTS = 12
-# Without a logged training loss (HF's default logging_steps of 500 on a short run), a turn of the
-# validation loss still shows overfitting, the falling training loss assumed: its evidence is
-# discounted by this factor.
-_UNSEEN_TRAINING_FACTOR = 0.8
 
 
 def _turn_strength(curve: np.ndarray, noise: float, best: int) -> tuple[float, float, float]:
@@ -66,10 +62,11 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     train = history.get("train_loss")
     val_loss = history.get("val_loss")
     metric = val_metric_curve(evidence, history)
-    if train is None and val_loss is not None:
-        return _turn_without_training_loss(history, val_loss)
     if train is None:
-        raise SkipCheck("history has no train_loss: cannot tell whether training kept improving")
+        raise SkipCheck(
+            "not enough to judge: history has no train_loss, so whether training kept improving is unknown "
+            "(HF Trainer: logging_steps defaults to 500; log more often)"
+        )
     if val_loss is None and metric is None:
         raise SkipCheck("history has neither val_loss nor a val_<metric> series")
 
@@ -202,46 +199,5 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
             fixes=fixes,
             check="overfitting.curves",
             data={"markers": markers},
-        )
-    ]
-
-
-def _turn_without_training_loss(history: RunHistory, val_loss: np.ndarray) -> list[Finding]:
-    """The validation loss turning up, when the training loss was not logged."""
-    vs = smooth(val_loss)
-    best = int(np.argmin(vs))
-    strength, rise, _ = _turn_strength(val_loss, noise_sd(val_loss), best)
-    score = squash(strength * _UNSEEN_TRAINING_FACTOR, 1.0)
-    if score < 0.05 or rise <= 0:
-        return []
-    n = history.n_points
-    rise_pct = round(100 * rise / max(abs(float(vs[best])), 1e-12), 1)
-    figures: dict[str, float | int | str] = {
-        "points": n,
-        "val_loss_min": round(float(vs[best]), 4),
-        **history.positions("val_loss_min", best),
-        "val_loss_final": round(float(vs[-1]), 4),
-        "val_loss_rise_pct": rise_pct,
-        **history.positions("best", best),
-        "pattern": "turn",
-        "train_loss_logged": "no",
-    }
-    summary = (
-        f"Validation loss bottomed out at {history.position(best)} and rose {rise_pct}% by "
-        f"{history.position(n - 1)} (the training loss was not logged; log it, e.g. logging_steps, to confirm)."
-    )
-    fixes = (
-        f"Stop early at {history.position(best)} (the best validation point).",
-        *cause_info("overfitting").fixes[1:],
-    )
-    return [
-        Finding(
-            cause="overfitting",
-            score=score,
-            summary=summary,
-            evidence=figures,
-            fixes=fixes,
-            check="overfitting.curves",
-            data={"markers": {"best_epoch": point(best), "val_loss_min_epoch": point(best)}},
         )
     ]
