@@ -41,6 +41,12 @@ LoggedPoint = tuple[str, float, float, float]
 STEP_NOISE_SERIES = "train_loss~step"
 # Series aggregated between evaluation points (logged during training, not at evaluation).
 _TRAINING_SIDE_PREFIXES = ("train_", "lr", "grad_norm", "momentum", "weight_decay", "batch_size")
+# Batch noise is read from the values inside each interval when at least half the points hold two
+# or more; per-step snapshots need this many values to estimate their spread.
+_KNOWN_SPREAD_SHARE = 0.5
+_MIN_SNAPSHOTS = 5
+# Snapshots land in nearly every interval (one per epoch or so); sparser values are HF-style means.
+_SNAPSHOT_COVERAGE = 0.8
 # Epochs of evaluation points within this of an integer count as "one evaluation per epoch".
 _WHOLE_EPOCH_TOLERANCE = 1e-6
 
@@ -227,6 +233,10 @@ def align_points(points: Iterable[LoggedPoint]) -> Aligned:
                 var = (squares - counts * mean**2) / np.maximum(counts - 1, 1)
             aligned.counts = counts
             aligned.train_loss_se = np.where(counts >= 2, np.sqrt(np.maximum(var, 0.0) / np.maximum(counts, 1)), np.nan)
+            if _snapshots(x, xs, counts):  # one batch's loss now and then: its spread is batch noise
+                spread = _snapshot_spread(v[finite])
+                if spread > 0:
+                    aligned.train_loss_se = np.where(counts >= 1, spread / np.sqrt(np.maximum(counts, 1)), np.nan)
             if noise_only:
                 continue
         if name == "train_loss":
@@ -241,6 +251,29 @@ def align_points(points: Iterable[LoggedPoint]) -> Aligned:
     elif aligned.steps is not None:
         aligned.unit = "step"
     return aligned
+
+
+def _snapshots(x: FloatArray, eval_x: FloatArray, counts: FloatArray) -> bool:
+    """True when the training loss was logged as per-step snapshots between evaluations.
+
+    Values logged at the evaluation positions are epoch aggregates (Keras, ``*_epoch``);
+    values logged elsewhere, one or so per interval, are single batches (Lightning's
+    ``log_every_n_steps`` on a per-step ``train_loss``).
+    """
+    if len(x) < _MIN_SNAPSHOTS or float(np.mean(counts >= 2)) >= _KNOWN_SPREAD_SHARE:
+        return False
+    if float(np.mean(counts >= 1)) < _SNAPSHOT_COVERAGE:  # sparse means of many steps (HF logging_steps)
+        return False
+    at_evaluations = float(np.mean(np.isin(x, eval_x)))
+    return at_evaluations < _KNOWN_SPREAD_SHARE
+
+
+def _snapshot_spread(values: FloatArray) -> float:
+    """Noise of single-batch values around their trend (second differences, robust)."""
+    if len(values) < _MIN_SNAPSHOTS:
+        return 0.0
+    d2 = np.diff(values, n=2)
+    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / math.sqrt(6.0))
 
 
 def _one_per_epoch(epochs: FloatArray) -> bool:

@@ -41,6 +41,8 @@ _ANNEALED_STALL_ACHIEVED = 0.15
 # than _TOO_LOW_ACHIEVED overall.
 _TOO_LOW_LR = 1e-5
 _TOO_LOW_ACHIEVED = 0.3
+# The training loss must be logged at this many points for its course to be read at all.
+_MIN_TRAIN_POINTS = 4
 # Noise is told from curvature by differences of up to third order: it needs at least this many points.
 _MIN_POINTS_FOR_NOISE = 6
 # Batch noise is known when at least this share of points averages two or more logged values.
@@ -67,25 +69,32 @@ def _finding(
     )
 
 
+def _nan_divergence(history: RunHistory) -> Finding | None:
+    if history.diverged_at is None:
+        return None
+    return _finding(
+        0.95,
+        f"Training diverged: the training loss is NaN/infinite from {history.position(history.diverged_at)} on.",
+        {**history.positions("diverged_at", history.diverged_at)},
+        "Lower the learning rate (10x) and clip gradients; check for log(0) or division by zero in the loss.",
+    )
+
+
 def _divergence(history: RunHistory, train: np.ndarray) -> Finding | None:
-    if history.diverged_at is not None:
-        return _finding(
-            0.95,
-            f"Training diverged: the training loss is NaN/infinite from {history.position(history.diverged_at)} on.",
-            {**history.positions("diverged_at", history.diverged_at)},
-            "Lower the learning rate (10x) and clip gradients; check for log(0) or division by zero in the loss.",
-        )
-    finite = train[np.isfinite(train)]
-    ts = smooth(train)
+    nan_divergence = _nan_divergence(history)
+    if nan_divergence is not None:
+        return nan_divergence
+    keep = np.flatnonzero(np.isfinite(train))  # the points where it was logged
+    ts = smooth(train[keep])
     best = int(np.argmin(ts))
     start = float(ts[0])
     blowup = float(ts[-1] - ts[best]) / max(abs(start - float(ts[best])), 1e-12)
-    if best < len(ts) - 2 and float(ts[-1]) > start and len(finite) == len(train):
+    if best < len(ts) - 2 and float(ts[-1]) > start:
         return _finding(
             squash(blowup, 1.0),
             f"Training loss climbed back above its starting value ({ts[-1]:.3g} > {start:.3g}) "
-            f"after its best at {history.position(best)}.",
-            {"train_loss_final": round(float(ts[-1]), 4), **history.positions("train_loss_best", best)},
+            f"after its best at {history.position(int(keep[best]))}.",
+            {"train_loss_final": round(float(ts[-1]), 4), **history.positions("train_loss_best", int(keep[best]))},
             "Lower the learning rate (10x) and clip gradients.",
         )
     return None
@@ -93,10 +102,10 @@ def _divergence(history: RunHistory, train: np.ndarray) -> Finding | None:
 
 def _batch_noise(history: RunHistory) -> np.ndarray | None:
     """Standard error of each point's training loss from the values logged inside it, when known."""
-    se, counts = history.train_loss_se, history.train_loss_counts
-    if se is None or counts is None or float(np.mean(counts >= 2)) < _KNOWN_NOISE_SHARE:
+    se = history.train_loss_se
+    if se is None or float(np.mean(np.isfinite(se))) < _KNOWN_NOISE_SHARE:
         return None
-    return fill_missing(se) if np.isfinite(se).any() else None
+    return fill_missing(se)
 
 
 def _expected_rises(ts: np.ndarray, se: np.ndarray | None) -> float:
@@ -113,15 +122,19 @@ def _expected_rises(ts: np.ndarray, se: np.ndarray | None) -> float:
 
 
 def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | None) -> Finding | None:
-    if history.n_points < _MIN_POINTS_FOR_NOISE:
+    logged = np.isfinite(train)
+    if int(logged.sum()) < _MIN_POINTS_FOR_NOISE:
         return None
-    x = fill_missing(train)
-    ts = smooth(train)
+    # noise and rises between logged values only: interpolated gaps are neither
+    keep = np.flatnonzero(logged)
+    x = train[keep]
+    ts = smooth(train)[keep]
     progress = float(ts.max() - ts.min())
     noise = noise_sd_curved(x)
     if progress <= 0:
         return None
     se = _batch_noise(history)
+    se = None if se is None else se[keep]
     batch = float(np.median(se)) if se is not None else 0.0
     excess = float(np.sqrt(max(noise**2 - batch**2, 0.0)))
     relative_noise = excess / progress
@@ -129,7 +142,7 @@ def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | No
     neighbours = np.r_[np.maximum(x[:-2], x[2:]), x[-2]] if len(x) >= 3 else np.array([np.inf])
     jump = x[1:] - neighbours
     threshold = _SPIKE_SIGMAS * max(noise, 3 * batch, 1e-12)
-    spikes = 1 + np.flatnonzero((jump > threshold) & (jump > 0.2 * np.abs(neighbours)))
+    spikes = keep[1 + np.flatnonzero((jump > threshold) & (jump > 0.2 * np.abs(neighbours)))]
     if schedule is not None and schedule.restart_points:  # a warm restart is meant to bump the loss
         excused = {p + d for p in schedule.restart_points for d in (0, 1)}
         spikes = np.array([s for s in spikes if int(s) not in excused], dtype=np.intp)
@@ -240,10 +253,21 @@ def _stall(history: RunHistory, train: np.ndarray, schedule: Schedule | None) ->
 )
 def optimization_from_curves(evidence: Evidence) -> list[Finding]:
     """Divergence, instability and stalls of the training loss."""
+    given = evidence.history
+    if given is not None and "train_loss" in given.series and given.n_points >= 2:
+        diverged_early = _nan_divergence(given)  # whatever else was logged, a NaN loss is a verdict
+        if diverged_early is not None:
+            return [diverged_early]
     history = history_of(evidence)
     train = history.get("train_loss")
     if train is None:
         raise SkipCheck("history has no train_loss")
+    logged = int(np.isfinite(train).sum())
+    if logged < _MIN_TRAIN_POINTS and history.diverged_at is None:
+        raise SkipCheck(
+            f"not enough to judge: the training loss was logged at only {logged} of {history.n_points} "
+            f"{history.points_name}s; at least {_MIN_TRAIN_POINTS} are needed to read its course"
+        )
     diverged = _divergence(history, train)
     if diverged is not None and diverged.score >= 0.9:
         return [diverged]

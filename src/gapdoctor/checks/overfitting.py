@@ -22,6 +22,7 @@ from gapdoctor.checks import SkipCheck, register
 from gapdoctor.checks._curves import history_of, info_of, oriented, point, val_metric_curve
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
+from gapdoctor.curve_stats import noise_sd_curved
 from gapdoctor.history import hinge_point, noise_sd, smooth
 from gapdoctor.stats import squash
 
@@ -82,7 +83,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     if val_loss is not None:
         vs = smooth(val_loss)
         best_loss_idx = int(np.argmin(vs))
-        strength, rise, _ = _turn_strength(val_loss, noise_sd(val_loss), best_loss_idx)
+        strength, rise, _ = _turn_strength(val_loss, noise_sd_curved(val_loss), best_loss_idx)
         strengths.append(strength)
         turn_idx = best_loss_idx
         figures |= {
@@ -104,7 +105,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         better = oriented(info_of(evidence, name), values)
         ms = smooth(better)
         best_metric_idx = int(np.argmax(ms))
-        strength, _, _ = _turn_strength(-better, noise_sd(better), best_metric_idx)
+        strength, _, _ = _turn_strength(-better, noise_sd_curved(better), best_metric_idx)
         strengths.append(strength)
         sign = 1.0 if better is values else -1.0
         noise = noise_sd(better)
