@@ -138,6 +138,9 @@ _INDEX_NAMES = {"epoch", "epochs", "step", "global_step", "time", "timestamp", "
 # Four evaluation points are the fewest from which a turn (down, then up) can be read at all;
 # fewer and a person cannot tell a trend from noise either.
 _MIN_EPOCHS_FOR_TRENDS = 4
+# Lower-is-better metrics that are losses in all but name, in order of preference, for runs
+# that log no loss (regressions logging mse / mae).
+_LOSS_LIKE_METRICS = ("log_loss", "mse", "rmse", "mae")
 # A bounded metric whose largest value passes 1 by more than this was logged in percent.
 _PERCENT_TOLERANCE = 1e-9
 # Logged figures about the run's speed and bookkeeping, not its curves: ignored without a note.
@@ -457,8 +460,14 @@ class RunHistory:
         if not series:
             raise GapdoctorInputError(argument, "holds only test_* series", "log train_loss and val_loss per epoch")
         series, notes = _fractions_from_percentages(series, metrics)
+        series, loss_notes = _loss_from_metrics(series)
         return cls(
-            series=series, ignored=tuple(ignored), source="mapping", diverged_at=diverged_at, notes=notes, test=test
+            series=series,
+            ignored=tuple(ignored),
+            source="mapping",
+            diverged_at=diverged_at,
+            notes=(*notes, *loss_notes),
+            test=test,
         )
 
     @classmethod
@@ -543,6 +552,8 @@ class RunHistory:
             )
         series, notes = _fractions_from_percentages(aligned.series, metrics)
         series = {n: v for n, v in series.items() if np.isfinite(v).any() or n == "train_loss"}
+        series, loss_notes = _loss_from_metrics(series)
+        notes = (*notes, *loss_notes)
         return cls(
             series=series,
             ignored=tuple(ignored),
@@ -573,6 +584,23 @@ def _preference(
     level = 2 if lowered.endswith("epoch") else 0 if lowered.endswith("step") else 1
     finite = sum(1 for p in points if math.isfinite(p[3]))
     return raw in chosen, level, finite
+
+
+def _loss_from_metrics(series: dict[str, FloatArray]) -> tuple[dict[str, FloatArray], tuple[str, ...]]:
+    """No loss logged (a regression run logging mse/mae): the loss-like metric stands in for it, said so."""
+    if "train_loss" in series:
+        return series, ()
+    for metric in _LOSS_LIKE_METRICS:
+        train = series.get(f"train_{metric}")
+        if train is not None and np.isfinite(train).any():
+            out = {**series, "train_loss": train}
+            used = [f"train_{metric}"]
+            val = series.get(f"val_{metric}")
+            if "val_loss" not in series and val is not None:
+                out["val_loss"] = val
+                used.append(f"val_{metric}")
+            return out, (f"no loss was logged: {' and '.join(used)} read as the loss",)
+    return series, ()
 
 
 def _fractions_from_percentages(

@@ -23,7 +23,7 @@ import numpy as np
 
 from gapdoctor.causes import cause_info
 from gapdoctor.checks import SkipCheck, register
-from gapdoctor.checks._curves import history_of, point
+from gapdoctor.checks._curves import history_of, info_of, oriented, point, val_metric_curve
 from gapdoctor.checks._schedule import STEP_CUT, Schedule, read_schedule
 from gapdoctor.curve_stats import noise_sd_curved
 from gapdoctor.evidence import Evidence
@@ -41,6 +41,14 @@ _ANNEALED_STALL_ACHIEVED = 0.15
 # than _TOO_LOW_ACHIEVED overall.
 _TOO_LOW_LR = 1e-5
 _TOO_LOW_ACHIEVED = 0.3
+# The validation curve is "still improving" when its best is among the last fifth of the points and
+# the last third brought at least this share of its total gain; then noise or a flat training loss
+# costs little so far, and those findings are discounted by _STILL_IMPROVING_DISCOUNT.
+_STILL_IMPROVING_SHARE = 0.1
+_STILL_IMPROVING_DISCOUNT = 0.5
+# Over this many points each step's trend is small against any noise and about half the steps rise
+# whatever the learning rate: the share of rises tells nothing, only the noise level and spikes do.
+_MAX_POINTS_FOR_RISES = 100
 # The training loss must be logged at this many points for its course to be read at all.
 _MIN_TRAIN_POINTS = 4
 # Noise is told from curvature by differences of up to third order: it needs at least this many points.
@@ -121,7 +129,7 @@ def _expected_rises(ts: np.ndarray, se: np.ndarray | None) -> float:
     return float(np.mean(norm.cdf(z)))
 
 
-def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | None) -> Finding | None:
+def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | None, improving: bool) -> Finding | None:
     logged = np.isfinite(train)
     if int(logged.sum()) < _MIN_POINTS_FOR_NOISE:
         return None
@@ -150,7 +158,10 @@ def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | No
     expected = _expected_rises(ts, se)  # rises batch noise alone makes (0 when it is not known)
     # Epoch-averaged training loss of a healthy run rarely rises; rising in half the epochs is the
     # reporting point, as is noise worth 15% of the total progress (both beyond batch noise).
-    strength = max(relative_noise / _NOISE_AT_REPORT, (ups - expected - 0.1) / 0.25) + 0.5 * len(spikes)
+    rises = (ups - expected - 0.1) / 0.25 if len(x) <= _MAX_POINTS_FOR_RISES else 0.0
+    strength = max(relative_noise / _NOISE_AT_REPORT, rises) + 0.5 * len(spikes)
+    if improving:
+        strength *= _STILL_IMPROVING_DISCOUNT
     score = squash(strength, 1.0)
     if score < 0.05:
         return None
@@ -174,6 +185,19 @@ def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | No
     return _finding(score, summary, figures, "Lower the learning rate (try 3x and 10x smaller).")
 
 
+def _validation_still_improving(evidence: Evidence, history: RunHistory) -> bool:
+    """True when the validation curve is at its best at the end and still gaining: the run is not stuck."""
+    curve = val_metric_curve(evidence, history)
+    reference = -oriented(info_of(evidence, curve[0]), curve[1]) if curve is not None else history.get("val_loss")
+    if reference is None or history.n_points < _MIN_POINTS_FOR_NOISE:
+        return False
+    rs = smooth(reference)
+    n = len(rs)
+    total = float(rs[0] - rs.min())
+    late = float(rs[n - 1 - n // 3] - rs[-1])
+    return total > 0 and int(np.argmin(rs)) >= n - max(2, n // 5) and late >= _STILL_IMPROVING_SHARE * total
+
+
 def _training_start(history: RunHistory, ts: np.ndarray) -> float:
     """The training loss where the run started: the first logged values when the log has them."""
     raw = history.raw.get("train_loss")
@@ -184,7 +208,7 @@ def _training_start(history: RunHistory, ts: np.ndarray) -> float:
     return float(ts[0])
 
 
-def _stall(history: RunHistory, train: np.ndarray, schedule: Schedule | None) -> Finding | None:
+def _stall(history: RunHistory, train: np.ndarray, schedule: Schedule | None, improving: bool) -> Finding | None:
     n = history.n_points
     ts = smooth(train)
     start, end = _training_start(history, ts), float(ts[-1])
@@ -235,6 +259,9 @@ def _stall(history: RunHistory, train: np.ndarray, schedule: Schedule | None) ->
             cause = f"the learning rate never exceeds {schedule.peak:.3g} ({schedule.kind} schedule)"
             first_fix = "Raise the learning rate (run a learning-rate range test)."
             strength *= 1.5
+    if improving and "lr_cut_epoch" not in markers and not cause.startswith("the learning rate never"):
+        strength *= _STILL_IMPROVING_DISCOUNT
+        figures["val_still_improving"] = "yes"
     score = squash(strength, 1.0)
     if score < 0.05:
         return None
@@ -272,7 +299,14 @@ def optimization_from_curves(evidence: Evidence) -> list[Finding]:
     if diverged is not None and diverged.score >= 0.9:
         return [diverged]
     schedule = read_schedule(history)
+    improving = _validation_still_improving(evidence, history)
     findings = [
-        f for f in (diverged, _instability(history, train, schedule), _stall(history, train, schedule)) if f is not None
+        f
+        for f in (
+            diverged,
+            _instability(history, train, schedule, improving),
+            _stall(history, train, schedule, improving),
+        )
+        if f is not None
     ]
     return findings

@@ -20,9 +20,9 @@ import numpy as np
 from gapdoctor.causes import cause_info
 from gapdoctor.checks import SkipCheck, register
 from gapdoctor.checks._curves import history_of, info_of, oriented, point, val_metric_curve
+from gapdoctor.curve_stats import noise_sd_curved
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
-from gapdoctor.curve_stats import noise_sd_curved
 from gapdoctor.history import hinge_point, noise_sd, smooth
 from gapdoctor.stats import squash
 
