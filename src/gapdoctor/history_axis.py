@@ -102,9 +102,11 @@ def _last_run(points: list[LoggedPoint], x_of: str, notes: list[str]) -> list[Lo
     replaced = 0
     for i, point in enumerate(points):
         mine = stack.setdefault(point[0], [])
-        while mine and _at(points[mine[-1]], index) > _at(point, index):  # logged again from an earlier position
-            keep[mine.pop()] = False
-            replaced += 1
+        x = _at(point, index)
+        if mine and _at(points[mine[-1]], index) > x:  # logged again from an earlier position
+            while mine and _at(points[mine[-1]], index) >= x:
+                keep[mine.pop()] = False
+                replaced += 1
         mine.append(i)
     if replaced:
         notes.append(f"the run was resumed from an earlier {x_of}: {replaced} values logged again were replaced")

@@ -27,6 +27,8 @@ _WARMUP_PEAK_BEFORE = 0.4
 _ANNEALED_FRACTION = 0.1
 # A restart: the rate at least doubles from one logged value to the next, after the peak.
 _RESTART_FACTOR = 2.0
+# A rate under this fraction of the peak is "zero" (the last value of a linear decay).
+_NEAR_ZERO_FRACTION = 1e-3
 # A step cut: the rate falls by this factor or more between two logged values.
 STEP_CUT = 5.0
 
@@ -99,7 +101,9 @@ def read_schedule(history: RunHistory) -> Schedule | None:
     if peak / float(lr.min()) < _CONSTANT_RATIO:
         return Schedule("constant", peak, final, annealed=False)
     ratio_next = lr[1:] / lr[:-1]
-    cuts = tuple(sorted({int(index[i + 1]) for i in np.flatnonzero(ratio_next <= 1.0 / STEP_CUT)}))
+    # a cut to a rate next to zero is the end of a decay to zero, not a step
+    is_cut = (ratio_next <= 1.0 / STEP_CUT) & (lr[1:] >= _NEAR_ZERO_FRACTION * peak)
+    cuts = tuple(sorted({int(index[i + 1]) for i in np.flatnonzero(is_cut)}))
     after_peak = np.arange(len(ratio_next)) >= top
     restarts = tuple(sorted({int(index[i + 1]) for i in np.flatnonzero((ratio_next >= _RESTART_FACTOR) & after_peak)}))
     warmup = start < _WARMUP_START_FRACTION * peak and top <= _WARMUP_PEAK_BEFORE * len(lr)

@@ -172,6 +172,10 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
             f"Validation {figures['metric']} peaked at {where(best_metric_idx)} "
             f"({figures['val_metric_best']}) and fell to {figures['val_metric_final']} "
             "while training loss kept falling."
+            if info_of(evidence, str(figures["metric"])).greater_is_better
+            else f"Validation {figures['metric']} was best at {where(best_metric_idx)} "
+            f"({figures['val_metric_best']}) and got worse, to {figures['val_metric_final']}, "
+            "while training loss kept falling."
         )
     else:
         summary = (
