@@ -11,7 +11,7 @@ from gapdoctor.checks import Check, SkipCheck, all_checks
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.evidence import Evidence, build_evidence
 from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
-from gapdoctor.history import history_notes
+from gapdoctor.series_names import history_notes
 
 if TYPE_CHECKING:
     from gapdoctor.experiments import ExperimentSettings

@@ -25,13 +25,14 @@ number of epochs *completed* at that point (1.0 at the end of the first epoch; H
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["STEP_NOISE_SERIES", "Aligned", "LoggedPoint", "align_points"]
+__all__ = ["STEP_NOISE_SERIES", "Aligned", "LoggedPoint", "align_points", "epoch_completed", "frame_points"]
 
 FloatArray = NDArray[np.float64]
 LoggedPoint = tuple[str, float, float, float]
@@ -276,6 +277,41 @@ def _snapshot_spread(values: FloatArray) -> float:
         return 0.0
     d2 = np.diff(values, n=2)
     return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / math.sqrt(6.0))
+
+
+def frame_points(frame: Any, argument: str, to_floats: Callable[[str, Any], FloatArray]) -> list[LoggedPoint] | None:
+    """Rows of a DataFrame with a step or epoch column, as logged points; None without one."""
+    columns = {str(c).strip().lower(): c for c in frame.columns}
+    step_col = columns.get("step", columns.get("global_step"))
+    epoch_col = columns.get("epoch")
+    if step_col is None and epoch_col is None:
+        return None
+    n = len(frame)
+    step = to_floats(f"{argument}[{step_col!r}]", frame[step_col]) if step_col is not None else None
+    epoch = to_floats(f"{argument}[{epoch_col!r}]", frame[epoch_col]) if epoch_col is not None else None
+    if epoch is not None:
+        epoch = epoch_completed(epoch)
+    points: list[tuple[str, float, float, float]] = []
+    data = {str(c): to_floats(str(c), frame[c]) for c in frame.columns if c not in (step_col, epoch_col)}
+    for i in range(n):
+        s = math.nan if step is None else float(step[i])
+        e = math.nan if epoch is None else float(epoch[i])
+        points.extend((name, s, e, float(v[i])) for name, v in data.items() if not math.isnan(v[i]))
+    return points
+
+
+def epoch_completed(epochs: FloatArray) -> FloatArray:
+    """Epoch column -> epochs completed: 0-based integer counters (Keras, Lightning) get +1.
+
+    Examples
+    --------
+    >>> epoch_completed(np.array([0.0, 0.0, 1.0])).tolist(), epoch_completed(np.array([0.5, 1.0])).tolist()
+    ([1.0, 1.0, 2.0], [0.5, 1.0])
+    """
+    finite = epochs[np.isfinite(epochs)]
+    if len(finite) and float(finite.min()) == 0.0 and bool(np.all(finite == np.round(finite))):
+        return epochs + 1.0
+    return epochs
 
 
 def _one_per_epoch(epochs: FloatArray) -> bool:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.history import epoch_completed
+from gapdoctor.history_axis import epoch_completed
 
 __all__ = ["LoggedRaw", "find_mlflow_run", "points_with_epochs", "read_mlflow_points", "trainer_state_points"]
 
