@@ -449,3 +449,37 @@ def test_binary_file_that_is_no_log(tmp_path: Path) -> None:
     blob.write_bytes(bytes(range(128, 256)))
     with pytest.raises(GapdoctorInputError, match=r"weights\.bin"):
         read_history(blob)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},  # transformers 4.2x: no logging_steps, no best_global_step, no stateful_callbacks
+        {"logging_steps": 500, "eval_steps": 50, "save_steps": 500, "train_batch_size": 8},
+        {"best_global_step": 100, "best_metric": 0.3, "stateful_callbacks": {"TrainerControl": {"args": {}}}},
+    ],
+)
+def test_hf_trainer_state_schemas_with_evaluation_every_n_steps(tmp_path: Path, extra: dict[str, object]) -> None:
+    log_history: list[dict[str, float]] = []
+    for step in range(50, 1550, 50):
+        epoch = step / 500
+        if step % 500 == 0:
+            log_history.append(
+                {"epoch": epoch, "learning_rate": 2e-5 * (1 - step / 1500), "loss": 2.0 - step / 1000, "step": step}
+            )
+        log_history.append(
+            {"epoch": epoch, "eval_loss": 1.0 + abs(step - 700) / 1000, "eval_accuracy": 0.8, "step": step}
+        )
+    log_history.append({"epoch": 3.0, "step": 1500, "train_loss": 1.2, "train_runtime": 100.0, "total_flos": 1e12})
+    state_file = tmp_path / "checkpoint-1500" / "trainer_state.json"
+    state_file.parent.mkdir()
+    state_file.write_text(json.dumps({"global_step": 1500, "log_history": log_history, **extra}), encoding="utf-8")
+    (tmp_path / "checkpoint-500").mkdir()
+    (tmp_path / "checkpoint-500" / "trainer_state.json").write_text(
+        json.dumps({"global_step": 500, "log_history": log_history[:11]}), encoding="utf-8"
+    )
+    history = read_history(tmp_path)  # the run's output directory: the latest checkpoint is read
+    assert history.n_points == 30 and history.unit == "step"
+    assert history.position(13) == "step 700 (epoch 1.4)"
+    assert any("checkpoint-1500" in note for note in history.notes)
+    assert int(np.isfinite(history.get("train_loss")).sum()) == 3  # type: ignore[arg-type]

@@ -171,3 +171,26 @@ def test_keras_csv_logger_appending_two_fits(tmp_path: Path, monkeypatch: pytest
     diagnosis = gapdoctor.diagnose(history=csv_file)
     assert any("2 runs" in note for note in diagnosis.notes)
     assert diagnosis.top is not None and diagnosis.top.cause == "overfitting", diagnosis.findings
+
+
+def test_tensorboard_run_with_train_and_validation_folders(tmp_path: Path) -> None:
+    """Keras' TensorBoard callback layout (it needs TensorFlow, absent here): logs/train and
+    logs/validation, tags ``epoch_loss`` / ``epoch_accuracy`` at step = epoch, written by
+    TensorBoard's own writer."""
+    tensorboard = pytest.importorskip("torch.utils.tensorboard")
+    rng = np.random.default_rng(0)
+    curves = {
+        "train": {"epoch_loss": np.linspace(1.0, 0.1, 8), "epoch_accuracy": np.linspace(0.5, 0.99, 8)},
+        "validation": {"epoch_loss": 0.6 + 0.01 * (np.arange(8) - 3) ** 2 + rng.normal(0, 0.001, 8)},
+    }
+    for split, tags in curves.items():
+        writer = tensorboard.SummaryWriter(str(tmp_path / "logs" / split))
+        for epoch in range(8):
+            for tag, values in tags.items():
+                writer.add_scalar(tag, float(values[epoch]), epoch)
+        writer.close()
+    history = read_history(tmp_path / "logs")
+    assert history.n_points == 8
+    assert np.allclose(history.get("val_loss"), curves["validation"]["epoch_loss"], rtol=1e-6)  # type: ignore[arg-type]
+    assert np.allclose(history.get("train_loss"), curves["train"]["epoch_loss"], rtol=1e-6)  # type: ignore[arg-type]
+    assert history.has("train_accuracy")
