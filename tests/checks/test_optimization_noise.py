@@ -53,3 +53,16 @@ def test_too_few_logged_training_losses_cannot_be_judged() -> None:
 def test_nan_loss_without_validation_is_still_divergence() -> None:
     top = gapdoctor.diagnose(history={"train_loss": [1.0, 0.9, math.nan, math.nan, math.nan]}).top
     assert top is not None and top.cause == "optimization" and top.score >= 0.9
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_noisy_training_loss_while_validation_still_improves_is_weak_at_most(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    epochs = np.arange(20)
+    history = {
+        "train_loss": (1.0 * np.exp(-epochs / 8) + 0.3 + rng.normal(0, 0.06, 20)).tolist(),
+        "val_loss": (1.1 * np.exp(-epochs / 12) + 0.35 + rng.normal(0, 0.003, 20)).tolist(),
+    }
+    findings = [f for f in gapdoctor.diagnose(history=history).findings if f.cause == "optimization"]
+    assert all(f.score < 0.5 for f in findings), findings
+    assert all(f.evidence.get("val_still_improving") == "yes" for f in findings)

@@ -42,10 +42,10 @@ _ANNEALED_STALL_ACHIEVED = 0.15
 _TOO_LOW_LR = 1e-5
 _TOO_LOW_ACHIEVED = 0.3
 # The validation curve is "still improving" when its best is among the last fifth of the points and
-# the last third brought at least this share of its total gain; then noise or a flat training loss
-# costs little so far, and those findings are discounted by _STILL_IMPROVING_DISCOUNT.
+# the last third brought at least this share of its total gain: the metric is not stuck, so noise or
+# a flat training loss (not tied to the learning rate) is reported weak at most (score below 0.5).
 _STILL_IMPROVING_SHARE = 0.1
-_STILL_IMPROVING_DISCOUNT = 0.5
+_STILL_IMPROVING_MAX_SCORE = 0.45
 # Over this many points each step's trend is small against any noise and about half the steps rise
 # whatever the learning rate: the share of rises tells nothing, only the noise level and spikes do.
 _MAX_POINTS_FOR_RISES = 100
@@ -160,9 +160,9 @@ def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | No
     # reporting point, as is noise worth 15% of the total progress (both beyond batch noise).
     rises = (ups - expected - 0.1) / 0.25 if len(x) <= _MAX_POINTS_FOR_RISES else 0.0
     strength = max(relative_noise / _NOISE_AT_REPORT, rises) + 0.5 * len(spikes)
-    if improving:
-        strength *= _STILL_IMPROVING_DISCOUNT
     score = squash(strength, 1.0)
+    if improving:
+        score = min(score, _STILL_IMPROVING_MAX_SCORE)
     if score < 0.05:
         return None
     where = history.points_name
@@ -182,6 +182,9 @@ def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | No
         figures["rises_expected_from_batch_noise_pct"] = round(100 * expected, 1)
     if len(spikes):
         figures |= history.positions("first_spike", int(spikes[0]))
+    if improving:
+        figures["val_still_improving"] = "yes"
+        summary += " The validation curve still improves at the end, so this costs little so far."
     return _finding(score, summary, figures, "Lower the learning rate (try 3x and 10x smaller).")
 
 
@@ -259,10 +262,10 @@ def _stall(history: RunHistory, train: np.ndarray, schedule: Schedule | None, im
             cause = f"the learning rate never exceeds {schedule.peak:.3g} ({schedule.kind} schedule)"
             first_fix = "Raise the learning rate (run a learning-rate range test)."
             strength *= 1.5
-    if improving and "lr_cut_epoch" not in markers and not cause.startswith("the learning rate never"):
-        strength *= _STILL_IMPROVING_DISCOUNT
-        figures["val_still_improving"] = "yes"
     score = squash(strength, 1.0)
+    if improving and "lr_cut_epoch" not in markers and not cause.startswith("the learning rate never"):
+        score = min(score, _STILL_IMPROVING_MAX_SCORE)
+        figures["val_still_improving"] = "yes"
     if score < 0.05:
         return None
     summary = (
