@@ -56,7 +56,7 @@ def test_hf_trainer_evaluating_every_n_steps_with_default_logging_steps(tmp_path
         eval_strategy="steps",
         eval_steps=10,  # logging_steps left at its default (500): no training loss in log_history
         save_strategy="no",
-        report_to=[],
+        report_to=["tensorboard"],
         use_cpu=True,
         disable_tqdm=True,
         seed=seed,
@@ -71,6 +71,12 @@ def test_hf_trainer_evaluating_every_n_steps_with_default_logging_steps(tmp_path
     assert history.steps is not None and history.steps.tolist() == list(range(10, 170, 10))
     val_loss = history.get("val_loss")
     assert val_loss is not None and int(np.argmin(val_loss)) < len(val_loss) - 3  # it turned up
+    event_files = sorted((tmp_path / "out").rglob("events.out.tfevents*"))
+    assert event_files, "the Trainer wrote no TensorBoard file"
+    from_tensorboard = read_history(event_files[0].parent)  # the same run, as its TensorBoard file holds it
+    assert from_tensorboard.n_points == 16 and from_tensorboard.steps is not None
+    assert from_tensorboard.steps.tolist() == history.steps.tolist()
+    assert np.allclose(from_tensorboard.get("val_loss"), val_loss, rtol=1e-5)  # type: ignore[arg-type]
     # no training loss was logged (500 > 160 steps): the curve checks cannot judge, and say why
     diagnosis = gapdoctor.diagnose(history=state_file)
     curve_runs = [c for c in diagnosis.checks if c.name.endswith(".curves") and c.cause != "search_noise"]
