@@ -483,3 +483,19 @@ def test_hf_trainer_state_schemas_with_evaluation_every_n_steps(tmp_path: Path, 
     assert history.position(13) == "step 700 (epoch 1.4)"
     assert any("checkpoint-1500" in note for note in history.notes)
     assert int(np.isfinite(history.get("train_loss")).sum()) == 3  # type: ignore[arg-type]
+
+
+def test_lightning_per_step_validation_series_only(tmp_path: Path) -> None:
+    """``self.log("val_loss", ..., on_step=True, on_epoch=False)``: one row per validation batch, all at the
+    global step of that validation; rows of the learning-rate monitor have a step and no epoch."""
+    rows = ["epoch,lr-Adam,step,train_loss_step,val_loss_step"]
+    for epoch in range(6):
+        for step in range(epoch * 10, epoch * 10 + 10):
+            rows += [f",0.001,{step},,", f"{epoch},,{step},{2.0 / (step + 1)},"]
+        rows += [f"{epoch},,{epoch * 10 + 9},,{1.0 + 0.01 * batch + 0.1 * abs(epoch - 2)}" for batch in range(3)]
+    log = tmp_path / "metrics.csv"
+    log.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    history = read_history(log)
+    assert history.n_points == 6 and history.unit == "epoch"
+    assert close(history.get("val_loss"), [1.01 + 0.1 * abs(e - 2) for e in range(6)])
+    assert history.has("lr") and history.train_loss_se is not None

@@ -109,7 +109,8 @@ def test_lightning_with_lr_monitor_and_a_test_after_fit(tmp_path: Path, seed: in
         def validation_step(self, batch, _index):  # type: ignore[no-untyped-def]
             logits = self.net(batch[0])
             self.log("val_loss", torch.nn.functional.cross_entropy(logits, batch[1]))
-            self.log("val_acc", (logits.argmax(1) == batch[1]).float().mean())
+            # per-step and per-epoch validation series (val_acc_step / val_acc_epoch), as people log them
+            self.log("val_acc", (logits.argmax(1) == batch[1]).float().mean(), on_step=True, on_epoch=True)
 
         def test_step(self, batch, _index):  # type: ignore[no-untyped-def]
             logits = self.net(batch[0])
@@ -122,7 +123,7 @@ def test_lightning_with_lr_monitor_and_a_test_after_fit(tmp_path: Path, seed: in
 
     torch.manual_seed(seed)
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=16, shuffle=True)
-    val_loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(Xv, yv), batch_size=96)
+    val_loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(Xv, yv), batch_size=32)
     trainer = pl.Trainer(
         max_epochs=30,
         accelerator="cpu",
@@ -143,6 +144,7 @@ def test_lightning_with_lr_monitor_and_a_test_after_fit(tmp_path: Path, seed: in
     assert set(history.test) == {"test_loss", "test_accuracy"}
     assert history.has("lr") and history.diverged_at is None
     assert history.train_loss_se is not None  # train_loss_step shows the batch noise
+    assert history.has("val_accuracy") and "val_acc_step" in history.ignored  # the per-epoch one is read
     diagnosis = gapdoctor.diagnose(history=tmp_path / "csv")
     assert diagnosis.top is not None and diagnosis.top.cause == "overfitting", diagnosis.findings
     assert not any("diverged" in f.summary for f in diagnosis.findings)
