@@ -105,3 +105,13 @@ def test_dataframe_with_a_position_column_and_sparse_rows(column: str) -> None:
     )
     history = RunHistory.from_any(frame)
     assert history.n_points == 3 and history.get("train_loss").tolist() == [1.0, 0.8, 0.7]  # type: ignore[union-attr]
+
+
+def test_validation_at_the_epoch_index_and_training_at_the_global_step() -> None:
+    """``add_scalar("val/loss", v, epoch)`` beside ``add_scalar("train/loss", l, global_step)``."""
+    pts = [("train_loss", float(step), math.nan, 1.0 / (1 + step // 50)) for step in range(500)]
+    pts += [("val_loss", float(epoch), math.nan, 1.0 + 0.1 * epoch) for epoch in range(10)]
+    history = RunHistory.from_points(pts)
+    assert history.n_points == 10
+    assert np.allclose(history.get("train_loss"), [1.0 / (1 + e) for e in range(10)])  # type: ignore[arg-type]
+    assert any("two scales" in note for note in history.notes)

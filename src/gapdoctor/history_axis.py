@@ -42,6 +42,9 @@ LoggedPoint = tuple[str, float, float, float]
 STEP_NOISE_SERIES = "train_loss~step"
 # Series aggregated between evaluation points (logged during training, not at evaluation).
 _TRAINING_SIDE_PREFIXES = ("train_", "lr", "grad_norm", "momentum", "weight_decay", "batch_size")
+# Training steps reaching this many times past the last validation position: the validation was
+# logged at the epoch index, the training at the global step.
+_TWO_SCALES_RATIO = 4.0
 # Batch noise is read from the values inside each interval when at least half the points hold two
 # or more; per-step snapshots need this many values to estimate their spread.
 _KNOWN_SPREAD_SHARE = 0.5
@@ -199,6 +202,8 @@ def align_points(points: Iterable[LoggedPoint]) -> Aligned:
     eval_names = [n for n in by_name if not _training_side(n)] or [n for n in by_name if n == "train_loss"]
     if not eval_names:
         eval_names = list(by_name)
+    if has_step:
+        _epochs_against_steps(by_name, eval_names, notes)
     eval_x = sorted({p[xi - 1] for n in eval_names for p in by_name[n]})
     xs = np.array(eval_x, dtype=np.float64)
     n = len(xs)
@@ -254,6 +259,33 @@ def align_points(points: Iterable[LoggedPoint]) -> Aligned:
     elif aligned.steps is not None:
         aligned.unit = "step"
     return aligned
+
+
+def _epochs_against_steps(
+    by_name: dict[str, list[tuple[float, float, float]]], eval_names: list[str], notes: list[str]
+) -> None:
+    """Validation logged at the epoch index, training at the global step (two scales in one log).
+
+    ``writer.add_scalar("val/loss", v, epoch)`` beside ``writer.add_scalar("train/loss", l, step)``:
+    the validation positions are 0, 1, 2... (or 1, 2, 3...) while the training steps run far
+    beyond; the training steps are then spread evenly over the epochs.
+    """
+    eval_steps = sorted({p[0] for n in eval_names for p in by_name[n]})
+    train_names = [n for n in by_name if n not in eval_names]
+    train_steps = [p[0] for n in train_names for p in by_name[n]]
+    if len(eval_steps) < 2 or not train_steps:
+        return
+    first, count = eval_steps[0], len(eval_steps)
+    consecutive = first in (0.0, 1.0) and eval_steps == [first + i for i in range(count)]
+    if not consecutive or max(train_steps) < _TWO_SCALES_RATIO * (eval_steps[-1] + 1):
+        return
+    per_epoch = (max(train_steps) + 1) / count
+    for name in train_names:
+        by_name[name] = [(first + min(math.floor(s / per_epoch), count - 1), e, v) for s, e, v in by_name[name]]
+    notes.append(
+        "validation is logged per epoch and training per step (two scales): the training steps were "
+        f"spread evenly over the {count} epochs"
+    )
 
 
 def _snapshots(x: FloatArray, eval_x: FloatArray, counts: FloatArray) -> bool:
