@@ -130,7 +130,7 @@ class RunHistory:
     @property
     def n_epochs(self) -> int:
         """Number of evaluation points (one per epoch for per-epoch histories)."""
-        return len(next(iter(self.series.values())))
+        return len(next(iter(self.series.values()), ()))
 
     @property
     def n_points(self) -> int:

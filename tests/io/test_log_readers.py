@@ -499,3 +499,14 @@ def test_lightning_per_step_validation_series_only(tmp_path: Path) -> None:
     assert history.n_points == 6 and history.unit == "epoch"
     assert close(history.get("val_loss"), [1.01 + 0.1 * abs(e - 2) for e in range(6)])
     assert history.has("lr") and history.train_loss_se is not None
+
+
+def test_hf_trainer_state_written_before_the_first_log_is_read_as_nothing_yet(tmp_path: Path) -> None:
+    state_file = tmp_path / "trainer_state.json"
+    state_file.write_text(json.dumps({"global_step": 0, "log_history": [], "max_steps": 1000}), encoding="utf-8")
+    history = read_history(state_file)
+    assert history.n_points == 0 and any("logged nothing yet" in note for note in history.notes)
+    diagnosis = gapdoctor.diagnose(history=state_file)
+    curve_runs = [c for c in diagnosis.checks if c.name.endswith(".curves") and c.cause != "search_noise"]
+    assert all(c.status == "skipped" and c.reason.startswith("not enough to judge") for c in curve_runs)
+    assert not diagnosis.findings

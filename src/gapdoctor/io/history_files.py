@@ -32,6 +32,7 @@ from typing import Any
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.history import RunHistory, normalise_series_name
 from gapdoctor.io.log_formats import (
+    NOTHING_LOGGED_YET,
     LoggedRaw,
     find_mlflow_run,
     points_with_epochs,
@@ -276,6 +277,8 @@ def read_history(
         raise GapdoctorInputError(str(path), "does not exist", "check the path passed as history")
     notes: list[str] = []
     points = _read_directory(path, notes) if path.is_dir() else _read_file(path, notes)
+    if not points and NOTHING_LOGGED_YET in notes:  # a real writer's file from before its first log
+        return RunHistory(series={}, source=str(path), notes=tuple(notes))
     if mapping:
         points = _apply_mapping(points, mapping, path, metrics)
     history = RunHistory.from_points(

@@ -23,11 +23,19 @@ import numpy as np
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.history_axis import epoch_completed
 
-__all__ = ["LoggedRaw", "find_mlflow_run", "points_with_epochs", "read_mlflow_points", "trainer_state_points"]
+__all__ = [
+    "NOTHING_LOGGED_YET",
+    "LoggedRaw",
+    "find_mlflow_run",
+    "points_with_epochs",
+    "read_mlflow_points",
+    "trainer_state_points",
+]
 
 LoggedRaw = tuple[str, float, float, float]
 """(raw series name, step, epochs completed, value); NaN where not known."""
 
+NOTHING_LOGGED_YET = "the log_history is empty: the run logged nothing yet"
 _EPOCH_TAGS = {"epoch", "train_epoch", "train/epoch", "trainer/epoch", "epochs"}
 _SUMMARY_KEYS = {"train_runtime", "train_samples_per_second", "total_flos"}
 
@@ -80,6 +88,10 @@ def trainer_state_points(state: Any, path: Path, notes: list[str] | None = None)
                 out.append((key, step, epoch, float(value)))
     if unplaced and notes is not None:
         notes.append(f"{unplaced} log_history entries with neither a step nor an epoch were not used")
+    if not log_history:  # written before the first log (a run stopped early): nothing to read yet, not an error
+        if notes is not None:
+            notes.append(NOTHING_LOGGED_YET)
+        return out
     if not placed:
         raise GapdoctorInputError(
             str(path),
