@@ -128,3 +128,27 @@ def test_runs_without_a_store_creates_nothing(tmp_path: Path) -> None:
     assert not missing.exists()
     shown = gapdoctor_cli("show", "1", "--store", str(missing))
     assert shown.returncode == 2 and "--store: no run store" in shown.stderr
+
+
+def test_metric_of_ones_own_with_its_direction_from_the_command_line(tmp_path: Path) -> None:
+    log = tmp_path / "log.csv"
+    rows = ["epoch,loss,val_my_error"]
+    for e, (loss, error) in enumerate(
+        zip(
+            [2.0, 1.5, 1.1, 0.8, 0.6, 0.45, 0.33, 0.25, 0.19, 0.15],
+            [0.6, 0.4, 0.28, 0.2, 0.22, 0.26, 0.3, 0.33, 0.36, 0.4],
+            strict=True,
+        )
+    ):
+        rows.append(f"{e},{loss},{error}")
+    log.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "d.json"
+    result = gapdoctor_cli(
+        "diagnose", "--history", str(log), "--metric", "my_error", "--lower-is-better", "--json", str(out)
+    )
+    assert result.returncode == 1, result.stderr
+    content = json.loads(out.read_text())
+    assert content["findings"][0]["cause"] == "overfitting"
+    assert content["findings"][0]["evidence"]["metric"] == "my_error"
+    refused = gapdoctor_cli("diagnose", "--history", str(log), "--metric", "my_error")
+    assert refused.returncode == 2 and "higher_is_better" in refused.stderr + refused.stdout

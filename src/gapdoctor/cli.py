@@ -82,7 +82,28 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--label", default="label", help="name of the label column (default: label)")
     d.add_argument("--train-probs", help="out-of-sample training probabilities (.csv/.npy/.npz)")
     d.add_argument("--val-probs", help="validation probabilities (.csv/.npy/.npz)")
-    d.add_argument("--metric", default="accuracy", help="validation metric you care about (default: accuracy)")
+    d.add_argument(
+        "--metric",
+        default="accuracy",
+        help="validation metric you care about (default: accuracy; also f1, roc_auc, mcc, wer, cer, bleu, rouge1, "
+        "perplexity, map, iou, r2, ... or your own name with --higher-is-better / --lower-is-better)",
+    )
+    direction = d.add_mutually_exclusive_group()
+    direction.add_argument(
+        "--higher-is-better",
+        dest="higher_is_better",
+        action="store_const",
+        const=True,
+        default=None,
+        help="the metric improves upwards (needed for a metric gapdoctor does not know)",
+    )
+    direction.add_argument(
+        "--lower-is-better",
+        dest="higher_is_better",
+        action="store_const",
+        const=False,
+        help="the metric improves downwards (an error rate, a distance)",
+    )
     d.add_argument("--group-col", help="column of the validation split holding a subgroup id (removed from features)")
     d.add_argument("--source-col", help="column of the training split naming each label's source (removed)")
     _outputs(d)
@@ -169,14 +190,18 @@ def _diagnose(args: argparse.Namespace) -> Diagnosis:
     from gapdoctor.engine import diagnose
     from gapdoctor.io import read_probabilities
 
-    kwargs: dict[str, object] = {"metric": args.metric}
+    kwargs: dict[str, object] = {"metric": args.metric, "higher_is_better": args.higher_is_better}
     if args.map and args.history is None:
         raise GapdoctorInputError("--map", "renames series of --history, which was not given", "add --history LOG")
     if args.history is not None:
         from gapdoctor.io import read_history
+        from gapdoctor.metrics import METRICS
 
         mapping = _parse_map(args.map)
-        kwargs["history"] = read_input("--history", args.history, lambda: read_history(args.history, mapping=mapping))
+        own = (args.metric,) if args.metric not in METRICS and args.higher_is_better is not None else ()
+        kwargs["history"] = read_input(
+            "--history", args.history, lambda: read_history(args.history, mapping=mapping, metrics=own)
+        )
     if args.train is not None:
         kwargs["X_train"], kwargs["y_train"], kwargs["sources_train"] = _read_split(
             "--train", args.train, args.label, args.source_col

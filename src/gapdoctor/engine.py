@@ -11,6 +11,7 @@ from gapdoctor.checks import Check, SkipCheck, all_checks
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.evidence import Evidence, build_evidence
 from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
+from gapdoctor.series_names import history_notes
 
 if TYPE_CHECKING:
     from gapdoctor.experiments import ExperimentSettings
@@ -64,7 +65,13 @@ def run_checks(evidence: Evidence, checks: Iterable[Check] | None = None) -> Dia
         findings.extend(produced)
         runs.append(CheckRun(check.name, check.cause, "ran", "", time.perf_counter() - started, len(produced)))
 
-    notes = tuple(f"{r.name}: {r.reason}" for r in runs if r.status == "skipped" and "epoch" in r.reason)
+    notes = tuple(
+        f"{r.name}: {r.reason}"
+        for r in runs
+        if r.status == "skipped" and ("epoch" in r.reason or "not enough to judge" in r.reason)
+    )
+    if evidence.history is not None:
+        notes = (*history_notes(evidence.history), *notes)
     curves = {} if evidence.history is None else evidence.history.to_dict()
     return Diagnosis(findings=rank(findings), checks=runs, inputs=evidence.summary(), notes=notes, curves=curves)
 
@@ -88,6 +95,7 @@ def diagnose(
     train_label_order: Any = None,
     experiments: Any = None,
     val_size: int | None = None,
+    higher_is_better: bool | None = None,
 ) -> Diagnosis:
     """Test every known cause of "training loss falls, validation metric stuck".
 
@@ -108,7 +116,8 @@ def diagnose(
     val_probs : array-like of shape (n_val, n_classes), optional
         Predicted probabilities of the final model on the validation rows.
     metric : str, default="accuracy"
-        The validation metric you care about (see :data:`gapdoctor.metrics.METRICS`).
+        The validation metric you care about (see :data:`gapdoctor.metrics.METRICS`:
+        accuracy, f1, roc_auc, mcc, wer, bleu, rouge1, perplexity, map, iou, r2...).
     groups_train, groups_val : array-like, optional
         A subgroup id per row.
     sources_train : array-like, optional
@@ -131,6 +140,9 @@ def diagnose(
     val_size : int, optional
         Number of validation rows behind the history's ``val_<metric>`` series, when
         ``y_val`` is not given (with ``y_val`` it is ``len(y_val)``).
+    higher_is_better : bool, optional
+        The direction of ``metric``: needed for a metric gapdoctor does not know
+        (``metric="my_score", higher_is_better=True``), and overrides its own otherwise.
 
     Returns
     -------
@@ -169,6 +181,7 @@ def diagnose(
         sample_loss_rows=sample_loss_rows,
         train_label_order=train_label_order,
         val_size=val_size,
+        higher_is_better=higher_is_better,
     )
     if evidence.model is None:
         return run_checks(evidence)

@@ -226,6 +226,8 @@ class Evidence:
     val_size : int or None
         Number of validation rows behind the history's ``val_<metric>`` series:
         ``len(y_val)`` when labels are given, else the ``val_size`` argument.
+    higher_is_better : bool or None
+        The direction the user declared for ``metric`` (None: gapdoctor's own).
     """
 
     history: RunHistory | None = None
@@ -248,6 +250,7 @@ class Evidence:
     train_label_order: IntArray | None = None
     val_size: int | None = None
     chunk_rows: int = field(default=CHUNK_ROWS)
+    higher_is_better: bool | None = None
 
     @property
     def n_classes(self) -> int:
@@ -299,6 +302,9 @@ class Evidence:
                 "series": sorted(self.history.series),
                 "ignored": list(self.history.ignored),
                 "source": self.history.source,
+                "unit": self.history.unit,
+                "notes": list(self.history.notes),
+                "test": dict(self.history.test),
             }
         )
         out["model"] = None if self.model is None else type(self.model).__name__
@@ -344,6 +350,27 @@ def _encode_labels(
     return tuple(classes), encode(y_train), encode(y_val)
 
 
+def _check_metric(metric: Any, higher_is_better: Any) -> tuple[str, ...]:
+    """Validate ``metric`` / ``higher_is_better``; the user's own metric name, if any, to accept in the history."""
+    if higher_is_better is not None and not isinstance(higher_is_better, (bool, np.bool_)):
+        raise GapdoctorInputError(
+            "higher_is_better",
+            f"expected True, False or None, got {type(higher_is_better).__name__}",
+            "pass higher_is_better=True for a score, False for an error or loss",
+        )
+    if not isinstance(metric, str):
+        raise GapdoctorInputError("metric", f"expected a metric name, got {type(metric).__name__}", "pass e.g. 'f1'")
+    if metric in METRICS:
+        return ()
+    if higher_is_better is None or not metric.strip():
+        raise GapdoctorInputError(
+            "metric",
+            f"unknown metric {metric!r}",
+            f"use one of {', '.join(sorted(METRICS))}, or name your own with higher_is_better=True/False",
+        )
+    return (metric,)
+
+
 def build_evidence(
     *,
     history: Any = None,
@@ -362,6 +389,7 @@ def build_evidence(
     sample_loss_rows: Any = None,
     train_label_order: Any = None,
     val_size: Any = None,
+    higher_is_better: Any = None,
 ) -> Evidence:
     """Validate every input of :func:`gapdoctor.diagnose` and bundle them.
 
@@ -382,9 +410,8 @@ def build_evidence(
     >>> ev.classes, ev.y_val.tolist()
     (('cat', 'dog'), [1, 0])
     """
-    if metric not in METRICS:
-        raise GapdoctorInputError("metric", f"unknown metric {metric!r}", f"use one of {', '.join(sorted(METRICS))}")
-    run_history = None if history is None else RunHistory.from_any(history)
+    own_metrics = _check_metric(metric, higher_is_better)
+    run_history = None if history is None else RunHistory.from_any(history, metrics=own_metrics)
 
     yt = None if y_train is None else _label_array("y_train", y_train)
     yv = None if y_val is None else _label_array("y_val", y_val)
@@ -491,6 +518,7 @@ def build_evidence(
         train_probs=p_train,
         val_probs=p_val,
         metric=metric,
+        higher_is_better=higher_is_better,
         groups_train=per_row["groups_train"],
         groups_val=per_row["groups_val"],
         sources_train=per_row["sources_train"],

@@ -12,8 +12,7 @@ say). One exception: a training loss that turns NaN or infinite and stays so has
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,104 +20,33 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gapdoctor.curve_stats import fill_missing, hinge_point, noise_sd, smooth
 from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.history_axis import frame_points
 from gapdoctor.metrics import METRICS
+from gapdoctor.series_names import (
+    fractions_from_percentages,
+    loss_from_metrics,
+    normalise_series_name,
+    preference,
+)
 
-__all__ = ["RunHistory", "hinge_point", "noise_sd", "normalise_series_name", "smooth"]
+__all__ = [
+    "MIN_EPOCHS_FOR_TRENDS",
+    "RunHistory",
+    "enough_epochs",
+    "fill_missing",
+    "hinge_point",
+    "noise_sd",
+    "normalise_series_name",
+    "smooth",
+]
 
 FloatArray = NDArray[np.float64]
 
-_SPLIT_PREFIXES = {
-    "train": "train",
-    "training": "train",
-    "tr": "train",
-    "val": "val",
-    "valid": "val",
-    "validation": "val",
-    "eval": "val",
-    "dev": "val",
-}
-_METRIC_ALIASES = {
-    "acc": "accuracy",
-    "categorical_accuracy": "accuracy",
-    "sparse_categorical_accuracy": "accuracy",
-    "binary_accuracy": "accuracy",
-    "f1_score": "f1",
-    "f1score": "f1",
-    "macro_f1": "f1",
-    "f1_macro": "f1",
-    "auc": "roc_auc",
-    "auroc": "roc_auc",
-    "roc_auc_score": "roc_auc",
-    "ap": "average_precision",
-    "logloss": "log_loss",
-    "nll": "log_loss",
-    "cross_entropy": "log_loss",
-    "bal_acc": "balanced_accuracy",
-    "balanced_acc": "balanced_accuracy",
-    "err": "error",
-    "error_rate": "error",
-    "top_5_accuracy": "top5_accuracy",
-}
-_AUXILIARY = {
-    "lr": "lr",
-    "learning_rate": "lr",
-    "grad_norm": "grad_norm",
-    "gradient_norm": "grad_norm",
-    "momentum": "momentum",
-    "weight_decay": "weight_decay",
-    "batch_size": "batch_size",
-}
-_INDEX_NAMES = {"epoch", "epochs", "step", "global_step", "time", "timestamp", "wall_time", "runtime"}
-_MIN_EPOCHS_FOR_TRENDS = 5
-
-
-def normalise_series_name(raw: str) -> str | None:
-    """Map a logged series name to gapdoctor's vocabulary.
-
-    Parameters
-    ----------
-    raw : str
-        A name as a logger wrote it (``"val/acc"``, ``"eval_loss"``, ``"loss"``...).
-
-    Returns
-    -------
-    str or None
-        ``"train_loss"``, ``"val_<metric>"``, ``"lr"``... ; ``""`` for index columns
-        (epoch, step, time) that are not series; None when the name is not understood.
-
-    Examples
-    --------
-    >>> normalise_series_name("eval/acc")
-    'val_accuracy'
-    >>> normalise_series_name("loss")
-    'train_loss'
-    >>> normalise_series_name("learning_rate")
-    'lr'
-    >>> normalise_series_name("Loss/valid"), normalise_series_name("val_acc_epoch")
-    ('val_loss', 'val_accuracy')
-    """
-    name = re.sub(r"[^0-9a-z]+", "_", raw.strip().lower()).strip("_")
-    name = re.sub(r"_(epoch|step)$", "", name)  # Lightning's "val_loss_epoch"
-    if name in _INDEX_NAMES:
-        return ""
-    if name in _AUXILIARY:
-        return _AUXILIARY[name]
-    split = "train"
-    head, _, rest = name.partition("_")
-    body, _, tail = name.rpartition("_")
-    if rest and head in _SPLIT_PREFIXES:
-        split, name = _SPLIT_PREFIXES[head], rest
-    elif body and tail in _SPLIT_PREFIXES:  # TensorBoard's "Loss/train", "Accuracy/val"
-        split, name = _SPLIT_PREFIXES[tail], body
-    if name in _AUXILIARY:
-        return _AUXILIARY[name]
-    if name == "loss":
-        return f"{split}_loss"
-    name = _METRIC_ALIASES.get(name, name)
-    if name in METRICS:
-        return f"{split}_{name}"
-    return None
+# Four evaluation points are the fewest from which a turn (down, then up) can be read at all;
+# fewer and a person cannot tell a trend from noise either.
+_MIN_EPOCHS_FOR_TRENDS = 4
 
 
 def _to_float_series(name: str, values: Any) -> FloatArray:
@@ -150,30 +78,96 @@ def _to_float_series(name: str, values: Any) -> FloatArray:
 
 @dataclass(frozen=True)
 class RunHistory:
-    """The validated per-epoch curves of one run.
+    """The validated curves of one run, on its evaluation points.
 
-    Build it with :meth:`from_any`; checks read it through :meth:`get`.
+    Build it with :meth:`from_any` (or :meth:`from_points` for logged positions);
+    checks read it through :meth:`get` and say where things happened with
+    :meth:`position`.
 
     Parameters
     ----------
     series : mapping of str to ndarray
-        Normalised name -> float array of length ``n_epochs`` (NaN: not measured).
+        Normalised name -> float array with one value per evaluation point (NaN: not
+        measured there). A plain per-epoch list gives one point per epoch.
     ignored : tuple of str
         Names in the input that were not understood and were dropped (only when built
         with ``strict=False``, as log readers do).
     source : str
         Where the history came from (``"mapping"``, a file path...).
+    diverged_at : int or None
+        The point from which the training loss is NaN/infinite until the end.
+    steps, epochs : ndarray or None
+        The optimiser step, and the number of epochs completed, at each point (None
+        when the log does not say).
+    unit : str
+        ``"epoch"`` (one evaluation per epoch) or ``"step"``: how positions are told.
+    train_loss_se : ndarray or None
+        Standard error of each point's training loss (the spread of the values logged
+        since the previous point over the square root of their count): batch noise.
+    train_loss_counts : ndarray or None
+        Number of training-loss values behind each point.
+    raw : mapping
+        ``name -> (positions, values)`` as logged, for ``train_loss`` and ``lr``.
+    notes : tuple of str
+        What the reader did that the user should know (runs split, test rows kept apart...).
+    test : mapping of str to float
+        ``test_*`` values (kept apart from the training curves).
     """
 
     series: Mapping[str, FloatArray]
     ignored: tuple[str, ...] = ()
     source: str = "mapping"
     diverged_at: int | None = field(default=None)
+    steps: FloatArray | None = None
+    epochs: FloatArray | None = None
+    unit: str = "epoch"
+    train_loss_se: FloatArray | None = None
+    train_loss_counts: FloatArray | None = None
+    raw: Mapping[str, tuple[FloatArray, FloatArray]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    test: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def n_epochs(self) -> int:
-        """Number of epochs recorded."""
-        return len(next(iter(self.series.values())))
+        """Number of evaluation points (one per epoch for per-epoch histories)."""
+        return len(next(iter(self.series.values()), ()))
+
+    @property
+    def n_points(self) -> int:
+        """Number of evaluation points."""
+        return self.n_epochs
+
+    def epoch_at(self, index: int) -> int | float:
+        """Epochs completed at point ``index`` (an int when whole; point number + 1 when unknown)."""
+        if self.epochs is None:
+            return int(index) + 1
+        value = float(self.epochs[int(index)])
+        return round(value) if abs(value - round(value)) < 1e-6 else round(value, 2)
+
+    def position(self, index: int) -> str:
+        """Where point ``index`` is, in the unit the run was logged in.
+
+        Examples
+        --------
+        >>> RunHistory.from_any({"val_loss": [1.0, 0.9]}).position(1)
+        'epoch 2'
+        """
+        if self.unit == "step" and self.steps is not None:
+            where = f"step {int(self.steps[int(index)])}"
+            return where + (f" (epoch {self.epoch_at(index)})" if self.epochs is not None else "")
+        return f"epoch {self.epoch_at(index)}"
+
+    def positions(self, prefix: str, index: int) -> dict[str, float | int]:
+        """Figures ``<prefix>_epoch`` (and ``<prefix>_step`` when steps are known) for point ``index``."""
+        out: dict[str, float | int] = {f"{prefix}_epoch": self.epoch_at(index)}
+        if self.steps is not None:
+            out[f"{prefix}_step"] = int(self.steps[int(index)])
+        return out
+
+    @property
+    def points_name(self) -> str:
+        """What a point is, for messages: ``"epoch"`` or ``"evaluation"``."""
+        return "epoch" if self.unit == "epoch" else "evaluation"
 
     def has(self, name: str) -> bool:
         """True when the series exists and has at least one finite value."""
@@ -196,19 +190,24 @@ class RunHistory:
         }
 
     @classmethod
-    def from_any(cls, history: Any, *, argument: str = "history", strict: bool = True) -> RunHistory:
+    def from_any(
+        cls, history: Any, *, argument: str = "history", strict: bool = True, metrics: Collection[str] = ()
+    ) -> RunHistory:
         """Validate and normalise a history given in any accepted form.
 
         Parameters
         ----------
         history : mapping, DataFrame, str or Path
-            name -> per-epoch values; a DataFrame with one row per epoch; or a path
-            to a log file or directory (see :mod:`gapdoctor.io`).
+            name -> per-epoch values (one point per epoch); a DataFrame with one row
+            per epoch, or with a ``step`` / ``epoch`` column (rows as logged, sparse
+            rows allowed); or a path to a log file or directory (see :mod:`gapdoctor.io`).
         argument : str, default="history"
             The argument name used in error messages.
         strict : bool, default=True
             When True, a series name gapdoctor does not understand is an error; when
             False it is dropped and listed in :attr:`ignored`.
+        metrics : collection of str, default=()
+            Extra metric names to accept as ``val_<name>`` / ``train_<name>`` series.
 
         Returns
         -------
@@ -231,8 +230,11 @@ class RunHistory:
         if isinstance(history, (str, Path)):
             from gapdoctor.io import read_history
 
-            return read_history(history)
+            return read_history(history, metrics=metrics)
         if hasattr(history, "to_dict") and hasattr(history, "columns"):
+            positioned = frame_points(history, argument, _to_float_series)
+            if positioned is not None:
+                return cls.from_points(positioned, argument=argument, strict=strict, metrics=metrics)
             history = {str(c): history[c].to_numpy() for c in history.columns}
         if not isinstance(history, Mapping):
             raise GapdoctorInputError(
@@ -244,7 +246,7 @@ class RunHistory:
         ignored: list[str] = []
         origin: dict[str, str] = {}
         for raw_name, values in history.items():
-            name = normalise_series_name(str(raw_name))
+            name = normalise_series_name(str(raw_name), metrics=metrics)
             if name == "":
                 continue
             if name is None:
@@ -289,7 +291,125 @@ class RunHistory:
                     "drop the series, or check that the logger recorded it",
                 )
         diverged_at = _divergence_epoch(series.get("train_loss"))
-        return cls(series=series, ignored=tuple(ignored), source="mapping", diverged_at=diverged_at)
+        test = {n: float(v[np.isfinite(v)][-1]) for n, v in series.items() if n.startswith("test_")}
+        series = {n: v for n, v in series.items() if not n.startswith("test_")}
+        if not series:
+            raise GapdoctorInputError(argument, "holds only test_* series", "log train_loss and val_loss per epoch")
+        series, notes = fractions_from_percentages(series, metrics)
+        series, loss_notes = loss_from_metrics(series)
+        return cls(
+            series=series,
+            ignored=tuple(ignored),
+            source="mapping",
+            diverged_at=diverged_at,
+            notes=(*notes, *loss_notes),
+            test=test,
+        )
+
+    @classmethod
+    def from_points(
+        cls,
+        points: Iterable[tuple[str, float, float, float]],
+        *,
+        argument: str = "history",
+        strict: bool = False,
+        metrics: Collection[str] = (),
+        chosen: Collection[str] = (),
+    ) -> RunHistory:
+        """A history from values logged at positions (the readers' common form).
+
+        Parameters
+        ----------
+        points : iterable of (name, step, epoch, value)
+            Raw series name, optimiser step, epochs completed (NaN: not known) and the
+            value (NaN/inf: a non-finite value was logged), in the order logged.
+        argument : str, default="history"
+            Named in error messages.
+        strict : bool, default=False
+            Whether an unknown series name is an error (else ignored and listed).
+        metrics : collection of str, default=()
+            Extra metric names to accept.
+        chosen : collection of str, default=()
+            Raw names the user mapped explicitly: preferred among names meaning one series.
+
+        Returns
+        -------
+        RunHistory
+
+        Examples
+        --------
+        >>> pts = [("loss", s, s / 100, 2.0 - s / 100) for s in range(10, 110, 10)]
+        >>> pts += [("eval_loss", 50, 0.5, 1.6), ("eval_loss", 100, 1.0, 1.5)]
+        >>> h = RunHistory.from_points(pts)
+        >>> h.unit, h.n_points, h.position(0), h.get("train_loss").round(2).tolist()
+        ('step', 2, 'step 50 (epoch 0.5)', [1.7, 1.2])
+        """
+        from gapdoctor.history_axis import STEP_NOISE_SERIES, align_points
+
+        logged_order = [(str(raw), float(step), float(epoch), float(value)) for raw, step, epoch, value in points]
+        by_raw: dict[str, list[tuple[str, float, float, float]]] = {}
+        for point in logged_order:
+            by_raw.setdefault(point[0], []).append(point)
+        ignored: list[str] = []
+        target: dict[str, str] = {}
+        for raw in by_raw:
+            name = normalise_series_name(raw, metrics=metrics)
+            if name is None:
+                if strict:
+                    raise GapdoctorInputError(
+                        argument, f"series {raw!r} is not a name gapdoctor understands", _NAMES_FIX
+                    )
+                ignored.append(raw)
+            elif name:
+                target[raw] = name
+        best: dict[str, str] = {}
+        for raw, name in target.items():
+            if name not in best or preference(raw, name, by_raw[raw], chosen) > preference(
+                best[name], name, by_raw[best[name]], chosen
+            ):
+                best[name] = raw
+        ignored.extend(raw for raw in target if best[target[raw]] != raw)
+        kept = set(best.values())
+        # a per-step training loss beside the per-epoch one shows the batch noise (Lightning's *_step)
+        for raw, name in target.items():
+            if name == "train_loss" and raw not in kept and raw.lower().endswith("step"):
+                target[raw] = STEP_NOISE_SERIES
+                kept.add(raw)
+                ignored.remove(raw)
+                break
+        aligned = align_points(
+            (target[raw], step, epoch, value) for raw, step, epoch, value in logged_order if raw in kept
+        )
+        if not aligned.series or len(next(iter(aligned.series.values()))) == 0:
+            raise GapdoctorInputError(
+                argument,
+                "holds no series gapdoctor can read" + (f" (ignored: {', '.join(ignored)})" if ignored else ""),
+                "log at least train_loss and val_loss or a val_<metric>",
+            )
+        series, notes = fractions_from_percentages(aligned.series, metrics)
+        series = {n: v for n, v in series.items() if np.isfinite(v).any() or n == "train_loss"}
+        series, loss_notes = loss_from_metrics(series)
+        notes = (*notes, *loss_notes)
+        return cls(
+            series=series,
+            ignored=tuple(ignored),
+            source="points",
+            diverged_at=aligned.diverged_at,
+            steps=aligned.steps,
+            epochs=aligned.epochs,
+            unit=aligned.unit,
+            train_loss_se=aligned.train_loss_se,
+            train_loss_counts=aligned.counts,
+            raw=aligned.raw,
+            notes=(*aligned.notes, *notes),
+            test=aligned.test,
+        )
+
+
+_NAMES_FIX = (
+    "name series train_loss, val_loss, val_<metric> or train_<metric> with <metric> one of "
+    f"{', '.join(sorted(METRICS))}, or lr / grad_norm; drop other series (or pass metric=NAME with higher_is_better)"
+)
 
 
 def _divergence_epoch(train_loss: FloatArray | None) -> int | None:
@@ -303,107 +423,6 @@ def _divergence_epoch(train_loss: FloatArray | None) -> int | None:
     if last_finite == len(train_loss) - 1:
         return None
     return last_finite + 1
-
-
-def fill_missing(values: FloatArray) -> FloatArray:
-    """Linearly interpolate NaN/inf epochs (ends held constant)."""
-    finite = np.isfinite(values)
-    if finite.all():
-        return values.astype(np.float64, copy=True)
-    idx = np.arange(len(values))
-    return np.interp(idx, idx[finite], values[finite]).astype(np.float64)
-
-
-def smooth(values: FloatArray) -> FloatArray:
-    """Robust smoothing of a noisy per-epoch curve.
-
-    A running median of 3 removes isolated spikes, then a centred moving average
-    (window about a tenth of the run, at least 3) removes the rest of the noise.
-    Missing epochs are interpolated first.
-
-    Parameters
-    ----------
-    values : ndarray of shape (n_epochs,)
-
-    Returns
-    -------
-    ndarray of shape (n_epochs,)
-
-    Examples
-    --------
-    >>> smooth(np.array([1.0, 0.9, 5.0, 0.7, 0.6])).round(2).tolist()
-    [1.0, 0.97, 0.87, 0.73, 0.65]
-    """
-    x = fill_missing(values)
-    n = len(x)
-    if n < 3:
-        return x
-    padded = np.concatenate([x[:1], x, x[-1:]])
-    med = np.median(np.stack([padded[:-2], padded[1:-1], padded[2:]]), axis=0)
-    half = max(1, n // 20)
-    out = np.empty(n)
-    csum = np.concatenate([[0.0], np.cumsum(med)])
-    for i in range(n):
-        lo, hi = max(0, i - half), min(n, i + half + 1)
-        out[i] = (csum[hi] - csum[lo]) / (hi - lo)
-    return out
-
-
-def noise_sd(values: FloatArray) -> float:
-    """Robust estimate of the epoch-to-epoch noise of a curve.
-
-    Uses second differences (which cancel a locally linear trend): for independent
-    noise of s.d. sigma, the second difference has s.d. ``sqrt(6) * sigma``; the
-    median absolute deviation makes it insensitive to a few spikes.
-
-    Parameters
-    ----------
-    values : ndarray of shape (n_epochs,)
-
-    Returns
-    -------
-    float
-        0.0 when fewer than 4 finite epochs.
-    """
-    x = values[np.isfinite(values)]
-    if len(x) < 4:
-        return 0.0
-    d2 = np.diff(x, n=2)
-    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / math.sqrt(6.0))
-
-
-def hinge_point(values: FloatArray) -> tuple[int, float, float]:
-    """Fit a continuous two-piece linear curve and return where the slope changes.
-
-    Parameters
-    ----------
-    values : ndarray of shape (n_epochs,)
-
-    Returns
-    -------
-    epoch : int
-        The epoch at which the slope changes (the knee).
-    slope_before, slope_after : float
-        Slopes per epoch of the two pieces.
-
-    Examples
-    --------
-    >>> curve = np.r_[np.zeros(10), np.arange(1.0, 11.0)]
-    >>> hinge_point(curve)[0]
-    9
-    """
-    x = fill_missing(values)
-    n = len(x)
-    t = np.arange(n, dtype=np.float64)
-    best = (0, 0.0, 0.0)
-    best_sse = math.inf
-    for k in range(1, n - 1):
-        design = np.column_stack([np.ones(n), t, np.maximum(0.0, t - k)])
-        coef, *_ = np.linalg.lstsq(design, x, rcond=None)
-        sse = float(np.sum((design @ coef - x) ** 2))
-        if sse < best_sse:
-            best_sse, best = sse, (k, float(coef[1]), float(coef[1] + coef[2]))
-    return best
 
 
 def enough_epochs(history: RunHistory) -> bool:

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn import metrics as skm
 
-__all__ = ["METRICS", "MetricInfo", "compute_metric"]
+__all__ = ["METRICS", "MetricInfo", "compute_metric", "metric_info"]
 
 Scorer = Callable[[NDArray[np.int64], NDArray[np.float64]], float]
 
@@ -111,9 +111,49 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("rmse", False, False, False, None),
         MetricInfo("r2", True, False, False, None),
         MetricInfo("perplexity", False, False, False, None),
+        # read from curves only (logged by NLP / vision / regression training loops)
+        MetricInfo("f1_micro", True, True, True, None),
+        MetricInfo("f1_weighted", True, True, True, None),
+        MetricInfo("mcc", True, True, True, None),
+        MetricInfo("token_accuracy", True, True, True, None),
+        MetricInfo("exact_match", True, True, True, None),
+        MetricInfo("wer", False, True, False, None),
+        MetricInfo("cer", False, True, False, None),
+        MetricInfo("bleu", True, True, False, None),
+        MetricInfo("rouge1", True, True, False, None),
+        MetricInfo("rouge2", True, True, False, None),
+        MetricInfo("rougel", True, True, False, None),
+        MetricInfo("rougelsum", True, True, False, None),
+        MetricInfo("map", True, True, False, None),
+        MetricInfo("map_50", True, True, False, None),
+        MetricInfo("iou", True, True, False, None),
+        MetricInfo("dice", True, True, False, None),
+        MetricInfo("spearmanr", True, True, False, None),
+        MetricInfo("pearsonr", True, True, False, None),
     )
 }
 """Every metric name gapdoctor accepts, mapped to its description."""
+
+
+def metric_info(name: str, higher_is_better: bool | None = None) -> MetricInfo:
+    """The metric called ``name``, with the direction the user declared, if any.
+
+    A name gapdoctor does not know is accepted when its direction is given: it is read
+    from the curves only (no ceiling assumed).
+
+    Examples
+    --------
+    >>> metric_info("wer").greater_is_better, metric_info("my_score", True).bounded
+    (False, False)
+    """
+    known = METRICS.get(name)
+    if known is None:
+        if higher_is_better is None:
+            raise KeyError(name)
+        return MetricInfo(name, higher_is_better, False, False, None)
+    if higher_is_better is None or higher_is_better == known.greater_is_better:
+        return known
+    return MetricInfo(name, higher_is_better, known.bounded, known.thresholded, known.scorer)
 
 
 def compute_metric(name: str, y_true: NDArray[np.int64], probs: NDArray[np.float64]) -> float:

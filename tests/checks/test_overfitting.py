@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 import gapdoctor
 from gapdoctor.bench.training import TrainedRun
 
@@ -43,3 +46,23 @@ def test_missing_series_are_skipped_not_errors() -> None:
     diagnosis = gapdoctor.diagnose(history={"val_loss": [1.0, 0.9, 0.8, 0.8, 0.9, 1.0]})
     run = next(c for c in diagnosis.checks if c.name == "overfitting.curves")
     assert run.status == "skipped" and "train_loss" in run.reason
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_short_run_gets_the_conclusion_its_points_support(seed: int) -> None:
+    """9 epochs, validation loss up 40% from its minimum (issue 14: it scored 0.28)."""
+    rng = np.random.default_rng(seed)
+    history = {
+        "train_loss": (np.array([1.0, 0.7, 0.5, 0.38, 0.3, 0.24, 0.19, 0.15, 0.12]) + rng.normal(0, 0.005, 9)).tolist(),
+        "val_loss": (np.array([1.0, 0.8, 0.66, 0.6, 0.62, 0.68, 0.74, 0.79, 0.84]) + rng.normal(0, 0.005, 9)).tolist(),
+    }
+    top = gapdoctor.diagnose(history=history).top
+    assert top is not None and top.cause == "overfitting" and top.score >= 0.5
+    assert "Only 9 epochs were recorded" in top.summary and top.evidence["few_points"] == 9
+
+
+def test_three_points_are_not_enough_to_judge() -> None:
+    diagnosis = gapdoctor.diagnose(history={"train_loss": [1.0, 0.5, 0.2], "val_loss": [1.0, 0.9, 1.2]})
+    run = next(c for c in diagnosis.checks if c.name == "overfitting.curves")
+    assert run.status == "skipped" and run.reason.startswith("not enough to judge")
+    assert not diagnosis.findings

@@ -58,8 +58,8 @@ def test_empty_history_path_is_refused_not_read_as_the_current_folder(
     ("name", "content", "problem"),
     [
         ("deep.json", "[" * 100_000, "too deeply"),
-        ("t.json", '{"log_history":[{"epoch": NaN, "loss": 1.0}]}', "finite"),
-        ("t.json", '{"log_history":[{"epoch": 1e400, "loss": 1.0}]}', "finite"),
+        ("t.json", '{"log_history":[{"epoch": NaN, "loss": 1.0}]}', "step or an epoch"),
+        ("t.json", '{"log_history":[{"epoch": 1e400, "loss": 1.0}]}', "step or an epoch"),
         ("h.csv", "epoch,loss\n0," + "1" * 200_000 + "\n", "field larger"),
         ("h.csv", "epoch,val_loss,val_loss\n0,1,2\n", "two different columns"),
         ("h.csv", bytes(range(256)) * 8, "binary"),

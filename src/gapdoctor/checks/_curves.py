@@ -8,7 +8,7 @@ from numpy.typing import NDArray
 from gapdoctor.checks import SkipCheck
 from gapdoctor.evidence import Evidence
 from gapdoctor.history import MIN_EPOCHS_FOR_TRENDS, RunHistory
-from gapdoctor.metrics import METRICS
+from gapdoctor.metrics import MetricInfo, metric_info
 
 FloatArray = NDArray[np.float64]
 
@@ -18,12 +18,22 @@ def history_of(evidence: Evidence, *, min_epochs: int = MIN_EPOCHS_FOR_TRENDS) -
     history = evidence.history
     if history is None:
         raise SkipCheck("no history given")
-    if history.n_epochs < min_epochs:
+    if not any(name.startswith("val_") for name in history.series if history.has(name)):
         raise SkipCheck(
-            f"only {history.n_epochs} epoch(s) recorded: at least {min_epochs} are needed "
-            "to tell a trend in the curves from epoch-to-epoch noise"
+            "not enough to judge: the history has no validation series (val_loss or val_<metric>); "
+            "log the validation curve to diagnose why it is stuck"
+        )
+    if history.n_points < min_epochs:
+        raise SkipCheck(
+            f"not enough to judge: only {history.n_points} {history.points_name}(s) recorded; at least "
+            f"{min_epochs} are needed to tell a trend in the curves from noise"
         )
     return history
+
+
+def info_of(evidence: Evidence, name: str) -> MetricInfo:
+    """The metric's direction and range; the user's declared direction for their own metric."""
+    return metric_info(name, evidence.higher_is_better if name == evidence.metric else None)
 
 
 def val_metric_curve(evidence: Evidence, history: RunHistory) -> tuple[str, FloatArray] | None:
@@ -37,11 +47,11 @@ def val_metric_curve(evidence: Evidence, history: RunHistory) -> tuple[str, Floa
     return name, values
 
 
-def oriented(name: str, values: FloatArray) -> FloatArray:
+def oriented(info: MetricInfo, values: FloatArray) -> FloatArray:
     """Flip lower-is-better metrics so that higher is always better."""
-    return values if METRICS[name].greater_is_better else -values
+    return values if info.greater_is_better else -values
 
 
-def epoch(index: int) -> int:
-    """Epochs are reported to users counted from 1."""
+def point(index: int) -> int:
+    """The point number (from 1) of a position, for figure markers drawn on the point axis."""
     return int(index) + 1

@@ -29,12 +29,12 @@ import numpy as np
 
 from gapdoctor.causes import cause_info
 from gapdoctor.checks import SkipCheck, register
-from gapdoctor.checks._curves import history_of, val_metric_curve
+from gapdoctor.checks._curves import history_of, info_of, val_metric_curve
 from gapdoctor.checks.metric_mismatch import reliability
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
 from gapdoctor.history import noise_sd, smooth
-from gapdoctor.metrics import METRICS, compute_metric
+from gapdoctor.metrics import compute_metric
 from gapdoctor.stats import binomial_interval, squash
 
 _HEADROOM_AT_REPORT = 0.02
@@ -106,7 +106,7 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     if train is None:
         raise SkipCheck("history has no train_loss")
     name, values = metric
-    info = METRICS[name]
+    info = info_of(evidence, name)
     if not info.bounded:
         raise SkipCheck(f"{name} has no ceiling (unbounded metric)")
 

@@ -19,7 +19,8 @@ import numpy as np
 
 from gapdoctor.causes import cause_info
 from gapdoctor.checks import SkipCheck, register
-from gapdoctor.checks._curves import epoch, history_of, oriented, val_metric_curve
+from gapdoctor.checks._curves import history_of, info_of, oriented, point, val_metric_curve
+from gapdoctor.curve_stats import noise_sd_curved
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
 from gapdoctor.history import hinge_point, noise_sd, smooth
@@ -29,6 +30,8 @@ from gapdoctor.stats import squash
 # standard deviations, is the point at which overfitting is reported (score 0.5).
 _RISE_FRACTION = 0.15
 _RISE_SIGMAS = 3.0
+# Fewer evaluation points than this: the finding says that it rests on few points.
+_FEW_POINTS = 12
 
 
 def _turn_strength(curve: np.ndarray, noise: float, best: int) -> tuple[float, float, float]:
@@ -61,7 +64,10 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     val_loss = history.get("val_loss")
     metric = val_metric_curve(evidence, history)
     if train is None:
-        raise SkipCheck("history has no train_loss: cannot tell whether training kept improving")
+        raise SkipCheck(
+            "not enough to judge: history has no train_loss, so whether training kept improving is unknown "
+            "(HF Trainer: logging_steps defaults to 500; log more often)"
+        )
     if val_loss is None and metric is None:
         raise SkipCheck("history has neither val_loss nor a val_<metric> series")
 
@@ -71,32 +77,35 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     strengths: list[float] = []
     best_epoch_idx: int | None = None
     turn_idx: int | None = None
+    best_loss_idx: int | None = None
+    gap_onset_idx: int | None = None
 
     if val_loss is not None:
         vs = smooth(val_loss)
         best_loss_idx = int(np.argmin(vs))
-        strength, rise, _ = _turn_strength(val_loss, noise_sd(val_loss), best_loss_idx)
+        strength, rise, _ = _turn_strength(val_loss, noise_sd_curved(val_loss), best_loss_idx)
         strengths.append(strength)
         turn_idx = best_loss_idx
         figures |= {
             "val_loss_min": round(float(vs[best_loss_idx]), 4),
-            "val_loss_min_epoch": epoch(best_loss_idx),
+            **history.positions("val_loss_min", best_loss_idx),
             "val_loss_final": round(float(vs[-1]), 4),
             "val_loss_rise_pct": round(100 * rise / max(abs(float(vs[best_loss_idx])), 1e-12), 1),
         }
         gap = val_loss - train
         onset, slope_before, slope_after = hinge_point(gap) if n >= 6 else (0, 0.0, 0.0)
         if slope_after > max(slope_before, 0.0):
-            figures["gap_onset_epoch"] = epoch(onset)
+            figures |= history.positions("gap_onset", onset)
+            gap_onset_idx = onset
             figures["gap_growth_per_epoch"] = round(slope_after, 5)
         best_epoch_idx = best_loss_idx
 
     if metric is not None:
         name, values = metric
-        better = oriented(name, values)
+        better = oriented(info_of(evidence, name), values)
         ms = smooth(better)
         best_metric_idx = int(np.argmax(ms))
-        strength, _, _ = _turn_strength(-better, noise_sd(better), best_metric_idx)
+        strength, _, _ = _turn_strength(-better, noise_sd_curved(better), best_metric_idx)
         strengths.append(strength)
         sign = 1.0 if better is values else -1.0
         noise = noise_sd(better)
@@ -104,9 +113,9 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         figures |= {
             "metric": name,
             "val_metric_best": round(sign * float(ms[best_metric_idx]), 4),
-            "val_metric_best_epoch": epoch(best_metric_idx),
+            **history.positions("val_metric_best", best_metric_idx),
             "val_metric_final": round(sign * float(ms[-1]), 4),
-            "val_metric_plateau_epoch": epoch(plateau_idx),
+            **history.positions("val_metric_plateau", plateau_idx),
         }
         best_epoch_idx = best_metric_idx  # stop on the metric the user cares about
         turn_idx = best_metric_idx if turn_idx is None else min(turn_idx, best_metric_idx)
@@ -115,7 +124,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     train_drop = float(train_s[turn_idx] - train_s[-1])
     train_drop_frac = train_drop / max(abs(float(train_s[turn_idx])), 1e-12)
     figures["train_loss_drop_after_turn_pct"] = round(100 * train_drop_frac, 1)
-    figures["best_epoch"] = epoch(best_epoch_idx)
+    figures |= history.positions("best", best_epoch_idx)
 
     # Training must have kept improving after the turn: that is the symptom.
     train_factor = float(np.clip(train_drop_frac / 0.10, 0.0, 1.0))
@@ -124,7 +133,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     # Plateau: the validation curve stopped improving at some epoch and every epoch after
     # it only lowered the training loss (memorisation), even if validation did not rise.
     # The metric the user cares about decides when validation stopped improving.
-    reference = -oriented(*metric) if metric is not None else val_loss
+    reference = -oriented(info_of(evidence, metric[0]), metric[1]) if metric is not None else val_loss
     assert reference is not None
     ref_s = smooth(reference)
     floor = float(ref_s.min())
@@ -137,7 +146,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     mid = (plateau_idx + n - 1) // 2
     drop_after_plateau = float(train_s[mid] - train_s[-1]) / max(abs(float(train_s[mid])), 1e-12)
     plateau_strength = max(drop_after_plateau, 0.0) * wasted / 0.2
-    figures["val_plateau_epoch"] = epoch(plateau_idx)
+    figures |= history.positions("val_plateau", plateau_idx)
     figures["train_loss_drop_late_pct"] = round(100 * drop_after_plateau, 1)
     score = squash(max(strength, plateau_strength), 1.0)
     if score < 0.05:
@@ -146,30 +155,46 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     # set too small to show progress also produces — see findings.rank)
     figures["pattern"] = "turn" if strength >= plateau_strength else "plateau"
 
-    stop = epoch(best_epoch_idx)
-    if strength >= plateau_strength and val_loss is not None and float(figures["val_loss_rise_pct"]) > 0:
+    where = history.position
+    if (
+        strength >= plateau_strength
+        and val_loss is not None
+        and best_loss_idx is not None
+        and float(figures["val_loss_rise_pct"]) > 0
+    ):
         summary = (
-            f"Validation loss bottomed out at epoch {figures['val_loss_min_epoch']} and rose "
-            f"{figures['val_loss_rise_pct']}% by epoch {n} while training loss fell a further "
+            f"Validation loss bottomed out at {where(best_loss_idx)} and rose "
+            f"{figures['val_loss_rise_pct']}% by {where(n - 1)} while training loss fell a further "
             f"{figures['train_loss_drop_after_turn_pct']}%."
         )
     elif strength >= plateau_strength and metric is not None:
         summary = (
-            f"Validation {figures['metric']} peaked at epoch {figures['val_metric_best_epoch']} "
+            f"Validation {figures['metric']} peaked at {where(best_metric_idx)} "
             f"({figures['val_metric_best']}) and fell to {figures['val_metric_final']} "
+            "while training loss kept falling."
+            if info_of(evidence, str(figures["metric"])).greater_is_better
+            else f"Validation {figures['metric']} was best at {where(best_metric_idx)} "
+            f"({figures['val_metric_best']}) and got worse, to {figures['val_metric_final']}, "
             "while training loss kept falling."
         )
     else:
         summary = (
-            f"Validation stopped improving at epoch {figures['val_plateau_epoch']}; the {n - 1 - plateau_idx} "
-            "epochs after it only lowered the training loss "
+            f"Validation stopped improving at {where(plateau_idx)}; the {n - 1 - plateau_idx} "
+            f"{history.points_name}s after it only lowered the training loss "
             f"(by {figures['train_loss_drop_late_pct']}% over their second half alone)."
         )
+    if n < _FEW_POINTS:
+        summary += f" Only {n} {history.points_name}s were recorded: the turn rests on few points."
+        figures["few_points"] = n
+    patience = max(2, n // 10)
+    unit = "evaluations" if history.unit == "step" else "epochs"
     fixes = (
-        f"Stop early at epoch {stop} (the best validation epoch), e.g. early stopping with patience {max(2, n // 10)}.",
+        f"Stop early at {where(best_epoch_idx)} (the best validation point), e.g. early stopping with "
+        f"patience {patience} {unit}.",
         *cause_info("overfitting").fixes[1:],
     )
-    markers = {k: figures[k] for k in ("best_epoch", "gap_onset_epoch", "val_loss_min_epoch") if k in figures}
+    marker_at = {"best_epoch": best_epoch_idx, "val_loss_min_epoch": best_loss_idx, "gap_onset_epoch": gap_onset_idx}
+    markers = {k: point(i) for k, i in marker_at.items() if i is not None}
     return [
         Finding(
             cause="overfitting",

@@ -36,12 +36,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.checks import SkipCheck, register
-from gapdoctor.checks._curves import val_metric_curve
+from gapdoctor.checks._curves import info_of, val_metric_curve
 from gapdoctor.checks._resampling import Z95, metric_replicates, percentile_interval
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
 from gapdoctor.history import noise_sd, smooth
-from gapdoctor.metrics import METRICS, compute_metric
+from gapdoctor.metrics import compute_metric
 from gapdoctor.stats import binomial_interval, squash
 
 FloatArray = NDArray[np.float64]
@@ -100,7 +100,7 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
     history = evidence.history
     curve = None if history is None else val_metric_curve(evidence, history)
     metric = curve[0] if curve is not None else evidence.metric
-    info = METRICS[metric]
+    info = info_of(evidence, metric)
 
     if y is not None and evidence.val_probs is not None and info.scorer is not None:
         value = compute_metric(metric, y, evidence.val_probs)

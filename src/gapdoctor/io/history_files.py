@@ -2,25 +2,27 @@
 
 The format is detected from the contents:
 
-- a CSV with one row per epoch; with an ``epoch`` column, rows are grouped by epoch
-  (Lightning's and Keras' ``CSVLogger``);
-- JSON: ``{"name": [values...]}``, a list of per-epoch objects, or HF Transformers'
-  ``trainer_state.json`` (``log_history``);
+- a CSV with one row per epoch, or with ``epoch`` / ``step`` columns (Lightning's and
+  Keras' ``CSVLogger``: sparse rows, learning-rate rows without an epoch, a test row
+  after the last epoch, several runs appended to one file);
+- JSON: ``{"name": [values...]}``, a list of per-epoch objects (with ``step`` /
+  ``epoch`` keys when logged so), or HF Transformers' ``trainer_state.json``
+  (``log_history``, evaluation every N steps or every epoch);
 - TensorBoard event files (a file or a run directory), read natively;
 - an MLflow run of the local file store (``mlruns/<experiment>/<run>``);
 - a directory holding one of these (Lightning's ``version_N`` with ``metrics.csv``, a
   Transformers checkpoint with ``trainer_state.json``).
 
-Series names are normalised by :func:`gapdoctor.history.normalise_series_name`;
-``mapping`` overrides it. Names it does not understand are ignored and listed in
-``history.ignored``; when several names mean the same series (Lightning's
-``train_loss_step`` and ``train_loss_epoch``) the per-epoch one is kept.
+Every reader returns the points as logged; :meth:`gapdoctor.history.RunHistory.from_points`
+puts them on evaluation points. Series names are normalised by
+:func:`gapdoctor.history.normalise_series_name`; ``mapping`` overrides it. Names it does
+not understand are ignored and listed in ``history.ignored``; when several names mean
+the same series (Lightning's ``train_loss_step`` and ``train_loss_epoch``) one is kept.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,67 +31,98 @@ from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.history import RunHistory, normalise_series_name
 from gapdoctor.io.files import check_input_path, load_json_text, parse_csv, read_head, read_text, reading
 from gapdoctor.io.log_formats import (
+    NOTHING_LOGGED_YET,
+    LoggedRaw,
     find_mlflow_run,
-    group_rows_by_epoch,
-    points_to_epochs,
+    points_with_epochs,
     read_mlflow_points,
-    trainer_state_rows,
+    rows_to_points,
+    trainer_state_points,
 )
 from gapdoctor.io.tensorboard_events import EVENT_FILE_MARKER, find_event_files, masked_crc32c, read_event_scalars
 
 __all__ = ["read_history"]
 
+_STEP_COLUMNS = ("step", "global_step")
+_EPOCH_COLUMNS = ("epoch",)
 
-def _float_or_nan(text: str) -> float:
+
+def _float_or_nan(text: str) -> float | None:
+    """A cell's value: None when empty (not logged), NaN/inf when the writer wrote one."""
     text = text.strip()
-    if text == "" or text.lower() in {"nan", "none", "null"}:
-        return math.nan
-    return float(text)
+    if text == "":
+        return None
+    if text.lower() in {"none", "null"}:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
-def _read_csv(path: Path) -> dict[str, list[float]]:
+def _index_column(header: list[str], names: tuple[str, ...]) -> str | None:
+    for name in header:
+        if name.strip().lower() in names:
+            return name
+    return None
+
+
+def _read_csv(path: Path, notes: list[str]) -> list[LoggedRaw]:
     header, body = parse_csv(read_text(path), path)
-    columns: dict[str, list[float]] = {name: [] for name in header}
-    for row in body:
-        for name, cell in zip(header, row, strict=True):
-            try:
-                columns[name].append(_float_or_nan(cell))
-            except ValueError:
-                columns[name].append(math.nan)
-    if "epoch" in columns:
-        epochs = columns["epoch"]
-        if any(not math.isfinite(e) for e in epochs):
-            raise GapdoctorInputError(str(path), "has rows without an epoch", "fill the epoch column")
-        rows = [{name: values[i] for name, values in columns.items()} for i in range(len(epochs))]
-        if all(e == int(e) for e in epochs):  # Lightning, Keras: epochs counted from 0
-            return group_rows_by_epoch(rows, [int(e) for e in epochs])
-        # fractional epochs (0.5 = half-way through the first): 0 < e <= 1 is the first epoch
-        return group_rows_by_epoch(rows, [max(0, math.ceil(e - 1e-6) - 1) for e in epochs])
-    return columns
+    rows: list[dict[str, float]] = []
+    for index, row in enumerate(body):
+        if [cell.strip() for cell in row] == header:  # a writer appending with its header again: a new run starts
+            notes.append(f"the header repeats at data row {index + 1}: a new run starts there; diagnosed the last one")
+            rows = []
+            continue
+        cells = {name: _float_or_nan(cell) for name, cell in zip(header, row, strict=True)}
+        rows.append({name: value for name, value in cells.items() if value is not None})
+    step_col, epoch_col = _index_column(header, _STEP_COLUMNS), _index_column(header, _EPOCH_COLUMNS)
+    return rows_to_points(rows, step_col, epoch_col)
 
 
 def _read_json(path: Path) -> Any:
     return load_json_text(read_text(path), path)
 
 
-def _records_to_columns(records: list[Any], path: Path) -> dict[str, list[float]]:
-    names: list[str] = []
+def _records_to_points(records: list[Any], path: Path) -> list[LoggedRaw]:
+    rows: list[dict[str, float]] = []
     for record in records:
         if not isinstance(record, dict):
             raise GapdoctorInputError(str(path), "a list entry is not an object", "write one object per epoch")
-        names.extend(k for k in record if k not in names)
-    return {n: [r.get(n) if isinstance(r.get(n), (int, float)) else math.nan for r in records] for n in names}
+        rows.append(
+            {str(k): float(v) for k, v in record.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        )
+    header = list(dict.fromkeys(k for row in rows for k in row))
+    return rows_to_points(rows, _index_column(header, _STEP_COLUMNS), _index_column(header, _EPOCH_COLUMNS))
 
 
-def _read_json_history(path: Path) -> dict[str, Any]:
+def _columns_to_points(content: dict[str, Any], path: Path) -> list[LoggedRaw]:
+    """``{"name": [values per epoch]}``: each position is an epoch."""
+    rows: list[dict[str, float]] = []
+    for name, values in content.items():
+        if not isinstance(values, list):
+            raise GapdoctorInputError(
+                str(path), f"entry {name!r} is not a list of values", "write {name: [value per epoch, ...]}"
+            )
+        for i, value in enumerate(values):
+            while len(rows) <= i:
+                rows.append({})
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                rows[i][str(name)] = float(value)
+    header = list(content)
+    return rows_to_points(rows, _index_column(header, _STEP_COLUMNS), _index_column(header, _EPOCH_COLUMNS))
+
+
+def _read_json_history(path: Path, notes: list[str]) -> list[LoggedRaw]:
     content = _read_json(path)
     if isinstance(content, dict) and "log_history" in content:
-        return trainer_state_rows(content, path)
+        return trainer_state_points(content, path, notes)
     if isinstance(content, list):
-        content = _records_to_columns(content, path)
+        return _records_to_points(content, path)
     if not isinstance(content, dict):
         raise GapdoctorInputError(str(path), "holds neither an object nor a list", "write {name: [values]}")
-    return content
+    return _columns_to_points(content, path)
 
 
 def _first_bytes(path: Path, n: int) -> bytes:
@@ -101,30 +134,32 @@ def _looks_like_tfrecord(path: Path) -> bool:
     return len(head) == 12 and masked_crc32c(head[:8]) == int.from_bytes(head[8:], "little")
 
 
-def _read_file(path: Path) -> dict[str, Any]:
+def _read_file(path: Path, notes: list[str]) -> list[LoggedRaw]:
     path = check_input_path(path, "history")  # also a file found in a directory: no FIFO is opened
     suffix = path.suffix.lower()
     if EVENT_FILE_MARKER in path.name or (suffix not in {".csv", ".json"} and _looks_like_tfrecord(path)):
-        return points_to_epochs(read_event_scalars(path))
+        return points_with_epochs(read_event_scalars(path))
     if suffix == ".json":
-        return _read_json_history(path)
+        return _read_json_history(path, notes)
     if suffix == ".csv":
-        return _read_csv(path)
+        return _read_csv(path, notes)
     if _first_bytes(path, 256).lstrip()[:1] in {b"{", b"["}:
-        return _read_json_history(path)
-    return _read_csv(path)
+        return _read_json_history(path, notes)
+    return _read_csv(path, notes)
 
 
-def _read_directory(path: Path) -> dict[str, Any]:
+def _read_directory(path: Path, notes: list[str]) -> list[LoggedRaw]:
     mlflow_run = find_mlflow_run(path)
     if mlflow_run is not None:
-        return points_to_epochs(read_mlflow_points(mlflow_run))
+        return points_with_epochs(read_mlflow_points(mlflow_run))
     if find_event_files(path):
-        return points_to_epochs(read_event_scalars(path))
+        return points_with_epochs(read_event_scalars(path))
     for name in ("metrics.csv", "trainer_state.json", "history.csv", "history.json"):
         found = sorted(path.rglob(name))
+        if len(found) > 1 and name == "trainer_state.json":
+            found = _latest_checkpoint(found, notes)
         if len(found) == 1:
-            return _read_file(found[0])
+            return _read_file(found[0], notes)
         if len(found) > 1:
             listed = ", ".join(str(f.relative_to(path)) for f in found[:10])
             raise GapdoctorInputError(str(path), f"holds several {name} files ({listed})", "point at one of them")
@@ -136,51 +171,45 @@ def _read_directory(path: Path) -> dict[str, Any]:
     )
 
 
-def _apply_mapping(columns: dict[str, Any], mapping: Mapping[str, str], path: Path) -> dict[str, Any]:
+def _latest_checkpoint(found: list[Path], notes: list[str]) -> list[Path]:
+    """HF writes one trainer_state.json per checkpoint of a run: the latest holds the whole history."""
+    parents = {f.parent.parent for f in found}
+    steps = [_checkpoint_step(f.parent.name) for f in found]
+    if len(parents) != 1 or any(s is None for s in steps):
+        return found
+    latest = found[max(range(len(found)), key=lambda i: steps[i] or 0)]
+    notes.append(f"read {latest.parent.name}/trainer_state.json, the latest of {len(found)} checkpoints")
+    return [latest]
+
+
+def _checkpoint_step(name: str) -> int | None:
+    head, _, number = name.rpartition("-")
+    return int(number) if head == "checkpoint" and number.isdigit() else None
+
+
+def _apply_mapping(
+    points: list[LoggedRaw], mapping: Mapping[str, str], path: Path, metrics: Collection[str]
+) -> list[LoggedRaw]:
+    names = list(dict.fromkeys(p[0] for p in points))
     for old, new in mapping.items():
-        if old not in columns:
+        if old not in names:
             raise GapdoctorInputError(
                 "mapping",
-                f"{old!r} is not a series in {path} (series: {', '.join(sorted(columns)[:30])})",
+                f"{old!r} is not a series in {path} (series: {', '.join(sorted(names)[:30])})",
                 "map a name the log holds, e.g. --map 'Loss/valid=val_loss'",
             )
-        if new and not normalise_series_name(new):
+        if new and not normalise_series_name(new, metrics=metrics):
             raise GapdoctorInputError(
                 "mapping",
                 f"{old!r} is mapped to {new!r}, which is not a gapdoctor series name",
                 "map to train_loss, val_loss, val_<metric>, train_<metric>, lr or grad_norm, or to '' to drop it",
             )
-    renamed: dict[str, Any] = {}
-    for name, values in columns.items():
-        new = mapping.get(name, name)
-        if new:
-            renamed[new] = values
-    return renamed
+    return [(mapping.get(p[0], p[0]), p[1], p[2], p[3]) for p in points if mapping.get(p[0], p[0])]
 
 
-def _preference(raw: str, values: Any, chosen: set[str]) -> tuple[bool, int, int]:
-    """Higher wins among names meaning the same series: mapped, per-epoch, most values."""
-    lowered = raw.lower()
-    level = 2 if lowered.endswith("epoch") else 0 if lowered.endswith("step") else 1
-    finite = sum(1 for v in values if isinstance(v, (int, float)) and math.isfinite(v))
-    return raw in chosen, level, finite
-
-
-def _one_name_per_series(columns: dict[str, Any], chosen: set[str]) -> tuple[dict[str, Any], list[str]]:
-    """Keep one raw name per normalised series; return the kept columns and the dropped names."""
-    best: dict[str, str] = {}
-    for raw in columns:
-        target = normalise_series_name(raw)
-        key = raw if target is None else target
-        if key not in best or _preference(raw, columns[raw], chosen) > _preference(
-            best[key], columns[best[key]], chosen
-        ):
-            best[key] = raw
-    kept = set(best.values())
-    return {raw: v for raw, v in columns.items() if raw in kept}, [raw for raw in columns if raw not in kept]
-
-
-def read_history(path: str | Path, *, mapping: Mapping[str, str] | None = None) -> RunHistory:
+def read_history(
+    path: str | Path, *, mapping: Mapping[str, str] | None = None, metrics: Collection[str] = ()
+) -> RunHistory:
     """Read a training log, whatever wrote it (the format is detected from the contents).
 
     Parameters
@@ -192,11 +221,14 @@ def read_history(path: str | Path, *, mapping: Mapping[str, str] | None = None) 
     mapping : mapping of str to str, optional
         Logged name -> gapdoctor series name (``{"Loss/valid": "val_loss"}``),
         overriding the automatic mapping; map a name to ``""`` to drop it.
+    metrics : collection of str, default=()
+        Extra metric names to read as ``val_<name>`` / ``train_<name>``.
 
     Returns
     -------
     RunHistory
-        One value per epoch; unknown series names are ignored (listed in ``ignored``).
+        The curves on their evaluation points; unknown series names are ignored
+        (listed in ``ignored``); what the reader did is in ``notes``.
 
     Raises
     ------
@@ -214,10 +246,14 @@ def read_history(path: str | Path, *, mapping: Mapping[str, str] | None = None) 
     ([0.9, 0.7], [0.6, 0.7])
     """
     path = check_input_path(path, "history", directory_ok=True)
+    notes: list[str] = []
     with reading(path, "a training log"):
-        columns = _read_directory(path) if path.is_dir() else _read_file(path)
-    if mapping:
-        columns = _apply_mapping(columns, mapping, path)
-    columns, duplicates = _one_name_per_series(columns, set((mapping or {}).values()))
-    history = RunHistory.from_any(columns, argument=str(path), strict=False)
-    return replace(history, source=str(path), ignored=(*history.ignored, *duplicates))
+        points = _read_directory(path, notes) if path.is_dir() else _read_file(path, notes)
+        if not points and NOTHING_LOGGED_YET in notes:  # a real writer's file from before its first log
+            return RunHistory(series={}, source=str(path), notes=tuple(notes))
+        if mapping:
+            points = _apply_mapping(points, mapping, path, metrics)
+        history = RunHistory.from_points(
+            points, argument=str(path), strict=False, metrics=metrics, chosen=set((mapping or {}).values())
+        )
+    return replace(history, source=str(path), notes=(*notes, *history.notes))

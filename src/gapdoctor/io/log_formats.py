@@ -1,149 +1,133 @@
-"""Turn each logger's output into per-epoch columns ``{raw series name: [value per epoch]}``.
+"""Turn each logger's output into logged points ``(raw name, step, epoch, value)``.
 
-Loggers record at different granularities; every reader here ends with one row per
-epoch (in the order logged), the mean of what was logged during that epoch, NaN where
-a series was not logged in an epoch:
+Every reader keeps what the writer recorded, where it recorded it; aligning the series
+on evaluation points is :mod:`gapdoctor.history_axis`'s job. ``epoch`` is the number of
+epochs completed (NaN when the writer did not say):
 
-- TensorBoard event files and MLflow runs hold ``(tag, step, value)`` points. When an
-  ``epoch`` series is logged (Lightning's loggers do), it maps each step to its epoch.
-  Otherwise, when validation series are logged at fewer steps than training ones (a
-  training loss per batch, validation per epoch, both at the global step), each
-  validation step closes an epoch; else each distinct step is one epoch
-  (``writer.add_scalar(tag, value, epoch)``).
-- CSV files with an ``epoch`` column (Lightning's and Keras' ``CSVLogger``) are
-  grouped by that column; Lightning writes sparse rows (train and validation metrics
-  on separate rows, per step and per epoch), merged here.
-- ``trainer_state.json`` (HF Transformers): the ``log_history`` rows are grouped by
-  the epoch they fall in (an ``epoch`` of 0.5 or 1.0 is the first epoch); the final
-  summary row (``train_runtime``...) is skipped.
+- TensorBoard event files and MLflow runs hold ``(tag, step, value)`` points; an
+  ``epoch`` tag (Lightning's loggers, HF's ``train/epoch``) gives each step its epoch;
+- ``trainer_state.json`` (HF Transformers, every version's schema): each
+  ``log_history`` entry has a ``step`` and a fractional ``epoch``; the end-of-training
+  summary (``train_runtime``...) is skipped; ``eval_*`` rows may come every N steps.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.history import normalise_series_name
+from gapdoctor.history_axis import epoch_completed
 
-__all__ = ["find_mlflow_run", "group_rows_by_epoch", "points_to_epochs", "read_mlflow_points", "trainer_state_rows"]
+__all__ = [
+    "NOTHING_LOGGED_YET",
+    "LoggedRaw",
+    "find_mlflow_run",
+    "points_with_epochs",
+    "read_mlflow_points",
+    "trainer_state_points",
+]
 
-Columns = dict[str, list[float]]
-_EPOCH = "epoch"
+LoggedRaw = tuple[str, float, float, float]
+"""(raw series name, step, epochs completed, value); NaN where not known."""
 
-
-def group_rows_by_epoch(rows: Sequence[Mapping[str, float]], epochs: Sequence[int]) -> Columns:
-    """Average rows that belong to the same epoch into one row per epoch.
-
-    Parameters
-    ----------
-    rows : sequence of mapping
-        Raw series name -> value (NaN or absent: not logged in that row).
-    epochs : sequence of int
-        The epoch of each row.
-
-    Returns
-    -------
-    dict
-        Raw name -> one value per distinct epoch, in increasing epoch order.
-
-    Examples
-    --------
-    >>> group_rows_by_epoch([{"loss": 1.0}, {"loss": 0.5, "val_loss": 0.9}, {"loss": 0.4}], [0, 0, 1])
-    {'loss': [0.75, 0.4], 'val_loss': [0.9, nan]}
-    """
-    order = sorted(set(epochs))
-    position = {epoch: i for i, epoch in enumerate(order)}
-    sums: dict[str, list[float]] = {}
-    counts: dict[str, list[int]] = {}
-    for row, epoch in zip(rows, epochs, strict=True):
-        i = position[epoch]
-        for name, value in row.items():
-            if name == _EPOCH or not math.isfinite(value):
-                continue
-            if name not in sums:
-                sums[name], counts[name] = [0.0] * len(order), [0] * len(order)
-            sums[name][i] += value
-            counts[name][i] += 1
-    return {name: [s / c if c else math.nan for s, c in zip(sums[name], counts[name], strict=True)] for name in sums}
+NOTHING_LOGGED_YET = "the log_history is empty: the run logged nothing yet"
+_EPOCH_TAGS = {"epoch", "train_epoch", "train/epoch", "trainer/epoch", "epochs"}
+_SUMMARY_KEYS = {"train_runtime", "train_samples_per_second", "total_flos"}
 
 
-def points_to_epochs(points: Iterable[tuple[str, int, float]]) -> Columns:
-    """Per-epoch columns from ``(tag, step, value)`` points (TensorBoard, MLflow).
+def _is_epoch_tag(tag: str) -> bool:
+    return tag.strip().lower() in _EPOCH_TAGS
+
+
+def points_with_epochs(points: Iterable[tuple[str, int, float]]) -> list[LoggedRaw]:
+    """Logged points from ``(tag, step, value)`` (TensorBoard, MLflow), epochs from an epoch tag.
 
     Examples
     --------
-    >>> points_to_epochs([("loss", 0, 1.0), ("val_loss", 0, 2.0), ("loss", 1, 0.5)])
-    {'loss': [1.0, 0.5], 'val_loss': [2.0, nan]}
-    >>> points_to_epochs([("epoch", 10, 0.0), ("loss", 10, 1.0), ("epoch", 20, 1.0), ("loss", 20, 0.5)])
-    {'loss': [1.0, 0.5]}
-
-    Training logged per batch, validation at the end of each epoch (global steps):
-
-    >>> points_to_epochs([("loss", 1, 1.0), ("loss", 2, 0.8), ("val_loss", 2, 0.9), ("loss", 3, 0.6),
-    ...                   ("loss", 4, 0.4), ("val_loss", 4, 0.7)])
-    {'loss': [0.9, 0.5], 'val_loss': [0.9, 0.7]}
+    >>> points_with_epochs([("epoch", 10, 0.0), ("loss", 10, 1.0), ("epoch", 20, 1.0), ("loss", 20, 0.5)])
+    [('loss', 10.0, 1.0, 1.0), ('loss', 20.0, 2.0, 0.5)]
     """
     points = list(points)
-    epoch_at = sorted({step: int(value) for tag, step, value in points if tag == _EPOCH}.items())
-    rows: list[dict[str, float]] = []
-    epochs: list[int] = []
-    if epoch_at:
-        steps = [step for step, _ in epoch_at]
-        for tag, step, value in points:
-            i = bisect_right(steps, step) - 1
-            if tag != _EPOCH and i >= 0:
-                rows.append({tag: value})
-                epochs.append(epoch_at[i][1])
-        return group_rows_by_epoch(rows, epochs)
-    last: dict[tuple[str, int], float] = {}
+    marks = sorted((float(step), float(value)) for tag, step, value in points if _is_epoch_tag(tag))
+    epoch_of = None
+    if marks:
+        epochs = epoch_completed(np.array([e for _, e in marks]))
+        steps = np.array([s for s, _ in marks])
+        epoch_of = (steps, np.maximum.accumulate(epochs))
+    out: list[LoggedRaw] = []
     for tag, step, value in points:
-        last[(tag, step)] = value  # a step logged twice keeps its last value
-    boundaries = _validation_steps(last)
-    for (tag, step), value in last.items():
-        rows.append({tag: value})
-        epochs.append(step if boundaries is None else bisect_left(boundaries, step))
-    return group_rows_by_epoch(rows, epochs)
+        if _is_epoch_tag(tag):
+            continue
+        epoch = math.nan if epoch_of is None else float(np.interp(float(step), *epoch_of))
+        out.append((tag, float(step), epoch, float(value)))
+    return out
 
 
-def _validation_steps(points: Mapping[tuple[str, int], float]) -> list[int] | None:
-    """Steps that end an epoch when training is logged per batch and validation per epoch.
-
-    Returns None when every series is logged at the same steps (then each step is an
-    epoch), or when validation steps do not span the training steps (another scale).
-    """
-    all_steps = {step for _, step in points}
-    val_steps = sorted({step for tag, step in points if (normalise_series_name(tag) or "").startswith("val_")})
-    if not val_steps or len(val_steps) == len(all_steps) or val_steps[-1] < 0.5 * max(all_steps):
-        return None
-    return val_steps
-
-
-def trainer_state_rows(state: Any, path: Path) -> Columns:
-    """Per-epoch columns from a parsed HF ``trainer_state.json``."""
+def trainer_state_points(state: Any, path: Path, notes: list[str] | None = None) -> list[LoggedRaw]:
+    """Logged points of a parsed HF ``trainer_state.json``."""
     log_history = state.get("log_history") if isinstance(state, dict) else None
     if not isinstance(log_history, list):
         raise GapdoctorInputError(str(path), "has no 'log_history' list", "pass the trainer_state.json of a run")
-    rows: list[dict[str, float]] = []
-    epochs: list[int] = []
-    for index, entry in enumerate(log_history):
-        epoch = entry.get(_EPOCH) if isinstance(entry, dict) else None
-        if not isinstance(epoch, (int, float)) or not math.isfinite(epoch):
-            raise GapdoctorInputError(
-                str(path),
-                f"log_history[{index}] has no finite numeric 'epoch' ({index} entries were readable)",
-                "pass an unmodified trainer_state.json",
-            )
-        if "train_runtime" in entry:  # the end-of-training summary, not an epoch
+    out: list[LoggedRaw] = []
+    placed = unplaced = 0
+    for entry in log_history:
+        if not isinstance(entry, dict) or _SUMMARY_KEYS & set(entry):  # the end-of-training summary
             continue
-        epochs.append(max(0, math.ceil(float(entry[_EPOCH]) - 1e-6) - 1))
-        rows.append({k: float(v) for k, v in entry.items() if isinstance(v, (int, float)) and k != "step"})
-    if not rows:
-        raise GapdoctorInputError(str(path), "has an empty log_history", "let the Trainer log at least one epoch")
-    return group_rows_by_epoch(rows, epochs)
+        step, epoch = _number(entry.get("step")), _number(entry.get("epoch"))
+        if not (math.isfinite(step) or math.isfinite(epoch)):
+            unplaced += 1
+            continue
+        placed += 1
+        for key, value in entry.items():
+            if key not in ("step", "epoch") and isinstance(value, (int, float)) and not isinstance(value, bool):
+                out.append((key, step, epoch, float(value)))
+    if unplaced and notes is not None:
+        notes.append(f"{unplaced} log_history entries with neither a step nor an epoch were not used")
+    if not log_history:  # written before the first log (a run stopped early): nothing to read yet, not an error
+        if notes is not None:
+            notes.append(NOTHING_LOGGED_YET)
+        return out
+    if not placed:
+        raise GapdoctorInputError(
+            str(path),
+            f"has no log_history entry with a step or an epoch ({len(log_history)} entries)",
+            "let the Trainer log at least one step or evaluation; pass an unmodified trainer_state.json",
+        )
+    return out
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(float(value)):
+        return float(value)
+    return math.nan
+
+
+def rows_to_points(rows: Sequence[dict[str, float]], step_col: str | None, epoch_col: str | None) -> list[LoggedRaw]:
+    """Logged points of table rows (CSV), positioned by their step / epoch columns.
+
+    Without either column each row is an epoch. A 0-based integer epoch column
+    (Keras, Lightning) counts epochs completed from 1.
+
+    Examples
+    --------
+    >>> rows_to_points([{"epoch": 0.0, "loss": 1.0}, {"epoch": 1.0, "loss": 0.5}], None, "epoch")
+    [('loss', nan, 1.0, 1.0), ('loss', nan, 2.0, 0.5)]
+    """
+    epochs = np.array([rows[i].get(epoch_col, math.nan) if epoch_col else i + 1.0 for i in range(len(rows))])
+    if epoch_col:
+        epochs = epoch_completed(epochs)
+    out: list[LoggedRaw] = []
+    for i, row in enumerate(rows):
+        step = row.get(step_col, math.nan) if step_col else math.nan
+        for name, value in row.items():
+            if name not in (step_col, epoch_col):
+                out.append((name, step, float(epochs[i]), value))
+    return out
 
 
 def find_mlflow_run(path: Path) -> Path | None:

@@ -200,12 +200,18 @@ def _event_scalars(event: bytes) -> Iterator[ScalarPoint]:
                 yield tag, step, scalar
 
 
+# Sub-directories that hold one split of a run (Keras' TensorBoard callback writes train/ and validation/).
+_SPLIT_FOLDERS = {"train", "training", "validation", "valid", "val", "eval", "evaluation", "test"}
+
+
 def find_event_files(path: Path) -> list[Path]:
     """The event files of one run: ``path`` itself, or those in a run directory.
 
     A directory's own event files are used when it has any (TensorBoard starts a new
     file on every restart; they are read in name order, which is time order). Otherwise
-    the one sub-directory holding event files is used; several are ambiguous.
+    the one sub-directory holding event files is used; several are ambiguous, except
+    sub-directories named after splits (Keras' ``train/`` and ``validation/``), which are
+    one run: their tags are read with the folder name in front (``validation/epoch_loss``).
     """
     if path.is_file():
         return [path]
@@ -214,6 +220,8 @@ def find_event_files(path: Path) -> list[Path]:
         return own
     nested = sorted(p for p in path.rglob(f"*{EVENT_FILE_MARKER}*") if p.is_file())
     folders = sorted({p.parent for p in nested})
+    if len(folders) > 1 and all(f.name.lower() in _SPLIT_FOLDERS and f.parent == folders[0].parent for f in folders):
+        return nested
     if len(folders) > 1:
         listed = ", ".join(str(f.relative_to(path)) for f in folders[:10])
         raise GapdoctorInputError(
@@ -244,10 +252,12 @@ def read_event_scalars(path: Path) -> list[ScalarPoint]:
     if not files:
         raise GapdoctorInputError(str(path), "holds no TensorBoard event file", "point at a SummaryWriter log_dir")
     points: list[ScalarPoint] = []
+    several = len({f.parent for f in files}) > 1
     for file in files:
+        prefix = f"{file.parent.name}/" if several else ""
         for index, record in enumerate(_records(file)):
             try:
-                points.extend(_event_scalars(record))
+                points.extend((prefix + tag, step, value) for tag, step, value in _event_scalars(record))
             except (_Malformed, struct.error) as error:
                 problem = f"record {index} is not a valid Event ({error}; {index} records were readable)"
                 raise _broken(file, problem) from None

@@ -213,7 +213,8 @@ def _inputs_line(inputs: Mapping[str, Any]) -> str:
     history = inputs.get("history")
     if isinstance(history, Mapping):
         source = f" from {history['source']}" if history.get("source") not in (None, "", "mapping") else ""
-        bits.append(f"{history.get('epochs')} epochs{source}")
+        points = "evaluations (by step)" if history.get("unit") == "step" else "epochs"
+        bits.append(f"{history.get('epochs')} {points}{source}")
     for name, label in (("X_train", "training rows"), ("X_val", "validation rows")):
         shape = inputs.get(name)
         if shape:

@@ -1,0 +1,204 @@
+"""Logs written by the real writers under the settings people use most, read and diagnosed.
+
+Each run memorises random labels (validation cannot improve, the validation loss turns
+up as the training loss falls): the verdict is overfitting, whatever the seed; where the
+writer's defaults log no training loss, the curve checks say they cannot judge.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gapdoctor
+from gapdoctor.io import read_history
+
+SEEDS = (0, 1, 2)
+
+
+def _random_label_tensors(seed: int, n: int = 96, dim: int = 32):  # type: ignore[no-untyped-def]
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(2 * n, dim)).astype(np.float32)
+    y = rng.integers(0, 2, size=2 * n)
+    return (torch.tensor(X[:n]), torch.tensor(y[:n])), (torch.tensor(X[n:]), torch.tensor(y[n:]))
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hf_trainer_evaluating_every_n_steps_with_default_logging_steps(tmp_path: Path, seed: int) -> None:
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("accelerate")
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    config = transformers.BertConfig(
+        vocab_size=64, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
+        max_position_embeddings=16, num_labels=2,
+    )  # fmt: skip
+    torch.manual_seed(seed)
+    model = transformers.BertForSequenceClassification(config)
+
+    def rows(n: int) -> list[dict[str, object]]:
+        ids = rng.integers(1, 64, size=(n, 12))
+        labels = rng.integers(0, 2, size=n)
+        return [{"input_ids": torch.tensor(ids[i]), "labels": int(labels[i])} for i in range(n)]
+
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / "out"),
+        max_steps=160,
+        per_device_train_batch_size=16,
+        per_device_eval_batch_size=64,
+        learning_rate=2e-3,
+        eval_strategy="steps",
+        eval_steps=10,  # logging_steps left at its default (500): no training loss in log_history
+        save_strategy="no",
+        report_to=["tensorboard"],
+        use_cpu=True,
+        disable_tqdm=True,
+        seed=seed,
+    )
+    trainer = transformers.Trainer(model=model, args=args, train_dataset=rows(64), eval_dataset=rows(64))
+    trainer.train()
+    state_file = tmp_path / "trainer_state.json"
+    trainer.state.save_to_json(str(state_file))
+
+    history = read_history(state_file)
+    assert history.unit == "step" and history.n_points == 16  # 16 evaluations, not folded into "epochs"
+    assert history.steps is not None and history.steps.tolist() == list(range(10, 170, 10))
+    val_loss = history.get("val_loss")
+    assert val_loss is not None and int(np.argmin(val_loss)) < len(val_loss) - 3  # it turned up
+    event_files = sorted((tmp_path / "out").rglob("events.out.tfevents*"))
+    assert event_files, "the Trainer wrote no TensorBoard file"
+    from_tensorboard = read_history(event_files[0].parent)  # the same run, as its TensorBoard file holds it
+    assert from_tensorboard.n_points == 16 and from_tensorboard.steps is not None
+    assert from_tensorboard.steps.tolist() == history.steps.tolist()
+    assert np.allclose(from_tensorboard.get("val_loss"), val_loss, rtol=1e-5)  # type: ignore[arg-type]
+    # no training loss was logged (500 > 160 steps): the curve checks cannot judge, and say why
+    diagnosis = gapdoctor.diagnose(history=state_file)
+    curve_runs = [c for c in diagnosis.checks if c.name.endswith(".curves") and c.cause != "search_noise"]
+    assert curve_runs and all(c.status == "skipped" for c in curve_runs)
+    assert all("train_loss" in c.reason for c in curve_runs if c.name != "metric_saturation.curves")
+    assert not diagnosis.findings
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lightning_with_lr_monitor_and_a_test_after_fit(tmp_path: Path, seed: int) -> None:
+    pl = pytest.importorskip("lightning.pytorch")
+    loggers = pytest.importorskip("lightning.pytorch.loggers")
+    callbacks = pytest.importorskip("lightning.pytorch.callbacks")
+    torch = pytest.importorskip("torch")
+    (X, y), (Xv, yv) = _random_label_tensors(seed)
+
+    class Memoriser(pl.LightningModule):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = torch.nn.Sequential(torch.nn.Linear(32, 128), torch.nn.ReLU(), torch.nn.Linear(128, 2))
+
+        def training_step(self, batch, _index):  # type: ignore[no-untyped-def]
+            loss = torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1])
+            self.log("train_loss", loss, on_step=True, on_epoch=True)
+            return loss
+
+        def validation_step(self, batch, _index):  # type: ignore[no-untyped-def]
+            logits = self.net(batch[0])
+            self.log("val_loss", torch.nn.functional.cross_entropy(logits, batch[1]))
+            # per-step and per-epoch validation series (val_acc_step / val_acc_epoch), as people log them
+            self.log("val_acc", (logits.argmax(1) == batch[1]).float().mean(), on_step=True, on_epoch=True)
+
+        def test_step(self, batch, _index):  # type: ignore[no-untyped-def]
+            logits = self.net(batch[0])
+            self.log("test_loss", torch.nn.functional.cross_entropy(logits, batch[1]))
+            self.log("test_acc", (logits.argmax(1) == batch[1]).float().mean())
+
+        def configure_optimizers(self):  # type: ignore[no-untyped-def]
+            optimizer = torch.optim.Adam(self.parameters(), lr=3e-3)
+            return {"optimizer": optimizer, "lr_scheduler": torch.optim.lr_scheduler.StepLR(optimizer, 20, 0.5)}
+
+    torch.manual_seed(seed)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=16, shuffle=True)
+    val_loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(Xv, yv), batch_size=32)
+    trainer = pl.Trainer(
+        max_epochs=30,
+        accelerator="cpu",
+        logger=loggers.CSVLogger(tmp_path, name="csv"),
+        callbacks=[callbacks.LearningRateMonitor(logging_interval="step")],
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        log_every_n_steps=1,
+    )
+    model = Memoriser()
+    trainer.fit(model, loader, val_loader)
+    trainer.test(model, val_loader, verbose=False)
+
+    history = read_history(tmp_path / "csv")  # rows with a step and no epoch, and a test row
+    assert history.unit == "epoch" and history.n_points == 30
+    assert set(history.test) == {"test_loss", "test_accuracy"}
+    assert history.has("lr") and history.diverged_at is None
+    assert history.train_loss_se is not None  # train_loss_step shows the batch noise
+    assert history.has("val_accuracy") and "val_acc_step" in history.ignored  # the per-epoch one is read
+    diagnosis = gapdoctor.diagnose(history=tmp_path / "csv")
+    assert diagnosis.top is not None and diagnosis.top.cause == "overfitting", diagnosis.findings
+    assert not any("diverged" in f.summary for f in diagnosis.findings)
+    assert any("test values kept apart" in note for note in diagnosis.notes)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_keras_csv_logger_appending_two_fits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    pytest.importorskip("torch")
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("keras was imported with another backend")
+    (X, y), (Xv, yv) = _random_label_tensors(seed)
+    X, y, Xv, yv = X.numpy(), y.numpy(), Xv.numpy(), yv.numpy()
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential(
+        [keras.Input((32,)), keras.layers.Dense(128, activation="relu"), keras.layers.Dense(2, activation="softmax")]
+    )
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    csv_file = tmp_path / "training.log"
+    logger = keras.callbacks.CSVLogger(str(csv_file), append=True)
+    model.fit(X, y, validation_data=(Xv, yv), epochs=5, batch_size=16, verbose=0, callbacks=[logger])
+    second = model.fit(X, y, validation_data=(Xv, yv), epochs=25, batch_size=16, verbose=0, callbacks=[logger])
+
+    history = read_history(csv_file)
+    assert history.n_points == 25  # the last fit only: its epoch counter started again at 0
+    assert np.allclose(history.get("val_loss"), second.history["val_loss"], rtol=1e-6)  # type: ignore[arg-type]
+    assert any("2 runs" in note for note in history.notes)
+    diagnosis = gapdoctor.diagnose(history=csv_file)
+    assert any("2 runs" in note for note in diagnosis.notes)
+    assert diagnosis.top is not None and diagnosis.top.cause == "overfitting", diagnosis.findings
+
+
+def test_tensorboard_run_with_train_and_validation_folders(tmp_path: Path) -> None:
+    """Keras' TensorBoard callback layout (it needs TensorFlow, absent here): logs/train and
+    logs/validation, tags ``epoch_loss`` / ``epoch_accuracy`` at step = epoch, written by
+    TensorBoard's own writer."""
+    tensorboard = pytest.importorskip("torch.utils.tensorboard")
+    rng = np.random.default_rng(0)
+    curves = {
+        "train": {"epoch_loss": np.linspace(1.0, 0.1, 8), "epoch_accuracy": np.linspace(0.5, 0.99, 8)},
+        "validation": {"epoch_loss": 0.6 + 0.01 * (np.arange(8) - 3) ** 2 + rng.normal(0, 0.001, 8)},
+    }
+    for split, tags in curves.items():
+        writer = tensorboard.SummaryWriter(str(tmp_path / "logs" / split))
+        for epoch in range(8):
+            for tag, values in tags.items():
+                writer.add_scalar(tag, float(values[epoch]), epoch)
+        writer.close()
+    history = read_history(tmp_path / "logs")
+    assert history.n_points == 8
+    assert np.allclose(history.get("val_loss"), curves["validation"]["epoch_loss"], rtol=1e-6)  # type: ignore[arg-type]
+    assert np.allclose(history.get("train_loss"), curves["train"]["epoch_loss"], rtol=1e-6)  # type: ignore[arg-type]
+    assert history.has("train_accuracy")
