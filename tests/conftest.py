@@ -12,6 +12,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from gapdoctor.bench.training import TrainedRun, train_by_epoch
+from tests.seeds import SEEDS
 
 Split = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
@@ -30,19 +31,27 @@ def scaled_split(loader: object, train_size: int, seed: int = 0) -> Split:
     return scaler.transform(X_train), y_train, scaler.transform(X_val), y_val
 
 
-@pytest.fixture(scope="session")
-def overfit_run() -> TrainedRun:
+# The runs below are training trajectories: each is built once per seed in tests/seeds.py
+# (GAPDOCTOR_TEST_SEEDS), the seed choosing both the split and the model's initialisation.
+_per_seed = pytest.fixture(scope="session", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
+
+
+@_per_seed
+def overfit_run(request: pytest.FixtureRequest) -> TrainedRun:
     """Digits with only 150 training rows and a wide unregularised MLP for 150 epochs."""
-    return train_by_epoch(*scaled_split(load_digits, 150), epochs=150, hidden=(256,))
+    seed = request.param
+    return train_by_epoch(*scaled_split(load_digits, 150, seed), epochs=150, hidden=(256,), seed=seed)
 
 
-@pytest.fixture(scope="session")
-def healthy_run() -> TrainedRun:
+@_per_seed
+def healthy_run(request: pytest.FixtureRequest) -> TrainedRun:
     """Digits with 1200 training rows, L2-regularised, stopped while validation still improves."""
-    return train_by_epoch(*scaled_split(load_digits, 1200), epochs=12, hidden=(64,), alpha=1e-2)
+    seed = request.param
+    return train_by_epoch(*scaled_split(load_digits, 1200, seed), epochs=12, hidden=(64,), alpha=1e-2, seed=seed)
 
 
-@pytest.fixture(scope="session")
-def saturated_run() -> TrainedRun:
+@_per_seed
+def saturated_run(request: pytest.FixtureRequest) -> TrainedRun:
     """Wine: an easy task where validation accuracy reaches 100% early while the loss keeps falling."""
-    return train_by_epoch(*scaled_split(load_wine, 120), epochs=200, hidden=(64,), lr=1e-2)
+    seed = request.param
+    return train_by_epoch(*scaled_split(load_wine, 120, seed), epochs=200, hidden=(64,), lr=1e-2, seed=seed)
