@@ -75,14 +75,14 @@ def tiny_validation(seed: int = 0) -> Scenario:
     """Digits with a 60-row validation set: accuracy moves in 1.7-point steps."""
     X, y = load_digits(return_X_y=True)
     X_train, y_train, X_val, y_val = _scaled(X, y, train_size=len(y) - 60, seed=seed)
-    return _mlp_run(X_train, y_train, X_val, y_val, epochs=30, hidden=(64,), alpha=1e-2)
+    return _mlp_run(X_train, y_train, X_val, y_val, epochs=30, hidden=(64,), alpha=1e-2, seed=seed)
 
 
 @cache
 def digits_healthy(seed: int = 0) -> Scenario:
     """Digits, 900 training rows, about 900 validation rows, regularised MLP."""
     X, y = load_digits(return_X_y=True)
-    return _mlp_run(*_scaled(X, y, train_size=900, seed=seed), epochs=30, hidden=(64,), alpha=1e-3)
+    return _mlp_run(*_scaled(X, y, train_size=900, seed=seed), epochs=30, hidden=(64,), alpha=1e-3, seed=seed)
 
 
 @cache
@@ -93,7 +93,7 @@ def hard_class(seed: int = 0) -> Scenario:
     rng = np.random.default_rng(seed)
     eights = np.flatnonzero(y_train == 8)
     keep = np.setdiff1d(np.arange(len(y_train)), rng.choice(eights, size=len(eights) - 4, replace=False))
-    return _mlp_run(X_train[keep], y_train[keep], X_val, y_val, epochs=30, hidden=(64,), alpha=1e-3)
+    return _mlp_run(X_train[keep], y_train[keep], X_val, y_val, epochs=30, hidden=(64,), alpha=1e-3, seed=seed)
 
 
 def _easy_split(seed: int) -> tuple[np.ndarray, ...]:
@@ -106,7 +106,7 @@ def _easy_split(seed: int) -> tuple[np.ndarray, ...]:
 @cache
 def easy_task(seed: int = 0) -> Scenario:
     """Three well-separated classes: validation accuracy reaches 99% and stays there."""
-    return _mlp_run(*_easy_split(seed), epochs=60, hidden=(64,))
+    return _mlp_run(*_easy_split(seed), epochs=60, hidden=(64,), seed=seed)
 
 
 @cache
@@ -117,4 +117,4 @@ def easy_task_noisy_validation(seed: int = 0) -> Scenario:
     flipped = rng.choice(len(y_val), size=90, replace=False)
     y_noisy = y_val.copy()
     y_noisy[flipped] = (y_noisy[flipped] + rng.integers(1, 3, size=len(flipped))) % 3
-    return _mlp_run(X_train, y_train, X_val, y_noisy, epochs=60, hidden=(64,))
+    return _mlp_run(X_train, y_train, X_val, y_noisy, epochs=60, hidden=(64,), seed=seed)

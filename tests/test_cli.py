@@ -12,6 +12,7 @@ from sklearn.datasets import load_wine
 
 from gapdoctor.bench.training import TrainedRun
 from tests.helpers import run_cli
+from tests.recorded import RecordedRun
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
@@ -28,7 +29,7 @@ def _history_csv(path: Path, history: dict[str, list[float]]) -> Path:
     return _write_csv(path, ["epoch", *names], rows)
 
 
-def test_diagnose_history_csv_with_findings_exits_1_and_writes_json(tmp_path: Path, overfit_run: TrainedRun) -> None:
+def test_diagnose_history_csv_with_findings_exits_1_and_writes_json(tmp_path: Path, overfit_run: RecordedRun) -> None:
     history = _history_csv(tmp_path / "history.csv", overfit_run.history)
     out = tmp_path / "d.json"
     result = run_cli("diagnose", "--history", str(history), "--json", str(out))

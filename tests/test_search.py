@@ -14,39 +14,43 @@ from threadpoolctl import threadpool_limits
 
 import gapdoctor
 from gapdoctor.bench.training import train_by_epoch
+from tests.seeds import each_seed
 
 
 @cache
-def mlp_trials() -> tuple[dict[str, Any], ...]:
+def mlp_trials(seed: int) -> tuple[dict[str, Any], ...]:
     """Real MLP trials on digits (150 training rows), one per number of epochs, with their curves."""
     X, y = load_digits(return_X_y=True)
-    X_train, X_val, y_train, y_val = train_test_split(X, y, train_size=150, stratify=y, random_state=0)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, train_size=150, stratify=y, random_state=seed)
     scaler = StandardScaler().fit(X_train)
     X_train, X_val = scaler.transform(X_train), scaler.transform(X_val)
     trials = []
     for epochs in (2, 4, 6, 8, 12, 16):
         with threadpool_limits(limits=1):
-            run = train_by_epoch(X_train, y_train, X_val, y_val, epochs=epochs, hidden=(64,))
+            run = train_by_epoch(X_train, y_train, X_val, y_val, epochs=epochs, hidden=(64,), seed=seed)
         trials.append({"params": {"epochs": epochs}, "history": run.history, "val_size": len(y_val)})
     return tuple(trials)
 
 
-def test_trials_ranked_by_training_loss_are_flagged() -> None:
-    trials = [dict(t, value=t["history"]["train_loss"][-1]) for t in mlp_trials()]
+@each_seed
+def test_trials_ranked_by_training_loss_are_flagged(seed: int) -> None:
+    trials = [dict(t, value=t["history"]["train_loss"][-1]) for t in mlp_trials(seed)]
     diagnosis = gapdoctor.diagnose_search(trials, metric="log_loss")
     top = diagnosis.top
     assert top is not None and top.check == "search_noise.training_loss_ranking" and top.score >= 0.5
     assert top.evidence["values_equal_to_train_loss"] == len(trials)
 
 
-def test_trials_ranked_by_validation_loss_are_not_flagged_as_training_loss() -> None:
-    trials = [dict(t, value=t["history"]["val_loss"][-1]) for t in mlp_trials()]
+@each_seed
+def test_trials_ranked_by_validation_loss_are_not_flagged_as_training_loss(seed: int) -> None:
+    trials = [dict(t, value=t["history"]["val_loss"][-1]) for t in mlp_trials(seed)]
     diagnosis = gapdoctor.diagnose_search(trials, metric="log_loss")
     assert all(f.check != "search_noise.training_loss_ranking" for f in diagnosis.findings)
 
 
-def test_best_trials_being_the_most_overfitted_is_flagged() -> None:
-    trials = [dict(t, value=t["history"]["val_accuracy"][-1]) for t in mlp_trials()]
+@each_seed
+def test_best_trials_being_the_most_overfitted_is_flagged(seed: int) -> None:
+    trials = [dict(t, value=t["history"]["val_accuracy"][-1]) for t in mlp_trials(seed)]
     diagnosis = gapdoctor.diagnose_search(trials)
     found = [f for f in diagnosis.findings if f.check == "search_noise.overfitted_best"]
     assert found and found[0].score >= 0.5

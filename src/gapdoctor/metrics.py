@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn import metrics as skm
 
 __all__ = ["METRICS", "MetricInfo", "compute_metric", "metric_info"]
+
+
+def _skm() -> Any:
+    """scikit-learn's metrics, imported on first use (``import gapdoctor`` stays fast)."""
+    from sklearn import metrics
+
+    return metrics
+
 
 Scorer = Callable[[NDArray[np.int64], NDArray[np.float64]], float]
 
@@ -28,30 +36,32 @@ def _labels(probs: NDArray[np.float64]) -> list[int]:
 
 def _f1(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
     avg = "binary" if p.shape[1] == 2 else "macro"
-    return float(skm.f1_score(y, _pred(p), average=avg, labels=_labels(p) if avg == "macro" else None, zero_division=0))
+    return float(
+        _skm().f1_score(y, _pred(p), average=avg, labels=_labels(p) if avg == "macro" else None, zero_division=0)
+    )
 
 
 def _precision(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
     avg = "binary" if p.shape[1] == 2 else "macro"
-    return float(skm.precision_score(y, _pred(p), average=avg, zero_division=0))
+    return float(_skm().precision_score(y, _pred(p), average=avg, zero_division=0))
 
 
 def _recall(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
     avg = "binary" if p.shape[1] == 2 else "macro"
-    return float(skm.recall_score(y, _pred(p), average=avg, zero_division=0))
+    return float(_skm().recall_score(y, _pred(p), average=avg, zero_division=0))
 
 
 def _roc_auc(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
     if p.shape[1] == 2:
-        return float(skm.roc_auc_score(y, p[:, 1]))
-    return float(skm.roc_auc_score(y, p, multi_class="ovr", labels=_labels(p)))
+        return float(_skm().roc_auc_score(y, p[:, 1]))
+    return float(_skm().roc_auc_score(y, p, multi_class="ovr", labels=_labels(p)))
 
 
 def _average_precision(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
     if p.shape[1] == 2:
-        return float(skm.average_precision_score(y, p[:, 1]))
+        return float(_skm().average_precision_score(y, p[:, 1]))
     onehot = np.eye(p.shape[1])[y]
-    return float(skm.average_precision_score(onehot, p, average="macro"))
+    return float(_skm().average_precision_score(onehot, p, average="macro"))
 
 
 @dataclass(frozen=True)
@@ -90,7 +100,7 @@ METRICS: dict[str, MetricInfo] = {
             True,
             True,
             True,
-            lambda y, p: float(skm.balanced_accuracy_score(y, _pred(p))),
+            lambda y, p: float(_skm().balanced_accuracy_score(y, _pred(p))),
         ),
         MetricInfo("f1", True, True, True, _f1),
         MetricInfo("precision", True, True, True, _precision),
@@ -102,7 +112,7 @@ METRICS: dict[str, MetricInfo] = {
             False,
             False,
             False,
-            lambda y, p: float(skm.log_loss(y, p, labels=_labels(p))),
+            lambda y, p: float(_skm().log_loss(y, p, labels=_labels(p))),
         ),
         MetricInfo("error", False, True, True, lambda y, p: float(np.mean(_pred(p) != y))),
         MetricInfo("top5_accuracy", True, True, True, None),

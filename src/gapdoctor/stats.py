@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats as sps
 
 __all__ = ["ConfusionCounts", "RunningMoments", "binomial_interval", "squash"]
+
+
+def _beta() -> Any:
+    """scipy's beta distribution, imported on first use (``import gapdoctor`` stays fast)."""
+    from scipy.stats import beta
+
+    return beta
 
 
 def binomial_interval(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:
@@ -41,8 +48,8 @@ def binomial_interval(successes: int, trials: int, level: float = 0.95) -> tuple
     if trials <= 0:
         return 0.0, 1.0
     alpha = 1.0 - level
-    low = 0.0 if successes == 0 else float(sps.beta.ppf(alpha / 2, successes, trials - successes + 1))
-    high = 1.0 if successes == trials else float(sps.beta.ppf(1 - alpha / 2, successes + 1, trials - successes))
+    low = 0.0 if successes == 0 else float(_beta().ppf(alpha / 2, successes, trials - successes + 1))
+    high = 1.0 if successes == trials else float(_beta().ppf(1 - alpha / 2, successes + 1, trials - successes))
     return low, high
 
 

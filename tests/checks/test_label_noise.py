@@ -16,6 +16,7 @@ from gapdoctor.bench.training import train_by_epoch
 from gapdoctor.checks._confident_learning import find_label_issues
 from gapdoctor.evidence import build_evidence
 from tests.checks.label_noise_data import dataset, flip_labels, noisy_split, per_row_losses
+from tests.seeds import each_seed
 
 
 def _finding(diagnosis: gapdoctor.Diagnosis, check: str) -> gapdoctor.Finding:
@@ -102,12 +103,13 @@ def test_overlapping_classes_get_a_caveat_when_the_model_errs_far_more_than_the_
     assert "overlap_caveat" in finding.evidence and "overlap in feature space" in finding.summary
 
 
+@each_seed
 @pytest.mark.parametrize("rate", [0.10, 0.20])
-def test_label_noise_ranks_first_in_a_real_run_with_its_training_curves(rate: float) -> None:
+def test_label_noise_ranks_first_in_a_real_run_with_its_training_curves(rate: float, seed: int) -> None:
     X, y = dataset("digits")
-    clean, given, probs = noisy_split("digits", rate, "symmetric")
+    clean, given, probs = noisy_split("digits", rate, "symmetric", seed)
     train, val = np.arange(0, 1400), np.arange(1400, len(y))
-    run = train_by_epoch(X[train], given[train], X[val], clean[val], epochs=25, hidden=(64,))
+    run = train_by_epoch(X[train], given[train], X[val], clean[val], epochs=25, hidden=(64,), seed=seed)
     diagnosis = gapdoctor.diagnose(
         history=run.history, y_train=given[train], train_probs=probs[train], y_val=clean[val], val_probs=run.val_probs
     )
@@ -135,10 +137,11 @@ def test_chunked_passes_give_the_same_answer() -> None:
     assert np.all(np.diff(whole.margin) <= 1e-12)  # ranked by normalised margin
 
 
-def test_memorisation_alone_flags_late_fitted_rows() -> None:
+@each_seed
+def test_memorisation_alone_flags_late_fitted_rows(seed: int) -> None:
     X, y = dataset("digits")
-    given = flip_labels(y, 0.15, "symmetric")
-    _, losses = per_row_losses(X, given)
+    given = flip_labels(y, 0.15, "symmetric", seed)
+    _, losses = per_row_losses(X, given, seed=seed)
     diagnosis = gapdoctor.diagnose(y_train=given, sample_losses=losses)
     assert diagnosis.top is not None and diagnosis.top.check == "label_noise.memorisation"
     assert diagnosis.top.score >= 0.5
@@ -146,16 +149,18 @@ def test_memorisation_alone_flags_late_fitted_rows() -> None:
     assert (given[rows[:100]] != y[rows[:100]]).mean() >= 0.8  # never-fitted rows first: mostly flipped
 
 
-def test_memorisation_on_clean_labels_does_not_fire() -> None:
+@each_seed
+def test_memorisation_on_clean_labels_does_not_fire(seed: int) -> None:
     X, y = dataset("digits")
-    _, losses = per_row_losses(X, y)
+    _, losses = per_row_losses(X, y, seed=seed)
     assert _score(gapdoctor.diagnose(y_train=y, sample_losses=losses)) < 0.5
 
 
-def test_memorisation_corroborates_confident_learning() -> None:
+@each_seed
+def test_memorisation_corroborates_confident_learning(seed: int) -> None:
     X, _y = dataset("digits")
-    clean, given, probs = noisy_split("digits", 0.10, "symmetric")
-    _, losses = per_row_losses(X, given)
+    clean, given, probs = noisy_split("digits", 0.10, "symmetric", seed)
+    _, losses = per_row_losses(X, given, seed=seed)
     alone = _finding(gapdoctor.diagnose(y_train=given, train_probs=probs), "label_noise.confident_learning")
     both = gapdoctor.diagnose(y_train=given, train_probs=probs, sample_losses=losses)
     finding = _finding(both, "label_noise.confident_learning")
@@ -169,10 +174,11 @@ def test_memorisation_corroborates_confident_learning() -> None:
     assert (given[rows[:50]] != clean[rows[:50]]).mean() >= 0.9
 
 
-def test_memorisation_tracks_a_subset_of_rows_with_unseen_epochs() -> None:
+@each_seed
+def test_memorisation_tracks_a_subset_of_rows_with_unseen_epochs(seed: int) -> None:
     X, y = dataset("digits")
-    given = flip_labels(y, 0.15, "symmetric")
-    _, losses = per_row_losses(X, given, epochs=12)
+    given = flip_labels(y, 0.15, "symmetric", seed)
+    _, losses = per_row_losses(X, given, epochs=12, seed=seed)
     tracked = np.arange(0, len(y), 2)
     subset = losses[:, tracked].copy()
     subset[0, :10] = np.nan  # not seen in the first epoch

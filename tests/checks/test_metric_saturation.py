@@ -1,13 +1,14 @@
-"""Metric saturation from a real easy task (wine) trained far past 100% validation accuracy."""
+"""Metric saturation from a real easy task (digits 0 vs 1) trained far past its ceiling, on 3 seeds."""
 
 from __future__ import annotations
 
 import gapdoctor
 from gapdoctor.bench.training import TrainedRun
+from tests.recorded import RecordedRun
 
 
 def test_easy_task_saturates_and_saturation_ranks_first(saturated_run: TrainedRun) -> None:
-    assert max(saturated_run.history["val_accuracy"]) == 1.0
+    assert max(saturated_run.history["val_accuracy"]) >= 0.99  # at the ceiling, within one point
     diagnosis = gapdoctor.diagnose(history=saturated_run.history)
     top = diagnosis.top
     assert top is not None and top.cause == "metric_saturation" and top.score > 0.8
@@ -22,6 +23,6 @@ def test_unbounded_metric_is_skipped() -> None:
     assert run.status == "skipped" and "ceiling" in run.reason
 
 
-def test_metric_far_from_ceiling_is_not_saturation(overfit_run: TrainedRun) -> None:
+def test_metric_far_from_ceiling_is_not_saturation(overfit_run: RecordedRun) -> None:
     diagnosis = gapdoctor.diagnose(history=overfit_run.history)
     assert all(f.weak for f in diagnosis.findings if f.cause == "metric_saturation")

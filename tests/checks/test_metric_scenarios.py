@@ -9,6 +9,7 @@ import pytest
 
 import gapdoctor
 from tests import metric_scenarios
+from tests.seeds import each_seed
 
 SCENARIOS: list[tuple[Callable[[int], dict[str, Any]], str]] = [
     (metric_scenarios.imbalanced_f1, "metric_mismatch"),
@@ -19,7 +20,7 @@ SCENARIOS: list[tuple[Callable[[int], dict[str, Any]], str]] = [
 ]
 
 
-@pytest.mark.parametrize("seed", [0, 3])
+@each_seed
 @pytest.mark.parametrize(("scenario", "cause"), SCENARIOS, ids=[c for _, c in SCENARIOS])
 def test_each_scenario_ranks_its_own_cause_first(
     scenario: Callable[[int], dict[str, Any]], cause: str, seed: int
@@ -29,7 +30,7 @@ def test_each_scenario_ranks_its_own_cause_first(
     assert diagnosis.top.cause == cause, [(f.cause, round(f.score, 2)) for f in diagnosis.findings]
 
 
-@pytest.mark.parametrize("seed", [0, 3])
+@each_seed
 @pytest.mark.parametrize("scenario", [metric_scenarios.digits_healthy, metric_scenarios.balanced_f1])
 def test_healthy_runs_report_no_metric_cause(scenario: Callable[[int], dict[str, Any]], seed: int) -> None:
     diagnosis = gapdoctor.diagnose(**scenario(seed))

@@ -7,9 +7,10 @@ import pytest
 
 import gapdoctor
 from gapdoctor.bench.training import TrainedRun
+from tests.recorded import RecordedRun
 
 
-def test_small_training_set_overfits_and_is_diagnosed(overfit_run: TrainedRun) -> None:
+def test_small_training_set_overfits_and_is_diagnosed(overfit_run: RecordedRun) -> None:
     diagnosis = gapdoctor.diagnose(history=overfit_run.history)
     top = diagnosis.top
     assert top is not None and top.cause == "overfitting" and not top.weak

@@ -10,6 +10,7 @@ from threadpoolctl import threadpool_limits
 
 import gapdoctor
 from tests.checks.label_noise_data import dataset, noisy_split, per_row_losses
+from tests.seeds import each_seed
 
 
 def _pseudo_labelled(name: str, pseudo_share: float, pseudo_flip: float, human_flip: float, seed: int = 0):  # type: ignore[no-untyped-def]
@@ -81,11 +82,14 @@ def test_sources_without_probabilities_or_losses_are_skipped() -> None:
     assert run.status == "skipped" and "train_probs" in run.reason and "sample_losses" in run.reason
 
 
+@each_seed
 @pytest.mark.parametrize("pseudo_flip", [0.0, 0.25])
-def test_per_row_losses_alone_locate_the_noisy_source(pseudo_flip: float) -> None:
+def test_per_row_losses_alone_locate_the_noisy_source(pseudo_flip: float, seed: int) -> None:
     X, _y = dataset("digits")
-    clean, given, _, sources = _pseudo_labelled("digits", pseudo_share=0.4, pseudo_flip=pseudo_flip, human_flip=0.0)
-    _, losses = per_row_losses(X, given)
+    clean, given, _, sources = _pseudo_labelled(
+        "digits", pseudo_share=0.4, pseudo_flip=pseudo_flip, human_flip=0.0, seed=seed
+    )
+    _, losses = per_row_losses(X, given, seed=seed)
     diagnosis = gapdoctor.diagnose(y_train=given, sources_train=sources, sample_losses=losses)
     finding = _finding(diagnosis)
     if pseudo_flip == 0.0:

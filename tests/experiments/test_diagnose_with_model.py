@@ -14,6 +14,7 @@ import gapdoctor
 from gapdoctor.evidence import build_evidence
 from gapdoctor.experiments import ExperimentSettings, prepare_lab
 from tests.experiments.experiment_helpers import FAST, flip_labels, logistic
+from tests.seeds import SEEDS
 
 
 def _split(n_train: int = 300) -> dict[str, np.ndarray]:
@@ -82,12 +83,15 @@ class TorchMLP:
         return self.fit(X, y, config)[0]
 
 
-@pytest.fixture(scope="module")
-def memorising_run() -> tuple[dict[str, np.ndarray], dict[str, list[float]]]:
-    """A real torch run on digits with 30% flipped labels: the net memorises, validation loss turns up."""
+@pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
+def memorising_run(request: pytest.FixtureRequest) -> tuple[dict[str, np.ndarray], dict[str, list[float]]]:
+    """A real torch run on digits with 30% flipped labels: the net memorises, validation loss turns up.
+    One run per seed in tests/seeds.py (the flipped rows and the net's initialisation)."""
+    seed = request.param
     data = _split()
-    data["y_train"], _ = flip_labels(data["y_train"], 0.3, 10, seed=0)
-    _, history = TorchMLP(epochs=100).fit(data["X_train"], data["y_train"], {}, data["X_val"], data["y_val"])
+    data["y_train"], _ = flip_labels(data["y_train"], 0.3, 10, seed=seed)
+    config = {"seed": seed}
+    _, history = TorchMLP(epochs=100).fit(data["X_train"], data["y_train"], config, data["X_val"], data["y_val"])
     return data, history
 
 

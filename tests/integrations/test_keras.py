@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tests.integrations.conftest import Split, digits_split
+from tests.seeds import each_seed
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 pytest.importorskip("torch")
@@ -21,8 +22,8 @@ from gapdoctor.integrations.keras import GapdoctorCallback  # noqa: E402
 from gapdoctor.integrations.recorder import Recorder  # noqa: E402
 
 
-def fit(split: Split, callback: Any, *, epochs: int, hidden: int = 128, lr: float = 3e-3) -> Any:
-    keras.utils.set_random_seed(0)
+def fit(split: Split, callback: Any, *, epochs: int, hidden: int = 128, lr: float = 3e-3, seed: int = 0) -> Any:
+    keras.utils.set_random_seed(seed)
     model = keras.Sequential(
         [keras.Input(shape=(64,)), keras.layers.Dense(hidden, activation="relu"), keras.layers.Dense(10)]
     )
@@ -55,19 +56,21 @@ def test_curves_match_keras_history() -> None:
     assert callback.recorder.errors == []
 
 
-def test_overfitting_is_named_on_a_tiny_noisy_training_set(caplog: pytest.LogCaptureFixture) -> None:
-    split = digits_split(150, flip_fraction=0.3)
+@each_seed
+def test_overfitting_is_named_on_a_tiny_noisy_training_set(caplog: pytest.LogCaptureFixture, seed: int) -> None:
+    split = digits_split(150, flip_fraction=0.3, seed=seed)
     callback = GapdoctorCallback(y_train=split.y_train, diagnose_every=10)
     with caplog.at_level(logging.WARNING, logger="gapdoctor"):
-        fit(split, callback, epochs=40, hidden=256, lr=1e-2)
+        fit(split, callback, epochs=40, hidden=256, lr=1e-2, seed=seed)
     assert callback.diagnosis is not None and callback.diagnosis.top.cause == "overfitting"
     assert callback.diagnosis.top.score >= 0.5
     assert any("overfitting began at epoch" in r.getMessage() for r in caplog.records)
 
 
-def test_healthy_run_is_not_called_overfitting() -> None:
+@each_seed
+def test_healthy_run_is_not_called_overfitting(seed: int) -> None:
     callback = GapdoctorCallback()
-    fit(digits_split(1000), callback, epochs=6, hidden=32, lr=1e-3)
+    fit(digits_split(1000, seed=seed), callback, epochs=6, hidden=32, lr=1e-3, seed=seed)
     assert all(f.score < 0.5 for f in callback.diagnosis.findings if f.cause == "overfitting")
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from tests.integrations.conftest import Split, digits_split
+from tests.seeds import each_seed
 
 torch = pytest.importorskip("torch")
 L = pytest.importorskip("lightning.pytorch")
@@ -60,8 +61,10 @@ class DigitsClassifier(L.LightningModule):
         return torch.optim.Adam(self.parameters(), lr=self.lr)
 
 
-def fit(split: Split, callback: Any, tmp_path: Path, *, epochs: int, hidden: int = 128, lr: float = 3e-3) -> Path:
-    torch.manual_seed(0)
+def fit(
+    split: Split, callback: Any, tmp_path: Path, *, epochs: int, hidden: int = 128, lr: float = 3e-3, seed: int = 0
+) -> Path:
+    torch.manual_seed(seed)
     train = DataLoader(
         RowIndexed(TensorDataset(torch.from_numpy(split.X_train), torch.from_numpy(split.y_train))),
         batch_size=32,
@@ -108,22 +111,29 @@ def test_curves_match_lightnings_csv_logger(tmp_path: Path) -> None:
     assert len(callback.recorder.label_order) == 400 and callback.recorder.errors == []
 
 
-def test_overfitting_is_named_on_a_tiny_noisy_training_set(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    split = digits_split(150, flip_fraction=0.3)
+@each_seed
+def test_overfitting_is_named_on_a_tiny_noisy_training_set(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, seed: int
+) -> None:
+    split = digits_split(150, flip_fraction=0.3, seed=seed)
     callback = GapdoctorCallback(y_train=split.y_train, track_rows=60, diagnose_every=10)
     with caplog.at_level(logging.WARNING, logger="gapdoctor"):
-        fit(split, callback, tmp_path, epochs=40, hidden=256, lr=1e-2)
-    assert callback.diagnosis is not None and callback.diagnosis.top.cause == "overfitting"
-    assert callback.diagnosis.top.score >= 0.5
+        fit(split, callback, tmp_path, epochs=40, hidden=256, lr=1e-2, seed=seed)
+    # Overfitting is reported; with the tracked rows' losses the 30% wrong labels behind it are
+    # seen too, and on some seeds (CPUs) that root cause ranks first.
+    diagnosis = callback.diagnosis
+    assert diagnosis is not None and any(f.cause == "overfitting" for f in diagnosis.reported), diagnosis.render()
+    assert diagnosis.top is not None and diagnosis.top.cause in ("overfitting", "label_noise")
     assert any("overfitting began at epoch" in r.getMessage() for r in caplog.records)
     losses = np.asarray(callback.recorder.sample_losses)
     wrong = np.isin(callback.recorder.tracked_rows, split.flipped)
     assert losses.shape == (40, 60) and losses[4, wrong].mean() > 2 * losses[4, ~wrong].mean()
 
 
-def test_healthy_run_is_not_called_overfitting(tmp_path: Path) -> None:
+@each_seed
+def test_healthy_run_is_not_called_overfitting(tmp_path: Path, seed: int) -> None:
     callback = GapdoctorCallback()
-    fit(digits_split(1000), callback, tmp_path, epochs=6, hidden=32, lr=1e-3)
+    fit(digits_split(1000, seed=seed), callback, tmp_path, epochs=6, hidden=32, lr=1e-3, seed=seed)
     assert all(f.score < 0.5 for f in callback.diagnosis.findings if f.cause == "overfitting")
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tests.integrations.conftest import Split, digits_split
+from tests.seeds import each_seed
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -68,8 +69,10 @@ def accuracy(prediction: Any) -> dict[str, float]:
     return {"accuracy": float((np.argmax(prediction.predictions, axis=1) == prediction.label_ids).mean())}
 
 
-def train(split: Split, callback: Any, tmp_path: Path, *, epochs: int, hidden: int = 64, lr: float = 3e-3) -> Any:
-    transformers.set_seed(0)
+def train(
+    split: Split, callback: Any, tmp_path: Path, *, epochs: int, hidden: int = 64, lr: float = 3e-3, seed: int = 0
+) -> Any:
+    transformers.set_seed(seed)
     args = transformers.TrainingArguments(
         output_dir=str(tmp_path),
         num_train_epochs=epochs,
@@ -85,7 +88,7 @@ def train(split: Split, callback: Any, tmp_path: Path, *, epochs: int, hidden: i
         disable_tqdm=True,
         dataloader_num_workers=0,
         dataloader_pin_memory=False,
-        seed=0,
+        seed=seed,
     )
     trainer = transformers.Trainer(
         model=DigitsModel(DigitsConfig(hidden_size=hidden)),
@@ -116,19 +119,23 @@ def test_curves_match_the_trainers_log_history(tmp_path: Path) -> None:
     assert "eval_runtime" not in callback.recorder.extra_curves and callback.recorder.errors == []
 
 
-def test_overfitting_is_named_on_a_tiny_noisy_training_set(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    split = digits_split(150, flip_fraction=0.3)
+@each_seed
+def test_overfitting_is_named_on_a_tiny_noisy_training_set(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, seed: int
+) -> None:
+    split = digits_split(150, flip_fraction=0.3, seed=seed)
     callback = GapdoctorCallback(y_train=split.y_train, diagnose_every=10)
     with caplog.at_level(logging.WARNING, logger="gapdoctor"):
-        train(split, callback, tmp_path, epochs=40, hidden=256, lr=1e-2)
+        train(split, callback, tmp_path, epochs=40, hidden=256, lr=1e-2, seed=seed)
     assert callback.diagnosis is not None and callback.diagnosis.top.cause == "overfitting"
     assert callback.diagnosis.top.score >= 0.5
     assert any("overfitting began at epoch" in r.getMessage() for r in caplog.records)
 
 
-def test_healthy_run_is_not_called_overfitting(tmp_path: Path) -> None:
+@each_seed
+def test_healthy_run_is_not_called_overfitting(tmp_path: Path, seed: int) -> None:
     callback = GapdoctorCallback()
-    train(digits_split(1000), callback, tmp_path, epochs=6, hidden=32, lr=1e-3)
+    train(digits_split(1000, seed=seed), callback, tmp_path, epochs=6, hidden=32, lr=1e-3, seed=seed)
     assert all(f.score < 0.5 for f in callback.diagnosis.findings if f.cause == "overfitting")
 
 

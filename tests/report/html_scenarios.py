@@ -39,29 +39,29 @@ def scaled_split(X: Any, y: Any, train_size: int, seed: int = 0) -> tuple[Any, A
     return scaler.transform(X_train), scaler.transform(X_val), y_train, y_val
 
 
-def overfitting_run() -> Diagnosis:
-    X_train, X_val, y_train, y_val = scaled_split(*load_breast_cancer(return_X_y=True), train_size=200)
+def overfitting_run(seed: int = 0) -> Diagnosis:
+    X_train, X_val, y_train, y_val = scaled_split(*load_breast_cancer(return_X_y=True), train_size=200, seed=seed)
     with threadpool_limits(limits=1):
-        run = train_by_epoch(X_train, y_train, X_val, y_val, epochs=80, hidden=(256,), lr=3e-3, seed=0)
+        run = train_by_epoch(X_train, y_train, X_val, y_val, epochs=80, hidden=(256,), lr=3e-3, seed=seed)
     return gapdoctor.diagnose(
         history=run.history, X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val, val_probs=run.val_probs
     )
 
 
-def healthy_run() -> Diagnosis:
-    X_train, X_val, y_train, y_val = scaled_split(*load_digits(return_X_y=True), train_size=1000)
+def healthy_run(seed: int = 0) -> Diagnosis:
+    X_train, X_val, y_train, y_val = scaled_split(*load_digits(return_X_y=True), train_size=1000, seed=seed)
     with threadpool_limits(limits=1):
-        run = train_by_epoch(X_train, y_train, X_val, y_val, epochs=15, hidden=(64,), alpha=1e-2, seed=0)
+        run = train_by_epoch(X_train, y_train, X_val, y_val, epochs=15, hidden=(64,), alpha=1e-2, seed=seed)
     return gapdoctor.diagnose(
         history=run.history, X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val, val_probs=run.val_probs
     )
 
 
-def step_schedule_run(log_dir: Path) -> Diagnosis:
+def step_schedule_run(log_dir: Path, seed: int = 0) -> Diagnosis:
     """A torch loop with StepLR, its history written as CSV under a hostile file name."""
     torch = pytest.importorskip("torch")
-    X_train, X_val, y_train, y_val = scaled_split(*load_digits(return_X_y=True), train_size=400)
-    torch.manual_seed(0)
+    X_train, X_val, y_train, y_val = scaled_split(*load_digits(return_X_y=True), train_size=400, seed=seed)
+    torch.manual_seed(seed)
     torch.set_num_threads(1)
     model = torch.nn.Sequential(torch.nn.Linear(64, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)

@@ -39,6 +39,7 @@ from tests.report.html_scenarios import (
     scaled_split,
     step_schedule_run,
 )
+from tests.seeds import each_seed
 
 CHROMIUM = shutil.which(os.environ.get("GAPDOCTOR_CHROMIUM", "") or "chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(
@@ -200,6 +201,13 @@ def test_scenarios_diagnose_what_they_inject(diagnoses: dict[str, Diagnosis]) ->
     assert "overfitting" in {f.cause for f in diagnoses["overfitting"].reported}
     assert diagnoses["healthy"].healthy and diagnoses["step_schedule"].healthy
     assert len(diagnoses["every_schema_key"].reported) == 8
+
+
+@each_seed
+def test_trained_scenarios_diagnose_what_they_inject_on_every_seed(seed: int, tmp_path: Path) -> None:
+    """The trained runs behind the pages tell their story on every seed, not only on seed 0."""
+    assert "overfitting" in {f.cause for f in overfitting_run(seed).reported}
+    assert healthy_run(seed).healthy and step_schedule_run(tmp_path, seed).healthy
 
 
 def _figures_in(section: Node) -> list[Node]:

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import gapdoctor
-from gapdoctor.bench.training import TrainedRun
+from tests.recorded import RecordedRun
 
 
-def test_terminal_report_shows_ranking_evidence_fixes_and_skipped_checks(overfit_run: TrainedRun) -> None:
+def test_terminal_report_shows_ranking_evidence_fixes_and_skipped_checks(overfit_run: RecordedRun) -> None:
     text = gapdoctor.diagnose(history=overfit_run.history).render(width=120)
     assert text.splitlines()[0].startswith("gapdoctor — Most likely cause: overfitting")
     assert "Ranked causes" in text
