@@ -164,9 +164,9 @@ def figures(outcomes: list[Outcome]) -> str:
 
 def table(outcomes: list[Outcome]) -> str:
     """One line per log: file, writer, label, gapdoctor's verdict, agreement."""
-    rows = [f"{'file':<42} {'writer':<16} {'label':<12} {'verdict':<40} ok"]
+    rows = [f"{'file':<46} {'writer':<16} {'label':<12} {'verdict':<40} ok"]
     for o in outcomes:
-        rows.append(f"{o.file:<42} {o.writer:<16} {o.label:<12} {o.verdict[:40]:<40} {'yes' if o.agrees else 'NO'}")
+        rows.append(f"{o.file:<46} {o.writer:<16} {o.label:<12} {o.verdict[:40]:<40} {'yes' if o.agrees else 'NO'}")
     return "\n".join(rows)
 
 

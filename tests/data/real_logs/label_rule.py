@@ -11,6 +11,7 @@ import csv
 import json
 import math
 import statistics
+import struct
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 MIN_EVAL_POINTS = 4  # fewer points than this show no trend a person could read
+MIN_TRAIN_POINTS = 3  # the training-loss tests need a curve, not one or two values
 TRAIN_CHUNKS = 10  # the training loss is read as the means of at most this many chunks
 NO_PROGRESS_RATIO = 0.95  # last chunk above 95% of the first: the loss never really fell
 DIVERGED_GIVEBACK = 0.5  # gave back more than half of its progress: diverged
@@ -29,6 +31,8 @@ TRAIN_ALIGN_POINTS = 3  # training-loss points averaged at the best evaluation a
 
 VAL_LOSS_NAMES = ("eval_loss", "val_loss", "val_loss_epoch", "valid_loss", "validation_loss", "val/loss")
 TRAIN_LOSS_NAMES = ("train_loss_epoch", "train_loss", "train/loss", "train_loss_step", "loss")
+EVENT_VAL_TAGS = ("eval/loss", "val_loss", "val_loss_epoch", "val/loss")
+EVENT_TRAIN_TAGS = ("train/loss", "train_loss_epoch", "train_loss", "train_loss_step", "loss")
 LOWER_IS_BETTER = ("loss", "wer", "cer", "error", "mae", "mse", "rmse", "perplexity")
 NOT_A_METRIC = ("runtime", "per_second", "epoch", "step", "flos", "lr", "learning_rate")
 
@@ -98,7 +102,10 @@ def _read_csv(path: Path) -> Curves:
     val_name = next((n for n in VAL_LOSS_NAMES if n in names), None)
     if val_name is None:
         val_name = _pick_metric(names, ("val_", "val/", "valid_", "eval_")) or "val_loss"
-    train_name = next((n for n in TRAIN_LOSS_NAMES if n in names), "loss")
+    train_name = next((n for n in TRAIN_LOSS_NAMES if n in names), None)
+    if train_name is None:  # no loss column: the training twin of the validation series (val_mse -> train_mse)
+        twin = "train_" + val_name.split("_", 1)[-1]
+        train_name = twin if twin in names else "loss"
 
     def points(column: str) -> list[tuple[float, float]]:
         out = []
@@ -113,8 +120,99 @@ def _read_csv(path: Path) -> Curves:
     return Curves(val_name, _orient(val_name, points(val_name)), points(train_name))
 
 
+def _varint(data: bytes, i: int) -> tuple[int, int]:
+    shift = value = 0
+    while True:
+        byte = data[i]
+        value |= (byte & 0x7F) << shift
+        i += 1
+        if byte < 0x80:
+            return value, i
+        shift += 7
+
+
+def _proto_fields(data: bytes) -> list[tuple[int, int, int | bytes]]:
+    """(field number, wire type, value) of a protobuf message: just what TensorBoard events need."""
+    out: list[tuple[int, int, int | bytes]] = []
+    i = 0
+    while i < len(data):
+        key, i = _varint(data, i)
+        number, wire = key >> 3, key & 7
+        value: int | bytes
+        if wire == 0:
+            value, i = _varint(data, i)
+        elif wire == 1:
+            value, i = data[i : i + 8], i + 8
+        elif wire == 2:
+            length, i = _varint(data, i)
+            value, i = data[i : i + length], i + length
+        elif wire == 5:
+            value, i = data[i : i + 4], i + 4
+        else:
+            raise ValueError(f"protobuf wire type {wire} is not expected in an event file")
+        out.append((number, wire, value))
+    return out
+
+
+def _tensor_scalar(tensor: bytes) -> float | None:
+    dtype, content, floats, doubles = 1, b"", b"", b""
+    for number, _, value in _proto_fields(tensor):
+        if number == 1 and isinstance(value, int):
+            dtype = value
+        elif number == 4 and isinstance(value, bytes):
+            content = value
+        elif number == 5 and isinstance(value, bytes):
+            floats += value
+        elif number == 6 and isinstance(value, bytes):
+            doubles += value
+    if dtype not in (1, 2):  # DT_FLOAT, DT_DOUBLE: text and histogram tensors are no scalars
+        return None
+    if floats:
+        return float(struct.unpack("<f", floats[:4])[0])
+    if doubles:
+        return float(struct.unpack("<d", doubles[:8])[0])
+    if content:
+        return float(struct.unpack("<d" if dtype == 2 else "<f", content[: 8 if dtype == 2 else 4])[0])
+    return None
+
+
+def _read_events(path: Path) -> Curves:
+    """Scalars of a TensorBoard event file (TFRecord framing, Event/Summary protobufs), read by hand."""
+    data = path.read_bytes()
+    scalars: dict[str, list[tuple[float, float]]] = {}
+    i = 0
+    while i + 12 <= len(data):
+        (length,) = struct.unpack("<Q", data[i : i + 8])
+        record = data[i + 12 : i + 12 + length]
+        i += 12 + length + 4
+        step, summary = 0, b""
+        for number, _, value in _proto_fields(record):
+            if number == 2 and isinstance(value, int):
+                step = value
+            elif number == 5 and isinstance(value, bytes):
+                summary = value
+        for number, _, value in _proto_fields(summary):
+            if number != 1 or not isinstance(value, bytes):
+                continue
+            tag, scalar = "", None
+            for field, _, item in _proto_fields(value):
+                if field == 1 and isinstance(item, bytes):
+                    tag = item.decode("utf-8", "replace")
+                elif field == 2 and isinstance(item, bytes):
+                    scalar = float(struct.unpack("<f", item)[0])
+                elif field == 8 and isinstance(item, bytes):
+                    scalar = _tensor_scalar(item)
+            if scalar is not None:
+                scalars.setdefault(tag, []).append((float(step), scalar))
+    val_name = next((tag for tag in EVENT_VAL_TAGS if tag in scalars), "eval/loss")
+    train_name = next((tag for tag in EVENT_TRAIN_TAGS if tag in scalars), "train/loss")
+    return Curves(val_name, scalars.get(val_name, []), scalars.get(train_name, []))
+
+
 def read_curves(path: Path) -> Curves:
     """The evaluation and training-loss points of one log file."""
+    if "tfevents" in path.name:
+        return _read_events(path)
     if path.suffix == ".json":
         return _read_trainer_state(path)
     return _read_csv(path)
@@ -136,9 +234,9 @@ def label(curves: Curves) -> tuple[str, str]:
         return "optimization", "training loss has a non-finite value"
     chunks = _chunk_means(train_values)
     first, lowest, last = chunks[0], min(chunks), chunks[-1]
-    if last > NO_PROGRESS_RATIO * first:
+    if len(train_values) >= MIN_TRAIN_POINTS and last > NO_PROGRESS_RATIO * first:
         return "optimization", f"training loss {first:.4g} -> {last:.4g}: fell less than 5%"
-    if last - lowest > DIVERGED_GIVEBACK * (first - lowest):
+    if len(train_values) >= MIN_TRAIN_POINTS and last - lowest > DIVERGED_GIVEBACK * (first - lowest):
         return "optimization", f"training loss {first:.4g} -> min {lowest:.4g} -> {last:.4g}: diverged"
     values = [value for _, value in val]
     best = values.index(min(values))
