@@ -13,7 +13,8 @@ A verdict agrees with a label when:
 - ``not_enough``: the diagnosis was not judged (no check could look at anything).
 
 The target (issue 14) is agreement on at least 90% of the corpus; the test prints the per-file
-table when it is not met, and the figures go to ``benchmarks/RESULTS.md`` ("Real logs").
+table when it is not met, and the figures go to ``benchmarks/RESULTS.md`` ("Real logs"):
+``python -m tests.io.test_real_logs`` prints them.
 """
 
 from __future__ import annotations
@@ -182,3 +183,9 @@ def test_no_healthy_verdict_when_nothing_could_be_judged(outcomes: list[Outcome]
     """A log labelled "not enough to judge" must never come back "healthy" (issue 14)."""
     wrong = [o for o in outcomes if o.label == "not_enough" and o.verdict == "healthy"]
     assert not wrong, table(wrong)
+
+
+if __name__ == "__main__":  # python -m tests.io.test_real_logs: the figures for benchmarks/RESULTS.md
+    results = [_outcome(entry) for entry in MANIFEST]
+    print(figures(results))
+    print(table(results))
