@@ -225,7 +225,22 @@ def _chunk_means(values: list[float]) -> list[float]:
 
 
 def label(curves: Curves) -> tuple[str, str]:
-    """(label, the figures that decided it) by the rule in LABELLING.md."""
+    """(label, the figures that decided it) by the rule in LABELLING.md.
+
+    Examples
+    --------
+    >>> falling = [(float(i), 1.0 - 0.1 * i) for i in range(6)]
+    >>> label(Curves("val_loss", [(float(i), v) for i, v in enumerate([1.0, 0.8, 0.7, 0.75, 0.8, 0.9])], falling))[0]
+    'overfitting'
+    >>> label(Curves("val_loss", [(float(i), v) for i, v in enumerate([1.0, 0.8, 0.7, 0.69, 0.7, 0.69])], falling))[0]
+    'healthy'
+    >>> label(Curves("val_loss", falling[:3], falling))[0]
+    'not_enough'
+    >>> label(Curves("val_loss", falling, [(0.0, 1.0), (1.0, 0.9), (2.0, float("nan"))]))[0]
+    'optimization'
+    >>> label(Curves("val_loss", falling, [(float(i), 1.0 + 0.1 * i) for i in range(6)]))[0]
+    'optimization'
+    """
     val, train = curves.val, curves.train
     if len(val) < MIN_EVAL_POINTS or not train:
         return "not_enough", f"{len(val)} evaluation points, {len(train)} training-loss points"
