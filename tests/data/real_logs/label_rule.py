@@ -1,0 +1,293 @@
+"""Label the real training logs by the rule in LABELLING.md, without gapdoctor.
+
+Deliberately independent of gapdoctor (standard library only): the labels must not come from
+the code they test. ``python tests/data/real_logs/label_rule.py`` prints each file's label and
+the figures behind it; ``--write`` also rewrites the ``label`` column of MANIFEST.csv.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import statistics
+import struct
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+MIN_EVAL_POINTS = 4  # fewer points than this show no trend a person could read
+MIN_TRAIN_POINTS = 3  # the training-loss tests need a curve, not one or two values
+TRAIN_CHUNKS = 10  # the training loss is read as the means of at most this many chunks
+NO_PROGRESS_RATIO = 0.95  # last chunk above 95% of the first: the loss never really fell
+DIVERGED_GIVEBACK = 0.5  # gave back more than half of its progress: diverged
+OVERFIT_MIN_AFTER = 2  # evaluation points after the best one needed to call a rise
+OVERFIT_END_POINTS = 3  # the end level is the median of at most this many last points
+OVERFIT_RISE_OF_FALL = 0.25  # the rise must exceed this share of the fall before the best ...
+OVERFIT_RISE_OF_BEST = 0.05  # ... and this share of the best value itself (more than noise)
+TRAIN_ALIGN_POINTS = 3  # training-loss points averaged at the best evaluation and at the end
+
+VAL_LOSS_NAMES = ("eval_loss", "val_loss", "val_loss_epoch", "valid_loss", "validation_loss", "val/loss")
+TRAIN_LOSS_NAMES = ("train_loss_epoch", "train_loss", "train/loss", "train_loss_step", "loss")
+EVENT_VAL_TAGS = ("eval/loss", "val_loss", "val_loss_epoch", "val/loss")
+EVENT_TRAIN_TAGS = ("train/loss", "train_loss_epoch", "train_loss", "train_loss_step", "loss")
+LOWER_IS_BETTER = ("loss", "wer", "cer", "error", "mae", "mse", "rmse", "perplexity")
+NOT_A_METRIC = ("runtime", "per_second", "epoch", "step", "flos", "lr", "learning_rate")
+
+
+@dataclass
+class Curves:
+    """What the rule reads: evaluation points and training-loss points, each (position, value)."""
+
+    val_name: str
+    val: list[tuple[float, float]]
+    train: list[tuple[float, float]]
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _pick_metric(names: list[str], prefixes: tuple[str, ...]) -> str | None:
+    for name in names:
+        low = name.lower()
+        if low.startswith(prefixes) and not any(part in low for part in NOT_A_METRIC):
+            return name
+    return None
+
+
+def _orient(name: str, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    low = name.lower()
+    if any(word in low for word in LOWER_IS_BETTER):
+        return points
+    return [(pos, -value) for pos, value in points]
+
+
+def _read_trainer_state(path: Path) -> Curves:
+    history = json.loads(path.read_text(encoding="utf-8"))["log_history"]
+    names = sorted({key for entry in history for key in entry})
+    val_name = "eval_loss" if "eval_loss" in names else _pick_metric(names, ("eval_",)) or "eval_loss"
+    val = [(float(e.get("step", i)), float(e[val_name])) for i, e in enumerate(history) if val_name in e]
+    train = [(float(e.get("step", i)), float(e["loss"])) for i, e in enumerate(history) if "loss" in e]
+    return Curves(val_name, _orient(val_name, val), train)
+
+
+def _last_run(rows: list[dict[str, str]], epoch_col: str | None) -> list[dict[str, str]]:
+    """Rows of the last run when the epoch counter goes back (two fits appended to one file)."""
+    if epoch_col is None:
+        return rows
+    start, highest = 0, -math.inf
+    for i, row in enumerate(rows):
+        epoch = _number(row.get(epoch_col, ""))
+        if epoch is None:
+            continue
+        if epoch < highest:
+            start, highest = i, epoch
+        highest = max(highest, epoch)
+    return rows[start:]
+
+
+def _read_csv(path: Path) -> Curves:
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    names = list(rows[0].keys()) if rows else []
+    epoch_col = "epoch" if "epoch" in names else None
+    rows = _last_run(rows, epoch_col)
+    position_col = "step" if "step" in names else epoch_col
+    val_name = next((n for n in VAL_LOSS_NAMES if n in names), None)
+    if val_name is None:
+        val_name = _pick_metric(names, ("val_", "val/", "valid_", "eval_")) or "val_loss"
+    train_name = next((n for n in TRAIN_LOSS_NAMES if n in names), None)
+    if train_name is None:  # no loss column: the training twin of the validation series (val_mse -> train_mse)
+        twin = "train_" + val_name.split("_", 1)[-1]
+        train_name = twin if twin in names else "loss"
+
+    def points(column: str) -> list[tuple[float, float]]:
+        out = []
+        for i, row in enumerate(rows):
+            value = _number(row.get(column, ""))
+            if value is None:
+                continue
+            position = _number(row.get(position_col, "")) if position_col else None
+            out.append((float(i) if position is None else position, value))
+        return out
+
+    return Curves(val_name, _orient(val_name, points(val_name)), points(train_name))
+
+
+def _varint(data: bytes, i: int) -> tuple[int, int]:
+    shift = value = 0
+    while True:
+        byte = data[i]
+        value |= (byte & 0x7F) << shift
+        i += 1
+        if byte < 0x80:
+            return value, i
+        shift += 7
+
+
+def _proto_fields(data: bytes) -> list[tuple[int, int, int | bytes]]:
+    """(field number, wire type, value) of a protobuf message: just what TensorBoard events need."""
+    out: list[tuple[int, int, int | bytes]] = []
+    i = 0
+    while i < len(data):
+        key, i = _varint(data, i)
+        number, wire = key >> 3, key & 7
+        value: int | bytes
+        if wire == 0:
+            value, i = _varint(data, i)
+        elif wire == 1:
+            value, i = data[i : i + 8], i + 8
+        elif wire == 2:
+            length, i = _varint(data, i)
+            value, i = data[i : i + length], i + length
+        elif wire == 5:
+            value, i = data[i : i + 4], i + 4
+        else:
+            raise ValueError(f"protobuf wire type {wire} is not expected in an event file")
+        out.append((number, wire, value))
+    return out
+
+
+def _tensor_scalar(tensor: bytes) -> float | None:
+    dtype, content, floats, doubles = 1, b"", b"", b""
+    for number, _, value in _proto_fields(tensor):
+        if number == 1 and isinstance(value, int):
+            dtype = value
+        elif number == 4 and isinstance(value, bytes):
+            content = value
+        elif number == 5 and isinstance(value, bytes):
+            floats += value
+        elif number == 6 and isinstance(value, bytes):
+            doubles += value
+    if dtype not in (1, 2):  # DT_FLOAT, DT_DOUBLE: text and histogram tensors are no scalars
+        return None
+    if floats:
+        return float(struct.unpack("<f", floats[:4])[0])
+    if doubles:
+        return float(struct.unpack("<d", doubles[:8])[0])
+    if content:
+        return float(struct.unpack("<d" if dtype == 2 else "<f", content[: 8 if dtype == 2 else 4])[0])
+    return None
+
+
+def _read_events(path: Path) -> Curves:
+    """Scalars of a TensorBoard event file (TFRecord framing, Event/Summary protobufs), read by hand."""
+    data = path.read_bytes()
+    scalars: dict[str, list[tuple[float, float]]] = {}
+    i = 0
+    while i + 12 <= len(data):
+        (length,) = struct.unpack("<Q", data[i : i + 8])
+        record = data[i + 12 : i + 12 + length]
+        i += 12 + length + 4
+        step, summary = 0, b""
+        for number, _, value in _proto_fields(record):
+            if number == 2 and isinstance(value, int):
+                step = value
+            elif number == 5 and isinstance(value, bytes):
+                summary = value
+        for number, _, value in _proto_fields(summary):
+            if number != 1 or not isinstance(value, bytes):
+                continue
+            tag, scalar = "", None
+            for field, _, item in _proto_fields(value):
+                if field == 1 and isinstance(item, bytes):
+                    tag = item.decode("utf-8", "replace")
+                elif field == 2 and isinstance(item, bytes):
+                    scalar = float(struct.unpack("<f", item)[0])
+                elif field == 8 and isinstance(item, bytes):
+                    scalar = _tensor_scalar(item)
+            if scalar is not None:
+                scalars.setdefault(tag, []).append((float(step), scalar))
+    val_name = next((tag for tag in EVENT_VAL_TAGS if tag in scalars), "eval/loss")
+    train_name = next((tag for tag in EVENT_TRAIN_TAGS if tag in scalars), "train/loss")
+    return Curves(val_name, scalars.get(val_name, []), scalars.get(train_name, []))
+
+
+def read_curves(path: Path) -> Curves:
+    """The evaluation and training-loss points of one log file."""
+    if "tfevents" in path.name:
+        return _read_events(path)
+    if path.suffix == ".json":
+        return _read_trainer_state(path)
+    return _read_csv(path)
+
+
+def _chunk_means(values: list[float]) -> list[float]:
+    n_chunks = min(TRAIN_CHUNKS, len(values))
+    bounds = [round(k * len(values) / n_chunks) for k in range(n_chunks + 1)]
+    return [statistics.fmean(values[bounds[k] : bounds[k + 1]]) for k in range(n_chunks)]
+
+
+def label(curves: Curves) -> tuple[str, str]:
+    """(label, the figures that decided it) by the rule in LABELLING.md.
+
+    Examples
+    --------
+    >>> falling = [(float(i), 1.0 - 0.1 * i) for i in range(6)]
+    >>> label(Curves("val_loss", [(float(i), v) for i, v in enumerate([1.0, 0.8, 0.7, 0.75, 0.8, 0.9])], falling))[0]
+    'overfitting'
+    >>> label(Curves("val_loss", [(float(i), v) for i, v in enumerate([1.0, 0.8, 0.7, 0.69, 0.7, 0.69])], falling))[0]
+    'healthy'
+    >>> label(Curves("val_loss", falling[:3], falling))[0]
+    'not_enough'
+    >>> label(Curves("val_loss", falling, [(0.0, 1.0), (1.0, 0.9), (2.0, float("nan"))]))[0]
+    'optimization'
+    >>> label(Curves("val_loss", falling, [(float(i), 1.0 + 0.1 * i) for i in range(6)]))[0]
+    'optimization'
+    """
+    val, train = curves.val, curves.train
+    if len(val) < MIN_EVAL_POINTS or not train:
+        return "not_enough", f"{len(val)} evaluation points, {len(train)} training-loss points"
+    train_values = [value for _, value in train]
+    if any(not math.isfinite(value) for value in train_values):
+        return "optimization", "training loss has a non-finite value"
+    chunks = _chunk_means(train_values)
+    first, lowest, last = chunks[0], min(chunks), chunks[-1]
+    if len(train_values) >= MIN_TRAIN_POINTS and last > NO_PROGRESS_RATIO * first:
+        return "optimization", f"training loss {first:.4g} -> {last:.4g}: fell less than 5%"
+    if len(train_values) >= MIN_TRAIN_POINTS and last - lowest > DIVERGED_GIVEBACK * (first - lowest):
+        return "optimization", f"training loss {first:.4g} -> min {lowest:.4g} -> {last:.4g}: diverged"
+    values = [value for _, value in val]
+    best = values.index(min(values))
+    after = values[best + 1 :]
+    fall = values[0] - values[best]
+    figures = f"{curves.val_name}: {len(values)} points, best #{best + 1} {values[best]:.4g}, fall {fall:.4g}"
+    if len(after) >= OVERFIT_MIN_AFTER:
+        end = statistics.median(after[-OVERFIT_END_POINTS:])
+        rise = end - values[best]
+        figures += f", end {end:.4g} (rise {rise:.4g})"
+        if rise > OVERFIT_RISE_OF_FALL * fall and rise > OVERFIT_RISE_OF_BEST * abs(values[best]):
+            best_position = val[best][0]
+            before = [value for position, value in train if position <= best_position][-TRAIN_ALIGN_POINTS:]
+            at_best = statistics.fmean(before) if before else train_values[0]
+            at_end = statistics.fmean(train_values[-TRAIN_ALIGN_POINTS:])
+            figures += f"; training loss at best {at_best:.4g}, at end {at_end:.4g}"
+            if at_end < at_best:
+                return "overfitting", figures
+    return "healthy", figures
+
+
+def main(argv: list[str]) -> int:
+    manifest = HERE / "MANIFEST.csv"
+    with manifest.open(newline="", encoding="utf-8") as handle:
+        entries = list(csv.DictReader(handle))
+    for entry in entries:
+        verdict, figures = label(read_curves(HERE / entry["file"]))
+        print(f"{entry['file']:<48} {verdict:<13} {figures}")
+        entry["label"] = verdict
+    if "--write" in argv:
+        with manifest.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(entries[0].keys()), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(entries)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
