@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from gapdoctor.causes import CAUSES, cause_info
 from gapdoctor.findings import REPORT_THRESHOLD
 from gapdoctor.report import plots
+from gapdoctor.report.labels import plain_evidence
 
 if TYPE_CHECKING:
     from gapdoctor.findings import Diagnosis, Finding
@@ -34,6 +35,7 @@ _CURVE_CAUSES = frozenset({"overfitting", "optimization", "metric_saturation", "
 _VERDICT_CLASS = {"confirmed": "confirmed", "refuted": "refuted", "inconclusive": "inconclusive"}
 _ROWS_SHOWN = 20
 _SUSPECTS_SHOWN = 15
+_CLASSES_SHOWN = 50  # more classes: the worst by F1 are shown (a 1,000-class table is not read)
 
 
 def _style_sheet() -> str:
@@ -195,8 +197,11 @@ def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis) -> str:
         parts.append(_mapping_table(finding.data["mapping"]))
     figures_of_record: list[str] = []
     if finding.evidence:
-        rows = [[_e(k), _fmt(v)] for k, v in finding.evidence.items()]
-        figures_of_record.append("<h3>Evidence</h3>" + _table(["figure", "value"], rows, numeric={1}))
+        rows = [
+            [f'{_e(label)}<br><span class="code">{_e(key)}</span>', _e(value)]
+            for label, value, key in plain_evidence(finding.evidence)
+        ]
+        figures_of_record.append("<h3>Evidence</h3>" + _table(["figure", "value"], rows, numeric={1}, css="evidence"))
     if finding.rows:
         shown = ", ".join(str(r) for r in finding.rows[:_ROWS_SHOWN])
         more = f" … ({len(finding.rows)} rows in all)" if len(finding.rows) > _ROWS_SHOWN else ""
@@ -206,6 +211,39 @@ def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis) -> str:
     columns = ["".join(figures_of_record), f"<h3>Fixes, most effective first</h3><ol>{remedies}</ol>" if fixes else ""]
     parts.append('<div class="cols">' + "".join(f"<div>{c}</div>" for c in columns if c) + "</div></section>")
     return "".join(parts)
+
+
+def _per_class(diagnosis: Diagnosis) -> str:
+    """Support, precision, recall and F1 per validation class (when labels and probabilities were given)."""
+    table = diagnosis.per_class
+    classes = list(table.get("classes") or [])
+    if not classes:
+        return ""
+    columns = [list(table.get(name) or [None] * len(classes)) for name in ("support", "precision", "recall", "f1")]
+    order = list(range(len(classes)))
+    note = ""
+    if len(classes) > _CLASSES_SHOWN:
+        f1 = [v if isinstance(v, (int, float)) else -1.0 for v in columns[3]]
+        order = sorted(order, key=lambda i: f1[i])[:_CLASSES_SHOWN]
+        note = f"<p class='story'>{len(classes)} classes: the {_CLASSES_SHOWN} with the lowest F1 are shown.</p>"
+
+    def cell(value: Any) -> str:
+        return "—" if not isinstance(value, (int, float)) or not math.isfinite(value) else _fmt(float(value))
+
+    rows = [
+        [_e(classes[i]), _e(f"{int(columns[0][i]):,}") if columns[0][i] is not None else "—"]
+        + [cell(column[i]) for column in columns[1:]]
+        for i in order
+    ]
+    header = ["class", "validation rows", "precision", "recall", "F1"]
+    return (
+        '<section class="card" id="per-class"><h2>Per-class results on validation</h2>'
+        "<p class='story'>Each row is one true class; the model decides by its most probable class. "
+        "A dash: undefined (no row predicted, or none in the class).</p>"
+        + _table(header, rows, numeric={1, 2, 3, 4})
+        + note
+        + "</section>"
+    )
 
 
 def _inputs_line(inputs: Mapping[str, Any]) -> str:
@@ -348,6 +386,7 @@ def render_html(diagnosis: Diagnosis) -> str:
         )
         parts.extend(_finding_section(i, f, diagnosis) for i, f in weak)
         parts.append("</details>")
+    parts.append(_per_class(diagnosis))
     if diagnosis.notes:
         parts.append('<section class="card" id="notes"><h2>What could not be concluded</h2><ul>')
         parts.extend(f"<li>{_e(n)}</li>" for n in diagnosis.notes)
