@@ -53,6 +53,8 @@ class RunSummary:
         The first reported finding (None: healthy or not judged).
     reported : mapping of str to float
         Every reported cause and its score.
+    judged : bool
+        False when no check could run on the run (see ``Diagnosis.judged``).
     diagnosed_now : bool
         True when no diagnosis was stored: the stored curves were diagnosed for the comparison.
     curves : mapping
@@ -72,6 +74,7 @@ class RunSummary:
     top_cause: str | None
     top_score: float | None
     reported: Mapping[str, float] = field(default_factory=dict)
+    judged: bool = True
     diagnosed_now: bool = False
     curves: Mapping[str, Sequence[float | None]] = field(default_factory=dict)
 
@@ -168,6 +171,7 @@ def summarise_run(
         top_cause=None if top is None else top.cause,
         top_score=None if top is None else float(top.score),
         reported={f.cause: float(f.score) for f in diagnosis.reported},
+        judged=diagnosis.judged,
         diagnosed_now=diagnosed_now,
         curves=dict(curves),
     )
@@ -185,7 +189,7 @@ def _difference(a: float | None, b: float | None) -> str:
 
 def _top(run: RunSummary) -> str:
     if run.top_cause is None:
-        return "healthy" if "No cause reaches" in run.verdict else "not judged"
+        return "healthy" if run.judged else "not judged"
     return run.top_cause
 
 
