@@ -328,7 +328,7 @@ def _run(args: argparse.Namespace, collector: NoteCollector) -> int:
 
         print("Training an MLP on digits with 30% of its training labels flipped, epoch by epoch...")
         run = run_demo(seed=args.seed)
-        _emit(run.diagnosis, args)
+        _emit(run.diagnosis, args, rows_context={"y_train": run.y_train, "train_probs": run.train_probs})
         print(f"(demo took {run.seconds:.1f} s; {len(run.flipped_rows)} training labels were truly flipped)")
         return EXIT_HEALTHY  # the findings are the demo's expected output, not a failure
     if args.command == "show":

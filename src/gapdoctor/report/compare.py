@@ -10,7 +10,6 @@ inline CSS and one inline SVG with both runs' curves overlaid, no script.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,9 @@ import numpy as np
 from gapdoctor.causes import CAUSES, cause_info
 from gapdoctor.metrics import METRICS
 from gapdoctor.report import plots
+from gapdoctor.report.markup import escape_html as _e
+from gapdoctor.report.markup import html_table as _table
+from gapdoctor.report.markup import style_sheet as _style_sheet
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -335,10 +337,6 @@ def overlay_svg(a: RunSummary, b: RunSummary) -> str | None:
     return plots._render("Both runs' curves overlaid", 4.3 * len(panels), 3.2, draw)
 
 
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
 def _findings_list(run: RunSummary, diagnosis_findings: Sequence[tuple[str, float, str]]) -> str:
     if not diagnosis_findings:
         return f"<p>{_e(run.verdict)}</p>"
@@ -366,7 +364,7 @@ def render_comparison_html(
     from datetime import datetime, timezone
 
     from gapdoctor import __version__
-    from gapdoctor.report.html import _figure, _style_sheet, _table
+    from gapdoctor.report.html import _figure
 
     header = ["", f"first: {a.label}", f"second: {b.label}", "second − first"]
     rows = [[_e(cell) for cell in row] for row in comparison_rows(a, b)]

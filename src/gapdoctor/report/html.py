@@ -12,12 +12,9 @@ resource: styles are inline and figures are inline SVG.
 
 from __future__ import annotations
 
-import html
-import math
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from functools import partial
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +22,11 @@ from gapdoctor.causes import CAUSES, cause_info
 from gapdoctor.findings import REPORT_THRESHOLD
 from gapdoctor.report import plots
 from gapdoctor.report.labels import plain_evidence
+from gapdoctor.report.markup import escape_html as _e
+from gapdoctor.report.markup import html_table as _table
+from gapdoctor.report.markup import number_html as _fmt
+from gapdoctor.report.markup import style_sheet as _style_sheet
+from gapdoctor.report.per_class import per_class_section
 
 if TYPE_CHECKING:
     from gapdoctor.findings import Diagnosis, Finding
@@ -35,24 +37,6 @@ _CURVE_CAUSES = frozenset({"overfitting", "optimization", "metric_saturation", "
 _VERDICT_CLASS = {"confirmed": "confirmed", "refuted": "refuted", "inconclusive": "inconclusive"}
 _ROWS_SHOWN = 20
 _SUSPECTS_SHOWN = 15
-_CLASSES_SHOWN = 50  # more classes: the worst by F1 are shown (a 1,000-class table is not read)
-
-
-def _style_sheet() -> str:
-    """The report's CSS (``report.css`` beside this module), inlined into the page."""
-    return resources.files("gapdoctor.report").joinpath("report.css").read_text(encoding="utf-8")
-
-
-def _e(value: object) -> str:
-    """HTML-escape any value (quotes included: safe in text and in attributes)."""
-    return html.escape(str(value), quote=True)
-
-
-def _fmt(value: object) -> str:
-    """A number the way a person reads it; anything else as text (escaped)."""
-    if isinstance(value, float):
-        return "—" if not math.isfinite(value) else _e(f"{value:.4g}")
-    return _e(value)
 
 
 def _score_bar(score: float) -> str:
@@ -69,18 +53,6 @@ def _fixes_of(finding: Finding) -> tuple[str, ...]:
     if finding.fixes:
         return finding.fixes
     return cause_info(finding.cause).fixes if finding.cause in CAUSES else ()
-
-
-def _table(header: list[str], rows: list[list[str]], *, numeric: Collection[int] = (), css: str = "") -> str:
-    """A table from already-escaped cells."""
-
-    def cell(tag: str, i: int, text: str) -> str:
-        return f'<{tag} class="num">{text}</{tag}>' if i in numeric else f"<{tag}>{text}</{tag}>"
-
-    head = "".join(cell("th", i, h) for i, h in enumerate(header))
-    body = "".join("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(r)) + "</tr>" for r in rows)
-    cls = f' class="{css}"' if css else ""
-    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 # --------------------------------------------------------------------------- figures
@@ -205,45 +177,16 @@ def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis) -> str:
     if finding.rows:
         shown = ", ".join(str(r) for r in finding.rows[:_ROWS_SHOWN])
         more = f" … ({len(finding.rows)} rows in all)" if len(finding.rows) > _ROWS_SHOWN else ""
-        figures_of_record.append(f"<h3>Rows flagged</h3><p class='code'>{_e(shown)}{_e(more)}</p>")
+        figures_of_record.append(
+            f"<h3>Rows flagged</h3><p class='code'>{_e(shown)}{_e(more)}</p>"
+            "<p class='story'>Every flagged row with its given and suggested label: "
+            "<span class='code'>--rows OUT.csv</span> or <span class='code'>diagnosis.rows_table()</span>.</p>"
+        )
     fixes = _fixes_of(finding)
     remedies = "".join(f"<li>{_e(fix)}</li>" for fix in fixes)
     columns = ["".join(figures_of_record), f"<h3>Fixes, most effective first</h3><ol>{remedies}</ol>" if fixes else ""]
     parts.append('<div class="cols">' + "".join(f"<div>{c}</div>" for c in columns if c) + "</div></section>")
     return "".join(parts)
-
-
-def _per_class(diagnosis: Diagnosis) -> str:
-    """Support, precision, recall and F1 per validation class (when labels and probabilities were given)."""
-    table = diagnosis.per_class
-    classes = list(table.get("classes") or [])
-    if not classes:
-        return ""
-    columns = [list(table.get(name) or [None] * len(classes)) for name in ("support", "precision", "recall", "f1")]
-    order = list(range(len(classes)))
-    note = ""
-    if len(classes) > _CLASSES_SHOWN:
-        f1 = [v if isinstance(v, (int, float)) else -1.0 for v in columns[3]]
-        order = sorted(order, key=lambda i: f1[i])[:_CLASSES_SHOWN]
-        note = f"<p class='story'>{len(classes)} classes: the {_CLASSES_SHOWN} with the lowest F1 are shown.</p>"
-
-    def cell(value: Any) -> str:
-        return "—" if not isinstance(value, (int, float)) or not math.isfinite(value) else _fmt(float(value))
-
-    rows = [
-        [_e(classes[i]), _e(f"{int(columns[0][i]):,}") if columns[0][i] is not None else "—"]
-        + [cell(column[i]) for column in columns[1:]]
-        for i in order
-    ]
-    header = ["class", "validation rows", "precision", "recall", "F1"]
-    return (
-        '<section class="card" id="per-class"><h2>Per-class results on validation</h2>'
-        "<p class='story'>Each row is one true class; the model decides by its most probable class. "
-        "A dash: undefined (no row predicted, or none in the class).</p>"
-        + _table(header, rows, numeric={1, 2, 3, 4})
-        + note
-        + "</section>"
-    )
 
 
 def _inputs_line(inputs: Mapping[str, Any]) -> str:
@@ -386,7 +329,7 @@ def render_html(diagnosis: Diagnosis) -> str:
         )
         parts.extend(_finding_section(i, f, diagnosis) for i, f in weak)
         parts.append("</details>")
-    parts.append(_per_class(diagnosis))
+    parts.append(per_class_section(diagnosis.per_class))
     if diagnosis.notes:
         parts.append('<section class="card" id="notes"><h2>What could not be concluded</h2><ul>')
         parts.extend(f"<li>{_e(n)}</li>" for n in diagnosis.notes)

@@ -25,6 +25,7 @@ def escape(text: str) -> str:
     return _markup_escape(printable(text))
 
 
+_EXPORT_HINT = "every flagged row with its labels: --rows OUT.csv, or diagnosis.rows_table()"
 _VERDICT_WORDS = {"confirmed": "CONFIRMED", "refuted": "refuted", "inconclusive": "inconclusive"}
 
 
@@ -101,8 +102,9 @@ def render_text(diagnosis: Diagnosis, *, width: int = 100, color: bool = False) 
                 console.print(f"     {escape(label)}: {escape(value)}", overflow="fold")
         if finding.rows:
             shown = ", ".join(str(r) for r in finding.rows[:10])
-            more = f" … ({len(finding.rows)} in all)" if len(finding.rows) > 10 else ""
+            more = f" … ({len(finding.rows):,} in all)" if len(finding.rows) > 10 else ""
             console.print(f"   rows to inspect first: {shown}{more}")
+            console.print(f"   {_EXPORT_HINT}", style="dim")
         if finding.experiment:
             console.print(f"   experiment: {escape(experiment_line(finding.experiment))}")
         for j, fix in enumerate(finding.fixes[:3], 1):
