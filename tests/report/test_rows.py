@@ -128,3 +128,23 @@ def test_cli_writes_every_flagged_row(tmp_path: Path) -> None:
 def test_cli_refuses_an_unwritable_rows_path_before_any_work(tmp_path: Path) -> None:
     result = run_cli("diagnose", "--history", "missing.csv", "--rows", str(tmp_path / "no" / "rows.csv"))
     assert result.returncode == 2 and "--rows" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_show_exports_the_rows_of_a_stored_diagnosis(
+    noisy_digits: tuple[np.ndarray, np.ndarray, np.ndarray, Diagnosis], tmp_path: Path
+) -> None:
+    from gapdoctor.io.store import RunStore
+
+    diagnosis = noisy_digits[3]
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        run = store.start_run("noisy digits")
+        store.log_epoch(run, 0, {"train_loss": 1.0})
+        store.save_diagnosis(run, diagnosis)
+    out = tmp_path / "rows.csv"
+    result = run_cli("show", str(run), "--store", str(tmp_path / "runs.sqlite"), "--rows", str(out))
+    assert result.returncode == 1, result.stderr
+    with out.open(newline="", encoding="utf-8") as handle:
+        records = list(csv.DictReader(handle))
+    expected = rows_table(diagnosis)  # stored: only the rows the findings detail have labels
+    assert [r["row"] for r in records] == [str(r["row"]) for r in expected]
+    assert [r["given_label"] for r in records] == [r["given_label"] or "" for r in expected]
