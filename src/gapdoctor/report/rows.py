@@ -74,14 +74,18 @@ def _context(
     return labels, probs, classes
 
 
-def _suggestion(given: str, probs: np.ndarray[Any, Any], classes: Sequence[str]) -> tuple[str | None, float | None]:
-    """The most probable class other than the given one, and its probability."""
-    p = np.asarray(probs, dtype=np.float64).copy()
-    if given in classes:
-        p[classes.index(given)] = -np.inf
-    j = int(np.argmax(p))
-    label = classes[j] if j < len(classes) else str(j)
-    return label, round(float(p[j]), 4)
+def _suggestions(
+    given: list[str], probs: np.ndarray[Any, Any], classes: Sequence[str]
+) -> tuple[list[str], list[float]]:
+    """Per row: the most probable class other than the given one, and its probability."""
+    p = np.array(probs, dtype=np.float64)  # a copy: the given class is masked below
+    index = {name: j for j, name in enumerate(classes)}
+    given_column = np.array([index.get(g, -1) for g in given], dtype=np.int64)
+    known = np.flatnonzero(given_column >= 0)
+    p[known, given_column[known]] = -np.inf
+    best = np.argmax(p, axis=1) if len(p) else np.zeros(0, dtype=np.int64)
+    names = [classes[j] if j < len(classes) else str(j) for j in best.tolist()]
+    return names, np.round(p[np.arange(len(p)), best], 4).tolist()
 
 
 def rows_table(diagnosis: Diagnosis, *, y_train: Any = None, train_probs: Any = None) -> list[dict[str, Any]]:
@@ -123,29 +127,35 @@ def rows_table(diagnosis: Diagnosis, *, y_train: Any = None, train_probs: Any = 
             if isinstance(suspect, Mapping) and isinstance(suspect.get("row"), int):
                 detailed.setdefault(int(suspect["row"]), suspect)
         labelling = finding.cause in _LABEL_CAUSES
-        for rank, row in enumerate(finding.rows, 1):
-            given: str | None = None
-            suggested: str | None = None
-            confidence: float | None = None
+        rows = list(finding.rows)
+        given: list[str | None] = [None] * len(rows)
+        suggested: list[str | None] = [None] * len(rows)
+        confidence: list[float | None] = [None] * len(rows)
+        filled = [i for i, row in enumerate(rows) if row not in detailed]
+        if labels is not None and filled:
+            filled_given = [str(v) for v in labels[[rows[i] for i in filled]].tolist()]
+            for i, label in zip(filled, filled_given, strict=True):
+                given[i] = label
+            if labelling and probs is not None:
+                names, probabilities = _suggestions(filled_given, probs[[rows[i] for i in filled]], classes)
+                for i, name, probability in zip(filled, names, probabilities, strict=True):
+                    suggested[i], confidence[i] = name, probability
+        for i, row in enumerate(rows):
             if row in detailed:
                 known = detailed[row]
-                given, suggested = str(known.get("given")), str(known.get("suggested"))
-                confidence = known.get("confidence")
-            elif labels is not None:
-                given = str(labels[row])
-                if labelling and probs is not None:
-                    suggested, confidence = _suggestion(given, probs[row], classes)
+                given[i], suggested[i] = str(known.get("given")), str(known.get("suggested"))
+                confidence[i] = known.get("confidence")
             table.append(
                 {
                     "finding": index,
                     "cause": finding.cause,
                     "check": finding.check,
                     "score": round(float(finding.score), 4),
-                    "rank": rank,
+                    "rank": i + 1,
                     "row": int(row),
-                    "given_label": given,
-                    "suggested_label": suggested if labelling else None,
-                    "confidence": confidence if labelling else None,
+                    "given_label": given[i],
+                    "suggested_label": suggested[i] if labelling else None,
+                    "confidence": confidence[i] if labelling else None,
                 }
             )
     return table
