@@ -148,3 +148,19 @@ def test_show_exports_the_rows_of_a_stored_diagnosis(
     expected = rows_table(diagnosis)  # stored: only the rows the findings detail have labels
     assert [r["row"] for r in records] == [str(r["row"]) for r in expected]
     assert [r["given_label"] for r in records] == [r["given_label"] or "" for r in expected]
+
+
+def test_pseudo_label_rows_come_with_their_source_finding_and_suggestions() -> None:
+    from tests.checks.test_pseudo_label_noise import _pseudo_labelled
+
+    clean, given, probs, sources = _pseudo_labelled("digits", pseudo_share=0.4, pseudo_flip=0.25, human_flip=0.0)
+    diagnosis = gapdoctor.diagnose(y_train=given, train_probs=probs, sources_train=sources)
+    table = diagnosis.rows_table(y_train=given, train_probs=probs)
+    pseudo = [r for r in table if r["cause"] == "pseudo_label_noise"]
+    finding = next(f for f in diagnosis.findings if f.cause == "pseudo_label_noise")
+    assert [r["row"] for r in pseudo] == list(finding.rows or ())
+    assert all(sources[r["row"]] == "pseudo" and r["check"] == finding.check for r in pseudo)
+    assert all(r["given_label"] == str(given[r["row"]]) and r["suggested_label"] != r["given_label"] for r in pseudo)
+    assert np.mean([given[r["row"]] != clean[r["row"]] for r in pseudo]) >= 0.6
+    findings_in_table = {r["finding"] for r in table}
+    assert findings_in_table == {i for i, f in enumerate(diagnosis.findings, 1) if f.rows}
