@@ -15,7 +15,7 @@ import pytest
 import gapdoctor
 from gapdoctor.findings import Diagnosis
 from gapdoctor.io.store import RunStore
-from gapdoctor.report.compare import RUN_COLORS
+from gapdoctor.report.compare_html import RUN_COLORS
 from tests.helpers import run_cli
 from tests.report.html_scenarios import HOSTILE
 from tests.report.stored_runs import record_runs
@@ -63,6 +63,7 @@ def test_compare_shows_both_runs_figures_verdicts_and_difference(store: Path) ->
     assert ("second better" in best[3]) == (second[0] > first[0])
     assert _row(text, "epoch of the best")[1:3] == [str(first[1]), str(second[1])]
     assert _row(text, "epochs")[1:] == ["60", "20", "-40"]
+    assert _row(text, "setting: alpha")[1:] == ["0.0", "0.01", "differs"]  # what the store kept with each run
     val_loss = _row(text, "final validation loss")
     assert float(val_loss[1]) == pytest.approx(first[2], rel=1e-3)
     tops = [d.reported[0].cause if d.reported else "healthy" for d in (first[3], second[3])]
@@ -121,11 +122,12 @@ def test_html_comparison_opens_in_chromium_with_both_curves(store: Path, tmp_pat
     opened = open_in_chromium(page, height=2000)
     assert opened.console == [], opened.console
     dom = opened.dom
-    table = dom.by_id("comparison").find_all("tbody")[0].find_all("tr")
-    assert len(table) == 9
+    table = [[c.all_text() for c in tr.find_all("td")] for tr in dom.by_id("comparison").find_all("tr")[1:]]
+    assert [row[0] for row in table[:3]] == ["started (UTC)", "setting: alpha", "setting: rows"]
+    assert table[1][1:] == ["0.0", "0.01", "differs"] and table[2][1:] == ["150", "1000", "differs"]
     first = _expected(store, 1)
-    best = [c.all_text() for c in table[2].find_all("td")]
-    assert best[0] == "best validation accuracy" and math.isclose(float(best[1]), first[0], abs_tol=1e-4)
+    best = next(row for row in table if row[0] == "best validation accuracy")
+    assert math.isclose(float(best[1]), first[0], abs_tol=1e-4)
     curves = [n for n in dom.by_id("curves").find_all("svg") if "plot" in n.attrs.get("class", "").split()]
     assert len(curves) == 1
     legend = "".join(t.all_text() for t in curves[0].find_all("text"))

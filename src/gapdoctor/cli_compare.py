@@ -59,11 +59,11 @@ def run_compare(args: argparse.Namespace, open_store: Callable[[str | None], Run
     """Compare the two runs named on the command line; returns the exit code (0)."""
     from gapdoctor.io.store import default_store_path
     from gapdoctor.report.compare import (
-        render_comparison_html,
         render_comparison_text,
         shared_metric,
         summarise_run,
     )
+    from gapdoctor.report.compare_html import render_comparison_html
 
     store = open_store(args.store)
     if store is None:
@@ -97,6 +97,7 @@ def run_compare(args: argparse.Namespace, open_store: Callable[[str | None], Run
             diagnosis=diagnosis,
             metric=metric,
             diagnosed_now=now,
+            meta=info.meta,
         )
         for info, diagnosis, now, curves in runs
     ]

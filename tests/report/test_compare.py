@@ -6,14 +6,8 @@ import pytest
 
 from gapdoctor.findings import CheckRun, Diagnosis, Finding
 from gapdoctor.io.store import RunStore
-from gapdoctor.report.compare import (
-    comparison_rows,
-    overlay_svg,
-    render_comparison_html,
-    render_comparison_text,
-    shared_metric,
-    summarise_run,
-)
+from gapdoctor.report.compare import comparison_rows, render_comparison_text, shared_metric, summarise_run
+from gapdoctor.report.compare_html import overlay_svg, render_comparison_html
 from tests.report.html_scenarios import HOSTILE
 from tests.report.stored_runs import record_runs
 
@@ -85,3 +79,32 @@ def test_user_strings_are_escaped_in_both_renderings(tmp_path: pytest.TempPathFa
     assert HOSTILE not in page and "&lt;script&gt;" in page
     text = render_comparison_text(*runs, width=200)
     assert "\x1b" not in text and "\\x1b[31m" in text
+
+
+def test_settings_that_differ_are_listed_first() -> None:
+    a = summarise_run(
+        run_id=1,
+        name="a",
+        started_at="",
+        curves={},
+        diagnosis=HEALTHY,
+        metric=None,
+        meta={"lr": 0.1, "batch": 32, "only_a": True},
+    )
+    b = summarise_run(
+        run_id=2, name="b", started_at="", curves={}, diagnosis=HEALTHY, metric=None, meta={"lr": 0.01, "batch": 32}
+    )
+    rows = comparison_rows(a, b)
+    assert rows[:2] == [("setting: lr", "0.1", "0.01", "differs"), ("setting: only_a", "True", "—", "differs")]
+    same = comparison_rows(a, a)
+    assert same[0] == ("settings", "3 stored", "3 stored", "all the same")
+    many = summarise_run(
+        run_id=3,
+        name="c",
+        started_at="",
+        curves={},
+        diagnosis=HEALTHY,
+        metric=None,
+        meta={f"p{i}": i for i in range(20)},
+    )
+    assert comparison_rows(many, b)[12] == ("settings", "", "", "10 more differ")

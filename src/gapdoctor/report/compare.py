@@ -4,8 +4,8 @@
 :func:`summarise_run` reduces each to the figures a person compares first (the best
 validation metric and its epoch, the final losses, the epochs run, the top finding), and
 :func:`render_comparison_text` / :func:`render_comparison_html` show them with the
-difference (second run minus first). The HTML page is self-contained like the report:
-inline CSS and one inline SVG with both runs' curves overlaid, no script.
+difference (second run minus first). The HTML page (:mod:`gapdoctor.report.compare_html`) is
+self-contained like the report: inline CSS and one inline SVG with both runs' curves overlaid.
 """
 
 from __future__ import annotations
@@ -17,22 +17,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gapdoctor.causes import CAUSES, cause_info
 from gapdoctor.metrics import METRICS
-from gapdoctor.report import plots
-from gapdoctor.report.markup import escape_html as _e
-from gapdoctor.report.markup import html_table as _table
-from gapdoctor.report.markup import style_sheet as _style_sheet
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
     from gapdoctor.findings import Diagnosis
 
-__all__ = ["RunSummary", "comparison_rows", "render_comparison_html", "render_comparison_text", "summarise_run"]
-
-RUN_COLORS = ("#3b6fb6", "#e07b39")
-"""First run blue, second run orange: the colours of the overlaid curves and of the table headers."""
+__all__ = [
+    "RunSummary",
+    "comparison_rows",
+    "notes",
+    "render_comparison_text",
+    "shared_metric",
+    "summarise_run",
+    "when",
+]
 
 
 @dataclass(frozen=True)
@@ -61,6 +59,8 @@ class RunSummary:
         True when no diagnosis was stored: the stored curves were diagnosed for the comparison.
     curves : mapping
         The per-epoch curves (name -> values, None where not measured).
+    meta : mapping
+        What was stored with the run (hyper-parameters, framework...): the settings compared.
     """
 
     id: int
@@ -79,6 +79,7 @@ class RunSummary:
     judged: bool = True
     diagnosed_now: bool = False
     curves: Mapping[str, Sequence[float | None]] = field(default_factory=dict)
+    meta: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -129,6 +130,7 @@ def summarise_run(
     diagnosis: Diagnosis,
     metric: str | None,
     diagnosed_now: bool = False,
+    meta: Mapping[str, Any] | None = None,
 ) -> RunSummary:
     """Reduce one run to its key figures.
 
@@ -141,6 +143,8 @@ def summarise_run(
     metric : str or None
         The validation metric to compare (see :func:`shared_metric`).
     diagnosed_now : bool, default=False
+    meta : mapping, optional
+        The run's stored settings (``RunInfo.meta``).
 
     Examples
     --------
@@ -176,6 +180,7 @@ def summarise_run(
         judged=diagnosis.judged,
         diagnosed_now=diagnosed_now,
         curves=dict(curves),
+        meta=dict(meta or {}),
     )
 
 
@@ -227,6 +232,7 @@ def comparison_rows(a: RunSummary, b: RunSummary) -> list[tuple[str, str, str, s
         if part
     )
     return [
+        *_setting_rows(a, b),
         ("epochs", str(a.epochs), str(b.epochs), f"{b.epochs - a.epochs:+d}"),
         (f"best validation {metric}", _number(a.best_value), _number(b.best_value), best_diff),
         ("epoch of the best", _epoch(a.best_epoch), _epoch(b.best_epoch), epoch_diff),
@@ -243,6 +249,27 @@ def comparison_rows(a: RunSummary, b: RunSummary) -> list[tuple[str, str, str, s
     ]
 
 
+_SETTINGS_SHOWN = 12  # more differing settings: the first ones, and a count of the rest
+
+
+def _setting_rows(a: RunSummary, b: RunSummary) -> list[tuple[str, str, str, str]]:
+    """One row per stored setting (hyper-parameter) whose value differs between the runs."""
+    missing = object()
+    keys = list(dict.fromkeys([*a.meta, *b.meta]))
+    differing = [k for k in keys if a.meta.get(k, missing) != b.meta.get(k, missing)]
+
+    def shown(meta: Mapping[str, Any], key: str) -> str:
+        return str(meta[key]) if key in meta else "—"
+
+    rows = [(f"setting: {k}", shown(a.meta, k), shown(b.meta, k), "differs") for k in differing[:_SETTINGS_SHOWN]]
+    hidden = len(differing) - _SETTINGS_SHOWN
+    if hidden > 0:
+        rows.append(("settings", "", "", f"{hidden} more differ"))
+    if keys and not differing:
+        rows.append(("settings", f"{len(keys)} stored", f"{len(keys)} stored", "all the same"))
+    return rows
+
+
 def _score(score: float | None) -> str:
     return "—" if score is None else f"{score:.2f}"
 
@@ -251,12 +278,12 @@ def _epoch(epoch: int | None) -> str:
     return "—" if epoch is None else str(epoch)
 
 
-def _when(started_at: str) -> str:
+def when(started_at: str) -> str:
     """``2026-12-01T16:17:40+00:00`` as ``2026-12-01 16:17:40``."""
     return started_at.replace("T", " ").removesuffix("+00:00")
 
 
-def _notes(a: RunSummary, b: RunSummary) -> list[str]:
+def notes(a: RunSummary, b: RunSummary) -> list[str]:
     notes = [
         f"{run.label}: no stored diagnosis; its stored curves were diagnosed now."
         for run in (a, b)
@@ -284,114 +311,12 @@ def render_comparison_text(a: RunSummary, b: RunSummary, *, width: int = 100) ->
     table.add_column(escape(f"first: {a.label}"), overflow="fold")
     table.add_column(escape(f"second: {b.label}"), overflow="fold")
     table.add_column("second − first", overflow="fold")
-    table.add_row("started (UTC)", escape(_when(a.started_at)), escape(_when(b.started_at)), "")
+    table.add_row("started (UTC)", escape(when(a.started_at)), escape(when(b.started_at)), "")
     for label, first, second, diff in comparison_rows(a, b):
         table.add_row(escape(label), escape(first), escape(second), escape(diff))
     console.print(table)
     for run, which in ((a, "first"), (b, "second")):
         console.print(f"{which}: {escape(run.verdict)}")
-    for note in _notes(a, b):
+    for note in notes(a, b):
         console.print(f"note: {escape(note)}", style="dim")
     return buffer.getvalue()
-
-
-# --------------------------------------------------------------------------- HTML
-def overlay_svg(a: RunSummary, b: RunSummary) -> str | None:
-    """Both runs' curves overlaid: losses (training dashed, validation solid) and the validation metric."""
-    panels: list[tuple[str, list[tuple[str, bool]]]] = []
-    losses = [(n, n == "train_loss") for n in ("train_loss", "val_loss") if n in a.curves or n in b.curves]
-    if losses:
-        panels.append(("loss", losses))
-    metrics = [(m, f"val_{m}") for m in dict.fromkeys((a.metric, b.metric)) if m is not None]
-    for metric, series in metrics:
-        panels.append((f"validation {metric}", [(series, False)]))
-    if not panels:
-        return None
-
-    def draw(fig: Figure) -> None:
-        axes = list(fig.subplots(1, len(panels), squeeze=False)[0])
-        for ax, (title, series) in zip(axes, panels, strict=True):
-            for run, color in zip((a, b), RUN_COLORS, strict=True):
-                for name, dashed in series:
-                    values = plots._floats(run.curves.get(name) or [])
-                    if not values.size:
-                        continue
-                    kind = "train" if name == "train_loss" else "val"
-                    label = plots._plain(f"{run.id} {run.name} ({kind})", 40)
-                    ax.plot(
-                        np.arange(1, values.size + 1),
-                        values,
-                        color=color,
-                        linewidth=1.6,
-                        linestyle="--" if dashed else "-",
-                        label=label,
-                    )
-            ax.set_title(plots._plain(title, 40))
-            ax.set_xlabel("epoch")
-        handles: dict[str, Any] = {}
-        for ax in axes:
-            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-                handles.setdefault(label, handle)
-        fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=min(len(handles), 4))
-
-    return plots._render("Both runs' curves overlaid", 4.3 * len(panels), 3.2, draw)
-
-
-def _findings_list(run: RunSummary, diagnosis_findings: Sequence[tuple[str, float, str]]) -> str:
-    if not diagnosis_findings:
-        return f"<p>{_e(run.verdict)}</p>"
-    items = "".join(
-        f"<li><strong>{_e(cause_info(c).title if c in CAUSES else c)}</strong> "
-        f'<span class="code">{_e(c)}</span> score {s:.2f}: {_e(summary)}</li>'
-        for c, s, summary in diagnosis_findings
-    )
-    return f"<p>{_e(run.verdict)}</p><ol>{items}</ol>"
-
-
-def render_comparison_html(
-    a: RunSummary,
-    b: RunSummary,
-    findings: tuple[Sequence[tuple[str, float, str]], Sequence[tuple[str, float, str]]] = ((), ()),
-) -> str:
-    """The comparison as one self-contained HTML page (no script, no network).
-
-    Parameters
-    ----------
-    a, b : RunSummary
-    findings : pair of sequences of (cause, score, summary)
-        Each run's reported findings, listed under its verdict.
-    """
-    from datetime import datetime, timezone
-
-    from gapdoctor import __version__
-    from gapdoctor.report.html import _figure
-
-    header = ["", f"first: {a.label}", f"second: {b.label}", "second − first"]
-    rows = [[_e(cell) for cell in row] for row in comparison_rows(a, b)]
-    rows.insert(0, ["started (UTC)", _e(_when(a.started_at)), _e(_when(b.started_at)), ""])
-    table = _table([_e(h) for h in header], rows, numeric={1, 2, 3})
-    figure = _figure(
-        "Both runs overlaid: first run blue, second run orange; training dashed", lambda: overlay_svg(a, b)
-    )
-    notes = "".join(f"<li>{_e(n)}</li>" for n in _notes(a, b))
-    verdicts = "".join(
-        f'<section class="card" id="run-{which}"><h2>{_e(which.capitalize())}: {_e(run.label)}</h2>'
-        f"{_findings_list(run, listed)}</section>"
-        for which, run, listed in (("first", a, findings[0]), ("second", b, findings[1]))
-    )
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    title = f"gapdoctor compare: {a.label} vs {b.label}"
-    return "\n".join(
-        [
-            "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-            "<meta name='viewport' content='width=device-width,initial-scale=1'>",
-            f"<title>{_e(title)}</title><style>{_style_sheet()}</style></head><body><main>",
-            "<header><div class='brand'>gapdoctor comparison</div></header>",
-            f'<section class="card" id="comparison"><h1>{_e(a.label)} vs {_e(b.label)}</h1>{table}',
-            f"<ul class='story'>{notes}</ul>" if notes else "",
-            "</section>",
-            f'<section class="card" id="curves"><h2>Curves</h2>{figure}</section>' if figure else "",
-            verdicts,
-            f"<footer>gapdoctor {_e(__version__)} · {stamp}</footer></main></body></html>",
-        ]
-    )
