@@ -136,3 +136,20 @@ def test_html_comparison_opens_in_chromium_with_both_curves(store: Path, tmp_pat
     assert dom.find_all("script") == [] and dom.find_all("img") == []
     colors = screenshot_colors(opened.screenshot)
     assert all(hex_rgb(color) in colors for color in RUN_COLORS), "both runs' curves must be drawn"
+
+
+def test_json_comparison_holds_both_summaries_and_the_rows(store: Path, tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "compare.json"
+    result = run_cli("compare", "1", "2", "--store", str(store), "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    content = json.loads(out.read_text(encoding="utf-8"))
+    for key, run_id in (("first", 1), ("second", 2)):
+        best, epoch, val_loss, diagnosis = _expected(store, run_id)
+        summary = content[key]
+        assert summary["id"] == run_id and summary["best_epoch"] == epoch
+        assert summary["best_value"] == pytest.approx(best) and summary["final_val_loss"] == pytest.approx(val_loss)
+        assert summary["verdict"] == diagnosis.verdict() and len(summary["curves"]["val_accuracy"]) == summary["epochs"]
+    assert content["second"]["diagnosed_now"] is True and content["first"]["diagnosed_now"] is False
+    assert {row["figure"] for row in content["rows"]} >= {"best validation accuracy", "top finding", "setting: alpha"}

@@ -38,6 +38,9 @@ def add_compare_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     compare.add_argument("--metric", help="validation metric to compare (default: the one the runs were diagnosed on)")
     compare.add_argument("--html", dest="html_out", help="also write the comparison as a self-contained HTML page")
+    compare.add_argument(
+        "--json", dest="json_out", help="also write both runs' summaries and the compared figures as JSON"
+    )
 
 
 def _diagnosis(store: RunStore, run: RunInfo) -> tuple[Diagnosis, bool]:
@@ -103,6 +106,23 @@ def run_compare(args: argparse.Namespace, open_store: Callable[[str | None], Run
     ]
     a, b = summaries
     print(render_comparison_text(a, b), end="")
+    if args.json_out:
+        import json
+
+        from gapdoctor.report.compare import comparison_rows
+
+        content = {
+            "first": a.to_dict(),
+            "second": b.to_dict(),
+            "rows": [
+                dict(zip(("figure", "first", "second", "difference"), r, strict=True)) for r in comparison_rows(a, b)
+            ],
+        }
+        out_json = Path(args.json_out)
+        write_output(
+            "--json", args.json_out, lambda: out_json.write_text(json.dumps(content, indent=2), encoding="utf-8")
+        )
+        print(f"JSON comparison written to {printable(args.json_out)}")
     if args.html_out:
         listed = tuple([(f.cause, f.score, f.summary) for f in d.reported] for _, d, _, _ in runs)
         page = render_comparison_html(a, b, (listed[0], listed[1]))

@@ -81,6 +81,14 @@ class RunSummary:
     curves: Mapping[str, Sequence[float | None]] = field(default_factory=dict)
     meta: Mapping[str, Any] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dictionary (curves included, NaN as None)."""
+        from dataclasses import asdict
+
+        from gapdoctor.findings import _json_safe
+
+        return dict(_json_safe(asdict(self)))
+
     @property
     def label(self) -> str:
         """``run 3 'mlp-wide'``: how the run is named in the comparison."""
