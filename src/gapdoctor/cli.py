@@ -1,9 +1,10 @@
-"""The command line: ``gapdoctor diagnose``, ``demo``, ``bench``, ``runs`` and ``show``.
+"""The command line: ``gapdoctor diagnose``, ``demo``, ``bench``, ``runs``, ``show`` and ``compare``.
 
 Exit codes (``diagnose`` and ``show``; see :data:`EXIT_CODES`): 0 healthy (checks ran,
 no finding reaches the reporting threshold), 1 findings, 2 bad input (one line on stderr,
 never a traceback), 3 not enough to judge (no check could run), 4 internal error (a bug in
-gapdoctor: one line asking for a report). ``demo`` exits 0 once it has diagnosed its run.
+gapdoctor: one line asking for a report). ``demo`` exits 0 once it has diagnosed its run;
+``compare`` (:mod:`gapdoctor.cli_compare`) exits 0 once it has compared its two runs.
 
 Every file named on the command line is read through one door (:mod:`gapdoctor.cli_door`), which turns
 any failure of a reader into a bad-input error naming the option and the file.
@@ -15,11 +16,12 @@ import argparse
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gapdoctor.cli_compare import add_compare_parser, run_compare
 from gapdoctor.cli_door import (
     NoteCollector,
     check_output,
@@ -120,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("run", metavar="RUN", help="run id or name (the latest run of that name)")
     _store_option(show)
     _outputs(show)
+    add_compare_parser(sub)
 
     demo = sub.add_parser("demo", help="train a real model with an injected problem and diagnose it")
     demo.add_argument("--seed", type=int, default=0)
@@ -161,6 +164,11 @@ def _bench(args: argparse.Namespace) -> int:
 def _outputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", dest="json_out", help="also write the diagnosis as JSON to this path")
     parser.add_argument("--html", dest="html_out", help="also write the HTML report to this path")
+    parser.add_argument(
+        "--rows",
+        dest="rows_out",
+        help="also write every flagged row (row, given label, suggested label, confidence, finding) as CSV",
+    )
 
 
 def _read_split(option: str, path: str, label: str, extra: str | None) -> tuple[object, object, object]:
@@ -186,7 +194,7 @@ def _read_split(option: str, path: str, label: str, extra: str | None) -> tuple[
     return pd.DataFrame(X, columns=names), y, column
 
 
-def _diagnose(args: argparse.Namespace) -> Diagnosis:
+def _diagnose(args: argparse.Namespace) -> tuple[Diagnosis, dict[str, object]]:
     from gapdoctor.engine import diagnose
     from gapdoctor.io import read_probabilities
 
@@ -217,7 +225,8 @@ def _diagnose(args: argparse.Namespace) -> Diagnosis:
     if args.val_probs is not None:
         val_probs = args.val_probs
         kwargs["val_probs"] = read_input("--val-probs", val_probs, lambda: read_probabilities(val_probs))
-    return diagnose(**kwargs)  # type: ignore[arg-type]
+    rows_context = {name: kwargs.get(name) for name in ("y_train", "train_probs")}  # labels of the flagged rows
+    return diagnose(**kwargs), rows_context  # type: ignore[arg-type]
 
 
 def _parse_map(pairs: Sequence[str]) -> dict[str, str]:
@@ -295,7 +304,12 @@ def _show_run(args: argparse.Namespace) -> Diagnosis:
         return diagnose(history=history)
 
 
-def _emit(diagnosis: Diagnosis, args: argparse.Namespace, notes: Sequence[str] = ()) -> int:
+def _emit(
+    diagnosis: Diagnosis,
+    args: argparse.Namespace,
+    notes: Sequence[str] = (),
+    rows_context: Mapping[str, object] | None = None,
+) -> int:
     if notes:
         diagnosis = replace(diagnosis, notes=(*diagnosis.notes, *notes))
     print(diagnosis.render(color=sys.stdout.isatty()))
@@ -305,9 +319,20 @@ def _emit(diagnosis: Diagnosis, args: argparse.Namespace, notes: Sequence[str] =
     if args.html_out:
         write_output("--html", args.html_out, lambda: diagnosis.to_html(args.html_out))
         print(f"HTML report written to {printable(args.html_out)}")
+    if args.rows_out:
+        _write_rows(diagnosis, args.rows_out, rows_context or {})
     if not diagnosis.judged:
         return EXIT_NOT_JUDGED
     return EXIT_HEALTHY if diagnosis.healthy else EXIT_FINDINGS
+
+
+def _write_rows(diagnosis: Diagnosis, path: str, context: Mapping[str, object]) -> None:
+    from gapdoctor.report.rows import rows_table, write_rows_csv
+
+    table = rows_table(diagnosis, y_train=context.get("y_train"), train_probs=context.get("train_probs"))
+    write_output("--rows", path, lambda: write_rows_csv(table, Path(path)))
+    findings = len({record["finding"] for record in table})
+    print(f"{len(table):,} flagged row(s) from {findings} finding(s) written to {printable(path)}")
 
 
 def _run(args: argparse.Namespace, collector: NoteCollector) -> int:
@@ -318,6 +343,9 @@ def _run(args: argparse.Namespace, collector: NoteCollector) -> int:
         return code
     check_output("--json", getattr(args, "json_out", None))
     check_output("--html", getattr(args, "html_out", None))
+    check_output("--rows", getattr(args, "rows_out", None))
+    if args.command == "compare":
+        return run_compare(args, _open_store)
     if args.command == "bench":
         return _bench(args)
     if args.command == "demo":
@@ -325,11 +353,13 @@ def _run(args: argparse.Namespace, collector: NoteCollector) -> int:
 
         print("Training an MLP on digits with 30% of its training labels flipped, epoch by epoch...")
         run = run_demo(seed=args.seed)
-        _emit(run.diagnosis, args)
+        _emit(run.diagnosis, args, rows_context={"y_train": run.y_train, "train_probs": run.train_probs})
         print(f"(demo took {run.seconds:.1f} s; {len(run.flipped_rows)} training labels were truly flipped)")
         return EXIT_HEALTHY  # the findings are the demo's expected output, not a failure
-    diagnosis = _show_run(args) if args.command == "show" else _diagnose(args)
-    return _emit(diagnosis, args, collector.notes)
+    if args.command == "show":
+        return _emit(_show_run(args), args, collector.notes)
+    diagnosis, rows_context = _diagnose(args)
+    return _emit(diagnosis, args, collector.notes, rows_context)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,11 +25,14 @@ __all__ = ["DemoRun", "flip_labels", "run_demo"]
 
 @dataclass(frozen=True)
 class DemoRun:
-    """The demo's outcome: the diagnosis, the truly flipped rows and the time taken."""
+    """The demo's outcome: the diagnosis, the truly flipped rows and the time taken; the
+    training labels and out-of-fold probabilities it diagnosed (for ``rows_table``)."""
 
     diagnosis: Diagnosis
     flipped_rows: np.ndarray
     seconds: float
+    y_train: np.ndarray | None = None
+    train_probs: np.ndarray | None = None
 
 
 def flip_labels(
@@ -76,4 +79,10 @@ def run_demo(*, seed: int = 0, noise: float = 0.3, epochs: int = 60) -> DemoRun:
             val_probs=run.val_probs,
             metric="accuracy",
         )
-    return DemoRun(diagnosis=diagnosis, flipped_rows=flipped, seconds=time.perf_counter() - started)
+    return DemoRun(
+        diagnosis=diagnosis,
+        flipped_rows=flipped,
+        seconds=time.perf_counter() - started,
+        y_train=y_noisy,
+        train_probs=train_probs,
+    )

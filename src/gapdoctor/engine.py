@@ -11,6 +11,7 @@ from gapdoctor.checks import Check, SkipCheck, all_checks
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.evidence import Evidence, build_evidence
 from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
+from gapdoctor.metrics import per_class_scores
 from gapdoctor.series_names import history_notes
 
 if TYPE_CHECKING:
@@ -73,7 +74,23 @@ def run_checks(evidence: Evidence, checks: Iterable[Check] | None = None) -> Dia
     if evidence.history is not None:
         notes = (*history_notes(evidence.history), *notes)
     curves = {} if evidence.history is None else evidence.history.to_dict()
-    return Diagnosis(findings=rank(findings), checks=runs, inputs=evidence.summary(), notes=notes, curves=curves)
+    return Diagnosis(
+        findings=rank(findings),
+        checks=runs,
+        inputs=evidence.summary(),
+        notes=notes,
+        curves=curves,
+        per_class=_per_class(evidence),
+    )
+
+
+def _per_class(evidence: Evidence) -> dict[str, Any]:
+    """Support, precision, recall and F1 per validation class, when labels and probabilities exist."""
+    if evidence.y_val is None or evidence.val_probs is None or len(evidence.y_val) == 0:
+        return {}
+    columns = evidence.val_probs.shape[1]
+    names = [str(c) for c in evidence.classes] if len(evidence.classes) == columns else [str(j) for j in range(columns)]
+    return {"classes": names, **per_class_scores(evidence.y_val, evidence.val_probs)}
 
 
 def diagnose(

@@ -251,6 +251,12 @@ class Diagnosis:
         What was given (sizes, series names), JSON-safe.
     notes : tuple of str
         What could not be concluded from the inputs.
+    curves : mapping
+        The run's per-epoch curves (name -> values), JSON-safe.
+    per_class : mapping
+        Per-class validation results when validation labels and probabilities were given:
+        ``"classes"``, ``"support"``, ``"precision"``, ``"recall"``, ``"f1"`` (one entry per
+        class, None where undefined); empty otherwise.
     """
 
     findings: list[Finding]
@@ -258,6 +264,7 @@ class Diagnosis:
     inputs: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     curves: Mapping[str, Any] = field(default_factory=dict)
+    per_class: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def top(self) -> Finding | None:
@@ -343,6 +350,7 @@ class Diagnosis:
             "inputs": _json_safe(self.inputs),
             "notes": list(self.notes),
             "curves": _json_safe(self.curves),
+            "per_class": _json_safe(self.per_class),
         }
 
     @classmethod
@@ -363,6 +371,7 @@ class Diagnosis:
             inputs=dict(content.get("inputs") or {}),
             notes=tuple(content.get("notes") or ()),
             curves=dict(content.get("curves") or {}),
+            per_class=dict(content.get("per_class") or {}),
         )
 
     def to_json(self, path: str | Path | None = None, *, indent: int = 2) -> str:
@@ -371,6 +380,17 @@ class Diagnosis:
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text
+
+    def rows_table(self, *, y_train: Any = None, train_probs: Any = None) -> list[dict[str, Any]]:
+        """Every row a finding flags, one record per (finding, row), most suspicious first.
+
+        See :func:`gapdoctor.report.rows.rows_table` for the columns, and for how ``y_train``
+        and ``train_probs`` fill in the rows beyond those the finding details; write it with
+        ``gapdoctor diagnose ... --rows OUT.csv`` or :func:`gapdoctor.report.rows.write_rows_csv`.
+        """
+        from gapdoctor.report.rows import rows_table
+
+        return rows_table(self, y_train=y_train, train_probs=train_probs)
 
     def render(self, *, width: int = 100, color: bool = False) -> str:
         """The terminal report as text (see :mod:`gapdoctor.report.terminal`)."""

@@ -76,3 +76,32 @@ def test_bad_val_size_names_the_argument(bad: object) -> None:
 def test_val_size_that_contradicts_y_val_names_the_argument() -> None:
     with pytest.raises(gapdoctor.GapdoctorInputError, match=r"^val_size: is 61 but y_val has 60"):
         gapdoctor.diagnose(y_val=np.array([0, 1] * 30), val_size=61)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_unrealistic_enlargement_says_what_the_set_can_show(seed: int) -> None:
+    scenario = metric_scenarios.tiny_validation(seed)
+    top = next(f for f in gapdoctor.diagnose(**scenario).findings if f.cause == "small_validation_set")
+    needed, detectable = top.evidence["val_size_for_1pt_change"], top.evidence["smallest_detectable_change"]
+    assert needed > 10 * 60  # over 10x the set: enlarging it is not advice to give
+    advice = top.fixes[0]
+    assert not advice.startswith("Enlarge") and "not a realistic fix" in advice
+    assert f"can show changes in accuracy of {100 * detectable:.2g} points or more, not 1-point changes" in advice
+    assert f"about {needed:,} rows" in advice and "more than the training set" in advice
+    moved = top.evidence["movement_last_epochs"]
+    assert f"The last {top.evidence['last_epochs']} epochs moved it by {100 * moved:.2g} points" in advice
+    assert not any("validation rows are needed" in fix for fix in top.fixes)  # nor for the movement seen
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_realistic_enlargement_is_still_advised_and_the_training_set_bounds_it(seed: int) -> None:
+    scenario = metric_scenarios.digits_healthy(seed)
+    alone = gapdoctor.diagnose(y_val=scenario["y_val"], val_probs=scenario["val_probs"])
+    finding = next(f for f in alone.findings if f.cause == "small_validation_set")
+    needed, n = finding.evidence["val_size_for_1pt_change"], finding.evidence["n_val"]
+    assert n < needed <= 10 * n and needed > len(scenario["y_train"])
+    assert finding.fixes[0].startswith(f"Enlarge the validation set to about {needed:,} rows")
+    # the same predictions with the training labels: more rows than the training set has is not possible
+    both = gapdoctor.diagnose(y_train=scenario["y_train"], y_val=scenario["y_val"], val_probs=scenario["val_probs"])
+    bounded = next(f for f in both.findings if f.cause == "small_validation_set")
+    assert "more than the training set" in bounded.fixes[0] and not bounded.fixes[0].startswith("Enlarge")

@@ -8,7 +8,10 @@ def test_terminal_report_shows_ranking_evidence_fixes_and_skipped_checks(overfit
     text = gapdoctor.diagnose(history=overfit_run.history).render(width=120)
     assert text.splitlines()[0].startswith("gapdoctor — Most likely cause: overfitting")
     assert "Ranked causes" in text
-    assert "evidence: " in text and "best_epoch=" in text
+    assert "evidence:" in text and "best_epoch" not in text  # plain labels, not raw keys
+    best = gapdoctor.diagnose(history=overfit_run.history).top
+    assert best is not None
+    assert f"best epoch (stop here): epoch {best.evidence['best_epoch']}" in text
     assert "fix 1: Stop early at epoch" in text
     assert "skipped" in text  # checks without data inputs say why they did not run
 

@@ -53,6 +53,7 @@ _DETECTABLE_AT_REPORT = 0.08
 _RELATIVE_AT_REPORT = 0.05
 _TARGET_CHANGE = 0.01
 _LOW_SUPPORT = 30
+_REALISTIC_GROWTH = 10  # a validation set over 10x today's (or over the training set) is not advice to give
 
 
 def _sd_from_interval(low: float, high: float) -> float:
@@ -84,6 +85,49 @@ def _binomial_band(values: FloatArray, n: int) -> tuple[list[float | None], list
         lows.append(round(low, 4))
         highs.append(round(high, 4))
     return lows, highs
+
+
+def _realistic(needed: int, n: int, n_train: int | None) -> bool:
+    """Whether "enlarge the validation set to ``needed`` rows" is advice a person can follow."""
+    return needed <= _REALISTIC_GROWTH * n and (n_train is None or needed <= n_train)
+
+
+def _size_advice(
+    metric: str,
+    n: int,
+    detectable: float,
+    needed: int,
+    target: float,
+    *,
+    n_train: int | None,
+    points: bool,
+    movement: tuple[float, int] | None,
+) -> str:
+    """The first fix: enlarge the set when that is possible, else what this set can and cannot show."""
+
+    def amount(value: float) -> str:
+        return f"{100 * value:.2g} points" if points else f"{value:.3g}"
+
+    if _realistic(needed, n, n_train):
+        return (
+            f"Enlarge the validation set to about {needed:,} rows to detect a change of {target:.3g} in "
+            f"{metric} (it detects {detectable:.3g} with {n:,} rows)."
+        )
+    beyond = f"{needed / n:,.0f}x this set" + (", more than the training set" if n_train and needed > n_train else "")
+    one = "1-point changes" if points else "changes of 1%"
+    text = (
+        f"Enlarging the validation set is not a realistic fix: with {n:,} rows it can show changes in {metric} of "
+        f"{amount(detectable)} or more, not {one} (those would need about {needed:,} rows, {beyond})."
+    )
+    if movement is not None:
+        moved, epochs = movement
+        verdict = (
+            "too little for this set to tell whether training still helps"
+            if moved < detectable
+            else "enough for this set to see"
+        )
+        text += f" The last {epochs} epochs moved it by {amount(moved)}: {verdict}."
+    return text + " Judge the run on validation log loss or by cross-validation instead (below)."
 
 
 @register(
@@ -195,14 +239,23 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
     target = _TARGET_CHANGE * scale
     needed_one_point = math.ceil(n * (detectable / target) ** 2)
     figures["val_size_for_1pt_change"] = needed_one_point
+    n_train = None if evidence.y_train is None else len(evidence.y_train)
     fixes = [
-        f"Enlarge the validation set to about {needed_one_point:,} rows to detect a change of {target:.3g} in "
-        f"{metric} (it detects {detectable:.3g} with {n:,} rows).",
+        _size_advice(
+            metric,
+            n,
+            detectable,
+            needed_one_point,
+            target,
+            n_train=n_train,
+            points=info.bounded,
+            movement=(movement, int(figures["last_epochs"])) if curve is not None else None,
+        )
     ]
     if movement > 0:
         needed_movement = math.ceil(n * (detectable / movement) ** 2)
         figures["val_size_for_movement_seen"] = needed_movement
-        if needed_movement > n:
+        if n < needed_movement and _realistic(needed_movement, n, n_train):
             fixes.append(
                 f"To tell whether the last epochs' movement ({movement:.3g}) is real, about {needed_movement:,} "
                 "validation rows are needed."

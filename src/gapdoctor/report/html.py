@@ -12,18 +12,21 @@ resource: styles are inline and figures are inline SVG.
 
 from __future__ import annotations
 
-import html
-import math
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from functools import partial
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gapdoctor.causes import CAUSES, cause_info
 from gapdoctor.findings import REPORT_THRESHOLD
 from gapdoctor.report import plots
+from gapdoctor.report.labels import plain_evidence
+from gapdoctor.report.markup import escape_html as _e
+from gapdoctor.report.markup import html_table as _table
+from gapdoctor.report.markup import number_html as _fmt
+from gapdoctor.report.markup import style_sheet as _style_sheet
+from gapdoctor.report.per_class import per_class_section
 
 if TYPE_CHECKING:
     from gapdoctor.findings import Diagnosis, Finding
@@ -34,23 +37,6 @@ _CURVE_CAUSES = frozenset({"overfitting", "optimization", "metric_saturation", "
 _VERDICT_CLASS = {"confirmed": "confirmed", "refuted": "refuted", "inconclusive": "inconclusive"}
 _ROWS_SHOWN = 20
 _SUSPECTS_SHOWN = 15
-
-
-def _style_sheet() -> str:
-    """The report's CSS (``report.css`` beside this module), inlined into the page."""
-    return resources.files("gapdoctor.report").joinpath("report.css").read_text(encoding="utf-8")
-
-
-def _e(value: object) -> str:
-    """HTML-escape any value (quotes included: safe in text and in attributes)."""
-    return html.escape(str(value), quote=True)
-
-
-def _fmt(value: object) -> str:
-    """A number the way a person reads it; anything else as text (escaped)."""
-    if isinstance(value, float):
-        return "—" if not math.isfinite(value) else _e(f"{value:.4g}")
-    return _e(value)
 
 
 def _score_bar(score: float) -> str:
@@ -67,18 +53,6 @@ def _fixes_of(finding: Finding) -> tuple[str, ...]:
     if finding.fixes:
         return finding.fixes
     return cause_info(finding.cause).fixes if finding.cause in CAUSES else ()
-
-
-def _table(header: list[str], rows: list[list[str]], *, numeric: Collection[int] = (), css: str = "") -> str:
-    """A table from already-escaped cells."""
-
-    def cell(tag: str, i: int, text: str) -> str:
-        return f'<{tag} class="num">{text}</{tag}>' if i in numeric else f"<{tag}>{text}</{tag}>"
-
-    head = "".join(cell("th", i, h) for i, h in enumerate(header))
-    body = "".join("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(r)) + "</tr>" for r in rows)
-    cls = f' class="{css}"' if css else ""
-    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 # --------------------------------------------------------------------------- figures
@@ -195,12 +169,19 @@ def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis) -> str:
         parts.append(_mapping_table(finding.data["mapping"]))
     figures_of_record: list[str] = []
     if finding.evidence:
-        rows = [[_e(k), _fmt(v)] for k, v in finding.evidence.items()]
-        figures_of_record.append("<h3>Evidence</h3>" + _table(["figure", "value"], rows, numeric={1}))
+        rows = [
+            [f'{_e(label)}<br><span class="code">{_e(key)}</span>', _e(value)]
+            for label, value, key in plain_evidence(finding.evidence)
+        ]
+        figures_of_record.append("<h3>Evidence</h3>" + _table(["figure", "value"], rows, numeric={1}, css="evidence"))
     if finding.rows:
         shown = ", ".join(str(r) for r in finding.rows[:_ROWS_SHOWN])
         more = f" … ({len(finding.rows)} rows in all)" if len(finding.rows) > _ROWS_SHOWN else ""
-        figures_of_record.append(f"<h3>Rows flagged</h3><p class='code'>{_e(shown)}{_e(more)}</p>")
+        figures_of_record.append(
+            f"<h3>Rows flagged</h3><p class='code'>{_e(shown)}{_e(more)}</p>"
+            "<p class='story'>Every flagged row with its given and suggested label: "
+            "<span class='code'>--rows OUT.csv</span> or <span class='code'>diagnosis.rows_table()</span>.</p>"
+        )
     fixes = _fixes_of(finding)
     remedies = "".join(f"<li>{_e(fix)}</li>" for fix in fixes)
     columns = ["".join(figures_of_record), f"<h3>Fixes, most effective first</h3><ol>{remedies}</ol>" if fixes else ""]
@@ -349,6 +330,7 @@ def render_html(diagnosis: Diagnosis) -> str:
         )
         parts.extend(_finding_section(i, f, diagnosis) for i, f in weak)
         parts.append("</details>")
+    parts.append(per_class_section(diagnosis.per_class))
     if diagnosis.notes:
         parts.append('<section class="card" id="notes"><h2>What could not be concluded</h2><ul>')
         parts.extend(f"<li>{_e(n)}</li>" for n in diagnosis.notes)

@@ -11,6 +11,7 @@ from rich.markup import escape as _markup_escape
 from rich.table import Table
 
 from gapdoctor.causes import cause_info
+from gapdoctor.report.labels import plain_evidence
 from gapdoctor.report.printable import printable
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ def escape(text: str) -> str:
     return _markup_escape(printable(text))
 
 
+_EXPORT_HINT = "every flagged row with its labels: --rows OUT.csv, or diagnosis.rows_table()"
 _VERDICT_WORDS = {"confirmed": "CONFIRMED", "refuted": "refuted", "inconclusive": "inconclusive"}
 
 
@@ -95,12 +97,14 @@ def render_text(diagnosis: Diagnosis, *, width: int = 100, color: bool = False) 
         console.print(f"[bold]{i}. {escape(cause_info(finding.cause).title)}[/bold] (score {finding.score:.2f})")
         console.print(f"   {escape(finding.summary)}")
         if finding.evidence:
-            figures = ", ".join(f"{escape(str(k))}={escape(str(v))}" for k, v in finding.evidence.items())
-            console.print(f"   evidence: {figures}")
+            console.print("   evidence:")
+            for label, value, _ in plain_evidence(finding.evidence):
+                console.print(f"     {escape(label)}: {escape(value)}", overflow="fold")
         if finding.rows:
             shown = ", ".join(str(r) for r in finding.rows[:10])
-            more = f" … ({len(finding.rows)} in all)" if len(finding.rows) > 10 else ""
+            more = f" … ({len(finding.rows):,} in all)" if len(finding.rows) > 10 else ""
             console.print(f"   rows to inspect first: {shown}{more}")
+            console.print(f"   {_EXPORT_HINT}", style="dim")
         if finding.experiment:
             console.print(f"   experiment: {escape(experiment_line(finding.experiment))}")
         for j, fix in enumerate(finding.fixes[:3], 1):

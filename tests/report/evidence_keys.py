@@ -1,0 +1,101 @@
+"""The evidence keys the checks declare, read from their source with :mod:`ast`.
+
+A check builds its evidence in a dict named ``figures`` (a literal, ``figures[key] = ...``,
+``figures |= {...}`` or ``figures |= helper(...)`` where ``helper`` returns a dict literal)
+or passes ``evidence={...}`` to :class:`~gapdoctor.Finding`. Keys written as f-strings
+(``f"shifted_{rank}"``) come back with each placeholder as ``{}``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import gapdoctor.checks
+
+CHECKS_DIR = Path(gapdoctor.checks.__file__).parent
+_EVIDENCE_NAME = "figures"
+
+
+def _key(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)  # type: ignore[misc]
+    return None
+
+
+def _dict_keys(node: ast.expr) -> Iterator[str]:
+    if isinstance(node, ast.Dict):
+        for k in node.keys:
+            key = _key(k)
+            if key is not None:
+                yield key
+
+
+def _returned_dicts(function: ast.FunctionDef) -> Iterator[str]:
+    """Keys of the dict literals a helper returns (directly or through a local name)."""
+    local: dict[str, list[str]] = {}
+    for node in ast.walk(function):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    local.setdefault(target.id, []).extend(_dict_keys(node.value))
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name):
+            key = _key(node.slice)
+            if key is not None:
+                local.setdefault(node.value.id, []).append(key)
+    for node in ast.walk(function):
+        if isinstance(node, ast.Return) and node.value is not None:
+            yield from _dict_keys(node.value)
+            if isinstance(node.value, ast.Name):
+                yield from local.get(node.value.id, [])
+
+
+def module_keys(path: Path) -> set[str]:
+    """Every evidence key one check module declares."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    functions = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    called_for_name: dict[str, list[str]] = {}  # local name -> helper functions whose result it may hold
+    keys: set[str] = set()
+
+    def helpers_called(value: ast.expr) -> list[str]:
+        """The module's own functions called anywhere in ``value`` (``f(x) if c else None``)."""
+        return [
+            n.func.id
+            for n in ast.walk(value)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in functions
+        ]
+
+    def merged(value: ast.expr) -> Iterator[str]:
+        yield from _dict_keys(value)
+        names = called_for_name.get(value.id, []) if isinstance(value, ast.Name) else helpers_called(value)
+        for name in names:
+            yield from _returned_dicts(functions[name])
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    called_for_name.setdefault(target.id, []).extend(helpers_called(node.value))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id == _EVIDENCE_NAME:
+                    keys.update(merged(node.value))
+                stored = isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
+                if stored and target.value.id == _EVIDENCE_NAME and (key := _key(target.slice)) is not None:  # type: ignore[attr-defined]
+                    keys.add(key)
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id == _EVIDENCE_NAME:
+            keys.update(merged(node.value))
+        if isinstance(node, ast.keyword) and node.arg == "evidence":
+            keys.update(merged(node.value))
+    return keys
+
+
+def declared_keys() -> dict[str, set[str]]:
+    """Module name -> the evidence keys it declares, for every check module."""
+    return {path.name: module_keys(path) for path in sorted(CHECKS_DIR.glob("*.py"))}
