@@ -16,21 +16,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
 
+from gapdoctor.evidence import Evidence
+
 __all__ = [
     "ASSOCIATION_ROWS",
+    "BOOTSTRAP_ROWS",
+    "DECISION_RULE_ROWS",
     "DOMAIN_ROWS",
     "DUPLICATE_CELLS",
     "FEATURE_TEST_ROWS",
     "IDENTIFIER_ROWS",
     "LABEL_PASS_CELLS",
-    "METRIC_ROWS",
-    "SOURCE_ROWS",
+    "VALIDATION_PASS_ROWS",
     "recording_sampling",
     "sample_rows",
+    "state_sampling",
+    "validation_sample",
 ]
 
 FEATURE_TEST_ROWS = 20_000
@@ -60,26 +66,38 @@ expensive step of any check, so it is kept small."""
 DUPLICATE_CELLS = 1_000_000_000
 """Row x feature cells per split searched for cross-split duplicates (exact and near).
 
-The search is linear (row hashing and quantised-grid buckets), about 1 s per 100M
-cells; past 1e9 cells (e.g. 8M rows x 128 features) a seeded subsample of each split
-is searched and the duplicated share carries the sample's binomial interval."""
+The search is linear (row hashing and quantised-grid buckets, about 2 s per 100M
+cells here); past 1e9 cells (e.g. 8M rows x 128 features) a seeded subsample of each
+split is searched and the duplicated share carries the sample's binomial interval."""
 
-LABEL_PASS_CELLS = 400_000_000
-"""Row x class cells of probabilities read by the confident-learning and per-source
-label passes (label_noise, pseudo_label_noise): 40M rows of 10 classes.
+LABEL_PASS_CELLS = 200_000_000
+"""Row x class cells of probabilities read by the confident-learning pass (label_noise,
+pseudo_label_noise, and the validation control): 20M rows of 10 classes.
 
-The pass is linear and streamed in chunks; beyond it the rates are estimated on a
-subsample (binomial intervals on the rows read) and flagged rows are among those read."""
+The pass is linear and streamed in chunks (about 1 s per 10M cells); beyond it the
+noise rate and its bootstrap interval are estimated on a subsample, whose size the
+interval reflects, and the flagged rows are among the rows read."""
 
-METRIC_ROWS = 5_000_000
-"""Validation rows read by the metric-side checks (metric_mismatch, subgroup_failure,
-small_validation_set, pipeline_bug's label-encoding and misalignment checks).
+DECISION_RULE_ROWS = 200_000
+"""Validation rows on which metric_mismatch sweeps decision rules (49 thresholds or 21
+prior strengths, tuned again in each of 5 folds) and bootstraps the gain.
 
-They bootstrap or cross-validate the metric; 5M rows make every interval far narrower
-than any reportable effect, and the interval is computed on the rows read."""
+A metric on 200k rows has a sampling sd near 0.001, far below the reportable gain
+(0.02); the interval on the gain is bootstrapped on the rows read."""
 
-SOURCE_ROWS = LABEL_PASS_CELLS // 10
-"""Training rows whose source is read by the pseudo-label check (its label pass)."""
+VALIDATION_PASS_ROWS = 20_000_000
+"""Validation rows read by the checks whose work is a few linear passes (counts per
+class or group, one metric value): subgroup_failure, pipeline_bug.label_encoding,
+small_validation_set.
+
+Sampling would lose small groups, so the budget is high: 20M rows take seconds. Past
+it, counts and intervals are those of the rows read (the validation size used for the
+metric's noise stays the real one)."""
+
+BOOTSTRAP_ROWS = 20_000
+"""Rows resampled by a row bootstrap (ranking and probabilistic metrics); beyond it a
+seeded subset is resampled and the spread shrunk by sqrt(m / n) (decision metrics
+resample confusion-matrix cells instead, exact at any size)."""
 
 SEED = 0
 """Seed of every budget subsample: the same inputs give the same sample and findings."""
@@ -106,6 +124,19 @@ def recording_sampling() -> Iterator[list[str]]:
         _notes.remove(collected)
 
 
+def state_sampling(n_rows: int, cap: int, what: str) -> None:
+    """Record "sampled CAP of N WHAT" for the running check when ``n_rows > cap``.
+
+    For a check that reuses a result computed (and sampled) by an earlier check.
+    """
+    if n_rows <= cap:
+        return
+    statement = f"sampled {cap:,} of {n_rows:,} {what}"
+    for collected in _notes[-1:]:
+        if statement not in collected:
+            collected.append(statement)
+
+
 def sample_rows(n_rows: int, cap: int, *, what: str | None = "rows", seed: int = SEED) -> NDArray[np.int64]:
     """Sorted indices of at most ``cap`` of ``n_rows`` rows; states the sampling when it samples.
 
@@ -124,9 +155,28 @@ def sample_rows(n_rows: int, cap: int, *, what: str | None = "rows", seed: int =
     cap = max(int(cap), 1)
     if n_rows <= cap:
         return np.arange(n_rows, dtype=np.int64)
-    statement = f"sampled {cap:,} of {n_rows:,} {what}"
-    for collected in _notes[-1:] if what is not None else ():
-        if statement not in collected:
-            collected.append(statement)
+    if what is not None:
+        state_sampling(n_rows, cap, what)
     rng = np.random.default_rng(seed)
     return np.sort(rng.choice(n_rows, size=cap, replace=False)).astype(np.int64)
+
+
+def validation_sample(evidence: Evidence, cap: int) -> Evidence:
+    """``evidence`` with its per-row validation arrays cut to at most ``cap`` sampled rows.
+
+    ``y_val``, ``val_probs`` and ``groups_val`` are sampled together (the same rows);
+    ``X_val`` is dropped from the view (the checks that use it sample features on their
+    own budget); ``val_size`` keeps the real validation size. Unchanged within budget.
+    """
+    y = evidence.y_val
+    if y is None or len(y) <= cap:
+        return evidence
+    rows = sample_rows(len(y), cap, what="validation rows")
+    probs, groups = evidence.val_probs, evidence.groups_val
+    return replace(
+        evidence,
+        X_val=None,
+        y_val=y[rows],
+        val_probs=None if probs is None else probs[rows],
+        groups_val=None if groups is None else groups[rows],
+    )

@@ -74,7 +74,8 @@ def _all(X: FloatArray, rows: IntArray | None) -> IntArray:
 def _multipliers(n_columns: int) -> HashArray:
     """One fixed random odd 64-bit multiplier per column (the same in every call)."""
     rng = np.random.default_rng(SEED + 11)
-    return rng.integers(0, 2**63, size=n_columns, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    odd: HashArray = rng.integers(0, 2**63, size=n_columns, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    return odd
 
 
 def row_hashes(X: FloatArray, rows: IntArray | None = None) -> HashArray:
@@ -120,7 +121,7 @@ def _hash_bits(bits: HashArray) -> HashArray:
 
 
 def _same_rows(A: FloatArray, B: FloatArray) -> NDArray[np.bool_]:
-    same = np.all(A == B, axis=1)
+    same: NDArray[np.bool_] = np.all(A == B, axis=1)
     differ = np.flatnonzero(~same)
     if len(differ):  # NaN equals NaN: only rows that differ somewhere need the slower test
         a, b = A[differ], B[differ]

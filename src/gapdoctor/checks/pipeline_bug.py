@@ -28,6 +28,7 @@ from gapdoctor.checks._association import (
     association_rows,
     label_association,
 )
+from gapdoctor.checks._budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.checks._splits import (
     compare_features,
     feature_plot_data,
@@ -54,6 +55,7 @@ _RUNS_REPORTABLE = 0.3  # share of the expected label changes missing from the t
 )
 def label_encoding(evidence: Evidence) -> list[Finding]:
     """Solve the assignment on the validation confusion matrix; report the best relabelling."""
+    evidence = validation_sample(evidence, VALIDATION_PASS_ROWS)
     confusion = evidence.val_confusion
     assert confusion is not None
     if evidence.n_classes < 2:
