@@ -120,7 +120,7 @@ def _read_split(path: str, label: str, extra: str | None) -> tuple[object, objec
         import pandas as pd
     except ImportError:
         return X, y, column
-    return pd.DataFrame(X, columns=names), y, column
+    return pd.DataFrame(X, columns=names, copy=False), y, column  # no second copy of a large split
 
 
 def _diagnose(args: argparse.Namespace) -> Diagnosis:

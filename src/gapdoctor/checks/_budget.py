@@ -99,8 +99,11 @@ BOOTSTRAP_ROWS = 20_000
 seeded subset is resampled and the spread shrunk by sqrt(m / n) (decision metrics
 resample confusion-matrix cells instead, exact at any size)."""
 
-SEED = 0
-"""Seed of every budget subsample: the same inputs give the same sample and findings."""
+SEED = 40_503
+"""Seed of every budget subsample: the same inputs give the same sample and findings.
+
+Not 0: ``default_rng(0).choice(n, m)`` is the draw a user (or a test) most likely made
+to pick rows to corrupt, and the sample must not coincide with it."""
 
 _notes: list[list[str]] = []
 
