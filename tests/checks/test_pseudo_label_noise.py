@@ -109,7 +109,7 @@ def test_a_sampled_label_pass_judges_each_source_on_the_rows_it_read(monkeypatch
     from gapdoctor.checks import label_noise
     from gapdoctor.checks._budget import sample_rows
 
-    clean, given, probs, sources = _pseudo_labelled("digits", pseudo_share=0.4, pseudo_flip=0.25, human_flip=0.0)
+    _, given, probs, sources = _pseudo_labelled("digits", pseudo_share=0.4, pseudo_flip=0.25, human_flip=0.0)
     read = 1_200
     monkeypatch.setattr(label_noise, "LABEL_PASS_CELLS", read * probs.shape[1])
     top = gapdoctor.diagnose(y_train=given, train_probs=probs, sources_train=sources).top
