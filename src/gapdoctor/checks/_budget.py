@@ -32,6 +32,7 @@ __all__ = [
     "FEATURE_TEST_ROWS",
     "IDENTIFIER_ROWS",
     "LABEL_PASS_CELLS",
+    "PERMUTATION_ROWS",
     "VALIDATION_PASS_ROWS",
     "recording_sampling",
     "sample_rows",
@@ -93,6 +94,11 @@ small_validation_set.
 Sampling would lose small groups, so the budget is high: 20M rows take seconds. Past
 it, counts and intervals are those of the rows read (the validation size used for the
 metric's noise stays the real one)."""
+
+PERMUTATION_ROWS = 100_000
+"""Ordered training labels permuted (50 times) for the null of pipeline_bug.unshuffled;
+the observed count of label changes uses every row, the null's spread is scaled by
+sqrt(n / 100k)."""
 
 BOOTSTRAP_ROWS = 20_000
 """Rows resampled by a row bootstrap (ranking and probabilistic metrics); beyond it a
