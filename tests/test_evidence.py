@@ -132,3 +132,25 @@ def test_confusion_matrix_is_computed_chunk_by_chunk() -> None:
     np.add.at(expected, (y, probs.argmax(1)), 1)
     assert small_chunks.val_confusion is not None
     np.testing.assert_array_equal(small_chunks.val_confusion, expected)
+
+
+def test_float64_inputs_are_used_without_a_copy() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3))
+    probs = rng.dirichlet(np.ones(3), size=50)
+    ev = build_evidence(X_train=X, y_train=rng.integers(0, 3, 50), train_probs=probs)
+    assert ev.X_train is X and ev.train_probs is probs  # a 1 GB split costs no second gigabyte
+    as_float32 = build_evidence(X_train=X.astype(np.float32))
+    assert as_float32.X_train is not None and as_float32.X_train.dtype == np.float64
+
+
+def test_a_split_changed_in_place_between_two_diagnoses_is_measured_afresh() -> None:
+    rng = np.random.default_rng(1)
+    X_train, X_val = rng.normal(size=(3_000, 4)), rng.normal(size=(3_000, 4))
+    first = gapdoctor.diagnose(X_train=X_train, X_val=X_val)
+    assert not [f for f in first.findings if f.cause == "distribution_shift" and not f.weak]
+    X_val[:, 2] += 1.0  # the caller's own array, shared with the first Evidence (not copied)
+    second = gapdoctor.diagnose(X_train=X_train, X_val=X_val)
+    (shift,) = [f for f in second.findings if f.check == "distribution_shift.covariate"]
+    assert shift.evidence["features_shifted"] == 1  # the per-feature tests ran again, not read from a cache
+    assert str(shift.evidence["shifted_1"]).startswith("x2:")

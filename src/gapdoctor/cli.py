@@ -191,7 +191,7 @@ def _read_split(option: str, path: str, label: str, extra: str | None) -> tuple[
         import pandas as pd
     except ImportError:
         return X, y, column
-    return pd.DataFrame(X, columns=names), y, column
+    return pd.DataFrame(X, columns=names, copy=False), y, column  # no second copy of a large split
 
 
 def _diagnose(args: argparse.Namespace) -> tuple[Diagnosis, dict[str, object]]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from gapdoctor.checks import Check, SkipCheck, all_checks
+from gapdoctor.checks import Check, SkipCheck, all_checks, forget_shared_results
+from gapdoctor.checks._budget import recording_sampling
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.evidence import Evidence, build_evidence
 from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
@@ -35,6 +37,7 @@ def run_checks(evidence: Evidence, checks: Iterable[Check] | None = None) -> Dia
     """
     runs: list[CheckRun] = []
     findings: list[Finding] = []
+    forget_shared_results()
     for check in all_checks() if checks is None else checks:
         missing = check.missing(evidence)
         if missing:
@@ -42,7 +45,8 @@ def run_checks(evidence: Evidence, checks: Iterable[Check] | None = None) -> Dia
             continue
         started = time.perf_counter()
         try:
-            produced = check.function(evidence)
+            with recording_sampling() as sampling:
+                produced = check.function(evidence)
         except SkipCheck as skip:
             runs.append(CheckRun(check.name, check.cause, "skipped", skip.reason, time.perf_counter() - started))
             continue
@@ -63,8 +67,11 @@ def run_checks(evidence: Evidence, checks: Iterable[Check] | None = None) -> Dia
                 )
             )
             continue
+        note = "; ".join(sampling)
+        if note:  # each finding states the sampling behind its figures
+            produced = [replace(f, evidence={**f.evidence, "sampling": note}) for f in produced]
         findings.extend(produced)
-        runs.append(CheckRun(check.name, check.cause, "ran", "", time.perf_counter() - started, len(produced)))
+        runs.append(CheckRun(check.name, check.cause, "ran", "", time.perf_counter() - started, len(produced), note))
 
     notes = tuple(
         f"{r.name}: {r.reason}"

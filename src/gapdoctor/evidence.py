@@ -66,7 +66,7 @@ def _encode_features(
         arr = arr.reshape(arr.shape[0], -1)
     categories = dict(categories or {})
     if arr.dtype.kind in "biuf":
-        out = arr.astype(np.float64)
+        out = np.asarray(arr, dtype=np.float64)  # float64 input is used as is: no copy of a large split
     else:
         out = np.empty(arr.shape, dtype=np.float64)
         for j in range(arr.shape[1]):
@@ -150,34 +150,42 @@ def _probabilities(name: str, probs: Any, n_rows: int, rows_from: str) -> FloatA
         )
     if arr.dtype.kind not in "biuf":
         raise GapdoctorInputError(name, f"holds non-numeric values ({arr.dtype})", "pass float probabilities")
-    arr = arr.astype(np.float64)
+    arr = np.asarray(arr, dtype=np.float64)  # float64 input is used as is: no copy
     if arr.shape[0] != n_rows:
         raise GapdoctorInputError(
             name,
             f"has {arr.shape[0]} rows but {rows_from} has {n_rows}",
             f"give one probability row per row of {rows_from}, in the same order",
         )
-    if not np.isfinite(arr).all():
-        row = int(np.argwhere(~np.isfinite(arr))[0][0])
+    outside = False
+    for start in range(0, len(arr), CHUNK_ROWS):  # validated chunk by chunk: no full-size temporaries
+        chunk = arr[start : start + CHUNK_ROWS]
+        _check_probability_chunk(name, chunk, start)
+        outside = outside or bool((chunk < 0.0).any() or (chunk > 1.0).any())
+    return np.clip(arr, 0.0, 1.0) if outside else arr  # a copy only when rounding left values past 0 or 1
+
+
+def _check_probability_chunk(name: str, chunk: FloatArray, start: int) -> None:
+    if not np.isfinite(chunk).all():
+        row = start + int(np.argwhere(~np.isfinite(chunk))[0][0])
         raise GapdoctorInputError(
             name, f"contains NaN or infinite values (first at row {row})", "check the model's outputs"
         )
-    if (arr < -1e-9).any() or (arr > 1 + 1e-9).any():
+    if (chunk < -1e-9).any() or (chunk > 1 + 1e-9).any():
         raise GapdoctorInputError(
             name,
-            f"holds values outside [0, 1] (min {arr.min():.3g}, max {arr.max():.3g}); these look like logits",
+            f"holds values outside [0, 1] (min {chunk.min():.3g}, max {chunk.max():.3g}); these look like logits",
             "apply softmax (or sigmoid for one binary column) before passing them",
         )
-    sums = arr.sum(axis=1)
+    sums = chunk.sum(axis=1)
     off = np.abs(sums - 1.0) > _PROB_SUM_TOLERANCE
     if off.any():
         row = int(np.flatnonzero(off)[0])
         raise GapdoctorInputError(
             name,
-            f"rows must sum to 1; row {row} sums to {sums[row]:.4g} ({int(off.sum())} rows off)",
+            f"rows must sum to 1; row {start + row} sums to {sums[row]:.4g}",
             "pass normalised probabilities (softmax over classes), not scores or per-class sigmoids",
         )
-    return np.asarray(np.clip(arr, 0.0, 1.0), dtype=np.float64)
 
 
 def _group_array(name: str, values: Any, n_rows: int, rows_from: str) -> NDArray[np.str_]:

@@ -158,6 +158,9 @@ class CheckRun:
         Why it was skipped, the error if it errored, "" if it ran.
     seconds : float
     n_findings : int
+    note : str
+        How the check's budget shaped what it read, e.g. "sampled 20,000 of 1,000,000
+        X_train rows"; "" when it read every row.
     """
 
     name: str
@@ -166,6 +169,7 @@ class CheckRun:
     reason: str = ""
     seconds: float = 0.0
     n_findings: int = 0
+    note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dictionary."""
@@ -176,6 +180,7 @@ class CheckRun:
             "reason": self.reason,
             "seconds": round(self.seconds, 4),
             "n_findings": self.n_findings,
+            "note": self.note,
         }
 
     @classmethod
@@ -188,6 +193,7 @@ class CheckRun:
             reason=str(content.get("reason", "")),
             seconds=float(content.get("seconds", 0.0)),
             n_findings=int(content.get("n_findings", 0)),
+            note=str(content.get("note", "")),
         )
 
 

@@ -107,3 +107,20 @@ def test_sources_of_the_wrong_length_name_the_argument() -> None:
     with pytest.raises(gapdoctor.GapdoctorInputError) as error:
         gapdoctor.diagnose(y_train=given, train_probs=probs, sources_train=["human"] * 5)
     assert error.value.argument == "sources_train"
+
+
+def test_a_sampled_label_pass_judges_each_source_on_the_rows_it_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gapdoctor.checks import label_noise
+    from gapdoctor.checks._budget import sample_rows
+
+    _, given, probs, sources = _pseudo_labelled("digits", pseudo_share=0.4, pseudo_flip=0.25, human_flip=0.0)
+    read = 1_200
+    monkeypatch.setattr(label_noise, "LABEL_PASS_CELLS", read * probs.shape[1])
+    top = gapdoctor.diagnose(y_train=given, train_probs=probs, sources_train=sources).top
+    assert top is not None and top.cause == "pseudo_label_noise" and top.score >= 0.5
+    assert top.evidence["sampling"] == f"sampled {read:,} of {len(given):,} training rows for confident learning"
+    by_source = {s["source"]: s for s in top.data["sources"]}
+    assert by_source["pseudo"]["n"] + by_source["human"]["n"] == read
+    rows = sample_rows(len(given), read)
+    assert by_source["pseudo"]["n"] == int((sources[rows] == "pseudo").sum())
+    assert set(top.rows) <= set(rows.tolist()) and np.all(sources[np.array(top.rows)] == "pseudo")

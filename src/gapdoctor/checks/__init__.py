@@ -21,7 +21,7 @@ from gapdoctor.causes import CAUSES
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
 
-__all__ = ["REGISTRY", "Check", "SkipCheck", "all_checks", "get_check", "register"]
+__all__ = ["REGISTRY", "Check", "SkipCheck", "all_checks", "forget_shared_results", "get_check", "register"]
 
 CheckFunction = Callable[[Evidence], list[Finding]]
 
@@ -71,6 +71,19 @@ class Check:
 
 REGISTRY: dict[str, Check] = {}
 """name -> Check, in registration order."""
+
+SHARED_RESULTS: list[list[object]] = []
+"""Caches of results several checks of one diagnosis share (keyed by the arrays' identity).
+
+Evidence may hold the caller's own arrays (float64 input is not copied), which the
+caller can change between two diagnoses: :func:`forget_shared_results` empties them
+when a diagnosis starts."""
+
+
+def forget_shared_results() -> None:
+    """Empty every cache of :data:`SHARED_RESULTS` (called when a diagnosis starts)."""
+    for cache in SHARED_RESULTS:
+        cache.clear()
 
 
 def register(

@@ -13,13 +13,13 @@ import weakref
 import numpy as np
 from scipy import stats as sps
 
-from gapdoctor.checks._splits import MAX_TEST_ROWS, FloatArray, IntArray, subsample
+from gapdoctor.checks import SHARED_RESULTS
+from gapdoctor.checks._budget import ASSOCIATION_ROWS, state_sampling
+from gapdoctor.checks._splits import FloatArray, IntArray, subsample
 
-ASSOCIATION_ROWS = MAX_TEST_ROWS
-"""Rows per split the association is measured on (a seeded subsample beyond)."""
-
-# weak references: the cache never keeps a user's arrays alive
+# weak references: the cache never keeps a user's arrays alive; emptied when a diagnosis starts
 _recent: list[tuple[weakref.ref[FloatArray], weakref.ref[IntArray], FloatArray]] = []
+SHARED_RESULTS.append(_recent)  # type: ignore[arg-type]
 
 
 def association_rows(n_rows: int) -> int:
@@ -39,6 +39,7 @@ def label_association(X: FloatArray, y: IntArray, n_classes: int) -> FloatArray:
     >>> label_association(x, np.array([0, 0, 1, 1]), 2).round(2).tolist()
     [0.8, 0.0]
     """
+    state_sampling(len(X), ASSOCIATION_ROWS, "rows of a split for the label association")
     for cached_X, cached_y, cached in _recent:  # the same Evidence arrays as a recent call
         if cached_X() is X and cached_y() is y:
             return cached

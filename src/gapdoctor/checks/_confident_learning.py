@@ -152,15 +152,57 @@ def _round_preserving_row_totals(joint: FloatArray) -> IntArray:
     return out.astype(np.int64)
 
 
+class _TopMargins:
+    """The ``size`` rows with the largest margins seen so far, in bounded memory.
+
+    Candidates are appended to a buffer; once it holds twice ``size`` rows a partial
+    selection (``argpartition``) keeps the best ``size`` and raises the entry bar to the
+    smallest margin kept, so later chunks pass only their rows above it. Each row is
+    selected over at most a constant number of times: linear in rows, memory at most
+    ``2 * size`` plus one chunk.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.bar = -np.inf
+        self.margins: list[FloatArray] = []
+        self.rows: list[IntArray] = []
+        self.buffered = 0
+
+    def add(self, margins: FloatArray, rows: IntArray) -> None:
+        keep = margins >= self.bar
+        if not keep.all():
+            margins, rows = margins[keep], rows[keep]
+        if len(margins) == 0:
+            return
+        self.margins.append(margins)
+        self.rows.append(rows)
+        self.buffered += len(margins)
+        if self.buffered >= 2 * self.size:
+            self._select()
+
+    def _select(self) -> None:
+        margins, rows = np.concatenate(self.margins), np.concatenate(self.rows)
+        if len(margins) > self.size:
+            top = np.argpartition(-margins, self.size - 1)[: self.size]
+            margins, rows = margins[top], rows[top]
+            self.bar = float(margins.min())
+        self.margins, self.rows, self.buffered = [margins], [rows], len(margins)
+
+    def result(self) -> IntArray:
+        """The rows kept (ties at the entry bar resolved by partial selection, as before)."""
+        self._select()
+        return self.rows[0] if self.rows else np.zeros(0, dtype=np.int64)
+
+
 def _prune_by_noise_rate(y: IntArray, probs: FloatArray, quota: IntArray, chunks: list[slice]) -> IntArray:
     """Rows in the top ``quota[k, j]`` by margin ``p_j - p_k`` among rows labelled ``k``, for each cell.
 
-    Each cell keeps a running top list merged chunk by chunk: memory is the number of
-    rows flagged, never the number of rows.
+    Each cell keeps a fixed-size top list (:class:`_TopMargins`): one streaming pass,
+    memory bounded by the number of rows flagged, never the number of rows.
     """
     cells = [(int(k), int(j)) for k, j in np.argwhere(quota > 0)]
-    best_margin = {cell: np.zeros(0) for cell in cells}
-    best_rows = {cell: np.zeros(0, dtype=np.int64) for cell in cells}
+    best = {cell: _TopMargins(int(quota[cell])) for cell in cells}
     by_label: dict[int, list[int]] = {}
     for k, j in cells:
         by_label.setdefault(k, []).append(j)
@@ -172,16 +214,10 @@ def _prune_by_noise_rate(y: IntArray, probs: FloatArray, quota: IntArray, chunks
                 continue
             p = probs[rows.start + members]
             for j in others:
-                margin = np.concatenate([best_margin[k, j], p[:, j] - p[:, k]])
-                candidates = np.concatenate([best_rows[k, j], members + rows.start])
-                m = int(quota[k, j])
-                if len(margin) > m:
-                    top = np.argpartition(-margin, m - 1)[:m]
-                    margin, candidates = margin[top], candidates[top]
-                best_margin[k, j], best_rows[k, j] = margin, candidates
+                best[k, j].add(p[:, j] - p[:, k], members + rows.start)
     flagged = np.zeros(len(y), dtype=bool)  # one bit per row: the union of the cells
     for cell in cells:
-        flagged[best_rows[cell]] = True
+        flagged[best[cell].result()] = True
     return np.flatnonzero(flagged).astype(np.int64)
 
 

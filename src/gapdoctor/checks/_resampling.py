@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from gapdoctor.checks._budget import BOOTSTRAP_ROWS
 from gapdoctor.metrics import METRICS
 
 FloatArray = NDArray[np.float64]
@@ -24,7 +25,7 @@ DECISION_METRICS = ("accuracy", "error", "balanced_accuracy", "f1", "precision",
 """Metrics computed from hard decisions (the argmax or a tuned threshold)."""
 
 N_BOOTSTRAP = 300
-MAX_ROWS_RESAMPLED = 20_000
+MAX_ROWS_RESAMPLED = BOOTSTRAP_ROWS
 Z95 = 1.959964
 """Two-sided 95% normal quantile."""
 

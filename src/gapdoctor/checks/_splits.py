@@ -4,7 +4,8 @@ Used by ``distribution_shift``, ``preprocessing_leakage`` and ``pipeline_bug``: 
 per-feature two-sample comparison (with the affine-rescaling analysis that tells a
 preprocessing bug from a real shift), per-split label association of each feature,
 the plot data of DATA_SCHEMA.md, and row subsampling. Nothing here builds an N x N
-matrix: every statistic is per feature, on at most ``MAX_TEST_ROWS`` rows per split.
+matrix: every statistic is per feature, on at most ``FEATURE_TEST_ROWS`` rows per split
+(the budget of :mod:`gapdoctor.checks._budget`; the sampling is stated beyond it).
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as sps
 
-from gapdoctor.checks import SkipCheck
+from gapdoctor.checks import SHARED_RESULTS, SkipCheck
+from gapdoctor.checks._budget import FEATURE_TEST_ROWS, sample_rows, state_sampling
 from gapdoctor.evidence import Evidence
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-MAX_TEST_ROWS = 20_000
+MAX_TEST_ROWS = FEATURE_TEST_ROWS
 """Rows per split used by the per-feature tests (a seeded random subsample beyond)."""
 
 DISCRETE_MAX_VALUES = 12
@@ -51,12 +53,12 @@ def splits_of(evidence: Evidence) -> tuple[FloatArray, FloatArray]:
     return evidence.X_train, evidence.X_val
 
 
-def subsample(n_rows: int, cap: int, seed: int = _SEED) -> IntArray:
-    """Sorted indices of at most ``cap`` rows out of ``n_rows`` (all rows when fewer)."""
-    if n_rows <= cap:
-        return np.arange(n_rows, dtype=np.int64)
-    rng = np.random.default_rng(seed)
-    return np.sort(rng.choice(n_rows, size=cap, replace=False)).astype(np.int64)
+def subsample(n_rows: int, cap: int, seed: int = _SEED, what: str | None = None) -> IntArray:
+    """Sorted indices of at most ``cap`` rows out of ``n_rows`` (all rows when fewer).
+
+    With ``what``, the sampling is stated for the check run (see :mod:`gapdoctor.checks._budget`).
+    """
+    return sample_rows(n_rows, cap, what=what, seed=seed)
 
 
 def bh_adjust(p_values: FloatArray) -> FloatArray:
@@ -162,8 +164,9 @@ def quantile_affine_fit(a: FloatArray, b: FloatArray) -> tuple[float, float, flo
     return slope, intercept, float(np.abs(cdf_b - cdf_mapped).max())
 
 
-# weak references: the cache never keeps a user's arrays alive
+# weak references: the cache never keeps a user's arrays alive; emptied when a diagnosis starts
 _last_comparison: list[tuple[weakref.ref[FloatArray], weakref.ref[FloatArray], FeatureComparison]] = []
+SHARED_RESULTS.append(_last_comparison)  # type: ignore[arg-type]
 
 
 def compare_features(X_train: FloatArray, X_val: FloatArray) -> FeatureComparison:
@@ -180,6 +183,8 @@ def compare_features(X_train: FloatArray, X_val: FloatArray) -> FeatureCompariso
     >>> compare_features(a, b).shifted.tolist()
     [False, True]
     """
+    state_sampling(len(X_train), MAX_TEST_ROWS, "X_train rows for the per-feature tests")
+    state_sampling(len(X_val), MAX_TEST_ROWS, "X_val rows for the per-feature tests")
     if _last_comparison and _last_comparison[0][0]() is X_train and _last_comparison[0][1]() is X_val:
         return _last_comparison[0][2]
     result = _compare_features(X_train, X_val)

@@ -29,6 +29,7 @@ from threadpoolctl import threadpool_limits
 
 from gapdoctor.causes import cause_info
 from gapdoctor.checks import SkipCheck, register
+from gapdoctor.checks._budget import DOMAIN_ROWS
 from gapdoctor.checks._splits import (
     FloatArray,
     compare_features,
@@ -41,9 +42,6 @@ from gapdoctor.checks._splits import (
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
 from gapdoctor.stats import squash
-
-DOMAIN_ROWS = 4_000
-"""Rows per split the domain classifier is trained on (a seeded subsample beyond)."""
 
 _AUC_REPORTABLE = 0.05  # lower AUC bound 0.05 above chance is a reportable shift
 _IMPORTANCE_FEATURES = 30  # permutation importance for at most this many features
@@ -81,8 +79,8 @@ def domain_classifier(X_train: FloatArray, X_val: FloatArray, candidates: list[i
     ``candidates`` are the features whose permutation importance is measured when the
     splits are separable.
     """
-    a = X_train[subsample(len(X_train), DOMAIN_ROWS)]
-    b = X_val[subsample(len(X_val), DOMAIN_ROWS, seed=1)]
+    a = X_train[subsample(len(X_train), DOMAIN_ROWS, what="X_train rows for the domain classifier")]
+    b = X_val[subsample(len(X_val), DOMAIN_ROWS, seed=1, what="X_val rows for the domain classifier")]
     X = np.vstack([a, b])
     is_val = np.r_[np.zeros(len(a), dtype=np.int64), np.ones(len(b), dtype=np.int64)]
     folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)

@@ -31,7 +31,7 @@ injected noise the ratio stays near 1.5, on clean data it is 2 to 5).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -39,12 +39,13 @@ from numpy.typing import NDArray
 
 from gapdoctor.causes import cause_info
 from gapdoctor.checks import SkipCheck, register
-from gapdoctor.checks._confident_learning import LabelIssues, find_label_issues
+from gapdoctor.checks._budget import LABEL_PASS_CELLS, sample_rows
+from gapdoctor.checks._confident_learning import FloatArray, IntArray, LabelIssues, find_label_issues
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
 from gapdoctor.stats import binomial_interval, squash
 
-__all__ = ["Memorisation", "label_issues_of", "memorisation_of", "noise_matrix_data"]
+__all__ = ["Memorisation", "label_issues_of", "label_pass_rows", "memorisation_of", "noise_matrix_data"]
 
 _FLOOR = 0.02  # noise rate confident learning reports on clean data with a decent model
 _AT_REPORT = 0.05  # estimated noise rate reported at score 0.5
@@ -79,7 +80,21 @@ def label_issues_of(evidence: Evidence) -> LabelIssues:
         raise SkipCheck(f"only {len(y)} training rows; confident learning needs at least {_MIN_ROWS}")
     if len(np.unique(y)) < 2:
         raise SkipCheck("y_train holds a single class")
-    return find_label_issues(y, probs, chunk_rows=evidence.chunk_rows)
+    return _budgeted_label_issues(y, probs, evidence.chunk_rows, "training rows for confident learning")
+
+
+def label_pass_rows(n_rows: int, n_classes: int, what: str | None = None) -> IntArray:
+    """The rows the confident-learning pass reads: all, or a seeded subsample past the budget."""
+    return sample_rows(n_rows, LABEL_PASS_CELLS // max(n_classes, 1), what=what)
+
+
+def _budgeted_label_issues(y: IntArray, probs: FloatArray, chunk_rows: int, what: str) -> LabelIssues:
+    """Confident learning within :data:`LABEL_PASS_CELLS`; flagged rows in the split's numbering."""
+    rows = label_pass_rows(len(y), probs.shape[1], what)
+    if len(rows) == len(y):
+        return find_label_issues(y, probs, chunk_rows=chunk_rows)
+    issues = find_label_issues(y[rows], probs[rows], chunk_rows=chunk_rows)
+    return replace(issues, rows=rows[issues.rows])
 
 
 @dataclass(frozen=True)
@@ -214,7 +229,7 @@ def validation_control_rate(evidence: Evidence) -> float | None:
     y, probs = evidence.y_val, evidence.val_probs
     if y is None or probs is None or len(y) < _MIN_ROWS or len(np.unique(y)) < 2:
         return None
-    return float(find_label_issues(y, probs, chunk_rows=evidence.chunk_rows).noise_rate)
+    return float(_budgeted_label_issues(y, probs, evidence.chunk_rows, "validation rows for the control").noise_rate)
 
 
 @register(
@@ -233,14 +248,14 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     n_val = 0 if evidence.y_val is None else len(evidence.y_val)
     floor = _FLOOR if control is None else _control_floor(rate, n, control, n_val)
     strength = _noise_strength(rate, low, floor)
-    errors = int(np.sum(evidence.train_probs.argmax(axis=1) != evidence.y_train))
+    errors = int(np.sum(evidence.train_probs.argmax(axis=1) != evidence.y_train))  # one linear pass, all rows
     figures: dict[str, Any] = {
         "noise_rate_pct": round(100 * rate, 2),
         "noise_rate_low_pct": round(100 * low, 2),
         "noise_rate_high_pct": round(100 * high, 2),
         "flagged_rows": len(issues.rows),
         "training_rows": n,
-        "out_of_fold_error_pct": round(100 * errors / n, 2),
+        "out_of_fold_error_pct": round(100 * errors / len(evidence.y_train), 2),
         "floor_pct": round(100 * floor, 2),
     }
     if control is not None:

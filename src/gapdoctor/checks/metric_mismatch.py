@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from sklearn.model_selection import StratifiedKFold
 
 from gapdoctor.checks import SkipCheck, register
+from gapdoctor.checks._budget import DECISION_RULE_ROWS, validation_sample
 from gapdoctor.checks._resampling import (
     decision_metric,
     decision_replicates,
@@ -189,6 +190,7 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
             "precision or recall alone are maximised by trivial thresholds (pick one for a target of the other); "
             f"the threshold check runs for {' and '.join(_TUNABLE)}"
         )
+    evidence = validation_sample(evidence, DECISION_RULE_ROWS)
     assert evidence.y_val is not None and evidence.val_probs is not None
     y, probs, k = evidence.y_val, evidence.val_probs, evidence.n_classes
     binary = k == 2

@@ -29,6 +29,7 @@ import numpy as np
 
 from gapdoctor.causes import cause_info
 from gapdoctor.checks import SkipCheck, register
+from gapdoctor.checks._budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.checks._curves import history_of, info_of, val_metric_curve
 from gapdoctor.checks.metric_mismatch import reliability
 from gapdoctor.evidence import Evidence
@@ -65,6 +66,7 @@ def label_noise_ceiling(evidence: Evidence) -> dict[str, float | int | str] | No
     each class sent to one other class (a label-mapping bug), or a third of the rows
     or more.
     """
+    evidence = validation_sample(evidence, VALIDATION_PASS_ROWS)
     y, probs = evidence.y_val, evidence.val_probs
     if y is None or probs is None:
         return None

@@ -28,6 +28,7 @@ from gapdoctor.checks._association import (
     association_rows,
     label_association,
 )
+from gapdoctor.checks._budget import PERMUTATION_ROWS, VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.checks._splits import (
     compare_features,
     feature_plot_data,
@@ -54,6 +55,7 @@ _RUNS_REPORTABLE = 0.3  # share of the expected label changes missing from the t
 )
 def label_encoding(evidence: Evidence) -> list[Finding]:
     """Solve the assignment on the validation confusion matrix; report the best relabelling."""
+    evidence = validation_sample(evidence, VALIDATION_PASS_ROWS)
     confusion = evidence.val_confusion
     assert confusion is not None
     if evidence.n_classes < 2:
@@ -305,7 +307,7 @@ def unshuffled(evidence: Evidence) -> list[Finding]:
     changes = int(np.count_nonzero(order[1:] != order[:-1]))
     expected = _expected_changes(order, evidence.n_classes)
     rng = np.random.default_rng(0)
-    sample = order if len(order) <= 100_000 else order[:100_000]
+    sample = order[:PERMUTATION_ROWS]  # the null's spread, scaled to the full length below
     null = [int(np.count_nonzero(np.diff(rng.permutation(sample)) != 0)) for _ in range(50)]
     sd = float(np.std(null)) * math.sqrt(len(order) / len(sample))
     z = (expected - changes) / max(sd, 1e-9)

@@ -9,8 +9,8 @@ Two checks:
   information). Identifier-like columns (dense unique integers) that predict the label
   betray data sorted by label before ids were given.
 - duplicates: validation rows that are exact or near copies of training rows, found
-  by hashing rows (exact) and a radius search on a KD-tree in standardised units
-  (near); nothing quadratic, so it scales to millions of rows. The rate is judged
+  by hashing rows (exact) and quantised-grid buckets in standardised units (near, see
+  :mod:`gapdoctor.checks._duplicates`); linear in rows, bounded memory. The rate is judged
   against the duplicate rate inside the training split, so data with a small feature
   space (where duplicates are natural) do not raise it.
 """
@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sklearn.neighbors import KDTree
 
 from gapdoctor.causes import cause_info
 from gapdoctor.checks import SkipCheck, register
@@ -30,27 +29,27 @@ from gapdoctor.checks._association import (
     association_rows,
     label_association,
 )
-from gapdoctor.checks._splits import (
-    FloatArray,
-    IntArray,
-    feature_plot_data,
-    name_of,
-    splits_of,
-    subsample,
+from gapdoctor.checks._budget import DUPLICATE_CELLS, IDENTIFIER_ROWS, sample_rows
+from gapdoctor.checks._duplicates import (
+    BASELINE_ROWS,
+    NEAR_TOLERANCE,
+    exact_duplicate_pairs,
+    find_duplicates,
+    near_duplicate_pairs,
 )
+from gapdoctor.checks._splits import FloatArray, feature_plot_data, name_of, splits_of
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
-from gapdoctor.stats import squash
+from gapdoctor.stats import binomial_interval, squash
 
-NEAR_TOLERANCE = 0.05
-"""Near duplicates: every feature within this many training standard deviations."""
+__all__ = ["NEAR_TOLERANCE", "duplicates", "exact_duplicate_pairs", "near_duplicate_pairs", "train_only_signal"]
 
 _GAP_REPORTABLE = 0.15  # epsilon² lost between train and validation
 _GAP_MIN_Z = 5.0
 _ID_REPORTABLE = 0.1  # epsilon² of an identifier-like column
+_ID_PREFILTER_ROWS = 2_000  # a column repeating values within this many rows is no identifier
+_NATURAL_TOO_HIGH = 0.5  # within-training duplicate share past which cross-split copies cannot be judged
 _EXCESS_DUPLICATES_REPORTABLE = 0.03  # share of validation rows duplicated beyond the natural rate
-_TREE_FEATURES = 8
-_BASELINE_ROWS = 2_000
 
 
 def _fisher_z(assoc: FloatArray) -> FloatArray:
@@ -59,15 +58,26 @@ def _fisher_z(assoc: FloatArray) -> FloatArray:
 
 
 def _identifier_like(X_train: FloatArray, X_val: FloatArray) -> list[int]:
-    """Columns of dense, (almost) unique integers: row ids, timestamps, counters."""
+    """Columns of dense, (almost) unique integers: row ids, timestamps, counters.
+
+    Judged on at most ``IDENTIFIER_ROWS`` rows per split; the density test scales the
+    sample's distinct count by the sampling fraction.
+    """
+    rows_t = sample_rows(len(X_train), IDENTIFIER_ROWS, what="X_train rows for identifier-like columns")
+    rows_v = sample_rows(len(X_val), IDENTIFIER_ROWS, what="X_val rows for identifier-like columns", seed=1)
+    fraction = (len(rows_t) + len(rows_v)) / (len(X_train) + len(X_val))
     out = []
     for j in range(X_train.shape[1]):
-        col = np.concatenate([X_train[:, j], X_val[:, j]])
+        head = X_train[rows_t[:_ID_PREFILTER_ROWS], j]
+        head = head[np.isfinite(head)]
+        if len(head) >= 20 and len(np.unique(head)) < 0.95 * len(head):
+            continue  # repeats within a few thousand rows: not an identifier (a cheap first look)
+        col = np.concatenate([X_train[rows_t, j], X_val[rows_v, j]])
         col = col[np.isfinite(col)]
         if len(col) < 20 or not np.all(col == np.round(col)):
             continue
         n_unique = len(np.unique(col))
-        if n_unique >= 0.95 * len(col) and (col.max() - col.min() + 1) <= 2.0 * n_unique:
+        if n_unique >= 0.95 * len(col) and (col.max() - col.min() + 1) * fraction <= 2.0 * n_unique:
             out.append(j)
     return out
 
@@ -157,92 +167,6 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     ]
 
 
-def _row_hashes(X: FloatArray) -> np.ndarray[tuple[int], np.dtype[np.uint64]]:
-    """A 64-bit hash of each row's exact values (NaN equals NaN, -0.0 equals 0.0)."""
-    clean = np.where(np.isnan(X), np.inf, X) + 0.0
-    h = np.full(len(X), 0x9E3779B97F4A7C15, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(X.shape[1]):
-            bits = np.ascontiguousarray(clean[:, j]).view(np.uint64)
-            h = (h ^ (bits + np.uint64(j))) * np.uint64(0x100000001B3)
-            h ^= h >> np.uint64(29)
-    return h
-
-
-def exact_duplicate_pairs(X_train: FloatArray, X_val: FloatArray) -> tuple[IntArray, IntArray]:
-    """(train row, val row) of every validation row equal to a training row (first match).
-
-    Examples
-    --------
-    >>> t = np.array([[1.0, 2.0], [3.0, 4.0]]); v = np.array([[3.0, 4.0], [5.0, 6.0]])
-    >>> [a.tolist() for a in exact_duplicate_pairs(t, v)]
-    [[1], [0]]
-    """
-    ht, hv = _row_hashes(X_train), _row_hashes(X_val)
-    order = np.argsort(ht, kind="stable")
-    pos = np.clip(np.searchsorted(ht[order], hv), 0, len(ht) - 1)
-    candidate_train = order[pos]
-    val_rows = np.flatnonzero(ht[candidate_train] == hv)
-    train_rows = candidate_train[val_rows]
-    same = np.all(
-        (X_train[train_rows] == X_val[val_rows]) | (np.isnan(X_train[train_rows]) & np.isnan(X_val[val_rows])), axis=1
-    )
-    return train_rows[same].astype(np.int64), val_rows[same].astype(np.int64)
-
-
-def _scaled(X: FloatArray, centre: FloatArray, scale: FloatArray, columns: IntArray) -> FloatArray:
-    out = (X[:, columns] - centre[columns]) / scale[columns]
-    return np.where(np.isfinite(out), out, -1e6)  # missing matches missing only
-
-
-def near_duplicate_pairs(
-    X_train: FloatArray, X_val: FloatArray, tolerance: float = NEAR_TOLERANCE
-) -> tuple[IntArray, IntArray, float]:
-    """(train row, val row) pairs within ``tolerance`` training sd on every feature, and the
-    share of training rows with such a neighbour inside the training split (the natural rate).
-
-    A KD-tree (Chebyshev distance) on at most 8 features finds candidates; candidates are
-    verified on every feature.
-    """
-    centre = np.nan_to_num(np.nanmean(X_train, axis=0))
-    scale = np.nan_to_num(np.nanstd(X_train, axis=0))
-    scale = np.where(scale > 0, scale, 1.0)
-    distinct = [len(np.unique(X_train[subsample(len(X_train), 5_000), j])) for j in range(X_train.shape[1])]
-    columns = np.argsort(distinct, kind="stable")[::-1][:_TREE_FEATURES].astype(np.int64)
-    all_columns = np.arange(X_train.shape[1], dtype=np.int64)
-    tree = KDTree(_scaled(X_train, centre, scale, columns), metric="chebyshev")
-
-    def verified(queries: FloatArray, query_rows: IntArray) -> list[tuple[int, int]]:
-        found: list[tuple[int, int]] = []
-        if len(query_rows) == 0:
-            return found
-        q = _scaled(queries[query_rows], centre, scale, columns)
-        for row, neighbours in zip(query_rows.tolist(), tree.query_radius(q, r=tolerance), strict=True):
-            if len(neighbours) == 0:
-                continue
-            full_q = _scaled(queries[row : row + 1], centre, scale, all_columns)
-            full_t = _scaled(X_train[np.sort(neighbours)], centre, scale, all_columns)
-            close = np.flatnonzero(np.abs(full_t - full_q).max(axis=1) <= tolerance)
-            found.extend((int(np.sort(neighbours)[i]), row) for i in close)
-        return found
-
-    pairs: list[tuple[int, int]] = []
-    for start in range(0, len(X_val), 65_536):
-        rows = np.arange(start, min(len(X_val), start + 65_536), dtype=np.int64)
-        counts = tree.query_radius(_scaled(X_val[rows], centre, scale, columns), r=tolerance, count_only=True)
-        hit = rows[counts > 0]
-        first: dict[int, tuple[int, int]] = {}
-        for t, v in verified(X_val, hit):
-            first.setdefault(v, (t, v))
-        pairs.extend(first[v] for v in sorted(first))
-    base_rows = subsample(len(X_train), _BASELINE_ROWS, seed=3)
-    with_neighbour = {t2 for t, t2 in verified(X_train, base_rows) if t != t2}
-    natural = len(with_neighbour) / max(len(base_rows), 1)
-    train_rows = np.asarray([p[0] for p in pairs], dtype=np.int64)
-    val_rows = np.asarray([p[1] for p in pairs], dtype=np.int64)
-    return train_rows, val_rows, natural
-
-
 @register(
     name="preprocessing_leakage.duplicates",
     cause="preprocessing_leakage",
@@ -250,34 +174,49 @@ def near_duplicate_pairs(
     description="Validation rows that are exact or near copies of training rows.",
 )
 def duplicates(evidence: Evidence) -> list[Finding]:
-    """Exact (hashing) and near (KD-tree radius search) duplicates across the splits."""
+    """Exact (row hashing) and near (quantised-grid buckets) duplicates across the splits."""
     X_train, X_val = splits_of(evidence)
-    exact_t, exact_v = exact_duplicate_pairs(X_train, X_val)
-    near_t, near_v, natural = near_duplicate_pairs(X_train, X_val)
-    exact_val = set(exact_v.tolist())
-    near_only = [(int(t), int(v)) for t, v in zip(near_t, near_v, strict=True) if int(v) not in exact_val]
-    n_dup_val = len(exact_val) + len(near_only)
-    share = n_dup_val / len(X_val)
+    n_features = max(X_train.shape[1], 1)
+    rows_t = sample_rows(len(X_train), DUPLICATE_CELLS // n_features, what="X_train rows for the duplicate search")
+    rows_v = sample_rows(len(X_val), DUPLICATE_CELLS // n_features, what="X_val rows for the duplicate search", seed=1)
+    found = find_duplicates(X_train, X_val, train_rows=rows_t, val_rows=rows_v)
+    exact_t, exact_v, near_t, near_v = found.exact_train, found.exact_val, found.near_train, found.near_val
+    natural = found.natural
+    n_dup_val = len(exact_v) + len(near_v)
+    share = n_dup_val / len(rows_v)
+    low, high = binomial_interval(n_dup_val, len(rows_v))
     excess = max(0.0, share - natural)
     score = squash(excess / _EXCESS_DUPLICATES_REPORTABLE, 1.0)
+    if natural >= _NATURAL_TOO_HIGH and score < 0.5:
+        raise SkipCheck(
+            f"{natural:.0%} of training rows have a copy within training (and {share:.0%} of validation rows "
+            "one in training): rows are not told apart by their features, so copies across the splits are "
+            "expected and cannot show leakage; check that the features were loaded"
+        )
     if score < 0.05:
         return []
-    pairs = [(int(t), int(v), "exact") for t, v in zip(exact_t, exact_v, strict=True)] + [
-        (t, v, "near") for t, v in near_only
+    train_rows = np.concatenate([exact_t, near_t])
+    first = np.sort(np.unique(train_rows, return_index=True)[1])
+    rows = train_rows[first]  # each duplicated training row once, exact copies first
+    pairs = [(int(t), int(v), "exact") for t, v in zip(exact_t[:10], exact_v[:10], strict=True)]
+    pairs += [
+        (int(t), int(v), "near") for t, v in zip(near_t[: 10 - len(pairs)], near_v[: 10 - len(pairs)], strict=True)
     ]
-    rows = list(dict.fromkeys(p[0] for p in pairs))
     figures: dict[str, float | int | str] = {
-        "val_rows_exact_duplicates": len(exact_val),
-        "val_rows_near_duplicates": len(near_only),
+        "val_rows_exact_duplicates": len(exact_v),
+        "val_rows_near_duplicates": len(near_v),
         "val_share_duplicated": round(share, 4),
+        "val_share_duplicated_low": round(low, 4),
+        "val_share_duplicated_high": round(high, 4),
         "train_share_duplicated_within_train": round(natural, 4),
+        "train_rows_examined_within_train": min(len(rows_t), BASELINE_ROWS),
         "train_rows_duplicated_in_val": len(rows),
         "near_tolerance_train_sd": NEAR_TOLERANCE,
-        "duplicate_pairs": "; ".join(f"train {t} = val {v} ({kind})" for t, v, kind in pairs[:10]),
+        "duplicate_pairs": "; ".join(f"train {t} = val {v} ({kind})" for t, v, kind in pairs),
     }
     summary = (
-        f"{n_dup_val} validation rows ({share:.1%}) are copies of training rows ({len(exact_val)} exact, "
-        f"{len(near_only)} near), against {natural:.1%} duplicated within training: validation partly "
+        f"{n_dup_val} validation rows ({share:.1%}) are copies of training rows ({len(exact_v)} exact, "
+        f"{len(near_v)} near), against {natural:.1%} duplicated within training: validation partly "
         "measures memorisation."
     )
     fixes = (

@@ -23,7 +23,7 @@ from scipy import stats as sps
 
 from gapdoctor.causes import cause_info
 from gapdoctor.checks import SkipCheck, register
-from gapdoctor.checks.label_noise import label_issues_of, memorisation_of
+from gapdoctor.checks.label_noise import label_issues_of, label_pass_rows, memorisation_of
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
 from gapdoctor.stats import binomial_interval, squash
@@ -48,7 +48,8 @@ def _flags(evidence: Evidence) -> tuple[NDArray[np.int64], NDArray[np.int64], ND
     assert evidence.y_train is not None
     if evidence.train_probs is not None:
         issues = label_issues_of(evidence)
-        return np.arange(len(evidence.y_train)), issues.rows, issues.suggested, "confident learning"
+        judged = label_pass_rows(len(evidence.y_train), evidence.train_probs.shape[1])  # the rows it read
+        return judged, issues.rows, issues.suggested, "confident learning"
     if evidence.sample_losses is not None:
         memo = memorisation_of(evidence)
         late_rows, late_epochs = memo.rows[memo.late], memo.learned_epoch[memo.late]
@@ -67,7 +68,12 @@ def _flags(evidence: Evidence) -> tuple[NDArray[np.int64], NDArray[np.int64], ND
 def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
     """A label source whose rows are flagged as mislabelled clearly more often than the cleanest source's."""
     assert evidence.sources_train is not None and evidence.y_train is not None
-    names, source_of_row = np.unique(evidence.sources_train, return_inverse=True)
+    n = len(evidence.y_train)
+    probs = evidence.train_probs
+    read = np.arange(n) if probs is None else label_pass_rows(n, probs.shape[1])  # the label pass's budget
+    names, source_of_read = np.unique(evidence.sources_train[read], return_inverse=True)
+    source_of_row = np.full(n, -1, dtype=np.int64)  # -1: a row the label pass did not read
+    source_of_row[read] = source_of_read
     if len(names) < 2:
         raise SkipCheck(f"sources_train names a single source ({names[0]!r}): nothing to compare")
     judged, flagged_rows, suggested, method = _flags(evidence)

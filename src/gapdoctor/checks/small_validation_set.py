@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.checks import SkipCheck, register
+from gapdoctor.checks._budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.checks._curves import info_of, val_metric_curve
 from gapdoctor.checks._resampling import Z95, metric_replicates, percentile_interval
 from gapdoctor.evidence import Evidence
@@ -138,6 +139,7 @@ def _size_advice(
 )
 def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
     """Sampling noise of the validation metric against the changes it must detect."""
+    evidence = validation_sample(evidence, VALIDATION_PASS_ROWS)  # val_size stays the real size
     assert evidence.val_size is not None
     y = evidence.y_val
     n = evidence.val_size

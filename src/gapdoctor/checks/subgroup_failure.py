@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from gapdoctor.causes import cause_info
 from gapdoctor.checks import SkipCheck, register
+from gapdoctor.checks._budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.checks._resampling import confusion
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
@@ -106,6 +107,7 @@ def _confusion_pairs(matrix: IntArray, classes: tuple[Any, ...]) -> list[dict[st
 )
 def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
     """Classes or groups whose validation recall/accuracy lags far behind the rest."""
+    evidence = validation_sample(evidence, VALIDATION_PASS_ROWS)
     assert evidence.y_val is not None and evidence.val_probs is not None
     y, classes = evidence.y_val, evidence.classes
     pred = np.asarray(np.argmax(evidence.val_probs, axis=1), dtype=np.int64)
@@ -119,10 +121,11 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
     ]
     group_entries: list[dict[str, Any]] = []
     if evidence.groups_val is not None:
-        correct = pred == y
-        for g in np.unique(evidence.groups_val):
-            rows = evidence.groups_val == g
-            group_entries.append(_entry(str(g), "group", int(correct[rows].sum()), int(rows.sum()), "accuracy"))
+        group_names, group_of_row = np.unique(evidence.groups_val, return_inverse=True)  # one pass, any count
+        hits = np.bincount(group_of_row, weights=(pred == y).astype(np.float64), minlength=len(group_names))
+        sizes = np.bincount(group_of_row, minlength=len(group_names))
+        for g, group_name in enumerate(group_names):
+            group_entries.append(_entry(str(group_name), "group", int(hits[g]), int(sizes[g]), "accuracy"))
     if len(class_entries) < 2 and len(group_entries) < 2:
         raise SkipCheck("needs at least two classes (or groups) with validation rows")
 

@@ -257,7 +257,9 @@ def _checks(diagnosis: Diagnosis) -> str:
             f'<span class="code">{_e(c.name)}</span>',
             _e(c.cause),
             f'<span class="tag {_e(c.status)}">{_e(c.status)}</span>',
-            _e(c.reason) if c.reason else (f"{c.n_findings} finding(s)" if c.status == "ran" else ""),
+            _e(c.reason)
+            if c.reason
+            else (f"{c.n_findings} finding(s)" + (f"; {_e(c.note)}" if c.note else "") if c.status == "ran" else ""),
             f"{c.seconds:.2f}",
         ]
         for c in sorted(diagnosis.checks, key=lambda c: (order.get(c.status, 3), c.name))

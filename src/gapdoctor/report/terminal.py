@@ -119,6 +119,9 @@ def render_text(diagnosis: Diagnosis, *, width: int = 100, color: bool = False) 
         console.print(f"   skipped {c.name}: {escape(c.reason)}", style="dim")
     for c in errored:
         console.print(f"   [red]errored[/red] {c.name}: {escape(c.reason)}")
+    for c in ran:
+        if c.note:  # the check read a sample: say so
+            console.print(f"   {c.name}: {escape(c.note)}", style="dim")
     skipped_lines = {f"{c.name}: {c.reason}" for c in skipped}
     notes = [n for n in diagnosis.notes if n not in skipped_lines]  # e.g. why an experiment did not run
     for note in notes:
