@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-import traceback
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from gapdoctor.checks import Check, SkipCheck, all_checks
+from gapdoctor.checks import Check, all_checks, guarded_run
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.evidence import Evidence, build_evidence
 from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
@@ -19,7 +18,7 @@ __all__ = ["diagnose", "run_checks"]
 
 
 def run_checks(evidence: Evidence, checks: Iterable[Check] | None = None) -> Diagnosis:
-    """Run checks on validated evidence; a check that raises is recorded, never propagated.
+    """Run checks on validated evidence; what a check raises or warns is recorded, never propagated.
 
     Parameters
     ----------
@@ -38,31 +37,9 @@ def run_checks(evidence: Evidence, checks: Iterable[Check] | None = None) -> Dia
         if missing:
             runs.append(CheckRun(check.name, check.cause, "skipped", f"needs {', '.join(missing)}"))
             continue
-        started = time.perf_counter()
-        try:
-            produced = check.function(evidence)
-        except SkipCheck as skip:
-            runs.append(CheckRun(check.name, check.cause, "skipped", skip.reason, time.perf_counter() - started))
-            continue
-        except Exception as error:  # a broken check must not take the diagnosis down
-            last = traceback.extract_tb(error.__traceback__)[-1]
-            reason = f"{type(error).__name__}: {error} (at {last.filename.rsplit('/', 1)[-1]}:{last.lineno})"
-            runs.append(CheckRun(check.name, check.cause, "errored", reason, time.perf_counter() - started))
-            continue
-        wrong = [f.cause for f in produced if f.cause != check.cause]
-        if wrong:
-            runs.append(
-                CheckRun(
-                    check.name,
-                    check.cause,
-                    "errored",
-                    f"returned findings for {wrong}, not its own cause {check.cause!r}",
-                    time.perf_counter() - started,
-                )
-            )
-            continue
+        run, produced = guarded_run(check.name, check.cause, partial(check.function, evidence))
+        runs.append(run)
         findings.extend(produced)
-        runs.append(CheckRun(check.name, check.cause, "ran", "", time.perf_counter() - started, len(produced)))
 
     notes = tuple(f"{r.name}: {r.reason}" for r in runs if r.status == "skipped" and "epoch" in r.reason)
     curves = {} if evidence.history is None else evidence.history.to_dict()

@@ -154,6 +154,9 @@ class CheckRun:
         Why it was skipped, the error if it errored, "" if it ran.
     seconds : float
     n_findings : int
+    warnings : tuple of str
+        Distinct warnings a dependency raised inside the check, kept out of the
+        user's program (empty on a clean run).
     """
 
     name: str
@@ -162,6 +165,7 @@ class CheckRun:
     reason: str = ""
     seconds: float = 0.0
     n_findings: int = 0
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dictionary."""
@@ -172,6 +176,7 @@ class CheckRun:
             "reason": self.reason,
             "seconds": round(self.seconds, 4),
             "n_findings": self.n_findings,
+            **({"warnings": list(self.warnings)} if self.warnings else {}),
         }
 
     @classmethod
@@ -184,6 +189,7 @@ class CheckRun:
             reason=str(content.get("reason", "")),
             seconds=float(content.get("seconds", 0.0)),
             n_findings=int(content.get("n_findings", 0)),
+            warnings=tuple(str(w) for w in content.get("warnings", ())),
         )
 
 

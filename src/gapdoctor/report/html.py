@@ -353,5 +353,5 @@ def render_html(diagnosis: Diagnosis) -> str:
 
 def write_html(diagnosis: Diagnosis, path: Path) -> Path:
     """Write :func:`render_html` to ``path`` (UTF-8) and return the path."""
-    path.write_text(render_html(diagnosis), encoding="utf-8")
+    path.write_text(render_html(diagnosis), encoding="utf-8", errors="backslashreplace")  # lone surrogates
     return path
