@@ -560,6 +560,8 @@ def edge_histories(draw: st.DrawFn, metric: str = "accuracy") -> dict[str, list[
             values = sign * draw(st.sampled_from(SCALES)) * values
         elif draw(st.booleans()):
             values = np.clip(values + draw(st.sampled_from([0.0, 0.999, -1e-12])), 0.0, 1.0)
+        if name.endswith("perplexity"):
+            values = 1.0 + np.abs(values)
         if n > 1 and draw(st.integers(0, 3)) == 0:  # a gap, never the whole series
             values[draw(st.integers(0, n - 1))] = np.nan
             if not np.isfinite(values).any():

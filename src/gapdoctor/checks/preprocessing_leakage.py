@@ -204,8 +204,10 @@ def near_duplicate_pairs(
     A KD-tree (Chebyshev distance) on at most 8 features finds candidates; candidates are
     verified on every feature.
     """
-    centre = np.nan_to_num(np.nanmean(X_train, axis=0))
-    scale = np.nan_to_num(np.nanstd(X_train, axis=0))
+    observed = ~np.isnan(X_train).all(axis=0)  # a column never observed has no centre or scale
+    centre, scale = np.zeros(X_train.shape[1]), np.ones(X_train.shape[1])
+    centre[observed] = np.nanmean(X_train[:, observed], axis=0)
+    scale[observed] = np.nanstd(X_train[:, observed], axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     distinct = [len(np.unique(X_train[subsample(len(X_train), 5_000), j])) for j in range(X_train.shape[1])]
     columns = np.argsort(distinct, kind="stable")[::-1][:_TREE_FEATURES].astype(np.int64)
