@@ -143,8 +143,7 @@ def normalise_series_name(raw: str) -> str | None:
     return None
 
 
-def _to_float_series(name: str, values: Any) -> FloatArray:
-    where = f"history[{name!r}]"
+def _to_float_series(where: str, values: Any) -> FloatArray:
     if hasattr(values, "detach") or isinstance(values, np.ndarray):
         from gapdoctor.arrays import to_numpy  # bf16 / meta tensors, complex and dates refused with the argument named
 
@@ -339,7 +338,7 @@ class RunHistory:
                     f"series {raw_name!r} and {origin[name]!r} both mean {name!r}",
                     "keep only one of them",
                 )
-            series[name] = _to_float_series(str(raw_name), values)
+            series[name] = _to_float_series(f"{argument}[{str(raw_name)!r}]", values)
             origin[name] = str(raw_name)
         if not series:
             raise GapdoctorInputError(

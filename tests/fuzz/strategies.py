@@ -397,6 +397,8 @@ def diagnose_kwargs(draw: st.DrawFn) -> dict[str, Any]:
         kwargs["model"] = draw(st.sampled_from(MODELS))
     if "experiments" in present:
         kwargs["experiments"] = draw(st.sampled_from([False, True, None, "yes", 1, FAST_SETTINGS]))
+    if isinstance(kwargs.get("model"), _UniformModel) and kwargs.get("experiments") in (True, None):
+        kwargs["experiments"] = FAST_SETTINGS  # the default budget re-trains for minutes and caches in the cwd
     return kwargs
 
 
@@ -590,7 +592,11 @@ def edge_kwargs(draw: st.DrawFn) -> dict[str, Any]:
     present = draw(st.sets(st.sampled_from(["history", "X", "probs", "groups", "sources", "order"]), min_size=1))
     if "history" in present:
         kwargs["history"] = draw(edge_histories(metric))
-    kwargs["y_train"], kwargs["y_val"] = train_codes, val_codes
+    if draw(st.booleans()):
+        kwargs["y_train"], kwargs["y_val"] = train_codes, val_codes
+    else:  # class names, one of them a lone surrogate (a non-UTF-8 folder name read by os.listdir)
+        names = np.array(["cat", "\udcff", "<b>é</b>", "x" * 60])
+        kwargs["y_train"], kwargs["y_val"] = names[train_codes], names[val_codes]
     if "X" in present:
         scale = draw(st.sampled_from([1.0, 1e150, 1e-300, 0.0]))
         mode = draw(st.sampled_from(["normal", "constant", "duplicates", "nan_column", "leak"]))
@@ -625,5 +631,5 @@ def edge_kwargs(draw: st.DrawFn) -> dict[str, Any]:
     if "sources" in present:
         kwargs["sources_train"] = np.array(["human", "pseudo"])[rng.integers(0, 2, size=n_train)]
     if "order" in present:
-        kwargs["train_label_order"] = np.sort(train_codes)
+        kwargs["train_label_order"] = np.sort(kwargs["y_train"])
     return kwargs
