@@ -51,6 +51,10 @@ IntArray = NDArray[np.int64]
 PROB_SUM_TOLERANCE = 1e-3
 """How far a row of probabilities may sum from 1 (float32 softmax rounding is ~1e-7 per class)."""
 
+HALF_PRECISION_STEP = 2.0**-8
+"""bfloat16 keeps 8 significant bits: each probability rounds by up to 2**-9, a row of k by up to
+k * 2**-9; rows of a half-precision tensor may sum k * 2**-8 from 1."""
+
 PROB_RANGE_TOLERANCE = 1e-9
 """How far outside [0, 1] a probability may fall by rounding before it counts as a logit."""
 
@@ -58,6 +62,14 @@ EXACT_FLOAT_INTEGERS = 2.0**53
 """Beyond this a float64 no longer holds every integer: float labels there keep their float value."""
 
 _HALF_TORCH_DTYPES = frozenset({"torch.bfloat16", "torch.float16", "torch.complex32"})
+_HALF_DTYPES = _HALF_TORCH_DTYPES | {"float16"}
+_MISSING_TYPES = ("NAType", "NaTType")  # pandas' pd.NA and pd.NaT, without importing pandas
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ in _MISSING_TYPES
+
+
 _FEATURE_CELL_TYPES = (str, bytes, bool, int, float, np.generic)
 
 
@@ -162,6 +174,11 @@ def _cell_error(name: str, row: int, column: int, value: Any) -> GapdoctorInputE
 def _encode_column(
     name: str, j: int, col: np.ndarray[Any, Any], categories: dict[int, list[Any]]
 ) -> NDArray[np.float64]:
+    if col.dtype.kind == "O":  # pandas' NA / NaT, None: missing numbers, not categories
+        cleaned = np.empty(len(col), dtype=object)
+        for i, v in enumerate(col.tolist()):
+            cleaned[i] = math.nan if _is_missing(v) else v
+        col = cleaned
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
@@ -176,7 +193,7 @@ def _encode_column(
     lookup = {v: i for i, v in enumerate(known)}
     codes = np.full(len(col), np.nan)
     for i, v in enumerate(col.tolist()):
-        if v is None or (isinstance(v, float) and math.isnan(v)):
+        if _is_missing(v):
             continue
         if not isinstance(v, _FEATURE_CELL_TYPES):
             raise _cell_error(name, i, j, v)
@@ -293,7 +310,7 @@ def label_array(name: str, y: Any) -> np.ndarray[Any, Any]:
 
 def _check_object_labels(name: str, arr: np.ndarray[Any, Any]) -> None:
     values = arr.tolist()
-    bad = [i for i, v in enumerate(values) if v is None or (isinstance(v, float) and math.isnan(v))]
+    bad = [i for i, v in enumerate(values) if _is_missing(v)]
     if bad:
         raise GapdoctorInputError(name, f"contains missing labels (first at row {bad[0]})", "drop or label those rows")
     kinds = {type(v) for v in values}
@@ -378,6 +395,7 @@ def probabilities(name: str, probs: Any, n_rows: int, rows_from: str) -> FloatAr
     >>> probabilities("val_probs", [0.2, 0.9], 2, "y_val").tolist()
     [[0.8, 0.2], [0.09999999999999998, 0.9]]
     """
+    half = str(getattr(probs, "dtype", "")) in _HALF_DTYPES
     arr = to_numpy(name, probs)
     if arr.dtype.kind not in "biuf":
         raise GapdoctorInputError(
@@ -408,7 +426,8 @@ def probabilities(name: str, probs: Any, n_rows: int, rows_from: str) -> FloatAr
             "apply softmax (or sigmoid for one binary column) before passing them",
         )
     sums = arr.sum(axis=1)
-    off = np.abs(sums - 1.0) > PROB_SUM_TOLERANCE
+    tolerance = max(PROB_SUM_TOLERANCE, arr.shape[1] * HALF_PRECISION_STEP) if half else PROB_SUM_TOLERANCE
+    off = np.abs(sums - 1.0) > tolerance
     if off.any():
         row = int(np.flatnonzero(off)[0])
         raise GapdoctorInputError(

@@ -76,3 +76,14 @@ def test_bad_val_size_names_the_argument(bad: object) -> None:
 def test_val_size_that_contradicts_y_val_names_the_argument() -> None:
     with pytest.raises(gapdoctor.GapdoctorInputError, match=r"^val_size: is 61 but y_val has 60"):
         gapdoctor.diagnose(y_val=np.array([0, 1] * 30), val_size=61)
+
+
+def test_a_single_class_validation_set_is_a_statement_not_a_finding() -> None:
+    # before: "small_validation_set 0.65" for 30 rows of one class
+    y_val = np.zeros(30, dtype=np.int64)
+    diagnosis = gapdoctor.diagnose(
+        y_train=np.r_[y_val, 1], y_val=y_val, val_probs=np.tile([0.7, 0.3], (30, 1)), metric="accuracy"
+    )
+    assert not [f for f in diagnosis.findings if f.cause == "small_validation_set"]
+    run = next(c for c in diagnosis.checks if c.name == "small_validation_set.sampling_noise")
+    assert run.status == "skipped" and "single class" in run.reason and "cannot be judged" in run.reason
