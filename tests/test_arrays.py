@@ -70,6 +70,11 @@ def test_a_feature_cell_holding_a_list_or_a_huge_integer_is_refused() -> None:
     _refused("X_val", "too large", X_val=huge)
 
 
+def test_features_beyond_1e150_are_refused() -> None:
+    # 1e308 overflowed the variance in three checks (a warning each, a NaN statistic)
+    _refused("X_val", "beyond", "rescale", X_val=np.array([[1.0], [1e308]]))
+
+
 def test_features_without_a_column_are_refused() -> None:
     _refused("X_train", "no feature column", X_train=np.empty((5, 0)), y_train=[0, 1, 0, 1, 0])
 

@@ -55,6 +55,10 @@ HALF_PRECISION_STEP = 2.0**-8
 """bfloat16 keeps 8 significant bits: each probability rounds by up to 2**-9, a row of k by up to
 k * 2**-9; rows of a half-precision tensor may sum k * 2**-8 from 1."""
 
+MAX_FEATURE_MAGNITUDE = 1e150
+"""Largest |feature value| accepted: beyond any measured quantity, and small enough that the
+checks' squares and sums over many rows stay finite in float64 (1e150**2 = 1e300)."""
+
 PROB_RANGE_TOLERANCE = 1e-9
 """How far outside [0, 1] a probability may fall by rounding before it counts as a logit."""
 
@@ -243,6 +247,14 @@ def encode_features(
             name,
             f"contains infinite values (first at row {row}, column {colno})",
             "replace them with NaN (treated as missing) or clip them",
+        )
+    huge = np.abs(np.nan_to_num(out)) > MAX_FEATURE_MAGNITUDE
+    if huge.any():
+        row, colno = np.argwhere(huge)[0]
+        raise GapdoctorInputError(
+            name,
+            f"holds {out[row, colno]:.3g} at row {row}, column {colno}, beyond {MAX_FEATURE_MAGNITUDE:g}",
+            "rescale that column (e.g. log or standardise it): statistics over such values overflow",
         )
     return out, categories
 

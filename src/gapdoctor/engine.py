@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -151,9 +153,27 @@ def diagnose(
         return run_checks(evidence)
     from gapdoctor.experiments import prepare_lab, run_experiments
 
-    lab = prepare_lab(evidence, settings)
-    diagnosis = run_checks(lab.evidence)
-    return run_experiments(diagnosis, lab, enabled=experiments is not False)
+    with warnings.catch_warnings(record=True) as caught:  # the user's model warns in our fits: say so, once
+        warnings.simplefilter("always")
+        lab = prepare_lab(evidence, settings)
+        diagnosis = run_checks(lab.evidence)
+        diagnosis = run_experiments(diagnosis, lab, enabled=experiments is not False)
+    return _with_model_warnings(diagnosis, caught)
+
+
+def _with_model_warnings(diagnosis: Diagnosis, caught: list[warnings.WarningMessage]) -> Diagnosis:
+    """Warnings raised while fitting the model, as notes (distinct message, how many times)."""
+    counts: dict[str, int] = {}
+    for w in caught:
+        first_line = str(w.message).strip().splitlines()[0] if str(w.message).strip() else ""
+        key = f"{w.category.__name__}: {first_line[:160]}"
+        counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return diagnosis
+    notes = [
+        f"the model warned while gapdoctor fitted it: {k}" + (f" ({n}x)" if n > 1 else "") for k, n in counts.items()
+    ]
+    return replace(diagnosis, notes=(*diagnosis.notes, *notes))
 
 
 def _experiment_settings(experiments: Any) -> ExperimentSettings:

@@ -162,7 +162,7 @@ def _to_float_series(where: str, values: Any) -> FloatArray:
         )
     out = np.empty(len(values), dtype=np.float64)
     for i, v in enumerate(values):
-        if v is None:
+        if v is None or type(v).__name__ in ("NAType", "NaTType"):  # pandas' missing values
             out[i] = math.nan
             continue
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -189,3 +190,23 @@ def test_a_model_that_cannot_fit_is_reported_not_raised() -> None:
     diagnosis = gapdoctor.diagnose(**data, model=CategoricalNB(), experiments=ExperimentSettings(cache_dir=None))
     assert any(note.startswith("experiments: not run (the model could not be fitted") for note in diagnosis.notes)
     assert diagnosis.inputs["val_probs"] is None
+
+
+def test_a_model_that_fails_is_noted_even_with_experiments_off() -> None:
+    from sklearn.naive_bayes import CategoricalNB
+
+    data = _split()
+    data["X_val"] = data["X_val"] + 100
+    diagnosis = gapdoctor.diagnose(**data, model=CategoricalNB(), experiments=False)
+    assert any("the model could not be fitted" in note for note in diagnosis.notes)
+
+
+def test_warnings_of_the_users_model_in_gapdoctors_fits_become_notes() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    data = _split(200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a ConvergenceWarning reaching the caller would raise here
+        diagnosis = gapdoctor.diagnose(**data, model=LogisticRegression(max_iter=2), experiments=False)
+    note = next(n for n in diagnosis.notes if n.startswith("the model warned while gapdoctor fitted it"))
+    assert "ConvergenceWarning" in note

@@ -397,7 +397,7 @@ def diagnose_kwargs(draw: st.DrawFn) -> dict[str, Any]:
         kwargs["model"] = draw(st.sampled_from(MODELS))
     if "experiments" in present:
         kwargs["experiments"] = draw(st.sampled_from([False, True, None, "yes", 1, FAST_SETTINGS]))
-    if isinstance(kwargs.get("model"), _UniformModel) and kwargs.get("experiments") in (True, None):
+    if kwargs.get("model") in (MODELS[:5]) and kwargs.get("experiments") in (True, None):
         kwargs["experiments"] = FAST_SETTINGS  # the default budget re-trains for minutes and caches in the cwd
     return kwargs
 
@@ -424,11 +424,47 @@ class _UniformModel:
         return self
 
 
+class _BrokenModel(_UniformModel):
+    """A user's model that fails: its fit raises, or its probabilities have the wrong shape or NaN."""
+
+    def __init__(self, how: str = "raises") -> None:
+        super().__init__()
+        self.how = how
+
+    def fit(self, X: Any, y: Any) -> _BrokenModel:
+        if self.how == "raises":
+            raise ValueError("a bug in the user's model")
+        return super().fit(X, y)
+
+    def predict_proba(self, X: Any) -> np.ndarray[Any, Any]:
+        if self.how == "nan":
+            return np.full((len(X), len(self.freq)), np.nan)
+        return np.ones((len(X), len(self.freq) + 3))
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {"how": self.how}
+
+
 def _train_wrong(X: Any) -> None:
     return None
 
 
-MODELS: tuple[Any, ...] = (_UniformModel(), "logistic", 3, object(), _train_wrong, len)
+def _train_uniform(X: Any, y: Any, *, config: Any) -> Any:
+    return _UniformModel().fit(X, y).predict_proba
+
+
+MODELS: tuple[Any, ...] = (
+    _UniformModel(),
+    _BrokenModel("raises"),
+    _BrokenModel("nan"),
+    _BrokenModel("shape"),
+    _train_uniform,
+    "logistic",
+    3,
+    object(),
+    _train_wrong,
+    len,
+)
 try:
     from gapdoctor.experiments import ExperimentSettings
 
@@ -598,7 +634,7 @@ def edge_kwargs(draw: st.DrawFn) -> dict[str, Any]:
         names = np.array(["cat", "\udcff", "<b>é</b>", "x" * 60])
         kwargs["y_train"], kwargs["y_val"] = names[train_codes], names[val_codes]
     if "X" in present:
-        scale = draw(st.sampled_from([1.0, 1e150, 1e-300, 0.0]))
+        scale = draw(st.sampled_from([1.0, 1e100, 1e-300, 0.0]))
         mode = draw(st.sampled_from(["normal", "constant", "duplicates", "nan_column", "leak"]))
         X_train, X_val = rng.normal(size=(n_train, d)) * scale, rng.normal(size=(n_val, d)) * scale
         if mode == "constant":

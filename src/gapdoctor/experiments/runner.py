@@ -115,10 +115,10 @@ def run_experiments(diagnosis: Diagnosis, lab: Lab, *, enabled: bool = True) -> 
     if lab.computed:
         how = {"train_probs": "out of fold, by stratified cross-validation", "val_probs": "from a fit on train"}
         notes.append("computed from the model: " + "; ".join(f"{n} ({how[n]})" for n in lab.computed))
+    if lab.problem:  # also with experiments off: the model did not give the probabilities it was for
+        return replace(diagnosis, notes=(*notes, f"experiments: not run ({lab.problem})"))
     if not enabled:
         return replace(diagnosis, notes=tuple(notes))
-    if lab.problem:
-        return replace(diagnosis, notes=(*notes, f"experiments: not run ({lab.problem})"))
     ev = lab.evidence
     missing = [n for n in ("X_train", "y_train", "X_val", "y_val") if getattr(ev, n) is None]
     if missing or METRICS[ev.metric].scorer is None or ev.n_classes < 2:
