@@ -81,6 +81,7 @@ def test_repeated_configurations_give_the_noise_of_an_unbounded_metric() -> None
         ([{"value": 0.9}, {"value": 0.8}], {"val_size": 0}, "val_size"),
         # found by tests/fuzz: each raised something other than GapdoctorInputError
         ([{"value": 10**400}, {"value": 0.8}], {}, "trials[0]['value']"),
+        ([{"value": 1e308}, {"value": 0.8}], {}, "trials[0]['value']"),
         ([{"value": 0.9, "val_size": 10**400}, {"value": 0.8}], {}, "trials[0]['val_size']"),
         ([{"value": 0.9, "val_size": "x"}, {"value": 0.8}], {}, "trials[0]['val_size']"),
         ([{"value": 0.9, "val_size": [100]}, {"value": 0.8}], {}, "trials[0]['val_size']"),
@@ -113,3 +114,12 @@ def test_numpy_scalars_are_numbers() -> None:
     trials = [{"value": np.float32(0.9), "val_size": np.int64(100)}, {"value": np.float64(0.8), "val_size": 100.0}]
     search = search_trials(trials)
     assert [t.value for t in search.trials] == pytest.approx([0.9, 0.8]) and search.trials[1].val_size == 100
+
+
+def test_ties_of_huge_unbounded_values_quote_no_overflowing_validation_size() -> None:
+    # repeated configurations of an unbounded metric: the pooled sd is huge, the rows needed past any set
+    trials = [{"params": {"C": c}, "value": v, "val_size": 100} for c, v in [(1, 1e100), (1, 3e100), (2, 2e100)]]
+    diagnosis = gapdoctor.diagnose_search(trials, metric="mse")
+    run = next(c for c in diagnosis.checks if c.name == "search_noise.ties")
+    assert run.status == "ran" and not run.warnings, run
+    assert diagnosis.top is not None and "val_size_for_1pt_difference" not in diagnosis.top.evidence

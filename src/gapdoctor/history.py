@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.metrics import METRICS
 
-__all__ = ["RunHistory", "hinge_point", "noise_sd", "normalise_series_name", "smooth"]
+__all__ = ["MAX_MAGNITUDE", "RunHistory", "hinge_point", "noise_sd", "normalise_series_name", "smooth"]
 
 FloatArray = NDArray[np.float64]
 

@@ -27,7 +27,7 @@ from gapdoctor.checks.search_noise import (
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.evidence import MAX_VAL_ROWS, check_metric
 from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
-from gapdoctor.history import RunHistory
+from gapdoctor.history import MAX_MAGNITUDE, RunHistory
 from gapdoctor.metrics import METRICS
 
 __all__ = ["diagnose_search", "search_trials"]
@@ -73,9 +73,11 @@ def _trial(number: int, record: Any, default_val_size: int | None, where: str) -
     if "value" not in record:
         raise GapdoctorInputError(where, "has no 'value'", "give the validation metric of each trial as 'value'")
     value = _number(record["value"])
-    if value is None or not math.isfinite(value):
+    if value is None or not abs(value) <= MAX_MAGNITUDE:
         raise GapdoctorInputError(
-            f"{where}['value']", f"must be a finite number, got {record['value']!r:.40}", "drop failed trials"
+            f"{where}['value']",
+            f"must be a finite number of magnitude at most {MAX_MAGNITUDE:g}, got {record['value']!r:.40}",
+            "drop failed trials",
         )
     params = record.get("params", {})
     if params is None:

@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 from gapdoctor.checks import SkipCheck, register
 from gapdoctor.checks._curves import val_metric_curve
-from gapdoctor.checks._resampling import Z95, metric_replicates, percentile_interval
+from gapdoctor.checks._resampling import Z95, metric_replicates, percentile_interval, rows_needed
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
 from gapdoctor.history import noise_sd, smooth
@@ -53,7 +53,6 @@ _DETECTABLE_AT_REPORT = 0.08
 _RELATIVE_AT_REPORT = 0.05
 _TARGET_CHANGE = 0.01
 _LOW_SUPPORT = 30
-_MAX_ROWS_QUOTED = 1e15  # a validation size past this is no advice (and no longer an exact integer)
 
 
 def _sd_from_interval(low: float, high: float) -> float:
@@ -71,14 +70,6 @@ def _detectable_proportion_change(value: float, n: int) -> float:
         mid = value - math.copysign(delta / 2, value - 0.5)
         delta = _POWER_FACTOR * math.sqrt(max(mid * (1 - mid), 1.0 / n) / n)
     return delta
-
-
-def _rows_needed(n: int, detectable: float, change: float) -> int | None:
-    """Validation rows that detect ``change`` (sd shrinks as 1/sqrt(n)); None past any real set."""
-    ratio = detectable / change if change > 0 else math.inf
-    if not ratio <= math.sqrt(_MAX_ROWS_QUOTED / n):  # also NaN; squaring a larger one overflows
-        return None
-    return math.ceil(n * ratio**2)
 
 
 def _binomial_band(values: FloatArray, n: int) -> tuple[list[float | None], list[float | None]]:
@@ -207,7 +198,7 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         movement = 0.0
 
     target = _TARGET_CHANGE * scale
-    needed_one_point = _rows_needed(n, detectable, target)
+    needed_one_point = rows_needed(n, detectable, target)
     fixes: list[str] = []
     if needed_one_point is not None:
         figures["val_size_for_1pt_change"] = needed_one_point
@@ -215,7 +206,7 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
             f"Enlarge the validation set to about {needed_one_point:,} rows to detect a change of {target:.3g} in "
             f"{metric} (it detects {detectable:.3g} with {n:,} rows)."
         )
-    needed_movement = _rows_needed(n, detectable, movement) if movement > 0 else None
+    needed_movement = rows_needed(n, detectable, movement) if movement > 0 else None
     if needed_movement is not None:
         figures["val_size_for_movement_seen"] = needed_movement
         if needed_movement > n:
