@@ -82,6 +82,7 @@ def test_repeated_configurations_give_the_noise_of_an_unbounded_metric() -> None
         # found by tests/fuzz: each raised something other than GapdoctorInputError
         ([{"value": 10**400}, {"value": 0.8}], {}, "trials[0]['value']"),
         ([{"value": 1e308}, {"value": 0.8}], {}, "trials[0]['value']"),
+        ([{"value": 0.9}, {"value": 0.8, "history": "no/such/log.csv"}], {}, "trials[1]['history']"),
         ([{"value": 0.9, "val_size": 10**400}, {"value": 0.8}], {}, "trials[0]['val_size']"),
         ([{"value": 0.9, "val_size": "x"}, {"value": 0.8}], {}, "trials[0]['val_size']"),
         ([{"value": 0.9, "val_size": [100]}, {"value": 0.8}], {}, "trials[0]['val_size']"),

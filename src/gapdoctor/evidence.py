@@ -26,7 +26,7 @@ from gapdoctor.arrays import (
     sort_labels,
     to_numpy,
 )
-from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.errors import GapdoctorInputError, shown
 from gapdoctor.history import RunHistory
 from gapdoctor.metrics import METRICS
 from gapdoctor.stats import ConfusionCounts
@@ -178,7 +178,7 @@ def check_metric(metric: Any, argument: str = "metric") -> str:
     if not isinstance(metric, str):
         raise GapdoctorInputError(
             argument,
-            f"expected a metric name (str), got {type(metric).__name__} {metric!r:.60}",
+            f"expected a metric name (str), got {type(metric).__name__} {shown(metric, 60)}",
             f"pass one name, e.g. metric='accuracy'; known: {', '.join(sorted(METRICS))}",
         )
     if metric not in METRICS:
@@ -377,7 +377,7 @@ def _val_size(val_size: Any, y_val: np.ndarray[Any, Any] | None) -> int | None:
     if isinstance(val_size, bool) or not isinstance(val_size, (int, np.integer)) or not 0 < val_size <= MAX_VAL_ROWS:
         raise GapdoctorInputError(
             "val_size",
-            f"must be a positive whole number of rows (at most {MAX_VAL_ROWS:.0e}), got {val_size!r:.40}",
+            f"must be a positive whole number of rows (at most {MAX_VAL_ROWS:.0e}), got {shown(val_size)}",
             "pass len(validation set)",
         )
     if y_val is not None and int(val_size) != len(y_val):

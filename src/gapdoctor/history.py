@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.errors import GapdoctorInputError, shown
 from gapdoctor.metrics import METRICS
 
 __all__ = ["MAX_MAGNITUDE", "RunHistory", "hinge_point", "noise_sd", "normalise_series_name", "smooth"]
@@ -172,7 +172,7 @@ def _to_float_series(where: str, values: Any) -> FloatArray:
         except (TypeError, ValueError):
             raise GapdoctorInputError(
                 where,
-                f"epoch {i} holds {v!r:.60}, which is not a number",
+                f"epoch {i} holds {shown(v, 60)}, which is not a number",
                 "log plain floats; use None or NaN for epochs without a value",
             ) from None
         except OverflowError:

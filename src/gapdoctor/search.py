@@ -24,7 +24,7 @@ from gapdoctor.checks.search_noise import (
     ranked_by_training_loss,
     ties_within_noise,
 )
-from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.errors import GapdoctorInputError, shown
 from gapdoctor.evidence import MAX_VAL_ROWS, check_metric
 from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
 from gapdoctor.history import MAX_MAGNITUDE, RunHistory
@@ -61,7 +61,7 @@ def _val_size(raw: Any, where: str) -> int | None:
     if number is None or not math.isfinite(number) or not number.is_integer() or not 0 < number <= MAX_VAL_ROWS:
         raise GapdoctorInputError(
             where,
-            f"must be a positive whole number of validation rows (at most {MAX_VAL_ROWS:.0e}), got {raw!r:.40}",
+            f"must be a positive whole number of validation rows (at most {MAX_VAL_ROWS:.0e}), got {shown(raw)}",
             "count the rows",
         )
     return int(number)
@@ -76,7 +76,7 @@ def _trial(number: int, record: Any, default_val_size: int | None, where: str) -
     if value is None or not abs(value) <= MAX_MAGNITUDE:
         raise GapdoctorInputError(
             f"{where}['value']",
-            f"must be a finite number of magnitude at most {MAX_MAGNITUDE:g}, got {record['value']!r:.40}",
+            f"must be a finite number of magnitude at most {MAX_MAGNITUDE:g}, got {shown(record['value'])}",
             "drop failed trials",
         )
     params = record.get("params", {})
@@ -87,13 +87,18 @@ def _trial(number: int, record: Any, default_val_size: int | None, where: str) -
     odd_keys = [k for k in params if not isinstance(k, str)]
     if odd_keys:
         raise GapdoctorInputError(
-            f"{where}['params']", f"has a key that is not a string: {odd_keys[0]!r:.40}", "name each parameter"
+            f"{where}['params']", f"has a key that is not a string: {shown(odd_keys[0])}", "name each parameter"
         )
     size = _val_size(record.get("val_size", default_val_size), f"{where}['val_size']")
     raw_history = record.get("history")
     history = None
     if raw_history is not None and not (isinstance(raw_history, float) and math.isnan(raw_history)):
-        history = RunHistory.from_any(raw_history, argument=f"{where}['history']")
+        try:
+            history = RunHistory.from_any(raw_history, argument=f"{where}['history']")
+        except GapdoctorInputError as error:  # a log file's reader names the file: name the trial too
+            if error.argument.startswith(where):
+                raise
+            raise GapdoctorInputError(f"{where}['history']", f"{error.argument}: {error.problem}", error.fix) from None
     return Trial(number=number, params=dict(params), value=value, val_size=size, history=history)
 
 
@@ -102,7 +107,7 @@ def _trial_number(record: Any, index: int) -> int:
     number = _number(raw)
     if number is None or not math.isfinite(number) or not number.is_integer():
         raise GapdoctorInputError(
-            f"trials[{index}]['number']", f"must be a whole number, got {raw!r:.40}", "number trials 0, 1, 2..."
+            f"trials[{index}]['number']", f"must be a whole number, got {shown(raw)}", "number trials 0, 1, 2..."
         )
     return int(number)
 

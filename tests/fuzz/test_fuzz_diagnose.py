@@ -38,7 +38,9 @@ from hypothesis import HealthCheck, given, settings
 
 import gapdoctor
 from gapdoctor import GapdoctorInputError
-from tests.fuzz.strategies import diagnose_kwargs, edge_kwargs, search_trials_args
+from tests.fuzz.edge import edge_kwargs
+from tests.fuzz.strategies import diagnose_kwargs
+from tests.fuzz.trials import search_trials_args
 
 _LONG_RUN = int(os.environ.get("GAPDOCTOR_FUZZ_EXAMPLES", "0"))
 _CI_EXAMPLES = {"hostile": 900, "edge": 600, "search": 560, "report": 40}
