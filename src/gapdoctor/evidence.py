@@ -17,17 +17,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gapdoctor.arrays import (
-    encode_features,
-    encode_labels,
-    group_array,
-    label_array,
-    probabilities,
-    sort_labels,
-    to_numpy,
-)
+from gapdoctor.arrays import encode_features, group_array, to_numpy
 from gapdoctor.errors import GapdoctorInputError, shown
 from gapdoctor.history import RunHistory
+from gapdoctor.labels import encode_labels, label_array, probabilities, sort_labels
 from gapdoctor.metrics import METRICS
 from gapdoctor.stats import ConfusionCounts
 

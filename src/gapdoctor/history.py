@@ -196,12 +196,13 @@ def _check_values(argument: str, name: str, raw_name: str, values: FloatArray, d
     limit = len(values) if diverged_at is None or name == "train_loss" else diverged_at
     infinite = np.flatnonzero(np.isinf(values[:limit]))
     if len(infinite) and name != "train_loss":
+        loss = name.endswith("loss")
         raise GapdoctorInputError(
             where,
-            f"is infinite at epoch {int(infinite[0]) + 1} while the training loss is finite (an infinite "
-            "validation loss means a probability of 0 on a true class)",
-            "clip predicted probabilities (e.g. to [1e-7, 1 - 1e-7]) when computing it, or log NaN for epochs "
-            "that were not measured",
+            f"is infinite at epoch {int(infinite[0]) + 1}, before any divergence of the training loss"
+            + (" (an infinite validation loss means a probability of 0 on a true class)" if loss else ""),
+            ("clip predicted probabilities (e.g. to [1e-7, 1 - 1e-7]) when computing it, or " if loss else "")
+            + "log NaN for epochs that were not measured",
         )
     finite = values[np.isfinite(values)]
     if len(finite) and np.abs(finite).max() > MAX_MAGNITUDE:
