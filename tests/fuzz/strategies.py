@@ -112,7 +112,7 @@ def hostile_scalar(draw: st.DrawFn) -> Any:
     )
 
 
-def _container(draw: st.DrawFn, values: np.ndarray[Any, Any]) -> Any:
+def _container(draw: st.DrawFn, values: np.ndarray[Any, Any], meta: bool = True) -> Any:
     """The same values as a list, tuple, numpy array, pandas object or torch tensor."""
     kinds = ["numpy", "list", "tuple"]
     if HAS_PANDAS:
@@ -134,20 +134,22 @@ def _container(draw: st.DrawFn, values: np.ndarray[Any, Any]) -> Any:
         except (UnicodeError, ValueError, TypeError):  # pandas cannot hold it (a lone surrogate in Arrow strings)
             return values
     if kind == "torch":
-        return _tensor(draw, values)
+        return _tensor(draw, values, meta)
     return values
 
 
-def _tensor(draw: st.DrawFn, values: np.ndarray[Any, Any]) -> Any:
+def _tensor(draw: st.DrawFn, values: np.ndarray[Any, Any], meta: bool) -> Any:
     import torch
 
     if values.dtype.kind == "u" and values.dtype != np.uint8:
-        values = values.astype(np.int64, copy=False) if values.max(initial=0) < 2**63 else values.astype(np.float64)
+        if values.max(initial=0) >= 2**63:
+            return values  # torch has no uint64 past 2**63
+        values = values.astype(np.int64)
     tensor = torch.from_numpy(np.ascontiguousarray(values))
     if values.dtype.kind == "f":
         dtype = draw(st.sampled_from([torch.float64, torch.float32, torch.float16, torch.bfloat16]))
         tensor = tensor.to(dtype)
-    if draw(st.integers(0, 9)) == 0:
+    if meta and draw(st.integers(0, 9)) == 0:
         tensor = tensor.to("meta")
     elif draw(st.booleans()):
         tensor = tensor.requires_grad_(True) if tensor.dtype.is_floating_point else tensor
@@ -219,7 +221,7 @@ def _labels(draw: st.DrawFn, codes: np.ndarray[Any, Any], kind: str) -> np.ndarr
     if kind == "uint8":
         return codes.astype(np.uint8)
     if kind == "uint64big":
-        return (codes.astype(np.uint64) + np.uint64(2**63)) + np.uint64(draw(st.integers(0, 3)))
+        return codes.astype(np.uint64) + np.uint64(2**63 + 1)  # past 2**53: float64 cannot tell them apart
     if kind == "float":
         return codes.astype(np.float64)
     if kind == "floatbig":
@@ -245,8 +247,9 @@ def _labels(draw: st.DrawFn, codes: np.ndarray[Any, Any], kind: str) -> np.ndarr
     return codes.astype(np.int64)
 
 
-def _features(draw: st.DrawFn, n: int, d: int) -> np.ndarray[Any, Any]:
-    kind = draw(st.sampled_from(["float", "float", "float", "int", "float32", "complex", "str", "object", "hostile"]))
+def _features(draw: st.DrawFn, n: int, d: int, clean: bool = False) -> np.ndarray[Any, Any]:
+    kinds = ["float", "float", "float", "int", "float32", "str"] + ([] if clean else ["complex", "object", "hostile"])
+    kind = draw(st.sampled_from(kinds))
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
     base = rng.normal(size=(n, d))
     if kind == "int":
@@ -271,12 +274,13 @@ def _features(draw: st.DrawFn, n: int, d: int) -> np.ndarray[Any, Any]:
     return base
 
 
-def _probs(draw: st.DrawFn, codes: np.ndarray[Any, Any], k: int) -> Any:
+def _probs(draw: st.DrawFn, codes: np.ndarray[Any, Any], k: int, clean: bool = False) -> Any:
     n = len(codes)
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
-    mode = draw(
-        st.sampled_from(["softmax", "softmax", "softmax", "onecol", "float32", "logits", "strings", "extra", "hard"])
+    modes = ["softmax", "softmax", "softmax", "onecol", "float32", "hard"] + (
+        [] if clean else ["logits", "strings", "extra"]
     )
+    mode = draw(st.sampled_from(modes))
     logits = rng.normal(size=(n, k)) * draw(st.sampled_from([0.1, 1.0, 30.0, 800.0]))
     logits[np.arange(n), codes] += draw(st.floats(0, 5))
     exp = np.exp(logits - logits.max(axis=1, keepdims=True))
@@ -284,7 +288,7 @@ def _probs(draw: st.DrawFn, codes: np.ndarray[Any, Any], k: int) -> Any:
     if mode == "onecol" and k == 2:
         return _container(draw, probs[:, 1])
     if mode == "float32":
-        return _container(draw, probs.astype(np.float32))
+        return _container(draw, probs.astype(np.float32), meta=not clean)
     if mode == "logits":
         return _container(draw, logits)
     if mode == "strings":
@@ -293,15 +297,16 @@ def _probs(draw: st.DrawFn, codes: np.ndarray[Any, Any], k: int) -> Any:
         extra = np.column_stack([probs * 0.9, np.full(n, 0.1)])
         return _container(draw, extra)
     if mode == "hard":
-        return _container(draw, np.eye(k)[codes])
-    return _container(draw, probs)
+        return _container(draw, np.eye(k)[codes], meta=not clean)
+    return _container(draw, probs, meta=not clean)
 
 
-def _per_row(draw: st.DrawFn, n: int) -> Any:
-    mode = draw(st.sampled_from(["ids", "ids", "str", "lists", "floats", "wrong_length", "2d", "bytes"]))
+def _per_row(draw: st.DrawFn, n: int, clean: bool = False) -> Any:
+    modes = ["ids", "ids", "str", "bytes"] + ([] if clean else ["lists", "floats", "wrong_length", "2d"])
+    mode = draw(st.sampled_from(modes))
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
     if mode == "ids":
-        return _container(draw, rng.integers(0, 3, size=n))
+        return _container(draw, rng.integers(0, 3, size=n), meta=not clean)
     if mode == "str":
         return np.array(["human", "pseudo", "\udcff"])[rng.integers(0, 3, size=n)]
     if mode == "lists":
@@ -318,87 +323,95 @@ def _per_row(draw: st.DrawFn, n: int) -> Any:
     return np.array([b"a", b"\xff"])[rng.integers(0, 2, size=n)]
 
 
+ARGUMENTS = (
+    "history",
+    "X_train",
+    "y_train",
+    "X_val",
+    "y_val",
+    "train_probs",
+    "val_probs",
+    "metric",
+    "groups_train",
+    "groups_val",
+    "sources_train",
+    "sample_losses",
+    "train_label_order",
+    "val_size",
+    "model",
+    "experiments",
+)
+CLEAN_LABEL_DTYPES = ("int64", "int8", "uint8", "uint64big", "float", "str")
+
+
 @st.composite
 def diagnose_kwargs(draw: st.DrawFn) -> dict[str, Any]:
-    """Keyword arguments for ``diagnose()``: a mostly valid bundle with hostile parts."""
+    """Keyword arguments for ``diagnose()``.
+
+    Half the examples are hostile in every argument given; the other half are a
+    consistent, valid bundle (so that the checks run) with at most two hostile arguments.
+    """
+    from tests.fuzz.edge import edge_histories
+
     kwargs: dict[str, Any] = {}
+    mostly_clean = draw(st.booleans())
+    hostile = draw(st.sets(st.sampled_from(ARGUMENTS), max_size=2)) if mostly_clean else set(ARGUMENTS)
     k = draw(st.integers(min_value=1, max_value=4))
-    n_train = draw(st.integers(min_value=0, max_value=40))
-    n_val = draw(st.integers(min_value=0, max_value=30))
-    d = draw(st.integers(min_value=0, max_value=4))
-    label_kind_train = draw(st.sampled_from(LABEL_DTYPES))
-    label_kind_val = label_kind_train if draw(st.integers(0, 3)) else draw(st.sampled_from(LABEL_DTYPES))
+    n_train = draw(st.integers(min_value=k if mostly_clean else 0, max_value=40))
+    n_val = draw(st.integers(min_value=1 if mostly_clean else 0, max_value=30))
+    d = draw(st.integers(min_value=1 if mostly_clean else 0, max_value=4))
+    kinds = LABEL_DTYPES if not mostly_clean or {"y_train", "y_val"} & hostile else CLEAN_LABEL_DTYPES
+    label_kind_train = draw(st.sampled_from(kinds))
+    label_kind_val = label_kind_train if draw(st.integers(0, 3)) or mostly_clean else draw(st.sampled_from(kinds))
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
     train_codes = rng.integers(0, k, size=n_train)
     val_codes = rng.integers(0, k, size=n_val)
     if n_train >= k:
         train_codes[:k] = np.arange(k)
-    present = draw(
-        st.sets(
-            st.sampled_from(
-                [
-                    "history",
-                    "X_train",
-                    "y_train",
-                    "X_val",
-                    "y_val",
-                    "train_probs",
-                    "val_probs",
-                    "metric",
-                    "groups_train",
-                    "groups_val",
-                    "sources_train",
-                    "sample_losses",
-                    "train_label_order",
-                    "val_size",
-                    "model",
-                    "experiments",
-                ]
-            ),
-            max_size=16,
-        )
-    )
-    if "history" in present:
-        kwargs["history"] = draw(histories())
-    if "y_train" in present:
-        kwargs["y_train"] = _container(draw, _labels(draw, train_codes, label_kind_train))
-    if "y_val" in present:
-        kwargs["y_val"] = _container(draw, _labels(draw, val_codes, label_kind_val))
-    if "X_train" in present:
-        kwargs["X_train"] = _container(draw, _features(draw, n_train, d))
-    if "X_val" in present:
-        kwargs["X_val"] = _container(draw, _features(draw, n_val, d))
-    if "train_probs" in present:
-        kwargs["train_probs"] = _probs(draw, train_codes, k)
-    if "val_probs" in present:
-        kwargs["val_probs"] = _probs(draw, val_codes, k)
+    present = draw(st.sets(st.sampled_from(ARGUMENTS), max_size=16))
+    if mostly_clean:  # labels and a history make most checks run
+        present |= hostile | {"y_train", "y_val", "history"}
+    clean = {name: name not in hostile for name in ARGUMENTS}
+    metric = draw(st.sampled_from(METRIC_NAMES))
     if "metric" in present:
-        kwargs["metric"] = draw(st.one_of(st.sampled_from(METRIC_NAMES), st.sampled_from(HOSTILE_METRICS)))
-    if "groups_train" in present:
-        kwargs["groups_train"] = _per_row(draw, n_train)
-    if "groups_val" in present:
-        kwargs["groups_val"] = _per_row(draw, n_val)
-    if "sources_train" in present:
-        kwargs["sources_train"] = _per_row(draw, n_train)
+        kwargs["metric"] = metric if clean["metric"] else draw(st.sampled_from(HOSTILE_METRICS))
+    if "history" in present:
+        kwargs["history"] = draw(edge_histories(metric) if clean["history"] else histories())
+    if "y_train" in present:
+        kwargs["y_train"] = _container(draw, _labels(draw, train_codes, label_kind_train), meta=not clean["y_train"])
+    if "y_val" in present:
+        kwargs["y_val"] = _container(draw, _labels(draw, val_codes, label_kind_val), meta=not clean["y_val"])
+    if "X_train" in present:
+        kwargs["X_train"] = _container(draw, _features(draw, n_train, d, clean["X_train"]), meta=not clean["X_train"])
+    if "X_val" in present:
+        kwargs["X_val"] = _container(draw, _features(draw, n_val, d, clean["X_val"]), meta=not clean["X_val"])
+    if "train_probs" in present:
+        kwargs["train_probs"] = _probs(draw, train_codes, k, clean["train_probs"])
+    if "val_probs" in present:
+        kwargs["val_probs"] = _probs(draw, val_codes, k, clean["val_probs"])
+    for name, n in (("groups_train", n_train), ("groups_val", n_val), ("sources_train", n_train)):
+        if name in present:
+            kwargs[name] = _per_row(draw, n, clean[name])
     if "sample_losses" in present:
-        epochs = draw(st.integers(0, 6))
+        epochs = draw(st.integers(1 if clean["sample_losses"] else 0, 6))
         tracked = draw(st.integers(0, min(n_train, 6)))
         losses = rng.exponential(size=(epochs, tracked))
-        if epochs and tracked and draw(st.booleans()):
+        if epochs and tracked and not clean["sample_losses"] and draw(st.booleans()):
             losses[0, 0] = draw(st.sampled_from([np.nan, np.inf, -1.0, 1e308]))
-        kwargs["sample_losses"] = _container(draw, losses)
+        kwargs["sample_losses"] = _container(draw, losses, meta=not clean["sample_losses"])
         if draw(st.booleans()):
-            kwargs["sample_loss_rows"] = _container(draw, rng.integers(-1, n_train + 1, size=tracked))
+            low, high = (0, n_train) if clean["sample_losses"] else (-1, n_train + 1)
+            kwargs["sample_loss_rows"] = rng.integers(low, high, size=tracked)
     if "train_label_order" in present:
         kwargs["train_label_order"] = _labels(draw, train_codes[::-1], label_kind_train)
     if "val_size" in present:
-        kwargs["val_size"] = draw(
-            st.sampled_from([n_val, n_val + 1, 0, -5, 2.5, True, "100", 10**30, np.int64(max(n_val, 1))])
-        )
+        sizes = [n_val, np.int64(max(n_val, 1))] + ([] if clean["val_size"] else [n_val + 1, 0, -5, 2.5, True, "100"])
+        kwargs["val_size"] = draw(st.sampled_from(sizes + ([] if clean["val_size"] else [10**30])))
     if "model" in present:
-        kwargs["model"] = draw(st.sampled_from(MODELS))
+        kwargs["model"] = draw(st.sampled_from(MODELS[:5] if clean["model"] else MODELS))
     if "experiments" in present:
-        kwargs["experiments"] = draw(st.sampled_from([False, True, None, "yes", 1, FAST_SETTINGS]))
+        choices = [False, FAST_SETTINGS] + ([] if clean["experiments"] else [True, None, "yes", 1])
+        kwargs["experiments"] = draw(st.sampled_from(choices))
     if kwargs.get("model") in (MODELS[:5]) and kwargs.get("experiments") in (True, None):
         kwargs["experiments"] = FAST_SETTINGS  # the default budget re-trains for minutes and caches in the cwd
     return kwargs
