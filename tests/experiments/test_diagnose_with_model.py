@@ -192,8 +192,10 @@ def test_a_model_that_cannot_fit_is_reported_not_raised() -> None:
     assert diagnosis.inputs["val_probs"] is None
 
 
-def test_a_model_that_fails_is_noted_even_with_experiments_off() -> None:
+def test_a_model_that_fails_is_noted_even_with_experiments_off(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from sklearn.naive_bayes import CategoricalNB
+
+    monkeypatch.chdir(tmp_path)
 
     data = _split()
     data["X_val"] = data["X_val"] + 100
@@ -201,8 +203,12 @@ def test_a_model_that_fails_is_noted_even_with_experiments_off() -> None:
     assert any("the model could not be fitted" in note for note in diagnosis.notes)
 
 
-def test_warnings_of_the_users_model_in_gapdoctors_fits_become_notes() -> None:
+def test_warnings_of_the_users_model_in_gapdoctors_fits_become_notes(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from sklearn.linear_model import LogisticRegression
+
+    monkeypatch.chdir(tmp_path)  # no cached probabilities from another test: the model is fitted here
 
     data = _split(200)
     with warnings.catch_warnings():
