@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gapdoctor import GapdoctorInputError
 from gapdoctor.history import RunHistory, hinge_point, noise_sd, normalise_series_name, smooth
 
 
@@ -76,3 +77,41 @@ def test_hinge_point_finds_the_knee() -> None:
     knee, before, after = hinge_point(curve)
     assert knee == 25
     assert abs(before) < 1e-6 and after == pytest.approx(0.1, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("series", "words"),
+    [
+        ({"train_loss": [10**400, 1.0]}, "too large"),
+        ({"val_loss": [0.5, 1e308]}, "beyond"),
+        ({"val_loss": [0.5, 0.4j]}, "not a number"),
+        ({"val_loss": {0.5, 0.4}}, "sequence"),
+        ({"val_loss": np.zeros((3, 2))}, "shape"),
+        ({"val_accuracy": [0.5, -0.2]}, "below 0"),
+        ({"val_perplexity": [3.0, 0.5]}, "below 1"),
+    ],
+)
+def test_values_no_series_can_hold_are_refused(series: dict[str, object], words: str) -> None:
+    with pytest.raises(GapdoctorInputError, match=words) as caught:
+        RunHistory.from_any(series)
+    assert caught.value.argument == f"history[{next(iter(series))!r}]"
+
+
+def test_negative_cross_entropy_is_refused_but_a_negative_loss_is_not() -> None:
+    # Decision: cross-entropy (log_loss, nll, cross_entropy) is never negative, so a negative
+    # value under that name is a mislabelled series; a plain train_loss / val_loss may be
+    # another loss (a Gaussian negative log-likelihood, an ELBO) and stays accepted.
+    for name in ("val_log_loss", "val_cross_entropy", "val_nll"):
+        with pytest.raises(GapdoctorInputError, match="below 0"):
+            RunHistory.from_any({name: [0.5, -0.1]})
+    history = RunHistory.from_any({"train_loss": [-1.0, -2.0], "val_loss": [-0.5, -0.7]})
+    assert history.series["val_loss"].tolist() == [-0.5, -0.7]
+
+
+def test_an_infinite_validation_loss_is_reported_not_dropped() -> None:
+    with pytest.raises(GapdoctorInputError, match="infinite at epoch 3") as caught:
+        RunHistory.from_any({"train_loss": [1.0, 0.8, 0.6], "val_loss": [1.0, 0.9, math.inf]})
+    assert "clip" in caught.value.fix
+    # once the training loss has diverged, every series may follow it
+    diverged = RunHistory.from_any({"train_loss": [1.0, 5.0, math.inf], "val_loss": [1.0, 6.0, math.inf]})
+    assert diverged.diverged_at == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_digits
@@ -14,6 +15,7 @@ from threadpoolctl import threadpool_limits
 
 import gapdoctor
 from gapdoctor.bench.training import train_by_epoch
+from gapdoctor.search import search_trials
 from tests.seeds import each_seed
 
 
@@ -81,6 +83,18 @@ def test_repeated_configurations_give_the_noise_of_an_unbounded_metric() -> None
         ([{"value": 0.9}, {"value": 0.8}], {"metric": "vibes"}, "metric"),
         ([{"value": 0.9}, {"value": 0.8}], {"direction": "up"}, "direction"),
         ([{"value": 0.9}, {"value": 0.8}], {"val_size": 0}, "val_size"),
+        # found by tests/fuzz: each raised something other than GapdoctorInputError
+        ([{"value": 10**400}, {"value": 0.8}], {}, "trials[0]['value']"),
+        ([{"value": 1e308}, {"value": 0.8}], {}, "trials[0]['value']"),
+        ([{"value": 0.9}, {"value": 0.8, "history": "no/such/log.csv"}], {}, "trials[1]['history']"),
+        ([{"value": 0.9, "val_size": 10**400}, {"value": 0.8}], {}, "trials[0]['val_size']"),
+        ([{"value": 0.9, "val_size": "x"}, {"value": 0.8}], {}, "trials[0]['val_size']"),
+        ([{"value": 0.9, "val_size": [100]}, {"value": 0.8}], {}, "trials[0]['val_size']"),
+        ([{"value": 0.9, "number": "x"}, {"value": 0.8}], {}, "trials[0]['number']"),
+        ([{"value": 0.9, "params": {("a",): 1}}, {"value": 0.8}], {}, "trials[0]['params']"),
+        ([{"value": 0.9, "history": {"val_loss": [10**400]}}, {"value": 0.8}], {}, "trials[0]['history']['val_loss']"),
+        ([{"value": 0.9}, {"value": 0.8}], {"metric": ["accuracy"]}, "metric"),
+        ([{"value": 0.9}, {"value": 0.8}], {"direction": ["maximize"]}, "direction"),
     ],
 )
 def test_bad_trials_name_the_argument(trials: Any, kwargs: dict[str, Any], argument: str) -> None:
@@ -99,3 +113,18 @@ def test_a_dataframe_of_records_reads_like_the_list() -> None:
     from_frame = gapdoctor.diagnose_search(pd.DataFrame(trials))
     assert from_frame.inputs["source"] == "DataFrame"
     assert [f.to_dict() for f in from_frame.findings] == [f.to_dict() for f in from_list.findings]
+
+
+def test_numpy_scalars_are_numbers() -> None:
+    trials = [{"value": np.float32(0.9), "val_size": np.int64(100)}, {"value": np.float64(0.8), "val_size": 100.0}]
+    search = search_trials(trials)
+    assert [t.value for t in search.trials] == pytest.approx([0.9, 0.8]) and search.trials[1].val_size == 100
+
+
+def test_ties_of_huge_unbounded_values_quote_no_overflowing_validation_size() -> None:
+    # repeated configurations of an unbounded metric: the pooled sd is huge, the rows needed past any set
+    trials = [{"params": {"C": c}, "value": v, "val_size": 100} for c, v in [(1, 1e100), (1, 3e100), (2, 2e100)]]
+    diagnosis = gapdoctor.diagnose_search(trials, metric="mse")
+    run = next(c for c in diagnosis.checks if c.name == "search_noise.ties")
+    assert run.status == "ran" and not run.warnings, run
+    assert diagnosis.top is not None and "val_size_for_1pt_difference" not in diagnosis.top.evidence

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
-import traceback
+import warnings
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from gapdoctor.checks import Check, SkipCheck, all_checks, forget_shared_results
+from gapdoctor.checks import Check, all_checks, forget_shared_results, guarded_run
 from gapdoctor.checks._budget import recording_sampling
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.evidence import Evidence, build_evidence
@@ -23,7 +23,7 @@ __all__ = ["diagnose", "run_checks"]
 
 
 def run_checks(evidence: Evidence, checks: Iterable[Check] | None = None) -> Diagnosis:
-    """Run checks on validated evidence; a check that raises is recorded, never propagated.
+    """Run checks on validated evidence; what a check raises or warns is recorded, never propagated.
 
     Parameters
     ----------
@@ -43,35 +43,14 @@ def run_checks(evidence: Evidence, checks: Iterable[Check] | None = None) -> Dia
         if missing:
             runs.append(CheckRun(check.name, check.cause, "skipped", f"needs {', '.join(missing)}"))
             continue
-        started = time.perf_counter()
-        try:
-            with recording_sampling() as sampling:
-                produced = check.function(evidence)
-        except SkipCheck as skip:
-            runs.append(CheckRun(check.name, check.cause, "skipped", skip.reason, time.perf_counter() - started))
-            continue
-        except Exception as error:  # a broken check must not take the diagnosis down
-            last = traceback.extract_tb(error.__traceback__)[-1]
-            reason = f"{type(error).__name__}: {error} (at {last.filename.rsplit('/', 1)[-1]}:{last.lineno})"
-            runs.append(CheckRun(check.name, check.cause, "errored", reason, time.perf_counter() - started))
-            continue
-        wrong = [f.cause for f in produced if f.cause != check.cause]
-        if wrong:
-            runs.append(
-                CheckRun(
-                    check.name,
-                    check.cause,
-                    "errored",
-                    f"returned findings for {wrong}, not its own cause {check.cause!r}",
-                    time.perf_counter() - started,
-                )
-            )
-            continue
+        sampling: list[str] = []
+        run, produced = guarded_run(check.name, check.cause, partial(_sampled, check, evidence, sampling))
         note = "; ".join(sampling)
         if note:  # each finding states the sampling behind its figures
             produced = [replace(f, evidence={**f.evidence, "sampling": note}) for f in produced]
+            run = replace(run, note=note)
+        runs.append(run)
         findings.extend(produced)
-        runs.append(CheckRun(check.name, check.cause, "ran", "", time.perf_counter() - started, len(produced), note))
 
     notes = tuple(
         f"{r.name}: {r.reason}"
@@ -89,6 +68,14 @@ def run_checks(evidence: Evidence, checks: Iterable[Check] | None = None) -> Dia
         curves=curves,
         per_class=_per_class(evidence),
     )
+
+
+def _sampled(check: Check, evidence: Evidence, sampling: list[str]) -> list[Finding]:
+    """Run one check, collecting the sampling statements its budget makes into ``sampling``."""
+    with recording_sampling() as made:
+        produced = check.function(evidence)
+    sampling.extend(made)
+    return produced
 
 
 def _per_class(evidence: Evidence) -> dict[str, Any]:
@@ -211,9 +198,27 @@ def diagnose(
         return run_checks(evidence)
     from gapdoctor.experiments import prepare_lab, run_experiments
 
-    lab = prepare_lab(evidence, settings)
-    diagnosis = run_checks(lab.evidence)
-    return run_experiments(diagnosis, lab, enabled=experiments is not False)
+    with warnings.catch_warnings(record=True) as caught:  # the user's model warns in our fits: say so, once
+        warnings.simplefilter("always")
+        lab = prepare_lab(evidence, settings)
+        diagnosis = run_checks(lab.evidence)
+        diagnosis = run_experiments(diagnosis, lab, enabled=experiments is not False)
+    return _with_model_warnings(diagnosis, caught)
+
+
+def _with_model_warnings(diagnosis: Diagnosis, caught: list[warnings.WarningMessage]) -> Diagnosis:
+    """Warnings raised while fitting the model, as notes (distinct message, how many times)."""
+    counts: dict[str, int] = {}
+    for w in caught:
+        first_line = str(w.message).strip().splitlines()[0] if str(w.message).strip() else ""
+        key = f"{w.category.__name__}: {first_line[:160]}"
+        counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return diagnosis
+    notes = [
+        f"the model warned while gapdoctor fitted it: {k}" + (f" ({n}x)" if n > 1 else "") for k, n in counts.items()
+    ]
+    return replace(diagnosis, notes=(*diagnosis.notes, *notes))
 
 
 def _experiment_settings(experiments: Any) -> ExperimentSettings:

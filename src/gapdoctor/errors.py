@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-__all__ = ["GapdoctorInputError"]
+__all__ = ["GapdoctorInputError", "shown"]
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """``repr(value)`` for an error message, cut to ``limit`` characters with the full length said.
+
+    Examples
+    --------
+    >>> shown(10**400)
+    '1000000000000000000000000000000000000000… (401 characters)'
+    """
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
 class GapdoctorInputError(ValueError):

@@ -17,29 +17,23 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.arrays import encode_features, group_array, to_numpy
+from gapdoctor.errors import GapdoctorInputError, shown
 from gapdoctor.history import RunHistory
+from gapdoctor.labels import encode_labels, label_array, probabilities, sort_labels
 from gapdoctor.metrics import METRICS
 from gapdoctor.stats import ConfusionCounts
 
-__all__ = ["Evidence", "build_evidence"]
+__all__ = ["Evidence", "build_evidence", "check_metric"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
+MAX_VAL_ROWS = 10**12
+"""More validation rows than any real split holds; a larger count is a mistake (and breaks float arithmetic)."""
+
 CHUNK_ROWS = 65_536
 """Rows per chunk for the statistics computed chunk by chunk."""
-
-_PROB_SUM_TOLERANCE = 1e-3
-
-
-def _to_numpy(value: Any) -> np.ndarray[Any, Any]:
-    """numpy, pandas, torch, lists -> numpy, without importing any of them."""
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor
-        value = value.detach().cpu().numpy()
-    elif hasattr(value, "to_numpy"):  # pandas Series / DataFrame, polars
-        value = value.to_numpy()
-    return np.asarray(value)
 
 
 def _feature_names(X: Any, n_features: int) -> tuple[str, ...]:
@@ -47,156 +41,6 @@ def _feature_names(X: Any, n_features: int) -> tuple[str, ...]:
     if columns is not None and len(columns) == n_features:
         return tuple(str(c) for c in columns)
     return tuple(f"x{i}" for i in range(n_features))
-
-
-def _encode_features(
-    name: str, X: Any, categories: dict[int, list[Any]] | None
-) -> tuple[FloatArray, dict[int, list[Any]]]:
-    """2-D float matrix; string columns ordinal-encoded with shared categories."""
-    arr = _to_numpy(X)
-    if arr.ndim == 1:
-        raise GapdoctorInputError(
-            name, f"expected a 2-D array (rows x features), got 1-D shape {arr.shape}", "use X.reshape(-1, 1)"
-        )
-    if arr.ndim == 0:
-        raise GapdoctorInputError(name, "expected a 2-D array, got a scalar", "pass rows x features")
-    if arr.shape[0] == 0:
-        raise GapdoctorInputError(name, "is empty (0 rows)", "pass a split with at least one row")
-    if arr.ndim > 2:  # images, sequences: one feature per value
-        arr = arr.reshape(arr.shape[0], -1)
-    categories = dict(categories or {})
-    if arr.dtype.kind in "biuf":
-        out = np.asarray(arr, dtype=np.float64)  # float64 input is used as is: no copy of a large split
-    else:
-        out = np.empty(arr.shape, dtype=np.float64)
-        for j in range(arr.shape[1]):
-            col = arr[:, j]
-            try:
-                out[:, j] = col.astype(np.float64)
-                continue
-            except (TypeError, ValueError):
-                pass
-            missing = np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in col])
-            known = categories.setdefault(j, [])
-            lookup = {v: i for i, v in enumerate(known)}
-            codes = np.full(len(col), np.nan)
-            for i, v in enumerate(col):
-                if missing[i]:
-                    continue
-                if v not in lookup:
-                    lookup[v] = len(known)
-                    known.append(v)
-                codes[i] = lookup[v]
-            out[:, j] = codes
-    if np.isinf(out).any():
-        row, colno = np.argwhere(np.isinf(out))[0]
-        raise GapdoctorInputError(
-            name,
-            f"contains infinite values (first at row {row}, column {colno})",
-            "replace them with NaN (treated as missing) or clip them",
-        )
-    return out, categories
-
-
-def _label_array(name: str, y: Any) -> np.ndarray[Any, Any]:
-    arr = _to_numpy(y)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        raise GapdoctorInputError(
-            name,
-            f"expected a 1-D array of class labels, got shape {arr.shape}",
-            "pass class ids or names; for one-hot labels use y.argmax(axis=1)",
-        )
-    if len(arr) == 0:
-        raise GapdoctorInputError(name, "is empty (0 labels)", "pass a split with at least one row")
-    if arr.dtype.kind == "f":
-        if np.isnan(arr).any():
-            raise GapdoctorInputError(
-                name, f"contains NaN at row {int(np.flatnonzero(np.isnan(arr))[0])}", "drop or label those rows"
-            )
-        if not np.all(arr == np.round(arr)):
-            raise GapdoctorInputError(
-                name,
-                "holds non-integer numbers, which look like regression targets",
-                "gapdoctor diagnoses classifiers: pass class ids or class names",
-            )
-        arr = arr.astype(np.int64)
-    elif arr.dtype.kind == "O":
-        bad = [i for i, v in enumerate(arr) if v is None or (isinstance(v, float) and np.isnan(v))]
-        if bad:
-            raise GapdoctorInputError(
-                name, f"contains missing labels (first at row {bad[0]})", "drop or label those rows"
-            )
-        kinds = {type(v) for v in arr}
-        if len(kinds) > 1:
-            raise GapdoctorInputError(
-                name,
-                f"mixes label types ({', '.join(sorted(k.__name__ for k in kinds))})",
-                "use one type for every label, e.g. all strings",
-            )
-    elif arr.dtype.kind == "b":
-        arr = arr.astype(np.int64)
-    return arr
-
-
-def _probabilities(name: str, probs: Any, n_rows: int, rows_from: str) -> FloatArray:
-    arr = _to_numpy(probs)
-    if arr.ndim == 1:  # binary: probability of the positive class
-        arr = np.column_stack([1.0 - arr.astype(np.float64), arr.astype(np.float64)])
-    if arr.ndim != 2:
-        raise GapdoctorInputError(
-            name, f"expected shape (n_rows, n_classes), got {arr.shape}", "pass one row of class probabilities per row"
-        )
-    if arr.dtype.kind not in "biuf":
-        raise GapdoctorInputError(name, f"holds non-numeric values ({arr.dtype})", "pass float probabilities")
-    arr = np.asarray(arr, dtype=np.float64)  # float64 input is used as is: no copy
-    if arr.shape[0] != n_rows:
-        raise GapdoctorInputError(
-            name,
-            f"has {arr.shape[0]} rows but {rows_from} has {n_rows}",
-            f"give one probability row per row of {rows_from}, in the same order",
-        )
-    outside = False
-    for start in range(0, len(arr), CHUNK_ROWS):  # validated chunk by chunk: no full-size temporaries
-        chunk = arr[start : start + CHUNK_ROWS]
-        _check_probability_chunk(name, chunk, start)
-        outside = outside or bool((chunk < 0.0).any() or (chunk > 1.0).any())
-    return np.clip(arr, 0.0, 1.0) if outside else arr  # a copy only when rounding left values past 0 or 1
-
-
-def _check_probability_chunk(name: str, chunk: FloatArray, start: int) -> None:
-    if not np.isfinite(chunk).all():
-        row = start + int(np.argwhere(~np.isfinite(chunk))[0][0])
-        raise GapdoctorInputError(
-            name, f"contains NaN or infinite values (first at row {row})", "check the model's outputs"
-        )
-    if (chunk < -1e-9).any() or (chunk > 1 + 1e-9).any():
-        raise GapdoctorInputError(
-            name,
-            f"holds values outside [0, 1] (min {chunk.min():.3g}, max {chunk.max():.3g}); these look like logits",
-            "apply softmax (or sigmoid for one binary column) before passing them",
-        )
-    sums = chunk.sum(axis=1)
-    off = np.abs(sums - 1.0) > _PROB_SUM_TOLERANCE
-    if off.any():
-        row = int(np.flatnonzero(off)[0])
-        raise GapdoctorInputError(
-            name,
-            f"rows must sum to 1; row {start + row} sums to {sums[row]:.4g}",
-            "pass normalised probabilities (softmax over classes), not scores or per-class sigmoids",
-        )
-
-
-def _group_array(name: str, values: Any, n_rows: int, rows_from: str) -> NDArray[np.str_]:
-    arr = _to_numpy(values)
-    if arr.ndim != 1:
-        raise GapdoctorInputError(name, f"expected a 1-D array, got shape {arr.shape}", "pass one id per row")
-    if len(arr) != n_rows:
-        raise GapdoctorInputError(
-            name, f"has {len(arr)} entries but {rows_from} has {n_rows}", f"give one entry per row of {rows_from}"
-        )
-    return arr.astype(str)
 
 
 @dataclass(frozen=True)
@@ -320,42 +164,29 @@ class Evidence:
         return out
 
 
-def _encode_labels(
-    y_train: np.ndarray[Any, Any] | None,
-    y_val: np.ndarray[Any, Any] | None,
-    n_prob_columns: int | None,
-) -> tuple[tuple[Any, ...], IntArray | None, IntArray | None]:
-    present = [y for y in (y_train, y_val) if y is not None]
-    if not present:
-        return (), None, None
-    kinds = {("str" if y.dtype.kind in "OUS" else "num") for y in present}
-    if len(kinds) > 1:
+def check_metric(metric: Any, argument: str = "metric") -> str:
+    """The metric name, or GapdoctorInputError when it is not a known name.
+
+    Examples
+    --------
+    >>> check_metric(["accuracy"])
+    Traceback (most recent call last):
+    ...
+    gapdoctor.errors.GapdoctorInputError: metric: expected a metric name (str), got list ['accuracy']...
+    """
+    if not isinstance(metric, str):
         raise GapdoctorInputError(
-            "y_val",
-            "labels are strings in one split and numbers in the other",
-            "encode both splits with the same label encoder",
+            argument,
+            f"expected a metric name (str), got {type(metric).__name__} {shown(metric, 60)}",
+            f"pass one name, e.g. metric='accuracy'; known: {', '.join(sorted(METRICS))}",
         )
-    seen = np.unique(np.concatenate([np.asarray(y, dtype=object if "str" in kinds else None) for y in present]))
-    if y_train is not None and y_val is not None:
-        unknown = sorted(set(np.unique(y_val).tolist()) - set(np.unique(y_train).tolist()))
-        if unknown:
-            raise GapdoctorInputError(
-                "y_val",
-                f"contains labels never seen in y_train: {unknown[:10]}",
-                "check that both splits use the same label set and encoder, or drop those rows",
-            )
-    classes: list[Any] = seen.tolist()
-    absent_class = n_prob_columns is not None and n_prob_columns > len(classes)
-    if absent_class and kinds == {"num"} and min(classes) >= 0 and max(classes) < (n_prob_columns or 0):
-        classes = list(range(n_prob_columns or 0))  # a class absent from the labels
-    lookup = {c: i for i, c in enumerate(classes)}
-
-    def encode(y: np.ndarray[Any, Any] | None) -> IntArray | None:
-        if y is None:
-            return None
-        return np.fromiter((lookup[v] for v in y.tolist()), dtype=np.int64, count=len(y))
-
-    return tuple(classes), encode(y_train), encode(y_val)
+    if metric not in METRICS:
+        raise GapdoctorInputError(
+            argument,
+            f"unknown metric {metric!r}",
+            f"use one of {', '.join(sorted(METRICS))}, or name your own with higher_is_better=True/False",
+        )
+    return metric
 
 
 def _check_metric(metric: Any, higher_is_better: Any) -> tuple[str, ...]:
@@ -366,16 +197,9 @@ def _check_metric(metric: Any, higher_is_better: Any) -> tuple[str, ...]:
             f"expected True, False or None, got {type(higher_is_better).__name__}",
             "pass higher_is_better=True for a score, False for an error or loss",
         )
-    if not isinstance(metric, str):
-        raise GapdoctorInputError("metric", f"expected a metric name, got {type(metric).__name__}", "pass e.g. 'f1'")
-    if metric in METRICS:
+    if higher_is_better is None or not isinstance(metric, str) or metric in METRICS or not metric.strip():
+        check_metric(metric)  # a known name, or the error naming what is allowed
         return ()
-    if higher_is_better is None or not metric.strip():
-        raise GapdoctorInputError(
-            "metric",
-            f"unknown metric {metric!r}",
-            f"use one of {', '.join(sorted(METRICS))}, or name your own with higher_is_better=True/False",
-        )
     return (metric,)
 
 
@@ -421,8 +245,8 @@ def build_evidence(
     own_metrics = _check_metric(metric, higher_is_better)
     run_history = None if history is None else RunHistory.from_any(history, metrics=own_metrics)
 
-    yt = None if y_train is None else _label_array("y_train", y_train)
-    yv = None if y_val is None else _label_array("y_val", y_val)
+    yt = None if y_train is None else label_array("y_train", y_train)
+    yv = None if y_val is None else label_array("y_val", y_val)
     for probs_name, probs, y, y_name in (
         ("train_probs", train_probs, yt, "y_train"),
         ("val_probs", val_probs, yv, "y_val"),
@@ -433,9 +257,9 @@ def build_evidence(
             )
     n_cols = None
     p_train = (
-        None if train_probs is None or yt is None else _probabilities("train_probs", train_probs, len(yt), "y_train")
+        None if train_probs is None or yt is None else probabilities("train_probs", train_probs, len(yt), "y_train")
     )
-    p_val = None if val_probs is None or yv is None else _probabilities("val_probs", val_probs, len(yv), "y_val")
+    p_val = None if val_probs is None or yv is None else probabilities("val_probs", val_probs, len(yv), "y_val")
     if p_train is not None and p_val is not None and p_train.shape[1] != p_val.shape[1]:
         raise GapdoctorInputError(
             "val_probs",
@@ -445,7 +269,7 @@ def build_evidence(
     for p in (p_train, p_val):
         if p is not None:
             n_cols = p.shape[1]
-    classes, y_train_enc, y_val_enc = _encode_labels(yt, yv, n_cols)
+    classes, y_train_enc, y_val_enc = encode_labels(yt, yv, n_cols)
     if n_cols is not None and n_cols != len(classes):
         raise GapdoctorInputError(
             "val_probs" if p_val is not None else "train_probs",
@@ -457,10 +281,10 @@ def build_evidence(
     Xt = Xv = None
     names: tuple[str, ...] = ()
     if X_train is not None:
-        Xt, categories = _encode_features("X_train", X_train, categories)
+        Xt, categories = encode_features("X_train", X_train, categories)
         names = _feature_names(X_train, Xt.shape[1])
     if X_val is not None:
-        Xv, categories = _encode_features("X_val", X_val, categories)
+        Xv, categories = encode_features("X_val", X_val, categories)
         if Xt is not None and Xv.shape[1] != Xt.shape[1]:
             raise GapdoctorInputError(
                 "X_val",
@@ -499,16 +323,16 @@ def build_evidence(
             raise GapdoctorInputError(
                 arg_name, f"was given without y_{split}", f"pass y_{split} (and X_{split}) with it"
             )
-        per_row[arg_name] = _group_array(arg_name, value, rows[0], rows[1])
+        per_row[arg_name] = group_array(arg_name, value, rows[0], rows[1])
 
     if model is not None:
         _check_model(model)
     losses, loss_rows = _sample_losses(sample_losses, sample_loss_rows, None if yt is None else len(yt))
     order = None
     if train_label_order is not None:
-        raw_order = _label_array("train_label_order", train_label_order)
+        raw_order = label_array("train_label_order", train_label_order)
         lookup = {c: i for i, c in enumerate(classes)}
-        unknown = sorted({v for v in raw_order.tolist() if v not in lookup})
+        unknown = sort_labels({v for v in raw_order.tolist() if v not in lookup})
         if unknown:
             raise GapdoctorInputError(
                 "train_label_order", f"holds labels not in the label set: {unknown[:10]}", "record the raw labels"
@@ -569,9 +393,11 @@ def _val_size(val_size: Any, y_val: np.ndarray[Any, Any] | None) -> int | None:
     """The validation size: ``len(y_val)``, or the ``val_size`` argument checked."""
     if val_size is None:
         return None if y_val is None else len(y_val)
-    if isinstance(val_size, bool) or not isinstance(val_size, (int, np.integer)) or val_size <= 0:
+    if isinstance(val_size, bool) or not isinstance(val_size, (int, np.integer)) or not 0 < val_size <= MAX_VAL_ROWS:
         raise GapdoctorInputError(
-            "val_size", f"must be a positive whole number of rows, got {val_size!r}", "pass len(validation set)"
+            "val_size",
+            f"must be a positive whole number of rows (at most {MAX_VAL_ROWS:.0e}), got {shown(val_size)}",
+            "pass len(validation set)",
         )
     if y_val is not None and int(val_size) != len(y_val):
         raise GapdoctorInputError(
@@ -587,7 +413,7 @@ def _sample_losses(losses: Any, rows: Any, n_train: int | None) -> tuple[FloatAr
         return None, None
     if n_train is None:
         raise GapdoctorInputError("sample_losses", "was given without y_train", "pass y_train with it")
-    arr = _to_numpy(losses)
+    arr = to_numpy("sample_losses", losses)
     if arr.ndim != 2 or arr.dtype.kind not in "biuf":
         raise GapdoctorInputError(
             "sample_losses",
@@ -597,7 +423,7 @@ def _sample_losses(losses: Any, rows: Any, n_train: int | None) -> tuple[FloatAr
     arr = arr.astype(np.float64)
     if np.isinf(arr).any() or (arr < 0).any():
         raise GapdoctorInputError("sample_losses", "holds negative or infinite losses", "record per-row loss values")
-    index = np.arange(arr.shape[1]) if rows is None else _to_numpy(rows)
+    index = np.arange(arr.shape[1]) if rows is None else to_numpy("sample_loss_rows", rows)
     if index.ndim != 1 or len(index) != arr.shape[1] or index.dtype.kind not in "iu":
         raise GapdoctorInputError(
             "sample_loss_rows",

@@ -161,6 +161,9 @@ class CheckRun:
     note : str
         How the check's budget shaped what it read, e.g. "sampled 20,000 of 1,000,000
         X_train rows"; "" when it read every row.
+    warnings : tuple of str
+        Distinct warnings a dependency raised inside the check, kept out of the
+        user's program (empty on a clean run).
     """
 
     name: str
@@ -170,6 +173,7 @@ class CheckRun:
     seconds: float = 0.0
     n_findings: int = 0
     note: str = ""
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dictionary."""
@@ -181,6 +185,7 @@ class CheckRun:
             "seconds": round(self.seconds, 4),
             "n_findings": self.n_findings,
             "note": self.note,
+            **({"warnings": list(self.warnings)} if self.warnings else {}),
         }
 
     @classmethod
@@ -194,6 +199,7 @@ class CheckRun:
             seconds=float(content.get("seconds", 0.0)),
             n_findings=int(content.get("n_findings", 0)),
             note=str(content.get("note", "")),
+            warnings=tuple(str(w) for w in content.get("warnings", ())),
         )
 
 

@@ -51,13 +51,35 @@ def _recall(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
     return float(_skm().recall_score(y, _pred(p), average=avg, zero_division=0))
 
 
+def _ranked_classes_present(y: NDArray[np.int64], p: NDArray[np.float64]) -> bool:
+    """Ranking metrics need both binary classes, or every class for the one-vs-rest average."""
+    present = len(np.unique(y))
+    return present >= 2 and (p.shape[1] == 2 or present == p.shape[1])
+
+
+def _balanced_accuracy(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
+    """Mean recall over the classes present in ``y`` (scikit-learn's definition, without its warning)."""
+    correct = _pred(p) == y
+    return float(np.mean([correct[y == c].mean() for c in np.unique(y)]))
+
+
+def _log_loss(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
+    if p.shape[1] < 2:  # one class: every row gets probability 1 on it
+        return 0.0
+    return float(_skm().log_loss(y, p, labels=_labels(p)))
+
+
 def _roc_auc(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
+    if not _ranked_classes_present(y, p):
+        return float("nan")  # undefined: a ranking needs rows of each class
     if p.shape[1] == 2:
         return float(_skm().roc_auc_score(y, p[:, 1]))
     return float(_skm().roc_auc_score(y, p, multi_class="ovr", labels=_labels(p)))
 
 
 def _average_precision(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
+    if not _ranked_classes_present(y, p):
+        return float("nan")  # undefined: a ranking needs rows of each class
     if p.shape[1] == 2:
         return float(_skm().average_precision_score(y, p[:, 1]))
     onehot = np.eye(p.shape[1])[y]
@@ -100,7 +122,7 @@ METRICS: dict[str, MetricInfo] = {
             True,
             True,
             True,
-            lambda y, p: float(_skm().balanced_accuracy_score(y, _pred(p))),
+            _balanced_accuracy,
         ),
         MetricInfo("f1", True, True, True, _f1),
         MetricInfo("precision", True, True, True, _precision),
@@ -112,7 +134,7 @@ METRICS: dict[str, MetricInfo] = {
             False,
             False,
             False,
-            lambda y, p: float(_skm().log_loss(y, p, labels=_labels(p))),
+            _log_loss,
         ),
         MetricInfo("error", False, True, True, lambda y, p: float(np.mean(_pred(p) != y))),
         MetricInfo("top5_accuracy", True, True, True, None),

@@ -10,11 +10,13 @@ the checks in :mod:`gapdoctor.checks.search_noise` then read it.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
-from gapdoctor.checks import SkipCheck
+import numpy as np
+
+from gapdoctor.checks import guarded_run
 from gapdoctor.checks.search_noise import (
     SearchTrials,
     Trial,
@@ -22,9 +24,10 @@ from gapdoctor.checks.search_noise import (
     ranked_by_training_loss,
     ties_within_noise,
 )
-from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.errors import GapdoctorInputError, shown
+from gapdoctor.evidence import MAX_VAL_ROWS, check_metric
 from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
-from gapdoctor.history import RunHistory
+from gapdoctor.history import MAX_MAGNITUDE, RunHistory
 from gapdoctor.metrics import METRICS
 
 __all__ = ["diagnose_search", "search_trials"]
@@ -41,14 +44,27 @@ def _is_optuna_study(obj: Any) -> bool:
     return type(obj).__module__.startswith("optuna") and hasattr(obj, "trials") and hasattr(obj, "directions")
 
 
-def _val_size(raw: Any, where: str) -> int | None:
-    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+def _number(raw: Any) -> float | None:
+    """``raw`` as a float when it is a real number (numpy scalars included), else None."""
+    if isinstance(raw, (bool, np.bool_)) or not isinstance(raw, (int, float, np.integer, np.floating)):
         return None
-    if isinstance(raw, bool) or not float(raw).is_integer() or raw <= 0:
+    try:
+        return float(raw)
+    except OverflowError:  # an int beyond float range
+        return math.inf
+
+
+def _val_size(raw: Any, where: str) -> int | None:
+    if raw is None or (isinstance(raw, (float, np.floating)) and math.isnan(raw)):
+        return None
+    number = _number(raw)
+    if number is None or not math.isfinite(number) or not number.is_integer() or not 0 < number <= MAX_VAL_ROWS:
         raise GapdoctorInputError(
-            where, f"must be a positive whole number of validation rows, got {raw!r}", "count the rows"
+            where,
+            f"must be a positive whole number of validation rows (at most {MAX_VAL_ROWS:.0e}), got {shown(raw)}",
+            "count the rows",
         )
-    return int(raw)
+    return int(number)
 
 
 def _trial(number: int, record: Any, default_val_size: int | None, where: str) -> Trial:
@@ -56,26 +72,44 @@ def _trial(number: int, record: Any, default_val_size: int | None, where: str) -
         raise GapdoctorInputError(where, f"expected a dict, got {type(record).__name__}", _RECORD_HINT)
     if "value" not in record:
         raise GapdoctorInputError(where, "has no 'value'", "give the validation metric of each trial as 'value'")
-    value = record["value"]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
-        raise GapdoctorInputError(f"{where}['value']", f"must be a finite number, got {value!r}", "drop failed trials")
+    value = _number(record["value"])
+    if value is None or not abs(value) <= MAX_MAGNITUDE:
+        raise GapdoctorInputError(
+            f"{where}['value']",
+            f"must be a finite number of magnitude at most {MAX_MAGNITUDE:g}, got {shown(record['value'])}",
+            "drop failed trials",
+        )
     params = record.get("params", {})
     if params is None:
         params = {}
     if not isinstance(params, Mapping):
         raise GapdoctorInputError(f"{where}['params']", f"expected a dict, got {type(params).__name__}", _RECORD_HINT)
-    raw_size = record.get("val_size", default_val_size)
-    try:
-        size = _val_size(raw_size, f"{where}['val_size']")
-    except (TypeError, ValueError) as error:
-        if isinstance(error, GapdoctorInputError):
-            raise
-        raise GapdoctorInputError(f"{where}['val_size']", f"is not a number: {raw_size!r}", "count the rows") from None
+    odd_keys = [k for k in params if not isinstance(k, str)]
+    if odd_keys:
+        raise GapdoctorInputError(
+            f"{where}['params']", f"has a key that is not a string: {shown(odd_keys[0])}", "name each parameter"
+        )
+    size = _val_size(record.get("val_size", default_val_size), f"{where}['val_size']")
     raw_history = record.get("history")
     history = None
     if raw_history is not None and not (isinstance(raw_history, float) and math.isnan(raw_history)):
-        history = RunHistory.from_any(raw_history, argument=f"{where}['history']")
-    return Trial(number=number, params=dict(params), value=float(value), val_size=size, history=history)
+        try:
+            history = RunHistory.from_any(raw_history, argument=f"{where}['history']")
+        except GapdoctorInputError as error:  # a log file's reader names the file: name the trial too
+            if error.argument.startswith(where):
+                raise
+            raise GapdoctorInputError(f"{where}['history']", f"{error.argument}: {error.problem}", error.fix) from None
+    return Trial(number=number, params=dict(params), value=value, val_size=size, history=history)
+
+
+def _trial_number(record: Any, index: int) -> int:
+    raw = record.get("number", index) if isinstance(record, Mapping) else index
+    number = _number(raw)
+    if number is None or not math.isfinite(number) or not number.is_integer():
+        raise GapdoctorInputError(
+            f"trials[{index}]['number']", f"must be a whole number, got {shown(raw)}", "number trials 0, 1, 2..."
+        )
+    return int(number)
 
 
 def _records_from_dataframe(frame: Any) -> list[dict[str, Any]]:
@@ -141,9 +175,8 @@ def search_trials(
     >>> len(s.trials), s.greater_is_better
     (2, True)
     """
-    if metric not in METRICS:
-        raise GapdoctorInputError("metric", f"unknown metric {metric!r}", f"use one of {', '.join(sorted(METRICS))}")
-    if direction not in (None, "maximize", "minimize"):
+    check_metric(metric)
+    if not (direction is None or (isinstance(direction, str) and direction in ("maximize", "minimize"))):
         raise GapdoctorInputError(
             "direction", f"must be 'maximize' or 'minimize', got {direction!r}", "or leave it out"
         )
@@ -164,8 +197,7 @@ def search_trials(
         greater = direction == "maximize"
     parsed = []
     for i, record in enumerate(records):
-        number = record.get("number", i) if isinstance(record, Mapping) else i
-        parsed.append(_trial(int(number), record, default_size, f"trials[{i}]"))
+        parsed.append(_trial(_trial_number(record, i), record, default_size, f"trials[{i}]"))
     if len(parsed) < 2:
         raise GapdoctorInputError(
             "trials", f"holds {len(parsed)} completed trial(s)", "diagnose a search with at least 2 completed trials"
@@ -215,18 +247,9 @@ def diagnose_search(
     runs: list[CheckRun] = []
     findings: list[Finding] = []
     for name, check in _CHECKS:
-        started = time.perf_counter()
-        try:
-            produced = check(search)
-        except SkipCheck as skip:
-            runs.append(CheckRun(name, "search_noise", "skipped", skip.reason, time.perf_counter() - started))
-            continue
-        except Exception as error:  # a broken check must not take the diagnosis down
-            reason = f"{type(error).__name__}: {error}"
-            runs.append(CheckRun(name, "search_noise", "errored", reason, time.perf_counter() - started))
-            continue
+        run, produced = guarded_run(name, "search_noise", partial(check, search))
+        runs.append(run)
         findings.extend(produced)
-        runs.append(CheckRun(name, "search_noise", "ran", "", time.perf_counter() - started, len(produced)))
     inputs = {
         "metric": metric,
         "n_trials": len(search.trials),

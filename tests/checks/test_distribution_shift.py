@@ -148,3 +148,12 @@ def test_every_feature_moved_on_correctly_scaled_splits_is_a_shift():
     d = gapdoctor.diagnose(X_train=Xt_scaled, y_train=yt, X_val=Xv_scaled, y_val=yv)
     assert d.top is not None and d.top.cause == "distribution_shift"
     assert all(f.score < 0.5 for f in d.findings if f.cause == "pipeline_bug")
+
+
+def test_a_feature_column_never_observed_does_not_break_the_domain_classifier() -> None:
+    rng = np.random.default_rng(0)
+    X_train, X_val = rng.normal(size=(40, 2)), rng.normal(size=(30, 2))
+    X_train[:, 1], X_val[:, 1] = np.nan, np.nan  # the booster cannot bin an all-missing column
+    diagnosis = gapdoctor.diagnose(X_train=X_train, X_val=X_val)
+    run = next(c for c in diagnosis.checks if c.name == "distribution_shift.covariate")
+    assert run.status == "ran" and not run.warnings, run

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
+
 import gapdoctor
 from gapdoctor.bench.training import TrainedRun
 from tests.recorded import RecordedRun
@@ -26,3 +30,31 @@ def test_unbounded_metric_is_skipped() -> None:
 def test_metric_far_from_ceiling_is_not_saturation(overfit_run: RecordedRun) -> None:
     diagnosis = gapdoctor.diagnose(history=overfit_run.history)
     assert all(f.weak for f in diagnosis.findings if f.cause == "metric_saturation")
+
+
+def test_a_metric_missing_over_the_last_epochs_is_read_from_its_last_measured_ones() -> None:
+    history = {
+        "train_loss": [1.0, 0.6, 0.4, 0.3, 0.2, 0.15, 0.1, 0.08, 0.06, 0.05],
+        "val_accuracy": [0.90, 0.99, 1.0, 1.0, 1.0, 1.0, 1.0, None, None, None],
+    }
+    diagnosis = gapdoctor.diagnose(history=history, val_size=2000)
+    run = next(c for c in diagnosis.checks if c.name == "metric_saturation.curves")
+    assert run.status == "ran" and not run.warnings, run
+    found = [f for f in diagnosis.findings if f.cause == "metric_saturation"]
+    assert found and found[0].evidence["val_metric_final"] == 1.0
+
+
+def test_float32_softmax_probabilities_raise_no_warning_in_the_saturation_check() -> None:
+    # before: scikit-learn's log loss warned that float32 rows do not sum to one, and under
+    # -W error the check errored
+    rng = np.random.default_rng(0)
+    y_val = rng.integers(0, 3, 300)
+    logits = rng.normal(size=(300, 3)).astype(np.float32) + 4 * np.eye(3, dtype=np.float32)[y_val]
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    assert probs.dtype == np.float32 and np.abs(probs.astype(np.float64).sum(axis=1) - 1).max() > 1e-15
+    history = {"train_loss": [1.0, 0.5, 0.3, 0.2, 0.1, 0.05, 0.03, 0.02], "val_accuracy": [0.9] + [0.99] * 7}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        diagnosis = gapdoctor.diagnose(history=history, y_val=y_val, val_probs=probs)
+    run = next(c for c in diagnosis.checks if c.name == "metric_saturation.curves")
+    assert run.status == "ran" and not run.warnings, run

@@ -114,3 +114,12 @@ def test_near_duplicate_search_scales_without_quadratic_memory():
     assert time.perf_counter() - started < 30
     assert train_rows.tolist() == list(range(100)) and val_rows.tolist() == list(range(100))
     assert natural == 0.0
+
+
+def test_a_feature_column_never_observed_is_no_warning_in_the_duplicate_search() -> None:
+    X_train = np.c_[np.arange(20.0), np.full(20, np.nan)]
+    X_val = X_train[:5].copy()
+    diagnosis = gapdoctor.diagnose(X_train=X_train, X_val=X_val)
+    run = next(c for c in diagnosis.checks if c.name == "preprocessing_leakage.duplicates")
+    assert run.status == "ran" and not run.warnings, run
+    assert any(f.cause == "preprocessing_leakage" for f in diagnosis.findings)

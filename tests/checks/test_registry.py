@@ -3,6 +3,7 @@ and is skipped with a reason when its inputs are absent; a broken check is recor
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 
 import numpy as np
@@ -95,3 +96,25 @@ def test_a_check_that_raises_is_recorded_and_the_others_still_run(broken_checks:
     assert status["overfitting.curves"].status == "ran"
     assert all(f.cause != "label_noise" for f in diagnosis.findings)
     assert "errored" in diagnosis.render()
+
+
+@pytest.fixture
+def warning_check() -> Iterator[None]:
+    @register(name="overfitting.warns", cause="overfitting", requires=("history",))
+    def warns(evidence: object) -> list[Finding]:
+        np.log(np.zeros(1))  # RuntimeWarning: divide by zero
+        return []
+
+    yield
+    del REGISTRY["overfitting.warns"]
+
+
+def test_a_warning_inside_a_check_stays_out_of_the_callers_program(warning_check: None) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning reaching the caller would raise here
+        diagnosis = gapdoctor.diagnose(history=_tiny_inputs()["history"])
+    run = next(c for c in diagnosis.checks if c.name == "overfitting.warns")
+    assert run.status == "ran"
+    assert len(run.warnings) == 1 and run.warnings[0].startswith("RuntimeWarning: divide by zero")
+    assert run.to_dict()["warnings"] == list(run.warnings)
+    assert "warnings" not in next(c for c in diagnosis.checks if c.name == "overfitting.curves").to_dict()

@@ -105,3 +105,14 @@ def test_a_realistic_enlargement_is_still_advised_and_the_training_set_bounds_it
     both = gapdoctor.diagnose(y_train=scenario["y_train"], y_val=scenario["y_val"], val_probs=scenario["val_probs"])
     bounded = next(f for f in both.findings if f.cause == "small_validation_set")
     assert "more than the training set" in bounded.fixes[0] and not bounded.fixes[0].startswith("Enlarge")
+
+
+def test_a_single_class_validation_set_is_a_statement_not_a_finding() -> None:
+    # before: "small_validation_set 0.65" for 30 rows of one class
+    y_val = np.zeros(30, dtype=np.int64)
+    diagnosis = gapdoctor.diagnose(
+        y_train=np.r_[y_val, 1], y_val=y_val, val_probs=np.tile([0.7, 0.3], (30, 1)), metric="accuracy"
+    )
+    assert not [f for f in diagnosis.findings if f.cause == "small_validation_set"]
+    run = next(c for c in diagnosis.checks if c.name == "small_validation_set.sampling_noise")
+    assert run.status == "skipped" and "single class" in run.reason and "cannot be judged" in run.reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -193,3 +194,62 @@ def test_a_model_that_cannot_fit_is_reported_not_raised() -> None:
     diagnosis = gapdoctor.diagnose(**data, model=CategoricalNB(), experiments=ExperimentSettings(cache_dir=None))
     assert any(note.startswith("experiments: not run (the model could not be fitted") for note in diagnosis.notes)
     assert diagnosis.inputs["val_probs"] is None
+
+
+def test_a_model_that_fails_is_noted_even_with_experiments_off(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sklearn.naive_bayes import CategoricalNB
+
+    monkeypatch.chdir(tmp_path)
+
+    data = _split()
+    data["X_val"] = data["X_val"] + 100
+    diagnosis = gapdoctor.diagnose(**data, model=CategoricalNB(), experiments=False)
+    assert any("the model could not be fitted" in note for note in diagnosis.notes)
+
+
+def test_warnings_of_the_users_model_in_gapdoctors_fits_become_notes(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    monkeypatch.chdir(tmp_path)  # no cached probabilities from another test: the model is fitted here
+
+    data = _split(200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a ConvergenceWarning reaching the caller would raise here
+        diagnosis = gapdoctor.diagnose(**data, model=LogisticRegression(max_iter=2), experiments=False)
+    note = next(n for n in diagnosis.notes if n.startswith("the model warned while gapdoctor fitted it"))
+    assert "ConvergenceWarning" in note
+
+
+def test_a_model_that_fails_when_only_the_experiments_fit_it_is_noted_not_raised() -> None:
+    # probabilities given: the first fit of the model is the experiments' baseline (found by tests/fuzz)
+    class FailingModel:
+        def get_params(self, deep: bool = True) -> dict[str, Any]:
+            return {}
+
+        def set_params(self, **params: Any) -> FailingModel:
+            return self
+
+        def fit(self, X: Any, y: Any) -> FailingModel:
+            raise ValueError("a bug in the user's model")
+
+        def predict_proba(self, X: Any) -> np.ndarray:
+            return np.full((len(X), 2), 0.5)
+
+    rng = np.random.default_rng(0)
+    y_train, y_val = rng.integers(0, 2, 60), rng.integers(0, 2, 40)
+    diagnosis = gapdoctor.diagnose(
+        X_train=rng.normal(size=(60, 3)),
+        y_train=y_train,
+        X_val=rng.normal(size=(40, 3)) + 3,  # shifted: a finding the experiments would test
+        y_val=y_val,
+        train_probs=np.full((60, 2), 0.5),
+        val_probs=np.full((40, 2), 0.5),
+        model=FailingModel(),
+        experiments=ExperimentSettings(max_fits=20, cv_folds=2, cache_dir=None),
+    )
+    assert diagnosis.reported
+    assert "experiments: not run (the model could not be fitted (ValueError: a bug in the user's model))" in (
+        diagnosis.notes
+    )

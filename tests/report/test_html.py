@@ -457,3 +457,12 @@ def test_a_diagnosis_of_nothing_still_explains_itself() -> None:
     assert f"0 ran, {len(diagnosis.checks)} skipped, 0 errored" in checks
     assert diagnosis.checks and all(c.reason and c.reason in checks for c in diagnosis.checks)
     assert dom.find_all("svg") == []
+
+
+def test_a_class_name_with_a_lone_surrogate_is_written(tmp_path: Path) -> None:
+    # a label read from a non-UTF-8 folder name (os.listdir gives '\udcff'); to_html raised UnicodeEncodeError
+    y = np.array(["cat", "\udcff"] * 15)
+    probs = np.tile([0.6, 0.4], (30, 1))
+    diagnosis = gapdoctor.diagnose(y_train=y, y_val=y, train_probs=probs, val_probs=probs)
+    text = diagnosis.to_html(tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "\\udcff" in text

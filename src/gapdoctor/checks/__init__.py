@@ -14,14 +14,26 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import time
+import traceback
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from gapdoctor.causes import CAUSES
 from gapdoctor.evidence import Evidence
-from gapdoctor.findings import Finding
+from gapdoctor.findings import CheckRun, Finding
 
-__all__ = ["REGISTRY", "Check", "SkipCheck", "all_checks", "forget_shared_results", "get_check", "register"]
+__all__ = [
+    "REGISTRY",
+    "Check",
+    "SkipCheck",
+    "all_checks",
+    "forget_shared_results",
+    "get_check",
+    "guarded_run",
+    "register",
+]
 
 CheckFunction = Callable[[Evidence], list[Finding]]
 
@@ -134,6 +146,54 @@ def get_check(name: str) -> Check:
 def all_checks() -> list[Check]:
     """Every registered check, in cause-vocabulary order."""
     return sorted(REGISTRY.values(), key=lambda c: (CAUSES.index(c.cause), c.name))
+
+
+def guarded_run(name: str, cause: str, call: Callable[[], list[Finding]]) -> tuple[CheckRun, list[Finding]]:
+    """Run one check: nothing it raises or warns reaches the caller.
+
+    A :class:`SkipCheck` becomes a "skipped" run, any other exception an "errored" run
+    (the other checks still run), findings of another cause an "errored" run. Warnings
+    raised by dependencies inside the check (numpy, scikit-learn...) are kept out of the
+    user's program and listed in :attr:`CheckRun.warnings`, once per distinct message.
+
+    Returns
+    -------
+    run : CheckRun
+    findings : list of Finding
+        Empty unless the check ran.
+    """
+    started = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            produced = call()
+            error: Exception | None = None
+        except SkipCheck as skip:
+            seconds = time.perf_counter() - started
+            return CheckRun(name, cause, "skipped", skip.reason, seconds, warnings=_distinct(caught)), []
+        except Exception as raised:  # a broken check must not take the diagnosis down
+            produced, error = [], raised
+    seconds = time.perf_counter() - started
+    seen = _distinct(caught)
+    if error is not None:
+        last = traceback.extract_tb(error.__traceback__)[-1]
+        where = f"{last.filename.rsplit('/', 1)[-1]}:{last.lineno}"
+        return CheckRun(
+            name, cause, "errored", f"{type(error).__name__}: {error} (at {where})", seconds, warnings=seen
+        ), []
+    wrong = [f.cause for f in produced if f.cause != cause]
+    if wrong:
+        reason = f"returned findings for {wrong}, not its own cause {cause!r}"
+        return CheckRun(name, cause, "errored", reason, seconds, warnings=seen), []
+    return CheckRun(name, cause, "ran", "", seconds, len(produced), warnings=seen), list(produced)
+
+
+def _distinct(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
+    out: dict[str, None] = {}
+    for w in caught:
+        where = f"{w.filename.rsplit('/', 1)[-1]}:{w.lineno}"
+        out.setdefault(f"{w.category.__name__}: {w.message} (at {where})", None)
+    return tuple(out)
 
 
 for _module in pkgutil.iter_modules(__path__):

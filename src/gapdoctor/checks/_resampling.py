@@ -36,6 +36,26 @@ def confusion(y: IntArray, pred: IntArray, n_classes: int) -> IntArray:
     return np.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes).astype(np.int64)
 
 
+MAX_ROWS_QUOTED = 1e15
+"""A validation size past this is no advice (and no longer an exact integer in float64)."""
+
+
+def rows_needed(n: int, detectable: float, change: float) -> int | None:
+    """Validation rows that detect ``change`` when ``n`` rows detect ``detectable`` (sd ~ 1/sqrt(n)).
+
+    None when ``change`` is not positive or the answer passes :data:`MAX_ROWS_QUOTED`.
+
+    Examples
+    --------
+    >>> rows_needed(100, 0.1, 0.05), rows_needed(100, 0.1, 1e-300)
+    (400, None)
+    """
+    ratio = detectable / change if change > 0 else math.inf
+    if not ratio <= math.sqrt(MAX_ROWS_QUOTED / n):  # NaN too; squaring a larger ratio overflows
+        return None
+    return math.ceil(n * ratio**2)
+
+
 def _safe_ratio(num: FloatArray, den: FloatArray) -> FloatArray:
     return np.divide(num, den, out=np.zeros_like(num, dtype=np.float64), where=den > 0)
 

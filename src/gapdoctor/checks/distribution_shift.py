@@ -82,6 +82,7 @@ def domain_classifier(X_train: FloatArray, X_val: FloatArray, candidates: list[i
     a = X_train[subsample(len(X_train), DOMAIN_ROWS, what="X_train rows for the domain classifier")]
     b = X_val[subsample(len(X_val), DOMAIN_ROWS, seed=1, what="X_val rows for the domain classifier")]
     X = np.vstack([a, b])
+    X[:, np.isnan(X).all(axis=0)] = 0.0  # a column never observed: constant, as the booster cannot bin it
     is_val = np.r_[np.zeros(len(a), dtype=np.int64), np.ones(len(b), dtype=np.int64)]
     folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
     scores = np.zeros(len(X))

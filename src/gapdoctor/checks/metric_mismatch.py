@@ -193,6 +193,8 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
     evidence = validation_sample(evidence, DECISION_RULE_ROWS)
     assert evidence.y_val is not None and evidence.val_probs is not None
     y, probs, k = evidence.y_val, evidence.val_probs, evidence.n_classes
+    if len(np.unique(y)) < 2:
+        raise SkipCheck("y_val holds a single class: no decision rule can be judged on it")
     binary = k == 2
     prior_labels = evidence.y_train if evidence.y_train is not None else y
     train_counts = np.bincount(prior_labels, minlength=k).astype(np.int64)

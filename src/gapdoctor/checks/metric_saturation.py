@@ -115,7 +115,8 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     n = history.n_epochs
     ms = smooth(values)
     half = n // 2
-    level = float(np.nanmean(values[-max(3, n // 5) :]))
+    observed = values[np.isfinite(values)]  # at least one: history.get() drops all-missing series
+    level = float(np.mean(observed[-max(3, len(observed) // 5) :]))
     headroom = 1.0 - level if info.greater_is_better else level
     headroom = max(headroom, 0.0)
     ceiling = label_noise_ceiling(evidence) if name in ("accuracy", "error") else None

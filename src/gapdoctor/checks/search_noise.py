@@ -33,7 +33,7 @@ from scipy import stats as sps
 
 from gapdoctor.causes import cause_info
 from gapdoctor.checks import SkipCheck
-from gapdoctor.checks._resampling import Z95
+from gapdoctor.checks._resampling import Z95, rows_needed
 from gapdoctor.findings import Finding
 from gapdoctor.history import RunHistory
 from gapdoctor.metrics import METRICS
@@ -196,17 +196,22 @@ def ties_within_noise(search: SearchTrials) -> list[Finding]:
     fixes = []
     if n:
         figures["val_size"] = n
-        needed_point = math.ceil(n * (detectable / 0.01) ** 2)
-        figures["val_size_for_1pt_difference"] = needed_point
+        needed_point = rows_needed(n, detectable, 0.01)
         separate = "the top two are exactly tied"
-        if runner_up_gap * n >= 1.0:  # at least one validation row's worth apart
-            needed = math.ceil(n * (detectable / runner_up_gap) ** 2)
+        needed = rows_needed(n, detectable, runner_up_gap) if runner_up_gap * n >= 1.0 else None  # a row apart
+        if needed is not None:
             figures["val_size_to_separate_top_two"] = needed
             separate = f"{needed:,} would separate the top two (gap {runner_up_gap:.4f})"
+        enlarge = f"; {separate}"
+        if needed_point is not None:
+            figures["val_size_for_1pt_difference"] = needed_point
+            enlarge = (
+                f", or enlarge the validation set: about {needed_point:,} rows detect a 1-point difference "
+                f"and {separate}"
+            )
         fixes.append(
             f"Score trials by k-fold cross-validation over all labelled rows (5 folds score 5x the rows of a "
-            f"1/5 split: the noise falls by about {math.sqrt(5):.1f}x), or enlarge the validation set: "
-            f"about {needed_point:,} rows detect a 1-point difference and {separate}; now {n:,}."
+            f"1/5 split: the noise falls by about {math.sqrt(5):.1f}x){enlarge}; now {n:,}."
         )
     else:
         fixes.append(cause_info("search_noise").fixes[0])

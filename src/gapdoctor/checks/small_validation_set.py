@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 from gapdoctor.checks import SkipCheck, register
 from gapdoctor.checks._budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.checks._curves import info_of, val_metric_curve
-from gapdoctor.checks._resampling import Z95, metric_replicates, percentile_interval
+from gapdoctor.checks._resampling import Z95, metric_replicates, percentile_interval, rows_needed
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
 from gapdoctor.history import noise_sd, smooth
@@ -97,7 +97,7 @@ def _size_advice(
     metric: str,
     n: int,
     detectable: float,
-    needed: int,
+    needed: int | None,
     target: float,
     *,
     n_train: int | None,
@@ -109,16 +109,22 @@ def _size_advice(
     def amount(value: float) -> str:
         return f"{100 * value:.2g} points" if points else f"{value:.3g}"
 
-    if _realistic(needed, n, n_train):
+    if needed is not None and _realistic(needed, n, n_train):
         return (
             f"Enlarge the validation set to about {needed:,} rows to detect a change of {target:.3g} in "
             f"{metric} (it detects {detectable:.3g} with {n:,} rows)."
         )
-    beyond = f"{needed / n:,.0f}x this set" + (", more than the training set" if n_train and needed > n_train else "")
     one = "1-point changes" if points else "changes of 1%"
+    if needed is None:
+        would_need = "those would need more rows than any validation set holds"
+    else:
+        beyond = f"{needed / n:,.0f}x this set" + (
+            ", more than the training set" if n_train and needed > n_train else ""
+        )
+        would_need = f"those would need about {needed:,} rows, {beyond}"
     text = (
         f"Enlarging the validation set is not a realistic fix: with {n:,} rows it can show changes in {metric} of "
-        f"{amount(detectable)} or more, not {one} (those would need about {needed:,} rows, {beyond})."
+        f"{amount(detectable)} or more, not {one} ({would_need})."
     )
     if movement is not None:
         moved, epochs = movement
@@ -147,6 +153,11 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
     curve = None if history is None else val_metric_curve(evidence, history)
     metric = curve[0] if curve is not None else evidence.metric
     info = info_of(evidence, metric)
+    if y is not None and len(np.unique(y)) < 2:
+        raise SkipCheck(
+            f"y_val holds a single class ({evidence.classes[int(y[0])]!s:.40}): {metric} measured on one class "
+            "cannot be judged, whatever the number of rows; validate on rows of every class"
+        )
 
     if y is not None and evidence.val_probs is not None and info.scorer is not None:
         value = compute_metric(metric, y, evidence.val_probs)
@@ -239,8 +250,9 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         movement = 0.0
 
     target = _TARGET_CHANGE * scale
-    needed_one_point = math.ceil(n * (detectable / target) ** 2)
-    figures["val_size_for_1pt_change"] = needed_one_point
+    needed_one_point = rows_needed(n, detectable, target)
+    if needed_one_point is not None:
+        figures["val_size_for_1pt_change"] = needed_one_point
     n_train = None if evidence.y_train is None else len(evidence.y_train)
     fixes = [
         _size_advice(
@@ -254,8 +266,8 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
             movement=(movement, int(figures["last_epochs"])) if curve is not None else None,
         )
     ]
-    if movement > 0:
-        needed_movement = math.ceil(n * (detectable / movement) ** 2)
+    needed_movement = rows_needed(n, detectable, movement) if movement > 0 else None
+    if needed_movement is not None:
         figures["val_size_for_movement_seen"] = needed_movement
         if n < needed_movement and _realistic(needed_movement, n, n_train):
             fixes.append(

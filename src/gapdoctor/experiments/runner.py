@@ -115,10 +115,10 @@ def run_experiments(diagnosis: Diagnosis, lab: Lab, *, enabled: bool = True) -> 
     if lab.computed:
         how = {"train_probs": "out of fold, by stratified cross-validation", "val_probs": "from a fit on train"}
         notes.append("computed from the model: " + "; ".join(f"{n} ({how[n]})" for n in lab.computed))
+    if lab.problem:  # also with experiments off: the model did not give the probabilities it was for
+        return replace(diagnosis, notes=(*notes, f"experiments: not run ({lab.problem})"))
     if not enabled:
         return replace(diagnosis, notes=tuple(notes))
-    if lab.problem:
-        return replace(diagnosis, notes=(*notes, f"experiments: not run ({lab.problem})"))
     ev = lab.evidence
     missing = [n for n in ("X_train", "y_train", "X_val", "y_val") if getattr(ev, n) is None]
     if missing or METRICS[ev.metric].scorer is None or ev.n_classes < 2:
@@ -137,6 +137,11 @@ def run_experiments(diagnosis: Diagnosis, lab: Lab, *, enabled: bool = True) -> 
         except SkipExperiment as skip:
             notes.append(f"experiment for {finding.cause}: skipped ({skip.reason})")
             continue
+        except GapdoctorInputError:
+            raise
+        except Exception as error:  # planning asks the user's model for its parameters: it may fail
+            notes.append(f"experiment for {finding.cause}: errored ({type(error).__name__}: {error})")
+            continue
         key = None
         if cache is not None:
             key = cache.key(lab, {"cause": finding.cause, "intervention": plan.intervention, **dict(plan.key)})
@@ -153,7 +158,13 @@ def run_experiments(diagnosis: Diagnosis, lab: Lab, *, enabled: bool = True) -> 
         admitted.append((index, plan, key))
 
     if admitted:
-        lab.baseline()  # shared by every experiment: fitted once, before any worker starts
+        try:
+            lab.baseline()  # shared by every experiment: fitted once, before any worker starts
+        except GapdoctorInputError:
+            raise  # the user's train function returned something unusable: they must know
+        except Exception as error:  # the user's model fails on these arrays: diagnose without experiments
+            why = f"the model could not be fitted ({type(error).__name__}: {error})"
+            return replace(diagnosis, notes=(*notes, f"experiments: not run ({why})"))
         estimated = lab.seconds_per_fit * sum(p.n_fits for _, p, _ in admitted) / max(1, settings.n_jobs)
         budget_left = settings.max_seconds - (time.perf_counter() - started)
         while admitted and estimated > budget_left:
