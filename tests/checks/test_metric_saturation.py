@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 import gapdoctor
 from gapdoctor.bench.training import TrainedRun
 from tests.recorded import RecordedRun
@@ -26,3 +28,30 @@ def test_unbounded_metric_is_skipped() -> None:
 def test_metric_far_from_ceiling_is_not_saturation(overfit_run: RecordedRun) -> None:
     diagnosis = gapdoctor.diagnose(history=overfit_run.history)
     assert all(f.weak for f in diagnosis.findings if f.cause == "metric_saturation")
+
+
+def _near_ceiling_run(accuracy_end_errors: float) -> dict[str, list[float]]:
+    """30 epochs: losses falling steadily; validation errors shrink from 1.5% towards ``accuracy_end_errors``."""
+    t = np.arange(30.0)
+    rng = np.random.default_rng(0)
+    errors = accuracy_end_errors + (0.015 - accuracy_end_errors) * np.exp(-t / 10)
+    return {
+        "train_loss": list(0.5 * np.exp(-t / 8) + 0.01),
+        "val_loss": list(0.3 * np.exp(-t / 12) + 0.02 + rng.normal(0, 1e-3, 30)),
+        "val_accuracy": list(1 - errors + rng.normal(0, 2e-4, 30)),
+    }
+
+
+def test_metric_that_is_high_but_still_falls_with_the_loss_is_not_saturated() -> None:
+    """0.996 -> 0.9987 while the validation loss halves: the loss gains show in the metric."""
+    diagnosis = gapdoctor.diagnose(history=_near_ceiling_run(0.0))
+    assert all(f.score < 0.5 for f in diagnosis.findings if f.cause == "metric_saturation")
+
+
+def test_metric_stuck_below_its_ceiling_while_the_loss_falls_is_saturated() -> None:
+    """Control: the errors stop at 0.4% while the validation loss keeps falling."""
+    history = _near_ceiling_run(0.004)
+    history["val_accuracy"][10:] = [history["val_accuracy"][10]] * 20
+    diagnosis = gapdoctor.diagnose(history=history)
+    top = diagnosis.top
+    assert top is not None and top.cause == "metric_saturation" and top.score >= 0.5

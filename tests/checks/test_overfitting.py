@@ -67,3 +67,34 @@ def test_three_points_are_not_enough_to_judge() -> None:
     run = next(c for c in diagnosis.checks if c.name == "overfitting.curves")
     assert run.status == "skipped" and run.reason.startswith("not enough to judge")
     assert not diagnosis.findings
+
+
+def _late_progress(plateau_from: int | None) -> dict[str, list[float]]:
+    """A first evaluation before any training (loss 3.0), then 29 epochs of steady relative progress.
+
+    With ``plateau_from``, the validation curves stop improving from that epoch on.
+    """
+    t = np.arange(29.0)
+    val_loss = 0.05 * np.exp(-t / 15)
+    errors = 0.02 * np.exp(-t / 15)
+    if plateau_from is not None:
+        val_loss[plateau_from:] = val_loss[plateau_from]
+        errors[plateau_from:] = errors[plateau_from]
+    return {
+        "train_loss": [3.0, *(0.05 * np.exp(-t / 8))],
+        "val_loss": [3.0, *val_loss],
+        "val_accuracy": [0.1, *(1 - errors)],
+    }
+
+
+def test_small_late_gains_after_a_big_first_drop_are_not_a_plateau() -> None:
+    """Validation loss falls 85% after the first drop: validation never stopped improving."""
+    diagnosis = gapdoctor.diagnose(history=_late_progress(None))
+    assert all(f.score < 0.5 for f in diagnosis.findings if f.cause == "overfitting")
+
+
+def test_real_plateau_after_a_big_first_drop_is_still_reported() -> None:
+    diagnosis = gapdoctor.diagnose(history=_late_progress(6))
+    top = diagnosis.top
+    assert top is not None and top.cause == "overfitting" and top.score >= 0.5
+    assert top.evidence["pattern"] == "plateau"
