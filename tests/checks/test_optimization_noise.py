@@ -90,3 +90,25 @@ def test_sparse_single_batch_losses_are_not_reported_as_instability(seed: int) -
     assert not [f for f in findings if f.cause == "optimization" and f.score >= 0.5], findings
     unstable = [f for f in findings if f.cause == "optimization" and "unstable" in f.summary]
     assert all("one batch each" in f.summary for f in unstable)
+
+
+def _converged_run(bump_at_value: float) -> dict[str, list[float]]:
+    """1000 full-batch epochs: the loss falls from 1.0 towards 1e-6, with 12 one-epoch bumps of +50%
+    plus ``bump_at_value`` late in the run (validation improving throughout)."""
+    t = np.arange(1000.0)
+    train = 1.0 * np.exp(-t / 20) + 1e-6 * (1 + t / 1000)
+    bumps = np.arange(300, 900, 50)
+    train[bumps] += 0.5 * train[bumps] + bump_at_value
+    return {"train_loss": list(train), "val_loss": list(1.1 * np.exp(-t / 25) + 2e-6)}
+
+
+def test_bumps_worth_nothing_against_the_progress_are_not_spikes() -> None:
+    """+50% of a loss of 1e-6, after a fall of 1.0: far above the noise, yet no cost to the run."""
+    findings = gapdoctor.diagnose(history=_converged_run(0.0)).findings
+    assert not [f for f in findings if f.cause == "optimization" and f.score >= 0.5], findings
+
+
+def test_spikes_worth_a_share_of_the_progress_are_still_reported() -> None:
+    findings = gapdoctor.diagnose(history=_converged_run(0.3)).findings
+    (unstable,) = [f for f in findings if f.cause == "optimization" and "unstable" in f.summary]
+    assert unstable.score >= 0.5 and unstable.evidence["spikes"] == 12

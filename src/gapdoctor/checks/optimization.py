@@ -34,6 +34,9 @@ from gapdoctor.stats import squash
 _NAME = "optimization.curves"
 _NOISE_AT_REPORT = 0.15  # epoch-to-epoch noise as a fraction of the total progress
 _SPIKE_SIGMAS = 6.0
+# A spike must also give back this share of the run's total progress: near a loss of zero, a bump
+# of 20% of a tiny value is far above the noise yet costs the run nothing.
+_SPIKE_MIN_PROGRESS = 0.05
 # With a schedule that anneals the rate, a flat end is by design: a stall is reported only when
 # the whole run lowered the training loss by less than this fraction.
 _ANNEALED_STALL_ACHIEVED = 0.15
@@ -164,7 +167,8 @@ def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | No
     neighbours = np.r_[np.maximum(x[:-2], x[2:]), x[-2]] if len(x) >= 3 else np.array([np.inf])
     jump = x[1:] - neighbours
     threshold = _SPIKE_SIGMAS * max(noise, 3 * batch, 1e-12)
-    spikes = keep[1 + np.flatnonzero((jump > threshold) & (jump > 0.2 * np.abs(neighbours)))]
+    large = (jump > threshold) & (jump > 0.2 * np.abs(neighbours)) & (jump > _SPIKE_MIN_PROGRESS * progress)
+    spikes = keep[1 + np.flatnonzero(large)]
     if schedule is not None and schedule.restart_points:  # a warm restart is meant to bump the loss
         excused = {p + d for p in schedule.restart_points for d in (0, 1)}
         spikes = np.array([s for s in spikes if int(s) not in excused], dtype=np.intp)
