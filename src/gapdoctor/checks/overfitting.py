@@ -48,6 +48,14 @@ def _turn_strength(curve: np.ndarray, noise: float, best: int) -> tuple[float, f
     scale = max(progress, 1e-3 * max(abs(float(smoothed[best])), 1e-12))
     noise_floor = max(noise, 1e-6 * max(abs(float(smoothed[best])), 1e-12))
     strength = min((rise / scale) / _RISE_FRACTION, (rise / noise_floor) / _RISE_SIGMAS)
+    # A rise sustained over the k points after the best: their mean is known to noise / sqrt(k)
+    # (and the best, a smoothed value, to about noise / sqrt(3)), not to one point's noise.
+    after = curve[best + 1 :]
+    after = after[np.isfinite(after)]
+    if len(after) >= 2:
+        sustained = float(after.mean() - smoothed[best])
+        sd = noise_floor * np.sqrt(1.0 / len(after) + 1.0 / 3.0)
+        strength = max(strength, min((sustained / scale) / _RISE_FRACTION, (sustained / sd) / _RISE_SIGMAS))
     return float(strength), rise, progress
 
 
