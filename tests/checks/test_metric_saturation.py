@@ -58,3 +58,30 @@ def test_float32_softmax_probabilities_raise_no_warning_in_the_saturation_check(
         diagnosis = gapdoctor.diagnose(history=history, y_val=y_val, val_probs=probs)
     run = next(c for c in diagnosis.checks if c.name == "metric_saturation.curves")
     assert run.status == "ran" and not run.warnings, run
+
+
+def _near_ceiling_run(accuracy_end_errors: float) -> dict[str, list[float]]:
+    """30 epochs: losses falling steadily; validation errors shrink from 1.5% towards ``accuracy_end_errors``."""
+    t = np.arange(30.0)
+    rng = np.random.default_rng(0)
+    errors = accuracy_end_errors + (0.015 - accuracy_end_errors) * np.exp(-t / 10)
+    return {
+        "train_loss": list(0.5 * np.exp(-t / 8) + 0.01),
+        "val_loss": list(0.3 * np.exp(-t / 12) + 0.02 + rng.normal(0, 1e-3, 30)),
+        "val_accuracy": list(1 - errors + rng.normal(0, 2e-4, 30)),
+    }
+
+
+def test_metric_that_is_high_but_still_falls_with_the_loss_is_not_saturated() -> None:
+    """0.996 -> 0.9987 while the validation loss halves: the loss gains show in the metric."""
+    diagnosis = gapdoctor.diagnose(history=_near_ceiling_run(0.0))
+    assert all(f.score < 0.5 for f in diagnosis.findings if f.cause == "metric_saturation")
+
+
+def test_metric_stuck_below_its_ceiling_while_the_loss_falls_is_saturated() -> None:
+    """Control: the errors stop at 0.4% while the validation loss keeps falling."""
+    history = _near_ceiling_run(0.004)
+    history["val_accuracy"][10:] = [history["val_accuracy"][10]] * 20
+    diagnosis = gapdoctor.diagnose(history=history)
+    top = diagnosis.top
+    assert top is not None and top.cause == "metric_saturation" and top.score >= 0.5

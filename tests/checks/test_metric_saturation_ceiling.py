@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gapdoctor
+from gapdoctor.checks.metric_saturation import label_noise_ceiling
+from gapdoctor.evidence import build_evidence
 from tests import metric_scenarios
 
 
@@ -29,9 +31,10 @@ def test_label_noise_in_validation_sets_the_ceiling() -> None:
 
 
 def test_a_class_never_learned_is_not_mistaken_for_label_noise() -> None:
-    diagnosis = gapdoctor.diagnose(**metric_scenarios.hard_class())
-    (finding,) = [f for f in diagnosis.findings if f.cause == "metric_saturation"]
-    assert finding.score < 0.5
+    scenario = metric_scenarios.hard_class()
+    diagnosis = gapdoctor.diagnose(**scenario)
+    # accuracy still climbs with the validation loss (0.86 -> 0.89): no ceiling is reported
+    assert all(f.score < 0.5 for f in diagnosis.findings if f.cause == "metric_saturation")
     # about 75 validation 8s are misclassified; few are contradicted with near certainty
-    assert finding.evidence.get("val_suspected_label_errors", 0) <= 20
-    assert finding.evidence["headroom"] > 0.05
+    ceiling = label_noise_ceiling(build_evidence(**scenario))
+    assert ceiling is None or int(ceiling["val_suspected_label_errors"]) <= 20

@@ -66,3 +66,49 @@ def test_a_noisy_training_loss_while_validation_still_improves_is_weak_at_most(s
     findings = [f for f in gapdoctor.diagnose(history=history).findings if f.cause == "optimization"]
     assert all(f.score < 0.5 for f in findings), findings
     assert all(f.evidence.get("val_still_improving") == "yes" for f in findings)
+
+
+def sparse_batch_run(seed: int) -> RunHistory:
+    """400 evaluations, one per epoch; the training loss is one batch's value every 16 epochs (Lightning's
+    ``log_every_n_steps`` on a small dataset): a falling trend under 40% batch noise."""
+    rng = np.random.default_rng(seed)
+    points = []
+    for epoch in range(400):
+        mean = 2.0 * math.exp(-epoch / 120) + 0.5
+        if epoch % 16 == 15:
+            points.append(("train_loss", float(epoch), float(epoch), mean * (1 + rng.normal(0, 0.4) ** 2)))
+        points.append(("val_loss", float(epoch), float(epoch), mean + 0.2 + rng.normal(0, 0.01)))
+    return RunHistory.from_points(points)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sparse_single_batch_losses_are_not_reported_as_instability(seed: int) -> None:
+    history = sparse_batch_run(seed)
+    se = history.train_loss_se
+    assert se is None or not np.isfinite(se).any()  # nothing says how noisy one batch is
+    findings = gapdoctor.diagnose(history=history).findings
+    assert not [f for f in findings if f.cause == "optimization" and f.score >= 0.5], findings
+    unstable = [f for f in findings if f.cause == "optimization" and "unstable" in f.summary]
+    assert all("one batch each" in f.summary for f in unstable)
+
+
+def _converged_run(bump_at_value: float) -> dict[str, list[float]]:
+    """1000 full-batch epochs: the loss falls from 1.0 towards 1e-6, with 12 one-epoch bumps of +50%
+    plus ``bump_at_value`` late in the run (validation improving throughout)."""
+    t = np.arange(1000.0)
+    train = 1.0 * np.exp(-t / 20) + 1e-6 * (1 + t / 1000)
+    bumps = np.arange(300, 900, 50)
+    train[bumps] += 0.5 * train[bumps] + bump_at_value
+    return {"train_loss": list(train), "val_loss": list(1.1 * np.exp(-t / 25) + 2e-6)}
+
+
+def test_bumps_worth_nothing_against_the_progress_are_not_spikes() -> None:
+    """+50% of a loss of 1e-6, after a fall of 1.0: far above the noise, yet no cost to the run."""
+    findings = gapdoctor.diagnose(history=_converged_run(0.0)).findings
+    assert not [f for f in findings if f.cause == "optimization" and f.score >= 0.5], findings
+
+
+def test_spikes_worth_a_share_of_the_progress_are_still_reported() -> None:
+    findings = gapdoctor.diagnose(history=_converged_run(0.3)).findings
+    (unstable,) = [f for f in findings if f.cause == "optimization" and "unstable" in f.summary]
+    assert unstable.score >= 0.5 and unstable.evidence["spikes"] == 12

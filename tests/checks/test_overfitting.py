@@ -67,3 +67,65 @@ def test_three_points_are_not_enough_to_judge() -> None:
     run = next(c for c in diagnosis.checks if c.name == "overfitting.curves")
     assert run.status == "skipped" and run.reason.startswith("not enough to judge")
     assert not diagnosis.findings
+
+
+def _late_progress(plateau_from: int | None) -> dict[str, list[float]]:
+    """A first evaluation before any training (loss 3.0), then 29 epochs of steady relative progress.
+
+    With ``plateau_from``, the validation curves stop improving from that epoch on.
+    """
+    t = np.arange(29.0)
+    val_loss = 0.05 * np.exp(-t / 15)
+    errors = 0.02 * np.exp(-t / 15)
+    if plateau_from is not None:
+        val_loss[plateau_from:] = val_loss[plateau_from]
+        errors[plateau_from:] = errors[plateau_from]
+    return {
+        "train_loss": [3.0, *(0.05 * np.exp(-t / 8))],
+        "val_loss": [3.0, *val_loss],
+        "val_accuracy": [0.1, *(1 - errors)],
+    }
+
+
+def test_small_late_gains_after_a_big_first_drop_are_not_a_plateau() -> None:
+    """Validation loss falls 85% after the first drop: validation never stopped improving."""
+    diagnosis = gapdoctor.diagnose(history=_late_progress(None))
+    assert all(f.score < 0.5 for f in diagnosis.findings if f.cause == "overfitting")
+
+
+def test_real_plateau_after_a_big_first_drop_is_still_reported() -> None:
+    diagnosis = gapdoctor.diagnose(history=_late_progress(6))
+    top = diagnosis.top
+    assert top is not None and top.cause == "overfitting" and top.score >= 0.5
+    assert top.evidence["pattern"] == "plateau"
+
+
+def test_sustained_rise_with_a_dip_at_the_end_is_reported() -> None:
+    """Validation loss 0.45 at its best, then six evaluations averaging 0.66; the last one dips back.
+
+    The end of the smoothed curve alone understates the rise; the six points after the best
+    together are far above it.
+    """
+    history = {
+        "train_loss": [0.80, 0.66, 0.58, 0.51, 0.47, 0.44, 0.42, 0.37, 0.35, 0.33],
+        "val_loss": [1.20, 0.70, 0.45, 0.52, 0.60, 0.71, 0.80, 0.69, 0.78, 0.56],
+    }
+    top = gapdoctor.diagnose(history=history).top
+    assert top is not None and top.cause == "overfitting" and top.score >= 0.5
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_noisy_flat_validation_is_not_a_turn(seed: int) -> None:
+    """Validation loss flat after its fall, with noise a sixth of the fall: no turn for the worse."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(15.0)
+    history = {
+        "train_loss": list(0.9 * np.exp(-t / 4) + 0.05),
+        "val_loss": list(0.4 + 0.6 * np.exp(-t / 1.5) + rng.normal(0, 0.1, 15)),
+    }
+    turns = [
+        f
+        for f in gapdoctor.diagnose(history=history).findings
+        if f.cause == "overfitting" and f.evidence["pattern"] == "turn"
+    ]
+    assert all(f.score < 0.5 for f in turns), turns

@@ -45,6 +45,12 @@ _CONCENTRATED_SHARE = 0.5
 _MIN_SUSPECTS_FOR_CONCENTRATION = 5
 _ONE_TARGET_SHARE = 0.8  # share of suspects sent to their class's single most common target
 _MAX_NOISE_RATE = 1.0 / 3.0
+# Saturation means that loss gains no longer show in the metric. When the errors left at
+# mid-run fell over the second half by at least this share of the loss's own relative
+# fall, the loss gains do show in the metric: it is high, but not stuck at its ceiling.
+_TRACKS_LOSS = 0.5
+# Relative fall of the loss over the second half at which the evidence is full strength.
+_LOSS_DROP_FULL = 0.10
 
 
 def _sampling_floor(headroom: float, n_val: int) -> float:
@@ -127,14 +133,21 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
         headroom = max(headroom, _sampling_floor(headroom, evidence.val_size))
     second_half_gain = float(ms[-1] - ms[half]) * (1 if info.greater_is_better else -1)
     noise = noise_sd(values)
+    train_drop_frac = _second_half_drop(train)
+    val_loss = history.get("val_loss")
+    # The loss whose gains the metric would show if it could: the validation loss when logged.
+    loss_drop = _second_half_drop(val_loss) if val_loss is not None else train_drop_frac
+    # share of the errors left at mid-run that the second half removed
+    closed = max(second_half_gain, 0.0) / max(headroom + second_half_gain, 1e-12)
+    tracks_loss = second_half_gain > 0 and loss_drop > 0 and closed >= _TRACKS_LOSS * loss_drop
     flat = second_half_gain <= max(2 * noise, 0.25 * max(headroom, 1e-4), 1e-3)
-    ts = smooth(train)
-    train_drop_frac = float(ts[half] - ts[-1]) / max(abs(float(ts[half])), 1e-12)
 
     strength = _HEADROOM_AT_REPORT / max(headroom, 1e-4)
     if not flat:
         strength *= 0.3  # still improving: not stuck at the ceiling yet
-    strength *= float(np.clip(train_drop_frac / 0.10, 0.0, 1.0))
+    if tracks_loss:
+        return []  # the loss gains show in the metric: high, but not at its ceiling
+    strength *= float(np.clip(train_drop_frac / _LOSS_DROP_FULL, 0.0, 1.0))
     score = squash(strength, 1.0)
     if score < 0.05:
         return []
@@ -177,6 +190,13 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
             check="metric_saturation.curves",
         )
     ]
+
+
+def _second_half_drop(loss: np.ndarray) -> float:
+    """Relative fall of a (smoothed) loss from mid-run to the end; negative when it rose."""
+    smoothed = smooth(loss)
+    mid = float(smoothed[len(smoothed) // 2])
+    return (mid - float(smoothed[-1])) / max(abs(mid), 1e-12)
 
 
 def _fixes(evidence: Evidence, val_loss: np.ndarray | None, figures: dict[str, float | int | str]) -> tuple[str, ...]:

@@ -34,6 +34,9 @@ from gapdoctor.stats import squash
 _NAME = "optimization.curves"
 _NOISE_AT_REPORT = 0.15  # epoch-to-epoch noise as a fraction of the total progress
 _SPIKE_SIGMAS = 6.0
+# A spike must also give back this share of the run's total progress: near a loss of zero, a bump
+# of 20% of a tiny value is far above the noise yet costs the run nothing.
+_SPIKE_MIN_PROGRESS = 0.05
 # With a schedule that anneals the rate, a flat end is by design: a stall is reported only when
 # the whole run lowered the training loss by less than this fraction.
 _ANNEALED_STALL_ACHIEVED = 0.15
@@ -55,6 +58,11 @@ _MIN_TRAIN_POINTS = 4
 _MIN_POINTS_FOR_NOISE = 6
 # Batch noise is known when at least this share of points averages two or more logged values.
 _KNOWN_NOISE_SHARE = 0.5
+# A training loss logged at fewer than this share of the evaluation points, one value each, is
+# sampled every N steps: each value is one batch's loss, and batch noise of unknown size is all
+# that separates two of them, so its spread alone is never reported as instability.
+_SAMPLED_SHARE = 0.5
+_SAMPLED_MAX_SCORE = 0.45
 
 
 def _finding(
@@ -116,6 +124,15 @@ def _batch_noise(history: RunHistory) -> np.ndarray | None:
     return fill_missing(se)
 
 
+def _sampled_batches(history: RunHistory, train: np.ndarray) -> bool:
+    """True when the training loss is one batch's value every N steps (spread: unknown batch noise)."""
+    counts = history.train_loss_counts
+    logged = np.isfinite(train)
+    if counts is None or float(np.mean(logged)) >= _SAMPLED_SHARE:
+        return False
+    return bool(np.all(counts[logged] <= 1))
+
+
 def _expected_rises(ts: np.ndarray, se: np.ndarray | None) -> float:
     """Share of points at which batch noise alone makes the training loss rise (0 without it)."""
     if se is None or len(ts) < 5:
@@ -150,7 +167,8 @@ def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | No
     neighbours = np.r_[np.maximum(x[:-2], x[2:]), x[-2]] if len(x) >= 3 else np.array([np.inf])
     jump = x[1:] - neighbours
     threshold = _SPIKE_SIGMAS * max(noise, 3 * batch, 1e-12)
-    spikes = keep[1 + np.flatnonzero((jump > threshold) & (jump > 0.2 * np.abs(neighbours)))]
+    large = (jump > threshold) & (jump > 0.2 * np.abs(neighbours)) & (jump > _SPIKE_MIN_PROGRESS * progress)
+    spikes = keep[1 + np.flatnonzero(large)]
     if schedule is not None and schedule.restart_points:  # a warm restart is meant to bump the loss
         excused = {p + d for p in schedule.restart_points for d in (0, 1)}
         spikes = np.array([s for s in spikes if int(s) not in excused], dtype=np.intp)
@@ -163,6 +181,9 @@ def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | No
     score = squash(strength, 1.0)
     if improving:
         score = min(score, _STILL_IMPROVING_MAX_SCORE)
+    sampled = se is None and _sampled_batches(history, train)
+    if sampled:
+        score = min(score, _SAMPLED_MAX_SCORE)
     if score < 0.05:
         return None
     where = history.points_name
@@ -185,6 +206,12 @@ def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | No
     if improving:
         figures["val_still_improving"] = "yes"
         summary += " The validation curve still improves at the end, so this costs little so far."
+    if sampled:
+        figures["train_loss_single_batches"] = int(logged.sum())
+        summary += (
+            f" The training loss was logged at only {int(logged.sum())} of {len(train)} {where}s, one batch "
+            "each: batch noise of unknown size may explain this spread (log the epoch mean to tell)."
+        )
     return _finding(score, summary, figures, "Lower the learning rate (try 3x and 10x smaller).")
 
 

@@ -48,7 +48,33 @@ def _turn_strength(curve: np.ndarray, noise: float, best: int) -> tuple[float, f
     scale = max(progress, 1e-3 * max(abs(float(smoothed[best])), 1e-12))
     noise_floor = max(noise, 1e-6 * max(abs(float(smoothed[best])), 1e-12))
     strength = min((rise / scale) / _RISE_FRACTION, (rise / noise_floor) / _RISE_SIGMAS)
+    # A rise sustained over the k points after the best: their mean is known to noise / sqrt(k)
+    # (and the best, a smoothed value, to about noise / sqrt(3)), not to one point's noise.
+    after = curve[best + 1 :]
+    after = after[np.isfinite(after)]
+    if len(after) >= 2:
+        sustained = float(after.mean() - smoothed[best])
+        sd = noise_floor * np.sqrt(1.0 / len(after) + 1.0 / 3.0)
+        strength = max(strength, min((sustained / scale) / _RISE_FRACTION, (sustained / sd) / _RISE_SIGMAS))
     return float(strength), rise, progress
+
+
+def _plateau_index(curve: np.ndarray) -> int:
+    """First point of the final plateau of ``curve`` (lower is better).
+
+    The plateau starts where 98% of the total improvement is achieved (or the curve is
+    within its noise of the best).
+    """
+    finite = curve[np.isfinite(curve)]
+    if len(finite) and finite.min() > 0:
+        # a positive loss: progress is relative (0.05 -> 0.01 is as real as 3.6 -> 0.7), so a
+        # large first drop does not make every later gain look like a plateau
+        curve = np.log(curve)
+    smoothed = smooth(curve)
+    floor = float(smoothed.min())
+    gained = float(smoothed.max() - floor)
+    tolerance = max(noise_sd(curve), 0.02 * gained, 1e-12)
+    return int(np.flatnonzero(smoothed <= floor + tolerance)[0])
 
 
 @register(
@@ -133,14 +159,11 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     # Plateau: the validation curve stopped improving at some epoch and every epoch after
     # it only lowered the training loss (memorisation), even if validation did not rise.
     # The metric the user cares about decides when validation stopped improving.
-    reference = -oriented(info_of(evidence, metric[0]), metric[1]) if metric is not None else val_loss
-    assert reference is not None
-    ref_s = smooth(reference)
-    floor = float(ref_s.min())
-    # Plateau: 98% of the total improvement achieved (or within noise of the best).
-    gained = float(ref_s.max() - floor)
-    tolerance = max(noise_sd(reference), 0.02 * gained, 1e-12)
-    plateau_idx = int(np.flatnonzero(ref_s <= floor + tolerance)[0])
+    # Every validation series logged must have stopped improving: epochs that still lower
+    # the validation loss did not "only lower the training loss", whatever the metric did.
+    references = [-oriented(info_of(evidence, metric[0]), metric[1])] if metric is not None else []
+    references += [val_loss] if val_loss is not None else []
+    plateau_idx = max(_plateau_index(reference) for reference in references)
     wasted = (n - 1 - plateau_idx) / n
     # measured from midway through the wasted epochs: training must *keep* falling
     mid = (plateau_idx + n - 1) // 2

@@ -78,6 +78,7 @@ EVIDENCE_LABELS: dict[str, tuple[str, Format]] = {
     "train_loss_batch_noise_se": ("batch-to-batch noise of the training loss (std. error)", "sd"),
     "rises_expected_from_batch_noise_pct": ("rises expected from batch noise alone", "pct"),
     "val_still_improving": ("validation still improving", "text"),
+    "train_loss_single_batches": ("training-loss values logged, one batch each", "count"),
     # --- label noise
     "noise_rate_pct": ("estimated share of wrong training labels", "pct"),
     "noise_rate_low_pct": ("wrong labels, 95% interval low", "pct"),
