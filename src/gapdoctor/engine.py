@@ -88,6 +88,7 @@ def diagnose(
     train_label_order: Any = None,
     experiments: Any = None,
     val_size: int | None = None,
+    training_dynamics: Any = None,
 ) -> Diagnosis:
     """Test every known cause of "training loss falls, validation metric stuck".
 
@@ -131,6 +132,10 @@ def diagnose(
     val_size : int, optional
         Number of validation rows behind the history's ``val_<metric>`` series, when
         ``y_val`` is not given (with ``y_val`` it is ``len(y_val)``).
+    training_dynamics : DynamicsSummary, optional
+        Per-row training dynamics of every training row (``monitor.training_dynamics``
+        of an integration given ``log_batch(logits=..., labels=..., rows=...)``): label
+        noise without out-of-fold probabilities. Needs ``y_train``.
 
     Returns
     -------
@@ -169,6 +174,7 @@ def diagnose(
         sample_loss_rows=sample_loss_rows,
         train_label_order=train_label_order,
         val_size=val_size,
+        training_dynamics=training_dynamics,
     )
     if evidence.model is None:
         return run_checks(evidence)

@@ -80,3 +80,21 @@ def test_without_logits_nothing_is_recorded() -> None:
     rec.log_batch(1.0, labels=[0, 1], rows=[0, 1])
     rec.end_epoch()
     assert rec.training_dynamics is None and rec.errors == []
+
+
+def test_a_monitor_given_logits_reports_label_noise_from_the_loop_alone() -> None:
+    X, y = digits()
+    noisy = flip_labels(y, 0.3, 1)
+    monitor = Monitor(y_train=noisy)
+    train_mlp(
+        X,
+        noisy,
+        seed=1,
+        on_batch=lambda rows, logits, labels: monitor.log_batch(
+            torch.tensor(1.0), labels=labels, rows=torch.from_numpy(rows), logits=logits
+        ),
+        on_epoch=lambda: monitor.end_epoch(val_loss=1.0),
+    )
+    findings = [f for f in monitor.diagnose().findings if f.cause == "label_noise"]
+    assert [f.check for f in findings] == ["label_noise.training_dynamics"] and findings[0].score >= 0.5
+    assert f1(np.asarray(findings[0].rows), noisy != y) >= F1_FLOOR

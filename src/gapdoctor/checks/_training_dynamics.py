@@ -43,7 +43,14 @@ from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
 
-__all__ = ["BYTES_PER_ROW", "DynamicsSummary", "LabelDynamics", "TrainingDynamics", "flag_label_issues"]
+__all__ = [
+    "BYTES_PER_ROW",
+    "DynamicsSummary",
+    "LabelDynamics",
+    "TrainingDynamics",
+    "checked_summary",
+    "flag_label_issues",
+]
 
 FloatArray = NDArray[np.float64]
 Concat = Callable[..., np.ndarray[Any, Any]]
@@ -91,6 +98,25 @@ class DynamicsSummary:
     forgetting_events: NDArray[np.int64]
     never_learned: NDArray[np.bool_]
     n_epochs: int
+
+
+def checked_summary(value: Any, n_train: int | None) -> DynamicsSummary:
+    """``value`` when it is a :class:`DynamicsSummary` of ``n_train`` rows; else GapdoctorInputError."""
+    if not isinstance(value, DynamicsSummary):
+        raise GapdoctorInputError(
+            "training_dynamics",
+            f"is a {type(value).__name__}",
+            "pass monitor.training_dynamics (recorded with log_batch(logits=..., labels=..., rows=...))",
+        )
+    if n_train is None:
+        raise GapdoctorInputError("training_dynamics", "was given without y_train", "pass y_train with it")
+    if len(value.aum) != n_train:
+        raise GapdoctorInputError(
+            "training_dynamics",
+            f"covers {len(value.aum)} rows but y_train has {n_train}",
+            "record every training row of the same training set (n_train=len(y_train))",
+        )
+    return value
 
 
 class TrainingDynamics:
