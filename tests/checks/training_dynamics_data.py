@@ -47,8 +47,11 @@ def train_mlp(
     epochs: int = 30,
     on_batch: Callable[[IntArray, object, object], None] | None = None,
     on_epoch: Callable[[], None] | None = None,
-) -> None:
-    """Train a 1-hidden-layer MLP with Adam, calling ``on_batch(rows, logits, labels)`` each step."""
+) -> Callable[[NDArray[np.float32]], NDArray[np.float64]]:
+    """Train a 1-hidden-layer MLP with Adam, calling ``on_batch(rows, logits, labels)`` each step.
+
+    Returns the trained model's ``predict_proba(X)``.
+    """
     import torch
     from torch import nn
     from torch.nn import functional as F
@@ -72,6 +75,12 @@ def train_mlp(
                 on_batch(rows.numpy(), logits.detach(), labels[rows])
         if on_epoch is not None:
             on_epoch()
+
+    def predict_proba(X_new: NDArray[np.float32]) -> NDArray[np.float64]:
+        with torch.no_grad():
+            return torch.softmax(model(torch.from_numpy(X_new)), dim=1).double().numpy()
+
+    return predict_proba
 
 
 def f1(flagged: IntArray, truly_flipped: NDArray[np.bool_]) -> float:
