@@ -6,7 +6,7 @@ Run: ``OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/training_dynamics.py [
 For each scenario and seed, the same labels are flipped for both methods and the same
 MLP (64-128-10, Adam, 30 epochs, batch 64) is trained:
 - *gapdoctor dynamics*: ONE training run on all rows, recording every row's logits
-  (:class:`gapdoctor.checks._training_dynamics.TrainingDynamics`), flags = AUM < -0.5 or never
+  (:class:`gapdoctor.checks._training_dynamics.TrainingDynamics`), flags = AUM < 0 or never
   learned;
 - *cleanlab*: ``cleanlab.filter.find_label_issues`` on 5-fold out-of-fold probabilities of
   the same MLP (five more trainings).
@@ -114,7 +114,7 @@ def markdown(table: list[dict[str, str | float]]) -> str:
         "`benchmarks/training_dynamics.py`: MLP (hidden 128, Adam 1e-3, batch 64), CPU, 1 thread, "
         f"torch {torch.__version__}, cleanlab {cleanlab.__version__}, Python {platform.python_version()}. "
         "Same flipped rows and same MLP for both: gapdoctor's flags come from ONE training run recording every "
-        f"row's logits (AUM < -0.5 or never learned); cleanlab's `find_label_issues` gets {FOLDS}-fold out-of-fold "
+        f"row's logits (AUM < 0 or never learned); cleanlab's `find_label_issues` gets {FOLDS}-fold out-of-fold "
         f"probabilities of the same MLP ({FOLDS} more trainings). F1 of the flagged rows vs the truly flipped rows, "
         "mean (min) over seeds. Extra cost = time inside the store (`add` + `end_epoch`) per epoch.",
         "",

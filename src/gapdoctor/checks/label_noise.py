@@ -8,7 +8,7 @@ Two kinds of evidence, used together when both are given:
   flagged row, most suspicious first.
 - **Training dynamics** of every row (``training_dynamics``, recorded by an integration
   from its logits; :mod:`gapdoctor.checks._training_dynamics`): rows whose area under the
-  margin is below -0.5 or that were never learned. No out-of-fold model needed; with
+  margin is below zero or that were never learned. No out-of-fold model needed; with
   ``train_probs`` they corroborate and reorder the confident-learning flags.
 - **Memorisation** from per-epoch per-row losses (``sample_losses``): a correctly
   labelled row is fitted early, with the bulk of its class; a wrong label is fitted
@@ -299,7 +299,7 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
             strength *= 1.25
             corroboration += (
                 f" {100 * share_flagged:.0f}% of the flagged rows also trailed another class through training "
-                f"(area under the margin below -0.5; {100 * share_others:.0f}% of the others)."
+                f"(area under the margin below 0; {100 * share_others:.0f}% of the others)."
             )
         order = order[np.argsort(~low_aum[issues.rows[order]], kind="stable")]  # both kinds agree: first
 

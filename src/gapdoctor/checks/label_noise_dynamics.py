@@ -2,7 +2,7 @@
 
 The per-row store (:mod:`gapdoctor.checks._training_dynamics`) is filled by a
 training-loop integration from its logits. A row whose given label trailed another class
-through training (area under the margin below -0.5, Pleiss et al. 2020) or that was never
+through training (area under the margin below 0, Pleiss et al. 2020) or that was never
 classified correctly is flagged. Scored like confident learning
 (:mod:`gapdoctor.checks.label_noise`): the flagged share over a floor (the validation
 control when ``y_val`` / ``val_probs`` are given). With ``train_probs`` this check steps
@@ -74,8 +74,7 @@ def label_noise_training_dynamics(evidence: Evidence) -> list[Finding]:
     summary_text = (
         f"About {100 * rate:.1f}% of training labels look wrong (95% interval {100 * low:.1f}–{100 * high:.1f}%): "
         f"in {len(rows)} rows the given label trailed another class through training (area under the margin "
-        f"below {flags.threshold:g}; {flags.never_learned} never learned) — wrong labels are fitted late, "
-        "by memorisation."
+        f"below 0; {flags.never_learned} never learned) — wrong labels are fitted late, by memorisation."
     )
     suspects = [
         {
