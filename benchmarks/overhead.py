@@ -11,7 +11,7 @@ Two measures per model, each the median of several repeats:
   a shared machine; shown for honesty).
 Tracking on = labels, row indices, per-row losses and predictions of every batch passed
 in, 256 tracked rows. Every row = labels, row indices and the batch's logits passed in: the
-training dynamics (AUM, forgetting, confidence) of every training row, 24 bytes per row.
+training dynamics (AUM, forgetting, confidence) of every training row, 26 bytes per row.
 """
 
 from __future__ import annotations

@@ -39,12 +39,15 @@ def test_statistics_match_a_direct_computation() -> None:
     prob = np.exp(given) / np.exp(logits).sum(axis=2)
     correct = margin > 0
     forgets = (correct[:-1] & ~correct[1:]).sum(axis=0)
+    last_wrong = np.where(~correct, np.arange(epochs)[:, None], -1).max(axis=0)
+    suggested = np.where(last_wrong >= 0, others.argmax(axis=2)[last_wrong, np.arange(n)], -1)
     np.testing.assert_allclose(s.aum, margin.mean(axis=0), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(s.confidence, prob.mean(axis=0), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(s.variability, prob.std(axis=0), rtol=1e-3, atol=1e-4)
     np.testing.assert_allclose(s.mean_loss, -np.log(prob).mean(axis=0), rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(s.forgetting_events, forgets)
     np.testing.assert_array_equal(s.never_learned, ~correct.any(axis=0))
+    np.testing.assert_array_equal(s.suggested, suggested)
 
 
 def test_flushes_when_the_buffer_fills(monkeypatch: pytest.MonkeyPatch) -> None:

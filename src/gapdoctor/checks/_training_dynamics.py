@@ -16,11 +16,12 @@ loss sum            4          mean cross-entropy of the row across epochs
 epochs seen         2          the denominators
 forgetting events   2          Toneva et al. 2019: correct at one epoch, wrong at the next seen
 first learned       2          first epoch the row was classified correctly (0: never learned)
+suggested class     2          the class that last beat the given label (the label to check first)
 last correct        1          -1 not seen yet, 0 wrong, 1 right (for the forgetting events)
 this epoch correct  1          the same for the epoch in progress
 ==================  =========  ==============================================================
 
-:data:`BYTES_PER_ROW` = 24 bytes per row: 24 MB for a million rows, whatever the number
+:data:`BYTES_PER_ROW` = 26 bytes per row: 26 MB for a million rows, whatever the number
 of epochs. An epoch's update is vectorised and O(rows seen); batches are only kept (as
 references) until :data:`FLUSH_VALUES` values are waiting, then processed in one pass.
 
@@ -56,7 +57,7 @@ FloatArray = NDArray[np.float64]
 Concat = Callable[..., np.ndarray[Any, Any]]
 FLUSH_VALUES = 1 << 22
 """Logit values (rows x classes) held before they are processed (16 MB of float32)."""
-BYTES_PER_ROW = 24
+BYTES_PER_ROW = 26
 """Memory of the store per training row (see the module docstring's table)."""
 AUM_THRESHOLD = 0.0
 """AUM below this: the given label trailed another class on average over training.
@@ -66,6 +67,7 @@ AUM_THRESHOLD = 0.0
 (digits, 40% pair flips: 0.43 instead of 0.67, where the flipped rows sit just below 0)."""
 MIN_EPOCHS = 3
 """Fewer epochs do not separate late (memorised) rows from early-fitted ones."""
+_NO_CLASS = np.iinfo(np.uint16).max  # suggested class: none yet (never misclassified, or over 65535 classes)
 
 
 def _default_concat(parts: list[Any], *, flat: bool = True) -> np.ndarray[Any, Any]:
@@ -91,6 +93,8 @@ class DynamicsSummary:
         Times the row went from correctly classified to misclassified between epochs.
     never_learned : ndarray of bool
         Seen but never classified correctly.
+    suggested : ndarray of int
+        The class that last beat the given label (-1: none ever did).
     n_epochs : int
     """
 
@@ -101,6 +105,7 @@ class DynamicsSummary:
     mean_loss: FloatArray
     forgetting_events: NDArray[np.int64]
     never_learned: NDArray[np.bool_]
+    suggested: NDArray[np.int64]
     n_epochs: int
 
 
@@ -143,6 +148,8 @@ class TrainingDynamics:
     >>> s = dyn.summary()
     >>> s.aum.tolist(), s.never_learned.tolist()  # row 1's label 1 always trails class 0
     ([2.0, -1.0], [False, True])
+    >>> s.suggested.tolist()
+    [-1, 0]
     """
 
     def __init__(self, *, n_train: int, concat: Concat | None = None) -> None:
@@ -159,6 +166,7 @@ class TrainingDynamics:
         self._seen = np.zeros(n, dtype=np.uint16)
         self._forgets = np.zeros(n, dtype=np.uint16)
         self._first_learned = np.zeros(n, dtype=np.uint16)
+        self._suggested = np.full(n, _NO_CLASS, dtype=np.uint16)
         self._last_correct = np.full(n, -1, dtype=np.int8)
         self._epoch_correct = np.full(n, -1, dtype=np.int8)
         self._buffer: list[tuple[Any, Any, Any]] = []
@@ -168,7 +176,7 @@ class TrainingDynamics:
     def nbytes(self) -> int:
         """Bytes held by the per-row arrays (excluding batches waiting to be processed)."""
         floats = (self._margin_sum, self._prob_sum, self._prob_sq_sum, self._loss_sum)
-        counts = (self._seen, self._forgets, self._first_learned)
+        counts = (self._seen, self._forgets, self._first_learned, self._suggested)
         flags = (self._last_correct, self._epoch_correct)
         return sum(a.nbytes for a in floats) + sum(a.nbytes for a in counts) + sum(a.nbytes for a in flags)
 
@@ -224,7 +232,8 @@ class TrainingDynamics:
         at = labels * len(labels) + np.arange(len(labels))  # flat positions of the given labels
         given = flat[at]
         flat[at] = -np.inf
-        runner_up = columns.max(axis=0)
+        runner_class = columns.argmax(axis=0)
+        runner_up = flat[runner_class * len(labels) + np.arange(len(labels))]
         flat[at] = given
         top = np.maximum(given, runner_up)
         columns -= top
@@ -236,7 +245,10 @@ class TrainingDynamics:
         self._prob_sq_sum += np.bincount(rows, weights=prob * prob, minlength=n).astype(np.float32)
         self._loss_sum += np.bincount(rows, weights=loss, minlength=n).astype(np.float32)
         self._seen += np.bincount(rows, minlength=n).astype(np.uint16)
-        self._epoch_correct[rows] = given > runner_up  # a row seen twice in an epoch: the later counts
+        correct = given > runner_up
+        self._epoch_correct[rows] = correct  # a row seen twice in an epoch: the later counts
+        if n_classes < _NO_CLASS:
+            self._suggested[rows[~correct]] = runner_class[~correct]
 
     def end_epoch(self) -> None:
         """Close the epoch: forgetting events and first-learned epochs of the rows it saw."""
@@ -268,6 +280,7 @@ class TrainingDynamics:
             mean_loss=mean_loss,
             forgetting_events=self._forgets.astype(np.int64),
             never_learned=seen & (self._first_learned == 0),
+            suggested=np.where(self._suggested == _NO_CLASS, -1, self._suggested.astype(np.int64)),
             n_epochs=self.epochs,
         )
 

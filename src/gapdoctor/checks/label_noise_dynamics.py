@@ -80,8 +80,9 @@ def label_noise_training_dynamics(evidence: Evidence) -> list[Finding]:
         {
             "row": int(r),
             "given": _label(evidence, int(evidence.y_train[r])),
+            "suggested": _label(evidence, int(summary.suggested[r])) if summary.suggested[r] >= 0 else "",
             "aum": round(float(summary.aum[r]), 3),
-            "confidence": round(float(summary.confidence[r]), 4),
+            "given_label_confidence": round(float(summary.confidence[r]), 4),
             "forgetting_events": int(summary.forgetting_events[r]),
         }
         for r in rows[:_MAX_SUSPECTS]

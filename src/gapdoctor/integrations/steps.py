@@ -108,7 +108,7 @@ class StepRecorder(Guarded):
     def training_dynamics(self) -> DynamicsSummary | None:
         """Per-row AUM, forgetting events, confidence/variability of every row seen (None: no logits given).
 
-        Recorded from ``log_batch(logits=..., labels=..., rows=...)``; 24 bytes per training
+        Recorded from ``log_batch(logits=..., labels=..., rows=...)``; 26 bytes per training
         row (see :mod:`gapdoctor.checks._training_dynamics`). Under ``torch.distributed``
         each process holds the rows of its own shard (not reduced across processes).
         """
