@@ -60,6 +60,14 @@ def test_flushes_when_the_buffer_fills(monkeypatch: pytest.MonkeyPatch) -> None:
     assert dyn.summary().seen.tolist() == [True, True, True, True]
 
 
+def test_a_row_seen_twice_in_an_epoch_counts_twice() -> None:
+    dyn = TrainingDynamics(n_train=2)
+    dyn.add(np.array([0, 1]), np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([0, 1]))
+    dyn.add(np.array([0]), np.array([[3.0, 0.0]]), np.array([0]))  # a sampler with replacement
+    dyn.end_epoch()
+    assert dyn.summary().aum.tolist() == [2.0, 1.0]
+
+
 def test_unseen_rows_are_neither_flagged_nor_counted() -> None:
     dyn = TrainingDynamics(n_train=5)
     for _ in range(3):

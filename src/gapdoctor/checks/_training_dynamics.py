@@ -241,12 +241,17 @@ class TrainingDynamics:
         columns -= top
         loss = top + np.log(np.exp(columns, out=columns).sum(axis=0)) - given
         prob = np.exp(-loss)
-        n = self.n_train  # bincount: one C pass, and rows seen twice in a flush add up
-        self._margin_sum += np.bincount(rows, weights=given - runner_up, minlength=n).astype(np.float32)
-        self._prob_sum += np.bincount(rows, weights=prob, minlength=n).astype(np.float32)
-        self._prob_sq_sum += np.bincount(rows, weights=prob * prob, minlength=n).astype(np.float32)
-        self._loss_sum += np.bincount(rows, weights=loss, minlength=n).astype(np.float32)
-        self._seen += np.bincount(rows, minlength=n).astype(np.uint16)
+        n = self.n_train
+        counts = np.bincount(rows, minlength=n)
+        self._seen += counts.astype(np.uint16)
+        sums: list[tuple[NDArray[np.float32], Any]] = [(self._margin_sum, given - runner_up), (self._prob_sum, prob)]
+        sums += [(self._prob_sq_sum, prob * prob), (self._loss_sum, loss)]
+        if counts.max(initial=0) <= 1:  # each row once (the usual epoch): add in place
+            for total, values in sums:
+                total[rows] += values
+        else:  # rows seen twice in a flush add up
+            for total, values in sums:
+                total += np.bincount(rows, weights=values, minlength=n).astype(np.float32)
         self._epoch_correct[rows] = ~wrong  # a row seen twice in an epoch: the later counts
 
     def end_epoch(self) -> None:
