@@ -10,7 +10,8 @@ Two measures per model, each the median of several repeats:
 - *end to end*: the step time with the monitor minus the step time without it (noisy on
   a shared machine; shown for honesty).
 Tracking on = labels, row indices, per-row losses and predictions of every batch passed
-in, 256 tracked rows.
+in, 256 tracked rows. Every row = labels, row indices and the batch's logits passed in: the
+training dynamics (AUM, forgetting, confidence) of every training row, 26 bytes per row.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ def run(make: Callable[[], nn.Module], mode: str, X: torch.Tensor, y: torch.Tens
         monitor = Monitor(optimizer=optimizer)
     elif mode == "tracking":
         monitor = Monitor(optimizer=optimizer, n_train=len(y), track_rows=256)
+    elif mode == "dynamics":
+        monitor = Monitor(optimizer=optimizer, n_train=len(y))
     rows_all = torch.arange(len(y))
     step_seconds: list[float] = []
     batch_calls: list[float] = []
@@ -90,6 +93,8 @@ def run(make: Callable[[], nn.Module], mode: str, X: torch.Tensor, y: torch.Tens
                     monitor.log_batch(
                         loss, labels=yb, rows=rows, sample_losses=per_row.detach(), predictions=logits.detach()
                     )
+                elif mode == "dynamics":
+                    monitor.log_batch(loss, labels=yb, rows=rows, logits=logits)
                 else:
                     monitor.log_batch(loss)
                 batch_calls.append(time.perf_counter() - t0)
@@ -101,6 +106,7 @@ def run(make: Callable[[], nn.Module], mode: str, X: torch.Tensor, y: torch.Tens
     if monitor is None:
         return float(np.median(step_seconds)), 0.0, 0.0
     assert monitor.errors == [] and monitor.epochs == EPOCHS
+    assert mode != "dynamics" or monitor.training_dynamics is not None
     # labels are kept during the first epoch only: average that epoch in at its share
     first, rest = batch_calls[:EPOCH_STEPS], batch_calls[EPOCH_STEPS:]
     per_batch = (float(np.median(first)) + (EPOCHS - 1) * float(np.median(rest))) / EPOCHS
@@ -114,12 +120,12 @@ def measure() -> list[dict[str, float | str]]:
     table: list[dict[str, float | str]] = []
     for name, make in (("MLP 64-256-256-10", mlp), ("CNN 2 conv + linear", cnn)):
         run(make, "off", X, y)  # warm-up
-        samples: dict[str, list[tuple[float, float, float]]] = {"off": [], "curves": [], "tracking": []}
+        samples: dict[str, list[tuple[float, float, float]]] = {"off": [], "curves": [], "tracking": [], "dynamics": []}
         for _ in range(REPEATS):
             for mode in samples:  # interleaved, so drift hits every mode alike
                 samples[mode].append(run(make, mode, X, y))
         base = float(np.median([s for s, _, _ in samples["off"]]))
-        for mode, label in (("curves", "off"), ("tracking", "on")):
+        for mode, label in (("curves", "off"), ("tracking", "on"), ("dynamics", "every row (logits)")):
             step = float(np.median([s for s, _, _ in samples[mode]]))
             per_batch = float(np.median([b for _, b, _ in samples[mode]]))
             per_epoch = float(np.median([e for _, _, e in samples[mode]]))
@@ -145,7 +151,8 @@ def markdown(table: list[dict[str, float | str]]) -> str:
         f"`benchmarks/overhead.py`: plain PyTorch loop, batch {BATCH}, digits data, CPU, 1 thread, "
         f"torch {torch.__version__}, Python {platform.python_version()}; median of {REPEATS} runs of "
         f"{EPOCHS * EPOCH_STEPS} steps. *Inside gapdoctor* = median time in `log_batch` (+ `end_epoch` per "
-        "step) over the median step time (targets: < 1% with per-row tracking off, < 5% with it on); "
+        "step) over the median step time (targets: < 1% with per-row tracking off, < 5% with it on or with "
+        "every row's training dynamics); "
         "*end to end* = step-time difference with/without the monitor (noisy on a shared machine).",
         "",
         "| model | per-row tracking | step (µs) | `log_batch` (µs) | `end_epoch` (µs, once per epoch) "

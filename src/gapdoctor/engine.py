@@ -107,6 +107,7 @@ def diagnose(
     experiments: Any = None,
     val_size: int | None = None,
     higher_is_better: bool | None = None,
+    training_dynamics: Any = None,
 ) -> Diagnosis:
     """Test every known cause of "training loss falls, validation metric stuck".
 
@@ -154,6 +155,10 @@ def diagnose(
     higher_is_better : bool, optional
         The direction of ``metric``: needed for a metric gapdoctor does not know
         (``metric="my_score", higher_is_better=True``), and overrides its own otherwise.
+    training_dynamics : DynamicsSummary, optional
+        Per-row training dynamics of every training row (``monitor.training_dynamics``
+        of an integration given ``log_batch(logits=..., labels=..., rows=...)``): label
+        noise without out-of-fold probabilities. Needs ``y_train``.
 
     Returns
     -------
@@ -193,6 +198,7 @@ def diagnose(
         train_label_order=train_label_order,
         val_size=val_size,
         higher_is_better=higher_is_better,
+        training_dynamics=training_dynamics,
     )
     if evidence.model is None:
         return run_checks(evidence)

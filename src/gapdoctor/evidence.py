@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +23,9 @@ from gapdoctor.history import RunHistory
 from gapdoctor.labels import encode_labels, label_array, probabilities, sort_labels
 from gapdoctor.metrics import METRICS
 from gapdoctor.stats import ConfusionCounts
+
+if TYPE_CHECKING:
+    from gapdoctor.checks._training_dynamics import DynamicsSummary
 
 __all__ = ["Evidence", "build_evidence", "check_metric"]
 
@@ -80,6 +83,9 @@ class Evidence:
         ``len(y_val)`` when labels are given, else the ``val_size`` argument.
     higher_is_better : bool or None
         The direction the user declared for ``metric`` (None: gapdoctor's own).
+    training_dynamics : DynamicsSummary or None
+        Per-row AUM, forgetting events, confidence/variability of every training row,
+        recorded by a training-loop integration from its logits.
     """
 
     history: RunHistory | None = None
@@ -101,6 +107,7 @@ class Evidence:
     sample_loss_rows: IntArray | None = None
     train_label_order: IntArray | None = None
     val_size: int | None = None
+    training_dynamics: DynamicsSummary | None = None
     chunk_rows: int = field(default=CHUNK_ROWS)
     higher_is_better: bool | None = None
 
@@ -222,6 +229,7 @@ def build_evidence(
     train_label_order: Any = None,
     val_size: Any = None,
     higher_is_better: Any = None,
+    training_dynamics: Any = None,
 ) -> Evidence:
     """Validate every input of :func:`gapdoctor.diagnose` and bundle them.
 
@@ -359,7 +367,14 @@ def build_evidence(
         sample_loss_rows=loss_rows,
         train_label_order=order,
         val_size=_val_size(val_size, yv),
+        training_dynamics=None if training_dynamics is None else _dynamics(training_dynamics, yt),
     )
+
+
+def _dynamics(value: Any, y_train: Any) -> DynamicsSummary:
+    from gapdoctor.checks._training_dynamics import checked_summary
+
+    return checked_summary(value, None if y_train is None else len(y_train))
 
 
 def _check_model(model: Any) -> None:

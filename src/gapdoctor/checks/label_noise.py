@@ -6,6 +6,10 @@ Two kinds of evidence, used together when both are given:
   :mod:`gapdoctor.checks._confident_learning`): the estimated fraction of wrong labels
   with a 95% interval, the noise matrix (given label x estimated true label) and every
   flagged row, most suspicious first.
+- **Training dynamics** of every row (``training_dynamics``, recorded by an integration
+  from its logits; :mod:`gapdoctor.checks._training_dynamics`): rows whose area under the
+  margin is below zero or that were never learned. No out-of-fold model needed; with
+  ``train_probs`` they corroborate and reorder the confident-learning flags.
 - **Memorisation** from per-epoch per-row losses (``sample_losses``): a correctly
   labelled row is fitted early, with the bulk of its class; a wrong label is fitted
   late, by memorisation, or never. A row is *late* when its loss stays below ln 2 (the
@@ -41,6 +45,7 @@ from gapdoctor.causes import cause_info
 from gapdoctor.checks import SkipCheck, register
 from gapdoctor.checks._budget import LABEL_PASS_CELLS, sample_rows
 from gapdoctor.checks._confident_learning import FloatArray, IntArray, LabelIssues, find_label_issues
+from gapdoctor.checks._training_dynamics import MIN_EPOCHS, flag_label_issues
 from gapdoctor.evidence import Evidence
 from gapdoctor.findings import Finding
 from gapdoctor.stats import binomial_interval, squash
@@ -294,6 +299,24 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
                     strength *= 0.75
                     corroboration = " The training losses do not single the flagged rows out (no memorisation signal)."
             order = np.lexsort((order, ~flagged_late))  # corroborated rows first, margin order kept
+    if evidence.training_dynamics is not None and evidence.training_dynamics.n_epochs >= MIN_EPOCHS:
+        low_aum = np.zeros(n, dtype=bool)
+        low_aum[flag_label_issues(evidence.training_dynamics).rows] = True
+        flagged = np.zeros(n, dtype=bool)
+        flagged[issues.rows] = True
+        share_flagged = float(low_aum[flagged].mean()) if flagged.any() else 0.0
+        share_others = float(low_aum[~flagged].mean()) if (~flagged).any() else 0.0
+        figures |= {
+            "low_aum_share_of_flagged_pct": round(100 * share_flagged, 1),
+            "low_aum_share_of_others_pct": round(100 * share_others, 1),
+        }
+        if flagged.sum() >= 5 and share_flagged >= 0.5 and share_flagged >= 3 * share_others:
+            strength *= 1.25
+            corroboration += (
+                f" {100 * share_flagged:.0f}% of the flagged rows also trailed another class through training "
+                f"(area under the margin below 0; {100 * share_others:.0f}% of the others)."
+            )
+        order = order[np.argsort(~low_aum[issues.rows[order]], kind="stable")]  # both kinds agree: first
 
     score = squash(strength, 1.0)
     if score < 0.05 and not len(issues.rows):
@@ -346,6 +369,8 @@ def label_noise_memorisation(evidence: Evidence) -> list[Finding]:
     """Rows whose loss falls only late in training, when no out-of-sample probabilities are given."""
     if evidence.train_probs is not None:
         raise SkipCheck("train_probs given: label_noise.confident_learning uses the losses as corroboration")
+    if evidence.training_dynamics is not None:
+        raise SkipCheck("training_dynamics given: label_noise.training_dynamics follows every row")
     memo = memorisation_of(evidence)
     late = memo.late
     n_late, n = int(late.sum()), len(late)

@@ -29,6 +29,7 @@ _OWN_EVIDENCE = {
     "sample_losses": ("sample_losses", "sample_loss_rows"),
     "sample_loss_rows": ("sample_losses", "sample_loss_rows"),
     "train_label_order": ("train_label_order",),
+    "training_dynamics": ("training_dynamics",),
 }
 
 

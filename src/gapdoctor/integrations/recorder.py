@@ -209,8 +209,8 @@ class Recorder(StepRecorder):
         ----------
         **inputs
             Further arguments of :func:`gapdoctor.diagnose` (``X_val``, ``y_val``,
-            ``val_probs``...). The recorded history, the tracked per-row losses (when
-            ``y_train`` is known) and the first epoch's label order are added; one of
+            ``val_probs``...). The recorded history, the tracked per-row losses and
+            training dynamics (when ``y_train`` is known) and the first epoch's label order are added; one of
             these that :func:`gapdoctor.diagnose` rejects is left out (reported once).
 
         Returns
@@ -229,6 +229,10 @@ class Recorder(StepRecorder):
                 if name not in arguments and not (name == "sample_loss_rows" and "sample_losses" in inputs):
                     arguments[name] = value
                     own.add(name)
+            dynamics = self.training_dynamics
+            if "training_dynamics" not in arguments and dynamics is not None:
+                arguments["training_dynamics"] = dynamics
+                own.add("training_dynamics")
         diagnosis = diagnose_loop_evidence(arguments, own, self._guard)
         self.last_diagnosis = diagnosis
         return diagnosis

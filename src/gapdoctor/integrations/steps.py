@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gapdoctor.checks._training_dynamics import DynamicsSummary, TrainingDynamics
+from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.history import normalise_series_name
 from gapdoctor.integrations.guard import Guarded
 from gapdoctor.integrations.tracked_rows import TrackedRows
@@ -83,6 +85,9 @@ class StepRecorder(Guarded):
             else None
         )
         self._tracking = self._tracked is not None
+        self._dynamics_rows = n_train
+        self._dynamics: TrainingDynamics | None = None  # created by the first batch with logits
+        self._dynamics_on = True
 
     @property
     def tracked_rows(self) -> NDArray[np.int64]:
@@ -100,6 +105,16 @@ class StepRecorder(Guarded):
         return [] if self._tracked is None else self._tracked.predictions
 
     @property
+    def training_dynamics(self) -> DynamicsSummary | None:
+        """Per-row AUM, forgetting events, confidence/variability of every row seen (None: no logits given).
+
+        Recorded from ``log_batch(logits=..., labels=..., rows=...)``; 26 bytes per training
+        row (see :mod:`gapdoctor.checks._training_dynamics`). Under ``torch.distributed``
+        each process holds the rows of its own shard (not reduced across processes).
+        """
+        return None if self._dynamics is None or not self._dynamics_on else self._dynamics.summary()
+
+    @property
     def epochs(self) -> int:
         """Number of epochs recorded (every series has one value per epoch)."""
         for series in (*self.curves.values(), *self.extra_curves.values()):
@@ -115,6 +130,7 @@ class StepRecorder(Guarded):
         rows: Any = None,
         sample_losses: Any = None,
         predictions: Any = None,
+        logits: Any = None,
         **values: Any,
     ) -> None:
         """Record one training step.
@@ -133,6 +149,10 @@ class StepRecorder(Guarded):
             Per-row losses of the batch (``reduction="none"``), aligned with ``rows``.
         predictions : array-like, optional
             Per-row predicted class ids (or logits/probabilities: argmax is taken).
+        logits : array-like of shape (batch, n_classes), optional
+            The model's raw outputs for the batch. With ``labels`` and ``rows`` (and
+            ``n_train``), the training dynamics of EVERY row are recorded
+            (:attr:`training_dynamics`): label-noise evidence without out-of-fold probabilities.
         **values : float
             Other per-step values (``grad_norm``, ``lr``...): averaged over the epoch,
             except the learning rate, which keeps its last value.
@@ -168,6 +188,13 @@ class StepRecorder(Guarded):
                     self._tracked.add(rows, sample_losses, predictions)  # type: ignore[union-attr]
                 except Exception as error:
                     self._stop_tracking("log_batch(rows=..., sample_losses=...)", error)
+            if logits is not None and rows is not None and labels is not None and self._dynamics_on:
+                try:
+                    if self._dynamics is None:
+                        self._dynamics = self._new_dynamics()
+                    self._dynamics.add(rows, logits, labels)
+                except Exception as error:
+                    self._stop_dynamics("log_batch(logits=..., labels=..., rows=...)", error)
         except Exception as error:  # gapdoctor must never stop a training run
             self._fail("log_batch", error)
 
@@ -215,6 +242,18 @@ class StepRecorder(Guarded):
     def _stop_tracking(self, where: str, error: BaseException) -> None:
         self._tracking = False
         self._switch_off("per-row tracking", where, error)
+
+    def _new_dynamics(self) -> TrainingDynamics:
+        if not self._dynamics_rows:
+            raise GapdoctorInputError(
+                "logits", "were given without n_train", "pass n_train=len(train_dataset) (or y_train) to the monitor"
+            )
+        return TrainingDynamics(n_train=self._dynamics_rows, concat=self._concat)
+
+    def _stop_dynamics(self, where: str, error: BaseException) -> None:
+        self._dynamics_on = False
+        self._dynamics = None  # a store missing batches would mislead: dropped
+        self._switch_off("training dynamics", where, error)
 
     def _stop_label_order(self, where: str, error: BaseException) -> None:
         self._label_order_done = True
@@ -285,6 +324,11 @@ class StepRecorder(Guarded):
             else:  # still in step with the other processes' sum (zeros from here)
                 self._tracked.skip_epoch(self._sum_across)
             self._tracked.pad_to(index + 1)  # an epoch not tracked reads as "not measured"
+        if self._dynamics is not None and self._dynamics_on:
+            try:
+                self._dynamics.end_epoch()
+            except Exception as error:
+                self._stop_dynamics("end_epoch", error)
 
     def _reduce(self, totals: Mapping[str, tuple[float, float]]) -> dict[str, float]:
         """name -> sum / count, the sums and counts first added up across processes.

@@ -91,6 +91,7 @@ class Monitor(Recorder):
         rows: Any = None,
         sample_losses: Any = None,
         predictions: Any = None,
+        logits: Any = None,
         **values: Any,
     ) -> None:
         """Record one training step; see :meth:`Recorder.log_batch`.
@@ -111,12 +112,14 @@ class Monitor(Recorder):
                 loss = None
             except Exception:  # None, a plain number, or not one number: the recorder's checked path
                 pass
-        if loss is None and labels is None and rows is None and sample_losses is None and not values:
+        if loss is None and labels is None and rows is None and sample_losses is None and logits is None and not values:
             return
         if getattr(sample_losses, "requires_grad", False):  # kept until the epoch ends: never hold the graph
             sample_losses = sample_losses.detach()
         if getattr(predictions, "requires_grad", False):
             predictions = predictions.detach()
+        if getattr(logits, "requires_grad", False):
+            logits = logits.detach()
         super().log_batch(
             loss,
             weight=weight,
@@ -124,6 +127,7 @@ class Monitor(Recorder):
             rows=rows,
             sample_losses=sample_losses,
             predictions=predictions,
+            logits=logits,
             **values,
         )
 

@@ -1,0 +1,104 @@
+"""Label noise from the training dynamics of every row, without out-of-fold probabilities.
+
+The per-row store (:mod:`gapdoctor.checks._training_dynamics`) is filled by a
+training-loop integration from its logits. A row whose given label trailed another class
+through training (area under the margin below 0, Pleiss et al. 2020) or that was never
+classified correctly is flagged. Scored like confident learning
+(:mod:`gapdoctor.checks.label_noise`): the flagged share over a floor (the validation
+control when ``y_val`` / ``val_probs`` are given). With ``train_probs`` this check steps
+aside: ``label_noise.confident_learning`` uses the dynamics as corroboration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gapdoctor.causes import cause_info
+from gapdoctor.checks import SkipCheck, register
+from gapdoctor.checks._training_dynamics import MIN_EPOCHS, flag_label_issues
+from gapdoctor.checks.label_noise import (
+    _FLOOR,
+    _MAX_SUSPECTS,
+    _MIN_ROWS,
+    _control_floor,
+    _label,
+    _noise_strength,
+    validation_control_rate,
+)
+from gapdoctor.evidence import Evidence
+from gapdoctor.findings import Finding
+from gapdoctor.stats import binomial_interval, squash
+
+__all__: list[str] = []
+
+
+@register(
+    name="label_noise.training_dynamics",
+    cause="label_noise",
+    requires=("y_train", "training_dynamics"),
+    description="Rows whose given label trailed another class through training (area under the margin), every row.",
+)
+def label_noise_training_dynamics(evidence: Evidence) -> list[Finding]:
+    """Low-AUM and never-learned rows, when no out-of-sample probabilities are given."""
+    summary = evidence.training_dynamics
+    assert summary is not None and evidence.y_train is not None
+    if evidence.train_probs is not None:
+        raise SkipCheck("train_probs given: label_noise.confident_learning uses the dynamics as corroboration")
+    if summary.n_epochs < MIN_EPOCHS:
+        raise SkipCheck(f"training dynamics cover {summary.n_epochs} epochs; at least {MIN_EPOCHS} are needed")
+    flags = flag_label_issues(summary)
+    if flags.n_seen < _MIN_ROWS:
+        raise SkipCheck(f"training dynamics cover {flags.n_seen} rows; at least {_MIN_ROWS} are needed")
+    rate = flags.noise_rate
+    low, high = binomial_interval(len(flags.rows), flags.n_seen)
+    control = validation_control_rate(evidence)
+    n_val = 0 if evidence.y_val is None else len(evidence.y_val)
+    floor = _FLOOR if control is None else _control_floor(rate, flags.n_seen, control, n_val)
+    score = squash(_noise_strength(rate, low, floor), 1.0)
+    if score < 0.05:
+        return []
+    rows = flags.rows
+    figures: dict[str, Any] = {
+        "noise_rate_pct": round(100 * rate, 2),
+        "noise_rate_low_pct": round(100 * low, 2),
+        "noise_rate_high_pct": round(100 * high, 2),
+        "flagged_rows": len(rows),
+        "training_rows": flags.n_seen,
+        "never_learned_rows": flags.never_learned,
+        "epochs": summary.n_epochs,
+        "floor_pct": round(100 * floor, 2),
+        "mean_forgetting_events_flagged": round(float(summary.forgetting_events[rows].mean()), 2) if len(rows) else 0.0,
+    }
+    if control is not None:
+        figures["validation_control_rate_pct"] = round(100 * control, 2)
+    summary_text = (
+        f"About {100 * rate:.1f}% of training labels look wrong (95% interval {100 * low:.1f}–{100 * high:.1f}%): "
+        f"in {len(rows)} rows the given label trailed another class through training (area under the margin "
+        f"below 0; {flags.never_learned} never learned) — wrong labels are fitted late, by memorisation."
+    )
+    suspects = [
+        {
+            "row": int(r),
+            "given": _label(evidence, int(evidence.y_train[r])),
+            "suggested": _label(evidence, int(summary.suggested[r])) if summary.suggested[r] >= 0 else "",
+            "aum": round(float(summary.aum[r]), 3),
+            "given_label_confidence": round(float(summary.confidence[r]), 4),
+            "forgetting_events": int(summary.forgetting_events[r]),
+        }
+        for r in rows[:_MAX_SUSPECTS]
+    ]
+    return [
+        Finding(
+            cause="label_noise",
+            score=score,
+            summary=summary_text,
+            evidence=figures,
+            fixes=(
+                f"Inspect the {len(rows)} flagged rows (finding.rows, most suspicious first) and relabel them.",
+                *cause_info("label_noise").fixes[1:],
+            ),
+            rows=tuple(int(r) for r in rows),
+            check="label_noise.training_dynamics",
+            data={"suspects": suspects},
+        )
+    ]
