@@ -215,22 +215,31 @@ def encode_features(
         out = np.empty(arr.shape, dtype=np.float64)
         for j in range(arr.shape[1]):
             out[:, j] = _encode_column(name, j, arr[:, j], categories)
-    if np.isinf(out).any():
-        row, colno = np.argwhere(np.isinf(out))[0]
+    for start in range(0, len(out), _CHECK_ROWS):  # row blocks: temporaries stay small whatever the split's size
+        _check_feature_block(name, out[start : start + _CHECK_ROWS], start)
+    return out, categories
+
+
+_CHECK_ROWS = 65_536
+"""Feature rows checked for infinite / oversized values at a time (a few MB of temporaries)."""
+
+
+def _check_feature_block(name: str, block: FloatArray, start: int) -> None:
+    if np.isinf(block).any():
+        row, colno = np.argwhere(np.isinf(block))[0]
         raise GapdoctorInputError(
             name,
-            f"contains infinite values (first at row {row}, column {colno})",
+            f"contains infinite values (first at row {start + row}, column {colno})",
             "replace them with NaN (treated as missing) or clip them",
         )
-    huge = np.abs(np.nan_to_num(out)) > MAX_FEATURE_MAGNITUDE
+    huge = np.abs(np.nan_to_num(block)) > MAX_FEATURE_MAGNITUDE
     if huge.any():
         row, colno = np.argwhere(huge)[0]
         raise GapdoctorInputError(
             name,
-            f"holds {out[row, colno]:.3g} at row {row}, column {colno}, beyond {MAX_FEATURE_MAGNITUDE:g}",
+            f"holds {block[row, colno]:.3g} at row {start + row}, column {colno}, beyond {MAX_FEATURE_MAGNITUDE:g}",
             "rescale that column (e.g. log or standardise it): statistics over such values overflow",
         )
-    return out, categories
 
 
 def _as_id(value: Any) -> str:

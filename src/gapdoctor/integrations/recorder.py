@@ -47,6 +47,7 @@ Decisions
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -219,7 +220,7 @@ class Recorder(StepRecorder):
         """
         arguments: dict[str, Any] = {"metric": self.metric, **inputs}
         if "history" not in arguments and self.curves:
-            arguments["history"] = self.history()
+            arguments["history"] = self._measurable_history()
         if "y_train" not in arguments and self.y_train is not None:
             arguments["y_train"] = self.y_train
         own: set[str] = set()
@@ -270,7 +271,29 @@ class Recorder(StepRecorder):
     def _early_diagnosis(self) -> None:
         if self.epochs < 2:
             return
-        self._alert_log.alert(self.diagnose(history=self.history(), y_train=None), self.epochs)
+        self._alert_log.alert(self.diagnose(history=self._measurable_history(), y_train=None), self.epochs)
+
+    def _measurable_history(self) -> dict[str, list[float]]:
+        """:meth:`history` for a diagnosis: an infinite value of a series other than the training loss
+        (a validation loss on a probability of 0) is passed as not measured, and said once.
+
+        :func:`gapdoctor.diagnose` refuses such a value in a history given by hand; a loop's
+        diagnosis must not be lost to one epoch of it (:attr:`curves` keep it as logged).
+        """
+        history = self.history()
+        for name, values in history.items():
+            infinite = [i + 1 for i, v in enumerate(values) if math.isinf(v)]
+            if name == "train_loss" or not infinite:
+                continue
+            history[name] = [math.nan if math.isinf(v) else v for v in values]
+            self._guard.report_once(
+                f"infinite {name}",
+                "gapdoctor reads %s as not measured at epoch(s) %s, where it was infinite (a probability of 0 "
+                "on a true class); clip probabilities when computing it",
+                name,
+                ", ".join(map(str, infinite[:10])),
+            )
+        return history
 
     # ----------------------------------------------------------- checkpoints
     def state_dict(self) -> dict[str, Any]:
