@@ -99,6 +99,10 @@ EVIDENCE_LABELS: dict[str, tuple[str, Format]] = {
     "bulk_fitted_epoch": ("epoch by which most rows are fitted", "epoch"),
     "late_after_epoch": ("fitted after this epoch counts as late", "epoch"),
     "late_fitted_share_of_flagged_pct": ("flagged rows fitted late or never", "pct"),
+    "low_aum_share_of_flagged_pct": ("flagged rows whose margin stayed below zero in training", "pct"),
+    "low_aum_share_of_others_pct": ("other rows whose margin stayed below zero in training", "pct"),
+    "mean_forgetting_events_flagged": ("times a flagged row was learned, then forgotten (mean)", "number"),
+    "never_learned_rows": ("training rows never classified as labelled in any epoch", "count"),
     "late_fitted_share_of_others_pct": ("other rows fitted late or never", "pct"),
     # --- pseudo-label noise
     "noisiest_source": ("noisiest label source", "text"),
