@@ -16,7 +16,16 @@ plus the learning rate of the first optimizer. When the module logs no training 
 the mean of the ``loss`` its ``training_step`` returned is used. If ``training_step``
 returns a dict with ``rows``, ``sample_losses`` (and ``predictions``), tracked rows
 are followed (``track_rows=...``); labels come from ``(x, y)`` or ``{"labels": ...}``
-batches. Under DDP the batch losses are reduced through ``trainer.strategy`` and only
+batches.
+
+Training dynamics of every row (label-noise evidence without out-of-fold
+probabilities) are recorded when ``training_step`` returns ``{"loss": loss, "logits":
+logits}`` and the batches carry row ids: ``(rows, x, y)`` from
+:class:`gapdoctor.torch.RowIndexed`, ``(x, y, idx)`` from a dataset that returns its
+index, a dict batch with ``"idx"``/``"index"``, or ``"rows"`` in the returned dict. The
+number of training rows is read from ``len(trainer.train_dataloader.dataset)``. When
+the logits or the row ids are missing the callback says so once on the ``gapdoctor``
+logger, and trains on. Under DDP the batch losses are reduced through ``trainer.strategy`` and only
 global rank 0 alerts. The recorder's state is saved in Lightning checkpoints.
 """
 
@@ -34,12 +43,41 @@ from gapdoctor.integrations.torch_loop import Monitor
 __all__ = ["GapdoctorCallback"]  # noqa: F822 (built on first use by __getattr__)
 
 
-def _labels_of(batch: Any) -> Any:
-    if isinstance(batch, (list, tuple)) and len(batch) >= 2:
-        return batch[-1]
+_ROW_KEYS = ("idx", "index", "rows")  # keys of a dict batch that hold the row ids
+
+
+def _is_row_ids(value: Any) -> bool:
+    """A 1-d tensor or array of integers (read from its dtype and shape: no device sync)."""
+    dtype = str(getattr(value, "dtype", ""))
+    return getattr(value, "ndim", None) == 1 and "int" in dtype and "uint8" not in dtype
+
+
+def _rows_and_labels(batch: Any) -> tuple[Any, Any]:
+    """(row ids or None, labels or None) of a training batch.
+
+    ``(rows, x, y)`` (RowIndexed) and ``(x, y, rows)`` (a dataset returning its index);
+    otherwise the labels are the last item of ``(x, y)``. Dict batches: ``labels`` /
+    ``label`` / ``y``, and ``idx`` / ``index`` / ``rows``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows, x, y = np.arange(2), np.zeros((2, 3)), np.array([4, 5])
+    >>> [v.tolist() for v in _rows_and_labels((rows, x, y))], _rows_and_labels((x, y))[0]
+    ([[0, 1], [4, 5]], None)
+    >>> [v.tolist() for v in _rows_and_labels((x, y, rows))]
+    [[0, 1], [4, 5]]
+    """
     if isinstance(batch, Mapping):
-        return batch.get("labels", batch.get("label", batch.get("y")))
-    return None
+        labels = batch.get("labels", batch.get("label", batch.get("y")))
+        return next((batch[key] for key in _ROW_KEYS if key in batch), None), labels
+    if isinstance(batch, (list, tuple)) and len(batch) >= 2:
+        if len(batch) >= 3 and _is_row_ids(batch[0]):
+            return batch[0], batch[-1]
+        if len(batch) == 3 and _is_row_ids(batch[2]) and _is_row_ids(batch[1]):
+            return batch[2], batch[1]
+        return None, batch[-1]
+    return None, None
 
 
 def _epoch_values(metrics: Mapping[str, Any], validated: bool) -> dict[str, Any]:
@@ -84,6 +122,8 @@ def _build() -> type:
             self.recorder = Monitor(**options)
             self.diagnosis: Any = None
             self._validated = False
+            self._rows_checked = False  # the first row ids seen are checked once to be distinct
+            self._rows_bad = False
 
         def setup(self, trainer: Any, pl_module: Any, stage: str) -> None:
             with self.recorder.guard("setup"):
@@ -98,18 +138,61 @@ def _build() -> type:
 
                     self.recorder.all_reduce_sum = all_reduce_sum
 
+        def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+            with self.recorder.guard("on_train_start"):
+                if self.recorder.n_train is None:
+                    try:
+                        n_rows = len(trainer.train_dataloader.dataset)
+                    except Exception:  # an iterable dataset, several loaders: said once when logits come
+                        return
+                    self.recorder.learn_n_train(n_rows)
+
         def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
             if not self.recorder.enabled:
                 return
             with self.recorder.guard("on_train_batch_end"):
                 extra = outputs if isinstance(outputs, Mapping) else {}
+                batch_rows, labels = _rows_and_labels(batch)
+                rows = extra.get("rows", batch_rows)
+                logits = extra.get("logits")
+                if logits is not None:
+                    rows = self._checked_rows(rows)
+                else:
+                    self.recorder.say_once(
+                        "dynamics: no logits",
+                        "gapdoctor records no training dynamics (per-row label-noise evidence): training_step "
+                        "returns no 'logits'; return {'loss': loss, 'logits': logits} to record them.",
+                    )
                 self.recorder.log_batch(
                     extra.get("loss") if isinstance(outputs, Mapping) else outputs,
-                    labels=_labels_of(batch),
-                    rows=extra.get("rows"),
+                    labels=labels,
+                    rows=rows,
                     sample_losses=extra.get("sample_losses"),
                     predictions=extra.get("predictions"),
+                    logits=logits,
                 )
+
+        def _checked_rows(self, rows: Any) -> Any:
+            """``rows``, or None (said once) when the batch carries none or they repeat."""
+            if rows is None:
+                self.recorder.say_once(
+                    "dynamics: no rows",
+                    "gapdoctor records no training dynamics: the batches carry no row ids; wrap the training "
+                    "dataset in gapdoctor.torch.RowIndexed (batches (rows, x, y)), return (x, y, index) or "
+                    "{..., 'idx': index} from it, or return 'rows' from training_step.",
+                )
+                return None
+            if not self._rows_checked:  # once: one host copy on the first batch only
+                self._rows_checked = True
+                ids = np.asarray(rows.cpu() if hasattr(rows, "cpu") else rows).reshape(-1)
+                if len(np.unique(ids)) != len(ids):
+                    self._rows_bad = True
+                    self.recorder.say_once(
+                        "dynamics: rows repeat",
+                        "gapdoctor records no training dynamics: the row ids it found in the batch repeat, so "
+                        "they are not row ids; return 'rows' from training_step.",
+                    )
+            return None if self._rows_bad else rows
 
         def on_validation_epoch_end(self, trainer: Any, pl_module: Any) -> None:
             self._validated = self._validated or not trainer.sanity_checking

@@ -223,6 +223,8 @@ class Recorder(StepRecorder):
             arguments["history"] = self._measurable_history()
         if "y_train" not in arguments and self.y_train is not None:
             arguments["y_train"] = self.y_train
+        elif "y_train" not in arguments and self.learned_labels is not None:  # seen with the logits
+            arguments["y_train"] = self.learned_labels
         own: set[str] = set()
         if arguments.get("y_train") is not None:
             recorded = loop_evidence(self.sample_losses, self.tracked_rows, self.label_order)

@@ -88,6 +88,8 @@ class StepRecorder(Guarded):
         self._dynamics_rows = n_train
         self._dynamics: TrainingDynamics | None = None  # created by the first batch with logits
         self._dynamics_on = True
+        self._seen_labels: list[tuple[Any, Any]] = []  # (rows, labels) of this epoch, for learned_labels
+        self._row_labels: NDArray[np.int32] | None = None  # given label per row (-1: not seen)
 
     @property
     def tracked_rows(self) -> NDArray[np.int64]:
@@ -113,6 +115,37 @@ class StepRecorder(Guarded):
         each process holds the rows of its own shard (not reduced across processes).
         """
         return None if self._dynamics is None or not self._dynamics_on else self._dynamics.summary()
+
+    def learn_n_train(self, n_rows: int) -> None:
+        """Set the number of training rows for the training dynamics, learnt from the loader.
+
+        Used by the adapters (``len(train_dataloader.dataset)``) when neither ``n_train`` nor
+        ``y_train`` was given; changes nothing once the dynamics have started.
+        """
+        if self._dynamics is None and n_rows > 0:
+            self._dynamics_rows = int(n_rows)
+
+    @property
+    def learned_labels(self) -> NDArray[np.int32] | None:
+        """The given label of every training row, as seen with the logits (None: a row not seen yet).
+
+        Lets the training dynamics be diagnosed without ``y_train``; 4 bytes per row.
+        """
+        labels = self._row_labels
+        return None if labels is None or not self._dynamics_on or (labels < 0).any() else labels
+
+    def _learn_labels(self) -> None:
+        if self._seen_labels and self._dynamics_rows:
+            rows = self._concat([r for r, _ in self._seen_labels]).astype(np.int64, copy=False)
+            labels = self._concat([y for _, y in self._seen_labels])
+            if self._row_labels is None:
+                self._row_labels = np.full(self._dynamics_rows, -1, dtype=np.int32)
+            self._row_labels[rows] = labels
+        self._seen_labels = []
+
+    def say_once(self, key: str, message: str) -> None:
+        """Log ``message`` once per ``key`` on the ``gapdoctor`` logger. Never raises."""
+        self._guard.report_once(key, "%s", message)
 
     @property
     def epochs(self) -> int:
@@ -193,6 +226,7 @@ class StepRecorder(Guarded):
                     if self._dynamics is None:
                         self._dynamics = self._new_dynamics()
                     self._dynamics.add(rows, logits, labels)
+                    self._seen_labels.append((rows, labels))
                 except Exception as error:
                     self._stop_dynamics("log_batch(logits=..., labels=..., rows=...)", error)
         except Exception as error:  # gapdoctor must never stop a training run
@@ -253,6 +287,7 @@ class StepRecorder(Guarded):
     def _stop_dynamics(self, where: str, error: BaseException) -> None:
         self._dynamics_on = False
         self._dynamics = None  # a store missing batches would mislead: dropped
+        self._seen_labels, self._row_labels = [], None
         self._switch_off("training dynamics", where, error)
 
     def _stop_label_order(self, where: str, error: BaseException) -> None:
@@ -327,6 +362,7 @@ class StepRecorder(Guarded):
         if self._dynamics is not None and self._dynamics_on:
             try:
                 self._dynamics.end_epoch()
+                self._learn_labels()
             except Exception as error:
                 self._stop_dynamics("end_epoch", error)
 

@@ -1,0 +1,150 @@
+"""Training dynamics fed by the Lightning callback from ``training_step``'s logits: label noise from the loop alone."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.integrations.conftest import Split, digits_split
+from tests.seeds import each_seed
+
+torch = pytest.importorskip("torch")
+L = pytest.importorskip("lightning.pytorch")
+from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+from torch.utils.data import DataLoader, Dataset, TensorDataset  # noqa: E402
+
+from gapdoctor.integrations.lightning import GapdoctorCallback  # noqa: E402
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*does not have many workers.*"),
+    pytest.mark.filterwarnings("ignore:.*GPU available but not used.*"),
+    pytest.mark.filterwarnings("ignore:.*number of training batches.*"),
+    pytest.mark.filterwarnings("ignore:.*LeafSpec.*:FutureWarning"),  # lightning 2.6 on torch 2.13
+]
+
+LR = 5e-3  # with BATCH, the MLP fits the clean digits within a few of its 20 epochs (an underfit run reads as noise)
+BATCH = 32
+MIN_PRECISION = 0.8  # share of the flagged rows truly flipped (0.94-0.95 measured on seeds 0-2)
+NOISE_SCORE = 0.5  # a finding at or above this score is reported (gapdoctor's reporting threshold)
+
+
+class IndexedDigits(Dataset[tuple[Any, Any, int]]):
+    """A dataset that returns its index last: batches ``(x, y, idx)``."""
+
+    def __init__(self, split: Split) -> None:
+        self.X, self.y = torch.from_numpy(split.X_train), torch.from_numpy(split.y_train)
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, index: int) -> tuple[Any, Any, int]:
+        return self.X[index], self.y[index], index
+
+
+class LogitsClassifier(L.LightningModule):
+    """Returns ``{"loss": loss, "logits": logits}`` (or only the loss when ``logits=False``)."""
+
+    def __init__(self, *, logits: bool, lr: float = LR) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+        self.return_logits = logits
+        self.lr = lr
+
+    def training_step(self, batch: Any, batch_idx: int) -> Any:
+        X, y = batch[0], batch[1]
+        logits = self.net(X)
+        loss = F.cross_entropy(logits, y)
+        self.log("train_loss", loss, on_step=False, on_epoch=True)
+        return {"loss": loss, "logits": logits} if self.return_logits else loss
+
+    def validation_step(self, batch: Any, batch_idx: int) -> None:
+        X, y = batch
+        logits = self.net(X)
+        self.log("val_loss", F.cross_entropy(logits, y), on_epoch=True)
+        self.log("val_acc", (logits.argmax(1) == y).float().mean(), on_epoch=True)
+
+    def configure_optimizers(self) -> Any:
+        return torch.optim.Adam(self.parameters(), lr=self.lr)
+
+
+def fit(split: Split, callback: Any, tmp_path: Path, *, seed: int, epochs: int, logits: bool = True) -> None:
+    torch.manual_seed(seed)
+    train = DataLoader(IndexedDigits(split), batch_size=BATCH, shuffle=True)
+    val = DataLoader(TensorDataset(torch.from_numpy(split.X_val), torch.from_numpy(split.y_val)), batch_size=256)
+    trainer = L.Trainer(
+        max_epochs=epochs,
+        accelerator="cpu",
+        devices=1,
+        logger=False,
+        callbacks=[callback],
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        enable_checkpointing=False,
+        num_sanity_val_steps=0,
+        default_root_dir=tmp_path,
+    )
+    trainer.fit(LogitsClassifier(logits=logits), train, val)
+
+
+def label_noise(callback: Any) -> list[Any]:
+    return [f for f in callback.diagnosis.findings if f.cause == "label_noise" and f.score >= NOISE_SCORE]
+
+
+@each_seed
+def test_flipped_labels_headline_label_noise_from_the_loop_alone(tmp_path: Path, seed: int) -> None:
+    split = digits_split(1000, flip_fraction=0.3, seed=seed)
+    callback = GapdoctorCallback()  # no y_train, no n_train: rows and their count come from the loader
+    fit(split, callback, tmp_path, seed=seed, epochs=20)
+    diagnosis = callback.diagnosis
+    assert diagnosis is not None and diagnosis.top is not None, callback.recorder.errors
+    assert diagnosis.top.cause == "label_noise" and diagnosis.top.score >= NOISE_SCORE, diagnosis.render()
+    flagged = np.asarray(diagnosis.top.rows)
+    assert np.isin(flagged, split.flipped).mean() > MIN_PRECISION
+    assert callback.recorder.errors == []
+
+
+@each_seed
+def test_clean_labels_raise_no_label_noise(tmp_path: Path, seed: int) -> None:
+    callback = GapdoctorCallback()
+    fit(digits_split(1000, seed=seed), callback, tmp_path, seed=seed, epochs=20)
+    assert callback.recorder.training_dynamics is not None  # recorded, and found nothing
+    assert label_noise(callback) == [], callback.diagnosis.render()
+
+
+def test_a_training_step_returning_only_the_loss_trains_and_says_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    callback = GapdoctorCallback()
+    with caplog.at_level(logging.WARNING, logger="gapdoctor"):
+        fit(digits_split(300), callback, tmp_path, seed=0, epochs=3, logits=False)
+    said = [r.getMessage() for r in caplog.records if "training_step returns no 'logits'" in r.getMessage()]
+    assert len(said) == 1 and "{'loss': loss, 'logits': logits}" in said[0]
+    assert callback.recorder.epochs == 3 and callback.recorder.training_dynamics is None
+    assert callback.recorder.errors == []
+
+
+def test_logits_without_row_ids_are_said_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    split = digits_split(300)
+    callback = GapdoctorCallback()
+    train = DataLoader(TensorDataset(torch.from_numpy(split.X_train), torch.from_numpy(split.y_train)), batch_size=64)
+    val = DataLoader(TensorDataset(torch.from_numpy(split.X_val), torch.from_numpy(split.y_val)), batch_size=256)
+    trainer = L.Trainer(
+        max_epochs=2,
+        accelerator="cpu",
+        logger=False,
+        callbacks=[callback],
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        enable_checkpointing=False,
+        default_root_dir=tmp_path,
+    )
+    with caplog.at_level(logging.WARNING, logger="gapdoctor"):
+        trainer.fit(LogitsClassifier(logits=True), train, val)
+    said = [r.getMessage() for r in caplog.records if "carry no row ids" in r.getMessage()]
+    assert len(said) == 1 and "RowIndexed" in said[0]
+    assert callback.recorder.epochs == 2 and callback.recorder.training_dynamics is None
