@@ -38,6 +38,23 @@ def test_a_torch_monitor_records_every_row_like_the_store() -> None:
     np.testing.assert_allclose(summary.aum, expected.aum, rtol=1e-6)
     np.testing.assert_array_equal(summary.forgetting_events, expected.forgetting_events)
     assert f1(flag_label_issues(summary).rows, noisy != y) >= F1_FLOOR
+    np.testing.assert_array_equal(monitor.learned_labels, noisy)  # y_train learnt from the loop
+
+
+def needs_y_train(rec: Recorder) -> bool:
+    return any(c.name == "label_noise.training_dynamics" and "y_train" in c.reason for c in rec.diagnose().checks)
+
+
+def test_labels_are_learnt_only_once_every_row_was_seen() -> None:
+    rec = Recorder(n_train=3)
+    rec.log_batch(1.0, labels=[2, 0], rows=[2, 0], logits=[[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+    rec.end_epoch()
+    assert rec.learned_labels is None  # row 1 not seen: no y_train from the loop
+    assert needs_y_train(rec)
+    rec.log_batch(1.0, labels=[1], rows=[1], logits=[[0.0, 1.0, 0.0]])
+    rec.end_epoch()
+    assert rec.learned_labels is not None and rec.learned_labels.tolist() == [0, 1, 2]
+    assert not needs_y_train(rec)  # the check is given y_train (2 epochs are then too few)
 
 
 def test_logits_that_need_the_graph_are_kept_detached() -> None:
