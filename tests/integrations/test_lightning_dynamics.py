@@ -148,3 +148,37 @@ def test_logits_without_row_ids_are_said_once(tmp_path: Path, caplog: pytest.Log
     said = [r.getMessage() for r in caplog.records if "carry no row ids" in r.getMessage()]
     assert len(said) == 1 and "RowIndexed" in said[0]
     assert callback.recorder.epochs == 2 and callback.recorder.training_dynamics is None
+
+
+class LabelFirstDigits(IndexedDigits):
+    """Batches ``(y, x, y)``: a first item of integers that are not row ids (they repeat)."""
+
+    def __getitem__(self, index: int) -> tuple[Any, Any, int]:
+        return self.y[index], self.X[index], self.y[index]
+
+
+def test_integers_that_repeat_are_not_taken_for_row_ids(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    split = digits_split(300)
+    callback = GapdoctorCallback()
+
+    class Module(LogitsClassifier):
+        def training_step(self, batch: Any, batch_idx: int) -> Any:
+            return super().training_step((batch[1], batch[2]), batch_idx)
+
+    trainer = L.Trainer(
+        max_epochs=2,
+        accelerator="cpu",
+        logger=False,
+        callbacks=[callback],
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        enable_checkpointing=False,
+        num_sanity_val_steps=0,
+        default_root_dir=tmp_path,
+    )
+    val = DataLoader(TensorDataset(torch.from_numpy(split.X_val), torch.from_numpy(split.y_val)), batch_size=256)
+    with caplog.at_level(logging.WARNING, logger="gapdoctor"):
+        trainer.fit(Module(logits=True), DataLoader(LabelFirstDigits(split), batch_size=64, shuffle=True), val)
+    said = [r.getMessage() for r in caplog.records if "repeat" in r.getMessage()]
+    assert len(said) == 1 and "'rows'" in said[0]
+    assert callback.recorder.epochs == 2 and callback.recorder.training_dynamics is None

@@ -67,6 +67,8 @@ def _rows_and_labels(batch: Any) -> tuple[Any, Any]:
     ([[0, 1], [4, 5]], None)
     >>> [v.tolist() for v in _rows_and_labels((x, y, rows))]
     [[0, 1], [4, 5]]
+    >>> [v.tolist() for v in _rows_and_labels({"x": x, "labels": y, "idx": rows})]
+    [[0, 1], [4, 5]]
     """
     if isinstance(batch, Mapping):
         labels = batch.get("labels", batch.get("label", batch.get("y")))

@@ -211,7 +211,8 @@ class Recorder(StepRecorder):
         **inputs
             Further arguments of :func:`gapdoctor.diagnose` (``X_val``, ``y_val``,
             ``val_probs``...). The recorded history, the tracked per-row losses and
-            training dynamics (when ``y_train`` is known) and the first epoch's label order are added; one of
+            training dynamics and the first epoch's label order are added when ``y_train``
+            is known (given, or learnt with the logits once every row was seen); one of
             these that :func:`gapdoctor.diagnose` rejects is left out (reported once).
 
         Returns
