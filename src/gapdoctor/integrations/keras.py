@@ -12,7 +12,12 @@ in ``History.history`` (``loss``, ``<metric>``, ``val_loss``, ``val_<metric>``,
 ``learning_rate``) — and, when ``logs`` lacks it, the optimizer's learning rate.
 Keras metric names (``accuracy``, ``sparse_categorical_accuracy``, ``auc``...) are
 mapped to gapdoctor's. Keras callbacks see no batches, so per-row tracking and the
-label order are not available here.
+label order are not available here, nor the training dynamics: ``on_train_batch_end``
+gets only the running metric values, never the batch's outputs (``train_step`` returns
+``compute_metrics(...)``, compiled on TensorFlow and JAX) nor its row ids (``fit``
+shuffles arrays itself). Getting them would mean replacing ``train_step`` or a second
+forward pass over the training set each epoch — both slow training down; they are
+not done.
 """
 
 from __future__ import annotations
