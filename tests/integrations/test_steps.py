@@ -115,3 +115,4 @@ def test_a_monitor_given_logits_reports_label_noise_from_the_loop_alone() -> Non
     findings = [f for f in monitor.diagnose().findings if f.cause == "label_noise"]
     assert [f.check for f in findings] == ["label_noise.training_dynamics"] and findings[0].score >= 0.5
     assert f1(np.asarray(findings[0].rows), noisy != y) >= F1_FLOOR
+    assert monitor.learned_labels is None  # y_train was given: nothing kept

@@ -150,6 +150,7 @@ class Recorder(StepRecorder):
         super().__init__(n_train=n_rows, track_rows=track_rows, seed=seed, all_reduce_sum=all_reduce_sum)
         self.metric = metric
         self.y_train = labels
+        self._learning_labels = labels is None  # the training dynamics' labels: given, or learnt from the loop
         self.n_train = n_rows
         self.diagnose_every = diagnose_every
         self.on_epoch_end = on_epoch_end

@@ -90,6 +90,7 @@ class StepRecorder(Guarded):
         self._dynamics_on = True
         self._seen_labels: list[tuple[Any, Any]] = []  # (rows, labels) of this epoch, for learned_labels
         self._row_labels: NDArray[np.int32] | None = None  # given label per row (-1: not seen)
+        self._learning_labels = True  # until every row's label was seen (off when y_train is given)
 
     @property
     def tracked_rows(self) -> NDArray[np.int64]:
@@ -132,7 +133,7 @@ class StepRecorder(Guarded):
         Lets the training dynamics be diagnosed without ``y_train``; 4 bytes per row.
         """
         labels = self._row_labels
-        return None if labels is None or not self._dynamics_on or (labels < 0).any() else labels
+        return None if labels is None or self._learning_labels or not self._dynamics_on else labels
 
     def _learn_labels(self) -> None:
         if self._seen_labels and self._dynamics_rows:
@@ -141,6 +142,7 @@ class StepRecorder(Guarded):
             if self._row_labels is None:
                 self._row_labels = np.full(self._dynamics_rows, -1, dtype=np.int32)
             self._row_labels[rows] = labels
+            self._learning_labels = bool((self._row_labels < 0).any())  # complete: nothing more kept
         self._seen_labels = []
 
     def say_once(self, key: str, message: str) -> None:
@@ -226,7 +228,8 @@ class StepRecorder(Guarded):
                     if self._dynamics is None:
                         self._dynamics = self._new_dynamics()
                     self._dynamics.add(rows, logits, labels)
-                    self._seen_labels.append((rows, labels))
+                    if self._learning_labels:
+                        self._seen_labels.append((rows, labels))
                 except Exception as error:
                     self._stop_dynamics("log_batch(logits=..., labels=..., rows=...)", error)
         except Exception as error:  # gapdoctor must never stop a training run
