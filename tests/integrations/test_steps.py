@@ -45,12 +45,15 @@ def needs_y_train(rec: Recorder) -> bool:
     return any(c.name == "label_noise.training_dynamics" and "y_train" in c.reason for c in rec.diagnose().checks)
 
 
-def test_labels_are_learnt_only_once_every_row_was_seen() -> None:
+def test_labels_are_learnt_only_once_every_row_was_seen(caplog: pytest.LogCaptureFixture) -> None:
     rec = Recorder(n_train=3)
     rec.log_batch(1.0, labels=[2, 0], rows=[2, 0], logits=[[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
     rec.end_epoch()
     assert rec.learned_labels is None  # row 1 not seen: no y_train from the loop
-    assert needs_y_train(rec)
+    with caplog.at_level(logging.WARNING, logger="gapdoctor"):
+        assert needs_y_train(rec) and needs_y_train(rec)
+    said = [r.getMessage() for r in caplog.records if "never seen with logits" in r.getMessage()]
+    assert len(said) == 1 and "1 of 3 training rows" in said[0] and "y_train=" in said[0]
     rec.log_batch(1.0, labels=[1], rows=[1], logits=[[0.0, 1.0, 0.0]])
     rec.end_epoch()
     assert rec.learned_labels is not None and rec.learned_labels.tolist() == [0, 1, 2]

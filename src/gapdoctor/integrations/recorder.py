@@ -150,7 +150,7 @@ class Recorder(StepRecorder):
         super().__init__(n_train=n_rows, track_rows=track_rows, seed=seed, all_reduce_sum=all_reduce_sum)
         self.metric = metric
         self.y_train = labels
-        self._learning_labels = labels is None  # the training dynamics' labels: given, or learnt from the loop
+        self._row_labels.learning = labels is None  # the training dynamics' labels: given, or learnt from the loop
         self.n_train = n_rows
         self.diagnose_every = diagnose_every
         self.on_epoch_end = on_epoch_end
@@ -227,6 +227,17 @@ class Recorder(StepRecorder):
             arguments["y_train"] = self.y_train
         elif "y_train" not in arguments and self.learned_labels is not None:  # seen with the logits
             arguments["y_train"] = self.learned_labels
+        elif "y_train" not in arguments and self._dynamics is not None and self._dynamics_on:
+            seen = self._dynamics.summary().seen
+            unseen = seen.size - int(seen.sum())
+            self._guard.report_once(
+                "dynamics: labels",
+                "gapdoctor leaves the training dynamics out of the diagnosis: %d of %d training rows were never "
+                "seen with logits (this process's shard under DDP, limit_train_batches...), so their labels are "
+                "unknown; pass y_train=... to the monitor or callback.",
+                unseen,
+                seen.size,
+            )
         own: set[str] = set()
         if arguments.get("y_train") is not None:
             recorded = loop_evidence(self.sample_losses, self.tracked_rows, self.label_order)

@@ -27,6 +27,7 @@ from gapdoctor.checks._training_dynamics import DynamicsSummary, TrainingDynamic
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.history import normalise_series_name
 from gapdoctor.integrations.guard import Guarded
+from gapdoctor.integrations.row_labels import RowLabels
 from gapdoctor.integrations.tracked_rows import TrackedRows
 from gapdoctor.integrations.values import FloatArray, as_array, number
 
@@ -88,9 +89,7 @@ class StepRecorder(Guarded):
         self._dynamics_rows = n_train
         self._dynamics: TrainingDynamics | None = None  # created by the first batch with logits
         self._dynamics_on = True
-        self._seen_labels: list[tuple[Any, Any]] = []  # (rows, labels) of this epoch, for learned_labels
-        self._row_labels: NDArray[np.int32] | None = None  # given label per row (-1: not seen)
-        self._learning_labels = True  # until every row's label was seen (off when y_train is given)
+        self._row_labels = RowLabels(self._concat)  # learning stopped by a recorder given y_train
 
     @property
     def tracked_rows(self) -> NDArray[np.int64]:
@@ -132,18 +131,7 @@ class StepRecorder(Guarded):
 
         Lets the training dynamics be diagnosed without ``y_train``; 4 bytes per row.
         """
-        labels = self._row_labels
-        return None if labels is None or self._learning_labels or not self._dynamics_on else labels
-
-    def _learn_labels(self) -> None:
-        if self._seen_labels and self._dynamics_rows:
-            rows = self._concat([r for r, _ in self._seen_labels]).astype(np.int64, copy=False)
-            labels = self._concat([y for _, y in self._seen_labels])
-            if self._row_labels is None:
-                self._row_labels = np.full(self._dynamics_rows, -1, dtype=np.int32)
-            self._row_labels[rows] = labels
-            self._learning_labels = bool((self._row_labels < 0).any())  # complete: nothing more kept
-        self._seen_labels = []
+        return self._row_labels.labels if self._dynamics_on else None
 
     def say_once(self, key: str, message: str) -> None:
         """Log ``message`` once per ``key`` on the ``gapdoctor`` logger. Never raises."""
@@ -228,8 +216,7 @@ class StepRecorder(Guarded):
                     if self._dynamics is None:
                         self._dynamics = self._new_dynamics()
                     self._dynamics.add(rows, logits, labels)
-                    if self._learning_labels:
-                        self._seen_labels.append((rows, labels))
+                    self._row_labels.add(rows, labels)
                 except Exception as error:
                     self._stop_dynamics("log_batch(logits=..., labels=..., rows=...)", error)
         except Exception as error:  # gapdoctor must never stop a training run
@@ -290,7 +277,7 @@ class StepRecorder(Guarded):
     def _stop_dynamics(self, where: str, error: BaseException) -> None:
         self._dynamics_on = False
         self._dynamics = None  # a store missing batches would mislead: dropped
-        self._seen_labels, self._row_labels = [], None
+        self._row_labels.stop()
         self._switch_off("training dynamics", where, error)
 
     def _stop_label_order(self, where: str, error: BaseException) -> None:
@@ -365,7 +352,7 @@ class StepRecorder(Guarded):
         if self._dynamics is not None and self._dynamics_on:
             try:
                 self._dynamics.end_epoch()
-                self._learn_labels()
+                self._row_labels.end_epoch(self._dynamics_rows)
             except Exception as error:
                 self._stop_dynamics("end_epoch", error)
 
