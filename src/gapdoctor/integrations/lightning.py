@@ -155,10 +155,10 @@ def _build() -> type:
             with self.recorder.guard("on_train_batch_end"):
                 extra = outputs if isinstance(outputs, Mapping) else {}
                 batch_rows, labels = _rows_and_labels(batch)
-                rows = extra.get("rows", batch_rows)
+                rows = extra.get("rows")  # given: also followed for track_rows, as before
                 logits = extra.get("logits")
                 if logits is not None:
-                    rows = self._checked_rows(rows)
+                    rows = self._checked_rows(batch_rows if rows is None else rows)
                 else:
                     self.recorder.say_once(
                         "dynamics: no logits",
