@@ -3,7 +3,9 @@
 The per-row store (:mod:`gapdoctor.checks._training_dynamics`) is filled by a
 training-loop integration from its logits. A row whose given label trailed another class
 through training (area under the margin below 0, Pleiss et al. 2020) or that was never
-classified correctly is flagged. Scored like confident learning
+classified correctly is flagged; it counts as evidence only when its AUM is also below
+minus half the run's own scale of fit (:data:`_MIRROR_SHARE`), so that rows a slow or
+underfit run has not fitted yet are not taken for wrong labels. Scored like confident learning
 (:mod:`gapdoctor.checks.label_noise`): the flagged share over a floor (the validation
 control when ``y_val`` / ``val_probs`` are given). With ``train_probs`` this check steps
 aside: ``label_noise.confident_learning`` uses the dynamics as corroboration.
@@ -12,6 +14,8 @@ aside: ``label_noise.confident_learning`` uses the dynamics as corroboration.
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from gapdoctor.causes import cause_info
 from gapdoctor.checks import SkipCheck, register
@@ -31,6 +35,18 @@ from gapdoctor.stats import binomial_interval, squash
 
 __all__: list[str] = []
 
+_MIRROR_SHARE = 0.5
+"""A flagged row counts as label-noise evidence only when its AUM is below minus this share
+of the run's own scale of fit (the median AUM of the rows with a positive one).
+
+A wrong label under a model that learned the true class is the mirror image of a fitted
+row: the true class leads it by about what a fitted row's label leads by, so its AUM sits
+near minus the median positive AUM. A correct row the model has not fitted yet (a slow or
+underfit run) sits near 0: its early epochs, before the model learned anything, pull it
+just below. Halfway between the two separates them without a constant tied to one run.
+Measured (digits, X/16, Adam 1e-3, 20 epochs, seeds 0-2): clean, 4.0-4.6% of rows below 0
+but 0.6% below the half mirror; 30% flipped, 28-31% below it at precision 0.97."""
+
 
 @register(
     name="label_noise.training_dynamics",
@@ -49,22 +65,28 @@ def label_noise_training_dynamics(evidence: Evidence) -> list[Finding]:
     flags = flag_label_issues(summary)
     if flags.n_seen < _MIN_ROWS:
         raise SkipCheck(f"training dynamics cover {flags.n_seen} rows; at least {_MIN_ROWS} are needed")
-    rate = flags.noise_rate
-    low, high = binomial_interval(len(flags.rows), flags.n_seen)
+    fitted = summary.aum[summary.seen & (summary.aum > 0)]
+    scale = float(np.median(fitted)) if len(fitted) else 0.0
+    rows = flags.rows[summary.aum[flags.rows] < -_MIRROR_SHARE * scale]
+    unfitted = len(flags.rows) - len(rows)
+    never = int(summary.never_learned[rows].sum())
+    rate = len(rows) / flags.n_seen
+    low, high = binomial_interval(len(rows), flags.n_seen)
     control = validation_control_rate(evidence)
     n_val = 0 if evidence.y_val is None else len(evidence.y_val)
     floor = _FLOOR if control is None else _control_floor(rate, flags.n_seen, control, n_val)
     score = squash(_noise_strength(rate, low, floor), 1.0)
     if score < 0.05:
         return []
-    rows = flags.rows
     figures: dict[str, Any] = {
         "noise_rate_pct": round(100 * rate, 2),
         "noise_rate_low_pct": round(100 * low, 2),
         "noise_rate_high_pct": round(100 * high, 2),
         "flagged_rows": len(rows),
         "training_rows": flags.n_seen,
-        "never_learned_rows": flags.never_learned,
+        "never_learned_rows": never,
+        "not_yet_fitted_rows": unfitted,
+        "fitted_margin_scale": round(scale, 3),
         "epochs": summary.n_epochs,
         "floor_pct": round(100 * floor, 2),
         "mean_forgetting_events_flagged": round(float(summary.forgetting_events[rows].mean()), 2) if len(rows) else 0.0,
@@ -74,7 +96,8 @@ def label_noise_training_dynamics(evidence: Evidence) -> list[Finding]:
     summary_text = (
         f"About {100 * rate:.1f}% of training labels look wrong (95% interval {100 * low:.1f}–{100 * high:.1f}%): "
         f"in {len(rows)} rows the given label trailed another class through training (area under the margin "
-        f"below 0; {flags.never_learned} never learned) — wrong labels are fitted late, by memorisation."
+        f"below minus half the margin fitted rows reach; {never} never learned) — wrong labels are fitted late, "
+        f"by memorisation."
     )
     suspects = [
         {
