@@ -103,6 +103,9 @@ EVIDENCE_LABELS: dict[str, tuple[str, Format]] = {
     "low_aum_share_of_others_pct": ("other rows whose margin stayed below zero in training", "pct"),
     "mean_forgetting_events_flagged": ("times a flagged row was learned, then forgotten (mean)", "number"),
     "never_learned_rows": ("training rows never classified as labelled in any epoch", "count"),
+    "clear_noise_rate_pct": ("share of training rows whose margin sits clearly on another class", "pct"),
+    "clearly_flagged_rows": ("flagged rows whose margin sits clearly on another class", "count"),
+    "fitted_margin_scale": ("typical margin of the rows the model has fitted", "number"),
     "late_fitted_share_of_others_pct": ("other rows fitted late or never", "pct"),
     # --- pseudo-label noise
     "noisiest_source": ("noisiest label source", "text"),
