@@ -26,7 +26,6 @@ import argparse
 import datetime
 import json
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -34,6 +33,8 @@ import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
+
+from results_md import replace_section
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADING = "## Bounded cost"
@@ -231,10 +232,7 @@ def main() -> None:
         "(VmHWM, inputs included)."
     )
     section = "\n".join([HEADING, "", header, "", *lines, "", _WHY, ""])
-    text = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-    args.out.write_text(text, encoding="utf-8")
+    replace_section(HEADING, section, args.out)
 
 
 if __name__ == "__main__":

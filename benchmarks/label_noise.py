@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import platform
-import re
 import subprocess
 import time
 import warnings
@@ -35,6 +34,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from gapdoctor.checks._confident_learning import find_label_issues
+from results_md import replace_section
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADING = "## Label noise"
@@ -161,18 +161,6 @@ def _commit() -> str:
         return "unknown"
 
 
-def write_section(body: str) -> None:
-    """Replace (or append) the ``## Label noise`` section of RESULTS.md, keeping the others."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    section = f"{HEADING}\n\n{body.strip()}\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text).rstrip() + "\n"
-    else:
-        text = text.rstrip() + "\n\n" + section
-    RESULTS.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     import cleanlab
 
@@ -193,7 +181,7 @@ def main() -> None:
         f"F1 at least cleanlab's in {wins} of {cases} cases.\n"
     )
     body = header + "\n" + "\n".join(accuracy) + "\n\nThroughput, 20% symmetric noise:\n\n" + "\n".join(throughput)
-    write_section(body)
+    replace_section(HEADING, f"{HEADING}\n\n{body.strip()}\n")
     print(f"\nF1 >= cleanlab in {wins}/{cases} cases; written to {RESULTS}")
 
 

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import argparse
 import platform
-import re
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -30,6 +28,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from gapdoctor.torch import Monitor
+from results_md import replace_section
 
 BATCH = 64
 EPOCH_STEPS = 28  # one pass over the 1797 digits rows
@@ -167,17 +166,6 @@ def markdown(table: list[dict[str, float | str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str, path: Path) -> None:
-    """Replace (or append) this section of RESULTS.md, leaving other sections alone."""
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"## Training-loop overhead\n.*?(?=\n## |\Z)", re.S)
-    if pattern.search(old):
-        new = pattern.sub(lambda _: text.rstrip("\n") + "\n", old)
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    path.write_text(new)
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Per-step overhead of gapdoctor's PyTorch Monitor.")
     parser.add_argument("--write", action="store_true", help="write the table into benchmarks/RESULTS.md")
@@ -186,4 +174,4 @@ if __name__ == "__main__":
     text = markdown(measure())
     print(text)
     if args.write:
-        write_section(text, Path(__file__).with_name("RESULTS.md"))
+        replace_section("## Training-loop overhead", text)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import gapdoctor
+from results_md import replace_section
 
 TARGET_S = 0.3  # the issue's bar for both commands
 HEAVY = ("sklearn", "scipy", "pandas", "matplotlib", "torch")
@@ -90,14 +90,6 @@ def table(repeats: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str, path: Path) -> None:
-    """Replace (or append) this section of RESULTS.md, leaving other sections alone."""
-    old = path.read_text()
-    pattern = re.compile(r"## Start-up time\n.*?(?=\n## |\Z)", re.S)
-    new = pattern.sub(lambda _: text.rstrip("\n") + "\n", old) if pattern.search(old) else old.rstrip() + "\n\n" + text
-    path.write_text(new)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15, help="fresh runs per command (default: 15)")
@@ -106,7 +98,7 @@ def main() -> None:
     text = table(args.repeats)
     print(text)
     if args.write:
-        write_section(text, Path(__file__).with_name("RESULTS.md"))
+        replace_section("## Start-up time", text)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import re
 import sys
 import time
 from pathlib import Path
@@ -32,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' share
 from tests.checks.training_dynamics_data import digits, f1, flip_labels, train_mlp
 
 from gapdoctor.checks._training_dynamics import BYTES_PER_ROW, TrainingDynamics, flag_label_issues
+from results_md import replace_section
 
 SEEDS = (0, 1, 2)
 FOLDS = 5
@@ -139,17 +139,6 @@ def markdown(table: list[dict[str, str | float]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str, path: Path) -> None:
-    """Replace (or append) this section of RESULTS.md, leaving other sections alone."""
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"## Training dynamics\n.*?(?=\n## |\Z)", re.S)
-    if pattern.search(old):
-        new = pattern.sub(lambda _: text.rstrip("\n") + "\n", old)
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    path.write_text(new)
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Training-dynamics label-noise detection vs cleanlab.")
     parser.add_argument("--write", action="store_true", help="write the table into benchmarks/RESULTS.md")
@@ -159,4 +148,4 @@ if __name__ == "__main__":
     text = markdown(measure(args.big))
     print(text)
     if args.write:
-        write_section(text, Path(__file__).with_name("RESULTS.md"))
+        replace_section("## Training dynamics", text)
