@@ -23,6 +23,15 @@ class Split:
     flipped: np.ndarray  # training rows whose label was replaced by a wrong one
 
 
+LIGHTNING_WARNINGS = [
+    pytest.mark.filterwarnings("ignore:.*does not have many workers.*"),
+    pytest.mark.filterwarnings("ignore:.*GPU available but not used.*"),
+    pytest.mark.filterwarnings("ignore:.*number of training batches.*"),
+    pytest.mark.filterwarnings("ignore:.*LeafSpec.*:FutureWarning"),  # lightning 2.6 on torch 2.13
+]
+"""Lightning's advice for real jobs (workers, GPUs, batches), not faults of tiny test runs."""
+
+
 def digits_split(n_train: int, *, flip_fraction: float = 0.0, seed: int = 0) -> Split:
     """A digits train/validation split; ``flip_fraction`` of the training labels made wrong."""
     X, y = load_digits(return_X_y=True)

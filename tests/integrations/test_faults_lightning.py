@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from tests.integrations import _faults as hostile
-from tests.integrations.conftest import digits_split
+from tests.integrations.conftest import LIGHTNING_WARNINGS, digits_split
 
 torch = pytest.importorskip("torch")
 L = pytest.importorskip("lightning.pytorch")
@@ -34,10 +34,7 @@ from gapdoctor.integrations.lightning import GapdoctorCallback  # noqa: E402
 from gapdoctor.torch import RowIndexed  # noqa: E402
 
 pytestmark = [
-    pytest.mark.filterwarnings("ignore:.*does not have many workers.*"),
-    pytest.mark.filterwarnings("ignore:.*GPU available but not used.*"),
-    pytest.mark.filterwarnings("ignore:.*number of training batches.*"),
-    pytest.mark.filterwarnings("ignore:.*LeafSpec.*:FutureWarning"),  # lightning 2.6 on torch 2.13
+    *LIGHTNING_WARNINGS,
     pytest.mark.filterwarnings("ignore:.*precision.*:UserWarning"),  # bf16-mixed on the CPU
     pytest.mark.filterwarnings("ignore:.*checkpoint.*:UserWarning"),
 ]

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.integrations.conftest import Split, digits_split
+from tests.integrations.conftest import LIGHTNING_WARNINGS, Split, digits_split
 from tests.seeds import each_seed
 
 torch = pytest.importorskip("torch")
@@ -29,12 +29,7 @@ from gapdoctor.integrations.lightning import GapdoctorCallback  # noqa: E402
 from gapdoctor.integrations.recorder import Recorder  # noqa: E402
 from gapdoctor.torch import RowIndexed  # noqa: E402
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:.*does not have many workers.*"),
-    pytest.mark.filterwarnings("ignore:.*GPU available but not used.*"),
-    pytest.mark.filterwarnings("ignore:.*number of training batches.*"),
-    pytest.mark.filterwarnings("ignore:.*LeafSpec.*:FutureWarning"),  # lightning 2.6 on torch 2.13
-]
+pytestmark = LIGHTNING_WARNINGS
 
 
 class DigitsClassifier(L.LightningModule):

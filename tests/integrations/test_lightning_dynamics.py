@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.integrations.conftest import Split, digits_split
+from tests.integrations.conftest import LIGHTNING_WARNINGS, Split, digits_split
 from tests.seeds import each_seed
 
 torch = pytest.importorskip("torch")
@@ -20,12 +20,7 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset  # noqa: E402
 
 from gapdoctor.integrations.lightning import GapdoctorCallback  # noqa: E402
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:.*does not have many workers.*"),
-    pytest.mark.filterwarnings("ignore:.*GPU available but not used.*"),
-    pytest.mark.filterwarnings("ignore:.*number of training batches.*"),
-    pytest.mark.filterwarnings("ignore:.*LeafSpec.*:FutureWarning"),  # lightning 2.6 on torch 2.13
-]
+pytestmark = LIGHTNING_WARNINGS
 
 LR = 5e-3  # with BATCH, the MLP fits the clean digits within a few of its 20 epochs (an underfit run reads as noise)
 BATCH = 32
