@@ -163,30 +163,28 @@ def read_labels_and_features(path: str | Path, label: str) -> tuple[NDArray[Any]
     return X, y, names
 
 
+def _float_probabilities(array: NDArray[Any], path: Path) -> NDArray[np.float64]:
+    try:
+        return np.asarray(array, dtype=np.float64)
+    except (TypeError, ValueError):
+        problem = f"holds {array.dtype} values, not probabilities"
+        raise GapdoctorInputError(str(path), problem, "save a float array") from None
+
+
 def read_probabilities(path: str | Path) -> NDArray[np.float64]:
     """Read predicted probabilities: CSV/Parquet (one column per class) or NPZ/NPY (one 2-D array)."""
     checked = check_input_path(path, "probabilities")
     path = Path(path)
     if path.suffix.lower() == ".npy":
         array = load_npy(checked)
-        try:
-            return np.asarray(array, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise GapdoctorInputError(
-                str(path), f"holds {array.dtype} values, not probabilities", "save a float array"
-            ) from None
+        return _float_probabilities(array, path)
     columns = _columns(path, "probabilities")
     if path.suffix.lower() == ".npz":
         arrays = list(columns.values())
         if len(arrays) != 1 and "probs" not in columns:
             raise GapdoctorInputError(str(path), "holds several arrays", "store one array, or name it 'probs'")
         array = columns["probs"] if len(arrays) != 1 else arrays[0]
-        try:
-            return np.asarray(array, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise GapdoctorInputError(
-                str(path), f"holds {array.dtype} values, not probabilities", "save a float array"
-            ) from None
+        return _float_probabilities(array, path)
     try:
         return np.column_stack([c.astype(np.float64) for c in columns.values()])
     except (TypeError, ValueError):
