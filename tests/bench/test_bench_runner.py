@@ -87,7 +87,7 @@ def test_with_experiments_mode_confirms_injected_label_noise(tmp_path: Path) -> 
 # The fast subset's scenarios that the merged checks name correctly today (RESULTS.md lists the
 # misses and why). A ratchet: a change that loses one of these fails here; add names as misses
 # are fixed, never remove one to make a change pass. The scenarios are read from the data
-# recorded in tests/data/bench_fast/ (see the fast_bench fixture), so this holds on any CPU.
+# recorded in tests/data/bench/ (see the fast_bench fixture), so this holds on any CPU.
 DIAGNOSED_TODAY = {
     "label_noise/digits-25pct-flipped",
     "distribution_shift/digits-ink",
