@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from gapdoctor.bench.table import ABBREVIATIONS
-from gapdoctor.causes import CAUSES
+from gapdoctor.causes.vocabulary import CAUSES
 
 
 def confusion_markdown(result: dict[str, Any]) -> str:

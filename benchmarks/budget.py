@@ -70,7 +70,7 @@ def peak_gb():
 
 _DUPLICATES = """
 import json, sys, time
-from gapdoctor.checks import preprocessing_leakage as module  # from the tree on PYTHONPATH
+from gapdoctor.causes.registry import preprocessing_leakage as module  # from the tree on PYTHONPATH
 X_train, X_val = data(sys.argv[1])
 start = time.perf_counter()
 exact_t, exact_v = module.exact_duplicate_pairs(X_train, X_val)
@@ -83,7 +83,7 @@ _RECALL = """
 import json, sys
 sys.path.insert(0, "benchmarks")
 from shift import copies
-from gapdoctor.checks import preprocessing_leakage as module  # from the tree on PYTHONPATH
+from gapdoctor.causes.registry import preprocessing_leakage as module  # from the tree on PYTHONPATH
 found = {}
 for noise in (0.0, 1e-3):
     rows = 0
@@ -103,7 +103,7 @@ if tool == "cleanlab":
     from cleanlab.filter import find_label_issues
     run = lambda: find_label_issues(y, p, n_jobs=1)
 else:
-    from gapdoctor.checks._confident_learning import find_label_issues  # from the tree on PYTHONPATH
+    from gapdoctor.causes.label_noise.confident_learning import find_label_issues  # from the tree on PYTHONPATH
     run = lambda: find_label_issues(y, p)
 start = time.perf_counter(); run()
 seconds = time.perf_counter() - start

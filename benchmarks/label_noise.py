@@ -33,7 +33,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from gapdoctor.checks._confident_learning import find_label_issues
+from gapdoctor.causes.label_noise.confident_learning import find_label_issues
 from results_md import replace_section
 
 RESULTS = Path(__file__).with_name("RESULTS.md")

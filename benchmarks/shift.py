@@ -43,9 +43,9 @@ from typing import Any
 import numpy as np
 
 import gapdoctor
-from gapdoctor.checks import get_check
+from gapdoctor.causes.registry import get_check
 from gapdoctor.engine import run_checks
-from gapdoctor.evidence import build_evidence
+from gapdoctor.inputs.evidence import build_evidence
 
 warnings.filterwarnings("ignore")
 N_FEATURES = 10

@@ -6,7 +6,7 @@ Run: ``OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/training_dynamics.py [
 For each scenario and seed, the same labels are flipped for both methods and the same
 MLP (64-128-10, Adam, 30 epochs, batch 64) is trained:
 - *gapdoctor dynamics*: ONE training run on all rows, recording every row's logits
-  (:class:`gapdoctor.checks._training_dynamics.TrainingDynamics`), flags = AUM < 0 or never
+  (:class:`gapdoctor.inputs.training_dynamics.TrainingDynamics`), flags = AUM < 0 or never
   learned;
 - *cleanlab*: ``cleanlab.filter.find_label_issues`` on 5-fold out-of-fold probabilities of
   the same MLP (five more trainings).
@@ -28,9 +28,9 @@ from sklearn.datasets import make_classification
 from sklearn.model_selection import StratifiedKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' shared training helper
-from tests.checks.training_dynamics_data import digits, f1, flip_labels, train_mlp
+from tests.causes.training_dynamics_data import digits, f1, flip_labels, train_mlp
 
-from gapdoctor.checks._training_dynamics import BYTES_PER_ROW, TrainingDynamics, flag_label_issues
+from gapdoctor.inputs.training_dynamics import BYTES_PER_ROW, TrainingDynamics, flag_label_issues
 from results_md import replace_section
 
 SEEDS = (0, 1, 2)

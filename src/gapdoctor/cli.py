@@ -203,7 +203,7 @@ def _diagnose(args: argparse.Namespace) -> tuple[Diagnosis, dict[str, object]]:
         raise GapdoctorInputError("--map", "renames series of --history, which was not given", "add --history LOG")
     if args.history is not None:
         from gapdoctor.io import read_history
-        from gapdoctor.metrics import METRICS
+        from gapdoctor.stats.metrics import METRICS
 
         mapping = _parse_map(args.map)
         own = (args.metric,) if args.metric not in METRICS and args.higher_is_better is not None else ()

@@ -8,13 +8,13 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from gapdoctor.checks import Check, all_checks, forget_shared_results, guarded_run
-from gapdoctor.checks._budget import recording_sampling
+from gapdoctor.causes.registry import Check, all_checks, forget_shared_results, guarded_run
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.evidence import Evidence, build_evidence
 from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
-from gapdoctor.metrics import per_class_scores
-from gapdoctor.series_names import history_notes
+from gapdoctor.inputs.evidence import Evidence, build_evidence
+from gapdoctor.inputs.series_names import history_notes
+from gapdoctor.stats.budget import recording_sampling
+from gapdoctor.stats.metrics import per_class_scores
 
 if TYPE_CHECKING:
     from gapdoctor.experiments import ExperimentSettings
@@ -128,7 +128,7 @@ def diagnose(
     val_probs : array-like of shape (n_val, n_classes), optional
         Predicted probabilities of the final model on the validation rows.
     metric : str, default="accuracy"
-        The validation metric you care about (see :data:`gapdoctor.metrics.METRICS`:
+        The validation metric you care about (see :data:`gapdoctor.stats.metrics.METRICS`:
         accuracy, f1, roc_auc, mcc, wer, bleu, rouge1, perplexity, map, iou, r2...).
     groups_train, groups_val : array-like, optional
         A subgroup id per row.

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from gapdoctor.causes import CAUSES
+from gapdoctor.causes.vocabulary import CAUSES
 
 __all__ = ["REPORT_THRESHOLD", "CheckRun", "Diagnosis", "Finding", "rank"]
 
@@ -339,7 +339,7 @@ class Diagnosis:
 
     def verdict(self) -> str:
         """The diagnosis in one sentence."""
-        from gapdoctor.causes import cause_info
+        from gapdoctor.causes.vocabulary import cause_info
 
         if not self.judged:
             return f"Not enough to judge: no check could run ({self.missing()})."

@@ -3,8 +3,8 @@
 The trials come as a list of dicts, a DataFrame with the same columns (or Optuna's
 ``study.trials_dataframe()``, whose ``params_*`` columns are read as the params), or an
 Optuna ``Study`` (optuna is imported lazily; install the ``optuna`` extra). The input
-is validated here, once, into :class:`~gapdoctor.checks.search_noise.SearchTrials`;
-the checks in :mod:`gapdoctor.checks.search_noise` then read it.
+is validated here, once, into :class:`~gapdoctor.causes.search_noise.check.SearchTrials`;
+the checks in :mod:`gapdoctor.causes.search_noise.check` then read it.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from gapdoctor.checks import guarded_run
-from gapdoctor.checks.search_noise import (
+from gapdoctor.causes.registry import guarded_run
+from gapdoctor.causes.search_noise.check import (
     SearchTrials,
     Trial,
     overfitted_best,
@@ -25,10 +25,10 @@ from gapdoctor.checks.search_noise import (
     ties_within_noise,
 )
 from gapdoctor.errors import GapdoctorInputError, shown
-from gapdoctor.evidence import MAX_VAL_ROWS, check_metric
 from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
-from gapdoctor.history import MAX_MAGNITUDE, RunHistory
-from gapdoctor.metrics import METRICS
+from gapdoctor.inputs.evidence import MAX_VAL_ROWS, check_metric
+from gapdoctor.inputs.history import MAX_MAGNITUDE, RunHistory
+from gapdoctor.stats.metrics import METRICS
 
 __all__ = ["diagnose_search", "search_trials"]
 
@@ -219,7 +219,7 @@ def diagnose_search(
         From a Study, ``val_size`` and ``history`` are read from each trial's
         ``user_attrs``, and the reported intermediate values become ``val_<metric>``.
     metric : str, default="accuracy"
-        What the trial values measure (see :data:`gapdoctor.metrics.METRICS`).
+        What the trial values measure (see :data:`gapdoctor.stats.metrics.METRICS`).
     val_size : int, optional
         Validation rows behind every value, for trials that do not give their own.
     direction : {"maximize", "minimize"}, optional

@@ -10,9 +10,9 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from gapdoctor import demo
-from gapdoctor.evidence import build_evidence
 from gapdoctor.experiments import ExperimentSettings, prepare_lab, run_experiments
 from gapdoctor.findings import Diagnosis, Finding
+from gapdoctor.inputs.evidence import build_evidence
 
 FAST = ExperimentSettings(cache_dir=None, progress=False, n_bootstrap=300)
 

@@ -12,8 +12,8 @@ from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.model_selection import train_test_split
 
 import gapdoctor
-from gapdoctor.evidence import build_evidence
 from gapdoctor.experiments import ExperimentSettings, prepare_lab
+from gapdoctor.inputs.evidence import build_evidence
 from tests.experiments.experiment_helpers import FAST, flip_labels, logistic
 from tests.seeds import SEEDS
 

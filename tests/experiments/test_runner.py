@@ -6,9 +6,9 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from gapdoctor.evidence import build_evidence
 from gapdoctor.experiments import ExperimentSettings, prepare_lab, run_experiments
 from gapdoctor.findings import Diagnosis, Finding, rank
+from gapdoctor.inputs.evidence import build_evidence
 from gapdoctor.report.terminal import experiment_line
 from tests.experiments.experiment_helpers import flip_labels, logistic
 

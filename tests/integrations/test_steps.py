@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from gapdoctor.checks._training_dynamics import TrainingDynamics, flag_label_issues
+from gapdoctor.inputs.training_dynamics import TrainingDynamics, flag_label_issues
 from gapdoctor.integrations.recorder import Recorder
 from gapdoctor.torch import Monitor
-from tests.checks.training_dynamics_data import digits, f1, flip_labels, train_mlp
+from tests.causes.training_dynamics_data import digits, f1, flip_labels, train_mlp
 
 F1_FLOOR = 0.9  # the store's own floor (tests/checks/test_training_dynamics.py)
 

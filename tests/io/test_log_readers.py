@@ -12,7 +12,7 @@ from sklearn.datasets import load_digits
 
 import gapdoctor
 from gapdoctor import GapdoctorInputError
-from gapdoctor.history import normalise_series_name
+from gapdoctor.inputs.history import normalise_series_name
 from gapdoctor.io import read_history
 
 N_EPOCHS = 30

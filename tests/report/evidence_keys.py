@@ -12,9 +12,9 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import gapdoctor.checks
+import gapdoctor.causes.registry
 
-CHECKS_DIR = Path(gapdoctor.checks.__file__).parent
+CAUSES_DIR = Path(gapdoctor.causes.registry.__file__).parent
 _EVIDENCE_NAME = "figures"
 
 
@@ -97,5 +97,6 @@ def module_keys(path: Path) -> set[str]:
 
 
 def declared_keys() -> dict[str, set[str]]:
-    """Module name -> the evidence keys it declares, for every check module."""
-    return {path.name: module_keys(path) for path in sorted(CHECKS_DIR.glob("*.py"))}
+    """Module path (under ``causes/``) -> the evidence keys it declares, for every cause module."""
+    paths = sorted([*CAUSES_DIR.glob("*.py"), *CAUSES_DIR.glob("*/*.py")])
+    return {str(path.relative_to(CAUSES_DIR)): module_keys(path) for path in paths}

@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 import gapdoctor
 from gapdoctor.bench.training import train_by_epoch
 from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
-from gapdoctor.stats import binomial_interval
+from gapdoctor.stats.accumulators import binomial_interval
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_ATTR = '"><img src=x onerror=alert(2)>'

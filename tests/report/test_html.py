@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 
 import gapdoctor
 from gapdoctor.bench.training import train_by_epoch
-from gapdoctor.causes import cause_info
+from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.demo import run_demo
 from gapdoctor.findings import Diagnosis, Finding
 from gapdoctor.report import plots

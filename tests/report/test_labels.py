@@ -10,7 +10,7 @@ from gapdoctor.findings import Diagnosis, Finding
 from gapdoctor.report.html import render_html
 from gapdoctor.report.labels import EVIDENCE_LABELS, FORMATS, evidence_label, format_evidence, has_label
 from tests import metric_scenarios
-from tests.checks.label_noise_data import noisy_split
+from tests.causes.label_noise_data import noisy_split
 from tests.report.evidence_keys import declared_keys
 
 KNOWN = {

@@ -13,7 +13,7 @@ from sklearn.datasets import load_digits
 import gapdoctor
 from gapdoctor.findings import Diagnosis, Finding
 from gapdoctor.report.rows import ROW_COLUMNS, rows_table, write_rows_csv
-from tests.checks.label_noise_data import noisy_split
+from tests.causes.label_noise_data import noisy_split
 from tests.helpers import run_cli
 
 

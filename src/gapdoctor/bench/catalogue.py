@@ -8,7 +8,7 @@ from gapdoctor.bench.faults_pipeline import PIPELINE_SCENARIOS
 from gapdoctor.bench.faults_population import POPULATION_SCENARIOS
 from gapdoctor.bench.scenario import HEALTHY, Scenario
 from gapdoctor.bench.search import SEARCH_SCENARIOS
-from gapdoctor.causes import CAUSES
+from gapdoctor.causes.vocabulary import CAUSES
 
 __all__ = ["SCENARIOS", "select_scenarios"]
 

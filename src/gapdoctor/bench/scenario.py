@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from gapdoctor.metrics import METRICS
+from gapdoctor.stats.metrics import METRICS
 
 __all__ = [
     "HEALTHY",

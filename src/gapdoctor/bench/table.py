@@ -7,7 +7,7 @@ from rich.table import Table
 
 from gapdoctor.bench.runner import NOT_DIAGNOSABLE, BenchResult
 from gapdoctor.bench.scenario import HEALTHY
-from gapdoctor.causes import CAUSES
+from gapdoctor.causes.vocabulary import CAUSES
 
 __all__ = ["ABBREVIATIONS", "print_bench"]
 

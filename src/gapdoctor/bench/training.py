@@ -14,7 +14,7 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neural_network import MLPClassifier
 
-from gapdoctor.metrics import compute_metric
+from gapdoctor.stats.metrics import compute_metric
 
 __all__ = ["TrainedRun", "out_of_fold_probs", "train_by_epoch"]
 

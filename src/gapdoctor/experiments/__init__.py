@@ -16,22 +16,13 @@ Confirmed findings rank first, refuted ones are demoted. Tune the budget with
 ``diagnose(..., experiments=ExperimentSettings(max_fits=..., max_seconds=..., n_jobs=...))``
 or turn experiments off with ``experiments=False``.
 
-One module per cause holds its intervention; :mod:`~gapdoctor.experiments.lab` holds
-what they share and :mod:`~gapdoctor.experiments.runner` runs them.
+Each cause's intervention lives in its folder (``causes/<cause>/experiment.py``);
+:mod:`~gapdoctor.experiments.lab` holds what they share and
+:mod:`~gapdoctor.experiments.runner` runs them.
 """
 
 from __future__ import annotations
 
-from gapdoctor.experiments import (  # noqa: F401  (each module registers its intervention)
-    distribution_shift,
-    label_noise,
-    metric_mismatch,
-    overfitting,
-    pipeline_bug,
-    preprocessing_leakage,
-    pseudo_label_noise,
-    small_validation_set,
-)
 from gapdoctor.experiments.cache import ExperimentCache
 from gapdoctor.experiments.lab import INTERVENTIONS, ExperimentSettings, Lab, SkipExperiment
 from gapdoctor.experiments.runner import prepare_lab, run_experiments

@@ -29,11 +29,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.evidence import Evidence
-from gapdoctor.experiments._fast_metrics import FAST_METRICS, confusion, from_confusion
 from gapdoctor.experiments.trainer import Trainer, out_of_fold_probs
 from gapdoctor.findings import Finding
-from gapdoctor.metrics import METRICS
+from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.stats.fast_metrics import FAST_METRICS, confusion, from_confusion
+from gapdoctor.stats.metrics import METRICS
 
 __all__ = [
     "INTERVENTIONS",
@@ -46,6 +46,7 @@ __all__ = [
     "interval_of_mean",
     "intervention",
     "judge",
+    "load_interventions",
     "paired_interval",
 ]
 
@@ -192,6 +193,27 @@ def intervention(cause: str) -> Callable[[Intervention], Intervention]:
         return function
 
     return decorator
+
+
+def load_interventions() -> dict[str, Intervention]:
+    """Import every cause folder's ``experiment`` module once (each registers its intervention).
+
+    Returns
+    -------
+    dict
+        :data:`INTERVENTIONS`, filled.
+    """
+    import importlib
+    import importlib.util
+    import pkgutil
+
+    import gapdoctor.causes as package
+
+    for folder in pkgutil.iter_modules(package.__path__):
+        name = f"{package.__name__}.{folder.name}.experiment"
+        if folder.ispkg and importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+    return INTERVENTIONS
 
 
 @dataclass

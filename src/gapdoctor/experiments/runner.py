@@ -29,10 +29,11 @@ from gapdoctor.experiments.lab import (
     Plan,
     SkipExperiment,
     judge,
+    load_interventions,
     paired_interval,
 )
 from gapdoctor.findings import Diagnosis, Finding, _json_safe, rank
-from gapdoctor.metrics import METRICS
+from gapdoctor.stats.metrics import METRICS
 
 __all__ = ["prepare_lab", "run_experiments"]
 
@@ -127,6 +128,7 @@ def run_experiments(diagnosis: Diagnosis, lab: Lab, *, enabled: bool = True) -> 
 
     cache = lab.cache
     started = time.perf_counter()
+    load_interventions()
     candidates = [f for f in diagnosis.reported if f.cause in INTERVENTIONS][: settings.max_findings]
     results: dict[int, dict[str, Any]] = {}
     admitted: list[tuple[int, Plan, str | None]] = []

@@ -60,7 +60,7 @@ from gapdoctor.integrations.checkpoint import STATE_VERSION, read_state, recorde
 from gapdoctor.integrations.guard import describe
 from gapdoctor.integrations.steps import StepRecorder
 from gapdoctor.integrations.values import FloatArray, as_array
-from gapdoctor.metrics import METRICS
+from gapdoctor.stats.metrics import METRICS
 
 __all__ = ["STATE_VERSION", "FloatArray", "Recorder"]
 
@@ -71,7 +71,7 @@ class Recorder(StepRecorder):
     Parameters
     ----------
     metric : str, default="accuracy"
-        The validation metric you care about (see :data:`gapdoctor.metrics.METRICS`).
+        The validation metric you care about (see :data:`gapdoctor.stats.metrics.METRICS`).
     n_train : int, optional
         Number of training rows; needed for per-row tracking (or give ``y_train``).
     y_train : array-like, optional
@@ -172,7 +172,7 @@ class Recorder(StepRecorder):
         ----------
         **values : float
             Epoch values: ``val_loss``, ``val_accuracy``, ``lr``... Any name
-            :func:`gapdoctor.history.normalise_series_name` understands (``val_acc``,
+            :func:`gapdoctor.inputs.history.normalise_series_name` understands (``val_acc``,
             ``eval_loss``...) is normalised; other names are kept in
             :attr:`extra_curves`. A ``train_loss`` given here replaces the mean of
             the batch losses. None or NaN means "not measured this epoch"; a value that

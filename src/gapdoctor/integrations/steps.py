@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gapdoctor.checks._training_dynamics import DynamicsSummary, TrainingDynamics
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.history import normalise_series_name
+from gapdoctor.inputs.history import normalise_series_name
+from gapdoctor.inputs.training_dynamics import DynamicsSummary, TrainingDynamics
 from gapdoctor.integrations.guard import Guarded
 from gapdoctor.integrations.row_labels import RowLabels
 from gapdoctor.integrations.tracked_rows import TrackedRows
@@ -111,7 +111,7 @@ class StepRecorder(Guarded):
         """Per-row AUM, forgetting events, confidence/variability of every row seen (None: no logits given).
 
         Recorded from ``log_batch(logits=..., labels=..., rows=...)``; 26 bytes per training
-        row (see :mod:`gapdoctor.checks._training_dynamics`). Under ``torch.distributed``
+        row (see :mod:`gapdoctor.inputs.training_dynamics`). Under ``torch.distributed``
         each process holds the rows of its own shard (not reduced across processes).
         """
         return None if self._dynamics is None or not self._dynamics_on else self._dynamics.summary()

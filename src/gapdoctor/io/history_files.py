@@ -13,9 +13,9 @@ The format is detected from the contents:
 - a directory holding one of these (Lightning's ``version_N`` with ``metrics.csv``, a
   Transformers checkpoint with ``trainer_state.json``).
 
-Every reader returns the points as logged; :meth:`gapdoctor.history.RunHistory.from_points`
+Every reader returns the points as logged; :meth:`gapdoctor.inputs.history.RunHistory.from_points`
 puts them on evaluation points. Series names are normalised by
-:func:`gapdoctor.history.normalise_series_name`; ``mapping`` overrides it. Names it does
+:func:`gapdoctor.inputs.history.normalise_series_name`; ``mapping`` overrides it. Names it does
 not understand are ignored and listed in ``history.ignored``; when several names mean
 the same series (Lightning's ``train_loss_step`` and ``train_loss_epoch``) one is kept.
 """
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.history import RunHistory, normalise_series_name
+from gapdoctor.inputs.history import RunHistory, normalise_series_name
 from gapdoctor.io.files import check_input_path, load_json_text, parse_csv, read_head, read_text, reading
 from gapdoctor.io.log_formats import (
     NOTHING_LOGGED_YET,

@@ -1,7 +1,7 @@
 """Turn each logger's output into logged points ``(raw name, step, epoch, value)``.
 
 Every reader keeps what the writer recorded, where it recorded it; aligning the series
-on evaluation points is :mod:`gapdoctor.history_axis`'s job. ``epoch`` is the number of
+on evaluation points is :mod:`gapdoctor.inputs.history_axis`'s job. ``epoch`` is the number of
 epochs completed (NaN when the writer did not say):
 
 - TensorBoard event files and MLflow runs hold ``(tag, step, value)`` points; an
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.history_axis import epoch_completed
+from gapdoctor.inputs.history_axis import epoch_completed
 
 __all__ = [
     "NOTHING_LOGGED_YET",

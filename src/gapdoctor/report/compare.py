@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gapdoctor.metrics import METRICS
+from gapdoctor.stats.metrics import METRICS
 
 if TYPE_CHECKING:
     from gapdoctor.findings import Diagnosis

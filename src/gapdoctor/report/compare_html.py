@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gapdoctor.causes import CAUSES, cause_info
+from gapdoctor.causes.vocabulary import CAUSES, cause_info
 from gapdoctor.report import plots
 from gapdoctor.report.compare import RunSummary, comparison_rows, notes, when
 from gapdoctor.report.markup import escape_html as _e

@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gapdoctor.causes import CAUSES, cause_info
+from gapdoctor.causes.vocabulary import CAUSES, cause_info
 from gapdoctor.findings import REPORT_THRESHOLD
 from gapdoctor.report import plots
 from gapdoctor.report.labels import plain_evidence

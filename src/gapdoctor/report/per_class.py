@@ -1,7 +1,7 @@
 """The HTML report's per-class table: support, precision, recall and F1 of every validation class.
 
 Present whenever validation labels and probabilities were given (``Diagnosis.per_class``,
-computed once by :func:`gapdoctor.metrics.per_class_scores`), healthy runs included.
+computed once by :func:`gapdoctor.stats.metrics.per_class_scores`), healthy runs included.
 """
 
 from __future__ import annotations

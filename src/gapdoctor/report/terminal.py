@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape as _markup_escape
 from rich.table import Table
 
-from gapdoctor.causes import cause_info
+from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.report.labels import plain_evidence
 from gapdoctor.report.printable import printable
 

@@ -1,0 +1,57 @@
+"""Helpers shared by the checks that read training curves."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gapdoctor.causes.registry import SkipCheck
+from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.inputs.history import MIN_EPOCHS_FOR_TRENDS, RunHistory
+from gapdoctor.stats.metrics import MetricInfo, metric_info
+
+FloatArray = NDArray[np.float64]
+
+
+def history_of(evidence: Evidence, *, min_epochs: int = MIN_EPOCHS_FOR_TRENDS) -> RunHistory:
+    """The run history, or SkipCheck when it is absent or too short for trends."""
+    history = evidence.history
+    if history is None:
+        raise SkipCheck("no history given")
+    if not any(name.startswith("val_") for name in history.series if history.has(name)):
+        raise SkipCheck(
+            "not enough to judge: the history has no validation series (val_loss or val_<metric>); "
+            "log the validation curve to diagnose why it is stuck"
+        )
+    if history.n_points < min_epochs:
+        raise SkipCheck(
+            f"not enough to judge: only {history.n_points} {history.points_name}(s) recorded; at least "
+            f"{min_epochs} are needed to tell a trend in the curves from noise"
+        )
+    return history
+
+
+def info_of(evidence: Evidence, name: str) -> MetricInfo:
+    """The metric's direction and range; the user's declared direction for their own metric."""
+    return metric_info(name, evidence.higher_is_better if name == evidence.metric else None)
+
+
+def val_metric_curve(evidence: Evidence, history: RunHistory) -> tuple[str, FloatArray] | None:
+    """The validation metric curve: the user's metric if logged, else the first logged one."""
+    names = history.metrics
+    if not names:
+        return None
+    name = evidence.metric if evidence.metric in names else names[0]
+    values = history.get(f"val_{name}")
+    assert values is not None  # names only lists series with finite values
+    return name, values
+
+
+def oriented(info: MetricInfo, values: FloatArray) -> FloatArray:
+    """Flip lower-is-better metrics so that higher is always better."""
+    return values if info.greater_is_better else -values
+
+
+def point(index: int) -> int:
+    """The point number (from 1) of a position, for figure markers drawn on the point axis."""
+    return int(index) + 1

@@ -1,0 +1,264 @@
+"""Distribution shift: validation data drawn from a different distribution than training.
+
+Covariate shift is tested two ways. Per feature, a two-sample test (Kolmogorov-Smirnov
+for continuous features, chi-square for categorical or low-cardinality ones) with an
+effect size (Wasserstein distance in pooled standard deviations, or total variation
+distance), Benjamini-Hochberg-corrected across features. Jointly, a domain classifier
+(gradient-boosted trees, cross-validated) tries to tell training rows from validation
+rows: an AUC near 0.5 means the splits are exchangeable; its interval and the features
+whose permutation costs the most AUC say how and where they differ.
+
+When every feature of one split is an affine rescaling of the other (standardised on
+one side only, different units), the difference is a preprocessing bug, not a shift:
+this check then scores low and ``pipeline_bug`` reports it.
+
+Label shift compares class priors with a chi-square test.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as sps
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+from threadpoolctl import threadpool_limits
+
+from gapdoctor.causes.registry import SkipCheck, register
+from gapdoctor.causes.vocabulary import cause_info
+from gapdoctor.findings import Finding
+from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.stats.accumulators import squash
+from gapdoctor.stats.budget import DOMAIN_ROWS
+from gapdoctor.stats.splits import (
+    FloatArray,
+    compare_features,
+    feature_plot_data,
+    name_of,
+    rescaling_verdict,
+    splits_of,
+    subsample,
+)
+
+_AUC_REPORTABLE = 0.05  # lower AUC bound 0.05 above chance is a reportable shift
+_IMPORTANCE_FEATURES = 30  # permutation importance for at most this many features
+_PRIOR_REPORTABLE = 0.1  # total variation distance between class priors
+_PRIOR_SIGNIFICANCE = 0.001
+
+
+@dataclass(frozen=True)
+class DomainClassifier:
+    """Cross-validated train-vs-validation classifier: AUC, its 95% interval, importances.
+
+    ``strict_low`` is the lower end of the 99.9% interval: the score uses it, so that a
+    small split's noisy AUC (cross-validated trees on a few hundred rows) does not fire.
+    """
+
+    auc: float
+    low: float
+    high: float
+    strict_low: float
+    importance: dict[int, float]
+    n_rows: int
+
+
+def _auc_interval(auc: float, n_pos: int, n_neg: int, z: float = 1.96) -> tuple[float, float]:
+    """Hanley-McNeil interval for an AUC (95% at the default ``z``)."""
+    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
+    var = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc**2) + (n_neg - 1) * (q2 - auc**2)) / max(n_pos * n_neg, 1)
+    half = z * math.sqrt(max(var, 0.0))
+    return max(0.0, auc - half), min(1.0, auc + half)
+
+
+def domain_classifier(X_train: FloatArray, X_val: FloatArray, candidates: list[int]) -> DomainClassifier:
+    """Fit gradient-boosted trees to tell the splits apart (3-fold, one thread).
+
+    ``candidates`` are the features whose permutation importance is measured when the
+    splits are separable.
+    """
+    a = X_train[subsample(len(X_train), DOMAIN_ROWS, what="X_train rows for the domain classifier")]
+    b = X_val[subsample(len(X_val), DOMAIN_ROWS, seed=1, what="X_val rows for the domain classifier")]
+    X = np.vstack([a, b])
+    X[:, np.isnan(X).all(axis=0)] = 0.0  # a column never observed: constant, as the booster cannot bin it
+    is_val = np.r_[np.zeros(len(a), dtype=np.int64), np.ones(len(b), dtype=np.int64)]
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    scores = np.zeros(len(X))
+    drops: dict[int, list[float]] = {j: [] for j in candidates}
+    rng = np.random.default_rng(0)
+    models = []
+    with threadpool_limits(1):
+        for fit_rows, test_rows in folds.split(X, is_val):
+            model = HistGradientBoostingClassifier(
+                max_iter=60, max_leaf_nodes=15, learning_rate=0.15, early_stopping=False, random_state=0
+            )
+            model.fit(X[fit_rows], is_val[fit_rows])
+            scores[test_rows] = model.predict_proba(X[test_rows])[:, 1]
+            models.append((model, test_rows))
+        auc = float(roc_auc_score(is_val, scores))
+        low, high = _auc_interval(auc, len(b), len(a))
+        if low > 0.5:  # separable: which features separate the splits
+            for model, test_rows in models:
+                fold_auc = float(roc_auc_score(is_val[test_rows], scores[test_rows]))
+                for j in candidates:
+                    shuffled = X[test_rows].copy()
+                    shuffled[:, j] = rng.permutation(shuffled[:, j])
+                    drop = fold_auc - float(roc_auc_score(is_val[test_rows], model.predict_proba(shuffled)[:, 1]))
+                    drops[j].append(drop)
+    importance = {j: float(np.mean(v)) for j, v in drops.items() if v}
+    strict_low, _ = _auc_interval(auc, len(b), len(a), z=3.29)
+    return DomainClassifier(auc, low, high, strict_low, importance, len(X))
+
+
+@register(
+    name="distribution_shift.covariate",
+    cause="distribution_shift",
+    requires=("X_train", "X_val"),
+    description="Per-feature two-sample tests and a domain classifier: do the splits' features differ?",
+)
+def covariate_shift(evidence: Evidence) -> list[Finding]:
+    """Per-feature two-sample tests (BH-corrected) and a cross-validated domain classifier."""
+    X_train, X_val = splits_of(evidence)
+    if len(X_train) < 10 or len(X_val) < 10:
+        raise SkipCheck("each split needs at least 10 rows to compare distributions")
+    comparison = compare_features(X_train, X_val)
+    rescaling = rescaling_verdict(comparison, X_train, X_val)
+    deferred: set[int] = set()
+    if rescaling.fires:  # a whole split rescaled: every feature difference is explained by it
+        whole_split = rescaling.pattern in ("standardised", "min-max")
+        explained = np.arange(len(comparison.strength)) if whole_split else rescaling.features
+        deferred = {int(j) for j in explained if comparison.shifted[j]}
+    feature_strength = np.where([j in deferred for j in range(len(comparison.strength))], 0.0, comparison.strength)
+
+    by_effect = [int(j) for j in np.argsort(-comparison.strength)]
+    domain = domain_classifier(X_train, X_val, by_effect[:_IMPORTANCE_FEATURES])
+    domain_strength = max(0.0, domain.strict_low - 0.5) / _AUC_REPORTABLE
+    if deferred:  # the rescaling explains the separability it causes
+        n_shifted = max(int(comparison.shifted.sum()), 1)
+        domain_strength *= max(0.0, 1.0 - len(deferred) / n_shifted)
+    strength = max(float(feature_strength.max(initial=0.0)), domain_strength)
+    score = squash(strength, 1.0)
+
+    shifted = [int(j) for j in np.argsort(-feature_strength) if feature_strength[j] >= 1.0]
+    separating = sorted(domain.importance, key=lambda j: -domain.importance[j])
+    top_separating = [j for j in separating if domain.importance[j] > 0.005][:5]
+    figures: dict[str, float | int | str] = {
+        "domain_auc": round(domain.auc, 4),
+        "domain_auc_low": round(domain.low, 4),
+        "domain_auc_high": round(domain.high, 4),
+        "domain_rows": domain.n_rows,
+        "features_tested": len(comparison.strength),
+        "features_shifted": len(shifted),
+        "features_shifted_share": round(len(shifted) / max(len(comparison.strength), 1), 4),
+        "correction": "Benjamini-Hochberg",
+    }
+    if deferred:
+        figures["features_explained_by_rescaling"] = len(deferred)
+    for rank_, j in enumerate(shifted[:5], start=1):
+        kind = "TVD" if comparison.discrete[j] else "W/sd"
+        figures[f"shifted_{rank_}"] = (
+            f"{name_of(evidence, j)}: {kind} {comparison.effect[j]:.3g}, p_adj {comparison.p_adjusted[j]:.2g}"
+        )
+    for rank_, j in enumerate(top_separating, start=1):
+        figures[f"separating_{rank_}"] = f"{name_of(evidence, j)}: AUC drop {domain.importance[j]:.3f}"
+    if score < 0.05 and not shifted:
+        return []
+
+    names = [name_of(evidence, j) for j in (shifted or top_separating)[:3]]
+    if strength < 1.0:
+        summary = (
+            f"Training and validation features look exchangeable: domain-classifier AUC {domain.auc:.2f} "
+            f"[{domain.low:.2f}, {domain.high:.2f}], {len(shifted)} feature(s) shifted."
+        )
+    else:
+        summary = (
+            f"Validation features differ from training: a classifier tells the splits apart with AUC "
+            f"{domain.auc:.2f} [{domain.low:.2f}, {domain.high:.2f}]; {len(shifted)} of "
+            f"{len(comparison.strength)} features shifted" + (f" (most: {', '.join(names)})." if names else ".")
+        )
+    if deferred:
+        summary += f" {len(deferred)} feature(s) differ only by a rescaling (see pipeline_bug)."
+    plot_order = (shifted or top_separating or by_effect)[:6]
+    labels = [
+        f"{'TVD' if comparison.discrete[j] else 'Wasserstein/sd'} {comparison.effect[j]:.2f}, "
+        f"p_adj {comparison.p_adjusted[j]:.1e}"
+        for j in plot_order
+    ]
+    data = {
+        "features": feature_plot_data(
+            X_train,
+            X_val,
+            evidence.feature_names,
+            plot_order,
+            labels,
+            [float(comparison.effect[j]) for j in plot_order],
+        )
+    }
+    fixes = (
+        *cause_info("distribution_shift").fixes[:1],
+        f"Inspect the most shifted features ({', '.join(names) or 'see evidence'}): were they measured "
+        "or filtered differently in the validation data?",
+        *cause_info("distribution_shift").fixes[1:],
+    )
+    return [
+        Finding(
+            cause="distribution_shift",
+            score=score,
+            summary=summary,
+            evidence=figures,
+            fixes=fixes,
+            check="distribution_shift.covariate",
+            data=data,
+        )
+    ]
+
+
+@register(
+    name="distribution_shift.label_shift",
+    cause="distribution_shift",
+    requires=("y_train", "y_val"),
+    description="Class priors of the two splits compared with a chi-square test.",
+)
+def label_shift(evidence: Evidence) -> list[Finding]:
+    """Class priors per split, a chi-square test of homogeneity and the total variation distance."""
+    assert evidence.y_train is not None and evidence.y_val is not None
+    k = evidence.n_classes
+    if k < 2:
+        raise SkipCheck("needs at least two classes")
+    counts = np.vstack([np.bincount(evidence.y_train, minlength=k), np.bincount(evidence.y_val, minlength=k)])
+    kept = counts[:, counts.sum(axis=0) > 0]
+    p = 1.0
+    if kept.shape[1] >= 2:
+        p = float(sps.chi2_contingency(kept, correction=False).pvalue)
+    priors = counts / counts.sum(axis=1, keepdims=True)
+    distance = 0.5 * float(np.abs(priors[0] - priors[1]).sum())
+    strength = distance / _PRIOR_REPORTABLE if p < _PRIOR_SIGNIFICANCE else 0.0
+    score = squash(strength, 1.0)
+    if score < 0.05:
+        return []
+    moved = np.argsort(-np.abs(priors[1] - priors[0]))[:5]
+    figures: dict[str, float | int | str] = {"prior_tvd": round(distance, 4), "chi2_p": float(f"{p:.3g}")}
+    for c in moved:
+        figures[f"prior_{evidence.classes[c]}"] = f"train {priors[0, c]:.3f} -> val {priors[1, c]:.3f}"
+    c = int(moved[0])
+    summary = (
+        f"Class priors differ between the splits (total variation {distance:.2f}, chi-square p={p:.2g}): "
+        f"class {evidence.classes[c]!s} is {priors[0, c]:.1%} of training but {priors[1, c]:.1%} of validation."
+    )
+    fixes = (
+        "Re-split with stratification by label if the difference is accidental.",
+        "If validation priors are the deployment priors: re-weight classes or adjust the decision "
+        "threshold / predicted probabilities to the validation priors (prior shift correction).",
+    )
+    return [
+        Finding(
+            cause="distribution_shift",
+            score=score,
+            summary=summary,
+            evidence=figures,
+            fixes=fixes,
+            check="distribution_shift.label_shift",
+        )
+    ]

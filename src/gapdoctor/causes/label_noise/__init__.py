@@ -1,0 +1,8 @@
+"""The ``label_noise`` cause: its checks register themselves when this folder is imported."""
+
+from __future__ import annotations
+
+from gapdoctor.causes.label_noise import (
+    check,  # noqa: F401  (registers its checks)
+    dynamics,  # noqa: F401  (registers its checks)
+)

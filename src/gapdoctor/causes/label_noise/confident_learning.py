@@ -1,0 +1,295 @@
+"""Confident learning, written natively: which training labels are likely wrong.
+
+Shared by the ``label_noise`` and ``pseudo_label_noise`` checks (and the benchmark).
+The method is Northcutt, Jiang & Chuang (2021), "Confident learning: estimating
+uncertainty in dataset labels", on out-of-sample predicted probabilities:
+
+1. Per-class threshold ``t_k`` = the mean probability of class ``k`` over the rows
+   labelled ``k`` (the class's average self-confidence).
+2. Each row's *confident class* is the class whose probability reaches its threshold
+   (the most probable one when several do); rows reaching no threshold are not counted.
+   The confident joint counts (given label, confident class) pairs.
+3. Each row of the confident joint is rescaled to the number of rows with that given
+   label (calibration): ``joint[k, j]`` estimates how many rows labelled ``k`` truly
+   belong to ``j``. The off-diagonal mass over the row count is the noise rate.
+4. Pruning by noise rate: for each off-diagonal cell, the ``joint[k, j]`` rows labelled
+   ``k`` with the largest margin ``p_j - p_k`` are flagged; a flagged row whose most
+   probable class is its given label is then released (the model must disagree).
+   Flagged rows are ranked by normalised margin ``max_{j!=k} p_j - p_k``, largest first.
+
+This is the selection cleanlab's ``find_label_issues`` makes by default
+(``filter_by="prune_by_noise_rate"``); the benchmark (``benchmarks/label_noise.py``)
+compares the two on the same probabilities.
+
+Every pass runs over row chunks and keeps only mergeable counts (k-vectors, k x k
+matrices) and the rows the model disagrees with; no N x N or full N x k temporary is
+built beyond one chunk.
+
+The interval on the noise rate is a Poisson bootstrap of the counts the estimate is
+made of (confident joint cells and unconfident rows per label), thresholds held fixed:
+cheap (B x k^2, whatever the number of rows), mergeable like the counts, and it
+reflects the calibration step, not just binomial noise on the flag count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gapdoctor.stats.accumulators import ConfusionCounts
+
+__all__ = ["LabelIssues", "find_label_issues", "row_chunks"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+_THRESHOLD_TOLERANCE = 1e-6  # a probability within this of its threshold reaches it
+_MIN_THRESHOLD = 2e-6  # as cleanlab: a threshold of 0 would make every class confident
+_BOOTSTRAP_DRAWS = 1000
+
+
+def row_chunks(n_rows: int, chunk_rows: int) -> Iterator[slice]:
+    """Slices of at most ``chunk_rows`` rows covering ``range(n_rows)``."""
+    for start in range(0, n_rows, chunk_rows):
+        yield slice(start, min(n_rows, start + chunk_rows))
+
+
+@dataclass(frozen=True)
+class LabelIssues:
+    """The confident-learning estimate for one labelled split.
+
+    Parameters
+    ----------
+    thresholds : ndarray of shape (k,)
+        Per-class confidence thresholds (mean self-confidence).
+    confident_joint : ndarray of int of shape (k, k)
+        Raw counts: rows = given label, columns = confident class.
+    unconfident : ndarray of int of shape (k,)
+        Rows of each given label that reach no class threshold.
+    joint : ndarray of shape (k, k)
+        Calibrated joint counts: rows = given label, columns = estimated true label;
+        row ``k`` sums to the number of rows labelled ``k``.
+    rows : ndarray of int
+        Flagged rows, most suspicious first (largest normalised margin).
+    suggested : ndarray of int
+        Most probable other class of each flagged row.
+    self_confidence : ndarray
+        Probability of the given label of each flagged row.
+    margin : ndarray
+        Normalised margin ``max_{j != given} p_j - p_given`` of each flagged row.
+    noise_rate : float
+        Estimated fraction of wrong labels (its interval: :meth:`noise_rate_interval`).
+    """
+
+    thresholds: FloatArray
+    confident_joint: IntArray
+    unconfident: IntArray
+    joint: FloatArray
+    rows: IntArray
+    suggested: IntArray
+    self_confidence: FloatArray
+    margin: FloatArray
+    noise_rate: float
+
+    def noise_rate_interval(self, *, seed: int = 0) -> tuple[float, float]:
+        """95% bootstrap interval of :attr:`noise_rate` (see the module docstring)."""
+        return _bootstrap_interval(self.confident_joint, self.unconfident, seed)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of labelled rows the estimate is made from."""
+        return int(self.label_counts.sum())
+
+    @property
+    def label_counts(self) -> IntArray:
+        """Rows per given label."""
+        return np.asarray(self.confident_joint.sum(axis=1) + self.unconfident, dtype=np.int64)
+
+    @property
+    def noise_matrix(self) -> IntArray:
+        """The calibrated joint in whole rows (given label x estimated true label); rows keep their totals."""
+        return _round_preserving_row_totals(self.joint)
+
+
+def _calibrate(confident_joint: FloatArray, label_counts: FloatArray) -> FloatArray:
+    """Rescale each row of the confident joint (one or a batch) to its label count."""
+    joint = confident_joint.astype(np.float64)
+    diagonal = np.einsum("...kk->...k", joint)
+    diagonal[...] = np.maximum(diagonal, 1.0)  # every class keeps one correct row
+    row_sums = joint.sum(axis=-1, keepdims=True)
+    return np.asarray(joint / row_sums * label_counts[..., :, None], dtype=np.float64)
+
+
+def _noise_rate(joint: FloatArray) -> FloatArray:
+    total = joint.sum(axis=(-2, -1))
+    diagonal = np.einsum("...kk->...k", joint).sum(axis=-1)
+    return np.asarray(1.0 - diagonal / np.maximum(total, 1e-12), dtype=np.float64)
+
+
+def _bootstrap_interval(confident_joint: IntArray, unconfident: IntArray, seed: int) -> tuple[float, float]:
+    """95% interval of the noise rate by a Poisson bootstrap of the cell counts."""
+    k = len(unconfident)
+    cells = np.concatenate([confident_joint, unconfident[:, None]], axis=1).astype(np.float64)
+    rng = np.random.default_rng(seed)
+    draws = rng.poisson(cells, size=(_BOOTSTRAP_DRAWS, k, k + 1)).astype(np.float64)
+    rates = _noise_rate(_calibrate(draws[:, :, :k], draws.sum(axis=2)))
+    low, high = np.quantile(rates, [0.025, 0.975])
+    return float(low), float(high)
+
+
+def _round_preserving_row_totals(joint: FloatArray) -> IntArray:
+    """Round each row to whole rows, keeping its total (as cleanlab's ``round_preserving_sum``)."""
+    out = np.rint(joint)
+    for r, row in enumerate(joint):
+        missing = int(np.rint(row.sum()) - out[r].sum())
+        if missing:
+            by_remainder = np.argsort(row - out[r])  # smallest remainder first
+            chosen = by_remainder[::-1][:missing] if missing > 0 else by_remainder[:-missing]
+            out[r, chosen] += np.sign(missing)
+    return out.astype(np.int64)
+
+
+class _TopMargins:
+    """The ``size`` rows with the largest margins seen so far, in bounded memory.
+
+    Candidates are appended to a buffer; once it holds twice ``size`` rows a partial
+    selection (``argpartition``) keeps the best ``size`` and raises the entry bar to the
+    smallest margin kept, so later chunks pass only their rows above it. Each row is
+    selected over at most a constant number of times: linear in rows, memory at most
+    ``2 * size`` plus one chunk.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.bar = -np.inf
+        self.margins: list[FloatArray] = []
+        self.rows: list[IntArray] = []
+        self.buffered = 0
+
+    def add(self, margins: FloatArray, rows: IntArray) -> None:
+        keep = margins >= self.bar
+        if not keep.all():
+            margins, rows = margins[keep], rows[keep]
+        if len(margins) == 0:
+            return
+        self.margins.append(margins)
+        self.rows.append(rows)
+        self.buffered += len(margins)
+        if self.buffered >= 2 * self.size:
+            self._select()
+
+    def _select(self) -> None:
+        margins, rows = np.concatenate(self.margins), np.concatenate(self.rows)
+        if len(margins) > self.size:
+            top = np.argpartition(-margins, self.size - 1)[: self.size]
+            margins, rows = margins[top], rows[top]
+            self.bar = float(margins.min())
+        self.margins, self.rows, self.buffered = [margins], [rows], len(margins)
+
+    def result(self) -> IntArray:
+        """The rows kept (ties at the entry bar resolved by partial selection, as before)."""
+        self._select()
+        return self.rows[0] if self.rows else np.zeros(0, dtype=np.int64)
+
+
+def _prune_by_noise_rate(y: IntArray, probs: FloatArray, quota: IntArray, chunks: list[slice]) -> IntArray:
+    """Rows in the top ``quota[k, j]`` by margin ``p_j - p_k`` among rows labelled ``k``, for each cell.
+
+    Each cell keeps a fixed-size top list (:class:`_TopMargins`): one streaming pass,
+    memory bounded by the number of rows flagged, never the number of rows.
+    """
+    cells = [(int(k), int(j)) for k, j in np.argwhere(quota > 0)]
+    best = {cell: _TopMargins(int(quota[cell])) for cell in cells}
+    by_label: dict[int, list[int]] = {}
+    for k, j in cells:
+        by_label.setdefault(k, []).append(j)
+    for rows in chunks:
+        given = y[rows]
+        for k, others in by_label.items():
+            members = np.flatnonzero(given == k)
+            if not len(members):
+                continue
+            p = probs[rows.start + members]
+            for j in others:
+                best[k, j].add(p[:, j] - p[:, k], members + rows.start)
+    flagged = np.zeros(len(y), dtype=bool)  # one bit per row: the union of the cells
+    for cell in cells:
+        flagged[best[cell].result()] = True
+    return np.flatnonzero(flagged).astype(np.int64)
+
+
+def find_label_issues(y: IntArray, probs: FloatArray, *, chunk_rows: int = 65_536) -> LabelIssues:
+    """Estimate which labels are wrong from out-of-sample probabilities.
+
+    Parameters
+    ----------
+    y : ndarray of int of shape (n,)
+        Given labels, encoded ``0..k-1``.
+    probs : ndarray of shape (n, k)
+        Out-of-sample predicted probabilities (each row sums to 1).
+    chunk_rows : int, default=65536
+        Rows per chunk.
+
+    Returns
+    -------
+    LabelIssues
+
+    Examples
+    --------
+    >>> y = np.array([0, 0, 0, 1, 1, 1])
+    >>> p = np.array([[.9, .1], [.8, .2], [.1, .9], [.2, .8], [.1, .9], [.3, .7]])
+    >>> find_label_issues(y, p).rows.tolist()  # row 2 is labelled 0, predicted 1
+    [2]
+    """
+    n, k = probs.shape
+    chunks = list(row_chunks(n, chunk_rows))
+
+    self_sum = np.zeros(k)
+    label_counts = np.zeros(k, dtype=np.int64)
+    for rows in chunks:
+        given = y[rows]
+        self_sum += np.bincount(given, weights=probs[rows][np.arange(len(given)), given], minlength=k)
+        label_counts += np.bincount(given, minlength=k)
+    thresholds = np.where(label_counts > 0, self_sum / np.maximum(label_counts, 1), 2.0)
+
+    thresholds = np.maximum(thresholds, _MIN_THRESHOLD)
+
+    counts = ConfusionCounts(k)
+    unconfident = np.zeros(k, dtype=np.int64)
+    for rows in chunks:
+        p = probs[rows]
+        reached = p >= thresholds - _THRESHOLD_TOLERANCE
+        n_reached = reached.sum(axis=1)
+        confident_class = np.where(n_reached > 1, p.argmax(axis=1), reached.argmax(axis=1))
+        has = n_reached > 0
+        given = y[rows]
+        counts.update(given[has], confident_class[has])
+        unconfident += np.bincount(given[~has], minlength=k)
+
+    confident_joint = counts.matrix
+    joint = _calibrate(confident_joint.astype(np.float64), label_counts.astype(np.float64))
+    quota = _round_preserving_row_totals(joint)
+    np.fill_diagonal(quota, 0)
+    flagged = _prune_by_noise_rate(y, probs, quota, chunks)
+    chosen = probs[flagged]
+    local = np.arange(len(flagged))
+    self_conf = chosen[local, y[flagged]]
+    suggested = chosen.argmax(axis=1)
+    margin = chosen[local, suggested] - self_conf
+    keep = margin > _THRESHOLD_TOLERANCE  # the model's top class must not be the given label
+    flagged, suggested, self_conf, margin = flagged[keep], suggested[keep], self_conf[keep], margin[keep]
+    order = np.lexsort((flagged, -margin))
+    return LabelIssues(
+        thresholds=thresholds,
+        confident_joint=confident_joint,
+        unconfident=unconfident,
+        joint=joint,
+        rows=flagged[order],
+        suggested=suggested[order],
+        self_confidence=self_conf[order],
+        margin=margin[order],
+        noise_rate=float(_noise_rate(joint)),
+    )

@@ -1,0 +1,134 @@
+"""Label noise from the training dynamics of every row, without out-of-fold probabilities.
+
+The per-row store (:mod:`gapdoctor.inputs.training_dynamics`) is filled by a
+training-loop integration from its logits. A row whose given label trailed another class
+through training (area under the margin below 0, Pleiss et al. 2020) or that was never
+classified correctly is flagged. The score counts only the rows whose AUM is also below
+minus half the run's own scale of fit (:data:`_MIRROR_SHARE`), so that rows a slow or
+underfit run has not fitted yet are not taken for evidence of wrong labels. Scored like confident learning
+(:mod:`gapdoctor.causes.label_noise.check`): the flagged share over a floor (the validation
+control when ``y_val`` / ``val_probs`` are given). With ``train_probs`` this check steps
+aside: ``label_noise.confident_learning`` uses the dynamics as corroboration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gapdoctor.causes.label_noise.check import (
+    _FLOOR,
+    _MAX_SUSPECTS,
+    _MIN_ROWS,
+    _control_floor,
+    _label,
+    _noise_strength,
+    validation_control_rate,
+)
+from gapdoctor.causes.registry import SkipCheck, register
+from gapdoctor.causes.vocabulary import cause_info
+from gapdoctor.findings import Finding
+from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.inputs.training_dynamics import MIN_EPOCHS, flag_label_issues
+from gapdoctor.stats.accumulators import binomial_interval, squash
+
+__all__: list[str] = []
+
+_MIRROR_SHARE = 0.5
+"""A flagged row counts towards the score only when its AUM is below minus this share of the
+run's own scale of fit (the median AUM of the rows with a positive one).
+
+A wrong label under a model that learned the true class is the mirror image of a fitted
+row: the true class leads it by about what a fitted row's label leads by, so its AUM sits
+near minus the median positive AUM. A correct row the model has not fitted yet (a slow or
+underfit run) sits near 0: its early epochs, before the model learned anything, pull it
+just below. Halfway between the two separates them without a constant tied to one run.
+Measured (digits, X/16, Adam 1e-3, 20 epochs, seeds 0-2): clean, 4.0-4.6% of rows below 0
+but 0.6% below the half mirror; 30% flipped, 28-31% below it at precision 0.97.
+All flagged rows are still listed and estimated: wrong labels of a confusable class pair
+(class-conditional flips) also sit just below 0, and leaving them out dropped the F1
+of the listed rows from 0.90 to 0.76-0.83 (digits, 20% pair flips)."""
+
+
+@register(
+    name="label_noise.training_dynamics",
+    cause="label_noise",
+    requires=("y_train", "training_dynamics"),
+    description="Rows whose given label trailed another class through training (area under the margin), every row.",
+)
+def label_noise_training_dynamics(evidence: Evidence) -> list[Finding]:
+    """Low-AUM and never-learned rows, when no out-of-sample probabilities are given."""
+    summary = evidence.training_dynamics
+    assert summary is not None and evidence.y_train is not None
+    if evidence.train_probs is not None:
+        raise SkipCheck("train_probs given: label_noise.confident_learning uses the dynamics as corroboration")
+    if summary.n_epochs < MIN_EPOCHS:
+        raise SkipCheck(f"training dynamics cover {summary.n_epochs} epochs; at least {MIN_EPOCHS} are needed")
+    flags = flag_label_issues(summary)
+    if flags.n_seen < _MIN_ROWS:
+        raise SkipCheck(f"training dynamics cover {flags.n_seen} rows; at least {_MIN_ROWS} are needed")
+    fitted = summary.aum[summary.seen & (summary.aum > 0)]
+    scale = float(np.median(fitted)) if len(fitted) else 0.0
+    rows = flags.rows
+    n_clear = int(np.sum(summary.aum[rows] < -_MIRROR_SHARE * scale))
+    # the evidence (score) is the clear share; the estimate and the rows to relabel are all
+    # flagged rows (wrong labels a model half-learned sit near 0 too, e.g. confusable pairs)
+    clear_rate = n_clear / flags.n_seen
+    clear_low, _ = binomial_interval(n_clear, flags.n_seen)
+    rate = flags.noise_rate
+    low, high = binomial_interval(len(rows), flags.n_seen)
+    control = validation_control_rate(evidence)
+    n_val = 0 if evidence.y_val is None else len(evidence.y_val)
+    floor = _FLOOR if control is None else _control_floor(clear_rate, flags.n_seen, control, n_val)
+    score = squash(_noise_strength(clear_rate, clear_low, floor), 1.0)
+    if score < 0.05:
+        return []
+    figures: dict[str, Any] = {
+        "noise_rate_pct": round(100 * rate, 2),
+        "noise_rate_low_pct": round(100 * low, 2),
+        "noise_rate_high_pct": round(100 * high, 2),
+        "clear_noise_rate_pct": round(100 * clear_rate, 2),
+        "flagged_rows": len(rows),
+        "clearly_flagged_rows": n_clear,
+        "training_rows": flags.n_seen,
+        "never_learned_rows": flags.never_learned,
+        "fitted_margin_scale": round(scale, 3),
+        "epochs": summary.n_epochs,
+        "floor_pct": round(100 * floor, 2),
+        "mean_forgetting_events_flagged": round(float(summary.forgetting_events[rows].mean()), 2) if len(rows) else 0.0,
+    }
+    if control is not None:
+        figures["validation_control_rate_pct"] = round(100 * control, 2)
+    summary_text = (
+        f"About {100 * rate:.1f}% of training labels look wrong (95% interval {100 * low:.1f}–{100 * high:.1f}%): "
+        f"in {len(rows)} rows the given label trailed another class through training (area under the margin "
+        f"below 0; {flags.never_learned} never learned), in {n_clear} clearly (by over half the margin fitted rows "
+        f"reach) — wrong labels are fitted late, by memorisation."
+    )
+    suspects = [
+        {
+            "row": int(r),
+            "given": _label(evidence, int(evidence.y_train[r])),
+            "suggested": _label(evidence, int(summary.suggested[r])) if summary.suggested[r] >= 0 else "",
+            "aum": round(float(summary.aum[r]), 3),
+            "given_label_confidence": round(float(summary.confidence[r]), 4),
+            "forgetting_events": int(summary.forgetting_events[r]),
+        }
+        for r in rows[:_MAX_SUSPECTS]
+    ]
+    return [
+        Finding(
+            cause="label_noise",
+            score=score,
+            summary=summary_text,
+            evidence=figures,
+            fixes=(
+                f"Inspect the {len(rows)} flagged rows (finding.rows, most suspicious first) and relabel them.",
+                *cause_info("label_noise").fixes[1:],
+            ),
+            rows=tuple(int(r) for r in rows),
+            check="label_noise.training_dynamics",
+            data={"suspects": suspects},
+        )
+    ]

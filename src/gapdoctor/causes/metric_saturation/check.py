@@ -1,0 +1,228 @@
+"""Metric saturation, read from the training curves.
+
+The story: the validation metric is at (or within a few errors of) its ceiling, so the
+loss keeps improving the model's confidence in ways a thresholded metric cannot show.
+The strength of evidence is how little headroom is left: 2% headroom on a bounded
+metric is the reporting point, 0.5% is strong. It also needs the metric to be flat
+over the second half of the run while the training loss still falls.
+
+The ceiling is not always 1: with validation probabilities, validation rows the model
+contradicts with near certainty (probability of the given label at most 0.05, of
+another class at least 0.9) look like label errors, and ``1 - their share`` is the
+accuracy a correct model can reach on these labels. The headroom is then measured to
+that ceiling (accuracy and error only). Suspects piled up in one class (a subgroup
+failure), each class's suspects sent to one other class (a label-mapping bug), or a
+third of the rows or more are not label noise and do not lower the ceiling.
+
+With the validation size known, the headroom is never taken below half the distance
+from 1 to the exact (Clopper-Pearson) lower bound of the accuracy: on a tiny
+validation set a perfect score is not yet evidence of a ceiling.
+
+The fixes name the measures that can still show progress — validation log loss and
+expected calibration error — with their current values, and whether the validation
+log loss still improved while the metric stayed flat.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gapdoctor.causes.curves import history_of, info_of, val_metric_curve
+from gapdoctor.causes.metric_mismatch.check import reliability
+from gapdoctor.causes.registry import SkipCheck, register
+from gapdoctor.causes.vocabulary import cause_info
+from gapdoctor.findings import Finding
+from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.inputs.history import noise_sd, smooth
+from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
+from gapdoctor.stats.metrics import compute_metric
+
+_HEADROOM_AT_REPORT = 0.02
+_SUSPECT_GIVEN_AT_MOST = 0.05
+_SUSPECT_OTHER_AT_LEAST = 0.9
+_CONCENTRATED_SHARE = 0.5
+_MIN_SUSPECTS_FOR_CONCENTRATION = 5
+_ONE_TARGET_SHARE = 0.8  # share of suspects sent to their class's single most common target
+_MAX_NOISE_RATE = 1.0 / 3.0
+# Saturation means that loss gains no longer show in the metric. When the errors left at
+# mid-run fell over the second half by at least this share of the loss's own relative
+# fall, the loss gains do show in the metric: it is high, but not stuck at its ceiling.
+_TRACKS_LOSS = 0.5
+# Relative fall of the loss over the second half at which the evidence is full strength.
+_LOSS_DROP_FULL = 0.10
+
+
+def _sampling_floor(headroom: float, n_val: int) -> float:
+    """Half the distance from 1 to the exact lower bound of the accuracy left after ``headroom``.
+
+    60 correct out of 60 does not show that the ceiling is reached (the true accuracy
+    may be 0.94); with 1500 rows the floor is negligible.
+    """
+    errors = round(headroom * n_val)
+    low, _ = binomial_interval(n_val - errors, n_val)
+    return (1.0 - low) / 2
+
+
+def label_noise_ceiling(evidence: Evidence) -> dict[str, float | int | str] | None:
+    """Estimated validation label errors and the accuracy ceiling they imply, or None.
+
+    Returns None without validation probabilities, or when the contradicted rows do not
+    look like label noise: piled up in one class (a class the model does not learn),
+    each class sent to one other class (a label-mapping bug), or a third of the rows
+    or more.
+    """
+    evidence = validation_sample(evidence, VALIDATION_PASS_ROWS)
+    y, probs = evidence.y_val, evidence.val_probs
+    if y is None or probs is None:
+        return None
+    given = probs[np.arange(len(y)), y]
+    suspects = (given <= _SUSPECT_GIVEN_AT_MOST) & (probs.max(axis=1) >= _SUSPECT_OTHER_AT_LEAST)
+    n_suspects = int(suspects.sum())
+    if n_suspects / len(y) >= _MAX_NOISE_RATE:
+        return None
+    if n_suspects >= _MIN_SUSPECTS_FOR_CONCENTRATION:
+        k = evidence.n_classes
+        per_class = np.bincount(y[suspects], minlength=k) / n_suspects
+        prevalence = np.bincount(y, minlength=k) / len(y)
+        top = int(np.argmax(per_class))
+        if per_class[top] > max(_CONCENTRATED_SHARE, 2 * prevalence[top]):
+            return None
+        pairs = np.bincount(y[suspects] * k + np.argmax(probs[suspects], axis=1), minlength=k * k).reshape(k, k)
+        if k >= 3 and pairs.max(axis=1).sum() / n_suspects > _ONE_TARGET_SHARE:
+            return None
+    return {
+        "val_suspected_label_errors": n_suspects,
+        "val_label_error_rate_est": round(n_suspects / len(y), 4),
+        "accuracy_ceiling_est": round(1.0 - n_suspects / len(y), 4),
+    }
+
+
+@register(
+    name="metric_saturation.curves",
+    cause="metric_saturation",
+    requires=("history",),
+    description="Bounded validation metric flat at its ceiling while the training loss keeps falling.",
+)
+def saturation_from_curves(evidence: Evidence) -> list[Finding]:
+    """Bounded validation metric flat at its ceiling while the training loss keeps falling."""
+    history = history_of(evidence)
+    metric = val_metric_curve(evidence, history)
+    train = history.get("train_loss")
+    if metric is None:
+        raise SkipCheck("history has no val_<metric> series")
+    if train is None:
+        raise SkipCheck("history has no train_loss")
+    name, values = metric
+    info = info_of(evidence, name)
+    if not info.bounded:
+        raise SkipCheck(f"{name} has no ceiling (unbounded metric)")
+
+    n = history.n_epochs
+    ms = smooth(values)
+    half = n // 2
+    observed = values[np.isfinite(values)]  # at least one: history.get() drops all-missing series
+    level = float(np.mean(observed[-max(3, len(observed) // 5) :]))
+    headroom = 1.0 - level if info.greater_is_better else level
+    headroom = max(headroom, 0.0)
+    ceiling = label_noise_ceiling(evidence) if name in ("accuracy", "error") else None
+    if ceiling is not None:
+        noise_rate = float(ceiling["val_label_error_rate_est"])
+        headroom = max(headroom - noise_rate, 0.0)
+    if evidence.val_size is not None and name in ("accuracy", "error"):
+        headroom = max(headroom, _sampling_floor(headroom, evidence.val_size))
+    second_half_gain = float(ms[-1] - ms[half]) * (1 if info.greater_is_better else -1)
+    noise = noise_sd(values)
+    train_drop_frac = _second_half_drop(train)
+    val_loss = history.get("val_loss")
+    # The loss whose gains the metric would show if it could: the validation loss when logged.
+    loss_drop = _second_half_drop(val_loss) if val_loss is not None else train_drop_frac
+    # share of the errors left at mid-run that the second half removed
+    closed = max(second_half_gain, 0.0) / max(headroom + second_half_gain, 1e-12)
+    tracks_loss = second_half_gain > 0 and loss_drop > 0 and closed >= _TRACKS_LOSS * loss_drop
+    flat = second_half_gain <= max(2 * noise, 0.25 * max(headroom, 1e-4), 1e-3)
+
+    strength = _HEADROOM_AT_REPORT / max(headroom, 1e-4)
+    if not flat:
+        strength *= 0.3  # still improving: not stuck at the ceiling yet
+    if tracks_loss:
+        return []  # the loss gains show in the metric: high, but not at its ceiling
+    strength *= float(np.clip(train_drop_frac / _LOSS_DROP_FULL, 0.0, 1.0))
+    score = squash(strength, 1.0)
+    if score < 0.05:
+        return []
+    figures: dict[str, float | int | str] = {
+        "metric": name,
+        "val_metric_final": round(level, 4),
+        "headroom": round(headroom, 4),
+        "second_half_gain": round(second_half_gain, 4),
+        "train_loss_drop_second_half_pct": round(100 * train_drop_frac, 1),
+    }
+    errors_left = ""
+    if evidence.y_val is not None and info.thresholded:
+        remaining = round(headroom * len(evidence.y_val))
+        figures["val_errors_left"] = remaining
+        errors_left = f" ({remaining} of {len(evidence.y_val)} validation rows)"
+    ceiling_text = ""
+    if ceiling is not None:
+        figures |= ceiling
+        if int(ceiling["val_suspected_label_errors"]):
+            ceiling_text = (
+                f" {ceiling['val_suspected_label_errors']} validation rows look like label errors, so the "
+                f"attainable {name} is about {1 - float(ceiling['val_label_error_rate_est']):.4f}"
+                if info.greater_is_better
+                else f" {ceiling['val_suspected_label_errors']} validation rows look like label errors "
+                f"(floor about {float(ceiling['val_label_error_rate_est']):.4f})"
+            ) + "."
+    summary = (
+        f"Validation {name} sits at {level:.4f}, {100 * headroom:.1f}% from its ceiling{errors_left}; "
+        f"the training loss fell {100 * train_drop_frac:.0f}% over the second half without moving it."
+        f"{ceiling_text}"
+    )
+    fixes = _fixes(evidence, history.get("val_loss"), figures)  # adds log loss / ECE figures
+    return [
+        Finding(
+            cause="metric_saturation",
+            score=score,
+            summary=summary,
+            evidence=figures,
+            fixes=fixes,
+            check="metric_saturation.curves",
+        )
+    ]
+
+
+def _second_half_drop(loss: np.ndarray) -> float:
+    """Relative fall of a (smoothed) loss from mid-run to the end; negative when it rose."""
+    smoothed = smooth(loss)
+    mid = float(smoothed[len(smoothed) // 2])
+    return (mid - float(smoothed[-1])) / max(abs(mid), 1e-12)
+
+
+def _fixes(evidence: Evidence, val_loss: np.ndarray | None, figures: dict[str, float | int | str]) -> tuple[str, ...]:
+    """Name the measures that can still show progress, with their current values."""
+    parts = []
+    if evidence.y_val is not None and evidence.val_probs is not None:
+        log_loss = compute_metric("log_loss", evidence.y_val, evidence.val_probs)
+        ece, _ = reliability(evidence.y_val, evidence.val_probs)
+        figures["val_log_loss"] = round(log_loss, 4)
+        figures["val_expected_calibration_error"] = round(ece, 4)
+        parts.append(f"now {log_loss:.4f} and {ece:.4f}")
+    if val_loss is not None and len(val_loss) >= 4:
+        vs = smooth(val_loss)
+        half = len(vs) // 2
+        change = float(vs[-1] - vs[half]) / max(abs(float(vs[half])), 1e-12)
+        figures["val_loss_change_second_half_pct"] = round(100 * change, 1)
+        parts.append(
+            f"validation log loss {'fell' if change < 0 else 'rose'} {abs(100 * change):.0f}% over the second half"
+        )
+    detail = f" ({'; '.join(parts)})" if parts else ""
+    first = f"Track validation log loss and expected calibration error to see the remaining progress{detail}."
+    defaults = cause_info("metric_saturation").fixes
+    if "val_suspected_label_errors" in figures and int(figures["val_suspected_label_errors"]):
+        second = (
+            f"Review the {figures['val_suspected_label_errors']} validation rows the model contradicts with "
+            "near certainty: they look like label errors and cap the metric."
+        )
+        return (first, second, *defaults[2:])
+    return (first, *defaults[1:])

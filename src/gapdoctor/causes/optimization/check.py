@@ -1,0 +1,342 @@
+"""Optimisation problems (learning rate, schedule, batch size), read from the curves.
+
+Three pictures, each its own finding:
+
+* **divergence** — the training loss turns NaN/infinite, or climbs far above its best;
+* **instability** — the training loss oscillates or spikes by amounts comparable to the
+  progress it makes (a learning rate too high for the batch size);
+* **stall** — the training loss stops improving early, far from where it started;
+  with an ``lr`` series, a stall that begins right after a large learning-rate cut is
+  attributed to the schedule, and a tiny learning rate from the start to the rate
+  itself.
+
+Noise is judged against what the log says about batch noise: when several training-loss
+values were logged between evaluation points (per step, or Lightning's ``*_step``), their
+spread gives the standard error of each point, and only noise beyond it counts. The
+learning-rate schedule is read first (:mod:`gapdoctor.causes.optimization.schedule`): a decay that
+anneals the rate flattens the end of a run by design, and a warm restart bumps the loss.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gapdoctor.causes.curves import history_of, info_of, oriented, point, val_metric_curve
+from gapdoctor.causes.optimization.schedule import STEP_CUT, Schedule, read_schedule
+from gapdoctor.causes.registry import SkipCheck, register
+from gapdoctor.causes.vocabulary import cause_info
+from gapdoctor.findings import Finding
+from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.inputs.history import RunHistory, fill_missing, hinge_point, smooth
+from gapdoctor.stats.accumulators import squash
+from gapdoctor.stats.curves import noise_sd_curved
+
+_NAME = "optimization.curves"
+_NOISE_AT_REPORT = 0.15  # epoch-to-epoch noise as a fraction of the total progress
+_SPIKE_SIGMAS = 6.0
+# A spike must also give back this share of the run's total progress: near a loss of zero, a bump
+# of 20% of a tiny value is far above the noise yet costs the run nothing.
+_SPIKE_MIN_PROGRESS = 0.05
+# With a schedule that anneals the rate, a flat end is by design: a stall is reported only when
+# the whole run lowered the training loss by less than this fraction.
+_ANNEALED_STALL_ACHIEVED = 0.15
+# "The learning rate is too low" only when the peak rate is this small and the loss fell by less
+# than _TOO_LOW_ACHIEVED overall.
+_TOO_LOW_LR = 1e-5
+_TOO_LOW_ACHIEVED = 0.3
+# The validation curve is "still improving" when its best is among the last fifth of the points and
+# the last third brought at least this share of its total gain: the metric is not stuck, so noise or
+# a flat training loss (not tied to the learning rate) is reported weak at most (score below 0.5).
+_STILL_IMPROVING_SHARE = 0.1
+_STILL_IMPROVING_MAX_SCORE = 0.45
+# Over this many points each step's trend is small against any noise and about half the steps rise
+# whatever the learning rate: the share of rises tells nothing, only the noise level and spikes do.
+_MAX_POINTS_FOR_RISES = 100
+# The training loss must be logged at this many points for its course to be read at all.
+_MIN_TRAIN_POINTS = 4
+# Noise is told from curvature by differences of up to third order: it needs at least this many points.
+_MIN_POINTS_FOR_NOISE = 6
+# Batch noise is known when at least this share of points averages two or more logged values.
+_KNOWN_NOISE_SHARE = 0.5
+# A training loss logged at fewer than this share of the evaluation points, one value each, is
+# sampled every N steps: each value is one batch's loss, and batch noise of unknown size is all
+# that separates two of them, so its spread alone is never reported as instability.
+_SAMPLED_SHARE = 0.5
+_SAMPLED_MAX_SCORE = 0.45
+
+
+def _finding(
+    score: float,
+    summary: str,
+    figures: dict[str, float | int | str],
+    first_fix: str,
+    markers: dict[str, int] | None = None,
+) -> Finding:
+    same_advice = first_fix.split("(")[0].split(";")[0].strip()
+    fixes = (first_fix, *(f for f in cause_info("optimization").fixes if not f.startswith(same_advice)))
+    return Finding(
+        cause="optimization",
+        score=score,
+        summary=summary,
+        evidence=figures,
+        fixes=fixes,
+        check=_NAME,
+        data={"markers": markers} if markers else {},
+    )
+
+
+def _nan_divergence(history: RunHistory) -> Finding | None:
+    if history.diverged_at is None:
+        return None
+    return _finding(
+        0.95,
+        f"Training diverged: the training loss is NaN/infinite from {history.position(history.diverged_at)} on.",
+        {**history.positions("diverged_at", history.diverged_at)},
+        "Lower the learning rate (10x) and clip gradients; check for log(0) or division by zero in the loss.",
+    )
+
+
+def _divergence(history: RunHistory, train: np.ndarray) -> Finding | None:
+    nan_divergence = _nan_divergence(history)
+    if nan_divergence is not None:
+        return nan_divergence
+    keep = np.flatnonzero(np.isfinite(train))  # the points where it was logged
+    ts = smooth(train[keep])
+    best = int(np.argmin(ts))
+    start = float(ts[0])
+    blowup = float(ts[-1] - ts[best]) / max(abs(start - float(ts[best])), 1e-12)
+    if best < len(ts) - 2 and float(ts[-1]) > start:
+        return _finding(
+            squash(blowup, 1.0),
+            f"Training loss climbed back above its starting value ({ts[-1]:.3g} > {start:.3g}) "
+            f"after its best at {history.position(int(keep[best]))}.",
+            {"train_loss_final": round(float(ts[-1]), 4), **history.positions("train_loss_best", int(keep[best]))},
+            "Lower the learning rate (10x) and clip gradients.",
+        )
+    return None
+
+
+def _batch_noise(history: RunHistory) -> np.ndarray | None:
+    """Standard error of each point's training loss from the values logged inside it, when known."""
+    se = history.train_loss_se
+    if se is None or float(np.mean(np.isfinite(se))) < _KNOWN_NOISE_SHARE:
+        return None
+    return fill_missing(se)
+
+
+def _sampled_batches(history: RunHistory, train: np.ndarray) -> bool:
+    """True when the training loss is one batch's value every N steps (spread: unknown batch noise)."""
+    counts = history.train_loss_counts
+    logged = np.isfinite(train)
+    if counts is None or float(np.mean(logged)) >= _SAMPLED_SHARE:
+        return False
+    return bool(np.all(counts[logged] <= 1))
+
+
+def _expected_rises(ts: np.ndarray, se: np.ndarray | None) -> float:
+    """Share of points at which batch noise alone makes the training loss rise (0 without it)."""
+    if se is None or len(ts) < 5:
+        return 0.0
+    from scipy.stats import norm
+
+    step = np.diff(ts[2:])
+    spread = np.sqrt(se[2:-1] ** 2 + se[3:] ** 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(spread > 0, step / spread, -np.inf)
+    return float(np.mean(norm.cdf(z)))
+
+
+def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | None, improving: bool) -> Finding | None:
+    logged = np.isfinite(train)
+    if int(logged.sum()) < _MIN_POINTS_FOR_NOISE:
+        return None
+    # noise and rises between logged values only: interpolated gaps are neither
+    keep = np.flatnonzero(logged)
+    x = train[keep]
+    ts = smooth(train)[keep]
+    progress = float(ts.max() - ts.min())
+    noise = noise_sd_curved(x)
+    if progress <= 0:
+        return None
+    se = _batch_noise(history)
+    se = None if se is None else se[keep]
+    batch = float(np.median(se)) if se is not None else 0.0
+    excess = float(np.sqrt(max(noise**2 - batch**2, 0.0)))
+    relative_noise = excess / progress
+    # A spike stands above both neighbours (the last epoch: above the one before).
+    neighbours = np.r_[np.maximum(x[:-2], x[2:]), x[-2]] if len(x) >= 3 else np.array([np.inf])
+    jump = x[1:] - neighbours
+    threshold = _SPIKE_SIGMAS * max(noise, 3 * batch, 1e-12)
+    large = (jump > threshold) & (jump > 0.2 * np.abs(neighbours)) & (jump > _SPIKE_MIN_PROGRESS * progress)
+    spikes = keep[1 + np.flatnonzero(large)]
+    if schedule is not None and schedule.restart_points:  # a warm restart is meant to bump the loss
+        excused = {p + d for p in schedule.restart_points for d in (0, 1)}
+        spikes = np.array([s for s in spikes if int(s) not in excused], dtype=np.intp)
+    ups = float(np.mean(np.diff(x[2:]) > 0)) if len(x) > 4 else 0.0  # after the first epochs
+    expected = _expected_rises(ts, se)  # rises batch noise alone makes (0 when it is not known)
+    # Epoch-averaged training loss of a healthy run rarely rises; rising in half the epochs is the
+    # reporting point, as is noise worth 15% of the total progress (both beyond batch noise).
+    rises = (ups - expected - 0.1) / 0.25 if len(x) <= _MAX_POINTS_FOR_RISES else 0.0
+    strength = max(relative_noise / _NOISE_AT_REPORT, rises) + 0.5 * len(spikes)
+    score = squash(strength, 1.0)
+    if improving:
+        score = min(score, _STILL_IMPROVING_MAX_SCORE)
+    sampled = se is None and _sampled_batches(history, train)
+    if sampled:
+        score = min(score, _SAMPLED_MAX_SCORE)
+    if score < 0.05:
+        return None
+    where = history.points_name
+    summary = (
+        f"Training loss is unstable: {where}-to-{where} noise is {100 * relative_noise:.0f}% of the total progress "
+        + ("beyond the batch noise of its logged values " if se is not None else "")
+        + f"and it rose in {100 * ups:.0f}% of {where}s"
+        + (f", with {len(spikes)} spike(s) (first at {history.position(int(spikes[0]))})." if len(spikes) else ".")
+    )
+    figures: dict[str, float | int | str] = {
+        "train_loss_noise_vs_progress": round(relative_noise, 4),
+        "epochs_with_rising_train_loss_pct": round(100 * ups, 1),
+        "spikes": len(spikes),
+    }
+    if se is not None:
+        figures["train_loss_batch_noise_se"] = round(batch, 6)
+        figures["rises_expected_from_batch_noise_pct"] = round(100 * expected, 1)
+    if len(spikes):
+        figures |= history.positions("first_spike", int(spikes[0]))
+    if improving:
+        figures["val_still_improving"] = "yes"
+        summary += " The validation curve still improves at the end, so this costs little so far."
+    if sampled:
+        figures["train_loss_single_batches"] = int(logged.sum())
+        summary += (
+            f" The training loss was logged at only {int(logged.sum())} of {len(train)} {where}s, one batch "
+            "each: batch noise of unknown size may explain this spread (log the epoch mean to tell)."
+        )
+    return _finding(score, summary, figures, "Lower the learning rate (try 3x and 10x smaller).")
+
+
+def _validation_still_improving(evidence: Evidence, history: RunHistory) -> bool:
+    """True when the validation curve is at its best at the end and still gaining: the run is not stuck."""
+    curve = val_metric_curve(evidence, history)
+    reference = -oriented(info_of(evidence, curve[0]), curve[1]) if curve is not None else history.get("val_loss")
+    if reference is None or history.n_points < _MIN_POINTS_FOR_NOISE:
+        return False
+    rs = smooth(reference)
+    n = len(rs)
+    total = float(rs[0] - rs.min())
+    late = float(rs[n - 1 - n // 3] - rs[-1])
+    return total > 0 and int(np.argmin(rs)) >= n - max(2, n // 5) and late >= _STILL_IMPROVING_SHARE * total
+
+
+def _training_start(history: RunHistory, ts: np.ndarray) -> float:
+    """The training loss where the run started: the first logged values when the log has them."""
+    raw = history.raw.get("train_loss")
+    if raw is not None:
+        first = raw[1][np.isfinite(raw[1])][:3]
+        if len(first):
+            return max(float(np.median(first)), float(ts[0]))
+    return float(ts[0])
+
+
+def _stall(history: RunHistory, train: np.ndarray, schedule: Schedule | None, improving: bool) -> Finding | None:
+    n = history.n_points
+    ts = smooth(train)
+    start, end = _training_start(history, ts), float(ts[-1])
+    third = max(2, n // 3)
+    late_drop = float(ts[-third] - end) / max(abs(float(ts[-third])), 1e-12)
+    achieved = (start - end) / max(abs(start), 1e-12)
+    if late_drop > 0.02 or achieved > 0.7:
+        return None
+    if schedule is not None and schedule.annealed and achieved > _ANNEALED_STALL_ACHIEVED:
+        return None  # the schedule anneals the rate: a flat end is by design
+    knee, _, _ = hinge_point(train) if n >= 6 else (0, 0.0, 0.0)
+    strength = (1.0 - achieved) * (0.02 / max(late_drop, 0.002)) * 0.5
+    figures: dict[str, float | int | str] = {
+        "train_loss_start": round(start, 4),
+        "train_loss_final": round(end, 4),
+        "train_loss_drop_pct": round(100 * achieved, 1),
+        "late_drop_pct": round(100 * late_drop, 2),
+        **history.positions("stall", knee),
+    }
+    markers: dict[str, int] = {"stall_epoch": point(knee)}
+    tail = fill_missing(train)[n // 2 :]
+    bouncing = len(tail) > 3 and float(np.mean(np.diff(tail) > 0)) >= 0.35
+    if bouncing:
+        cause = (
+            "the training loss bounces on a plateau (it rose in most late epochs), a sign of a learning rate too high"
+        )
+        first_fix = "Lower the learning rate (try 3x and 10x smaller); clip gradients."
+    else:
+        cause = "the training loss stopped improving early"
+        first_fix = "Raise the learning rate or use a warm-up + decay schedule; check the loss is wired to the outputs."
+    if schedule is not None:
+        figures["lr_max"] = schedule.peak
+        figures["lr_final"] = schedule.final
+        figures["lr_schedule"] = schedule.kind
+        near = [c for c in schedule.cut_points if abs(c - knee) <= max(2, n // 10)]
+        lr = history.get("lr")
+        if near:
+            c = int(near[0])
+            figures |= history.positions("lr_cut", c)
+            markers["lr_cut_epoch"] = point(c)
+            before = (
+                f" from {lr[c - 1]:.3g} to {lr[c]:.3g}" if lr is not None and c >= 1 else f" by {STEP_CUT:g}x or more"
+            )
+            cause = f"the stall begins at {history.position(knee)}, right after the learning rate was cut{before}"
+            first_fix = "Delay the learning-rate decay (or cut by less); decay on plateau of the validation metric."
+            strength *= 2.0
+        elif schedule.peak <= _TOO_LOW_LR and achieved < _TOO_LOW_ACHIEVED and not bouncing:
+            cause = f"the learning rate never exceeds {schedule.peak:.3g} ({schedule.kind} schedule)"
+            first_fix = "Raise the learning rate (run a learning-rate range test)."
+            strength *= 1.5
+    score = squash(strength, 1.0)
+    if improving and "lr_cut_epoch" not in markers and not cause.startswith("the learning rate never"):
+        score = min(score, _STILL_IMPROVING_MAX_SCORE)
+        figures["val_still_improving"] = "yes"
+    if score < 0.05:
+        return None
+    summary = (
+        f"Optimisation stalled: {cause}; the training loss fell only {100 * achieved:.0f}% overall "
+        f"({start:.3g} -> {end:.3g}) and {100 * late_drop:.1f}% over the last third."
+    )
+    return _finding(score, summary, figures, first_fix, markers)
+
+
+@register(
+    name=_NAME,
+    cause="optimization",
+    requires=("history",),
+    description="Divergence, oscillation/spikes and stalls of the training loss, related to the lr schedule.",
+)
+def optimization_from_curves(evidence: Evidence) -> list[Finding]:
+    """Divergence, instability and stalls of the training loss."""
+    given = evidence.history
+    if given is not None and "train_loss" in given.series and given.n_points >= 2:
+        diverged_early = _nan_divergence(given)  # whatever else was logged, a NaN loss is a verdict
+        if diverged_early is not None:
+            return [diverged_early]
+    history = history_of(evidence)
+    train = history.get("train_loss")
+    if train is None:
+        raise SkipCheck("history has no train_loss")
+    logged = int(np.isfinite(train).sum())
+    if logged < _MIN_TRAIN_POINTS and history.diverged_at is None:
+        raise SkipCheck(
+            f"not enough to judge: the training loss was logged at only {logged} of {history.n_points} "
+            f"{history.points_name}s; at least {_MIN_TRAIN_POINTS} are needed to read its course"
+        )
+    diverged = _divergence(history, train)
+    if diverged is not None and diverged.score >= 0.9:
+        return [diverged]
+    schedule = read_schedule(history)
+    improving = _validation_still_improving(evidence, history)
+    findings = [
+        f
+        for f in (
+            diverged,
+            _instability(history, train, schedule, improving),
+            _stall(history, train, schedule, improving),
+        )
+        if f is not None
+    ]
+    return findings

@@ -1,0 +1,231 @@
+"""Overfitting, read from the training curves.
+
+The story: the validation loss reaches a minimum and turns up while the training loss
+keeps falling; the validation metric stops improving (or gives back what it gained).
+The check locates the validation minimum, the epoch at which the train/validation gap
+starts to grow (a two-piece linear fit of the gap), and the best epoch to stop at.
+
+Strength of evidence is how far the validation curve rose after its best point,
+relative to its own progress and to its epoch-to-epoch noise, provided the training
+loss kept falling meanwhile. A validation curve that merely plateaus counts too, by
+how much of the run came after the plateau and how far the training loss fell
+meanwhile (epochs spent memorising); since every cause of a stuck validation metric
+shows that picture, :func:`gapdoctor.findings.rank` puts a reported root cause first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gapdoctor.causes.curves import history_of, info_of, oriented, point, val_metric_curve
+from gapdoctor.causes.registry import SkipCheck, register
+from gapdoctor.causes.vocabulary import cause_info
+from gapdoctor.findings import Finding
+from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.inputs.history import hinge_point, noise_sd, smooth
+from gapdoctor.stats.accumulators import squash
+from gapdoctor.stats.curves import noise_sd_curved
+
+# A rise of this fraction of the validation curve's own progress, at three noise
+# standard deviations, is the point at which overfitting is reported (score 0.5).
+_RISE_FRACTION = 0.15
+_RISE_SIGMAS = 3.0
+# Fewer evaluation points than this: the finding says that it rests on few points.
+_FEW_POINTS = 12
+
+
+def _turn_strength(curve: np.ndarray, noise: float, best: int) -> tuple[float, float, float]:
+    """Strength of a turn for the worse after ``best`` (curve oriented lower-is-better).
+
+    Returns (strength, rise, progress): the rise after the best point and the
+    progress made before it.
+    """
+    smoothed = smooth(curve)
+    rise = float(smoothed[-1] - smoothed[best])
+    progress = float(max(smoothed[: best + 1].max() - smoothed[best], 0.0))
+    if rise <= 0:
+        return 0.0, rise, progress
+    scale = max(progress, 1e-3 * max(abs(float(smoothed[best])), 1e-12))
+    noise_floor = max(noise, 1e-6 * max(abs(float(smoothed[best])), 1e-12))
+    strength = min((rise / scale) / _RISE_FRACTION, (rise / noise_floor) / _RISE_SIGMAS)
+    # A rise sustained over the k points after the best: their mean is known to noise / sqrt(k)
+    # (and the best, a smoothed value, to about noise / sqrt(3)), not to one point's noise.
+    after = curve[best + 1 :]
+    after = after[np.isfinite(after)]
+    if len(after) >= 2:
+        sustained = float(after.mean() - smoothed[best])
+        sd = noise_floor * np.sqrt(1.0 / len(after) + 1.0 / 3.0)
+        strength = max(strength, min((sustained / scale) / _RISE_FRACTION, (sustained / sd) / _RISE_SIGMAS))
+    return float(strength), rise, progress
+
+
+def _plateau_index(curve: np.ndarray) -> int:
+    """First point of the final plateau of ``curve`` (lower is better).
+
+    The plateau starts where 98% of the total improvement is achieved (or the curve is
+    within its noise of the best).
+    """
+    finite = curve[np.isfinite(curve)]
+    if len(finite) and finite.min() > 0:
+        # a positive loss: progress is relative (0.05 -> 0.01 is as real as 3.6 -> 0.7), so a
+        # large first drop does not make every later gain look like a plateau
+        curve = np.log(curve)
+    smoothed = smooth(curve)
+    floor = float(smoothed.min())
+    gained = float(smoothed.max() - floor)
+    tolerance = max(noise_sd(curve), 0.02 * gained, 1e-12)
+    return int(np.flatnonzero(smoothed <= floor + tolerance)[0])
+
+
+@register(
+    name="overfitting.curves",
+    cause="overfitting",
+    requires=("history",),
+    description="Validation loss/metric turning for the worse while training loss keeps falling.",
+)
+def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
+    """Validation curves turning for the worse while the training loss keeps falling."""
+    history = history_of(evidence)
+    train = history.get("train_loss")
+    val_loss = history.get("val_loss")
+    metric = val_metric_curve(evidence, history)
+    if train is None:
+        raise SkipCheck(
+            "not enough to judge: history has no train_loss, so whether training kept improving is unknown "
+            "(HF Trainer: logging_steps defaults to 500; log more often)"
+        )
+    if val_loss is None and metric is None:
+        raise SkipCheck("history has neither val_loss nor a val_<metric> series")
+
+    n = history.n_epochs
+    train_s = smooth(train)
+    figures: dict[str, float | int | str] = {"epochs": n}
+    strengths: list[float] = []
+    best_epoch_idx: int | None = None
+    turn_idx: int | None = None
+    best_loss_idx: int | None = None
+    gap_onset_idx: int | None = None
+
+    if val_loss is not None:
+        vs = smooth(val_loss)
+        best_loss_idx = int(np.argmin(vs))
+        strength, rise, _ = _turn_strength(val_loss, noise_sd_curved(val_loss), best_loss_idx)
+        strengths.append(strength)
+        turn_idx = best_loss_idx
+        figures |= {
+            "val_loss_min": round(float(vs[best_loss_idx]), 4),
+            **history.positions("val_loss_min", best_loss_idx),
+            "val_loss_final": round(float(vs[-1]), 4),
+            "val_loss_rise_pct": round(100 * rise / max(abs(float(vs[best_loss_idx])), 1e-12), 1),
+        }
+        gap = val_loss - train
+        onset, slope_before, slope_after = hinge_point(gap) if n >= 6 else (0, 0.0, 0.0)
+        if slope_after > max(slope_before, 0.0):
+            figures |= history.positions("gap_onset", onset)
+            gap_onset_idx = onset
+            figures["gap_growth_per_epoch"] = round(slope_after, 5)
+        best_epoch_idx = best_loss_idx
+
+    if metric is not None:
+        name, values = metric
+        better = oriented(info_of(evidence, name), values)
+        ms = smooth(better)
+        best_metric_idx = int(np.argmax(ms))
+        strength, _, _ = _turn_strength(-better, noise_sd_curved(better), best_metric_idx)
+        strengths.append(strength)
+        sign = 1.0 if better is values else -1.0
+        noise = noise_sd(better)
+        plateau_idx = int(np.flatnonzero(ms >= ms[best_metric_idx] - max(noise, 1e-3 * abs(ms[best_metric_idx])))[0])
+        figures |= {
+            "metric": name,
+            "val_metric_best": round(sign * float(ms[best_metric_idx]), 4),
+            **history.positions("val_metric_best", best_metric_idx),
+            "val_metric_final": round(sign * float(ms[-1]), 4),
+            **history.positions("val_metric_plateau", plateau_idx),
+        }
+        best_epoch_idx = best_metric_idx  # stop on the metric the user cares about
+        turn_idx = best_metric_idx if turn_idx is None else min(turn_idx, best_metric_idx)
+
+    assert best_epoch_idx is not None and turn_idx is not None
+    train_drop = float(train_s[turn_idx] - train_s[-1])
+    train_drop_frac = train_drop / max(abs(float(train_s[turn_idx])), 1e-12)
+    figures["train_loss_drop_after_turn_pct"] = round(100 * train_drop_frac, 1)
+    figures |= history.positions("best", best_epoch_idx)
+
+    # Training must have kept improving after the turn: that is the symptom.
+    train_factor = float(np.clip(train_drop_frac / 0.10, 0.0, 1.0))
+    strength = max(strengths) * train_factor
+
+    # Plateau: the validation curve stopped improving at some epoch and every epoch after
+    # it only lowered the training loss (memorisation), even if validation did not rise.
+    # The metric the user cares about decides when validation stopped improving.
+    # Every validation series logged must have stopped improving: epochs that still lower
+    # the validation loss did not "only lower the training loss", whatever the metric did.
+    references = [-oriented(info_of(evidence, metric[0]), metric[1])] if metric is not None else []
+    references += [val_loss] if val_loss is not None else []
+    plateau_idx = max(_plateau_index(reference) for reference in references)
+    wasted = (n - 1 - plateau_idx) / n
+    # measured from midway through the wasted epochs: training must *keep* falling
+    mid = (plateau_idx + n - 1) // 2
+    drop_after_plateau = float(train_s[mid] - train_s[-1]) / max(abs(float(train_s[mid])), 1e-12)
+    plateau_strength = max(drop_after_plateau, 0.0) * wasted / 0.2
+    figures |= history.positions("val_plateau", plateau_idx)
+    figures["train_loss_drop_late_pct"] = round(100 * drop_after_plateau, 1)
+    score = squash(max(strength, plateau_strength), 1.0)
+    if score < 0.05:
+        return []
+    # "turn": validation got worse; "plateau": it only stopped improving (which a validation
+    # set too small to show progress also produces — see findings.rank)
+    figures["pattern"] = "turn" if strength >= plateau_strength else "plateau"
+
+    where = history.position
+    if (
+        strength >= plateau_strength
+        and val_loss is not None
+        and best_loss_idx is not None
+        and float(figures["val_loss_rise_pct"]) > 0
+    ):
+        summary = (
+            f"Validation loss bottomed out at {where(best_loss_idx)} and rose "
+            f"{figures['val_loss_rise_pct']}% by {where(n - 1)} while training loss fell a further "
+            f"{figures['train_loss_drop_after_turn_pct']}%."
+        )
+    elif strength >= plateau_strength and metric is not None:
+        summary = (
+            f"Validation {figures['metric']} peaked at {where(best_metric_idx)} "
+            f"({figures['val_metric_best']}) and fell to {figures['val_metric_final']} "
+            "while training loss kept falling."
+            if info_of(evidence, str(figures["metric"])).greater_is_better
+            else f"Validation {figures['metric']} was best at {where(best_metric_idx)} "
+            f"({figures['val_metric_best']}) and got worse, to {figures['val_metric_final']}, "
+            "while training loss kept falling."
+        )
+    else:
+        summary = (
+            f"Validation stopped improving at {where(plateau_idx)}; the {n - 1 - plateau_idx} "
+            f"{history.points_name}s after it only lowered the training loss "
+            f"(by {figures['train_loss_drop_late_pct']}% over their second half alone)."
+        )
+    if n < _FEW_POINTS:
+        summary += f" Only {n} {history.points_name}s were recorded: the turn rests on few points."
+        figures["few_points"] = n
+    patience = max(2, n // 10)
+    unit = "evaluations" if history.unit == "step" else "epochs"
+    fixes = (
+        f"Stop early at {where(best_epoch_idx)} (the best validation point), e.g. early stopping with "
+        f"patience {patience} {unit}.",
+        *cause_info("overfitting").fixes[1:],
+    )
+    marker_at = {"best_epoch": best_epoch_idx, "val_loss_min_epoch": best_loss_idx, "gap_onset_epoch": gap_onset_idx}
+    markers = {k: point(i) for k, i in marker_at.items() if i is not None}
+    return [
+        Finding(
+            cause="overfitting",
+            score=score,
+            summary=summary,
+            evidence=figures,
+            fixes=fixes,
+            check="overfitting.curves",
+            data={"markers": markers},
+        )
+    ]

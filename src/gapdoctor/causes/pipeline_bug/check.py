@@ -1,0 +1,346 @@
+"""Pipeline bugs: the data reaching the model is not what the user thinks it is.
+
+Four bugs, each a check that names the split at fault and the fix:
+
+- label encoding differs between splits: the validation confusion matrix is close to a
+  permutation; the assignment that maximises accuracy (Hungarian algorithm) gives the
+  mapping and the accuracy under it;
+- features and labels misaligned in one split: the features predict the labels in one
+  split and say nothing about them in the other (while their distributions agree), or
+  the model is confident on validation rows and right only at chance rate;
+- a split preprocessed differently: every feature of one split is an affine map of the
+  other (standardised or min-max scaled on one side only, different units);
+- unshuffled training data: the labels arrive in long runs (a runs test on the order
+  the training loop saw them).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from gapdoctor.causes.registry import SkipCheck, register
+from gapdoctor.findings import Finding
+from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.association import (
+    association_noise_level,
+    association_retained,
+    association_rows,
+    label_association,
+)
+from gapdoctor.stats.budget import PERMUTATION_ROWS, VALIDATION_PASS_ROWS, validation_sample
+from gapdoctor.stats.splits import (
+    compare_features,
+    feature_plot_data,
+    name_of,
+    rescaling_verdict,
+    splits_of,
+)
+
+_GAIN_REPORTABLE = 0.1  # accuracy gained by relabelling the validation classes
+_GAIN_MIN_Z = 4.0
+_RETENTION_REPORTABLE = 0.2  # median share of a feature's label association kept in the other split
+_CONFIDENCE_GAP_REPORTABLE = 0.3
+_RUNS_REPORTABLE = 0.3  # share of the expected label changes missing from the training order
+
+
+@register(
+    name="pipeline_bug.label_encoding",
+    cause="pipeline_bug",
+    requires=("y_val", "val_probs"),
+    description="Validation confusion matrix close to a permutation: labels encoded differently per split.",
+)
+def label_encoding(evidence: Evidence) -> list[Finding]:
+    """Solve the assignment on the validation confusion matrix; report the best relabelling."""
+    evidence = validation_sample(evidence, VALIDATION_PASS_ROWS)
+    confusion = evidence.val_confusion
+    assert confusion is not None
+    if evidence.n_classes < 2:
+        raise SkipCheck("needs at least two classes")
+    given_rows, model_cols = linear_sum_assignment(confusion, maximize=True)
+    n = int(confusion.sum())
+    correct_given = int(np.trace(confusion))
+    correct_best = int(confusion[given_rows, model_cols].sum())
+    moved = [int(i) for i in given_rows if model_cols[i] != i]
+    if not moved or correct_best <= correct_given:
+        return []
+    gain = (correct_best - correct_given) / n
+    # McNemar on the rows of the remapped classes: right only under the new mapping vs only as given
+    right_remapped = int(sum(confusion[i, model_cols[i]] for i in moved))
+    right_as_given = int(sum(confusion[i, i] for i in moved))
+    z = (right_remapped - right_as_given) / math.sqrt(right_remapped + right_as_given)
+    strength = gain / _GAIN_REPORTABLE if z >= _GAIN_MIN_Z else 0.0
+    if evidence.train_confusion is not None:  # the model agrees with the training labels?
+        train_rows, train_cols = linear_sum_assignment(evidence.train_confusion, maximize=True)
+        if np.any(train_cols[train_rows] != train_rows):
+            strength *= 0.5  # training labels are not consistent either: less specific
+    score = squash(strength, 1.0)
+    if score < 0.05:
+        return []
+    classes = [str(c) for c in evidence.classes]
+    pairs = [f"val '{classes[i]}' = model '{classes[model_cols[i]]}'" for i in moved]
+    figures: dict[str, float | int | str] = {
+        "split": "y_val",
+        "val_accuracy_as_given": round(correct_given / n, 4),
+        "val_accuracy_best_mapping": round(correct_best / n, 4),
+        "gain_z": round(z, 2),
+        "classes_remapped": len(moved),
+        "mapping": "; ".join(pairs[:10]),
+    }
+    summary = (
+        f"Validation labels look encoded differently from training: relabelling {len(moved)} class(es) "
+        f"raises validation accuracy from {correct_given / n:.1%} to {correct_best / n:.1%} ({pairs[0]}"
+        + (", ..." if len(pairs) > 1 else "")
+        + ")."
+    )
+    fixes = (
+        "Fit one label encoder on the training labels and reuse it (transform, never fit) for y_val; "
+        f"the mapping found: {'; '.join(pairs[:5])}.",
+        "Check class-index files / folder-name sorting of each split (e.g. ImageFolder class_to_idx).",
+    )
+    return [
+        Finding(
+            cause="pipeline_bug",
+            score=score,
+            summary=summary,
+            evidence=figures,
+            fixes=fixes,
+            check="pipeline_bug.label_encoding",
+            data={"mapping": {"classes": classes, "val_label_to_true": [classes[j] for j in model_cols]}},
+        )
+    ]
+
+
+def _retention(evidence: Evidence) -> tuple[float, str, dict[str, float | int | str]] | None:
+    """Median share of the label association kept in the other split, and which split lost it."""
+    if evidence.X_train is None or evidence.X_val is None or evidence.y_train is None or evidence.y_val is None:
+        return None
+    k = evidence.n_classes
+    assoc_t = label_association(evidence.X_train, evidence.y_train, k)
+    assoc_v = label_association(evidence.X_val, evidence.y_val, k)
+    noise_t = association_noise_level(association_rows(len(evidence.y_train)), k)
+    noise_v = association_noise_level(association_rows(len(evidence.y_val)), k)
+    for source, target, a_s, a_t, noise_s in (
+        ("train", "val", assoc_t, assoc_v, noise_t),
+        ("val", "train", assoc_v, assoc_t, noise_v),
+    ):
+        retention, informative = association_retained(a_s, a_t, noise_s)
+        if retention < 0.5:
+            figures: dict[str, float | int | str] = {
+                "informative_features": len(informative),
+                f"median_label_association_{source}": round(float(np.median(a_s[informative])), 4),
+                f"median_label_association_{target}": round(float(np.median(a_t[informative])), 4),
+                "association_retained": round(retention, 4),
+            }
+            return retention, target, figures
+    return None
+
+
+@register(
+    name="pipeline_bug.misaligned_rows",
+    cause="pipeline_bug",
+    requires=("y_val",),
+    description="Features predict the labels in one split only, or confident predictions at chance accuracy.",
+)
+def misaligned_rows(evidence: Evidence) -> list[Finding]:
+    """Features and labels joined in the wrong order in one split."""
+    has_features = evidence.X_train is not None and evidence.X_val is not None and evidence.y_train is not None
+    if not has_features and evidence.val_probs is None:
+        raise SkipCheck("needs X_train, y_train and X_val, or val_probs")
+    figures: dict[str, float | int | str] = {}
+    strength, split = 0.0, "y_val"
+    found = _retention(evidence)
+    if found is not None:
+        retention, lost_in, figures = found
+        # label noise also weakens the association (20% flipped binary labels keep about a
+        # third of it); misaligned rows keep almost none: report from 20% retained down
+        strength, split = (0.5 - retention) / (0.5 - _RETENTION_REPORTABLE), f"y_{lost_in}"
+    shifted = 0
+    if evidence.X_train is not None and evidence.X_val is not None:
+        shifted = int(compare_features(evidence.X_train, evidence.X_val).shifted.sum())
+        figures["features_shifted"] = shifted
+    if evidence.val_probs is not None and evidence.val_confusion is not None and evidence.y_val is not None:
+        confusion = evidence.val_confusion
+        n = int(confusion.sum())
+        rows, cols = linear_sum_assignment(confusion, maximize=True)
+        correct = int(confusion[rows, cols].sum())
+        chance = float((confusion.sum(axis=1) / n) @ (confusion.sum(axis=0) / n))
+        low, high = binomial_interval(correct, n)
+        confidence = float(evidence.val_probs.max(axis=1).mean())
+        figures |= {
+            "val_mean_confidence": round(confidence, 4),
+            "val_accuracy_best_mapping": round(correct / n, 4),
+            "val_accuracy_chance": round(chance, 4),
+        }
+        if low <= chance + 0.05:  # no better than chance, even relabelled
+            probs_strength = (confidence - high) / _CONFIDENCE_GAP_REPORTABLE
+            if probs_strength > strength:
+                strength, split = probs_strength, "y_val"
+    if shifted:  # a covariate shift can explain both symptoms
+        strength *= 0.5
+    score = squash(max(strength, 0.0), 1.0)
+    if score < 0.05:
+        return []
+    x_split = "X" + split[1:]
+    summary = (
+        f"Features and labels look misaligned in {split}: the features that predict the labels in the other "
+        f"split say (almost) nothing about {split}, while the feature distributions agree."
+    )
+    if "val_mean_confidence" in figures and "association_retained" not in figures:
+        summary = (
+            f"The model is confident on validation rows (mean max probability {figures['val_mean_confidence']:.2f}) "
+            f"yet right only at chance rate ({figures['val_accuracy_best_mapping']:.1%} vs "
+            f"{figures['val_accuracy_chance']:.1%}): {split} looks out of order with {x_split}."
+        )
+    figures["split"] = split
+    fixes = (
+        f"Join {x_split} and {split} on an explicit row key (id), not on position; check for a sort, "
+        "shuffle, filter or dropna applied to one of them only.",
+        "Print a few rows of the split with their labels and check them by eye.",
+    )
+    return [
+        Finding(
+            cause="pipeline_bug",
+            score=score,
+            summary=summary,
+            evidence=figures,
+            fixes=fixes,
+            check="pipeline_bug.misaligned_rows",
+        )
+    ]
+
+
+_PATTERN_TEXT = {
+    "standardised": "{ok} looks standardised (every feature mean 0, sd 1) but {bad} does not: "
+    "{bad} was not passed through the fitted scaler",
+    "min-max": "{ok} lies in [0, 1] but {bad} does not: {bad} was not min-max scaled (e.g. pixels / 255)",
+    "common factor": "every rescaled feature of X_val is X_train times about {factor:.3g}{power}: different units",
+    "per-feature": "{n} feature(s) of X_val are affine maps of X_train (same shape, other scale): "
+    "different units or a different scaler",
+}
+
+
+@register(
+    name="pipeline_bug.split_preprocessing",
+    cause="pipeline_bug",
+    requires=("X_train", "X_val"),
+    description="Every feature of one split an affine map of the other: preprocessed differently.",
+)
+def split_preprocessing(evidence: Evidence) -> list[Finding]:
+    """Per-feature affine relation between the splits (same shape, other location and scale)."""
+    X_train, X_val = splits_of(evidence)
+    if len(X_train) < 10 or len(X_val) < 10:
+        raise SkipCheck("each split needs at least 10 rows to compare distributions")
+    comparison = compare_features(X_train, X_val)
+    verdict = rescaling_verdict(comparison, X_train, X_val)
+    score = squash(verdict.strength, 1.0)
+    if score < 0.05:
+        return []
+    bad = verdict.split
+    ok = "X_train" if bad == "X_val" else "X_val"
+    power = round(math.log10(verdict.factor))
+    near_power = power != 0 and abs(math.log10(verdict.factor) - power) < 0.1
+    text = _PATTERN_TEXT[verdict.pattern].format(
+        ok=ok,
+        bad=bad,
+        factor=verdict.factor,
+        n=len(verdict.features),
+        power=f" (close to 1e{power:+03d})" if near_power else "",
+    )
+    figures: dict[str, float | int | str] = {
+        "split": bad,
+        "pattern": verdict.pattern,
+        "features_rescaled": len(verdict.features),
+        "features_tested": len(comparison.strength),
+    }
+    order = sorted(verdict.features.tolist(), key=lambda j: -float(comparison.effect[j]))
+    for rank_, j in enumerate(order[:5], start=1):
+        slope, intercept = comparison.slope[j], comparison.intercept[j]
+        figures[f"affine_{rank_}"] = f"{name_of(evidence, j)}: val = {slope:.4g} x train + {intercept:.4g}"
+    labels = [f"val = {comparison.slope[j]:.3g} x train + {comparison.intercept[j]:.3g}" for j in order[:6]]
+    data = {
+        "features": feature_plot_data(
+            X_train, X_val, evidence.feature_names, order[:6], labels, [float(comparison.slope[j]) for j in order]
+        )
+    }
+    fixes = (
+        f"Fit the preprocessing (scaler, normaliser, unit conversion) once on the training rows and apply "
+        f"the same fitted object to {ok} and {bad}, e.g. a scikit-learn Pipeline.",
+        "Check the units and the loading code of each split (same columns, same conversion).",
+    )
+    return [
+        Finding(
+            cause="pipeline_bug",
+            score=score,
+            summary=f"{bad} looks preprocessed differently from {ok}: {text}.",
+            evidence=figures,
+            fixes=fixes,
+            check="pipeline_bug.split_preprocessing",
+            data=data,
+        )
+    ]
+
+
+def _expected_changes(order: np.ndarray[tuple[int], np.dtype[np.int64]], n_classes: int) -> float:
+    """Expected number of label changes between neighbours in a random order."""
+    n = len(order)
+    counts = np.bincount(order, minlength=n_classes).astype(np.float64)
+    same = float((counts * (counts - 1)).sum()) / (n * (n - 1))
+    return (n - 1) * (1.0 - same)
+
+
+@register(
+    name="pipeline_bug.unshuffled",
+    cause="pipeline_bug",
+    requires=("train_label_order",),
+    description="Training labels arrive in long runs: the training data are not shuffled.",
+)
+def unshuffled(evidence: Evidence) -> list[Finding]:
+    """Runs test on the training labels in the order the loop saw them."""
+    order = evidence.train_label_order
+    assert order is not None
+    if len(order) < 20 or len(np.unique(order)) < 2:
+        raise SkipCheck("needs at least 20 ordered labels of at least two classes")
+    changes = int(np.count_nonzero(order[1:] != order[:-1]))
+    expected = _expected_changes(order, evidence.n_classes)
+    rng = np.random.default_rng(0)
+    sample = order[:PERMUTATION_ROWS]  # the null's spread, scaled to the full length below
+    null = [int(np.count_nonzero(np.diff(rng.permutation(sample)) != 0)) for _ in range(50)]
+    sd = float(np.std(null)) * math.sqrt(len(order) / len(sample))
+    z = (expected - changes) / max(sd, 1e-9)
+    missing = max(0.0, 1.0 - changes / max(expected, 1e-9))
+    strength = missing / _RUNS_REPORTABLE if z >= 5.0 else 0.0
+    score = squash(strength, 1.0)
+    if score < 0.05:
+        return []
+    mean_run = len(order) / (changes + 1)
+    figures: dict[str, float | int | str] = {
+        "split": "train",
+        "label_changes": changes,
+        "label_changes_expected": round(expected, 1),
+        "runs_z": round(z, 1),
+        "mean_run_length": round(mean_run, 1),
+        "mean_run_length_expected": round(len(order) / (expected + 1), 2),
+    }
+    summary = (
+        f"Training data are not shuffled: labels arrive in runs of {mean_run:.0f} rows on average "
+        f"({changes} label changes where a shuffled order gives about {expected:.0f})."
+    )
+    fixes = (
+        "Shuffle the training data every epoch (DataLoader(shuffle=True), tf.data shuffle with a buffer "
+        "larger than the longest run).",
+        "If the data must stream in order, shuffle it once on disk before training.",
+    )
+    return [
+        Finding(
+            cause="pipeline_bug",
+            score=score,
+            summary=summary,
+            evidence=figures,
+            fixes=fixes,
+            check="pipeline_bug.unshuffled",
+        )
+    ]

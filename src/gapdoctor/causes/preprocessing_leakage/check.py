@@ -1,0 +1,237 @@
+"""Preprocessing leakage: features that carry the training labels, and rows shared by the splits.
+
+Two checks:
+
+- train-only signal: per feature, how much of its rank variance the label explains
+  (Kruskal-Wallis epsilon²) in each split. A feature that separates the classes in the
+  training split and far less in validation was built with the training labels (target
+  encoding fitted on all training rows, statistics fitted on the wrong rows, future
+  information). Identifier-like columns (dense unique integers) that predict the label
+  betray data sorted by label before ids were given.
+- duplicates: validation rows that are exact or near copies of training rows, found
+  by hashing rows (exact) and quantised-grid buckets in standardised units (near, see
+  :mod:`gapdoctor.causes.preprocessing_leakage.duplicates`); linear in rows, bounded memory. The rate is judged
+  against the duplicate rate inside the training split, so data with a small feature
+  space (where duplicates are natural) do not raise it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from gapdoctor.causes.preprocessing_leakage.duplicates import (
+    BASELINE_ROWS,
+    NEAR_TOLERANCE,
+    exact_duplicate_pairs,
+    find_duplicates,
+    near_duplicate_pairs,
+)
+from gapdoctor.causes.registry import SkipCheck, register
+from gapdoctor.causes.vocabulary import cause_info
+from gapdoctor.findings import Finding
+from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.association import (
+    association_noise_level,
+    association_retained,
+    association_rows,
+    label_association,
+)
+from gapdoctor.stats.budget import DUPLICATE_CELLS, IDENTIFIER_ROWS, sample_rows
+from gapdoctor.stats.splits import FloatArray, feature_plot_data, name_of, splits_of
+
+__all__ = ["NEAR_TOLERANCE", "duplicates", "exact_duplicate_pairs", "near_duplicate_pairs", "train_only_signal"]
+
+_GAP_REPORTABLE = 0.15  # epsilon² lost between train and validation
+_GAP_MIN_Z = 5.0
+_ID_REPORTABLE = 0.1  # epsilon² of an identifier-like column
+_ID_PREFILTER_ROWS = 2_000  # a column repeating values within this many rows is no identifier
+_NATURAL_TOO_HIGH = 0.5  # within-training duplicate share past which cross-split copies cannot be judged
+_EXCESS_DUPLICATES_REPORTABLE = 0.03  # share of validation rows duplicated beyond the natural rate
+
+
+def _fisher_z(assoc: FloatArray) -> FloatArray:
+    """Fisher transform of the correlation ratio sqrt(epsilon²): standard error about 1/sqrt(n - 3)."""
+    return np.arctanh(np.sqrt(np.clip(assoc, 0.0, 0.999999)))
+
+
+def _identifier_like(X_train: FloatArray, X_val: FloatArray) -> list[int]:
+    """Columns of dense, (almost) unique integers: row ids, timestamps, counters.
+
+    Judged on at most ``IDENTIFIER_ROWS`` rows per split; the density test scales the
+    sample's distinct count by the sampling fraction.
+    """
+    rows_t = sample_rows(len(X_train), IDENTIFIER_ROWS, what="X_train rows for identifier-like columns")
+    rows_v = sample_rows(len(X_val), IDENTIFIER_ROWS, what="X_val rows for identifier-like columns", seed=1)
+    fraction = (len(rows_t) + len(rows_v)) / (len(X_train) + len(X_val))
+    out = []
+    for j in range(X_train.shape[1]):
+        head = X_train[rows_t[:_ID_PREFILTER_ROWS], j]
+        head = head[np.isfinite(head)]
+        if len(head) >= 20 and len(np.unique(head)) < 0.95 * len(head):
+            continue  # repeats within a few thousand rows: not an identifier (a cheap first look)
+        col = np.concatenate([X_train[rows_t, j], X_val[rows_v, j]])
+        col = col[np.isfinite(col)]
+        if len(col) < 20 or not np.all(col == np.round(col)):
+            continue
+        n_unique = len(np.unique(col))
+        if n_unique >= 0.95 * len(col) and (col.max() - col.min() + 1) * fraction <= 2.0 * n_unique:
+            out.append(j)
+    return out
+
+
+@register(
+    name="preprocessing_leakage.train_only_signal",
+    cause="preprocessing_leakage",
+    requires=("X_train", "y_train", "X_val", "y_val"),
+    description="Features that predict the label far better on training rows than on validation rows.",
+)
+def train_only_signal(evidence: Evidence) -> list[Finding]:
+    """Per-feature label association in each split; identifier-like columns that predict the label."""
+    X_train, X_val = splits_of(evidence)
+    y_train, y_val = evidence.y_train, evidence.y_val
+    assert y_train is not None and y_val is not None
+    k = evidence.n_classes
+    if k < 2 or len(y_train) < 20 or len(y_val) < 20:
+        raise SkipCheck("needs two classes and at least 20 rows per split")
+    assoc_t = label_association(X_train, y_train, k)
+    assoc_v = label_association(X_val, y_val, k)
+    n_t, n_v = association_rows(len(y_train)), association_rows(len(y_val))
+    noise_t = association_noise_level(n_t, k)
+    z_gap = (_fisher_z(assoc_t) - _fisher_z(assoc_v)) / math.sqrt(1 / max(n_t - 3, 1) + 1 / max(n_v - 3, 1))
+    gap = assoc_t - assoc_v
+    leaky = np.flatnonzero((z_gap >= _GAP_MIN_Z) & (gap >= 0.05) & (assoc_v < 0.5 * assoc_t))
+    retention, _ = association_retained(assoc_t, assoc_v, noise_t)
+    ids = [j for j in _identifier_like(X_train, X_val) if max(assoc_t[j], assoc_v[j]) > max(3 * noise_t, 0.02)]
+
+    gap_strength = float(gap[leaky].max(initial=0.0)) / _GAP_REPORTABLE
+    misaligned = retention < 0.5
+    if misaligned:  # every feature lost its signal: rows misaligned, see pipeline_bug
+        gap_strength *= 0.1
+    id_strength = max((max(assoc_t[j], assoc_v[j]) for j in ids), default=0.0) / _ID_REPORTABLE
+    strength = max(gap_strength, id_strength)
+    score = squash(strength, 1.0)
+    if score < 0.05:
+        return []
+    order = sorted(leaky.tolist(), key=lambda j: -float(gap[j]))
+    figures: dict[str, float | int | str] = {
+        "features_train_only_signal": len(order),
+        "identifier_like_features": len(ids),
+        "association": "Kruskal-Wallis epsilon² (share of rank variance explained by the label)",
+    }
+    for rank_, j in enumerate(order[:5], start=1):
+        figures[f"leaky_{rank_}"] = f"{name_of(evidence, j)}: train {assoc_t[j]:.3f} vs val {assoc_v[j]:.3f}"
+    for rank_, j in enumerate(ids[:3], start=1):
+        figures[f"identifier_{rank_}"] = f"{name_of(evidence, j)}: epsilon² {max(assoc_t[j], assoc_v[j]):.3f}"
+    if misaligned:
+        figures["note"] = "every informative feature lost its signal: more likely misaligned rows (pipeline_bug)"
+    names = [name_of(evidence, j) for j in (order if gap_strength >= id_strength else ids)[:3]]
+    if gap_strength >= id_strength:
+        j = order[0]
+        summary = (
+            f"{len(order)} feature(s) predict the label on training rows far better than on validation rows "
+            f"(most: {names[0]}, epsilon² {assoc_t[j]:.2f} vs {assoc_v[j]:.2f}): they were built with the "
+            "training labels."
+        )
+        fixes = (
+            f"Rebuild {', '.join(names)} inside the cross-validation: fit target encodings and statistics "
+            "on training folds only (out-of-fold), never on the rows they encode.",
+            *cause_info("preprocessing_leakage").fixes[1:],
+        )
+    else:
+        summary = f"Identifier-like column(s) {', '.join(names)} predict the label: rows were ordered by label."
+        fixes = (f"Drop {', '.join(names)} from the features.", *cause_info("preprocessing_leakage").fixes[::2])
+    plot = (order or ids)[:6]
+    data = {
+        "features": feature_plot_data(
+            X_train,
+            X_val,
+            evidence.feature_names,
+            plot,
+            [f"label association train {assoc_t[j]:.2f} / val {assoc_v[j]:.2f}" for j in plot],
+            [float(gap[j]) for j in plot],
+        )
+    }
+    return [
+        Finding(
+            cause="preprocessing_leakage",
+            score=score,
+            summary=summary,
+            evidence=figures,
+            fixes=fixes,
+            check="preprocessing_leakage.train_only_signal",
+            data=data,
+        )
+    ]
+
+
+@register(
+    name="preprocessing_leakage.duplicates",
+    cause="preprocessing_leakage",
+    requires=("X_train", "X_val"),
+    description="Validation rows that are exact or near copies of training rows.",
+)
+def duplicates(evidence: Evidence) -> list[Finding]:
+    """Exact (row hashing) and near (quantised-grid buckets) duplicates across the splits."""
+    X_train, X_val = splits_of(evidence)
+    n_features = max(X_train.shape[1], 1)
+    rows_t = sample_rows(len(X_train), DUPLICATE_CELLS // n_features, what="X_train rows for the duplicate search")
+    rows_v = sample_rows(len(X_val), DUPLICATE_CELLS // n_features, what="X_val rows for the duplicate search", seed=1)
+    found = find_duplicates(X_train, X_val, train_rows=rows_t, val_rows=rows_v)
+    exact_t, exact_v, near_t, near_v = found.exact_train, found.exact_val, found.near_train, found.near_val
+    natural = found.natural
+    n_dup_val = len(exact_v) + len(near_v)
+    share = n_dup_val / len(rows_v)
+    low, high = binomial_interval(n_dup_val, len(rows_v))
+    excess = max(0.0, share - natural)
+    score = squash(excess / _EXCESS_DUPLICATES_REPORTABLE, 1.0)
+    if natural >= _NATURAL_TOO_HIGH and score < 0.5:
+        raise SkipCheck(
+            f"{natural:.0%} of training rows have a copy within training (and {share:.0%} of validation rows "
+            "one in training): rows are not told apart by their features, so copies across the splits are "
+            "expected and cannot show leakage; check that the features were loaded"
+        )
+    if score < 0.05:
+        return []
+    train_rows = np.concatenate([exact_t, near_t])
+    first = np.sort(np.unique(train_rows, return_index=True)[1])
+    rows = train_rows[first]  # each duplicated training row once, exact copies first
+    pairs = [(int(t), int(v), "exact") for t, v in zip(exact_t[:10], exact_v[:10], strict=True)]
+    pairs += [
+        (int(t), int(v), "near") for t, v in zip(near_t[: 10 - len(pairs)], near_v[: 10 - len(pairs)], strict=True)
+    ]
+    figures: dict[str, float | int | str] = {
+        "val_rows_exact_duplicates": len(exact_v),
+        "val_rows_near_duplicates": len(near_v),
+        "val_share_duplicated": round(share, 4),
+        "val_share_duplicated_low": round(low, 4),
+        "val_share_duplicated_high": round(high, 4),
+        "train_share_duplicated_within_train": round(natural, 4),
+        "train_rows_examined_within_train": min(len(rows_t), BASELINE_ROWS),
+        "train_rows_duplicated_in_val": len(rows),
+        "near_tolerance_train_sd": NEAR_TOLERANCE,
+        "duplicate_pairs": "; ".join(f"train {t} = val {v} ({kind})" for t, v, kind in pairs),
+    }
+    summary = (
+        f"{n_dup_val} validation rows ({share:.1%}) are copies of training rows ({len(exact_v)} exact, "
+        f"{len(near_v)} near), against {natural:.1%} duplicated within training: validation partly "
+        "measures memorisation."
+    )
+    fixes = (
+        "De-duplicate before splitting, or split by group (a GroupKFold on the entity id) so copies of "
+        "one entity stay in one split.",
+        "Drop the listed validation rows and re-measure the validation metric.",
+    )
+    return [
+        Finding(
+            cause="preprocessing_leakage",
+            score=score,
+            summary=summary,
+            evidence=figures,
+            fixes=fixes,
+            rows=tuple(rows),
+            check="preprocessing_leakage.duplicates",
+        )
+    ]

@@ -1,0 +1,152 @@
+"""Pseudo-label noise: wrong labels concentrated in a weak or pseudo-labelled source.
+
+Uses the rows that confident learning flags on out-of-sample ``train_probs`` (the same
+flags as ``label_noise``, from :func:`gapdoctor.causes.label_noise.check.label_issues_of`) or,
+when only per-row training losses were recorded, the rows fitted late or never
+(:func:`gapdoctor.causes.label_noise.check.memorisation_of`), and counts them per label source
+(``sources_train``: "human", "pseudo", "weak"...). Each source gets its flag rate with
+an exact (Clopper-Pearson) 95% interval. The cleanest source with enough rows is the
+reference; a source is reported when it is clearly noisier: its flag rate is above the
+reference's by at least :data:`_AT_REPORT` (score 0.5), the two intervals do not
+overlap and a two-proportion z-test gives p < 0.001. Noise spread evenly over every
+source is ``label_noise``, not this.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats as sps
+
+from gapdoctor.causes.label_noise.check import label_issues_of, label_pass_rows, memorisation_of
+from gapdoctor.causes.registry import SkipCheck, register
+from gapdoctor.causes.vocabulary import cause_info
+from gapdoctor.findings import Finding
+from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.stats.accumulators import binomial_interval, squash
+
+_MIN_SOURCE_ROWS = 20
+_AT_REPORT = 0.05  # excess flag rate over the cleanest source reported at score 0.5
+_P_VALUE = 1e-3
+_MAX_SUSPECTS = 50
+
+
+def _two_proportion_p_value(x1: int, n1: int, x2: int, n2: int) -> float:
+    """One-sided p-value that proportion 1 exceeds proportion 2 (pooled z-test)."""
+    pooled = (x1 + x2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return 1.0
+    return float(sps.norm.sf((x1 / n1 - x2 / n2) / se))
+
+
+def _flags(evidence: Evidence) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64] | None, str]:
+    """(rows judged, flagged rows, suggested class per flagged row or None, method)."""
+    assert evidence.y_train is not None
+    if evidence.train_probs is not None:
+        issues = label_issues_of(evidence)
+        judged = label_pass_rows(len(evidence.y_train), evidence.train_probs.shape[1])  # the rows it read
+        return judged, issues.rows, issues.suggested, "confident learning"
+    if evidence.sample_losses is not None:
+        memo = memorisation_of(evidence)
+        late_rows, late_epochs = memo.rows[memo.late], memo.learned_epoch[memo.late]
+        latest_first = late_rows[np.lexsort((late_rows, -late_epochs))]
+        return memo.rows, latest_first, None, "late-fitted rows (memorisation)"
+    raise SkipCheck("needs out-of-sample train_probs or per-row sample_losses to flag wrong labels")
+
+
+@register(
+    name="pseudo_label_noise.by_source",
+    cause="pseudo_label_noise",
+    requires=("y_train", "sources_train"),
+    description="Label-noise rate per label source (sources_train), with intervals, from confident learning "
+    "on train_probs or, without them, from late-fitted rows in sample_losses.",
+)
+def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
+    """A label source whose rows are flagged as mislabelled clearly more often than the cleanest source's."""
+    assert evidence.sources_train is not None and evidence.y_train is not None
+    n = len(evidence.y_train)
+    probs = evidence.train_probs
+    read = np.arange(n) if probs is None else label_pass_rows(n, probs.shape[1])  # the label pass's budget
+    names, source_of_read = np.unique(evidence.sources_train[read], return_inverse=True)
+    source_of_row = np.full(n, -1, dtype=np.int64)  # -1: a row the label pass did not read
+    source_of_row[read] = source_of_read
+    if len(names) < 2:
+        raise SkipCheck(f"sources_train names a single source ({names[0]!r}): nothing to compare")
+    judged, flagged_rows, suggested, method = _flags(evidence)
+    sizes = np.bincount(source_of_row[judged], minlength=len(names))
+    flagged = np.bincount(source_of_row[flagged_rows], minlength=len(names))
+    sources: list[dict[str, Any]] = []
+    for i, name in enumerate(names):
+        low, high = binomial_interval(int(flagged[i]), int(sizes[i]))
+        rate = flagged[i] / max(sizes[i], 1)
+        sources.append({"source": str(name), "n": int(sizes[i]), "noise_rate": float(rate), "low": low, "high": high})
+    usable = [i for i in range(len(names)) if sizes[i] >= _MIN_SOURCE_ROWS]
+    if len(usable) < 2:
+        raise SkipCheck(f"fewer than two sources have {_MIN_SOURCE_ROWS} rows or more")
+    reference = min(usable, key=lambda i: (sources[i]["noise_rate"], -sizes[i]))
+    noisiest = max(usable, key=lambda i: (sources[i]["noise_rate"], sizes[i]))
+    ref, worst = sources[reference], sources[noisiest]
+    excess = worst["noise_rate"] - ref["noise_rate"]
+    p_value = _two_proportion_p_value(
+        int(flagged[noisiest]), int(sizes[noisiest]), int(flagged[reference]), int(sizes[reference])
+    )
+    strength = max(excess, 0.0) / _AT_REPORT
+    separated = worst["low"] > ref["high"] and p_value < _P_VALUE
+    if not separated:
+        strength = min(strength, 0.9)
+    score = squash(strength, 1.0)
+    if score < 0.05:
+        return []
+
+    in_worst = source_of_row[flagged_rows] == noisiest
+    worst_rows = flagged_rows[in_worst]
+    data: dict[str, Any] = {"sources": sources}
+    if suggested is not None and evidence.train_probs is not None:
+        data["suspects"] = [
+            {
+                "row": int(row),
+                "given": str(evidence.classes[int(evidence.y_train[row])]),
+                "suggested": str(evidence.classes[int(other)]),
+                "confidence": round(float(evidence.train_probs[row, other]), 4),
+            }
+            for row, other in zip(worst_rows[:_MAX_SUSPECTS], suggested[in_worst][:_MAX_SUSPECTS], strict=True)
+        ]
+    summary = (
+        f"Source '{worst['source']}' has {100 * worst['noise_rate']:.1f}% of its labels flagged as wrong "
+        f"(95% interval {100 * worst['low']:.1f}–{100 * worst['high']:.1f}%) against "
+        f"{100 * ref['noise_rate']:.1f}% ({100 * ref['low']:.1f}–{100 * ref['high']:.1f}%) for '{ref['source']}'"
+        f" (one-sided p = {p_value:.2g}; flags from {method})."
+    )
+    figures: dict[str, Any] = {
+        "noisiest_source": worst["source"],
+        "noisiest_noise_rate_pct": round(100 * worst["noise_rate"], 2),
+        "reference_source": ref["source"],
+        "reference_noise_rate_pct": round(100 * ref["noise_rate"], 2),
+        "excess_pct_points": round(100 * excess, 2),
+        "p_value": p_value,
+        "flagged_in_noisiest": int(flagged[noisiest]),
+        "rows_in_noisiest": int(sizes[noisiest]),
+        "flagged_by": method,
+    }
+    for s in sources:
+        figures[f"noise_rate_pct[{s['source']}]"] = round(100 * s["noise_rate"], 2)
+    return [
+        Finding(
+            cause="pseudo_label_noise",
+            score=score,
+            summary=summary,
+            evidence=figures,
+            fixes=(
+                f"Drop or down-weight source '{worst['source']}', or raise its confidence threshold, and re-train.",
+                f"Relabel its {len(worst_rows)} flagged rows first (finding.rows).",
+                *cause_info("pseudo_label_noise").fixes[1:2],
+            ),
+            rows=tuple(int(r) for r in worst_rows),
+            check="pseudo_label_noise.by_source",
+            data=data,
+        )
+    ]

@@ -1,0 +1,219 @@
+"""The check registry.
+
+A check is a pure function ``Evidence -> list[Finding]`` for one cause, registered
+with :func:`register`. Adding a cause means adding one module to this package: every
+module here is imported when the package is, and its ``@register`` calls fill
+:data:`REGISTRY`.
+
+A check that cannot conclude from the inputs raises :class:`SkipCheck` with the
+reason; the diagnosis lists it as skipped. Inputs named in ``requires`` are checked
+before the check runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import time
+import traceback
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gapdoctor.causes.vocabulary import CAUSES
+from gapdoctor.findings import CheckRun, Finding
+from gapdoctor.inputs.evidence import Evidence
+
+__all__ = [
+    "REGISTRY",
+    "Check",
+    "SkipCheck",
+    "all_checks",
+    "forget_shared_results",
+    "get_check",
+    "guarded_run",
+    "load_causes",
+    "register",
+]
+
+CheckFunction = Callable[[Evidence], list[Finding]]
+
+
+class SkipCheck(Exception):
+    """Raised by a check that cannot conclude from the inputs it was given.
+
+    Parameters
+    ----------
+    reason : str
+        What is missing or too short, in words a user acts on.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Check:
+    """One registered check.
+
+    Parameters
+    ----------
+    name : str
+        Unique name, ``"<cause>.<method>"`` by convention.
+    cause : str
+        The cause it produces findings for.
+    requires : tuple of str
+        :class:`~gapdoctor.inputs.evidence.Evidence` fields that must be present.
+    function : callable
+        ``function(evidence) -> list[Finding]``.
+    description : str
+        One line: what the check looks at.
+    """
+
+    name: str
+    cause: str
+    requires: tuple[str, ...]
+    function: CheckFunction
+    description: str
+
+    def missing(self, evidence: Evidence) -> list[str]:
+        """The required inputs that ``evidence`` lacks."""
+        return [n for n in self.requires if not evidence.has(n)]
+
+
+REGISTRY: dict[str, Check] = {}
+"""name -> Check, in registration order."""
+
+SHARED_RESULTS: list[list[object]] = []
+"""Caches of results several checks of one diagnosis share (keyed by the arrays' identity).
+
+Evidence may hold the caller's own arrays (float64 input is not copied), which the
+caller can change between two diagnoses: :func:`forget_shared_results` empties them
+when a diagnosis starts."""
+
+
+def forget_shared_results() -> None:
+    """Empty every cache of :data:`SHARED_RESULTS` (called when a diagnosis starts)."""
+    for cache in SHARED_RESULTS:
+        cache.clear()
+
+
+def register(
+    *, name: str, cause: str, requires: tuple[str, ...] = (), description: str = ""
+) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check function.
+
+    Parameters
+    ----------
+    name : str
+    cause : str
+        One of :data:`gapdoctor.CAUSES`.
+    requires : tuple of str, default=()
+    description : str, default=""
+
+    Returns
+    -------
+    callable
+        The decorator; the function itself is returned unchanged.
+    """
+    if cause not in CAUSES:
+        raise ValueError(f"check {name!r}: unknown cause {cause!r}; known causes: {', '.join(CAUSES)}")
+    if name in REGISTRY:
+        raise ValueError(f"check {name!r} is registered twice")
+
+    def decorator(function: CheckFunction) -> CheckFunction:
+        doc = description or next(iter((function.__doc__ or "").strip().splitlines()), "")
+        REGISTRY[name] = Check(name, cause, tuple(requires), function, doc)
+        return function
+
+    return decorator
+
+
+def get_check(name: str) -> Check:
+    """Return the registered check called ``name``.
+
+    Raises
+    ------
+    KeyError
+        With the list of known names when ``name`` is not registered.
+    """
+    load_causes()
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"no check named {name!r}; registered checks: {', '.join(REGISTRY)}") from None
+
+
+def all_checks() -> list[Check]:
+    """Every registered check, in cause-vocabulary order."""
+    load_causes()
+    return sorted(REGISTRY.values(), key=lambda c: (CAUSES.index(c.cause), c.name))
+
+
+def guarded_run(name: str, cause: str, call: Callable[[], list[Finding]]) -> tuple[CheckRun, list[Finding]]:
+    """Run one check: nothing it raises or warns reaches the caller.
+
+    A :class:`SkipCheck` becomes a "skipped" run, any other exception an "errored" run
+    (the other checks still run), findings of another cause an "errored" run. Warnings
+    raised by dependencies inside the check (numpy, scikit-learn...) are kept out of the
+    user's program and listed in :attr:`CheckRun.warnings`, once per distinct message.
+
+    Returns
+    -------
+    run : CheckRun
+    findings : list of Finding
+        Empty unless the check ran.
+    """
+    started = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            produced = call()
+            error: Exception | None = None
+        except SkipCheck as skip:
+            seconds = time.perf_counter() - started
+            return CheckRun(name, cause, "skipped", skip.reason, seconds, warnings=_distinct(caught)), []
+        except Exception as raised:  # a broken check must not take the diagnosis down
+            produced, error = [], raised
+    seconds = time.perf_counter() - started
+    seen = _distinct(caught)
+    if error is not None:
+        last = traceback.extract_tb(error.__traceback__)[-1]
+        where = f"{last.filename.rsplit('/', 1)[-1]}:{last.lineno}"
+        return CheckRun(
+            name, cause, "errored", f"{type(error).__name__}: {error} (at {where})", seconds, warnings=seen
+        ), []
+    wrong = [f.cause for f in produced if f.cause != cause]
+    if wrong:
+        reason = f"returned findings for {wrong}, not its own cause {cause!r}"
+        return CheckRun(name, cause, "errored", reason, seconds, warnings=seen), []
+    return CheckRun(name, cause, "ran", "", seconds, len(produced), warnings=seen), list(produced)
+
+
+def _distinct(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
+    out: dict[str, None] = {}
+    for w in caught:
+        where = f"{w.filename.rsplit('/', 1)[-1]}:{w.lineno}"
+        out.setdefault(f"{w.category.__name__}: {w.message} (at {where})", None)
+    return tuple(out)
+
+
+def load_causes() -> None:
+    """Import every cause folder's checks once (they register themselves).
+
+    A cause folder is a package of :mod:`gapdoctor.causes` holding a ``check`` module (and
+    optionally more check modules, an ``experiment`` and ``figures``); the folders are
+    found, not listed, so adding a cause is adding a folder.
+    """
+    if _LOADED:
+        return
+    import gapdoctor.causes as package
+
+    for folder in pkgutil.iter_modules(package.__path__):
+        if folder.ispkg and not folder.name.startswith("_"):
+            importlib.import_module(f"{package.__name__}.{folder.name}")
+    _LOADED.append(True)
+
+
+_LOADED: list[bool] = []

@@ -1,0 +1,312 @@
+"""Small validation set: the validation metric is too noisy to show the progress that exists.
+
+A validation metric measured on ``n`` rows has sampling noise of its own. The check
+puts an interval on it — exact (Clopper-Pearson) for accuracy and error, a bootstrap
+over the validation rows for every other metric when probabilities are given — and
+derives:
+
+* the **smallest detectable change**: the difference between two evaluations that a
+  two-sided 5% test detects with 80% power, ``(1.96 + 0.84) * sqrt(2) * sd``, treating
+  the two evaluations as independent (conservative: evaluations of neighbouring epochs
+  on the same rows are correlated); for accuracy-type metrics ``sd`` is the binomial
+  one taken midway between the value and the changed value, so that 60 of 60 correct
+  does not claim to detect tiny changes;
+* the **per-class support**, since a class with a handful of validation rows moves a
+  macro metric by large steps;
+* whether the metric's **movement over the last epochs** (``val_<metric>`` in the
+  history) lies inside that noise — then the curve cannot say whether training still
+  helps;
+* the **validation size needed** to detect a one-point change, and one as large as the
+  movement seen.
+
+The validation size is ``len(y_val)``, or the ``val_size`` argument when only the
+history is given (then per-class support is not known).
+
+Strength of evidence is the smallest detectable change against 8 points (5% for
+unbounded metrics, relative to the metric's value): a set that cannot see an 8-point
+change is reported; it is halved when the last epochs move by more than the noise
+(the set is then seeing something).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gapdoctor.causes.curves import info_of, val_metric_curve
+from gapdoctor.causes.registry import SkipCheck, register
+from gapdoctor.findings import Finding
+from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.inputs.history import noise_sd, smooth
+from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
+from gapdoctor.stats.metrics import compute_metric
+from gapdoctor.stats.resampling import Z95, metric_replicates, percentile_interval, rows_needed
+
+FloatArray = NDArray[np.float64]
+
+_NAME = "small_validation_set.sampling_noise"
+_BINOMIAL_METRICS = ("accuracy", "error")
+_POWER_FACTOR = (Z95 + 0.841621) * math.sqrt(2.0)  # 5% two-sided, 80% power, two evaluations
+_DETECTABLE_AT_REPORT = 0.08
+_RELATIVE_AT_REPORT = 0.05
+_TARGET_CHANGE = 0.01
+_LOW_SUPPORT = 30
+_REALISTIC_GROWTH = 10  # a validation set over 10x today's (or over the training set) is not advice to give
+
+
+def _sd_from_interval(low: float, high: float) -> float:
+    return (high - low) / (2 * Z95)
+
+
+def _detectable_proportion_change(value: float, n: int) -> float:
+    """Smallest change of a proportion that ``n`` rows detect (5% two-sided, 80% power).
+
+    The variance is taken midway between the value and the changed value, so a
+    proportion at 1.0 (no variance of its own) still has a detectable change > 0.
+    """
+    delta = _POWER_FACTOR * math.sqrt(max(value * (1 - value), 1.0 / n) / n)
+    for _ in range(30):
+        mid = value - math.copysign(delta / 2, value - 0.5)
+        delta = _POWER_FACTOR * math.sqrt(max(mid * (1 - mid), 1.0 / n) / n)
+    return delta
+
+
+def _binomial_band(values: FloatArray, n: int) -> tuple[list[float | None], list[float | None]]:
+    lows: list[float | None] = []
+    highs: list[float | None] = []
+    for v in values:
+        if not math.isfinite(v):
+            lows.append(None)
+            highs.append(None)
+            continue
+        low, high = binomial_interval(round(min(max(v, 0.0), 1.0) * n), n)
+        lows.append(round(low, 4))
+        highs.append(round(high, 4))
+    return lows, highs
+
+
+def _realistic(needed: int, n: int, n_train: int | None) -> bool:
+    """Whether "enlarge the validation set to ``needed`` rows" is advice a person can follow."""
+    return needed <= _REALISTIC_GROWTH * n and (n_train is None or needed <= n_train)
+
+
+def _size_advice(
+    metric: str,
+    n: int,
+    detectable: float,
+    needed: int | None,
+    target: float,
+    *,
+    n_train: int | None,
+    points: bool,
+    movement: tuple[float, int] | None,
+) -> str:
+    """The first fix: enlarge the set when that is possible, else what this set can and cannot show."""
+
+    def amount(value: float) -> str:
+        return f"{100 * value:.2g} points" if points else f"{value:.3g}"
+
+    if needed is not None and _realistic(needed, n, n_train):
+        return (
+            f"Enlarge the validation set to about {needed:,} rows to detect a change of {target:.3g} in "
+            f"{metric} (it detects {detectable:.3g} with {n:,} rows)."
+        )
+    one = "1-point changes" if points else "changes of 1%"
+    if needed is None:
+        would_need = "those would need more rows than any validation set holds"
+    else:
+        beyond = f"{needed / n:,.0f}x this set" + (
+            ", more than the training set" if n_train and needed > n_train else ""
+        )
+        would_need = f"those would need about {needed:,} rows, {beyond}"
+    text = (
+        f"Enlarging the validation set is not a realistic fix: with {n:,} rows it can show changes in {metric} of "
+        f"{amount(detectable)} or more, not {one} ({would_need})."
+    )
+    if movement is not None:
+        moved, epochs = movement
+        verdict = (
+            "too little for this set to tell whether training still helps"
+            if moved < detectable
+            else "enough for this set to see"
+        )
+        text += f" The last {epochs} epochs moved it by {amount(moved)}: {verdict}."
+    return text + " Judge the run on validation log loss or by cross-validation instead (below)."
+
+
+@register(
+    name=_NAME,
+    cause="small_validation_set",
+    requires=("val_size",),
+    description="Sampling noise of the validation metric against the changes it must detect.",
+)
+def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
+    """Sampling noise of the validation metric against the changes it must detect."""
+    evidence = validation_sample(evidence, VALIDATION_PASS_ROWS)  # val_size stays the real size
+    assert evidence.val_size is not None
+    y = evidence.y_val
+    n = evidence.val_size
+    history = evidence.history
+    curve = None if history is None else val_metric_curve(evidence, history)
+    metric = curve[0] if curve is not None else evidence.metric
+    info = info_of(evidence, metric)
+    if y is not None and len(np.unique(y)) < 2:
+        raise SkipCheck(
+            f"y_val holds a single class ({evidence.classes[int(y[0])]!s:.40}): {metric} measured on one class "
+            "cannot be judged, whatever the number of rows; validate on rows of every class"
+        )
+
+    if y is not None and evidence.val_probs is not None and info.scorer is not None:
+        value = compute_metric(metric, y, evidence.val_probs)
+        source = "val_probs"
+    elif curve is not None:
+        finite = curve[1][np.isfinite(curve[1])]
+        value = float(finite[-1])
+        source = f"history val_{metric}"
+    else:
+        raise SkipCheck(f"needs val_probs or a val_{metric} series in the history to measure the metric")
+
+    if metric in _BINOMIAL_METRICS:
+        low, high = binomial_interval(round(min(max(value, 0.0), 1.0) * n), n)
+        method = "exact binomial (Clopper-Pearson)"
+    elif y is not None and evidence.val_probs is not None and info.scorer is not None:
+        low, high = percentile_interval(metric_replicates(metric, y, evidence.val_probs))
+        method = "bootstrap over validation rows"
+    elif info.bounded:
+        half = Z95 * math.sqrt(max(value * (1 - value), 1.0 / n) / n)
+        low, high = value - half, value + half
+        method = "normal approximation (pass val_probs for a bootstrap)"
+    else:
+        raise SkipCheck(f"{metric} is unbounded: pass val_probs so its noise can be bootstrapped")
+    sd = _sd_from_interval(low, high)
+    if not math.isfinite(sd):
+        raise SkipCheck("the bootstrap could not evaluate the metric on resampled validation rows")
+    proportion = metric in _BINOMIAL_METRICS or method.startswith("normal")
+    detectable = _detectable_proportion_change(value, n) if proportion else _POWER_FACTOR * sd
+    scale = 1.0 if info.bounded else max(abs(value), 1e-12)
+    at_report = _DETECTABLE_AT_REPORT if info.bounded else _RELATIVE_AT_REPORT
+    strength = (detectable / scale) / at_report
+
+    figures: dict[str, float | int | str] = {
+        "metric": metric,
+        "n_val": n,
+        "val_metric": round(value, 4),
+        "val_metric_low": round(low, 4),
+        "val_metric_high": round(high, 4),
+        "interval_method": method,
+        "metric_from": source,
+        "sampling_sd": round(sd, 5),
+        "smallest_detectable_change": round(detectable, 4),
+    }
+    if y is not None:
+        support = np.bincount(y, minlength=evidence.n_classes)
+        weakest = int(np.argmin(support))
+        figures["min_class_support"] = int(support[weakest])
+        figures["min_support_class"] = str(evidence.classes[weakest])
+        figures["classes_under_30_rows"] = int((support < _LOW_SUPPORT).sum())
+
+    data: dict[str, object] = {}
+    movement_text = ""
+    if curve is not None:
+        values = curve[1]
+        window = values[-max(5, len(values) // 4) :]
+        window = window[np.isfinite(window)]
+        movement = float(window.max() - window.min()) if len(window) else 0.0
+        inside = movement <= Z95 * math.sqrt(2.0) * sd
+        figures["last_epochs"] = len(window)
+        figures["movement_last_epochs"] = round(movement, 4)
+        figures["movement_inside_noise"] = "yes" if inside else "no"
+        if not inside:
+            strength *= 0.5
+        # a validation curve that visibly trends upwards is showing the progress: the set
+        # is not what hides it
+        oriented_values = values if info.greater_is_better else -values
+        smoothed = smooth(oriented_values)
+        half = len(values) // 2
+        trend = float(smoothed[-1] - smoothed[half]) if len(values) >= 6 else 0.0
+        figures["second_half_trend"] = round(trend if info.greater_is_better else -trend, 4)
+        if trend > max(3.0 * noise_sd(oriented_values), Z95 * sd, 0.01 * scale):
+            strength *= 0.3
+        movement_text = f" Over the last {len(window)} epochs it moved {movement:.4f}, " + (
+            "inside that noise." if inside else "more than that noise."
+        )
+        epochs = list(range(1, len(values) + 1))
+        if metric in _BINOMIAL_METRICS:
+            lows, highs = _binomial_band(values, n)
+        else:
+            lows = [None if not math.isfinite(v) else round(v - Z95 * sd, 4) for v in values]
+            highs = [None if not math.isfinite(v) else round(v + Z95 * sd, 4) for v in values]
+        data["metric_band"] = {
+            "epochs": epochs,
+            "values": [None if not math.isfinite(v) else round(float(v), 4) for v in values],
+            "low": lows,
+            "high": highs,
+            "metric": metric,
+        }
+    else:
+        movement = 0.0
+
+    target = _TARGET_CHANGE * scale
+    needed_one_point = rows_needed(n, detectable, target)
+    if needed_one_point is not None:
+        figures["val_size_for_1pt_change"] = needed_one_point
+    n_train = None if evidence.y_train is None else len(evidence.y_train)
+    fixes = [
+        _size_advice(
+            metric,
+            n,
+            detectable,
+            needed_one_point,
+            target,
+            n_train=n_train,
+            points=info.bounded,
+            movement=(movement, int(figures["last_epochs"])) if curve is not None else None,
+        )
+    ]
+    needed_movement = rows_needed(n, detectable, movement) if movement > 0 else None
+    if needed_movement is not None:
+        figures["val_size_for_movement_seen"] = needed_movement
+        if n < needed_movement and _realistic(needed_movement, n, n_train):
+            fixes.append(
+                f"To tell whether the last epochs' movement ({movement:.3g}) is real, about {needed_movement:,} "
+                "validation rows are needed."
+            )
+    if evidence.y_train is not None:
+        total = n + len(evidence.y_train)
+        folds = 5
+        fixes.append(
+            f"Use {folds}-fold cross-validation over all {total:,} labelled rows: every row is scored once, so "
+            f"the noise shrinks by about {math.sqrt(total / n):.1f}x (smallest detectable change "
+            f"≈{detectable * math.sqrt(n / total):.3g})."
+        )
+    else:
+        fixes.append("Use (repeated) k-fold cross-validation over all labelled rows instead of one split.")
+    if figures.get("classes_under_30_rows"):
+        fixes.append(
+            f"{figures['classes_under_30_rows']} class(es) have under {_LOW_SUPPORT} validation rows (fewest: class "
+            f"{figures['min_support_class']} with {figures['min_class_support']}); stratify the split and report "
+            "per-class intervals."
+        )
+    fixes.append("Track validation log loss as well: it is far less noisy than a thresholded metric.")
+
+    summary = (
+        f"With {n:,} validation rows, {metric} = {value:.4f} has a 95% interval of {low:.4f}–{high:.4f}; "
+        f"the smallest change this set can detect is {detectable:.4f}.{movement_text}"
+    )
+    score = squash(strength, 1.0)
+    if score < 0.05:
+        return []
+    return [
+        Finding(
+            cause="small_validation_set",
+            score=score,
+            summary=summary,
+            evidence=figures,
+            fixes=tuple(fixes),
+            check=_NAME,
+            data=data,
+        )
+    ]

@@ -1,0 +1,204 @@
+"""Subgroup failure: some classes or groups are never learned while the others are.
+
+The overall metric averages over sub-populations; a class (or a group given in
+``groups_val``) that the model never learns caps it while the loss keeps falling on
+everything else. The check measures, on the validation rows:
+
+* per-class **recall** (and precision), each with an exact binomial interval;
+* with ``groups_val``, per-group **accuracy** with an exact interval;
+* the **confusion pairs** (true -> predicted) that make up most of the errors.
+
+A class or group *lags* when its interval lies wholly below the median of the others,
+while those others are fitted (median at least 0.7). Strength of evidence is the gap
+to the others' median: a gap of 0.25 whose upper bound is clear of the others is the
+reporting point; a gap whose interval reaches the others' level counts one third.
+With two classes a lagging class counts half: it is as much a matter of the decision
+threshold (see the metric_mismatch check) as of the class.
+With out-of-sample training probabilities, the class's training recall is shown too
+(low there as well: the model never learns it; high: it does not transfer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gapdoctor.causes.registry import SkipCheck, register
+from gapdoctor.causes.vocabulary import cause_info
+from gapdoctor.findings import Finding
+from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
+from gapdoctor.stats.resampling import confusion
+
+IntArray = NDArray[np.int64]
+
+_NAME = "subgroup_failure.per_class_and_group"
+_GAP_AT_REPORT = 0.25
+_FITTED = 0.7  # the others' median must reach this: the rest of the data is learned
+_MIN_ROWS = 10  # fewer rows: per-class support is the small-validation-set check's business
+_UNCLEAR_WEIGHT = 1.0 / 3.0
+_TOP_PAIRS = 5
+_BINARY_WEIGHT = 0.5  # with two classes a lagging class is as much the threshold as the class
+_PLURAL = {"class": "classes", "group": "groups"}
+
+
+def _entry(name: str, kind: str, hits: int, n: int, metric: str) -> dict[str, Any]:
+    low, high = binomial_interval(hits, n)
+    value = hits / n if n else float("nan")
+    return {
+        "group": name,
+        "kind": kind,
+        "n": n,
+        "value": round(value, 4),
+        "low": round(low, 4),
+        "high": round(high, 4),
+        "metric": metric,
+    }
+
+
+def _laggards(entries: list[dict[str, Any]], weight: float = 1.0) -> list[tuple[float, dict[str, Any], float]]:
+    """(strength, entry, median of the others) for every entry that lags the others."""
+    out: list[tuple[float, dict[str, Any], float]] = []
+    usable = [e for e in entries if e["n"] >= _MIN_ROWS]
+    if len(usable) < 2:
+        return out
+    for e in usable:
+        others = float(np.median([o["value"] for o in usable if o is not e]))
+        gap = others - e["value"]
+        if others < _FITTED or gap <= 0:
+            continue
+        clear = e["high"] < others
+        strength = weight * gap / _GAP_AT_REPORT * (1.0 if clear else _UNCLEAR_WEIGHT)
+        out.append((strength, e, others))
+    return sorted(out, key=lambda t: -t[0])
+
+
+def _confusion_pairs(matrix: IntArray, classes: tuple[Any, ...]) -> list[dict[str, Any]]:
+    errors = matrix.copy()
+    np.fill_diagonal(errors, 0)
+    total = int(errors.sum())
+    if total == 0:
+        return []
+    order = np.argsort(errors, axis=None)[::-1][:_TOP_PAIRS]
+    pairs = []
+    for flat in order:
+        true, pred = divmod(int(flat), len(classes))
+        if errors[true, pred] == 0:
+            break
+        pairs.append(
+            {
+                "true": str(classes[true]),
+                "predicted": str(classes[pred]),
+                "count": int(errors[true, pred]),
+                "share_of_errors": round(float(errors[true, pred]) / total, 4),
+            }
+        )
+    return pairs
+
+
+@register(
+    name=_NAME,
+    cause="subgroup_failure",
+    requires=("y_val", "val_probs"),
+    description="Classes or groups whose validation recall/accuracy lags far behind the rest.",
+)
+def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
+    """Classes or groups whose validation recall/accuracy lags far behind the rest."""
+    evidence = validation_sample(evidence, VALIDATION_PASS_ROWS)
+    assert evidence.y_val is not None and evidence.val_probs is not None
+    y, classes = evidence.y_val, evidence.classes
+    pred = np.asarray(np.argmax(evidence.val_probs, axis=1), dtype=np.int64)
+    matrix = confusion(y, pred, evidence.n_classes)
+    support = matrix.sum(axis=1)
+    predicted = matrix.sum(axis=0)
+    class_entries = [
+        _entry(str(classes[c]), "class", int(matrix[c, c]), int(support[c]), "recall")
+        for c in range(evidence.n_classes)
+        if support[c] > 0
+    ]
+    group_entries: list[dict[str, Any]] = []
+    if evidence.groups_val is not None:
+        group_names, group_of_row = np.unique(evidence.groups_val, return_inverse=True)  # one pass, any count
+        hits = np.bincount(group_of_row, weights=(pred == y).astype(np.float64), minlength=len(group_names))
+        sizes = np.bincount(group_of_row, minlength=len(group_names))
+        for g, group_name in enumerate(group_names):
+            group_entries.append(_entry(str(group_name), "group", int(hits[g]), int(sizes[g]), "accuracy"))
+    if len(class_entries) < 2 and len(group_entries) < 2:
+        raise SkipCheck("needs at least two classes (or groups) with validation rows")
+
+    train_recall: dict[str, float] = {}
+    if evidence.train_confusion is not None:
+        tm = evidence.train_confusion
+        for c in range(evidence.n_classes):
+            if tm[c].sum():
+                train_recall[str(classes[c])] = round(float(tm[c, c] / tm[c].sum()), 4)
+
+    class_weight = _BINARY_WEIGHT if evidence.n_classes == 2 else 1.0
+    lagging = _laggards(class_entries, class_weight) + _laggards(group_entries)
+    lagging.sort(key=lambda t: -t[0])
+    pairs = _confusion_pairs(matrix, classes)
+    data = {
+        "groups": class_entries + group_entries,
+        "confusion": {"classes": [str(c) for c in classes], "counts": matrix.tolist()},
+    }
+    if not lagging:
+        return []
+    strength, worst, others = lagging[0]
+    score = squash(strength, 1.0)
+    if score < 0.05:
+        return []
+    reported = [(e, o) for s, e, o in lagging if s >= 1.0] or [(worst, others)]
+    what = "Recall of class" if worst["kind"] == "class" else "Accuracy of group"
+    summary = (
+        f"{what} {worst['group']!r} is {worst['value']:.2f} (95% interval {worst['low']:.2f}–{worst['high']:.2f}, "
+        f"n={worst['n']}) while the other {_PLURAL[worst['kind']]}' median is {others:.2f}"
+    )
+    if len(reported) > 1:
+        summary += f"; {len(reported) - 1} more lag as well"
+    if pairs:
+        summary += (
+            f". Most errors: {pairs[0]['true']} → {pairs[0]['predicted']} "
+            f"({100 * pairs[0]['share_of_errors']:.0f}% of errors)."
+        )
+    else:
+        summary += "."
+    figures: dict[str, float | int | str] = {
+        "lagging": ", ".join(str(e["group"]) for e, _ in reported),
+        "worst": str(worst["group"]),
+        "worst_kind": str(worst["kind"]),
+        "worst_value": worst["value"],
+        "worst_low": worst["low"],
+        "worst_high": worst["high"],
+        "worst_n": worst["n"],
+        "others_median": round(others, 4),
+        "gap": round(others - worst["value"], 4),
+    }
+    if worst["kind"] == "class":
+        c = [str(k) for k in classes].index(worst["group"])
+        figures["worst_precision"] = round(float(matrix[c, c] / predicted[c]), 4) if predicted[c] else 0.0
+        if worst["group"] in train_recall:
+            figures["worst_train_recall"] = train_recall[worst["group"]]
+    for i, pair in enumerate(pairs[:3], start=1):
+        figures[f"confusion_pair_{i}"] = (
+            f"{pair['true']} → {pair['predicted']}: {pair['count']} ({100 * pair['share_of_errors']:.0f}% of errors)"
+        )
+    names = ", ".join(repr(str(e["group"])) for e, _ in reported)
+    fixes = (
+        f"Rebalance towards {names}: class/group weights or oversampling of its rows.",
+        f"Collect or augment data for {names}; inspect its rows for a labelling or preprocessing problem.",
+        *cause_info("subgroup_failure").fixes[2:],
+    )
+    return [
+        Finding(
+            cause="subgroup_failure",
+            score=score,
+            summary=summary,
+            evidence=figures,
+            fixes=fixes,
+            check=_NAME,
+            data=data,
+        )
+    ]

@@ -1,0 +1,514 @@
+"""RunHistory: the per-epoch curves of a run, and the helpers checks use to read them.
+
+Series names are normalised once here (``loss`` -> ``train_loss``, ``eval_acc`` ->
+``val_accuracy``, ``learning_rate`` -> ``lr``...) so that every check can ask for
+``history.get("val_loss")`` whatever wrote the log.
+
+A ``NaN`` in a series means "not measured at this epoch" (validation every other epoch,
+say). One exception: a training loss that turns NaN or infinite and stays so has
+*diverged*, which :attr:`RunHistory.diverged_at` records for the optimisation check.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gapdoctor.errors import GapdoctorInputError, shown
+from gapdoctor.inputs.history_axis import frame_points
+from gapdoctor.inputs.series_names import (
+    fractions_from_percentages,
+    loss_from_metrics,
+    normalise_series_name,
+    preference,
+)
+from gapdoctor.stats.curves import fill_missing, hinge_point, noise_sd, smooth
+from gapdoctor.stats.metrics import METRICS
+
+__all__ = [
+    "MAX_MAGNITUDE",
+    "MIN_EPOCHS_FOR_TRENDS",
+    "RunHistory",
+    "enough_epochs",
+    "fill_missing",
+    "hinge_point",
+    "noise_sd",
+    "normalise_series_name",
+    "smooth",
+]
+
+FloatArray = NDArray[np.float64]
+
+# Four evaluation points are the fewest from which a turn (down, then up) can be read at all;
+# fewer and a person cannot tell a trend from noise either.
+_MIN_EPOCHS_FOR_TRENDS = 4
+_VALUE_FLOORS = {
+    # the least value each metric can take by its definition; a value below is not that metric
+    "log_loss": 0.0,  # cross-entropy: -log p >= 0
+    "perplexity": 1.0,  # exp(cross-entropy) >= 1
+    "mse": 0.0,
+    "rmse": 0.0,
+    "mae": 0.0,
+    "accuracy": 0.0,
+    "balanced_accuracy": 0.0,
+    "f1": 0.0,
+    "precision": 0.0,
+    "recall": 0.0,
+    "roc_auc": 0.0,
+    "average_precision": 0.0,
+    "error": 0.0,
+    "top5_accuracy": 0.0,
+}
+_FLOOR_TOLERANCE = 1e-6
+"""Rounding a logger may add below a metric's floor (float32 sums of exact zeros)."""
+MAX_MAGNITUDE = 1e150
+"""Largest |value| a series may hold: far beyond any loss or metric a run reports, and small
+enough that squares and sums over long curves stay finite in float64 (1e150**2 = 1e300)."""
+
+
+def _to_float_series(where: str, values: Any) -> FloatArray:
+    if hasattr(values, "detach") or isinstance(values, np.ndarray):
+        from gapdoctor.inputs.arrays import (
+            to_numpy,  # bf16 / meta tensors, complex and dates refused with the argument named
+        )
+
+        values = to_numpy(where, values)
+        if values.ndim != 1:
+            raise GapdoctorInputError(
+                where, f"expected one number per epoch, got an array of shape {values.shape}", "pass a 1-D sequence"
+            )
+    if hasattr(values, "to_numpy"):
+        values = values.to_numpy()
+    if isinstance(values, (str, bytes, Mapping, set, frozenset)) or not hasattr(values, "__len__"):
+        raise GapdoctorInputError(
+            where,
+            f"expected a sequence of per-epoch numbers, got {type(values).__name__}",
+            "pass one value per epoch, e.g. {'val_loss': [0.9, 0.7, 0.6]}",
+        )
+    out = np.empty(len(values), dtype=np.float64)
+    for i, v in enumerate(values):
+        if v is None or type(v).__name__ in ("NAType", "NaTType"):  # pandas' missing values
+            out[i] = math.nan
+            continue
+        try:
+            if isinstance(v, (complex, np.complexfloating, np.ndarray, np.datetime64, np.timedelta64)):
+                raise TypeError(type(v).__name__)
+            out[i] = float(v)
+        except (TypeError, ValueError):
+            raise GapdoctorInputError(
+                where,
+                f"epoch {i} holds {shown(v, 60)}, which is not a number",
+                "log plain floats; use None or NaN for epochs without a value",
+            ) from None
+        except OverflowError:
+            raise GapdoctorInputError(
+                where,
+                f"epoch {i} holds a number too large for a 64-bit float ({str(v)[:20]}...)",
+                "log the value as a float (a loss that large has diverged: log inf or NaN)",
+            ) from None
+    return out
+
+
+def _check_values(argument: str, name: str, raw_name: str, values: FloatArray, diverged_at: int | None) -> None:
+    """Values a series of this name cannot hold: infinities before divergence, impossible negatives.
+
+    An infinite value is accepted only once the training loss has diverged (from
+    :attr:`RunHistory.diverged_at` on, every series may be non-finite): an infinite
+    validation loss beside a finite training loss is a real measurement (a probability of
+    0 on a true class), not a missing epoch, so it is refused rather than dropped.
+    """
+    where = f"{argument}[{raw_name!r}]"
+    limit = len(values) if diverged_at is None or name == "train_loss" else diverged_at
+    infinite = np.flatnonzero(np.isinf(values[:limit]))
+    if len(infinite) and name != "train_loss":
+        loss = name.endswith("loss")
+        raise GapdoctorInputError(
+            where,
+            f"is infinite at epoch {int(infinite[0]) + 1}, before any divergence of the training loss"
+            + (" (an infinite validation loss means a probability of 0 on a true class)" if loss else ""),
+            ("clip predicted probabilities (e.g. to [1e-7, 1 - 1e-7]) when computing it, or " if loss else "")
+            + "log NaN for epochs that were not measured",
+        )
+    finite = values[np.isfinite(values)]
+    if len(finite) and np.abs(finite).max() > MAX_MAGNITUDE:
+        epoch = int(np.flatnonzero(np.isfinite(values) & (np.abs(values) > MAX_MAGNITUDE))[0]) + 1
+        raise GapdoctorInputError(
+            where,
+            f"holds {values[epoch - 1]:.3g} at epoch {epoch}, beyond {MAX_MAGNITUDE:g}: no loss or metric of a "
+            "working run reaches that",
+            "a training loss that large has diverged: log it as inf or NaN; check the other series' units",
+        )
+    metric = name.partition("_")[2]
+    floor = _VALUE_FLOORS.get(metric)
+    if floor is not None and len(finite) and finite.min() < floor - _FLOOR_TOLERANCE:
+        raise GapdoctorInputError(
+            where,
+            f"holds {finite.min():.4g}, below {floor:g}, the least a {metric} can be",
+            "check the series' name: a loss that can be negative (e.g. a negative log-likelihood of continuous "
+            "values) must be logged as train_loss / val_loss, not as log_loss / cross_entropy",
+        )
+
+
+@dataclass(frozen=True)
+class RunHistory:
+    """The validated curves of one run, on its evaluation points.
+
+    Build it with :meth:`from_any` (or :meth:`from_points` for logged positions);
+    checks read it through :meth:`get` and say where things happened with
+    :meth:`position`.
+
+    Parameters
+    ----------
+    series : mapping of str to ndarray
+        Normalised name -> float array with one value per evaluation point (NaN: not
+        measured there). A plain per-epoch list gives one point per epoch.
+    ignored : tuple of str
+        Names in the input that were not understood and were dropped (only when built
+        with ``strict=False``, as log readers do).
+    source : str
+        Where the history came from (``"mapping"``, a file path...).
+    diverged_at : int or None
+        The point from which the training loss is NaN/infinite until the end.
+    steps, epochs : ndarray or None
+        The optimiser step, and the number of epochs completed, at each point (None
+        when the log does not say).
+    unit : str
+        ``"epoch"`` (one evaluation per epoch) or ``"step"``: how positions are told.
+    train_loss_se : ndarray or None
+        Standard error of each point's training loss (the spread of the values logged
+        since the previous point over the square root of their count): batch noise.
+    train_loss_counts : ndarray or None
+        Number of training-loss values behind each point.
+    raw : mapping
+        ``name -> (positions, values)`` as logged, for ``train_loss`` and ``lr``.
+    notes : tuple of str
+        What the reader did that the user should know (runs split, test rows kept apart...).
+    test : mapping of str to float
+        ``test_*`` values (kept apart from the training curves).
+    """
+
+    series: Mapping[str, FloatArray]
+    ignored: tuple[str, ...] = ()
+    source: str = "mapping"
+    diverged_at: int | None = field(default=None)
+    steps: FloatArray | None = None
+    epochs: FloatArray | None = None
+    unit: str = "epoch"
+    train_loss_se: FloatArray | None = None
+    train_loss_counts: FloatArray | None = None
+    raw: Mapping[str, tuple[FloatArray, FloatArray]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    test: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def n_epochs(self) -> int:
+        """Number of evaluation points (one per epoch for per-epoch histories)."""
+        return len(next(iter(self.series.values()), ()))
+
+    @property
+    def n_points(self) -> int:
+        """Number of evaluation points."""
+        return self.n_epochs
+
+    def epoch_at(self, index: int) -> int | float:
+        """Epochs completed at point ``index`` (an int when whole; point number + 1 when unknown)."""
+        if self.epochs is None:
+            return int(index) + 1
+        value = float(self.epochs[int(index)])
+        return round(value) if abs(value - round(value)) < 1e-6 else round(value, 2)
+
+    def position(self, index: int) -> str:
+        """Where point ``index`` is, in the unit the run was logged in.
+
+        Examples
+        --------
+        >>> RunHistory.from_any({"val_loss": [1.0, 0.9]}).position(1)
+        'epoch 2'
+        """
+        if self.unit == "step" and self.steps is not None:
+            where = f"step {int(self.steps[int(index)])}"
+            return where + (f" (epoch {self.epoch_at(index)})" if self.epochs is not None else "")
+        return f"epoch {self.epoch_at(index)}"
+
+    def positions(self, prefix: str, index: int) -> dict[str, float | int]:
+        """Figures ``<prefix>_epoch`` (and ``<prefix>_step`` when steps are known) for point ``index``."""
+        out: dict[str, float | int] = {f"{prefix}_epoch": self.epoch_at(index)}
+        if self.steps is not None:
+            out[f"{prefix}_step"] = int(self.steps[int(index)])
+        return out
+
+    @property
+    def points_name(self) -> str:
+        """What a point is, for messages: ``"epoch"`` or ``"evaluation"``."""
+        return "epoch" if self.unit == "epoch" else "evaluation"
+
+    def has(self, name: str) -> bool:
+        """True when the series exists and has at least one finite value."""
+        values = self.series.get(name)
+        return values is not None and bool(np.isfinite(values).any())
+
+    def get(self, name: str) -> FloatArray | None:
+        """The series called ``name`` (normalised), or None."""
+        return self.series.get(name) if self.has(name) else None
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """Metric names that have a validation series (``val_<metric>``, loss excluded)."""
+        return tuple(sorted(n[4:] for n in self.series if n.startswith("val_") and n != "val_loss" and self.has(n)))
+
+    def to_dict(self) -> dict[str, list[float | None]]:
+        """JSON-safe copy: name -> list, NaN written as None."""
+        return {
+            name: [None if not math.isfinite(v) else float(v) for v in values] for name, values in self.series.items()
+        }
+
+    @classmethod
+    def from_any(
+        cls, history: Any, *, argument: str = "history", strict: bool = True, metrics: Collection[str] = ()
+    ) -> RunHistory:
+        """Validate and normalise a history given in any accepted form.
+
+        Parameters
+        ----------
+        history : mapping, DataFrame, str or Path
+            name -> per-epoch values (one point per epoch); a DataFrame with one row
+            per epoch, or with a ``step`` / ``epoch`` column (rows as logged, sparse
+            rows allowed); or a path to a log file or directory (see :mod:`gapdoctor.io`).
+        argument : str, default="history"
+            The argument name used in error messages.
+        strict : bool, default=True
+            When True, a series name gapdoctor does not understand is an error; when
+            False it is dropped and listed in :attr:`ignored`.
+        metrics : collection of str, default=()
+            Extra metric names to accept as ``val_<name>`` / ``train_<name>`` series.
+
+        Returns
+        -------
+        RunHistory
+
+        Raises
+        ------
+        GapdoctorInputError
+            Empty history, unknown names (strict), non-numeric values, series of
+            unequal length, or a series with no finite value.
+
+        Examples
+        --------
+        >>> h = RunHistory.from_any({"loss": [1.0, 0.8], "val_acc": [0.5, 0.6]})
+        >>> sorted(h.series), h.n_epochs
+        (['train_loss', 'val_accuracy'], 2)
+        """
+        if isinstance(history, RunHistory):
+            return history
+        if isinstance(history, (str, Path)):
+            from gapdoctor.io import read_history
+
+            return read_history(history, metrics=metrics)
+        if hasattr(history, "to_dict") and hasattr(history, "columns"):
+            positioned = frame_points(history, argument, _to_float_series)
+            if positioned is not None:
+                return cls.from_points(positioned, argument=argument, strict=strict, metrics=metrics)
+            history = {str(c): history[c].to_numpy() for c in history.columns}
+        if not isinstance(history, Mapping):
+            raise GapdoctorInputError(
+                argument,
+                f"expected a mapping name -> per-epoch values, a DataFrame or a path, got {type(history).__name__}",
+                "pass e.g. {'train_loss': [...], 'val_loss': [...], 'val_accuracy': [...]}",
+            )
+        series: dict[str, FloatArray] = {}
+        ignored: list[str] = []
+        origin: dict[str, str] = {}
+        for raw_name, values in history.items():
+            name = normalise_series_name(str(raw_name), metrics=metrics)
+            if name == "":
+                continue
+            if name is None:
+                if strict:
+                    raise GapdoctorInputError(
+                        argument,
+                        f"series {raw_name!r} is not a name gapdoctor understands",
+                        "name series train_loss, val_loss, val_<metric> or train_<metric> with <metric> one of "
+                        f"{', '.join(sorted(METRICS))}, or lr / grad_norm; drop other series",
+                    )
+                ignored.append(str(raw_name))
+                continue
+            if name in series:
+                raise GapdoctorInputError(
+                    argument,
+                    f"series {raw_name!r} and {origin[name]!r} both mean {name!r}",
+                    "keep only one of them",
+                )
+            series[name] = _to_float_series(f"{argument}[{str(raw_name)!r}]", values)
+            origin[name] = str(raw_name)
+        if not series:
+            raise GapdoctorInputError(
+                argument,
+                "holds no series gapdoctor can read" + (f" (ignored: {', '.join(ignored)})" if ignored else ""),
+                "log at least train_loss and val_loss or a val_<metric> per epoch",
+            )
+        lengths = {name: len(v) for name, v in series.items()}
+        if len(set(lengths.values())) > 1:
+            detail = ", ".join(f"{origin[n]}={k}" for n, k in lengths.items())
+            raise GapdoctorInputError(
+                argument,
+                f"series have unequal lengths ({detail})",
+                "give one value per epoch in every series, with None/NaN for epochs where a series was not measured",
+            )
+        if next(iter(lengths.values())) == 0:
+            raise GapdoctorInputError(argument, "every series is empty", "record at least one epoch")
+        for name, values in series.items():
+            if not np.isfinite(values).any() and not (name == "train_loss" and np.isinf(values).any()):
+                raise GapdoctorInputError(
+                    f"{argument}[{origin[name]!r}]",
+                    "holds no finite value (all NaN)",
+                    "drop the series, or check that the logger recorded it",
+                )
+        diverged_at = _divergence_epoch(series.get("train_loss"))
+        for name, values in series.items():
+            _check_values(argument, name, origin[name], values, diverged_at)
+        test = {n: float(v[np.isfinite(v)][-1]) for n, v in series.items() if n.startswith("test_")}
+        series = {n: v for n, v in series.items() if not n.startswith("test_")}
+        if not series:
+            raise GapdoctorInputError(argument, "holds only test_* series", "log train_loss and val_loss per epoch")
+        series, notes = fractions_from_percentages(series, metrics)
+        series, loss_notes = loss_from_metrics(series)
+        return cls(
+            series=series,
+            ignored=tuple(ignored),
+            source="mapping",
+            diverged_at=diverged_at,
+            notes=(*notes, *loss_notes),
+            test=test,
+        )
+
+    @classmethod
+    def from_points(
+        cls,
+        points: Iterable[tuple[str, float, float, float]],
+        *,
+        argument: str = "history",
+        strict: bool = False,
+        metrics: Collection[str] = (),
+        chosen: Collection[str] = (),
+    ) -> RunHistory:
+        """A history from values logged at positions (the readers' common form).
+
+        Parameters
+        ----------
+        points : iterable of (name, step, epoch, value)
+            Raw series name, optimiser step, epochs completed (NaN: not known) and the
+            value (NaN/inf: a non-finite value was logged), in the order logged.
+        argument : str, default="history"
+            Named in error messages.
+        strict : bool, default=False
+            Whether an unknown series name is an error (else ignored and listed).
+        metrics : collection of str, default=()
+            Extra metric names to accept.
+        chosen : collection of str, default=()
+            Raw names the user mapped explicitly: preferred among names meaning one series.
+
+        Returns
+        -------
+        RunHistory
+
+        Examples
+        --------
+        >>> pts = [("loss", s, s / 100, 2.0 - s / 100) for s in range(10, 110, 10)]
+        >>> pts += [("eval_loss", 50, 0.5, 1.6), ("eval_loss", 100, 1.0, 1.5)]
+        >>> h = RunHistory.from_points(pts)
+        >>> h.unit, h.n_points, h.position(0), h.get("train_loss").round(2).tolist()
+        ('step', 2, 'step 50 (epoch 0.5)', [1.7, 1.2])
+        """
+        from gapdoctor.inputs.history_axis import STEP_NOISE_SERIES, align_points
+
+        logged_order = [(str(raw), float(step), float(epoch), float(value)) for raw, step, epoch, value in points]
+        by_raw: dict[str, list[tuple[str, float, float, float]]] = {}
+        for point in logged_order:
+            by_raw.setdefault(point[0], []).append(point)
+        ignored: list[str] = []
+        target: dict[str, str] = {}
+        for raw in by_raw:
+            name = normalise_series_name(raw, metrics=metrics)
+            if name is None:
+                if strict:
+                    raise GapdoctorInputError(
+                        argument, f"series {raw!r} is not a name gapdoctor understands", _NAMES_FIX
+                    )
+                ignored.append(raw)
+            elif name:
+                target[raw] = name
+        best: dict[str, str] = {}
+        for raw, name in target.items():
+            if name not in best or preference(raw, name, by_raw[raw], chosen) > preference(
+                best[name], name, by_raw[best[name]], chosen
+            ):
+                best[name] = raw
+        ignored.extend(raw for raw in target if best[target[raw]] != raw)
+        kept = set(best.values())
+        # a per-step training loss beside the per-epoch one shows the batch noise (Lightning's *_step)
+        for raw, name in target.items():
+            if name == "train_loss" and raw not in kept and raw.lower().endswith("step"):
+                target[raw] = STEP_NOISE_SERIES
+                kept.add(raw)
+                ignored.remove(raw)
+                break
+        aligned = align_points(
+            (target[raw], step, epoch, value) for raw, step, epoch, value in logged_order if raw in kept
+        )
+        if not aligned.series or len(next(iter(aligned.series.values()))) == 0:
+            raise GapdoctorInputError(
+                argument,
+                "holds no series gapdoctor can read" + (f" (ignored: {', '.join(ignored)})" if ignored else ""),
+                "log at least train_loss and val_loss or a val_<metric>",
+            )
+        series, notes = fractions_from_percentages(aligned.series, metrics)
+        series = {n: v for n, v in series.items() if np.isfinite(v).any() or n == "train_loss"}
+        series, loss_notes = loss_from_metrics(series)
+        notes = (*notes, *loss_notes)
+        return cls(
+            series=series,
+            ignored=tuple(ignored),
+            source="points",
+            diverged_at=aligned.diverged_at,
+            steps=aligned.steps,
+            epochs=aligned.epochs,
+            unit=aligned.unit,
+            train_loss_se=aligned.train_loss_se,
+            train_loss_counts=aligned.counts,
+            raw=aligned.raw,
+            notes=(*aligned.notes, *notes),
+            test=aligned.test,
+        )
+
+
+_NAMES_FIX = (
+    "name series train_loss, val_loss, val_<metric> or train_<metric> with <metric> one of "
+    f"{', '.join(sorted(METRICS))}, or lr / grad_norm; drop other series (or pass metric=NAME with higher_is_better)"
+)
+
+
+def _divergence_epoch(train_loss: FloatArray | None) -> int | None:
+    """First epoch from which the training loss is non-finite until the end."""
+    if train_loss is None:
+        return None
+    finite = np.isfinite(train_loss)
+    if finite.all() or not finite.any():
+        return None if finite.all() else 0
+    last_finite = int(np.flatnonzero(finite)[-1])
+    if last_finite == len(train_loss) - 1:
+        return None
+    return last_finite + 1
+
+
+def enough_epochs(history: RunHistory) -> bool:
+    """True when the run is long enough to separate a trend from noise."""
+    return history.n_epochs >= _MIN_EPOCHS_FOR_TRENDS
+
+
+MIN_EPOCHS_FOR_TRENDS = _MIN_EPOCHS_FOR_TRENDS

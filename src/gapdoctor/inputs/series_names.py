@@ -1,0 +1,266 @@
+"""Series names as loggers write them, mapped to gapdoctor's vocabulary, and what the series hold.
+
+``loss`` -> ``train_loss``, ``eval_acc`` -> ``val_accuracy``, ``learning_rate`` / ``lr-Adam``
+-> ``lr``, ``eval_wer`` -> ``val_wer``, ``test_acc`` -> ``test_accuracy``: every check asks for
+``history.get("val_loss")`` whatever wrote the log.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gapdoctor.stats.metrics import METRICS
+
+if TYPE_CHECKING:
+    from gapdoctor.inputs.history import RunHistory
+
+__all__ = ["fractions_from_percentages", "history_notes", "loss_from_metrics", "normalise_series_name", "preference"]
+
+FloatArray = NDArray[np.float64]
+
+# Lower-is-better metrics that are losses in all but name, in order of preference, for runs
+# that log no loss (regressions logging mse / mae).
+_LOSS_LIKE_METRICS = ("log_loss", "mse", "rmse", "mae")
+# A bounded metric whose largest value passes 1 by more than this was logged in percent.
+_PERCENT_TOLERANCE = 1e-9
+# Logged figures about the run's speed and bookkeeping, not its curves: ignored without a note.
+_BOOKKEEPING = re.compile(
+    r"runtime|per_second|flos|num_tokens|tokens_seen|samples|steps_per|time|memory|mem_|gpu|throughput|"
+    r"^hp_metric$|^epoch|^step|global_step|^_"
+)
+
+_SPLIT_PREFIXES = {
+    "train": "train",
+    "training": "train",
+    "tr": "train",
+    "val": "val",
+    "valid": "val",
+    "validation": "val",
+    "eval": "val",
+    "dev": "val",
+}
+_METRIC_ALIASES = {
+    "acc": "accuracy",
+    "categorical_accuracy": "accuracy",
+    "sparse_categorical_accuracy": "accuracy",
+    "binary_accuracy": "accuracy",
+    "f1_score": "f1",
+    "f1score": "f1",
+    "macro_f1": "f1",
+    "f1_macro": "f1",
+    "auc": "roc_auc",
+    "auroc": "roc_auc",
+    "roc_auc_score": "roc_auc",
+    "ap": "average_precision",
+    "logloss": "log_loss",
+    "nll": "log_loss",
+    "cross_entropy": "log_loss",
+    "bal_acc": "balanced_accuracy",
+    "balanced_acc": "balanced_accuracy",
+    "err": "error",
+    "error_rate": "error",
+    "top_5_accuracy": "top5_accuracy",
+}
+_METRIC_ALIASES.update(
+    {
+        # accuracy as frameworks spell it (top-1, token and seqeval's overall accuracy are accuracies)
+        "top1": "accuracy",
+        "acc1": "accuracy",
+        "top_1_accuracy": "accuracy",
+        "top1_accuracy": "accuracy",
+        "overall_accuracy": "accuracy",
+        "acc5": "top5_accuracy",
+        "top5": "top5_accuracy",
+        "mean_token_accuracy": "token_accuracy",
+        "token_acc": "token_accuracy",
+        # F1 / precision / recall variants (seqeval's overall_* are micro over entities)
+        "overall_f1": "f1",
+        "overall_precision": "precision",
+        "overall_recall": "recall",
+        "f1_micro": "f1_micro",
+        "micro_f1": "f1_micro",
+        "f1_weighted": "f1_weighted",
+        "weighted_f1": "f1_weighted",
+        "precision_macro": "precision",
+        "recall_macro": "recall",
+        "macro_precision": "precision",
+        "macro_recall": "recall",
+        "auprc": "average_precision",
+        "pr_auc": "average_precision",
+        "matthews_correlation": "mcc",
+        "matthews_corrcoef": "mcc",
+        "word_error_rate": "wer",
+        "character_error_rate": "cer",
+        "sacrebleu": "bleu",
+        "rouge_1": "rouge1",
+        "rouge_2": "rouge2",
+        "rouge_l": "rougel",
+        "rouge_lsum": "rougelsum",
+        "ppl": "perplexity",
+        "map50": "map_50",
+        "map_50_95": "map",
+        "mean_average_precision": "map",
+        "miou": "iou",
+        "mean_iou": "iou",
+        "jaccard": "iou",
+        "dice_score": "dice",
+        "dice_coefficient": "dice",
+        "r_squared": "r2",
+        "r2_score": "r2",
+        "mean_squared_error": "mse",
+        "mean_absolute_error": "mae",
+        "root_mean_squared_error": "rmse",
+        "exact": "exact_match",
+        "em": "exact_match",
+        "spearman": "spearmanr",
+        "pearson": "pearsonr",
+    }
+)
+_AUXILIARY = {
+    "lr": "lr",
+    "learning_rate": "lr",
+    "grad_norm": "grad_norm",
+    "gradient_norm": "grad_norm",
+    "momentum": "momentum",
+    "weight_decay": "weight_decay",
+    "batch_size": "batch_size",
+}
+_INDEX_NAMES = {"epoch", "epochs", "step", "global_step", "time", "timestamp", "wall_time", "runtime"}
+
+
+def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | None:
+    """Map a logged series name to gapdoctor's vocabulary.
+
+    Parameters
+    ----------
+    raw : str
+        A name as a logger wrote it (``"val/acc"``, ``"eval_loss"``, ``"loss"``...).
+    metrics : collection of str, default=()
+        Extra metric names to accept (a user's own ``metric=``).
+
+    Returns
+    -------
+    str or None
+        ``"train_loss"``, ``"val_<metric>"``, ``"lr"``... ; ``""`` for index columns
+        (epoch, step, time) that are not series; None when the name is not understood.
+
+    Examples
+    --------
+    >>> normalise_series_name("eval/acc")
+    'val_accuracy'
+    >>> normalise_series_name("loss")
+    'train_loss'
+    >>> normalise_series_name("learning_rate")
+    'lr'
+    >>> normalise_series_name("Loss/valid"), normalise_series_name("val_acc_epoch")
+    ('val_loss', 'val_accuracy')
+    >>> normalise_series_name("eval_wer"), normalise_series_name("test_acc"), normalise_series_name("epoch_loss")
+    ('val_wer', 'test_accuracy', 'train_loss')
+    >>> normalise_series_name("lr-Adam"), normalise_series_name("train/learning_rate")
+    ('lr', 'lr')
+    """
+    name = re.sub(r"[^0-9a-z]+", "_", raw.strip().lower()).strip("_")
+    name = re.sub(r"_(epoch|step)$", "", name)  # Lightning's "val_loss_epoch"
+    name = re.sub(r"(^|_)epoch_", r"\1", name)  # Keras' TensorBoard tags: "epoch_loss", "validation/epoch_loss"
+    if name in _INDEX_NAMES:
+        return ""
+    if name in _AUXILIARY:
+        return _AUXILIARY[name]
+    if re.match(r"(lr|learning_rate)_", name):  # Lightning's LearningRateMonitor: "lr-Adam", "lr-SGD/pg1"
+        return "momentum" if name.endswith("momentum") else "lr"
+    split = "train"
+    head, _, rest = name.partition("_")
+    if rest and head == "test":
+        inner = normalise_series_name(rest, metrics=metrics)
+        return None if not inner or not inner.startswith("train_") else "test_" + inner[len("train_") :]
+    body, _, tail = name.rpartition("_")
+    if rest and head in _SPLIT_PREFIXES:
+        split, name = _SPLIT_PREFIXES[head], rest
+    elif body and tail in _SPLIT_PREFIXES:  # TensorBoard's "Loss/train", "Accuracy/val"
+        split, name = _SPLIT_PREFIXES[tail], body
+    elif body and tail == "test":
+        inner = normalise_series_name(body, metrics=metrics)
+        return None if not inner or not inner.startswith("train_") else "test_" + inner[len("train_") :]
+    if name in _AUXILIARY:
+        return _AUXILIARY[name]
+    if name == "loss":
+        return f"{split}_loss"
+    name = _METRIC_ALIASES.get(name, name)
+    if name in METRICS or name in metrics:
+        return f"{split}_{name}"
+    return None
+
+
+def preference(
+    raw: str, name: str, points: list[tuple[str, float, float, float]], chosen: Collection[str]
+) -> tuple[bool, int, int]:
+    """Higher wins among raw names meaning one series: mapped, then per-epoch, then most values."""
+    lowered = raw.lower()
+    level = 2 if lowered.endswith("epoch") else 0 if lowered.endswith("step") else 1
+    finite = sum(1 for p in points if math.isfinite(p[3]))
+    return raw in chosen, level, finite
+
+
+def loss_from_metrics(series: dict[str, FloatArray]) -> tuple[dict[str, FloatArray], tuple[str, ...]]:
+    """No loss logged (a regression run logging mse/mae): the loss-like metric stands in for it, said so."""
+    if "train_loss" in series:
+        return series, ()
+    for metric in _LOSS_LIKE_METRICS:
+        train = series.get(f"train_{metric}")
+        if train is not None and np.isfinite(train).any():
+            out = {**series, "train_loss": train}
+            used = [f"train_{metric}"]
+            val = series.get(f"val_{metric}")
+            if "val_loss" not in series and val is not None:
+                out["val_loss"] = val
+                used.append(f"val_{metric}")
+            return out, (f"no loss was logged: {' and '.join(used)} read as the loss",)
+    return series, ()
+
+
+def fractions_from_percentages(
+    series: Mapping[str, FloatArray], metrics: Collection[str]
+) -> tuple[dict[str, FloatArray], tuple[str, ...]]:
+    """Bounded metrics logged in percent (0-100) are read as fractions, and said so."""
+    out: dict[str, FloatArray] = {}
+    converted: list[str] = []
+    for name, values in series.items():
+        metric = name.partition("_")[2]
+        info = METRICS.get(metric)
+        finite = values[np.isfinite(values)]
+        if (
+            info is not None
+            and info.bounded
+            and metric not in metrics
+            and len(finite)
+            and float(finite.max()) > 1.0 + _PERCENT_TOLERANCE
+            and float(finite.max()) <= 100.0 + _PERCENT_TOLERANCE
+            and float(finite.min()) >= 0.0
+        ):
+            out[name] = values / 100.0
+            converted.append(name)
+        else:
+            out[name] = values
+    notes = (f"read as percentages (0-100), divided by 100: {', '.join(converted)}",) if converted else ()
+    return out, notes
+
+
+def history_notes(history: RunHistory) -> tuple[str, ...]:
+    """What the diagnosis should tell about the history: the reader's notes and unknown series."""
+    unknown = [n for n in history.ignored if not _BOOKKEEPING.search(n.lower())]
+    listed = ", ".join(unknown[:20]) + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else "")
+    extra = (
+        (
+            f"history: series not understood, not used: {listed} "
+            "(pass metric=NAME with higher_is_better, or --metric NAME --higher-is-better, to use one)",
+        )
+        if unknown
+        else ()
+    )
+    return tuple(f"history: {n}" for n in history.notes) + extra

@@ -1,0 +1,126 @@
+"""pseudo_label_noise: label-noise rate per label source, from the confident-learning flags."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_predict
+from threadpoolctl import threadpool_limits
+
+import gapdoctor
+from tests.causes.label_noise_data import dataset, noisy_split, per_row_losses
+from tests.seeds import each_seed
+
+
+def _pseudo_labelled(name: str, pseudo_share: float, pseudo_flip: float, human_flip: float, seed: int = 0):  # type: ignore[no-untyped-def]
+    """Rows split into "human" and "pseudo" sources, each with its own flip rate; out-of-fold probabilities."""
+    X, y = dataset(name)
+    rng = np.random.default_rng(seed)
+    sources = np.where(rng.random(len(y)) < pseudo_share, "pseudo", "human")
+    given = y.copy()
+    k = int(y.max()) + 1
+    for source, rate in (("pseudo", pseudo_flip), ("human", human_flip)):
+        rows = np.flatnonzero((sources == source) & (rng.random(len(y)) < rate))
+        given[rows] = (y[rows] + rng.integers(1, k, len(rows))) % k
+    with threadpool_limits(1):
+        probs = cross_val_predict(LogisticRegression(max_iter=2000), X, given, cv=5, method="predict_proba")
+    return y, given, probs, sources
+
+
+def _finding(diagnosis: gapdoctor.Diagnosis) -> gapdoctor.Finding | None:
+    return next((f for f in diagnosis.findings if f.cause == "pseudo_label_noise"), None)
+
+
+@pytest.mark.parametrize("name", ["digits", "breast_cancer"])
+def test_noise_in_the_pseudo_source_ranks_first(name: str) -> None:
+    clean, given, probs, sources = _pseudo_labelled(name, pseudo_share=0.4, pseudo_flip=0.25, human_flip=0.0)
+    diagnosis = gapdoctor.diagnose(y_train=given, train_probs=probs, sources_train=sources)
+    top = diagnosis.top
+    assert top is not None and top.cause == "pseudo_label_noise" and top.score >= 0.5
+    assert top.evidence["noisiest_source"] == "pseudo" and top.evidence["reference_source"] == "human"
+    by_source = {s["source"]: s for s in top.data["sources"]}
+    assert by_source["pseudo"]["low"] > by_source["human"]["high"]
+    assert by_source["pseudo"]["n"] + by_source["human"]["n"] == len(given)
+    true_pseudo_rate = (given != clean)[sources == "pseudo"].mean()
+    assert by_source["pseudo"]["low"] <= true_pseudo_rate + 0.05
+    rows = np.array(top.rows)
+    assert np.all(sources[rows] == "pseudo")
+    assert (given[rows] != clean[rows]).mean() >= 0.6
+    # label_noise (the overall estimate) is reported too, but ranked after the source that explains it
+    causes = [f.cause for f in diagnosis.reported]
+    assert causes.index("pseudo_label_noise") < causes.index("label_noise")
+
+
+def test_noise_spread_over_every_source_is_label_noise() -> None:
+    _, given, probs, sources = _pseudo_labelled("digits", pseudo_share=0.4, pseudo_flip=0.15, human_flip=0.15)
+    diagnosis = gapdoctor.diagnose(y_train=given, train_probs=probs, sources_train=sources)
+    finding = _finding(diagnosis)
+    assert finding is None or finding.score < 0.5
+    assert diagnosis.top is not None and diagnosis.top.cause == "label_noise"
+
+
+def test_clean_sources_do_not_fire() -> None:
+    _, given, probs, sources = _pseudo_labelled("digits", pseudo_share=0.4, pseudo_flip=0.0, human_flip=0.0)
+    diagnosis = gapdoctor.diagnose(y_train=given, train_probs=probs, sources_train=sources)
+    finding = _finding(diagnosis)
+    assert finding is None or finding.score < 0.5
+    assert diagnosis.healthy
+
+
+def test_a_single_source_is_skipped_with_a_reason() -> None:
+    _, given, probs = noisy_split("wine", 0.2)
+    diagnosis = gapdoctor.diagnose(y_train=given, train_probs=probs, sources_train=["human"] * len(given))
+    run = next(c for c in diagnosis.checks if c.name == "pseudo_label_noise.by_source")
+    assert run.status == "skipped" and "single source" in run.reason
+
+
+def test_sources_without_probabilities_or_losses_are_skipped() -> None:
+    _, given, _ = noisy_split("wine")
+    diagnosis = gapdoctor.diagnose(y_train=given, sources_train=["a", "b"] * (len(given) // 2))
+    run = next(c for c in diagnosis.checks if c.name == "pseudo_label_noise.by_source")
+    assert run.status == "skipped" and "train_probs" in run.reason and "sample_losses" in run.reason
+
+
+@each_seed
+@pytest.mark.parametrize("pseudo_flip", [0.0, 0.25])
+def test_per_row_losses_alone_locate_the_noisy_source(pseudo_flip: float, seed: int) -> None:
+    X, _y = dataset("digits")
+    clean, given, _, sources = _pseudo_labelled(
+        "digits", pseudo_share=0.4, pseudo_flip=pseudo_flip, human_flip=0.0, seed=seed
+    )
+    _, losses = per_row_losses(X, given, seed=seed)
+    diagnosis = gapdoctor.diagnose(y_train=given, sources_train=sources, sample_losses=losses)
+    finding = _finding(diagnosis)
+    if pseudo_flip == 0.0:
+        assert finding is None or finding.score < 0.5
+        return
+    assert diagnosis.top is finding and finding is not None and finding.score >= 0.5
+    assert finding.evidence["noisiest_source"] == "pseudo" and "memorisation" in finding.evidence["flagged_by"]
+    rows = np.array(finding.rows)
+    assert np.all(sources[rows] == "pseudo")
+    assert (given[rows[:100]] != clean[rows[:100]]).mean() >= 0.8
+
+
+def test_sources_of_the_wrong_length_name_the_argument() -> None:
+    _, given, probs = noisy_split("wine")
+    with pytest.raises(gapdoctor.GapdoctorInputError) as error:
+        gapdoctor.diagnose(y_train=given, train_probs=probs, sources_train=["human"] * 5)
+    assert error.value.argument == "sources_train"
+
+
+def test_a_sampled_label_pass_judges_each_source_on_the_rows_it_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gapdoctor.causes.label_noise import check as label_noise
+    from gapdoctor.stats.budget import sample_rows
+
+    _, given, probs, sources = _pseudo_labelled("digits", pseudo_share=0.4, pseudo_flip=0.25, human_flip=0.0)
+    read = 1_200
+    monkeypatch.setattr(label_noise, "LABEL_PASS_CELLS", read * probs.shape[1])
+    top = gapdoctor.diagnose(y_train=given, train_probs=probs, sources_train=sources).top
+    assert top is not None and top.cause == "pseudo_label_noise" and top.score >= 0.5
+    assert top.evidence["sampling"] == f"sampled {read:,} of {len(given):,} training rows for confident learning"
+    by_source = {s["source"]: s for s in top.data["sources"]}
+    assert by_source["pseudo"]["n"] + by_source["human"]["n"] == read
+    rows = sample_rows(len(given), read)
+    assert by_source["pseudo"]["n"] == int((sources[rows] == "pseudo").sum())
+    assert set(top.rows) <= set(rows.tolist()) and np.all(sources[np.array(top.rows)] == "pseudo")

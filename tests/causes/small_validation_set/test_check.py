@@ -1,0 +1,118 @@
+"""small_validation_set on a real run scored on 60 validation rows, and on a healthy 900-row split."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gapdoctor
+from gapdoctor.stats.accumulators import binomial_interval
+from tests import metric_scenarios
+
+
+def test_tiny_validation_set_ranks_first() -> None:
+    scenario = metric_scenarios.tiny_validation()
+    diagnosis = gapdoctor.diagnose(**scenario)
+    top = diagnosis.top
+    assert top is not None and top.cause == "small_validation_set" and top.score >= 0.5
+    figures = top.evidence
+    assert figures["n_val"] == 60
+    assert figures["interval_method"].startswith("exact binomial")
+    hits = round(figures["val_metric"] * 60)
+    low, high = binomial_interval(hits, 60)
+    assert (figures["val_metric_low"], figures["val_metric_high"]) == (round(low, 4), round(high, 4))
+    assert figures["smallest_detectable_change"] > 0.05
+    assert figures["movement_inside_noise"] == "yes"
+    assert figures["val_size_for_1pt_change"] > 1000
+    assert figures["min_class_support"] <= 6
+    band = top.data["metric_band"]
+    assert len(band["epochs"]) == len(band["values"]) == len(band["low"]) == 30
+    assert all(lo <= v <= hi for lo, v, hi in zip(band["low"], band["values"], band["high"], strict=True))
+    assert any("cross-validation" in fix for fix in top.fixes)
+
+
+def test_history_and_labels_alone_suffice() -> None:
+    scenario = metric_scenarios.tiny_validation()
+    diagnosis = gapdoctor.diagnose(history=scenario["history"], y_val=scenario["y_val"])
+    found = [f for f in diagnosis.findings if f.cause == "small_validation_set"]
+    assert found and found[0].score >= 0.5 and found[0].evidence["metric_from"] == "history val_accuracy"
+
+
+def test_bootstrap_interval_for_f1() -> None:
+    scenario = metric_scenarios.tiny_validation()
+    diagnosis = gapdoctor.diagnose(y_val=scenario["y_val"], val_probs=scenario["val_probs"], metric="f1")
+    finding = next(f for f in diagnosis.findings if f.cause == "small_validation_set")
+    assert finding.evidence["interval_method"] == "bootstrap over validation rows"
+    assert finding.evidence["val_metric_low"] < finding.evidence["val_metric"] < finding.evidence["val_metric_high"]
+
+
+def test_a_900_row_validation_set_does_not_fire() -> None:
+    diagnosis = gapdoctor.diagnose(**metric_scenarios.digits_healthy())
+    assert all(f.score < 0.5 for f in diagnosis.findings if f.cause == "small_validation_set")
+
+
+def test_skipped_without_a_metric_to_measure() -> None:
+    diagnosis = gapdoctor.diagnose(y_val=np.array([0, 1] * 20))
+    run = next(c for c in diagnosis.checks if c.cause == "small_validation_set")
+    assert run.status == "skipped" and "val_probs" in run.reason
+
+
+def test_history_and_the_validation_size_suffice() -> None:
+    history = metric_scenarios.tiny_validation()["history"]
+    diagnosis = gapdoctor.diagnose(history=history, val_size=60)
+    found = [f for f in diagnosis.findings if f.cause == "small_validation_set"]
+    assert found and found[0].score >= 0.5
+    assert found[0].evidence["n_val"] == 60 and "min_class_support" not in found[0].evidence
+    large = gapdoctor.diagnose(history=history, val_size=20_000)
+    assert all(f.score < 0.5 for f in large.findings if f.cause == "small_validation_set")
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, "60", True])
+def test_bad_val_size_names_the_argument(bad: object) -> None:
+    with pytest.raises(gapdoctor.GapdoctorInputError, match=r"^val_size: "):
+        gapdoctor.diagnose(history={"val_accuracy": [0.5, 0.6]}, val_size=bad)  # type: ignore[arg-type]
+
+
+def test_val_size_that_contradicts_y_val_names_the_argument() -> None:
+    with pytest.raises(gapdoctor.GapdoctorInputError, match=r"^val_size: is 61 but y_val has 60"):
+        gapdoctor.diagnose(y_val=np.array([0, 1] * 30), val_size=61)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_unrealistic_enlargement_says_what_the_set_can_show(seed: int) -> None:
+    scenario = metric_scenarios.tiny_validation(seed)
+    top = next(f for f in gapdoctor.diagnose(**scenario).findings if f.cause == "small_validation_set")
+    needed, detectable = top.evidence["val_size_for_1pt_change"], top.evidence["smallest_detectable_change"]
+    assert needed > 10 * 60  # over 10x the set: enlarging it is not advice to give
+    advice = top.fixes[0]
+    assert not advice.startswith("Enlarge") and "not a realistic fix" in advice
+    assert f"can show changes in accuracy of {100 * detectable:.2g} points or more, not 1-point changes" in advice
+    assert f"about {needed:,} rows" in advice and "more than the training set" in advice
+    moved = top.evidence["movement_last_epochs"]
+    assert f"The last {top.evidence['last_epochs']} epochs moved it by {100 * moved:.2g} points" in advice
+    assert not any("validation rows are needed" in fix for fix in top.fixes)  # nor for the movement seen
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_realistic_enlargement_is_still_advised_and_the_training_set_bounds_it(seed: int) -> None:
+    scenario = metric_scenarios.digits_healthy(seed)
+    alone = gapdoctor.diagnose(y_val=scenario["y_val"], val_probs=scenario["val_probs"])
+    finding = next(f for f in alone.findings if f.cause == "small_validation_set")
+    needed, n = finding.evidence["val_size_for_1pt_change"], finding.evidence["n_val"]
+    assert n < needed <= 10 * n and needed > len(scenario["y_train"])
+    assert finding.fixes[0].startswith(f"Enlarge the validation set to about {needed:,} rows")
+    # the same predictions with the training labels: more rows than the training set has is not possible
+    both = gapdoctor.diagnose(y_train=scenario["y_train"], y_val=scenario["y_val"], val_probs=scenario["val_probs"])
+    bounded = next(f for f in both.findings if f.cause == "small_validation_set")
+    assert "more than the training set" in bounded.fixes[0] and not bounded.fixes[0].startswith("Enlarge")
+
+
+def test_a_single_class_validation_set_is_a_statement_not_a_finding() -> None:
+    # before: "small_validation_set 0.65" for 30 rows of one class
+    y_val = np.zeros(30, dtype=np.int64)
+    diagnosis = gapdoctor.diagnose(
+        y_train=np.r_[y_val, 1], y_val=y_val, val_probs=np.tile([0.7, 0.3], (30, 1)), metric="accuracy"
+    )
+    assert not [f for f in diagnosis.findings if f.cause == "small_validation_set"]
+    run = next(c for c in diagnosis.checks if c.name == "small_validation_set.sampling_noise")
+    assert run.status == "skipped" and "single class" in run.reason and "cannot be judged" in run.reason

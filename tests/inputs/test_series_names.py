@@ -1,0 +1,77 @@
+"""Metric names people log, their direction, and the user's override."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import gapdoctor
+from gapdoctor import GapdoctorInputError
+from gapdoctor.inputs.history import normalise_series_name
+from gapdoctor.stats.metrics import metric_info
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("eval_wer", "val_wer"),
+        ("eval_cer", "val_cer"),
+        ("eval_bleu", "val_bleu"),
+        ("eval_rouge1", "val_rouge1"),
+        ("eval_rougeLsum", "val_rougelsum"),
+        ("eval_mean_token_accuracy", "val_token_accuracy"),
+        ("eval_matthews_correlation", "val_mcc"),
+        ("eval_overall_f1", "val_f1"),
+        ("eval_overall_accuracy", "val_accuracy"),
+        ("val/mAP", "val_map"),
+        ("val_miou", "val_iou"),
+        ("val_dice", "val_dice"),
+        ("val_rmse", "val_rmse"),
+        ("val_r2_score", "val_r2"),
+        ("eval_perplexity", "val_perplexity"),
+        ("lr-AdamW", "lr"),
+        ("test_loss", "test_loss"),
+        ("eval_samples_per_second", None),
+    ],
+)
+def test_names_people_log(raw: str, expected: str | None) -> None:
+    assert normalise_series_name(raw) == expected
+
+
+@pytest.mark.parametrize(("name", "higher"), [("wer", False), ("cer", False), ("perplexity", False), ("bleu", True)])
+def test_directions(name: str, higher: bool) -> None:
+    assert metric_info(name).greater_is_better is higher
+
+
+def wer_run() -> dict[str, list[float]]:
+    # WER falls to 0.20 at epoch 4 then rises back: lower is better, so this is the overfitting turn
+    return {
+        "train_loss": [2.0, 1.5, 1.1, 0.8, 0.6, 0.45, 0.33, 0.25, 0.19, 0.15],
+        "eval_wer": [0.60, 0.40, 0.28, 0.20, 0.22, 0.26, 0.30, 0.33, 0.36, 0.40],
+    }
+
+
+def test_wer_is_read_lower_is_better() -> None:
+    top = gapdoctor.diagnose(history=wer_run(), metric="wer").top
+    assert top is not None and top.cause == "overfitting" and top.evidence["val_metric_best_epoch"] in (4, 5)
+    assert "was best at" in top.summary and "got worse" in top.summary
+
+
+def test_a_metric_of_ones_own_with_its_direction() -> None:
+    run = wer_run()
+    history = {"train_loss": run["train_loss"], "val_my_error": run["eval_wer"]}
+    top = gapdoctor.diagnose(history=history, metric="my_error", higher_is_better=False).top
+    assert top is not None and top.cause == "overfitting" and top.evidence["metric"] == "my_error"
+    with pytest.raises(GapdoctorInputError, match="higher_is_better"):
+        gapdoctor.diagnose(history=history, metric="my_error")
+    with pytest.raises(GapdoctorInputError, match="higher_is_better"):
+        gapdoctor.diagnose(history=history, metric="my_error", higher_is_better="yes")
+
+
+def test_unknown_series_are_named_in_the_terminal_report(tmp_path: Path) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text("epoch,loss,val_loss,val_foo,eval_runtime\n0,1.0,1.0,1,3\n1,0.8,0.9,2,3\n2,0.7,0.85,3,3\n")
+    diagnosis = gapdoctor.diagnose(history=log)
+    assert any("val_foo" in note and "eval_runtime" not in note for note in diagnosis.notes)
+    assert "val_foo" in str(diagnosis)
