@@ -1,4 +1,4 @@
-"""Record the chaotic optimisation runs of tests/checks/test_optimization.py once, into a fixture.
+"""Record the chaotic optimisation runs of tests/causes/optimization/test_check.py once, into a fixture.
 
 A too-high learning rate makes training chaotic: the curves of the same seed differ from
 one CPU to another (seen: the loss rose in 41% of epochs here, 21% on another machine), so
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from tests.checks.test_optimization import CHAOTIC_RUNS, train_torch
+from tests.causes.optimization.test_check import CHAOTIC_RUNS, train_torch
 
 FIXTURE = Path(__file__).with_name("optimization_curves.json")
 SEED = 0

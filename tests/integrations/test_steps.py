@@ -13,7 +13,7 @@ from gapdoctor.integrations.recorder import Recorder
 from gapdoctor.torch import Monitor
 from tests.causes.training_dynamics_data import digits, f1, flip_labels, train_mlp
 
-F1_FLOOR = 0.9  # the store's own floor (tests/checks/test_training_dynamics.py)
+F1_FLOOR = 0.9  # the store's own floor (tests/inputs/test_training_dynamics.py)
 
 
 def test_a_torch_monitor_records_every_row_like_the_store() -> None:

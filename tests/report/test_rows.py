@@ -151,7 +151,7 @@ def test_show_exports_the_rows_of_a_stored_diagnosis(
 
 
 def test_pseudo_label_rows_come_with_their_source_finding_and_suggestions() -> None:
-    from tests.checks.test_pseudo_label_noise import _pseudo_labelled
+    from tests.causes.pseudo_label_noise.test_check import _pseudo_labelled
 
     clean, given, probs, sources = _pseudo_labelled("digits", pseudo_share=0.4, pseudo_flip=0.25, human_flip=0.0)
     diagnosis = gapdoctor.diagnose(y_train=given, train_probs=probs, sources_train=sources)

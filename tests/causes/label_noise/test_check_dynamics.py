@@ -14,7 +14,7 @@ from gapdoctor import GapdoctorInputError
 from gapdoctor.inputs.training_dynamics import DynamicsSummary, TrainingDynamics, flag_label_issues
 from tests.causes.training_dynamics_data import digits, f1, flip_labels, train_mlp
 
-F1_FLOOR = 0.9  # measured 0.965-0.978 over seeds 0-2 (tests/checks/test_training_dynamics.py)
+F1_FLOOR = 0.9  # measured 0.965-0.978 over seeds 0-2 (tests/inputs/test_training_dynamics.py)
 
 
 @cache
