@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gapdoctor.bench.table import ABBREVIATIONS
+from gapdoctor.bench.table import heading
 from gapdoctor.causes.vocabulary import CAUSES
 
 
@@ -19,7 +19,7 @@ def confusion_markdown(result: dict[str, Any]) -> str:
     order = [*CAUSES, "none", "n/a"]
     columns = [c for c in order if any(c in row for row in confusion.values())]
     lines = [
-        "| true cause \\ top reported | " + " | ".join(ABBREVIATIONS[c] for c in columns) + " | top-1 |",
+        "| true cause \\ top reported | " + " | ".join(heading(c) for c in columns) + " | top-1 |",
         "|---|" + "---:|" * (len(columns) + 1),
     ]
     for cause in [c for c in order if c in confusion]:

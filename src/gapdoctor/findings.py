@@ -11,7 +11,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from gapdoctor.causes.vocabulary import CAUSES
+from gapdoctor.causes.payload import Payload
+from gapdoctor.causes.vocabulary import cause_order, explained_by, known_causes
 
 __all__ = ["REPORT_THRESHOLD", "CheckRun", "Diagnosis", "Finding", "rank"]
 
@@ -21,29 +22,6 @@ REPORT_THRESHOLD = 0.5
 _MISSING_SHOWN = 4
 """How many missing inputs (and other skip reasons) a "not enough to judge" verdict names:
 the ones most checks wait for; the terminal and HTML reports list every skipped check."""
-
-# A root cause explains the generic symptom: when the root cause is reported, the
-# symptom-level finding is ranked after it (its score is left as measured).
-_SPECIFIC = (
-    "label_noise",
-    "pseudo_label_noise",
-    "preprocessing_leakage",
-    "pipeline_bug",
-    "distribution_shift",
-    "metric_mismatch",
-    "subgroup_failure",
-    "metric_saturation",
-    "search_noise",
-)
-_EXPLAINED_BY: dict[str, tuple[str, ...]] = {
-    # the generic pictures: a run that memorises, a measurement too noisy to show progress
-    "overfitting": (*_SPECIFIC, "optimization"),
-    "small_validation_set": _SPECIFIC,
-    "label_noise": ("pseudo_label_noise", "pipeline_bug", "preprocessing_leakage"),
-    "metric_saturation": ("preprocessing_leakage",),
-    "optimization": ("pipeline_bug",),
-    "subgroup_failure": ("metric_mismatch", "distribution_shift", "pipeline_bug"),
-}
 
 
 def _json_safe(value: Any) -> Any:
@@ -87,6 +65,10 @@ class Finding:
         Name of the check that produced it.
     data : mapping
         Arrays for plots (curves, matrices), JSON-safe; not shown in the terminal.
+    result : Payload or None
+        The typed payload of this kind of finding (:mod:`gapdoctor.causes.payload`): its
+        fields fill ``evidence`` and ``data`` (keys given explicitly win); experiments and
+        figures read it. None for a finding rebuilt from JSON (see ``payload_of``).
     """
 
     cause: str
@@ -98,13 +80,17 @@ class Finding:
     experiment: Mapping[str, Any] | None = None
     check: str = ""
     data: Mapping[str, Any] = field(default_factory=dict)
+    result: Payload | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.cause not in CAUSES:
-            raise ValueError(f"Finding.cause {self.cause!r} is not in gapdoctor.CAUSES")
+        if self.cause not in known_causes():
+            raise ValueError(f"Finding.cause {self.cause!r} is not a known cause (gapdoctor.CAUSES)")
         if not (0.0 <= self.score <= 1.0) or math.isnan(self.score):
             raise ValueError(f"Finding.score must be in [0, 1], got {self.score!r}")
         object.__setattr__(self, "fixes", tuple(self.fixes))
+        if self.result is not None:
+            object.__setattr__(self, "evidence", {**self.result.evidence(), **self.evidence})
+            object.__setattr__(self, "data", {**self.result.data(), **self.data})
         if self.rows is not None:
             object.__setattr__(self, "rows", tuple(int(r) for r in self.rows))
 
@@ -220,13 +206,15 @@ def rank(findings: Sequence[Finding]) -> list[Finding]:
     -------
     list of Finding
     """
-    ordered = sorted(findings, key=lambda f: (-f.score, CAUSES.index(f.cause)))
+    ordered = sorted(findings, key=lambda f: (-f.score, cause_order(f.cause)))
     reported = {f.cause for f in ordered if not f.weak}
     head: list[Finding] = []
     deferred: list[Finding] = []
     for f in ordered:
-        explainers = _EXPLAINED_BY.get(f.cause, ())
-        if f.cause == "overfitting" and f.evidence.get("pattern") == "plateau":
+        explainers = explained_by(f.cause)
+        if f.result is not None:
+            explainers = (*explainers, *f.result.explained_by())
+        elif f.cause == "overfitting" and f.evidence.get("pattern") == "plateau":
             explainers = (*explainers, "small_validation_set")  # a plateau is what a tiny set shows
         explained = not f.weak and any(c in reported for c in explainers)
         (deferred if explained else head).append(f)

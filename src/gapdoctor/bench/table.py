@@ -7,39 +7,30 @@ from rich.table import Table
 
 from gapdoctor.bench.runner import NOT_DIAGNOSABLE, BenchResult
 from gapdoctor.bench.scenario import HEALTHY
-from gapdoctor.causes.vocabulary import CAUSES
+from gapdoctor.causes.vocabulary import cause_info, known_causes
 
-__all__ = ["ABBREVIATIONS", "print_bench"]
+__all__ = ["heading", "print_bench"]
 
-ABBREVIATIONS: dict[str, str] = {
-    "overfitting": "ovf",
-    "label_noise": "lbl",
-    "metric_mismatch": "mis",
-    "distribution_shift": "sft",
-    "small_validation_set": "val",
-    "subgroup_failure": "sub",
-    "optimization": "opt",
-    "preprocessing_leakage": "lek",
-    "pipeline_bug": "bug",
-    "pseudo_label_noise": "psl",
-    "metric_saturation": "sat",
-    "search_noise": "srh",
-    HEALTHY: "none",
-    NOT_DIAGNOSABLE: "n/a",
-}
-"""Column headings of the confusion table."""
+_OUTCOMES = {HEALTHY: "none", NOT_DIAGNOSABLE: "n/a"}
+
+
+def heading(cause: str) -> str:
+    """Column heading of the confusion table: the cause's ``short`` name from its spec."""
+    if cause in _OUTCOMES:
+        return _OUTCOMES[cause]
+    return cause_info(cause).short or cause if cause in known_causes() else cause
 
 
 def confusion_table(result: BenchResult) -> Table:
     """True cause (rows) x top reported cause (columns), scored scenarios only."""
     confusion = result.confusion()
-    order = [*CAUSES, HEALTHY, NOT_DIAGNOSABLE]
+    order = [*known_causes(), HEALTHY, NOT_DIAGNOSABLE]
     columns = [c for c in order if any(c in row for row in confusion.values())]
     rows = [c for c in order if c in confusion]
     table = Table(title="True cause x top reported cause", title_justify="left")
     table.add_column("true cause")
     for c in columns:
-        table.add_column(ABBREVIATIONS[c], justify="right")
+        table.add_column(heading(c), justify="right")
     table.add_column("top-1", justify="right")
     for cause in rows:
         row = confusion[cause]
@@ -66,7 +57,7 @@ def scenario_table(result: BenchResult) -> Table:
         rank = str(causes.index(r.cause) + 1) if r.cause in causes else "-"
         score = f"{r.ranked[0][1]:.3f}" if r.ranked else "-"
         mark = "[green]hit[/]" if r.hit else ("[yellow]invalid[/]" if not r.scored else "[red]miss[/]")
-        table.add_row(r.name, mark, ABBREVIATIONS.get(r.top, r.top), score, rank, f"{r.diagnose_seconds:.3f}")
+        table.add_row(r.name, mark, heading(r.top), score, rank, f"{r.diagnose_seconds:.3f}")
     return table
 
 
@@ -76,7 +67,7 @@ def print_bench(result: BenchResult, console: Console | None = None) -> None:
     summary = result.to_dict()
     console.print(scenario_table(result))
     console.print(confusion_table(result))
-    legend = ", ".join(f"{v}={k}" for k, v in ABBREVIATIONS.items())
+    legend = ", ".join(f"{heading(c)}={c}" for c in [*known_causes(), *_OUTCOMES])
     console.print(f"[dim]{legend}[/]")
     console.print(
         f"top-1 {100 * result.top1:.1f}%   top-3 {100 * result.top3:.1f}%   "

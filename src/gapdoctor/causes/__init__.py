@@ -10,6 +10,6 @@ their checks. See CONTRIBUTING.md, "Adding a cause".
 
 from __future__ import annotations
 
-from gapdoctor.causes.vocabulary import CAUSES, CauseInfo, cause_info
+from gapdoctor.causes.vocabulary import CAUSES, CauseInfo, cause_info, known_causes, register_cause
 
-__all__ = ["CAUSES", "CauseInfo", "cause_info"]
+__all__ = ["CAUSES", "CauseInfo", "cause_info", "known_causes", "register_cause"]

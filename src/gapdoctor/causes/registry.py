@@ -1,9 +1,9 @@
 """The check registry.
 
 A check is a pure function ``Evidence -> list[Finding]`` for one cause, registered
-with :func:`register`. Adding a cause means adding one module to this package: every
-module here is imported when the package is, and its ``@register`` calls fill
-:data:`REGISTRY`.
+with :func:`register`. Adding a cause means adding one folder to :mod:`gapdoctor.causes`:
+:func:`load_causes` finds every folder and imports the check modules its ``__init__``
+names in ``CHECKS``, whose ``@register`` calls fill :data:`REGISTRY`.
 
 A check that cannot conclude from the inputs raises :class:`SkipCheck` with the
 reason; the diagnosis lists it as skipped. Inputs named in ``requires`` are checked
@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gapdoctor.causes.vocabulary import CAUSES
+from gapdoctor.causes.vocabulary import cause_order, known_causes
 from gapdoctor.findings import CheckRun, Finding
 from gapdoctor.inputs.evidence import Evidence
 
@@ -117,8 +117,8 @@ def register(
     callable
         The decorator; the function itself is returned unchanged.
     """
-    if cause not in CAUSES:
-        raise ValueError(f"check {name!r}: unknown cause {cause!r}; known causes: {', '.join(CAUSES)}")
+    if cause not in known_causes():
+        raise ValueError(f"check {name!r}: unknown cause {cause!r}; known causes: {', '.join(known_causes())}")
     if name in REGISTRY:
         raise ValueError(f"check {name!r} is registered twice")
 
@@ -148,7 +148,7 @@ def get_check(name: str) -> Check:
 def all_checks() -> list[Check]:
     """Every registered check, in cause-vocabulary order."""
     load_causes()
-    return sorted(REGISTRY.values(), key=lambda c: (CAUSES.index(c.cause), c.name))
+    return sorted(REGISTRY.values(), key=lambda c: (cause_order(c.cause), c.name))
 
 
 def guarded_run(name: str, cause: str, call: Callable[[], list[Finding]]) -> tuple[CheckRun, list[Finding]]:
@@ -212,7 +212,10 @@ def load_causes() -> None:
 
     for folder in pkgutil.iter_modules(package.__path__):
         if folder.ispkg and not folder.name.startswith("_"):
-            importlib.import_module(f"{package.__name__}.{folder.name}")
+            cause = importlib.import_module(f"{package.__name__}.{folder.name}")
+            importlib.import_module(f"{cause.__name__}.spec")  # a plug-in cause registers itself there
+            for module in getattr(cause, "CHECKS", ()):
+                importlib.import_module(f"{cause.__name__}.{module}")
     _LOADED.append(True)
 
 

@@ -1,8 +1,6 @@
-"""The ``label_noise`` cause: its checks register themselves when this folder is imported."""
+"""The ``label_noise`` cause: its spec, checks, experiment and figures (see ``gapdoctor.causes``)."""
 
 from __future__ import annotations
 
-from gapdoctor.causes.label_noise import (
-    check,  # noqa: F401  (registers its checks)
-    dynamics,  # noqa: F401  (registers its checks)
-)
+CHECKS = ("check", "dynamics")
+"""The modules of this folder whose checks the registry imports."""

@@ -1,5 +1,6 @@
-"""The ``overfitting`` cause: its checks register themselves when this folder is imported."""
+"""The ``overfitting`` cause: its spec, checks, experiment and figures (see ``gapdoctor.causes``)."""
 
 from __future__ import annotations
 
-from gapdoctor.causes.overfitting import check  # noqa: F401  (registers its checks)
+CHECKS = ("check",)
+"""The modules of this folder whose checks the registry imports."""

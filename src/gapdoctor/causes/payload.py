@@ -1,0 +1,148 @@
+"""Typed result payloads: what a finding measured, as a frozen dataclass per finding kind.
+
+A check builds its finding from a payload (``Finding(..., result=OverfittingCurves(...))``);
+the finding's ``evidence`` (figures shown to the user) and ``data`` (arrays for figures)
+are the payload's fields, under the same keys as ever, so ``Finding.to_dict()`` and the
+JSON contract do not change. Experiments and figures read the payload's fields by name,
+so a renamed field fails mypy instead of silently at run time.
+
+Declare a payload in the cause's folder (``causes/<cause>/result.py``)::
+
+    @dataclass(frozen=True)
+    class OverfittingCurves(Payload):
+        CHECK: ClassVar[str] = "overfitting.curves"
+        pattern: str = figure()
+        best_epoch: int = figure()
+        val_loss: list[float] = plot()
+        worst_class: str | None = figure(omit_none=True)
+
+``figure()`` fields go to ``finding.evidence``, ``plot()`` fields to ``finding.data``, in
+declaration order; ``key=`` names a key that is not an identifier, ``omit_none=True`` leaves
+the key out when the value is None, ``spread=True`` merges a mapping's items (keys built at
+run time, e.g. ``shifted_1``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
+
+__all__ = ["Payload", "figure", "payload_of", "payload_types", "plot"]
+
+_Place = Literal["evidence", "data"]
+_BY_CHECK: dict[str, list[type[Payload]]] = {}
+
+
+def _field(place: _Place, key: str | None, omit_none: bool, spread: bool, default: Any, factory: Any) -> Any:
+    metadata = {"place": place, "key": key, "omit_none": omit_none, "spread": spread}
+    if factory is not dataclasses.MISSING:
+        return dataclasses.field(default_factory=factory, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def figure(
+    *,
+    key: str | None = None,
+    omit_none: bool = False,
+    spread: bool = False,
+    default: Any = dataclasses.MISSING,
+    default_factory: Any = dataclasses.MISSING,
+) -> Any:
+    """A payload field shown in ``finding.evidence`` (see the module docstring)."""
+    if omit_none and default is dataclasses.MISSING and default_factory is dataclasses.MISSING:
+        default = None
+    return _field("evidence", key, omit_none, spread, default, default_factory)
+
+
+def plot(
+    *,
+    key: str | None = None,
+    omit_none: bool = False,
+    spread: bool = False,
+    default: Any = dataclasses.MISSING,
+    default_factory: Any = dataclasses.MISSING,
+) -> Any:
+    """A payload field kept in ``finding.data`` for figures (see the module docstring)."""
+    if omit_none and default is dataclasses.MISSING and default_factory is dataclasses.MISSING:
+        default = None
+    return _field("data", key, omit_none, spread, default, default_factory)
+
+
+class Payload:
+    """Base of every typed payload; subclasses are frozen dataclasses naming their ``CHECK``."""
+
+    CHECK: ClassVar[str] = ""
+    """The registered check that produces this kind of finding."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.CHECK:
+            _BY_CHECK.setdefault(cls.CHECK, []).append(cls)
+
+    def _part(self, place: _Place) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            if f.metadata.get("place", "evidence") != place:
+                continue
+            value = getattr(self, f.name)
+            if value is None and f.metadata.get("omit_none"):
+                continue
+            if f.metadata.get("spread"):
+                out.update(value or {})
+            else:
+                out[f.metadata.get("key") or f.name] = value
+        return out
+
+    def evidence(self) -> dict[str, Any]:
+        """The ``figure()`` fields, as ``finding.evidence`` shows them."""
+        return self._part("evidence")
+
+    def data(self) -> dict[str, Any]:
+        """The ``plot()`` fields, as ``finding.data`` keeps them."""
+        return self._part("data")
+
+    def explained_by(self) -> tuple[str, ...]:
+        """Causes that explain this particular finding beyond its cause's spec (default none)."""
+        return ()
+
+    @classmethod
+    def from_parts(cls, evidence: Mapping[str, Any], data: Mapping[str, Any]) -> Payload | None:
+        """Rebuild from a stored finding's evidence and data; None when a required key is missing."""
+        values: dict[str, Any] = {}
+        named: set[str] = set()
+        spreads: list[dataclasses.Field[Any]] = []
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            source = data if f.metadata.get("place", "evidence") == "data" else evidence
+            if f.metadata.get("spread"):
+                spreads.append(f)
+                continue
+            key = f.metadata.get("key") or f.name
+            named.add(key)
+            if key in source:
+                values[f.name] = source[key]
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                return None
+        for f in spreads:
+            source = data if f.metadata.get("place") == "data" else evidence
+            values[f.name] = {k: v for k, v in source.items() if k not in named and k != "sampling"}
+        return cls(**values)
+
+
+def payload_types(check: str) -> tuple[type[Payload], ...]:
+    """The payload classes a check produces (its cause folder must be loaded)."""
+    return tuple(_BY_CHECK.get(check, ()))
+
+
+def payload_of(finding: Any) -> Payload | None:
+    """A finding's payload: its own, or rebuilt from a stored finding's evidence and data."""
+    if finding.result is not None:
+        return finding.result  # type: ignore[no-any-return]
+    from gapdoctor.causes.registry import load_causes
+
+    load_causes()
+    for kind in payload_types(finding.check):
+        rebuilt = kind.from_parts(finding.evidence, finding.data)
+        if rebuilt is not None:
+            return rebuilt
+    return None
