@@ -1,7 +1,8 @@
 """Every bench scenario's diagnosis, from recorded inputs, equals the recorded golden diagnosis.
 
 ``tests/data/bench/golden.json`` holds ``Diagnosis.to_dict()`` (timings left out) of the 42
-bench scenarios, diagnosed from the inputs recorded beside it. A change that should keep
+bench scenarios, diagnosed from the inputs recorded beside it, keys in their order (the report lists evidence
+in that order). A change that should keep
 behaviour (a restructuring) keeps this test green; a change that corrects a number
 re-records the golden file (``python -m tests.data.record_bench --golden``) and lists the
 corrected values in its commit message.
@@ -26,6 +27,8 @@ differ in the last bits from one CPU to another; anything a restructuring change
 
 def _differences(path: str, want: Any, got: Any, out: list[str]) -> None:
     if isinstance(want, dict) and isinstance(got, dict):
+        if list(want) != list(got) and set(want) == set(got):
+            out.append(f"{path}: keys in another order ({list(got)} instead of {list(want)})")
         for key in sorted(set(want) | set(got)):
             if key not in got or key not in want:
                 out.append(f"{path}.{key}: {'missing' if key not in got else 'unexpected'}")

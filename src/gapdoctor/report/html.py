@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from gapdoctor.causes.vocabulary import CAUSES, cause_info
 from gapdoctor.findings import REPORT_THRESHOLD
 from gapdoctor.report import plots
+from gapdoctor.report.figure_registry import figures_of
 from gapdoctor.report.labels import plain_evidence
 from gapdoctor.report.markup import escape_html as _e
 from gapdoctor.report.markup import html_table as _table
@@ -103,7 +104,11 @@ _DATA_FIGURES: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
 
 
 def _finding_figures(finding: Finding, diagnosis: Diagnosis) -> list[str]:
-    """The figures for one finding, from its ``data`` (see DATA_SCHEMA) and the curves."""
+    """The figures for one finding: its cause folder's figure maker for its payload type
+    (:mod:`gapdoctor.report.figure_registry`), else the figures its ``data`` keys ask for."""
+    made = figures_of(finding, diagnosis)
+    if made is not None:
+        return [f for f in (_figure(caption, draw) for caption, draw in made) if f]
     data: Mapping[str, Any] = finding.data
     figures: list[str] = []
     if _draws_curves(finding, diagnosis):

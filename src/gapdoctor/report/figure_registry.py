@@ -1,0 +1,86 @@
+"""Figures by payload type: each cause folder's ``figures.py`` says what to draw for its findings.
+
+A cause's ``causes/<cause>/figures.py`` registers one maker per payload type::
+
+    @figures_for(OverfittingCurves)
+    def _curves(result: OverfittingCurves, diagnosis: Diagnosis) -> list[Figure]:
+        return [curves_figure(diagnosis, result.markers)]
+
+A maker returns ``(caption, draw)`` pairs; ``draw()`` returns an SVG string (from the
+drawing primitives of :mod:`gapdoctor.report.plots`) or None to draw nothing. The HTML
+report asks :func:`figures_of` for each finding; a figure that fails to draw becomes a
+note in the report, never a broken report.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from gapdoctor.causes.payload import Payload, payload_of
+
+if TYPE_CHECKING:
+    from gapdoctor.findings import Diagnosis, Finding
+
+__all__ = ["Figure", "curves_figure", "figures_for", "figures_of", "load_figures"]
+
+Figure = tuple[str, Callable[[], "str | None"]]
+"""A caption and the function that draws the figure (SVG) or returns None."""
+
+P = TypeVar("P", bound=Payload)
+_MAKERS: dict[type[Payload], Callable[[Any, Diagnosis], list[Figure]]] = {}
+_LOADED: list[bool] = []
+
+
+Maker = Callable[[P, "Diagnosis"], list[Figure]]
+
+
+def figures_for(*kinds: type[P]) -> Callable[[Maker[P]], Maker[P]]:
+    """Register the figure maker of one or more payload types."""
+
+    def decorator(maker: Maker[P]) -> Maker[P]:
+        for kind in kinds:
+            if kind in _MAKERS:
+                raise ValueError(f"payload {kind.__name__} has two figure makers")
+            _MAKERS[kind] = maker
+        return maker
+
+    return decorator
+
+
+def load_figures() -> None:
+    """Import every cause folder's ``figures`` module once (each registers its makers)."""
+    if _LOADED:
+        return
+    import gapdoctor.causes as package
+
+    for folder in pkgutil.iter_modules(package.__path__):
+        name = f"{package.__name__}.{folder.name}.figures"
+        if folder.ispkg and importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+    _LOADED.append(True)
+
+
+def figures_of(finding: Finding, diagnosis: Diagnosis) -> list[Figure] | None:
+    """The figures of one finding, or None when its payload type has no maker."""
+    load_figures()
+    result = payload_of(finding)
+    maker = None if result is None else _MAKERS.get(type(result))
+    return None if maker is None or result is None else maker(result, diagnosis)
+
+
+def curves_figure(diagnosis: Diagnosis, markers: Mapping[str, Any] | None = None) -> Figure:
+    """The run's training curves, with a finding's epochs marked (drawn only when curves exist)."""
+    from gapdoctor.report import plots
+
+    marks = dict(markers or {})
+    caption = "Training curves with this finding's epochs marked" if marks else "Training curves"
+    metric = str(diagnosis.inputs.get("metric", ""))
+
+    def draw() -> str | None:
+        return plots.curves_svg(diagnosis.curves, metric, marks) if diagnosis.curves else None
+
+    return caption, draw
