@@ -12,6 +12,9 @@ from gapdoctor.stats.metrics import MetricInfo, metric_info
 
 FloatArray = NDArray[np.float64]
 
+Epoch = int | float
+"""An epoch figure of a payload (``<name>_epoch``): whole epochs as int, fractional ones as float."""
+
 
 def history_of(evidence: Evidence, *, min_epochs: int = MIN_EPOCHS_FOR_TRENDS) -> RunHistory:
     """The run history, or SkipCheck when it is absent or too short for trends."""
@@ -57,7 +60,7 @@ def point(index: int) -> int:
     return int(index) + 1
 
 
-def epoch_of(history: RunHistory, index: int | None) -> int | float | None:
+def epoch_of(history: RunHistory, index: int | None) -> Epoch | None:
     """The epoch of point ``index`` (a figure ``<name>_epoch``), or None without a point."""
     return None if index is None else history.epoch_at(index)
 

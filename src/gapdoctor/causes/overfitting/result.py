@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+from gapdoctor.causes.curves import Epoch
 from gapdoctor.causes.payload import Payload, figure, plot
 
 __all__ = ["OverfittingCurves"]
-
-Epoch = int | float
-"""An epoch figure: whole epochs as int, fractional ones (a step-logged run) as float."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,4 +95,3 @@ class OverfittingCurves(Payload):
             if epoch is not None:
                 return epoch
         return self.best_epoch
-
