@@ -194,7 +194,8 @@ def rank(findings: Sequence[Finding]) -> list[Finding]:
 
     Findings are sorted by score, except that a reported finding for a generic
     symptom (``overfitting`` for instance) goes after a reported finding of a cause
-    that explains it (``label_noise``): the root cause is what to fix first. When
+    that explains it (``label_noise``; or that explains this finding, as its payload's
+    ``explained_by()`` says): the root cause is what to fix first. When
     experiments ran, findings they confirmed come first and findings they refuted
     last, among reported findings and among weak ones alike.
 
@@ -214,8 +215,6 @@ def rank(findings: Sequence[Finding]) -> list[Finding]:
         explainers = explained_by(f.cause)
         if f.result is not None:
             explainers = (*explainers, *f.result.explained_by())
-        elif f.cause == "overfitting" and f.evidence.get("pattern") == "plateau":
-            explainers = (*explainers, "small_validation_set")  # a plateau is what a tiny set shows
         explained = not f.weak and any(c in reported for c in explainers)
         (deferred if explained else head).append(f)
     strong_head = [f for f in head if not f.weak]

@@ -12,6 +12,9 @@ from gapdoctor.stats.metrics import MetricInfo, metric_info
 
 FloatArray = NDArray[np.float64]
 
+Epoch = int | float
+"""An epoch figure of a payload (``<name>_epoch``): whole epochs as int, fractional ones as float."""
+
 
 def history_of(evidence: Evidence, *, min_epochs: int = MIN_EPOCHS_FOR_TRENDS) -> RunHistory:
     """The run history, or SkipCheck when it is absent or too short for trends."""
@@ -55,3 +58,13 @@ def oriented(info: MetricInfo, values: FloatArray) -> FloatArray:
 def point(index: int) -> int:
     """The point number (from 1) of a position, for figure markers drawn on the point axis."""
     return int(index) + 1
+
+
+def epoch_of(history: RunHistory, index: int | None) -> Epoch | None:
+    """The epoch of point ``index`` (a figure ``<name>_epoch``), or None without a point."""
+    return None if index is None else history.epoch_at(index)
+
+
+def step_of(history: RunHistory, index: int | None) -> int | None:
+    """The training step of point ``index`` (a figure ``<name>_step``), or None when steps are not known."""
+    return None if index is None or history.steps is None else int(history.steps[int(index)])

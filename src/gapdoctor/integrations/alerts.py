@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from gapdoctor.causes.overfitting.result import OverfittingCurves
+from gapdoctor.causes.payload import payload_of
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import Diagnosis
 from gapdoctor.integrations.guard import ErrorGuard
@@ -35,11 +37,10 @@ _OWN_EVIDENCE = {
 
 def headline(finding: Any) -> str:
     """One line for an alert: the onset epoch for overfitting, else the finding's summary."""
-    figures = finding.evidence
-    if finding.cause == "overfitting" and "best_epoch" in figures:
-        began = figures.get("gap_onset_epoch", figures.get("val_loss_min_epoch", figures["best_epoch"]))
-        what = f"val {figures['metric']}" if "metric" in figures else "val loss"
-        return f"overfitting began at epoch {began}; best {what} at epoch {figures['best_epoch']}"
+    result = payload_of(finding)
+    if isinstance(result, OverfittingCurves):
+        what = f"val {result.metric}" if result.metric is not None else "val loss"
+        return f"overfitting began at epoch {result.began}; best {what} at epoch {result.best_epoch}"
     return str(finding.summary)
 
 

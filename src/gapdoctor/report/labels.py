@@ -61,6 +61,13 @@ EVIDENCE_LABELS: dict[str, tuple[str, Format]] = {
     "val_metric_best_epoch": ("epoch of best validation metric", "epoch"),
     "val_metric_final": ("final validation metric", "metric"),
     "val_metric_plateau_epoch": ("epoch the validation metric levelled off", "epoch"),
+    # a run logged by steps: the same points as training steps
+    "best_step": ("best step (stop here)", "count"),
+    "gap_onset_step": ("step the train/validation gap starts growing", "count"),
+    "val_plateau_step": ("step validation stopped improving", "count"),
+    "val_loss_min_step": ("step of lowest validation loss", "count"),
+    "val_metric_best_step": ("step of best validation metric", "count"),
+    "val_metric_plateau_step": ("step the validation metric levelled off", "count"),
     # --- optimization
     "train_loss_noise_vs_progress": ("training-loss noise relative to its progress", "number"),
     "epochs_with_rising_train_loss_pct": ("epochs where training loss rose", "pct"),
@@ -79,6 +86,13 @@ EVIDENCE_LABELS: dict[str, tuple[str, Format]] = {
     "rises_expected_from_batch_noise_pct": ("rises expected from batch noise alone", "pct"),
     "val_still_improving": ("validation still improving", "text"),
     "train_loss_single_batches": ("training-loss values logged, one batch each", "count"),
+    "diverged_at_epoch": ("epoch training loss turned NaN/infinite", "epoch"),
+    "diverged_at_step": ("step training loss turned NaN/infinite", "count"),
+    "train_loss_best_epoch": ("epoch of lowest training loss", "epoch"),
+    "train_loss_best_step": ("step of lowest training loss", "count"),
+    "stall_step": ("step training loss stalled", "count"),
+    "first_spike_step": ("step of the first loss spike", "count"),
+    "lr_cut_step": ("step the learning rate was cut", "count"),
     # --- label noise
     "noise_rate_pct": ("estimated share of wrong training labels", "pct"),
     "noise_rate_low_pct": ("wrong labels, 95% interval low", "pct"),

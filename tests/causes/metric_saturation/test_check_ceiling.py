@@ -37,4 +37,4 @@ def test_a_class_never_learned_is_not_mistaken_for_label_noise() -> None:
     assert all(f.score < 0.5 for f in diagnosis.findings if f.cause == "metric_saturation")
     # about 75 validation 8s are misclassified; few are contradicted with near certainty
     ceiling = label_noise_ceiling(build_evidence(**scenario))
-    assert ceiling is None or int(ceiling["val_suspected_label_errors"]) <= 20
+    assert ceiling is None or ceiling.suspected_errors <= 20

@@ -25,10 +25,13 @@ log loss still improved while the metric stayed flat.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from gapdoctor.causes.curves import history_of, info_of, val_metric_curve
 from gapdoctor.causes.metric_mismatch.check import reliability
+from gapdoctor.causes.metric_saturation.result import Saturation
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import Finding
@@ -64,7 +67,26 @@ def _sampling_floor(headroom: float, n_val: int) -> float:
     return (1.0 - low) / 2
 
 
-def label_noise_ceiling(evidence: Evidence) -> dict[str, float | int | str] | None:
+@dataclass(frozen=True)
+class LabelNoiseCeiling:
+    """Validation rows that look like label errors, and the accuracy ceiling they imply.
+
+    Parameters
+    ----------
+    suspected_errors : int
+        Validation rows the model contradicts with near certainty.
+    error_rate : float
+        Their share of the validation rows (rounded to 4 decimals, as reported).
+    accuracy_ceiling : float
+        ``1 - error_rate``: the accuracy a correct model can reach on these labels.
+    """
+
+    suspected_errors: int
+    error_rate: float
+    accuracy_ceiling: float
+
+
+def label_noise_ceiling(evidence: Evidence) -> LabelNoiseCeiling | None:
     """Estimated validation label errors and the accuracy ceiling they imply, or None.
 
     Returns None without validation probabilities, or when the contradicted rows do not
@@ -91,11 +113,7 @@ def label_noise_ceiling(evidence: Evidence) -> dict[str, float | int | str] | No
         pairs = np.bincount(y[suspects] * k + np.argmax(probs[suspects], axis=1), minlength=k * k).reshape(k, k)
         if k >= 3 and pairs.max(axis=1).sum() / n_suspects > _ONE_TARGET_SHARE:
             return None
-    return {
-        "val_suspected_label_errors": n_suspects,
-        "val_label_error_rate_est": round(n_suspects / len(y), 4),
-        "accuracy_ceiling_est": round(1.0 - n_suspects / len(y), 4),
-    }
+    return LabelNoiseCeiling(n_suspects, round(n_suspects / len(y), 4), round(1.0 - n_suspects / len(y), 4))
 
 
 @register(
@@ -127,8 +145,7 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     headroom = max(headroom, 0.0)
     ceiling = label_noise_ceiling(evidence) if name in ("accuracy", "error") else None
     if ceiling is not None:
-        noise_rate = float(ceiling["val_label_error_rate_est"])
-        headroom = max(headroom - noise_rate, 0.0)
+        headroom = max(headroom - ceiling.error_rate, 0.0)
     if evidence.val_size is not None and name in ("accuracy", "error"):
         headroom = max(headroom, _sampling_floor(headroom, evidence.val_size))
     second_half_gain = float(ms[-1] - ms[half]) * (1 if info.greater_is_better else -1)
@@ -151,43 +168,49 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     score = squash(strength, 1.0)
     if score < 0.05:
         return []
-    figures: dict[str, float | int | str] = {
-        "metric": name,
-        "val_metric_final": round(level, 4),
-        "headroom": round(headroom, 4),
-        "second_half_gain": round(second_half_gain, 4),
-        "train_loss_drop_second_half_pct": round(100 * train_drop_frac, 1),
-    }
     errors_left = ""
+    remaining: int | None = None
     if evidence.y_val is not None and info.thresholded:
         remaining = round(headroom * len(evidence.y_val))
-        figures["val_errors_left"] = remaining
         errors_left = f" ({remaining} of {len(evidence.y_val)} validation rows)"
     ceiling_text = ""
-    if ceiling is not None:
-        figures |= ceiling
-        if int(ceiling["val_suspected_label_errors"]):
-            ceiling_text = (
-                f" {ceiling['val_suspected_label_errors']} validation rows look like label errors, so the "
-                f"attainable {name} is about {1 - float(ceiling['val_label_error_rate_est']):.4f}"
-                if info.greater_is_better
-                else f" {ceiling['val_suspected_label_errors']} validation rows look like label errors "
-                f"(floor about {float(ceiling['val_label_error_rate_est']):.4f})"
-            ) + "."
+    if ceiling is not None and ceiling.suspected_errors:
+        ceiling_text = (
+            f" {ceiling.suspected_errors} validation rows look like label errors, so the "
+            f"attainable {name} is about {1 - ceiling.error_rate:.4f}"
+            if info.greater_is_better
+            else f" {ceiling.suspected_errors} validation rows look like label errors "
+            f"(floor about {ceiling.error_rate:.4f})"
+        ) + "."
     summary = (
         f"Validation {name} sits at {level:.4f}, {100 * headroom:.1f}% from its ceiling{errors_left}; "
         f"the training loss fell {100 * train_drop_frac:.0f}% over the second half without moving it."
         f"{ceiling_text}"
     )
-    fixes = _fixes(evidence, history.get("val_loss"), figures)  # adds log loss / ECE figures
+    calibration = _calibration(evidence)
+    val_loss_change = _second_half_change(val_loss)
+    result = Saturation(
+        metric=name,
+        val_metric_final=round(level, 4),
+        headroom=round(headroom, 4),
+        second_half_gain=round(second_half_gain, 4),
+        train_loss_drop_second_half_pct=round(100 * train_drop_frac, 1),
+        val_errors_left=remaining,
+        val_suspected_label_errors=None if ceiling is None else ceiling.suspected_errors,
+        val_label_error_rate_est=None if ceiling is None else ceiling.error_rate,
+        accuracy_ceiling_est=None if ceiling is None else ceiling.accuracy_ceiling,
+        val_log_loss=None if calibration is None else round(calibration[0], 4),
+        val_expected_calibration_error=None if calibration is None else round(calibration[1], 4),
+        val_loss_change_second_half_pct=None if val_loss_change is None else round(100 * val_loss_change, 1),
+    )
     return [
         Finding(
             cause="metric_saturation",
             score=score,
             summary=summary,
-            evidence=figures,
-            fixes=fixes,
+            fixes=_fixes(calibration, val_loss_change, ceiling),
             check="metric_saturation.curves",
+            result=result,
         )
     ]
 
@@ -199,29 +222,41 @@ def _second_half_drop(loss: np.ndarray) -> float:
     return (mid - float(smoothed[-1])) / max(abs(mid), 1e-12)
 
 
-def _fixes(evidence: Evidence, val_loss: np.ndarray | None, figures: dict[str, float | int | str]) -> tuple[str, ...]:
+def _calibration(evidence: Evidence) -> tuple[float, float] | None:
+    """Validation log loss and expected calibration error, with validation probabilities."""
+    if evidence.y_val is None or evidence.val_probs is None:
+        return None
+    ece, _ = reliability(evidence.y_val, evidence.val_probs)
+    return compute_metric("log_loss", evidence.y_val, evidence.val_probs), ece
+
+
+def _second_half_change(val_loss: np.ndarray | None) -> float | None:
+    """Relative change of the (smoothed) validation loss over the second half, with 4 points or more."""
+    if val_loss is None or len(val_loss) < 4:
+        return None
+    smoothed = smooth(val_loss)
+    mid = float(smoothed[len(smoothed) // 2])
+    return (float(smoothed[-1]) - mid) / max(abs(mid), 1e-12)
+
+
+def _fixes(
+    calibration: tuple[float, float] | None, val_loss_change: float | None, ceiling: LabelNoiseCeiling | None
+) -> tuple[str, ...]:
     """Name the measures that can still show progress, with their current values."""
     parts = []
-    if evidence.y_val is not None and evidence.val_probs is not None:
-        log_loss = compute_metric("log_loss", evidence.y_val, evidence.val_probs)
-        ece, _ = reliability(evidence.y_val, evidence.val_probs)
-        figures["val_log_loss"] = round(log_loss, 4)
-        figures["val_expected_calibration_error"] = round(ece, 4)
-        parts.append(f"now {log_loss:.4f} and {ece:.4f}")
-    if val_loss is not None and len(val_loss) >= 4:
-        vs = smooth(val_loss)
-        half = len(vs) // 2
-        change = float(vs[-1] - vs[half]) / max(abs(float(vs[half])), 1e-12)
-        figures["val_loss_change_second_half_pct"] = round(100 * change, 1)
+    if calibration is not None:
+        parts.append(f"now {calibration[0]:.4f} and {calibration[1]:.4f}")
+    if val_loss_change is not None:
         parts.append(
-            f"validation log loss {'fell' if change < 0 else 'rose'} {abs(100 * change):.0f}% over the second half"
+            f"validation log loss {'fell' if val_loss_change < 0 else 'rose'} {abs(100 * val_loss_change):.0f}% "
+            "over the second half"
         )
     detail = f" ({'; '.join(parts)})" if parts else ""
     first = f"Track validation log loss and expected calibration error to see the remaining progress{detail}."
     defaults = cause_info("metric_saturation").fixes
-    if "val_suspected_label_errors" in figures and int(figures["val_suspected_label_errors"]):
+    if ceiling is not None and ceiling.suspected_errors:
         second = (
-            f"Review the {figures['val_suspected_label_errors']} validation rows the model contradicts with "
+            f"Review the {ceiling.suspected_errors} validation rows the model contradicts with "
             "near certainty: they look like label errors and cap the metric."
         )
         return (first, second, *defaults[2:])

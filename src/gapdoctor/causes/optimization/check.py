@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from gapdoctor.causes.curves import history_of, info_of, oriented, point, val_metric_curve
+from gapdoctor.causes.curves import epoch_of, history_of, info_of, oriented, point, step_of, val_metric_curve
+from gapdoctor.causes.optimization.result import Instability, LossClimb, NanDivergence, Stall
 from gapdoctor.causes.optimization.schedule import STEP_CUT, Schedule, read_schedule
+from gapdoctor.causes.payload import Payload
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import Finding
@@ -65,24 +67,10 @@ _SAMPLED_SHARE = 0.5
 _SAMPLED_MAX_SCORE = 0.45
 
 
-def _finding(
-    score: float,
-    summary: str,
-    figures: dict[str, float | int | str],
-    first_fix: str,
-    markers: dict[str, int] | None = None,
-) -> Finding:
+def _finding(score: float, summary: str, result: Payload, first_fix: str) -> Finding:
     same_advice = first_fix.split("(")[0].split(";")[0].strip()
     fixes = (first_fix, *(f for f in cause_info("optimization").fixes if not f.startswith(same_advice)))
-    return Finding(
-        cause="optimization",
-        score=score,
-        summary=summary,
-        evidence=figures,
-        fixes=fixes,
-        check=_NAME,
-        data={"markers": markers} if markers else {},
-    )
+    return Finding(cause="optimization", score=score, summary=summary, fixes=fixes, check=_NAME, result=result)
 
 
 def _nan_divergence(history: RunHistory) -> Finding | None:
@@ -91,7 +79,10 @@ def _nan_divergence(history: RunHistory) -> Finding | None:
     return _finding(
         0.95,
         f"Training diverged: the training loss is NaN/infinite from {history.position(history.diverged_at)} on.",
-        {**history.positions("diverged_at", history.diverged_at)},
+        NanDivergence(
+            diverged_at_epoch=history.epoch_at(history.diverged_at),
+            diverged_at_step=step_of(history, history.diverged_at),
+        ),
         "Lower the learning rate (10x) and clip gradients; check for log(0) or division by zero in the loss.",
     )
 
@@ -110,7 +101,11 @@ def _divergence(history: RunHistory, train: np.ndarray) -> Finding | None:
             squash(blowup, 1.0),
             f"Training loss climbed back above its starting value ({ts[-1]:.3g} > {start:.3g}) "
             f"after its best at {history.position(int(keep[best]))}.",
-            {"train_loss_final": round(float(ts[-1]), 4), **history.positions("train_loss_best", int(keep[best]))},
+            LossClimb(
+                train_loss_final=round(float(ts[-1]), 4),
+                train_loss_best_epoch=history.epoch_at(int(keep[best])),
+                train_loss_best_step=step_of(history, int(keep[best])),
+            ),
             "Lower the learning rate (10x) and clip gradients.",
         )
     return None
@@ -193,26 +188,26 @@ def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | No
         + f"and it rose in {100 * ups:.0f}% of {where}s"
         + (f", with {len(spikes)} spike(s) (first at {history.position(int(spikes[0]))})." if len(spikes) else ".")
     )
-    figures: dict[str, float | int | str] = {
-        "train_loss_noise_vs_progress": round(relative_noise, 4),
-        "epochs_with_rising_train_loss_pct": round(100 * ups, 1),
-        "spikes": len(spikes),
-    }
-    if se is not None:
-        figures["train_loss_batch_noise_se"] = round(batch, 6)
-        figures["rises_expected_from_batch_noise_pct"] = round(100 * expected, 1)
-    if len(spikes):
-        figures |= history.positions("first_spike", int(spikes[0]))
+    first_spike = int(spikes[0]) if len(spikes) else None
+    result = Instability(
+        train_loss_noise_vs_progress=round(relative_noise, 4),
+        epochs_with_rising_train_loss_pct=round(100 * ups, 1),
+        spikes=len(spikes),
+        train_loss_batch_noise_se=None if se is None else round(batch, 6),
+        rises_expected_from_batch_noise_pct=None if se is None else round(100 * expected, 1),
+        first_spike_epoch=epoch_of(history, first_spike),
+        first_spike_step=step_of(history, first_spike),
+        val_still_improving="yes" if improving else None,
+        train_loss_single_batches=int(logged.sum()) if sampled else None,
+    )
     if improving:
-        figures["val_still_improving"] = "yes"
         summary += " The validation curve still improves at the end, so this costs little so far."
     if sampled:
-        figures["train_loss_single_batches"] = int(logged.sum())
         summary += (
             f" The training loss was logged at only {int(logged.sum())} of {len(train)} {where}s, one batch "
             "each: batch noise of unknown size may explain this spread (log the epoch mean to tell)."
         )
-    return _finding(score, summary, figures, "Lower the learning rate (try 3x and 10x smaller).")
+    return _finding(score, summary, result, "Lower the learning rate (try 3x and 10x smaller).")
 
 
 def _validation_still_improving(evidence: Evidence, history: RunHistory) -> bool:
@@ -251,14 +246,8 @@ def _stall(history: RunHistory, train: np.ndarray, schedule: Schedule | None, im
         return None  # the schedule anneals the rate: a flat end is by design
     knee, _, _ = hinge_point(train) if n >= 6 else (0, 0.0, 0.0)
     strength = (1.0 - achieved) * (0.02 / max(late_drop, 0.002)) * 0.5
-    figures: dict[str, float | int | str] = {
-        "train_loss_start": round(start, 4),
-        "train_loss_final": round(end, 4),
-        "train_loss_drop_pct": round(100 * achieved, 1),
-        "late_drop_pct": round(100 * late_drop, 2),
-        **history.positions("stall", knee),
-    }
     markers: dict[str, int] = {"stall_epoch": point(knee)}
+    cut: int | None = None
     tail = fill_missing(train)[n // 2 :]
     bouncing = len(tail) > 3 and float(np.mean(np.diff(tail) > 0)) >= 0.35
     if bouncing:
@@ -270,14 +259,10 @@ def _stall(history: RunHistory, train: np.ndarray, schedule: Schedule | None, im
         cause = "the training loss stopped improving early"
         first_fix = "Raise the learning rate or use a warm-up + decay schedule; check the loss is wired to the outputs."
     if schedule is not None:
-        figures["lr_max"] = schedule.peak
-        figures["lr_final"] = schedule.final
-        figures["lr_schedule"] = schedule.kind
         near = [c for c in schedule.cut_points if abs(c - knee) <= max(2, n // 10)]
         lr = history.get("lr")
         if near:
-            c = int(near[0])
-            figures |= history.positions("lr_cut", c)
+            c = cut = int(near[0])
             markers["lr_cut_epoch"] = point(c)
             before = (
                 f" from {lr[c - 1]:.3g} to {lr[c]:.3g}" if lr is not None and c >= 1 else f" by {STEP_CUT:g}x or more"
@@ -290,16 +275,31 @@ def _stall(history: RunHistory, train: np.ndarray, schedule: Schedule | None, im
             first_fix = "Raise the learning rate (run a learning-rate range test)."
             strength *= 1.5
     score = squash(strength, 1.0)
-    if improving and "lr_cut_epoch" not in markers and not cause.startswith("the learning rate never"):
+    capped = improving and cut is None and not cause.startswith("the learning rate never")
+    if capped:
         score = min(score, _STILL_IMPROVING_MAX_SCORE)
-        figures["val_still_improving"] = "yes"
     if score < 0.05:
         return None
+    result = Stall(
+        train_loss_start=round(start, 4),
+        train_loss_final=round(end, 4),
+        train_loss_drop_pct=round(100 * achieved, 1),
+        late_drop_pct=round(100 * late_drop, 2),
+        stall_epoch=history.epoch_at(knee),
+        stall_step=step_of(history, knee),
+        lr_max=None if schedule is None else schedule.peak,
+        lr_final=None if schedule is None else schedule.final,
+        lr_schedule=None if schedule is None else schedule.kind,
+        lr_cut_epoch=epoch_of(history, cut),
+        lr_cut_step=step_of(history, cut),
+        val_still_improving="yes" if capped else None,
+        markers=markers,
+    )
     summary = (
         f"Optimisation stalled: {cause}; the training loss fell only {100 * achieved:.0f}% overall "
         f"({start:.3g} -> {end:.3g}) and {100 * late_drop:.1f}% over the last third."
     )
-    return _finding(score, summary, figures, first_fix, markers)
+    return _finding(score, summary, result, first_fix)
 
 
 @register(

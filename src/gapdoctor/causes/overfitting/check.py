@@ -10,19 +10,21 @@ relative to its own progress and to its epoch-to-epoch noise, provided the train
 loss kept falling meanwhile. A validation curve that merely plateaus counts too, by
 how much of the run came after the plateau and how far the training loss fell
 meanwhile (epochs spent memorising); since every cause of a stuck validation metric
-shows that picture, :func:`gapdoctor.findings.rank` puts a reported root cause first.
+shows that picture, :func:`gapdoctor.findings.rank` puts a reported root cause first
+(and a reported small validation set before a plateau: :meth:`OverfittingCurves.explained_by`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gapdoctor.causes.curves import history_of, info_of, oriented, point, val_metric_curve
+from gapdoctor.causes.curves import epoch_of, history_of, info_of, oriented, point, step_of, val_metric_curve
+from gapdoctor.causes.overfitting.result import OverfittingCurves
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.inputs.history import hinge_point, noise_sd, smooth
+from gapdoctor.inputs.history import RunHistory, hinge_point, noise_sd, smooth
 from gapdoctor.stats.accumulators import squash
 from gapdoctor.stats.curves import noise_sd_curved
 
@@ -99,12 +101,20 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
 
     n = history.n_epochs
     train_s = smooth(train)
-    figures: dict[str, float | int | str] = {"epochs": n}
     strengths: list[float] = []
     best_epoch_idx: int | None = None
     turn_idx: int | None = None
     best_loss_idx: int | None = None
     gap_onset_idx: int | None = None
+    val_loss_min: float | None = None
+    val_loss_final: float | None = None
+    val_loss_rise_pct: float | None = None
+    gap_growth: float | None = None
+    metric_name: str | None = None
+    best_metric_idx: int | None = None
+    metric_plateau_idx: int | None = None
+    val_metric_best: float | None = None
+    val_metric_final: float | None = None
 
     if val_loss is not None:
         vs = smooth(val_loss)
@@ -112,45 +122,36 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         strength, rise, _ = _turn_strength(val_loss, noise_sd_curved(val_loss), best_loss_idx)
         strengths.append(strength)
         turn_idx = best_loss_idx
-        figures |= {
-            "val_loss_min": round(float(vs[best_loss_idx]), 4),
-            **history.positions("val_loss_min", best_loss_idx),
-            "val_loss_final": round(float(vs[-1]), 4),
-            "val_loss_rise_pct": round(100 * rise / max(abs(float(vs[best_loss_idx])), 1e-12), 1),
-        }
+        val_loss_min = round(float(vs[best_loss_idx]), 4)
+        val_loss_final = round(float(vs[-1]), 4)
+        val_loss_rise_pct = round(100 * rise / max(abs(float(vs[best_loss_idx])), 1e-12), 1)
         gap = val_loss - train
         onset, slope_before, slope_after = hinge_point(gap) if n >= 6 else (0, 0.0, 0.0)
         if slope_after > max(slope_before, 0.0):
-            figures |= history.positions("gap_onset", onset)
             gap_onset_idx = onset
-            figures["gap_growth_per_epoch"] = round(slope_after, 5)
+            gap_growth = round(slope_after, 5)
         best_epoch_idx = best_loss_idx
 
     if metric is not None:
-        name, values = metric
-        better = oriented(info_of(evidence, name), values)
+        metric_name, values = metric
+        better = oriented(info_of(evidence, metric_name), values)
         ms = smooth(better)
         best_metric_idx = int(np.argmax(ms))
         strength, _, _ = _turn_strength(-better, noise_sd_curved(better), best_metric_idx)
         strengths.append(strength)
         sign = 1.0 if better is values else -1.0
         noise = noise_sd(better)
-        plateau_idx = int(np.flatnonzero(ms >= ms[best_metric_idx] - max(noise, 1e-3 * abs(ms[best_metric_idx])))[0])
-        figures |= {
-            "metric": name,
-            "val_metric_best": round(sign * float(ms[best_metric_idx]), 4),
-            **history.positions("val_metric_best", best_metric_idx),
-            "val_metric_final": round(sign * float(ms[-1]), 4),
-            **history.positions("val_metric_plateau", plateau_idx),
-        }
+        metric_plateau_idx = int(
+            np.flatnonzero(ms >= ms[best_metric_idx] - max(noise, 1e-3 * abs(ms[best_metric_idx])))[0]
+        )
+        val_metric_best = round(sign * float(ms[best_metric_idx]), 4)
+        val_metric_final = round(sign * float(ms[-1]), 4)
         best_epoch_idx = best_metric_idx  # stop on the metric the user cares about
         turn_idx = best_metric_idx if turn_idx is None else min(turn_idx, best_metric_idx)
 
     assert best_epoch_idx is not None and turn_idx is not None
     train_drop = float(train_s[turn_idx] - train_s[-1])
     train_drop_frac = train_drop / max(abs(float(train_s[turn_idx])), 1e-12)
-    figures["train_loss_drop_after_turn_pct"] = round(100 * train_drop_frac, 1)
-    figures |= history.positions("best", best_epoch_idx)
 
     # Training must have kept improving after the turn: that is the symptom.
     train_factor = float(np.clip(train_drop_frac / 0.10, 0.0, 1.0))
@@ -169,63 +170,91 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     mid = (plateau_idx + n - 1) // 2
     drop_after_plateau = float(train_s[mid] - train_s[-1]) / max(abs(float(train_s[mid])), 1e-12)
     plateau_strength = max(drop_after_plateau, 0.0) * wasted / 0.2
-    figures |= history.positions("val_plateau", plateau_idx)
-    figures["train_loss_drop_late_pct"] = round(100 * drop_after_plateau, 1)
     score = squash(max(strength, plateau_strength), 1.0)
     if score < 0.05:
         return []
-    # "turn": validation got worse; "plateau": it only stopped improving (which a validation
-    # set too small to show progress also produces — see findings.rank)
-    figures["pattern"] = "turn" if strength >= plateau_strength else "plateau"
+    marker_at = {"best_epoch": best_epoch_idx, "val_loss_min_epoch": best_loss_idx, "gap_onset_epoch": gap_onset_idx}
+    result = OverfittingCurves(
+        epochs=n,
+        val_loss_min=val_loss_min,
+        val_loss_min_epoch=epoch_of(history, best_loss_idx),
+        val_loss_min_step=step_of(history, best_loss_idx),
+        val_loss_final=val_loss_final,
+        val_loss_rise_pct=val_loss_rise_pct,
+        gap_onset_epoch=epoch_of(history, gap_onset_idx),
+        gap_onset_step=step_of(history, gap_onset_idx),
+        gap_growth_per_epoch=gap_growth,
+        metric=metric_name,
+        val_metric_best=val_metric_best,
+        val_metric_best_epoch=epoch_of(history, best_metric_idx),
+        val_metric_best_step=step_of(history, best_metric_idx),
+        val_metric_final=val_metric_final,
+        val_metric_plateau_epoch=epoch_of(history, metric_plateau_idx),
+        val_metric_plateau_step=step_of(history, metric_plateau_idx),
+        train_loss_drop_after_turn_pct=round(100 * train_drop_frac, 1),
+        best_epoch=history.epoch_at(best_epoch_idx),
+        best_step=step_of(history, best_epoch_idx),
+        val_plateau_epoch=history.epoch_at(plateau_idx),
+        val_plateau_step=step_of(history, plateau_idx),
+        train_loss_drop_late_pct=round(100 * drop_after_plateau, 1),
+        # "turn": validation got worse; "plateau": it only stopped improving (which a validation
+        # set too small to show progress also produces — see OverfittingCurves.explained_by)
+        pattern="turn" if strength >= plateau_strength else "plateau",
+        few_points=n if n < _FEW_POINTS else None,
+        markers={k: point(i) for k, i in marker_at.items() if i is not None},
+    )
+    patience = max(2, n // 10)
+    unit = "evaluations" if history.unit == "step" else "epochs"
+    fixes = (
+        f"Stop early at {history.position(best_epoch_idx)} (the best validation point), e.g. early stopping with "
+        f"patience {patience} {unit}.",
+        *cause_info("overfitting").fixes[1:],
+    )
+    return [
+        Finding(
+            cause="overfitting",
+            score=score,
+            summary=_summary(result, history, evidence, best_loss_idx, best_metric_idx, plateau_idx),
+            fixes=fixes,
+            check="overfitting.curves",
+            result=result,
+        )
+    ]
 
+
+def _summary(
+    result: OverfittingCurves,
+    history: RunHistory,
+    evidence: Evidence,
+    best_loss_idx: int | None,
+    best_metric_idx: int | None,
+    plateau_idx: int,
+) -> str:
+    """The finding's one line: the validation loss's rise, the metric's fall, or the plateau."""
     where = history.position
-    if (
-        strength >= plateau_strength
-        and val_loss is not None
-        and best_loss_idx is not None
-        and float(figures["val_loss_rise_pct"]) > 0
-    ):
+    n = history.n_epochs
+    if result.pattern == "turn" and best_loss_idx is not None and (result.val_loss_rise_pct or 0.0) > 0:
         summary = (
             f"Validation loss bottomed out at {where(best_loss_idx)} and rose "
-            f"{figures['val_loss_rise_pct']}% by {where(n - 1)} while training loss fell a further "
-            f"{figures['train_loss_drop_after_turn_pct']}%."
+            f"{result.val_loss_rise_pct}% by {where(n - 1)} while training loss fell a further "
+            f"{result.train_loss_drop_after_turn_pct}%."
         )
-    elif strength >= plateau_strength and metric is not None:
+    elif result.pattern == "turn" and result.metric is not None and best_metric_idx is not None:
         summary = (
-            f"Validation {figures['metric']} peaked at {where(best_metric_idx)} "
-            f"({figures['val_metric_best']}) and fell to {figures['val_metric_final']} "
+            f"Validation {result.metric} peaked at {where(best_metric_idx)} "
+            f"({result.val_metric_best}) and fell to {result.val_metric_final} "
             "while training loss kept falling."
-            if info_of(evidence, str(figures["metric"])).greater_is_better
-            else f"Validation {figures['metric']} was best at {where(best_metric_idx)} "
-            f"({figures['val_metric_best']}) and got worse, to {figures['val_metric_final']}, "
+            if info_of(evidence, result.metric).greater_is_better
+            else f"Validation {result.metric} was best at {where(best_metric_idx)} "
+            f"({result.val_metric_best}) and got worse, to {result.val_metric_final}, "
             "while training loss kept falling."
         )
     else:
         summary = (
             f"Validation stopped improving at {where(plateau_idx)}; the {n - 1 - plateau_idx} "
             f"{history.points_name}s after it only lowered the training loss "
-            f"(by {figures['train_loss_drop_late_pct']}% over their second half alone)."
+            f"(by {result.train_loss_drop_late_pct}% over their second half alone)."
         )
-    if n < _FEW_POINTS:
+    if result.few_points is not None:
         summary += f" Only {n} {history.points_name}s were recorded: the turn rests on few points."
-        figures["few_points"] = n
-    patience = max(2, n // 10)
-    unit = "evaluations" if history.unit == "step" else "epochs"
-    fixes = (
-        f"Stop early at {where(best_epoch_idx)} (the best validation point), e.g. early stopping with "
-        f"patience {patience} {unit}.",
-        *cause_info("overfitting").fixes[1:],
-    )
-    marker_at = {"best_epoch": best_epoch_idx, "val_loss_min_epoch": best_loss_idx, "gap_onset_epoch": gap_onset_idx}
-    markers = {k: point(i) for k, i in marker_at.items() if i is not None}
-    return [
-        Finding(
-            cause="overfitting",
-            score=score,
-            summary=summary,
-            evidence=figures,
-            fixes=fixes,
-            check="overfitting.curves",
-            data={"markers": markers},
-        )
-    ]
+    return summary

@@ -8,7 +8,7 @@
   validation split stays untouched by the choice; if "as given" wins, the model is
   unchanged and the experiment refutes.
 - For a train function: early stopping at the best epoch the overfitting check
-  estimated (``Finding.evidence["best_epoch"]``), passed as ``config["max_epochs"]``.
+  estimated (:attr:`OverfittingCurves.best_epoch`), passed as ``config["max_epochs"]``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
+from gapdoctor.causes.overfitting.result import OverfittingCurves
+from gapdoctor.causes.payload import payload_of
 from gapdoctor.experiments.lab import Lab, PairedOutcome, Plan, SkipExperiment, intervention
 from gapdoctor.findings import Finding
 
@@ -99,11 +101,11 @@ def _regularise(lab: Lab) -> Plan:
 
 
 def _early_stop(lab: Lab, finding: Finding) -> Plan:
-    best = finding.evidence.get("best_epoch")
-    if not isinstance(best, (int, np.integer)) or best < 1:
+    result = payload_of(finding)
+    if not isinstance(result, OverfittingCurves) or not isinstance(result.best_epoch, int) or result.best_epoch < 1:
         raise SkipExperiment("the finding gives no best epoch (evidence['best_epoch']) to stop at")
-    epochs = finding.evidence.get("epochs")
-    if isinstance(epochs, (int, np.integer)) and best >= epochs:
+    best = result.best_epoch
+    if best >= result.epochs:
         raise SkipExperiment(f"the best epoch ({best}) is the last one: early stopping changes nothing")
     description = f"early stopping at epoch {int(best)} (config['max_epochs'])"
     run: Callable[[], PairedOutcome] = lambda: PairedOutcome(  # noqa: E731

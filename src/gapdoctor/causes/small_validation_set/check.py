@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 
 from gapdoctor.causes.curves import info_of, val_metric_curve
 from gapdoctor.causes.registry import SkipCheck, register
+from gapdoctor.causes.small_validation_set.result import MetricBand, SamplingNoise
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import noise_sd, smooth
@@ -190,35 +191,22 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
     at_report = _DETECTABLE_AT_REPORT if info.bounded else _RELATIVE_AT_REPORT
     strength = (detectable / scale) / at_report
 
-    figures: dict[str, float | int | str] = {
-        "metric": metric,
-        "n_val": n,
-        "val_metric": round(value, 4),
-        "val_metric_low": round(low, 4),
-        "val_metric_high": round(high, 4),
-        "interval_method": method,
-        "metric_from": source,
-        "sampling_sd": round(sd, 5),
-        "smallest_detectable_change": round(detectable, 4),
-    }
-    if y is not None:
-        support = np.bincount(y, minlength=evidence.n_classes)
-        weakest = int(np.argmin(support))
-        figures["min_class_support"] = int(support[weakest])
-        figures["min_support_class"] = str(evidence.classes[weakest])
-        figures["classes_under_30_rows"] = int((support < _LOW_SUPPORT).sum())
+    support = None if y is None else np.bincount(y, minlength=evidence.n_classes)
+    weakest = None if support is None else int(np.argmin(support))
 
-    data: dict[str, object] = {}
+    band: MetricBand | None = None
     movement_text = ""
+    movement = 0.0
+    last_epochs: int | None = None
+    inside: bool | None = None
+    trend: float | None = None
     if curve is not None:
         values = curve[1]
         window = values[-max(5, len(values) // 4) :]
         window = window[np.isfinite(window)]
         movement = float(window.max() - window.min()) if len(window) else 0.0
         inside = movement <= Z95 * math.sqrt(2.0) * sd
-        figures["last_epochs"] = len(window)
-        figures["movement_last_epochs"] = round(movement, 4)
-        figures["movement_inside_noise"] = "yes" if inside else "no"
+        last_epochs = len(window)
         if not inside:
             strength *= 0.5
         # a validation curve that visibly trends upwards is showing the progress: the set
@@ -227,32 +215,37 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         smoothed = smooth(oriented_values)
         half = len(values) // 2
         trend = float(smoothed[-1] - smoothed[half]) if len(values) >= 6 else 0.0
-        figures["second_half_trend"] = round(trend if info.greater_is_better else -trend, 4)
         if trend > max(3.0 * noise_sd(oriented_values), Z95 * sd, 0.01 * scale):
             strength *= 0.3
         movement_text = f" Over the last {len(window)} epochs it moved {movement:.4f}, " + (
             "inside that noise." if inside else "more than that noise."
         )
-        epochs = list(range(1, len(values) + 1))
-        if metric in _BINOMIAL_METRICS:
-            lows, highs = _binomial_band(values, n)
-        else:
-            lows = [None if not math.isfinite(v) else round(v - Z95 * sd, 4) for v in values]
-            highs = [None if not math.isfinite(v) else round(v + Z95 * sd, 4) for v in values]
-        data["metric_band"] = {
-            "epochs": epochs,
-            "values": [None if not math.isfinite(v) else round(float(v), 4) for v in values],
-            "low": lows,
-            "high": highs,
-            "metric": metric,
-        }
-    else:
-        movement = 0.0
+        band = _metric_band(metric, values, n, sd)
 
     target = _TARGET_CHANGE * scale
     needed_one_point = rows_needed(n, detectable, target)
-    if needed_one_point is not None:
-        figures["val_size_for_1pt_change"] = needed_one_point
+    needed_movement = rows_needed(n, detectable, movement) if movement > 0 else None
+    result = SamplingNoise(
+        metric=metric,
+        n_val=n,
+        val_metric=round(value, 4),
+        val_metric_low=round(low, 4),
+        val_metric_high=round(high, 4),
+        interval_method=method,
+        metric_from=source,
+        sampling_sd=round(sd, 5),
+        smallest_detectable_change=round(detectable, 4),
+        min_class_support=None if support is None or weakest is None else int(support[weakest]),
+        min_support_class=None if weakest is None else str(evidence.classes[weakest]),
+        classes_under_30_rows=None if support is None else int((support < _LOW_SUPPORT).sum()),
+        last_epochs=last_epochs,
+        movement_last_epochs=None if curve is None else round(movement, 4),
+        movement_inside_noise=None if inside is None else "yes" if inside else "no",
+        second_half_trend=None if trend is None else round(trend if info.greater_is_better else -trend, 4),
+        val_size_for_1pt_change=needed_one_point,
+        val_size_for_movement_seen=needed_movement,
+        metric_band=band,
+    )
     n_train = None if evidence.y_train is None else len(evidence.y_train)
     fixes = [
         _size_advice(
@@ -263,17 +256,14 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
             target,
             n_train=n_train,
             points=info.bounded,
-            movement=(movement, int(figures["last_epochs"])) if curve is not None else None,
+            movement=(movement, last_epochs) if last_epochs is not None else None,
         )
     ]
-    needed_movement = rows_needed(n, detectable, movement) if movement > 0 else None
-    if needed_movement is not None:
-        figures["val_size_for_movement_seen"] = needed_movement
-        if n < needed_movement and _realistic(needed_movement, n, n_train):
-            fixes.append(
-                f"To tell whether the last epochs' movement ({movement:.3g}) is real, about {needed_movement:,} "
-                "validation rows are needed."
-            )
+    if needed_movement is not None and n < needed_movement and _realistic(needed_movement, n, n_train):
+        fixes.append(
+            f"To tell whether the last epochs' movement ({movement:.3g}) is real, about {needed_movement:,} "
+            "validation rows are needed."
+        )
     if evidence.y_train is not None:
         total = n + len(evidence.y_train)
         folds = 5
@@ -284,10 +274,10 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         )
     else:
         fixes.append("Use (repeated) k-fold cross-validation over all labelled rows instead of one split.")
-    if figures.get("classes_under_30_rows"):
+    if result.classes_under_30_rows:
         fixes.append(
-            f"{figures['classes_under_30_rows']} class(es) have under {_LOW_SUPPORT} validation rows (fewest: class "
-            f"{figures['min_support_class']} with {figures['min_class_support']}); stratify the split and report "
+            f"{result.classes_under_30_rows} class(es) have under {_LOW_SUPPORT} validation rows (fewest: class "
+            f"{result.min_support_class} with {result.min_class_support}); stratify the split and report "
             "per-class intervals."
         )
     fixes.append("Track validation log loss as well: it is far less noisy than a thresholded metric.")
@@ -304,9 +294,24 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
             cause="small_validation_set",
             score=score,
             summary=summary,
-            evidence=figures,
             fixes=tuple(fixes),
             check=_NAME,
-            data=data,
+            result=result,
         )
     ]
+
+
+def _metric_band(metric: str, values: FloatArray, n: int, sd: float) -> MetricBand:
+    """The metric curve with its 95% band: exact binomial for accuracy-type metrics, else +-1.96 sd."""
+    if metric in _BINOMIAL_METRICS:
+        lows, highs = _binomial_band(values, n)
+    else:
+        lows = [None if not math.isfinite(v) else round(v - Z95 * sd, 4) for v in values]
+        highs = [None if not math.isfinite(v) else round(v + Z95 * sd, 4) for v in values]
+    return {
+        "epochs": list(range(1, len(values) + 1)),
+        "values": [None if not math.isfinite(v) else round(float(v), 4) for v in values],
+        "low": lows,
+        "high": highs,
+        "metric": metric,
+    }

@@ -1,0 +1,56 @@
+"""What the metric-saturation check measured: the headroom left below the metric's ceiling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from gapdoctor.causes.payload import Payload, figure
+
+__all__ = ["Saturation"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Saturation(Payload):
+    """A bounded validation metric flat at its ceiling while the training loss keeps falling.
+
+    Parameters
+    ----------
+    metric : str
+        The validation metric read.
+    val_metric_final : float
+        Its level over the last points.
+    headroom : float
+        Distance left to the ceiling (or to the label-noise ceiling), never below the sampling floor.
+    second_half_gain : float
+        What the metric gained over the second half (oriented: positive is better).
+    train_loss_drop_second_half_pct : float
+        Relative fall of the training loss over the second half, in %.
+    val_errors_left : int or None
+        Validation rows the headroom stands for (thresholded metrics, with ``y_val``).
+    val_suspected_label_errors : int or None
+        Validation rows the model contradicts with near certainty (with validation probabilities).
+    val_label_error_rate_est : float or None
+        Their share of the validation rows.
+    accuracy_ceiling_est : float or None
+        The accuracy a correct model can reach on these labels.
+    val_log_loss, val_expected_calibration_error : float or None
+        The measures that can still show progress, with validation probabilities.
+    val_loss_change_second_half_pct : float or None
+        Relative change of the validation loss over the second half, in % (with ``val_loss``).
+    """
+
+    CHECK: ClassVar[str] = "metric_saturation.curves"
+
+    metric: str = figure()
+    val_metric_final: float = figure()
+    headroom: float = figure()
+    second_half_gain: float = figure()
+    train_loss_drop_second_half_pct: float = figure()
+    val_errors_left: int | None = figure(omit_none=True)
+    val_suspected_label_errors: int | None = figure(omit_none=True)
+    val_label_error_rate_est: float | None = figure(omit_none=True)
+    accuracy_ceiling_est: float | None = figure(omit_none=True)
+    val_log_loss: float | None = figure(omit_none=True)
+    val_expected_calibration_error: float | None = figure(omit_none=True)
+    val_loss_change_second_half_pct: float | None = figure(omit_none=True)

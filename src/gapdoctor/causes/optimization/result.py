@@ -1,0 +1,131 @@
+"""What the optimisation check measured: one payload per picture (divergence, climb, instability, stall)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from gapdoctor.causes.curves import Epoch
+from gapdoctor.causes.payload import Payload, figure, plot
+
+__all__ = ["Instability", "LossClimb", "NanDivergence", "Stall"]
+
+CHECK = "optimization.curves"
+"""The check producing every optimisation payload."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class NanDivergence(Payload):
+    """The training loss turned NaN/infinite and stayed so.
+
+    Parameters
+    ----------
+    diverged_at_epoch : Epoch
+        The first point of the divergence.
+    diverged_at_step : int or None
+        Its training step, when steps are known.
+    """
+
+    CHECK: ClassVar[str] = CHECK
+
+    diverged_at_epoch: Epoch = figure()
+    diverged_at_step: int | None = figure(omit_none=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LossClimb(Payload):
+    """The training loss climbed back above its starting value after its best.
+
+    Parameters
+    ----------
+    train_loss_final : float
+        The smoothed training loss at the end.
+    train_loss_best_epoch, train_loss_best_step : Epoch, int or None
+        Where it was at its best.
+    """
+
+    CHECK: ClassVar[str] = CHECK
+
+    train_loss_final: float = figure()
+    train_loss_best_epoch: Epoch = figure()
+    train_loss_best_step: int | None = figure(omit_none=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Instability(Payload):
+    """The training loss oscillates or spikes by amounts comparable to its progress.
+
+    Parameters
+    ----------
+    train_loss_noise_vs_progress : float
+        Point-to-point noise beyond batch noise, as a fraction of the total progress.
+    epochs_with_rising_train_loss_pct : float
+        Share of points at which the training loss rose, in %.
+    spikes : int
+        Spikes standing far above both neighbours (warm restarts excused).
+    train_loss_batch_noise_se : float or None
+        Median standard error of a point from the values logged inside it, when known.
+    rises_expected_from_batch_noise_pct : float or None
+        Share of rises batch noise alone explains, in %, when batch noise is known.
+    first_spike_epoch, first_spike_step : Epoch, int or None
+        Where the first spike is, when there is one.
+    val_still_improving : {"yes"} or None
+        "yes" when the validation curve still improves at the end (the score is capped).
+    train_loss_single_batches : int or None
+        Points logged with one batch's loss each, when the log samples single batches.
+    """
+
+    CHECK: ClassVar[str] = CHECK
+
+    train_loss_noise_vs_progress: float = figure()
+    epochs_with_rising_train_loss_pct: float = figure()
+    spikes: int = figure()
+    train_loss_batch_noise_se: float | None = figure(omit_none=True)
+    rises_expected_from_batch_noise_pct: float | None = figure(omit_none=True)
+    first_spike_epoch: Epoch | None = figure(omit_none=True)
+    first_spike_step: int | None = figure(omit_none=True)
+    val_still_improving: Literal["yes"] | None = figure(omit_none=True)
+    train_loss_single_batches: int | None = figure(omit_none=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Stall(Payload):
+    """The training loss stopped improving early, far from where it started.
+
+    Parameters
+    ----------
+    train_loss_start, train_loss_final : float
+        The training loss where the run started and at the end.
+    train_loss_drop_pct : float
+        Its fall over the whole run, in %.
+    late_drop_pct : float
+        Its fall over the last third, in %.
+    stall_epoch, stall_step : Epoch, int or None
+        Where the stall begins (a two-piece linear fit).
+    lr_max, lr_final : float or None
+        The peak and last learning rate, with an ``lr`` series.
+    lr_schedule : str or None
+        The schedule recognised (:class:`~gapdoctor.causes.optimization.schedule.Schedule`).
+    lr_cut_epoch, lr_cut_step : Epoch, int or None
+        The learning-rate cut the stall follows, when there is one.
+    val_still_improving : {"yes"} or None
+        "yes" when the validation curve still improves at the end (the score is capped).
+    markers : dict of str to int
+        Points (numbered from 1) marked on the curves figure.
+    """
+
+    CHECK: ClassVar[str] = CHECK
+
+    train_loss_start: float = figure()
+    train_loss_final: float = figure()
+    train_loss_drop_pct: float = figure()
+    late_drop_pct: float = figure()
+    stall_epoch: Epoch = figure()
+    stall_step: int | None = figure(omit_none=True)
+    lr_max: float | None = figure(omit_none=True)
+    lr_final: float | None = figure(omit_none=True)
+    lr_schedule: str | None = figure(omit_none=True)
+    lr_cut_epoch: Epoch | None = figure(omit_none=True)
+    lr_cut_step: int | None = figure(omit_none=True)
+    val_still_improving: Literal["yes"] | None = figure(omit_none=True)
+    markers: dict[str, int] = plot()

@@ -1,0 +1,97 @@
+"""What the overfitting check measured: one payload, the curves' turn or plateau."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from gapdoctor.causes.curves import Epoch
+from gapdoctor.causes.payload import Payload, figure, plot
+
+__all__ = ["OverfittingCurves"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OverfittingCurves(Payload):
+    """Validation curves that turned for the worse, or only stopped improving, while training loss fell.
+
+    The ``val_loss_*`` and ``gap_*`` figures are None without a validation loss, the
+    ``val_metric_*`` ones without a validation metric; ``*_step`` ones without a step axis.
+
+    Parameters
+    ----------
+    epochs : int
+        Evaluation points recorded.
+    val_loss_min, val_loss_min_epoch, val_loss_min_step : float, Epoch, int or None
+        The smoothed validation loss at its minimum, and where.
+    val_loss_final : float or None
+        The smoothed validation loss at the end.
+    val_loss_rise_pct : float or None
+        Its rise after the minimum, in % of the minimum.
+    gap_onset_epoch, gap_onset_step : Epoch, int or None
+        Where the train/validation gap starts growing (a two-piece linear fit), when it does.
+    gap_growth_per_epoch : float or None
+        The gap's growth per point after that onset.
+    metric : str or None
+        The validation metric read.
+    val_metric_best, val_metric_best_epoch, val_metric_best_step : float, Epoch, int or None
+        The smoothed metric at its best, and where.
+    val_metric_final : float or None
+        The smoothed metric at the end.
+    val_metric_plateau_epoch, val_metric_plateau_step : Epoch, int or None
+        The first point within noise of the metric's best.
+    train_loss_drop_after_turn_pct : float
+        How far the training loss fell after the validation turn, in %.
+    best_epoch, best_step : Epoch, int or None
+        Where to stop: the metric's best, else the validation loss minimum.
+    val_plateau_epoch, val_plateau_step : Epoch, int or None
+        First point of the validation curves' final plateau.
+    train_loss_drop_late_pct : float
+        How far the training loss fell over the second half of the plateau, in %.
+    pattern : {"turn", "plateau"}
+        Validation got worse, or only stopped improving.
+    few_points : int or None
+        The number of points, when too few to rest a turn on.
+    markers : dict of str to int
+        Points (numbered from 1) marked on the curves figure.
+    """
+
+    CHECK: ClassVar[str] = "overfitting.curves"
+
+    epochs: int = figure()
+    val_loss_min: float | None = figure(omit_none=True)
+    val_loss_min_epoch: Epoch | None = figure(omit_none=True)
+    val_loss_min_step: int | None = figure(omit_none=True)
+    val_loss_final: float | None = figure(omit_none=True)
+    val_loss_rise_pct: float | None = figure(omit_none=True)
+    gap_onset_epoch: Epoch | None = figure(omit_none=True)
+    gap_onset_step: int | None = figure(omit_none=True)
+    gap_growth_per_epoch: float | None = figure(omit_none=True)
+    metric: str | None = figure(omit_none=True)
+    val_metric_best: float | None = figure(omit_none=True)
+    val_metric_best_epoch: Epoch | None = figure(omit_none=True)
+    val_metric_best_step: int | None = figure(omit_none=True)
+    val_metric_final: float | None = figure(omit_none=True)
+    val_metric_plateau_epoch: Epoch | None = figure(omit_none=True)
+    val_metric_plateau_step: int | None = figure(omit_none=True)
+    train_loss_drop_after_turn_pct: float = figure()
+    best_epoch: Epoch = figure()
+    best_step: int | None = figure(omit_none=True)
+    val_plateau_epoch: Epoch = figure()
+    val_plateau_step: int | None = figure(omit_none=True)
+    train_loss_drop_late_pct: float = figure()
+    pattern: Literal["turn", "plateau"] = figure()
+    few_points: int | None = figure(omit_none=True)
+    markers: dict[str, int] = plot()
+
+    def explained_by(self) -> tuple[str, ...]:
+        """A plateau is also what a validation set too small to show progress produces."""
+        return ("small_validation_set",) if self.pattern == "plateau" else ()
+
+    @property
+    def began(self) -> Epoch:
+        """The epoch overfitting began: the gap's onset, else the validation loss minimum, else the best epoch."""
+        for epoch in (self.gap_onset_epoch, self.val_loss_min_epoch):
+            if epoch is not None:
+                return epoch
+        return self.best_epoch
