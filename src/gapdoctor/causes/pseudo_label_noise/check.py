@@ -3,7 +3,7 @@
 Uses the rows that confident learning flags on out-of-sample ``train_probs`` (the same
 flags as ``label_noise``, from :func:`gapdoctor.causes.label_noise.check.label_issues_of`) or,
 when only per-row training losses were recorded, the rows fitted late or never
-(:func:`gapdoctor.causes.label_noise.check.memorisation_of`), and counts them per label source
+(:func:`gapdoctor.causes.label_noise.memorisation.memorisation_of`), and counts them per label source
 (``sources_train``: "human", "pseudo", "weak"...). Each source gets its flag rate with
 an exact (Clopper-Pearson) 95% interval. The cleanest source with enough rows is the
 reference; a source is reported when it is clearly noisier: its flag rate is above the
@@ -21,7 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as sps
 
-from gapdoctor.causes.label_noise.check import label_issues_of, label_pass_rows, memorisation_of
+from gapdoctor.causes.label_noise.check import label_issues_of, label_pass_rows
+from gapdoctor.causes.label_noise.memorisation import memorisation_of
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import Finding
