@@ -96,7 +96,41 @@ def module_keys(path: Path) -> set[str]:
     return keys
 
 
+def payload_keys() -> dict[str, set[str]]:
+    """Module path (under ``causes/``) -> the evidence keys of the typed payloads it defines.
+
+    A ``spread=True`` field's keys are built at run time: its ``key=``, when given, is their
+    template (``key="noise_rate_pct[{}]"``); else its name stands for them with ``_{}``
+    (``shifted`` -> ``shifted_{}``).
+    """
+    import dataclasses
+    import importlib
+
+    from gapdoctor.causes.payload import Payload
+
+    for path in sorted(CAUSES_DIR.glob("*/result.py")):
+        importlib.import_module(f"gapdoctor.causes.{path.parent.name}.result")
+    out: dict[str, set[str]] = {}
+    pending = list(Payload.__subclasses__())
+    while pending:
+        kind = pending.pop()
+        pending.extend(kind.__subclasses__())
+        if not dataclasses.is_dataclass(kind):
+            continue
+        module = kind.__module__.removeprefix("gapdoctor.causes.").replace(".", "/") + ".py"
+        for f in dataclasses.fields(kind):
+            if f.metadata.get("place", "evidence") == "evidence":
+                spread = f.metadata.get("spread")
+                key = (f.metadata.get("key") or f"{f.name}_{{}}") if spread else (f.metadata.get("key") or f.name)
+                out.setdefault(module, set()).add(key)
+    return out
+
+
 def declared_keys() -> dict[str, set[str]]:
-    """Module path (under ``causes/``) -> the evidence keys it declares, for every cause module."""
+    """Module path (under ``causes/``) -> the evidence keys it declares (dict literals in check
+    code, and the fields of typed payloads), for every cause module."""
     paths = sorted([*CAUSES_DIR.glob("*.py"), *CAUSES_DIR.glob("*/*.py")])
-    return {str(path.relative_to(CAUSES_DIR)): module_keys(path) for path in paths}
+    out = {str(path.relative_to(CAUSES_DIR)): module_keys(path) for path in paths}
+    for module, keys in payload_keys().items():
+        out[module] = out.get(module, set()) | keys
+    return out
