@@ -1,18 +1,21 @@
 """Label noise: wrong training labels that the model is memorising.
 
-Two kinds of evidence, used together when both are given:
+Three kinds of evidence, used together when more than one is given (this module holds the
+confident-learning check and the scoring the other two share):
 
 - **Confident learning** on out-of-sample ``train_probs`` (see
   :mod:`gapdoctor.causes.label_noise.confident_learning`): the estimated fraction of wrong labels
   with a 95% interval, the noise matrix (given label x estimated true label) and every
   flagged row, most suspicious first.
 - **Training dynamics** of every row (``training_dynamics``, recorded by an integration
-  from its logits; :mod:`gapdoctor.inputs.training_dynamics`): rows whose area under the
+  from its logits; :mod:`gapdoctor.causes.label_noise.dynamics`): rows whose area under the
   margin is below zero or that were never learned. No out-of-fold model needed; with
   ``train_probs`` they corroborate and reorder the confident-learning flags.
 - **Memorisation** from per-epoch per-row losses (``sample_losses``, see
   :mod:`gapdoctor.causes.label_noise.memorisation`): a wrong label is fitted late, by
-  memorisation, or never.
+  memorisation, or never; with ``train_probs`` it corroborates the flags too.
+
+What each check measured is its typed payload (:mod:`gapdoctor.causes.label_noise.result`).
 
 Telling noise from the model's ordinary errors: with ``y_val`` and ``val_probs`` the same
 estimate on the validation split is the control — there the method can only see the
