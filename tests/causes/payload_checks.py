@@ -1,18 +1,21 @@
-"""Shared assertions of the payload tests: a finding's typed payload survives its JSON, and its figures."""
+"""Shared by the typed-payload tests: a real finding's payload rebuilds from its parts and from JSON,
+and its cause folder draws its figures."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import gapdoctor
-from gapdoctor.causes.payload import payload_of
+from gapdoctor.causes.payload import Payload, payload_of
 from gapdoctor.findings import Diagnosis, Finding
 from gapdoctor.report.figure_registry import figures_of
 
 REAL_LOGS = Path(__file__).resolve().parents[1] / "data" / "real_logs"
 """Logs written by real training runs (see tests/data/real_logs/README.md)."""
+
+P = TypeVar("P", bound=Payload)
 
 
 def finding_from_log(name: str, check: str, **kwargs: Any) -> tuple[Finding, Diagnosis]:
@@ -23,15 +26,22 @@ def finding_from_log(name: str, check: str, **kwargs: Any) -> tuple[Finding, Dia
     return found[0], diagnosis
 
 
-def assert_round_trips(finding: Finding) -> None:
-    """The payload rebuilds from the finding's evidence and data, and from its stored JSON."""
+def assert_payload_round_trips(finding: Finding, kind: type[P]) -> P:
+    """The finding carries a ``kind`` payload that its evidence/data and its stored JSON both rebuild."""
     result = finding.result
-    assert result is not None, finding
-    assert type(result).from_parts(finding.evidence, finding.data) == result
+    assert isinstance(result, kind), f"{finding.check} carries {type(result).__name__}, not {kind.__name__}"
+    assert kind.from_parts(finding.evidence, finding.data) == result
     stored = Finding.from_dict(json.loads(json.dumps(finding.to_dict())))
-    assert stored.result is None
+    assert stored.result is None  # a stored finding has no payload of its own ...
     rebuilt = payload_of(stored)
-    assert type(rebuilt) is type(result) and rebuilt == result
+    assert type(rebuilt) is kind and rebuilt == result  # ... payload_of rebuilds the same one
+    return result
+
+
+def assert_round_trips(finding: Finding) -> None:
+    """The payload, whatever its type, rebuilds from the finding's evidence and data and its JSON."""
+    assert finding.result is not None, finding
+    assert_payload_round_trips(finding, type(finding.result))
 
 
 def captions(finding: Finding, diagnosis: Diagnosis) -> list[str]:

@@ -8,6 +8,7 @@ from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.tree import DecisionTreeClassifier
 
+from gapdoctor.causes.pseudo_label_noise.result import NoiseBySource, SourceRate
 from gapdoctor.findings import Finding
 from tests.experiments.experiment_helpers import FAST, experiment_for, flip_labels, improved_beyond_interval, logistic
 
@@ -60,19 +61,35 @@ def pseudo_labelled() -> dict[str, np.ndarray]:
     return {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val, "sources_train": sources}
 
 
-def test_pseudo_label_noise_dropping_the_source_confirms(pseudo_labelled: dict[str, np.ndarray]) -> None:
-    sources = [
-        {"source": "human", "n": 400, "noise_rate": 0.03, "low": 0.01, "high": 0.05},
-        {"source": "pseudo", "n": 400, "noise_rate": 0.48, "low": 0.43, "high": 0.53},
+def _blaming(noisy: str, reference: str) -> Finding:
+    """A pseudo_label_noise finding that blames source ``noisy`` (48% flagged) against ``reference`` (3%)."""
+    sources: list[SourceRate] = [
+        {"source": reference, "n": 400, "noise_rate": 0.03, "low": 0.01, "high": 0.05},
+        {"source": noisy, "n": 400, "noise_rate": 0.48, "low": 0.43, "high": 0.53},
     ]
-    finding = Finding("pseudo_label_noise", 0.9, "pseudo", data={"sources": sources})
-    experiment, _ = experiment_for(finding, logistic(), **pseudo_labelled)
+    result = NoiseBySource(
+        noisiest_source=noisy,
+        noisiest_noise_rate_pct=48.0,
+        reference_source=reference,
+        reference_noise_rate_pct=3.0,
+        excess_pct_points=45.0,
+        p_value=1e-30,
+        flagged_in_noisiest=192,
+        rows_in_noisiest=400,
+        flagged_by="confident learning",
+        noise_rate_pct_by_source={f"noise_rate_pct[{reference}]": 3.0, f"noise_rate_pct[{noisy}]": 48.0},
+        sources=sources,
+    )
+    return Finding("pseudo_label_noise", 0.9, noisy, check=result.CHECK, result=result)
+
+
+def test_pseudo_label_noise_dropping_the_source_confirms(pseudo_labelled: dict[str, np.ndarray]) -> None:
+    experiment, _ = experiment_for(_blaming("pseudo", "human"), logistic(), **pseudo_labelled)
     assert experiment is not None and experiment["verdict"] == "confirmed"
     assert "'pseudo'" in experiment["intervention"]
     assert improved_beyond_interval(experiment)
 
 
 def test_pseudo_label_noise_wrong_source_does_not_confirm(pseudo_labelled: dict[str, np.ndarray]) -> None:
-    finding = Finding("pseudo_label_noise", 0.9, "pseudo", evidence={"noisy_source": "human"})
-    experiment, _ = experiment_for(finding, logistic(), **pseudo_labelled)
+    experiment, _ = experiment_for(_blaming("human", "pseudo"), logistic(), **pseudo_labelled)
     assert experiment is not None and experiment["verdict"] == "refuted"

@@ -99,8 +99,9 @@ def module_keys(path: Path) -> set[str]:
 def payload_keys() -> dict[str, set[str]]:
     """Module path (under ``causes/``) -> the evidence keys of the typed payloads it defines.
 
-    A ``spread=True`` field's keys are built at run time: its name stands for them with
-    ``_{}`` (``shifted`` -> ``shifted_{}``).
+    A ``spread=True`` field's keys are built at run time: its ``key=``, when given, is their
+    template (``key="noise_rate_pct[{}]"``); else its name stands for them with ``_{}``
+    (``shifted`` -> ``shifted_{}``).
     """
     import dataclasses
     import importlib
@@ -119,7 +120,8 @@ def payload_keys() -> dict[str, set[str]]:
         module = kind.__module__.removeprefix("gapdoctor.causes.").replace(".", "/") + ".py"
         for f in dataclasses.fields(kind):
             if f.metadata.get("place", "evidence") == "evidence":
-                key = f"{f.name}_{{}}" if f.metadata.get("spread") else (f.metadata.get("key") or f.name)
+                spread = f.metadata.get("spread")
+                key = (f.metadata.get("key") or f"{f.name}_{{}}") if spread else (f.metadata.get("key") or f.name)
                 out.setdefault(module, set()).add(key)
     return out
 

@@ -11,6 +11,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 import gapdoctor
+from gapdoctor.causes.label_noise.result import ConfidentLearningNoise, Suspect
 from gapdoctor.findings import Diagnosis, Finding
 from gapdoctor.report.rows import ROW_COLUMNS, rows_table, write_rows_csv
 from tests.causes.label_noise_data import noisy_split
@@ -94,8 +95,19 @@ def test_arrays_that_do_not_fit_the_findings_name_the_argument(
 
 
 def test_csv_cells_cannot_become_spreadsheet_formulas(tmp_path: Path) -> None:
-    suspects = [{"row": 2, "given": "=HYPERLINK(1)", "suggested": "-3", "confidence": 0.9}]
-    finding = Finding("label_noise", 0.8, "x", rows=(2,), data={"suspects": suspects})
+    suspects: list[Suspect] = [{"row": 2, "given": "=HYPERLINK(1)", "suggested": "-3", "confidence": 0.9}]
+    result = ConfidentLearningNoise(
+        noise_rate_pct=33.3,
+        noise_rate_low_pct=1.0,
+        noise_rate_high_pct=90.0,
+        flagged_rows=1,
+        training_rows=3,
+        out_of_fold_error_pct=33.3,
+        floor_pct=2.0,
+        noise_matrix={"classes": ["=HYPERLINK(1)", "-3"], "counts": [[1, 1], [0, 1]]},
+        suspects=suspects,
+    )
+    finding = Finding("label_noise", 0.8, "x", rows=(2,), check=result.CHECK, result=result)
     path = write_rows_csv(rows_table(Diagnosis([finding], [])), tmp_path / "rows.csv")
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))

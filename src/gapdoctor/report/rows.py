@@ -2,8 +2,9 @@
 
 A finding lists the rows it is about in ``finding.rows`` (label noise and pseudo-label
 noise: the training rows likely mislabelled; leakage: the training rows copied into
-validation), most suspicious first, and details the first ones in
-``finding.data["suspects"]`` (given label, suggested label, confidence). The table has
+validation), most suspicious first; a labelling finding's payload details the first ones
+(:class:`~gapdoctor.causes.label_noise.result.SuggestsLabels`: given label, suggested label,
+confidence). The table has
 one record per (finding, row); the rows beyond the detailed ones get their given label
 from ``y_train`` and, for a labelling finding, their suggested label and its confidence
 from ``train_probs`` when these are passed: the suggested label is the most probable class
@@ -23,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from gapdoctor.causes.label_noise.result import Suggestion, SuggestsLabels
+from gapdoctor.causes.payload import payload_of
 from gapdoctor.errors import GapdoctorInputError
 
 if TYPE_CHECKING:
@@ -109,11 +112,13 @@ def rows_table(diagnosis: Diagnosis, *, y_train: Any = None, train_probs: Any = 
     Examples
     --------
     >>> from gapdoctor.findings import Diagnosis, Finding
-    >>> f = Finding("label_noise", 0.9, "x", rows=(7, 3),
-    ...             data={"suspects": [{"row": 7, "given": "cat", "suggested": "dog", "confidence": 0.97}]})
-    >>> table = rows_table(Diagnosis([f], [], inputs={"classes": ["cat", "dog"]}), y_train=["dog"] * 5 + ["cat"] * 3)
+    >>> f = Finding("label_noise", 0.9, "x", rows=(7, 3))
+    >>> y_train = ["dog"] * 5 + ["cat"] * 3
+    >>> train_probs = [[0.5, 0.5]] * 3 + [[0.9, 0.1]] + [[0.5, 0.5]] * 3 + [[0.03, 0.97]]
+    >>> diagnosis = Diagnosis([f], [], inputs={"classes": ["cat", "dog"]})
+    >>> table = rows_table(diagnosis, y_train=y_train, train_probs=train_probs)
     >>> [(r["row"], r["given_label"], r["suggested_label"], r["confidence"]) for r in table]
-    [(7, 'cat', 'dog', 0.97), (3, 'dog', None, None)]
+    [(7, 'cat', 'dog', 0.97), (3, 'dog', 'cat', 0.9)]
     """
     flagged = [f for f in diagnosis.findings if f.rows]
     needed = max((max(f.rows or (0,)) + 1 for f in flagged), default=0)
@@ -122,10 +127,8 @@ def rows_table(diagnosis: Diagnosis, *, y_train: Any = None, train_probs: Any = 
     for index, finding in enumerate(diagnosis.findings, 1):
         if not finding.rows:
             continue
-        detailed: dict[int, Mapping[str, Any]] = {}
-        for suspect in finding.data.get("suspects") or ():
-            if isinstance(suspect, Mapping) and isinstance(suspect.get("row"), int):
-                detailed.setdefault(int(suspect["row"]), suspect)
+        result = payload_of(finding)
+        detailed: dict[int, Suggestion] = result.suggestions() if isinstance(result, SuggestsLabels) else {}
         labelling = finding.cause in _LABEL_CAUSES
         rows = list(finding.rows)
         given: list[str | None] = [None] * len(rows)
@@ -142,9 +145,7 @@ def rows_table(diagnosis: Diagnosis, *, y_train: Any = None, train_probs: Any = 
                     suggested[i], confidence[i] = name, probability
         for i, row in enumerate(rows):
             if row in detailed:
-                known = detailed[row]
-                given[i], suggested[i] = str(known.get("given")), str(known.get("suggested"))
-                confidence[i] = known.get("confidence")
+                given[i], suggested[i], confidence[i] = detailed[row]
             table.append(
                 {
                     "finding": index,

@@ -183,7 +183,7 @@ def test_memorisation_tracks_a_subset_of_rows_with_unseen_epochs(seed: int) -> N
     subset = losses[:, tracked].copy()
     subset[0, :10] = np.nan  # not seen in the first epoch
     evidence = build_evidence(y_train=given, sample_losses=subset, sample_loss_rows=tracked)
-    from gapdoctor.causes.label_noise.check import memorisation_of
+    from gapdoctor.causes.label_noise.memorisation import memorisation_of
 
     memo = memorisation_of(evidence)
     assert set(memo.rows.tolist()) == set(tracked.tolist())

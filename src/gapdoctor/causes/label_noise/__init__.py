@@ -2,5 +2,5 @@
 
 from __future__ import annotations
 
-CHECKS = ("check", "dynamics")
+CHECKS = ("check", "dynamics", "memorisation")
 """The modules of this folder whose checks the registry imports."""

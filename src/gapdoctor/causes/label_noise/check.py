@@ -1,20 +1,21 @@
 """Label noise: wrong training labels that the model is memorising.
 
-Two kinds of evidence, used together when both are given:
+Three kinds of evidence, used together when more than one is given (this module holds the
+confident-learning check and the scoring the other two share):
 
 - **Confident learning** on out-of-sample ``train_probs`` (see
   :mod:`gapdoctor.causes.label_noise.confident_learning`): the estimated fraction of wrong labels
   with a 95% interval, the noise matrix (given label x estimated true label) and every
   flagged row, most suspicious first.
 - **Training dynamics** of every row (``training_dynamics``, recorded by an integration
-  from its logits; :mod:`gapdoctor.inputs.training_dynamics`): rows whose area under the
+  from its logits; :mod:`gapdoctor.causes.label_noise.dynamics`): rows whose area under the
   margin is below zero or that were never learned. No out-of-fold model needed; with
   ``train_probs`` they corroborate and reorder the confident-learning flags.
-- **Memorisation** from per-epoch per-row losses (``sample_losses``): a correctly
-  labelled row is fitted early, with the bulk of its class; a wrong label is fitted
-  late, by memorisation, or never. A row is *late* when its loss stays below ln 2 (the
-  model gives its label more than half the probability) only from an epoch well after
-  the bulk of the rows, or not at all.
+- **Memorisation** from per-epoch per-row losses (``sample_losses``, see
+  :mod:`gapdoctor.causes.label_noise.memorisation`): a wrong label is fitted late, by
+  memorisation, or never; with ``train_probs`` it corroborates the flags too.
+
+What each check measured is its typed payload (:mod:`gapdoctor.causes.label_noise.result`).
 
 Telling noise from the model's ordinary errors: with ``y_val`` and ``val_probs`` the same
 estimate on the validation split is the control — there the method can only see the
@@ -36,30 +37,28 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.causes.label_noise.confident_learning import FloatArray, IntArray, LabelIssues, find_label_issues
+from gapdoctor.causes.label_noise.memorisation import memorisation_of
+from gapdoctor.causes.label_noise.result import ConfidentLearningNoise, CountMatrix, Suspect
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.training_dynamics import MIN_EPOCHS, flag_label_issues
-from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.accumulators import squash
 from gapdoctor.stats.budget import LABEL_PASS_CELLS, sample_rows
 
-__all__ = ["Memorisation", "label_issues_of", "label_pass_rows", "memorisation_of", "noise_matrix_data"]
+__all__ = ["label_issues_of", "label_pass_rows", "noise_matrix_data", "validation_control_rate"]
 
 _FLOOR = 0.02  # noise rate confident learning reports on clean data with a decent model
 _AT_REPORT = 0.05  # estimated noise rate reported at score 0.5
 _MIN_ROWS = 30
 _OVERLAP_RATIO = 2.0  # out-of-fold error this many times the noise estimate: overlap, not only noise
 _MAX_SUSPECTS = 50
-_LEARNED_LOSS = math.log(2.0)  # cross-entropy below ln 2: the label gets > 1/2 of the probability
-_LATE_FLOOR = 0.05  # share of rows a clean run fits late (hard but correct rows)
-_LATE_AT_REPORT = 0.12  # share of late rows reported at score 0.5 (memorisation alone)
 
 
 def label_issues_of(evidence: Evidence) -> LabelIssues:
@@ -102,84 +101,13 @@ def _budgeted_label_issues(y: IntArray, probs: FloatArray, chunk_rows: int, what
     return replace(issues, rows=rows[issues.rows])
 
 
-@dataclass(frozen=True)
-class Memorisation:
-    """When each tracked training row was fitted.
-
-    Parameters
-    ----------
-    rows : ndarray of int
-        Training-row index of each tracked row seen at least once.
-    learned_epoch : ndarray
-        Epoch (from 1) from which the row's loss stays below ln 2; ``inf`` when its
-        last recorded loss is still above (never fitted).
-    bulk_epoch : float
-        Median learning epoch (the last epoch when more than half are never fitted).
-    late_after : float
-        Rows learned after this epoch are late: twice the bulk's epoch, plus one.
-    n_epochs : int
-    """
-
-    rows: NDArray[np.int64]
-    learned_epoch: NDArray[np.float64]
-    bulk_epoch: float
-    late_after: float
-    n_epochs: int
-
-    @property
-    def late(self) -> NDArray[np.bool_]:
-        """Rows fitted late or never."""
-        return np.asarray(self.learned_epoch > self.late_after)
-
-
-def memorisation_of(evidence: Evidence) -> Memorisation:
-    """Learning epoch of every tracked row from ``evidence.sample_losses``.
-
-    Raises
-    ------
-    SkipCheck
-        When no losses were recorded, or fewer than 3 epochs.
-
-    Examples
-    --------
-    >>> from gapdoctor.inputs.evidence import build_evidence
-    >>> losses = [[2.0, 0.1, 0.1, 2.0], [0.1, 0.1, 0.1, 2.0], [0.1, 0.1, 0.1, 2.0]]  # epochs x rows
-    >>> memo = memorisation_of(build_evidence(y_train=[0, 1, 0, 1], sample_losses=losses))
-    >>> memo.learned_epoch.tolist(), memo.late.tolist()  # row 3 is never fitted
-    ([2.0, 1.0, 1.0, inf], [False, False, False, True])
-    """
-    losses, tracked = evidence.sample_losses, evidence.sample_loss_rows
-    if losses is None or tracked is None:
-        raise SkipCheck("needs sample_losses (per-epoch per-row training losses)")
-    n_epochs = losses.shape[0]
-    if n_epochs < 3:
-        raise SkipCheck(f"sample_losses covers {n_epochs} epochs; memorisation needs at least 3")
-    seen = ~np.isnan(losses)
-    ever_seen = seen.any(axis=0)
-    above = np.where(seen, losses >= _LEARNED_LOSS, False)
-    epochs = np.arange(1, n_epochs + 1)[:, None]
-    last_above = np.where(above, epochs, 0).max(axis=0)
-    # first epoch the row was seen after its last loss above ln 2; inf when there is none
-    learned = np.where(seen & (epochs > last_above), epochs, np.inf).min(axis=0)[ever_seen]
-    if not len(learned):
-        raise SkipCheck("sample_losses holds no recorded loss")
-    bulk = min(float(np.median(learned)), float(n_epochs))
-    return Memorisation(
-        rows=tracked[ever_seen],
-        learned_epoch=learned.astype(np.float64),
-        bulk_epoch=bulk,
-        late_after=2.0 * bulk + 1.0,
-        n_epochs=n_epochs,
-    )
-
-
 def _label(evidence: Evidence, class_id: int) -> str:
     return str(evidence.classes[class_id])
 
 
-def _suspects(evidence: Evidence, issues: LabelIssues, order: NDArray[np.int64]) -> list[dict[str, Any]]:
+def _suspects(evidence: Evidence, issues: LabelIssues, order: NDArray[np.int64]) -> list[Suspect]:
     assert evidence.y_train is not None and evidence.train_probs is not None
-    out: list[dict[str, Any]] = []
+    out: list[Suspect] = []
     for i in order[:_MAX_SUSPECTS]:
         row = int(issues.rows[i])
         suggested = int(issues.suggested[i])
@@ -194,7 +122,7 @@ def _suspects(evidence: Evidence, issues: LabelIssues, order: NDArray[np.int64])
     return out
 
 
-def noise_matrix_data(evidence: Evidence, issues: LabelIssues) -> dict[str, Any]:
+def noise_matrix_data(evidence: Evidence, issues: LabelIssues) -> CountMatrix:
     """The noise matrix as Finding.data wants it (rows given, columns estimated true)."""
     return {"classes": [str(c) for c in evidence.classes], "counts": issues.noise_matrix.tolist()}
 
@@ -237,6 +165,83 @@ def validation_control_rate(evidence: Evidence) -> float | None:
     return float(_budgeted_label_issues(y, probs, evidence.chunk_rows, "validation rows for the control").noise_rate)
 
 
+@dataclass(frozen=True)
+class _Corroboration:
+    """What the per-row losses and the training dynamics say about the flagged rows."""
+
+    factor: float = 1.0  # multiplies the strength of evidence
+    text: str = ""  # appended to the summary
+    order: NDArray[np.int64] | None = None  # flagged rows reordered, corroborated first
+    late_share_of_flagged: float | None = None
+    late_share_of_others: float | None = None
+    bulk_fitted_epoch: float | None = None
+    low_aum_share_of_flagged: float | None = None
+    low_aum_share_of_others: float | None = None
+
+
+def _by_memorisation(evidence: Evidence, issues: LabelIssues, order: NDArray[np.int64]) -> _Corroboration:
+    """Flagged rows fitted late (memorised) far more often than the others strengthen the finding."""
+    if evidence.sample_losses is None or not len(issues.rows):
+        return _Corroboration(order=order)
+    try:
+        memo = memorisation_of(evidence)
+    except SkipCheck:
+        return _Corroboration(order=order)
+    late_rows = memo.rows[memo.late]
+    flagged_tracked = np.isin(issues.rows, memo.rows)
+    flagged_late = np.isin(issues.rows, late_rows)
+    unflagged = ~np.isin(memo.rows, issues.rows)
+    share_flagged = float(flagged_late.sum() / max(flagged_tracked.sum(), 1))
+    share_unflagged = float(memo.late[unflagged].mean()) if unflagged.any() else 0.0
+    factor, text = 1.0, ""
+    if flagged_tracked.sum() >= 5:
+        if share_flagged >= 0.5 and share_flagged >= 3 * share_unflagged:
+            factor = 1.25
+            text = (
+                f" {100 * share_flagged:.0f}% of the flagged rows were fitted late or never "
+                f"(vs {100 * share_unflagged:.0f}% of the others): they are being memorised."
+            )
+        elif share_flagged <= 1.5 * share_unflagged:
+            factor = 0.75
+            text = " The training losses do not single the flagged rows out (no memorisation signal)."
+    return _Corroboration(
+        factor=factor,
+        text=text,
+        order=np.lexsort((order, ~flagged_late)),  # corroborated rows first, margin order kept
+        late_share_of_flagged=round(100 * share_flagged, 1),
+        late_share_of_others=round(100 * share_unflagged, 1),
+        bulk_fitted_epoch=memo.bulk_epoch,
+    )
+
+
+def _by_dynamics(evidence: Evidence, issues: LabelIssues, order: NDArray[np.int64]) -> _Corroboration:
+    """Flagged rows that also trailed another class through training (low AUM) strengthen the finding."""
+    dynamics = evidence.training_dynamics
+    if dynamics is None or dynamics.n_epochs < MIN_EPOCHS:
+        return _Corroboration(order=order)
+    n = issues.n_rows
+    low_aum = np.zeros(n, dtype=bool)
+    low_aum[flag_label_issues(dynamics).rows] = True
+    flagged = np.zeros(n, dtype=bool)
+    flagged[issues.rows] = True
+    share_flagged = float(low_aum[flagged].mean()) if flagged.any() else 0.0
+    share_others = float(low_aum[~flagged].mean()) if (~flagged).any() else 0.0
+    factor, text = 1.0, ""
+    if flagged.sum() >= 5 and share_flagged >= 0.5 and share_flagged >= 3 * share_others:
+        factor = 1.25
+        text = (
+            f" {100 * share_flagged:.0f}% of the flagged rows also trailed another class through training "
+            f"(area under the margin below 0; {100 * share_others:.0f}% of the others)."
+        )
+    return _Corroboration(
+        factor=factor,
+        text=text,
+        order=order[np.argsort(~low_aum[issues.rows[order]], kind="stable")],  # both kinds agree: first
+        low_aum_share_of_flagged=round(100 * share_flagged, 1),
+        low_aum_share_of_others=round(100 * share_others, 1),
+    )
+
+
 @register(
     name="label_noise.confident_learning",
     cause="label_noise",
@@ -252,94 +257,55 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     control = validation_control_rate(evidence)
     n_val = 0 if evidence.y_val is None else len(evidence.y_val)
     floor = _FLOOR if control is None else _control_floor(rate, n, control, n_val)
-    strength = _noise_strength(rate, low, floor)
     errors = int(np.sum(evidence.train_probs.argmax(axis=1) != evidence.y_train))  # one linear pass, all rows
-    figures: dict[str, Any] = {
-        "noise_rate_pct": round(100 * rate, 2),
-        "noise_rate_low_pct": round(100 * low, 2),
-        "noise_rate_high_pct": round(100 * high, 2),
-        "flagged_rows": len(issues.rows),
-        "training_rows": n,
-        "out_of_fold_error_pct": round(100 * errors / len(evidence.y_train), 2),
-        "floor_pct": round(100 * floor, 2),
-    }
-    if control is not None:
-        figures["validation_control_rate_pct"] = round(100 * control, 2)
     confusion_text, confusion_count = _top_confusion(evidence, issues)
-    if confusion_count:
-        figures["most_common_confusion"] = f"{confusion_count} rows {confusion_text}"
-
-    order = np.arange(len(issues.rows))
-    corroboration = ""
-    if evidence.sample_losses is not None:
-        try:
-            memo = memorisation_of(evidence)
-        except SkipCheck:
-            memo = None
-        if memo is not None and len(issues.rows):
-            late_rows = memo.rows[memo.late]
-            flagged_tracked = np.isin(issues.rows, memo.rows)
-            flagged_late = np.isin(issues.rows, late_rows)
-            unflagged = ~np.isin(memo.rows, issues.rows)
-            share_flagged = float(flagged_late.sum() / max(flagged_tracked.sum(), 1))
-            share_unflagged = float(memo.late[unflagged].mean()) if unflagged.any() else 0.0
-            figures |= {
-                "late_fitted_share_of_flagged_pct": round(100 * share_flagged, 1),
-                "late_fitted_share_of_others_pct": round(100 * share_unflagged, 1),
-                "bulk_fitted_epoch": memo.bulk_epoch,
-            }
-            if flagged_tracked.sum() >= 5:
-                if share_flagged >= 0.5 and share_flagged >= 3 * share_unflagged:
-                    strength *= 1.25
-                    corroboration = (
-                        f" {100 * share_flagged:.0f}% of the flagged rows were fitted late or never "
-                        f"(vs {100 * share_unflagged:.0f}% of the others): they are being memorised."
-                    )
-                elif share_flagged <= 1.5 * share_unflagged:
-                    strength *= 0.75
-                    corroboration = " The training losses do not single the flagged rows out (no memorisation signal)."
-            order = np.lexsort((order, ~flagged_late))  # corroborated rows first, margin order kept
-    if evidence.training_dynamics is not None and evidence.training_dynamics.n_epochs >= MIN_EPOCHS:
-        low_aum = np.zeros(n, dtype=bool)
-        low_aum[flag_label_issues(evidence.training_dynamics).rows] = True
-        flagged = np.zeros(n, dtype=bool)
-        flagged[issues.rows] = True
-        share_flagged = float(low_aum[flagged].mean()) if flagged.any() else 0.0
-        share_others = float(low_aum[~flagged].mean()) if (~flagged).any() else 0.0
-        figures |= {
-            "low_aum_share_of_flagged_pct": round(100 * share_flagged, 1),
-            "low_aum_share_of_others_pct": round(100 * share_others, 1),
-        }
-        if flagged.sum() >= 5 and share_flagged >= 0.5 and share_flagged >= 3 * share_others:
-            strength *= 1.25
-            corroboration += (
-                f" {100 * share_flagged:.0f}% of the flagged rows also trailed another class through training "
-                f"(area under the margin below 0; {100 * share_others:.0f}% of the others)."
-            )
-        order = order[np.argsort(~low_aum[issues.rows[order]], kind="stable")]  # both kinds agree: first
-
-    score = squash(strength, 1.0)
+    memorised = _by_memorisation(evidence, issues, np.arange(len(issues.rows)))
+    assert memorised.order is not None
+    dynamics = _by_dynamics(evidence, issues, memorised.order)
+    assert dynamics.order is not None
+    order = dynamics.order
+    score = squash(_noise_strength(rate, low, floor) * memorised.factor * dynamics.factor, 1.0)
     if score < 0.05 and not len(issues.rows):
         return []
-    caveat = ""
-    if errors / n > _OVERLAP_RATIO * rate and score >= 0.5:
-        caveat = (
-            f" Caveat: the model's out-of-fold error ({100 * errors / n:.1f}%) is over {_OVERLAP_RATIO:g}x this "
-            "estimate; part of it may be classes that overlap in feature space rather than wrong labels — "
-            "check the first flagged rows by hand."
-        )
-        figures["overlap_caveat"] = "out-of-fold error far above the estimated noise rate"
+    overlap = errors / n > _OVERLAP_RATIO * rate and score >= 0.5
+    caveat = (
+        f" Caveat: the model's out-of-fold error ({100 * errors / n:.1f}%) is over {_OVERLAP_RATIO:g}x this "
+        "estimate; part of it may be classes that overlap in feature space rather than wrong labels — "
+        "check the first flagged rows by hand."
+        if overlap
+        else ""
+    )
     summary = (
         f"About {100 * rate:.1f}% of training labels look wrong (95% interval {100 * low:.1f}–{100 * high:.1f}%): "
         f"{len(issues.rows)} rows where the out-of-sample model confidently predicts another class"
         + (f"; most often {confusion_text}." if confusion_count else ".")
-        + corroboration
+        + memorised.text
+        + dynamics.text
         + caveat
         + (
             f" The same method finds {100 * control:.1f}% on the validation split (labels the model never fitted)."
             if control is not None
             else ""
         )
+    )
+    result = ConfidentLearningNoise(
+        noise_rate_pct=round(100 * rate, 2),
+        noise_rate_low_pct=round(100 * low, 2),
+        noise_rate_high_pct=round(100 * high, 2),
+        flagged_rows=len(issues.rows),
+        training_rows=n,
+        out_of_fold_error_pct=round(100 * errors / len(evidence.y_train), 2),
+        floor_pct=round(100 * floor, 2),
+        validation_control_rate_pct=None if control is None else round(100 * control, 2),
+        most_common_confusion=f"{confusion_count} rows {confusion_text}" if confusion_count else None,
+        late_fitted_share_of_flagged_pct=memorised.late_share_of_flagged,
+        late_fitted_share_of_others_pct=memorised.late_share_of_others,
+        bulk_fitted_epoch=memorised.bulk_fitted_epoch,
+        low_aum_share_of_flagged_pct=dynamics.low_aum_share_of_flagged,
+        low_aum_share_of_others_pct=dynamics.low_aum_share_of_others,
+        overlap_caveat="out-of-fold error far above the estimated noise rate" if overlap else None,
+        noise_matrix=noise_matrix_data(evidence, issues),
+        suspects=_suspects(evidence, issues, order),
     )
     fixes = (
         f"Inspect the {len(issues.rows)} flagged rows (finding.rows, most suspicious first) and relabel them.",
@@ -350,68 +316,9 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
             cause="label_noise",
             score=score,
             summary=summary,
-            evidence=figures,
             fixes=fixes,
             rows=tuple(int(r) for r in issues.rows[order]),
             check="label_noise.confident_learning",
-            data={"noise_matrix": noise_matrix_data(evidence, issues), "suspects": _suspects(evidence, issues, order)},
-        )
-    ]
-
-
-@register(
-    name="label_noise.memorisation",
-    cause="label_noise",
-    requires=("y_train", "sample_losses"),
-    description="Training rows fitted only late (memorised) or never, from per-epoch per-row losses.",
-)
-def label_noise_memorisation(evidence: Evidence) -> list[Finding]:
-    """Rows whose loss falls only late in training, when no out-of-sample probabilities are given."""
-    if evidence.train_probs is not None:
-        raise SkipCheck("train_probs given: label_noise.confident_learning uses the losses as corroboration")
-    if evidence.training_dynamics is not None:
-        raise SkipCheck("training_dynamics given: label_noise.training_dynamics follows every row")
-    memo = memorisation_of(evidence)
-    late = memo.late
-    n_late, n = int(late.sum()), len(late)
-    low, high = binomial_interval(n_late, n)
-    share = n_late / n
-    strength = max(share - _LATE_FLOOR, 0.0) / (_LATE_AT_REPORT - _LATE_FLOOR)
-    if low <= _LATE_FLOOR:
-        strength = min(strength, 0.9)
-    score = squash(strength, 1.0)
-    if score < 0.05:
-        return []
-    late_rows = memo.rows[late]
-    never = int(np.isinf(memo.learned_epoch).sum())
-    order = np.lexsort((late_rows, -memo.learned_epoch[late]))  # never fitted first, then latest
-    summary = (
-        f"{100 * share:.1f}% of tracked training rows (95% interval {100 * low:.1f}–{100 * high:.1f}%) are fitted "
-        f"late or never: the bulk is fitted by epoch {memo.bulk_epoch:g}, these only after epoch "
-        f"{memo.late_after:g} ({never} never). Late-fitted rows are typically wrong labels being memorised."
-    )
-    return [
-        Finding(
-            cause="label_noise",
-            score=score,
-            summary=summary,
-            evidence={
-                "late_fitted_pct": round(100 * share, 2),
-                "late_fitted_low_pct": round(100 * low, 2),
-                "late_fitted_high_pct": round(100 * high, 2),
-                "late_fitted_rows": n_late,
-                "never_fitted_rows": never,
-                "tracked_rows": n,
-                "bulk_fitted_epoch": memo.bulk_epoch,
-                "late_after_epoch": memo.late_after,
-            },
-            fixes=(
-                f"Inspect the {n_late} late-fitted rows (finding.rows, never-fitted first) and relabel them.",
-                "Pass out-of-sample train_probs (cross-validated) to estimate the noise matrix.",
-                *cause_info("label_noise").fixes[1:],
-            ),
-            rows=tuple(int(r) for r in late_rows[order]),
-            check="label_noise.memorisation",
-            data={"markers": {"bulk_fitted_epoch": int(memo.bulk_epoch)}},
+            result=result,
         )
     ]

@@ -13,8 +13,6 @@ aside: ``label_noise.confident_learning`` uses the dynamics as corroboration.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from gapdoctor.causes.label_noise.check import (
@@ -26,6 +24,7 @@ from gapdoctor.causes.label_noise.check import (
     _noise_strength,
     validation_control_rate,
 )
+from gapdoctor.causes.label_noise.result import DynamicsSuspect, TrainingDynamicsNoise
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import Finding
@@ -84,29 +83,13 @@ def label_noise_training_dynamics(evidence: Evidence) -> list[Finding]:
     score = squash(_noise_strength(clear_rate, clear_low, floor), 1.0)
     if score < 0.05:
         return []
-    figures: dict[str, Any] = {
-        "noise_rate_pct": round(100 * rate, 2),
-        "noise_rate_low_pct": round(100 * low, 2),
-        "noise_rate_high_pct": round(100 * high, 2),
-        "clear_noise_rate_pct": round(100 * clear_rate, 2),
-        "flagged_rows": len(rows),
-        "clearly_flagged_rows": n_clear,
-        "training_rows": flags.n_seen,
-        "never_learned_rows": flags.never_learned,
-        "fitted_margin_scale": round(scale, 3),
-        "epochs": summary.n_epochs,
-        "floor_pct": round(100 * floor, 2),
-        "mean_forgetting_events_flagged": round(float(summary.forgetting_events[rows].mean()), 2) if len(rows) else 0.0,
-    }
-    if control is not None:
-        figures["validation_control_rate_pct"] = round(100 * control, 2)
     summary_text = (
         f"About {100 * rate:.1f}% of training labels look wrong (95% interval {100 * low:.1f}–{100 * high:.1f}%): "
         f"in {len(rows)} rows the given label trailed another class through training (area under the margin "
         f"below 0; {flags.never_learned} never learned), in {n_clear} clearly (by over half the margin fitted rows "
         f"reach) — wrong labels are fitted late, by memorisation."
     )
-    suspects = [
+    suspects: list[DynamicsSuspect] = [
         {
             "row": int(r),
             "given": _label(evidence, int(evidence.y_train[r])),
@@ -117,18 +100,33 @@ def label_noise_training_dynamics(evidence: Evidence) -> list[Finding]:
         }
         for r in rows[:_MAX_SUSPECTS]
     ]
+    result = TrainingDynamicsNoise(
+        noise_rate_pct=round(100 * rate, 2),
+        noise_rate_low_pct=round(100 * low, 2),
+        noise_rate_high_pct=round(100 * high, 2),
+        clear_noise_rate_pct=round(100 * clear_rate, 2),
+        flagged_rows=len(rows),
+        clearly_flagged_rows=n_clear,
+        training_rows=flags.n_seen,
+        never_learned_rows=flags.never_learned,
+        fitted_margin_scale=round(scale, 3),
+        epochs=summary.n_epochs,
+        floor_pct=round(100 * floor, 2),
+        mean_forgetting_events_flagged=round(float(summary.forgetting_events[rows].mean()), 2) if len(rows) else 0.0,
+        validation_control_rate_pct=None if control is None else round(100 * control, 2),
+        suspects=suspects,
+    )
     return [
         Finding(
             cause="label_noise",
             score=score,
             summary=summary_text,
-            evidence=figures,
             fixes=(
                 f"Inspect the {len(rows)} flagged rows (finding.rows, most suspicious first) and relabel them.",
                 *cause_info("label_noise").fixes[1:],
             ),
             rows=tuple(int(r) for r in rows),
             check="label_noise.training_dynamics",
-            data={"suspects": suspects},
+            result=result,
         )
     ]

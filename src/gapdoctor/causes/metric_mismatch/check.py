@@ -26,12 +26,11 @@ so the check skips those with the reason.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.model_selection import StratifiedKFold
 
+from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain, ReliabilityCurve
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
@@ -97,7 +96,7 @@ def _cross_validated_decisions(
     return out
 
 
-def reliability(y: IntArray, probs: FloatArray, n_bins: int = _ECE_BINS) -> tuple[float, dict[str, list[Any]]]:
+def reliability(y: IntArray, probs: FloatArray, n_bins: int = _ECE_BINS) -> tuple[float, ReliabilityCurve]:
     """Expected calibration error of the top-class confidence, and the reliability-curve data.
 
     Examples
@@ -109,7 +108,7 @@ def reliability(y: IntArray, probs: FloatArray, n_bins: int = _ECE_BINS) -> tupl
     confidence = probs.max(axis=1)
     correct = (np.argmax(probs, axis=1) == y).astype(np.float64)
     bins = np.minimum((confidence * n_bins).astype(np.int64), n_bins - 1)
-    curve: dict[str, list[Any]] = {"confidence": [], "accuracy": [], "count": []}
+    curve: ReliabilityCurve = {"confidence": [], "accuracy": [], "count": []}
     ece = 0.0
     for b in range(n_bins):
         rows = bins == b
@@ -159,20 +158,17 @@ def _fixes(
     return tuple(fixes)
 
 
-def _curve_story(evidence: Evidence, metric: str) -> dict[str, float]:
+def _curve_story(evidence: Evidence, metric: str) -> tuple[float | None, float | None]:
     """Second-half change of the validation loss and metric, when the history has both."""
     history = evidence.history
     if history is None or history.n_epochs < 4:
-        return {}
+        return None, None
     loss, values = history.get("val_loss"), history.get(f"val_{metric}")
     if loss is None or values is None:
-        return {}
+        return None, None
     half = history.n_epochs // 2
     loss_s, values_s = smooth(loss), smooth(values)
-    return {
-        "val_loss_change_second_half": round(float(loss_s[-1] - loss_s[half]), 4),
-        "val_metric_change_second_half": round(float(values_s[-1] - values_s[half]), 4),
-    }
+    return round(float(loss_s[-1] - loss_s[half]), 4), round(float(values_s[-1] - values_s[half]), 4)
 
 
 @register(
@@ -226,28 +222,6 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
     roc_auc = compute_metric("roc_auc", y, probs) if len(np.unique(y)) == k else float("nan")
     average_precision = compute_metric("average_precision", y, probs)
     minority_share = float(train_counts.min() / train_counts.sum())
-    figures: dict[str, float | int | str] = {
-        "metric": metric,
-        "decision_rule": "threshold on P(class 1)" if binary else "prior correction p / prior**alpha",
-        "default_rule": default,
-        "best_rule": best,
-        "val_metric_default": round(default_value, 4),
-        "val_metric_default_low": round(default_low, 4),
-        "val_metric_default_high": round(default_high, 4),
-        "val_metric_best_in_sample": round(best_value, 4),
-        "val_metric_best_low": round(best_low, 4),
-        "val_metric_best_high": round(best_high, 4),
-        "val_metric_cross_validated": round(cv_value, 4),
-        "cross_validated_gain": round(cv_gain, 4),
-        "cross_validated_gain_low": round(gain_low, 4),
-        "cross_validated_gain_high": round(gain_high, 4),
-        "minority_class_share_train": round(minority_share, 4),
-        "roc_auc": round(roc_auc, 4),
-        "average_precision": round(average_precision, 4),
-        "expected_calibration_error": round(ece, 4),
-        "n_val": len(y),
-    }
-    figures |= _curve_story(evidence, metric)
     rule_text = "decision threshold" if binary else "prior-correction strength"
     gain_text = (
         f"moves {metric} from {default_value:.3f} to {cv_value:.3f} "
@@ -265,24 +239,46 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
         f"{best_value:.3f} at {best:g}; chosen by 5-fold cross-validation on the validation set the gain is "
         f"{cv_gain:+.3f} (95% interval {gain_low:+.3f} to {gain_high:+.3f}).{ranking}"
     )
+    loss_change, metric_change = _curve_story(evidence, metric)
+    result = DecisionRuleGain(
+        metric=metric,
+        decision_rule="threshold on P(class 1)" if binary else "prior correction p / prior**alpha",
+        default_rule=default,
+        best_rule=best,
+        val_metric_default=round(default_value, 4),
+        val_metric_default_low=round(default_low, 4),
+        val_metric_default_high=round(default_high, 4),
+        val_metric_best_in_sample=round(best_value, 4),
+        val_metric_best_low=round(best_low, 4),
+        val_metric_best_high=round(best_high, 4),
+        val_metric_cross_validated=round(cv_value, 4),
+        cross_validated_gain=round(cv_gain, 4),
+        cross_validated_gain_low=round(gain_low, 4),
+        cross_validated_gain_high=round(gain_high, 4),
+        minority_class_share_train=round(minority_share, 4),
+        roc_auc=round(roc_auc, 4),
+        average_precision=round(average_precision, 4),
+        expected_calibration_error=round(ece, 4),
+        n_val=len(y),
+        val_loss_change_second_half=loss_change,
+        val_metric_change_second_half=metric_change,
+        threshold_curve={
+            "thresholds": rules.tolist(),
+            "values": np.round(values, 4).tolist(),
+            "metric": metric,
+            "default_threshold": default,
+            "best_threshold": best,
+        },
+        reliability=curve,
+    )
     weights = _class_weights(train_counts)
     return [
         Finding(
             cause="metric_mismatch",
             score=score,
             summary=summary,
-            evidence=figures,
             fixes=_fixes(metric, binary, rule_text, gain_text, minority_share, weights, ece),
             check=_NAME,
-            data={
-                "threshold_curve": {
-                    "thresholds": rules.tolist(),
-                    "values": np.round(values, 4).tolist(),
-                    "metric": metric,
-                    "default_threshold": default,
-                    "best_threshold": best,
-                },
-                "reliability": curve,
-            },
+            result=result,
         )
     ]

@@ -3,7 +3,7 @@
 Uses the rows that confident learning flags on out-of-sample ``train_probs`` (the same
 flags as ``label_noise``, from :func:`gapdoctor.causes.label_noise.check.label_issues_of`) or,
 when only per-row training losses were recorded, the rows fitted late or never
-(:func:`gapdoctor.causes.label_noise.check.memorisation_of`), and counts them per label source
+(:func:`gapdoctor.causes.label_noise.memorisation.memorisation_of`), and counts them per label source
 (``sources_train``: "human", "pseudo", "weak"...). Each source gets its flag rate with
 an exact (Clopper-Pearson) 95% interval. The cleanest source with enough rows is the
 reference; a source is reported when it is clearly noisier: its flag rate is above the
@@ -15,13 +15,15 @@ source is ``label_noise``, not this.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as sps
 
-from gapdoctor.causes.label_noise.check import label_issues_of, label_pass_rows, memorisation_of
+from gapdoctor.causes.label_noise.check import label_issues_of, label_pass_rows
+from gapdoctor.causes.label_noise.memorisation import memorisation_of
+from gapdoctor.causes.label_noise.result import Suspect
+from gapdoctor.causes.pseudo_label_noise.result import NoiseBySource, SourceRate
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import Finding
@@ -79,7 +81,7 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
     judged, flagged_rows, suggested, method = _flags(evidence)
     sizes = np.bincount(source_of_row[judged], minlength=len(names))
     flagged = np.bincount(source_of_row[flagged_rows], minlength=len(names))
-    sources: list[dict[str, Any]] = []
+    sources: list[SourceRate] = []
     for i, name in enumerate(names):
         low, high = binomial_interval(int(flagged[i]), int(sizes[i]))
         rate = flagged[i] / max(sizes[i], 1)
@@ -104,9 +106,9 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
 
     in_worst = source_of_row[flagged_rows] == noisiest
     worst_rows = flagged_rows[in_worst]
-    data: dict[str, Any] = {"sources": sources}
+    suspects: list[Suspect] | None = None
     if suggested is not None and evidence.train_probs is not None:
-        data["suspects"] = [
+        suspects = [
             {
                 "row": int(row),
                 "given": str(evidence.classes[int(evidence.y_train[row])]),
@@ -121,25 +123,25 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
         f"{100 * ref['noise_rate']:.1f}% ({100 * ref['low']:.1f}–{100 * ref['high']:.1f}%) for '{ref['source']}'"
         f" (one-sided p = {p_value:.2g}; flags from {method})."
     )
-    figures: dict[str, Any] = {
-        "noisiest_source": worst["source"],
-        "noisiest_noise_rate_pct": round(100 * worst["noise_rate"], 2),
-        "reference_source": ref["source"],
-        "reference_noise_rate_pct": round(100 * ref["noise_rate"], 2),
-        "excess_pct_points": round(100 * excess, 2),
-        "p_value": p_value,
-        "flagged_in_noisiest": int(flagged[noisiest]),
-        "rows_in_noisiest": int(sizes[noisiest]),
-        "flagged_by": method,
-    }
-    for s in sources:
-        figures[f"noise_rate_pct[{s['source']}]"] = round(100 * s["noise_rate"], 2)
+    result = NoiseBySource(
+        noisiest_source=worst["source"],
+        noisiest_noise_rate_pct=round(100 * worst["noise_rate"], 2),
+        reference_source=ref["source"],
+        reference_noise_rate_pct=round(100 * ref["noise_rate"], 2),
+        excess_pct_points=round(100 * excess, 2),
+        p_value=p_value,
+        flagged_in_noisiest=int(flagged[noisiest]),
+        rows_in_noisiest=int(sizes[noisiest]),
+        flagged_by=method,
+        noise_rate_pct_by_source={f"noise_rate_pct[{s['source']}]": round(100 * s["noise_rate"], 2) for s in sources},
+        sources=sources,
+        suspects=suspects,
+    )
     return [
         Finding(
             cause="pseudo_label_noise",
             score=score,
             summary=summary,
-            evidence=figures,
             fixes=(
                 f"Drop or down-weight source '{worst['source']}', or raise its confidence threshold, and re-train.",
                 f"Relabel its {len(worst_rows)} flagged rows first (finding.rows).",
@@ -147,6 +149,6 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
             ),
             rows=tuple(int(r) for r in worst_rows),
             check="pseudo_label_noise.by_source",
-            data=data,
+            result=result,
         )
     ]

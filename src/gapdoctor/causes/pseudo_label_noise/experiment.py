@@ -1,34 +1,26 @@
 """Pseudo-label noise: re-train without the noisy label source.
 
-The noisy source is read from ``Finding.data["sources"]`` (the source with the highest
-``noise_rate``) or from ``Finding.evidence`` under ``noisy_source`` / ``source``; its
-rows are found in ``sources_train``. Without a named source, the finding's flagged rows
-are dropped instead.
+The noisy source is the one the finding names (:attr:`NoiseBySource.noisiest_source
+<gapdoctor.causes.pseudo_label_noise.result.NoiseBySource>`: the noisiest source with enough
+rows to judge); its rows are found in ``sources_train``. A finding without that payload (or
+without ``sources_train``) has its flagged rows dropped instead.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from gapdoctor.causes.label_noise.experiment import flagged_rows, retrain_without_rows
+from gapdoctor.causes.payload import payload_of
+from gapdoctor.causes.pseudo_label_noise.result import NoiseBySource
 from gapdoctor.experiments.lab import Lab, Plan, SkipExperiment, intervention
 from gapdoctor.findings import Finding
 
 
 def noisy_source(finding: Finding) -> str | None:
     """The source the finding blames, or None."""
-    sources: Any = finding.data.get("sources") if isinstance(finding.data, dict) else None
-    if isinstance(sources, list):
-        rated = [s for s in sources if isinstance(s, dict) and "source" in s and "noise_rate" in s]
-        if rated:
-            return str(max(rated, key=lambda s: float(s["noise_rate"]))["source"])
-    for key in ("noisy_source", "source", "worst_source"):
-        value = finding.evidence.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return None
+    result = payload_of(finding)
+    return result.noisiest_source if isinstance(result, NoiseBySource) else None
 
 
 @intervention("pseudo_label_noise")

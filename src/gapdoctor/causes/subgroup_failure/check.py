@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.causes.registry import SkipCheck, register
+from gapdoctor.causes.subgroup_failure.result import GroupRate, LaggingSubgroups
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
@@ -45,7 +46,7 @@ _BINARY_WEIGHT = 0.5  # with two classes a lagging class is as much the threshol
 _PLURAL = {"class": "classes", "group": "groups"}
 
 
-def _entry(name: str, kind: str, hits: int, n: int, metric: str) -> dict[str, Any]:
+def _entry(name: str, kind: str, hits: int, n: int, metric: str) -> GroupRate:
     low, high = binomial_interval(hits, n)
     value = hits / n if n else float("nan")
     return {
@@ -59,9 +60,9 @@ def _entry(name: str, kind: str, hits: int, n: int, metric: str) -> dict[str, An
     }
 
 
-def _laggards(entries: list[dict[str, Any]], weight: float = 1.0) -> list[tuple[float, dict[str, Any], float]]:
+def _laggards(entries: list[GroupRate], weight: float = 1.0) -> list[tuple[float, GroupRate, float]]:
     """(strength, entry, median of the others) for every entry that lags the others."""
-    out: list[tuple[float, dict[str, Any], float]] = []
+    out: list[tuple[float, GroupRate, float]] = []
     usable = [e for e in entries if e["n"] >= _MIN_ROWS]
     if len(usable) < 2:
         return out
@@ -99,6 +100,11 @@ def _confusion_pairs(matrix: IntArray, classes: tuple[Any, ...]) -> list[dict[st
     return pairs
 
 
+def _pair_text(pair: dict[str, Any]) -> str:
+    share = 100 * pair["share_of_errors"]
+    return f"{pair['true']} → {pair['predicted']}: {pair['count']} ({share:.0f}% of errors)"
+
+
 @register(
     name=_NAME,
     cause="subgroup_failure",
@@ -119,7 +125,7 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
         for c in range(evidence.n_classes)
         if support[c] > 0
     ]
-    group_entries: list[dict[str, Any]] = []
+    group_entries: list[GroupRate] = []
     if evidence.groups_val is not None:
         group_names, group_of_row = np.unique(evidence.groups_val, return_inverse=True)  # one pass, any count
         hits = np.bincount(group_of_row, weights=(pred == y).astype(np.float64), minlength=len(group_names))
@@ -140,10 +146,6 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
     lagging = _laggards(class_entries, class_weight) + _laggards(group_entries)
     lagging.sort(key=lambda t: -t[0])
     pairs = _confusion_pairs(matrix, classes)
-    data = {
-        "groups": class_entries + group_entries,
-        "confusion": {"classes": [str(c) for c in classes], "counts": matrix.tolist()},
-    }
     if not lagging:
         return []
     strength, worst, others = lagging[0]
@@ -165,26 +167,28 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
         )
     else:
         summary += "."
-    figures: dict[str, float | int | str] = {
-        "lagging": ", ".join(str(e["group"]) for e, _ in reported),
-        "worst": str(worst["group"]),
-        "worst_kind": str(worst["kind"]),
-        "worst_value": worst["value"],
-        "worst_low": worst["low"],
-        "worst_high": worst["high"],
-        "worst_n": worst["n"],
-        "others_median": round(others, 4),
-        "gap": round(others - worst["value"], 4),
-    }
+    worst_precision: float | None = None
+    worst_train_recall: float | None = None
     if worst["kind"] == "class":
         c = [str(k) for k in classes].index(worst["group"])
-        figures["worst_precision"] = round(float(matrix[c, c] / predicted[c]), 4) if predicted[c] else 0.0
-        if worst["group"] in train_recall:
-            figures["worst_train_recall"] = train_recall[worst["group"]]
-    for i, pair in enumerate(pairs[:3], start=1):
-        figures[f"confusion_pair_{i}"] = (
-            f"{pair['true']} → {pair['predicted']}: {pair['count']} ({100 * pair['share_of_errors']:.0f}% of errors)"
-        )
+        worst_precision = round(float(matrix[c, c] / predicted[c]), 4) if predicted[c] else 0.0
+        worst_train_recall = train_recall.get(worst["group"])
+    result = LaggingSubgroups(
+        lagging=", ".join(str(e["group"]) for e, _ in reported),
+        worst=str(worst["group"]),
+        worst_kind=str(worst["kind"]),
+        worst_value=worst["value"],
+        worst_low=worst["low"],
+        worst_high=worst["high"],
+        worst_n=worst["n"],
+        others_median=round(others, 4),
+        gap=round(others - worst["value"], 4),
+        worst_precision=worst_precision,
+        worst_train_recall=worst_train_recall,
+        confusion_pairs={f"confusion_pair_{i}": _pair_text(pair) for i, pair in enumerate(pairs[:3], start=1)},
+        groups=class_entries + group_entries,
+        confusion={"classes": [str(c) for c in classes], "counts": matrix.tolist()},
+    )
     names = ", ".join(repr(str(e["group"])) for e, _ in reported)
     fixes = (
         f"Rebalance towards {names}: class/group weights or oversampling of its rows.",
@@ -196,9 +200,8 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
             cause="subgroup_failure",
             score=score,
             summary=summary,
-            evidence=figures,
             fixes=fixes,
             check=_NAME,
-            data=data,
+            result=result,
         )
     ]

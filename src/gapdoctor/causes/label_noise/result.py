@@ -1,0 +1,224 @@
+"""What the label-noise checks measured: one typed payload per kind of finding.
+
+- :class:`ConfidentLearningNoise` (``label_noise.confident_learning``): the estimated share of
+  wrong labels from out-of-sample ``train_probs``, corroborated by memorisation and training
+  dynamics when those were recorded; the noise matrix and the first flagged rows.
+- :class:`LateFittedRows` (``label_noise.memorisation``): rows fitted late or never, from
+  per-row losses alone.
+- :class:`TrainingDynamicsNoise` (``label_noise.training_dynamics``): rows whose given label
+  trailed another class through training (area under the margin).
+
+A payload that details its first flagged rows with a suggested label is a
+:class:`SuggestsLabels` (also :class:`gapdoctor.causes.pseudo_label_noise.result.NoiseBySource`):
+the flagged-rows table (:mod:`gapdoctor.report.rows`) reads its :meth:`~SuggestsLabels.suggestions`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, NamedTuple, TypedDict
+
+from gapdoctor.causes.payload import Payload, figure, plot
+
+__all__ = [
+    "ConfidentLearningNoise",
+    "CountMatrix",
+    "DynamicsSuspect",
+    "LateFittedRows",
+    "Suggestion",
+    "SuggestsLabels",
+    "Suspect",
+    "TrainingDynamicsNoise",
+    "suggestions_of",
+]
+
+
+class CountMatrix(TypedDict):
+    """A class-by-class count matrix (noise matrix, confusion matrix) as ``finding.data`` keeps it."""
+
+    classes: list[str]
+    counts: list[list[int]]
+
+
+class Suspect(TypedDict):
+    """A flagged training row: its given label, the label the model suggests and its probability."""
+
+    row: int
+    given: str
+    suggested: str
+    confidence: float
+
+
+class DynamicsSuspect(TypedDict):
+    """A row flagged by its training dynamics (``suggested`` is empty when no class led it)."""
+
+    row: int
+    given: str
+    suggested: str
+    aum: float
+    given_label_confidence: float
+    forgetting_events: int
+
+
+class Suggestion(NamedTuple):
+    """The given label of a flagged row, the one suggested instead and the model's probability for it."""
+
+    given: str
+    suggested: str
+    confidence: float | None
+
+
+def suggestions_of(suspects: Sequence[Suspect]) -> dict[int, Suggestion]:
+    """Row -> :class:`Suggestion` of the detailed rows (the first entry of a row wins)."""
+    out: dict[int, Suggestion] = {}
+    for s in suspects:
+        out.setdefault(int(s["row"]), Suggestion(s["given"], s["suggested"], s["confidence"]))
+    return out
+
+
+class SuggestsLabels(ABC):
+    """A payload whose first flagged training rows come with the label suggested instead."""
+
+    @abstractmethod
+    def suggestions(self) -> dict[int, Suggestion]:
+        """Row -> given label, suggested label and confidence, for the rows the finding details."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfidentLearningNoise(Payload, SuggestsLabels):
+    """Confident learning on out-of-sample ``train_probs``.
+
+    Parameters
+    ----------
+    noise_rate_pct, noise_rate_low_pct, noise_rate_high_pct : float
+        Estimated share of wrong training labels and its 95% interval, in percent.
+    flagged_rows : int
+        Rows flagged as likely mislabelled.
+    training_rows : int
+        Rows the estimate was made from.
+    out_of_fold_error_pct : float
+        Error of the out-of-sample probabilities on the given labels, in percent.
+    floor_pct : float
+        What the estimate must clear to be training label noise, in percent.
+    validation_control_rate_pct : float or None
+        The same estimate on the validation split (None without ``y_val`` / ``val_probs``).
+    most_common_confusion : str or None
+        The largest off-diagonal cell of the noise matrix, in words (None when it is empty).
+    late_fitted_share_of_flagged_pct, late_fitted_share_of_others_pct : float or None
+        Share of flagged / other rows fitted late or never (with ``sample_losses``).
+    bulk_fitted_epoch : float or None
+        Median epoch at which rows are fitted (with ``sample_losses``).
+    low_aum_share_of_flagged_pct, low_aum_share_of_others_pct : float or None
+        Share of flagged / other rows with an area under the margin below 0 (with ``training_dynamics``).
+    overlap_caveat : str or None
+        Set when the out-of-fold error is far above the estimate (overlapping classes).
+    noise_matrix : CountMatrix
+        Given label (rows) against estimated true label (columns).
+    suspects : list of Suspect
+        The first flagged rows, most suspicious first.
+    """
+
+    CHECK: ClassVar[str] = "label_noise.confident_learning"
+    noise_rate_pct: float = figure()
+    noise_rate_low_pct: float = figure()
+    noise_rate_high_pct: float = figure()
+    flagged_rows: int = figure()
+    training_rows: int = figure()
+    out_of_fold_error_pct: float = figure()
+    floor_pct: float = figure()
+    validation_control_rate_pct: float | None = figure(omit_none=True)
+    most_common_confusion: str | None = figure(omit_none=True)
+    late_fitted_share_of_flagged_pct: float | None = figure(omit_none=True)
+    late_fitted_share_of_others_pct: float | None = figure(omit_none=True)
+    bulk_fitted_epoch: float | None = figure(omit_none=True)
+    low_aum_share_of_flagged_pct: float | None = figure(omit_none=True)
+    low_aum_share_of_others_pct: float | None = figure(omit_none=True)
+    overlap_caveat: str | None = figure(omit_none=True)
+    noise_matrix: CountMatrix = plot()
+    suspects: list[Suspect] = plot()
+
+    def suggestions(self) -> dict[int, Suggestion]:
+        """Row -> given label, suggested label and its out-of-sample probability."""
+        return suggestions_of(self.suspects)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LateFittedRows(Payload):
+    """Rows fitted late or never, from per-epoch per-row losses.
+
+    Parameters
+    ----------
+    late_fitted_pct, late_fitted_low_pct, late_fitted_high_pct : float
+        Share of tracked rows fitted late or never and its 95% interval, in percent.
+    late_fitted_rows, never_fitted_rows, tracked_rows : int
+        Rows fitted late or never, never fitted, and tracked.
+    bulk_fitted_epoch : float
+        Median epoch at which rows are fitted.
+    late_after_epoch : float
+        Rows fitted after this epoch are late.
+    markers : dict of str to int
+        Epochs marked on the training curves (``bulk_fitted_epoch``).
+    """
+
+    CHECK: ClassVar[str] = "label_noise.memorisation"
+    late_fitted_pct: float = figure()
+    late_fitted_low_pct: float = figure()
+    late_fitted_high_pct: float = figure()
+    late_fitted_rows: int = figure()
+    never_fitted_rows: int = figure()
+    tracked_rows: int = figure()
+    bulk_fitted_epoch: float = figure()
+    late_after_epoch: float = figure()
+    markers: dict[str, int] = plot()
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingDynamicsNoise(Payload, SuggestsLabels):
+    """Rows whose given label trailed another class through training (area under the margin below 0).
+
+    Parameters
+    ----------
+    noise_rate_pct, noise_rate_low_pct, noise_rate_high_pct : float
+        Share of flagged rows and its 95% interval, in percent.
+    clear_noise_rate_pct : float
+        Share of rows whose AUM is clearly negative (what the score rests on), in percent.
+    flagged_rows, clearly_flagged_rows, training_rows, never_learned_rows : int
+        Rows flagged, clearly flagged, followed, and never classified correctly.
+    fitted_margin_scale : float
+        Median AUM of the rows with a positive one (the run's own scale of fit).
+    epochs : int
+        Epochs the dynamics cover.
+    floor_pct : float
+        What the clear share must exceed to be reported, in percent.
+    mean_forgetting_events_flagged : float
+        Mean number of forgetting events of the flagged rows.
+    validation_control_rate_pct : float or None
+        Confident learning on the validation split (None without ``y_val`` / ``val_probs``).
+    suspects : list of DynamicsSuspect
+        The first flagged rows, most suspicious first.
+    """
+
+    CHECK: ClassVar[str] = "label_noise.training_dynamics"
+    noise_rate_pct: float = figure()
+    noise_rate_low_pct: float = figure()
+    noise_rate_high_pct: float = figure()
+    clear_noise_rate_pct: float = figure()
+    flagged_rows: int = figure()
+    clearly_flagged_rows: int = figure()
+    training_rows: int = figure()
+    never_learned_rows: int = figure()
+    fitted_margin_scale: float = figure()
+    epochs: int = figure()
+    floor_pct: float = figure()
+    mean_forgetting_events_flagged: float = figure()
+    validation_control_rate_pct: float | None = figure(omit_none=True)
+    suspects: list[DynamicsSuspect] = plot()
+
+    def suggestions(self) -> dict[int, Suggestion]:
+        """Row -> given label and the class that led it (no probability: none was given)."""
+        out: dict[int, Suggestion] = {}
+        for s in self.suspects:
+            out.setdefault(int(s["row"]), Suggestion(s["given"], s["suggested"], None))
+        return out

@@ -1,0 +1,90 @@
+"""What the decision-rule check measured: the metric at the default rule, at the best one, and cross-validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, TypedDict
+
+from gapdoctor.causes.payload import Payload, figure, plot
+
+__all__ = ["DecisionRuleGain", "ReliabilityCurve", "ThresholdCurve"]
+
+
+class ThresholdCurve(TypedDict):
+    """The validation metric at every candidate decision rule (threshold or prior-correction strength)."""
+
+    thresholds: list[float]
+    values: list[float]
+    metric: str
+    default_threshold: float
+    best_threshold: float
+
+
+class ReliabilityCurve(TypedDict):
+    """Mean confidence, accuracy and row count of every non-empty confidence bin."""
+
+    confidence: list[float]
+    accuracy: list[float]
+    count: list[int]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecisionRuleGain(Payload):
+    """The metric the default decision rule leaves on the table.
+
+    Parameters
+    ----------
+    metric : str
+        The metric tuned (``f1`` or ``balanced_accuracy``).
+    decision_rule : str
+        What is swept: the threshold on P(class 1), or the prior-correction strength.
+    default_rule, best_rule : float
+        The default rule and the best one on the validation set.
+    val_metric_default, val_metric_default_low, val_metric_default_high : float
+        The metric at the default rule and its 95% interval.
+    val_metric_best_in_sample, val_metric_best_low, val_metric_best_high : float
+        The metric at the best rule (chosen on the same rows: optimistic) and its interval.
+    val_metric_cross_validated : float
+        The metric with the rule chosen on the other folds.
+    cross_validated_gain, cross_validated_gain_low, cross_validated_gain_high : float
+        Cross-validated minus default, with its paired bootstrap interval (what the score rests on).
+    minority_class_share_train : float
+        Share of the rarest class in training.
+    roc_auc, average_precision : float
+        Ranking quality of the probabilities (``roc_auc`` nan when a class is absent).
+    expected_calibration_error : float
+        ECE of the top-class confidence.
+    n_val : int
+        Validation rows judged.
+    val_loss_change_second_half, val_metric_change_second_half : float or None
+        Second-half change of the smoothed validation loss and metric (with a history of both).
+    threshold_curve : ThresholdCurve
+        The metric at every rule, for the figure.
+    reliability : ReliabilityCurve
+        The reliability diagram's bins.
+    """
+
+    CHECK: ClassVar[str] = "metric_mismatch.decision_rule"
+    metric: str = figure()
+    decision_rule: str = figure()
+    default_rule: float = figure()
+    best_rule: float = figure()
+    val_metric_default: float = figure()
+    val_metric_default_low: float = figure()
+    val_metric_default_high: float = figure()
+    val_metric_best_in_sample: float = figure()
+    val_metric_best_low: float = figure()
+    val_metric_best_high: float = figure()
+    val_metric_cross_validated: float = figure()
+    cross_validated_gain: float = figure()
+    cross_validated_gain_low: float = figure()
+    cross_validated_gain_high: float = figure()
+    minority_class_share_train: float = figure()
+    roc_auc: float = figure()
+    average_precision: float = figure()
+    expected_calibration_error: float = figure()
+    n_val: int = figure()
+    val_loss_change_second_half: float | None = figure(omit_none=True)
+    val_metric_change_second_half: float | None = figure(omit_none=True)
+    threshold_curve: ThresholdCurve = plot()
+    reliability: ReliabilityCurve = plot()

@@ -1,0 +1,71 @@
+"""What the pseudo-label check measured: the flag rate of every label source, the noisiest one named."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, TypedDict
+
+from gapdoctor.causes.label_noise.result import Suggestion, SuggestsLabels, Suspect, suggestions_of
+from gapdoctor.causes.payload import Payload, figure, plot
+
+__all__ = ["NoiseBySource", "SourceRate"]
+
+
+class SourceRate(TypedDict):
+    """One label source: its rows judged, the share flagged as wrong and that share's 95% interval."""
+
+    source: str
+    n: int
+    noise_rate: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoiseBySource(Payload, SuggestsLabels):
+    """A label source whose rows are flagged as mislabelled more often than the cleanest source's.
+
+    Parameters
+    ----------
+    noisiest_source : str
+        The source the finding blames (the noisiest with enough rows).
+    noisiest_noise_rate_pct : float
+        Share of its rows flagged, in percent.
+    reference_source : str
+        The cleanest source with enough rows.
+    reference_noise_rate_pct : float
+        Share of its rows flagged, in percent.
+    excess_pct_points : float
+        The difference of the two, in percentage points.
+    p_value : float
+        One-sided two-proportion z-test that the noisiest source's rate exceeds the reference's.
+    flagged_in_noisiest, rows_in_noisiest : int
+        Rows flagged in, and rows judged of, the noisiest source.
+    flagged_by : str
+        How rows were flagged (confident learning, or late-fitted rows).
+    noise_rate_pct_by_source : dict of str to float
+        ``"noise_rate_pct[<source>]"`` -> share of that source's rows flagged, in percent (spread into
+        the evidence; ``key=`` is the keys' template, for readers of the declared keys).
+    sources : list of SourceRate
+        Every source, for the figure.
+    suspects : list of Suspect or None
+        The first flagged rows of the noisiest source (with ``train_probs`` only).
+    """
+
+    CHECK: ClassVar[str] = "pseudo_label_noise.by_source"
+    noisiest_source: str = figure()
+    noisiest_noise_rate_pct: float = figure()
+    reference_source: str = figure()
+    reference_noise_rate_pct: float = figure()
+    excess_pct_points: float = figure()
+    p_value: float = figure()
+    flagged_in_noisiest: int = figure()
+    rows_in_noisiest: int = figure()
+    flagged_by: str = figure()
+    noise_rate_pct_by_source: dict[str, float] = figure(spread=True, key="noise_rate_pct[{}]")
+    sources: list[SourceRate] = plot()
+    suspects: list[Suspect] | None = plot(omit_none=True)
+
+    def suggestions(self) -> dict[int, Suggestion]:
+        """Row -> given label, suggested label and its out-of-sample probability (none without ``train_probs``)."""
+        return suggestions_of(self.suspects or [])

@@ -1,0 +1,73 @@
+"""What the subgroup check measured: the metric of every class and group, the worst one named."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, TypedDict
+
+from gapdoctor.causes.label_noise.result import CountMatrix
+from gapdoctor.causes.payload import Payload, figure, plot
+
+__all__ = ["GroupRate", "LaggingSubgroups"]
+
+
+class GroupRate(TypedDict):
+    """One class (recall) or group (accuracy) on validation, with its exact 95% interval."""
+
+    group: str
+    kind: str
+    n: int
+    value: float
+    low: float
+    high: float
+    metric: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LaggingSubgroups(Payload):
+    """Classes or groups whose validation recall / accuracy lags far behind the others'.
+
+    Parameters
+    ----------
+    lagging : str
+        The classes or groups reported, comma-separated.
+    worst : str
+        The one that lags most.
+    worst_kind : str
+        ``"class"`` or ``"group"``.
+    worst_value, worst_low, worst_high : float
+        Its recall (class) or accuracy (group) and the 95% interval.
+    worst_n : int
+        Its validation rows.
+    others_median : float
+        The median of the others.
+    gap : float
+        The others' median minus its value.
+    worst_precision : float or None
+        Its precision (a class only).
+    worst_train_recall : float or None
+        Its recall on the out-of-sample training probabilities (a class, with ``train_probs``).
+    confusion_pairs : dict of str to str
+        ``"confusion_pair_<i>"`` -> the i-th most common error (true → predicted), up to three (spread
+        into the evidence; ``key=`` is the keys' template).
+    groups : list of GroupRate
+        Every class and group, for the figure.
+    confusion : CountMatrix
+        The validation confusion matrix (true class x predicted class).
+    """
+
+    CHECK: ClassVar[str] = "subgroup_failure.per_class_and_group"
+    lagging: str = figure()
+    worst: str = figure()
+    worst_kind: str = figure()
+    worst_value: float = figure()
+    worst_low: float = figure()
+    worst_high: float = figure()
+    worst_n: int = figure()
+    others_median: float = figure()
+    gap: float = figure()
+    worst_precision: float | None = figure(omit_none=True)
+    worst_train_recall: float | None = figure(omit_none=True)
+    confusion_pairs: dict[str, str] = figure(spread=True, key="confusion_pair_{}")
+    groups: list[GroupRate] = plot()
+    confusion: CountMatrix = plot()
