@@ -4,8 +4,9 @@
   (the validation label written ``classes[i]`` truly is ``val_label_to_true[i]``) corrects
   the validation labels and the same predictions are scored again. No fit.
 - A :class:`~gapdoctor.causes.pipeline_bug.result.SplitPreprocessing` finding: its
-  ``features`` are taken as rescaled in validation: their validation values are mapped
-  back onto the training mean and spread, and the baseline model predicts again.
+  ``features`` are taken as rescaled in validation (every feature, when its ``pattern``
+  says a whole split was standardised or min-max scaled): their validation values are
+  mapped back onto the training mean and spread, and the baseline model predicts again.
 """
 
 from __future__ import annotations
@@ -53,7 +54,12 @@ def _relabel(lab: Lab, mapping: LabelMapping) -> Plan:
     return Plan("apply the detected validation label mapping and re-score", 0, run, {"mapping": mapping})
 
 
-def _rescale(lab: Lab, features: list[str]) -> Plan:
+_WHOLE_SPLIT_PATTERNS = frozenset({"standardised", "min-max"})
+"""Rescaling patterns in which a scaler was applied to one whole split: the correction maps
+every column back, not only the (at most six) features the finding plots."""
+
+
+def _rescale(lab: Lab, features: list[str], what: str) -> Plan:
     columns = [lab.evidence.feature_names.index(n) for n in features]
 
     def run() -> PairedOutcome:
@@ -70,7 +76,7 @@ def _rescale(lab: Lab, features: list[str]) -> Plan:
         before, after = predicted
         return PairedOutcome(before, after, lab.y_val, lab.y_val, {"rescaled_features": features})
 
-    description = f"rescale {', '.join(features)} in validation to the training mean and spread"
+    description = f"rescale {what} in validation to the training mean and spread"
     return Plan(description, 1, run, {"features": features})
 
 
@@ -81,10 +87,13 @@ def apply_correction(finding: Finding, lab: Lab) -> Plan:
     if isinstance(result, LabelEncoding):
         return _relabel(lab, result.mapping)
     if isinstance(result, SplitPreprocessing):
+        if result.pattern in _WHOLE_SPLIT_PATTERNS:
+            every = list(lab.evidence.feature_names)
+            return _rescale(lab, every, f"every feature ({len(every)})")
         features = named_features(result, lab.evidence.feature_names)
         if not features:
             raise SkipExperiment("the finding names no feature of X_val to rescale")
-        return _rescale(lab, features)
+        return _rescale(lab, features, ", ".join(features))
     raise SkipExperiment(
         f"the finding gives neither a label mapping ({LabelEncoding.CHECK}) nor rescaled features "
         f"({SplitPreprocessing.CHECK}): {finding.check or 'an untyped finding'}"
