@@ -54,7 +54,8 @@ def leak_finding(*features: str, score: float = 0.9) -> Finding:
         features_train_only_signal=len(features),
         identifier_like_features=0,
         association="Kruskal-Wallis epsilon²",
-        ranked={f"leaky_{i}": name for i, name in enumerate(features, start=1)},
+        leaky={f"leaky_{i}": name for i, name in enumerate(features, start=1)},
+        identifier={},
         features=plotted,
     )
     return Finding("preprocessing_leakage", score, "leak", check=TrainOnlySignal.CHECK, result=result)

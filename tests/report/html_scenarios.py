@@ -287,7 +287,8 @@ def every_schema_key() -> Diagnosis:
                     features_shifted=6,
                     features_shifted_share=round(6 / len(features), 4),
                     correction="Benjamini-Hochberg",
-                    ranked={
+                    separating={},
+                    shifted={
                         f"shifted_{i}": f"{f['name']}: KS {f['statistic']:.3g}" for i, f in enumerate(features[:5], 1)
                     },
                     features=features[:6],

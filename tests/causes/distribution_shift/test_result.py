@@ -28,7 +28,9 @@ def test_covariate_shift_payload_round_trips_and_plots_its_features(shifted: dic
     assert isinstance(result, CovariateShift)
     assert result.features_shifted >= 1 and result.domain_auc_low > 0.5
     assert result.features[0]["name"] == "x0"  # alcohol itself differs most
-    assert "shifted_1" in result.ranked and all(k.startswith(("shifted_", "separating_")) for k in result.ranked)
+    assert "shifted_1" in result.shifted and all(k.startswith("shifted_") for k in result.shifted)
+    # two spread fields in one place: each is rebuilt from its own prefix
+    assert list(result.separating) == ["separating_1"] and result.separating["separating_1"].startswith("x0:")
     assert figure_captions(finding) == ["The features that differ most between the splits"]
 
 
@@ -37,5 +39,5 @@ def test_label_shift_payload_round_trips_without_figures(shifted: dict[str, Find
     assert_round_trips(finding, LabelShift)
     result = finding.result
     assert isinstance(result, LabelShift)
-    assert result.prior_tvd > 0.1 and set(result.priors) <= {"prior_0", "prior_1", "prior_2"}
+    assert result.prior_tvd > 0.1 and set(result.prior) <= {"prior_0", "prior_1", "prior_2"}
     assert figure_captions(finding) == []

@@ -33,7 +33,7 @@ def test_train_only_signal_payload_round_trips_and_plots_the_leaking_feature(can
     result = finding.result
     assert isinstance(result, TrainOnlySignal)
     assert [p["name"] for p in result.features] == ["x30"] and result.note is None
-    assert result.ranked["leaky_1"].startswith("x30:")
+    assert result.leaky["leaky_1"].startswith("x30:") and result.identifier == {}
     assert figure_captions(finding) == ["The features that differ most between the splits"]
 
 

@@ -145,14 +145,15 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
     shifted = [int(j) for j in np.argsort(-feature_strength) if feature_strength[j] >= 1.0]
     separating = sorted(domain.importance, key=lambda j: -domain.importance[j])
     top_separating = [j for j in separating if domain.importance[j] > 0.005][:5]
-    ranked: dict[str, str] = {}
-    for rank_, j in enumerate(shifted[:5], start=1):
-        kind = "TVD" if comparison.discrete[j] else "W/sd"
-        ranked[f"shifted_{rank_}"] = (
-            f"{name_of(evidence, j)}: {kind} {comparison.effect[j]:.3g}, p_adj {comparison.p_adjusted[j]:.2g}"
-        )
-    for rank_, j in enumerate(top_separating, start=1):
-        ranked[f"separating_{rank_}"] = f"{name_of(evidence, j)}: AUC drop {domain.importance[j]:.3f}"
+    shifted_text = {
+        f"shifted_{rank_}": f"{name_of(evidence, j)}: {'TVD' if comparison.discrete[j] else 'W/sd'} "
+        f"{comparison.effect[j]:.3g}, p_adj {comparison.p_adjusted[j]:.2g}"
+        for rank_, j in enumerate(shifted[:5], start=1)
+    }
+    separating_text = {
+        f"separating_{rank_}": f"{name_of(evidence, j)}: AUC drop {domain.importance[j]:.3f}"
+        for rank_, j in enumerate(top_separating, start=1)
+    }
     if score < 0.05 and not shifted:
         return []
 
@@ -186,7 +187,8 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
         features_shifted_share=round(len(shifted) / max(len(comparison.strength), 1), 4),
         correction="Benjamini-Hochberg",
         features_explained_by_rescaling=len(deferred) if deferred else None,
-        ranked=ranked,
+        shifted=shifted_text,
+        separating=separating_text,
         features=feature_plot_data(
             X_train,
             X_val,
@@ -241,7 +243,7 @@ def label_shift(evidence: Evidence) -> list[Finding]:
     result = LabelShift(
         prior_tvd=round(distance, 4),
         chi2_p=float(f"{p:.3g}"),
-        priors={f"prior_{evidence.classes[c]}": f"train {priors[0, c]:.3f} -> val {priors[1, c]:.3f}" for c in moved},
+        prior={f"prior_{evidence.classes[c]}": f"train {priors[0, c]:.3f} -> val {priors[1, c]:.3f}" for c in moved},
     )
     c = int(moved[0])
     summary = (

@@ -29,9 +29,10 @@ class CovariateShift(Payload):
         The multiple-testing correction of the per-feature p-values.
     features_explained_by_rescaling : int or None
         Shifted features a whole-split rescaling explains (see ``pipeline_bug``); None when none.
-    ranked : dict of str to str
-        ``shifted_<rank>`` (effect and adjusted p-value) and ``separating_<rank>`` (AUC drop
-        when permuted) per feature, most first.
+    shifted : dict of str to str
+        ``shifted_<rank>``: a shifted feature's effect and adjusted p-value, most shifted first.
+    separating : dict of str to str
+        ``separating_<rank>``: the domain classifier's AUC drop when a feature is permuted, largest first.
     features : list of FeaturePlot
         Densities of the plotted features in each split, most shifted first.
     """
@@ -46,7 +47,8 @@ class CovariateShift(Payload):
     features_shifted_share: float = figure()
     correction: str = figure()
     features_explained_by_rescaling: int | None = figure(omit_none=True)
-    ranked: dict[str, str] = figure(spread=True)
+    shifted: dict[str, str] = figure(spread=True)
+    separating: dict[str, str] = figure(spread=True)
     features: list[FeaturePlot] = plot()
 
 
@@ -60,11 +62,11 @@ class LabelShift(Payload):
         Total variation distance between the class priors.
     chi2_p : float
         p-value of the chi-square test of homogeneity.
-    priors : dict of str to str
+    prior : dict of str to str
         ``prior_<class>``: ``"train <share> -> val <share>"`` for the classes that moved most.
     """
 
     CHECK: ClassVar[str] = "distribution_shift.label_shift"
     prior_tvd: float = figure()
     chi2_p: float = figure()
-    priors: dict[str, str] = figure(spread=True)
+    prior: dict[str, str] = figure(spread=True)

@@ -117,11 +117,6 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     if score < 0.05:
         return []
     order = sorted(leaky.tolist(), key=lambda j: -float(gap[j]))
-    ranked: dict[str, str] = {}
-    for rank_, j in enumerate(order[:5], start=1):
-        ranked[f"leaky_{rank_}"] = f"{name_of(evidence, j)}: train {assoc_t[j]:.3f} vs val {assoc_v[j]:.3f}"
-    for rank_, j in enumerate(ids[:3], start=1):
-        ranked[f"identifier_{rank_}"] = f"{name_of(evidence, j)}: epsilon² {max(assoc_t[j], assoc_v[j]):.3f}"
     names = [name_of(evidence, j) for j in (order if gap_strength >= id_strength else ids)[:3]]
     if gap_strength >= id_strength:
         j = order[0]
@@ -143,7 +138,14 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
         features_train_only_signal=len(order),
         identifier_like_features=len(ids),
         association="Kruskal-Wallis epsilon² (share of rank variance explained by the label)",
-        ranked=ranked,
+        leaky={
+            f"leaky_{rank_}": f"{name_of(evidence, j)}: train {assoc_t[j]:.3f} vs val {assoc_v[j]:.3f}"
+            for rank_, j in enumerate(order[:5], start=1)
+        },
+        identifier={
+            f"identifier_{rank_}": f"{name_of(evidence, j)}: epsilon² {max(assoc_t[j], assoc_v[j]):.3f}"
+            for rank_, j in enumerate(ids[:3], start=1)
+        },
         note="every informative feature lost its signal: more likely misaligned rows (pipeline_bug)"
         if misaligned
         else None,

@@ -23,8 +23,10 @@ class TrainOnlySignal(Payload):
         Dense unique-integer columns that predict the label.
     association : str
         The association measure used.
-    ranked : dict of str to str
-        ``leaky_<rank>`` (association train vs val) and ``identifier_<rank>`` per feature.
+    leaky : dict of str to str
+        ``leaky_<rank>``: a leaking feature's label association in training vs validation.
+    identifier : dict of str to str
+        ``identifier_<rank>``: an identifier-like feature's label association.
     note : str or None
         Why the score was lowered (every feature lost its signal: misaligned rows); None otherwise.
     features : list of FeaturePlot
@@ -36,7 +38,8 @@ class TrainOnlySignal(Payload):
     features_train_only_signal: int = figure()
     identifier_like_features: int = figure()
     association: str = figure()
-    ranked: dict[str, str] = figure(spread=True)
+    leaky: dict[str, str] = figure(spread=True)
+    identifier: dict[str, str] = figure(spread=True)
     note: str | None = figure(omit_none=True)
     features: list[FeaturePlot] = plot()
 
