@@ -78,3 +78,19 @@ def test_a_duplicates_finding_is_not_retrained(leaky: dict[str, np.ndarray]) -> 
     experiment, diagnosis = experiment_for(finding, logistic(), **leaky)
     assert experiment is None
     assert any("preprocessing_leakage: skipped (the finding names no feature to drop" in n for n in diagnosis.notes)
+
+
+def test_when_an_identifier_column_is_the_finding_it_is_the_feature_named_and_dropped() -> None:
+    X, y = load_breast_cancer(return_X_y=True)
+    ids = np.empty(len(y))
+    ids[np.argsort(y, kind="stable")] = np.arange(len(y))  # ids given after sorting by label: column x30
+    Xt, Xv, yt, yv = train_test_split(np.c_[X, ids], y, test_size=0.3, random_state=0, stratify=y)
+    rng = np.random.default_rng(0)
+    leak_t = np.where(rng.random(len(yt)) < 0.5, yt, rng.random(len(yt)))  # a weaker train-only signal: x31
+    data = {"X_train": np.c_[Xt, leak_t], "y_train": yt, "X_val": np.c_[Xv, rng.random(len(yv))], "y_val": yv}
+    finding = next(f for f in gapdoctor.diagnose(**data).findings if f.check == TrainOnlySignal.CHECK)
+    assert isinstance(finding.result, TrainOnlySignal)
+    assert finding.summary.startswith("Identifier-like column(s) x30") and "leaky_1" in finding.evidence
+    assert [p["name"] for p in finding.result.features] == ["x30"]  # what the summary names, not x31
+    experiment, _ = experiment_for(finding, logistic(), **data)
+    assert experiment is not None and experiment["details"]["dropped_features"] == ["x30"]

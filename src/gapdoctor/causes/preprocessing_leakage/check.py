@@ -117,7 +117,8 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     if score < 0.05:
         return []
     order = sorted(leaky.tolist(), key=lambda j: -float(gap[j]))
-    names = [name_of(evidence, j) for j in (order if gap_strength >= id_strength else ids)[:3]]
+    about = order if gap_strength >= id_strength else ids  # the features the summary, fixes and experiment name
+    names = [name_of(evidence, j) for j in about[:3]]
     if gap_strength >= id_strength:
         j = order[0]
         summary = (
@@ -133,7 +134,7 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     else:
         summary = f"Identifier-like column(s) {', '.join(names)} predict the label: rows were ordered by label."
         fixes = (f"Drop {', '.join(names)} from the features.", *cause_info("preprocessing_leakage").fixes[::2])
-    plot = (order or ids)[:6]
+    plot = about[:6]
     result = TrainOnlySignal(
         features_train_only_signal=len(order),
         identifier_like_features=len(ids),
