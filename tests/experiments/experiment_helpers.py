@@ -10,6 +10,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from gapdoctor import demo
+from gapdoctor.causes.pipeline_bug.result import LabelEncoding
+from gapdoctor.causes.preprocessing_leakage.result import TrainOnlySignal
 from gapdoctor.experiments import ExperimentSettings, prepare_lab, run_experiments
 from gapdoctor.findings import Diagnosis, Finding
 from gapdoctor.inputs.evidence import build_evidence
@@ -41,3 +43,33 @@ def improved_beyond_interval(experiment: dict[str, Any], greater_is_better: bool
 def flip_labels(y: np.ndarray, fraction: float, n_classes: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Flip ``fraction`` of the labels to another class (the demo's injection); (noisy labels, flipped rows)."""
     return demo.flip_labels(y, fraction, n_classes, np.random.default_rng(seed))
+
+
+def leak_finding(*features: str, score: float = 0.9) -> Finding:
+    """A train-only-signal leakage finding naming ``features`` (what the check builds, densities left empty)."""
+    plotted: list[Any] = [
+        {"name": name, "bin_edges": [], "train": [], "val": [], "statistic": 0.0, "label": ""} for name in features
+    ]
+    result = TrainOnlySignal(
+        features_train_only_signal=len(features),
+        identifier_like_features=0,
+        association="Kruskal-Wallis epsilon²",
+        leaky={f"leaky_{i}": name for i, name in enumerate(features, start=1)},
+        identifier={},
+        features=plotted,
+    )
+    return Finding("preprocessing_leakage", score, "leak", check=TrainOnlySignal.CHECK, result=result)
+
+
+def label_encoding_finding(classes: list[str], val_label_to_true: list[str], score: float = 0.9) -> Finding:
+    """A label-encoding pipeline-bug finding carrying this mapping (what the check builds)."""
+    result = LabelEncoding(
+        split="y_val",
+        val_accuracy_as_given=0.5,
+        val_accuracy_best_mapping=0.9,
+        gain_z=10.0,
+        classes_remapped=sum(a != b for a, b in zip(classes, val_label_to_true, strict=True)),
+        mapping_text="",
+        mapping={"classes": classes, "val_label_to_true": val_label_to_true},
+    )
+    return Finding("pipeline_bug", score, "mapping", check=LabelEncoding.CHECK, result=result)

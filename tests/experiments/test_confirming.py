@@ -9,7 +9,14 @@ from sklearn.model_selection import train_test_split
 from sklearn.tree import DecisionTreeClassifier
 
 from gapdoctor.findings import Finding
-from tests.experiments.experiment_helpers import experiment_for, flip_labels, improved_beyond_interval, logistic
+from tests.experiments.experiment_helpers import (
+    experiment_for,
+    flip_labels,
+    improved_beyond_interval,
+    label_encoding_finding,
+    leak_finding,
+    logistic,
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +42,7 @@ def test_label_noise_dropping_flagged_rows_confirms(noisy_digits: dict[str, np.n
 
 def test_label_noise_wrong_cause_does_not_confirm(noisy_digits: dict[str, np.ndarray]) -> None:
     data = {k: v for k, v in noisy_digits.items() if k not in ("flipped", "clean")}
-    leak = Finding("preprocessing_leakage", 0.9, "leak", evidence={"leaking_features": "x21"})
+    leak = leak_finding("x21")
     experiment, _ = experiment_for(leak, logistic(), **data)
     assert experiment is not None and experiment["verdict"] != "confirmed"
     # flagging only clean rows: dropping them cannot help either
@@ -107,7 +114,7 @@ def leaky() -> dict[str, np.ndarray]:
 
 
 def test_leakage_dropping_the_feature_confirms(leaky: dict[str, np.ndarray]) -> None:
-    finding = Finding("preprocessing_leakage", 0.9, "leak", data={"features": [{"name": "x30"}]})
+    finding = leak_finding("x30")
     experiment, _ = experiment_for(finding, logistic(), **leaky)
     assert experiment is not None and experiment["verdict"] == "confirmed"
     assert improved_beyond_interval(experiment)
@@ -115,7 +122,7 @@ def test_leakage_dropping_the_feature_confirms(leaky: dict[str, np.ndarray]) -> 
 
 
 def test_leakage_wrong_feature_or_cause_does_not_confirm(leaky: dict[str, np.ndarray]) -> None:
-    innocent = Finding("preprocessing_leakage", 0.9, "leak", evidence={"feature": "x0"})
+    innocent = leak_finding("x0")
     experiment, _ = experiment_for(innocent, logistic(), **leaky)
     assert experiment is not None and experiment["verdict"] != "confirmed"
     experiment, _ = experiment_for(Finding("metric_mismatch", 0.9, "threshold"), logistic(), **leaky)
@@ -138,7 +145,7 @@ MAPPING = {
 
 
 def test_label_mapping_bug_applying_the_mapping_confirms(swapped_labels: dict[str, np.ndarray]) -> None:
-    finding = Finding("pipeline_bug", 0.9, "mapping", data={"mapping": MAPPING})
+    finding = label_encoding_finding(MAPPING["classes"], MAPPING["val_label_to_true"])
     experiment, _ = experiment_for(finding, logistic(), **swapped_labels)
     assert experiment is not None and experiment["verdict"] == "confirmed"
     assert improved_beyond_interval(experiment)
@@ -151,6 +158,6 @@ def test_label_mapping_bug_wrong_cause_does_not_confirm(swapped_labels: dict[str
     experiment, _ = experiment_for(Finding("label_noise", 0.9, "noisy", rows=rows), logistic(), **swapped_labels)
     assert experiment is not None and experiment["verdict"] != "confirmed"
     wrong_mapping = {"classes": ["1", "7"], "val_label_to_true": ["7", "1"]}
-    finding = Finding("pipeline_bug", 0.9, "mapping", data={"mapping": wrong_mapping})
+    finding = label_encoding_finding(wrong_mapping["classes"], wrong_mapping["val_label_to_true"])
     experiment, _ = experiment_for(finding, logistic(), **swapped_labels)
     assert experiment is not None and experiment["verdict"] == "refuted"

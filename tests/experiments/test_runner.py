@@ -10,7 +10,7 @@ from gapdoctor.experiments import ExperimentSettings, prepare_lab, run_experimen
 from gapdoctor.findings import Diagnosis, Finding, rank
 from gapdoctor.inputs.evidence import build_evidence
 from gapdoctor.report.terminal import experiment_line
-from tests.experiments.experiment_helpers import flip_labels, logistic
+from tests.experiments.experiment_helpers import flip_labels, leak_finding, logistic
 
 
 def _noisy_digits() -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -23,7 +23,7 @@ def _noisy_digits() -> tuple[dict[str, np.ndarray], np.ndarray]:
 def test_parallel_gives_the_sequential_results_and_confirmed_ranks_first() -> None:
     data, flipped = _noisy_digits()
     findings = [
-        Finding("preprocessing_leakage", 0.9, "leak", evidence={"feature": "x20"}),
+        leak_finding("x20"),
         Finding("label_noise", 0.8, "noise", rows=tuple(flipped)),
     ]
     results = []

@@ -24,6 +24,8 @@ from threadpoolctl import threadpool_limits
 
 import gapdoctor
 from gapdoctor.bench.training import train_by_epoch
+from gapdoctor.causes.distribution_shift.result import CovariateShift
+from gapdoctor.causes.pipeline_bug.result import LabelEncoding
 from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
 from gapdoctor.stats.accumulators import binomial_interval
 
@@ -275,8 +277,22 @@ def every_schema_key() -> Diagnosis:
                 cause="distribution_shift",
                 score=0.8,
                 summary=f"Validation rows differ from training rows, most in {HOSTILE}.",
-                check="distribution_shift.domain_classifier",
-                data={"features": features[:6]},
+                check=CovariateShift.CHECK,
+                result=CovariateShift(
+                    domain_auc=0.9,
+                    domain_auc_low=0.85,
+                    domain_auc_high=0.95,
+                    domain_rows=len(wine.data),
+                    features_tested=len(features),
+                    features_shifted=6,
+                    features_shifted_share=round(6 / len(features), 4),
+                    correction="Benjamini-Hochberg",
+                    separating={},
+                    shifted={
+                        f"shifted_{i}": f"{f['name']}: KS {f['statistic']:.3g}" for i, f in enumerate(features[:5], 1)
+                    },
+                    features=features[:6],
+                ),
             )
         )
         findings.append(
@@ -284,10 +300,16 @@ def every_schema_key() -> Diagnosis:
                 cause="pipeline_bug",
                 score=0.6,
                 summary="Validation labels are encoded in a different order.",
-                check="pipeline_bug.label_mapping",
-                data={
-                    "mapping": {"classes": classes[:4], "val_label_to_true": [classes[1], classes[0], *classes[2:4]]}
-                },
+                check=LabelEncoding.CHECK,
+                result=LabelEncoding(
+                    split="y_val",
+                    val_accuracy_as_given=0.6,
+                    val_accuracy_best_mapping=0.9,
+                    gain_z=8.0,
+                    classes_remapped=2,
+                    mapping_text=f"val '{classes[0]}' = model '{classes[1]}'",
+                    mapping={"classes": classes[:4], "val_label_to_true": [classes[1], classes[0], *classes[2:4]]},
+                ),
             )
         )
     curves = {k: list(map(float, v)) for k, v in run.history.items()}

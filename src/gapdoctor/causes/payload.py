@@ -19,7 +19,8 @@ Declare a payload in the cause's folder (``causes/<cause>/result.py``)::
 ``figure()`` fields go to ``finding.evidence``, ``plot()`` fields to ``finding.data``, in
 declaration order; ``key=`` names a key that is not an identifier, ``omit_none=True`` leaves
 the key out when the value is None, ``spread=True`` merges a mapping's items (keys built at
-run time, e.g. ``shifted_1``).
+run time, e.g. ``shifted_1``). Name a spread field after its keys' prefix (``shifted``): when a
+payload has several in one place, each is rebuilt from the keys that start with its name and ``_``.
 """
 
 from __future__ import annotations
@@ -124,8 +125,13 @@ class Payload:
             elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                 return None
         for f in spreads:
-            source = data if f.metadata.get("place") == "data" else evidence
-            values[f.name] = {k: v for k, v in source.items() if k not in named and k != "sampling"}
+            place = f.metadata.get("place")
+            source = data if place == "data" else evidence
+            shared = sum(g.metadata.get("place") == place for g in spreads) > 1
+            prefix = f"{f.name}_" if shared else ""  # several spreads in one place: each takes its own prefix
+            values[f.name] = {
+                k: v for k, v in source.items() if k not in named and k != "sampling" and k.startswith(prefix)
+            }
         return cls(**values)
 
 

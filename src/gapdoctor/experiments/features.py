@@ -1,47 +1,49 @@
-"""Reading the features a finding names, whatever key the check used."""
+"""The features a finding names: the ``features`` field of its typed payload.
+
+The causes that compare the splits feature by feature (``preprocessing_leakage``,
+``pipeline_bug``, ``distribution_shift``) keep the features their finding is about in a
+``features`` field: a list of :class:`~gapdoctor.stats.splits.FeaturePlot`, most important
+first, drawn in the report and read here. An experiment reads that field of the payload
+type it narrowed to; it never scans evidence keys by string.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Sequence
+from typing import Protocol
 
-from gapdoctor.findings import Finding
+from gapdoctor.stats.splits import FeaturePlot
 
-
-def _names_in(value: Any) -> Iterable[str]:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",")]
-    if isinstance(value, (list, tuple)):
-        out: list[str] = []
-        for item in value:
-            if isinstance(item, str):
-                out.append(item)
-            elif isinstance(item, dict) and isinstance(item.get("name"), str):
-                out.append(item["name"])
-        return out
-    return []
+__all__ = ["PlotsFeatures", "named_features"]
 
 
-def named_features(finding: Finding, feature_names: tuple[str, ...]) -> list[str]:
-    """Features of ``feature_names`` that the finding names, in the order it names them.
+class PlotsFeatures(Protocol):
+    """A payload that names features: its ``features`` field, most important first."""
 
-    Looked for in ``Finding.evidence`` under keys containing ``feature`` (a name, a
-    comma-separated list or a list) and in ``Finding.data["features"]`` (a list of
-    ``{"name": ...}``, the report's schema).
+    @property
+    def features(self) -> Sequence[FeaturePlot]:
+        """The features the finding is about, with their densities in each split."""
+
+
+def named_features(result: PlotsFeatures, feature_names: Sequence[str]) -> list[str]:
+    """Features of ``feature_names`` that the payload names, in its order, each once.
+
+    A name that is not a column of the data (a stored finding read back against other
+    data) is left out.
 
     Examples
     --------
-    >>> from gapdoctor.findings import Finding
-    >>> f = Finding("preprocessing_leakage", 0.9, "s", evidence={"leaking_features": "b, zz"})
-    >>> named_features(f, ("a", "b", "c"))
-    ['b']
+    >>> from dataclasses import dataclass
+    >>> @dataclass
+    ... class Plotted:
+    ...     features: list[dict[str, str]]
+    >>> named_features(Plotted([{"name": "b"}, {"name": "zz"}, {"name": "b"}, {"name": "a"}]), ("a", "b", "c"))
+    ['b', 'a']
     """
-    found: list[str] = []
-    sources = [v for k, v in finding.evidence.items() if "feature" in str(k).lower()]
-    sources.append(finding.data.get("features"))
     known = set(feature_names)
-    for value in sources:
-        for name in _names_in(value):
-            if name in known and name not in found:
-                found.append(name)
+    found: list[str] = []
+    for plotted in result.features:
+        name = plotted["name"]
+        if name in known and name not in found:
+            found.append(name)
     return found

@@ -7,7 +7,8 @@ A cause's ``causes/<cause>/figures.py`` registers one maker per payload type::
         return [curves_figure(diagnosis, result.markers)]
 
 A maker returns ``(caption, draw)`` pairs; ``draw()`` returns an SVG string (from the
-drawing primitives of :mod:`gapdoctor.report.plots`) or None to draw nothing. The HTML
+drawing primitives of :mod:`gapdoctor.report.plots`), a small HTML table built from escaped
+cells (:func:`gapdoctor.report.markup.html_table`), or None to draw nothing. The HTML
 report asks :func:`figures_of` for each finding; a figure that fails to draw becomes a
 note in the report, never a broken report.
 """
@@ -17,15 +18,17 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import pkgutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from gapdoctor.causes.payload import Payload, payload_of
 
 if TYPE_CHECKING:
     from gapdoctor.findings import Diagnosis, Finding
+    from gapdoctor.stats.splits import FeaturePlot
 
-__all__ = ["Figure", "curves_figure", "figures_for", "figures_of", "load_figures"]
+__all__ = ["Figure", "curves_figure", "features_figure", "figures_for", "figures_of", "load_figures"]
 
 Figure = tuple[str, Callable[[], "str | None"]]
 """A caption and the function that draws the figure (SVG) or returns None."""
@@ -84,3 +87,10 @@ def curves_figure(diagnosis: Diagnosis, markers: Mapping[str, Any] | None = None
         return plots.curves_svg(diagnosis.curves, metric, marks) if diagnosis.curves else None
 
     return caption, draw
+
+
+def features_figure(features: Sequence[FeaturePlot]) -> Figure:
+    """The densities in each split of the features a finding names (the split-comparing causes)."""
+    from gapdoctor.report import plots
+
+    return "The features that differ most between the splits", partial(plots.features_svg, features)

@@ -136,12 +136,6 @@ def _suspects_table(suspects: list[Mapping[str, Any]]) -> str:
     return "<h3>Rows to inspect first</h3>" + _table(header, rows, numeric={0, 3}) + more
 
 
-def _mapping_table(mapping: Mapping[str, Any]) -> str:
-    pairs = list(zip(mapping.get("classes", []), mapping.get("val_label_to_true", []), strict=False))
-    rows = [[_e(a), _e(b), "" if str(a) == str(b) else "<strong>differs</strong>"] for a, b in pairs]
-    return "<h3>Validation label → training label</h3>" + _table(["validation label", "means in training", ""], rows)
-
-
 # --------------------------------------------------------------------------- sections
 def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis) -> str:
     info_story = cause_info(finding.cause).story if finding.cause in CAUSES else ""
@@ -170,8 +164,6 @@ def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis) -> str:
         parts.append('<div class="figures">' + "".join(figures) + "</div>")
     if finding.data.get("suspects"):
         parts.append(_suspects_table(list(finding.data["suspects"])))
-    if finding.data.get("mapping"):
-        parts.append(_mapping_table(finding.data["mapping"]))
     figures_of_record: list[str] = []
     if finding.evidence:
         rows = [

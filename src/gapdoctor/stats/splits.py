@@ -3,7 +3,7 @@
 Used by ``distribution_shift``, ``preprocessing_leakage`` and ``pipeline_bug``: the
 per-feature two-sample comparison (with the affine-rescaling analysis that tells a
 preprocessing bug from a real shift), per-split label association of each feature,
-the plot data of DATA_SCHEMA.md, and row subsampling. Nothing here builds an N x N
+the feature densities their findings plot (:class:`FeaturePlot`), and row subsampling. Nothing here builds an N x N
 matrix: every statistic is per feature, on at most ``FEATURE_TEST_ROWS`` rows per split
 (the budget of :mod:`gapdoctor.stats.budget`; the sampling is stated beyond it).
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
@@ -355,6 +355,21 @@ def rescaling_verdict(
     return RescalingVerdict(strength, rescaled.astype(np.int64), pattern, split, factor)
 
 
+class FeaturePlot(TypedDict):
+    """One feature's densities in each split (``finding.data["features"]`` entries).
+
+    ``name`` the user's feature name; ``bin_edges`` the shared bins; ``train`` / ``val`` the
+    density of each split on them; ``statistic`` the check's figure for it; ``label`` its text.
+    """
+
+    name: str
+    bin_edges: list[float]
+    train: list[float]
+    val: list[float]
+    statistic: float
+    label: str
+
+
 def feature_plot_data(
     X_train: FloatArray,
     X_val: FloatArray,
@@ -362,9 +377,9 @@ def feature_plot_data(
     order: list[int],
     labels: list[str],
     stats: list[float],
-) -> list[dict[str, Any]]:
+) -> list[FeaturePlot]:
     """Densities of each split on shared bins, for the HTML report (at most six features)."""
-    out: list[dict[str, Any]] = []
+    out: list[FeaturePlot] = []
     rows_t = subsample(len(X_train), MAX_TEST_ROWS)
     rows_v = subsample(len(X_val), MAX_TEST_ROWS, seed=_SEED + 1)
     for j, label, stat in list(zip(order, labels, stats, strict=False))[:6]:

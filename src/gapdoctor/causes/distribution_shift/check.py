@@ -27,6 +27,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
+from gapdoctor.causes.distribution_shift.result import CovariateShift, LabelShift
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import Finding
@@ -144,25 +145,15 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
     shifted = [int(j) for j in np.argsort(-feature_strength) if feature_strength[j] >= 1.0]
     separating = sorted(domain.importance, key=lambda j: -domain.importance[j])
     top_separating = [j for j in separating if domain.importance[j] > 0.005][:5]
-    figures: dict[str, float | int | str] = {
-        "domain_auc": round(domain.auc, 4),
-        "domain_auc_low": round(domain.low, 4),
-        "domain_auc_high": round(domain.high, 4),
-        "domain_rows": domain.n_rows,
-        "features_tested": len(comparison.strength),
-        "features_shifted": len(shifted),
-        "features_shifted_share": round(len(shifted) / max(len(comparison.strength), 1), 4),
-        "correction": "Benjamini-Hochberg",
+    shifted_text = {
+        f"shifted_{rank_}": f"{name_of(evidence, j)}: {'TVD' if comparison.discrete[j] else 'W/sd'} "
+        f"{comparison.effect[j]:.3g}, p_adj {comparison.p_adjusted[j]:.2g}"
+        for rank_, j in enumerate(shifted[:5], start=1)
     }
-    if deferred:
-        figures["features_explained_by_rescaling"] = len(deferred)
-    for rank_, j in enumerate(shifted[:5], start=1):
-        kind = "TVD" if comparison.discrete[j] else "W/sd"
-        figures[f"shifted_{rank_}"] = (
-            f"{name_of(evidence, j)}: {kind} {comparison.effect[j]:.3g}, p_adj {comparison.p_adjusted[j]:.2g}"
-        )
-    for rank_, j in enumerate(top_separating, start=1):
-        figures[f"separating_{rank_}"] = f"{name_of(evidence, j)}: AUC drop {domain.importance[j]:.3f}"
+    separating_text = {
+        f"separating_{rank_}": f"{name_of(evidence, j)}: AUC drop {domain.importance[j]:.3f}"
+        for rank_, j in enumerate(top_separating, start=1)
+    }
     if score < 0.05 and not shifted:
         return []
 
@@ -186,16 +177,27 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
         f"p_adj {comparison.p_adjusted[j]:.1e}"
         for j in plot_order
     ]
-    data = {
-        "features": feature_plot_data(
+    result = CovariateShift(
+        domain_auc=round(domain.auc, 4),
+        domain_auc_low=round(domain.low, 4),
+        domain_auc_high=round(domain.high, 4),
+        domain_rows=domain.n_rows,
+        features_tested=len(comparison.strength),
+        features_shifted=len(shifted),
+        features_shifted_share=round(len(shifted) / max(len(comparison.strength), 1), 4),
+        correction="Benjamini-Hochberg",
+        features_explained_by_rescaling=len(deferred) if deferred else None,
+        shifted=shifted_text,
+        separating=separating_text,
+        features=feature_plot_data(
             X_train,
             X_val,
             evidence.feature_names,
             plot_order,
             labels,
             [float(comparison.effect[j]) for j in plot_order],
-        )
-    }
+        ),
+    )
     fixes = (
         *cause_info("distribution_shift").fixes[:1],
         f"Inspect the most shifted features ({', '.join(names) or 'see evidence'}): were they measured "
@@ -207,10 +209,9 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
             cause="distribution_shift",
             score=score,
             summary=summary,
-            evidence=figures,
             fixes=fixes,
-            check="distribution_shift.covariate",
-            data=data,
+            check=CovariateShift.CHECK,
+            result=result,
         )
     ]
 
@@ -239,9 +240,11 @@ def label_shift(evidence: Evidence) -> list[Finding]:
     if score < 0.05:
         return []
     moved = np.argsort(-np.abs(priors[1] - priors[0]))[:5]
-    figures: dict[str, float | int | str] = {"prior_tvd": round(distance, 4), "chi2_p": float(f"{p:.3g}")}
-    for c in moved:
-        figures[f"prior_{evidence.classes[c]}"] = f"train {priors[0, c]:.3f} -> val {priors[1, c]:.3f}"
+    result = LabelShift(
+        prior_tvd=round(distance, 4),
+        chi2_p=float(f"{p:.3g}"),
+        prior={f"prior_{evidence.classes[c]}": f"train {priors[0, c]:.3f} -> val {priors[1, c]:.3f}" for c in moved},
+    )
     c = int(moved[0])
     summary = (
         f"Class priors differ between the splits (total variation {distance:.2f}, chi-square p={p:.2g}): "
@@ -257,8 +260,8 @@ def label_shift(evidence: Evidence) -> list[Finding]:
             cause="distribution_shift",
             score=score,
             summary=summary,
-            evidence=figures,
             fixes=fixes,
-            check="distribution_shift.label_shift",
+            check=LabelShift.CHECK,
+            result=result,
         )
     ]

@@ -21,6 +21,12 @@ import math
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from gapdoctor.causes.pipeline_bug.result import (
+    LabelEncoding,
+    MisalignedRows,
+    SplitPreprocessing,
+    Unshuffled,
+)
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
@@ -82,14 +88,15 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
         return []
     classes = [str(c) for c in evidence.classes]
     pairs = [f"val '{classes[i]}' = model '{classes[model_cols[i]]}'" for i in moved]
-    figures: dict[str, float | int | str] = {
-        "split": "y_val",
-        "val_accuracy_as_given": round(correct_given / n, 4),
-        "val_accuracy_best_mapping": round(correct_best / n, 4),
-        "gain_z": round(z, 2),
-        "classes_remapped": len(moved),
-        "mapping": "; ".join(pairs[:10]),
-    }
+    result = LabelEncoding(
+        split="y_val",
+        val_accuracy_as_given=round(correct_given / n, 4),
+        val_accuracy_best_mapping=round(correct_best / n, 4),
+        gain_z=round(z, 2),
+        classes_remapped=len(moved),
+        mapping_text="; ".join(pairs[:10]),
+        mapping={"classes": classes, "val_label_to_true": [classes[j] for j in model_cols]},
+    )
     summary = (
         f"Validation labels look encoded differently from training: relabelling {len(moved)} class(es) "
         f"raises validation accuracy from {correct_given / n:.1%} to {correct_best / n:.1%} ({pairs[0]}"
@@ -106,16 +113,16 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
             cause="pipeline_bug",
             score=score,
             summary=summary,
-            evidence=figures,
             fixes=fixes,
-            check="pipeline_bug.label_encoding",
-            data={"mapping": {"classes": classes, "val_label_to_true": [classes[j] for j in model_cols]}},
+            check=LabelEncoding.CHECK,
+            result=result,
         )
     ]
 
 
-def _retention(evidence: Evidence) -> tuple[float, str, dict[str, float | int | str]] | None:
-    """Median share of the label association kept in the other split, and which split lost it."""
+def _retention(evidence: Evidence) -> tuple[float, str, int, dict[str, float]] | None:
+    """Median share of the label association kept in the other split, which split lost it, the
+    number of informative features and the median association in each split (keeping one first)."""
     if evidence.X_train is None or evidence.X_val is None or evidence.y_train is None or evidence.y_val is None:
         return None
     k = evidence.n_classes
@@ -129,13 +136,11 @@ def _retention(evidence: Evidence) -> tuple[float, str, dict[str, float | int | 
     ):
         retention, informative = association_retained(a_s, a_t, noise_s)
         if retention < 0.5:
-            figures: dict[str, float | int | str] = {
-                "informative_features": len(informative),
+            medians = {
                 f"median_label_association_{source}": round(float(np.median(a_s[informative])), 4),
                 f"median_label_association_{target}": round(float(np.median(a_t[informative])), 4),
-                "association_retained": round(retention, 4),
             }
-            return retention, target, figures
+            return retention, target, len(informative), medians
     return None
 
 
@@ -150,18 +155,23 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
     has_features = evidence.X_train is not None and evidence.X_val is not None and evidence.y_train is not None
     if not has_features and evidence.val_probs is None:
         raise SkipCheck("needs X_train, y_train and X_val, or val_probs")
-    figures: dict[str, float | int | str] = {}
     strength, split = 0.0, "y_val"
+    informative: int | None = None
+    medians: dict[str, float] = {}
+    retained: float | None = None
     found = _retention(evidence)
     if found is not None:
-        retention, lost_in, figures = found
+        retention, lost_in, informative, medians = found
+        retained = round(retention, 4)
         # label noise also weakens the association (20% flipped binary labels keep about a
         # third of it); misaligned rows keep almost none: report from 20% retained down
         strength, split = (0.5 - retention) / (0.5 - _RETENTION_REPORTABLE), f"y_{lost_in}"
-    shifted = 0
+    shifted: int | None = None
     if evidence.X_train is not None and evidence.X_val is not None:
         shifted = int(compare_features(evidence.X_train, evidence.X_val).shifted.sum())
-        figures["features_shifted"] = shifted
+    confidence_shown: float | None = None
+    best_shown: float | None = None
+    chance_shown: float | None = None
     if evidence.val_probs is not None and evidence.val_confusion is not None and evidence.y_val is not None:
         confusion = evidence.val_confusion
         n = int(confusion.sum())
@@ -170,11 +180,7 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
         chance = float((confusion.sum(axis=1) / n) @ (confusion.sum(axis=0) / n))
         low, high = binomial_interval(correct, n)
         confidence = float(evidence.val_probs.max(axis=1).mean())
-        figures |= {
-            "val_mean_confidence": round(confidence, 4),
-            "val_accuracy_best_mapping": round(correct / n, 4),
-            "val_accuracy_chance": round(chance, 4),
-        }
+        confidence_shown, best_shown, chance_shown = round(confidence, 4), round(correct / n, 4), round(chance, 4)
         if low <= chance + 0.05:  # no better than chance, even relabelled
             probs_strength = (confidence - high) / _CONFIDENCE_GAP_REPORTABLE
             if probs_strength > strength:
@@ -189,13 +195,22 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
         f"Features and labels look misaligned in {split}: the features that predict the labels in the other "
         f"split say (almost) nothing about {split}, while the feature distributions agree."
     )
-    if "val_mean_confidence" in figures and "association_retained" not in figures:
+    if found is None and confidence_shown is not None:  # the probabilities alone point to it
         summary = (
-            f"The model is confident on validation rows (mean max probability {figures['val_mean_confidence']:.2f}) "
-            f"yet right only at chance rate ({figures['val_accuracy_best_mapping']:.1%} vs "
-            f"{figures['val_accuracy_chance']:.1%}): {split} looks out of order with {x_split}."
+            f"The model is confident on validation rows (mean max probability {confidence_shown:.2f}) "
+            f"yet right only at chance rate ({best_shown:.1%} vs "
+            f"{chance_shown:.1%}): {split} looks out of order with {x_split}."
         )
-    figures["split"] = split
+    result = MisalignedRows(
+        informative_features=informative,
+        median_label_association=medians,
+        association_retained=retained,
+        features_shifted=shifted,
+        val_mean_confidence=confidence_shown,
+        val_accuracy_best_mapping=best_shown,
+        val_accuracy_chance=chance_shown,
+        split=split,
+    )
     fixes = (
         f"Join {x_split} and {split} on an explicit row key (id), not on position; check for a sort, "
         "shuffle, filter or dropna applied to one of them only.",
@@ -206,9 +221,9 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
             cause="pipeline_bug",
             score=score,
             summary=summary,
-            evidence=figures,
             fixes=fixes,
-            check="pipeline_bug.misaligned_rows",
+            check=MisalignedRows.CHECK,
+            result=result,
         )
     ]
 
@@ -250,22 +265,22 @@ def split_preprocessing(evidence: Evidence) -> list[Finding]:
         n=len(verdict.features),
         power=f" (close to 1e{power:+03d})" if near_power else "",
     )
-    figures: dict[str, float | int | str] = {
-        "split": bad,
-        "pattern": verdict.pattern,
-        "features_rescaled": len(verdict.features),
-        "features_tested": len(comparison.strength),
-    }
     order = sorted(verdict.features.tolist(), key=lambda j: -float(comparison.effect[j]))
+    affine: dict[str, str] = {}
     for rank_, j in enumerate(order[:5], start=1):
         slope, intercept = comparison.slope[j], comparison.intercept[j]
-        figures[f"affine_{rank_}"] = f"{name_of(evidence, j)}: val = {slope:.4g} x train + {intercept:.4g}"
+        affine[f"affine_{rank_}"] = f"{name_of(evidence, j)}: val = {slope:.4g} x train + {intercept:.4g}"
     labels = [f"val = {comparison.slope[j]:.3g} x train + {comparison.intercept[j]:.3g}" for j in order[:6]]
-    data = {
-        "features": feature_plot_data(
+    result = SplitPreprocessing(
+        split=bad,
+        pattern=verdict.pattern,
+        features_rescaled=len(verdict.features),
+        features_tested=len(comparison.strength),
+        affine=affine,
+        features=feature_plot_data(
             X_train, X_val, evidence.feature_names, order[:6], labels, [float(comparison.slope[j]) for j in order]
-        )
-    }
+        ),
+    )
     fixes = (
         f"Fit the preprocessing (scaler, normaliser, unit conversion) once on the training rows and apply "
         f"the same fitted object to {ok} and {bad}, e.g. a scikit-learn Pipeline.",
@@ -276,10 +291,9 @@ def split_preprocessing(evidence: Evidence) -> list[Finding]:
             cause="pipeline_bug",
             score=score,
             summary=f"{bad} looks preprocessed differently from {ok}: {text}.",
-            evidence=figures,
             fixes=fixes,
-            check="pipeline_bug.split_preprocessing",
-            data=data,
+            check=SplitPreprocessing.CHECK,
+            result=result,
         )
     ]
 
@@ -317,14 +331,14 @@ def unshuffled(evidence: Evidence) -> list[Finding]:
     if score < 0.05:
         return []
     mean_run = len(order) / (changes + 1)
-    figures: dict[str, float | int | str] = {
-        "split": "train",
-        "label_changes": changes,
-        "label_changes_expected": round(expected, 1),
-        "runs_z": round(z, 1),
-        "mean_run_length": round(mean_run, 1),
-        "mean_run_length_expected": round(len(order) / (expected + 1), 2),
-    }
+    result = Unshuffled(
+        split="train",
+        label_changes=changes,
+        label_changes_expected=round(expected, 1),
+        runs_z=round(z, 1),
+        mean_run_length=round(mean_run, 1),
+        mean_run_length_expected=round(len(order) / (expected + 1), 2),
+    )
     summary = (
         f"Training data are not shuffled: labels arrive in runs of {mean_run:.0f} rows on average "
         f"({changes} label changes where a shuffled order gives about {expected:.0f})."
@@ -339,8 +353,8 @@ def unshuffled(evidence: Evidence) -> list[Finding]:
             cause="pipeline_bug",
             score=score,
             summary=summary,
-            evidence=figures,
             fixes=fixes,
-            check="pipeline_bug.unshuffled",
+            check=Unshuffled.CHECK,
+            result=result,
         )
     ]

@@ -1,45 +1,49 @@
 """Pipeline bug: apply the detected correction and score again.
 
-- A label mapping (``Finding.data["mapping"] = {"classes": [...], "val_label_to_true":
-  [...]}``: the validation label written ``classes[i]`` truly is
-  ``val_label_to_true[i]``): the validation labels are corrected and the same
-  predictions scored again. No fit.
-- Otherwise, features the finding names (``data["features"]`` or evidence keys naming
-  features) are taken as rescaled in validation: their validation values are mapped
-  back onto the training mean and spread, and the baseline model predicts again.
+- A :class:`~gapdoctor.causes.pipeline_bug.result.LabelEncoding` finding: its ``mapping``
+  (the validation label written ``classes[i]`` truly is ``val_label_to_true[i]``) corrects
+  the validation labels and the same predictions are scored again. No fit.
+- A :class:`~gapdoctor.causes.pipeline_bug.result.SplitPreprocessing` finding: its
+  ``features`` are taken as rescaled in validation (every feature, when its ``pattern``
+  says a whole split was standardised or min-max scaled): their validation values are
+  mapped back onto the training mean and spread, and the baseline model predicts again.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from gapdoctor.causes.payload import payload_of
+from gapdoctor.causes.pipeline_bug.result import LabelEncoding, LabelMapping, SplitPreprocessing
 from gapdoctor.experiments.features import named_features
 from gapdoctor.experiments.lab import Lab, PairedOutcome, Plan, SkipExperiment, intervention
 from gapdoctor.findings import Finding
 
 
-def corrected_labels(lab: Lab, mapping: Any) -> np.ndarray:
-    """Encoded validation labels after applying ``mapping``; SkipExperiment if unusable."""
-    if not isinstance(mapping, dict):
-        raise SkipExperiment("data['mapping'] is not a mapping")
+def corrected_labels(lab: Lab, mapping: LabelMapping) -> np.ndarray:
+    """Encoded validation labels after applying ``mapping``; SkipExperiment if unusable.
+
+    A mapping read back from a stored finding is checked: equal-length lists of labels
+    that exist in the data.
+    """
+    if not isinstance(mapping, dict):  # a stored finding's data, not the check's own
+        raise SkipExperiment("the label mapping is not a mapping")
     given, true = mapping.get("classes"), mapping.get("val_label_to_true")
     if not isinstance(given, list) or not isinstance(true, list) or len(given) != len(true):
-        raise SkipExperiment("data['mapping'] needs equal-length lists 'classes' and 'val_label_to_true'")
+        raise SkipExperiment("the label mapping needs equal-length lists 'classes' and 'val_label_to_true'")
     encode = {str(c): i for i, c in enumerate(lab.evidence.classes)}
     unknown = sorted({str(v) for v in given + true} - set(encode))
     if unknown:
-        raise SkipExperiment(f"data['mapping'] names labels not in the data: {unknown[:5]}")
+        raise SkipExperiment(f"the label mapping names labels not in the data: {unknown[:5]}")
     table = np.arange(lab.evidence.n_classes)
     for g, t in zip(given, true, strict=True):
         table[encode[str(g)]] = encode[str(t)]
     if np.array_equal(table, np.arange(lab.evidence.n_classes)):
-        raise SkipExperiment("data['mapping'] maps every label to itself")
+        raise SkipExperiment("the label mapping maps every label to itself")
     return np.asarray(table[lab.y_val], dtype=np.int64)
 
 
-def _relabel(lab: Lab, mapping: Any) -> Plan:
+def _relabel(lab: Lab, mapping: LabelMapping) -> Plan:
     y_fixed = corrected_labels(lab, mapping)
 
     def run() -> PairedOutcome:
@@ -50,7 +54,12 @@ def _relabel(lab: Lab, mapping: Any) -> Plan:
     return Plan("apply the detected validation label mapping and re-score", 0, run, {"mapping": mapping})
 
 
-def _rescale(lab: Lab, features: list[str]) -> Plan:
+_WHOLE_SPLIT_PATTERNS = frozenset({"standardised", "min-max"})
+"""Rescaling patterns in which a scaler was applied to one whole split: the correction maps
+every column back, not only the (at most six) features the finding plots."""
+
+
+def _rescale(lab: Lab, features: list[str], what: str) -> Plan:
     columns = [lab.evidence.feature_names.index(n) for n in features]
 
     def run() -> PairedOutcome:
@@ -67,17 +76,25 @@ def _rescale(lab: Lab, features: list[str]) -> Plan:
         before, after = predicted
         return PairedOutcome(before, after, lab.y_val, lab.y_val, {"rescaled_features": features})
 
-    description = f"rescale {', '.join(features)} in validation to the training mean and spread"
+    description = f"rescale {what} in validation to the training mean and spread"
     return Plan(description, 1, run, {"features": features})
 
 
 @intervention("pipeline_bug")
 def apply_correction(finding: Finding, lab: Lab) -> Plan:
     """Correct the label mapping, or the rescaled features, and score again."""
-    mapping = finding.data.get("mapping")
-    if mapping is not None:
-        return _relabel(lab, mapping)
-    features = named_features(finding, lab.evidence.feature_names)
-    if features:
-        return _rescale(lab, features)
-    raise SkipExperiment("the finding gives neither a label mapping (data['mapping']) nor rescaled features")
+    result = payload_of(finding)
+    if isinstance(result, LabelEncoding):
+        return _relabel(lab, result.mapping)
+    if isinstance(result, SplitPreprocessing):
+        if result.pattern in _WHOLE_SPLIT_PATTERNS:
+            every = list(lab.evidence.feature_names)
+            return _rescale(lab, every, f"every feature ({len(every)})")
+        features = named_features(result, lab.evidence.feature_names)
+        if not features:
+            raise SkipExperiment("the finding names no feature of X_val to rescale")
+        return _rescale(lab, features, ", ".join(features))
+    raise SkipExperiment(
+        f"the finding gives neither a label mapping ({LabelEncoding.CHECK}) nor rescaled features "
+        f"({SplitPreprocessing.CHECK}): {finding.check or 'an untyped finding'}"
+    )

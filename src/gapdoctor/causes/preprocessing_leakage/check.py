@@ -28,6 +28,7 @@ from gapdoctor.causes.preprocessing_leakage.duplicates import (
     find_duplicates,
     near_duplicate_pairs,
 )
+from gapdoctor.causes.preprocessing_leakage.result import DuplicatedRows, TrainOnlySignal
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import Finding
@@ -116,18 +117,8 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     if score < 0.05:
         return []
     order = sorted(leaky.tolist(), key=lambda j: -float(gap[j]))
-    figures: dict[str, float | int | str] = {
-        "features_train_only_signal": len(order),
-        "identifier_like_features": len(ids),
-        "association": "Kruskal-Wallis epsilon² (share of rank variance explained by the label)",
-    }
-    for rank_, j in enumerate(order[:5], start=1):
-        figures[f"leaky_{rank_}"] = f"{name_of(evidence, j)}: train {assoc_t[j]:.3f} vs val {assoc_v[j]:.3f}"
-    for rank_, j in enumerate(ids[:3], start=1):
-        figures[f"identifier_{rank_}"] = f"{name_of(evidence, j)}: epsilon² {max(assoc_t[j], assoc_v[j]):.3f}"
-    if misaligned:
-        figures["note"] = "every informative feature lost its signal: more likely misaligned rows (pipeline_bug)"
-    names = [name_of(evidence, j) for j in (order if gap_strength >= id_strength else ids)[:3]]
+    about = order if gap_strength >= id_strength else ids  # the features the summary, fixes and experiment name
+    names = [name_of(evidence, j) for j in about[:3]]
     if gap_strength >= id_strength:
         j = order[0]
         summary = (
@@ -143,26 +134,39 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     else:
         summary = f"Identifier-like column(s) {', '.join(names)} predict the label: rows were ordered by label."
         fixes = (f"Drop {', '.join(names)} from the features.", *cause_info("preprocessing_leakage").fixes[::2])
-    plot = (order or ids)[:6]
-    data = {
-        "features": feature_plot_data(
+    plot = about[:6]
+    result = TrainOnlySignal(
+        features_train_only_signal=len(order),
+        identifier_like_features=len(ids),
+        association="Kruskal-Wallis epsilon² (share of rank variance explained by the label)",
+        leaky={
+            f"leaky_{rank_}": f"{name_of(evidence, j)}: train {assoc_t[j]:.3f} vs val {assoc_v[j]:.3f}"
+            for rank_, j in enumerate(order[:5], start=1)
+        },
+        identifier={
+            f"identifier_{rank_}": f"{name_of(evidence, j)}: epsilon² {max(assoc_t[j], assoc_v[j]):.3f}"
+            for rank_, j in enumerate(ids[:3], start=1)
+        },
+        note="every informative feature lost its signal: more likely misaligned rows (pipeline_bug)"
+        if misaligned
+        else None,
+        features=feature_plot_data(
             X_train,
             X_val,
             evidence.feature_names,
             plot,
             [f"label association train {assoc_t[j]:.2f} / val {assoc_v[j]:.2f}" for j in plot],
             [float(gap[j]) for j in plot],
-        )
-    }
+        ),
+    )
     return [
         Finding(
             cause="preprocessing_leakage",
             score=score,
             summary=summary,
-            evidence=figures,
             fixes=fixes,
-            check="preprocessing_leakage.train_only_signal",
-            data=data,
+            check=TrainOnlySignal.CHECK,
+            result=result,
         )
     ]
 
@@ -202,18 +206,18 @@ def duplicates(evidence: Evidence) -> list[Finding]:
     pairs += [
         (int(t), int(v), "near") for t, v in zip(near_t[: 10 - len(pairs)], near_v[: 10 - len(pairs)], strict=True)
     ]
-    figures: dict[str, float | int | str] = {
-        "val_rows_exact_duplicates": len(exact_v),
-        "val_rows_near_duplicates": len(near_v),
-        "val_share_duplicated": round(share, 4),
-        "val_share_duplicated_low": round(low, 4),
-        "val_share_duplicated_high": round(high, 4),
-        "train_share_duplicated_within_train": round(natural, 4),
-        "train_rows_examined_within_train": min(len(rows_t), BASELINE_ROWS),
-        "train_rows_duplicated_in_val": len(rows),
-        "near_tolerance_train_sd": NEAR_TOLERANCE,
-        "duplicate_pairs": "; ".join(f"train {t} = val {v} ({kind})" for t, v, kind in pairs),
-    }
+    result = DuplicatedRows(
+        val_rows_exact_duplicates=len(exact_v),
+        val_rows_near_duplicates=len(near_v),
+        val_share_duplicated=round(share, 4),
+        val_share_duplicated_low=round(low, 4),
+        val_share_duplicated_high=round(high, 4),
+        train_share_duplicated_within_train=round(natural, 4),
+        train_rows_examined_within_train=min(len(rows_t), BASELINE_ROWS),
+        train_rows_duplicated_in_val=len(rows),
+        near_tolerance_train_sd=NEAR_TOLERANCE,
+        duplicate_pairs="; ".join(f"train {t} = val {v} ({kind})" for t, v, kind in pairs),
+    )
     summary = (
         f"{n_dup_val} validation rows ({share:.1%}) are copies of training rows ({len(exact_v)} exact, "
         f"{len(near_v)} near), against {natural:.1%} duplicated within training: validation partly "
@@ -229,9 +233,9 @@ def duplicates(evidence: Evidence) -> list[Finding]:
             cause="preprocessing_leakage",
             score=score,
             summary=summary,
-            evidence=figures,
             fixes=fixes,
             rows=tuple(rows),
-            check="preprocessing_leakage.duplicates",
+            check=DuplicatedRows.CHECK,
+            result=result,
         )
     ]

@@ -32,6 +32,7 @@ import numpy as np
 from scipy import stats as sps
 
 from gapdoctor.causes.registry import SkipCheck
+from gapdoctor.causes.search_noise.result import OverfittedBest, RankedByTrainingLoss, TiesWithinNoise
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.history import RunHistory
@@ -180,31 +181,17 @@ def ties_within_noise(search: SearchTrials) -> list[Finding]:
     score = squash(strength, 1.0)
     if score < 0.05:
         return []
-    figures: dict[str, float | int | str] = {
-        "metric": search.metric,
-        "n_trials": len(search.trials),
-        "n_configurations": len(configs),
-        "best_value": round(sign * best.value, 4),
-        "best_params": best.key,
-        "value_sd": round(sd, 5),
-        "noise_source": "binomial from val_size" + (" and repeated configurations" if repeat_sd is not None else ""),
-        "difference_needed_95": round(margin, 4),
-        "smallest_detectable_difference": round(detectable, 4),
-        "configurations_tied_with_best": len(tied),
-        "runner_up_gap": round(runner_up_gap, 4),
-    }
     fixes = []
+    needed_point: int | None = None
+    needed: int | None = None
     if n:
-        figures["val_size"] = n
         needed_point = rows_needed(n, detectable, 0.01)
         separate = "the top two are exactly tied"
         needed = rows_needed(n, detectable, runner_up_gap) if runner_up_gap * n >= 1.0 else None  # a row apart
         if needed is not None:
-            figures["val_size_to_separate_top_two"] = needed
             separate = f"{needed:,} would separate the top two (gap {runner_up_gap:.4f})"
         enlarge = f"; {separate}"
         if needed_point is not None:
-            figures["val_size_for_1pt_difference"] = needed_point
             enlarge = (
                 f", or enlarge the validation set: about {needed_point:,} rows detect a 1-point difference "
                 f"and {separate}"
@@ -235,15 +222,29 @@ def ties_within_noise(search: SearchTrials) -> list[Finding]:
             cause="search_noise",
             score=score,
             summary=summary,
-            evidence=figures,
             fixes=tuple(fixes),
-            check="search_noise.ties",
-            data={
-                "trials": [
+            check=TiesWithinNoise.CHECK,
+            result=TiesWithinNoise(
+                metric=search.metric,
+                n_trials=len(search.trials),
+                n_configurations=len(configs),
+                best_value=round(sign * best.value, 4),
+                best_params=best.key,
+                value_sd=round(sd, 5),
+                noise_source="binomial from val_size"
+                + (" and repeated configurations" if repeat_sd is not None else ""),
+                difference_needed_95=round(margin, 4),
+                smallest_detectable_difference=round(detectable, 4),
+                configurations_tied_with_best=len(tied),
+                runner_up_gap=round(runner_up_gap, 4),
+                val_size=n or None,
+                val_size_to_separate_top_two=needed,
+                val_size_for_1pt_difference=needed_point,
+                trials=[
                     {"trial": c.trial_numbers[0], "value": round(sign * c.value, 5), "tied": c in tied or c is best}
                     for c in configs[:50]
-                ]
-            },
+                ],
+            ),
         )
     ]
 
@@ -272,13 +273,13 @@ def ranked_by_training_loss(search: SearchTrials) -> list[Finding]:
                 f"The search ranked trials by training loss: {matches} of {len(with_loss)} trial values equal the "
                 "trial's own training loss. It picked the configuration that fits the training rows best."
             ),
-            evidence={"trials_with_history": len(with_loss), "values_equal_to_train_loss": matches},
+            result=RankedByTrainingLoss(trials_with_history=len(with_loss), values_equal_to_train_loss=matches),
             fixes=(
                 "Return the validation metric (or the cross-validated one) from the objective, never the training "
                 "loss.",
                 *cause_info("search_noise").fixes[:2],
             ),
-            check="search_noise.training_loss_ranking",
+            check=RankedByTrainingLoss.CHECK,
         )
     ]
 
@@ -330,19 +331,19 @@ def overfitted_best(search: SearchTrials) -> list[Finding]:
                 f"train/validation gap, p={p_value:.3g}); the best trial has the #{gap_rank} largest gap of "
                 f"{len(pairs)}."
             ),
-            evidence={
-                "spearman_value_vs_gap": round(rho, 4),
-                "p_value": float(f"{p_value:.3g}"),
-                "trials_with_curves": len(pairs),
-                "best_trial": pairs[best][2],
-                "best_trial_gap": round(float(gaps[best]), 4),
-                "best_trial_gap_rank": gap_rank,
-            },
+            result=OverfittedBest(
+                spearman_value_vs_gap=round(rho, 4),
+                p_value=float(f"{p_value:.3g}"),
+                trials_with_curves=len(pairs),
+                best_trial=pairs[best][2],
+                best_trial_gap=round(float(gaps[best]), 4),
+                best_trial_gap_rank=gap_rank,
+            ),
             fixes=(
                 "Confirm the top trials by cross-validation before trusting them: a large train/validation gap "
                 "plus a small validation set is how a lucky split wins a search.",
                 "Add early stopping or regularisation to the search space, and log both curves per trial.",
             ),
-            check="search_noise.overfitted_best",
+            check=OverfittedBest.CHECK,
         )
     ]

@@ -1,0 +1,72 @@
+"""What the ``distribution_shift`` checks measured: one typed payload per kind of finding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from gapdoctor.causes.payload import Payload, figure, plot
+from gapdoctor.stats.splits import FeaturePlot
+
+__all__ = ["CovariateShift", "LabelShift"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CovariateShift(Payload):
+    """The splits' features compared one by one and by a domain classifier.
+
+    Parameters
+    ----------
+    domain_auc, domain_auc_low, domain_auc_high : float
+        Cross-validated AUC of the train-vs-validation classifier and its 95% interval.
+    domain_rows : int
+        Rows the domain classifier was fitted on (both splits).
+    features_tested, features_shifted : int
+        Features compared, and those shifted beyond the reportable effect.
+    features_shifted_share : float
+        ``features_shifted / features_tested``.
+    correction : str
+        The multiple-testing correction of the per-feature p-values.
+    features_explained_by_rescaling : int or None
+        Shifted features a whole-split rescaling explains (see ``pipeline_bug``); None when none.
+    shifted : dict of str to str
+        ``shifted_<rank>``: a shifted feature's effect and adjusted p-value, most shifted first.
+    separating : dict of str to str
+        ``separating_<rank>``: the domain classifier's AUC drop when a feature is permuted, largest first.
+    features : list of FeaturePlot
+        Densities of the plotted features in each split, most shifted first.
+    """
+
+    CHECK: ClassVar[str] = "distribution_shift.covariate"
+    domain_auc: float = figure()
+    domain_auc_low: float = figure()
+    domain_auc_high: float = figure()
+    domain_rows: int = figure()
+    features_tested: int = figure()
+    features_shifted: int = figure()
+    features_shifted_share: float = figure()
+    correction: str = figure()
+    features_explained_by_rescaling: int | None = figure(omit_none=True)
+    shifted: dict[str, str] = figure(spread=True)
+    separating: dict[str, str] = figure(spread=True)
+    features: list[FeaturePlot] = plot()
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabelShift(Payload):
+    """Class priors of the two splits compared.
+
+    Parameters
+    ----------
+    prior_tvd : float
+        Total variation distance between the class priors.
+    chi2_p : float
+        p-value of the chi-square test of homogeneity.
+    prior : dict of str to str
+        ``prior_<class>``: ``"train <share> -> val <share>"`` for the classes that moved most.
+    """
+
+    CHECK: ClassVar[str] = "distribution_shift.label_shift"
+    prior_tvd: float = figure()
+    chi2_p: float = figure()
+    prior: dict[str, str] = figure(spread=True)

@@ -1,0 +1,135 @@
+"""What the ``pipeline_bug`` checks measured: one typed payload per kind of finding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, TypedDict
+
+from gapdoctor.causes.payload import Payload, figure, plot
+from gapdoctor.stats.splits import FeaturePlot
+
+__all__ = ["LabelEncoding", "LabelMapping", "MisalignedRows", "SplitPreprocessing", "Unshuffled"]
+
+
+class LabelMapping(TypedDict):
+    """The validation label written ``classes[i]`` truly is ``val_label_to_true[i]``."""
+
+    classes: list[str]
+    val_label_to_true: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabelEncoding(Payload):
+    """The validation confusion matrix is close to a permutation: labels encoded differently.
+
+    Parameters
+    ----------
+    split : str
+        The split whose labels are encoded differently (``"y_val"``).
+    val_accuracy_as_given, val_accuracy_best_mapping : float
+        Validation accuracy with the labels as given, and under the best relabelling.
+    gain_z : float
+        McNemar z of the remapped classes' rows (right only under the new mapping vs as given).
+    classes_remapped : int
+        Classes the best relabelling moves.
+    mapping_text : str
+        The moved classes, ``"val '<a>' = model '<b>'"`` (evidence key ``mapping``).
+    mapping : LabelMapping
+        The whole relabelling, every class (data key ``mapping``).
+    """
+
+    CHECK: ClassVar[str] = "pipeline_bug.label_encoding"
+    split: str = figure()
+    val_accuracy_as_given: float = figure()
+    val_accuracy_best_mapping: float = figure()
+    gain_z: float = figure()
+    classes_remapped: int = figure()
+    mapping_text: str = figure(key="mapping")
+    mapping: LabelMapping = plot()
+
+
+@dataclass(frozen=True, kw_only=True)
+class MisalignedRows(Payload):
+    """Features and labels that look joined in the wrong order in one split.
+
+    The label-association figures are present when features were given and one split lost
+    the association; the probability figures when validation probabilities were given.
+
+    Parameters
+    ----------
+    informative_features : int or None
+        Features informative about the label in the split that kept the association.
+    median_label_association : dict of str to float
+        ``median_label_association_<split>`` for the split that kept it, then the one that lost it.
+    association_retained : float or None
+        Median share of a feature's label association kept in the other split.
+    features_shifted : int or None
+        Features whose distribution differs between the splits (a shift explains both symptoms).
+    val_mean_confidence, val_accuracy_best_mapping, val_accuracy_chance : float or None
+        Mean top probability on validation, accuracy under the best relabelling, chance accuracy.
+    split : str
+        The label split at fault (``"y_train"`` or ``"y_val"``).
+    """
+
+    CHECK: ClassVar[str] = "pipeline_bug.misaligned_rows"
+    informative_features: int | None = figure(omit_none=True)
+    median_label_association: dict[str, float] = figure(spread=True)
+    association_retained: float | None = figure(omit_none=True)
+    features_shifted: int | None = figure(omit_none=True)
+    val_mean_confidence: float | None = figure(omit_none=True)
+    val_accuracy_best_mapping: float | None = figure(omit_none=True)
+    val_accuracy_chance: float | None = figure(omit_none=True)
+    split: str = figure()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SplitPreprocessing(Payload):
+    """Every feature of one split an affine map of the other's: preprocessed differently.
+
+    Parameters
+    ----------
+    split : str
+        The split that was not preprocessed like the other (``"X_train"`` or ``"X_val"``).
+    pattern : str
+        ``"standardised"``, ``"min-max"``, ``"common factor"`` or ``"per-feature"``.
+    features_rescaled, features_tested : int
+        Features found affinely rescaled, and features compared.
+    affine : dict of str to str
+        ``affine_<rank>``: ``"<feature>: val = <slope> x train + <intercept>"``, largest effect first.
+    features : list of FeaturePlot
+        Densities of the rescaled features in each split: the features the confirming
+        experiment maps back onto the training scale.
+    """
+
+    CHECK: ClassVar[str] = "pipeline_bug.split_preprocessing"
+    split: str = figure()
+    pattern: str = figure()
+    features_rescaled: int = figure()
+    features_tested: int = figure()
+    affine: dict[str, str] = figure(spread=True)
+    features: list[FeaturePlot] = plot()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unshuffled(Payload):
+    """Training labels arriving in long runs: the training data are not shuffled.
+
+    Parameters
+    ----------
+    split : str
+        ``"train"``.
+    label_changes, label_changes_expected : int, float
+        Label changes between neighbours in the order seen, and in a random order.
+    runs_z : float
+        z-score of the missing changes against random permutations.
+    mean_run_length, mean_run_length_expected : float
+        Mean run of equal labels seen, and expected in a random order.
+    """
+
+    CHECK: ClassVar[str] = "pipeline_bug.unshuffled"
+    split: str = figure()
+    label_changes: int = figure()
+    label_changes_expected: float = figure()
+    runs_z: float = figure()
+    mean_run_length: float = figure()
+    mean_run_length_expected: float = figure()

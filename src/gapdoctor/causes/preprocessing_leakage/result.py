@@ -1,0 +1,79 @@
+"""What the ``preprocessing_leakage`` checks measured: one typed payload per kind of finding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from gapdoctor.causes.payload import Payload, figure, plot
+from gapdoctor.stats.splits import FeaturePlot
+
+__all__ = ["DuplicatedRows", "TrainOnlySignal"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainOnlySignal(Payload):
+    """Features whose label association holds on training rows only, and identifier-like columns.
+
+    Parameters
+    ----------
+    features_train_only_signal : int
+        Features that predict the label far better on training rows than on validation rows.
+    identifier_like_features : int
+        Dense unique-integer columns that predict the label.
+    association : str
+        The association measure used.
+    leaky : dict of str to str
+        ``leaky_<rank>``: a leaking feature's label association in training vs validation.
+    identifier : dict of str to str
+        ``identifier_<rank>``: an identifier-like feature's label association.
+    note : str or None
+        Why the score was lowered (every feature lost its signal: misaligned rows); None otherwise.
+    features : list of FeaturePlot
+        The leaking features (or, when none, the identifier-like ones), most first: the
+        features the confirming experiment drops.
+    """
+
+    CHECK: ClassVar[str] = "preprocessing_leakage.train_only_signal"
+    features_train_only_signal: int = figure()
+    identifier_like_features: int = figure()
+    association: str = figure()
+    leaky: dict[str, str] = figure(spread=True)
+    identifier: dict[str, str] = figure(spread=True)
+    note: str | None = figure(omit_none=True)
+    features: list[FeaturePlot] = plot()
+
+
+@dataclass(frozen=True, kw_only=True)
+class DuplicatedRows(Payload):
+    """Validation rows that are exact or near copies of training rows.
+
+    Parameters
+    ----------
+    val_rows_exact_duplicates, val_rows_near_duplicates : int
+        Validation rows (of those examined) with an exact / a near copy in training.
+    val_share_duplicated, val_share_duplicated_low, val_share_duplicated_high : float
+        Their share of the examined validation rows, with its 95% interval.
+    train_share_duplicated_within_train : float
+        The natural duplicate rate: share of training rows with a copy within training.
+    train_rows_examined_within_train : int
+        Training rows that natural rate was measured on.
+    train_rows_duplicated_in_val : int
+        Distinct training rows copied into validation (``finding.rows``).
+    near_tolerance_train_sd : float
+        The near-copy tolerance, in training standard deviations.
+    duplicate_pairs : str
+        The first pairs, ``"train <row> = val <row> (exact|near)"``.
+    """
+
+    CHECK: ClassVar[str] = "preprocessing_leakage.duplicates"
+    val_rows_exact_duplicates: int = figure()
+    val_rows_near_duplicates: int = figure()
+    val_share_duplicated: float = figure()
+    val_share_duplicated_low: float = figure()
+    val_share_duplicated_high: float = figure()
+    train_share_duplicated_within_train: float = figure()
+    train_rows_examined_within_train: int = figure()
+    train_rows_duplicated_in_val: int = figure()
+    near_tolerance_train_sd: float = figure()
+    duplicate_pairs: str = figure()
