@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
+from gapdoctor.stats import resampling
 from gapdoctor.stats.resampling import (
     bootstrap,
     decision_metric,
@@ -53,3 +54,14 @@ def test_subsampled_bootstrap_of_auc_scales_its_spread() -> None:
     replicates = metric_replicates("roc_auc", y, probs)
     # the AUC's standard error on 60k rows is about 0.0021 (Hanley-McNeil for AUC 0.76)
     assert 0.0012 < replicates.std() < 0.0035
+
+
+def test_replicates_scored_in_chunks_equal_replicates_scored_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many classes: the stack is scored a few replicates at a time, with the same values."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 40, 2_000)
+    pred = np.where(rng.random(2_000) < 0.6, y, rng.integers(0, 40, 2_000))
+    at_once = decision_replicates("f1", y, pred, 40)
+    monkeypatch.setattr(resampling, "REPLICATE_CELLS", 7 * 40 * 40)  # 7 replicates per chunk
+    assert np.array_equal(decision_replicates("f1", y, pred, 40), at_once)
+    assert len(at_once) == resampling.N_BOOTSTRAP and 0.4 < at_once.mean() < 0.8
