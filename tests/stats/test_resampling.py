@@ -1,19 +1,24 @@
-"""Metrics from confusion matrices agree with scikit-learn; the cell bootstrap matches a row bootstrap."""
+"""Decision metrics agree with scikit-learn; each cell-bootstrap replicate is the metric of its resampled rows."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn import metrics as skm
 
-from gapdoctor.stats import resampling
+from gapdoctor.stats.confusion import CONFUSION_METRICS
 from gapdoctor.stats.resampling import (
+    N_BOOTSTRAP,
     bootstrap,
     decision_metric,
     decision_replicates,
     metric_replicates,
+    paired_decision_replicates,
 )
 from tests import metric_scenarios
+from tests.stats.metric_cases import PROPERTY, Case, cases, same
 
 
 @pytest.mark.parametrize("scenario", [metric_scenarios.imbalanced_f1, metric_scenarios.hard_class])
@@ -56,12 +61,24 @@ def test_subsampled_bootstrap_of_auc_scales_its_spread() -> None:
     assert 0.0012 < replicates.std() < 0.0035
 
 
-def test_replicates_scored_in_chunks_equal_replicates_scored_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Many classes: the stack is scored a few replicates at a time, with the same values."""
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 40, 2_000)
-    pred = np.where(rng.random(2_000) < 0.6, y, rng.integers(0, 40, 2_000))
-    at_once = decision_replicates("f1", y, pred, 40)
-    monkeypatch.setattr(resampling, "REPLICATE_CELLS", 7 * 40 * 40)  # 7 replicates per chunk
-    assert np.array_equal(decision_replicates("f1", y, pred, 40), at_once)
-    assert len(at_once) == resampling.N_BOOTSTRAP and 0.4 < at_once.mean() < 0.8
+@settings(PROPERTY, max_examples=40)
+@given(case=cases(max_rows=25), metric=st.sampled_from(CONFUSION_METRICS), seed=st.integers(0, 2**16))
+def test_cell_bootstrap_replicates_equal_the_metric_of_the_resampled_rows(case: Case, metric: str, seed: int) -> None:
+    """Each replicate drawn as cell counts and scored in a stack equals the one-at-a-time metric of its rows.
+
+    The resample is rebuilt here as paired_decision_replicates draws it (one multinomial
+    draw over the occupied (true, a, b) cells, in np.unique's order) and scored row by row.
+    """
+    y, probs = case
+    if len(y) == 0:
+        return
+    k = probs.shape[1]
+    pred_a = probs.argmax(axis=1)
+    pred_b = np.roll(pred_a, 1)
+    got_a, got_b = paired_decision_replicates(metric, y, pred_a, pred_b, k, seed=seed)
+    _, first_row, counts = np.unique((y * k + pred_a) * k + pred_b, return_index=True, return_counts=True)
+    draws = np.random.default_rng(seed).multinomial(len(y), counts / len(y), size=N_BOOTSTRAP)
+    for b in range(0, N_BOOTSTRAP, 37):
+        rows = np.repeat(first_row, draws[b])
+        assert same(got_a[b], decision_metric(metric, y[rows], pred_a[rows], k)), (metric, b)
+        assert same(got_b[b], decision_metric(metric, y[rows], pred_b[rows], k)), (metric, b)

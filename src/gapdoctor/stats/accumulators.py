@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gapdoctor.stats.metrics import confusion_matrix
+from gapdoctor.stats.confusion import confusion_matrix
 
 __all__ = ["ConfusionCounts", "RunningMoments", "binomial_interval", "squash"]
 

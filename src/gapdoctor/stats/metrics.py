@@ -3,9 +3,9 @@
 Naming follows scikit-learn: metrics whose name ends in ``_loss`` or ``_error`` are
 lower-is-better, everything else is higher-is-better.
 
-Every decision metric (:data:`CONFUSION_METRICS`) is computed from a confusion matrix
-by :func:`metric_from_confusions`, which takes a stack of matrices: the metric of one
-set of predictions (:func:`compute_metric`), of a hundred bootstrap resamples at once
+Every decision metric is computed from the counts of a confusion matrix by
+:mod:`gapdoctor.stats.confusion`, for one matrix or a stack of them: the metric of one
+set of predictions (:func:`compute_metric`), of hundreds of bootstrap resamples at once
 (:mod:`gapdoctor.stats.resampling`) and of an experiment's refit (the lab) are the same
 arithmetic. Ranking and probabilistic metrics (ROC AUC, average precision, log loss)
 call scikit-learn.
@@ -44,17 +44,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = [
-    "CONFUSION_METRICS",
-    "METRICS",
-    "MetricInfo",
-    "compute_metric",
-    "confusion_matrix",
-    "metric_from_confusion",
-    "metric_from_confusions",
-    "metric_info",
-    "per_class_scores",
-]
+from gapdoctor.stats.confusion import confusion_matrix, metric_from_confusion, per_class_rates
+
+__all__ = ["METRICS", "MetricInfo", "compute_metric", "metric_info", "per_class_scores"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -66,123 +58,6 @@ def _skm() -> Any:
     from sklearn import metrics
 
     return metrics
-
-
-# --- decision metrics, from confusion counts ------------------------------------------
-
-CONFUSION_METRICS = (
-    "accuracy",
-    "error",
-    "balanced_accuracy",
-    "f1",
-    "precision",
-    "recall",
-    "f1_micro",
-    "f1_weighted",
-    "mcc",
-)
-"""Metrics of hard decisions (the argmax or a tuned rule), computed from a confusion matrix."""
-
-
-def confusion_matrix(y_true: IntArray, y_pred: IntArray, n_classes: int) -> IntArray:
-    """Confusion matrix, true class x predicted class, of encoded class ids.
-
-    Examples
-    --------
-    >>> confusion_matrix(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]), 3).tolist()
-    [[1, 1, 0], [0, 2, 0], [0, 0, 0]]
-    """
-    flat = np.asarray(y_true, dtype=np.int64) * n_classes + np.asarray(y_pred, dtype=np.int64)
-    counts = np.bincount(flat, minlength=n_classes * n_classes)
-    return np.asarray(counts.reshape(n_classes, n_classes), dtype=np.int64)
-
-
-def _ratio(num: FloatArray, den: FloatArray, zero_division: float) -> FloatArray:
-    out = np.full(np.broadcast(num, den).shape, zero_division, dtype=np.float64)
-    return np.asarray(np.divide(num, den, out=out, where=den != 0), dtype=np.float64)
-
-
-def _per_class(matrices: FloatArray, zero_division: float) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Precision, recall and F1 of each class (last axis) of a stack of confusion matrices."""
-    tp = np.diagonal(matrices, axis1=-2, axis2=-1)
-    support, predicted = matrices.sum(axis=-1), matrices.sum(axis=-2)
-    precision = _ratio(tp, predicted, zero_division)
-    recall = _ratio(tp, support, zero_division)
-    f1 = _ratio(2 * tp, support + predicted, zero_division)  # = 2PR / (P + R), scikit-learn's form
-    return precision, recall, f1
-
-
-def _mcc(matrices: FloatArray) -> FloatArray:
-    """Matthews correlation (scikit-learn's multiclass formula, 0 when undefined)."""
-    support, predicted = matrices.sum(axis=-1), matrices.sum(axis=-2)
-    total = support.sum(axis=-1)
-    correct = np.trace(matrices, axis1=-2, axis2=-1)
-    cov_true_pred = correct * total - np.sum(support * predicted, axis=-1)
-    cov_pred = total**2 - np.sum(predicted**2, axis=-1)
-    cov_true = total**2 - np.sum(support**2, axis=-1)
-    return _ratio(cov_true_pred, np.sqrt(cov_true * cov_pred), 0.0)
-
-
-def metric_from_confusions(metric: str, matrices: NDArray[Any]) -> FloatArray:
-    """A decision metric of every confusion matrix of a stack (shape ``(..., k, k)``).
-
-    Parameters
-    ----------
-    metric : str
-        One of :data:`CONFUSION_METRICS`.
-    matrices : ndarray of shape (..., n_classes, n_classes)
-        Counts, true class x predicted class (integers, or whole-number floats).
-
-    Returns
-    -------
-    ndarray of shape (...)
-        NaN where a matrix holds no row.
-
-    Examples
-    --------
-    >>> m = np.array([[[8, 2], [1, 9]], [[0, 0], [0, 0]]])
-    >>> metric_from_confusions("accuracy", m).tolist()
-    [0.85, nan]
-    """
-    if metric not in CONFUSION_METRICS:
-        raise KeyError(metric)
-    m = np.asarray(matrices, dtype=np.float64)
-    k = m.shape[-1]
-    total = m.sum(axis=(-2, -1))
-    correct = np.trace(m, axis1=-2, axis2=-1)
-    support = m.sum(axis=-1)
-    if metric in ("accuracy", "f1_micro"):  # micro F1 over every class is the accuracy
-        value = _ratio(correct, total, np.nan)
-    elif metric == "error":
-        value = 1.0 - _ratio(correct, total, np.nan)
-    elif metric == "mcc":
-        value = _mcc(m)
-    elif metric == "balanced_accuracy":
-        present = support > 0
-        recall = _ratio(np.diagonal(m, axis1=-2, axis2=-1), support, 0.0)
-        value = _ratio(recall.sum(axis=-1), present.sum(axis=-1).astype(np.float64), np.nan)
-    else:
-        precision, recall, f1 = _per_class(m, 0.0)
-        per_class = {"precision": precision, "recall": recall, "f1": f1, "f1_weighted": f1}[metric]
-        if metric == "f1_weighted":
-            value = _ratio(np.sum(per_class * support, axis=-1), support.sum(axis=-1), 0.0)
-        elif k == 2:
-            value = per_class[..., 1]
-        else:
-            value = per_class.mean(axis=-1)
-    return np.asarray(np.where(total > 0, value, np.nan), dtype=np.float64)
-
-
-def metric_from_confusion(metric: str, matrix: NDArray[Any]) -> float:
-    """A decision metric of one confusion matrix (see :func:`metric_from_confusions`).
-
-    Examples
-    --------
-    >>> m = confusion_matrix(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]), 3)
-    >>> round(metric_from_confusion("precision", m), 4), metric_from_confusion("recall", m)
-    (0.5556, 0.5)
-    """
-    return float(metric_from_confusions(metric, np.asarray(matrix)[np.newaxis])[0])
 
 
 # --- every metric, from labels and probabilities --------------------------------------
@@ -378,7 +253,7 @@ def per_class_scores(y_true: NDArray[np.int64], probs: NDArray[np.float64]) -> d
     ([2, 1], [1.0, 0.5], [0.5, 1.0])
     """
     matrix = confusion_matrix(y_true, _pred(probs), probs.shape[1]).astype(np.float64)
-    precision, recall, f1 = _per_class(matrix, np.nan)
+    precision, recall, f1 = per_class_rates(np.diagonal(matrix), matrix.sum(axis=1), matrix.sum(axis=0), np.nan)
     return {
         "support": [int(s) for s in matrix.sum(axis=1)],
         "precision": [float(v) for v in precision],

@@ -2,7 +2,7 @@
 
 Shared by the metric checks (mismatch, small validation set). A decision metric
 depends on the rows only through the confusion counts, so its replicates are drawn
-as counts, all at once, and scored by :func:`gapdoctor.stats.metrics.metric_from_confusions`
+as counts, all at once, and scored by :func:`gapdoctor.stats.confusion.metric_from_class_counts`
 on the whole stack: the same arithmetic as the metric of the full sample.
 """
 
@@ -16,22 +16,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.stats.budget import BOOTSTRAP_ROWS
-from gapdoctor.stats.metrics import (
+from gapdoctor.stats.confusion import (
     CONFUSION_METRICS,
-    METRICS,
     confusion_matrix,
+    metric_from_class_counts,
     metric_from_confusion,
-    metric_from_confusions,
 )
+from gapdoctor.stats.metrics import METRICS
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 N_BOOTSTRAP = 300
 MAX_ROWS_RESAMPLED = BOOTSTRAP_ROWS
-REPLICATE_CELLS = 1 << 22
-"""Confusion cells scored at once (32 MiB of float64): 300 replicates of up to 100 classes in one
-stack, fewer at a time beyond, so memory stays flat for a thousand classes."""
 Z95 = 1.959964
 """Two-sided 95% normal quantile."""
 
@@ -57,7 +54,7 @@ def rows_needed(n: int, detectable: float, change: float) -> int | None:
 
 
 def decision_metric(metric: str, y: IntArray, pred: IntArray, n_classes: int) -> float:
-    """A decision metric (one of :data:`~gapdoctor.stats.metrics.CONFUSION_METRICS`) of hard predictions.
+    """A decision metric (one of :data:`~gapdoctor.stats.confusion.CONFUSION_METRICS`) of hard predictions.
 
     Examples
     --------
@@ -78,31 +75,48 @@ def bootstrap(
     return out[np.isfinite(out)]
 
 
-def confusion_replicates(flat_cells: IntArray, draws: NDArray[np.int64], n_classes: int) -> FloatArray:
-    """The confusion matrices of resamples given as counts per cell.
+def class_count_replicates(
+    true: IntArray, predicted: IntArray, draws: NDArray[np.int64], n_classes: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Per-class counts (correct, support, predicted) of resamples given as counts per cell.
 
     Parameters
     ----------
-    flat_cells : ndarray of shape (n_cells,)
-        Each cell's flat index ``true * n_classes + predicted``.
+    true, predicted : ndarray of shape (n_cells,)
+        Each cell's true and predicted class.
     draws : ndarray of shape (n_replicates, n_cells)
         How many rows of each cell every resample holds.
     n_classes : int
 
     Returns
     -------
-    ndarray of shape (n_replicates, n_classes, n_classes)
+    (correct, support, predicted) : tuple of ndarray of shape (n_replicates, n_classes)
+        What :func:`gapdoctor.stats.confusion.metric_from_class_counts` scores.
 
     Examples
     --------
-    >>> confusion_replicates(np.array([0, 3]), np.array([[2, 1], [0, 3]]), 2).tolist()
-    [[[2.0, 0.0], [0.0, 1.0]], [[0.0, 0.0], [0.0, 3.0]]]
+    >>> counts = class_count_replicates(np.array([0, 1]), np.array([0, 0]), np.array([[2, 1], [0, 3]]), 2)
+    >>> [c.tolist() for c in counts]
+    [[[2.0, 0.0], [0.0, 0.0]], [[2.0, 1.0], [0.0, 3.0]], [[3.0, 0.0], [3.0, 0.0]]]
     """
-    size = n_classes * n_classes
-    replicate = np.arange(len(draws))[:, np.newaxis]
-    flat = (replicate * size + flat_cells[np.newaxis, :]).ravel()
-    counts = np.bincount(flat, weights=draws.ravel().astype(np.float64), minlength=len(draws) * size)
-    return np.asarray(counts.reshape(len(draws), n_classes, n_classes), dtype=np.float64)
+    hit = true == predicted
+    return (
+        _sum_by_class(draws[:, hit], true[hit], n_classes),
+        _sum_by_class(draws, true, n_classes),
+        _sum_by_class(draws, predicted, n_classes),
+    )
+
+
+def _sum_by_class(draws: NDArray[np.int64], classes: IntArray, n_classes: int) -> FloatArray:
+    """Column sums of ``draws`` grouped by each column's class: shape (n_replicates, n_classes)."""
+    out = np.zeros((len(draws), n_classes))
+    if len(classes) == 0:
+        return out
+    order = np.argsort(classes, kind="stable")
+    ordered = classes[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    out[:, ordered[starts]] = np.add.reduceat(draws[:, order], starts, axis=1)
+    return out
 
 
 def paired_decision_replicates(
@@ -112,8 +126,8 @@ def paired_decision_replicates(
 
     A row-resampling bootstrap of a confusion-matrix statistic depends only on how many
     rows fall in each (true, decision a, decision b) cell, so each replicate is one
-    multinomial draw over the cells present: the cost does not grow with the rows. The
-    replicates are scored :data:`REPLICATE_CELLS` confusion cells at a time.
+    multinomial draw over the cells present: the cost does not grow with the rows. All the
+    replicates are scored at once, from their per-class counts.
 
     Returns
     -------
@@ -123,15 +137,10 @@ def paired_decision_replicates(
     cells, counts = np.unique((y * k + pred_a) * k + pred_b, return_counts=True)
     true, rest = np.divmod(cells, k * k)
     a, b = np.divmod(rest, k)
-    flat_a, flat_b = true * k + a, true * k + b
     n = int(counts.sum())
     draws = np.random.default_rng(seed).multinomial(n, counts / n, size=N_BOOTSTRAP)
-    out_a, out_b = np.empty(N_BOOTSTRAP), np.empty(N_BOOTSTRAP)
-    step = max(1, REPLICATE_CELLS // (k * k))
-    for start in range(0, N_BOOTSTRAP, step):
-        chunk = draws[start : start + step]
-        out_a[start : start + step] = metric_from_confusions(metric, confusion_replicates(flat_a, chunk, k))
-        out_b[start : start + step] = metric_from_confusions(metric, confusion_replicates(flat_b, chunk, k))
+    out_a = metric_from_class_counts(metric, *class_count_replicates(true, a, draws, k))
+    out_b = metric_from_class_counts(metric, *class_count_replicates(true, b, draws, k))
     return out_a, out_b
 
 

@@ -31,7 +31,7 @@ from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval, squash
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
-from gapdoctor.stats.metrics import confusion_matrix
+from gapdoctor.stats.confusion import confusion_matrix
 
 IntArray = NDArray[np.int64]
 
