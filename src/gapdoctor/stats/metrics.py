@@ -20,7 +20,11 @@ Degenerate cases: one convention, scikit-learn's with ``labels=range(n_classes)`
       average (scikit-learn's ``labels=`` semantics). Why not the classes present, as
       scikit-learn does without ``labels=``: a resample that happens to miss a rare
       class would then average over fewer classes than the full sample, and the
-      replicates of an interval would not measure the same quantity.
+      replicates of an interval would not measure the same quantity. Whenever every
+      class has a row or a prediction (the usual validation set) the two agree.
+    * ``f1_micro`` over every class is the accuracy; ``f1_weighted`` weights each
+      class's F1 by its rows in ``y_true``; ``mcc`` is scikit-learn's multiclass
+      Matthews correlation.
     * A ratio with a zero denominator (precision of a class never predicted, recall
       of a class without rows, F1 of a class absent from both, MCC with a constant
       decision or label) is 0 (``zero_division=0``); :func:`per_class_scores` shows it
@@ -29,7 +33,8 @@ Degenerate cases: one convention, scikit-learn's with ``labels=range(n_classes)`
       (scikit-learn's ``balanced_accuracy_score``, without its warning).
     * ROC AUC and average precision need rows of both classes (binary) or of every
       class (one-vs-rest macro average): otherwise NaN, without a warning (scikit-learn
-      warns and returns NaN for ROC AUC).
+      warns and returns NaN for ROC AUC, and 0 or 1 for average precision: a ranking
+      of one class, reported as a value, would read as a real score).
     * An empty input gives NaN for every metric (scikit-learn raises): a resample or a
       subgroup without rows has no value, and NaN replicates are dropped.
     * Log loss with a single probability column is 0 (every row is sure of its class).
@@ -58,9 +63,6 @@ def _skm() -> Any:
     from sklearn import metrics
 
     return metrics
-
-
-# --- every metric, from labels and probabilities --------------------------------------
 
 
 def _pred(probs: FloatArray) -> IntArray:
