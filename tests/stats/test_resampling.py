@@ -70,12 +70,13 @@ def test_cell_bootstrap_replicates_equal_the_metric_of_the_resampled_rows(case: 
     draw over the occupied (true, a, b) cells, in np.unique's order) and scored row by row.
     """
     y, probs = case
-    if len(y) == 0:
-        return
     k = probs.shape[1]
     pred_a = probs.argmax(axis=1)
     pred_b = np.roll(pred_a, 1)
     got_a, got_b = paired_decision_replicates(metric, y, pred_a, pred_b, k, seed=seed)
+    if len(y) == 0:  # no row, no replicate
+        assert len(got_a) == len(got_b) == len(metric_replicates(metric, y, probs)) == 0
+        return
     _, first_row, counts = np.unique((y * k + pred_a) * k + pred_b, return_index=True, return_counts=True)
     draws = np.random.default_rng(seed).multinomial(len(y), counts / len(y), size=N_BOOTSTRAP)
     for b in range(0, N_BOOTSTRAP, 37):

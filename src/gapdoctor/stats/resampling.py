@@ -132,7 +132,10 @@ def paired_decision_replicates(
     Returns
     -------
     (replicates_a, replicates_b) : tuple of ndarray
+        Empty when there is no row (a metric of no row has no value).
     """
+    if len(y) == 0:
+        return np.empty(0), np.empty(0)
     k = n_classes
     cells, counts = np.unique((y * k + pred_a) * k + pred_b, return_counts=True)
     true, rest = np.divmod(cells, k * k)
