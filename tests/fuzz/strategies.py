@@ -78,6 +78,8 @@ METRIC_NAMES = (
     "average_precision",
     "log_loss",
     "error",
+    "mcc",
+    "f1_weighted",
     "top5_accuracy",
     "mse",
     "r2",

@@ -10,7 +10,6 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neural_network import MLPClassifier
 
@@ -162,10 +161,10 @@ def train_by_epoch(
             model.partial_fit(X_train[rows], y_train[rows], classes=classes)
             p_train = model.predict_proba(X_train)
             p_val = model.predict_proba(X_val)
-            history["train_loss"].append(float(log_loss(y_train, p_train, labels=classes)))
-            history["val_loss"].append(float(log_loss(y_val, p_val, labels=classes)))
-            history["train_accuracy"].append(float(np.mean(p_train.argmax(1) == y_train)))
-            history["val_accuracy"].append(float(np.mean(p_val.argmax(1) == y_val)))
+            history["train_loss"].append(compute_metric("log_loss", y_train, p_train))
+            history["val_loss"].append(compute_metric("log_loss", y_val, p_val))
+            history["train_accuracy"].append(compute_metric("accuracy", y_train, p_train))
+            history["val_accuracy"].append(compute_metric("accuracy", y_val, p_val))
             history["lr"].append(rate)
             if metric != "accuracy":
                 history[f"train_{metric}"].append(compute_metric(metric, y_train, p_train))

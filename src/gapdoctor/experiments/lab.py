@@ -32,8 +32,7 @@ from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.experiments.trainer import Trainer, out_of_fold_probs
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.stats.fast_metrics import FAST_METRICS, confusion, from_confusion
-from gapdoctor.stats.metrics import METRICS
+from gapdoctor.stats.metrics import METRICS, compute_metric
 
 __all__ = [
     "INTERVENTIONS",
@@ -321,14 +320,9 @@ class Lab:
 
     def score(self, y: IntArray, probs: FloatArray) -> float:
         """The user's validation metric."""
-        if self.evidence.metric in FAST_METRICS:
-            pred = np.asarray(np.argmax(probs, axis=1), dtype=np.int64)
-            return from_confusion(self.evidence.metric, confusion(y, pred, probs.shape[1]))
-        scorer = METRICS[self.evidence.metric].scorer
-        assert scorer is not None  # the runner skips metrics without a scorer
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # undefined metrics on degenerate resamples
-            return float(scorer(y, probs))
+            warnings.simplefilter("ignore")  # scikit-learn's log loss on probabilities that do not sum to 1
+            return compute_metric(self.evidence.metric, y, probs)
 
     def fit_predict(
         self, X: FloatArray, y: IntArray, X_predict: FloatArray, config: Mapping[str, Any] | None = None

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gapdoctor.stats.confusion import confusion_matrix
+
 __all__ = ["ConfusionCounts", "RunningMoments", "binomial_interval", "squash"]
 
 
@@ -96,8 +98,7 @@ class ConfusionCounts:
 
     def update(self, y_true: NDArray[np.int64], y_pred: NDArray[np.int64]) -> None:
         """Add one chunk of (true, predicted) class ids."""
-        flat = y_true * self.n_classes + y_pred
-        self.matrix += np.bincount(flat, minlength=self.n_classes**2).reshape(self.n_classes, self.n_classes)
+        self.matrix += confusion_matrix(y_true, y_pred, self.n_classes)
 
     def merge(self, other: ConfusionCounts) -> ConfusionCounts:
         """Combine with counts from disjoint rows."""

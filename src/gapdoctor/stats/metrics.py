@@ -1,7 +1,43 @@
-"""The validation metrics gapdoctor understands, and how to compute them.
+"""The validation metrics gapdoctor understands, and the one place each is computed.
 
 Naming follows scikit-learn: metrics whose name ends in ``_loss`` or ``_error`` are
 lower-is-better, everything else is higher-is-better.
+
+Every decision metric is computed from the counts of a confusion matrix by
+:mod:`gapdoctor.stats.confusion`, for one matrix or a stack of them: the metric of one
+set of predictions (:func:`compute_metric`), of hundreds of bootstrap resamples at once
+(:mod:`gapdoctor.stats.resampling`) and of an experiment's refit (the lab) are the same
+arithmetic. Ranking and probabilistic metrics (ROC AUC, average precision, log loss)
+call scikit-learn.
+
+Degenerate cases: one convention, scikit-learn's with ``labels=range(n_classes)`` and
+``zero_division=0``
+    * The classes are those of the encoding (the columns of ``probs``), not those that
+      happen to occur in a sample: two classes means binary (F1, precision and recall
+      of class 1, ``average="binary"``); more means the macro average over *every*
+      class, as ``f1_score(..., labels=range(n_classes), average="macro")``. A class
+      absent from both ``y_true`` and the predictions therefore counts 0 in a macro
+      average (scikit-learn's ``labels=`` semantics). Why not the classes present, as
+      scikit-learn does without ``labels=``: a resample that happens to miss a rare
+      class would then average over fewer classes than the full sample, and the
+      replicates of an interval would not measure the same quantity. Whenever every
+      class has a row or a prediction (the usual validation set) the two agree.
+    * ``f1_micro`` over every class is the accuracy; ``f1_weighted`` weights each
+      class's F1 by its rows in ``y_true``; ``mcc`` is scikit-learn's multiclass
+      Matthews correlation.
+    * A ratio with a zero denominator (precision of a class never predicted, recall
+      of a class without rows, F1 of a class absent from both, MCC with a constant
+      decision or label) is 0 (``zero_division=0``); :func:`per_class_scores` shows it
+      as NaN instead (a dash in the reports), as ``zero_division=np.nan``.
+    * Balanced accuracy is the mean recall over the classes present in ``y_true``
+      (scikit-learn's ``balanced_accuracy_score``, without its warning).
+    * ROC AUC and average precision need rows of both classes (binary) or of every
+      class (one-vs-rest macro average): otherwise NaN, without a warning (scikit-learn
+      warns and returns NaN for ROC AUC, and 0 or 1 for average precision: a ranking
+      of one class, reported as a value, would read as a real score).
+    * An empty input gives NaN for every metric (scikit-learn raises): a resample or a
+      subgroup without rows has no value, and NaN replicates are dropped.
+    * Log loss with a single probability column is 0 (every row is sure of its class).
 """
 
 from __future__ import annotations
@@ -13,7 +49,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["METRICS", "MetricInfo", "compute_metric", "metric_info"]
+from gapdoctor.stats.confusion import confusion_matrix, metric_from_confusion, per_class_rates
+
+__all__ = ["METRICS", "MetricInfo", "compute_metric", "metric_info", "per_class_scores"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+Scorer = Callable[[IntArray, FloatArray], float]
 
 
 def _skm() -> Any:
@@ -23,53 +65,36 @@ def _skm() -> Any:
     return metrics
 
 
-Scorer = Callable[[NDArray[np.int64], NDArray[np.float64]], float]
-
-
-def _pred(probs: NDArray[np.float64]) -> NDArray[np.int64]:
+def _pred(probs: FloatArray) -> IntArray:
     return np.asarray(np.argmax(probs, axis=1), dtype=np.int64)
 
 
-def _labels(probs: NDArray[np.float64]) -> list[int]:
+def _decision_scorer(metric: str) -> Scorer:
+    def scorer(y: IntArray, probs: FloatArray) -> float:
+        return metric_from_confusion(metric, confusion_matrix(y, _pred(probs), probs.shape[1]))
+
+    return scorer
+
+
+def _labels(probs: FloatArray) -> list[int]:
     return list(range(probs.shape[1]))
 
 
-def _f1(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
-    avg = "binary" if p.shape[1] == 2 else "macro"
-    return float(
-        _skm().f1_score(y, _pred(p), average=avg, labels=_labels(p) if avg == "macro" else None, zero_division=0)
-    )
-
-
-def _precision(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
-    avg = "binary" if p.shape[1] == 2 else "macro"
-    return float(_skm().precision_score(y, _pred(p), average=avg, zero_division=0))
-
-
-def _recall(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
-    avg = "binary" if p.shape[1] == 2 else "macro"
-    return float(_skm().recall_score(y, _pred(p), average=avg, zero_division=0))
-
-
-def _ranked_classes_present(y: NDArray[np.int64], p: NDArray[np.float64]) -> bool:
+def _ranked_classes_present(y: IntArray, p: FloatArray) -> bool:
     """Ranking metrics need both binary classes, or every class for the one-vs-rest average."""
     present = len(np.unique(y))
     return present >= 2 and (p.shape[1] == 2 or present == p.shape[1])
 
 
-def _balanced_accuracy(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
-    """Mean recall over the classes present in ``y`` (scikit-learn's definition, without its warning)."""
-    correct = _pred(p) == y
-    return float(np.mean([correct[y == c].mean() for c in np.unique(y)]))
-
-
-def _log_loss(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
+def _log_loss(y: IntArray, p: FloatArray) -> float:
+    if len(y) == 0:
+        return float("nan")
     if p.shape[1] < 2:  # one class: every row gets probability 1 on it
         return 0.0
     return float(_skm().log_loss(y, p, labels=_labels(p)))
 
 
-def _roc_auc(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
+def _roc_auc(y: IntArray, p: FloatArray) -> float:
     if not _ranked_classes_present(y, p):
         return float("nan")  # undefined: a ranking needs rows of each class
     if p.shape[1] == 2:
@@ -77,7 +102,7 @@ def _roc_auc(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
     return float(_skm().roc_auc_score(y, p, multi_class="ovr", labels=_labels(p)))
 
 
-def _average_precision(y: NDArray[np.int64], p: NDArray[np.float64]) -> float:
+def _average_precision(y: IntArray, p: FloatArray) -> float:
     if not _ranked_classes_present(y, p):
         return float("nan")  # undefined: a ranking needs rows of each class
     if p.shape[1] == 2:
@@ -116,37 +141,25 @@ class MetricInfo:
 METRICS: dict[str, MetricInfo] = {
     m.name: m
     for m in (
-        MetricInfo("accuracy", True, True, True, lambda y, p: float(np.mean(_pred(p) == y))),
-        MetricInfo(
-            "balanced_accuracy",
-            True,
-            True,
-            True,
-            _balanced_accuracy,
-        ),
-        MetricInfo("f1", True, True, True, _f1),
-        MetricInfo("precision", True, True, True, _precision),
-        MetricInfo("recall", True, True, True, _recall),
+        MetricInfo("accuracy", True, True, True, _decision_scorer("accuracy")),
+        MetricInfo("balanced_accuracy", True, True, True, _decision_scorer("balanced_accuracy")),
+        MetricInfo("f1", True, True, True, _decision_scorer("f1")),
+        MetricInfo("precision", True, True, True, _decision_scorer("precision")),
+        MetricInfo("recall", True, True, True, _decision_scorer("recall")),
         MetricInfo("roc_auc", True, True, False, _roc_auc),
         MetricInfo("average_precision", True, True, False, _average_precision),
-        MetricInfo(
-            "log_loss",
-            False,
-            False,
-            False,
-            _log_loss,
-        ),
-        MetricInfo("error", False, True, True, lambda y, p: float(np.mean(_pred(p) != y))),
+        MetricInfo("log_loss", False, False, False, _log_loss),
+        MetricInfo("error", False, True, True, _decision_scorer("error")),
         MetricInfo("top5_accuracy", True, True, True, None),
         MetricInfo("mse", False, False, False, None),
         MetricInfo("mae", False, False, False, None),
         MetricInfo("rmse", False, False, False, None),
         MetricInfo("r2", True, False, False, None),
         MetricInfo("perplexity", False, False, False, None),
+        MetricInfo("f1_micro", True, True, True, _decision_scorer("f1_micro")),
+        MetricInfo("f1_weighted", True, True, True, _decision_scorer("f1_weighted")),
+        MetricInfo("mcc", True, True, True, _decision_scorer("mcc")),
         # read from curves only (logged by NLP / vision / regression training loops)
-        MetricInfo("f1_micro", True, True, True, None),
-        MetricInfo("f1_weighted", True, True, True, None),
-        MetricInfo("mcc", True, True, True, None),
         MetricInfo("token_accuracy", True, True, True, None),
         MetricInfo("exact_match", True, True, True, None),
         MetricInfo("wer", False, True, False, None),
@@ -241,13 +254,10 @@ def per_class_scores(y_true: NDArray[np.int64], probs: NDArray[np.float64]) -> d
     >>> table["support"], table["precision"], table["recall"]
     ([2, 1], [1.0, 0.5], [0.5, 1.0])
     """
-    from sklearn.metrics import precision_recall_fscore_support
-
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y_true, _pred(probs), labels=_labels(probs), zero_division=np.nan
-    )
+    matrix = confusion_matrix(y_true, _pred(probs), probs.shape[1]).astype(np.float64)
+    precision, recall, f1 = per_class_rates(np.diagonal(matrix), matrix.sum(axis=1), matrix.sum(axis=0), np.nan)
     return {
-        "support": [int(s) for s in support],
+        "support": [int(s) for s in matrix.sum(axis=1)],
         "precision": [float(v) for v in precision],
         "recall": [float(v) for v in recall],
         "f1": [float(v) for v in f1],

@@ -1,9 +1,9 @@
-"""Metrics from hard decisions, and their sampling noise by bootstrap.
+"""The sampling noise of a validation metric, by bootstrap.
 
-Shared by the metric checks (mismatch, small validation set, subgroups). Metrics are
-computed from a confusion matrix, so a bootstrap replicate costs one ``bincount``.
-Binary F1 / precision / recall are those of class 1; multiclass ones are macro
-averages over every class (as :mod:`gapdoctor.stats.metrics` computes them).
+Shared by the metric checks (mismatch, small validation set). A decision metric
+depends on the rows only through the confusion counts, so its replicates are drawn
+as counts, all at once, and scored by :func:`gapdoctor.stats.confusion.metric_from_class_counts`
+on the whole stack: the same arithmetic as the metric of the full sample.
 """
 
 from __future__ import annotations
@@ -16,24 +16,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.stats.budget import BOOTSTRAP_ROWS
+from gapdoctor.stats.confusion import (
+    CONFUSION_METRICS,
+    confusion_matrix,
+    metric_from_class_counts,
+    metric_from_confusion,
+)
 from gapdoctor.stats.metrics import METRICS
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-DECISION_METRICS = ("accuracy", "error", "balanced_accuracy", "f1", "precision", "recall")
-"""Metrics computed from hard decisions (the argmax or a tuned threshold)."""
-
 N_BOOTSTRAP = 300
 MAX_ROWS_RESAMPLED = BOOTSTRAP_ROWS
 Z95 = 1.959964
 """Two-sided 95% normal quantile."""
-
-
-def confusion(y: IntArray, pred: IntArray, n_classes: int) -> IntArray:
-    """Confusion matrix, true x predicted."""
-    flat = y * n_classes + pred
-    return np.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes).astype(np.int64)
 
 
 MAX_ROWS_QUOTED = 1e15
@@ -56,41 +53,15 @@ def rows_needed(n: int, detectable: float, change: float) -> int | None:
     return math.ceil(n * ratio**2)
 
 
-def _safe_ratio(num: FloatArray, den: FloatArray) -> FloatArray:
-    return np.divide(num, den, out=np.zeros_like(num, dtype=np.float64), where=den > 0)
-
-
-def metric_from_confusion(metric: str, matrix: IntArray) -> float:
-    """A decision metric (see :data:`DECISION_METRICS`) from a confusion matrix.
+def decision_metric(metric: str, y: IntArray, pred: IntArray, n_classes: int) -> float:
+    """A decision metric (one of :data:`~gapdoctor.stats.confusion.CONFUSION_METRICS`) of hard predictions.
 
     Examples
     --------
-    >>> m = np.array([[8, 2], [1, 9]])
-    >>> metric_from_confusion("accuracy", m), round(metric_from_confusion("f1", m), 4)
-    (0.85, 0.8571)
+    >>> round(decision_metric("f1", np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]), 2), 4)
+    0.8
     """
-    total = matrix.sum()
-    if total == 0:
-        return float("nan")
-    diag = np.diag(matrix).astype(np.float64)
-    if metric == "accuracy":
-        return float(diag.sum() / total)
-    if metric == "error":
-        return float(1.0 - diag.sum() / total)
-    support = matrix.sum(axis=1).astype(np.float64)
-    predicted = matrix.sum(axis=0).astype(np.float64)
-    recall = _safe_ratio(diag, support)
-    precision = _safe_ratio(diag, predicted)
-    if metric == "balanced_accuracy":
-        return float(recall[support > 0].mean())
-    f1 = _safe_ratio(2 * precision * recall, precision + recall)
-    per_class = {"f1": f1, "precision": precision, "recall": recall}[metric]
-    return float(per_class[1] if len(matrix) == 2 else per_class.mean())
-
-
-def decision_metric(metric: str, y: IntArray, pred: IntArray, n_classes: int) -> float:
-    """A decision metric of hard predictions."""
-    return metric_from_confusion(metric, confusion(y, pred, n_classes))
+    return metric_from_confusion(metric, confusion_matrix(y, pred, n_classes))
 
 
 def bootstrap(
@@ -104,6 +75,50 @@ def bootstrap(
     return out[np.isfinite(out)]
 
 
+def class_count_replicates(
+    true: IntArray, predicted: IntArray, draws: NDArray[np.int64], n_classes: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Per-class counts (correct, support, predicted) of resamples given as counts per cell.
+
+    Parameters
+    ----------
+    true, predicted : ndarray of shape (n_cells,)
+        Each cell's true and predicted class.
+    draws : ndarray of shape (n_replicates, n_cells)
+        How many rows of each cell every resample holds.
+    n_classes : int
+
+    Returns
+    -------
+    (correct, support, predicted) : tuple of ndarray of shape (n_replicates, n_classes)
+        What :func:`gapdoctor.stats.confusion.metric_from_class_counts` scores.
+
+    Examples
+    --------
+    >>> counts = class_count_replicates(np.array([0, 1]), np.array([0, 0]), np.array([[2, 1], [0, 3]]), 2)
+    >>> [c.tolist() for c in counts]
+    [[[2.0, 0.0], [0.0, 0.0]], [[2.0, 1.0], [0.0, 3.0]], [[3.0, 0.0], [3.0, 0.0]]]
+    """
+    hit = true == predicted
+    return (
+        _sum_by_class(draws[:, hit], true[hit], n_classes),
+        _sum_by_class(draws, true, n_classes),
+        _sum_by_class(draws, predicted, n_classes),
+    )
+
+
+def _sum_by_class(draws: NDArray[np.int64], classes: IntArray, n_classes: int) -> FloatArray:
+    """Column sums of ``draws`` grouped by each column's class: shape (n_replicates, n_classes)."""
+    out = np.zeros((len(draws), n_classes))
+    if len(classes) == 0:
+        return out
+    order = np.argsort(classes, kind="stable")
+    ordered = classes[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    out[:, ordered[starts]] = np.add.reduceat(draws[:, order], starts, axis=1)
+    return out
+
+
 def paired_decision_replicates(
     metric: str, y: IntArray, pred_a: IntArray, pred_b: IntArray, n_classes: int, *, seed: int = 0
 ) -> tuple[FloatArray, FloatArray]:
@@ -111,26 +126,24 @@ def paired_decision_replicates(
 
     A row-resampling bootstrap of a confusion-matrix statistic depends only on how many
     rows fall in each (true, decision a, decision b) cell, so each replicate is one
-    multinomial draw over the cells present: the cost does not grow with the rows.
+    multinomial draw over the cells present: the cost does not grow with the rows. All the
+    replicates are scored at once, from their per-class counts.
 
     Returns
     -------
     (replicates_a, replicates_b) : tuple of ndarray
+        Empty when there is no row (a metric of no row has no value).
     """
+    if len(y) == 0:
+        return np.empty(0), np.empty(0)
     k = n_classes
     cells, counts = np.unique((y * k + pred_a) * k + pred_b, return_counts=True)
     true, rest = np.divmod(cells, k * k)
     a, b = np.divmod(rest, k)
-    flat_a, flat_b = true * k + a, true * k + b
-    rng = np.random.default_rng(seed)
     n = int(counts.sum())
-    out_a, out_b = np.empty(N_BOOTSTRAP), np.empty(N_BOOTSTRAP)
-    for i in range(N_BOOTSTRAP):
-        draw = rng.multinomial(n, counts / n).astype(np.float64)
-        matrix_a = np.bincount(flat_a, weights=draw, minlength=k * k).reshape(k, k).astype(np.int64)
-        matrix_b = np.bincount(flat_b, weights=draw, minlength=k * k).reshape(k, k).astype(np.int64)
-        out_a[i] = metric_from_confusion(metric, matrix_a)
-        out_b[i] = metric_from_confusion(metric, matrix_b)
+    draws = np.random.default_rng(seed).multinomial(n, counts / n, size=N_BOOTSTRAP)
+    out_a = metric_from_class_counts(metric, *class_count_replicates(true, a, draws, k))
+    out_b = metric_from_class_counts(metric, *class_count_replicates(true, b, draws, k))
     return out_a, out_b
 
 
@@ -156,7 +169,7 @@ def metric_replicates(metric: str, y: IntArray, probs: FloatArray, *, seed: int 
     resample a random subset of that size and shrink the spread by ``sqrt(m / n)``.
     """
     k = probs.shape[1]
-    if metric in DECISION_METRICS:
+    if metric in CONFUSION_METRICS:
         pred = np.asarray(np.argmax(probs, axis=1), dtype=np.int64)
         return decision_replicates(metric, y, pred, k, seed=seed)
     scorer = METRICS[metric].scorer

@@ -32,7 +32,7 @@ from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval, squash
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
-from gapdoctor.stats.resampling import confusion
+from gapdoctor.stats.confusion import confusion_matrix
 
 IntArray = NDArray[np.int64]
 
@@ -117,7 +117,7 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
     assert evidence.y_val is not None and evidence.val_probs is not None
     y, classes = evidence.y_val, evidence.classes
     pred = np.asarray(np.argmax(evidence.val_probs, axis=1), dtype=np.int64)
-    matrix = confusion(y, pred, evidence.n_classes)
+    matrix = confusion_matrix(y, pred, evidence.n_classes)
     support = matrix.sum(axis=1)
     predicted = matrix.sum(axis=0)
     class_entries = [
