@@ -74,6 +74,10 @@ class DiagnoseInputs:
     higher_is_better: bool | None = field(default=None, metadata=_OPTION)
     training_dynamics: Any = field(default=None, metadata=_RECORDED)
 
+    def arguments(self) -> dict[str, Any]:
+        """Every input by name (the values themselves, not copies), for ``diagnose(**inputs.arguments())``."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
 
 def input_names(kind: Kind | None = None) -> tuple[str, ...]:
     """The names of the input arguments (of one ``kind``), in their declared order.
