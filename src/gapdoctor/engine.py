@@ -19,6 +19,7 @@ from gapdoctor.causes.registry import Check, all_checks, forget_shared_results, 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
 from gapdoctor.inputs.arguments import input_names
+from gapdoctor.inputs.completion import CompletionSettings, warning_key
 from gapdoctor.inputs.evidence import Evidence, build_evidence
 from gapdoctor.inputs.series_names import history_notes
 from gapdoctor.inputs.trials import SearchTrials, search_trials
@@ -197,21 +198,40 @@ def diagnose(
     arguments = dict(locals())  # first statement: exactly the parameters
     given = {name: value for name, value in arguments.items() if name in _INPUT_NAMES}
     settings = _experiment_settings(experiments)
-    evidence = build_evidence(**given)
+    how = CompletionSettings(folds=settings.cv_folds, seed=settings.seed, cache_dir=settings.cache_dir)
+    evidence = build_evidence(**given, completion=how)
     if evidence.model is None:
         return run_checks(evidence)
     from gapdoctor.experiments import prepare_lab, run_experiments
 
+    completion = evidence.completion
     with warnings.catch_warnings(record=True) as caught:  # the user's model warns in our fits: say so, once
         warnings.simplefilter("always")
         lab = prepare_lab(evidence, settings)
-        diagnosis = run_checks(lab.evidence)
+        diagnosis = run_checks(evidence)
+        note = None if completion is None else completion.note()
+        if note:
+            diagnosis = replace(diagnosis, notes=(*diagnosis.notes, note))
         diagnosis = run_experiments(diagnosis, lab, enabled=experiments is not False)
-    return _with_model_warnings(diagnosis, caught)
+    said = (*(() if completion is None else completion.warnings), *(warning_key(w) for w in caught))
+    return _with_model_warnings(diagnosis, said)
 
 
 _INPUT_NAMES = frozenset(input_names())
 """diagnose()'s input arguments (all but ``experiments``): its signature lists exactly these (a test holds it)."""
+
+
+def _with_model_warnings(diagnosis: Diagnosis, said: Iterable[str]) -> Diagnosis:
+    """Warnings raised while fitting the model, as notes (distinct message, how many times)."""
+    counts: dict[str, int] = {}
+    for key in said:
+        counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return diagnosis
+    notes = [
+        f"the model warned while gapdoctor fitted it: {k}" + (f" ({n}x)" if n > 1 else "") for k, n in counts.items()
+    ]
+    return replace(diagnosis, notes=(*diagnosis.notes, *notes))
 
 
 def diagnose_search(
@@ -253,21 +273,6 @@ def diagnose_search(
     'search_noise'
     """
     return run_checks(search_trials(trials, metric=metric, val_size=val_size, direction=direction))
-
-
-def _with_model_warnings(diagnosis: Diagnosis, caught: list[warnings.WarningMessage]) -> Diagnosis:
-    """Warnings raised while fitting the model, as notes (distinct message, how many times)."""
-    counts: dict[str, int] = {}
-    for w in caught:
-        first_line = str(w.message).strip().splitlines()[0] if str(w.message).strip() else ""
-        key = f"{w.category.__name__}: {first_line[:160]}"
-        counts[key] = counts.get(key, 0) + 1
-    if not counts:
-        return diagnosis
-    notes = [
-        f"the model warned while gapdoctor fitted it: {k}" + (f" ({n}x)" if n > 1 else "") for k, n in counts.items()
-    ]
-    return replace(diagnosis, notes=(*diagnosis.notes, *notes))
 
 
 def _experiment_settings(experiments: Any) -> ExperimentSettings:

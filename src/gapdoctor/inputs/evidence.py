@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.arguments import DiagnoseInputs, check_model, check_val_size, own_metric_names
 from gapdoctor.inputs.arrays import encode_features, group_array, to_numpy
+from gapdoctor.inputs.completion import Completion, CompletionSettings, complete_probabilities
 from gapdoctor.inputs.history import RunHistory
 from gapdoctor.inputs.labels import encode_labels, label_array, probabilities, sort_labels
 from gapdoctor.stats.accumulators import ConfusionCounts
@@ -83,6 +84,9 @@ class Evidence:
     training_dynamics : DynamicsSummary or None
         Per-row AUM, forgetting events, confidence/variability of every training row,
         recorded by a training-loop integration from its logits.
+    completion : Completion or None
+        What was computed from ``model`` (None without a model): see
+        :mod:`gapdoctor.inputs.completion`.
     """
 
     history: RunHistory | None = None
@@ -107,6 +111,7 @@ class Evidence:
     training_dynamics: DynamicsSummary | None = None
     chunk_rows: int = field(default=CHUNK_ROWS)
     higher_is_better: bool | None = None
+    completion: Completion | None = None
 
     @property
     def n_classes(self) -> int:
@@ -168,7 +173,7 @@ class Evidence:
         return out
 
 
-def build_evidence(**arguments: Any) -> Evidence:
+def build_evidence(*, completion: CompletionSettings | None = None, **arguments: Any) -> Evidence:
     """Validate every input of :func:`gapdoctor.diagnose` and bundle them.
 
     Parameters
@@ -176,6 +181,9 @@ def build_evidence(**arguments: Any) -> Evidence:
     **arguments
         The input arguments of :func:`gapdoctor.diagnose`, by name (declared once, in
         :class:`~gapdoctor.inputs.arguments.DiagnoseInputs`); an unknown name is a TypeError.
+    completion : CompletionSettings, optional
+        How probabilities missing from the arguments are computed when ``model`` is
+        given (default: 5 folds, seed 0, no disk cache).
 
     Returns
     -------
@@ -292,7 +300,7 @@ def build_evidence(**arguments: Any) -> Evidence:
                 "train_label_order", f"holds labels not in the label set: {unknown[:10]}", "record the raw labels"
             )
         order = np.fromiter((lookup[v] for v in raw_order.tolist()), dtype=np.int64, count=len(raw_order))
-    return Evidence(
+    evidence = Evidence(
         history=run_history,
         X_train=Xt,
         y_train=y_train_enc,
@@ -315,6 +323,7 @@ def build_evidence(**arguments: Any) -> Evidence:
         val_size=check_val_size(given.val_size, yv),
         training_dynamics=None if given.training_dynamics is None else _dynamics(given.training_dynamics, yt),
     )
+    return complete_probabilities(evidence, completion or CompletionSettings())
 
 
 def _dynamics(value: Any, y_train: Any) -> DynamicsSummary:
