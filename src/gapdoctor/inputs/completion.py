@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -71,14 +71,12 @@ class Completion:
         Measured cost of the ``val_probs`` fit (0.0 when it came from the cache).
     warnings : tuple of str
         What the model warned while it was fitted, one entry per warning (see :func:`warning_key`).
-    settings : CompletionSettings
     """
 
     computed: tuple[str, ...] = ()
     problem: str = ""
     seconds_per_fit: float = 0.0
     warnings: tuple[str, ...] = ()
-    settings: CompletionSettings = field(default_factory=CompletionSettings)
 
     def note(self) -> str | None:
         """The diagnosis' note saying what was computed, or None."""
@@ -117,7 +115,7 @@ def complete_probabilities(evidence: Evidence, settings: CompletionSettings) -> 
     if ev.model is None:
         return ev
     if ev.X_train is None or ev.y_train is None or ev.n_classes < 2:
-        return replace(ev, completion=Completion(settings=settings))
+        return replace(ev, completion=Completion())
     from gapdoctor.experiments.trainer import Trainer, out_of_fold_probs  # the fitting machinery, only now
 
     trainer = Trainer(ev.model, max(ev.n_classes, 2), seed=settings.seed)
@@ -146,9 +144,13 @@ def complete_probabilities(evidence: Evidence, settings: CompletionSettings) -> 
             problem = f"the model could not be fitted ({type(error).__name__}: {error})"
     said = tuple(warning_key(w) for w in caught)
     if problem:
-        return replace(ev, completion=Completion(problem=problem, warnings=said, settings=settings))
-    completion = Completion(tuple(sorted(updates)), "", seconds, said, settings)
-    return replace(ev, completion=completion, **updates)  # type: ignore[arg-type]
+        return replace(ev, completion=Completion(problem=problem, warnings=said))
+    return replace(
+        ev,
+        train_probs=updates.get("train_probs", ev.train_probs),
+        val_probs=updates.get("val_probs", ev.val_probs),
+        completion=Completion(tuple(sorted(updates)), "", seconds, said),
+    )
 
 
 def _predicted(probs: FloatArray | list[FloatArray]) -> FloatArray:

@@ -2,7 +2,10 @@
 
 Everything the user passes to :func:`gapdoctor.diagnose` is validated here, once:
 arrays are converted from numpy / pandas / torch, labels are encoded with one shared
-encoder, probabilities are checked. Checks then trust :class:`Evidence` and never
+encoder, probabilities are checked (the arguments themselves are declared in
+:mod:`gapdoctor.inputs.arguments`, with the checks of the scalar ones). When a model is
+given, the probabilities missing are completed from it
+(:mod:`gapdoctor.inputs.completion`). Checks then trust :class:`Evidence` and never
 validate again. Quantities several checks need (predictions, confusion matrices) are
 computed once, lazily, chunk by chunk, and cached.
 """
