@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 import gapdoctor
@@ -29,23 +31,16 @@ def test_build_evidence_takes_exactly_the_declared_names() -> None:
     assert evidence.classes == ("a", "b") and evidence.val_size == 2
 
 
-def test_array_inputs_are_the_declared_array_arguments_and_the_bench_keeps_to_them() -> None:
-    assert ARRAY_INPUTS == (
-        "X_train",
-        "y_train",
-        "X_val",
-        "y_val",
-        "train_probs",
-        "val_probs",
-        "groups_train",
-        "groups_val",
-        "sources_train",
-        "sample_losses",
-        "sample_loss_rows",
-        "train_label_order",
-    )
+def test_array_inputs_are_the_per_row_arguments_and_the_bench_keeps_to_them() -> None:
+    not_arrays = {"history", "metric", "model", "val_size", "higher_is_better", "training_dynamics"}
+    assert set(ARRAY_INPUTS) == set(input_names()) - not_arrays
+    recorded = sorted((Path(__file__).parents[1] / "data" / "bench").glob("*.npz"))
+    assert len(recorded) == 42
+    for path in recorded:
+        with np.load(path, allow_pickle=False) as stored:
+            assert set(stored.files) <= set(ARRAY_INPUTS), path.name
     with pytest.raises(ValueError, match="y_trian"):
-        ScenarioData(history={}, arrays={"y_trian": []}, metric="accuracy")  # type: ignore[dict-item]
+        ScenarioData(history={}, arrays={"y_trian": np.zeros(2)}, metric="accuracy")
 
 
 @pytest.mark.parametrize(
