@@ -197,6 +197,8 @@ def diagnose(
     """
     arguments = dict(locals())  # first statement: exactly the parameters
     given = {name: value for name, value in arguments.items() if name in _INPUT_NAMES}
+    if model is None and (experiments is None or isinstance(experiments, bool)):
+        return run_checks(build_evidence(**given))  # nothing to fit: no experiment machinery is imported
     settings = _experiment_settings(experiments)
     how = CompletionSettings(folds=settings.cv_folds, seed=settings.seed, cache_dir=settings.cache_dir)
     evidence = build_evidence(**given, completion=how)

@@ -86,13 +86,15 @@ def test_a_model_that_cannot_fit_leaves_the_evidence_as_given() -> None:
     assert evidence.completion is not None and evidence.completion.problem.startswith("the model could not be fitted")
 
 
-def test_evidence_without_a_model_imports_no_experiment_machinery() -> None:
+def test_a_diagnosis_without_a_model_imports_no_experiment_machinery() -> None:
     code = (
         "import sys\n"
+        "import gapdoctor\n"
         "from gapdoctor.inputs.evidence import build_evidence\n"
-        "import gapdoctor.engine\n"
         "ev = build_evidence(X_train=[[0.0], [1.0]], y_train=[0, 1])\n"
         "assert ev.completion is None\n"
+        "d = gapdoctor.diagnose(X_train=[[0.0], [1.0]] * 9, y_train=[0, 1] * 9, X_val=[[0.5]] * 4, y_val=[0, 1] * 2)\n"
+        "assert any(run.status == 'ran' for run in d.checks)\n"
         "print(sorted(m for m in sys.modules if m.startswith('gapdoctor.experiments')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
