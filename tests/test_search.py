@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 
 import gapdoctor
 from gapdoctor.bench.training import train_by_epoch
-from gapdoctor.search import search_trials
+from gapdoctor.inputs.trials import search_trials
 from tests.seeds import each_seed
 
 

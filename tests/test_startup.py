@@ -52,9 +52,8 @@ def test_the_probe_sees_a_heavy_import() -> None:
 
 
 def test_lazy_public_names_are_the_real_objects() -> None:
-    from gapdoctor.engine import diagnose
+    from gapdoctor.engine import diagnose, diagnose_search
     from gapdoctor.experiments.lab import ExperimentSettings
-    from gapdoctor.search import diagnose_search
 
     assert gapdoctor.diagnose is diagnose
     assert gapdoctor.diagnose_search is diagnose_search

@@ -17,9 +17,8 @@ from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import CheckRun, Diagnosis, Finding
 
 if TYPE_CHECKING:
-    from gapdoctor.engine import diagnose
+    from gapdoctor.engine import diagnose, diagnose_search
     from gapdoctor.experiments.lab import ExperimentSettings
-    from gapdoctor.search import diagnose_search
 
 __version__ = "0.1.0"
 
@@ -38,7 +37,7 @@ __all__ = [
 # public name -> module that defines it; imported on first access (it pulls in scikit-learn and scipy)
 _LAZY = {
     "diagnose": "gapdoctor.engine",
-    "diagnose_search": "gapdoctor.search",
+    "diagnose_search": "gapdoctor.engine",
     "ExperimentSettings": "gapdoctor.experiments.lab",
 }
 # Subpackages reachable after a plain ``import gapdoctor`` (``gapdoctor.integrations.lightning``,

@@ -196,37 +196,35 @@ def _read_split(option: str, path: str, label: str, extra: str | None) -> tuple[
 
 def _diagnose(args: argparse.Namespace) -> tuple[Diagnosis, dict[str, object]]:
     from gapdoctor.engine import diagnose
+    from gapdoctor.inputs.arguments import DiagnoseInputs, own_metric_names
     from gapdoctor.io import read_probabilities
 
-    kwargs: dict[str, object] = {"metric": args.metric, "higher_is_better": args.higher_is_better}
+    own = own_metric_names(args.metric, args.higher_is_better)  # the metric, validated once, before any file is read
+    inputs = DiagnoseInputs(metric=args.metric, higher_is_better=args.higher_is_better)
     if args.map and args.history is None:
         raise GapdoctorInputError("--map", "renames series of --history, which was not given", "add --history LOG")
     if args.history is not None:
         from gapdoctor.io import read_history
-        from gapdoctor.stats.metrics import METRICS
 
         mapping = _parse_map(args.map)
-        own = (args.metric,) if args.metric not in METRICS and args.higher_is_better is not None else ()
-        kwargs["history"] = read_input(
+        history = read_input(
             "--history", args.history, lambda: read_history(args.history, mapping=mapping, metrics=own)
         )
+        inputs = replace(inputs, history=history)
     if args.train is not None:
-        kwargs["X_train"], kwargs["y_train"], kwargs["sources_train"] = _read_split(
-            "--train", args.train, args.label, args.source_col
-        )
+        X, y, sources = _read_split("--train", args.train, args.label, args.source_col)
+        inputs = replace(inputs, X_train=X, y_train=y, sources_train=sources)
     if args.val is not None:
-        kwargs["X_val"], kwargs["y_val"], kwargs["groups_val"] = _read_split(
-            "--val", args.val, args.label, args.group_col
-        )
+        X, y, groups = _read_split("--val", args.val, args.label, args.group_col)
+        inputs = replace(inputs, X_val=X, y_val=y, groups_val=groups)
     if args.train_probs is not None:
-        kwargs["train_probs"] = read_input(
-            "--train-probs", args.train_probs, lambda: read_probabilities(args.train_probs)
-        )
+        train_probs = read_input("--train-probs", args.train_probs, lambda: read_probabilities(args.train_probs))
+        inputs = replace(inputs, train_probs=train_probs)
     if args.val_probs is not None:
         val_probs = args.val_probs
-        kwargs["val_probs"] = read_input("--val-probs", val_probs, lambda: read_probabilities(val_probs))
-    rows_context = {name: kwargs.get(name) for name in ("y_train", "train_probs")}  # labels of the flagged rows
-    return diagnose(**kwargs), rows_context  # type: ignore[arg-type]
+        inputs = replace(inputs, val_probs=read_input("--val-probs", val_probs, lambda: read_probabilities(val_probs)))
+    rows_context = {"y_train": inputs.y_train, "train_probs": inputs.train_probs}  # labels of the flagged rows
+    return diagnose(**inputs.arguments()), rows_context
 
 
 def _parse_map(pairs: Sequence[str]) -> dict[str, str]:

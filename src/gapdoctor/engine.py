@@ -1,4 +1,11 @@
-"""Run every registered check on one Evidence bundle and rank what they find."""
+"""The one runner: every registered check on one subject, guarded, then ranked.
+
+:func:`diagnose` builds a run's :class:`~gapdoctor.inputs.evidence.Evidence`,
+:func:`diagnose_search` a search's :class:`~gapdoctor.inputs.trials.SearchTrials`; both
+hand it to :func:`run_checks`, which runs the checks registered for that subject (each
+guarded: what it raises or warns is recorded, a finding of another cause is refused),
+notes the sampling each check's budget made, and ranks the findings.
+"""
 
 from __future__ import annotations
 
@@ -11,25 +18,29 @@ from typing import TYPE_CHECKING, Any
 from gapdoctor.causes.registry import Check, all_checks, forget_shared_results, guarded_run
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
+from gapdoctor.inputs.arguments import input_names
+from gapdoctor.inputs.completion import CompletionSettings, warning_key
 from gapdoctor.inputs.evidence import Evidence, build_evidence
 from gapdoctor.inputs.series_names import history_notes
+from gapdoctor.inputs.trials import SearchTrials, search_trials
 from gapdoctor.stats.budget import recording_sampling
 from gapdoctor.stats.metrics import per_class_scores
 
 if TYPE_CHECKING:
     from gapdoctor.experiments import ExperimentSettings
 
-__all__ = ["diagnose", "run_checks"]
+__all__ = ["diagnose", "diagnose_search", "run_checks"]
 
 
-def run_checks(evidence: Evidence, checks: Iterable[Check] | None = None) -> Diagnosis:
-    """Run checks on validated evidence; what a check raises or warns is recorded, never propagated.
+def run_checks(subject: Evidence | SearchTrials, checks: Iterable[Check] | None = None) -> Diagnosis:
+    """Run checks on validated inputs; what a check raises or warns is recorded, never propagated.
 
     Parameters
     ----------
-    evidence : Evidence
+    subject : Evidence or SearchTrials
+        One run's evidence, or the trials of a search.
     checks : iterable of Check, optional
-        Defaults to every registered check.
+        Defaults to every check registered for the subject's type.
 
     Returns
     -------
@@ -38,13 +49,13 @@ def run_checks(evidence: Evidence, checks: Iterable[Check] | None = None) -> Dia
     runs: list[CheckRun] = []
     findings: list[Finding] = []
     forget_shared_results()
-    for check in all_checks() if checks is None else checks:
-        missing = check.missing(evidence)
+    for check in all_checks(type(subject)) if checks is None else checks:
+        missing = check.missing(subject)
         if missing:
             runs.append(CheckRun(check.name, check.cause, "skipped", f"needs {', '.join(missing)}"))
             continue
         sampling: list[str] = []
-        run, produced = guarded_run(check.name, check.cause, partial(_sampled, check, evidence, sampling))
+        run, produced = guarded_run(check.name, check.cause, partial(_sampled, check, subject, sampling))
         note = "; ".join(sampling)
         if note:  # each finding states the sampling behind its figures
             produced = [replace(f, evidence={**f.evidence, "sampling": note}) for f in produced]
@@ -57,6 +68,11 @@ def run_checks(evidence: Evidence, checks: Iterable[Check] | None = None) -> Dia
         for r in runs
         if r.status == "skipped" and ("epoch" in r.reason or "not enough to judge" in r.reason)
     )
+    if isinstance(subject, SearchTrials):
+        return Diagnosis(
+            findings=rank(findings), checks=runs, inputs=subject.summary(), notes=notes, curves=subject.best_curves()
+        )
+    evidence = subject
     if evidence.history is not None:
         notes = (*history_notes(evidence.history), *notes)
     curves = {} if evidence.history is None else evidence.history.to_dict()
@@ -70,10 +86,10 @@ def run_checks(evidence: Evidence, checks: Iterable[Check] | None = None) -> Dia
     )
 
 
-def _sampled(check: Check, evidence: Evidence, sampling: list[str]) -> list[Finding]:
+def _sampled(check: Check, subject: Evidence | SearchTrials, sampling: list[str]) -> list[Finding]:
     """Run one check, collecting the sampling statements its budget makes into ``sampling``."""
     with recording_sampling() as made:
-        produced = check.function(evidence)
+        produced = check.function(subject)
     sampling.extend(made)
     return produced
 
@@ -179,45 +195,38 @@ def diagnose(
     >>> d.top.cause
     'overfitting'
     """
+    arguments = dict(locals())  # first statement: exactly the parameters
+    given = {name: value for name, value in arguments.items() if name in _INPUT_NAMES}
+    if model is None and (experiments is None or isinstance(experiments, bool)):
+        return run_checks(build_evidence(**given))  # nothing to fit: no experiment machinery is imported
     settings = _experiment_settings(experiments)
-    evidence = build_evidence(
-        history=history,
-        X_train=X_train,
-        y_train=y_train,
-        X_val=X_val,
-        y_val=y_val,
-        train_probs=train_probs,
-        val_probs=val_probs,
-        metric=metric,
-        groups_train=groups_train,
-        groups_val=groups_val,
-        sources_train=sources_train,
-        model=model,
-        sample_losses=sample_losses,
-        sample_loss_rows=sample_loss_rows,
-        train_label_order=train_label_order,
-        val_size=val_size,
-        higher_is_better=higher_is_better,
-        training_dynamics=training_dynamics,
-    )
+    how = CompletionSettings(folds=settings.cv_folds, seed=settings.seed, cache_dir=settings.cache_dir)
+    evidence = build_evidence(**given, completion=how)
     if evidence.model is None:
         return run_checks(evidence)
     from gapdoctor.experiments import prepare_lab, run_experiments
 
+    completion = evidence.completion
     with warnings.catch_warnings(record=True) as caught:  # the user's model warns in our fits: say so, once
         warnings.simplefilter("always")
         lab = prepare_lab(evidence, settings)
-        diagnosis = run_checks(lab.evidence)
+        diagnosis = run_checks(evidence)
+        note = None if completion is None else completion.note()
+        if note:
+            diagnosis = replace(diagnosis, notes=(*diagnosis.notes, note))
         diagnosis = run_experiments(diagnosis, lab, enabled=experiments is not False)
-    return _with_model_warnings(diagnosis, caught)
+    said = (*(() if completion is None else completion.warnings), *(warning_key(w) for w in caught))
+    return _with_model_warnings(diagnosis, said)
 
 
-def _with_model_warnings(diagnosis: Diagnosis, caught: list[warnings.WarningMessage]) -> Diagnosis:
+_INPUT_NAMES = frozenset(input_names())
+"""diagnose()'s input arguments (all but ``experiments``): its signature lists exactly these (a test holds it)."""
+
+
+def _with_model_warnings(diagnosis: Diagnosis, said: Iterable[str]) -> Diagnosis:
     """Warnings raised while fitting the model, as notes (distinct message, how many times)."""
     counts: dict[str, int] = {}
-    for w in caught:
-        first_line = str(w.message).strip().splitlines()[0] if str(w.message).strip() else ""
-        key = f"{w.category.__name__}: {first_line[:160]}"
+    for key in said:
         counts[key] = counts.get(key, 0) + 1
     if not counts:
         return diagnosis
@@ -225,6 +234,47 @@ def _with_model_warnings(diagnosis: Diagnosis, caught: list[warnings.WarningMess
         f"the model warned while gapdoctor fitted it: {k}" + (f" ({n}x)" if n > 1 else "") for k, n in counts.items()
     ]
     return replace(diagnosis, notes=(*diagnosis.notes, *notes))
+
+
+def diagnose_search(
+    trials: Any, *, metric: str = "accuracy", val_size: int | None = None, direction: str | None = None
+) -> Diagnosis:
+    """Diagnose a hyper-parameter search: are its trials ranked by noise?
+
+    Parameters
+    ----------
+    trials : list of dict, DataFrame or optuna.Study
+        One entry per completed trial: ``{"params": {...}, "value": float, "val_size": int,
+        "history": {...}}`` (history optional, as in :func:`gapdoctor.diagnose`). A
+        DataFrame may hold ``params_<name>`` columns (Optuna's ``trials_dataframe()``).
+        From a Study, ``val_size`` and ``history`` are read from each trial's
+        ``user_attrs``, and the reported intermediate values become ``val_<metric>``.
+    metric : str, default="accuracy"
+        What the trial values measure (see :data:`gapdoctor.stats.metrics.METRICS`).
+    val_size : int, optional
+        Validation rows behind every value, for trials that do not give their own.
+    direction : {"maximize", "minimize"}, optional
+        Direction of the search; by default the metric's (a Study's own direction wins).
+
+    Returns
+    -------
+    Diagnosis
+        Findings of cause ``search_noise``, strongest first.
+
+    Raises
+    ------
+    GapdoctorInputError
+        For bad input; the message names the argument.
+
+    Examples
+    --------
+    >>> import gapdoctor
+    >>> trials = [{"params": {"C": c}, "value": v, "val_size": 80}
+    ...           for c, v in [(0.1, 0.91), (1, 0.925), (10, 0.9125), (100, 0.9)]]
+    >>> gapdoctor.diagnose_search(trials).top.cause
+    'search_noise'
+    """
+    return run_checks(search_trials(trials, metric=metric, val_size=val_size, direction=direction))
 
 
 def _experiment_settings(experiments: Any) -> ExperimentSettings:

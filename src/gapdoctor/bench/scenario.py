@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from gapdoctor.inputs.arguments import ARRAY_INPUTS
 from gapdoctor.stats.metrics import METRICS
 
 __all__ = [
@@ -37,21 +38,6 @@ HEALTHY = "none"
 SCENARIO_VERSION = "1"
 """Bump when any scenario changes: cached scenarios of another version are rebuilt."""
 
-ARRAY_INPUTS = (
-    "X_train",
-    "y_train",
-    "X_val",
-    "y_val",
-    "train_probs",
-    "val_probs",
-    "groups_train",
-    "groups_val",
-    "sources_train",
-    "sample_losses",
-    "sample_loss_rows",
-    "train_label_order",
-)
-"""The array arguments of :func:`gapdoctor.diagnose` a scenario may provide."""
 
 TRAIN_DROP_MIN = 0.10  # train loss: last quarter at least 10% below the first quarter
 STAGNANT_GAIN_MAX = 0.01  # val metric: last quarter at most 0.01 above the quarter before the midpoint
@@ -67,7 +53,8 @@ class ScenarioData:
     history : dict of str to list of float
         Per-epoch curves (empty for a search).
     arrays : dict of str to ndarray
-        Keyword arrays for :func:`gapdoctor.diagnose` (see :data:`ARRAY_INPUTS`).
+        Keyword arrays for :func:`gapdoctor.diagnose`, named as in
+        :data:`gapdoctor.inputs.arguments.ARRAY_INPUTS` (checked on creation).
     metric : str
     trials : list of dict or None
         For a search: ``{"params", "value", "val_size", "history"?}`` per trial.
@@ -80,6 +67,11 @@ class ScenarioData:
     metric: str
     trials: list[dict[str, Any]] | None = None
     facts: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.arrays) - set(ARRAY_INPUTS))
+        if unknown:
+            raise ValueError(f"arrays {unknown} are not array arguments of gapdoctor.diagnose: {ARRAY_INPUTS}")
 
     def diagnose_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for :func:`gapdoctor.diagnose`."""

@@ -5,6 +5,11 @@ with :func:`register`. Adding a cause means adding one folder to :mod:`gapdoctor
 :func:`load_causes` finds every folder and imports the check modules its ``__init__``
 names in ``CHECKS``, whose ``@register`` calls fill :data:`REGISTRY`.
 
+A check reads one kind of subject, declared with ``reads``: one run's
+:class:`~gapdoctor.inputs.evidence.Evidence` (the default; :func:`gapdoctor.diagnose`)
+or a search's :class:`~gapdoctor.inputs.trials.SearchTrials`
+(:func:`gapdoctor.diagnose_search`); :func:`gapdoctor.engine.run_checks` runs either.
+
 A check that cannot conclude from the inputs raises :class:`SkipCheck` with the
 reason; the diagnosis lists it as skipped. Inputs named in ``requires`` are checked
 before the check runs.
@@ -14,11 +19,13 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 import time
 import traceback
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from gapdoctor.causes.vocabulary import cause_order, known_causes
 from gapdoctor.findings import CheckRun, Finding
@@ -36,7 +43,9 @@ __all__ = [
     "register",
 ]
 
-CheckFunction = Callable[[Evidence], list[Finding]]
+CheckFunction = Callable[[Any], list[Finding]]
+"""``function(subject) -> list[Finding]``, the subject being of the check's ``reads`` type."""
+Registered = TypeVar("Registered", bound=Callable[..., list[Finding]])
 
 
 class SkipCheck(Exception):
@@ -64,11 +73,14 @@ class Check:
     cause : str
         The cause it produces findings for.
     requires : tuple of str
-        :class:`~gapdoctor.inputs.evidence.Evidence` fields that must be present.
+        Fields of the subject that must be present (not None).
     function : callable
-        ``function(evidence) -> list[Finding]``.
+        ``function(subject) -> list[Finding]``.
     description : str
         One line: what the check looks at.
+    reads : type, default=Evidence
+        The subject it reads: :class:`~gapdoctor.inputs.evidence.Evidence` or
+        :class:`~gapdoctor.inputs.trials.SearchTrials`.
     """
 
     name: str
@@ -76,10 +88,11 @@ class Check:
     requires: tuple[str, ...]
     function: CheckFunction
     description: str
+    reads: type = Evidence
 
-    def missing(self, evidence: Evidence) -> list[str]:
-        """The required inputs that ``evidence`` lacks."""
-        return [n for n in self.requires if not evidence.has(n)]
+    def missing(self, subject: object) -> list[str]:
+        """The required inputs that ``subject`` lacks."""
+        return [n for n in self.requires if getattr(subject, n) is None]
 
 
 REGISTRY: dict[str, Check] = {}
@@ -100,8 +113,8 @@ def forget_shared_results() -> None:
 
 
 def register(
-    *, name: str, cause: str, requires: tuple[str, ...] = (), description: str = ""
-) -> Callable[[CheckFunction], CheckFunction]:
+    *, name: str, cause: str, requires: tuple[str, ...] = (), description: str = "", reads: type = Evidence
+) -> Callable[[Registered], Registered]:
     """Register a check function.
 
     Parameters
@@ -111,6 +124,8 @@ def register(
         One of :data:`gapdoctor.CAUSES`.
     requires : tuple of str, default=()
     description : str, default=""
+    reads : type, default=Evidence
+        What the function is called with (see :class:`Check`).
 
     Returns
     -------
@@ -122,9 +137,9 @@ def register(
     if name in REGISTRY:
         raise ValueError(f"check {name!r} is registered twice")
 
-    def decorator(function: CheckFunction) -> CheckFunction:
+    def decorator(function: Registered) -> Registered:
         doc = description or next(iter((function.__doc__ or "").strip().splitlines()), "")
-        REGISTRY[name] = Check(name, cause, tuple(requires), function, doc)
+        REGISTRY[name] = Check(name, cause, tuple(requires), function, doc, reads)
         return function
 
     return decorator
@@ -145,10 +160,21 @@ def get_check(name: str) -> Check:
         raise KeyError(f"no check named {name!r}; registered checks: {', '.join(REGISTRY)}") from None
 
 
-def all_checks() -> list[Check]:
-    """Every registered check, in cause-vocabulary order."""
+def all_checks(reads: type = Evidence) -> list[Check]:
+    """Every registered check reading ``reads``, in cause-vocabulary order.
+
+    Within a cause, checks run in the order its folder declares in ``CHECK_ORDER``,
+    the others after them by name.
+    """
     load_causes()
-    return sorted(REGISTRY.values(), key=lambda c: (cause_order(c.cause), c.name))
+    chosen = [c for c in REGISTRY.values() if c.reads is reads]
+    return sorted(chosen, key=lambda c: (cause_order(c.cause), *_order_in_cause(c)))
+
+
+def _order_in_cause(check: Check) -> tuple[int, str]:
+    folder = sys.modules.get(f"{__package__}.{check.cause}")
+    declared: tuple[str, ...] = getattr(folder, "CHECK_ORDER", ())
+    return (declared.index(check.name), "") if check.name in declared else (len(declared), check.name)
 
 
 def guarded_run(name: str, cause: str, call: Callable[[], list[Finding]]) -> tuple[CheckRun, list[Finding]]:

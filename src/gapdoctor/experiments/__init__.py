@@ -3,8 +3,9 @@
 Give :func:`gapdoctor.diagnose` a model — an unfitted scikit-learn-style estimator, or
 a train function ``train(X, y, *, config) -> predict_proba`` (see
 :mod:`gapdoctor.experiments.trainer`) — and gapdoctor (1) computes the probabilities
-you did not pass (out-of-fold ``train_probs``, ``val_probs`` from a fit on train), and
-(2) for each leading finding re-trains with that cause's fix and reports, in
+you did not pass while it builds the evidence (out-of-fold ``train_probs``, ``val_probs``
+from a fit on train: :mod:`gapdoctor.inputs.completion`, with this package's trainer),
+and (2) for each leading finding re-trains with that cause's fix and reports, in
 ``Finding.experiment``::
 
     {"intervention": str, "before": float, "after": float,

@@ -21,6 +21,8 @@ from numpy.typing import NDArray
 
 if TYPE_CHECKING:
     from gapdoctor.experiments.lab import Lab
+    from gapdoctor.experiments.trainer import Trainer
+    from gapdoctor.inputs.evidence import Evidence
 
 __all__ = ["ExperimentCache"]
 
@@ -47,8 +49,7 @@ class ExperimentCache:
         self.directory = Path(directory)
         self._data_digests: dict[int, str] = {}
 
-    def _data_digest(self, lab: Lab) -> str:
-        ev = lab.evidence
+    def _data_digest(self, ev: Evidence) -> str:
         known = self._data_digests.get(id(ev))
         if known is not None:
             return known
@@ -67,11 +68,17 @@ class ExperimentCache:
     def key(self, lab: Lab, what: Any) -> str:
         """The cache key of ``what`` (JSON-able) computed on ``lab``'s data and model."""
         s = lab.settings
+        return self.key_for(
+            lab.evidence, lab.trainer, [s.seed, s.n_bootstrap, s.n_repeats, s.cv_folds, s.min_improvement], what
+        )
+
+    def key_for(self, evidence: Evidence, trainer: Trainer, settings: list[Any], what: Any) -> str:
+        """The cache key of ``what`` computed on ``evidence``'s data with ``trainer``'s model and ``settings``."""
         payload = {
             "format": _FORMAT,
-            "data": self._data_digest(lab),
-            "model": lab.trainer.identity(),
-            "settings": [s.seed, s.n_bootstrap, s.n_repeats, s.cv_folds, s.min_improvement],
+            "data": self._data_digest(evidence),
+            "model": trainer.identity(),
+            "settings": settings,
             "what": what,
         }
         text = json.dumps(payload, sort_keys=True, default=str)

@@ -21,7 +21,7 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.experiments.trainer import Trainer, out_of_fold_probs
+from gapdoctor.experiments.trainer import Trainer
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.metrics import METRICS, compute_metric
@@ -63,7 +63,8 @@ class ExperimentSettings:
     max_findings : int, default=3
         How many of the leading reported findings are tested.
     max_fits : int, default=60
-        Most model fits the experiments may use (probability completion excluded).
+        Most model fits the experiments may use (the probabilities completed while the
+        evidence is built excluded).
     max_seconds : float, default=300.0
         Time budget; an experiment is started only when its estimated cost
         (its fits times the measured seconds per fit) fits in what is left.
@@ -74,7 +75,7 @@ class ExperimentSettings:
     n_repeats : int, default=5
         Repeated runs where an experiment resamples splits (re-split, repeated CV).
     cv_folds : int, default=5
-        Folds for out-of-fold probabilities and cross-validated choices.
+        Folds for out-of-fold probabilities (completed from the model) and cross-validated choices.
     min_improvement : float, default=0.0
         Improvement of the metric the interval must exceed to confirm.
     cache_dir : str, Path or None, default=".gapdoctor-cache"
@@ -217,25 +218,33 @@ def load_interventions() -> dict[str, Intervention]:
 
 @dataclass
 class Lab:
-    """The validated evidence, a trainer and the shared baseline, for the experiments.
+    """The evidence, a trainer and the shared baseline, for the experiments.
 
-    Build it with :meth:`prepare`, which also computes the probabilities the user did
-    not give: out-of-fold ``train_probs`` by stratified cross-validation and
-    ``val_probs`` from a fit on the training split.
+    Build it with :meth:`prepare`. The lab only reads the evidence: the probabilities the
+    user did not give were computed while it was built (:mod:`gapdoctor.inputs.completion`),
+    and their ``val_probs`` fit is the experiments' baseline.
     """
 
     evidence: Evidence
     trainer: Trainer
     settings: ExperimentSettings
-    computed: tuple[str, ...] = ()
     baseline_val_probs: FloatArray | None = None
     seconds_per_fit: float = 0.0
     cache: Any = None
-    problem: str = ""
+
+    @property
+    def computed(self) -> tuple[str, ...]:
+        """The probabilities computed from the model while the evidence was built."""
+        return () if self.evidence.completion is None else self.evidence.completion.computed
+
+    @property
+    def problem(self) -> str:
+        """Why the model could not give the probabilities it was for ("" when it could)."""
+        return "" if self.evidence.completion is None else self.evidence.completion.problem
 
     @classmethod
     def prepare(cls, evidence: Evidence, settings: ExperimentSettings, cache: Any = None) -> Lab:
-        """Complete the missing probabilities and return the lab.
+        """The lab for ``evidence`` (built with a model, so its probabilities are complete).
 
         Parameters
         ----------
@@ -246,27 +255,10 @@ class Lab:
         """
         trainer = Trainer(evidence.model, max(evidence.n_classes, 2), seed=settings.seed)
         lab = cls(evidence=evidence, trainer=trainer, settings=settings, cache=cache)
-        ev = evidence
-        if ev.X_train is None or ev.y_train is None or ev.n_classes < 2:
-            return lab
-        updates: dict[str, FloatArray] = {}
-        try:
-            if ev.train_probs is None:
-                updates["train_probs"] = lab._cached_arrays(
-                    "train_probs",
-                    lambda: out_of_fold_probs(
-                        trainer, lab.X_train, lab.y_train, folds=settings.cv_folds, seed=settings.seed
-                    ),
-                )
-            if ev.X_val is not None and ev.y_val is not None and ev.val_probs is None:
-                updates["val_probs"] = lab.baseline()
-        except GapdoctorInputError:
-            raise
-        except Exception as error:  # the model cannot be trained on these arrays: say so, diagnose anyway
-            lab.problem = f"the model could not be fitted ({type(error).__name__}: {error})"
-            return lab
-        lab.computed = tuple(sorted(updates))
-        lab.evidence = replace(ev, **updates)  # type: ignore[arg-type]
+        completion = evidence.completion
+        if completion is not None and "val_probs" in completion.computed:  # the baseline, fitted already
+            lab.baseline_val_probs = evidence.val_probs
+            lab.seconds_per_fit = completion.seconds_per_fit
         return lab
 
     def _cached_arrays(self, name: str, compute: Callable[[], FloatArray]) -> FloatArray:

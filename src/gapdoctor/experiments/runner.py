@@ -43,7 +43,7 @@ def _cache_for(settings: ExperimentSettings) -> ExperimentCache | None:
 
 
 def prepare_lab(evidence: Any, settings: ExperimentSettings) -> Lab:
-    """Build the :class:`Lab` for ``evidence`` (computing missing probabilities)."""
+    """Build the :class:`Lab` for ``evidence`` (built with a model: its probabilities are complete)."""
     return Lab.prepare(evidence, settings, cache=_cache_for(settings))
 
 
@@ -103,7 +103,7 @@ def run_experiments(diagnosis: Diagnosis, lab: Lab, *, enabled: bool = True) -> 
     lab : Lab
         From :func:`prepare_lab` (holds the evidence, the model and the settings).
     enabled : bool, default=True
-        False only notes which probabilities were computed from the model.
+        False only notes that the model could not be fitted, when it could not.
 
     Returns
     -------
@@ -113,9 +113,6 @@ def run_experiments(diagnosis: Diagnosis, lab: Lab, *, enabled: bool = True) -> 
     """
     settings = lab.settings
     notes = list(diagnosis.notes)
-    if lab.computed:
-        how = {"train_probs": "out of fold, by stratified cross-validation", "val_probs": "from a fit on train"}
-        notes.append("computed from the model: " + "; ".join(f"{n} ({how[n]})" for n in lab.computed))
     if lab.problem:  # also with experiments off: the model did not give the probabilities it was for
         return replace(diagnosis, notes=(*notes, f"experiments: not run ({lab.problem})"))
     if not enabled:

@@ -50,6 +50,7 @@ from numpy.typing import NDArray
 from sklearn.model_selection import StratifiedKFold
 
 from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.inputs.arguments import is_train_function
 
 __all__ = ["TrainFunction", "Trainer", "is_train_function", "out_of_fold_probs"]
 
@@ -57,11 +58,6 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 TrainFunction = Callable[..., Callable[[FloatArray], Any]]
 """``train(X, y, *, config) -> predict_proba``; see the module docstring."""
-
-
-def is_train_function(model: Any) -> bool:
-    """True when ``model`` is a train function rather than an estimator (fit + predict_proba)."""
-    return callable(model) and not (hasattr(model, "fit") and hasattr(model, "predict_proba"))
 
 
 def _final_step_name(model: Any) -> str | None:

@@ -2,7 +2,10 @@
 
 Everything the user passes to :func:`gapdoctor.diagnose` is validated here, once:
 arrays are converted from numpy / pandas / torch, labels are encoded with one shared
-encoder, probabilities are checked. Checks then trust :class:`Evidence` and never
+encoder, probabilities are checked (the arguments themselves are declared in
+:mod:`gapdoctor.inputs.arguments`, with the checks of the scalar ones). When a model is
+given, the probabilities missing are completed from it
+(:mod:`gapdoctor.inputs.completion`). Checks then trust :class:`Evidence` and never
 validate again. Quantities several checks need (predictions, confusion matrices) are
 computed once, lazily, chunk by chunk, and cached.
 """
@@ -17,23 +20,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gapdoctor.errors import GapdoctorInputError, shown
+from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.inputs.arguments import DiagnoseInputs, check_model, check_val_size, own_metric_names
 from gapdoctor.inputs.arrays import encode_features, group_array, to_numpy
+from gapdoctor.inputs.completion import Completion, CompletionSettings, complete_probabilities
 from gapdoctor.inputs.history import RunHistory
 from gapdoctor.inputs.labels import encode_labels, label_array, probabilities, sort_labels
 from gapdoctor.stats.accumulators import ConfusionCounts
-from gapdoctor.stats.metrics import METRICS
 
 if TYPE_CHECKING:
     from gapdoctor.inputs.training_dynamics import DynamicsSummary
 
-__all__ = ["Evidence", "build_evidence", "check_metric"]
+__all__ = ["Evidence", "build_evidence"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-MAX_VAL_ROWS = 10**12
-"""More validation rows than any real split holds; a larger count is a mistake (and breaks float arithmetic)."""
 
 CHUNK_ROWS = 65_536
 """Rows per chunk for the statistics computed chunk by chunk."""
@@ -86,6 +87,9 @@ class Evidence:
     training_dynamics : DynamicsSummary or None
         Per-row AUM, forgetting events, confidence/variability of every training row,
         recorded by a training-loop integration from its logits.
+    completion : Completion or None
+        What was computed from ``model`` (None without a model): see
+        :mod:`gapdoctor.inputs.completion`.
     """
 
     history: RunHistory | None = None
@@ -110,6 +114,7 @@ class Evidence:
     training_dynamics: DynamicsSummary | None = None
     chunk_rows: int = field(default=CHUNK_ROWS)
     higher_is_better: bool | None = None
+    completion: Completion | None = None
 
     @property
     def n_classes(self) -> int:
@@ -171,69 +176,17 @@ class Evidence:
         return out
 
 
-def check_metric(metric: Any, argument: str = "metric") -> str:
-    """The metric name, or GapdoctorInputError when it is not a known name.
-
-    Examples
-    --------
-    >>> check_metric(["accuracy"])
-    Traceback (most recent call last):
-    ...
-    gapdoctor.errors.GapdoctorInputError: metric: expected a metric name (str), got list ['accuracy']...
-    """
-    if not isinstance(metric, str):
-        raise GapdoctorInputError(
-            argument,
-            f"expected a metric name (str), got {type(metric).__name__} {shown(metric, 60)}",
-            f"pass one name, e.g. metric='accuracy'; known: {', '.join(sorted(METRICS))}",
-        )
-    if metric not in METRICS:
-        raise GapdoctorInputError(
-            argument,
-            f"unknown metric {metric!r}",
-            f"use one of {', '.join(sorted(METRICS))}, or name your own with higher_is_better=True/False",
-        )
-    return metric
-
-
-def _check_metric(metric: Any, higher_is_better: Any) -> tuple[str, ...]:
-    """Validate ``metric`` / ``higher_is_better``; the user's own metric name, if any, to accept in the history."""
-    if higher_is_better is not None and not isinstance(higher_is_better, (bool, np.bool_)):
-        raise GapdoctorInputError(
-            "higher_is_better",
-            f"expected True, False or None, got {type(higher_is_better).__name__}",
-            "pass higher_is_better=True for a score, False for an error or loss",
-        )
-    if higher_is_better is None or not isinstance(metric, str) or metric in METRICS or not metric.strip():
-        check_metric(metric)  # a known name, or the error naming what is allowed
-        return ()
-    return (metric,)
-
-
-def build_evidence(
-    *,
-    history: Any = None,
-    X_train: Any = None,
-    y_train: Any = None,
-    X_val: Any = None,
-    y_val: Any = None,
-    train_probs: Any = None,
-    val_probs: Any = None,
-    metric: str = "accuracy",
-    groups_train: Any = None,
-    groups_val: Any = None,
-    sources_train: Any = None,
-    model: Any = None,
-    sample_losses: Any = None,
-    sample_loss_rows: Any = None,
-    train_label_order: Any = None,
-    val_size: Any = None,
-    higher_is_better: Any = None,
-    training_dynamics: Any = None,
-) -> Evidence:
+def build_evidence(*, completion: CompletionSettings | None = None, **arguments: Any) -> Evidence:
     """Validate every input of :func:`gapdoctor.diagnose` and bundle them.
 
-    Parameters are those of :func:`gapdoctor.diagnose`.
+    Parameters
+    ----------
+    **arguments
+        The input arguments of :func:`gapdoctor.diagnose`, by name (declared once, in
+        :class:`~gapdoctor.inputs.arguments.DiagnoseInputs`); an unknown name is a TypeError.
+    completion : CompletionSettings, optional
+        How probabilities missing from the arguments are computed when ``model`` is
+        given (default: 5 folds, seed 0, no disk cache).
 
     Returns
     -------
@@ -250,7 +203,11 @@ def build_evidence(
     >>> ev.classes, ev.y_val.tolist()
     (('cat', 'dog'), [1, 0])
     """
-    own_metrics = _check_metric(metric, higher_is_better)
+    given = DiagnoseInputs(**arguments)
+    own_metrics = own_metric_names(given.metric, given.higher_is_better)
+    history, metric, model = given.history, given.metric, given.model
+    X_train, y_train, X_val, y_val = given.X_train, given.y_train, given.X_val, given.y_val
+    train_probs, val_probs = given.train_probs, given.val_probs
     run_history = None if history is None else RunHistory.from_any(history, metrics=own_metrics)
 
     yt = None if y_train is None else label_array("y_train", y_train)
@@ -319,9 +276,9 @@ def build_evidence(
 
     per_row: dict[str, NDArray[np.str_] | None] = {}
     for arg_name, value, split in (
-        ("groups_train", groups_train, "train"),
-        ("groups_val", groups_val, "val"),
-        ("sources_train", sources_train, "train"),
+        ("groups_train", given.groups_train, "train"),
+        ("groups_val", given.groups_val, "val"),
+        ("sources_train", given.sources_train, "train"),
     ):
         if value is None:
             per_row[arg_name] = None
@@ -334,11 +291,11 @@ def build_evidence(
         per_row[arg_name] = group_array(arg_name, value, rows[0], rows[1])
 
     if model is not None:
-        _check_model(model)
-    losses, loss_rows = _sample_losses(sample_losses, sample_loss_rows, None if yt is None else len(yt))
+        check_model(model)
+    losses, loss_rows = _sample_losses(given.sample_losses, given.sample_loss_rows, None if yt is None else len(yt))
     order = None
-    if train_label_order is not None:
-        raw_order = label_array("train_label_order", train_label_order)
+    if given.train_label_order is not None:
+        raw_order = label_array("train_label_order", given.train_label_order)
         lookup = {c: i for i, c in enumerate(classes)}
         unknown = sort_labels({v for v in raw_order.tolist() if v not in lookup})
         if unknown:
@@ -346,7 +303,7 @@ def build_evidence(
                 "train_label_order", f"holds labels not in the label set: {unknown[:10]}", "record the raw labels"
             )
         order = np.fromiter((lookup[v] for v in raw_order.tolist()), dtype=np.int64, count=len(raw_order))
-    return Evidence(
+    evidence = Evidence(
         history=run_history,
         X_train=Xt,
         y_train=y_train_enc,
@@ -358,7 +315,7 @@ def build_evidence(
         train_probs=p_train,
         val_probs=p_val,
         metric=metric,
-        higher_is_better=higher_is_better,
+        higher_is_better=given.higher_is_better,
         groups_train=per_row["groups_train"],
         groups_val=per_row["groups_val"],
         sources_train=per_row["sources_train"],
@@ -366,59 +323,16 @@ def build_evidence(
         sample_losses=losses,
         sample_loss_rows=loss_rows,
         train_label_order=order,
-        val_size=_val_size(val_size, yv),
-        training_dynamics=None if training_dynamics is None else _dynamics(training_dynamics, yt),
+        val_size=check_val_size(given.val_size, yv),
+        training_dynamics=None if given.training_dynamics is None else _dynamics(given.training_dynamics, yt),
     )
+    return complete_probabilities(evidence, completion or CompletionSettings())
 
 
 def _dynamics(value: Any, y_train: Any) -> DynamicsSummary:
     from gapdoctor.inputs.training_dynamics import checked_summary
 
     return checked_summary(value, None if y_train is None else len(y_train))
-
-
-def _check_model(model: Any) -> None:
-    """An estimator with fit/predict_proba, or a train function ``train(X, y, *, config)``."""
-    if callable(model) and not (hasattr(model, "fit") and hasattr(model, "predict_proba")):
-        import inspect
-
-        try:
-            inspect.signature(model).bind(np.zeros((1, 1)), np.zeros(1, dtype=np.int64), config={})
-        except TypeError:
-            raise GapdoctorInputError(
-                "model",
-                f"the train function {getattr(model, '__name__', repr(model))} cannot be called as "
-                "train(X, y, *, config)",
-                "define it as `def train(X, y, *, config): ... return predict_proba` "
-                "(see gapdoctor.experiments.trainer)",
-            ) from None
-        except ValueError:  # no signature to inspect (a builtin): trust it
-            pass
-        return
-    if not (hasattr(model, "fit") and hasattr(model, "predict_proba")):
-        raise GapdoctorInputError(
-            "model",
-            f"{type(model).__name__} has no fit/predict_proba",
-            "pass an unfitted scikit-learn-style classifier (e.g. a Pipeline ending in LogisticRegression), "
-            "or a train function train(X, y, *, config) -> predict_proba",
-        )
-
-
-def _val_size(val_size: Any, y_val: np.ndarray[Any, Any] | None) -> int | None:
-    """The validation size: ``len(y_val)``, or the ``val_size`` argument checked."""
-    if val_size is None:
-        return None if y_val is None else len(y_val)
-    if isinstance(val_size, bool) or not isinstance(val_size, (int, np.integer)) or not 0 < val_size <= MAX_VAL_ROWS:
-        raise GapdoctorInputError(
-            "val_size",
-            f"must be a positive whole number of rows (at most {MAX_VAL_ROWS:.0e}), got {shown(val_size)}",
-            "pass len(validation set)",
-        )
-    if y_val is not None and int(val_size) != len(y_val):
-        raise GapdoctorInputError(
-            "val_size", f"is {val_size} but y_val has {len(y_val)} labels", "leave val_size out when passing y_val"
-        )
-    return int(val_size)
 
 
 def _sample_losses(losses: Any, rows: Any, n_train: int | None) -> tuple[FloatArray | None, IntArray | None]:

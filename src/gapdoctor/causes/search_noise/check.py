@@ -1,9 +1,10 @@
 """Search noise: a hyper-parameter search that ranks trials by differences below the noise.
 
-These checks read the trials of a search (:class:`SearchTrials`, built and validated by
-:func:`gapdoctor.diagnose_search`), not one run's :class:`~gapdoctor.inputs.evidence.Evidence`,
-so they are plain functions called by ``diagnose_search`` rather than entries of the
-check registry. Three pictures, each its own finding:
+These checks read the trials of a search (:class:`~gapdoctor.inputs.trials.SearchTrials`,
+validated by :func:`~gapdoctor.inputs.trials.search_trials`), not one run's
+:class:`~gapdoctor.inputs.evidence.Evidence`: they are registered with
+``reads=SearchTrials`` and :func:`gapdoctor.diagnose_search` runs them. Three pictures,
+each its own finding:
 
 * **ties** — configurations whose validation value is within the noise of the best
   one: the difference between two values measured on ``n`` rows must exceed
@@ -22,7 +23,6 @@ check registry. Three pictures, each its own finding:
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,16 +31,17 @@ from typing import Any
 import numpy as np
 from scipy import stats as sps
 
-from gapdoctor.causes.registry import SkipCheck
+from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.search_noise.result import OverfittedBest, RankedByTrainingLoss, TiesWithinNoise
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.history import RunHistory
+from gapdoctor.inputs.trials import SearchTrials, Trial
 from gapdoctor.stats.accumulators import squash
 from gapdoctor.stats.metrics import METRICS
 from gapdoctor.stats.resampling import Z95, rows_needed
 
-__all__ = ["SearchTrials", "Trial", "overfitted_best", "ranked_by_training_loss", "ties_within_noise"]
+__all__ = ["overfitted_best", "ranked_by_training_loss", "ties_within_noise"]
 
 _POWER = Z95 + 0.841621  # 5% two-sided test, 80% power
 _TIED_AT_REPORT = 2.0  # two configurations tied with the best (three in all)
@@ -48,57 +49,6 @@ _RHO_AT_REPORT = 0.5
 _MARGIN_THAT_MATTERS = 0.01  # for metrics in [0, 1]; relative to the value otherwise
 _MIN_TRIALS_FOR_CORRELATION = 5
 _MATCH_SHARE = 0.8
-
-
-@dataclass(frozen=True)
-class Trial:
-    """One completed trial of a search.
-
-    Parameters
-    ----------
-    number : int
-        Position in the input (or the Optuna trial number).
-    params : mapping
-        The hyper-parameters tried.
-    value : float
-        The value the search ranked the trial by.
-    val_size : int or None
-        Number of validation rows the value was measured on.
-    history : RunHistory or None
-        The trial's per-epoch curves, when given.
-    """
-
-    number: int
-    params: Mapping[str, Any]
-    value: float
-    val_size: int | None
-    history: RunHistory | None
-
-    @property
-    def config_key(self) -> str:
-        """The configuration as a canonical string (trials with equal params share it)."""
-        return json.dumps(dict(self.params), sort_keys=True, default=str)
-
-
-@dataclass(frozen=True)
-class SearchTrials:
-    """The validated trials of one search.
-
-    Parameters
-    ----------
-    trials : tuple of Trial
-    metric : str
-        The metric the values are meant to be (a key of :data:`gapdoctor.stats.metrics.METRICS`).
-    greater_is_better : bool
-        Direction the search optimised.
-    source : str
-        ``"records"``, ``"DataFrame"`` or ``"optuna"``.
-    """
-
-    trials: tuple[Trial, ...]
-    metric: str
-    greater_is_better: bool
-    source: str = "records"
 
 
 @dataclass(frozen=True)
@@ -153,6 +103,7 @@ def _value_sd(search: SearchTrials, value: float, val_size: int | None, repeat_s
     return max(candidates) if candidates else None
 
 
+@register(name="search_noise.ties", cause="search_noise", reads=SearchTrials)
 def ties_within_noise(search: SearchTrials) -> list[Finding]:
     """Configurations whose validation value is within the noise of the best one."""
     configs = _configs(search)
@@ -249,6 +200,7 @@ def ties_within_noise(search: SearchTrials) -> list[Finding]:
     ]
 
 
+@register(name="search_noise.training_loss_ranking", cause="search_noise", reads=SearchTrials)
 def ranked_by_training_loss(search: SearchTrials) -> list[Finding]:
     """Trial values that are the training loss of each trial's history."""
     with_loss = [t for t in search.trials if t.history is not None and t.history.get("train_loss") is not None]
@@ -295,6 +247,7 @@ def _final_gap(history: RunHistory, metric: str) -> float | None:
     return None
 
 
+@register(name="search_noise.overfitted_best", cause="search_noise", reads=SearchTrials)
 def overfitted_best(search: SearchTrials) -> list[Finding]:
     """The best trials are those with the largest train/validation gap."""
     sign = 1.0 if search.greater_is_better else -1.0

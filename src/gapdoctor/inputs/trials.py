@@ -1,42 +1,97 @@
-"""diagnose_search: is a hyper-parameter search ranking its trials by noise?
+"""The trials of a hyper-parameter search, validated at the door.
 
-The trials come as a list of dicts, a DataFrame with the same columns (or Optuna's
+:func:`search_trials` turns what :func:`gapdoctor.diagnose_search` is given into a
+:class:`SearchTrials`: a list of dicts, a DataFrame with the same columns (or Optuna's
 ``study.trials_dataframe()``, whose ``params_*`` columns are read as the params), or an
-Optuna ``Study`` (optuna is imported lazily; install the ``optuna`` extra). The input
-is validated here, once, into :class:`~gapdoctor.causes.search_noise.check.SearchTrials`;
-the checks in :mod:`gapdoctor.causes.search_noise.check` then read it.
+Optuna ``Study`` (optuna is imported lazily; install the ``optuna`` extra). The search
+checks (:mod:`gapdoctor.causes.search_noise.check`) then trust it.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Callable, Mapping
-from functools import partial
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from gapdoctor.causes.registry import guarded_run
-from gapdoctor.causes.search_noise.check import (
-    SearchTrials,
-    Trial,
-    overfitted_best,
-    ranked_by_training_loss,
-    ties_within_noise,
-)
 from gapdoctor.errors import GapdoctorInputError, shown
-from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
-from gapdoctor.inputs.evidence import MAX_VAL_ROWS, check_metric
+from gapdoctor.inputs.arguments import MAX_VAL_ROWS, own_metric_names
 from gapdoctor.inputs.history import MAX_MAGNITUDE, RunHistory
 from gapdoctor.stats.metrics import METRICS
 
-__all__ = ["diagnose_search", "search_trials"]
+__all__ = ["SearchTrials", "Trial", "search_trials"]
 
-_CHECKS: tuple[tuple[str, Callable[[SearchTrials], list[Finding]]], ...] = (
-    ("search_noise.ties", ties_within_noise),
-    ("search_noise.training_loss_ranking", ranked_by_training_loss),
-    ("search_noise.overfitted_best", overfitted_best),
-)
+
+@dataclass(frozen=True)
+class Trial:
+    """One completed trial of a search.
+
+    Parameters
+    ----------
+    number : int
+        Position in the input (or the Optuna trial number).
+    params : mapping
+        The hyper-parameters tried.
+    value : float
+        The value the search ranked the trial by.
+    val_size : int or None
+        Number of validation rows the value was measured on.
+    history : RunHistory or None
+        The trial's per-epoch curves, when given.
+    """
+
+    number: int
+    params: Mapping[str, Any]
+    value: float
+    val_size: int | None
+    history: RunHistory | None
+
+    @property
+    def config_key(self) -> str:
+        """The configuration as a canonical string (trials with equal params share it)."""
+        return json.dumps(dict(self.params), sort_keys=True, default=str)
+
+
+@dataclass(frozen=True)
+class SearchTrials:
+    """The validated trials of one search.
+
+    Parameters
+    ----------
+    trials : tuple of Trial
+    metric : str
+        The metric the values are meant to be (a key of :data:`gapdoctor.stats.metrics.METRICS`).
+    greater_is_better : bool
+        Direction the search optimised.
+    source : str
+        ``"records"``, ``"DataFrame"`` or ``"optuna"``.
+    """
+
+    trials: tuple[Trial, ...]
+    metric: str
+    greater_is_better: bool
+    source: str = "records"
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-safe description of the search (counts, not values)."""
+        return {
+            "metric": self.metric,
+            "n_trials": len(self.trials),
+            "n_configurations": len({t.config_key for t in self.trials}),
+            "direction": "maximize" if self.greater_is_better else "minimize",
+            "source": self.source,
+            "val_sizes": sorted({t.val_size for t in self.trials if t.val_size is not None}),
+        }
+
+    def best_curves(self) -> dict[str, list[float | None]]:
+        """The curves of the best trial (empty when it has no history)."""
+        best = max(self.trials, key=lambda t: t.value if self.greater_is_better else -t.value)
+        return {} if best.history is None else best.history.to_dict()
+
+
 _RECORD_HINT = "pass a list of {'params': {...}, 'value': float, 'val_size': int} dicts, a DataFrame or an optuna Study"
 
 
@@ -175,7 +230,7 @@ def search_trials(
     >>> len(s.trials), s.greater_is_better
     (2, True)
     """
-    check_metric(metric)
+    own_metric_names(metric)  # a known metric name: the values need its bounds
     if not (direction is None or (isinstance(direction, str) and direction in ("maximize", "minimize"))):
         raise GapdoctorInputError(
             "direction", f"must be 'maximize' or 'minimize', got {direction!r}", "or leave it out"
@@ -203,61 +258,3 @@ def search_trials(
             "trials", f"holds {len(parsed)} completed trial(s)", "diagnose a search with at least 2 completed trials"
         )
     return SearchTrials(trials=tuple(parsed), metric=metric, greater_is_better=greater, source=source)
-
-
-def diagnose_search(
-    trials: Any, *, metric: str = "accuracy", val_size: int | None = None, direction: str | None = None
-) -> Diagnosis:
-    """Diagnose a hyper-parameter search: are its trials ranked by noise?
-
-    Parameters
-    ----------
-    trials : list of dict, DataFrame or optuna.Study
-        One entry per completed trial: ``{"params": {...}, "value": float, "val_size": int,
-        "history": {...}}`` (history optional, as in :func:`gapdoctor.diagnose`). A
-        DataFrame may hold ``params_<name>`` columns (Optuna's ``trials_dataframe()``).
-        From a Study, ``val_size`` and ``history`` are read from each trial's
-        ``user_attrs``, and the reported intermediate values become ``val_<metric>``.
-    metric : str, default="accuracy"
-        What the trial values measure (see :data:`gapdoctor.stats.metrics.METRICS`).
-    val_size : int, optional
-        Validation rows behind every value, for trials that do not give their own.
-    direction : {"maximize", "minimize"}, optional
-        Direction of the search; by default the metric's (a Study's own direction wins).
-
-    Returns
-    -------
-    Diagnosis
-        Findings of cause ``search_noise``, strongest first.
-
-    Raises
-    ------
-    GapdoctorInputError
-        For bad input; the message names the argument.
-
-    Examples
-    --------
-    >>> import gapdoctor
-    >>> trials = [{"params": {"C": c}, "value": v, "val_size": 80}
-    ...           for c, v in [(0.1, 0.91), (1, 0.925), (10, 0.9125), (100, 0.9)]]
-    >>> gapdoctor.diagnose_search(trials).top.cause
-    'search_noise'
-    """
-    search = search_trials(trials, metric=metric, val_size=val_size, direction=direction)
-    runs: list[CheckRun] = []
-    findings: list[Finding] = []
-    for name, check in _CHECKS:
-        run, produced = guarded_run(name, "search_noise", partial(check, search))
-        runs.append(run)
-        findings.extend(produced)
-    inputs = {
-        "metric": metric,
-        "n_trials": len(search.trials),
-        "n_configurations": len({t.config_key for t in search.trials}),
-        "direction": "maximize" if search.greater_is_better else "minimize",
-        "source": search.source,
-        "val_sizes": sorted({t.val_size for t in search.trials if t.val_size is not None}),
-    }
-    best = max(search.trials, key=lambda t: t.value if search.greater_is_better else -t.value)
-    curves = {} if best.history is None else best.history.to_dict()
-    return Diagnosis(findings=rank(findings), checks=runs, inputs=inputs, curves=curves)

@@ -1,0 +1,55 @@
+"""The one runner: diagnose() and diagnose_search() run their checks through the same guarded loop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import gapdoctor
+from gapdoctor.causes.registry import REGISTRY, all_checks, register
+from gapdoctor.findings import Finding
+from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.inputs.trials import SearchTrials
+
+TRIALS = [{"params": {"C": c}, "value": v, "val_size": 80} for c, v in [(0.1, 0.91), (1, 0.925), (10, 0.9125)]]
+
+
+@pytest.fixture
+def rogue_search_check() -> Iterator[None]:
+    @register(name="search_noise.rogue", cause="search_noise", reads=SearchTrials)
+    def rogue(search: SearchTrials) -> list[Finding]:
+        return [Finding("overfitting", 0.99, f"{len(search.trials)} trials")]
+
+    yield
+    del REGISTRY["search_noise.rogue"]
+
+
+def test_search_checks_are_registered_for_trials_only() -> None:
+    search = {c.name for c in all_checks(SearchTrials)}
+    run = {c.name for c in all_checks()}
+    assert search == {"search_noise.ties", "search_noise.training_loss_ranking", "search_noise.overfitted_best"}
+    assert not search & run and all(c.reads is Evidence for c in all_checks())
+    # the order the search's diagnoses list them in (its folder's CHECK_ORDER)
+    assert [r.name for r in gapdoctor.diagnose_search(TRIALS).checks] == [c.name for c in all_checks(SearchTrials)]
+
+
+def test_a_search_check_that_reports_another_cause_is_refused(rogue_search_check: None) -> None:
+    diagnosis = gapdoctor.diagnose_search(TRIALS)
+    run = next(r for r in diagnosis.checks if r.name == "search_noise.rogue")
+    assert run.status == "errored" and "not its own cause 'search_noise'" in run.reason
+    assert all(f.cause == "search_noise" for f in diagnosis.findings)
+
+
+def test_a_failing_search_check_is_recorded_not_raised() -> None:
+    @register(name="search_noise.broken", cause="search_noise", reads=SearchTrials)
+    def broken(search: SearchTrials) -> list[Finding]:
+        raise RuntimeError("a bug")
+
+    try:
+        diagnosis = gapdoctor.diagnose_search(TRIALS)
+    finally:
+        del REGISTRY["search_noise.broken"]
+    run = next(r for r in diagnosis.checks if r.name == "search_noise.broken")
+    assert run.status == "errored" and run.reason.startswith("RuntimeError: a bug")
+    assert diagnosis.top is not None and diagnosis.top.cause == "search_noise"  # the other checks still ran
