@@ -13,19 +13,25 @@ before the check runs.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 import time
 import traceback
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from gapdoctor.causes.payload import Payload, payload_types
 from gapdoctor.causes.vocabulary import cause_order, known_causes
+from gapdoctor.errors import SkipCheck
 from gapdoctor.findings import CheckRun, Finding
 from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.stats.shared import SHARED_RESULTS, forget_shared_results
 
 __all__ = [
     "REGISTRY",
+    "SHARED_RESULTS",
     "Check",
     "SkipCheck",
     "all_checks",
@@ -33,24 +39,15 @@ __all__ = [
     "get_check",
     "guarded_run",
     "load_causes",
+    "load_interventions",
+    "payload_of",
     "register",
 ]
 
+if TYPE_CHECKING:
+    from gapdoctor.experiments.lab import Intervention
+
 CheckFunction = Callable[[Evidence], list[Finding]]
-
-
-class SkipCheck(Exception):
-    """Raised by a check that cannot conclude from the inputs it was given.
-
-    Parameters
-    ----------
-    reason : str
-        What is missing or too short, in words a user acts on.
-    """
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -84,19 +81,6 @@ class Check:
 
 REGISTRY: dict[str, Check] = {}
 """name -> Check, in registration order."""
-
-SHARED_RESULTS: list[list[object]] = []
-"""Caches of results several checks of one diagnosis share (keyed by the arrays' identity).
-
-Evidence may hold the caller's own arrays (float64 input is not copied), which the
-caller can change between two diagnoses: :func:`forget_shared_results` empties them
-when a diagnosis starts."""
-
-
-def forget_shared_results() -> None:
-    """Empty every cache of :data:`SHARED_RESULTS` (called when a diagnosis starts)."""
-    for cache in SHARED_RESULTS:
-        cache.clear()
 
 
 def register(
@@ -220,3 +204,33 @@ def load_causes() -> None:
 
 
 _LOADED: list[bool] = []
+
+
+def load_interventions() -> dict[str, Intervention]:
+    """Import every cause folder's ``experiment`` module once (each registers its intervention).
+
+    Returns
+    -------
+    dict
+        :data:`gapdoctor.experiments.lab.INTERVENTIONS` (cause -> intervention), filled.
+    """
+    import gapdoctor.causes as package
+    from gapdoctor.experiments.lab import INTERVENTIONS
+
+    for folder in pkgutil.iter_modules(package.__path__):
+        name = f"{package.__name__}.{folder.name}.experiment"
+        if folder.ispkg and importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+    return INTERVENTIONS
+
+
+def payload_of(finding: Finding) -> Payload | None:
+    """A finding's payload: its own, or rebuilt from a stored finding's evidence and data."""
+    if finding.result is not None:
+        return finding.result
+    load_causes()
+    for kind in payload_types(finding.check):
+        rebuilt = kind.from_parts(finding.evidence, finding.data)
+        if rebuilt is not None:
+            return rebuilt
+    return None

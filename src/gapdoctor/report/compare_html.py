@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gapdoctor.causes.vocabulary import CAUSES, cause_info
-from gapdoctor.report import plots
+from gapdoctor.report import svg
 from gapdoctor.report.compare import RunSummary, comparison_rows, notes, when
 from gapdoctor.report.markup import escape_html as _e
 from gapdoctor.report.markup import html_table as _table
@@ -44,11 +44,11 @@ def overlay_svg(a: RunSummary, b: RunSummary) -> str | None:
         for ax, (title, series) in zip(axes, panels, strict=True):
             for run, color in zip((a, b), RUN_COLORS, strict=True):
                 for name, dashed in series:
-                    values = plots._floats(run.curves.get(name) or [])
+                    values = svg.floats(run.curves.get(name) or [])
                     if not values.size:
                         continue
                     kind = "train" if name == "train_loss" else "val"
-                    label = plots._plain(f"{run.id} {run.name} ({kind})", 40)
+                    label = svg.plain(f"{run.id} {run.name} ({kind})", 40)
                     ax.plot(
                         np.arange(1, values.size + 1),
                         values,
@@ -57,7 +57,7 @@ def overlay_svg(a: RunSummary, b: RunSummary) -> str | None:
                         linestyle="--" if dashed else "-",
                         label=label,
                     )
-            ax.set_title(plots._plain(title, 40))
+            ax.set_title(svg.plain(title, 40))
             ax.set_xlabel("epoch")
         handles: dict[str, Any] = {}
         for ax in axes:
@@ -65,7 +65,7 @@ def overlay_svg(a: RunSummary, b: RunSummary) -> str | None:
                 handles.setdefault(label, handle)
         fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=min(len(handles), 4))
 
-    return plots._render("Both runs' curves overlaid", 4.3 * len(panels), 3.2, draw)
+    return svg.render("Both runs' curves overlaid", 4.3 * len(panels), 3.2, draw)
 
 
 def _findings_list(run: RunSummary, diagnosis_findings: Sequence[tuple[str, float, str]]) -> str:

@@ -20,7 +20,8 @@ import pkgutil
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from gapdoctor.causes.payload import Payload, payload_of
+from gapdoctor.causes.payload import Payload
+from gapdoctor.causes.registry import payload_of
 
 if TYPE_CHECKING:
     from gapdoctor.findings import Diagnosis, Finding
