@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gapdoctor.causes.vocabulary import CAUSES, cause_info
+from gapdoctor.causes.vocabulary import cause_info, known_causes
 from gapdoctor.report import svg
 from gapdoctor.report.compare import RunSummary, comparison_rows, notes, when
 from gapdoctor.report.markup import escape_html as _e
@@ -72,7 +72,7 @@ def _findings_list(run: RunSummary, diagnosis_findings: Sequence[tuple[str, floa
     if not diagnosis_findings:
         return f"<p>{_e(run.verdict)}</p>"
     items = "".join(
-        f"<li><strong>{_e(cause_info(c).title if c in CAUSES else c)}</strong> "
+        f"<li><strong>{_e(cause_info(c).title if c in known_causes() else c)}</strong> "
         f'<span class="code">{_e(c)}</span> score {s:.2f}: {_e(summary)}</li>'
         for c, s, summary in diagnosis_findings
     )
