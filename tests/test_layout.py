@@ -43,9 +43,11 @@ LAYERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
             "gapdoctor.causes.spec",
             "gapdoctor.causes.payload",
             "gapdoctor.causes.vocabulary",
+            "gapdoctor.causes.folders",
             "gapdoctor.causes.*.spec",
         ),
-        "the cause vocabulary, each cause's spec and the payload base: what a finding may name",
+        "the cause vocabulary, each cause's spec, the payload base and the finding of cause folders "
+        "(imported by name: no static edge up): what a finding may name",
     ),
     ("findings", ("gapdoctor.findings",), "Finding, CheckRun, Diagnosis and the ranking, over the declared causes"),
     (

@@ -22,7 +22,7 @@ import gapdoctor
 import gapdoctor.causes
 from gapdoctor.bench.runner import BenchResult, ScenarioResult
 from gapdoctor.bench.table import confusion_table, heading, print_bench
-from gapdoctor.causes import payload, registry, vocabulary
+from gapdoctor.causes import folders, payload, registry, vocabulary
 from gapdoctor.experiments import lab
 from gapdoctor.findings import Diagnosis
 from gapdoctor.report import figure_registry
@@ -125,7 +125,7 @@ def new_cause(tmp_path: Path) -> Iterator[str]:
         dict(figure_registry._MAKERS),
         dict(lab.INTERVENTIONS),
     )
-    registry._LOADED.clear()
+    folders._LOADED.clear()
     figure_registry._LOADED.clear()
     registry.load_causes()  # what any diagnosis does first; the bench table is printed after diagnoses
     try:
@@ -141,7 +141,7 @@ def new_cause(tmp_path: Path) -> Iterator[str]:
             live.update(before)  # type: ignore[attr-defined]
         for module in [m for m in sys.modules if m.startswith(f"gapdoctor.causes.{CAUSE}")]:
             del sys.modules[module]
-        registry._LOADED[:] = [True]
+        folders._LOADED[:] = [True]
         figure_registry._LOADED[:] = [True]
 
 
@@ -182,7 +182,7 @@ def test_a_diagnosis_ranks_reports_and_draws_the_new_cause(
     assert f"<figcaption>{CAPTION}</figcaption>" in html and "<svg" in html
 
     rebuilt = Diagnosis.from_dict(diagnosis.to_dict())  # a stored diagnosis: its payload rebuilt by type
-    assert rebuilt.top is not None and registry.payload_of(rebuilt.top) == diagnosis.top.result
+    assert rebuilt.top is not None and payload.payload_of(rebuilt.top) == diagnosis.top.result
 
 
 def test_the_bench_table_has_a_column_for_the_new_cause(new_cause: str) -> None:

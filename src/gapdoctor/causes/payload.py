@@ -28,7 +28,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
-__all__ = ["Payload", "figure", "payload_types", "plot"]
+__all__ = ["Payload", "figure", "payload_of", "payload_types", "plot"]
 
 _Place = Literal["evidence", "data"]
 _BY_CHECK: dict[str, list[type[Payload]]] = {}
@@ -130,5 +130,19 @@ class Payload:
 
 
 def payload_types(check: str) -> tuple[type[Payload], ...]:
-    """The payload classes a check produces (its cause folder must be loaded: see ``registry.payload_of``)."""
+    """The payload classes a check produces (its cause folder must be loaded: see :func:`payload_of`)."""
     return tuple(_BY_CHECK.get(check, ()))
+
+
+def payload_of(finding: Any) -> Payload | None:
+    """A finding's payload: its own, or rebuilt from a stored finding's evidence and data."""
+    if finding.result is not None:
+        return finding.result  # type: ignore[no-any-return]
+    from gapdoctor.causes.folders import load_causes  # the payload types are declared in the folders
+
+    load_causes()
+    for kind in payload_types(finding.check):
+        rebuilt = kind.from_parts(finding.evidence, finding.data)
+        if rebuilt is not None:
+            return rebuilt
+    return None

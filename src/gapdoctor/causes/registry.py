@@ -2,8 +2,8 @@
 
 A check is a pure function ``Evidence -> list[Finding]`` for one cause, registered
 with :func:`register`. Adding a cause means adding one folder to :mod:`gapdoctor.causes`:
-:func:`load_causes` finds every folder and imports the check modules its ``__init__``
-names in ``CHECKS``, whose ``@register`` calls fill :data:`REGISTRY`.
+:func:`load_causes` (:mod:`~gapdoctor.causes.folders`) finds every folder and imports the
+check modules its ``__init__`` names in ``CHECKS``, whose ``@register`` calls fill :data:`REGISTRY`.
 
 A check that cannot conclude from the inputs raises :class:`SkipCheck` with the
 reason; the diagnosis lists it as skipped. Inputs named in ``requires`` are checked
@@ -12,9 +12,6 @@ before the check runs.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import pkgutil
 import time
 import traceback
 import warnings
@@ -22,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gapdoctor.causes.payload import Payload, payload_types
+from gapdoctor.causes.folders import import_each, load_causes
 from gapdoctor.causes.vocabulary import cause_order, known_causes
 from gapdoctor.errors import SkipCheck
 from gapdoctor.findings import CheckRun, Finding
@@ -40,7 +37,6 @@ __all__ = [
     "guarded_run",
     "load_causes",
     "load_interventions",
-    "payload_of",
     "register",
 ]
 
@@ -183,29 +179,6 @@ def _distinct(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def load_causes() -> None:
-    """Import every cause folder's checks once (they register themselves).
-
-    A cause folder is a package of :mod:`gapdoctor.causes` holding a ``check`` module (and
-    optionally more check modules, an ``experiment`` and ``figures``); the folders are
-    found, not listed, so adding a cause is adding a folder.
-    """
-    if _LOADED:
-        return
-    import gapdoctor.causes as package
-
-    for folder in pkgutil.iter_modules(package.__path__):
-        if folder.ispkg and not folder.name.startswith("_"):
-            cause = importlib.import_module(f"{package.__name__}.{folder.name}")
-            importlib.import_module(f"{cause.__name__}.spec")  # a plug-in cause registers itself there
-            for module in getattr(cause, "CHECKS", ()):
-                importlib.import_module(f"{cause.__name__}.{module}")
-    _LOADED.append(True)
-
-
-_LOADED: list[bool] = []
-
-
 def load_interventions() -> dict[str, Intervention]:
     """Import every cause folder's ``experiment`` module once (each registers its intervention).
 
@@ -214,23 +187,7 @@ def load_interventions() -> dict[str, Intervention]:
     dict
         :data:`gapdoctor.experiments.lab.INTERVENTIONS` (cause -> intervention), filled.
     """
-    import gapdoctor.causes as package
     from gapdoctor.experiments.lab import INTERVENTIONS
 
-    for folder in pkgutil.iter_modules(package.__path__):
-        name = f"{package.__name__}.{folder.name}.experiment"
-        if folder.ispkg and importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+    import_each("experiment")
     return INTERVENTIONS
-
-
-def payload_of(finding: Finding) -> Payload | None:
-    """A finding's payload: its own, or rebuilt from a stored finding's evidence and data."""
-    if finding.result is not None:
-        return finding.result
-    load_causes()
-    for kind in payload_types(finding.check):
-        rebuilt = kind.from_parts(finding.evidence, finding.data)
-        if rebuilt is not None:
-            return rebuilt
-    return None
