@@ -16,7 +16,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from gapdoctor.bench.training import out_of_fold_probs, train_by_epoch
+from gapdoctor.bench.training import flip_labels, out_of_fold_probs, train_by_epoch
 from gapdoctor.engine import diagnose
 from gapdoctor.findings import Diagnosis
 
@@ -33,16 +33,6 @@ class DemoRun:
     seconds: float
     y_train: np.ndarray | None = None
     train_probs: np.ndarray | None = None
-
-
-def flip_labels(
-    y: np.ndarray, fraction: float, n_classes: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Flip ``fraction`` of the labels to a different class chosen at random; return (noisy y, flipped rows)."""
-    rows = rng.choice(len(y), size=round(fraction * len(y)), replace=False)
-    noisy = y.copy()
-    noisy[rows] = (y[rows] + rng.integers(1, n_classes, size=len(rows))) % n_classes
-    return noisy, np.sort(rows)
 
 
 def run_demo(*, seed: int = 0, noise: float = 0.3, epochs: int = 60) -> DemoRun:

@@ -1,8 +1,13 @@
-"""The one error class for bad input."""
+"""The error classes: the one error a caller sees for bad input, and a check's "cannot conclude".
+
+:class:`GapdoctorInputError` is the only exception bad input raises. :class:`SkipCheck` never
+reaches a caller: the check runner turns it into a "skipped" entry of the diagnosis. It lives
+here, below every layer, because statistics helpers raise it as well as checks.
+"""
 
 from __future__ import annotations
 
-__all__ = ["GapdoctorInputError", "shown"]
+__all__ = ["GapdoctorInputError", "SkipCheck", "shown"]
 
 
 def shown(value: object, limit: int = 40) -> str:
@@ -43,3 +48,17 @@ class GapdoctorInputError(ValueError):
         self.problem = problem
         self.fix = fix
         super().__init__(f"{argument}: {problem}. Fix: {fix}.")
+
+
+class SkipCheck(Exception):
+    """Raised by a check that cannot conclude from the inputs it was given.
+
+    Parameters
+    ----------
+    reason : str
+        What is missing or too short, in words a user acts on.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-
 from gapdoctor.causes.payload import Payload
 from gapdoctor.causes.vocabulary import cause_order, explained_by, known_causes
+from gapdoctor.json_values import json_safe as _json_safe
 
 __all__ = ["REPORT_THRESHOLD", "CheckRun", "Diagnosis", "Finding", "rank"]
 
@@ -22,23 +21,6 @@ REPORT_THRESHOLD = 0.5
 _MISSING_SHOWN = 4
 """How many missing inputs (and other skip reasons) a "not enough to judge" verdict names:
 the ones most checks wait for; the terminal and HTML reports list every skipped check."""
-
-
-def _json_safe(value: Any) -> Any:
-    """Convert numpy scalars/arrays and non-finite floats into JSON-safe values."""
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _json_safe(value.tolist())
-    if isinstance(value, np.generic):
-        return _json_safe(value.item())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
 
 
 @dataclass(frozen=True)

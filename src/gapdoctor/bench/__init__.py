@@ -2,7 +2,7 @@
 
 ``gapdoctor bench`` runs every scenario of :data:`SCENARIOS` through
 :func:`gapdoctor.diagnose` (:func:`run_bench`). Names are loaded lazily: the
-scenario modules train models and import the demo, which imports this package.
+scenario modules train models (scikit-learn), which ``import gapdoctor.bench`` need not load.
 """
 
 from __future__ import annotations

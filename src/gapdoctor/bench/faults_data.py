@@ -11,7 +11,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from gapdoctor.bench._common import Split, load, mlp_run, split, synthetic
 from gapdoctor.bench.scenario import Scenario, ScenarioData
-from gapdoctor.demo import flip_labels
+from gapdoctor.bench.training import flip_labels
 
 __all__ = ["DATA_SCENARIOS"]
 

@@ -15,12 +15,22 @@ from sklearn.neural_network import MLPClassifier
 
 from gapdoctor.stats.metrics import compute_metric
 
-__all__ = ["TrainedRun", "out_of_fold_probs", "train_by_epoch"]
+__all__ = ["TrainedRun", "flip_labels", "out_of_fold_probs", "train_by_epoch"]
 
 Order = Literal["model", "epoch", "none"]
 """How rows are ordered within an epoch: ``"model"`` lets scikit-learn shuffle them,
 ``"epoch"`` shuffles them here with a seeded generator (so the order is known and
 recorded), ``"none"`` keeps the given order every epoch (an unshuffled loader)."""
+
+
+def flip_labels(
+    y: np.ndarray, fraction: float, n_classes: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Flip ``fraction`` of the labels to a different class chosen at random; return (noisy y, flipped rows)."""
+    rows = rng.choice(len(y), size=round(fraction * len(y)), replace=False)
+    noisy = y.copy()
+    noisy[rows] = (y[rows] + rng.integers(1, n_classes, size=len(rows))) % n_classes
+    return noisy, np.sort(rows)
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ class Payload:
 
 
 def payload_types(check: str) -> tuple[type[Payload], ...]:
-    """The payload classes a check produces (its cause folder must be loaded)."""
+    """The payload classes a check produces (its cause folder must be loaded: see :func:`payload_of`)."""
     return tuple(_BY_CHECK.get(check, ()))
 
 
@@ -144,7 +144,7 @@ def payload_of(finding: Any) -> Payload | None:
     """A finding's payload: its own, or rebuilt from a stored finding's evidence and data."""
     if finding.result is not None:
         return finding.result  # type: ignore[no-any-return]
-    from gapdoctor.causes.registry import load_causes
+    from gapdoctor.causes.folders import load_causes  # the payload types are declared in the folders
 
     load_causes()
     for kind in payload_types(finding.check):

@@ -2,8 +2,8 @@
 
 A check is a pure function ``Evidence -> list[Finding]`` for one cause, registered
 with :func:`register`. Adding a cause means adding one folder to :mod:`gapdoctor.causes`:
-:func:`load_causes` finds every folder and imports the check modules its ``__init__``
-names in ``CHECKS``, whose ``@register`` calls fill :data:`REGISTRY`.
+:func:`load_causes` (:mod:`~gapdoctor.causes.folders`) finds every folder and imports the
+check modules its ``__init__`` names in ``CHECKS``, whose ``@register`` calls fill :data:`REGISTRY`.
 
 A check reads one kind of subject, declared with ``reads``: one run's
 :class:`~gapdoctor.inputs.evidence.Evidence` (the default; :func:`gapdoctor.diagnose`)
@@ -17,22 +17,24 @@ before the check runs.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
 import time
 import traceback
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from gapdoctor.causes.folders import import_each, load_causes
 from gapdoctor.causes.vocabulary import cause_order, known_causes
+from gapdoctor.errors import SkipCheck
 from gapdoctor.findings import CheckRun, Finding
 from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.stats.shared import SHARED_RESULTS, forget_shared_results
 
 __all__ = [
     "REGISTRY",
+    "SHARED_RESULTS",
     "Check",
     "SkipCheck",
     "all_checks",
@@ -40,6 +42,7 @@ __all__ = [
     "get_check",
     "guarded_run",
     "load_causes",
+    "load_interventions",
     "register",
 ]
 
@@ -47,19 +50,8 @@ CheckFunction = Callable[[Any], list[Finding]]
 """``function(subject) -> list[Finding]``, the subject being of the check's ``reads`` type."""
 Registered = TypeVar("Registered", bound=Callable[..., list[Finding]])
 
-
-class SkipCheck(Exception):
-    """Raised by a check that cannot conclude from the inputs it was given.
-
-    Parameters
-    ----------
-    reason : str
-        What is missing or too short, in words a user acts on.
-    """
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+if TYPE_CHECKING:
+    from gapdoctor.experiments.lab import Intervention
 
 
 @dataclass(frozen=True)
@@ -97,19 +89,6 @@ class Check:
 
 REGISTRY: dict[str, Check] = {}
 """name -> Check, in registration order."""
-
-SHARED_RESULTS: list[list[object]] = []
-"""Caches of results several checks of one diagnosis share (keyed by the arrays' identity).
-
-Evidence may hold the caller's own arrays (float64 input is not copied), which the
-caller can change between two diagnoses: :func:`forget_shared_results` empties them
-when a diagnosis starts."""
-
-
-def forget_shared_results() -> None:
-    """Empty every cache of :data:`SHARED_RESULTS` (called when a diagnosis starts)."""
-    for cache in SHARED_RESULTS:
-        cache.clear()
 
 
 def register(
@@ -225,24 +204,15 @@ def _distinct(caught: list[warnings.WarningMessage]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def load_causes() -> None:
-    """Import every cause folder's checks once (they register themselves).
+def load_interventions() -> dict[str, Intervention]:
+    """Import every cause folder's ``experiment`` module once (each registers its intervention).
 
-    A cause folder is a package of :mod:`gapdoctor.causes` holding a ``check`` module (and
-    optionally more check modules, an ``experiment`` and ``figures``); the folders are
-    found, not listed, so adding a cause is adding a folder.
+    Returns
+    -------
+    dict
+        :data:`gapdoctor.experiments.lab.INTERVENTIONS` (cause -> intervention), filled.
     """
-    if _LOADED:
-        return
-    import gapdoctor.causes as package
+    from gapdoctor.experiments.lab import INTERVENTIONS
 
-    for folder in pkgutil.iter_modules(package.__path__):
-        if folder.ispkg and not folder.name.startswith("_"):
-            cause = importlib.import_module(f"{package.__name__}.{folder.name}")
-            importlib.import_module(f"{cause.__name__}.spec")  # a plug-in cause registers itself there
-            for module in getattr(cause, "CHECKS", ()):
-                importlib.import_module(f"{cause.__name__}.{module}")
-    _LOADED.append(True)
-
-
-_LOADED: list[bool] = []
+    import_each("experiment")
+    return INTERVENTIONS

@@ -45,7 +45,6 @@ __all__ = [
     "interval_of_mean",
     "intervention",
     "judge",
-    "load_interventions",
     "paired_interval",
 ]
 
@@ -193,27 +192,6 @@ def intervention(cause: str) -> Callable[[Intervention], Intervention]:
         return function
 
     return decorator
-
-
-def load_interventions() -> dict[str, Intervention]:
-    """Import every cause folder's ``experiment`` module once (each registers its intervention).
-
-    Returns
-    -------
-    dict
-        :data:`INTERVENTIONS`, filled.
-    """
-    import importlib
-    import importlib.util
-    import pkgutil
-
-    import gapdoctor.causes as package
-
-    for folder in pkgutil.iter_modules(package.__path__):
-        name = f"{package.__name__}.{folder.name}.experiment"
-        if folder.ispkg and importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
-    return INTERVENTIONS
 
 
 @dataclass

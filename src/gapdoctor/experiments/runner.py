@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
+from gapdoctor.causes.registry import load_interventions
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.experiments.cache import ExperimentCache
 from gapdoctor.experiments.lab import (
@@ -29,10 +30,10 @@ from gapdoctor.experiments.lab import (
     Plan,
     SkipExperiment,
     judge,
-    load_interventions,
     paired_interval,
 )
-from gapdoctor.findings import Diagnosis, Finding, _json_safe, rank
+from gapdoctor.findings import Diagnosis, Finding, rank
+from gapdoctor.json_values import json_safe as _json_safe
 from gapdoctor.stats.metrics import METRICS
 
 __all__ = ["prepare_lab", "run_experiments"]

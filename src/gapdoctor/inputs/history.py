@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gapdoctor.errors import GapdoctorInputError, shown
+from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history_axis import frame_points
+from gapdoctor.inputs.history_values import MAX_MAGNITUDE, check_values, divergence_epoch, to_float_series
 from gapdoctor.inputs.series_names import (
     fractions_from_percentages,
     loss_from_metrics,
@@ -48,111 +49,6 @@ FloatArray = NDArray[np.float64]
 # Four evaluation points are the fewest from which a turn (down, then up) can be read at all;
 # fewer and a person cannot tell a trend from noise either.
 _MIN_EPOCHS_FOR_TRENDS = 4
-_VALUE_FLOORS = {
-    # the least value each metric can take by its definition; a value below is not that metric
-    "log_loss": 0.0,  # cross-entropy: -log p >= 0
-    "perplexity": 1.0,  # exp(cross-entropy) >= 1
-    "mse": 0.0,
-    "rmse": 0.0,
-    "mae": 0.0,
-    "accuracy": 0.0,
-    "balanced_accuracy": 0.0,
-    "f1": 0.0,
-    "precision": 0.0,
-    "recall": 0.0,
-    "roc_auc": 0.0,
-    "average_precision": 0.0,
-    "error": 0.0,
-    "top5_accuracy": 0.0,
-}
-_FLOOR_TOLERANCE = 1e-6
-"""Rounding a logger may add below a metric's floor (float32 sums of exact zeros)."""
-MAX_MAGNITUDE = 1e150
-"""Largest |value| a series may hold: far beyond any loss or metric a run reports, and small
-enough that squares and sums over long curves stay finite in float64 (1e150**2 = 1e300)."""
-
-
-def _to_float_series(where: str, values: Any) -> FloatArray:
-    if hasattr(values, "detach") or isinstance(values, np.ndarray):
-        from gapdoctor.inputs.arrays import (
-            to_numpy,  # bf16 / meta tensors, complex and dates refused with the argument named
-        )
-
-        values = to_numpy(where, values)
-        if values.ndim != 1:
-            raise GapdoctorInputError(
-                where, f"expected one number per epoch, got an array of shape {values.shape}", "pass a 1-D sequence"
-            )
-    if hasattr(values, "to_numpy"):
-        values = values.to_numpy()
-    if isinstance(values, (str, bytes, Mapping, set, frozenset)) or not hasattr(values, "__len__"):
-        raise GapdoctorInputError(
-            where,
-            f"expected a sequence of per-epoch numbers, got {type(values).__name__}",
-            "pass one value per epoch, e.g. {'val_loss': [0.9, 0.7, 0.6]}",
-        )
-    out = np.empty(len(values), dtype=np.float64)
-    for i, v in enumerate(values):
-        if v is None or type(v).__name__ in ("NAType", "NaTType"):  # pandas' missing values
-            out[i] = math.nan
-            continue
-        try:
-            if isinstance(v, (complex, np.complexfloating, np.ndarray, np.datetime64, np.timedelta64)):
-                raise TypeError(type(v).__name__)
-            out[i] = float(v)
-        except (TypeError, ValueError):
-            raise GapdoctorInputError(
-                where,
-                f"epoch {i} holds {shown(v, 60)}, which is not a number",
-                "log plain floats; use None or NaN for epochs without a value",
-            ) from None
-        except OverflowError:
-            raise GapdoctorInputError(
-                where,
-                f"epoch {i} holds a number too large for a 64-bit float ({str(v)[:20]}...)",
-                "log the value as a float (a loss that large has diverged: log inf or NaN)",
-            ) from None
-    return out
-
-
-def _check_values(argument: str, name: str, raw_name: str, values: FloatArray, diverged_at: int | None) -> None:
-    """Values a series of this name cannot hold: infinities before divergence, impossible negatives.
-
-    An infinite value is accepted only once the training loss has diverged (from
-    :attr:`RunHistory.diverged_at` on, every series may be non-finite): an infinite
-    validation loss beside a finite training loss is a real measurement (a probability of
-    0 on a true class), not a missing epoch, so it is refused rather than dropped.
-    """
-    where = f"{argument}[{raw_name!r}]"
-    limit = len(values) if diverged_at is None or name == "train_loss" else diverged_at
-    infinite = np.flatnonzero(np.isinf(values[:limit]))
-    if len(infinite) and name != "train_loss":
-        loss = name.endswith("loss")
-        raise GapdoctorInputError(
-            where,
-            f"is infinite at epoch {int(infinite[0]) + 1}, before any divergence of the training loss"
-            + (" (an infinite validation loss means a probability of 0 on a true class)" if loss else ""),
-            ("clip predicted probabilities (e.g. to [1e-7, 1 - 1e-7]) when computing it, or " if loss else "")
-            + "log NaN for epochs that were not measured",
-        )
-    finite = values[np.isfinite(values)]
-    if len(finite) and np.abs(finite).max() > MAX_MAGNITUDE:
-        epoch = int(np.flatnonzero(np.isfinite(values) & (np.abs(values) > MAX_MAGNITUDE))[0]) + 1
-        raise GapdoctorInputError(
-            where,
-            f"holds {values[epoch - 1]:.3g} at epoch {epoch}, beyond {MAX_MAGNITUDE:g}: no loss or metric of a "
-            "working run reaches that",
-            "a training loss that large has diverged: log it as inf or NaN; check the other series' units",
-        )
-    metric = name.partition("_")[2]
-    floor = _VALUE_FLOORS.get(metric)
-    if floor is not None and len(finite) and finite.min() < floor - _FLOOR_TOLERANCE:
-        raise GapdoctorInputError(
-            where,
-            f"holds {finite.min():.4g}, below {floor:g}, the least a {metric} can be",
-            "check the series' name: a loss that can be negative (e.g. a negative log-likelihood of continuous "
-            "values) must be logged as train_loss / val_loss, not as log_loss / cross_entropy",
-        )
 
 
 @dataclass(frozen=True)
@@ -311,7 +207,7 @@ class RunHistory:
 
             return read_history(history, metrics=metrics)
         if hasattr(history, "to_dict") and hasattr(history, "columns"):
-            positioned = frame_points(history, argument, _to_float_series)
+            positioned = frame_points(history, argument, to_float_series)
             if positioned is not None:
                 return cls.from_points(positioned, argument=argument, strict=strict, metrics=metrics)
             history = {str(c): history[c].to_numpy() for c in history.columns}
@@ -344,7 +240,7 @@ class RunHistory:
                     f"series {raw_name!r} and {origin[name]!r} both mean {name!r}",
                     "keep only one of them",
                 )
-            series[name] = _to_float_series(f"{argument}[{str(raw_name)!r}]", values)
+            series[name] = to_float_series(f"{argument}[{str(raw_name)!r}]", values)
             origin[name] = str(raw_name)
         if not series:
             raise GapdoctorInputError(
@@ -369,9 +265,9 @@ class RunHistory:
                     "holds no finite value (all NaN)",
                     "drop the series, or check that the logger recorded it",
                 )
-        diverged_at = _divergence_epoch(series.get("train_loss"))
+        diverged_at = divergence_epoch(series.get("train_loss"))
         for name, values in series.items():
-            _check_values(argument, name, origin[name], values, diverged_at)
+            check_values(argument, name, origin[name], values, diverged_at)
         test = {n: float(v[np.isfinite(v)][-1]) for n, v in series.items() if n.startswith("test_")}
         series = {n: v for n, v in series.items() if not n.startswith("test_")}
         if not series:
@@ -491,19 +387,6 @@ _NAMES_FIX = (
     "name series train_loss, val_loss, val_<metric> or train_<metric> with <metric> one of "
     f"{', '.join(sorted(METRICS))}, or lr / grad_norm; drop other series (or pass metric=NAME with higher_is_better)"
 )
-
-
-def _divergence_epoch(train_loss: FloatArray | None) -> int | None:
-    """First epoch from which the training loss is non-finite until the end."""
-    if train_loss is None:
-        return None
-    finite = np.isfinite(train_loss)
-    if finite.all() or not finite.any():
-        return None if finite.all() else 0
-    last_finite = int(np.flatnonzero(finite)[-1])
-    if last_finite == len(train_loss) - 1:
-        return None
-    return last_finite + 1
 
 
 def enough_epochs(history: RunHistory) -> bool:

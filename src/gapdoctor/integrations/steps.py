@@ -28,6 +28,7 @@ from gapdoctor.inputs.history import normalise_series_name
 from gapdoctor.inputs.training_dynamics import DynamicsSummary, TrainingDynamics
 from gapdoctor.integrations.guard import Guarded
 from gapdoctor.integrations.row_labels import RowLabels
+from gapdoctor.integrations.sums import keep_in_step, mean_across
 from gapdoctor.integrations.tracked_rows import TrackedRows
 from gapdoctor.integrations.values import FloatArray, as_array, number
 
@@ -357,28 +358,8 @@ class StepRecorder(Guarded):
                 self._stop_dynamics("end_epoch", error)
 
     def _reduce(self, totals: Mapping[str, tuple[float, float]]) -> dict[str, float]:
-        """name -> sum / count, the sums and counts first added up across processes.
-
-        Batch losses are thereby averaged exactly; a value each process gives once per
-        epoch (its shard's validation metric) becomes the mean over processes. Every
-        process must log the same names; they are sent in sorted order.
-        """
-        reduce_sum = self._sum_across
-        if reduce_sum is None:
-            return {
-                name: (value_sum / count if count else math.nan)
-                for name, (value_sum, count) in totals.items()
-                if count or name != "train_loss"
-            }
-        names = sorted(totals)
-        local = np.asarray([x for name in names for x in totals[name]], dtype=np.float64)
-        summed = reduce_sum(local)
-        out: dict[str, float] = {}
-        for i, name in enumerate(names):
-            value_sum, count = float(summed[2 * i]), float(summed[2 * i + 1])
-            if count or name != "train_loss":
-                out[name] = value_sum / count if count else math.nan
-        return out
+        """name -> sum / count, summed across processes first (see :func:`mean_across`)."""
+        return mean_across(totals, self._sum_across)
 
     @property
     def _sum_across(self) -> Callable[[FloatArray], FloatArray] | None:
@@ -394,22 +375,16 @@ class StepRecorder(Guarded):
         return counted
 
     def _stay_in_step(self, values: Mapping[str, Any]) -> None:
-        """A process that stopped recording still takes part in the epoch's sums, with zeros.
-
-        Under ``torch.distributed`` every process sums the same arrays each epoch (the
-        epoch values, then the tracked rows); one that left would leave the others waiting
-        in a collective for ever — a hung run. Never raises.
-        """
+        """A process that stopped recording still takes part in the epoch's sums (see :func:`keep_in_step`)."""
         if self.all_reduce_sum is None:
             return
         try:
             sizes = [2 * len({"train_loss", *self._step_names, *self._step_sums, *values})]
             if self._tracked is not None:
                 sizes.append(2 * len(self._tracked.rows))
-            for size in sizes[self._sums_done :]:
-                self.all_reduce_sum(np.zeros(size))
-        except Exception:  # the group itself failed: nothing left to keep in step with
-            pass
+        except Exception:  # never raises: the sums below are what keeps the other processes going
+            sizes = []
+        keep_in_step(self.all_reduce_sum, sizes[self._sums_done :])
         self._sums_done = 0
 
     def history(self) -> dict[str, list[float]]:

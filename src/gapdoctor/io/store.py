@@ -39,9 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.findings import Diagnosis, _json_safe
+from gapdoctor.findings import Diagnosis
 from gapdoctor.inputs.history import RunHistory
 from gapdoctor.io.store_schema import SCHEMA, SCHEMA_VERSION, check_schema, number_or_none, readable_json
+from gapdoctor.json_values import json_safe as _json_safe
 
 __all__ = ["DEFAULT_STORE_PATH", "STORE_ENV_VAR", "RunInfo", "RunStore", "default_store_path"]
 

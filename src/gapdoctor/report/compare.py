@@ -85,7 +85,7 @@ class RunSummary:
         """JSON-safe dictionary (curves included, NaN as None)."""
         from dataclasses import asdict
 
-        from gapdoctor.findings import _json_safe
+        from gapdoctor.json_values import json_safe as _json_safe
 
         return dict(_json_safe(asdict(self)))
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gapdoctor.causes.vocabulary import CAUSES, cause_info
-from gapdoctor.report import plots
+from gapdoctor.causes.vocabulary import cause_info, known_causes
+from gapdoctor.report import svg
 from gapdoctor.report.compare import RunSummary, comparison_rows, notes, when
 from gapdoctor.report.markup import escape_html as _e
 from gapdoctor.report.markup import html_table as _table
@@ -44,11 +44,11 @@ def overlay_svg(a: RunSummary, b: RunSummary) -> str | None:
         for ax, (title, series) in zip(axes, panels, strict=True):
             for run, color in zip((a, b), RUN_COLORS, strict=True):
                 for name, dashed in series:
-                    values = plots._floats(run.curves.get(name) or [])
+                    values = svg.floats(run.curves.get(name) or [])
                     if not values.size:
                         continue
                     kind = "train" if name == "train_loss" else "val"
-                    label = plots._plain(f"{run.id} {run.name} ({kind})", 40)
+                    label = svg.plain(f"{run.id} {run.name} ({kind})", 40)
                     ax.plot(
                         np.arange(1, values.size + 1),
                         values,
@@ -57,7 +57,7 @@ def overlay_svg(a: RunSummary, b: RunSummary) -> str | None:
                         linestyle="--" if dashed else "-",
                         label=label,
                     )
-            ax.set_title(plots._plain(title, 40))
+            ax.set_title(svg.plain(title, 40))
             ax.set_xlabel("epoch")
         handles: dict[str, Any] = {}
         for ax in axes:
@@ -65,14 +65,14 @@ def overlay_svg(a: RunSummary, b: RunSummary) -> str | None:
                 handles.setdefault(label, handle)
         fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=min(len(handles), 4))
 
-    return plots._render("Both runs' curves overlaid", 4.3 * len(panels), 3.2, draw)
+    return svg.render("Both runs' curves overlaid", 4.3 * len(panels), 3.2, draw)
 
 
 def _findings_list(run: RunSummary, diagnosis_findings: Sequence[tuple[str, float, str]]) -> str:
     if not diagnosis_findings:
         return f"<p>{_e(run.verdict)}</p>"
     items = "".join(
-        f"<li><strong>{_e(cause_info(c).title if c in CAUSES else c)}</strong> "
+        f"<li><strong>{_e(cause_info(c).title if c in known_causes() else c)}</strong> "
         f'<span class="code">{_e(c)}</span> score {s:.2f}: {_e(summary)}</li>'
         for c, s, summary in diagnosis_findings
     )

@@ -15,13 +15,11 @@ note in the report, never a broken report.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import pkgutil
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from gapdoctor.causes.folders import import_each
 from gapdoctor.causes.payload import Payload, payload_of
 
 if TYPE_CHECKING:
@@ -56,15 +54,9 @@ def figures_for(*kinds: type[P]) -> Callable[[Maker[P]], Maker[P]]:
 
 def load_figures() -> None:
     """Import every cause folder's ``figures`` module once (each registers its makers)."""
-    if _LOADED:
-        return
-    import gapdoctor.causes as package
-
-    for folder in pkgutil.iter_modules(package.__path__):
-        name = f"{package.__name__}.{folder.name}.figures"
-        if folder.ispkg and importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
-    _LOADED.append(True)
+    if not _LOADED:
+        import_each("figures")
+        _LOADED.append(True)
 
 
 def figures_of(finding: Finding, diagnosis: Diagnosis) -> list[Figure] | None:

@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gapdoctor.causes.vocabulary import CAUSES, cause_info
+from gapdoctor.causes.vocabulary import cause_info, known_causes
 from gapdoctor.findings import REPORT_THRESHOLD
 from gapdoctor.report import plots
 from gapdoctor.report.figure_registry import figures_of
@@ -46,14 +46,14 @@ def _score_bar(score: float) -> str:
 
 
 def _title(cause: str) -> str:
-    return cause_info(cause).title if cause in CAUSES else cause
+    return cause_info(cause).title if cause in known_causes() else cause
 
 
 def _fixes_of(finding: Finding) -> tuple[str, ...]:
     """The finding's own fixes, else the cause's default ones."""
     if finding.fixes:
         return finding.fixes
-    return cause_info(finding.cause).fixes if finding.cause in CAUSES else ()
+    return cause_info(finding.cause).fixes if finding.cause in known_causes() else ()
 
 
 # --------------------------------------------------------------------------- figures
@@ -138,7 +138,7 @@ def _suspects_table(suspects: list[Mapping[str, Any]]) -> str:
 
 # --------------------------------------------------------------------------- sections
 def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis) -> str:
-    info_story = cause_info(finding.cause).story if finding.cause in CAUSES else ""
+    info_story = cause_info(finding.cause).story if finding.cause in known_causes() else ""
     check = f'<span class="code">check: {_e(finding.check)}</span>' if finding.check else ""
     parts = [
         f'<section class="card finding" id="finding-{index}">',

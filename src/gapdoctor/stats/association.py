@@ -13,8 +13,8 @@ import weakref
 import numpy as np
 from scipy import stats as sps
 
-from gapdoctor.causes.registry import SHARED_RESULTS
 from gapdoctor.stats.budget import ASSOCIATION_ROWS, state_sampling
+from gapdoctor.stats.shared import SHARED_RESULTS
 from gapdoctor.stats.splits import FloatArray, IntArray, subsample
 
 # weak references: the cache never keeps a user's arrays alive; emptied when a diagnosis starts

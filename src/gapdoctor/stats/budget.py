@@ -17,11 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from gapdoctor.inputs.evidence import Evidence
+if TYPE_CHECKING:
+    from gapdoctor.inputs.evidence import Evidence
 
 __all__ = [
     "ASSOCIATION_ROWS",

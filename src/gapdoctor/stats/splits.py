@@ -13,15 +13,18 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as sps
 
-from gapdoctor.causes.registry import SHARED_RESULTS, SkipCheck
-from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.errors import SkipCheck
 from gapdoctor.stats.budget import FEATURE_TEST_ROWS, sample_rows, state_sampling
+from gapdoctor.stats.shared import SHARED_RESULTS
+
+if TYPE_CHECKING:
+    from gapdoctor.inputs.evidence import Evidence
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
