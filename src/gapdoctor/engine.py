@@ -153,7 +153,7 @@ def diagnose(
     model : estimator or callable, optional
         An unfitted scikit-learn-style classifier (``fit`` / ``predict_proba``), or a
         train function ``train(X, y, *, config) -> predict_proba`` (see
-        :mod:`gapdoctor.experiments.trainer`). Used to compute missing probabilities
+        :mod:`gapdoctor.fitting.trainer`). Used to compute missing probabilities
         and to run the confirming experiments.
     sample_losses : array-like of shape (n_epochs, n_tracked), optional
         Per-epoch loss of tracked training rows (a training-loop integration records it).

@@ -2,7 +2,7 @@
 
 Give :func:`gapdoctor.diagnose` a model — an unfitted scikit-learn-style estimator, or
 a train function ``train(X, y, *, config) -> predict_proba`` (see
-:mod:`gapdoctor.experiments.trainer`) — and gapdoctor (1) computes the probabilities
+:mod:`gapdoctor.fitting.trainer`) — and gapdoctor (1) computes the probabilities
 you did not pass while it builds the evidence (out-of-fold ``train_probs``, ``val_probs``
 from a fit on train: :mod:`gapdoctor.inputs.completion`, with this package's trainer),
 and (2) for each leading finding re-trains with that cause's fix and reports, in
@@ -24,10 +24,10 @@ Each cause's intervention lives in its folder (``causes/<cause>/experiment.py``)
 
 from __future__ import annotations
 
-from gapdoctor.experiments.cache import ExperimentCache
 from gapdoctor.experiments.lab import INTERVENTIONS, ExperimentSettings, Lab, SkipExperiment
 from gapdoctor.experiments.runner import prepare_lab, run_experiments
-from gapdoctor.experiments.trainer import Trainer, TrainFunction, is_train_function, out_of_fold_probs
+from gapdoctor.fitting.cache import ExperimentCache
+from gapdoctor.fitting.trainer import Trainer, TrainFunction, is_train_function, out_of_fold_probs
 
 __all__ = [
     "INTERVENTIONS",

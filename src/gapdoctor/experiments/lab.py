@@ -29,8 +29,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.experiments.trainer import Trainer
 from gapdoctor.findings import Finding
+from gapdoctor.fitting.trainer import Trainer
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.metrics import METRICS, compute_metric
 

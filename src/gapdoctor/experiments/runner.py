@@ -20,7 +20,6 @@ from typing import Any
 
 from gapdoctor.causes.registry import load_interventions
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.experiments.cache import ExperimentCache
 from gapdoctor.experiments.lab import (
     INTERVENTIONS,
     ExperimentSettings,
@@ -33,6 +32,7 @@ from gapdoctor.experiments.lab import (
     paired_interval,
 )
 from gapdoctor.findings import Diagnosis, Finding, rank
+from gapdoctor.fitting.cache import ExperimentCache
 from gapdoctor.json_values import json_safe as _json_safe
 from gapdoctor.stats.metrics import METRICS
 

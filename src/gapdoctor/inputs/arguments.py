@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 
 from gapdoctor.errors import GapdoctorInputError, shown
+from gapdoctor.fitting.kinds import is_train_function
 from gapdoctor.stats.metrics import METRICS
 
 __all__ = [
@@ -159,11 +160,6 @@ def check_val_size(val_size: Any, y_val: np.ndarray[Any, Any] | None) -> int | N
     return int(val_size)
 
 
-def is_train_function(model: Any) -> bool:
-    """True when ``model`` is a train function rather than an estimator (fit + predict_proba)."""
-    return callable(model) and not (hasattr(model, "fit") and hasattr(model, "predict_proba"))
-
-
 def check_model(model: Any) -> None:
     """An estimator with fit/predict_proba, or a train function ``train(X, y, *, config)``."""
     if is_train_function(model):
@@ -174,8 +170,7 @@ def check_model(model: Any) -> None:
                 "model",
                 f"the train function {getattr(model, '__name__', repr(model))} cannot be called as "
                 "train(X, y, *, config)",
-                "define it as `def train(X, y, *, config): ... return predict_proba` "
-                "(see gapdoctor.experiments.trainer)",
+                "define it as `def train(X, y, *, config): ... return predict_proba` (see gapdoctor.fitting.trainer)",
             ) from None
         except ValueError:  # no signature to inspect (a builtin): trust it
             pass

@@ -6,7 +6,7 @@ evidence is completed here: out-of-fold ``train_probs`` by stratified K-fold, an
 baseline, so it is not repeated). Checks then read the completed
 :class:`~gapdoctor.inputs.evidence.Evidence` and never depend on the experiments.
 
-The model is fitted by :class:`gapdoctor.experiments.trainer.Trainer`, the one way
+The model is fitted by :class:`gapdoctor.fitting.trainer.Trainer`, the one way
 gapdoctor trains a user's model (the confirming experiments re-train with it too); it
 is imported here only when a model is given, so building evidence without one imports
 no experiment machinery. Fitted arrays may be cached on disk as ``.npz`` (never pickle).
@@ -27,8 +27,8 @@ from numpy.typing import NDArray
 from gapdoctor.errors import GapdoctorInputError
 
 if TYPE_CHECKING:
-    from gapdoctor.experiments.cache import ExperimentCache
-    from gapdoctor.experiments.trainer import Trainer
+    from gapdoctor.fitting.cache import ExperimentCache
+    from gapdoctor.fitting.trainer import Trainer
     from gapdoctor.inputs.evidence import Evidence
 
 __all__ = ["Completion", "CompletionSettings", "complete_probabilities", "warning_key"]
@@ -116,7 +116,7 @@ def complete_probabilities(evidence: Evidence, settings: CompletionSettings) -> 
         return ev
     if ev.X_train is None or ev.y_train is None or ev.n_classes < 2:
         return replace(ev, completion=Completion())
-    from gapdoctor.experiments.trainer import Trainer, out_of_fold_probs  # the fitting machinery, only now
+    from gapdoctor.fitting.trainer import Trainer, out_of_fold_probs  # the fitting machinery, only now
 
     trainer = Trainer(ev.model, max(ev.n_classes, 2), seed=settings.seed)
     X_train, y_train, X_val = ev.X_train, ev.y_train, ev.X_val
@@ -165,7 +165,7 @@ class _ArrayCache:
         self.hit = False
         self._store: ExperimentCache | None = None
         if settings.cache_dir is not None:
-            from gapdoctor.experiments.cache import ExperimentCache
+            from gapdoctor.fitting.cache import ExperimentCache
 
             self._store = ExperimentCache(settings.cache_dir)
         self._evidence, self._trainer, self._settings = evidence, trainer, settings

@@ -34,12 +34,12 @@ from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import squash
 from gapdoctor.stats.budget import DOMAIN_ROWS
+from gapdoctor.stats.rescaling import rescaling_verdict
 from gapdoctor.stats.splits import (
     FloatArray,
     compare_features,
     feature_plot_data,
     name_of,
-    rescaling_verdict,
     splits_of,
     subsample,
 )

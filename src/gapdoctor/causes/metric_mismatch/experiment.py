@@ -55,7 +55,7 @@ def _threshold(lab: Lab) -> Plan:
     description = "decision threshold chosen by cross-validation on the training split"
 
     def run() -> PairedOutcome:
-        from gapdoctor.experiments.trainer import out_of_fold_probs
+        from gapdoctor.fitting.trainer import out_of_fold_probs
 
         oof = train_probs
         if oof is None:

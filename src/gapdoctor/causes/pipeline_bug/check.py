@@ -38,11 +38,11 @@ from gapdoctor.stats.association import (
     label_association,
 )
 from gapdoctor.stats.budget import PERMUTATION_ROWS, VALIDATION_PASS_ROWS, validation_sample
+from gapdoctor.stats.rescaling import rescaling_verdict
 from gapdoctor.stats.splits import (
     compare_features,
     feature_plot_data,
     name_of,
-    rescaling_verdict,
     splits_of,
 )
 

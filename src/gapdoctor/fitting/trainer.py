@@ -50,7 +50,7 @@ from numpy.typing import NDArray
 from sklearn.model_selection import StratifiedKFold
 
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.inputs.arguments import is_train_function
+from gapdoctor.fitting.kinds import is_train_function
 
 __all__ = ["TrainFunction", "Trainer", "is_train_function", "out_of_fold_probs"]
 

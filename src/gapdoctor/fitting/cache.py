@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 if TYPE_CHECKING:
     from gapdoctor.experiments.lab import Lab
-    from gapdoctor.experiments.trainer import Trainer
+    from gapdoctor.fitting.trainer import Trainer
     from gapdoctor.inputs.evidence import Evidence
 
 __all__ = ["ExperimentCache"]
