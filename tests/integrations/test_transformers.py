@@ -153,3 +153,77 @@ def test_a_failure_inside_gapdoctor_never_stops_training(
     assert len(accuracies) == 3 and accuracies[-1] > 0.8
     assert len(callback.recorder.errors) == 1 and "injected failure" in callback.recorder.errors[0]
     assert len([r for r in caplog.records if r.name == "gapdoctor"]) == 1
+
+
+def _trainer_args(tmp_path: Path, **settings: Any) -> Any:
+    return transformers.TrainingArguments(
+        output_dir=str(tmp_path),
+        per_device_train_batch_size=32,
+        per_device_eval_batch_size=256,
+        learning_rate=3e-3,
+        lr_scheduler_type="constant",
+        save_strategy="no",
+        report_to="none",
+        use_cpu=True,
+        disable_tqdm=True,
+        dataloader_num_workers=0,
+        dataloader_pin_memory=False,
+        seed=0,
+        **settings,
+    )
+
+
+def _run(split: Split, callback: Any, args: Any) -> Any:
+    transformers.set_seed(0)
+    trainer = transformers.Trainer(
+        model=DigitsModel(DigitsConfig()),
+        args=args,
+        train_dataset=Rows(split.X_train, split.y_train),
+        eval_dataset=Rows(split.X_val, split.y_val),
+        compute_metrics=accuracy,
+        callbacks=[callback],
+    )
+    trainer.train()
+    return trainer
+
+
+def test_evaluation_every_n_steps_gives_one_point_per_evaluation(tmp_path: Path) -> None:
+    # the setting most HF runs use: eval_strategy="steps", logging_steps left at a few evaluations
+    callback = GapdoctorCallback()
+    args = _trainer_args(tmp_path, num_train_epochs=3, eval_strategy="steps", eval_steps=4, logging_steps=8)
+    trainer = _run(digits_split(400), callback, args)
+    history = trainer.state.log_history
+    evaluations = [e for e in history if "eval_loss" in e]
+    assert len(evaluations) >= 9  # 13 steps per epoch, 3 epochs, one evaluation every 4 steps
+    curves = callback.recorder.curves
+    assert callback.recorder.epochs == len(evaluations)  # not folded into 3 "epochs"
+    np.testing.assert_allclose(curves["val_loss"], [e["eval_loss"] for e in evaluations], rtol=1e-9)
+    np.testing.assert_allclose(curves["val_accuracy"], [e["eval_accuracy"] for e in evaluations], rtol=1e-9)
+    # the training loss is logged every 8 steps: every other evaluation has one, the others none
+    logged = [e["loss"] for e in history if "loss" in e]
+    measured = [v for v in curves["train_loss"] if v is not None and np.isfinite(v)]
+    np.testing.assert_allclose(measured, logged[: len(measured)], rtol=1e-9)
+    assert 0 < len(measured) < len(evaluations)
+    assert callback.diagnosis is not None and callback.diagnosis.judged
+    assert callback.recorder.errors == []
+
+
+def test_a_trainer_that_evaluates_nothing_is_told_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    callback = GapdoctorCallback()
+    with caplog.at_level(logging.WARNING, logger="gapdoctor"):
+        _run(digits_split(400), callback, _trainer_args(tmp_path, num_train_epochs=2, eval_strategy="no"))
+    told = [r.getMessage() for r in caplog.records if "evaluates nothing" in r.getMessage()]
+    assert len(told) == 1 and "eval_strategy='epoch'" in told[0]
+    # default logging_steps=500 over a 26-step run: not even a training loss was logged, and it is said
+    nothing = [r.getMessage() for r in caplog.records if "logged nothing" in r.getMessage()]
+    assert len(nothing) == 1 and "logging_steps=500" in nothing[0] and "26 steps" in nothing[0]
+    assert callback.diagnosis is None and callback.recorder.curves == {}
+
+
+def test_a_trainer_logging_by_epoch_without_evaluation_records_the_training_curve(tmp_path: Path) -> None:
+    callback = GapdoctorCallback()
+    args = _trainer_args(tmp_path, num_train_epochs=3, eval_strategy="no", logging_strategy="epoch")
+    trainer = _run(digits_split(400), callback, args)
+    logged = [e["loss"] for e in trainer.state.log_history if "loss" in e]
+    assert callback.recorder.epochs == 3 and "val_loss" not in callback.recorder.curves
+    np.testing.assert_allclose(callback.recorder.curves["train_loss"], logged, rtol=1e-9)

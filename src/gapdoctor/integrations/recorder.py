@@ -160,6 +160,17 @@ class Recorder(StepRecorder):
         self._early_diagnosis_on = True
         self._hook_on = True
 
+    def tell_once(self, key: str, message: str) -> None:
+        """Say ``message`` once on the ``gapdoctor`` logger (an adapter's advice about the run's setup).
+
+        Parameters
+        ----------
+        key : str
+            What it is about: a second call with the same key says nothing.
+        message : str
+        """
+        self._guard.report_once(key, "%s", message)
+
     @property
     def alerts(self) -> list[str]:
         """Each cause alerted during training (``diagnose_every``), once."""

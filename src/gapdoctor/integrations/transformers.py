@@ -4,16 +4,22 @@
 
     from gapdoctor.integrations.transformers import GapdoctorCallback
     doctor = GapdoctorCallback(diagnose_every=5)
-    trainer = Trainer(..., callbacks=[doctor])   # eval_strategy="epoch" for validation curves
+    trainer = Trainer(..., callbacks=[doctor])   # any eval_strategy: "epoch", "steps"
     trainer.train()
     print(doctor.diagnosis)
 
 What it reads: every ``logs`` dict the Trainer emits (``on_log``, the same entries that
 land in ``TrainerState.log_history``). Training entries (``loss``, ``grad_norm``,
-``learning_rate``) are averaged into the epoch they belong to (the learning rate keeps
+``learning_rate``) are averaged into the point they belong to (the learning rate keeps
 its last value); evaluation entries (``eval_loss``, ``eval_<metric>``) become the
-epoch's validation values. The Trainer evaluates *after* ``on_epoch_end``, so an
-epoch is closed when the next one begins, or when training ends. Timing entries
+point's validation values. A point is an epoch with ``eval_strategy="epoch"`` (or
+``"no"``), and one evaluation with ``eval_strategy="steps"`` (the training loss logged
+since the previous evaluation is its training value; with the default
+``logging_steps`` of 500, evaluations closer than that have none, which the checks
+treat as not measured). With ``eval_strategy="no"`` nothing is evaluated: the callback
+says so once, when training begins, since only the training curve will be recorded.
+The Trainer evaluates *after* ``on_epoch_end``, so an epoch is closed when the next one
+begins, or when training ends. Timing entries
 (``*_runtime``, ``*_per_second``, ``total_flos``) are skipped. The Trainer already
 averages what it logs across processes; only the world-process-zero alerts.
 """
@@ -25,9 +31,23 @@ from typing import Any
 from gapdoctor.integrations._extras import callback_on_first_use, require
 from gapdoctor.integrations.recorder import Recorder
 
-__all__ = ["GapdoctorCallback"]  # noqa: F822 (built on first use by __getattr__)
+__all__ = ["GapdoctorCallback", "eval_strategy"]  # noqa: F822 (built on first use by __getattr__)
 
 _SKIPPED = ("runtime", "per_second", "flos", "epoch", "step", "num_tokens")
+
+
+def eval_strategy(args: Any) -> str:
+    """``"no"``, ``"steps"`` or ``"epoch"``: the ``TrainingArguments``' evaluation strategy,
+    under its name of any transformers version (``eval_strategy``, formerly ``evaluation_strategy``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> eval_strategy(SimpleNamespace(eval_strategy="steps")), eval_strategy(SimpleNamespace())
+    ('steps', 'no')
+    """
+    value = getattr(args, "eval_strategy", None) or getattr(args, "evaluation_strategy", None) or "no"
+    return str(getattr(value, "value", value)).lower()
 
 
 def _split_logs(logs: dict[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
@@ -69,11 +89,21 @@ def _build() -> type:
             self.recorder = Recorder(**options)
             self.diagnosis: Any = None
             self._epoch_open = False
+            self._per_evaluation = False
             self._eval: dict[str, float] = {}
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             with self.recorder.guard("on_train_begin"):
                 self.recorder.is_main_process = bool(state.is_world_process_zero)
+                strategy = eval_strategy(args)
+                self._per_evaluation = strategy == "steps"
+                if strategy == "no" and self.recorder.is_main_process:
+                    self.recorder.tell_once(
+                        "no evaluation",
+                        "gapdoctor: this Trainer evaluates nothing (eval_strategy='no'), so only the training "
+                        "curve is recorded and the causes read from validation cannot be judged; pass "
+                        "TrainingArguments(eval_strategy='epoch') or eval_strategy='steps' with eval_steps=N.",
+                    )
 
         def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
             if not self.recorder.enabled:
@@ -85,14 +115,30 @@ def _build() -> type:
                     self.recorder.log_batch(train.pop("loss", None), **train)
 
         def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            self._close()
+            if not self._per_evaluation:
+                self._close()
 
         def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            self._epoch_open = True  # its logs and evaluation come after this hook
+            if not self._per_evaluation:
+                self._epoch_open = True  # its logs and evaluation come after this hook
+
+        def on_evaluate(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if self._per_evaluation:  # the evaluation's logs came just before this hook: one point
+                self._epoch_open = True
+                self._close()
 
         def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             self._close()
             self.diagnosis = self.recorder.finish()
+            if not self.recorder.curves and not self.recorder.errors and self.recorder.is_main_process:
+                with self.recorder.guard("on_train_end"):
+                    self.recorder.tell_once(
+                        "nothing logged",
+                        f"gapdoctor: the Trainer logged nothing to diagnose in {state.global_step} steps (it logs the "
+                        f"training loss every logging_steps={getattr(args, 'logging_steps', '?')} steps and evaluates "
+                        f"with eval_strategy='{eval_strategy(args)}'); no diagnosis. Pass TrainingArguments("
+                        "logging_strategy='epoch', eval_strategy='epoch') or smaller logging_steps / eval_steps.",
+                    )
 
         def _close(self) -> None:
             if self._epoch_open:
