@@ -19,6 +19,18 @@ Split = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _run_store_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The integrations write every run into the run store by default: into a temporary one here,
+    never ./.gapdoctor/ of the checkout (tests that read the default path set it themselves)."""
+    from gapdoctor.io.store import STORE_ENV_VAR
+
+    patch = pytest.MonkeyPatch()
+    patch.setenv(STORE_ENV_VAR, str(tmp_path_factory.mktemp("run-store") / "runs.sqlite"))
+    yield
+    patch.undo()
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _one_thread() -> Iterator[None]:
     """Model fits run single-threaded: two cores oversubscribe easily."""
     with threadpool_limits(limits=1):

@@ -53,7 +53,7 @@ def _build() -> type:
 
         def __init__(self, **options: Any) -> None:
             super().__init__()
-            self.recorder = Recorder(**options)
+            self.recorder = Recorder(**{"run_name": "Keras run", **options})
             self.diagnosis: Any = None
 
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:

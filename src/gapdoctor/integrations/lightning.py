@@ -121,6 +121,7 @@ def _build() -> type:
         def __init__(self, **options: Any) -> None:
             options.setdefault("all_reduce_sum", None)
             options.setdefault("is_main_process", True)
+            options.setdefault("run_name", "Lightning run")
             self.recorder = Monitor(**options)
             self.diagnosis: Any = None
             self._validated = False

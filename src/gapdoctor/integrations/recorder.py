@@ -48,7 +48,9 @@ Decisions
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -58,6 +60,7 @@ from gapdoctor.findings import Diagnosis
 from gapdoctor.integrations.alerts import AlertLog, diagnose_loop_evidence, loop_evidence
 from gapdoctor.integrations.checkpoint import STATE_VERSION, read_state, recorder_state
 from gapdoctor.integrations.guard import describe
+from gapdoctor.integrations.run_log import RunLog
 from gapdoctor.integrations.steps import StepRecorder
 from gapdoctor.integrations.values import FloatArray, as_array
 from gapdoctor.stats.metrics import METRICS
@@ -93,10 +96,17 @@ class Recorder(StepRecorder):
         under ``torch.distributed``).
     is_main_process : bool, default=True
         False on every process but rank 0: it records, reduces, and stays silent.
+    store : bool, str or path, default=True
+        Write the run into the run store as it trains (:mod:`~gapdoctor.integrations.run_log`):
+        True the default store (``./.gapdoctor/runs.sqlite`` or ``$GAPDOCTOR_STORE``), a path
+        that file, False nothing. ``gapdoctor runs`` lists the runs, ``gapdoctor compare``
+        compares two.
+    run_name : str, default="training run"
+        The run's name in the store.
 
     Examples
     --------
-    >>> rec = Recorder()
+    >>> rec = Recorder(store=False)
     >>> for epoch in range(3):
     ...     for loss in (1.0 - 0.2 * epoch, 0.9 - 0.2 * epoch):
     ...         rec.log_batch(loss)
@@ -119,6 +129,8 @@ class Recorder(StepRecorder):
         on_epoch_end: Callable[[Recorder], None] | None = None,
         all_reduce_sum: Callable[[FloatArray], FloatArray] | None = None,
         is_main_process: bool = True,
+        store: bool | str | os.PathLike[str] = True,
+        run_name: str = "training run",
     ) -> None:
         for name, value, allowed in (
             ("n_train", n_train, "a positive number of rows, or None"),
@@ -130,6 +142,12 @@ class Recorder(StepRecorder):
                 isinstance(value, bool) or not isinstance(value, (int, np.integer))
             ):
                 raise GapdoctorInputError(name, f"is {value!r} ({type(value).__name__})", f"pass {allowed}")
+        if not isinstance(store, (bool, str, os.PathLike)) or store == "":
+            raise GapdoctorInputError(
+                "store", f"is {store!r}", "pass True (the default run store), False (none) or a file path"
+            )
+        if not isinstance(run_name, str) or not run_name.strip():
+            raise GapdoctorInputError("run_name", f"is {run_name!r}", "pass a non-empty name")
         if on_epoch_end is not None and not callable(on_epoch_end):
             raise GapdoctorInputError("on_epoch_end", f"is a {type(on_epoch_end).__name__}", "pass a function or None")
         labels = None if y_train is None else as_array(y_train)
@@ -157,19 +175,11 @@ class Recorder(StepRecorder):
         self.is_main_process = is_main_process
         self.last_diagnosis: Diagnosis | None = None
         self._alert_log = AlertLog(self._guard)
+        self.run_log = RunLog(
+            store if isinstance(store, bool) else Path(store), run_name, {"metric": metric}, self._guard
+        )
         self._early_diagnosis_on = True
         self._hook_on = True
-
-    def tell_once(self, key: str, message: str) -> None:
-        """Say ``message`` once on the ``gapdoctor`` logger (an adapter's advice about the run's setup).
-
-        Parameters
-        ----------
-        key : str
-            What it is about: a second call with the same key says nothing.
-        message : str
-        """
-        self._guard.report_once(key, "%s", message)
 
     @property
     def alerts(self) -> list[str]:
@@ -201,6 +211,7 @@ class Recorder(StepRecorder):
             return
         if not self.is_main_process:
             return
+        self.run_log.epoch(self.epochs - 1, {name: series[-1] for name, series in self.curves.items()})
         if self.diagnose_every and self._early_diagnosis_on and self.epochs % self.diagnose_every == 0:
             try:
                 self._early_diagnosis()
@@ -285,6 +296,7 @@ class Recorder(StepRecorder):
                 return None
             diagnosis = self.diagnose(**inputs)
             self._alert_log.alert(diagnosis, self.epochs)
+            self.run_log.finish(diagnosis)
             return diagnosis
         except Exception as error:  # gapdoctor must never stop a training run
             try:

@@ -63,7 +63,7 @@ class Monitor(Recorder):
     Examples
     --------
     >>> import torch
-    >>> monitor = Monitor()
+    >>> monitor = Monitor(store=False)
     >>> for epoch in range(2):
     ...     monitor.log_batch(torch.tensor(1.0 - epoch / 2))
     ...     monitor.end_epoch(val_loss=torch.tensor(0.75))
@@ -76,6 +76,7 @@ class Monitor(Recorder):
         reduce_sum, is_main = _distributed()
         options.setdefault("all_reduce_sum", reduce_sum)
         options.setdefault("is_main_process", is_main)
+        options.setdefault("run_name", "PyTorch run")
         super().__init__(**options)
         self.optimizer = optimizer
         self._torch = require("torch", "torch")

@@ -86,7 +86,7 @@ def _build() -> type:
         """
 
         def __init__(self, **options: Any) -> None:
-            self.recorder = Recorder(**options)
+            self.recorder = Recorder(**{"run_name": "Transformers Trainer run", **options})
             self.diagnosis: Any = None
             self._epoch_open = False
             self._per_evaluation = False
@@ -98,7 +98,7 @@ def _build() -> type:
                 strategy = eval_strategy(args)
                 self._per_evaluation = strategy == "steps"
                 if strategy == "no" and self.recorder.is_main_process:
-                    self.recorder.tell_once(
+                    self.recorder.say_once(
                         "no evaluation",
                         "gapdoctor: this Trainer evaluates nothing (eval_strategy='no'), so only the training "
                         "curve is recorded and the causes read from validation cannot be judged; pass "
@@ -132,7 +132,7 @@ def _build() -> type:
             self.diagnosis = self.recorder.finish()
             if not self.recorder.curves and not self.recorder.errors and self.recorder.is_main_process:
                 with self.recorder.guard("on_train_end"):
-                    self.recorder.tell_once(
+                    self.recorder.say_once(
                         "nothing logged",
                         f"gapdoctor: the Trainer logged nothing to diagnose in {state.global_step} steps (it logs the "
                         f"training loss every logging_steps={getattr(args, 'logging_steps', '?')} steps and evaluates "
