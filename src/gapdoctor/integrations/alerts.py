@@ -24,7 +24,13 @@ from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import Diagnosis
 from gapdoctor.integrations.guard import ErrorGuard
 
-__all__ = ["AlertLog", "diagnose_loop_evidence", "headline", "loop_evidence"]
+__all__ = [
+    "AlertLog",
+    "diagnose_loop_evidence",
+    "headline",
+    "loop_evidence",
+    "say_unseen_rows",
+]
 
 # Arguments the recorder adds by itself, by the argument an error names: those dropped with it.
 _OWN_EVIDENCE = {
@@ -32,6 +38,10 @@ _OWN_EVIDENCE = {
     "sample_loss_rows": ("sample_losses", "sample_loss_rows"),
     "train_label_order": ("train_label_order",),
     "training_dynamics": ("training_dynamics",),
+    # validation outputs kept by the loop: labels outside the training classes, groups that do not fit
+    "val_probs": ("val_probs", "y_val", "groups_val"),
+    "y_val": ("val_probs", "y_val", "groups_val"),
+    "groups_val": ("groups_val",),
 }
 
 
@@ -83,6 +93,18 @@ def loop_evidence(sample_losses: list[list[float]], tracked_rows: Any, label_ord
     if label_order:
         arguments["train_label_order"] = np.asarray(label_order)
     return arguments
+
+
+def say_unseen_rows(guard: ErrorGuard, seen: Any) -> None:
+    """Say once why the training dynamics stay out of a diagnosis: rows never seen with logits."""
+    guard.report_once(
+        "dynamics: labels",
+        "gapdoctor leaves the training dynamics out of the diagnosis: %d of %d training rows were never "
+        "seen with logits (this process's shard under DDP, limit_train_batches...), so their labels are "
+        "unknown; pass y_train=... to the monitor or callback.",
+        seen.size - int(seen.sum()),
+        seen.size,
+    )
 
 
 def diagnose_loop_evidence(arguments: Mapping[str, Any], own: set[str], guard: ErrorGuard) -> Diagnosis:

@@ -25,8 +25,11 @@ logits}`` and the batches carry row ids: ``(rows, x, y)`` from
 index, a dict batch with ``"idx"``/``"index"``, or ``"rows"`` in the returned dict. The
 number of training rows is read from ``len(trainer.train_dataloader.dataset)``. When
 the logits or the row ids are missing the callback says so once on the ``gapdoctor``
-logger, and trains on. Under DDP the batch losses are reduced through ``trainer.strategy`` and only
-global rank 0 alerts. The recorder's state is saved in Lightning checkpoints.
+logger, and trains on. The validation outputs of the latest and the best epoch are kept
+(for the threshold, subgroup, validation-noise and ceiling checks) when
+``validation_step`` returns ``{"loss": ..., "logits": logits}`` (labels from the batch,
+or ``"labels"``; ``"groups"`` for subgroups). Under DDP the batch losses are reduced through
+``trainer.strategy`` and only global rank 0 alerts. The recorder's state is saved in Lightning checkpoints.
 """
 
 from __future__ import annotations
@@ -196,6 +199,26 @@ def _build() -> type:
                         "they are not row ids; return 'rows' from training_step.",
                     )
             return None if self._rows_bad else rows
+
+        def on_validation_batch_end(
+            self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int, dataloader_idx: int = 0
+        ) -> None:
+            if trainer.sanity_checking or dataloader_idx != 0 or not self.recorder.enabled:
+                return
+            with self.recorder.guard("on_validation_batch_end"):
+                logits = outputs.get("logits") if isinstance(outputs, Mapping) else None
+                if logits is None:
+                    self.recorder.say_once(
+                        "validation: no logits",
+                        "gapdoctor keeps no validation outputs (the threshold, subgroup and validation-noise "
+                        "checks need them): validation_step returns no 'logits'; return {'loss': loss, "
+                        "'logits': logits} (and 'groups' for subgroups) to keep them.",
+                    )
+                    return
+                labels = outputs.get("labels")
+                if labels is None:
+                    labels = _rows_and_labels(batch)[1]
+                self.recorder.log_validation(labels, logits=logits, groups=outputs.get("groups"))
 
         def on_validation_epoch_end(self, trainer: Any, pl_module: Any) -> None:
             self._validated = self._validated or not trainer.sanity_checking

@@ -11,7 +11,9 @@ One job per module: this one accumulates steps into epochs (and reduces them acr
 processes); :mod:`~gapdoctor.integrations.guard` keeps failures out of the loop;
 :mod:`~gapdoctor.integrations.alerts` diagnoses from the loop and alerts;
 :mod:`~gapdoctor.integrations.checkpoint` saves and restores the state;
-:mod:`~gapdoctor.integrations.tracked_rows` follows the sampled rows.
+:mod:`~gapdoctor.integrations.tracked_rows` follows the sampled rows;
+:mod:`~gapdoctor.integrations.validation_outputs` keeps the validation outputs;
+:mod:`~gapdoctor.integrations.run_log` writes the run into the run store.
 
 Decisions
 ---------
@@ -29,7 +31,9 @@ Decisions
   outside the training set)
   labels that cannot be joined                         the label order
   early diagnosis (``diagnose_every``)                 early diagnosis
-  the ``on_epoch_end`` hook (a store that fails)       that hook
+  the ``on_epoch_end`` hook                            that hook
+  validation outputs that do not line up              keeping validation outputs
+  the run store                                        writing into it
   anything else inside gapdoctor                       recording (training goes on)
   ==================================================  ==========================================
 - **Distributed runs.** An adapter passes ``all_reduce_sum`` (sums an array across
@@ -41,8 +45,7 @@ Decisions
   failure on one process never leaves the others waiting in a collective.
 - **Saving.** :meth:`Recorder.state_dict` is plain JSON (no pickle);
   :meth:`Recorder.load_state_dict` resumes from it and from anything else without
-  raising. ``on_epoch_end(recorder)`` is the hook a run store or a logger uses to save
-  each epoch as it ends.
+  raising.
 """
 
 from __future__ import annotations
@@ -50,18 +53,18 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import Diagnosis
-from gapdoctor.integrations.alerts import AlertLog, diagnose_loop_evidence, loop_evidence
+from gapdoctor.integrations.alerts import AlertLog, diagnose_loop_evidence, loop_evidence, say_unseen_rows
 from gapdoctor.integrations.checkpoint import STATE_VERSION, read_state, recorder_state
 from gapdoctor.integrations.guard import describe
-from gapdoctor.integrations.run_log import RunLog
+from gapdoctor.integrations.run_log import RunLog, check_store
 from gapdoctor.integrations.steps import StepRecorder
+from gapdoctor.integrations.validation_outputs import ValidationOutputs
 from gapdoctor.integrations.values import FloatArray, as_array
 from gapdoctor.stats.metrics import METRICS
 
@@ -97,10 +100,8 @@ class Recorder(StepRecorder):
     is_main_process : bool, default=True
         False on every process but rank 0: it records, reduces, and stays silent.
     store : bool, str or path, default=True
-        Write the run into the run store as it trains (:mod:`~gapdoctor.integrations.run_log`):
-        True the default store (``./.gapdoctor/runs.sqlite`` or ``$GAPDOCTOR_STORE``), a path
-        that file, False nothing. ``gapdoctor runs`` lists the runs, ``gapdoctor compare``
-        compares two.
+        Write the run into the run store as it trains: True the default store, a path that
+        file, False nothing (see :mod:`~gapdoctor.integrations.run_log`).
     run_name : str, default="training run"
         The run's name in the store.
 
@@ -142,12 +143,7 @@ class Recorder(StepRecorder):
                 isinstance(value, bool) or not isinstance(value, (int, np.integer))
             ):
                 raise GapdoctorInputError(name, f"is {value!r} ({type(value).__name__})", f"pass {allowed}")
-        if not isinstance(store, (bool, str, os.PathLike)) or store == "":
-            raise GapdoctorInputError(
-                "store", f"is {store!r}", "pass True (the default run store), False (none) or a file path"
-            )
-        if not isinstance(run_name, str) or not run_name.strip():
-            raise GapdoctorInputError("run_name", f"is {run_name!r}", "pass a non-empty name")
+        check_store(store, run_name)
         if on_epoch_end is not None and not callable(on_epoch_end):
             raise GapdoctorInputError("on_epoch_end", f"is a {type(on_epoch_end).__name__}", "pass a function or None")
         labels = None if y_train is None else as_array(y_train)
@@ -175,9 +171,8 @@ class Recorder(StepRecorder):
         self.is_main_process = is_main_process
         self.last_diagnosis: Diagnosis | None = None
         self._alert_log = AlertLog(self._guard)
-        self.run_log = RunLog(
-            store if isinstance(store, bool) else Path(store), run_name, {"metric": metric}, self._guard
-        )
+        self.validation = ValidationOutputs(metric, say=self.say_once, switch_off=self._switch_off)
+        self.run_log = RunLog(store, run_name, {"metric": metric}, self._guard)
         self._early_diagnosis_on = True
         self._hook_on = True
 
@@ -209,6 +204,7 @@ class Recorder(StepRecorder):
             self._fail("end_epoch", error)
             self._stay_in_step(values)
             return
+        self.validation.end_epoch(self.epochs - 1, sharded=self.all_reduce_sum is not None)
         if not self.is_main_process:
             return
         self.run_log.epoch(self.epochs - 1, {name: series[-1] for name, series in self.curves.items()})
@@ -224,6 +220,23 @@ class Recorder(StepRecorder):
             except Exception as error:
                 self._hook_on = False
                 self._switch_off("the on_epoch_end hook", "on_epoch_end", error)
+
+    def log_validation(self, labels: Any, *, logits: Any = None, probs: Any = None, groups: Any = None) -> None:
+        """One validation batch's outputs, kept for the metric-side checks (never raises).
+
+        The latest and the best epoch's are kept (:attr:`validation`); :meth:`diagnose` reads
+        the latest as if ``val_probs=`` and ``y_val=`` had been passed.
+
+        Parameters
+        ----------
+        labels : tensor or array of int
+        logits, probs : tensor or array of shape (batch, n_classes), optional
+            One of them (one column: of the positive class).
+        groups : tensor or array, optional
+            A subgroup id per row (``groups_val``).
+        """
+        if self.enabled:
+            self.validation.log(labels=labels, logits=logits, probs=probs, groups=groups)
 
     # ------------------------------------------------------------- diagnosis
     def diagnose(self, **inputs: Any) -> Diagnosis:
@@ -250,17 +263,12 @@ class Recorder(StepRecorder):
         elif "y_train" not in arguments and self.learned_labels is not None:  # seen with the logits
             arguments["y_train"] = self.learned_labels
         elif "y_train" not in arguments and self._dynamics is not None and self._dynamics_on:
-            seen = self._dynamics.summary().seen
-            unseen = seen.size - int(seen.sum())
-            self._guard.report_once(
-                "dynamics: labels",
-                "gapdoctor leaves the training dynamics out of the diagnosis: %d of %d training rows were never "
-                "seen with logits (this process's shard under DDP, limit_train_batches...), so their labels are "
-                "unknown; pass y_train=... to the monitor or callback.",
-                unseen,
-                seen.size,
-            )
+            say_unseen_rows(self._guard, self._dynamics.summary().seen)
         own: set[str] = set()
+        if not {"val_probs", "y_val"} & set(inputs):  # kept from the loop
+            for name, value in self.validation.diagnose_inputs().items():
+                arguments[name] = value
+                own.add(name)
         if arguments.get("y_train") is not None:
             recorded = loop_evidence(self.sample_losses, self.tracked_rows, self.label_order)
             for name, value in recorded.items():

@@ -14,17 +14,33 @@ goes on without it.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.integrations.guard import ErrorGuard
 
 if TYPE_CHECKING:
     from gapdoctor.findings import Diagnosis
     from gapdoctor.io.store import RunStore
 
-__all__ = ["RunLog"]
+__all__ = ["RunLog", "check_store"]
+
+
+def check_store(store: Any, run_name: Any) -> None:
+    """Validate a recorder's ``store=`` and ``run_name=`` at the door.
+
+    Raises
+    ------
+    GapdoctorInputError
+        Naming the argument, what it was and what to pass.
+    """
+    if not isinstance(store, (bool, str, os.PathLike)) or store == "":
+        raise GapdoctorInputError("store", f"is {store!r}", "pass True (the default run store), False (none) or a path")
+    if not isinstance(run_name, str) or not run_name.strip():
+        raise GapdoctorInputError("run_name", f"is {run_name!r}", "pass a non-empty name")
 
 
 class RunLog:
@@ -43,9 +59,11 @@ class RunLog:
         Where a failing store is reported, once.
     """
 
-    def __init__(self, store: bool | str | Path, name: str, meta: Mapping[str, Any], guard: ErrorGuard) -> None:
+    def __init__(
+        self, store: bool | str | os.PathLike[str], name: str, meta: Mapping[str, Any], guard: ErrorGuard
+    ) -> None:
         self.enabled = store is not False
-        self._path = None if store is True or store is False else Path(store)
+        self._path = None if isinstance(store, bool) else Path(store)
         self.name = name
         self.meta = dict(meta)
         self._guard = guard
