@@ -128,8 +128,7 @@ ALLOWED_LAZY_BACK_EDGES: dict[tuple[str, str], str] = {
 
 MAX_LINES = 400
 """A file past this is two ideas (STYLE.md): split it."""
-OVER_MAX_LINES: dict[str, str] = {
-}
+OVER_MAX_LINES: dict[str, str] = {}
 
 
 def _modules() -> dict[str, Path]:

@@ -76,7 +76,8 @@ def _as_float64(probs: NDArray[np.float32]) -> NDArray[np.float64]:
     """float64 probabilities whose rows sum to one in float64 (float32 rows are off by ~1e-7)."""
     wide = probs.astype(np.float64)
     sums = wide.sum(axis=1, keepdims=True)
-    return np.divide(wide, sums, out=np.full_like(wide, 1.0 / wide.shape[1]), where=sums > 0)
+    out: NDArray[np.float64] = np.divide(wide, sums, out=np.full_like(wide, 1.0 / wide.shape[1]), where=sums > 0)
+    return out
 
 
 class ValidationOutputs:
