@@ -90,11 +90,20 @@ def _batch(args: argparse.Namespace) -> int:
 def _split(args: argparse.Namespace) -> int:
     from gapdoctor.bench.corpus.split import split_by_family
 
+    held_out = _held_out(args.hold_out)
     path = Path(args.lines)
     if not path.is_file():
         raise GapdoctorInputError("lines", f"{path} is not a file", "pass the output of build or diagnose")
-    lines = [json.loads(text) for text in path.read_text(encoding="utf-8").splitlines() if text.strip()]
-    parts = split_by_family(lines, _held_out(args.hold_out))
+    wrong = GapdoctorInputError(
+        "lines", f"{path} is not a corpus JSON-lines file", "pass the output of build or diagnose"
+    )
+    try:
+        lines = [json.loads(text) for text in path.read_text(encoding="utf-8").splitlines() if text.strip()]
+    except ValueError as error:
+        raise wrong from error
+    if not all(isinstance(line, dict) and isinstance(line.get("families"), dict) for line in lines):
+        raise wrong
+    parts = split_by_family(lines, held_out)
     print(f"held out: {parts.held_out}")
     for side in ("calibrate", "report", "unused"):
         rows = getattr(parts, side)
