@@ -179,7 +179,7 @@ def _relabelled(y_val: IntArray, rng: np.random.Generator) -> IntArray:
 
 
 def _transform(
-    p: dict[str, Any], step: dict[str, Any], data: Split, extra: dict[str, Array], seed: int, rng: np.random.Generator
+    step: dict[str, Any], data: Split, extra: dict[str, Array], seed: int, rng: np.random.Generator
 ) -> tuple[Split, dict[str, Any]]:
     """Apply one transform; returns the split and the facts it adds (extra arrays go into ``extra``)."""
     kind = step["kind"]
@@ -232,6 +232,11 @@ def _train_options(p: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+def _batch_size(drawn: int, n_train: int) -> int:
+    """The drawn batch size, at most the rows of one out-of-fold training fold (4/5 of the rows)."""
+    return min(drawn, max(1, (4 * n_train) // 5))
+
+
 def _search(p: dict[str, Any], seed: int) -> ScenarioData:
     X, y = _features(p, seed)
     s = p["search"]
@@ -276,14 +281,16 @@ def build_scenario(p: dict[str, Any], seed: int) -> ScenarioData:
         X, y = _features(p, seed)
         n_val = p["split"]["n_val"]
         n_train = min(p["split"]["n_train"], int(SMALL_VAL_REST * len(y)) - n_val - 1)
+        options["batch_size"] = _batch_size(options["batch_size"], n_train)
         return small_validation_run(X, y, n_train=n_train, n_val=n_val, seed=seed, **options)
     X, y, group = _data(p, seed, rng)
     data, extra = _split(p, X, y, group, seed)
     counts = np.bincount(data.y_train, minlength=int(max(data.y_train.max(), data.y_val.max())) + 1)
     if counts.min() < MIN_TRAIN_CLASS_ROWS:
         raise RecipeInfeasible(f"a class has {counts.min()} training rows (needs {MIN_TRAIN_CLASS_ROWS})")
+    options["batch_size"] = _batch_size(options["batch_size"], len(data.y_train))
     facts: dict[str, Any] = {}
     for step in p["transforms"]:
-        data, added = _transform(p, step, data, extra, seed, rng)
+        data, added = _transform(step, data, extra, seed, rng)
         facts.update(added)
     return mlp_run(data, seed=seed, extra=extra, facts=facts, **options)
