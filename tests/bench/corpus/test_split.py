@@ -52,6 +52,11 @@ def test_one_axis_leaves_nothing_unused_two_axes_drop_the_mixed() -> None:
     assert all((r["families"]["dataset"] == "wine") != (r["families"]["model"] == "logistic") for r in parts.unused)
 
 
+def test_a_line_without_families_is_unused() -> None:
+    parts = split_by_family([*ROWS, {"families": {}, "id": -1}])
+    assert [r["id"] for r in parts.unused] == [-1]
+
+
 def test_default_reports_on_about_a_third_of_the_data_sets() -> None:
     share = len(DEFAULT_HELD_OUT["dataset"]) / len(DATASETS)
     assert 0.25 <= share <= 0.5

@@ -76,12 +76,16 @@ def _batch(args: argparse.Namespace) -> int:
         tally["accepted"] += bool(line["accepted"])
         tally["rejected attempts"] += len(line["rejections"])
         status = line.get("status", "accepted" if line["accepted"] else "rejected")
+        if status == "errored":
+            tally["errored"] = tally.get("errored", 0) + 1
+            status = f"errored: {line['error']}"
         print(f"{line['name']}: {status} ({line['build_seconds']:.1f} s build)", file=sys.stderr, flush=True)
 
     count = write_lines(run(seeds, cache=cache, jobs=args.jobs, models=models), Path(args.out), progress)
     seconds = time.perf_counter() - started
     print(
-        f"{count} scenarios ({tally['accepted']} accepted, {tally['rejected attempts']} rejected attempts) "
+        f"{count} scenarios ({tally['accepted']} accepted, {tally['rejected attempts']} rejected attempts, "
+        f"{tally.get('errored', 0)} errored) "
         f"in {seconds:.0f} s ({seconds / count:.1f} s each); cache {cache}; lines in {args.out}"
     )
     return 0

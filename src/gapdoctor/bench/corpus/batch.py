@@ -21,7 +21,7 @@ from typing import Any
 from threadpoolctl import threadpool_limits
 
 import gapdoctor
-from gapdoctor.bench.corpus.generate import CorpusScenario, draw_scenario
+from gapdoctor.bench.corpus.generate import CorpusScenario, causes_for_seed, draw_scenario
 
 __all__ = ["build_corpus", "diagnose_corpus", "diagnose_one"]
 
@@ -29,9 +29,27 @@ FINDING_KEYS = ("cause", "score", "weak", "check", "summary", "evidence")
 """What a diagnose line keeps of each finding (rows, fixes and plot data are left out)."""
 
 
+def _errored(seed: int, error: Exception) -> dict[str, Any]:
+    """The line of a seed whose build raised: the batch records it and goes on."""
+    return {
+        "name": f"corpus/seed{seed}",
+        "seed": seed,
+        "causes": list(causes_for_seed(seed)),
+        "families": {},
+        "accepted": False,
+        "rejections": [],
+        "build_seconds": 0.0,
+        "status": "errored",
+        "error": f"{type(error).__name__}: {error}",
+    }
+
+
 def _build_one(seed: int, cache: Path | None, models: tuple[str, ...] | None) -> dict[str, Any]:
     with threadpool_limits(limits=1):
-        return draw_scenario(seed, cache=cache, models=models).summary()
+        try:
+            return draw_scenario(seed, cache=cache, models=models).summary()
+        except Exception as error:  # one broken draw must not end a batch of hundreds
+            return _errored(seed, error)
 
 
 def diagnose_one(scenario: CorpusScenario) -> dict[str, Any]:
@@ -74,7 +92,11 @@ def diagnose_one(scenario: CorpusScenario) -> dict[str, Any]:
 
 def _diagnose_seed(seed: int, cache: Path | None, models: tuple[str, ...] | None) -> dict[str, Any]:
     with threadpool_limits(limits=1):
-        return diagnose_one(draw_scenario(seed, cache=cache, models=models))
+        try:
+            scenario = draw_scenario(seed, cache=cache, models=models)
+        except Exception as error:  # one broken draw must not end a batch of hundreds
+            return _errored(seed, error)
+        return diagnose_one(scenario)
 
 
 def _run(work: Callable[[int], dict[str, Any]], seeds: range, jobs: int) -> Iterator[dict[str, Any]]:

@@ -48,7 +48,8 @@ MAX_ATTEMPTS = 4
 rejected (each attempt redraws every setting; the causes stay)."""
 
 MAX_DRAWS = 20
-"""Draws per corpus seed counting those rejected before training (:class:`RecipeInfeasible`)."""
+"""Draws per corpus seed, counting those that make no run (:class:`RecipeInfeasible`, a diverged
+torch run): these are rejected too, but do not count towards :data:`MAX_ATTEMPTS`."""
 
 ATTEMPT_STRIDE = 1000
 """Attempt ``a`` of corpus seed ``i`` draws and trains with seed ``i * ATTEMPT_STRIDE + a``."""
@@ -241,7 +242,7 @@ def draw_scenario(
         scenario = _bench_scenario(causes, attempt_seed, params)
         try:
             data, cached = load_or_build(scenario, cache)
-        except RecipeInfeasible as why:  # rejected before training: does not count as a failed attempt
+        except (RecipeInfeasible, FloatingPointError) as why:  # no run to check: not a failed attempt
             rejections.append(f"attempt {attempt_seed}: {why}")
             continue
         all_cached &= cached

@@ -5,7 +5,8 @@ The rule (deterministic, no randomness): ``held_out`` names, for one or more fam
 
 - **report** when its label on *every* held-out axis is held out;
 - **calibrate** when its label on *no* held-out axis is held out;
-- **unused** otherwise (it mixes a held-out family with a calibration family on two axes).
+- **unused** otherwise (it mixes a held-out family with a calibration family on two axes,
+  or lacks a label: a seed whose build errored).
 
 So a held-out label never appears among the calibration scenarios, and, on every held-out
 axis, no label appears on both sides. Axes that are not held out (severity, optimiser...)
@@ -126,7 +127,9 @@ def split_by_family(
     for item in items:
         labels = get(item)
         held = [labels.get(axis) in chosen for axis, chosen in axes.items()]
-        if all(held):
+        if any(axis not in labels for axis in axes):  # an errored build has no families
+            out.unused.append(item)
+        elif all(held):
             out.report.append(item)
         elif not any(held):
             out.calibrate.append(item)

@@ -97,7 +97,14 @@ def torch_train_by_epoch(
     holdout: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
 ) -> TrainedRun:
     """Train a torch MLP one epoch at a time; the arguments and the record are those of
-    :func:`gapdoctor.bench.training.train_by_epoch` (``alpha`` is the optimiser's weight decay)."""
+    :func:`gapdoctor.bench.training.train_by_epoch` (``alpha`` is the optimiser's weight decay).
+
+    Raises
+    ------
+    FloatingPointError
+        When the outputs become non-finite (a learning rate far too high): unlike
+        scikit-learn's MLP, torch does not stop a diverging run by itself.
+    """
     torch = _torch()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -119,6 +126,8 @@ def torch_train_by_epoch(
             rows = _rows(len(y_train), order, rng)
             model.epoch(X_train, y_train, rows, batch_size)
             p_train, p_val = model.predict_proba(X_train), model.predict_proba(X_val)
+            if not (np.isfinite(p_train).all() and np.isfinite(p_val).all()):
+                raise FloatingPointError(f"the torch MLP diverged at epoch {i + 1} (non-finite outputs)")
             history["train_loss"].append(float(log_loss(y_train, p_train, labels=classes)))
             history["val_loss"].append(float(log_loss(y_val, p_val, labels=classes)))
             history["train_accuracy"].append(float(np.mean(p_train.argmax(1) == y_train)))
