@@ -170,9 +170,9 @@ def _small_validation_set(p: dict[str, Any], rng: np.random.Generator) -> None:
         alpha=1e-2, epochs=int(rng.integers(60, 101)), hidden=p["train"]["hidden"] and [16 * int(rng.integers(1, 3))]
     )
     if rng.random() < 0.3:
-        p["train"].update(solver="sgd", lr=0.01)
+        p["train"].update(solver="sgd", lr=float(_pick(rng, [5e-3, 1e-2])))
     else:
-        p["train"].update(lr=3e-3)
+        p["train"].update(lr=float(_pick(rng, [1e-3, 2e-3, 3e-3])))
 
 
 def _subgroup_failure(p: dict[str, Any], rng: np.random.Generator) -> None:
