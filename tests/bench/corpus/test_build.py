@@ -40,3 +40,11 @@ def test_a_class_too_rare_to_train_is_refused_before_training() -> None:
     params.pop("data_options", None)
     with pytest.raises(RecipeInfeasible, match="training rows"):
         build_scenario(params, 0)
+
+
+def test_a_shift_on_a_constant_feature_is_refused_rather_than_overlapping_the_splits() -> None:
+    params = draw_params(("distribution_shift",), 0, ("logistic",))
+    params.update(dataset="digits", split={"kind": "covariate_shift", "feature": 0, "train_q": 0.6, "val_q": 0.7})
+    params.pop("data_options", None)
+    with pytest.raises(RecipeInfeasible, match="splits would overlap"):  # pixel 0 of every digit is blank
+        build_scenario(params, 0)

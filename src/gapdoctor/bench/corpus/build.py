@@ -153,6 +153,10 @@ def _split(
     cap = int(p.get("max_train_rows", len(y)))
     if s["kind"] == "covariate_shift":
         key = X.sum(axis=1) if s["feature"] == -1 else X[:, s["feature"]]
+        if np.quantile(key, s["train_q"]) >= np.quantile(key, s["val_q"]):  # a mostly constant feature (a pixel)
+            raise RecipeInfeasible(
+                f"feature {s['feature']} takes too few values to shift on (the splits would overlap)"
+            )
         data = shift_by(X, y, key, s["train_q"], s["val_q"], seed)
         return Split(data.X_train[:cap], data.y_train[:cap], data.X_val, data.y_val), {}
     if s["kind"] == "label_shift":

@@ -17,7 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from gapdoctor.bench.corpus.families import BUNDLED, DATASETS, MLP_MODELS, SYNTHETIC, draw_synthetic_options
+from gapdoctor.bench.corpus.families import (
+    BUNDLED,
+    BUNDLED_FEATURES,
+    DATASETS,
+    MLP_MODELS,
+    SYNTHETIC,
+    draw_synthetic_options,
+)
 
 __all__ = ["HEALTHY_KINDS", "PAIRS", "SEVERITIES", "allowed_datasets", "allowed_models", "draw_params"]
 
@@ -155,7 +162,7 @@ def _distribution_shift(p: dict[str, Any], rng: np.random.Generator) -> None:
     if p["dataset"] in ("digits", "synthetic_multiclass") and rng.random() < 0.35:
         p["split"] = {"kind": "label_shift", "strength": _level(p, 0.5, 0.7, 0.85)}
         return
-    n_features = 64 if p["dataset"] == "digits" else int(p.get("data_options", {}).get("n_features", 13))
+    n_features = BUNDLED_FEATURES.get(p["dataset"]) or int(p["data_options"]["n_features"])
     feature = -1 if rng.random() < 0.3 else int(rng.integers(n_features))  # -1: the sum of all features
     train_q = round(0.6 - gap / 2, 3)
     p["split"] = {"kind": "covariate_shift", "feature": feature, "train_q": train_q, "val_q": round(0.7 + gap / 2, 3)}

@@ -28,6 +28,9 @@ __all__ = [
 BUNDLED = ("digits", "iris", "wine", "breast_cancer")
 """Every classification set bundled with scikit-learn (no download)."""
 
+BUNDLED_FEATURES = {"digits": 64, "iris": 4, "wine": 13, "breast_cancer": 30}
+"""Number of features of each bundled set (a covariate shift draws one of them)."""
+
 SYNTHETIC = ("synthetic_binary", "synthetic_multiclass", "synthetic_wide")
 """``make_classification`` variants: two classes; 3-5 classes; 60-100 features of which few inform."""
 
