@@ -172,7 +172,7 @@ class CorpusScenario:
         return f"corpus/{self.families['causes']}/seed{self.seed}"
 
     def summary(self) -> dict[str, Any]:
-        """JSON-safe description: families, true causes, symptom check, rejections."""
+        """JSON-safe description: families, true causes, symptom check, rejections, facts and the recipe."""
         return {
             "name": self.name,
             "seed": self.seed,
@@ -187,6 +187,7 @@ class CorpusScenario:
             "build_seconds": round(self.seconds, 3),
             "build_cpu_seconds": round(self.cpu_seconds, 3),
             "facts": self.data.facts,
+            "params": self.params,
         }
 
 
