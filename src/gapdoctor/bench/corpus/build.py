@@ -289,12 +289,12 @@ def build_scenario(p: dict[str, Any], seed: int) -> ScenarioData:
         return small_validation_run(X, y, n_train=n_train, n_val=n_val, seed=seed, **options)
     X, y, group = _data(p, seed, rng)
     data, extra = _split(p, X, y, group, seed)
-    counts = np.bincount(data.y_train, minlength=int(max(data.y_train.max(), data.y_val.max())) + 1)
-    if counts.min() < MIN_TRAIN_CLASS_ROWS:
-        raise RecipeInfeasible(f"a class has {counts.min()} training rows (needs {MIN_TRAIN_CLASS_ROWS})")
     options["batch_size"] = _batch_size(options["batch_size"], len(data.y_train))
     facts: dict[str, Any] = {}
     for step in p["transforms"]:
         data, added = _transform(step, data, extra, seed, rng)
         facts.update(added)
+    counts = np.bincount(data.y_train, minlength=int(max(data.y_train.max(), data.y_val.max())) + 1)
+    if counts.min() < MIN_TRAIN_CLASS_ROWS:  # after the transforms: a teacher may never predict a class
+        raise RecipeInfeasible(f"a class has {counts.min()} training rows (needs {MIN_TRAIN_CLASS_ROWS})")
     return mlp_run(data, seed=seed, extra=extra, facts=facts, **options)
