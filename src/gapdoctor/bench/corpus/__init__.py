@@ -28,13 +28,13 @@ Batch (not part of CI)::
     python -m gapdoctor.bench.corpus diagnose --n 400 --jobs 1 [--cache DIR] --out corpus.jsonl
     python -m gapdoctor.bench.corpus split corpus.jsonl [--hold-out dataset=wine,iris]
 
-Time per scenario, measured on 30 seeds (100-129) on the shared 2-core development machine
-(one BLAS thread, ``nice -n 19``, load average about 7; benchmarks/RESULTS.md "Calibration
-corpus"): building takes 3.5 s of CPU per scenario on average (median 2.8, max 9.1; rejected
-attempts included) and diagnosing 1.6 s (max 8.1); under that load a scenario took 16.5 s of
-wall time to build (max 57 s). Extrapolated to ``--n 400``: about 2 h of wall time on this
-loaded machine with ``--jobs 1``; about 35 min on one free core (``--jobs 2`` on two free cores:
-about 20 min). A second ``diagnose`` reads every scenario from the cache (1-2 s each).
+Time per scenario, measured on the shared 2-core development machine (one BLAS thread,
+``nice -n 19``; benchmarks/RESULTS.md "Calibration corpus"): building takes about 3 s of CPU
+(max 9 s, rejected attempts included) and diagnosing 0.4-1.6 s. Wall time depends on the
+machine's load: 4.6 s a scenario (build and diagnosis) at a load average of 3 (16 seeds), 18 s
+at a load of 7 (30 seeds). Extrapolated to ``--n 400`` with ``--jobs 1``: about 30 min at the
+lighter load, about 2 h at the heavier one. A second ``diagnose`` reads every scenario from
+the cache and costs only the diagnoses.
 """
 
 from __future__ import annotations
