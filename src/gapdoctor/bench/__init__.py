@@ -3,6 +3,8 @@
 ``gapdoctor bench`` runs every scenario of :data:`SCENARIOS` through
 :func:`gapdoctor.diagnose` (:func:`run_bench`). Names are loaded lazily: the
 scenario modules train models (scikit-learn), which ``import gapdoctor.bench`` need not load.
+The calibration corpus, hundreds of scenarios drawn at random with the same fault
+injections, is :mod:`gapdoctor.bench.corpus` (a batch job, not part of the bench).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from gapdoctor.bench.scenario import ScenarioData
-from gapdoctor.bench.training import Order, out_of_fold_probs, train_by_epoch
+from gapdoctor.bench.training import SKLEARN_MLP, Order, Trainer
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -96,12 +96,14 @@ def mlp_run(
     holdout: tuple[FloatArray, IntArray] | None = None,
     extra: dict[str, np.ndarray[Any, Any]] | None = None,
     facts: dict[str, Any] | None = None,
+    trainer: Trainer = SKLEARN_MLP,
 ) -> ScenarioData:
-    """Train an MLP epoch by epoch as a training loop with a recorder would, and collect every input.
+    """Train a model epoch by epoch as a training loop with a recorder would, and collect every input.
 
     The recorder's view: the curves, per-row losses of (up to 1000) training rows, the
     label order of the last epoch, the final validation probabilities, and out-of-fold
-    probabilities of the training rows from the same configuration (5-fold).
+    probabilities of the training rows from the same configuration (5-fold). ``trainer``
+    picks the model family (:data:`~gapdoctor.bench.training.SKLEARN_MLP` by default).
 
     Returns
     -------
@@ -123,7 +125,7 @@ def mlp_run(
         "order": order,
         "lr_schedule": lr_schedule,
     }
-    run = train_by_epoch(
+    run = trainer.train(
         data.X_train,
         data.y_train,
         data.X_val,
@@ -133,7 +135,7 @@ def mlp_run(
         holdout=holdout,
         **options,
     )
-    train_probs = out_of_fold_probs(data.X_train, data.y_train, **options)
+    train_probs = trainer.out_of_fold(data.X_train, data.y_train, **options)
     arrays: dict[str, np.ndarray[Any, Any]] = {
         "X_train": data.X_train,
         "y_train": data.y_train,

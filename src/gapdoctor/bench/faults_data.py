@@ -13,7 +13,7 @@ from gapdoctor.bench._common import Split, load, mlp_run, split, synthetic
 from gapdoctor.bench.scenario import Scenario, ScenarioData
 from gapdoctor.bench.training import flip_labels
 
-__all__ = ["DATA_SCENARIOS"]
+__all__ = ["DATA_SCENARIOS", "class_conditional_flip", "with_pseudo_labels"]
 
 
 # --- label_noise: wrong training labels are being memorised -----------------------------------
@@ -37,15 +37,23 @@ def _noisy_cancer(seed: int) -> ScenarioData:
     return mlp_run(noisy, seed=seed, epochs=100, hidden=(128, 64), alpha=0.0, facts={"flipped": len(rows)})
 
 
+def class_conditional_flip(
+    y: np.ndarray[Any, Any], source: int, target: int, fraction: float, rng: np.random.Generator
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Record ``fraction`` of class ``source``'s labels as ``target``; return (noisy y, flipped rows)."""
+    members = np.flatnonzero(y == source)
+    rows = rng.choice(members, size=int(fraction * len(members)), replace=False)
+    noisy = y.copy()
+    noisy[rows] = target
+    return noisy, rows
+
+
 def _class_conditional_noise(seed: int) -> ScenarioData:
     # 40% of class 0's training labels are recorded as class 1 (an annotator confusing the two).
     rng = np.random.default_rng(seed)
     X, y = synthetic(seed, n_samples=1600, n_features=20, n_informative=8, n_classes=3, class_sep=1.5, flip_y=0.0)
     data = split(X, y, train_size=1000, val_size=500, seed=seed)
-    zeros = np.flatnonzero(data.y_train == 0)
-    rows = rng.choice(zeros, size=int(0.4 * len(zeros)), replace=False)
-    y_noisy = data.y_train.copy()
-    y_noisy[rows] = 1
+    y_noisy, rows = class_conditional_flip(data.y_train, 0, 1, 0.4, rng)
     noisy = Split(data.X_train, y_noisy, data.X_val, data.y_val)
     return mlp_run(noisy, seed=seed, epochs=60, hidden=(256,), alpha=0.0, facts={"flipped": len(rows)})
 
@@ -53,7 +61,7 @@ def _class_conditional_noise(seed: int) -> ScenarioData:
 # --- pseudo_label_noise: noise concentrated in weak / pseudo-labelled sources ----------------
 
 
-def _with_pseudo_labels(
+def with_pseudo_labels(
     data: Split, n_human: int, labeller: Any, seed: int, source_name: str = "pseudo"
 ) -> tuple[Split, np.ndarray[Any, Any], dict[str, Any]]:
     """Keep ``n_human`` true labels; label the other training rows with ``labeller`` fitted on them."""
@@ -72,14 +80,14 @@ def _with_pseudo_labels(
 def _pseudo_digits(seed: int) -> ScenarioData:
     X, y = load("digits")
     data = split(X, y, train_size=800, val_size=500, seed=seed)
-    mixed, sources, facts = _with_pseudo_labels(data, 60, LogisticRegression(C=0.01, max_iter=500), seed)
+    mixed, sources, facts = with_pseudo_labels(data, 60, LogisticRegression(C=0.01, max_iter=500), seed)
     return mlp_run(mixed, seed=seed, epochs=60, hidden=(256,), alpha=0.0, extra={"sources_train": sources}, facts=facts)
 
 
 def _pseudo_cancer(seed: int) -> ScenarioData:
     X, y = load("breast_cancer")
     data = split(X, y, train_size=340, val_size=200, seed=seed)
-    mixed, sources, facts = _with_pseudo_labels(data, 40, DecisionTreeClassifier(max_depth=1, random_state=0), seed)
+    mixed, sources, facts = with_pseudo_labels(data, 40, DecisionTreeClassifier(max_depth=1, random_state=0), seed)
     return mlp_run(
         mixed, seed=seed, epochs=100, hidden=(128, 64), alpha=0.0, extra={"sources_train": sources}, facts=facts
     )

@@ -8,7 +8,15 @@ from sklearn.neighbors import NearestNeighbors
 from gapdoctor.bench._common import FloatArray, IntArray, Split, load, mlp_run, split, synthetic
 from gapdoctor.bench.scenario import Scenario, ScenarioData
 
-__all__ = ["PIPELINE_SCENARIOS"]
+__all__ = [
+    "PIPELINE_SCENARIOS",
+    "leak_knn_stacking",
+    "leak_target_encoding",
+    "misaligned_validation",
+    "relabel_by_first_appearance",
+    "sorted_by_class",
+    "unscaled_validation",
+]
 
 
 # --- preprocessing_leakage: a feature or transform carries training labels --------------------
@@ -28,7 +36,7 @@ def _target_encode_in_sample(
     return train[:, 1:], val[:, 1:]  # drop one redundant column
 
 
-def _leak_target_encoding(data: Split, n_ids: int, seed: int) -> Split:
+def leak_target_encoding(data: Split, n_ids: int, seed: int) -> Split:
     """Add a target-encoded, label-free customer id (ids recur across splits but carry no signal)."""
     rng = np.random.default_rng(seed)
     ids_train = rng.integers(0, n_ids, size=len(data.y_train))
@@ -40,15 +48,34 @@ def _leak_target_encoding(data: Split, n_ids: int, seed: int) -> Split:
     )
 
 
+def leak_knn_stacking(data: Split, k: int, weight: float) -> Split:
+    """Add the label mean of each row's ``k`` nearest training rows, in-sample for training rows.
+
+    A training row is its own nearest neighbour, so its feature carries its own label; validation
+    rows get the honest value. Binary labels (class ids 0/1).
+    """
+    knn = NearestNeighbors(n_neighbors=k).fit(data.X_train)
+    train_neigh = knn.kneighbors(data.X_train, return_distance=False)
+    val_neigh = knn.kneighbors(data.X_val, return_distance=False)
+    feature_train = data.y_train[train_neigh].mean(axis=1, keepdims=True)
+    feature_val = data.y_train[val_neigh].mean(axis=1, keepdims=True)
+    return Split(
+        np.hstack([data.X_train, weight * feature_train]),
+        data.y_train,
+        np.hstack([data.X_val, weight * feature_val]),
+        data.y_val,
+    )
+
+
 def _leak_synthetic_target_encoding(seed: int) -> ScenarioData:
     X, y = synthetic(seed, n_samples=1600, n_features=20, n_informative=4, class_sep=0.6, flip_y=0.05)
-    data = _leak_target_encoding(split(X, y, train_size=1000, val_size=600, seed=seed), 400, seed)
+    data = leak_target_encoding(split(X, y, train_size=1000, val_size=600, seed=seed), 400, seed)
     return mlp_run(data, seed=seed, epochs=60, hidden=(128,), facts={"leak": "in-sample target encoding, 400 ids"})
 
 
 def _leak_digits_target_encoding(seed: int) -> ScenarioData:
     X, y = load("digits")
-    data = _leak_target_encoding(split(X, y, train_size=800, val_size=600, seed=seed), 300, seed)
+    data = leak_target_encoding(split(X, y, train_size=800, val_size=600, seed=seed), 300, seed)
     return mlp_run(data, seed=seed, epochs=60, hidden=(128,), facts={"leak": "in-sample target encoding, 300 ids"})
 
 
@@ -56,27 +83,40 @@ def _leak_cancer_knn_stacking(seed: int) -> ScenarioData:
     # A stacked feature: the label mean of each row's 5 nearest training neighbours, computed
     # in-sample (the row is its own nearest neighbour) for training rows, honestly for validation.
     X, y = load("breast_cancer")
-    data = split(X, y, train_size=350, val_size=200, seed=seed)
-    knn = NearestNeighbors(n_neighbors=5).fit(data.X_train)
-    train_neigh = knn.kneighbors(data.X_train, return_distance=False)
-    val_neigh = knn.kneighbors(data.X_val, return_distance=False)
-    feature_train = data.y_train[train_neigh].mean(axis=1, keepdims=True)
-    feature_val = data.y_train[val_neigh].mean(axis=1, keepdims=True)
-    leaky = Split(
-        np.hstack([data.X_train, 3 * feature_train]), data.y_train, np.hstack([data.X_val, 3 * feature_val]), data.y_val
-    )
+    leaky = leak_knn_stacking(split(X, y, train_size=350, val_size=200, seed=seed), 5, 3.0)
     return mlp_run(leaky, seed=seed, epochs=80, hidden=(64,), facts={"leak": "in-sample 5-NN label mean"})
 
 
 # --- pipeline_bug: encoding, alignment, preprocessing or ordering differs ----------------------
 
 
+def unscaled_validation(data: Split) -> Split:
+    """Standardise the training features of an unscaled split and leave the validation features raw."""
+    mean, sd = data.X_train.mean(axis=0), data.X_train.std(axis=0)
+    return Split((data.X_train - mean) / sd, data.y_train, data.X_val, data.y_val)
+
+
+def relabel_by_first_appearance(y: IntArray) -> IntArray:
+    """Class ids re-encoded in order of first appearance (a label encoder fitted on this split alone)."""
+    first_seen = {label: i for i, label in enumerate(dict.fromkeys(y.tolist()))}
+    return np.array([first_seen[label] for label in y.tolist()], dtype=np.int64)
+
+
+def sorted_by_class(data: Split) -> Split:
+    """Training rows sorted by class (train with ``order="none"``: a loader that never shuffles)."""
+    order = np.argsort(data.y_train, kind="stable")
+    return Split(data.X_train[order], data.y_train[order], data.X_val, data.y_val)
+
+
+def misaligned_validation(data: Split, shift: int) -> Split:
+    """Validation labels rolled ``shift`` rows against their features (a dropped header row)."""
+    return Split(data.X_train, data.y_train, data.X_val, np.roll(data.y_val, shift))
+
+
 def _bug_unscaled_validation(seed: int) -> ScenarioData:
     # The scaler is fitted and applied to the training split; the validation split is passed raw.
     X, y = load("breast_cancer")
-    data = split(X, y, train_size=350, val_size=200, seed=seed, scale=False)
-    mean, sd = data.X_train.mean(axis=0), data.X_train.std(axis=0)
-    buggy = Split((data.X_train - mean) / sd, data.y_train, data.X_val, data.y_val)
+    buggy = unscaled_validation(split(X, y, train_size=350, val_size=200, seed=seed, scale=False))
     return mlp_run(buggy, seed=seed, epochs=60, hidden=(64,), facts={"bug": "validation not standardised"})
 
 
@@ -87,8 +127,7 @@ def _bug_label_encoding(seed: int) -> ScenarioData:
     data = split(X, y, train_size=110, val_size=68, seed=seed)
     names = np.array(["barbera", "barolo", "grignolino"])[data.y_val]
     first_seen = {name: i for i, name in enumerate(dict.fromkeys(names.tolist()))}
-    y_val_buggy = np.array([first_seen[n] for n in names], dtype=np.int64)
-    buggy = Split(data.X_train, data.y_train, data.X_val, y_val_buggy)
+    buggy = Split(data.X_train, data.y_train, data.X_val, relabel_by_first_appearance(data.y_val))
     facts = {"bug": "validation labels encoded in order of first appearance", "val_mapping": str(first_seen)}
     return mlp_run(buggy, seed=seed, epochs=60, hidden=(32,), lr=3e-3, batch_size=16, facts=facts)
 
@@ -96,9 +135,7 @@ def _bug_label_encoding(seed: int) -> ScenarioData:
 def _bug_unshuffled(seed: int) -> ScenarioData:
     # Training rows sorted by class and fed in that order every epoch (a loader with shuffle=False).
     X, y = load("digits")
-    data = split(X, y, train_size=800, val_size=500, seed=seed)
-    order = np.argsort(data.y_train, kind="stable")
-    sorted_split = Split(data.X_train[order], data.y_train[order], data.X_val, data.y_val)
+    sorted_split = sorted_by_class(split(X, y, train_size=800, val_size=500, seed=seed))
     return mlp_run(
         sorted_split, seed=seed, epochs=60, hidden=(128,), lr=3e-3, order="none", facts={"bug": "unshuffled"}
     )
@@ -108,7 +145,7 @@ def _bug_misaligned_validation(seed: int) -> ScenarioData:
     # The validation labels are off by one row (a dropped header row in the label file).
     X, y = synthetic(seed, n_samples=1500, n_features=20, n_informative=8, n_classes=3, class_sep=1.5)
     data = split(X, y, train_size=900, val_size=600, seed=seed)
-    buggy = Split(data.X_train, data.y_train, data.X_val, np.roll(data.y_val, 1))
+    buggy = misaligned_validation(data, 1)
     return mlp_run(buggy, seed=seed, epochs=60, hidden=(128,), facts={"bug": "validation labels shifted by one row"})
 
 

@@ -10,13 +10,21 @@ from sklearn.model_selection import train_test_split
 from gapdoctor.bench._common import FloatArray, IntArray, Split, load, mlp_run, scaled, split, synthetic
 from gapdoctor.bench.scenario import Scenario, ScenarioData
 
-__all__ = ["POPULATION_SCENARIOS"]
+__all__ = [
+    "POPULATION_SCENARIOS",
+    "label_shift",
+    "noisy_subgroup",
+    "second_population",
+    "shift_by",
+    "small_validation_run",
+    "split_with_groups",
+]
 
 
 # --- distribution_shift: validation data come from a different distribution ------------------
 
 
-def _shift_by(X: FloatArray, y: IntArray, key: FloatArray, train_q: float, val_q: float, seed: int) -> Split:
+def shift_by(X: FloatArray, y: IntArray, key: FloatArray, train_q: float, val_q: float, seed: int) -> Split:
     """Train on rows whose ``key`` is below its ``train_q`` quantile, validate on rows above ``val_q``."""
     low, high = np.flatnonzero(key <= np.quantile(key, train_q)), np.flatnonzero(key >= np.quantile(key, val_q))
     rng = np.random.default_rng(seed)
@@ -24,10 +32,21 @@ def _shift_by(X: FloatArray, y: IntArray, key: FloatArray, train_q: float, val_q
     return scaled(Split(X[low], y[low], X[high], y[high]))
 
 
+def label_shift(
+    X: FloatArray, y: IntArray, train_counts: tuple[int, ...], val_counts: tuple[int, ...], seed: int
+) -> Split:
+    """Label shift: ``train_counts[k]`` training and ``val_counts[k]`` validation rows of class k (disjoint)."""
+    rng = np.random.default_rng(seed)
+    by_class = [rng.permutation(np.flatnonzero(y == k)) for k in range(len(train_counts))]
+    train = np.concatenate([by_class[k][:n] for k, n in enumerate(train_counts)])
+    val = np.concatenate([by_class[k][-n:] for k, n in enumerate(val_counts)])
+    return scaled(Split(X[train], y[train], X[val], y[val]))
+
+
 def _shift_digits_ink(seed: int) -> ScenarioData:
     # Train on the lightly inked 60% of the digits, validate on the most heavily inked 30%.
     X, y = load("digits")
-    data = _shift_by(X, y, X.sum(axis=1), 0.6, 0.7, seed)
+    data = shift_by(X, y, X.sum(axis=1), 0.6, 0.7, seed)
     return mlp_run(
         data, seed=seed, epochs=60, hidden=(256,), lr=3e-3, alpha=0.0, facts={"shift": "covariate: total ink"}
     )
@@ -36,18 +55,14 @@ def _shift_digits_ink(seed: int) -> ScenarioData:
 def _shift_cancer_texture(seed: int) -> ScenarioData:
     # Train on the smoother 60% of tissue samples (mean texture), validate on the roughest 30%.
     X, y = load("breast_cancer")
-    data = _shift_by(X, y, X[:, 1], 0.6, 0.7, seed)
+    data = shift_by(X, y, X[:, 1], 0.6, 0.7, seed)
     return mlp_run(data, seed=seed, epochs=80, hidden=(128,), lr=3e-3, alpha=0.0, facts={"shift": "covariate: texture"})
 
 
 def _shift_synthetic_label(seed: int) -> ScenarioData:
     # Label shift: training classes 60/30/10%, validation 10/30/60%, same class-conditional features.
     X, y = synthetic(seed, n_samples=4000, n_features=20, n_informative=6, n_classes=3, class_sep=0.8)
-    rng = np.random.default_rng(seed)
-    by_class = [rng.permutation(np.flatnonzero(y == k)) for k in range(3)]
-    train = np.concatenate([by_class[k][:n] for k, n in enumerate((600, 300, 100))])
-    val = np.concatenate([by_class[k][-n:] for k, n in enumerate((60, 180, 360))])
-    data = scaled(Split(X[train], y[train], X[val], y[val]))
+    data = label_shift(X, y, (600, 300, 100), (60, 180, 360), seed)
     return mlp_run(
         data, seed=seed, epochs=80, hidden=(256,), lr=3e-3, alpha=0.0, facts={"shift": "label: 60/30/10 -> 10/30/60"}
     )
@@ -56,7 +71,9 @@ def _shift_synthetic_label(seed: int) -> ScenarioData:
 # --- small_validation_set: too noisy to show the improvement that exists ----------------------
 
 
-def _small_val(X: FloatArray, y: IntArray, *, n_train: int, n_val: int, seed: int, **train: Any) -> ScenarioData:
+def small_validation_run(
+    X: FloatArray, y: IntArray, *, n_train: int, n_val: int, seed: int, **train: Any
+) -> ScenarioData:
     """Train on ``n_train`` rows, validate on ``n_val``; score a large holdout to confirm progress exists."""
     X_rest, X_hold, y_rest, y_hold = train_test_split(X, y, test_size=0.4, stratify=y, random_state=seed)
     data = split(X_rest, y_rest, train_size=n_train, val_size=n_val, seed=seed, scale=False)
@@ -77,48 +94,71 @@ def _small_val(X: FloatArray, y: IntArray, *, n_train: int, n_val: int, seed: in
 
 def _small_val_digits(seed: int) -> ScenarioData:
     X, y = load("digits")
-    return _small_val(X, y, n_train=600, n_val=30, seed=seed, epochs=60, hidden=(32,), lr=3e-3, alpha=1e-2)
+    return small_validation_run(X, y, n_train=600, n_val=30, seed=seed, epochs=60, hidden=(32,), lr=3e-3, alpha=1e-2)
 
 
 def _small_val_cancer(seed: int) -> ScenarioData:
     X, y = load("breast_cancer")
-    return _small_val(X, y, n_train=200, n_val=20, seed=seed, epochs=80, hidden=(16,), lr=1e-3, alpha=1e-2)
+    return small_validation_run(X, y, n_train=200, n_val=20, seed=seed, epochs=80, hidden=(16,), lr=1e-3, alpha=1e-2)
 
 
 def _small_val_synthetic_sgd(seed: int) -> ScenarioData:
     X, y = synthetic(seed, n_samples=4000, n_features=20, n_informative=8, n_classes=3, class_sep=1.0)
-    return _small_val(X, y, n_train=1000, n_val=30, seed=seed, epochs=60, hidden=(32,), lr=0.01, solver="sgd")
+    return small_validation_run(X, y, n_train=1000, n_val=30, seed=seed, epochs=60, hidden=(32,), lr=0.01, solver="sgd")
 
 
 # --- subgroup_failure: some classes or groups are never learned while others are memorised -----
 
 
-def _subgroup_synthetic(seed: int) -> ScenarioData:
-    # 15% of the rows come from a second population whose labels follow a different rule.
-    X_a, y_a = synthetic(seed, n_samples=1700, n_features=20, n_informative=6, class_sep=1.2)
-    X_b, y_b = synthetic(seed + 1000, n_samples=300, n_features=20, n_informative=6, class_sep=1.2)
-    X, y = np.vstack([X_a, X_b]), np.concatenate([y_a, y_b])
-    group = np.array(["A"] * 1700 + ["B"] * 300)
+def second_population(
+    seed: int, n_main: int, n_second: int, **options: Any
+) -> tuple[FloatArray, IntArray, np.ndarray[Any, Any]]:
+    """Two ``make_classification`` populations (seeds ``seed`` and ``seed + 1000``) whose labels follow
+    different rules, stacked; returns features, labels and the group ("A" main, "B" second)."""
+    X_a, y_a = synthetic(seed, n_samples=n_main, **options)
+    X_b, y_b = synthetic(seed + 1000, n_samples=n_second, **options)
+    group = np.array(["A"] * n_main + ["B"] * n_second)
+    return np.vstack([X_a, X_b]), np.concatenate([y_a, y_b]), group
+
+
+def noisy_subgroup(
+    X: FloatArray,
+    share: float,
+    noise_sd: float,
+    clip: tuple[float, float],
+    rng: np.random.Generator,
+    names: tuple[str, str] = ("A", "B"),
+) -> tuple[FloatArray, np.ndarray[Any, Any]]:
+    """A random ``share`` of the rows gets Gaussian feature noise (clipped to ``clip``); returns the
+    features and the group of each row (``names[1]`` for the noisy rows)."""
+    faulty = rng.random(len(X)) < share
+    X = np.where(faulty[:, None], np.clip(X + rng.normal(0.0, noise_sd, X.shape), clip[0], clip[1]), X)
+    return X, np.where(faulty, names[1], names[0])
+
+
+def split_with_groups(
+    X: FloatArray, y: IntArray, group: np.ndarray[Any, Any], *, train_size: int, val_size: int, seed: int
+) -> tuple[Split, dict[str, np.ndarray[Any, Any]]]:
+    """A split stratified by group and class, standardised; and the ``groups_train``/``groups_val`` arrays."""
     strata = np.char.add(group, y.astype(str))
     rows = np.arange(len(y))
-    train, val = train_test_split(rows, train_size=1200, test_size=800, stratify=strata, random_state=seed)
+    train, val = train_test_split(rows, train_size=train_size, test_size=val_size, stratify=strata, random_state=seed)
     data = scaled(Split(X[train], y[train], X[val], y[val]))
-    extra = {"groups_train": group[train], "groups_val": group[val]}
+    return data, {"groups_train": group[train], "groups_val": group[val]}
+
+
+def _subgroup_synthetic(seed: int) -> ScenarioData:
+    # 15% of the rows come from a second population whose labels follow a different rule.
+    X, y, group = second_population(seed, 1700, 300, n_features=20, n_informative=6, class_sep=1.2)
+    data, extra = split_with_groups(X, y, group, train_size=1200, val_size=800, seed=seed)
     return mlp_run(data, seed=seed, epochs=60, hidden=(256,), alpha=0.0, extra=extra, facts={"group_b_share": 0.15})
 
 
 def _subgroup_digits_noisy_scanner(seed: int) -> ScenarioData:
     # 15% of the images come from a faulty scanner that adds heavy pixel noise, in both splits.
     X, y = load("digits")
-    rng = np.random.default_rng(seed)
-    faulty = rng.random(len(y)) < 0.15
-    X = np.where(faulty[:, None], np.clip(X + rng.normal(0.0, 8.0, X.shape), 0.0, 16.0), X)
-    group = np.where(faulty, "scanner_b", "scanner_a")
-    strata = np.char.add(group, y.astype(str))
-    rows = np.arange(len(y))
-    train, val = train_test_split(rows, train_size=900, test_size=700, stratify=strata, random_state=seed)
-    data = scaled(Split(X[train], y[train], X[val], y[val]))
-    extra = {"groups_train": group[train], "groups_val": group[val]}
+    X, group = noisy_subgroup(X, 0.15, 8.0, (0.0, 16.0), np.random.default_rng(seed), ("scanner_a", "scanner_b"))
+    data, extra = split_with_groups(X, y, group, train_size=900, val_size=700, seed=seed)
     return mlp_run(data, seed=seed, epochs=60, hidden=(256,), alpha=0.0, extra=extra, facts={"scanner_b_share": 0.15})
 
 

@@ -14,12 +14,12 @@ from sklearn.model_selection import train_test_split
 
 from gapdoctor.bench._common import FloatArray, IntArray, load
 from gapdoctor.bench.scenario import Scenario, ScenarioData
-from gapdoctor.bench.training import train_by_epoch
+from gapdoctor.bench.training import Trainer, train_by_epoch
 
-__all__ = ["SEARCH_SCENARIOS"]
+__all__ = ["SEARCH_SCENARIOS", "run_search"]
 
 
-def _search(
+def run_search(
     X: FloatArray,
     y: IntArray,
     *,
@@ -29,7 +29,14 @@ def _search(
     epochs: int,
     seed: int,
     metric: str = "accuracy",
+    trainer: Trainer | None = None,
 ) -> ScenarioData:
+    """Train every trial of ``grid`` (keys hidden, alpha, lr) and rank them on ``n_val`` validation rows.
+
+    35% of the rows are held out and score the same trials (``facts["holdout_values"]``).
+    ``trainer`` picks the model family (scikit-learn's MLP by default).
+    """
+    train = train_by_epoch if trainer is None else trainer.train
     X_rest, X_hold, y_rest, y_hold = train_test_split(X, y, test_size=0.35, stratify=y, random_state=seed)
     X_train, X_val, y_train, y_val = train_test_split(
         X_rest, y_rest, train_size=n_train, test_size=n_val, stratify=y_rest, random_state=seed
@@ -39,7 +46,7 @@ def _search(
     trials: list[dict[str, Any]] = []
     holdout: list[float] = []
     for number, params in enumerate(grid):
-        run = train_by_epoch(
+        run = train(
             X_train,
             y_train,
             X_val,
@@ -74,19 +81,19 @@ def _grid(alphas: list[float], hiddens: list[list[int]], lr: float) -> list[dict
 def _search_cancer_alpha(seed: int) -> ScenarioData:
     X, y = load("breast_cancer")
     grid = _grid([1e-5, 1e-3, 1e-1, 1.0], [[16], [128]], 1e-3)
-    return _search(X, y, grid=grid, n_train=300, n_val=30, epochs=40, seed=seed)
+    return run_search(X, y, grid=grid, n_train=300, n_val=30, epochs=40, seed=seed)
 
 
 def _search_digits_width(seed: int) -> ScenarioData:
     X, y = load("digits")
     grid = _grid([1e-4, 1e-2], [[16], [32], [64], [256]], 2e-3)
-    return _search(X, y, grid=grid, n_train=700, n_val=40, epochs=30, seed=seed)
+    return run_search(X, y, grid=grid, n_train=700, n_val=40, epochs=30, seed=seed)
 
 
 def _search_wine(seed: int) -> ScenarioData:
     X, y = load("wine")
     grid = _grid([1e-4, 1e-1, 1.0], [[8], [64]], 3e-3)
-    return _search(X, y, grid=grid, n_train=90, n_val=20, epochs=40, seed=seed)
+    return run_search(X, y, grid=grid, n_train=90, n_val=20, epochs=40, seed=seed)
 
 
 SEARCH_SCENARIOS: tuple[Scenario, ...] = (

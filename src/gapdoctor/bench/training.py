@@ -15,7 +15,7 @@ from sklearn.neural_network import MLPClassifier
 
 from gapdoctor.stats.metrics import compute_metric
 
-__all__ = ["TrainedRun", "flip_labels", "out_of_fold_probs", "train_by_epoch"]
+__all__ = ["SKLEARN_MLP", "TrainedRun", "Trainer", "flip_labels", "out_of_fold_probs", "train_by_epoch"]
 
 Order = Literal["model", "epoch", "none"]
 """How rows are ordered within an epoch: ``"model"`` lets scikit-learn shuffle them,
@@ -230,3 +230,21 @@ def out_of_fold_probs(
                 model.partial_fit(X[rows], y[rows], classes=classes)
             out[held_rows] = model.predict_proba(X[held_rows])
     return out
+
+
+@dataclass(frozen=True)
+class Trainer:
+    """A model family the scenarios can train: one epoch-by-epoch run and its out-of-fold probabilities.
+
+    ``train`` takes the arguments of :func:`train_by_epoch` and returns a :class:`TrainedRun`;
+    ``out_of_fold`` those of :func:`out_of_fold_probs`. ``hidden=()`` trains no hidden layer:
+    a multinomial logistic regression fitted by the same mini-batch optimiser.
+    """
+
+    name: str
+    train: Callable[..., TrainedRun]
+    out_of_fold: Callable[..., NDArray[np.float64]]
+
+
+SKLEARN_MLP = Trainer("sklearn_mlp", train_by_epoch, out_of_fold_probs)
+"""scikit-learn's MLPClassifier, trained one ``partial_fit`` per epoch (every bench scenario)."""

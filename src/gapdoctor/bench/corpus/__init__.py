@@ -1,0 +1,72 @@
+"""A scenario corpus for calibration, separate from the bench.
+
+The bench (:mod:`gapdoctor.bench`) is 42 hand-made scenarios that measure gapdoctor; this
+corpus is hundreds of scenarios drawn at random, to fit the scoring policy on some families
+and report on the others (:func:`split_by_family`). Each corpus seed draws, at random:
+
+- a **data set** family: every classification set bundled with scikit-learn (digits, iris,
+  wine, breast_cancer) and three ``make_classification`` variants (binary, 3-5 classes,
+  wide: 60-100 features of which 4-8 inform);
+- a **model** family: scikit-learn's MLP, multinomial logistic regression (the same optimiser,
+  no hidden layer), a small torch MLP (only when torch is installed: the ``torch`` extra);
+- a **severity** (mild, moderate, severe), training length, optimiser (Adam, SGD), class balance
+  and validation size;
+- the **causes**, by rotation over seeds (:data:`~gapdoctor.bench.corpus.generate.KINDS`):
+  every cause of :data:`gapdoctor.CAUSES` (``search_noise`` draws a hyper-parameter search for
+  :func:`gapdoctor.diagnose_search`), healthy runs (well-tuned, early in training, slow
+  learners, small but adequate validation sets) and pairs of causes present together
+  (:data:`~gapdoctor.bench.corpus.draws.PAIRS`).
+
+Faults are the bench's own injections with drawn parameters. Each draw verifies its symptom
+with the bench's check (:func:`gapdoctor.bench.scenario.check_symptom`) and is redrawn when it
+fails (the rejections are counted); each is deterministic from its seed on one machine and
+cached in the bench's format (``.npz`` with ``allow_pickle=False`` plus ``.json``; never pickle).
+
+Batch (not part of CI)::
+
+    python -m gapdoctor.bench.corpus build --n 400 --jobs 1 [--cache DIR]
+    python -m gapdoctor.bench.corpus diagnose --n 400 --jobs 1 [--cache DIR] --out corpus.jsonl
+    python -m gapdoctor.bench.corpus split corpus.jsonl [--hold-out dataset=wine,iris]
+
+Time per scenario, measured on the shared 2-core development machine (one BLAS thread,
+``nice -n 19``; benchmarks/RESULTS.md "Calibration corpus"): building takes about 3 s of CPU
+(max 9 s, rejected attempts included) and diagnosing 0.4-1.6 s. Wall time depends on the
+machine's load: 4.6 s a scenario (build and diagnosis) at a load average of 3 (16 seeds), 18 s
+at a load of 7 (30 seeds). Extrapolated to ``--n 400`` with ``--jobs 1``: about 30 min at the
+lighter load, about 2 h at the heavier one. A second ``diagnose`` reads every scenario from
+the cache and costs only the diagnoses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "DEFAULT_HELD_OUT",
+    "PAIRS",
+    "CorpusScenario",
+    "FamilySplit",
+    "build_corpus",
+    "diagnose_corpus",
+    "draw_scenario",
+    "split_by_family",
+]
+
+_WHERE = {
+    "DEFAULT_HELD_OUT": "gapdoctor.bench.corpus.split",
+    "FamilySplit": "gapdoctor.bench.corpus.split",
+    "split_by_family": "gapdoctor.bench.corpus.split",
+    "PAIRS": "gapdoctor.bench.corpus.draws",
+    "CorpusScenario": "gapdoctor.bench.corpus.generate",
+    "draw_scenario": "gapdoctor.bench.corpus.generate",
+    "build_corpus": "gapdoctor.bench.corpus.batch",
+    "diagnose_corpus": "gapdoctor.bench.corpus.batch",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'gapdoctor.bench.corpus' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_WHERE[name]), name)

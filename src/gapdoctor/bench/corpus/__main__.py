@@ -1,0 +1,129 @@
+"""``python -m gapdoctor.bench.corpus {build,diagnose,split}``: the corpus batch from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from gapdoctor.errors import GapdoctorInputError
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m gapdoctor.bench.corpus", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (
+        ("build", "build (or read from the cache) the scenarios; write a manifest line per seed"),
+        ("diagnose", "diagnose every scenario; write one JSON line per scenario"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("--n", type=int, default=400, help="number of corpus seeds (default 400)")
+        sub.add_argument("--start", type=int, default=0, help="first corpus seed (default 0)")
+        sub.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+        sub.add_argument("--cache", default=None, help="cache directory (default: beside the bench cache)")
+        sub.add_argument("--models", default=None, help="comma-separated model families (default: installed)")
+        default_out = "corpus-manifest.jsonl" if name == "build" else "corpus-diagnoses.jsonl"
+        sub.add_argument("--out", default=default_out, help=f"JSON-lines output (default {default_out})")
+    split = commands.add_parser("split", help="count a diagnose output's scenarios on each side of the family split")
+    split.add_argument("lines", help="a JSON-lines file written by build or diagnose")
+    split.add_argument(
+        "--hold-out", action="append", default=None, metavar="AXIS=LABEL,LABEL", help="families reported on"
+    )
+    return parser
+
+
+def _held_out(values: list[str] | None) -> dict[str, list[str]] | None:
+    if not values:
+        return None
+    out: dict[str, list[str]] = {}
+    for value in values:
+        axis, sep, labels = value.partition("=")
+        if not sep or not labels:
+            raise GapdoctorInputError("--hold-out", f"{value!r} is not AXIS=LABEL[,LABEL...]", "e.g. dataset=wine,iris")
+        out[axis] = labels.split(",")
+    return out
+
+
+def _check(args: argparse.Namespace) -> tuple[range, tuple[str, ...] | None]:
+    from gapdoctor.bench.corpus.families import MODELS
+
+    if args.n < 1 or args.start < 0:
+        raise GapdoctorInputError("--n/--start", f"got {args.n}/{args.start}", "use --n >= 1 and --start >= 0")
+    if args.jobs < 1:
+        raise GapdoctorInputError("--jobs", f"got {args.jobs}", "use 1 or more worker processes")
+    models = None if args.models is None else tuple(args.models.split(","))
+    if models is not None and not set(models) <= set(MODELS):
+        raise GapdoctorInputError("--models", f"got {args.models!r}", f"use some of {', '.join(MODELS)}")
+    return range(args.start, args.start + args.n), models
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from gapdoctor.bench.corpus.batch import build_corpus, diagnose_corpus, write_lines
+    from gapdoctor.bench.corpus.generate import corpus_cache_dir
+
+    seeds, models = _check(args)
+    cache = corpus_cache_dir(args.cache)
+    run = build_corpus if args.command == "build" else diagnose_corpus
+    started = time.perf_counter()
+    tally: dict[str, int] = {"accepted": 0, "rejected attempts": 0}
+
+    def progress(line: dict[str, Any]) -> None:
+        tally["accepted"] += bool(line["accepted"])
+        tally["rejected attempts"] += len(line["rejections"])
+        status = line.get("status", "accepted" if line["accepted"] else "rejected")
+        if status == "errored":
+            tally["errored"] = tally.get("errored", 0) + 1
+            status = f"errored: {line['error']}"
+        print(f"{line['name']}: {status} ({line['build_seconds']:.1f} s build)", file=sys.stderr, flush=True)
+
+    count = write_lines(run(seeds, cache=cache, jobs=args.jobs, models=models), Path(args.out), progress)
+    seconds = time.perf_counter() - started
+    print(
+        f"{count} scenarios ({tally['accepted']} accepted, {tally['rejected attempts']} rejected attempts, "
+        f"{tally.get('errored', 0)} errored) "
+        f"in {seconds:.0f} s ({seconds / count:.1f} s each); cache {cache}; lines in {args.out}"
+    )
+    return 0
+
+
+def _split(args: argparse.Namespace) -> int:
+    from gapdoctor.bench.corpus.split import split_by_family
+
+    held_out = _held_out(args.hold_out)
+    path = Path(args.lines)
+    if not path.is_file():
+        raise GapdoctorInputError("lines", f"{path} is not a file", "pass the output of build or diagnose")
+    wrong = GapdoctorInputError(
+        "lines", f"{path} is not a corpus JSON-lines file", "pass the output of build or diagnose"
+    )
+    try:
+        lines = [json.loads(text) for text in path.read_text(encoding="utf-8").splitlines() if text.strip()]
+    except ValueError as error:
+        raise wrong from error
+    if not all(isinstance(line, dict) and isinstance(line.get("families"), dict) for line in lines):
+        raise wrong
+    parts = split_by_family(lines, held_out)
+    print(f"held out: {parts.held_out}")
+    for side in ("calibrate", "report", "unused"):
+        rows = getattr(parts, side)
+        print(f"{side}: {len(rows)} scenarios ({sum(r['accepted'] for r in rows)} accepted)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the corpus command line; returns the exit code (2 for bad input, with one line)."""
+    args = _parser().parse_args(argv)
+    try:
+        return _split(args) if args.command == "split" else _batch(args)
+    except GapdoctorInputError as error:
+        print(f"gapdoctor: bad input: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""A small torch MLP trained epoch by epoch, recorded as :func:`gapdoctor.bench.training.train_by_epoch` records.
+
+Needs the ``torch`` extra (``pip install torch`` first, then ``gapdoctor[torch]``); imported
+only when a corpus scenario of the ``torch_mlp`` family is built. One thread, seeded:
+deterministic on one machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.metrics import log_loss
+from sklearn.model_selection import StratifiedKFold
+
+from gapdoctor.bench.training import Order, TrainedRun, Trainer
+from gapdoctor.stats.metrics import compute_metric
+
+__all__ = ["TORCH_MLP", "torch_out_of_fold_probs", "torch_train_by_epoch"]
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError as error:  # pragma: no cover - the family is drawn only when torch is installed
+        raise ImportError("the torch_mlp family needs torch: pip install 'gapdoctor[torch]'") from error
+    return torch
+
+
+class _Model:
+    """An MLP (ReLU hidden layers, or none), its optimiser and learning-rate setter."""
+
+    def __init__(
+        self, n_in: int, n_out: int, hidden: tuple[int, ...], lr: float, alpha: float, solver: str, momentum: float
+    ) -> None:
+        torch = _torch()
+        layers: list[Any] = []
+        width = n_in
+        for size in hidden:
+            layers += [torch.nn.Linear(width, size), torch.nn.ReLU()]
+            width = size
+        layers.append(torch.nn.Linear(width, n_out))
+        self.net = torch.nn.Sequential(*layers).double()
+        params = self.net.parameters()
+        if solver == "sgd":
+            self.optimizer = torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=alpha)
+        else:
+            self.optimizer = torch.optim.Adam(params, lr=lr, weight_decay=alpha)
+
+    def set_lr(self, lr: float) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
+    def epoch(self, X: NDArray[np.float64], y: NDArray[np.int64], rows: NDArray[np.int64], batch_size: int) -> None:
+        torch = _torch()
+        self.net.train()
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
+            self.optimizer.zero_grad()
+            logits = self.net(torch.from_numpy(X[batch]))
+            loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(y[batch]))
+            loss.backward()
+            self.optimizer.step()
+
+    def predict_proba(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
+        torch = _torch()
+        self.net.eval()
+        with torch.no_grad():
+            probs = torch.softmax(self.net(torch.from_numpy(np.ascontiguousarray(X))), dim=1).numpy()
+        return np.asarray(probs, dtype=np.float64)
+
+
+def _rows(n: int, order: Order, rng: np.random.Generator) -> NDArray[np.int64]:
+    return rng.permutation(n) if order in ("epoch", "model") else np.arange(n)
+
+
+def torch_train_by_epoch(
+    X_train: NDArray[np.float64],
+    y_train: NDArray[np.int64],
+    X_val: NDArray[np.float64],
+    y_val: NDArray[np.int64],
+    *,
+    epochs: int,
+    hidden: tuple[int, ...] = (128,),
+    lr: float = 1e-3,
+    alpha: float = 0.0,
+    batch_size: int = 32,
+    seed: int = 0,
+    metric: str = "accuracy",
+    solver: str = "adam",
+    momentum: float = 0.9,
+    order: Order = "model",
+    lr_schedule: Callable[[int], float] | None = None,
+    track_rows: NDArray[np.int64] | None = None,
+    holdout: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
+) -> TrainedRun:
+    """Train a torch MLP one epoch at a time; the arguments and the record are those of
+    :func:`gapdoctor.bench.training.train_by_epoch` (``alpha`` is the optimiser's weight decay).
+
+    Raises
+    ------
+    FloatingPointError
+        When the outputs become non-finite (a learning rate far too high): unlike
+        scikit-learn's MLP, torch does not stop a diverging run by itself.
+    """
+    torch = _torch()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        torch.manual_seed(seed)
+        classes = np.arange(int(max(y_train.max(), y_val.max())) + 1)
+        model = _Model(X_train.shape[1], len(classes), hidden, lr, alpha, solver, momentum)
+        names = ["train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr"]
+        if metric != "accuracy":
+            names += [f"train_{metric}", f"val_{metric}"]
+        history: dict[str, list[float]] = {k: [] for k in names}
+        rng = np.random.default_rng(seed)
+        per_row: list[NDArray[np.float64]] = []
+        holdout_curve: list[float] = []
+        rows = np.arange(len(y_train))
+        for i in range(epochs):
+            rate = lr if lr_schedule is None else float(lr_schedule(i))
+            model.set_lr(rate)
+            rows = _rows(len(y_train), order, rng)
+            model.epoch(X_train, y_train, rows, batch_size)
+            p_train, p_val = model.predict_proba(X_train), model.predict_proba(X_val)
+            if not (np.isfinite(p_train).all() and np.isfinite(p_val).all()):
+                raise FloatingPointError(f"the torch MLP diverged at epoch {i + 1} (non-finite outputs)")
+            history["train_loss"].append(float(log_loss(y_train, p_train, labels=classes)))
+            history["val_loss"].append(float(log_loss(y_val, p_val, labels=classes)))
+            history["train_accuracy"].append(float(np.mean(p_train.argmax(1) == y_train)))
+            history["val_accuracy"].append(float(np.mean(p_val.argmax(1) == y_val)))
+            history["lr"].append(rate)
+            if metric != "accuracy":
+                history[f"train_{metric}"].append(compute_metric(metric, y_train, p_train))
+                history[f"val_{metric}"].append(compute_metric(metric, y_val, p_val))
+            if track_rows is not None:
+                picked = p_train[track_rows, y_train[track_rows]]
+                per_row.append(-np.log(np.clip(picked, 1e-15, 1.0)))
+            if holdout is not None:
+                holdout_curve.append(compute_metric(metric, holdout[1], model.predict_proba(holdout[0])))
+    finally:
+        torch.set_num_threads(threads)
+    return TrainedRun(
+        history=history,
+        val_probs=p_val,
+        train_probs_in_sample=p_train,
+        sample_losses=None if track_rows is None else np.vstack(per_row),
+        label_order=np.asarray(y_train[rows], dtype=np.int64),
+        holdout_metric=holdout_curve if holdout is not None else None,
+    )
+
+
+def torch_out_of_fold_probs(
+    X: NDArray[np.float64],
+    y: NDArray[np.int64],
+    *,
+    epochs: int,
+    hidden: tuple[int, ...] = (128,),
+    lr: float = 1e-3,
+    alpha: float = 0.0,
+    batch_size: int = 32,
+    folds: int = 5,
+    seed: int = 0,
+    solver: str = "adam",
+    momentum: float = 0.9,
+    order: Order = "model",
+    lr_schedule: Callable[[int], float] | None = None,
+) -> NDArray[np.float64]:
+    """Out-of-fold probabilities of the same torch MLP, by stratified K-fold."""
+    torch = _torch()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        torch.manual_seed(seed)
+        classes = np.arange(int(y.max()) + 1)
+        out = np.zeros((len(y), len(classes)))
+        rng = np.random.default_rng(seed)
+        for fit_rows, held_rows in StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y):
+            model = _Model(X.shape[1], len(classes), hidden, lr, alpha, solver, momentum)
+            for i in range(epochs):
+                model.set_lr(lr if lr_schedule is None else float(lr_schedule(i)))
+                model.epoch(X, y, fit_rows[_rows(len(fit_rows), order, rng)], batch_size)
+            out[held_rows] = model.predict_proba(X[held_rows])
+    finally:
+        torch.set_num_threads(threads)
+    return out
+
+
+TORCH_MLP = Trainer("torch_mlp", torch_train_by_epoch, torch_out_of_fold_probs)
+"""The small torch MLP as a :class:`~gapdoctor.bench.training.Trainer`."""

@@ -1,0 +1,55 @@
+"""The batch command: build writes a manifest, diagnose one JSON line per scenario, bad input exits 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gapdoctor.bench.corpus.__main__ import main
+from gapdoctor.bench.corpus.batch import FINDING_KEYS
+from tests.bench.corpus.conftest import cheap_seed
+
+
+def _lines(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_build_then_diagnose_from_the_cache(
+    tmp_path: Path, corpus_cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed = cheap_seed("healthy")
+    common = ["--n", "1", "--start", str(seed), "--cache", str(corpus_cache), "--models", "sklearn_mlp,logistic"]
+    assert main(["build", *common, "--out", str(tmp_path / "manifest.jsonl")]) == 0
+    (built,) = _lines(tmp_path / "manifest.jsonl")
+    assert built["seed"] == seed and built["causes"] == [] and built["families"]["causes"] == "none"
+    assert main(["diagnose", *common, "--out", str(tmp_path / "diagnoses.jsonl")]) == 0
+    (line,) = _lines(tmp_path / "diagnoses.jsonl")
+    assert line["cached"] is True  # read back, not rebuilt
+    assert line["families"] == built["families"] and line["symptom_check"] == built["symptom_check"]
+    assert line["status"] in ("diagnosed", "rejected")
+    if line["status"] == "diagnosed":
+        assert line["top"] is not None
+        for finding in line["findings"]:  # type: ignore[attr-defined]
+            assert tuple(finding) == FINDING_KEYS and 0.0 <= finding["score"] <= 1.0
+    assert "1 scenarios" in capsys.readouterr().out
+    assert main(["split", str(tmp_path / "diagnoses.jsonl"), "--hold-out", "dataset=wine,iris"]) == 0
+    assert "report: " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["build", "--n", "0"],
+        ["build", "--jobs", "0"],
+        ["build", "--models", "xgboost"],
+        ["split", "no-such-file.jsonl"],
+        ["split", __file__, "--hold-out", "dataset"],
+        ["split", __file__],
+    ],
+)
+def test_bad_input_exits_2_with_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("gapdoctor: bad input: ") and "\n" not in err
