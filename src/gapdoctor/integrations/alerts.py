@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "diagnose_loop_evidence",
     "headline",
     "loop_evidence",
+    "measurable",
     "say_unseen_rows",
 ]
 
@@ -93,6 +95,28 @@ def loop_evidence(sample_losses: list[list[float]], tracked_rows: Any, label_ord
     if label_order:
         arguments["train_label_order"] = np.asarray(label_order)
     return arguments
+
+
+def measurable(history: dict[str, list[float]], guard: ErrorGuard) -> dict[str, list[float]]:
+    """A loop's history for a diagnosis: an infinite value of a series other than the training loss
+    (a validation loss on a probability of 0) is passed as not measured, and said once.
+
+    :func:`gapdoctor.diagnose` refuses such a value in a history given by hand; a loop's
+    diagnosis must not be lost to one epoch of it (the recorder's curves keep it as logged).
+    """
+    for name, values in history.items():
+        infinite = [i + 1 for i, v in enumerate(values) if math.isinf(v)]
+        if name == "train_loss" or not infinite:
+            continue
+        history[name] = [math.nan if math.isinf(v) else v for v in values]
+        guard.report_once(
+            f"infinite {name}",
+            "gapdoctor reads %s as not measured at epoch(s) %s, where it was infinite (a probability of 0 "
+            "on a true class); clip probabilities when computing it",
+            name,
+            ", ".join(map(str, infinite[:10])),
+        )
+    return history
 
 
 def say_unseen_rows(guard: ErrorGuard, seen: Any) -> None:

@@ -69,6 +69,8 @@ def _build() -> type:
                     rate = optimizer.learning_rate
                     values["lr"] = getattr(rate, "value", rate)  # a backend tensor or array
             self.recorder.end_epoch(**values)
+            if self.recorder.should_stop:  # stop_when: a named cause is reported
+                self.model.stop_training = True
 
         def on_train_end(self, logs: Any = None) -> None:
             self.diagnosis = self.recorder.finish()

@@ -235,6 +235,8 @@ def _build() -> type:
                 pass
             self._validated = False
             self.recorder.end_epoch(**values)
+            if self.recorder.should_stop:  # stop_when: a named cause is reported
+                trainer.should_stop = True
 
         def on_fit_end(self, trainer: Any, pl_module: Any) -> None:
             self.diagnosis = self.recorder.finish()

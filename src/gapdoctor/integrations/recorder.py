@@ -50,7 +50,6 @@ Decisions
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable
 from typing import Any
@@ -59,11 +58,12 @@ import numpy as np
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import Diagnosis
-from gapdoctor.integrations.alerts import AlertLog, diagnose_loop_evidence, loop_evidence, say_unseen_rows
+from gapdoctor.integrations.alerts import AlertLog, diagnose_loop_evidence, loop_evidence, measurable, say_unseen_rows
 from gapdoctor.integrations.checkpoint import STATE_VERSION, read_state, recorder_state
 from gapdoctor.integrations.guard import describe
 from gapdoctor.integrations.run_log import RunLog, check_store
 from gapdoctor.integrations.steps import StepRecorder
+from gapdoctor.integrations.stopping import StopRule, check_stop_when
 from gapdoctor.integrations.validation_outputs import ValidationOutputs
 from gapdoctor.integrations.values import FloatArray, as_array
 from gapdoctor.stats.metrics import METRICS
@@ -104,6 +104,8 @@ class Recorder(StepRecorder):
         file, False nothing (see :mod:`~gapdoctor.integrations.run_log`).
     run_name : str, default="training run"
         The run's name in the store.
+    stop_when : str or tuple of str, default=()
+        End training when one of these causes is reported (:mod:`~gapdoctor.integrations.stopping`).
 
     Examples
     --------
@@ -132,6 +134,7 @@ class Recorder(StepRecorder):
         is_main_process: bool = True,
         store: bool | str | os.PathLike[str] = True,
         run_name: str = "training run",
+        stop_when: Any = (),
     ) -> None:
         for name, value, allowed in (
             ("n_train", n_train, "a positive number of rows, or None"),
@@ -144,6 +147,9 @@ class Recorder(StepRecorder):
             ):
                 raise GapdoctorInputError(name, f"is {value!r} ({type(value).__name__})", f"pass {allowed}")
         check_store(store, run_name)
+        self.stopping = StopRule(check_stop_when(stop_when))
+        if self.stopping.causes and diagnose_every is None:
+            diagnose_every = 1  # stop_when reads the curves after every epoch
         if on_epoch_end is not None and not callable(on_epoch_end):
             raise GapdoctorInputError("on_epoch_end", f"is a {type(on_epoch_end).__name__}", "pass a function or None")
         labels = None if y_train is None else as_array(y_train)
@@ -317,29 +323,18 @@ class Recorder(StepRecorder):
     def _early_diagnosis(self) -> None:
         if self.epochs < 2:
             return
-        self._alert_log.alert(self.diagnose(history=self._measurable_history(), y_train=None), self.epochs)
+        diagnosis = self.diagnose(history=self._measurable_history(), y_train=None)
+        self._alert_log.alert(diagnosis, self.epochs)
+        self.stopping.consider(diagnosis, self.epochs, self.say_once)
+
+    @property
+    def should_stop(self) -> bool:
+        """True once ``stop_when`` decided to end training (:attr:`stopping` says why)."""
+        return self.stopping.decision is not None
 
     def _measurable_history(self) -> dict[str, list[float]]:
-        """:meth:`history` for a diagnosis: an infinite value of a series other than the training loss
-        (a validation loss on a probability of 0) is passed as not measured, and said once.
-
-        :func:`gapdoctor.diagnose` refuses such a value in a history given by hand; a loop's
-        diagnosis must not be lost to one epoch of it (:attr:`curves` keep it as logged).
-        """
-        history = self.history()
-        for name, values in history.items():
-            infinite = [i + 1 for i, v in enumerate(values) if math.isinf(v)]
-            if name == "train_loss" or not infinite:
-                continue
-            history[name] = [math.nan if math.isinf(v) else v for v in values]
-            self._guard.report_once(
-                f"infinite {name}",
-                "gapdoctor reads %s as not measured at epoch(s) %s, where it was infinite (a probability of 0 "
-                "on a true class); clip probabilities when computing it",
-                name,
-                ", ".join(map(str, infinite[:10])),
-            )
-        return history
+        """:meth:`history` for a diagnosis (see :func:`~gapdoctor.integrations.alerts.measurable`)."""
+        return measurable(self.history(), self._guard)
 
     # ----------------------------------------------------------- checkpoints
     def state_dict(self) -> dict[str, Any]:

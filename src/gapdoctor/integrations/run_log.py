@@ -85,7 +85,7 @@ class RunLog:
 
     def epoch(self, index: int, values: Mapping[str, float]) -> None:
         """Write epoch ``index``'s values (NaN: not measured)."""
-        if not self.enabled:
+        if not self.enabled or index < 0:  # an epoch closed with nothing recorded is not a run yet
             return
         try:
             run = self._open()

@@ -12,14 +12,15 @@ What it reads: every ``logs`` dict the Trainer emits (``on_log``, the same entri
 land in ``TrainerState.log_history``). Training entries (``loss``, ``grad_norm``,
 ``learning_rate``) are averaged into the point they belong to (the learning rate keeps
 its last value); evaluation entries (``eval_loss``, ``eval_<metric>``) become the
-point's validation values. A point is an epoch with ``eval_strategy="epoch"`` (or
-``"no"``), and one evaluation with ``eval_strategy="steps"`` (the training loss logged
+point's validation values. A point closes with each evaluation: an epoch with
+``eval_strategy="epoch"``, every ``eval_steps`` with ``eval_strategy="steps"`` (the training loss logged
 since the previous evaluation is its training value; with the default
 ``logging_steps`` of 500, evaluations closer than that have none, which the checks
 treat as not measured). With ``eval_strategy="no"`` nothing is evaluated: the callback
 says so once, when training begins, since only the training curve will be recorded.
-The Trainer evaluates *after* ``on_epoch_end``, so an epoch is closed when the next one
-begins, or when training ends. Timing entries
+Without evaluation an epoch is closed when the next one begins, or when training ends
+(the Trainer logs *after* ``on_epoch_end``). ``stop_when=("overfitting",)`` sets
+``control.should_training_stop`` when that cause is reported. Timing entries
 (``*_runtime``, ``*_per_second``, ``total_flos``) are skipped. The Trainer already
 averages what it logs across processes; only the world-process-zero alerts.
 """
@@ -96,7 +97,7 @@ def _build() -> type:
             with self.recorder.guard("on_train_begin"):
                 self.recorder.is_main_process = bool(state.is_world_process_zero)
                 strategy = eval_strategy(args)
-                self._per_evaluation = strategy == "steps"
+                self._per_evaluation = strategy in ("steps", "epoch")  # a point closes with its evaluation
                 if strategy == "no" and self.recorder.is_main_process:
                     self.recorder.say_once(
                         "no evaluation",
@@ -117,6 +118,7 @@ def _build() -> type:
         def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             if not self._per_evaluation:
                 self._close()
+                self._stop_if_decided(control)
 
         def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             if not self._per_evaluation:
@@ -126,6 +128,11 @@ def _build() -> type:
             if self._per_evaluation:  # the evaluation's logs came just before this hook: one point
                 self._epoch_open = True
                 self._close()
+                self._stop_if_decided(control)
+
+        def _stop_if_decided(self, control: Any) -> None:
+            if self.recorder.should_stop:  # stop_when: a named cause is reported
+                control.should_training_stop = True
 
         def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             self._close()
