@@ -4,6 +4,7 @@ checks (threshold, subgroups, the validation set's noise, the ceiling) run from 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from sklearn.datasets import make_classification
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
+from gapdoctor import GapdoctorInputError
 from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain
 from gapdoctor.integrations import validation_outputs
 from gapdoctor.integrations.recorder import Recorder
@@ -182,3 +184,51 @@ def test_lightning_keeps_the_validation_outputs_its_validation_step_returns(tmp_
     ran = {c.name: c.status for c in callback.diagnosis.checks}
     assert ran["subgroup_failure.per_class_and_group"] == "ran"
     assert callback.diagnosis.inputs["val_probs"] == [len(split.y_val), 10]
+
+
+def test_hf_trainer_keeps_the_outputs_its_compute_metrics_sees(tmp_path: Path) -> None:
+    pytest.importorskip("transformers")
+    import transformers
+
+    from gapdoctor.integrations.transformers import GapdoctorCallback
+    from tests.integrations.test_transformers import DigitsConfig, DigitsModel, Rows, _trainer_args, accuracy
+
+    split = digits_split(400)
+    callback = GapdoctorCallback(store=False)
+    transformers.set_seed(0)
+    trainer = transformers.Trainer(
+        model=DigitsModel(DigitsConfig()),
+        args=_trainer_args(tmp_path, num_train_epochs=3, eval_strategy="epoch", logging_strategy="epoch"),
+        train_dataset=Rows(split.X_train, split.y_train),
+        eval_dataset=Rows(split.X_val, split.y_val),
+        compute_metrics=callback.compute_metrics(accuracy),
+        callbacks=[callback],
+    )
+    trainer.train()
+    history = trainer.state.log_history
+    assert [e["eval_accuracy"] for e in history if "eval_accuracy" in e] == callback.recorder.curves["val_accuracy"]
+    kept = callback.recorder.validation
+    assert kept.latest is not None and kept.latest.epoch == 2
+    np.testing.assert_array_equal(kept.latest.labels, split.y_val)
+    assert kept.latest.value == pytest.approx(callback.recorder.curves["val_accuracy"][-1])
+    ran = {c.name: c.status for c in callback.diagnosis.checks}
+    assert ran["subgroup_failure.per_class_and_group"] == "ran"
+
+
+def test_keras_predicts_the_validation_outputs_it_is_given() -> None:
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("Keras runs on its torch backend here")
+    from gapdoctor.integrations.keras import GapdoctorCallback
+    from tests.integrations.test_keras import fit
+
+    split = digits_split(400)
+    callback = GapdoctorCallback(store=False, validation_data=(split.X_val, split.y_val))
+    history = fit(split, callback, epochs=3).history
+    kept = callback.recorder.validation
+    assert kept.latest is not None and kept.latest.epoch == 2 and len(kept.latest.labels) == len(split.y_val)
+    assert kept.latest.value == pytest.approx(float(history["val_accuracy"][-1]), abs=1e-6)  # same predictions
+    assert callback.diagnosis.inputs["val_probs"] == [len(split.y_val), 10]
+    with pytest.raises(GapdoctorInputError, match="validation_data"):
+        GapdoctorCallback(validation_data=split.X_val)

@@ -20,7 +20,10 @@ treat as not measured). With ``eval_strategy="no"`` nothing is evaluated: the ca
 says so once, when training begins, since only the training curve will be recorded.
 Without evaluation an epoch is closed when the next one begins, or when training ends
 (the Trainer logs *after* ``on_epoch_end``). ``stop_when=("overfitting",)`` sets
-``control.should_training_stop`` when that cause is reported. Timing entries
+``control.should_training_stop`` when that cause is reported. The Trainer's callbacks do
+not see the evaluation's outputs: ``compute_metrics=doctor.compute_metrics(your_metrics)``
+keeps them (latest and best evaluation) for the threshold, subgroup and validation-noise
+checks. Timing entries
 (``*_runtime``, ``*_per_second``, ``total_flos``) are skipped. The Trainer already
 averages what it logs across processes; only the world-process-zero alerts.
 """
@@ -129,6 +132,20 @@ def _build() -> type:
                 self._epoch_open = True
                 self._close()
                 self._stop_if_decided(control)
+
+        def compute_metrics(self, metrics: Any = None) -> Any:
+            """``Trainer(compute_metrics=doctor.compute_metrics(your_metrics))``: keeps the evaluation's
+            outputs (logits and labels) for the threshold, subgroup and validation-noise checks,
+            then returns what ``your_metrics(eval_prediction)`` returns (``{}`` without one)."""
+
+            def keep_and_compute(prediction: Any) -> Any:
+                with self.recorder.guard("compute_metrics"):
+                    scores = prediction.predictions
+                    scores = scores[0] if isinstance(scores, tuple) else scores  # (logits, hidden states...)
+                    self.recorder.log_validation(prediction.label_ids, logits=scores)
+                return {} if metrics is None else metrics(prediction)
+
+            return keep_and_compute
 
         def _stop_if_decided(self, control: Any) -> None:
             if self.recorder.should_stop:  # stop_when: a named cause is reported
