@@ -7,12 +7,13 @@ finding, with no console message and no injected element; a screenshot must show
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -24,16 +25,22 @@ from threadpoolctl import threadpool_limits
 
 import gapdoctor
 from gapdoctor.bench.training import train_by_epoch
+from gapdoctor.causes.label_noise.result import SuggestsLabels
+from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain
+from gapdoctor.causes.payload import payload_of
+from gapdoctor.causes.subgroup_failure.result import GroupRate, LaggingSubgroups
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.demo import run_demo
 from gapdoctor.findings import Diagnosis, Finding
 from gapdoctor.report import plots
+from gapdoctor.report.figure_registry import CurvesDrawing, figures_of
 from gapdoctor.report.html import render_html
+from tests.data.record_bench import GOLDEN
+from tests.report.figure_scenarios import every_figure_kind, metric_mismatch
 from tests.report.html_scenarios import (
     HOSTILE,
     HOSTILE_ATTR,
     MATH,
-    every_schema_key,
     healthy_run,
     overfitting_run,
     scaled_split,
@@ -167,7 +174,7 @@ def hex_rgb(color: str) -> tuple[int, int, int]:
 
 
 # --------------------------------------------------------------------------- rendered pages
-SCENARIOS = ("demo", "overfitting", "healthy", "step_schedule", "every_schema_key")
+SCENARIOS = ("demo", "overfitting", "healthy", "step_schedule", "every_figure_kind")
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +185,7 @@ def diagnoses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Diagnosis]:
         "overfitting": overfitting_run(),
         "healthy": healthy_run(),
         "step_schedule": step_schedule_run(logs),
-        "every_schema_key": every_schema_key(),
+        "every_figure_kind": every_figure_kind(),
     }
 
 
@@ -200,7 +207,7 @@ def test_scenarios_diagnose_what_they_inject(diagnoses: dict[str, Diagnosis]) ->
     # reported, not necessarily first: checks merged later may name a root cause that explains it
     assert "overfitting" in {f.cause for f in diagnoses["overfitting"].reported}
     assert diagnoses["healthy"].healthy and diagnoses["step_schedule"].healthy
-    assert len(diagnoses["every_schema_key"].reported) == 8
+    assert len(diagnoses["every_figure_kind"].reported) == 8
 
 
 @each_seed
@@ -233,8 +240,8 @@ def test_report_opens_in_chromium(name: str, diagnoses: dict[str, Diagnosis], op
     for i, finding in enumerate(diagnosis.findings, 1):
         section = dom.by_id(f"finding-{i}")
         assert finding.summary in section.all_text()
-        drawable = set(finding.data) - {"suspects", "mapping"} or finding.cause in {"overfitting", "optimization"}
-        if drawable:
+        plotted = [draw() for _, draw in figures_of(finding, diagnosis) or []]  # its maker's, by payload type
+        if any(svg and 'class="plot"' in svg for svg in plotted):
             assert _figures_in(section), f"no figure for finding {i} ({finding.cause})"
     checks = dom.by_id("checks").all_text()
     assert all(c.name in checks for c in diagnosis.checks)
@@ -258,7 +265,7 @@ def test_key_elements_are_visible_in_the_screenshot(
 
 @needs_chromium
 def test_hostile_strings_render_as_text(opened: dict[str, Opened]) -> None:
-    dom = opened["every_schema_key"].dom
+    dom = opened["every_figure_kind"].dom
     text = dom.all_text()
     assert HOSTILE in dom.by_id("finding-1").all_text()  # summary, evidence key, class names
     assert HOSTILE_ATTR in dom.by_id("checks").all_text()
@@ -271,8 +278,8 @@ def test_hostile_strings_render_as_text(opened: dict[str, Opened]) -> None:
     assert step.find_all("img") == []
 
 
-def test_every_schema_key_is_drawn(pages: dict[str, Path]) -> None:
-    page = pages["every_schema_key"].read_text(encoding="utf-8")
+def test_every_figure_kind_is_drawn(pages: dict[str, Path]) -> None:
+    page = pages["every_figure_kind"].read_text(encoding="utf-8")
     assert 'class="figure-error"' not in page
     dom = parse_dom(page)
     labels = {n.attrs["aria-label"] for n in dom.find_all("svg")}
@@ -347,12 +354,59 @@ def test_user_matplotlib_settings_neither_leak_in_nor_change() -> None:
 
 
 def test_a_figure_that_cannot_be_drawn_becomes_a_note() -> None:
-    broken = Finding(
-        cause="metric_mismatch", score=0.8, summary="broken data", data={"threshold_curve": {"values": [1]}}
-    )
+    good = metric_mismatch()
+    assert isinstance(good.result, DecisionRuleGain)
+    malformed = replace(good.result, threshold_curve={"values": [1]})  # type: ignore[typeddict-item]
+    broken = Finding("metric_mismatch", 0.8, "broken data", check=malformed.CHECK, result=malformed)
     page = render_html(Diagnosis(findings=[broken], checks=[]))
-    assert 'class="figure-error"' in page and "could not be drawn" in page
+    assert page.count('class="figure-error"') == 1 and "could not be drawn" in page
+    assert "Reliability diagram" in page  # the finding's other figure is still drawn
     assert 'id="first-fix"' in page and "broken data" in page
+
+
+def test_a_finding_without_a_payload_shows_its_evidence_and_no_figure() -> None:
+    good = metric_mismatch()
+    stored = good.to_dict()
+    del stored["evidence"]["roc_auc"]  # a stored finding whose payload cannot be rebuilt
+    findings = [
+        Finding.from_dict(stored),
+        Finding("subgroup_failure", 0.7, "a plug-in's finding", evidence={"worst": HOSTILE}, data=dict(good.data)),
+    ]
+    assert all(payload_of(f) is None for f in findings)
+    page = render_html(Diagnosis(findings=findings, checks=[]))
+    dom = parse_dom(page)
+    assert dom.find_all("svg") == [] and 'class="figure-error"' not in page
+    for i, finding in enumerate(findings, 1):
+        section = dom.by_id(f"finding-{i}")
+        evidence = [t for t in section.find_all("table") if "evidence" in t.attrs.get("class", "")]
+        assert len(evidence) == 1 and finding.summary in section.all_text()
+        assert len(evidence[0].find_all("tbody")[0].find_all("tr")) == len(finding.evidence)
+    assert HOSTILE in dom.by_id("finding-2").all_text()
+
+
+def test_stored_diagnoses_of_the_bench_draw_every_payloads_figures() -> None:
+    """Real findings (the bench scenarios' recorded diagnoses), their payloads rebuilt from JSON:
+    one page per payload kind first seen, drawn without a figure error."""
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    kinds: set[str] = set()
+    for name, stored in sorted(golden.items()):
+        diagnosis = Diagnosis.from_dict(stored)
+        results = [payload_of(f) for f in diagnosis.findings]
+        assert None not in results, f"{name}: a stored payload was not rebuilt"
+        new_kinds = {type(r).__name__ for r in results} - kinds
+        if not new_kinds:
+            continue
+        kinds |= new_kinds
+        page = render_html(diagnosis)
+        assert 'class="figure-error"' not in page, name
+        dom = parse_dom(page)
+        for i, (finding, result) in enumerate(zip(diagnosis.findings, results, strict=True), 1):
+            made = figures_of(finding, diagnosis) or []
+            drawn = [d for _, d in made if diagnosis.curves or not isinstance(d, CurvesDrawing)]  # None: no curves
+            assert len(dom.by_id(f"finding-{i}").find_all("figure")) == len(drawn), f"{name}: {finding.check}"
+            detailed = isinstance(result, SuggestsLabels) and bool(result.suggestions())
+            assert ("Rows to inspect first" in dom.by_id(f"finding-{i}").all_text()) == detailed, name
+    assert len(kinds) >= 15, sorted(kinds)
 
 
 def test_import_gapdoctor_does_not_import_matplotlib() -> None:
@@ -386,7 +440,7 @@ def test_cli_writes_the_html_report(tmp_path: Path) -> None:
 
 
 def test_ids_are_unique_in_a_page_with_many_figures(pages: dict[str, Path]) -> None:
-    dom = parse_dom(pages["every_schema_key"].read_text(encoding="utf-8"))
+    dom = parse_dom(pages["every_figure_kind"].read_text(encoding="utf-8"))
     ids = [n.attrs["id"] for n in dom.iter() if "id" in n.attrs]
     assert len(dom.find_all("svg")) >= 9
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})[:10]
@@ -409,7 +463,7 @@ def test_a_large_run_stays_small_and_shows_the_worst(tmp_path: Path) -> None:
     }
     values = rng.uniform(0.5, 0.9, 500)
     values[321] = 0.05
-    groups = [
+    groups: list[GroupRate] = [
         {
             "group": f"site {i}",
             "kind": "group",
@@ -421,16 +475,24 @@ def test_a_large_run_stays_small_and_shows_the_worst(tmp_path: Path) -> None:
         }
         for i, v in enumerate(values)
     ]
+    worst = groups[321]
+    others = float(np.median(np.delete(values, 321)))
+    result = LaggingSubgroups(
+        lagging=worst["group"],
+        worst=worst["group"],
+        worst_kind="group",
+        worst_value=worst["value"],
+        worst_low=worst["low"],
+        worst_high=worst["high"],
+        worst_n=worst["n"],
+        others_median=others,
+        gap=others - worst["value"],
+        confusion_pairs={"confusion_pair_1": "class 77 read as class 12: 400 rows"},
+        groups=groups,
+        confusion={"classes": classes, "counts": counts.tolist()},
+    )
     finding = Finding(
-        cause="subgroup_failure",
-        score=0.9,
-        summary="Many groups.",
-        rows=tuple(range(100_000)),
-        data={
-            "groups": groups,
-            "confusion": {"classes": classes, "counts": counts.tolist()},
-            "markers": {"best_epoch": 90},
-        },
+        "subgroup_failure", 0.9, "Many groups.", rows=tuple(range(100_000)), check=result.CHECK, result=result
     )
     path = Diagnosis(findings=[finding], checks=[], curves=curves, inputs={"metric": "recall"}).to_html(
         tmp_path / "r.html"
