@@ -30,7 +30,9 @@ def test_every_flagged_row_has_its_labels_and_the_checks_own_suggestion(
 ) -> None:
     clean, noisy, probs, diagnosis = noisy_digits
     finding = next(f for f in diagnosis.findings if f.cause == "label_noise")
-    assert finding.rows is not None and len(finding.rows) > len(finding.data["suspects"])  # rows beyond the detail
+    assert isinstance(finding.result, ConfidentLearningNoise)
+    suspects = finding.result.suspects
+    assert finding.rows is not None and len(finding.rows) > len(suspects)  # rows beyond the detail
     table = [r for r in rows_table(diagnosis, y_train=noisy, train_probs=probs) if r["cause"] == "label_noise"]
     assert [r["row"] for r in table] == list(finding.rows)
     assert [r["rank"] for r in table] == list(range(1, len(table) + 1))
@@ -40,13 +42,11 @@ def test_every_flagged_row_has_its_labels_and_the_checks_own_suggestion(
         assert record["suggested_label"] != record["given_label"]
         assert record["confidence"] == pytest.approx(probs[row, int(record["suggested_label"])], abs=1e-4)
     # the first rows come from the check's own detail: the filled-in rows follow the same rule
-    suspects = finding.data["suspects"]
     detailed = [(s["row"], s["given"], s["suggested"], s["confidence"]) for s in suspects]
     assert [(r["row"], r["given_label"], r["suggested_label"], r["confidence"]) for r in table[: len(suspects)]] == (
         detailed
     )
     filled = rows_table(Diagnosis([finding], [], inputs=diagnosis.inputs), y_train=noisy, train_probs=probs)
-    assert isinstance(finding.result, ConfidentLearningNoise)
     undetailed = replace(finding.result, suspects=[])  # every row filled in from train_probs
     refilled = rows_table(
         Diagnosis([replace(finding, result=undetailed)], [], inputs=diagnosis.inputs),
@@ -66,7 +66,9 @@ def test_without_arrays_only_the_detailed_rows_have_labels(
 ) -> None:
     _, _, _, diagnosis = noisy_digits
     table = [r for r in diagnosis.rows_table() if r["cause"] == "label_noise"]
-    n_detailed = len(next(f for f in diagnosis.findings if f.cause == "label_noise").data["suspects"])
+    result = next(f.result for f in diagnosis.findings if f.cause == "label_noise")
+    assert isinstance(result, ConfidentLearningNoise)
+    n_detailed = len(result.suggestions())
     assert all(r["given_label"] is not None for r in table[:n_detailed])
     assert all(r["given_label"] is None and r["confidence"] is None for r in table[n_detailed:])
 
