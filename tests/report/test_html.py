@@ -26,14 +26,15 @@ import gapdoctor
 from gapdoctor.bench.training import train_by_epoch
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.demo import run_demo
-from gapdoctor.findings import Diagnosis, Finding
+from gapdoctor.findings import Diagnosis
 from gapdoctor.report import plots
+from gapdoctor.report.figure_registry import figures_of
 from gapdoctor.report.html import render_html
+from tests.report.figure_scenarios import every_figure_kind
 from tests.report.html_scenarios import (
     HOSTILE,
     HOSTILE_ATTR,
     MATH,
-    every_schema_key,
     healthy_run,
     overfitting_run,
     scaled_split,
@@ -167,7 +168,7 @@ def hex_rgb(color: str) -> tuple[int, int, int]:
 
 
 # --------------------------------------------------------------------------- rendered pages
-SCENARIOS = ("demo", "overfitting", "healthy", "step_schedule", "every_schema_key")
+SCENARIOS = ("demo", "overfitting", "healthy", "step_schedule", "every_figure_kind")
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +179,7 @@ def diagnoses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Diagnosis]:
         "overfitting": overfitting_run(),
         "healthy": healthy_run(),
         "step_schedule": step_schedule_run(logs),
-        "every_schema_key": every_schema_key(),
+        "every_figure_kind": every_figure_kind(),
     }
 
 
@@ -200,7 +201,7 @@ def test_scenarios_diagnose_what_they_inject(diagnoses: dict[str, Diagnosis]) ->
     # reported, not necessarily first: checks merged later may name a root cause that explains it
     assert "overfitting" in {f.cause for f in diagnoses["overfitting"].reported}
     assert diagnoses["healthy"].healthy and diagnoses["step_schedule"].healthy
-    assert len(diagnoses["every_schema_key"].reported) == 8
+    assert len(diagnoses["every_figure_kind"].reported) == 8
 
 
 @each_seed
@@ -233,8 +234,8 @@ def test_report_opens_in_chromium(name: str, diagnoses: dict[str, Diagnosis], op
     for i, finding in enumerate(diagnosis.findings, 1):
         section = dom.by_id(f"finding-{i}")
         assert finding.summary in section.all_text()
-        drawable = set(finding.data) - {"suspects", "mapping"} or finding.cause in {"overfitting", "optimization"}
-        if drawable:
+        plotted = [draw() for _, draw in figures_of(finding, diagnosis) or []]  # its maker's, by payload type
+        if any(svg and 'class="plot"' in svg for svg in plotted):
             assert _figures_in(section), f"no figure for finding {i} ({finding.cause})"
     checks = dom.by_id("checks").all_text()
     assert all(c.name in checks for c in diagnosis.checks)
@@ -258,7 +259,7 @@ def test_key_elements_are_visible_in_the_screenshot(
 
 @needs_chromium
 def test_hostile_strings_render_as_text(opened: dict[str, Opened]) -> None:
-    dom = opened["every_schema_key"].dom
+    dom = opened["every_figure_kind"].dom
     text = dom.all_text()
     assert HOSTILE in dom.by_id("finding-1").all_text()  # summary, evidence key, class names
     assert HOSTILE_ATTR in dom.by_id("checks").all_text()
@@ -271,8 +272,8 @@ def test_hostile_strings_render_as_text(opened: dict[str, Opened]) -> None:
     assert step.find_all("img") == []
 
 
-def test_every_schema_key_is_drawn(pages: dict[str, Path]) -> None:
-    page = pages["every_schema_key"].read_text(encoding="utf-8")
+def test_every_figure_kind_is_drawn(pages: dict[str, Path]) -> None:
+    page = pages["every_figure_kind"].read_text(encoding="utf-8")
     assert 'class="figure-error"' not in page
     dom = parse_dom(page)
     labels = {n.attrs["aria-label"] for n in dom.find_all("svg")}
@@ -346,15 +347,6 @@ def test_user_matplotlib_settings_neither_leak_in_nor_change() -> None:
     assert mpl.get_backend() == backend and plt.get_fignums() == figures_before  # no pyplot figure left behind
 
 
-def test_a_figure_that_cannot_be_drawn_becomes_a_note() -> None:
-    broken = Finding(
-        cause="metric_mismatch", score=0.8, summary="broken data", data={"threshold_curve": {"values": [1]}}
-    )
-    page = render_html(Diagnosis(findings=[broken], checks=[]))
-    assert 'class="figure-error"' in page and "could not be drawn" in page
-    assert 'id="first-fix"' in page and "broken data" in page
-
-
 def test_import_gapdoctor_does_not_import_matplotlib() -> None:
     code = "import sys, gapdoctor; print('matplotlib' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": str(Path(gapdoctor.__file__).parents[1])}
@@ -386,7 +378,7 @@ def test_cli_writes_the_html_report(tmp_path: Path) -> None:
 
 
 def test_ids_are_unique_in_a_page_with_many_figures(pages: dict[str, Path]) -> None:
-    dom = parse_dom(pages["every_schema_key"].read_text(encoding="utf-8"))
+    dom = parse_dom(pages["every_figure_kind"].read_text(encoding="utf-8"))
     ids = [n.attrs["id"] for n in dom.iter() if "id" in n.attrs]
     assert len(dom.find_all("svg")) >= 9
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})[:10]
@@ -394,55 +386,6 @@ def test_ids_are_unique_in_a_page_with_many_figures(pages: dict[str, Path]) -> N
     referenced = {v[1:] for v in links if v.startswith("#")}
     clips = {v[5:-1] for n in dom.iter() for k, v in n.attrs.items() if k == "clip-path"}
     assert (referenced | clips) - {"finding-" + str(i) for i in range(1, 20)} <= set(ids)
-
-
-def test_a_large_run_stays_small_and_shows_the_worst(tmp_path: Path) -> None:
-    rng = np.random.default_rng(0)
-    k, epochs = 100, 3000
-    classes = [f"class {i}" for i in range(k)]
-    counts = np.diag(rng.integers(40, 60, k)) + rng.integers(0, 3, (k, k))
-    counts[77, 12] = 400  # class 77 is by far the most confused
-    curves = {
-        "train_loss": list(np.exp(-np.arange(epochs) / 500) + rng.normal(0, 0.01, epochs)),
-        "val_loss": list(0.5 + rng.normal(0, 0.02, epochs)),
-        "lr": list(0.1 * 0.999 ** np.arange(epochs)),
-    }
-    values = rng.uniform(0.5, 0.9, 500)
-    values[321] = 0.05
-    groups = [
-        {
-            "group": f"site {i}",
-            "kind": "group",
-            "n": 50,
-            "value": v,
-            "low": v - 0.1,
-            "high": v + 0.1,
-            "metric": "recall",
-        }
-        for i, v in enumerate(values)
-    ]
-    finding = Finding(
-        cause="subgroup_failure",
-        score=0.9,
-        summary="Many groups.",
-        rows=tuple(range(100_000)),
-        data={
-            "groups": groups,
-            "confusion": {"classes": classes, "counts": counts.tolist()},
-            "markers": {"best_epoch": 90},
-        },
-    )
-    path = Diagnosis(findings=[finding], checks=[], curves=curves, inputs={"metric": "recall"}).to_html(
-        tmp_path / "r.html"
-    )
-    page = path.read_text(encoding="utf-8")
-    assert path.stat().st_size < 1_500_000
-    dom = parse_dom(page)
-    svg_text = [t.all_text() for t in dom.find_all("text")]
-    assert "Confusion matrix (30 most confused of 100 classes)" in svg_text and "class 77" in svg_text
-    assert "Validation recall per class / group (25 worst of 500)" in svg_text
-    assert "group site 321 (n=50)" in svg_text
-    assert "(100000 rows in all)" in page
 
 
 def test_a_diagnosis_of_nothing_still_explains_itself() -> None:

@@ -4,6 +4,7 @@ logistic regression), real duplicated rows, the CSV the CLI writes, bad arrays r
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 import gapdoctor
-from gapdoctor.causes.label_noise.result import ConfidentLearningNoise, Suspect
+from gapdoctor.causes.label_noise.result import ConfidentLearningNoise, LateFittedRows, Suspect
 from gapdoctor.findings import Diagnosis, Finding
 from gapdoctor.report.rows import ROW_COLUMNS, rows_table, write_rows_csv
 from tests.causes.label_noise_data import noisy_split
@@ -29,7 +30,9 @@ def test_every_flagged_row_has_its_labels_and_the_checks_own_suggestion(
 ) -> None:
     clean, noisy, probs, diagnosis = noisy_digits
     finding = next(f for f in diagnosis.findings if f.cause == "label_noise")
-    assert finding.rows is not None and len(finding.rows) > len(finding.data["suspects"])  # rows beyond the detail
+    assert isinstance(finding.result, ConfidentLearningNoise)
+    suspects = finding.result.suspects
+    assert finding.rows is not None and len(finding.rows) > len(suspects)  # rows beyond the detail
     table = [r for r in rows_table(diagnosis, y_train=noisy, train_probs=probs) if r["cause"] == "label_noise"]
     assert [r["row"] for r in table] == list(finding.rows)
     assert [r["rank"] for r in table] == list(range(1, len(table) + 1))
@@ -39,14 +42,14 @@ def test_every_flagged_row_has_its_labels_and_the_checks_own_suggestion(
         assert record["suggested_label"] != record["given_label"]
         assert record["confidence"] == pytest.approx(probs[row, int(record["suggested_label"])], abs=1e-4)
     # the first rows come from the check's own detail: the filled-in rows follow the same rule
-    suspects = finding.data["suspects"]
     detailed = [(s["row"], s["given"], s["suggested"], s["confidence"]) for s in suspects]
     assert [(r["row"], r["given_label"], r["suggested_label"], r["confidence"]) for r in table[: len(suspects)]] == (
         detailed
     )
     filled = rows_table(Diagnosis([finding], [], inputs=diagnosis.inputs), y_train=noisy, train_probs=probs)
+    undetailed = replace(finding.result, suspects=[])  # every row filled in from train_probs
     refilled = rows_table(
-        Diagnosis([Finding("label_noise", 0.9, "x", rows=finding.rows)], [], inputs=diagnosis.inputs),
+        Diagnosis([replace(finding, result=undetailed)], [], inputs=diagnosis.inputs),
         y_train=noisy,
         train_probs=probs,
     )
@@ -63,9 +66,45 @@ def test_without_arrays_only_the_detailed_rows_have_labels(
 ) -> None:
     _, _, _, diagnosis = noisy_digits
     table = [r for r in diagnosis.rows_table() if r["cause"] == "label_noise"]
-    n_detailed = len(next(f for f in diagnosis.findings if f.cause == "label_noise").data["suspects"])
+    result = next(f.result for f in diagnosis.findings if f.cause == "label_noise")
+    assert isinstance(result, ConfidentLearningNoise)
+    n_detailed = len(result.suggestions())
     assert all(r["given_label"] is not None for r in table[:n_detailed])
     assert all(r["given_label"] is None and r["confidence"] is None for r in table[n_detailed:])
+
+
+def test_the_payload_type_not_the_cause_name_makes_a_labelling_finding(
+    noisy_digits: tuple[np.ndarray, np.ndarray, np.ndarray, Diagnosis],
+) -> None:
+    _, noisy, probs, diagnosis = noisy_digits
+    finding = next(f for f in diagnosis.findings if f.cause == "label_noise")
+    rows = (finding.rows or ())[:40]
+    late = LateFittedRows(
+        late_fitted_pct=4.0,
+        late_fitted_low_pct=2.9,
+        late_fitted_high_pct=5.4,
+        late_fitted_rows=len(rows),
+        never_fitted_rows=0,
+        tracked_rows=len(noisy),
+        bulk_fitted_epoch=3.0,
+        late_after_epoch=6.0,
+        markers={"bulk_fitted_epoch": 3},
+    )
+    kinds = {
+        "memorisation": Finding("label_noise", 0.8, "late rows", rows=rows, check=late.CHECK, result=late),
+        "no payload": Finding("label_noise", 0.8, "a plug-in's rows", rows=rows),
+        "stored": Finding.from_dict(finding.to_dict()),  # payload rebuilt from its evidence and data
+    }
+    tables = {
+        kind: rows_table(Diagnosis([f], [], inputs=diagnosis.inputs), y_train=noisy, train_probs=probs)
+        for kind, f in kinds.items()
+    }
+    suggested = [r["suggested_label"] for r in tables["memorisation"]]
+    assert all(s is not None and s != str(noisy[row]) for s, row in zip(suggested, rows, strict=True))
+    assert [r["given_label"] for r in tables["no payload"]] == [str(noisy[row]) for row in rows]
+    assert all(r["suggested_label"] is None and r["confidence"] is None for r in tables["no payload"])
+    whole = rows_table(Diagnosis([finding], [], inputs=diagnosis.inputs), y_train=noisy, train_probs=probs)
+    assert tables["stored"] == whole
 
 
 def test_duplicated_rows_have_their_given_label_and_no_suggestion() -> None:

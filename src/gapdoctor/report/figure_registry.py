@@ -10,12 +10,18 @@ A maker returns ``(caption, draw)`` pairs; ``draw()`` returns an SVG string (fro
 drawing primitives of :mod:`gapdoctor.report.plots`), a small HTML table built from escaped
 cells (:func:`gapdoctor.report.markup.html_table`), or None to draw nothing. The HTML
 report asks :func:`figures_of` for each finding; a figure that fails to draw becomes a
-note in the report, never a broken report.
+note in the report, never a broken report. A finding without a payload (a plug-in's, or a
+stored one whose payload cannot be rebuilt) has no figure.
+
+The training curves are one figure every curve-reading cause shares (:func:`curves_figure`):
+its drawing is a :class:`CurvesDrawing`, so the report knows, without knowing the causes,
+whether a finding's section already shows the curves and which epochs the findings mark.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,7 +32,7 @@ if TYPE_CHECKING:
     from gapdoctor.findings import Diagnosis, Finding
     from gapdoctor.stats.splits import FeaturePlot
 
-__all__ = ["Figure", "curves_figure", "features_figure", "figures_for", "figures_of", "load_figures"]
+__all__ = ["CurvesDrawing", "Figure", "curves_figure", "features_figure", "figures_for", "figures_of", "load_figures"]
 
 Figure = tuple[str, Callable[[], "str | None"]]
 """A caption and the function that draws the figure (SVG) or returns None."""
@@ -67,18 +73,35 @@ def figures_of(finding: Finding, diagnosis: Diagnosis) -> list[Figure] | None:
     return None if maker is None or result is None else maker(result, diagnosis)
 
 
+@dataclass(frozen=True, eq=False)
+class CurvesDrawing:
+    """Draws the run's training curves with some epochs marked (nothing when no curves were recorded).
+
+    Parameters
+    ----------
+    diagnosis : Diagnosis
+        The diagnosis whose ``curves`` are drawn.
+    markers : mapping of str to int
+        Name -> epoch (from 1): the vertical lines.
+    """
+
+    diagnosis: Diagnosis
+    markers: Mapping[str, Any] = field(default_factory=dict)
+
+    def __call__(self) -> str | None:
+        from gapdoctor.report import plots
+
+        if not self.diagnosis.curves:
+            return None
+        metric = str(self.diagnosis.inputs.get("metric", ""))
+        return plots.curves_svg(self.diagnosis.curves, metric, dict(self.markers))
+
+
 def curves_figure(diagnosis: Diagnosis, markers: Mapping[str, Any] | None = None) -> Figure:
     """The run's training curves, with a finding's epochs marked (drawn only when curves exist)."""
-    from gapdoctor.report import plots
-
     marks = dict(markers or {})
     caption = "Training curves with this finding's epochs marked" if marks else "Training curves"
-    metric = str(diagnosis.inputs.get("metric", ""))
-
-    def draw() -> str | None:
-        return plots.curves_svg(diagnosis.curves, metric, marks) if diagnosis.curves else None
-
-    return caption, draw
+    return caption, CurvesDrawing(diagnosis, marks)
 
 
 def features_figure(features: Sequence[FeaturePlot]) -> Figure:

@@ -1,9 +1,14 @@
 """The HTML report: one self-contained file that opens offline, without JavaScript.
 
 Layout: the verdict, the first fix to try and the ranked causes at the top; the
-training curves; one section per finding with its figures (see
-:mod:`gapdoctor.report.plots`), evidence, rows to inspect and fixes; weak findings
-folded away; which checks ran, were skipped (and why) or errored.
+training curves; one section per finding with its figures, evidence, rows to inspect and
+fixes; weak findings folded away; which checks ran, were skipped (and why) or errored.
+
+A finding's figures are the ones its cause folder's maker draws for its typed payload
+(:mod:`gapdoctor.report.figure_registry`); its rows to inspect are its payload's
+suggestions (:class:`~gapdoctor.causes.label_noise.result.SuggestsLabels`). The renderer
+reads no cause's evidence or data by key: a finding without a payload (a plug-in's, or a
+stored one whose payload cannot be rebuilt) shows its evidence and fixes, and no figure.
 
 Every string that may come from the user's data goes through :func:`_e` (HTML
 escaping, quotes included, so it is safe in attributes too). No script, no external
@@ -12,16 +17,18 @@ resource: styles are inline and figures are inline SVG.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gapdoctor.causes.label_noise.result import Suggestion, SuggestsLabels
+from gapdoctor.causes.payload import payload_of
 from gapdoctor.causes.vocabulary import cause_info, known_causes
 from gapdoctor.findings import REPORT_THRESHOLD
 from gapdoctor.report import plots
-from gapdoctor.report.figure_registry import figures_of
+from gapdoctor.report.figure_registry import CurvesDrawing, Figure, figures_of
 from gapdoctor.report.labels import plain_evidence
 from gapdoctor.report.markup import escape_html as _e
 from gapdoctor.report.markup import html_table as _table
@@ -34,7 +41,6 @@ if TYPE_CHECKING:
 
 __all__ = ["render_html", "write_html"]
 
-_CURVE_CAUSES = frozenset({"overfitting", "optimization", "metric_saturation", "small_validation_set"})
 _VERDICT_CLASS = {"confirmed": "confirmed", "refuted": "refuted", "inconclusive": "inconclusive"}
 _ROWS_SHOWN = 20
 _SUSPECTS_SHOWN = 15
@@ -68,68 +74,44 @@ def _figure(caption: str, draw: Callable[[], str | None]) -> str:
     return f"<figure>{svg}<figcaption>{_e(caption)}</figcaption></figure>"
 
 
-def _draws_curves(finding: Finding, diagnosis: Diagnosis) -> bool:
-    """A finding's section shows the training curves when it marks epochs or is read from them."""
-    if not diagnosis.curves:
-        return False
-    data = finding.data
-    return bool(data.get("markers")) or (finding.cause in _CURVE_CAUSES and "metric_band" not in data)
+def _figures_made(finding: Finding, diagnosis: Diagnosis) -> list[Figure]:
+    """What its cause folder's maker draws for the finding's payload; none without a payload or maker.
+
+    A maker that fails (a stored payload rebuilt from malformed data) gives one figure that
+    fails to draw: a note in the report, never a broken report.
+    """
+    try:
+        return figures_of(finding, diagnosis) or []
+    except Exception as error:  # the report must survive any one finding
+        failure = error
+
+        def fail() -> str:
+            raise failure
+
+        return [("The figures of this finding", fail)]
 
 
-# DATA_SCHEMA key -> (caption, drawing): the figures a finding's ``data`` asks for, in order.
-_DATA_FIGURES: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
-    (
-        "noise_matrix",
-        "Given label (rows) against the estimated true label (columns)",
-        lambda m: plots.matrix_svg(
-            m, title="Estimated label noise", rows_label="given label", cols_label="estimated true label"
-        ),
-    ),
-    ("sources", "Estimated noise rate per label source, with 95% intervals", plots.sources_svg),
-    ("threshold_curve", "The metric at every decision threshold", plots.threshold_svg),
-    ("reliability", "Predicted confidence against observed accuracy", plots.reliability_svg),
-    (
-        "metric_band",
-        "The validation metric with its 95% interval: moves inside the band are noise",
-        plots.metric_band_svg,
-    ),
-    ("groups", "Metric per class / group with 95% intervals", plots.groups_svg),
-    (
-        "confusion",
-        "Confusion matrix on validation: true class (rows) against predicted (columns)",
-        lambda m: plots.matrix_svg(m, title="Confusion matrix", rows_label="true class", cols_label="predicted class"),
-    ),
-    ("features", "The features that differ most between the splits", plots.features_svg),
-)
+def _shows_curves(figures: Sequence[Figure], diagnosis: Diagnosis) -> bool:
+    return bool(diagnosis.curves) and any(isinstance(draw, CurvesDrawing) for _, draw in figures)
 
 
-def _finding_figures(finding: Finding, diagnosis: Diagnosis) -> list[str]:
-    """The figures for one finding: its cause folder's figure maker for its payload type
-    (:mod:`gapdoctor.report.figure_registry`), else the figures its ``data`` keys ask for."""
-    made = figures_of(finding, diagnosis)
-    if made is not None:
-        return [f for f in (_figure(caption, draw) for caption, draw in made) if f]
-    data: Mapping[str, Any] = finding.data
-    figures: list[str] = []
-    if _draws_curves(finding, diagnosis):
-        metric = str(diagnosis.inputs.get("metric", ""))
-        markers = data.get("markers") or {}
-        caption = "Training curves with this finding's epochs marked" if markers else "Training curves"
-        figures.append(_figure(caption, lambda: plots.curves_svg(diagnosis.curves, metric, markers)))
-    for key, caption, draw in _DATA_FIGURES:
-        if key in data:
-            figures.append(_figure(caption, partial(draw, data[key])))
-    return [f for f in figures if f]
+def _suggestions(finding: Finding) -> Mapping[int, Suggestion]:
+    """The rows the finding's payload details with a suggested label (none without such a payload)."""
+    try:
+        result = payload_of(finding)
+    except Exception:  # a stored payload that cannot be rebuilt: the section shows its evidence
+        return {}
+    return result.suggestions() if isinstance(result, SuggestsLabels) else {}
 
 
-def _suspects_table(suspects: list[Mapping[str, Any]]) -> str:
+def _suggestions_table(suggestions: Mapping[int, Suggestion]) -> str:
     rows = [
-        [_fmt(s.get("row", "")), _fmt(s.get("given", "")), _fmt(s.get("suggested", "")), _fmt(s.get("confidence", ""))]
-        for s in suspects[:_SUSPECTS_SHOWN]
+        [_fmt(row), _fmt(s.given), _fmt(s.suggested), "—" if s.confidence is None else _fmt(s.confidence)]
+        for row, s in list(suggestions.items())[:_SUSPECTS_SHOWN]
     ]
     more = (
-        f"<p class='story'>{len(suspects)} listed; the first {_SUSPECTS_SHOWN} shown.</p>"
-        if len(suspects) > _SUSPECTS_SHOWN
+        f"<p class='story'>{len(suggestions)} listed; the first {_SUSPECTS_SHOWN} shown.</p>"
+        if len(suggestions) > _SUSPECTS_SHOWN
         else ""
     )
     header = ["training row", "given label", "suggested label", "confidence"]
@@ -137,7 +119,7 @@ def _suspects_table(suspects: list[Mapping[str, Any]]) -> str:
 
 
 # --------------------------------------------------------------------------- sections
-def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis) -> str:
+def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis, made: Sequence[Figure]) -> str:
     info_story = cause_info(finding.cause).story if finding.cause in known_causes() else ""
     check = f'<span class="code">check: {_e(finding.check)}</span>' if finding.check else ""
     parts = [
@@ -159,11 +141,12 @@ def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis) -> str:
             f"<strong>Experiment — {_e(exp.get('verdict', ''))}:</strong> "
             f"{_e(exp.get('intervention', ''))}: {change}</p>"
         )
-    figures = _finding_figures(finding, diagnosis)
+    figures = [f for f in (_figure(caption, draw) for caption, draw in made) if f]
     if figures:
         parts.append('<div class="figures">' + "".join(figures) + "</div>")
-    if finding.data.get("suspects"):
-        parts.append(_suspects_table(list(finding.data["suspects"])))
+    suggestions = _suggestions(finding)
+    if suggestions:
+        parts.append(_suggestions_table(suggestions))
     figures_of_record: list[str] = []
     if finding.evidence:
         rows = [
@@ -266,14 +249,18 @@ def _checks(diagnosis: Diagnosis) -> str:
     return f'<section class="card" id="checks"><h2>Checks</h2><p>{summary}</p>{table}</section>'
 
 
-def _overview_curves(diagnosis: Diagnosis) -> str:
-    """The training curves on their own, when no reported finding's section shows them."""
-    if not diagnosis.curves or any(_draws_curves(f, diagnosis) for f in diagnosis.reported):
+def _overview_curves(diagnosis: Diagnosis, made: Sequence[Sequence[Figure]]) -> str:
+    """The training curves on their own, when no reported finding's section shows them;
+    every epoch a finding's curves mark is marked here too (the first name wins)."""
+    shown = any(_shows_curves(m, diagnosis) for f, m in zip(diagnosis.findings, made, strict=True) if not f.weak)
+    if not diagnosis.curves or shown:
         return ""
     markers: dict[str, Any] = {}
-    for finding in diagnosis.findings:
-        for name, epoch in (finding.data.get("markers") or {}).items():
-            markers.setdefault(name, epoch)
+    for figures in made:
+        for _, draw in figures:
+            if isinstance(draw, CurvesDrawing):
+                for name, epoch in draw.markers.items():
+                    markers.setdefault(name, epoch)
     caption = "Train and validation curves"
     if markers:
         caption += "; vertical lines mark the epochs the findings point to"
@@ -317,17 +304,18 @@ def render_html(diagnosis: Diagnosis) -> str:
         _ranking(diagnosis),
         "</section>",
     ]
-    parts.append(_overview_curves(diagnosis))
+    made = [_figures_made(f, diagnosis) for f in diagnosis.findings]
+    parts.append(_overview_curves(diagnosis, made))
     for i, f in enumerate(diagnosis.findings, 1):
         if not f.weak:
-            parts.append(_finding_section(i, f, diagnosis))
+            parts.append(_finding_section(i, f, diagnosis, made[i - 1]))
     weak = [(i, f) for i, f in enumerate(diagnosis.findings, 1) if f.weak]
     if weak:
         parts.append(
             f'<details class="card" id="weak"><summary>{len(weak)} weak finding(s), below the '
             "reporting threshold</summary>"
         )
-        parts.extend(_finding_section(i, f, diagnosis) for i, f in weak)
+        parts.extend(_finding_section(i, f, diagnosis, made[i - 1]) for i, f in weak)
         parts.append("</details>")
     parts.append(per_class_section(diagnosis.per_class))
     if diagnosis.notes:

@@ -2,13 +2,13 @@
 
 A finding lists the rows it is about in ``finding.rows`` (label noise and pseudo-label
 noise: the training rows likely mislabelled; leakage: the training rows copied into
-validation), most suspicious first; a labelling finding's payload details the first ones
-(:class:`~gapdoctor.causes.label_noise.result.SuggestsLabels`: given label, suggested label,
-confidence). The table has
-one record per (finding, row); the rows beyond the detailed ones get their given label
-from ``y_train`` and, for a labelling finding, their suggested label and its confidence
-from ``train_probs`` when these are passed: the suggested label is the most probable class
-other than the given one, as confident learning chooses it.
+validation), most suspicious first. A labelling finding is one whose typed payload is a
+:class:`~gapdoctor.causes.label_noise.result.SuggestsLabels`: it may detail its first rows
+(given label, suggested label, confidence). The table has one record per (finding, row);
+the rows beyond the detailed ones get their given label from ``y_train`` and, for a
+labelling finding, their suggested label and its confidence from ``train_probs`` when these
+are passed: the suggested label is the most probable class other than the given one, as
+confident learning chooses it. A finding without a payload gets given labels only.
 
 ``gapdoctor diagnose ... --rows OUT.csv`` writes it; from Python,
 ``diagnosis.rows_table(y_train=..., train_probs=...)`` returns it (``pandas.DataFrame(table)``
@@ -39,7 +39,6 @@ and score; the row's rank within the finding (1 = most suspicious) and index in 
 (position, from 0); its given label; the label suggested instead and the model's probability
 for it (labelling findings only; empty otherwise)."""
 
-_LABEL_CAUSES = frozenset({"label_noise", "pseudo_label_noise"})
 _FORMULA_START = ("=", "+", "@", "\t", "\r")
 """A cell starting with one of these is a formula to a spreadsheet (CSV injection): a class
 name from the user's data is written with a leading apostrophe instead."""
@@ -111,8 +110,12 @@ def rows_table(diagnosis: Diagnosis, *, y_train: Any = None, train_probs: Any = 
 
     Examples
     --------
+    >>> from gapdoctor.causes.label_noise.result import LateFittedRows
     >>> from gapdoctor.findings import Diagnosis, Finding
-    >>> f = Finding("label_noise", 0.9, "x", rows=(7, 3))
+    >>> late = LateFittedRows(late_fitted_pct=25.0, late_fitted_low_pct=3.2, late_fitted_high_pct=65.1,
+    ...                       late_fitted_rows=2, never_fitted_rows=1, tracked_rows=8, bulk_fitted_epoch=2.0,
+    ...                       late_after_epoch=4.0, markers={"bulk_fitted_epoch": 2})
+    >>> f = Finding("label_noise", 0.9, "x", rows=(7, 3), check=late.CHECK, result=late)
     >>> y_train = ["dog"] * 5 + ["cat"] * 3
     >>> train_probs = [[0.5, 0.5]] * 3 + [[0.9, 0.1]] + [[0.5, 0.5]] * 3 + [[0.03, 0.97]]
     >>> diagnosis = Diagnosis([f], [], inputs={"classes": ["cat", "dog"]})
@@ -128,8 +131,8 @@ def rows_table(diagnosis: Diagnosis, *, y_train: Any = None, train_probs: Any = 
         if not finding.rows:
             continue
         result = payload_of(finding)
+        labelling = isinstance(result, SuggestsLabels)
         detailed: dict[int, Suggestion] = result.suggestions() if isinstance(result, SuggestsLabels) else {}
-        labelling = finding.cause in _LABEL_CAUSES
         rows = list(finding.rows)
         given: list[str | None] = [None] * len(rows)
         suggested: list[str | None] = [None] * len(rows)

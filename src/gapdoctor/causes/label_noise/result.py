@@ -8,9 +8,11 @@
 - :class:`TrainingDynamicsNoise` (``label_noise.training_dynamics``): rows whose given label
   trailed another class through training (area under the margin).
 
-A payload that details its first flagged rows with a suggested label is a
-:class:`SuggestsLabels` (also :class:`gapdoctor.causes.pseudo_label_noise.result.NoiseBySource`):
-the flagged-rows table (:mod:`gapdoctor.report.rows`) reads its :meth:`~SuggestsLabels.suggestions`.
+A payload whose flagged rows are training rows suspected of a wrong label is a
+:class:`SuggestsLabels` (all three here, and
+:class:`gapdoctor.causes.pseudo_label_noise.result.NoiseBySource`): the flagged-rows table
+(:mod:`gapdoctor.report.rows`) suggests a label for each of its rows, the detailed ones from
+its :meth:`~SuggestsLabels.suggestions`, and the HTML report lists those.
 """
 
 from __future__ import annotations
@@ -79,7 +81,11 @@ def suggestions_of(suspects: Sequence[Suspect]) -> dict[int, Suggestion]:
 
 
 class SuggestsLabels(ABC):
-    """A payload whose first flagged training rows come with the label suggested instead."""
+    """A payload whose flagged rows (``finding.rows``) are training rows suspected of a wrong label.
+
+    The flagged-rows table suggests a label for each of them; :meth:`suggestions` gives the
+    check's own suggestion for the first ones (empty when the check details none).
+    """
 
     @abstractmethod
     def suggestions(self) -> dict[int, Suggestion]:
@@ -145,7 +151,7 @@ class ConfidentLearningNoise(Payload, SuggestsLabels):
 
 
 @dataclass(frozen=True, kw_only=True)
-class LateFittedRows(Payload):
+class LateFittedRows(Payload, SuggestsLabels):
     """Rows fitted late or never, from per-epoch per-row losses.
 
     Parameters
@@ -172,6 +178,10 @@ class LateFittedRows(Payload):
     bulk_fitted_epoch: float = figure()
     late_after_epoch: float = figure()
     markers: dict[str, int] = plot()
+
+    def suggestions(self) -> dict[int, Suggestion]:
+        """None detailed: per-row losses say a row was fitted late, not which label it should have."""
+        return {}
 
 
 @dataclass(frozen=True, kw_only=True)
