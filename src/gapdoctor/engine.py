@@ -25,6 +25,7 @@ from gapdoctor.inputs.series_names import history_notes
 from gapdoctor.inputs.trials import SearchTrials, search_trials
 from gapdoctor.stats.budget import recording_sampling
 from gapdoctor.stats.metrics import per_class_scores
+from gapdoctor.stats.scoring import calibrated_score
 
 if TYPE_CHECKING:
     from gapdoctor.experiments import ExperimentSettings
@@ -61,7 +62,7 @@ def run_checks(subject: Evidence | SearchTrials, checks: Iterable[Check] | None 
             produced = [replace(f, evidence={**f.evidence, "sampling": note}) for f in produced]
             run = replace(run, note=note)
         runs.append(run)
-        findings.extend(produced)
+        findings.extend(_calibrated(f) for f in produced)
 
     notes = tuple(
         f"{r.name}: {r.reason}"
@@ -84,6 +85,15 @@ def run_checks(subject: Evidence | SearchTrials, checks: Iterable[Check] | None 
         curves=curves,
         per_class=_per_class(evidence),
     )
+
+
+def _calibrated(finding: Finding) -> Finding:
+    """The finding scored by the one scoring policy (:mod:`gapdoctor.stats.scoring`); its check's own
+    strength of evidence stays in ``evidence["evidence_strength"]`` when the policy changed it."""
+    score = calibrated_score(finding.cause, finding.score)
+    if score == finding.score:
+        return finding
+    return replace(finding, score=score, evidence={**finding.evidence, "evidence_strength": round(finding.score, 4)})
 
 
 def _sampled(check: Check, subject: Evidence | SearchTrials, sampling: list[str]) -> list[Finding]:

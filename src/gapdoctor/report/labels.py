@@ -168,6 +168,7 @@ EVIDENCE_LABELS: dict[str, tuple[str, Format]] = {
     "interval_method": ("interval computed by", "text"),
     "metric_from": ("metric measured from", "text"),
     "sampling_sd": ("sampling noise of the metric (std. dev.)", "sd"),
+    "evidence_strength": ("the check's own strength of evidence, before the scoring policy", "number"),
     "smallest_detectable_change": ("smallest change this set can detect", "metric"),
     "val_size_for_1pt_change": ("validation rows needed to see a 1-point change", "count"),
     "val_size_for_movement_seen": ("validation rows needed to confirm the recent movement", "count"),

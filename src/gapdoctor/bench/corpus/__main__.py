@@ -1,4 +1,4 @@
-"""``python -m gapdoctor.bench.corpus {build,diagnose,split}``: the corpus batch from the command line."""
+"""``python -m gapdoctor.bench.corpus {build,diagnose,split,fit,evaluate}``: the corpus batch from the command line."""
 
 from __future__ import annotations
 
@@ -34,7 +34,44 @@ def _parser() -> argparse.ArgumentParser:
     split.add_argument(
         "--hold-out", action="append", default=None, metavar="AXIS=LABEL,LABEL", help="families reported on"
     )
+    for name, text in (
+        ("fit", "fit the scoring policy on the calibration families of a diagnose output"),
+        ("evaluate", "headline accuracy and reliability on the held-out families, with and without the policy"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("lines", help="a JSON-lines file written by diagnose")
+        if name == "fit":
+            sub.add_argument("--out", default=None, help="the policy file (default: the one shipped in gapdoctor)")
+        else:
+            sub.add_argument("--side", choices=("report", "calibrate", "all"), default="report")
     return parser
+
+
+def _calibration(args: argparse.Namespace) -> int:
+    from gapdoctor.bench.corpus import calibration
+    from gapdoctor.bench.corpus.split import split_by_family
+    from gapdoctor.stats.scoring import FIT_FILE, load_policy
+
+    if not Path(args.lines).is_file():
+        raise GapdoctorInputError("lines", f"{args.lines} is not a file", "pass the output of diagnose")
+    lines = calibration.read_lines(args.lines)
+    if args.command == "fit":
+        out = Path(args.out) if args.out else FIT_FILE
+        content = calibration.fit_policy(lines, out)
+        print(json.dumps(content, indent=1))
+        print(f"policy written to {out}")
+        return 0
+    parts = split_by_family(lines)
+    chosen = lines if args.side == "all" else getattr(parts, args.side)
+    load_policy.cache_clear()
+    policy = load_policy()
+    for title, used in (("check strengths (no policy)", None), ("calibrated (shipped policy)", policy)):
+        result = calibration.evaluate(chosen, used).to_dict()
+        print(f"{title}, {args.side} side: " + json.dumps({k: v for k, v in result.items() if k != "reliability"}))
+        for row in result["reliability"]:
+            counts = f"{row['findings']:5d} findings, mean score {row['mean_score']:.3f}"
+            print(f"   {row['bin']}: {counts}, real {row['real']:.3f}")
+    return 0
 
 
 def _held_out(values: list[str] | None) -> dict[str, list[str]] | None:
@@ -119,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the corpus command line; returns the exit code (2 for bad input, with one line)."""
     args = _parser().parse_args(argv)
     try:
+        if args.command in ("fit", "evaluate"):
+            return _calibration(args)
         return _split(args) if args.command == "split" else _batch(args)
     except GapdoctorInputError as error:
         print(f"gapdoctor: bad input: {error}", file=sys.stderr)
