@@ -34,15 +34,8 @@ from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import squash
 from gapdoctor.stats.budget import DOMAIN_ROWS
-from gapdoctor.stats.rescaling import rescaling_verdict
-from gapdoctor.stats.splits import (
-    FloatArray,
-    compare_features,
-    feature_plot_data,
-    name_of,
-    splits_of,
-    subsample,
-)
+from gapdoctor.stats.rescaling import compared_splits
+from gapdoctor.stats.splits import FloatArray, feature_plot_data, name_of, subsample
 
 _AUC_REPORTABLE = 0.05  # lower AUC bound 0.05 above chance is a reportable shift
 _IMPORTANCE_FEATURES = 30  # permutation importance for at most this many features
@@ -121,11 +114,8 @@ def domain_classifier(X_train: FloatArray, X_val: FloatArray, candidates: list[i
 )
 def covariate_shift(evidence: Evidence) -> list[Finding]:
     """Per-feature two-sample tests (BH-corrected) and a cross-validated domain classifier."""
-    X_train, X_val = splits_of(evidence)
-    if len(X_train) < 10 or len(X_val) < 10:
-        raise SkipCheck("each split needs at least 10 rows to compare distributions")
-    comparison = compare_features(X_train, X_val)
-    rescaling = rescaling_verdict(comparison, X_train, X_val)
+    splits = compared_splits(evidence)
+    X_train, X_val, comparison, rescaling = splits.X_train, splits.X_val, splits.comparison, splits.rescaling
     deferred: set[int] = set()
     if rescaling.fires:  # a whole split rescaled: every feature difference is explained by it
         whole_split = rescaling.pattern in ("standardised", "min-max")

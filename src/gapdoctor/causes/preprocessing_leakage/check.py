@@ -34,12 +34,7 @@ from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval, squash
-from gapdoctor.stats.association import (
-    association_noise_level,
-    association_retained,
-    association_rows,
-    label_association,
-)
+from gapdoctor.stats.association import MISALIGNED_RETENTION, association_retained, split_association
 from gapdoctor.stats.budget import DUPLICATE_CELLS, IDENTIFIER_ROWS, sample_rows
 from gapdoctor.stats.splits import FloatArray, feature_plot_data, name_of, splits_of
 
@@ -97,10 +92,8 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     k = evidence.n_classes
     if k < 2 or len(y_train) < 20 or len(y_val) < 20:
         raise SkipCheck("needs two classes and at least 20 rows per split")
-    assoc_t = label_association(X_train, y_train, k)
-    assoc_v = label_association(X_val, y_val, k)
-    n_t, n_v = association_rows(len(y_train)), association_rows(len(y_val))
-    noise_t = association_noise_level(n_t, k)
+    a = split_association(X_train, y_train, X_val, y_val, k)
+    assoc_t, assoc_v, n_t, n_v, noise_t = a.train, a.val, a.rows_train, a.rows_val, a.noise_train
     z_gap = (_fisher_z(assoc_t) - _fisher_z(assoc_v)) / math.sqrt(1 / max(n_t - 3, 1) + 1 / max(n_v - 3, 1))
     gap = assoc_t - assoc_v
     leaky = np.flatnonzero((z_gap >= _GAP_MIN_Z) & (gap >= 0.05) & (assoc_v < 0.5 * assoc_t))
@@ -108,7 +101,7 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     ids = [j for j in _identifier_like(X_train, X_val) if max(assoc_t[j], assoc_v[j]) > max(3 * noise_t, 0.02)]
 
     gap_strength = float(gap[leaky].max(initial=0.0)) / _GAP_REPORTABLE
-    misaligned = retention < 0.5
+    misaligned = retention < MISALIGNED_RETENTION
     if misaligned:  # every feature lost its signal: rows misaligned, see pipeline_bug
         gap_strength *= 0.1
     id_strength = max((max(assoc_t[j], assoc_v[j]) for j in ids), default=0.0) / _ID_REPORTABLE
