@@ -184,6 +184,7 @@ class StepRecorder(Guarded):
         if not self.enabled:
             return
         try:  # inline rather than `with self.guard(...)`: this runs every step
+            loss = self._take_loss(loss, weight)
             try:  # convert everything before adding anything: a bad value leaves nothing half-added
                 added = None if loss is None else number(loss) * weight
                 numbers = [(name, number(value)) for name, value in values.items()] if values else ()
@@ -209,19 +210,30 @@ class StepRecorder(Guarded):
                     self._stop_label_order("log_batch(labels=...)", error)
             if sample_losses is not None and rows is not None and self._tracking:
                 try:
-                    self._tracked.add(rows, sample_losses, predictions)  # type: ignore[union-attr]
+                    self._tracked.add(rows, self._kept(sample_losses), self._kept(predictions))  # type: ignore[union-attr]
                 except Exception as error:
                     self._stop_tracking("log_batch(rows=..., sample_losses=...)", error)
             if logits is not None and rows is not None and labels is not None and self._dynamics_on:
                 try:
                     if self._dynamics is None:
                         self._dynamics = self._new_dynamics()
-                    self._dynamics.add(rows, logits, labels)
+                    self._dynamics.add(rows, self._kept(logits), labels)
                     self._row_labels.add(rows, labels)
                 except Exception as error:
                     self._stop_dynamics("log_batch(logits=..., labels=..., rows=...)", error)
         except Exception as error:  # gapdoctor must never stop a training run
             self._fail("log_batch", error)
+
+    def _take_loss(self, loss: Any, weight: float) -> Any:
+        """The batch loss for :meth:`log_batch` to convert, or None when the adapter has added it itself.
+
+        Adapters override it to add their framework's loss without a host-device synchronisation.
+        """
+        return loss
+
+    def _kept(self, value: Any) -> Any:
+        """A per-row value as it is kept until it is processed (adapters detach tensors from their graph)."""
+        return value
 
     def _checked_numbers(
         self, loss: Any, weight: Any, values: Mapping[str, Any]
