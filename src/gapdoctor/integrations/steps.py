@@ -225,10 +225,7 @@ class StepRecorder(Guarded):
             self._fail("log_batch", error)
 
     def _take_loss(self, loss: Any, weight: float) -> Any:
-        """The batch loss for :meth:`log_batch` to convert, or None when the adapter has added it itself.
-
-        Adapters override it to add their framework's loss without a host-device synchronisation.
-        """
+        """The loss for :meth:`log_batch` to convert; None when an adapter added it itself (without a sync)."""
         return loss
 
     def _kept(self, value: Any) -> Any:
@@ -258,23 +255,6 @@ class StepRecorder(Guarded):
             if converted is not None:
                 numbers.append((name, converted))
         return added, count, numbers
-
-    def _checked_number(self, name: str, value: Any) -> float | None:
-        """``value`` as a float; None (and a report, once per name) when it is not one number."""
-        try:
-            return number(value)
-        except Exception as error:
-            self._ignore_value(name, error)
-            return None
-
-    def _ignore_value(self, name: str, error: BaseException) -> None:
-        line = self._guard.caught(f"value {name!r}", error)
-        self._guard.report_once(
-            f"value {name}",
-            "gapdoctor ignores %r: it is not one number (%s); the other values are still recorded.",
-            name,
-            line,
-        )
 
     def _stop_tracking(self, where: str, error: BaseException) -> None:
         self._tracking = False
