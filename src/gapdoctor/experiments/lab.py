@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import Finding
 from gapdoctor.fitting.trainer import Trainer
 from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.metrics import METRICS, compute_metric
 
 __all__ = [
@@ -48,8 +48,6 @@ __all__ = [
     "paired_interval",
 ]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 Verdict = Literal["confirmed", "refuted", "inconclusive"]
 
 

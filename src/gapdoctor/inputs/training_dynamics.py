@@ -43,6 +43,7 @@ from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.batches import BatchBuffer, Concat, row_indices
+from gapdoctor.stats.array_types import FloatArray
 
 __all__ = [
     "BYTES_PER_ROW",
@@ -53,7 +54,6 @@ __all__ = [
     "flag_label_issues",
 ]
 
-FloatArray = NDArray[np.float64]
 BYTES_PER_ROW = 26
 """Memory of the store per training row (see the module docstring's table)."""
 AUM_THRESHOLD = 0.0

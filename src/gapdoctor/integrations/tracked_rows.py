@@ -16,14 +16,12 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.batches import BatchBuffer, Concat, row_indices
+from gapdoctor.stats.array_types import FloatArray
 
 __all__ = ["TrackedRows"]
-
-FloatArray = NDArray[np.float64]
 
 
 class TrackedRows:

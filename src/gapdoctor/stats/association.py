@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
+from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import ASSOCIATION_ROWS, state_sampling
 from gapdoctor.stats.shared import SHARED_RESULTS
-from gapdoctor.stats.splits import FloatArray, IntArray, subsample
+from gapdoctor.stats.splits import subsample
 
 # weak references: the cache never keeps a user's arrays alive; emptied when a diagnosis starts
 _recent: list[tuple[weakref.ref[FloatArray], weakref.ref[IntArray], FloatArray]] = []

@@ -9,11 +9,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.typing import NDArray
+
+from gapdoctor.stats.array_types import FloatArray
 
 __all__ = ["fill_missing", "hinge_point", "noise_sd", "noise_sd_curved", "smooth"]
-
-FloatArray = NDArray[np.float64]
 
 
 def fill_missing(values: FloatArray) -> FloatArray:

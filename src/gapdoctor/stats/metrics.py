@@ -49,12 +49,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.confusion import confusion_matrix, metric_from_confusion, per_class_rates
 
 __all__ = ["METRICS", "MetricInfo", "compute_metric", "metric_info", "per_class_scores"]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 Scorer = Callable[[IntArray, FloatArray], float]
 
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gapdoctor.errors import SkipCheck
+from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.splits import FeatureComparison, compare_features, splits_of
 
 if TYPE_CHECKING:
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MIN_SPLIT_ROWS", "ComparedSplits", "RescalingVerdict", "compared_splits", "rescaling_verdict"]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 MIN_SPLIT_ROWS = 10
 """Rows each split needs before the distributions of its features are compared."""

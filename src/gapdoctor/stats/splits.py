@@ -20,14 +20,13 @@ from numpy.typing import NDArray
 from scipy import stats as sps
 
 from gapdoctor.errors import SkipCheck
+from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import FEATURE_TEST_ROWS, sample_rows, state_sampling
 from gapdoctor.stats.shared import SHARED_RESULTS
 
 if TYPE_CHECKING:
     from gapdoctor.inputs.evidence import Evidence
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 MAX_TEST_ROWS = FEATURE_TEST_ROWS
 """Rows per split used by the per-feature tests (a seeded random subsample beyond)."""

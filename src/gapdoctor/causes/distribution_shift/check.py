@@ -33,9 +33,10 @@ from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import squash
+from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.budget import DOMAIN_ROWS
 from gapdoctor.stats.rescaling import compared_splits
-from gapdoctor.stats.splits import FloatArray, feature_plot_data, name_of, subsample
+from gapdoctor.stats.splits import feature_plot_data, name_of, subsample
 
 _AUC_REPORTABLE = 0.05  # lower AUC bound 0.05 above chance is a reportable shift
 _IMPORTANCE_FEATURES = 30  # permutation importance for at most this many features

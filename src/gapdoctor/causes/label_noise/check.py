@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from gapdoctor.causes.label_noise.confident_learning import FloatArray, IntArray, LabelIssues, find_label_issues
+from gapdoctor.causes.label_noise.confident_learning import LabelIssues, find_label_issues
 from gapdoctor.causes.label_noise.memorisation import memorisation_of
 from gapdoctor.causes.label_noise.result import ConfidentLearningNoise, CountMatrix, Suspect
 from gapdoctor.causes.registry import SkipCheck, register
@@ -50,6 +50,7 @@ from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.training_dynamics import MIN_EPOCHS, flag_label_issues
 from gapdoctor.stats.accumulators import squash
+from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import LABEL_PASS_CELLS, sample_rows
 
 __all__ = ["label_issues_of", "label_pass_rows", "noise_matrix_data", "validation_control_rate"]

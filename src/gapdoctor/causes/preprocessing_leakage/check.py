@@ -34,9 +34,10 @@ from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.association import MISALIGNED_RETENTION, association_retained, split_association
 from gapdoctor.stats.budget import DUPLICATE_CELLS, IDENTIFIER_ROWS, sample_rows
-from gapdoctor.stats.splits import FloatArray, feature_plot_data, name_of, splits_of
+from gapdoctor.stats.splits import feature_plot_data, name_of, splits_of
 
 __all__ = ["NEAR_TOLERANCE", "duplicates", "exact_duplicate_pairs", "near_duplicate_pairs", "train_only_signal"]
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gapdoctor.causes.curves import info_of, val_metric_curve
 from gapdoctor.causes.registry import SkipCheck, register
@@ -42,11 +41,10 @@ from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import noise_sd, smooth
 from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.metrics import compute_metric
 from gapdoctor.stats.resampling import Z95, metric_replicates, percentile_interval, rows_needed
-
-FloatArray = NDArray[np.float64]
 
 _NAME = "small_validation_set.sampling_noise"
 _BINOMIAL_METRICS = ("accuracy", "error")

@@ -23,7 +23,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.subgroup_failure.result import GroupRate, LaggingSubgroups
@@ -31,10 +30,9 @@ from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.array_types import IntArray
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.confusion import confusion_matrix
-
-IntArray = NDArray[np.int64]
 
 _NAME = "subgroup_failure.per_class_and_group"
 _GAP_AT_REPORT = 0.25
