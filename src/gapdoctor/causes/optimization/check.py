@@ -31,7 +31,7 @@ from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory, fill_missing, hinge_point, smooth
 from gapdoctor.stats.accumulators import squash
-from gapdoctor.stats.curves import noise_sd_curved
+from gapdoctor.stats.curves import noise_sd_curved, relative_fall
 
 _NAME = "optimization.curves"
 _NOISE_AT_REPORT = 0.15  # epoch-to-epoch noise as a fraction of the total progress
@@ -238,8 +238,8 @@ def _stall(history: RunHistory, train: np.ndarray, schedule: Schedule | None, im
     ts = smooth(train)
     start, end = _training_start(history, ts), float(ts[-1])
     third = max(2, n // 3)
-    late_drop = float(ts[-third] - end) / max(abs(float(ts[-third])), 1e-12)
-    achieved = (start - end) / max(abs(start), 1e-12)
+    late_drop = relative_fall(ts[-third], end)
+    achieved = relative_fall(start, end)
     if late_drop > 0.02 or achieved > 0.7:
         return None
     if schedule is not None and schedule.annealed and achieved > _ANNEALED_STALL_ACHIEVED:
