@@ -36,7 +36,7 @@ from gapdoctor.stats.accumulators import squash
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.budget import DOMAIN_ROWS
 from gapdoctor.stats.rescaling import compared_splits
-from gapdoctor.stats.splits import feature_plot_data, name_of, subsample
+from gapdoctor.stats.splits import feature_plot_data, feature_texts, name_of, subsample
 
 _AUC_REPORTABLE = 0.05  # lower AUC bound 0.05 above chance is a reportable shift
 _IMPORTANCE_FEATURES = 30  # permutation importance for at most this many features
@@ -136,15 +136,18 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
     shifted = [int(j) for j in np.argsort(-feature_strength) if feature_strength[j] >= 1.0]
     separating = sorted(domain.importance, key=lambda j: -domain.importance[j])
     top_separating = [j for j in separating if domain.importance[j] > 0.005][:5]
-    shifted_text = {
-        f"shifted_{rank_}": f"{name_of(evidence, j)}: {'TVD' if comparison.discrete[j] else 'W/sd'} "
-        f"{comparison.effect[j]:.3g}, p_adj {comparison.p_adjusted[j]:.2g}"
-        for rank_, j in enumerate(shifted[:5], start=1)
-    }
-    separating_text = {
-        f"separating_{rank_}": f"{name_of(evidence, j)}: AUC drop {domain.importance[j]:.3f}"
-        for rank_, j in enumerate(top_separating, start=1)
-    }
+    shifted_text = feature_texts(
+        evidence,
+        "shifted",
+        shifted[:5],
+        lambda j: (
+            f"{'TVD' if comparison.discrete[j] else 'W/sd'} {comparison.effect[j]:.3g}, "
+            f"p_adj {comparison.p_adjusted[j]:.2g}"
+        ),
+    )
+    separating_text = feature_texts(
+        evidence, "separating", top_separating, lambda j: f"AUC drop {domain.importance[j]:.3f}"
+    )
     if score < 0.05 and not shifted:
         return []
 

@@ -34,7 +34,7 @@ from gapdoctor.stats.accumulators import binomial_interval, squash
 from gapdoctor.stats.association import MISALIGNED_RETENTION, association_retained, split_association
 from gapdoctor.stats.budget import PERMUTATION_ROWS, VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.rescaling import compared_splits
-from gapdoctor.stats.splits import compare_features, feature_plot_data, name_of
+from gapdoctor.stats.splits import compare_features, feature_plot_data, feature_texts
 
 _GAIN_REPORTABLE = 0.1  # accuracy gained by relabelling the validation classes
 _GAIN_MIN_Z = 4.0
@@ -250,10 +250,12 @@ def split_preprocessing(evidence: Evidence) -> list[Finding]:
         power=f" (close to 1e{power:+03d})" if near_power else "",
     )
     order = sorted(verdict.features.tolist(), key=lambda j: -float(comparison.effect[j]))
-    affine: dict[str, str] = {}
-    for rank_, j in enumerate(order[:5], start=1):
-        slope, intercept = comparison.slope[j], comparison.intercept[j]
-        affine[f"affine_{rank_}"] = f"{name_of(evidence, j)}: val = {slope:.4g} x train + {intercept:.4g}"
+    affine = feature_texts(
+        evidence,
+        "affine",
+        order[:5],
+        lambda j: f"val = {comparison.slope[j]:.4g} x train + {comparison.intercept[j]:.4g}",
+    )
     labels = [f"val = {comparison.slope[j]:.3g} x train + {comparison.intercept[j]:.3g}" for j in order[:6]]
     result = SplitPreprocessing(
         split=bad,

@@ -37,7 +37,7 @@ from gapdoctor.stats.accumulators import binomial_interval, squash
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.association import MISALIGNED_RETENTION, association_retained, split_association
 from gapdoctor.stats.budget import DUPLICATE_CELLS, IDENTIFIER_ROWS, sample_rows
-from gapdoctor.stats.splits import feature_plot_data, name_of, splits_of
+from gapdoctor.stats.splits import feature_plot_data, feature_texts, name_of, splits_of
 
 __all__ = ["NEAR_TOLERANCE", "duplicates", "exact_duplicate_pairs", "near_duplicate_pairs", "train_only_signal"]
 
@@ -133,14 +133,10 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
         features_train_only_signal=len(order),
         identifier_like_features=len(ids),
         association="Kruskal-Wallis epsilon² (share of rank variance explained by the label)",
-        leaky={
-            f"leaky_{rank_}": f"{name_of(evidence, j)}: train {assoc_t[j]:.3f} vs val {assoc_v[j]:.3f}"
-            for rank_, j in enumerate(order[:5], start=1)
-        },
-        identifier={
-            f"identifier_{rank_}": f"{name_of(evidence, j)}: epsilon² {max(assoc_t[j], assoc_v[j]):.3f}"
-            for rank_, j in enumerate(ids[:3], start=1)
-        },
+        leaky=feature_texts(evidence, "leaky", order[:5], lambda j: f"train {assoc_t[j]:.3f} vs val {assoc_v[j]:.3f}"),
+        identifier=feature_texts(
+            evidence, "identifier", ids[:3], lambda j: f"epsilon² {max(assoc_t[j], assoc_v[j]):.3f}"
+        ),
         note="every informative feature lost its signal: more likely misaligned rows (pipeline_bug)"
         if misaligned
         else None,
