@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from gapdoctor.report import plots
 
 GROUPS = [
@@ -28,3 +30,16 @@ def test_sources_show_every_source_with_its_rate() -> None:
     svg = plots.sources_svg(SOURCES)
     assert "annotator_a (n=10)" in svg and "teacher (n=?)" in svg
     assert "Label noise per source" in svg and "estimated label noise rate" in svg
+
+
+def test_the_curves_share_one_legend_naming_each_series_once() -> None:
+    curves = {
+        "train_loss": [1.0, 0.8, 0.6, 0.5],
+        "val_loss": [1.0, 0.9, 0.95, 1.0],
+        "train_accuracy": [0.5, 0.7, 0.8, 0.9],
+        "val_accuracy": [0.5, 0.6, 0.6, 0.58],
+    }
+    svg = plots.curves_svg(curves, metric="accuracy", markers={"best_epoch": 2})
+    assert svg is not None
+    legend = re.findall(r">(train|val|best \(2\))<", svg)
+    assert sorted(legend) == ["best (2)", "train", "val"]  # two panels, one legend: each label once

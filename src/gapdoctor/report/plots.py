@@ -14,6 +14,7 @@ from gapdoctor.report.svg import BAD_COLOR, GOOD_COLOR, MUTED_COLOR, TRAIN_COLOR
 from gapdoctor.report.svg import floats as _floats
 from gapdoctor.report.svg import plain as _plain
 from gapdoctor.report.svg import render as _render
+from gapdoctor.report.svg import shared_legend as _shared_legend
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -136,11 +137,7 @@ def curves_svg(curves: Mapping[str, Sequence[float | None]], metric: str, marker
             ax.set_title(_plain(title, 40))
             ax.set_xlabel("epoch")
         _draw_markers(axes, markers, lr_steps)
-        handles: dict[str, Any] = {}
-        for ax in axes:
-            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-                handles.setdefault(label, handle)
-        fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=min(len(handles), 6))
+        _shared_legend(fig, axes, max_columns=6)
 
     panel_width = 4.3 if len(panels) <= 2 else 3.4
     return _render("Training curves", panel_width * len(panels), 2.9, draw)
