@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 from gapdoctor.causes.distribution_shift.result import CovariateShift, LabelShift
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import squash
 from gapdoctor.stats.array_types import FloatArray
@@ -148,7 +148,7 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
     separating_text = feature_texts(
         evidence, "separating", top_separating, lambda j: f"AUC drop {domain.importance[j]:.3f}"
     )
-    if score < 0.05 and not shifted:
+    if score < MIN_FINDING_SCORE and not shifted:
         return []
 
     names = [name_of(evidence, j) for j in (shifted or top_separating)[:3]]
@@ -231,7 +231,7 @@ def label_shift(evidence: Evidence) -> list[Finding]:
     distance = 0.5 * float(np.abs(priors[0] - priors[1]).sum())
     strength = distance / _PRIOR_REPORTABLE if p < _PRIOR_SIGNIFICANCE else 0.0
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     moved = np.argsort(-np.abs(priors[1] - priors[0]))[:5]
     result = LabelShift(

@@ -34,7 +34,7 @@ from gapdoctor.causes.metric_mismatch.check import reliability
 from gapdoctor.causes.metric_saturation.result import Saturation
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import noise_sd, smooth
 from gapdoctor.stats.accumulators import binomial_interval, squash
@@ -167,7 +167,7 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
         return []  # the loss gains show in the metric: high, but not at its ceiling
     strength *= float(np.clip(train_drop_frac / _LOSS_DROP_FULL, 0.0, 1.0))
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     errors_left = ""
     remaining: int | None = None

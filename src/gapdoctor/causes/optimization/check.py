@@ -27,7 +27,7 @@ from gapdoctor.causes.optimization.schedule import STEP_CUT, Schedule, read_sche
 from gapdoctor.causes.payload import Payload
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory, fill_missing, hinge_point, smooth
 from gapdoctor.stats.accumulators import squash
@@ -179,7 +179,7 @@ def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | No
     sampled = se is None and _sampled_batches(history, train)
     if sampled:
         score = min(score, _SAMPLED_MAX_SCORE)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return None
     where = history.points_name
     summary = (
@@ -278,7 +278,7 @@ def _stall(history: RunHistory, train: np.ndarray, schedule: Schedule | None, im
     capped = improving and cut is None and not cause.startswith("the learning rate never")
     if capped:
         score = min(score, _STILL_IMPROVING_MAX_SCORE)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return None
     result = Stall(
         train_loss_start=round(start, 4),

@@ -22,7 +22,7 @@ from gapdoctor.causes.curves import epoch_of, history_of, info_of, oriented, poi
 from gapdoctor.causes.overfitting.result import OverfittingCurves
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory, hinge_point, noise_sd, smooth
 from gapdoctor.stats.accumulators import squash
@@ -170,7 +170,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     drop_after_plateau = relative_fall(train_s[mid], train_s[-1])
     plateau_strength = max(drop_after_plateau, 0.0) * wasted / 0.2
     score = squash(max(strength, plateau_strength), 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     marker_at = {"best_epoch": best_epoch_idx, "val_loss_min_epoch": best_loss_idx, "gap_onset_epoch": gap_onset_idx}
     result = OverfittingCurves(

@@ -28,7 +28,7 @@ from gapdoctor.causes.pipeline_bug.result import (
     Unshuffled,
 )
 from gapdoctor.causes.registry import SkipCheck, register
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval, squash
 from gapdoctor.stats.association import MISALIGNED_RETENTION, association_retained, split_association
@@ -74,7 +74,7 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
         if np.any(train_cols[train_rows] != train_rows):
             strength *= 0.5  # training labels are not consistent either: less specific
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     classes = [str(c) for c in evidence.classes]
     pairs = [f"val '{classes[i]}' = model '{classes[model_cols[i]]}'" for i in moved]
@@ -175,7 +175,7 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
     if shifted:  # a covariate shift can explain both symptoms
         strength *= 0.5
     score = squash(max(strength, 0.0), 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     x_split = "X" + split[1:]
     summary = (
@@ -236,7 +236,7 @@ def split_preprocessing(evidence: Evidence) -> list[Finding]:
     splits = compared_splits(evidence)
     X_train, X_val, comparison, verdict = splits.X_train, splits.X_val, splits.comparison, splits.rescaling
     score = squash(verdict.strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     bad = verdict.split
     ok = "X_train" if bad == "X_val" else "X_val"
@@ -314,7 +314,7 @@ def unshuffled(evidence: Evidence) -> list[Finding]:
     missing = max(0.0, 1.0 - changes / max(expected, 1e-9))
     strength = missing / _RUNS_REPORTABLE if z >= 5.0 else 0.0
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     mean_run = len(order) / (changes + 1)
     result = Unshuffled(

@@ -31,7 +31,7 @@ from gapdoctor.causes.preprocessing_leakage.duplicates import (
 from gapdoctor.causes.preprocessing_leakage.result import DuplicatedRows, TrainOnlySignal
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval, squash
 from gapdoctor.stats.array_types import FloatArray
@@ -108,7 +108,7 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     id_strength = max((max(assoc_t[j], assoc_v[j]) for j in ids), default=0.0) / _ID_REPORTABLE
     strength = max(gap_strength, id_strength)
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     order = sorted(leaky.tolist(), key=lambda j: -float(gap[j]))
     about = order if gap_strength >= id_strength else ids  # the features the summary, fixes and experiment name
@@ -187,7 +187,7 @@ def duplicates(evidence: Evidence) -> list[Finding]:
             "one in training): rows are not told apart by their features, so copies across the splits are "
             "expected and cannot show leakage; check that the features were loaded"
         )
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     train_rows = np.concatenate([exact_t, near_t])
     first = np.sort(np.unique(train_rows, return_index=True)[1])

@@ -37,7 +37,7 @@ import numpy as np
 from gapdoctor.causes.curves import info_of, val_metric_curve
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.small_validation_set.result import MetricBand, SamplingNoise
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import noise_sd, smooth
 from gapdoctor.stats.accumulators import binomial_interval, squash
@@ -285,7 +285,7 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         f"the smallest change this set can detect is {detectable:.4f}.{movement_text}"
     )
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     return [
         Finding(

@@ -27,7 +27,7 @@ import numpy as np
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.subgroup_failure.result import GroupRate, LaggingSubgroups
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval, squash
 from gapdoctor.stats.array_types import IntArray
@@ -148,7 +148,7 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
         return []
     strength, worst, others = lagging[0]
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     reported = [(e, o) for s, e, o in lagging if s >= 1.0] or [(worst, others)]
     what = "Recall of class" if worst["kind"] == "class" else "Accuracy of group"
