@@ -13,10 +13,13 @@ from gapdoctor.causes.payload import Payload
 from gapdoctor.causes.vocabulary import cause_order, explained_by, known_causes
 from gapdoctor.json_values import json_safe as _json_safe
 
-__all__ = ["REPORT_THRESHOLD", "CheckRun", "Diagnosis", "Finding", "rank"]
+__all__ = ["MIN_FINDING_SCORE", "REPORT_THRESHOLD", "CheckRun", "Diagnosis", "Finding", "rank"]
 
 REPORT_THRESHOLD = 0.5
 """Findings scoring below this are kept but marked weak; a healthy run has none above."""
+
+MIN_FINDING_SCORE = 0.05
+"""A check returns no finding scoring below this: too little evidence to list, even as weak."""
 
 _MISSING_SHOWN = 4
 """How many missing inputs (and other skip reasons) a "not enough to judge" verdict names:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gapdoctor import GapdoctorInputError
-from gapdoctor.inputs import training_dynamics as td
+from gapdoctor.inputs import batches
 from gapdoctor.inputs.training_dynamics import BYTES_PER_ROW, TrainingDynamics, flag_label_issues
 from tests.causes.training_dynamics_data import digits, f1, flip_labels, train_mlp
 
@@ -51,12 +51,12 @@ def test_statistics_match_a_direct_computation() -> None:
 
 
 def test_flushes_when_the_buffer_fills(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(td, "FLUSH_VALUES", 8)
+    monkeypatch.setattr(batches, "FLUSH_VALUES", 8)
     dyn = TrainingDynamics(n_train=4)
     dyn.add(np.array([0, 1]), np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([0, 0]))
-    assert dyn._buffer  # 4 values: kept
+    assert dyn._buffer.batches  # 4 values: kept
     dyn.add(np.array([2, 3]), np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([0, 0]))
-    assert not dyn._buffer  # 8 values: processed
+    assert not dyn._buffer.batches  # 8 values: processed
     assert dyn.summary().seen.tolist() == [True, True, True, True]
 
 

@@ -65,7 +65,19 @@ def test_logits_that_need_the_graph_are_kept_detached() -> None:
     logits = torch.randn(4, 3, requires_grad=True) * 2
     monitor.log_batch(logits.sum(), labels=torch.tensor([0, 1, 2, 0]), rows=torch.arange(4), logits=logits)
     assert monitor._dynamics is not None
-    assert not any(part.requires_grad for _, part, _ in monitor._dynamics._buffer)
+    assert not any(part.requires_grad for _, part, _ in monitor._dynamics._buffer.batches)
+
+
+def test_per_row_losses_and_predictions_that_need_the_graph_are_kept_detached() -> None:
+    monitor = Monitor(n_train=8, track_rows=8)
+    outputs = torch.randn(4, 3, requires_grad=True)
+    losses = outputs.logsumexp(dim=1) - outputs[:, 0]
+    monitor.log_batch(losses.mean(), rows=torch.arange(4), sample_losses=losses, predictions=outputs * 1.0)
+    assert monitor._tracked is not None and len(monitor._tracked._buffer.batches) == 1
+    assert not any(part.requires_grad for part in monitor._tracked._buffer.batches[0][1:])
+    monitor.end_epoch(val_loss=1.0)
+    assert monitor.curves["train_loss"] == [pytest.approx(losses.mean().item())]  # the CPU loss read at once
+    assert monitor.sample_losses[0][:4] == pytest.approx(losses.detach().tolist())
 
 
 def test_bad_logits_switch_dynamics_off_and_never_raise(caplog: pytest.LogCaptureFixture) -> None:

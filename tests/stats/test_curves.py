@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import gapdoctor
-from gapdoctor.stats.curves import hinge_point, noise_sd, noise_sd_curved, smooth
+from gapdoctor.stats.curves import hinge_point, noise_sd, noise_sd_curved, relative_fall, smooth
 
 
 def brute_force_hinge(x: np.ndarray) -> tuple[int, float, float]:
@@ -61,3 +61,16 @@ def test_diagnose_on_a_50k_point_history_is_fast() -> None:
 def test_curvature_is_not_noise() -> None:
     decay = 2.0 * np.exp(-np.arange(10) / 1.5)
     assert noise_sd_curved(decay) < 0.5 * noise_sd(decay)
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1.0, 1e6])
+def test_relative_fall_is_the_share_of_the_start_lost_whatever_the_scale(scale: float) -> None:
+    assert relative_fall(2.0 * scale, 1.5 * scale) == pytest.approx(0.25)
+    assert relative_fall(2.0 * scale, 3.0 * scale) == pytest.approx(-0.5)  # it rose
+    assert relative_fall(-2.0 * scale, -3.0 * scale) == pytest.approx(0.5)  # a negative loss falling
+    assert relative_fall(scale, scale) == 0.0
+
+
+def test_relative_fall_from_zero_is_finite() -> None:
+    assert relative_fall(0.0, -1e-13) == pytest.approx(0.1)
+    assert math.isfinite(relative_fall(0.0, 1.0))

@@ -162,3 +162,33 @@ def test_ranking_metrics_are_nan_on_one_class_without_warning() -> None:
         assert np.isnan(compute_metric("roc_auc", y, probs))
         assert np.isnan(compute_metric("average_precision", y, probs))
         assert compute_metric("log_loss", y, np.ones((10, 1))) == 0.0
+
+
+# (greater_is_better, bounded, thresholded, computed from probabilities) of every metric
+_TABLE = {
+    **dict.fromkeys(
+        ("accuracy", "balanced_accuracy", "f1", "precision", "recall", "f1_micro", "f1_weighted", "mcc"),
+        (True, True, True, True),
+    ),
+    "error": (False, True, True, True),
+    "roc_auc": (True, True, False, True),
+    "average_precision": (True, True, False, True),
+    "log_loss": (False, False, False, True),
+    **dict.fromkeys(("top5_accuracy", "token_accuracy", "exact_match"), (True, True, True, False)),
+    **dict.fromkeys(("mse", "mae", "rmse", "perplexity"), (False, False, False, False)),
+    "r2": (True, False, False, False),
+    **dict.fromkeys(("wer", "cer"), (False, True, False, False)),
+    **dict.fromkeys(
+        ("bleu", "rouge1", "rouge2", "rougel", "rougelsum", "map", "map_50", "iou", "dice", "spearmanr", "pearsonr"),
+        (True, True, False, False),
+    ),
+}
+
+
+def test_the_metric_table_declares_each_direction_range_and_kind() -> None:
+    declared = {
+        name: (m.greater_is_better, m.bounded, m.thresholded, m.scorer is not None) for name, m in METRICS.items()
+    }
+    assert declared == _TABLE
+    assert all(m.name == name for name, m in METRICS.items())
+    assert not any(METRICS[name].greater_is_better for name in METRICS if name.endswith(("_loss", "_error")))

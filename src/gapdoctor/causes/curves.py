@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
-from numpy.typing import NDArray
-
 from gapdoctor.causes.registry import SkipCheck
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import MIN_EPOCHS_FOR_TRENDS, RunHistory
+from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.metrics import MetricInfo, metric_info
-
-FloatArray = NDArray[np.float64]
 
 Epoch = int | float
 """An epoch figure of a payload (``<name>_epoch``): whole epochs as int, fractional ones as float."""

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from functools import partial
 from typing import Any, ClassVar, Literal
 
 __all__ = ["Payload", "figure", "payload_of", "payload_types", "plot"]
@@ -35,39 +36,33 @@ _Place = Literal["evidence", "data"]
 _BY_CHECK: dict[str, list[type[Payload]]] = {}
 
 
-def _field(place: _Place, key: str | None, omit_none: bool, spread: bool, default: Any, factory: Any) -> Any:
+def _field(
+    place: _Place,
+    *,
+    key: str | None = None,
+    omit_none: bool = False,
+    spread: bool = False,
+    default: Any = dataclasses.MISSING,
+    default_factory: Any = dataclasses.MISSING,
+) -> Any:
+    """A payload field for ``finding.evidence`` or ``finding.data`` (see the module docstring).
+
+    ``default`` and ``default_factory`` are those of :func:`dataclasses.field`; ``omit_none``
+    without either defaults the field to None.
+    """
     metadata = {"place": place, "key": key, "omit_none": omit_none, "spread": spread}
-    if factory is not dataclasses.MISSING:
-        return dataclasses.field(default_factory=factory, metadata=metadata)
+    if default_factory is not dataclasses.MISSING:
+        return dataclasses.field(default_factory=default_factory, metadata=metadata)
+    if omit_none and default is dataclasses.MISSING:
+        default = None
     return dataclasses.field(default=default, metadata=metadata)
 
 
-def figure(
-    *,
-    key: str | None = None,
-    omit_none: bool = False,
-    spread: bool = False,
-    default: Any = dataclasses.MISSING,
-    default_factory: Any = dataclasses.MISSING,
-) -> Any:
-    """A payload field shown in ``finding.evidence`` (see the module docstring)."""
-    if omit_none and default is dataclasses.MISSING and default_factory is dataclasses.MISSING:
-        default = None
-    return _field("evidence", key, omit_none, spread, default, default_factory)
+figure = partial(_field, "evidence")
+"""A payload field shown in ``finding.evidence``: ``figure(key=, omit_none=, spread=, default=, default_factory=)``."""
 
-
-def plot(
-    *,
-    key: str | None = None,
-    omit_none: bool = False,
-    spread: bool = False,
-    default: Any = dataclasses.MISSING,
-    default_factory: Any = dataclasses.MISSING,
-) -> Any:
-    """A payload field kept in ``finding.data`` for figures (see the module docstring)."""
-    if omit_none and default is dataclasses.MISSING and default_factory is dataclasses.MISSING:
-        default = None
-    return _field("data", key, omit_none, spread, default, default_factory)
+plot = partial(_field, "data")
+"""A payload field kept in ``finding.data`` for figures; the options of :data:`figure`."""
 
 
 class Payload:

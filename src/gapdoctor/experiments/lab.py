@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import Finding
 from gapdoctor.fitting.trainer import Trainer
 from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.metrics import METRICS, compute_metric
 
 __all__ = [
@@ -48,8 +48,6 @@ __all__ = [
     "paired_interval",
 ]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 Verdict = Literal["confirmed", "refuted", "inconclusive"]
 
 
@@ -365,3 +363,26 @@ def interval_of_mean(values: list[float]) -> tuple[float, float]:
         return mean, mean
     half = float(sps.t.ppf(0.975, len(arr) - 1)) * float(arr.std(ddof=1)) / math.sqrt(len(arr))
     return mean - half, mean + half
+
+
+def pooled_labels(lab: Lab) -> IntArray:
+    """Training and validation labels pooled; SkipExperiment when a class has fewer than two rows."""
+    y_pool: IntArray = np.concatenate([lab.y_train, lab.y_val])
+    counts = np.bincount(y_pool)
+    if counts[counts > 0].min() < 2:
+        raise SkipExperiment("a class has fewer than two rows in the pooled data: cannot split it stratified")
+    return y_pool
+
+
+def resplit_scores(lab: Lab, y_pool: IntArray, n_splits: int) -> list[float]:
+    """The metric of a model re-fit on each of ``n_splits`` random stratified re-splits of the pooled
+    rows (``y_pool`` from :func:`pooled_labels`), each with as many validation rows as the given split."""
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    X_pool = np.vstack([lab.X_train, lab.X_val])
+    splitter = StratifiedShuffleSplit(n_splits=n_splits, test_size=len(lab.y_val), random_state=lab.settings.seed)
+    scores = []
+    for fit_rows, held in splitter.split(X_pool, y_pool):
+        probs = lab.fit_predict(X_pool[fit_rows], y_pool[fit_rows], X_pool[held], {"intervention": "re-split"})
+        scores.append(lab.score(y_pool[held], probs))
+    return scores

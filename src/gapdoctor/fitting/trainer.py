@@ -46,16 +46,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 from sklearn.model_selection import StratifiedKFold
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.fitting.kinds import is_train_function
+from gapdoctor.stats.array_types import FloatArray, IntArray
 
 __all__ = ["TrainFunction", "Trainer", "is_train_function", "out_of_fold_probs"]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 TrainFunction = Callable[..., Callable[[FloatArray], Any]]
 """``train(X, y, *, config) -> predict_proba``; see the module docstring."""
 

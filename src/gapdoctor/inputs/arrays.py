@@ -29,11 +29,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.stats.array_types import FloatArray
 
 __all__ = ["HALF_TORCH_DTYPES", "encode_features", "group_array", "is_missing", "to_numpy"]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 MAX_FEATURE_MAGNITUDE = 1e150
 """Largest |feature value| accepted: beyond any measured quantity, and small enough that the

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.stats.array_types import FloatArray
 
 if TYPE_CHECKING:
     from gapdoctor.fitting.cache import ExperimentCache
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Completion", "CompletionSettings", "complete_probabilities", "warning_key"]
 
-FloatArray = NDArray[np.float64]
 
 HOW = {"train_probs": "out of fold, by stratified cross-validation", "val_probs": "from a fit on train"}
 """How each completed array was computed, for the diagnosis' note."""

@@ -27,14 +27,13 @@ from gapdoctor.inputs.completion import Completion, CompletionSettings, complete
 from gapdoctor.inputs.history import RunHistory
 from gapdoctor.inputs.labels import encode_labels, label_array, probabilities, sort_labels
 from gapdoctor.stats.accumulators import ConfusionCounts
+from gapdoctor.stats.array_types import FloatArray, IntArray
 
 if TYPE_CHECKING:
     from gapdoctor.inputs.training_dynamics import DynamicsSummary
 
 __all__ = ["Evidence", "build_evidence"]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 CHUNK_ROWS = 65_536
 """Rows per chunk for the statistics computed chunk by chunk."""

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history_axis import frame_points
@@ -29,6 +28,7 @@ from gapdoctor.inputs.series_names import (
     normalise_series_name,
     preference,
 )
+from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.curves import fill_missing, hinge_point, noise_sd, smooth
 from gapdoctor.stats.metrics import METRICS
 
@@ -44,7 +44,6 @@ __all__ = [
     "smooth",
 ]
 
-FloatArray = NDArray[np.float64]
 
 # Four evaluation points are the fewest from which a turn (down, then up) can be read at all;
 # fewer and a person cannot tell a trend from noise either.

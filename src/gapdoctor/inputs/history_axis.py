@@ -32,9 +32,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gapdoctor.stats.array_types import FloatArray
+
 __all__ = ["STEP_NOISE_SERIES", "Aligned", "LoggedPoint", "align_points", "epoch_completed", "frame_points"]
 
-FloatArray = NDArray[np.float64]
 LoggedPoint = tuple[str, float, float, float]
 """(normalised series name, step, completed epochs, value); NaN where not known."""
 

@@ -13,13 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError, shown
+from gapdoctor.stats.array_types import FloatArray
 
 __all__ = ["MAX_MAGNITUDE", "check_values", "divergence_epoch", "to_float_series"]
 
-FloatArray = NDArray[np.float64]
 
 _VALUE_FLOORS = {
     # the least value each metric can take by its definition; a value below is not that metric

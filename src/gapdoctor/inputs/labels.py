@@ -24,15 +24,13 @@ from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.arrays import HALF_TORCH_DTYPES, is_missing, to_numpy
+from gapdoctor.stats.array_types import FloatArray, IntArray
 
 __all__ = ["encode_labels", "label_array", "probabilities", "sort_labels"]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 PROB_SUM_TOLERANCE = 1e-3
 """How far a row of probabilities may sum from 1 (float32 softmax rounding is ~1e-7 per class)."""

@@ -13,8 +13,8 @@ from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import NDArray
 
+from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.metrics import METRICS
 
 if TYPE_CHECKING:
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = ["fractions_from_percentages", "history_notes", "loss_from_metrics", "normalise_series_name", "preference"]
 
-FloatArray = NDArray[np.float64]
 
 # Lower-is-better metrics that are losses in all but name, in order of preference, for runs
 # that log no loss (regressions logging mse / mae).

@@ -23,7 +23,7 @@ this epoch correct  1          the same for the epoch in progress
 
 :data:`BYTES_PER_ROW` = 26 bytes per row: 26 MB for a million rows, whatever the number
 of epochs. An epoch's update is vectorised and O(rows seen); batches are only kept (as
-references) until :data:`FLUSH_VALUES` values are waiting, then processed in one pass.
+references, :mod:`gapdoctor.inputs.batches`) until ``FLUSH_VALUES`` values wait, then processed in one pass.
 
 Flagging (:func:`flag_label_issues`): a wrong label is fitted late, by memorisation, so
 its given label rarely leads while the model learns: its AUM is low or negative. A row is
@@ -35,7 +35,6 @@ flagged whatever their AUM. Flagged rows are ordered by AUM, lowest (most suspic
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +42,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.inputs.batches import BatchBuffer, Concat, row_indices
+from gapdoctor.stats.array_types import FloatArray
 
 __all__ = [
     "BYTES_PER_ROW",
@@ -53,10 +54,6 @@ __all__ = [
     "flag_label_issues",
 ]
 
-FloatArray = NDArray[np.float64]
-Concat = Callable[..., np.ndarray[Any, Any]]
-FLUSH_VALUES = 1 << 22
-"""Logit values (rows x classes) held before they are processed (16 MB of float32)."""
 BYTES_PER_ROW = 26
 """Memory of the store per training row (see the module docstring's table)."""
 AUM_THRESHOLD = 0.0
@@ -169,8 +166,7 @@ class TrainingDynamics:
         self._suggested = np.full(n, _NO_CLASS, dtype=np.uint16)
         self._last_correct = np.full(n, -1, dtype=np.int8)
         self._epoch_correct = np.full(n, -1, dtype=np.int8)
-        self._buffer: list[tuple[Any, Any, Any]] = []
-        self._values_buffered = 0
+        self._buffer = BatchBuffer()
 
     @property
     def nbytes(self) -> int:
@@ -199,26 +195,15 @@ class TrainingDynamics:
             raise GapdoctorInputError(
                 "labels", f"holds {label_rows} labels for {n_rows} rows", "pass one class id per row"
             )
-        self._buffer.append((rows, logits, labels))
-        self._values_buffered += n_rows * int(logit_shape[1])
-        if self._values_buffered >= FLUSH_VALUES:
+        if self._buffer.keep((rows, logits, labels), n_values=n_rows * int(logit_shape[1])):
             self.flush()
 
     def flush(self) -> None:
         """Process the kept batches (one vectorised pass)."""
-        buffer, self._buffer, self._values_buffered = self._buffer, [], 0
+        buffer = self._buffer.take()
         if not buffer:
             return
-        rows = self._concat([r for r, _, _ in buffer])
-        if rows.dtype.kind not in "iu":
-            raise GapdoctorInputError("rows", f"holds {rows.dtype} values, not row indices", "pass integer row ids")
-        rows = rows.astype(np.int64, copy=False)
-        if len(rows) and (rows.min() < 0 or rows.max() >= self.n_train):
-            raise GapdoctorInputError(
-                "rows",
-                f"holds rows from {rows.min()} to {rows.max()}, outside 0..{self.n_train - 1}",
-                "pass each row's index in the training set (wrap the dataset in RowIndexed)",
-            )
+        rows = row_indices(self._concat([r for r, _, _ in buffer]), self.n_train)
         logits = self._concat([z for _, z, _ in buffer], flat=False).astype(np.float32, copy=False)
         labels = self._concat([y for _, _, y in buffer]).astype(np.int64, copy=False)
         n_classes = logits.shape[1]

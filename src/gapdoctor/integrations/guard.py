@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from gapdoctor.integrations.values import number
+
 __all__ = ["ErrorGuard", "Guarded", "describe", "logger"]
 
 logger = logging.getLogger("gapdoctor")
@@ -130,7 +132,8 @@ class Guarded:
     """Base of the recorders: a guard, and what a failure switches off.
 
     :meth:`_fail` stops all recording (:attr:`enabled` becomes False);
-    :meth:`_switch_off` reports that one feature stopped while recording goes on.
+    :meth:`_switch_off` reports that one feature stopped while recording goes on;
+    :meth:`_checked_number` drops one value that is not a number, the others still recorded.
     """
 
     def __init__(self) -> None:
@@ -190,3 +193,20 @@ class Guarded:
             )
         except Exception:
             pass
+
+    def _checked_number(self, name: str, value: Any) -> float | None:
+        """``value`` as a float; None (and a report, once per name) when it is not one number."""
+        try:
+            return number(value)
+        except Exception as error:
+            self._ignore_value(name, error)
+            return None
+
+    def _ignore_value(self, name: str, error: BaseException) -> None:
+        line = self._guard.caught(f"value {name!r}", error)
+        self._guard.report_once(
+            f"value {name}",
+            "gapdoctor ignores %r: it is not one number (%s); the other values are still recorded.",
+            name,
+            line,
+        )

@@ -184,6 +184,7 @@ class StepRecorder(Guarded):
         if not self.enabled:
             return
         try:  # inline rather than `with self.guard(...)`: this runs every step
+            loss = self._take_loss(loss, weight)
             try:  # convert everything before adding anything: a bad value leaves nothing half-added
                 added = None if loss is None else number(loss) * weight
                 numbers = [(name, number(value)) for name, value in values.items()] if values else ()
@@ -209,19 +210,27 @@ class StepRecorder(Guarded):
                     self._stop_label_order("log_batch(labels=...)", error)
             if sample_losses is not None and rows is not None and self._tracking:
                 try:
-                    self._tracked.add(rows, sample_losses, predictions)  # type: ignore[union-attr]
+                    self._tracked.add(rows, self._kept(sample_losses), self._kept(predictions))  # type: ignore[union-attr]
                 except Exception as error:
                     self._stop_tracking("log_batch(rows=..., sample_losses=...)", error)
             if logits is not None and rows is not None and labels is not None and self._dynamics_on:
                 try:
                     if self._dynamics is None:
                         self._dynamics = self._new_dynamics()
-                    self._dynamics.add(rows, logits, labels)
+                    self._dynamics.add(rows, self._kept(logits), labels)
                     self._row_labels.add(rows, labels)
                 except Exception as error:
                     self._stop_dynamics("log_batch(logits=..., labels=..., rows=...)", error)
         except Exception as error:  # gapdoctor must never stop a training run
             self._fail("log_batch", error)
+
+    def _take_loss(self, loss: Any, weight: float) -> Any:
+        """The loss for :meth:`log_batch` to convert; None when an adapter added it itself (without a sync)."""
+        return loss
+
+    def _kept(self, value: Any) -> Any:
+        """A per-row value as it is kept until it is processed (adapters detach tensors from their graph)."""
+        return value
 
     def _checked_numbers(
         self, loss: Any, weight: Any, values: Mapping[str, Any]
@@ -246,23 +255,6 @@ class StepRecorder(Guarded):
             if converted is not None:
                 numbers.append((name, converted))
         return added, count, numbers
-
-    def _checked_number(self, name: str, value: Any) -> float | None:
-        """``value`` as a float; None (and a report, once per name) when it is not one number."""
-        try:
-            return number(value)
-        except Exception as error:
-            self._ignore_value(name, error)
-            return None
-
-    def _ignore_value(self, name: str, error: BaseException) -> None:
-        line = self._guard.caught(f"value {name!r}", error)
-        self._guard.report_once(
-            f"value {name}",
-            "gapdoctor ignores %r: it is not one number (%s); the other values are still recorded.",
-            name,
-            line,
-        )
 
     def _stop_tracking(self, where: str, error: BaseException) -> None:
         self._tracking = False

@@ -83,58 +83,29 @@ class Monitor(Recorder):
         self._step_losses: list[Any] = []  # detached loss tensors, summed when the epoch ends
         self._step_weight = 0.0
 
-    def log_batch(
-        self,
-        loss: Any = None,
-        *,
-        weight: float = 1.0,
-        labels: Any = None,
-        rows: Any = None,
-        sample_losses: Any = None,
-        predictions: Any = None,
-        logits: Any = None,
-        **values: Any,
-    ) -> None:
-        """Record one training step; see :meth:`Recorder.log_batch`.
+    def _take_loss(self, loss: Any, weight: float) -> Any:
+        """A loss tensor on an accelerator is kept (detached) and read once per epoch, so the
+        monitor adds no host-device synchronisation to the step; on the CPU it is read at once."""
+        try:
+            if loss.is_cpu:  # a CPU tensor: reading it costs less than keeping it
+                self._loss_sum += loss.item() * weight
+                self._loss_count += weight
+            else:  # on an accelerator: kept, and read once when the epoch ends
+                self._step_losses.append(loss.detach() if weight == 1.0 else loss.detach() * weight)
+                self._step_weight += weight
+                if len(self._step_losses) >= _COLLAPSE_EVERY:
+                    self._step_losses = [self._torch.stack(self._step_losses).sum()]
+        except Exception:  # None, a plain number, or not one number: the recorder's checked path
+            return loss
+        return None
 
-        A loss tensor on an accelerator is kept (detached) and read once per epoch, so the
-        monitor adds no host-device synchronisation to the step; on the CPU it is read at once.
-        """
-        if self.enabled:
-            try:
-                if loss.is_cpu:  # a CPU tensor: reading it costs less than keeping it
-                    self._loss_sum += loss.item() * weight
-                    self._loss_count += weight
-                else:  # on an accelerator: kept, and read once when the epoch ends
-                    self._step_losses.append(loss.detach() if weight == 1.0 else loss.detach() * weight)
-                    self._step_weight += weight
-                    if len(self._step_losses) >= _COLLAPSE_EVERY:
-                        self._step_losses = [self._torch.stack(self._step_losses).sum()]
-                loss = None
-            except Exception:  # None, a plain number, or not one number: the recorder's checked path
-                pass
-        if loss is None and labels is None and rows is None and sample_losses is None and logits is None and not values:
-            return
-        if getattr(sample_losses, "requires_grad", False):  # kept until the epoch ends: never hold the graph
-            sample_losses = sample_losses.detach()
-        if getattr(predictions, "requires_grad", False):
-            predictions = predictions.detach()
-        if getattr(logits, "requires_grad", False):
-            logits = logits.detach()
-        super().log_batch(
-            loss,
-            weight=weight,
-            labels=labels,
-            rows=rows,
-            sample_losses=sample_losses,
-            predictions=predictions,
-            logits=logits,
-            **values,
-        )
+    def _kept(self, value: Any) -> Any:
+        """Kept until the epoch ends: never hold the autograd graph."""
+        return value.detach() if getattr(value, "requires_grad", False) else value
 
     def _concat(self, parts: list[Any], *, flat: bool = True) -> np.ndarray[Any, Any]:
         """Tensors are joined on their device and copied to the host once."""
-        try:  # log_batch detached whatever needed it
+        try:  # _kept detached whatever needed it
             joined = self._torch.cat(parts)
         except (TypeError, RuntimeError):  # not all tensors, or shapes that only join flattened
             return super()._concat(parts, flat=flat)

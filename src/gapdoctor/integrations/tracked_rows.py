@@ -16,16 +16,12 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.inputs.batches import BatchBuffer, Concat, row_indices
+from gapdoctor.stats.array_types import FloatArray
 
 __all__ = ["TrackedRows"]
-
-FloatArray = NDArray[np.float64]
-Concat = Callable[..., np.ndarray[Any, Any]]
-FLUSH_VALUES = 1 << 22
-"""Per-row values (row ids, losses, prediction scores) held before they are processed."""
 
 
 class TrackedRows:
@@ -70,8 +66,7 @@ class TrackedRows:
         self._loss_sum = np.zeros(k)
         self._loss_count = np.zeros(k)
         self._prediction = np.full(k, -1, dtype=np.int64)
-        self._buffer: list[tuple[Any, Any, Any]] = []
-        self._values_buffered = 0
+        self._buffer = BatchBuffer()
 
     def add(self, rows: Any, losses: Any, predictions: Any) -> None:
         """Keep one batch: training-row ids, per-row losses, predictions (ids or scores) or None.
@@ -101,26 +96,15 @@ class TrackedRows:
                     "pass one class id or one row of scores per row",
                 )
             width += prediction_shape[1] if len(prediction_shape) == 2 else 1
-        self._buffer.append((rows, losses, predictions))
-        self._values_buffered += n_rows * width
-        if self._values_buffered >= FLUSH_VALUES:
+        if self._buffer.keep((rows, losses, predictions), n_values=n_rows * width):
             self.flush()
 
     def flush(self) -> None:
         """Process the kept batches."""
-        buffer, self._buffer, self._values_buffered = self._buffer, [], 0
+        buffer = self._buffer.take()
         if not buffer:
             return
-        row_index = self._concat([rows for rows, _, _ in buffer])
-        if row_index.dtype.kind not in "iu" and not (row_index == np.floor(row_index)).all():
-            raise GapdoctorInputError("rows", f"holds {row_index.dtype} values, not row indices", "pass integer rows")
-        row_index = row_index.astype(np.int64, copy=False)
-        if len(row_index) and (row_index.min() < 0 or row_index.max() >= self.n_train):
-            raise GapdoctorInputError(
-                "rows",
-                f"holds rows from {row_index.min()} to {row_index.max()}, outside 0..{self.n_train - 1}",
-                "pass each row's index in the training set (wrap it in RowIndexed)",
-            )
+        row_index = row_indices(self._concat([rows for rows, _, _ in buffer]), self.n_train)
         columns = self._column_of_row[row_index]
         hit = columns >= 0
         tracked = columns[hit]

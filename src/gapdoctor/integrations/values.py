@@ -12,11 +12,10 @@ import math
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+
+from gapdoctor.stats.array_types import FloatArray
 
 __all__ = ["FloatArray", "as_array", "json_float", "number", "tensor_to_numpy"]
-
-FloatArray = NDArray[np.float64]
 
 
 def number(value: Any) -> float:

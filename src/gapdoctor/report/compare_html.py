@@ -7,7 +7,7 @@ No script, no network; every user string escaped.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -59,11 +59,7 @@ def overlay_svg(a: RunSummary, b: RunSummary) -> str | None:
                     )
             ax.set_title(svg.plain(title, 40))
             ax.set_xlabel("epoch")
-        handles: dict[str, Any] = {}
-        for ax in axes:
-            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-                handles.setdefault(label, handle)
-        fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=min(len(handles), 4))
+        svg.shared_legend(fig, axes, max_columns=4)
 
     return svg.render("Both runs' curves overlaid", 4.3 * len(panels), 3.2, draw)
 

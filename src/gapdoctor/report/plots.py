@@ -14,17 +14,13 @@ from gapdoctor.report.svg import BAD_COLOR, GOOD_COLOR, MUTED_COLOR, TRAIN_COLOR
 from gapdoctor.report.svg import floats as _floats
 from gapdoctor.report.svg import plain as _plain
 from gapdoctor.report.svg import render as _render
+from gapdoctor.report.svg import shared_legend as _shared_legend
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = [
-    "BAD_COLOR",
-    "GOOD_COLOR",
-    "MUTED_COLOR",
-    "TRAIN_COLOR",
-    "VAL_COLOR",
     "curves_svg",
     "features_svg",
     "groups_svg",
@@ -141,11 +137,7 @@ def curves_svg(curves: Mapping[str, Sequence[float | None]], metric: str, marker
             ax.set_title(_plain(title, 40))
             ax.set_xlabel("epoch")
         _draw_markers(axes, markers, lr_steps)
-        handles: dict[str, Any] = {}
-        for ax in axes:
-            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-                handles.setdefault(label, handle)
-        fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=min(len(handles), 6))
+        _shared_legend(fig, axes, max_columns=6)
 
     panel_width = 4.3 if len(panels) <= 2 else 3.4
     return _render("Training curves", panel_width * len(panels), 2.9, draw)
@@ -235,37 +227,54 @@ def _interval_bars(
     return ax
 
 
+def _interval_bars_svg(
+    rows: Sequence[Mapping[str, Any]],
+    names: list[str],
+    key: str,
+    *,
+    xlabel: str,
+    title: str,
+    alt: str,
+    width: float,
+    row_height: float,
+) -> str:
+    """Bars of each row's ``key`` with its ``low`` / ``high`` interval (the value itself when absent)."""
+    values = _floats([r[key] for r in rows])
+    low = _floats([r.get("low", r[key]) for r in rows])
+    high = _floats([r.get("high", r[key]) for r in rows])
+
+    def draw(fig: Figure) -> None:
+        ax = _interval_bars(fig, names, values, low, high)
+        ax.set_xlabel(xlabel)
+        ax.set_title(title)
+
+    return _render(alt, width, 0.9 + row_height * max(len(rows), 2), draw)
+
+
 def groups_svg(groups: Sequence[Mapping[str, Any]], *, limit: int = 25) -> str:
     """Per-class / per-group metric bars with their intervals (worst ``limit`` shown)."""
     rows = sorted(groups, key=lambda g: float(g["value"]))[:limit]
     metric = _plain(rows[0].get("metric", "metric")) if rows else "metric"
     shown = f" ({limit} worst of {len(groups)})" if len(groups) > limit else ""
     names = [_plain(f"{g.get('kind', 'group')} {g['group']} (n={g.get('n', '?')})", 36) for g in rows]
-    values = _floats([g["value"] for g in rows])
-    low = _floats([g.get("low", g["value"]) for g in rows])
-    high = _floats([g.get("high", g["value"]) for g in rows])
-
-    def draw(fig: Figure) -> None:
-        ax = _interval_bars(fig, names, values, low, high)
-        ax.set_xlabel(metric)
-        ax.set_title(f"Validation {metric} per class / group{shown}")
-
-    return _render("Metric per class or group", 5.6, 0.9 + 0.26 * max(len(rows), 2), draw)
+    title = f"Validation {metric} per class / group{shown}"
+    alt = "Metric per class or group"
+    return _interval_bars_svg(rows, names, "value", xlabel=metric, title=title, alt=alt, width=5.6, row_height=0.26)
 
 
 def sources_svg(sources: Sequence[Mapping[str, Any]]) -> str:
     """Estimated noise rate per label source, with intervals."""
     names = [_plain(f"{s['source']} (n={s.get('n', '?')})", 36) for s in sources]
-    values = _floats([s["noise_rate"] for s in sources])
-    low = _floats([s.get("low", s["noise_rate"]) for s in sources])
-    high = _floats([s.get("high", s["noise_rate"]) for s in sources])
-
-    def draw(fig: Figure) -> None:
-        ax = _interval_bars(fig, names, values, low, high)
-        ax.set_xlabel("estimated label noise rate")
-        ax.set_title("Label noise per source")
-
-    return _render("Label noise rate per source", 5.0, 0.9 + 0.3 * max(len(sources), 2), draw)
+    return _interval_bars_svg(
+        sources,
+        names,
+        "noise_rate",
+        xlabel="estimated label noise rate",
+        title="Label noise per source",
+        alt="Label noise rate per source",
+        width=5.0,
+        row_height=0.3,
+    )
 
 
 # --------------------------------------------------------------------------- matrices

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "new_figure",
     "plain",
     "render",
+    "shared_legend",
     "style",
     "to_svg",
 ]
@@ -112,6 +114,15 @@ def to_svg(fig: Figure, alt: str) -> str:
     natural_px = round(fig.get_figwidth() * 96)
     head += f' class="plot" style="max-width:{natural_px}px" role="img" aria-label="{escape(alt, quote=True)}"'
     return head + text[head_end:]
+
+
+def shared_legend(fig: Figure, axes: Sequence[Axes], *, max_columns: int) -> None:
+    """One legend below the panels: each label drawn on ``axes`` once (its first line)."""
+    handles: dict[str, Any] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=min(len(handles), max_columns))
 
 
 def render(alt: str, width: float, height: float, draw: Callable[[Figure], None]) -> str:

@@ -9,17 +9,23 @@ whose association exists in training only; misaligned rows as every feature losi
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats as sps
 
+from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import ASSOCIATION_ROWS, state_sampling
 from gapdoctor.stats.shared import SHARED_RESULTS
-from gapdoctor.stats.splits import FloatArray, IntArray, subsample
+from gapdoctor.stats.splits import subsample
 
 # weak references: the cache never keeps a user's arrays alive; emptied when a diagnosis starts
 _recent: list[tuple[weakref.ref[FloatArray], weakref.ref[IntArray], FloatArray]] = []
 SHARED_RESULTS.append(_recent)  # type: ignore[arg-type]
+
+MISALIGNED_RETENTION = 0.5
+"""Median share of the label association kept in the other split below which the features and
+labels of a split look misaligned (label noise keeps more: 20% flipped binary labels about a third)."""
 
 
 def association_rows(n_rows: int) -> int:
@@ -77,3 +83,40 @@ def association_retained(assoc_from: FloatArray, assoc_to: FloatArray, noise_fro
         return 1.0, informative
     kept = np.minimum(assoc_to[informative] / assoc_from[informative], 1.0)
     return float(np.median(kept)), informative
+
+
+@dataclass(frozen=True)
+class SplitAssociation:
+    """Each feature's label association in each split, the rows it was measured on and its chance level."""
+
+    train: FloatArray
+    val: FloatArray
+    rows_train: int
+    rows_val: int
+    noise_train: float
+    noise_val: float
+
+
+def split_association(
+    X_train: FloatArray, y_train: IntArray, X_val: FloatArray, y_val: IntArray, n_classes: int
+) -> SplitAssociation:
+    """:func:`label_association` of both splits, with the rows used and the chance level of each.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(200, 2)), rng.integers(0, 2, 200)
+    >>> X[:, 0] += 3 * y
+    >>> a = split_association(X[:100], y[:100], X[100:], y[100:], 2)
+    >>> bool(a.train[0] > a.noise_train > a.train[1]), a.rows_val
+    (True, 100)
+    """
+    rows_train, rows_val = association_rows(len(y_train)), association_rows(len(y_val))
+    return SplitAssociation(
+        train=label_association(X_train, y_train, n_classes),
+        val=label_association(X_val, y_val, n_classes),
+        rows_train=rows_train,
+        rows_val=rows_val,
+        noise_train=association_noise_level(rows_train, n_classes),
+        noise_val=association_noise_level(rows_val, n_classes),
+    )

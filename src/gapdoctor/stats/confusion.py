@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gapdoctor.stats.array_types import FloatArray, IntArray
+
 __all__ = [
     "CONFUSION_METRICS",
     "confusion_matrix",
@@ -25,8 +27,6 @@ __all__ = [
     "per_class_rates",
 ]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 CONFUSION_METRICS = (
     "accuracy",

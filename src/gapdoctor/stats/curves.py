@@ -9,11 +9,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.typing import NDArray
 
-__all__ = ["fill_missing", "hinge_point", "noise_sd", "noise_sd_curved", "smooth"]
+from gapdoctor.stats.array_types import FloatArray
 
-FloatArray = NDArray[np.float64]
+__all__ = ["fill_missing", "hinge_point", "noise_sd", "noise_sd_curved", "relative_fall", "smooth"]
 
 
 def fill_missing(values: FloatArray) -> FloatArray:
@@ -23,6 +22,17 @@ def fill_missing(values: FloatArray) -> FloatArray:
         return values.astype(np.float64, copy=True)
     idx = np.arange(len(values))
     return np.interp(idx, idx[finite], values[finite]).astype(np.float64)
+
+
+def relative_fall(start: float, end: float) -> float:
+    """How far a curve fell from ``start`` to ``end``, as a share of ``start`` (negative when it rose).
+
+    Examples
+    --------
+    >>> relative_fall(2.0, 1.5), relative_fall(-1.0, -1.5), relative_fall(0.5, 1.0)
+    (0.25, 0.5, -1.0)
+    """
+    return (float(start) - float(end)) / max(abs(float(start)), 1e-12)
 
 
 def smooth(values: FloatArray) -> FloatArray:

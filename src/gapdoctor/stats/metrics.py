@@ -49,12 +49,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.confusion import confusion_matrix, metric_from_confusion, per_class_rates
 
 __all__ = ["METRICS", "MetricInfo", "compute_metric", "metric_info", "per_class_scores"]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 Scorer = Callable[[IntArray, FloatArray], float]
 
 
@@ -138,43 +137,39 @@ class MetricInfo:
     scorer: Scorer | None
 
 
+def _decisions(*names: str, greater_is_better: bool = True) -> tuple[MetricInfo, ...]:
+    """Metrics of hard decisions (argmax), in [0, 1], computed from the confusion counts."""
+    return tuple(MetricInfo(name, greater_is_better, True, True, _decision_scorer(name)) for name in names)
+
+
+def _read_from_curves(
+    *names: str, greater_is_better: bool, bounded: bool, thresholded: bool = False
+) -> tuple[MetricInfo, ...]:
+    """Metrics gapdoctor reads from the logged curves only (NLP, vision, regression training loops)."""
+    return tuple(MetricInfo(name, greater_is_better, bounded, thresholded, None) for name in names)
+
+
+_SCORES_READ_FROM_CURVES = (
+    *("bleu", "rouge1", "rouge2", "rougel", "rougelsum"),  # text generation
+    *("map", "map_50", "iou", "dice"),  # detection, segmentation
+    *("spearmanr", "pearsonr"),  # correlation (regression, ranking)
+)
+
 METRICS: dict[str, MetricInfo] = {
     m.name: m
     for m in (
-        MetricInfo("accuracy", True, True, True, _decision_scorer("accuracy")),
-        MetricInfo("balanced_accuracy", True, True, True, _decision_scorer("balanced_accuracy")),
-        MetricInfo("f1", True, True, True, _decision_scorer("f1")),
-        MetricInfo("precision", True, True, True, _decision_scorer("precision")),
-        MetricInfo("recall", True, True, True, _decision_scorer("recall")),
+        *_decisions("accuracy", "balanced_accuracy", "f1", "precision", "recall", "f1_micro", "f1_weighted", "mcc"),
+        *_decisions("error", greater_is_better=False),
         MetricInfo("roc_auc", True, True, False, _roc_auc),
         MetricInfo("average_precision", True, True, False, _average_precision),
         MetricInfo("log_loss", False, False, False, _log_loss),
-        MetricInfo("error", False, True, True, _decision_scorer("error")),
-        MetricInfo("top5_accuracy", True, True, True, None),
-        MetricInfo("mse", False, False, False, None),
-        MetricInfo("mae", False, False, False, None),
-        MetricInfo("rmse", False, False, False, None),
-        MetricInfo("r2", True, False, False, None),
-        MetricInfo("perplexity", False, False, False, None),
-        MetricInfo("f1_micro", True, True, True, _decision_scorer("f1_micro")),
-        MetricInfo("f1_weighted", True, True, True, _decision_scorer("f1_weighted")),
-        MetricInfo("mcc", True, True, True, _decision_scorer("mcc")),
-        # read from curves only (logged by NLP / vision / regression training loops)
-        MetricInfo("token_accuracy", True, True, True, None),
-        MetricInfo("exact_match", True, True, True, None),
-        MetricInfo("wer", False, True, False, None),
-        MetricInfo("cer", False, True, False, None),
-        MetricInfo("bleu", True, True, False, None),
-        MetricInfo("rouge1", True, True, False, None),
-        MetricInfo("rouge2", True, True, False, None),
-        MetricInfo("rougel", True, True, False, None),
-        MetricInfo("rougelsum", True, True, False, None),
-        MetricInfo("map", True, True, False, None),
-        MetricInfo("map_50", True, True, False, None),
-        MetricInfo("iou", True, True, False, None),
-        MetricInfo("dice", True, True, False, None),
-        MetricInfo("spearmanr", True, True, False, None),
-        MetricInfo("pearsonr", True, True, False, None),
+        *_read_from_curves(
+            "top5_accuracy", "token_accuracy", "exact_match", greater_is_better=True, bounded=True, thresholded=True
+        ),
+        *_read_from_curves("mse", "mae", "rmse", "perplexity", greater_is_better=False, bounded=False),
+        *_read_from_curves("r2", greater_is_better=True, bounded=False),
+        *_read_from_curves("wer", "cer", greater_is_better=False, bounded=True),
+        *_read_from_curves(*_SCORES_READ_FROM_CURVES, greater_is_better=True, bounded=True),
     )
 }
 """Every metric name gapdoctor accepts, mapped to its description."""

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import BOOTSTRAP_ROWS
 from gapdoctor.stats.confusion import (
     CONFUSION_METRICS,
@@ -23,9 +24,6 @@ from gapdoctor.stats.confusion import (
     metric_from_confusion,
 )
 from gapdoctor.stats.metrics import METRICS
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 N_BOOTSTRAP = 300
 MAX_ROWS_RESAMPLED = BOOTSTRAP_ROWS

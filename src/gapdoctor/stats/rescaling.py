@@ -2,23 +2,30 @@
 
 Used by ``distribution_shift`` (a rescaled split is not a shift) and ``pipeline_bug``
 (a split standardised or min-max scaled on its own): the per-feature affine fits of
-:func:`~gapdoctor.stats.splits.compare_features` read as one verdict.
+:func:`~gapdoctor.stats.splits.compare_features` read as one verdict, and
+:func:`compared_splits` gives both checks the same comparison and verdict of an Evidence's splits.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import NDArray
 
-from gapdoctor.stats.splits import FeatureComparison
+from gapdoctor.errors import SkipCheck
+from gapdoctor.stats.array_types import FloatArray, IntArray
+from gapdoctor.stats.splits import FeatureComparison, compare_features, splits_of
 
-__all__ = ["RescalingVerdict", "rescaling_verdict"]
+if TYPE_CHECKING:
+    from gapdoctor.inputs.evidence import Evidence
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
+__all__ = ["MIN_SPLIT_ROWS", "ComparedSplits", "RescalingVerdict", "compared_splits", "rescaling_verdict"]
+
+
+MIN_SPLIT_ROWS = 10
+"""Rows each split needs before the distributions of its features are compared."""
 
 
 @dataclass(frozen=True)
@@ -96,3 +103,26 @@ def rescaling_verdict(
         strength *= share_of_shifted  # most of the difference is not a rescaling
     split = "X_val"
     return RescalingVerdict(strength, rescaled.astype(np.int64), pattern, split, factor)
+
+
+@dataclass(frozen=True)
+class ComparedSplits:
+    """The two feature splits of an Evidence, their per-feature comparison and its rescaling verdict."""
+
+    X_train: FloatArray
+    X_val: FloatArray
+    comparison: FeatureComparison
+    rescaling: RescalingVerdict
+
+
+def compared_splits(evidence: Evidence) -> ComparedSplits:
+    """Compare ``X_train`` with ``X_val`` feature by feature and read the rescaling verdict.
+
+    Raises SkipCheck when either split is missing or has fewer than :data:`MIN_SPLIT_ROWS` rows.
+    The comparison is computed once per pair of arrays (see :func:`compare_features`).
+    """
+    X_train, X_val = splits_of(evidence)
+    if len(X_train) < MIN_SPLIT_ROWS or len(X_val) < MIN_SPLIT_ROWS:
+        raise SkipCheck(f"each split needs at least {MIN_SPLIT_ROWS} rows to compare distributions")
+    comparison = compare_features(X_train, X_val)
+    return ComparedSplits(X_train, X_val, comparison, rescaling_verdict(comparison, X_train, X_val))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
@@ -20,14 +21,13 @@ from numpy.typing import NDArray
 from scipy import stats as sps
 
 from gapdoctor.errors import SkipCheck
+from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import FEATURE_TEST_ROWS, sample_rows, state_sampling
 from gapdoctor.stats.shared import SHARED_RESULTS
 
 if TYPE_CHECKING:
     from gapdoctor.inputs.evidence import Evidence
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 MAX_TEST_ROWS = FEATURE_TEST_ROWS
 """Rows per split used by the per-feature tests (a seeded random subsample beyond)."""
@@ -334,3 +334,21 @@ def feature_plot_data(
 def name_of(evidence: Evidence, j: int) -> str:
     """The user's name of feature ``j``."""
     return evidence.feature_names[j] if j < len(evidence.feature_names) else f"x{j}"
+
+
+def feature_texts(
+    evidence: Evidence, prefix: str, features: Sequence[int], describe: Callable[[int], str]
+) -> dict[str, str]:
+    """A finding's numbered figures, one per feature in ``features``' order: ``"<name>: <describe(j)>"``.
+
+    The keys are ``{prefix}_1``, ``{prefix}_2``...: ``prefix`` is the name of the payload's
+    spread field that shows them (see :mod:`gapdoctor.causes.payload`).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> names = SimpleNamespace(feature_names=("age", "income"))
+    >>> feature_texts(names, "shifted", [1, 0], lambda j: f"effect {j}")  # type: ignore[arg-type]
+    {'shifted_1': 'income: effect 1', 'shifted_2': 'age: effect 0'}
+    """
+    return {f"{prefix}_{rank}": f"{name_of(evidence, j)}: {describe(j)}" for rank, j in enumerate(features, start=1)}

@@ -30,19 +30,13 @@ from threadpoolctl import threadpool_limits
 from gapdoctor.causes.distribution_shift.result import CovariateShift, LabelShift
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import squash
+from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.budget import DOMAIN_ROWS
-from gapdoctor.stats.rescaling import rescaling_verdict
-from gapdoctor.stats.splits import (
-    FloatArray,
-    compare_features,
-    feature_plot_data,
-    name_of,
-    splits_of,
-    subsample,
-)
+from gapdoctor.stats.rescaling import compared_splits
+from gapdoctor.stats.splits import feature_plot_data, feature_texts, name_of, subsample
 
 _AUC_REPORTABLE = 0.05  # lower AUC bound 0.05 above chance is a reportable shift
 _IMPORTANCE_FEATURES = 30  # permutation importance for at most this many features
@@ -121,11 +115,8 @@ def domain_classifier(X_train: FloatArray, X_val: FloatArray, candidates: list[i
 )
 def covariate_shift(evidence: Evidence) -> list[Finding]:
     """Per-feature two-sample tests (BH-corrected) and a cross-validated domain classifier."""
-    X_train, X_val = splits_of(evidence)
-    if len(X_train) < 10 or len(X_val) < 10:
-        raise SkipCheck("each split needs at least 10 rows to compare distributions")
-    comparison = compare_features(X_train, X_val)
-    rescaling = rescaling_verdict(comparison, X_train, X_val)
+    splits = compared_splits(evidence)
+    X_train, X_val, comparison, rescaling = splits.X_train, splits.X_val, splits.comparison, splits.rescaling
     deferred: set[int] = set()
     if rescaling.fires:  # a whole split rescaled: every feature difference is explained by it
         whole_split = rescaling.pattern in ("standardised", "min-max")
@@ -145,16 +136,19 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
     shifted = [int(j) for j in np.argsort(-feature_strength) if feature_strength[j] >= 1.0]
     separating = sorted(domain.importance, key=lambda j: -domain.importance[j])
     top_separating = [j for j in separating if domain.importance[j] > 0.005][:5]
-    shifted_text = {
-        f"shifted_{rank_}": f"{name_of(evidence, j)}: {'TVD' if comparison.discrete[j] else 'W/sd'} "
-        f"{comparison.effect[j]:.3g}, p_adj {comparison.p_adjusted[j]:.2g}"
-        for rank_, j in enumerate(shifted[:5], start=1)
-    }
-    separating_text = {
-        f"separating_{rank_}": f"{name_of(evidence, j)}: AUC drop {domain.importance[j]:.3f}"
-        for rank_, j in enumerate(top_separating, start=1)
-    }
-    if score < 0.05 and not shifted:
+    shifted_text = feature_texts(
+        evidence,
+        "shifted",
+        shifted[:5],
+        lambda j: (
+            f"{'TVD' if comparison.discrete[j] else 'W/sd'} {comparison.effect[j]:.3g}, "
+            f"p_adj {comparison.p_adjusted[j]:.2g}"
+        ),
+    )
+    separating_text = feature_texts(
+        evidence, "separating", top_separating, lambda j: f"AUC drop {domain.importance[j]:.3f}"
+    )
+    if score < MIN_FINDING_SCORE and not shifted:
         return []
 
     names = [name_of(evidence, j) for j in (shifted or top_separating)[:3]]
@@ -237,7 +231,7 @@ def label_shift(evidence: Evidence) -> list[Finding]:
     distance = 0.5 * float(np.abs(priors[0] - priors[1]).sum())
     strength = distance / _PRIOR_REPORTABLE if p < _PRIOR_SIGNIFICANCE else 0.0
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     moved = np.argsort(-np.abs(priors[1] - priors[0]))[:5]
     result = LabelShift(

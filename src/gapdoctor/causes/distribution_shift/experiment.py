@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedShuffleSplit, cross_val_predict
+from sklearn.model_selection import cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -25,11 +25,12 @@ from gapdoctor.experiments.lab import (
     MeasuredOutcome,
     PairedOutcome,
     Plan,
-    SkipExperiment,
     interval_of_mean,
     intervention,
     judge,
     paired_interval,
+    pooled_labels,
+    resplit_scores,
 )
 from gapdoctor.findings import Finding
 
@@ -49,19 +50,12 @@ def importance_weights(X_train: NDArray[np.float64], X_val: NDArray[np.float64],
 @intervention("distribution_shift")
 def resplit_and_reweight(finding: Finding, lab: Lab) -> Plan:
     """Re-split the pooled data at random; re-train with importance weights."""
-    y_pool = np.r_[lab.y_train, lab.y_val]
-    if np.bincount(y_pool).min(initial=len(y_pool)) < 2:
-        raise SkipExperiment("a class has fewer than two rows in the pooled data: cannot split it stratified")
+    y_pool = pooled_labels(lab)
     repeats = lab.settings.n_repeats
     description = f"re-split the pooled data at random ({repeats} stratified splits) and importance weighting"
 
     def run() -> MeasuredOutcome:
-        X_pool = np.vstack([lab.X_train, lab.X_val])
-        splitter = StratifiedShuffleSplit(n_splits=repeats, test_size=len(lab.y_val), random_state=lab.settings.seed)
-        scores = []
-        for fit_rows, held in splitter.split(X_pool, y_pool):
-            probs = lab.fit_predict(X_pool[fit_rows], y_pool[fit_rows], X_pool[held], {"intervention": "re-split"})
-            scores.append(lab.score(y_pool[held], probs))
+        scores = resplit_scores(lab, y_pool, repeats)
         before = lab.score(lab.y_val, lab.baseline())
         interval = interval_of_mean(scores)
 

@@ -41,15 +41,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from gapdoctor.causes.label_noise.confident_learning import FloatArray, IntArray, LabelIssues, find_label_issues
+from gapdoctor.causes.label_noise.confident_learning import LabelIssues, find_label_issues
 from gapdoctor.causes.label_noise.memorisation import memorisation_of
 from gapdoctor.causes.label_noise.result import ConfidentLearningNoise, CountMatrix, Suspect
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.training_dynamics import MIN_EPOCHS, flag_label_issues
 from gapdoctor.stats.accumulators import squash
+from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import LABEL_PASS_CELLS, sample_rows
 
 __all__ = ["label_issues_of", "label_pass_rows", "noise_matrix_data", "validation_control_rate"]
@@ -265,7 +266,7 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     assert dynamics.order is not None
     order = dynamics.order
     score = squash(_noise_strength(rate, low, floor) * memorised.factor * dynamics.factor, 1.0)
-    if score < 0.05 and not len(issues.rows):
+    if score < MIN_FINDING_SCORE and not len(issues.rows):
         return []
     overlap = errors / n > _OVERLAP_RATIO * rate and score >= 0.5
     caveat = (

@@ -37,14 +37,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gapdoctor.stats.accumulators import ConfusionCounts
+from gapdoctor.stats.array_types import FloatArray, IntArray
 
 __all__ = ["LabelIssues", "find_label_issues", "row_chunks"]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 _THRESHOLD_TOLERANCE = 1e-6  # a probability within this of its threshold reaches it
 _MIN_THRESHOLD = 2e-6  # as cleanlab: a threshold of 0 would make every class confident

@@ -27,7 +27,7 @@ from gapdoctor.causes.label_noise.check import (
 from gapdoctor.causes.label_noise.result import DynamicsSuspect, TrainingDynamicsNoise
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.training_dynamics import MIN_EPOCHS, flag_label_issues
 from gapdoctor.stats.accumulators import binomial_interval, squash
@@ -81,7 +81,7 @@ def label_noise_training_dynamics(evidence: Evidence) -> list[Finding]:
     n_val = 0 if evidence.y_val is None else len(evidence.y_val)
     floor = _FLOOR if control is None else _control_floor(clear_rate, flags.n_seen, control, n_val)
     score = squash(_noise_strength(clear_rate, clear_low, floor), 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     summary_text = (
         f"About {100 * rate:.1f}% of training labels look wrong (95% interval {100 * low:.1f}–{100 * high:.1f}%): "

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from gapdoctor.causes.label_noise.result import LateFittedRows
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval, squash
 
@@ -123,7 +123,7 @@ def label_noise_memorisation(evidence: Evidence) -> list[Finding]:
     if low <= _LATE_FLOOR:
         strength = min(strength, 0.9)
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     late_rows = memo.rows[late]
     never = int(np.isinf(memo.learned_epoch).sum())

@@ -27,7 +27,6 @@ so the check skips those with the reason.
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
 from sklearn.model_selection import StratifiedKFold
 
 from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain, ReliabilityCurve
@@ -36,6 +35,7 @@ from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import smooth
 from gapdoctor.stats.accumulators import squash
+from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import DECISION_RULE_ROWS, validation_sample
 from gapdoctor.stats.metrics import compute_metric
 from gapdoctor.stats.resampling import (
@@ -44,9 +44,6 @@ from gapdoctor.stats.resampling import (
     paired_decision_replicates,
     percentile_interval,
 )
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 _NAME = "metric_mismatch.decision_rule"
 _TUNABLE = ("f1", "balanced_accuracy")

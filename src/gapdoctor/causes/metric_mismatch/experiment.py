@@ -15,9 +15,8 @@ from numpy.typing import NDArray
 
 from gapdoctor.experiments.lab import Lab, PairedOutcome, Plan, SkipExperiment, intervention
 from gapdoctor.findings import Finding
+from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.metrics import METRICS
-
-FloatArray = NDArray[np.float64]
 
 
 def apply_threshold(probs: FloatArray, threshold: float) -> FloatArray:

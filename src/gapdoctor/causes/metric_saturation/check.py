@@ -34,11 +34,12 @@ from gapdoctor.causes.metric_mismatch.check import reliability
 from gapdoctor.causes.metric_saturation.result import Saturation
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import noise_sd, smooth
 from gapdoctor.stats.accumulators import binomial_interval, squash
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
+from gapdoctor.stats.curves import relative_fall
 from gapdoctor.stats.metrics import compute_metric
 
 _HEADROOM_AT_REPORT = 0.02
@@ -166,7 +167,7 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
         return []  # the loss gains show in the metric: high, but not at its ceiling
     strength *= float(np.clip(train_drop_frac / _LOSS_DROP_FULL, 0.0, 1.0))
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     errors_left = ""
     remaining: int | None = None
@@ -218,8 +219,7 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
 def _second_half_drop(loss: np.ndarray) -> float:
     """Relative fall of a (smoothed) loss from mid-run to the end; negative when it rose."""
     smoothed = smooth(loss)
-    mid = float(smoothed[len(smoothed) // 2])
-    return (mid - float(smoothed[-1])) / max(abs(mid), 1e-12)
+    return relative_fall(smoothed[len(smoothed) // 2], smoothed[-1])
 
 
 def _calibration(evidence: Evidence) -> tuple[float, float] | None:
@@ -234,9 +234,7 @@ def _second_half_change(val_loss: np.ndarray | None) -> float | None:
     """Relative change of the (smoothed) validation loss over the second half, with 4 points or more."""
     if val_loss is None or len(val_loss) < 4:
         return None
-    smoothed = smooth(val_loss)
-    mid = float(smoothed[len(smoothed) // 2])
-    return (float(smoothed[-1]) - mid) / max(abs(mid), 1e-12)
+    return 0.0 - _second_half_drop(val_loss)  # a rise is positive (and no change is 0.0, never -0.0)
 
 
 def _fixes(

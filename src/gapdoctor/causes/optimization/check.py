@@ -27,11 +27,11 @@ from gapdoctor.causes.optimization.schedule import STEP_CUT, Schedule, read_sche
 from gapdoctor.causes.payload import Payload
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory, fill_missing, hinge_point, smooth
 from gapdoctor.stats.accumulators import squash
-from gapdoctor.stats.curves import noise_sd_curved
+from gapdoctor.stats.curves import noise_sd_curved, relative_fall
 
 _NAME = "optimization.curves"
 _NOISE_AT_REPORT = 0.15  # epoch-to-epoch noise as a fraction of the total progress
@@ -179,7 +179,7 @@ def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | No
     sampled = se is None and _sampled_batches(history, train)
     if sampled:
         score = min(score, _SAMPLED_MAX_SCORE)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return None
     where = history.points_name
     summary = (
@@ -238,8 +238,8 @@ def _stall(history: RunHistory, train: np.ndarray, schedule: Schedule | None, im
     ts = smooth(train)
     start, end = _training_start(history, ts), float(ts[-1])
     third = max(2, n // 3)
-    late_drop = float(ts[-third] - end) / max(abs(float(ts[-third])), 1e-12)
-    achieved = (start - end) / max(abs(start), 1e-12)
+    late_drop = relative_fall(ts[-third], end)
+    achieved = relative_fall(start, end)
     if late_drop > 0.02 or achieved > 0.7:
         return None
     if schedule is not None and schedule.annealed and achieved > _ANNEALED_STALL_ACHIEVED:
@@ -278,7 +278,7 @@ def _stall(history: RunHistory, train: np.ndarray, schedule: Schedule | None, im
     capped = improving and cut is None and not cause.startswith("the learning rate never")
     if capped:
         score = min(score, _STILL_IMPROVING_MAX_SCORE)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return None
     result = Stall(
         train_loss_start=round(start, 4),

@@ -14,8 +14,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.inputs.history import RunHistory
+from gapdoctor.stats.array_types import FloatArray
 
-FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
 # Constant when the rate never moves by more than this factor.

@@ -22,11 +22,11 @@ from gapdoctor.causes.curves import epoch_of, history_of, info_of, oriented, poi
 from gapdoctor.causes.overfitting.result import OverfittingCurves
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory, hinge_point, noise_sd, smooth
 from gapdoctor.stats.accumulators import squash
-from gapdoctor.stats.curves import noise_sd_curved
+from gapdoctor.stats.curves import noise_sd_curved, relative_fall
 
 # A rise of this fraction of the validation curve's own progress, at three noise
 # standard deviations, is the point at which overfitting is reported (score 0.5).
@@ -150,8 +150,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         turn_idx = best_metric_idx if turn_idx is None else min(turn_idx, best_metric_idx)
 
     assert best_epoch_idx is not None and turn_idx is not None
-    train_drop = float(train_s[turn_idx] - train_s[-1])
-    train_drop_frac = train_drop / max(abs(float(train_s[turn_idx])), 1e-12)
+    train_drop_frac = relative_fall(train_s[turn_idx], train_s[-1])
 
     # Training must have kept improving after the turn: that is the symptom.
     train_factor = float(np.clip(train_drop_frac / 0.10, 0.0, 1.0))
@@ -168,10 +167,10 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     wasted = (n - 1 - plateau_idx) / n
     # measured from midway through the wasted epochs: training must *keep* falling
     mid = (plateau_idx + n - 1) // 2
-    drop_after_plateau = float(train_s[mid] - train_s[-1]) / max(abs(float(train_s[mid])), 1e-12)
+    drop_after_plateau = relative_fall(train_s[mid], train_s[-1])
     plateau_strength = max(drop_after_plateau, 0.0) * wasted / 0.2
     score = squash(max(strength, plateau_strength), 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     marker_at = {"best_epoch": best_epoch_idx, "val_loss_min_epoch": best_loss_idx, "gap_onset_epoch": gap_onset_idx}
     result = OverfittingCurves(

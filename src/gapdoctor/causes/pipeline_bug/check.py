@@ -28,23 +28,13 @@ from gapdoctor.causes.pipeline_bug.result import (
     Unshuffled,
 )
 from gapdoctor.causes.registry import SkipCheck, register
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval, squash
-from gapdoctor.stats.association import (
-    association_noise_level,
-    association_retained,
-    association_rows,
-    label_association,
-)
+from gapdoctor.stats.association import MISALIGNED_RETENTION, association_retained, split_association
 from gapdoctor.stats.budget import PERMUTATION_ROWS, VALIDATION_PASS_ROWS, validation_sample
-from gapdoctor.stats.rescaling import rescaling_verdict
-from gapdoctor.stats.splits import (
-    compare_features,
-    feature_plot_data,
-    name_of,
-    splits_of,
-)
+from gapdoctor.stats.rescaling import compared_splits
+from gapdoctor.stats.splits import compare_features, feature_plot_data, feature_texts
 
 _GAIN_REPORTABLE = 0.1  # accuracy gained by relabelling the validation classes
 _GAIN_MIN_Z = 4.0
@@ -84,7 +74,7 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
         if np.any(train_cols[train_rows] != train_rows):
             strength *= 0.5  # training labels are not consistent either: less specific
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     classes = [str(c) for c in evidence.classes]
     pairs = [f"val '{classes[i]}' = model '{classes[model_cols[i]]}'" for i in moved]
@@ -125,17 +115,13 @@ def _retention(evidence: Evidence) -> tuple[float, str, int, dict[str, float]] |
     number of informative features and the median association in each split (keeping one first)."""
     if evidence.X_train is None or evidence.X_val is None or evidence.y_train is None or evidence.y_val is None:
         return None
-    k = evidence.n_classes
-    assoc_t = label_association(evidence.X_train, evidence.y_train, k)
-    assoc_v = label_association(evidence.X_val, evidence.y_val, k)
-    noise_t = association_noise_level(association_rows(len(evidence.y_train)), k)
-    noise_v = association_noise_level(association_rows(len(evidence.y_val)), k)
+    a = split_association(evidence.X_train, evidence.y_train, evidence.X_val, evidence.y_val, evidence.n_classes)
     for source, target, a_s, a_t, noise_s in (
-        ("train", "val", assoc_t, assoc_v, noise_t),
-        ("val", "train", assoc_v, assoc_t, noise_v),
+        ("train", "val", a.train, a.val, a.noise_train),
+        ("val", "train", a.val, a.train, a.noise_val),
     ):
         retention, informative = association_retained(a_s, a_t, noise_s)
-        if retention < 0.5:
+        if retention < MISALIGNED_RETENTION:
             medians = {
                 f"median_label_association_{source}": round(float(np.median(a_s[informative])), 4),
                 f"median_label_association_{target}": round(float(np.median(a_t[informative])), 4),
@@ -165,7 +151,8 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
         retained = round(retention, 4)
         # label noise also weakens the association (20% flipped binary labels keep about a
         # third of it); misaligned rows keep almost none: report from 20% retained down
-        strength, split = (0.5 - retention) / (0.5 - _RETENTION_REPORTABLE), f"y_{lost_in}"
+        strength = (MISALIGNED_RETENTION - retention) / (MISALIGNED_RETENTION - _RETENTION_REPORTABLE)
+        split = f"y_{lost_in}"
     shifted: int | None = None
     if evidence.X_train is not None and evidence.X_val is not None:
         shifted = int(compare_features(evidence.X_train, evidence.X_val).shifted.sum())
@@ -188,7 +175,7 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
     if shifted:  # a covariate shift can explain both symptoms
         strength *= 0.5
     score = squash(max(strength, 0.0), 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     x_split = "X" + split[1:]
     summary = (
@@ -246,13 +233,10 @@ _PATTERN_TEXT = {
 )
 def split_preprocessing(evidence: Evidence) -> list[Finding]:
     """Per-feature affine relation between the splits (same shape, other location and scale)."""
-    X_train, X_val = splits_of(evidence)
-    if len(X_train) < 10 or len(X_val) < 10:
-        raise SkipCheck("each split needs at least 10 rows to compare distributions")
-    comparison = compare_features(X_train, X_val)
-    verdict = rescaling_verdict(comparison, X_train, X_val)
+    splits = compared_splits(evidence)
+    X_train, X_val, comparison, verdict = splits.X_train, splits.X_val, splits.comparison, splits.rescaling
     score = squash(verdict.strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     bad = verdict.split
     ok = "X_train" if bad == "X_val" else "X_val"
@@ -266,10 +250,12 @@ def split_preprocessing(evidence: Evidence) -> list[Finding]:
         power=f" (close to 1e{power:+03d})" if near_power else "",
     )
     order = sorted(verdict.features.tolist(), key=lambda j: -float(comparison.effect[j]))
-    affine: dict[str, str] = {}
-    for rank_, j in enumerate(order[:5], start=1):
-        slope, intercept = comparison.slope[j], comparison.intercept[j]
-        affine[f"affine_{rank_}"] = f"{name_of(evidence, j)}: val = {slope:.4g} x train + {intercept:.4g}"
+    affine = feature_texts(
+        evidence,
+        "affine",
+        order[:5],
+        lambda j: f"val = {comparison.slope[j]:.4g} x train + {comparison.intercept[j]:.4g}",
+    )
     labels = [f"val = {comparison.slope[j]:.3g} x train + {comparison.intercept[j]:.3g}" for j in order[:6]]
     result = SplitPreprocessing(
         split=bad,
@@ -328,7 +314,7 @@ def unshuffled(evidence: Evidence) -> list[Finding]:
     missing = max(0.0, 1.0 - changes / max(expected, 1e-9))
     strength = missing / _RUNS_REPORTABLE if z >= 5.0 else 0.0
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     mean_run = len(order) / (changes + 1)
     result = Unshuffled(

@@ -31,17 +31,13 @@ from gapdoctor.causes.preprocessing_leakage.duplicates import (
 from gapdoctor.causes.preprocessing_leakage.result import DuplicatedRows, TrainOnlySignal
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval, squash
-from gapdoctor.stats.association import (
-    association_noise_level,
-    association_retained,
-    association_rows,
-    label_association,
-)
+from gapdoctor.stats.array_types import FloatArray
+from gapdoctor.stats.association import MISALIGNED_RETENTION, association_retained, split_association
 from gapdoctor.stats.budget import DUPLICATE_CELLS, IDENTIFIER_ROWS, sample_rows
-from gapdoctor.stats.splits import FloatArray, feature_plot_data, name_of, splits_of
+from gapdoctor.stats.splits import feature_plot_data, feature_texts, name_of, splits_of
 
 __all__ = ["NEAR_TOLERANCE", "duplicates", "exact_duplicate_pairs", "near_duplicate_pairs", "train_only_signal"]
 
@@ -97,10 +93,8 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     k = evidence.n_classes
     if k < 2 or len(y_train) < 20 or len(y_val) < 20:
         raise SkipCheck("needs two classes and at least 20 rows per split")
-    assoc_t = label_association(X_train, y_train, k)
-    assoc_v = label_association(X_val, y_val, k)
-    n_t, n_v = association_rows(len(y_train)), association_rows(len(y_val))
-    noise_t = association_noise_level(n_t, k)
+    a = split_association(X_train, y_train, X_val, y_val, k)
+    assoc_t, assoc_v, n_t, n_v, noise_t = a.train, a.val, a.rows_train, a.rows_val, a.noise_train
     z_gap = (_fisher_z(assoc_t) - _fisher_z(assoc_v)) / math.sqrt(1 / max(n_t - 3, 1) + 1 / max(n_v - 3, 1))
     gap = assoc_t - assoc_v
     leaky = np.flatnonzero((z_gap >= _GAP_MIN_Z) & (gap >= 0.05) & (assoc_v < 0.5 * assoc_t))
@@ -108,13 +102,13 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     ids = [j for j in _identifier_like(X_train, X_val) if max(assoc_t[j], assoc_v[j]) > max(3 * noise_t, 0.02)]
 
     gap_strength = float(gap[leaky].max(initial=0.0)) / _GAP_REPORTABLE
-    misaligned = retention < 0.5
+    misaligned = retention < MISALIGNED_RETENTION
     if misaligned:  # every feature lost its signal: rows misaligned, see pipeline_bug
         gap_strength *= 0.1
     id_strength = max((max(assoc_t[j], assoc_v[j]) for j in ids), default=0.0) / _ID_REPORTABLE
     strength = max(gap_strength, id_strength)
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     order = sorted(leaky.tolist(), key=lambda j: -float(gap[j]))
     about = order if gap_strength >= id_strength else ids  # the features the summary, fixes and experiment name
@@ -139,14 +133,10 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
         features_train_only_signal=len(order),
         identifier_like_features=len(ids),
         association="Kruskal-Wallis epsilon² (share of rank variance explained by the label)",
-        leaky={
-            f"leaky_{rank_}": f"{name_of(evidence, j)}: train {assoc_t[j]:.3f} vs val {assoc_v[j]:.3f}"
-            for rank_, j in enumerate(order[:5], start=1)
-        },
-        identifier={
-            f"identifier_{rank_}": f"{name_of(evidence, j)}: epsilon² {max(assoc_t[j], assoc_v[j]):.3f}"
-            for rank_, j in enumerate(ids[:3], start=1)
-        },
+        leaky=feature_texts(evidence, "leaky", order[:5], lambda j: f"train {assoc_t[j]:.3f} vs val {assoc_v[j]:.3f}"),
+        identifier=feature_texts(
+            evidence, "identifier", ids[:3], lambda j: f"epsilon² {max(assoc_t[j], assoc_v[j]):.3f}"
+        ),
         note="every informative feature lost its signal: more likely misaligned rows (pipeline_bug)"
         if misaligned
         else None,
@@ -197,7 +187,7 @@ def duplicates(evidence: Evidence) -> list[Finding]:
             "one in training): rows are not told apart by their features, so copies across the splits are "
             "expected and cannot show leakage; check that the features were loaded"
         )
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     train_rows = np.concatenate([exact_t, near_t])
     first = np.sort(np.unique(train_rows, return_index=True)[1])

@@ -30,10 +30,9 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
+from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import SEED, sample_rows
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 HashArray = NDArray[np.uint64]
 
 NEAR_TOLERANCE = 0.05

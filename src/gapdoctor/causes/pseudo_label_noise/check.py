@@ -26,7 +26,7 @@ from gapdoctor.causes.label_noise.result import Suspect
 from gapdoctor.causes.pseudo_label_noise.result import NoiseBySource, SourceRate
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval, squash
 
@@ -101,7 +101,7 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
     if not separated:
         strength = min(strength, 0.9)
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
 
     in_worst = source_of_row[flagged_rows] == noisiest

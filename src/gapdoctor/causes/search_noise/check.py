@@ -34,7 +34,7 @@ from scipy import stats as sps
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.search_noise.result import OverfittedBest, RankedByTrainingLoss, TiesWithinNoise
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.history import RunHistory
 from gapdoctor.inputs.trials import SearchTrials, Trial
 from gapdoctor.stats.accumulators import squash
@@ -130,7 +130,7 @@ def ties_within_noise(search: SearchTrials) -> list[Finding]:
     matters = _MARGIN_THAT_MATTERS * (1.0 if METRICS[search.metric].bounded else max(abs(best.value), 1e-12))
     strength = len(tied) / _TIED_AT_REPORT * min(1.0, margin / matters)
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     fixes = []
     needed_point: int | None = None
@@ -271,7 +271,7 @@ def overfitted_best(search: SearchTrials) -> list[Finding]:
         return []
     strength = rho / _RHO_AT_REPORT * (1.0 if p_value < 0.05 else 0.5)
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     best = int(np.argmax(values))
     gap_rank = int((gaps > gaps[best]).sum()) + 1

@@ -33,20 +33,18 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gapdoctor.causes.curves import info_of, val_metric_curve
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.small_validation_set.result import MetricBand, SamplingNoise
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import noise_sd, smooth
 from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.metrics import compute_metric
 from gapdoctor.stats.resampling import Z95, metric_replicates, percentile_interval, rows_needed
-
-FloatArray = NDArray[np.float64]
 
 _NAME = "small_validation_set.sampling_noise"
 _BINOMIAL_METRICS = ("accuracy", "error")
@@ -287,7 +285,7 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         f"the smallest change this set can detect is {detectable:.4f}.{movement_text}"
     )
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     return [
         Finding(

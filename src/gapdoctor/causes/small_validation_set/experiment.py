@@ -14,16 +14,16 @@ of the split-to-split spread exceed it. Refuted when they stay under half of it.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.model_selection import StratifiedShuffleSplit
 
 from gapdoctor.experiments.lab import (
     Lab,
     MeasuredOutcome,
     Plan,
-    SkipExperiment,
     Verdict,
     interval_of_mean,
     intervention,
+    pooled_labels,
+    resplit_scores,
 )
 from gapdoctor.findings import Finding
 from gapdoctor.stats.metrics import METRICS
@@ -36,21 +36,13 @@ _RELATIVE_RESOLUTION = 0.05  # unbounded metrics (log loss): 5% of the level
 @intervention("small_validation_set")
 def repeated_resplits(finding: Finding, lab: Lab) -> Plan:
     """Re-split the pooled data at the given validation size, many times."""
-    y_pool = np.r_[lab.y_train, lab.y_val]
-    counts = np.bincount(y_pool)
-    if counts[counts > 0].min() < 2:
-        raise SkipExperiment("a class has fewer than two rows: cannot split stratified")
+    y_pool = pooled_labels(lab)
     n_splits = 2 * lab.settings.n_repeats
     n_val = len(lab.y_val)
     description = f"{n_splits} random stratified re-splits with {n_val} validation rows"
 
     def run() -> MeasuredOutcome:
-        X_pool = np.vstack([lab.X_train, lab.X_val])
-        splitter = StratifiedShuffleSplit(n_splits=n_splits, test_size=n_val, random_state=lab.settings.seed)
-        scores = []
-        for fit_rows, held in splitter.split(X_pool, y_pool):
-            probs = lab.fit_predict(X_pool[fit_rows], y_pool[fit_rows], X_pool[held], {"intervention": "re-split"})
-            scores.append(lab.score(y_pool[held], probs))
+        scores = resplit_scores(lab, y_pool, n_splits)
         mean = float(np.mean(scores))
         resolution = RESOLUTION if METRICS[lab.evidence.metric].bounded else _RELATIVE_RESOLUTION * abs(mean)
         split_noise = 1.96 * float(np.std(scores, ddof=1))

@@ -23,18 +23,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.subgroup_failure.result import GroupRate, LaggingSubgroups
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.array_types import IntArray
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.confusion import confusion_matrix
-
-IntArray = NDArray[np.int64]
 
 _NAME = "subgroup_failure.per_class_and_group"
 _GAP_AT_REPORT = 0.25
@@ -150,7 +148,7 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
         return []
     strength, worst, others = lagging[0]
     score = squash(strength, 1.0)
-    if score < 0.05:
+    if score < MIN_FINDING_SCORE:
         return []
     reported = [(e, o) for s, e, o in lagging if s >= 1.0] or [(worst, others)]
     what = "Recall of class" if worst["kind"] == "class" else "Accuracy of group"
