@@ -61,8 +61,8 @@ FOLDER = {
         @dataclass(frozen=True)
         class OneClassPredictions(Payload):
             CHECK: ClassVar[str] = "one_class_predictions.argmax"
-            predicted_class: str = figure()
-            share_predicted: float = figure()
+            predicted_class: str = figure(label="the class nearly every row is predicted as", shown_as="text")
+            share_predicted: float = figure(label="share of validation rows predicted as that class", shown_as="share")
             per_class: list[int] = plot()
     """,
     "check.py": """
@@ -173,13 +173,16 @@ def test_a_diagnosis_ranks_reports_and_draws_the_new_cause(
 
     text = diagnosis.render(width=120)
     assert "1. One-class predictions (score 0.97)" in text
-    assert "predicted_class" in text or "predicted class" in text
+    assert "the class nearly every row is predicted as" in text  # its own plain label
 
     html = diagnosis.to_html(tmp_path_factory.mktemp("report") / "report.html").read_text(encoding="utf-8")
     assert "One-class predictions" in html
     assert "The model predicts the same class for nearly every validation row." in html  # the spec's story
     assert "Check the loss weights" in html  # the spec's default fix
     assert f"<figcaption>{CAPTION}</figcaption>" in html and "<svg" in html
+    # the folder's payload declares its evidence labels: no edit of the report's table of labels
+    assert "share of validation rows predicted as that class" in html
+    assert "share of validation rows predicted as that class" in diagnosis.render(width=200)
 
     rebuilt = Diagnosis.from_dict(diagnosis.to_dict())  # a stored diagnosis: its payload rebuilt by type
     assert rebuilt.top is not None and payload.payload_of(rebuilt.top) == diagnosis.top.result

@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any, ClassVar, Literal
 
-__all__ = ["Payload", "figure", "payload_of", "payload_types", "plot"]
+__all__ = ["Payload", "declared_labels", "figure", "payload_of", "payload_types", "plot"]
 
 _Place = Literal["evidence", "data"]
 _BY_CHECK: dict[str, list[type[Payload]]] = {}
@@ -42,15 +42,27 @@ def _field(
     key: str | None = None,
     omit_none: bool = False,
     spread: bool = False,
+    label: str | None = None,
+    shown_as: str | None = None,
     default: Any = dataclasses.MISSING,
     default_factory: Any = dataclasses.MISSING,
 ) -> Any:
     """A payload field for ``finding.evidence`` or ``finding.data`` (see the module docstring).
 
     ``default`` and ``default_factory`` are those of :func:`dataclasses.field`; ``omit_none``
-    without either defaults the field to None.
+    without either defaults the field to None. ``label`` is the plain words the reports show
+    for the key, and ``shown_as`` its format (a key of ``gapdoctor.report.labels.FORMATS``:
+    "number", "pct", "share", "count"...): a new cause declares them here instead of in
+    the report's table of labels.
     """
-    metadata = {"place": place, "key": key, "omit_none": omit_none, "spread": spread}
+    metadata = {
+        "place": place,
+        "key": key,
+        "omit_none": omit_none,
+        "spread": spread,
+        "label": label,
+        "shown_as": shown_as,
+    }
     if default_factory is not dataclasses.MISSING:
         return dataclasses.field(default_factory=default_factory, metadata=metadata)
     if omit_none and default is dataclasses.MISSING:
@@ -128,6 +140,18 @@ class Payload:
                 k: v for k, v in source.items() if k not in named and k != "sampling" and k.startswith(prefix)
             }
         return cls(**values)
+
+
+def declared_labels() -> dict[str, tuple[str, str]]:
+    """Evidence key -> (plain label, format) declared by the fields of every loaded payload type."""
+    out: dict[str, tuple[str, str]] = {}
+    for kinds in _BY_CHECK.values():
+        for kind in kinds:
+            for f in dataclasses.fields(kind):  # type: ignore[arg-type]
+                label = f.metadata.get("label")
+                if label and not f.metadata.get("spread"):
+                    out[f.metadata.get("key") or f.name] = (label, f.metadata.get("shown_as") or "number")
+    return out
 
 
 def payload_types(check: str) -> tuple[type[Payload], ...]:

@@ -17,6 +17,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from gapdoctor.causes.payload import declared_labels
+
 __all__ = ["EVIDENCE_FAMILIES", "EVIDENCE_LABELS", "FORMATS", "evidence_label", "format_evidence", "humanise"]
 
 Format = Literal["text", "number", "metric", "count", "pct", "points", "share", "epoch", "p", "sd", "rate"]
@@ -294,6 +296,9 @@ def _lookup(key: str) -> tuple[str, Format] | None:
         match = pattern.fullmatch(key)
         if match:
             return template.format(*match.groups()), kind
+    declared = declared_labels().get(key)  # a cause folder's payload says its own labels
+    if declared is not None and declared[1] in FORMATS:
+        return declared[0], declared[1]  # type: ignore[return-value]
     return None
 
 
