@@ -78,7 +78,7 @@ def lead_fix(diagnosis: Diagnosis) -> Lead | None:
         return Lead(top)
     best, best_gain = max(larger, key=lambda pair: gain_size(pair[1]))  # the higher-ranked on a tie
     why = (
-        f"{_title(best.cause)} first: fixing it is expected to gain most ({gain_line(best_gain)}); "
-        f"fixing the top-ranked cause, {_title(top.cause)}: {gain_line(top_gain)}."
+        f"fixing the {_title(best.cause)} is expected to gain most ({gain_line(best_gain)}); "
+        f"fixing the top-ranked cause, {_title(top.cause)}, is expected to give {gain_line(top_gain)}."
     )
     return Lead(best, why)
