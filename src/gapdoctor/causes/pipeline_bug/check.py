@@ -117,7 +117,7 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
             fixes=fixes,
             check=LabelEncoding.CHECK,
             result=result,
-            gain=corrected_mapping_gain(result, n_val=n),
+            gain=corrected_mapping_gain(result, evidence),
         )
     ]
 
