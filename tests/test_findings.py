@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -66,3 +68,38 @@ def test_nothing_checked_is_not_judged_and_not_healthy() -> None:
     ran = Diagnosis(findings=[], checks=[*skipped, CheckRun("metric_saturation.curves", "metric_saturation", "ran")])
     assert ran.judged and ran.healthy and ran.missing() == ""
     assert ran.verdict().startswith("No cause reaches the reporting threshold")
+
+
+def _wine_label_encoding_finding(tmp_path: Path) -> Finding:
+    """The real label-encoding finding of a recorded bench run (wine, validation labels permuted)."""
+    from gapdoctor.causes.pipeline_bug.check import label_encoding
+    from gapdoctor.inputs.evidence import build_evidence
+    from tests.recorded import recorded_bench_inputs
+
+    inputs = recorded_bench_inputs("pipeline_bug/wine-label-encoding", tmp_path)
+    (finding,) = label_encoding(build_evidence(y_val=inputs["y_val"], val_probs=inputs["val_probs"]))
+    return finding
+
+
+def test_a_real_gain_round_trips_through_json_after_the_experiment_key(tmp_path: Path) -> None:
+    finding = _wine_label_encoding_finding(tmp_path)
+    assert finding.gain is not None
+    content = json.loads(json.dumps(finding.to_dict()))
+    keys = list(content)
+    assert keys[keys.index("experiment") + 1] == "gain"
+    assert content["gain"] == {**finding.gain, "interval": list(finding.gain["interval"])}
+    rebuilt = Finding.from_dict(content)
+    assert rebuilt.gain == finding.gain and rebuilt.to_dict() == finding.to_dict()
+    assert replace(finding, score=0.6).gain == finding.gain  # the engine re-scores findings with replace()
+    assert Finding.from_dict({**content, "gain": None}).gain is None
+    # a finding stored before the key existed reads as stating no gain
+    assert Finding.from_dict({k: v for k, v in content.items() if k != "gain"}).gain is None
+
+
+def test_finding_rejects_a_malformed_gain() -> None:
+    with pytest.raises(ValueError, match="low <= high"):
+        Finding("overfitting", 0.8, "s", gain={"metric": "f1", "now": 0.8, "after_fix": 0.9, "interval": (0.9, 0.8)})
+    with pytest.raises(ValueError, match="exactly the keys"):
+        Finding("overfitting", 0.8, "s", gain={"metric": "f1", "now": 0.8})  # type: ignore[typeddict-item]
+    gain = Finding("overfitting", 0.8, "s", gain={"metric": "f1", "now": 1, "after_fix": 0.9, "interval": [0, 1]}).gain
+    assert gain == {"metric": "f1", "now": 1.0, "after_fix": 0.9, "interval": (0.0, 1.0)}  # type: ignore[typeddict-item]

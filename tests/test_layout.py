@@ -49,6 +49,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
             "gapdoctor.causes",
             "gapdoctor.causes.spec",
             "gapdoctor.causes.payload",
+            "gapdoctor.causes.gain",
             "gapdoctor.causes.vocabulary",
             "gapdoctor.causes.folders",
             "gapdoctor.causes.*.spec",

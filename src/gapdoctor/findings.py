@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from gapdoctor.causes.gain import Gain, checked_gain
 from gapdoctor.causes.payload import Payload
 from gapdoctor.causes.vocabulary import cause_order, explained_by, known_causes
 from gapdoctor.json_values import json_safe as _json_safe
@@ -54,6 +55,9 @@ class Finding:
         The typed payload of this kind of finding (:mod:`gapdoctor.causes.payload`): its
         fields fill ``evidence`` and ``data`` (keys given explicitly win); experiments and
         figures read it. None for a finding rebuilt from JSON (see ``payload_of``).
+    gain : Gain or None
+        What fixing it is expected to gain on the metric, where the evidence allows a number
+        (:class:`gapdoctor.causes.gain.Gain`): ``{"metric", "now", "after_fix", "interval"}``.
     """
 
     cause: str
@@ -66,6 +70,7 @@ class Finding:
     check: str = ""
     data: Mapping[str, Any] = field(default_factory=dict)
     result: Payload | None = field(default=None, compare=False, repr=False)
+    gain: Gain | None = None
 
     def __post_init__(self) -> None:
         if self.cause not in known_causes():
@@ -78,6 +83,8 @@ class Finding:
             object.__setattr__(self, "data", {**self.result.data(), **self.data})
         if self.rows is not None:
             object.__setattr__(self, "rows", tuple(int(r) for r in self.rows))
+        if self.gain is not None:
+            object.__setattr__(self, "gain", checked_gain(self.gain))
 
     @property
     def weak(self) -> bool:
@@ -95,6 +102,7 @@ class Finding:
             "fixes": list(self.fixes),
             "rows": None if self.rows is None else list(self.rows),
             "experiment": _json_safe(self.experiment),
+            "gain": None if self.gain is None else {**self.gain, "interval": list(self.gain["interval"])},
             "check": self.check,
             "data": _json_safe(self.data),
         }
@@ -113,6 +121,7 @@ class Finding:
             experiment=content.get("experiment"),
             check=str(content.get("check", "")),
             data=dict(content.get("data") or {}),
+            gain=content.get("gain"),
         )
 
 

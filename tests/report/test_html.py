@@ -29,6 +29,7 @@ from gapdoctor.demo import run_demo
 from gapdoctor.findings import Diagnosis
 from gapdoctor.report import plots
 from gapdoctor.report.figure_registry import figures_of
+from gapdoctor.report.gains import lead_fix
 from gapdoctor.report.html import render_html
 from tests.report.figure_scenarios import every_figure_kind
 from tests.report.html_scenarios import (
@@ -229,8 +230,8 @@ def test_report_opens_in_chromium(name: str, diagnoses: dict[str, Diagnosis], op
         assert "Nothing to fix" in first_fix
         assert len(_figures_in(dom.by_id("curves"))) == 1  # the curves are still shown
     else:
-        top = diagnosis.reported[0]
-        assert (top.fixes or cause_info(top.cause).fixes)[0] in first_fix
+        lead = lead_fix(diagnosis)  # the top-ranked finding's, unless another gains more
+        assert lead is not None and (lead.finding.fixes or cause_info(lead.finding.cause).fixes)[0] in first_fix
     for i, finding in enumerate(diagnosis.findings, 1):
         section = dom.by_id(f"finding-{i}")
         assert finding.summary in section.all_text()

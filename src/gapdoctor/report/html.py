@@ -29,6 +29,7 @@ from gapdoctor.causes.vocabulary import cause_info, known_causes
 from gapdoctor.findings import REPORT_THRESHOLD
 from gapdoctor.report import plots
 from gapdoctor.report.figure_registry import CurvesDrawing, Figure, figures_of
+from gapdoctor.report.gains import gain_line, lead_fix
 from gapdoctor.report.labels import plain_evidence
 from gapdoctor.report.markup import escape_html as _e
 from gapdoctor.report.markup import html_table as _table
@@ -141,6 +142,8 @@ def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis, made: S
             f"<strong>Experiment — {_e(exp.get('verdict', ''))}:</strong> "
             f"{_e(exp.get('intervention', ''))}: {change}</p>"
         )
+    if finding.gain is not None:
+        parts.append(f'<p class="gain"><strong>Fixing it:</strong> {_e(gain_line(finding.gain))}</p>')
     figures = [f for f in (_figure(caption, draw) for caption, draw in made) if f]
     if figures:
         parts.append('<div class="figures">' + "".join(figures) + "</div>")
@@ -210,22 +213,25 @@ def _ranking(diagnosis: Diagnosis) -> str:
 
 
 def _first_fix(diagnosis: Diagnosis) -> str:
-    top = diagnosis.reported[0] if diagnosis.reported else None
+    lead = lead_fix(diagnosis)
     if not diagnosis.judged:
         return (
             '<div class="fix" id="first-fix"><strong>First thing to do</strong>'
             f"Give gapdoctor more to work with: no check could run ({_e(diagnosis.missing())}).</div>"
         )
-    if top is None:
+    if lead is None:
         return (
             '<div class="fix healthy" id="first-fix"><strong>First fix to try</strong>'
             f"Nothing to fix: no cause reaches the reporting threshold ({REPORT_THRESHOLD}).</div>"
         )
-    fixes = _fixes_of(top)
+    fixes = _fixes_of(lead.finding)
     fix = fixes[0] if fixes else "See the evidence below."
+    gain = lead.finding.gain
+    expected = f"; fixing it: {gain_line(gain)}" if gain is not None else ""
+    why = f'<br><span class="story" id="why-first">Why first: {_e(lead.why)}</span>' if lead.why else ""
     return (
         f'<div class="fix" id="first-fix"><strong>First fix to try</strong>{_e(fix)} '
-        f'<span class="story">({_e(_title(top.cause).lower())})</span></div>'
+        f'<span class="story">({_e(_title(lead.finding.cause).lower())}{_e(expected)})</span>{why}</div>'
     )
 
 

@@ -11,6 +11,7 @@ from rich.markup import escape as _markup_escape
 from rich.table import Table
 
 from gapdoctor.causes.vocabulary import cause_info
+from gapdoctor.report.gains import gain_line, lead_fix
 from gapdoctor.report.labels import plain_evidence
 from gapdoctor.report.printable import printable
 
@@ -74,6 +75,12 @@ def render_text(diagnosis: Diagnosis, *, width: int = 100, color: bool = False) 
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, color_system="standard" if color else None)
     console.print(f"[bold]gapdoctor[/bold] — {escape(diagnosis.verdict())}")
+    lead = lead_fix(diagnosis)
+    if lead is not None:
+        first = (lead.finding.fixes or cause_info(lead.finding.cause).fixes or ("see the evidence below",))[0]
+        console.print(f"[bold]first fix to try:[/bold] {escape(first)}")
+        if lead.why:
+            console.print(f"   why first: {escape(lead.why)}")
     console.print()
 
     table = Table(title="Ranked causes", title_justify="left", show_lines=False)
@@ -107,6 +114,8 @@ def render_text(diagnosis: Diagnosis, *, width: int = 100, color: bool = False) 
             console.print(f"   {_EXPORT_HINT}", style="dim")
         if finding.experiment:
             console.print(f"   experiment: {escape(experiment_line(finding.experiment))}")
+        if finding.gain is not None:
+            console.print(f"   fixing it: {escape(gain_line(finding.gain))}")
         for j, fix in enumerate(finding.fixes[:3], 1):
             console.print(f"   fix {j}: {escape(fix)}")
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
+from gapdoctor.causes.metric_mismatch.gain import decision_rule_gain
 from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain, ReliabilityCurve
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import Finding
@@ -277,5 +278,6 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
             fixes=_fixes(metric, binary, rule_text, gain_text, minority_share, weights, ece),
             check=_NAME,
             result=result,
+            gain=decision_rule_gain(result),
         )
     ]

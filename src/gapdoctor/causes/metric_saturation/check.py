@@ -31,6 +31,7 @@ import numpy as np
 
 from gapdoctor.causes.curves import history_of, info_of, val_metric_curve
 from gapdoctor.causes.metric_mismatch.check import reliability
+from gapdoctor.causes.metric_saturation.gain import ceiling_gain
 from gapdoctor.causes.metric_saturation.result import Saturation
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
@@ -212,6 +213,7 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
             fixes=_fixes(calibration, val_loss_change, ceiling),
             check="metric_saturation.curves",
             result=result,
+            gain=ceiling_gain(result),
         )
     ]
 

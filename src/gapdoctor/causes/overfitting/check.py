@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from gapdoctor.causes.curves import epoch_of, history_of, info_of, oriented, point, step_of, val_metric_curve
+from gapdoctor.causes.overfitting.gain import stopping_gain
 from gapdoctor.causes.overfitting.result import OverfittingCurves
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
@@ -217,6 +218,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
             fixes=fixes,
             check="overfitting.curves",
             result=result,
+            gain=stopping_gain(result, evidence),
         )
     ]
 

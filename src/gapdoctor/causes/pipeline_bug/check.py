@@ -21,6 +21,7 @@ import math
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from gapdoctor.causes.pipeline_bug.gain import corrected_mapping_gain
 from gapdoctor.causes.pipeline_bug.result import (
     LabelEncoding,
     MisalignedRows,
@@ -106,6 +107,7 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
             fixes=fixes,
             check=LabelEncoding.CHECK,
             result=result,
+            gain=corrected_mapping_gain(result, evidence),
         )
     ]
 

@@ -1,0 +1,50 @@
+"""What a saturated metric can still gain: the ceiling the labels allow, on real recorded bench runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gapdoctor.causes.metric_saturation.check import saturation_from_curves
+from gapdoctor.causes.metric_saturation.result import Saturation
+from gapdoctor.findings import Finding
+from gapdoctor.inputs.evidence import build_evidence
+from tests.recorded import recorded_bench_inputs
+
+
+def _finding(inputs: dict[str, Any], **given: Any) -> tuple[Finding, Saturation]:
+    keys = ("history", "y_val", "val_probs", "metric")
+    (finding,) = saturation_from_curves(build_evidence(**{**{k: inputs[k] for k in keys}, **given}))
+    assert isinstance(finding.result, Saturation)
+    return finding, finding.result
+
+
+def test_the_gain_runs_from_now_to_the_label_noise_ceiling(tmp_path: Path) -> None:
+    finding, result = _finding(recorded_bench_inputs("overfitting/breast-cancer-60rows", tmp_path))
+    gain = finding.gain
+    assert result.accuracy_ceiling_est is not None and gain is not None
+    assert gain == {
+        "metric": "accuracy",
+        "now": result.val_metric_final,
+        "after_fix": result.accuracy_ceiling_est,
+        "interval": (result.val_metric_final, result.accuracy_ceiling_est),
+    }
+    assert gain["after_fix"] > gain["now"]
+
+
+def test_an_error_metric_gains_down_to_the_label_noise_floor(tmp_path: Path) -> None:
+    inputs = recorded_bench_inputs("overfitting/breast-cancer-60rows", tmp_path)
+    history = {k: v for k, v in inputs["history"].items() if k != "val_accuracy"}
+    history["val_error"] = [1.0 - a for a in inputs["history"]["val_accuracy"]]
+    finding, result = _finding(inputs, history=history, metric="error")
+    gain = finding.gain
+    assert result.val_label_error_rate_est is not None and gain is not None and gain["metric"] == "error"
+    assert gain["after_fix"] == result.val_label_error_rate_est < gain["now"] == result.val_metric_final
+    assert gain["interval"] == (result.val_label_error_rate_est, result.val_metric_final)
+
+
+def test_no_gain_at_the_ceiling_or_without_one(tmp_path: Path) -> None:
+    at_ceiling, result = _finding(recorded_bench_inputs("metric_saturation/digits-0-vs-1", tmp_path))
+    assert result.accuracy_ceiling_est == result.val_metric_final == 1.0 and at_ceiling.gain is None
+    no_ceiling, result = _finding(recorded_bench_inputs("metric_saturation/synthetic-auc", tmp_path))
+    assert result.accuracy_ceiling_est is None and no_ceiling.gain is None
