@@ -23,8 +23,7 @@ MIN_FINDING_SCORE = 0.05
 """A check returns no finding scoring below this: too little evidence to list, even as weak."""
 
 _MISSING_SHOWN = 4
-"""How many missing inputs (and other skip reasons) a "not enough to judge" verdict names:
-the ones most checks wait for; the terminal and HTML reports list every skipped check."""
+"""Missing inputs a "not enough to judge" verdict names (the reports list every skipped check)."""
 
 
 @dataclass(frozen=True)
