@@ -177,6 +177,8 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
         f"{100 * ref['noise_rate']:.1f}% ({100 * ref['low']:.1f}–{100 * ref['high']:.1f}%) for '{ref['source']}'"
         f" (one-sided p = {p_value:.2g}; flags from {method})."
     )
+    if blame is not None and p_value >= _P_VALUE:  # the flags alone do not single it out: say why
+        summary += " A model fitted on every row learns a teacher's consistent errors as if right, so few are flagged."
     row = blame or next((t for t in teaching if t["source"] == worst["source"]), None)
     result = NoiseBySource(
         noisiest_source=worst["source"],

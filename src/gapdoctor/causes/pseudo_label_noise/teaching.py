@@ -30,12 +30,14 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Callable
 from typing import TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as sps
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -122,7 +124,9 @@ def _correct(
         model = make()
         if m <= _NEIGHBOURS:
             model.set_params(kneighborsclassifier__n_neighbors=max(m - 1, 1))
-        model.fit(X[pick], y[pick])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # a judge, not the user's model: 500 steps suffice
+            model.fit(X[pick], y[pick])
         out.append((model.predict(X_val) == y_val).astype(np.float64))
     return np.array(out)
 
