@@ -10,6 +10,13 @@ reference; a source is reported when it is clearly noisier: its flag rate is abo
 reference's by at least :data:`_AT_REPORT` (score 0.5), the two intervals do not
 overlap and a two-proportion z-test gives p < 0.001. Noise spread evenly over every
 source is ``label_noise``, not this.
+
+Confident learning cannot see a teacher's *consistent* errors (the model fitted on every row
+learns them as if right). With ``X_train``, ``X_val`` and ``y_val``, the check also measures what
+each source's labels teach (:mod:`gapdoctor.causes.pseudo_label_noise.teaching`): the validation
+accuracy of small models fitted on that source alone against the trusted source's. A source
+that teaches clearly worse (p < :data:`_P_VALUE`) is blamed on that evidence, scored 0.5 at a
+drop of :data:`_TAUGHT_AT_REPORT`, when it is the stronger of the two or names another source.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from gapdoctor.causes.label_noise.check import label_issues_of, label_pass_rows
 from gapdoctor.causes.label_noise.memorisation import memorisation_of
 from gapdoctor.causes.label_noise.result import Suspect
 from gapdoctor.causes.pseudo_label_noise.result import NoiseBySource, SourceRate
+from gapdoctor.causes.pseudo_label_noise.teaching import SourceTeaching, teaching_of
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
@@ -34,6 +42,9 @@ _MIN_SOURCE_ROWS = 20
 _AT_REPORT = 0.05  # excess flag rate over the cleanest source reported at score 0.5
 _P_VALUE = 1e-3
 _MAX_SUSPECTS = 50
+_TAUGHT_AT_REPORT = 0.05  # validation accuracy lost by learning from a source, reported at 0.5: 5 points is
+# a material loss of the metric, and the same scale as the flag-rate excess above
+_TAUGHT_BLAMED_BY = "what its labels teach"
 
 
 def _two_proportion_p_value(x1: int, n1: int, x2: int, n2: int) -> float:
@@ -58,6 +69,30 @@ def _flags(evidence: Evidence) -> tuple[NDArray[np.int64], NDArray[np.int64], ND
         latest_first = late_rows[np.lexsort((late_rows, -late_epochs))]
         return memo.rows, latest_first, None, "late-fitted rows (memorisation)"
     raise SkipCheck("needs out-of-sample train_probs or per-row sample_losses to flag wrong labels")
+
+
+def _taught_blame(teaching: list[SourceTeaching]) -> SourceTeaching | None:
+    """The source whose labels teach worst, when the drop is significant; else None."""
+    significant = [t for t in teaching if t["p_value"] < _P_VALUE and t["drop"] > 0]
+    return max(significant, key=lambda t: t["drop"]) if significant else None
+
+
+def _taught_summary(blame: SourceTeaching) -> str:
+    reference = blame["reference"] if blame["reference"].startswith("the ") else repr(blame["reference"])
+    return (
+        f"Models fitted on {blame['rows_per_fit']} rows of source '{blame['source']}' reach "
+        f"{100 * blame['taught_accuracy']:.1f}% validation accuracy against {100 * blame['reference_accuracy']:.1f}% "
+        f"from as many rows of {reference}"
+        f" (drop {100 * blame['drop']:.1f} points, 95% interval {100 * blame['low']:.1f}–{100 * blame['high']:.1f};"
+        f" p = {blame['p_value']:.2g}, {blame['judge']}): its labels teach the wrong function. "
+    )
+
+
+def _pct(row: SourceTeaching | None, key: str) -> float | None:
+    if row is None:
+        return None
+    value = row[key]  # type: ignore[literal-required]
+    return round(100 * float(value), 2)
 
 
 @register(
@@ -100,6 +135,24 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
     separated = worst["low"] > ref["high"] and p_value < _P_VALUE
     if not separated:
         strength = min(strength, 0.9)
+    taught = teaching_of(evidence, _MIN_SOURCE_ROWS)
+    teaching = [] if taught is None else taught["sources"]
+    blame = _taught_blame(teaching)
+    if blame is not None:
+        taught_strength = blame["drop"] / _TAUGHT_AT_REPORT
+        by_name = [int(i) for i in np.flatnonzero(names == blame["source"])]
+        if by_name and (taught_strength > strength or by_name[0] != noisiest):
+            noisiest, strength = by_name[0], taught_strength
+            trusted = [i for i in usable if names[i] == blame["reference"]]
+            others = [i for i in usable if i != noisiest]
+            reference = trusted[0] if trusted else min(others, key=lambda i: (sources[i]["noise_rate"], -sizes[i]))
+            worst, ref = sources[noisiest], sources[reference]
+            excess = worst["noise_rate"] - ref["noise_rate"]
+            p_value = _two_proportion_p_value(
+                int(flagged[noisiest]), int(sizes[noisiest]), int(flagged[reference]), int(sizes[reference])
+            )
+        else:
+            blame = None
     score = squash(strength, 1.0)
     if score < MIN_FINDING_SCORE:
         return []
@@ -117,12 +170,16 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
             }
             for row, other in zip(worst_rows[:_MAX_SUSPECTS], suggested[in_worst][:_MAX_SUSPECTS], strict=True)
         ]
-    summary = (
+    summary = _taught_summary(blame) if blame is not None else ""
+    summary += (
         f"Source '{worst['source']}' has {100 * worst['noise_rate']:.1f}% of its labels flagged as wrong "
         f"(95% interval {100 * worst['low']:.1f}–{100 * worst['high']:.1f}%) against "
         f"{100 * ref['noise_rate']:.1f}% ({100 * ref['low']:.1f}–{100 * ref['high']:.1f}%) for '{ref['source']}'"
         f" (one-sided p = {p_value:.2g}; flags from {method})."
     )
+    if blame is not None and p_value >= _P_VALUE:  # the flags alone do not single it out: say why
+        summary += " A model fitted on every row learns a teacher's consistent errors as if right, so few are flagged."
+    row = blame or next((t for t in teaching if t["source"] == worst["source"]), None)
     result = NoiseBySource(
         noisiest_source=worst["source"],
         noisiest_noise_rate_pct=round(100 * worst["noise_rate"], 2),
@@ -136,6 +193,15 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
         noise_rate_pct_by_source={f"noise_rate_pct[{s['source']}]": round(100 * s["noise_rate"], 2) for s in sources},
         sources=sources,
         suspects=suspects,
+        teaching=teaching,
+        blamed_by=_TAUGHT_BLAMED_BY if blame is not None else "confident learning",
+        taught_accuracy_pct=_pct(row, "taught_accuracy"),
+        taught_reference_accuracy_pct=_pct(row, "reference_accuracy"),
+        taught_drop_pct_points=_pct(row, "drop"),
+        taught_drop_low_pct_points=_pct(row, "low"),
+        taught_drop_high_pct_points=_pct(row, "high"),
+        taught_p_value=None if row is None else row["p_value"],
+        taught_reference=None if row is None else row["reference"],
     )
     return [
         Finding(

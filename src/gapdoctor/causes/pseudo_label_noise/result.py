@@ -7,8 +7,9 @@ from typing import ClassVar, TypedDict
 
 from gapdoctor.causes.label_noise.result import Suggestion, SuggestsLabels, Suspect, suggestions_of
 from gapdoctor.causes.payload import Payload, figure, plot
+from gapdoctor.causes.pseudo_label_noise.teaching import SourceTeaching
 
-__all__ = ["NoiseBySource", "SourceRate"]
+__all__ = ["NoiseBySource", "SourceRate", "SourceTeaching"]
 
 
 class SourceRate(TypedDict):
@@ -50,6 +51,21 @@ class NoiseBySource(Payload, SuggestsLabels):
         Every source, for the figure.
     suspects : list of Suspect or None
         The first flagged rows of the noisiest source (with ``train_probs`` only).
+    blamed_by : str
+        The evidence that names the source: "confident learning" (its flag rate, the fields above) or
+        "what its labels teach" (the ``taught_*`` fields; see
+        :mod:`gapdoctor.causes.pseudo_label_noise.teaching`).
+    taught_accuracy_pct, taught_reference_accuracy_pct : float or None
+        Validation accuracy of small models fitted on the blamed source's labels, and on the reference's
+        (the same number of rows each), in percent; None without ``X_train``, ``X_val`` and ``y_val``.
+    taught_drop_pct_points, taught_drop_low_pct_points, taught_drop_high_pct_points : float or None
+        The reference's accuracy minus the source's, in points, with its 95% interval.
+    taught_p_value : float or None
+        One-sided p-value of that drop (Bonferroni-corrected over the judges and sources tested).
+    taught_reference : str or None
+        What the source was compared with: the trusted source, or "the other sources" pooled.
+    teaching : list of SourceTeaching
+        Every source compared (empty without features and validation labels).
     """
 
     CHECK: ClassVar[str] = "pseudo_label_noise.by_source"
@@ -65,6 +81,15 @@ class NoiseBySource(Payload, SuggestsLabels):
     noise_rate_pct_by_source: dict[str, float] = figure(spread=True, key="noise_rate_pct[{}]")
     sources: list[SourceRate] = plot()
     suspects: list[Suspect] | None = plot(omit_none=True)
+    blamed_by: str = figure(default="confident learning")
+    taught_accuracy_pct: float | None = figure(omit_none=True, default=None)
+    taught_reference_accuracy_pct: float | None = figure(omit_none=True, default=None)
+    taught_drop_pct_points: float | None = figure(omit_none=True, default=None)
+    taught_drop_low_pct_points: float | None = figure(omit_none=True, default=None)
+    taught_drop_high_pct_points: float | None = figure(omit_none=True, default=None)
+    taught_p_value: float | None = figure(omit_none=True, default=None)
+    taught_reference: str | None = figure(omit_none=True, default=None)
+    teaching: list[SourceTeaching] = plot(default_factory=list)
 
     def suggestions(self) -> dict[int, Suggestion]:
         """Row -> given label, suggested label and its out-of-sample probability (none without ``train_probs``)."""

@@ -1,0 +1,192 @@
+"""What each label source teaches: validation accuracy of small models fitted on that source's labels alone.
+
+Confident learning on a model fitted on every row cannot see a teacher's consistent errors:
+pseudo labels are a smooth function of the features, so the model learns them as if they were
+right (and flags the honest sources, whose labels carry the task's own noise, instead). Agreement
+with a model fitted on the trusted rows does not separate them either, for the same reason: a
+teacher fitted on those rows agrees with any model fitted on them, errors included.
+
+What does separate them is what the labels *teach*. For each source, models fitted on
+``m`` of its rows (``m`` the same for every source compared, several random draws when the
+source has more) are scored on the validation rows, whose labels no teacher has seen. The
+reference is the trusted source (the largest source named like human / gold / manual /
+trusted / expert / annotator), or, when no name is recognisable, all the other sources
+pooled. A source whose labels teach clearly worse than the reference's is the noisy one;
+noise spread evenly over every source (``label_noise``) or a weak sub-population
+(``subgroup_failure``) teaches every source's models alike.
+
+Two judges, each cheap and fitted on one thread: logistic regression on standardised features
+(a linear view) and 7-nearest neighbours on standardised features (a local view, for classes
+that are not linearly separable). The smaller p-value of the two is Bonferroni-corrected for
+the two judges and the sources tested.
+
+The difference's uncertainty has two parts: the validation rows (paired per row) and the draw
+of the ``m`` training rows (the spread of the validation accuracy over the draws of every
+source with more than ``m`` rows, pooled): the null is that the reference's rows are one more
+draw of equally good labels.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Callable
+from typing import TypedDict
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats as sps
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.stats.budget import DOMAIN_ROWS, SEED, sample_rows
+
+__all__ = ["TRUSTED_NAME", "Teaching", "teaching_of", "trusted_source"]
+
+TRUSTED_NAME = re.compile(r"human|gold|manual|trusted|expert|annotat|clean|curated|verified", re.IGNORECASE)
+"""Source names read as trusted labels (the reference)."""
+
+_DRAWS = 8  # draws of m rows from a larger source: enough for a pooled spread, 16 fits per source at most
+_MIN_ROWS = 20  # rows a source (and the reference) needs to be compared: below it a fit is mostly noise
+_NEIGHBOURS = 7  # the local judge's k: odd (no ties between two classes), small enough for 20-row fits
+_TRAIN_ROWS = DOMAIN_ROWS  # rows per fit: the cost of the in-house fits is bounded like the domain classifier's
+_VAL_ROWS = 5_000  # validation rows scored: an accuracy on 5k rows has sd < 0.007, far below a reportable
+# 5-point drop, and k-nearest-neighbour prediction costs validation rows x fit rows
+_MAX_SOURCES = 10  # the largest sources compared: 2 judges x 16 fits each bound the cost
+
+
+class SourceTeaching(TypedDict):
+    """One source: the validation accuracy its labels teach, the reference's, and the test of the drop."""
+
+    source: str
+    reference: str
+    rows_per_fit: int
+    taught_accuracy: float
+    reference_accuracy: float
+    drop: float
+    low: float
+    high: float
+    p_value: float
+    judge: str
+
+
+class Teaching(TypedDict):
+    """Every compared source, and the validation rows they were scored on."""
+
+    sources: list[SourceTeaching]
+    val_rows: int
+
+
+def trusted_source(names: list[str], sizes: list[int]) -> str | None:
+    """The largest source whose name reads as trusted labels, or None.
+
+    Examples
+    --------
+    >>> trusted_source(["Human", "pseudo"], [60, 740])
+    'Human'
+    >>> trusted_source(["vendor", "teacher"], [60, 740]) is None
+    True
+    """
+    named = [(size, name) for name, size in zip(names, sizes, strict=True) if TRUSTED_NAME.search(name)]
+    return max(named)[1] if named else None
+
+
+def _judges() -> dict[str, Callable[[], Pipeline]]:
+    return {
+        "logistic regression": lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)),
+        f"{_NEIGHBOURS}-nearest neighbours": lambda: make_pipeline(
+            StandardScaler(), KNeighborsClassifier(n_neighbors=_NEIGHBOURS)
+        ),
+    }
+
+
+def _correct(
+    make: Callable[[], Pipeline],
+    X: NDArray[np.float64],
+    y: NDArray[np.int64],
+    rows: NDArray[np.int64],
+    m: int,
+    X_val: NDArray[np.float64],
+    y_val: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """Per draw (axis 0), which validation rows a model fitted on ``m`` of ``rows`` gets right."""
+    rng = np.random.default_rng(SEED)
+    draws = [rows] if len(rows) <= m else [rng.choice(rows, m, replace=False) for _ in range(_DRAWS)]
+    out = []
+    for pick in draws:
+        if len(np.unique(y[pick])) < 2:  # one class only: the model predicts it everywhere
+            out.append((y_val == y[pick][0]).astype(np.float64))
+            continue
+        model = make()
+        if m <= _NEIGHBOURS:
+            model.set_params(kneighborsclassifier__n_neighbors=max(m - 1, 1))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # a judge, not the user's model: 500 steps suffice
+            model.fit(X[pick], y[pick])
+        out.append((model.predict(X_val) == y_val).astype(np.float64))
+    return np.array(out)
+
+
+def teaching_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> Teaching | None:
+    """Each usable source's taught validation accuracy against the reference's; None without X and y_val."""
+    X, y, s = evidence.X_train, evidence.y_train, evidence.sources_train
+    X_val, y_val = evidence.X_val, evidence.y_val
+    if X is None or y is None or s is None or X_val is None or y_val is None or len(y_val) < min_rows:
+        return None
+    val = sample_rows(len(y_val), _VAL_ROWS, what="validation rows scored by the source-taught models")
+    Xv, yv = np.nan_to_num(X_val[val]), y_val[val]
+    Xt = np.nan_to_num(X)
+    names, counts = np.unique(s, return_counts=True)
+    largest = np.argsort(-counts, kind="stable")[:_MAX_SOURCES]
+    usable = [str(names[i]) for i in sorted(largest) if counts[i] >= min_rows]
+    if len(usable) < 2:
+        return None
+    trusted = trusted_source(usable, [int(c) for n, c in zip(names, counts, strict=True) if str(n) in usable])
+    pairs: list[tuple[str, str, NDArray[np.int64], NDArray[np.int64]]] = []
+    for name in usable:
+        if name == trusted:
+            continue
+        ref_rows = np.flatnonzero(s == trusted) if trusted is not None else np.flatnonzero(s != name)
+        pairs.append((name, trusted or "the other sources", np.flatnonzero(s == name), ref_rows))
+    m = min(_TRAIN_ROWS, *(min(len(a), len(b)) for _, _, a, b in pairs))
+    tests = len(pairs) * len(_judges())
+    results: list[SourceTeaching] = []
+    with threadpool_limits(1):
+        for judge, make in _judges().items():
+            correct = {}
+            for name, _, rows, ref_rows in pairs:
+                correct[name] = _correct(make, Xt, y, rows, m, Xv, yv)
+                correct[f"ref:{name}"] = _correct(make, Xt, y, ref_rows, m, Xv, yv)
+            spreads = [np.var(c.mean(axis=1), ddof=1) for c in correct.values() if len(c) > 1]
+            fit_var = float(np.mean(spreads)) if spreads else 0.0
+            for name, reference, _, _ in pairs:
+                own, ref = correct[name], correct[f"ref:{name}"]
+                diff = own.mean(axis=0) - ref.mean(axis=0)
+                var = fit_var * (1 / len(own) + 1 / len(ref)) + float(np.var(diff, ddof=1)) / len(diff)
+                drop = -float(diff.mean())
+                se = math.sqrt(max(var, 1e-12))
+                p = min(1.0, float(sps.norm.sf(drop / se)) * tests)
+                candidate: SourceTeaching = {
+                    "source": name,
+                    "reference": reference,
+                    "rows_per_fit": int(m),
+                    "taught_accuracy": float(own.mean()),
+                    "reference_accuracy": float(ref.mean()),
+                    "drop": drop,
+                    "low": drop - 1.96 * se,
+                    "high": drop + 1.96 * se,
+                    "p_value": p,
+                    "judge": judge,
+                }
+                earlier = next((i for i, r in enumerate(results) if r["source"] == name), None)
+                if earlier is None:
+                    results.append(candidate)
+                elif p < results[earlier]["p_value"]:
+                    results[earlier] = candidate
+    return {"sources": results, "val_rows": len(val)}
