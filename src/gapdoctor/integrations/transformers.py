@@ -35,7 +35,7 @@ from typing import Any
 from gapdoctor.integrations._extras import callback_on_first_use, require
 from gapdoctor.integrations.recorder import Recorder
 
-__all__ = ["GapdoctorCallback", "eval_strategy"]  # noqa: F822 (built on first use by __getattr__)
+__all__ = ["GapdoctorCallback"]  # noqa: F822 (built on first use by __getattr__)
 
 _SKIPPED = ("runtime", "per_second", "flos", "epoch", "step", "num_tokens")
 
