@@ -73,22 +73,8 @@ def train(
     split: Split, callback: Any, tmp_path: Path, *, epochs: int, hidden: int = 64, lr: float = 3e-3, seed: int = 0
 ) -> Any:
     transformers.set_seed(seed)
-    args = transformers.TrainingArguments(
-        output_dir=str(tmp_path),
-        num_train_epochs=epochs,
-        per_device_train_batch_size=32,
-        per_device_eval_batch_size=256,
-        learning_rate=lr,
-        lr_scheduler_type="constant",
-        eval_strategy="epoch",
-        logging_strategy="epoch",
-        save_strategy="no",
-        report_to="none",
-        use_cpu=True,
-        disable_tqdm=True,
-        dataloader_num_workers=0,
-        dataloader_pin_memory=False,
-        seed=seed,
+    args = _trainer_args(
+        tmp_path, num_train_epochs=epochs, learning_rate=lr, eval_strategy="epoch", logging_strategy="epoch", seed=seed
     )
     trainer = transformers.Trainer(
         model=DigitsModel(DigitsConfig(hidden_size=hidden)),
@@ -156,21 +142,22 @@ def test_a_failure_inside_gapdoctor_never_stops_training(
 
 
 def _trainer_args(tmp_path: Path, **settings: Any) -> Any:
-    return transformers.TrainingArguments(
-        output_dir=str(tmp_path),
-        per_device_train_batch_size=32,
-        per_device_eval_batch_size=256,
-        learning_rate=3e-3,
-        lr_scheduler_type="constant",
-        save_strategy="no",
-        report_to="none",
-        use_cpu=True,
-        disable_tqdm=True,
-        dataloader_num_workers=0,
-        dataloader_pin_memory=False,
-        seed=0,
-        **settings,
-    )
+    """The TrainingArguments of these tests: CPU, no saving, no progress bar; ``settings`` override."""
+    defaults: dict[str, Any] = {
+        "output_dir": str(tmp_path),
+        "per_device_train_batch_size": 32,
+        "per_device_eval_batch_size": 256,
+        "learning_rate": 3e-3,
+        "lr_scheduler_type": "constant",
+        "save_strategy": "no",
+        "report_to": "none",
+        "use_cpu": True,
+        "disable_tqdm": True,
+        "dataloader_num_workers": 0,
+        "dataloader_pin_memory": False,
+        "seed": 0,
+    }
+    return transformers.TrainingArguments(**{**defaults, **settings})
 
 
 def _run(split: Split, callback: Any, args: Any) -> Any:
