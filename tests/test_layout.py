@@ -72,14 +72,14 @@ LAYERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "the checks, payloads, experiments and figures of each cause folder, and the registry finding them",
     ),
     (
+        "io",
+        ("gapdoctor.io", "gapdoctor.io.**"),
+        "files in and out: log readers into RunHistory (diagnose(history=path) reads through them), the run store",
+    ),
+    (
         "engine",
         ("gapdoctor.engine", "gapdoctor.search", "gapdoctor.experiments", "gapdoctor.experiments.runner", "gapdoctor"),
         "diagnose() / diagnose_search() run the registered checks and experiments; the public facade",
-    ),
-    (
-        "io",
-        ("gapdoctor.io", "gapdoctor.io.**"),
-        "files in and out: log readers into RunHistory, the run store of diagnoses",
     ),
     (
         "drawing",
@@ -121,10 +121,6 @@ ALLOWED_LAZY_BACK_EDGES: dict[tuple[str, str], str] = {
     ("gapdoctor.findings", "gapdoctor.report.html"): "Diagnosis.to_html, public contract, delegates to report/",
     ("gapdoctor.findings", "gapdoctor.report.terminal"): "Diagnosis.render / __str__, public contract",
     ("gapdoctor.findings", "gapdoctor.report.rows"): "Diagnosis.rows_table, public contract",
-    ("gapdoctor.inputs.history", "gapdoctor.io"): (
-        "RunHistory.from_any(path) still reads a log file; goes when build_evidence (inputs/evidence.py, being "
-        "split) reads paths through gapdoctor.io.read_history at the door"
-    ),
 }
 
 MAX_LINES = 400

@@ -9,16 +9,18 @@ notes the sampling each check's budget made, and ranks the findings.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gapdoctor.causes.registry import Check, all_checks, forget_shared_results, guarded_run
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
-from gapdoctor.inputs.arguments import input_names
+from gapdoctor.inputs.arguments import input_names, own_metric_names
 from gapdoctor.inputs.completion import CompletionSettings, warning_key
 from gapdoctor.inputs.evidence import Evidence, build_evidence
 from gapdoctor.inputs.series_names import history_notes
@@ -85,6 +87,15 @@ def run_checks(subject: Evidence | SearchTrials, checks: Iterable[Check] | None 
         curves=curves,
         per_class=_per_class(evidence),
     )
+
+
+def _read_if_path(history: Any, metric: str, higher_is_better: bool | None) -> Any:
+    """``history`` read from its log file or folder when it is a path (the file door, :mod:`gapdoctor.io`)."""
+    if not isinstance(history, (str, os.PathLike)):
+        return history
+    from gapdoctor.io import read_history
+
+    return read_history(Path(history), metrics=own_metric_names(metric, higher_is_better))
 
 
 def _calibrated(finding: Finding) -> Finding:
@@ -207,6 +218,7 @@ def diagnose(
     """
     arguments = dict(locals())  # first statement: exactly the parameters
     given = {name: value for name, value in arguments.items() if name in _INPUT_NAMES}
+    given["history"] = _read_if_path(history, metric, higher_is_better)
     if model is None and (experiments is None or isinstance(experiments, bool)):
         return run_checks(build_evidence(**given))  # nothing to fit: no experiment machinery is imported
     settings = _experiment_settings(experiments)

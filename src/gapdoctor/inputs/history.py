@@ -174,7 +174,7 @@ class RunHistory:
         history : mapping, DataFrame, str or Path
             name -> per-epoch values (one point per epoch); a DataFrame with one row
             per epoch, or with a ``step`` / ``epoch`` column (rows as logged, sparse
-            rows allowed); or a path to a log file or directory (see :mod:`gapdoctor.io`).
+            rows allowed). A log file is read by :func:`gapdoctor.io.read_history` (``diagnose(history=path)`` does).
         argument : str, default="history"
             The argument name used in error messages.
         strict : bool, default=True
@@ -202,9 +202,11 @@ class RunHistory:
         if isinstance(history, RunHistory):
             return history
         if isinstance(history, (str, Path)):
-            from gapdoctor.io import read_history
-
-            return read_history(history, metrics=metrics)
+            raise GapdoctorInputError(
+                argument,
+                f"is a path ({history}); RunHistory holds curves, it reads no file",
+                "pass the path to gapdoctor.diagnose(history=...) or read it with gapdoctor.io.read_history(path)",
+            )
         if hasattr(history, "to_dict") and hasattr(history, "columns"):
             positioned = frame_points(history, argument, to_float_series)
             if positioned is not None:
