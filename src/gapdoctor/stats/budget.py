@@ -142,7 +142,11 @@ def state_sampling(n_rows: int, cap: int, what: str) -> None:
     """
     if n_rows <= cap:
         return
-    statement = f"sampled {cap:,} of {n_rows:,} {what}"
+    state_note(f"sampled {cap:,} of {n_rows:,} {what}")
+
+
+def state_note(statement: str) -> None:
+    """Record ``statement`` for the running check's note (once), e.g. what it left out and why."""
     for collected in _notes[-1:]:
         if statement not in collected:
             collected.append(statement)
