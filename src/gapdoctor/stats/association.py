@@ -12,6 +12,7 @@ leakage check scores it, and the distribution-shift check leaves those features 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,10 +140,10 @@ class AssociationLoss:
 
     @property
     def collapsed_share(self) -> float:
-        """Share of the informative features whose association collapsed (0 when none is informative)."""
-        if len(self.informative) == 0:
-            return 0.0
-        return float(self.collapsed[self.informative].mean())
+        """Share of the features informative in training (or collapsed) whose association collapsed."""
+        pool = self.collapsed.copy()
+        pool[self.informative] = True
+        return float(self.collapsed[pool].mean()) if pool.any() else 0.0
 
     def carrying_training_labels(self) -> list[int]:
         """Collapsed features when they are a few of the informative ones (a leak), largest loss first.
@@ -154,9 +155,29 @@ class AssociationLoss:
             return []
         return self.order()
 
+    def collapsed_among(self, features: Sequence[int]) -> list[int]:
+        """Of ``features`` (chosen without the labels), those whose association collapsed, largest loss first.
+
+        The collapse is tested among them only (Bonferroni over ``len(features)``): a check
+        that asks "do these few features differ because they carry the training labels?"
+        needs less evidence than a search over every feature. Empty when most informative
+        features collapsed (see :meth:`carrying_training_labels`).
+        """
+        if not len(features) or self.collapsed_share >= MOST_FEATURES_COLLAPSED:
+            return []
+        chosen = np.asarray(sorted(set(features)), dtype=np.int64)
+        hit = chosen[_collapse(self.train[chosen], self.val[chosen], self.z[chosen], n_tests=len(chosen))]
+        return sorted(hit.tolist(), key=lambda j: -float(self.lost[j]))
+
     def order(self) -> list[int]:
         """Collapsed features, largest loss first."""
         return sorted(np.flatnonzero(self.collapsed).tolist(), key=lambda j: -float(self.lost[j]))
+
+
+def _collapse(train: FloatArray, val: FloatArray, z: FloatArray, n_tests: int) -> NDArray[np.bool_]:
+    """Significant (Bonferroni over ``n_tests``), sizeable, and most of the training association gone."""
+    z_needed = float(sps.norm.isf(COLLAPSE_FAMILY_ALPHA / max(n_tests, 1)))
+    return (z >= z_needed) & (train - val >= COLLAPSE_MIN_LOSS) & (val < COLLAPSE_MAX_KEPT * train)
 
 
 def _fisher_z(assoc: FloatArray) -> FloatArray:
@@ -194,7 +215,6 @@ def association_loss(
     half_t, half_v = LOSS_INTERVAL_Z * se_t, LOSS_INTERVAL_Z * se_v
     lost_low = _from_fisher_z(z_t - half_t) - _from_fisher_z(z_v + half_v)
     lost_high = _from_fisher_z(z_t + half_t) - _from_fisher_z(z_v - half_v)
-    z_needed = float(sps.norm.isf(COLLAPSE_FAMILY_ALPHA / max(len(assoc_t), 1)))
-    collapsed = (z >= z_needed) & (lost >= COLLAPSE_MIN_LOSS) & (assoc_v < COLLAPSE_MAX_KEPT * assoc_t)
+    collapsed = _collapse(assoc_t, assoc_v, z, n_tests=len(assoc_t))
     informative = informative_features(assoc_t, association_noise_level(n_t, n_classes))
     return AssociationLoss(assoc_t, assoc_v, lost, lost_low, lost_high, z, collapsed, informative)

@@ -142,11 +142,7 @@ def state_sampling(n_rows: int, cap: int, what: str) -> None:
     """
     if n_rows <= cap:
         return
-    state_note(f"sampled {cap:,} of {n_rows:,} {what}")
-
-
-def state_note(statement: str) -> None:
-    """Record ``statement`` for the running check's note (once), e.g. what it left out and why."""
+    statement = f"sampled {cap:,} of {n_rows:,} {what}"
     for collected in _notes[-1:]:
         if statement not in collected:
             collected.append(statement)

@@ -12,7 +12,7 @@ Features whose label association exists in training and not in validation (see
 :func:`gapdoctor.stats.association.association_loss`) are left out of both tests: they carry
 the training labels (target encoding fitted on training rows, in-sample stacking), and
 their values differ between the splits because of it — ``preprocessing_leakage``'s
-evidence, not a shift. The finding and the check's note name them.
+evidence, not a shift. The finding names them (``excluded_<rank>``).
 
 When every feature of one split is an affine rescaling of the other (standardised on
 one side only, different units), the difference is a preprocessing bug, not a shift:
@@ -40,7 +40,7 @@ from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import squash
 from gapdoctor.stats.association import association_loss
-from gapdoctor.stats.budget import DOMAIN_ROWS, state_note
+from gapdoctor.stats.budget import DOMAIN_ROWS
 from gapdoctor.stats.rescaling import rescaling_verdict
 from gapdoctor.stats.splits import (
     FloatArray,
@@ -127,13 +127,15 @@ def domain_classifier(
     return DomainClassifier(auc, low, high, strict_low, importance, len(X))
 
 
-def _carrying_training_labels(evidence: Evidence) -> dict[int, tuple[float, float]]:
+def _carrying_training_labels(evidence: Evidence, shifted: list[int]) -> dict[int, tuple[float, float]]:
     """Features whose label association exists in training and not in validation, largest loss first.
 
     They carry the training labels (target encoding fitted on the training rows, stacking
     done in-sample): their values differ between the splits *because* of it, so they are
-    preprocessing leakage's evidence, not a shift. feature -> (epsilon² in training, in validation);
-    empty without both splits' labels or with fewer than ``_LABELLED_MIN_ROWS`` rows.
+    preprocessing leakage's evidence, not a shift. Those found among every feature
+    (``preprocessing_leakage``'s test), and among the ``shifted`` features (chosen without
+    the labels, so tested among themselves only). feature -> (epsilon² in training, in
+    validation); empty without both splits' labels or with fewer than ``_LABELLED_MIN_ROWS`` rows.
     """
     y_train, y_val = evidence.y_train, evidence.y_val
     if evidence.X_train is None or evidence.X_val is None or y_train is None or y_val is None:
@@ -141,7 +143,10 @@ def _carrying_training_labels(evidence: Evidence) -> dict[int, tuple[float, floa
     if evidence.n_classes < 2 or min(len(y_train), len(y_val)) < _LABELLED_MIN_ROWS:
         return {}
     loss = association_loss(evidence.X_train, y_train, evidence.X_val, y_val, evidence.n_classes)
-    return {j: (float(loss.train[j]), float(loss.val[j])) for j in loss.carrying_training_labels()}
+    found = sorted(
+        {*loss.carrying_training_labels(), *loss.collapsed_among(shifted)}, key=lambda j: -float(loss.lost[j])
+    )
+    return {j: (float(loss.train[j]), float(loss.val[j])) for j in found}
 
 
 @register(
@@ -162,7 +167,7 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
         whole_split = rescaling.pattern in ("standardised", "min-max")
         explained = np.arange(len(comparison.strength)) if whole_split else rescaling.features
         deferred = {int(j) for j in explained if comparison.shifted[j]}
-    excluded = _carrying_training_labels(evidence)
+    excluded = _carrying_training_labels(evidence, [int(j) for j in np.flatnonzero(comparison.shifted)])
     left_out = deferred | set(excluded)
     feature_strength = np.where([j in left_out for j in range(len(comparison.strength))], 0.0, comparison.strength)
 
@@ -194,12 +199,6 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
         f"excluded_{rank_}": f"{name_of(evidence, j)}: label association train {in_train:.3f} vs val {in_val:.3f}"
         for rank_, (j, (in_train, in_val)) in enumerate(list(excluded.items())[:5], start=1)
     }
-    if excluded:
-        state_note(
-            f"left out {len(excluded)} feature(s) ({', '.join(name_of(evidence, j) for j in list(excluded)[:3])}"
-            f"{', ...' if len(excluded) > 3 else ''}) whose label association exists in training only: they "
-            "carry the training labels (preprocessing_leakage), and differ between the splits because of it"
-        )
     if score < 0.05 and not shifted:
         return []
 
