@@ -65,3 +65,20 @@ def test_the_collapse_needs_more_evidence_among_more_features() -> None:
     many = association_loss(np.c_[carried_t, many_t], y_t, np.c_[carried_v, many_v], y_v, 2)
     assert many.z[0] == pytest.approx(few.z[0])
     assert not many.collapsed[0]
+
+
+def test_the_interval_of_the_lost_association_covers_the_true_loss_about_95_percent_of_the_time() -> None:
+    rng = np.random.default_rng(9)
+
+    def draw(n: int, spread: float) -> tuple[np.ndarray, np.ndarray]:
+        y = rng.integers(0, 2, n)
+        return (y + spread * rng.normal(size=n))[:, None], y
+
+    big_t, big_v = draw(200_000, 0.8), draw(200_000, 2.5)
+    true_loss = label_association(*big_t, 2)[0] - label_association(*big_v, 2)[0]
+    covered = []
+    for _ in range(300):
+        (x_t, y_t), (x_v, y_v) = draw(300, 0.8), draw(200, 2.5)
+        loss = association_loss(x_t, y_t, x_v, y_v, 2)
+        covered.append(loss.lost_low[0] <= true_loss <= loss.lost_high[0])
+    assert 0.91 <= np.mean(covered) <= 0.99

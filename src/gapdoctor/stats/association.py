@@ -120,8 +120,9 @@ class AssociationLoss:
 
     ``train`` / ``val`` are epsilon² per feature in each split; ``lost = train - val``
     with a 95% interval (``lost_low``, ``lost_high``: each split's Fisher-z interval of
-    the correlation ratio, the training one's low end minus the validation one's high end
-    and conversely, so the interval holds both splits' uncertainty); ``z`` the two-sample
+    the correlation ratio, combined into an interval of the difference by the method of
+    variance estimates recovery, Zou & Donner 2008, which keeps each interval's asymmetry
+    near 0 and 1); ``z`` the two-sample
     z of the Fisher-transformed correlation ratios. ``collapsed`` marks the features whose
     association exists in training and not in validation: a significant loss
     (``COLLAPSE_FAMILY_ALPHA``), of a size that matters (``COLLAPSE_MIN_LOSS``), keeping less
@@ -213,8 +214,11 @@ def association_loss(
     z = (z_t - z_v) / float(np.hypot(se_t, se_v))
     lost = assoc_t - assoc_v
     half_t, half_v = LOSS_INTERVAL_Z * se_t, LOSS_INTERVAL_Z * se_v
-    lost_low = _from_fisher_z(z_t - half_t) - _from_fisher_z(z_v + half_v)
-    lost_high = _from_fisher_z(z_t + half_t) - _from_fisher_z(z_v - half_v)
+    low_t, high_t = _from_fisher_z(z_t - half_t), _from_fisher_z(z_t + half_t)
+    low_v, high_v = _from_fisher_z(z_v - half_v), _from_fisher_z(z_v + half_v)
+    # MOVER: the difference's interval from each estimate's own interval, ends combined in quadrature
+    lost_low = lost - np.sqrt((assoc_t - low_t) ** 2 + (high_v - assoc_v) ** 2)
+    lost_high = lost + np.sqrt((high_t - assoc_t) ** 2 + (assoc_v - low_v) ** 2)
     collapsed = _collapse(assoc_t, assoc_v, z, n_tests=len(assoc_t))
     informative = informative_features(assoc_t, association_noise_level(n_t, n_classes))
     return AssociationLoss(assoc_t, assoc_v, lost, lost_low, lost_high, z, collapsed, informative)

@@ -5,15 +5,23 @@ Target encoding fitted on every training row (each row sees its own label) of a 
 on wine, breast_cancer and a generated 3-class task, at two strengths: about one training row
 per id (the encoding nearly copies the row's label) and about three (a third of it); a genuine
 covariate shift (validation rows drawn with a probability rising with one feature) and a clean
-random split as controls; three seeds each. Diagnosed from the arrays (no training run).
+random split as controls; three seeds each. Diagnosed from the arrays, and once with the curves
+of a real MLP run that also overfits.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, load_wine, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss
 from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 import gapdoctor
 from tests.seeds import each_seed
@@ -114,3 +122,36 @@ def test_clean_split_reports_neither(name: str, seed: int) -> None:
     X_train, X_val, y_train, y_val = _split(name, seed)
     d = gapdoctor.diagnose(X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val)
     assert all(s < 0.5 for s in _scores(d, "distribution_shift") + _scores(d, "preprocessing_leakage"))
+
+
+def _mlp_curves(X_train, y_train, X_val, y_val, seed: int, epochs: int = 60):
+    """Train an MLP epoch by epoch on standardised features; its curves and final validation probabilities."""
+    scaler = StandardScaler().fit(X_train)
+    Xt, Xv = scaler.transform(X_train), scaler.transform(X_val)
+    classes = np.unique(y_train)
+    model = MLPClassifier(hidden_layer_sizes=(128,), learning_rate_init=1e-3, batch_size=32, random_state=seed)
+    history: dict[str, list[float]] = {"train_loss": [], "val_loss": [], "train_accuracy": [], "val_accuracy": []}
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for _ in range(epochs):
+            model.partial_fit(Xt, y_train, classes=classes)
+            for split, X, y in (("train", Xt, y_train), ("val", Xv, y_val)):
+                probs = model.predict_proba(X)
+                history[f"{split}_loss"].append(float(log_loss(y, probs, labels=classes)))
+                history[f"{split}_accuracy"].append(float((probs.argmax(axis=1) == y).mean()))
+    return history, probs
+
+
+@each_seed
+@pytest.mark.parametrize("strength", list(STRENGTHS))
+def test_target_encoding_headlines_even_when_the_model_also_overfits(strength: str, seed: int) -> None:
+    X_train, y_train, X_val, y_val, encoded = _target_encoded("make_classification", STRENGTHS[strength], seed)
+    history, val_probs = _mlp_curves(X_train, y_train, X_val, y_val, seed)
+    assert history["train_accuracy"][-1] - history["val_accuracy"][-1] > 0.1  # the model memorised the encoding
+    d = gapdoctor.diagnose(
+        history=history, X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val, val_probs=val_probs
+    )
+    overfitting = [f for f in d.findings if f.cause == "overfitting"]
+    assert overfitting and not overfitting[0].weak  # the symptom is reported...
+    assert d.top is not None and d.top.cause == "preprocessing_leakage"  # ...after its root cause
+    assert d.top.score >= 0.5 and str(d.top.evidence["leaky_1"]).split(":")[0] in encoded
