@@ -178,7 +178,7 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
     domain = domain_classifier(X_train, X_val, by_effect[:_IMPORTANCE_FEATURES], kept if excluded else None)
     domain_strength = max(0.0, domain.strict_low - 0.5) / _AUC_REPORTABLE
     if deferred:  # the rescaling explains the separability it causes
-        n_shifted = max(int(comparison.shifted.sum()), 1)
+        n_shifted = max(int(comparison.shifted[kept].sum()), 1)  # the shifted features the classifier saw
         domain_strength *= max(0.0, 1.0 - len(deferred) / n_shifted)
     strength = max(float(feature_strength.max(initial=0.0)), domain_strength)
     score = squash(strength, 1.0)
