@@ -53,7 +53,7 @@ class CovariateShift(Payload):
     correction: str = figure()
     features_explained_by_rescaling: int | None = figure(omit_none=True)
     features_excluded_as_leakage: int | None = figure(omit_none=True)
-    excluded: dict[str, str] = figure(spread=True)
+    excluded: dict[str, str] = figure(spread=True, default_factory=dict)
     shifted: dict[str, str] = figure(spread=True)
     separating: dict[str, str] = figure(spread=True)
     features: list[FeaturePlot] = plot()
