@@ -1,12 +1,15 @@
-"""stats.association: per-split label association, its chance level, and how much crosses splits."""
+"""stats.association: per-split label association, its chance level, how much crosses splits, and the
+association lost from training to validation."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats as sps
 
 from gapdoctor.stats.association import (
     MISALIGNED_RETENTION,
+    association_loss,
     association_noise_level,
     association_retained,
     association_rows,
@@ -51,3 +54,78 @@ def test_retention_separates_aligned_from_shuffled_validation_labels(seed):
     lost, _ = association_retained(shuffled.train, shuffled.val, shuffled.noise_train)
     assert informative.tolist() == [0, 1, 2, 3]
     assert kept > MISALIGNED_RETENTION > lost
+
+
+def _labelled(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    return y, rng.normal(size=n)
+
+
+def test_epsilon_squared_is_the_kruskal_wallis_statistic_over_n_minus_one() -> None:
+    y, noise = _labelled(300, 0)
+    x = (y + noise)[:, None]
+    h = sps.kruskal(x[y == 0, 0], x[y == 1, 0]).statistic
+    assert label_association(x, y, 2)[0] == pytest.approx(h / (300 - 1), rel=1e-6)
+
+
+def test_a_column_carrying_training_labels_collapses_and_honest_features_do_not() -> None:
+    y_t, noise_t = _labelled(800, 1)
+    y_v, noise_v = _labelled(600, 2)
+    rng = np.random.default_rng(3)
+    honest_t = y_t[:, None] + np.c_[noise_t, rng.normal(size=(800, 2))]
+    honest_v = y_v[:, None] + np.c_[noise_v, rng.normal(size=(600, 2))]
+    carried_t = y_t + 0.7 * rng.normal(size=800)  # built with the training labels
+    carried_v = rng.normal(size=600)  # validation rows get a value unrelated to their label
+    loss = association_loss(np.c_[honest_t, carried_t], y_t, np.c_[honest_v, carried_v], y_v, 2)
+    assert loss.collapsed.tolist() == [False, False, False, True]
+    assert loss.carrying_training_labels() == [3]
+    assert loss.lost_low[3] <= loss.lost[3] <= loss.lost_high[3]
+    assert loss.lost_low[3] > 0.2  # the data vouch for a large loss
+    assert all(loss.lost_low[j] < 0 < loss.lost_high[j] for j in range(3))  # honest: no loss the data vouch for
+
+
+def test_when_every_informative_feature_collapses_no_column_in_particular_carries_the_labels() -> None:
+    y_t, _ = _labelled(900, 4)
+    rng = np.random.default_rng(5)
+    X_t = y_t[:, None] + rng.normal(size=(900, 6))
+    X_v = rng.normal(size=(600, 6)) + 0.5
+    y_v = rng.integers(0, 2, 600)  # rows misaligned: labels of other rows
+    loss = association_loss(X_t, y_t, X_v, y_v, 2)
+    assert loss.collapsed.all() and loss.collapsed_share == 1.0
+    assert loss.carrying_training_labels() == []
+    retention, _ = association_retained(loss.train, loss.val, 0.01)
+    assert retention < 0.5
+
+
+def test_the_collapse_needs_more_evidence_among_more_features() -> None:
+    """Bonferroni over the features: a loss at z about 4.3 counts among 20 features, not among 20,000."""
+    y_t, noise_t = _labelled(200, 6)
+    y_v, noise_v = _labelled(200, 7)
+    rng = np.random.default_rng(8)
+    carried_t, carried_v = y_t + 1.2 * noise_t, noise_v
+    few_t, few_v = rng.normal(size=(200, 19)), rng.normal(size=(200, 19))
+    few = association_loss(np.c_[carried_t, few_t], y_t, np.c_[carried_v, few_v], y_v, 2)
+    assert 4.0 < few.z[0] < 4.7  # between the two Bonferroni cut-offs (3.9 and 5.1)
+    assert few.collapsed[0]
+    many_t, many_v = rng.normal(size=(200, 19_999)), rng.normal(size=(200, 19_999))
+    many = association_loss(np.c_[carried_t, many_t], y_t, np.c_[carried_v, many_v], y_v, 2)
+    assert many.z[0] == pytest.approx(few.z[0])
+    assert not many.collapsed[0]
+
+
+def test_the_interval_of_the_lost_association_covers_the_true_loss_about_95_percent_of_the_time() -> None:
+    rng = np.random.default_rng(9)
+
+    def draw(n: int, spread: float) -> tuple[np.ndarray, np.ndarray]:
+        y = rng.integers(0, 2, n)
+        return (y + spread * rng.normal(size=n))[:, None], y
+
+    big_t, big_v = draw(200_000, 0.8), draw(200_000, 2.5)
+    true_loss = label_association(*big_t, 2)[0] - label_association(*big_v, 2)[0]
+    covered = []
+    for _ in range(300):
+        (x_t, y_t), (x_v, y_v) = draw(300, 0.8), draw(200, 2.5)
+        loss = association_loss(x_t, y_t, x_v, y_v, 2)
+        covered.append(loss.lost_low[0] <= true_loss <= loss.lost_high[0])
+    assert 0.91 <= np.mean(covered) <= 0.99

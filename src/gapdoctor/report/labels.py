@@ -199,6 +199,7 @@ EVIDENCE_LABELS: dict[str, tuple[str, Format]] = {
     "features_shifted_share": ("share of features that differ", "share"),
     "correction": ("multiple-testing correction", "text"),
     "features_explained_by_rescaling": ("differences explained by a rescaling", "count"),
+    "features_excluded_as_leakage": ("differing features left out: they carry training labels", "count"),
     "prior_tvd": ("class-share difference (total variation)", "share"),
     "chi2_p": ("class-share difference p-value (chi-squared)", "p"),
     # --- pipeline bug
@@ -221,6 +222,10 @@ EVIDENCE_LABELS: dict[str, tuple[str, Format]] = {
     "features_train_only_signal": ("features predictive on training only", "count"),
     "identifier_like_features": ("identifier-like features", "count"),
     "association": ("association measured by", "text"),
+    "association_lost": ("feature-label association lost in validation (epsilon²)", "number"),
+    "association_lost_low": ("association lost, 95% interval low", "number"),
+    "association_lost_high": ("association lost, 95% interval high", "number"),
+    "informative_share_collapsed": ("share of informative features whose association collapsed", "share"),
     "val_rows_exact_duplicates": ("validation rows copied exactly from training", "count"),
     "val_rows_near_duplicates": ("validation rows nearly copied from training", "count"),
     "val_share_duplicated": ("share of validation copied from training", "share"),
@@ -270,6 +275,7 @@ EVIDENCE_LABELS: dict[str, tuple[str, Format]] = {
 EVIDENCE_FAMILIES: tuple[tuple[re.Pattern[str], str, Format], ...] = (
     (re.compile(r"shifted_(\d+)"), "shifted feature #{0}", "text"),
     (re.compile(r"separating_(\d+)"), "feature separating the splits #{0}", "text"),
+    (re.compile(r"excluded_(\d+)"), "feature left out of the shift (carries training labels) #{0}", "text"),
     (re.compile(r"prior_(.+)"), "class {0}: share in training → validation", "text"),
     (re.compile(r"affine_(\d+)"), "rescaled feature #{0}", "text"),
     (re.compile(r"median_label_association_(.+)"), "median feature-label association in {0}", "number"),

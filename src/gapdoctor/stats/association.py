@@ -4,14 +4,19 @@ A feature's association with the label is measured inside each split separately,
 ranks (Kruskal-Wallis epsilon²), so it is comparable across splits whatever the
 feature's scale and whatever the class numbering. Leakage shows as a few features
 whose association exists in training only; misaligned rows as every feature losing it.
+:func:`association_loss` measures that loss per feature with its interval: the
+leakage check scores it, and the distribution-shift check leaves those features out
+(their distribution differs *because* they carry the training labels).
 """
 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import stats as sps
 
 from gapdoctor.stats.array_types import FloatArray, IntArray
@@ -70,6 +75,11 @@ def association_noise_level(n_rows: int, n_classes: int) -> float:
     return float(sps.chi2.ppf(0.999, df)) / max(n_rows - 1, 1)
 
 
+def informative_features(assoc: FloatArray, noise: float) -> IntArray:
+    """Features associated with the label beyond chance: three times the noise level, and 0.02 at least."""
+    return np.flatnonzero(assoc > max(3 * noise, 0.02)).astype(np.int64)
+
+
 def association_retained(assoc_from: FloatArray, assoc_to: FloatArray, noise_from: float) -> tuple[float, IntArray]:
     """Median share of each informative feature's label association kept in the other split.
 
@@ -78,11 +88,145 @@ def association_retained(assoc_from: FloatArray, assoc_to: FloatArray, noise_fro
     Returns (retention, informative feature indices); retention is 1.0 with fewer than
     three informative features (too few to tell).
     """
-    informative = np.flatnonzero(assoc_from > max(3 * noise_from, 0.02)).astype(np.int64)
+    informative = informative_features(assoc_from, noise_from)
     if len(informative) < 3:
         return 1.0, informative
     kept = np.minimum(assoc_to[informative] / assoc_from[informative], 1.0)
     return float(np.median(kept)), informative
+
+
+COLLAPSE_FAMILY_ALPHA = 0.001
+"""Family-wise error rate of the test "this feature's training association exceeds its validation
+association" across all features (Bonferroni: one-sided z beyond ``isf(alpha / n_features)``,
+3.8 for 15 features, 4.2 for 70, 5.0 for 1,000). The same 0.001 as the per-feature shift tests
+(:data:`gapdoctor.stats.splits.SIGNIFICANCE`): sampling alone almost never makes a feature collapse."""
+
+COLLAPSE_MIN_LOSS = 0.05
+"""Epsilon² lost, below which a significant loss is too small to have fed a model anything."""
+
+COLLAPSE_MAX_KEPT = 0.5
+"""Share of its training association a feature keeps in validation, below which the association
+collapsed (a feature built with the training labels) rather than weakened."""
+
+MOST_FEATURES_COLLAPSED = 0.5
+"""Share of the informative features collapsed from which it is no leak: a leak is a few columns
+built with the training labels; when (nearly) every informative feature collapses, the rows are
+misaligned or the label relation itself changed (see ``pipeline_bug``)."""
+
+LOSS_INTERVAL_Z = 1.96
+"""The interval of the lost association is 95% (each split's Fisher-z interval at this z)."""
+
+_SE_FLOOR_ROWS = 4  # Fisher z standard error is 1/sqrt(n - 3): defined from this many rows
+
+
+@dataclass(frozen=True)
+class AssociationLoss:
+    """How much of each feature's label association in training is lost in validation.
+
+    ``train`` / ``val`` are epsilon² per feature in each split; ``lost = train - val``
+    with a 95% interval (``lost_low``, ``lost_high``: each split's Fisher-z interval of
+    the correlation ratio, combined into an interval of the difference by the method of
+    variance estimates recovery, Zou & Donner 2008, which keeps each interval's asymmetry
+    near 0 and 1); ``z`` the two-sample
+    z of the Fisher-transformed correlation ratios. ``collapsed`` marks the features whose
+    association exists in training and not in validation: a significant loss
+    (``COLLAPSE_FAMILY_ALPHA``), of a size that matters (``COLLAPSE_MIN_LOSS``), keeping less
+    than ``COLLAPSE_MAX_KEPT`` of it. ``informative`` are the features associated with the
+    label in training beyond chance.
+    """
+
+    train: FloatArray
+    val: FloatArray
+    lost: FloatArray
+    lost_low: FloatArray
+    lost_high: FloatArray
+    z: FloatArray
+    collapsed: NDArray[np.bool_]
+    informative: IntArray
+
+    @property
+    def collapsed_share(self) -> float:
+        """Share of the features informative in training (or collapsed) whose association collapsed."""
+        pool = self.collapsed.copy()
+        pool[self.informative] = True
+        return float(self.collapsed[pool].mean()) if pool.any() else 0.0
+
+    def carrying_training_labels(self) -> list[int]:
+        """Collapsed features when they are a few of the informative ones (a leak), largest loss first.
+
+        Empty when most informative features collapsed (``MOST_FEATURES_COLLAPSED``): then
+        no column in particular carries the labels.
+        """
+        if self.collapsed_share >= MOST_FEATURES_COLLAPSED:
+            return []
+        return self.order()
+
+    def collapsed_among(self, features: Sequence[int]) -> list[int]:
+        """Of ``features`` (chosen without the labels), those whose association collapsed, largest loss first.
+
+        The collapse is tested among them only (Bonferroni over ``len(features)``): a check
+        that asks "do these few features differ because they carry the training labels?"
+        needs less evidence than a search over every feature. Empty when most informative
+        features collapsed (see :meth:`carrying_training_labels`).
+        """
+        if not len(features) or self.collapsed_share >= MOST_FEATURES_COLLAPSED:
+            return []
+        chosen = np.asarray(sorted(set(features)), dtype=np.int64)
+        hit = chosen[_collapse(self.train[chosen], self.val[chosen], self.z[chosen], n_tests=len(chosen))]
+        return sorted(hit.tolist(), key=lambda j: -float(self.lost[j]))
+
+    def order(self) -> list[int]:
+        """Collapsed features, largest loss first."""
+        return sorted(np.flatnonzero(self.collapsed).tolist(), key=lambda j: -float(self.lost[j]))
+
+
+def _collapse(train: FloatArray, val: FloatArray, z: FloatArray, n_tests: int) -> NDArray[np.bool_]:
+    """Significant (Bonferroni over ``n_tests``), sizeable, and most of the training association gone."""
+    z_needed = float(sps.norm.isf(COLLAPSE_FAMILY_ALPHA / max(n_tests, 1)))
+    return (z >= z_needed) & (train - val >= COLLAPSE_MIN_LOSS) & (val < COLLAPSE_MAX_KEPT * train)
+
+
+def _fisher_z(assoc: FloatArray) -> FloatArray:
+    """Fisher transform of the correlation ratio sqrt(epsilon²): standard error about 1/sqrt(n - 3)."""
+    return np.arctanh(np.sqrt(np.clip(assoc, 0.0, 0.999999)))
+
+
+def _from_fisher_z(z: FloatArray) -> FloatArray:
+    """Epsilon² back from a Fisher z (negative z: no association)."""
+    return np.tanh(np.clip(z, 0.0, None)) ** 2
+
+
+def association_loss(
+    X_train: FloatArray, y_train: IntArray, X_val: FloatArray, y_val: IntArray, n_classes: int
+) -> AssociationLoss:
+    """Per feature, the training label association lost in validation, with its interval.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y_t, y_v = rng.integers(0, 2, 500), rng.integers(0, 2, 500)
+    >>> x_t = np.c_[y_t + rng.normal(size=500), y_t + 0.3 * rng.normal(size=500)]
+    >>> x_v = np.c_[y_v + rng.normal(size=500), rng.normal(size=500)]  # 2nd: training labels only
+    >>> association_loss(x_t, y_t, x_v, y_v, 2).collapsed.tolist()
+    [False, True]
+    """
+    assoc_t = label_association(X_train, y_train, n_classes)
+    assoc_v = label_association(X_val, y_val, n_classes)
+    n_t, n_v = association_rows(len(y_train)), association_rows(len(y_val))
+    se_t = 1.0 / np.sqrt(max(n_t, _SE_FLOOR_ROWS) - 3)
+    se_v = 1.0 / np.sqrt(max(n_v, _SE_FLOOR_ROWS) - 3)
+    z_t, z_v = _fisher_z(assoc_t), _fisher_z(assoc_v)
+    z = (z_t - z_v) / float(np.hypot(se_t, se_v))
+    lost = assoc_t - assoc_v
+    half_t, half_v = LOSS_INTERVAL_Z * se_t, LOSS_INTERVAL_Z * se_v
+    low_t, high_t = _from_fisher_z(z_t - half_t), _from_fisher_z(z_t + half_t)
+    low_v, high_v = _from_fisher_z(z_v - half_v), _from_fisher_z(z_v + half_v)
+    # MOVER: the difference's interval from each estimate's own interval, ends combined in quadrature
+    lost_low = lost - np.sqrt((assoc_t - low_t) ** 2 + (high_v - assoc_v) ** 2)
+    lost_high = lost + np.sqrt((high_t - assoc_t) ** 2 + (assoc_v - low_v) ** 2)
+    collapsed = _collapse(assoc_t, assoc_v, z, n_tests=len(assoc_t))
+    informative = informative_features(assoc_t, association_noise_level(n_t, n_classes))
+    return AssociationLoss(assoc_t, assoc_v, lost, lost_low, lost_high, z, collapsed, informative)
 
 
 @dataclass(frozen=True)

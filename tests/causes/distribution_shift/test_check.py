@@ -157,3 +157,24 @@ def test_a_feature_column_never_observed_does_not_break_the_domain_classifier() 
     diagnosis = gapdoctor.diagnose(X_train=X_train, X_val=X_val)
     run = next(c for c in diagnosis.checks if c.name == "distribution_shift.covariate")
     assert run.status == "ran" and not run.warnings, run
+
+
+def test_a_column_carrying_training_labels_is_left_out_of_a_genuine_shift_and_named() -> None:
+    data = load_breast_cancer()
+    Xt, Xv, yt, yv = _selection_shift(data.data, data.target, column=0)
+    rng = np.random.default_rng(0)
+    ids_t, ids_v = rng.integers(0, len(yt), len(yt)), rng.integers(0, len(yt), len(yv))
+    frequency = {i: yt[ids_t == i].mean() for i in set(ids_t)}  # fitted on every training row: in-sample
+    enc_t = np.array([frequency[i] for i in ids_t])
+    enc_v = np.array([frequency.get(i, yt.mean()) for i in ids_v])
+    d = gapdoctor.diagnose(X_train=np.c_[Xt, enc_t], y_train=yt, X_val=np.c_[Xv, enc_v], y_val=yv)
+    covariate = next(f for f in d.findings if f.check == "distribution_shift.covariate")
+    assert covariate.score >= 0.5  # the genuine shift is still reported
+    assert covariate.evidence["features_excluded_as_leakage"] == 1
+    assert str(covariate.evidence["excluded_1"]).startswith("x30: label association train")
+    assert "left out" in covariate.summary
+    shown = [str(v) for k, v in covariate.evidence.items() if k.startswith(("shifted_", "separating_"))]
+    assert shown and not any(v.startswith("x30:") for v in shown)
+    assert "x30" not in [p["name"] for p in covariate.data["features"]]
+    leakage = next(f for f in d.findings if f.cause == "preprocessing_leakage")
+    assert leakage.score >= 0.5 and str(leakage.evidence["leaky_1"]).startswith("x30:")

@@ -41,3 +41,24 @@ def test_label_shift_payload_round_trips_without_figures(shifted: dict[str, Find
     assert isinstance(result, LabelShift)
     assert result.prior_tvd > 0.1 and set(result.prior) <= {"prior_0", "prior_1", "prior_2"}
     assert figure_captions(finding) == []
+
+
+def test_covariate_shift_payload_with_features_left_out_as_leakage_round_trips() -> None:
+    """A genuine shift plus a column target-encoded on every training row: the column is left out, by name."""
+    X, y = load_wine(return_X_y=True)
+    high = X[:, 0] > np.median(X[:, 0])
+    Xt, yt, Xv, yv = X[~high], y[~high], X[high], y[high]
+    rng = np.random.default_rng(0)
+    ids_t, ids_v = rng.integers(0, len(yt), len(yt)), rng.integers(0, len(yt), len(yv))
+    share_of_1 = {i: (yt[ids_t == i] == 1).mean() for i in set(ids_t)}  # in-sample: each row sees its label
+    enc_t = np.array([share_of_1[i] for i in ids_t])
+    enc_v = np.array([share_of_1.get(i, (yt == 1).mean()) for i in ids_v])
+    d = gapdoctor.diagnose(X_train=np.c_[Xt, enc_t], y_train=yt, X_val=np.c_[Xv, enc_v], y_val=yv)
+    finding = next(f for f in d.findings if f.check == CovariateShift.CHECK)
+    assert_round_trips(finding, CovariateShift)
+    result = finding.result
+    assert isinstance(result, CovariateShift)
+    assert result.features_excluded_as_leakage == 1
+    assert list(result.excluded) == ["excluded_1"] and result.excluded["excluded_1"].startswith("x13:")
+    assert all(k.startswith("shifted_") for k in result.shifted)  # three spread fields, each its own prefix
+    assert all(k.startswith("separating_") and not v.startswith("x13:") for k, v in result.separating.items())

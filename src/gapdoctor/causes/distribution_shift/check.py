@@ -8,6 +8,12 @@ distance), Benjamini-Hochberg-corrected across features. Jointly, a domain class
 rows: an AUC near 0.5 means the splits are exchangeable; its interval and the features
 whose permutation costs the most AUC say how and where they differ.
 
+Features whose label association exists in training and not in validation (see
+:func:`gapdoctor.stats.association.association_loss`) are left out of both tests: they carry
+the training labels (target encoding fitted on training rows, in-sample stacking), and
+their values differ between the splits because of it — ``preprocessing_leakage``'s
+evidence, not a shift. The finding names them (``excluded_<rank>``).
+
 When every feature of one split is an affine rescaling of the other (standardised on
 one side only, different units), the difference is a preprocessing bug, not a shift:
 this check then scores low and ``pipeline_bug`` reports it.
@@ -34,6 +40,7 @@ from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import squash
 from gapdoctor.stats.array_types import FloatArray
+from gapdoctor.stats.association import association_loss
 from gapdoctor.stats.budget import DOMAIN_ROWS
 from gapdoctor.stats.rescaling import compared_splits
 from gapdoctor.stats.splits import feature_plot_data, feature_texts, name_of, subsample
@@ -42,6 +49,7 @@ _AUC_REPORTABLE = 0.05  # lower AUC bound 0.05 above chance is a reportable shif
 _IMPORTANCE_FEATURES = 30  # permutation importance for at most this many features
 _PRIOR_REPORTABLE = 0.1  # total variation distance between class priors
 _PRIOR_SIGNIFICANCE = 0.001
+_LABELLED_MIN_ROWS = 20  # rows per split to judge a feature's label association (as preprocessing_leakage)
 
 
 @dataclass(frozen=True)
@@ -68,14 +76,20 @@ def _auc_interval(auc: float, n_pos: int, n_neg: int, z: float = 1.96) -> tuple[
     return max(0.0, auc - half), min(1.0, auc + half)
 
 
-def domain_classifier(X_train: FloatArray, X_val: FloatArray, candidates: list[int]) -> DomainClassifier:
+def domain_classifier(
+    X_train: FloatArray, X_val: FloatArray, candidates: list[int], columns: list[int] | None = None
+) -> DomainClassifier:
     """Fit gradient-boosted trees to tell the splits apart (3-fold, one thread).
 
     ``candidates`` are the features whose permutation importance is measured when the
-    splits are separable.
+    splits are separable; ``columns`` the features it may use (all by default).
+    Importances are keyed by the feature's index in ``X_train``.
     """
-    a = X_train[subsample(len(X_train), DOMAIN_ROWS, what="X_train rows for the domain classifier")]
-    b = X_val[subsample(len(X_val), DOMAIN_ROWS, seed=1, what="X_val rows for the domain classifier")]
+    used = list(range(X_train.shape[1])) if columns is None else columns
+    position = {j: i for i, j in enumerate(used)}
+    a = X_train[subsample(len(X_train), DOMAIN_ROWS, what="X_train rows for the domain classifier")][:, used]
+    b = X_val[subsample(len(X_val), DOMAIN_ROWS, seed=1, what="X_val rows for the domain classifier")][:, used]
+    candidates = [j for j in candidates if j in position]
     X = np.vstack([a, b])
     X[:, np.isnan(X).all(axis=0)] = 0.0  # a column never observed: constant, as the booster cannot bin it
     is_val = np.r_[np.zeros(len(a), dtype=np.int64), np.ones(len(b), dtype=np.int64)]
@@ -99,12 +113,34 @@ def domain_classifier(X_train: FloatArray, X_val: FloatArray, candidates: list[i
                 fold_auc = float(roc_auc_score(is_val[test_rows], scores[test_rows]))
                 for j in candidates:
                     shuffled = X[test_rows].copy()
-                    shuffled[:, j] = rng.permutation(shuffled[:, j])
+                    shuffled[:, position[j]] = rng.permutation(shuffled[:, position[j]])
                     drop = fold_auc - float(roc_auc_score(is_val[test_rows], model.predict_proba(shuffled)[:, 1]))
                     drops[j].append(drop)
     importance = {j: float(np.mean(v)) for j, v in drops.items() if v}
     strict_low, _ = _auc_interval(auc, len(b), len(a), z=3.29)
     return DomainClassifier(auc, low, high, strict_low, importance, len(X))
+
+
+def _carrying_training_labels(evidence: Evidence, shifted: list[int]) -> dict[int, tuple[float, float]]:
+    """Features whose label association exists in training and not in validation, largest loss first.
+
+    They carry the training labels (target encoding fitted on the training rows, stacking
+    done in-sample): their values differ between the splits *because* of it, so they are
+    preprocessing leakage's evidence, not a shift. Those found among every feature
+    (``preprocessing_leakage``'s test), and among the ``shifted`` features (chosen without
+    the labels, so tested among themselves only). feature -> (epsilon² in training, in
+    validation); empty without both splits' labels or with fewer than ``_LABELLED_MIN_ROWS`` rows.
+    """
+    y_train, y_val = evidence.y_train, evidence.y_val
+    if evidence.X_train is None or evidence.X_val is None or y_train is None or y_val is None:
+        return {}
+    if evidence.n_classes < 2 or min(len(y_train), len(y_val)) < _LABELLED_MIN_ROWS:
+        return {}
+    loss = association_loss(evidence.X_train, y_train, evidence.X_val, y_val, evidence.n_classes)
+    found = sorted(
+        {*loss.carrying_training_labels(), *loss.collapsed_among(shifted)}, key=lambda j: -float(loss.lost[j])
+    )
+    return {j: (float(loss.train[j]), float(loss.val[j])) for j in found}
 
 
 @register(
@@ -122,13 +158,18 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
         whole_split = rescaling.pattern in ("standardised", "min-max")
         explained = np.arange(len(comparison.strength)) if whole_split else rescaling.features
         deferred = {int(j) for j in explained if comparison.shifted[j]}
-    feature_strength = np.where([j in deferred for j in range(len(comparison.strength))], 0.0, comparison.strength)
+    excluded = _carrying_training_labels(evidence, [int(j) for j in np.flatnonzero(comparison.shifted)])
+    left_out = deferred | set(excluded)
+    feature_strength = np.where([j in left_out for j in range(len(comparison.strength))], 0.0, comparison.strength)
 
-    by_effect = [int(j) for j in np.argsort(-comparison.strength)]
-    domain = domain_classifier(X_train, X_val, by_effect[:_IMPORTANCE_FEATURES])
+    by_effect = [int(j) for j in np.argsort(-comparison.strength) if int(j) not in excluded]
+    kept = [j for j in range(X_train.shape[1]) if j not in excluded]
+    if not kept:
+        raise SkipCheck("every feature carries the training labels (see preprocessing_leakage): nothing to compare")
+    domain = domain_classifier(X_train, X_val, by_effect[:_IMPORTANCE_FEATURES], kept if excluded else None)
     domain_strength = max(0.0, domain.strict_low - 0.5) / _AUC_REPORTABLE
     if deferred:  # the rescaling explains the separability it causes
-        n_shifted = max(int(comparison.shifted.sum()), 1)
+        n_shifted = max(int(comparison.shifted[kept].sum()), 1)  # the shifted features the classifier saw
         domain_strength *= max(0.0, 1.0 - len(deferred) / n_shifted)
     strength = max(float(feature_strength.max(initial=0.0)), domain_strength)
     score = squash(strength, 1.0)
@@ -148,6 +189,12 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
     separating_text = feature_texts(
         evidence, "separating", top_separating, lambda j: f"AUC drop {domain.importance[j]:.3f}"
     )
+    excluded_text = feature_texts(
+        evidence,
+        "excluded",
+        list(excluded)[:5],
+        lambda j: f"label association train {excluded[j][0]:.3f} vs val {excluded[j][1]:.3f}",
+    )
     if score < MIN_FINDING_SCORE and not shifted:
         return []
 
@@ -165,6 +212,11 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
         )
     if deferred:
         summary += f" {len(deferred)} feature(s) differ only by a rescaling (see pipeline_bug)."
+    if excluded:
+        summary += (
+            f" {len(excluded)} feature(s) left out: their label association exists in training only "
+            "(see preprocessing_leakage)."
+        )
     plot_order = (shifted or top_separating or by_effect)[:6]
     labels = [
         f"{'TVD' if comparison.discrete[j] else 'Wasserstein/sd'} {comparison.effect[j]:.2f}, "
@@ -181,6 +233,8 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
         features_shifted_share=round(len(shifted) / max(len(comparison.strength), 1), 4),
         correction="Benjamini-Hochberg",
         features_explained_by_rescaling=len(deferred) if deferred else None,
+        features_excluded_as_leakage=len(excluded) if excluded else None,
+        excluded=excluded_text,
         shifted=shifted_text,
         separating=separating_text,
         features=feature_plot_data(

@@ -29,6 +29,11 @@ class CovariateShift(Payload):
         The multiple-testing correction of the per-feature p-values.
     features_explained_by_rescaling : int or None
         Shifted features a whole-split rescaling explains (see ``pipeline_bug``); None when none.
+    features_excluded_as_leakage : int or None
+        Features left out of both tests because their label association exists in training
+        only (they carry the training labels: ``preprocessing_leakage``); None when none.
+    excluded : dict of str to str
+        ``excluded_<rank>``: a left-out feature's label association in training vs validation.
     shifted : dict of str to str
         ``shifted_<rank>``: a shifted feature's effect and adjusted p-value, most shifted first.
     separating : dict of str to str
@@ -47,6 +52,8 @@ class CovariateShift(Payload):
     features_shifted_share: float = figure()
     correction: str = figure()
     features_explained_by_rescaling: int | None = figure(omit_none=True)
+    features_excluded_as_leakage: int | None = figure(omit_none=True)
+    excluded: dict[str, str] = figure(spread=True, default_factory=dict)
     shifted: dict[str, str] = figure(spread=True)
     separating: dict[str, str] = figure(spread=True)
     features: list[FeaturePlot] = plot()

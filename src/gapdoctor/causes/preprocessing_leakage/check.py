@@ -17,8 +17,6 @@ Two checks:
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from gapdoctor.causes.preprocessing_leakage.duplicates import (
@@ -35,23 +33,25 @@ from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval, squash
 from gapdoctor.stats.array_types import FloatArray
-from gapdoctor.stats.association import MISALIGNED_RETENTION, association_retained, split_association
+from gapdoctor.stats.association import (
+    MISALIGNED_RETENTION,
+    MOST_FEATURES_COLLAPSED,
+    association_loss,
+    association_noise_level,
+    association_retained,
+    association_rows,
+)
 from gapdoctor.stats.budget import DUPLICATE_CELLS, IDENTIFIER_ROWS, sample_rows
 from gapdoctor.stats.splits import feature_plot_data, feature_texts, name_of, splits_of
 
 __all__ = ["NEAR_TOLERANCE", "duplicates", "exact_duplicate_pairs", "near_duplicate_pairs", "train_only_signal"]
 
-_GAP_REPORTABLE = 0.15  # epsilon² lost between train and validation
-_GAP_MIN_Z = 5.0
+_GAP_REPORTABLE = 0.15  # epsilon² lost between train and validation (low end of its 95% interval)
+_MISALIGNED_DISCOUNT = 0.1  # misalignment explains the lost signal: leakage keeps a tenth of its strength
 _ID_REPORTABLE = 0.1  # epsilon² of an identifier-like column
 _ID_PREFILTER_ROWS = 2_000  # a column repeating values within this many rows is no identifier
 _NATURAL_TOO_HIGH = 0.5  # within-training duplicate share past which cross-split copies cannot be judged
 _EXCESS_DUPLICATES_REPORTABLE = 0.03  # share of validation rows duplicated beyond the natural rate
-
-
-def _fisher_z(assoc: FloatArray) -> FloatArray:
-    """Fisher transform of the correlation ratio sqrt(epsilon²): standard error about 1/sqrt(n - 3)."""
-    return np.arctanh(np.sqrt(np.clip(assoc, 0.0, 0.999999)))
 
 
 def _identifier_like(X_train: FloatArray, X_val: FloatArray) -> list[int]:
@@ -93,32 +93,32 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     k = evidence.n_classes
     if k < 2 or len(y_train) < 20 or len(y_val) < 20:
         raise SkipCheck("needs two classes and at least 20 rows per split")
-    a = split_association(X_train, y_train, X_val, y_val, k)
-    assoc_t, assoc_v, n_t, n_v, noise_t = a.train, a.val, a.rows_train, a.rows_val, a.noise_train
-    z_gap = (_fisher_z(assoc_t) - _fisher_z(assoc_v)) / math.sqrt(1 / max(n_t - 3, 1) + 1 / max(n_v - 3, 1))
-    gap = assoc_t - assoc_v
-    leaky = np.flatnonzero((z_gap >= _GAP_MIN_Z) & (gap >= 0.05) & (assoc_v < 0.5 * assoc_t))
+    loss = association_loss(X_train, y_train, X_val, y_val, k)
+    assoc_t, assoc_v, gap = loss.train, loss.val, loss.lost
+    noise_t = association_noise_level(association_rows(len(y_train)), k)
+    order = loss.order()
     retention, _ = association_retained(assoc_t, assoc_v, noise_t)
     ids = [j for j in _identifier_like(X_train, X_val) if max(assoc_t[j], assoc_v[j]) > max(3 * noise_t, 0.02)]
 
-    gap_strength = float(gap[leaky].max(initial=0.0)) / _GAP_REPORTABLE
-    misaligned = retention < MISALIGNED_RETENTION
-    if misaligned:  # every feature lost its signal: rows misaligned, see pipeline_bug
-        gap_strength *= 0.1
+    # the lost association the data vouch for: the low end of its 95% interval
+    gap_strength = max((float(loss.lost_low[j]) for j in order), default=0.0) / _GAP_REPORTABLE
+    # every informative feature lost its signal (not a few built columns): rows misaligned, see pipeline_bug
+    misaligned = retention < MISALIGNED_RETENTION and loss.collapsed_share >= MOST_FEATURES_COLLAPSED
+    if misaligned:
+        gap_strength *= _MISALIGNED_DISCOUNT
     id_strength = max((max(assoc_t[j], assoc_v[j]) for j in ids), default=0.0) / _ID_REPORTABLE
     strength = max(gap_strength, id_strength)
     score = squash(strength, 1.0)
     if score < MIN_FINDING_SCORE:
         return []
-    order = sorted(leaky.tolist(), key=lambda j: -float(gap[j]))
     about = order if gap_strength >= id_strength else ids  # the features the summary, fixes and experiment name
     names = [name_of(evidence, j) for j in about[:3]]
     if gap_strength >= id_strength:
         j = order[0]
         summary = (
             f"{len(order)} feature(s) predict the label on training rows far better than on validation rows "
-            f"(most: {names[0]}, epsilon² {assoc_t[j]:.2f} vs {assoc_v[j]:.2f}): they were built with the "
-            "training labels."
+            f"(most: {names[0]}, epsilon² {assoc_t[j]:.2f} vs {assoc_v[j]:.2f}, {gap[j]:.2f} lost, 95% interval "
+            f"{loss.lost_low[j]:.2f} to {loss.lost_high[j]:.2f}): they were built with the training labels."
         )
         fixes = (
             f"Rebuild {', '.join(names)} inside the cross-validation: fit target encodings and statistics "
@@ -140,6 +140,10 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
         note="every informative feature lost its signal: more likely misaligned rows (pipeline_bug)"
         if misaligned
         else None,
+        association_lost=round(float(gap[order[0]]), 4) if order else None,
+        association_lost_low=round(float(loss.lost_low[order[0]]), 4) if order else None,
+        association_lost_high=round(float(loss.lost_high[order[0]]), 4) if order else None,
+        informative_share_collapsed=round(loss.collapsed_share, 4) if order else None,
         features=feature_plot_data(
             X_train,
             X_val,

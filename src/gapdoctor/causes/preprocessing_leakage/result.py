@@ -27,6 +27,12 @@ class TrainOnlySignal(Payload):
         ``leaky_<rank>``: a leaking feature's label association in training vs validation.
     identifier : dict of str to str
         ``identifier_<rank>``: an identifier-like feature's label association.
+    association_lost, association_lost_low, association_lost_high : float or None
+        Epsilon² the most leaking feature loses from training to validation, with its 95%
+        interval (the score grows with the low end); None when no feature's association collapsed.
+    informative_share_collapsed : float or None
+        Share of the label-informative training features whose association collapsed: a few
+        for leakage, (nearly) all for misaligned rows; None when none collapsed.
     note : str or None
         Why the score was lowered (every feature lost its signal: misaligned rows); None otherwise.
     features : list of FeaturePlot
@@ -40,6 +46,10 @@ class TrainOnlySignal(Payload):
     association: str = figure()
     leaky: dict[str, str] = figure(spread=True)
     identifier: dict[str, str] = figure(spread=True)
+    association_lost: float | None = figure(omit_none=True)
+    association_lost_low: float | None = figure(omit_none=True)
+    association_lost_high: float | None = figure(omit_none=True)
+    informative_share_collapsed: float | None = figure(omit_none=True)
     note: str | None = figure(omit_none=True)
     features: list[FeaturePlot] = plot()
 
