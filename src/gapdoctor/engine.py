@@ -95,7 +95,8 @@ def _read_if_path(history: Any, metric: str, higher_is_better: bool | None) -> A
         return history
     from gapdoctor.io import read_history
 
-    return read_history(Path(history), metrics=own_metric_names(metric, higher_is_better))
+    path = history if isinstance(history, str) else Path(history)  # an empty str is refused there, not read as '.'
+    return read_history(path, metrics=own_metric_names(metric, higher_is_better))
 
 
 def _calibrated(finding: Finding) -> Finding:

@@ -64,9 +64,10 @@ def checked_gain(gain: Mapping[str, Any]) -> Gain:
 
 
 def make_gain(metric: str, *, now: float, after_fix: float, low: float, high: float) -> Gain | None:
-    """A gain rounded as the payloads are (4 decimals); None when a figure is not finite."""
+    """A gain rounded as the payloads are (4 decimals); None when a figure is not finite or the
+    interval is empty (a check's arithmetic on a scale it did not expect: no number, never an error)."""
     figures = (now, after_fix, low, high)
-    if not all(math.isfinite(x) for x in figures):
+    if not all(math.isfinite(x) for x in figures) or low > high:
         return None
     now, after_fix, low, high = (round(float(x), 4) for x in figures)
     return {"metric": metric, "now": now, "after_fix": after_fix, "interval": (low, high)}

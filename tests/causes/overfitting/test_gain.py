@@ -72,3 +72,19 @@ def test_without_a_metric_curve_no_gain_is_stated(tmp_path: Path) -> None:
     history = {k: inputs["history"][k] for k in ("train_loss", "val_loss")}
     finding, result = _finding(inputs, history=history)
     assert result.metric is None and finding.gain is None
+
+
+def test_a_bounded_metric_logged_outside_its_range_gets_no_gain() -> None:
+    # found by the fuzz suite: val_precision logged at 1e10 made an interval [8.6e9, 1.0]
+    import gapdoctor
+
+    scale = [1e10 * 0.74**i for i in range(4)] + [1e10 * 0.74**3] * 4
+    diagnosis = gapdoctor.diagnose(
+        metric="precision",
+        history={
+            "train_loss": [1.0, 0.7, 0.5, 0.35, 0.25, 0.17, 0.11, 0.07],
+            "val_loss": [1.0, 0.8, 0.7, 0.75, 0.85, 0.95, 1.05, 1.2],
+            "val_precision": scale,
+        },
+    )
+    assert all(f.gain is None for f in diagnosis.findings if f.cause == "overfitting")
