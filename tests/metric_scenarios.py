@@ -72,10 +72,41 @@ def balanced_f1(seed: int = 0) -> Scenario:
 
 @cache
 def tiny_validation(seed: int = 0) -> Scenario:
-    """Digits with a 60-row validation set: accuracy moves in 1.7-point steps."""
+    """Digits validated on 30 rows (accuracy moves in 3.3-point steps) while the model still improves.
+
+    A slow SGD learner, still gaining when training stops: its validation loss still falls
+    and 1000 held-out rows (see :func:`tiny_validation_run`) see the gain; 30 rows cannot.
+    """
+    return tiny_validation_run(seed)[0]
+
+
+TINY_VALIDATION_EPOCHS = 40
+
+
+@cache
+def tiny_validation_run(seed: int = 0) -> tuple[Scenario, list[float]]:
+    """:func:`tiny_validation` and the model's accuracy per epoch on 1000 held-out digits rows."""
     X, y = load_digits(return_X_y=True)
-    X_train, y_train, X_val, y_val = _scaled(X, y, train_size=len(y) - 60, seed=seed)
-    return _mlp_run(X_train, y_train, X_val, y_val, epochs=30, hidden=(64,), alpha=1e-2, seed=seed)
+    X_rest, X_hold, y_rest, y_hold = train_test_split(X, y, test_size=1000, stratify=y, random_state=seed)
+    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=30, stratify=y_rest, random_state=seed)
+    scaler = StandardScaler().fit(X_train)
+    with threadpool_limits(limits=1):
+        run = train_by_epoch(
+            scaler.transform(X_train),
+            y_train,
+            scaler.transform(X_val),
+            y_val,
+            epochs=TINY_VALIDATION_EPOCHS,
+            hidden=(32,),
+            solver="sgd",
+            lr=0.002,
+            momentum=0.5,
+            seed=seed,
+            holdout=(scaler.transform(X_hold), y_hold),
+        )
+    assert run.holdout_metric is not None
+    scenario = {"history": run.history, "y_train": y_train, "y_val": y_val, "val_probs": run.val_probs}
+    return scenario, run.holdout_metric
 
 
 @cache

@@ -1,38 +1,94 @@
-"""small_validation_set on a real run scored on 60 validation rows, and on a healthy 900-row split."""
+"""small_validation_set on real runs: a 30-row set hiding an improvement a 1000-row held-out set sees,
+a converged model on a large set, and a healthy 900-row split."""
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 import numpy as np
 import pytest
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 import gapdoctor
+from gapdoctor.bench.training import train_by_epoch
 from gapdoctor.stats.accumulators import binomial_interval
 from tests import metric_scenarios
 
+LAST = metric_scenarios.TINY_VALIDATION_EPOCHS // 4  # the stretch the check judges
 
-def test_tiny_validation_set_ranks_first() -> None:
-    scenario = metric_scenarios.tiny_validation()
-    diagnosis = gapdoctor.diagnose(**scenario)
-    top = diagnosis.top
+
+def hidden_improvement(seed: int) -> tuple[dict[str, Any], list[float]]:
+    """Digits, a slow SGD learner still improving, validated on 30 rows; 1000 held-out rows watch it."""
+    return metric_scenarios.tiny_validation_run(seed)
+
+
+@cache
+def converged_large(seed: int) -> dict[str, Any]:
+    """Digits, 900 training rows and about 900 validation rows, trained well past convergence."""
+    X, y = load_digits(return_X_y=True)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, train_size=900, stratify=y, random_state=seed)
+    scaler = StandardScaler().fit(X_train)
+    with threadpool_limits(limits=1):
+        run = train_by_epoch(
+            scaler.transform(X_train), y_train, scaler.transform(X_val), y_val, epochs=80, hidden=(64,), seed=seed
+        )
+    return {"history": run.history, "y_train": y_train, "y_val": y_val, "val_probs": run.val_probs}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_tiny_set_hiding_a_real_improvement_is_reported_first(seed: int) -> None:
+    scenario, held_out = hidden_improvement(seed)
+    # the ground truth: over the last epochs the model still gains over 2 points on 1000 held-out rows
+    assert held_out[-1] - held_out[-LAST - 1] > 0.02
+    top = gapdoctor.diagnose(**scenario).top
     assert top is not None and top.cause == "small_validation_set" and top.score >= 0.5
     figures = top.evidence
-    assert figures["n_val"] == 60
+    assert figures["n_val"] == 30 and figures["movement_inside_noise"] == "yes"
+    assert figures["val_loss_drop_last_epochs"] > figures["val_loss_drop_needed"] > 0
+    assert "an improvement exists" in top.summary
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_converged_model_on_a_large_set_is_not_reported(seed: int) -> None:
+    scenario = converged_large(seed)
+    metric = scenario["history"]["val_accuracy"]
+    assert max(metric[-20:]) - min(metric[-20:]) < 0.03  # the metric is flat: the old check's trigger
+    found = [f for f in gapdoctor.diagnose(**scenario).findings if f.cause == "small_validation_set"]
+    assert all(f.score < 0.5 for f in found)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_healthy_run_is_not_reported(seed: int) -> None:
+    diagnosis = gapdoctor.diagnose(**metric_scenarios.digits_healthy(seed))
+    assert all(f.score < 0.5 for f in diagnosis.findings if f.cause == "small_validation_set")
+
+
+def test_tiny_validation_set_figures() -> None:
+    scenario = metric_scenarios.tiny_validation()
+    diagnosis = gapdoctor.diagnose(**scenario)
+    top = next(f for f in diagnosis.findings if f.cause == "small_validation_set")
+    figures = top.evidence
+    assert figures["n_val"] == 30
     assert figures["interval_method"].startswith("exact binomial")
-    hits = round(figures["val_metric"] * 60)
-    low, high = binomial_interval(hits, 60)
+    hits = round(figures["val_metric"] * 30)
+    low, high = binomial_interval(hits, 30)
     assert (figures["val_metric_low"], figures["val_metric_high"]) == (round(low, 4), round(high, 4))
     assert figures["smallest_detectable_change"] > 0.05
     assert figures["movement_inside_noise"] == "yes"
     assert figures["val_size_for_1pt_change"] > 1000
-    assert figures["min_class_support"] <= 6
+    assert figures["min_class_support"] <= 3
     band = top.data["metric_band"]
-    assert len(band["epochs"]) == len(band["values"]) == len(band["low"]) == 30
+    assert len(band["epochs"]) == len(band["values"]) == len(band["low"]) == metric_scenarios.TINY_VALIDATION_EPOCHS
     assert all(lo <= v <= hi for lo, v, hi in zip(band["low"], band["values"], band["high"], strict=True))
     assert any("cross-validation" in fix for fix in top.fixes)
 
 
 def test_history_and_labels_alone_suffice() -> None:
-    scenario = metric_scenarios.tiny_validation()
+    scenario, _ = hidden_improvement(0)
     diagnosis = gapdoctor.diagnose(history=scenario["history"], y_val=scenario["y_val"])
     found = [f for f in diagnosis.findings if f.cause == "small_validation_set"]
     assert found and found[0].score >= 0.5 and found[0].evidence["metric_from"] == "history val_accuracy"
@@ -58,11 +114,11 @@ def test_skipped_without_a_metric_to_measure() -> None:
 
 
 def test_history_and_the_validation_size_suffice() -> None:
-    history = metric_scenarios.tiny_validation()["history"]
-    diagnosis = gapdoctor.diagnose(history=history, val_size=60)
+    history = hidden_improvement(0)[0]["history"]
+    diagnosis = gapdoctor.diagnose(history=history, val_size=30)
     found = [f for f in diagnosis.findings if f.cause == "small_validation_set"]
     assert found and found[0].score >= 0.5
-    assert found[0].evidence["n_val"] == 60 and "min_class_support" not in found[0].evidence
+    assert found[0].evidence["n_val"] == 30 and "min_class_support" not in found[0].evidence
     large = gapdoctor.diagnose(history=history, val_size=20_000)
     assert all(f.score < 0.5 for f in large.findings if f.cause == "small_validation_set")
 
@@ -83,7 +139,7 @@ def test_unrealistic_enlargement_says_what_the_set_can_show(seed: int) -> None:
     scenario = metric_scenarios.tiny_validation(seed)
     top = next(f for f in gapdoctor.diagnose(**scenario).findings if f.cause == "small_validation_set")
     needed, detectable = top.evidence["val_size_for_1pt_change"], top.evidence["smallest_detectable_change"]
-    assert needed > 10 * 60  # over 10x the set: enlarging it is not advice to give
+    assert needed > 10 * 30  # over 10x the set: enlarging it is not advice to give
     advice = top.fixes[0]
     assert not advice.startswith("Enlarge") and "not a realistic fix" in advice
     assert f"can show changes in accuracy of {100 * detectable:.2g} points or more, not 1-point changes" in advice

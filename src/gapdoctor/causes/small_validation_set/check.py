@@ -22,10 +22,25 @@ derives:
 The validation size is ``len(y_val)``, or the ``val_size`` argument when only the
 history is given (then per-class support is not known).
 
-Strength of evidence is the smallest detectable change against 8 points (5% for
-unbounded metrics, relative to the metric's value): a set that cannot see an 8-point
-change is reported; it is halved when the last epochs move by more than the noise
-(the set is then seeing something).
+The story is "an improvement exists and this set cannot show it", so the strength of
+evidence needs both halves, and is the weaker of two ratios (each 1 at its reporting
+point, so the score is 0.5 when both are just met):
+
+* **the set cannot show changes that matter**: the smallest detectable change against
+  8 points (5% for unbounded metrics, relative to the metric's value);
+* **an improvement exists**: the smoother signal measured on the same rows, the
+  validation log loss (continuous, so it moves when probabilities improve even where
+  a thresholded metric cannot), fell over the last epochs by more than its own
+  epoch-to-epoch noise (two-sided 95% for the difference of two points) and by more
+  than 1% of its level. A flat or rising validation loss is a converged or
+  overfitting model: nothing is hidden, whatever the set's size.
+
+Without that evidence (no ``val_loss`` curve, or one that does not fall) the noise
+alone must be 3x larger to reach the reporting point: a set that cannot see a 24-point
+change cannot judge the run at all, improving or not. The strength is
+halved when the metric's last epochs move by more than its noise (the set is then
+seeing something), and cut to 0.3x when the smoothed metric visibly trends upwards
+(the set is showing the progress).
 """
 
 from __future__ import annotations
@@ -39,7 +54,7 @@ from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.small_validation_set.result import MetricBand, SamplingNoise
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.inputs.history import noise_sd, smooth
+from gapdoctor.inputs.history import RunHistory, noise_sd, smooth
 from gapdoctor.stats.accumulators import binomial_interval, squash
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
@@ -54,6 +69,18 @@ _RELATIVE_AT_REPORT = 0.05
 _TARGET_CHANGE = 0.01
 _LOW_SUPPORT = 30
 _REALISTIC_GROWTH = 10  # a validation set over 10x today's (or over the training set) is not advice to give
+_MATERIAL_LOSS_DROP = 0.01
+"""A validation-loss drop under 1% of its level over the last epochs is no improvement worth
+showing: below it a perfectly smooth (noise-free) loss curve would count any drift as progress."""
+_NOISE_ALONE_MULTIPLE = 3.0
+"""Without evidence that an improvement exists, the noise alone is reported only when the set
+cannot see a change 3x the reporting point (24 points of a bounded metric): a set that cannot
+tell a model from one a quarter of the scale worse cannot judge the run, improving or not."""
+_SEEING_WEIGHT = 0.5
+"""The metric's last epochs moved by more than its noise: the set sees something, halve."""
+_SHOWING_WEIGHT = 0.3
+"""The smoothed metric visibly trends upwards: the set shows the progress, the story fails."""
+_TREND_NOISE_MULTIPLE = 3.0  # a trend over 3 epoch-noise s.d. is visible, not wobble
 
 
 def _sd_from_interval(low: float, high: float) -> float:
@@ -187,10 +214,15 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
     detectable = _detectable_proportion_change(value, n) if proportion else _POWER_FACTOR * sd
     scale = 1.0 if info.bounded else max(abs(value), 1e-12)
     at_report = _DETECTABLE_AT_REPORT if info.bounded else _RELATIVE_AT_REPORT
-    strength = (detectable / scale) / at_report
 
     support = None if y is None else np.bincount(y, minlength=evidence.n_classes)
     weakest = None if support is None else int(np.argmin(support))
+
+    noise_ratio = (detectable / scale) / at_report
+    loss_drop, loss_needed = _val_loss_drop(history)
+    improvement_ratio = None if loss_drop is None or loss_needed is None else max(loss_drop, 0.0) / loss_needed
+    hidden_improvement = 0.0 if improvement_ratio is None else min(noise_ratio, improvement_ratio)
+    strength = squash(max(hidden_improvement, noise_ratio / _NOISE_ALONE_MULTIPLE), 1.0)
 
     band: MetricBand | None = None
     movement_text = ""
@@ -206,15 +238,15 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         inside = movement <= Z95 * math.sqrt(2.0) * sd
         last_epochs = len(window)
         if not inside:
-            strength *= 0.5
+            strength *= _SEEING_WEIGHT
         # a validation curve that visibly trends upwards is showing the progress: the set
         # is not what hides it
         oriented_values = values if info.greater_is_better else -values
         smoothed = smooth(oriented_values)
         half = len(values) // 2
         trend = float(smoothed[-1] - smoothed[half]) if len(values) >= 6 else 0.0
-        if trend > max(3.0 * noise_sd(oriented_values), Z95 * sd, 0.01 * scale):
-            strength *= 0.3
+        if trend > max(_TREND_NOISE_MULTIPLE * noise_sd(oriented_values), Z95 * sd, _TARGET_CHANGE * scale):
+            strength *= _SHOWING_WEIGHT
         movement_text = f" Over the last {len(window)} epochs it moved {movement:.4f}, " + (
             "inside that noise." if inside else "more than that noise."
         )
@@ -240,6 +272,8 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         movement_last_epochs=None if curve is None else round(movement, 4),
         movement_inside_noise=None if inside is None else "yes" if inside else "no",
         second_half_trend=None if trend is None else round(trend if info.greater_is_better else -trend, 4),
+        val_loss_drop_last_epochs=None if loss_drop is None else round(loss_drop, 5),
+        val_loss_drop_needed=None if loss_needed is None else round(loss_needed, 5),
         val_size_for_1pt_change=needed_one_point,
         val_size_for_movement_seen=needed_movement,
         metric_band=band,
@@ -284,7 +318,11 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         f"With {n:,} validation rows, {metric} = {value:.4f} has a 95% interval of {low:.4f}–{high:.4f}; "
         f"the smallest change this set can detect is {detectable:.4f}.{movement_text}"
     )
-    score = squash(strength, 1.0)
+    if loss_drop is not None and loss_needed is not None:
+        summary += f" Validation loss fell {loss_drop:.4g} over those epochs " + (
+            "(more than its noise: an improvement exists)." if loss_drop > loss_needed else "(within its noise)."
+        )
+    score = strength
     if score < MIN_FINDING_SCORE:
         return []
     return [
@@ -297,6 +335,26 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
             result=result,
         )
     ]
+
+
+def _val_loss_drop(history: RunHistory | None) -> tuple[float | None, float | None]:
+    """How far validation loss fell over the last epochs, and the drop that counts as real.
+
+    The window is the one the metric's movement is judged on (the last quarter, at least
+    5 points); the drop is taken on the smoothed curve. It counts when it exceeds both the
+    95% noise of a difference of two points (``Z95 * sqrt(2) * noise_sd``) and
+    :data:`_MATERIAL_LOSS_DROP` of the loss's level. ``(None, None)`` without a curve.
+    """
+    values = None if history is None else history.get("val_loss")
+    if values is None or int(np.isfinite(values).sum()) < 6:
+        return None, None
+    values = values[np.isfinite(values)]
+    smoothed = smooth(values)
+    start = len(values) - max(5, len(values) // 4)
+    level = abs(float(smoothed[start]))
+    drop = float(smoothed[start] - smoothed[-1])
+    needed = max(Z95 * math.sqrt(2.0) * noise_sd(values), _MATERIAL_LOSS_DROP * level, 1e-12)
+    return drop, needed
 
 
 def _metric_band(metric: str, values: FloatArray, n: int, sd: float) -> MetricBand:

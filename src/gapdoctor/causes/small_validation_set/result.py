@@ -50,6 +50,10 @@ class SamplingNoise(Payload):
         Whether that movement lies inside the sampling noise.
     second_half_trend : float or None
         The smoothed metric's change over the second half of the run.
+    val_loss_drop_last_epochs : float or None
+        How far the smoothed validation loss fell over those epochs (with a ``val_loss`` curve).
+    val_loss_drop_needed : float or None
+        The drop that counts as an improvement: over its epoch noise and 1% of its level.
     val_size_for_1pt_change : int or None
         Validation rows needed to detect a one-point change (None past any realistic size).
     val_size_for_movement_seen : int or None
@@ -76,6 +80,12 @@ class SamplingNoise(Payload):
     movement_last_epochs: float | None = figure(omit_none=True)
     movement_inside_noise: Literal["yes", "no"] | None = figure(omit_none=True)
     second_half_trend: float | None = figure(omit_none=True)
+    val_loss_drop_last_epochs: float | None = figure(
+        omit_none=True, label="validation loss drop over the last epochs", shown_as="number"
+    )
+    val_loss_drop_needed: float | None = figure(
+        omit_none=True, label="validation loss drop that shows an improvement exists", shown_as="number"
+    )
     val_size_for_1pt_change: int | None = figure(omit_none=True)
     val_size_for_movement_seen: int | None = figure(omit_none=True)
     metric_band: MetricBand | None = plot(omit_none=True)
