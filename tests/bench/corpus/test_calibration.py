@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from gapdoctor.bench.corpus.calibration import evaluate, fit_policy
 from gapdoctor.stats.scoring import load_policy
@@ -48,3 +49,18 @@ def test_the_fit_pulls_an_over_confident_check_down_on_families_it_never_read(tm
 def test_a_cause_with_too_few_findings_is_kept_as_measured(tmp_path: Path) -> None:
     content = fit_policy(_lines(2, ("digits",), 10), tmp_path / "fit.json")
     assert content["causes"] == {} and "too few" in content["kept_as_measured"]["overfitting"]
+
+
+@pytest.mark.parametrize("content", ["not json\n", '{"status": "diagnosed", "families": {}}\n', "[1, 2]\n"])
+def test_the_fit_and_evaluate_commands_refuse_a_file_that_is_not_a_diagnose_output(
+    tmp_path: Path, content: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gapdoctor.bench.corpus.__main__ import main
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(content)
+    for command in ("fit", "evaluate"):
+        assert main([command, str(bad), *(["--out", str(tmp_path / "fit.json")] if command == "fit" else [])]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("gapdoctor: bad input: lines:") and "diagnose output" in err[0]
+    assert not (tmp_path / "fit.json").exists()

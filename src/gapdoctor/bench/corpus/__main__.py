@@ -54,7 +54,14 @@ def _calibration(args: argparse.Namespace) -> int:
 
     if not Path(args.lines).is_file():
         raise GapdoctorInputError("lines", f"{args.lines} is not a file", "pass the output of diagnose")
-    lines = calibration.read_lines(args.lines)
+    try:
+        lines = calibration.read_lines(args.lines)
+        split_by_family(lines)  # every line names its families
+        for line in lines:
+            _ = [(f["cause"], f["score"]) for f in line["findings"]], set(line["causes"])
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        what = f"{args.lines} is not a diagnose output ({type(error).__name__}: {error})"
+        raise GapdoctorInputError("lines", what, "pass the output of diagnose") from None
     if args.command == "fit":
         out = Path(args.out) if args.out else FIT_FILE
         content = calibration.fit_policy(lines, out)
