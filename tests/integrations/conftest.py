@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pytest
@@ -30,6 +31,25 @@ LIGHTNING_WARNINGS = [
     pytest.mark.filterwarnings("ignore:.*LeafSpec.*:FutureWarning"),  # lightning 2.6 on torch 2.13
 ]
 """Lightning's advice for real jobs (workers, GPUs, batches), not faults of tiny test runs."""
+
+
+QUIET_TRAINER = {
+    "accelerator": "cpu",
+    "devices": 1,
+    "logger": False,
+    "enable_progress_bar": False,
+    "enable_model_summary": False,
+    "enable_checkpointing": False,
+    "num_sanity_val_steps": 0,
+}
+"""The settings every Lightning test trains with: one CPU device, nothing written, nothing printed."""
+
+
+def quiet_trainer(**settings: Any) -> Any:
+    """A ``lightning.pytorch.Trainer`` with :data:`QUIET_TRAINER`'s settings; ``settings`` add or override."""
+    import lightning.pytorch as L
+
+    return L.Trainer(**{**QUIET_TRAINER, **settings})
 
 
 def digits_split(n_train: int, *, flip_fraction: float = 0.0, seed: int = 0) -> Split:

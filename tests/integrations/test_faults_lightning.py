@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from tests.integrations import _faults as hostile
-from tests.integrations.conftest import LIGHTNING_WARNINGS, digits_split
+from tests.integrations.conftest import LIGHTNING_WARNINGS, digits_split, quiet_trainer
 
 torch = pytest.importorskip("torch")
 L = pytest.importorskip("lightning.pytorch")
@@ -89,18 +89,12 @@ def fit(
         generator=torch.Generator().manual_seed(0),
     )
     val = DataLoader(TensorDataset(torch.from_numpy(split.X_val), torch.from_numpy(split.y_val)), batch_size=256)
-    trainer = L.Trainer(
+    trainer = quiet_trainer(
         max_epochs=epochs,
-        accelerator="cpu",
-        devices=1,
         precision=precision,
-        logger=False,
         default_root_dir=root,
         callbacks=[] if callback is None else [callback],
-        enable_progress_bar=False,
-        enable_model_summary=False,
         enable_checkpointing=checkpointing,
-        num_sanity_val_steps=0,
     )
     trainer.fit(model, train, val, ckpt_path=resume_from)
     if save_to is not None:
@@ -257,15 +251,9 @@ def test_nan_and_inf_validation_values(ctx: hostile.Context) -> None:
     split = digits_split(N_TRAIN)
     torch.manual_seed(0)
     model = NanValidation()
-    trainer = L.Trainer(
+    trainer = quiet_trainer(
         max_epochs=4,
-        accelerator="cpu",
-        logger=False,
         callbacks=[callback],
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        enable_checkpointing=False,
-        num_sanity_val_steps=0,
         default_root_dir=ctx.tmp_path,
     )
     train = DataLoader(

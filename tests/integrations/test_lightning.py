@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.integrations.conftest import LIGHTNING_WARNINGS, Split, digits_split
+from tests.integrations.conftest import LIGHTNING_WARNINGS, Split, digits_split, quiet_trainer
 from tests.seeds import each_seed
 
 torch = pytest.importorskip("torch")
@@ -67,15 +67,10 @@ def fit(
     )
     val = DataLoader(TensorDataset(torch.from_numpy(split.X_val), torch.from_numpy(split.y_val)), batch_size=256)
     logger = L.loggers.CSVLogger(tmp_path, name="run", version=0)
-    trainer = L.Trainer(
+    trainer = quiet_trainer(
         max_epochs=epochs,
-        accelerator="cpu",
-        devices=1,
         logger=logger,
         callbacks=[callback],
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        enable_checkpointing=False,
         num_sanity_val_steps=1,
     )
     trainer.fit(DigitsClassifier(hidden, lr), train, val)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.integrations.conftest import LIGHTNING_WARNINGS, Split, digits_split
+from tests.integrations.conftest import LIGHTNING_WARNINGS, Split, digits_split, quiet_trainer
 from tests.seeds import each_seed
 
 torch = pytest.importorskip("torch")
@@ -71,16 +71,9 @@ def fit(split: Split, callback: Any, tmp_path: Path, *, seed: int, epochs: int, 
     torch.manual_seed(seed)
     train = DataLoader(IndexedDigits(split), batch_size=BATCH, shuffle=True)
     val = DataLoader(TensorDataset(torch.from_numpy(split.X_val), torch.from_numpy(split.y_val)), batch_size=256)
-    trainer = L.Trainer(
+    trainer = quiet_trainer(
         max_epochs=epochs,
-        accelerator="cpu",
-        devices=1,
-        logger=False,
         callbacks=[callback],
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        enable_checkpointing=False,
-        num_sanity_val_steps=0,
         default_root_dir=tmp_path,
     )
     trainer.fit(LogitsClassifier(logits=logits), train, val)
@@ -128,15 +121,11 @@ def test_logits_without_row_ids_are_said_once(tmp_path: Path, caplog: pytest.Log
     callback = GapdoctorCallback()
     train = DataLoader(TensorDataset(torch.from_numpy(split.X_train), torch.from_numpy(split.y_train)), batch_size=64)
     val = DataLoader(TensorDataset(torch.from_numpy(split.X_val), torch.from_numpy(split.y_val)), batch_size=256)
-    trainer = L.Trainer(
+    trainer = quiet_trainer(
         max_epochs=2,
-        accelerator="cpu",
-        logger=False,
         callbacks=[callback],
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        enable_checkpointing=False,
         default_root_dir=tmp_path,
+        num_sanity_val_steps=2,
     )
     with caplog.at_level(logging.WARNING, logger="gapdoctor"):
         trainer.fit(LogitsClassifier(logits=True), train, val)
@@ -160,15 +149,9 @@ def test_integers_that_repeat_are_not_taken_for_row_ids(tmp_path: Path, caplog: 
         def training_step(self, batch: Any, batch_idx: int) -> Any:
             return super().training_step((batch[1], batch[2]), batch_idx)
 
-    trainer = L.Trainer(
+    trainer = quiet_trainer(
         max_epochs=2,
-        accelerator="cpu",
-        logger=False,
         callbacks=[callback],
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        enable_checkpointing=False,
-        num_sanity_val_steps=0,
         default_root_dir=tmp_path,
     )
     val = DataLoader(TensorDataset(torch.from_numpy(split.X_val), torch.from_numpy(split.y_val)), batch_size=256)

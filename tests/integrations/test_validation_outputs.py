@@ -19,7 +19,7 @@ from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain
 from gapdoctor.integrations import validation_outputs
 from gapdoctor.integrations.recorder import Recorder
 from gapdoctor.integrations.validation_outputs import ValidationOutputs
-from tests.integrations.conftest import LIGHTNING_WARNINGS, digits_split
+from tests.integrations.conftest import LIGHTNING_WARNINGS, digits_split, quiet_trainer
 from tests.seeds import each_seed
 
 METRIC_SIDE = ("metric_mismatch.decision_rule", "subgroup_failure.per_class_and_group")
@@ -162,15 +162,9 @@ def test_lightning_keeps_the_validation_outputs_its_validation_step_returns(tmp_
     split = digits_split(600)
     callback = GapdoctorCallback(store=False)
     torch.manual_seed(0)
-    trainer = L.Trainer(
+    trainer = quiet_trainer(
         max_epochs=5,
-        accelerator="cpu",
-        devices=1,
-        logger=False,
         callbacks=[callback],
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        enable_checkpointing=False,
         num_sanity_val_steps=1,
     )
     data = TensorDataset(torch.from_numpy(split.X_train), torch.from_numpy(split.y_train))

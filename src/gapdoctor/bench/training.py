@@ -15,7 +15,7 @@ from sklearn.neural_network import MLPClassifier
 
 from gapdoctor.stats.metrics import compute_metric
 
-__all__ = ["SKLEARN_MLP", "TrainedRun", "Trainer", "flip_labels", "out_of_fold_probs", "train_by_epoch"]
+__all__ = ["SKLEARN_MLP", "EpochLog", "TrainedRun", "Trainer", "flip_labels", "out_of_fold_probs", "train_by_epoch"]
 
 Order = Literal["model", "epoch", "none"]
 """How rows are ordered within an epoch: ``"model"`` lets scikit-learn shuffle them,
@@ -49,6 +49,69 @@ class TrainedRun:
     sample_losses: NDArray[np.float64] | None = None
     label_order: NDArray[np.int64] | None = None
     holdout_metric: list[float] | None = None
+
+
+class EpochLog:
+    """What a bench trainer records each epoch, the same for every model family.
+
+    ``add`` takes one epoch's learning rate and in-sample / validation probabilities;
+    ``run`` assembles the :class:`TrainedRun`. Losses and metrics go through
+    :func:`gapdoctor.stats.metrics.compute_metric`, so every trainer's curves mean the same.
+    """
+
+    def __init__(
+        self,
+        metric: str,
+        y_train: NDArray[np.int64],
+        y_val: NDArray[np.int64],
+        track_rows: NDArray[np.int64] | None,
+        holdout: tuple[NDArray[np.float64], NDArray[np.int64]] | None,
+    ) -> None:
+        names = ["train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr"]
+        if metric != "accuracy":
+            names += [f"train_{metric}", f"val_{metric}"]
+        self.history: dict[str, list[float]] = {k: [] for k in names}
+        self.metric, self.y_train, self.y_val = metric, y_train, y_val
+        self.track_rows, self.holdout = track_rows, holdout
+        self._per_row: list[NDArray[np.float64]] = []
+        self._holdout_curve: list[float] = []
+
+    def add(
+        self,
+        rate: float,
+        p_train: NDArray[np.float64],
+        p_val: NDArray[np.float64],
+        predict: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    ) -> None:
+        """One epoch: its learning rate, the model's probabilities on both splits, and ``predict``
+        (the model's ``predict_proba``) for the held-out set when there is one."""
+        history, y_train, y_val = self.history, self.y_train, self.y_val
+        history["train_loss"].append(compute_metric("log_loss", y_train, p_train))
+        history["val_loss"].append(compute_metric("log_loss", y_val, p_val))
+        history["train_accuracy"].append(compute_metric("accuracy", y_train, p_train))
+        history["val_accuracy"].append(compute_metric("accuracy", y_val, p_val))
+        history["lr"].append(rate)
+        if self.metric != "accuracy":
+            history[f"train_{self.metric}"].append(compute_metric(self.metric, y_train, p_train))
+            history[f"val_{self.metric}"].append(compute_metric(self.metric, y_val, p_val))
+        if self.track_rows is not None:
+            picked = p_train[self.track_rows, y_train[self.track_rows]]
+            self._per_row.append(-np.log(np.clip(picked, 1e-15, 1.0)))
+        if self.holdout is not None:
+            self._holdout_curve.append(compute_metric(self.metric, self.holdout[1], predict(self.holdout[0])))
+
+    def run(
+        self, p_train: NDArray[np.float64], p_val: NDArray[np.float64], label_order: NDArray[np.int64] | None
+    ) -> TrainedRun:
+        """The recorded run, ending with the last epoch's probabilities."""
+        return TrainedRun(
+            history=self.history,
+            val_probs=p_val,
+            train_probs_in_sample=p_train,
+            sample_losses=None if self.track_rows is None else np.vstack(self._per_row),
+            label_order=label_order,
+            holdout_metric=self._holdout_curve if self.holdout is not None else None,
+        )
 
 
 def _mlp(
@@ -153,13 +216,8 @@ def train_by_epoch(
     """
     classes = np.arange(int(max(y_train.max(), y_val.max())) + 1)
     model = _mlp(hidden, lr, alpha, seed, batch_size, solver, momentum, shuffle=order == "model")
-    names = ["train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr"]
-    if metric != "accuracy":
-        names += [f"train_{metric}", f"val_{metric}"]
-    history: dict[str, list[float]] = {k: [] for k in names}
+    log = EpochLog(metric, y_train, y_val, track_rows, holdout)
     rng = np.random.default_rng(seed)
-    per_row: list[NDArray[np.float64]] = []
-    holdout_curve: list[float] = []
     rows = np.arange(len(y_train))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -171,27 +229,8 @@ def train_by_epoch(
             model.partial_fit(X_train[rows], y_train[rows], classes=classes)
             p_train = model.predict_proba(X_train)
             p_val = model.predict_proba(X_val)
-            history["train_loss"].append(compute_metric("log_loss", y_train, p_train))
-            history["val_loss"].append(compute_metric("log_loss", y_val, p_val))
-            history["train_accuracy"].append(compute_metric("accuracy", y_train, p_train))
-            history["val_accuracy"].append(compute_metric("accuracy", y_val, p_val))
-            history["lr"].append(rate)
-            if metric != "accuracy":
-                history[f"train_{metric}"].append(compute_metric(metric, y_train, p_train))
-                history[f"val_{metric}"].append(compute_metric(metric, y_val, p_val))
-            if track_rows is not None:
-                picked = p_train[track_rows, y_train[track_rows]]
-                per_row.append(-np.log(np.clip(picked, 1e-15, 1.0)))
-            if holdout is not None:
-                holdout_curve.append(compute_metric(metric, holdout[1], model.predict_proba(holdout[0])))
-    return TrainedRun(
-        history=history,
-        val_probs=p_val,
-        train_probs_in_sample=p_train,
-        sample_losses=None if track_rows is None else np.vstack(per_row),
-        label_order=None if order == "model" else np.asarray(y_train[rows], dtype=np.int64),
-        holdout_metric=holdout_curve if holdout is not None else None,
-    )
+            log.add(rate, p_train, p_val, model.predict_proba)
+    return log.run(p_train, p_val, None if order == "model" else np.asarray(y_train[rows], dtype=np.int64))
 
 
 def out_of_fold_probs(

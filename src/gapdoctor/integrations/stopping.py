@@ -12,6 +12,7 @@ early stopping, which waits a fixed number of epochs whatever the curves say.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -88,7 +89,7 @@ class StopRule:
         if finding is None:
             return
         best = getattr(payload_of(finding), "best_epoch", None)  # epochs completed at the best point
-        best_epoch = best if isinstance(best, (int, float)) and best == best else None
+        best_epoch = best if isinstance(best, (int, float)) and math.isfinite(best) else None
         keep = f"; keep epoch {best_epoch} (its checkpoint or weights)" if best_epoch is not None else ""
         message = f"gapdoctor stops training after epoch {epoch}: {finding.cause} (score {finding.score:.2f}){keep}."
         self.decision = StopDecision(finding.cause, float(finding.score), epoch, best_epoch, message)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gapdoctor.inputs.labels import probabilities
 from gapdoctor.integrations.values import as_array
 from gapdoctor.stats.metrics import metric_info
 
@@ -70,14 +71,6 @@ def _probabilities(scores: NDArray[Any], are_logits: bool) -> NDArray[np.float32
     exp: NDArray[np.float32] = np.exp(values - values.max(axis=1, keepdims=True))
     normalised: NDArray[np.float32] = (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
     return normalised
-
-
-def _as_float64(probs: NDArray[np.float32]) -> NDArray[np.float64]:
-    """float64 probabilities whose rows sum to one in float64 (float32 rows are off by ~1e-7)."""
-    wide = probs.astype(np.float64)
-    sums = wide.sum(axis=1, keepdims=True)
-    out: NDArray[np.float64] = np.divide(wide, sums, out=np.full_like(wide, 1.0 / wide.shape[1]), where=sums > 0)
-    return out
 
 
 class ValidationOutputs:
@@ -138,17 +131,17 @@ class ValidationOutputs:
         y = as_array(labels).reshape(-1).astype(np.int64)
         if len(y) != len(batch):
             raise ValueError(f"{len(batch)} rows of outputs but {len(y)} labels")
-        if groups is not None:
-            g = np.asarray(as_array(groups)).reshape(-1)
-            if len(g) != len(y):
-                raise ValueError(f"{len(y)} labels but {len(g)} groups")
-            self._groups.append(g)
+        g = None if groups is None else np.asarray(as_array(groups)).reshape(-1)
+        if g is not None and len(g) != len(y):
+            raise ValueError(f"{len(y)} labels but {len(g)} groups")
         self._cells += batch.size
         if self._cells > MAX_CELLS:
             self.over_budget = True
             return
         self._probs.append(batch)
         self._labels.append(y)
+        if g is not None:
+            self._groups.append(g)
 
     def log(self, **batch: Any) -> None:
         """:meth:`add`, never raising: a failure stops keeping outputs (reported once)."""
@@ -206,7 +199,7 @@ class ValidationOutputs:
         if scorer is None or labels.size == 0 or int(labels.max()) >= probs.shape[1] or int(labels.min()) < 0:
             return math.nan
         try:
-            return float(scorer(labels, _as_float64(probs)))
+            return float(scorer(labels, probabilities("val_probs", probs, len(labels), "y_val")))
         except ValueError:  # a metric undefined on these rows (one class for AUC)
             return math.nan
 
@@ -219,7 +212,7 @@ class ValidationOutputs:
         """``val_probs``, ``y_val`` (and ``groups_val``) of the latest epoch for :func:`gapdoctor.diagnose`."""
         if self.latest is None or not self.on:
             return {}
-        out: dict[str, Any] = {"val_probs": _as_float64(self.latest.probs), "y_val": self.latest.labels}
+        out: dict[str, Any] = {"val_probs": self.latest.probs, "y_val": self.latest.labels}  # checked at the door
         if self.latest.groups is not None:
             out["groups_val"] = self.latest.groups
         return out

@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FIT_FILE", "CauseCalibration", "calibrated_score", "load_policy"]
+__all__ = ["FIT_FILE", "CauseCalibration", "calibrated_score", "load_policy", "strength_logit"]
 
 FIT_FILE = Path(__file__).with_name("scoring_fit.json")
 """The fitted policy shipped with the package."""
@@ -34,6 +34,12 @@ FIT_FILE = Path(__file__).with_name("scoring_fit.json")
 _EDGE = 1e-4
 """Strengths are clipped to [_EDGE, 1 - _EDGE] before the logit: a check's 0 or 1 is a
 statistic far past its reporting point, not certainty."""
+
+
+def strength_logit(strength: float) -> float:
+    """``logit(strength)``, the strength clipped to [_EDGE, 1 - _EDGE]: the policy's one input scale."""
+    s = min(max(float(strength), _EDGE), 1.0 - _EDGE)
+    return math.log(s / (1.0 - s))
 
 
 @dataclass(frozen=True)
@@ -57,8 +63,7 @@ class CauseCalibration:
     n_positive: int
 
     def __call__(self, strength: float) -> float:
-        s = min(max(float(strength), _EDGE), 1.0 - _EDGE)
-        z = self.intercept + self.slope * math.log(s / (1.0 - s))
+        z = self.intercept + self.slope * strength_logit(strength)
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
 

@@ -17,7 +17,6 @@ else its score (a diagnosis made before any policy existed).
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ import numpy as np
 
 from gapdoctor.bench.corpus.split import split_by_family
 from gapdoctor.findings import REPORT_THRESHOLD, Finding, rank
-from gapdoctor.stats.scoring import FIT_FILE, CauseCalibration
+from gapdoctor.stats.scoring import FIT_FILE, CauseCalibration, strength_logit
 
 __all__ = ["Evaluation", "evaluate", "fit_policy", "read_lines", "strength_of"]
 
@@ -54,11 +53,6 @@ def strength_of(finding: Mapping[str, Any]) -> float:
     return float(value) if value is not None else 0.0
 
 
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-4), 1.0 - 1e-4)
-    return math.log(p / (1.0 - p))
-
-
 def fit_policy(lines: Iterable[Mapping[str, Any]], out: Path = FIT_FILE) -> dict[str, Any]:
     """Fit the per-cause calibration on the calibration side of ``lines`` and write it to ``out``."""
     from sklearn.linear_model import LogisticRegression
@@ -69,7 +63,7 @@ def fit_policy(lines: Iterable[Mapping[str, Any]], out: Path = FIT_FILE) -> dict
         truth = set(line["causes"])
         for finding in line["findings"]:
             points.setdefault(finding["cause"], []).append(
-                (_logit(strength_of(finding)), int(finding["cause"] in truth))
+                (strength_logit(strength_of(finding)), int(finding["cause"] in truth))
             )
     causes: dict[str, Any] = {}
     skipped: dict[str, str] = {}

@@ -12,11 +12,9 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedKFold
 
-from gapdoctor.bench.training import Order, TrainedRun, Trainer
-from gapdoctor.stats.metrics import compute_metric
+from gapdoctor.bench.training import EpochLog, Order, TrainedRun, Trainer
 
 __all__ = ["TORCH_MLP", "torch_out_of_fold_probs", "torch_train_by_epoch"]
 
@@ -112,13 +110,8 @@ def torch_train_by_epoch(
         torch.manual_seed(seed)
         classes = np.arange(int(max(y_train.max(), y_val.max())) + 1)
         model = _Model(X_train.shape[1], len(classes), hidden, lr, alpha, solver, momentum)
-        names = ["train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr"]
-        if metric != "accuracy":
-            names += [f"train_{metric}", f"val_{metric}"]
-        history: dict[str, list[float]] = {k: [] for k in names}
+        log = EpochLog(metric, y_train, y_val, track_rows, holdout)
         rng = np.random.default_rng(seed)
-        per_row: list[NDArray[np.float64]] = []
-        holdout_curve: list[float] = []
         rows = np.arange(len(y_train))
         for i in range(epochs):
             rate = lr if lr_schedule is None else float(lr_schedule(i))
@@ -128,29 +121,10 @@ def torch_train_by_epoch(
             p_train, p_val = model.predict_proba(X_train), model.predict_proba(X_val)
             if not (np.isfinite(p_train).all() and np.isfinite(p_val).all()):
                 raise FloatingPointError(f"the torch MLP diverged at epoch {i + 1} (non-finite outputs)")
-            history["train_loss"].append(float(log_loss(y_train, p_train, labels=classes)))
-            history["val_loss"].append(float(log_loss(y_val, p_val, labels=classes)))
-            history["train_accuracy"].append(float(np.mean(p_train.argmax(1) == y_train)))
-            history["val_accuracy"].append(float(np.mean(p_val.argmax(1) == y_val)))
-            history["lr"].append(rate)
-            if metric != "accuracy":
-                history[f"train_{metric}"].append(compute_metric(metric, y_train, p_train))
-                history[f"val_{metric}"].append(compute_metric(metric, y_val, p_val))
-            if track_rows is not None:
-                picked = p_train[track_rows, y_train[track_rows]]
-                per_row.append(-np.log(np.clip(picked, 1e-15, 1.0)))
-            if holdout is not None:
-                holdout_curve.append(compute_metric(metric, holdout[1], model.predict_proba(holdout[0])))
+            log.add(rate, p_train, p_val, model.predict_proba)
     finally:
         torch.set_num_threads(threads)
-    return TrainedRun(
-        history=history,
-        val_probs=p_val,
-        train_probs_in_sample=p_train,
-        sample_losses=None if track_rows is None else np.vstack(per_row),
-        label_order=np.asarray(y_train[rows], dtype=np.int64),
-        holdout_metric=holdout_curve if holdout is not None else None,
-    )
+    return log.run(p_train, p_val, np.asarray(y_train[rows], dtype=np.int64))
 
 
 def torch_out_of_fold_probs(

@@ -27,7 +27,7 @@ def stopping_gain(result: OverfittingCurves, evidence: Evidence) -> Gain | None:
     a curve flat between jumps of a row (noise 0) gets that resolution as its noise. The
     interval of a metric in [0, 1] is kept in [0, 1].
     None without a validation metric curve (a validation loss alone says nothing of the metric),
-    or when a metric in [0, 1] was logged outside that range.
+    or when a metric in [0, 1] was logged outside that range (:func:`make_gain` refuses the empty interval).
     """
     if result.metric is None or result.val_metric_best is None or result.val_metric_final is None:
         return None
@@ -40,8 +40,6 @@ def stopping_gain(result: OverfittingCurves, evidence: Evidence) -> Gain | None:
         noise = max(noise, 1.0 / evidence.val_size)
     best = result.val_metric_best
     low, high = best - _Z95 * noise, best + _Z95 * noise
-    if info.bounded:  # a metric in [0, 1] is read in [0, 1]
-        if not (0.0 <= best <= 1.0 and 0.0 <= result.val_metric_final <= 1.0):
-            return None  # a "bounded" metric logged outside [0, 1] (a scale gapdoctor did not read): no number
+    if info.bounded:  # a metric in [0, 1] is read in [0, 1] (logged outside it: an empty interval, no gain)
         low, high = max(low, 0.0), min(high, 1.0)
     return make_gain(result.metric, now=result.val_metric_final, after_fix=best, low=low, high=high)
