@@ -91,35 +91,41 @@ def _lightning_warnings(test: Any) -> Any:
     return test
 
 
+@each_seed
 @_lightning_warnings
-def test_lightning_stops_the_trainer(tmp_path: Path) -> None:
+def test_lightning_stops_the_trainer(tmp_path: Path, seed: int) -> None:
     L = pytest.importorskip("lightning.pytorch")
     from gapdoctor.integrations.lightning import GapdoctorCallback
     from tests.integrations.test_lightning import fit
 
     callback = GapdoctorCallback(store=False, stop_when=("overfitting",))
-    fit(digits_split(150, flip_fraction=0.3), callback, tmp_path, epochs=EPOCHS, hidden=256, lr=1e-2)
+    split = digits_split(150, flip_fraction=0.3, seed=seed)
+    fit(split, callback, tmp_path, epochs=EPOCHS, hidden=256, lr=1e-2, seed=seed)
     assert L is not None
     _assert_stopped_early(callback.recorder, callback.recorder.epochs)
 
 
-def test_hf_trainer_stops_training(tmp_path: Path) -> None:
+@each_seed
+def test_hf_trainer_stops_training(tmp_path: Path, seed: int) -> None:
     pytest.importorskip("transformers")
     from gapdoctor.integrations.transformers import GapdoctorCallback
     from tests.integrations.test_transformers import train
 
     callback = GapdoctorCallback(store=False, stop_when=("overfitting",))
-    trainer = train(digits_split(150, flip_fraction=0.3), callback, tmp_path, epochs=EPOCHS, hidden=256, lr=1e-2)
+    split = digits_split(150, flip_fraction=0.3, seed=seed)
+    trainer = train(split, callback, tmp_path, epochs=EPOCHS, hidden=256, lr=1e-2, seed=seed)
     _assert_stopped_early(callback.recorder, callback.recorder.epochs)
     assert trainer.state.epoch <= callback.recorder.epochs + 1 < EPOCHS
 
 
-def test_keras_stops_fit() -> None:
+@each_seed
+def test_keras_stops_fit(seed: int) -> None:
     pytest.importorskip("keras")
     from gapdoctor.integrations.keras import GapdoctorCallback
     from tests.integrations.test_keras import fit
 
     callback = GapdoctorCallback(store=False, stop_when=("overfitting",))
-    history: Any = fit(digits_split(150, flip_fraction=0.3), callback, epochs=EPOCHS, hidden=256, lr=1e-2)
+    split = digits_split(150, flip_fraction=0.3, seed=seed)
+    history: Any = fit(split, callback, epochs=EPOCHS, hidden=256, lr=1e-2, seed=seed)
     _assert_stopped_early(callback.recorder, len(history.epoch))
     assert np.isfinite(history.history["val_loss"]).all()
