@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     ):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("lines", help="a JSON-lines file written by diagnose")
+        sub.add_argument(
+            "--hold-out", action="append", default=None, metavar="AXIS=LABEL,LABEL", help="families reported on"
+        )
         if name == "fit":
             sub.add_argument("--out", default=None, help="the policy file (default: the one shipped in gapdoctor)")
         else:
@@ -56,6 +59,7 @@ def _calibration(args: argparse.Namespace) -> int:
 
     if not Path(args.lines).is_file():
         raise GapdoctorInputError("lines", f"{args.lines} is not a file", "pass the output of diagnose")
+    held_out = _held_out(args.hold_out)
     try:
         lines = calibration.read_lines(args.lines)
         split_by_family(lines)  # every line names its families
@@ -66,13 +70,13 @@ def _calibration(args: argparse.Namespace) -> int:
         raise GapdoctorInputError("lines", what, "pass the output of diagnose") from None
     if args.command == "fit":
         out = Path(args.out) if args.out else FIT_FILE
-        content = calibration.fit_policy(lines, out)
+        content = calibration.fit_policy(lines, out, held_out)
         print(json.dumps(content, indent=1))
         print(f"policy written to {out}")
         return 0
     if args.policy is not None and not Path(args.policy).is_file():
         raise GapdoctorInputError("--policy", f"{args.policy} is not a file", "pass a file written by fit --out")
-    parts = split_by_family(lines)
+    parts = split_by_family(lines, held_out)
     chosen = lines if args.side == "all" else getattr(parts, args.side)
     load_policy.cache_clear()
     policy = load_policy(None if args.policy is None else Path(args.policy))

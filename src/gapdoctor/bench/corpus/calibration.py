@@ -73,11 +73,16 @@ def is_right(finding: Mapping[str, Any], injected: set[str]) -> bool:
     return finding["cause"] in injected if truth is None else truth != "wrong"
 
 
-def fit_policy(lines: Iterable[Mapping[str, Any]], out: Path = FIT_FILE) -> dict[str, Any]:
-    """Fit the per-cause calibration on the calibration side of ``lines`` and write it to ``out``."""
+def fit_policy(
+    lines: Iterable[Mapping[str, Any]], out: Path = FIT_FILE, held_out: Mapping[str, Iterable[str]] | None = None
+) -> dict[str, Any]:
+    """Fit the per-cause calibration on the calibration side of ``lines`` and write it to ``out``.
+
+    ``held_out``: the families never read (default :data:`~gapdoctor.bench.corpus.split.DEFAULT_HELD_OUT`).
+    """
     from sklearn.linear_model import LogisticRegression
 
-    split = split_by_family(list(lines))
+    split = split_by_family(list(lines), held_out)
     points: dict[str, list[tuple[float, int]]] = {}
     for line in split.calibrate:
         truth = set(line["causes"])

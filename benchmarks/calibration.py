@@ -1,0 +1,119 @@
+"""The calibration section of RESULTS.md in one command: fit on the corpus, measure held-out and on the bench.
+
+Usage (from the repository root, one BLAS thread)::
+
+    python benchmarks/calibration.py LINES.jsonl [--cache CORPUS_CACHE] [--fit-out FIT.json] [--ship]
+
+``--cache``: first (re-)diagnose the 400 corpus seeds from that cache into ``LINES.jsonl``
+(``python -m gapdoctor.bench.corpus diagnose``; about 0.3-0.8 s a scenario). Then:
+
+1. fit the scoring policy on the calibration families (``FIT.json``, default beside LINES);
+2. evaluate it on the held-out families, before/after (``evaluate --markdown``);
+3. the same with the sides swapped (fit on the held-out families, report on the others),
+   to see how much of a difference is the split's noise;
+4. run ``gapdoctor bench`` (its scenario cache) without a policy and with this one;
+5. print the ship rule's verdict: held-out ECE lower, held-out top-1 not lower, bench top-1
+   and top-3 not lower, bench false alarms not higher. ``--ship`` then copies the fit to
+   ``gapdoctor/stats/scoring_fit.json`` (only when the verdict is yes).
+
+Prints Markdown to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from threadpoolctl import threadpool_limits
+
+from gapdoctor.bench.corpus import calibration
+from gapdoctor.bench.corpus.split import DEFAULT_HELD_OUT, FAMILY_AXES, split_by_family
+from gapdoctor.bench.runner import BenchResult, run_bench
+from gapdoctor.bench.scenario import cache_dir
+from gapdoctor.stats import scoring
+
+
+def _diagnose(lines: Path, cache: Path) -> None:
+    from gapdoctor.bench.corpus.batch import diagnose_corpus, write_lines
+
+    count = write_lines(diagnose_corpus(range(400), cache=cache), lines, lambda _: None)
+    print(f"<!-- {count} corpus seeds diagnosed into {lines} -->")
+
+
+def _held_out_evaluation(rows: list[dict[str, Any]], fit: Path, held_out: dict[str, tuple[str, ...]]) -> list[Any]:
+    calibration.fit_policy(rows, fit, held_out)
+    policy = scoring.load_policy(fit)
+    report = split_by_family(rows, held_out).report
+    return [
+        ("check strengths (no policy)", calibration.evaluate(report, None).to_dict()),
+        ("calibrated (fit on the other families)", calibration.evaluate(report, policy).to_dict()),
+    ]
+
+
+def _bench(policy_file: Path) -> BenchResult:
+    scoring.FIT_FILE = policy_file  # read by load_policy() at call time: the engine scores with this file
+    scoring.load_policy.cache_clear()
+    with threadpool_limits(limits=1):
+        return run_bench(cache=cache_dir())
+
+
+def _bench_rows(before: BenchResult, after: BenchResult) -> str:
+    out = [
+        "| bench (42 scenarios) | top-1 | top-3 | false alarms (healthy) |",
+        "|---|---:|---:|---:|",
+        f"| check strengths (no policy) | {100 * before.top1:.1f}% | {100 * before.top3:.1f}% "
+        f"| {before.false_alarms} of {before.healthy} |",
+        f"| calibrated | {100 * after.top1:.1f}% | {100 * after.top3:.1f}% | {after.false_alarms} of {after.healthy} |",
+        "",
+        "| bench scenario | headline before | headline after |",
+        "|---|---|---|",
+    ]
+    for a, b in zip(before.to_dict()["results"], after.to_dict()["results"], strict=True):
+        if a["top"] != b["top"]:
+            mark = {True: "hit", False: "miss"}
+            out.append(f"| `{a['name']}` | {a['top']} ({mark[a['hit']]}) | {b['top']} ({mark[b['hit']]}) |")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("lines", type=Path)
+    parser.add_argument("--cache", type=Path, default=None, help="re-diagnose the corpus from this cache first")
+    parser.add_argument("--fit-out", type=Path, default=None)
+    parser.add_argument("--ship", action="store_true")
+    args = parser.parse_args(argv)
+    if args.cache is not None:
+        _diagnose(args.lines, args.cache)
+    fit = args.fit_out or args.lines.with_name("scoring_fit.json")
+    rows = calibration.read_lines(args.lines)
+    held = _held_out_evaluation(rows, fit, DEFAULT_HELD_OUT)
+    print(calibration.markdown(held, "held-out"))
+    others = {"dataset": tuple(d for d in FAMILY_AXES["dataset"] or () if d not in DEFAULT_HELD_OUT["dataset"])}
+    swapped = _held_out_evaluation(rows, fit.with_name(fit.stem + "_swapped.json"), others)
+    print("\nSides swapped (fit on " + ", ".join(DEFAULT_HELD_OUT["dataset"]) + "; report on the others):\n")
+    print(calibration.markdown(swapped, "swapped").split("\n\n")[0])
+    calibration.fit_policy(rows, fit)  # the candidate is the default split's fit
+    bench_before, bench_after = _bench(fit.with_name("no-policy.json")), _bench(fit)
+    print("\n" + _bench_rows(bench_before, bench_after))
+    (_, b), (_, a) = held
+    checks = {
+        "held-out ECE lower": a["ece"] < b["ece"],
+        "held-out top-1 not lower": a["top1"] >= b["top1"],
+        "bench top-1 not lower": bench_after.top1 >= bench_before.top1,
+        "bench top-3 not lower": bench_after.top3 >= bench_before.top3,
+        "bench false alarms not higher": bench_after.false_alarms <= bench_before.false_alarms,
+    }
+    verdict = all(checks.values())
+    print("\nShip rule: " + json.dumps(checks) + f" -> {'ship' if verdict else 'do not ship'}")
+    if args.ship and verdict:
+        shutil.copyfile(fit, Path(scoring.__file__).with_name("scoring_fit.json"))
+        print(f"shipped: {fit} -> gapdoctor/stats/scoring_fit.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
