@@ -48,9 +48,13 @@ def _held_out_evaluation(rows: list[dict[str, Any]], fit: Path, held_out: dict[s
     calibration.fit_policy(rows, fit, held_out)
     policy = scoring.load_policy(fit)
     report = split_by_family(rows, held_out).report
+    before, after = calibration.evaluate(report, None), calibration.evaluate(report, policy)
+    pairs = list(zip(before.headline_hits, after.headline_hits, strict=True))
+    gained, lost = sum(a and not b for b, a in pairs), sum(b and not a for b, a in pairs)
+    print(f"<!-- {', '.join(held_out['dataset'])}: headlines gained {gained}, lost {lost} -->")
     return [
-        ("check strengths (no policy)", calibration.evaluate(report, None).to_dict()),
-        ("calibrated (fit on the other families)", calibration.evaluate(report, policy).to_dict()),
+        ("check strengths (no policy)", before.to_dict()),
+        ("calibrated (fit on the other families)", after.to_dict()),
     ]
 
 

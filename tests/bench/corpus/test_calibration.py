@@ -88,7 +88,7 @@ def test_an_observed_symptom_is_right_per_finding_but_not_the_root_causes_headli
     assert result.top1 == 0.0 and result.top3 == 0.0  # no headline names an injected cause
     assert result.top1_real == pytest.approx(1 / 3)  # the second run's real, unexplained symptom
     assert (result.false_alarms, result.unobserved_alarms, result.healthy) == (1, 1, 1)
-    assert result.ranked_first == 0.0
+    assert result.ranked_first == 0.0 and result.headline_hits == (False, False, False)
     shares = {row["bin"]: row["real"] for row in result.reliability}
     assert shares["0.8-0.9"] == 1.0 and shares["0.9-1.0"] == 1.0 and shares["0.6-0.7"] == 0.0
     assert result.by_cause["overfitting"] == {"findings": 1, "right": 1.0, "mean_score": 0.9}

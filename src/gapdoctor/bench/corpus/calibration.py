@@ -149,6 +149,8 @@ class Evaluation:
         Expected calibration error of that table (bin-size weighted |mean score - share right|).
     by_cause : dict
         Cause -> findings, share right, mean score.
+    headline_hits : tuple of bool
+        Per scenario, in order: whether its headline counted in ``top1`` (not in ``to_dict``).
     """
 
     scenarios: int
@@ -162,6 +164,7 @@ class Evaluation:
     reliability: list[dict[str, Any]]
     ece: float
     by_cause: dict[str, dict[str, Any]] = field(default_factory=dict)
+    headline_hits: tuple[bool, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe."""
@@ -201,6 +204,7 @@ def _real_headline(cause: str, right: bool, injected: set[str]) -> bool:
 def evaluate(lines: Iterable[Mapping[str, Any]], policy: Mapping[str, CauseCalibration] | None) -> Evaluation:
     """The :class:`Evaluation` of ``lines`` re-scored with ``policy`` (None: the check strengths)."""
     hits = hits3 = real = first = with_cause = healthy = alarms = unobserved = n = 0
+    per_scenario: list[bool] = []
     scored: list[tuple[float, int]] = []
     causes: dict[str, list[tuple[float, int]]] = {}
     for line in lines:
@@ -212,15 +216,16 @@ def evaluate(lines: Iterable[Mapping[str, Any]], policy: Mapping[str, CauseCalib
             healthy += 1
             alarms += bool(reported)
             unobserved += any(not right for _, right in reported)
-            hits += not reported
+            per_scenario.append(not reported)
             hits3 += not reported
             real += not reported or reported[0][1]
         else:
             with_cause += 1
             first += bool(ranked) and ranked[0][0].cause in truth
-            hits += bool(reported) and reported[0][0] in truth
+            per_scenario.append(bool(reported) and reported[0][0] in truth)
             hits3 += bool(truth & {cause for cause, _ in reported[:3]})
             real += bool(reported) and _real_headline(*reported[0], truth)
+        hits += per_scenario[-1]
         scored.extend((f.score, int(right)) for f, right in ranked)
         for f, right in ranked:
             causes.setdefault(f.cause, []).append((f.score, int(right)))
