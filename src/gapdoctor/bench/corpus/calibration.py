@@ -251,6 +251,7 @@ def evaluate(lines: Iterable[Mapping[str, Any]], policy: Mapping[str, CauseCalib
         table,
         ece,
         by_cause,
+        tuple(per_scenario),
     )
 
 
