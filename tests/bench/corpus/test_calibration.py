@@ -104,4 +104,10 @@ def test_evaluate_prints_markdown_with_a_chosen_policy(tmp_path: Path, capsys: p
     assert main(["evaluate", str(path), "--policy", str(tmp_path / "fit.json"), "--markdown"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("| report families (100 scenarios) | top-1 |") and "| overfitting | 100 |" in out
-    assert main(["evaluate", str(path), "--policy", str(tmp_path / "missing.json")]) == 2
+    (tmp_path / "bad.json").write_text("not json")
+    for argv in (["--policy", str(tmp_path / "missing.json")], ["--policy", str(tmp_path / "bad.json")]):
+        assert main(["evaluate", str(path), *argv]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("gapdoctor: bad input: --policy:") and "\n" not in err
+    assert main(["fit", str(path), "--hold-out", "planet=mars", "--out", str(tmp_path / "x.json")]) == 2
+    assert "unknown family axis" in capsys.readouterr().err

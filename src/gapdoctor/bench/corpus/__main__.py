@@ -79,7 +79,11 @@ def _calibration(args: argparse.Namespace) -> int:
     parts = split_by_family(lines, held_out)
     chosen = lines if args.side == "all" else getattr(parts, args.side)
     load_policy.cache_clear()
-    policy = load_policy(None if args.policy is None else Path(args.policy))
+    try:
+        policy = load_policy(None if args.policy is None else Path(args.policy))
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        what = f"{args.policy} is not a policy file ({type(error).__name__}: {error})"
+        raise GapdoctorInputError("--policy", what, "pass a file written by fit --out") from None
     label = "shipped policy" if args.policy is None else f"policy {args.policy}"
     results = [
         (title, calibration.evaluate(chosen, used).to_dict())
