@@ -92,6 +92,11 @@ def test_an_observed_symptom_is_right_per_finding_but_not_the_root_causes_headli
     shares = {row["bin"]: row["real"] for row in result.reliability}
     assert shares["0.8-0.9"] == 1.0 and shares["0.9-1.0"] == 1.0 and shares["0.6-0.7"] == 0.0
     assert result.by_cause["overfitting"] == {"findings": 1, "right": 1.0, "mean_score": 0.9}
+    assert result.confusion == {
+        "label_noise": {"overfitting": 1},
+        "none": {"subgroup_failure": 1},
+        "optimization": {"small_validation_set": 1},
+    }
 
 
 def test_evaluate_prints_markdown_with_a_chosen_policy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

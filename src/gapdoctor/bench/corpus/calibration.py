@@ -151,6 +151,8 @@ class Evaluation:
         Cause -> findings, share right, mean score.
     headline_hits : tuple of bool
         Per scenario, in order: whether its headline counted in ``top1`` (not in ``to_dict``).
+    confusion : dict
+        Injected causes (``"a+b"`` for a pair, ``"none"`` healthy) -> headline -> scenarios.
     """
 
     scenarios: int
@@ -165,6 +167,7 @@ class Evaluation:
     ece: float
     by_cause: dict[str, dict[str, Any]] = field(default_factory=dict)
     headline_hits: tuple[bool, ...] = ()
+    confusion: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe."""
@@ -180,6 +183,7 @@ class Evaluation:
             "ece": round(self.ece, 4),
             "reliability": self.reliability,
             "by_cause": self.by_cause,
+            "confusion": self.confusion,
         }
 
 
@@ -207,11 +211,15 @@ def evaluate(lines: Iterable[Mapping[str, Any]], policy: Mapping[str, CauseCalib
     per_scenario: list[bool] = []
     scored: list[tuple[float, int]] = []
     causes: dict[str, list[tuple[float, int]]] = {}
+    confusion: dict[str, dict[str, int]] = {}
     for line in lines:
         truth = set(line["causes"])
         ranked = _rescored(line, policy)
         reported = [(f.cause, right) for f, right in ranked if f.score >= REPORT_THRESHOLD]
         n += 1
+        row = confusion.setdefault("+".join(line["causes"]) or "none", {})
+        headline = reported[0][0] if reported else "none"
+        row[headline] = row.get(headline, 0) + 1
         if not truth:
             healthy += 1
             alarms += bool(reported)
@@ -252,6 +260,7 @@ def evaluate(lines: Iterable[Mapping[str, Any]], policy: Mapping[str, CauseCalib
         ece,
         by_cause,
         tuple(per_scenario),
+        {label: dict(sorted(row.items(), key=lambda kv: -kv[1])) for label, row in sorted(confusion.items())},
     )
 
 
@@ -308,4 +317,9 @@ def markdown(results: list[tuple[str, dict[str, Any]]], side: str) -> str:
         first = results[0][1]["by_cause"][cause]
         scores = " | ".join(f"{r['by_cause'][cause]['mean_score']:.3f}" for _, r in results)
         out.append(f"| {cause} | {first['findings']} | {first['right']:.3f} | {scores} |")
+    out += ["", "| injected | " + " | ".join(f"headlines, {t}" for t, _ in results) + " |"]
+    out.append("|---|" + "---|" * len(results))
+    for label in results[0][1]["confusion"]:
+        cells = [", ".join(f"{c} {k}" for c, k in r["confusion"].get(label, {}).items()) for _, r in results]
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(out)
