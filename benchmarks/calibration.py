@@ -16,6 +16,11 @@ Usage (from the repository root, one BLAS thread)::
    and top-3 not lower, bench false alarms not higher. ``--ship`` then copies the fit to
    ``gapdoctor/stats/scoring_fit.json`` (only when the verdict is yes).
 
+``--sensitivity CORPUS_CACHE`` adds how the held-out figures move when every observed-symptom
+threshold (:mod:`gapdoctor.bench.corpus.symptoms`) is halved or doubled: the findings are
+re-labelled from the cached scenarios (no re-diagnosis). A check of the rules, not a way to
+choose them: the shipped labels use the thresholds as written.
+
 Prints Markdown to stdout.
 """
 
@@ -46,6 +51,7 @@ def _diagnose(lines: Path, cache: Path) -> None:
 
 def _held_out_evaluation(rows: list[dict[str, Any]], fit: Path, held_out: dict[str, tuple[str, ...]]) -> list[Any]:
     calibration.fit_policy(rows, fit, held_out)
+    scoring.load_policy.cache_clear()  # the file may have been read before this fit rewrote it
     policy = scoring.load_policy(fit)
     report = split_by_family(rows, held_out).report
     before, after = calibration.evaluate(report, None), calibration.evaluate(report, policy)
@@ -56,6 +62,55 @@ def _held_out_evaluation(rows: list[dict[str, Any]], fit: Path, held_out: dict[s
         ("check strengths (no policy)", before.to_dict()),
         ("calibrated (fit on the other families)", after.to_dict()),
     ]
+
+
+_THRESHOLDS = (
+    "OVERFIT_VAL_RISE",
+    "OVERFIT_TRAIN_FALL",
+    "SATURATION_MARGIN",
+    "SMALL_VAL_ROW_STEP",
+    "LABEL_NOISE_SHARE",
+    "OPTIMIZATION_RISE",
+)
+
+
+def _sensitivity(rows: list[dict[str, Any]], cache: Path, fit: Path) -> str:
+    """Held-out figures with every symptom threshold halved / as written / doubled (a margin: inverted)."""
+    import copy
+
+    from gapdoctor.bench.corpus import symptoms
+    from gapdoctor.bench.corpus.generate import draw_scenario
+
+    datas = {row["seed"]: draw_scenario(row["seed"], cache=cache).data for row in rows}
+    written = {name: getattr(symptoms, name) for name in _THRESHOLDS}
+    out = [
+        "| symptom thresholds | top-1, no policy | ECE, no policy | top-1, fitted | top-3, fitted "
+        "| healthy alarms, fitted | ECE, fitted | overfitting / label_noise slope |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    try:
+        for factor in (0.5, 1.0, 2.0):
+            for name, value in written.items():
+                setattr(symptoms, name, value / factor if name == "SATURATION_MARGIN" else value * factor)
+            relabelled = copy.deepcopy(rows)
+            for row in relabelled:
+                seen = symptoms.observe_symptoms(datas[row["seed"]], healthy=not row["causes"])
+                for finding in row["findings"]:
+                    finding["truth"] = symptoms.finding_truth(finding["cause"], row["causes"], seen)
+            content = calibration.fit_policy(relabelled, fit)
+            scoring.load_policy.cache_clear()
+            report = split_by_family(relabelled).report
+            b, a = calibration.evaluate(report, None), calibration.evaluate(report, scoring.load_policy(fit))
+            slopes = "/".join(f"{content['causes'][c]['slope']:.2f}" for c in ("overfitting", "label_noise"))
+            out.append(
+                f"| x{factor} | {100 * b.top1:.1f}% | {b.ece:.3f} | {100 * a.top1:.1f}% | {100 * a.top3:.1f}% "
+                f"| {a.false_alarms} of {a.healthy} | {a.ece:.3f} | {slopes} |"
+            )
+    finally:
+        for name, value in written.items():
+            setattr(symptoms, name, value)
+        scoring.load_policy.cache_clear()
+    return "\n".join(out)
 
 
 def _bench(policy_file: Path) -> BenchResult:
@@ -89,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=None, help="re-diagnose the corpus from this cache first")
     parser.add_argument("--fit-out", type=Path, default=None)
     parser.add_argument("--ship", action="store_true")
+    parser.add_argument("--sensitivity", type=Path, default=None, metavar="CORPUS_CACHE")
     args = parser.parse_args(argv)
     if args.cache is not None:
         _diagnose(args.lines, args.cache)
@@ -100,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     swapped = _held_out_evaluation(rows, fit.with_name(fit.stem + "_swapped.json"), others)
     print("\nSides swapped (fit on " + ", ".join(DEFAULT_HELD_OUT["dataset"]) + "; report on the others):\n")
     print(calibration.markdown(swapped, "swapped").split("\n\n")[0])
+    if args.sensitivity is not None:
+        print("\nSymptom thresholds halved / as written / doubled (held out):\n")
+        print(_sensitivity(rows, args.sensitivity, fit.with_name(fit.stem + "_sensitivity.json")))
     calibration.fit_policy(rows, fit)  # the candidate is the default split's fit
     bench_before, bench_after = _bench(fit.with_name("no-policy.json")), _bench(fit)
     print("\n" + _bench_rows(bench_before, bench_after))
