@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from gapdoctor.bench.corpus.split import split_by_family
-from gapdoctor.findings import REPORT_THRESHOLD, Finding, rank
+from gapdoctor.findings import REPORT_THRESHOLD, Finding
+from gapdoctor.ranking import rank
 from gapdoctor.stats.scoring import FIT_FILE, CauseCalibration, strength_logit
 
 __all__ = ["Evaluation", "evaluate", "fit_policy", "read_lines", "strength_of"]

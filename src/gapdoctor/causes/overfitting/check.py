@@ -10,7 +10,7 @@ relative to its own progress and to its epoch-to-epoch noise, provided the train
 loss kept falling meanwhile. A validation curve that merely plateaus counts too, by
 how much of the run came after the plateau and how far the training loss fell
 meanwhile (epochs spent memorising); since every cause of a stuck validation metric
-shows that picture, :func:`gapdoctor.findings.rank` puts a reported root cause first
+shows that picture, :func:`gapdoctor.ranking.rank` puts a reported root cause first
 (and a reported small validation set before a plateau: :meth:`OverfittingCurves.explained_by`).
 """
 
