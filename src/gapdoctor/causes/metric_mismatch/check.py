@@ -206,12 +206,11 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
     paired = cv_reps - default_reps
     paired = paired[np.isfinite(paired)]
     cv_gain = cv_value - default_value
-    gain_sd = float(paired.std(ddof=1)) if len(paired) > 1 else float("inf")
     gain_low, gain_high = percentile_interval(paired)
     best_low, best_high = percentile_interval(decision_replicates(metric, y, best_pred, k))
     default_low, default_high = percentile_interval(default_reps)
 
-    strength_of_evidence = score(cv_gain, gain_sd)
+    strength_of_evidence = score(cv_gain, gain_low if len(paired) > 1 else float("nan"))
     ece, curve = reliability(y, probs)
     roc_auc = compute_metric("roc_auc", y, probs) if len(np.unique(y)) == k else float("nan")
     average_precision = compute_metric("average_precision", y, probs)
