@@ -12,7 +12,8 @@ and fails on what a score computed in place looks like:
 - a module constant of the same module in such an assignment (``strength / _AT_REPORT``,
   ``score = min(score, _CAP)``): the constant belongs in ``score.py``;
 - a score compared with a number other than 0 or 1, or passed as a number
-  (``Finding(score=0.9)``, ``finding.score >= 0.9``): a named constant says why.
+  (``Finding(score=0.9)``, ``Finding(cause, 0.9, ...)``, ``finding.score >= 0.9``): a named
+  constant says why.
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ def score_arithmetic(source: str) -> list[str]:
             for keyword in node.keywords:
                 if keyword.arg == "score" and _numbers(keyword.value):
                     problems.append(f"{where}: score={ast.unparse(keyword.value)}")
+            # Finding(cause, score, ...): the score is the second positional argument
+            if called == "Finding" and len(node.args) >= 2 and _numbers(node.args[1]):
+                problems.append(f"{where}: Finding score {ast.unparse(node.args[1])}")
         elif isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names = [name for t in targets for e in ast.walk(t) if (name := _target_name(e)) is not None]
@@ -145,6 +149,7 @@ def test_every_cause_declares_its_scoring(cause: str) -> None:
         ("_CAP = 0.45\ndef f(score):\n    score = min(score, _CAP)\n    return score", "module constant _CAP"),
         ("_AT_REPORT = 0.05\nx = 1\ngap_strength = x / _AT_REPORT", "module constant _AT_REPORT"),
         ("Finding(cause='c', score=0.9)", "score=0.9"),
+        ("Finding('overfitting', 0.95, 'diverged')", "Finding score 0.95"),
         ("f(diverged.score >= 0.9)", "score compared with a number"),
         ("ok = noise and score >= 0.5", "score compared with a number"),
     ],
