@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
+from gapdoctor.findings import CheckRun, Diagnosis, Finding
+from gapdoctor.ranking import rank
 
 
 def test_finding_rejects_unknown_cause_and_bad_score() -> None:

@@ -57,7 +57,11 @@ LAYERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "the cause vocabulary, each cause's spec, the payload base and the finding of cause folders "
         "(imported by name: no static edge up): what a finding may name",
     ),
-    ("findings", ("gapdoctor.findings",), "Finding, CheckRun, Diagnosis and the ranking, over the declared causes"),
+    (
+        "findings",
+        ("gapdoctor.findings", "gapdoctor.ranking"),
+        "Finding, CheckRun, Diagnosis and the ranking, over the declared causes",
+    ),
     (
         "experiment machinery",
         (

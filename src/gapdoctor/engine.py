@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from gapdoctor.causes.registry import Check, all_checks, forget_shared_results, guarded_run
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
+from gapdoctor.findings import CheckRun, Diagnosis, Finding
 from gapdoctor.inputs.arguments import input_names, own_metric_names
 from gapdoctor.inputs.completion import CompletionSettings, warning_key
 from gapdoctor.inputs.evidence import Evidence, build_evidence
 from gapdoctor.inputs.series_names import history_notes
 from gapdoctor.inputs.trials import SearchTrials, search_trials
+from gapdoctor.ranking import rank
 from gapdoctor.stats.budget import recording_sampling
 from gapdoctor.stats.metrics import per_class_scores
 from gapdoctor.stats.scoring import calibrated_score

@@ -1,20 +1,20 @@
-"""Finding, Diagnosis and the one place where findings are ranked."""
+"""Finding and Diagnosis (findings are ranked in :mod:`gapdoctor.ranking`)."""
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from gapdoctor.causes.gain import Gain, checked_gain
 from gapdoctor.causes.payload import Payload
-from gapdoctor.causes.vocabulary import cause_order, explained_by, known_causes
+from gapdoctor.causes.vocabulary import known_causes
 from gapdoctor.json_values import json_safe as _json_safe
 
-__all__ = ["MIN_FINDING_SCORE", "REPORT_THRESHOLD", "CheckRun", "Diagnosis", "Finding", "rank"]
+__all__ = ["MIN_FINDING_SCORE", "REPORT_THRESHOLD", "CheckRun", "Diagnosis", "Finding"]
 
 REPORT_THRESHOLD = 0.5
 """Findings scoring below this are kept but marked weak; a healthy run has none above."""
@@ -57,6 +57,9 @@ class Finding:
     gain : Gain or None
         What fixing it is expected to gain on the metric, where the evidence allows a number
         (:class:`gapdoctor.causes.gain.Gain`): ``{"metric", "now", "after_fix", "interval"}``.
+    ranked_ahead_because : str or None
+        Set by :func:`gapdoctor.ranking.rank` when the finding sits ahead of a higher-scored one: why (a root
+        cause that explains it, or an experiment's verdict). None when the order is the scores'.
     """
 
     cause: str
@@ -70,6 +73,7 @@ class Finding:
     data: Mapping[str, Any] = field(default_factory=dict)
     result: Payload | None = field(default=None, compare=False, repr=False)
     gain: Gain | None = None
+    ranked_ahead_because: str | None = None
 
     def __post_init__(self) -> None:
         if self.cause not in known_causes():
@@ -96,6 +100,7 @@ class Finding:
             "cause": self.cause,
             "score": round(float(self.score), 4),
             "weak": self.weak,
+            **({"ranked_ahead_because": self.ranked_ahead_because} if self.ranked_ahead_because else {}),
             "summary": self.summary,
             "evidence": _json_safe(self.evidence),
             "fixes": list(self.fixes),
@@ -121,6 +126,7 @@ class Finding:
             check=str(content.get("check", "")),
             data=dict(content.get("data") or {}),
             gain=content.get("gain"),
+            ranked_ahead_because=content.get("ranked_ahead_because"),
         )
 
 
@@ -182,53 +188,6 @@ class CheckRun:
         )
 
 
-def rank(findings: Sequence[Finding]) -> list[Finding]:
-    """Order findings strongest first.
-
-    Findings are sorted by score, except that a reported finding for a generic
-    symptom (``overfitting`` for instance) goes after a reported finding of a cause
-    that explains it (``label_noise``; or that explains this finding, as its payload's
-    ``explained_by()`` says): the root cause is what to fix first. When
-    experiments ran, findings they confirmed come first and findings they refuted
-    last, among reported findings and among weak ones alike.
-
-    Parameters
-    ----------
-    findings : sequence of Finding
-
-    Returns
-    -------
-    list of Finding
-    """
-    ordered = sorted(findings, key=lambda f: (-f.score, cause_order(f.cause)))
-    reported = {f.cause for f in ordered if not f.weak}
-    head: list[Finding] = []
-    deferred: list[Finding] = []
-    for f in ordered:
-        explainers = explained_by(f.cause)
-        if f.result is not None:
-            explainers = (*explainers, *f.result.explained_by())
-        explained = not f.weak and any(c in reported for c in explainers)
-        (deferred if explained else head).append(f)
-    strong_head = [f for f in head if not f.weak]
-    weak_head = [f for f in head if f.weak]
-    # A confirming experiment outranks evidence alone; a refuting one demotes
-    # (within reported findings, and within weak ones; scores are left as measured).
-    return sorted(strong_head + deferred + weak_head, key=lambda f: (f.weak, _EXPERIMENT_TIER[_verdict(f)]))
-
-
-_EXPERIMENT_TIER = {"confirmed": 0, None: 1, "inconclusive": 1, "refuted": 2}
-
-
-def _verdict(finding: Finding) -> str | None:
-    verdict = None if finding.experiment is None else finding.experiment.get("verdict")
-    if finding.cause == "small_validation_set" and verdict == "confirmed":
-        # its experiment measures the noise of a split that size, not a fix that helps: it
-        # confirms the noise exists, which does not make it the cause before the others
-        return None
-    return verdict if verdict in _EXPERIMENT_TIER else None
-
-
 @dataclass(frozen=True)
 class Diagnosis:
     """The ranked outcome of a diagnosis.
@@ -236,7 +195,7 @@ class Diagnosis:
     Parameters
     ----------
     findings : list of Finding
-        Strongest first (see :func:`rank`).
+        Strongest first (see :func:`gapdoctor.ranking.rank`).
     checks : list of CheckRun
         Every registered check: ran, skipped (and why) or errored.
     inputs : mapping

@@ -7,8 +7,9 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from gapdoctor.experiments import ExperimentSettings, prepare_lab, run_experiments
-from gapdoctor.findings import Diagnosis, Finding, rank
+from gapdoctor.findings import Diagnosis, Finding
 from gapdoctor.inputs.evidence import build_evidence
+from gapdoctor.ranking import rank
 from gapdoctor.report.terminal import experiment_line
 from tests.experiments.experiment_helpers import flip_labels, leak_finding, logistic
 

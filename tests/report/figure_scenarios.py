@@ -34,7 +34,8 @@ from gapdoctor.causes.pipeline_bug.result import LabelEncoding
 from gapdoctor.causes.pseudo_label_noise.result import NoiseBySource
 from gapdoctor.causes.small_validation_set.result import SamplingNoise
 from gapdoctor.causes.subgroup_failure.result import GroupRate, LaggingSubgroups
-from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
+from gapdoctor.findings import CheckRun, Diagnosis, Finding
+from gapdoctor.ranking import rank
 from gapdoctor.stats.accumulators import binomial_interval
 from gapdoctor.stats.splits import FeaturePlot
 from tests.report.html_scenarios import HOSTILE, HOSTILE_ATTR, MATH

@@ -24,8 +24,13 @@ class CauseInfo:
     short : str, default=""
         Three-letter heading of the bench's confusion table (the name when empty).
     explains : tuple of str, default=()
-        The symptom-level causes this root cause explains: when both are reported, the
-        root cause is ranked first (see :func:`gapdoctor.findings.rank`).
+        The symptom-level causes this root cause explains: when the root cause is itself
+        reported (score >= 0.5), it is ranked ahead of them (see :func:`gapdoctor.ranking.rank`).
+    experiment_measures_fix : bool, default=True
+        Whether this cause's confirming experiment applies the fix and measures what it gains:
+        a confirmation then ranks the finding ahead of unconfirmed ones. False when the
+        experiment only confirms that the symptom exists (re-splits that measure a validation
+        set's noise): its verdict is reported but does not move the finding.
     """
 
     name: str
@@ -34,3 +39,4 @@ class CauseInfo:
     fixes: tuple[str, ...]
     short: str = ""
     explains: tuple[str, ...] = ()
+    experiment_measures_fix: bool = True

@@ -5,7 +5,7 @@ runner asks the intervention for a :class:`~gapdoctor.experiments.lab.Plan`, adm
 plans in rank order while the fit budget and the estimated time allow, runs them (in
 parallel with joblib when ``n_jobs > 1``, behind a progress bar on a terminal), turns
 each outcome into ``Finding.experiment`` and ranks the findings again: confirmed
-findings come first, refuted ones are demoted (:func:`gapdoctor.findings.rank`).
+findings come first, refuted ones are demoted (:func:`gapdoctor.ranking.rank`).
 Results are cached on disk, so re-running the report does not re-train.
 """
 
@@ -31,9 +31,10 @@ from gapdoctor.experiments.lab import (
     judge,
     paired_interval,
 )
-from gapdoctor.findings import Diagnosis, Finding, rank
+from gapdoctor.findings import Diagnosis, Finding
 from gapdoctor.fitting.cache import ExperimentCache
 from gapdoctor.json_values import json_safe as _json_safe
+from gapdoctor.ranking import rank
 from gapdoctor.stats.metrics import METRICS
 
 __all__ = ["prepare_lab", "run_experiments"]

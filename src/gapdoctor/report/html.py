@@ -120,6 +120,13 @@ def _suggestions_table(suggestions: Mapping[int, Suggestion]) -> str:
 
 
 # --------------------------------------------------------------------------- sections
+def _ranked_note(finding: Finding) -> str:
+    """Why a finding sits ahead of a higher-scored one, for the ranking table ("" when it does not)."""
+    if not finding.ranked_ahead_because:
+        return ""
+    return f'<br><span class="ranked">ranked {_e(finding.ranked_ahead_because)}</span>'
+
+
 def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis, made: Sequence[Figure]) -> str:
     info_story = cause_info(finding.cause).story if finding.cause in known_causes() else ""
     check = f'<span class="code">check: {_e(finding.check)}</span>' if finding.check else ""
@@ -128,6 +135,11 @@ def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis, made: S
         f'<h2>{index}. {_e(_title(finding.cause))} <span class="code">{_e(finding.cause)}</span>'
         f'<span class="score">score {finding.score:.2f}</span></h2>',
         f'<p class="summary">{_e(finding.summary)}</p>',
+        *(
+            [f'<p class="ranked">Ranked {_e(finding.ranked_ahead_because)}.</p>']
+            if finding.ranked_ahead_because
+            else []
+        ),
         f'<p class="story">{_e(info_story)} {check}</p>',
     ]
     if finding.experiment:
@@ -206,7 +218,7 @@ def _ranking(diagnosis: Diagnosis) -> str:
             f'<tr{row_class}><td class="num">{i}</td>'
             f'<td><a href="#finding-{i}">{_e(_title(f.cause))}</a>{weak}'
             f'<br><span class="code">{_e(f.cause)}</span></td>'
-            f'<td class="num">{_score_bar(f.score)}{f.score:.2f}</td><td>{_e(f.summary)}</td></tr>'
+            f'<td class="num">{_score_bar(f.score)}{f.score:.2f}</td><td>{_e(f.summary)}{_ranked_note(f)}</td></tr>'
         )
     head = '<tr><th class="num">#</th><th>cause</th><th class="num">score</th><th>why</th></tr>'
     return f'<table id="ranking"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'

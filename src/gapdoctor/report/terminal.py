@@ -91,7 +91,8 @@ def render_text(diagnosis: Diagnosis, *, width: int = 100, color: bool = False) 
     for i, finding in enumerate(diagnosis.findings, 1):
         style = "dim" if finding.weak else ""
         label = finding.cause + (" (weak)" if finding.weak else "")
-        table.add_row(str(i), label, f"{finding.score:.2f}", escape(finding.summary), style=style)
+        order = f" [ranked {finding.ranked_ahead_because}]" if finding.ranked_ahead_because else ""
+        table.add_row(str(i), label, f"{finding.score:.2f}", escape(finding.summary + order), style=style)
     if diagnosis.findings:
         console.print(table)
     elif not diagnosis.judged:
@@ -103,6 +104,8 @@ def render_text(diagnosis: Diagnosis, *, width: int = 100, color: bool = False) 
         console.print()
         console.print(f"[bold]{i}. {escape(cause_info(finding.cause).title)}[/bold] (score {finding.score:.2f})")
         console.print(f"   {escape(finding.summary)}")
+        if finding.ranked_ahead_because:
+            console.print(f"   ranked {escape(finding.ranked_ahead_because)}")
         if finding.evidence:
             console.print("   evidence:")
             for label, value, _ in plain_evidence(finding.evidence):

@@ -26,7 +26,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FIT_FILE", "CauseCalibration", "calibrated_score", "load_policy", "strength_logit"]
+from gapdoctor.stats.accumulators import squash
+
+__all__ = [
+    "FIT_FILE",
+    "CauseCalibration",
+    "calibrated_score",
+    "capped",
+    "load_policy",
+    "strength_from_ratio",
+    "strength_logit",
+]
 
 FIT_FILE = Path(__file__).with_name("scoring_fit.json")
 """The fitted policy shipped with the package."""
@@ -34,6 +44,39 @@ FIT_FILE = Path(__file__).with_name("scoring_fit.json")
 _EDGE = 1e-4
 """Strengths are clipped to [_EDGE, 1 - _EDGE] before the logit: a check's 0 or 1 is a
 statistic far past its reporting point, not certainty."""
+
+
+def strength_from_ratio(ratio: float) -> float:
+    """A strength of evidence from a statistic divided by its declared reporting point.
+
+    Every cause declares, in its folder's ``score.py``, the value of its measured statistic
+    at which the finding is reported; the statistic over that value is the *ratio*, and the
+    one map from ratio to strength is ``ratio / (ratio + 1)``: 0 at no evidence, 0.5 at the
+    reporting point, towards 1 far past it (negative or NaN ratios are no evidence).
+
+    Examples
+    --------
+    >>> strength_from_ratio(1.0)
+    0.5
+    >>> strength_from_ratio(3.0)
+    0.75
+    >>> strength_from_ratio(-2.0)
+    0.0
+    """
+    return squash(ratio, 1.0)
+
+
+def capped(strength: float, cap: float, *, when: bool = True) -> float:
+    """``strength``, no higher than ``cap`` when ``when`` holds (a declared ceiling of a cause's scoring).
+
+    Examples
+    --------
+    >>> capped(0.8, 0.45)
+    0.45
+    >>> capped(0.8, 0.45, when=False)
+    0.8
+    """
+    return min(strength, cap) if when else strength
 
 
 def strength_logit(strength: float) -> float:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gapdoctor
 from gapdoctor.causes.overfitting.result import OverfittingCurves
-from gapdoctor.findings import Finding, rank
+from gapdoctor.findings import Finding
 from gapdoctor.integrations.alerts import headline
+from gapdoctor.ranking import rank
 from tests.causes.payload_checks import assert_round_trips, captions, finding_from_log
 
 _MARKED = "Training curves with this finding's epochs marked"

@@ -39,7 +39,8 @@ import numpy as np
 
 from gapdoctor.bench.corpus.split import split_by_family
 from gapdoctor.causes.vocabulary import explained_by
-from gapdoctor.findings import REPORT_THRESHOLD, Finding, rank
+from gapdoctor.findings import REPORT_THRESHOLD, Finding
+from gapdoctor.ranking import rank
 from gapdoctor.stats.scoring import FIT_FILE, CauseCalibration, strength_logit
 
 __all__ = ["Evaluation", "evaluate", "fit_policy", "is_right", "markdown", "read_lines", "strength_of"]

@@ -34,21 +34,23 @@ from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from gapdoctor.causes.distribution_shift.result import CovariateShift, LabelShift
+from gapdoctor.causes.distribution_shift.score import (
+    REPORTED_RATIO,
+    covariate_score,
+    domain_ratio,
+    label_shift_score,
+)
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.stats.accumulators import squash
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.association import association_loss
 from gapdoctor.stats.budget import DOMAIN_ROWS
 from gapdoctor.stats.rescaling import compared_splits
 from gapdoctor.stats.splits import feature_plot_data, feature_texts, name_of, subsample
 
-_AUC_REPORTABLE = 0.05  # lower AUC bound 0.05 above chance is a reportable shift
 _IMPORTANCE_FEATURES = 30  # permutation importance for at most this many features
-_PRIOR_REPORTABLE = 0.1  # total variation distance between class priors
-_PRIOR_SIGNIFICANCE = 0.001
 _LABELLED_MIN_ROWS = 20  # rows per split to judge a feature's label association (as preprocessing_leakage)
 
 
@@ -167,14 +169,15 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
     if not kept:
         raise SkipCheck("every feature carries the training labels (see preprocessing_leakage): nothing to compare")
     domain = domain_classifier(X_train, X_val, by_effect[:_IMPORTANCE_FEATURES], kept if excluded else None)
-    domain_strength = max(0.0, domain.strict_low - 0.5) / _AUC_REPORTABLE
+    explained_share = 0.0
     if deferred:  # the rescaling explains the separability it causes
         n_shifted = max(int(comparison.shifted[kept].sum()), 1)  # the shifted features the classifier saw
-        domain_strength *= max(0.0, 1.0 - len(deferred) / n_shifted)
+        explained_share = len(deferred) / n_shifted
+    domain_strength = domain_ratio(domain.strict_low, explained_share=explained_share)
     strength = max(float(feature_strength.max(initial=0.0)), domain_strength)
-    score = squash(strength, 1.0)
+    score = covariate_score(strength)
 
-    shifted = [int(j) for j in np.argsort(-feature_strength) if feature_strength[j] >= 1.0]
+    shifted = [int(j) for j in np.argsort(-feature_strength) if feature_strength[j] >= REPORTED_RATIO]
     separating = sorted(domain.importance, key=lambda j: -domain.importance[j])
     top_separating = [j for j in separating if domain.importance[j] > 0.005][:5]
     shifted_text = feature_texts(
@@ -199,7 +202,7 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
         return []
 
     names = [name_of(evidence, j) for j in (shifted or top_separating)[:3]]
-    if strength < 1.0:
+    if strength < REPORTED_RATIO:
         summary = (
             f"Training and validation features look exchangeable: domain-classifier AUC {domain.auc:.2f} "
             f"[{domain.low:.2f}, {domain.high:.2f}], {len(shifted)} feature(s) shifted."
@@ -283,8 +286,7 @@ def label_shift(evidence: Evidence) -> list[Finding]:
         p = float(sps.chi2_contingency(kept, correction=False).pvalue)
     priors = counts / counts.sum(axis=1, keepdims=True)
     distance = 0.5 * float(np.abs(priors[0] - priors[1]).sum())
-    strength = distance / _PRIOR_REPORTABLE if p < _PRIOR_SIGNIFICANCE else 0.0
-    score = squash(strength, 1.0)
+    score = label_shift_score(distance, p)
     if score < MIN_FINDING_SCORE:
         return []
     moved = np.argsort(-np.abs(priors[1] - priors[0]))[:5]

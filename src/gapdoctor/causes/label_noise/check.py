@@ -23,7 +23,7 @@ model's own confident errors (or noise both splits share), so the training estim
 clear the validation one to be *training* label noise. Without them, on clean data a decent out-of-fold
 model still has confident errors, which confident learning counts as noise (1–2% of
 the rows on digits, breast cancer and wine with logistic regression). The score is the
-*excess* over that floor: a rate of :data:`_FLOOR` scores 0, :data:`_AT_REPORT`
+*excess* over that floor: a rate of ``score.FLOOR`` scores 0, ``score.AT_REPORT``
 scores 0.5, and the finding is reported only when the lower end of the interval
 clears the floor. Memorisation that agrees with the flags strengthens the finding;
 flags the training curves do not single out weaken it. A task whose classes overlap
@@ -44,19 +44,23 @@ from numpy.typing import NDArray
 from gapdoctor.causes.label_noise.confident_learning import LabelIssues, find_label_issues
 from gapdoctor.causes.label_noise.memorisation import memorisation_of
 from gapdoctor.causes.label_noise.result import ConfidentLearningNoise, CountMatrix, Suspect
+from gapdoctor.causes.label_noise.score import (
+    CORROBORATED_FACTOR,
+    FLOOR,
+    UNCORROBORATED_FACTOR,
+    noise_ratio,
+    score,
+)
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import MIN_FINDING_SCORE, Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, REPORT_THRESHOLD, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.training_dynamics import MIN_EPOCHS, flag_label_issues
-from gapdoctor.stats.accumulators import squash
 from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import LABEL_PASS_CELLS, sample_rows
 
 __all__ = ["label_issues_of", "label_pass_rows", "noise_matrix_data", "validation_control_rate"]
 
-_FLOOR = 0.02  # noise rate confident learning reports on clean data with a decent model
-_AT_REPORT = 0.05  # estimated noise rate reported at score 0.5
 _MIN_ROWS = 30
 _OVERLAP_RATIO = 2.0  # out-of-fold error this many times the noise estimate: overlap, not only noise
 _MAX_SUSPECTS = 50
@@ -137,19 +141,10 @@ def _top_confusion(evidence: Evidence, issues: LabelIssues) -> tuple[str, int]:
     return text, count
 
 
-def _noise_strength(rate: float, low: float, floor: float = _FLOOR) -> float:
-    # an excess of 3 points reports over a low floor; over a high floor (a weak model that
-    # errs a lot anyway) the excess must be a quarter of the floor itself
-    strength = max(rate - floor, 0.0) / max(_AT_REPORT - _FLOOR, 0.25 * floor)
-    if low <= floor:  # the interval does not clear the floor: never reported
-        strength = min(strength, 0.9)
-    return strength
-
-
 def _control_floor(rate: float, n_train: int, control: float, n_val: int) -> float:
     """The validation control plus the sampling noise of the train-minus-validation difference."""
     se = math.sqrt(rate * (1 - rate) / n_train + control * (1 - control) / n_val)
-    return max(_FLOOR, control + 1.96 * se)
+    return max(FLOOR, control + 1.96 * se)
 
 
 def validation_control_rate(evidence: Evidence) -> float | None:
@@ -197,13 +192,13 @@ def _by_memorisation(evidence: Evidence, issues: LabelIssues, order: NDArray[np.
     factor, text = 1.0, ""
     if flagged_tracked.sum() >= 5:
         if share_flagged >= 0.5 and share_flagged >= 3 * share_unflagged:
-            factor = 1.25
+            factor = CORROBORATED_FACTOR
             text = (
                 f" {100 * share_flagged:.0f}% of the flagged rows were fitted late or never "
                 f"(vs {100 * share_unflagged:.0f}% of the others): they are being memorised."
             )
         elif share_flagged <= 1.5 * share_unflagged:
-            factor = 0.75
+            factor = UNCORROBORATED_FACTOR
             text = " The training losses do not single the flagged rows out (no memorisation signal)."
     return _Corroboration(
         factor=factor,
@@ -229,7 +224,7 @@ def _by_dynamics(evidence: Evidence, issues: LabelIssues, order: NDArray[np.int6
     share_others = float(low_aum[~flagged].mean()) if (~flagged).any() else 0.0
     factor, text = 1.0, ""
     if flagged.sum() >= 5 and share_flagged >= 0.5 and share_flagged >= 3 * share_others:
-        factor = 1.25
+        factor = CORROBORATED_FACTOR
         text = (
             f" {100 * share_flagged:.0f}% of the flagged rows also trailed another class through training "
             f"(area under the margin below 0; {100 * share_others:.0f}% of the others)."
@@ -257,7 +252,7 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     rate, (low, high) = issues.noise_rate, issues.noise_rate_interval()
     control = validation_control_rate(evidence)
     n_val = 0 if evidence.y_val is None else len(evidence.y_val)
-    floor = _FLOOR if control is None else _control_floor(rate, n, control, n_val)
+    floor = FLOOR if control is None else _control_floor(rate, n, control, n_val)
     errors = int(np.sum(evidence.train_probs.argmax(axis=1) != evidence.y_train))  # one linear pass, all rows
     confusion_text, confusion_count = _top_confusion(evidence, issues)
     memorised = _by_memorisation(evidence, issues, np.arange(len(issues.rows)))
@@ -265,10 +260,10 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     dynamics = _by_dynamics(evidence, issues, memorised.order)
     assert dynamics.order is not None
     order = dynamics.order
-    score = squash(_noise_strength(rate, low, floor) * memorised.factor * dynamics.factor, 1.0)
-    if score < MIN_FINDING_SCORE and not len(issues.rows):
+    strength_of_evidence = score(noise_ratio(rate, low, floor), memorised.factor, dynamics.factor)
+    if strength_of_evidence < MIN_FINDING_SCORE and not len(issues.rows):
         return []
-    overlap = errors / n > _OVERLAP_RATIO * rate and score >= 0.5
+    overlap = errors / n > _OVERLAP_RATIO * rate and strength_of_evidence >= REPORT_THRESHOLD
     caveat = (
         f" Caveat: the model's out-of-fold error ({100 * errors / n:.1f}%) is over {_OVERLAP_RATIO:g}x this "
         "estimate; part of it may be classes that overlap in feature space rather than wrong labels — "
@@ -315,7 +310,7 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     return [
         Finding(
             cause="label_noise",
-            score=score,
+            score=strength_of_evidence,
             summary=summary,
             fixes=fixes,
             rows=tuple(int(r) for r in issues.rows[order]),

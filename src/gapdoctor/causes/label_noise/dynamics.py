@@ -16,21 +16,20 @@ from __future__ import annotations
 import numpy as np
 
 from gapdoctor.causes.label_noise.check import (
-    _FLOOR,
     _MAX_SUSPECTS,
     _MIN_ROWS,
     _control_floor,
     _label,
-    _noise_strength,
     validation_control_rate,
 )
 from gapdoctor.causes.label_noise.result import DynamicsSuspect, TrainingDynamicsNoise
+from gapdoctor.causes.label_noise.score import FLOOR, noise_ratio, score
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.training_dynamics import MIN_EPOCHS, flag_label_issues
-from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.accumulators import binomial_interval
 
 __all__: list[str] = []
 
@@ -79,9 +78,9 @@ def label_noise_training_dynamics(evidence: Evidence) -> list[Finding]:
     low, high = binomial_interval(len(rows), flags.n_seen)
     control = validation_control_rate(evidence)
     n_val = 0 if evidence.y_val is None else len(evidence.y_val)
-    floor = _FLOOR if control is None else _control_floor(clear_rate, flags.n_seen, control, n_val)
-    score = squash(_noise_strength(clear_rate, clear_low, floor), 1.0)
-    if score < MIN_FINDING_SCORE:
+    floor = FLOOR if control is None else _control_floor(clear_rate, flags.n_seen, control, n_val)
+    strength_of_evidence = score(noise_ratio(clear_rate, clear_low, floor))
+    if strength_of_evidence < MIN_FINDING_SCORE:
         return []
     summary_text = (
         f"About {100 * rate:.1f}% of training labels look wrong (95% interval {100 * low:.1f}–{100 * high:.1f}%): "
@@ -119,7 +118,7 @@ def label_noise_training_dynamics(evidence: Evidence) -> list[Finding]:
     return [
         Finding(
             cause="label_noise",
-            score=score,
+            score=strength_of_evidence,
             summary=summary_text,
             fixes=(
                 f"Inspect the {len(rows)} flagged rows (finding.rows, most suspicious first) and relabel them.",

@@ -18,17 +18,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.causes.label_noise.result import LateFittedRows
+from gapdoctor.causes.label_noise.score import late_ratio, score
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.accumulators import binomial_interval
 
 __all__ = ["Memorisation", "memorisation_of"]
 
 _LEARNED_LOSS = math.log(2.0)  # cross-entropy below ln 2: the label gets > 1/2 of the probability
-_LATE_FLOOR = 0.05  # share of rows a clean run fits late (hard but correct rows)
-_LATE_AT_REPORT = 0.12  # share of late rows reported at score 0.5 (memorisation alone)
 
 
 @dataclass(frozen=True)
@@ -119,11 +118,8 @@ def label_noise_memorisation(evidence: Evidence) -> list[Finding]:
     n_late, n = int(late.sum()), len(late)
     low, high = binomial_interval(n_late, n)
     share = n_late / n
-    strength = max(share - _LATE_FLOOR, 0.0) / (_LATE_AT_REPORT - _LATE_FLOOR)
-    if low <= _LATE_FLOOR:
-        strength = min(strength, 0.9)
-    score = squash(strength, 1.0)
-    if score < MIN_FINDING_SCORE:
+    strength_of_evidence = score(late_ratio(share, low))
+    if strength_of_evidence < MIN_FINDING_SCORE:
         return []
     late_rows = memo.rows[late]
     never = int(np.isinf(memo.learned_epoch).sum())
@@ -136,7 +132,7 @@ def label_noise_memorisation(evidence: Evidence) -> list[Finding]:
     return [
         Finding(
             cause="label_noise",
-            score=score,
+            score=strength_of_evidence,
             summary=summary,
             fixes=(
                 f"Inspect the {n_late} late-fitted rows (finding.rows, never-fitted first) and relabel them.",

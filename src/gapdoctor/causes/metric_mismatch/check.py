@@ -31,11 +31,11 @@ from sklearn.model_selection import StratifiedKFold
 
 from gapdoctor.causes.metric_mismatch.gain import decision_rule_gain
 from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain, ReliabilityCurve
+from gapdoctor.causes.metric_mismatch.score import score
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import smooth
-from gapdoctor.stats.accumulators import squash
 from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import DECISION_RULE_ROWS, validation_sample
 from gapdoctor.stats.metrics import compute_metric
@@ -48,8 +48,6 @@ from gapdoctor.stats.resampling import (
 
 _NAME = "metric_mismatch.decision_rule"
 _TUNABLE = ("f1", "balanced_accuracy")
-_GAIN_AT_REPORT = 0.03  # a cross-validated gain of 3 points ...
-_Z_AT_REPORT = 2.5  # ... at 2.5 bootstrap standard deviations is the reporting point
 _FOLDS = 5
 _ECE_BINS = 10
 _ECE_NOTABLE = 0.05
@@ -208,14 +206,11 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
     paired = cv_reps - default_reps
     paired = paired[np.isfinite(paired)]
     cv_gain = cv_value - default_value
-    gain_sd = float(paired.std(ddof=1)) if len(paired) > 1 else float("inf")
     gain_low, gain_high = percentile_interval(paired)
     best_low, best_high = percentile_interval(decision_replicates(metric, y, best_pred, k))
     default_low, default_high = percentile_interval(default_reps)
 
-    z = cv_gain / max(gain_sd, 1e-9)
-    strength = max(0.0, min(cv_gain / _GAIN_AT_REPORT, z / _Z_AT_REPORT))
-    score = squash(strength, 1.0)
+    strength_of_evidence = score(cv_gain, gain_low if len(paired) > 1 else float("nan"))
     ece, curve = reliability(y, probs)
     roc_auc = compute_metric("roc_auc", y, probs) if len(np.unique(y)) == k else float("nan")
     average_precision = compute_metric("average_precision", y, probs)
@@ -273,7 +268,7 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
     return [
         Finding(
             cause="metric_mismatch",
-            score=score,
+            score=strength_of_evidence,
             summary=summary,
             fixes=_fixes(metric, binary, rule_text, gain_text, minority_share, weights, ece),
             check=_NAME,

@@ -33,17 +33,17 @@ from gapdoctor.causes.curves import history_of, info_of, val_metric_curve
 from gapdoctor.causes.metric_mismatch.check import reliability
 from gapdoctor.causes.metric_saturation.gain import ceiling_gain
 from gapdoctor.causes.metric_saturation.result import Saturation
+from gapdoctor.causes.metric_saturation.score import score
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import noise_sd, smooth
-from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.accumulators import binomial_interval
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.curves import relative_fall
 from gapdoctor.stats.metrics import compute_metric
 
-_HEADROOM_AT_REPORT = 0.02
 _SUSPECT_GIVEN_AT_MOST = 0.05
 _SUSPECT_OTHER_AT_LEAST = 0.9
 _CONCENTRATED_SHARE = 0.5
@@ -54,8 +54,6 @@ _MAX_NOISE_RATE = 1.0 / 3.0
 # mid-run fell over the second half by at least this share of the loss's own relative
 # fall, the loss gains do show in the metric: it is high, but not stuck at its ceiling.
 _TRACKS_LOSS = 0.5
-# Relative fall of the loss over the second half at which the evidence is full strength.
-_LOSS_DROP_FULL = 0.10
 
 
 def _sampling_floor(headroom: float, n_val: int) -> float:
@@ -161,14 +159,10 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     tracks_loss = second_half_gain > 0 and loss_drop > 0 and closed >= _TRACKS_LOSS * loss_drop
     flat = second_half_gain <= max(2 * noise, 0.25 * max(headroom, 1e-4), 1e-3)
 
-    strength = _HEADROOM_AT_REPORT / max(headroom, 1e-4)
-    if not flat:
-        strength *= 0.3  # still improving: not stuck at the ceiling yet
     if tracks_loss:
         return []  # the loss gains show in the metric: high, but not at its ceiling
-    strength *= float(np.clip(train_drop_frac / _LOSS_DROP_FULL, 0.0, 1.0))
-    score = squash(strength, 1.0)
-    if score < MIN_FINDING_SCORE:
+    strength_of_evidence = score(headroom, flat=flat, loss_drop=train_drop_frac)
+    if strength_of_evidence < MIN_FINDING_SCORE:
         return []
     errors_left = ""
     remaining: int | None = None
@@ -208,7 +202,7 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     return [
         Finding(
             cause="metric_saturation",
-            score=score,
+            score=strength_of_evidence,
             summary=summary,
             fixes=_fixes(calibration, val_loss_change, ceiling),
             check="metric_saturation.curves",

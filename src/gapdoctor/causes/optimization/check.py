@@ -24,17 +24,22 @@ import numpy as np
 from gapdoctor.causes.curves import epoch_of, history_of, info_of, oriented, point, step_of, val_metric_curve
 from gapdoctor.causes.optimization.result import Instability, LossClimb, NanDivergence, Stall
 from gapdoctor.causes.optimization.schedule import STEP_CUT, Schedule, read_schedule
+from gapdoctor.causes.optimization.score import (
+    DIVERGENCE_VERDICT,
+    NAN_DIVERGENCE,
+    climb_score,
+    instability_score,
+    stall_score,
+)
 from gapdoctor.causes.payload import Payload
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory, fill_missing, hinge_point, smooth
-from gapdoctor.stats.accumulators import squash
 from gapdoctor.stats.curves import noise_sd_curved, relative_fall
 
 _NAME = "optimization.curves"
-_NOISE_AT_REPORT = 0.15  # epoch-to-epoch noise as a fraction of the total progress
 _SPIKE_SIGMAS = 6.0
 # A spike must also give back this share of the run's total progress: near a loss of zero, a bump
 # of 20% of a tiny value is far above the noise yet costs the run nothing.
@@ -48,9 +53,8 @@ _TOO_LOW_LR = 1e-5
 _TOO_LOW_ACHIEVED = 0.3
 # The validation curve is "still improving" when its best is among the last fifth of the points and
 # the last third brought at least this share of its total gain: the metric is not stuck, so noise or
-# a flat training loss (not tied to the learning rate) is reported weak at most (score below 0.5).
+# a flat training loss (not tied to the learning rate) is reported weak at most (score.py caps it).
 _STILL_IMPROVING_SHARE = 0.1
-_STILL_IMPROVING_MAX_SCORE = 0.45
 # Over this many points each step's trend is small against any noise and about half the steps rise
 # whatever the learning rate: the share of rises tells nothing, only the noise level and spikes do.
 _MAX_POINTS_FOR_RISES = 100
@@ -62,9 +66,8 @@ _MIN_POINTS_FOR_NOISE = 6
 _KNOWN_NOISE_SHARE = 0.5
 # A training loss logged at fewer than this share of the evaluation points, one value each, is
 # sampled every N steps: each value is one batch's loss, and batch noise of unknown size is all
-# that separates two of them, so its spread alone is never reported as instability.
+# that separates two of them, so its spread alone is never reported as instability (score.py caps it).
 _SAMPLED_SHARE = 0.5
-_SAMPLED_MAX_SCORE = 0.45
 
 
 def _finding(score: float, summary: str, result: Payload, first_fix: str) -> Finding:
@@ -77,7 +80,7 @@ def _nan_divergence(history: RunHistory) -> Finding | None:
     if history.diverged_at is None:
         return None
     return _finding(
-        0.95,
+        NAN_DIVERGENCE,
         f"Training diverged: the training loss is NaN/infinite from {history.position(history.diverged_at)} on.",
         NanDivergence(
             diverged_at_epoch=history.epoch_at(history.diverged_at),
@@ -98,7 +101,7 @@ def _divergence(history: RunHistory, train: np.ndarray) -> Finding | None:
     blowup = float(ts[-1] - ts[best]) / max(abs(start - float(ts[best])), 1e-12)
     if best < len(ts) - 2 and float(ts[-1]) > start:
         return _finding(
-            squash(blowup, 1.0),
+            climb_score(blowup),
             f"Training loss climbed back above its starting value ({ts[-1]:.3g} > {start:.3g}) "
             f"after its best at {history.position(int(keep[best]))}.",
             LossClimb(
@@ -169,16 +172,10 @@ def _instability(history: RunHistory, train: np.ndarray, schedule: Schedule | No
         spikes = np.array([s for s in spikes if int(s) not in excused], dtype=np.intp)
     ups = float(np.mean(np.diff(x[2:]) > 0)) if len(x) > 4 else 0.0  # after the first epochs
     expected = _expected_rises(ts, se)  # rises batch noise alone makes (0 when it is not known)
-    # Epoch-averaged training loss of a healthy run rarely rises; rising in half the epochs is the
-    # reporting point, as is noise worth 15% of the total progress (both beyond batch noise).
-    rises = (ups - expected - 0.1) / 0.25 if len(x) <= _MAX_POINTS_FOR_RISES else 0.0
-    strength = max(relative_noise / _NOISE_AT_REPORT, rises) + 0.5 * len(spikes)
-    score = squash(strength, 1.0)
-    if improving:
-        score = min(score, _STILL_IMPROVING_MAX_SCORE)
+    # Epoch-averaged training loss of a healthy run rarely rises beyond batch noise (score.py).
+    excess_rises = ups - expected if len(x) <= _MAX_POINTS_FOR_RISES else None
     sampled = se is None and _sampled_batches(history, train)
-    if sampled:
-        score = min(score, _SAMPLED_MAX_SCORE)
+    score = instability_score(relative_noise, excess_rises, len(spikes), improving=improving, sampled=sampled)
     if score < MIN_FINDING_SCORE:
         return None
     where = history.points_name
@@ -245,9 +242,9 @@ def _stall(history: RunHistory, train: np.ndarray, schedule: Schedule | None, im
     if schedule is not None and schedule.annealed and achieved > _ANNEALED_STALL_ACHIEVED:
         return None  # the schedule anneals the rate: a flat end is by design
     knee, _, _ = hinge_point(train) if n >= 6 else (0, 0.0, 0.0)
-    strength = (1.0 - achieved) * (0.02 / max(late_drop, 0.002)) * 0.5
     markers: dict[str, int] = {"stall_epoch": point(knee)}
     cut: int | None = None
+    too_low = False
     tail = fill_missing(train)[n // 2 :]
     bouncing = len(tail) > 3 and float(np.mean(np.diff(tail) > 0)) >= 0.35
     if bouncing:
@@ -269,15 +266,12 @@ def _stall(history: RunHistory, train: np.ndarray, schedule: Schedule | None, im
             )
             cause = f"the stall begins at {history.position(knee)}, right after the learning rate was cut{before}"
             first_fix = "Delay the learning-rate decay (or cut by less); decay on plateau of the validation metric."
-            strength *= 2.0
         elif schedule.peak <= _TOO_LOW_LR and achieved < _TOO_LOW_ACHIEVED and not bouncing:
             cause = f"the learning rate never exceeds {schedule.peak:.3g} ({schedule.kind} schedule)"
             first_fix = "Raise the learning rate (run a learning-rate range test)."
-            strength *= 1.5
-    score = squash(strength, 1.0)
-    capped = improving and cut is None and not cause.startswith("the learning rate never")
-    if capped:
-        score = min(score, _STILL_IMPROVING_MAX_SCORE)
+            too_low = True
+    capped = improving and cut is None and not too_low
+    score = stall_score(achieved, late_drop, after_cut=cut is not None, too_low_lr=too_low, improving=capped)
     if score < MIN_FINDING_SCORE:
         return None
     result = Stall(
@@ -326,7 +320,7 @@ def optimization_from_curves(evidence: Evidence) -> list[Finding]:
             f"{history.points_name}s; at least {_MIN_TRAIN_POINTS} are needed to read its course"
         )
     diverged = _divergence(history, train)
-    if diverged is not None and diverged.score >= 0.9:
+    if diverged is not None and diverged.score >= DIVERGENCE_VERDICT:
         return [diverged]
     schedule = read_schedule(history)
     improving = _validation_still_improving(evidence, history)

@@ -10,7 +10,7 @@ relative to its own progress and to its epoch-to-epoch noise, provided the train
 loss kept falling meanwhile. A validation curve that merely plateaus counts too, by
 how much of the run came after the plateau and how far the training loss fell
 meanwhile (epochs spent memorising); since every cause of a stuck validation metric
-shows that picture, :func:`gapdoctor.findings.rank` puts a reported root cause first
+shows that picture, :func:`gapdoctor.ranking.rank` puts a reported root cause first
 (and a reported small validation set before a plateau: :meth:`OverfittingCurves.explained_by`).
 """
 
@@ -21,18 +21,14 @@ import numpy as np
 from gapdoctor.causes.curves import epoch_of, history_of, info_of, oriented, point, step_of, val_metric_curve
 from gapdoctor.causes.overfitting.gain import stopping_gain
 from gapdoctor.causes.overfitting.result import OverfittingCurves
+from gapdoctor.causes.overfitting.score import plateau_strength, score, train_factor, turn_strength
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory, hinge_point, noise_sd, smooth
-from gapdoctor.stats.accumulators import squash
 from gapdoctor.stats.curves import noise_sd_curved, relative_fall
 
-# A rise of this fraction of the validation curve's own progress, at three noise
-# standard deviations, is the point at which overfitting is reported (score 0.5).
-_RISE_FRACTION = 0.15
-_RISE_SIGMAS = 3.0
 # Fewer evaluation points than this: the finding says that it rests on few points.
 _FEW_POINTS = 12
 
@@ -50,7 +46,7 @@ def _turn_strength(curve: np.ndarray, noise: float, best: int) -> tuple[float, f
         return 0.0, rise, progress
     scale = max(progress, 1e-3 * max(abs(float(smoothed[best])), 1e-12))
     noise_floor = max(noise, 1e-6 * max(abs(float(smoothed[best])), 1e-12))
-    strength = min((rise / scale) / _RISE_FRACTION, (rise / noise_floor) / _RISE_SIGMAS)
+    strength = turn_strength(rise / scale, rise / noise_floor)
     # A rise sustained over the k points after the best: their mean is known to noise / sqrt(k)
     # (and the best, a smoothed value, to about noise / sqrt(3)), not to one point's noise.
     after = curve[best + 1 :]
@@ -58,7 +54,7 @@ def _turn_strength(curve: np.ndarray, noise: float, best: int) -> tuple[float, f
     if len(after) >= 2:
         sustained = float(after.mean() - smoothed[best])
         sd = noise_floor * np.sqrt(1.0 / len(after) + 1.0 / 3.0)
-        strength = max(strength, min((sustained / scale) / _RISE_FRACTION, (sustained / sd) / _RISE_SIGMAS))
+        strength = max(strength, turn_strength(sustained / scale, sustained / sd))
     return float(strength), rise, progress
 
 
@@ -154,8 +150,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     train_drop_frac = relative_fall(train_s[turn_idx], train_s[-1])
 
     # Training must have kept improving after the turn: that is the symptom.
-    train_factor = float(np.clip(train_drop_frac / 0.10, 0.0, 1.0))
-    strength = max(strengths) * train_factor
+    strength = max(strengths) * train_factor(train_drop_frac)
 
     # Plateau: the validation curve stopped improving at some epoch and every epoch after
     # it only lowered the training loss (memorisation), even if validation did not rise.
@@ -169,9 +164,9 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     # measured from midway through the wasted epochs: training must *keep* falling
     mid = (plateau_idx + n - 1) // 2
     drop_after_plateau = relative_fall(train_s[mid], train_s[-1])
-    plateau_strength = max(drop_after_plateau, 0.0) * wasted / 0.2
-    score = squash(max(strength, plateau_strength), 1.0)
-    if score < MIN_FINDING_SCORE:
+    plateau = plateau_strength(drop_after_plateau, wasted)
+    strength_of_evidence = score(strength, plateau)
+    if strength_of_evidence < MIN_FINDING_SCORE:
         return []
     marker_at = {"best_epoch": best_epoch_idx, "val_loss_min_epoch": best_loss_idx, "gap_onset_epoch": gap_onset_idx}
     result = OverfittingCurves(
@@ -199,7 +194,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         train_loss_drop_late_pct=round(100 * drop_after_plateau, 1),
         # "turn": validation got worse; "plateau": it only stopped improving (which a validation
         # set too small to show progress also produces — see OverfittingCurves.explained_by)
-        pattern="turn" if strength >= plateau_strength else "plateau",
+        pattern="turn" if strength >= plateau else "plateau",
         few_points=n if n < _FEW_POINTS else None,
         markers={k: point(i) for k, i in marker_at.items() if i is not None},
     )
@@ -213,7 +208,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     return [
         Finding(
             cause="overfitting",
-            score=score,
+            score=strength_of_evidence,
             summary=_summary(result, history, evidence, best_loss_idx, best_metric_idx, plateau_idx),
             fixes=fixes,
             check="overfitting.curves",

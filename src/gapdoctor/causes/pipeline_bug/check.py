@@ -28,20 +28,22 @@ from gapdoctor.causes.pipeline_bug.result import (
     SplitPreprocessing,
     Unshuffled,
 )
+from gapdoctor.causes.pipeline_bug.score import (
+    confidence_ratio,
+    label_encoding_score,
+    misaligned_score,
+    rescaling_score,
+    retention_ratio,
+    unshuffled_score,
+)
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.accumulators import binomial_interval
 from gapdoctor.stats.association import MISALIGNED_RETENTION, association_retained, split_association
 from gapdoctor.stats.budget import PERMUTATION_ROWS, VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.rescaling import compared_splits
 from gapdoctor.stats.splits import compare_features, feature_plot_data, feature_texts
-
-_GAIN_REPORTABLE = 0.1  # accuracy gained by relabelling the validation classes
-_GAIN_MIN_Z = 4.0
-_RETENTION_REPORTABLE = 0.2  # median share of a feature's label association kept in the other split
-_CONFIDENCE_GAP_REPORTABLE = 0.3
-_RUNS_REPORTABLE = 0.3  # share of the expected label changes missing from the training order
 
 
 @register(
@@ -69,12 +71,11 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
     right_remapped = int(sum(confusion[i, model_cols[i]] for i in moved))
     right_as_given = int(sum(confusion[i, i] for i in moved))
     z = (right_remapped - right_as_given) / math.sqrt(right_remapped + right_as_given)
-    strength = gain / _GAIN_REPORTABLE if z >= _GAIN_MIN_Z else 0.0
+    train_inconsistent = False
     if evidence.train_confusion is not None:  # the model agrees with the training labels?
         train_rows, train_cols = linear_sum_assignment(evidence.train_confusion, maximize=True)
-        if np.any(train_cols[train_rows] != train_rows):
-            strength *= 0.5  # training labels are not consistent either: less specific
-    score = squash(strength, 1.0)
+        train_inconsistent = bool(np.any(train_cols[train_rows] != train_rows))
+    score = label_encoding_score(gain, z, train_inconsistent=train_inconsistent)
     if score < MIN_FINDING_SCORE:
         return []
     classes = [str(c) for c in evidence.classes]
@@ -151,9 +152,7 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
     if found is not None:
         retention, lost_in, informative, medians = found
         retained = round(retention, 4)
-        # label noise also weakens the association (20% flipped binary labels keep about a
-        # third of it); misaligned rows keep almost none: report from 20% retained down
-        strength = (MISALIGNED_RETENTION - retention) / (MISALIGNED_RETENTION - _RETENTION_REPORTABLE)
+        strength = retention_ratio(retention)
         split = f"y_{lost_in}"
     shifted: int | None = None
     if evidence.X_train is not None and evidence.X_val is not None:
@@ -171,12 +170,10 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
         confidence = float(evidence.val_probs.max(axis=1).mean())
         confidence_shown, best_shown, chance_shown = round(confidence, 4), round(correct / n, 4), round(chance, 4)
         if low <= chance + 0.05:  # no better than chance, even relabelled
-            probs_strength = (confidence - high) / _CONFIDENCE_GAP_REPORTABLE
+            probs_strength = confidence_ratio(confidence, high)
             if probs_strength > strength:
                 strength, split = probs_strength, "y_val"
-    if shifted:  # a covariate shift can explain both symptoms
-        strength *= 0.5
-    score = squash(max(strength, 0.0), 1.0)
+    score = misaligned_score(strength, shifted=bool(shifted))  # a covariate shift can explain both symptoms
     if score < MIN_FINDING_SCORE:
         return []
     x_split = "X" + split[1:]
@@ -237,7 +234,7 @@ def split_preprocessing(evidence: Evidence) -> list[Finding]:
     """Per-feature affine relation between the splits (same shape, other location and scale)."""
     splits = compared_splits(evidence)
     X_train, X_val, comparison, verdict = splits.X_train, splits.X_val, splits.comparison, splits.rescaling
-    score = squash(verdict.strength, 1.0)
+    score = rescaling_score(verdict.strength)
     if score < MIN_FINDING_SCORE:
         return []
     bad = verdict.split
@@ -314,8 +311,7 @@ def unshuffled(evidence: Evidence) -> list[Finding]:
     sd = float(np.std(null)) * math.sqrt(len(order) / len(sample))
     z = (expected - changes) / max(sd, 1e-9)
     missing = max(0.0, 1.0 - changes / max(expected, 1e-9))
-    strength = missing / _RUNS_REPORTABLE if z >= 5.0 else 0.0
-    score = squash(strength, 1.0)
+    score = unshuffled_score(missing, z)
     if score < MIN_FINDING_SCORE:
         return []
     mean_run = len(order) / (changes + 1)

@@ -27,11 +27,12 @@ from gapdoctor.causes.preprocessing_leakage.duplicates import (
     near_duplicate_pairs,
 )
 from gapdoctor.causes.preprocessing_leakage.result import DuplicatedRows, TrainOnlySignal
+from gapdoctor.causes.preprocessing_leakage.score import duplicates_score, gap_ratio, identifier_ratio, signal_score
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
-from gapdoctor.findings import MIN_FINDING_SCORE, Finding
+from gapdoctor.findings import MIN_FINDING_SCORE, REPORT_THRESHOLD, Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.accumulators import binomial_interval
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.association import (
     MISALIGNED_RETENTION,
@@ -46,12 +47,8 @@ from gapdoctor.stats.splits import feature_plot_data, feature_texts, name_of, sp
 
 __all__ = ["NEAR_TOLERANCE", "duplicates", "exact_duplicate_pairs", "near_duplicate_pairs", "train_only_signal"]
 
-_GAP_REPORTABLE = 0.15  # epsilon² lost between train and validation (low end of its 95% interval)
-_MISALIGNED_DISCOUNT = 0.1  # misalignment explains the lost signal: leakage keeps a tenth of its strength
-_ID_REPORTABLE = 0.1  # epsilon² of an identifier-like column
 _ID_PREFILTER_ROWS = 2_000  # a column repeating values within this many rows is no identifier
 _NATURAL_TOO_HIGH = 0.5  # within-training duplicate share past which cross-split copies cannot be judged
-_EXCESS_DUPLICATES_REPORTABLE = 0.03  # share of validation rows duplicated beyond the natural rate
 
 
 def _identifier_like(X_train: FloatArray, X_val: FloatArray) -> list[int]:
@@ -101,14 +98,12 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     ids = [j for j in _identifier_like(X_train, X_val) if max(assoc_t[j], assoc_v[j]) > max(3 * noise_t, 0.02)]
 
     # the lost association the data vouch for: the low end of its 95% interval
-    gap_strength = max((float(loss.lost_low[j]) for j in order), default=0.0) / _GAP_REPORTABLE
+    lost_low = max((float(loss.lost_low[j]) for j in order), default=0.0)
     # every informative feature lost its signal (not a few built columns): rows misaligned, see pipeline_bug
     misaligned = retention < MISALIGNED_RETENTION and loss.collapsed_share >= MOST_FEATURES_COLLAPSED
-    if misaligned:
-        gap_strength *= _MISALIGNED_DISCOUNT
-    id_strength = max((max(assoc_t[j], assoc_v[j]) for j in ids), default=0.0) / _ID_REPORTABLE
-    strength = max(gap_strength, id_strength)
-    score = squash(strength, 1.0)
+    gap_strength = gap_ratio(lost_low, misaligned=misaligned)
+    id_strength = identifier_ratio(max((max(assoc_t[j], assoc_v[j]) for j in ids), default=0.0))
+    score = signal_score(gap_strength, id_strength)
     if score < MIN_FINDING_SCORE:
         return []
     about = order if gap_strength >= id_strength else ids  # the features the summary, fixes and experiment name
@@ -184,8 +179,8 @@ def duplicates(evidence: Evidence) -> list[Finding]:
     share = n_dup_val / len(rows_v)
     low, high = binomial_interval(n_dup_val, len(rows_v))
     excess = max(0.0, share - natural)
-    score = squash(excess / _EXCESS_DUPLICATES_REPORTABLE, 1.0)
-    if natural >= _NATURAL_TOO_HIGH and score < 0.5:
+    score = duplicates_score(excess)
+    if natural >= _NATURAL_TOO_HIGH and score < REPORT_THRESHOLD:
         raise SkipCheck(
             f"{natural:.0%} of training rows have a copy within training (and {share:.0%} of validation rows "
             "one in training): rows are not told apart by their features, so copies across the splits are "

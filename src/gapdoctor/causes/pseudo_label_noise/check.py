@@ -7,7 +7,7 @@ when only per-row training losses were recorded, the rows fitted late or never
 (``sources_train``: "human", "pseudo", "weak"...). Each source gets its flag rate with
 an exact (Clopper-Pearson) 95% interval. The cleanest source with enough rows is the
 reference; a source is reported when it is clearly noisier: its flag rate is above the
-reference's by at least :data:`_AT_REPORT` (score 0.5), the two intervals do not
+reference's by at least ``score.AT_REPORT`` (score 0.5), the two intervals do not
 overlap and a two-proportion z-test gives p < 0.001. Noise spread evenly over every
 source is ``label_noise``, not this.
 
@@ -16,7 +16,7 @@ learns them as if right). With ``X_train``, ``X_val`` and ``y_val``, the check a
 each source's labels teach (:mod:`gapdoctor.causes.pseudo_label_noise.teaching`): the validation
 accuracy of small models fitted on that source alone against the trusted source's. A source
 that teaches clearly worse (p < :data:`_P_VALUE`) is blamed on that evidence, scored 0.5 at a
-drop of :data:`_TAUGHT_AT_REPORT`, when it is the stronger of the two or names another source.
+drop of ``score.TAUGHT_AT_REPORT``, when it is the stronger of the two or names another source.
 """
 
 from __future__ import annotations
@@ -31,19 +31,17 @@ from gapdoctor.causes.label_noise.check import label_issues_of, label_pass_rows
 from gapdoctor.causes.label_noise.memorisation import memorisation_of
 from gapdoctor.causes.label_noise.result import Suspect
 from gapdoctor.causes.pseudo_label_noise.result import NoiseBySource, SourceRate
+from gapdoctor.causes.pseudo_label_noise.score import excess_ratio, score, taught_ratio
 from gapdoctor.causes.pseudo_label_noise.teaching import SourceTeaching, teaching_of
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.accumulators import binomial_interval
 
 _MIN_SOURCE_ROWS = 20
-_AT_REPORT = 0.05  # excess flag rate over the cleanest source reported at score 0.5
 _P_VALUE = 1e-3
 _MAX_SUSPECTS = 50
-_TAUGHT_AT_REPORT = 0.05  # validation accuracy lost by learning from a source, reported at 0.5: 5 points is
-# a material loss of the metric, and the same scale as the flag-rate excess above
 _TAUGHT_BLAMED_BY = "what its labels teach"
 
 
@@ -131,15 +129,13 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
     p_value = _two_proportion_p_value(
         int(flagged[noisiest]), int(sizes[noisiest]), int(flagged[reference]), int(sizes[reference])
     )
-    strength = max(excess, 0.0) / _AT_REPORT
     separated = worst["low"] > ref["high"] and p_value < _P_VALUE
-    if not separated:
-        strength = min(strength, 0.9)
+    strength = excess_ratio(excess, separated=separated)
     taught = teaching_of(evidence, _MIN_SOURCE_ROWS)
     teaching = [] if taught is None else taught["sources"]
     blame = _taught_blame(teaching)
     if blame is not None:
-        taught_strength = blame["drop"] / _TAUGHT_AT_REPORT
+        taught_strength = taught_ratio(blame["drop"])
         by_name = [int(i) for i in np.flatnonzero(names == blame["source"])]
         if by_name and (taught_strength > strength or by_name[0] != noisiest):
             noisiest, strength = by_name[0], taught_strength
@@ -153,8 +149,8 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
             )
         else:
             blame = None
-    score = squash(strength, 1.0)
-    if score < MIN_FINDING_SCORE:
+    strength_of_evidence = score(strength)
+    if strength_of_evidence < MIN_FINDING_SCORE:
         return []
 
     in_worst = source_of_row[flagged_rows] == noisiest
@@ -206,7 +202,7 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
     return [
         Finding(
             cause="pseudo_label_noise",
-            score=score,
+            score=strength_of_evidence,
             summary=summary,
             fixes=(
                 f"Drop or down-weight source '{worst['source']}', or raise its confidence threshold, and re-train.",

@@ -33,20 +33,22 @@ from scipy import stats as sps
 
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.search_noise.result import OverfittedBest, RankedByTrainingLoss, TiesWithinNoise
+from gapdoctor.causes.search_noise.score import (
+    MARGIN_THAT_MATTERS,
+    RANKED_BY_TRAINING_LOSS,
+    overfitted_best_score,
+    ties_score,
+)
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.history import RunHistory
 from gapdoctor.inputs.trials import SearchTrials, Trial
-from gapdoctor.stats.accumulators import squash
 from gapdoctor.stats.metrics import METRICS
 from gapdoctor.stats.resampling import Z95, rows_needed
 
 __all__ = ["overfitted_best", "ranked_by_training_loss", "ties_within_noise"]
 
 _POWER = Z95 + 0.841621  # 5% two-sided test, 80% power
-_TIED_AT_REPORT = 2.0  # two configurations tied with the best (three in all)
-_RHO_AT_REPORT = 0.5
-_MARGIN_THAT_MATTERS = 0.01  # for metrics in [0, 1]; relative to the value otherwise
 _MIN_TRIALS_FOR_CORRELATION = 5
 _MATCH_SHARE = 0.8
 
@@ -127,9 +129,8 @@ def ties_within_noise(search: SearchTrials) -> list[Finding]:
     detectable = _POWER * diff_sd
     n = best.val_size
     # ties inside a margin under one point cost little: the tied configurations are then equally good
-    matters = _MARGIN_THAT_MATTERS * (1.0 if METRICS[search.metric].bounded else max(abs(best.value), 1e-12))
-    strength = len(tied) / _TIED_AT_REPORT * min(1.0, margin / matters)
-    score = squash(strength, 1.0)
+    matters = MARGIN_THAT_MATTERS * (1.0 if METRICS[search.metric].bounded else max(abs(best.value), 1e-12))
+    score = ties_score(len(tied), margin, matters)
     if score < MIN_FINDING_SCORE:
         return []
     fixes = []
@@ -220,7 +221,7 @@ def ranked_by_training_loss(search: SearchTrials) -> list[Finding]:
     return [
         Finding(
             cause="search_noise",
-            score=0.9,
+            score=RANKED_BY_TRAINING_LOSS,
             summary=(
                 f"The search ranked trials by training loss: {matches} of {len(with_loss)} trial values equal the "
                 "trial's own training loss. It picked the configuration that fits the training rows best."
@@ -269,8 +270,7 @@ def overfitted_best(search: SearchTrials) -> list[Finding]:
     rho = float(rho)
     if not math.isfinite(rho) or rho <= 0:
         return []
-    strength = rho / _RHO_AT_REPORT * (1.0 if p_value < 0.05 else 0.5)
-    score = squash(strength, 1.0)
+    score = overfitted_best_score(rho, float(p_value))
     if score < MIN_FINDING_SCORE:
         return []
     best = int(np.argmax(values))

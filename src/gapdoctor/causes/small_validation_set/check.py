@@ -52,10 +52,12 @@ import numpy as np
 from gapdoctor.causes.curves import info_of, val_metric_curve
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.small_validation_set.result import MetricBand, SamplingNoise
+from gapdoctor.causes.small_validation_set.score import noise_ratio
+from gapdoctor.causes.small_validation_set.score import score as strength_of_evidence
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory, noise_sd, smooth
-from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.accumulators import binomial_interval
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.metrics import compute_metric
@@ -64,22 +66,12 @@ from gapdoctor.stats.resampling import Z95, metric_replicates, percentile_interv
 _NAME = "small_validation_set.sampling_noise"
 _BINOMIAL_METRICS = ("accuracy", "error")
 _POWER_FACTOR = (Z95 + 0.841621) * math.sqrt(2.0)  # 5% two-sided, 80% power, two evaluations
-_DETECTABLE_AT_REPORT = 0.08
-_RELATIVE_AT_REPORT = 0.05
 _TARGET_CHANGE = 0.01
 _LOW_SUPPORT = 30
 _REALISTIC_GROWTH = 10  # a validation set over 10x today's (or over the training set) is not advice to give
 _MATERIAL_LOSS_DROP = 0.01
 """A validation-loss drop under 1% of its level over the last epochs is no improvement worth
 showing: below it a perfectly smooth (noise-free) loss curve would count any drift as progress."""
-_NOISE_ALONE_MULTIPLE = 3.0
-"""Without evidence that an improvement exists, the noise alone is reported only when the set
-cannot see a change 3x the reporting point (24 points of a bounded metric): a set that cannot
-tell a model from one a quarter of the scale worse cannot judge the run, improving or not."""
-_SEEING_WEIGHT = 0.5
-"""The metric's last epochs moved by more than its noise: the set sees something, halve."""
-_SHOWING_WEIGHT = 0.3
-"""The smoothed metric visibly trends upwards: the set shows the progress, the story fails."""
 _TREND_NOISE_MULTIPLE = 3.0  # a trend over 3 epoch-noise s.d. is visible, not wobble
 
 
@@ -213,16 +205,14 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
     proportion = metric in _BINOMIAL_METRICS or method.startswith("normal")
     detectable = _detectable_proportion_change(value, n) if proportion else _POWER_FACTOR * sd
     scale = 1.0 if info.bounded else max(abs(value), 1e-12)
-    at_report = _DETECTABLE_AT_REPORT if info.bounded else _RELATIVE_AT_REPORT
 
     support = None if y is None else np.bincount(y, minlength=evidence.n_classes)
     weakest = None if support is None else int(np.argmin(support))
 
-    noise_ratio = (detectable / scale) / at_report
+    noise = noise_ratio(detectable, scale, bounded=info.bounded)
     loss_drop, loss_needed = _val_loss_drop(history)
     improvement_ratio = None if loss_drop is None or loss_needed is None else max(loss_drop, 0.0) / loss_needed
-    hidden_improvement = 0.0 if improvement_ratio is None else min(noise_ratio, improvement_ratio)
-    strength = squash(max(hidden_improvement, noise_ratio / _NOISE_ALONE_MULTIPLE), 1.0)
+    seeing = showing = False
 
     band: MetricBand | None = None
     movement_text = ""
@@ -237,16 +227,14 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         movement = float(window.max() - window.min()) if len(window) else 0.0
         inside = movement <= Z95 * math.sqrt(2.0) * sd
         last_epochs = len(window)
-        if not inside:
-            strength *= _SEEING_WEIGHT
+        seeing = not inside
         # a validation curve that visibly trends upwards is showing the progress: the set
         # is not what hides it
         oriented_values = values if info.greater_is_better else -values
         smoothed = smooth(oriented_values)
         half = len(values) // 2
         trend = float(smoothed[-1] - smoothed[half]) if len(values) >= 6 else 0.0
-        if trend > max(_TREND_NOISE_MULTIPLE * noise_sd(oriented_values), Z95 * sd, _TARGET_CHANGE * scale):
-            strength *= _SHOWING_WEIGHT
+        showing = trend > max(_TREND_NOISE_MULTIPLE * noise_sd(oriented_values), Z95 * sd, _TARGET_CHANGE * scale)
         movement_text = f" Over the last {len(window)} epochs it moved {movement:.4f}, " + (
             "inside that noise." if inside else "more than that noise."
         )
@@ -322,7 +310,7 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         summary += f" Validation loss fell {loss_drop:.4g} over those epochs " + (
             "(more than its noise: an improvement exists)." if loss_drop > loss_needed else "(within its noise)."
         )
-    score = strength
+    score = strength_of_evidence(noise, improvement_ratio, seeing=seeing, showing=showing)
     if score < MIN_FINDING_SCORE:
         return []
     return [

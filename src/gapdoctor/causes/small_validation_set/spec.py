@@ -15,4 +15,7 @@ SPEC = CauseInfo(
     ),
     short="val",
     explains=(),
+    # its re-splits measure the noise of a split this size, not a fix that helps: a confirmation
+    # says the noise exists, which does not make it the cause to fix before the others
+    experiment_measures_fix=False,
 )

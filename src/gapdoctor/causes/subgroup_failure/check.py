@@ -26,21 +26,19 @@ import numpy as np
 
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.subgroup_failure.result import GroupRate, LaggingSubgroups
+from gapdoctor.causes.subgroup_failure.score import gap_ratio, score
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.stats.accumulators import binomial_interval, squash
+from gapdoctor.stats.accumulators import binomial_interval
 from gapdoctor.stats.array_types import IntArray
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.confusion import confusion_matrix
 
 _NAME = "subgroup_failure.per_class_and_group"
-_GAP_AT_REPORT = 0.25
 _FITTED = 0.7  # the others' median must reach this: the rest of the data is learned
 _MIN_ROWS = 10  # fewer rows: per-class support is the small-validation-set check's business
-_UNCLEAR_WEIGHT = 1.0 / 3.0
 _TOP_PAIRS = 5
-_BINARY_WEIGHT = 0.5  # with two classes a lagging class is as much the threshold as the class
 _PLURAL = {"class": "classes", "group": "groups"}
 
 
@@ -58,7 +56,7 @@ def _entry(name: str, kind: str, hits: int, n: int, metric: str) -> GroupRate:
     }
 
 
-def _laggards(entries: list[GroupRate], weight: float = 1.0) -> list[tuple[float, GroupRate, float]]:
+def _laggards(entries: list[GroupRate], binary_class: bool = False) -> list[tuple[float, GroupRate, float]]:
     """(strength, entry, median of the others) for every entry that lags the others."""
     out: list[tuple[float, GroupRate, float]] = []
     usable = [e for e in entries if e["n"] >= _MIN_ROWS]
@@ -70,7 +68,7 @@ def _laggards(entries: list[GroupRate], weight: float = 1.0) -> list[tuple[float
         if others < _FITTED or gap <= 0:
             continue
         clear = e["high"] < others
-        strength = weight * gap / _GAP_AT_REPORT * (1.0 if clear else _UNCLEAR_WEIGHT)
+        strength = gap_ratio(gap, clear=clear, binary_class=binary_class)
         out.append((strength, e, others))
     return sorted(out, key=lambda t: -t[0])
 
@@ -140,15 +138,14 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
             if tm[c].sum():
                 train_recall[str(classes[c])] = round(float(tm[c, c] / tm[c].sum()), 4)
 
-    class_weight = _BINARY_WEIGHT if evidence.n_classes == 2 else 1.0
-    lagging = _laggards(class_entries, class_weight) + _laggards(group_entries)
+    lagging = _laggards(class_entries, binary_class=evidence.n_classes == 2) + _laggards(group_entries)
     lagging.sort(key=lambda t: -t[0])
     pairs = _confusion_pairs(matrix, classes)
     if not lagging:
         return []
     strength, worst, others = lagging[0]
-    score = squash(strength, 1.0)
-    if score < MIN_FINDING_SCORE:
+    strength_of_evidence = score(strength)
+    if strength_of_evidence < MIN_FINDING_SCORE:
         return []
     reported = [(e, o) for s, e, o in lagging if s >= 1.0] or [(worst, others)]
     what = "Recall of class" if worst["kind"] == "class" else "Accuracy of group"
@@ -196,7 +193,7 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
     return [
         Finding(
             cause="subgroup_failure",
-            score=score,
+            score=strength_of_evidence,
             summary=summary,
             fixes=fixes,
             check=_NAME,

@@ -1,0 +1,55 @@
+"""How ``distribution_shift``'s measured statistics become its strength of evidence: its one scoring declaration.
+
+Covariate shift rests on two statistics: each feature's two-sample effect (BH-corrected,
+already a ratio to its reporting point in :func:`gapdoctor.stats.splits.compare_features`)
+and a cross-validated domain classifier's AUC, at the low end of its 99.9% interval (so a
+small split's noisy AUC does not fire). Label shift rests on the total variation distance
+between the class priors with a chi-square test. Ratios to the reporting points below are
+mapped by :func:`gapdoctor.stats.scoring.strength_from_ratio`.
+"""
+
+from __future__ import annotations
+
+from gapdoctor.stats.scoring import strength_from_ratio
+
+__all__ = [
+    "AUC_REPORTABLE",
+    "PRIOR_REPORTABLE",
+    "PRIOR_SIGNIFICANCE",
+    "REPORTED_RATIO",
+    "covariate_score",
+    "domain_ratio",
+    "label_shift_score",
+]
+
+AUC_REPORTABLE = 0.05
+"""Domain-classifier AUC whose strict lower bound is 0.05 above chance: a reportable shift."""
+_CHANCE_AUC = 0.5
+PRIOR_REPORTABLE = 0.1
+"""Total variation distance between the class priors reported at 0.5 ..."""
+PRIOR_SIGNIFICANCE = 0.001
+"""... when the chi-square test of homogeneity gives p below this (no evidence otherwise)."""
+REPORTED_RATIO = 1.0
+"""A ratio of a statistic to its reporting point at or above this is reported (score 0.5)."""
+
+
+def domain_ratio(strict_low: float, *, explained_share: float = 0.0) -> float:
+    """The domain classifier's strict AUC lower bound above chance, over its reporting point.
+
+    ``explained_share`` is the share of the shifted features a whole-split rescaling explains:
+    the separability it causes is not evidence of a shift.
+    """
+    ratio = max(0.0, strict_low - _CHANCE_AUC) / AUC_REPORTABLE
+    if explained_share:
+        ratio *= max(0.0, 1.0 - explained_share)
+    return ratio
+
+
+def covariate_score(ratio: float) -> float:
+    """Strength of evidence of covariate shift from the stronger of the feature and domain ratios."""
+    return strength_from_ratio(ratio)
+
+
+def label_shift_score(distance: float, p_value: float) -> float:
+    """Strength of evidence of label shift from the priors' distance and its test."""
+    return strength_from_ratio(distance / PRIOR_REPORTABLE if p_value < PRIOR_SIGNIFICANCE else 0.0)

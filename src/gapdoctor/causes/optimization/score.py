@@ -1,0 +1,98 @@
+"""How ``optimization``'s measured statistics become its strength of evidence: its one scoring declaration.
+
+Three stories, each with its statistic and reporting point:
+
+- divergence: a NaN/infinite loss is a verdict (:data:`NAN_DIVERGENCE`); a loss that climbs
+  back above its start scores its climb over its progress;
+- instability: excess noise of the training loss over its progress, the share of epochs
+  it rose beyond what batch noise explains, and spikes;
+- stall: how little of the loss the run removed and how flat its last third is, more when
+  the stall starts at a learning-rate cut or the rate never left a tiny value.
+
+Ratios to a reporting point are mapped by :func:`gapdoctor.stats.scoring.strength_from_ratio`
+(0.5 at the reporting point); the ceilings below keep a still-improving run weak.
+"""
+
+from __future__ import annotations
+
+from gapdoctor.stats.scoring import capped, strength_from_ratio
+
+__all__ = [
+    "DIVERGENCE_VERDICT",
+    "NAN_DIVERGENCE",
+    "NOISE_AT_REPORT",
+    "RISES_AT_REPORT",
+    "RISES_HEALTHY",
+    "SAMPLED_MAX_SCORE",
+    "SPIKE_WEIGHT",
+    "STALL_CUT_MULTIPLIER",
+    "STALL_LATE_FALL",
+    "STALL_LATE_FALL_FLOOR",
+    "STALL_TOO_LOW_MULTIPLIER",
+    "STALL_WEIGHT",
+    "STILL_IMPROVING_MAX_SCORE",
+    "climb_score",
+    "instability_score",
+    "stall_score",
+]
+
+NAN_DIVERGENCE = 0.95
+"""A loss that became NaN/infinite: the run diverged; nothing else needs weighing."""
+DIVERGENCE_VERDICT = 0.9
+"""A climb back above the starting loss scored this high is the whole story: the other curve
+checks (noise, stall) read a curve that no longer means anything."""
+NOISE_AT_REPORT = 0.15
+"""Epoch-to-epoch noise beyond batch noise, as a fraction of the total progress, reported at 0.5."""
+RISES_HEALTHY = 0.1
+"""Share of epochs an epoch-averaged training loss of a healthy run rises beyond batch noise ..."""
+RISES_AT_REPORT = 0.25
+"""... and the excess over it that is reported at 0.5 (rising in about a third of the epochs)."""
+SPIKE_WEIGHT = 0.5
+"""Each spike adds half a reporting point: two spikes alone are reported."""
+STALL_LATE_FALL = 0.02
+"""Relative fall of the training loss over the last third at which a run that removed nothing ..."""
+STALL_WEIGHT = 0.5
+"""... scores half a reporting point (a stall must be flatter than that, or have removed less, to be reported)."""
+STALL_LATE_FALL_FLOOR = 0.002
+"""A last third flatter than this counts as this flat (the ratio stays finite)."""
+STALL_CUT_MULTIPLIER = 2.0
+"""A stall that starts right after a learning-rate cut is twice the evidence: the cut explains it."""
+STALL_TOO_LOW_MULTIPLIER = 1.5
+"""A stall under a rate that never left a tiny value: one and a half times the evidence."""
+STILL_IMPROVING_MAX_SCORE = 0.45
+"""A validation curve still improving at the end: noise or a flat training loss is weak at most."""
+SAMPLED_MAX_SCORE = 0.45
+"""A training loss sampled every N steps (one batch per value): its spread alone is weak at most."""
+
+
+def climb_score(blowup: float) -> float:
+    """Strength of a training loss that climbed back above its start (climb over progress)."""
+    return strength_from_ratio(blowup)
+
+
+def instability_score(
+    relative_noise: float, excess_rises: float | None, spikes: int, *, improving: bool, sampled: bool
+) -> float:
+    """Strength of an unstable training loss.
+
+    ``excess_rises`` is the share of epochs the loss rose minus the share batch noise
+    explains; None when there are too many points for that share to mean anything.
+    """
+    rises = 0.0 if excess_rises is None else (excess_rises - RISES_HEALTHY) / RISES_AT_REPORT
+    strength = strength_from_ratio(max(relative_noise / NOISE_AT_REPORT, rises) + SPIKE_WEIGHT * spikes)
+    strength = capped(strength, STILL_IMPROVING_MAX_SCORE, when=improving)
+    return capped(strength, SAMPLED_MAX_SCORE, when=sampled)
+
+
+def stall_score(achieved: float, late_drop: float, *, after_cut: bool, too_low_lr: bool, improving: bool) -> float:
+    """Strength of a stall from the share of the loss removed and the last third's relative fall.
+
+    ``improving`` caps it (the validation curve still improves) unless a cut or a tiny
+    rate explains the stall.
+    """
+    ratio = (1.0 - achieved) * (STALL_LATE_FALL / max(late_drop, STALL_LATE_FALL_FLOOR)) * STALL_WEIGHT
+    if after_cut:
+        ratio *= STALL_CUT_MULTIPLIER
+    elif too_low_lr:
+        ratio *= STALL_TOO_LOW_MULTIPLIER
+    return capped(strength_from_ratio(ratio), STILL_IMPROVING_MAX_SCORE, when=improving)

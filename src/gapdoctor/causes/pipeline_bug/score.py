@@ -1,0 +1,90 @@
+"""How ``pipeline_bug``'s measured statistics become its strength of evidence: its one scoring declaration.
+
+One statistic per check, each with its test or interval:
+
+- label encoding: accuracy gained by the best relabelling of the validation classes, with
+  McNemar's z on the remapped rows;
+- misaligned rows: the median share of a feature's label association kept in the other
+  split (or, with probabilities only, confidence above the best relabelled accuracy's interval);
+- split preprocessing: the affine-map statistic of :mod:`gapdoctor.stats.rescaling`, already
+  a ratio to its reporting point;
+- unshuffled: the share of expected label changes missing from the training order, with the
+  z of a permutation null.
+
+Ratios to the reporting points below are mapped by :func:`gapdoctor.stats.scoring.strength_from_ratio`.
+"""
+
+from __future__ import annotations
+
+from gapdoctor.stats.association import MISALIGNED_RETENTION
+from gapdoctor.stats.scoring import strength_from_ratio
+
+__all__ = [
+    "CONFIDENCE_GAP_REPORTABLE",
+    "GAIN_MIN_Z",
+    "GAIN_REPORTABLE",
+    "INCONSISTENT_TRAIN_WEIGHT",
+    "RETENTION_REPORTABLE",
+    "RUNS_MIN_Z",
+    "RUNS_REPORTABLE",
+    "SHIFTED_WEIGHT",
+    "confidence_ratio",
+    "label_encoding_score",
+    "misaligned_score",
+    "rescaling_score",
+    "retention_ratio",
+    "unshuffled_score",
+]
+
+GAIN_REPORTABLE = 0.1
+"""Accuracy gained by relabelling the validation classes, reported at 0.5 ..."""
+GAIN_MIN_Z = 4.0
+"""... when McNemar's z on the remapped rows reaches this (no evidence below it)."""
+INCONSISTENT_TRAIN_WEIGHT = 0.5
+"""The training labels are not consistent with the model either: less specific, half the evidence."""
+RETENTION_REPORTABLE = 0.2
+"""Median share of a feature's label association kept in the other split reported at 0.5: label
+noise also weakens it (20% flipped binary labels keep about a third), misaligned rows keep almost none."""
+CONFIDENCE_GAP_REPORTABLE = 0.3
+"""Mean confidence above the best relabelled accuracy's interval, reported at 0.5."""
+SHIFTED_WEIGHT = 0.5
+"""A covariate shift can explain both symptoms: half the evidence."""
+RUNS_REPORTABLE = 0.3
+"""Share of the expected label changes missing from the training order reported at 0.5 ..."""
+RUNS_MIN_Z = 5.0
+"""... when the runs test's z reaches this (no evidence below it)."""
+
+
+def label_encoding_score(gain: float, z: float, *, train_inconsistent: bool) -> float:
+    """Strength of evidence of a label permutation between the splits."""
+    ratio = gain / GAIN_REPORTABLE if z >= GAIN_MIN_Z else 0.0
+    if train_inconsistent:
+        ratio *= INCONSISTENT_TRAIN_WEIGHT
+    return strength_from_ratio(ratio)
+
+
+def retention_ratio(retention: float) -> float:
+    """The association lost to the other split, over its reporting point."""
+    return (MISALIGNED_RETENTION - retention) / (MISALIGNED_RETENTION - RETENTION_REPORTABLE)
+
+
+def confidence_ratio(confidence: float, high: float) -> float:
+    """Confidence above what the best relabelling achieves, over its reporting point."""
+    return (confidence - high) / CONFIDENCE_GAP_REPORTABLE
+
+
+def misaligned_score(ratio: float, *, shifted: bool) -> float:
+    """Strength of evidence of misaligned rows from the stronger ratio."""
+    if shifted:
+        ratio *= SHIFTED_WEIGHT
+    return strength_from_ratio(max(ratio, 0.0))
+
+
+def rescaling_score(ratio: float) -> float:
+    """Strength of evidence of a split preprocessed differently (its statistic is already a ratio)."""
+    return strength_from_ratio(ratio)
+
+
+def unshuffled_score(missing: float, z: float) -> float:
+    """Strength of evidence of unshuffled training data."""
+    return strength_from_ratio(missing / RUNS_REPORTABLE if z >= RUNS_MIN_Z else 0.0)

@@ -1,0 +1,122 @@
+"""The one ranking rule (:func:`gapdoctor.ranking.rank`), on hand-made findings."""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gapdoctor.causes.vocabulary import CAUSES, cause_info, explained_by
+from gapdoctor.findings import REPORT_THRESHOLD, CheckRun, Diagnosis, Finding
+from gapdoctor.ranking import rank
+
+RANKING = Path(__file__).resolve().parents[1] / "src" / "gapdoctor" / "ranking.py"
+
+
+def _causes(findings: list[Finding]) -> list[str]:
+    return [f.cause for f in findings]
+
+
+def test_a_reported_root_cause_goes_ahead_of_the_symptom_it_explains_and_says_why() -> None:
+    ranked = rank([Finding("overfitting", 0.9, "turned up"), Finding("label_noise", 0.6, "flipped")])
+    assert _causes(ranked) == ["label_noise", "overfitting"]
+    because = ranked[0].ranked_ahead_because
+    assert because is not None and "overfitting (score 0.90)" in because and "label_noise explains it" in because
+    assert ranked[1].ranked_ahead_because is None
+    content = Diagnosis(ranked, []).to_dict()
+    assert content["findings"][0]["ranked_ahead_because"] == because
+    assert "ranked_ahead_because" not in content["findings"][1]  # only where the order is not the scores'
+    assert Diagnosis.from_dict(content).findings[0].ranked_ahead_because == because
+
+
+def test_a_weak_root_cause_stays_behind_a_stronger_symptom() -> None:
+    ranked = rank([Finding("overfitting", 0.9, "turned up"), Finding("optimization", 0.45, "noisy")])
+    assert _causes(ranked) == ["overfitting", "optimization"]
+    assert all(f.ranked_ahead_because is None for f in ranked)
+
+
+def test_a_root_cause_does_not_overtake_findings_it_does_not_explain() -> None:
+    # small_validation_set explains nothing: overfitting (0.85) goes before it, not behind the root
+    ranked = rank(
+        [
+            Finding("overfitting", 0.85, "turned up"),
+            Finding("optimization", 0.55, "noisy"),
+            Finding("small_validation_set", 0.52, "noisy metric"),
+        ]
+    )
+    assert _causes(ranked) == ["optimization", "overfitting", "small_validation_set"]
+    assert ranked[2].ranked_ahead_because is None
+
+
+def test_chains_of_explanation_put_every_root_before_its_symptoms() -> None:
+    assert "label_noise" in cause_info("pipeline_bug").explains  # the chain this test relies on
+    ranked = rank(
+        [
+            Finding("overfitting", 0.9, "turned up"),
+            Finding("label_noise", 0.8, "flipped"),
+            Finding("pipeline_bug", 0.6, "mapping"),
+        ]
+    )
+    assert _causes(ranked) == ["pipeline_bug", "label_noise", "overfitting"]
+    assert ranked[1].ranked_ahead_because is not None and "label_noise explains it" in ranked[1].ranked_ahead_because
+
+
+def test_a_confirming_experiment_moves_a_finding_ahead_and_says_so() -> None:
+    confirmed = {"intervention": "x", "before": 0.8, "after": 0.9, "interval": [0.05, 0.15], "verdict": "confirmed"}
+    ranked = rank(
+        [Finding("metric_saturation", 0.9, "ceiling"), Finding("label_noise", 0.6, "x", experiment=confirmed)]
+    )
+    assert _causes(ranked) == ["label_noise", "metric_saturation"]
+    assert ranked[0].ranked_ahead_because is not None and "confirmed" in ranked[0].ranked_ahead_because
+
+
+def test_a_confirmation_that_measures_no_fix_does_not_move_the_finding() -> None:
+    assert not cause_info("small_validation_set").experiment_measures_fix
+    confirmed = {"intervention": "x", "before": 0.8, "after": 0.8, "interval": [0.7, 0.9], "verdict": "confirmed"}
+    ranked = rank(
+        [Finding("metric_saturation", 0.9, "ceiling"), Finding("small_validation_set", 0.6, "x", experiment=confirmed)]
+    )
+    assert _causes(ranked) == ["metric_saturation", "small_validation_set"]
+
+
+def _random_findings(rng: np.random.Generator) -> list[Finding]:
+    causes = rng.choice(CAUSES, size=int(rng.integers(1, 7)), replace=False)
+    return [Finding(str(c), float(np.round(rng.uniform(0.05, 1.0), 2)), "s") for c in causes]
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_the_rule_holds_on_random_sets_of_findings(seed: int) -> None:
+    findings = _random_findings(np.random.default_rng(seed))
+    ranked = rank(findings)
+    assert sorted(_causes(ranked)) == sorted(_causes(findings))
+    for i, j in itertools.combinations(range(len(ranked)), 2):
+        ahead, behind = ranked[i], ranked[j]
+        # a weak finding never goes ahead of a reported one
+        assert not (ahead.weak and not behind.weak)
+        if ahead.score < behind.score:  # shown out of score order: only a reported root cause, and it says why
+            assert not ahead.weak and ahead.ranked_ahead_because is not None
+            assert f"ahead of {behind.cause}" in ahead.ranked_ahead_because
+        # a reported root cause is never behind a reported symptom it explains
+        assert not (not ahead.weak and not behind.weak and behind.cause in explained_by(ahead.cause))
+    for f in ranked:
+        if f.ranked_ahead_because is None:
+            assert all(f.score >= g.score for g in ranked[ranked.index(f) + 1 :])
+        else:
+            assert f.score >= REPORT_THRESHOLD
+
+
+def test_the_reason_is_in_the_terminal_and_html_reports(tmp_path: Path) -> None:
+    ranked = rank([Finding("overfitting", 0.9, "turned up"), Finding("label_noise", 0.6, "flipped")])
+    diagnosis = Diagnosis(ranked, [CheckRun("label_noise.confident_learning", "label_noise", "ran")])
+    assert "ranked ahead of overfitting" in " ".join(diagnosis.render(width=400).split())
+    html = diagnosis.to_html(tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "anked ahead of overfitting (score 0.90)" in html
+
+
+def test_the_rule_names_no_cause() -> None:
+    tree = ast.parse(RANKING.read_text(encoding="utf-8"))
+    named = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    assert not named & set(CAUSES), f"ranking.py has a cause-specific branch: {sorted(named & set(CAUSES))}"
