@@ -36,7 +36,7 @@ injected noise the ratio stays near 1.5, on clean data it is 2 to 5).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -50,7 +50,7 @@ from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.training_dynamics import MIN_EPOCHS, flag_label_issues
 from gapdoctor.stats.accumulators import squash
-from gapdoctor.stats.array_types import FloatArray, IntArray
+from gapdoctor.stats.array_types import IntArray, ProbabilityArray
 from gapdoctor.stats.budget import LABEL_PASS_CELLS, sample_rows
 
 __all__ = ["label_issues_of", "label_pass_rows", "noise_matrix_data", "validation_control_rate"]
@@ -93,13 +93,10 @@ def label_pass_rows(n_rows: int, n_classes: int, what: str | None = None) -> Int
     return sample_rows(n_rows, LABEL_PASS_CELLS // max(n_classes, 1), what=what)
 
 
-def _budgeted_label_issues(y: IntArray, probs: FloatArray, chunk_rows: int, what: str) -> LabelIssues:
-    """Confident learning within :data:`LABEL_PASS_CELLS`; flagged rows in the split's numbering."""
+def _budgeted_label_issues(y: IntArray, probs: ProbabilityArray, chunk_rows: int, what: str) -> LabelIssues:
+    """Confident learning within :data:`LABEL_PASS_CELLS`; the sample read in place (no copy of its rows)."""
     rows = label_pass_rows(len(y), probs.shape[1], what)
-    if len(rows) == len(y):
-        return find_label_issues(y, probs, chunk_rows=chunk_rows)
-    issues = find_label_issues(y[rows], probs[rows], chunk_rows=chunk_rows)
-    return replace(issues, rows=rows[issues.rows])
+    return find_label_issues(y, probs, chunk_rows=chunk_rows, rows=None if len(rows) == len(y) else rows)
 
 
 def _label(evidence: Evidence, class_id: int) -> str:
@@ -117,7 +114,7 @@ def _suspects(evidence: Evidence, issues: LabelIssues, order: NDArray[np.int64])
                 "row": row,
                 "given": _label(evidence, int(evidence.y_train[row])),
                 "suggested": _label(evidence, suggested),
-                "confidence": round(float(evidence.train_probs[row, suggested]), 4),
+                "confidence": round(float(issues.suggested_probability[i]), 4),
             }
         )
     return out

@@ -38,8 +38,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gapdoctor.inputs.labels import needs_renormalising, probability_rows
 from gapdoctor.stats.accumulators import ConfusionCounts
-from gapdoctor.stats.array_types import FloatArray, IntArray
+from gapdoctor.stats.array_types import FloatArray, IntArray, ProbabilityArray
 
 __all__ = ["LabelIssues", "find_label_issues", "row_chunks"]
 
@@ -76,6 +77,8 @@ class LabelIssues:
         Most probable other class of each flagged row.
     self_confidence : ndarray
         Probability of the given label of each flagged row.
+    suggested_probability : ndarray
+        Probability of the suggested class of each flagged row.
     margin : ndarray
         Normalised margin ``max_{j != given} p_j - p_given`` of each flagged row.
     noise_rate : float
@@ -89,6 +92,7 @@ class LabelIssues:
     rows: IntArray
     suggested: IntArray
     self_confidence: FloatArray
+    suggested_probability: FloatArray
     margin: FloatArray
     noise_rate: float
 
@@ -193,7 +197,70 @@ class _TopMargins:
         return self.rows[0] if self.rows else np.zeros(0, dtype=np.int64)
 
 
-def _prune_by_noise_rate(y: IntArray, probs: FloatArray, quota: IntArray, chunks: list[slice]) -> IntArray:
+Chunk = slice | IntArray
+"""Rows read at a time, in the split's numbering: a slice of the split, or sorted row ids of a sample."""
+
+
+def _chunks(n_rows: int, chunk_rows: int, rows: IntArray | None) -> list[Chunk]:
+    if rows is None:
+        return list(row_chunks(n_rows, chunk_rows))
+    return [rows[part] for part in row_chunks(len(rows), chunk_rows)]
+
+
+def _positions(chunk: Chunk, members: IntArray) -> IntArray:
+    """Split row ids of the chunk's ``members`` (positions within the chunk)."""
+    if isinstance(chunk, slice):
+        return members + int(chunk.start)
+    return np.asarray(chunk[members], dtype=np.int64)
+
+
+def _self_confidence(
+    y: IntArray, probs: ProbabilityArray, chunks: list[Chunk], k: int
+) -> tuple[FloatArray, IntArray, bool]:
+    """Per-class sum of self-confidence and row count, and whether the rows are read renormalised.
+
+    Read as given until a chunk turns out to need renormalising (a float32 array: the
+    first chunk); then the pass restarts renormalised, as if the whole array had been
+    renormalised first (:func:`gapdoctor.inputs.labels.needs_renormalising`).
+    """
+    renormalise = False
+    while True:
+        self_sum = np.zeros(k)
+        label_counts = np.zeros(k, dtype=np.int64)
+        for chunk in chunks:
+            p = probability_rows(probs, chunk, renormalise=renormalise)
+            if not renormalise and needs_renormalising(p):
+                break
+            given = y[chunk]
+            self_sum += np.bincount(given, weights=p[np.arange(len(given)), given], minlength=k)
+            label_counts += np.bincount(given, minlength=k)
+        else:
+            return self_sum, label_counts, renormalise
+        renormalise = True
+
+
+def _confident_joint(
+    y: IntArray, probs: ProbabilityArray, chunks: list[Chunk], thresholds: FloatArray, renormalise: bool
+) -> tuple[IntArray, IntArray]:
+    """Counts of (given label, confident class), and rows of each label reaching no threshold."""
+    k = len(thresholds)
+    counts = ConfusionCounts(k)
+    unconfident = np.zeros(k, dtype=np.int64)
+    for chunk in chunks:
+        p = probability_rows(probs, chunk, renormalise=renormalise)
+        reached = p >= thresholds - _THRESHOLD_TOLERANCE
+        n_reached = reached.sum(axis=1)
+        confident_class = np.where(n_reached > 1, p.argmax(axis=1), reached.argmax(axis=1))
+        has = n_reached > 0
+        given = y[chunk]
+        counts.update(given[has], confident_class[has])
+        unconfident += np.bincount(given[~has], minlength=k)
+    return counts.matrix, unconfident
+
+
+def _prune_by_noise_rate(
+    y: IntArray, probs: ProbabilityArray, quota: IntArray, chunks: list[Chunk], renormalise: bool
+) -> IntArray:
     """Rows in the top ``quota[k, j]`` by margin ``p_j - p_k`` among rows labelled ``k``, for each cell.
 
     Each cell keeps a fixed-size top list (:class:`_TopMargins`): one streaming pass,
@@ -204,32 +271,43 @@ def _prune_by_noise_rate(y: IntArray, probs: FloatArray, quota: IntArray, chunks
     by_label: dict[int, list[int]] = {}
     for k, j in cells:
         by_label.setdefault(k, []).append(j)
-    for rows in chunks:
-        given = y[rows]
+    for chunk in chunks:
+        given = y[chunk]
+        p_chunk: FloatArray | None = None
         for k, others in by_label.items():
             members = np.flatnonzero(given == k)
             if not len(members):
                 continue
-            p = probs[rows.start + members]
+            if p_chunk is None:
+                p_chunk = probability_rows(probs, chunk, renormalise=renormalise)
+            p = p_chunk[members]
+            positions = _positions(chunk, members)
             for j in others:
-                best[k, j].add(p[:, j] - p[:, k], members + rows.start)
+                best[k, j].add(p[:, j] - p[:, k], positions)
     flagged = np.zeros(len(y), dtype=bool)  # one bit per row: the union of the cells
     for cell in cells:
         flagged[best[cell].result()] = True
     return np.flatnonzero(flagged).astype(np.int64)
 
 
-def find_label_issues(y: IntArray, probs: FloatArray, *, chunk_rows: int = 65_536) -> LabelIssues:
+def find_label_issues(
+    y: IntArray, probs: ProbabilityArray, *, chunk_rows: int = 65_536, rows: IntArray | None = None
+) -> LabelIssues:
     """Estimate which labels are wrong from out-of-sample probabilities.
 
     Parameters
     ----------
     y : ndarray of int of shape (n,)
         Given labels, encoded ``0..k-1``.
-    probs : ndarray of shape (n, k)
-        Out-of-sample predicted probabilities (each row sums to 1).
+    probs : ndarray of float32 or float64 of shape (n, k)
+        Out-of-sample predicted probabilities, validated (each row sums to 1 within
+        :data:`gapdoctor.inputs.labels.PROB_SUM_TOLERANCE`); read one chunk at a time, and
+        renormalised chunk by chunk when they need it (never copied whole).
     chunk_rows : int, default=65536
         Rows per chunk.
+    rows : ndarray of int, optional
+        Sorted row ids to read (a sample); every row when omitted. The result numbers
+        rows as ``y`` does either way.
 
     Returns
     -------
@@ -243,42 +321,24 @@ def find_label_issues(y: IntArray, probs: FloatArray, *, chunk_rows: int = 65_53
     [2]
     """
     n, k = probs.shape
-    chunks = list(row_chunks(n, chunk_rows))
-
-    self_sum = np.zeros(k)
-    label_counts = np.zeros(k, dtype=np.int64)
-    for rows in chunks:
-        given = y[rows]
-        self_sum += np.bincount(given, weights=probs[rows][np.arange(len(given)), given], minlength=k)
-        label_counts += np.bincount(given, minlength=k)
+    chunks = _chunks(n, chunk_rows, rows)
+    self_sum, label_counts, renormalise = _self_confidence(y, probs, chunks, k)
     thresholds = np.where(label_counts > 0, self_sum / np.maximum(label_counts, 1), 2.0)
-
     thresholds = np.maximum(thresholds, _MIN_THRESHOLD)
-
-    counts = ConfusionCounts(k)
-    unconfident = np.zeros(k, dtype=np.int64)
-    for rows in chunks:
-        p = probs[rows]
-        reached = p >= thresholds - _THRESHOLD_TOLERANCE
-        n_reached = reached.sum(axis=1)
-        confident_class = np.where(n_reached > 1, p.argmax(axis=1), reached.argmax(axis=1))
-        has = n_reached > 0
-        given = y[rows]
-        counts.update(given[has], confident_class[has])
-        unconfident += np.bincount(given[~has], minlength=k)
-
-    confident_joint = counts.matrix
+    confident_joint, unconfident = _confident_joint(y, probs, chunks, thresholds, renormalise)
     joint = _calibrate(confident_joint.astype(np.float64), label_counts.astype(np.float64))
     quota = _round_preserving_row_totals(joint)
     np.fill_diagonal(quota, 0)
-    flagged = _prune_by_noise_rate(y, probs, quota, chunks)
-    chosen = probs[flagged]
+    flagged = _prune_by_noise_rate(y, probs, quota, chunks, renormalise)
+    chosen = probability_rows(probs, flagged, renormalise=renormalise)
     local = np.arange(len(flagged))
     self_conf = chosen[local, y[flagged]]
     suggested = chosen.argmax(axis=1)
-    margin = chosen[local, suggested] - self_conf
+    suggested_probability = chosen[local, suggested]
+    margin = suggested_probability - self_conf
     keep = margin > _THRESHOLD_TOLERANCE  # the model's top class must not be the given label
     flagged, suggested, self_conf, margin = flagged[keep], suggested[keep], self_conf[keep], margin[keep]
+    suggested_probability = suggested_probability[keep]
     order = np.lexsort((flagged, -margin))
     return LabelIssues(
         thresholds=thresholds,
@@ -288,6 +348,7 @@ def find_label_issues(y: IntArray, probs: FloatArray, *, chunk_rows: int = 65_53
         rows=flagged[order],
         suggested=suggested[order],
         self_confidence=self_conf[order],
+        suggested_probability=suggested_probability[order],
         margin=margin[order],
         noise_rate=float(_noise_rate(joint)),
     )
