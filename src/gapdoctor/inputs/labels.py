@@ -172,6 +172,9 @@ def encode_labels(
             f"labels are {families['y_val']} in y_val but {families['y_train']} in y_train",
             "encode both splits with the same label encoder (decode bytes with .astype(str), or cast ids to int)",
         )
+    dense = _encode_small_ids(present, n_prob_columns)
+    if dense is not None:
+        return dense
     lists = {n: y.tolist() for n, y in present.items()}  # Python values: uint64 ids stay exact
     if "y_train" in lists and "y_val" in lists:
         unknown = sort_labels(set(lists["y_val"]) - set(lists["y_train"]))
@@ -198,6 +201,46 @@ def encode_labels(
         return np.fromiter((lookup[v] for v in values), dtype=np.int64, count=len(values))
 
     return tuple(classes), encode(lists.get("y_train")), encode(lists.get("y_val"))
+
+
+_DENSE_ID_LIMIT = 1 << 20
+"""Integer labels below this are encoded by counting (a table of this many entries at most), without a
+Python list of the labels: the same classes and ids, and the user's int64 array itself when the labels
+are already the ids 0..k-1."""
+
+
+def _encode_small_ids(
+    present: dict[str, np.ndarray[Any, Any]], n_prob_columns: int | None
+) -> tuple[tuple[Any, ...], IntArray | None, IntArray | None] | None:
+    """:func:`encode_labels` for non-negative integer labels below :data:`_DENSE_ID_LIMIT`; None for others."""
+    if not all(y.dtype.kind in "iu" and y.min() >= 0 and y.max() < _DENSE_ID_LIMIT for y in present.values()):
+        return None
+    size = max(int(y.max()) for y in present.values()) + 1
+    seen = {n: np.bincount(y, minlength=size) > 0 for n, y in present.items()}
+    if "y_train" in seen and "y_val" in seen:
+        unknown = np.flatnonzero(seen["y_val"] & ~seen["y_train"])
+        if len(unknown):
+            raise GapdoctorInputError(
+                "y_val",
+                f"contains labels never seen in y_train: {unknown[:10].tolist()}",
+                "check that both splits use the same label set and encoder, or drop those rows",
+            )
+    classes: list[int] = np.flatnonzero(np.logical_or.reduce(list(seen.values()))).tolist()
+    if n_prob_columns is not None and n_prob_columns > len(classes) and classes[-1] == n_prob_columns - 1:
+        classes = list(range(n_prob_columns))  # the largest id names the last column (see encode_labels)
+    if classes == list(range(len(classes))):  # already the ids: the labels themselves, no copy of int64 ones
+
+        def encode(y: np.ndarray[Any, Any] | None) -> IntArray | None:
+            return None if y is None else np.asarray(y, dtype=np.int64)
+
+    else:
+        table = np.full(size, -1, dtype=np.int64)
+        table[classes] = np.arange(len(classes))
+
+        def encode(y: np.ndarray[Any, Any] | None) -> IntArray | None:
+            return None if y is None else np.asarray(table[y], dtype=np.int64)
+
+    return tuple(classes), encode(present.get("y_train")), encode(present.get("y_val"))
 
 
 VALIDATION_CHUNK_ROWS = 65_536

@@ -290,6 +290,24 @@ def _prune_by_noise_rate(
     return np.flatnonzero(flagged).astype(np.int64)
 
 
+def _flagged_rows(
+    y: IntArray, probs: ProbabilityArray, flagged: IntArray, chunk_rows: int, renormalise: bool
+) -> tuple[FloatArray, IntArray, FloatArray]:
+    """Self-confidence, most probable class and its probability of the flagged rows, read in chunks."""
+    self_conf, suggested, suggested_probability = (
+        np.empty(len(flagged)),
+        np.empty(len(flagged), np.int64),
+        np.empty(len(flagged)),
+    )
+    for part in row_chunks(len(flagged), chunk_rows):
+        chosen = probability_rows(probs, flagged[part], renormalise=renormalise)
+        local = np.arange(len(chosen))
+        self_conf[part] = chosen[local, y[flagged[part]]]
+        suggested[part] = chosen.argmax(axis=1)
+        suggested_probability[part] = chosen[local, suggested[part]]
+    return self_conf, suggested, suggested_probability
+
+
 def find_label_issues(
     y: IntArray, probs: ProbabilityArray, *, chunk_rows: int = 65_536, rows: IntArray | None = None
 ) -> LabelIssues:
@@ -330,11 +348,7 @@ def find_label_issues(
     quota = _round_preserving_row_totals(joint)
     np.fill_diagonal(quota, 0)
     flagged = _prune_by_noise_rate(y, probs, quota, chunks, renormalise)
-    chosen = probability_rows(probs, flagged, renormalise=renormalise)
-    local = np.arange(len(flagged))
-    self_conf = chosen[local, y[flagged]]
-    suggested = chosen.argmax(axis=1)
-    suggested_probability = chosen[local, suggested]
+    self_conf, suggested, suggested_probability = _flagged_rows(y, probs, flagged, chunk_rows, renormalise)
     margin = suggested_probability - self_conf
     keep = margin > _THRESHOLD_TOLERANCE  # the model's top class must not be the given label
     flagged, suggested, self_conf, margin = flagged[keep], suggested[keep], self_conf[keep], margin[keep]
