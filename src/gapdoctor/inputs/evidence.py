@@ -25,7 +25,8 @@ from gapdoctor.inputs.arguments import DiagnoseInputs, check_model, check_val_si
 from gapdoctor.inputs.arrays import encode_features, group_array, to_numpy
 from gapdoctor.inputs.completion import Completion, CompletionSettings, complete_probabilities
 from gapdoctor.inputs.history import RunHistory
-from gapdoctor.inputs.labels import encode_labels, given_probabilities, label_array, probabilities, sort_labels
+from gapdoctor.inputs.labels import encode_labels, label_array, sort_labels
+from gapdoctor.inputs.probabilities import given_probabilities, probabilities
 from gapdoctor.stats.accumulators import ConfusionCounts
 from gapdoctor.stats.array_types import FloatArray, IntArray, ProbabilityArray
 
@@ -67,7 +68,7 @@ class Evidence:
     feature_names : tuple of str
     train_probs, val_probs : ndarray of shape (n, n_classes) or None
         ``val_probs`` in float64, rows summing to 1. ``train_probs`` as given (float32 or
-        float64, no copy): read it through :func:`gapdoctor.inputs.labels.probability_rows`.
+        float64, no copy): read it through :func:`gapdoctor.inputs.probabilities.probability_rows`.
     metric : str
         The validation metric the user cares about.
     groups_train, groups_val, sources_train : ndarray of str or None

@@ -9,7 +9,6 @@ import pytest
 from numpy.typing import NDArray
 
 from gapdoctor.causes.label_noise.confident_learning import find_label_issues
-from gapdoctor.inputs.evidence import build_evidence
 
 
 def _noisy(n: int, k: int, seed: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
@@ -120,14 +119,3 @@ def test_the_pass_holds_no_copy_of_the_probabilities() -> None:
         tracemalloc.stop()
     # a float64 copy would cost 2x; what remains is the result and the per-cell top lists (~0.33x at 20% noise)
     assert peak < 0.5 * p32.nbytes, peak / p32.nbytes
-
-
-def test_the_door_keeps_float32_train_probs_and_gives_float64_val_probs_equal_to_a_whole_renormalisation() -> None:
-    y, p = _noisy(200_000, 3, 4)
-    p32 = p.astype(np.float32)
-    ev = build_evidence(y_train=y, train_probs=p32, y_val=y, val_probs=p32)
-    assert ev.train_probs is p32 and ev.y_train is y  # labels that are already the ids: no copy either
-    expected = np.clip(p32.astype(np.float64), 0, 1)
-    expected = expected / expected.sum(axis=1, keepdims=True)
-    assert ev.val_probs is not None and ev.val_probs.dtype == np.float64
-    assert np.array_equal(ev.val_probs, expected)  # bit for bit, chunk by chunk

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gapdoctor.inputs.labels import needs_renormalising, probability_rows
+from gapdoctor.inputs.probabilities import needs_renormalising, probability_rows
 from gapdoctor.stats.accumulators import ConfusionCounts
 from gapdoctor.stats.array_types import FloatArray, IntArray, ProbabilityArray
 
@@ -221,7 +221,7 @@ def _self_confidence(
 
     Read as given until a chunk turns out to need renormalising (a float32 array: the
     first chunk); then the pass restarts renormalised, as if the whole array had been
-    renormalised first (:func:`gapdoctor.inputs.labels.needs_renormalising`).
+    renormalised first (:func:`gapdoctor.inputs.probabilities.needs_renormalising`).
     """
     renormalise = False
     while True:
@@ -319,7 +319,7 @@ def find_label_issues(
         Given labels, encoded ``0..k-1``.
     probs : ndarray of float32 or float64 of shape (n, k)
         Out-of-sample predicted probabilities, validated (each row sums to 1 within
-        :data:`gapdoctor.inputs.labels.PROB_SUM_TOLERANCE`); read one chunk at a time, and
+        :data:`gapdoctor.inputs.probabilities.PROB_SUM_TOLERANCE`); read one chunk at a time, and
         renormalised chunk by chunk when they need it (never copied whole).
     chunk_rows : int, default=65536
         Rows per chunk.

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from gapdoctor.experiments.lab import Lab, PairedOutcome, Plan, SkipExperiment, intervention
 from gapdoctor.findings import Finding
-from gapdoctor.inputs.labels import normalised
+from gapdoctor.inputs.probabilities import normalised
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.metrics import METRICS
 
