@@ -255,7 +255,9 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     control = validation_control_rate(evidence)
     n_val = 0 if evidence.y_val is None else len(evidence.y_val)
     floor = _FLOOR if control is None else _control_floor(rate, n, control, n_val)
-    errors = int(np.sum(evidence.train_probs.argmax(axis=1) != evidence.y_train))  # one linear pass, all rows
+    confusion = evidence.train_confusion  # argmax per chunk, all rows: no full-size temporary
+    assert confusion is not None
+    errors = int(confusion.sum() - np.trace(confusion))
     confusion_text, confusion_count = _top_confusion(evidence, issues)
     memorised = _by_memorisation(evidence, issues, np.arange(len(issues.rows)))
     assert memorised.order is not None
