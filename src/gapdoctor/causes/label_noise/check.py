@@ -95,8 +95,9 @@ def label_pass_rows(n_rows: int, n_classes: int, what: str | None = None) -> Int
 
 def _budgeted_label_issues(y: IntArray, probs: ProbabilityArray, chunk_rows: int, what: str) -> LabelIssues:
     """Confident learning within :data:`LABEL_PASS_CELLS`; the sample read in place (no copy of its rows)."""
-    rows = label_pass_rows(len(y), probs.shape[1], what)
-    return find_label_issues(y, probs, chunk_rows=chunk_rows, rows=None if len(rows) == len(y) else rows)
+    if len(y) * probs.shape[1] <= LABEL_PASS_CELLS:  # every row: no index array of n rows
+        return find_label_issues(y, probs, chunk_rows=chunk_rows)
+    return find_label_issues(y, probs, chunk_rows=chunk_rows, rows=label_pass_rows(len(y), probs.shape[1], what))
 
 
 def _label(evidence: Evidence, class_id: int) -> str:

@@ -362,16 +362,23 @@ def find_label_issues(
     self_conf, suggested, suggested_probability = _flagged_rows(y, probs, flagged, chunk_rows, renormalise)
     margin = suggested_probability - self_conf
     kept = np.flatnonzero(margin > _THRESHOLD_TOLERANCE)  # the model's top class must not be the given label
-    order = kept[np.lexsort((flagged[kept], -margin[kept]))]  # each array below is gathered once
+    order = kept[np.lexsort((flagged[kept], -margin[kept]))]
+    del kept
+    # gathered one array at a time, each source freed as its ordered copy is made: the peak stays near one copy
+    flagged = flagged[order]
+    suggested = suggested[order]
+    self_conf = self_conf[order]
+    suggested_probability = suggested_probability[order]
+    margin = margin[order]
     return LabelIssues(
         thresholds=thresholds,
         confident_joint=confident_joint,
         unconfident=unconfident,
         joint=joint,
-        rows=flagged[order],
-        suggested=suggested[order],
-        self_confidence=self_conf[order],
-        suggested_probability=suggested_probability[order],
-        margin=margin[order],
+        rows=flagged,
+        suggested=suggested,
+        self_confidence=self_conf,
+        suggested_probability=suggested_probability,
+        margin=margin,
         noise_rate=float(_noise_rate(joint)),
     )
