@@ -15,6 +15,11 @@ and a time limit (``--limit-s``, default 300); the time and the peak resident me
   classes, before / after / cleanlab (``filter_by='prune_by_noise_rate'``, n_jobs=1);
 - whole ``gapdoctor.diagnose()`` on the first two data sets.
 
+``--scale [--sizes 1,10,20]`` runs only the issue-16 table instead: the label pass before /
+after / cleanlab and ``diagnose(y_train=..., train_probs=...)``'s extra peak memory (float64
+and float32 probabilities) at 1M / 10M / 20M rows x 10 classes, written under ``## Scale: the
+label pass and memory (issue 16)``. The 20M row takes about 10 minutes on the shared machine.
+
 Run: ``OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/budget.py [--quick] [--out FILE]``;
 the markdown table is printed and written to ``benchmarks/RESULTS.md`` under
 ``## Bounded cost`` (other sections kept). ``--quick`` skips the 10M cases.
@@ -232,7 +237,13 @@ chunk and, when rows need it (float32 rows never sum to 1 in float64), renormali
 the label pass reads them, bit for bit as renormalising the whole array first; labels that are already the
 ids 0..k-1 are used without a copy or a Python list; the flagged rows are gathered in chunks. The label
 pass keeps each class pair's top candidates in a fixed-size buffer (partial selection when it holds twice
-the cell's quota)."""
+the cell's quota).
+
+"before" is `main` at this run, which already kept the top candidates in that bounded buffer (since
+commit 5bfc4a9; the issue's 0.19 s -> 8.8 s from 1M to 20M was the growing list it replaced) and already
+used float64 probabilities summing to 1 without a copy: float32 probabilities cost a float64 copy plus
+the clipped and divided copies (about 5x the inputs). Not in this table: `val_probs` that are not float64
+summing to 1 still cost one float64 copy (built chunk by chunk), since the metrics read them whole."""
 
 
 _WHY = """Why the KD-tree search blew up: a radius query returns *every* training row within the radius,

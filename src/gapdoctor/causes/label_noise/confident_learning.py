@@ -21,9 +21,14 @@ This is the selection cleanlab's ``find_label_issues`` makes by default
 (``filter_by="prune_by_noise_rate"``); the benchmark (``benchmarks/label_noise.py``)
 compares the two on the same probabilities.
 
-Every pass runs over row chunks and keeps only mergeable counts (k-vectors, k x k
-matrices) and the rows the model disagrees with; no N x N or full N x k temporary is
-built beyond one chunk.
+Three streamed passes over row chunks (thresholds; confident joint; pruning), each
+keeping only mergeable counts (k-vectors, k x k matrices) or, for pruning, each class
+pair's top ``quota`` rows in a fixed-size buffer (:class:`_TopMargins`); no N x N or
+full N x k temporary is built beyond one chunk. The probabilities are read as given
+(float32 included) and renormalised one chunk at a time when they need it
+(:func:`gapdoctor.inputs.probabilities.probability_rows`), which gives the same values
+as renormalising the whole array first; ``benchmarks/budget.py --scale`` measures it
+against cleanlab from 1M to 20M rows.
 
 The interval on the noise rate is a Poisson bootstrap of the counts the estimate is
 made of (confident joint cells and unconfident rows per label), thresholds held fixed:
