@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from gapdoctor.causes.label_noise.confident_learning import find_label_issues
+from gapdoctor.causes.label_noise.confident_learning import _TopMargins, find_label_issues
 
 
 def _noisy(n: int, k: int, seed: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
@@ -119,3 +119,13 @@ def test_the_pass_holds_no_copy_of_the_probabilities() -> None:
         tracemalloc.stop()
     # a float64 copy would cost 2x; what remains is the result and the per-cell top lists (~0.33x at 20% noise)
     assert peak < 0.5 * p32.nbytes, peak / p32.nbytes
+
+
+def test_a_cell_keeps_its_top_margins_in_a_buffer_bounded_by_twice_its_quota() -> None:
+    rng = np.random.default_rng(5)
+    top = _TopMargins(300)
+    margins = rng.normal(size=200_000)
+    for start in range(0, len(margins), 1_000):
+        top.add(margins[start : start + 1_000], np.arange(start, start + 1_000))
+        assert top.buffered < 2 * top.size + 1_000  # never a list growing with the rows seen
+    assert np.array_equal(np.sort(top.result()), np.sort(np.argsort(-margins)[:300]))
