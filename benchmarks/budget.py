@@ -240,8 +240,9 @@ pass keeps each class pair's top candidates in a fixed-size buffer (partial sele
 the cell's quota).
 
 "before" is `main` at this run, which already kept the top candidates in that bounded buffer (since
-commit 5bfc4a9; the issue's 0.19 s -> 8.8 s from 1M to 20M was presumably measured on the growing list it replaced) and already
-used float64 probabilities summing to 1 without a copy: float32 probabilities cost a float64 copy plus
+commit 5bfc4a9; the issue's 0.19 s -> 8.8 s from 1M to 20M was presumably measured on the growing list
+it replaced) and already used float64 probabilities summing to 1 without a copy: float32 probabilities
+cost a float64 copy plus
 the clipped and divided copies (about 5x the inputs). Not in this table: `val_probs` that are not float64
 summing to 1 still cost one float64 copy (built chunk by chunk), since the metrics read them whole."""
 
