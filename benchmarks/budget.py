@@ -15,6 +15,11 @@ and a time limit (``--limit-s``, default 300); the time and the peak resident me
   classes, before / after / cleanlab (``filter_by='prune_by_noise_rate'``, n_jobs=1);
 - whole ``gapdoctor.diagnose()`` on the first two data sets.
 
+``--scale [--sizes 1,10,20]`` runs only the issue-16 table instead: the label pass before /
+after / cleanlab and ``diagnose(y_train=..., train_probs=...)``'s extra peak memory (float64
+and float32 probabilities) at 1M / 10M / 20M rows x 10 classes, written under ``## Scale: the
+label pass and memory (issue 16)``. The 20M row takes about 10 minutes on the shared machine.
+
 Run: ``OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/budget.py [--quick] [--out FILE]``;
 the markdown table is printed and written to ``benchmarks/RESULTS.md`` under
 ``## Bounded cost`` (other sections kept). ``--quick`` skips the 10M cases.
@@ -122,6 +127,126 @@ print(json.dumps({"seconds": time.perf_counter() - start, "peak_gb": peak_gb(),
 """
 
 
+_MEMORY = """
+def rss_gb(field="VmRSS:"):
+    for line in open("/proc/self/status"):
+        if line.startswith(field):
+            return int(line.split()[1]) / 1e6
+
+def reset_peak():  # VmHWM := VmRSS (Linux >= 4.0), so the peak read next is the call's
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    return rss_gb()
+"""
+
+_SCALE = """
+import json, sys, time
+n, tool, dtype = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+y, p = probs(n)
+p = p.astype(dtype, copy=False)
+inputs_gb = (y.nbytes + p.nbytes) / 1e9
+if tool == "cleanlab":
+    from cleanlab.filter import find_label_issues
+    run = lambda: find_label_issues(y, p, n_jobs=1)  # its default filter_by='prune_by_noise_rate', as ours
+elif tool == "label_pass":
+    from gapdoctor.causes.label_noise.confident_learning import find_label_issues  # the tree on PYTHONPATH
+    run = lambda: find_label_issues(y, p)
+else:
+    import gapdoctor
+    wy, wp = probs(2000)
+    gapdoctor.diagnose(y_train=wy, train_probs=wp.astype(dtype))  # imports and first-call costs, not counted
+    run = lambda: gapdoctor.diagnose(y_train=y, train_probs=p)
+base = reset_peak()
+start = time.perf_counter()
+out = run()
+seconds = time.perf_counter() - start
+flagged = len(out.rows) if hasattr(out, "rows") else int(out.sum()) if hasattr(out, "sum") else None
+print(json.dumps({"seconds": seconds, "peak_gb": rss_gb("VmHWM:"), "extra_gb": rss_gb("VmHWM:") - base,
+                  "inputs_gb": inputs_gb, "flagged": flagged}))
+"""
+
+_SCALE_HEADING = "## Scale: the label pass and memory (issue 16)"
+
+
+def _scale_cell(result: dict[str, Any]) -> str:
+    if "ended" in result:
+        return result["ended"]
+    ratio = result["extra_gb"] / result["inputs_gb"]
+    return f"{result['seconds']:.2f} s, +{result['extra_gb']:.2f} GB ({ratio:.2f}x)"
+
+
+def scale(args: argparse.Namespace) -> None:
+    """The label pass against cleanlab and diagnose()'s extra memory, 1M to 20M rows x 10 classes."""
+    sizes = [int(float(size) * 1e6) for size in args.sizes.split(",")]
+    now = ROOT / "src"
+    lines = [
+        "| rows x 10 | label pass before | label pass after | cleanlab | cleanlab / after | "
+        "diagnose() float64 before | after | diagnose() float32 before | after |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        before = _checkout(args.before, Path(tmp))
+        for n in sizes:
+            run = {
+                (tool, dtype, name): _run(_MEMORY + _SCALE, [str(n), tool, dtype], args.cap_gb, args.limit_s, src)
+                for tool, dtype in (
+                    ("label_pass", "float64"),
+                    ("cleanlab", "float64"),
+                    ("diagnose", "float64"),
+                    ("diagnose", "float32"),
+                )
+                for name, src in (("before", before), ("after", now))
+                if tool != "cleanlab" or name == "after"
+            }
+            after, theirs = run["label_pass", "float64", "after"], run["cleanlab", "float64", "after"]
+            ratio = theirs["seconds"] / after["seconds"] if "seconds" in after and "seconds" in theirs else float("nan")
+            agree = [f", {r['flagged']:,} flagged" if r.get("flagged") is not None else "" for r in (after, theirs)]
+            cells = [
+                _scale_cell(run["label_pass", "float64", "before"]),
+                _scale_cell(after) + agree[0],
+                _scale_cell(theirs) + agree[1],
+                f"{ratio:.1f}x",
+                *(
+                    _scale_cell(run["diagnose", d, name])
+                    for d in ("float64", "float32")
+                    for name in ("before", "after")
+                ),
+            ]
+            lines.append(f"| {n:,} | {' | '.join(cells)} |")
+            print(lines[-1], flush=True)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    header = (
+        f"Run {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC at commit `{commit.strip()}` against "
+        f"`{args.before}`, `benchmarks/budget.py --scale --sizes {args.sizes}`; one run per cell (no repetition), each "
+        f"in a fresh process capped at {args.cap_gb:g} GB of address space and {args.limit_s:.0f} s, "
+        "OMP/OPENBLAS/MKL_NUM_THREADS=1, cleanlab with `n_jobs=1`, on the shared 2-core machine (other engineers' "
+        "jobs running: times vary by up to ~1.5x between runs). Data: `probs(n)` above (10 classes, float64 rows "
+        "normalised, 20% of labels redrawn). Label pass: `find_label_issues(y, p)`; cleanlab: "
+        "`cleanlab.filter.find_label_issues(y, p, n_jobs=1)` (its default `filter_by='prune_by_noise_rate'`, the "
+        "selection ours makes). diagnose(): `gapdoctor.diagnose(y_train=y, train_probs=p)`, the probabilities as "
+        "float64 or cast to float32, after a warm-up call. Each cell: seconds, then the extra peak resident memory "
+        "of the call (VmHWM reset before it, minus the resident memory before it: inputs excluded) and its ratio "
+        "to the input bytes (labels + probabilities)."
+    )
+    section = "\n".join([_SCALE_HEADING, "", header, "", *lines, "", _SCALE_WHY, ""])
+    replace_section(_SCALE_HEADING, section, args.out)
+
+
+_SCALE_WHY = """What changed: `diagnose()` reads `train_probs` as given (float32 stays float32): validated chunk by
+chunk and, when rows need it (float32 rows never sum to 1 in float64), renormalised one chunk at a time as
+the label pass reads them, bit for bit as renormalising the whole array first; labels that are already the
+ids 0..k-1 are used without a copy or a Python list; the flagged rows are gathered in chunks. The label
+pass keeps each class pair's top candidates in a fixed-size buffer (partial selection when it holds twice
+the cell's quota).
+
+"before" is `main` at this run, which already kept the top candidates in that bounded buffer (since
+commit 5bfc4a9; the issue's 0.19 s -> 8.8 s from 1M to 20M was presumably measured on the growing list
+it replaced) and already used float64 probabilities summing to 1 without a copy: float32 probabilities
+cost a float64 copy plus
+the clipped and divided copies (about 5x the inputs). Not in this table: `val_probs` that are not float64
+summing to 1 still cost one float64 copy (built chunk by chunk), since the metrics read them whole."""
+
+
 _WHY = """Why the KD-tree search blew up: a radius query returns *every* training row within the radius,
 and with ties (identical rows, or a handful of distinct rows as with 3 binary features) that is
 O(n) rows per query: 1M validation queries x 1M neighbours for identical rows (the OOM), 10k
@@ -184,7 +309,12 @@ def main() -> None:
     parser.add_argument("--limit-s", type=float, default=300.0)
     parser.add_argument("--quick", action="store_true", help="skip the 10M-row cases")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--scale", action="store_true", help="only the label pass / memory table (issue 16)")
+    parser.add_argument("--sizes", default="1,10,20", help="with --scale: millions of rows, comma-separated")
     args = parser.parse_args()
+    if args.scale:
+        scale(args)
+        return
     now = ROOT / "src"
     with tempfile.TemporaryDirectory() as tmp:
         before = _checkout(args.before, Path(tmp))

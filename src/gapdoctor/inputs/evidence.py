@@ -25,9 +25,10 @@ from gapdoctor.inputs.arguments import DiagnoseInputs, check_model, check_val_si
 from gapdoctor.inputs.arrays import encode_features, group_array, to_numpy
 from gapdoctor.inputs.completion import Completion, CompletionSettings, complete_probabilities
 from gapdoctor.inputs.history import RunHistory
-from gapdoctor.inputs.labels import encode_labels, label_array, probabilities, sort_labels
+from gapdoctor.inputs.labels import encode_labels, label_array, sort_labels
+from gapdoctor.inputs.probabilities import given_probabilities, probabilities
 from gapdoctor.stats.accumulators import ConfusionCounts
-from gapdoctor.stats.array_types import FloatArray, IntArray
+from gapdoctor.stats.array_types import FloatArray, IntArray, ProbabilityArray
 
 if TYPE_CHECKING:
     from gapdoctor.inputs.training_dynamics import DynamicsSummary
@@ -66,6 +67,8 @@ class Evidence:
         Original label of each class id.
     feature_names : tuple of str
     train_probs, val_probs : ndarray of shape (n, n_classes) or None
+        ``val_probs`` in float64, rows summing to 1. ``train_probs`` as given (float32 or
+        float64, no copy): read it through :func:`gapdoctor.inputs.probabilities.probability_rows`.
     metric : str
         The validation metric the user cares about.
     groups_train, groups_val, sources_train : ndarray of str or None
@@ -99,7 +102,7 @@ class Evidence:
     classes: tuple[Any, ...] = ()
     feature_names: tuple[str, ...] = ()
     categorical_features: tuple[str, ...] = ()
-    train_probs: FloatArray | None = None
+    train_probs: ProbabilityArray | None = None
     val_probs: FloatArray | None = None
     metric: str = "accuracy"
     groups_train: NDArray[np.str_] | None = None
@@ -129,7 +132,7 @@ class Evidence:
         for start in range(0, n_rows, self.chunk_rows):
             yield slice(start, min(n_rows, start + self.chunk_rows))
 
-    def _confusion(self, y: IntArray | None, probs: FloatArray | None) -> IntArray | None:
+    def _confusion(self, y: IntArray | None, probs: ProbabilityArray | None) -> IntArray | None:
         if y is None or probs is None:
             return None
         counts = ConfusionCounts(self.n_classes)
@@ -221,7 +224,9 @@ def build_evidence(*, completion: CompletionSettings | None = None, **arguments:
             )
     n_cols = None
     p_train = (
-        None if train_probs is None or yt is None else probabilities("train_probs", train_probs, len(yt), "y_train")
+        None
+        if train_probs is None or yt is None
+        else given_probabilities("train_probs", train_probs, len(yt), "y_train")
     )
     p_val = None if val_probs is None or yv is None else probabilities("val_probs", val_probs, len(yv), "y_val")
     if p_train is not None and p_val is not None and p_train.shape[1] != p_val.shape[1]:

@@ -1,4 +1,4 @@
-"""Class labels and predicted probabilities at the door: one label encoder for every split.
+"""Class labels at the door: one label encoder for every split.
 
 Decisions taken here (each one tested in ``tests/test_labels.py``):
 
@@ -12,9 +12,9 @@ Decisions taken here (each one tested in ``tests/test_labels.py``):
   a later column (ids 0 and 2 imply class 1); a column past every label id (3 columns
   for labels 0/1) is refused: nothing says which class it is, and a binary metric
   would silently become a 3-class macro average.
-- Probabilities are renormalised after validation, so that float32 or bfloat16 softmax
-  rows sum to 1 in float64 (scikit-learn warns otherwise); half-precision rows may sum
-  further from 1 (:data:`HALF_PRECISION_STEP`).
+- Integer labels that are already the class ids 0..k-1 are used as given (no copy).
+
+Predicted probabilities are validated in :mod:`gapdoctor.inputs.probabilities`.
 """
 
 from __future__ import annotations
@@ -26,26 +26,14 @@ from typing import Any
 import numpy as np
 
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.inputs.arrays import HALF_TORCH_DTYPES, is_missing, to_numpy
-from gapdoctor.stats.array_types import FloatArray, IntArray
+from gapdoctor.inputs.arrays import is_missing, to_numpy
+from gapdoctor.stats.array_types import IntArray
 
-__all__ = ["encode_labels", "label_array", "probabilities", "sort_labels"]
+__all__ = ["encode_labels", "label_array", "sort_labels"]
 
-
-PROB_SUM_TOLERANCE = 1e-3
-"""How far a row of probabilities may sum from 1 (float32 softmax rounding is ~1e-7 per class)."""
-
-HALF_PRECISION_STEP = 2.0**-8
-"""bfloat16 keeps 8 significant bits: each probability rounds by up to 2**-9, a row of k by up to
-k * 2**-9; rows of a half-precision tensor may sum k * 2**-8 from 1."""
-
-PROB_RANGE_TOLERANCE = 1e-9
-"""How far outside [0, 1] a probability may fall by rounding before it counts as a logit."""
 
 EXACT_FLOAT_INTEGERS = 2.0**53
 """Beyond this a float64 no longer holds every integer: float labels there keep their float value."""
-
-_HALF_DTYPES = HALF_TORCH_DTYPES | {"float16"}
 
 
 def _label_family(arr: np.ndarray[Any, Any]) -> str:
@@ -160,6 +148,9 @@ def encode_labels(
             f"labels are {families['y_val']} in y_val but {families['y_train']} in y_train",
             "encode both splits with the same label encoder (decode bytes with .astype(str), or cast ids to int)",
         )
+    dense = _encode_small_ids(present, n_prob_columns)
+    if dense is not None:
+        return dense
     lists = {n: y.tolist() for n, y in present.items()}  # Python values: uint64 ids stay exact
     if "y_train" in lists and "y_val" in lists:
         unknown = sort_labels(set(lists["y_val"]) - set(lists["y_train"]))
@@ -188,71 +179,41 @@ def encode_labels(
     return tuple(classes), encode(lists.get("y_train")), encode(lists.get("y_val"))
 
 
-VALIDATION_CHUNK_ROWS = 65_536
-"""Probability rows validated at a time: temporaries stay a few MB whatever the split's size."""
-_EXACT_SUM = 1e-12
-"""A row sum this close to 1 is float64 rounding: the array is used as given, without a copy."""
+_DENSE_ID_LIMIT = 1 << 20
+"""Integer labels below this are encoded by counting (a table of this many entries at most), without a
+Python list of the labels: the same classes and ids, and the user's int64 array itself when the labels
+are already the ids 0..k-1."""
 
 
-def probabilities(name: str, probs: Any, n_rows: int, rows_from: str) -> FloatArray:
-    """Validated (n_rows, n_classes) probabilities; one column means P(positive class).
+def _encode_small_ids(
+    present: dict[str, np.ndarray[Any, Any]], n_prob_columns: int | None
+) -> tuple[tuple[Any, ...], IntArray | None, IntArray | None] | None:
+    """:func:`encode_labels` for non-negative integer labels below :data:`_DENSE_ID_LIMIT`; None for others."""
+    if not all(y.dtype.kind in "iu" and y.min() >= 0 and y.max() < _DENSE_ID_LIMIT for y in present.values()):
+        return None
+    size = max(int(y.max()) for y in present.values()) + 1
+    seen = {n: np.bincount(y, minlength=size) > 0 for n, y in present.items()}
+    if "y_train" in seen and "y_val" in seen:
+        unknown = np.flatnonzero(seen["y_val"] & ~seen["y_train"])
+        if len(unknown):
+            raise GapdoctorInputError(
+                "y_val",
+                f"contains labels never seen in y_train: {unknown[:10].tolist()}",
+                "check that both splits use the same label set and encoder, or drop those rows",
+            )
+    classes: list[int] = np.flatnonzero(np.logical_or.reduce(list(seen.values()))).tolist()
+    if n_prob_columns is not None and n_prob_columns > len(classes) and classes[-1] == n_prob_columns - 1:
+        classes = list(range(n_prob_columns))  # the largest id names the last column (see encode_labels)
+    if classes == list(range(len(classes))):  # already the ids: the labels themselves, no copy of int64 ones
 
-    Examples
-    --------
-    >>> probabilities("val_probs", [0.2, 0.9], 2, "y_val").tolist()
-    [[0.8, 0.2], [0.09999999999999998, 0.9]]
-    """
-    half = str(getattr(probs, "dtype", "")) in _HALF_DTYPES
-    arr = to_numpy(name, probs)
-    if arr.dtype.kind not in "biuf":
-        raise GapdoctorInputError(
-            name, f"holds non-numeric values ({arr.dtype})", "pass float probabilities, one column per class"
-        )
-    arr = np.asarray(arr, dtype=np.float64)  # float64 input is used as is: no copy of a large split
-    if arr.ndim == 1:  # binary: probability of the positive class
-        arr = np.column_stack([1.0 - arr, arr])
-    if arr.ndim != 2:
-        raise GapdoctorInputError(
-            name, f"expected shape (n_rows, n_classes), got {arr.shape}", "pass one row of class probabilities per row"
-        )
-    if arr.shape[0] != n_rows:
-        raise GapdoctorInputError(
-            name,
-            f"has {arr.shape[0]} rows but {rows_from} has {n_rows}",
-            f"give one probability row per row of {rows_from}, in the same order",
-        )
-    tolerance = max(PROB_SUM_TOLERANCE, arr.shape[1] * HALF_PRECISION_STEP) if half else PROB_SUM_TOLERANCE
-    renormalise = False
-    for start in range(0, len(arr), VALIDATION_CHUNK_ROWS):  # chunk by chunk: no full-size temporaries
-        chunk = arr[start : start + VALIDATION_CHUNK_ROWS]
-        _check_probability_chunk(name, chunk, start, tolerance)
-        renormalise = renormalise or bool(
-            (chunk < 0.0).any() or (chunk > 1.0).any() or (np.abs(chunk.sum(axis=1) - 1.0) > _EXACT_SUM).any()
-        )
-    if not renormalise:
-        return arr
-    arr = np.clip(arr, 0.0, 1.0)  # a copy only when rounding left rows off 1 or values past 0 / 1
-    return np.asarray(arr / arr.sum(axis=1, keepdims=True), dtype=np.float64)
+        def encode(y: np.ndarray[Any, Any] | None) -> IntArray | None:
+            return None if y is None else np.asarray(y, dtype=np.int64)
 
+    else:
+        table = np.full(size, -1, dtype=np.int64)
+        table[classes] = np.arange(len(classes))
 
-def _check_probability_chunk(name: str, chunk: FloatArray, start: int, tolerance: float) -> None:
-    if not np.isfinite(chunk).all():
-        row = start + int(np.argwhere(~np.isfinite(chunk))[0][0])
-        raise GapdoctorInputError(
-            name, f"contains NaN or infinite values (first at row {row})", "check the model's outputs"
-        )
-    if (chunk < -PROB_RANGE_TOLERANCE).any() or (chunk > 1 + PROB_RANGE_TOLERANCE).any():
-        raise GapdoctorInputError(
-            name,
-            f"holds values outside [0, 1] (min {chunk.min():.3g}, max {chunk.max():.3g}); these look like logits",
-            "apply softmax (or sigmoid for one binary column) before passing them",
-        )
-    sums = chunk.sum(axis=1)
-    off = np.abs(sums - 1.0) > tolerance
-    if off.any():
-        row = int(np.flatnonzero(off)[0])
-        raise GapdoctorInputError(
-            name,
-            f"rows must sum to 1; row {start + row} sums to {sums[row]:.4g}",
-            "pass normalised probabilities (softmax over classes), not scores or per-class sigmoids",
-        )
+        def encode(y: np.ndarray[Any, Any] | None) -> IntArray | None:
+            return None if y is None else np.asarray(table[y], dtype=np.int64)
+
+    return tuple(classes), encode(present.get("y_train")), encode(present.get("y_val"))

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gapdoctor.inputs.labels import probabilities
+from gapdoctor.inputs.probabilities import probabilities
 from gapdoctor.integrations.values import as_array
 from gapdoctor.stats.metrics import metric_info
 

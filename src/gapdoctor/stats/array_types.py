@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FloatArray", "IntArray"]
+__all__ = ["FloatArray", "IntArray", "ProbabilityArray"]
 
 FloatArray = NDArray[np.float64]
 """Floating-point values: features, probabilities, curves."""
 
 IntArray = NDArray[np.int64]
 """Integer values: encoded labels, row indices, counts."""
+
+ProbabilityArray = NDArray[np.floating[Any]]
+"""Validated probabilities kept in the dtype they were given in (float32 or float64)."""

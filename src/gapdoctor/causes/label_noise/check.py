@@ -36,7 +36,7 @@ injected noise the ratio stays near 1.5, on clean data it is 2 to 5).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -56,7 +56,7 @@ from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, REPORT_THRESHOLD, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.training_dynamics import MIN_EPOCHS, flag_label_issues
-from gapdoctor.stats.array_types import FloatArray, IntArray
+from gapdoctor.stats.array_types import IntArray, ProbabilityArray
 from gapdoctor.stats.budget import LABEL_PASS_CELLS, sample_rows
 
 __all__ = ["label_issues_of", "label_pass_rows", "noise_matrix_data", "validation_control_rate"]
@@ -97,13 +97,11 @@ def label_pass_rows(n_rows: int, n_classes: int, what: str | None = None) -> Int
     return sample_rows(n_rows, LABEL_PASS_CELLS // max(n_classes, 1), what=what)
 
 
-def _budgeted_label_issues(y: IntArray, probs: FloatArray, chunk_rows: int, what: str) -> LabelIssues:
-    """Confident learning within :data:`LABEL_PASS_CELLS`; flagged rows in the split's numbering."""
-    rows = label_pass_rows(len(y), probs.shape[1], what)
-    if len(rows) == len(y):
+def _budgeted_label_issues(y: IntArray, probs: ProbabilityArray, chunk_rows: int, what: str) -> LabelIssues:
+    """Confident learning within :data:`LABEL_PASS_CELLS`; the sample read in place (no copy of its rows)."""
+    if len(y) * probs.shape[1] <= LABEL_PASS_CELLS:  # every row: no index array of n rows
         return find_label_issues(y, probs, chunk_rows=chunk_rows)
-    issues = find_label_issues(y[rows], probs[rows], chunk_rows=chunk_rows)
-    return replace(issues, rows=rows[issues.rows])
+    return find_label_issues(y, probs, chunk_rows=chunk_rows, rows=label_pass_rows(len(y), probs.shape[1], what))
 
 
 def _label(evidence: Evidence, class_id: int) -> str:
@@ -121,7 +119,7 @@ def _suspects(evidence: Evidence, issues: LabelIssues, order: NDArray[np.int64])
                 "row": row,
                 "given": _label(evidence, int(evidence.y_train[row])),
                 "suggested": _label(evidence, suggested),
-                "confidence": round(float(evidence.train_probs[row, suggested]), 4),
+                "confidence": round(float(issues.suggested_probability[i]), 4),
             }
         )
     return out
@@ -253,7 +251,9 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     control = validation_control_rate(evidence)
     n_val = 0 if evidence.y_val is None else len(evidence.y_val)
     floor = FLOOR if control is None else _control_floor(rate, n, control, n_val)
-    errors = int(np.sum(evidence.train_probs.argmax(axis=1) != evidence.y_train))  # one linear pass, all rows
+    confusion = evidence.train_confusion  # argmax per chunk, all rows: no full-size temporary
+    assert confusion is not None
+    errors = int(confusion.sum() - np.trace(confusion))
     confusion_text, confusion_count = _top_confusion(evidence, issues)
     memorised = _by_memorisation(evidence, issues, np.arange(len(issues.rows)))
     assert memorised.order is not None

@@ -21,9 +21,14 @@ This is the selection cleanlab's ``find_label_issues`` makes by default
 (``filter_by="prune_by_noise_rate"``); the benchmark (``benchmarks/label_noise.py``)
 compares the two on the same probabilities.
 
-Every pass runs over row chunks and keeps only mergeable counts (k-vectors, k x k
-matrices) and the rows the model disagrees with; no N x N or full N x k temporary is
-built beyond one chunk.
+Three streamed passes over row chunks (thresholds; confident joint; pruning), each
+keeping only mergeable counts (k-vectors, k x k matrices) or, for pruning, each class
+pair's top ``quota`` rows in a fixed-size buffer (:class:`_TopMargins`); no N x N or
+full N x k temporary is built beyond one chunk. The probabilities are read as given
+(float32 included) and renormalised one chunk at a time when they need it
+(:func:`gapdoctor.inputs.probabilities.probability_rows`), which gives the same values
+as renormalising the whole array first; ``benchmarks/budget.py --scale`` measures it
+against cleanlab from 1M to 20M rows.
 
 The interval on the noise rate is a Poisson bootstrap of the counts the estimate is
 made of (confident joint cells and unconfident rows per label), thresholds held fixed:
@@ -37,9 +42,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
+from gapdoctor.inputs.probabilities import needs_renormalising, probability_rows
 from gapdoctor.stats.accumulators import ConfusionCounts
-from gapdoctor.stats.array_types import FloatArray, IntArray
+from gapdoctor.stats.array_types import FloatArray, IntArray, ProbabilityArray
 
 __all__ = ["LabelIssues", "find_label_issues", "row_chunks"]
 
@@ -76,6 +83,8 @@ class LabelIssues:
         Most probable other class of each flagged row.
     self_confidence : ndarray
         Probability of the given label of each flagged row.
+    suggested_probability : ndarray
+        Probability of the suggested class of each flagged row.
     margin : ndarray
         Normalised margin ``max_{j != given} p_j - p_given`` of each flagged row.
     noise_rate : float
@@ -89,6 +98,7 @@ class LabelIssues:
     rows: IntArray
     suggested: IntArray
     self_confidence: FloatArray
+    suggested_probability: FloatArray
     margin: FloatArray
     noise_rate: float
 
@@ -193,7 +203,79 @@ class _TopMargins:
         return self.rows[0] if self.rows else np.zeros(0, dtype=np.int64)
 
 
-def _prune_by_noise_rate(y: IntArray, probs: FloatArray, quota: IntArray, chunks: list[slice]) -> IntArray:
+Chunk = slice | IntArray
+"""Rows read at a time, in the split's numbering: a slice of the split, or sorted row ids of a sample."""
+
+
+def _chunks(n_rows: int, chunk_rows: int, rows: IntArray | None) -> list[Chunk]:
+    if rows is None:
+        return list(row_chunks(n_rows, chunk_rows))
+    return [rows[part] for part in row_chunks(len(rows), chunk_rows)]
+
+
+def _positions(chunk: Chunk, members: IntArray) -> IntArray:
+    """Split row ids of the chunk's ``members`` (positions within the chunk)."""
+    if isinstance(chunk, slice):
+        return members + int(chunk.start)
+    return np.asarray(chunk[members], dtype=np.int64)
+
+
+def _self_confidence(
+    y: IntArray, probs: ProbabilityArray, chunks: list[Chunk], k: int
+) -> tuple[FloatArray, IntArray, bool]:
+    """Per-class sum of self-confidence and row count, and whether the rows are read renormalised.
+
+    Read as given until a chunk turns out to need renormalising (a float32 array: the
+    first chunk); then the pass restarts renormalised, as if the whole array had been
+    renormalised first (:func:`gapdoctor.inputs.probabilities.needs_renormalising`).
+    """
+    renormalise = False
+    while True:
+        self_sum = np.zeros(k)
+        label_counts = np.zeros(k, dtype=np.int64)
+        for chunk in chunks:
+            p = probability_rows(probs, chunk, renormalise=renormalise)
+            if not renormalise and needs_renormalising(p):
+                break
+            given = y[chunk]
+            self_sum += np.bincount(given, weights=p[np.arange(len(given)), given], minlength=k)
+            label_counts += np.bincount(given, minlength=k)
+        else:
+            return self_sum, label_counts, renormalise
+        renormalise = True
+
+
+def _row_counts(flags: NDArray[np.bool_]) -> IntArray:
+    """True values per row; a product over the bytes (3x faster than ``sum(axis=1)`` over few columns)."""
+    if flags.shape[1] < 256:  # a uint8 count cannot overflow
+        return np.asarray(flags.view(np.uint8) @ np.ones(flags.shape[1], dtype=np.uint8), dtype=np.int64)
+    return np.asarray(np.count_nonzero(flags, axis=1), dtype=np.int64)
+
+
+def _confident_joint(
+    y: IntArray, probs: ProbabilityArray, chunks: list[Chunk], thresholds: FloatArray, renormalise: bool
+) -> tuple[IntArray, IntArray]:
+    """Counts of (given label, confident class), and rows of each label reaching no threshold."""
+    k = len(thresholds)
+    counts = ConfusionCounts(k)
+    unconfident = np.zeros(k, dtype=np.int64)
+    for chunk in chunks:
+        p = probability_rows(probs, chunk, renormalise=renormalise)
+        reached = p >= thresholds - _THRESHOLD_TOLERANCE
+        n_reached = _row_counts(reached)
+        confident_class = reached.argmax(axis=1)
+        several = np.flatnonzero(n_reached > 1)
+        confident_class[several] = p[several].argmax(axis=1)  # the most probable of the classes reached
+        has = n_reached > 0
+        given = y[chunk]
+        counts.update(given[has], confident_class[has])
+        unconfident += np.bincount(given[~has], minlength=k)
+    return counts.matrix, unconfident
+
+
+def _prune_by_noise_rate(
+    y: IntArray, probs: ProbabilityArray, quota: IntArray, chunks: list[Chunk], renormalise: bool
+) -> IntArray:
     """Rows in the top ``quota[k, j]`` by margin ``p_j - p_k`` among rows labelled ``k``, for each cell.
 
     Each cell keeps a fixed-size top list (:class:`_TopMargins`): one streaming pass,
@@ -204,32 +286,62 @@ def _prune_by_noise_rate(y: IntArray, probs: FloatArray, quota: IntArray, chunks
     by_label: dict[int, list[int]] = {}
     for k, j in cells:
         by_label.setdefault(k, []).append(j)
-    for rows in chunks:
-        given = y[rows]
+    for chunk in chunks:
+        given = y[chunk]
+        p_chunk: FloatArray | None = None
         for k, others in by_label.items():
             members = np.flatnonzero(given == k)
             if not len(members):
                 continue
-            p = probs[rows.start + members]
-            for j in others:
-                best[k, j].add(p[:, j] - p[:, k], members + rows.start)
+            if p_chunk is None:
+                p_chunk = probability_rows(probs, chunk, renormalise=renormalise)
+            p = p_chunk[members]
+            margins = np.ascontiguousarray((p[:, others] - p[:, k : k + 1]).T)  # one row per other class j
+            positions = _positions(chunk, members)
+            for j, margin in zip(others, margins, strict=True):
+                best[k, j].add(margin, positions)
     flagged = np.zeros(len(y), dtype=bool)  # one bit per row: the union of the cells
     for cell in cells:
         flagged[best[cell].result()] = True
     return np.flatnonzero(flagged).astype(np.int64)
 
 
-def find_label_issues(y: IntArray, probs: FloatArray, *, chunk_rows: int = 65_536) -> LabelIssues:
+def _flagged_rows(
+    y: IntArray, probs: ProbabilityArray, flagged: IntArray, chunk_rows: int, renormalise: bool
+) -> tuple[FloatArray, IntArray, FloatArray]:
+    """Self-confidence, most probable class and its probability of the flagged rows, read in chunks."""
+    self_conf, suggested, suggested_probability = (
+        np.empty(len(flagged)),
+        np.empty(len(flagged), np.int64),
+        np.empty(len(flagged)),
+    )
+    for part in row_chunks(len(flagged), chunk_rows):
+        chosen = probability_rows(probs, flagged[part], renormalise=renormalise)
+        local = np.arange(len(chosen))
+        self_conf[part] = chosen[local, y[flagged[part]]]
+        suggested[part] = chosen.argmax(axis=1)
+        suggested_probability[part] = chosen[local, suggested[part]]
+    return self_conf, suggested, suggested_probability
+
+
+def find_label_issues(
+    y: IntArray, probs: ProbabilityArray, *, chunk_rows: int = 65_536, rows: IntArray | None = None
+) -> LabelIssues:
     """Estimate which labels are wrong from out-of-sample probabilities.
 
     Parameters
     ----------
     y : ndarray of int of shape (n,)
         Given labels, encoded ``0..k-1``.
-    probs : ndarray of shape (n, k)
-        Out-of-sample predicted probabilities (each row sums to 1).
+    probs : ndarray of float32 or float64 of shape (n, k)
+        Out-of-sample predicted probabilities, validated (each row sums to 1 within
+        :data:`gapdoctor.inputs.probabilities.PROB_SUM_TOLERANCE`); read one chunk at a time, and
+        renormalised chunk by chunk when they need it (never copied whole).
     chunk_rows : int, default=65536
         Rows per chunk.
+    rows : ndarray of int, optional
+        Sorted row ids to read (a sample); every row when omitted. The result numbers
+        rows as ``y`` does either way.
 
     Returns
     -------
@@ -243,51 +355,35 @@ def find_label_issues(y: IntArray, probs: FloatArray, *, chunk_rows: int = 65_53
     [2]
     """
     n, k = probs.shape
-    chunks = list(row_chunks(n, chunk_rows))
-
-    self_sum = np.zeros(k)
-    label_counts = np.zeros(k, dtype=np.int64)
-    for rows in chunks:
-        given = y[rows]
-        self_sum += np.bincount(given, weights=probs[rows][np.arange(len(given)), given], minlength=k)
-        label_counts += np.bincount(given, minlength=k)
+    chunks = _chunks(n, chunk_rows, rows)
+    self_sum, label_counts, renormalise = _self_confidence(y, probs, chunks, k)
     thresholds = np.where(label_counts > 0, self_sum / np.maximum(label_counts, 1), 2.0)
-
     thresholds = np.maximum(thresholds, _MIN_THRESHOLD)
-
-    counts = ConfusionCounts(k)
-    unconfident = np.zeros(k, dtype=np.int64)
-    for rows in chunks:
-        p = probs[rows]
-        reached = p >= thresholds - _THRESHOLD_TOLERANCE
-        n_reached = reached.sum(axis=1)
-        confident_class = np.where(n_reached > 1, p.argmax(axis=1), reached.argmax(axis=1))
-        has = n_reached > 0
-        given = y[rows]
-        counts.update(given[has], confident_class[has])
-        unconfident += np.bincount(given[~has], minlength=k)
-
-    confident_joint = counts.matrix
+    confident_joint, unconfident = _confident_joint(y, probs, chunks, thresholds, renormalise)
     joint = _calibrate(confident_joint.astype(np.float64), label_counts.astype(np.float64))
     quota = _round_preserving_row_totals(joint)
     np.fill_diagonal(quota, 0)
-    flagged = _prune_by_noise_rate(y, probs, quota, chunks)
-    chosen = probs[flagged]
-    local = np.arange(len(flagged))
-    self_conf = chosen[local, y[flagged]]
-    suggested = chosen.argmax(axis=1)
-    margin = chosen[local, suggested] - self_conf
-    keep = margin > _THRESHOLD_TOLERANCE  # the model's top class must not be the given label
-    flagged, suggested, self_conf, margin = flagged[keep], suggested[keep], self_conf[keep], margin[keep]
-    order = np.lexsort((flagged, -margin))
+    flagged = _prune_by_noise_rate(y, probs, quota, chunks, renormalise)
+    self_conf, suggested, suggested_probability = _flagged_rows(y, probs, flagged, chunk_rows, renormalise)
+    margin = suggested_probability - self_conf
+    kept = np.flatnonzero(margin > _THRESHOLD_TOLERANCE)  # the model's top class must not be the given label
+    order = kept[np.lexsort((flagged[kept], -margin[kept]))]
+    del kept
+    # gathered one array at a time, each source freed as its ordered copy is made: the peak stays near one copy
+    flagged = flagged[order]
+    suggested = suggested[order]
+    self_conf = self_conf[order]
+    suggested_probability = suggested_probability[order]
+    margin = margin[order]
     return LabelIssues(
         thresholds=thresholds,
         confident_joint=confident_joint,
         unconfident=unconfident,
         joint=joint,
-        rows=flagged[order],
-        suggested=suggested[order],
-        self_confidence=self_conf[order],
-        margin=margin[order],
+        rows=flagged,
+        suggested=suggested,
+        self_confidence=self_conf,
+        suggested_probability=suggested_probability,
+        margin=margin,
         noise_rate=float(_noise_rate(joint)),
     )

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from gapdoctor.experiments.lab import Lab, PairedOutcome, Plan, SkipExperiment, intervention
 from gapdoctor.findings import Finding
+from gapdoctor.inputs.probabilities import normalised
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.metrics import METRICS
 
@@ -56,8 +57,9 @@ def _threshold(lab: Lab) -> Plan:
     def run() -> PairedOutcome:
         from gapdoctor.fitting.trainer import out_of_fold_probs
 
-        oof = train_probs
-        if oof is None:
+        if train_probs is not None:
+            oof = normalised(train_probs)  # float64, rows summing to 1 (a copy only when they do not)
+        else:
             oof = out_of_fold_probs(lab.trainer, lab.X_train, lab.y_train, folds=lab.settings.cv_folds)
         threshold, cv_value = best_threshold(lab, lab.y_train, oof)
         before = lab.baseline()

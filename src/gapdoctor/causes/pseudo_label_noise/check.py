@@ -54,18 +54,21 @@ def _two_proportion_p_value(x1: int, n1: int, x2: int, n2: int) -> float:
     return float(sps.norm.sf((x1 / n1 - x2 / n2) / se))
 
 
-def _flags(evidence: Evidence) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64] | None, str]:
-    """(rows judged, flagged rows, suggested class per flagged row or None, method)."""
+_Flags = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64] | None, NDArray[np.float64] | None, str]
+
+
+def _flags(evidence: Evidence) -> _Flags:
+    """(rows judged, flagged rows, suggested class and its probability per flagged row or None, method)."""
     assert evidence.y_train is not None
     if evidence.train_probs is not None:
         issues = label_issues_of(evidence)
         judged = label_pass_rows(len(evidence.y_train), evidence.train_probs.shape[1])  # the rows it read
-        return judged, issues.rows, issues.suggested, "confident learning"
+        return judged, issues.rows, issues.suggested, issues.suggested_probability, "confident learning"
     if evidence.sample_losses is not None:
         memo = memorisation_of(evidence)
         late_rows, late_epochs = memo.rows[memo.late], memo.learned_epoch[memo.late]
         latest_first = late_rows[np.lexsort((late_rows, -late_epochs))]
-        return memo.rows, latest_first, None, "late-fitted rows (memorisation)"
+        return memo.rows, latest_first, None, None, "late-fitted rows (memorisation)"
     raise SkipCheck("needs out-of-sample train_probs or per-row sample_losses to flag wrong labels")
 
 
@@ -111,7 +114,7 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
     source_of_row[read] = source_of_read
     if len(names) < 2:
         raise SkipCheck(f"sources_train names a single source ({names[0]!r}): nothing to compare")
-    judged, flagged_rows, suggested, method = _flags(evidence)
+    judged, flagged_rows, suggested, confidence, method = _flags(evidence)
     sizes = np.bincount(source_of_row[judged], minlength=len(names))
     flagged = np.bincount(source_of_row[flagged_rows], minlength=len(names))
     sources: list[SourceRate] = []
@@ -156,15 +159,20 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
     in_worst = source_of_row[flagged_rows] == noisiest
     worst_rows = flagged_rows[in_worst]
     suspects: list[Suspect] | None = None
-    if suggested is not None and evidence.train_probs is not None:
+    if suggested is not None and confidence is not None:
         suspects = [
             {
                 "row": int(row),
                 "given": str(evidence.classes[int(evidence.y_train[row])]),
                 "suggested": str(evidence.classes[int(other)]),
-                "confidence": round(float(evidence.train_probs[row, other]), 4),
+                "confidence": round(float(p), 4),
             }
-            for row, other in zip(worst_rows[:_MAX_SUSPECTS], suggested[in_worst][:_MAX_SUSPECTS], strict=True)
+            for row, other, p in zip(
+                worst_rows[:_MAX_SUSPECTS],
+                suggested[in_worst][:_MAX_SUSPECTS],
+                confidence[in_worst][:_MAX_SUSPECTS],
+                strict=True,
+            )
         ]
     summary = _taught_summary(blame) if blame is not None else ""
     summary += (
