@@ -9,8 +9,8 @@ from gapdoctor.causes.preprocessing_leakage.duplicates import (
     exact_duplicate_pairs,
     find_duplicates,
     near_duplicate_pairs,
-    row_hashes,
 )
+from gapdoctor.stats.row_hashes import row_hashes
 
 
 def test_row_hashes_tell_apart_exactly_the_distinct_rows() -> None:
