@@ -69,7 +69,8 @@ def multipliers(n_columns: int) -> HashArray:
 
 def value_bits(block: FloatArray) -> HashArray:
     """A copy of ``block``'s float64 values as bit patterns: -0.0 as 0.0, every NaN alike."""
-    clean = block + 0.0  # a copy; -0.0 + 0.0 is 0.0
+    with np.errstate(invalid="ignore"):  # a signalling NaN's payload raises "invalid"; it is a NaN like another
+        clean = block + 0.0  # a copy; -0.0 + 0.0 is 0.0
     bits: HashArray = clean.view(np.uint64)
     missing = np.isnan(clean)
     if missing.any():

@@ -9,7 +9,8 @@
   The distinct training rows (one per hash) are sorted once by bucket key; a query
   probes its own cell and the neighbouring cells within the tolerance of it (8 keys on
   average), and the training rows of those buckets are compared with it on every
-  feature, at most ``BUCKET_CANDIDATES`` per bucket (the first by row index).
+  feature, ``BUCKET_CANDIDATES`` per bucket at a time (by row index) until one is close,
+  at most ``BUCKET_ROUNDS`` times.
 
 One pass over the training rows computes both keys. The work per training row and per
 probe is constant, the sorts are n log n with a small constant, and no step holds more
@@ -17,9 +18,9 @@ than one block of rows, probes or candidate pairs besides one 8-byte key per tra
 
 Recall: every training row within the tolerance of a query lies in a probed bucket (the
 search is exact, as the KD-tree radius search it replaced), so a near copy is missed
-only when its bucket holds more than ``BUCKET_CANDIDATES`` distinct training rows ahead
-of it: dense data where most rows have near neighbours within training anyway (the
-natural rate then explains the copies). Training rows identical to each other count once.
+only when its bucket holds more than ``BUCKET_CANDIDATES x BUCKET_ROUNDS`` distinct
+training rows ahead of it: dense data where most rows have near neighbours within
+training anyway (the natural rate then explains the copies). Training rows identical to each other count once.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from gapdoctor.stats.row_hashes import HashIndex, KeyIndex, hash_rows
 __all__ = [
     "BASELINE_ROWS",
     "BUCKET_CANDIDATES",
+    "BUCKET_ROUNDS",
     "NEAR_TOLERANCE",
     "DuplicateSearch",
     "exact_duplicate_pairs",
@@ -48,8 +50,12 @@ NEAR_TOLERANCE = 0.05
 """Near duplicates: every feature within this many training standard deviations."""
 
 BUCKET_CANDIDATES = 16
-"""Training rows of a probed bucket compared with a query (the first by row index): bounds
-the work on dense data, where buckets hold many distinct rows."""
+"""Training rows of a probed bucket compared with a query per round (the next by row index)."""
+
+BUCKET_ROUNDS = 8
+"""Rounds of candidates a query without a witness reads from its buckets: at most 128 rows
+per bucket. Bounds the work on dense data, where buckets hold many distinct rows and most
+queries find a witness in the first round."""
 
 BASELINE_ROWS = 2_000
 """Training rows whose within-training duplicate rate sets the natural rate."""
@@ -161,27 +167,38 @@ def _index_training(X_train: FloatArray, rows: IntArray | None, tolerance: float
 
 
 def _witnesses(training: _Training, queries: FloatArray, exclude: IntArray | None = None) -> IntArray:
-    """For each row of ``queries``, the lowest training row within the tolerance on every feature
-    among those its probes reach, or -1; ``exclude`` (per query) a training row that does not count."""
+    """For each row of ``queries``, a training row within the tolerance on every feature, or -1;
+    ``exclude`` (per query) a training row that does not count.
+
+    Each probed bucket is read ``BUCKET_CANDIDATES`` rows at a time (by row index), up to
+    ``BUCKET_ROUNDS`` times, by the queries that have not found a witness yet; a query's
+    witness is the lowest training row within the tolerance among the rows of the round
+    that found one (the lowest of all whenever its buckets hold at most
+    ``BUCKET_CANDIDATES`` rows, as almost always outside dense data).
+    """
     owner, keys = training.grid.probe_keys(queries)
     low, high = training.buckets.ranges(keys)
     del keys
-    width = BUCKET_CANDIDATES + (0 if exclude is None else 1)
     probe = np.flatnonzero(high > low)
-    per_probe = np.minimum(high[probe] - low[probe], width)
-    total = int(per_probe.sum())
-    starts = np.cumsum(per_probe) - per_probe
-    entry = np.arange(total, dtype=np.int64) + np.repeat(low[probe] - starts, per_probe)
-    query = np.repeat(owner[probe], per_probe)
-    candidate = _number(training.members, training.buckets.positions(entry))
-    if exclude is not None:
-        keep = candidate != exclude[query]
-        query, candidate = query[keep], candidate[keep]
-    close = np.zeros(len(query), dtype=bool)
-    for part in _blocks(len(query), PAIR_BLOCK):
-        close[part] = training.grid.close(training.X[candidate[part]], queries[query[part]])
+    owner, low, size = owner[probe], low[probe], high[probe] - low[probe]
     best = np.full(len(queries), _NONE, dtype=np.int64)
-    np.minimum.at(best, query[close], candidate[close])
+    for round_ in range(BUCKET_ROUNDS):
+        skip = round_ * BUCKET_CANDIDATES
+        probe = np.flatnonzero((size > skip) & (best[owner] == _NONE))
+        if len(probe) == 0:
+            break
+        per_probe = np.minimum(size[probe] - skip, BUCKET_CANDIDATES)
+        starts = np.cumsum(per_probe) - per_probe
+        entry = np.arange(int(per_probe.sum()), dtype=np.int64) + np.repeat(low[probe] + skip - starts, per_probe)
+        query = np.repeat(owner[probe], per_probe)
+        candidate = _number(training.members, training.buckets.positions(entry))
+        if exclude is not None:
+            keep = candidate != exclude[query]
+            query, candidate = query[keep], candidate[keep]
+        close = np.zeros(len(query), dtype=bool)
+        for part in _blocks(len(query), PAIR_BLOCK):
+            close[part] = training.grid.close(training.X[candidate[part]], queries[query[part]])
+        np.minimum.at(best, query[close], candidate[close])
     return np.where(best == _NONE, -1, best)
 
 

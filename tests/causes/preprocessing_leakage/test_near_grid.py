@@ -1,0 +1,74 @@
+"""The near-copy grid: a query's probes reach every training row within the tolerance."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gapdoctor.causes.preprocessing_leakage.near_grid import (
+    GRID_FEATURES,
+    MIN_WIDTH_TOLERANCES,
+    PROBES,
+    NearGrid,
+)
+
+TOLERANCE = 0.05
+
+
+def _reached(grid: NearGrid, queries: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+    """Whether each neighbour's bucket key is among its query's probe keys."""
+    owner, keys = grid.probe_keys(queries)
+    target = grid.bucket_keys(neighbours)
+    probed = set(zip(owner.tolist(), keys.tolist(), strict=True))
+    return np.array([(i, int(k)) in probed for i, k in enumerate(target)])
+
+
+def test_every_row_within_the_tolerance_is_in_a_probed_bucket() -> None:
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.normal(size=(20_000, 16)), rng.integers(0, 3, size=(20_000, 2))]  # 2 lattice features
+    grid = NearGrid.fit(X, TOLERANCE)
+    assert len(grid.lattice) == 2 and len(grid.grid) == GRID_FEATURES
+    queries = X[:5_000]
+    sd = X.std(axis=0)
+    for reach in (0.5, 0.999):  # up to the very edge of the tolerance, on every feature at once
+        offsets = rng.choice([-reach, reach], size=queries.shape) * rng.uniform(0.9, 1.0, size=queries.shape)
+        neighbours = queries + offsets * TOLERANCE * sd
+        neighbours[:, 16:] = queries[:, 16:]  # lattice values: near means equal
+        assert _reached(grid, queries, neighbours).all()
+
+
+def test_the_cell_width_gives_the_planned_number_of_probes() -> None:
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(50_000, 20))
+    grid = NearGrid.fit(X, TOLERANCE)
+    owner, _ = grid.probe_keys(X[:20_000])
+    assert abs(len(owner) / 20_000 - PROBES) < 0.5
+    assert grid.width == 2 * TOLERANCE / (PROBES ** (1 / GRID_FEATURES) - 1)
+    few = NearGrid.fit(X[:, :3], TOLERANCE)  # few features: the minimum width, fewer probes
+    assert few.width == MIN_WIDTH_TOLERANCES * TOLERANCE
+
+
+def test_keys_are_a_pure_function_of_each_row() -> None:
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(9_000, 6))
+    grid = NearGrid.fit(X, TOLERANCE)
+    whole = grid.bucket_keys(X)
+    assert np.array_equal(np.concatenate([grid.bucket_keys(X[s : s + 1_000]) for s in range(0, 9_000, 1_000)]), whole)
+    assert np.array_equal(NearGrid.fit(X, TOLERANCE).bucket_keys(X), whole)  # the same grid in every fit
+    owner, keys = grid.probe_keys(X[:100])
+    assert np.array_equal(keys[:100], whole[:100]) and np.array_equal(owner[:100], np.arange(100))
+
+
+def test_missing_and_infinite_values_share_one_cell_and_probe_no_neighbour() -> None:
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(2_000, 3))
+    grid = NearGrid.fit(X, TOLERANCE)
+    odd = X[:3].copy()
+    odd[:, 0] = [np.nan, np.inf, -np.inf]
+    odd[:, 1:] = X[0, 1:]
+    keys = grid.bucket_keys(odd)
+    assert keys[0] == keys[1] == keys[2]
+    assert grid.close(odd[:1], odd[1:2]).all()  # the distance agrees: missing equals missing only
+    assert not grid.close(odd[:1], X[:1]).any()
+    owner, _ = grid.probe_keys(odd[:1, :])
+    base_probes = len(grid.probe_keys(X[:1])[0])
+    assert len(owner) <= base_probes  # the missing feature adds no neighbouring cell
