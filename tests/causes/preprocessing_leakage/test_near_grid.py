@@ -72,3 +72,23 @@ def test_missing_and_infinite_values_share_one_cell_and_probe_no_neighbour() -> 
     owner, _ = grid.probe_keys(odd[:1, :])
     base_probes = len(grid.probe_keys(X[:1])[0])
     assert len(owner) <= base_probes  # the missing feature adds no neighbouring cell
+
+
+def test_rows_near_every_boundary_are_probed_in_bounded_blocks() -> None:
+    rng = np.random.default_rng(4)
+    X = np.c_[rng.normal(size=(5_000, 12)), np.full(5_000, 0.5)]  # a constant feature: not on the grid
+    grid = NearGrid.fit(X, TOLERANCE)
+    assert 12 not in grid.grid.tolist()
+    cells = rng.integers(-3, 3, size=(10, 12))
+    edge = X[:10].copy()  # just above a cell boundary on every grid feature: 2**12 probes each
+    edge[:, grid.grid] = grid.centre[grid.grid] + grid.scale[grid.grid] * grid.width * (cells - grid.offset + 1e-6)
+    owner, keys = grid.probe_keys(edge)
+    assert len(owner) == 10 * 2**12 and len(set(keys.tolist())) == len(keys)
+    blocks = list(grid.probe_blocks(edge, max_probes=5_000))
+    assert len(blocks) == 8 and max(len(o) for o, _ in blocks) <= 5_000 + 2**12
+    pairs = {(o, k) for block in blocks for o, k in zip(block[0].tolist(), block[1].tolist(), strict=True)}
+    assert pairs == set(zip(owner.tolist(), keys.tolist(), strict=True))
+    few = list(grid.probe_blocks(X[:1_000], max_probes=2_000))
+    assert len(few) > 1 and max(len(o) for o, _ in few) <= 2_000 + 2**12
+    pairs = {(o, k) for block in few for o, k in zip(block[0].tolist(), block[1].tolist(), strict=True)}
+    assert pairs == set(zip(*[a.tolist() for a in grid.probe_keys(X[:1_000])], strict=True))

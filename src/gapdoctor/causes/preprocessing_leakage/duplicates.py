@@ -66,6 +66,9 @@ TRAIN_BLOCK_ROWS = 8_192
 QUERY_BLOCK_ROWS = 32_768
 """Validation rows looked up at a time (about 8 probes each, then their candidate pairs)."""
 
+PROBE_BLOCK = 1 << 20
+"""Probe keys looked up at a time (rows near many cell boundaries probe up to 2**12 keys)."""
+
 PAIR_BLOCK = 65_536
 """Candidate (training row, query) pairs compared on every feature at a time."""
 
@@ -176,11 +179,14 @@ def _witnesses(training: _Training, queries: FloatArray, exclude: IntArray | Non
     that found one (the lowest of all whenever its buckets hold at most
     ``BUCKET_CANDIDATES`` rows, as almost always outside dense data).
     """
-    owner, keys = training.grid.probe_keys(queries)
-    low, high = training.buckets.ranges(keys)
-    del keys
-    probe = np.flatnonzero(high > low)
-    owner, low, size = owner[probe], low[probe], high[probe] - low[probe]
+    owners, lows, sizes = [], [], []
+    for owner, keys in training.grid.probe_blocks(queries, PROBE_BLOCK):
+        low, high = training.buckets.ranges(keys)
+        probe = np.flatnonzero(high > low)  # the probes whose bucket holds rows
+        owners.append(owner[probe])
+        lows.append(low[probe])
+        sizes.append(high[probe] - low[probe])
+    owner, low, size = np.concatenate(owners), np.concatenate(lows), np.concatenate(sizes)
     best = np.full(len(queries), _NONE, dtype=np.int64)
     for round_ in range(BUCKET_ROUNDS):
         skip = round_ * BUCKET_CANDIDATES

@@ -24,6 +24,8 @@ rows, so partitions of a split can be keyed separately.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +38,7 @@ from gapdoctor.stats.row_hashes import CANONICAL_NAN, HashArray, finish, multipl
 __all__ = ["GRID_FEATURES", "MIN_WIDTH_TOLERANCES", "PROBES", "STANDARDISE_ROWS", "NearGrid"]
 
 GRID_FEATURES = 12
-"""Non-lattice features that make up the grid cell (those with the most distinct values)."""
+"""Non-lattice, non-constant features that make up the grid cell (those with the most distinct values)."""
 
 PROBES = 8.0
 """Keys a query probes on average; sets the cell width from the number of grid features
@@ -108,7 +110,9 @@ class NearGrid:
             integral = len(col) > 0 and bool(np.all(col == np.round(col)))
             lattice.append(integral and 1.0 / scale[j] > tolerance)  # distinct values never near
             distinct.append(len(np.unique(col)))
-        others = [j for j in np.argsort(distinct, kind="stable")[::-1] if not lattice[j]]
+        # constant features tell no rows apart (and one whose value sits near a cell boundary
+        # would double every query's probes): left to the verification
+        others = [j for j in np.argsort(distinct, kind="stable")[::-1] if not lattice[j] and distinct[j] > 1]
         grid = np.array(others[:GRID_FEATURES], dtype=np.int64)
         width = MIN_WIDTH_TOLERANCES * tolerance
         if len(grid):
@@ -172,6 +176,14 @@ class NearGrid:
         >>> all(k in set(keys[row == i].tolist()) for i, k in enumerate(grid.bucket_keys(near).tolist()))
         True
         """
+        parts = list(self.probe_blocks(block, max_probes=None))
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def probe_blocks(self, block: FloatArray, max_probes: int | None) -> Iterator[tuple[IntArray, HashArray]]:
+        """:meth:`probe_keys` of consecutive runs of rows, each with fewer than ``max_probes`` probes
+        plus its last row's: memory stays bounded when many rows sit near many cell boundaries."""
         sums, cells, position = self._cells(block)
         inside = position - cells  # where in its cell (missing: cells are -2**62, far outside [0, 1])
         margin = self.tolerance * (1 + _BOUNDARY_SLACK) / self.width  # the tolerance, in cells
@@ -183,11 +195,24 @@ class NearGrid:
         with np.errstate(over="ignore"):
             sums += terms.sum(axis=1, dtype=np.uint64)
             moved = self._cell_terms(cells + side) - terms  # wraps: the key sum's change when the cell moves
-        owner = np.arange(len(block), dtype=np.int64)
+        bounds = np.array([0, len(block)], dtype=np.int64)
+        if max_probes is not None and len(block):
+            counts = np.int64(1) << (side != 0).sum(axis=1)  # 2**boundaries probes per row
+            group = (np.cumsum(counts) - counts) // max_probes  # rows whose probes start in one stretch
+            bounds = np.r_[0, np.flatnonzero(np.diff(group)) + 1, len(block)]
+        runs = [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds.tolist())]
+        for run in runs:
+            yield self._enumerate(sums[run], side[run], moved[run], run.start)
+
+    @staticmethod
+    def _enumerate(sums: HashArray, side: IntArray, moved: HashArray, first_row: int) -> tuple[IntArray, HashArray]:
+        """Every combination of neighbouring cells across the boundaries of each row."""
+        owner = np.arange(len(sums), dtype=np.int64)
+        sums = sums.copy()  # a view of the block's sums: ``finish`` overwrites
         for j in np.flatnonzero((side != 0).any(axis=0)).tolist():
             crossing = np.flatnonzero(side[owner, j] != 0)  # probes (so far) of rows near boundary j
             if len(crossing):
                 with np.errstate(over="ignore"):
                     sums = np.concatenate([sums, sums[crossing] + moved[owner[crossing], j]])
                 owner = np.concatenate([owner, owner[crossing]])
-        return owner, finish(sums)
+        return owner + first_row, finish(sums)
