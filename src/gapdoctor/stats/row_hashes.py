@@ -165,14 +165,18 @@ def row_hashes(X: FloatArray, rows: IntArray | None = None) -> HashArray:
     return out
 
 
-def _packed(keys: HashArray) -> tuple[HashArray, np.uint64]:
+def _packed(keys: HashArray, overwrite: bool = False) -> tuple[HashArray, np.uint64]:
     """``keys`` sorted with their positions in the low bits (which the keys lose), and the bit count.
 
-    Built in place in one new array (a full-size temporary costs its page faults again at
-    every allocation past glibc's 32 MB reuse limit).
+    Built in one new array, or in ``keys`` itself with ``overwrite`` (a full-size temporary
+    costs its page faults again at every allocation past glibc's 32 MB reuse limit).
     """
     bits = np.uint64(max(1, (len(keys) - 1).bit_length()))
-    packed = keys >> bits
+    if overwrite:
+        keys >>= bits
+        packed = keys
+    else:
+        packed = keys >> bits
     packed <<= bits
     for start in range(0, len(keys), 1 << 20):
         packed[start : start + (1 << 20)] |= np.arange(start, min(len(keys), start + (1 << 20)), dtype=np.uint64)
@@ -232,9 +236,9 @@ class KeyIndex:
     word_bits: int
 
     @classmethod
-    def build(cls, keys: HashArray) -> KeyIndex:
-        """Index ``keys`` (one ``np.sort``)."""
-        packed, bits = _packed(keys)
+    def build(cls, keys: HashArray, overwrite: bool = False) -> KeyIndex:
+        """Index ``keys`` (one ``np.sort``; in the array ``keys`` itself with ``overwrite``)."""
+        packed, bits = _packed(keys, overwrite)
         word_bits = max(0, min(len(keys).bit_length() + PRESENCE_BITS_PER_KEY_LOG2 - 6, 58 - int(bits)))
         presence = _presence_filter(packed, word_bits, 64 - int(bits))
         return cls(packed=packed, bits=bits, presence=presence, word_bits=word_bits)

@@ -153,10 +153,10 @@ def _index_training(X_train: FloatArray, rows: IntArray | None, tolerance: float
     del hashes
     if len(index.later):  # training rows equal to an earlier one: one bucket entry per distinct row
         distinct: IntArray | None = np.flatnonzero(index.first_occurrences())
-        buckets = KeyIndex.build(keys[distinct])
+        buckets = KeyIndex.build(keys[distinct], overwrite=True)
     else:
         distinct = None
-        buckets = KeyIndex.build(keys)
+        buckets = KeyIndex.build(keys, overwrite=True)
     del keys
     return _Training(
         X=X_train,
