@@ -14,8 +14,8 @@ in one of them. The search is exact, like a radius search in a tree, at a cost l
 rows (see :mod:`gapdoctor.causes.preprocessing_leakage.duplicates`).
 
 The width is set so that a query probes ``PROBES`` keys on average: wider cells on more
-features hold fewer rows than narrow cells on few (in 12 standardised Gaussian features,
-cells 0.53 sd wide hold one row in 10**10).
+features hold fewer rows than narrow cells on few (over 12 independent standardised
+Gaussian features, a query's cell, 0.53 sd wide, holds about 1e-10 of the rows).
 
 The grid is a frozen value: fitted once on (a sample of) the training rows, its
 :meth:`NearGrid.bucket_keys` and :meth:`NearGrid.probe_keys` are pure functions of a block of
