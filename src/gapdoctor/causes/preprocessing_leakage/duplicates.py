@@ -17,10 +17,12 @@ probe is constant, the sorts are n log n with a small constant, and no step hold
 than one block of rows, probes or candidate pairs besides one 8-byte key per training row.
 
 Recall: every training row within the tolerance of a query lies in a probed bucket (the
-search is exact, as the KD-tree radius search it replaced), so a near copy is missed
-only when its bucket holds more than ``BUCKET_CANDIDATES x BUCKET_ROUNDS`` distinct
-training rows ahead of it: dense data where most rows have near neighbours within
-training anyway (the natural rate then explains the copies). Training rows identical to each other count once.
+search is exact, as a KD-tree radius search; the 6 randomly shifted grids it replaces
+found a pair near the tolerance on every grid feature about half the time), so a near
+copy is missed only when its bucket holds more than ``BUCKET_CANDIDATES x BUCKET_ROUNDS``
+distinct training rows ahead of it: dense data where most rows have near neighbours
+within training anyway (the natural rate then explains the copies). Training rows
+identical to each other count once.
 """
 
 from __future__ import annotations
