@@ -23,7 +23,9 @@ thread (``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` / ``MKL_NUM_THREADS`` = 1
 
 Run: ``PYTHONPATH=src python benchmarks/duplicates.py [--quick] [--out FILE]``; the tables
 are printed and written to ``benchmarks/RESULTS.md`` under ``## Scale: duplicate search
-(issue 16)`` (other sections kept). ``--quick`` skips the 10M cases.
+(issue 16)`` (other sections kept). ``--quick`` skips the 10M cases. ``--diagnose ROWS``
+instead times a whole ``gapdoctor.diagnose()`` (and its duplicate check) before and after,
+under its own heading.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from results_md import replace_section
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADING = "## Scale: duplicate search (issue 16)"
+DIAGNOSE_HEADING = "## Scale: duplicate search inside diagnose() (issue 16)"
 ROOT = Path(__file__).resolve().parents[1]
 THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -137,6 +140,20 @@ for noise in (0.0, 1e-3):
         rows += len(set(np.concatenate([f.exact_val, f.near_val]).tolist()) & set(range(200)))
     found[str(noise)] = rows
 print(json.dumps({"found": found, "copied": 8 * 200}))
+"""
+
+_DIAGNOSE = """
+import gapdoctor
+n = int(sys.argv[1])
+rng = np.random.default_rng(0)
+X_train, X_val = rng.normal(size=(n, 20)), rng.normal(size=(n // 5, 20))
+y_train, y_val = rng.integers(0, 2, n), rng.integers(0, 2, n // 5)
+wall, cpu = time.perf_counter(), time.process_time()
+d = gapdoctor.diagnose(X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val)
+wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+runs = {c["name"]: c for c in d.to_dict()["checks"]}
+print(json.dumps({"wall": wall, "cpu": cpu, "peak_gb": peak_gb(), "verdict": d.verdict(),
+                  "duplicates_s": runs["preprocessing_leakage.duplicates"]["seconds"]}))
 """
 
 
@@ -249,18 +266,58 @@ def _shift_copies(before: Path, now: Path, limit_s: float) -> list[str]:
     return lines
 
 
+def _diagnose(before: Path, now: Path, n: int, limit_s: float) -> list[str]:
+    lines = [
+        f"| whole `diagnose()`, {n:,} training rows x 20, a fifth as many validation rows | before | after |",
+        "|---|---|---|",
+    ]
+    cells = []
+    for src in (before, now):
+        r = _run(_DIAGNOSE, [str(n)], src, limit_s)
+        cells.append(
+            str(r["ended"])
+            if "ended" in r
+            else f"{r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, {r['peak_gb']:.2f} GB; duplicate check "
+            f"{r['duplicates_s']:.1f} s wall ({r['duplicates_s'] / r['wall']:.0%})"
+        )
+    lines.append(f"| one run each | {cells[0]} | {cells[1]} |")
+    print("\n".join(lines), flush=True)
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", default=None, help="git ref to compare with (default: merge base with main)")
     parser.add_argument("--limit-s", type=float, default=300.0, help="time limit per case (seconds)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing case below 10M rows (least CPU kept)")
     parser.add_argument("--quick", action="store_true", help="skip the 10M-row cases")
+    parser.add_argument(
+        "--diagnose",
+        type=int,
+        default=0,
+        metavar="ROWS",
+        help=f"instead: whole diagnose() before/after at ROWS training rows, under '{DIAGNOSE_HEADING}'",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     before_ref = args.before or _git("merge-base", "HEAD", "main")
     sizes = [100_000, 1_000_000] + ([] if args.quick else [10_000_000])
     load_start = _load()
     start = datetime.datetime.now(datetime.timezone.utc)
+    conditions = (
+        f"one thread (OMP/OPENBLAS/MKL_NUM_THREADS=1), Python {sys.version.split()[0]}; a machine of 2 cores "
+        f"shared with other users (load average 1/5/15 min: {load_start} at the start"
+    )
+    if args.diagnose:
+        with tempfile.TemporaryDirectory() as tmp:
+            lines = _diagnose(_checkout(before_ref, Path(tmp)), ROOT / "src", args.diagnose, args.limit_s)
+        header = (
+            f"Run {start:%Y-%m-%d %H:%M} UTC at commit `{_git('rev-parse', '--short', 'HEAD')}` against "
+            f"`{before_ref[:7]}`, `benchmarks/duplicates.py --diagnose {args.diagnose}`; Gaussian features, random "
+            f"binary labels, each in a fresh process, {conditions}, {_load()} at the end)."
+        )
+        replace_section(DIAGNOSE_HEADING, "\n".join([DIAGNOSE_HEADING, "", header, "", *lines, ""]), args.out)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         before, now = _checkout(before_ref, Path(tmp)), ROOT / "src"
         recall = _recall(before, now, args.limit_s)
