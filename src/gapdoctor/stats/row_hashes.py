@@ -33,6 +33,7 @@ __all__ = [
     "HashArray",
     "HashIndex",
     "KeyIndex",
+    "contributions",
     "finish",
     "hash_rows",
     "row_hashes",
@@ -59,9 +60,10 @@ _PRIME = np.uint64(0x100000001B3)
 
 
 @lru_cache(maxsize=16)
-def multipliers(n_columns: int) -> HashArray:
-    """One fixed random odd 64-bit multiplier per column (the same in every call and process)."""
-    rng = np.random.default_rng(HASH_SEED)
+def multipliers(n_columns: int, stream: int = 0) -> HashArray:
+    """One fixed random odd 64-bit multiplier per column (the same in every call and process);
+    ``stream`` picks another independent set (the near-copy grid's cells use stream 1)."""
+    rng = np.random.default_rng(HASH_SEED + stream)
     odd: HashArray = rng.integers(0, 2**63, size=n_columns, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
     odd.setflags(write=False)
     return odd
@@ -100,9 +102,14 @@ def finish(sums: HashArray) -> HashArray:
     return sums
 
 
+def contributions(values: FloatArray) -> HashArray:
+    """Each value's contribution to its row's hash, for a 2-D float64 block: a row's hash is
+    :func:`finish` of the sum of its row (callers that key rows on some columns reuse them)."""
+    return scramble(value_bits(values), multipliers(values.shape[1]))
+
+
 def _hash_block(values: FloatArray) -> HashArray:
-    bits = scramble(value_bits(values), multipliers(values.shape[1]))
-    return finish(bits.sum(axis=1, dtype=np.uint64))
+    return finish(contributions(values).sum(axis=1, dtype=np.uint64))
 
 
 def hash_rows(block: ArrayLike) -> HashArray:
@@ -310,8 +317,9 @@ class HashIndex:
         entries = np.flatnonzero(shared)
         positions = keys.positions(entries)
         full = hashes[positions]
-        order = np.lexsort((positions, full))  # by full hash, then position
-        full, positions = full[order], positions[order]
+        if len(full) > 1 and bool(np.any(full[1:] < full[:-1])):  # truncated groups of distinct hashes
+            order = np.lexsort((positions, full))  # by full hash, then position
+            full, positions = full[order], positions[order]
         is_start = np.r_[True, full[1:] != full[:-1]] if len(full) else np.zeros(0, dtype=bool)
         starts = np.flatnonzero(is_start)
         return cls(

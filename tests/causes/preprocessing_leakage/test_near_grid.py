@@ -10,6 +10,7 @@ from gapdoctor.causes.preprocessing_leakage.near_grid import (
     PROBES,
     NearGrid,
 )
+from gapdoctor.stats.row_hashes import contributions
 
 TOLERANCE = 0.05
 
@@ -58,20 +59,19 @@ def test_keys_are_a_pure_function_of_each_row() -> None:
     assert np.array_equal(keys[:100], whole[:100]) and np.array_equal(owner[:100], np.arange(100))
 
 
-def test_missing_and_infinite_values_share_one_cell_and_probe_no_neighbour() -> None:
+def test_missing_and_infinite_values_share_one_cell_and_are_close_to_themselves_only() -> None:
     rng = np.random.default_rng(3)
     X = rng.normal(size=(2_000, 3))
     grid = NearGrid.fit(X, TOLERANCE)
-    odd = X[:3].copy()
-    odd[:, 0] = [np.nan, np.inf, -np.inf]
-    odd[:, 1:] = X[0, 1:]
+    odd = np.repeat(X[:1], 6, axis=0)
+    odd[:, 0] = [np.nan, np.inf, -np.inf, np.nan, np.inf, -np.inf]
     keys = grid.bucket_keys(odd)
-    assert keys[0] == keys[1] == keys[2]
-    assert grid.close(odd[:1], odd[1:2]).all()  # the distance agrees: missing equals missing only
-    assert not grid.close(odd[:1], X[:1]).any()
-    owner, _ = grid.probe_keys(odd[:1, :])
-    base_probes = len(grid.probe_keys(X[:1])[0])
-    assert len(owner) <= base_probes  # the missing feature adds no neighbouring cell
+    assert len(set(keys.tolist())) == 1  # one cell for every value that is not finite
+    assert grid.close(odd[:3], odd[3:]).all()  # NaN with NaN, inf with inf, -inf with -inf
+    assert not grid.close(odd[:3], odd[[1, 2, 0]]).any()
+    assert not grid.close(odd[:3], X[:3]).any()
+    owner, _ = grid.probe_keys(odd[:1])
+    assert len(owner) <= len(grid.probe_keys(X[:1])[0])  # the missing feature adds no neighbouring cell
 
 
 def test_rows_near_every_boundary_are_probed_in_bounded_blocks() -> None:
@@ -92,3 +92,18 @@ def test_rows_near_every_boundary_are_probed_in_bounded_blocks() -> None:
     assert len(few) > 1 and max(len(o) for o, _ in few) <= 2_000 + 2**12
     pairs = {(o, k) for block in few for o, k in zip(block[0].tolist(), block[1].tolist(), strict=True)}
     assert pairs == set(zip(*[a.tolist() for a in grid.probe_keys(X[:1_000])], strict=True))
+
+
+def test_keys_from_the_row_hash_contributions_equal_keys_computed_alone() -> None:
+    rng = np.random.default_rng(5)
+    X = np.c_[rng.normal(size=(3_000, 4)), rng.integers(0, 4, size=(3_000, 3))].astype(np.float64)
+    X[::5, 5] = np.nan
+    X[::7, 1] = np.nan
+    for columns in (slice(None), slice(4, 7)):  # some lattice features, then only lattice features
+        block = X[:, columns]
+        grid = NearGrid.fit(block, TOLERANCE)
+        assert len(grid.lattice) == 3
+        terms = contributions(block)
+        assert np.array_equal(grid.bucket_keys(block, grid.lattice_sums(terms)), grid.bucket_keys(block))
+        fast = grid.probe_blocks(block, None, grid.lattice_sums(terms))
+        assert np.array_equal(next(fast)[1], grid.probe_keys(block)[1])

@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from gapdoctor.causes.preprocessing_leakage.near_grid import NearGrid
 from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import SEED, sample_rows
-from gapdoctor.stats.row_hashes import HashIndex, KeyIndex, hash_rows
+from gapdoctor.stats.row_hashes import HashArray, HashIndex, KeyIndex, contributions, finish, hash_rows
 
 __all__ = [
     "BASELINE_ROWS",
@@ -108,9 +108,11 @@ def _same_rows(A: FloatArray, B: FloatArray) -> NDArray[np.bool_]:
     return same
 
 
-def _exact_copies(X_train: FloatArray, rows: IntArray | None, index: HashIndex, block: FloatArray) -> IntArray:
-    """For each row of ``block``, the lowest training row equal to it, or -1."""
-    found = index.first(hash_rows(block))
+def _exact_copies(
+    X_train: FloatArray, rows: IntArray | None, index: HashIndex, block: FloatArray, hashes: HashArray
+) -> IntArray:
+    """For each row of ``block`` (row hashes ``hashes``), the lowest training row equal to it, or -1."""
+    found = index.first(hashes)
     has = np.flatnonzero(found >= 0)
     train = _number(rows, found[has])
     same = np.zeros(len(has), dtype=bool)
@@ -147,8 +149,9 @@ def _index_training(X_train: FloatArray, rows: IntArray | None, tolerance: float
     keys = np.empty(n, dtype=np.uint64)
     for part in _blocks(n, TRAIN_BLOCK_ROWS):
         block = _take(X_train, rows, part)
-        hashes[part] = hash_rows(block)
-        keys[part] = grid.bucket_keys(block)
+        terms = contributions(block)
+        keys[part] = grid.bucket_keys(block, grid.lattice_sums(terms))
+        hashes[part] = finish(terms.sum(axis=1, dtype=np.uint64))
     index = HashIndex.build(hashes)
     baseline = sample_rows(n, BASELINE_ROWS, what=None, seed=SEED + 3)  # positions in the selection
     copies = index.count(hashes[baseline])
@@ -171,9 +174,12 @@ def _index_training(X_train: FloatArray, rows: IntArray | None, tolerance: float
     )
 
 
-def _witnesses(training: _Training, queries: FloatArray, exclude: IntArray | None = None) -> IntArray:
+def _witnesses(
+    training: _Training, queries: FloatArray, exclude: IntArray | None = None, lattice_sum: HashArray | None = None
+) -> IntArray:
     """For each row of ``queries``, a training row within the tolerance on every feature, or -1;
-    ``exclude`` (per query) a training row that does not count.
+    ``exclude`` (per query) a training row that does not count; ``lattice_sum`` the queries'
+    :meth:`NearGrid.lattice_sums`, when known.
 
     Each probed bucket is read ``BUCKET_CANDIDATES`` rows at a time (by row index), up to
     ``BUCKET_ROUNDS`` times, by the queries that have not found a witness yet; a query's
@@ -182,7 +188,7 @@ def _witnesses(training: _Training, queries: FloatArray, exclude: IntArray | Non
     ``BUCKET_CANDIDATES`` rows, as almost always outside dense data).
     """
     owners, lows, sizes = [], [], []
-    for owner, keys in training.grid.probe_blocks(queries, PROBE_BLOCK):
+    for owner, keys in training.grid.probe_blocks(queries, PROBE_BLOCK, lattice_sum):
         low, high = training.buckets.ranges(keys)
         probe = np.flatnonzero(high > low)  # the probes whose bucket holds rows
         owners.append(owner[probe])
@@ -255,10 +261,11 @@ def find_duplicates(
     for part in _blocks(n_val, QUERY_BLOCK_ROWS):
         block = _take(X_val, v_rows, part)
         numbers = _number(v_rows, np.arange(part.start, part.stop, dtype=np.int64))
-        copy = _exact_copies(X_train, t_rows, training.hashes, block)
+        terms = contributions(block)
+        copy = _exact_copies(X_train, t_rows, training.hashes, block, finish(terms.sum(axis=1, dtype=np.uint64)))
         exact = np.flatnonzero(copy >= 0)
         rest = np.flatnonzero(copy < 0)
-        near = _witnesses(training, block[rest])
+        near = _witnesses(training, block[rest], lattice_sum=training.grid.lattice_sums(terms[rest]))
         hit = np.flatnonzero(near >= 0)
         exact_train.append(copy[exact])
         exact_val.append(numbers[exact])
@@ -305,7 +312,8 @@ def exact_duplicate_pairs(
     n_val = len(X_val) if v_rows is None else len(v_rows)
     train, val = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     for part in _blocks(n_val, QUERY_BLOCK_ROWS):
-        copy = _exact_copies(X_train, t_rows, index, _take(X_val, v_rows, part))
+        block = _take(X_val, v_rows, part)
+        copy = _exact_copies(X_train, t_rows, index, block, hash_rows(block))
         hit = np.flatnonzero(copy >= 0)
         train.append(copy[hit])
         val.append(_number(v_rows, hit + part.start))

@@ -2,7 +2,8 @@
 
 Features are standardised with the training split's mean and sd. A row's bucket key
 hashes (a) the exact values of its lattice features (integers spaced more than the
-tolerance apart, where near means equal) and (b) its cell on a grid of width
+tolerance apart, where near means equal; their part of the key is their part of the row
+hash, so the one pass over the training rows computes it once) and (b) its cell on a grid of width
 :attr:`NearGrid.width` over up to ``GRID_FEATURES`` other features (those with the most
 distinct values), offset at random. Because a cell is wider than twice the tolerance, a
 training row within the tolerance of a query lies in the query's cell or, on each grid
@@ -33,7 +34,7 @@ from numpy.typing import NDArray
 
 from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import SEED, sample_rows
-from gapdoctor.stats.row_hashes import CANONICAL_NAN, HashArray, finish, multipliers, scramble, value_bits
+from gapdoctor.stats.row_hashes import HashArray, finish, multipliers, scramble, value_bits
 
 __all__ = ["GRID_FEATURES", "MIN_WIDTH_TOLERANCES", "PROBES", "STANDARDISE_ROWS", "NearGrid"]
 
@@ -55,7 +56,10 @@ LATTICE_SAMPLE_ROWS = 5_000
 """Rows on which a feature is judged a lattice (integers) and its distinct values counted."""
 
 MISSING_SCALED = -1e6
-"""Standardised value of a missing (or infinite) entry: equal to another missing one, far from any value."""
+"""Standardised value of a missing entry: equal to another missing one, far from any value."""
+
+INFINITE_SCALED = 1e12
+"""Standardised value of an infinite entry (signed); finite values beyond it are clipped to it."""
 
 _MISSING_CELL = np.int64(-(2**62))
 _CELL_LIMIT = 2.0**52  # cells beyond it (values 10**15 sd away) are clipped: floats stay integral
@@ -121,23 +125,31 @@ class NearGrid:
         return cls(centre, scale, float(tolerance), np.flatnonzero(lattice).astype(np.int64), grid, width, offset)
 
     def scaled(self, block: FloatArray) -> FloatArray:
-        """``block`` in standardised units, missing and infinite values as ``MISSING_SCALED``."""
+        """``block`` in standardised units; missing values as ``MISSING_SCALED``, infinities as
+        plus or minus ``INFINITE_SCALED`` (each equal to itself only, as in the bucket keys)."""
         out = (block - self.centre) / self.scale
-        return np.where(np.isfinite(out), out, MISSING_SCALED)
+        out[np.isnan(out)] = MISSING_SCALED
+        return np.clip(out, -INFINITE_SCALED, INFINITE_SCALED, out=out)
 
     def close(self, a: FloatArray, b: FloatArray) -> NDArray[np.bool_]:
         """Whether each row of ``a`` is within the tolerance of the same row of ``b`` on every feature."""
         distance: FloatArray = np.abs(self.scaled(a) - self.scaled(b)).max(axis=1, initial=0.0)
         return distance <= self.tolerance
 
-    def _cells(self, block: FloatArray) -> tuple[HashArray, IntArray, FloatArray]:
-        """Per row: the lattice part of the key sum, the grid cells, and the position in cell units."""
-        n_lattice = len(self.lattice)
-        column_multipliers = multipliers(n_lattice + len(self.grid))
-        lat = block[:, self.lattice]
-        bits = value_bits(lat)
-        bits[~np.isfinite(lat)] = CANONICAL_NAN  # missing and infinite are one value, as in ``scaled``
-        lattice_sum = scramble(bits, column_multipliers[:n_lattice]).sum(axis=1, dtype=np.uint64)
+    def lattice_sums(self, row_contributions: HashArray) -> HashArray:
+        """The lattice part of each row's key sum, from its values' contributions to its row hash
+        (:func:`gapdoctor.stats.row_hashes.contributions` of the block; a new array)."""
+        every = len(self.lattice) == len(self.centre)
+        part = row_contributions if every else row_contributions[:, self.lattice]
+        sums: HashArray = part.sum(axis=1, dtype=np.uint64)
+        return sums
+
+    def _cells(self, block: FloatArray, lattice_sum: HashArray | None) -> tuple[HashArray, IntArray, FloatArray]:
+        """Per row: the lattice part of the key sum (``lattice_sum`` when given), the grid cells,
+        and the position in cell units."""
+        if lattice_sum is None:
+            bits = value_bits(block[:, self.lattice])
+            lattice_sum = scramble(bits, multipliers(len(self.centre))[self.lattice]).sum(axis=1, dtype=np.uint64)
         # position = ((x - centre) / scale) / width + offset, in two operations
         step = 1.0 / (self.scale[self.grid] * self.width)
         position = block[:, self.grid] * step
@@ -152,12 +164,12 @@ class NearGrid:
 
     def _cell_terms(self, cells: IntArray) -> HashArray:
         """Each cell's contribution to its row's key sum."""
-        column_multipliers = multipliers(len(self.lattice) + len(self.grid))[len(self.lattice) :]
-        return scramble(cells.view(np.uint64).copy(), column_multipliers)
+        return scramble(cells.view(np.uint64).copy(), multipliers(len(self.grid), stream=1))
 
-    def bucket_keys(self, block: FloatArray) -> HashArray:
-        """The bucket key of each row of ``block`` (a 2-D float64 block of the split's features)."""
-        lattice_sum, cells, _ = self._cells(block)
+    def bucket_keys(self, block: FloatArray, lattice_sum: HashArray | None = None) -> HashArray:
+        """The bucket key of each row of ``block`` (a 2-D float64 block of the split's features);
+        ``lattice_sum`` (overwritten): its :meth:`lattice_sums`, when the caller has them."""
+        lattice_sum, cells, _ = self._cells(block, lattice_sum)
         with np.errstate(over="ignore"):
             lattice_sum += self._cell_terms(cells).sum(axis=1, dtype=np.uint64)
         return finish(lattice_sum)
@@ -181,10 +193,13 @@ class NearGrid:
             return parts[0]
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
-    def probe_blocks(self, block: FloatArray, max_probes: int | None) -> Iterator[tuple[IntArray, HashArray]]:
+    def probe_blocks(
+        self, block: FloatArray, max_probes: int | None, lattice_sum: HashArray | None = None
+    ) -> Iterator[tuple[IntArray, HashArray]]:
         """:meth:`probe_keys` of consecutive runs of rows, each with fewer than ``max_probes`` probes
-        plus its last row's: memory stays bounded when many rows sit near many cell boundaries."""
-        sums, cells, position = self._cells(block)
+        plus its last row's: memory stays bounded when many rows sit near many cell boundaries.
+        ``lattice_sum`` (overwritten): the block's :meth:`lattice_sums`, when the caller has them."""
+        sums, cells, position = self._cells(block, lattice_sum)
         inside = position - cells  # where in its cell (missing: cells are -2**62, far outside [0, 1])
         margin = self.tolerance * (1 + _BOUNDARY_SLACK) / self.width  # the tolerance, in cells
         side = np.zeros(cells.shape, dtype=np.int64)
