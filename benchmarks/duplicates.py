@@ -156,6 +156,18 @@ print(json.dumps({"wall": wall, "cpu": cpu, "peak_gb": peak_gb(), "verdict": d.v
                   "duplicates_s": runs["preprocessing_leakage.duplicates"]["seconds"]}))
 """
 
+_NOTES = """What changed: one grid instead of 6 randomly shifted ones. A query probes its own cell and,
+on each grid feature where it is within the tolerance of a cell boundary, the neighbouring cell
+(every combination: 8 keys on average, cells 0.53 sd wide over 12 features), so every training
+row within the tolerance is in a probed bucket: the search is exact (as the KD-tree radius search
+of two versions ago), where the shifted grids missed pairs near the tolerance on many features.
+Crowded buckets are read 16 rows at a time, up to 8 times, by queries still without a witness
+(the old search read 16 per bucket once: 97.1% on 3 dense features). One pass over the training
+rows computes the row hash and the bucket key (before: a hashing pass, then a key pass per grid);
+the sorted-key indexes answer most absent keys from a 1-2 byte/key presence filter instead of a
+binary search (23 cache-missing steps at 10M keys). Peak memory at 10M rows: 0.31 GB above the
+1.92 GB of inputs (before: 0.80 GB)."""
+
 
 def _run(code: str, args: list[str], src: Path, limit_s: float) -> dict[str, Any]:
     """Run a case in a fresh process on the ``src`` tree; its JSON line, or how it ended."""
@@ -333,7 +345,7 @@ def main() -> None:
         f"{args.repeat} runs; 10M rows: one run."
     )
     section = "\n".join(
-        [HEADING, "", header, "", "Recall:", "", *recall, "", *shift, "", "Time and memory:", "", *timing, ""]
+        [HEADING, "", header, "", "Recall:", "", *recall, "", *shift, "", "Time and memory:", "", *timing, "", _NOTES]
     )
     replace_section(HEADING, section, args.out)
 
