@@ -2,9 +2,10 @@
 
 - :func:`hash_rows` is the chunk function: a 64-bit hash of each row of one 2-D block.
   It is pure and row-wise (a row's hash depends on its values and the number of
-  columns only, with fixed seeded multipliers), so a split hashed in chunks, or a Dask
-  array partition by partition (``X.map_blocks(hash_rows, drop_axis=1, dtype=np.uint64)``),
-  gives the same hashes as the whole split hashed at once, in every process.
+  columns only, with fixed seeded multipliers), so a split hashed in chunks of whole
+  rows, or a Dask array partition by partition (``X.rechunk({1: -1}).map_blocks(hash_rows,
+  drop_axis=1, dtype=np.uint64)``), gives the same hashes as the whole split hashed at
+  once, in every process.
 - :func:`row_hashes` hashes the rows of a split (or a selection of them) block by block.
 - :class:`HashIndex` sorts a set of hashes once and answers "where does this hash first
   occur, and how often" with sorted binary searches; :class:`KeyIndex` answers "which
