@@ -1,29 +1,26 @@
-"""The linear duplicate search: exact copies by hashing, near copies by shifted grid buckets."""
+"""The linear duplicate search: exact copies by hashing, near copies by multi-probe grid buckets."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from scipy.spatial import cKDTree
 
+from gapdoctor.causes.preprocessing_leakage import duplicates
 from gapdoctor.causes.preprocessing_leakage.duplicates import (
     NEAR_TOLERANCE,
     exact_duplicate_pairs,
     find_duplicates,
     near_duplicate_pairs,
-    row_hashes,
 )
 
 
-def test_row_hashes_tell_apart_exactly_the_distinct_rows() -> None:
-    rng = np.random.default_rng(0)
-    X = rng.integers(0, 6, size=(200_000, 4)).astype(np.float64)  # 1,296 possible rows, many repeats
-    X[::7, 2] = np.nan
-    X[::11, 1] = -0.0
-    hashes = row_hashes(X)
-    clean = np.where(np.isnan(X), np.inf, X) + 0.0
-    n_distinct_rows = len(np.unique(clean, axis=0))
-    assert len(np.unique(hashes)) == n_distinct_rows
-    subset = np.array([5, 3, 5])
-    assert np.array_equal(row_hashes(X, subset), hashes[subset])
+def _within_tolerance(X_train: np.ndarray, X_val: np.ndarray) -> list[list[int]]:
+    """Exhaustive search: for each validation row, every training row within the tolerance (sd units)."""
+    centre, sd = X_train.mean(axis=0), X_train.std(axis=0)
+    tree = cKDTree((X_train - centre) / sd)
+    found = tree.query_ball_point((X_val - centre) / sd, r=NEAR_TOLERANCE, p=np.inf)
+    return [sorted(rows) for rows in found]
 
 
 def test_near_copies_with_noise_on_every_feature_are_found_and_nothing_else() -> None:
@@ -55,16 +52,68 @@ def test_missing_values_match_missing_values_only() -> None:
     assert train_rows.tolist() == list(range(100))
 
 
-def test_pairs_just_inside_the_tolerance_are_found_by_some_grid() -> None:
+def test_pairs_at_the_edge_of_the_tolerance_on_every_feature_are_all_found() -> None:
+    # the shifted grids this search replaced found such a pair about half the time
     rng = np.random.default_rng(3)
-    X_train = rng.normal(size=(20_000, 4))
+    X_train = rng.normal(size=(20_000, 12))
     sd = X_train.std(axis=0)
-    offsets = rng.uniform(-0.5, 0.5, size=(400, 4)) * NEAR_TOLERANCE * sd  # half the tolerance at most
-    X_val = X_train[:400] + offsets
+    offsets = rng.choice([-0.99, 0.99], size=(2_000, 12)) * NEAR_TOLERANCE * sd
+    X_val = X_train[:2_000] + offsets
     train_rows, val_rows, _ = near_duplicate_pairs(X_train, X_val)
-    assert len(val_rows) >= 0.99 * 400
-    distance = np.abs(X_train[train_rows] - X_val[val_rows]) / sd  # the witness may be another close row
+    assert val_rows.tolist() == list(range(2_000))
+    assert train_rows.tolist() == list(range(2_000))
+
+
+def test_the_rows_found_are_those_of_an_exhaustive_search_with_the_lowest_witness() -> None:
+    rng = np.random.default_rng(5)
+    X_train = rng.normal(size=(30_000, 4))  # dense enough for natural near neighbours
+    X_train[::3] = X_train[1::3] + rng.uniform(-0.04, 0.04, size=X_train[1::3].shape)  # clusters of close rows
+    X_train[::10] = X_train[1::10]  # and exact copies within training
+    X_val = np.r_[X_train[rng.choice(30_000, 500)] + 1e-3, rng.normal(size=(3_000, 4))]
+    truth = _within_tolerance(X_train, X_val)
+    found = find_duplicates(X_train, X_val)
+    witness = dict(zip(found.exact_val.tolist(), found.exact_train.tolist(), strict=True))
+    witness.update(zip(found.near_val.tolist(), found.near_train.tolist(), strict=True))
+    assert sorted(witness) == [v for v, rows in enumerate(truth) if rows]
+    assert all(witness[v] == truth[v][0] for v in witness)  # buckets here hold at most 16 distinct rows
+
+
+def test_blocks_of_rows_do_not_change_the_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(6)
+    X_train = rng.normal(size=(6_000, 5))
+    X_val = np.r_[X_train[:300] + 1e-3, X_train[300:400], rng.normal(size=(1_000, 5))]
+    whole = find_duplicates(X_train, X_val)
+    monkeypatch.setattr(duplicates, "TRAIN_BLOCK_ROWS", 700)
+    monkeypatch.setattr(duplicates, "QUERY_BLOCK_ROWS", 333)
+    monkeypatch.setattr(duplicates, "PAIR_BLOCK", 50)
+    blocked = find_duplicates(X_train, X_val)
+    assert whole.near_val.tolist() == blocked.near_val.tolist() == list(range(300))
+    assert whole.exact_val.tolist() == blocked.exact_val.tolist() == list(range(300, 400))
+    assert whole.near_train.tolist() == blocked.near_train.tolist()
+    assert whole.natural == blocked.natural
+
+
+def test_crowded_buckets_are_read_in_rounds_until_a_close_row() -> None:
+    # 3 features, 200k rows: cells of the grid hold dozens of distinct rows, more than one round
+    rng = np.random.default_rng(7)
+    X_train = rng.normal(size=(200_000, 3))
+    X_val = rng.normal(size=(5_000, 3)) * 0.3  # the crowded centre
+    truth = _within_tolerance(X_train, X_val)
+    found = find_duplicates(X_train, X_val)
+    assert sorted(found.near_val.tolist()) == [v for v, rows in enumerate(truth) if rows]
+    sd = X_train.std(axis=0)
+    distance = np.abs(X_train[found.near_train] - X_val[found.near_val]) / sd
     assert distance.max() <= NEAR_TOLERANCE
+
+
+def test_the_natural_rate_is_the_share_of_sampled_training_rows_with_a_close_other_row() -> None:
+    rng = np.random.default_rng(8)
+    X_train = rng.normal(size=(1_500, 3))  # fewer rows than the baseline sample: every row is examined
+    X_train[:100] = X_train[100:200]  # 200 rows with an exact copy
+    X_train[200:300] = X_train[300:400] + 0.01  # 200 rows with a near one
+    within = _within_tolerance(X_train, X_train)
+    expected = np.mean([len(rows) > 1 for rows in within])
+    assert find_duplicates(X_train, X_train[:10]).natural == pytest.approx(expected)
 
 
 def test_a_restricted_search_reports_rows_in_the_splits_own_numbering() -> None:

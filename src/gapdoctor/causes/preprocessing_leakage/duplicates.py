@@ -1,124 +1,102 @@
 """Cross-split duplicate search in linear time and bounded memory.
 
-- Exact copies: a 64-bit hash of each row's values (chunk by chunk), train hashes
-  sorted once, each validation hash looked up by binary search, matches verified.
+- Exact copies: a 64-bit hash of each row's values
+  (:func:`gapdoctor.stats.row_hashes.hash_rows`, the chunk function, one block of rows at
+  a time); the training hashes are sorted once, each validation hash is looked up by a
+  sorted binary search and every match is verified value by value.
 - Near copies (every feature within ``tolerance`` training standard deviations):
-  quantised-grid buckets. Each row gets a bucket key from (a) the exact values of its
-  lattice features (integers spaced more than ``tolerance`` sd apart, where near means
-  equal) and (b) its cell on a grid of width ``GRID_WIDTH`` over up to
-  ``GRID_FEATURES`` other features, the grid randomly shifted; ``GRID_SHIFTS`` shifted
-  grids are tried in turn. A validation row is compared, on every feature, with at
-  most ``BUCKET_CANDIDATES`` training rows sharing its bucket.
+  multi-probe grid buckets (:mod:`gapdoctor.causes.preprocessing_leakage.near_grid`).
+  The distinct training rows (one per hash) are sorted once by bucket key; a query
+  probes its own cell and the neighbouring cells within the tolerance of it (8 keys on
+  average), and the training rows of those buckets are compared with it on every
+  feature, ``BUCKET_CANDIDATES`` per bucket at a time (by row index) until one is close,
+  at most ``BUCKET_ROUNDS`` times.
 
-Training rows are de-duplicated by hash before the near search, so identical rows
-cost one bucket member, not a million. Nothing is quadratic and no step holds more
-than one chunk of rows x candidates x features.
+One pass over the training rows computes both keys. The work per training row and per
+probe is constant, the sorts are n log n with a small constant, and no step holds more
+than one block of rows, probes or candidate pairs besides one 8-byte key per training row.
 
-A pair closer than ``tolerance`` on every feature shares a bucket of one grid with
-probability prod_j (1 - d_j / GRID_WIDTH) over the grid features (d_j: its distance
-on feature j). Over the six grids, a copy re-encoded with Gaussian noise of 1e-3 sd is
-missed with probability about 1e-9, with 1e-2 sd about 4e-4; a pair at the very edge
-of the tolerance on all eight grid features is found about half the time (the KD-tree
-search this replaces found it always, at quadratic cost on tied rows).
+Recall: every training row within the tolerance of a query lies in a probed bucket (the
+search is exact, as a KD-tree radius search; the 6 randomly shifted grids it replaces
+found a pair near the tolerance on every grid feature about half the time), so a near
+copy is missed only when its bucket holds more than ``BUCKET_CANDIDATES x BUCKET_ROUNDS``
+distinct training rows ahead of it: dense data where most rows have near neighbours
+within training anyway (the natural rate then explains the copies). Training rows
+identical to each other count once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
 
+from gapdoctor.causes.preprocessing_leakage.near_grid import NearGrid
 from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import SEED, sample_rows
+from gapdoctor.stats.row_hashes import HashArray, HashIndex, KeyIndex, contributions, finish, hash_rows
 
-HashArray = NDArray[np.uint64]
+__all__ = [
+    "BASELINE_ROWS",
+    "BUCKET_CANDIDATES",
+    "BUCKET_ROUNDS",
+    "NEAR_TOLERANCE",
+    "DuplicateSearch",
+    "exact_duplicate_pairs",
+    "find_duplicates",
+    "near_duplicate_pairs",
+]
 
 NEAR_TOLERANCE = 0.05
 """Near duplicates: every feature within this many training standard deviations."""
 
-GRID_WIDTH = 4 * NEAR_TOLERANCE
-"""Cell width of the bucketing grids, in training sd: a near pair (each feature within
-the tolerance) falls in one cell with probability at least 0.75 per feature per grid."""
-
-GRID_FEATURES = 8
-"""Non-lattice features that make up the grid cell (those with the most distinct values)."""
-
-GRID_SHIFTS = 6
-"""Randomly shifted grids tried in turn; a pair missed by one grid is found by another."""
-
 BUCKET_CANDIDATES = 16
-"""Training rows of a bucket compared with each validation row (the first by row index)."""
+"""Training rows of a probed bucket compared with a query per round (the next by row index)."""
 
-STANDARDISE_ROWS = 200_000
-"""Training rows whose mean and sd define the standardised units (sd known to about 0.3%)."""
+BUCKET_ROUNDS = 8
+"""Rounds of candidates a query without a witness reads from its buckets: at most 128 rows
+per bucket. Bounds the work on dense data, where buckets hold many distinct rows and most
+queries find a witness in the first round."""
 
 BASELINE_ROWS = 2_000
 """Training rows whose within-training duplicate rate sets the natural rate."""
 
-_CHUNK = 8_192
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_PRIME = np.uint64(0x100000001B3)
-_MISSING_CELL = np.int64(-(2**62))
+TRAIN_BLOCK_ROWS = 8_192
+"""Training rows hashed and keyed at a time (one pass over the split)."""
+
+QUERY_BLOCK_ROWS = 32_768
+"""Validation rows looked up at a time (about 8 probes each, then their candidate pairs)."""
+
+PROBE_BLOCK = 1 << 20
+"""Probe keys looked up at a time (rows near many cell boundaries probe up to 2**12 keys)."""
+
+PAIR_BLOCK = 65_536
+"""Candidate (training row, query) pairs compared on every feature at a time."""
+
+_NONE = np.iinfo(np.int64).max
 
 
-def _chunks(n: int, size: int = _CHUNK) -> list[slice]:
+def _blocks(n: int, size: int) -> list[slice]:
     return [slice(s, min(n, s + size)) for s in range(0, n, size)]
 
 
-def _all(X: FloatArray, rows: IntArray | None) -> IntArray:
-    return np.arange(len(X), dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+def _selection(X: FloatArray, rows: IntArray | None) -> IntArray | None:
+    """``rows`` as int64, or None when it selects every row in order (blocks are then slices)."""
+    if rows is None:
+        return None
+    rows = np.asarray(rows, dtype=np.int64)
+    every = len(rows) == len(X) and (len(rows) == 0 or (rows[0] == 0 and rows[-1] == len(X) - 1))
+    return None if every and bool(np.array_equal(rows, np.arange(len(X)))) else rows
 
 
-@lru_cache(maxsize=16)
-def _multipliers(n_columns: int) -> HashArray:
-    """One fixed random odd 64-bit multiplier per column (the same in every call)."""
-    rng = np.random.default_rng(SEED + 11)
-    odd: HashArray = rng.integers(0, 2**63, size=n_columns, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    return odd
+def _number(rows: IntArray | None, positions: IntArray) -> IntArray:
+    """Row numbers of the selection's ``positions``."""
+    return positions if rows is None else rows[positions]
 
 
-def row_hashes(X: FloatArray, rows: IntArray | None = None) -> HashArray:
-    """A 64-bit hash of each row's exact values (NaN equals NaN, -0.0 equals 0.0).
-
-    ``rows`` (default: every row) selects the rows hashed, in that order. Each value's
-    bits are scrambled (xor-shift), multiplied by its column's odd random multiplier and
-    summed along the row: contiguous whole-block operations, no per-column copies.
-
-    Examples
-    --------
-    >>> h = row_hashes(np.array([[1.0, np.nan], [1.0, np.nan], [-0.0, 2.0], [0.0, 2.0], [2.0, 1.0]]))
-    >>> bool(h[0] == h[1]), bool(h[2] == h[3]), bool(h[0] == h[2]), bool(h[4] == h[3])
-    (True, True, False, False)
-    """
-    selected = None if rows is None else _all(X, rows)
-    n = len(X) if selected is None else len(selected)
-    out = np.empty(n, dtype=np.uint64)
-    for part in _chunks(n, 16_384):
-        out[part] = _hash_bits(_value_bits(X[part] if selected is None else X[selected[part]]))
-    return out
-
-
-def _value_bits(block: FloatArray) -> HashArray:
-    """A copy of ``block``'s values as bit patterns, -0.0 as 0.0 and every NaN alike."""
-    clean = block + 0.0
-    missing = np.isnan(clean)
-    if missing.any():
-        clean[missing] = np.inf
-    return clean.view(np.uint64)
-
-
-def _hash_bits(bits: HashArray) -> HashArray:
-    """Hash each row of a uint64 matrix (overwritten): scramble, multiply per column, sum."""
-    with np.errstate(over="ignore"):
-        bits ^= bits >> np.uint64(31)
-        bits *= _multipliers(bits.shape[1])
-        bits ^= bits >> np.uint64(29)
-        h: HashArray = bits.sum(axis=1, dtype=np.uint64)
-        h ^= h >> np.uint64(32)
-        h *= _PRIME
-    return h
+def _take(X: FloatArray, rows: IntArray | None, part: slice) -> FloatArray:
+    return X[part] if rows is None else X[rows[part]]
 
 
 def _same_rows(A: FloatArray, B: FloatArray) -> NDArray[np.bool_]:
@@ -130,166 +108,112 @@ def _same_rows(A: FloatArray, B: FloatArray) -> NDArray[np.bool_]:
     return same
 
 
-def _packed_sort(keys: HashArray) -> tuple[HashArray, IntArray]:
-    """Keys sorted and the position each came from, by one ``np.sort`` (no ``argsort``).
-
-    Each key's low bits are replaced by its position, so equal keys keep their input
-    order; the sorted keys come back with those bits cleared (truncated keys: two keys
-    that differ only there share a bucket, and the extra candidates fail verification).
-    ``np.sort`` of integers is several times faster than ``argsort`` plus a gather.
-    """
-    bits = np.uint64(max(1, (len(keys) - 1).bit_length()))
-    packed = ((keys >> bits) << bits) | np.arange(len(keys), dtype=np.uint64)
-    packed.sort()
-    positions = (packed & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
-    packed >>= bits
-    return packed, positions
-
-
-def _sort_order(keys: HashArray) -> IntArray:
-    """An order that visits ``keys`` sorted (up to the bits :func:`_packed_sort` drops)."""
-    return _packed_sort(keys)[1]
-
-
-def _search(sorted_keys: HashArray, queries: HashArray, side: str = "left") -> IntArray:
-    """``np.searchsorted`` with the queries visited in sorted order.
-
-    Binary searches for random queries miss the cache at every step once the sorted
-    array outgrows it (time grows faster than n log n); sorted queries walk it forward.
-    """
-    order = _sort_order(queries)
-    out = np.empty(len(queries), dtype=np.int64)
-    out[order] = np.searchsorted(sorted_keys, queries[order], side="right" if side == "right" else "left")
+def _exact_copies(
+    X_train: FloatArray, rows: IntArray | None, index: HashIndex, block: FloatArray, hashes: HashArray
+) -> IntArray:
+    """For each row of ``block`` (row hashes ``hashes``), the lowest training row equal to it, or -1."""
+    found = index.first(hashes)
+    has = np.flatnonzero(found >= 0)
+    train = _number(rows, found[has])
+    same = np.zeros(len(has), dtype=bool)
+    for part in _blocks(len(has), PAIR_BLOCK // 4):
+        same[part] = _same_rows(X_train[train[part]], block[has[part]])
+    out = np.full(len(block), -1, dtype=np.int64)
+    out[has[same]] = train[same]
     return out
 
 
-def _lookup(sorted_hashes: HashArray, order: IntArray, queries: HashArray) -> tuple[IntArray, NDArray[np.bool_]]:
-    """First training row (by index) with each query's hash, and whether there is one."""
-    if len(sorted_hashes) == 0:
-        return np.zeros(len(queries), dtype=np.int64), np.zeros(len(queries), dtype=bool)
-    pos = np.clip(_search(sorted_hashes, queries), 0, len(sorted_hashes) - 1)
-    return order[pos], sorted_hashes[pos] == queries
+@dataclass(frozen=True)
+class _Training:
+    """The training rows indexed once: exact hashes, and the distinct rows by bucket key."""
+
+    X: FloatArray
+    grid: NearGrid
+    hashes: HashIndex
+    members: IntArray | None
+    """Training row numbers of the distinct rows (the first of each hash), ascending; None when
+    they are the rows 0, 1, 2, ..."""
+    buckets: KeyIndex
+    """Bucket keys of ``members``."""
+    baseline: IntArray
+    """Up to ``BASELINE_ROWS`` training row numbers whose copies within training set the natural rate."""
+    baseline_copies: IntArray
+    """How many training rows equal each baseline row (itself included)."""
 
 
-def exact_duplicate_pairs(
-    X_train: FloatArray, X_val: FloatArray, train_rows: IntArray | None = None, val_rows: IntArray | None = None
-) -> tuple[IntArray, IntArray]:
-    """(train row, val row) of every validation row equal to a training row (lowest train row).
+def _index_training(X_train: FloatArray, rows: IntArray | None, tolerance: float) -> _Training:
+    """One pass over the training rows: hashes and bucket keys; then one sort of each."""
+    grid = NearGrid.fit(X_train, tolerance, rows)
+    n = len(X_train) if rows is None else len(rows)
+    hashes = np.empty(n, dtype=np.uint64)
+    keys = np.empty(n, dtype=np.uint64)
+    for part in _blocks(n, TRAIN_BLOCK_ROWS):
+        block = _take(X_train, rows, part)
+        terms = contributions(block)
+        keys[part] = grid.bucket_keys(block, grid.lattice_sums(terms))
+        hashes[part] = finish(terms.sum(axis=1, dtype=np.uint64))
+    index = HashIndex.build(hashes)
+    baseline = sample_rows(n, BASELINE_ROWS, what=None, seed=SEED + 3)  # positions in the selection
+    copies = index.count(hashes[baseline])
+    del hashes
+    if len(index.later):  # training rows equal to an earlier one: one bucket entry per distinct row
+        distinct: IntArray | None = np.flatnonzero(index.first_occurrences())
+        buckets = KeyIndex.build(keys[distinct], overwrite=True)
+    else:
+        distinct = None
+        buckets = KeyIndex.build(keys, overwrite=True)
+    del keys
+    return _Training(
+        X=X_train,
+        grid=grid,
+        hashes=index,
+        members=rows if distinct is None else _number(rows, distinct),
+        buckets=buckets,
+        baseline=_number(rows, baseline),
+        baseline_copies=copies,
+    )
 
-    ``train_rows`` / ``val_rows`` (default: all) restrict the search to those rows.
 
-    Examples
-    --------
-    >>> t = np.array([[1.0, 2.0], [3.0, 4.0]]); v = np.array([[3.0, 4.0], [5.0, 6.0]])
-    >>> [a.tolist() for a in exact_duplicate_pairs(t, v)]
-    [[1], [0]]
+def _witnesses(
+    training: _Training, queries: FloatArray, exclude: IntArray | None = None, lattice_sum: HashArray | None = None
+) -> IntArray:
+    """For each row of ``queries``, a training row within the tolerance on every feature, or -1;
+    ``exclude`` (per query) a training row that does not count; ``lattice_sum`` the queries'
+    :meth:`NearGrid.lattice_sums`, when known.
+
+    Each probed bucket is read ``BUCKET_CANDIDATES`` rows at a time (by row index), up to
+    ``BUCKET_ROUNDS`` times, by the queries that have not found a witness yet; a query's
+    witness is the lowest training row within the tolerance among the rows of the round
+    that found one (the lowest of all whenever its buckets hold at most
+    ``BUCKET_CANDIDATES`` rows, as almost always outside dense data).
     """
-    t_rows, v_rows = _all(X_train, train_rows), _all(X_val, val_rows)
-    ht = row_hashes(X_train, t_rows)
-    order = np.argsort(ht, kind="stable")
-    candidate, hit = _lookup(ht[order], t_rows[order], row_hashes(X_val, v_rows))
-    v_hit = v_rows[hit]
-    t_hit = candidate[hit]
-    same = np.zeros(len(v_hit), dtype=bool)
-    for part in _chunks(len(v_hit)):
-        same[part] = _same_rows(X_train[t_hit[part]], X_val[v_hit[part]])
-    return t_hit[same], v_hit[same]
-
-
-class _Grid:
-    """Standardisation and bucket keys shared by every query against one training split."""
-
-    def __init__(self, X_train: FloatArray, rows: IntArray, tolerance: float) -> None:
-        standardise = rows[sample_rows(len(rows), STANDARDISE_ROWS, what=None, seed=SEED + 5)]
-        parts = _chunks(len(standardise), 4_096)  # small blocks: two passes, no large temporaries
-        count, total = np.zeros(X_train.shape[1]), np.zeros(X_train.shape[1])
-        for part in parts:
-            block = X_train[standardise[part]]
-            count += np.isfinite(block).sum(axis=0)
-            total += np.nansum(block, axis=0)
-        self.centre = np.where(count > 0, total / np.maximum(count, 1), 0.0)
-        squares = np.zeros(X_train.shape[1])
-        for part in parts:
-            squares += np.nansum((X_train[standardise[part]] - self.centre) ** 2, axis=0)
-        sd = np.sqrt(squares / np.maximum(count, 1))
-        self.scale = np.where(sd > 0, sd, 1.0)
-        self.tolerance = tolerance
-        sample = X_train[standardise[:5_000]]
-        lattice, distinct = [], []
-        for j in range(X_train.shape[1]):
-            col = sample[:, j][np.isfinite(sample[:, j])]
-            integral = len(col) > 0 and bool(np.all(col == np.round(col)))
-            lattice.append(integral and 1.0 / self.scale[j] > tolerance)  # distinct values never near
-            distinct.append(len(np.unique(col)))
-        self.lattice = np.flatnonzero(lattice).astype(np.int64)
-        others = np.array([j for j in np.argsort(distinct, kind="stable")[::-1] if not lattice[j]], dtype=np.int64)
-        self.grid = others[:GRID_FEATURES]
-        rng = np.random.default_rng(SEED + 7)
-        self.shifts = rng.uniform(0.0, GRID_WIDTH, size=(GRID_SHIFTS, len(self.grid)))
-
-    def scaled(self, X: FloatArray) -> FloatArray:
-        out = (X - self.centre) / self.scale
-        return np.where(np.isfinite(out), out, -1e6)  # missing matches missing only
-
-    def keys(self, X: FloatArray, rows: IntArray, shift: int) -> HashArray:
-        """Bucket key of each of ``rows`` on grid number ``shift``."""
-        out = np.empty(len(rows), dtype=np.uint64)
-        for part in _chunks(len(rows), 16_384):
-            block = X[rows[part]]
-            z = (block[:, self.grid] - self.centre[self.grid]) / self.scale[self.grid]
-            cells = np.floor((z + self.shifts[shift]) / GRID_WIDTH)
-            cells = np.where(np.isfinite(cells), cells, _MISSING_CELL).astype(np.int64)
-            bits = np.hstack([_value_bits(block[:, self.lattice]), cells.view(np.uint64)])
-            out[part] = _hash_bits(bits)
-        return out
-
-
-_Search = tuple[FloatArray, IntArray, "IntArray | None"]
-
-
-def _witnesses(grid: _Grid, X_train: FloatArray, members: IntArray, searches: list[_Search]) -> list[IntArray]:
-    """For each row of each search, a training row within the tolerance on every feature, or -1.
-
-    A search is (X, rows, exclude): the rows of X to look up and, optionally, per row a
-    training row that does not count (the row itself, for the natural rate). ``members``
-    are the (de-duplicated) training rows searched; every grid sorts them once for all
-    searches.
-    """
-    found = [np.full(len(rows), -1, dtype=np.int64) for _, rows, _ in searches]
-    for shift in range(GRID_SHIFTS):
-        if len(members) == 0 or all(bool((f >= 0).all()) for f in found):
+    owners, lows, sizes = [], [], []
+    for owner, keys in training.grid.probe_blocks(queries, PROBE_BLOCK, lattice_sum):
+        low, high = training.buckets.ranges(keys)
+        probe = np.flatnonzero(high > low)  # the probes whose bucket holds rows
+        owners.append(owner[probe])
+        lows.append(low[probe])
+        sizes.append(high[probe] - low[probe])
+    owner, low, size = np.concatenate(owners), np.concatenate(lows), np.concatenate(sizes)
+    best = np.full(len(queries), _NONE, dtype=np.int64)
+    for round_ in range(BUCKET_ROUNDS):
+        skip = round_ * BUCKET_CANDIDATES
+        probe = np.flatnonzero((size > skip) & (best[owner] == _NONE))
+        if len(probe) == 0:
             break
-        sorted_keys, positions = _packed_sort(grid.keys(X_train, members, shift))
-        sorted_members = members[positions]  # within a bucket, by row index
-        drop = np.uint64(max(1, (len(members) - 1).bit_length()))  # the bits the sorted keys lost
-        del positions
-        for (queries, query_rows, exclude), out in zip(searches, found, strict=True):
-            todo = np.flatnonzero(out < 0)
-            query_keys = grid.keys(queries, query_rows[todo], shift) >> drop
-            low = np.minimum(_search(sorted_keys, query_keys), len(sorted_keys) - 1)
-            has = np.flatnonzero(sorted_keys[low] == query_keys)
-            high = np.zeros(len(low), dtype=np.int64)  # bucket ends, for the rows whose bucket is not empty
-            high[has] = _search(sorted_keys, query_keys[has], side="right")
-            del query_keys
-            width = BUCKET_CANDIDATES + (0 if exclude is None else 1)
-            for part in _chunks(len(has), max(1, 65_536 // width)):
-                idx = has[part]
-                slots = low[idx, None] + np.arange(width)
-                valid = slots < high[idx, None]
-                candidates = sorted_members[np.minimum(slots, len(sorted_members) - 1)]
-                if exclude is not None:
-                    valid &= candidates != exclude[todo[idx], None]
-                q = grid.scaled(queries[query_rows[todo[idx]]])
-                close = valid.copy()
-                for k in range(width):  # one candidate column at a time: chunk x features in memory
-                    rows_k = np.flatnonzero(valid[:, k])
-                    if len(rows_k):
-                        t = grid.scaled(X_train[candidates[rows_k, k]])
-                        close[rows_k, k] = np.abs(t - q[rows_k]).max(axis=1, initial=0.0) <= grid.tolerance
-                # the lowest training row among those verified (a bucket lists its rows by index)
-                verified = np.where(close, candidates, np.iinfo(np.int64).max).min(axis=1)
-                out[todo[idx]] = np.where(close.any(axis=1), verified, -1)
-    return found
+        per_probe = np.minimum(size[probe] - skip, BUCKET_CANDIDATES)
+        starts = np.cumsum(per_probe) - per_probe
+        entry = np.arange(int(per_probe.sum()), dtype=np.int64) + np.repeat(low[probe] + skip - starts, per_probe)
+        query = np.repeat(owner[probe], per_probe)
+        candidate = _number(training.members, training.buckets.positions(entry))
+        if exclude is not None:
+            keep = candidate != exclude[query]
+            query, candidate = query[keep], candidate[keep]
+        close = np.zeros(len(query), dtype=bool)
+        for part in _blocks(len(query), PAIR_BLOCK):
+            close[part] = training.grid.close(training.X[candidate[part]], queries[query[part]])
+        np.minimum.at(best, query[close], candidate[close])
+    return np.where(best == _NONE, -1, best)
 
 
 @dataclass(frozen=True)
@@ -306,6 +230,94 @@ class DuplicateSearch:
     near_train: IntArray
     near_val: IntArray
     natural: float
+
+
+def find_duplicates(
+    X_train: FloatArray,
+    X_val: FloatArray,
+    tolerance: float = NEAR_TOLERANCE,
+    train_rows: IntArray | None = None,
+    val_rows: IntArray | None = None,
+) -> DuplicateSearch:
+    """Exact and near copies of training rows among the validation rows, and the natural rate.
+
+    ``train_rows`` / ``val_rows`` (default: all) restrict the search to those rows. A
+    validation row's training row is the lowest-numbered one equal to it (exact) or
+    within the tolerance of it (near).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> t = rng.normal(size=(1000, 4)); v = rng.normal(size=(50, 4))
+    >>> v[:2] = t[[7, 3]]; v[2] = t[5] + 1e-3
+    >>> found = find_duplicates(t, v)
+    >>> found.exact_train.tolist(), found.exact_val.tolist(), found.near_train.tolist(), found.near_val.tolist()
+    ([7, 3], [0, 1], [5], [2])
+    """
+    t_rows, v_rows = _selection(X_train, train_rows), _selection(X_val, val_rows)
+    training = _index_training(X_train, t_rows, tolerance)
+    n_val = len(X_val) if v_rows is None else len(v_rows)
+    exact_train, exact_val, near_train, near_val = [], [], [], []
+    for part in _blocks(n_val, QUERY_BLOCK_ROWS):
+        block = _take(X_val, v_rows, part)
+        numbers = _number(v_rows, np.arange(part.start, part.stop, dtype=np.int64))
+        terms = contributions(block)
+        copy = _exact_copies(X_train, t_rows, training.hashes, block, finish(terms.sum(axis=1, dtype=np.uint64)))
+        exact = np.flatnonzero(copy >= 0)
+        rest = np.flatnonzero(copy < 0)
+        near = _witnesses(training, block[rest], lattice_sum=training.grid.lattice_sums(terms[rest]))
+        hit = np.flatnonzero(near >= 0)
+        exact_train.append(copy[exact])
+        exact_val.append(numbers[exact])
+        near_train.append(near[hit])
+        near_val.append(numbers[rest[hit]])
+    alone = np.flatnonzero(training.baseline_copies == 1)  # baseline rows without an exact copy in training
+    alone_rows = training.baseline[alone]
+    near_twin = _witnesses(training, X_train[alone_rows], exclude=alone_rows) >= 0
+    n_twin = len(training.baseline) - len(alone)
+    natural = (n_twin + int(near_twin.sum())) / max(len(training.baseline), 1)
+
+    def joined(parts: list[IntArray]) -> IntArray:
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    return DuplicateSearch(
+        exact_train=joined(exact_train),
+        exact_val=joined(exact_val),
+        near_train=joined(near_train),
+        near_val=joined(near_val),
+        natural=natural,
+    )
+
+
+def exact_duplicate_pairs(
+    X_train: FloatArray, X_val: FloatArray, train_rows: IntArray | None = None, val_rows: IntArray | None = None
+) -> tuple[IntArray, IntArray]:
+    """(train row, val row) of every validation row equal to a training row (lowest train row).
+
+    ``train_rows`` / ``val_rows`` (default: all) restrict the search to those rows.
+
+    Examples
+    --------
+    >>> t = np.array([[1.0, 2.0], [3.0, 4.0]]); v = np.array([[3.0, 4.0], [5.0, 6.0]])
+    >>> [a.tolist() for a in exact_duplicate_pairs(t, v)]
+    [[1], [0]]
+    """
+    t_rows, v_rows = _selection(X_train, train_rows), _selection(X_val, val_rows)
+    n_train = len(X_train) if t_rows is None else len(t_rows)
+    hashes = np.empty(n_train, dtype=np.uint64)
+    for part in _blocks(n_train, TRAIN_BLOCK_ROWS):
+        hashes[part] = hash_rows(_take(X_train, t_rows, part))
+    index = HashIndex.build(hashes)
+    del hashes
+    n_val = len(X_val) if v_rows is None else len(v_rows)
+    train, val = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    for part in _blocks(n_val, QUERY_BLOCK_ROWS):
+        block = _take(X_val, v_rows, part)
+        copy = _exact_copies(X_train, t_rows, index, block, hash_rows(block))
+        hit = np.flatnonzero(copy >= 0)
+        train.append(copy[hit])
+        val.append(_number(v_rows, hit + part.start))
+    return np.concatenate(train), np.concatenate(val)
 
 
 def near_duplicate_pairs(
@@ -334,48 +346,3 @@ def near_duplicate_pairs(
     val = np.concatenate([found.exact_val, found.near_val])
     order = np.argsort(val, kind="stable")
     return train[order], val[order], found.natural
-
-
-def find_duplicates(
-    X_train: FloatArray,
-    X_val: FloatArray,
-    tolerance: float = NEAR_TOLERANCE,
-    train_rows: IntArray | None = None,
-    val_rows: IntArray | None = None,
-) -> DuplicateSearch:
-    """Exact and near copies of training rows among the validation rows, and the natural rate.
-
-    ``train_rows`` / ``val_rows`` (default: all) restrict the search to those rows.
-    """
-    t_rows, v_rows = _all(X_train, train_rows), _all(X_val, val_rows)
-    grid = _Grid(X_train, t_rows, tolerance)
-    ht = row_hashes(X_train, t_rows)
-    order = np.argsort(ht, kind="stable")
-    sorted_h, sorted_rows = ht[order], t_rows[order]
-    first_of_run = np.r_[True, sorted_h[1:] != sorted_h[:-1]] if len(sorted_h) else np.zeros(0, dtype=bool)
-    members = np.sort(sorted_rows[first_of_run])  # one training row per distinct row
-    run_sizes = np.diff(np.r_[np.flatnonzero(first_of_run), len(sorted_h)])
-
-    candidate, hit = _lookup(sorted_h, sorted_rows, row_hashes(X_val, v_rows))
-    exact = np.zeros(len(v_rows), dtype=bool)
-    for part in _chunks(len(v_rows)):
-        pos = np.flatnonzero(hit[part]) + part.start
-        exact[pos] = _same_rows(X_train[candidate[pos]], X_val[v_rows[pos]])
-    rest = np.flatnonzero(~exact)
-    base = sample_rows(len(t_rows), BASELINE_ROWS, what=None, seed=SEED + 3)  # positions in t_rows
-    base_pos = np.searchsorted(sorted_h, ht[base])
-    del ht, sorted_h, sorted_rows, order
-    twin = run_sizes[np.cumsum(first_of_run)[base_pos] - 1] > 1  # an exact copy inside training
-    alone = t_rows[base[~twin]]
-    near_val, near_train = _witnesses(grid, X_train, members, [(X_val, v_rows[rest], None), (X_train, alone, alone)])
-    witness = near_val
-    near_twin = near_train >= 0
-    natural = (int(twin.sum()) + int(near_twin.sum())) / max(len(base), 1)
-    near = np.flatnonzero(witness >= 0)
-    return DuplicateSearch(
-        exact_train=candidate[exact],
-        exact_val=v_rows[exact],
-        near_train=near_val[near],
-        near_val=v_rows[rest][near],
-        natural=natural,
-    )
