@@ -27,6 +27,7 @@ from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history import normalise_series_name
 from gapdoctor.inputs.training_dynamics import DynamicsSummary, TrainingDynamics
 from gapdoctor.integrations.guard import Guarded
+from gapdoctor.integrations.loader_rows import LoaderRows
 from gapdoctor.integrations.row_labels import RowLabels
 from gapdoctor.integrations.sums import keep_in_step, mean_across
 from gapdoctor.integrations.tracked_rows import TrackedRows
@@ -37,6 +38,12 @@ __all__ = ["MAX_LABEL_ORDER", "StepRecorder"]
 MAX_LABEL_ORDER = 1_000_000
 """Labels of the first epoch kept for the unshuffled-data check, at most."""
 _LAST_VALUE_SERIES = frozenset({"lr"})  # per-step values where the epoch keeps the last one
+
+
+def _rows_of(values: Any) -> int:
+    """Rows of a batch's labels (shape, without reading a tensor)."""
+    shape = getattr(values, "shape", None)
+    return int(shape[0]) if shape is not None and len(shape) else len(values)
 
 
 @lru_cache(maxsize=256)
@@ -91,6 +98,7 @@ class StepRecorder(Guarded):
         self._dynamics: TrainingDynamics | None = None  # created by the first batch with logits
         self._dynamics_on = True
         self._row_labels = RowLabels(self._concat)  # learning stopped by a recorder given y_train
+        self._loader_rows = LoaderRows()  # row ids read from the training loader's sampler (watch_loader)
 
     @property
     def tracked_rows(self) -> NDArray[np.int64]:
@@ -125,6 +133,35 @@ class StepRecorder(Guarded):
         """
         if self._dynamics is None and n_rows > 0:
             self._dynamics_rows = int(n_rows)
+
+    def watch_loader(self, loader: Any) -> bool:
+        """Learn the row ids of each training batch from ``loader``'s batch sampler (see
+        :mod:`~gapdoctor.integrations.loader_rows`), and the number of rows from its dataset.
+
+        Never raises; when the rows cannot be known it says so once and returns False (the
+        training dynamics then need ``rows=`` in :meth:`log_batch`).
+        """
+        try:
+            why = self._loader_rows.watch(loader)
+            if why is None:
+                try:
+                    self.learn_n_train(len(loader.dataset))
+                except Exception:  # an iterable dataset: n_train must be given
+                    pass
+                return True
+        except Exception as error:
+            why = f"{type(error).__name__}: {error}"[:200]
+        self.say_once(
+            "dynamics: loader rows",
+            f"gapdoctor cannot tell which training rows each batch holds ({why}), so it records no per-row "
+            "training dynamics (label-noise evidence); pass rows= to log_batch (a dataset returning its index, "
+            "or gapdoctor.torch.RowIndexed). The curves are recorded as usual.",
+        )
+        return False
+
+    def _known_labels(self) -> Any:
+        """Every training row's label when known (learnt with the logits; a recorder adds ``y_train``)."""
+        return self._row_labels.labels
 
     @property
     def learned_labels(self) -> NDArray[np.int32] | None:
@@ -213,16 +250,29 @@ class StepRecorder(Guarded):
                     self._tracked.add(rows, self._kept(sample_losses), self._kept(predictions))  # type: ignore[union-attr]
                 except Exception as error:
                     self._stop_tracking("log_batch(rows=..., sample_losses=...)", error)
-            if logits is not None and rows is not None and labels is not None and self._dynamics_on:
+            if logits is not None and labels is not None and self._dynamics_on:
                 try:
-                    if self._dynamics is None:
-                        self._dynamics = self._new_dynamics()
-                    self._dynamics.add(rows, self._kept(logits), labels)
-                    self._row_labels.add(rows, labels)
+                    if rows is None and self._loader_rows.watching:
+                        rows = self._loader_rows.take(_rows_of(labels), labels, self._known_labels())
+                    if rows is None:
+                        self._say_no_rows()
+                    else:
+                        if self._dynamics is None:
+                            self._dynamics = self._new_dynamics()
+                        self._dynamics.add(rows, self._kept(logits), labels)
+                        self._row_labels.add(rows, labels)
                 except Exception as error:
                     self._stop_dynamics("log_batch(logits=..., labels=..., rows=...)", error)
         except Exception as error:  # gapdoctor must never stop a training run
             self._fail("log_batch", error)
+
+    def _say_no_rows(self) -> None:
+        self.say_once(
+            "dynamics: no rows",
+            "gapdoctor records no per-row training dynamics (label-noise evidence): log_batch got logits but "
+            "no row ids; pass Monitor(train_loader=train_loader) (rows read from its sampler), rows= from a "
+            "dataset returning its index, or wrap the dataset in gapdoctor.torch.RowIndexed.",
+        )
 
     def _take_loss(self, loss: Any, weight: float) -> Any:
         """The loss for :meth:`log_batch` to convert; None when an adapter added it itself (without a sync)."""
