@@ -144,10 +144,7 @@ class StepRecorder(Guarded):
         try:
             why = self._loader_rows.watch(loader)
             if why is None:
-                try:
-                    self.learn_n_train(len(loader.dataset))
-                except Exception:  # an iterable dataset: n_train must be given
-                    pass
+                self._learn_n_train_from(loader)
                 return True
         except Exception as error:
             why = f"{type(error).__name__}: {error}"[:200]
@@ -158,6 +155,15 @@ class StepRecorder(Guarded):
             "or gapdoctor.torch.RowIndexed). The curves are recorded as usual.",
         )
         return False
+
+    def _learn_n_train_from(self, loader: Any) -> None:
+        """The number of training rows: the loader's dataset's length, else its sampler's (never raises)."""
+        for source in (lambda: loader.dataset, lambda: loader.batch_sampler.sampler):
+            try:
+                self.learn_n_train(len(source()))
+                return
+            except Exception:  # no length there (Keras' array dataset): the next source
+                continue
 
     def _known_labels(self) -> Any:
         """Every training row's label when known (learnt with the logits; a recorder adds ``y_train``)."""
