@@ -130,6 +130,7 @@ def _build() -> type:
             self._validated = False
             self._rows_checked = False  # the first row ids seen are checked once to be distinct
             self._rows_bad = False
+            self._sampler_rows = False  # row ids read from the training loader's sampler
 
         def setup(self, trainer: Any, pl_module: Any, stage: str) -> None:
             with self.recorder.guard("setup"):
@@ -146,6 +147,8 @@ def _build() -> type:
 
         def on_train_start(self, trainer: Any, pl_module: Any) -> None:
             with self.recorder.guard("on_train_start"):
+                # row ids from the loader's sampler, for batches that carry none (said when logits come)
+                self._sampler_rows = self.recorder.watch_loader(trainer.train_dataloader, say_why=False)
                 if self.recorder.n_train is None:
                     try:
                         n_rows = len(trainer.train_dataloader.dataset)
@@ -161,7 +164,9 @@ def _build() -> type:
                 batch_rows, labels = _rows_and_labels(batch)
                 rows = extra.get("rows")  # given: also followed for track_rows, as before
                 logits = extra.get("logits")
-                if logits is not None:
+                if logits is not None and rows is None and batch_rows is None and self._sampler_rows:
+                    pass  # rows=None: the recorder takes them from the loader's sampler
+                elif logits is not None:
                     rows = self._checked_rows(batch_rows if rows is None else rows)
                 else:
                     self.recorder.say_once(
@@ -193,10 +198,15 @@ def _build() -> type:
                 ids = np.asarray(rows.cpu() if hasattr(rows, "cpu") else rows).reshape(-1)
                 if len(np.unique(ids)) != len(ids):
                     self._rows_bad = True
+                    instead = (
+                        "it reads them from the loader's sampler instead"
+                        if self._sampler_rows
+                        else "it records no training dynamics"
+                    )
                     self.recorder.say_once(
                         "dynamics: rows repeat",
-                        "gapdoctor records no training dynamics: the row ids it found in the batch repeat, so "
-                        "they are not row ids; return 'rows' from training_step.",
+                        f"gapdoctor: the integers it took for row ids in the batch repeat, so they are not row ids; "
+                        f"{instead} (return 'rows' from training_step to give them).",
                     )
             return None if self._rows_bad else rows
 

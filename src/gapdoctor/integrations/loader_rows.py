@@ -85,6 +85,7 @@ class LoaderRows:
     def __init__(self) -> None:
         self._waiting: deque[Any] = deque()
         self._check_next = False
+        self._passing = False  # a pass began since the watch (one begun before it yields unknown rows)
         self.watching = False
 
     def watch(self, loader: Any) -> str | None:
@@ -92,6 +93,8 @@ class LoaderRows:
         torch_loader = _torch_loader(loader)
         if torch_loader is None:
             return f"a {type(loader).__name__} is not a torch DataLoader"
+        if getattr(torch_loader, "_dataset_kind", 0) != 0:  # torch's _DatasetKind.Iterable: no indices
+            return "an IterableDataset yields rows without indices"
         inner = torch_loader.__dict__["batch_sampler"]
         if isinstance(inner, _RecordingBatches):  # watched already (a second fit, a second callback)
             inner.owner = self
@@ -106,14 +109,16 @@ class LoaderRows:
         """A new pass over the loader: what the last left (a loop broken off) is dropped."""
         self._waiting.clear()
         self._check_next = True
+        self._passing = True
 
     def queue(self, batch: Any) -> None:
         """The sampler yielded ``batch`` (indices)."""
         if len(self._waiting) < MAX_WAITING:
             self._waiting.append(batch)
 
-    def take(self, n_rows: int, labels: Any = None, known: NDArray[Any] | None = None) -> NDArray[np.int64]:
-        """The row ids of the next batch, which holds ``n_rows`` rows.
+    def take(self, n_rows: int, labels: Any = None, known: NDArray[Any] | None = None) -> NDArray[np.int64] | None:
+        """The row ids of the next batch, which holds ``n_rows`` rows (None: the loader's pass began
+        before the watch, e.g. Lightning's first epoch, whose iterator exists before its callbacks start).
 
         Parameters
         ----------
@@ -129,6 +134,8 @@ class LoaderRows:
         GapdoctorInputError
             When the batch does not follow the loader (see the module docstring).
         """
+        if not self._passing:
+            return None
         if not self._waiting:
             raise GapdoctorInputError(
                 "train_loader",
@@ -145,7 +152,7 @@ class LoaderRows:
         if self._check_next and labels is not None and known is not None:
             self._check_next = False
             given = as_array(labels).reshape(-1)
-            if len(known) and rows.max(initial=0) < len(known) and not np.array_equal(given, known[rows]):
+            if len(given) == len(rows) and len(known) and rows.max(initial=0) < len(known) and not np.array_equal(given, known[rows]):
                 raise GapdoctorInputError(
                     "train_loader",
                     "yields rows whose labels differ from the labels logged with them",

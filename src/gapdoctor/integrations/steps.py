@@ -134,12 +134,12 @@ class StepRecorder(Guarded):
         if self._dynamics is None and n_rows > 0:
             self._dynamics_rows = int(n_rows)
 
-    def watch_loader(self, loader: Any) -> bool:
+    def watch_loader(self, loader: Any, *, say_why: bool = True) -> bool:
         """Learn the row ids of each training batch from ``loader``'s batch sampler (see
         :mod:`~gapdoctor.integrations.loader_rows`), and the number of rows from its dataset.
 
-        Never raises; when the rows cannot be known it says so once and returns False (the
-        training dynamics then need ``rows=`` in :meth:`log_batch`).
+        Never raises; when the rows cannot be known it returns False and, with ``say_why``,
+        says so once (the training dynamics then need ``rows=`` in :meth:`log_batch`).
         """
         try:
             why = self._loader_rows.watch(loader)
@@ -148,6 +148,8 @@ class StepRecorder(Guarded):
                 return True
         except Exception as error:
             why = f"{type(error).__name__}: {error}"[:200]
+        if not say_why:
+            return False
         self.say_once(
             "dynamics: loader rows",
             f"gapdoctor cannot tell which training rows each batch holds ({why}), so it records no per-row "
@@ -258,11 +260,11 @@ class StepRecorder(Guarded):
                     self._stop_tracking("log_batch(rows=..., sample_losses=...)", error)
             if logits is not None and labels is not None and self._dynamics_on:
                 try:
-                    if rows is None and self._loader_rows.watching:
+                    if rows is None and self._loader_rows.watching:  # None: a pass begun before the watch
                         rows = self._loader_rows.take(_rows_of(labels), labels, self._known_labels())
-                    if rows is None:
+                    elif rows is None:
                         self._say_no_rows()
-                    else:
+                    if rows is not None:
                         if self._dynamics is None:
                             self._dynamics = self._new_dynamics()
                         self._dynamics.add(rows, self._kept(logits), labels)
