@@ -26,7 +26,9 @@ if keras.backend.backend() != "torch":
 from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain  # noqa: E402
 
 # Keras' progress bar (fit's default verbose) on torch 2.13 with numpy 2: Keras' own warning, not gapdoctor's
-pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+)
 
 SNIPPET = "# Keras 3"
 REPORTED = 0.5  # gapdoctor's reporting threshold
@@ -47,7 +49,9 @@ def model_for(split: Split, *, hidden: int, lr: float, sigmoid: bool = False) ->
     return model
 
 
-def run_snippet(split: Split, *, seed: int, epochs: int, hidden: int, lr: float, sigmoid: bool = False, **replace: str) -> Any:
+def run_snippet(
+    split: Split, *, seed: int, epochs: int, hidden: int, lr: float, sigmoid: bool = False, **replace: str
+) -> Any:
     """The README's ``fit`` lines on ``split``; returns the callback."""
     keras.utils.set_random_seed(seed)
     names: dict[str, Any] = {
@@ -58,7 +62,7 @@ def run_snippet(split: Split, *, seed: int, epochs: int, hidden: int, lr: float,
         "y_val": split.y_val,
         "epochs": epochs,
     }
-    exec(readme_snippet(SNIPPET, **replace), names)  # noqa: S102 (the README's own code)
+    exec(readme_snippet(SNIPPET, **replace), names)  # the README's own code
     doctor = names["doctor"]
     assert doctor.recorder.errors == [] and doctor.diagnosis is not None
     assert "_compute_loss" not in vars(names["model"])  # the model's own loss computation again after fit

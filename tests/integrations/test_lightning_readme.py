@@ -15,8 +15,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.integrations.conftest import LIGHTNING_WARNINGS, Split, digits_split, imbalanced_split, quiet_trainer
-from tests.integrations.conftest import readme_snippet
+from tests.integrations.conftest import (
+    LIGHTNING_WARNINGS,
+    Split,
+    digits_split,
+    imbalanced_split,
+    quiet_trainer,
+    readme_snippet,
+)
 from tests.seeds import each_seed
 
 torch = pytest.importorskip("torch")
@@ -60,9 +66,7 @@ class Classifier(L.LightningModule):
         return torch.optim.Adam(self.parameters(), lr=self.lr)
 
 
-def run_snippet(
-    split: Split, tmp_path: Path, *, seed: int, epochs: int, hidden: int, lr: float, **replace: str
-) -> Any:
+def run_snippet(split: Split, tmp_path: Path, *, seed: int, epochs: int, hidden: int, lr: float, **replace: str) -> Any:
     """The README's Lightning lines on ``split`` (a quiet CPU ``Trainer``); returns the callback."""
     torch.manual_seed(seed)
     tensors = [torch.from_numpy(a) for a in (split.X_train, split.y_train, split.X_val, split.y_val)]
@@ -73,7 +77,7 @@ def run_snippet(
         "val_loader": DataLoader(TensorDataset(*tensors[2:]), batch_size=256),
         "epochs": epochs,
     }
-    exec(readme_snippet(SNIPPET, **replace), names)  # noqa: S102 (the README's own code)
+    exec(readme_snippet(SNIPPET, **replace), names)  # the README's own code
     doctor = names["doctor"]
     assert doctor.recorder.errors == [] and doctor.diagnosis is not None
     return doctor

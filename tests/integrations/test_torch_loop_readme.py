@@ -43,7 +43,7 @@ def run_snippet(split: Split, *, seed: int, epochs: int, hidden: int, lr: float,
         "torch": torch,
         "F": F,
     }
-    exec(readme_snippet(SNIPPET, **replace), names)  # noqa: S102 (the README's own code)
+    exec(readme_snippet(SNIPPET, **replace), names)  # the README's own code
     monitor = names["monitor"]
     assert monitor.errors == [] and monitor.last_diagnosis is not None
     return monitor

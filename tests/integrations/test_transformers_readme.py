@@ -33,9 +33,7 @@ REPORTED = 0.5  # gapdoctor's reporting threshold
 MIN_PRECISION = 0.8  # share of the flagged rows truly flipped (0.93-0.95 measured on seeds 0-2)
 
 
-def run_snippet(
-    split: Split, tmp_path: Path, *, seed: int, epochs: int, hidden: int, lr: float, **replace: str
-) -> Any:
+def run_snippet(split: Split, tmp_path: Path, *, seed: int, epochs: int, hidden: int, lr: float, **replace: str) -> Any:
     """The README's Trainer lines on ``split``; returns the callback."""
     transformers.set_seed(seed)
     config = DigitsConfig(
@@ -45,12 +43,17 @@ def run_snippet(
         "Trainer": transformers.Trainer,
         "model": DigitsModel(config),
         "args": _trainer_args(
-            tmp_path, num_train_epochs=epochs, learning_rate=lr, eval_strategy="epoch", logging_strategy="epoch", seed=seed
+            tmp_path,
+            num_train_epochs=epochs,
+            learning_rate=lr,
+            eval_strategy="epoch",
+            logging_strategy="epoch",
+            seed=seed,
         ),
         "train_dataset": Rows(split.X_train, split.y_train),
         "eval_dataset": Rows(split.X_val, split.y_val),
     }
-    exec(readme_snippet(SNIPPET, **replace), names)  # noqa: S102 (the README's own code)
+    exec(readme_snippet(SNIPPET, **replace), names)  # the README's own code
     doctor = names["doctor"]
     assert doctor.recorder.errors == [] and doctor.diagnosis is not None
     return doctor

@@ -27,6 +27,7 @@ margin is the same); one output column is a binary classifier.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import warnings
 from typing import Any
@@ -170,7 +171,9 @@ def _build() -> type:
                 if kwargs.get("training", True) and recorder.enabled:
                     with recorder.guard("training dynamics"):
                         y, y_pred = kwargs.get("y"), kwargs.get("y_pred")
-                        batch = None if y is None or y_pred is None else _dynamics_inputs(torch, y, y_pred, probabilities)
+                        batch = (
+                            None if y is None or y_pred is None else _dynamics_inputs(torch, y, y_pred, probabilities)
+                        )
                         if batch is not None:
                             recorder.log_batch(logits=batch[0], labels=batch[1])
                 return loss
@@ -181,10 +184,8 @@ def _build() -> type:
         def _unwrap(self) -> None:
             model, self._wrapped = self._wrapped, None
             if model is not None:
-                try:
+                with contextlib.suppress(Exception):
                     del model._compute_loss  # the class's method again
-                except Exception:
-                    pass
 
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             if not self.recorder.enabled:

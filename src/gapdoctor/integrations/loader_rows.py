@@ -152,7 +152,12 @@ class LoaderRows:
         if self._check_next and labels is not None and known is not None:
             self._check_next = False
             given = as_array(labels).reshape(-1)
-            if len(given) == len(rows) and len(known) and rows.max(initial=0) < len(known) and not np.array_equal(given, known[rows]):
+            if (
+                len(given) == len(rows)
+                and len(known)
+                and rows.max(initial=0) < len(known)
+                and not np.array_equal(given, known[rows])
+            ):
                 raise GapdoctorInputError(
                     "train_loader",
                     "yields rows whose labels differ from the labels logged with them",

@@ -160,9 +160,12 @@ class StepRecorder(Guarded):
 
     def _learn_n_train_from(self, loader: Any) -> None:
         """The number of training rows: the loader's dataset's length, else its sampler's (never raises)."""
-        for source in (lambda: loader.dataset, lambda: loader.batch_sampler.sampler):
+        for path in (("dataset",), ("batch_sampler", "sampler")):
             try:
-                self.learn_n_train(len(source()))
+                source = loader
+                for name in path:
+                    source = getattr(source, name)
+                self.learn_n_train(len(source))
                 return
             except Exception:  # no length there (Keras' array dataset): the next source
                 continue
