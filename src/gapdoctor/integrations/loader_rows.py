@@ -30,10 +30,41 @@ from numpy.typing import NDArray
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.integrations.values import as_array
 
-__all__ = ["LoaderRows"]
+__all__ = ["NO_ROW_IDS", "LoaderRows", "cannot_watch", "row_count"]
 
 MAX_WAITING = 4096
 """Index batches kept waiting at most: a loop that logs no batch must not grow memory (prefetch is far below)."""
+
+
+NO_ROW_IDS = (
+    "gapdoctor records no per-row training dynamics (label-noise evidence): log_batch got logits but no row "
+    "ids; pass Monitor(train_loader=train_loader) (rows read from its sampler), rows= from a dataset "
+    "returning its index, or wrap the dataset in gapdoctor.torch.RowIndexed."
+)
+"""Said once when logits come without row ids and no loader is watched."""
+
+
+def cannot_watch(why: str) -> str:
+    """What is said once when a loader's rows cannot be known (``why``)."""
+    return (
+        f"gapdoctor cannot tell which training rows each batch holds ({why}), so it records no per-row "
+        "training dynamics (label-noise evidence); pass rows= to log_batch (a dataset returning its index, "
+        "or gapdoctor.torch.RowIndexed). The curves are recorded as usual."
+    )
+
+
+def row_count(loader: Any) -> int | None:
+    """Training rows behind ``loader``: its dataset's length, else its sampler's (Keras' array dataset
+    has none); None when neither says."""
+    for path in (("dataset",), ("batch_sampler", "sampler")):
+        try:
+            source = loader
+            for name in path:
+                source = getattr(source, name)
+            return len(source)
+        except Exception:  # no length there: the next source
+            continue
+    return None
 
 
 class _RecordingBatches:

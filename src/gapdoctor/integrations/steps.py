@@ -27,7 +27,7 @@ from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history import normalise_series_name
 from gapdoctor.inputs.training_dynamics import DynamicsSummary, TrainingDynamics
 from gapdoctor.integrations.guard import Guarded
-from gapdoctor.integrations.loader_rows import LoaderRows
+from gapdoctor.integrations.loader_rows import NO_ROW_IDS, LoaderRows, cannot_watch, row_count
 from gapdoctor.integrations.row_labels import RowLabels
 from gapdoctor.integrations.sums import keep_in_step, mean_across
 from gapdoctor.integrations.tracked_rows import TrackedRows
@@ -135,40 +135,19 @@ class StepRecorder(Guarded):
             self._dynamics_rows = int(n_rows)
 
     def watch_loader(self, loader: Any, *, say_why: bool = True) -> bool:
-        """Learn the row ids of each training batch from ``loader``'s batch sampler (see
-        :mod:`~gapdoctor.integrations.loader_rows`), and the number of rows from its dataset.
-
-        Never raises; when the rows cannot be known it returns False and, with ``say_why``,
-        says so once (the training dynamics then need ``rows=`` in :meth:`log_batch`).
-        """
+        """Learn the row ids of each training batch from ``loader``'s batch sampler, and the number
+        of rows (:mod:`~gapdoctor.integrations.loader_rows`). Never raises; when the rows cannot be
+        known it returns False and, with ``say_why``, says why once."""
         try:
             why = self._loader_rows.watch(loader)
             if why is None:
-                self._learn_n_train_from(loader)
+                self.learn_n_train(row_count(loader) or 0)
                 return True
         except Exception as error:
             why = f"{type(error).__name__}: {error}"[:200]
-        if not say_why:
-            return False
-        self.say_once(
-            "dynamics: loader rows",
-            f"gapdoctor cannot tell which training rows each batch holds ({why}), so it records no per-row "
-            "training dynamics (label-noise evidence); pass rows= to log_batch (a dataset returning its index, "
-            "or gapdoctor.torch.RowIndexed). The curves are recorded as usual.",
-        )
+        if say_why:
+            self.say_once("dynamics: loader rows", cannot_watch(why))
         return False
-
-    def _learn_n_train_from(self, loader: Any) -> None:
-        """The number of training rows: the loader's dataset's length, else its sampler's (never raises)."""
-        for path in (("dataset",), ("batch_sampler", "sampler")):
-            try:
-                source = loader
-                for name in path:
-                    source = getattr(source, name)
-                self.learn_n_train(len(source))
-                return
-            except Exception:  # no length there (Keras' array dataset): the next source
-                continue
 
     def _known_labels(self) -> Any:
         """Every training row's label when known (learnt with the logits; a recorder adds ``y_train``)."""
@@ -266,7 +245,7 @@ class StepRecorder(Guarded):
                     if rows is None and self._loader_rows.watching:  # None: a pass begun before the watch
                         rows = self._loader_rows.take(_rows_of(labels), labels, self._known_labels())
                     elif rows is None:
-                        self._say_no_rows()
+                        self.say_once("dynamics: no rows", NO_ROW_IDS)
                     if rows is not None:
                         if self._dynamics is None:
                             self._dynamics = self._new_dynamics()
@@ -276,14 +255,6 @@ class StepRecorder(Guarded):
                     self._stop_dynamics("log_batch(logits=..., labels=..., rows=...)", error)
         except Exception as error:  # gapdoctor must never stop a training run
             self._fail("log_batch", error)
-
-    def _say_no_rows(self) -> None:
-        self.say_once(
-            "dynamics: no rows",
-            "gapdoctor records no per-row training dynamics (label-noise evidence): log_batch got logits but "
-            "no row ids; pass Monitor(train_loader=train_loader) (rows read from its sampler), rows= from a "
-            "dataset returning its index, or wrap the dataset in gapdoctor.torch.RowIndexed.",
-        )
 
     def _take_loss(self, loss: Any, weight: float) -> Any:
         """The loss for :meth:`log_batch` to convert; None when an adapter added it itself (without a sync)."""
