@@ -70,9 +70,9 @@ class Timer:
 def hf_run(X: np.ndarray, y: np.ndarray, *, dynamics: bool) -> tuple[float, float, int]:
     """(training seconds, seconds inside the hooks and the epochs' close, steps)."""
     import transformers
+    from tests.integrations.test_transformers import DigitsConfig, DigitsModel, Rows, _trainer_args
 
     from gapdoctor.integrations.transformers import GapdoctorCallback
-    from tests.integrations.test_transformers import DigitsConfig, DigitsModel, Rows, _trainer_args
 
     class DeepDigits(DigitsModel):
         def __init__(self, config: Any) -> None:
