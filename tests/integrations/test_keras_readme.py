@@ -114,3 +114,25 @@ def test_a_fit_on_unshuffled_arrays_gets_the_rows_in_order(caplog: pytest.LogCap
     np.testing.assert_array_equal(doctor.recorder.learned_labels, split.y_train)
     assert doctor.recorder.training_dynamics.n_epochs == 3 and doctor.recorder.errors == []
     assert not [r for r in caplog.records if "cannot tell" in r.getMessage()]
+
+
+def test_a_fit_on_a_generator_says_once_that_rows_are_unknown(caplog: pytest.LogCaptureFixture) -> None:
+    from gapdoctor.integrations.keras import GapdoctorCallback
+
+    split = digits_split(300)
+
+    def batches() -> Any:
+        while True:
+            for start in range(0, 300, 60):
+                yield split.X_train[start : start + 60], split.y_train[start : start + 60]
+
+    doctor = GapdoctorCallback(store=False)
+    keras.utils.set_random_seed(0)
+    with caplog.at_level(logging.WARNING, logger="gapdoctor"):
+        model_for(split, hidden=32, lr=3e-3).fit(
+            batches(), steps_per_epoch=5, epochs=3, shuffle=False, verbose=0, callbacks=[doctor]
+        )
+    said = [r.getMessage() for r in caplog.records if "training dynamics" in r.getMessage()]
+    assert len(said) == 1 and "cannot tell which training rows" in said[0] and "fit on arrays" in said[0], said
+    assert doctor.recorder.epochs == 3 and doctor.recorder.training_dynamics is None
+    assert doctor.recorder.errors == []

@@ -46,6 +46,9 @@ def _scores(model: Any, scores: Any) -> dict[str, Any]:
     return {"probs": scores} if name in ("softmax", "sigmoid") else {"logits": scores}
 
 
+_KERAS_ADVICE = "fit on arrays (shuffled or not) or on a torch DataLoader over a map-style dataset to record them"
+
+
 def _dynamics_inputs(torch: Any, y: Any, y_pred: Any, probabilities: bool) -> tuple[Any, Any] | None:
     """(logits of shape (batch, classes >= 2), class ids) of one training batch, or None when not a classifier's."""
     scores = y_pred.detach()
@@ -155,9 +158,11 @@ def _build() -> type:
             build_loader = adapter.get_torch_dataloader
             recorder = self.recorder
 
+            rows_known = [False]  # this epoch's loader is watched (else its batches are not recorded)
+
             def watched_loader() -> Any:  # fit builds a DataLoader per epoch: each is watched
                 loader = build_loader()
-                recorder.watch_loader(loader)
+                rows_known[0] = recorder.watch_loader(loader, advice=_KERAS_ADVICE)  # one that cannot be: said once
                 return loader
 
             adapter.get_torch_dataloader = watched_loader
@@ -168,7 +173,7 @@ def _build() -> type:
 
             def compute_loss_and_record(*args: Any, **kwargs: Any) -> Any:
                 loss = compute_loss(*args, **kwargs)
-                if kwargs.get("training", True) and recorder.enabled:
+                if kwargs.get("training", True) and recorder.enabled and rows_known[0]:
                     with recorder.guard("training dynamics"):
                         y, y_pred = kwargs.get("y"), kwargs.get("y_pred")
                         batch = (

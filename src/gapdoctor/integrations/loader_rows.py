@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.integrations.values import as_array
 
-__all__ = ["NO_ROW_IDS", "LoaderRows", "cannot_watch", "row_count"]
+__all__ = ["NO_ROW_IDS", "TORCH_ADVICE", "LoaderRows", "cannot_watch", "row_count"]
 
 MAX_WAITING = 4096
 """Index batches kept waiting at most: a loop that logs no batch must not grow memory (prefetch is far below)."""
@@ -44,12 +44,15 @@ NO_ROW_IDS = (
 """Said once when logits come without row ids and no loader is watched."""
 
 
-def cannot_watch(why: str) -> str:
-    """What is said once when a loader's rows cannot be known (``why``)."""
+TORCH_ADVICE = "pass rows= to log_batch (a dataset returning its index, or gapdoctor.torch.RowIndexed)"
+"""How a torch loop gives row ids when its loader's sampler cannot."""
+
+
+def cannot_watch(why: str, advice: str = TORCH_ADVICE) -> str:
+    """What is said once when a loader's rows cannot be known (``why``), with what to do instead."""
     return (
         f"gapdoctor cannot tell which training rows each batch holds ({why}), so it records no per-row "
-        "training dynamics (label-noise evidence); pass rows= to log_batch (a dataset returning its index, "
-        "or gapdoctor.torch.RowIndexed). The curves are recorded as usual."
+        f"training dynamics (label-noise evidence); {advice}. The curves are recorded as usual."
     )
 
 

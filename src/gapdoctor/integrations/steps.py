@@ -27,7 +27,7 @@ from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history import normalise_series_name
 from gapdoctor.inputs.training_dynamics import DynamicsSummary, TrainingDynamics
 from gapdoctor.integrations.guard import Guarded
-from gapdoctor.integrations.loader_rows import NO_ROW_IDS, LoaderRows, cannot_watch, row_count
+from gapdoctor.integrations.loader_rows import NO_ROW_IDS, TORCH_ADVICE, LoaderRows, cannot_watch, row_count
 from gapdoctor.integrations.row_labels import RowLabels
 from gapdoctor.integrations.sums import keep_in_step, mean_across
 from gapdoctor.integrations.tracked_rows import TrackedRows
@@ -134,10 +134,10 @@ class StepRecorder(Guarded):
         if self._dynamics is None and n_rows > 0:
             self._dynamics_rows = int(n_rows)
 
-    def watch_loader(self, loader: Any, *, say_why: bool = True) -> bool:
+    def watch_loader(self, loader: Any, *, say_why: bool = True, advice: str = TORCH_ADVICE) -> bool:
         """Learn the row ids of each training batch from ``loader``'s batch sampler, and the number
         of rows (:mod:`~gapdoctor.integrations.loader_rows`). Never raises; when the rows cannot be
-        known it returns False and, with ``say_why``, says why once."""
+        known it returns False and, with ``say_why``, says why once, with ``advice``."""
         try:
             why = self._loader_rows.watch(loader)
             if why is None:
@@ -146,7 +146,7 @@ class StepRecorder(Guarded):
         except Exception as error:
             why = f"{type(error).__name__}: {error}"[:200]
         if say_why:
-            self.say_once("dynamics: loader rows", cannot_watch(why))
+            self.say_once("dynamics: loader rows", cannot_watch(why, advice))
         return False
 
     def _known_labels(self) -> Any:

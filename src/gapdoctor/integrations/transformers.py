@@ -46,6 +46,9 @@ __all__ = ["GapdoctorCallback"]  # noqa: F822 (built on first use by __getattr__
 _SKIPPED = ("runtime", "per_second", "flos", "epoch", "step", "num_tokens")
 
 
+_HF_ADVICE = "a map-style train_dataset (a datasets.Dataset, or a torch Dataset with __getitem__) gives them"
+
+
 def eval_strategy(args: Any) -> str:
     """``"no"``, ``"steps"`` or ``"epoch"``: the ``TrainingArguments``' evaluation strategy,
     under its name of any transformers version (``eval_strategy``, formerly ``evaluation_strategy``).
@@ -122,7 +125,7 @@ def _build() -> type:
             if self._hook is not None:
                 self._hook.remove()
                 self._hook = None
-            if model is None or loader is None or not self.recorder.watch_loader(loader):
+            if model is None or loader is None or not self.recorder.watch_loader(loader, advice=_HF_ADVICE):
                 return
             self._hook = model.register_forward_hook(self._seen_batch, with_kwargs=True)
 
