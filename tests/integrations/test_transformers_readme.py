@@ -116,3 +116,34 @@ def test_a_model_whose_batches_carry_no_labels_trains_and_is_told_once(
     assert doctor.recorder.epochs == 3 and doctor.recorder.training_dynamics is None
     assert doctor.recorder.errors == []
     assert not trainer.model._forward_hooks  # the hook is removed when training ends
+
+
+class StreamedRows(torch.utils.data.IterableDataset):  # type: ignore[type-arg]
+    """Rows streamed without indices: the Trainer's loader has no sampler to read them from."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray) -> None:
+        self.rows = Rows(X, y)
+
+    def __iter__(self) -> Any:
+        return (self.rows[i] for i in range(len(self.rows)))
+
+
+def test_a_streamed_dataset_is_told_once_and_trains(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from gapdoctor.integrations.transformers import GapdoctorCallback
+
+    split = digits_split(300)
+    doctor = GapdoctorCallback(store=False)
+    transformers.set_seed(0)
+    trainer = transformers.Trainer(
+        model=DigitsModel(DigitsConfig()),
+        args=_trainer_args(tmp_path, max_steps=30, eval_strategy="steps", eval_steps=10, logging_steps=10),
+        train_dataset=StreamedRows(split.X_train, split.y_train),
+        eval_dataset=Rows(split.X_val, split.y_val),
+        callbacks=[doctor],
+    )
+    with caplog.at_level(logging.WARNING, logger="gapdoctor"):
+        trainer.train()
+    said = [r.getMessage() for r in caplog.records if "training dynamics" in r.getMessage()]
+    assert len(said) == 1 and "IterableDataset" in said[0] and "map-style train_dataset" in said[0], said
+    assert doctor.recorder.epochs == 3 and doctor.recorder.training_dynamics is None
+    assert not trainer.model._forward_hooks and doctor.recorder.errors == []
