@@ -17,7 +17,7 @@ torch = pytest.importorskip("torch")
 L = pytest.importorskip("lightning.pytorch")
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
-from torch.utils.data import DataLoader, Dataset, IterableDataset, TensorDataset  # noqa: E402
+from torch.utils.data import BatchSampler, DataLoader, Dataset, IterableDataset, TensorDataset  # noqa: E402
 
 from gapdoctor.integrations.lightning import GapdoctorCallback  # noqa: E402
 
@@ -133,9 +133,11 @@ def test_plain_batches_get_their_row_ids_from_the_loaders_sampler(tmp_path: Path
     train = DataLoader(TensorDataset(torch.from_numpy(split.X_train), torch.from_numpy(split.y_train)), batch_size=32)
     val = DataLoader(TensorDataset(torch.from_numpy(split.X_val), torch.from_numpy(split.y_val)), batch_size=256)
     torch.manual_seed(0)
-    quiet_trainer(max_epochs=4, callbacks=[callback], default_root_dir=tmp_path).fit(
-        LogitsClassifier(logits=True), DataLoader(train.dataset, batch_size=32, shuffle=True), val
-    )
+    shuffled = DataLoader(train.dataset, batch_size=32, shuffle=True)
+    quiet_trainer(
+        max_epochs=4, callbacks=[callback], default_root_dir=tmp_path, reload_dataloaders_every_n_epochs=1
+    ).fit(LogitsClassifier(logits=True), shuffled, val)
+    assert type(shuffled.batch_sampler) is BatchSampler  # watched epoch by epoch: the loader's own one after fit
     dynamics = callback.recorder.training_dynamics
     # the first epoch's iterator exists before the callbacks start: epochs 2-4 are recorded, every row each
     assert dynamics is not None and dynamics.n_epochs == 3 and dynamics.seen.all(), callback.recorder.errors

@@ -42,6 +42,20 @@ def test_each_batch_gets_its_own_row_ids_and_the_batches_are_unchanged(options: 
     assert len(loader) == 11 and loader.batch_size == 10  # the loader's own attributes still answer
 
 
+def test_unwatch_gives_the_loader_its_own_batch_sampler_back() -> None:
+    loader = own_index_loader(shuffle=True)
+    own = loader.batch_sampler
+    rows = LoaderRows()
+    rows.watch(loader)
+    assert loader.batch_sampler is not own and loader.batch_sampler.sampler is own.sampler
+    batches = iter(loader)
+    _, y = next(batches)
+    rows.unwatch()
+    assert loader.batch_sampler is own
+    assert rows.take(len(y)).tolist() == y.tolist()  # the pass under way is still followed
+    rows.unwatch()  # twice: nothing happens
+
+
 def test_a_pass_broken_off_leaves_nothing_behind() -> None:
     loader = own_index_loader(shuffle=True)
     rows = LoaderRows()

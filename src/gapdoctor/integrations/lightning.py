@@ -147,14 +147,20 @@ def _build() -> type:
 
         def on_train_start(self, trainer: Any, pl_module: Any) -> None:
             with self.recorder.guard("on_train_start"):
-                # row ids from the loader's sampler, for batches that carry none (said when logits come)
-                self._sampler_rows = self.recorder.watch_loader(trainer.train_dataloader, say_why=False)
                 if self.recorder.n_train is None:
                     try:
                         n_rows = len(trainer.train_dataloader.dataset)
                     except Exception:  # an iterable dataset, several loaders: said once when logits come
                         return
                     self.recorder.learn_n_train(n_rows)
+
+        def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
+            # Row ids from the loader's sampler, for batches that carry none (said when logits come).
+            # Watched for the epoch only: Lightning may rebuild the loader between epochs (a distributed
+            # sampler, reload_dataloaders_every_n_epochs), and must find its own batch sampler then. The
+            # first epoch's iterator exists before any callback runs: its rows stay unknown.
+            with self.recorder.guard("on_train_epoch_start"):
+                self._sampler_rows = self.recorder.watch_loader(trainer.train_dataloader, say_why=False)
 
         def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
             if not self.recorder.enabled:
@@ -234,6 +240,7 @@ def _build() -> type:
             self._validated = self._validated or not trainer.sanity_checking
 
         def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
+            self.recorder.unwatch_loader()
             # also when recording stopped: under DDP this process still takes part in the epoch's sums
             values: dict[str, Any] = {}
             with self.recorder.guard("on_train_epoch_end"):

@@ -120,6 +120,7 @@ class LoaderRows:
         self._waiting: deque[Any] = deque()
         self._check_next = False
         self._passing = False  # a pass began since the watch (one begun before it yields unknown rows)
+        self._watched: tuple[Any, _RecordingBatches] | None = None  # (the DataLoader, the recorder put in it)
         self.watching = False
 
     def watch(self, loader: Any) -> str | None:
@@ -132,12 +133,23 @@ class LoaderRows:
         inner = torch_loader.__dict__["batch_sampler"]
         if isinstance(inner, _RecordingBatches):  # watched already (a second fit, a second callback)
             inner.owner = self
+            recording = inner
         elif inner is None:
             return "the loader has no batch sampler (batch_size=None, or an IterableDataset)"
         else:  # DataLoader.__setattr__ refuses batch_sampler after __init__; the instance dict does not
-            torch_loader.__dict__["batch_sampler"] = _RecordingBatches(inner, self)
+            recording = _RecordingBatches(inner, self)
+            torch_loader.__dict__["batch_sampler"] = recording
+        self._watched = (torch_loader, recording)
+        self._waiting.clear()
+        self._passing = False
         self.watching = True
         return None
+
+    def unwatch(self) -> None:
+        """Give the loader its own batch sampler back (a pass under way goes on being recorded)."""
+        watched, self._watched = self._watched, None
+        if watched is not None and watched[0].__dict__.get("batch_sampler") is watched[1]:
+            watched[0].__dict__["batch_sampler"] = watched[1].inner
 
     def new_pass(self) -> None:
         """A new pass over the loader: what the last left (a loop broken off) is dropped."""

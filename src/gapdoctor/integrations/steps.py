@@ -15,6 +15,7 @@ off — each reported once, the curves still recorded (see
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -148,6 +149,12 @@ class StepRecorder(Guarded):
         if say_why:
             self.say_once("dynamics: loader rows", cannot_watch(why, advice))
         return False
+
+    def unwatch_loader(self) -> None:
+        """Give the watched loader its own batch sampler back (never raises); batches already
+        begun are still recorded, later ones need another :meth:`watch_loader`."""
+        with contextlib.suppress(Exception):  # a loader that refuses its attribute back keeps the recorder
+            self._loader_rows.unwatch()
 
     def _known_labels(self) -> Any:
         """Every training row's label when known (learnt with the logits; a recorder adds ``y_train``)."""
