@@ -20,9 +20,12 @@ batches.
 
 Training dynamics of every row (label-noise evidence without out-of-fold
 probabilities) are recorded when ``training_step`` returns ``{"loss": loss, "logits":
-logits}`` and the batches carry row ids: ``(rows, x, y)`` from
+logits}`` with row ids from the batches: ``(rows, x, y)`` from
 :class:`gapdoctor.torch.RowIndexed`, ``(x, y, idx)`` from a dataset that returns its
-index, a dict batch with ``"idx"``/``"index"``, or ``"rows"`` in the returned dict. The
+index, a dict batch with ``"idx"``/``"index"``, or ``"rows"`` in the returned dict — or, for
+plain ``(x, y)`` batches, from the training loader's sampler as it yields them
+(:mod:`~gapdoctor.integrations.loader_rows`), from the second epoch on (the first epoch's
+iterator exists before any callback runs). The
 number of training rows is read from ``len(trainer.train_dataloader.dataset)``. When
 the logits or the row ids are missing the callback says so once on the ``gapdoctor``
 logger, and trains on. The validation outputs of the latest and the best epoch are kept
