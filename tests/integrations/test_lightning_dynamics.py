@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ torch = pytest.importorskip("torch")
 L = pytest.importorskip("lightning.pytorch")
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
-from torch.utils.data import DataLoader, Dataset, TensorDataset  # noqa: E402
+from torch.utils.data import BatchSampler, DataLoader, Dataset, IterableDataset, TensorDataset  # noqa: E402
 
 from gapdoctor.integrations.lightning import GapdoctorCallback  # noqa: E402
 
@@ -116,10 +117,38 @@ def test_a_training_step_returning_only_the_loss_trains_and_says_once(
     assert callback.recorder.errors == []
 
 
+class StreamedDigits(IterableDataset[tuple[Any, Any]]):
+    """Rows streamed without indices: neither the batches nor the loader's sampler say which rows they are."""
+
+    def __init__(self, split: Split) -> None:
+        self.X, self.y = torch.from_numpy(split.X_train), torch.from_numpy(split.y_train)
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        return iter(zip(self.X, self.y, strict=True))
+
+
+def test_plain_batches_get_their_row_ids_from_the_loaders_sampler(tmp_path: Path) -> None:
+    split = digits_split(300, flip_fraction=0.3)
+    callback = GapdoctorCallback(store=False)
+    train = DataLoader(TensorDataset(torch.from_numpy(split.X_train), torch.from_numpy(split.y_train)), batch_size=32)
+    val = DataLoader(TensorDataset(torch.from_numpy(split.X_val), torch.from_numpy(split.y_val)), batch_size=256)
+    torch.manual_seed(0)
+    shuffled = DataLoader(train.dataset, batch_size=32, shuffle=True)
+    quiet_trainer(
+        max_epochs=4, callbacks=[callback], default_root_dir=tmp_path, reload_dataloaders_every_n_epochs=1
+    ).fit(LogitsClassifier(logits=True), shuffled, val)
+    assert type(shuffled.batch_sampler) is BatchSampler  # watched epoch by epoch: the loader's own one after fit
+    dynamics = callback.recorder.training_dynamics
+    # the first epoch's iterator exists before the callbacks start: epochs 2-4 are recorded, every row each
+    assert dynamics is not None and dynamics.n_epochs == 3 and dynamics.seen.all(), callback.recorder.errors
+    learned = callback.recorder.learned_labels
+    assert learned is not None and np.array_equal(learned, split.y_train)  # each row's own label: the ids are right
+
+
 def test_logits_without_row_ids_are_said_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     split = digits_split(300)
     callback = GapdoctorCallback()
-    train = DataLoader(TensorDataset(torch.from_numpy(split.X_train), torch.from_numpy(split.y_train)), batch_size=64)
+    train = DataLoader(StreamedDigits(split), batch_size=64)
     val = DataLoader(TensorDataset(torch.from_numpy(split.X_val), torch.from_numpy(split.y_val)), batch_size=256)
     trainer = quiet_trainer(
         max_epochs=2,
@@ -158,5 +187,8 @@ def test_integers_that_repeat_are_not_taken_for_row_ids(tmp_path: Path, caplog: 
     with caplog.at_level(logging.WARNING, logger="gapdoctor"):
         trainer.fit(Module(logits=True), DataLoader(LabelFirstDigits(split), batch_size=64, shuffle=True), val)
     said = [r.getMessage() for r in caplog.records if "repeat" in r.getMessage()]
-    assert len(said) == 1 and "'rows'" in said[0]
-    assert callback.recorder.epochs == 2 and callback.recorder.training_dynamics is None
+    assert len(said) == 1 and "'rows'" in said[0] and "sampler instead" in said[0]
+    assert callback.recorder.epochs == 2 and callback.recorder.training_dynamics is not None
+    learned = callback.recorder._row_labels._labels  # epoch 2's rows, from the sampler: each with its own label
+    seen = learned >= 0
+    assert seen.all() and np.array_equal(learned[seen], split.y_train[seen])

@@ -11,17 +11,27 @@ What it reads: the ``logs`` dict of ``on_epoch_end`` — the same values ``fit``
 in ``History.history`` (``loss``, ``<metric>``, ``val_loss``, ``val_<metric>``,
 ``learning_rate``) — and, when ``logs`` lacks it, the optimizer's learning rate.
 Keras metric names (``accuracy``, ``sparse_categorical_accuracy``, ``auc``...) are
-mapped to gapdoctor's. Keras callbacks see no batches, so per-row tracking and the
-label order are not available here, nor the training dynamics: ``on_train_batch_end``
-gets only the running metric values, never the batch's outputs (``train_step`` returns
-``compute_metrics(...)``, compiled on TensorFlow and JAX) nor its row ids (``fit``
-shuffles arrays itself). Getting them would mean replacing ``train_step`` or a second
-forward pass over the training set each epoch — both slow training down; they are
-not done.
+mapped to gapdoctor's.
+
+Training dynamics of every row (label-noise evidence without out-of-fold probabilities)
+are recorded on Keras' torch backend, from the forward pass ``fit`` already does: while
+``fit`` runs, the callback wraps the model's loss computation (``Model._compute_loss``,
+the one door ``train_step`` calls with ``y`` and ``y_pred``; put back when ``fit`` ends),
+and reads the row ids of each batch from the sampler of the ``DataLoader`` that ``fit``
+builds over arrays, shuffled or not (:mod:`~gapdoctor.integrations.loader_rows`), or of a
+``DataLoader`` passed to ``fit`` (``fit``'s epoch iterator is read from its frame when training
+begins: Keras keeps it nowhere else; a ``fit`` without one, or a generator, is said once). The
+cost is about 3% of a small MLP's step (``benchmarks/loop_hooks.py``), nothing is computed twice
+and the weights are those of a run without gapdoctor. On TensorFlow and JAX ``train_step`` is compiled, so no
+per-row values reach Python: the callback says so once and records the curves. Outputs
+ending in a softmax or sigmoid are taken as probabilities (their log as the logits: the
+margin is the same); one output column is a binary classifier.
 """
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import warnings
 from typing import Any
 
@@ -37,6 +47,38 @@ def _scores(model: Any, scores: Any) -> dict[str, Any]:
     last = getattr(getattr(model, "layers", [None])[-1], "activation", None)
     name = getattr(last, "__name__", "")
     return {"probs": scores} if name in ("softmax", "sigmoid") else {"logits": scores}
+
+
+_KERAS_ADVICE = "fit on arrays (shuffled or not) or on a torch DataLoader over a map-style dataset to record them"
+
+
+def _dynamics_inputs(torch: Any, y: Any, y_pred: Any, probabilities: bool) -> tuple[Any, Any] | None:
+    """(logits of shape (batch, classes >= 2), class ids) of one training batch, or None when not a classifier's."""
+    scores = y_pred.detach()
+    if scores.ndim == 1 or (scores.ndim == 2 and scores.shape[1] == 1):  # binary: one score per row
+        score = scores.reshape(-1).float()
+        if probabilities:
+            score = torch.logit(score, eps=1e-7)
+        scores = torch.stack([torch.zeros_like(score), score], dim=1)
+    elif scores.ndim != 2:
+        return None
+    elif probabilities:
+        scores = torch.log(scores.float().clamp_min(1e-12))
+    labels = y.detach() if hasattr(y, "detach") else torch.as_tensor(y)
+    if labels.ndim == 2 and labels.shape[1] > 1:  # one-hot labels
+        labels = labels.argmax(dim=1)
+    return scores, labels.reshape(-1).long()
+
+
+def _fit_epoch_iterator() -> Any:
+    """The epoch iterator of the ``fit`` call this callback runs in (read from ``fit``'s frame), or None."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        iterator = frame.f_locals.get("epoch_iterator") if frame.f_code.co_name == "fit" else None
+        if iterator is not None and hasattr(getattr(iterator, "data_adapter", None), "get_torch_dataloader"):
+            return iterator
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
 
 
 def _build() -> type:
@@ -77,6 +119,7 @@ def _build() -> type:
                     "validation_data", f"is a {type(validation_data).__name__}", "pass (X_val, y_val[, groups_val])"
                 )
             self.validation_data = validation_data
+            self._wrapped: Any = None  # the model whose _compute_loss is wrapped during fit
 
         def _log_validation(self) -> None:
             if self.validation_data is None:
@@ -91,6 +134,66 @@ def _build() -> type:
                 self.recorder._switch_off("validation outputs", "model.predict(validation_data)", error)
                 return
             self.recorder.log_validation(y_val, **_scores(self.model, scores), groups=groups[0] if groups else None)
+
+        def on_train_begin(self, logs: Any = None) -> None:
+            with self.recorder.guard("on_train_begin"):
+                self._watch_training_batches()
+
+        def _watch_training_batches(self) -> None:
+            """Rows from the sampler of the DataLoader ``fit`` iterates; y and y_pred from the loss computation."""
+            if keras.backend.backend() != "torch":
+                self.recorder.say_once(
+                    "dynamics: backend",
+                    f"gapdoctor records no per-row training dynamics (label-noise evidence) on Keras' "
+                    f"{keras.backend.backend()} backend, whose train_step is compiled; the curves are recorded. "
+                    "On the torch backend (KERAS_BACKEND=torch) they are.",
+                )
+                return
+            iterator = _fit_epoch_iterator()
+            if iterator is None:
+                self.recorder.say_once(
+                    "dynamics: loader rows",
+                    "gapdoctor cannot tell which training rows each Keras batch holds (this fit builds no "
+                    "epoch iterator it can read), so it records no per-row training dynamics.",
+                )
+                return
+            adapter = iterator.data_adapter
+            build_loader = adapter.get_torch_dataloader
+            recorder = self.recorder
+
+            rows_known = [False]  # this epoch's loader is watched (else its batches are not recorded)
+
+            def watched_loader() -> Any:  # fit builds a DataLoader per epoch: each is watched
+                loader = build_loader()
+                rows_known[0] = recorder.watch_loader(loader, advice=_KERAS_ADVICE)  # one that cannot be: said once
+                return loader
+
+            adapter.get_torch_dataloader = watched_loader
+            model = self.model
+            compute_loss = model._compute_loss
+            torch = require("torch", "torch")
+            probabilities = "probs" in _scores(model, None)
+
+            def compute_loss_and_record(*args: Any, **kwargs: Any) -> Any:
+                loss = compute_loss(*args, **kwargs)
+                if kwargs.get("training", True) and recorder.enabled and rows_known[0]:
+                    with recorder.guard("training dynamics"):
+                        y, y_pred = kwargs.get("y"), kwargs.get("y_pred")
+                        batch = (
+                            None if y is None or y_pred is None else _dynamics_inputs(torch, y, y_pred, probabilities)
+                        )
+                        if batch is not None:
+                            recorder.log_batch(logits=batch[0], labels=batch[1])
+                return loss
+
+            model._compute_loss = compute_loss_and_record
+            self._wrapped = model
+
+        def _unwrap(self) -> None:
+            model, self._wrapped = self._wrapped, None
+            if model is not None:
+                with contextlib.suppress(Exception):
+                    del model._compute_loss  # the class's method again
 
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             if not self.recorder.enabled:
@@ -110,6 +213,7 @@ def _build() -> type:
                 self.model.stop_training = True
 
         def on_train_end(self, logs: Any = None) -> None:
+            self._unwrap()
             self.diagnosis = self.recorder.finish()
 
     return GapdoctorCallback

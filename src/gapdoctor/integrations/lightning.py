@@ -20,9 +20,12 @@ batches.
 
 Training dynamics of every row (label-noise evidence without out-of-fold
 probabilities) are recorded when ``training_step`` returns ``{"loss": loss, "logits":
-logits}`` and the batches carry row ids: ``(rows, x, y)`` from
+logits}`` with row ids from the batches: ``(rows, x, y)`` from
 :class:`gapdoctor.torch.RowIndexed`, ``(x, y, idx)`` from a dataset that returns its
-index, a dict batch with ``"idx"``/``"index"``, or ``"rows"`` in the returned dict. The
+index, a dict batch with ``"idx"``/``"index"``, or ``"rows"`` in the returned dict — or, for
+plain ``(x, y)`` batches, from the training loader's sampler as it yields them
+(:mod:`~gapdoctor.integrations.loader_rows`), from the second epoch on (the first epoch's
+iterator exists before any callback runs). The
 number of training rows is read from ``len(trainer.train_dataloader.dataset)``. When
 the logits or the row ids are missing the callback says so once on the ``gapdoctor``
 logger, and trains on. The validation outputs of the latest and the best epoch are kept
@@ -130,6 +133,7 @@ def _build() -> type:
             self._validated = False
             self._rows_checked = False  # the first row ids seen are checked once to be distinct
             self._rows_bad = False
+            self._sampler_rows = False  # row ids read from the training loader's sampler
 
         def setup(self, trainer: Any, pl_module: Any, stage: str) -> None:
             with self.recorder.guard("setup"):
@@ -153,6 +157,14 @@ def _build() -> type:
                         return
                     self.recorder.learn_n_train(n_rows)
 
+        def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
+            # Row ids from the loader's sampler, for batches that carry none (said when logits come).
+            # Watched for the epoch only: Lightning may rebuild the loader between epochs (a distributed
+            # sampler, reload_dataloaders_every_n_epochs), and must find its own batch sampler then. The
+            # first epoch's iterator exists before any callback runs: its rows stay unknown.
+            with self.recorder.guard("on_train_epoch_start"):
+                self._sampler_rows = self.recorder.watch_loader(trainer.train_dataloader, say_why=False)
+
         def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
             if not self.recorder.enabled:
                 return
@@ -161,7 +173,9 @@ def _build() -> type:
                 batch_rows, labels = _rows_and_labels(batch)
                 rows = extra.get("rows")  # given: also followed for track_rows, as before
                 logits = extra.get("logits")
-                if logits is not None:
+                if logits is not None and rows is None and batch_rows is None and self._sampler_rows:
+                    pass  # rows=None: the recorder takes them from the loader's sampler
+                elif logits is not None:
                     rows = self._checked_rows(batch_rows if rows is None else rows)
                 else:
                     self.recorder.say_once(
@@ -193,10 +207,15 @@ def _build() -> type:
                 ids = np.asarray(rows.cpu() if hasattr(rows, "cpu") else rows).reshape(-1)
                 if len(np.unique(ids)) != len(ids):
                     self._rows_bad = True
+                    instead = (
+                        "it reads them from the loader's sampler instead"
+                        if self._sampler_rows
+                        else "it records no training dynamics"
+                    )
                     self.recorder.say_once(
                         "dynamics: rows repeat",
-                        "gapdoctor records no training dynamics: the row ids it found in the batch repeat, so "
-                        "they are not row ids; return 'rows' from training_step.",
+                        f"gapdoctor: the integers it took for row ids in the batch repeat, so they are not row ids; "
+                        f"{instead} (return 'rows' from training_step to give them).",
                     )
             return None if self._rows_bad else rows
 
@@ -224,6 +243,7 @@ def _build() -> type:
             self._validated = self._validated or not trainer.sanity_checking
 
         def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
+            self.recorder.unwatch_loader()
             # also when recording stopped: under DDP this process still takes part in the epoch's sums
             values: dict[str, Any] = {}
             with self.recorder.guard("on_train_epoch_end"):

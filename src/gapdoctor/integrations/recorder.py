@@ -182,6 +182,9 @@ class Recorder(StepRecorder):
         self._early_diagnosis_on = True
         self._hook_on = True
 
+    def _known_labels(self) -> Any:
+        return self.y_train if self.y_train is not None else super()._known_labels()
+
     @property
     def alerts(self) -> list[str]:
         """Each cause alerted during training (``diagnose_every``), once."""

@@ -15,6 +15,7 @@ off — each reported once, the curves still recorded (see
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -27,6 +28,7 @@ from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history import normalise_series_name
 from gapdoctor.inputs.training_dynamics import DynamicsSummary, TrainingDynamics
 from gapdoctor.integrations.guard import Guarded
+from gapdoctor.integrations.loader_rows import NO_ROW_IDS, TORCH_ADVICE, LoaderRows, cannot_watch, row_count
 from gapdoctor.integrations.row_labels import RowLabels
 from gapdoctor.integrations.sums import keep_in_step, mean_across
 from gapdoctor.integrations.tracked_rows import TrackedRows
@@ -37,6 +39,12 @@ __all__ = ["MAX_LABEL_ORDER", "StepRecorder"]
 MAX_LABEL_ORDER = 1_000_000
 """Labels of the first epoch kept for the unshuffled-data check, at most."""
 _LAST_VALUE_SERIES = frozenset({"lr"})  # per-step values where the epoch keeps the last one
+
+
+def _rows_of(values: Any) -> int:
+    """Rows of a batch's labels (shape, without reading a tensor)."""
+    shape = getattr(values, "shape", None)
+    return int(shape[0]) if shape is not None and len(shape) else len(values)
 
 
 @lru_cache(maxsize=256)
@@ -91,6 +99,7 @@ class StepRecorder(Guarded):
         self._dynamics: TrainingDynamics | None = None  # created by the first batch with logits
         self._dynamics_on = True
         self._row_labels = RowLabels(self._concat)  # learning stopped by a recorder given y_train
+        self._loader_rows = LoaderRows()  # row ids read from the training loader's sampler (watch_loader)
 
     @property
     def tracked_rows(self) -> NDArray[np.int64]:
@@ -125,6 +134,31 @@ class StepRecorder(Guarded):
         """
         if self._dynamics is None and n_rows > 0:
             self._dynamics_rows = int(n_rows)
+
+    def watch_loader(self, loader: Any, *, say_why: bool = True, advice: str = TORCH_ADVICE) -> bool:
+        """Learn the row ids of each training batch from ``loader``'s batch sampler, and the number
+        of rows (:mod:`~gapdoctor.integrations.loader_rows`). Never raises; when the rows cannot be
+        known it returns False and, with ``say_why``, says why once, with ``advice``."""
+        try:
+            why = self._loader_rows.watch(loader)
+            if why is None:
+                self.learn_n_train(row_count(loader) or 0)
+                return True
+        except Exception as error:
+            why = f"{type(error).__name__}: {error}"[:200]
+        if say_why:
+            self.say_once("dynamics: loader rows", cannot_watch(why, advice))
+        return False
+
+    def unwatch_loader(self) -> None:
+        """Give the watched loader its own batch sampler back (never raises); batches already
+        begun are still recorded, later ones need another :meth:`watch_loader`."""
+        with contextlib.suppress(Exception):  # a loader that refuses its attribute back keeps the recorder
+            self._loader_rows.unwatch()
+
+    def _known_labels(self) -> Any:
+        """Every training row's label when known (learnt with the logits; a recorder adds ``y_train``)."""
+        return self._row_labels.labels
 
     @property
     def learned_labels(self) -> NDArray[np.int32] | None:
@@ -213,12 +247,17 @@ class StepRecorder(Guarded):
                     self._tracked.add(rows, self._kept(sample_losses), self._kept(predictions))  # type: ignore[union-attr]
                 except Exception as error:
                     self._stop_tracking("log_batch(rows=..., sample_losses=...)", error)
-            if logits is not None and rows is not None and labels is not None and self._dynamics_on:
+            if logits is not None and labels is not None and self._dynamics_on:
                 try:
-                    if self._dynamics is None:
-                        self._dynamics = self._new_dynamics()
-                    self._dynamics.add(rows, self._kept(logits), labels)
-                    self._row_labels.add(rows, labels)
+                    if rows is None and self._loader_rows.watching:  # None: a pass begun before the watch
+                        rows = self._loader_rows.take(_rows_of(labels), labels, self._known_labels())
+                    elif rows is None:
+                        self.say_once("dynamics: no rows", NO_ROW_IDS)
+                    if rows is not None:
+                        if self._dynamics is None:
+                            self._dynamics = self._new_dynamics()
+                        self._dynamics.add(rows, self._kept(logits), labels)
+                        self._row_labels.add(rows, labels)
                 except Exception as error:
                     self._stop_dynamics("log_batch(logits=..., labels=..., rows=...)", error)
         except Exception as error:  # gapdoctor must never stop a training run

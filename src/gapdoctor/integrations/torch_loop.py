@@ -1,13 +1,18 @@
 """Plain PyTorch: a :class:`Monitor` for the hand-written training loop.
 
-Three lines added to the loop of every tutorial::
+A few lines added to the loop of every tutorial::
 
-    monitor = gapdoctor.torch.Monitor(optimizer=optimizer)
+    monitor = gapdoctor.torch.Monitor(optimizer=optimizer, train_loader=train_loader)
     ...
-        monitor.log_batch(loss, labels=y)           # after loss.backward()
+        monitor.log_batch(loss, logits=logits, labels=y)   # after optimizer.step()
     ...
+    monitor.log_validation(y_val, logits=val_logits)
     monitor.end_epoch(val_loss=val_loss, val_accuracy=val_acc)
     print(monitor.diagnose())
+
+With ``train_loader`` the monitor reads which rows each batch holds from the loader's
+sampler (:mod:`~gapdoctor.integrations.loader_rows`), so the logits give every row's
+training dynamics — label-noise evidence without out-of-fold probabilities.
 
 Under ``torch.distributed`` (any backend) the monitor reduces every epoch's values
 across processes and only rank 0 alerts and calls ``on_epoch_end``.
@@ -54,6 +59,11 @@ class Monitor(Recorder):
     ----------
     optimizer : torch.optim.Optimizer, optional
         When given, the learning rate of its first parameter group is recorded each epoch.
+    train_loader : torch.utils.data.DataLoader, optional
+        The training loader: the row ids of each batch are read from its sampler as it
+        yields them and the number of rows from its dataset, so that ``log_batch(loss,
+        logits=logits, labels=y)`` records every row's training dynamics. Call
+        ``log_batch`` once per batch of this loader. Without it, pass ``rows=``.
     **options
         Those of :class:`~gapdoctor.integrations.recorder.Recorder` (``metric``,
         ``y_train``, ``track_rows``, ``diagnose_every``, ``on_epoch_end``...).
@@ -71,7 +81,7 @@ class Monitor(Recorder):
     ([1.0, 0.5], [0.75, 0.75])
     """
 
-    def __init__(self, *, optimizer: Any = None, **options: Any) -> None:
+    def __init__(self, *, optimizer: Any = None, train_loader: Any = None, **options: Any) -> None:
         require("torch", "torch")
         reduce_sum, is_main = _distributed()
         options.setdefault("all_reduce_sum", reduce_sum)
@@ -82,6 +92,8 @@ class Monitor(Recorder):
         self._torch = require("torch", "torch")
         self._step_losses: list[Any] = []  # detached loss tensors, summed when the epoch ends
         self._step_weight = 0.0
+        if train_loader is not None:
+            self.watch_loader(train_loader)
 
     def _take_loss(self, loss: Any, weight: float) -> Any:
         """A loss tensor on an accelerator is kept (detached) and read once per epoch, so the

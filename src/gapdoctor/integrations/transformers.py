@@ -23,7 +23,13 @@ Without evaluation an epoch is closed when the next one begins, or when training
 ``control.should_training_stop`` when that cause is reported. The Trainer's callbacks do
 not see the evaluation's outputs: ``compute_metrics=doctor.compute_metrics(your_metrics)``
 keeps them (latest and best evaluation) for the threshold, subgroup and validation-noise
-checks. Timing entries
+checks. Training dynamics of every row (label-noise evidence without out-of-fold
+probabilities) are read from the forward pass the Trainer already does: a forward hook on
+the model sees each training batch's ``labels`` and ``logits``, and the row ids come from
+the Trainer's sampler (:mod:`~gapdoctor.integrations.loader_rows`; no index column needed,
+and ``remove_unused_columns`` does not matter). A model whose training batches carry no
+``labels`` (a ``compute_loss_func`` or label smoothing takes them out first) or whose
+logits are not one row of class scores per example records none, said once. Timing entries
 (``*_runtime``, ``*_per_second``, ``total_flos``) are skipped. The Trainer already
 averages what it logs across processes; only the world-process-zero alerts.
 """
@@ -38,6 +44,9 @@ from gapdoctor.integrations.recorder import Recorder
 __all__ = ["GapdoctorCallback"]  # noqa: F822 (built on first use by __getattr__)
 
 _SKIPPED = ("runtime", "per_second", "flos", "epoch", "step", "num_tokens")
+
+
+_HF_ADVICE = "a map-style train_dataset (a datasets.Dataset, or a torch Dataset with __getitem__) gives them"
 
 
 def eval_strategy(args: Any) -> str:
@@ -79,8 +88,8 @@ def _build() -> type:
         ----------
         **options
             Those of :class:`~gapdoctor.integrations.recorder.Recorder` (``metric``,
-            ``y_train``, ``diagnose_every``, ``on_epoch_end``...). Per-row tracking and
-            the label order need the batches, which Trainer callbacks do not see.
+            ``y_train``, ``diagnose_every``, ``on_epoch_end``...). ``track_rows`` is not
+            used here (the training dynamics cover every row).
 
         Attributes
         ----------
@@ -95,9 +104,11 @@ def _build() -> type:
             self._epoch_open = False
             self._per_evaluation = False
             self._eval: dict[str, float] = {}
+            self._hook: Any = None
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             with self.recorder.guard("on_train_begin"):
+                self._watch_training_batches(kwargs.get("model"), kwargs.get("train_dataloader"))
                 self.recorder.is_main_process = bool(state.is_world_process_zero)
                 strategy = eval_strategy(args)
                 self._per_evaluation = strategy in ("steps", "epoch")  # a point closes with its evaluation
@@ -108,6 +119,32 @@ def _build() -> type:
                         "curve is recorded and the causes read from validation cannot be judged; pass "
                         "TrainingArguments(eval_strategy='epoch') or eval_strategy='steps' with eval_steps=N.",
                     )
+
+        def _watch_training_batches(self, model: Any, loader: Any) -> None:
+            """Row ids from the loader's sampler; labels and logits from a forward hook on the model."""
+            if self._hook is not None:
+                self._hook.remove()
+                self._hook = None
+            if model is None or loader is None or not self.recorder.watch_loader(loader, advice=_HF_ADVICE):
+                return
+            self._hook = model.register_forward_hook(self._seen_batch, with_kwargs=True)
+
+        def _seen_batch(self, module: Any, args: Any, kwargs: Any, output: Any) -> None:
+            """Forward hook: one training batch's labels and logits to the training dynamics (never raises)."""
+            if not module.training or not self.recorder.enabled:
+                return  # evaluation and prediction: not training rows
+            with self.recorder.guard("training dynamics"):
+                labels = kwargs.get("labels")
+                logits = output.get("logits") if hasattr(output, "get") else None
+                if labels is None or logits is None:
+                    self.recorder.say_once(
+                        "dynamics: no labels or logits",
+                        "gapdoctor records no per-row training dynamics (label-noise evidence): the model's "
+                        "forward pass during training sees no 'labels' or returns no 'logits' (a "
+                        "compute_loss_func or label smoothing takes the labels out of the batch).",
+                    )
+                    return
+                self.recorder.log_batch(logits=logits.detach(), labels=labels.detach())
 
         def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
             if not self.recorder.enabled:
@@ -152,6 +189,9 @@ def _build() -> type:
                 control.should_training_stop = True
 
         def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if self._hook is not None:
+                self._hook.remove()
+                self._hook = None
             self._close()
             self.diagnosis = self.recorder.finish()
             if not self.recorder.curves and not self.recorder.errors and self.recorder.is_main_process:
