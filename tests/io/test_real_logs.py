@@ -37,9 +37,9 @@ from gapdoctor.io import read_history
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "real_logs"
 NOT_LOGS = {"MANIFEST.csv", "LABELLING.md", "README.md", "label_rule.py"}
 AGREEMENT_TARGET = 0.90  # issue 14: "the verdicts agree with the labels on >= 90% of the labelled logs"
-AGREEMENT_FLOOR = 83  # ratchet: 84 of 96 agree at the merge of 2026-12-01 (87.5%, short of the target, issue 14
-# stays open); one file of margin for arithmetic that differs between CPUs. Raise it as checks improve; never
-# lower it, and never change a label, the rule or a log to pass it.
+AGREEMENT_FLOOR = 88  # ratchet: 89 of 96 agree on 2026-12-01 (92.7%, above the target; was 84 of 96 before the
+# curve checks weighed the noise of real logs); one file of margin for arithmetic that differs between CPUs. Raise
+# it as checks improve; never lower it, and never change a label, the rule or a log to pass it.
 LABELS = ("overfitting", "optimization", "healthy", "not_enough")
 
 
