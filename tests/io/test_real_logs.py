@@ -54,7 +54,7 @@ def _manifest(corpus: Path = CORPUS) -> list[dict[str, str]]:
 MANIFEST = _manifest()
 HELDOUT = CORPUS.parent / "real_logs_heldout"  # collected after the checks were tuned on CORPUS (its README)
 HELDOUT_MANIFEST = _manifest(HELDOUT)
-HELDOUT_FLOOR = 23  # ratchet: 24 of 28 agree on 2026-12-01 (85.7%; 23 of 28 before the checks' changes of that day)
+HELDOUT_FLOOR = 24  # ratchet: 25 of 28 agree on 2026-12-01 (24 blind; then a test-only file it showed refused is read)
 
 
 def _label_rule() -> ModuleType:
@@ -103,6 +103,21 @@ def test_labels_are_what_the_written_rule_gives(corpus: Path, manifest: list[dic
 def test_real_log_is_read(entry: dict[str, str]) -> None:
     history = read_history(CORPUS / entry["file"])
     assert history is not None
+
+
+@pytest.mark.parametrize("entry", HELDOUT_MANIFEST, ids=[entry["file"] for entry in HELDOUT_MANIFEST])
+def test_held_out_log_is_read(entry: dict[str, str]) -> None:
+    assert read_history(HELDOUT / entry["file"]) is not None
+
+
+def test_a_file_with_only_a_test_row_reads_as_nothing_to_judge() -> None:
+    """Lightning's metrics.csv after trainer.test() alone: one row, test_loss and test_acc (held-out log)."""
+    path = HELDOUT / "pl_waste_classification_test_only_v0.csv"
+    history = read_history(path)
+    assert history.n_points == 0 and set(history.test) == {"test_loss", "test_accuracy"}
+    diagnosis = gapdoctor.diagnose(history=path)
+    assert not _judged(diagnosis) and not diagnosis.findings
+    assert any("only test values were logged" in note for note in diagnosis.notes)
 
 
 @dataclass(frozen=True)

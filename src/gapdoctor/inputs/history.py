@@ -358,7 +358,11 @@ class RunHistory:
         aligned = align_points(
             (target[raw], step, epoch, value) for raw, step, epoch, value in logged_order if raw in kept
         )
-        if not aligned.series or len(next(iter(aligned.series.values()))) == 0:
+        empty = not aligned.series or len(next(iter(aligned.series.values()))) == 0
+        if empty and aligned.test:  # only test rows (trainer.test() alone): read, with nothing to judge
+            note = f"only test values were logged ({', '.join(sorted(aligned.test))}): no training curve to judge"
+            return cls(series={}, ignored=tuple(ignored), source="points", test=aligned.test, notes=(note,))
+        if empty:
             raise GapdoctorInputError(
                 argument,
                 "holds no series gapdoctor can read" + (f" (ignored: {', '.join(ignored)})" if ignored else ""),
