@@ -363,11 +363,8 @@ class RunHistory:
             note = f"only test values were logged ({', '.join(sorted(aligned.test))}): no training curve to judge"
             return cls(series={}, ignored=tuple(ignored), source="points", test=aligned.test, notes=(note,))
         if empty:
-            raise GapdoctorInputError(
-                argument,
-                "holds no series gapdoctor can read" + (f" (ignored: {', '.join(ignored)})" if ignored else ""),
-                "log at least train_loss and val_loss or a val_<metric>",
-            )
+            why = "holds no series gapdoctor can read" + (f" (ignored: {', '.join(ignored)})" if ignored else "")
+            raise GapdoctorInputError(argument, why, "log at least train_loss and val_loss or a val_<metric>")
         series, notes = fractions_from_percentages(aligned.series, metrics)
         series = {n: v for n, v in series.items() if np.isfinite(v).any() or n == "train_loss"}
         series, loss_notes = loss_from_metrics(series)
