@@ -152,3 +152,27 @@ def test_metric_of_ones_own_with_its_direction_from_the_command_line(tmp_path: P
     assert content["findings"][0]["evidence"]["metric"] == "my_error"
     refused = gapdoctor_cli("diagnose", "--history", str(log), "--metric", "my_error")
     assert refused.returncode == 2 and "higher_is_better" in refused.stderr + refused.stdout
+
+
+def test_unknown_series_are_listed_in_the_terminal_and_one_can_be_used_with_its_direction(tmp_path: Path) -> None:
+    """A log with a metric gapdoctor does not know: the terminal names it; --higher-is-better puts it to use."""
+    log = tmp_path / "log.csv"
+    rows = ["epoch,loss,val_my_score"]
+    losses = [2.0, 1.5, 1.1, 0.8, 0.6, 0.45, 0.33, 0.25, 0.19, 0.15]
+    scores = [0.4, 0.6, 0.72, 0.8, 0.78, 0.74, 0.7, 0.67, 0.64, 0.6]
+    for e, (loss, score) in enumerate(zip(losses, scores, strict=True)):
+        rows.append(f"{e},{loss},{score}")
+    log.write_text("\n".join(rows) + "\n")
+    plain = gapdoctor_cli("diagnose", "--history", str(log))
+    assert plain.returncode in (1, 3), plain.stderr
+    listed = next(line for line in plain.stdout.splitlines() if "not understood" in line)
+    assert "val_my_score" in listed and "--higher-is-better" in plain.stdout
+    out = tmp_path / "d.json"
+    used = gapdoctor_cli(
+        "diagnose", "--history", str(log), "--metric", "my_score", "--higher-is-better", "--json", str(out)
+    )
+    assert used.returncode == 1, used.stderr
+    top = json.loads(out.read_text())["findings"][0]
+    assert top["cause"] == "overfitting" and top["evidence"]["metric"] == "my_score"
+    assert top["evidence"]["val_metric_best"] == pytest.approx(0.78, abs=0.03)  # the peak, read as higher-is-better
+    assert not [line for line in used.stdout.splitlines() if "not understood" in line and "val_my_score" in line]

@@ -358,12 +358,13 @@ class RunHistory:
         aligned = align_points(
             (target[raw], step, epoch, value) for raw, step, epoch, value in logged_order if raw in kept
         )
-        if not aligned.series or len(next(iter(aligned.series.values()))) == 0:
-            raise GapdoctorInputError(
-                argument,
-                "holds no series gapdoctor can read" + (f" (ignored: {', '.join(ignored)})" if ignored else ""),
-                "log at least train_loss and val_loss or a val_<metric>",
-            )
+        empty = not aligned.series or len(next(iter(aligned.series.values()))) == 0
+        if empty and aligned.test:  # only test rows (trainer.test() alone): read, with nothing to judge
+            note = f"only test values were logged ({', '.join(sorted(aligned.test))}): no training curve to judge"
+            return cls(series={}, ignored=tuple(ignored), source="points", test=aligned.test, notes=(note,))
+        if empty:
+            why = "holds no series gapdoctor can read" + (f" (ignored: {', '.join(ignored)})" if ignored else "")
+            raise GapdoctorInputError(argument, why, "log at least train_loss and val_loss or a val_<metric>")
         series, notes = fractions_from_percentages(aligned.series, metrics)
         series = {n: v for n, v in series.items() if np.isfinite(v).any() or n == "train_loss"}
         series, loss_notes = loss_from_metrics(series)

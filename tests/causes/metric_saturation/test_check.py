@@ -8,6 +8,7 @@ import numpy as np
 
 import gapdoctor
 from gapdoctor.bench.training import TrainedRun
+from tests.causes.payload_checks import REAL_LOGS
 from tests.recorded import RecordedRun
 
 
@@ -85,3 +86,22 @@ def test_metric_stuck_below_its_ceiling_while_the_loss_falls_is_saturated() -> N
     diagnosis = gapdoctor.diagnose(history=history)
     top = diagnosis.top
     assert top is not None and top.cause == "metric_saturation" and top.score >= 0.5
+
+
+def test_metric_flat_at_the_ceiling_while_the_validation_loss_rises_is_not_saturation() -> None:
+    """The control above with the validation loss turning up: no loss gain is left for the metric to hide.
+
+    The training loss still falls; what it gains is memorisation (overfitting), not progress a
+    thresholded metric cannot show.
+    """
+    history = _near_ceiling_run(0.004)
+    history["val_accuracy"][10:] = [history["val_accuracy"][10]] * 20
+    history["val_loss"] = [*history["val_loss"][:10], *np.linspace(history["val_loss"][9], 0.3, 20)]
+    diagnosis = gapdoctor.diagnose(history=history)
+    assert all(f.score < 0.5 for f in diagnosis.findings if f.cause == "metric_saturation")
+
+
+def test_real_short_mnist_run_is_not_called_saturated() -> None:
+    """Lightning's MNIST CNN (TensorBoard, 5 epochs): accuracy 98.6%, validation loss up at the last epoch."""
+    diagnosis = gapdoctor.diagnose(history=REAL_LOGS / "tb_pl_mnist_cnn_5_epochs.tfevents")
+    assert all(f.score < 0.5 for f in diagnosis.findings if f.cause == "metric_saturation")

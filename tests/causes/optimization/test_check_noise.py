@@ -9,6 +9,7 @@ import pytest
 
 import gapdoctor
 from gapdoctor.inputs.history import RunHistory
+from tests.causes.payload_checks import REAL_LOGS
 
 
 def per_step_run(seed: int, batches_per_eval: int, batch_sd: float) -> RunHistory:
@@ -112,3 +113,29 @@ def test_spikes_worth_a_share_of_the_progress_are_still_reported() -> None:
     findings = gapdoctor.diagnose(history=_converged_run(0.3)).findings
     (unstable,) = [f for f in findings if f.cause == "optimization" and "unstable" in f.summary]
     assert unstable.score >= 0.5 and unstable.evidence["spikes"] == 12
+
+
+def test_a_short_run_still_falling_at_its_pace_is_not_a_stall() -> None:
+    """Keras head training, 8 epochs: the loss falls 0.59 -> 0.51, about 1.5% an epoch to the end.
+
+    "The last third" of 8 epochs is two intervals, not the last one alone (0.6%, batch noise).
+    """
+    diagnosis = gapdoctor.diagnose(history=REAL_LOGS / "keras_pneumonia_head_training.csv")
+    assert not [f for f in diagnosis.findings if f.cause == "optimization" and f.score >= 0.5]
+
+
+def test_a_cut_followed_by_a_drop_is_not_blamed_for_the_flat_end() -> None:
+    """A real step schedule (1e-3, 1e-4 from epoch 8, 1e-5 from 16): the loss fell faster right after
+    the first cut (0.172 -> 0.136 in three epochs) and then converged at the lower rate."""
+    diagnosis = gapdoctor.diagnose(history=REAL_LOGS / "other_fire_detection_lr_elapsed.csv")
+    assert not any("was cut" in f.summary for f in diagnosis.findings)
+    assert not [f for f in diagnosis.findings if f.cause == "optimization" and f.score >= 0.5]
+
+
+def test_a_cut_after_which_the_loss_stops_is_blamed() -> None:
+    """Control: 30 epochs, the loss falls steadily until the rate is cut 10x after epoch 10, then hardly moves."""
+    t = np.arange(30.0)
+    loss = np.where(t < 10, 0.26 - 0.006 * t, 0.2 - 0.002 * (t - 10) / 20)
+    history = {"train_loss": list(loss), "val_loss": list(loss - 0.04), "lr": list(np.where(t < 10, 1e-3, 1e-4))}
+    stalls = [f for f in gapdoctor.diagnose(history=history).findings if "was cut" in f.summary]
+    assert stalls and stalls[0].score >= 0.5 and stalls[0].evidence["lr_cut_epoch"] == 11

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+import gapdoctor
 from gapdoctor.causes.optimization.result import Instability, LossClimb, NanDivergence, Stall
 from gapdoctor.causes.payload import Payload
 from tests.causes.payload_checks import assert_round_trips, captions, finding_from_log
+
+BENCH = Path(__file__).resolve().parents[2] / "data" / "bench"
 
 
 def _of_kind(name: str, kind: type[Payload]) -> tuple[Payload | None, list[str]]:
@@ -44,17 +50,24 @@ def test_instability_payloads_carry_what_was_measured() -> None:
     assert isinstance(sampled, Instability) and sampled.train_loss_single_batches is not None
 
 
-@pytest.mark.parametrize(
-    ("log", "after_cut", "by_steps"),
-    [
-        ("pl_lrmonitor_camels_flat_v14.csv", False, True),  # Lightning, LearningRateMonitor: flat, by steps
-        ("other_fire_detection_lr_elapsed.csv", True, False),  # the stall follows a learning-rate cut
-    ],
-)
-def test_a_stall_round_trips_and_marks_its_epochs(log: str, after_cut: bool, by_steps: bool) -> None:
-    result, made = _of_kind(log, Stall)
+def test_a_stall_round_trips_and_marks_its_epochs() -> None:
+    # Lightning, LearningRateMonitor: flat, by steps
+    result, made = _of_kind("pl_lrmonitor_camels_flat_v14.csv", Stall)
     assert isinstance(result, Stall) and result.lr_schedule is not None
     assert made == ["Training curves with this finding's epochs marked"]
     assert result.markers["stall_epoch"] >= 1
-    assert ("lr_cut_epoch" in result.markers) == (result.lr_cut_epoch is not None) == after_cut
-    assert (result.stall_step is not None) == by_steps
+    assert "lr_cut_epoch" not in result.markers and result.lr_cut_epoch is None
+    assert result.stall_step is not None
+
+
+def test_a_stall_after_a_learning_rate_cut_marks_the_cut() -> None:
+    """The bench's early-decay run (recorded once): the rate is cut to almost nothing after epoch 1."""
+    recorded = BENCH / "optimization__digits-sgd-early-decay-seed0-v1.json"
+    diagnosis = gapdoctor.diagnose(history=json.loads(recorded.read_text(encoding="utf-8"))["history"])
+    found = [f for f in diagnosis.findings if isinstance(f.result, Stall)]
+    assert found and found[0].score >= 0.5
+    assert_round_trips(found[0])
+    result = found[0].result
+    assert isinstance(result, Stall) and result.lr_cut_epoch is not None and result.stall_step is None
+    assert result.markers["lr_cut_epoch"] >= 1 and result.markers["stall_epoch"] >= 1
+    assert captions(found[0], diagnosis) == ["Training curves with this finding's epochs marked"]

@@ -2,7 +2,8 @@
 
 Deliberately independent of gapdoctor (standard library only): the labels must not come from
 the code they test. ``python tests/data/real_logs/label_rule.py`` prints each file's label and
-the figures behind it; ``--write`` also rewrites the ``label`` column of MANIFEST.csv.
+the figures behind it; ``--write`` also rewrites the ``label`` column of MANIFEST.csv. A folder
+given as argument labels that corpus instead (``tests/data/real_logs_heldout``).
 """
 
 from __future__ import annotations
@@ -274,11 +275,12 @@ def label(curves: Curves) -> tuple[str, str]:
 
 
 def main(argv: list[str]) -> int:
-    manifest = HERE / "MANIFEST.csv"
+    corpus = Path(next((a for a in argv if not a.startswith("--")), HERE))  # another corpus: its folder
+    manifest = corpus / "MANIFEST.csv"
     with manifest.open(newline="", encoding="utf-8") as handle:
         entries = list(csv.DictReader(handle))
     for entry in entries:
-        verdict, figures = label(read_curves(HERE / entry["file"]))
+        verdict, figures = label(read_curves(corpus / entry["file"]))
         print(f"{entry['file']:<48} {verdict:<13} {figures}")
         entry["label"] = verdict
     if "--write" in argv:

@@ -4,7 +4,10 @@ The story: the validation metric is at (or within a few errors of) its ceiling, 
 loss keeps improving the model's confidence in ways a thresholded metric cannot show.
 The strength of evidence is how little headroom is left: 2% headroom on a bounded
 metric is the reporting point, 0.5% is strong. It also needs the metric to be flat
-over the second half of the run while the training loss still falls.
+over the second half of the run while the loss still falls: the validation loss when
+it is logged (a training loss falling under a rising validation loss is memorisation,
+not gains the metric hides), unless validation rows look like label errors, which
+both cap the metric and make the validation loss rise; else the training loss.
 
 The ceiling is not always 1: with validation probabilities, validation rows the model
 contradicts with near certainty (probability of the given label at most 0.05, of
@@ -161,7 +164,13 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
 
     if tracks_loss:
         return []  # the loss gains show in the metric: high, but not at its ceiling
-    strength_of_evidence = score(headroom, flat=flat, loss_drop=train_drop_frac)
+    # The gains the metric hides are the validation loss's when it is logged: a training loss falling
+    # under a flat or rising validation loss is memorisation, which a saturated metric does not explain.
+    # Unless validation rows look like label errors: they cap the metric and, as the model grows sure
+    # of the right class, make the validation loss rise; the training loss's fall is then the measure.
+    labels_cap = ceiling is not None and ceiling.suspected_errors > 0
+    hidden_gain = loss_drop if val_loss is not None and not labels_cap else train_drop_frac
+    strength_of_evidence = score(headroom, flat=flat, loss_drop=hidden_gain)
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
     errors_left = ""

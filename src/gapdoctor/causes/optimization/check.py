@@ -6,9 +6,9 @@ Three pictures, each its own finding:
 * **instability** — the training loss oscillates or spikes by amounts comparable to the
   progress it makes (a learning rate too high for the batch size);
 * **stall** — the training loss stops improving early, far from where it started;
-  with an ``lr`` series, a stall that begins right after a large learning-rate cut is
-  attributed to the schedule, and a tiny learning rate from the start to the rate
-  itself.
+  with an ``lr`` series, a stall that begins right after a large learning-rate cut (and
+  that the cut did not first speed up) is attributed to the schedule, and a tiny learning
+  rate from the start to the rate itself.
 
 Noise is judged against what the log says about batch noise: when several training-loss
 values were logged between evaluation points (per step, or Lightning's ``*_step``), their
@@ -68,6 +68,9 @@ _KNOWN_NOISE_SHARE = 0.5
 # sampled every N steps: each value is one batch's loss, and batch noise of unknown size is all
 # that separates two of them, so its spread alone is never reported as instability (score.py caps it).
 _SAMPLED_SHARE = 0.5
+# A stall is put on a learning-rate cut only when the loss fell, over the points after the cut, less
+# than half as much as over as many points before it: a cut followed by a drop did what it was for.
+_CUT_KEEPS_PACE = 0.5
 
 
 def _finding(score: float, summary: str, result: Payload, first_fix: str) -> Finding:
@@ -230,12 +233,27 @@ def _training_start(history: RunHistory, ts: np.ndarray) -> float:
     return float(ts[0])
 
 
+def _stopped_at_cut(ts: np.ndarray, cut: int, n: int) -> bool:
+    """True when the (smoothed) training loss fell less after a learning-rate cut than before it.
+
+    A step decay that works lowers the loss right after the cut (the classic drop of a step
+    schedule) and only then flattens: that flattening is convergence at the lower rate, not a stall
+    the cut caused. Compared over the same number of points on either side of the cut.
+    """
+    width = min(max(2, n // 10), cut, n - 1 - cut)
+    if width < 1:
+        return True
+    before = float(ts[cut - width] - ts[cut])
+    after = float(ts[cut] - ts[cut + width])
+    return after <= 0 or after < _CUT_KEEPS_PACE * before
+
+
 def _stall(history: RunHistory, train: np.ndarray, schedule: Schedule | None, improving: bool) -> Finding | None:
     n = history.n_points
     ts = smooth(train)
     start, end = _training_start(history, ts), float(ts[-1])
     third = max(2, n // 3)
-    late_drop = relative_fall(ts[-third], end)
+    late_drop = relative_fall(ts[-1 - third], end)  # over the last `third` intervals
     achieved = relative_fall(start, end)
     if late_drop > 0.02 or achieved > 0.7:
         return None
@@ -256,7 +274,7 @@ def _stall(history: RunHistory, train: np.ndarray, schedule: Schedule | None, im
         cause = "the training loss stopped improving early"
         first_fix = "Raise the learning rate or use a warm-up + decay schedule; check the loss is wired to the outputs."
     if schedule is not None:
-        near = [c for c in schedule.cut_points if abs(c - knee) <= max(2, n // 10)]
+        near = [c for c in schedule.cut_points if abs(c - knee) <= max(2, n // 10) and _stopped_at_cut(ts, c, n)]
         lr = history.get("lr")
         if near:
             c = cut = int(near[0])

@@ -9,8 +9,12 @@ Strength of evidence is how far the validation curve rose after its best point,
 relative to its own progress and to its epoch-to-epoch noise, provided the training
 loss kept falling meanwhile. A validation curve that merely plateaus counts too, by
 how much of the run came after the plateau and how far the training loss fell
-meanwhile (epochs spent memorising); since every cause of a stuck validation metric
-shows that picture, :func:`gapdoctor.ranking.rank` puts a reported root cause first
+meanwhile (epochs spent memorising), provided the plateau spans enough points to be a
+trend, the training loss's fall is beyond its own noise, and training is ahead of
+validation (when the training twin of the metric is logged). A metric's turn is judged
+against at least half its smallest logged step (one validation example). Since every
+cause of a stuck validation metric shows that picture,
+:func:`gapdoctor.ranking.rank` puts a reported root cause first
 (and a reported small validation set before a plateau: :meth:`OverfittingCurves.explained_by`).
 """
 
@@ -26,11 +30,19 @@ from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.inputs.history import RunHistory, hinge_point, noise_sd, smooth
+from gapdoctor.inputs.history import MIN_EPOCHS_FOR_TRENDS, RunHistory, hinge_point, noise_sd, smooth
 from gapdoctor.stats.curves import noise_sd_curved, relative_fall
 
 # Fewer evaluation points than this: the finding says that it rests on few points.
 _FEW_POINTS = 12
+# "The training loss kept falling" counts in full when the mean of its logged values over the second
+# half of a stretch is this many standard errors (from the curve's own point-to-point noise) below the
+# mean over the first half: one-batch samples every N steps scatter by more than they fall.
+_FALL_SIGMAS = 2.0
+# A plateau counts as memorisation in full when the training twin of the validation metric leads it
+# at the end by this many of the validation metric's noise standard deviations, and not at all when
+# the lead is within one (the evidence grows linearly in between).
+_GAP_SIGMAS = 2.0
 
 
 def _turn_strength(curve: np.ndarray, noise: float, best: int) -> tuple[float, float, float]:
@@ -56,6 +68,63 @@ def _turn_strength(curve: np.ndarray, noise: float, best: int) -> tuple[float, f
         sd = noise_floor * np.sqrt(1.0 / len(after) + 1.0 / 3.0)
         strength = max(strength, turn_strength(sustained / scale, sustained / sd))
     return float(strength), rise, progress
+
+
+def _fall_beyond_noise(train: np.ndarray, start: int) -> float:
+    """Evidence in [0, 1] that the training loss really fell from point ``start`` to the end.
+
+    The logged values from ``start`` on are cut in two halves; the fall between their means is
+    compared with its standard error from the curve's point-to-point noise (of the log of a positive
+    loss: batch noise grows with the loss). 1 when the noise is not known (fewer than 4 logged
+    values) or the fall clears ``_FALL_SIGMAS`` standard errors.
+    """
+    logged = np.flatnonzero(np.isfinite(train))
+    values = train[logged]
+    if len(values) and values.min() > 0:
+        values = np.log(values)  # batch noise scales with the loss: compared on a relative scale
+    tail = values[logged >= start]
+    noise = noise_sd_curved(values)
+    if len(tail) < 2 or noise <= 0:
+        return 1.0
+    first, second = tail[: len(tail) // 2], tail[len(tail) // 2 :]
+    se = noise * np.sqrt(1.0 / len(first) + 1.0 / len(second))
+    fall = float(first.mean() - second.mean())
+    return float(np.clip(fall / (_FALL_SIGMAS * se), 0.0, 1.0))
+
+
+def _half_step(values: np.ndarray) -> float:
+    """Half the smallest change between two logged values: the noise floor of a quantised metric.
+
+    Accuracy on 16 validation images moves in steps of 1/16; a curve that sits on one level and
+    sometimes flips to the next has a median second difference of zero, yet one image either way is
+    all that separates two of its values (a value flipping between two levels has a standard
+    deviation of half a step). Negligible for a metric measured on many rows.
+    """
+    levels = np.unique(values[np.isfinite(values)])
+    steps = np.diff(levels)
+    return float(steps.min()) / 2 if len(steps) else 0.0
+
+
+def _gap_beyond_noise(evidence: Evidence, history: RunHistory, metric: tuple[str, np.ndarray] | None) -> float:
+    """Evidence in [0, 1] that training is ahead of validation at the end (a generalisation gap).
+
+    Epochs spent only lowering the training loss memorise something only when the model does
+    better on its training data than on validation: with the training twin of the validation
+    metric logged (``train_accuracy`` beside ``val_accuracy``), its lead at the end is compared
+    with the validation metric's point-to-point noise (0 within one standard deviation, 1 from
+    ``_GAP_SIGMAS``). 1 when no twin was logged.
+    """
+    twin = None if metric is None else history.get(f"train_{metric[0]}")
+    if metric is None or twin is None:
+        return 1.0
+    info = info_of(evidence, metric[0])
+    val = oriented(info, metric[1])
+    train = oriented(info, twin)
+    lead = float(smooth(train)[-1] - smooth(val)[-1])
+    noise = max(noise_sd(val), _half_step(val))
+    if noise <= 0:
+        return 1.0 if lead > 0 else 0.0
+    return float(np.clip((lead / noise - 1.0) / (_GAP_SIGMAS - 1.0), 0.0, 1.0))
 
 
 def _plateau_index(curve: np.ndarray) -> int:
@@ -134,7 +203,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         better = oriented(info_of(evidence, metric_name), values)
         ms = smooth(better)
         best_metric_idx = int(np.argmax(ms))
-        strength, _, _ = _turn_strength(-better, noise_sd_curved(better), best_metric_idx)
+        strength, _, _ = _turn_strength(-better, max(noise_sd_curved(better), _half_step(better)), best_metric_idx)
         strengths.append(strength)
         sign = 1.0 if better is values else -1.0
         noise = noise_sd(better)
@@ -150,7 +219,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     train_drop_frac = relative_fall(train_s[turn_idx], train_s[-1])
 
     # Training must have kept improving after the turn: that is the symptom.
-    strength = max(strengths) * train_factor(train_drop_frac)
+    strength = max(strengths) * train_factor(train_drop_frac) * _fall_beyond_noise(train, turn_idx)
 
     # Plateau: the validation curve stopped improving at some epoch and every epoch after
     # it only lowered the training loss (memorisation), even if validation did not rise.
@@ -164,7 +233,10 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     # measured from midway through the wasted epochs: training must *keep* falling
     mid = (plateau_idx + n - 1) // 2
     drop_after_plateau = relative_fall(train_s[mid], train_s[-1])
-    plateau = plateau_strength(drop_after_plateau, wasted)
+    plateau = plateau_strength(drop_after_plateau, wasted) * _fall_beyond_noise(train, plateau_idx)
+    plateau *= _gap_beyond_noise(evidence, history, metric)
+    if n - plateau_idx < MIN_EPOCHS_FOR_TRENDS:
+        plateau = 0.0  # a flat stretch is a trend too: fewer points cannot tell it from noise
     strength_of_evidence = score(strength, plateau)
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
