@@ -96,7 +96,8 @@ class CauseCalibration:
     n_findings : int
         Corpus findings the fit read.
     n_positive : int
-        Of those, findings of a cause really present in the scenario.
+        Of those, the right ones: the cause was injected, or the scenario's data show its
+        symptom (:mod:`gapdoctor.bench.corpus.symptoms`).
     """
 
     cause: str

@@ -9,6 +9,7 @@ import pytest
 
 from gapdoctor.bench.corpus.__main__ import main
 from gapdoctor.bench.corpus.batch import FINDING_KEYS
+from gapdoctor.bench.corpus.symptoms import OBSERVABLE
 from tests.bench.corpus.conftest import cheap_seed
 
 
@@ -31,8 +32,12 @@ def test_build_then_diagnose_from_the_cache(
     assert line["status"] in ("diagnosed", "rejected")
     if line["status"] == "diagnosed":
         assert line["top"] is not None
+        assert set(line["observed"]) == set(OBSERVABLE)  # type: ignore[arg-type]
         for finding in line["findings"]:  # type: ignore[attr-defined]
-            assert tuple(finding) == FINDING_KEYS and 0.0 <= finding["score"] <= 1.0
+            assert tuple(finding) == (*FINDING_KEYS, "truth") and 0.0 <= finding["score"] <= 1.0
+            # a healthy run injects nothing: a finding is right only where its symptom is observed
+            observed = line["observed"][finding["cause"]]["observed"] if finding["cause"] in OBSERVABLE else False  # type: ignore[index]
+            assert finding["truth"] == ("observed" if observed else "wrong")
     assert "1 scenarios" in capsys.readouterr().out
     assert main(["split", str(tmp_path / "diagnoses.jsonl"), "--hold-out", "dataset=wine,iris"]) == 0
     assert "report: " in capsys.readouterr().out

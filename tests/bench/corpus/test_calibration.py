@@ -64,3 +64,55 @@ def test_the_fit_and_evaluate_commands_refuse_a_file_that_is_not_a_diagnose_outp
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("gapdoctor: bad input: lines:") and "diagnose output" in err[0]
     assert not (tmp_path / "fit.json").exists()
+
+
+def _line(causes: list[str], findings: list[tuple[str, float, str]]) -> dict[str, object]:
+    return {
+        "status": "diagnosed",
+        "families": {"dataset": "wine"},
+        "causes": causes,
+        "findings": [{"cause": c, "score": s, "check": f"{c}.x", "truth": t} for c, s, t in findings],
+    }
+
+
+def test_an_observed_symptom_is_right_per_finding_but_not_the_root_causes_headline() -> None:
+    lines = [
+        # label noise injected; the run really overfits, and overfitting headlines (label noise is weak)
+        _line(["label_noise"], [("overfitting", 0.9, "observed"), ("label_noise", 0.4, "injected")]),
+        # an optimisation run whose validation set is also too small: optimisation does not explain that
+        _line(["optimization"], [("small_validation_set", 0.8, "observed")]),
+        # a healthy run with a reported finding its data do not show
+        _line([], [("subgroup_failure", 0.6, "wrong")]),
+    ]
+    result = evaluate(lines, None)
+    assert result.top1 == 0.0 and result.top3 == 0.0  # no headline names an injected cause
+    assert result.top1_real == pytest.approx(1 / 3)  # the second run's real, unexplained symptom
+    assert (result.false_alarms, result.unobserved_alarms, result.healthy) == (1, 1, 1)
+    assert result.ranked_first == 0.0 and result.headline_hits == (False, False, False)
+    shares = {row["bin"]: row["real"] for row in result.reliability}
+    assert shares["0.8-0.9"] == 1.0 and shares["0.9-1.0"] == 1.0 and shares["0.6-0.7"] == 0.0
+    assert result.by_cause["overfitting"] == {"findings": 1, "right": 1.0, "mean_score": 0.9}
+    assert result.confusion == {
+        "label_noise": {"overfitting": 1},
+        "none": {"subgroup_failure": 1},
+        "optimization": {"small_validation_set": 1},
+    }
+
+
+def test_evaluate_prints_markdown_with_a_chosen_policy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from gapdoctor.bench.corpus.__main__ import main
+
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in _lines(3, ("digits", "wine"), 200)) + "\n")
+    assert main(["fit", str(path), "--out", str(tmp_path / "fit.json")]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(path), "--policy", str(tmp_path / "fit.json"), "--markdown"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("| report families (100 scenarios) | top-1 |") and "| overfitting | 100 |" in out
+    (tmp_path / "bad.json").write_text("not json")
+    for argv in (["--policy", str(tmp_path / "missing.json")], ["--policy", str(tmp_path / "bad.json")]):
+        assert main(["evaluate", str(path), *argv]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("gapdoctor: bad input: --policy:") and "\n" not in err
+    assert main(["fit", str(path), "--hold-out", "planet=mars", "--out", str(tmp_path / "x.json")]) == 2
+    assert "unknown family axis" in capsys.readouterr().err

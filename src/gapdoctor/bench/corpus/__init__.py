@@ -22,11 +22,20 @@ with the bench's check (:func:`gapdoctor.bench.scenario.check_symptom`) and is r
 fails (the rejections are counted); each is deterministic from its seed on one machine and
 cached in the bench's format (``.npz`` with ``allow_pickle=False`` plus ``.json``; never pickle).
 
+``diagnose`` also records what each scenario's own data show (overfitting, saturation, a
+small validation set, wrong labels, optimisation trouble: :mod:`~gapdoctor.bench.corpus.symptoms`)
+and labels each finding ``injected``, ``observed`` or ``wrong``: the target the scoring policy
+is fitted to (:mod:`~gapdoctor.bench.corpus.calibration`).
+
 Batch (not part of CI)::
 
     python -m gapdoctor.bench.corpus build --n 400 --jobs 1 [--cache DIR]
     python -m gapdoctor.bench.corpus diagnose --n 400 --jobs 1 [--cache DIR] --out corpus.jsonl
     python -m gapdoctor.bench.corpus split corpus.jsonl [--hold-out dataset=wine,iris]
+    python -m gapdoctor.bench.corpus fit corpus.jsonl [--out FIT.json]
+    python -m gapdoctor.bench.corpus evaluate corpus.jsonl [--policy FIT.json] [--markdown]
+
+``benchmarks/calibration.py`` runs fit, evaluate and the bench with the fit in one command.
 
 Time per scenario, measured on the shared 2-core development machine (one BLAS thread,
 ``nice -n 19``; benchmarks/RESULTS.md "Calibration corpus"): building takes about 3 s of CPU

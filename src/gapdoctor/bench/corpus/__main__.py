@@ -40,10 +40,15 @@ def _parser() -> argparse.ArgumentParser:
     ):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("lines", help="a JSON-lines file written by diagnose")
+        sub.add_argument(
+            "--hold-out", action="append", default=None, metavar="AXIS=LABEL,LABEL", help="families reported on"
+        )
         if name == "fit":
             sub.add_argument("--out", default=None, help="the policy file (default: the one shipped in gapdoctor)")
         else:
             sub.add_argument("--side", choices=("report", "calibrate", "all"), default="report")
+            sub.add_argument("--policy", default=None, help="a policy file from fit (default: the one shipped)")
+            sub.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
     return parser
 
 
@@ -54,6 +59,7 @@ def _calibration(args: argparse.Namespace) -> int:
 
     if not Path(args.lines).is_file():
         raise GapdoctorInputError("lines", f"{args.lines} is not a file", "pass the output of diagnose")
+    held_out = _held_out(args.hold_out)
     try:
         lines = calibration.read_lines(args.lines)
         split_by_family(lines)  # every line names its families
@@ -64,20 +70,33 @@ def _calibration(args: argparse.Namespace) -> int:
         raise GapdoctorInputError("lines", what, "pass the output of diagnose") from None
     if args.command == "fit":
         out = Path(args.out) if args.out else FIT_FILE
-        content = calibration.fit_policy(lines, out)
+        content = calibration.fit_policy(lines, out, held_out)
         print(json.dumps(content, indent=1))
         print(f"policy written to {out}")
         return 0
-    parts = split_by_family(lines)
+    if args.policy is not None and not Path(args.policy).is_file():
+        raise GapdoctorInputError("--policy", f"{args.policy} is not a file", "pass a file written by fit --out")
+    parts = split_by_family(lines, held_out)
     chosen = lines if args.side == "all" else getattr(parts, args.side)
     load_policy.cache_clear()
-    policy = load_policy()
-    for title, used in (("check strengths (no policy)", None), ("calibrated (shipped policy)", policy)):
-        result = calibration.evaluate(chosen, used).to_dict()
+    try:
+        policy = load_policy(None if args.policy is None else Path(args.policy))
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        what = f"{args.policy} is not a policy file ({type(error).__name__}: {error})"
+        raise GapdoctorInputError("--policy", what, "pass a file written by fit --out") from None
+    label = "shipped policy" if args.policy is None else f"policy {args.policy}"
+    results = [
+        (title, calibration.evaluate(chosen, used).to_dict())
+        for title, used in (("check strengths (no policy)", None), (f"calibrated ({label})", policy))
+    ]
+    if args.markdown:
+        print(calibration.markdown(results, args.side))
+        return 0
+    for title, result in results:
         print(f"{title}, {args.side} side: " + json.dumps({k: v for k, v in result.items() if k != "reliability"}))
         for row in result["reliability"]:
             counts = f"{row['findings']:5d} findings, mean score {row['mean_score']:.3f}"
-            print(f"   {row['bin']}: {counts}, real {row['real']:.3f}")
+            print(f"   {row['bin']}: {counts}, right {row['real']:.3f}")
     return 0
 
 

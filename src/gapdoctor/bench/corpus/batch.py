@@ -4,8 +4,9 @@
 ``0..n-1`` (``--start`` shifts them) and writes a manifest (one JSON line per seed: families,
 causes, the symptom check passed, rejections); ``... diagnose`` runs
 :func:`gapdoctor.diagnose` (a search: :func:`gapdoctor.diagnose_search`) on every accepted
-scenario and writes one JSON line each: families, true causes, and the findings with their
-scores and evidence — the input of the scoring-policy fit.
+scenario and writes one JSON line each: families, true causes, the symptoms its data show
+(:mod:`~gapdoctor.bench.corpus.symptoms`), and the findings with their scores, evidence and
+``truth`` (``injected``, ``observed`` or ``wrong``) — the input of the scoring-policy fit.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from threadpoolctl import threadpool_limits
 
 import gapdoctor
 from gapdoctor.bench.corpus.generate import CorpusScenario, causes_for_seed, draw_scenario
+from gapdoctor.bench.corpus.symptoms import finding_truth, observe_symptoms
 
 __all__ = ["build_corpus", "diagnose_corpus", "diagnose_one"]
 
@@ -62,7 +64,9 @@ def diagnose_one(scenario: CorpusScenario) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``status`` is ``"diagnosed"``, ``"rejected"`` (no attempt showed the symptom; not
+        ``observed``: each observable symptom and whether the scenario's data show it;
+        each finding's ``truth``: its cause was injected, its symptom is observed, or
+        neither (``"wrong"``). ``status`` is ``"diagnosed"``, ``"rejected"`` (no attempt showed the symptom; not
         diagnosed) or ``"errored"`` (the diagnosis raised; ``error`` says what).
     """
     line = scenario.summary()
@@ -79,10 +83,15 @@ def diagnose_one(scenario: CorpusScenario) -> dict[str, Any]:
     except Exception as error:  # a crashing diagnosis is recorded, and the batch goes on
         line.update(status="errored", error=f"{type(error).__name__}: {error}")
         return line
-    findings = [{k: f.to_dict()[k] for k in FINDING_KEYS} for f in diagnosis.findings]
+    observed = observe_symptoms(data, healthy=not scenario.causes)
+    findings = [
+        {**{k: f.to_dict()[k] for k in FINDING_KEYS}, "truth": finding_truth(f.cause, scenario.causes, observed)}
+        for f in diagnosis.findings
+    ]
     reported = diagnosis.reported
     line.update(
         status="diagnosed",
+        observed=observed,
         findings=findings,
         top=reported[0].cause if reported else "none",
         diagnose_seconds=round(time.perf_counter() - started, 4),

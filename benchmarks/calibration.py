@@ -1,0 +1,182 @@
+"""The calibration section of RESULTS.md in one command: fit on the corpus, measure held-out and on the bench.
+
+Usage (from the repository root, one BLAS thread)::
+
+    python benchmarks/calibration.py LINES.jsonl [--cache CORPUS_CACHE] [--fit-out FIT.json] [--ship]
+
+``--cache``: first (re-)diagnose the 400 corpus seeds from that cache into ``LINES.jsonl``
+(``python -m gapdoctor.bench.corpus diagnose``; about 0.3-0.8 s a scenario). Then:
+
+1. fit the scoring policy on the calibration families (``FIT.json``, default beside LINES);
+2. evaluate it on the held-out families, before/after (``evaluate --markdown``);
+3. the same with the sides swapped (fit on the held-out families, report on the others),
+   to see how much of a difference is the split's noise;
+4. run ``gapdoctor bench`` (its scenario cache) without a policy and with this one;
+5. print the ship rule's verdict: held-out ECE lower, held-out top-1 not lower, bench top-1
+   and top-3 not lower, bench false alarms not higher. ``--ship`` then copies the fit to
+   ``gapdoctor/stats/scoring_fit.json`` (only when the verdict is yes).
+
+``--sensitivity CORPUS_CACHE`` adds how the held-out figures move when every observed-symptom
+threshold (:mod:`gapdoctor.bench.corpus.symptoms`) is halved or doubled: the findings are
+re-labelled from the cached scenarios (no re-diagnosis). A check of the rules, not a way to
+choose them: the shipped labels use the thresholds as written.
+
+Prints Markdown to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from threadpoolctl import threadpool_limits
+
+from gapdoctor.bench.corpus import calibration
+from gapdoctor.bench.corpus.split import DEFAULT_HELD_OUT, FAMILY_AXES, split_by_family
+from gapdoctor.bench.runner import BenchResult, run_bench
+from gapdoctor.bench.scenario import cache_dir
+from gapdoctor.stats import scoring
+
+
+def _diagnose(lines: Path, cache: Path) -> None:
+    from gapdoctor.bench.corpus.batch import diagnose_corpus, write_lines
+
+    count = write_lines(diagnose_corpus(range(400), cache=cache), lines, lambda _: None)
+    print(f"<!-- {count} corpus seeds diagnosed into {lines} -->")
+
+
+def _held_out_evaluation(rows: list[dict[str, Any]], fit: Path, held_out: dict[str, tuple[str, ...]]) -> list[Any]:
+    calibration.fit_policy(rows, fit, held_out)
+    scoring.load_policy.cache_clear()  # the file may have been read before this fit rewrote it
+    policy = scoring.load_policy(fit)
+    report = split_by_family(rows, held_out).report
+    before, after = calibration.evaluate(report, None), calibration.evaluate(report, policy)
+    pairs = list(zip(before.headline_hits, after.headline_hits, strict=True))
+    gained, lost = sum(a and not b for b, a in pairs), sum(b and not a for b, a in pairs)
+    print(f"<!-- {', '.join(held_out['dataset'])}: headlines gained {gained}, lost {lost} -->")
+    return [
+        ("check strengths (no policy)", before.to_dict()),
+        ("calibrated (fit on the other families)", after.to_dict()),
+    ]
+
+
+_THRESHOLDS = (
+    "OVERFIT_VAL_RISE",
+    "OVERFIT_TRAIN_FALL",
+    "SATURATION_MARGIN",
+    "SMALL_VAL_ROW_STEP",
+    "LABEL_NOISE_SHARE",
+    "OPTIMIZATION_RISE",
+)
+
+
+def _sensitivity(rows: list[dict[str, Any]], cache: Path, fit: Path) -> str:
+    """Held-out figures with every symptom threshold halved / as written / doubled (a margin: inverted)."""
+    import copy
+
+    from gapdoctor.bench.corpus import symptoms
+    from gapdoctor.bench.corpus.generate import draw_scenario
+
+    datas = {row["seed"]: draw_scenario(row["seed"], cache=cache).data for row in rows}
+    written = {name: getattr(symptoms, name) for name in _THRESHOLDS}
+    out = [
+        "| symptom thresholds | top-1, no policy | ECE, no policy | top-1, fitted | top-3, fitted "
+        "| healthy alarms, fitted | ECE, fitted | overfitting / label_noise slope |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    try:
+        for factor in (0.5, 1.0, 2.0):
+            for name, value in written.items():
+                setattr(symptoms, name, value / factor if name == "SATURATION_MARGIN" else value * factor)
+            relabelled = copy.deepcopy(rows)
+            for row in relabelled:
+                seen = symptoms.observe_symptoms(datas[row["seed"]], healthy=not row["causes"])
+                for finding in row["findings"]:
+                    finding["truth"] = symptoms.finding_truth(finding["cause"], row["causes"], seen)
+            content = calibration.fit_policy(relabelled, fit)
+            scoring.load_policy.cache_clear()
+            report = split_by_family(relabelled).report
+            b, a = calibration.evaluate(report, None), calibration.evaluate(report, scoring.load_policy(fit))
+            slopes = "/".join(f"{content['causes'][c]['slope']:.2f}" for c in ("overfitting", "label_noise"))
+            out.append(
+                f"| x{factor} | {100 * b.top1:.1f}% | {b.ece:.3f} | {100 * a.top1:.1f}% | {100 * a.top3:.1f}% "
+                f"| {a.false_alarms} of {a.healthy} | {a.ece:.3f} | {slopes} |"
+            )
+    finally:
+        for name, value in written.items():
+            setattr(symptoms, name, value)
+        scoring.load_policy.cache_clear()
+    return "\n".join(out)
+
+
+def _bench(policy_file: Path) -> BenchResult:
+    scoring.FIT_FILE = policy_file  # read by load_policy() at call time: the engine scores with this file
+    scoring.load_policy.cache_clear()
+    with threadpool_limits(limits=1):
+        return run_bench(cache=cache_dir())
+
+
+def _bench_rows(before: BenchResult, after: BenchResult) -> str:
+    out = [
+        "| bench (42 scenarios) | top-1 | top-3 | false alarms (healthy) |",
+        "|---|---:|---:|---:|",
+        f"| check strengths (no policy) | {100 * before.top1:.1f}% | {100 * before.top3:.1f}% "
+        f"| {before.false_alarms} of {before.healthy} |",
+        f"| calibrated | {100 * after.top1:.1f}% | {100 * after.top3:.1f}% | {after.false_alarms} of {after.healthy} |",
+        "",
+        "| bench scenario | headline before | headline after |",
+        "|---|---|---|",
+    ]
+    for a, b in zip(before.to_dict()["results"], after.to_dict()["results"], strict=True):
+        if a["top"] != b["top"]:
+            mark = {True: "hit", False: "miss"}
+            out.append(f"| `{a['name']}` | {a['top']} ({mark[a['hit']]}) | {b['top']} ({mark[b['hit']]}) |")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("lines", type=Path)
+    parser.add_argument("--cache", type=Path, default=None, help="re-diagnose the corpus from this cache first")
+    parser.add_argument("--fit-out", type=Path, default=None)
+    parser.add_argument("--ship", action="store_true")
+    parser.add_argument("--sensitivity", type=Path, default=None, metavar="CORPUS_CACHE")
+    args = parser.parse_args(argv)
+    if args.cache is not None:
+        _diagnose(args.lines, args.cache)
+    fit = args.fit_out or args.lines.with_name("scoring_fit.json")
+    rows = calibration.read_lines(args.lines)
+    held = _held_out_evaluation(rows, fit, DEFAULT_HELD_OUT)
+    print(calibration.markdown(held, "held-out"))
+    others = {"dataset": tuple(d for d in FAMILY_AXES["dataset"] or () if d not in DEFAULT_HELD_OUT["dataset"])}
+    swapped = _held_out_evaluation(rows, fit.with_name(fit.stem + "_swapped.json"), others)
+    print("\nSides swapped (fit on " + ", ".join(DEFAULT_HELD_OUT["dataset"]) + "; report on the others):\n")
+    print(calibration.markdown(swapped, "swapped").split("\n\n")[0])
+    if args.sensitivity is not None:
+        print("\nSymptom thresholds halved / as written / doubled (held out):\n")
+        print(_sensitivity(rows, args.sensitivity, fit.with_name(fit.stem + "_sensitivity.json")))
+    calibration.fit_policy(rows, fit)  # the candidate is the default split's fit
+    bench_before, bench_after = _bench(fit.with_name("no-policy.json")), _bench(fit)
+    print("\n" + _bench_rows(bench_before, bench_after))
+    (_, b), (_, a) = held
+    checks = {
+        "held-out ECE lower": a["ece"] < b["ece"],
+        "held-out top-1 not lower": a["top1"] >= b["top1"],
+        "bench top-1 not lower": bench_after.top1 >= bench_before.top1,
+        "bench top-3 not lower": bench_after.top3 >= bench_before.top3,
+        "bench false alarms not higher": bench_after.false_alarms <= bench_before.false_alarms,
+    }
+    verdict = all(checks.values())
+    print("\nShip rule: " + json.dumps(checks) + f" -> {'ship' if verdict else 'do not ship'}")
+    if args.ship and verdict:
+        shutil.copyfile(fit, Path(scoring.__file__).with_name("scoring_fit.json"))
+        print(f"shipped: {fit} -> gapdoctor/stats/scoring_fit.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
