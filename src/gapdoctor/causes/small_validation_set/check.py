@@ -45,9 +45,10 @@ alone must be 3x larger to reach the reporting point: a set that cannot see a 24
 change cannot judge the run at all, improving or not (a drop, which the ceiling does not
 bound: here the smallest detectable change counts whole). The strength is
 halved when the metric's last epochs move by more than its noise (the set is then
-seeing something), and cut to 0.3x when **the metric is not stuck**: its smoothed curve
-rose over the second half of the run by more than its own epoch-to-epoch noise (the same
-two-point 95% rule as the loss) and by at least one point (1% of an unbounded metric).
+seeing something), and cut to 0.3x when **the metric is not stuck**: the metric
+rose over the second half of the run — the bench's own statistic: the last quarter's mean over
+the quarter before the midpoint — by more than its own epoch-to-epoch noise (95% for the
+difference of the two means) and by at least one point (1% of an unbounded metric).
 That rise is measured on the same rows every epoch, so the set's sampling noise — which
 separates the set from the population, not one epoch from another on the same rows — is
 not the yardstick: a healthy run whose small set shows it improving is not hiding anything.
@@ -344,14 +345,21 @@ def _room_to_ceiling(low: float, high: float, *, bounded: bool, greater_is_bette
 
 
 def _second_half_rise(oriented: FloatArray, material: float) -> tuple[float, float]:
-    """How far the smoothed metric (oriented: higher is better) rose over the second half, and the
-    rise that counts as real: over the two-point 95% noise of the curve's own epoch-to-epoch wobble
-    (``Z95 * sqrt(2) * noise_sd``, as for the loss) and over ``material``."""
-    needed = max(Z95 * math.sqrt(2.0) * noise_sd(oriented), material)
-    if len(oriented) < 6:
+    """How far the metric (oriented: higher is better) rose over the second half, and the rise that
+    counts as real.
+
+    The rise is the bench's own stuck-or-improving statistic (:func:`gapdoctor.bench.scenario.check_symptom`):
+    the mean of the last quarter minus the mean of the quarter before the midpoint (``q`` points each,
+    at least 2). It counts when it exceeds both the 95% noise of a difference of two means of ``q``
+    points of the curve's own epoch-to-epoch wobble (``Z95 * noise_sd * sqrt(2 / q)``) and ``material``.
+    """
+    values = oriented[np.isfinite(oriented)]
+    quarter = max(2, len(values) // 4)
+    needed = max(Z95 * noise_sd(values) * math.sqrt(2.0 / quarter), material)
+    half = len(values) // 2
+    if half < quarter:
         return 0.0, needed
-    smoothed = smooth(oriented)
-    return float(smoothed[-1] - smoothed[len(oriented) // 2]), needed
+    return float(values[-quarter:].mean() - values[half - quarter : half].mean()), needed
 
 
 def _val_loss_drop(history: RunHistory | None) -> tuple[float | None, float | None]:

@@ -49,9 +49,11 @@ class SamplingNoise(Payload):
     movement_inside_noise : {"yes", "no"} or None
         Whether that movement lies inside the sampling noise.
     second_half_trend : float or None
-        The smoothed metric's change over the second half of the run.
+        The metric's change over the second half of the run: the last quarter's mean minus the
+        quarter's before the midpoint (the bench's stuck-or-improving statistic).
     second_half_rise_needed : float or None
-        The rise that shows the metric is not stuck: over the curve's own two-point noise and 1 point.
+        The rise that shows the metric is not stuck: over the 95% noise of that difference of two
+        means (from the curve's own epoch-to-epoch wobble) and 1 point.
     room_to_ceiling : float or None
         The most a metric in [0, 1] can still improve by its interval (1 minus the lower bound); the
         change the set could hide is never more than this.
