@@ -74,13 +74,14 @@ def balanced_f1(seed: int = 0) -> Scenario:
 def tiny_validation(seed: int = 0) -> Scenario:
     """Digits validated on 30 rows (accuracy moves in 3.3-point steps) while the model still improves.
 
-    A slow SGD learner, still gaining when training stops: its validation loss still falls
-    and 1000 held-out rows (see :func:`tiny_validation_run`) see the gain; 30 rows cannot.
+    An L2-regularised MLP in its slow phase: over the second half of the run its validation
+    loss still falls and 1000 held-out rows (see :func:`tiny_validation_run`) still gain, while
+    the 30 rows stay flat — the run is stuck by the bench's definition, and the set is why.
     """
     return tiny_validation_run(seed)[0]
 
 
-TINY_VALIDATION_EPOCHS = 40
+TINY_VALIDATION_EPOCHS = 60
 
 
 @cache
@@ -98,9 +99,8 @@ def tiny_validation_run(seed: int = 0) -> tuple[Scenario, list[float]]:
             y_val,
             epochs=TINY_VALIDATION_EPOCHS,
             hidden=(32,),
-            solver="sgd",
-            lr=0.002,
-            momentum=0.5,
+            lr=3e-3,
+            alpha=1e-2,
             seed=seed,
             holdout=(scaler.transform(X_hold), y_hold),
         )

@@ -22,12 +22,17 @@ derives:
 The validation size is ``len(y_val)``, or the ``val_size`` argument when only the
 history is given (then per-class support is not known).
 
-The story is "an improvement exists and this set cannot show it", so the strength of
-evidence needs both halves, and is the weaker of two ratios (each 1 at its reporting
-point, so the score is 0.5 when both are just met):
+The story is "the metric is stuck, an improvement exists and this set cannot show it",
+so the strength of evidence needs all three, and is the weaker of two ratios (each 1 at
+its reporting point, so the score is 0.5 when both are just met):
 
-* **the set cannot show changes that matter**: the smallest detectable change against
-  8 points (5% for unbounded metrics, relative to the metric's value);
+* **the set cannot show changes that matter**: the change it could be hiding against
+  8 points (5% for unbounded metrics, relative to the metric's value). That change is the
+  smallest detectable one, but never more than the **room the metric has left**: for a
+  metric in [0, 1], the distance from the far end of its interval to the ceiling (1 minus
+  the lower bound; the upper bound for a lower-is-better one). At 78 of 78 rows correct
+  accuracy is at least 0.954: no improvement over 4.6 points exists to be hidden, whatever
+  the set's noise (that run is the metric_saturation check's business);
 * **an improvement exists**: the smoother signal measured on the same rows, the
   validation log loss (continuous, so it moves when probabilities improve even where
   a thresholded metric cannot), fell over the last epochs by more than its own
@@ -37,10 +42,16 @@ point, so the score is 0.5 when both are just met):
 
 Without that evidence (no ``val_loss`` curve, or one that does not fall) the noise
 alone must be 3x larger to reach the reporting point: a set that cannot see a 24-point
-change cannot judge the run at all, improving or not. The strength is
+change cannot judge the run at all, improving or not (a drop, which the ceiling does not
+bound: here the smallest detectable change counts whole). The strength is
 halved when the metric's last epochs move by more than its noise (the set is then
-seeing something), and cut to 0.3x when the smoothed metric visibly trends upwards
-(the set is showing the progress).
+seeing something), and cut to 0.3x when **the metric is not stuck**: the metric
+rose over the second half of the run — the bench's own statistic: the last quarter's mean over
+the quarter before the midpoint — by more than its own epoch-to-epoch noise (95% for the
+difference of the two means) and by at least one point (1% of an unbounded metric).
+That rise is measured on the same rows every epoch, so the set's sampling noise — which
+separates the set from the population, not one epoch from another on the same rows — is
+not the yardstick: a healthy run whose small set shows it improving is not hiding anything.
 """
 
 from __future__ import annotations
@@ -72,7 +83,6 @@ _REALISTIC_GROWTH = 10  # a validation set over 10x today's (or over the trainin
 _MATERIAL_LOSS_DROP = 0.01
 """A validation-loss drop under 1% of its level over the last epochs is no improvement worth
 showing: below it a perfectly smooth (noise-free) loss curve would count any drift as progress."""
-_TREND_NOISE_MULTIPLE = 3.0  # a trend over 3 epoch-noise s.d. is visible, not wobble
 
 
 def _sd_from_interval(low: float, high: float) -> float:
@@ -209,7 +219,9 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
     support = None if y is None else np.bincount(y, minlength=evidence.n_classes)
     weakest = None if support is None else int(np.argmin(support))
 
+    room = _room_to_ceiling(low, high, bounded=info.bounded, greater_is_better=info.greater_is_better)
     noise = noise_ratio(detectable, scale, bounded=info.bounded)
+    hidden = noise_ratio(detectable if room is None else min(detectable, room), scale, bounded=info.bounded)
     loss_drop, loss_needed = _val_loss_drop(history)
     improvement_ratio = None if loss_drop is None or loss_needed is None else max(loss_drop, 0.0) / loss_needed
     seeing = showing = False
@@ -220,6 +232,7 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
     last_epochs: int | None = None
     inside: bool | None = None
     trend: float | None = None
+    trend_needed: float | None = None
     if curve is not None:
         values = curve[1]
         window = values[-max(5, len(values) // 4) :]
@@ -228,13 +241,9 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         inside = movement <= Z95 * math.sqrt(2.0) * sd
         last_epochs = len(window)
         seeing = not inside
-        # a validation curve that visibly trends upwards is showing the progress: the set
-        # is not what hides it
-        oriented_values = values if info.greater_is_better else -values
-        smoothed = smooth(oriented_values)
-        half = len(values) // 2
-        trend = float(smoothed[-1] - smoothed[half]) if len(values) >= 6 else 0.0
-        showing = trend > max(_TREND_NOISE_MULTIPLE * noise_sd(oriented_values), Z95 * sd, _TARGET_CHANGE * scale)
+        # a validation curve that rises beyond its own wobble is not stuck: the set shows the progress
+        trend, trend_needed = _second_half_rise(values if info.greater_is_better else -values, _TARGET_CHANGE * scale)
+        showing = trend > trend_needed
         movement_text = f" Over the last {len(window)} epochs it moved {movement:.4f}, " + (
             "inside that noise." if inside else "more than that noise."
         )
@@ -260,6 +269,8 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         movement_last_epochs=None if curve is None else round(movement, 4),
         movement_inside_noise=None if inside is None else "yes" if inside else "no",
         second_half_trend=None if trend is None else round(trend if info.greater_is_better else -trend, 4),
+        second_half_rise_needed=None if trend_needed is None else round(trend_needed, 4),
+        room_to_ceiling=None if room is None else round(room, 4),
         val_loss_drop_last_epochs=None if loss_drop is None else round(loss_drop, 5),
         val_loss_drop_needed=None if loss_needed is None else round(loss_needed, 5),
         val_size_for_1pt_change=needed_one_point,
@@ -310,7 +321,7 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         summary += f" Validation loss fell {loss_drop:.4g} over those epochs " + (
             "(more than its noise: an improvement exists)." if loss_drop > loss_needed else "(within its noise)."
         )
-    score = strength_of_evidence(noise, improvement_ratio, seeing=seeing, showing=showing)
+    score = strength_of_evidence(noise, hidden, improvement_ratio, seeing=seeing, showing=showing)
     if score < MIN_FINDING_SCORE:
         return []
     return [
@@ -323,6 +334,32 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
             result=result,
         )
     ]
+
+
+def _room_to_ceiling(low: float, high: float, *, bounded: bool, greater_is_better: bool) -> float | None:
+    """The most a metric in [0, 1] can still improve, by its interval: up to 1 from the lower bound
+    (down to 0 from the upper bound when lower is better). None for an unbounded metric."""
+    if not bounded:
+        return None
+    return max(1.0 - low, 0.0) if greater_is_better else max(high, 0.0)
+
+
+def _second_half_rise(oriented: FloatArray, material: float) -> tuple[float, float]:
+    """How far the metric (oriented: higher is better) rose over the second half, and the rise that
+    counts as real.
+
+    The rise is the bench's own stuck-or-improving statistic (:func:`gapdoctor.bench.scenario.check_symptom`):
+    the mean of the last quarter minus the mean of the quarter before the midpoint (``q`` points each,
+    at least 2). It counts when it exceeds both the 95% noise of a difference of two means of ``q``
+    points of the curve's own epoch-to-epoch wobble (``Z95 * noise_sd * sqrt(2 / q)``) and ``material``.
+    """
+    values = oriented[np.isfinite(oriented)]
+    quarter = max(2, len(values) // 4)
+    needed = max(Z95 * noise_sd(values) * math.sqrt(2.0 / quarter), material)
+    half = len(values) // 2
+    if half < quarter:
+        return 0.0, needed
+    return float(values[-quarter:].mean() - values[half - quarter : half].mean()), needed
 
 
 def _val_loss_drop(history: RunHistory | None) -> tuple[float | None, float | None]:

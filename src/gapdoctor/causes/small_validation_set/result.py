@@ -49,7 +49,14 @@ class SamplingNoise(Payload):
     movement_inside_noise : {"yes", "no"} or None
         Whether that movement lies inside the sampling noise.
     second_half_trend : float or None
-        The smoothed metric's change over the second half of the run.
+        The metric's change over the second half of the run: the last quarter's mean minus the
+        quarter's before the midpoint (the bench's stuck-or-improving statistic).
+    second_half_rise_needed : float or None
+        The rise that shows the metric is not stuck: over the 95% noise of that difference of two
+        means (from the curve's own epoch-to-epoch wobble) and 1 point.
+    room_to_ceiling : float or None
+        The most a metric in [0, 1] can still improve by its interval (1 minus the lower bound); the
+        change the set could hide is never more than this.
     val_loss_drop_last_epochs : float or None
         How far the smoothed validation loss fell over those epochs (with a ``val_loss`` curve).
     val_loss_drop_needed : float or None
@@ -80,6 +87,12 @@ class SamplingNoise(Payload):
     movement_last_epochs: float | None = figure(omit_none=True)
     movement_inside_noise: Literal["yes", "no"] | None = figure(omit_none=True)
     second_half_trend: float | None = figure(omit_none=True)
+    second_half_rise_needed: float | None = figure(
+        omit_none=True, label="rise over the second half that shows the metric is not stuck", shown_as="number"
+    )
+    room_to_ceiling: float | None = figure(
+        omit_none=True, label="most the metric can still improve (by its interval)", shown_as="number"
+    )
     val_loss_drop_last_epochs: float | None = figure(
         omit_none=True, label="validation loss drop over the last epochs", shown_as="number"
     )

@@ -1,12 +1,13 @@
 """How ``small_validation_set``'s measured statistics become its strength of evidence: its one scoring declaration.
 
-Two statistics, each divided by its reporting point: the smallest change of the metric the
-set can detect (from its interval: 5% two-sided, 80% power, two evaluations), and the fall of
-the validation loss over the last epochs against its own noise (an improvement exists). The
+Two statistics, each divided by its reporting point: the change of the metric the set could
+hide (the smallest it can detect, from its interval: 5% two-sided, 80% power, two evaluations;
+for an improvement, never more than the room the metric has left to its ceiling), and the fall
+of the validation loss over the last epochs against its own noise (an improvement exists). The
 story needs both halves, so the weaker ratio decides; without evidence of an improvement the
-noise alone must be :data:`NOISE_ALONE_MULTIPLE` times larger. The result is mapped by
+noise alone (not bounded by the ceiling) must be :data:`NOISE_ALONE_MULTIPLE` times larger. The result is mapped by
 :func:`gapdoctor.stats.scoring.strength_from_ratio`, then weighted down when the metric's last
-epochs show the set seeing or showing progress.
+epochs show the set seeing progress, or its second half shows the metric is not stuck.
 """
 
 from __future__ import annotations
@@ -34,17 +35,24 @@ tell a model from one a quarter of the scale worse cannot judge the run, improvi
 SEEING_WEIGHT = 0.5
 """The metric's last epochs moved by more than its noise: the set sees something, halve."""
 SHOWING_WEIGHT = 0.3
-"""The smoothed metric visibly trends upwards: the set shows the progress, the story fails."""
+"""The smoothed metric rose over the second half beyond its own wobble: it is not stuck, the set shows
+the progress, the story fails."""
 
 
-def noise_ratio(detectable: float, scale: float, *, bounded: bool) -> float:
-    """The smallest detectable change (in units of ``scale``) over its reporting point."""
-    return (detectable / scale) / (DETECTABLE_AT_REPORT if bounded else RELATIVE_AT_REPORT)
+def noise_ratio(change: float, scale: float, *, bounded: bool) -> float:
+    """A change of the metric (in units of ``scale``) over the reporting point."""
+    return (change / scale) / (DETECTABLE_AT_REPORT if bounded else RELATIVE_AT_REPORT)
 
 
-def score(noise: float, improvement: float | None, *, seeing: bool, showing: bool) -> float:
-    """Strength of evidence from the noise ratio and the improvement ratio (None: not measured)."""
-    hidden_improvement = 0.0 if improvement is None else min(noise, improvement)
+def score(noise: float, hidden: float, improvement: float | None, *, seeing: bool, showing: bool) -> float:
+    """Strength of evidence from the noise ratios and the improvement ratio (None: not measured).
+
+    ``noise``: the smallest detectable change over its reporting point; ``hidden``: the same for the
+    change the set could hide, which the room to the ceiling bounds. An improvement the set hides
+    needs ``hidden`` and ``improvement``; the noise alone (a set that cannot tell the model from a far
+    worse one, which the ceiling does not bound) needs :data:`NOISE_ALONE_MULTIPLE` times more.
+    """
+    hidden_improvement = 0.0 if improvement is None else min(hidden, improvement)
     strength = strength_from_ratio(max(hidden_improvement, noise / NOISE_ALONE_MULTIPLE))
     if seeing:
         strength *= SEEING_WEIGHT

@@ -1,19 +1,26 @@
 """Subgroup failure: some classes or groups are never learned while the others are.
 
-The overall metric averages over sub-populations; a class (or a group given in
-``groups_val``) that the model never learns caps it while the loss keeps falling on
-everything else. The check measures, on the validation rows:
+The overall metric averages over sub-populations; a group given in ``groups_val`` or an
+under-represented class that the model never learns caps it while the loss keeps falling
+on everything else. The check measures, on the validation rows:
 
-* per-class **recall** (and precision), each with an exact binomial interval;
-* with ``groups_val``, per-group **accuracy** with an exact interval;
+* with ``groups_val``, per-group **accuracy** with an exact binomial interval;
+* per-class **recall** (and precision), each with an exact binomial interval, and each
+  class's **share of the training rows** (of the validation rows without ``y_train``);
 * the **confusion pairs** (true -> predicted) that make up most of the errors.
 
-A class or group *lags* when its interval lies wholly below the median of the others,
-while those others are fitted (median at least 0.7). Strength of evidence is the gap
-to the others' median: a gap of 0.25 whose upper bound is clear of the others is the
+A group, or a class, *lags* when its recall/accuracy is below the median of the others
+while those others are fitted (median at least 0.7). Strength of evidence is the gap to
+the others' median: a gap of 0.25 whose upper bound is clear of the others is the
 reporting point; a gap whose interval reaches the others' level counts one third.
-With two classes a lagging class counts half: it is as much a matter of the decision
-threshold (see the metric_mismatch check) as of the class.
+
+Not every class is a sub-population. A class is one only when it is **rare**: under half
+the median class's training rows, so the model sees it too seldom to learn it and
+rebalancing (the first fix) applies. A class of ordinary frequency that lags is a hard or
+confusable class, noisy labels, a model still learning, or a bug, which the label-noise,
+pipeline and curve checks judge; with two classes a lagging class is the other's gain and
+a matter of the decision threshold (the metric_mismatch check). Such classes are shown
+(the figure lists every class) but never reported as left behind.
 With out-of-sample training probabilities, the class's training recall is shown too
 (low there as well: the model never learns it; high: it does not transfer).
 """
@@ -31,13 +38,18 @@ from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval
-from gapdoctor.stats.array_types import IntArray
+from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.confusion import confusion_matrix
 
 _NAME = "subgroup_failure.per_class_and_group"
 _FITTED = 0.7  # the others' median must reach this: the rest of the data is learned
 _MIN_ROWS = 10  # fewer rows: per-class support is the small-validation-set check's business
+_RARE_SHARE = 0.5
+"""A class with under half the median class's training rows is under-represented: the model sees it
+at most half as often as a typical class, so it can be left behind and rebalancing applies. At or
+above it a lagging class is hard, mislabelled or not yet learned, not a population the data neglect."""
+_MIN_CLASSES = 3  # with two classes a lagging class is the decision threshold's business (metric_mismatch)
 _TOP_PAIRS = 5
 _PLURAL = {"class": "classes", "group": "groups"}
 
@@ -56,21 +68,42 @@ def _entry(name: str, kind: str, hits: int, n: int, metric: str) -> GroupRate:
     }
 
 
-def _laggards(entries: list[GroupRate], binary_class: bool = False) -> list[tuple[float, GroupRate, float]]:
-    """(strength, entry, median of the others) for every entry that lags the others."""
+def _laggards(entries: list[GroupRate], eligible: set[str] | None = None) -> list[tuple[float, GroupRate, float]]:
+    """(strength, entry, median of the others) for every entry that lags the others.
+
+    ``eligible``: the names that may be reported (None: all); every usable entry still counts
+    among the others.
+    """
     out: list[tuple[float, GroupRate, float]] = []
     usable = [e for e in entries if e["n"] >= _MIN_ROWS]
     if len(usable) < 2:
         return out
     for e in usable:
+        if eligible is not None and e["group"] not in eligible:
+            continue
         others = float(np.median([o["value"] for o in usable if o is not e]))
         gap = others - e["value"]
         if others < _FITTED or gap <= 0:
             continue
         clear = e["high"] < others
-        strength = gap_ratio(gap, clear=clear, binary_class=binary_class)
+        strength = gap_ratio(gap, clear=clear)
         out.append((strength, e, others))
     return sorted(out, key=lambda t: -t[0])
+
+
+def _training_shares(evidence: Evidence, support: IntArray) -> FloatArray:
+    """Each class's rows relative to the median class's: in training, or in validation without ``y_train``."""
+    counts = support if evidence.y_train is None else np.bincount(evidence.y_train, minlength=evidence.n_classes)
+    present = counts[counts > 0]
+    median = float(np.median(present)) if len(present) else 0.0
+    return counts / median if median > 0 else np.zeros(len(counts))
+
+
+def _rare_classes(evidence: Evidence, relative: FloatArray) -> set[str]:
+    """The classes that count as sub-populations: rare ones, with three classes or more."""
+    if evidence.n_classes < _MIN_CLASSES:
+        return set()
+    return {str(evidence.classes[c]) for c in range(evidence.n_classes) if relative[c] < _RARE_SHARE}
 
 
 def _confusion_pairs(matrix: IntArray, classes: tuple[Any, ...]) -> list[dict[str, Any]]:
@@ -138,7 +171,8 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
             if tm[c].sum():
                 train_recall[str(classes[c])] = round(float(tm[c, c] / tm[c].sum()), 4)
 
-    lagging = _laggards(class_entries, binary_class=evidence.n_classes == 2) + _laggards(group_entries)
+    relative = _training_shares(evidence, support)
+    lagging = _laggards(class_entries, _rare_classes(evidence, relative)) + _laggards(group_entries)
     lagging.sort(key=lambda t: -t[0])
     pairs = _confusion_pairs(matrix, classes)
     if not lagging:
@@ -153,6 +187,10 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
         f"{what} {worst['group']!r} is {worst['value']:.2f} (95% interval {worst['low']:.2f}–{worst['high']:.2f}, "
         f"n={worst['n']}) while the other {_PLURAL[worst['kind']]}' median is {others:.2f}"
     )
+    if worst["kind"] == "class":
+        c = [str(k) for k in classes].index(worst["group"])
+        where = "training" if evidence.y_train is not None else "validation"
+        summary += f"; a rare class, {100 * relative[c]:.0f}% of the median class's {where} rows"
     if len(reported) > 1:
         summary += f"; {len(reported) - 1} more lag as well"
     if pairs:
@@ -164,10 +202,12 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
         summary += "."
     worst_precision: float | None = None
     worst_train_recall: float | None = None
+    worst_share: float | None = None
     if worst["kind"] == "class":
         c = [str(k) for k in classes].index(worst["group"])
         worst_precision = round(float(matrix[c, c] / predicted[c]), 4) if predicted[c] else 0.0
         worst_train_recall = train_recall.get(worst["group"])
+        worst_share = round(float(relative[c]), 4)
     result = LaggingSubgroups(
         lagging=", ".join(str(e["group"]) for e, _ in reported),
         worst=str(worst["group"]),
@@ -180,6 +220,7 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
         gap=round(others - worst["value"], 4),
         worst_precision=worst_precision,
         worst_train_recall=worst_train_recall,
+        worst_rows_vs_median_class=worst_share,
         confusion_pairs={f"confusion_pair_{i}": _pair_text(pair) for i, pair in enumerate(pairs[:3], start=1)},
         groups=class_entries + group_entries,
         confusion={"classes": [str(c) for c in classes], "counts": matrix.tolist()},

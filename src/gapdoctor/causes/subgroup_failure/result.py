@@ -47,6 +47,9 @@ class LaggingSubgroups(Payload):
         Its precision (a class only).
     worst_train_recall : float or None
         Its recall on the out-of-sample training probabilities (a class, with ``train_probs``).
+    worst_rows_vs_median_class : float or None
+        Its rows over the median class's, in training (in validation without ``y_train``); a class
+        is reported only when this is under one half (a class only).
     confusion_pairs : dict of str to str
         ``"confusion_pair_<i>"`` -> the i-th most common error (true → predicted), up to three (spread
         into the evidence; ``key=`` is the keys' template).
@@ -68,6 +71,9 @@ class LaggingSubgroups(Payload):
     gap: float = figure()
     worst_precision: float | None = figure(omit_none=True)
     worst_train_recall: float | None = figure(omit_none=True)
+    worst_rows_vs_median_class: float | None = figure(
+        omit_none=True, label="its rows relative to the median class's", shown_as="share"
+    )
     confusion_pairs: dict[str, str] = figure(spread=True, key="confusion_pair_{}")
     groups: list[GroupRate] = plot()
     confusion: CountMatrix = plot()
