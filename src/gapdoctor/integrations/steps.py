@@ -4,8 +4,10 @@ Batch losses become the epoch's weighted mean, per-step values (``grad_norm``,
 ``lr``...) its mean or last value, epoch values are normalised into curves; with
 ``all_reduce_sum`` the sums and counts are first added up across processes. The
 first epoch's labels are kept in the order seen, and a :class:`TrackedRows` sample
-follows chosen rows. :class:`~gapdoctor.integrations.recorder.Recorder` adds
-diagnosis, hooks and checkpoints on top.
+follows chosen rows; the training dynamics of every row come from the base,
+:class:`~gapdoctor.integrations.row_dynamics.RowDynamicsRecorder`.
+:class:`~gapdoctor.integrations.recorder.Recorder` adds diagnosis, hooks and
+checkpoints on top.
 
 A value that is not a number is dropped on its own; per-row inputs that do not line
 up switch per-row tracking off; labels that cannot be joined switch the label order
@@ -15,7 +17,6 @@ off — each reported once, the curves still recorded (see
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -24,15 +25,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history import normalise_series_name
-from gapdoctor.inputs.training_dynamics import DynamicsSummary, TrainingDynamics
-from gapdoctor.integrations.guard import Guarded
-from gapdoctor.integrations.loader_rows import NO_ROW_IDS, TORCH_ADVICE, LoaderRows, cannot_watch, row_count
-from gapdoctor.integrations.row_labels import RowLabels
+from gapdoctor.integrations.row_dynamics import RowDynamicsRecorder
 from gapdoctor.integrations.sums import keep_in_step, mean_across
 from gapdoctor.integrations.tracked_rows import TrackedRows
-from gapdoctor.integrations.values import FloatArray, as_array, number
+from gapdoctor.integrations.values import FloatArray, number
 
 __all__ = ["MAX_LABEL_ORDER", "StepRecorder"]
 
@@ -41,18 +38,12 @@ MAX_LABEL_ORDER = 1_000_000
 _LAST_VALUE_SERIES = frozenset({"lr"})  # per-step values where the epoch keeps the last one
 
 
-def _rows_of(values: Any) -> int:
-    """Rows of a batch's labels (shape, without reading a tensor)."""
-    shape = getattr(values, "shape", None)
-    return int(shape[0]) if shape is not None and len(shape) else len(values)
-
-
 @lru_cache(maxsize=256)
 def _series_name(raw: str) -> str | None:
     return normalise_series_name(raw)
 
 
-class StepRecorder(Guarded):
+class StepRecorder(RowDynamicsRecorder):
     """Accumulate training steps into per-epoch curves (the base of every recorder).
 
     Parameters
@@ -75,7 +66,7 @@ class StepRecorder(Guarded):
         seed: int,
         all_reduce_sum: Callable[[FloatArray], FloatArray] | None,
     ) -> None:
-        super().__init__()
+        super().__init__(n_train=n_train)
         self.all_reduce_sum = all_reduce_sum
         self._sums_done = 0  # collectives this process took part in, this epoch
         self._step_names: set[str] = set()  # the per-step names of the last epoch closed
@@ -95,11 +86,6 @@ class StepRecorder(Guarded):
             else None
         )
         self._tracking = self._tracked is not None
-        self._dynamics_rows = n_train
-        self._dynamics: TrainingDynamics | None = None  # created by the first batch with logits
-        self._dynamics_on = True
-        self._row_labels = RowLabels(self._concat)  # learning stopped by a recorder given y_train
-        self._loader_rows = LoaderRows()  # row ids read from the training loader's sampler (watch_loader)
 
     @property
     def tracked_rows(self) -> NDArray[np.int64]:
@@ -115,62 +101,6 @@ class StepRecorder(Guarded):
     def sample_predictions(self) -> list[list[int]]:
         """Per epoch, the last predicted class id of each tracked row (-1: none given)."""
         return [] if self._tracked is None else self._tracked.predictions
-
-    @property
-    def training_dynamics(self) -> DynamicsSummary | None:
-        """Per-row AUM, forgetting events, confidence/variability of every row seen (None: no logits given).
-
-        Recorded from ``log_batch(logits=..., labels=..., rows=...)``; 26 bytes per training
-        row (see :mod:`gapdoctor.inputs.training_dynamics`). Under ``torch.distributed``
-        each process holds the rows of its own shard (not reduced across processes).
-        """
-        return None if self._dynamics is None or not self._dynamics_on else self._dynamics.summary()
-
-    def learn_n_train(self, n_rows: int) -> None:
-        """Set the number of training rows for the training dynamics, learnt from the loader.
-
-        Used by the adapters (``len(train_dataloader.dataset)``) when neither ``n_train`` nor
-        ``y_train`` was given; changes nothing once the dynamics have started.
-        """
-        if self._dynamics is None and n_rows > 0:
-            self._dynamics_rows = int(n_rows)
-
-    def watch_loader(self, loader: Any, *, say_why: bool = True, advice: str = TORCH_ADVICE) -> bool:
-        """Learn the row ids of each training batch from ``loader``'s batch sampler, and the number
-        of rows (:mod:`~gapdoctor.integrations.loader_rows`). Never raises; when the rows cannot be
-        known it returns False and, with ``say_why``, says why once, with ``advice``."""
-        try:
-            why = self._loader_rows.watch(loader)
-            if why is None:
-                self.learn_n_train(row_count(loader) or 0)
-                return True
-        except Exception as error:
-            why = f"{type(error).__name__}: {error}"[:200]
-        if say_why:
-            self.say_once("dynamics: loader rows", cannot_watch(why, advice))
-        return False
-
-    def unwatch_loader(self) -> None:
-        """Give the watched loader its own batch sampler back (never raises); batches already
-        begun are still recorded, later ones need another :meth:`watch_loader`."""
-        with contextlib.suppress(Exception):  # a loader that refuses its attribute back keeps the recorder
-            self._loader_rows.unwatch()
-
-    def _known_labels(self) -> Any:
-        """Every training row's label when known (learnt with the logits; a recorder adds ``y_train``)."""
-        return self._row_labels.labels
-
-    @property
-    def learned_labels(self) -> NDArray[np.int32] | None:
-        """The given label of every training row, as seen with the logits (None: a row not seen yet).
-
-        Lets the training dynamics be diagnosed without ``y_train``; 4 bytes per row.
-        """
-        return self._row_labels.labels if self._dynamics_on else None
-
-    def say_once(self, key: str, message: str) -> None:
-        """Log ``message`` once per ``key`` on the ``gapdoctor`` logger. Never raises."""
-        self._guard.report_once(key, "%s", message)
 
     @property
     def epochs(self) -> int:
@@ -248,28 +178,13 @@ class StepRecorder(Guarded):
                 except Exception as error:
                     self._stop_tracking("log_batch(rows=..., sample_losses=...)", error)
             if logits is not None and labels is not None and self._dynamics_on:
-                try:
-                    if rows is None and self._loader_rows.watching:  # None: a pass begun before the watch
-                        rows = self._loader_rows.take(_rows_of(labels), labels, self._known_labels())
-                    elif rows is None:
-                        self.say_once("dynamics: no rows", NO_ROW_IDS)
-                    if rows is not None:
-                        if self._dynamics is None:
-                            self._dynamics = self._new_dynamics()
-                        self._dynamics.add(rows, self._kept(logits), labels)
-                        self._row_labels.add(rows, labels)
-                except Exception as error:
-                    self._stop_dynamics("log_batch(logits=..., labels=..., rows=...)", error)
+                self._add_dynamics(logits, labels, rows)  # never raises: a failure switches the dynamics off
         except Exception as error:  # gapdoctor must never stop a training run
             self._fail("log_batch", error)
 
     def _take_loss(self, loss: Any, weight: float) -> Any:
         """The loss for :meth:`log_batch` to convert; None when an adapter added it itself (without a sync)."""
         return loss
-
-    def _kept(self, value: Any) -> Any:
-        """A per-row value as it is kept until it is processed (adapters detach tensors from their graph)."""
-        return value
 
     def _checked_numbers(
         self, loss: Any, weight: Any, values: Mapping[str, Any]
@@ -299,31 +214,10 @@ class StepRecorder(Guarded):
         self._tracking = False
         self._switch_off("per-row tracking", where, error)
 
-    def _new_dynamics(self) -> TrainingDynamics:
-        if not self._dynamics_rows:
-            raise GapdoctorInputError(
-                "logits", "were given without n_train", "pass n_train=len(train_dataset) (or y_train) to the monitor"
-            )
-        return TrainingDynamics(n_train=self._dynamics_rows, concat=self._concat)
-
-    def _stop_dynamics(self, where: str, error: BaseException) -> None:
-        self._dynamics_on = False
-        self._dynamics = None  # a store missing batches would mislead: dropped
-        self._row_labels.stop()
-        self._switch_off("training dynamics", where, error)
-
     def _stop_label_order(self, where: str, error: BaseException) -> None:
         self._label_order_done = True
         self._label_buffer, self._labels_buffered = [], 0
         self._switch_off("the label order", where, error)
-
-    def _concat(self, parts: list[Any], *, flat: bool = True) -> np.ndarray[Any, Any]:
-        """Join per-batch arrays along the first axis, flattened first when ``flat``.
-
-        Adapters override it to join their framework's tensors before one conversion.
-        """
-        arrays = [as_array(part) for part in parts]
-        return np.concatenate([a.reshape(-1) for a in arrays] if flat else arrays)
 
     def _flush_labels(self) -> None:
         if self._label_buffer:
@@ -381,12 +275,7 @@ class StepRecorder(Guarded):
             else:  # still in step with the other processes' sum (zeros from here)
                 self._tracked.skip_epoch(self._sum_across)
             self._tracked.pad_to(index + 1)  # an epoch not tracked reads as "not measured"
-        if self._dynamics is not None and self._dynamics_on:
-            try:
-                self._dynamics.end_epoch()
-                self._row_labels.end_epoch(self._dynamics_rows)
-            except Exception as error:
-                self._stop_dynamics("end_epoch", error)
+        self._end_dynamics_epoch()
 
     def _reduce(self, totals: Mapping[str, tuple[float, float]]) -> dict[str, float]:
         """name -> sum / count, summed across processes first (see :func:`mean_across`)."""
