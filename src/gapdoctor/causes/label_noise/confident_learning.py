@@ -48,10 +48,19 @@ from gapdoctor.inputs.probabilities import needs_renormalising, probability_rows
 from gapdoctor.stats.accumulators import ConfusionCounts
 from gapdoctor.stats.array_types import FloatArray, IntArray, ProbabilityArray
 
-__all__ = ["LabelIssues", "find_label_issues", "row_chunks"]
+__all__ = [
+    "THRESHOLD_TOLERANCE",
+    "LabelIssues",
+    "assemble",
+    "calibrated_quota",
+    "class_thresholds",
+    "find_label_issues",
+    "row_chunks",
+    "top_by_margin",
+]
 
 
-_THRESHOLD_TOLERANCE = 1e-6  # a probability within this of its threshold reaches it
+THRESHOLD_TOLERANCE = 1e-6  # a probability within this of its threshold reaches it
 _MIN_THRESHOLD = 2e-6  # as cleanlab: a threshold of 0 would make every class confident
 _BOOTSTRAP_DRAWS = 1000
 
@@ -192,15 +201,28 @@ class _TopMargins:
     def _select(self) -> None:
         margins, rows = np.concatenate(self.margins), np.concatenate(self.rows)
         if len(margins) > self.size:
-            top = np.argpartition(-margins, self.size - 1)[: self.size]
-            margins, rows = margins[top], rows[top]
-            self.bar = float(margins.min())
+            margins, rows, self.bar = top_by_margin(margins, rows, self.size)
         self.margins, self.rows, self.buffered = [margins], [rows], len(margins)
 
     def result(self) -> IntArray:
-        """The rows kept (ties at the entry bar resolved by partial selection, as before)."""
+        """The rows kept: the ``size`` largest margins, ties at the bar to the lowest row ids."""
         self._select()
         return self.rows[0] if self.rows else np.zeros(0, dtype=np.int64)
+
+
+def top_by_margin(margins: FloatArray, rows: IntArray, size: int) -> tuple[FloatArray, IntArray, float]:
+    """The ``size`` rows of largest margin, and the smallest margin kept (the bar).
+
+    The tie rule, shared with the torch pass (``confident_learning_torch``) so both flag
+    the same rows: every row above the bar is kept, then the rows *at* the bar by
+    ascending row id until ``size`` are kept.
+    """
+    bar = float(np.partition(margins, len(margins) - size)[len(margins) - size])  # the size-th largest
+    above = np.flatnonzero(margins > bar)
+    tied = np.flatnonzero(margins == bar)
+    tied = tied[np.argsort(rows[tied], kind="stable")][: size - len(above)]
+    keep = np.concatenate([above, tied])
+    return margins[keep], rows[keep], bar
 
 
 Chunk = slice | IntArray
@@ -261,7 +283,7 @@ def _confident_joint(
     unconfident = np.zeros(k, dtype=np.int64)
     for chunk in chunks:
         p = probability_rows(probs, chunk, renormalise=renormalise)
-        reached = p >= thresholds - _THRESHOLD_TOLERANCE
+        reached = p >= thresholds - THRESHOLD_TOLERANCE
         n_reached = _row_counts(reached)
         confident_class = reached.argmax(axis=1)
         several = np.flatnonzero(n_reached > 1)
@@ -357,16 +379,42 @@ def find_label_issues(
     n, k = probs.shape
     chunks = _chunks(n, chunk_rows, rows)
     self_sum, label_counts, renormalise = _self_confidence(y, probs, chunks, k)
-    thresholds = np.where(label_counts > 0, self_sum / np.maximum(label_counts, 1), 2.0)
-    thresholds = np.maximum(thresholds, _MIN_THRESHOLD)
+    thresholds = class_thresholds(self_sum, label_counts)
     confident_joint, unconfident = _confident_joint(y, probs, chunks, thresholds, renormalise)
+    joint, quota = calibrated_quota(confident_joint, label_counts)
+    flagged = _prune_by_noise_rate(y, probs, quota, chunks, renormalise)
+    self_conf, suggested, suggested_probability = _flagged_rows(y, probs, flagged, chunk_rows, renormalise)
+    return assemble(
+        thresholds, confident_joint, unconfident, joint, flagged, (self_conf, suggested, suggested_probability)
+    )
+
+
+def class_thresholds(self_sum: FloatArray, label_counts: IntArray) -> FloatArray:
+    """Per-class thresholds from the per-class self-confidence sums and row counts (2.0: a class with no rows)."""
+    thresholds = np.where(label_counts > 0, self_sum / np.maximum(label_counts, 1), 2.0)
+    return np.asarray(np.maximum(thresholds, _MIN_THRESHOLD), dtype=np.float64)
+
+
+def calibrated_quota(confident_joint: IntArray, label_counts: IntArray) -> tuple[FloatArray, IntArray]:
+    """The calibrated joint, and each off-diagonal cell's number of rows to flag (diagonal 0)."""
     joint = _calibrate(confident_joint.astype(np.float64), label_counts.astype(np.float64))
     quota = _round_preserving_row_totals(joint)
     np.fill_diagonal(quota, 0)
-    flagged = _prune_by_noise_rate(y, probs, quota, chunks, renormalise)
-    self_conf, suggested, suggested_probability = _flagged_rows(y, probs, flagged, chunk_rows, renormalise)
+    return joint, quota
+
+
+def assemble(
+    thresholds: FloatArray,
+    confident_joint: IntArray,
+    unconfident: IntArray,
+    joint: FloatArray,
+    flagged: IntArray,
+    flagged_values: tuple[FloatArray, IntArray, FloatArray],
+) -> LabelIssues:
+    """The result from the counts and the flagged rows' (self-confidence, top class, its probability)."""
+    self_conf, suggested, suggested_probability = flagged_values
     margin = suggested_probability - self_conf
-    kept = np.flatnonzero(margin > _THRESHOLD_TOLERANCE)  # the model's top class must not be the given label
+    kept = np.flatnonzero(margin > THRESHOLD_TOLERANCE)  # the model's top class must not be the given label
     order = kept[np.lexsort((flagged[kept], -margin[kept]))]
     del kept
     # gathered one array at a time, each source freed as its ordered copy is made: the peak stays near one copy
