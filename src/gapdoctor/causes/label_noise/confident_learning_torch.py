@@ -14,7 +14,7 @@ are shared with the numpy pass, so both give the same result (tested on CPU tens
 - thresholds, calibration, quotas and the ranking of the flagged rows are the numpy
   module's functions (:func:`class_thresholds`, :func:`calibrated_quota`, :func:`assemble`);
 - each class pair keeps its top ``quota`` rows by margin with the shared tie rule
-  (:func:`gapdoctor.causes.label_noise.confident_learning.top_by_margin`: ties at the bar
+  (:func:`gapdoctor.causes.label_noise.top_margins.top_by_margin`: ties at the bar
   go to the lowest row ids), by ``torch.topk`` over a buffer of at most twice the quota
   plus one chunk.
 
