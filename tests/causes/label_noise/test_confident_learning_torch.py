@@ -115,3 +115,24 @@ def test_cuda_pass_equals_the_numpy_pass(k: int, dtype: type) -> None:
     expected = find_label_issues(y, p, chunk_rows=3_000)
     got = find_label_issues_torch(torch.from_numpy(y).cuda(), torch.from_numpy(p).cuda(), chunk_rows=5_000)
     _assert_same(got, expected)
+
+
+def test_the_label_check_runs_the_device_pass_on_the_evidence_tensor() -> None:
+    from dataclasses import replace
+
+    from gapdoctor.causes.label_noise.check import label_issues_of
+    from gapdoctor.inputs.evidence import build_evidence
+
+    y, p = _noisy(3_000, 3, 7, np.float32)
+    evidence = build_evidence(y_train=y, train_probs=torch.from_numpy(p))
+    assert evidence.train_probs_device is None  # a CPU tensor is read as numpy (no copy)
+    on_device = replace(evidence, train_probs_device=torch.from_numpy(p))  # as a GPU tensor is kept
+    _assert_same(label_issues_of(on_device), label_issues_of(evidence))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_diagnose_on_a_cuda_tensor_equals_diagnose_on_numpy() -> None:
+    y, p = _noisy(20_000, 10, 3, np.float32)
+    from_numpy = gapdoctor.diagnose(y_train=y, train_probs=p)
+    from_cuda = gapdoctor.diagnose(y_train=torch.from_numpy(y).cuda(), train_probs=torch.from_numpy(p).cuda())
+    assert from_cuda.to_dict()["findings"] == from_numpy.to_dict()["findings"]
