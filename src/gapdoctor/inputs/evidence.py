@@ -26,7 +26,7 @@ from gapdoctor.inputs.arrays import encode_features, group_array, to_numpy
 from gapdoctor.inputs.completion import Completion, CompletionSettings, complete_probabilities
 from gapdoctor.inputs.history import RunHistory
 from gapdoctor.inputs.labels import encode_labels, label_array, sort_labels
-from gapdoctor.inputs.probabilities import given_probabilities, probabilities
+from gapdoctor.inputs.probabilities import given_probabilities, probabilities, validated_probability_tensor
 from gapdoctor.stats.accumulators import ConfusionCounts
 from gapdoctor.stats.array_types import FloatArray, IntArray, ProbabilityArray
 
@@ -69,6 +69,10 @@ class Evidence:
     train_probs, val_probs : ndarray of shape (n, n_classes) or None
         ``val_probs`` in float64, rows summing to 1. ``train_probs`` as given (float32 or
         float64, no copy): read it through :func:`gapdoctor.inputs.probabilities.probability_rows`.
+    train_probs_device : torch.Tensor or None
+        ``train_probs`` as given when it is a tensor on an accelerator (validated there): the
+        label pass runs on that device
+        (:func:`gapdoctor.causes.label_noise.confident_learning_torch.find_label_issues_torch`).
     metric : str
         The validation metric the user cares about.
     groups_train, groups_val, sources_train : ndarray of str or None
@@ -117,6 +121,7 @@ class Evidence:
     chunk_rows: int = field(default=CHUNK_ROWS)
     higher_is_better: bool | None = None
     completion: Completion | None = None
+    train_probs_device: Any = None
 
     @property
     def n_classes(self) -> int:
@@ -228,6 +233,7 @@ def build_evidence(*, completion: CompletionSettings | None = None, **arguments:
         if train_probs is None or yt is None
         else given_probabilities("train_probs", train_probs, len(yt), "y_train")
     )
+    p_device = None if yt is None else _accelerator_probabilities(train_probs, len(yt))
     p_val = None if val_probs is None or yv is None else probabilities("val_probs", val_probs, len(yv), "y_val")
     if p_train is not None and p_val is not None and p_train.shape[1] != p_val.shape[1]:
         raise GapdoctorInputError(
@@ -317,6 +323,7 @@ def build_evidence(*, completion: CompletionSettings | None = None, **arguments:
         feature_names=names,
         categorical_features=tuple(names[j] for j in sorted(categories)) if names else (),
         train_probs=p_train,
+        train_probs_device=p_device,
         val_probs=p_val,
         metric=metric,
         higher_is_better=given.higher_is_better,
@@ -331,6 +338,13 @@ def build_evidence(*, completion: CompletionSettings | None = None, **arguments:
         training_dynamics=None if given.training_dynamics is None else _dynamics(given.training_dynamics, yt),
     )
     return complete_probabilities(evidence, completion or CompletionSettings())
+
+
+def _accelerator_probabilities(train_probs: Any, n_rows: int) -> Any:
+    """``train_probs`` itself, validated on its device, when it is a torch tensor off the CPU (else None)."""
+    if type(train_probs).__module__.split(".")[0] != "torch" or train_probs.device.type in ("cpu", "meta"):
+        return None
+    return validated_probability_tensor("train_probs", train_probs, n_rows, "y_train")
 
 
 def _dynamics(value: Any, y_train: Any) -> DynamicsSummary:

@@ -15,6 +15,7 @@ Decisions taken here (tested in ``tests/inputs/test_probabilities.py`` and
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,15 @@ from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.arrays import HALF_TORCH_DTYPES, to_numpy
 from gapdoctor.stats.array_types import FloatArray, IntArray, ProbabilityArray
 
-__all__ = ["given_probabilities", "needs_renormalising", "normalised", "probabilities", "probability_rows"]
+__all__ = [
+    "EXACT_SUM",
+    "given_probabilities",
+    "needs_renormalising",
+    "normalised",
+    "probabilities",
+    "probability_rows",
+    "validated_probability_tensor",
+]
 
 
 PROB_SUM_TOLERANCE = 1e-3
@@ -40,7 +49,7 @@ _HALF_DTYPES = HALF_TORCH_DTYPES | {"float16"}
 
 VALIDATION_CHUNK_ROWS = 65_536
 """Probability rows validated (or renormalised) at a time: temporaries stay a few MB whatever the split's size."""
-_EXACT_SUM = 1e-12
+EXACT_SUM = 1e-12
 """A row sum this close to 1 is float64 rounding: the array is used as given, without renormalising."""
 _KEPT_DTYPES = (np.float32, np.float64)
 """Probabilities of these dtypes are kept as given (no copy); others are converted to float64 once."""
@@ -127,7 +136,7 @@ def _off_one(chunk: ProbabilityArray) -> bool:
     if chunk.min() < 0.0 or chunk.max() > 1.0:
         return True
     row_sums = chunk @ np.ones(chunk.shape[1])  # a product, not sum(axis=1): 3x faster over few columns
-    return bool(np.abs(row_sums - 1.0).max() > _EXACT_SUM)
+    return bool(np.abs(row_sums - 1.0).max() > EXACT_SUM)
 
 
 def probability_rows(probs: ProbabilityArray, rows: slice | IntArray, *, renormalise: bool) -> FloatArray:
@@ -163,21 +172,59 @@ def _validated(name: str, probs: Any, n_rows: int, rows_from: str) -> tuple[Prob
         arr, owned = np.column_stack([1.0 - positive, positive]), True
     elif arr.dtype not in _KEPT_DTYPES:
         arr, owned = np.asarray(arr, dtype=np.float64), True
-    if arr.ndim != 2:
-        raise GapdoctorInputError(
-            name, f"expected shape (n_rows, n_classes), got {arr.shape}", "pass one row of class probabilities per row"
-        )
-    if arr.shape[0] != n_rows:
-        raise GapdoctorInputError(
-            name,
-            f"has {arr.shape[0]} rows but {rows_from} has {n_rows}",
-            f"give one probability row per row of {rows_from}, in the same order",
-        )
-    tolerance = max(PROB_SUM_TOLERANCE, arr.shape[1] * HALF_PRECISION_STEP) if half else PROB_SUM_TOLERANCE
+    tolerance = _checked_shape(name, tuple(arr.shape), n_rows, rows_from, half=half)
     for start in range(0, len(arr), VALIDATION_CHUNK_ROWS):  # chunk by chunk: no full-size temporaries
         chunk = np.asarray(arr[start : start + VALIDATION_CHUNK_ROWS], dtype=np.float64)
         _check_probability_chunk(name, chunk, start, tolerance)
     return arr, owned
+
+
+def _checked_shape(name: str, shape: tuple[int, ...], n_rows: int, rows_from: str, *, half: bool) -> float:
+    """Raise unless ``shape`` is (n_rows, n_classes); the row-sum tolerance for the dtype."""
+    if len(shape) != 2:
+        raise GapdoctorInputError(
+            name, f"expected shape (n_rows, n_classes), got {shape}", "pass one row of class probabilities per row"
+        )
+    if shape[0] != n_rows:
+        raise GapdoctorInputError(
+            name,
+            f"has {shape[0]} rows but {rows_from} has {n_rows}",
+            f"give one probability row per row of {rows_from}, in the same order",
+        )
+    return max(PROB_SUM_TOLERANCE, shape[1] * HALF_PRECISION_STEP) if half else PROB_SUM_TOLERANCE
+
+
+def validated_probability_tensor(name: str, probs: Any, n_rows: int, rows_from: str) -> Any:
+    """A torch tensor of probabilities validated on its own device, one chunk at a time (no host copy).
+
+    The same rules and messages as :func:`given_probabilities`: each chunk is checked with
+    torch ops where the tensor lives, and only a chunk that fails comes to the host, where
+    the numpy check words the error. A single column (P(positive class)) becomes two;
+    the tensor is otherwise returned as given (read by
+    :func:`gapdoctor.causes.label_noise.confident_learning_torch.find_label_issues_torch`).
+    """
+    torch = sys.modules["torch"]  # a tensor was passed: torch is imported
+    half = str(probs.dtype) in _HALF_DTYPES
+    tensor = probs.detach()
+    if tensor.is_complex() or tensor.dtype == torch.bool:
+        raise GapdoctorInputError(
+            name, f"holds non-numeric values ({tensor.dtype})", "pass float probabilities, one column per class"
+        )
+    if tensor.ndim == 1:  # binary: probability of the positive class
+        positive = tensor.to(torch.float64)
+        tensor = torch.stack([1.0 - positive, positive], dim=1)
+    tolerance = _checked_shape(name, tuple(tensor.shape), n_rows, rows_from, half=half)
+    for start in range(0, len(tensor), VALIDATION_CHUNK_ROWS):
+        chunk = tensor[start : start + VALIDATION_CHUNK_ROWS].to(torch.float64)
+        bad = (
+            ~torch.isfinite(chunk).all()
+            | (chunk < -PROB_RANGE_TOLERANCE).any()
+            | (chunk > 1 + PROB_RANGE_TOLERANCE).any()
+            | ((chunk.sum(dim=1) - 1.0).abs() > tolerance).any()
+        )
+        if bool(bad):
+            _check_probability_chunk(name, chunk.cpu().numpy(), start, tolerance)
+    return tensor
 
 
 def _check_probability_chunk(name: str, chunk: FloatArray, start: int, tolerance: float) -> None:

@@ -64,6 +64,7 @@ __all__ = ["label_issues_of", "label_pass_rows", "noise_matrix_data", "validatio
 _MIN_ROWS = 30
 _OVERLAP_RATIO = 2.0  # out-of-fold error this many times the noise estimate: overlap, not only noise
 _MAX_SUSPECTS = 50
+_DEVICE_CHUNK_ROWS = 1 << 20  # rows per chunk on a GPU: 80 MB of float64 x 10 classes, few kernel launches
 
 
 def label_issues_of(evidence: Evidence) -> LabelIssues:
@@ -89,6 +90,10 @@ def label_issues_of(evidence: Evidence) -> LabelIssues:
         raise SkipCheck(f"only {len(y)} training rows; confident learning needs at least {_MIN_ROWS}")
     if len(np.unique(y)) < 2:
         raise SkipCheck("y_train holds a single class")
+    if evidence.train_probs_device is not None and len(y) * probs.shape[1] <= LABEL_PASS_CELLS:
+        from gapdoctor.causes.label_noise.confident_learning_torch import find_label_issues_torch  # torch: an extra
+
+        return find_label_issues_torch(y, evidence.train_probs_device, chunk_rows=_DEVICE_CHUNK_ROWS)
     return _budgeted_label_issues(y, probs, evidence.chunk_rows, "training rows for confident learning")
 
 

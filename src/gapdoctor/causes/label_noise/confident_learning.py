@@ -44,14 +44,24 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from gapdoctor.causes.label_noise.top_margins import _TopMargins, top_by_margin
 from gapdoctor.inputs.probabilities import needs_renormalising, probability_rows
 from gapdoctor.stats.accumulators import ConfusionCounts
 from gapdoctor.stats.array_types import FloatArray, IntArray, ProbabilityArray
 
-__all__ = ["LabelIssues", "find_label_issues", "row_chunks"]
+__all__ = [
+    "THRESHOLD_TOLERANCE",
+    "LabelIssues",
+    "assemble",
+    "calibrated_quota",
+    "class_thresholds",
+    "find_label_issues",
+    "row_chunks",
+    "top_by_margin",
+]
 
 
-_THRESHOLD_TOLERANCE = 1e-6  # a probability within this of its threshold reaches it
+THRESHOLD_TOLERANCE = 1e-6  # a probability within this of its threshold reaches it
 _MIN_THRESHOLD = 2e-6  # as cleanlab: a threshold of 0 would make every class confident
 _BOOTSTRAP_DRAWS = 1000
 
@@ -160,49 +170,6 @@ def _round_preserving_row_totals(joint: FloatArray) -> IntArray:
     return out.astype(np.int64)
 
 
-class _TopMargins:
-    """The ``size`` rows with the largest margins seen so far, in bounded memory.
-
-    Candidates are appended to a buffer; once it holds twice ``size`` rows a partial
-    selection (``argpartition``) keeps the best ``size`` and raises the entry bar to the
-    smallest margin kept, so later chunks pass only their rows above it. Each row is
-    selected over at most a constant number of times: linear in rows, memory at most
-    ``2 * size`` plus one chunk.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.bar = -np.inf
-        self.margins: list[FloatArray] = []
-        self.rows: list[IntArray] = []
-        self.buffered = 0
-
-    def add(self, margins: FloatArray, rows: IntArray) -> None:
-        keep = margins >= self.bar
-        if not keep.all():
-            margins, rows = margins[keep], rows[keep]
-        if len(margins) == 0:
-            return
-        self.margins.append(margins)
-        self.rows.append(rows)
-        self.buffered += len(margins)
-        if self.buffered >= 2 * self.size:
-            self._select()
-
-    def _select(self) -> None:
-        margins, rows = np.concatenate(self.margins), np.concatenate(self.rows)
-        if len(margins) > self.size:
-            top = np.argpartition(-margins, self.size - 1)[: self.size]
-            margins, rows = margins[top], rows[top]
-            self.bar = float(margins.min())
-        self.margins, self.rows, self.buffered = [margins], [rows], len(margins)
-
-    def result(self) -> IntArray:
-        """The rows kept (ties at the entry bar resolved by partial selection, as before)."""
-        self._select()
-        return self.rows[0] if self.rows else np.zeros(0, dtype=np.int64)
-
-
 Chunk = slice | IntArray
 """Rows read at a time, in the split's numbering: a slice of the split, or sorted row ids of a sample."""
 
@@ -261,7 +228,7 @@ def _confident_joint(
     unconfident = np.zeros(k, dtype=np.int64)
     for chunk in chunks:
         p = probability_rows(probs, chunk, renormalise=renormalise)
-        reached = p >= thresholds - _THRESHOLD_TOLERANCE
+        reached = p >= thresholds - THRESHOLD_TOLERANCE
         n_reached = _row_counts(reached)
         confident_class = reached.argmax(axis=1)
         several = np.flatnonzero(n_reached > 1)
@@ -357,16 +324,42 @@ def find_label_issues(
     n, k = probs.shape
     chunks = _chunks(n, chunk_rows, rows)
     self_sum, label_counts, renormalise = _self_confidence(y, probs, chunks, k)
-    thresholds = np.where(label_counts > 0, self_sum / np.maximum(label_counts, 1), 2.0)
-    thresholds = np.maximum(thresholds, _MIN_THRESHOLD)
+    thresholds = class_thresholds(self_sum, label_counts)
     confident_joint, unconfident = _confident_joint(y, probs, chunks, thresholds, renormalise)
+    joint, quota = calibrated_quota(confident_joint, label_counts)
+    flagged = _prune_by_noise_rate(y, probs, quota, chunks, renormalise)
+    self_conf, suggested, suggested_probability = _flagged_rows(y, probs, flagged, chunk_rows, renormalise)
+    return assemble(
+        thresholds, confident_joint, unconfident, joint, flagged, (self_conf, suggested, suggested_probability)
+    )
+
+
+def class_thresholds(self_sum: FloatArray, label_counts: IntArray) -> FloatArray:
+    """Per-class thresholds from the per-class self-confidence sums and row counts (2.0: a class with no rows)."""
+    thresholds = np.where(label_counts > 0, self_sum / np.maximum(label_counts, 1), 2.0)
+    return np.asarray(np.maximum(thresholds, _MIN_THRESHOLD), dtype=np.float64)
+
+
+def calibrated_quota(confident_joint: IntArray, label_counts: IntArray) -> tuple[FloatArray, IntArray]:
+    """The calibrated joint, and each off-diagonal cell's number of rows to flag (diagonal 0)."""
     joint = _calibrate(confident_joint.astype(np.float64), label_counts.astype(np.float64))
     quota = _round_preserving_row_totals(joint)
     np.fill_diagonal(quota, 0)
-    flagged = _prune_by_noise_rate(y, probs, quota, chunks, renormalise)
-    self_conf, suggested, suggested_probability = _flagged_rows(y, probs, flagged, chunk_rows, renormalise)
+    return joint, quota
+
+
+def assemble(
+    thresholds: FloatArray,
+    confident_joint: IntArray,
+    unconfident: IntArray,
+    joint: FloatArray,
+    flagged: IntArray,
+    flagged_values: tuple[FloatArray, IntArray, FloatArray],
+) -> LabelIssues:
+    """The result from the counts and the flagged rows' (self-confidence, top class, its probability)."""
+    self_conf, suggested, suggested_probability = flagged_values
     margin = suggested_probability - self_conf
-    kept = np.flatnonzero(margin > _THRESHOLD_TOLERANCE)  # the model's top class must not be the given label
+    kept = np.flatnonzero(margin > THRESHOLD_TOLERANCE)  # the model's top class must not be the given label
     order = kept[np.lexsort((flagged[kept], -margin[kept]))]
     del kept
     # gathered one array at a time, each source freed as its ordered copy is made: the peak stays near one copy
