@@ -60,6 +60,29 @@ def test_flushes_when_the_buffer_fills(monkeypatch: pytest.MonkeyPatch) -> None:
     assert dyn.summary().seen.tolist() == [True, True, True, True]
 
 
+def test_epochs_processed_later_give_the_same_statistics() -> None:
+    """After the first, epochs wait as references and are processed together (when read): same result."""
+    rng = np.random.default_rng(1)
+    n, k = 40, 3
+    deferred, each_epoch = TrainingDynamics(n_train=n), TrainingDynamics(n_train=n)
+    for _ in range(6):
+        for _batch in range(3):
+            rows = rng.permutation(n)[:16]  # rows drawn with replacement across batches, some unseen
+            logits, labels = rng.normal(size=(16, k)), rng.integers(0, k, 16)
+            deferred.add(rows, logits, labels)
+            each_epoch.add(rows, logits, labels)
+        deferred.end_epoch()
+        each_epoch.end_epoch()
+        each_epoch.flush()
+    assert deferred._buffer.batches and not each_epoch._buffer.batches  # epochs 2-6 still kept
+    a, b = deferred.summary(), each_epoch.summary()
+    assert not deferred._buffer.batches and a.n_epochs == b.n_epochs == 6
+    for name in ("aum", "confidence", "variability", "mean_loss"):
+        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-5, atol=1e-6)
+    for name in ("seen", "forgetting_events", "never_learned", "suggested"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
 def test_a_row_seen_twice_in_an_epoch_counts_twice() -> None:
     dyn = TrainingDynamics(n_train=2)
     dyn.add(np.array([0, 1]), np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([0, 1]))

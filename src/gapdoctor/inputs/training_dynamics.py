@@ -42,11 +42,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.inputs.batches import BatchBuffer, Concat, row_indices
+from gapdoctor.inputs.batches import BatchBuffer, Concat, first_max, row_indices
 from gapdoctor.stats.array_types import FloatArray
 
 __all__ = [
     "BYTES_PER_ROW",
+    "MAX_KEPT_BATCHES",
     "DynamicsSummary",
     "LabelDynamics",
     "TrainingDynamics",
@@ -62,9 +63,13 @@ AUM_THRESHOLD = 0.0
 -0.5 was tried on ``benchmarks/training_dynamics.py``: better on overlapping classes
 (100k synthetic: F1 0.955 instead of 0.920) but far worse on class-conditional noise
 (digits, 40% pair flips: 0.43 instead of 0.67, where the flipped rows sit just below 0)."""
+MAX_KEPT_BATCHES = 4096
+"""Batches kept before they are processed, at most (bounds the Python objects held: small batches
+of a small data set would otherwise wait for :data:`FLUSH_VALUES` values over hundreds of epochs)."""
 MIN_EPOCHS = 3
 """Fewer epochs do not separate late (memorised) rows from early-fitted ones."""
 _NO_CLASS = np.iinfo(np.uint16).max  # suggested class: none yet (never misclassified, or over 65535 classes)
+_MAX_EPOCH = int(np.iinfo(np.uint16).max)  # first-learned epochs are kept in uint16
 
 
 def _default_concat(parts: list[Any], *, flat: bool = True) -> np.ndarray[Any, Any]:
@@ -167,6 +172,8 @@ class TrainingDynamics:
         self._last_correct = np.full(n, -1, dtype=np.int8)
         self._epoch_correct = np.full(n, -1, dtype=np.int8)
         self._buffer = BatchBuffer()
+        self._rows_kept = 0  # rows in the kept batches
+        self._closes: list[tuple[int, int]] = []  # (rows kept when it closed, epoch number) of epochs not processed
 
     @property
     def nbytes(self) -> int:
@@ -182,78 +189,115 @@ class TrainingDynamics:
         Only shapes are checked here (references are kept, nothing is copied or synchronised);
         raises GapdoctorInputError for parts that do not line up.
         """
-        n_rows = rows.shape[0] if hasattr(rows, "shape") else len(rows)
-        logit_shape = tuple(logits.shape) if hasattr(logits, "shape") else np.shape(logits)
-        label_rows = labels.shape[0] if hasattr(labels, "shape") else len(labels)
+        try:  # shapes, not len() or np.shape(): this runs every step
+            n_rows, n_labels, logit_shape = rows.shape[0], labels.shape[0], tuple(logits.shape)
+        except (AttributeError, IndexError):  # lists, or 0-d parts
+            n_rows, n_labels, logit_shape = len(rows), len(labels), np.shape(logits)
         if len(logit_shape) != 2 or logit_shape[0] != n_rows or logit_shape[1] < 2:
             raise GapdoctorInputError(
                 "logits",
                 f"has shape {logit_shape} for a batch of {n_rows} rows",
                 "pass the model's raw outputs, one row of class scores per row (batch, n_classes >= 2)",
             )
-        if label_rows != n_rows:
+        if n_labels != n_rows:
             raise GapdoctorInputError(
-                "labels", f"holds {label_rows} labels for {n_rows} rows", "pass one class id per row"
+                "labels", f"holds {n_labels} labels for {n_rows} rows", "pass one class id per row"
             )
-        if self._buffer.keep((rows, logits, labels), n_values=n_rows * int(logit_shape[1])):
+        buffer = self._buffer
+        buffer.batches.append((rows, logits, labels))
+        buffer.values += n_rows * logit_shape[1]
+        self._rows_kept += n_rows
+        if buffer.values >= buffer.limit or len(buffer.batches) >= MAX_KEPT_BATCHES:
             self.flush()
 
     def flush(self) -> None:
-        """Process the kept batches (one vectorised pass)."""
+        """Process the kept batches, of every epoch kept (one vectorised pass over all their rows)."""
         buffer = self._buffer.take()
+        closes, self._closes, self._rows_kept = self._closes, [], 0
         if not buffer:
+            for _, epoch in closes:
+                self._close_epoch(epoch)
             return
         rows = row_indices(self._concat([r for r, _, _ in buffer]), self.n_train)
-        logits = self._concat([z for _, z, _ in buffer], flat=False).astype(np.float32, copy=False)
+        logits = self._concat([z for _, z, _ in buffer], flat=False)
         labels = self._concat([y for _, _, y in buffer]).astype(np.int64, copy=False)
-        n_classes = logits.shape[1]
-        if len(labels) and (labels.min() < 0 or labels.max() >= n_classes):
+        m, n_classes = logits.shape
+        if m and (labels.min() < 0 or labels.max() >= n_classes):
             raise GapdoctorInputError(
                 "labels", f"holds class ids outside 0..{n_classes - 1}", "pass integer class ids matching the logits"
             )
-        # classes x rows: numpy reduces over a short trailing axis slowly (10x for 10 classes)
-        columns = np.array(logits.T, order="C")  # a copy: the batches passed in are never written to
+        # classes x rows: numpy reduces over a short trailing axis slowly (10x for 10 classes); a
+        # copy, so the batches passed in are never written to
+        columns = np.empty((n_classes, m), dtype=np.float32)
+        columns[...] = logits.T
         flat = columns.reshape(-1)
-        at = labels * len(labels) + np.arange(len(labels))  # flat positions of the given labels
+        at = labels * m
+        at += np.arange(m)  # flat positions of the given labels
         given = flat[at]
         flat[at] = -np.inf
         runner_up = columns.max(axis=0)
-        wrong = given <= runner_up
-        if n_classes < _NO_CLASS and wrong.any():  # argmax is 10x slower than max: only where it is needed
-            self._suggested[rows[wrong]] = columns[:, wrong].argmax(axis=0)
+        margin = given - runner_up
+        wrong = margin <= 0
+        if n_classes < _NO_CLASS and wrong.any():  # the given label is at -inf: another class
+            self._suggested[rows[wrong]] = first_max(columns, runner_up)[wrong]
         flat[at] = given
-        top = np.maximum(given, runner_up)
-        columns -= top
-        loss = top + np.log(np.exp(columns, out=columns).sum(axis=0)) - given
-        prob = np.exp(-loss)
-        n = self.n_train
-        counts = np.bincount(rows, minlength=n)
-        self._seen += counts.astype(np.uint16)
-        sums: list[tuple[NDArray[np.float32], Any]] = [(self._margin_sum, given - runner_up), (self._prob_sum, prob)]
-        sums += [(self._prob_sq_sum, prob * prob), (self._loss_sum, loss)]
+        columns -= np.maximum(given, runner_up)  # the top logit: exp() cannot overflow
+        np.exp(columns, out=columns)
+        total = columns.sum(axis=0)
+        prob = flat[at]
+        prob /= total  # the given label's probability
+        loss = np.log(total)
+        loss -= np.minimum(margin, 0.0)  # given - top = min(margin, 0): -log(prob) without underflow
+        counts = np.bincount(rows, minlength=self.n_train)
+        values: list[tuple[NDArray[np.float32], Any]] = [(self._margin_sum, margin), (self._prob_sum, prob)]
+        values += [(self._prob_sq_sum, prob * prob), (self._loss_sum, loss)]
         if counts.max(initial=0) <= 1:  # each row once (the usual epoch): add in place
-            for total, values in sums:
-                total[rows] += values
+            self._seen[rows] += 1
+            for running, value in values:
+                running[rows] += value
         else:  # rows seen twice in a flush add up
-            for total, values in sums:
-                total += np.bincount(rows, weights=values, minlength=n).astype(np.float32)
-        self._epoch_correct[rows] = ~wrong  # a row seen twice in an epoch: the later counts
+            self._seen += counts.astype(np.uint16)
+            for running, value in values:
+                running += np.bincount(rows, weights=value, minlength=self.n_train).astype(np.float32)
+        start = 0
+        for stop, epoch in closes:  # the epochs closed in the rows processed, in order
+            self._epoch_correct[rows[start:stop]] = ~wrong[start:stop]  # a row seen twice: the later counts
+            self._close_epoch(epoch)
+            start = stop
+        self._epoch_correct[rows[start:]] = ~wrong[start:]  # the epoch in progress
 
     def end_epoch(self) -> None:
-        """Close the epoch: forgetting events and first-learned epochs of the rows it saw."""
-        self.flush()
+        """Close the epoch: its forgetting events and first-learned epochs are counted.
+
+        The first epoch is processed at once (a loop passing bad values hears it after one
+        epoch); later epochs wait, as references, until :data:`FLUSH_VALUES` values or
+        :data:`MAX_KEPT_BATCHES` batches are kept or :meth:`summary` is called, and are then
+        processed in one vectorised pass: an epoch's close then costs a list append, instead of
+        tens of numpy calls on caches the training step has just evicted (see the module docstring).
+        """
         self.epochs += 1
+        self._closes.append((self._rows_kept, self.epochs))
+        if self.epochs == 1:
+            self.flush()
+
+    def _close_epoch(self, epoch: int) -> None:
+        """Forgetting events and first-learned epochs of the rows ``epoch`` saw."""
         current = self._epoch_correct
         seen = current >= 0
-        forgot = seen & (self._last_correct == 1) & (current == 0)
-        self._forgets += forgot
-        learned_now = seen & (current == 1) & (self._first_learned == 0)
-        self._first_learned[learned_now] = min(self.epochs, np.iinfo(np.uint16).max)
-        self._last_correct[seen] = current[seen]
+        right = current == 1
+        self._forgets += seen & ~right & (self._last_correct == 1)
+        learned_now = right & (self._first_learned == 0)
+        self._first_learned[learned_now] = min(epoch, _MAX_EPOCH)
+        np.copyto(self._last_correct, current, where=seen)
         current.fill(-1)
 
     def summary(self) -> DynamicsSummary:
-        """Per-row statistics over the epochs closed so far."""
+        """Per-row statistics over the epochs closed so far (and the batches of the epoch in progress).
+
+        Processes the batches still kept first: raises GapdoctorInputError for values that
+        are not row ids or class ids (see :meth:`flush`).
+        """
+        self.flush()
         count = self._seen.astype(np.float64)
         seen = count > 0
         with np.errstate(invalid="ignore", divide="ignore"):
