@@ -21,9 +21,17 @@ last correct        1          -1 not seen yet, 0 wrong, 1 right (for the forget
 this epoch correct  1          the same for the epoch in progress
 ==================  =========  ==============================================================
 
-:data:`BYTES_PER_ROW` = 26 bytes per row: 26 MB for a million rows, whatever the number
-of epochs. An epoch's update is vectorised and O(rows seen); batches are only kept (as
-references, :mod:`gapdoctor.inputs.batches`) until ``FLUSH_VALUES`` values wait, then processed in one pass.
+:data:`BYTES_PER_ROW` = 26 bytes per row, plus each row's class probabilities summed over the
+epochs (4 bytes per class, while rows x classes stays within :data:`MAX_PROBABILITY_CELLS`; read
+by confident learning on the averaged softmax, :func:`gapdoctor.causes.label_noise.dynamics.dynamics_label_issues`):
+66 MB for a million rows of 10 classes, whatever the number of epochs.
+
+Cost: a step keeps references (a list append). The first epoch is processed when it closes;
+later epochs wait, as references, until :data:`~gapdoctor.inputs.batches.FLUSH_VALUES` values or
+:data:`MAX_KEPT_BATCHES` batches are kept or the statistics are read, and are then processed
+in one vectorised pass: processed at each epoch's close, the same ~30 numpy calls cost 2-3x more
+(measured 490 vs 200 µs for 1797 rows x 10 classes: the training step has just evicted the
+caches). The kept batches are the loop's own tensors (detached), at most 16 MB of values.
 
 Flagging (:func:`flag_label_issues`): a wrong label is fitted late, by memorisation, so
 its given label rarely leads while the model learns: its AUM is low or negative. A row is
@@ -31,6 +39,9 @@ flagged when its AUM is below zero (the given label trailed another class on ave
 training) — the point Pleiss et al.'s threshold samples land near on clean data, used
 here without their extra training class. Rows the model never classified correctly are
 flagged whatever their AUM. Flagged rows are ordered by AUM, lowest (most suspicious) first.
+The label-noise check flags with :func:`gapdoctor.causes.label_noise.dynamics.dynamics_label_issues`
+instead (confident learning on the averaged softmax, or an AUM clearly below 0), which also holds
+on runs that never fit their clean rows; this rule is its fallback without averaged probabilities.
 """
 
 from __future__ import annotations
@@ -48,6 +59,7 @@ from gapdoctor.stats.array_types import FloatArray
 __all__ = [
     "BYTES_PER_ROW",
     "MAX_KEPT_BATCHES",
+    "MAX_PROBABILITY_CELLS",
     "DynamicsSummary",
     "LabelDynamics",
     "TrainingDynamics",
@@ -66,6 +78,10 @@ AUM_THRESHOLD = 0.0
 MAX_KEPT_BATCHES = 4096
 """Batches kept before they are processed, at most (bounds the Python objects held: small batches
 of a small data set would otherwise wait for :data:`FLUSH_VALUES` values over hundreds of epochs)."""
+MAX_PROBABILITY_CELLS = 1 << 26
+"""Rows x classes up to which each row's class probabilities are summed (4 bytes a cell: at most
+256 MB, e.g. 6.7M rows of 10 classes); beyond, confident learning on them is left out and rows
+are flagged by their area under the margin alone."""
 MIN_EPOCHS = 3
 """Fewer epochs do not separate late (memorised) rows from early-fitted ones."""
 _NO_CLASS = np.iinfo(np.uint16).max  # suggested class: none yet (never misclassified, or over 65535 classes)
@@ -98,6 +114,9 @@ class DynamicsSummary:
     suggested : ndarray of int
         The class that last beat the given label (-1: none ever did).
     n_epochs : int
+    mean_probabilities : ndarray of shape (rows, classes) or None
+        Each row's softmax averaged over the epochs it was seen (in-sample: the model was
+        trained on the row); None when rows x classes exceeds :data:`MAX_PROBABILITY_CELLS`.
     """
 
     seen: NDArray[np.bool_]
@@ -109,6 +128,7 @@ class DynamicsSummary:
     never_learned: NDArray[np.bool_]
     suggested: NDArray[np.int64]
     n_epochs: int
+    mean_probabilities: FloatArray | None = None
 
 
 def checked_summary(value: Any, n_train: int | None) -> DynamicsSummary:
@@ -171,6 +191,8 @@ class TrainingDynamics:
         self._suggested = np.full(n, _NO_CLASS, dtype=np.uint16)
         self._last_correct = np.full(n, -1, dtype=np.int8)
         self._epoch_correct = np.full(n, -1, dtype=np.int8)
+        self._class_prob_sum: NDArray[np.float32] | None = None  # (rows, classes), from the first batch
+        self._class_sums_off = False
         self._buffer = BatchBuffer()
         self._rows_kept = 0  # rows in the kept batches
         self._closes: list[tuple[int, int]] = []  # (rows kept when it closed, epoch number) of epochs not processed
@@ -181,7 +203,8 @@ class TrainingDynamics:
         floats = (self._margin_sum, self._prob_sum, self._prob_sq_sum, self._loss_sum)
         counts = (self._seen, self._forgets, self._first_learned, self._suggested)
         flags = (self._last_correct, self._epoch_correct)
-        return sum(a.nbytes for a in floats) + sum(a.nbytes for a in counts) + sum(a.nbytes for a in flags)
+        per_class = 0 if self._class_prob_sum is None else self._class_prob_sum.nbytes
+        return sum(a.nbytes for a in floats) + sum(a.nbytes for a in counts) + sum(a.nbytes for a in flags) + per_class
 
     def add(self, rows: Any, logits: Any, labels: Any) -> None:
         """Keep one batch: training-row ids, logits of shape (batch, classes), given class ids.
@@ -244,27 +267,45 @@ class TrainingDynamics:
         columns -= np.maximum(given, runner_up)  # the top logit: exp() cannot overflow
         np.exp(columns, out=columns)
         total = columns.sum(axis=0)
-        prob = flat[at]
-        prob /= total  # the given label's probability
+        columns /= total  # each row's probabilities
+        prob = flat[at]  # the given label's
         loss = np.log(total)
         loss -= np.minimum(margin, 0.0)  # given - top = min(margin, 0): -log(prob) without underflow
         counts = np.bincount(rows, minlength=self.n_train)
         values: list[tuple[NDArray[np.float32], Any]] = [(self._margin_sum, margin), (self._prob_sum, prob)]
         values += [(self._prob_sq_sum, prob * prob), (self._loss_sum, loss)]
-        if counts.max(initial=0) <= 1:  # each row once (the usual epoch): add in place
+        class_sums = self._class_sums(n_classes)
+        if counts.max(initial=0) <= 1:  # each row once (one epoch): add in place
             self._seen[rows] += 1
             for running, value in values:
                 running[rows] += value
-        else:  # rows seen twice in a flush add up
+            if class_sums is not None:
+                class_sums[rows] += columns.T
+        else:  # rows seen twice (several epochs kept) add up
             self._seen += counts.astype(np.uint16)
             for running, value in values:
                 running += np.bincount(rows, weights=value, minlength=self.n_train).astype(np.float32)
+            if class_sums is not None:
+                for k in range(n_classes):
+                    class_sums[:, k] += np.bincount(rows, weights=columns[k], minlength=self.n_train).astype(np.float32)
         start = 0
         for stop, epoch in closes:  # the epochs closed in the rows processed, in order
             self._epoch_correct[rows[start:stop]] = ~wrong[start:stop]  # a row seen twice: the later counts
             self._close_epoch(epoch)
             start = stop
         self._epoch_correct[rows[start:]] = ~wrong[start:]  # the epoch in progress
+
+    def _class_sums(self, n_classes: int) -> NDArray[np.float32] | None:
+        """Per-row sums of each class's probability (allocated on first use; None: too many cells, or
+        batches with another number of classes, which then stop these sums)."""
+        if self._class_prob_sum is None and not self._class_sums_off:
+            if self.n_train * n_classes <= MAX_PROBABILITY_CELLS:
+                self._class_prob_sum = np.zeros((self.n_train, n_classes), dtype=np.float32)
+            else:
+                self._class_sums_off = True
+        if self._class_prob_sum is not None and self._class_prob_sum.shape[1] != n_classes:
+            self._class_prob_sum, self._class_sums_off = None, True
+        return self._class_prob_sum
 
     def end_epoch(self) -> None:
         """Close the epoch: its forgetting events and first-learned epochs are counted.
@@ -315,6 +356,9 @@ class TrainingDynamics:
             never_learned=seen & (self._first_learned == 0),
             suggested=np.where(self._suggested == _NO_CLASS, -1, self._suggested.astype(np.int64)),
             n_epochs=self.epochs,
+            mean_probabilities=None
+            if self._class_prob_sum is None
+            else self._class_prob_sum / np.maximum(count, 1)[:, None],
         )
 
 
