@@ -8,8 +8,9 @@ MLP (features-128-classes, Adam, 30 epochs, batch 64) is trained:
 - *gapdoctor dynamics*: ONE training run on all rows, recording every row's logits
   (:class:`gapdoctor.inputs.training_dynamics.TrainingDynamics`), flags =
   :func:`gapdoctor.causes.label_noise.dynamics.dynamics_label_issues` (confident learning on
-  the softmax averaged over epochs, or AUM below -0.2 x the fitted rows' median AUM); the
-  earlier rule (AUM < 0 or never learned) is shown beside it;
+  the softmax averaged over epochs, or AUM below -0.2 x the fitted rows' median AUM with the
+  averaged self-confidence below its class's mean); the earlier rule (AUM < 0 or never learned)
+  is shown beside it;
 - *cleanlab*: ``cleanlab.filter.find_label_issues`` on 5-fold out-of-fold probabilities of
   the same MLP (five more trainings).
 F1 of each method's flagged rows against the truly flipped rows. Cost: seconds per epoch
@@ -137,7 +138,8 @@ def markdown(table: list[dict[str, str | float]]) -> str:
         f"torch {torch.__version__}, cleanlab {cleanlab.__version__}, Python {platform.python_version()}. "
         "Same flipped rows and same MLP for both: gapdoctor's flags come from ONE training run recording every "
         "row's logits (`dynamics_label_issues`: confident learning on each row's softmax averaged over the epochs, "
-        "or area under the margin below -0.2 x the fitted rows' median; the earlier rule, AUM < 0 or never "
+        "or area under the margin below -0.2 x the fitted rows' median with the averaged self-confidence below "
+        "its class's mean; the earlier rule, AUM < 0 or never "
         f"learned, beside it); cleanlab's `find_label_issues` gets {FOLDS}-fold out-of-fold "
         f"probabilities of the same MLP ({FOLDS} more trainings). F1 of the flagged rows vs the truly flipped rows, "
         "mean (min) over seeds. Extra cost = time inside the store (`add`, `end_epoch` and the processing of the "
