@@ -7,7 +7,7 @@ import pytest
 
 from gapdoctor import GapdoctorInputError
 from gapdoctor.inputs import batches
-from gapdoctor.inputs.batches import BatchBuffer, row_indices
+from gapdoctor.inputs.batches import BatchBuffer, class_argmax, row_indices
 from gapdoctor.inputs.training_dynamics import TrainingDynamics
 from gapdoctor.integrations.tracked_rows import TrackedRows
 
@@ -64,3 +64,13 @@ def test_both_users_judge_row_ids_alike() -> None:
             else:
                 with pytest.raises(GapdoctorInputError, match="rows"):
                     user.flush()
+
+
+@pytest.mark.parametrize("n_classes", [2, 10, 200])
+def test_class_argmax_is_numpys_argmax(n_classes: int) -> None:
+    rng = np.random.default_rng(n_classes)
+    scores = rng.normal(size=(500, n_classes)).astype(np.float32)
+    scores[::7, 1] = scores[::7, 0]  # ties: the first class wins, as with argmax
+    scores[::7, 0] = scores[::7].max(axis=1)
+    scores[::7, 1] = scores[::7, 0]
+    np.testing.assert_array_equal(class_argmax(scores), scores.argmax(axis=1))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gapdoctor import GapdoctorInputError
-from gapdoctor.inputs import batches
+from gapdoctor.inputs import batches, training_dynamics
 from gapdoctor.inputs.training_dynamics import BYTES_PER_ROW, TrainingDynamics, flag_label_issues
 from tests.causes.training_dynamics_data import digits, f1, flip_labels, train_mlp
 
@@ -17,6 +17,19 @@ CLEAN_FLAGGED_CEILING = 0.02  # measured 0.5-0.6% of clean digits rows flagged (
 def test_memory_per_row_is_as_stated() -> None:
     dyn = TrainingDynamics(n_train=1000)
     assert dyn.nbytes == 1000 * BYTES_PER_ROW
+    for _ in range(5):  # constant in epochs: 26 bytes + 4 per class
+        dyn.add(np.arange(1000), np.zeros((1000, 10)), np.zeros(1000, dtype=int))
+        dyn.end_epoch()
+        dyn.flush()
+        assert dyn.nbytes == 1000 * (BYTES_PER_ROW + 4 * 10)
+
+
+def test_probability_sums_are_left_out_beyond_their_cell_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(training_dynamics, "MAX_PROBABILITY_CELLS", 39)
+    dyn = TrainingDynamics(n_train=4)
+    dyn.add(np.arange(4), np.zeros((4, 10)), np.zeros(4, dtype=int))
+    dyn.end_epoch()
+    assert dyn.summary().mean_probabilities is None and dyn.nbytes == 4 * BYTES_PER_ROW
 
 
 def test_statistics_match_a_direct_computation() -> None:
@@ -48,6 +61,9 @@ def test_statistics_match_a_direct_computation() -> None:
     np.testing.assert_array_equal(s.forgetting_events, forgets)
     np.testing.assert_array_equal(s.never_learned, ~correct.any(axis=0))
     np.testing.assert_array_equal(s.suggested, suggested)
+    softmax = np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)
+    assert s.mean_probabilities is not None
+    np.testing.assert_allclose(s.mean_probabilities, softmax.mean(axis=0), rtol=1e-5, atol=1e-6)
 
 
 def test_flushes_when_the_buffer_fills(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,6 +74,29 @@ def test_flushes_when_the_buffer_fills(monkeypatch: pytest.MonkeyPatch) -> None:
     dyn.add(np.array([2, 3]), np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([0, 0]))
     assert not dyn._buffer.batches  # 8 values: processed
     assert dyn.summary().seen.tolist() == [True, True, True, True]
+
+
+def test_epochs_processed_later_give_the_same_statistics() -> None:
+    """After the first, epochs wait as references and are processed together (when read): same result."""
+    rng = np.random.default_rng(1)
+    n, k = 40, 3
+    deferred, each_epoch = TrainingDynamics(n_train=n), TrainingDynamics(n_train=n)
+    for _ in range(6):
+        for _batch in range(3):
+            rows = rng.permutation(n)[:16]  # rows drawn with replacement across batches, some unseen
+            logits, labels = rng.normal(size=(16, k)), rng.integers(0, k, 16)
+            deferred.add(rows, logits, labels)
+            each_epoch.add(rows, logits, labels)
+        deferred.end_epoch()
+        each_epoch.end_epoch()
+        each_epoch.flush()
+    assert deferred._buffer.batches and not each_epoch._buffer.batches  # epochs 2-6 still kept
+    a, b = deferred.summary(), each_epoch.summary()
+    assert not deferred._buffer.batches and a.n_epochs == b.n_epochs == 6
+    for name in ("aum", "confidence", "variability", "mean_loss", "mean_probabilities"):
+        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-5, atol=1e-6)
+    for name in ("seen", "forgetting_events", "never_learned", "suggested"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
 
 
 def test_a_row_seen_twice_in_an_epoch_counts_twice() -> None:

@@ -21,9 +21,17 @@ last correct        1          -1 not seen yet, 0 wrong, 1 right (for the forget
 this epoch correct  1          the same for the epoch in progress
 ==================  =========  ==============================================================
 
-:data:`BYTES_PER_ROW` = 26 bytes per row: 26 MB for a million rows, whatever the number
-of epochs. An epoch's update is vectorised and O(rows seen); batches are only kept (as
-references, :mod:`gapdoctor.inputs.batches`) until ``FLUSH_VALUES`` values wait, then processed in one pass.
+:data:`BYTES_PER_ROW` = 26 bytes per row, plus each row's class probabilities summed over the
+epochs (4 bytes per class, while rows x classes stays within :data:`MAX_PROBABILITY_CELLS`; read
+by confident learning on the averaged softmax, :func:`gapdoctor.causes.label_noise.dynamics.dynamics_label_issues`):
+66 MB for a million rows of 10 classes, whatever the number of epochs.
+
+Cost: a step keeps references (a list append). The first epoch is processed when it closes;
+later epochs wait, as references, until :data:`~gapdoctor.inputs.batches.FLUSH_VALUES` values or
+:data:`MAX_KEPT_BATCHES` batches are kept or the statistics are read, and are then processed
+in one vectorised pass: processed at each epoch's close, the same ~30 numpy calls cost 2-3x more
+(measured 490 vs 200 µs for 1797 rows x 10 classes: the training step has just evicted the
+caches). The kept batches are the loop's own tensors (detached), at most 16 MB of values.
 
 Flagging (:func:`flag_label_issues`): a wrong label is fitted late, by memorisation, so
 its given label rarely leads while the model learns: its AUM is low or negative. A row is
@@ -31,6 +39,9 @@ flagged when its AUM is below zero (the given label trailed another class on ave
 training) — the point Pleiss et al.'s threshold samples land near on clean data, used
 here without their extra training class. Rows the model never classified correctly are
 flagged whatever their AUM. Flagged rows are ordered by AUM, lowest (most suspicious) first.
+The label-noise check flags with :func:`gapdoctor.causes.label_noise.dynamics.dynamics_label_issues`
+instead (confident learning on the averaged softmax, or an AUM clearly below 0), which also holds
+on runs that never fit their clean rows; this rule is its fallback without averaged probabilities.
 """
 
 from __future__ import annotations
@@ -42,11 +53,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.inputs.batches import BatchBuffer, Concat, row_indices
+from gapdoctor.inputs.batches import BatchBuffer, Concat, first_max, row_indices
 from gapdoctor.stats.array_types import FloatArray
 
 __all__ = [
     "BYTES_PER_ROW",
+    "MAX_KEPT_BATCHES",
+    "MAX_PROBABILITY_CELLS",
     "DynamicsSummary",
     "LabelDynamics",
     "TrainingDynamics",
@@ -62,9 +75,21 @@ AUM_THRESHOLD = 0.0
 -0.5 was tried on ``benchmarks/training_dynamics.py``: better on overlapping classes
 (100k synthetic: F1 0.955 instead of 0.920) but far worse on class-conditional noise
 (digits, 40% pair flips: 0.43 instead of 0.67, where the flipped rows sit just below 0)."""
+MAX_KEPT_BATCHES = 4096
+"""Batches kept before they are processed, at most (bounds the Python objects held: small batches
+of a small data set would otherwise wait for :data:`FLUSH_VALUES` values over hundreds of epochs)."""
+MAX_PROBABILITY_CELLS = 1 << 26
+"""Rows x classes up to which each row's class probabilities are summed (4 bytes a cell: at most
+256 MB, e.g. 6.7M rows of 10 classes); beyond, confident learning on them is left out and rows
+are flagged by their area under the margin alone."""
 MIN_EPOCHS = 3
 """Fewer epochs do not separate late (memorised) rows from early-fitted ones."""
 _NO_CLASS = np.iinfo(np.uint16).max  # suggested class: none yet (never misclassified, or over 65535 classes)
+_LOWEST_EXPONENT = -80.0
+"""Logits more than this below a row's top are raised to it before exp(): float32 turns
+subnormal below exp(-87), and arithmetic on subnormals is 10-100x slower (measured: reading the
+dynamics of a trained MLP took 2-22 ms instead of 1-2 ms). The probabilities move by < 1e-34."""
+_MAX_EPOCH = int(np.iinfo(np.uint16).max)  # first-learned epochs are kept in uint16
 
 
 def _default_concat(parts: list[Any], *, flat: bool = True) -> np.ndarray[Any, Any]:
@@ -93,6 +118,9 @@ class DynamicsSummary:
     suggested : ndarray of int
         The class that last beat the given label (-1: none ever did).
     n_epochs : int
+    mean_probabilities : ndarray of shape (rows, classes) or None
+        Each row's softmax averaged over the epochs it was seen (in-sample: the model was
+        trained on the row); None when rows x classes exceeds :data:`MAX_PROBABILITY_CELLS`.
     """
 
     seen: NDArray[np.bool_]
@@ -104,6 +132,7 @@ class DynamicsSummary:
     never_learned: NDArray[np.bool_]
     suggested: NDArray[np.int64]
     n_epochs: int
+    mean_probabilities: FloatArray | None = None
 
 
 def checked_summary(value: Any, n_train: int | None) -> DynamicsSummary:
@@ -166,7 +195,11 @@ class TrainingDynamics:
         self._suggested = np.full(n, _NO_CLASS, dtype=np.uint16)
         self._last_correct = np.full(n, -1, dtype=np.int8)
         self._epoch_correct = np.full(n, -1, dtype=np.int8)
+        self._class_prob_sum: NDArray[np.float32] | None = None  # (rows, classes), from the first batch
+        self._class_sums_off = False
         self._buffer = BatchBuffer()
+        self._rows_kept = 0  # rows in the kept batches
+        self._closes: list[tuple[int, int]] = []  # (rows kept when it closed, epoch number) of epochs not processed
 
     @property
     def nbytes(self) -> int:
@@ -174,7 +207,8 @@ class TrainingDynamics:
         floats = (self._margin_sum, self._prob_sum, self._prob_sq_sum, self._loss_sum)
         counts = (self._seen, self._forgets, self._first_learned, self._suggested)
         flags = (self._last_correct, self._epoch_correct)
-        return sum(a.nbytes for a in floats) + sum(a.nbytes for a in counts) + sum(a.nbytes for a in flags)
+        per_class = 0 if self._class_prob_sum is None else self._class_prob_sum.nbytes
+        return sum(a.nbytes for a in floats) + sum(a.nbytes for a in counts) + sum(a.nbytes for a in flags) + per_class
 
     def add(self, rows: Any, logits: Any, labels: Any) -> None:
         """Keep one batch: training-row ids, logits of shape (batch, classes), given class ids.
@@ -182,78 +216,134 @@ class TrainingDynamics:
         Only shapes are checked here (references are kept, nothing is copied or synchronised);
         raises GapdoctorInputError for parts that do not line up.
         """
-        n_rows = rows.shape[0] if hasattr(rows, "shape") else len(rows)
-        logit_shape = tuple(logits.shape) if hasattr(logits, "shape") else np.shape(logits)
-        label_rows = labels.shape[0] if hasattr(labels, "shape") else len(labels)
+        try:  # shapes, not len() or np.shape(): this runs every step
+            n_rows, n_labels, logit_shape = rows.shape[0], labels.shape[0], tuple(logits.shape)
+        except (AttributeError, IndexError):  # lists, or 0-d parts
+            n_rows, n_labels, logit_shape = len(rows), len(labels), np.shape(logits)
         if len(logit_shape) != 2 or logit_shape[0] != n_rows or logit_shape[1] < 2:
             raise GapdoctorInputError(
                 "logits",
                 f"has shape {logit_shape} for a batch of {n_rows} rows",
                 "pass the model's raw outputs, one row of class scores per row (batch, n_classes >= 2)",
             )
-        if label_rows != n_rows:
+        if n_labels != n_rows:
             raise GapdoctorInputError(
-                "labels", f"holds {label_rows} labels for {n_rows} rows", "pass one class id per row"
+                "labels", f"holds {n_labels} labels for {n_rows} rows", "pass one class id per row"
             )
-        if self._buffer.keep((rows, logits, labels), n_values=n_rows * int(logit_shape[1])):
+        buffer = self._buffer
+        buffer.batches.append((rows, logits, labels))
+        buffer.values += n_rows * logit_shape[1]
+        self._rows_kept += n_rows
+        if buffer.values >= buffer.limit or len(buffer.batches) >= MAX_KEPT_BATCHES:
             self.flush()
 
     def flush(self) -> None:
-        """Process the kept batches (one vectorised pass)."""
+        """Process the kept batches, of every epoch kept (one vectorised pass over all their rows)."""
         buffer = self._buffer.take()
+        closes, self._closes, self._rows_kept = self._closes, [], 0
         if not buffer:
+            for _, epoch in closes:
+                self._close_epoch(epoch)
             return
         rows = row_indices(self._concat([r for r, _, _ in buffer]), self.n_train)
-        logits = self._concat([z for _, z, _ in buffer], flat=False).astype(np.float32, copy=False)
+        logits = self._concat([z for _, z, _ in buffer], flat=False)
         labels = self._concat([y for _, _, y in buffer]).astype(np.int64, copy=False)
-        n_classes = logits.shape[1]
-        if len(labels) and (labels.min() < 0 or labels.max() >= n_classes):
+        m, n_classes = logits.shape
+        if m and (labels.min() < 0 or labels.max() >= n_classes):
             raise GapdoctorInputError(
                 "labels", f"holds class ids outside 0..{n_classes - 1}", "pass integer class ids matching the logits"
             )
-        # classes x rows: numpy reduces over a short trailing axis slowly (10x for 10 classes)
-        columns = np.array(logits.T, order="C")  # a copy: the batches passed in are never written to
+        # classes x rows: numpy reduces over a short trailing axis slowly (10x for 10 classes); a
+        # copy, so the batches passed in are never written to
+        columns = np.empty((n_classes, m), dtype=np.float32)
+        columns[...] = logits.T
         flat = columns.reshape(-1)
-        at = labels * len(labels) + np.arange(len(labels))  # flat positions of the given labels
+        at = labels * m
+        at += np.arange(m)  # flat positions of the given labels
         given = flat[at]
         flat[at] = -np.inf
         runner_up = columns.max(axis=0)
-        wrong = given <= runner_up
-        if n_classes < _NO_CLASS and wrong.any():  # argmax is 10x slower than max: only where it is needed
-            self._suggested[rows[wrong]] = columns[:, wrong].argmax(axis=0)
+        margin = given - runner_up
+        wrong = margin <= 0
+        if n_classes < _NO_CLASS and wrong.any():  # the given label is at -inf: another class
+            self._suggested[rows[wrong]] = first_max(columns, runner_up)[wrong]
         flat[at] = given
-        top = np.maximum(given, runner_up)
-        columns -= top
-        loss = top + np.log(np.exp(columns, out=columns).sum(axis=0)) - given
-        prob = np.exp(-loss)
-        n = self.n_train
-        counts = np.bincount(rows, minlength=n)
-        self._seen += counts.astype(np.uint16)
-        sums: list[tuple[NDArray[np.float32], Any]] = [(self._margin_sum, given - runner_up), (self._prob_sum, prob)]
-        sums += [(self._prob_sq_sum, prob * prob), (self._loss_sum, loss)]
-        if counts.max(initial=0) <= 1:  # each row once (the usual epoch): add in place
-            for total, values in sums:
-                total[rows] += values
-        else:  # rows seen twice in a flush add up
-            for total, values in sums:
-                total += np.bincount(rows, weights=values, minlength=n).astype(np.float32)
-        self._epoch_correct[rows] = ~wrong  # a row seen twice in an epoch: the later counts
+        columns -= np.maximum(given, runner_up)  # the top logit: exp() cannot overflow
+        np.maximum(columns, _LOWEST_EXPONENT, out=columns)  # nor underflow into subnormals (10-100x slower)
+        np.exp(columns, out=columns)
+        total = columns.sum(axis=0)
+        columns /= total  # each row's probabilities
+        prob = flat[at]  # the given label's
+        loss = np.log(total)
+        loss -= np.minimum(margin, 0.0)  # given - top = min(margin, 0): -log(prob) without underflow
+        counts = np.bincount(rows, minlength=self.n_train)
+        values: list[tuple[NDArray[np.float32], Any]] = [(self._margin_sum, margin), (self._prob_sum, prob)]
+        values += [(self._prob_sq_sum, prob * prob), (self._loss_sum, loss)]
+        class_sums = self._class_sums(n_classes)
+        if counts.max(initial=0) <= 1:  # each row once (one epoch): add in place
+            self._seen[rows] += 1
+            for running, value in values:
+                running[rows] += value
+            if class_sums is not None:
+                class_sums[rows] += columns.T
+        else:  # rows seen twice (several epochs kept) add up
+            self._seen += counts.astype(np.uint16)
+            for running, value in values:
+                running += np.bincount(rows, weights=value, minlength=self.n_train).astype(np.float32)
+            if class_sums is not None:
+                for k in range(n_classes):
+                    class_sums[:, k] += np.bincount(rows, weights=columns[k], minlength=self.n_train).astype(np.float32)
+        start = 0
+        for stop, epoch in closes:  # the epochs closed in the rows processed, in order
+            self._epoch_correct[rows[start:stop]] = ~wrong[start:stop]  # a row seen twice: the later counts
+            self._close_epoch(epoch)
+            start = stop
+        self._epoch_correct[rows[start:]] = ~wrong[start:]  # the epoch in progress
+
+    def _class_sums(self, n_classes: int) -> NDArray[np.float32] | None:
+        """Per-row sums of each class's probability (allocated on first use; None: too many cells, or
+        batches with another number of classes, which then stop these sums)."""
+        if self._class_prob_sum is None and not self._class_sums_off:
+            if self.n_train * n_classes <= MAX_PROBABILITY_CELLS:
+                self._class_prob_sum = np.zeros((self.n_train, n_classes), dtype=np.float32)
+            else:
+                self._class_sums_off = True
+        if self._class_prob_sum is not None and self._class_prob_sum.shape[1] != n_classes:
+            self._class_prob_sum, self._class_sums_off = None, True
+        return self._class_prob_sum
 
     def end_epoch(self) -> None:
-        """Close the epoch: forgetting events and first-learned epochs of the rows it saw."""
-        self.flush()
+        """Close the epoch: its forgetting events and first-learned epochs are counted.
+
+        The first epoch is processed at once (a loop passing bad values hears it after one
+        epoch); later epochs wait, as references, until :data:`FLUSH_VALUES` values or
+        :data:`MAX_KEPT_BATCHES` batches are kept or :meth:`summary` is called, and are then
+        processed in one vectorised pass: an epoch's close then costs a list append, instead of
+        tens of numpy calls on caches the training step has just evicted (see the module docstring).
+        """
         self.epochs += 1
+        self._closes.append((self._rows_kept, self.epochs))
+        if self.epochs == 1:
+            self.flush()
+
+    def _close_epoch(self, epoch: int) -> None:
+        """Forgetting events and first-learned epochs of the rows ``epoch`` saw."""
         current = self._epoch_correct
         seen = current >= 0
-        forgot = seen & (self._last_correct == 1) & (current == 0)
-        self._forgets += forgot
-        learned_now = seen & (current == 1) & (self._first_learned == 0)
-        self._first_learned[learned_now] = min(self.epochs, np.iinfo(np.uint16).max)
-        self._last_correct[seen] = current[seen]
+        right = current == 1
+        self._forgets += seen & ~right & (self._last_correct == 1)
+        learned_now = right & (self._first_learned == 0)
+        self._first_learned[learned_now] = min(epoch, _MAX_EPOCH)
+        np.copyto(self._last_correct, current, where=seen)
         current.fill(-1)
 
     def summary(self) -> DynamicsSummary:
-        """Per-row statistics over the epochs closed so far."""
+        """Per-row statistics over the epochs closed so far (and the batches of the epoch in progress).
+
+        Processes the batches still kept first: raises GapdoctorInputError for values that
+        are not row ids or class ids (see :meth:`flush`).
+        """
+        self.flush()
         count = self._seen.astype(np.float64)
         seen = count > 0
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -271,6 +361,9 @@ class TrainingDynamics:
             never_learned=seen & (self._first_learned == 0),
             suggested=np.where(self._suggested == _NO_CLASS, -1, self._suggested.astype(np.int64)),
             n_epochs=self.epochs,
+            mean_probabilities=None
+            if self._class_prob_sum is None
+            else self._class_prob_sum / np.maximum(count, 1)[:, None],
         )
 
 

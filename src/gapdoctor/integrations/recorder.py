@@ -271,8 +271,8 @@ class Recorder(StepRecorder):
             arguments["y_train"] = self.y_train
         elif "y_train" not in arguments and self.learned_labels is not None:  # seen with the logits
             arguments["y_train"] = self.learned_labels
-        elif "y_train" not in arguments and self._dynamics is not None and self._dynamics_on:
-            say_unseen_rows(self._guard, self._dynamics.summary().seen)
+        elif "y_train" not in arguments and (summary := self.training_dynamics) is not None:
+            say_unseen_rows(self._guard, summary.seen)
         own: set[str] = set()
         if not {"val_probs", "y_val"} & set(inputs):  # kept from the loop
             for name, value in self.validation.diagnose_inputs().items():

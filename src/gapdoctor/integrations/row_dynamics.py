@@ -62,7 +62,19 @@ class RowDynamicsRecorder(Guarded):
         row (see :mod:`gapdoctor.inputs.training_dynamics`). Under ``torch.distributed``
         each process holds the rows of its own shard (not reduced across processes).
         """
-        return None if self._dynamics is None or not self._dynamics_on else self._dynamics.summary()
+        dynamics = self._processed_dynamics()
+        return None if dynamics is None else dynamics.summary()
+
+    def _processed_dynamics(self) -> TrainingDynamics | None:
+        """The store with every batch it keeps processed (None: off, or values that are not row or class ids)."""
+        if self._dynamics is None or not self._dynamics_on:
+            return None
+        try:  # after the first, epochs are processed when read (or when enough are kept)
+            self._dynamics.flush()
+        except Exception as error:
+            self._stop_dynamics("processing the training dynamics", error)
+            return None
+        return self._dynamics
 
     def learn_n_train(self, n_rows: int) -> None:
         """Set the number of training rows for the training dynamics, learnt from the loader.
@@ -104,6 +116,7 @@ class RowDynamicsRecorder(Guarded):
 
         Lets the training dynamics be diagnosed without ``y_train``; 4 bytes per row.
         """
+        self._processed_dynamics()  # rows out of range in a kept epoch stop the dynamics, and these labels
         return self._row_labels.labels if self._dynamics_on else None
 
     def say_once(self, key: str, message: str) -> None:

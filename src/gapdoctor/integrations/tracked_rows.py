@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.inputs.batches import BatchBuffer, Concat, row_indices
+from gapdoctor.inputs.batches import BatchBuffer, Concat, class_argmax, row_indices
 from gapdoctor.stats.array_types import FloatArray
 
 __all__ = ["TrackedRows"]
@@ -114,7 +114,7 @@ class TrackedRows:
         self._loss_count += np.bincount(tracked, minlength=k)
         if all(predictions is not None for _, _, predictions in buffer):
             predicted = self._concat([predictions for _, _, predictions in buffer], flat=False)[hit]
-            self._prediction[tracked] = predicted.argmax(axis=1) if predicted.ndim == 2 else predicted
+            self._prediction[tracked] = class_argmax(predicted) if predicted.ndim == 2 else predicted
 
     def end_epoch(self, all_reduce_sum: Callable[[FloatArray], FloatArray] | None) -> None:
         """Close the epoch: mean loss of each row (NaN: not seen), summed across processes first."""

@@ -1,9 +1,10 @@
 """Label noise from the training dynamics of every row, without out-of-fold probabilities.
 
 The per-row store (:mod:`gapdoctor.inputs.training_dynamics`) is filled by a
-training-loop integration from its logits. A row whose given label trailed another class
-through training (area under the margin below 0, Pleiss et al. 2020) or that was never
-classified correctly is flagged. The score counts only the rows whose AUM is also below
+training-loop integration from its logits. A row is flagged when its given label trailed
+another class through training by a clear share of the margin fitted rows reach (area under the
+margin, Pleiss et al. 2020), or when confident learning on its softmax averaged over the epochs
+flags it (:func:`dynamics_label_issues`). The score counts only the rows whose AUM is also below
 minus half the run's own scale of fit (:data:`_MIRROR_SHARE`), so that rows a slow or
 underfit run has not fitted yet are not taken for evidence of wrong labels. Scored like confident learning
 (:mod:`gapdoctor.causes.label_noise.check`): the flagged share over a floor (the validation
@@ -14,6 +15,7 @@ aside: ``label_noise.confident_learning`` uses the dynamics as corroboration.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from gapdoctor.causes.label_noise.check import (
     _MAX_SUSPECTS,
@@ -22,16 +24,17 @@ from gapdoctor.causes.label_noise.check import (
     _label,
     validation_control_rate,
 )
+from gapdoctor.causes.label_noise.confident_learning import find_label_issues
 from gapdoctor.causes.label_noise.result import DynamicsSuspect, TrainingDynamicsNoise
 from gapdoctor.causes.label_noise.score import FLOOR, noise_ratio, score
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.inputs.training_dynamics import MIN_EPOCHS, flag_label_issues
+from gapdoctor.inputs.training_dynamics import MIN_EPOCHS, DynamicsSummary, LabelDynamics, flag_label_issues
 from gapdoctor.stats.accumulators import binomial_interval
 
-__all__: list[str] = []
+__all__ = ["dynamics_label_issues"]
 
 _MIRROR_SHARE = 0.5
 """A flagged row counts towards the score only when its AUM is below minus this share of the
@@ -49,6 +52,77 @@ All flagged rows are still listed and estimated: wrong labels of a confusable cl
 of the listed rows from 0.90 to 0.76-0.83 (digits, 20% pair flips)."""
 
 
+_FLAG_MIRROR_SHARE = 0.2
+"""Besides confident learning's flags, a row is flagged when its AUM is below minus this share of
+the run's scale of fit (see :data:`_MIRROR_SHARE`) and its averaged self-confidence is below its
+class's mean.
+
+Chosen, before that second condition was added, on ``benchmarks/training_dynamics.py``'s
+calibration sets, digits (3 seeds) and mnist1d (10/20/40% symmetric and class-conditional
+flips), by replaying their recorded logits (``benchmarks/training_dynamics_replay.py``): AUM < 0
+over-flags a run that has not fitted its clean rows (mnist1d, MLP at 41-62% training accuracy:
+46-66% of rows below 0 for 10-40% flipped), while the wrong labels a memorising run half-learned
+sit just below 0 (digits, class-conditional). F1 at shares 0.15 / 0.2 / 0.25 / 0.3 (cleanlab on
+out-of-fold probabilities): digits 40% class-conditional 0.653 / 0.651 / 0.643 / 0.639 (0.648);
+20% 0.905 / 0.896 / 0.891 / 0.883 (0.886); mnist1d 20% class-conditional 0.502 / 0.511 / 0.516 /
+0.518 (0.517, one seed). 0.2 is the largest share that keeps every digits setting above cleanlab.
+The self-confidence condition then lifted mnist1d (20%: 0.511 -> 0.531 class-conditional, 0.542 ->
+0.567 symmetric) and left digits and the 100k sets within 0.001."""
+
+
+def dynamics_label_issues(summary: DynamicsSummary, y_train: NDArray[np.integer]) -> LabelDynamics:
+    """Rows likely mislabelled, from the training dynamics alone (no out-of-fold model).
+
+    A row is flagged when confident learning (Northcutt et al. 2021: per-class thresholds, the
+    confident joint, pruning by noise rate) on its softmax averaged over the epochs flags it, or
+    when its given label trailed another class through training by over
+    :data:`_FLAG_MIRROR_SHARE` of the margin fitted rows reach (area under the margin, Pleiss et
+    al. 2020) while its averaged probability of the given label is below the mean of the rows
+    given that label (confident learning's per-class threshold). The averaged probabilities are
+    in-sample, so a memorising model lifts a wrong label it fitted late: the area under the
+    margin keeps those rows, while confident learning keeps the rows of an underfit run that the
+    model leans away from without a clear margin.
+    Without averaged probabilities (more than ``MAX_PROBABILITY_CELLS`` rows x classes), rows are
+    flagged by :func:`~gapdoctor.inputs.training_dynamics.flag_label_issues` (AUM below 0 or never learned).
+
+    Parameters
+    ----------
+    summary : DynamicsSummary
+    y_train : ndarray of int
+        The given labels, encoded 0..k-1.
+
+    Returns
+    -------
+    LabelDynamics
+        Flagged rows, lowest AUM first; ``threshold`` is the AUM threshold used.
+    """
+    if summary.mean_probabilities is None:
+        return flag_label_issues(summary)
+    flag_label_issues(summary)  # the same errors (too few epochs)
+    seen = np.flatnonzero(summary.seen)
+    fitted = summary.aum[seen][summary.aum[seen] > 0]
+    threshold = -_FLAG_MIRROR_SHARE * float(np.median(fitted)) if len(fitted) else 0.0
+    flagged = np.zeros(len(summary.aum), dtype=bool)
+    labels = np.asarray(y_train)[seen].astype(np.int64)
+    probabilities = summary.mean_probabilities[seen]
+    if len(seen) and probabilities.shape[1] > labels.max(initial=0):
+        issues = find_label_issues(labels, probabilities)
+        flagged[seen[issues.rows]] = True
+        # a clear AUM counts where the averaged self-confidence is also below its class's mean
+        # (confident learning's per-class threshold): a clean row an underfit run has not fitted
+        # yet still gets about its class's usual confidence
+        own = probabilities[np.arange(len(seen)), labels]
+        flagged[seen] |= (summary.aum[seen] < threshold) & (own < issues.thresholds[labels])
+    candidates = np.flatnonzero(flagged)
+    order = np.lexsort((candidates, summary.aum[candidates]))
+    return LabelDynamics(
+        rows=candidates[order].astype(np.int64),
+        n_seen=len(seen),
+        never_learned=int((summary.never_learned & flagged).sum()),
+        threshold=threshold,
+    )
+
+
 @register(
     name="label_noise.training_dynamics",
     cause="label_noise",
@@ -63,7 +137,7 @@ def label_noise_training_dynamics(evidence: Evidence) -> list[Finding]:
         raise SkipCheck("train_probs given: label_noise.confident_learning uses the dynamics as corroboration")
     if summary.n_epochs < MIN_EPOCHS:
         raise SkipCheck(f"training dynamics cover {summary.n_epochs} epochs; at least {MIN_EPOCHS} are needed")
-    flags = flag_label_issues(summary)
+    flags = dynamics_label_issues(summary, evidence.y_train)
     if flags.n_seen < _MIN_ROWS:
         raise SkipCheck(f"training dynamics cover {flags.n_seen} rows; at least {_MIN_ROWS} are needed")
     fitted = summary.aum[summary.seen & (summary.aum > 0)]
@@ -84,9 +158,10 @@ def label_noise_training_dynamics(evidence: Evidence) -> list[Finding]:
         return []
     summary_text = (
         f"About {100 * rate:.1f}% of training labels look wrong (95% interval {100 * low:.1f}–{100 * high:.1f}%): "
-        f"in {len(rows)} rows the given label trailed another class through training (area under the margin "
-        f"below 0; {flags.never_learned} never learned), in {n_clear} clearly (by over half the margin fitted rows "
-        f"reach) — wrong labels are fitted late, by memorisation."
+        f"in {len(rows)} rows the given label trailed another class through training (area under the margin, "
+        f"or confident learning on the softmax averaged over epochs; {flags.never_learned} never learned), in "
+        f"{n_clear} clearly (by over half the margin fitted rows reach) — wrong labels are fitted late, "
+        "by memorisation."
     )
     suspects: list[DynamicsSuspect] = [
         {
