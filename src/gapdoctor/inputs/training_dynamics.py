@@ -46,7 +46,6 @@ on runs that never fit their clean rows; this rule is its fallback without avera
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -54,12 +53,21 @@ from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.batches import BatchBuffer, Concat, first_max, row_indices
-from gapdoctor.stats.array_types import FloatArray
+from gapdoctor.inputs.dynamics_summary import (
+    AUM_THRESHOLD,
+    MIN_EPOCHS,
+    DynamicsSummary,
+    LabelDynamics,
+    checked_summary,
+    flag_label_issues,
+)
 
 __all__ = [
+    "AUM_THRESHOLD",
     "BYTES_PER_ROW",
     "MAX_KEPT_BATCHES",
     "MAX_PROBABILITY_CELLS",
+    "MIN_EPOCHS",
     "DynamicsSummary",
     "LabelDynamics",
     "TrainingDynamics",
@@ -69,12 +77,6 @@ __all__ = [
 
 BYTES_PER_ROW = 26
 """Memory of the store per training row (see the module docstring's table)."""
-AUM_THRESHOLD = 0.0
-"""AUM below this: the given label trailed another class on average over training.
-
--0.5 was tried on ``benchmarks/training_dynamics.py``: better on overlapping classes
-(100k synthetic: F1 0.955 instead of 0.920) but far worse on class-conditional noise
-(digits, 40% pair flips: 0.43 instead of 0.67, where the flipped rows sit just below 0)."""
 MAX_KEPT_BATCHES = 4096
 """Batches kept before they are processed, at most (bounds the Python objects held: small batches
 of a small data set would otherwise wait for :data:`FLUSH_VALUES` values over hundreds of epochs)."""
@@ -82,8 +84,6 @@ MAX_PROBABILITY_CELLS = 1 << 26
 """Rows x classes up to which each row's class probabilities are summed (4 bytes a cell: at most
 256 MB, e.g. 6.7M rows of 10 classes); beyond, confident learning on them is left out and rows
 are flagged by their area under the margin alone."""
-MIN_EPOCHS = 3
-"""Fewer epochs do not separate late (memorised) rows from early-fitted ones."""
 _NO_CLASS = np.iinfo(np.uint16).max  # suggested class: none yet (never misclassified, or over 65535 classes)
 _LOWEST_EXPONENT = -80.0
 """Logits more than this below a row's top are raised to it before exp(): float32 turns
@@ -95,63 +95,6 @@ _MAX_EPOCH = int(np.iinfo(np.uint16).max)  # first-learned epochs are kept in ui
 def _default_concat(parts: list[Any], *, flat: bool = True) -> np.ndarray[Any, Any]:
     arrays = [np.asarray(part) for part in parts]
     return np.concatenate([a.reshape(-1) for a in arrays] if flat else arrays)
-
-
-@dataclass(frozen=True)
-class DynamicsSummary:
-    """Per-row statistics over the epochs recorded (rows never seen hold NaN / 0).
-
-    Attributes
-    ----------
-    seen : ndarray of bool
-        Rows seen in at least one epoch.
-    aum : ndarray
-        Area under the margin: mean over epochs of given-label logit minus the largest other.
-    confidence, variability : ndarray
-        Mean and standard deviation over epochs of the given label's probability.
-    mean_loss : ndarray
-        Mean cross-entropy over epochs.
-    forgetting_events : ndarray of int
-        Times the row went from correctly classified to misclassified between epochs.
-    never_learned : ndarray of bool
-        Seen but never classified correctly.
-    suggested : ndarray of int
-        The class that last beat the given label (-1: none ever did).
-    n_epochs : int
-    mean_probabilities : ndarray of shape (rows, classes) or None
-        Each row's softmax averaged over the epochs it was seen (in-sample: the model was
-        trained on the row); None when rows x classes exceeds :data:`MAX_PROBABILITY_CELLS`.
-    """
-
-    seen: NDArray[np.bool_]
-    aum: FloatArray
-    confidence: FloatArray
-    variability: FloatArray
-    mean_loss: FloatArray
-    forgetting_events: NDArray[np.int64]
-    never_learned: NDArray[np.bool_]
-    suggested: NDArray[np.int64]
-    n_epochs: int
-    mean_probabilities: FloatArray | None = None
-
-
-def checked_summary(value: Any, n_train: int | None) -> DynamicsSummary:
-    """``value`` when it is a :class:`DynamicsSummary` of ``n_train`` rows; else GapdoctorInputError."""
-    if not isinstance(value, DynamicsSummary):
-        raise GapdoctorInputError(
-            "training_dynamics",
-            f"is a {type(value).__name__}",
-            "pass monitor.training_dynamics (recorded with log_batch(logits=..., labels=..., rows=...))",
-        )
-    if n_train is None:
-        raise GapdoctorInputError("training_dynamics", "was given without y_train", "pass y_train with it")
-    if len(value.aum) != n_train:
-        raise GapdoctorInputError(
-            "training_dynamics",
-            f"covers {len(value.aum)} rows but y_train has {n_train}",
-            "record every training row of the same training set (n_train=len(y_train))",
-        )
-    return value
 
 
 class TrainingDynamics:
@@ -365,59 +308,3 @@ class TrainingDynamics:
             if self._class_prob_sum is None
             else self._class_prob_sum / np.maximum(count, 1)[:, None],
         )
-
-
-@dataclass(frozen=True)
-class LabelDynamics:
-    """Rows flagged as likely mislabelled from their training dynamics.
-
-    Attributes
-    ----------
-    rows : ndarray of int
-        Flagged training rows, lowest AUM (most suspicious) first.
-    n_seen : int
-        Rows with at least one recorded epoch (the denominator of the rate).
-    never_learned : int
-        Flagged rows never classified correctly.
-    threshold : float
-        The AUM threshold used.
-    """
-
-    rows: NDArray[np.int64]
-    n_seen: int
-    never_learned: int
-    threshold: float
-
-    @property
-    def noise_rate(self) -> float:
-        """Share of the seen rows that are flagged."""
-        return len(self.rows) / self.n_seen if self.n_seen else 0.0
-
-
-def flag_label_issues(summary: DynamicsSummary, *, threshold: float = AUM_THRESHOLD) -> LabelDynamics:
-    """Rows whose AUM is below ``threshold`` or that were never learned, most suspicious first.
-
-    Examples
-    --------
-    >>> dyn = TrainingDynamics(n_train=3)
-    >>> for _ in range(3):
-    ...     dyn.add(np.array([0, 1, 2]), np.array([[3.0, 0.0], [0.5, 0.0], [0.0, 2.0]]), np.array([0, 0, 0]))
-    ...     dyn.end_epoch()
-    >>> flag_label_issues(dyn.summary()).rows.tolist()  # row 2: label 0, but class 1 leads by 2
-    [2]
-    """
-    if summary.n_epochs < MIN_EPOCHS:
-        raise GapdoctorInputError(
-            "training dynamics",
-            f"cover {summary.n_epochs} epochs",
-            f"record at least {MIN_EPOCHS} epochs before flagging rows",
-        )
-    flagged = summary.seen & ((summary.aum < threshold) | summary.never_learned)
-    candidates = np.flatnonzero(flagged)
-    order = np.lexsort((candidates, summary.aum[candidates]))
-    return LabelDynamics(
-        rows=candidates[order].astype(np.int64),
-        n_seen=int(summary.seen.sum()),
-        never_learned=int((summary.never_learned & flagged).sum()),
-        threshold=threshold,
-    )
