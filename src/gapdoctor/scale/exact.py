@@ -83,10 +83,10 @@ class SplitStatistics:
             names = tuple(f"x{i}" for i in range(len(moments.count)))
         extra: dict[str, Any] = {}
         for key in ("confident_joint", "unconfident", "train_rows_in_val", "confusion", "group_correct"):
-            value = _merged(second, key)
+            value = _merged(first + second, key)
             if value is not None:
                 extra[key] = value
-        matched = [r["matched_hashes"] for r in second if "matched_hashes" in r]
+        matched = [r["matched_hashes"] for r in first if "matched_hashes" in r]
         if matched:
             extra["matched_hashes"] = np.unique(np.concatenate(matched))
         hashes = [r["hashes"] for r in first if "hashes" in r]

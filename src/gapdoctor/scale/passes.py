@@ -6,12 +6,15 @@ the partition's share of the uniform row sample. A block is a numpy array or a p
 DataFrame / Series; ``roles`` maps ``"X"``, ``"y"``, ``"probs"``, ``"groups"``,
 ``"sources"`` to the blocks of the same rows.
 
-Pass A (no knowledge of the whole split needed): rows, feature moments, labels and
-the sums of probabilities per label, the probabilities' range, the row hashes of the
-validation split. Pass B (after merging pass A: classes, thresholds, the validation
-hashes): the confident joint of the training split, exact duplicates of validation
-rows among the training rows, the validation confusion counts (overall and per
-group), and the sample.
+Before them, the row count of each partition is read (from the labels alone, or from
+a Dask array's chunks), so that the uniform sample's rows are known in advance.
+Pass A reads every column once: rows, the partition's share of the sample, feature
+moments, labels and the sums of probabilities per label, the probabilities' range,
+and the row hashes (kept for the validation split, which is read first; matched
+against them for the training split: exact duplicates). Pass B reads labels,
+probabilities and groups only, after merging pass A (classes, thresholds): the
+confident joint of the training split, the validation confusion counts (overall and
+per group).
 """
 
 from __future__ import annotations
@@ -23,11 +26,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.causes.label_noise.confident_learning import _THRESHOLD_TOLERANCE
-from gapdoctor.inputs.labels import PROB_RANGE_TOLERANCE
 from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.partition_stats import ColumnMoments, KeyedCounts, row_hashes
 
-__all__ = ["LabelCoding", "pass_a", "pass_b", "renormalised"]
+__all__ = ["PASS_B_ROLES", "LabelCoding", "pass_a", "pass_b", "renormalised"]
 
 _EXACT_SUM = 1e-12  # as gapdoctor.inputs.labels: a row off 1 by more makes the door renormalise every row
 
@@ -67,17 +69,33 @@ def _needs_renormalising(p: FloatArray) -> bool:
     return bool((p < 0.0).any() or (p > 1.0).any() or (np.abs(p.sum(axis=1) - 1.0) > _EXACT_SUM).any())
 
 
-def pass_a(roles: dict[str, Any], keep_hashes: bool) -> dict[str, Any]:
-    """First pass over one partition (see the module docstring)."""
+def _duplicates(hashes: NDArray[np.uint64], val_hashes: NDArray[np.uint64]) -> dict[str, Any]:
+    """How many of these (training) rows are copies of a validation row, and which hashes matched."""
+    if not len(val_hashes):
+        return {"train_rows_in_val": 0, "matched_hashes": np.zeros(0, dtype=np.uint64)}
+    found = np.searchsorted(val_hashes, hashes).clip(0, len(val_hashes) - 1)
+    hit = val_hashes[found] == hashes
+    return {"train_rows_in_val": int(hit.sum()), "matched_hashes": np.unique(hashes[hit])}
+
+
+def pass_a(
+    roles: dict[str, Any], positions: IntArray, keep_hashes: bool, val_hashes: NDArray[np.uint64] | None
+) -> dict[str, Any]:
+    """First pass over one partition (see the module docstring): everything but the label pass."""
     lengths = {role: len(block) for role, block in roles.items()}
     if len(set(lengths.values())) > 1:
         return {"misaligned": lengths}
     out: dict[str, Any] = {"rows": next(iter(lengths.values()))}
+    out["sample"] = {role: _sample(block, positions) for role, block in roles.items()}
     X = None if "X" not in roles else float_rows(roles["X"])
     if X is not None:
         out["moments"] = ColumnMoments.of(X)
-        if keep_hashes:
-            out["hashes"] = row_hashes(X)
+        if keep_hashes or val_hashes is not None:
+            hashes = row_hashes(X)
+            if keep_hashes:
+                out["hashes"] = hashes
+            if val_hashes is not None:
+                out.update(_duplicates(hashes, val_hashes))
     if "y" in roles:
         y = _labels(roles["y"])
         out["labels"] = KeyedCounts.count(y)
@@ -121,26 +139,15 @@ def _sample(block: Any, positions: IntArray) -> Any:
     return block.iloc[positions] if hasattr(block, "iloc") else np.asarray(block)[positions]
 
 
+PASS_B_ROLES = ("y", "probs", "groups")
+"""What the second pass reads: labels, probabilities and groups, never the features again."""
+
+
 def pass_b(
-    roles: dict[str, Any],
-    coding: LabelCoding | None,
-    renormalise: bool,
-    thresholds: FloatArray | None,
-    val_hashes: NDArray[np.uint64] | None,
-    positions: IntArray,
+    roles: dict[str, Any], coding: LabelCoding, renormalise: bool, thresholds: FloatArray | None
 ) -> dict[str, Any]:
-    """Second pass over one partition (see the module docstring)."""
-    out: dict[str, Any] = {"sample": {role: _sample(block, positions) for role, block in roles.items()}}
-    if val_hashes is not None and "X" in roles:
-        X = float_rows(roles["X"])
-        if X is not None:
-            hashes = row_hashes(X)
-            found = np.searchsorted(val_hashes, hashes).clip(0, max(len(val_hashes) - 1, 0))
-            hit = val_hashes[found] == hashes if len(val_hashes) else np.zeros(len(hashes), dtype=bool)
-            out["train_rows_in_val"] = int(hit.sum())
-            out["matched_hashes"] = np.unique(hashes[hit])
-    if coding is None or "probs" not in roles or "y" not in roles:
-        return out
+    """Second pass over one partition: the confident joint (training) or the confusion counts (validation)."""
+    out: dict[str, Any] = {}
     given = coding.encode(_labels(roles["y"]))
     p = _probabilities(roles["probs"])
     if renormalise:
@@ -148,15 +155,11 @@ def pass_b(
     k = coding.n_classes
     if thresholds is not None:
         out["confident_joint"], out["unconfident"] = _confident_joint(given, p, thresholds, k)
-    else:  # the validation split: what the model predicts against the given labels
-        predicted = p.argmax(axis=1)
-        out["confusion"] = np.bincount(given * k + predicted, minlength=k * k).reshape(k, k).astype(np.int64)
-        if "groups" in roles:
-            groups = np.asarray([str(g) for g in _labels(roles["groups"])]) if len(given) else np.zeros(0, dtype=str)
-            correct = np.column_stack([predicted == given, np.ones(len(given))]).astype(np.float64)
-            out["group_correct"] = KeyedCounts.count(groups, weights=correct)
+        return out
+    predicted = p.argmax(axis=1)  # the validation split: what the model predicts against the given labels
+    out["confusion"] = np.bincount(given * k + predicted, minlength=k * k).reshape(k, k).astype(np.int64)
+    if "groups" in roles:
+        groups = _labels(roles["groups"]).astype(str)
+        correct = np.column_stack([predicted == given, np.ones(len(given))]).astype(np.float64)
+        out["group_correct"] = KeyedCounts.count(groups, weights=correct)
     return out
-
-
-PROB_RANGE = PROB_RANGE_TOLERANCE
-"""Re-exported for the merge's range check (the door's own tolerance)."""

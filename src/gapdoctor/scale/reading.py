@@ -23,9 +23,9 @@ from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.dask_inputs import SPLITS, SplitPartitions, split_partitions
 from gapdoctor.inputs.labels import PROB_RANGE_TOLERANCE, PROB_SUM_TOLERANCE, encode_labels, label_array
 from gapdoctor.scale.exact import ExactStatistics, SplitStatistics
-from gapdoctor.scale.passes import LabelCoding, pass_a, pass_b
+from gapdoctor.scale.passes import PASS_B_ROLES, LabelCoding, pass_a, pass_b
 from gapdoctor.scale.scheduler import dask_scheduler
-from gapdoctor.stats.array_types import FloatArray
+from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.partition_stats import KeyedCounts, partition_positions
 
 __all__ = ["SAMPLE_ROWS", "ScaledInputs", "read_partitioned"]
@@ -148,43 +148,59 @@ def _role_of(name: str) -> str:
     return "groups" if name.startswith("groups_") else "sources"
 
 
+def _lengths(parts: SplitPartitions) -> IntArray:
+    """Rows per partition: from a Dask array's chunks, else counted on the labels (or the first argument)."""
+    for blocks in parts.blocks.values():
+        shape = getattr(blocks[0], "shape", None)
+        if shape is not None and all(not _dask().is_dask_collection(b) for b in blocks):
+            return np.array([len(b) for b in blocks], dtype=np.int64)
+    name = next((n for n in parts.blocks if n.startswith("y_")), next(iter(parts.blocks)))
+    counted = _compute(len, [(block,) for block in parts.blocks[name]])
+    return np.asarray(counted, dtype=np.int64)
+
+
+def _pass_a(parts: SplitPartitions, sample_rows: int, keep_hashes: bool, val_hashes: Any) -> tuple[Any, ...]:
+    rows, positions = partition_positions(_lengths(parts), sample_rows)
+    shared = _dask().delayed(val_hashes, pure=True)  # one copy in the graph, not one per partition
+    calls = [(roles, positions[i], keep_hashes, shared) for i, roles in enumerate(_roles(parts))]
+    results = _compute(pass_a, calls)
+    _check_alignment(parts.split, parts, results)
+    return rows, results
+
+
 def read_partitioned(arguments: Mapping[str, Any], sample_rows: int = SAMPLE_ROWS) -> ScaledInputs:
     """Read the Dask arguments partition by partition; the sampled arguments and exact statistics."""
     splits = {s: p for s in SPLITS if (p := split_partitions(s, arguments)) is not None}
+    first: dict[str, list[dict[str, Any]]] = {}
+    samples: dict[str, IntArray] = {}
     with dask_scheduler() as where:
-        hash_val = "val" in splits and arguments.get("X_train") is not None
-        first = {
-            s: _compute(pass_a, [(roles, s == "val" and hash_val) for roles in _roles(p)]) for s, p in splits.items()
-        }
-        for s, results in first.items():
-            _check_alignment(s, splits[s], results)
+        val_hashes = None
+        if "val" in splits:  # first: its row hashes are what the training rows are matched against
+            hash_val = arguments.get("X_train") is not None
+            samples["val"], first["val"] = _pass_a(splits["val"], sample_rows, hash_val, None)
+            if hash_val:
+                val_hashes = np.unique(np.concatenate([r["hashes"] for r in first["val"] if "hashes" in r]))
+        if "train" in splits:
+            samples["train"], first["train"] = _pass_a(splits["train"], sample_rows, False, val_hashes)
         labels = {s: m for s, r in first.items() if (m := _merge(r, "labels")) is not None}
         columns = {r["probs_columns"] for rs in first.values() for r in rs if "probs_columns" in r}
         coding = _coding(labels, max(columns) if columns else None)
         renormalise = {s: _check_probabilities(f"{s}_probs", r) for s, r in first.items()}
-        train_sums = None
+        thresholds = None
         if "train" in first and coding is not None:
             key = "prob_sums_renormalised" if renormalise["train"] else "prob_sums"
             train_sums = _merge(first["train"], key)
-        thresholds = None if train_sums is None or coding is None else _thresholds(train_sums, coding, labels["train"])
-        val_hashes = None
-        if hash_val:
-            val_hashes = np.unique(np.concatenate([r["hashes"] for r in first["val"] if "hashes" in r]))
-        second: dict[str, list[dict[str, Any]]] = {}
-        samples: dict[str, np.ndarray[Any, Any]] = {}
+            thresholds = None if train_sums is None else _thresholds(train_sums, coding, labels["train"])
+        second: dict[str, list[dict[str, Any]]] = {s: [] for s in splits}
         for s, parts in splits.items():
-            lengths = np.array([r["rows"] for r in first[s]], dtype=np.int64)
-            samples[s], positions = partition_positions(lengths, sample_rows)
-            shared = _dask().delayed(val_hashes if s == "train" else None, pure=True)
-            calls = [
-                (roles, coding, renormalise[s], thresholds if s == "train" else None, shared, positions[i])
-                for i, roles in enumerate(_roles(parts))
-            ]
-            second[s] = _compute(pass_b, calls)
+            roles = [{r: b for r, b in blocks.items() if r in PASS_B_ROLES} for blocks in _roles(parts)]
+            if coding is not None and roles and {"y", "probs"} <= set(roles[0]):
+                limits = thresholds if s == "train" else None
+                second[s] = _compute(pass_b, [(r, coding, renormalise[s], limits) for r in roles])
     sampled: dict[str, Any] = {}
     split_stats: dict[str, SplitStatistics] = {}
     for s, parts in splits.items():
-        sampled.update(_sampled(parts, second[s]))
+        sampled.update(_sampled(parts, first[s]))
         split_stats[s] = SplitStatistics.merged(s, parts, first[s], second[s], samples[s])
     exact = ExactStatistics.merged(split_stats, coding, thresholds, where)
     return ScaledInputs(sampled, exact)

@@ -49,7 +49,7 @@ class ColumnMoments:
     def of(cls, X: FloatArray) -> ColumnMoments:
         """The moments of one block of rows (NaN = missing, left out)."""
         present = ~np.isnan(X)
-        filled = np.where(present, X, 0.0)
+        filled = X if present.all() else np.where(present, X, 0.0)
         return cls(
             count=present.sum(axis=0).astype(np.int64),
             total=filled.sum(axis=0, dtype=np.float64),
@@ -100,9 +100,10 @@ class KeyedCounts:
         inverse = inverse.reshape(-1)
         if weights is None:
             return cls(unique, np.bincount(inverse, minlength=len(unique)).astype(np.int64))
-        out = np.zeros((len(unique), *weights.shape[1:]), dtype=np.float64)
-        np.add.at(out, inverse, weights)
-        return cls(unique, out)
+        if weights.ndim == 1:
+            return cls(unique, np.bincount(inverse, weights=weights, minlength=len(unique)))
+        sums = [np.bincount(inverse, weights=weights[:, j], minlength=len(unique)) for j in range(weights.shape[1])]
+        return cls(unique, np.column_stack(sums) if sums else np.zeros((len(unique), 0)))
 
     def merge(self, other: KeyedCounts) -> KeyedCounts:
         """Both counts added key by key."""
@@ -138,13 +139,17 @@ def row_hashes(X: FloatArray) -> NDArray[np.uint64]:
     >>> bool(h[0] == h[1]), bool(h[0] == h[2])
     (True, False)
     """
-    values = np.asarray(X, dtype=np.float64) + 0.0  # -0.0 + 0.0 is 0.0
-    values = np.where(np.isnan(values), _CANONICAL_NAN, values)
-    bits = np.ascontiguousarray(values).view(np.uint64)
-    h = np.full(len(values), np.uint64(len(values[0]) if values.ndim == 2 and len(values) else 0), dtype=np.uint64)
-    for j in range(values.shape[1] if values.ndim == 2 else 0):
-        h = _splitmix(h + _MIX + bits[:, j])
-    return h
+    values = np.asarray(X, dtype=np.float64)
+    n_columns = values.shape[1] if values.ndim == 2 else 0
+    h = np.full(len(values), np.uint64(n_columns), dtype=np.uint64)
+    column = np.empty(len(values), dtype=np.float64)
+    for j in range(n_columns):
+        np.add(values[:, j], 0.0, out=column)  # -0.0 + 0.0 is 0.0
+        column[np.isnan(column)] = _CANONICAL_NAN
+        h ^= column.view(np.uint64)
+        h *= _MUL1  # multiply (bits move up), then fold the high half down: every bit reaches every bit
+        h ^= h >> np.uint64(32)
+    return _splitmix(h)
 
 
 def partition_positions(lengths: IntArray, cap: int) -> tuple[IntArray, list[IntArray]]:

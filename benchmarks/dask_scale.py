@@ -1,0 +1,204 @@
+"""Scale: ``diagnose()`` through Dask on a Parquet dataset larger than memory (issue 16).
+
+The generator writes a training split of ``--rows`` rows x 20 float32 features, a label
+column and 5 out-of-fold-like probability columns (float32), one Parquet file of
+``--partition-rows`` rows at a time (never the whole split in memory), and a clean
+validation split of ``--val-rows`` rows. The fault: 20% of the labels of classes 0 and
+1 are flipped to another class (8% of all training labels wrong), which the
+probabilities do not follow (they are those of a model that learned the true classes).
+
+Then ``gapdoctor.diagnose()`` reads the dataset as Dask DataFrames on a 2-worker
+``LocalCluster`` (one thread each, ``--worker-memory`` limit each) started here, so the
+peak resident memory of each worker process (``ru_maxrss``) and of this (client)
+process can be read after the run. The same generator at ``--sample-rows`` rows (its
+first partition(s)) is diagnosed in memory, and the verdicts (headline cause) compared.
+
+Run: ``OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/dask_scale.py --rows 10_000_000
+--dir /work/scratch/pq10m``; results are kept in ``benchmarks/dask_scale.json`` (one
+entry per size) and the table in ``benchmarks/RESULTS.md`` under ``## Scale: Dask (issue 16)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from results_md import replace_section
+
+HEADING = "## Scale: Dask (issue 16)"
+STORE = Path(__file__).with_name("dask_scale.json")
+N_FEATURES = 20
+N_CLASSES = 5
+NOISY_CLASSES = (0, 1)
+NOISE_SHARE = 0.2
+SEED = 16
+
+
+def partition(split: str, index: int, rows: int) -> dict[str, np.ndarray[Any, Any]]:
+    """Rows of one partition: the same for a split and index whatever the dataset's size."""
+    rng = np.random.default_rng([SEED, 0 if split == "train" else 1, index])
+    centres = np.random.default_rng(SEED).normal(0.0, 0.6, size=(N_CLASSES, N_FEATURES))
+    true = rng.integers(0, N_CLASSES, size=rows)
+    X = (centres[true] + rng.standard_normal((rows, N_FEATURES), dtype=np.float32)).astype(np.float32)
+    logits = rng.standard_normal((rows, N_CLASSES), dtype=np.float32)
+    logits[np.arange(rows), true] += 3.0
+    probs = np.exp(logits)
+    probs /= probs.sum(axis=1, keepdims=True)
+    label = true.copy()
+    if split == "train":
+        flip = np.isin(true, NOISY_CLASSES) & (rng.random(rows) < NOISE_SHARE)
+        label[flip] = (true[flip] + rng.integers(1, N_CLASSES, size=int(flip.sum()))) % N_CLASSES
+    columns = {f"x{j}": X[:, j] for j in range(N_FEATURES)}
+    columns["label"] = label.astype(np.int64)
+    columns.update({f"p{j}": probs[:, j].astype(np.float32) for j in range(N_CLASSES)})
+    return columns
+
+
+def write_split(folder: Path, split: str, rows: int, partition_rows: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for index, start in enumerate(range(0, rows, partition_rows)):
+        table = pa.table(partition(split, index, min(partition_rows, rows - start)))
+        pq.write_table(table, folder / f"part-{index:05d}.parquet")
+
+
+def in_memory(split: str, rows: int, partition_rows: int) -> dict[str, np.ndarray[Any, Any]]:
+    parts = [
+        partition(split, index, min(partition_rows, rows - start))
+        for index, start in enumerate(range(0, rows, partition_rows))
+    ]
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+
+
+def _arguments(columns: dict[str, Any], split: str) -> dict[str, Any]:
+    features = [f"x{j}" for j in range(N_FEATURES)]
+    probs = [f"p{j}" for j in range(N_CLASSES)]
+    suffix = "train" if split == "train" else "val"
+    if isinstance(columns, dict):
+        X = np.column_stack([columns[f] for f in features])
+        P = np.column_stack([columns[p] for p in probs])
+        return {f"X_{suffix}": X, f"y_{suffix}": columns["label"], f"{suffix}_probs": P}
+    return {f"X_{suffix}": columns[features], f"y_{suffix}": columns["label"], f"{suffix}_probs": columns[probs]}
+
+
+def run_dask(folder: Path, worker_memory: str) -> dict[str, Any]:
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    import gapdoctor
+
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, memory_limit=worker_memory, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        arguments = {
+            **_arguments(dd.read_parquet(folder / "train"), "train"),
+            **_arguments(dd.read_parquet(folder / "val"), "val"),
+        }
+        start = time.perf_counter()
+        diagnosis = gapdoctor.diagnose(**arguments)
+        seconds = time.perf_counter() - start
+        peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    top = diagnosis.top
+    return {
+        "seconds": round(seconds, 1),
+        "worker_peak_gb": sorted(round(kb / 2**20, 2) for kb in peaks.values()),
+        "client_peak_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+        "top": None if top is None else top.cause,
+        "findings": [(f.cause, round(f.score, 3)) for f in diagnosis.findings],
+        "dask": diagnosis.inputs["dask"],
+        "label_noise_evidence": {} if top is None else {k: v for k, v in top.evidence.items() if "noise" in k},
+    }
+
+
+def run_memory(rows: int, val_rows: int, partition_rows: int) -> dict[str, Any]:
+    import gapdoctor
+
+    arguments = {
+        **_arguments(in_memory("train", rows, partition_rows), "train"),
+        **_arguments(in_memory("val", val_rows, partition_rows), "val"),
+    }
+    start = time.perf_counter()
+    diagnosis = gapdoctor.diagnose(**arguments)
+    top = diagnosis.top
+    return {
+        "seconds": round(time.perf_counter() - start, 1),
+        "top": None if top is None else top.cause,
+        "findings": [(f.cause, round(f.score, 3)) for f in diagnosis.findings],
+        "label_noise_evidence": {} if top is None else {k: v for k, v in top.evidence.items() if "noise" in k},
+    }
+
+
+def table(store: dict[str, Any]) -> str:
+    lines = [
+        HEADING,
+        "",
+        "`benchmarks/dask_scale.py`: a training split of N rows x 20 float32 features + label + 5 float32",
+        "out-of-fold-like probability columns in Parquet (1M-row files), 20% of the labels of classes 0 and 1",
+        "flipped (8% of all labels); a clean 1M-row validation split. `diagnose()` of Dask DataFrames",
+        "(`dd.read_parquet`) on a 2-worker LocalCluster (1 thread, 4 GB limit each) on this 2-core machine",
+        "(shared with other jobs); peak = `ru_maxrss` of each worker process and of the client.",
+        "The in-memory run diagnoses the same generator's first 1M training rows and the same validation split.",
+        "",
+        "| training rows | parquet GB | write s | Dask diagnose s | peak per worker GB | client peak GB "
+        "| verdict (Dask) | verdict (1M in memory) | noise rate all rows (exact) | noise rate 1M |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for rows, entry in sorted(store.items(), key=lambda kv: int(kv[0])):
+        d, m = entry["dask"], entry["memory"]
+        exact = d["dask"]["exact"].get("label_noise", {}).get("noise_rate_all_rows")
+        lines.append(
+            f"| {int(rows):,} | {entry['parquet_gb']} | {entry['write_seconds']} | {d['seconds']} "
+            f"| {' / '.join(str(g) for g in d['worker_peak_gb'])} | {d['client_peak_gb']} | {d['top']} | {m['top']} "
+            f"| {exact} | {m['label_noise_evidence'].get('noise_rate')} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, required=True)
+    parser.add_argument("--val-rows", type=int, default=1_000_000)
+    parser.add_argument("--sample-rows", type=int, default=1_000_000)
+    parser.add_argument("--partition-rows", type=int, default=1_000_000)
+    parser.add_argument("--dir", type=Path, required=True)
+    parser.add_argument("--worker-memory", default="4GB")
+    parser.add_argument("--keep", action="store_true", help="keep the Parquet dataset afterwards")
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    if not (args.dir / "train").exists():
+        write_split(args.dir / "train", "train", args.rows, args.partition_rows)
+        write_split(args.dir / "val", "val", args.val_rows, args.partition_rows)
+    write_seconds = round(time.perf_counter() - start, 1)
+    size = sum(p.stat().st_size for p in args.dir.rglob("*.parquet")) / 1e9
+    print(f"parquet: {size:.2f} GB, written in {write_seconds} s", flush=True)
+    dask_result = run_dask(args.dir, args.worker_memory)
+    print(json.dumps(dask_result, indent=1), flush=True)
+    memory = run_memory(args.sample_rows, args.val_rows, args.partition_rows)
+    print(json.dumps(memory, indent=1), flush=True)
+    store = json.loads(STORE.read_text()) if STORE.exists() else {}
+    store[str(args.rows)] = {
+        "parquet_gb": round(size, 2),
+        "write_seconds": write_seconds,
+        "dask": dask_result,
+        "memory": memory,
+    }
+    STORE.write_text(json.dumps(store, indent=1) + "\n")
+    replace_section(HEADING, table(store))
+    print("verdicts match" if dask_result["top"] == memory["top"] else "VERDICTS DIFFER", flush=True)
+    if not args.keep:
+        shutil.rmtree(args.dir)
+
+
+if __name__ == "__main__":
+    main()
