@@ -9,13 +9,14 @@ partition reads the features, labels and probabilities of the same rows.
 
 Alignment rules: the Dask collections of one split must have the same number of
 partitions (build them from one DataFrame, or rechunk the arrays alike); Dask arrays
-are rechunked to the partition lengths of the first collection when those are known;
-a numpy / pandas argument given beside Dask ones is cut at the same lengths. The row
-count of each partition is checked when it is read (:mod:`gapdoctor.distributed`).
+are rechunked to the partition lengths of the first array when those are known; a
+numpy / pandas argument given beside Dask ones is cut at the same lengths. The row
+count of each partition is checked when it is read (:mod:`gapdoctor.scale`).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import ModuleType
@@ -126,53 +127,62 @@ def _partition_count_error(split: str, counts: dict[str, int]) -> GapdoctorInput
     )
 
 
-def split_partitions(split: str, arguments: Mapping[str, Any]) -> SplitPartitions | None:
+def frame_partitions(value: Any) -> list[Any]:
+    """The partitions of a Dask DataFrame / Series as delayed pandas objects, as many as it declares.
+
+    Optimised only up to dask's simplified logical plan: columns are projected into the
+    Parquet read (each reads only its own columns), but partitions are not fused, which
+    dask does when few columns are read (``df[label]`` would come in fewer, bigger
+    partitions than ``df[features]``): every argument and every pass sees the same
+    partitions.
+    """
+    try:
+        collections: Any = importlib.import_module("dask._collections")
+        expressions: Any = importlib.import_module("dask._expr")
+        planned = expressions.optimize_until(value.expr, "simplified-logical")
+    except (ImportError, AttributeError):  # another dask layout: unoptimised, still aligned
+        return list(value.to_delayed(optimize_graph=False))
+    return list(collections.new_collection(planned).to_delayed(optimize_graph=False))
+
+
+def split_partitions(split: str, arguments: Mapping[str, Any], only: tuple[str, ...] = ()) -> SplitPartitions | None:
     """The arguments of ``split`` given as Dask collections (and those beside them), in aligned partitions.
 
-    None when no argument of the split is a Dask collection.
+    ``only`` keeps just those arguments (the pass that reads labels and probabilities
+    reads no feature column). None when no argument of the split is a Dask collection.
     """
-    given: dict[str, Any] = {n: arguments[n] for n in SPLITS[split] if arguments.get(n) is not None}
+    given: dict[str, Any] = {
+        n: arguments[n] for n in SPLITS[split] if arguments.get(n) is not None and (not only or n in only)
+    }
     lazy = [name for name in given if is_dask_collection(given[name])]
     if not lazy:
         return None
     import_dask(lazy[0])
+    frames = [n for n in lazy if not hasattr(given[n], "chunks")]
     lengths = next((_known_lengths(given[n]) for n in lazy if _known_lengths(given[n]) is not None), None)
-    frames = [n for n in lazy if hasattr(given[n], "to_delayed") and not hasattr(given[n], "chunks")]
-    if frames:
-        counts = {n: int(given[n].npartitions) for n in frames}
-        if len(set(counts.values())) > 1:
-            raise _partition_count_error(split, counts)
-        if lengths is not None and len(lengths) != next(iter(counts.values())):
-            raise _partition_count_error(split, {**counts, **{n: len(lengths) for n in lazy if n not in counts}})
-    blocks: dict[str, list[Any]] = {}
-    columns: dict[str, tuple[str, ...]] = {}
+    blocks: dict[str, list[Any]] = {n: frame_partitions(given[n]) for n in frames}
+    columns = {n: tuple(str(c) for c in given[n].columns) for n in frames if hasattr(given[n], "columns")}
     for name in lazy:
-        value = given[name]
-        if name in frames:
-            blocks[name] = list(value.to_delayed())
-            if hasattr(value, "columns"):
-                columns[name] = tuple(str(c) for c in value.columns)
-        else:
-            blocks[name] = _array_blocks(name, value, None if frames else lengths)
+        if name not in blocks:
+            blocks[name] = _array_blocks(name, given[name], None if frames else lengths)
     counts = {n: len(b) for n, b in blocks.items()}
     if len(set(counts.values())) > 1:
         raise _partition_count_error(split, counts)
     for name in given:
         if name not in blocks:
-            blocks[name] = _cut(name, given[name], lazy, lengths, given)
+            blocks[name] = _cut(name, given[name], blocks[lazy[0]], None if frames else lengths)
     return SplitPartitions(split, blocks, columns)
 
 
-def _cut(
-    name: str, value: Any, lazy: list[str], lengths: tuple[int, ...] | None, given: Mapping[str, Any]
-) -> list[Any]:
+def _cut(name: str, value: Any, partitions: list[Any], lengths: tuple[int, ...] | None) -> list[Any]:
     """A numpy / pandas argument cut into the partitions of the split's Dask collections."""
     if lengths is None:
-        lengths = tuple(int(n) for n in given[lazy[0]].map_partitions(len).compute())
+        dask = import_dask(name)
+        lengths = tuple(int(n) for n in dask.compute(*[dask.delayed(len)(part) for part in partitions]))
     total = sum(lengths)
     if len(value) != total:
         raise GapdoctorInputError(
-            name, f"has {len(value)} rows but {lazy[0]} has {total}", "pass one entry per row of the split"
+            name, f"has {len(value)} rows but the Dask arguments of its split have {total}", "pass one entry per row"
         )
     starts = np.concatenate([[0], np.cumsum(lengths)])
     take = value.iloc if hasattr(value, "iloc") else value

@@ -12,6 +12,7 @@ read whole, so its checks see exactly what the in-memory path sees.
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import reduce
@@ -57,10 +58,14 @@ def _dask() -> Any:
     return importlib.import_module("dask")
 
 
-def _compute(function: Any, calls: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+def _compute(function: Any, calls: list[tuple[Any, ...]]) -> list[Any]:
+    """``function(*args)`` for each call, as one Dask computation on the current scheduler."""
     dask = _dask()
     tasks = [dask.delayed(function, pure=True)(*args) for args in calls]
-    return list(dask.compute(*tasks))
+    with warnings.catch_warnings():  # dask's own readers warn of pandas deprecations the user cannot act on
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"dask(\.|$)")
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"dask(\.|$)")
+        return list(dask.compute(*tasks))
 
 
 def _merge(results: list[dict[str, Any]], key: str) -> Any:
@@ -148,28 +153,39 @@ def _role_of(name: str) -> str:
     return "groups" if name.startswith("groups_") else "sources"
 
 
-def _lengths(parts: SplitPartitions) -> IntArray:
-    """Rows per partition: from a Dask array's chunks, else counted on the labels (or the first argument)."""
-    for blocks in parts.blocks.values():
-        shape = getattr(blocks[0], "shape", None)
-        if shape is not None and all(not _dask().is_dask_collection(b) for b in blocks):
-            return np.array([len(b) for b in blocks], dtype=np.int64)
-    name = next((n for n in parts.blocks if n.startswith("y_")), next(iter(parts.blocks)))
-    counted = _compute(len, [(block,) for block in parts.blocks[name]])
-    return np.asarray(counted, dtype=np.int64)
+def _lengths(split: str, arguments: Mapping[str, Any]) -> IntArray:
+    """Rows per partition, counted on the narrowest argument (labels, else the first given)."""
+    narrow = next((n for n in SPLITS[split] if n.startswith("y_") and arguments.get(n) is not None), None)
+    parts = split_partitions(split, arguments, only=(narrow,) if narrow else ())
+    assert parts is not None
+    blocks = next(iter(parts.blocks.values()))
+    return np.asarray(_compute(len, [(block,) for block in blocks]), dtype=np.int64)
 
 
-def _pass_a(parts: SplitPartitions, sample_rows: int, keep_hashes: bool, val_hashes: Any) -> tuple[Any, ...]:
-    rows, positions = partition_positions(_lengths(parts), sample_rows)
+def _pass_a(
+    parts: SplitPartitions, lengths: IntArray, sample_rows: int, keep_hashes: bool, val_hashes: Any
+) -> tuple[Any, ...]:
+    rows, positions = partition_positions(lengths, sample_rows)
     shared = _dask().delayed(val_hashes, pure=True)  # one copy in the graph, not one per partition
+    if len(lengths) != parts.n_partitions:
+        raise GapdoctorInputError(
+            ", ".join(parts.blocks),
+            f"the labels of the {parts.split} split come in {len(lengths)} partitions, the other arguments "
+            f"in {parts.n_partitions}",
+            "give the arguments of one split the same partitions (take them from one Dask DataFrame)",
+        )
     calls = [(roles, positions[i], keep_hashes, shared) for i, roles in enumerate(_roles(parts))]
     results = _compute(pass_a, calls)
     _check_alignment(parts.split, parts, results)
     return rows, results
 
 
-def read_partitioned(arguments: Mapping[str, Any], sample_rows: int = SAMPLE_ROWS) -> ScaledInputs:
-    """Read the Dask arguments partition by partition; the sampled arguments and exact statistics."""
+def read_partitioned(arguments: Mapping[str, Any], sample_rows: int | None = None) -> ScaledInputs:
+    """Read the Dask arguments partition by partition; the sampled arguments and exact statistics.
+
+    ``sample_rows`` defaults to :data:`SAMPLE_ROWS` (read when called).
+    """
+    sample_rows = SAMPLE_ROWS if sample_rows is None else sample_rows
     splits = {s: p for s in SPLITS if (p := split_partitions(s, arguments)) is not None}
     first: dict[str, list[dict[str, Any]]] = {}
     samples: dict[str, IntArray] = {}
@@ -177,11 +193,13 @@ def read_partitioned(arguments: Mapping[str, Any], sample_rows: int = SAMPLE_ROW
         val_hashes = None
         if "val" in splits:  # first: its row hashes are what the training rows are matched against
             hash_val = arguments.get("X_train") is not None
-            samples["val"], first["val"] = _pass_a(splits["val"], sample_rows, hash_val, None)
+            lengths = _lengths("val", arguments)
+            samples["val"], first["val"] = _pass_a(splits["val"], lengths, sample_rows, hash_val, None)
             if hash_val:
                 val_hashes = np.unique(np.concatenate([r["hashes"] for r in first["val"] if "hashes" in r]))
         if "train" in splits:
-            samples["train"], first["train"] = _pass_a(splits["train"], sample_rows, False, val_hashes)
+            lengths = _lengths("train", arguments)
+            samples["train"], first["train"] = _pass_a(splits["train"], lengths, sample_rows, False, val_hashes)
         labels = {s: m for s, r in first.items() if (m := _merge(r, "labels")) is not None}
         columns = {r["probs_columns"] for rs in first.values() for r in rs if "probs_columns" in r}
         coding = _coding(labels, max(columns) if columns else None)
@@ -192,8 +210,9 @@ def read_partitioned(arguments: Mapping[str, Any], sample_rows: int = SAMPLE_ROW
             train_sums = _merge(first["train"], key)
             thresholds = None if train_sums is None else _thresholds(train_sums, coding, labels["train"])
         second: dict[str, list[dict[str, Any]]] = {s: [] for s in splits}
-        for s, parts in splits.items():
-            roles = [{r: b for r, b in blocks.items() if r in PASS_B_ROLES} for blocks in _roles(parts)]
+        for s in splits:
+            narrow = split_partitions(s, arguments, only=tuple(n for n in SPLITS[s] if _role_of(n) in PASS_B_ROLES))
+            roles = [] if narrow is None else _roles(narrow)
             if coding is not None and roles and {"y", "probs"} <= set(roles[0]):
                 limits = thresholds if s == "train" else None
                 second[s] = _compute(pass_b, [(r, coding, renormalise[s], limits) for r in roles])
