@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from gapdoctor.causes.label_noise.confident_learning import _THRESHOLD_TOLERANCE
 from gapdoctor.stats.array_types import FloatArray, IntArray
-from gapdoctor.stats.partition_stats import ColumnMoments, KeyedCounts, row_hashes
+from gapdoctor.stats.partition_stats import ColumnMoments, KeyedCounts, column_hashes
 
 __all__ = ["PASS_B_ROLES", "LabelCoding", "pass_a", "pass_b", "renormalised"]
 
@@ -43,15 +43,17 @@ def _labels(block: Any) -> NDArray[Any]:
     return values[:, 0] if values.ndim == 2 and values.shape[1] == 1 else values
 
 
-def float_rows(block: Any) -> FloatArray | None:
-    """The block as float64 rows, or None when it holds non-numeric columns."""
-    values = _values(block)
-    if values.ndim == 1:
-        values = values[:, None]
+def float_columns(block: Any) -> list[FloatArray] | None:
+    """The block's columns as float64 arrays (a DataFrame column by column: no row-major copy), or
+    None when it holds non-numeric values."""
     try:
-        return np.asarray(values, dtype=np.float64)
+        if hasattr(block, "columns"):
+            return [np.asarray(block[c].to_numpy(dtype=np.float64)) for c in block.columns]
+        values = np.asarray(_values(block), dtype=np.float64)
     except (TypeError, ValueError):
         return None
+    values = values[:, None] if values.ndim == 1 else values
+    return [values[:, j] for j in range(values.shape[1])]
 
 
 def _probabilities(block: Any) -> FloatArray:
@@ -59,9 +61,12 @@ def _probabilities(block: Any) -> FloatArray:
     return np.column_stack([1.0 - p, p]) if p.ndim == 1 else p
 
 
-def renormalised(p: FloatArray) -> FloatArray:
-    """Probabilities as the door makes them when any row is off: clipped to [0, 1], rows summing to 1."""
-    clipped = np.clip(p, 0.0, 1.0)
+def renormalised(p: FloatArray, clip: bool = True) -> FloatArray:
+    """Probabilities as the door makes them when any row is off: clipped to [0, 1], rows summing to 1.
+
+    ``clip=False`` when every value is known to be within [0, 1] already (the same result).
+    """
+    clipped = np.clip(p, 0.0, 1.0) if clip else p
     return np.asarray(clipped / clipped.sum(axis=1, keepdims=True), dtype=np.float64)
 
 
@@ -73,9 +78,10 @@ def _duplicates(hashes: NDArray[np.uint64], val_hashes: NDArray[np.uint64]) -> d
     """How many of these (training) rows are copies of a validation row, and which hashes matched."""
     if not len(val_hashes):
         return {"train_rows_in_val": 0, "matched_hashes": np.zeros(0, dtype=np.uint64)}
-    found = np.searchsorted(val_hashes, hashes).clip(0, len(val_hashes) - 1)
-    hit = val_hashes[found] == hashes
-    return {"train_rows_in_val": int(hit.sum()), "matched_hashes": np.unique(hashes[hit])}
+    ordered = np.sort(hashes)  # sorted needles: the search walks the sorted haystack in order (~10x faster)
+    found = np.searchsorted(val_hashes, ordered).clip(0, len(val_hashes) - 1)
+    hit = val_hashes[found] == ordered
+    return {"train_rows_in_val": int(hit.sum()), "matched_hashes": np.unique(ordered[hit])}
 
 
 def pass_a(
@@ -87,11 +93,11 @@ def pass_a(
         return {"misaligned": lengths}
     out: dict[str, Any] = {"rows": next(iter(lengths.values()))}
     out["sample"] = {role: _sample(block, positions) for role, block in roles.items()}
-    X = None if "X" not in roles else float_rows(roles["X"])
+    X = None if "X" not in roles else float_columns(roles["X"])
     if X is not None:
-        out["moments"] = ColumnMoments.of(X)
+        out["moments"] = ColumnMoments.of_columns(X)
         if keep_hashes or val_hashes is not None:
-            hashes = row_hashes(X)
+            hashes = column_hashes(X, out["rows"])
             if keep_hashes:
                 out["hashes"] = hashes
             if val_hashes is not None:
@@ -108,7 +114,8 @@ def pass_a(
             if finite:
                 out["renormalise"] = _needs_renormalising(p)
                 out["prob_sums"] = KeyedCounts.count(y, weights=p)
-                out["prob_sums_renormalised"] = KeyedCounts.count(y, weights=renormalised(p))
+                within = out["probs_range"][1] >= 0.0 and out["probs_range"][2] <= 1.0
+                out["prob_sums_renormalised"] = KeyedCounts.count(y, weights=renormalised(p, clip=not within))
     return out
 
 
@@ -151,7 +158,7 @@ def pass_b(
     given = coding.encode(_labels(roles["y"]))
     p = _probabilities(roles["probs"])
     if renormalise:
-        p = renormalised(p)
+        p = renormalised(p, clip=bool(p.min() < 0.0 or p.max() > 1.0))
     k = coding.n_classes
     if thresholds is not None:
         out["confident_joint"], out["unconfident"] = _confident_joint(given, p, thresholds, k)

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import sample_rows
 
-__all__ = ["ColumnMoments", "KeyedCounts", "partition_positions", "row_hashes"]
+__all__ = ["ColumnMoments", "KeyedCounts", "column_hashes", "partition_positions", "row_hashes"]
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio increment of splitmix64
 _MUL1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -48,13 +48,19 @@ class ColumnMoments:
     @classmethod
     def of(cls, X: FloatArray) -> ColumnMoments:
         """The moments of one block of rows (NaN = missing, left out)."""
-        present = ~np.isnan(X)
-        filled = X if present.all() else np.where(present, X, 0.0)
-        return cls(
-            count=present.sum(axis=0).astype(np.int64),
-            total=filled.sum(axis=0, dtype=np.float64),
-            total_sq=np.einsum("ij,ij->j", filled, filled, dtype=np.float64),
-        )
+        return cls.of_columns([X[:, j] for j in range(X.shape[1])])
+
+    @classmethod
+    def of_columns(cls, columns: list[FloatArray]) -> ColumnMoments:
+        """The moments of one block given column by column (no row-major copy of the block)."""
+        count, total, total_sq = [], [], []
+        for column in columns:
+            present = ~np.isnan(column)
+            values = column if present.all() else column[present]
+            count.append(len(values))
+            total.append(float(values.sum(dtype=np.float64)))
+            total_sq.append(float(np.dot(values, values)))
+        return cls(np.array(count, dtype=np.int64), np.array(total), np.array(total_sq))
 
     def merge(self, other: ColumnMoments) -> ColumnMoments:
         """The moments of both blocks' rows together."""
@@ -140,11 +146,15 @@ def row_hashes(X: FloatArray) -> NDArray[np.uint64]:
     (True, False)
     """
     values = np.asarray(X, dtype=np.float64)
-    n_columns = values.shape[1] if values.ndim == 2 else 0
-    h = np.full(len(values), np.uint64(n_columns), dtype=np.uint64)
-    column = np.empty(len(values), dtype=np.float64)
-    for j in range(n_columns):
-        np.add(values[:, j], 0.0, out=column)  # -0.0 + 0.0 is 0.0
+    return column_hashes([values[:, j] for j in range(values.shape[1])], len(values))
+
+
+def column_hashes(columns: list[FloatArray], n_rows: int) -> NDArray[np.uint64]:
+    """:func:`row_hashes` of the rows made of these columns (each of ``n_rows`` float64 values)."""
+    h = np.full(n_rows, np.uint64(len(columns)), dtype=np.uint64)
+    column = np.empty(n_rows, dtype=np.float64)
+    for values in columns:
+        np.add(values, 0.0, out=column)  # -0.0 + 0.0 is 0.0
         column[np.isnan(column)] = _CANONICAL_NAN
         h ^= column.view(np.uint64)
         h *= _MUL1  # multiply (bits move up), then fold the high half down: every bit reaches every bit
