@@ -138,6 +138,10 @@ def run_memory(rows: int, val_rows: int, partition_rows: int) -> dict[str, Any]:
     }
 
 
+def _rate(percent: float | None) -> str:
+    return "-" if percent is None else f"{percent / 100:.4f}"
+
+
 def table(store: dict[str, Any]) -> str:
     lines = [
         HEADING,
@@ -159,7 +163,7 @@ def table(store: dict[str, Any]) -> str:
         lines.append(
             f"| {int(rows):,} | {entry['parquet_gb']} | {entry['write_seconds']} | {d['seconds']} "
             f"| {' / '.join(str(g) for g in d['worker_peak_gb'])} | {d['client_peak_gb']} | {d['top']} | {m['top']} "
-            f"| {exact} | {m['label_noise_evidence'].get('noise_rate')} |"
+            f"| {exact} | {_rate(m['label_noise_evidence'].get('noise_rate_pct'))} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -175,18 +179,19 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the Parquet dataset afterwards")
     args = parser.parse_args()
 
+    store = json.loads(STORE.read_text()) if STORE.exists() else {}
     start = time.perf_counter()
+    write_seconds = store.get(str(args.rows), {}).get("write_seconds", "-")  # a dataset kept from an earlier run
     if not (args.dir / "train").exists():
         write_split(args.dir / "train", "train", args.rows, args.partition_rows)
         write_split(args.dir / "val", "val", args.val_rows, args.partition_rows)
-    write_seconds = round(time.perf_counter() - start, 1)
+        write_seconds = round(time.perf_counter() - start, 1)
     size = sum(p.stat().st_size for p in args.dir.rglob("*.parquet")) / 1e9
     print(f"parquet: {size:.2f} GB, written in {write_seconds} s", flush=True)
     dask_result = run_dask(args.dir, args.worker_memory)
     print(json.dumps(dask_result, indent=1), flush=True)
     memory = run_memory(args.sample_rows, args.val_rows, args.partition_rows)
     print(json.dumps(memory, indent=1), flush=True)
-    store = json.loads(STORE.read_text()) if STORE.exists() else {}
     store[str(args.rows)] = {
         "parquet_gb": round(size, 2),
         "write_seconds": write_seconds,
