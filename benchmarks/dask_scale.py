@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import resource
 import shutil
 import time
@@ -90,6 +91,17 @@ def _arguments(columns: dict[str, Any], split: str) -> dict[str, Any]:
     return {f"X_{suffix}": columns[features], f"y_{suffix}": columns["label"], f"{suffix}_probs": columns[probs]}
 
 
+class _Collect(logging.Handler):
+    """Keeps the partition passes' timings (gapdoctor.scale logs each at DEBUG)."""
+
+    def __init__(self, into: list[str]) -> None:
+        super().__init__(logging.DEBUG)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.into.append(record.getMessage())
+
+
 def run_dask(folder: Path, worker_memory: str) -> dict[str, Any]:
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
@@ -104,13 +116,20 @@ def run_dask(folder: Path, worker_memory: str) -> dict[str, Any]:
             **_arguments(dd.read_parquet(folder / "train"), "train"),
             **_arguments(dd.read_parquet(folder / "val"), "val"),
         }
+        phases: list[str] = []
+        handler = _Collect(phases)
+        logger = logging.getLogger("gapdoctor.scale")
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
         start = time.perf_counter()
         diagnosis = gapdoctor.diagnose(**arguments)
         seconds = time.perf_counter() - start
+        logger.removeHandler(handler)
         peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     top = diagnosis.top
     return {
         "seconds": round(seconds, 1),
+        "phases": phases,
         "worker_peak_gb": sorted(round(kb / 2**20, 2) for kb in peaks.values()),
         "client_peak_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
         "top": None if top is None else top.cause,
@@ -168,6 +187,12 @@ def table(store: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _save(store: dict[str, Any], rows: int, entry: dict[str, Any]) -> None:
+    store[str(rows)] = entry
+    STORE.write_text(json.dumps(store, indent=1) + "\n")
+    replace_section(HEADING, table(store))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, required=True)
@@ -188,18 +213,15 @@ def main() -> None:
         write_seconds = round(time.perf_counter() - start, 1)
     size = sum(p.stat().st_size for p in args.dir.rglob("*.parquet")) / 1e9
     print(f"parquet: {size:.2f} GB, written in {write_seconds} s", flush=True)
-    dask_result = run_dask(args.dir, args.worker_memory)
-    print(json.dumps(dask_result, indent=1), flush=True)
-    memory = run_memory(args.sample_rows, args.val_rows, args.partition_rows)
-    print(json.dumps(memory, indent=1), flush=True)
-    store[str(args.rows)] = {
-        "parquet_gb": round(size, 2),
-        "write_seconds": write_seconds,
-        "dask": dask_result,
-        "memory": memory,
-    }
-    STORE.write_text(json.dumps(store, indent=1) + "\n")
-    replace_section(HEADING, table(store))
+    entry: dict[str, Any] = {"parquet_gb": round(size, 2), "write_seconds": write_seconds}
+    entry["dask"] = run_dask(args.dir, args.worker_memory)
+    print(json.dumps(entry["dask"], indent=1), flush=True)
+    entry["memory"] = {"top": "(not run yet)", "label_noise_evidence": {}}
+    _save(store, args.rows, entry)  # the long part is kept even if the rest is interrupted
+    entry["memory"] = run_memory(args.sample_rows, args.val_rows, args.partition_rows)
+    print(json.dumps(entry["memory"], indent=1), flush=True)
+    _save(store, args.rows, entry)
+    dask_result, memory = entry["dask"], entry["memory"]
     print("verdicts match" if dask_result["top"] == memory["top"] else "VERDICTS DIFFER", flush=True)
     if not args.keep:
         shutil.rmtree(args.dir)

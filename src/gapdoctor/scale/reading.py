@@ -12,6 +12,8 @@ read whole, so its checks see exactly what the in-memory path sees.
 from __future__ import annotations
 
 import importlib
+import logging
+import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,6 +39,7 @@ per-feature tests, flagged rows...). Each check then reads within its own budget
 (:mod:`gapdoctor.stats.budget`), all of them at most a few hundred thousand rows but the
 label pass, so 1M rows lose nothing the checks would read, and stay ~200 MB at 20 features."""
 
+_LOG = logging.getLogger("gapdoctor.scale")
 _MIN_THRESHOLD = 2e-6  # as confident_learning: a threshold of 0 would make every class confident
 
 
@@ -59,7 +62,19 @@ def _dask() -> Any:
 
 
 def _compute(function: Any, calls: list[tuple[Any, ...]]) -> list[Any]:
-    """``function(*args)`` for each call, as one Dask computation on the current scheduler."""
+    """``function(*args)`` for each call, as one Dask computation on the current scheduler.
+
+    Its wall time is logged (``gapdoctor.scale`` logger, DEBUG) for the benchmark.
+    """
+    started = time.perf_counter()
+    try:
+        return _computed(function, calls)
+    finally:
+        name = getattr(function, "__name__", "len")
+        _LOG.debug("%s over %d partitions: %.1f s", name, len(calls), time.perf_counter() - started)
+
+
+def _computed(function: Any, calls: list[tuple[Any, ...]]) -> list[Any]:
     dask = _dask()
     tasks = [dask.delayed(function, pure=True)(*args) for args in calls]
     with warnings.catch_warnings():  # dask's own readers warn of pandas deprecations the user cannot act on
