@@ -165,3 +165,32 @@ def test_the_in_memory_sample_is_the_budget_sample_of_the_whole_split(monkeypatc
     assert len(rows) == 1_000 and rows.max() < N_TRAIN
     np.testing.assert_array_equal(scaled.arguments["X_train"], data["X_train"][rows])
     np.testing.assert_array_equal(scaled.arguments["y_train"], data["y_train"][rows])
+
+
+def test_the_flagged_rows_over_every_partition_are_those_of_the_in_memory_pass() -> None:
+    data = faulty_data(seed=2)
+    rng = np.random.default_rng(2)
+    sources = np.where(rng.random(N_TRAIN) < 0.3, "pseudo", "human")
+    lazy = {**as_dask_arrays(data, 450), "sources_train": da_from(sources, 450)}
+    scaled = reading.read_partitioned(lazy, sample_rows=1_000)
+    flags = scaled.exact.flags
+    assert flags is not None
+    evidence = build_evidence(y_train=data["y_train"], train_probs=data["train_probs"], y_val=data["y_val"])
+    issues = find_label_issues(evidence.y_train, evidence.train_probs)
+    np.testing.assert_array_equal(flags.rows, issues.rows)  # the same rows, in the same order
+    np.testing.assert_array_equal(flags.suggested, issues.suggested)
+    figures = scaled.exact.values
+    assert figures["label_noise"]["flagged_rows_all_rows"] == len(issues.rows)
+    flagged = np.zeros(N_TRAIN, dtype=bool)
+    flagged[issues.rows] = True
+    rates = {s: round(float(flagged[sources == s].mean()), 6) for s in ("human", "pseudo")}
+    assert figures["pseudo_label_noise"]["flag_rate_by_source_all_rows"] == rates
+    assert figures["pseudo_label_noise"]["rows_by_source_all_rows"] == {
+        s: int((sources == s).sum()) for s in ("human", "pseudo")
+    }
+
+
+def da_from(values: np.ndarray, rows_per_chunk: int) -> Any:
+    import dask.array as da
+
+    return da.from_array(values, chunks=rows_per_chunk)

@@ -36,6 +36,7 @@ from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.partition_stats import ColumnMoments, KeyedCounts
 
 if TYPE_CHECKING:
+    from gapdoctor.scale.flagged import FlaggedRows
     from gapdoctor.scale.passes import LabelCoding
 
 __all__ = ["ExactStatistics", "SplitStatistics"]
@@ -82,7 +83,7 @@ class SplitStatistics:
         if names is None and moments is not None:
             names = tuple(f"x{i}" for i in range(len(moments.count)))
         extra: dict[str, Any] = {}
-        for key in ("confident_joint", "unconfident", "train_rows_in_val", "confusion", "group_correct"):
+        for key in ("confident_joint", "unconfident", "train_rows_in_val", "confusion", "group_correct", "sources"):
             value = _merged(first + second, key)
             if value is not None:
                 extra[key] = value
@@ -110,6 +111,7 @@ class ExactStatistics:
     where: str
     label_issues: LabelIssues | None = None
     values: dict[str, Any] = field(default_factory=dict)
+    flags: FlaggedRows | None = None
 
     @classmethod
     def merged(
@@ -118,6 +120,7 @@ class ExactStatistics:
         coding: LabelCoding | None,
         thresholds: FloatArray | None,
         where: str,
+        flags: FlaggedRows | None = None,
     ) -> ExactStatistics:
         """The exact figures from the merged splits."""
         classes: tuple[str, ...] = ()
@@ -153,6 +156,10 @@ class ExactStatistics:
                 "noise_rate_interval_all_rows": [round(low, 6), round(high, 6)],
                 "wrong_labels_all_rows": round(float(off)),
             }
+            if flags is not None:
+                values["label_noise"]["flagged_rows_all_rows"] = len(flags.rows)
+        if train is not None and flags is not None and "sources" in train.extra:
+            values["pseudo_label_noise"] = _source_figures(train.extra["sources"], flags)
         if train is not None and val is not None and "hashes" in val.extra and "matched_hashes" in train.extra:
             duplicated = int(np.isin(val.extra["hashes"], train.extra["matched_hashes"]).sum())
             values["preprocessing_leakage"] = {
@@ -164,7 +171,7 @@ class ExactStatistics:
             values.update(_feature_figures(train, val))
         if val is not None and "confusion" in val.extra:
             values.update(_validation_figures(val.extra["confusion"], val.extra.get("group_correct")))
-        return cls(splits, classes, where, issues, values)
+        return cls(splits, classes, where, issues, values, flags)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: rows, partitions and sample of each split, and the exact figures."""
@@ -250,6 +257,17 @@ def _feature_figures(train: SplitStatistics, val: SplitStatistics) -> dict[str, 
             "largest_sd_ratio_all_rows": round(float(sv[r] / st[r]) if st[r] > 0 else 1.0, 6),
             "largest_sd_ratio_feature_all_rows": names[r],
         },
+    }
+
+
+def _source_figures(sources: KeyedCounts, flags: FlaggedRows) -> dict[str, Any]:
+    """Flag rate of each label source over every training row."""
+    flagged = np.bincount(flags.source, minlength=len(sources.keys))
+    return {
+        "flag_rate_by_source_all_rows": {
+            str(key): round(float(flagged[i] / max(int(sources.values[i]), 1)), 6) for i, key in enumerate(sources.keys)
+        },
+        "rows_by_source_all_rows": {str(key): int(n) for key, n in zip(sources.keys, sources.values, strict=True)},
     }
 
 

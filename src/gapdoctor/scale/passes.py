@@ -29,7 +29,7 @@ from gapdoctor.causes.label_noise.confident_learning import _THRESHOLD_TOLERANCE
 from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.partition_stats import ColumnMoments, KeyedCounts, column_hashes
 
-__all__ = ["PASS_B_ROLES", "LabelCoding", "pass_a", "pass_b", "renormalised"]
+__all__ = ["PASS_B_ROLES", "LabelCoding", "labels_of", "pass_a", "pass_b", "probabilities_of", "renormalised"]
 
 _EXACT_SUM = 1e-12  # as gapdoctor.inputs.labels: a row off 1 by more makes the door renormalise every row
 
@@ -38,7 +38,7 @@ def _values(block: Any) -> NDArray[Any]:
     return np.asarray(block.to_numpy() if hasattr(block, "to_numpy") else block)
 
 
-def _labels(block: Any) -> NDArray[Any]:
+def labels_of(block: Any) -> NDArray[Any]:
     values = _values(block)
     return values[:, 0] if values.ndim == 2 and values.shape[1] == 1 else values
 
@@ -56,7 +56,7 @@ def float_columns(block: Any) -> list[FloatArray] | None:
     return [values[:, j] for j in range(values.shape[1])]
 
 
-def _probabilities(block: Any) -> FloatArray:
+def probabilities_of(block: Any) -> FloatArray:
     p = np.asarray(_values(block), dtype=np.float64)
     return np.column_stack([1.0 - p, p]) if p.ndim == 1 else p
 
@@ -102,11 +102,13 @@ def pass_a(
                 out["hashes"] = hashes
             if val_hashes is not None:
                 out.update(_duplicates(hashes, val_hashes))
+    if "sources" in roles:
+        out["sources"] = KeyedCounts.count(labels_of(roles["sources"]).astype(str))
     if "y" in roles:
-        y = _labels(roles["y"])
+        y = labels_of(roles["y"])
         out["labels"] = KeyedCounts.count(y)
         if "probs" in roles and len(y):
-            p = _probabilities(roles["probs"])
+            p = probabilities_of(roles["probs"])
             finite = bool(np.isfinite(p).all())
             out["probs_range"] = (finite, float(p.min()) if finite else 0.0, float(p.max()) if finite else 0.0)
             out["probs_sum_off"] = float(np.abs(p.sum(axis=1) - 1.0).max()) if finite else 0.0
@@ -155,8 +157,8 @@ def pass_b(
 ) -> dict[str, Any]:
     """Second pass over one partition: the confident joint (training) or the confusion counts (validation)."""
     out: dict[str, Any] = {}
-    given = coding.encode(_labels(roles["y"]))
-    p = _probabilities(roles["probs"])
+    given = coding.encode(labels_of(roles["y"]))
+    p = probabilities_of(roles["probs"])
     if renormalise:
         p = renormalised(p, clip=bool(p.min() < 0.0 or p.max() > 1.0))
     k = coding.n_classes
@@ -166,7 +168,7 @@ def pass_b(
     predicted = p.argmax(axis=1)  # the validation split: what the model predicts against the given labels
     out["confusion"] = np.bincount(given * k + predicted, minlength=k * k).reshape(k, k).astype(np.int64)
     if "groups" in roles:
-        groups = _labels(roles["groups"]).astype(str)
+        groups = labels_of(roles["groups"]).astype(str)
         correct = np.column_stack([predicted == given, np.ones(len(given))]).astype(np.float64)
         out["group_correct"] = KeyedCounts.count(groups, weights=correct)
     return out

@@ -17,15 +17,17 @@ import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import reduce
+from functools import partial, reduce
 from typing import Any
 
 import numpy as np
 
+from gapdoctor.causes.label_noise.confident_learning import _calibrate, _round_preserving_row_totals
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.dask_inputs import SPLITS, SplitPartitions, split_partitions
 from gapdoctor.inputs.labels import PROB_RANGE_TOLERANCE, PROB_SUM_TOLERANCE, encode_labels, label_array
 from gapdoctor.scale.exact import ExactStatistics, SplitStatistics
+from gapdoctor.scale.flagged import FlaggedRows, merge_flags, pass_c
 from gapdoctor.scale.passes import PASS_B_ROLES, LabelCoding, pass_a, pass_b
 from gapdoctor.scale.scheduler import dask_scheduler
 from gapdoctor.stats.array_types import FloatArray, IntArray
@@ -197,6 +199,28 @@ def _pass_a(
     return rows, results
 
 
+def _flagged(
+    arguments: Mapping[str, Any],
+    first: list[dict[str, Any]],
+    second: list[dict[str, Any]],
+    coding: LabelCoding,
+    renormalise: bool,
+) -> FlaggedRows:
+    """Pass C: the flagged rows over every training row, with the quotas of the merged joint."""
+    joint_counts = reduce(lambda a, b: a + b, [r["confident_joint"] for r in second])
+    unconfident = reduce(lambda a, b: a + b, [r["unconfident"] for r in second])
+    label_counts = (joint_counts.sum(axis=1) + unconfident).astype(np.float64)
+    quota = _round_preserving_row_totals(_calibrate(joint_counts.astype(np.float64), label_counts))
+    np.fill_diagonal(quota, 0)
+    sources = _merge(first, "sources")
+    source_keys = np.zeros(0, dtype=str) if sources is None else sources.keys
+    parts = split_partitions("train", arguments, only=("y_train", "train_probs", "sources_train"))
+    assert parts is not None
+    starts = np.concatenate([[0], np.cumsum([r["rows"] for r in first])])
+    calls = [(roles, coding, renormalise, quota, int(starts[i]), source_keys) for i, roles in enumerate(_roles(parts))]
+    return merge_flags(partial(_compute, pass_c), calls, quota)
+
+
 def read_partitioned(arguments: Mapping[str, Any], sample_rows: int | None = None) -> ScaledInputs:
     """Read the Dask arguments partition by partition; the sampled arguments and exact statistics.
 
@@ -233,10 +257,13 @@ def read_partitioned(arguments: Mapping[str, Any], sample_rows: int | None = Non
             if coding is not None and roles and {"y", "probs"} <= set(roles[0]):
                 limits = thresholds if s == "train" else None
                 second[s] = _compute(pass_b, [(r, coding, renormalise[s], limits) for r in roles])
+        flags = None
+        if coding is not None and "train" in first and second["train"]:
+            flags = _flagged(arguments, first["train"], second["train"], coding, renormalise["train"])
     sampled: dict[str, Any] = {}
     split_stats: dict[str, SplitStatistics] = {}
     for s, parts in splits.items():
         sampled.update(_sampled(parts, first[s]))
         split_stats[s] = SplitStatistics.merged(s, parts, first[s], second[s], samples[s])
-    exact = ExactStatistics.merged(split_stats, coding, thresholds, where)
+    exact = ExactStatistics.merged(split_stats, coding, thresholds, where, flags)
     return ScaledInputs(sampled, exact)
