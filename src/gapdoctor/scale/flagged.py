@@ -28,15 +28,26 @@ from gapdoctor.stats.array_types import FloatArray, IntArray
 
 __all__ = ["PARTITIONS_PER_MERGE", "FlaggedRows", "merge_flags", "pass_c"]
 
-PARTITIONS_PER_MERGE = 8
+PARTITIONS_PER_MERGE = 4
 """Partitions whose candidates are gathered at once before merging into the running top lists:
-the client holds at most this many partitions' candidates besides the lists themselves."""
+the client holds at most this many partitions' candidates besides the lists themselves (two
+per worker of the default cluster keeps both busy)."""
 
 
 def pass_c(
-    roles: dict[str, Any], coding: LabelCoding, renormalise: bool, quota: IntArray, start: int, sources: NDArray[Any]
+    roles: dict[str, Any],
+    coding: LabelCoding,
+    renormalise: bool,
+    quota: IntArray,
+    bars: FloatArray,
+    start: int,
+    sources: NDArray[Any],
 ) -> dict[tuple[int, int], dict[str, NDArray[Any]]]:
-    """One partition's top candidates for each cell with a quota (rows numbered in the split)."""
+    """One partition's top candidates for each cell with a quota (rows numbered in the split).
+
+    ``bars[k, j]``: the smallest margin still in the running top list of a full cell (a
+    candidate below it can never enter), ``-inf`` while the list is not full.
+    """
     given = coding.encode(labels_of(roles["y"]))
     p = probabilities_of(roles["probs"])
     if renormalise:
@@ -50,6 +61,11 @@ def pass_c(
     for k, j in np.argwhere(quota > 0):
         members = np.flatnonzero(given == k)
         margin = p[members, j] - p[members, k]
+        if np.isfinite(bars[k, j]):
+            above = margin >= bars[k, j]
+            members, margin = members[above], margin[above]
+        if not len(members):
+            continue
         keep = int(min(quota[k, j], len(members)))
         if keep < len(members):
             top = np.argpartition(-margin, keep - 1)[:keep]
@@ -85,17 +101,27 @@ class FlaggedRows:
 
 def merge_flags(
     compute: Callable[[list[tuple[Any, ...]]], list[dict[tuple[int, int], dict[str, NDArray[Any]]]]],
-    calls: list[tuple[Any, ...]],
+    call: Callable[[int, FloatArray], tuple[Any, ...]],
+    n_partitions: int,
     quota: IntArray,
 ) -> FlaggedRows:
-    """Run :func:`pass_c` over the partitions a few at a time, keeping each cell's top ``quota`` rows."""
+    """Run :func:`pass_c` over the partitions a few at a time, keeping each cell's top ``quota`` rows.
+
+    ``call(i, bars)`` gives the arguments of partition ``i``'s pass; the bars rise as the
+    top lists fill, so later partitions send only the candidates that can still enter.
+    """
     best: dict[tuple[int, int], dict[str, NDArray[Any]]] = {}
-    for first in range(0, len(calls), PARTITIONS_PER_MERGE):
-        for result in compute(calls[first : first + PARTITIONS_PER_MERGE]):
+    bars = np.full(quota.shape, -np.inf)
+    for first in range(0, n_partitions, PARTITIONS_PER_MERGE):
+        batch = [call(i, bars.copy()) for i in range(first, min(first + PARTITIONS_PER_MERGE, n_partitions))]
+        for result in compute(batch):
             for cell, found in result.items():
                 held = best.get(cell)
                 joined = found if held is None else {n: np.concatenate([held[n], found[n]]) for n in found}
                 best[cell] = _top(joined, int(quota[cell]))
+        for cell, held in best.items():
+            if len(held["margin"]) >= quota[cell]:
+                bars[cell] = float(held["margin"].min())
     if not best:
         empty = np.zeros(0, dtype=np.int64)
         return FlaggedRows(empty, empty, empty.astype(float), empty)

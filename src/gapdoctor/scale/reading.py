@@ -217,8 +217,12 @@ def _flagged(
     parts = split_partitions("train", arguments, only=("y_train", "train_probs", "sources_train"))
     assert parts is not None
     starts = np.concatenate([[0], np.cumsum([r["rows"] for r in first])])
-    calls = [(roles, coding, renormalise, quota, int(starts[i]), source_keys) for i, roles in enumerate(_roles(parts))]
-    return merge_flags(partial(_compute, pass_c), calls, quota)
+    roles = _roles(parts)
+
+    def call(i: int, bars: FloatArray) -> tuple[Any, ...]:
+        return (roles[i], coding, renormalise, quota, bars, int(starts[i]), source_keys)
+
+    return merge_flags(partial(_compute, pass_c), call, len(roles), quota)
 
 
 def read_partitioned(arguments: Mapping[str, Any], sample_rows: int | None = None) -> ScaledInputs:
