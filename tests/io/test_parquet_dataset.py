@@ -51,5 +51,5 @@ def test_a_missing_column_is_bad_input_naming_the_folder(tmp_path: Path, label: 
 
 
 def test_a_folder_without_parquet_files_is_bad_input(tmp_path: Path) -> None:
-    with pytest.raises(GapdoctorInputError, match=r"no \.parquet file"):
+    with pytest.raises(GapdoctorInputError, match=r"is a directory with no \.parquet file"):
         read_parquet_dataset(tmp_path, "label", None, None)

@@ -44,7 +44,9 @@ def _open(path: Path) -> Any:
         raise GapdoctorInputError(str(path), "is a Parquet dataset folder, which needs Dask", _DASK_EXTRA) from None
     files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in {".parquet", ".pq"})
     if not files:
-        raise GapdoctorInputError(str(path), "is a folder with no .parquet file", "pass a folder of Parquet files")
+        raise GapdoctorInputError(
+            str(path), "is a directory with no .parquet file", "pass a file, or a directory of Parquet files"
+        )
     return dd.read_parquet(str(path))
 
 
