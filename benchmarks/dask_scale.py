@@ -62,14 +62,26 @@ def partition(split: str, index: int, rows: int) -> dict[str, np.ndarray[Any, An
     return columns
 
 
-def write_split(folder: Path, split: str, rows: int, partition_rows: int) -> None:
+def _write_partition(folder: Path, split: str, index: int, rows: int) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    pq.write_table(pa.table(partition(split, index, rows)), folder / f"part-{index:05d}.parquet")
+
+
+def write_split(folder: Path, split: str, rows: int, partition_rows: int) -> None:
+    """One Parquet file per partition, two processes at a time (one partition in memory each)."""
+    from concurrent.futures import ProcessPoolExecutor
+
     folder.mkdir(parents=True, exist_ok=True)
-    for index, start in enumerate(range(0, rows, partition_rows)):
-        table = pa.table(partition(split, index, min(partition_rows, rows - start)))
-        pq.write_table(table, folder / f"part-{index:05d}.parquet")
+    starts = range(0, rows, partition_rows)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        done = [
+            pool.submit(_write_partition, folder, split, i, min(partition_rows, rows - start))
+            for i, start in enumerate(starts)
+        ]
+        for future in done:
+            future.result()
 
 
 def in_memory(split: str, rows: int, partition_rows: int) -> dict[str, np.ndarray[Any, Any]]:

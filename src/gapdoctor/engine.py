@@ -22,7 +22,7 @@ from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import CheckRun, Diagnosis, Finding, rank
 from gapdoctor.inputs.arguments import input_names, own_metric_names
 from gapdoctor.inputs.completion import CompletionSettings, warning_key
-from gapdoctor.inputs.dask_inputs import dask_arguments
+from gapdoctor.inputs.dask_inputs import SPLIT_ARGUMENTS, dask_arguments
 from gapdoctor.inputs.evidence import Evidence, build_evidence
 from gapdoctor.inputs.series_names import history_notes
 from gapdoctor.inputs.trials import SearchTrials, search_trials
@@ -222,7 +222,9 @@ def diagnose(
     arguments = dict(locals())  # first statement: exactly the parameters
     given = {name: value for name, value in arguments.items() if name in _INPUT_NAMES}
     given["history"] = _read_if_path(history, metric, higher_is_better)
-    if dask_arguments(given):  # larger than memory: read partition by partition (gapdoctor.scale)
+    if (
+        set(dask_arguments(given)) & SPLIT_ARGUMENTS
+    ):  # larger than memory: read partition by partition (gapdoctor.scale)
         from gapdoctor.scale import read_partitioned
 
         scaled = read_partitioned(given)

@@ -26,7 +26,16 @@ import numpy as np
 
 from gapdoctor.errors import GapdoctorInputError
 
-__all__ = ["DASK_EXTRA", "SplitPartitions", "dask_arguments", "import_dask", "is_dask_collection", "split_partitions"]
+__all__ = [
+    "DASK_EXTRA",
+    "SPLITS",
+    "SPLIT_ARGUMENTS",
+    "SplitPartitions",
+    "dask_arguments",
+    "import_dask",
+    "is_dask_collection",
+    "split_partitions",
+]
 
 DASK_EXTRA = "pip install 'gapdoctor[dask]'"
 """How to install what the Dask path needs (dask[dataframe], distributed, pyarrow)."""
@@ -36,6 +45,10 @@ SPLITS: dict[str, tuple[str, ...]] = {
     "val": ("X_val", "y_val", "val_probs", "groups_val"),
 }
 """The per-row arguments of each split, read partition by partition together."""
+
+SPLIT_ARGUMENTS = frozenset(name for names in SPLITS.values() for name in names)
+"""The arguments that may be Dask collections read partition by partition (others, e.g. the
+recorded ``sample_losses``, are small: a Dask collection there is computed whole at the door)."""
 
 
 def is_dask_collection(value: Any) -> bool:
