@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gapdoctor.inputs.labels import probabilities
-from gapdoctor.scale.passes import LabelCoding, float_columns, pass_a, pass_b, renormalised
+from gapdoctor.scale.passes import LabelCoding, feature_columns, pass_a, pass_b, renormalised
 
 pd = pytest.importorskip("pandas")
 
@@ -33,8 +33,13 @@ def test_pass_a_takes_the_sample_and_sums_probabilities_per_raw_label() -> None:
     assert len(out["hashes"]) == 3
 
 
-def test_non_numeric_features_give_no_moments() -> None:
-    assert float_columns(pd.DataFrame({"a": ["x", "y"]})) is None
+def test_text_features_are_hashed_value_by_value_and_give_no_moments() -> None:
+    columns = feature_columns(pd.DataFrame({"a": ["x", "y", "x"], "b": [1.0, 2.0, 1.0]}))
+    assert columns[0].dtype == np.uint64 and columns[0][0] == columns[0][2] != columns[0][1]
+    assert columns[1].dtype == np.float64
+    out = pass_a({"X": pd.DataFrame({"a": ["x", "y", "x"], "b": [1.0, 2.0, 1.0]})}, np.arange(0), True, None)
+    assert out["moments"].count.tolist() == [0, 3]
+    assert out["hashes"][0] == out["hashes"][2] != out["hashes"][1]
 
 
 def test_pass_b_counts_the_confusion_and_each_groups_hits() -> None:

@@ -43,17 +43,23 @@ def labels_of(block: Any) -> NDArray[Any]:
     return values[:, 0] if values.ndim == 2 and values.shape[1] == 1 else values
 
 
-def float_columns(block: Any) -> list[FloatArray] | None:
-    """The block's columns as float64 arrays (a DataFrame column by column: no row-major copy), or
-    None when it holds non-numeric values."""
+def _column(values: NDArray[Any]) -> NDArray[Any]:
+    """Float64 values, or for a text column the uint64 hash of each value (pandas' ``hash_array``)."""
     try:
-        if hasattr(block, "columns"):
-            return [np.asarray(block[c].to_numpy(dtype=np.float64)) for c in block.columns]
-        values = np.asarray(_values(block), dtype=np.float64)
+        return np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
-        return None
+        import pandas as pd
+
+        return np.asarray(pd.util.hash_array(np.asarray(values).astype(str).astype(object)), dtype=np.uint64)
+
+
+def feature_columns(block: Any) -> list[NDArray[Any]]:
+    """The block's columns one by one (a DataFrame's without a row-major copy): float64, or hashed text."""
+    if hasattr(block, "columns"):
+        return [_column(block[c].to_numpy()) for c in block.columns]
+    values = _values(block)
     values = values[:, None] if values.ndim == 1 else values
-    return [values[:, j] for j in range(values.shape[1])]
+    return [_column(values[:, j]) for j in range(values.shape[1])]
 
 
 def probabilities_of(block: Any) -> FloatArray:
@@ -93,7 +99,7 @@ def pass_a(
         return {"misaligned": lengths}
     out: dict[str, Any] = {"rows": next(iter(lengths.values()))}
     out["sample"] = {role: _sample(block, positions) for role, block in roles.items()}
-    X = None if "X" not in roles else float_columns(roles["X"])
+    X = None if "X" not in roles else feature_columns(roles["X"])
     if X is not None:
         out["moments"] = ColumnMoments.of_columns(X)
         if keep_hashes or val_hashes is not None:

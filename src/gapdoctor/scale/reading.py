@@ -241,7 +241,8 @@ def read_partitioned(arguments: Mapping[str, Any], sample_rows: int | None = Non
             lengths = _lengths("val", arguments)
             samples["val"], first["val"] = _pass_a(splits["val"], lengths, sample_rows, hash_val, None)
             if hash_val:
-                val_hashes = np.unique(np.concatenate([r["hashes"] for r in first["val"] if "hashes" in r]))
+                hashes = [r["hashes"] for r in first["val"] if "hashes" in r]
+                val_hashes = np.unique(np.concatenate(hashes)) if hashes else None
         if "train" in splits:
             lengths = _lengths("train", arguments)
             samples["train"], first["train"] = _pass_a(splits["train"], lengths, sample_rows, False, val_hashes)

@@ -51,10 +51,16 @@ class ColumnMoments:
         return cls.of_columns([X[:, j] for j in range(X.shape[1])])
 
     @classmethod
-    def of_columns(cls, columns: list[FloatArray]) -> ColumnMoments:
-        """The moments of one block given column by column (no row-major copy of the block)."""
+    def of_columns(cls, columns: list[NDArray[Any]]) -> ColumnMoments:
+        """The moments of one block given column by column (no row-major copy of the block); a
+        column that is not float (text, hashed) counts no value."""
         count, total, total_sq = [], [], []
         for column in columns:
+            if column.dtype != np.float64:
+                count.append(0)
+                total.append(0.0)
+                total_sq.append(0.0)
+                continue
             present = ~np.isnan(column)
             values = column if present.all() else column[present]
             count.append(len(values))
@@ -149,14 +155,18 @@ def row_hashes(X: FloatArray) -> NDArray[np.uint64]:
     return column_hashes([values[:, j] for j in range(values.shape[1])], len(values))
 
 
-def column_hashes(columns: list[FloatArray], n_rows: int) -> NDArray[np.uint64]:
-    """:func:`row_hashes` of the rows made of these columns (each of ``n_rows`` float64 values)."""
+def column_hashes(columns: list[NDArray[Any]], n_rows: int) -> NDArray[np.uint64]:
+    """:func:`row_hashes` of the rows made of these columns, each of ``n_rows`` float64 values or
+    of uint64 hashes of its values (a text column hashed value by value)."""
     h = np.full(n_rows, np.uint64(len(columns)), dtype=np.uint64)
     column = np.empty(n_rows, dtype=np.float64)
     for values in columns:
-        np.add(values, 0.0, out=column)  # -0.0 + 0.0 is 0.0
-        column[np.isnan(column)] = _CANONICAL_NAN
-        h ^= column.view(np.uint64)
+        if values.dtype == np.uint64:
+            h ^= values
+        else:
+            np.add(values, 0.0, out=column)  # -0.0 + 0.0 is 0.0
+            column[np.isnan(column)] = _CANONICAL_NAN
+            h ^= column.view(np.uint64)
         h *= _MUL1  # multiply (bits move up), then fold the high half down: every bit reaches every bit
         h ^= h >> np.uint64(32)
     return _splitmix(h)
