@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_wine
 
+import gapdoctor
 from gapdoctor.bench.training import TrainedRun
 from tests.helpers import run_cli
 from tests.recorded import RecordedRun
@@ -125,3 +126,46 @@ def test_diagnose_reads_parquet_splits(tmp_path: Path) -> None:
     )
     assert result.returncode in (0, 1), result.stderr
     assert json.loads(out.read_text())["inputs"]["classes"] == ["0", "1", "2"]
+
+
+def _parquet_folder(folder: Path, X: np.ndarray, y: np.ndarray, probs: np.ndarray, files: int) -> Path:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    folder.mkdir()
+    for i, rows in enumerate(np.array_split(np.arange(len(y)), files)):
+        columns = {f"f{j}": X[rows, j] for j in range(X.shape[1])} | {"label": y[rows]}
+        columns |= {f"prob_{k}": probs[rows, k] for k in range(probs.shape[1])}
+        pq.write_table(pa.table(columns), folder / f"part-{i}.parquet")
+    return folder
+
+
+def test_diagnose_reads_parquet_dataset_folders_through_dask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("dask")
+    from tests.scale.faulty_data import faulty_data
+
+    monkeypatch.setenv("DASK_SCHEDULER", "synchronous")  # dask's own setting; the default is a 2-worker cluster
+    data = faulty_data()
+    train = _parquet_folder(tmp_path / "train", data["X_train"], data["y_train"], data["train_probs"], 4)
+    val = _parquet_folder(tmp_path / "val", data["X_val"], data["y_val"], data["val_probs"], 2)
+    out = tmp_path / "d.json"
+    result = run_cli(
+        "diagnose", "--train", str(train), "--val", str(val), "--probs-prefix", "prob_", "--json", str(out)
+    )
+    assert result.returncode == 1, result.stderr
+    loaded = json.loads(out.read_text())
+    assert loaded["inputs"]["dask"]["splits"]["train"] == {"rows": 4000, "partitions": 4, "rows_read_by_checks": 4000}
+    assert loaded["inputs"]["X_train"] == [4000, 8] and loaded["inputs"]["train_probs"] == [4000, 3]
+    in_memory = gapdoctor.diagnose(**{k: v for k, v in data.items() if k not in ("flipped", "groups_val")})
+    expected = json.loads(in_memory.to_json())["findings"]  # the same rounding as the file's
+    assert [(f["cause"], f["score"]) for f in loaded["findings"]] == [(f["cause"], f["score"]) for f in expected]
+    assert {f["cause"] for f in loaded["findings"]} >= {"label_noise", "distribution_shift"}
+    assert "Dask, on the Dask scheduler 'synchronous'" in result.stdout
+
+
+def test_probs_prefix_without_a_dataset_folder_exits_2(tmp_path: Path) -> None:
+    table = _write_csv(tmp_path / "t.csv", ["a", "label"], [[0.1, 0], [0.2, 1]])
+    result = run_cli("diagnose", "--train", str(table), "--probs-prefix", "p_")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "gapdoctor: bad input: --probs-prefix: needs a Parquet dataset folder. Fix: pass --train/--val DIR."
+    ]

@@ -82,8 +82,17 @@ LAYERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     (
         "engine",
-        ("gapdoctor.engine", "gapdoctor.search", "gapdoctor.experiments", "gapdoctor.experiments.runner", "gapdoctor"),
-        "diagnose() / diagnose_search() run the registered checks and experiments; the public facade",
+        (
+            "gapdoctor.engine",
+            "gapdoctor.search",
+            "gapdoctor.experiments",
+            "gapdoctor.experiments.runner",
+            "gapdoctor",
+            "gapdoctor.scale",
+            "gapdoctor.scale.**",
+        ),
+        "diagnose() / diagnose_search() run the registered checks and experiments; the public facade; "
+        "scale: diagnose() of Dask inputs, partition passes that merge statistics the causes define",
     ),
     (
         "drawing",

@@ -15,7 +15,7 @@ import pytest
 
 import gapdoctor
 
-HEAVY = ("sklearn", "scipy", "pandas", "matplotlib", "torch")
+HEAVY = ("sklearn", "scipy", "pandas", "matplotlib", "torch", "dask", "distributed", "pyarrow")
 
 
 def _heavy_loaded_by(code: str) -> list[str]:

@@ -30,6 +30,7 @@ from gapdoctor.cli_door import (
     read_input,
     write_output,
 )
+from gapdoctor.cli_inputs import is_dataset, read_probabilities_input, read_split
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import Diagnosis
 from gapdoctor.report.printable import printable
@@ -79,8 +80,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="OLD=NEW",
         help="rename a logged series (e.g. 'Loss/valid=val_loss'; 'OLD=' drops it); repeatable",
     )
-    d.add_argument("--train", help="training split: .csv, .parquet or .npz")
-    d.add_argument("--val", help="validation split: .csv, .parquet or .npz")
+    d.add_argument("--train", help="training split: .csv, .parquet, .npz, or a folder of Parquet files (Dask)")
+    d.add_argument("--val", help="validation split: .csv, .parquet, .npz, or a folder of Parquet files (Dask)")
     d.add_argument("--label", default="label", help="name of the label column (default: label)")
     d.add_argument("--train-probs", help="out-of-sample training probabilities (.csv/.npy/.npz)")
     d.add_argument("--val-probs", help="validation probabilities (.csv/.npy/.npz)")
@@ -105,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_const",
         const=False,
         help="the metric improves downwards (an error rate, a distance)",
+    )
+    d.add_argument(
+        "--probs-prefix",
+        metavar="PREFIX",
+        help="with a Parquet dataset folder: its columns starting with PREFIX are the split's probabilities",
     )
     d.add_argument("--group-col", help="column of the validation split holding a subgroup id (removed from features)")
     d.add_argument("--source-col", help="column of the training split naming each label's source (removed)")
@@ -171,33 +177,9 @@ def _outputs(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _read_split(option: str, path: str, label: str, extra: str | None) -> tuple[object, object, object]:
-    import numpy as np
-
-    from gapdoctor.io import read_labels_and_features
-
-    X, y, names = read_input(option, path, lambda: read_labels_and_features(path, label))
-    column = None
-    if extra is not None:
-        if extra not in names:
-            raise GapdoctorInputError(
-                f"{option} {path}", f"has no column {extra!r}", f"check the column name given for {extra}"
-            )
-        j = names.index(extra)
-        column = X[:, j]
-        X = np.delete(X, j, axis=1)
-        names = names[:j] + names[j + 1 :]
-    try:
-        import pandas as pd
-    except ImportError:
-        return X, y, column
-    return pd.DataFrame(X, columns=names, copy=False), y, column  # no second copy of a large split
-
-
 def _diagnose(args: argparse.Namespace) -> tuple[Diagnosis, dict[str, object]]:
     from gapdoctor.engine import diagnose
     from gapdoctor.inputs.arguments import DiagnoseInputs, own_metric_names
-    from gapdoctor.io import read_probabilities
 
     own = own_metric_names(args.metric, args.higher_is_better)  # the metric, validated once, before any file is read
     inputs = DiagnoseInputs(metric=args.metric, higher_is_better=args.higher_is_better)
@@ -211,19 +193,25 @@ def _diagnose(args: argparse.Namespace) -> tuple[Diagnosis, dict[str, object]]:
             "--history", args.history, lambda: read_history(args.history, mapping=mapping, metrics=own)
         )
         inputs = replace(inputs, history=history)
+    if args.probs_prefix is not None and not any(is_dataset(p or "") for p in (args.train, args.val)):
+        raise GapdoctorInputError("--probs-prefix", "needs a Parquet dataset folder", "pass --train/--val DIR")
     if args.train is not None:
-        X, y, sources = _read_split("--train", args.train, args.label, args.source_col)
-        inputs = replace(inputs, X_train=X, y_train=y, sources_train=sources)
+        X, y, sources, probs = read_split("--train", args.train, args.label, args.source_col, args.probs_prefix)
+        inputs = replace(inputs, X_train=X, y_train=y, sources_train=sources, train_probs=probs)
     if args.val is not None:
-        X, y, groups = _read_split("--val", args.val, args.label, args.group_col)
-        inputs = replace(inputs, X_val=X, y_val=y, groups_val=groups)
+        X, y, groups, probs = read_split("--val", args.val, args.label, args.group_col, args.probs_prefix)
+        inputs = replace(inputs, X_val=X, y_val=y, groups_val=groups, val_probs=probs)
     if args.train_probs is not None:
-        train_probs = read_input("--train-probs", args.train_probs, lambda: read_probabilities(args.train_probs))
+        train_probs = read_input("--train-probs", args.train_probs, lambda: read_probabilities_input(args.train_probs))
         inputs = replace(inputs, train_probs=train_probs)
     if args.val_probs is not None:
         val_probs = args.val_probs
-        inputs = replace(inputs, val_probs=read_input("--val-probs", val_probs, lambda: read_probabilities(val_probs)))
+        inputs = replace(
+            inputs, val_probs=read_input("--val-probs", val_probs, lambda: read_probabilities_input(val_probs))
+        )
     rows_context = {"y_train": inputs.y_train, "train_probs": inputs.train_probs}  # labels of the flagged rows
+    if any(is_dataset(p or "") for p in (args.train, args.val, args.train_probs, args.val_probs)):
+        rows_context = {}  # a dataset larger than memory: the flagged rows are written without their labels
     return diagnose(**inputs.arguments()), rows_context
 
 

@@ -22,6 +22,7 @@ from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import CheckRun, Diagnosis, Finding
 from gapdoctor.inputs.arguments import input_names, own_metric_names
 from gapdoctor.inputs.completion import CompletionSettings, warning_key
+from gapdoctor.inputs.dask_inputs import SPLIT_ARGUMENTS, dask_arguments
 from gapdoctor.inputs.evidence import Evidence, build_evidence
 from gapdoctor.inputs.series_names import history_notes
 from gapdoctor.inputs.trials import SearchTrials, search_trials
@@ -160,8 +161,9 @@ def diagnose(
         ``val_<metric>``, ``train_<metric>``, ``lr``...), a DataFrame with one row per
         epoch, or a path to a log file.
     X_train, y_train, X_val, y_val : array-like, optional
-        Features and labels of each split (numpy, pandas or torch); labels are class
-        ids or strings.
+        Features and labels of each split (numpy, pandas, torch, or Dask arrays /
+        DataFrames: then the row checks run partition by partition on your Dask
+        scheduler, see :mod:`gapdoctor.scale`); labels are class ids or strings.
     train_probs : array-like of shape (n_train, n_classes), optional
         Out-of-sample (e.g. cross-validated) predicted probabilities for the training rows.
     val_probs : array-like of shape (n_val, n_classes), optional
@@ -221,6 +223,18 @@ def diagnose(
     arguments = dict(locals())  # first statement: exactly the parameters
     given = {name: value for name, value in arguments.items() if name in _INPUT_NAMES}
     given["history"] = _read_if_path(history, metric, higher_is_better)
+    if (
+        set(dask_arguments(given)) & SPLIT_ARGUMENTS
+    ):  # larger than memory: read partition by partition (gapdoctor.scale)
+        from gapdoctor.scale import read_partitioned
+
+        scaled = read_partitioned(given)
+        return scaled.exact.stated(_diagnose_given({**given, **scaled.arguments}, model, experiments))
+    return _diagnose_given(given, model, experiments)
+
+
+def _diagnose_given(given: dict[str, Any], model: Any, experiments: Any) -> Diagnosis:
+    """:func:`diagnose` on in-memory arguments (``history`` already read)."""
     if model is None and (experiments is None or isinstance(experiments, bool)):
         return run_checks(build_evidence(**given))  # nothing to fit: no experiment machinery is imported
     settings = _experiment_settings(experiments)
