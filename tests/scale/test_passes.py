@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gapdoctor.inputs.labels import probabilities
+from gapdoctor.inputs.probabilities import probabilities
 from gapdoctor.scale.passes import LabelCoding, feature_columns, pass_a, pass_b, renormalised
 
 pd = pytest.importorskip("pandas")

@@ -144,6 +144,7 @@ class ExactStatistics:
                 rows=empty,
                 suggested=empty,
                 self_confidence=empty.astype(float),
+                suggested_probability=empty.astype(float),
                 margin=empty.astype(float),
                 noise_rate=float(_noise_rate(joint)),
             )

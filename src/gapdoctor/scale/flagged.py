@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gapdoctor.causes.label_noise.confident_learning import _THRESHOLD_TOLERANCE
+from gapdoctor.causes.label_noise.confident_learning import THRESHOLD_TOLERANCE
 from gapdoctor.scale.passes import LabelCoding, labels_of, probabilities_of, renormalised
 from gapdoctor.stats.array_types import FloatArray, IntArray
 
@@ -128,7 +128,7 @@ def merge_flags(
     union = {n: np.concatenate([cell[n] for cell in best.values()]) for n in ("row", "suggested", "gap", "source")}
     rows, first_seen = np.unique(union["row"], return_index=True)
     suggested, gap, source = (union[n][first_seen] for n in ("suggested", "gap", "source"))
-    keep = gap > _THRESHOLD_TOLERANCE  # the model's top class must not be the given label
+    keep = gap > THRESHOLD_TOLERANCE  # the model's top class must not be the given label
     rows, suggested, gap, source = rows[keep], suggested[keep], gap[keep], source[keep]
     order = np.lexsort((rows, -gap))
     return FlaggedRows(rows[order], suggested[order], gap[order], source[order])

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gapdoctor.causes.label_noise.confident_learning import _THRESHOLD_TOLERANCE
+from gapdoctor.causes.label_noise.confident_learning import THRESHOLD_TOLERANCE
 from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.partition_stats import ColumnMoments, KeyedCounts, column_hashes
 
@@ -142,7 +142,7 @@ class LabelCoding:
 
 def _confident_joint(given: IntArray, p: FloatArray, thresholds: FloatArray, k: int) -> tuple[IntArray, IntArray]:
     """As :func:`~gapdoctor.causes.label_noise.confident_learning.find_label_issues` counts one chunk."""
-    reached = p >= thresholds - _THRESHOLD_TOLERANCE
+    reached = p >= thresholds - THRESHOLD_TOLERANCE
     n_reached = reached.sum(axis=1)
     confident = np.where(n_reached > 1, p.argmax(axis=1), reached.argmax(axis=1))
     has = n_reached > 0

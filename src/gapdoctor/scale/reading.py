@@ -25,7 +25,8 @@ import numpy as np
 from gapdoctor.causes.label_noise.confident_learning import _calibrate, _round_preserving_row_totals
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.dask_inputs import SPLITS, SplitPartitions, split_partitions
-from gapdoctor.inputs.labels import PROB_RANGE_TOLERANCE, PROB_SUM_TOLERANCE, encode_labels, label_array
+from gapdoctor.inputs.labels import encode_labels, label_array
+from gapdoctor.inputs.probabilities import PROB_RANGE_TOLERANCE, PROB_SUM_TOLERANCE
 from gapdoctor.scale.exact import ExactStatistics, SplitStatistics
 from gapdoctor.scale.flagged import FlaggedRows, merge_flags, pass_c
 from gapdoctor.scale.passes import PASS_B_ROLES, LabelCoding, pass_a, pass_b
