@@ -129,3 +129,35 @@ def test_without_averaged_probabilities_the_flags_are_the_aum_rule() -> None:
     _, noisy, summary = dynamics(0.3, 0)
     bare = dataclasses.replace(summary, mean_probabilities=None)
     np.testing.assert_array_equal(dynamics_label_issues(bare, noisy).rows, flag_label_issues(bare).rows)
+
+
+def test_an_aum_flag_counts_only_on_a_pair_confident_learning_estimates_labels_flowed_into() -> None:
+    """Rows a clear AUM flags are taken in a flipped pair, not in the mere overlap of two classes."""
+    # three classes of 100 clean rows; 20 rows labelled 1 are truly 0 (confidently 0: confident
+    # learning flags them); 10 rows labelled 1 and 10 labelled 2 are led by class 0 without reaching
+    # its threshold (unconfident), all with a clear negative AUM
+    clean = np.repeat(np.eye(3) * 0.85 + 0.05, 100, axis=0)
+    flipped = np.tile([0.9, 0.05, 0.05], (20, 1))
+    ambiguous = np.tile([0.5, 0.45, 0.05], (10, 1))
+    overlap = np.tile([0.5, 0.05, 0.45], (10, 1))
+    probabilities = np.vstack([clean, flipped, ambiguous, overlap])
+    labels = np.concatenate([np.repeat([0, 1, 2], 100), np.ones(30, int), np.full(10, 2)])
+    n = len(labels)
+    aum = np.where(np.arange(n) < 300, 3.0, -1.0)
+    summary = DynamicsSummary(
+        seen=np.ones(n, bool),
+        aum=aum,
+        confidence=probabilities[np.arange(n), labels],
+        variability=np.zeros(n),
+        mean_loss=-np.log(probabilities[np.arange(n), labels]),
+        forgetting_events=np.zeros(n, np.int64),
+        never_learned=aum < 0,
+        suggested=np.where(aum < 0, 0, -1),
+        n_epochs=10,
+        mean_probabilities=probabilities,
+    )
+    rows = set(dynamics_label_issues(summary, labels).rows.tolist())
+    assert set(range(300, 320)) <= rows  # confident learning's flags
+    assert set(range(320, 330)) <= rows  # clear AUM in the pair (1 -> 0) labels flowed into
+    assert rows.isdisjoint(range(330, 340))  # clear AUM, but no estimated flow from 2 into 0
+    assert rows <= set(range(300, 330))
