@@ -15,6 +15,10 @@ and a time limit (``--limit-s``, default 300); the time and the peak resident me
   classes, before / after / cleanlab (``filter_by='prune_by_noise_rate'``, n_jobs=1);
 - whole ``gapdoctor.diagnose()`` on the first two data sets.
 
+``--whole [--sizes 1,10]`` runs only a whole ``diagnose()`` with X (float32 and float64, 20
+features), labels and probabilities of both splits (see ``budget_whole.py``), written under
+``## Scale: a whole diagnose() (issue 16)``.
+
 ``--scale [--sizes 1,10,20]`` runs only the issue-16 table instead: the label pass before /
 after / cleanlab and ``diagnose(y_train=..., train_probs=...)``'s extra peak memory (float64
 and float32 probabilities) at 1M / 10M / 20M rows x 10 classes, written under ``## Scale: the
@@ -247,6 +251,9 @@ the clipped and divided copies (about 5x the inputs). Not in this table: `val_pr
 summing to 1 still cost one float64 copy (built chunk by chunk), since the metrics read them whole."""
 
 
+_WHOLE_WHY = """See the text below the table for what changed."""
+
+
 _WHY = """Why the KD-tree search blew up: a radius query returns *every* training row within the radius,
 and with ties (identical rows, or a handful of distinct rows as with 3 binary features) that is
 O(n) rows per query: 1M validation queries x 1M neighbours for identical rows (the OOM), 10k
@@ -310,10 +317,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the 10M-row cases")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--scale", action="store_true", help="only the label pass / memory table (issue 16)")
-    parser.add_argument("--sizes", default="1,10,20", help="with --scale: millions of rows, comma-separated")
+    parser.add_argument("--sizes", default="1,10,20", help="with --scale / --whole: millions of rows, comma-separated")
+    parser.add_argument("--whole", action="store_true", help="only a whole diagnose() with every array (issue 16)")
     args = parser.parse_args()
     if args.scale:
         scale(args)
+        return
+    if args.whole:
+        from budget_whole import whole
+
+        args.why = _WHOLE_WHY
+        whole(args, _run, _checkout, _DATA + _MEMORY, ROOT)
         return
     now = ROOT / "src"
     with tempfile.TemporaryDirectory() as tmp:
