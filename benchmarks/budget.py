@@ -15,6 +15,10 @@ and a time limit (``--limit-s``, default 300); the time and the peak resident me
   classes, before / after / cleanlab (``filter_by='prune_by_noise_rate'``, n_jobs=1);
 - whole ``gapdoctor.diagnose()`` on the first two data sets.
 
+``--whole [--sizes 1,10]`` runs only a whole ``diagnose()`` with X (float32 and float64, 20
+features), labels and probabilities of both splits (see ``budget_whole.py``), written under
+``## Scale: a whole diagnose() (issue 16)``.
+
 ``--scale [--sizes 1,10,20]`` runs only the issue-16 table instead: the label pass before /
 after / cleanlab and ``diagnose(y_train=..., train_probs=...)``'s extra peak memory (float64
 and float32 probabilities) at 1M / 10M / 20M rows x 10 classes, written under ``## Scale: the
@@ -247,14 +251,35 @@ the clipped and divided copies (about 5x the inputs). Not in this table: `val_pr
 summing to 1 still cost one float64 copy (built chunk by chunk), since the metrics read them whole."""
 
 
+_WHOLE_WHY = """What changed: the door keeps float32 (and float64) features as given; before, a float32
+`X_train` / `X_val` became a float64 copy (2x the features) that every check then read. The checks
+that compute on features take their budgeted samples (per-feature tests and label association:
+20,000 rows per split; domain classifier: 4,000; identifier-like columns: 200,000) and the
+duplicate search's row blocks (8,192 training rows, 8,192 queries) in float64, so their statistics
+are those of before on the same rows; a user's model is still fitted on a float64 copy (only when
+probabilities must be completed). The rescaling verdict's [0, 1] test reads the continuous columns
+in row blocks (before: a copy of those columns of both splits, reached when features shifted). The
+duplicate search looks queries up 8,192 at a time (was 32,768: a 38 MB working set of probes and
+candidate pairs, now about 10 MB; the same witnesses, since each query's is found independently).
+The bench's golden diagnoses are unchanged (its features are float64).
+
+Left as is: the fixed working set of the budgeted samples (about 25-40 MB traced whatever the rows:
+above 0.5x the inputs below about 300k rows x 20 float32 features), the duplicate search's index
+(about 60 B per training row at its peak: hashes, bucket keys, the sorted packed keys and their
+presence filter) and `val_probs` in float32, still read through one float64 copy."""
+
+
 _WHY = """Why the KD-tree search blew up: a radius query returns *every* training row within the radius,
 and with ties (identical rows, or a handful of distinct rows as with 3 binary features) that is
 O(n) rows per query: 1M validation queries x 1M neighbours for identical rows (the OOM), 10k
 queries x 12.5k neighbours verified one query at a time in Python for 100k x 3 binary rows
 (over 300 s); row hashing and the standardisation also copied the whole split twice. Now: rows
 hashed block by block (exact copies: sorted hashes, binary search), training rows de-duplicated
-by hash before the near search, near copies looked up in quantised-grid buckets (6 shifted grids,
-at most 16 candidates per bucket verified on every feature), the natural rate on 2,000 rows.
+by hash before the near search, near copies looked up in one quantised grid whose queries also
+probe the neighbouring cell on every feature where they lie within the tolerance of a cell
+boundary (an exact search; `causes/preprocessing_leakage/near_grid.py`), row hashes and bucket
+keys computed in one pass and indexed by one sort each (`stats/row_hashes.py`), crowded buckets
+read 16 candidates at a time up to 8 times, the natural rate on 2,000 rows.
 The label pass keeps each class pair's top candidates in a fixed-size buffer with a rising entry
 bar instead of re-merging a growing list at each chunk."""
 
@@ -310,10 +335,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the 10M-row cases")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--scale", action="store_true", help="only the label pass / memory table (issue 16)")
-    parser.add_argument("--sizes", default="1,10,20", help="with --scale: millions of rows, comma-separated")
+    parser.add_argument("--sizes", default="1,10,20", help="with --scale / --whole: millions of rows, comma-separated")
+    parser.add_argument("--whole", action="store_true", help="only a whole diagnose() with every array (issue 16)")
     args = parser.parse_args()
     if args.scale:
         scale(args)
+        return
+    if args.whole:
+        from budget_whole import whole
+
+        args.why = _WHOLE_WHY
+        whole(args, _run, _checkout, _DATA + _MEMORY, ROOT)
         return
     now = ROOT / "src"
     with tempfile.TemporaryDirectory() as tmp:

@@ -134,14 +134,16 @@ def test_confusion_matrix_is_computed_chunk_by_chunk() -> None:
     np.testing.assert_array_equal(small_chunks.val_confusion, expected)
 
 
-def test_float64_inputs_are_used_without_a_copy() -> None:
+def test_float_inputs_are_used_without_a_copy() -> None:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(50, 3))
     probs = rng.dirichlet(np.ones(3), size=50)
     ev = build_evidence(X_train=X, y_train=rng.integers(0, 3, 50), train_probs=probs)
     assert ev.X_train is X and ev.train_probs is probs  # a 1 GB split costs no second gigabyte
-    as_float32 = build_evidence(X_train=X.astype(np.float32))
-    assert as_float32.X_train is not None and as_float32.X_train.dtype == np.float64
+    X32 = X.astype(np.float32)
+    assert build_evidence(X_train=X32).X_train is X32  # float32 stays float32: no float64 copy either
+    as_ints = build_evidence(X_train=np.arange(6).reshape(3, 2))
+    assert as_ints.X_train is not None and as_ints.X_train.dtype == np.float64
 
 
 def test_a_split_changed_in_place_between_two_diagnoses_is_measured_afresh() -> None:

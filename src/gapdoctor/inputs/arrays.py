@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.stats.array_types import FloatArray
+from gapdoctor.stats.array_types import FeatureArray
 
 __all__ = ["HALF_TORCH_DTYPES", "encode_features", "group_array", "is_missing", "to_numpy"]
 
@@ -183,7 +183,7 @@ def _encode_column(
 
 def encode_features(
     name: str, X: Any, categories: dict[int, list[Any]] | None
-) -> tuple[FloatArray, dict[int, list[Any]]]:
+) -> tuple[FeatureArray, dict[int, list[Any]]]:
     """2-D float matrix; string columns ordinal-encoded with shared categories.
 
     Examples
@@ -208,8 +208,10 @@ def encode_features(
             name, f"has {arr.shape[0]} rows but no feature column", "pass at least one feature per row, or leave it out"
         )
     categories = dict(categories or {})
-    if arr.dtype.kind in "biuf":
-        out = np.asarray(arr, dtype=np.float64)  # float64 input is used as is: no copy of a large split
+    if arr.dtype in _KEPT_DTYPES:
+        out: FeatureArray = arr  # float32 / float64 input is used as is: no copy of a large split
+    elif arr.dtype.kind in "biuf":
+        out = np.asarray(arr, dtype=np.float64)
     else:
         out = np.empty(arr.shape, dtype=np.float64)
         for j in range(arr.shape[1]):
@@ -219,11 +221,14 @@ def encode_features(
     return out, categories
 
 
+_KEPT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+"""Feature dtypes the checks read as given; integers, booleans and float16 become float64."""
+
 _CHECK_ROWS = 65_536
 """Feature rows checked for infinite / oversized values at a time (a few MB of temporaries)."""
 
 
-def _check_feature_block(name: str, block: FloatArray, start: int) -> None:
+def _check_feature_block(name: str, block: FeatureArray, start: int) -> None:
     if np.isinf(block).any():
         row, colno = np.argwhere(np.isinf(block))[0]
         raise GapdoctorInputError(
@@ -231,6 +236,8 @@ def _check_feature_block(name: str, block: FloatArray, start: int) -> None:
             f"contains infinite values (first at row {start + row}, column {colno})",
             "replace them with NaN (treated as missing) or clip them",
         )
+    if float(np.finfo(block.dtype).max) <= MAX_FEATURE_MAGNITUDE:
+        return  # float32 cannot hold a value beyond the bound
     huge = np.abs(np.nan_to_num(block)) > MAX_FEATURE_MAGNITUDE
     if huge.any():
         row, colno = np.argwhere(huge)[0]

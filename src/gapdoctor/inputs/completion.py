@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.stats.array_types import FloatArray
+from gapdoctor.stats.array_types import FeatureArray, FloatArray
 
 if TYPE_CHECKING:
     from gapdoctor.fitting.cache import ExperimentCache
@@ -118,7 +118,8 @@ def complete_probabilities(evidence: Evidence, settings: CompletionSettings) -> 
     from gapdoctor.fitting.trainer import Trainer, out_of_fold_probs  # the fitting machinery, only now
 
     trainer = Trainer(ev.model, max(ev.n_classes, 2), seed=settings.seed)
-    X_train, y_train, X_val = ev.X_train, ev.y_train, ev.X_val
+    # the user's model is fitted on float64 features, as before the door kept float32 splits as given
+    X_train, y_train, X_val = np.asarray(ev.X_train, dtype=np.float64), ev.y_train, _float64(ev.X_val)
     cached = _ArrayCache(ev, trainer, settings)
     updates: dict[str, FloatArray] = {}
     seconds = 0.0
@@ -182,3 +183,8 @@ class _ArrayCache:
         value = compute()
         self._store.put_array(key, value)
         return value
+
+
+def _float64(X: FeatureArray | None) -> FloatArray | None:
+    """``X`` in float64 (a copy of a float32 split, made only when a model is fitted on it)."""
+    return None if X is None else np.asarray(X, dtype=np.float64)

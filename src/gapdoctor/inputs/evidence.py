@@ -28,7 +28,7 @@ from gapdoctor.inputs.history import RunHistory
 from gapdoctor.inputs.labels import encode_labels, label_array, sort_labels
 from gapdoctor.inputs.probabilities import given_probabilities, probabilities, validated_probability_tensor
 from gapdoctor.stats.accumulators import ConfusionCounts
-from gapdoctor.stats.array_types import FloatArray, IntArray, ProbabilityArray
+from gapdoctor.stats.array_types import FeatureArray, FloatArray, IntArray, ProbabilityArray
 
 if TYPE_CHECKING:
     from gapdoctor.inputs.training_dynamics import DynamicsSummary
@@ -99,9 +99,9 @@ class Evidence:
     """
 
     history: RunHistory | None = None
-    X_train: FloatArray | None = None
+    X_train: FeatureArray | None = None
     y_train: IntArray | None = None
-    X_val: FloatArray | None = None
+    X_val: FeatureArray | None = None
     y_val: IntArray | None = None
     classes: tuple[Any, ...] = ()
     feature_names: tuple[str, ...] = ()

@@ -19,13 +19,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as sps
 
-from gapdoctor.stats.array_types import FloatArray, IntArray
+from gapdoctor.stats.array_types import FeatureArray, FloatArray, IntArray
 from gapdoctor.stats.budget import ASSOCIATION_ROWS, state_sampling
 from gapdoctor.stats.shared import SHARED_RESULTS
 from gapdoctor.stats.splits import subsample
 
 # weak references: the cache never keeps a user's arrays alive; emptied when a diagnosis starts
-_recent: list[tuple[weakref.ref[FloatArray], weakref.ref[IntArray], FloatArray]] = []
+_recent: list[tuple[weakref.ref[FeatureArray], weakref.ref[IntArray], FloatArray]] = []
 SHARED_RESULTS.append(_recent)  # type: ignore[arg-type]
 
 MISALIGNED_RETENTION = 0.5
@@ -38,7 +38,7 @@ def association_rows(n_rows: int) -> int:
     return min(n_rows, ASSOCIATION_ROWS)
 
 
-def label_association(X: FloatArray, y: IntArray, n_classes: int) -> FloatArray:
+def label_association(X: FeatureArray, y: IntArray, n_classes: int) -> FloatArray:
     """Per feature, the share of rank variance explained by the class (Kruskal-Wallis epsilon²).
 
     0 when a feature says nothing about the label, 1 when it separates the classes;
@@ -55,7 +55,7 @@ def label_association(X: FloatArray, y: IntArray, n_classes: int) -> FloatArray:
         if cached_X() is X and cached_y() is y:
             return cached
     rows = subsample(len(X), ASSOCIATION_ROWS)
-    Xs, ys = X[rows], y[rows]
+    Xs, ys = np.asarray(X[rows], dtype=np.float64), y[rows]  # a float32 split: only the sample in float64
     ranks = sps.rankdata(np.where(np.isfinite(Xs), Xs, -np.inf), axis=0)
     centred = ranks - ranks.mean(axis=0)
     total = (centred**2).sum(axis=0)
@@ -197,7 +197,7 @@ def _from_fisher_z(z: FloatArray) -> FloatArray:
 
 
 def association_loss(
-    X_train: FloatArray, y_train: IntArray, X_val: FloatArray, y_val: IntArray, n_classes: int
+    X_train: FeatureArray, y_train: IntArray, X_val: FeatureArray, y_val: IntArray, n_classes: int
 ) -> AssociationLoss:
     """Per feature, the training label association lost in validation, with its interval.
 
@@ -242,7 +242,7 @@ class SplitAssociation:
 
 
 def split_association(
-    X_train: FloatArray, y_train: IntArray, X_val: FloatArray, y_val: IntArray, n_classes: int
+    X_train: FeatureArray, y_train: IntArray, X_val: FeatureArray, y_val: IntArray, n_classes: int
 ) -> SplitAssociation:
     """:func:`label_association` of both splits, with the rows used and the chance level of each.
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gapdoctor.errors import SkipCheck
-from gapdoctor.stats.array_types import FloatArray, IntArray
+from gapdoctor.stats.array_types import FeatureArray, FloatArray, IntArray
 from gapdoctor.stats.splits import FeatureComparison, compare_features, splits_of
 
 if TYPE_CHECKING:
@@ -49,13 +49,35 @@ class RescalingVerdict:
         return self.strength >= 1.0
 
 
+_BLOCK_ROWS = 65_536
+"""Rows read at a time by :func:`_in_unit_interval` (a few MB, whatever the split's size)."""
+
+
+def _in_unit_interval(X: FeatureArray, columns: IntArray) -> bool:
+    """Whether every non-missing value of ``X[:, columns]`` lies in [0, 1], read in row blocks
+    (no copy of the split); False when those columns hold no value.
+
+    Examples
+    --------
+    >>> _in_unit_interval(np.array([[0.5, 9.0], [np.nan, 2.0]]), np.array([0]))
+    True
+    """
+    low, high = np.inf, -np.inf
+    for start in range(0, len(X), _BLOCK_ROWS):
+        block = X[start : start + _BLOCK_ROWS][:, columns]
+        present = block[~np.isnan(block)]
+        if present.size:
+            low, high = min(low, float(present.min())), max(high, float(present.max()))
+    return bool(low <= high and low >= 0 and high <= 1)
+
+
 def _looks_standardised(mean: FloatArray, sd: FloatArray, n: int) -> bool:
     tol = max(0.05, 4.0 / math.sqrt(max(n, 1)))
     return bool(np.all(np.abs(mean) < tol) and np.all(np.abs(sd - 1.0) < tol))
 
 
 def rescaling_verdict(
-    comparison: FeatureComparison, X_train: FloatArray | None = None, X_val: FloatArray | None = None
+    comparison: FeatureComparison, X_train: FeatureArray | None = None, X_val: FeatureArray | None = None
 ) -> RescalingVerdict:
     """Tell a split preprocessed differently (every feature an affine map) from a real shift.
 
@@ -79,7 +101,7 @@ def rescaling_verdict(
     std_val = _looks_standardised(c.mean_val[continuous], c.sd_val[continuous], c.n_val)
     unit = [False, False]
     if X_train is not None and X_val is not None:
-        unit = [bool(np.nanmin(X[:, continuous]) >= 0 and np.nanmax(X[:, continuous]) <= 1) for X in (X_train, X_val)]
+        unit = [_in_unit_interval(X, continuous) for X in (X_train, X_val)]
     # most features, not a few; and rescaled, not only moved (a real shift can move every feature)
     most = affine_share >= 0.8 and len(affine) >= 0.5 * len(continuous) and len(rescaled) >= 0.5 * len(affine)
     if most and std_train != std_val:
@@ -109,8 +131,8 @@ def rescaling_verdict(
 class ComparedSplits:
     """The two feature splits of an Evidence, their per-feature comparison and its rescaling verdict."""
 
-    X_train: FloatArray
-    X_val: FloatArray
+    X_train: FeatureArray
+    X_val: FeatureArray
     comparison: FeatureComparison
     rescaling: RescalingVerdict
 

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from scipy import stats as sps
 
 from gapdoctor.errors import SkipCheck
-from gapdoctor.stats.array_types import FloatArray, IntArray
+from gapdoctor.stats.array_types import FeatureArray, FloatArray, IntArray
 from gapdoctor.stats.budget import FEATURE_TEST_ROWS, sample_rows, state_sampling
 from gapdoctor.stats.shared import SHARED_RESULTS
 
@@ -49,7 +49,7 @@ _SHAPE_SAME_D = 0.05  # KS distance left after the affine map: same shape below 
 _SEED = 0
 
 
-def splits_of(evidence: Evidence) -> tuple[FloatArray, FloatArray]:
+def splits_of(evidence: Evidence) -> tuple[FeatureArray, FeatureArray]:
     """X_train and X_val, or SkipCheck when either is missing."""
     if evidence.X_train is None or evidence.X_val is None:
         raise SkipCheck("needs both X_train and X_val")
@@ -168,11 +168,11 @@ def quantile_affine_fit(a: FloatArray, b: FloatArray) -> tuple[float, float, flo
 
 
 # weak references: the cache never keeps a user's arrays alive; emptied when a diagnosis starts
-_last_comparison: list[tuple[weakref.ref[FloatArray], weakref.ref[FloatArray], FeatureComparison]] = []
+_last_comparison: list[tuple[weakref.ref[FeatureArray], weakref.ref[FeatureArray], FeatureComparison]] = []
 SHARED_RESULTS.append(_last_comparison)  # type: ignore[arg-type]
 
 
-def compare_features(X_train: FloatArray, X_val: FloatArray) -> FeatureComparison:
+def compare_features(X_train: FeatureArray, X_val: FeatureArray) -> FeatureComparison:
     """Two-sample test and effect size for every feature (KS or chi-square), BH-corrected.
 
     Several checks compare the same two (never mutated) Evidence arrays: the last
@@ -195,9 +195,9 @@ def compare_features(X_train: FloatArray, X_val: FloatArray) -> FeatureCompariso
     return result
 
 
-def _compare_features(X_train: FloatArray, X_val: FloatArray) -> FeatureComparison:
-    Xt = X_train[subsample(len(X_train), MAX_TEST_ROWS)]
-    Xv = X_val[subsample(len(X_val), MAX_TEST_ROWS, seed=_SEED + 1)]
+def _compare_features(X_train: FeatureArray, X_val: FeatureArray) -> FeatureComparison:
+    Xt = np.asarray(X_train[subsample(len(X_train), MAX_TEST_ROWS)], dtype=np.float64)  # samples in float64
+    Xv = np.asarray(X_val[subsample(len(X_val), MAX_TEST_ROWS, seed=_SEED + 1)], dtype=np.float64)
     n_features = Xt.shape[1]
     fields: dict[str, list[float]] = {
         k: []
@@ -297,8 +297,8 @@ class FeaturePlot(TypedDict):
 
 
 def feature_plot_data(
-    X_train: FloatArray,
-    X_val: FloatArray,
+    X_train: FeatureArray,
+    X_val: FeatureArray,
     names: tuple[str, ...],
     order: list[int],
     labels: list[str],
@@ -309,7 +309,8 @@ def feature_plot_data(
     rows_t = subsample(len(X_train), MAX_TEST_ROWS)
     rows_v = subsample(len(X_val), MAX_TEST_ROWS, seed=_SEED + 1)
     for j, label, stat in list(zip(order, labels, stats, strict=False))[:6]:
-        a, b = _finite(X_train[rows_t, j]), _finite(X_val[rows_v, j])
+        a = _finite(np.asarray(X_train[rows_t, j], dtype=np.float64))
+        b = _finite(np.asarray(X_val[rows_v, j], dtype=np.float64))
         pooled = np.concatenate([a, b])
         if len(pooled) == 0:
             continue

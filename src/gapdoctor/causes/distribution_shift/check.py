@@ -44,7 +44,7 @@ from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.stats.array_types import FloatArray
+from gapdoctor.stats.array_types import FeatureArray
 from gapdoctor.stats.association import association_loss
 from gapdoctor.stats.budget import DOMAIN_ROWS
 from gapdoctor.stats.rescaling import compared_splits
@@ -79,7 +79,7 @@ def _auc_interval(auc: float, n_pos: int, n_neg: int, z: float = 1.96) -> tuple[
 
 
 def domain_classifier(
-    X_train: FloatArray, X_val: FloatArray, candidates: list[int], columns: list[int] | None = None
+    X_train: FeatureArray, X_val: FeatureArray, candidates: list[int], columns: list[int] | None = None
 ) -> DomainClassifier:
     """Fit gradient-boosted trees to tell the splits apart (3-fold, one thread).
 
@@ -90,7 +90,9 @@ def domain_classifier(
     used = list(range(X_train.shape[1])) if columns is None else columns
     position = {j: i for i, j in enumerate(used)}
     a = X_train[subsample(len(X_train), DOMAIN_ROWS, what="X_train rows for the domain classifier")][:, used]
+    a = a.astype(np.float64, copy=False)
     b = X_val[subsample(len(X_val), DOMAIN_ROWS, seed=1, what="X_val rows for the domain classifier")][:, used]
+    b = b.astype(np.float64, copy=False)
     candidates = [j for j in candidates if j in position]
     X = np.vstack([a, b])
     X[:, np.isnan(X).all(axis=0)] = 0.0  # a column never observed: constant, as the booster cannot bin it

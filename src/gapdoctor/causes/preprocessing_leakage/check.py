@@ -33,7 +33,7 @@ from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, REPORT_THRESHOLD, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval
-from gapdoctor.stats.array_types import FloatArray
+from gapdoctor.stats.array_types import FeatureArray
 from gapdoctor.stats.association import (
     MISALIGNED_RETENTION,
     MOST_FEATURES_COLLAPSED,
@@ -51,7 +51,7 @@ _ID_PREFILTER_ROWS = 2_000  # a column repeating values within this many rows is
 _NATURAL_TOO_HIGH = 0.5  # within-training duplicate share past which cross-split copies cannot be judged
 
 
-def _identifier_like(X_train: FloatArray, X_val: FloatArray) -> list[int]:
+def _identifier_like(X_train: FeatureArray, X_val: FeatureArray) -> list[int]:
     """Columns of dense, (almost) unique integers: row ids, timestamps, counters.
 
     Judged on at most ``IDENTIFIER_ROWS`` rows per split; the density test scales the
@@ -62,11 +62,11 @@ def _identifier_like(X_train: FloatArray, X_val: FloatArray) -> list[int]:
     fraction = (len(rows_t) + len(rows_v)) / (len(X_train) + len(X_val))
     out = []
     for j in range(X_train.shape[1]):
-        head = X_train[rows_t[:_ID_PREFILTER_ROWS], j]
+        head = np.asarray(X_train[rows_t[:_ID_PREFILTER_ROWS], j], dtype=np.float64)
         head = head[np.isfinite(head)]
         if len(head) >= 20 and len(np.unique(head)) < 0.95 * len(head):
             continue  # repeats within a few thousand rows: not an identifier (a cheap first look)
-        col = np.concatenate([X_train[rows_t, j], X_val[rows_v, j]])
+        col = np.concatenate([X_train[rows_t, j], X_val[rows_v, j]]).astype(np.float64, copy=False)
         col = col[np.isfinite(col)]
         if len(col) < 20 or not np.all(col == np.round(col)):
             continue

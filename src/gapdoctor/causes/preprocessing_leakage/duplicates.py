@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.causes.preprocessing_leakage.near_grid import NearGrid
-from gapdoctor.stats.array_types import FloatArray, IntArray
+from gapdoctor.stats.array_types import FeatureArray, FloatArray, IntArray
 from gapdoctor.stats.budget import SEED, sample_rows
 from gapdoctor.stats.row_hashes import HashArray, HashIndex, KeyIndex, contributions, finish, hash_rows
 
@@ -65,7 +65,7 @@ BASELINE_ROWS = 2_000
 TRAIN_BLOCK_ROWS = 8_192
 """Training rows hashed and keyed at a time (one pass over the split)."""
 
-QUERY_BLOCK_ROWS = 32_768
+QUERY_BLOCK_ROWS = 8_192
 """Validation rows looked up at a time (about 8 probes each, then their candidate pairs)."""
 
 PROBE_BLOCK = 1 << 20
@@ -81,7 +81,7 @@ def _blocks(n: int, size: int) -> list[slice]:
     return [slice(s, min(n, s + size)) for s in range(0, n, size)]
 
 
-def _selection(X: FloatArray, rows: IntArray | None) -> IntArray | None:
+def _selection(X: FeatureArray, rows: IntArray | None) -> IntArray | None:
     """``rows`` as int64, or None when it selects every row in order (blocks are then slices)."""
     if rows is None:
         return None
@@ -95,8 +95,9 @@ def _number(rows: IntArray | None, positions: IntArray) -> IntArray:
     return positions if rows is None else rows[positions]
 
 
-def _take(X: FloatArray, rows: IntArray | None, part: slice) -> FloatArray:
-    return X[part] if rows is None else X[rows[part]]
+def _take(X: FeatureArray, rows: IntArray | None, part: slice) -> FloatArray:
+    block = X[part] if rows is None else X[rows[part]]
+    return np.asarray(block, dtype=np.float64)  # a float32 split: one block in float64 at a time
 
 
 def _same_rows(A: FloatArray, B: FloatArray) -> NDArray[np.bool_]:
@@ -109,7 +110,7 @@ def _same_rows(A: FloatArray, B: FloatArray) -> NDArray[np.bool_]:
 
 
 def _exact_copies(
-    X_train: FloatArray, rows: IntArray | None, index: HashIndex, block: FloatArray, hashes: HashArray
+    X_train: FeatureArray, rows: IntArray | None, index: HashIndex, block: FloatArray, hashes: HashArray
 ) -> IntArray:
     """For each row of ``block`` (row hashes ``hashes``), the lowest training row equal to it, or -1."""
     found = index.first(hashes)
@@ -117,7 +118,7 @@ def _exact_copies(
     train = _number(rows, found[has])
     same = np.zeros(len(has), dtype=bool)
     for part in _blocks(len(has), PAIR_BLOCK // 4):
-        same[part] = _same_rows(X_train[train[part]], block[has[part]])
+        same[part] = _same_rows(np.asarray(X_train[train[part]], dtype=np.float64), block[has[part]])
     out = np.full(len(block), -1, dtype=np.int64)
     out[has[same]] = train[same]
     return out
@@ -127,7 +128,7 @@ def _exact_copies(
 class _Training:
     """The training rows indexed once: exact hashes, and the distinct rows by bucket key."""
 
-    X: FloatArray
+    X: FeatureArray
     grid: NearGrid
     hashes: HashIndex
     members: IntArray | None
@@ -141,7 +142,7 @@ class _Training:
     """How many training rows equal each baseline row (itself included)."""
 
 
-def _index_training(X_train: FloatArray, rows: IntArray | None, tolerance: float) -> _Training:
+def _index_training(X_train: FeatureArray, rows: IntArray | None, tolerance: float) -> _Training:
     """One pass over the training rows: hashes and bucket keys; then one sort of each."""
     grid = NearGrid.fit(X_train, tolerance, rows)
     n = len(X_train) if rows is None else len(rows)
@@ -211,7 +212,9 @@ def _witnesses(
             query, candidate = query[keep], candidate[keep]
         close = np.zeros(len(query), dtype=bool)
         for part in _blocks(len(query), PAIR_BLOCK):
-            close[part] = training.grid.close(training.X[candidate[part]], queries[query[part]])
+            close[part] = training.grid.close(
+                np.asarray(training.X[candidate[part]], dtype=np.float64), queries[query[part]]
+            )
         np.minimum.at(best, query[close], candidate[close])
     return np.where(best == _NONE, -1, best)
 
@@ -233,8 +236,8 @@ class DuplicateSearch:
 
 
 def find_duplicates(
-    X_train: FloatArray,
-    X_val: FloatArray,
+    X_train: FeatureArray,
+    X_val: FeatureArray,
     tolerance: float = NEAR_TOLERANCE,
     train_rows: IntArray | None = None,
     val_rows: IntArray | None = None,
@@ -273,7 +276,7 @@ def find_duplicates(
         near_val.append(numbers[rest[hit]])
     alone = np.flatnonzero(training.baseline_copies == 1)  # baseline rows without an exact copy in training
     alone_rows = training.baseline[alone]
-    near_twin = _witnesses(training, X_train[alone_rows], exclude=alone_rows) >= 0
+    near_twin = _witnesses(training, np.asarray(X_train[alone_rows], dtype=np.float64), exclude=alone_rows) >= 0
     n_twin = len(training.baseline) - len(alone)
     natural = (n_twin + int(near_twin.sum())) / max(len(training.baseline), 1)
 
@@ -290,7 +293,7 @@ def find_duplicates(
 
 
 def exact_duplicate_pairs(
-    X_train: FloatArray, X_val: FloatArray, train_rows: IntArray | None = None, val_rows: IntArray | None = None
+    X_train: FeatureArray, X_val: FeatureArray, train_rows: IntArray | None = None, val_rows: IntArray | None = None
 ) -> tuple[IntArray, IntArray]:
     """(train row, val row) of every validation row equal to a training row (lowest train row).
 
@@ -321,8 +324,8 @@ def exact_duplicate_pairs(
 
 
 def near_duplicate_pairs(
-    X_train: FloatArray,
-    X_val: FloatArray,
+    X_train: FeatureArray,
+    X_val: FeatureArray,
     tolerance: float = NEAR_TOLERANCE,
     train_rows: IntArray | None = None,
     val_rows: IntArray | None = None,

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from gapdoctor.stats.array_types import FloatArray, IntArray
+from gapdoctor.stats.array_types import FeatureArray, FloatArray, IntArray
 from gapdoctor.stats.budget import SEED, sample_rows
 from gapdoctor.stats.row_hashes import HashArray, finish, multipliers, scramble, value_bits
 
@@ -66,18 +66,18 @@ _CELL_LIMIT = 2.0**52  # cells beyond it (values 10**15 sd away) are clipped: fl
 _BOUNDARY_SLACK = 1e-6  # in tolerances: a pair at the tolerance despite rounding still probes across
 
 
-def _centre_and_scale(X_train: FloatArray, standardise: IntArray) -> tuple[FloatArray, FloatArray]:
+def _centre_and_scale(X_train: FeatureArray, standardise: IntArray) -> tuple[FloatArray, FloatArray]:
     """Mean and sd of each feature (finite values) over the rows ``standardise``."""
     parts = [standardise[s : s + 4_096] for s in range(0, len(standardise), 4_096)]  # two passes, small blocks
     count, total = np.zeros(X_train.shape[1]), np.zeros(X_train.shape[1])
     for part in parts:
-        block = X_train[part]
+        block = np.asarray(X_train[part], dtype=np.float64)
         count += np.isfinite(block).sum(axis=0)
         total += np.nansum(block, axis=0)
     centre = np.where(count > 0, total / np.maximum(count, 1), 0.0)
     squares = np.zeros(X_train.shape[1])
     for part in parts:
-        squares += np.nansum((X_train[part] - centre) ** 2, axis=0)
+        squares += np.nansum((np.asarray(X_train[part], dtype=np.float64) - centre) ** 2, axis=0)
     sd = np.sqrt(squares / np.maximum(count, 1))
     return centre, np.where(sd > 0, sd, 1.0)
 
@@ -99,7 +99,7 @@ class NearGrid:
     """Where the grid starts on each grid feature, in cells (random, in [0, 1))."""
 
     @classmethod
-    def fit(cls, X_train: FloatArray, tolerance: float, rows: IntArray | None = None) -> NearGrid:
+    def fit(cls, X_train: FeatureArray, tolerance: float, rows: IntArray | None = None) -> NearGrid:
         """The grid for near copies (every feature within ``tolerance`` sd) of the training rows
         ``rows`` (default: all), standardised on up to ``STANDARDISE_ROWS`` of them."""
         n_rows = len(X_train) if rows is None else len(rows)
@@ -107,7 +107,7 @@ class NearGrid:
         if rows is not None:
             standardise = rows[standardise]
         centre, scale = _centre_and_scale(X_train, standardise)
-        sample = X_train[standardise[:LATTICE_SAMPLE_ROWS]]
+        sample = np.asarray(X_train[standardise[:LATTICE_SAMPLE_ROWS]], dtype=np.float64)
         lattice, distinct = [], []
         for j in range(X_train.shape[1]):
             col = sample[:, j][np.isfinite(sample[:, j])]

@@ -140,8 +140,8 @@ def teaching_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> Teaching | Non
     if X is None or y is None or s is None or X_val is None or y_val is None or len(y_val) < min_rows:
         return None
     val = sample_rows(len(y_val), _VAL_ROWS, what="validation rows scored by the source-taught models")
-    Xv, yv = np.nan_to_num(X_val[val]), y_val[val]
-    Xt = np.nan_to_num(X)
+    Xv, yv = np.nan_to_num(np.asarray(X_val[val], dtype=np.float64)), y_val[val]
+    Xt = np.nan_to_num(np.asarray(X, dtype=np.float64))
     names, counts = np.unique(s, return_counts=True)
     largest = np.argsort(-counts, kind="stable")[:_MAX_SOURCES]
     usable = [str(names[i]) for i in sorted(largest) if counts[i] >= min_rows]
