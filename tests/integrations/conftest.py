@@ -107,3 +107,29 @@ def imbalanced_split(seed: int) -> Split:
     scaler = StandardScaler().fit(X_train)
     X_train, X_val = (scaler.transform(a).astype(np.float32) for a in (X_train, X_val))
     return Split(X_train, y_train.astype(np.int64), X_val, y_val.astype(np.int64), np.zeros(0, dtype=np.int64))
+
+
+REPORTED = 0.5  # gapdoctor's reporting threshold
+F1_EPOCHS = 4  # early: the positives' probabilities are still low, the 0.5 threshold far off (0.70-0.87 on seeds 0-5)
+MIN_PRECISION = 0.8  # share of the flagged rows truly flipped (0.93-0.95 measured on seeds 0-2, every framework)
+
+
+def assert_label_noise_headline(diagnosis: Any, split: Split) -> None:
+    """The README runs' label-noise verdict: headlined, reported, and its flagged rows mostly truly flipped."""
+    top = diagnosis.top
+    assert top is not None and top.cause == "label_noise" and top.score >= REPORTED, diagnosis.render()
+    assert np.isin(top.rows, split.flipped).mean() > MIN_PRECISION
+
+
+def assert_nothing_reported(diagnosis: Any) -> None:
+    """The README runs' healthy verdict: looked (judged) and found nothing reported."""
+    assert diagnosis.judged and diagnosis.reported == [], diagnosis.render()
+
+
+def assert_threshold_fix(diagnosis: Any) -> None:
+    """The README runs' imbalanced-F1 verdict: the decision-threshold finding, pointing below 0.5."""
+    from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain
+
+    threshold = next(f for f in diagnosis.reported if f.check == "metric_mismatch.decision_rule")
+    assert isinstance(threshold.result, DecisionRuleGain)
+    assert threshold.result.best_rule < threshold.result.default_rule == 0.5  # the minority class: a lower one

@@ -14,7 +14,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.integrations.conftest import Split, digits_split, imbalanced_split, readme_snippet
+from tests.integrations.conftest import (
+    F1_EPOCHS,
+    Split,
+    assert_label_noise_headline,
+    assert_nothing_reported,
+    assert_threshold_fix,
+    digits_split,
+    imbalanced_split,
+    readme_snippet,
+)
 from tests.seeds import each_seed
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -23,7 +32,6 @@ keras = pytest.importorskip("keras")
 if keras.backend.backend() != "torch":
     pytest.skip("these tests run Keras on its torch backend", allow_module_level=True)
 
-from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain  # noqa: E402
 
 # Keras' progress bar (fit's default verbose) on torch 2.13 with numpy 2: Keras' own warning, not gapdoctor's
 pytestmark = pytest.mark.filterwarnings(
@@ -31,9 +39,6 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 SNIPPET = "# Keras 3"
-REPORTED = 0.5  # gapdoctor's reporting threshold
-F1_EPOCHS = 4  # early: the positives' probabilities are still low, the 0.5 threshold far off (0.70-0.87 on seeds 0-5)
-MIN_PRECISION = 0.8  # share of the flagged rows truly flipped (0.93-0.95 measured on seeds 0-2)
 
 
 def model_for(split: Split, *, hidden: int, lr: float, sigmoid: bool = False) -> Any:
@@ -74,9 +79,7 @@ def run_snippet(
 def test_flipped_labels_headline_label_noise(seed: int) -> None:
     split = digits_split(1000, flip_fraction=0.3, seed=seed)
     doctor = run_snippet(split, seed=seed, epochs=20, hidden=128, lr=5e-3)
-    top = doctor.diagnosis.top
-    assert top is not None and top.cause == "label_noise" and top.score >= REPORTED, doctor.diagnosis.render()
-    assert np.isin(top.rows, split.flipped).mean() > MIN_PRECISION
+    assert_label_noise_headline(doctor.diagnosis, split)
     dynamics = doctor.recorder.training_dynamics
     assert dynamics.seen.all() and dynamics.n_epochs == 20  # every row, every epoch
     np.testing.assert_array_equal(doctor.recorder.learned_labels, split.y_train)  # the sampler's ids are right
@@ -85,7 +88,7 @@ def test_flipped_labels_headline_label_noise(seed: int) -> None:
 @each_seed
 def test_a_healthy_run_raises_nothing(seed: int) -> None:
     doctor = run_snippet(digits_split(1000, seed=seed), seed=seed, epochs=8, hidden=128, lr=5e-3)
-    assert doctor.diagnosis.judged and doctor.diagnosis.reported == [], doctor.diagnosis.render()
+    assert_nothing_reported(doctor.diagnosis)
     assert doctor.recorder.training_dynamics is not None  # recorded, and found nothing
 
 
@@ -94,9 +97,7 @@ def test_an_imbalanced_f1_run_with_a_sigmoid_output_reports_the_threshold_fix(se
     split = imbalanced_split(seed)
     replace = {"GapdoctorCallback(": 'GapdoctorCallback(metric="f1", '}
     doctor = run_snippet(split, seed=seed, epochs=F1_EPOCHS, hidden=64, lr=1e-3, sigmoid=True, **replace)
-    threshold = next(f for f in doctor.diagnosis.reported if f.check == "metric_mismatch.decision_rule")
-    assert isinstance(threshold.result, DecisionRuleGain)
-    assert threshold.result.best_rule < threshold.result.default_rule == 0.5
+    assert_threshold_fix(doctor.diagnosis)
     dynamics = doctor.recorder.training_dynamics  # one sigmoid column read as two classes
     assert dynamics is not None and dynamics.seen.all()
     assert all(f.cause != "label_noise" for f in doctor.diagnosis.reported), doctor.diagnosis.render()

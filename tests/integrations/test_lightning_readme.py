@@ -16,8 +16,12 @@ import numpy as np
 import pytest
 
 from tests.integrations.conftest import (
+    F1_EPOCHS,
     LIGHTNING_WARNINGS,
     Split,
+    assert_label_noise_headline,
+    assert_nothing_reported,
+    assert_threshold_fix,
     digits_split,
     imbalanced_split,
     quiet_trainer,
@@ -31,14 +35,9 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
-from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain  # noqa: E402
-
 pytestmark = LIGHTNING_WARNINGS
 
 SNIPPET = "# Lightning"
-REPORTED = 0.5  # gapdoctor's reporting threshold
-F1_EPOCHS = 4  # early: the positives' probabilities are still low, the 0.5 threshold far off (0.70-0.87 on seeds 0-5)
-MIN_PRECISION = 0.8  # share of the flagged rows truly flipped (0.94 measured on seeds 0-2)
 
 
 class Classifier(L.LightningModule):
@@ -88,9 +87,7 @@ def run_snippet(split: Split, tmp_path: Path, *, seed: int, epochs: int, hidden:
 def test_flipped_labels_headline_label_noise(tmp_path: Path, seed: int) -> None:
     split = digits_split(1000, flip_fraction=0.3, seed=seed)
     doctor = run_snippet(split, tmp_path, seed=seed, epochs=20, hidden=128, lr=5e-3)
-    top = doctor.diagnosis.top
-    assert top is not None and top.cause == "label_noise" and top.score >= REPORTED, doctor.diagnosis.render()
-    assert np.isin(top.rows, split.flipped).mean() > MIN_PRECISION
+    assert_label_noise_headline(doctor.diagnosis, split)
     dynamics = doctor.recorder.training_dynamics
     assert dynamics.seen.all() and dynamics.n_epochs == 19  # every row; from the second epoch (module docstring)
     np.testing.assert_array_equal(doctor.recorder.learned_labels, split.y_train)
@@ -99,7 +96,7 @@ def test_flipped_labels_headline_label_noise(tmp_path: Path, seed: int) -> None:
 @each_seed
 def test_a_healthy_run_raises_nothing(tmp_path: Path, seed: int) -> None:
     doctor = run_snippet(digits_split(1000, seed=seed), tmp_path, seed=seed, epochs=8, hidden=128, lr=5e-3)
-    assert doctor.diagnosis.judged and doctor.diagnosis.reported == [], doctor.diagnosis.render()
+    assert_nothing_reported(doctor.diagnosis)
     assert doctor.recorder.training_dynamics is not None  # recorded, and found nothing
 
 
@@ -108,6 +105,4 @@ def test_an_imbalanced_f1_run_reports_the_threshold_fix(tmp_path: Path, seed: in
     split = imbalanced_split(seed)
     replace = {"GapdoctorCallback()": 'GapdoctorCallback(metric="f1")'}
     doctor = run_snippet(split, tmp_path, seed=seed, epochs=F1_EPOCHS, hidden=64, lr=1e-3, **replace)
-    threshold = next(f for f in doctor.diagnosis.reported if f.check == "metric_mismatch.decision_rule")
-    assert isinstance(threshold.result, DecisionRuleGain)
-    assert threshold.result.best_rule < threshold.result.default_rule == 0.5
+    assert_threshold_fix(doctor.diagnosis)

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pytest
 
-from tests.integrations.conftest import Split, digits_split, imbalanced_split, readme_snippet
+from tests.integrations.conftest import (
+    F1_EPOCHS,
+    Split,
+    assert_label_noise_headline,
+    assert_nothing_reported,
+    assert_threshold_fix,
+    digits_split,
+    imbalanced_split,
+    readme_snippet,
+)
 from tests.seeds import each_seed
 
 torch = pytest.importorskip("torch")
@@ -20,12 +28,7 @@ from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
-from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain  # noqa: E402
-
 SNIPPET = "# plain PyTorch"
-REPORTED = 0.5  # gapdoctor's reporting threshold
-F1_EPOCHS = 4  # early: the positives' probabilities are still low, the 0.5 threshold far off (0.70-0.87 on seeds 0-5)
-MIN_PRECISION = 0.8  # share of the flagged rows truly flipped (0.93-0.95 measured on seeds 0-2)
 
 
 def run_snippet(split: Split, *, seed: int, epochs: int, hidden: int, lr: float, **replace: str) -> Any:
@@ -54,9 +57,7 @@ def run_snippet(split: Split, *, seed: int, epochs: int, hidden: int, lr: float,
 def test_flipped_labels_headline_label_noise(seed: int) -> None:
     split = digits_split(1000, flip_fraction=0.3, seed=seed)
     monitor = run_snippet(split, seed=seed, epochs=20, hidden=128, lr=5e-3)
-    top = monitor.last_diagnosis.top
-    assert top is not None and top.cause == "label_noise" and top.score >= REPORTED, monitor.last_diagnosis.render()
-    assert np.isin(top.rows, split.flipped).mean() > MIN_PRECISION
+    assert_label_noise_headline(monitor.last_diagnosis, split)
     assert monitor.training_dynamics.seen.all()  # every row, not a sample
 
 
@@ -64,7 +65,7 @@ def test_flipped_labels_headline_label_noise(seed: int) -> None:
 def test_a_healthy_run_raises_nothing(seed: int) -> None:
     monitor = run_snippet(digits_split(1000, seed=seed), seed=seed, epochs=8, hidden=128, lr=5e-3)
     diagnosis = monitor.last_diagnosis
-    assert diagnosis.judged and diagnosis.reported == [], diagnosis.render()
+    assert_nothing_reported(diagnosis)
     assert monitor.training_dynamics is not None  # recorded, and found nothing
 
 
@@ -75,7 +76,5 @@ def test_an_imbalanced_f1_run_reports_the_threshold_fix(seed: int) -> None:
         split, seed=seed, epochs=F1_EPOCHS, hidden=64, lr=1e-3, **{"Monitor(": 'Monitor(metric="f1", '}
     )
     diagnosis = monitor.last_diagnosis
-    threshold = next(f for f in diagnosis.reported if f.check == "metric_mismatch.decision_rule")
-    assert isinstance(threshold.result, DecisionRuleGain)
-    assert threshold.result.best_rule < threshold.result.default_rule == 0.5  # the minority class: a lower one
+    assert_threshold_fix(diagnosis)
     assert all(f.cause != "label_noise" for f in diagnosis.reported), diagnosis.render()

@@ -14,13 +14,21 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.integrations.conftest import Split, digits_split, imbalanced_split, readme_snippet
+from tests.integrations.conftest import (
+    F1_EPOCHS,
+    Split,
+    assert_label_noise_headline,
+    assert_nothing_reported,
+    assert_threshold_fix,
+    digits_split,
+    imbalanced_split,
+    readme_snippet,
+)
 from tests.seeds import each_seed
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain  # noqa: E402
 from tests.integrations.test_transformers import DigitsConfig, DigitsModel, Rows, _trainer_args  # noqa: E402
 
 pytestmark = [
@@ -29,9 +37,6 @@ pytestmark = [
 ]
 
 SNIPPET = "# HF Transformers"
-REPORTED = 0.5  # gapdoctor's reporting threshold
-F1_EPOCHS = 4  # early: the positives' probabilities are still low, the 0.5 threshold far off (0.70-0.87 on seeds 0-5)
-MIN_PRECISION = 0.8  # share of the flagged rows truly flipped (0.93-0.95 measured on seeds 0-2)
 
 
 def run_snippet(split: Split, tmp_path: Path, *, seed: int, epochs: int, hidden: int, lr: float, **replace: str) -> Any:
@@ -64,9 +69,7 @@ def run_snippet(split: Split, tmp_path: Path, *, seed: int, epochs: int, hidden:
 def test_flipped_labels_headline_label_noise(tmp_path: Path, seed: int) -> None:
     split = digits_split(1000, flip_fraction=0.3, seed=seed)
     doctor = run_snippet(split, tmp_path, seed=seed, epochs=20, hidden=128, lr=5e-3)
-    top = doctor.diagnosis.top
-    assert top is not None and top.cause == "label_noise" and top.score >= REPORTED, doctor.diagnosis.render()
-    assert np.isin(top.rows, split.flipped).mean() > MIN_PRECISION
+    assert_label_noise_headline(doctor.diagnosis, split)
     dynamics = doctor.recorder.training_dynamics
     assert dynamics.seen.all() and dynamics.n_epochs == 20  # every row, every epoch
     np.testing.assert_array_equal(doctor.recorder.learned_labels, split.y_train)  # the sampler's ids are right
@@ -75,7 +78,7 @@ def test_flipped_labels_headline_label_noise(tmp_path: Path, seed: int) -> None:
 @each_seed
 def test_a_healthy_run_raises_nothing(tmp_path: Path, seed: int) -> None:
     doctor = run_snippet(digits_split(1000, seed=seed), tmp_path, seed=seed, epochs=8, hidden=128, lr=5e-3)
-    assert doctor.diagnosis.judged and doctor.diagnosis.reported == [], doctor.diagnosis.render()
+    assert_nothing_reported(doctor.diagnosis)
     assert doctor.recorder.training_dynamics is not None  # recorded, and found nothing
 
 
@@ -84,9 +87,7 @@ def test_an_imbalanced_f1_run_reports_the_threshold_fix(tmp_path: Path, seed: in
     split = imbalanced_split(seed)
     replace = {"GapdoctorCallback()": 'GapdoctorCallback(metric="f1")'}
     doctor = run_snippet(split, tmp_path, seed=seed, epochs=F1_EPOCHS, hidden=64, lr=1e-3, **replace)
-    threshold = next(f for f in doctor.diagnosis.reported if f.check == "metric_mismatch.decision_rule")
-    assert isinstance(threshold.result, DecisionRuleGain)
-    assert threshold.result.best_rule < threshold.result.default_rule == 0.5
+    assert_threshold_fix(doctor.diagnosis)
 
 
 def test_a_model_whose_batches_carry_no_labels_trains_and_is_told_once(
