@@ -7,8 +7,7 @@ from typing import Any
 import numpy as np
 
 from gapdoctor.causes.label_noise.confident_learning import (
-    _calibrate,
-    _round_preserving_row_totals,
+    calibrated_quota,
     find_label_issues,
 )
 from gapdoctor.scale import flagged
@@ -28,8 +27,7 @@ def _noisy(n: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def test_candidates_merged_partition_by_partition_are_the_rows_flagged_on_all_rows() -> None:
     y, probs = _noisy(6_000, 4, seed=0)
     issues = find_label_issues(y, probs)
-    quota = _round_preserving_row_totals(_calibrate(issues.confident_joint.astype(float), issues.label_counts * 1.0))
-    np.fill_diagonal(quota, 0)
+    _, quota = calibrated_quota(issues.confident_joint, issues.label_counts)
     coding = LabelCoding(np.arange(4), np.arange(4), 4)
     edges = np.linspace(0, 6_000, 13).astype(int)  # 12 partitions: three merges of 4
     seen_bars: list[float] = []

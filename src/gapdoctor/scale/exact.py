@@ -26,8 +26,8 @@ import numpy as np
 
 from gapdoctor.causes.label_noise.confident_learning import (
     LabelIssues,
-    _calibrate,
-    _noise_rate,
+    calibrated_quota,
+    joint_noise_rate,
 )
 from gapdoctor.causes.registry import get_check
 from gapdoctor.findings import CheckRun, Diagnosis, Finding
@@ -134,7 +134,7 @@ class ExactStatistics:
         if train is not None and thresholds is not None and "confident_joint" in train.extra:
             joint_counts = train.extra["confident_joint"]
             unconfident = train.extra["unconfident"]
-            joint = _calibrate(joint_counts.astype(np.float64), (joint_counts.sum(axis=1) + unconfident).astype(float))
+            joint, _ = calibrated_quota(joint_counts, joint_counts.sum(axis=1) + unconfident)
             empty = np.zeros(0, dtype=np.int64)
             issues = LabelIssues(
                 thresholds=thresholds,
@@ -146,7 +146,7 @@ class ExactStatistics:
                 self_confidence=empty.astype(float),
                 suggested_probability=empty.astype(float),
                 margin=empty.astype(float),
-                noise_rate=float(_noise_rate(joint)),
+                noise_rate=float(joint_noise_rate(joint)),
             )
         values: dict[str, Any] = {}
         if issues is not None:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from gapdoctor.causes.label_noise.confident_learning import _calibrate, _round_preserving_row_totals
+from gapdoctor.causes.label_noise.confident_learning import calibrated_quota
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.dask_inputs import SPLITS, SplitPartitions, split_partitions
 from gapdoctor.inputs.labels import encode_labels, label_array
@@ -210,9 +210,7 @@ def _flagged(
     """Pass C: the flagged rows over every training row, with the quotas of the merged joint."""
     joint_counts = reduce(lambda a, b: a + b, [r["confident_joint"] for r in second])
     unconfident = reduce(lambda a, b: a + b, [r["unconfident"] for r in second])
-    label_counts = (joint_counts.sum(axis=1) + unconfident).astype(np.float64)
-    quota = _round_preserving_row_totals(_calibrate(joint_counts.astype(np.float64), label_counts))
-    np.fill_diagonal(quota, 0)
+    _, quota = calibrated_quota(joint_counts, joint_counts.sum(axis=1) + unconfident)
     sources = _merge(first, "sources")
     source_keys = np.zeros(0, dtype=str) if sources is None else sources.keys
     parts = split_partitions("train", arguments, only=("y_train", "train_probs", "sources_train"))

@@ -56,6 +56,7 @@ __all__ = [
     "calibrated_quota",
     "class_thresholds",
     "find_label_issues",
+    "joint_noise_rate",
     "row_chunks",
     "top_by_margin",
 ]
@@ -141,7 +142,7 @@ def _calibrate(confident_joint: FloatArray, label_counts: FloatArray) -> FloatAr
     return np.asarray(joint / row_sums * label_counts[..., :, None], dtype=np.float64)
 
 
-def _noise_rate(joint: FloatArray) -> FloatArray:
+def joint_noise_rate(joint: FloatArray) -> FloatArray:
     total = joint.sum(axis=(-2, -1))
     diagonal = np.einsum("...kk->...k", joint).sum(axis=-1)
     return np.asarray(1.0 - diagonal / np.maximum(total, 1e-12), dtype=np.float64)
@@ -153,7 +154,7 @@ def _bootstrap_interval(confident_joint: IntArray, unconfident: IntArray, seed: 
     cells = np.concatenate([confident_joint, unconfident[:, None]], axis=1).astype(np.float64)
     rng = np.random.default_rng(seed)
     draws = rng.poisson(cells, size=(_BOOTSTRAP_DRAWS, k, k + 1)).astype(np.float64)
-    rates = _noise_rate(_calibrate(draws[:, :, :k], draws.sum(axis=2)))
+    rates = joint_noise_rate(_calibrate(draws[:, :, :k], draws.sum(axis=2)))
     low, high = np.quantile(rates, [0.025, 0.975])
     return float(low), float(high)
 
@@ -378,5 +379,5 @@ def assemble(
         self_confidence=self_conf,
         suggested_probability=suggested_probability,
         margin=margin,
-        noise_rate=float(_noise_rate(joint)),
+        noise_rate=float(joint_noise_rate(joint)),
     )
