@@ -264,3 +264,69 @@ def split_association(
         noise_train=association_noise_level(rows_train, n_classes),
         noise_val=association_noise_level(rows_val, n_classes),
     )
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """How well the features that predict the label in one split predict it in the other.
+
+    ``correct`` of ``rows`` target rows right under the best one-to-one relabelling of the
+    predicted classes; ``chance`` the accuracy that pairing reaches when labels and
+    predictions are independent (the product of their marginals over the paired classes).
+    """
+
+    correct: int
+    rows: int
+    chance: float
+
+    @property
+    def accuracy(self) -> float:
+        """Share of target rows right under the best relabelling."""
+        return self.correct / self.rows if self.rows else 0.0
+
+
+def transfer_accuracy(
+    X_from: FeatureArray, y_from: IntArray, X_to: FeatureArray, y_to: IntArray, features: IntArray
+) -> Transfer:
+    """A linear model of ``features`` fitted on one split, scored on the other (sampled rows of each).
+
+    Label noise weakens every feature's association with the label yet leaves it: the model
+    still beats chance on the noisy split. Misaligned rows leave labels independent of the
+    features: chance accuracy, whatever the class numbering (hence the best relabelling).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 400)
+    >>> X = y[:, None] + rng.normal(size=(400, 3))
+    >>> noisy = np.where(rng.random(400) < 0.3, 1 - y, y)
+    >>> t = transfer_accuracy(X[:200], y[:200], X[200:], noisy[200:], np.arange(3))
+    >>> t.accuracy > t.chance + 0.1
+    True
+    >>> t = transfer_accuracy(X[:200], y[:200], X[200:], np.roll(y[200:], 1), np.arange(3))
+    >>> abs(t.accuracy - t.chance) < 0.1
+    True
+    """
+    from scipy.optimize import linear_sum_assignment
+    from sklearn.linear_model import LogisticRegression
+
+    rows_from = subsample(len(y_from), ASSOCIATION_ROWS)
+    rows_to = subsample(len(y_to), ASSOCIATION_ROWS)
+    source = np.asarray(X_from[rows_from][:, features], dtype=np.float64)
+    target = np.asarray(X_to[rows_to][:, features], dtype=np.float64)
+    centre = np.nanmean(source, axis=0)
+    spread = np.nanstd(source, axis=0)
+    spread[~(spread > 0)] = 1.0
+    source = np.nan_to_num((source - centre) / spread)
+    target = np.nan_to_num((target - centre) / spread)
+    labels_from, labels_to = y_from[rows_from], y_to[rows_to]
+    classes = np.unique(np.r_[labels_from, labels_to])
+    if len(np.unique(labels_from)) < 2:
+        return Transfer(0, len(labels_to), 1.0)
+    predicted = LogisticRegression(max_iter=200).fit(source, labels_from).predict(target)
+    confusion = np.zeros((len(classes), len(classes)), dtype=np.int64)
+    np.add.at(confusion, (np.searchsorted(classes, labels_to), np.searchsorted(classes, predicted)), 1)
+    rows, cols = linear_sum_assignment(confusion, maximize=True)
+    n = int(confusion.sum())
+    chance = float((confusion.sum(axis=1)[rows] / n) @ (confusion.sum(axis=0)[cols] / n))
+    return Transfer(int(confusion[rows, cols].sum()), n, chance)

@@ -87,6 +87,25 @@ def test_training_rows_misaligned_with_labels():
     assert d.top.evidence["split"] == "y_train"
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_heavy_label_noise_is_not_read_as_misaligned_rows(seed):
+    # 38% of binary training labels flipped keeps ~6% of each feature's association (below the
+    # retention rule), yet a model of the validation split still beats chance on y_train: label
+    # noise, not rows out of order. The same split with y_val rolled by one row is misaligned.
+    X, y = make_classification(
+        n_samples=2700, n_features=68, n_informative=8, n_redundant=4, class_sep=1.1, random_state=seed
+    )
+    Xt, yt, Xv, yv = X[:1800], y[:1800].copy(), X[1800:], y[1800:]
+    flip = np.random.default_rng(seed).random(1800) < 0.38
+    yt[flip] = 1 - yt[flip]
+    assert _pipeline_scores(gapdoctor.diagnose(X_train=Xt, y_train=yt, X_val=Xv, y_val=yv)) == []
+    d = gapdoctor.diagnose(X_train=Xt, y_train=y[:1800], X_val=Xv, y_val=np.roll(yv, 1))
+    found = [f for f in d.findings if f.check == "pipeline_bug.misaligned_rows"]
+    assert found and found[0].score >= 0.5
+    shown = found[0].to_dict()["evidence"]
+    assert abs(shown["transfer_accuracy_val"] - shown["transfer_accuracy_chance_val"]) < 0.05
+
+
 def test_confident_predictions_at_chance_without_features():
     X, y = make_classification(3000, 10, n_informative=6, n_classes=3, random_state=0)
     Xt, Xv, yt, yv = _split(X, y)

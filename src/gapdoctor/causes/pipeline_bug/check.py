@@ -29,6 +29,7 @@ from gapdoctor.causes.pipeline_bug.result import (
     Unshuffled,
 )
 from gapdoctor.causes.pipeline_bug.score import (
+    at_chance,
     confidence_ratio,
     label_encoding_score,
     misaligned_score,
@@ -40,7 +41,13 @@ from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval
-from gapdoctor.stats.association import MISALIGNED_RETENTION, association_retained, split_association
+from gapdoctor.stats.association import (
+    MISALIGNED_RETENTION,
+    Transfer,
+    association_retained,
+    split_association,
+    transfer_accuracy,
+)
 from gapdoctor.stats.budget import PERMUTATION_ROWS, VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.rescaling import compared_splits
 from gapdoctor.stats.splits import compare_features, feature_plot_data, feature_texts
@@ -113,23 +120,52 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
     ]
 
 
-def _retention(evidence: Evidence) -> tuple[float, str, int, dict[str, float]] | None:
+def _retention(evidence: Evidence) -> tuple[float, str, int, dict[str, float], Transfer] | None:
     """Median share of the label association kept in the other split, which split lost it, the
-    number of informative features and the median association in each split (keeping one first)."""
+    number of informative features, the median association in each split (keeping one first)
+    and how a model of those features fitted on the keeping split scores the other.
+
+    A split whose labels a model of the other split's informative features still predicts
+    beyond chance kept the relation (label noise weakens it; misaligned rows remove it).
+    """
     if evidence.X_train is None or evidence.X_val is None or evidence.y_train is None or evidence.y_val is None:
         return None
     a = split_association(evidence.X_train, evidence.y_train, evidence.X_val, evidence.y_val, evidence.n_classes)
-    for source, target, a_s, a_t, noise_s in (
-        ("train", "val", a.train, a.val, a.noise_train),
-        ("val", "train", a.val, a.train, a.noise_val),
+    for source, target, a_s, a_t, noise_s, X_s, y_s, X_t, y_t in (
+        (
+            "train",
+            "val",
+            a.train,
+            a.val,
+            a.noise_train,
+            evidence.X_train,
+            evidence.y_train,
+            evidence.X_val,
+            evidence.y_val,
+        ),
+        (
+            "val",
+            "train",
+            a.val,
+            a.train,
+            a.noise_val,
+            evidence.X_val,
+            evidence.y_val,
+            evidence.X_train,
+            evidence.y_train,
+        ),
     ):
         retention, informative = association_retained(a_s, a_t, noise_s)
-        if retention < MISALIGNED_RETENTION:
-            medians = {
-                f"median_label_association_{source}": round(float(np.median(a_s[informative])), 4),
-                f"median_label_association_{target}": round(float(np.median(a_t[informative])), 4),
-            }
-            return retention, target, len(informative), medians
+        if retention >= MISALIGNED_RETENTION:
+            continue
+        transfer = transfer_accuracy(X_s, y_s, X_t, y_t, informative)
+        if not at_chance(*binomial_interval(transfer.correct, transfer.rows), transfer.chance):
+            continue  # the labels still follow the features: weakened (label noise), not lost
+        medians = {
+            f"median_label_association_{source}": round(float(np.median(a_s[informative])), 4),
+            f"median_label_association_{target}": round(float(np.median(a_t[informative])), 4),
+        }
+        return retention, target, len(informative), medians, transfer
     return None
 
 
@@ -148,10 +184,15 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
     informative: int | None = None
     medians: dict[str, float] = {}
     retained: float | None = None
+    transfer_shown: dict[str, float] = {}
     found = _retention(evidence)
     if found is not None:
-        retention, lost_in, informative, medians = found
+        retention, lost_in, informative, medians, transfer = found
         retained = round(retention, 4)
+        transfer_shown = {
+            f"transfer_accuracy_{lost_in}": round(transfer.accuracy, 4),
+            f"transfer_accuracy_chance_{lost_in}": round(transfer.chance, 4),
+        }
         strength = retention_ratio(retention)
         split = f"y_{lost_in}"
     shifted: int | None = None
@@ -169,7 +210,7 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
         low, high = binomial_interval(correct, n)
         confidence = float(evidence.val_probs.max(axis=1).mean())
         confidence_shown, best_shown, chance_shown = round(confidence, 4), round(correct / n, 4), round(chance, 4)
-        if low <= chance + 0.05:  # no better than chance, even relabelled
+        if at_chance(low, high, chance):  # no better than chance, even relabelled
             probs_strength = confidence_ratio(confidence, high)
             if probs_strength > strength:
                 strength, split = probs_strength, "y_val"
@@ -181,6 +222,16 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
         f"Features and labels look misaligned in {split}: the features that predict the labels in the other "
         f"split say (almost) nothing about {split}, while the feature distributions agree."
     )
+    if found is not None:
+        accuracy, chance = (
+            transfer_shown[f"transfer_accuracy_{split[2:]}"],
+            transfer_shown[f"transfer_accuracy_chance_{split[2:]}"],
+        )
+        summary = (
+            f"Features and labels look misaligned in {split}: a model of the features that predict the labels in "
+            f"the other split is right on {accuracy:.1%} of {split} even relabelled ({chance:.1%} by chance), "
+            "while the feature distributions agree."
+        )
     if found is None and confidence_shown is not None:  # the probabilities alone point to it
         summary = (
             f"The model is confident on validation rows (mean max probability {confidence_shown:.2f}) "
@@ -191,6 +242,7 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
         informative_features=informative,
         median_label_association=medians,
         association_retained=retained,
+        transfer_accuracy=transfer_shown,
         features_shifted=shifted,
         val_mean_confidence=confidence_shown,
         val_accuracy_best_mapping=best_shown,

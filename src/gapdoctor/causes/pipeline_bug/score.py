@@ -20,6 +20,7 @@ from gapdoctor.stats.association import MISALIGNED_RETENTION
 from gapdoctor.stats.scoring import strength_from_ratio
 
 __all__ = [
+    "CHANCE_MARGIN",
     "CONFIDENCE_GAP_REPORTABLE",
     "GAIN_MIN_Z",
     "GAIN_REPORTABLE",
@@ -28,6 +29,7 @@ __all__ = [
     "RUNS_MIN_Z",
     "RUNS_REPORTABLE",
     "SHIFTED_WEIGHT",
+    "at_chance",
     "confidence_ratio",
     "label_encoding_score",
     "misaligned_score",
@@ -47,12 +49,23 @@ RETENTION_REPORTABLE = 0.2
 noise also weakens it (20% flipped binary labels keep about a third), misaligned rows keep almost none."""
 CONFIDENCE_GAP_REPORTABLE = 0.3
 """Mean confidence above the best relabelled accuracy's interval, reported at 0.5."""
+CHANCE_MARGIN = 0.05
+"""Accuracy above chance that still reads as "no better than chance": the best relabelling of
+the classes lifts an unrelated split a little above the product of the marginals, and a
+one-row misalignment of partly ordered data keeps a little of the relation. A split whose
+accuracy interval lies wholly above chance + this still follows its features (label noise)."""
 SHIFTED_WEIGHT = 0.5
 """A covariate shift can explain both symptoms: half the evidence."""
 RUNS_REPORTABLE = 0.3
 """Share of the expected label changes missing from the training order reported at 0.5 ..."""
 RUNS_MIN_Z = 5.0
 """... when the runs test's z reaches this (no evidence below it)."""
+
+
+def at_chance(low: float, high: float, chance: float) -> bool:
+    """Whether an accuracy's interval ``[low, high]`` reaches down to chance (+ :data:`CHANCE_MARGIN`)."""
+    del high  # the upper end does not decide: a split far below chance is still "not above it"
+    return low <= chance + CHANCE_MARGIN
 
 
 def label_encoding_score(gain: float, z: float, *, train_inconsistent: bool) -> float:
