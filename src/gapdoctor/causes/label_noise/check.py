@@ -62,6 +62,7 @@ from gapdoctor.stats.budget import LABEL_PASS_CELLS, sample_rows
 __all__ = ["label_issues_of", "label_pass_rows", "noise_matrix_data", "validation_control_rate"]
 
 _MIN_ROWS = 30
+_CONTROL_MIN_ROWS = 10  # fewer validation rows say nothing about the model's own confident errors
 _OVERLAP_RATIO = 2.0  # out-of-fold error this many times the noise estimate: overlap, not only noise
 _MAX_SUSPECTS = 50
 _DEVICE_CHUNK_ROWS = 1 << 20  # rows per chunk on a GPU: 80 MB of float64 x 10 classes, few kernel launches
@@ -145,8 +146,13 @@ def _top_confusion(evidence: Evidence, issues: LabelIssues) -> tuple[str, int]:
 
 
 def _control_floor(rate: float, n_train: int, control: float, n_val: int) -> float:
-    """The validation control plus the sampling noise of the train-minus-validation difference."""
-    se = math.sqrt(rate * (1 - rate) / n_train + control * (1 - control) / n_val)
+    """The validation control plus the sampling noise of the train-minus-validation difference.
+
+    The control's variance is taken at the Agresti-Coull proportion ((k + 2) / (n + 4)): a small
+    validation split that happens to show no confident error is not proof the model makes none.
+    """
+    adjusted = (control * n_val + 2) / (n_val + 4)
+    se = math.sqrt(rate * (1 - rate) / n_train + adjusted * (1 - adjusted) / (n_val + 4))
     return max(FLOOR, control + 1.96 * se)
 
 
@@ -159,7 +165,7 @@ def validation_control_rate(evidence: Evidence) -> float | None:
     few validation rows.
     """
     y, probs = evidence.y_val, evidence.val_probs
-    if y is None or probs is None or len(y) < _MIN_ROWS or len(np.unique(y)) < 2:
+    if y is None or probs is None or len(y) < _CONTROL_MIN_ROWS or len(np.unique(y)) < 2:
         return None
     return float(_budgeted_label_issues(y, probs, evidence.chunk_rows, "validation rows for the control").noise_rate)
 
