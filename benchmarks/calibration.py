@@ -2,12 +2,16 @@
 
 Usage (from the repository root, one BLAS thread)::
 
-    python benchmarks/calibration.py LINES.jsonl [--cache CORPUS_CACHE] [--fit-out FIT.json] [--ship]
+    python benchmarks/calibration.py LINES.jsonl [--cache CORPUS_CACHE [--jobs N]] [--fit-out FIT.json] [--ship]
 
 ``--cache``: first (re-)diagnose the 400 corpus seeds from that cache into ``LINES.jsonl``
-(``python -m gapdoctor.bench.corpus diagnose``; about 0.3-0.8 s a scenario). Then:
+(``python -m gapdoctor.bench.corpus diagnose``; about 0.3-0.8 s a scenario), with no scoring
+policy, whatever is shipped: the lines hold the checks' own strengths (lines diagnosed with a
+policy work too: each finding keeps its strength in ``evidence_strength``). Then:
 
-1. fit the scoring policy on the calibration families (``FIT.json``, default beside LINES);
+1. fit the scoring policy (:mod:`gapdoctor.stats.scoring`: one increasing map for every cause,
+   0.5 kept at 0.5, so no headline can move) on the calibration families (``FIT.json``,
+   default beside LINES);
 2. evaluate it on the held-out families, before/after (``evaluate --markdown``);
 3. the same with the sides swapped (fit on the held-out families, report on the others),
    to see how much of a difference is the split's noise;
@@ -21,7 +25,8 @@ threshold (:mod:`gapdoctor.bench.corpus.symptoms`) is halved or doubled: the fin
 re-labelled from the cached scenarios (no re-diagnosis). A check of the rules, not a way to
 choose them: the shipped labels use the thresholds as written.
 
-Prints Markdown to stdout.
+Prints Markdown to stdout. Bad input (a missing or foreign lines file, no findings): one line on
+stderr, exit 2.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ import argparse
 import json
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +46,37 @@ from gapdoctor.bench.corpus import calibration
 from gapdoctor.bench.corpus.split import DEFAULT_HELD_OUT, FAMILY_AXES, split_by_family
 from gapdoctor.bench.runner import BenchResult, run_bench
 from gapdoctor.bench.scenario import cache_dir
+from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.stats import scoring
 
+SHIPPED = Path(scoring.__file__).with_name("scoring_fit.json")
+"""Where ``--ship`` puts the fit: the file the engine reads."""
 
-def _diagnose(lines: Path, cache: Path) -> None:
+
+CORPUS_SEEDS = range(400)
+"""The corpus the RESULTS figures read (its cache: ``python -m gapdoctor.bench.corpus build --n 400``)."""
+
+
+@contextmanager
+def _policy(fit: Path | None) -> Iterator[None]:
+    """The engine scores with ``fit`` inside (None: no policy, every score its check's strength)."""
+    shipped = scoring.FIT_FILE
+    scoring.FIT_FILE = fit or Path(__file__).with_name("no-scoring-policy-here.json")  # read at call time
+    scoring.load_policy.cache_clear()
+    try:
+        yield
+    finally:
+        scoring.FIT_FILE = shipped
+        scoring.load_policy.cache_clear()
+
+
+def _diagnose(lines: Path, cache: Path, jobs: int) -> None:
     from gapdoctor.bench.corpus.batch import diagnose_corpus, write_lines
 
-    count = write_lines(diagnose_corpus(range(400), cache=cache), lines, lambda _: None)
+    if not cache.is_dir():
+        raise GapdoctorInputError("--cache", f"{cache} is not a folder", "pass a corpus cache built by corpus build")
+    with _policy(None), threadpool_limits(limits=1):  # workers fork from here and inherit both
+        count = write_lines(diagnose_corpus(CORPUS_SEEDS, cache=cache, jobs=jobs), lines, lambda _: None)
     print(f"<!-- {count} corpus seeds diagnosed into {lines} -->")
 
 
@@ -119,10 +150,7 @@ def _sensitivity(rows: list[dict[str, Any]], cache: Path, fit: Path) -> str:
 
 def _bench(policy_file: Path | None) -> BenchResult:
     """The bench scored with ``policy_file`` (None: no policy, every score its check's strength)."""
-    # read by load_policy() at call time: the engine scores with this file; a path that does not exist is no policy
-    scoring.FIT_FILE = policy_file or Path(__file__).with_name("no-policy-file-here.json")
-    scoring.load_policy.cache_clear()
-    with threadpool_limits(limits=1):
+    with _policy(policy_file), threadpool_limits(limits=1):
         return run_bench(cache=cache_dir())
 
 
@@ -145,17 +173,40 @@ def _bench_rows(before: BenchResult, after: BenchResult) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except GapdoctorInputError as error:
+        print(f"calibration: bad input: {error}", file=sys.stderr)
+        return 2
+
+
+def _read(lines: Path) -> list[dict[str, Any]]:
+    if not lines.is_file():
+        raise GapdoctorInputError("LINES", f"{lines} is not a file", "pass a diagnose output, or --cache to write it")
+    try:
+        rows = calibration.read_lines(lines)
+        split_by_family(rows)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        what = f"{lines} is not a diagnose output ({type(error).__name__}: {error})"
+        raise GapdoctorInputError("LINES", what, "pass the output of corpus diagnose") from None
+    return rows
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lines", type=Path)
     parser.add_argument("--cache", type=Path, default=None, help="re-diagnose the corpus from this cache first")
+    parser.add_argument("--jobs", type=int, default=1, help="diagnosing processes with --cache (default 1)")
     parser.add_argument("--fit-out", type=Path, default=None)
     parser.add_argument("--ship", action="store_true")
     parser.add_argument("--sensitivity", type=Path, default=None, metavar="CORPUS_CACHE")
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        raise GapdoctorInputError("--jobs", f"got {args.jobs}", "use 1 or more")
     if args.cache is not None:
-        _diagnose(args.lines, args.cache)
+        _diagnose(args.lines, args.cache, args.jobs)
     fit = args.fit_out or args.lines.with_name("scoring_fit.json")
-    rows = calibration.read_lines(args.lines)
+    rows = _read(args.lines)
     held = _held_out_evaluation(rows, fit, DEFAULT_HELD_OUT)
     print(calibration.markdown(held, "held-out"))
     others = {"dataset": tuple(d for d in FAMILY_AXES["dataset"] or () if d not in DEFAULT_HELD_OUT["dataset"])}
@@ -181,8 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     target = "met" if a["ece"] <= ECE_TARGET else "not met"
     print(f"Issue 13's target, held-out ECE <= {ECE_TARGET}: {target} ({b['ece']:.3f} -> {a['ece']:.3f})")
     if args.ship and verdict:
-        shutil.copyfile(fit, Path(scoring.__file__).with_name("scoring_fit.json"))
-        print(f"shipped: {fit} -> gapdoctor/stats/scoring_fit.json")
+        scoring.load_policy.cache_clear()
+        shipped = scoring.load_policy(fit)  # validated once more: the engine will read it on every diagnosis
+        shutil.copyfile(fit, SHIPPED)
+        print(f"shipped: {fit} -> gapdoctor/stats/scoring_fit.json ({shipped})")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +18,9 @@ from tests.seeds import SEEDS
 
 Split = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
+NO_POLICY = Path(__file__).with_name("no-scoring-policy-here.json")
+"""A fit file that does not exist: no scoring policy (every score is its check's strength)."""
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _run_store_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
@@ -28,6 +32,23 @@ def _run_store_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) ->
     patch.setenv(STORE_ENV_VAR, str(tmp_path_factory.mktemp("run-store") / "runs.sqlite"))
     yield
     patch.undo()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _scores_are_the_checks_strengths() -> Iterator[None]:
+    """Tests read each check's own strength of evidence: the shipped scoring policy
+    (gapdoctor/stats/scoring_fit.json) is re-fitted on the corpus whenever the checks change, so a
+    test pinning a score would pin one fit. Any valid policy keeps every order and reported set
+    (``ScoreMap``'s rules), so headlines are the same either way; tests/stats/test_scoring.py tests
+    the shipped policy itself, on the recorded bench."""
+    from gapdoctor.stats import scoring
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(scoring, "FIT_FILE", NO_POLICY)
+    scoring.load_policy.cache_clear()
+    yield
+    patch.undo()
+    scoring.load_policy.cache_clear()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -56,18 +56,29 @@ def golden_view(diagnosis: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def diagnose_recorded(cache: Path) -> dict[str, dict[str, Any]]:
-    """Diagnose every recorded scenario (no experiments) and return name -> golden view."""
+def diagnose_recorded(cache: Path, policy: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Diagnose every recorded scenario (no experiments) and return name -> golden view.
+
+    ``policy``: the scoring policy's fit file; None (the golden diagnoses): none, every score its
+    check's strength, as the tests read them (tests/conftest.py)."""
     from gapdoctor.bench.runner import _diagnose
+    from gapdoctor.stats import scoring
 
     out: dict[str, dict[str, Any]] = {}
-    with threadpool_limits(limits=1):
-        for scenario in select_scenarios():
-            data, cached = load_or_build(scenario, cache)
-            assert cached, f"{scenario.name} was rebuilt instead of read from the recording"
-            status, diagnosis, why = _diagnose(scenario, data)
-            assert diagnosis is not None, f"{scenario.name}: {status} {why}"
-            out[scenario.name] = golden_view(json.loads(json.dumps(diagnosis.to_dict())))
+    shipped = scoring.FIT_FILE
+    scoring.FIT_FILE = policy or FOLDER / "no-scoring-policy-here.json"
+    scoring.load_policy.cache_clear()
+    try:
+        with threadpool_limits(limits=1):
+            for scenario in select_scenarios():
+                data, cached = load_or_build(scenario, cache)
+                assert cached, f"{scenario.name} was rebuilt instead of read from the recording"
+                status, diagnosis, why = _diagnose(scenario, data)
+                assert diagnosis is not None, f"{scenario.name}: {status} {why}"
+                out[scenario.name] = golden_view(json.loads(json.dumps(diagnosis.to_dict())))
+    finally:
+        scoring.FIT_FILE = shipped
+        scoring.load_policy.cache_clear()
     return out
 
 

@@ -12,9 +12,13 @@ import pytest
 
 import gapdoctor
 from gapdoctor import GapdoctorInputError
+from gapdoctor.bench.catalogue import select_scenarios
 from gapdoctor.stats import scoring
 from gapdoctor.stats.scoring import ScoreMap, calibrated_score, load_policy
+from tests.data.record_bench import GOLDEN, copy_into, diagnose_recorded
 
+SHIPPED = Path(scoring.__file__).with_name("scoring_fit.json")
+"""The shipped fit (the tests otherwise run without it: tests/conftest.py)."""
 KNOTS = (0.0, 0.3, 0.5, 0.8, 1.0), (0.1, 0.12, 0.5, 0.9, 0.95)
 
 
@@ -89,12 +93,35 @@ def test_without_a_fit_file_every_score_is_its_strength(tmp_path: Path, monkeypa
         load_policy.cache_clear()
 
 
-def test_the_shipped_fit_when_present_is_a_valid_map_fitted_on_the_corpus() -> None:
-    load_policy.cache_clear()
-    if not scoring.FIT_FILE.exists():
+def _shipped() -> ScoreMap:
+    if not SHIPPED.exists():
         pytest.skip("no fitted policy shipped: every score is its check's strength")
-    content = json.loads(scoring.FIT_FILE.read_text(encoding="utf-8"))
-    shipped = load_policy()
-    assert shipped is not None and shipped(0.5) == 0.5
-    assert content["fitted_on"]["calibration_scenarios"] >= 200  # the whole corpus's calibration families
-    assert "bench" not in json.dumps(content["fitted_on"]["held_out"])
+    shipped = load_policy(SHIPPED)
+    assert shipped is not None
+    return shipped
+
+
+def test_the_shipped_fit_is_a_valid_map_fitted_on_the_corpus_calibration_families() -> None:
+    shipped = _shipped()
+    content = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    assert shipped(0.5) == 0.5 and shipped.n_findings >= 500  # the whole corpus's calibration side
+    assert content["fitted_on"]["calibration_scenarios"] >= 200 and content["fitted_on"]["held_out"]["dataset"]
+
+
+def test_the_shipped_policy_keeps_every_bench_order_and_reported_set(tmp_path: Path) -> None:
+    """The recorded bench diagnosed with the shipped policy: golden.json's order and reported set
+    (recorded with none), every score the map of its check's strength."""
+    shipped = _shipped()
+    copy_into(tmp_path, select_scenarios())
+    calibrated = diagnose_recorded(tmp_path, SHIPPED)
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    moved = 0
+    for name, want in golden.items():
+        got = calibrated[name]["findings"]
+        assert [(f["cause"], f["weak"]) for f in got] == [(f["cause"], f["weak"]) for f in want["findings"]], name
+        for new, old in zip(got, want["findings"], strict=True):
+            strength = new["evidence"].get("evidence_strength", new["score"])
+            assert strength == pytest.approx(old["score"], abs=6e-5)
+            assert new["score"] == pytest.approx(shipped(strength), abs=6e-5)
+            moved += new["score"] != old["score"]
+    assert moved > 0  # the policy did score the bench
