@@ -44,16 +44,7 @@ from gapdoctor.findings import REPORT_THRESHOLD, Finding
 from gapdoctor.ranking import rank
 from gapdoctor.stats.scoring import FIT_FILE, REPORTING_POINT, ScoreMap
 
-__all__ = [
-    "Evaluation",
-    "evaluate",
-    "fit_policy",
-    "fit_score_map",
-    "is_right",
-    "markdown",
-    "read_lines",
-    "strength_of",
-]
+__all__ = ["Evaluation", "evaluate", "fit_policy", "fit_score_map", "is_right", "markdown", "read_lines", "strength_of"]
 
 BIN_WIDTH = 0.05
 """Strength bins of the fitted map: 20 over [0, 1], ten each side of the reporting point; on the
