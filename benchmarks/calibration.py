@@ -35,8 +35,6 @@ import argparse
 import json
 import shutil
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,32 +55,18 @@ CORPUS_SEEDS = range(400)
 """The corpus the RESULTS figures read (its cache: ``python -m gapdoctor.bench.corpus build --n 400``)."""
 
 
-@contextmanager
-def _policy(fit: Path | None) -> Iterator[None]:
-    """The engine scores with ``fit`` inside (None: no policy, every score its check's strength)."""
-    shipped = scoring.FIT_FILE
-    scoring.FIT_FILE = fit or Path(__file__).with_name("no-scoring-policy-here.json")  # read at call time
-    scoring.load_policy.cache_clear()
-    try:
-        yield
-    finally:
-        scoring.FIT_FILE = shipped
-        scoring.load_policy.cache_clear()
-
-
 def _diagnose(lines: Path, cache: Path, jobs: int) -> None:
     from gapdoctor.bench.corpus.batch import diagnose_corpus, write_lines
 
     if not cache.is_dir():
         raise GapdoctorInputError("--cache", f"{cache} is not a folder", "pass a corpus cache built by corpus build")
-    with _policy(None), threadpool_limits(limits=1):  # workers fork from here and inherit both
+    with scoring.scored_with(None), threadpool_limits(limits=1):  # the variable reaches the workers
         count = write_lines(diagnose_corpus(CORPUS_SEEDS, cache=cache, jobs=jobs), lines, lambda _: None)
     print(f"<!-- {count} corpus seeds diagnosed into {lines} -->")
 
 
 def _held_out_evaluation(rows: list[dict[str, Any]], fit: Path, held_out: dict[str, tuple[str, ...]]) -> list[Any]:
     calibration.fit_policy(rows, fit, held_out)
-    scoring.load_policy.cache_clear()  # the file may have been read before this fit rewrote it
     policy = scoring.load_policy(fit)
     report = split_by_family(rows, held_out).report
     before, after = calibration.evaluate(report, None), calibration.evaluate(report, policy)
@@ -132,7 +116,6 @@ def _sensitivity(rows: list[dict[str, Any]], cache: Path, fit: Path) -> str:
                 for finding in row["findings"]:
                     finding["truth"] = symptoms.finding_truth(finding["cause"], row["causes"], seen)
             calibration.fit_policy(relabelled, fit)
-            scoring.load_policy.cache_clear()
             report = split_by_family(relabelled).report
             b, a = calibration.evaluate(report, None), calibration.evaluate(report, scoring.load_policy(fit))
             fitted = scoring.load_policy(fit)
@@ -144,13 +127,12 @@ def _sensitivity(rows: list[dict[str, Any]], cache: Path, fit: Path) -> str:
     finally:
         for name, value in written.items():
             setattr(symptoms, name, value)
-        scoring.load_policy.cache_clear()
     return "\n".join(out)
 
 
 def _bench(policy_file: Path | None) -> BenchResult:
     """The bench scored with ``policy_file`` (None: no policy, every score its check's strength)."""
-    with _policy(policy_file), threadpool_limits(limits=1):
+    with scoring.scored_with(policy_file), threadpool_limits(limits=1):
         return run_bench(cache=cache_dir())
 
 
@@ -232,7 +214,6 @@ def _main(argv: list[str] | None) -> int:
     target = "met" if a["ece"] <= ECE_TARGET else "not met"
     print(f"Issue 13's target, held-out ECE <= {ECE_TARGET}: {target} ({b['ece']:.3f} -> {a['ece']:.3f})")
     if args.ship and verdict:
-        scoring.load_policy.cache_clear()
         shipped = scoring.load_policy(fit)  # validated once more: the engine will read it on every diagnosis
         shutil.copyfile(fit, SHIPPED)
         print(f"shipped: {fit} -> gapdoctor/stats/scoring_fit.json ({shipped})")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,9 +16,6 @@ from tests.recorded import RecordedRun, recorded_run
 from tests.seeds import SEEDS
 
 Split = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
-NO_POLICY = Path(__file__).with_name("no-scoring-policy-here.json")
-"""A fit file that does not exist: no scoring policy (every score is its check's strength)."""
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -41,14 +37,10 @@ def _scores_are_the_checks_strengths() -> Iterator[None]:
     test pinning a score would pin one fit. Any valid policy keeps every order and reported set
     (``ScoreMap``'s rules), so headlines are the same either way; tests/stats/test_scoring.py tests
     the shipped policy itself, on the recorded bench."""
-    from gapdoctor.stats import scoring
+    from gapdoctor.stats.scoring import scored_with
 
-    patch = pytest.MonkeyPatch()
-    patch.setattr(scoring, "FIT_FILE", NO_POLICY)
-    scoring.load_policy.cache_clear()
-    yield
-    patch.undo()
-    scoring.load_policy.cache_clear()
+    with scored_with(None):  # the variable reaches the CLI's subprocesses too
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -62,23 +62,16 @@ def diagnose_recorded(cache: Path, policy: Path | None = None) -> dict[str, dict
     ``policy``: the scoring policy's fit file; None (the golden diagnoses): none, every score its
     check's strength, as the tests read them (tests/conftest.py)."""
     from gapdoctor.bench.runner import _diagnose
-    from gapdoctor.stats import scoring
+    from gapdoctor.stats.scoring import scored_with
 
     out: dict[str, dict[str, Any]] = {}
-    shipped = scoring.FIT_FILE
-    scoring.FIT_FILE = policy or FOLDER / "no-scoring-policy-here.json"
-    scoring.load_policy.cache_clear()
-    try:
-        with threadpool_limits(limits=1):
-            for scenario in select_scenarios():
-                data, cached = load_or_build(scenario, cache)
-                assert cached, f"{scenario.name} was rebuilt instead of read from the recording"
-                status, diagnosis, why = _diagnose(scenario, data)
-                assert diagnosis is not None, f"{scenario.name}: {status} {why}"
-                out[scenario.name] = golden_view(json.loads(json.dumps(diagnosis.to_dict())))
-    finally:
-        scoring.FIT_FILE = shipped
-        scoring.load_policy.cache_clear()
+    with scored_with(policy), threadpool_limits(limits=1):
+        for scenario in select_scenarios():
+            data, cached = load_or_build(scenario, cache)
+            assert cached, f"{scenario.name} was rebuilt instead of read from the recording"
+            status, diagnosis, why = _diagnose(scenario, data)
+            assert diagnosis is not None, f"{scenario.name}: {status} {why}"
+            out[scenario.name] = golden_view(json.loads(json.dumps(diagnosis.to_dict())))
     return out
 
 

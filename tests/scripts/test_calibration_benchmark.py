@@ -11,8 +11,6 @@ from types import ModuleType
 
 import pytest
 
-from gapdoctor.stats import scoring
-
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "calibration.py"
 RECORDED = ROOT / "tests" / "data" / "corpus_findings.jsonl"
@@ -40,18 +38,6 @@ def test_the_held_out_evaluation_of_the_recorded_corpus_meets_the_target_without
         before["top3"],
         before["false_alarms"],
     )
-
-
-def test_the_policy_context_restores_what_the_engine_reads(tmp_path: Path) -> None:
-    script = _script()
-    fit = tmp_path / "fit.json"
-    fit.write_text('{"map": {"strength": [0, 0.5, 1], "score": [0.1, 0.5, 0.9], "n_findings": 1, "n_right": 1}}')
-    outside = scoring.FIT_FILE
-    with script._policy(fit):
-        assert scoring.calibrated_score(0.25) == pytest.approx(0.3)
-    with script._policy(None):
-        assert scoring.calibrated_score(0.25) == 0.25
-    assert outside == scoring.FIT_FILE
 
 
 @pytest.mark.parametrize(

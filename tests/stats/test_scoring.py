@@ -14,7 +14,7 @@ import gapdoctor
 from gapdoctor import GapdoctorInputError
 from gapdoctor.bench.catalogue import select_scenarios
 from gapdoctor.stats import scoring
-from gapdoctor.stats.scoring import ScoreMap, calibrated_score, load_policy
+from gapdoctor.stats.scoring import ScoreMap, calibrated_score, load_policy, scored_with
 from tests.data.record_bench import GOLDEN, copy_into, diagnose_recorded
 
 SHIPPED = Path(scoring.__file__).with_name("scoring_fit.json")
@@ -60,23 +60,16 @@ def _history() -> dict[str, list[float]]:
     }
 
 
-def test_the_engine_scores_every_cause_through_the_one_map_and_keeps_the_strength(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(scoring, "FIT_FILE", tmp_path / "absent.json")
-    load_policy.cache_clear()
-    before = gapdoctor.diagnose(history=_history()).findings
+def test_the_engine_scores_every_cause_through_the_one_map_and_keeps_the_strength(tmp_path: Path) -> None:
+    before = gapdoctor.diagnose(history=_history()).findings  # no policy: tests/conftest.py
     assert before and before[0].cause == "overfitting" and all("evidence_strength" not in f.evidence for f in before)
     fit = tmp_path / "fit.json"
     knots = {"strength": list(KNOTS[0]), "score": list(KNOTS[1]), "n_findings": 50, "n_right": 10}
     fit.write_text(json.dumps({"map": knots}))
-    monkeypatch.setattr(scoring, "FIT_FILE", fit)
-    load_policy.cache_clear()
-    try:
+    with scored_with(fit):
         after = gapdoctor.diagnose(history=_history()).findings
         assert calibrated_score(0.4) == pytest.approx(0.31)
-    finally:
-        load_policy.cache_clear()  # no test policy stays cached for the tests that run after this one
+    assert calibrated_score(0.4) == 0.4  # the variable restored: no policy again
     assert [f.cause for f in after] == [f.cause for f in before]  # the same order
     assert [f.weak for f in after] == [f.weak for f in before]  # the same reported set
     for old, new in zip(before, after, strict=True):
@@ -84,13 +77,26 @@ def test_the_engine_scores_every_cause_through_the_one_map_and_keeps_the_strengt
         assert new.score == pytest.approx(float(np.interp(old.score, *KNOTS)), abs=1e-9)
 
 
-def test_without_a_fit_file_every_score_is_its_strength(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_which_fit_file_scores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fit = tmp_path / "fit.json"
+    fit.write_text(
+        json.dumps({"map": {"strength": [0, 0.5, 1], "score": [0.2, 0.5, 0.8], "n_findings": 1, "n_right": 1}})
+    )
+    monkeypatch.delenv(scoring.FIT_ENV_VAR)
+    monkeypatch.setattr(scoring, "FIT_FILE", fit)  # no variable: the shipped file
+    assert scoring.policy_file() == fit and calibrated_score(0.25) == pytest.approx(0.35)
+    fit.write_text(
+        json.dumps({"map": {"strength": [0, 0.5, 1], "score": [0.1, 0.5, 0.9], "n_findings": 1, "n_right": 1}})
+    )
+    assert calibrated_score(0.25) == pytest.approx(0.3)  # a re-fit rewriting the file is read again
     monkeypatch.setattr(scoring, "FIT_FILE", tmp_path / "absent.json")
-    load_policy.cache_clear()
-    try:
-        assert load_policy() is None and calibrated_score(0.73) == 0.73
-    finally:
-        load_policy.cache_clear()
+    assert scoring.policy_file() is None and load_policy() is None and calibrated_score(0.73) == 0.73
+    for off in ("none", "NONE", ""):
+        monkeypatch.setenv(scoring.FIT_ENV_VAR, off)
+        assert scoring.policy_file() is None
+    monkeypatch.setenv(scoring.FIT_ENV_VAR, str(tmp_path / "missing.json"))
+    with pytest.raises(GapdoctorInputError, match=scoring.FIT_ENV_VAR):
+        calibrated_score(0.5)
 
 
 def _shipped() -> ScoreMap:

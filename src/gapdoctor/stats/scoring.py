@@ -17,7 +17,9 @@ observed symptom (overfitting in a label-noise run), pushed generic symptoms ahe
 root causes they explain: it lost headlines (``benchmarks/RESULTS.md``, calibration section).
 What to headline is the checks' and the ranking rule's job, not the calibration's.
 
-Without a fit file every score is its check's strength. Re-fit with
+Without a fit file every score is its check's strength. ``GAPDOCTOR_SCORING_FIT`` chooses another
+fit file, or ``none`` for the checks' strengths as scores (what the tests read, and the corpus
+diagnosis a re-fit starts from). Re-fit with
 ``python benchmarks/calibration.py LINES --cache CORPUS_CACHE --ship`` after the checks change.
 """
 
@@ -27,7 +29,9 @@ import bisect
 import itertools
 import json
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,17 +41,24 @@ from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.stats.accumulators import squash
 
 __all__ = [
+    "FIT_ENV_VAR",
     "FIT_FILE",
     "REPORTING_POINT",
     "ScoreMap",
     "calibrated_score",
     "capped",
     "load_policy",
+    "policy_file",
+    "scored_with",
     "strength_from_ratio",
 ]
 
 FIT_FILE = Path(__file__).with_name("scoring_fit.json")
 """The fitted policy shipped with the package."""
+
+FIT_ENV_VAR = "GAPDOCTOR_SCORING_FIT"
+"""Environment variable: a fit file to score with instead of :data:`FIT_FILE`, or ``none`` for no policy
+(it reaches subprocesses: the CLI, corpus workers)."""
 
 REPORTING_POINT = 0.5
 """The strength every cause declares at its reporting point, and the score at which a finding is
@@ -151,13 +162,53 @@ def _knot_problem(xs: Sequence[float], ys: Sequence[float]) -> str:
     return ""
 
 
-@lru_cache(maxsize=4)
-def load_policy(path: Path | None = None) -> ScoreMap | None:
-    """The fitted policy (None when no fit file exists: every score is its check's strength)."""
-    source = FIT_FILE if path is None else path
-    if not source.exists():
+def policy_file() -> Path | None:
+    """The fit file the engine scores with: :data:`FIT_ENV_VAR`'s, else :data:`FIT_FILE` (None: no policy).
+
+    Raises
+    ------
+    GapdoctorInputError
+        When the variable names a file that does not exist.
+    """
+    chosen = os.environ.get(FIT_ENV_VAR)
+    if chosen is None:
+        return FIT_FILE if FIT_FILE.exists() else None
+    if chosen.strip().lower() in ("", "none"):
         return None
-    content: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
+    if not Path(chosen).is_file():
+        raise GapdoctorInputError(FIT_ENV_VAR, f"{chosen} is not a file", "name a fit file, or none for no policy")
+    return Path(chosen)
+
+
+@contextmanager
+def scored_with(fit: Path | None) -> Iterator[None]:
+    """Inside, the engine scores with the fit file ``fit`` (None: no policy), and so do the processes
+    started inside (it sets :data:`FIT_ENV_VAR`); the variable is restored on the way out."""
+    before = os.environ.get(FIT_ENV_VAR)
+    os.environ[FIT_ENV_VAR] = "none" if fit is None else str(fit)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(FIT_ENV_VAR, None)
+        else:
+            os.environ[FIT_ENV_VAR] = before
+
+
+def load_policy(path: Path | None = None) -> ScoreMap | None:
+    """The fitted policy in ``path`` (default :func:`policy_file`); None when there is none.
+
+    Parsed once per content (the file is a few kilobytes: read on each call, so a re-fit that
+    rewrites it is seen at once)."""
+    source = policy_file() if path is None else path
+    if source is None or not source.exists():
+        return None
+    return _parsed_policy(source.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=8)
+def _parsed_policy(text: str) -> ScoreMap:
+    content: dict[str, Any] = json.loads(text)
     knots = content["map"]
     return ScoreMap(tuple(knots["strength"]), tuple(knots["score"]), int(knots["n_findings"]), int(knots["n_right"]))
 
@@ -170,7 +221,7 @@ def calibrated_score(strength: float) -> float:
     >>> calibrated_score(float("nan")) != calibrated_score(float("nan"))  # not a strength: left as it is
     True
     """
-    policy = load_policy()
+    policy = load_policy()  # the variable and FIT_FILE are read on every call: a change is seen at once
     if policy is None or not math.isfinite(strength):
         return float(strength)
     return policy(strength)
