@@ -216,7 +216,9 @@ def _main(argv: list[str] | None) -> int:
     if args.ship and verdict:
         shipped = scoring.load_policy(fit)  # validated once more: the engine will read it on every diagnosis
         shutil.copyfile(fit, SHIPPED)
-        print(f"shipped: {fit} -> gapdoctor/stats/scoring_fit.json ({shipped})")
+        assert shipped is not None
+        knots = ", ".join(f"{x:.2f} -> {y:.2f}" for x, y in zip(shipped.strengths, shipped.scores, strict=True))
+        print(f"shipped: {fit} -> gapdoctor/stats/scoring_fit.json (strength -> score: {knots})")
     return 0
 
 
