@@ -193,3 +193,16 @@ def test_evaluate_prints_markdown_with_a_chosen_policy(tmp_path: Path, capsys: p
         assert err.startswith("gapdoctor: bad input: --policy:") and "\n" not in err
     assert main(["fit", str(path), "--hold-out", "planet=mars", "--out", str(tmp_path / "x.json")]) == 2
     assert "unknown family axis" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "strengths",
+    [[0.0, 0.5, 1.0] * 20, [0.5] * 30, [0.0] * 25 + [1.0] * 25, [0.49, 0.5, 0.51] * 12],
+)
+@pytest.mark.parametrize("rule", ["all right", "all wrong", "alternating"])
+def test_the_fit_is_a_valid_map_on_findings_that_sit_on_the_edges(strengths: list[float], rule: str) -> None:
+    right = [rule == "all right" or (rule == "alternating" and i % 2 == 0) for i in range(len(strengths))]
+    fitted = fit_score_map(strengths, right)  # ScoreMap checks its own rules: increasing, 0.5 kept
+    grid = np.linspace(0, 1, 101)
+    scores = np.array([fitted(s) for s in grid])
+    assert np.all(np.diff(scores) > 0) and np.array_equal(scores >= 0.5, grid >= 0.5)
