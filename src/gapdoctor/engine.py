@@ -104,10 +104,11 @@ def _read_if_path(history: Any, metric: str, higher_is_better: bool | None) -> A
 def _calibrated(finding: Finding) -> Finding:
     """The finding scored by the one scoring policy (:mod:`gapdoctor.stats.scoring`); its check's own
     strength of evidence stays in ``evidence["evidence_strength"]`` when the policy changed it."""
-    score = calibrated_score(finding.cause, finding.score)
+    score = calibrated_score(finding.score)
     if score == finding.score:
         return finding
-    return replace(finding, score=score, evidence={**finding.evidence, "evidence_strength": round(finding.score, 4)})
+    # 6 decimals: a re-fit reads the strength back, and 4 could round a weak 0.49996 up to a reported 0.5
+    return replace(finding, score=score, evidence={**finding.evidence, "evidence_strength": round(finding.score, 6)})
 
 
 def _sampled(check: Check, subject: Evidence | SearchTrials, sampling: list[str]) -> list[Finding]:

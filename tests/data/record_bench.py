@@ -56,12 +56,16 @@ def golden_view(diagnosis: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def diagnose_recorded(cache: Path) -> dict[str, dict[str, Any]]:
-    """Diagnose every recorded scenario (no experiments) and return name -> golden view."""
+def diagnose_recorded(cache: Path, policy: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Diagnose every recorded scenario (no experiments) and return name -> golden view.
+
+    ``policy``: the scoring policy's fit file; None (the golden diagnoses): none, every score its
+    check's strength, as the tests read them (tests/conftest.py)."""
     from gapdoctor.bench.runner import _diagnose
+    from gapdoctor.stats.scoring import scored_with
 
     out: dict[str, dict[str, Any]] = {}
-    with threadpool_limits(limits=1):
+    with scored_with(policy), threadpool_limits(limits=1):
         for scenario in select_scenarios():
             data, cached = load_or_build(scenario, cache)
             assert cached, f"{scenario.name} was rebuilt instead of read from the recording"

@@ -1,5 +1,6 @@
-"""Fitting the scoring policy on the calibration families and measuring it on the held-out ones:
-an over-confident check is pulled down to what it is worth, and the held-out calibration error falls."""
+"""Fitting the scoring policy on the calibration families and measuring it on the held-out ones: the
+one monotone map pulls over-confident strengths to what they are worth, lowers the held-out
+calibration error, and keeps every diagnosis's order and reported set."""
 
 from __future__ import annotations
 
@@ -9,46 +10,117 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gapdoctor.bench.corpus.calibration import evaluate, fit_policy
+from gapdoctor import GapdoctorInputError
+from gapdoctor.bench.corpus.calibration import evaluate, fit_policy, fit_score_map, read_lines
+from gapdoctor.bench.corpus.split import DEFAULT_HELD_OUT, FAMILY_AXES, split_by_family
 from gapdoctor.stats.scoring import load_policy
+
+RECORDED = Path(__file__).parents[2] / "data" / "corpus_findings.jsonl"
+"""The findings of main's whole-corpus diagnosis (tests/data/record_corpus_findings.py)."""
 
 
 def _lines(seed: int, datasets: tuple[str, ...], n: int) -> list[dict[str, object]]:
-    """Scenarios whose 'overfitting' check is over-confident: right with probability strength**3."""
+    """Scenarios whose 'overfitting' check is over-confident below 0.5: right with probability strength**3.
+
+    A second, generic finding ('small_validation_set', right when observed) rides along, so each
+    diagnosis has an order to keep."""
     rng = np.random.default_rng(seed)
     lines = []
     for i in range(n):
-        strength = float(rng.uniform(0.05, 0.95))
+        strength = float(rng.uniform(0.02, 0.98))
         right = bool(rng.uniform() < strength**3)
+        other = float(rng.uniform(0.02, 0.98))
         lines.append(
             {
                 "status": "diagnosed",
                 "families": {"dataset": datasets[i % len(datasets)]},
                 "causes": ["overfitting"] if right else ["label_noise"],
-                "findings": [{"cause": "overfitting", "score": strength, "check": "overfitting.curves"}],
+                "findings": [
+                    {"cause": "overfitting", "score": strength, "check": "overfitting.curves"},
+                    {
+                        "cause": "small_validation_set",
+                        "score": other,
+                        "truth": "observed" if rng.uniform() < other else "wrong",
+                    },
+                ],
             }
         )
     return lines
 
 
-def test_the_fit_pulls_an_over_confident_check_down_on_families_it_never_read(tmp_path: Path) -> None:
+def test_the_fit_pulls_over_confident_strengths_down_on_families_it_never_read(tmp_path: Path) -> None:
     calibrate = _lines(0, ("digits", "iris"), 600)
     report = _lines(1, ("wine", "breast_cancer"), 600)
     out = tmp_path / "fit.json"
     content = fit_policy(calibrate + report, out)
     assert content["fitted_on"]["calibration_scenarios"] == 600  # the held-out families were not read
-    assert set(content["causes"]) == {"overfitting"} and content["causes"]["overfitting"]["slope"] > 0
+    assert content["map"]["n_findings"] == 1200 and set(content["by_cause_not_applied"]) == {
+        "overfitting",
+        "small_validation_set",
+    }
     policy = load_policy(out)
-    assert policy["overfitting"](0.6) < 0.4  # a strength of 0.6 is right 0.6**3 = 22% of the time
+    assert policy is not None and policy(0.5) == 0.5
+    # the two checks pooled: right with probability (s**3 + s) / 2, 0.15 at s = 0.3 (strength says 0.3)
+    assert policy(0.3) == pytest.approx((0.3**3 + 0.3) / 2, abs=0.06)
     before, after = evaluate(report, None), evaluate(report, policy)
-    assert after.ece < before.ece / 2 and after.ece < 0.06
-    assert sum(r["findings"] for r in after.reliability) == 600
-    assert json.loads(out.read_text())["causes"]["overfitting"]["n_findings"] == 600
+    # above 0.5 the map stays >= 0.5 where the pooled share right is lower (0.41 at 0.6): what is left
+    assert after.ece < before.ece / 2
+    assert policy(0.6) == pytest.approx(0.5, abs=0.02)
+    assert sum(r["findings"] for r in after.reliability) == 1200
+    assert after.headline_hits == before.headline_hits and (after.top1, after.top3) == (before.top1, before.top3)
 
 
-def test_a_cause_with_too_few_findings_is_kept_as_measured(tmp_path: Path) -> None:
-    content = fit_policy(_lines(2, ("digits",), 10), tmp_path / "fit.json")
-    assert content["causes"] == {} and "too few" in content["kept_as_measured"]["overfitting"]
+def test_the_map_keeps_every_order_and_the_reported_set() -> None:
+    rng = np.random.default_rng(3)
+    strengths = rng.uniform(0, 1, 500)
+    fitted = fit_score_map(strengths, rng.uniform(0, 1, 500) < strengths**2)
+    grid = np.r_[np.linspace(0, 1, 2001), 0.5 - 1e-9, 0.5 + 1e-9]
+    grid.sort()
+    scores = np.array([fitted(s) for s in grid])
+    assert np.all(np.diff(scores) > 0)  # strictly increasing: no order changes, no new ties
+    assert np.array_equal(scores >= 0.5, grid >= 0.5)  # reported exactly when the check reported
+    assert scores.min() >= 0 and scores.max() <= 1
+
+
+def test_a_side_without_findings_keeps_the_identity_and_a_lone_finding_is_pooled() -> None:
+    fitted = fit_score_map([0.7] * 30 + [0.97], [True] * 21 + [False] * 9 + [False])
+    assert fitted(0.2) == pytest.approx(0.2) and fitted(0.5) == 0.5
+    # the lone wrong finding at 0.97 is pooled with the 30 at 0.7 (21 right): one knot, 21/31 right
+    assert fitted(0.7) == pytest.approx(0.99 * 21 / 31 + 0.01 * (0.7 * 30 + 0.97) / 31, abs=0.01)
+    assert fitted(1.0) < 0.7
+
+
+def test_the_fit_refuses_no_findings_and_strengths_outside_the_unit_interval(tmp_path: Path) -> None:
+    with pytest.raises(GapdoctorInputError, match="strengths"):
+        fit_score_map([], [])
+    with pytest.raises(GapdoctorInputError, match="strengths"):
+        fit_score_map([0.2, 1.3], [True, False])
+    no_findings = [{"status": "diagnosed", "families": {"dataset": "digits"}, "causes": [], "findings": []}]
+    with pytest.raises(GapdoctorInputError, match="lines"):
+        fit_policy(no_findings, tmp_path / "fit.json")
+    assert not (tmp_path / "fit.json").exists()
+
+
+@pytest.mark.parametrize("swapped", [False, True])
+def test_on_the_recorded_corpus_the_held_out_calibration_error_falls_and_no_headline_moves(
+    tmp_path: Path, swapped: bool
+) -> None:
+    rows = read_lines(RECORDED)
+    held_out: dict[str, tuple[str, ...]] = DEFAULT_HELD_OUT
+    if swapped:
+        held_out = {"dataset": tuple(d for d in FAMILY_AXES["dataset"] or () if d not in DEFAULT_HELD_OUT["dataset"])}
+    fit_policy(rows, tmp_path / "fit.json", held_out)
+    policy = load_policy(tmp_path / "fit.json")
+    report = split_by_family(rows, held_out).report
+    before, after = evaluate(report, None), evaluate(report, policy)
+    assert len(report) > 150 and before.ece > 0.08  # the checks' strengths as recorded: mis-calibrated
+    assert after.ece < 0.05 and after.ece < before.ece / 2  # issue 13's target, on families the fit never read
+    assert after.headline_hits == before.headline_hits and after.confusion == before.confusion
+    assert (after.top3, after.false_alarms, after.ranked_first) == (
+        before.top3,
+        before.false_alarms,
+        before.ranked_first,
+    )
 
 
 @pytest.mark.parametrize("content", ["not json\n", '{"status": "diagnosed", "families": {}}\n', "[1, 2]\n"])
@@ -110,9 +182,27 @@ def test_evaluate_prints_markdown_with_a_chosen_policy(tmp_path: Path, capsys: p
     out = capsys.readouterr().out
     assert out.startswith("| report families (100 scenarios) | top-1 |") and "| overfitting | 100 |" in out
     (tmp_path / "bad.json").write_text("not json")
-    for argv in (["--policy", str(tmp_path / "missing.json")], ["--policy", str(tmp_path / "bad.json")]):
+    old = {"causes": {"overfitting": {"intercept": -1.0, "slope": 1.0, "n_findings": 50, "n_positive": 10}}}
+    (tmp_path / "old.json").write_text(json.dumps(old))  # the per-cause format of an earlier trial
+    moved = {"map": {"strength": [0, 0.5, 1], "score": [0.1, 0.4, 0.9], "n_findings": 9, "n_right": 3}}
+    (tmp_path / "moved.json").write_text(json.dumps(moved))  # would change which findings are reported
+    for name in ("missing.json", "bad.json", "old.json", "moved.json"):
+        argv = ["--policy", str(tmp_path / name)]
         assert main(["evaluate", str(path), *argv]) == 2
         err = capsys.readouterr().err.strip()
         assert err.startswith("gapdoctor: bad input: --policy:") and "\n" not in err
     assert main(["fit", str(path), "--hold-out", "planet=mars", "--out", str(tmp_path / "x.json")]) == 2
     assert "unknown family axis" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "strengths",
+    [[0.0, 0.5, 1.0] * 20, [0.5] * 30, [0.0] * 25 + [1.0] * 25, [0.49, 0.5, 0.51] * 12],
+)
+@pytest.mark.parametrize("rule", ["all right", "all wrong", "alternating"])
+def test_the_fit_is_a_valid_map_on_findings_that_sit_on_the_edges(strengths: list[float], rule: str) -> None:
+    right = [rule == "all right" or (rule == "alternating" and i % 2 == 0) for i in range(len(strengths))]
+    fitted = fit_score_map(strengths, right)  # ScoreMap checks its own rules: increasing, 0.5 kept
+    grid = np.linspace(0, 1, 101)
+    scores = np.array([fitted(s) for s in grid])
+    assert np.all(np.diff(scores) > 0) and np.array_equal(scores >= 0.5, grid >= 0.5)

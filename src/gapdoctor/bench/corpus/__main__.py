@@ -78,7 +78,6 @@ def _calibration(args: argparse.Namespace) -> int:
         raise GapdoctorInputError("--policy", f"{args.policy} is not a file", "pass a file written by fit --out")
     parts = split_by_family(lines, held_out)
     chosen = lines if args.side == "all" else getattr(parts, args.side)
-    load_policy.cache_clear()
     try:
         policy = load_policy(None if args.policy is None else Path(args.policy))
     except (ValueError, KeyError, TypeError, AttributeError) as error:

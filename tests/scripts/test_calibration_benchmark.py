@@ -1,0 +1,62 @@
+"""benchmarks/calibration.py: the one-command re-fit reads recorded lines, fits held out and with the
+sides swapped without moving a headline, refuses bad input in one line, and leaves the engine's
+policy as it found it."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "benchmarks" / "calibration.py"
+RECORDED = ROOT / "tests" / "data" / "corpus_findings.jsonl"
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("gapdoctor_calibration_benchmark", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_held_out_evaluation_of_the_recorded_corpus_meets_the_target_without_moving_a_headline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = _script()
+    rows = script._read(RECORDED)
+    (_, before), (_, after) = script._held_out_evaluation(rows, tmp_path / "fit.json", script.DEFAULT_HELD_OUT)
+    assert "headlines gained 0, lost 0" in capsys.readouterr().out
+    assert after["ece"] <= script.ECE_TARGET < before["ece"]
+    assert (after["top1"], after["top3"], after["false_alarms"]) == (
+        before["top1"],
+        before["top3"],
+        before["false_alarms"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "argument"),
+    [
+        (["missing.jsonl"], "LINES"),
+        (["foreign.jsonl"], "LINES"),
+        (["empty.jsonl"], "lines"),
+        (["empty.jsonl", "--cache", "no-such-folder"], "--cache"),
+        (["empty.jsonl", "--jobs", "0"], "--jobs"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], argument: str
+) -> None:
+    (tmp_path / "foreign.jsonl").write_text('{"status": "diagnosed", "findings": []}\n')
+    (tmp_path / "empty.jsonl").write_text("")
+    paths = [str(tmp_path / a) if a.endswith((".jsonl", "folder")) else a for a in argv]
+    assert _script().main(paths) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"calibration: bad input: {argument}:") and "\n" not in err
+    assert not (tmp_path / "scoring_fit.json").exists()
