@@ -11,18 +11,19 @@ __all__ = ["decision_rule_gain"]
 def decision_rule_gain(result: DecisionRuleGain) -> Gain | None:
     """The metric with the rule chosen on other folds (``after_fix``) against the default rule's (``now``).
 
-    The interval is the default's value plus the paired-bootstrap interval of the
-    cross-validated gain (what the check's score rests on), not the in-sample best rule's
-    value, which is chosen on the rows it is scored on. None when cross-validation gains
-    nothing: the evidence then shows no gain to expect.
+    The gain added to the default's value is the cross-validated gain the check's score
+    rests on (on the validation rows, or on the validation and training rows pooled), with
+    its paired-bootstrap interval; not the in-sample best rule's value, which is chosen on
+    the rows it is scored on. None when that gain is nothing: the evidence then shows no
+    gain to expect.
     """
-    if not result.cross_validated_gain > 0:
+    pooled = result.score_rests_on != "validation rows"
+    gain, low, high = result.cross_validated_gain, result.cross_validated_gain_low, result.cross_validated_gain_high
+    if pooled and result.pooled_gain is not None and result.pooled_gain_low is not None:
+        gain, low = result.pooled_gain, result.pooled_gain_low
+        high = result.pooled_gain_high if result.pooled_gain_high is not None else high
+    if not gain > 0:
         return None
     now = result.val_metric_default
-    return make_gain(
-        result.metric,
-        now=now,
-        after_fix=result.val_metric_cross_validated,
-        low=now + result.cross_validated_gain_low,
-        high=now + result.cross_validated_gain_high,
-    )
+    after_fix = result.val_metric_cross_validated if not pooled else now + gain
+    return make_gain(result.metric, now=now, after_fix=after_fix, low=now + low, high=now + high)
