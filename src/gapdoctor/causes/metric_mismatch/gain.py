@@ -5,7 +5,11 @@ from __future__ import annotations
 from gapdoctor.causes.gain import Gain, make_gain
 from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain
 
-__all__ = ["decision_rule_gain"]
+__all__ = ["METRIC_CEILING", "METRIC_FLOOR", "decision_rule_gain"]
+
+METRIC_FLOOR, METRIC_CEILING = 0.0, 1.0
+"""The range of the metrics a decision rule is tuned for (F1, balanced accuracy): the expected
+metric's interval is cut to it (a paired-bootstrap gain added to the default's value can pass 1)."""
 
 
 def decision_rule_gain(result: DecisionRuleGain) -> Gain | None:
@@ -15,7 +19,7 @@ def decision_rule_gain(result: DecisionRuleGain) -> Gain | None:
     rests on (on the validation rows, or on the validation and training rows pooled), with
     its paired-bootstrap interval; not the in-sample best rule's value, which is chosen on
     the rows it is scored on. None when that gain is nothing: the evidence then shows no
-    gain to expect.
+    gain to expect. The interval is cut to the metric's range [0, 1].
     """
     pooled = result.score_rests_on != "validation rows"
     gain, low, high = result.cross_validated_gain, result.cross_validated_gain_low, result.cross_validated_gain_high
@@ -26,4 +30,6 @@ def decision_rule_gain(result: DecisionRuleGain) -> Gain | None:
         return None
     now = result.val_metric_default
     after_fix = result.val_metric_cross_validated if not pooled else now + gain
-    return make_gain(result.metric, now=now, after_fix=after_fix, low=now + low, high=now + high)
+    # F1 and balanced accuracy lie in [0, 1]: the default's value plus the interval of the gain may not
+    low, high = max(now + low, METRIC_FLOOR), min(now + high, METRIC_CEILING)
+    return make_gain(result.metric, now=now, after_fix=after_fix, low=low, high=high)
