@@ -88,12 +88,20 @@ class DecisionRuleGain(Payload):
     cross_validated_gain: float = figure()
     cross_validated_gain_low: float = figure()
     cross_validated_gain_high: float = figure()
-    n_train_rows_pooled: int = figure()
-    pooled_gain: float | None = figure(omit_none=True)
-    pooled_gain_low: float | None = figure(omit_none=True)
-    pooled_gain_high: float | None = figure(omit_none=True)
-    pooled_gain_on_validation: float | None = figure(omit_none=True)
-    score_rests_on: str = figure()
+    n_train_rows_pooled: int = figure(
+        default=0, label="training rows pooled with validation (out-of-fold probabilities)", shown_as="count"
+    )
+    pooled_gain: float | None = figure(
+        omit_none=True,
+        label="gain from tuning the rule on validation and training rows (cross-validated)",
+        shown_as="metric",
+    )
+    pooled_gain_low: float | None = figure(omit_none=True, label="pooled gain, 95% interval low", shown_as="metric")
+    pooled_gain_high: float | None = figure(omit_none=True, label="pooled gain, 95% interval high", shown_as="metric")
+    pooled_gain_on_validation: float | None = figure(
+        omit_none=True, label="pooled rule's gain on the validation rows", shown_as="metric"
+    )
+    score_rests_on: str = figure(default="validation rows", label="rows the score rests on", shown_as="text")
     minority_class_share_train: float = figure()
     roc_auc: float = figure()
     average_precision: float = figure()
