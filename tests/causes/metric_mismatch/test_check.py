@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_predict, train_test_split
+from threadpoolctl import threadpool_limits
 
 import gapdoctor
-from gapdoctor.causes.metric_mismatch.check import reliability
+from gapdoctor.causes.metric_mismatch.check import metric_mismatch_decision_rule, reliability
+from gapdoctor.causes.metric_mismatch.score import score
 from gapdoctor.causes.registry import get_check
 from gapdoctor.engine import run_checks
 from gapdoctor.inputs.evidence import build_evidence
 from tests import metric_scenarios
+from tests.recorded import recorded_bench_inputs
 
 
 def test_imbalanced_f1_ranks_metric_mismatch_first() -> None:
@@ -92,3 +100,65 @@ def test_the_curves_show_the_loss_moving_without_the_metric() -> None:
     assert finding.evidence["val_loss_change_second_half"] < -0.03
     assert finding.evidence["val_metric_change_second_half"] == 0.0
     assert finding.evidence["n_val"] == rows
+
+
+def _rare_positive_run(seed: int, *, positive_share: float, n_val: int = 250) -> dict[str, np.ndarray]:
+    """A logistic regression on ``make_classification``: out-of-fold training and validation probabilities."""
+    X, y = make_classification(
+        n_samples=2000 + n_val,
+        n_features=20,
+        n_informative=6,
+        weights=[1 - positive_share],
+        class_sep=0.7,
+        random_state=seed,
+    )
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=n_val, random_state=seed, stratify=y)
+    model = LogisticRegression(max_iter=2000)
+    with threadpool_limits(limits=1):
+        train_probs = cross_val_predict(model, X_train, y_train, cv=5, method="predict_proba")
+        val_probs = model.fit(X_train, y_train).predict_proba(X_val)
+    return {"y_train": y_train, "y_val": y_val, "train_probs": train_probs, "val_probs": val_probs}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_out_of_fold_training_rows_show_the_gain_a_small_validation_set_cannot_alone(seed: int) -> None:
+    # 10% positives, 250 validation rows (about 25 positives): the threshold gain is real but
+    # the validation rows alone leave its interval near 0; the 2000 training rows' out-of-fold
+    # probabilities tighten it.
+    run = _rare_positive_run(seed, positive_share=0.1)
+    (finding,) = metric_mismatch_decision_rule(build_evidence(**run, metric="f1"))
+    figures = finding.evidence
+    assert finding.score >= 0.5
+    assert figures["score_rests_on"] == "validation and training rows"
+    assert figures["n_train_rows_pooled"] == 2000
+    assert figures["pooled_gain"] >= 0.03 and figures["pooled_gain_low"] > 0  # the pooled interval excludes 0
+    assert figures["pooled_gain_on_validation"] > 0  # the validation rows gain with the pooled rule too
+    alone = score(figures["cross_validated_gain"], figures["cross_validated_gain_low"])
+    assert alone < finding.score  # what the validation rows alone show is weaker
+    assert finding.gain is not None
+    assert finding.gain["after_fix"] == pytest.approx(figures["val_metric_default"] + figures["pooled_gain"], abs=1e-4)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_training_rows_do_not_make_a_balanced_task_fire(seed: int) -> None:
+    run = _rare_positive_run(seed, positive_share=0.5)
+    (finding,) = metric_mismatch_decision_rule(build_evidence(**run, metric="f1"))
+    assert finding.score < 0.5
+    assert finding.evidence["pooled_gain"] < 0.03
+
+
+def test_recorded_digits_run_ranks_the_mismatch_ahead_of_the_lagging_classes(tmp_path: Path) -> None:
+    # A recorded MLP run (digits, classes 5-9 kept at 10%, balanced accuracy): subgroup_failure
+    # flags the minority classes, which the prior correction is what fixes.
+    inputs = recorded_bench_inputs("metric_mismatch/digits-balanced-accuracy", tmp_path)
+    keys = ("y_train", "y_val", "train_probs", "val_probs", "metric")
+    diagnosis = run_checks(
+        build_evidence(**{k: inputs[k] for k in keys}),
+        [get_check("metric_mismatch.decision_rule"), get_check("subgroup_failure.per_class_and_group")],
+    )
+    causes = [f.cause for f in diagnosis.findings]
+    mismatch = diagnosis.findings[causes.index("metric_mismatch")]
+    assert mismatch.score >= 0.5 and mismatch.evidence["pooled_gain_low"] > 0
+    assert mismatch.evidence["score_rests_on"] == "validation and training rows"
+    if "subgroup_failure" in causes:
+        assert causes.index("metric_mismatch") < causes.index("subgroup_failure")

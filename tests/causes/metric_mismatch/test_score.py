@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from gapdoctor.causes.metric_mismatch.score import GAIN_AT_REPORT, certainty_ratio, score
+from gapdoctor.causes.metric_mismatch.score import (
+    GAIN_AT_REPORT,
+    VALIDATION_PART_FLOOR,
+    certainty_ratio,
+    score,
+    strength,
+)
 from gapdoctor.findings import REPORT_THRESHOLD
 
 
@@ -35,3 +41,17 @@ def test_no_gain_or_no_interval_is_no_evidence() -> None:
     assert score(-0.05, -0.1) == 0.0
     assert score(0.2, float("nan")) == 0.0
     assert certainty_ratio(0.05, 0.05) > 1e6  # an interval with no width below the gain: certain
+
+
+def test_pooled_rows_count_when_the_validation_rows_agree() -> None:
+    alone = score(0.04, -0.01)
+    assert alone < REPORT_THRESHOLD
+    assert strength(0.04, -0.01, 0.05, 0.01, 0.03) >= REPORT_THRESHOLD > alone
+    assert strength(0.04, -0.01) == alone  # no training rows
+    assert strength(0.08, 0.02, 0.01, -0.01, 0.05) == score(0.08, 0.02)  # the stronger of the two
+
+
+@pytest.mark.parametrize("on_validation", [0.0, -0.02])
+def test_pooled_rows_do_not_outvote_the_validation_rows(on_validation: float) -> None:
+    assert on_validation <= VALIDATION_PART_FLOOR
+    assert strength(-0.02, -0.06, 0.1, 0.05, on_validation) == 0.0

@@ -17,6 +17,10 @@ The best rule found on the validation set is optimistic (it is chosen on the row
 is scored on), so the score rests on the **cross-validated** gain instead: the rule is
 chosen on four fifths of the validation rows and applied to the fifth left out, for
 each fifth. That gain, with a paired bootstrap interval, is what the finding reports.
+When out-of-fold training probabilities are given, the same gain is also measured on the
+validation and training rows pooled (more rows to tune on and to judge by; see
+:mod:`~gapdoctor.causes.metric_mismatch.rules`), and the score rests on the stronger of the
+two (:func:`~gapdoctor.causes.metric_mismatch.score.strength`).
 
 Only metrics a decision rule can trade for — ``f1`` and ``balanced_accuracy`` — are
 tuned. ``precision`` or ``recall`` alone are maximised by trivial thresholds (predict
@@ -27,69 +31,59 @@ so the check skips those with the reason.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold
 
 from gapdoctor.causes.metric_mismatch.gain import decision_rule_gain
 from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain, ReliabilityCurve
-from gapdoctor.causes.metric_mismatch.score import score
+from gapdoctor.causes.metric_mismatch.rules import (
+    RuleGain,
+    best_rule,
+    cross_validated_decisions,
+    decide,
+    rule_gain,
+    rules,
+    sweep,
+)
+from gapdoctor.causes.metric_mismatch.score import score, strength
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import smooth
+from gapdoctor.inputs.probabilities import probability_rows
 from gapdoctor.stats.array_types import FloatArray, IntArray
-from gapdoctor.stats.budget import DECISION_RULE_ROWS, validation_sample
+from gapdoctor.stats.budget import DECISION_RULE_ROWS, sample_rows, validation_sample
 from gapdoctor.stats.metrics import compute_metric
-from gapdoctor.stats.resampling import (
-    decision_metric,
-    decision_replicates,
-    paired_decision_replicates,
-    percentile_interval,
-)
+from gapdoctor.stats.resampling import decision_metric, decision_replicates, percentile_interval
 
 _NAME = "metric_mismatch.decision_rule"
 _TUNABLE = ("f1", "balanced_accuracy")
-_FOLDS = 5
 _ECE_BINS = 10
 _ECE_NOTABLE = 0.05
 
 
-def _rules(binary: bool) -> tuple[FloatArray, float]:
-    """The candidate decision rules (thresholds or prior strengths) and the default."""
-    if binary:
-        return np.round(np.linspace(0.02, 0.98, 49), 4), 0.5
-    return np.round(np.linspace(0.0, 1.0, 21), 4), 0.0
+def _training_rows(evidence: Evidence) -> tuple[IntArray, FloatArray] | None:
+    """Training labels and their out-of-fold probabilities (sampled to the budget), when both are given."""
+    if evidence.y_train is None or evidence.train_probs is None:
+        return None
+    rows = sample_rows(len(evidence.y_train), DECISION_RULE_ROWS, what="training rows")
+    return evidence.y_train[rows], probability_rows(evidence.train_probs, rows, renormalise=True)
 
 
-def _decide(probs: FloatArray, rule: float, prior: FloatArray) -> IntArray:
-    if probs.shape[1] == 2:
-        return np.asarray(probs[:, 1] >= rule, dtype=np.int64)
-    return np.asarray(np.argmax(probs / prior**rule, axis=1), dtype=np.int64)
-
-
-def _sweep(metric: str, y: IntArray, probs: FloatArray, rules: FloatArray, prior: FloatArray) -> FloatArray:
+def _pooled_gain(
+    metric: str,
+    y: IntArray,
+    probs: FloatArray,
+    training: tuple[IntArray, FloatArray],
+    default_pred: IntArray,
+    prior: FloatArray,
+) -> tuple[RuleGain, RuleGain]:
+    """The cross-validated gain on validation and training rows pooled, and its validation rows' part."""
     k = probs.shape[1]
-    return np.array([decision_metric(metric, y, _decide(probs, r, prior), k) for r in rules])
-
-
-def _best_rule(values: FloatArray, rules: FloatArray, default: float) -> float:
-    """The best rule; among ties, the one closest to the default."""
-    best = np.flatnonzero(values >= values.max() - 1e-12)
-    return float(rules[best[np.argmin(np.abs(rules[best] - default))]])
-
-
-def _cross_validated_decisions(
-    metric: str, y: IntArray, probs: FloatArray, rules: FloatArray, default: float, prior: FloatArray
-) -> IntArray:
-    """Each validation row decided by the rule tuned on the other folds."""
-    min_support = int(np.bincount(y, minlength=probs.shape[1]).min())
-    folds = min(_FOLDS, min_support)
-    if folds < 2:
-        raise SkipCheck("some class has fewer than 2 validation rows: cannot cross-validate the decision rule")
-    out = np.empty(len(y), dtype=np.int64)
-    for tune_rows, held_rows in StratifiedKFold(folds, shuffle=True, random_state=0).split(probs, y):
-        tuned = _best_rule(_sweep(metric, y[tune_rows], probs[tune_rows], rules, prior), rules, default)
-        out[held_rows] = _decide(probs[held_rows], tuned, prior)
-    return out
+    candidates, default = rules(k == 2)
+    y_all, probs_all = np.concatenate([training[0], y]), np.concatenate([training[1], probs])
+    tuned = cross_validated_decisions(metric, y_all, probs_all, candidates, default, prior)
+    default_all = np.concatenate([decide(training[1], default, prior), default_pred])
+    on_validation = rule_gain(metric, y, tuned[len(training[0]) :], default_pred, k)
+    return rule_gain(metric, y_all, tuned, default_all, k), on_validation
 
 
 def reliability(y: IntArray, probs: FloatArray, n_bins: int = _ECE_BINS) -> tuple[float, ReliabilityCurve]:
@@ -128,8 +122,8 @@ def _fixes(
     metric: str, binary: bool, rule_text: str, gain_text: str, imbalance: float, weights: list[float], ece: float
 ) -> tuple[str, ...]:
     fixes = [
-        f"Choose the {rule_text} on held-out data, never on the rows you report: cross-validated on the "
-        f"validation set it {gain_text}. Refit it by cross-validation when the model changes."
+        f"Choose the {rule_text} on held-out data, never on the rows you report: cross-validated it "
+        f"{gain_text}. Refit it by cross-validation when the model changes."
     ]
     if imbalance < 0.25:
         fixes.append(
@@ -191,34 +185,42 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
     prior_labels = evidence.y_train if evidence.y_train is not None else y
     train_counts = np.bincount(prior_labels, minlength=k).astype(np.int64)
     prior = np.maximum(train_counts / train_counts.sum(), 1e-6)
-    rules, default = _rules(binary)
+    candidates, default = rules(binary)
 
-    values = _sweep(metric, y, probs, rules, prior)
-    default_pred = _decide(probs, default, prior)
+    values = sweep(metric, y, probs, candidates, prior)
+    default_pred = decide(probs, default, prior)
     default_value = decision_metric(metric, y, default_pred, k)
-    best = _best_rule(values, rules, default)
-    best_pred = _decide(probs, best, prior)
+    best = best_rule(values, candidates, default)
+    best_pred = decide(probs, best, prior)
     best_value = float(values.max())
-    cv_pred = _cross_validated_decisions(metric, y, probs, rules, default, prior)
-    cv_value = decision_metric(metric, y, cv_pred, k)
-
-    cv_reps, default_reps = paired_decision_replicates(metric, y, cv_pred, default_pred, k)
-    paired = cv_reps - default_reps
-    paired = paired[np.isfinite(paired)]
-    cv_gain = cv_value - default_value
-    gain_low, gain_high = percentile_interval(paired)
+    alone = rule_gain(
+        metric, y, cross_validated_decisions(metric, y, probs, candidates, default, prior), default_pred, k
+    )
+    training = _training_rows(evidence)
+    pooled, pooled_on_val = (
+        (None, None) if training is None else _pooled_gain(metric, y, probs, training, default_pred, prior)
+    )
+    alone_low = alone.low if alone.replicates > 1 else float("nan")
+    strength_of_evidence = strength(
+        alone.gain,
+        alone_low,
+        None if pooled is None else pooled.gain,
+        None if pooled is None else (pooled.low if pooled.replicates > 1 else float("nan")),
+        None if pooled_on_val is None else pooled_on_val.gain,
+    )
+    rests_on_pooled = pooled is not None and strength_of_evidence > score(alone.gain, alone_low)
+    decisive = pooled if rests_on_pooled and pooled is not None else alone
     best_low, best_high = percentile_interval(decision_replicates(metric, y, best_pred, k))
-    default_low, default_high = percentile_interval(default_reps)
 
-    strength_of_evidence = score(cv_gain, gain_low if len(paired) > 1 else float("nan"))
     ece, curve = reliability(y, probs)
     roc_auc = compute_metric("roc_auc", y, probs) if len(np.unique(y)) == k else float("nan")
     average_precision = compute_metric("average_precision", y, probs)
     minority_share = float(train_counts.min() / train_counts.sum())
     rule_text = "decision threshold" if binary else "prior-correction strength"
+    where = "on the validation and training (out-of-fold) rows" if rests_on_pooled else "on the validation set"
     gain_text = (
-        f"moves {metric} from {default_value:.3f} to {cv_value:.3f} "
-        f"({cv_gain:+.3f}, 95% interval {gain_low:+.3f} to {gain_high:+.3f})"
+        f"gains {decisive.gain:+.3f} {metric} (95% interval {decisive.low:+.3f} to {decisive.high:+.3f}) {where}, "
+        f"from {default_value:.3f} on the validation set"
     )
     ranking = ""
     base_rate = float(np.mean(y == 1)) if binary else 0.0
@@ -227,10 +229,17 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
             f" The probabilities rank well (ROC AUC {roc_auc:.3f}; average precision {average_precision:.3f} "
             f"against a {base_rate:.3f} base rate): the decisions, not the model, are what the metric misses."
         )
+    pooled_text = ""
+    if pooled is not None and pooled_on_val is not None:
+        pooled_text = (
+            f" Tuned and scored the same way on {pooled.n_rows:,} rows (adding {pooled.n_rows - len(y):,} training "
+            f"rows with out-of-fold probabilities) the gain is {pooled.gain:+.3f} (95% interval {pooled.low:+.3f} "
+            f"to {pooled.high:+.3f}), {pooled_on_val.gain:+.3f} on the validation rows."
+        )
     summary = (
         f"Validation {metric} is {default_value:.3f} at the default {rule_text} ({default:g}) but "
         f"{best_value:.3f} at {best:g}; chosen by 5-fold cross-validation on the validation set the gain is "
-        f"{cv_gain:+.3f} (95% interval {gain_low:+.3f} to {gain_high:+.3f}).{ranking}"
+        f"{alone.gain:+.3f} (95% interval {alone.low:+.3f} to {alone.high:+.3f}).{pooled_text}{ranking}"
     )
     loss_change, metric_change = _curve_story(evidence, metric)
     result = DecisionRuleGain(
@@ -239,15 +248,21 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
         default_rule=default,
         best_rule=best,
         val_metric_default=round(default_value, 4),
-        val_metric_default_low=round(default_low, 4),
-        val_metric_default_high=round(default_high, 4),
+        val_metric_default_low=round(alone.default_low, 4),
+        val_metric_default_high=round(alone.default_high, 4),
         val_metric_best_in_sample=round(best_value, 4),
         val_metric_best_low=round(best_low, 4),
         val_metric_best_high=round(best_high, 4),
-        val_metric_cross_validated=round(cv_value, 4),
-        cross_validated_gain=round(cv_gain, 4),
-        cross_validated_gain_low=round(gain_low, 4),
-        cross_validated_gain_high=round(gain_high, 4),
+        val_metric_cross_validated=round(alone.tuned_value, 4),
+        cross_validated_gain=round(alone.gain, 4),
+        cross_validated_gain_low=round(alone.low, 4),
+        cross_validated_gain_high=round(alone.high, 4),
+        n_train_rows_pooled=0 if pooled is None else pooled.n_rows - len(y),
+        pooled_gain=None if pooled is None else round(pooled.gain, 4),
+        pooled_gain_low=None if pooled is None else round(pooled.low, 4),
+        pooled_gain_high=None if pooled is None else round(pooled.high, 4),
+        pooled_gain_on_validation=None if pooled_on_val is None else round(pooled_on_val.gain, 4),
+        score_rests_on="validation and training rows" if rests_on_pooled else "validation rows",
         minority_class_share_train=round(minority_share, 4),
         roc_auc=round(roc_auc, 4),
         average_precision=round(average_precision, 4),
@@ -256,7 +271,7 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
         val_loss_change_second_half=loss_change,
         val_metric_change_second_half=metric_change,
         threshold_curve={
-            "thresholds": rules.tolist(),
+            "thresholds": candidates.tolist(),
             "values": np.round(values, 4).tolist(),
             "metric": metric,
             "default_threshold": default,

@@ -5,24 +5,31 @@ from __future__ import annotations
 from gapdoctor.causes.gain import Gain, make_gain
 from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain
 
-__all__ = ["decision_rule_gain"]
+__all__ = ["METRIC_CEILING", "METRIC_FLOOR", "decision_rule_gain"]
+
+METRIC_FLOOR, METRIC_CEILING = 0.0, 1.0
+"""The range of the metrics a decision rule is tuned for (F1, balanced accuracy): the expected
+metric's interval is cut to it (a paired-bootstrap gain added to the default's value can pass 1)."""
 
 
 def decision_rule_gain(result: DecisionRuleGain) -> Gain | None:
     """The metric with the rule chosen on other folds (``after_fix``) against the default rule's (``now``).
 
-    The interval is the default's value plus the paired-bootstrap interval of the
-    cross-validated gain (what the check's score rests on), not the in-sample best rule's
-    value, which is chosen on the rows it is scored on. None when cross-validation gains
-    nothing: the evidence then shows no gain to expect.
+    The gain added to the default's value is the cross-validated gain the check's score
+    rests on (on the validation rows, or on the validation and training rows pooled), with
+    its paired-bootstrap interval; not the in-sample best rule's value, which is chosen on
+    the rows it is scored on. None when that gain is nothing: the evidence then shows no
+    gain to expect. The interval is cut to the metric's range [0, 1].
     """
-    if not result.cross_validated_gain > 0:
+    pooled = result.score_rests_on != "validation rows"
+    gain, low, high = result.cross_validated_gain, result.cross_validated_gain_low, result.cross_validated_gain_high
+    if pooled and result.pooled_gain is not None and result.pooled_gain_low is not None:
+        gain, low = result.pooled_gain, result.pooled_gain_low
+        high = result.pooled_gain_high if result.pooled_gain_high is not None else high
+    if not gain > 0:
         return None
     now = result.val_metric_default
-    return make_gain(
-        result.metric,
-        now=now,
-        after_fix=result.val_metric_cross_validated,
-        low=now + result.cross_validated_gain_low,
-        high=now + result.cross_validated_gain_high,
-    )
+    after_fix = result.val_metric_cross_validated if not pooled else now + gain
+    # F1 and balanced accuracy lie in [0, 1]: the default's value plus the interval of the gain may not
+    low, high = max(now + low, METRIC_FLOOR), min(now + high, METRIC_CEILING)
+    return make_gain(result.metric, now=now, after_fix=after_fix, low=low, high=high)

@@ -47,7 +47,16 @@ class DecisionRuleGain(Payload):
     val_metric_cross_validated : float
         The metric with the rule chosen on the other folds.
     cross_validated_gain, cross_validated_gain_low, cross_validated_gain_high : float
-        Cross-validated minus default, with its paired bootstrap interval (what the score rests on).
+        Cross-validated minus default on the validation rows alone, with its paired bootstrap interval.
+    n_train_rows_pooled : int
+        Training rows with out-of-fold probabilities pooled with the validation rows (0: none given).
+    pooled_gain, pooled_gain_low, pooled_gain_high : float or None
+        The same cross-validated gain on the validation and training rows pooled, with its
+        interval (None without ``train_probs``).
+    pooled_gain_on_validation : float or None
+        The validation rows' part of the pooled gain (the pooled rule applied to them).
+    score_rests_on : str
+        ``"validation rows"`` or ``"validation and training rows"``: the gain the score rests on.
     minority_class_share_train : float
         Share of the rarest class in training.
     roc_auc, average_precision : float
@@ -79,6 +88,20 @@ class DecisionRuleGain(Payload):
     cross_validated_gain: float = figure()
     cross_validated_gain_low: float = figure()
     cross_validated_gain_high: float = figure()
+    n_train_rows_pooled: int = figure(
+        default=0, label="training rows pooled with validation (out-of-fold probabilities)", shown_as="count"
+    )
+    pooled_gain: float | None = figure(
+        omit_none=True,
+        label="gain from tuning the rule on validation and training rows (cross-validated)",
+        shown_as="metric",
+    )
+    pooled_gain_low: float | None = figure(omit_none=True, label="pooled gain, 95% interval low", shown_as="metric")
+    pooled_gain_high: float | None = figure(omit_none=True, label="pooled gain, 95% interval high", shown_as="metric")
+    pooled_gain_on_validation: float | None = figure(
+        omit_none=True, label="pooled rule's gain on the validation rows", shown_as="metric"
+    )
+    score_rests_on: str = figure(default="validation rows", label="rows the score rests on", shown_as="text")
     minority_class_share_train: float = figure()
     roc_auc: float = figure()
     average_precision: float = figure()
