@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
@@ -115,3 +118,22 @@ def test_cache_key_follows_data_model_and_finding(tmp_path: object) -> None:
     assert key(logistic().set_params(logisticregression__C=0.5), data["y_train"], rows) != base
     assert key(logistic(), np.roll(data["y_train"], 1), rows) != base
     assert key(logistic(), data["y_train"], rows[1:]) != base
+
+
+def test_a_measured_gain_is_stated_where_the_check_stated_none_and_a_checks_own_is_kept(tmp_path: Any) -> None:
+    data, flipped = _noisy_digits()
+    own = {"metric": "accuracy", "now": 0.5, "after_fix": 0.6, "interval": (0.55, 0.65)}
+    findings = [Finding("label_noise", 0.8, "noise", rows=tuple(flipped))]
+    for cache_dir in (tmp_path, tmp_path, None):  # computed, then read back from the cache
+        settings = ExperimentSettings(cache_dir=cache_dir, progress=False, n_bootstrap=100)
+        lab = prepare_lab(build_evidence(model=logistic(), **data), settings)
+        (measured,) = run_experiments(Diagnosis(findings=findings, checks=[]), lab).findings
+        experiment = measured.experiment
+        assert experiment is not None and experiment["verdict"] == "confirmed"
+        assert measured.gain is not None
+        assert (measured.gain["now"], measured.gain["after_fix"]) == (experiment["before"], experiment["after"])
+        assert measured.gain["interval"] == tuple(experiment["interval"])
+    stated = [replace(findings[0], gain=own)]
+    lab = prepare_lab(build_evidence(model=logistic(), **data), ExperimentSettings(cache_dir=None, progress=False))
+    (kept,) = run_experiments(Diagnosis(findings=stated, checks=[]), lab).findings
+    assert kept.experiment is not None and kept.gain == own

@@ -13,7 +13,9 @@ and (2) for each leading finding re-trains with that cause's fix and reports, in
      "verdict": "confirmed" | "refuted" | "inconclusive",
      "metric": str, "n_fits": int, "seconds": float, "cached": bool, "details": {...}}
 
-Confirmed findings rank first, refuted ones are demoted. Tune the budget with
+Confirmed findings rank first, refuted ones are demoted. Where the check stated no
+``Finding.gain`` and the experiment applied the fix itself (label noise: re-training
+without the mislabelled rows), the gain it measured becomes ``Finding.gain``. Tune the budget with
 ``diagnose(..., experiments=ExperimentSettings(max_fits=..., max_seconds=..., n_jobs=...))``
 or turn experiments off with ``experiments=False``.
 

@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from gapdoctor.causes.gain import Gain
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import Finding
 from gapdoctor.fitting.trainer import Trainer
@@ -167,12 +168,17 @@ class Plan:
         ``run() -> PairedOutcome | MeasuredOutcome``.
     key : mapping
         What the result depends on besides data and model (for the cache).
+    gain : callable, optional
+        ``gain(experiment) -> Gain | None``: what fixing the cause gains, from the experiment's
+        result (``Finding.experiment``), for a cause whose experiment applies the fix itself.
+        The runner sets it as ``Finding.gain`` when the check stated none.
     """
 
     intervention: str
     n_fits: int
     run: Callable[[], Outcome]
     key: Mapping[str, Any] = field(default_factory=dict)
+    gain: Callable[[Mapping[str, Any]], Gain | None] | None = None
 
 
 Intervention = Callable[[Finding, "Lab"], Plan]

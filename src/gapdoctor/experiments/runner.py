@@ -5,7 +5,9 @@ runner asks the intervention for a :class:`~gapdoctor.experiments.lab.Plan`, adm
 plans in rank order while the fit budget and the estimated time allow, runs them (in
 parallel with joblib when ``n_jobs > 1``, behind a progress bar on a terminal), turns
 each outcome into ``Finding.experiment`` and ranks the findings again: confirmed
-findings come first, refuted ones are demoted (:func:`gapdoctor.ranking.rank`).
+findings come first, refuted ones are demoted (:func:`gapdoctor.ranking.rank`). A plan
+whose experiment applies the fix itself declares how to read the gain from its result
+(``Plan.gain``); the finding then carries that measured gain when its check stated none.
 Results are cached on disk, so re-running the report does not re-train.
 """
 
@@ -95,6 +97,14 @@ def _progress(enabled: bool, total: int) -> Iterator[Any]:
         yield lambda: progress.advance(task)
 
 
+def _tested(finding: Finding, plan: Plan, experiment: dict[str, Any]) -> Finding:
+    """``finding`` with its experiment, and the gain the experiment measured where the check stated none."""
+    gain = finding.gain
+    if gain is None and plan.gain is not None:
+        gain = plan.gain(experiment)
+    return replace(finding, experiment=experiment, gain=gain)
+
+
 def run_experiments(diagnosis: Diagnosis, lab: Lab, *, enabled: bool = True) -> Diagnosis:
     """Test the leading findings by re-training and re-rank them.
 
@@ -130,6 +140,7 @@ def run_experiments(diagnosis: Diagnosis, lab: Lab, *, enabled: bool = True) -> 
     load_interventions()
     candidates = [f for f in diagnosis.reported if f.cause in INTERVENTIONS][: settings.max_findings]
     results: dict[int, dict[str, Any]] = {}
+    plans: dict[int, Plan] = {}
     admitted: list[tuple[int, Plan, str | None]] = []
     fits_left = settings.max_fits
     for index, finding in enumerate(candidates):
@@ -143,6 +154,7 @@ def run_experiments(diagnosis: Diagnosis, lab: Lab, *, enabled: bool = True) -> 
         except Exception as error:  # planning asks the user's model for its parameters: it may fail
             notes.append(f"experiment for {finding.cause}: errored ({type(error).__name__}: {error})")
             continue
+        plans[index] = plan
         key = None
         if cache is not None:
             key = cache.key(lab, {"cause": finding.cause, "intervention": plan.intervention, **dict(plan.key)})
@@ -200,8 +212,6 @@ def run_experiments(diagnosis: Diagnosis, lab: Lab, *, enabled: bool = True) -> 
         elif result is not None and cache is not None and key is not None:
             cache.put(key, result)
 
-    tested = {id(candidates[i]): {**r, "cached": r.get("cached", False)} for i, r in results.items()}
-    findings: list[Finding] = [
-        replace(f, experiment=tested[id(f)]) if id(f) in tested else f for f in diagnosis.findings
-    ]
+    tested = {id(candidates[i]): (plans[i], {**r, "cached": r.get("cached", False)}) for i, r in results.items()}
+    findings: list[Finding] = [_tested(f, *tested[id(f)]) if id(f) in tested else f for f in diagnosis.findings]
     return replace(diagnosis, findings=rank(findings), notes=tuple(notes))
