@@ -20,12 +20,22 @@ cause of a stuck validation metric shows that picture,
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from gapdoctor.causes.curves import epoch_of, history_of, info_of, oriented, point, step_of, val_metric_curve
 from gapdoctor.causes.overfitting.gain import stopping_gain
 from gapdoctor.causes.overfitting.result import OverfittingCurves
-from gapdoctor.causes.overfitting.score import plateau_strength, score, train_factor, turn_strength
+from gapdoctor.causes.overfitting.sampling import generalisation_gap, metric_sampling_sd, val_loss_sampling_se
+from gapdoctor.causes.overfitting.score import (
+    memorised_strength,
+    plateau_strength,
+    score,
+    train_factor,
+    turn_strength,
+    within_sampling_noise,
+)
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
@@ -127,6 +137,23 @@ def _gap_beyond_noise(evidence: Evidence, history: RunHistory, metric: tuple[str
     return float(np.clip((lead / noise - 1.0) / (_GAP_SIGMAS - 1.0), 0.0, 1.0))
 
 
+def _within_sampling_noise(
+    loss_rise: float | None,
+    loss_se: float | None,
+    has_loss: bool,
+    metric_fall: tuple[float, float] | None,
+    has_metric: bool,
+) -> Literal["yes", "no"] | None:
+    """Whether every logged validation series' turn is inside the sampling band of two evaluations on
+    the validation rows; None when a logged series' sampling noise is not known."""
+    if (has_loss and (loss_rise is None or loss_se is None)) or (has_metric and metric_fall is None):
+        return None
+    inside = (loss_rise is None or loss_se is None or within_sampling_noise(loss_rise, loss_se)) and (
+        metric_fall is None or within_sampling_noise(*metric_fall)
+    )
+    return "yes" if inside else "no"
+
+
 def _plateau_index(curve: np.ndarray) -> int:
     """First point of the final plateau of ``curve`` (lower is better).
 
@@ -181,12 +208,15 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     metric_plateau_idx: int | None = None
     val_metric_best: float | None = None
     val_metric_final: float | None = None
+    loss_rise: float | None = None
+    metric_fall: tuple[float, float] | None = None  # the metric's fall after its best, and its sampling sd
 
     if val_loss is not None:
         vs = smooth(val_loss)
         best_loss_idx = int(np.argmin(vs))
         strength, rise, _ = _turn_strength(val_loss, noise_sd_curved(val_loss), best_loss_idx)
         strengths.append(strength)
+        loss_rise = max(rise, 0.0)
         turn_idx = best_loss_idx
         val_loss_min = round(float(vs[best_loss_idx]), 4)
         val_loss_final = round(float(vs[-1]), 4)
@@ -210,6 +240,10 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         metric_plateau_idx = int(
             np.flatnonzero(ms >= ms[best_metric_idx] - max(noise, 1e-3 * abs(ms[best_metric_idx])))[0]
         )
+        if info_of(evidence, metric_name).bounded and evidence.val_size:
+            level = min(max(sign * float(ms[best_metric_idx]), 0.0), 1.0)
+            fall = max(float(ms[best_metric_idx] - ms[-1]), 0.0)
+            metric_fall = (fall, metric_sampling_sd(level, evidence.val_size))
         val_metric_best = round(sign * float(ms[best_metric_idx]), 4)
         val_metric_final = round(sign * float(ms[-1]), 4)
         best_epoch_idx = best_metric_idx  # stop on the metric the user cares about
@@ -237,7 +271,17 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     plateau *= _gap_beyond_noise(evidence, history, metric)
     if n - plateau_idx < MIN_EPOCHS_FOR_TRENDS:
         plateau = 0.0  # a flat stretch is a trend too: fewer points cannot tell it from noise
-    strength_of_evidence = score(strength, plateau)
+
+    # Memorisation: training ahead of validation beyond the validation set's sampling noise, while the
+    # validation loss has not improved since its minimum and the training loss kept falling since then.
+    loss_se = None if val_loss is None else val_loss_sampling_se(evidence)
+    lead = generalisation_gap(evidence, history, metric, train, val_loss, loss_se)
+    memorised = 0.0
+    if lead is not None and best_loss_idx is not None and n - best_loss_idx >= MIN_EPOCHS_FOR_TRENDS:
+        stall = relative_fall(train_s[best_loss_idx], train_s[-1]) * (n - 1 - best_loss_idx) / n
+        memorised = memorised_strength(lead.gap / lead.sd, stall) * _fall_beyond_noise(train, best_loss_idx)
+    within = _within_sampling_noise(loss_rise, loss_se, val_loss is not None, metric_fall, metric is not None)
+    strength_of_evidence = score(strength, plateau, memorised)
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
     marker_at = {"best_epoch": best_epoch_idx, "val_loss_min_epoch": best_loss_idx, "gap_onset_epoch": gap_onset_idx}
@@ -266,8 +310,13 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         train_loss_drop_late_pct=round(100 * drop_after_plateau, 1),
         # "turn": validation got worse; "plateau": it only stopped improving (which a validation
         # set too small to show progress also produces — see OverfittingCurves.explained_by)
-        pattern="turn" if strength >= plateau else "plateau",
+        pattern="turn" if strength >= max(plateau, memorised) else "plateau" if plateau >= memorised else "memorised",
         few_points=n if n < _FEW_POINTS else None,
+        val_loss_sampling_se=None if loss_se is None else round(loss_se, 5),
+        generalisation_gap=None if lead is None else round(lead.gap, 4),
+        generalisation_gap_sd=None if lead is None else round(lead.sd, 5),
+        generalisation_gap_on=None if lead is None else lead.read_on,
+        turn_within_sampling_noise=within,
         markers={k: point(i) for k, i in marker_at.items() if i is not None},
     )
     patience = max(2, n // 10)
@@ -316,6 +365,15 @@ def _summary(
             else f"Validation {result.metric} was best at {where(best_metric_idx)} "
             f"({result.val_metric_best}) and got worse, to {result.val_metric_final}, "
             "while training loss kept falling."
+        )
+    elif result.pattern == "memorised" and best_loss_idx is not None and result.generalisation_gap is not None:
+        on = f"training {result.metric}" if result.generalisation_gap_on == "metric" else "training loss"
+        summary = (
+            f"The model fits its training rows far better than validation: {on} is ahead by "
+            f"{abs(result.generalisation_gap):.4g} at the end, "
+            f"{result.generalisation_gap / (result.generalisation_gap_sd or 1.0):.1f} times the validation figure's "
+            f"sampling standard deviation; validation loss has not improved since {where(best_loss_idx)} while "
+            "training loss kept falling."
         )
     else:
         summary = (
