@@ -11,30 +11,36 @@ loss kept falling meanwhile. A validation curve that merely plateaus counts too,
 how much of the run came after the plateau and how far the training loss fell
 meanwhile (epochs spent memorising), provided the plateau spans enough points to be a
 trend, the training loss's fall is beyond its own noise, and training is ahead of
-validation (when the training twin of the metric is logged). A metric's turn is judged
+validation (when the training twin of the metric is logged). A model that memorised its
+training rows counts as well: training ahead of validation at the end by more than the
+validation figure's sampling noise (:mod:`gapdoctor.causes.overfitting.sampling`) while the
+validation loss has not improved since its minimum and the training loss kept falling. A metric's turn is judged
 against at least half its smallest logged step (one validation example). Since every
 cause of a stuck validation metric shows that picture,
 :func:`gapdoctor.ranking.rank` puts a reported root cause first
-(and a reported small validation set before a plateau: :meth:`OverfittingCurves.explained_by`).
+(and a reported small validation set before a plateau, or before a turn inside the sampling noise
+of two evaluations on the validation rows: :meth:`OverfittingCurves.explained_by`).
 """
 
 from __future__ import annotations
-
-from typing import Literal
 
 import numpy as np
 
 from gapdoctor.causes.curves import epoch_of, history_of, info_of, oriented, point, step_of, val_metric_curve
 from gapdoctor.causes.overfitting.gain import stopping_gain
 from gapdoctor.causes.overfitting.result import OverfittingCurves
-from gapdoctor.causes.overfitting.sampling import generalisation_gap, metric_sampling_sd, val_loss_sampling_se
+from gapdoctor.causes.overfitting.sampling import (
+    generalisation_gap,
+    metric_sampling_sd,
+    turn_within_sampling_noise,
+    val_loss_sampling_se,
+)
 from gapdoctor.causes.overfitting.score import (
     memorised_strength,
     plateau_strength,
     score,
     train_factor,
     turn_strength,
-    within_sampling_noise,
 )
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
@@ -135,23 +141,6 @@ def _gap_beyond_noise(evidence: Evidence, history: RunHistory, metric: tuple[str
     if noise <= 0:
         return 1.0 if lead > 0 else 0.0
     return float(np.clip((lead / noise - 1.0) / (_GAP_SIGMAS - 1.0), 0.0, 1.0))
-
-
-def _within_sampling_noise(
-    loss_rise: float | None,
-    loss_se: float | None,
-    has_loss: bool,
-    metric_fall: tuple[float, float] | None,
-    has_metric: bool,
-) -> Literal["yes", "no"] | None:
-    """Whether every logged validation series' turn is inside the sampling band of two evaluations on
-    the validation rows; None when a logged series' sampling noise is not known."""
-    if (has_loss and (loss_rise is None or loss_se is None)) or (has_metric and metric_fall is None):
-        return None
-    inside = (loss_rise is None or loss_se is None or within_sampling_noise(loss_rise, loss_se)) and (
-        metric_fall is None or within_sampling_noise(*metric_fall)
-    )
-    return "yes" if inside else "no"
 
 
 def _plateau_index(curve: np.ndarray) -> int:
@@ -280,7 +269,12 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     if lead is not None and best_loss_idx is not None and n - best_loss_idx >= MIN_EPOCHS_FOR_TRENDS:
         stall = relative_fall(train_s[best_loss_idx], train_s[-1]) * (n - 1 - best_loss_idx) / n
         memorised = memorised_strength(lead.gap / lead.sd, stall) * _fall_beyond_noise(train, best_loss_idx)
-    within = _within_sampling_noise(loss_rise, loss_se, val_loss is not None, metric_fall, metric is not None)
+    within = turn_within_sampling_noise(
+        loss=None if loss_rise is None or loss_se is None else (loss_rise, loss_se),
+        metric=metric_fall,
+        has_loss=val_loss is not None,
+        has_metric=metric is not None,
+    )
     strength_of_evidence = score(strength, plateau, memorised)
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
@@ -321,11 +315,14 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     )
     patience = max(2, n // 10)
     unit = "evaluations" if history.unit == "step" else "epochs"
-    fixes = (
+    stop_early = (
         f"Stop early at {history.position(best_epoch_idx)} (the best validation point), e.g. early stopping with "
-        f"patience {patience} {unit}.",
-        *cause_info("overfitting").fixes[1:],
+        f"patience {patience} {unit}."
     )
+    # a model that memorised its training rows while its metric held gains little from stopping early:
+    # regularisation, capacity and data come first
+    others = cause_info("overfitting").fixes[1:]
+    fixes = (*others, stop_early) if result.pattern == "memorised" else (stop_early, *others)
     return [
         Finding(
             cause="overfitting",
@@ -367,13 +364,22 @@ def _summary(
             "while training loss kept falling."
         )
     elif result.pattern == "memorised" and best_loss_idx is not None and result.generalisation_gap is not None:
-        on = f"training {result.metric}" if result.generalisation_gap_on == "metric" else "training loss"
+        sds = result.generalisation_gap / (result.generalisation_gap_sd or 1.0)
+        rows = f"{evidence.val_size:,} validation rows" if evidence.val_size else "the validation rows"
+        if result.generalisation_gap_on == "metric":
+            lead = (
+                f"Training {result.metric} ends {result.generalisation_gap:.3g} ahead of validation "
+                f"({result.val_metric_final}), {sds:.1f} sampling standard deviations of {rows}"
+            )
+        else:
+            lead = (
+                f"Validation loss ends {result.generalisation_gap:.3g} above training loss, {sds:.1f} standard "
+                f"errors of its mean over {rows}"
+            )
         summary = (
-            f"The model fits its training rows far better than validation: {on} is ahead by "
-            f"{abs(result.generalisation_gap):.4g} at the end, "
-            f"{result.generalisation_gap / (result.generalisation_gap_sd or 1.0):.1f} times the validation figure's "
-            f"sampling standard deviation; validation loss has not improved since {where(best_loss_idx)} while "
-            "training loss kept falling."
+            f"{lead}: the model fits its training rows far better than new ones. Validation loss has not "
+            f"improved since {where(best_loss_idx)} (it rose {result.val_loss_rise_pct}%) while training loss "
+            "kept falling."
         )
     else:
         summary = (

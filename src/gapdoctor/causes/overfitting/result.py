@@ -92,11 +92,19 @@ class OverfittingCurves(Payload):
     train_loss_drop_late_pct: float = figure()
     pattern: Literal["turn", "plateau", "memorised"] = figure()
     few_points: int | None = figure(omit_none=True)
-    val_loss_sampling_se: float | None = figure(omit_none=True)
-    generalisation_gap: float | None = figure(omit_none=True)
-    generalisation_gap_sd: float | None = figure(omit_none=True)
-    generalisation_gap_on: Literal["metric", "loss"] | None = figure(omit_none=True)
-    turn_within_sampling_noise: Literal["yes", "no"] | None = figure(omit_none=True)
+    val_loss_sampling_se: float | None = figure(
+        omit_none=True, label="standard error of the validation loss over its rows", shown_as="sd"
+    )
+    generalisation_gap: float | None = figure(omit_none=True, label="training ahead of validation at the end")
+    generalisation_gap_sd: float | None = figure(
+        omit_none=True, label="sampling standard deviation of the validation figure", shown_as="sd"
+    )
+    generalisation_gap_on: Literal["metric", "loss"] | None = figure(
+        omit_none=True, label="training/validation gap read on", shown_as="text"
+    )
+    turn_within_sampling_noise: Literal["yes", "no"] | None = figure(
+        omit_none=True, label="turn within the validation rows' sampling noise", shown_as="text"
+    )
     markers: dict[str, int] = plot()
 
     def explained_by(self) -> tuple[str, ...]:

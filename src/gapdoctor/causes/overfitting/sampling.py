@@ -26,12 +26,13 @@ from typing import Literal
 import numpy as np
 
 from gapdoctor.causes.curves import info_of, oriented
+from gapdoctor.causes.overfitting.score import within_sampling_noise
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory, smooth
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
 
-__all__ = ["Gap", "generalisation_gap", "metric_sampling_sd", "val_loss_sampling_se"]
+__all__ = ["Gap", "generalisation_gap", "metric_sampling_sd", "turn_within_sampling_noise", "val_loss_sampling_se"]
 
 _TINY_PROBABILITY = 1e-15
 """Probabilities are clipped here before the log (scikit-learn's ``log_loss`` clip): a row predicted
@@ -103,3 +104,28 @@ def generalisation_gap(
     if val_loss is not None and loss_se is not None and loss_se > 0:
         return Gap(float(smooth(val_loss)[-1] - smooth(train)[-1]), loss_se, "loss")
     return None
+
+
+def turn_within_sampling_noise(
+    *, loss: tuple[float, float] | None, metric: tuple[float, float] | None, has_loss: bool, has_metric: bool
+) -> Literal["yes", "no"] | None:
+    """Whether every logged validation series' turn is inside the 95% sampling band of two evaluations
+    on the validation rows (:func:`~gapdoctor.causes.overfitting.score.within_sampling_noise`).
+
+    ``loss``: the validation loss's rise after its minimum and :func:`val_loss_sampling_se`;
+    ``metric``: the metric's fall after its best and :func:`metric_sampling_sd`. None when a logged
+    series (``has_loss``, ``has_metric``) has no known sampling noise.
+
+    Examples
+    --------
+    >>> turn_within_sampling_noise(loss=(0.36, 0.45), metric=(0.0, 0.077), has_loss=True, has_metric=True)
+    'yes'
+    >>> turn_within_sampling_noise(loss=(0.36, 0.05), metric=None, has_loss=True, has_metric=False)
+    'no'
+    >>> turn_within_sampling_noise(loss=None, metric=(0.0, 0.077), has_loss=True, has_metric=True) is None
+    True
+    """
+    if (has_loss and loss is None) or (has_metric and metric is None):
+        return None
+    inside = all(within_sampling_noise(*pair) for pair in (loss, metric) if pair is not None)
+    return "yes" if inside else "no"
