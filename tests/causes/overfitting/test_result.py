@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import gapdoctor
 from gapdoctor.causes.overfitting.result import OverfittingCurves
 from gapdoctor.findings import Finding
@@ -50,6 +52,22 @@ def test_a_turn_is_not_put_behind_a_small_validation_set() -> None:
     assert isinstance(finding.result, OverfittingCurves) and finding.result.pattern == "turn"
     small = Finding("small_validation_set", 0.55, "the validation set is too small to show progress")
     assert [f.cause for f in rank([finding, small])] == ["overfitting", "small_validation_set"]
+
+
+def test_a_turn_within_the_validation_rows_sampling_noise_waits_behind_a_reported_small_set() -> None:
+    finding, _ = finding_from_log("hf_ner_biomed_lr1e-5.json", "overfitting.curves")
+    result = finding.result
+    assert isinstance(result, OverfittingCurves) and result.pattern == "turn"
+    # a log without val_probs: the loss's sampling noise is unknown, so nothing is claimed about it
+    assert result.turn_within_sampling_noise is None and result.val_loss_sampling_se is None
+    small = Finding("small_validation_set", 0.55, "the validation set is too small to show progress")
+    within = replace(finding, result=replace(result, turn_within_sampling_noise="yes"))
+    assert [f.cause for f in rank([within, small])] == ["small_validation_set", "overfitting"]
+    beyond = replace(finding, result=replace(result, turn_within_sampling_noise="no"))
+    assert [f.cause for f in rank([beyond, small])] == ["overfitting", "small_validation_set"]
+    # memorisation rests on a gap beyond the sampling noise: a small set does not explain it
+    memorised = replace(result, pattern="memorised", turn_within_sampling_noise="yes")
+    assert memorised.explained_by() == ()
 
 
 def test_the_loop_alert_reads_the_onset_from_the_payload() -> None:

@@ -11,11 +11,15 @@ loss kept falling meanwhile. A validation curve that merely plateaus counts too,
 how much of the run came after the plateau and how far the training loss fell
 meanwhile (epochs spent memorising), provided the plateau spans enough points to be a
 trend, the training loss's fall is beyond its own noise, and training is ahead of
-validation (when the training twin of the metric is logged). A metric's turn is judged
+validation (when the training twin of the metric is logged). A model that memorised its
+training rows counts as well: training ahead of validation at the end by more than the
+validation figure's sampling noise (:mod:`gapdoctor.causes.overfitting.sampling`) while the
+validation loss has not improved since its minimum and the training loss kept falling. A metric's turn is judged
 against at least half its smallest logged step (one validation example). Since every
 cause of a stuck validation metric shows that picture,
 :func:`gapdoctor.ranking.rank` puts a reported root cause first
-(and a reported small validation set before a plateau: :meth:`OverfittingCurves.explained_by`).
+(and a reported small validation set before a plateau, or before a turn inside the sampling noise
+of two evaluations on the validation rows: :meth:`OverfittingCurves.explained_by`).
 """
 
 from __future__ import annotations
@@ -25,7 +29,19 @@ import numpy as np
 from gapdoctor.causes.curves import epoch_of, history_of, info_of, oriented, point, step_of, val_metric_curve
 from gapdoctor.causes.overfitting.gain import stopping_gain
 from gapdoctor.causes.overfitting.result import OverfittingCurves
-from gapdoctor.causes.overfitting.score import plateau_strength, score, train_factor, turn_strength
+from gapdoctor.causes.overfitting.sampling import (
+    generalisation_gap,
+    metric_sampling_sd,
+    turn_within_sampling_noise,
+    val_loss_sampling_se,
+)
+from gapdoctor.causes.overfitting.score import (
+    memorised_strength,
+    plateau_strength,
+    score,
+    train_factor,
+    turn_strength,
+)
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
@@ -181,12 +197,15 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     metric_plateau_idx: int | None = None
     val_metric_best: float | None = None
     val_metric_final: float | None = None
+    loss_rise: float | None = None
+    metric_fall: tuple[float, float] | None = None  # the metric's fall after its best, and its sampling sd
 
     if val_loss is not None:
         vs = smooth(val_loss)
         best_loss_idx = int(np.argmin(vs))
         strength, rise, _ = _turn_strength(val_loss, noise_sd_curved(val_loss), best_loss_idx)
         strengths.append(strength)
+        loss_rise = max(rise, 0.0)
         turn_idx = best_loss_idx
         val_loss_min = round(float(vs[best_loss_idx]), 4)
         val_loss_final = round(float(vs[-1]), 4)
@@ -210,6 +229,10 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         metric_plateau_idx = int(
             np.flatnonzero(ms >= ms[best_metric_idx] - max(noise, 1e-3 * abs(ms[best_metric_idx])))[0]
         )
+        if info_of(evidence, metric_name).bounded and evidence.val_size:
+            level = min(max(sign * float(ms[best_metric_idx]), 0.0), 1.0)
+            fall = max(float(ms[best_metric_idx] - ms[-1]), 0.0)
+            metric_fall = (fall, metric_sampling_sd(level, evidence.val_size))
         val_metric_best = round(sign * float(ms[best_metric_idx]), 4)
         val_metric_final = round(sign * float(ms[-1]), 4)
         best_epoch_idx = best_metric_idx  # stop on the metric the user cares about
@@ -237,7 +260,22 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     plateau *= _gap_beyond_noise(evidence, history, metric)
     if n - plateau_idx < MIN_EPOCHS_FOR_TRENDS:
         plateau = 0.0  # a flat stretch is a trend too: fewer points cannot tell it from noise
-    strength_of_evidence = score(strength, plateau)
+
+    # Memorisation: training ahead of validation beyond the validation set's sampling noise, while the
+    # validation loss has not improved since its minimum and the training loss kept falling since then.
+    loss_se = None if val_loss is None else val_loss_sampling_se(evidence)
+    lead = generalisation_gap(evidence, history, metric, train, val_loss, loss_se)
+    memorised = 0.0
+    if lead is not None and best_loss_idx is not None and n - best_loss_idx >= MIN_EPOCHS_FOR_TRENDS:
+        stall = relative_fall(train_s[best_loss_idx], train_s[-1]) * (n - 1 - best_loss_idx) / n
+        memorised = memorised_strength(lead.gap / lead.sd, stall) * _fall_beyond_noise(train, best_loss_idx)
+    within = turn_within_sampling_noise(
+        loss=None if loss_rise is None or loss_se is None else (loss_rise, loss_se),
+        metric=metric_fall,
+        has_loss=val_loss is not None,
+        has_metric=metric is not None,
+    )
+    strength_of_evidence = score(strength, plateau, memorised)
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
     marker_at = {"best_epoch": best_epoch_idx, "val_loss_min_epoch": best_loss_idx, "gap_onset_epoch": gap_onset_idx}
@@ -266,17 +304,25 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         train_loss_drop_late_pct=round(100 * drop_after_plateau, 1),
         # "turn": validation got worse; "plateau": it only stopped improving (which a validation
         # set too small to show progress also produces — see OverfittingCurves.explained_by)
-        pattern="turn" if strength >= plateau else "plateau",
+        pattern="turn" if strength >= max(plateau, memorised) else "plateau" if plateau >= memorised else "memorised",
         few_points=n if n < _FEW_POINTS else None,
+        val_loss_sampling_se=None if loss_se is None else round(loss_se, 5),
+        generalisation_gap=None if lead is None else round(lead.gap, 4),
+        generalisation_gap_sd=None if lead is None else round(lead.sd, 5),
+        generalisation_gap_on=None if lead is None else lead.read_on,
+        turn_within_sampling_noise=within,
         markers={k: point(i) for k, i in marker_at.items() if i is not None},
     )
     patience = max(2, n // 10)
     unit = "evaluations" if history.unit == "step" else "epochs"
-    fixes = (
+    stop_early = (
         f"Stop early at {history.position(best_epoch_idx)} (the best validation point), e.g. early stopping with "
-        f"patience {patience} {unit}.",
-        *cause_info("overfitting").fixes[1:],
+        f"patience {patience} {unit}."
     )
+    # a model that memorised its training rows while its metric held gains little from stopping early:
+    # regularisation, capacity and data come first
+    others = cause_info("overfitting").fixes[1:]
+    fixes = (*others, stop_early) if result.pattern == "memorised" else (stop_early, *others)
     return [
         Finding(
             cause="overfitting",
@@ -316,6 +362,24 @@ def _summary(
             else f"Validation {result.metric} was best at {where(best_metric_idx)} "
             f"({result.val_metric_best}) and got worse, to {result.val_metric_final}, "
             "while training loss kept falling."
+        )
+    elif result.pattern == "memorised" and best_loss_idx is not None and result.generalisation_gap is not None:
+        sds = result.generalisation_gap / (result.generalisation_gap_sd or 1.0)
+        rows = f"{evidence.val_size:,} validation rows" if evidence.val_size else "the validation rows"
+        if result.generalisation_gap_on == "metric":
+            lead = (
+                f"Training {result.metric} ends {result.generalisation_gap:.3g} ahead of validation "
+                f"({result.val_metric_final}), {sds:.1f} sampling standard deviations of {rows}"
+            )
+        else:
+            lead = (
+                f"Validation loss ends {result.generalisation_gap:.3g} above training loss, {sds:.1f} standard "
+                f"errors of its mean over {rows}"
+            )
+        summary = (
+            f"{lead}: the model fits its training rows far better than new ones. Validation loss has not "
+            f"improved since {where(best_loss_idx)} (it rose {result.val_loss_rise_pct}%) while training loss "
+            "kept falling."
         )
     else:
         summary = (

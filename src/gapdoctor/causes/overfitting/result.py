@@ -48,10 +48,20 @@ class OverfittingCurves(Payload):
         First point of the validation curves' final plateau.
     train_loss_drop_late_pct : float
         How far the training loss fell over the second half of the plateau, in %.
-    pattern : {"turn", "plateau"}
-        Validation got worse, or only stopped improving.
+    pattern : {"turn", "plateau", "memorised"}
+        Validation got worse, only stopped improving, or training is ahead of it beyond the
+        validation set's sampling noise while its loss has not improved since its minimum.
     few_points : int or None
         The number of points, when too few to rest a turn on.
+    val_loss_sampling_se : float or None
+        Standard error of the final validation loss over the validation rows (needs ``val_probs``).
+    generalisation_gap, generalisation_gap_sd : float or None
+        Training ahead of validation at the end, and the validation figure's sampling standard deviation.
+    generalisation_gap_on : {"metric", "loss"} or None
+        Read on the metric's training twin, else on the losses.
+    turn_within_sampling_noise : {"yes", "no"} or None
+        Whether the validation loss's rise and the metric's fall are both inside the 95% sampling
+        band of two evaluations on this many rows (None when neither noise is known).
     markers : dict of str to int
         Points (numbered from 1) marked on the curves figure.
     """
@@ -80,13 +90,28 @@ class OverfittingCurves(Payload):
     val_plateau_epoch: Epoch = figure()
     val_plateau_step: int | None = figure(omit_none=True)
     train_loss_drop_late_pct: float = figure()
-    pattern: Literal["turn", "plateau"] = figure()
+    pattern: Literal["turn", "plateau", "memorised"] = figure()
     few_points: int | None = figure(omit_none=True)
+    val_loss_sampling_se: float | None = figure(
+        omit_none=True, label="standard error of the validation loss over its rows", shown_as="sd"
+    )
+    generalisation_gap: float | None = figure(omit_none=True, label="training ahead of validation at the end")
+    generalisation_gap_sd: float | None = figure(
+        omit_none=True, label="sampling standard deviation of the validation figure", shown_as="sd"
+    )
+    generalisation_gap_on: Literal["metric", "loss"] | None = figure(
+        omit_none=True, label="training/validation gap read on", shown_as="text"
+    )
+    turn_within_sampling_noise: Literal["yes", "no"] | None = figure(
+        omit_none=True, label="turn within the validation rows' sampling noise", shown_as="text"
+    )
     markers: dict[str, int] = plot()
 
     def explained_by(self) -> tuple[str, ...]:
-        """A plateau is also what a validation set too small to show progress produces."""
-        return ("small_validation_set",) if self.pattern == "plateau" else ()
+        """A plateau is also what a validation set too small to show progress produces, and so is a
+        turn whose rise and fall are inside the sampling noise of two evaluations on its rows."""
+        small = self.pattern == "plateau" or (self.pattern == "turn" and self.turn_within_sampling_noise == "yes")
+        return ("small_validation_set",) if small else ()
 
     @property
     def began(self) -> Epoch:

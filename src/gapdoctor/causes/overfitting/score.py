@@ -1,25 +1,33 @@
 """How ``overfitting``'s measured statistics become its strength of evidence: its one scoring declaration.
 
-The check measures two things on the curves: the *turn* (how far validation rose after its
-best point, relative to the progress before it and to its epoch-to-epoch noise) and the
+The check measures three things on the curves: the *turn* (how far validation rose after its
+best point, relative to the progress before it and to its epoch-to-epoch noise), the
 *plateau* (how much the training loss fell over the epochs after validation stopped
-improving). Each is divided by its reporting point below and mapped by
-:func:`gapdoctor.stats.scoring.strength_from_ratio` (0.5 at the reporting point).
+improving) and *memorisation* (training ahead of validation at the end by more than the
+validation set's sampling noise, while the validation loss has not improved since its
+minimum and the training loss kept falling). Each is divided by its reporting point below
+and mapped by :func:`gapdoctor.stats.scoring.strength_from_ratio` (0.5 at the reporting point).
 """
 
 from __future__ import annotations
 
+import math
+
 from gapdoctor.stats.scoring import strength_from_ratio
 
 __all__ = [
+    "GAP_SIGMAS",
     "PLATEAU_AT_REPORT",
     "RISE_FRACTION",
     "RISE_SIGMAS",
+    "SAMPLING_Z",
     "TRAIN_FALL_FULL",
+    "memorised_strength",
     "plateau_strength",
     "score",
     "train_factor",
     "turn_strength",
+    "within_sampling_noise",
 ]
 
 RISE_FRACTION = 0.15
@@ -30,7 +38,18 @@ TRAIN_FALL_FULL = 0.10
 """Relative fall of the training loss after the turn at which the symptom counts in full
 (training must have kept improving: that is the story)."""
 PLATEAU_AT_REPORT = 0.2
-"""Relative training-loss fall times the share of epochs spent after the plateau, reported at 0.5."""
+"""Relative training-loss fall times the share of epochs spent after the plateau, reported at 0.5.
+Memorisation's stall (the same product, counted from the validation loss's minimum) shares it."""
+GAP_SIGMAS = 3.0
+"""A generalisation gap (training ahead of validation at the end) of three sampling standard
+deviations of the validation figure is memorisation's reporting point: the same three-sigma bar
+a turn's rise meets against its curve's noise (:data:`RISE_SIGMAS`). A healthy fit has a gap too,
+but its validation loss still falls, so its stall is nil."""
+SAMPLING_Z = 1.959964
+"""A turn is within the validation set's sampling noise when its loss rise and its metric fall are
+each under 1.96 standard deviations of a difference of two evaluations on ``n`` rows (``sqrt(2)``
+times one evaluation's, the two treated as independent as the small_validation_set check treats
+them): a 95% two-sided band. A reported small validation set then explains the finding."""
 
 
 def turn_strength(rise_over_progress: float, rise_over_noise: float) -> float:
@@ -48,6 +67,18 @@ def plateau_strength(drop_after_plateau: float, wasted: float) -> float:
     return max(drop_after_plateau, 0.0) * wasted / PLATEAU_AT_REPORT
 
 
-def score(turn: float, plateau: float) -> float:
-    """The finding's strength of evidence from its two ratios: the stronger one decides."""
-    return strength_from_ratio(max(turn, plateau))
+def memorised_strength(gap_sigmas: float, stall: float) -> float:
+    """Ratio of the memorisation evidence to its reporting point: the gap (in sampling standard
+    deviations) and the stall (training fall x share of epochs since the validation loss's minimum)
+    must both be there, so the weaker decides."""
+    return max(min(gap_sigmas / GAP_SIGMAS, stall / PLATEAU_AT_REPORT), 0.0)
+
+
+def within_sampling_noise(change: float, sd: float) -> bool:
+    """Whether a change between two evaluations on the same-sized set is inside their 95% sampling band."""
+    return change <= SAMPLING_Z * math.sqrt(2.0) * sd
+
+
+def score(turn: float, plateau: float, memorised: float = 0.0) -> float:
+    """The finding's strength of evidence from its ratios: the strongest one decides."""
+    return strength_from_ratio(max(turn, plateau, memorised))

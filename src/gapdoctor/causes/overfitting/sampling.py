@@ -1,0 +1,131 @@
+"""What the validation set's size lets the overfitting curves claim: sampling noise of the curves' levels.
+
+A validation curve is measured on the same ``n`` rows at every evaluation. Its epoch-to-epoch
+wobble (the noise a turn is judged against in :mod:`gapdoctor.causes.overfitting.check`) says
+whether the curve moved on *those* rows; how far those rows' figures can sit from the
+population's is the sampling noise of a mean over ``n`` rows:
+
+* the validation log loss at the end, ``sd(per-row log loss) / sqrt(n)`` from ``val_probs``
+  and ``y_val`` (the per-row log loss is heavy-tailed: a few confidently wrong rows carry it);
+* a metric in [0, 1], ``sqrt(p (1 - p) / n)`` (binomial; floored at one row, ``1 / n``, as the
+  small_validation_set check does).
+
+Two uses: a **generalisation gap** (training ahead of validation at the end, in the metric's
+training twin or, without one, in the loss) is real only beyond the validation figure's
+sampling noise; and a turn whose rise (loss) and fall (metric) are both inside the noise of
+two evaluations on ``n`` rows is one a validation set that small can produce — a reported
+small_validation_set then explains it (:meth:`OverfittingCurves.explained_by`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from gapdoctor.causes.curves import info_of, oriented
+from gapdoctor.causes.overfitting.score import within_sampling_noise
+from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.inputs.history import RunHistory, smooth
+from gapdoctor.stats.array_types import FloatArray
+from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
+
+__all__ = ["Gap", "generalisation_gap", "metric_sampling_sd", "turn_within_sampling_noise", "val_loss_sampling_se"]
+
+_TINY_PROBABILITY = 1e-15
+"""Probabilities are clipped here before the log (scikit-learn's ``log_loss`` clip): a row predicted
+at exactly 0 for its label has a large finite loss, not an infinite one."""
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Training ahead of validation at the end: ``gap`` (training minus validation, better-is-positive),
+    its sampling standard deviation ``sd``, and what it was read on (``"metric"`` twin or ``"loss"``)."""
+
+    gap: float
+    sd: float
+    read_on: Literal["metric", "loss"]
+
+
+def val_loss_sampling_se(evidence: Evidence) -> float | None:
+    """Standard error of the validation log loss over the validation rows: ``sd(per-row loss) / sqrt(n)``.
+
+    Read on the final ``val_probs`` (a sample of at most the validation pass's rows; ``n`` is the real
+    validation size). None without ``y_val`` and ``val_probs`` or with fewer than 2 rows.
+    """
+    sample = validation_sample(evidence, VALIDATION_PASS_ROWS)
+    y, probs, n = sample.y_val, sample.val_probs, evidence.val_size
+    if y is None or probs is None or n is None or len(y) < 2:
+        return None
+    losses = -np.log(np.clip(probs[np.arange(len(y)), y], _TINY_PROBABILITY, 1.0))
+    return float(losses.std(ddof=1)) / math.sqrt(n)
+
+
+def metric_sampling_sd(value: float, n: int) -> float:
+    """Binomial standard deviation of a metric in [0, 1] measured on ``n`` rows (at least one row's worth).
+
+    Examples
+    --------
+    >>> round(metric_sampling_sd(0.9, 100), 4)
+    0.03
+    >>> metric_sampling_sd(1.0, 100) == metric_sampling_sd(0.99, 100)
+    True
+    """
+    return math.sqrt(max(value * (1.0 - value), 1.0 / n) / n)
+
+
+def generalisation_gap(
+    evidence: Evidence,
+    history: RunHistory,
+    metric: tuple[str, FloatArray] | None,
+    train: FloatArray,
+    val_loss: FloatArray | None,
+    loss_se: float | None,
+) -> Gap | None:
+    """How far training is ahead of validation at the end, with the validation figure's sampling noise.
+
+    With the training twin of a metric in [0, 1] logged (``train_accuracy`` beside ``val_accuracy``)
+    and the validation size known: the twin's lead over the validation metric (smoothed ends),
+    against :func:`metric_sampling_sd` of the validation value. Otherwise the validation loss's
+    excess over the training loss, against :func:`val_loss_sampling_se`. None when neither can be
+    read with its noise.
+    """
+    n = evidence.val_size
+    if metric is not None and n:
+        info = info_of(evidence, metric[0])
+        twin = history.get(f"train_{metric[0]}")
+        if twin is not None and info.bounded:
+            val = smooth(oriented(info, metric[1]))[-1]
+            lead = float(smooth(oriented(info, twin))[-1] - val)
+            value = float(val) if info.greater_is_better else -float(val)
+            return Gap(lead, metric_sampling_sd(min(max(value, 0.0), 1.0), n), "metric")
+    if val_loss is not None and loss_se is not None and loss_se > 0:
+        return Gap(float(smooth(val_loss)[-1] - smooth(train)[-1]), loss_se, "loss")
+    return None
+
+
+def turn_within_sampling_noise(
+    *, loss: tuple[float, float] | None, metric: tuple[float, float] | None, has_loss: bool, has_metric: bool
+) -> Literal["yes", "no"] | None:
+    """Whether every logged validation series' turn is inside the 95% sampling band of two evaluations
+    on the validation rows (:func:`~gapdoctor.causes.overfitting.score.within_sampling_noise`).
+
+    ``loss``: the validation loss's rise after its minimum and :func:`val_loss_sampling_se`;
+    ``metric``: the metric's fall after its best and :func:`metric_sampling_sd`. None when a logged
+    series (``has_loss``, ``has_metric``) has no known sampling noise.
+
+    Examples
+    --------
+    >>> turn_within_sampling_noise(loss=(0.36, 0.45), metric=(0.0, 0.077), has_loss=True, has_metric=True)
+    'yes'
+    >>> turn_within_sampling_noise(loss=(0.36, 0.05), metric=None, has_loss=True, has_metric=False)
+    'no'
+    >>> turn_within_sampling_noise(loss=None, metric=(0.0, 0.077), has_loss=True, has_metric=True) is None
+    True
+    """
+    if (has_loss and loss is None) or (has_metric and metric is None):
+        return None
+    inside = all(within_sampling_noise(*pair) for pair in (loss, metric) if pair is not None)
+    return "yes" if inside else "no"
