@@ -46,7 +46,7 @@ from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, REPORT_THRESHOLD, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval
-from gapdoctor.stats.array_types import FeatureArray
+from gapdoctor.stats.array_types import FeatureArray, IntArray
 from gapdoctor.stats.association import (
     COLLAPSE_FAMILY_ALPHA,
     COLLAPSE_MIN_LOSS,
@@ -117,6 +117,25 @@ def _weakened(loss: AssociationLoss, X_train: FeatureArray, X_val: FeatureArray)
     return sorted(np.flatnonzero(candidate).tolist(), key=lambda j: -float(loss.fisher_lost_low[j]))
 
 
+def _misaligned(loss: AssociationLoss, retention: float, informative: IntArray) -> bool:
+    """Every informative feature lost its signal (not a few built columns): rows misaligned, see pipeline_bug.
+
+    Most informative features collapsed (``MOST_FEATURES_COLLAPSED``), the median kept share is
+    below ``MISALIGNED_RETENTION``, and so is that of the informative features that did not
+    collapse: misaligned rows take every feature's signal, the collapsed ones' and the rest's
+    (in the corpus the rest keep at most a fifth), while the honest features beside a few
+    label-built columns keep theirs (a target encoding of 4 classes is 4 columns of 7
+    informative ones when the honest features are weak).
+    """
+    if retention >= MISALIGNED_RETENTION or loss.collapsed_share < MOST_FEATURES_COLLAPSED:
+        return False
+    rest = [j for j in informative.tolist() if not loss.collapsed[j]]
+    if not rest:
+        return True
+    kept = np.minimum(loss.val[rest] / loss.train[rest], 1.0)  # informative: training association > 0.02
+    return bool(np.median(kept) < MISALIGNED_RETENTION)
+
+
 def _identifier_like(X_train: FeatureArray, X_val: FeatureArray) -> list[int]:
     """Columns of dense, (almost) unique integers: row ids, timestamps, counters.
 
@@ -160,13 +179,12 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     assoc_t, assoc_v, gap = loss.train, loss.val, loss.lost
     noise_t = association_noise_level(association_rows(len(y_train)), k)
     order = loss.order()
-    retention, _ = association_retained(assoc_t, assoc_v, noise_t)
+    retention, informative = association_retained(assoc_t, assoc_v, noise_t)
     ids = [j for j in _identifier_like(X_train, X_val) if max(assoc_t[j], assoc_v[j]) > max(3 * noise_t, 0.02)]
 
     # the lost association the data vouch for: the low end of its 95% interval
     lost_low = max((float(loss.lost_low[j]) for j in order), default=0.0)
-    # every informative feature lost its signal (not a few built columns): rows misaligned, see pipeline_bug
-    misaligned = retention < MISALIGNED_RETENTION and loss.collapsed_share >= MOST_FEATURES_COLLAPSED
+    misaligned = _misaligned(loss, retention, informative)
     gap_strength = gap_ratio(lost_low, misaligned=misaligned)
     weakened = _weakened(loss, X_train, X_val)
     fisher_low = float(loss.fisher_lost_low[weakened[0]]) if weakened else 0.0
