@@ -14,6 +14,7 @@ from gapdoctor.stats.association import (
     association_retained,
     association_rows,
     label_association,
+    loss_from_associations,
     split_association,
 )
 from gapdoctor.stats.budget import ASSOCIATION_ROWS
@@ -129,3 +130,36 @@ def test_the_interval_of_the_lost_association_covers_the_true_loss_about_95_perc
         loss = association_loss(x_t, y_t, x_v, y_v, 2)
         covered.append(loss.lost_low[0] <= true_loss <= loss.lost_high[0])
     assert 0.91 <= np.mean(covered) <= 0.99
+
+
+def test_the_fisher_loss_low_end_is_below_the_true_loss_about_97_percent_of_the_time() -> None:
+    """A strong feature losing part of its association (epsilon² 0.68 -> 0.44): the Fisher-z low end."""
+    rng = np.random.default_rng(11)
+
+    def draw(n: int, spread: float) -> tuple[np.ndarray, np.ndarray]:
+        y = rng.integers(0, 2, n)
+        return (y + spread * rng.normal(size=n))[:, None], y
+
+    def fisher(assoc: float) -> float:
+        return float(np.arctanh(np.sqrt(assoc)))
+
+    big_t, big_v = draw(200_000, 0.35), draw(200_000, 0.6)
+    true_loss = fisher(label_association(*big_t, 2)[0]) - fisher(label_association(*big_v, 2)[0])
+    covered = []
+    for _ in range(300):
+        (x_t, y_t), (x_v, y_v) = draw(350, 0.35), draw(200, 0.6)
+        covered.append(association_loss(x_t, y_t, x_v, y_v, 2).fisher_lost_low[0] <= true_loss)
+    assert 0.94 <= np.mean(covered) <= 1.0  # a one-sided 97.5% bound (the Fisher standard error)
+    assert true_loss > 0.2  # and the loss is one the check reports (FISHER_GAP_REPORTABLE)
+
+
+def test_a_training_association_from_fewer_rows_is_weaker_evidence_of_a_loss() -> None:
+    X, y = _informative(600, 0)
+    full = association_loss(X[:300], y[:300], X[300:], y[300:], 3)
+    same = loss_from_associations(full.train, full.val, 300, 300, 3)
+    np.testing.assert_allclose(same.z, full.z)
+    np.testing.assert_allclose(same.lost_low, full.lost_low)
+    fewer = loss_from_associations(full.train, full.val, np.array([300, 40, 300, 300, 300, 300]), 300, 3)
+    assert abs(fewer.z[1]) < abs(full.z[1]) and fewer.lost_low[1] < full.lost_low[1]
+    assert fewer.fisher_lost_low[1] < full.fisher_lost_low[1]
+    np.testing.assert_allclose(np.delete(fewer.z, 1), np.delete(full.z, 1))

@@ -123,3 +123,29 @@ def test_a_feature_column_never_observed_is_no_warning_in_the_duplicate_search()
     run = next(c for c in diagnosis.checks if c.name == "preprocessing_leakage.duplicates")
     assert run.status == "ran" and not run.warnings, run
     assert any(f.cause == "preprocessing_leakage" for f in diagnosis.findings)
+
+
+def _target_encode_classes(ids_train, ids_val, y_train, n_classes):
+    """Per-class label frequency of each id over all training rows (k - 1 columns), the prior for unseen ids."""
+    prior = np.bincount(y_train, minlength=n_classes) / len(y_train)
+    table = {i: np.bincount(y_train[ids_train == i], minlength=n_classes) / (ids_train == i).sum() for i in ids_train}
+    train = np.vstack([table[i] for i in ids_train])[:, 1:]
+    return train, np.vstack([table.get(i, prior) for i in ids_val])[:, 1:]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_multiclass_target_encoding_beside_weak_honest_features_is_not_read_as_misaligned_rows(seed):
+    # 5 classes: 4 encoded columns collapse among 7 informative features (most of them), but the 3
+    # honest features keep their association: rows are aligned, the columns carry the training labels
+    X, y = make_classification(
+        1600, 20, n_informative=3, n_redundant=0, n_classes=5, n_clusters_per_class=1, class_sep=0.5, random_state=seed
+    )
+    rng = np.random.default_rng(seed)
+    enc_t, enc_v = _target_encode_classes(rng.integers(0, 250, 1000), rng.integers(0, 250, 600), y[:1000], 5)
+    d = gapdoctor.diagnose(
+        X_train=np.c_[X[:1000], 4 * enc_t], y_train=y[:1000], X_val=np.c_[X[1000:], 4 * enc_v], y_val=y[1000:]
+    )
+    found = [f for f in d.findings if f.check == "preprocessing_leakage.train_only_signal"]
+    assert found and found[0].score >= 0.5 and "note" not in found[0].evidence
+    assert found[0].evidence["informative_share_collapsed"] > 0.5  # most informative features did collapse
+    assert {p["name"] for p in found[0].data["features"]} == {"x20", "x21", "x22", "x23"}

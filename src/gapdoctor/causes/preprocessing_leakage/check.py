@@ -6,8 +6,14 @@ Two checks:
   (Kruskal-Wallis epsilon²) in each split. A feature that separates the classes in the
   training split and far less in validation was built with the training labels (target
   encoding fitted on all training rows, statistics fitted on the wrong rows, future
-  information). Identifier-like columns (dense unique integers) that predict the label
-  betray data sorted by label before ids were given.
+  information). A feature that keeps most of its association but loses a significant part of
+  it, while its distribution is the same in both splits, was fitted in-sample (a stacked
+  model prediction or k-NN label mean computed on the rows it describes: each training row
+  helped make its own value). With label sources (``sources_train``) the training association
+  is the lowest of the sources: rows labelled by a model from the features carry labels that
+  follow the features, which is no evidence of features that follow the labels. Identifier-like
+  columns (dense unique integers) that predict the label betray data sorted by label before
+  ids were given.
 - duplicates: validation rows that are exact or near copies of training rows, found
   by hashing rows (exact) and quantised-grid buckets in standardised units (near, see
   :mod:`gapdoctor.causes.preprocessing_leakage.duplicates`); linear in rows, bounded memory. The rate is judged
@@ -18,6 +24,7 @@ Two checks:
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats as sps
 
 from gapdoctor.causes.preprocessing_leakage.duplicates import (
     BASELINE_ROWS,
@@ -27,28 +34,106 @@ from gapdoctor.causes.preprocessing_leakage.duplicates import (
     near_duplicate_pairs,
 )
 from gapdoctor.causes.preprocessing_leakage.result import DuplicatedRows, TrainOnlySignal
-from gapdoctor.causes.preprocessing_leakage.score import duplicates_score, gap_ratio, identifier_ratio, signal_score
+from gapdoctor.causes.preprocessing_leakage.score import (
+    duplicates_score,
+    gap_ratio,
+    identifier_ratio,
+    signal_score,
+    weakened_ratio,
+)
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, REPORT_THRESHOLD, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval
-from gapdoctor.stats.array_types import FeatureArray
+from gapdoctor.stats.array_types import FeatureArray, IntArray
 from gapdoctor.stats.association import (
+    COLLAPSE_FAMILY_ALPHA,
+    COLLAPSE_MIN_LOSS,
     MISALIGNED_RETENTION,
     MOST_FEATURES_COLLAPSED,
+    AssociationLoss,
     association_loss,
     association_noise_level,
     association_retained,
     association_rows,
+    label_association,
+    loss_from_associations,
 )
-from gapdoctor.stats.budget import DUPLICATE_CELLS, IDENTIFIER_ROWS, sample_rows
-from gapdoctor.stats.splits import feature_plot_data, feature_texts, name_of, splits_of
+from gapdoctor.stats.budget import ASSOCIATION_ROWS, DUPLICATE_CELLS, IDENTIFIER_ROWS, sample_rows
+from gapdoctor.stats.splits import compare_features, feature_plot_data, feature_texts, name_of, splits_of, subsample
 
 __all__ = ["NEAR_TOLERANCE", "duplicates", "exact_duplicate_pairs", "near_duplicate_pairs", "train_only_signal"]
 
 _ID_PREFILTER_ROWS = 2_000  # a column repeating values within this many rows is no identifier
 _NATURAL_TOO_HIGH = 0.5  # within-training duplicate share past which cross-split copies cannot be judged
+_MIN_SOURCE_ROWS = 20  # a label source with fewer training rows is not measured on its own (the check's own floor)
+
+
+def _label_loss(evidence: Evidence, X_train: FeatureArray, X_val: FeatureArray, k: int) -> AssociationLoss:
+    """Each feature's label association lost from training to validation.
+
+    With label sources, the training association is the lowest over the sources with at
+    least ``_MIN_SOURCE_ROWS`` rows, with the standard error of that source's rows: a leak
+    built with the training labels is in every source's rows; labels a model produced from
+    the features follow the features in that source's rows only.
+    """
+    y_train, y_val = evidence.y_train, evidence.y_val
+    assert y_train is not None and y_val is not None
+    loss = association_loss(X_train, y_train, X_val, y_val, k)
+    sources = evidence.sources_train
+    if sources is None:
+        return loss
+    names, source_of = np.unique(sources, return_inverse=True)
+    counts = np.bincount(source_of, minlength=len(names))
+    measured = [i for i in range(len(names)) if counts[i] >= _MIN_SOURCE_ROWS]
+    if len(measured) < 2:
+        return loss
+    per_source = []
+    for i in measured:
+        rows = np.flatnonzero(source_of == i)
+        rows = rows[subsample(len(rows), ASSOCIATION_ROWS)]
+        per_source.append(label_association(X_train[rows], y_train[rows], k))
+    lowest = np.argmin(np.vstack(per_source), axis=0)
+    train = np.vstack(per_source)[lowest, np.arange(len(lowest))]
+    rows_of = counts[np.asarray(measured)][lowest]
+    return loss_from_associations(train, loss.val, rows_of, len(y_val), k)
+
+
+def _weakened(loss: AssociationLoss, X_train: FeatureArray, X_val: FeatureArray) -> list[int]:
+    """Features fitted in-sample: a significant, sizeable loss, most of the association kept, same distribution.
+
+    Significant as a collapse is (Bonferroni over the features at ``COLLAPSE_FAMILY_ALPHA``) and
+    at least ``COLLAPSE_MIN_LOSS`` epsilon², but not collapsed; a feature whose own distribution
+    differs between the splits (:func:`~gapdoctor.stats.splits.compare_features`) is left out:
+    its association may change because the rows differ (a shift), not because it was fitted on
+    the training labels. Largest loss (Fisher-z scale, low end) first.
+    """
+    z_needed = float(sps.norm.isf(COLLAPSE_FAMILY_ALPHA / max(len(loss.z), 1)))
+    candidate = (loss.z >= z_needed) & (loss.lost >= COLLAPSE_MIN_LOSS) & ~loss.collapsed
+    if not candidate.any():
+        return []
+    candidate &= ~compare_features(X_train, X_val).shifted
+    return sorted(np.flatnonzero(candidate).tolist(), key=lambda j: -float(loss.fisher_lost_low[j]))
+
+
+def _misaligned(loss: AssociationLoss, retention: float, informative: IntArray) -> bool:
+    """Every informative feature lost its signal (not a few built columns): rows misaligned, see pipeline_bug.
+
+    Most informative features collapsed (``MOST_FEATURES_COLLAPSED``), the median kept share is
+    below ``MISALIGNED_RETENTION``, and so is that of the informative features that did not
+    collapse: misaligned rows take every feature's signal, the collapsed ones' and the rest's
+    (in the corpus the rest keep at most a fifth), while the honest features beside a few
+    label-built columns keep theirs (a target encoding of 4 classes is 4 columns of 7
+    informative ones when the honest features are weak).
+    """
+    if retention >= MISALIGNED_RETENTION or loss.collapsed_share < MOST_FEATURES_COLLAPSED:
+        return False
+    rest = [j for j in informative.tolist() if not loss.collapsed[j]]
+    if not rest:
+        return True
+    kept = np.minimum(loss.val[rest] / loss.train[rest], 1.0)  # informative: training association > 0.02
+    return bool(np.median(kept) < MISALIGNED_RETENTION)
 
 
 def _identifier_like(X_train: FeatureArray, X_val: FeatureArray) -> list[int]:
@@ -90,25 +175,41 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     k = evidence.n_classes
     if k < 2 or len(y_train) < 20 or len(y_val) < 20:
         raise SkipCheck("needs two classes and at least 20 rows per split")
-    loss = association_loss(X_train, y_train, X_val, y_val, k)
+    loss = _label_loss(evidence, X_train, X_val, k)
     assoc_t, assoc_v, gap = loss.train, loss.val, loss.lost
     noise_t = association_noise_level(association_rows(len(y_train)), k)
     order = loss.order()
-    retention, _ = association_retained(assoc_t, assoc_v, noise_t)
+    retention, informative = association_retained(assoc_t, assoc_v, noise_t)
     ids = [j for j in _identifier_like(X_train, X_val) if max(assoc_t[j], assoc_v[j]) > max(3 * noise_t, 0.02)]
 
     # the lost association the data vouch for: the low end of its 95% interval
     lost_low = max((float(loss.lost_low[j]) for j in order), default=0.0)
-    # every informative feature lost its signal (not a few built columns): rows misaligned, see pipeline_bug
-    misaligned = retention < MISALIGNED_RETENTION and loss.collapsed_share >= MOST_FEATURES_COLLAPSED
+    misaligned = _misaligned(loss, retention, informative)
     gap_strength = gap_ratio(lost_low, misaligned=misaligned)
+    weakened = _weakened(loss, X_train, X_val)
+    fisher_low = float(loss.fisher_lost_low[weakened[0]]) if weakened else 0.0
+    weak_strength = weakened_ratio(fisher_low, misaligned=misaligned)
     id_strength = identifier_ratio(max((max(assoc_t[j], assoc_v[j]) for j in ids), default=0.0))
-    score = signal_score(gap_strength, id_strength)
+    score = signal_score(gap_strength, id_strength, weak_strength)
     if score < MIN_FINDING_SCORE:
         return []
-    about = order if gap_strength >= id_strength else ids  # the features the summary, fixes and experiment name
+    in_sample = weak_strength > max(gap_strength, id_strength)
+    about = weakened if in_sample else order if gap_strength >= id_strength else ids  # what the texts name
     names = [name_of(evidence, j) for j in about[:3]]
-    if gap_strength >= id_strength:
+    if in_sample:
+        j = weakened[0]
+        summary = (
+            f"{names[0]} predicts the label better on training rows than on validation rows (epsilon² "
+            f"{assoc_t[j]:.2f} vs {assoc_v[j]:.2f}; loss on the Fisher-z scale at least {fisher_low:.2f}, "
+            f"z = {loss.z[j]:.1f}) while its distribution is the same in both: it was fitted in-sample "
+            "(a stacked prediction or label statistic computed on the very rows it describes)."
+        )
+        fixes = (
+            f"Rebuild {', '.join(names)} out-of-fold: each training row's value from a model or statistic "
+            "fitted on the other folds (cross_val_predict), as validation rows get it.",
+            *cause_info("preprocessing_leakage").fixes[1:],
+        )
+    elif gap_strength >= id_strength:
         j = order[0]
         summary = (
             f"{len(order)} feature(s) predict the label on training rows far better than on validation rows "
@@ -124,11 +225,12 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
         summary = f"Identifier-like column(s) {', '.join(names)} predict the label: rows were ordered by label."
         fixes = (f"Drop {', '.join(names)} from the features.", *cause_info("preprocessing_leakage").fixes[::2])
     plot = about[:6]
+    leaky = about if in_sample else order
     result = TrainOnlySignal(
         features_train_only_signal=len(order),
         identifier_like_features=len(ids),
         association="Kruskal-Wallis epsilon² (share of rank variance explained by the label)",
-        leaky=feature_texts(evidence, "leaky", order[:5], lambda j: f"train {assoc_t[j]:.3f} vs val {assoc_v[j]:.3f}"),
+        leaky=feature_texts(evidence, "leaky", leaky[:5], lambda j: f"train {assoc_t[j]:.3f} vs val {assoc_v[j]:.3f}"),
         identifier=feature_texts(
             evidence, "identifier", ids[:3], lambda j: f"epsilon² {max(assoc_t[j], assoc_v[j]):.3f}"
         ),
@@ -139,6 +241,9 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
         association_lost_low=round(float(loss.lost_low[order[0]]), 4) if order else None,
         association_lost_high=round(float(loss.lost_high[order[0]]), 4) if order else None,
         informative_share_collapsed=round(loss.collapsed_share, 4) if order else None,
+        features_fitted_in_sample=len(weakened) or None,
+        fisher_lost_low=round(fisher_low, 4) if weakened else None,
+        fisher_z=round(float(loss.z[weakened[0]]), 2) if weakened else None,
         features=feature_plot_data(
             X_train,
             X_val,

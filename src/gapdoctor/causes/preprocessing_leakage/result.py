@@ -33,6 +33,12 @@ class TrainOnlySignal(Payload):
     informative_share_collapsed : float or None
         Share of the label-informative training features whose association collapsed: a few
         for leakage, (nearly) all for misaligned rows; None when none collapsed.
+    features_fitted_in_sample : int or None
+        Features that keep most of their association but lose a significant part of it, with
+        the same distribution in both splits (fitted in-sample); None when there are none.
+    fisher_lost_low, fisher_z : float or None
+        The most such feature's lost association on the Fisher-z scale (low end of its 95%
+        interval; the score grows with it) and the z of its loss; None when there are none.
     note : str or None
         Why the score was lowered (every feature lost its signal: misaligned rows); None otherwise.
     features : list of FeaturePlot
@@ -50,6 +56,9 @@ class TrainOnlySignal(Payload):
     association_lost_low: float | None = figure(omit_none=True)
     association_lost_high: float | None = figure(omit_none=True)
     informative_share_collapsed: float | None = figure(omit_none=True)
+    features_fitted_in_sample: int | None = figure(omit_none=True)
+    fisher_lost_low: float | None = figure(omit_none=True)
+    fisher_z: float | None = figure(omit_none=True)
     note: str | None = figure(omit_none=True)
     features: list[FeaturePlot] = plot()
 

@@ -1,8 +1,10 @@
 """How ``preprocessing_leakage``'s measured statistics become its strength of evidence: its one scoring declaration.
 
-Three statistics: the label association (epsilon²) a feature loses between training and
-validation, at the low end of its 95% interval; the association of an identifier-like
-column; and the share of validation rows duplicated in training beyond the natural rate.
+Four statistics: the label association (epsilon²) a feature loses between training and
+validation, at the low end of its 95% interval; the same loss on the Fisher-z scale for a
+feature that keeps most of its association (an in-sample fitted feature: stacked predictions);
+the association of an identifier-like column; and the share of validation rows duplicated in
+training beyond the natural rate.
 Ratios to the reporting points below are mapped by
 :func:`gapdoctor.stats.scoring.strength_from_ratio` (0.5 at the reporting point).
 """
@@ -13,6 +15,7 @@ from gapdoctor.stats.scoring import strength_from_ratio
 
 __all__ = [
     "EXCESS_DUPLICATES_REPORTABLE",
+    "FISHER_GAP_REPORTABLE",
     "GAP_REPORTABLE",
     "ID_REPORTABLE",
     "MISALIGNED_DISCOUNT",
@@ -20,6 +23,7 @@ __all__ = [
     "gap_ratio",
     "identifier_ratio",
     "signal_score",
+    "weakened_ratio",
 ]
 
 GAP_REPORTABLE = 0.15
@@ -27,6 +31,12 @@ GAP_REPORTABLE = 0.15
 MISALIGNED_DISCOUNT = 0.1
 """Misalignment (every informative feature lost its signal) explains the lost signal: leakage
 keeps a tenth of its strength."""
+FISHER_GAP_REPORTABLE = 0.2
+"""Loss of a weakened feature's label association on the Fisher-z scale (low end of its 95%
+interval) reported at 0.5: ``GAP_REPORTABLE`` where that is measured, mid-range (epsilon² 0.30
+-> 0.15 or 0.50 -> 0.35 are both about 0.2 in Fisher z). On this scale the standard error does
+not depend on the level, so a stacked prediction that goes from 0.89 to 0.80 (0.09 epsilon²,
+0.31 in z) is judged like any other feature; the epsilon² scale compresses losses near 1."""
 ID_REPORTABLE = 0.1
 """Epsilon² of an identifier-like column reported at 0.5."""
 EXCESS_DUPLICATES_REPORTABLE = 0.03
@@ -41,14 +51,22 @@ def gap_ratio(lost_low: float, *, misaligned: bool) -> float:
     return ratio
 
 
+def weakened_ratio(fisher_lost_low: float, *, misaligned: bool) -> float:
+    """A weakened feature's lost association (Fisher-z scale, low end), over its reporting point."""
+    ratio = max(fisher_lost_low, 0.0) / FISHER_GAP_REPORTABLE
+    if misaligned:
+        ratio *= MISALIGNED_DISCOUNT
+    return ratio
+
+
 def identifier_ratio(association: float) -> float:
     """An identifier-like column's label association, over its reporting point."""
     return association / ID_REPORTABLE
 
 
-def signal_score(gap: float, identifier: float) -> float:
-    """Strength of evidence of the train-only signal: the stronger of the two ratios."""
-    return strength_from_ratio(max(gap, identifier))
+def signal_score(gap: float, identifier: float, weakened: float = 0.0) -> float:
+    """Strength of evidence of the train-only signal: the strongest of the ratios."""
+    return strength_from_ratio(max(gap, identifier, weakened))
 
 
 def duplicates_score(excess: float) -> float:
