@@ -4,15 +4,17 @@ The overall metric averages over sub-populations; a group given in ``groups_val`
 under-represented class that the model never learns caps it while the loss keeps falling
 on everything else. The check measures, on the validation rows:
 
-* with ``groups_val``, per-group **accuracy** with an exact binomial interval;
+* with ``groups_val``, per-group **accuracy** with an exact binomial interval, and each group's
+  **error rate over the rest's** with an interval widened for the groups compared (Bonferroni);
 * per-class **recall** (and precision), each with an exact binomial interval, and each
   class's **share of the training rows** (of the validation rows without ``y_train``);
 * the **confusion pairs** (true -> predicted) that make up most of the errors.
 
-A group, or a class, *lags* when its recall/accuracy is below the median of the others
-while those others are fitted (median at least 0.7). Strength of evidence is the gap to
-the others' median: a gap of 0.25 whose upper bound is clear of the others is the
-reporting point; a gap whose interval reaches the others' level counts one third.
+A group, or a class, *lags* when its recall/accuracy is below the others' while those
+others are fitted (at least 0.7). Strength of evidence (``score.py``): for a group, its
+error rate over the rest's (twice the rest's, interval clear of 1, is the reporting point);
+for a class, the gap to the others' median recall (0.25, interval clear of the others). A
+statistic whose interval reaches "no difference" counts one third.
 
 Not every class is a sub-population. A class is one only when it is **rare**: under half
 the median class's training rows, so the model sees it too seldom to learn it and
@@ -27,13 +29,14 @@ With out-of-sample training probabilities, the class's training recall is shown 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from gapdoctor.causes.registry import SkipCheck, register
+from gapdoctor.causes.subgroup_failure.rates import ErrorRatio, error_ratio
 from gapdoctor.causes.subgroup_failure.result import GroupRate, LaggingSubgroups
-from gapdoctor.causes.subgroup_failure.score import gap_ratio, score
+from gapdoctor.causes.subgroup_failure.score import error_ratio_ratio, gap_ratio, score
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
@@ -68,13 +71,22 @@ def _entry(name: str, kind: str, hits: int, n: int, metric: str) -> GroupRate:
     }
 
 
-def _laggards(entries: list[GroupRate], eligible: set[str] | None = None) -> list[tuple[float, GroupRate, float]]:
-    """(strength, entry, median of the others) for every entry that lags the others.
+class Lag(NamedTuple):
+    """An entry that lags the others: its strength of evidence, the others' level and, for a group, its error ratio."""
+
+    strength: float
+    entry: GroupRate
+    others: float
+    ratio: ErrorRatio | None = None
+
+
+def _laggards(entries: list[GroupRate], eligible: set[str] | None = None) -> list[Lag]:
+    """Every class entry that lags the median of the others' recall.
 
     ``eligible``: the names that may be reported (None: all); every usable entry still counts
     among the others.
     """
-    out: list[tuple[float, GroupRate, float]] = []
+    out: list[Lag] = []
     usable = [e for e in entries if e["n"] >= _MIN_ROWS]
     if len(usable) < 2:
         return out
@@ -86,9 +98,28 @@ def _laggards(entries: list[GroupRate], eligible: set[str] | None = None) -> lis
         if others < _FITTED or gap <= 0:
             continue
         clear = e["high"] < others
-        strength = gap_ratio(gap, clear=clear)
-        out.append((strength, e, others))
-    return sorted(out, key=lambda t: -t[0])
+        out.append(Lag(gap_ratio(gap, clear=clear), e, others))
+    return out
+
+
+def _lagging_groups(entries: list[GroupRate]) -> list[Lag]:
+    """Every group (or slice) whose error rate exceeds the rest's while the rest is fitted."""
+    usable = [e for e in entries if e["n"] >= _MIN_ROWS]
+    if len(usable) < 2:
+        return []
+    total_n = sum(e["n"] for e in entries)
+    total_hits = sum(round(e["value"] * e["n"]) for e in entries)
+    comparisons = len(usable) if len(usable) > 2 else 1  # two groups: one comparison, the same either way
+    out: list[Lag] = []
+    for e in usable:
+        hits = round(e["value"] * e["n"])
+        rest_n, rest_hits = total_n - e["n"], total_hits - hits
+        rest = rest_hits / rest_n
+        if rest < _FITTED or e["value"] >= rest:
+            continue
+        ratio = error_ratio(e["n"] - hits, e["n"], rest_n - rest_hits, rest_n, comparisons=comparisons)
+        out.append(Lag(error_ratio_ratio(ratio.ratio, clear=ratio.low > 1), e, rest, ratio))
+    return out
 
 
 def _training_shares(evidence: Evidence, support: IntArray) -> FloatArray:
@@ -172,21 +203,27 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
                 train_recall[str(classes[c])] = round(float(tm[c, c] / tm[c].sum()), 4)
 
     relative = _training_shares(evidence, support)
-    lagging = _laggards(class_entries, _rare_classes(evidence, relative)) + _laggards(group_entries)
-    lagging.sort(key=lambda t: -t[0])
+    lagging = _laggards(class_entries, _rare_classes(evidence, relative)) + _lagging_groups(group_entries)
+    lagging.sort(key=lambda t: -t.strength)
     pairs = _confusion_pairs(matrix, classes)
     if not lagging:
         return []
-    strength, worst, others = lagging[0]
+    strength, worst, others, ratio = lagging[0]
     strength_of_evidence = score(strength)
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
-    reported = [(e, o) for s, e, o in lagging if s >= 1.0] or [(worst, others)]
+    reported = [(lag.entry, lag.others) for lag in lagging if lag.strength >= 1.0] or [(worst, others)]
     what = "Recall of class" if worst["kind"] == "class" else "Accuracy of group"
+    than = f"the other {_PLURAL[worst['kind']]}' median" if ratio is None else "the rest's"
     summary = (
         f"{what} {worst['group']!r} is {worst['value']:.2f} (95% interval {worst['low']:.2f}–{worst['high']:.2f}, "
-        f"n={worst['n']}) while the other {_PLURAL[worst['kind']]}' median is {others:.2f}"
+        f"n={worst['n']}) while {than} is {others:.2f}"
     )
+    if ratio is not None:
+        summary += (
+            f": its error rate {ratio.error:.1%} is {ratio.ratio:.1f}x the rest's {ratio.rest_error:.1%} "
+            f"(interval {ratio.low:.1f}–{ratio.high:.1f}x)"
+        )
     if worst["kind"] == "class":
         c = [str(k) for k in classes].index(worst["group"])
         where = "training" if evidence.y_train is not None else "validation"
@@ -218,6 +255,9 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
         worst_n=worst["n"],
         others_median=round(others, 4),
         gap=round(others - worst["value"], 4),
+        error_ratio=None if ratio is None else round(ratio.ratio, 4),
+        error_ratio_low=None if ratio is None else round(ratio.low, 4),
+        error_ratio_high=None if ratio is None else round(ratio.high, 4),
         worst_precision=worst_precision,
         worst_train_recall=worst_train_recall,
         worst_rows_vs_median_class=worst_share,

@@ -40,9 +40,13 @@ class LaggingSubgroups(Payload):
     worst_n : int
         Its validation rows.
     others_median : float
-        The median of the others.
+        The median of the other classes' recall (a class); the accuracy of the rest of the
+        validation rows (a group).
     gap : float
-        The others' median minus its value.
+        ``others_median`` minus its value.
+    error_ratio, error_ratio_low, error_ratio_high : float or None
+        Its error rate over the rest's, with the interval (95% over all the groups compared,
+        Bonferroni); a group only.
     worst_precision : float or None
         Its precision (a class only).
     worst_train_recall : float or None
@@ -69,6 +73,9 @@ class LaggingSubgroups(Payload):
     worst_n: int = figure()
     others_median: float = figure()
     gap: float = figure()
+    error_ratio: float | None = figure(omit_none=True, label="its error rate over the rest's")
+    error_ratio_low: float | None = figure(omit_none=True)
+    error_ratio_high: float | None = figure(omit_none=True)
     worst_precision: float | None = figure(omit_none=True)
     worst_train_recall: float | None = figure(omit_none=True)
     worst_rows_vs_median_class: float | None = figure(
