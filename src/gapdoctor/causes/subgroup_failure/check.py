@@ -36,7 +36,8 @@ import numpy as np
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.subgroup_failure.rates import ErrorRatio, error_ratio
 from gapdoctor.causes.subgroup_failure.result import GroupRate, LaggingSubgroups
-from gapdoctor.causes.subgroup_failure.score import error_ratio_ratio, gap_ratio, score
+from gapdoctor.causes.subgroup_failure.score import error_ratio_ratio, gap_ratio, score, slice_ratio
+from gapdoctor.causes.subgroup_failure.slices import ATYPICAL_SHARES, atypical_slices
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
@@ -122,6 +123,33 @@ def _lagging_groups(entries: list[GroupRate]) -> list[Lag]:
     return out
 
 
+def _lagging_slices(evidence: Evidence) -> tuple[list[GroupRate], list[Lag], dict[str, str]]:
+    """The atypical-rows slices (no group given): their entries, those that lag, and the features each stands out in."""
+    X, y, probs = evidence.X_val, evidence.y_val, evidence.val_probs
+    if X is None or y is None or probs is None or evidence.groups_val is not None:
+        return [], [], {}
+    if len(y) * min(ATYPICAL_SHARES) < _MIN_ROWS:
+        return [], [], {}
+    rows, slices = atypical_slices(X, evidence.feature_names)
+    correct = np.argmax(probs[rows], axis=1) == y[rows]
+    entries: list[GroupRate] = []
+    lags: list[Lag] = []
+    features: dict[str, str] = {}
+    for piece in slices:
+        hits, n = int(correct[piece.mask].sum()), int(piece.mask.sum())
+        rest_hits, rest_n = int(correct.sum()) - hits, len(rows) - n
+        entry = _entry(piece.label, "slice", hits, n, "accuracy")
+        entries.append(entry)
+        features[piece.label] = piece.features
+        rest = rest_hits / rest_n
+        if rest < _FITTED or hits / n >= rest:
+            continue
+        ratio = error_ratio(n - hits, n, rest_n - rest_hits, rest_n, comparisons=len(slices))
+        if slice_ratio(ratio.low) > 0:
+            lags.append(Lag(slice_ratio(ratio.low), entry, rest, ratio))
+    return entries, lags, features
+
+
 def _training_shares(evidence: Evidence, support: IntArray) -> FloatArray:
     """Each class's rows relative to the median class's: in training, or in validation without ``y_train``."""
     counts = support if evidence.y_train is None else np.bincount(evidence.y_train, minlength=evidence.n_classes)
@@ -173,6 +201,7 @@ def _pair_text(pair: dict[str, Any]) -> str:
 )
 def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
     """Classes or groups whose validation recall/accuracy lags far behind the rest."""
+    slice_entries, slice_lags, slice_features = _lagging_slices(evidence)
     evidence = validation_sample(evidence, VALIDATION_PASS_ROWS)
     assert evidence.y_val is not None and evidence.val_probs is not None
     y, classes = evidence.y_val, evidence.classes
@@ -204,6 +233,7 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
 
     relative = _training_shares(evidence, support)
     lagging = _laggards(class_entries, _rare_classes(evidence, relative)) + _lagging_groups(group_entries)
+    lagging += sorted(slice_lags, key=lambda t: -t.strength)[:1]  # nested slices: the strongest speaks for them
     lagging.sort(key=lambda t: -t.strength)
     pairs = _confusion_pairs(matrix, classes)
     if not lagging:
@@ -213,16 +243,22 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
     reported = [(lag.entry, lag.others) for lag in lagging if lag.strength >= 1.0] or [(worst, others)]
-    what = "Recall of class" if worst["kind"] == "class" else "Accuracy of group"
+    what = {"class": "Recall of class", "group": "Accuracy of group", "slice": "Accuracy of"}[worst["kind"]]
+    name = worst["group"] if worst["kind"] == "slice" else repr(worst["group"])
     than = f"the other {_PLURAL[worst['kind']]}' median" if ratio is None else "the rest's"
     summary = (
-        f"{what} {worst['group']!r} is {worst['value']:.2f} (95% interval {worst['low']:.2f}–{worst['high']:.2f}, "
+        f"{what} {name} is {worst['value']:.2f} (95% interval {worst['low']:.2f}–{worst['high']:.2f}, "
         f"n={worst['n']}) while {than} is {others:.2f}"
     )
     if ratio is not None:
         summary += (
             f": its error rate {ratio.error:.1%} is {ratio.ratio:.1f}x the rest's {ratio.rest_error:.1%} "
             f"(interval {ratio.low:.1f}–{ratio.high:.1f}x)"
+        )
+    if worst["kind"] == "slice":
+        summary += (
+            f", over {len(ATYPICAL_SHARES)} slices of the rows farthest from the typical row; "
+            f"they are most atypical in {slice_features[worst['group']]}"
         )
     if worst["kind"] == "class":
         c = [str(k) for k in classes].index(worst["group"])
@@ -262,15 +298,12 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
         worst_train_recall=worst_train_recall,
         worst_rows_vs_median_class=worst_share,
         confusion_pairs={f"confusion_pair_{i}": _pair_text(pair) for i, pair in enumerate(pairs[:3], start=1)},
-        groups=class_entries + group_entries,
+        slice_features=slice_features.get(worst["group"]) if worst["kind"] == "slice" else None,
+        groups=class_entries + group_entries + slice_entries,
         confusion={"classes": [str(c) for c in classes], "counts": matrix.tolist()},
     )
     names = ", ".join(repr(str(e["group"])) for e, _ in reported)
-    fixes = (
-        f"Rebalance towards {names}: class/group weights or oversampling of its rows.",
-        f"Collect or augment data for {names}; inspect its rows for a labelling or preprocessing problem.",
-        *cause_info("subgroup_failure").fixes[2:],
-    )
+    fixes = _fixes(names) if worst["kind"] != "slice" else _slice_fixes(worst["group"], slice_features[worst["group"]])
     return [
         Finding(
             cause="subgroup_failure",
@@ -281,3 +314,20 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
             result=result,
         )
     ]
+
+
+def _fixes(names: str) -> tuple[str, ...]:
+    return (
+        f"Rebalance towards {names}: class/group weights or oversampling of its rows.",
+        f"Collect or augment data for {names}; inspect its rows for a labelling or preprocessing problem.",
+        *cause_info("subgroup_failure").fixes[2:],
+    )
+
+
+def _slice_fixes(label: str, features: str) -> tuple[str, ...]:
+    return (
+        f"Inspect {label} (most atypical in {features}): another source, sensor or a corruption? "
+        "Pass their source as groups_val to measure each source's metric.",
+        f"Collect or augment training data like {label}, or clean or re-normalise their inputs.",
+        *cause_info("subgroup_failure").fixes[2:],
+    )

@@ -12,7 +12,7 @@ __all__ = ["GroupRate", "LaggingSubgroups"]
 
 
 class GroupRate(TypedDict):
-    """One class (recall) or group (accuracy) on validation, with its exact 95% interval."""
+    """One class (recall), group or slice (accuracy) on validation, with its exact 95% interval."""
 
     group: str
     kind: str
@@ -34,7 +34,8 @@ class LaggingSubgroups(Payload):
     worst : str
         The one that lags most.
     worst_kind : str
-        ``"class"`` or ``"group"``.
+        ``"class"``, ``"group"`` or ``"slice"`` (the most atypical validation rows, searched when
+        no group is given).
     worst_value, worst_low, worst_high : float
         Its recall (class) or accuracy (group) and the 95% interval.
     worst_n : int
@@ -46,7 +47,9 @@ class LaggingSubgroups(Payload):
         ``others_median`` minus its value.
     error_ratio, error_ratio_low, error_ratio_high : float or None
         Its error rate over the rest's, with the interval (95% over all the groups compared,
-        Bonferroni); a group only.
+        Bonferroni); a group or slice only.
+    slice_features : str or None
+        The features its rows are most atypical in (a slice only).
     worst_precision : float or None
         Its precision (a class only).
     worst_train_recall : float or None
@@ -76,6 +79,7 @@ class LaggingSubgroups(Payload):
     error_ratio: float | None = figure(omit_none=True, label="its error rate over the rest's")
     error_ratio_low: float | None = figure(omit_none=True)
     error_ratio_high: float | None = figure(omit_none=True)
+    slice_features: str | None = figure(omit_none=True, label="the features its rows are most atypical in")
     worst_precision: float | None = figure(omit_none=True)
     worst_train_recall: float | None = figure(omit_none=True)
     worst_rows_vs_median_class: float | None = figure(
