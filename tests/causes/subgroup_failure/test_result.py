@@ -39,6 +39,8 @@ def test_a_real_finding_round_trips_and_draws_its_figures(scenario: str, kind: s
     assert any(g["group"] == result.worst and g["kind"] == kind for g in result.groups)
     assert (result.slice_features is not None) is (kind == "slice")
     assert (result.error_ratio is not None) is (kind != "class")
+    # the recorded run has out-of-sample train_probs and groups_train: the group's training accuracy is shown
+    assert (result.worst_train_accuracy is not None) is (kind == "group")
     captions = [caption for caption, _ in figures_of(finding, diagnosis) or []]
     assert captions == [
         "Metric per class / group with 95% intervals",

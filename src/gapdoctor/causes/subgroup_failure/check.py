@@ -150,6 +150,16 @@ def _lagging_slices(evidence: Evidence) -> tuple[list[GroupRate], list[Lag], dic
     return entries, lags, features
 
 
+def _group_train_accuracy(evidence: Evidence, name: str) -> float | None:
+    """A group's accuracy on its training rows from the out-of-sample ``train_probs`` (None without them)."""
+    if evidence.groups_train is None or evidence.train_probs is None or evidence.y_train is None:
+        return None
+    rows = np.flatnonzero(evidence.groups_train == name)
+    if len(rows) == 0:
+        return None
+    return round(float(np.mean(np.argmax(evidence.train_probs[rows], axis=1) == evidence.y_train[rows])), 4)
+
+
 def _training_shares(evidence: Evidence, support: IntArray) -> FloatArray:
     """Each class's rows relative to the median class's: in training, or in validation without ``y_train``."""
     counts = support if evidence.y_train is None else np.bincount(evidence.y_train, minlength=evidence.n_classes)
@@ -260,6 +270,9 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
             f", over {len(ATYPICAL_SHARES)} slices of the rows farthest from the typical row; "
             f"they are most atypical in {slice_features[worst['group']]}"
         )
+    worst_train_accuracy = _group_train_accuracy(evidence, worst["group"]) if worst["kind"] == "group" else None
+    if worst_train_accuracy is not None:
+        summary += f"; on its training rows (out of sample) {worst_train_accuracy:.2f}"
     if worst["kind"] == "class":
         c = [str(k) for k in classes].index(worst["group"])
         where = "training" if evidence.y_train is not None else "validation"
@@ -296,6 +309,7 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
         error_ratio_high=None if ratio is None else round(ratio.high, 4),
         worst_precision=worst_precision,
         worst_train_recall=worst_train_recall,
+        worst_train_accuracy=worst_train_accuracy,
         worst_rows_vs_median_class=worst_share,
         confusion_pairs={f"confusion_pair_{i}": _pair_text(pair) for i, pair in enumerate(pairs[:3], start=1)},
         slice_features=slice_features.get(worst["group"]) if worst["kind"] == "slice" else None,

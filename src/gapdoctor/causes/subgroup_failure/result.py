@@ -54,6 +54,9 @@ class LaggingSubgroups(Payload):
         Its precision (a class only).
     worst_train_recall : float or None
         Its recall on the out-of-sample training probabilities (a class, with ``train_probs``).
+    worst_train_accuracy : float or None
+        Its accuracy on its training rows from the out-of-sample ``train_probs`` (a group, with
+        ``groups_train``): low as well, the model never learns it; high, it does not transfer.
     worst_rows_vs_median_class : float or None
         Its rows over the median class's, in training (in validation without ``y_train``); a class
         is reported only when this is under one half (a class only).
@@ -82,6 +85,7 @@ class LaggingSubgroups(Payload):
     slice_features: str | None = figure(omit_none=True, label="the features its rows are most atypical in")
     worst_precision: float | None = figure(omit_none=True)
     worst_train_recall: float | None = figure(omit_none=True)
+    worst_train_accuracy: float | None = figure(omit_none=True, label="its training rows' accuracy (out of sample)")
     worst_rows_vs_median_class: float | None = figure(
         omit_none=True, label="its rows relative to the median class's", shown_as="share"
     )
