@@ -13,8 +13,9 @@ class boundary are harder), so runs with no sub-population had cells whose error
 lower bound reached 3 to 8, as high as injected sub-populations' (13 of 30 healthy runs
 would have reported one). The atypical rows separate better: over the corpus's
 calibration runs without a sub-population their lower bound stays under 2.7 (see
-``score.py``). Cost: one pass over at most ``FEATURE_TEST_ROWS`` sampled rows and one
-median and quartiles per column.
+``score.py``). Cost: one median and quartiles per column over at most ``FEATURE_TEST_ROWS``
+sampled rows and :data:`SLICE_CELLS` cells (wide inputs: fewer rows, at least
+:data:`MIN_SLICE_ROWS`, and a seeded sample of the columns when even those would exceed it).
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ ATYPICAL_SHARES = (0.1, 0.2, 0.3)
 """The most atypical tenth, fifth and 30% of the rows: a sub-population of about that share (a
 second site, a faulty scanner) is caught by one of them, and three comparisons cost a
 Bonferroni factor of only three."""
+SLICE_CELLS = 10_000_000
+"""Row x column cells read (80 MB as float64): 20k rows of 500 features, or fewer rows of more."""
+MIN_SLICE_ROWS = 1_000
+"""Rows read at least: the 10% slice then has 100 rows, enough for its error rate's interval."""
 _NORMAL_IQR = 1.349  # the interquartile range of a standard normal: IQR / 1.349 estimates the sd
 _TOP_FEATURES = 3
 
@@ -74,8 +79,11 @@ def atypical_slices(X: FeatureArray, feature_names: tuple[str, ...]) -> tuple[In
     >>> float(np.mean(rows[slices[0].mask] < 100)) > 0.8  # the noisy rows
     True
     """
-    rows = sample_rows(len(X), FEATURE_TEST_ROWS, what="validation rows for the atypical-rows search")
-    z = _robust_z(X[rows])
+    n_features = X.shape[1]
+    cap = min(FEATURE_TEST_ROWS, max(MIN_SLICE_ROWS, SLICE_CELLS // max(n_features, 1)))
+    rows = sample_rows(len(X), cap, what="validation rows for the atypical-rows search")
+    columns = sample_rows(n_features, max(SLICE_CELLS // len(rows), 1), what="features for the atypical-rows search")
+    z = _robust_z(X[np.ix_(rows, columns)] if len(columns) < n_features else X[rows])
     distance = np.sqrt(np.mean(z**2, axis=1))
     order = np.argsort(-distance, kind="stable")
     slices: list[AtypicalSlice] = []
@@ -84,6 +92,6 @@ def atypical_slices(X: FeatureArray, feature_names: tuple[str, ...]) -> tuple[In
         mask[order[: round(share * len(rows))]] = True
         typical_gap = np.mean(np.abs(z[mask]), axis=0) - np.mean(np.abs(z[~mask]), axis=0)
         top = np.argsort(-typical_gap, kind="stable")[:_TOP_FEATURES]
-        names = [feature_names[j] if j < len(feature_names) else f"feature {j}" for j in top]
+        names = [feature_names[j] if j < len(feature_names) else f"feature {j}" for j in columns[top]]
         slices.append(AtypicalSlice(f"the {share:.0%} most atypical rows", share, mask, ", ".join(names)))
     return rows, slices
