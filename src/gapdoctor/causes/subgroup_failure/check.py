@@ -8,13 +8,18 @@ on everything else. The check measures, on the validation rows:
   **error rate over the rest's** with an interval widened for the groups compared (Bonferroni);
 * per-class **recall** (and precision), each with an exact binomial interval, and each
   class's **share of the training rows** (of the validation rows without ``y_train``);
+* without ``groups_val`` but with ``X_val``, the **most atypical rows** of the validation
+  features (the 10/20/30% farthest from the median row, ``slices.py``): their accuracy and
+  error rate over the rest's, the interval widened for the three slices;
 * the **confusion pairs** (true -> predicted) that make up most of the errors.
 
-A group, or a class, *lags* when its recall/accuracy is below the others' while those
+A group, a slice or a class *lags* when its recall/accuracy is below the others' while those
 others are fitted (at least 0.7). Strength of evidence (``score.py``): for a group, its
 error rate over the rest's (twice the rest's, interval clear of 1, is the reporting point);
-for a class, the gap to the others' median recall (0.25, interval clear of the others). A
-statistic whose interval reaches "no difference" counts one third.
+for a slice, the lower end of that ratio's interval (3, above every corpus calibration run
+without a sub-population); for a class, the gap to the others' median recall (0.25,
+interval clear of the others). A group or class statistic whose interval reaches "no
+difference" counts one third.
 
 Not every class is a sub-population. A class is one only when it is **rare**: under half
 the median class's training rows, so the model sees it too seldom to learn it and
@@ -23,8 +28,9 @@ confusable class, noisy labels, a model still learning, or a bug, which the labe
 pipeline and curve checks judge; with two classes a lagging class is the other's gain and
 a matter of the decision threshold (the metric_mismatch check). Such classes are shown
 (the figure lists every class) but never reported as left behind.
-With out-of-sample training probabilities, the class's training recall is shown too
-(low there as well: the model never learns it; high: it does not transfer).
+With out-of-sample training probabilities, the class's training recall (a group's training
+accuracy, with ``groups_train``) is shown too (low there as well: the model never learns it;
+high: it does not transfer).
 """
 
 from __future__ import annotations
@@ -207,10 +213,13 @@ def _pair_text(pair: dict[str, Any]) -> str:
     name=_NAME,
     cause="subgroup_failure",
     requires=("y_val", "val_probs"),
-    description="Classes or groups whose validation recall/accuracy lags far behind the rest.",
+    description=(
+        "Classes, groups or (without groups) the most atypical validation rows whose recall/accuracy lags far "
+        "behind the rest."
+    ),
 )
 def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
-    """Classes or groups whose validation recall/accuracy lags far behind the rest."""
+    """Classes, groups or the most atypical validation rows whose recall/accuracy lags far behind the rest."""
     slice_entries, slice_lags, slice_features = _lagging_slices(evidence)
     evidence = validation_sample(evidence, VALIDATION_PASS_ROWS)
     assert evidence.y_val is not None and evidence.val_probs is not None

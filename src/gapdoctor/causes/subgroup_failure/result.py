@@ -25,7 +25,7 @@ class GroupRate(TypedDict):
 
 @dataclass(frozen=True, kw_only=True)
 class LaggingSubgroups(Payload):
-    """Classes or groups whose validation recall / accuracy lags far behind the others'.
+    """Classes, groups or a slice of atypical rows whose validation recall / accuracy lags far behind the others..
 
     Parameters
     ----------
