@@ -1,5 +1,6 @@
-"""subgroup_failure's typed payload: real findings about a class and about a group rebuild from their
-parts and from JSON, and the report draws the per-group bars and the confusion matrix from them."""
+"""subgroup_failure's typed payload: real findings about a class, a group and a slice of atypical rows
+(the noisy scanner's run without its groups) rebuild from their parts and from JSON, and the report
+draws the per-group bars and the confusion matrix from them."""
 
 from __future__ import annotations
 
@@ -17,11 +18,18 @@ from tests.recorded import recorded_bench_inputs
 
 @pytest.mark.parametrize(
     ("scenario", "kind"),
-    [("subgroup_failure/synthetic-rare-classes", "class"), ("subgroup_failure/digits-noisy-scanner", "group")],
+    [
+        ("subgroup_failure/synthetic-rare-classes", "class"),
+        ("subgroup_failure/digits-noisy-scanner", "group"),
+        ("subgroup_failure/digits-noisy-scanner", "slice"),
+    ],
 )
 def test_a_real_finding_round_trips_and_draws_its_figures(scenario: str, kind: str, tmp_path: Path) -> None:
+    inputs = recorded_bench_inputs(scenario, tmp_path)
+    if kind == "slice":
+        inputs = {k: v for k, v in inputs.items() if k not in ("groups_train", "groups_val")}
     with threadpool_limits(limits=1):
-        diagnosis = gapdoctor.diagnose(**recorded_bench_inputs(scenario, tmp_path))
+        diagnosis = gapdoctor.diagnose(**inputs)
     finding = next(f for f in diagnosis.findings if f.cause == "subgroup_failure")
     result = assert_payload_round_trips(finding, LaggingSubgroups)
     assert result.worst_kind == kind and finding.score >= 0.5
@@ -29,6 +37,10 @@ def test_a_real_finding_round_trips_and_draws_its_figures(scenario: str, kind: s
     assert "worst_precision" in finding.evidence if kind == "class" else "worst_precision" not in finding.evidence
     assert list(result.confusion_pairs) == [f"confusion_pair_{i}" for i in range(1, len(result.confusion_pairs) + 1)]
     assert any(g["group"] == result.worst and g["kind"] == kind for g in result.groups)
+    assert (result.slice_features is not None) is (kind == "slice")
+    assert (result.error_ratio is not None) is (kind != "class")
+    # the recorded run has out-of-sample train_probs and groups_train: the group's training accuracy is shown
+    assert (result.worst_train_accuracy is not None) is (kind == "group")
     captions = [caption for caption, _ in figures_of(finding, diagnosis) or []]
     assert captions == [
         "Metric per class / group with 95% intervals",

@@ -4,15 +4,22 @@ The overall metric averages over sub-populations; a group given in ``groups_val`
 under-represented class that the model never learns caps it while the loss keeps falling
 on everything else. The check measures, on the validation rows:
 
-* with ``groups_val``, per-group **accuracy** with an exact binomial interval;
+* with ``groups_val``, per-group **accuracy** with an exact binomial interval, and each group's
+  **error rate over the rest's** with an interval widened for the groups compared (Bonferroni);
 * per-class **recall** (and precision), each with an exact binomial interval, and each
   class's **share of the training rows** (of the validation rows without ``y_train``);
+* without ``groups_val`` but with ``X_val``, the **most atypical rows** of the validation
+  features (the 10/20/30% farthest from the median row, ``slices.py``): their accuracy and
+  error rate over the rest's, the interval widened for the three slices;
 * the **confusion pairs** (true -> predicted) that make up most of the errors.
 
-A group, or a class, *lags* when its recall/accuracy is below the median of the others
-while those others are fitted (median at least 0.7). Strength of evidence is the gap to
-the others' median: a gap of 0.25 whose upper bound is clear of the others is the
-reporting point; a gap whose interval reaches the others' level counts one third.
+A group, a slice or a class *lags* when its recall/accuracy is below the others' while those
+others are fitted (at least 0.7). Strength of evidence (``score.py``): for a group, its
+error rate over the rest's (twice the rest's, interval clear of 1, is the reporting point);
+for a slice, the lower end of that ratio's interval (3, above every corpus calibration run
+without a sub-population); for a class, the gap to the others' median recall (0.25,
+interval clear of the others). A group or class statistic whose interval reaches "no
+difference" counts one third.
 
 Not every class is a sub-population. A class is one only when it is **rare**: under half
 the median class's training rows, so the model sees it too seldom to learn it and
@@ -21,19 +28,22 @@ confusable class, noisy labels, a model still learning, or a bug, which the labe
 pipeline and curve checks judge; with two classes a lagging class is the other's gain and
 a matter of the decision threshold (the metric_mismatch check). Such classes are shown
 (the figure lists every class) but never reported as left behind.
-With out-of-sample training probabilities, the class's training recall is shown too
-(low there as well: the model never learns it; high: it does not transfer).
+With out-of-sample training probabilities, the class's training recall (a group's training
+accuracy, with ``groups_train``) is shown too (low there as well: the model never learns it;
+high: it does not transfer).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from gapdoctor.causes.registry import SkipCheck, register
+from gapdoctor.causes.subgroup_failure.rates import ErrorRatio, error_ratio
 from gapdoctor.causes.subgroup_failure.result import GroupRate, LaggingSubgroups
-from gapdoctor.causes.subgroup_failure.score import gap_ratio, score
+from gapdoctor.causes.subgroup_failure.score import error_ratio_ratio, gap_ratio, score, slice_ratio
+from gapdoctor.causes.subgroup_failure.slices import ATYPICAL_SHARES, atypical_slices
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
@@ -68,13 +78,22 @@ def _entry(name: str, kind: str, hits: int, n: int, metric: str) -> GroupRate:
     }
 
 
-def _laggards(entries: list[GroupRate], eligible: set[str] | None = None) -> list[tuple[float, GroupRate, float]]:
-    """(strength, entry, median of the others) for every entry that lags the others.
+class Lag(NamedTuple):
+    """An entry that lags the others: its strength of evidence, the others' level and, for a group, its error ratio."""
+
+    strength: float
+    entry: GroupRate
+    others: float
+    ratio: ErrorRatio | None = None
+
+
+def _laggards(entries: list[GroupRate], eligible: set[str] | None = None) -> list[Lag]:
+    """Every class entry that lags the median of the others' recall.
 
     ``eligible``: the names that may be reported (None: all); every usable entry still counts
     among the others.
     """
-    out: list[tuple[float, GroupRate, float]] = []
+    out: list[Lag] = []
     usable = [e for e in entries if e["n"] >= _MIN_ROWS]
     if len(usable) < 2:
         return out
@@ -86,9 +105,65 @@ def _laggards(entries: list[GroupRate], eligible: set[str] | None = None) -> lis
         if others < _FITTED or gap <= 0:
             continue
         clear = e["high"] < others
-        strength = gap_ratio(gap, clear=clear)
-        out.append((strength, e, others))
-    return sorted(out, key=lambda t: -t[0])
+        out.append(Lag(gap_ratio(gap, clear=clear), e, others))
+    return out
+
+
+def _lagging_groups(entries: list[GroupRate]) -> list[Lag]:
+    """Every group (or slice) whose error rate exceeds the rest's while the rest is fitted."""
+    usable = [e for e in entries if e["n"] >= _MIN_ROWS]
+    if len(usable) < 2:
+        return []
+    total_n = sum(e["n"] for e in entries)
+    total_hits = sum(round(e["value"] * e["n"]) for e in entries)
+    comparisons = len(usable) if len(usable) > 2 else 1  # two groups: one comparison, the same either way
+    out: list[Lag] = []
+    for e in usable:
+        hits = round(e["value"] * e["n"])
+        rest_n, rest_hits = total_n - e["n"], total_hits - hits
+        rest = rest_hits / rest_n
+        if rest < _FITTED or e["value"] >= rest:
+            continue
+        ratio = error_ratio(e["n"] - hits, e["n"], rest_n - rest_hits, rest_n, comparisons=comparisons)
+        out.append(Lag(error_ratio_ratio(ratio.ratio, clear=ratio.low > 1), e, rest, ratio))
+    return out
+
+
+def _lagging_slices(evidence: Evidence) -> tuple[list[GroupRate], list[Lag], dict[str, str]]:
+    """The atypical-rows slices (no group given): their entries, those that lag, and the features each stands out in."""
+    X, y, probs = evidence.X_val, evidence.y_val, evidence.val_probs
+    if X is None or y is None or probs is None or evidence.groups_val is not None:
+        return [], [], {}
+    if len(y) * min(ATYPICAL_SHARES) < _MIN_ROWS:
+        return [], [], {}
+    rows, slices = atypical_slices(X, evidence.feature_names)
+    correct = np.argmax(probs[rows], axis=1) == y[rows]
+    entries: list[GroupRate] = []
+    lags: list[Lag] = []
+    features: dict[str, str] = {}
+    for piece in slices:
+        hits, n = int(correct[piece.mask].sum()), int(piece.mask.sum())
+        rest_hits, rest_n = int(correct.sum()) - hits, len(rows) - n
+        entry = _entry(piece.label, "slice", hits, n, "accuracy")
+        entries.append(entry)
+        features[piece.label] = piece.features
+        rest = rest_hits / rest_n
+        if rest < _FITTED or hits / n >= rest:
+            continue
+        ratio = error_ratio(n - hits, n, rest_n - rest_hits, rest_n, comparisons=len(slices))
+        if slice_ratio(ratio.low) > 0:
+            lags.append(Lag(slice_ratio(ratio.low), entry, rest, ratio))
+    return entries, lags, features
+
+
+def _group_train_accuracy(evidence: Evidence, name: str) -> float | None:
+    """A group's accuracy on its training rows from the out-of-sample ``train_probs`` (None without them)."""
+    if evidence.groups_train is None or evidence.train_probs is None or evidence.y_train is None:
+        return None
+    rows = np.flatnonzero(evidence.groups_train == name)
+    if len(rows) == 0:
+        return None
+    return round(float(np.mean(np.argmax(evidence.train_probs[rows], axis=1) == evidence.y_train[rows])), 4)
 
 
 def _training_shares(evidence: Evidence, support: IntArray) -> FloatArray:
@@ -138,10 +213,14 @@ def _pair_text(pair: dict[str, Any]) -> str:
     name=_NAME,
     cause="subgroup_failure",
     requires=("y_val", "val_probs"),
-    description="Classes or groups whose validation recall/accuracy lags far behind the rest.",
+    description=(
+        "Classes, groups or (without groups) the most atypical validation rows whose recall/accuracy lags far "
+        "behind the rest."
+    ),
 )
 def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
-    """Classes or groups whose validation recall/accuracy lags far behind the rest."""
+    """Classes, groups or the most atypical validation rows whose recall/accuracy lags far behind the rest."""
+    slice_entries, slice_lags, slice_features = _lagging_slices(evidence)
     evidence = validation_sample(evidence, VALIDATION_PASS_ROWS)
     assert evidence.y_val is not None and evidence.val_probs is not None
     y, classes = evidence.y_val, evidence.classes
@@ -172,21 +251,37 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
                 train_recall[str(classes[c])] = round(float(tm[c, c] / tm[c].sum()), 4)
 
     relative = _training_shares(evidence, support)
-    lagging = _laggards(class_entries, _rare_classes(evidence, relative)) + _laggards(group_entries)
-    lagging.sort(key=lambda t: -t[0])
+    lagging = _laggards(class_entries, _rare_classes(evidence, relative)) + _lagging_groups(group_entries)
+    lagging += sorted(slice_lags, key=lambda t: -t.strength)[:1]  # nested slices: the strongest speaks for them
+    lagging.sort(key=lambda t: -t.strength)
     pairs = _confusion_pairs(matrix, classes)
     if not lagging:
         return []
-    strength, worst, others = lagging[0]
+    strength, worst, others, ratio = lagging[0]
     strength_of_evidence = score(strength)
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
-    reported = [(e, o) for s, e, o in lagging if s >= 1.0] or [(worst, others)]
-    what = "Recall of class" if worst["kind"] == "class" else "Accuracy of group"
+    reported = [(lag.entry, lag.others) for lag in lagging if lag.strength >= 1.0] or [(worst, others)]
+    what = {"class": "Recall of class", "group": "Accuracy of group", "slice": "Accuracy of"}[worst["kind"]]
+    name = worst["group"] if worst["kind"] == "slice" else repr(worst["group"])
+    than = f"the other {_PLURAL[worst['kind']]}' median" if ratio is None else "the rest's"
     summary = (
-        f"{what} {worst['group']!r} is {worst['value']:.2f} (95% interval {worst['low']:.2f}–{worst['high']:.2f}, "
-        f"n={worst['n']}) while the other {_PLURAL[worst['kind']]}' median is {others:.2f}"
+        f"{what} {name} is {worst['value']:.2f} (95% interval {worst['low']:.2f}–{worst['high']:.2f}, "
+        f"n={worst['n']}) while {than} is {others:.2f}"
     )
+    if ratio is not None:
+        summary += (
+            f": its error rate {ratio.error:.1%} is {ratio.ratio:.1f}x the rest's {ratio.rest_error:.1%} "
+            f"(interval {ratio.low:.1f}–{ratio.high:.1f}x)"
+        )
+    if worst["kind"] == "slice":
+        summary += (
+            f", over {len(ATYPICAL_SHARES)} slices of the rows farthest from the typical row; "
+            f"they are most atypical in {slice_features[worst['group']]}"
+        )
+    worst_train_accuracy = _group_train_accuracy(evidence, worst["group"]) if worst["kind"] == "group" else None
+    if worst_train_accuracy is not None:
+        summary += f"; on its training rows (out of sample) {worst_train_accuracy:.2f}"
     if worst["kind"] == "class":
         c = [str(k) for k in classes].index(worst["group"])
         where = "training" if evidence.y_train is not None else "validation"
@@ -218,19 +313,20 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
         worst_n=worst["n"],
         others_median=round(others, 4),
         gap=round(others - worst["value"], 4),
+        error_ratio=None if ratio is None else round(ratio.ratio, 4),
+        error_ratio_low=None if ratio is None else round(ratio.low, 4),
+        error_ratio_high=None if ratio is None else round(ratio.high, 4),
         worst_precision=worst_precision,
         worst_train_recall=worst_train_recall,
+        worst_train_accuracy=worst_train_accuracy,
         worst_rows_vs_median_class=worst_share,
         confusion_pairs={f"confusion_pair_{i}": _pair_text(pair) for i, pair in enumerate(pairs[:3], start=1)},
-        groups=class_entries + group_entries,
+        slice_features=slice_features.get(worst["group"]) if worst["kind"] == "slice" else None,
+        groups=class_entries + group_entries + slice_entries,
         confusion={"classes": [str(c) for c in classes], "counts": matrix.tolist()},
     )
     names = ", ".join(repr(str(e["group"])) for e, _ in reported)
-    fixes = (
-        f"Rebalance towards {names}: class/group weights or oversampling of its rows.",
-        f"Collect or augment data for {names}; inspect its rows for a labelling or preprocessing problem.",
-        *cause_info("subgroup_failure").fixes[2:],
-    )
+    fixes = _fixes(names) if worst["kind"] != "slice" else _slice_fixes(worst["group"], slice_features[worst["group"]])
     return [
         Finding(
             cause="subgroup_failure",
@@ -241,3 +337,20 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
             result=result,
         )
     ]
+
+
+def _fixes(names: str) -> tuple[str, ...]:
+    return (
+        f"Rebalance towards {names}: class/group weights or oversampling of its rows.",
+        f"Collect or augment data for {names}; inspect its rows for a labelling or preprocessing problem.",
+        *cause_info("subgroup_failure").fixes[2:],
+    )
+
+
+def _slice_fixes(label: str, features: str) -> tuple[str, ...]:
+    return (
+        f"Inspect {label} (most atypical in {features}): another source, sensor or a corruption? "
+        "Pass their source as groups_val to measure each source's metric.",
+        f"Collect or augment training data like {label}, or clean or re-normalise their inputs.",
+        *cause_info("subgroup_failure").fixes[2:],
+    )

@@ -12,7 +12,7 @@ __all__ = ["GroupRate", "LaggingSubgroups"]
 
 
 class GroupRate(TypedDict):
-    """One class (recall) or group (accuracy) on validation, with its exact 95% interval."""
+    """One class (recall), group or slice (accuracy) on validation, with its exact 95% interval."""
 
     group: str
     kind: str
@@ -25,7 +25,7 @@ class GroupRate(TypedDict):
 
 @dataclass(frozen=True, kw_only=True)
 class LaggingSubgroups(Payload):
-    """Classes or groups whose validation recall / accuracy lags far behind the others'.
+    """Classes, groups or a slice of atypical rows whose validation recall / accuracy lags far behind the others..
 
     Parameters
     ----------
@@ -34,19 +34,29 @@ class LaggingSubgroups(Payload):
     worst : str
         The one that lags most.
     worst_kind : str
-        ``"class"`` or ``"group"``.
+        ``"class"``, ``"group"`` or ``"slice"`` (the most atypical validation rows, searched when
+        no group is given).
     worst_value, worst_low, worst_high : float
         Its recall (class) or accuracy (group) and the 95% interval.
     worst_n : int
         Its validation rows.
     others_median : float
-        The median of the others.
+        The median of the other classes' recall (a class); the accuracy of the rest of the
+        validation rows (a group).
     gap : float
-        The others' median minus its value.
+        ``others_median`` minus its value.
+    error_ratio, error_ratio_low, error_ratio_high : float or None
+        Its error rate over the rest's, with the interval (95% over all the groups compared,
+        Bonferroni); a group or slice only.
+    slice_features : str or None
+        The features its rows are most atypical in (a slice only).
     worst_precision : float or None
         Its precision (a class only).
     worst_train_recall : float or None
         Its recall on the out-of-sample training probabilities (a class, with ``train_probs``).
+    worst_train_accuracy : float or None
+        Its accuracy on its training rows from the out-of-sample ``train_probs`` (a group, with
+        ``groups_train``): low as well, the model never learns it; high, it does not transfer.
     worst_rows_vs_median_class : float or None
         Its rows over the median class's, in training (in validation without ``y_train``); a class
         is reported only when this is under one half (a class only).
@@ -69,8 +79,13 @@ class LaggingSubgroups(Payload):
     worst_n: int = figure()
     others_median: float = figure()
     gap: float = figure()
+    error_ratio: float | None = figure(omit_none=True, label="its error rate over the rest's")
+    error_ratio_low: float | None = figure(omit_none=True, label="its error ratio: lower end of the 95% interval")
+    error_ratio_high: float | None = figure(omit_none=True, label="its error ratio: upper end of the 95% interval")
+    slice_features: str | None = figure(omit_none=True, label="the features its rows are most atypical in")
     worst_precision: float | None = figure(omit_none=True)
     worst_train_recall: float | None = figure(omit_none=True)
+    worst_train_accuracy: float | None = figure(omit_none=True, label="its training rows' accuracy (out of sample)")
     worst_rows_vs_median_class: float | None = figure(
         omit_none=True, label="its rows relative to the median class's", shown_as="share"
     )
