@@ -38,6 +38,12 @@ class Saturation(Payload):
         The measures that can still show progress, with validation probabilities.
     val_loss_change_second_half_pct : float or None
         Relative change of the validation loss over the second half, in % (with ``val_loss``).
+    val_suspect_confidence_rank : float or None
+        Mean percentile of the suspects' confidence among the rows the model gets right with
+        the same confidence gate (1/2 when they are label errors; with suspects).
+    val_suspect_rank_p_value : float or None
+        Its one-sided p-value under label errors; below 0.05 the suspects are read as the
+        model's overconfident errors, and the label-error rate and ceiling are not stated.
     """
 
     CHECK: ClassVar[str] = "metric_saturation.curves"
@@ -54,3 +60,5 @@ class Saturation(Payload):
     val_log_loss: float | None = figure(omit_none=True)
     val_expected_calibration_error: float | None = figure(omit_none=True)
     val_loss_change_second_half_pct: float | None = figure(omit_none=True)
+    val_suspect_confidence_rank: float | None = figure(omit_none=True)
+    val_suspect_rank_p_value: float | None = figure(omit_none=True)
