@@ -22,9 +22,11 @@ percentile among the rows right with the same confidence gate, one-sided p below
 error is an ordinary row of another class, an overconfident model's own error a boundary row
 (on the calibration corpus, 14 of 15 saturation findings resting on such suspects were wrong).
 
-With the validation size known, the headroom is never taken below half the distance
-from 1 to the exact (Clopper-Pearson) lower bound of the accuracy: on a tiny
-validation set a perfect score is not yet evidence of a ceiling.
+With the validation size known, the headroom (accuracy and error) is the posterior mean of
+the error rate left, from the errors the level stands for and a uniform prior (Laplace's rule
+of succession, ``(errors + 1) / (n + 2)``), with its exact (Clopper-Pearson) interval: on a
+tiny validation set a perfect score is not yet evidence of a ceiling (0 of 48 rows is the
+reporting point), on a large one the headroom is what was measured.
 
 The fixes name the measures that can still show progress — validation log loss and
 expected calibration error — with their current values, and whether the validation
@@ -65,15 +67,22 @@ _MAX_NOISE_RATE = 1.0 / 3.0
 _TRACKS_LOSS = 0.5
 
 
-def _sampling_floor(headroom: float, n_val: int) -> float:
-    """Half the distance from 1 to the exact lower bound of the accuracy left after ``headroom``.
+def _headroom_estimate(headroom: float, n_val: int) -> tuple[float, float, float]:
+    """The headroom on ``n_val`` rows with its 95% interval: Laplace's estimate and the exact bounds.
 
-    60 correct out of 60 does not show that the ceiling is reached (the true accuracy
-    may be 0.94); with 1500 rows the floor is negligible.
+    ``headroom * n_val`` errors (fractional: the level is a mean over the last points) of
+    ``n_val`` rows give ``(errors + 1) / (n_val + 2)``, the posterior mean of the error rate
+    under a uniform prior: 60 correct out of 60 is 1/62, not 0 (the true accuracy may be
+    0.94); with 1500 rows it is the measured headroom.
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in _headroom_estimate(0.0, 60)]
+    [0.0161, 0.0, 0.0596]
     """
-    errors = round(headroom * n_val)
-    low, _ = binomial_interval(n_val - errors, n_val)
-    return (1.0 - low) / 2
+    errors = headroom * n_val
+    low, high = binomial_interval(n_val - round(errors), n_val)
+    return (errors + 1.0) / (n_val + 2.0), 1.0 - high, 1.0 - low
 
 
 @dataclass(frozen=True)
@@ -194,13 +203,15 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     level = float(np.mean(observed[-max(3, len(observed) // 5) :]))
     headroom = 1.0 - level if info.greater_is_better else level
     headroom = max(headroom, 0.0)
+    headroom_low: float | None = None
+    headroom_high: float | None = None
     ceiling = label_noise_ceiling(evidence) if name in ("accuracy", "error") else None
     # Suspects cap the metric only when they read as label errors, not as the model's overconfident errors.
     labels_cap = ceiling is not None and ceiling.suspected_errors > 0 and ceiling.credible
     if ceiling is not None and ceiling.credible:
         headroom = max(headroom - ceiling.error_rate, 0.0)
     if evidence.val_size is not None and name in ("accuracy", "error"):
-        headroom = max(headroom, _sampling_floor(headroom, evidence.val_size))
+        headroom, headroom_low, headroom_high = _headroom_estimate(headroom, evidence.val_size)
     second_half_gain = float(ms[-1] - ms[half]) * (1 if info.greater_is_better else -1)
     noise = noise_sd(values)
     train_drop_frac = _second_half_drop(train)
@@ -253,6 +264,8 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
         metric=name,
         val_metric_final=round(level, 4),
         headroom=round(headroom, 4),
+        headroom_low=None if headroom_low is None else round(headroom_low, 4),
+        headroom_high=None if headroom_high is None else round(headroom_high, 4),
         second_half_gain=round(second_half_gain, 4),
         train_loss_drop_second_half_pct=round(100 * train_drop_frac, 1),
         val_errors_left=remaining,

@@ -21,7 +21,10 @@ class Saturation(Payload):
     val_metric_final : float
         Its level over the last points.
     headroom : float
-        Distance left to the ceiling (or to the label-noise ceiling), never below the sampling floor.
+        Distance left to the ceiling (or to the label-noise ceiling); with the validation size
+        (accuracy and error), Laplace's estimate ``(errors + 1) / (n + 2)``.
+    headroom_low, headroom_high : float or None
+        Its exact (Clopper-Pearson) 95% interval, with the validation size (accuracy and error).
     second_half_gain : float
         What the metric gained over the second half (oriented: positive is better).
     train_loss_drop_second_half_pct : float
@@ -51,6 +54,8 @@ class Saturation(Payload):
     metric: str = figure()
     val_metric_final: float = figure()
     headroom: float = figure()
+    headroom_low: float | None = figure(omit_none=True)
+    headroom_high: float | None = figure(omit_none=True)
     second_half_gain: float = figure()
     train_loss_drop_second_half_pct: float = figure()
     val_errors_left: int | None = figure(omit_none=True)
