@@ -233,11 +233,14 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     strength_of_evidence = score(headroom, flat=flat, loss_drop=hidden_gain)
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
-    errors_left = ""
     remaining: int | None = None
+    told = []
     if evidence.y_val is not None and info.thresholded:
         remaining = round(headroom * len(evidence.y_val))
-        errors_left = f" ({remaining} of {len(evidence.y_val)} validation rows)"
+        told.append(f"{remaining} of {len(evidence.y_val)} validation rows")
+    if headroom_low is not None and headroom_high is not None:
+        told.append(f"95% interval {100 * headroom_low:.1f}-{100 * headroom_high:.1f}%")
+    errors_left = f" ({'; '.join(told)})" if told else ""
     ceiling_text = ""
     if ceiling is not None and ceiling.suspected_errors and not ceiling.credible:
         ceiling_text = (
