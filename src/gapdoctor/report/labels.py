@@ -162,6 +162,8 @@ EVIDENCE_LABELS: dict[str, tuple[str, Format]] = {
     "val_metric_change_second_half": ("validation-metric change over the second half", "metric"),
     # --- metric saturation
     "headroom": ("room left below the metric's ceiling", "metric"),
+    "headroom_low": ("room left, 95% interval low", "metric"),
+    "headroom_high": ("room left, 95% interval high", "metric"),
     "second_half_gain": ("metric gain over the second half", "metric"),
     "train_loss_drop_second_half_pct": ("training-loss fall over the second half", "pct"),
     "val_errors_left": ("validation errors left", "count"),
@@ -171,6 +173,8 @@ EVIDENCE_LABELS: dict[str, tuple[str, Format]] = {
     "val_suspected_label_errors": ("validation rows whose label looks wrong", "count"),
     "val_label_error_rate_est": ("estimated share of wrong validation labels", "share"),
     "accuracy_ceiling_est": ("estimated accuracy ceiling", "metric"),
+    "val_suspect_confidence_rank": ("confidence of those rows, mean percentile among confident right rows", "share"),
+    "val_suspect_rank_p_value": ("p-value that they are label errors", "p"),
     # --- small validation set
     "val_metric": ("validation metric", "metric"),
     "val_metric_low": ("validation metric, 95% interval low", "metric"),

@@ -1,4 +1,5 @@
-"""What a saturated metric can still gain: the ceiling the labels allow, on real recorded bench runs."""
+"""What a saturated metric can still gain: the ceiling the labels allow, on real runs (recorded bench runs, and
+an easy task whose validation labels were flipped)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from gapdoctor.causes.metric_saturation.check import saturation_from_curves
 from gapdoctor.causes.metric_saturation.result import Saturation
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import build_evidence
+from tests import metric_scenarios
 from tests.recorded import recorded_bench_inputs
 
 
@@ -19,8 +21,8 @@ def _finding(inputs: dict[str, Any], **given: Any) -> tuple[Finding, Saturation]
     return finding, finding.result
 
 
-def test_the_gain_runs_from_now_to_the_label_noise_ceiling(tmp_path: Path) -> None:
-    finding, result = _finding(recorded_bench_inputs("overfitting/breast-cancer-60rows", tmp_path))
+def test_the_gain_runs_from_now_to_the_label_noise_ceiling() -> None:
+    finding, result = _finding(dict(metric_scenarios.easy_task_noisy_validation(), metric="accuracy"))
     gain = finding.gain
     assert result.accuracy_ceiling_est is not None and gain is not None
     assert gain == {
@@ -32,8 +34,8 @@ def test_the_gain_runs_from_now_to_the_label_noise_ceiling(tmp_path: Path) -> No
     assert gain["after_fix"] > gain["now"]
 
 
-def test_an_error_metric_gains_down_to_the_label_noise_floor(tmp_path: Path) -> None:
-    inputs = recorded_bench_inputs("overfitting/breast-cancer-60rows", tmp_path)
+def test_an_error_metric_gains_down_to_the_label_noise_floor() -> None:
+    inputs = dict(metric_scenarios.easy_task_noisy_validation(), metric="accuracy")
     history = {k: v for k, v in inputs["history"].items() if k != "val_accuracy"}
     history["val_error"] = [1.0 - a for a in inputs["history"]["val_accuracy"]]
     finding, result = _finding(inputs, history=history, metric="error")

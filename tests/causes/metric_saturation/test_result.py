@@ -26,10 +26,12 @@ def test_the_label_noise_ceiling_and_calibration_figures_round_trip() -> None:
     assert result.val_suspected_label_errors is not None and result.val_label_error_rate_est is not None
     assert result.accuracy_ceiling_est == round(1 - result.val_label_error_rate_est, 4)
     assert result.val_log_loss is not None and result.val_expected_calibration_error is not None
-    assert list(finding.evidence)[-3:] == [
+    assert list(finding.evidence)[-5:] == [
         "val_log_loss",
         "val_expected_calibration_error",
         "val_loss_change_second_half_pct",
+        "val_suspect_confidence_rank",
+        "val_suspect_rank_p_value",
     ]
     assert f"Review the {result.val_suspected_label_errors} validation rows" in finding.fixes[1]
     assert_round_trips(finding)

@@ -15,11 +15,18 @@ another class at least 0.9) look like label errors, and ``1 - their share`` is t
 accuracy a correct model can reach on these labels. The headroom is then measured to
 that ceiling (accuracy and error only). Suspects piled up in one class (a subgroup
 failure), each class's suspects sent to one other class (a label-mapping bug), or a
-third of the rows or more are not label noise and do not lower the ceiling.
+third of the rows or more are not label noise and do not lower the ceiling. Nor are
+suspects the model is less sure of than of the rows it gets right (their confidence's mean
+percentile among the rows right with the same confidence gate, one-sided p below
+:data:`~gapdoctor.causes.metric_saturation.score.LABEL_ERRORS_REJECTED_BELOW`): a label
+error is an ordinary row of another class, an overconfident model's own error a boundary row
+(on the calibration corpus, 14 of 15 saturation findings resting on such suspects were wrong).
 
-With the validation size known, the headroom is never taken below half the distance
-from 1 to the exact (Clopper-Pearson) lower bound of the accuracy: on a tiny
-validation set a perfect score is not yet evidence of a ceiling.
+With the validation size known, the headroom (accuracy and error) is the posterior mean of
+the error rate left, from the errors the level stands for and a uniform prior (Laplace's rule
+of succession, ``(errors + 1) / (n + 2)``), with its exact (Clopper-Pearson) interval: on a
+tiny validation set a perfect score is not yet evidence of a ceiling (0 of 48 rows is the
+reporting point), on a large one the headroom is what was measured.
 
 The fixes name the measures that can still show progress — validation log loss and
 expected calibration error — with their current values, and whether the validation
@@ -31,12 +38,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import norm
 
 from gapdoctor.causes.curves import history_of, info_of, val_metric_curve
 from gapdoctor.causes.metric_mismatch.check import reliability
 from gapdoctor.causes.metric_saturation.gain import ceiling_gain
 from gapdoctor.causes.metric_saturation.result import Saturation
-from gapdoctor.causes.metric_saturation.score import score
+from gapdoctor.causes.metric_saturation.score import LABEL_ERRORS_REJECTED_BELOW, score
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
@@ -55,19 +63,27 @@ _ONE_TARGET_SHARE = 0.8  # share of suspects sent to their class's single most c
 _MAX_NOISE_RATE = 1.0 / 3.0
 # Saturation means that loss gains no longer show in the metric. When the errors left at
 # mid-run fell over the second half by at least this share of the loss's own relative
-# fall, the loss gains do show in the metric: it is high, but not stuck at its ceiling.
+# fall (by more than the metric's noise), the loss gains do show in the metric: it is high,
+# but not stuck at its ceiling.
 _TRACKS_LOSS = 0.5
 
 
-def _sampling_floor(headroom: float, n_val: int) -> float:
-    """Half the distance from 1 to the exact lower bound of the accuracy left after ``headroom``.
+def _headroom_estimate(headroom: float, n_val: int) -> tuple[float, float, float]:
+    """The headroom on ``n_val`` rows with its 95% interval: Laplace's estimate and the exact bounds.
 
-    60 correct out of 60 does not show that the ceiling is reached (the true accuracy
-    may be 0.94); with 1500 rows the floor is negligible.
+    ``headroom * n_val`` errors (fractional: the level is a mean over the last points) of
+    ``n_val`` rows give ``(errors + 1) / (n_val + 2)``, the posterior mean of the error rate
+    under a uniform prior: 60 correct out of 60 is 1/62, not 0 (the true accuracy may be
+    0.94); with 1500 rows it is the measured headroom.
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in _headroom_estimate(0.0, 60)]
+    [0.0161, 0.0, 0.0596]
     """
-    errors = round(headroom * n_val)
-    low, _ = binomial_interval(n_val - errors, n_val)
-    return (1.0 - low) / 2
+    errors = headroom * n_val
+    low, high = binomial_interval(n_val - round(errors), n_val)
+    return (errors + 1.0) / (n_val + 2.0), 1.0 - high, 1.0 - low
 
 
 @dataclass(frozen=True)
@@ -82,11 +98,43 @@ class LabelNoiseCeiling:
         Their share of the validation rows (rounded to 4 decimals, as reported).
     accuracy_ceiling : float
         ``1 - error_rate``: the accuracy a correct model can reach on these labels.
+    confidence_rank : float or None
+        Mean percentile of the suspects' confidence among the rows the model gets right
+        with the same confidence gate (1/2 for label errors); None without suspects.
+    rank_p_value : float or None
+        One-sided p-value of that mean under label errors (uniform percentiles).
     """
 
     suspected_errors: int
     error_rate: float
     accuracy_ceiling: float
+    confidence_rank: float | None = None
+    rank_p_value: float | None = None
+
+    @property
+    def credible(self) -> bool:
+        """Whether the suspects read as label errors: none, or ranked as sure as the right rows."""
+        return self.suspected_errors == 0 or (
+            self.rank_p_value is not None and self.rank_p_value >= LABEL_ERRORS_REJECTED_BELOW
+        )
+
+
+def _confidence_rank(probs: np.ndarray, right: np.ndarray, suspects: np.ndarray) -> tuple[float, float] | None:
+    """Mean percentile of the suspects' confidence among the ``right`` rows, and its one-sided p-value.
+
+    Confidence is the log-odds of the top class against the others' total, computed from
+    that total (precise where probabilities round to 1). Ties count half. Under label errors
+    the percentiles are uniform: their mean has sd ``sqrt(1 / (12 k))`` (normal approximation).
+    None without right rows to rank against.
+    """
+    if not right.any():
+        return None
+    confidence = -np.log(np.clip(np.sort(probs, axis=1)[:, :-1].sum(axis=1), 1e-300, None))
+    pool = np.sort(confidence[right])
+    at = confidence[suspects]
+    below = (np.searchsorted(pool, at, side="left") + np.searchsorted(pool, at, side="right")) / (2 * len(pool))
+    mean = float(below.mean())
+    return mean, float(norm.cdf((mean - 0.5) / np.sqrt(1.0 / (12 * len(at)))))
 
 
 def label_noise_ceiling(evidence: Evidence) -> LabelNoiseCeiling | None:
@@ -116,7 +164,17 @@ def label_noise_ceiling(evidence: Evidence) -> LabelNoiseCeiling | None:
         pairs = np.bincount(y[suspects] * k + np.argmax(probs[suspects], axis=1), minlength=k * k).reshape(k, k)
         if k >= 3 and pairs.max(axis=1).sum() / n_suspects > _ONE_TARGET_SHARE:
             return None
-    return LabelNoiseCeiling(n_suspects, round(n_suspects / len(y), 4), round(1.0 - n_suspects / len(y), 4))
+    rank = None
+    if n_suspects:
+        gate = (np.argmax(probs, axis=1) == y) & (probs.max(axis=1) >= _SUSPECT_OTHER_AT_LEAST)
+        rank = _confidence_rank(probs, gate, suspects)
+    return LabelNoiseCeiling(
+        n_suspects,
+        round(n_suspects / len(y), 4),
+        round(1.0 - n_suspects / len(y), 4),
+        None if rank is None else round(rank[0], 4),
+        None if rank is None else round(rank[1], 4),
+    )
 
 
 @register(
@@ -146,11 +204,15 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     level = float(np.mean(observed[-max(3, len(observed) // 5) :]))
     headroom = 1.0 - level if info.greater_is_better else level
     headroom = max(headroom, 0.0)
+    headroom_low: float | None = None
+    headroom_high: float | None = None
     ceiling = label_noise_ceiling(evidence) if name in ("accuracy", "error") else None
-    if ceiling is not None:
+    # Suspects cap the metric only when they read as label errors, not as the model's overconfident errors.
+    labels_cap = ceiling is not None and ceiling.suspected_errors > 0 and ceiling.credible
+    if ceiling is not None and ceiling.credible:
         headroom = max(headroom - ceiling.error_rate, 0.0)
     if evidence.val_size is not None and name in ("accuracy", "error"):
-        headroom = max(headroom, _sampling_floor(headroom, evidence.val_size))
+        headroom, headroom_low, headroom_high = _headroom_estimate(headroom, evidence.val_size)
     second_half_gain = float(ms[-1] - ms[half]) * (1 if info.greater_is_better else -1)
     noise = noise_sd(values)
     train_drop_frac = _second_half_drop(train)
@@ -159,8 +221,10 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     loss_drop = _second_half_drop(val_loss) if val_loss is not None else train_drop_frac
     # share of the errors left at mid-run that the second half removed
     closed = max(second_half_gain, 0.0) / max(headroom + second_half_gain, 1e-12)
-    tracks_loss = second_half_gain > 0 and loss_drop > 0 and closed >= _TRACKS_LOSS * loss_drop
     flat = second_half_gain <= max(2 * noise, 0.25 * max(headroom, 1e-4), 1e-3)
+    # A gain the check calls flat (inside the metric's noise: one validation row of hundreds, 0.9999 -> 1.0
+    # in ROC AUC) closes "all the errors left" without showing that the metric follows the loss.
+    tracks_loss = not flat and loss_drop > 0 and closed >= _TRACKS_LOSS * loss_drop
 
     if tracks_loss:
         return []  # the loss gains show in the metric: high, but not at its ceiling
@@ -168,18 +232,26 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     # under a flat or rising validation loss is memorisation, which a saturated metric does not explain.
     # Unless validation rows look like label errors: they cap the metric and, as the model grows sure
     # of the right class, make the validation loss rise; the training loss's fall is then the measure.
-    labels_cap = ceiling is not None and ceiling.suspected_errors > 0
     hidden_gain = loss_drop if val_loss is not None and not labels_cap else train_drop_frac
     strength_of_evidence = score(headroom, flat=flat, loss_drop=hidden_gain)
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
-    errors_left = ""
     remaining: int | None = None
+    told = []
     if evidence.y_val is not None and info.thresholded:
         remaining = round(headroom * len(evidence.y_val))
-        errors_left = f" ({remaining} of {len(evidence.y_val)} validation rows)"
+        told.append(f"{remaining} of {len(evidence.y_val)} validation rows")
+    if headroom_low is not None and headroom_high is not None:
+        told.append(f"95% interval {100 * headroom_low:.1f}-{100 * headroom_high:.1f}%")
+    errors_left = f" ({'; '.join(told)})" if told else ""
     ceiling_text = ""
-    if ceiling is not None and ceiling.suspected_errors:
+    if ceiling is not None and ceiling.suspected_errors and not ceiling.credible:
+        ceiling_text = (
+            f" {ceiling.suspected_errors} validation rows are contradicted with near certainty, but less surely "
+            f"than the rows the model gets right (mean percentile {ceiling.confidence_rank}, "
+            f"p = {ceiling.rank_p_value}): overconfident errors, not label errors."
+        )
+    elif ceiling is not None and ceiling.suspected_errors:
         ceiling_text = (
             f" {ceiling.suspected_errors} validation rows look like label errors, so the "
             f"attainable {name} is about {1 - ceiling.error_rate:.4f}"
@@ -198,15 +270,19 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
         metric=name,
         val_metric_final=round(level, 4),
         headroom=round(headroom, 4),
+        headroom_low=None if headroom_low is None else round(headroom_low, 4),
+        headroom_high=None if headroom_high is None else round(headroom_high, 4),
         second_half_gain=round(second_half_gain, 4),
         train_loss_drop_second_half_pct=round(100 * train_drop_frac, 1),
         val_errors_left=remaining,
         val_suspected_label_errors=None if ceiling is None else ceiling.suspected_errors,
-        val_label_error_rate_est=None if ceiling is None else ceiling.error_rate,
-        accuracy_ceiling_est=None if ceiling is None else ceiling.accuracy_ceiling,
+        val_label_error_rate_est=None if ceiling is None or not ceiling.credible else ceiling.error_rate,
+        accuracy_ceiling_est=None if ceiling is None or not ceiling.credible else ceiling.accuracy_ceiling,
         val_log_loss=None if calibration is None else round(calibration[0], 4),
         val_expected_calibration_error=None if calibration is None else round(calibration[1], 4),
         val_loss_change_second_half_pct=None if val_loss_change is None else round(100 * val_loss_change, 1),
+        val_suspect_confidence_rank=None if ceiling is None else ceiling.confidence_rank,
+        val_suspect_rank_p_value=None if ceiling is None else ceiling.rank_p_value,
     )
     return [
         Finding(
@@ -257,7 +333,7 @@ def _fixes(
     detail = f" ({'; '.join(parts)})" if parts else ""
     first = f"Track validation log loss and expected calibration error to see the remaining progress{detail}."
     defaults = cause_info("metric_saturation").fixes
-    if ceiling is not None and ceiling.suspected_errors:
+    if ceiling is not None and ceiling.suspected_errors and ceiling.credible:
         second = (
             f"Review the {ceiling.suspected_errors} validation rows the model contradicts with "
             "near certainty: they look like label errors and cap the metric."

@@ -21,7 +21,10 @@ class Saturation(Payload):
     val_metric_final : float
         Its level over the last points.
     headroom : float
-        Distance left to the ceiling (or to the label-noise ceiling), never below the sampling floor.
+        Distance left to the ceiling (or to the label-noise ceiling); with the validation size
+        (accuracy and error), Laplace's estimate ``(errors + 1) / (n + 2)``.
+    headroom_low, headroom_high : float or None
+        Its exact (Clopper-Pearson) 95% interval, with the validation size (accuracy and error).
     second_half_gain : float
         What the metric gained over the second half (oriented: positive is better).
     train_loss_drop_second_half_pct : float
@@ -38,6 +41,12 @@ class Saturation(Payload):
         The measures that can still show progress, with validation probabilities.
     val_loss_change_second_half_pct : float or None
         Relative change of the validation loss over the second half, in % (with ``val_loss``).
+    val_suspect_confidence_rank : float or None
+        Mean percentile of the suspects' confidence among the rows the model gets right with
+        the same confidence gate (1/2 when they are label errors; with suspects).
+    val_suspect_rank_p_value : float or None
+        Its one-sided p-value under label errors; below 0.05 the suspects are read as the
+        model's overconfident errors, and the label-error rate and ceiling are not stated.
     """
 
     CHECK: ClassVar[str] = "metric_saturation.curves"
@@ -45,6 +54,8 @@ class Saturation(Payload):
     metric: str = figure()
     val_metric_final: float = figure()
     headroom: float = figure()
+    headroom_low: float | None = figure(omit_none=True)
+    headroom_high: float | None = figure(omit_none=True)
     second_half_gain: float = figure()
     train_loss_drop_second_half_pct: float = figure()
     val_errors_left: int | None = figure(omit_none=True)
@@ -54,3 +65,5 @@ class Saturation(Payload):
     val_log_loss: float | None = figure(omit_none=True)
     val_expected_calibration_error: float | None = figure(omit_none=True)
     val_loss_change_second_half_pct: float | None = figure(omit_none=True)
+    val_suspect_confidence_rank: float | None = figure(omit_none=True)
+    val_suspect_rank_p_value: float | None = figure(omit_none=True)

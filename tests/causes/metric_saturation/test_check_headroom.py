@@ -1,0 +1,38 @@
+"""The headroom on a small validation set: Laplace's estimate with its exact interval, on recorded bench runs.
+
+Wine (78 validation rows, an MLP whose accuracy sits at 77-78 of 78 while the validation loss
+falls 16%) was left unreported when a perfect score on a small set counted as half the
+distance to the Clopper-Pearson bound (3.5% headroom); the posterior mean under a uniform
+prior, ``(errors + 1) / (n + 2)``, reads it as 2%: the reporting point.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gapdoctor
+from tests.recorded import recorded_bench_inputs
+
+
+def test_a_small_validation_set_at_its_ceiling_reports_saturation_with_the_headroom_interval(tmp_path: Path) -> None:
+    diagnosis = gapdoctor.diagnose(**recorded_bench_inputs("metric_saturation/wine", tmp_path))
+    top = diagnosis.top
+    # before: nothing reported (small_validation_set 0.366, metric_saturation 0.366 with headroom 0.0347)
+    assert top is not None and top.cause == "metric_saturation" and top.score >= 0.5
+    evidence = top.evidence
+    n_val = 78
+    errors = (1.0 - evidence["val_metric_final"]) * n_val
+    assert abs(evidence["headroom"] - (errors + 1) / (n_val + 2)) < 1e-4
+    assert 0.0 <= evidence["headroom_low"] < evidence["headroom"] < evidence["headroom_high"] < 0.1
+
+
+def test_a_large_validation_set_keeps_the_measured_headroom(tmp_path: Path) -> None:
+    diagnosis = gapdoctor.diagnose(**recorded_bench_inputs("metric_saturation/digits-0-vs-1", tmp_path))
+    top = diagnosis.top
+    assert top is not None and top.cause == "metric_saturation" and top.score >= 0.5
+    assert top.evidence["headroom"] < 0.01 and top.evidence["headroom_high"] < 0.03
+
+
+def test_a_healthy_small_validation_set_still_improving_is_not_saturated(tmp_path: Path) -> None:
+    diagnosis = gapdoctor.diagnose(**recorded_bench_inputs("healthy/wine-sgd", tmp_path))
+    assert all(f.score < 0.5 for f in diagnosis.findings)
