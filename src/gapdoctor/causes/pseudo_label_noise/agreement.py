@@ -76,7 +76,10 @@ class SourceAgreement(TypedDict):
     judge: str
 
 
-def _fitted(make: Callable[[], Pipeline], X: NDArray[np.float64], y: NDArray[np.int64]) -> Callable[[NDArray[np.float64]], NDArray[np.int64]]:
+_Predict = Callable[[NDArray[np.float64]], NDArray[np.int64]]
+
+
+def _fitted(make: Callable[[], Pipeline], X: NDArray[np.float64], y: NDArray[np.int64]) -> _Predict:
     """A judge fitted on (X, y); a single class is predicted everywhere."""
     if len(np.unique(y)) < 2:
         only = y[0]
@@ -129,6 +132,11 @@ def _gap(
     return float(np.mean(agree)), float(np.mean(right)), float(np.mean(variances)) + draw_spread
 
 
+def _reference_rows(sources: NDArray[np.str_], name: str, trusted: str | None) -> NDArray[np.int64]:
+    """The trusted source's rows, or every other source's when none reads as trusted."""
+    return np.flatnonzero(sources == trusted if trusted is not None else sources != name)
+
+
 def agreement_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> list[SourceAgreement]:
     """Each usable source's excess gap over its reference, strongest evidence per source; [] without X and y_val."""
     X, y, s = evidence.X_train, evidence.y_train, evidence.sources_train
@@ -145,7 +153,7 @@ def agreement_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> list[SourceAg
         return []
     trusted = trusted_source(usable, [int(counts[names == n][0]) for n in usable])
     pairs = [
-        (name, trusted or "the other sources", np.flatnonzero(s == name), np.flatnonzero(s == trusted if trusted else s != name))
+        (name, trusted or "the other sources", np.flatnonzero(s == name), _reference_rows(s, name, trusted))
         for name in usable
         if name != trusted
     ]

@@ -22,6 +22,7 @@ drop of ``score.TAUGHT_AT_REPORT``, when it is the stronger of the two or names 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,8 +31,9 @@ from scipy import stats as sps
 from gapdoctor.causes.label_noise.check import label_issues_of, label_pass_rows
 from gapdoctor.causes.label_noise.memorisation import memorisation_of
 from gapdoctor.causes.label_noise.result import Suspect
+from gapdoctor.causes.pseudo_label_noise.agreement import SourceAgreement, agreement_of
 from gapdoctor.causes.pseudo_label_noise.result import NoiseBySource, SourceRate
-from gapdoctor.causes.pseudo_label_noise.score import excess_ratio, score, taught_ratio
+from gapdoctor.causes.pseudo_label_noise.score import excess_ratio, learnt_ratio, score, taught_ratio
 from gapdoctor.causes.pseudo_label_noise.teaching import SourceTeaching, teaching_of
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
@@ -43,6 +45,7 @@ _MIN_SOURCE_ROWS = 20
 _P_VALUE = 1e-3
 _MAX_SUSPECTS = 50
 _TAUGHT_BLAMED_BY = "what its labels teach"
+_LEARNT_BLAMED_BY = "labels learnt but wrong"
 
 
 def _two_proportion_p_value(x1: int, n1: int, x2: int, n2: int) -> float:
@@ -72,13 +75,42 @@ def _flags(evidence: Evidence) -> _Flags:
     raise SkipCheck("needs out-of-sample train_probs or per-row sample_losses to flag wrong labels")
 
 
-def _taught_blame(teaching: list[SourceTeaching]) -> SourceTeaching | None:
-    """The source whose labels teach worst, when the drop is significant; else None."""
-    significant = [t for t in teaching if t["p_value"] < _P_VALUE and t["drop"] > 0]
-    return max(significant, key=lambda t: t["drop"]) if significant else None
+def _model_blame(teaching: list[SourceTeaching], learnt: list[SourceAgreement]) -> tuple[float, str, str, str] | None:
+    """(ratio, evidence, source, reference) of the strongest significant evidence from the judges' fits, or None.
+
+    Two kinds: a source whose labels teach clearly worse (p < :data:`_P_VALUE`), and a source whose
+    labels are learnt as if right but wrong on validation (:func:`score.learnt_ratio`).
+    """
+    found = [
+        (taught_ratio(t["drop"]), _TAUGHT_BLAMED_BY, t["source"], t["reference"])
+        for t in teaching
+        if t["p_value"] < _P_VALUE and t["drop"] > 0
+    ]
+    found += [(learnt_ratio(a["excess"], a["p_value"]), _LEARNT_BLAMED_BY, a["source"], a["reference"]) for a in learnt]
+    found = [f for f in found if f[0] > 0]
+    return max(found, key=lambda f: f[0]) if found else None
 
 
-def _taught_summary(blame: SourceTeaching) -> str:
+def _no_summary(taught: SourceTeaching | None, learnt: SourceAgreement | None) -> str:
+    return ""
+
+
+def _learnt_summary(taught: SourceTeaching | None, learnt: SourceAgreement | None) -> str:
+    assert learnt is not None
+    reference = learnt["reference"] if learnt["reference"].startswith("the ") else repr(learnt["reference"])
+    return (
+        f"Models fitted on {learnt['rows_per_fit']} rows of source '{learnt['source']}' predict its other labels "
+        f"{100 * learnt['self_agreement']:.1f}% of the time but validation labels only "
+        f"{100 * learnt['val_accuracy']:.1f}%; for {reference} the same two are "
+        f"{100 * learnt['reference_self_agreement']:.1f}% and {100 * learnt['reference_val_accuracy']:.1f}%: "
+        f"{100 * learnt['excess']:.1f} points more of its labels are learnt as if right but do not hold"
+        f" (95% interval {100 * learnt['low']:.1f}–{100 * learnt['high']:.1f}; p = {learnt['p_value']:.2g},"
+        f" {learnt['judge']}): a teacher's consistent errors. "
+    )
+
+
+def _taught_summary(blame: SourceTeaching | None, learnt: SourceAgreement | None = None) -> str:
+    assert blame is not None
     reference = blame["reference"] if blame["reference"].startswith("the ") else repr(blame["reference"])
     return (
         f"Models fitted on {blame['rows_per_fit']} rows of source '{blame['source']}' reach "
@@ -89,7 +121,11 @@ def _taught_summary(blame: SourceTeaching) -> str:
     )
 
 
-def _pct(row: SourceTeaching | None, key: str) -> float | None:
+_Summary = Callable[[SourceTeaching | None, SourceAgreement | None], str]
+_SUMMARIES: dict[str, _Summary] = {_TAUGHT_BLAMED_BY: _taught_summary, _LEARNT_BLAMED_BY: _learnt_summary}
+
+
+def _pct(row: SourceTeaching | SourceAgreement | None, key: str) -> float | None:
     if row is None:
         return None
     value = row[key]  # type: ignore[literal-required]
@@ -136,13 +172,15 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
     strength = excess_ratio(excess, separated=separated)
     taught = teaching_of(evidence, _MIN_SOURCE_ROWS)
     teaching = [] if taught is None else taught["sources"]
-    blame = _taught_blame(teaching)
+    learnt = agreement_of(evidence, _MIN_SOURCE_ROWS)
+    blame = _model_blame(teaching, learnt)
+    blamed_by = "confident learning"
     if blame is not None:
-        taught_strength = taught_ratio(blame["drop"])
-        by_name = [int(i) for i in np.flatnonzero(names == blame["source"])]
-        if by_name and (taught_strength > strength or by_name[0] != noisiest):
-            noisiest, strength = by_name[0], taught_strength
-            trusted = [i for i in usable if names[i] == blame["reference"]]
+        blame_strength, blamed_by, blamed_source, blamed_reference = blame
+        by_name = [int(i) for i in np.flatnonzero(names == blamed_source)]
+        if by_name and (blame_strength > strength or by_name[0] != noisiest):
+            noisiest, strength = by_name[0], blame_strength
+            trusted = [i for i in usable if names[i] == blamed_reference]
             others = [i for i in usable if i != noisiest]
             reference = trusted[0] if trusted else min(others, key=lambda i: (sources[i]["noise_rate"], -sizes[i]))
             worst, ref = sources[noisiest], sources[reference]
@@ -151,7 +189,7 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
                 int(flagged[noisiest]), int(sizes[noisiest]), int(flagged[reference]), int(sizes[reference])
             )
         else:
-            blame = None
+            blamed_by = "confident learning"
     strength_of_evidence = score(strength)
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
@@ -174,16 +212,17 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
                 strict=True,
             )
         ]
-    summary = _taught_summary(blame) if blame is not None else ""
+    row = next((t for t in teaching if t["source"] == worst["source"]), None)
+    agreed = next((a for a in learnt if a["source"] == worst["source"]), None)
+    summary = _SUMMARIES.get(blamed_by, _no_summary)(row, agreed)
     summary += (
         f"Source '{worst['source']}' has {100 * worst['noise_rate']:.1f}% of its labels flagged as wrong "
         f"(95% interval {100 * worst['low']:.1f}–{100 * worst['high']:.1f}%) against "
         f"{100 * ref['noise_rate']:.1f}% ({100 * ref['low']:.1f}–{100 * ref['high']:.1f}%) for '{ref['source']}'"
         f" (one-sided p = {p_value:.2g}; flags from {method})."
     )
-    if blame is not None and p_value >= _P_VALUE:  # the flags alone do not single it out: say why
+    if blamed_by != "confident learning" and p_value >= _P_VALUE:  # the flags alone do not single it out: say why
         summary += " A model fitted on every row learns a teacher's consistent errors as if right, so few are flagged."
-    row = blame or next((t for t in teaching if t["source"] == worst["source"]), None)
     result = NoiseBySource(
         noisiest_source=worst["source"],
         noisiest_noise_rate_pct=round(100 * worst["noise_rate"], 2),
@@ -198,7 +237,7 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
         sources=sources,
         suspects=suspects,
         teaching=teaching,
-        blamed_by=_TAUGHT_BLAMED_BY if blame is not None else "confident learning",
+        blamed_by=blamed_by,
         taught_accuracy_pct=_pct(row, "taught_accuracy"),
         taught_reference_accuracy_pct=_pct(row, "reference_accuracy"),
         taught_drop_pct_points=_pct(row, "drop"),
@@ -206,6 +245,15 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
         taught_drop_high_pct_points=_pct(row, "high"),
         taught_p_value=None if row is None else row["p_value"],
         taught_reference=None if row is None else row["reference"],
+        learnt_excess_pct_points=_pct(agreed, "excess"),
+        learnt_excess_low_pct_points=_pct(agreed, "low"),
+        learnt_excess_high_pct_points=_pct(agreed, "high"),
+        learnt_p_value=None if agreed is None else agreed["p_value"],
+        self_agreement_pct=_pct(agreed, "self_agreement"),
+        self_val_accuracy_pct=_pct(agreed, "val_accuracy"),
+        reference_self_agreement_pct=_pct(agreed, "reference_self_agreement"),
+        reference_val_accuracy_pct=_pct(agreed, "reference_val_accuracy"),
+        agreement=learnt,
     )
     return [
         Finding(
