@@ -5,8 +5,12 @@ flags as ``label_noise``, from :func:`gapdoctor.causes.label_noise.check.label_i
 when only per-row training losses were recorded, the rows fitted late or never
 (:func:`gapdoctor.causes.label_noise.memorisation.memorisation_of`), and counts them per label source
 (``sources_train``: "human", "pseudo", "weak"...). Each source gets its flag rate with
-an exact (Clopper-Pearson) 95% interval. The cleanest source with enough rows is the
-reference; a source is reported when it is clearly noisier: its flag rate is above the
+an exact (Clopper-Pearson) 95% interval. The reference is the trusted source (a name such as
+human / gold / expert, :func:`~gapdoctor.causes.pseudo_label_noise.teaching.trusted_source`)
+or, without one, the cleanest source with enough rows. A trusted source is never blamed: when
+a teacher labelled most rows, the model fitted on every row has learnt the teacher, and the
+rows it flags are the trusted ones, which carry the truth. A source is reported when it is
+clearly noisier than the reference: its flag rate is above the
 reference's by at least ``score.AT_REPORT`` (score 0.5), the two intervals do not
 overlap and a two-proportion z-test gives p < 0.001. Noise spread evenly over every
 source is ``label_noise``, not this.
@@ -16,7 +20,11 @@ learns them as if right). With ``X_train``, ``X_val`` and ``y_val``, the check a
 each source's labels teach (:mod:`gapdoctor.causes.pseudo_label_noise.teaching`): the validation
 accuracy of small models fitted on that source alone against the trusted source's. A source
 that teaches clearly worse (p < :data:`_P_VALUE`) is blamed on that evidence, scored 0.5 at a
-drop of ``score.TAUGHT_AT_REPORT``, when it is the stronger of the two or names another source.
+drop of ``score.TAUGHT_AT_REPORT``. And it measures how many more of a source's labels are
+learnt as if right but wrong on validation than the trusted source's
+(:mod:`gapdoctor.causes.pseudo_label_noise.agreement`; scored 0.5 at ``score.LEARNT_AT_REPORT``
+when p < ``score.LEARNT_P_VALUE``). The strongest of these model-based statistics blames its
+source when it is stronger than the flag-rate excess or names another source.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from gapdoctor.causes.label_noise.result import Suspect
 from gapdoctor.causes.pseudo_label_noise.agreement import SourceAgreement, agreement_of
 from gapdoctor.causes.pseudo_label_noise.result import NoiseBySource, SourceRate
 from gapdoctor.causes.pseudo_label_noise.score import excess_ratio, learnt_ratio, score, taught_ratio
-from gapdoctor.causes.pseudo_label_noise.teaching import SourceTeaching, teaching_of
+from gapdoctor.causes.pseudo_label_noise.teaching import SourceTeaching, teaching_of, trusted_source
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
@@ -161,8 +169,13 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
     usable = [i for i in range(len(names)) if sizes[i] >= _MIN_SOURCE_ROWS]
     if len(usable) < 2:
         raise SkipCheck(f"fewer than two sources have {_MIN_SOURCE_ROWS} rows or more")
-    reference = min(usable, key=lambda i: (sources[i]["noise_rate"], -sizes[i]))
-    noisiest = max(usable, key=lambda i: (sources[i]["noise_rate"], sizes[i]))
+    trusted = trusted_source([str(names[i]) for i in usable], [int(sizes[i]) for i in usable])
+    if trusted is not None:  # the trusted source is the reference of every statistic, never the one blamed
+        reference = next(i for i in usable if names[i] == trusted)
+        noisiest = max((i for i in usable if i != reference), key=lambda i: (sources[i]["noise_rate"], sizes[i]))
+    else:
+        reference = min(usable, key=lambda i: (sources[i]["noise_rate"], -sizes[i]))
+        noisiest = max(usable, key=lambda i: (sources[i]["noise_rate"], sizes[i]))
     ref, worst = sources[reference], sources[noisiest]
     excess = worst["noise_rate"] - ref["noise_rate"]
     p_value = _two_proportion_p_value(
@@ -180,9 +193,9 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
         by_name = [int(i) for i in np.flatnonzero(names == blamed_source)]
         if by_name and (blame_strength > strength or by_name[0] != noisiest):
             noisiest, strength = by_name[0], blame_strength
-            trusted = [i for i in usable if names[i] == blamed_reference]
+            named = [i for i in usable if names[i] == blamed_reference]
             others = [i for i in usable if i != noisiest]
-            reference = trusted[0] if trusted else min(others, key=lambda i: (sources[i]["noise_rate"], -sizes[i]))
+            reference = named[0] if named else min(others, key=lambda i: (sources[i]["noise_rate"], -sizes[i]))
             worst, ref = sources[noisiest], sources[reference]
             excess = worst["noise_rate"] - ref["noise_rate"]
             p_value = _two_proportion_p_value(
