@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
@@ -76,6 +76,11 @@ class SourceAgreement(TypedDict):
     judge: str
 
 
+def _features(X: NDArray[Any], rows: NDArray[np.int64]) -> NDArray[np.float64]:
+    """The features of ``rows`` as float64, missing values as 0 (only those rows are converted)."""
+    return np.nan_to_num(np.asarray(X[rows], dtype=np.float64))
+
+
 _Predict = Callable[[NDArray[np.float64]], NDArray[np.int64]]
 
 
@@ -93,7 +98,7 @@ def _fitted(make: Callable[[], Pipeline], X: NDArray[np.float64], y: NDArray[np.
 
 def _gap(
     make: Callable[[], Pipeline],
-    X: NDArray[np.float64],
+    X: NDArray[Any],
     y: NDArray[np.int64],
     rows: NDArray[np.int64],
     fit_rows: int,
@@ -113,8 +118,8 @@ def _gap(
         fold_of_val = rng.permutation(len(y_val)) % _FOLDS
         for i in range(_FOLDS):
             held, scored = fold_of_row == i, fold_of_val == i
-            predict = _fitted(make, X[rows[~held]], y[rows[~held]])
-            ok_self[held] = predict(X[rows[held]]) == y[rows[held]]
+            predict = _fitted(make, _features(X, rows[~held]), y[rows[~held]])
+            ok_self[held] = predict(_features(X, rows[held])) == y[rows[held]]
             ok_val[scored] = predict(X_val[scored]) == y_val[scored]
         variance = ok_self.var() / len(rows) + ok_val.var() / len(y_val)
         return float(ok_self.mean()), float(ok_val.mean()), float(variance)
@@ -122,8 +127,8 @@ def _gap(
     for _ in range(_DRAWS):
         order = rng.permutation(rows)
         fit, rest = order[:fit_rows], order[fit_rows:][:_VAL_ROWS]
-        predict = _fitted(make, X[fit], y[fit])
-        ok_self, ok_val = predict(X[rest]) == y[rest], predict(X_val) == y_val
+        predict = _fitted(make, _features(X, fit), y[fit])
+        ok_self, ok_val = predict(_features(X, rest)) == y[rest], predict(X_val) == y_val
         agree.append(ok_self.mean())
         right.append(ok_val.mean())
         variances.append(ok_self.var() / len(rest) + ok_val.var() / len(y_val))
@@ -145,7 +150,6 @@ def agreement_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> list[SourceAg
         return []
     val = sample_rows(len(y_val), _VAL_ROWS, what="validation rows scored by the source-fitted models")
     Xv, yv = np.nan_to_num(np.asarray(X_val[val], dtype=np.float64)), y_val[val]
-    Xt = np.nan_to_num(np.asarray(X, dtype=np.float64))
     names, counts = np.unique(s, return_counts=True)
     largest = np.argsort(-counts, kind="stable")[:_MAX_SOURCES]
     usable = [str(names[i]) for i in sorted(largest) if counts[i] >= min_rows]
@@ -163,7 +167,7 @@ def agreement_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> list[SourceAg
         for judge, make in judges().items():
             for name, reference, rows, ref_rows in pairs:
                 fit_rows = min(_TRAIN_ROWS, len(rows), len(ref_rows)) * (_FOLDS - 1) // _FOLDS
-                own, ref = _gap(make, Xt, y, rows, fit_rows, Xv, yv), _gap(make, Xt, y, ref_rows, fit_rows, Xv, yv)
+                own, ref = _gap(make, X, y, rows, fit_rows, Xv, yv), _gap(make, X, y, ref_rows, fit_rows, Xv, yv)
                 excess = (own[0] - own[1]) - (ref[0] - ref[1])
                 se = math.sqrt(max(own[2] + ref[2], 1e-12))
                 p = min(1.0, float(sps.norm.sf(excess / se)) * tests)

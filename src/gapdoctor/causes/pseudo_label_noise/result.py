@@ -105,14 +105,30 @@ class NoiseBySource(Payload, SuggestsLabels):
     taught_p_value: float | None = figure(omit_none=True, default=None)
     taught_reference: str | None = figure(omit_none=True, default=None)
     teaching: list[SourceTeaching] = plot(default_factory=list)
-    learnt_excess_pct_points: float | None = figure(omit_none=True, default=None)
-    learnt_excess_low_pct_points: float | None = figure(omit_none=True, default=None)
-    learnt_excess_high_pct_points: float | None = figure(omit_none=True, default=None)
-    learnt_p_value: float | None = figure(omit_none=True, default=None)
-    self_agreement_pct: float | None = figure(omit_none=True, default=None)
-    self_val_accuracy_pct: float | None = figure(omit_none=True, default=None)
-    reference_self_agreement_pct: float | None = figure(omit_none=True, default=None)
-    reference_val_accuracy_pct: float | None = figure(omit_none=True, default=None)
+    learnt_excess_pct_points: float | None = figure(
+        omit_none=True, default=None, label="labels learnt but wrong, beyond the reference's", shown_as="points"
+    )
+    learnt_excess_low_pct_points: float | None = figure(
+        omit_none=True, default=None, label="labels learnt but wrong, 95% interval low", shown_as="points"
+    )
+    learnt_excess_high_pct_points: float | None = figure(
+        omit_none=True, default=None, label="labels learnt but wrong, 95% interval high", shown_as="points"
+    )
+    learnt_p_value: float | None = figure(
+        omit_none=True, default=None, label="p-value of the labels learnt but wrong", shown_as="p"
+    )
+    self_agreement_pct: float | None = figure(
+        omit_none=True, default=None, label="held-out labels of the source its models predict", shown_as="pct"
+    )
+    self_val_accuracy_pct: float | None = figure(
+        omit_none=True, default=None, label="validation accuracy of those models", shown_as="pct"
+    )
+    reference_self_agreement_pct: float | None = figure(
+        omit_none=True, default=None, label="held-out labels of the reference its models predict", shown_as="pct"
+    )
+    reference_val_accuracy_pct: float | None = figure(
+        omit_none=True, default=None, label="validation accuracy of the reference's models", shown_as="pct"
+    )
     agreement: list[SourceAgreement] = plot(default_factory=list)
 
     def suggestions(self) -> dict[int, Suggestion]:
