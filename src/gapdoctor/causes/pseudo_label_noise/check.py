@@ -54,6 +54,7 @@ _P_VALUE = 1e-3
 _MAX_SUSPECTS = 50
 _TAUGHT_BLAMED_BY = "what its labels teach"
 _LEARNT_BLAMED_BY = "labels learnt but wrong"
+_FLAGGED_LESS_BY = "flagged less than the trusted source"
 
 
 def _two_proportion_p_value(x1: int, n1: int, x2: int, n2: int) -> float:
@@ -97,6 +98,46 @@ def _model_blame(teaching: list[SourceTeaching], learnt: list[SourceAgreement]) 
     found += [(learnt_ratio(a["excess"], a["p_value"]), _LEARNT_BLAMED_BY, a["source"], a["reference"]) for a in learnt]
     found = [f for f in found if f[0] > 0]
     return max(found, key=lambda f: f[0]) if found else None
+
+
+def _flagged_less(
+    sources: list[SourceRate],
+    flagged: NDArray[np.int64],
+    sizes: NDArray[np.int64],
+    usable: list[int],
+    reference: int,
+    teaching: list[SourceTeaching],
+) -> tuple[float, int, float] | None:
+    """(ratio, source, p-value) of the source flagged clearly *less* than the trusted ``reference``, or None.
+
+    Correct labels carry the task's own noise, so a model flags a clean source about as often as
+    the trusted one; a source whose labels the model fitted on every row agrees with far more
+    often has labels smoother than the truth: a teacher's, errors included, learnt as if right.
+    The same pattern comes from noisy *trusted* labels, so the source is blamed only when its
+    labels do not teach better than the trusted ones (what-it-teaches drop >= 0; without
+    validation labels nothing tells the two apart, and nothing is blamed).
+    """
+    others = [i for i in usable if i != reference]
+    cleanest = min(others, key=lambda i: (sources[i]["noise_rate"], -sizes[i]))
+    ref, low = sources[reference], sources[cleanest]
+    p = _two_proportion_p_value(
+        int(flagged[reference]), int(sizes[reference]), int(flagged[cleanest]), int(sizes[cleanest])
+    )
+    taught = next((t for t in teaching if t["source"] == low["source"]), None)
+    if taught is None or taught["drop"] < 0 or not (ref["low"] > low["high"] and p < _P_VALUE):
+        return None
+    return excess_ratio(ref["noise_rate"] - low["noise_rate"], separated=True), cleanest, p
+
+
+def _flagged_less_summary(worst: SourceRate, ref: SourceRate, taught: SourceTeaching | None) -> str:
+    assert taught is not None
+    return (
+        f"Source '{worst['source']}' has only {100 * worst['noise_rate']:.1f}% of its labels flagged against "
+        f"{100 * ref['noise_rate']:.1f}% for the trusted '{ref['source']}': the model fitted on every row agrees with "
+        "its labels more than true labels allow, so it has learnt their errors as if right (a teacher's consistent "
+        f"errors); models fitted on them reach {100 * taught['taught_accuracy']:.1f}% validation accuracy against "
+        f"{100 * taught['reference_accuracy']:.1f}% from as many trusted rows. "
+    )
 
 
 def _no_summary(taught: SourceTeaching | None, learnt: SourceAgreement | None) -> str:
@@ -186,13 +227,18 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
     taught = teaching_of(evidence, _MIN_SOURCE_ROWS)
     teaching = [] if taught is None else taught["sources"]
     learnt = agreement_of(evidence, _MIN_SOURCE_ROWS)
-    blame = _model_blame(teaching, learnt)
     blamed_by = "confident learning"
+    less = None if trusted is None else _flagged_less(sources, flagged, sizes, usable, reference, teaching)
+    if less is not None and less[0] > strength:
+        strength, noisiest, p_value = less
+        worst, blamed_by = sources[noisiest], _FLAGGED_LESS_BY
+        excess = worst["noise_rate"] - ref["noise_rate"]
+    blame = _model_blame(teaching, learnt)
     if blame is not None:
-        blame_strength, blamed_by, blamed_source, blamed_reference = blame
+        blame_strength, model_blamed_by, blamed_source, blamed_reference = blame
         by_name = [int(i) for i in np.flatnonzero(names == blamed_source)]
         if by_name and (blame_strength > strength or by_name[0] != noisiest):
-            noisiest, strength = by_name[0], blame_strength
+            noisiest, strength, blamed_by = by_name[0], blame_strength, model_blamed_by
             named = [i for i in usable if names[i] == blamed_reference]
             others = [i for i in usable if i != noisiest]
             reference = named[0] if named else min(others, key=lambda i: (sources[i]["noise_rate"], -sizes[i]))
@@ -202,7 +248,7 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
                 int(flagged[noisiest]), int(sizes[noisiest]), int(flagged[reference]), int(sizes[reference])
             )
         else:
-            blamed_by = "confident learning"
+            blame = None
     strength_of_evidence = score(strength)
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
@@ -228,13 +274,17 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
     row = next((t for t in teaching if t["source"] == worst["source"]), None)
     agreed = next((a for a in learnt if a["source"] == worst["source"]), None)
     summary = _SUMMARIES.get(blamed_by, _no_summary)(row, agreed)
+    if blamed_by == _FLAGGED_LESS_BY:
+        summary = _flagged_less_summary(worst, ref, row)
     summary += (
         f"Source '{worst['source']}' has {100 * worst['noise_rate']:.1f}% of its labels flagged as wrong "
         f"(95% interval {100 * worst['low']:.1f}–{100 * worst['high']:.1f}%) against "
         f"{100 * ref['noise_rate']:.1f}% ({100 * ref['low']:.1f}–{100 * ref['high']:.1f}%) for '{ref['source']}'"
         f" (one-sided p = {p_value:.2g}; flags from {method})."
     )
-    if blamed_by != "confident learning" and p_value >= _P_VALUE:  # the flags alone do not single it out: say why
+    if (
+        blamed_by in (_TAUGHT_BLAMED_BY, _LEARNT_BLAMED_BY) and p_value >= _P_VALUE
+    ):  # the flags alone do not single it out: say why
         summary += " A model fitted on every row learns a teacher's consistent errors as if right, so few are flagged."
     result = NoiseBySource(
         noisiest_source=worst["source"],
