@@ -9,7 +9,9 @@ an exact (Clopper-Pearson) 95% interval. The reference is the trusted source (a 
 human / gold / expert, :func:`~gapdoctor.causes.pseudo_label_noise.teaching.trusted_source`)
 or, without one, the cleanest source with enough rows. A trusted source is never blamed: when
 a teacher labelled most rows, the model fitted on every row has learnt the teacher, and the
-rows it flags are the trusted ones, which carry the truth. A source is reported when it is
+rows it flags are the trusted ones, which carry the truth. A source flagged clearly *less*
+than the trusted one (same separation rules) is blamed for that reason, when its labels teach
+no better than the trusted ones (otherwise the trusted labels may be the noisy ones). A source is reported when it is
 clearly noisier than the reference: its flag rate is above the
 reference's by at least ``score.AT_REPORT`` (score 0.5), the two intervals do not
 overlap and a two-proportion z-test gives p < 0.001. Noise spread evenly over every

@@ -40,7 +40,8 @@ class NoiseBySource(Payload, SuggestsLabels):
     excess_pct_points : float
         The difference of the two, in percentage points.
     p_value : float
-        One-sided two-proportion z-test that the noisiest source's rate exceeds the reference's.
+        One-sided two-proportion z-test that the noisiest source's rate exceeds the reference's
+        (blamed by "flagged less than the trusted source": that it falls short of it).
     flagged_in_noisiest, rows_in_noisiest : int
         Rows flagged in, and rows judged of, the noisiest source.
     flagged_by : str
@@ -55,8 +56,9 @@ class NoiseBySource(Payload, SuggestsLabels):
     blamed_by : str
         The evidence that names the source: "confident learning" (its flag rate, the fields above),
         "what its labels teach" (the ``taught_*`` fields; see
-        :mod:`gapdoctor.causes.pseudo_label_noise.teaching`) or "labels learnt but wrong" (the
-        ``learnt_*`` and agreement fields below).
+        :mod:`gapdoctor.causes.pseudo_label_noise.teaching`), "labels learnt but wrong" (the
+        ``learnt_*`` and agreement fields below) or "flagged less than the trusted source" (its flag
+        rate clearly below the trusted source's while its labels teach no better).
     taught_accuracy_pct, taught_reference_accuracy_pct : float or None
         Validation accuracy of small models fitted on the blamed source's labels, and on the reference's
         (the same number of rows each), in percent; None without ``X_train``, ``X_val`` and ``y_val``.

@@ -25,7 +25,9 @@ __all__ = [
 ]
 
 AT_REPORT = 0.05
-"""Excess flag rate over the cleanest source reported at 0.5."""
+"""Excess flag rate over the reference source reported at 0.5; the same distance *below* a
+trusted reference (a source whose labels the model agrees with more than true labels allow:
+a teacher's, learnt as if right) is read on the same scale."""
 UNSEPARATED_MAX_RATIO = 0.9
 """Sources whose intervals overlap (or whose test is not significant) stay below the
 reporting point whatever the excess: ratio 0.9, score 0.47."""
