@@ -191,7 +191,7 @@ def _pct(row: SourceTeaching | SourceAgreement | None, key: str) -> float | None
     "on train_probs or, without them, from late-fitted rows in sample_losses.",
 )
 def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
-    """A label source whose rows are flagged as mislabelled clearly more often than the cleanest source's."""
+    """A label source whose labels are clearly worse than the reference's (see the module docstring)."""
     assert evidence.sources_train is not None and evidence.y_train is not None
     n = len(evidence.y_train)
     probs = evidence.train_probs
