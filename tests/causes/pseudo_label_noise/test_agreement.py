@@ -66,6 +66,10 @@ def test_a_stump_teachers_run_headlines_pseudo_label_noise_on_what_its_labels_te
         evidence["reference_self_agreement_pct"] - evidence["reference_val_accuracy_pct"]
     )
     assert "as if right" in top.summary
+    # the overfitting the teacher's labels cause waits behind its root cause (CauseInfo.explains), saying why
+    overfitting = next(f for f in diagnosis.findings if f.cause == "overfitting")
+    if overfitting.score > top.score:
+        assert top.ranked_ahead_because is not None and "pseudo_label_noise explains it" in top.ranked_ahead_because
 
 
 @each_seed
