@@ -45,7 +45,8 @@ the judges and sources) is below this: a run whose sources are equally clean is 
 1% of the time, half of the 2% healthy false-alarm budget. A gap that is not significant is not
 evidence (a score of 0 from it): with 30-160 trusted rows its interval is +-0.1 to +-0.2 wide.
 On the calibration corpus (sources drawn at random over every non-pseudo scenario, labels
-untouched: no source noisier) 0 of 183 runs passed it (4 at p < 0.05); 12 of 29 pseudo-labelled runs did."""
+untouched: no source noisier) 1 of 337 runs passed it; 12 of 29 pseudo-labelled runs did
+(``benchmarks/pseudo_label_agreement.py``; the issue's trusted-fit agreement test: 6 and 2)."""
 
 
 def excess_ratio(excess: float, *, separated: bool) -> float:
