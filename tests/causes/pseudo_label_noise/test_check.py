@@ -60,6 +60,15 @@ def test_noise_spread_over_every_source_is_label_noise() -> None:
     assert diagnosis.top is not None and diagnosis.top.cause == "label_noise"
 
 
+def test_noise_in_the_trusted_source_is_not_blamed_on_the_pseudo_source() -> None:
+    # the "human" labels are the noisy ones: label noise, not a pseudo-labelled source's (main blamed "human")
+    _, given, probs, sources = _pseudo_labelled("digits", pseudo_share=0.6, pseudo_flip=0.0, human_flip=0.25)
+    diagnosis = gapdoctor.diagnose(y_train=given, train_probs=probs, sources_train=sources)
+    finding = _finding(diagnosis)
+    assert finding is None or finding.score < 0.5
+    assert diagnosis.top is not None and diagnosis.top.cause == "label_noise"
+
+
 def test_clean_sources_do_not_fire() -> None:
     _, given, probs, sources = _pseudo_labelled("digits", pseudo_share=0.4, pseudo_flip=0.0, human_flip=0.0)
     diagnosis = gapdoctor.diagnose(y_train=given, train_probs=probs, sources_train=sources)

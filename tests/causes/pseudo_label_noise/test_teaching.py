@@ -71,11 +71,16 @@ def test_a_weak_teachers_source_is_blamed_on_what_it_teaches(dataset: str, teach
     finding = _finding(inputs)
     assert finding is not None and finding.score >= 0.5
     evidence = finding.evidence
-    assert evidence["noisiest_source"] == "pseudo" and evidence["blamed_by"] == "what its labels teach"
-    assert evidence["taught_reference"] == "human" and evidence["taught_p_value"] < 1e-3
-    assert evidence["taught_drop_low_pct_points"] > 0
+    assert evidence["noisiest_source"] == "pseudo" and evidence["taught_reference"] == "human"
+    # blamed on the judges' fits: what its labels teach, or (stronger here) its labels learnt but wrong
+    assert evidence["blamed_by"] in ("what its labels teach", "labels learnt but wrong")
     assert evidence["taught_accuracy_pct"] < evidence["taught_reference_accuracy_pct"]
-    assert finding.summary.startswith("Models fitted on 40 rows of source 'pseudo'")
+    if evidence["blamed_by"] == "what its labels teach":
+        assert evidence["taught_p_value"] < 1e-3 and evidence["taught_drop_low_pct_points"] > 0
+        assert finding.summary.startswith("Models fitted on 40 rows of source 'pseudo'")
+    else:
+        assert evidence["learnt_p_value"] < 0.01 and evidence["learnt_excess_low_pct_points"] > 0
+        assert finding.summary.startswith("Models fitted on 32 rows of source 'pseudo'")  # 4/5 of 40: a fold
 
 
 @each_seed

@@ -5,8 +5,14 @@ flags as ``label_noise``, from :func:`gapdoctor.causes.label_noise.check.label_i
 when only per-row training losses were recorded, the rows fitted late or never
 (:func:`gapdoctor.causes.label_noise.memorisation.memorisation_of`), and counts them per label source
 (``sources_train``: "human", "pseudo", "weak"...). Each source gets its flag rate with
-an exact (Clopper-Pearson) 95% interval. The cleanest source with enough rows is the
-reference; a source is reported when it is clearly noisier: its flag rate is above the
+an exact (Clopper-Pearson) 95% interval. The reference is the trusted source (a name such as
+human / gold / expert, :func:`~gapdoctor.causes.pseudo_label_noise.teaching.trusted_source`)
+or, without one, the cleanest source with enough rows. A trusted source is never blamed: when
+a teacher labelled most rows, the model fitted on every row has learnt the teacher, and the
+rows it flags are the trusted ones, which carry the truth. A source flagged clearly *less*
+than the trusted one (same separation rules) is blamed for that reason, when its labels teach
+no better than the trusted ones (otherwise the trusted labels may be the noisy ones). A source is reported when it is
+clearly noisier than the reference: its flag rate is above the
 reference's by at least ``score.AT_REPORT`` (score 0.5), the two intervals do not
 overlap and a two-proportion z-test gives p < 0.001. Noise spread evenly over every
 source is ``label_noise``, not this.
@@ -16,12 +22,17 @@ learns them as if right). With ``X_train``, ``X_val`` and ``y_val``, the check a
 each source's labels teach (:mod:`gapdoctor.causes.pseudo_label_noise.teaching`): the validation
 accuracy of small models fitted on that source alone against the trusted source's. A source
 that teaches clearly worse (p < :data:`_P_VALUE`) is blamed on that evidence, scored 0.5 at a
-drop of ``score.TAUGHT_AT_REPORT``, when it is the stronger of the two or names another source.
+drop of ``score.TAUGHT_AT_REPORT``. And it measures how many more of a source's labels are
+learnt as if right but wrong on validation than the trusted source's
+(:mod:`gapdoctor.causes.pseudo_label_noise.agreement`; scored 0.5 at ``score.LEARNT_AT_REPORT``
+when p < ``score.LEARNT_P_VALUE``). The strongest of these model-based statistics blames its
+source when it is stronger than the flag-rate excess or names another source.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,9 +41,10 @@ from scipy import stats as sps
 from gapdoctor.causes.label_noise.check import label_issues_of, label_pass_rows
 from gapdoctor.causes.label_noise.memorisation import memorisation_of
 from gapdoctor.causes.label_noise.result import Suspect
+from gapdoctor.causes.pseudo_label_noise.agreement import SourceAgreement, agreement_of
 from gapdoctor.causes.pseudo_label_noise.result import NoiseBySource, SourceRate
-from gapdoctor.causes.pseudo_label_noise.score import excess_ratio, score, taught_ratio
-from gapdoctor.causes.pseudo_label_noise.teaching import SourceTeaching, teaching_of
+from gapdoctor.causes.pseudo_label_noise.score import excess_ratio, learnt_ratio, score, taught_ratio
+from gapdoctor.causes.pseudo_label_noise.teaching import SourceTeaching, teaching_of, trusted_source
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
@@ -43,6 +55,8 @@ _MIN_SOURCE_ROWS = 20
 _P_VALUE = 1e-3
 _MAX_SUSPECTS = 50
 _TAUGHT_BLAMED_BY = "what its labels teach"
+_LEARNT_BLAMED_BY = "labels learnt but wrong"
+_FLAGGED_LESS_BY = "flagged less than the trusted source"
 
 
 def _two_proportion_p_value(x1: int, n1: int, x2: int, n2: int) -> float:
@@ -72,13 +86,82 @@ def _flags(evidence: Evidence) -> _Flags:
     raise SkipCheck("needs out-of-sample train_probs or per-row sample_losses to flag wrong labels")
 
 
-def _taught_blame(teaching: list[SourceTeaching]) -> SourceTeaching | None:
-    """The source whose labels teach worst, when the drop is significant; else None."""
-    significant = [t for t in teaching if t["p_value"] < _P_VALUE and t["drop"] > 0]
-    return max(significant, key=lambda t: t["drop"]) if significant else None
+def _model_blame(teaching: list[SourceTeaching], learnt: list[SourceAgreement]) -> tuple[float, str, str, str] | None:
+    """(ratio, evidence, source, reference) of the strongest significant evidence from the judges' fits, or None.
+
+    Two kinds: a source whose labels teach clearly worse (p < :data:`_P_VALUE`), and a source whose
+    labels are learnt as if right but wrong on validation (:func:`score.learnt_ratio`).
+    """
+    found = [
+        (taught_ratio(t["drop"]), _TAUGHT_BLAMED_BY, t["source"], t["reference"])
+        for t in teaching
+        if t["p_value"] < _P_VALUE and t["drop"] > 0
+    ]
+    found += [(learnt_ratio(a["excess"], a["p_value"]), _LEARNT_BLAMED_BY, a["source"], a["reference"]) for a in learnt]
+    found = [f for f in found if f[0] > 0]
+    return max(found, key=lambda f: f[0]) if found else None
 
 
-def _taught_summary(blame: SourceTeaching) -> str:
+def _flagged_less(
+    sources: list[SourceRate],
+    flagged: NDArray[np.int64],
+    sizes: NDArray[np.int64],
+    usable: list[int],
+    reference: int,
+    teaching: list[SourceTeaching],
+) -> tuple[float, int, float] | None:
+    """(ratio, source, p-value) of the source flagged clearly *less* than the trusted ``reference``, or None.
+
+    Correct labels carry the task's own noise, so a model flags a clean source about as often as
+    the trusted one; a source whose labels the model fitted on every row agrees with far more
+    often has labels smoother than the truth: a teacher's, errors included, learnt as if right.
+    The same pattern comes from noisy *trusted* labels, so the source is blamed only when its
+    labels do not teach better than the trusted ones (what-it-teaches drop >= 0; without
+    validation labels nothing tells the two apart, and nothing is blamed).
+    """
+    others = [i for i in usable if i != reference]
+    cleanest = min(others, key=lambda i: (sources[i]["noise_rate"], -sizes[i]))
+    ref, low = sources[reference], sources[cleanest]
+    p = _two_proportion_p_value(
+        int(flagged[reference]), int(sizes[reference]), int(flagged[cleanest]), int(sizes[cleanest])
+    )
+    taught = next((t for t in teaching if t["source"] == low["source"]), None)
+    if taught is None or taught["drop"] < 0 or not (ref["low"] > low["high"] and p < _P_VALUE):
+        return None
+    return excess_ratio(ref["noise_rate"] - low["noise_rate"], separated=True), cleanest, p
+
+
+def _flagged_less_summary(worst: SourceRate, ref: SourceRate, taught: SourceTeaching | None) -> str:
+    assert taught is not None
+    return (
+        f"Source '{worst['source']}' has only {100 * worst['noise_rate']:.1f}% of its labels flagged against "
+        f"{100 * ref['noise_rate']:.1f}% for the trusted '{ref['source']}': the model fitted on every row agrees with "
+        "its labels more than true labels allow, so it has learnt their errors as if right (a teacher's consistent "
+        f"errors); models fitted on them reach {100 * taught['taught_accuracy']:.1f}% validation accuracy against "
+        f"{100 * taught['reference_accuracy']:.1f}% from as many trusted rows. "
+    )
+
+
+def _no_summary(taught: SourceTeaching | None, learnt: SourceAgreement | None) -> str:
+    return ""
+
+
+def _learnt_summary(taught: SourceTeaching | None, learnt: SourceAgreement | None) -> str:
+    assert learnt is not None
+    reference = learnt["reference"] if learnt["reference"].startswith("the ") else repr(learnt["reference"])
+    return (
+        f"Models fitted on {learnt['rows_per_fit']} rows of source '{learnt['source']}' predict its other labels "
+        f"{100 * learnt['self_agreement']:.1f}% of the time but validation labels only "
+        f"{100 * learnt['val_accuracy']:.1f}%; for {reference} the same two are "
+        f"{100 * learnt['reference_self_agreement']:.1f}% and {100 * learnt['reference_val_accuracy']:.1f}%: "
+        f"{100 * learnt['excess']:.1f} points more of its labels are learnt as if right but do not hold"
+        f" (95% interval {100 * learnt['low']:.1f}–{100 * learnt['high']:.1f}; p = {learnt['p_value']:.2g},"
+        f" {learnt['judge']}): a teacher's consistent errors. "
+    )
+
+
+def _taught_summary(blame: SourceTeaching | None, learnt: SourceAgreement | None = None) -> str:
+    assert blame is not None
     reference = blame["reference"] if blame["reference"].startswith("the ") else repr(blame["reference"])
     return (
         f"Models fitted on {blame['rows_per_fit']} rows of source '{blame['source']}' reach "
@@ -89,7 +172,11 @@ def _taught_summary(blame: SourceTeaching) -> str:
     )
 
 
-def _pct(row: SourceTeaching | None, key: str) -> float | None:
+_Summary = Callable[[SourceTeaching | None, SourceAgreement | None], str]
+_SUMMARIES: dict[str, _Summary] = {_TAUGHT_BLAMED_BY: _taught_summary, _LEARNT_BLAMED_BY: _learnt_summary}
+
+
+def _pct(row: SourceTeaching | SourceAgreement | None, key: str) -> float | None:
     if row is None:
         return None
     value = row[key]  # type: ignore[literal-required]
@@ -104,7 +191,7 @@ def _pct(row: SourceTeaching | None, key: str) -> float | None:
     "on train_probs or, without them, from late-fitted rows in sample_losses.",
 )
 def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
-    """A label source whose rows are flagged as mislabelled clearly more often than the cleanest source's."""
+    """A label source whose labels are clearly worse than the reference's (see the module docstring)."""
     assert evidence.sources_train is not None and evidence.y_train is not None
     n = len(evidence.y_train)
     probs = evidence.train_probs
@@ -125,8 +212,13 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
     usable = [i for i in range(len(names)) if sizes[i] >= _MIN_SOURCE_ROWS]
     if len(usable) < 2:
         raise SkipCheck(f"fewer than two sources have {_MIN_SOURCE_ROWS} rows or more")
-    reference = min(usable, key=lambda i: (sources[i]["noise_rate"], -sizes[i]))
-    noisiest = max(usable, key=lambda i: (sources[i]["noise_rate"], sizes[i]))
+    trusted = trusted_source([str(names[i]) for i in usable], [int(sizes[i]) for i in usable])
+    if trusted is not None:  # the trusted source is the reference of every statistic, never the one blamed
+        reference = next(i for i in usable if names[i] == trusted)
+        noisiest = max((i for i in usable if i != reference), key=lambda i: (sources[i]["noise_rate"], sizes[i]))
+    else:
+        reference = min(usable, key=lambda i: (sources[i]["noise_rate"], -sizes[i]))
+        noisiest = max(usable, key=lambda i: (sources[i]["noise_rate"], sizes[i]))
     ref, worst = sources[reference], sources[noisiest]
     excess = worst["noise_rate"] - ref["noise_rate"]
     p_value = _two_proportion_p_value(
@@ -136,15 +228,22 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
     strength = excess_ratio(excess, separated=separated)
     taught = teaching_of(evidence, _MIN_SOURCE_ROWS)
     teaching = [] if taught is None else taught["sources"]
-    blame = _taught_blame(teaching)
+    learnt = agreement_of(evidence, _MIN_SOURCE_ROWS)
+    blamed_by = "confident learning"
+    less = None if trusted is None else _flagged_less(sources, flagged, sizes, usable, reference, teaching)
+    if less is not None and less[0] > strength:
+        strength, noisiest, p_value = less
+        worst, blamed_by = sources[noisiest], _FLAGGED_LESS_BY
+        excess = worst["noise_rate"] - ref["noise_rate"]
+    blame = _model_blame(teaching, learnt)
     if blame is not None:
-        taught_strength = taught_ratio(blame["drop"])
-        by_name = [int(i) for i in np.flatnonzero(names == blame["source"])]
-        if by_name and (taught_strength > strength or by_name[0] != noisiest):
-            noisiest, strength = by_name[0], taught_strength
-            trusted = [i for i in usable if names[i] == blame["reference"]]
+        blame_strength, model_blamed_by, blamed_source, blamed_reference = blame
+        by_name = [int(i) for i in np.flatnonzero(names == blamed_source)]
+        if by_name and (blame_strength > strength or by_name[0] != noisiest):
+            noisiest, strength, blamed_by = by_name[0], blame_strength, model_blamed_by
+            named = [i for i in usable if names[i] == blamed_reference]
             others = [i for i in usable if i != noisiest]
-            reference = trusted[0] if trusted else min(others, key=lambda i: (sources[i]["noise_rate"], -sizes[i]))
+            reference = named[0] if named else min(others, key=lambda i: (sources[i]["noise_rate"], -sizes[i]))
             worst, ref = sources[noisiest], sources[reference]
             excess = worst["noise_rate"] - ref["noise_rate"]
             p_value = _two_proportion_p_value(
@@ -174,16 +273,21 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
                 strict=True,
             )
         ]
-    summary = _taught_summary(blame) if blame is not None else ""
+    row = next((t for t in teaching if t["source"] == worst["source"]), None)
+    agreed = next((a for a in learnt if a["source"] == worst["source"]), None)
+    summary = _SUMMARIES.get(blamed_by, _no_summary)(row, agreed)
+    if blamed_by == _FLAGGED_LESS_BY:
+        summary = _flagged_less_summary(worst, ref, row)
     summary += (
         f"Source '{worst['source']}' has {100 * worst['noise_rate']:.1f}% of its labels flagged as wrong "
         f"(95% interval {100 * worst['low']:.1f}–{100 * worst['high']:.1f}%) against "
         f"{100 * ref['noise_rate']:.1f}% ({100 * ref['low']:.1f}–{100 * ref['high']:.1f}%) for '{ref['source']}'"
         f" (one-sided p = {p_value:.2g}; flags from {method})."
     )
-    if blame is not None and p_value >= _P_VALUE:  # the flags alone do not single it out: say why
+    if (
+        blamed_by in (_TAUGHT_BLAMED_BY, _LEARNT_BLAMED_BY) and p_value >= _P_VALUE
+    ):  # the flags alone do not single it out: say why
         summary += " A model fitted on every row learns a teacher's consistent errors as if right, so few are flagged."
-    row = blame or next((t for t in teaching if t["source"] == worst["source"]), None)
     result = NoiseBySource(
         noisiest_source=worst["source"],
         noisiest_noise_rate_pct=round(100 * worst["noise_rate"], 2),
@@ -198,7 +302,7 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
         sources=sources,
         suspects=suspects,
         teaching=teaching,
-        blamed_by=_TAUGHT_BLAMED_BY if blame is not None else "confident learning",
+        blamed_by=blamed_by,
         taught_accuracy_pct=_pct(row, "taught_accuracy"),
         taught_reference_accuracy_pct=_pct(row, "reference_accuracy"),
         taught_drop_pct_points=_pct(row, "drop"),
@@ -206,6 +310,15 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
         taught_drop_high_pct_points=_pct(row, "high"),
         taught_p_value=None if row is None else row["p_value"],
         taught_reference=None if row is None else row["reference"],
+        learnt_excess_pct_points=_pct(agreed, "excess"),
+        learnt_excess_low_pct_points=_pct(agreed, "low"),
+        learnt_excess_high_pct_points=_pct(agreed, "high"),
+        learnt_p_value=None if agreed is None else agreed["p_value"],
+        self_agreement_pct=_pct(agreed, "self_agreement"),
+        self_val_accuracy_pct=_pct(agreed, "val_accuracy"),
+        reference_self_agreement_pct=_pct(agreed, "reference_self_agreement"),
+        reference_val_accuracy_pct=_pct(agreed, "reference_val_accuracy"),
+        agreement=learnt,
     )
     return [
         Finding(

@@ -7,9 +7,10 @@ from typing import ClassVar, TypedDict
 
 from gapdoctor.causes.label_noise.result import Suggestion, SuggestsLabels, Suspect, suggestions_of
 from gapdoctor.causes.payload import Payload, figure, plot
+from gapdoctor.causes.pseudo_label_noise.agreement import SourceAgreement
 from gapdoctor.causes.pseudo_label_noise.teaching import SourceTeaching
 
-__all__ = ["NoiseBySource", "SourceRate", "SourceTeaching"]
+__all__ = ["NoiseBySource", "SourceAgreement", "SourceRate", "SourceTeaching"]
 
 
 class SourceRate(TypedDict):
@@ -39,7 +40,8 @@ class NoiseBySource(Payload, SuggestsLabels):
     excess_pct_points : float
         The difference of the two, in percentage points.
     p_value : float
-        One-sided two-proportion z-test that the noisiest source's rate exceeds the reference's.
+        One-sided two-proportion z-test that the noisiest source's rate exceeds the reference's
+        (blamed by "flagged less than the trusted source": that it falls short of it).
     flagged_in_noisiest, rows_in_noisiest : int
         Rows flagged in, and rows judged of, the noisiest source.
     flagged_by : str
@@ -52,9 +54,11 @@ class NoiseBySource(Payload, SuggestsLabels):
     suspects : list of Suspect or None
         The first flagged rows of the noisiest source (with ``train_probs`` only).
     blamed_by : str
-        The evidence that names the source: "confident learning" (its flag rate, the fields above) or
+        The evidence that names the source: "confident learning" (its flag rate, the fields above),
         "what its labels teach" (the ``taught_*`` fields; see
-        :mod:`gapdoctor.causes.pseudo_label_noise.teaching`).
+        :mod:`gapdoctor.causes.pseudo_label_noise.teaching`), "labels learnt but wrong" (the
+        ``learnt_*`` and agreement fields below) or "flagged less than the trusted source" (its flag
+        rate clearly below the trusted source's while its labels teach no better).
     taught_accuracy_pct, taught_reference_accuracy_pct : float or None
         Validation accuracy of small models fitted on the blamed source's labels, and on the reference's
         (the same number of rows each), in percent; None without ``X_train``, ``X_val`` and ``y_val``.
@@ -66,6 +70,19 @@ class NoiseBySource(Payload, SuggestsLabels):
         What the source was compared with: the trusted source, or "the other sources" pooled.
     teaching : list of SourceTeaching
         Every source compared (empty without features and validation labels).
+    learnt_excess_pct_points, learnt_excess_low_pct_points, learnt_excess_high_pct_points : float or None
+        The blamed source's labels learnt as if right but wrong on validation, in excess of the
+        reference's, in points, with its 95% interval (see
+        :mod:`gapdoctor.causes.pseudo_label_noise.agreement`); None without ``X_train``, ``X_val`` and ``y_val``.
+    learnt_p_value : float or None
+        One-sided p-value of that excess (Bonferroni-corrected over the judges and sources tested).
+    self_agreement_pct, self_val_accuracy_pct : float or None
+        Share of the source's held-out labels, and of the validation labels, that models fitted on
+        its rows predict, in percent.
+    reference_self_agreement_pct, reference_val_accuracy_pct : float or None
+        The same two for the reference, fitted on as many rows.
+    agreement : list of SourceAgreement
+        Every source compared by that test (empty without features and validation labels).
     """
 
     CHECK: ClassVar[str] = "pseudo_label_noise.by_source"
@@ -90,6 +107,31 @@ class NoiseBySource(Payload, SuggestsLabels):
     taught_p_value: float | None = figure(omit_none=True, default=None)
     taught_reference: str | None = figure(omit_none=True, default=None)
     teaching: list[SourceTeaching] = plot(default_factory=list)
+    learnt_excess_pct_points: float | None = figure(
+        omit_none=True, default=None, label="labels learnt but wrong, beyond the reference's", shown_as="points"
+    )
+    learnt_excess_low_pct_points: float | None = figure(
+        omit_none=True, default=None, label="labels learnt but wrong, 95% interval low", shown_as="points"
+    )
+    learnt_excess_high_pct_points: float | None = figure(
+        omit_none=True, default=None, label="labels learnt but wrong, 95% interval high", shown_as="points"
+    )
+    learnt_p_value: float | None = figure(
+        omit_none=True, default=None, label="p-value of the labels learnt but wrong", shown_as="p"
+    )
+    self_agreement_pct: float | None = figure(
+        omit_none=True, default=None, label="held-out labels of the source its models predict", shown_as="pct"
+    )
+    self_val_accuracy_pct: float | None = figure(
+        omit_none=True, default=None, label="validation accuracy of those models", shown_as="pct"
+    )
+    reference_self_agreement_pct: float | None = figure(
+        omit_none=True, default=None, label="held-out labels of the reference its models predict", shown_as="pct"
+    )
+    reference_val_accuracy_pct: float | None = figure(
+        omit_none=True, default=None, label="validation accuracy of the reference's models", shown_as="pct"
+    )
+    agreement: list[SourceAgreement] = plot(default_factory=list)
 
     def suggestions(self) -> dict[int, Suggestion]:
         """Row -> given label, suggested label and its out-of-sample probability (none without ``train_probs``)."""

@@ -1,8 +1,10 @@
 """How ``pseudo_label_noise``'s measured statistics become its strength of evidence: its one scoring declaration.
 
-Two statistics: the excess flag rate of the noisiest source over the cleanest one (with the
-sources' exact intervals and a two-proportion test), and the validation accuracy lost by
-learning from a source instead of the trusted one (with its test). Ratios to the reporting
+Three statistics: the excess flag rate of the noisiest source over the cleanest one (with the
+sources' exact intervals and a two-proportion test), the validation accuracy lost by
+learning from a source instead of the trusted one (with its test), and the share of a source's
+labels learnt as if right but not holding on validation, over the trusted source's
+(:mod:`gapdoctor.causes.pseudo_label_noise.agreement`, with its test). Ratios to the reporting
 points below are mapped by :func:`gapdoctor.stats.scoring.strength_from_ratio`.
 """
 
@@ -10,16 +12,41 @@ from __future__ import annotations
 
 from gapdoctor.stats.scoring import capped, strength_from_ratio
 
-__all__ = ["AT_REPORT", "TAUGHT_AT_REPORT", "UNSEPARATED_MAX_RATIO", "excess_ratio", "score", "taught_ratio"]
+__all__ = [
+    "AT_REPORT",
+    "LEARNT_AT_REPORT",
+    "LEARNT_P_VALUE",
+    "TAUGHT_AT_REPORT",
+    "UNSEPARATED_MAX_RATIO",
+    "excess_ratio",
+    "learnt_ratio",
+    "score",
+    "taught_ratio",
+]
 
 AT_REPORT = 0.05
-"""Excess flag rate over the cleanest source reported at 0.5."""
+"""Excess flag rate over the reference source reported at 0.5; the same distance *below* a
+trusted reference (a source whose labels the model agrees with more than true labels allow:
+a teacher's, learnt as if right) is read on the same scale."""
 UNSEPARATED_MAX_RATIO = 0.9
 """Sources whose intervals overlap (or whose test is not significant) stay below the
 reporting point whatever the excess: ratio 0.9, score 0.47."""
 TAUGHT_AT_REPORT = 0.05
 """Validation accuracy lost by learning from a source, reported at 0.5: 5 points is a material
 loss of the metric, and the same scale as the flag-rate excess above."""
+
+LEARNT_AT_REPORT = 0.05
+"""Excess share of a source's labels learnt as if right but wrong on validation (its gap between
+self-agreement and validation accuracy minus the trusted source's), reported at 0.5: 5 points of
+the source's labels, the same scale as the flag-rate excess (both are a share of wrong labels)."""
+LEARNT_P_VALUE = 0.01
+"""The learnt-but-wrong excess counts only when its one-sided p-value (Bonferroni-corrected over
+the judges and sources) is below this: a run whose sources are equally clean is blamed at most
+1% of the time, half of the 2% healthy false-alarm budget. A gap that is not significant is not
+evidence (a score of 0 from it): with 30-160 trusted rows its interval is +-0.1 to +-0.2 wide.
+On the calibration corpus (sources drawn at random over every non-pseudo scenario, labels
+untouched: no source noisier) 1 of 337 runs passed it; 12 of 29 pseudo-labelled runs did
+(``benchmarks/pseudo_label_agreement.py``; the issue's trusted-fit agreement test: 6 and 2)."""
 
 
 def excess_ratio(excess: float, *, separated: bool) -> float:
@@ -32,6 +59,11 @@ def taught_ratio(drop: float) -> float:
     return drop / TAUGHT_AT_REPORT
 
 
+def learnt_ratio(excess: float, p_value: float) -> float:
+    """The learnt-but-wrong excess over its reporting point; 0 when its test is not significant."""
+    return max(excess, 0.0) / LEARNT_AT_REPORT if p_value < LEARNT_P_VALUE else 0.0
+
+
 def score(ratio: float) -> float:
-    """Strength of evidence of the stronger of the two ratios the check kept."""
+    """Strength of evidence of the strongest of the ratios the check kept."""
     return strength_from_ratio(ratio)

@@ -47,7 +47,7 @@ from threadpoolctl import threadpool_limits
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.budget import DOMAIN_ROWS, SEED, sample_rows
 
-__all__ = ["TRUSTED_NAME", "Teaching", "teaching_of", "trusted_source"]
+__all__ = ["TRUSTED_NAME", "Teaching", "judges", "teaching_of", "trusted_source"]
 
 TRUSTED_NAME = re.compile(r"human|gold|manual|trusted|expert|annotat|clean|curated|verified", re.IGNORECASE)
 """Source names read as trusted labels (the reference)."""
@@ -97,7 +97,8 @@ def trusted_source(names: list[str], sizes: list[int]) -> str | None:
     return max(named)[1] if named else None
 
 
-def _judges() -> dict[str, Callable[[], Pipeline]]:
+def judges() -> dict[str, Callable[[], Pipeline]]:
+    """The two judges, by name: fresh unfitted pipelines (one thread each under the callers' limits)."""
     return {
         "logistic regression": lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)),
         f"{_NEIGHBOURS}-nearest neighbours": lambda: make_pipeline(
@@ -155,10 +156,10 @@ def teaching_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> Teaching | Non
         ref_rows = np.flatnonzero(s == trusted) if trusted is not None else np.flatnonzero(s != name)
         pairs.append((name, trusted or "the other sources", np.flatnonzero(s == name), ref_rows))
     m = min(_TRAIN_ROWS, *(min(len(a), len(b)) for _, _, a, b in pairs))
-    tests = len(pairs) * len(_judges())
+    tests = len(pairs) * len(judges())
     results: list[SourceTeaching] = []
     with threadpool_limits(1):
-        for judge, make in _judges().items():
+        for judge, make in judges().items():
             correct = {}
             for name, _, rows, ref_rows in pairs:
                 correct[name] = _correct(make, Xt, y, rows, m, Xv, yv)
