@@ -43,11 +43,13 @@ from numpy.typing import NDArray
 
 from gapdoctor.causes.label_noise.confident_learning import LabelIssues, find_label_issues
 from gapdoctor.causes.label_noise.memorisation import memorisation_of
+from gapdoctor.causes.label_noise.own_uncertainty import own_uncertainty_rate
 from gapdoctor.causes.label_noise.result import ConfidentLearningNoise, CountMatrix, Suspect
 from gapdoctor.causes.label_noise.score import (
     CORROBORATED_FACTOR,
     FLOOR,
     UNCORROBORATED_FACTOR,
+    chance_rate,
     noise_ratio,
     score,
 )
@@ -59,7 +61,7 @@ from gapdoctor.inputs.training_dynamics import MIN_EPOCHS, flag_label_issues
 from gapdoctor.stats.array_types import IntArray, ProbabilityArray
 from gapdoctor.stats.budget import LABEL_PASS_CELLS, sample_rows
 
-__all__ = ["label_issues_of", "label_pass_rows", "noise_matrix_data", "validation_control_rate"]
+__all__ = ["label_issues_of", "label_pass_rows", "noise_matrix_data", "own_uncertainty_of", "validation_control_rate"]
 
 _MIN_ROWS = 30
 _CONTROL_MIN_ROWS = 10  # fewer validation rows say nothing about the model's own confident errors
@@ -96,6 +98,15 @@ def label_issues_of(evidence: Evidence) -> LabelIssues:
 
         return find_label_issues_torch(y, evidence.train_probs_device, chunk_rows=_DEVICE_CHUNK_ROWS)
     return _budgeted_label_issues(y, probs, evidence.chunk_rows, "training rows for confident learning")
+
+
+def own_uncertainty_of(evidence: Evidence) -> float:
+    """Confident learning's rate on labels drawn from ``train_probs`` themselves, on the rows its pass reads."""
+    probs = evidence.train_probs
+    assert probs is not None
+    n, k = probs.shape
+    rows = None if n * k <= LABEL_PASS_CELLS else label_pass_rows(n, k)
+    return own_uncertainty_rate(probs, chunk_rows=evidence.chunk_rows, rows=rows)
 
 
 def label_pass_rows(n_rows: int, n_classes: int, what: str | None = None) -> IntArray:
@@ -262,6 +273,8 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     control = validation_control_rate(evidence)
     n_val = 0 if evidence.y_val is None else len(evidence.y_val)
     floor = FLOOR if control is None else _control_floor(rate, n, control, n_val)
+    own = own_uncertainty_of(evidence)
+    chance = chance_rate(issues.label_counts)
     confusion = evidence.train_confusion  # argmax per chunk, all rows: no full-size temporary
     assert confusion is not None
     errors = int(confusion.sum() - np.trace(confusion))
@@ -271,7 +284,12 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     dynamics = _by_dynamics(evidence, issues, memorised.order)
     assert dynamics.order is not None
     order = dynamics.order
-    strength_of_evidence = score(noise_ratio(rate, low, floor), memorised.factor, dynamics.factor)
+    strength_of_evidence = score(
+        noise_ratio(rate, low, floor, chance=chance, own_uncertainty=own),
+        memorised.factor,
+        dynamics.factor,
+        within_own_uncertainty=rate <= own,
+    )
     if strength_of_evidence < MIN_FINDING_SCORE and not len(issues.rows):
         return []
     overlap = errors / n > _OVERLAP_RATIO * rate and strength_of_evidence >= REPORT_THRESHOLD
@@ -294,6 +312,12 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
             if control is not None
             else ""
         )
+        + (
+            f" Not read as label noise: labels drawn from the model's own probabilities would be flagged as often "
+            f"({100 * own:.1f}%): the model is unsure where it disagrees, as on overlapping classes."
+            if rate <= own
+            else ""
+        )
     )
     result = ConfidentLearningNoise(
         noise_rate_pct=round(100 * rate, 2),
@@ -304,6 +328,8 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
         out_of_fold_error_pct=round(100 * errors / len(evidence.y_train), 2),
         floor_pct=round(100 * floor, 2),
         validation_control_rate_pct=None if control is None else round(100 * control, 2),
+        own_uncertainty_rate_pct=round(100 * own, 2),
+        chance_rate_pct=round(100 * chance, 2),
         most_common_confusion=f"{confusion_count} rows {confusion_text}" if confusion_count else None,
         late_fitted_share_of_flagged_pct=memorised.late_share_of_flagged,
         late_fitted_share_of_others_pct=memorised.late_share_of_others,
