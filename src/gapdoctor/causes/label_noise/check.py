@@ -315,7 +315,7 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
         + (
             f" Not read as label noise: labels drawn from the model's own probabilities would be flagged as often "
             f"({100 * own:.1f}%): the model is unsure where it disagrees, as on overlapping classes."
-            if rate <= own
+            if floor < rate <= own
             else ""
         )
     )
