@@ -25,7 +25,12 @@ model still has confident errors, which confident learning counts as noise (1–
 the rows on digits, breast cancer and wine with logistic regression). The score is the
 *excess* over that floor: a rate of ``score.FLOOR`` scores 0, ``score.AT_REPORT``
 scores 0.5, and the finding is reported only when the lower end of the interval
-clears the floor. Memorisation that agrees with the flags strengthens the finding;
+clears the floor. The floor cannot see that the out-of-fold models (trained on fewer rows) may
+err more than the model the control reads; the model's own probabilities can: confident
+learning on labels drawn from them (:mod:`gapdoctor.causes.label_noise.own_uncertainty`) is
+what its doubt alone accounts for, and an estimate that does not exceed it is never reported
+(an early-stopped MLP on overlapping classes: estimate 17.6% against 21.6% there, while the
+validation control read 10.3%). Memorisation that agrees with the flags strengthens the finding;
 flags the training curves do not single out weaken it. A task whose classes overlap
 heavily (a weak model, 15%+ out-of-fold error) can still reach the threshold: for
 confident learning that overlap *is* label noise with respect to the features. The

@@ -84,7 +84,9 @@ def own_uncertainty_rate(probs: ProbabilityArray, *, chunk_rows: int = 65_536, r
         reached = p >= thresholds - THRESHOLD_TOLERANCE
         confident = np.where(reached, p, -1.0).argmax(axis=1)  # the most probable class reached
         has = reached.any(axis=1)
-        np.add.at(joint.T, confident[has], p[has])  # column j gains the label distribution of rows confident in j
+        one_hot = np.zeros_like(p)
+        one_hot[np.flatnonzero(has), confident[has]] = 1.0
+        joint += p.T @ one_hot  # column j gains the label distribution of the rows confident in j
         unconfident += p[~has].sum(axis=0)
     label_counts = joint.sum(axis=1) + unconfident
     np.fill_diagonal(joint, np.maximum(np.diag(joint), 1.0))  # every class keeps one correct row, as calibrated there
