@@ -25,12 +25,15 @@ model still has confident errors, which confident learning counts as noise (1–
 the rows on digits, breast cancer and wine with logistic regression). The score is the
 *excess* over that floor: a rate of ``score.FLOOR`` scores 0, ``score.AT_REPORT``
 scores 0.5, and the finding is reported only when the lower end of the interval
-clears the floor. The floor cannot see that the out-of-fold models (trained on fewer rows) may
-err more than the model the control reads; the model's own probabilities can: confident
-learning on labels drawn from them (:mod:`gapdoctor.causes.label_noise.own_uncertainty`) is
-what its doubt alone accounts for, and an estimate that does not exceed it is never reported
-(an early-stopped MLP on overlapping classes: estimate 17.6% against 21.6% there, while the
-validation control read 10.3%). Memorisation that agrees with the flags strengthens the finding;
+clears the floor. The control cannot see that the out-of-fold models (trained on fewer rows)
+may err more than the model it reads; their own probabilities can: confident learning on
+labels drawn from them (:mod:`gapdoctor.causes.label_noise.own_uncertainty`) is what their
+doubt alone accounts for, measured like the estimate, and with a control an estimate that does
+not exceed it is never reported (an early-stopped MLP on overlapping classes: estimate 17.6%
+against 21.6% there, while the validation control read 10.3%). Without validation labels
+there is no such comparison to guard: the fixed floor and the caveat below stand, as a model
+calibrated to noisy labels (one that cannot memorise them) is as unsure as they are wrong.
+Memorisation that agrees with the flags strengthens the finding;
 flags the training curves do not single out weaken it. A task whose classes overlap
 heavily (a weak model, 15%+ out-of-fold error) can still reach the threshold: for
 confident learning that overlap *is* label noise with respect to the features. The
@@ -280,6 +283,9 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     floor = FLOOR if control is None else _control_floor(rate, n, control, n_val)
     own = own_uncertainty_of(evidence)
     chance = chance_rate(issues.label_counts)
+    # the control is the final model's; the estimate, out-of-fold models' trained on fewer rows: the
+    # excess over the control must also exceed what those models' own doubt accounts for
+    within_doubt = control is not None and rate <= own
     confusion = evidence.train_confusion  # argmax per chunk, all rows: no full-size temporary
     assert confusion is not None
     errors = int(confusion.sum() - np.trace(confusion))
@@ -290,10 +296,10 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     assert dynamics.order is not None
     order = dynamics.order
     strength_of_evidence = score(
-        noise_ratio(rate, low, floor, chance=chance, own_uncertainty=own),
+        noise_ratio(rate, low, floor, chance=chance, own_uncertainty=own if control is not None else 0.0),
         memorised.factor,
         dynamics.factor,
-        within_own_uncertainty=rate <= own,
+        within_own_uncertainty=within_doubt,
     )
     if strength_of_evidence < MIN_FINDING_SCORE and not len(issues.rows):
         return []
@@ -320,7 +326,7 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
         + (
             f" Not read as label noise: labels drawn from the model's own probabilities would be flagged as often "
             f"({100 * own:.1f}%): the model is unsure where it disagrees, as on overlapping classes."
-            if floor < rate <= own
+            if within_doubt and rate > floor
             else ""
         )
     )
