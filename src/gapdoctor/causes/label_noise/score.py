@@ -50,7 +50,7 @@ rows than the model the validation control reads, so they may err more. A weaker
 grows with its error (a quarter of it), but it cannot pass chance: near chance the room left, not
 the floor, bounds it. With the floor alone, a binary task whose control is 40% could never be
 reported (the excess would have to reach 50%, past chance): corpus seeds 113 and 385 (37-39%
-symmetric flips, estimate 46-50% at chance against a 40% control) scored 0.43 and 0.33 and their
+symmetric flips, estimate 46-50% at chance against a 37-40% control) scored 0.37 and 0.33 and their
 own symptom, overfitting, headed."""
 UNCLEARED_MAX_RATIO = 0.9
 """The interval's low end does not clear the floor, or the estimate does not exceed the model's own
