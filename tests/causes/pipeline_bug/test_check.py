@@ -103,7 +103,7 @@ def test_heavy_label_noise_is_not_read_as_misaligned_rows(seed):
     found = [f for f in d.findings if f.check == "pipeline_bug.misaligned_rows"]
     assert found and found[0].score >= 0.5
     shown = found[0].to_dict()["evidence"]
-    assert abs(shown["transfer_accuracy_val"] - shown["transfer_accuracy_chance_val"]) < 0.05
+    assert abs(shown["transfer_accuracy"] - shown["transfer_accuracy_chance"]) < 0.05
 
 
 def test_confident_predictions_at_chance_without_features():

@@ -28,9 +28,10 @@ scores 0.5, and the finding is reported only when the lower end of the interval
 clears the floor. The control cannot see that the out-of-fold models (trained on fewer rows)
 may err more than the model it reads; their own probabilities can: confident learning on
 labels drawn from them (:mod:`gapdoctor.causes.label_noise.own_uncertainty`) is what their
-doubt alone accounts for, measured like the estimate, and with a control an estimate that does
-not exceed it is never reported (an early-stopped MLP on overlapping classes: estimate 17.6%
-against 21.6% there, while the validation control read 10.3%). Without validation labels
+doubt alone accounts for, measured like the estimate, and with a control an estimate below it
+is weighed by the share of that doubt it reaches, with no corroboration lifting it (an
+early-stopped MLP on overlapping classes: estimate 17.6% against 21.6% there, while the
+validation control read 10.3%: not reported). Without validation labels
 there is no such comparison to guard: the fixed floor and the caveat below stand, as a model
 calibrated to noisy labels (one that cannot memorise them) is as unsure as they are wrong.
 Memorisation that agrees with the flags strengthens the finding;
@@ -326,7 +327,7 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
         + (
             f" Not read as label noise: labels drawn from the model's own probabilities would be flagged as often "
             f"({100 * own:.1f}%): the model is unsure where it disagrees, as on overlapping classes."
-            if within_doubt and rate > floor
+            if within_doubt and rate > floor and strength_of_evidence < REPORT_THRESHOLD
             else ""
         )
     )

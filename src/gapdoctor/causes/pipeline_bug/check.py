@@ -184,15 +184,12 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
     informative: int | None = None
     medians: dict[str, float] = {}
     retained: float | None = None
-    transfer_shown: dict[str, float] = {}
+    transfer_shown: tuple[float, float] | None = None
     found = _retention(evidence)
     if found is not None:
         retention, lost_in, informative, medians, transfer = found
         retained = round(retention, 4)
-        transfer_shown = {
-            f"transfer_accuracy_{lost_in}": round(transfer.accuracy, 4),
-            f"transfer_accuracy_chance_{lost_in}": round(transfer.chance, 4),
-        }
+        transfer_shown = (round(transfer.accuracy, 4), round(transfer.chance, 4))
         strength = retention_ratio(retention)
         split = f"y_{lost_in}"
     shifted: int | None = None
@@ -222,11 +219,8 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
         f"Features and labels look misaligned in {split}: the features that predict the labels in the other "
         f"split say (almost) nothing about {split}, while the feature distributions agree."
     )
-    if found is not None:
-        accuracy, chance = (
-            transfer_shown[f"transfer_accuracy_{split[2:]}"],
-            transfer_shown[f"transfer_accuracy_chance_{split[2:]}"],
-        )
+    if transfer_shown is not None:
+        accuracy, chance = transfer_shown
         summary = (
             f"Features and labels look misaligned in {split}: a model of the features that predict the labels in "
             f"the other split is right on {accuracy:.1%} of {split} even relabelled ({chance:.1%} by chance), "
@@ -242,7 +236,8 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
         informative_features=informative,
         median_label_association=medians,
         association_retained=retained,
-        transfer_accuracy=transfer_shown,
+        transfer_accuracy=None if transfer_shown is None else transfer_shown[0],
+        transfer_accuracy_chance=None if transfer_shown is None else transfer_shown[1],
         features_shifted=shifted,
         val_mean_confidence=confidence_shown,
         val_accuracy_best_mapping=best_shown,

@@ -63,11 +63,10 @@ class MisalignedRows(Payload):
         ``median_label_association_<split>`` for the split that kept it, then the one that lost it.
     association_retained : float or None
         Median share of a feature's label association kept in the other split.
-    transfer_accuracy : dict of str to float
-        ``transfer_accuracy_<split>`` and ``transfer_accuracy_chance_<split>``: a linear model of the
-        informative features fitted on the split that kept the association, scored on the one that
-        lost it under the best relabelling, and chance for that pairing (at chance: misaligned;
-        above it the labels still follow the features, which label noise does).
+    transfer_accuracy, transfer_accuracy_chance : float or None
+        A linear model of the informative features fitted on the split that kept the association,
+        scored on ``split`` under the best relabelling, and chance for that pairing (at chance:
+        misaligned; above it the labels still follow the features, which label noise does).
     features_shifted : int or None
         Features whose distribution differs between the splits (a shift explains both symptoms).
     val_mean_confidence, val_accuracy_best_mapping, val_accuracy_chance : float or None
@@ -80,7 +79,12 @@ class MisalignedRows(Payload):
     informative_features: int | None = figure(omit_none=True)
     median_label_association: dict[str, float] = figure(spread=True)
     association_retained: float | None = figure(omit_none=True)
-    transfer_accuracy: dict[str, float] = figure(spread=True)
+    transfer_accuracy: float | None = figure(
+        omit_none=True, label="accuracy of a model of the other split's features (labels remapped)", shown_as="metric"
+    )
+    transfer_accuracy_chance: float | None = figure(
+        omit_none=True, label="its accuracy by chance for that relabelling", shown_as="metric"
+    )
     features_shifted: int | None = figure(omit_none=True)
     val_mean_confidence: float | None = figure(omit_none=True)
     val_accuracy_best_mapping: float | None = figure(omit_none=True)
