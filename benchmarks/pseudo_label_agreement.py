@@ -36,7 +36,8 @@ from threadpoolctl import threadpool_limits
 from gapdoctor.bench.corpus.generate import draw_scenario
 from gapdoctor.causes.pseudo_label_noise.agreement import agreement_of
 from gapdoctor.causes.pseudo_label_noise.score import LEARNT_P_VALUE
-from gapdoctor.causes.pseudo_label_noise.teaching import judges
+from gapdoctor.causes.pseudo_label_noise.check import _P_VALUE as TAUGHT_P_VALUE
+from gapdoctor.causes.pseudo_label_noise.teaching import judges, teaching_of
 from gapdoctor.inputs.evidence import build_evidence
 
 NULL_TRUSTED_ROWS = (30, 161)
@@ -80,13 +81,19 @@ def measure(line: dict[str, Any], cache: Path) -> dict[str, Any] | None:
         arrays["sources_train"] = sources
     keep = {k: arrays[k] for k in ("X_train", "y_train", "X_val", "y_val", "sources_train")}
     X = np.nan_to_num(np.asarray(keep["X_train"], dtype=np.float64))
-    learnt = agreement_of(build_evidence(**keep))
+    evidence = build_evidence(**keep)
+    learnt = agreement_of(evidence)
+    taught = teaching_of(evidence)
+    blamed = [t for t in (taught or {"sources": []})["sources"] if t["drop"] > 0]
     return {
         "seed": line["seed"],
         "pseudo": pseudo,
         "trusted_fit_p": trusted_fit_p(X, y, np.asarray(keep["sources_train"])),
         "learnt_p": min((a["p_value"] for a in learnt), default=1.0),
         "learnt_excess": max((a["excess"] for a in learnt), default=0.0),
+        "taught_p": min((t["p_value"] for t in blamed), default=1.0),
+        "taught_drop": max((t["drop"] for t in blamed), default=0.0),
+        "train_rows": len(y),
     }
 
 
@@ -94,6 +101,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("diagnoses", type=Path, help="corpus diagnose JSON lines (seeds, causes, status)")
     parser.add_argument("--cache", type=Path, required=True)
+    parser.add_argument("--out", type=Path, default=None, help="write each run's statistics as JSON lines")
     args = parser.parse_args()
     lines = [json.loads(t) for t in args.diagnoses.read_text().splitlines() if t.strip()]
     rows = []
@@ -107,6 +115,13 @@ def main() -> None:
         trusted_fit = sum(r["trusted_fit_p"] < LEARNT_P_VALUE for r in chosen)
         learnt = sum(r["learnt_p"] < LEARNT_P_VALUE for r in chosen)
         print(f"{name}: {len(chosen)} runs; p < {LEARNT_P_VALUE}: trusted_fit {trusted_fit}, learnt {learnt}")
+        taught = [r for r in chosen if r["taught_p"] < TAUGHT_P_VALUE]
+        listed = [(r["seed"], r["train_rows"], round(r["taught_drop"], 3), float("%.2g" % r["taught_p"])) for r in taught]
+        print(f"  taught (p < {TAUGHT_P_VALUE}, drop > 0): {len(taught)} (seed, train rows, drop, p: {listed})")
+        either = sum(r["taught_p"] < TAUGHT_P_VALUE or r["learnt_p"] < LEARNT_P_VALUE for r in chosen)
+        print(f"  taught or learnt: {either}")
+    if args.out is not None:
+        args.out.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
 if __name__ == "__main__":

@@ -20,10 +20,18 @@ Two judges, each cheap and fitted on one thread: logistic regression on standard
 that are not linearly separable). The smaller p-value of the two is Bonferroni-corrected for
 the two judges and the sources tested.
 
-The difference's uncertainty has two parts: the validation rows (paired per row) and the draw
-of the ``m`` training rows (the spread of the validation accuracy over the draws of every
-source with more than ``m`` rows, pooled): the null is that the reference's rows are one more
-draw of equally good labels.
+The difference's uncertainty has two parts: the validation rows (paired per row) and the
+training rows. The null is that each source's rows are a random sample of equally good labels,
+so a source's taught accuracy varies with *which* rows it holds, not only with which ``m`` of
+them a fit draws. Let ``v`` be the variance of the validation accuracy of a fit on ``m`` rows
+drawn from the population. Draws of ``m`` from a source of ``N`` rows vary less, by the
+finite-population factor ``f = (N - m) / (N - 1)``: two sources barely bigger than ``m`` give
+draws that barely vary, and their spread alone would make any two clean sources look
+different. So ``v`` is estimated from the pooled spreads as ``sum(spread) / sum(f)`` (each
+source's spread read through its own factor), and a source's mean over ``D`` draws has
+variance ``v * m / N`` (which ``N`` rows it holds) ``+ v * f / D`` (which draws were made). And
+so that some draws vary at all, a fit uses at most half of the largest compared source
+(:data:`_MAX_FIT_SHARE`).
 """
 
 from __future__ import annotations
@@ -59,6 +67,10 @@ _TRAIN_ROWS = DOMAIN_ROWS  # rows per fit: the cost of the in-house fits is boun
 _VAL_ROWS = 5_000  # validation rows scored: an accuracy on 5k rows has sd < 0.007, far below a reportable
 # 5-point drop, and k-nearest-neighbour prediction costs validation rows x fit rows
 _MAX_SOURCES = 10  # the largest sources compared: 2 judges x 16 fits each bound the cost
+_MAX_FIT_SHARE = 0.5
+"""Rows per fit, at most this share of the largest compared source: its draws then keep at least
+half of the population's fit variance (f >= 1/2), enough to measure it. Without it, two sources
+of m rows each give one fit apiece and no spread at all (the fit variance read as 0)."""
 
 
 class SourceTeaching(TypedDict):
@@ -134,6 +146,43 @@ def _correct(
     return np.array(out)
 
 
+def _kept_share(rows: int, m: int) -> float:
+    """Finite-population factor: the share of the population's fit variance that draws of ``m`` of ``rows`` keep."""
+    return (rows - m) / (rows - 1) if rows > 1 else 0.0
+
+
+def _fit_variance(fits: list[tuple[NDArray[np.float64], int]], m: int) -> float:
+    """The validation accuracy's variance over fits on ``m`` population rows, from each source's draws.
+
+    ``fits``: per source, its draws' correct-row indicators and its row count. Each spread keeps
+    :func:`_kept_share` of that variance, so the estimate is ``sum(spreads) / sum(shares)``.
+
+    Examples
+    --------
+    >>> draws = np.array([[1.0, 1.0], [1.0, 0.0], [0.0, 0.0]])  # accuracies 1, 0.5, 0: spread 0.25
+    >>> _fit_variance([(draws, 21)], 11)  # 11 of 21 rows keep half of it
+    0.5
+    """
+    spread = sum(float(np.var(c.mean(axis=1), ddof=1)) for c, _ in fits if len(c) > 1)
+    shares = sum(_kept_share(n, m) for c, n in fits if len(c) > 1)
+    return spread / shares if shares > 0 else 0.0
+
+
+def _source_variance(fit_var: float, m: int, rows: int, draws: int) -> float:
+    """Variance of a source's taught accuracy (mean of ``draws`` fits on ``m`` of its ``rows``) under the null.
+
+    Which rows the source holds (``m / rows`` of the fit variance) plus which draws were made.
+
+    Examples
+    --------
+    >>> _source_variance(0.01, 30, 30, 1)  # one fit on every row: one population draw
+    0.01
+    >>> round(_source_variance(0.01, 30, 3000, 8), 6)  # a large source: mostly the draws
+    0.001338
+    """
+    return fit_var * (m / rows + _kept_share(rows, m) / draws)
+
+
 def teaching_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> Teaching | None:
     """Each usable source's taught validation accuracy against the reference's; None without X and y_val."""
     X, y, s = evidence.X_train, evidence.y_train, evidence.sources_train
@@ -155,21 +204,25 @@ def teaching_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> Teaching | Non
             continue
         ref_rows = np.flatnonzero(s == trusted) if trusted is not None else np.flatnonzero(s != name)
         pairs.append((name, trusted or "the other sources", np.flatnonzero(s == name), ref_rows))
-    m = min(_TRAIN_ROWS, *(min(len(a), len(b)) for _, _, a, b in pairs))
+    largest_rows = max(max(len(a), len(b)) for _, _, a, b in pairs)
+    m = min(_TRAIN_ROWS, int(_MAX_FIT_SHARE * largest_rows), *(min(len(a), len(b)) for _, _, a, b in pairs))
     tests = len(pairs) * len(judges())
     results: list[SourceTeaching] = []
     with threadpool_limits(1):
         for judge, make in judges().items():
-            correct = {}
+            correct, size = {}, {}
             for name, _, rows, ref_rows in pairs:
-                correct[name] = _correct(make, Xt, y, rows, m, Xv, yv)
-                correct[f"ref:{name}"] = _correct(make, Xt, y, ref_rows, m, Xv, yv)
-            spreads = [np.var(c.mean(axis=1), ddof=1) for c in correct.values() if len(c) > 1]
-            fit_var = float(np.mean(spreads)) if spreads else 0.0
+                correct[name], size[name] = _correct(make, Xt, y, rows, m, Xv, yv), len(rows)
+                correct[f"ref:{name}"], size[f"ref:{name}"] = _correct(make, Xt, y, ref_rows, m, Xv, yv), len(ref_rows)
+            fit_var = _fit_variance([(correct[k], size[k]) for k in correct], m)
             for name, reference, _, _ in pairs:
                 own, ref = correct[name], correct[f"ref:{name}"]
                 diff = own.mean(axis=0) - ref.mean(axis=0)
-                var = fit_var * (1 / len(own) + 1 / len(ref)) + float(np.var(diff, ddof=1)) / len(diff)
+                var = (
+                    _source_variance(fit_var, m, size[name], len(own))
+                    + _source_variance(fit_var, m, size[f"ref:{name}"], len(ref))
+                    + float(np.var(diff, ddof=1)) / len(diff)
+                )
                 drop = -float(diff.mean())
                 se = math.sqrt(max(var, 1e-12))
                 p = min(1.0, float(sps.norm.sf(drop / se)) * tests)
