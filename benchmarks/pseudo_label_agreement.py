@@ -35,8 +35,8 @@ from threadpoolctl import threadpool_limits
 
 from gapdoctor.bench.corpus.generate import draw_scenario
 from gapdoctor.causes.pseudo_label_noise.agreement import agreement_of
-from gapdoctor.causes.pseudo_label_noise.score import LEARNT_P_VALUE
 from gapdoctor.causes.pseudo_label_noise.check import _P_VALUE as TAUGHT_P_VALUE
+from gapdoctor.causes.pseudo_label_noise.score import LEARNT_P_VALUE
 from gapdoctor.causes.pseudo_label_noise.teaching import judges, teaching_of
 from gapdoctor.inputs.evidence import build_evidence
 
@@ -116,7 +116,7 @@ def main() -> None:
         learnt = sum(r["learnt_p"] < LEARNT_P_VALUE for r in chosen)
         print(f"{name}: {len(chosen)} runs; p < {LEARNT_P_VALUE}: trusted_fit {trusted_fit}, learnt {learnt}")
         taught = [r for r in chosen if r["taught_p"] < TAUGHT_P_VALUE]
-        listed = [(r["seed"], r["train_rows"], round(r["taught_drop"], 3), float("%.2g" % r["taught_p"])) for r in taught]
+        listed = [(r["seed"], r["train_rows"], round(r["taught_drop"], 3), f"{r['taught_p']:.2g}") for r in taught]
         print(f"  taught (p < {TAUGHT_P_VALUE}, drop > 0): {len(taught)} (seed, train rows, drop, p: {listed})")
         either = sum(r["taught_p"] < TAUGHT_P_VALUE or r["learnt_p"] < LEARNT_P_VALUE for r in chosen)
         print(f"  taught or learnt: {either}")

@@ -29,9 +29,14 @@ finite-population factor ``f = (N - m) / (N - 1)``: two sources barely bigger th
 draws that barely vary, and their spread alone would make any two clean sources look
 different. So ``v`` is estimated from the pooled spreads as ``sum(spread) / sum(f)`` (each
 source's spread read through its own factor), and a source's mean over ``D`` draws has
-variance ``v * m / N`` (which ``N`` rows it holds) ``+ v * f / D`` (which draws were made). And
-so that some draws vary at all, a fit uses at most half of the largest compared source
-(:data:`_MAX_FIT_SHARE`).
+variance ``v * m / N`` (which ``N`` rows it holds) ``+ v * f / D`` (which draws were made).
+Sources of ``m`` rows each have one fit apiece and no spread at all, so the spreads also
+include draws of ``m`` rows from every compared source's rows pooled (at least ``2m`` rows,
+``f`` >= about 1/2): under the null those are draws from the population, so ``v`` is always
+measured. (Under the alternative a pooled draw's share of a noisy source's rows varies too,
+which only widens ``v``: the test stays valid, a little conservative.) ``v`` rests on a few
+draws, so the drop over its standard error is read on a t distribution (Welch-Satterthwaite
+degrees of freedom), not a normal one.
 """
 
 from __future__ import annotations
@@ -60,17 +65,13 @@ __all__ = ["TRUSTED_NAME", "Teaching", "judges", "teaching_of", "trusted_source"
 TRUSTED_NAME = re.compile(r"human|gold|manual|trusted|expert|annotat|clean|curated|verified", re.IGNORECASE)
 """Source names read as trusted labels (the reference)."""
 
-_DRAWS = 8  # draws of m rows from a larger source: enough for a pooled spread, 16 fits per source at most
+_DRAWS = 8  # draws of m rows from a larger source (and from the pooled sources): 7 degrees of freedom each
 _MIN_ROWS = 20  # rows a source (and the reference) needs to be compared: below it a fit is mostly noise
 _NEIGHBOURS = 7  # the local judge's k: odd (no ties between two classes), small enough for 20-row fits
 _TRAIN_ROWS = DOMAIN_ROWS  # rows per fit: the cost of the in-house fits is bounded like the domain classifier's
 _VAL_ROWS = 5_000  # validation rows scored: an accuracy on 5k rows has sd < 0.007, far below a reportable
 # 5-point drop, and k-nearest-neighbour prediction costs validation rows x fit rows
 _MAX_SOURCES = 10  # the largest sources compared: 2 judges x 16 fits each bound the cost
-_MAX_FIT_SHARE = 0.5
-"""Rows per fit, at most this share of the largest compared source: its draws then keep at least
-half of the population's fit variance (f >= 1/2), enough to measure it. Without it, two sources
-of m rows each give one fit apiece and no spread at all (the fit variance read as 0)."""
 
 
 class SourceTeaching(TypedDict):
@@ -183,6 +184,23 @@ def _source_variance(fit_var: float, m: int, rows: int, draws: int) -> float:
     return fit_var * (m / rows + _kept_share(rows, m) / draws)
 
 
+def _welch_df(fit_part: float, fit_df: int, val_part: float, val_df: int) -> float:
+    """Welch-Satterthwaite degrees of freedom of a variance summed from two estimated parts.
+
+    The fit variance is measured from a few draws (its spread has few degrees of freedom): a
+    normal tail would read a difference of a few estimated standard errors as far rarer than it is.
+
+    Examples
+    --------
+    >>> round(_welch_df(1.0, 7, 0.0, 500), 1)  # the fit variance alone: its 7 degrees of freedom
+    7.0
+    >>> round(_welch_df(0.0, 7, 1.0, 500), 1)  # the validation rows alone
+    500.0
+    """
+    denominator = fit_part**2 / max(fit_df, 1) + val_part**2 / max(val_df, 1)
+    return (fit_part + val_part) ** 2 / denominator if denominator > 0 else float(max(val_df, 1))
+
+
 def teaching_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> Teaching | None:
     """Each usable source's taught validation accuracy against the reference's; None without X and y_val."""
     X, y, s = evidence.X_train, evidence.y_train, evidence.sources_train
@@ -204,8 +222,8 @@ def teaching_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> Teaching | Non
             continue
         ref_rows = np.flatnonzero(s == trusted) if trusted is not None else np.flatnonzero(s != name)
         pairs.append((name, trusted or "the other sources", np.flatnonzero(s == name), ref_rows))
-    largest_rows = max(max(len(a), len(b)) for _, _, a, b in pairs)
-    m = min(_TRAIN_ROWS, int(_MAX_FIT_SHARE * largest_rows), *(min(len(a), len(b)) for _, _, a, b in pairs))
+    m = min(_TRAIN_ROWS, *(min(len(a), len(b)) for _, _, a, b in pairs))
+    pooled = np.flatnonzero(np.isin(s, np.array(usable, dtype=s.dtype)))
     tests = len(pairs) * len(judges())
     results: list[SourceTeaching] = []
     with threadpool_limits(1):
@@ -214,18 +232,20 @@ def teaching_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> Teaching | Non
             for name, _, rows, ref_rows in pairs:
                 correct[name], size[name] = _correct(make, Xt, y, rows, m, Xv, yv), len(rows)
                 correct[f"ref:{name}"], size[f"ref:{name}"] = _correct(make, Xt, y, ref_rows, m, Xv, yv), len(ref_rows)
-            fit_var = _fit_variance([(correct[k], size[k]) for k in correct], m)
+            fits = [(correct[k], size[k]) for k in correct] + [(_correct(make, Xt, y, pooled, m, Xv, yv), len(pooled))]
+            fit_var = _fit_variance(fits, m)
+            fit_df = sum(len(c) - 1 for c, _ in fits)
             for name, reference, _, _ in pairs:
                 own, ref = correct[name], correct[f"ref:{name}"]
                 diff = own.mean(axis=0) - ref.mean(axis=0)
-                var = (
-                    _source_variance(fit_var, m, size[name], len(own))
-                    + _source_variance(fit_var, m, size[f"ref:{name}"], len(ref))
-                    + float(np.var(diff, ddof=1)) / len(diff)
+                fit_part = _source_variance(fit_var, m, size[name], len(own)) + _source_variance(
+                    fit_var, m, size[f"ref:{name}"], len(ref)
                 )
+                val_part = float(np.var(diff, ddof=1)) / len(diff)
                 drop = -float(diff.mean())
-                se = math.sqrt(max(var, 1e-12))
-                p = min(1.0, float(sps.norm.sf(drop / se)) * tests)
+                se = math.sqrt(max(fit_part + val_part, 1e-12))
+                df = _welch_df(fit_part, fit_df, val_part, len(diff) - 1)
+                p = min(1.0, float(sps.t.sf(drop / se, df)) * tests)
                 candidate: SourceTeaching = {
                     "source": name,
                     "reference": reference,
@@ -233,8 +253,8 @@ def teaching_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> Teaching | Non
                     "taught_accuracy": float(own.mean()),
                     "reference_accuracy": float(ref.mean()),
                     "drop": drop,
-                    "low": drop - 1.96 * se,
-                    "high": drop + 1.96 * se,
+                    "low": drop - float(sps.t.ppf(0.975, df)) * se,
+                    "high": drop + float(sps.t.ppf(0.975, df)) * se,
                     "p_value": p,
                     "judge": judge,
                 }
