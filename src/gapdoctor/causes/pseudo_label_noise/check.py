@@ -53,6 +53,10 @@ from gapdoctor.stats.accumulators import binomial_interval
 
 _MIN_SOURCE_ROWS = 20
 _P_VALUE = 1e-3
+"""Separation of two sources' flag rates, and the what-its-labels-teach drop, count below this
+(Bonferroni-corrected). On the calibration corpus's null controls (training rows split at random
+into two clean sources, ``benchmarks/pseudo_label_agreement.py``) the taught test passes 0 of 337
+with the fit variance's finite-population correction (4 before it), and 8 of 29 pseudo-labelled runs."""
 _MAX_SUSPECTS = 50
 _TAUGHT_BLAMED_BY = "what its labels teach"
 _LEARNT_BLAMED_BY = "labels learnt but wrong"
