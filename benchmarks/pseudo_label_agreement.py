@@ -35,8 +35,7 @@ from threadpoolctl import threadpool_limits
 
 from gapdoctor.bench.corpus.generate import draw_scenario
 from gapdoctor.causes.pseudo_label_noise.agreement import agreement_of
-from gapdoctor.causes.pseudo_label_noise.check import _P_VALUE as TAUGHT_P_VALUE
-from gapdoctor.causes.pseudo_label_noise.score import LEARNT_P_VALUE
+from gapdoctor.causes.pseudo_label_noise.score import LEARNT_P_VALUE, TAUGHT_P_VALUE
 from gapdoctor.causes.pseudo_label_noise.teaching import judges, teaching_of
 from gapdoctor.inputs.evidence import build_evidence
 

@@ -60,7 +60,7 @@ def test_the_experiment_drops_the_source_the_finding_blames(recorded: dict[str, 
     finding = _finding(inputs)
     result = payload_of(finding)
     # not asserted reported: since the taught test's fit variance has its finite-population correction the
-    # teacher's source is no longer separated here (p 0.019 > 1e-3) and the finding stays at 0.474
+    # teacher's source is no longer separated here (p 0.019 > score.TAUGHT_P_VALUE) and the finding stays at 0.474
     assert isinstance(result, NoiseBySource)
     blamed = result.noisiest_source
     highest = max(result.sources, key=lambda s: s["noise_rate"])
