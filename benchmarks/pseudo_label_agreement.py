@@ -13,7 +13,12 @@ untouched: no source noisier):
   source's labels learnt as if right but wrong on validation, over the trusted source's (what the
   check uses, with ``score.LEARNT_P_VALUE``).
 
+Also the check's what-its-labels-teach test (:func:`gapdoctor.causes.pseudo_label_noise.teaching.teaching_of`,
+at ``score.TAUGHT_P_VALUE``), listing the runs it passes, and how many pass either model-based test.
+
 Prints, per side, how many runs each statistic passes at p < 0.01 (pseudo: wanted; null: false alarms).
+Measured (main0.jsonl): pseudo-labelled 29: trusted_fit 2, learnt 12, taught 13, either 16; null
+controls 337: 6, 1, 0, 1 (the taught test before its finite-population correction, at 1e-3: 12 and 4).
 
 Usage (about 3 min on one core, from the cache):
 ``OMP_NUM_THREADS=1 python benchmarks/pseudo_label_agreement.py /work/s3/main0.jsonl --cache /work/corpus/cache``
