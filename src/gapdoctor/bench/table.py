@@ -27,7 +27,8 @@ def confusion_table(result: BenchResult) -> Table:
     order = [*known_causes(), HEALTHY, NOT_DIAGNOSABLE]
     columns = [c for c in order if any(c in row for row in confusion.values())]
     rows = [c for c in order if c in confusion]
-    table = Table(title="True cause x top reported cause", title_justify="left")
+    title = "True cause x top reported cause"
+    table = Table(title=title, title_justify="left", min_width=len(title))  # a narrow table must not wrap it
     table.add_column("true cause")
     for c in columns:
         table.add_column(heading(c), justify="right")

@@ -286,6 +286,12 @@ EVIDENCE_FAMILIES: tuple[tuple[re.Pattern[str], str, Format], ...] = (
     (re.compile(r"prior_(.+)"), "class {0}: share in training → validation", "text"),
     (re.compile(r"affine_(\d+)"), "rescaled feature #{0}", "text"),
     (re.compile(r"median_label_association_(.+)"), "median feature-label association in {0}", "number"),
+    (re.compile(r"transfer_accuracy_chance_(.+)"), "accuracy by chance on {0} for that relabelling", "metric"),
+    (
+        re.compile(r"transfer_accuracy_(.+)"),
+        "accuracy on {0} of a model of the other split (labels remapped)",
+        "metric",
+    ),
     (re.compile(r"leaky_(\d+)"), "leaking feature #{0}", "text"),
     (re.compile(r"identifier_(\d+)"), "identifier-like feature #{0}", "text"),
     (re.compile(r"noise_rate_pct\[(.+)\]"), "wrong labels in source {0}", "pct"),

@@ -27,7 +27,7 @@ from gapdoctor.causes.label_noise.check import (
 )
 from gapdoctor.causes.label_noise.confident_learning import find_label_issues
 from gapdoctor.causes.label_noise.result import DynamicsSuspect, TrainingDynamicsNoise
-from gapdoctor.causes.label_noise.score import FLOOR, noise_ratio, score
+from gapdoctor.causes.label_noise.score import FLOOR, chance_rate, noise_ratio, score
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
@@ -183,7 +183,8 @@ def label_noise_training_dynamics(evidence: Evidence) -> list[Finding]:
     control = validation_control_rate(evidence)
     n_val = 0 if evidence.y_val is None else len(evidence.y_val)
     floor = FLOOR if control is None else _control_floor(clear_rate, flags.n_seen, control, n_val)
-    strength_of_evidence = score(noise_ratio(clear_rate, clear_low, floor))
+    chance = chance_rate(np.bincount(np.asarray(evidence.y_train)[summary.seen], minlength=len(evidence.classes)))
+    strength_of_evidence = score(noise_ratio(clear_rate, clear_low, floor, chance=chance))
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
     summary_text = (

@@ -110,6 +110,11 @@ class ConfidentLearningNoise(Payload, SuggestsLabels):
         What the estimate must clear to be training label noise, in percent.
     validation_control_rate_pct : float or None
         The same estimate on the validation split (None without ``y_val`` / ``val_probs``).
+    own_uncertainty_rate_pct : float or None
+        The same estimate on labels drawn from the out-of-sample probabilities themselves (what the
+        model's own doubt accounts for; the estimate must exceed it), in percent.
+    chance_rate_pct : float or None
+        Share of labels a model that learned nothing contradicts (``1 - sum(prior^2)``), in percent.
     most_common_confusion : str or None
         The largest off-diagonal cell of the noise matrix, in words (None when it is empty).
     late_fitted_share_of_flagged_pct, late_fitted_share_of_others_pct : float or None
@@ -135,6 +140,12 @@ class ConfidentLearningNoise(Payload, SuggestsLabels):
     out_of_fold_error_pct: float = figure()
     floor_pct: float = figure()
     validation_control_rate_pct: float | None = figure(omit_none=True)
+    own_uncertainty_rate_pct: float | None = figure(
+        omit_none=True, label="same estimate on labels drawn from the model's own probabilities", shown_as="pct"
+    )
+    chance_rate_pct: float | None = figure(
+        omit_none=True, label="labels a model that learned nothing contradicts", shown_as="pct"
+    )
     most_common_confusion: str | None = figure(omit_none=True)
     late_fitted_share_of_flagged_pct: float | None = figure(omit_none=True)
     late_fitted_share_of_others_pct: float | None = figure(omit_none=True)

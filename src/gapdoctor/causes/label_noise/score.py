@@ -4,12 +4,19 @@ The statistic is an estimated share of wrong training labels with its exact 95% 
 confident learning's noise rate on out-of-sample probabilities, the clear low-AUM share of
 training dynamics, or the share of rows fitted late (per-row losses). Each is scored by its
 *excess* over a floor (what a clean run shows: a decent model's own confident errors, or the
-validation control when given), only reported when the interval's low end clears that floor.
+validation control when given), only reported when the interval's low end clears that floor and
+the estimate exceeds what the model's own probabilities explain (confident learning on labels
+drawn from them).
 Agreement of the other per-row evidence multiplies it. Ratios to the reporting points below
 are mapped by :func:`gapdoctor.stats.scoring.strength_from_ratio` (0.5 at the reporting point).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
 
 from gapdoctor.stats.scoring import capped, strength_from_ratio
 
@@ -22,6 +29,7 @@ __all__ = [
     "LATE_FLOOR",
     "UNCLEARED_MAX_RATIO",
     "UNCORROBORATED_FACTOR",
+    "chance_rate",
     "late_ratio",
     "noise_ratio",
     "score",
@@ -34,9 +42,19 @@ AT_REPORT = 0.05
 """Estimated noise rate reported at 0.5 over that floor (an excess of 3 points) ..."""
 HIGH_FLOOR_SHARE = 0.25
 """... over a high floor (a weak model that errs a lot anyway, or a high validation control) the
-excess must be a quarter of the floor itself."""
+excess must be a quarter of the floor itself, or a quarter of the room left between the floor and
+chance (:func:`chance_rate`), whichever is smaller.
+
+The quarter stands for what the floor cannot measure: the out-of-fold models are trained on fewer
+rows than the model the validation control reads, so they may err more. A weaker model's error
+grows with its error (a quarter of it), but it cannot pass chance: near chance the room left, not
+the floor, bounds it. With the floor alone, a binary task whose control is 40% could never be
+reported (the excess would have to reach 50%, past chance): corpus seeds 113 and 385 (37-39%
+symmetric flips, estimate 46-50% at chance against a 37-40% control) scored 0.37 and 0.33 and their
+own symptom, overfitting, headed."""
 UNCLEARED_MAX_RATIO = 0.9
-"""The interval's low end does not clear the floor: never reported (ratio 0.9, score 0.47)."""
+"""The interval's low end does not clear the floor, or the estimate does not exceed the model's own
+uncertainty (:func:`noise_ratio`): never reported (ratio 0.9, score 0.47)."""
 CORROBORATED_FACTOR = 1.25
 """The flagged rows are also the ones memorised late / trailing another class: a quarter more evidence."""
 UNCORROBORATED_FACTOR = 0.75
@@ -47,10 +65,46 @@ LATE_AT_REPORT = 0.12
 """Share of late-fitted rows reported at 0.5 (memorisation alone)."""
 
 
-def noise_ratio(rate: float, low: float, floor: float = FLOOR) -> float:
-    """An estimated noise rate's excess over ``floor``, over its reporting point."""
-    ratio = max(rate - floor, 0.0) / max(AT_REPORT - FLOOR, HIGH_FLOOR_SHARE * floor)
-    return capped(ratio, UNCLEARED_MAX_RATIO, when=low <= floor)
+def chance_rate(label_counts: Sequence[int] | NDArray[np.integer]) -> float:
+    """The share of labels a model that learned nothing contradicts: ``1 - sum(prior^2)``.
+
+    A label drawn independently of the features disagrees with an equally uninformed guess at
+    this rate (``1 - 1/k`` for ``k`` balanced classes); no noise estimate is read past it.
+
+    Examples
+    --------
+    >>> chance_rate([50, 50]), round(chance_rate([10, 10, 10]), 4)
+    (0.5, 0.6667)
+    """
+    counts = np.asarray(label_counts, dtype=np.float64)
+    prior = counts / max(float(counts.sum()), 1.0)
+    return float(1.0 - np.sum(prior * prior))
+
+
+def noise_ratio(
+    rate: float, low: float, floor: float = FLOOR, *, chance: float = 1.0, own_uncertainty: float = 0.0
+) -> float:
+    """An estimated noise rate's excess over ``floor``, over its reporting point.
+
+    ``chance`` (:func:`chance_rate`) bounds how much more a weaker model can err than the floor
+    (:data:`HIGH_FLOOR_SHARE`); a floor at or past chance leaves no room (ratio 0: a model that
+    knows nothing of the validation labels cannot tell wrong training labels). ``own_uncertainty``
+    is what confident learning finds on labels drawn from the model's own probabilities
+    (:func:`gapdoctor.causes.label_noise.own_uncertainty.own_uncertainty_rate`): an estimate that
+    does not exceed it is the model's doubt, not wrong labels, and is never reported.
+
+    Examples
+    --------
+    >>> round(noise_ratio(0.501, 0.475, 0.436, chance=0.5), 2)  # binary, near chance: the room bounds it
+    2.17
+    >>> round(noise_ratio(0.176, 0.144, 0.140, chance=0.5, own_uncertainty=0.216), 2)  # within the model's doubt
+    0.9
+    """
+    room = chance - floor
+    if room <= 0:
+        return 0.0
+    ratio = max(rate - floor, 0.0) / max(AT_REPORT - FLOOR, HIGH_FLOOR_SHARE * min(floor, room))
+    return capped(ratio, UNCLEARED_MAX_RATIO, when=low <= floor or rate <= own_uncertainty)
 
 
 def late_ratio(share: float, low: float) -> float:
@@ -59,8 +113,15 @@ def late_ratio(share: float, low: float) -> float:
     return capped(ratio, UNCLEARED_MAX_RATIO, when=low <= LATE_FLOOR)
 
 
-def score(ratio: float, *factors: float) -> float:
-    """Strength of evidence of a ratio, times the corroboration factors of the other evidence."""
+def score(ratio: float, *factors: float, within_own_uncertainty: bool = False) -> float:
+    """Strength of evidence of a ratio, times the corroboration factors of the other evidence.
+
+    ``within_own_uncertainty``: the estimate does not exceed what the model's own probabilities
+    explain (:func:`noise_ratio`); the cap then holds after the factors too. The rows a doubtful
+    model contradicts are the rows its training run fits late or never as well (corpus seed 300,
+    healthy: 91% of the flagged rows against 23% of the others), so per-row losses cannot
+    corroborate them.
+    """
     for factor in factors:
         ratio *= factor
-    return strength_from_ratio(ratio)
+    return strength_from_ratio(capped(ratio, UNCLEARED_MAX_RATIO, when=within_own_uncertainty))
