@@ -59,15 +59,17 @@ def test_the_experiment_drops_the_source_the_finding_blames(recorded: dict[str, 
         inputs["sources_train"] = sources.astype(str)
     finding = _finding(inputs)
     result = payload_of(finding)
-    assert isinstance(result, NoiseBySource) and (finding.score >= REPORT_THRESHOLD or split_off)
+    # not asserted reported: since the taught test's fit variance has its finite-population correction the
+    # teacher's source is no longer separated here (p 0.019 > score.TAUGHT_P_VALUE) and the finding stays at 0.474
+    assert isinstance(result, NoiseBySource)
     blamed = result.noisiest_source
     highest = max(result.sources, key=lambda s: s["noise_rate"])
     if split_off:  # the tiny source has the highest rate, but is not the one blamed
         assert highest["source"] == "spot_check" and highest["n"] == split_off and blamed != "spot_check"
     # the payload survives JSON: a stored finding targets the same source
     assert noisy_source(Finding.from_dict(finding.to_dict())) == blamed
-    # experiments run for reported findings: split off, the blamed source's evidence can fall just under
-    # the reporting point (its p-values cross their thresholds); the target is what this test is about
+    # experiments run for reported findings: the blamed source's evidence can fall just under the reporting
+    # point (its p-values cross their thresholds); the target is what this test is about
     reported = replace(finding, score=max(finding.score, REPORT_THRESHOLD))
     with threadpool_limits(limits=1):
         experiment, _ = experiment_for(reported, reference_model(), **inputs)

@@ -21,8 +21,8 @@ Confident learning cannot see a teacher's *consistent* errors (the model fitted 
 learns them as if right). With ``X_train``, ``X_val`` and ``y_val``, the check also measures what
 each source's labels teach (:mod:`gapdoctor.causes.pseudo_label_noise.teaching`): the validation
 accuracy of small models fitted on that source alone against the trusted source's. A source
-that teaches clearly worse (p < :data:`_P_VALUE`) is blamed on that evidence, scored 0.5 at a
-drop of ``score.TAUGHT_AT_REPORT``. And it measures how many more of a source's labels are
+that teaches clearly worse (p < ``score.TAUGHT_P_VALUE``) is blamed on that evidence, scored 0.5
+at a drop of ``score.TAUGHT_AT_REPORT``. And it measures how many more of a source's labels are
 learnt as if right but wrong on validation than the trusted source's
 (:mod:`gapdoctor.causes.pseudo_label_noise.agreement`; scored 0.5 at ``score.LEARNT_AT_REPORT``
 when p < ``score.LEARNT_P_VALUE``). The strongest of these model-based statistics blames its
@@ -52,7 +52,7 @@ from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval
 
 _MIN_SOURCE_ROWS = 20
-_P_VALUE = 1e-3
+_P_VALUE = 1e-3  # two sources' flag rates are separated below it (Bonferroni-corrected)
 _MAX_SUSPECTS = 50
 _TAUGHT_BLAMED_BY = "what its labels teach"
 _LEARNT_BLAMED_BY = "labels learnt but wrong"
@@ -89,14 +89,10 @@ def _flags(evidence: Evidence) -> _Flags:
 def _model_blame(teaching: list[SourceTeaching], learnt: list[SourceAgreement]) -> tuple[float, str, str, str] | None:
     """(ratio, evidence, source, reference) of the strongest significant evidence from the judges' fits, or None.
 
-    Two kinds: a source whose labels teach clearly worse (p < :data:`_P_VALUE`), and a source whose
+    Two kinds: a source whose labels teach clearly worse (:func:`score.taught_ratio`), and a source whose
     labels are learnt as if right but wrong on validation (:func:`score.learnt_ratio`).
     """
-    found = [
-        (taught_ratio(t["drop"]), _TAUGHT_BLAMED_BY, t["source"], t["reference"])
-        for t in teaching
-        if t["p_value"] < _P_VALUE and t["drop"] > 0
-    ]
+    found = [(taught_ratio(t["drop"], t["p_value"]), _TAUGHT_BLAMED_BY, t["source"], t["reference"]) for t in teaching]
     found += [(learnt_ratio(a["excess"], a["p_value"]), _LEARNT_BLAMED_BY, a["source"], a["reference"]) for a in learnt]
     found = [f for f in found if f[0] > 0]
     return max(found, key=lambda f: f[0]) if found else None

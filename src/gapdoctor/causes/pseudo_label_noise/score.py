@@ -17,6 +17,7 @@ __all__ = [
     "LEARNT_AT_REPORT",
     "LEARNT_P_VALUE",
     "TAUGHT_AT_REPORT",
+    "TAUGHT_P_VALUE",
     "UNSEPARATED_MAX_RATIO",
     "excess_ratio",
     "learnt_ratio",
@@ -34,6 +35,15 @@ reporting point whatever the excess: ratio 0.9, score 0.47."""
 TAUGHT_AT_REPORT = 0.05
 """Validation accuracy lost by learning from a source, reported at 0.5: 5 points is a material
 loss of the metric, and the same scale as the flag-rate excess above."""
+TAUGHT_P_VALUE = 0.01
+"""The taught drop counts only when its one-sided p-value (t tail, Bonferroni-corrected over the
+judges and sources) is below this: the same rule as :data:`LEARNT_P_VALUE`, clean sources blamed
+at most 1% of the time, the two tests together within the 2% healthy false-alarm budget. Its
+variance has the finite-population correction (:mod:`~gapdoctor.causes.pseudo_label_noise.teaching`);
+without it two clean sources barely bigger than the rows per fit read as different. On the
+corpus null controls (``benchmarks/pseudo_label_agreement.py``) 0 of 337 runs passed it (at the
+former 1e-3 cut and no correction: 4), and 13 of 29 pseudo-labelled runs did (taught or learnt: 16
+of 29, null 1 of 337)."""
 
 LEARNT_AT_REPORT = 0.05
 """Excess share of a source's labels learnt as if right but wrong on validation (its gap between
@@ -54,9 +64,9 @@ def excess_ratio(excess: float, *, separated: bool) -> float:
     return capped(max(excess, 0.0) / AT_REPORT, UNSEPARATED_MAX_RATIO, when=not separated)
 
 
-def taught_ratio(drop: float) -> float:
-    """Validation accuracy lost by learning from a source, over its reporting point."""
-    return drop / TAUGHT_AT_REPORT
+def taught_ratio(drop: float, p_value: float) -> float:
+    """Validation accuracy lost by learning from a source, over its reporting point; 0 when not significant."""
+    return max(drop, 0.0) / TAUGHT_AT_REPORT if p_value < TAUGHT_P_VALUE else 0.0
 
 
 def learnt_ratio(excess: float, p_value: float) -> float:

@@ -20,10 +20,23 @@ Two judges, each cheap and fitted on one thread: logistic regression on standard
 that are not linearly separable). The smaller p-value of the two is Bonferroni-corrected for
 the two judges and the sources tested.
 
-The difference's uncertainty has two parts: the validation rows (paired per row) and the draw
-of the ``m`` training rows (the spread of the validation accuracy over the draws of every
-source with more than ``m`` rows, pooled): the null is that the reference's rows are one more
-draw of equally good labels.
+The difference's uncertainty has two parts: the validation rows (paired per row) and the
+training rows. The null is that each source's rows are a random sample of equally good labels,
+so a source's taught accuracy varies with *which* rows it holds, not only with which ``m`` of
+them a fit draws. Let ``v`` be the variance of the validation accuracy of a fit on ``m`` rows
+drawn from the population. Draws of ``m`` from a source of ``N`` rows vary less, by the
+finite-population factor ``f = (N - m) / (N - 1)``: two sources barely bigger than ``m`` give
+draws that barely vary, and their spread alone would make any two clean sources look
+different. So ``v`` is estimated from the pooled spreads as ``sum(spread) / sum(f)`` (each
+source's spread read through its own factor), and a source's mean over ``D`` draws has
+variance ``v * m / N`` (which ``N`` rows it holds) ``+ v * f / D`` (which draws were made).
+Sources of ``m`` rows each have one fit apiece and no spread at all, so the spreads also
+include draws of ``m`` rows from every compared source's rows pooled (at least ``2m`` rows,
+``f`` >= about 1/2): under the null those are draws from the population, so ``v`` is always
+measured. (Under the alternative a pooled draw's share of a noisy source's rows varies too,
+which only widens ``v``: the test stays valid, a little conservative.) ``v`` rests on a few
+draws, so the drop over its standard error is read on a t distribution (Welch-Satterthwaite
+degrees of freedom), not a normal one.
 """
 
 from __future__ import annotations
@@ -52,7 +65,7 @@ __all__ = ["TRUSTED_NAME", "Teaching", "judges", "teaching_of", "trusted_source"
 TRUSTED_NAME = re.compile(r"human|gold|manual|trusted|expert|annotat|clean|curated|verified", re.IGNORECASE)
 """Source names read as trusted labels (the reference)."""
 
-_DRAWS = 8  # draws of m rows from a larger source: enough for a pooled spread, 16 fits per source at most
+_DRAWS = 8  # draws of m rows from a larger source (and from the pooled sources): 7 degrees of freedom each
 _MIN_ROWS = 20  # rows a source (and the reference) needs to be compared: below it a fit is mostly noise
 _NEIGHBOURS = 7  # the local judge's k: odd (no ties between two classes), small enough for 20-row fits
 _TRAIN_ROWS = DOMAIN_ROWS  # rows per fit: the cost of the in-house fits is bounded like the domain classifier's
@@ -134,6 +147,60 @@ def _correct(
     return np.array(out)
 
 
+def _kept_share(rows: int, m: int) -> float:
+    """Finite-population factor: the share of the population's fit variance that draws of ``m`` of ``rows`` keep."""
+    return (rows - m) / (rows - 1) if rows > 1 else 0.0
+
+
+def _fit_variance(fits: list[tuple[NDArray[np.float64], int]], m: int) -> float:
+    """The validation accuracy's variance over fits on ``m`` population rows, from each source's draws.
+
+    ``fits``: per source, its draws' correct-row indicators and its row count. Each spread keeps
+    :func:`_kept_share` of that variance, so the estimate is ``sum(spreads) / sum(shares)``.
+
+    Examples
+    --------
+    >>> draws = np.array([[1.0, 1.0], [1.0, 0.0], [0.0, 0.0]])  # accuracies 1, 0.5, 0: spread 0.25
+    >>> _fit_variance([(draws, 21)], 11)  # 11 of 21 rows keep half of it
+    0.5
+    """
+    spread = sum(float(np.var(c.mean(axis=1), ddof=1)) for c, _ in fits if len(c) > 1)
+    shares = sum(_kept_share(n, m) for c, n in fits if len(c) > 1)
+    return spread / shares if shares > 0 else 0.0
+
+
+def _source_variance(fit_var: float, m: int, rows: int, draws: int) -> float:
+    """Variance of a source's taught accuracy (mean of ``draws`` fits on ``m`` of its ``rows``) under the null.
+
+    Which rows the source holds (``m / rows`` of the fit variance) plus which draws were made.
+
+    Examples
+    --------
+    >>> _source_variance(0.01, 30, 30, 1)  # one fit on every row: one population draw
+    0.01
+    >>> round(_source_variance(0.01, 30, 3000, 8), 6)  # a large source: mostly the draws
+    0.001338
+    """
+    return fit_var * (m / rows + _kept_share(rows, m) / draws)
+
+
+def _welch_df(fit_part: float, fit_df: int, val_part: float, val_df: int) -> float:
+    """Welch-Satterthwaite degrees of freedom of a variance summed from two estimated parts.
+
+    The fit variance is measured from a few draws (its spread has few degrees of freedom): a
+    normal tail would read a difference of a few estimated standard errors as far rarer than it is.
+
+    Examples
+    --------
+    >>> round(_welch_df(1.0, 7, 0.0, 500), 1)  # the fit variance alone: its 7 degrees of freedom
+    7.0
+    >>> round(_welch_df(0.0, 7, 1.0, 500), 1)  # the validation rows alone
+    500.0
+    """
+    denominator = fit_part**2 / max(fit_df, 1) + val_part**2 / max(val_df, 1)
+    return (fit_part + val_part) ** 2 / denominator if denominator > 0 else float(max(val_df, 1))
+
+
 def teaching_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> Teaching | None:
     """Each usable source's taught validation accuracy against the reference's; None without X and y_val."""
     X, y, s = evidence.X_train, evidence.y_train, evidence.sources_train
@@ -156,23 +223,29 @@ def teaching_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> Teaching | Non
         ref_rows = np.flatnonzero(s == trusted) if trusted is not None else np.flatnonzero(s != name)
         pairs.append((name, trusted or "the other sources", np.flatnonzero(s == name), ref_rows))
     m = min(_TRAIN_ROWS, *(min(len(a), len(b)) for _, _, a, b in pairs))
+    pooled = np.flatnonzero(np.isin(s, np.array(usable, dtype=s.dtype)))
     tests = len(pairs) * len(judges())
     results: list[SourceTeaching] = []
     with threadpool_limits(1):
         for judge, make in judges().items():
-            correct = {}
+            correct, size = {}, {}
             for name, _, rows, ref_rows in pairs:
-                correct[name] = _correct(make, Xt, y, rows, m, Xv, yv)
-                correct[f"ref:{name}"] = _correct(make, Xt, y, ref_rows, m, Xv, yv)
-            spreads = [np.var(c.mean(axis=1), ddof=1) for c in correct.values() if len(c) > 1]
-            fit_var = float(np.mean(spreads)) if spreads else 0.0
+                correct[name], size[name] = _correct(make, Xt, y, rows, m, Xv, yv), len(rows)
+                correct[f"ref:{name}"], size[f"ref:{name}"] = _correct(make, Xt, y, ref_rows, m, Xv, yv), len(ref_rows)
+            fits = [(correct[k], size[k]) for k in correct] + [(_correct(make, Xt, y, pooled, m, Xv, yv), len(pooled))]
+            fit_var = _fit_variance(fits, m)
+            fit_df = sum(len(c) - 1 for c, _ in fits)
             for name, reference, _, _ in pairs:
                 own, ref = correct[name], correct[f"ref:{name}"]
                 diff = own.mean(axis=0) - ref.mean(axis=0)
-                var = fit_var * (1 / len(own) + 1 / len(ref)) + float(np.var(diff, ddof=1)) / len(diff)
+                fit_part = _source_variance(fit_var, m, size[name], len(own)) + _source_variance(
+                    fit_var, m, size[f"ref:{name}"], len(ref)
+                )
+                val_part = float(np.var(diff, ddof=1)) / len(diff)
                 drop = -float(diff.mean())
-                se = math.sqrt(max(var, 1e-12))
-                p = min(1.0, float(sps.norm.sf(drop / se)) * tests)
+                se = math.sqrt(max(fit_part + val_part, 1e-12))
+                df = _welch_df(fit_part, fit_df, val_part, len(diff) - 1)
+                p = min(1.0, float(sps.t.sf(drop / se, df)) * tests)
                 candidate: SourceTeaching = {
                     "source": name,
                     "reference": reference,
@@ -180,8 +253,8 @@ def teaching_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> Teaching | Non
                     "taught_accuracy": float(own.mean()),
                     "reference_accuracy": float(ref.mean()),
                     "drop": drop,
-                    "low": drop - 1.96 * se,
-                    "high": drop + 1.96 * se,
+                    "low": drop - float(sps.t.ppf(0.975, df)) * se,
+                    "high": drop + float(sps.t.ppf(0.975, df)) * se,
                     "p_value": p,
                     "judge": judge,
                 }
