@@ -27,16 +27,13 @@ Usage (about 1.5 min on one core, from the cache):
 from __future__ import annotations
 
 import argparse
-import json
-import warnings
 from pathlib import Path
 
 import numpy as np
 from scipy import stats as sps
 from sklearn.linear_model import Ridge
-from threadpoolctl import threadpool_limits
 
-from gapdoctor.bench.corpus.generate import draw_scenario
+from corpus_lines import scenarios_with_features
 from gapdoctor.stats.association import (
     COLLAPSE_FAMILY_ALPHA,
     LOSS_INTERVAL_Z,
@@ -81,28 +78,18 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, required=True, help="the corpus scenario cache")
     args = parser.parse_args()
     rows = []
-    with threadpool_limits(1), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the corpus's own pipeline-bug transforms warn on purpose
-        for line in map(json.loads, args.lines.open()):
-            if line.get("status") != "diagnosed":
-                continue
-            scenario = draw_scenario(line["seed"], cache=args.cache)
-            kw = scenario.data.diagnose_kwargs()
-            if kw.get("X_train") is None or kw.get("y_val") is None:
-                continue
-            Xt, Xv = np.nan_to_num(np.asarray(kw["X_train"], float)), np.nan_to_num(np.asarray(kw["X_val"], float))
-            yt, yv = np.asarray(kw["y_train"]), np.asarray(kw["y_val"])
-            k = max(len(np.unique(np.concatenate([yt, yv]))), 2)
-            loss = association_loss(Xt, yt, Xv, yv, k)
-            marginal = max((float(loss.lost_low[j]) for j in loss.order()), default=0.0)
-            leak = [
-                t["kind"]
-                for t in scenario.params.get("transforms", [])
-                if t["kind"] in ("knn_stacking", "target_encoding")
-            ]
-            kind = leak[0] if "preprocessing_leakage" in line["causes"] and leak else "none"
-            kind = "pipeline_bug" if kind == "none" and "pipeline_bug" in line["causes"] else kind
-            rows.append((kind, marginal, _residual(Xt, yt, Xv, yv, k), _partial(Xt, yt, Xv, yv, k)))
+    for line, scenario, kw in scenarios_with_features(args.lines, args.cache):
+        Xt, Xv = np.nan_to_num(np.asarray(kw["X_train"], float)), np.nan_to_num(np.asarray(kw["X_val"], float))
+        yt, yv = np.asarray(kw["y_train"]), np.asarray(kw["y_val"])
+        k = max(len(np.unique(np.concatenate([yt, yv]))), 2)
+        loss = association_loss(Xt, yt, Xv, yv, k)
+        marginal = max((float(loss.lost_low[j]) for j in loss.order()), default=0.0)
+        leak = [
+            t["kind"] for t in scenario.params.get("transforms", []) if t["kind"] in ("knn_stacking", "target_encoding")
+        ]
+        kind = leak[0] if "preprocessing_leakage" in line["causes"] and leak else "none"
+        kind = "pipeline_bug" if kind == "none" and "pipeline_bug" in line["causes"] else kind
+        rows.append((kind, marginal, _residual(Xt, yt, Xv, yv, k), _partial(Xt, yt, Xv, yv, k)))
     print(f"{len(rows)} scenarios; leakage scenarios above every other scenario's value (pipeline bugs aside):")
     for i, name in enumerate(("marginal", "residual", "partial"), start=1):
         ceiling = max(r[i] for r in rows if r[0] == "none")

@@ -18,13 +18,9 @@ Usage (about a minute on one core, from the cache):
 from __future__ import annotations
 
 import argparse
-import json
-import warnings
 from pathlib import Path
 
-from threadpoolctl import threadpool_limits
-
-from gapdoctor.bench.corpus.generate import draw_scenario
+from corpus_lines import scenarios_with_features
 from gapdoctor.bench.corpus.split import DEFAULT_HELD_OUT
 from gapdoctor.causes.preprocessing_leakage.check import _label_loss, _weakened
 from gapdoctor.causes.preprocessing_leakage.score import FISHER_GAP_REPORTABLE
@@ -44,35 +40,27 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, required=True, help="the corpus scenario cache")
     args = parser.parse_args()
     held_out = set(DEFAULT_HELD_OUT["dataset"])
-    with threadpool_limits(1), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the corpus's own pipeline-bug transforms warn on purpose
-        for line in map(json.loads, args.lines.open()):
-            if line.get("status") != "diagnosed":
-                continue
-            scenario = draw_scenario(line["seed"], cache=args.cache)
-            kw = scenario.data.diagnose_kwargs()
-            if kw.get("X_train") is None or kw.get("y_val") is None:
-                continue
-            evidence = build_evidence(
-                X_train=kw["X_train"],
-                y_train=kw["y_train"],
-                X_val=kw["X_val"],
-                y_val=kw["y_val"],
-                sources_train=kw.get("sources_train"),
-            )
-            X_train, X_val = splits_of(evidence)
-            loss = _label_loss(evidence, X_train, X_val, evidence.n_classes)
-            weakened = _weakened(loss, X_train, X_val)
-            transforms = [t["kind"] for t in scenario.params.get("transforms", [])]
-            kind = _kind(line["causes"], transforms)
-            if not weakened and kind != "knn_stacking":
-                continue
-            side = "held-out" if line["families"].get("dataset") in held_out else "calibrate"
-            low = float(loss.fisher_lost_low[weakened[0]]) if weakened else 0.0
-            z = float(loss.z[weakened[0]]) if weakened else float(loss.z.max())
-            flag = "reported" if low >= FISHER_GAP_REPORTABLE else ""
-            print(f"{line['seed']:4d} {side:9s} {kind:40s} in-sample features {len(weakened)} ", end="")
-            print(f"Fisher loss low {low:.3f} z {z:.1f} {flag}")
+    for line, scenario, kw in scenarios_with_features(args.lines, args.cache):
+        evidence = build_evidence(
+            X_train=kw["X_train"],
+            y_train=kw["y_train"],
+            X_val=kw["X_val"],
+            y_val=kw["y_val"],
+            sources_train=kw.get("sources_train"),
+        )
+        X_train, X_val = splits_of(evidence)
+        loss = _label_loss(evidence, X_train, X_val, evidence.n_classes)
+        weakened = _weakened(loss, X_train, X_val)
+        transforms = [t["kind"] for t in scenario.params.get("transforms", [])]
+        kind = _kind(line["causes"], transforms)
+        if not weakened and kind != "knn_stacking":
+            continue
+        side = "held-out" if line["families"].get("dataset") in held_out else "calibrate"
+        low = float(loss.fisher_lost_low[weakened[0]]) if weakened else 0.0
+        z = float(loss.z[weakened[0]]) if weakened else float(loss.z.max())
+        flag = "reported" if low >= FISHER_GAP_REPORTABLE else ""
+        print(f"{line['seed']:4d} {side:9s} {kind:40s} in-sample features {len(weakened)} ", end="")
+        print(f"Fisher loss low {low:.3f} z {z:.1f} {flag}")
 
 
 if __name__ == "__main__":
