@@ -282,11 +282,12 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     control = validation_control_rate(evidence)
     n_val = 0 if evidence.y_val is None else len(evidence.y_val)
     floor = FLOOR if control is None else _control_floor(rate, n, control, n_val)
-    own = own_uncertainty_of(evidence)
+    # the models' own doubt is read only against a validation control (a second pass over the rows)
+    own = None if control is None else own_uncertainty_of(evidence)
     chance = chance_rate(issues.label_counts)
     # the control is the final model's; the estimate, out-of-fold models' trained on fewer rows: the
     # excess over the control must also exceed what those models' own doubt accounts for
-    within_doubt = control is not None and rate <= own
+    within_doubt = own is not None and rate <= own
     confusion = evidence.train_confusion  # argmax per chunk, all rows: no full-size temporary
     assert confusion is not None
     errors = int(confusion.sum() - np.trace(confusion))
@@ -297,7 +298,7 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     assert dynamics.order is not None
     order = dynamics.order
     strength_of_evidence = score(
-        noise_ratio(rate, low, floor, chance=chance, own_uncertainty=own if control is not None else 0.0),
+        noise_ratio(rate, low, floor, chance=chance, own_uncertainty=0.0 if own is None else own),
         memorised.factor,
         dynamics.factor,
         within_own_uncertainty=within_doubt,
@@ -326,7 +327,7 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
         )
         + (
             f" Not read as label noise: labels drawn from the model's own probabilities would be flagged as often "
-            f"({100 * own:.1f}%): the model is unsure where it disagrees, as on overlapping classes."
+            f"({100 * (own or 0.0):.1f}%): the model is unsure where it disagrees, as on overlapping classes."
             if within_doubt and rate > floor and strength_of_evidence < REPORT_THRESHOLD
             else ""
         )
@@ -340,7 +341,7 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
         out_of_fold_error_pct=round(100 * errors / len(evidence.y_train), 2),
         floor_pct=round(100 * floor, 2),
         validation_control_rate_pct=None if control is None else round(100 * control, 2),
-        own_uncertainty_rate_pct=round(100 * own, 2),
+        own_uncertainty_rate_pct=None if own is None else round(100 * own, 2),
         chance_rate_pct=round(100 * chance, 2),
         most_common_confusion=f"{confusion_count} rows {confusion_text}" if confusion_count else None,
         late_fitted_share_of_flagged_pct=memorised.late_share_of_flagged,

@@ -112,7 +112,8 @@ class ConfidentLearningNoise(Payload, SuggestsLabels):
         The same estimate on the validation split (None without ``y_val`` / ``val_probs``).
     own_uncertainty_rate_pct : float or None
         The same estimate on labels drawn from the out-of-sample probabilities themselves (what the
-        model's own doubt accounts for; the estimate must exceed it), in percent.
+        model's own doubt accounts for; the estimate must exceed it), in percent. Read only against a
+        validation control: None without one.
     chance_rate_pct : float or None
         Share of labels a model that learned nothing contradicts (``1 - sum(prior^2)``), in percent.
     most_common_confusion : str or None

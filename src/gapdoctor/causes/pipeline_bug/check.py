@@ -159,7 +159,8 @@ def _retention(evidence: Evidence) -> tuple[float, str, int, dict[str, float], T
         if retention >= MISALIGNED_RETENTION:
             continue
         transfer = transfer_accuracy(X_s, y_s, X_t, y_t, informative)
-        if not at_chance(*binomial_interval(transfer.correct, transfer.rows), transfer.chance):
+        low, _ = binomial_interval(transfer.correct, transfer.rows)
+        if not at_chance(low, transfer.chance):
             continue  # the labels still follow the features: weakened (label noise), not lost
         medians = {
             f"median_label_association_{source}": round(float(np.median(a_s[informative])), 4),
@@ -207,7 +208,7 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
         low, high = binomial_interval(correct, n)
         confidence = float(evidence.val_probs.max(axis=1).mean())
         confidence_shown, best_shown, chance_shown = round(confidence, 4), round(correct / n, 4), round(chance, 4)
-        if at_chance(low, high, chance):  # no better than chance, even relabelled
+        if at_chance(low, chance):  # no better than chance, even relabelled
             probs_strength = confidence_ratio(confidence, high)
             if probs_strength > strength:
                 strength, split = probs_strength, "y_val"

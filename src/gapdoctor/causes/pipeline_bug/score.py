@@ -62,9 +62,11 @@ RUNS_MIN_Z = 5.0
 """... when the runs test's z reaches this (no evidence below it)."""
 
 
-def at_chance(low: float, high: float, chance: float) -> bool:
-    """Whether an accuracy's interval ``[low, high]`` reaches down to chance (+ :data:`CHANCE_MARGIN`)."""
-    del high  # the upper end does not decide: a split far below chance is still "not above it"
+def at_chance(low: float, chance: float) -> bool:
+    """Whether an accuracy interval's lower end ``low`` reaches down to chance (+ :data:`CHANCE_MARGIN`).
+
+    Only the lower end decides: a split far below chance is still "not above it".
+    """
     return low <= chance + CHANCE_MARGIN
 
 
