@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from gapdoctor.causes.payload import payload_of
 from gapdoctor.causes.vocabulary import cause_info, cause_order, explained_by
 from gapdoctor.findings import REPORT_THRESHOLD, Finding
 
@@ -62,8 +63,10 @@ _EXPERIMENT_TIER = {"confirmed": 0, None: 1, "inconclusive": 1, "refuted": 2}
 
 
 def _explainers(finding: Finding) -> tuple[str, ...]:
-    """The causes that explain ``finding``: its cause's root causes and its payload's."""
-    extra = () if finding.result is None else finding.result.explained_by()
+    """The causes that explain ``finding``: its cause's root causes and its payload's (a stored
+    finding's payload is rebuilt from its evidence, so a stored diagnosis ranks as it did)."""
+    payload = payload_of(finding)
+    extra = () if payload is None else payload.explained_by()
     return tuple(c for c in (*explained_by(finding.cause), *extra) if c != finding.cause)
 
 

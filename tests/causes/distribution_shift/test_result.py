@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_wine
 
 import gapdoctor
 from gapdoctor.causes.distribution_shift.result import CovariateShift, LabelShift
+from gapdoctor.causes.payload import payload_of
 from gapdoctor.findings import Finding
+from gapdoctor.ranking import rank
 from tests.causes.typed_findings import assert_round_trips, figure_captions
 
 
@@ -62,3 +67,23 @@ def test_covariate_shift_payload_with_features_left_out_as_leakage_round_trips()
     assert list(result.excluded) == ["excluded_1"] and result.excluded["excluded_1"].startswith("x13:")
     assert all(k.startswith("shifted_") for k in result.shifted)  # three spread fields, each its own prefix
     assert all(k.startswith("separating_") and not v.startswith("x13:") for k, v in result.separating.items())
+
+
+RECORDED = Path(__file__).parents[2] / "data" / "corpus" / "label_shift_with_label_noise.json"
+
+
+@pytest.mark.parametrize("seed", ["15", "29"])
+def test_a_prior_moved_by_reported_label_noise_waits_behind_it(seed: str) -> None:
+    # Calibration-corpus seeds 15 and 29 (symmetric flips on imbalanced classes; findings recorded by
+    # `python -m gapdoctor.bench.corpus diagnose` at d3671e9): the flips pull the training prior toward
+    # uniform, read as a label shift scored above the label noise that caused it, and headlined.
+    recorded = json.loads(RECORDED.read_text())[seed]
+    assert "distribution_shift" not in recorded["causes"] and "label_noise" in recorded["causes"]
+    ranked = rank([Finding.from_dict(f) for f in recorded["findings"]])
+    shift = next(f for f in ranked if f.check == LabelShift.CHECK)
+    noise = next(f for f in ranked if f.cause == "label_noise")
+    # the stored finding's payload is rebuilt from its evidence: a stored diagnosis ranks as a fresh one
+    assert shift.result is None and payload_of(shift) == LabelShift.from_parts(shift.evidence, shift.data)
+    assert not noise.weak and not shift.weak and shift.score > noise.score
+    assert ranked[0] is noise
+    assert "label_noise explains it and is itself reported" in (noise.ranked_ahead_because or "")

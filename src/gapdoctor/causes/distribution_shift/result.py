@@ -77,3 +77,9 @@ class LabelShift(Payload):
     prior_tvd: float = figure()
     chi2_p: float = figure()
     prior: dict[str, str] = figure(spread=True)
+
+    def explained_by(self) -> tuple[str, ...]:
+        """Wrong training labels move the training prior: symmetric flips pull it toward uniform,
+        a biased labeller toward the classes it favours. When either is reported, the priors
+        differing is its consequence, not a second population."""
+        return ("label_noise", "pseudo_label_noise")
