@@ -205,7 +205,7 @@ EVIDENCE_LABELS: dict[str, tuple[str, Format]] = {
     "features_explained_by_rescaling": ("differences explained by a rescaling", "count"),
     "features_excluded_as_leakage": ("differing features left out: they carry training labels", "count"),
     "prior_tvd": ("class-share difference (total variation)", "share"),
-    "chi2_p": ("class-share difference p-value (chi-squared)", "p"),
+    "chi2_p": ("class-share difference p-value (test of homogeneity)", "p"),
     # --- pipeline bug
     "val_accuracy_as_given": ("validation accuracy with labels as given", "metric"),
     "val_accuracy_best_mapping": ("validation accuracy with labels remapped", "metric"),

@@ -44,6 +44,9 @@ CONTINUOUS_EFFECT = 0.1
 DISCRETE_EFFECT = 0.1
 """Total variation distance between category frequencies that makes a shift reportable."""
 
+MIN_EXPECTED = 5
+"""Expected count below which a category is pooled with the other rare ones (Cochran's rule)."""
+
 _SCALE_CHANGE = math.log(1.5)  # |log sd ratio| above which a rescaling counts
 _SHAPE_SAME_D = 0.05  # KS distance left after the affine map: same shape below this
 _SEED = 0
@@ -225,7 +228,7 @@ def _compare_features(X_train: FeatureArray, X_val: FeatureArray) -> FeatureComp
             stat, p, effect, shape = 0.0, 1.0, 0.0, 0.0
         elif is_discrete:
             table = np.vstack([_counts(values, a), _counts(values, b)])
-            chi2, p = _chi2_2xk(table)
+            chi2, p = homogeneity_test(table)
             freq = table / table.sum(axis=1, keepdims=True)
             stat, effect, shape = chi2, 0.5 * float(np.abs(freq[0] - freq[1]).sum()), 0.0
         else:
@@ -272,13 +275,32 @@ def _counts(values: FloatArray, column: FloatArray) -> IntArray:
     return np.bincount(np.searchsorted(values, column), minlength=len(values)).astype(np.int64)
 
 
-def _chi2_2xk(table: IntArray) -> tuple[float, float]:
-    """Chi-square test of homogeneity of a 2 x k table (empty columns dropped)."""
+def homogeneity_test(table: IntArray) -> tuple[float, float]:
+    """Test of homogeneity of a 2 x k table, valid at small counts.
+
+    Categories expected fewer than :data:`MIN_EXPECTED` times in either split are pooled into
+    one (Cochran's rule: the chi-square approximation fails there, and one validation row of a
+    value training never showed would otherwise read as p ~ 1e-6). Two categories left: Fisher's
+    exact p-value; more: chi-square's; one: no evidence. The statistic is the pooled table's chi-square.
+
+    Examples
+    --------
+    >>> _, p = homogeneity_test(np.array([[666, 37, 25, 8, 8, 5, 1, 0], [14, 3, 0, 0, 0, 0, 0, 1]]))
+    >>> p > 0.05  # the unseen value pooled with the other rare ones
+    True
+    """
     table = table[:, table.sum(axis=0) > 0]
+    if table.shape[1] >= 2:
+        expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+        rare = expected.min(axis=0) < MIN_EXPECTED
+        if rare.any():
+            table = np.column_stack([table[:, ~rare], table[:, rare].sum(axis=1)])
+            table = table[:, table.sum(axis=0) > 0]
     if table.shape[1] < 2:
         return 0.0, 1.0
-    result = sps.chi2_contingency(table, correction=False)
-    return float(result.statistic), float(result.pvalue)
+    chi = sps.chi2_contingency(table, correction=False)
+    p = float(sps.fisher_exact(table).pvalue) if table.shape[1] == 2 else float(chi.pvalue)
+    return float(chi.statistic), p
 
 
 class FeaturePlot(TypedDict):

@@ -27,7 +27,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
@@ -48,7 +47,7 @@ from gapdoctor.stats.array_types import FeatureArray
 from gapdoctor.stats.association import association_loss
 from gapdoctor.stats.budget import DOMAIN_ROWS
 from gapdoctor.stats.rescaling import compared_splits
-from gapdoctor.stats.splits import feature_plot_data, feature_texts, name_of, subsample
+from gapdoctor.stats.splits import feature_plot_data, feature_texts, homogeneity_test, name_of, subsample
 
 _IMPORTANCE_FEATURES = 30  # permutation importance for at most this many features
 _LABELLED_MIN_ROWS = 20  # rows per split to judge a feature's label association (as preprocessing_leakage)
@@ -273,7 +272,7 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
     name="distribution_shift.label_shift",
     cause="distribution_shift",
     requires=("y_train", "y_val"),
-    description="Class priors of the two splits compared with a chi-square test.",
+    description="Class priors of the two splits compared with a test of homogeneity (rare classes pooled).",
 )
 def label_shift(evidence: Evidence) -> list[Finding]:
     """Class priors per split, a chi-square test of homogeneity and the total variation distance."""
@@ -282,10 +281,7 @@ def label_shift(evidence: Evidence) -> list[Finding]:
     if k < 2:
         raise SkipCheck("needs at least two classes")
     counts = np.vstack([np.bincount(evidence.y_train, minlength=k), np.bincount(evidence.y_val, minlength=k)])
-    kept = counts[:, counts.sum(axis=0) > 0]
-    p = 1.0
-    if kept.shape[1] >= 2:
-        p = float(sps.chi2_contingency(kept, correction=False).pvalue)
+    _, p = homogeneity_test(counts)  # rare classes pooled: valid on small validation splits
     priors = counts / counts.sum(axis=1, keepdims=True)
     distance = 0.5 * float(np.abs(priors[0] - priors[1]).sum())
     score = label_shift_score(distance, p)
@@ -299,7 +295,7 @@ def label_shift(evidence: Evidence) -> list[Finding]:
     )
     c = int(moved[0])
     summary = (
-        f"Class priors differ between the splits (total variation {distance:.2f}, chi-square p={p:.2g}): "
+        f"Class priors differ between the splits (total variation {distance:.2f}, test of homogeneity p={p:.2g}): "
         f"class {evidence.classes[c]!s} is {priors[0, c]:.1%} of training but {priors[1, c]:.1%} of validation."
     )
     fixes = (

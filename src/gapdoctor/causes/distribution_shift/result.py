@@ -68,7 +68,8 @@ class LabelShift(Payload):
     prior_tvd : float
         Total variation distance between the class priors.
     chi2_p : float
-        p-value of the chi-square test of homogeneity.
+        p-value of the test of homogeneity (:func:`gapdoctor.stats.splits.homogeneity_test`: chi-square,
+        Fisher's exact test when two classes are left after pooling the rare ones; the key keeps its name).
     prior : dict of str to str
         ``prior_<class>``: ``"train <share> -> val <share>"`` for the classes that moved most.
     """
