@@ -8,7 +8,11 @@ Three pictures, each its own finding:
 * **stall** — the training loss stops improving early, far from where it started;
   with an ``lr`` series, a stall that begins right after a large learning-rate cut (and
   that the cut did not first speed up) is attributed to the schedule, and a tiny learning
-  rate from the start to the rate itself.
+  rate from the start to the rate itself. A flat end with none of these stories, reached by
+  falls that shrink geometrically to nothing, is convergence, not a stall: it is not reported.
+
+Noise and a flat training loss are weak at most while the validation curve still improves beyond
+its own noise (:mod:`gapdoctor.causes.optimization.progress`).
 
 Noise is judged against what the log says about batch noise: when several training-loss
 values were logged between evaluation points (per step, or Lightning's ``*_step``), their
