@@ -71,6 +71,9 @@ class Instability(Payload):
         Where the first spike is, when there is one.
     val_still_improving : {"yes"} or None
         "yes" when the validation curve still improves at the end (the score is capped).
+    val_late_slope_t, val_noise_vs_gain : float or None
+        When capped: the validation curve's late slope over its standard error, and its noise
+        as a fraction of its total gain (:mod:`~gapdoctor.causes.optimization.progress`).
     train_loss_single_batches : int or None
         Points logged with one batch's loss each, when the log samples single batches.
     """
@@ -85,6 +88,8 @@ class Instability(Payload):
     first_spike_epoch: Epoch | None = figure(omit_none=True)
     first_spike_step: int | None = figure(omit_none=True)
     val_still_improving: Literal["yes"] | None = figure(omit_none=True)
+    val_late_slope_t: float | None = figure(omit_none=True)
+    val_noise_vs_gain: float | None = figure(omit_none=True)
     train_loss_single_batches: int | None = figure(omit_none=True)
 
 
@@ -110,6 +115,9 @@ class Stall(Payload):
         The learning-rate cut the stall follows, when there is one.
     val_still_improving : {"yes"} or None
         "yes" when the validation curve still improves at the end (the score is capped).
+    val_late_slope_t, val_noise_vs_gain : float or None
+        When capped: the validation curve's late slope over its standard error, and its noise
+        as a fraction of its total gain (:mod:`~gapdoctor.causes.optimization.progress`).
     markers : dict of str to int
         Points (numbered from 1) marked on the curves figure.
     """
@@ -128,4 +136,6 @@ class Stall(Payload):
     lr_cut_epoch: Epoch | None = figure(omit_none=True)
     lr_cut_step: int | None = figure(omit_none=True)
     val_still_improving: Literal["yes"] | None = figure(omit_none=True)
+    val_late_slope_t: float | None = figure(omit_none=True)
+    val_noise_vs_gain: float | None = figure(omit_none=True)
     markers: dict[str, int] = plot()
