@@ -217,7 +217,7 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
         summary = (
             f"On every one of its {mean.levels} training values, {names[0]} is exactly the share of class "
             f"{mean.label_class} among the training rows with that value (family-wise p = "
-            f"1e{mean.log10_p_family:.1f}; epsilon² {assoc_t[j]:.2f} in training vs {assoc_v[j]:.2f} in "
+            f"{10**mean.log10_p_family:.1e}; epsilon² {assoc_t[j]:.2f} in training vs {assoc_v[j]:.2f} in "
             "validation): it is a label mean computed on the training rows themselves (an in-sample "
             "target encoding), each row's own label included."
         )

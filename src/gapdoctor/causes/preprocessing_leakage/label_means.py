@@ -18,8 +18,8 @@ the product, leaving out the two largest factors (the line's two parameters are 
 Values where the class is absent or alone (factor 1) add no evidence. A feature whose
 association with the label is lost in validation is one more, independent, piece of evidence
 of the same leak (the one-sided p-value of :class:`~gapdoctor.stats.association.AssociationLoss`'s
-z); both are combined by Fisher's method and corrected (Bonferroni) over every feature and
-class tested.
+z); once the fit alone is significant (``FINGERPRINT_FAMILY_ALPHA``), both are combined by
+Fisher's method and corrected (Bonferroni) over every feature and class tested.
 """
 
 from __future__ import annotations
@@ -32,12 +32,18 @@ from scipy.special import gammaln
 
 from gapdoctor.stats.array_types import FeatureArray, FloatArray, IntArray
 
-__all__ = ["InSampleMean", "in_sample_label_mean"]
+__all__ = ["FINGERPRINT_FAMILY_ALPHA", "MAX_CELLS", "InSampleMean", "in_sample_label_mean"]
 
 _HEAD_ROWS = 2_000  # the first look: a column with more distinct values than half these rows is continuous
 _MIN_LEVELS = 3  # a line through two values always fits: a third value is the first that can miss it
 _HIT_TOLERANCE = 0.1  # a value is on the line when its class count is within this many rows of the line's
+_LOWEST_LOG10_P = -300.0  # p-values below 1e-300 are reported as 1e-300 (the smallest printable float)
 _FITTED_PARAMETERS = 2  # the line's intercept and slope: the two most likely values' factors are left out
+FINGERPRINT_FAMILY_ALPHA = 0.05
+"""The fit alone must be this unlikely by chance, corrected over the (column, class) pairs tested,
+before the association loss adds to it: Fisher's method rejects when either p-value is small, and a
+feature that lost its association for another reason (a shift, a misalignment) would otherwise count
+as an encoding on any chance fit of a few values (digits' edge pixels: 3 values, 1e-1.5 at best)."""
 MAX_CELLS = 200_000_000
 """Training cells (rows x candidate columns) the fingerprint reads at most: the share per value must
 be counted on every training row (a sample of a key's rows no longer averages to its value), so
@@ -154,13 +160,14 @@ def in_sample_label_mean(
                 continue  # validation carries its own labels too: no train-only signal
             masses = np.sort(_log_max_mass(rows.astype(np.float64), hits))[::-1]
             found.append((float(masses[_FITTED_PARAMETERS:].sum()), j, c, len(levels)))
+    found = [f for f in found if f[0] + np.log(max(tests, 1)) <= np.log(FINGERPRINT_FAMILY_ALPHA)]
     if not found:
         return None
     family = []
     for log_p, j, _, _ in found:
         log_p_loss = float(sps.norm.logsf(loss_z[j]))
         combined = float(sps.chi2.logsf(-2.0 * (log_p + log_p_loss), 4))  # Fisher's method, two p-values
-        family.append(float(min(combined + np.log(tests), 0.0) / np.log(10)))
+        family.append(float(np.clip((combined + np.log(tests)) / np.log(10), _LOWEST_LOG10_P, 0.0)))
     ranked = sorted(range(len(found)), key=lambda i: family[i])
     log_p, j, c, n_levels = found[ranked[0]]
     features = tuple(dict.fromkeys(found[i][1] for i in ranked))
