@@ -117,10 +117,14 @@ def in_sample_label_mean(
     y_val: IntArray,
     n_classes: int,
     loss_z: FloatArray,
+    *,
+    alpha: float = FINGERPRINT_FAMILY_ALPHA,
 ) -> InSampleMean | None:
     """The column whose training values are exactly a label share of their rows, strongest evidence first.
 
-    ``loss_z`` is each feature's association-loss z (training over validation). None when no
+    ``loss_z`` is each feature's association-loss z (training over validation); ``alpha`` the
+    family-wise level the fit alone must reach (1 to see every fit, as the corpus probe
+    ``benchmarks/leakage_label_means.py`` does). None when no
     column fits its line on every training value, or when its validation rows fit it too
     (then both splits carry their own labels: no train-only signal).
 
@@ -160,7 +164,7 @@ def in_sample_label_mean(
                 continue  # validation carries its own labels too: no train-only signal
             masses = np.sort(_log_max_mass(rows.astype(np.float64), hits))[::-1]
             found.append((float(masses[_FITTED_PARAMETERS:].sum()), j, c, len(levels)))
-    found = [f for f in found if f[0] + np.log(max(tests, 1)) <= np.log(FINGERPRINT_FAMILY_ALPHA)]
+    found = [f for f in found if f[0] + np.log(max(tests, 1)) <= np.log(alpha)]
     if not found:
         return None
     family = []
