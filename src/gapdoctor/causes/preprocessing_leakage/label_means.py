@@ -36,6 +36,7 @@ __all__ = ["FINGERPRINT_FAMILY_ALPHA", "MAX_CELLS", "InSampleMean", "in_sample_l
 
 _HEAD_ROWS = 2_000  # the first look: a column with more distinct values than half these rows is continuous
 _MIN_LEVELS = 3  # a line through two values always fits: a third value is the first that can miss it
+_MAX_TABLE_CELLS = 10_000_000  # (value, class) counts of one column at most (memory of the table)
 _HIT_TOLERANCE = 0.1  # a value is on the line when its class count is within this many rows of the line's
 _LOWEST_LOG10_P = -300.0  # p-values below 1e-300 are reported as 1e-300 (the smallest printable float)
 _FITTED_PARAMETERS = 2  # the line's intercept and slope: the two most likely values' factors are left out
@@ -56,7 +57,8 @@ class InSampleMean:
 
     ``features`` are every column found (the strongest first; a target encoding of k classes
     is k - 1 columns); ``log10_p_exact`` the fingerprint's chance alone, ``log10_p_family``
-    combined with the association loss and corrected over the ``tests`` (column, class) pairs.
+    combined with the association loss and corrected over the ``tests`` (column, class) pairs;
+    ``strongest_fit_log10_p`` the smallest chance alone of every fit, gated or not.
     """
 
     feature: int
@@ -66,6 +68,7 @@ class InSampleMean:
     log10_p_exact: float
     log10_p_family: float
     tests: int
+    strongest_fit_log10_p: float
 
 
 def _log_max_mass(n: FloatArray, m: FloatArray) -> FloatArray:
@@ -123,7 +126,7 @@ def in_sample_label_mean(
     """The column whose training values are exactly a label share of their rows, strongest evidence first.
 
     ``loss_z`` is each feature's association-loss z (training over validation); ``alpha`` the
-    family-wise level the fit alone must reach (1 to see every fit, as the corpus probe
+    family-wise level the fit alone must reach (infinite to see every fit, as the corpus probe
     ``benchmarks/leakage_label_means.py`` does). None when no
     column fits its line on every training value, or when its validation rows fit it too
     (then both splits carry their own labels: no train-only signal).
@@ -149,21 +152,22 @@ def in_sample_label_mean(
         column = np.asarray(X_train[:, j], dtype=np.float64)
         finite = np.isfinite(column)
         levels, inverse, rows = np.unique(column[finite], return_inverse=True, return_counts=True)
-        if len(levels) < _MIN_LEVELS:
-            continue
-        labels = y_train[finite]
+        if not _MIN_LEVELS <= len(levels) <= 0.5 * finite.sum() or len(levels) * n_classes > _MAX_TABLE_CELLS:
+            continue  # too few values to miss a line, or mostly single rows (a share of one row is 0 or 1)
+        cells = np.bincount(inverse * n_classes + y_train[finite], minlength=len(levels) * n_classes)
+        table = cells.reshape(len(levels), n_classes).astype(np.float64)  # rows of each class at each value
         for c in classes:
             tests += 1
-            weights = (labels == c).astype(np.float64)
-            hits: FloatArray = np.bincount(inverse, weights=weights, minlength=len(levels)).astype(np.float64)
+            hits = table[:, c]
             line = _line(levels, hits / rows, rows.astype(np.float64))
-            if line is None or not _on_line(column[finite], labels, c, line):
+            if line is None or np.any(np.abs(hits - (line[0] + line[1] * levels) * rows) > _HIT_TOLERANCE):
                 continue
             val = np.asarray(X_val[:, j], dtype=np.float64)
             if _on_line(val[np.isfinite(val)], y_val[np.isfinite(val)], c, line):
                 continue  # validation carries its own labels too: no train-only signal
             masses = np.sort(_log_max_mass(rows.astype(np.float64), hits))[::-1]
             found.append((float(masses[_FITTED_PARAMETERS:].sum()), j, c, len(levels)))
+    strongest = min((f[0] for f in found), default=0.0) / np.log(10)
     found = [f for f in found if f[0] + np.log(max(tests, 1)) <= np.log(alpha)]
     if not found:
         return None
@@ -175,4 +179,4 @@ def in_sample_label_mean(
     ranked = sorted(range(len(found)), key=lambda i: family[i])
     log_p, j, c, n_levels = found[ranked[0]]
     features = tuple(dict.fromkeys(found[i][1] for i in ranked))
-    return InSampleMean(j, features, c, n_levels, float(log_p / np.log(10)), family[ranked[0]], tests)
+    return InSampleMean(j, features, c, n_levels, float(log_p / np.log(10)), family[ranked[0]], tests, strongest)
