@@ -39,6 +39,7 @@ _MIN_LEVELS = 3  # a line through two values always fits: a third value is the f
 _MAX_TABLE_CELLS = 10_000_000  # (value, class) counts of one column at most (memory of the table)
 _HIT_TOLERANCE = 0.1  # a value is on the line when its class count is within this many rows of the line's
 _LOWEST_LOG10_P = -300.0  # p-values below 1e-300 are reported as 1e-300 (the smallest printable float)
+_FLAT = 1e-6  # a line whose share changes less than this over the column's range has no slope (a constant share)
 _FITTED_PARAMETERS = 2  # the line's intercept and slope: the two most likely values' factors are left out
 FINGERPRINT_FAMILY_ALPHA = 0.05
 """The fit alone must be this unlikely by chance, corrected over the (column, class) pairs tested,
@@ -85,7 +86,7 @@ def _line(levels: FloatArray, share: FloatArray, rows: FloatArray) -> tuple[floa
     """The row-weighted least-squares line through (value, class share), when it has a slope."""
     design = np.c_[np.ones_like(levels), levels] * np.sqrt(rows)[:, None]
     (intercept, slope), *_ = np.linalg.lstsq(design, share * np.sqrt(rows), rcond=None)
-    if not np.isfinite(slope) or abs(slope) * float(levels.max() - levels.min()) < 1e-6:
+    if not np.isfinite(slope) or abs(slope) * float(levels.max() - levels.min()) < _FLAT:
         return None
     return float(intercept), float(slope)
 
