@@ -233,6 +233,8 @@ EVIDENCE_LABELS: dict[str, tuple[str, Format]] = {
     "features_fitted_in_sample": ("features fitted on the rows they describe (in-sample)", "count"),
     "fisher_lost_low": ("association lost on the Fisher-z scale, 95% interval low", "number"),
     "fisher_z": ("significance of the association lost (z)", "number"),
+    "label_mean_values": ("training values of the column that is an in-sample label mean", "count"),
+    "label_mean_log10_p": ("in-sample label mean by chance, log10 family-wise p", "number"),
     "val_rows_exact_duplicates": ("validation rows copied exactly from training", "count"),
     "val_rows_near_duplicates": ("validation rows nearly copied from training", "count"),
     "val_share_duplicated": ("share of validation copied from training", "share"),

@@ -9,7 +9,10 @@ Two checks:
   information). A feature that keeps most of its association but loses a significant part of
   it, while its distribution is the same in both splits, was fitted in-sample (a stacked
   model prediction or k-NN label mean computed on the rows it describes: each training row
-  helped make its own value). With label sources (``sources_train``) the training association
+  helped make its own value). A column whose training values are exactly the label share of
+  the training rows that share its value is an in-sample target encoding whatever the
+  validation split shows (:mod:`~gapdoctor.causes.preprocessing_leakage.label_means`).
+  With label sources (``sources_train``) the training association
   is the lowest of the sources: rows labelled by a model from the features carry labels that
   follow the features, which is no evidence of features that follow the labels. Identifier-like
   columns (dense unique integers) that predict the label betray data sorted by label before
@@ -33,11 +36,13 @@ from gapdoctor.causes.preprocessing_leakage.duplicates import (
     find_duplicates,
     near_duplicate_pairs,
 )
+from gapdoctor.causes.preprocessing_leakage.label_means import in_sample_label_mean
 from gapdoctor.causes.preprocessing_leakage.result import DuplicatedRows, TrainOnlySignal
 from gapdoctor.causes.preprocessing_leakage.score import (
     duplicates_score,
     gap_ratio,
     identifier_ratio,
+    in_sample_mean_ratio,
     signal_score,
     weakened_ratio,
 )
@@ -190,13 +195,38 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     fisher_low = float(loss.fisher_lost_low[weakened[0]]) if weakened else 0.0
     weak_strength = weakened_ratio(fisher_low, misaligned=misaligned)
     id_strength = identifier_ratio(max((max(assoc_t[j], assoc_v[j]) for j in ids), default=0.0))
-    score = signal_score(gap_strength, id_strength, weak_strength)
+    mean = in_sample_label_mean(X_train, y_train, X_val, y_val, k, loss.z)
+    mean_strength = in_sample_mean_ratio(mean.log10_p_family) if mean else 0.0
+    score = signal_score(gap_strength, id_strength, weak_strength, mean_strength)
     if score < MIN_FINDING_SCORE:
         return []
-    in_sample = weak_strength > max(gap_strength, id_strength)
-    about = weakened if in_sample else order if gap_strength >= id_strength else ids  # what the texts name
+    encoded = mean is not None and mean_strength > max(gap_strength, id_strength, weak_strength)
+    in_sample = not encoded and weak_strength > max(gap_strength, id_strength)
+    about = (  # what the texts name
+        [*mean.features, *(j for j in order if j not in mean.features)]
+        if mean is not None and encoded
+        else weakened
+        if in_sample
+        else order
+        if gap_strength >= id_strength
+        else ids
+    )
     names = [name_of(evidence, j) for j in about[:3]]
-    if in_sample:
+    if mean is not None and encoded:
+        j = mean.feature
+        summary = (
+            f"On every one of its {mean.levels} training values, {names[0]} is exactly the share of class "
+            f"{mean.label_class} among the training rows with that value (family-wise p = "
+            f"{10**mean.log10_p_family:.1e}; epsilon² {assoc_t[j]:.2f} in training vs {assoc_v[j]:.2f} in "
+            "validation): it is a label mean computed on the training rows themselves (an in-sample "
+            "target encoding), each row's own label included."
+        )
+        fixes = (
+            f"Rebuild {names[0]} out-of-fold: encode each training row with the label means of the other "
+            "folds (sklearn's TargetEncoder.fit_transform cross-fits), as validation rows get it.",
+            *cause_info("preprocessing_leakage").fixes[1:],
+        )
+    elif in_sample:
         j = weakened[0]
         summary = (
             f"{names[0]} predicts the label better on training rows than on validation rows (epsilon² "
@@ -225,7 +255,7 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
         summary = f"Identifier-like column(s) {', '.join(names)} predict the label: rows were ordered by label."
         fixes = (f"Drop {', '.join(names)} from the features.", *cause_info("preprocessing_leakage").fixes[::2])
     plot = about[:6]
-    leaky = about if in_sample else order
+    leaky = about if in_sample or encoded else order
     result = TrainOnlySignal(
         features_train_only_signal=len(order),
         identifier_like_features=len(ids),
@@ -244,6 +274,8 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
         features_fitted_in_sample=len(weakened) or None,
         fisher_lost_low=round(fisher_low, 4) if weakened else None,
         fisher_z=round(float(loss.z[weakened[0]]), 2) if weakened else None,
+        label_mean_values=mean.levels if mean else None,
+        label_mean_log10_p=round(mean.log10_p_family, 2) if mean else None,
         features=feature_plot_data(
             X_train,
             X_val,

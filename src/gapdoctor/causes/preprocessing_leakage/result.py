@@ -39,6 +39,11 @@ class TrainOnlySignal(Payload):
     fisher_lost_low, fisher_z : float or None
         The most such feature's lost association on the Fisher-z scale (low end of its 95%
         interval; the score grows with it) and the z of its loss; None when there are none.
+    label_mean_values, label_mean_log10_p : int or None, float or None
+        The column whose training values are exactly the label share of the training rows with
+        that value (an in-sample target encoding): its number of distinct training values and the
+        log10 of the family-wise p-value of that fit by chance with its association loss (the
+        score grows with -log10 p); None when no column fits.
     note : str or None
         Why the score was lowered (every feature lost its signal: misaligned rows); None otherwise.
     features : list of FeaturePlot
@@ -59,6 +64,8 @@ class TrainOnlySignal(Payload):
     features_fitted_in_sample: int | None = figure(omit_none=True)
     fisher_lost_low: float | None = figure(omit_none=True)
     fisher_z: float | None = figure(omit_none=True)
+    label_mean_values: int | None = figure(omit_none=True)
+    label_mean_log10_p: float | None = figure(omit_none=True)
     note: str | None = figure(omit_none=True)
     features: list[FeaturePlot] = plot()
 
