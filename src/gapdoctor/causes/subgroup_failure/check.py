@@ -5,7 +5,9 @@ under-represented class that the model never learns caps it while the loss keeps
 on everything else. The check measures, on the validation rows:
 
 * with ``groups_val``, per-group **accuracy** with an exact binomial interval, and each group's
-  **error rate over the rest's** with an interval widened for the groups compared (Bonferroni);
+  **odds of an error over the rest's**, pooled (Mantel-Haenszel) over the validation rows and,
+  with ``groups_train`` and ``train_probs``, the out-of-sample training rows, with an interval
+  widened for the groups compared (Bonferroni);
 * per-class **recall** (and precision), each with an exact binomial interval, and each
   class's **share of the training rows** (of the validation rows without ``y_train``);
 * without ``groups_val`` but with ``X_val``, the **most atypical rows** of the validation
@@ -13,9 +15,11 @@ on everything else. The check measures, on the validation rows:
   error rate over the rest's, the interval widened for the three slices;
 * the **confusion pairs** (true -> predicted) that make up most of the errors.
 
-A group, a slice or a class *lags* when its recall/accuracy is below the others' while those
-others are fitted (at least 0.7). Strength of evidence (``score.py``): for a group, its
-error rate over the rest's (twice the rest's, interval clear of 1, is the reporting point);
+A slice or a class *lags* when its recall/accuracy is below the others' while those others
+are fitted (at least 0.7); a group when its odds of an error exceed the rest's, at any level
+of the rest (the odds ratio compares populations of a model still far from fitted as well,
+and the group was named by the user, not searched for). Strength of evidence (``score.py``):
+for a group, its odds ratio (twice the rest's odds, interval clear of 1, is the reporting point);
 for a slice, the lower end of that ratio's interval (3, above every corpus calibration run
 without a sub-population); for a class, the gap to the others' median recall (0.25,
 interval clear of the others). A group or class statistic whose interval reaches "no
@@ -31,6 +35,14 @@ a matter of the decision threshold (the metric_mismatch check). Such classes are
 With out-of-sample training probabilities, the class's training recall (a group's training
 accuracy, with ``groups_train``) is shown too (low there as well: the model never learns it;
 high: it does not transfer).
+
+Why a group's training rows count: on a small validation set a group has a handful of rows
+(wine's 30% validation split holds 3-11 rows of a 10% group), too few for any interval, while
+its out-of-sample training rows are as honest a measure of the model's errors on it and
+double or triple the rows. Each split is its own stratum, so a split harder for everyone does
+not pass for a gap between the groups. This is what tells a population left behind from
+overfitting that hurts everywhere: overfitting raises the error of every group, and the odds
+ratio stays near 1.
 """
 
 from __future__ import annotations
@@ -40,21 +52,21 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from gapdoctor.causes.registry import SkipCheck, register
-from gapdoctor.causes.subgroup_failure.rates import ErrorRatio, error_ratio
+from gapdoctor.causes.subgroup_failure.rates import ErrorRatio, OddsRatio, Stratum, error_ratio, pooled_odds_ratio
 from gapdoctor.causes.subgroup_failure.result import GroupRate, LaggingSubgroups
-from gapdoctor.causes.subgroup_failure.score import error_ratio_ratio, gap_ratio, score, slice_ratio
+from gapdoctor.causes.subgroup_failure.score import gap_ratio, odds_ratio_ratio, score, slice_ratio
 from gapdoctor.causes.subgroup_failure.slices import ATYPICAL_SHARES, atypical_slices
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval
 from gapdoctor.stats.array_types import FloatArray, IntArray
-from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
+from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, sample_rows, validation_sample
 from gapdoctor.stats.confusion import confusion_matrix
 
 _NAME = "subgroup_failure.per_class_and_group"
 _FITTED = 0.7  # the others' median must reach this: the rest of the data is learned
-_MIN_ROWS = 10  # fewer rows: per-class support is the small-validation-set check's business
+_MIN_ROWS = 10  # fewer rows (a group: validation and training rows together): too few for any interval
 _RARE_SHARE = 0.5
 """A class with under half the median class's training rows is under-represented: the model sees it
 at most half as often as a typical class, so it can be left behind and rebalancing applies. At or
@@ -79,12 +91,15 @@ def _entry(name: str, kind: str, hits: int, n: int, metric: str) -> GroupRate:
 
 
 class Lag(NamedTuple):
-    """An entry that lags the others: its strength of evidence, the others' level and, for a group, its error ratio."""
+    """An entry that lags the others: its strength of evidence, the others' level, its error ratio (group, slice)
+    and its pooled odds ratio with the rows it counted (group)."""
 
     strength: float
     entry: GroupRate
     others: float
     ratio: ErrorRatio | None = None
+    odds: OddsRatio | None = None
+    odds_rows: tuple[int, int] | None = None
 
 
 def _laggards(entries: list[GroupRate], eligible: set[str] | None = None) -> list[Lag]:
@@ -109,24 +124,61 @@ def _laggards(entries: list[GroupRate], eligible: set[str] | None = None) -> lis
     return out
 
 
-def _lagging_groups(entries: list[GroupRate]) -> list[Lag]:
-    """Every group (or slice) whose error rate exceeds the rest's while the rest is fitted."""
-    usable = [e for e in entries if e["n"] >= _MIN_ROWS]
-    if len(usable) < 2:
-        return []
-    total_n = sum(e["n"] for e in entries)
-    total_hits = sum(round(e["value"] * e["n"]) for e in entries)
+def _training_errors(evidence: Evidence) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each training row's group and whether the out-of-sample ``train_probs`` miss it (None without them)."""
+    if evidence.groups_train is None or evidence.train_probs is None or evidence.y_train is None:
+        return None
+    rows = sample_rows(len(evidence.y_train), VALIDATION_PASS_ROWS, what="training rows for the group comparison")
+    wrong = np.argmax(evidence.train_probs[rows], axis=1) != evidence.y_train[rows]
+    return np.asarray(evidence.groups_train)[rows], wrong
+
+
+def _lagging_groups(evidence: Evidence, correct: np.ndarray) -> tuple[list[GroupRate], list[Lag]]:
+    """Every group's validation entry, and the groups whose odds of an error exceed the rest's."""
+    if evidence.groups_val is None:
+        return [], []
+    names, of_row = np.unique(evidence.groups_val, return_inverse=True)  # one pass, any count
+    hits = np.bincount(of_row, weights=correct.astype(np.float64), minlength=len(names)).round().astype(np.int64)
+    sizes = np.bincount(of_row, minlength=len(names))
+    entries = [_entry(str(name), "group", int(hits[g]), int(sizes[g]), "accuracy") for g, name in enumerate(names)]
+    errors = sizes - hits
+    train_errors = np.zeros(len(names), dtype=np.int64)
+    train_sizes = np.zeros(len(names), dtype=np.int64)
+    training = _training_errors(evidence)
+    if training is not None:
+        index = {str(name): g for g, name in enumerate(names)}
+        for name, wrong in zip(*training, strict=True):
+            g = index.get(str(name))
+            if g is not None:
+                train_sizes[g] += 1
+                train_errors[g] += int(wrong)
+    usable = [g for g in range(len(names)) if sizes[g] > 0 and sizes[g] + train_sizes[g] >= _MIN_ROWS]
+    if len(names) < 2 or not usable:
+        return entries, []
     comparisons = len(usable) if len(usable) > 2 else 1  # two groups: one comparison, the same either way
+    total_n, total_errors = int(sizes.sum()), int(errors.sum())
+    train_n, train_total_errors = int(train_sizes.sum()), int(train_errors.sum())
     out: list[Lag] = []
-    for e in usable:
-        hits = round(e["value"] * e["n"])
-        rest_n, rest_hits = total_n - e["n"], total_hits - hits
-        rest = rest_hits / rest_n
-        if rest < _FITTED or e["value"] >= rest:
+    for g in usable:
+        strata = [Stratum(int(errors[g]), int(sizes[g]), total_errors - int(errors[g]), total_n - int(sizes[g]))]
+        if train_sizes[g] > 0:
+            strata.append(
+                Stratum(
+                    int(train_errors[g]),
+                    int(train_sizes[g]),
+                    train_total_errors - int(train_errors[g]),
+                    train_n - int(train_sizes[g]),
+                )
+            )
+        odds = pooled_odds_ratio(strata, comparisons=comparisons)
+        if odds.ratio <= 1:
             continue
-        ratio = error_ratio(e["n"] - hits, e["n"], rest_n - rest_hits, rest_n, comparisons=comparisons)
-        out.append(Lag(error_ratio_ratio(ratio.ratio, clear=ratio.low > 1), e, rest, ratio))
-    return out
+        rest_n = total_n - int(sizes[g])
+        ratio = error_ratio(int(errors[g]), int(sizes[g]), strata[0].rest_errors, rest_n, comparisons=comparisons)
+        rest = 1.0 - strata[0].rest_errors / rest_n
+        strength = odds_ratio_ratio(odds.ratio, clear=odds.low > 1)
+        out.append(Lag(strength, entries[g], rest, ratio, odds, (int(sizes[g]), int(train_sizes[g]))))
+    return entries, out
 
 
 def _lagging_slices(evidence: Evidence) -> tuple[list[GroupRate], list[Lag], dict[str, str]]:
@@ -233,13 +285,7 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
         for c in range(evidence.n_classes)
         if support[c] > 0
     ]
-    group_entries: list[GroupRate] = []
-    if evidence.groups_val is not None:
-        group_names, group_of_row = np.unique(evidence.groups_val, return_inverse=True)  # one pass, any count
-        hits = np.bincount(group_of_row, weights=(pred == y).astype(np.float64), minlength=len(group_names))
-        sizes = np.bincount(group_of_row, minlength=len(group_names))
-        for g, group_name in enumerate(group_names):
-            group_entries.append(_entry(str(group_name), "group", int(hits[g]), int(sizes[g]), "accuracy"))
+    group_entries, group_lags = _lagging_groups(evidence, pred == y)
     if len(class_entries) < 2 and len(group_entries) < 2:
         raise SkipCheck("needs at least two classes (or groups) with validation rows")
 
@@ -251,13 +297,13 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
                 train_recall[str(classes[c])] = round(float(tm[c, c] / tm[c].sum()), 4)
 
     relative = _training_shares(evidence, support)
-    lagging = _laggards(class_entries, _rare_classes(evidence, relative)) + _lagging_groups(group_entries)
+    lagging = _laggards(class_entries, _rare_classes(evidence, relative)) + group_lags
     lagging += sorted(slice_lags, key=lambda t: -t.strength)[:1]  # nested slices: the strongest speaks for them
     lagging.sort(key=lambda t: -t.strength)
     pairs = _confusion_pairs(matrix, classes)
     if not lagging:
         return []
-    strength, worst, others, ratio = lagging[0]
+    strength, worst, others, ratio, odds, odds_rows = lagging[0]
     strength_of_evidence = score(strength)
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
@@ -269,10 +315,19 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
         f"{what} {name} is {worst['value']:.2f} (95% interval {worst['low']:.2f}–{worst['high']:.2f}, "
         f"n={worst['n']}) while {than} is {others:.2f}"
     )
-    if ratio is not None:
+    if ratio is not None and odds is None:
         summary += (
             f": its error rate {ratio.error:.1%} is {ratio.ratio:.1f}x the rest's {ratio.rest_error:.1%} "
             f"(interval {ratio.low:.1f}–{ratio.high:.1f}x)"
+        )
+    if ratio is not None and odds is not None and odds_rows is not None:
+        pooled = f"over its {odds_rows[0]} validation rows"
+        if odds_rows[1]:
+            pooled = f"pooling its {odds_rows[0]} validation and {odds_rows[1]} out-of-sample training rows"
+        summary += (
+            f": its error rate {ratio.error:.1%} is {ratio.ratio:.1f}x the rest's {ratio.rest_error:.1%}, "
+            f"its odds of an error {odds.ratio:.1f}x the rest's (interval {odds.low:.1f}–{odds.high:.1f}x, "
+            f"{pooled})"
         )
     if worst["kind"] == "slice":
         summary += (
@@ -316,6 +371,10 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
         error_ratio=None if ratio is None else round(ratio.ratio, 4),
         error_ratio_low=None if ratio is None else round(ratio.low, 4),
         error_ratio_high=None if ratio is None else round(ratio.high, 4),
+        odds_ratio=None if odds is None else round(odds.ratio, 4),
+        odds_ratio_low=None if odds is None else round(odds.low, 4),
+        odds_ratio_high=None if odds is None else round(odds.high, 4),
+        odds_ratio_training_rows=None if odds_rows is None else odds_rows[1],
         worst_precision=worst_precision,
         worst_train_recall=worst_train_recall,
         worst_train_accuracy=worst_train_accuracy,
