@@ -34,39 +34,31 @@ a matter of the decision threshold (the metric_mismatch check). Such classes are
 (the figure lists every class) but never reported as left behind.
 With out-of-sample training probabilities, the class's training recall (a group's training
 accuracy, with ``groups_train``) is shown too (low there as well: the model never learns it;
-high: it does not transfer).
-
-Why a group's training rows count: on a small validation set a group has a handful of rows
-(wine's 30% validation split holds 3-11 rows of a 10% group), too few for any interval, while
-its out-of-sample training rows are as honest a measure of the model's errors on it and
-double or triple the rows. Each split is its own stratum, so a split harder for everyone does
-not pass for a gap between the groups. This is what tells a population left behind from
-overfitting that hurts everywhere: overfitting raises the error of every group, and the odds
-ratio stays near 1.
+high: it does not transfer). How a group is compared, with its out-of-sample training rows, is
+``groups.py``.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from gapdoctor.causes.registry import SkipCheck, register
-from gapdoctor.causes.subgroup_failure.rates import ErrorRatio, OddsRatio, Stratum, error_ratio, pooled_odds_ratio
+from gapdoctor.causes.subgroup_failure.groups import MIN_ROWS, Lag, entry, lagging_groups
+from gapdoctor.causes.subgroup_failure.rates import error_ratio
 from gapdoctor.causes.subgroup_failure.result import GroupRate, LaggingSubgroups
-from gapdoctor.causes.subgroup_failure.score import gap_ratio, odds_ratio_ratio, score, slice_ratio
+from gapdoctor.causes.subgroup_failure.score import gap_ratio, score, slice_ratio
 from gapdoctor.causes.subgroup_failure.slices import ATYPICAL_SHARES, atypical_slices
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.stats.accumulators import binomial_interval
 from gapdoctor.stats.array_types import FloatArray, IntArray
-from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, sample_rows, validation_sample
+from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.confusion import confusion_matrix
 
 _NAME = "subgroup_failure.per_class_and_group"
 _FITTED = 0.7  # the others' median must reach this: the rest of the data is learned
-_MIN_ROWS = 10  # fewer rows (a group: validation and training rows together): too few for any interval
 _RARE_SHARE = 0.5
 """A class with under half the median class's training rows is under-represented: the model sees it
 at most half as often as a typical class, so it can be left behind and rebalancing applies. At or
@@ -76,32 +68,6 @@ _TOP_PAIRS = 5
 _PLURAL = {"class": "classes", "group": "groups"}
 
 
-def _entry(name: str, kind: str, hits: int, n: int, metric: str) -> GroupRate:
-    low, high = binomial_interval(hits, n)
-    value = hits / n if n else float("nan")
-    return {
-        "group": name,
-        "kind": kind,
-        "n": n,
-        "value": round(value, 4),
-        "low": round(low, 4),
-        "high": round(high, 4),
-        "metric": metric,
-    }
-
-
-class Lag(NamedTuple):
-    """An entry that lags the others: its strength of evidence, the others' level, its error ratio (group, slice)
-    and its pooled odds ratio with the rows it counted (group)."""
-
-    strength: float
-    entry: GroupRate
-    others: float
-    ratio: ErrorRatio | None = None
-    odds: OddsRatio | None = None
-    odds_rows: tuple[int, int] | None = None
-
-
 def _laggards(entries: list[GroupRate], eligible: set[str] | None = None) -> list[Lag]:
     """Every class entry that lags the median of the others' recall.
 
@@ -109,7 +75,7 @@ def _laggards(entries: list[GroupRate], eligible: set[str] | None = None) -> lis
     among the others.
     """
     out: list[Lag] = []
-    usable = [e for e in entries if e["n"] >= _MIN_ROWS]
+    usable = [e for e in entries if e["n"] >= MIN_ROWS]
     if len(usable) < 2:
         return out
     for e in usable:
@@ -124,69 +90,12 @@ def _laggards(entries: list[GroupRate], eligible: set[str] | None = None) -> lis
     return out
 
 
-def _training_errors(evidence: Evidence) -> tuple[np.ndarray, np.ndarray] | None:
-    """Each training row's group and whether the out-of-sample ``train_probs`` miss it (None without them)."""
-    if evidence.groups_train is None or evidence.train_probs is None or evidence.y_train is None:
-        return None
-    rows = sample_rows(len(evidence.y_train), VALIDATION_PASS_ROWS, what="training rows for the group comparison")
-    wrong = np.argmax(evidence.train_probs[rows], axis=1) != evidence.y_train[rows]
-    return np.asarray(evidence.groups_train)[rows], wrong
-
-
-def _lagging_groups(evidence: Evidence, correct: np.ndarray) -> tuple[list[GroupRate], list[Lag]]:
-    """Every group's validation entry, and the groups whose odds of an error exceed the rest's."""
-    if evidence.groups_val is None:
-        return [], []
-    names, of_row = np.unique(evidence.groups_val, return_inverse=True)  # one pass, any count
-    hits = np.bincount(of_row, weights=correct.astype(np.float64), minlength=len(names)).round().astype(np.int64)
-    sizes = np.bincount(of_row, minlength=len(names))
-    entries = [_entry(str(name), "group", int(hits[g]), int(sizes[g]), "accuracy") for g, name in enumerate(names)]
-    errors = sizes - hits
-    train_errors = np.zeros(len(names), dtype=np.int64)
-    train_sizes = np.zeros(len(names), dtype=np.int64)
-    training = _training_errors(evidence)
-    if training is not None:
-        index = {str(name): g for g, name in enumerate(names)}
-        for name, wrong in zip(*training, strict=True):
-            g = index.get(str(name))
-            if g is not None:
-                train_sizes[g] += 1
-                train_errors[g] += int(wrong)
-    usable = [g for g in range(len(names)) if sizes[g] > 0 and sizes[g] + train_sizes[g] >= _MIN_ROWS]
-    if len(names) < 2 or not usable:
-        return entries, []
-    comparisons = len(usable) if len(usable) > 2 else 1  # two groups: one comparison, the same either way
-    total_n, total_errors = int(sizes.sum()), int(errors.sum())
-    train_n, train_total_errors = int(train_sizes.sum()), int(train_errors.sum())
-    out: list[Lag] = []
-    for g in usable:
-        strata = [Stratum(int(errors[g]), int(sizes[g]), total_errors - int(errors[g]), total_n - int(sizes[g]))]
-        if train_sizes[g] > 0:
-            strata.append(
-                Stratum(
-                    int(train_errors[g]),
-                    int(train_sizes[g]),
-                    train_total_errors - int(train_errors[g]),
-                    train_n - int(train_sizes[g]),
-                )
-            )
-        odds = pooled_odds_ratio(strata, comparisons=comparisons)
-        if odds.ratio <= 1:
-            continue
-        rest_n = total_n - int(sizes[g])
-        ratio = error_ratio(int(errors[g]), int(sizes[g]), strata[0].rest_errors, rest_n, comparisons=comparisons)
-        rest = 1.0 - strata[0].rest_errors / rest_n
-        strength = odds_ratio_ratio(odds.ratio, clear=odds.low > 1)
-        out.append(Lag(strength, entries[g], rest, ratio, odds, (int(sizes[g]), int(train_sizes[g]))))
-    return entries, out
-
-
 def _lagging_slices(evidence: Evidence) -> tuple[list[GroupRate], list[Lag], dict[str, str]]:
     """The atypical-rows slices (no group given): their entries, those that lag, and the features each stands out in."""
     X, y, probs = evidence.X_val, evidence.y_val, evidence.val_probs
     if X is None or y is None or probs is None or evidence.groups_val is not None:
         return [], [], {}
-    if len(y) * min(ATYPICAL_SHARES) < _MIN_ROWS:
+    if len(y) * min(ATYPICAL_SHARES) < MIN_ROWS:
         return [], [], {}
     rows, slices = atypical_slices(X, evidence.feature_names)
     correct = np.argmax(probs[rows], axis=1) == y[rows]
@@ -196,15 +105,15 @@ def _lagging_slices(evidence: Evidence) -> tuple[list[GroupRate], list[Lag], dic
     for piece in slices:
         hits, n = int(correct[piece.mask].sum()), int(piece.mask.sum())
         rest_hits, rest_n = int(correct.sum()) - hits, len(rows) - n
-        entry = _entry(piece.label, "slice", hits, n, "accuracy")
-        entries.append(entry)
+        piece_entry = entry(piece.label, "slice", hits, n, "accuracy")
+        entries.append(piece_entry)
         features[piece.label] = piece.features
         rest = rest_hits / rest_n
         if rest < _FITTED or hits / n >= rest:
             continue
         ratio = error_ratio(n - hits, n, rest_n - rest_hits, rest_n, comparisons=len(slices))
         if slice_ratio(ratio.low) > 0:
-            lags.append(Lag(slice_ratio(ratio.low), entry, rest, ratio))
+            lags.append(Lag(slice_ratio(ratio.low), piece_entry, rest, ratio))
     return entries, lags, features
 
 
@@ -281,11 +190,11 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
     support = matrix.sum(axis=1)
     predicted = matrix.sum(axis=0)
     class_entries = [
-        _entry(str(classes[c]), "class", int(matrix[c, c]), int(support[c]), "recall")
+        entry(str(classes[c]), "class", int(matrix[c, c]), int(support[c]), "recall")
         for c in range(evidence.n_classes)
         if support[c] > 0
     ]
-    group_entries, group_lags = _lagging_groups(evidence, pred == y)
+    group_entries, group_lags = lagging_groups(evidence, pred == y)
     if len(class_entries) < 2 and len(group_entries) < 2:
         raise SkipCheck("needs at least two classes (or groups) with validation rows")
 
