@@ -28,6 +28,11 @@ of succession, ``(errors + 1) / (n + 2)``), with its exact (Clopper-Pearson) int
 tiny validation set a perfect score is not yet evidence of a ceiling (0 of 48 rows is the
 reporting point), on a large one the headroom is what was measured.
 
+The metric follows the loss (no finding: high, but not at its ceiling) when the second half
+closed at least half as large a share of the errors left at mid-run as the loss fell; with the
+validation rows known, only when that gain is at least :data:`_FEWEST_ROWS_GAINED` rows: one row
+of hundreds closing "all the errors left" is churn, not a metric following the loss.
+
 The fixes name the measures that can still show progress — validation log loss and
 expected calibration error — with their current values, and whether the validation
 log loss still improved while the metric stayed flat.
@@ -65,6 +70,13 @@ _MAX_NOISE_RATE = 1.0 / 3.0
 # mid-run fell over the second half by at least this share of the loss's own relative
 # fall, the loss gains do show in the metric: it is high, but not stuck at its ceiling.
 _TRACKS_LOSS = 0.5
+_FEWEST_ROWS_GAINED = 5
+"""With the validation rows known, a second-half gain the metric makes on fewer validation rows
+than this does not show that it follows the loss, however much of the headroom it closes (one row
+of 535 "closed" the last error of a run at 100%). Rows are churned between evaluations in both
+directions; a fall of d errors with none the other way is, by McNemar's exact test, at best
+p = 2^-d: 5 rows is the first fall below 5% (4 rows: 6.25%). Real logs, without validation rows,
+keep the rule on the metric's own scale."""
 
 
 def _headroom_estimate(headroom: float, n_val: int) -> tuple[float, float, float]:
@@ -220,7 +232,13 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     loss_drop = _second_half_drop(val_loss) if val_loss is not None else train_drop_frac
     # share of the errors left at mid-run that the second half removed
     closed = max(second_half_gain, 0.0) / max(headroom + second_half_gain, 1e-12)
-    tracks_loss = second_half_gain > 0 and loss_drop > 0 and closed >= _TRACKS_LOSS * loss_drop
+    rows = _rows_gained(evidence, name, second_half_gain)
+    tracks_loss = (
+        second_half_gain > 0
+        and loss_drop > 0
+        and closed >= _TRACKS_LOSS * loss_drop
+        and (rows is None or rows >= _FEWEST_ROWS_GAINED)
+    )
     flat = second_half_gain <= max(2 * noise, 0.25 * max(headroom, 1e-4), 1e-3)
 
     if tracks_loss:
@@ -292,6 +310,28 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
             gain=ceiling_gain(result),
         )
     ]
+
+
+def _rows_gained(evidence: Evidence, name: str, gain: float) -> float | None:
+    """The fewest validation rows whose change moves the metric by ``gain`` (None where they are not known).
+
+    Accuracy or error: ``gain * n`` rows. ROC AUC (two classes): one row moves it by at most one
+    over the smaller class's rows, so ``gain * min(n_pos, n_neg)``. Other metrics: None.
+
+    Examples
+    --------
+    >>> from gapdoctor.inputs.evidence import Evidence
+    >>> _rows_gained(Evidence(val_size=535), "accuracy", 0.0019) < 2
+    True
+    >>> _rows_gained(Evidence(), "accuracy", 0.0019) is None
+    True
+    """
+    if name in ("accuracy", "error") and evidence.val_size is not None:
+        return gain * evidence.val_size
+    if name == "roc_auc" and evidence.y_val is not None and evidence.n_classes == 2:
+        counts = np.bincount(evidence.y_val, minlength=2)
+        return gain * float(counts.min())
+    return None
 
 
 def _second_half_drop(loss: np.ndarray) -> float:

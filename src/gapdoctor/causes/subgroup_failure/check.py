@@ -5,7 +5,9 @@ under-represented class that the model never learns caps it while the loss keeps
 on everything else. The check measures, on the validation rows:
 
 * with ``groups_val``, per-group **accuracy** with an exact binomial interval, and each group's
-  **error rate over the rest's** with an interval widened for the groups compared (Bonferroni);
+  **odds of an error over the rest's**, pooled (Mantel-Haenszel) over the validation rows and,
+  with ``groups_train`` and ``train_probs``, the out-of-sample training rows, with an interval
+  widened for the groups compared (Bonferroni);
 * per-class **recall** (and precision), each with an exact binomial interval, and each
   class's **share of the training rows** (of the validation rows without ``y_train``);
 * without ``groups_val`` but with ``X_val``, the **most atypical rows** of the validation
@@ -13,9 +15,11 @@ on everything else. The check measures, on the validation rows:
   error rate over the rest's, the interval widened for the three slices;
 * the **confusion pairs** (true -> predicted) that make up most of the errors.
 
-A group, a slice or a class *lags* when its recall/accuracy is below the others' while those
-others are fitted (at least 0.7). Strength of evidence (``score.py``): for a group, its
-error rate over the rest's (twice the rest's, interval clear of 1, is the reporting point);
+A slice or a class *lags* when its recall/accuracy is below the others' while those others
+are fitted (at least 0.7); a group when its odds of an error exceed the rest's, at any level
+of the rest (the odds ratio compares populations of a model still far from fitted as well,
+and the group was named by the user, not searched for). Strength of evidence (``score.py``):
+for a group, its odds ratio (twice the rest's odds, interval clear of 1, is the reporting point);
 for a slice, the lower end of that ratio's interval (3, above every corpus calibration run
 without a sub-population); for a class, the gap to the others' median recall (0.25,
 interval clear of the others). A group or class statistic whose interval reaches "no
@@ -30,31 +34,31 @@ a matter of the decision threshold (the metric_mismatch check). Such classes are
 (the figure lists every class) but never reported as left behind.
 With out-of-sample training probabilities, the class's training recall (a group's training
 accuracy, with ``groups_train``) is shown too (low there as well: the model never learns it;
-high: it does not transfer).
+high: it does not transfer). How a group is compared, with its out-of-sample training rows, is
+``groups.py``.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from gapdoctor.causes.registry import SkipCheck, register
-from gapdoctor.causes.subgroup_failure.rates import ErrorRatio, error_ratio
+from gapdoctor.causes.subgroup_failure.groups import MIN_ROWS, Lag, entry, lagging_groups
+from gapdoctor.causes.subgroup_failure.rates import error_ratio
 from gapdoctor.causes.subgroup_failure.result import GroupRate, LaggingSubgroups
-from gapdoctor.causes.subgroup_failure.score import error_ratio_ratio, gap_ratio, score, slice_ratio
+from gapdoctor.causes.subgroup_failure.score import gap_ratio, score, slice_ratio
 from gapdoctor.causes.subgroup_failure.slices import ATYPICAL_SHARES, atypical_slices
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.stats.accumulators import binomial_interval
 from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.confusion import confusion_matrix
 
 _NAME = "subgroup_failure.per_class_and_group"
 _FITTED = 0.7  # the others' median must reach this: the rest of the data is learned
-_MIN_ROWS = 10  # fewer rows: per-class support is the small-validation-set check's business
 _RARE_SHARE = 0.5
 """A class with under half the median class's training rows is under-represented: the model sees it
 at most half as often as a typical class, so it can be left behind and rebalancing applies. At or
@@ -64,29 +68,6 @@ _TOP_PAIRS = 5
 _PLURAL = {"class": "classes", "group": "groups"}
 
 
-def _entry(name: str, kind: str, hits: int, n: int, metric: str) -> GroupRate:
-    low, high = binomial_interval(hits, n)
-    value = hits / n if n else float("nan")
-    return {
-        "group": name,
-        "kind": kind,
-        "n": n,
-        "value": round(value, 4),
-        "low": round(low, 4),
-        "high": round(high, 4),
-        "metric": metric,
-    }
-
-
-class Lag(NamedTuple):
-    """An entry that lags the others: its strength of evidence, the others' level and, for a group, its error ratio."""
-
-    strength: float
-    entry: GroupRate
-    others: float
-    ratio: ErrorRatio | None = None
-
-
 def _laggards(entries: list[GroupRate], eligible: set[str] | None = None) -> list[Lag]:
     """Every class entry that lags the median of the others' recall.
 
@@ -94,7 +75,7 @@ def _laggards(entries: list[GroupRate], eligible: set[str] | None = None) -> lis
     among the others.
     """
     out: list[Lag] = []
-    usable = [e for e in entries if e["n"] >= _MIN_ROWS]
+    usable = [e for e in entries if e["n"] >= MIN_ROWS]
     if len(usable) < 2:
         return out
     for e in usable:
@@ -109,32 +90,12 @@ def _laggards(entries: list[GroupRate], eligible: set[str] | None = None) -> lis
     return out
 
 
-def _lagging_groups(entries: list[GroupRate]) -> list[Lag]:
-    """Every group (or slice) whose error rate exceeds the rest's while the rest is fitted."""
-    usable = [e for e in entries if e["n"] >= _MIN_ROWS]
-    if len(usable) < 2:
-        return []
-    total_n = sum(e["n"] for e in entries)
-    total_hits = sum(round(e["value"] * e["n"]) for e in entries)
-    comparisons = len(usable) if len(usable) > 2 else 1  # two groups: one comparison, the same either way
-    out: list[Lag] = []
-    for e in usable:
-        hits = round(e["value"] * e["n"])
-        rest_n, rest_hits = total_n - e["n"], total_hits - hits
-        rest = rest_hits / rest_n
-        if rest < _FITTED or e["value"] >= rest:
-            continue
-        ratio = error_ratio(e["n"] - hits, e["n"], rest_n - rest_hits, rest_n, comparisons=comparisons)
-        out.append(Lag(error_ratio_ratio(ratio.ratio, clear=ratio.low > 1), e, rest, ratio))
-    return out
-
-
 def _lagging_slices(evidence: Evidence) -> tuple[list[GroupRate], list[Lag], dict[str, str]]:
     """The atypical-rows slices (no group given): their entries, those that lag, and the features each stands out in."""
     X, y, probs = evidence.X_val, evidence.y_val, evidence.val_probs
     if X is None or y is None or probs is None or evidence.groups_val is not None:
         return [], [], {}
-    if len(y) * min(ATYPICAL_SHARES) < _MIN_ROWS:
+    if len(y) * min(ATYPICAL_SHARES) < MIN_ROWS:
         return [], [], {}
     rows, slices = atypical_slices(X, evidence.feature_names)
     correct = np.argmax(probs[rows], axis=1) == y[rows]
@@ -144,15 +105,15 @@ def _lagging_slices(evidence: Evidence) -> tuple[list[GroupRate], list[Lag], dic
     for piece in slices:
         hits, n = int(correct[piece.mask].sum()), int(piece.mask.sum())
         rest_hits, rest_n = int(correct.sum()) - hits, len(rows) - n
-        entry = _entry(piece.label, "slice", hits, n, "accuracy")
-        entries.append(entry)
+        piece_entry = entry(piece.label, "slice", hits, n, "accuracy")
+        entries.append(piece_entry)
         features[piece.label] = piece.features
         rest = rest_hits / rest_n
         if rest < _FITTED or hits / n >= rest:
             continue
         ratio = error_ratio(n - hits, n, rest_n - rest_hits, rest_n, comparisons=len(slices))
         if slice_ratio(ratio.low) > 0:
-            lags.append(Lag(slice_ratio(ratio.low), entry, rest, ratio))
+            lags.append(Lag(slice_ratio(ratio.low), piece_entry, rest, ratio))
     return entries, lags, features
 
 
@@ -229,17 +190,11 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
     support = matrix.sum(axis=1)
     predicted = matrix.sum(axis=0)
     class_entries = [
-        _entry(str(classes[c]), "class", int(matrix[c, c]), int(support[c]), "recall")
+        entry(str(classes[c]), "class", int(matrix[c, c]), int(support[c]), "recall")
         for c in range(evidence.n_classes)
         if support[c] > 0
     ]
-    group_entries: list[GroupRate] = []
-    if evidence.groups_val is not None:
-        group_names, group_of_row = np.unique(evidence.groups_val, return_inverse=True)  # one pass, any count
-        hits = np.bincount(group_of_row, weights=(pred == y).astype(np.float64), minlength=len(group_names))
-        sizes = np.bincount(group_of_row, minlength=len(group_names))
-        for g, group_name in enumerate(group_names):
-            group_entries.append(_entry(str(group_name), "group", int(hits[g]), int(sizes[g]), "accuracy"))
+    group_entries, group_lags = lagging_groups(evidence, pred == y)
     if len(class_entries) < 2 and len(group_entries) < 2:
         raise SkipCheck("needs at least two classes (or groups) with validation rows")
 
@@ -251,13 +206,13 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
                 train_recall[str(classes[c])] = round(float(tm[c, c] / tm[c].sum()), 4)
 
     relative = _training_shares(evidence, support)
-    lagging = _laggards(class_entries, _rare_classes(evidence, relative)) + _lagging_groups(group_entries)
+    lagging = _laggards(class_entries, _rare_classes(evidence, relative)) + group_lags
     lagging += sorted(slice_lags, key=lambda t: -t.strength)[:1]  # nested slices: the strongest speaks for them
     lagging.sort(key=lambda t: -t.strength)
     pairs = _confusion_pairs(matrix, classes)
     if not lagging:
         return []
-    strength, worst, others, ratio = lagging[0]
+    strength, worst, others, ratio, odds, odds_rows = lagging[0]
     strength_of_evidence = score(strength)
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
@@ -269,10 +224,19 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
         f"{what} {name} is {worst['value']:.2f} (95% interval {worst['low']:.2f}–{worst['high']:.2f}, "
         f"n={worst['n']}) while {than} is {others:.2f}"
     )
-    if ratio is not None:
+    if ratio is not None and odds is None:
         summary += (
             f": its error rate {ratio.error:.1%} is {ratio.ratio:.1f}x the rest's {ratio.rest_error:.1%} "
             f"(interval {ratio.low:.1f}–{ratio.high:.1f}x)"
+        )
+    if ratio is not None and odds is not None and odds_rows is not None:
+        pooled = f"over its {odds_rows[0]} validation rows"
+        if odds_rows[1]:
+            pooled = f"pooling its {odds_rows[0]} validation and {odds_rows[1]} out-of-sample training rows"
+        summary += (
+            f": its error rate {ratio.error:.1%} is {ratio.ratio:.1f}x the rest's {ratio.rest_error:.1%}, "
+            f"its odds of an error {odds.ratio:.1f}x the rest's (interval {odds.low:.1f}–{odds.high:.1f}x, "
+            f"{pooled})"
         )
     if worst["kind"] == "slice":
         summary += (
@@ -316,6 +280,10 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
         error_ratio=None if ratio is None else round(ratio.ratio, 4),
         error_ratio_low=None if ratio is None else round(ratio.low, 4),
         error_ratio_high=None if ratio is None else round(ratio.high, 4),
+        odds_ratio=None if odds is None else round(odds.ratio, 4),
+        odds_ratio_low=None if odds is None else round(odds.low, 4),
+        odds_ratio_high=None if odds is None else round(odds.high, 4),
+        odds_ratio_training_rows=None if odds_rows is None else odds_rows[1],
         worst_precision=worst_precision,
         worst_train_recall=worst_train_recall,
         worst_train_accuracy=worst_train_accuracy,

@@ -47,7 +47,13 @@ class LaggingSubgroups(Payload):
         ``others_median`` minus its value.
     error_ratio, error_ratio_low, error_ratio_high : float or None
         Its error rate over the rest's, with the interval (95% over all the groups compared,
-        Bonferroni); a group or slice only.
+        Bonferroni); a group or slice only (a group's from its validation rows alone).
+    odds_ratio, odds_ratio_low, odds_ratio_high : float or None
+        Its odds of an error over the rest's, pooled (Mantel-Haenszel) over the validation rows
+        and the out-of-sample training rows, with the interval (95% over all the groups
+        compared); a group only: its strength of evidence.
+    odds_ratio_training_rows : int or None
+        Its out-of-sample training rows counted in the odds ratio (0: validation rows only); a group only.
     slice_features : str or None
         The features its rows are most atypical in (a slice only).
     worst_precision : float or None
@@ -82,6 +88,12 @@ class LaggingSubgroups(Payload):
     error_ratio: float | None = figure(omit_none=True, label="its error rate over the rest's")
     error_ratio_low: float | None = figure(omit_none=True, label="its error ratio: lower end of the 95% interval")
     error_ratio_high: float | None = figure(omit_none=True, label="its error ratio: upper end of the 95% interval")
+    odds_ratio: float | None = figure(omit_none=True, label="its odds of an error over the rest's")
+    odds_ratio_low: float | None = figure(omit_none=True, label="its odds ratio: lower end of the 95% interval")
+    odds_ratio_high: float | None = figure(omit_none=True, label="its odds ratio: upper end of the 95% interval")
+    odds_ratio_training_rows: int | None = figure(
+        omit_none=True, label="its out-of-sample training rows in the odds ratio"
+    )
     slice_features: str | None = figure(omit_none=True, label="the features its rows are most atypical in")
     worst_precision: float | None = figure(omit_none=True)
     worst_train_recall: float | None = figure(omit_none=True)
