@@ -263,15 +263,8 @@ def _rescored(line: Mapping[str, Any], policy: ScoreMap | None) -> list[tuple[Fi
     for stored in line["findings"]:
         strength = strength_of(stored)
         score = strength if policy is None else policy(strength)
-        findings.append(
-            Finding(
-                cause=stored["cause"],
-                score=float(score),
-                summary="",
-                check=stored.get("check", ""),
-                evidence=dict(stored.get("evidence") or {}),  # a payload's explained_by() reads it
-            )
-        )
+        evidence = dict(stored.get("evidence") or {})  # a payload's explained_by() reads it
+        findings.append(Finding(stored["cause"], float(score), "", evidence, check=stored.get("check", "")))
         right[stored["cause"]] = is_right(stored, injected)
     return [(f, right[f.cause]) for f in rank(findings)]
 
