@@ -25,7 +25,9 @@ that teaches clearly worse (p < ``score.TAUGHT_P_VALUE``) is blamed on that evid
 at a drop of ``score.TAUGHT_AT_REPORT``. And it measures how many more of a source's labels are
 learnt as if right but wrong on validation than the trusted source's
 (:mod:`gapdoctor.causes.pseudo_label_noise.agreement`; scored 0.5 at ``score.LEARNT_AT_REPORT``
-when p < ``score.LEARNT_P_VALUE``). The strongest of these model-based statistics blames its
+when p < ``score.LEARNT_P_VALUE``). When neither test is clear alone, the two together may be
+(:func:`~gapdoctor.causes.pseudo_label_noise.score.combined_p_value`: Stouffer's z allowing for their
+correlation, p < ``score.COMBINED_P_VALUE``). The strongest of these model-based statistics blames its
 source when it is stronger than the flag-rate excess or names another source.
 """
 
