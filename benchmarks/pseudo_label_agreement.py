@@ -19,6 +19,9 @@ at ``score.TAUGHT_P_VALUE``), listing the runs it passes, and how many pass eith
 Prints, per side, how many runs each statistic passes at p < 0.01 (pseudo: wanted; null: false alarms).
 Measured (main0.jsonl): pseudo-labelled 29: trusted_fit 2, learnt 12, taught 13, either 16; null
 controls 337: 6, 1, 0, 1 (the taught test before its finite-population correction, at 1e-3: 12 and 4).
+The two model tests together (:func:`gapdoctor.causes.pseudo_label_noise.score.combined_p_value`,
+main3.jsonl): pseudo-labelled 13 (none that taught or learnt miss), null controls 0 of 327 (smallest
+p 0.017); taught, learnt or together: 16 and 1.
 
 Usage (about 3 min on one core, from the cache):
 ``OMP_NUM_THREADS=1 python benchmarks/pseudo_label_agreement.py /work/s3/main0.jsonl --cache /work/corpus/cache``
@@ -40,7 +43,12 @@ from threadpoolctl import threadpool_limits
 
 from gapdoctor.bench.corpus.generate import draw_scenario
 from gapdoctor.causes.pseudo_label_noise.agreement import agreement_of
-from gapdoctor.causes.pseudo_label_noise.score import LEARNT_P_VALUE, TAUGHT_P_VALUE
+from gapdoctor.causes.pseudo_label_noise.score import (
+    COMBINED_P_VALUE,
+    LEARNT_P_VALUE,
+    TAUGHT_P_VALUE,
+    combined_p_value,
+)
 from gapdoctor.causes.pseudo_label_noise.teaching import judges, teaching_of
 from gapdoctor.inputs.evidence import build_evidence
 
@@ -124,6 +132,10 @@ def main() -> None:
         print(f"  taught (p < {TAUGHT_P_VALUE}, drop > 0): {len(taught)} (seed, train rows, drop, p: {listed})")
         either = sum(r["taught_p"] < TAUGHT_P_VALUE or r["learnt_p"] < LEARNT_P_VALUE for r in chosen)
         print(f"  taught or learnt: {either}")
+        together = {r["seed"] for r in chosen if combined_p_value(r["taught_p"], r["learnt_p"]) < COMBINED_P_VALUE}
+        print(f"  the two together (p < {COMBINED_P_VALUE}): {len(together)} {sorted(together)}")
+        alone = {r["seed"] for r in chosen if r["taught_p"] < TAUGHT_P_VALUE or r["learnt_p"] < LEARNT_P_VALUE}
+        print(f"  taught, learnt or together: {len(together | alone)}")
     if args.out is not None:
         args.out.write_text("".join(json.dumps(r) + "\n" for r in rows))
 

@@ -25,7 +25,9 @@ that teaches clearly worse (p < ``score.TAUGHT_P_VALUE``) is blamed on that evid
 at a drop of ``score.TAUGHT_AT_REPORT``. And it measures how many more of a source's labels are
 learnt as if right but wrong on validation than the trusted source's
 (:mod:`gapdoctor.causes.pseudo_label_noise.agreement`; scored 0.5 at ``score.LEARNT_AT_REPORT``
-when p < ``score.LEARNT_P_VALUE``). The strongest of these model-based statistics blames its
+when p < ``score.LEARNT_P_VALUE``). When neither test is clear alone, the two together may be
+(:func:`~gapdoctor.causes.pseudo_label_noise.score.combined_p_value`: Stouffer's z allowing for their
+correlation, p < ``score.COMBINED_P_VALUE``). The strongest of these model-based statistics blames its
 source when it is stronger than the flag-rate excess or names another source.
 """
 
@@ -43,7 +45,14 @@ from gapdoctor.causes.label_noise.memorisation import memorisation_of
 from gapdoctor.causes.label_noise.result import Suspect
 from gapdoctor.causes.pseudo_label_noise.agreement import SourceAgreement, agreement_of
 from gapdoctor.causes.pseudo_label_noise.result import NoiseBySource, SourceRate
-from gapdoctor.causes.pseudo_label_noise.score import excess_ratio, learnt_ratio, score, taught_ratio
+from gapdoctor.causes.pseudo_label_noise.score import (
+    combined_p_value,
+    combined_ratio,
+    excess_ratio,
+    learnt_ratio,
+    score,
+    taught_ratio,
+)
 from gapdoctor.causes.pseudo_label_noise.teaching import SourceTeaching, teaching_of, trusted_source
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
@@ -57,6 +66,7 @@ _MAX_SUSPECTS = 50
 _TAUGHT_BLAMED_BY = "what its labels teach"
 _LEARNT_BLAMED_BY = "labels learnt but wrong"
 _FLAGGED_LESS_BY = "flagged less than the trusted source"
+_BOTH_BLAMED_BY = "what its labels teach and labels learnt but wrong, together"
 
 
 def _two_proportion_p_value(x1: int, n1: int, x2: int, n2: int) -> float:
@@ -86,14 +96,36 @@ def _flags(evidence: Evidence) -> _Flags:
     raise SkipCheck("needs out-of-sample train_probs or per-row sample_losses to flag wrong labels")
 
 
+def _combined(teaching: list[SourceTeaching], learnt: list[SourceAgreement]) -> dict[str, float]:
+    """Per source compared by both model tests, the p-value of the two together (:func:`score.combined_p_value`)."""
+    learnt_p = {a["source"]: a["p_value"] for a in learnt}
+    return {
+        t["source"]: combined_p_value(t["p_value"], learnt_p[t["source"]]) for t in teaching if t["source"] in learnt_p
+    }
+
+
 def _model_blame(teaching: list[SourceTeaching], learnt: list[SourceAgreement]) -> tuple[float, str, str, str] | None:
     """(ratio, evidence, source, reference) of the strongest significant evidence from the judges' fits, or None.
 
-    Two kinds: a source whose labels teach clearly worse (:func:`score.taught_ratio`), and a source whose
-    labels are learnt as if right but wrong on validation (:func:`score.learnt_ratio`).
+    Three kinds: a source whose labels teach clearly worse (:func:`score.taught_ratio`), a source whose
+    labels are learnt as if right but wrong on validation (:func:`score.learnt_ratio`), and a source
+    for which the two tests together are clear (:func:`score.combined_ratio`) though neither is alone.
     """
     found = [(taught_ratio(t["drop"], t["p_value"]), _TAUGHT_BLAMED_BY, t["source"], t["reference"]) for t in teaching]
     found += [(learnt_ratio(a["excess"], a["p_value"]), _LEARNT_BLAMED_BY, a["source"], a["reference"]) for a in learnt]
+    together = _combined(teaching, learnt)
+    alone = {source for ratio, _, source, _ in found if ratio > 0}  # a test clear alone tells the story itself
+    excess = {a["source"]: a["excess"] for a in learnt}
+    found += [
+        (
+            combined_ratio(t["drop"], excess[t["source"]], together[t["source"]]),
+            _BOTH_BLAMED_BY,
+            t["source"],
+            t["reference"],
+        )
+        for t in teaching
+        if t["source"] in together and t["source"] not in alone
+    ]
     found = [f for f in found if f[0] > 0]
     return max(found, key=lambda f: f[0]) if found else None
 
@@ -168,8 +200,26 @@ def _taught_summary(blame: SourceTeaching | None, learnt: SourceAgreement | None
     )
 
 
+def _both_summary(taught: SourceTeaching | None, learnt: SourceAgreement | None) -> str:
+    assert taught is not None and learnt is not None
+    reference = taught["reference"] if taught["reference"].startswith("the ") else repr(taught["reference"])
+    return (
+        f"Models fitted on {taught['rows_per_fit']} rows of source '{taught['source']}' reach "
+        f"{100 * taught['taught_accuracy']:.1f}% validation accuracy against {100 * taught['reference_accuracy']:.1f}% "
+        f"from as many rows of {reference} (drop {100 * taught['drop']:.1f} points, p = {taught['p_value']:.2g}), "
+        f"and {100 * learnt['excess']:.1f} points more of its labels than of {reference} are learnt as if right "
+        f"but do not hold on validation (p = {learnt['p_value']:.2g}). Neither is clear alone; together they are "
+        f"(p = {combined_p_value(taught['p_value'], learnt['p_value']):.2g}, the two tests combined allowing for "
+        "their correlation): its labels teach the wrong function, a teacher's consistent errors. "
+    )
+
+
 _Summary = Callable[[SourceTeaching | None, SourceAgreement | None], str]
-_SUMMARIES: dict[str, _Summary] = {_TAUGHT_BLAMED_BY: _taught_summary, _LEARNT_BLAMED_BY: _learnt_summary}
+_SUMMARIES: dict[str, _Summary] = {
+    _TAUGHT_BLAMED_BY: _taught_summary,
+    _LEARNT_BLAMED_BY: _learnt_summary,
+    _BOTH_BLAMED_BY: _both_summary,
+}
 
 
 def _pct(row: SourceTeaching | SourceAgreement | None, key: str) -> float | None:
@@ -281,7 +331,7 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
         f" (one-sided p = {p_value:.2g}; flags from {method})."
     )
     if (
-        blamed_by in (_TAUGHT_BLAMED_BY, _LEARNT_BLAMED_BY) and p_value >= _P_VALUE
+        blamed_by in (_TAUGHT_BLAMED_BY, _LEARNT_BLAMED_BY, _BOTH_BLAMED_BY) and p_value >= _P_VALUE
     ):  # the flags alone do not single it out: say why
         summary += " A model fitted on every row learns a teacher's consistent errors as if right, so few are flagged."
     result = NoiseBySource(
@@ -315,6 +365,7 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
         reference_self_agreement_pct=_pct(agreed, "reference_self_agreement"),
         reference_val_accuracy_pct=_pct(agreed, "reference_val_accuracy"),
         agreement=learnt,
+        combined_p_value=None if row is None or agreed is None else combined_p_value(row["p_value"], agreed["p_value"]),
     )
     return [
         Finding(

@@ -58,7 +58,8 @@ class NoiseBySource(Payload, SuggestsLabels):
         "what its labels teach" (the ``taught_*`` fields; see
         :mod:`gapdoctor.causes.pseudo_label_noise.teaching`), "labels learnt but wrong" (the
         ``learnt_*`` and agreement fields below) or "flagged less than the trusted source" (its flag
-        rate clearly below the trusted source's while its labels teach no better).
+        rate clearly below the trusted source's while its labels teach no better), or "what its labels
+        teach and labels learnt but wrong, together" (the two model tests combined, ``combined_p_value``).
     taught_accuracy_pct, taught_reference_accuracy_pct : float or None
         Validation accuracy of small models fitted on the blamed source's labels, and on the reference's
         (the same number of rows each), in percent; None without ``X_train``, ``X_val`` and ``y_val``.
@@ -83,6 +84,10 @@ class NoiseBySource(Payload, SuggestsLabels):
         The same two for the reference, fitted on as many rows.
     agreement : list of SourceAgreement
         Every source compared by that test (empty without features and validation labels).
+    combined_p_value : float or None
+        One-sided p-value of the taught and learnt tests together for the blamed source (Stouffer's
+        z allowing for their correlation, :func:`gapdoctor.causes.pseudo_label_noise.score.combined_p_value`);
+        None when either is missing.
     """
 
     CHECK: ClassVar[str] = "pseudo_label_noise.by_source"
@@ -132,6 +137,9 @@ class NoiseBySource(Payload, SuggestsLabels):
         omit_none=True, default=None, label="validation accuracy of the reference's models", shown_as="pct"
     )
     agreement: list[SourceAgreement] = plot(default_factory=list)
+    combined_p_value: float | None = figure(
+        omit_none=True, default=None, label="p-value of the two model tests together", shown_as="p"
+    )
 
     def suggestions(self) -> dict[int, Suggestion]:
         """Row -> given label, suggested label and its out-of-sample probability (none without ``train_probs``)."""

@@ -10,15 +10,23 @@ points below are mapped by :func:`gapdoctor.stats.scoring.strength_from_ratio`.
 
 from __future__ import annotations
 
+import math
+
+from scipy import stats as sps
+
 from gapdoctor.stats.scoring import capped, strength_from_ratio
 
 __all__ = [
     "AT_REPORT",
+    "COMBINED_P_VALUE",
     "LEARNT_AT_REPORT",
     "LEARNT_P_VALUE",
     "TAUGHT_AT_REPORT",
     "TAUGHT_P_VALUE",
+    "TESTS_CORRELATION",
     "UNSEPARATED_MAX_RATIO",
+    "combined_p_value",
+    "combined_ratio",
     "excess_ratio",
     "learnt_ratio",
     "score",
@@ -57,6 +65,55 @@ evidence (a score of 0 from it): with 30-160 trusted rows its interval is +-0.1 
 On the calibration corpus (sources drawn at random over every non-pseudo scenario, labels
 untouched: no source noisier) 1 of 337 runs passed it; 12 of 29 pseudo-labelled runs did
 (``benchmarks/pseudo_label_agreement.py``; the issue's trusted-fit agreement test: 6 and 2)."""
+
+TESTS_CORRELATION = 0.5
+"""Correlation assumed between the two model tests' evidence (the probits of their p-values) when
+they are combined: both rest on the same judges' fits, the same validation rows and the same
+trusted rows (the learnt excess even contains the taught drop with its sign), so they are not
+independent. Measured on the calibration side's null controls (``benchmarks/pseudo_label_agreement.py``:
+182 runs split at random into two clean sources): Pearson 0.35 between the two tests' best-judge
+z-scores (Spearman 0.35, both judges alike: 0.32 and 0.34), held-out side 0.34; 0.5 is above the
+upper end of its 95% interval (about 0.47), so the combination errs on the cautious side (with
+0.35 a clean source passed it on 1 of the 327 null controls too, the one the learnt test already
+passes)."""
+_SMALLEST_P = 1e-300  # a p-value of 0 read as this (a finite z-score)
+COMBINED_P_VALUE = 0.01
+"""The two model tests together (:func:`combined_p_value`) count only below this: the same rule as
+:data:`TAUGHT_P_VALUE` and :data:`LEARNT_P_VALUE`. Null controls: taught, learnt or combined 1 of 327
+(the same run as taught or learnt alone)."""
+
+
+def combined_p_value(taught_p: float, learnt_p: float) -> float:
+    """One-sided p-value of the taught and learnt tests together: Stouffer's z, for correlated tests.
+
+    Each p-value is read as a z-score; their sum has variance ``2 + 2 * TESTS_CORRELATION`` under
+    the null. Two tests each short of their cut can together be clear evidence; a test with no
+    evidence at all (p = 1) leaves none.
+
+    Examples
+    --------
+    >>> round(combined_p_value(0.02, 0.02), 4)  # two near misses agree
+    0.0089
+    >>> round(combined_p_value(0.001, 0.5), 3)  # one strong test, one silent: weaker together
+    0.037
+    >>> combined_p_value(0.001, 1.0)
+    1.0
+    """
+    if max(taught_p, learnt_p) >= 1.0:
+        return 1.0
+    z = float(sps.norm.isf(max(taught_p, _SMALLEST_P)) + sps.norm.isf(max(learnt_p, _SMALLEST_P)))
+    return float(sps.norm.sf(z / math.sqrt(2 + 2 * TESTS_CORRELATION)))
+
+
+def combined_ratio(drop: float, excess: float, p_value: float) -> float:
+    """The mean of the taught drop's and learnt excess's ratios to their reporting points; 0 when not significant.
+
+    Both are a share of the source's labels that are wrong, on the same 5-point scale; neither is
+    significant alone, so neither one's size is taken as the effect.
+    """
+    if p_value >= COMBINED_P_VALUE:
+        return 0.0
+    return (max(drop, 0.0) / TAUGHT_AT_REPORT + max(excess, 0.0) / LEARNT_AT_REPORT) / 2
 
 
 def excess_ratio(excess: float, *, separated: bool) -> float:

@@ -37,6 +37,13 @@ measured. (Under the alternative a pooled draw's share of a noisy source's rows 
 which only widens ``v``: the test stays valid, a little conservative.) ``v`` rests on a few
 draws, so the drop over its standard error is read on a t distribution (Welch-Satterthwaite
 degrees of freedom), not a normal one.
+
+Why not the validation labels in the reference, for more rows than a few dozen trusted ones:
+training labels that differ from validation labels as a whole (a shift, a pipeline bug, label
+noise in every training source) make any training source teach worse than validation labels. A
+reference of the trusted rows plus half the validation rows blamed a clean source in 40 of 314
+corpus null controls (``benchmarks/pseudo_label_reference.py``); a source is judged only against
+labels drawn like its own.
 """
 
 from __future__ import annotations
