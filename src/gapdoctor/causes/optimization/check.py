@@ -27,8 +27,8 @@ import numpy as np
 
 from gapdoctor.causes.curves import epoch_of, history_of, point, step_of
 from gapdoctor.causes.optimization.progress import ValidationProgress, validation_progress
-from gapdoctor.causes.optimization.rises import rises_expected_from_se, rises_vs_curve_noise
 from gapdoctor.causes.optimization.result import Instability, LossClimb, NanDivergence, Stall
+from gapdoctor.causes.optimization.rises import RisesVsNoise, rises_expected_from_se, rises_vs_curve_noise
 from gapdoctor.causes.optimization.schedule import STEP_CUT, Schedule, read_schedule
 from gapdoctor.causes.optimization.score import (
     DIVERGENCE_VERDICT,
@@ -193,6 +193,7 @@ def _instability(
         f"Training loss is unstable: {where}-to-{where} noise is {100 * relative_noise:.0f}% of the total progress "
         + ("beyond the batch noise of its logged values " if se is not None else "")
         + f"and it rose in {100 * ups:.0f}% of {where}s"
+        + (_noise_explains(logged_noise) if logged_noise is not None else "")
         + (f", with {len(spikes)} spike(s) (first at {history.position(int(spikes[0]))})." if len(spikes) else ".")
     )
     first_spike = int(spikes[0]) if len(spikes) else None
@@ -219,6 +220,10 @@ def _instability(
             "each: batch noise of unknown size may explain this spread (log the epoch mean to tell)."
         )
     return _finding(score, summary, result, "Lower the learning rate (try 3x and 10x smaller).")
+
+
+def _noise_explains(rises: RisesVsNoise) -> str:
+    return f" ({100 * rises.expected_share:.0f}% expected from the logged loss's own noise, p={rises.p_value:.2g})"
 
 
 def _slope_t(progress: ValidationProgress | None) -> float | None:
