@@ -3,6 +3,9 @@
 A training loss written by a training loop is the mean of the minibatch losses of each epoch. With
 few batches per epoch, a run that reached its floor wobbles around it and rises at about half of its
 epochs from sampling alone; main counted every such rise as a learning rate too high.
+
+Left as it is: the same run still reads as a stall ("stopped improving early", 0.74-0.82): its floor
+is flat within batch noise, so the geometric-convergence rule of ``_stall`` cannot see it converge.
 """
 
 from __future__ import annotations
