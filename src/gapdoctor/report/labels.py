@@ -90,6 +90,8 @@ EVIDENCE_LABELS: dict[str, tuple[str, Format]] = {
     "val_late_slope_t": ("validation curve's late slope over its standard error", "number"),
     "val_noise_vs_gain": ("validation-curve noise relative to its gain", "number"),
     "train_loss_single_batches": ("training-loss values logged, one batch each", "count"),
+    "rises_expected_from_curve_noise_pct": ("rises expected from the logged loss's own noise", "pct"),
+    "rises_beyond_curve_noise_p": ("p-value of the rises beyond that noise", "p"),
     "diverged_at_epoch": ("epoch training loss turned NaN/infinite", "epoch"),
     "diverged_at_step": ("step training loss turned NaN/infinite", "count"),
     "train_loss_best_epoch": ("epoch of lowest training loss", "epoch"),

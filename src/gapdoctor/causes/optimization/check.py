@@ -28,6 +28,7 @@ import numpy as np
 from gapdoctor.causes.curves import epoch_of, history_of, point, step_of
 from gapdoctor.causes.optimization.progress import ValidationProgress, validation_progress
 from gapdoctor.causes.optimization.result import Instability, LossClimb, NanDivergence, Stall
+from gapdoctor.causes.optimization.rises import RisesVsNoise, rises_expected_from_se, rises_vs_curve_noise
 from gapdoctor.causes.optimization.schedule import STEP_CUT, Schedule, read_schedule
 from gapdoctor.causes.optimization.score import (
     DIVERGENCE_VERDICT,
@@ -146,19 +147,6 @@ def _sampled_batches(history: RunHistory, train: np.ndarray) -> bool:
     return bool(np.all(counts[logged] <= 1))
 
 
-def _expected_rises(ts: np.ndarray, se: np.ndarray | None) -> float:
-    """Share of points at which batch noise alone makes the training loss rise (0 without it)."""
-    if se is None or len(ts) < 5:
-        return 0.0
-    from scipy.stats import norm
-
-    step = np.diff(ts[2:])
-    spread = np.sqrt(se[2:-1] ** 2 + se[3:] ** 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(spread > 0, step / spread, -np.inf)
-    return float(np.mean(norm.cdf(z)))
-
-
 def _instability(
     history: RunHistory, train: np.ndarray, schedule: Schedule | None, val_progress: ValidationProgress | None
 ) -> Finding | None:
@@ -188,7 +176,11 @@ def _instability(
         excused = {p + d for p in schedule.restart_points for d in (0, 1)}
         spikes = np.array([s for s in spikes if int(s) not in excused], dtype=np.intp)
     ups = float(np.mean(np.diff(x[2:]) > 0)) if len(x) > 4 else 0.0  # after the first epochs
-    expected = _expected_rises(ts, se)  # rises batch noise alone makes (0 when it is not known)
+    expected = rises_expected_from_se(ts, se)  # rises batch noise alone makes (0 when it is not known)
+    # a logged loss is a mean of sampled batches: without a measured spread, its own noise says how often it rises
+    logged_noise = rises_vs_curve_noise(x) if se is None and history.train_loss_counts is not None else None
+    if logged_noise is not None:
+        expected = logged_noise.expected_share
     # Epoch-averaged training loss of a healthy run rarely rises beyond batch noise (score.py).
     excess_rises = ups - expected if len(x) <= _MAX_POINTS_FOR_RISES else None
     sampled = se is None and _sampled_batches(history, train)
@@ -201,6 +193,7 @@ def _instability(
         f"Training loss is unstable: {where}-to-{where} noise is {100 * relative_noise:.0f}% of the total progress "
         + ("beyond the batch noise of its logged values " if se is not None else "")
         + f"and it rose in {100 * ups:.0f}% of {where}s"
+        + (_noise_explains(logged_noise) if logged_noise is not None else "")
         + (f", with {len(spikes)} spike(s) (first at {history.position(int(spikes[0]))})." if len(spikes) else ".")
     )
     first_spike = int(spikes[0]) if len(spikes) else None
@@ -216,6 +209,8 @@ def _instability(
         val_late_slope_t=_slope_t(val_progress) if improving else None,
         val_noise_vs_gain=_noise_vs_gain(val_progress) if improving else None,
         train_loss_single_batches=int(logged.sum()) if sampled else None,
+        rises_expected_from_curve_noise_pct=None if logged_noise is None else round(100 * expected, 1),
+        rises_beyond_curve_noise_p=None if logged_noise is None else round(logged_noise.p_value, 4),
     )
     if improving:
         summary += " The validation curve still improves at the end, so this costs little so far."
@@ -225,6 +220,10 @@ def _instability(
             "each: batch noise of unknown size may explain this spread (log the epoch mean to tell)."
         )
     return _finding(score, summary, result, "Lower the learning rate (try 3x and 10x smaller).")
+
+
+def _noise_explains(rises: RisesVsNoise) -> str:
+    return f" ({100 * rises.expected_share:.0f}% expected from the logged loss's own noise, p={rises.p_value:.2g})"
 
 
 def _slope_t(progress: ValidationProgress | None) -> float | None:

@@ -76,6 +76,10 @@ class Instability(Payload):
         as a fraction of its total gain (:mod:`~gapdoctor.causes.optimization.progress`).
     train_loss_single_batches : int or None
         Points logged with one batch's loss each, when the log samples single batches.
+    rises_expected_from_curve_noise_pct, rises_beyond_curve_noise_p : float or None
+        For a logged loss whose batch noise was not measured: share of rises its own trend-removed
+        noise explains, in %, and the one-sided p-value of the observed rises under that noise
+        (:mod:`~gapdoctor.causes.optimization.rises`).
     """
 
     CHECK: ClassVar[str] = CHECK
@@ -91,6 +95,8 @@ class Instability(Payload):
     val_late_slope_t: float | None = figure(omit_none=True)
     val_noise_vs_gain: float | None = figure(omit_none=True)
     train_loss_single_batches: int | None = figure(omit_none=True)
+    rises_expected_from_curve_noise_pct: float | None = figure(omit_none=True)
+    rises_beyond_curve_noise_p: float | None = figure(omit_none=True)
 
 
 @dataclass(frozen=True, kw_only=True)
