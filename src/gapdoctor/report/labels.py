@@ -87,8 +87,6 @@ EVIDENCE_LABELS: dict[str, tuple[str, Format]] = {
     "train_loss_batch_noise_se": ("batch-to-batch noise of the training loss (std. error)", "sd"),
     "rises_expected_from_batch_noise_pct": ("rises expected from batch noise alone", "pct"),
     "val_still_improving": ("validation still improving", "text"),
-    "val_late_slope_t": ("validation curve's late slope over its standard error", "number"),
-    "val_noise_vs_gain": ("validation-curve noise relative to its gain", "number"),
     "train_loss_single_batches": ("training-loss values logged, one batch each", "count"),
     "rises_expected_from_curve_noise_pct": ("rises expected from the logged loss's own noise", "pct"),
     "rises_beyond_curve_noise_p": ("p-value of the rises beyond that noise", "p"),

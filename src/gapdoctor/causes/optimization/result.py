@@ -92,8 +92,12 @@ class Instability(Payload):
     first_spike_epoch: Epoch | None = figure(omit_none=True)
     first_spike_step: int | None = figure(omit_none=True)
     val_still_improving: Literal["yes"] | None = figure(omit_none=True)
-    val_late_slope_t: float | None = figure(omit_none=True)
-    val_noise_vs_gain: float | None = figure(omit_none=True)
+    val_late_slope_t: float | None = figure(
+        omit_none=True, label="validation curve's late slope over its standard error", shown_as="number"
+    )
+    val_noise_vs_gain: float | None = figure(
+        omit_none=True, label="validation-curve noise relative to its gain", shown_as="number"
+    )
     train_loss_single_batches: int | None = figure(omit_none=True)
     rises_expected_from_curve_noise_pct: float | None = figure(omit_none=True)
     rises_beyond_curve_noise_p: float | None = figure(omit_none=True)
@@ -142,6 +146,10 @@ class Stall(Payload):
     lr_cut_epoch: Epoch | None = figure(omit_none=True)
     lr_cut_step: int | None = figure(omit_none=True)
     val_still_improving: Literal["yes"] | None = figure(omit_none=True)
-    val_late_slope_t: float | None = figure(omit_none=True)
-    val_noise_vs_gain: float | None = figure(omit_none=True)
+    val_late_slope_t: float | None = figure(
+        omit_none=True, label="validation curve's late slope over its standard error", shown_as="number"
+    )
+    val_noise_vs_gain: float | None = figure(
+        omit_none=True, label="validation-curve noise relative to its gain", shown_as="number"
+    )
     markers: dict[str, int] = plot()
