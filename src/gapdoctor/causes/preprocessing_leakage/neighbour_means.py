@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import stats as sps
 from sklearn.neighbors import NearestNeighbors
 
@@ -38,6 +39,7 @@ _GRID_TOLERANCE = 1e-6  # a value is on the grid when (value - low) / step is th
 _QUERY_ROWS = 1_000  # training rows rebuilt (their neighbours are sought among every training row)
 _MAX_WORK = 2e9  # query rows x training rows x other columns: the distance work per column at most
 _MAX_COLUMNS = 64  # grid columns rebuilt at most (the first ones)
+_SPACES = 2  # the other columns as given and standardised
 _MIN_DIFFERING = 5  # rows where in-sample and out-of-fold differ needed before a match says anything
 _LOWEST_LOG10_P = -300.0  # p-values below 1e-300 are reported as 1e-300
 FINGERPRINT_FAMILY_ALPHA = 0.05
@@ -95,6 +97,18 @@ def _candidates(X_train: FeatureArray) -> list[tuple[int, int, float, float]]:
     return out
 
 
+def _counts_own_label(column: FloatArray, in_class: NDArray[np.bool_], low: float, high: float) -> bool:
+    """Whether no row sits at the value contradicting its own label outright, the class rising or falling.
+
+    A mean that counts the row's own label puts no row of the class at the value of none of it,
+    and no other row at the value of all of it: a column that does is not one (no need to rebuild it).
+    """
+    at_low, at_high = column == low, column == high
+    rising = not np.any(at_low & in_class) and not np.any(at_high & ~in_class)
+    falling = not np.any(at_high & in_class) and not np.any(at_low & ~in_class)
+    return rising or falling
+
+
 def _differing_if_in_sample(
     column: FloatArray, hits: FloatArray, neighbours: IntArray, k: int, low: float, high: float
 ) -> int | None:
@@ -137,13 +151,16 @@ def in_sample_neighbour_mean(
     for j, k, low, high in _candidates(X_train):
         if X_train.shape[1] < 2 or len(rows) * len(X_train) * (X_train.shape[1] - 1) > _MAX_WORK or len(rows) <= k:
             continue
-        others = np.delete(np.asarray(X_train, dtype=np.float64), j, axis=1)
         column = np.asarray(X_train[rows, j], dtype=np.float64)
+        tests += _SPACES * len(classes)  # every reconstruction counts, tried or ruled out by its cells
+        possible = [c for c in classes if _counts_own_label(column, y_train[rows] == c, low, high)]
+        if not possible:
+            continue
+        others = np.delete(np.asarray(X_train, dtype=np.float64), j, axis=1)
         spread = others.std(axis=0)
         for space in (others, (others - others.mean(axis=0)) / np.where(spread > 0, spread, 1.0)):
             neighbours = NearestNeighbors(n_neighbors=k + 1).fit(space).kneighbors(space[rows], return_distance=False)
-            for c in classes:
-                tests += 1
+            for c in possible:
                 differing = _differing_if_in_sample(column, (y_train == c).astype(np.float64), neighbours, k, low, high)
                 if differing is not None and differing >= _MIN_DIFFERING:
                     found.append((-differing * float(np.log(2.0)), j, c, k, differing))
