@@ -72,3 +72,11 @@ def test_out_of_fold_knn_stacking_has_no_fingerprint(seed):
     assert in_sample_neighbour_mean(Xt, yt, 2, np.zeros(Xt.shape[1])) is None
     d = gapdoctor.diagnose(X_train=Xt, y_train=yt, X_val=Xv, y_val=yv)
     assert all("neighbour_mean_k" not in f.evidence for f in d.findings)
+
+
+def test_a_column_with_missing_values_is_left_out_of_the_distances():
+    Xt, yt, _, _ = _stacked(0, out_of_fold=False)
+    extra = np.random.default_rng(0).normal(size=len(yt))
+    extra[:7] = np.nan  # a column the stacking did not use, with missing values
+    found = in_sample_neighbour_mean(np.c_[extra, Xt], yt, 2, np.zeros(Xt.shape[1] + 1))
+    assert found is not None and found.feature == Xt.shape[1] and found.k == K

@@ -16,8 +16,9 @@ neither on every row. The chance that a column with no preference for the row's 
 the in-sample value on all ``n`` such rows is at most ``2^-n``; it is corrected (Bonferroni)
 over the (column, class, direction) reconstructions tried and must reach
 ``FINGERPRINT_FAMILY_ALPHA`` before the association loss adds to it (Fisher's method, as
-:mod:`.label_means`). Distances are Euclidean on the other columns as given, and on them
-standardised: a stacking built on other preprocessing is not recognised.
+:mod:`.label_means`). Distances are Euclidean on the other columns with no missing value, as given and
+standardised: a stacking built on other preprocessing (other columns, a projection, another
+metric) is not recognised.
 """
 
 from __future__ import annotations
@@ -157,6 +158,9 @@ def in_sample_neighbour_mean(
         if not possible:
             continue
         others = np.delete(np.asarray(X_train, dtype=np.float64), j, axis=1)
+        others = others[:, np.isfinite(others).all(axis=0)]  # distances on the columns with every value
+        if others.shape[1] == 0:
+            continue
         spread = others.std(axis=0)
         for space in (others, (others - others.mean(axis=0)) / np.where(spread > 0, spread, 1.0)):
             neighbours = NearestNeighbors(n_neighbors=k + 1).fit(space).kneighbors(space[rows], return_distance=False)
