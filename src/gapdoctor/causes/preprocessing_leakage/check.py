@@ -37,12 +37,14 @@ from gapdoctor.causes.preprocessing_leakage.duplicates import (
     near_duplicate_pairs,
 )
 from gapdoctor.causes.preprocessing_leakage.label_means import in_sample_label_mean
+from gapdoctor.causes.preprocessing_leakage.neighbour_means import in_sample_neighbour_mean
 from gapdoctor.causes.preprocessing_leakage.result import DuplicatedRows, TrainOnlySignal
 from gapdoctor.causes.preprocessing_leakage.score import (
     duplicates_score,
     gap_ratio,
     identifier_ratio,
     in_sample_mean_ratio,
+    in_sample_neighbours_ratio,
     signal_score,
     weakened_ratio,
 )
@@ -197,13 +199,18 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     id_strength = identifier_ratio(max((max(assoc_t[j], assoc_v[j]) for j in ids), default=0.0))
     mean = in_sample_label_mean(X_train, y_train, X_val, y_val, k, loss.z)
     mean_strength = in_sample_mean_ratio(mean.log10_p_family) if mean else 0.0
-    score = signal_score(gap_strength, id_strength, weak_strength, mean_strength)
+    stack = in_sample_neighbour_mean(X_train, y_train, k, loss.z)
+    stack_strength = in_sample_neighbours_ratio(stack.log10_p_family) if stack else 0.0
+    score = signal_score(gap_strength, id_strength, weak_strength, mean_strength, stack_strength)
     if score < MIN_FINDING_SCORE:
         return []
-    encoded = mean is not None and mean_strength > max(gap_strength, id_strength, weak_strength)
-    in_sample = not encoded and weak_strength > max(gap_strength, id_strength)
+    stacked = stack is not None and stack_strength > max(gap_strength, id_strength, weak_strength, mean_strength)
+    encoded = not stacked and mean is not None and mean_strength > max(gap_strength, id_strength, weak_strength)
+    in_sample = not encoded and not stacked and weak_strength > max(gap_strength, id_strength)
     about = (  # what the texts name
-        [*mean.features, *(j for j in order if j not in mean.features)]
+        [*stack.features, *(j for j in order if j not in stack.features)]
+        if stack is not None and stacked
+        else [*mean.features, *(j for j in order if j not in mean.features)]
         if mean is not None and encoded
         else weakened
         if in_sample
@@ -212,7 +219,21 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
         else ids
     )
     names = [name_of(evidence, j) for j in about[:3]]
-    if mean is not None and encoded:
+    if stack is not None and stacked:
+        j = stack.feature
+        summary = (
+            f"{names[0]} is, on every training row rebuilt, the share of class {stack.label_class} among the "
+            f"row's {stack.k} nearest training rows counting the row itself ({stack.differing} rows where that "
+            f"changes the value; family-wise p = {10**stack.log10_p_family:.1e}; epsilon² {assoc_t[j]:.2f} in "
+            f"training vs {assoc_v[j]:.2f} in validation): an in-sample k-NN stacking feature, each training "
+            "row's own label included."
+        )
+        fixes = (
+            f"Rebuild {names[0]} out-of-fold: each training row's neighbours from the other folds "
+            "(cross_val_predict of the k-NN model), as validation rows get it.",
+            *cause_info("preprocessing_leakage").fixes[1:],
+        )
+    elif mean is not None and encoded:
         j = mean.feature
         summary = (
             f"On every one of its {mean.levels} training values, {names[0]} is exactly the share of class "
@@ -255,7 +276,7 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
         summary = f"Identifier-like column(s) {', '.join(names)} predict the label: rows were ordered by label."
         fixes = (f"Drop {', '.join(names)} from the features.", *cause_info("preprocessing_leakage").fixes[::2])
     plot = about[:6]
-    leaky = about if in_sample or encoded else order
+    leaky = about if in_sample or encoded or stacked else order
     result = TrainOnlySignal(
         features_train_only_signal=len(order),
         identifier_like_features=len(ids),
@@ -276,6 +297,9 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
         fisher_z=round(float(loss.z[weakened[0]]), 2) if weakened else None,
         label_mean_values=mean.levels if mean else None,
         label_mean_log10_p=round(mean.log10_p_family, 2) if mean else None,
+        neighbour_mean_k=stack.k if stack else None,
+        neighbour_mean_rows_differing=stack.differing if stack else None,
+        neighbour_mean_log10_p=round(stack.log10_p_family, 2) if stack else None,
         features=feature_plot_data(
             X_train,
             X_val,

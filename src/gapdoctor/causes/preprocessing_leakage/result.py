@@ -44,6 +44,12 @@ class TrainOnlySignal(Payload):
         that value (an in-sample target encoding): its number of distinct training values and the
         log10 of the family-wise p-value of that fit by chance with its association loss (the
         score grows with -log10 p); None when no column fits.
+    neighbour_mean_k, neighbour_mean_rows_differing, neighbour_mean_log10_p : int or None, int or None, float or None
+        The column rebuilt exactly as each training row's label mean over its ``k`` nearest training
+        rows, the row itself counted (an in-sample k-NN stacking): ``k``, the rebuilt training rows
+        where counting the row changes the mean (the column followed the row's own label on all of
+        them), and the log10 of the family-wise p-value with its association loss (the score grows
+        with -log10 p); None when no column is one.
     note : str or None
         Why the score was lowered (every feature lost its signal: misaligned rows); None otherwise.
     features : list of FeaturePlot
@@ -66,6 +72,9 @@ class TrainOnlySignal(Payload):
     fisher_z: float | None = figure(omit_none=True)
     label_mean_values: int | None = figure(omit_none=True)
     label_mean_log10_p: float | None = figure(omit_none=True)
+    neighbour_mean_k: int | None = figure(omit_none=True)
+    neighbour_mean_rows_differing: int | None = figure(omit_none=True)
+    neighbour_mean_log10_p: float | None = figure(omit_none=True)
     note: str | None = figure(omit_none=True)
     features: list[FeaturePlot] = plot()
 

@@ -1,6 +1,6 @@
 """How ``preprocessing_leakage``'s measured statistics become its strength of evidence: its one scoring declaration.
 
-Five statistics: the label association (epsilon²) a feature loses between training and
+Six statistics: the label association (epsilon²) a feature loses between training and
 validation, at the low end of its 95% interval; the same loss on the Fisher-z scale for a
 feature that keeps most of its association (an in-sample fitted feature: stacked predictions);
 the association of an identifier-like column; the family-wise p-value of a column whose training
@@ -23,11 +23,13 @@ __all__ = [
     "GAP_REPORTABLE",
     "ID_REPORTABLE",
     "IN_SAMPLE_MEAN_P_REPORTABLE",
+    "IN_SAMPLE_NEIGHBOURS_P_REPORTABLE",
     "MISALIGNED_DISCOUNT",
     "duplicates_score",
     "gap_ratio",
     "identifier_ratio",
     "in_sample_mean_ratio",
+    "in_sample_neighbours_ratio",
     "signal_score",
     "weakened_ratio",
 ]
@@ -51,6 +53,12 @@ IN_SAMPLE_MEAN_P_REPORTABLE = 0.001
 the strength grows with -log10 p (1e-6 is twice the evidence of 1e-3). On the corpus calibration
 families no column of a run without a leak reaches 1e-1.5 before the correction, every in-sample
 target encoding 1e-2.9 or less (most below 1e-5)."""
+IN_SAMPLE_NEIGHBOURS_P_REPORTABLE = 0.001
+"""Family-wise p-value (over the reconstructions tried) of an in-sample k-NN label mean reported at
+0.5: the same point as ``IN_SAMPLE_MEAN_P_REPORTABLE``, an exact-construction fingerprint like it
+(:mod:`gapdoctor.causes.preprocessing_leakage.neighbour_means`). On the corpus no run without a
+k-NN stacking has a column rebuilt exactly (the p-value is then 1); every stacking is rebuilt at
+1e-6 or less (``benchmarks/leakage_neighbour_means.py``)."""
 EXCESS_DUPLICATES_REPORTABLE = 0.03
 """Share of validation rows duplicated in training beyond the natural rate reported at 0.5."""
 
@@ -81,9 +89,16 @@ def in_sample_mean_ratio(log10_p_family: float) -> float:
     return max(-log10_p_family, 0.0) / -math.log10(IN_SAMPLE_MEAN_P_REPORTABLE)
 
 
-def signal_score(gap: float, identifier: float, weakened: float = 0.0, in_sample_mean: float = 0.0) -> float:
+def in_sample_neighbours_ratio(log10_p_family: float) -> float:
+    """An in-sample k-NN label mean's evidence, -log10 of its family-wise p-value, over its reporting point's."""
+    return max(-log10_p_family, 0.0) / -math.log10(IN_SAMPLE_NEIGHBOURS_P_REPORTABLE)
+
+
+def signal_score(
+    gap: float, identifier: float, weakened: float = 0.0, in_sample_mean: float = 0.0, neighbours: float = 0.0
+) -> float:
     """Strength of evidence of the train-only signal: the strongest of the ratios."""
-    return strength_from_ratio(max(gap, identifier, weakened, in_sample_mean))
+    return strength_from_ratio(max(gap, identifier, weakened, in_sample_mean, neighbours))
 
 
 def duplicates_score(excess: float) -> float:
