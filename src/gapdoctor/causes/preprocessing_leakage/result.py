@@ -72,9 +72,15 @@ class TrainOnlySignal(Payload):
     fisher_z: float | None = figure(omit_none=True)
     label_mean_values: int | None = figure(omit_none=True)
     label_mean_log10_p: float | None = figure(omit_none=True)
-    neighbour_mean_k: int | None = figure(omit_none=True)
-    neighbour_mean_rows_differing: int | None = figure(omit_none=True)
-    neighbour_mean_log10_p: float | None = figure(omit_none=True)
+    neighbour_mean_k: int | None = figure(
+        omit_none=True, label="neighbours counted by the column that is an in-sample k-NN label mean", shown_as="count"
+    )
+    neighbour_mean_rows_differing: int | None = figure(
+        omit_none=True, label="training rows whose own label the k-NN label mean counted", shown_as="count"
+    )
+    neighbour_mean_log10_p: float | None = figure(
+        omit_none=True, label="in-sample k-NN label mean by chance, log10 family-wise p", shown_as="number"
+    )
     note: str | None = figure(omit_none=True)
     features: list[FeaturePlot] = plot()
 
