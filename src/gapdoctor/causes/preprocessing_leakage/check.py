@@ -38,6 +38,15 @@ from gapdoctor.causes.preprocessing_leakage.duplicates import (
 )
 from gapdoctor.causes.preprocessing_leakage.label_means import in_sample_label_mean
 from gapdoctor.causes.preprocessing_leakage.neighbour_means import in_sample_neighbour_mean
+from gapdoctor.causes.preprocessing_leakage.resplit import (
+    RESPLIT_CELLS,
+    RESPLIT_ROWS,
+    RESPLITS,
+    Spread,
+    resplit_spread,
+    screened,
+    with_spread,
+)
 from gapdoctor.causes.preprocessing_leakage.result import DuplicatedRows, TrainOnlySignal
 from gapdoctor.causes.preprocessing_leakage.score import (
     duplicates_score,
@@ -78,33 +87,49 @@ _MIN_SOURCE_ROWS = 20  # a label source with fewer training rows is not measured
 
 
 def _label_loss(evidence: Evidence, X_train: FeatureArray, X_val: FeatureArray, k: int) -> AssociationLoss:
-    """Each feature's label association lost from training to validation.
+    """Each feature's label association lost from training to validation, its spread measured by re-splits.
 
     With label sources, the training association is the lowest over the sources with at
     least ``_MIN_SOURCE_ROWS`` rows, with the standard error of that source's rows: a leak
     built with the training labels is in every source's rows; labels a model produced from
-    the features follow the features in that source's rows only.
+    the features follow the features in that source's rows only. The features whose loss
+    passes the Fisher-approximation screen are re-split (train rows the association was
+    measured on pooled with the validation rows,
+    :mod:`~gapdoctor.causes.preprocessing_leakage.resplit`): their standard error is the
+    larger of the approximation and the re-split spread.
     """
     y_train, y_val = evidence.y_train, evidence.y_val
     assert y_train is not None and y_val is not None
     loss = association_loss(X_train, y_train, X_val, y_val, k)
+    rows_t = subsample(len(y_train), ASSOCIATION_ROWS)  # the rows label_association measured
+    rows_of = np.zeros(X_train.shape[1], dtype=np.int64)  # feature -> source measured (0: all rows)
+    source_rows = [rows_t]
     sources = evidence.sources_train
-    if sources is None:
-        return loss
-    names, source_of = np.unique(sources, return_inverse=True)
-    counts = np.bincount(source_of, minlength=len(names))
-    measured = [i for i in range(len(names)) if counts[i] >= _MIN_SOURCE_ROWS]
-    if len(measured) < 2:
-        return loss
-    per_source = []
-    for i in measured:
-        rows = np.flatnonzero(source_of == i)
-        rows = rows[subsample(len(rows), ASSOCIATION_ROWS)]
-        per_source.append(label_association(X_train[rows], y_train[rows], k))
-    lowest = np.argmin(np.vstack(per_source), axis=0)
-    train = np.vstack(per_source)[lowest, np.arange(len(lowest))]
-    rows_of = counts[np.asarray(measured)][lowest]
-    return loss_from_associations(train, loss.val, rows_of, len(y_val), k)
+    if sources is not None:
+        names, source_of = np.unique(sources, return_inverse=True)
+        counts = np.bincount(source_of, minlength=len(names))
+        measured = [i for i in range(len(names)) if counts[i] >= _MIN_SOURCE_ROWS]
+        if len(measured) >= 2:
+            per_source = []
+            for i in measured:
+                rows = np.flatnonzero(source_of == i)
+                rows = rows[subsample(len(rows), ASSOCIATION_ROWS)]
+                source_rows.append(rows)
+                per_source.append(label_association(X_train[rows], y_train[rows], k))
+            lowest = np.argmin(np.vstack(per_source), axis=0)
+            train = np.vstack(per_source)[lowest, np.arange(len(lowest))]
+            rows_of = lowest + 1
+            loss = loss_from_associations(train, loss.val, counts[np.asarray(measured)][lowest], len(y_val), k)
+    rows_v = subsample(len(y_val), ASSOCIATION_ROWS)
+    spreads: dict[int, Spread] = {}
+    cells = 0
+    for j in screened(loss):
+        rows = source_rows[int(rows_of[j])]
+        cells += RESPLITS * (min(len(rows), RESPLIT_ROWS) + min(len(rows_v), RESPLIT_ROWS))
+        if cells > RESPLIT_CELLS:
+            break
+        spreads[j] = resplit_spread(X_train[rows, j], y_train[rows], X_val[rows_v, j], y_val[rows_v], k)
+    return with_spread(loss, spreads)
 
 
 def _weakened(loss: AssociationLoss, X_train: FeatureArray, X_val: FeatureArray) -> list[int]:
