@@ -12,7 +12,10 @@ Two checks:
   helped make its own value). A column whose training values are exactly the label share of
   the training rows that share its value is an in-sample target encoding whatever the
   validation split shows (:mod:`~gapdoctor.causes.preprocessing_leakage.label_means`).
-  With label sources (``sources_train``) the training association
+  Each loss's uncertainty is the larger of a Fisher-z approximation and its spread over
+  random re-splits of the rows (:mod:`~gapdoctor.causes.preprocessing_leakage.resplit`):
+  a few rows of a rare class can make or unmake a feature's association by the luck of the
+  split. With label sources (``sources_train``) the training association
   is the lowest of the sources: rows labelled by a model from the features carry labels that
   follow the features, which is no evidence of features that follow the labels. Identifier-like
   columns (dense unique integers) that predict the label betray data sorted by label before
@@ -38,15 +41,7 @@ from gapdoctor.causes.preprocessing_leakage.duplicates import (
 )
 from gapdoctor.causes.preprocessing_leakage.label_means import in_sample_label_mean
 from gapdoctor.causes.preprocessing_leakage.neighbour_means import in_sample_neighbour_mean
-from gapdoctor.causes.preprocessing_leakage.resplit import (
-    RESPLIT_CELLS,
-    RESPLIT_ROWS,
-    RESPLITS,
-    Spread,
-    resplit_spread,
-    screened,
-    with_spread,
-)
+from gapdoctor.causes.preprocessing_leakage.resplit import resplit_loss
 from gapdoctor.causes.preprocessing_leakage.result import DuplicatedRows, TrainOnlySignal
 from gapdoctor.causes.preprocessing_leakage.score import (
     duplicates_score,
@@ -92,11 +87,8 @@ def _label_loss(evidence: Evidence, X_train: FeatureArray, X_val: FeatureArray, 
     With label sources, the training association is the lowest over the sources with at
     least ``_MIN_SOURCE_ROWS`` rows, with the standard error of that source's rows: a leak
     built with the training labels is in every source's rows; labels a model produced from
-    the features follow the features in that source's rows only. The features whose loss
-    passes the Fisher-approximation screen are re-split (train rows the association was
-    measured on pooled with the validation rows,
-    :mod:`~gapdoctor.causes.preprocessing_leakage.resplit`): their standard error is the
-    larger of the approximation and the re-split spread.
+    the features follow the features in that source's rows only. Then the screened features
+    are re-split on those rows (:func:`~gapdoctor.causes.preprocessing_leakage.resplit.resplit_loss`).
     """
     y_train, y_val = evidence.y_train, evidence.y_val
     assert y_train is not None and y_val is not None
@@ -121,15 +113,7 @@ def _label_loss(evidence: Evidence, X_train: FeatureArray, X_val: FeatureArray, 
             rows_of = lowest + 1
             loss = loss_from_associations(train, loss.val, counts[np.asarray(measured)][lowest], len(y_val), k)
     rows_v = subsample(len(y_val), ASSOCIATION_ROWS)
-    spreads: dict[int, Spread] = {}
-    cells = 0
-    for j in screened(loss):
-        rows = source_rows[int(rows_of[j])]
-        cells += RESPLITS * (min(len(rows), RESPLIT_ROWS) + min(len(rows_v), RESPLIT_ROWS))
-        if cells > RESPLIT_CELLS:
-            break
-        spreads[j] = resplit_spread(X_train[rows, j], y_train[rows], X_val[rows_v, j], y_val[rows_v], k)
-    return with_spread(loss, spreads)
+    return resplit_loss(loss, X_train, y_train, X_val, y_val, k, [source_rows[i] for i in rows_of], rows_v)
 
 
 def _weakened(loss: AssociationLoss, X_train: FeatureArray, X_val: FeatureArray) -> list[int]:

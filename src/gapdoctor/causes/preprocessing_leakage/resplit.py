@@ -27,6 +27,7 @@ The random splits are seeded: the same inputs give the same result.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -40,7 +41,16 @@ from gapdoctor.stats.association import (
     AssociationLoss,
 )
 
-__all__ = ["RESPLITS", "RESPLIT_CELLS", "RESPLIT_ROWS", "Spread", "resplit_spread", "screened", "with_spread"]
+__all__ = [
+    "RESPLITS",
+    "RESPLIT_CELLS",
+    "RESPLIT_ROWS",
+    "Spread",
+    "resplit_loss",
+    "resplit_spread",
+    "screened",
+    "with_spread",
+]
 
 RESPLITS = 200
 """Random re-splits per feature: the standard deviation of the null losses to about 5% (1/sqrt(2 x 200))."""
@@ -154,3 +164,29 @@ def with_spread(loss: AssociationLoss, spreads: dict[int, Spread]) -> Associatio
     return replace(
         loss, z=z, lost_low=low, lost_high=high, fisher_lost_low=fisher_low, collapsed=loss.collapsed & (z >= z_needed)
     )
+
+
+def resplit_loss(
+    loss: AssociationLoss,
+    X_train: FeatureArray,
+    y_train: IntArray,
+    X_val: FeatureArray,
+    y_val: IntArray,
+    n_classes: int,
+    train_rows: Sequence[IntArray],
+    val_rows: IntArray,
+) -> AssociationLoss:
+    """``loss`` with the :func:`screened` features re-split, within ``RESPLIT_CELLS``.
+
+    ``train_rows[j]`` are the training rows feature ``j``'s training association was measured
+    on (all sampled rows, or one label source's), ``val_rows`` the validation rows.
+    """
+    spreads: dict[int, Spread] = {}
+    cells = 0
+    for j in screened(loss):
+        rows = train_rows[j]
+        cells += RESPLITS * (min(len(rows), RESPLIT_ROWS) + min(len(val_rows), RESPLIT_ROWS))
+        if cells > RESPLIT_CELLS:
+            break
+        spreads[j] = resplit_spread(X_train[rows, j], y_train[rows], X_val[val_rows, j], y_val[val_rows], n_classes)
+    return with_spread(loss, spreads)
