@@ -190,6 +190,12 @@ def validation_control_rate(evidence: Evidence) -> float | None:
     return float(_budgeted_label_issues(y, probs, evidence.chunk_rows, "validation rows for the control").noise_rate)
 
 
+def _error_rate(confusion: IntArray | None) -> float:
+    """Share of the rows off the diagonal of a confusion matrix (true x predicted)."""
+    assert confusion is not None
+    return float(1.0 - np.trace(confusion) / max(int(confusion.sum()), 1))
+
+
 @dataclass(frozen=True)
 class _Corroboration:
     """What the per-row losses and the training dynamics say about the flagged rows."""
@@ -291,6 +297,9 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     confusion = evidence.train_confusion  # argmax per chunk, all rows: no full-size temporary
     assert confusion is not None
     errors = int(confusion.sum() - np.trace(confusion))
+    val_error = None if control is None else _error_rate(evidence.val_confusion)
+    # training labels contradicted beyond the model's own errors on labels it never fitted
+    error_excess = None if val_error is None else errors / n - val_error
     confusion_text, confusion_count = _top_confusion(evidence, issues)
     memorised = _by_memorisation(evidence, issues, np.arange(len(issues.rows)))
     assert memorised.order is not None
@@ -298,7 +307,9 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     assert dynamics.order is not None
     order = dynamics.order
     strength_of_evidence = score(
-        noise_ratio(rate, low, floor, chance=chance, own_uncertainty=0.0 if own is None else own),
+        noise_ratio(
+            rate, low, floor, chance=chance, own_uncertainty=0.0 if own is None else own, error_excess=error_excess
+        ),
         memorised.factor,
         dynamics.factor,
         within_own_uncertainty=within_doubt,
@@ -326,6 +337,12 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
             else ""
         )
         + (
+            f" Not read as label noise: the model errs on {100 * (val_error or 0.0):.1f}% of the validation labels, "
+            f"as often as on the training labels ({100 * errors / n:.1f}%): the flags are its own errors."
+            if error_excess is not None and error_excess <= 0 and len(issues.rows)
+            else ""
+        )
+        + (
             f" Not read as label noise: labels drawn from the model's own probabilities would be flagged as often "
             f"({100 * (own or 0.0):.1f}%): the model is unsure where it disagrees, as on overlapping classes."
             if within_doubt and rate > floor and strength_of_evidence < REPORT_THRESHOLD
@@ -341,6 +358,7 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
         out_of_fold_error_pct=round(100 * errors / len(evidence.y_train), 2),
         floor_pct=round(100 * floor, 2),
         validation_control_rate_pct=None if control is None else round(100 * control, 2),
+        validation_error_pct=None if val_error is None else round(100 * val_error, 2),
         own_uncertainty_rate_pct=None if own is None else round(100 * own, 2),
         chance_rate_pct=round(100 * chance, 2),
         most_common_confusion=f"{confusion_count} rows {confusion_text}" if confusion_count else None,
