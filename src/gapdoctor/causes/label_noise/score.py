@@ -82,13 +82,7 @@ def chance_rate(label_counts: Sequence[int] | NDArray[np.integer]) -> float:
 
 
 def noise_ratio(
-    rate: float,
-    low: float,
-    floor: float = FLOOR,
-    *,
-    chance: float = 1.0,
-    own_uncertainty: float = 0.0,
-    error_excess: float | None = None,
+    rate: float, low: float, floor: float = FLOOR, *, chance: float = 1.0, own_uncertainty: float = 0.0
 ) -> float:
     """An estimated noise rate's excess over ``floor``, over its reporting point.
 
@@ -102,29 +96,15 @@ def noise_ratio(
     are wrong, the demo's 0.96-1.06x, and keeps its evidence; healthy runs on overlapping classes
     sit at 0.33-0.81x). A hard "never within the doubt" rule lost the demo's seed 0 (0.964x).
 
-    ``error_excess`` is the out-of-fold error on the training labels minus the final model's error on
-    the validation labels (None without them). Wrong training labels are contradicted on top of the
-    model's own errors, which the validation labels show: with no excess (the training labels are
-    contradicted no more often than labels the model never fitted) every flag can be the model's
-    own error, and the ratio is 0, as past chance. It is read in plain errors because confident
-    learning's per-class thresholds are not comparable between the out-of-fold models and a final
-    model that collapsed onto one class (corpus seed 246: an MLP at a learning rate too high to
-    learn, 70.6% flagged on training against 25.8% on validation, while it errs on 70.6% of the
-    training labels and 72.0% of the validation ones). The point estimate, not an interval's end,
-    is required to be positive: a one-sided test would lose injected noise read against small or
-    shared-noise validation splits (corpus seeds 161, 209, 337, 397: excess 2.5-9.6 points, z < 2).
-
     Examples
     --------
     >>> round(noise_ratio(0.501, 0.475, 0.436, chance=0.5), 2)  # binary, near chance: the room bounds it
     2.17
     >>> round(noise_ratio(0.176, 0.144, 0.140, chance=0.5, own_uncertainty=0.216), 2)  # within the model's doubt
     0.84
-    >>> noise_ratio(0.706, 0.679, 0.299, chance=0.75, error_excess=-0.014)  # validation labels contradicted as often
-    0.0
     """
     room = chance - floor
-    if room <= 0 or (error_excess is not None and error_excess <= 0):
+    if room <= 0:
         return 0.0
     ratio = max(rate - floor, 0.0) / max(AT_REPORT - FLOOR, HIGH_FLOOR_SHARE * min(floor, room))
     if 0.0 < rate < own_uncertainty:  # weighed by the share of the model's own doubt the estimate reaches
