@@ -51,6 +51,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.causes.label_noise.confident_learning import LabelIssues, find_label_issues
+from gapdoctor.causes.label_noise.control import control_upper, credited_control, error_rate
 from gapdoctor.causes.label_noise.memorisation import memorisation_of
 from gapdoctor.causes.label_noise.own_uncertainty import own_uncertainty_rate
 from gapdoctor.causes.label_noise.result import ConfidentLearningNoise, CountMatrix, Suspect
@@ -191,52 +192,6 @@ def validation_control_rate(evidence: Evidence) -> float | None:
     return float(_budgeted_label_issues(y, probs, evidence.chunk_rows, "validation rows for the control").noise_rate)
 
 
-def _credited_control(rate: float, train_confusion: IntArray, val_confusion: IntArray, control: float) -> float:
-    """The validation control, raised where the final model is not the out-of-fold models' kind.
-
-    The control reads the final model's confident errors on validation; the estimate, the
-    out-of-fold models'. Where the two predict alike the control stands. Where they do not, two
-    bounds on what the control misses are read and the smaller one is added:
-
-    - *their predictions differ*: the share of rows on which they must predict different classes,
-      the total variation between their predicted class shares (columns of the confusion matrices);
-    - *the estimate is not backed by errors*: every flagged row is one the out-of-fold models err
-      on, and wrong training labels are contradicted on top of the model's own errors, which the
-      validation labels show: the flags beyond the control can be no more than the errors beyond
-      the validation error (the upper end of that difference's 95% interval).
-
-    Either bound alone misreads one kind of run: predictions differ under a distribution shift
-    (corpus seed 269, injected noise and a shift, 0.36), and the validation errors carry the noise
-    a model learnt from class-conditional flips (the bench's synthetic-class-conditional: 18.8%
-    out-of-fold error, 18.6% on validation). A model at a learning rate too high to learn exceeds
-    both (corpus seed 246: out-of-fold models predicting classes 1-3, a final model predicting
-    class 2 for 96% of the validation rows, 0.58; 70.6% flagged against a 25.8% control while it
-    errs on 70.6% of the training labels and 72.0% of the validation ones).
-
-    Examples
-    --------
-    >>> collapsed = np.array([[0, 190, 0], [0, 190, 0], [0, 190, 0]])  # true x predicted
-    >>> guessing = np.array([[70, 60, 60], [60, 70, 60], [60, 60, 70]])
-    >>> round(_credited_control(0.62, guessing, collapsed, 0.20), 2)  # errs on 63% and 67%: nothing extra
-    0.6
-    >>> _credited_control(0.30, guessing, guessing, 0.05)  # the same kind of model: the control stands
-    0.05
-    """
-    n_train, n_val = int(train_confusion.sum()), int(val_confusion.sum())
-    predicted_shift = 0.5 * float(
-        np.abs(train_confusion.sum(axis=0) / n_train - val_confusion.sum(axis=0) / n_val).sum()
-    )
-    train_error, val_error = _error_rate(train_confusion), _error_rate(val_confusion)
-    se = math.sqrt(train_error * (1 - train_error) / n_train + val_error * (1 - val_error) / n_val)
-    unbacked = max(rate - control - (train_error - val_error + 1.96 * se), 0.0)
-    return control + min(predicted_shift, unbacked)
-
-
-def _error_rate(confusion: IntArray) -> float:
-    """Share of the rows off the diagonal of a confusion matrix (true x predicted)."""
-    return float(1.0 - np.trace(confusion) / max(int(confusion.sum()), 1))
-
-
 @dataclass(frozen=True)
 class _Corroboration:
     """What the per-row losses and the training dynamics say about the flagged rows."""
@@ -332,9 +287,9 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     assert confusion is not None
     errors = int(confusion.sum() - np.trace(confusion))
     val_confusion = None if control is None else evidence.val_confusion
-    val_error = None if val_confusion is None else _error_rate(val_confusion)
+    val_error = None if val_confusion is None else error_rate(val_confusion)
     credited = (
-        None if control is None or val_confusion is None else _credited_control(rate, confusion, val_confusion, control)
+        None if control is None or val_confusion is None else credited_control(rate, confusion, val_confusion, control)
     )
     floor = FLOOR if credited is None else _control_floor(rate, n, credited, n_val)
     # the models' own doubt is read only against a validation control (a second pass over the rows)
@@ -343,6 +298,8 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     # the control is the final model's; the estimate, out-of-fold models' trained on fewer rows: the
     # excess over the control must also exceed what those models' own doubt accounts for
     within_doubt = own is not None and rate <= own
+    if within_doubt and credited is not None:
+        floor = max(floor, control_upper(credited, n_val))
     confusion_text, confusion_count = _top_confusion(evidence, issues)
     memorised = _by_memorisation(evidence, issues, np.arange(len(issues.rows)))
     assert memorised.order is not None
