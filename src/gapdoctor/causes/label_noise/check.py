@@ -20,8 +20,11 @@ What each check measured is its typed payload (:mod:`gapdoctor.causes.label_nois
 Telling noise from the model's ordinary errors: with ``y_val`` and ``val_probs`` the same
 estimate on the validation split is the control — there the method can only see the
 model's own confident errors (or noise both splits share), so the training estimate must
-clear the validation one to be *training* label noise. Without them, on clean data a decent out-of-fold
-model still has confident errors, which confident learning counts as noise (1–2% of
+clear the validation one to be *training* label noise. The control is the final model's, the
+estimate the out-of-fold models'; where the two are not the same kind of model (a final model that
+collapsed onto one class) the control is raised, and an estimate within the models' own doubt must
+clear the control's exact upper bound (:mod:`gapdoctor.causes.label_noise.control`). Without them,
+on clean data a decent out-of-fold model still has confident errors, which confident learning counts as noise (1–2% of
 the rows on digits, breast cancer and wine with logistic regression). The score is the
 *excess* over that floor: a rate of ``score.FLOOR`` scores 0, ``score.AT_REPORT``
 scores 0.5, and the finding is reported only when the lower end of the interval
