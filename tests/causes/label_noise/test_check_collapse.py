@@ -37,7 +37,7 @@ def test_a_learning_rate_too_high_to_learn_is_not_label_noise(seed: int) -> None
     # At lr 0.3 the MLP never learns: 26-27% accuracy on 4 balanced classes, the final model predicting
     # one class for 98% of the validation rows. Confident learning flags ~73% of the training labels,
     # every one it gets wrong; on the collapsed final model's validation split it finds 44% (seeds 1, 2:
-    # reported at 0.79 before), yet the model errs as often on validation labels as on training ones.
+    # reported at 0.90 on main), yet the model errs as often on validation labels as on training ones.
     finding = _label_noise(seed, lr=0.3)
     assert finding is not None
     assert finding.score < 0.5, finding.summary
