@@ -20,8 +20,11 @@ What each check measured is its typed payload (:mod:`gapdoctor.causes.label_nois
 Telling noise from the model's ordinary errors: with ``y_val`` and ``val_probs`` the same
 estimate on the validation split is the control — there the method can only see the
 model's own confident errors (or noise both splits share), so the training estimate must
-clear the validation one to be *training* label noise. Without them, on clean data a decent out-of-fold
-model still has confident errors, which confident learning counts as noise (1–2% of
+clear the validation one to be *training* label noise. The control is the final model's, the
+estimate the out-of-fold models'; where the two are not the same kind of model (a final model that
+collapsed onto one class) the control is raised, and an estimate within the models' own doubt must
+clear the control's exact upper bound (:mod:`gapdoctor.causes.label_noise.control`). Without them,
+on clean data a decent out-of-fold model still has confident errors, which confident learning counts as noise (1–2% of
 the rows on digits, breast cancer and wine with logistic regression). The score is the
 *excess* over that floor: a rate of ``score.FLOOR`` scores 0, ``score.AT_REPORT``
 scores 0.5, and the finding is reported only when the lower end of the interval
@@ -51,6 +54,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.causes.label_noise.confident_learning import LabelIssues, find_label_issues
+from gapdoctor.causes.label_noise.control import control_upper, credited_control, error_rate
 from gapdoctor.causes.label_noise.memorisation import memorisation_of
 from gapdoctor.causes.label_noise.own_uncertainty import own_uncertainty_rate
 from gapdoctor.causes.label_noise.result import ConfidentLearningNoise, CountMatrix, Suspect
@@ -76,6 +80,7 @@ _MIN_ROWS = 30
 _CONTROL_MIN_ROWS = 10  # fewer validation rows say nothing about the model's own confident errors
 _OVERLAP_RATIO = 2.0  # out-of-fold error this many times the noise estimate: overlap, not only noise
 _MAX_SUSPECTS = 50
+_SHOWN_SHIFT = 0.005  # the summary says the control was raised when it moved by half a point or more
 _DEVICE_CHUNK_ROWS = 1 << 20  # rows per chunk on a GPU: 80 MB of float64 x 10 classes, few kernel launches
 
 
@@ -281,16 +286,23 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     rate, (low, high) = issues.noise_rate, issues.noise_rate_interval()
     control = validation_control_rate(evidence)
     n_val = 0 if evidence.y_val is None else len(evidence.y_val)
-    floor = FLOOR if control is None else _control_floor(rate, n, control, n_val)
+    confusion = evidence.train_confusion  # argmax per chunk, all rows: no full-size temporary
+    assert confusion is not None
+    errors = int(confusion.sum() - np.trace(confusion))
+    val_confusion = None if control is None else evidence.val_confusion
+    val_error = None if val_confusion is None else error_rate(val_confusion)
+    credited = (
+        None if control is None or val_confusion is None else credited_control(rate, confusion, val_confusion, control)
+    )
+    floor = FLOOR if credited is None else _control_floor(rate, n, credited, n_val)
     # the models' own doubt is read only against a validation control (a second pass over the rows)
     own = None if control is None else own_uncertainty_of(evidence)
     chance = chance_rate(issues.label_counts)
     # the control is the final model's; the estimate, out-of-fold models' trained on fewer rows: the
     # excess over the control must also exceed what those models' own doubt accounts for
     within_doubt = own is not None and rate <= own
-    confusion = evidence.train_confusion  # argmax per chunk, all rows: no full-size temporary
-    assert confusion is not None
-    errors = int(confusion.sum() - np.trace(confusion))
+    if within_doubt and credited is not None:
+        floor = max(floor, control_upper(credited, n_val))
     confusion_text, confusion_count = _top_confusion(evidence, issues)
     memorised = _by_memorisation(evidence, issues, np.arange(len(issues.rows)))
     assert memorised.order is not None
@@ -326,6 +338,13 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
             else ""
         )
         + (
+            f" The validation control is raised to {100 * (credited or 0.0):.1f}%: the final model predicts other "
+            f"classes than the out-of-fold models, and the training labels are contradicted little more than the "
+            f"validation ones ({100 * errors / n:.1f}% against {100 * (val_error or 0.0):.1f}% errors)."
+            if credited is not None and control is not None and credited > control + _SHOWN_SHIFT
+            else ""
+        )
+        + (
             f" Not read as label noise: labels drawn from the model's own probabilities would be flagged as often "
             f"({100 * (own or 0.0):.1f}%): the model is unsure where it disagrees, as on overlapping classes."
             if within_doubt and rate > floor and strength_of_evidence < REPORT_THRESHOLD
@@ -341,6 +360,7 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
         out_of_fold_error_pct=round(100 * errors / len(evidence.y_train), 2),
         floor_pct=round(100 * floor, 2),
         validation_control_rate_pct=None if control is None else round(100 * control, 2),
+        validation_error_pct=None if val_error is None else round(100 * val_error, 2),
         own_uncertainty_rate_pct=None if own is None else round(100 * own, 2),
         chance_rate_pct=round(100 * chance, 2),
         most_common_confusion=f"{confusion_count} rows {confusion_text}" if confusion_count else None,

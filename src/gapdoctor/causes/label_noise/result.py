@@ -110,6 +110,9 @@ class ConfidentLearningNoise(Payload, SuggestsLabels):
         What the estimate must clear to be training label noise, in percent.
     validation_control_rate_pct : float or None
         The same estimate on the validation split (None without ``y_val`` / ``val_probs``).
+    validation_error_pct : float or None
+        The final model's error on the validation labels, in percent (None without a control): the
+        training labels must be contradicted more often than these (``out_of_fold_error_pct`` above it).
     own_uncertainty_rate_pct : float or None
         The same estimate on labels drawn from the out-of-sample probabilities themselves (what the
         model's own doubt accounts for; the estimate must exceed it), in percent. Read only against a
@@ -141,6 +144,9 @@ class ConfidentLearningNoise(Payload, SuggestsLabels):
     out_of_fold_error_pct: float = figure()
     floor_pct: float = figure()
     validation_control_rate_pct: float | None = figure(omit_none=True)
+    validation_error_pct: float | None = figure(
+        omit_none=True, label="the model's error on the validation labels", shown_as="pct"
+    )
     own_uncertainty_rate_pct: float | None = figure(
         omit_none=True, label="same estimate on labels drawn from the model's own probabilities", shown_as="pct"
     )
@@ -236,6 +242,9 @@ class TrainingDynamicsNoise(Payload, SuggestsLabels):
     floor_pct: float = figure()
     mean_forgetting_events_flagged: float = figure()
     validation_control_rate_pct: float | None = figure(omit_none=True)
+    validation_error_pct: float | None = figure(
+        omit_none=True, label="the model's error on the validation labels", shown_as="pct"
+    )
     suspects: list[DynamicsSuspect] = plot()
 
     def suggestions(self) -> dict[int, Suggestion]:
