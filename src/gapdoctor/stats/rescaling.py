@@ -4,28 +4,104 @@ Used by ``distribution_shift`` (a rescaled split is not a shift) and ``pipeline_
 (a split standardised or min-max scaled on its own): the per-feature affine fits of
 :func:`~gapdoctor.stats.splits.compare_features` read as one verdict, and
 :func:`compared_splits` gives both checks the same comparison and verdict of an Evidence's splits.
+
+A scaler fitted on one split and never applied to the other changes every feature whose raw
+mean and sd are not already 0 and 1; on data whose other features are already near standard
+(``make_classification``'s noise features) only a few features differ, and "most features are
+affine maps" does not hold. That case is read from three pieces of evidence together
+(:func:`partial_standardisation`, confirmed by :func:`own_scale_fix`): one split is standardised
+to floating-point precision (a scaler was fitted on it) and the other is not; every feature that
+differs is an affine map with the same shape, and most of them rescaled (a real shift that
+selects rows moves features, it rarely rescales them); and standardising the other split by its
+own statistics costs a model fitted on the standardised split no accuracy (on a real covariate
+shift it moves the rows away from where their labels were learned: accuracy falls).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import warnings
+import weakref
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from threadpoolctl import threadpool_limits
 
 from gapdoctor.errors import SkipCheck
 from gapdoctor.stats.array_types import FeatureArray, FloatArray, IntArray
+from gapdoctor.stats.budget import DOMAIN_ROWS, sample_rows
+from gapdoctor.stats.shared import SHARED_RESULTS
 from gapdoctor.stats.splits import FeatureComparison, compare_features, splits_of
 
 if TYPE_CHECKING:
     from gapdoctor.inputs.evidence import Evidence
 
-__all__ = ["MIN_SPLIT_ROWS", "ComparedSplits", "RescalingVerdict", "compared_splits", "rescaling_verdict"]
+__all__ = [
+    "FIX_LOSS_Z",
+    "MIN_SPLIT_ROWS",
+    "RESCALED_SHARE",
+    "STANDARDISED_TOLERANCE",
+    "ComparedSplits",
+    "OwnScaleFix",
+    "RescalingVerdict",
+    "compared_splits",
+    "own_scale_fix",
+    "partial_standardisation",
+    "rescaling_verdict",
+    "standardisation_error",
+]
 
 
 MIN_SPLIT_ROWS = 10
 """Rows each split needs before the distributions of its features are compared."""
+
+MOST_SHIFTED_AFFINE = 0.8
+"""Share of the shifted continuous features that must be affine maps (same shape) for "most features"."""
+
+MOST_CONTINUOUS = 0.5
+"""... and share of all continuous features they must make up: a whole split rescaled, not a few features."""
+
+RESCALED_SHARE = 0.5
+"""Share of the affine (shifted) features whose scale changed: a scaler divides by each feature's
+sd, so it rescales; a real shift can move every feature without rescaling it."""
+
+WHOLE_SPLIT_STRENGTH = 3.0
+"""Strength of a whole split standardised or min-max scaled on its own (every difference explained)."""
+
+STANDARDISED_TOLERANCE = 1e-4
+"""Largest |mean| and |sd - 1| (sd with ddof 0 or 1), over every non-constant feature and all rows,
+of a split standardised with its own statistics. float32 arithmetic leaves about 1e-6; a split
+standardised with another split's statistics (a random split of standardised data) is off by about
+1/sqrt(rows) per feature, above 1e-4 below 10^8 rows, and on every feature at once."""
+
+FIX_LOSS_Z = 1.96
+"""McNemar z (two-sided 5%) below -this: standardising the other split by its own statistics costs
+a model fitted on the standardised split accuracy, so the difference is not a missing scaler."""
+
+FIX_ROWS = DOMAIN_ROWS
+"""Rows per split the fix check fits (gradient-boosted trees) and scores on."""
+
+
+@dataclass(frozen=True)
+class OwnScaleFix:
+    """A model fitted on the standardised split, scored on the other split as given and standardised
+    by its own statistics (the same rows, paired).
+
+    ``z`` is McNemar's z of the rows right only after the standardisation against those right only
+    before (positive: the fix helps); ``rows`` the rows scored.
+    """
+
+    accuracy_as_given: float
+    accuracy_own_scaled: float
+    z: float
+    rows: int
+
+    @property
+    def costs_accuracy(self) -> bool:
+        """True when the standardisation significantly lowers the accuracy (a real shift, moved away)."""
+        return self.z < -FIX_LOSS_Z
 
 
 @dataclass(frozen=True)
@@ -35,6 +111,9 @@ class RescalingVerdict:
     ``features`` are the rescaled feature indices; ``pattern`` names the signature
     (``"standardised"``, ``"min-max"``, ``"common factor"``, ``"per-feature"`` or ``""``);
     ``split`` is the split whose preprocessing differs ("X_val" or "X_train").
+    A split standardised while only some features of the other differ (see
+    :func:`partial_standardisation`) also gives ``standardisation_error`` (the standardised
+    split's largest |mean| or |sd - 1|) and ``fix`` (:func:`own_scale_fix`); None otherwise.
     """
 
     strength: float
@@ -42,6 +121,8 @@ class RescalingVerdict:
     pattern: str
     split: str
     factor: float
+    standardisation_error: float | None = None
+    fix: OwnScaleFix | None = None
 
     @property
     def fires(self) -> bool:
@@ -103,11 +184,16 @@ def rescaling_verdict(
     if X_train is not None and X_val is not None:
         unit = [_in_unit_interval(X, continuous) for X in (X_train, X_val)]
     # most features, not a few; and rescaled, not only moved (a real shift can move every feature)
-    most = affine_share >= 0.8 and len(affine) >= 0.5 * len(continuous) and len(rescaled) >= 0.5 * len(affine)
+    most = (
+        affine_share >= MOST_SHIFTED_AFFINE
+        and len(affine) >= MOST_CONTINUOUS * len(continuous)
+        and len(rescaled) >= RESCALED_SHARE * len(affine)
+    )
     if most and std_train != std_val:
-        return RescalingVerdict(3.0, affine, "standardised", "X_val" if std_train else "X_train", factor)
+        split = "X_val" if std_train else "X_train"
+        return RescalingVerdict(WHOLE_SPLIT_STRENGTH, affine, "standardised", split, factor)
     if most and unit[0] != unit[1]:
-        return RescalingVerdict(3.0, affine, "min-max", "X_val" if unit[0] else "X_train", factor)
+        return RescalingVerdict(WHOLE_SPLIT_STRENGTH, affine, "min-max", "X_val" if unit[0] else "X_train", factor)
     if len(rescaled) == 0:
         return empty
     share_of_shifted = len(rescaled) / n_shifted
@@ -127,6 +213,112 @@ def rescaling_verdict(
     return RescalingVerdict(strength, rescaled.astype(np.int64), pattern, split, factor)
 
 
+def standardisation_error(X: FeatureArray) -> float:
+    """Largest |mean| or |sd - 1| of ``X``'s non-constant features over all rows (inf when none).
+
+    The mean and sd are computed exactly, in float64 over row blocks (no copy of the split),
+    ignoring missing values; the sd is read with ddof 0 and 1 and the closer to 1 kept (a split
+    standardised by numpy / scikit-learn or by torch / pandas). A split standardised with its own
+    statistics gives about 1e-15 (float64) or 1e-7 (float32); see :data:`STANDARDISED_TOLERANCE`.
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).normal(3.0, 2.0, size=(500, 3))
+    >>> standardisation_error((X - X.mean(axis=0)) / X.std(axis=0)) < 1e-12
+    True
+    >>> standardisation_error((X - 3.0) / 2.0) > 1e-3  # the population's statistics, not its own
+    True
+    """
+    total, count = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+    for start in range(0, len(X), _BLOCK_ROWS):
+        block = np.asarray(X[start : start + _BLOCK_ROWS], dtype=np.float64)
+        present = ~np.isnan(block)
+        total += np.where(present, block, 0.0).sum(axis=0)
+        count += present.sum(axis=0)
+    mean = total / np.maximum(count, 1.0)
+    squares = np.zeros(X.shape[1])
+    for start in range(0, len(X), _BLOCK_ROWS):
+        block = np.asarray(X[start : start + _BLOCK_ROWS], dtype=np.float64)
+        squares += np.nansum((block - mean) ** 2, axis=0)
+    live = (count >= 2) & (squares > 0)
+    if not live.any():
+        return math.inf
+    sd0 = np.sqrt(squares[live] / count[live])
+    sd1 = np.sqrt(squares[live] / (count[live] - 1))
+    sd_error = np.minimum(np.abs(sd0 - 1.0), np.abs(sd1 - 1.0))
+    return float(max(np.abs(mean[live]).max(), sd_error.max()))
+
+
+def partial_standardisation(
+    comparison: FeatureComparison, X_train: FeatureArray, X_val: FeatureArray
+) -> RescalingVerdict | None:
+    """A candidate "standardised" verdict when only some features differ, or None.
+
+    One split is standardised to floating-point precision (:func:`standardisation_error` within
+    :data:`STANDARDISED_TOLERANCE`: a scaler was fitted on it) and the other is not; every shifted
+    feature is continuous and an affine map with the same shape; and at least
+    :data:`RESCALED_SHARE` of them are rescaled. Its strength is 0 until :func:`own_scale_fix`
+    confirms it (see :func:`compared_splits`).
+    """
+    c = comparison
+    shifted = np.flatnonzero(c.shifted)
+    if len(shifted) == 0 or not bool(np.all(c.same_shape[shifted])):
+        return None
+    rescaled = np.flatnonzero(c.rescaled)
+    if len(rescaled) < RESCALED_SHARE * len(shifted):
+        return None
+    errors = standardisation_error(X_train), standardisation_error(X_val)
+    exact = [e <= STANDARDISED_TOLERANCE for e in errors]
+    if exact[0] == exact[1]:
+        return None
+    split = "X_val" if exact[0] else "X_train"
+    factor = float(np.exp(np.median(np.log(c.slope[rescaled]))))
+    error = errors[0] if exact[0] else errors[1]
+    return RescalingVerdict(0.0, shifted.astype(np.int64), "standardised", split, factor, error)
+
+
+def _own_scaled(X: FloatArray) -> FloatArray:
+    """``X`` standardised by its own column means and sds (a constant column only centred)."""
+    with warnings.catch_warnings():  # a column with no value stays missing
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sd = np.nanstd(X, axis=0)
+        scaled: FloatArray = (X - np.nanmean(X, axis=0)) / np.where(sd > 0, sd, 1.0)
+    return scaled
+
+
+def own_scale_fix(X_fit: FeatureArray, y_fit: IntArray, X_other: FeatureArray, y_other: IntArray) -> OwnScaleFix | None:
+    """Score a model fitted on ``(X_fit, y_fit)`` on ``X_other`` as given and standardised by its own
+    statistics; None when the fitting rows hold one class.
+
+    Gradient-boosted trees (the domain classifier's settings) on at most :data:`FIX_ROWS` rows
+    of each split: trees split on raw thresholds, so they see a rescaling.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(600, 3))
+    >>> y = (X[:, 0] > 0).astype(np.int64)
+    >>> fix = own_scale_fix(X[:300], y[:300], X[300:] * 5.0 + 2.0, y[300:])  # never standardised
+    >>> fix.accuracy_own_scaled > fix.accuracy_as_given, fix.z > 0
+    (True, True)
+    """
+    if len(np.unique(y_fit)) < 2:
+        return None
+    fit_rows = sample_rows(len(X_fit), FIX_ROWS, what="rows of the standardised split for the fix check")
+    rows = sample_rows(len(X_other), FIX_ROWS, what="rows of the other split for the fix check", seed=1)
+    given = np.asarray(X_other[rows], dtype=np.float64)
+    with threadpool_limits(1):
+        model = HistGradientBoostingClassifier(
+            max_iter=60, max_leaf_nodes=15, learning_rate=0.15, early_stopping=False, random_state=0
+        )
+        model.fit(np.asarray(X_fit[fit_rows], dtype=np.float64), y_fit[fit_rows])
+        before = model.predict(given) == y_other[rows]
+        after = model.predict(_own_scaled(given)) == y_other[rows]
+    gained, lost = int(np.sum(after & ~before)), int(np.sum(before & ~after))
+    z = (gained - lost) / math.sqrt(gained + lost) if gained + lost else 0.0
+    return OwnScaleFix(float(before.mean()), float(after.mean()), z, len(rows))
+
+
 @dataclass(frozen=True)
 class ComparedSplits:
     """The two feature splits of an Evidence, their per-feature comparison and its rescaling verdict."""
@@ -137,14 +329,45 @@ class ComparedSplits:
     rescaling: RescalingVerdict
 
 
+# weak references to the Evidence's arrays: never keeps a user's arrays alive; emptied when a diagnosis starts
+_last_compared: list[tuple[tuple[weakref.ref[np.ndarray] | None, ...], ComparedSplits]] = []
+SHARED_RESULTS.append(_last_compared)  # type: ignore[arg-type]
+
+
+def _verdict(evidence: Evidence, X_train: FeatureArray, X_val: FeatureArray, c: FeatureComparison) -> RescalingVerdict:
+    verdict = rescaling_verdict(c, X_train, X_val)
+    if verdict.fires or evidence.y_train is None or evidence.y_val is None:
+        return verdict
+    candidate = partial_standardisation(c, X_train, X_val)
+    if candidate is None:
+        return verdict
+    if candidate.split == "X_val":
+        fix = own_scale_fix(X_train, evidence.y_train, X_val, evidence.y_val)
+    else:
+        fix = own_scale_fix(X_val, evidence.y_val, X_train, evidence.y_train)
+    if fix is None or fix.costs_accuracy:
+        return verdict
+    return replace(candidate, strength=WHOLE_SPLIT_STRENGTH, fix=fix)
+
+
 def compared_splits(evidence: Evidence) -> ComparedSplits:
     """Compare ``X_train`` with ``X_val`` feature by feature and read the rescaling verdict.
 
     Raises SkipCheck when either split is missing or has fewer than :data:`MIN_SPLIT_ROWS` rows.
-    The comparison is computed once per pair of arrays (see :func:`compare_features`).
+    The comparison is computed once per pair of arrays (see :func:`compare_features`), and the
+    verdict once per Evidence arrays. With both splits' labels, a split standardised while only
+    some features of the other differ is confirmed by :func:`own_scale_fix` (see the module docstring).
     """
     X_train, X_val = splits_of(evidence)
     if len(X_train) < MIN_SPLIT_ROWS or len(X_val) < MIN_SPLIT_ROWS:
         raise SkipCheck(f"each split needs at least {MIN_SPLIT_ROWS} rows to compare distributions")
+    arrays = (X_train, X_val, evidence.y_train, evidence.y_val)
+    if _last_compared and all(
+        (ref is None and a is None) or (ref is not None and ref() is a)
+        for ref, a in zip(_last_compared[0][0], arrays, strict=True)
+    ):
+        return _last_compared[0][1]
     comparison = compare_features(X_train, X_val)
-    return ComparedSplits(X_train, X_val, comparison, rescaling_verdict(comparison, X_train, X_val))
+    result = ComparedSplits(X_train, X_val, comparison, _verdict(evidence, X_train, X_val, comparison))
+    _last_compared[:] = [(tuple(None if a is None else weakref.ref(a) for a in arrays), result)]
+    return result

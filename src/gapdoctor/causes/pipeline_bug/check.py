@@ -9,7 +9,9 @@ Four bugs, each a check that names the split at fault and the fix:
   split and say nothing about them in the other (while their distributions agree), or
   the model is confident on validation rows and right only at chance rate;
 - a split preprocessed differently: every feature of one split is an affine map of the
-  other (standardised or min-max scaled on one side only, different units);
+  other (standardised or min-max scaled on one side only, different units), or one split
+  is standardised exactly and the few features of the other that differ are rescaled
+  affine maps that standardising by its own statistics undoes at no cost in accuracy;
 - unshuffled training data: the labels arrive in long runs (a runs test on the order
   the training loop saw them).
 """
@@ -272,6 +274,14 @@ _PATTERN_TEXT = {
 }
 
 
+_PARTIAL_TEXT = (
+    "{ok} is standardised to floating-point precision (every feature mean 0, sd 1, within {error:.0e}) "
+    "and the {n} feature(s) of {bad} that differ are affine maps of it with the same shape, while the "
+    "others match it already: {bad} was not passed through the fitted scaler (standardising {bad} "
+    "by its own statistics takes a model of {ok} from {given:.1%} to {scaled:.1%} accuracy, McNemar z {z:+.1f})"
+)
+
+
 @register(
     name="pipeline_bug.split_preprocessing",
     cause="pipeline_bug",
@@ -296,6 +306,17 @@ def split_preprocessing(evidence: Evidence) -> list[Finding]:
         n=len(verdict.features),
         power=f" (close to 1e{power:+03d})" if near_power else "",
     )
+    fix = verdict.fix
+    if fix is not None:  # only some features differ: the standardised split and the fix say it
+        text = _PARTIAL_TEXT.format(
+            ok=ok,
+            bad=bad,
+            error=verdict.standardisation_error,
+            n=len(verdict.features),
+            given=fix.accuracy_as_given,
+            scaled=fix.accuracy_own_scaled,
+            z=fix.z,
+        )
     order = sorted(verdict.features.tolist(), key=lambda j: -float(comparison.effect[j]))
     affine = feature_texts(
         evidence,
@@ -310,6 +331,11 @@ def split_preprocessing(evidence: Evidence) -> list[Finding]:
         features_rescaled=len(verdict.features),
         features_tested=len(comparison.strength),
         affine=affine,
+        standardisation_error=None if fix is None else verdict.standardisation_error,
+        fix_accuracy_as_given=None if fix is None else round(fix.accuracy_as_given, 4),
+        fix_accuracy_own_scaled=None if fix is None else round(fix.accuracy_own_scaled, 4),
+        fix_z=None if fix is None else round(fix.z, 2),
+        fix_rows=None if fix is None else fix.rows,
         features=feature_plot_data(
             X_train, X_val, evidence.feature_names, order[:6], labels, [float(comparison.slope[j]) for j in order]
         ),

@@ -106,6 +106,13 @@ class SplitPreprocessing(Payload):
         Features found affinely rescaled, and features compared.
     affine : dict of str to str
         ``affine_<rank>``: ``"<feature>: val = <slope> x train + <intercept>"``, largest effect first.
+    standardisation_error : float or None
+        When only some features of ``split`` differ: the other split's largest |mean| or
+        |sd - 1| over every feature and row (a scaler was fitted on it: about 1e-15).
+    fix_accuracy_as_given, fix_accuracy_own_scaled, fix_z, fix_rows : float, float, float, int or None
+        Then also: a model fitted on the standardised split, scored on ``fix_rows`` rows of
+        ``split`` as given and standardised by their own statistics, and McNemar's z of the
+        change (a real covariate shift loses accuracy when moved onto the training location).
     features : list of FeaturePlot
         Densities of the rescaled features in each split: the features the confirming
         experiment maps back onto the training scale.
@@ -117,6 +124,17 @@ class SplitPreprocessing(Payload):
     features_rescaled: int = figure()
     features_tested: int = figure()
     affine: dict[str, str] = figure(spread=True)
+    standardisation_error: float | None = figure(
+        omit_none=True, label="largest |mean| or |sd - 1| of the standardised split", shown_as="number"
+    )
+    fix_accuracy_as_given: float | None = figure(
+        omit_none=True, label="accuracy of a model of the standardised split, split as given", shown_as="share"
+    )
+    fix_accuracy_own_scaled: float | None = figure(
+        omit_none=True, label="same, split standardised by its own statistics", shown_as="share"
+    )
+    fix_z: float | None = figure(omit_none=True, label="McNemar z of that change", shown_as="number")
+    fix_rows: int | None = figure(omit_none=True, label="rows scored for that change", shown_as="count")
     features: list[FeaturePlot] = plot()
 
 
