@@ -13,44 +13,42 @@ affine maps" does not hold. That case is read from three pieces of evidence toge
 to floating-point precision (a scaler was fitted on it) and the other is not; every feature that
 differs is an affine map with the same shape, and most of them rescaled (a real shift that
 selects rows moves features, it rarely rescales them); and standardising the other split by its
-own statistics costs a model fitted on the standardised split no accuracy (on a real covariate
-shift it moves the rows away from where their labels were learned: accuracy falls).
+own statistics does not worsen the fit (log-loss) of models fitted on the standardised split (on a
+real covariate shift it moves the rows away from where their labels were learned: the fit worsens).
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 import weakref
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
-from threadpoolctl import threadpool_limits
 
 from gapdoctor.errors import SkipCheck
 from gapdoctor.stats.array_types import FeatureArray, FloatArray, IntArray
-from gapdoctor.stats.budget import DOMAIN_ROWS, sample_rows
 from gapdoctor.stats.shared import SHARED_RESULTS
 from gapdoctor.stats.splits import FeatureComparison, compare_features, splits_of
+from gapdoctor.stats.standardisation import (
+    BLOCK_ROWS,
+    STANDARDISED_TOLERANCE,
+    OwnScaleFix,
+    own_scale_fix,
+    standardisation_error,
+)
 
 if TYPE_CHECKING:
     from gapdoctor.inputs.evidence import Evidence
 
 __all__ = [
-    "FIX_LOSS_Z",
     "MIN_SPLIT_ROWS",
     "RESCALED_SHARE",
-    "STANDARDISED_TOLERANCE",
     "ComparedSplits",
-    "OwnScaleFix",
     "RescalingVerdict",
     "compared_splits",
-    "own_scale_fix",
     "partial_standardisation",
     "rescaling_verdict",
-    "standardisation_error",
 ]
 
 
@@ -69,39 +67,6 @@ sd, so it rescales; a real shift can move every feature without rescaling it."""
 
 WHOLE_SPLIT_STRENGTH = 3.0
 """Strength of a whole split standardised or min-max scaled on its own (every difference explained)."""
-
-STANDARDISED_TOLERANCE = 1e-4
-"""Largest |mean| and |sd - 1| (sd with ddof 0 or 1), over every non-constant feature and all rows,
-of a split standardised with its own statistics. float32 arithmetic leaves about 1e-6; a split
-standardised with another split's statistics (a random split of standardised data) is off by about
-1/sqrt(rows) per feature, above 1e-4 below 10^8 rows, and on every feature at once."""
-
-FIX_LOSS_Z = 1.96
-"""McNemar z (two-sided 5%) below -this: standardising the other split by its own statistics costs
-a model fitted on the standardised split accuracy, so the difference is not a missing scaler."""
-
-FIX_ROWS = DOMAIN_ROWS
-"""Rows per split the fix check fits (gradient-boosted trees) and scores on."""
-
-
-@dataclass(frozen=True)
-class OwnScaleFix:
-    """A model fitted on the standardised split, scored on the other split as given and standardised
-    by its own statistics (the same rows, paired).
-
-    ``z`` is McNemar's z of the rows right only after the standardisation against those right only
-    before (positive: the fix helps); ``rows`` the rows scored.
-    """
-
-    accuracy_as_given: float
-    accuracy_own_scaled: float
-    z: float
-    rows: int
-
-    @property
-    def costs_accuracy(self) -> bool:
-        """True when the standardisation significantly lowers the accuracy (a real shift, moved away)."""
-        return self.z < -FIX_LOSS_Z
 
 
 @dataclass(frozen=True)
@@ -130,10 +95,6 @@ class RescalingVerdict:
         return self.strength >= 1.0
 
 
-_BLOCK_ROWS = 65_536
-"""Rows read at a time by :func:`_in_unit_interval` (a few MB, whatever the split's size)."""
-
-
 def _in_unit_interval(X: FeatureArray, columns: IntArray) -> bool:
     """Whether every non-missing value of ``X[:, columns]`` lies in [0, 1], read in row blocks
     (no copy of the split); False when those columns hold no value.
@@ -144,8 +105,8 @@ def _in_unit_interval(X: FeatureArray, columns: IntArray) -> bool:
     True
     """
     low, high = np.inf, -np.inf
-    for start in range(0, len(X), _BLOCK_ROWS):
-        block = X[start : start + _BLOCK_ROWS][:, columns]
+    for start in range(0, len(X), BLOCK_ROWS):
+        block = X[start : start + BLOCK_ROWS][:, columns]
         present = block[~np.isnan(block)]
         if present.size:
             low, high = min(low, float(present.min())), max(high, float(present.max()))
@@ -213,42 +174,6 @@ def rescaling_verdict(
     return RescalingVerdict(strength, rescaled.astype(np.int64), pattern, split, factor)
 
 
-def standardisation_error(X: FeatureArray) -> float:
-    """Largest |mean| or |sd - 1| of ``X``'s non-constant features over all rows (inf when none).
-
-    The mean and sd are computed exactly, in float64 over row blocks (no copy of the split),
-    ignoring missing values; the sd is read with ddof 0 and 1 and the closer to 1 kept (a split
-    standardised by numpy / scikit-learn or by torch / pandas). A split standardised with its own
-    statistics gives about 1e-15 (float64) or 1e-7 (float32); see :data:`STANDARDISED_TOLERANCE`.
-
-    Examples
-    --------
-    >>> X = np.random.default_rng(0).normal(3.0, 2.0, size=(500, 3))
-    >>> standardisation_error((X - X.mean(axis=0)) / X.std(axis=0)) < 1e-12
-    True
-    >>> standardisation_error((X - 3.0) / 2.0) > 1e-3  # the population's statistics, not its own
-    True
-    """
-    total, count = np.zeros(X.shape[1]), np.zeros(X.shape[1])
-    for start in range(0, len(X), _BLOCK_ROWS):
-        block = np.asarray(X[start : start + _BLOCK_ROWS], dtype=np.float64)
-        present = ~np.isnan(block)
-        total += np.where(present, block, 0.0).sum(axis=0)
-        count += present.sum(axis=0)
-    mean = total / np.maximum(count, 1.0)
-    squares = np.zeros(X.shape[1])
-    for start in range(0, len(X), _BLOCK_ROWS):
-        block = np.asarray(X[start : start + _BLOCK_ROWS], dtype=np.float64)
-        squares += np.nansum((block - mean) ** 2, axis=0)
-    live = (count >= 2) & (squares > 0)
-    if not live.any():
-        return math.inf
-    sd0 = np.sqrt(squares[live] / count[live])
-    sd1 = np.sqrt(squares[live] / (count[live] - 1))
-    sd_error = np.minimum(np.abs(sd0 - 1.0), np.abs(sd1 - 1.0))
-    return float(max(np.abs(mean[live]).max(), sd_error.max()))
-
-
 def partial_standardisation(
     comparison: FeatureComparison, X_train: FeatureArray, X_val: FeatureArray
 ) -> RescalingVerdict | None:
@@ -277,48 +202,6 @@ def partial_standardisation(
     return RescalingVerdict(0.0, shifted.astype(np.int64), "standardised", split, factor, error)
 
 
-def _own_scaled(X: FloatArray) -> FloatArray:
-    """``X`` standardised by its own column means and sds (a constant column only centred)."""
-    with warnings.catch_warnings():  # a column with no value stays missing
-        warnings.simplefilter("ignore", RuntimeWarning)
-        sd = np.nanstd(X, axis=0)
-        scaled: FloatArray = (X - np.nanmean(X, axis=0)) / np.where(sd > 0, sd, 1.0)
-    return scaled
-
-
-def own_scale_fix(X_fit: FeatureArray, y_fit: IntArray, X_other: FeatureArray, y_other: IntArray) -> OwnScaleFix | None:
-    """Score a model fitted on ``(X_fit, y_fit)`` on ``X_other`` as given and standardised by its own
-    statistics; None when the fitting rows hold one class.
-
-    Gradient-boosted trees (the domain classifier's settings) on at most :data:`FIX_ROWS` rows
-    of each split: trees split on raw thresholds, so they see a rescaling.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(600, 3))
-    >>> y = (X[:, 0] > 0).astype(np.int64)
-    >>> fix = own_scale_fix(X[:300], y[:300], X[300:] * 5.0 + 2.0, y[300:])  # never standardised
-    >>> fix.accuracy_own_scaled > fix.accuracy_as_given, fix.z > 0
-    (True, True)
-    """
-    if len(np.unique(y_fit)) < 2:
-        return None
-    fit_rows = sample_rows(len(X_fit), FIX_ROWS, what="rows of the standardised split for the fix check")
-    rows = sample_rows(len(X_other), FIX_ROWS, what="rows of the other split for the fix check", seed=1)
-    given = np.asarray(X_other[rows], dtype=np.float64)
-    with threadpool_limits(1):
-        model = HistGradientBoostingClassifier(
-            max_iter=60, max_leaf_nodes=15, learning_rate=0.15, early_stopping=False, random_state=0
-        )
-        model.fit(np.asarray(X_fit[fit_rows], dtype=np.float64), y_fit[fit_rows])
-        before = model.predict(given) == y_other[rows]
-        after = model.predict(_own_scaled(given)) == y_other[rows]
-    gained, lost = int(np.sum(after & ~before)), int(np.sum(before & ~after))
-    z = (gained - lost) / math.sqrt(gained + lost) if gained + lost else 0.0
-    return OwnScaleFix(float(before.mean()), float(after.mean()), z, len(rows))
-
-
 @dataclass(frozen=True)
 class ComparedSplits:
     """The two feature splits of an Evidence, their per-feature comparison and its rescaling verdict."""
@@ -345,7 +228,7 @@ def _verdict(evidence: Evidence, X_train: FeatureArray, X_val: FeatureArray, c: 
         fix = own_scale_fix(X_train, evidence.y_train, X_val, evidence.y_val)
     else:
         fix = own_scale_fix(X_val, evidence.y_val, X_train, evidence.y_train)
-    if fix is None or fix.costs_accuracy:
+    if fix is None or fix.costs_fit:
         return verdict
     return replace(candidate, strength=WHOLE_SPLIT_STRENGTH, fix=fix)
 

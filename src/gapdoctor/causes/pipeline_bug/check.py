@@ -277,9 +277,10 @@ _PATTERN_TEXT = {
 _PARTIAL_TEXT = (
     "{ok} is standardised to floating-point precision (every feature mean 0, sd 1, within {error:.0e}) "
     "and the {n} feature(s) of {bad} that differ are affine maps of it with the same shape, while the "
-    "others match it already: {bad} was not passed through the fitted scaler (standardising {bad} "
-    "by its own statistics takes a model of {ok} from {given:.1%} to {scaled:.1%} accuracy, McNemar z {z:+.1f})"
+    "others match it already: {bad} was not passed through the fitted scaler (standardising {bad} by its "
+    "own statistics takes the log-loss of {model} fitted on {ok} from {given:.3f} to {scaled:.3f}, paired z {z:+.1f})"
 )
+_FIX_MODEL_TEXT = {"linear": "a linear model", "trees": "boosted trees"}
 
 
 @register(
@@ -313,8 +314,9 @@ def split_preprocessing(evidence: Evidence) -> list[Finding]:
             bad=bad,
             error=verdict.standardisation_error,
             n=len(verdict.features),
-            given=fix.accuracy_as_given,
-            scaled=fix.accuracy_own_scaled,
+            model=_FIX_MODEL_TEXT.get(fix.model, fix.model),
+            given=fix.log_loss_as_given,
+            scaled=fix.log_loss_own_scaled,
             z=fix.z,
         )
     order = sorted(verdict.features.tolist(), key=lambda j: -float(comparison.effect[j]))
@@ -332,8 +334,9 @@ def split_preprocessing(evidence: Evidence) -> list[Finding]:
         features_tested=len(comparison.strength),
         affine=affine,
         standardisation_error=None if fix is None else verdict.standardisation_error,
-        fix_accuracy_as_given=None if fix is None else round(fix.accuracy_as_given, 4),
-        fix_accuracy_own_scaled=None if fix is None else round(fix.accuracy_own_scaled, 4),
+        fix_model=None if fix is None else fix.model,
+        fix_log_loss_as_given=None if fix is None else round(fix.log_loss_as_given, 4),
+        fix_log_loss_own_scaled=None if fix is None else round(fix.log_loss_own_scaled, 4),
         fix_z=None if fix is None else round(fix.z, 2),
         fix_rows=None if fix is None else fix.rows,
         features=feature_plot_data(
