@@ -24,6 +24,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from gapdoctor.causes.pipeline_bug.gain import corrected_mapping_gain
+from gapdoctor.causes.pipeline_bug.preprocessing_text import verdict_text
 from gapdoctor.causes.pipeline_bug.result import (
     LabelEncoding,
     MisalignedRows,
@@ -264,25 +265,6 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
     ]
 
 
-_PATTERN_TEXT = {
-    "standardised": "{ok} looks standardised (every feature mean 0, sd 1) but {bad} does not: "
-    "{bad} was not passed through the fitted scaler",
-    "min-max": "{ok} lies in [0, 1] but {bad} does not: {bad} was not min-max scaled (e.g. pixels / 255)",
-    "common factor": "every rescaled feature of X_val is X_train times about {factor:.3g}{power}: different units",
-    "per-feature": "{n} feature(s) of X_val are affine maps of X_train (same shape, other scale): "
-    "different units or a different scaler",
-}
-
-
-_PARTIAL_TEXT = (
-    "{ok} is standardised to floating-point precision (every feature mean 0, sd 1, within {error:.0e}) "
-    "and the {n} feature(s) of {bad} that differ are affine maps of it with the same shape, while the "
-    "others match it already: {bad} was not passed through the fitted scaler (standardising {bad} by its "
-    "own statistics takes the log-loss of {model} fitted on {ok} from {given:.3f} to {scaled:.3f}, paired z {z:+.1f})"
-)
-_FIX_MODEL_TEXT = {"linear": "a linear model", "trees": "boosted trees"}
-
-
 @register(
     name="pipeline_bug.split_preprocessing",
     cause="pipeline_bug",
@@ -298,27 +280,7 @@ def split_preprocessing(evidence: Evidence) -> list[Finding]:
         return []
     bad = verdict.split
     ok = "X_train" if bad == "X_val" else "X_val"
-    power = round(math.log10(verdict.factor))
-    near_power = power != 0 and abs(math.log10(verdict.factor) - power) < 0.1
-    text = _PATTERN_TEXT[verdict.pattern].format(
-        ok=ok,
-        bad=bad,
-        factor=verdict.factor,
-        n=len(verdict.features),
-        power=f" (close to 1e{power:+03d})" if near_power else "",
-    )
-    fix = verdict.fix
-    if fix is not None:  # only some features differ: the standardised split and the fix say it
-        text = _PARTIAL_TEXT.format(
-            ok=ok,
-            bad=bad,
-            error=verdict.standardisation_error,
-            n=len(verdict.features),
-            model=_FIX_MODEL_TEXT.get(fix.model, fix.model),
-            given=fix.log_loss_as_given,
-            scaled=fix.log_loss_own_scaled,
-            z=fix.z,
-        )
+    text = verdict_text(verdict, ok, bad)
     order = sorted(verdict.features.tolist(), key=lambda j: -float(comparison.effect[j]))
     affine = feature_texts(
         evidence,
@@ -333,12 +295,12 @@ def split_preprocessing(evidence: Evidence) -> list[Finding]:
         features_rescaled=len(verdict.features),
         features_tested=len(comparison.strength),
         affine=affine,
-        standardisation_error=None if fix is None else verdict.standardisation_error,
-        fix_model=None if fix is None else fix.model,
-        fix_log_loss_as_given=None if fix is None else round(fix.log_loss_as_given, 4),
-        fix_log_loss_own_scaled=None if fix is None else round(fix.log_loss_own_scaled, 4),
-        fix_z=None if fix is None else round(fix.z, 2),
-        fix_rows=None if fix is None else fix.rows,
+        standardisation_error=None if verdict.fix is None else verdict.standardisation_error,
+        fix_model=None if verdict.fix is None else verdict.fix.model,
+        fix_log_loss_as_given=None if verdict.fix is None else round(verdict.fix.log_loss_as_given, 4),
+        fix_log_loss_own_scaled=None if verdict.fix is None else round(verdict.fix.log_loss_own_scaled, 4),
+        fix_z=None if verdict.fix is None else round(verdict.fix.z, 2),
+        fix_rows=None if verdict.fix is None else verdict.fix.rows,
         features=feature_plot_data(
             X_train, X_val, evidence.feature_names, order[:6], labels, [float(comparison.slope[j]) for j in order]
         ),
