@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification
+from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.preprocessing import StandardScaler
 
 from gapdoctor.errors import SkipCheck
@@ -103,3 +103,16 @@ def test_each_split_standardised_on_its_own_is_no_partial_standardisation():
     X, _ = _wide_classification(0)
     X_train, X_val = StandardScaler().fit_transform(X[:1000]), StandardScaler().fit_transform(X[1000:])
     assert partial_standardisation(compare_features(X_train, X_val), X_train, X_val) is None
+
+
+def test_a_real_shift_that_merely_looks_like_a_standardised_split_is_withdrawn_by_the_fix():
+    X, y = load_breast_cancer(return_X_y=True)
+    key = X[:, 1]  # train on the smoother 60% of tissue samples (mean texture), validate on the roughest 30%
+    low, high = key <= np.quantile(key, 0.6), key >= np.quantile(key, 0.7)
+    scaler = StandardScaler().fit(X[low])
+    X_train, X_val = scaler.transform(X[low]), scaler.transform(X[high])
+    comparison = compare_features(X_train, X_val)
+    assert rescaling_verdict(comparison, X_train, X_val).pattern == "standardised"  # the features alone say so
+    splits = compared_splits(build_evidence(X_train=X_train, y_train=y[low], X_val=X_val, y_val=y[high]))
+    assert not splits.rescaling.fires  # standardising X_val by its own statistics worsens the fit
+    assert compared_splits(build_evidence(X_train=X_train, X_val=X_val)).rescaling.fires  # no labels: no fix check

@@ -217,17 +217,28 @@ _last_compared: list[tuple[tuple[weakref.ref[np.ndarray] | None, ...], ComparedS
 SHARED_RESULTS.append(_last_compared)  # type: ignore[arg-type]
 
 
+def _fix_of(evidence: Evidence, split: str, X_train: FeatureArray, X_val: FeatureArray) -> OwnScaleFix | None:
+    """:func:`own_scale_fix` with models of the other split than ``split``; None without both splits' labels."""
+    if evidence.y_train is None or evidence.y_val is None:
+        return None
+    if split == "X_val":
+        return own_scale_fix(X_train, evidence.y_train, X_val, evidence.y_val)
+    return own_scale_fix(X_val, evidence.y_val, X_train, evidence.y_train)
+
+
 def _verdict(evidence: Evidence, X_train: FeatureArray, X_val: FeatureArray, c: FeatureComparison) -> RescalingVerdict:
     verdict = rescaling_verdict(c, X_train, X_val)
-    if verdict.fires or evidence.y_train is None or evidence.y_val is None:
+    if verdict.fires:
+        if verdict.pattern != "standardised":
+            return verdict
+        fix = _fix_of(evidence, verdict.split, X_train, X_val)
+        if fix is not None and fix.costs_fit:  # a real shift whose split merely looks standardised
+            return RescalingVerdict(0.0, np.zeros(0, dtype=np.int64), "", "", 1.0)
         return verdict
     candidate = partial_standardisation(c, X_train, X_val)
     if candidate is None:
         return verdict
-    if candidate.split == "X_val":
-        fix = own_scale_fix(X_train, evidence.y_train, X_val, evidence.y_val)
-    else:
-        fix = own_scale_fix(X_val, evidence.y_val, X_train, evidence.y_train)
+    fix = _fix_of(evidence, candidate.split, X_train, X_val)
     if fix is None or fix.costs_fit:
         return verdict
     return replace(candidate, strength=WHOLE_SPLIT_STRENGTH, fix=fix)
@@ -239,14 +250,16 @@ def compared_splits(evidence: Evidence) -> ComparedSplits:
     Raises SkipCheck when either split is missing or has fewer than :data:`MIN_SPLIT_ROWS` rows.
     The comparison is computed once per pair of arrays (see :func:`compare_features`), and the
     verdict once per Evidence arrays. With both splits' labels, a split standardised while only
-    some features of the other differ is confirmed by :func:`own_scale_fix` (see the module docstring).
+    some features of the other differ is confirmed by :func:`own_scale_fix` (see the module docstring),
+    and a whole split read as "standardised" is withdrawn when standardising the other split by its
+    own statistics worsens the fit (a real shift on a split that merely looks standardised).
     """
     X_train, X_val = splits_of(evidence)
     if len(X_train) < MIN_SPLIT_ROWS or len(X_val) < MIN_SPLIT_ROWS:
         raise SkipCheck(f"each split needs at least {MIN_SPLIT_ROWS} rows to compare distributions")
     arrays = (X_train, X_val, evidence.y_train, evidence.y_val)
     if _last_compared and all(
-        (ref is None and a is None) or (ref is not None and ref() is a)
+        (ref is None and a is None) or (ref is not None and a is not None and ref() is a)
         for ref, a in zip(_last_compared[0][0], arrays, strict=True)
     ):
         return _last_compared[0][1]
