@@ -163,3 +163,50 @@ def test_shuffled_training_order_does_not_fire():
 def test_bad_train_label_order_names_the_argument():
     with pytest.raises(gapdoctor.GapdoctorInputError, match="train_label_order"):
         gapdoctor.diagnose(y_train=[0, 1, 0, 1], train_label_order=[0, 1, 7])
+
+
+def _wide(seed):
+    """make_classification with few informative features: its 30 noise features are already ~N(0, 1)."""
+    return make_classification(n_samples=1500, n_features=40, n_informative=5, n_redundant=3, random_state=seed)
+
+
+def _diagnose_scaled_on_training(Xt, yt, Xv, yv, *, scale_val):
+    """A real model of the standardised training split; the validation split through the scaler or left raw."""
+    scaler = StandardScaler().fit(Xt)
+    Xt = scaler.transform(Xt)
+    Xv = scaler.transform(Xv) if scale_val else Xv
+    model = LogisticRegression(max_iter=500)
+    train_probs = cross_val_predict(model, Xt, yt, cv=3, method="predict_proba")
+    val_probs = model.fit(Xt, yt).predict_proba(Xv)
+    return gapdoctor.diagnose(X_train=Xt, y_train=yt, X_val=Xv, y_val=yv, train_probs=train_probs, val_probs=val_probs)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_validation_left_raw_while_only_a_few_features_differ_headlines_the_pipeline_bug(seed):
+    # The scaler is fitted on the training split and never applied to validation; only the 8
+    # informative / redundant features differ (the noise features are standard either way).
+    Xt, Xv, yt, yv = _split(*_wide(seed), seed=seed)
+    d = _diagnose_scaled_on_training(Xt, yt, Xv, yv, scale_val=False)
+    assert d.top is not None and d.top.check == "pipeline_bug.split_preprocessing"
+    e = d.top.evidence
+    assert (e["split"], e["pattern"]) == ("X_val", "standardised")
+    assert e["features_rescaled"] < e["features_tested"] / 2
+    assert e["standardisation_error"] < 1e-12 and e["fix_z"] > -1.96
+    assert "floating-point precision" in d.top.summary
+    assert all(f.score < 0.5 for f in d.findings if f.cause == "distribution_shift")  # explained by the bug
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_real_shifts_on_standardised_training_rows_stay_a_distribution_shift(seed):
+    X, y = _wide(seed)
+    key = X.sum(axis=1)  # rows selected on the sum of the raw features
+    low, high = key <= np.quantile(key, 0.6), key >= np.quantile(key, 0.7)
+    selected = _diagnose_scaled_on_training(X[low], y[low], X[high], y[high], scale_val=True)
+    rng = np.random.default_rng(seed)  # a population 1.7-2.6 times wider on 5 features, same labelling rule
+    raw_t, raw_v = rng.normal(size=(1200, 20)), rng.normal(size=(600, 20))
+    raw_v[:, :5] *= np.linspace(1.7, 2.6, 5)
+    y_t, y_v = ((m[:, 0] + m[:, 1] + m[:, 2] > 1.0).astype(np.int64) for m in (raw_t, raw_v))
+    wider = _diagnose_scaled_on_training(raw_t, y_t, raw_v, y_v, scale_val=True)
+    for d in (selected, wider):
+        assert d.top is not None and d.top.cause == "distribution_shift"
+        assert all(f.score < 0.5 for f in d.findings if f.check == "pipeline_bug.split_preprocessing")

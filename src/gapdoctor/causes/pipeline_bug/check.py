@@ -9,7 +9,9 @@ Four bugs, each a check that names the split at fault and the fix:
   split and say nothing about them in the other (while their distributions agree), or
   the model is confident on validation rows and right only at chance rate;
 - a split preprocessed differently: every feature of one split is an affine map of the
-  other (standardised or min-max scaled on one side only, different units);
+  other (standardised or min-max scaled on one side only, different units), or one split
+  is standardised exactly and the few features of the other that differ are rescaled
+  affine maps that standardising by its own statistics undoes at no cost in accuracy;
 - unshuffled training data: the labels arrive in long runs (a runs test on the order
   the training loop saw them).
 """
@@ -22,6 +24,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from gapdoctor.causes.pipeline_bug.gain import corrected_mapping_gain
+from gapdoctor.causes.pipeline_bug.preprocessing_text import verdict_text
 from gapdoctor.causes.pipeline_bug.result import (
     LabelEncoding,
     MisalignedRows,
@@ -262,16 +265,6 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
     ]
 
 
-_PATTERN_TEXT = {
-    "standardised": "{ok} looks standardised (every feature mean 0, sd 1) but {bad} does not: "
-    "{bad} was not passed through the fitted scaler",
-    "min-max": "{ok} lies in [0, 1] but {bad} does not: {bad} was not min-max scaled (e.g. pixels / 255)",
-    "common factor": "every rescaled feature of X_val is X_train times about {factor:.3g}{power}: different units",
-    "per-feature": "{n} feature(s) of X_val are affine maps of X_train (same shape, other scale): "
-    "different units or a different scaler",
-}
-
-
 @register(
     name="pipeline_bug.split_preprocessing",
     cause="pipeline_bug",
@@ -287,15 +280,7 @@ def split_preprocessing(evidence: Evidence) -> list[Finding]:
         return []
     bad = verdict.split
     ok = "X_train" if bad == "X_val" else "X_val"
-    power = round(math.log10(verdict.factor))
-    near_power = power != 0 and abs(math.log10(verdict.factor) - power) < 0.1
-    text = _PATTERN_TEXT[verdict.pattern].format(
-        ok=ok,
-        bad=bad,
-        factor=verdict.factor,
-        n=len(verdict.features),
-        power=f" (close to 1e{power:+03d})" if near_power else "",
-    )
+    text = verdict_text(verdict, ok, bad)
     order = sorted(verdict.features.tolist(), key=lambda j: -float(comparison.effect[j]))
     affine = feature_texts(
         evidence,
@@ -310,6 +295,12 @@ def split_preprocessing(evidence: Evidence) -> list[Finding]:
         features_rescaled=len(verdict.features),
         features_tested=len(comparison.strength),
         affine=affine,
+        standardisation_error=None if verdict.fix is None else verdict.standardisation_error,
+        fix_model=None if verdict.fix is None else verdict.fix.model,
+        fix_log_loss_as_given=None if verdict.fix is None else round(verdict.fix.log_loss_as_given, 4),
+        fix_log_loss_own_scaled=None if verdict.fix is None else round(verdict.fix.log_loss_own_scaled, 4),
+        fix_z=None if verdict.fix is None else round(verdict.fix.z, 2),
+        fix_rows=None if verdict.fix is None else verdict.fix.rows,
         features=feature_plot_data(
             X_train, X_val, evidence.feature_names, order[:6], labels, [float(comparison.slope[j]) for j in order]
         ),

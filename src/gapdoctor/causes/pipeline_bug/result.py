@@ -106,6 +106,14 @@ class SplitPreprocessing(Payload):
         Features found affinely rescaled, and features compared.
     affine : dict of str to str
         ``affine_<rank>``: ``"<feature>: val = <slope> x train + <intercept>"``, largest effect first.
+    standardisation_error : float or None
+        When only some features of ``split`` differ: the other split's largest |mean| or
+        |sd - 1| over every feature and row (a scaler was fitted on it: about 1e-15).
+    fix_model, fix_log_loss_as_given, fix_log_loss_own_scaled, fix_z, fix_rows : str, float, float, float, int or None
+        Then also: models fitted on the standardised split (``"linear"`` and ``"trees"``), scored
+        on ``fix_rows`` rows of ``split`` as given and standardised by their own statistics; the one
+        the standardisation helps least, its mean log-loss both ways and the paired z of the decrease
+        (a real covariate shift's fit worsens when its rows are moved onto the training location).
     features : list of FeaturePlot
         Densities of the rescaled features in each split: the features the confirming
         experiment maps back onto the training scale.
@@ -117,6 +125,20 @@ class SplitPreprocessing(Payload):
     features_rescaled: int = figure()
     features_tested: int = figure()
     affine: dict[str, str] = figure(spread=True)
+    standardisation_error: float | None = figure(
+        omit_none=True, label="largest |mean| or |sd - 1| of the standardised split", shown_as="number"
+    )
+    fix_model: str | None = figure(
+        omit_none=True, label="model least helped by standardising the split", shown_as="text"
+    )
+    fix_log_loss_as_given: float | None = figure(
+        omit_none=True, label="its log-loss on the split as given", shown_as="number"
+    )
+    fix_log_loss_own_scaled: float | None = figure(
+        omit_none=True, label="its log-loss on the split standardised by its own statistics", shown_as="number"
+    )
+    fix_z: float | None = figure(omit_none=True, label="paired z of the log-loss decrease", shown_as="number")
+    fix_rows: int | None = figure(omit_none=True, label="rows scored for that change", shown_as="count")
     features: list[FeaturePlot] = plot()
 
 
