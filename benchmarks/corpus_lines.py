@@ -1,8 +1,9 @@
 """The corpus scenarios behind a ``python -m gapdoctor.bench.corpus diagnose`` output, with features.
 
 Shared by the probes that re-read corpus scenarios (``leakage_association.py``,
-``leakage_in_sample.py``): one BLAS thread, the corpus's deliberate pipeline-bug warnings
-silenced, only diagnosed scenarios whose training features and validation labels exist.
+``leakage_in_sample.py``, ``leakage_label_means.py``, ``leakage_neighbour_means.py``): one BLAS
+thread, the corpus's deliberate pipeline-bug warnings silenced, only diagnosed scenarios whose
+training features and validation labels exist.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 from threadpoolctl import threadpool_limits
 
 from gapdoctor.bench.corpus.generate import CorpusScenario, draw_scenario
+from gapdoctor.inputs.evidence import Evidence, build_evidence
+from gapdoctor.stats.splits import splits_of
 
 
 def scenarios_with_features(
@@ -32,3 +35,26 @@ def scenarios_with_features(
             if kw.get("X_train") is None or kw.get("y_val") is None:
                 continue
             yield line, scenario, kw
+
+
+def scenarios_with_label_loss(
+    lines: Path, cache: Path
+) -> Iterator[tuple[dict[str, Any], CorpusScenario, Evidence, Any]]:
+    """(line, scenario, evidence, label loss) of every scenario of :func:`scenarios_with_features`.
+
+    The label loss is what ``preprocessing_leakage`` measures first: each feature's label
+    association in training against validation (``check._label_loss``), on the splits as the
+    check reads them (``splits_of``).
+    """
+    from gapdoctor.causes.preprocessing_leakage.check import _label_loss  # the probes read the check's own figure
+
+    for line, scenario, kw in scenarios_with_features(lines, cache):
+        evidence = build_evidence(
+            X_train=kw["X_train"],
+            y_train=kw["y_train"],
+            X_val=kw["X_val"],
+            y_val=kw["y_val"],
+            sources_train=kw.get("sources_train"),
+        )
+        X_train, X_val = splits_of(evidence)
+        yield line, scenario, evidence, _label_loss(evidence, X_train, X_val, evidence.n_classes)

@@ -20,11 +20,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from corpus_lines import scenarios_with_features
+from corpus_lines import scenarios_with_label_loss
 from gapdoctor.bench.corpus.split import DEFAULT_HELD_OUT
-from gapdoctor.causes.preprocessing_leakage.check import _label_loss, _weakened
+from gapdoctor.causes.preprocessing_leakage.check import _weakened
 from gapdoctor.causes.preprocessing_leakage.score import FISHER_GAP_REPORTABLE
-from gapdoctor.inputs.evidence import build_evidence
 from gapdoctor.stats.splits import splits_of
 
 
@@ -40,16 +39,8 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, required=True, help="the corpus scenario cache")
     args = parser.parse_args()
     held_out = set(DEFAULT_HELD_OUT["dataset"])
-    for line, scenario, kw in scenarios_with_features(args.lines, args.cache):
-        evidence = build_evidence(
-            X_train=kw["X_train"],
-            y_train=kw["y_train"],
-            X_val=kw["X_val"],
-            y_val=kw["y_val"],
-            sources_train=kw.get("sources_train"),
-        )
+    for line, scenario, evidence, loss in scenarios_with_label_loss(args.lines, args.cache):
         X_train, X_val = splits_of(evidence)
-        loss = _label_loss(evidence, X_train, X_val, evidence.n_classes)
         weakened = _weakened(loss, X_train, X_val)
         transforms = [t["kind"] for t in scenario.params.get("transforms", [])]
         kind = _kind(line["causes"], transforms)

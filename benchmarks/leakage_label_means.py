@@ -22,11 +22,9 @@ import argparse
 import math
 from pathlib import Path
 
-from corpus_lines import scenarios_with_features
+from corpus_lines import scenarios_with_label_loss
 from gapdoctor.bench.corpus.split import DEFAULT_HELD_OUT
-from gapdoctor.causes.preprocessing_leakage.check import _label_loss
 from gapdoctor.causes.preprocessing_leakage.label_means import FINGERPRINT_FAMILY_ALPHA, in_sample_label_mean
-from gapdoctor.inputs.evidence import build_evidence
 from gapdoctor.stats.splits import splits_of
 
 
@@ -38,17 +36,9 @@ def main() -> None:
     held_out = set(DEFAULT_HELD_OUT["dataset"])
     weakest: dict[str, float] = {}
     strongest_null: dict[str, float] = {}
-    for line, scenario, kw in scenarios_with_features(args.lines, args.cache):
-        evidence = build_evidence(
-            X_train=kw["X_train"],
-            y_train=kw["y_train"],
-            X_val=kw["X_val"],
-            y_val=kw["y_val"],
-            sources_train=kw.get("sources_train"),
-        )
+    for line, scenario, evidence, loss in scenarios_with_label_loss(args.lines, args.cache):
         X_train, X_val = splits_of(evidence)
         assert evidence.y_train is not None and evidence.y_val is not None
-        loss = _label_loss(evidence, X_train, X_val, evidence.n_classes)
         found = in_sample_label_mean(
             X_train, evidence.y_train, X_val, evidence.y_val, evidence.n_classes, loss.z, alpha=math.inf
         )

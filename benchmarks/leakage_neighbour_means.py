@@ -28,11 +28,9 @@ from pathlib import Path
 import numpy as np
 from scipy import stats as sps
 
-from corpus_lines import scenarios_with_features
+from corpus_lines import scenarios_with_label_loss
 from gapdoctor.bench.corpus.split import DEFAULT_HELD_OUT
-from gapdoctor.causes.preprocessing_leakage.check import _label_loss
 from gapdoctor.causes.preprocessing_leakage.neighbour_means import in_sample_neighbour_mean
-from gapdoctor.inputs.evidence import build_evidence
 from gapdoctor.stats.splits import splits_of
 
 _MAX_LEVELS = 51  # the cells fingerprint: columns with at most this many distinct values
@@ -71,17 +69,9 @@ def main() -> None:
     args = parser.parse_args()
     held_out = set(DEFAULT_HELD_OUT["dataset"])
     missed, read, null_found = [], 0, 0
-    for line, scenario, kw in scenarios_with_features(args.lines, args.cache):
-        evidence = build_evidence(
-            X_train=kw["X_train"],
-            y_train=kw["y_train"],
-            X_val=kw["X_val"],
-            y_val=kw["y_val"],
-            sources_train=kw.get("sources_train"),
-        )
+    for line, scenario, evidence, loss in scenarios_with_label_loss(args.lines, args.cache):
         X_train, X_val = splits_of(evidence)
         assert evidence.y_train is not None and evidence.y_val is not None
-        loss = _label_loss(evidence, X_train, X_val, evidence.n_classes)
         found = in_sample_neighbour_mean(X_train, evidence.y_train, evidence.n_classes, loss.z, alpha=math.inf)
         stacked = any(t["kind"] == "knn_stacking" for t in scenario.params.get("transforms", []))
         read += 1

@@ -19,14 +19,12 @@ Run from the repository root (it overwrites the fixture beside this file)::
 from __future__ import annotations
 
 import argparse
-import json
-import platform
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
 
 from gapdoctor.bench.corpus.generate import draw_scenario
+from tests.data.recording import write_recorded_runs
 
 FIXTURE = Path(__file__).with_name("optimization_lucky_end.json")
 SEEDS = (54, 166)
@@ -51,16 +49,9 @@ def main() -> None:
             "causes": list(scenario.causes),
             "history": {name: [float(v) for v in values] for name, values in history.items()},
         }
-    recorded = {
-        "recorded_by": "tests/data/record_lucky_end_runs.py",
-        "recorded_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "from_cache": cache is not None,
-        "torch": torch.__version__,
-        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
-        "runs": runs,
-    }
-    FIXTURE.write_text(json.dumps(recorded, indent=1) + "\n")
-    print(f"wrote {FIXTURE} ({', '.join(runs)})")
+    write_recorded_runs(
+        FIXTURE, "tests/data/record_lucky_end_runs.py", runs, from_cache=cache is not None, torch=torch.__version__
+    )
 
 
 if __name__ == "__main__":

@@ -11,14 +11,12 @@ Run from the repository root (it overwrites the fixture beside this file)::
 
 from __future__ import annotations
 
-import json
-import platform
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
 
 from tests.causes.optimization.test_check import CHAOTIC_RUNS, train_torch
+from tests.data.recording import write_recorded_runs
 
 FIXTURE = Path(__file__).with_name("optimization_curves.json")
 SEED = 0
@@ -29,15 +27,7 @@ def main() -> None:
     runs = {}
     for name, (description, settings) in CHAOTIC_RUNS.items():
         runs[name] = {"description": description, "seed": SEED, "history": train_torch(seed=SEED, **settings)}
-    recorded = {
-        "recorded_by": "tests/data/record_optimization_curves.py",
-        "recorded_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "torch": torch.__version__,
-        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
-        "runs": runs,
-    }
-    FIXTURE.write_text(json.dumps(recorded, indent=1) + "\n")
-    print(f"wrote {FIXTURE} ({', '.join(runs)})")
+    write_recorded_runs(FIXTURE, "tests/data/record_optimization_curves.py", runs, torch=torch.__version__)
 
 
 if __name__ == "__main__":

@@ -16,14 +16,12 @@ Run from the repository root (it overwrites the fixture beside this file)::
 from __future__ import annotations
 
 import argparse
-import json
-import platform
-from datetime import datetime, timezone
 from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
 from gapdoctor.bench.corpus.generate import draw_scenario
+from tests.data.recording import write_recorded_runs
 
 FIXTURE = Path(__file__).with_name("saturation_rows.json")
 SEEDS = (362, 394, 250)
@@ -47,14 +45,7 @@ def main() -> None:
                 "val_size": len(y_val),
                 "y_val": [int(v) for v in y_val] if data.metric == "roc_auc" else None,
             }
-    recorded = {
-        "recorded_by": "tests/data/record_saturation_rows.py",
-        "recorded_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
-        "runs": runs,
-    }
-    FIXTURE.write_text(json.dumps(recorded, indent=1) + "\n")
-    print(f"wrote {FIXTURE} ({', '.join(runs)})")
+    write_recorded_runs(FIXTURE, "tests/data/record_saturation_rows.py", runs)
 
 
 if __name__ == "__main__":
