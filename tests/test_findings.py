@@ -104,3 +104,17 @@ def test_finding_rejects_a_malformed_gain() -> None:
         Finding("overfitting", 0.8, "s", gain={"metric": "f1", "now": 0.8})  # type: ignore[typeddict-item]
     gain = Finding("overfitting", 0.8, "s", gain={"metric": "f1", "now": 1, "after_fix": 0.9, "interval": [0, 1]}).gain
     assert gain == {"metric": "f1", "now": 1.0, "after_fix": 0.9, "interval": (0.0, 1.0)}  # type: ignore[typeddict-item]
+
+
+def test_the_verdict_names_each_reported_cause_once() -> None:
+    # a covariate shift and a label shift are two findings of one cause: the verdict used to read
+    # "Most likely cause: train/validation distribution shift (score 0.97); also train/validation distribution shift"
+    findings = [
+        Finding("distribution_shift", 0.97, "features differ", check="distribution_shift.covariate"),
+        Finding("distribution_shift", 0.9, "priors differ", check="distribution_shift.label_shift"),
+        Finding("overfitting", 0.8, "val loss turned up"),
+        Finding("label_noise", 0.6, "flipped labels"),
+    ]
+    verdict = Diagnosis(findings=rank(findings), checks=[]).verdict()
+    assert verdict.count("distribution shift") == 1
+    assert verdict.endswith("; also label noise, overfitting.")  # label noise explains the overfitting

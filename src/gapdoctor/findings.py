@@ -286,7 +286,8 @@ class Diagnosis:
             ran = sum(c.status == "ran" for c in self.checks)
             return f"No cause reaches the reporting threshold ({ran} checks ran)."
         top = self.reported[0]
-        others = [cause_info(f.cause).title.lower() for f in self.reported[1:3]]
+        causes = list(dict.fromkeys(f.cause for f in self.reported))  # a cause with two findings is named once
+        others = [cause_info(cause).title.lower() for cause in causes[1:3]]
         tail = f"; also {', '.join(others)}" if others else ""
         return f"Most likely cause: {cause_info(top.cause).title.lower()} (score {top.score:.2f}){tail}."
 
