@@ -102,14 +102,16 @@ def test_the_curves_show_the_loss_moving_without_the_metric() -> None:
     assert finding.evidence["n_val"] == rows
 
 
-def _rare_positive_run(seed: int, *, positive_share: float, n_val: int = 250) -> dict[str, np.ndarray]:
+def _rare_positive_run(
+    seed: int, *, positive_share: float, n_val: int = 250, class_sep: float = 0.7
+) -> dict[str, np.ndarray]:
     """A logistic regression on ``make_classification``: out-of-fold training and validation probabilities."""
     X, y = make_classification(
         n_samples=2000 + n_val,
         n_features=20,
         n_informative=6,
         weights=[1 - positive_share],
-        class_sep=0.7,
+        class_sep=class_sep,
         random_state=seed,
     )
     X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=n_val, random_state=seed, stratify=y)
@@ -145,6 +147,23 @@ def test_training_rows_do_not_make_a_balanced_task_fire(seed: int) -> None:
     (finding,) = metric_mismatch_decision_rule(build_evidence(**run, metric="f1"))
     assert finding.score < 0.5
     assert finding.evidence["pooled_gain"] < 0.03
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_imbalance_alone_is_not_a_mismatch_when_the_default_rule_is_already_optimal(seed: int) -> None:
+    # 8% positives and F1, but well separated classes (class_sep 2.5): calibrated probabilities put
+    # the F1-optimal threshold near F1/2 ~ 0.45, so the default 0.5 already decides (almost) as well
+    # as any threshold. The held-out corpus's imbalanced F1 runs that headline small_validation_set
+    # or overfitting are of this kind (issue 13): imbalance plus F1 is not by itself a mismatch;
+    # only a rule that gains out of sample is. A guard against reading the imbalance as the fault.
+    run = _rare_positive_run(seed, positive_share=0.08, n_val=600, class_sep=2.5)
+    (finding,) = metric_mismatch_decision_rule(build_evidence(**run, metric="f1"))
+    figures = finding.evidence
+    assert finding.score < 0.5
+    assert figures["val_metric_default"] > 0.8
+    assert figures["cross_validated_gain_low"] <= 0 and figures["pooled_gain_low"] < 0  # no gain shown
+    # even the optimistic in-sample best rule is within a few rows of the default
+    assert figures["val_metric_best_in_sample"] - figures["val_metric_default"] < 0.03
 
 
 def test_recorded_digits_run_ranks_the_mismatch_ahead_of_the_lagging_classes(tmp_path: Path) -> None:
