@@ -37,10 +37,10 @@ from corpus_lines import scenarios_with_features
 from gapdoctor.stats.association import (
     COLLAPSE_FAMILY_ALPHA,
     LOSS_INTERVAL_Z,
-    _fisher_z,
-    _from_fisher_z,
     association_loss,
     association_rows,
+    fisher_z,
+    from_fisher_z,
 )
 
 _CAP = 1 - 1e-6
@@ -50,8 +50,8 @@ def _residual(Xt: np.ndarray, yt: np.ndarray, Xv: np.ndarray, yv: np.ndarray, k:
     loss = association_loss(Xt, yt, Xv, yv, k)
     se_t = 1 / np.sqrt(max(association_rows(len(yt)), 4) - 3)
     se_v = 1 / np.sqrt(max(association_rows(len(yv)), 4) - 3)
-    low_t = _from_fisher_z(_fisher_z(loss.train) - LOSS_INTERVAL_Z * se_t)
-    high_v = _from_fisher_z(_fisher_z(loss.val) + LOSS_INTERVAL_Z * se_v)
+    low_t = from_fisher_z(fisher_z(loss.train) - LOSS_INTERVAL_Z * se_t)
+    high_v = from_fisher_z(fisher_z(loss.val) + LOSS_INTERVAL_Z * se_v)
     r_t, r_v = np.log1p(-np.minimum(loss.train, _CAP)), np.log1p(-np.minimum(loss.val, _CAP))
     err = np.hypot(r_v - np.log1p(-np.minimum(high_v, _CAP)), np.log1p(-np.minimum(low_t, _CAP)) - r_t)
     low = 1 - np.exp(-(r_v - r_t - err))

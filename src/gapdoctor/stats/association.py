@@ -55,17 +55,26 @@ def label_association(X: FeatureArray, y: IntArray, n_classes: int) -> FloatArra
         if cached_X() is X and cached_y() is y:
             return cached
     rows = subsample(len(X), ASSOCIATION_ROWS)
-    Xs, ys = np.asarray(X[rows], dtype=np.float64), y[rows]  # a float32 split: only the sample in float64
-    ranks = sps.rankdata(np.where(np.isfinite(Xs), Xs, -np.inf), axis=0)
+    result = epsilon_squared(np.asarray(X[rows], dtype=np.float64), y[rows], n_classes)  # only the sample in float64
+    _recent[:] = [*_recent[-1:], (weakref.ref(X), weakref.ref(y), result)]  # both splits of one diagnosis
+    return result
+
+
+def epsilon_squared(values: FloatArray, labels: IntArray, n_classes: int) -> FloatArray:
+    """Kruskal-Wallis epsilon² of each column of ``values`` (rows: observations with ``labels``).
+
+    The computation behind :func:`label_association` (which samples, caches and states its
+    sampling), for callers that rank columns of their own, e.g. re-splits of one feature.
+    """
+    ranks = sps.rankdata(np.where(np.isfinite(values), values, -np.inf), axis=0)
     centred = ranks - ranks.mean(axis=0)
     total = (centred**2).sum(axis=0)
-    counts = np.bincount(ys, minlength=n_classes).astype(np.float64)
-    class_sums = np.zeros((n_classes, Xs.shape[1]))
-    np.add.at(class_sums, ys, centred)
+    counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
+    class_sums = np.zeros((n_classes, values.shape[1]))
+    np.add.at(class_sums, labels, centred)
     between = (class_sums[counts > 0] ** 2 / counts[counts > 0, None]).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         result: FloatArray = np.where(total > 0, between / total, 0.0)
-    _recent[:] = [*_recent[-1:], (weakref.ref(X), weakref.ref(y), result)]  # both splits of one diagnosis
     return result
 
 
@@ -190,12 +199,12 @@ def _collapse(train: FloatArray, val: FloatArray, z: FloatArray, n_tests: int) -
     return (z >= z_needed) & (train - val >= COLLAPSE_MIN_LOSS) & (val < COLLAPSE_MAX_KEPT * train)
 
 
-def _fisher_z(assoc: FloatArray) -> FloatArray:
+def fisher_z(assoc: FloatArray) -> FloatArray:
     """Fisher transform of the correlation ratio sqrt(epsilon²): standard error about 1/sqrt(n - 3)."""
     return np.arctanh(np.sqrt(np.clip(assoc, 0.0, 0.999999)))
 
 
-def _from_fisher_z(z: FloatArray) -> FloatArray:
+def from_fisher_z(z: FloatArray) -> FloatArray:
     """Epsilon² back from a Fisher z (negative z: no association)."""
     return np.tanh(np.clip(z, 0.0, None)) ** 2
 
@@ -232,12 +241,12 @@ def loss_from_associations(
     n_v = association_rows(n_val)
     se_t = 1.0 / np.sqrt(np.maximum(n_t, _SE_FLOOR_ROWS) - 3)
     se_v = 1.0 / np.sqrt(max(n_v, _SE_FLOOR_ROWS) - 3)
-    z_t, z_v = _fisher_z(assoc_t), _fisher_z(assoc_v)
+    z_t, z_v = fisher_z(assoc_t), fisher_z(assoc_v)
     z = (z_t - z_v) / np.hypot(se_t, se_v)
     lost = assoc_t - assoc_v
     half_t, half_v = LOSS_INTERVAL_Z * se_t, LOSS_INTERVAL_Z * se_v
-    low_t, high_t = _from_fisher_z(z_t - half_t), _from_fisher_z(z_t + half_t)
-    low_v, high_v = _from_fisher_z(z_v - half_v), _from_fisher_z(z_v + half_v)
+    low_t, high_t = from_fisher_z(z_t - half_t), from_fisher_z(z_t + half_t)
+    low_v, high_v = from_fisher_z(z_v - half_v), from_fisher_z(z_v + half_v)
     # MOVER: the difference's interval from each estimate's own interval, ends combined in quadrature
     lost_low = lost - np.sqrt((assoc_t - low_t) ** 2 + (high_v - assoc_v) ** 2)
     lost_high = lost + np.sqrt((high_t - assoc_t) ** 2 + (assoc_v - low_v) ** 2)

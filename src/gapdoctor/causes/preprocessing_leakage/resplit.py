@@ -34,12 +34,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import stats as sps
 
-from gapdoctor.stats.array_types import FeatureArray, FloatArray, IntArray
+from gapdoctor.stats.array_types import FeatureArray, IntArray
 from gapdoctor.stats.association import (
     COLLAPSE_FAMILY_ALPHA,
     COLLAPSE_MIN_LOSS,
     LOSS_INTERVAL_Z,
     AssociationLoss,
+    epsilon_squared,
+    fisher_z,
 )
 
 __all__ = [
@@ -82,24 +84,6 @@ def screened(loss: AssociationLoss) -> list[int]:
     return sorted(hit.tolist(), key=lambda j: -float(loss.z[j]))
 
 
-def _epsilon(values: FloatArray, labels: IntArray, n_classes: int) -> FloatArray:
-    """Kruskal-Wallis epsilon² of each row of ``values`` (one re-split each); ``labels`` the same in every row."""
-    ranks = sps.rankdata(np.where(np.isfinite(values), values, -np.inf), axis=1)
-    centred = ranks - ranks.mean(axis=1, keepdims=True)
-    total = (centred**2).sum(axis=1)
-    counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
-    present = counts > 0
-    one_hot = (labels[:, None] == np.flatnonzero(present)[None, :]).astype(np.float64)
-    between = ((centred @ one_hot) ** 2 / counts[present]).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        result: FloatArray = np.where(total > 0, between / total, 0.0)
-    return result
-
-
-def _fisher(epsilon: FloatArray) -> FloatArray:
-    return np.arctanh(np.sqrt(np.clip(epsilon, 0.0, 0.999999)))
-
-
 def resplit_spread(
     x_train: FeatureArray, y_train: IntArray, x_val: FeatureArray, y_val: IntArray, n_classes: int
 ) -> Spread:
@@ -128,10 +112,11 @@ def resplit_spread(
     keys = rng.random((RESPLITS, len(labels))) + labels[by_class]
     shuffled = by_class[np.argsort(keys, axis=1)]
     rows_t, rows_v = shuffled[:, to_train], shuffled[:, to_val]
-    eps_t = _epsilon(values[rows_t], labels[rows_t[0]], n_classes)  # class blocks: the same labels in each
-    eps_v = _epsilon(values[rows_v], labels[rows_v[0]], n_classes)
+    # class blocks: the same labels in each re-split, one column per re-split
+    eps_t = epsilon_squared(values[rows_t].T, labels[rows_t[0]], n_classes)
+    eps_v = epsilon_squared(values[rows_v].T, labels[rows_v[0]], n_classes)
     scale = np.sqrt((1 / len(y_train) + 1 / len(y_val)) / (1 / len(keep_t) + 1 / len(keep_v)))
-    return Spread(float(np.std(eps_t - eps_v) * scale), float(np.std(_fisher(eps_t) - _fisher(eps_v)) * scale))
+    return Spread(float(np.std(eps_t - eps_v) * scale), float(np.std(fisher_z(eps_t) - fisher_z(eps_v)) * scale))
 
 
 def with_spread(loss: AssociationLoss, spreads: dict[int, Spread]) -> AssociationLoss:
@@ -154,7 +139,7 @@ def with_spread(loss: AssociationLoss, spreads: dict[int, Spread]) -> Associatio
     z, low, high = loss.z.copy(), loss.lost_low.copy(), loss.lost_high.copy()
     fisher_low = loss.fisher_lost_low.copy()
     for j, spread in spreads.items():
-        difference = float(_fisher(loss.train[j : j + 1])[0] - _fisher(loss.val[j : j + 1])[0])
+        difference = float(fisher_z(loss.train[j : j + 1])[0] - fisher_z(loss.val[j : j + 1])[0])
         se = difference / float(loss.z[j]) if loss.z[j] > 0 else 0.0  # the Fisher standard error behind z
         se = max(se, spread.fisher)
         if se > 0:

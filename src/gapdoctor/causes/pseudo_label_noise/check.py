@@ -170,13 +170,18 @@ def _flagged_less_summary(worst: SourceRate, ref: SourceRate, taught: SourceTeac
     )
 
 
+def _reference_name(reference: str) -> str:
+    """The reference source as the summaries name it: "the trusted rows" as is, a source quoted."""
+    return reference if reference.startswith("the ") else repr(reference)
+
+
 def _no_summary(taught: SourceTeaching | None, learnt: SourceAgreement | None) -> str:
     return ""
 
 
 def _learnt_summary(taught: SourceTeaching | None, learnt: SourceAgreement | None) -> str:
     assert learnt is not None
-    reference = learnt["reference"] if learnt["reference"].startswith("the ") else repr(learnt["reference"])
+    reference = _reference_name(learnt["reference"])
     return (
         f"Models fitted on {learnt['rows_per_fit']} rows of source '{learnt['source']}' predict its other labels "
         f"{100 * learnt['self_agreement']:.1f}% of the time but validation labels only "
@@ -190,7 +195,7 @@ def _learnt_summary(taught: SourceTeaching | None, learnt: SourceAgreement | Non
 
 def _taught_summary(blame: SourceTeaching | None, learnt: SourceAgreement | None = None) -> str:
     assert blame is not None
-    reference = blame["reference"] if blame["reference"].startswith("the ") else repr(blame["reference"])
+    reference = _reference_name(blame["reference"])
     return (
         f"Models fitted on {blame['rows_per_fit']} rows of source '{blame['source']}' reach "
         f"{100 * blame['taught_accuracy']:.1f}% validation accuracy against {100 * blame['reference_accuracy']:.1f}% "
@@ -202,7 +207,7 @@ def _taught_summary(blame: SourceTeaching | None, learnt: SourceAgreement | None
 
 def _both_summary(taught: SourceTeaching | None, learnt: SourceAgreement | None) -> str:
     assert taught is not None and learnt is not None
-    reference = taught["reference"] if taught["reference"].startswith("the ") else repr(taught["reference"])
+    reference = _reference_name(taught["reference"])
     return (
         f"Models fitted on {taught['rows_per_fit']} rows of source '{taught['source']}' reach "
         f"{100 * taught['taught_accuracy']:.1f}% validation accuracy against {100 * taught['reference_accuracy']:.1f}% "
