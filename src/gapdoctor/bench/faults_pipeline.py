@@ -91,9 +91,13 @@ def _leak_cancer_knn_stacking(seed: int) -> ScenarioData:
 
 
 def unscaled_validation(data: Split) -> Split:
-    """Standardise the training features of an unscaled split and leave the validation features raw."""
+    """Standardise the training features of an unscaled split and leave the validation features raw.
+
+    A feature constant in training (a blank pixel) is centred and left at unit scale, as scikit-learn's
+    ``StandardScaler`` does, rather than divided by 0.
+    """
     mean, sd = data.X_train.mean(axis=0), data.X_train.std(axis=0)
-    return Split((data.X_train - mean) / sd, data.y_train, data.X_val, data.y_val)
+    return Split((data.X_train - mean) / np.where(sd > 0, sd, 1.0), data.y_train, data.X_val, data.y_val)
 
 
 def relabel_by_first_appearance(y: IntArray) -> IntArray:

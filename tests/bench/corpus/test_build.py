@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gapdoctor.bench._common import Split
 from gapdoctor.bench.corpus import build
 from gapdoctor.bench.corpus.build import RecipeInfeasible, build_scenario
 from gapdoctor.bench.corpus.draws import draw_params
+from gapdoctor.bench.faults_pipeline import unscaled_validation
 
 
 def test_relabelled_validation_is_never_the_identity() -> None:
@@ -48,3 +50,21 @@ def test_a_shift_on_a_constant_feature_is_refused_rather_than_overlapping_the_sp
     params.pop("data_options", None)
     with pytest.raises(RecipeInfeasible, match="splits would overlap"):  # pixel 0 of every digit is blank
         build_scenario(params, 0)
+
+
+def test_a_group_with_a_one_row_class_is_refused_rather_than_failing_the_stratified_split() -> None:
+    # corpus seed 165's first draw: wine, a 10% noisy group in which one class drew a single row
+    params = draw_params(("subgroup_failure",), 165000, ("sklearn_mlp", "logistic", "torch_mlp"))
+    assert params["dataset"] == "wine" and params["split"]["share"] == pytest.approx(0.105)
+    with pytest.raises(RecipeInfeasible, match="stratified split needs 2"):
+        build_scenario(params, 165000)
+
+
+def test_unscaled_validation_leaves_a_constant_training_feature_finite() -> None:
+    # corpus seed 376's first draw: digits, whose blank pixels have no spread in training
+    rng = np.random.default_rng(0)
+    X_train = np.c_[rng.normal(5.0, 2.0, (50, 2)), np.zeros(50)]
+    data = unscaled_validation(Split(X_train, np.arange(50) % 2, X_train + 1.0, np.arange(50) % 2))
+    assert np.isfinite(data.X_train).all() and np.allclose(data.X_train[:, 2], 0.0)
+    assert np.allclose(data.X_train[:, :2].std(axis=0), 1.0)
+    assert np.array_equal(data.X_val, X_train + 1.0)  # the validation features stay raw: the bug is kept

@@ -44,6 +44,9 @@ __all__ = ["RecipeInfeasible", "build_scenario"]
 MIN_CLASS_ROWS = 6
 """Fewest rows a class keeps after subsampling: a stratified split needs some in each split."""
 
+MIN_STRATUM_ROWS = 2
+"""Fewest rows of each (group, class) stratum: the split is stratified by both, one row in each split."""
+
 MIN_TRAIN_CLASS_ROWS = 5
 """Fewest training rows of each class: the recorder's out-of-fold probabilities use 5 stratified folds."""
 
@@ -166,6 +169,9 @@ def _split(
     n_val = int(p.get("val_rows", round(p["val_share"] * len(y))))
     n_train = min(cap, round(s["train_share"] * len(y)), len(y) - n_val)
     if group is not None:
+        strata = np.unique(np.char.add(group.astype(str), y.astype(str)), return_counts=True)[1]
+        if strata.min() < MIN_STRATUM_ROWS:  # a class nearly absent from the noisy group
+            raise RecipeInfeasible(f"a group's class has {strata.min()} rows (a stratified split needs 2)")
         return split_with_groups(X, y, group, train_size=n_train, val_size=n_val, seed=seed)
     unscaled = any(t["kind"] == "unscaled_validation" for t in p["transforms"])
     return split(X, y, train_size=n_train, val_size=n_val, seed=seed, scale=not unscaled), {}
