@@ -11,7 +11,6 @@ leakage check scores it, and the distribution-shift check leaves those features 
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,12 +20,10 @@ from scipy import stats as sps
 
 from gapdoctor.stats.array_types import FeatureArray, FloatArray, IntArray
 from gapdoctor.stats.budget import ASSOCIATION_ROWS, state_sampling
-from gapdoctor.stats.shared import SHARED_RESULTS
+from gapdoctor.stats.shared import RecentResults
 from gapdoctor.stats.splits import subsample
 
-# weak references: the cache never keeps a user's arrays alive; emptied when a diagnosis starts
-_recent: list[tuple[weakref.ref[FeatureArray], weakref.ref[IntArray], FloatArray]] = []
-SHARED_RESULTS.append(_recent)  # type: ignore[arg-type]
+_recent: RecentResults[FloatArray] = RecentResults(keep=2)  # both splits of one diagnosis
 
 MISALIGNED_RETENTION = 0.5
 """Median share of the label association kept in the other split below which the features and
@@ -51,13 +48,12 @@ def label_association(X: FeatureArray, y: IntArray, n_classes: int) -> FloatArra
     [0.8, 0.0]
     """
     state_sampling(len(X), ASSOCIATION_ROWS, "rows of a split for the label association")
-    for cached_X, cached_y, cached in _recent:  # the same Evidence arrays as a recent call
-        if cached_X() is X and cached_y() is y:
-            return cached
+    cached = _recent.get(X, y)  # the same Evidence arrays as a recent call
+    if cached is not None:
+        return cached
     rows = subsample(len(X), ASSOCIATION_ROWS)
     result = epsilon_squared(np.asarray(X[rows], dtype=np.float64), y[rows], n_classes)  # only the sample in float64
-    _recent[:] = [*_recent[-1:], (weakref.ref(X), weakref.ref(y), result)]  # both splits of one diagnosis
-    return result
+    return _recent.put((X, y), result)
 
 
 def epsilon_squared(values: FloatArray, labels: IntArray, n_classes: int) -> FloatArray:

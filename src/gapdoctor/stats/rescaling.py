@@ -20,7 +20,6 @@ real covariate shift it moves the rows away from where their labels were learned
 from __future__ import annotations
 
 import math
-import weakref
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -28,7 +27,7 @@ import numpy as np
 
 from gapdoctor.errors import SkipCheck
 from gapdoctor.stats.array_types import FeatureArray, FloatArray, IntArray
-from gapdoctor.stats.shared import SHARED_RESULTS
+from gapdoctor.stats.shared import RecentResults
 from gapdoctor.stats.splits import FeatureComparison, compare_features, splits_of
 from gapdoctor.stats.standardisation import (
     BLOCK_ROWS,
@@ -212,9 +211,7 @@ class ComparedSplits:
     rescaling: RescalingVerdict
 
 
-# weak references to the Evidence's arrays: never keeps a user's arrays alive; emptied when a diagnosis starts
-_last_compared: list[tuple[tuple[weakref.ref[np.ndarray] | None, ...], ComparedSplits]] = []
-SHARED_RESULTS.append(_last_compared)  # type: ignore[arg-type]
+_last_compared: RecentResults[ComparedSplits] = RecentResults()
 
 
 def _fix_of(evidence: Evidence, split: str, X_train: FeatureArray, X_val: FeatureArray) -> OwnScaleFix | None:
@@ -258,12 +255,10 @@ def compared_splits(evidence: Evidence) -> ComparedSplits:
     if len(X_train) < MIN_SPLIT_ROWS or len(X_val) < MIN_SPLIT_ROWS:
         raise SkipCheck(f"each split needs at least {MIN_SPLIT_ROWS} rows to compare distributions")
     arrays = (X_train, X_val, evidence.y_train, evidence.y_val)
-    if _last_compared and all(
-        (ref is None and a is None) or (ref is not None and a is not None and ref() is a)
-        for ref, a in zip(_last_compared[0][0], arrays, strict=True)
-    ):
-        return _last_compared[0][1]
+    cached = _last_compared.get(*arrays)
+    if cached is not None:
+        return cached
     comparison = compare_features(X_train, X_val)
-    result = ComparedSplits(X_train, X_val, comparison, _verdict(evidence, X_train, X_val, comparison))
-    _last_compared[:] = [(tuple(None if a is None else weakref.ref(a) for a in arrays), result)]
-    return result
+    return _last_compared.put(
+        arrays, ComparedSplits(X_train, X_val, comparison, _verdict(evidence, X_train, X_val, comparison))
+    )

@@ -11,7 +11,6 @@ matrix: every statistic is per feature, on at most ``FEATURE_TEST_ROWS`` rows pe
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
@@ -23,7 +22,7 @@ from scipy import stats as sps
 from gapdoctor.errors import SkipCheck
 from gapdoctor.stats.array_types import FeatureArray, FloatArray, IntArray
 from gapdoctor.stats.budget import FEATURE_TEST_ROWS, sample_rows, state_sampling
-from gapdoctor.stats.shared import SHARED_RESULTS
+from gapdoctor.stats.shared import RecentResults
 
 if TYPE_CHECKING:
     from gapdoctor.inputs.evidence import Evidence
@@ -170,9 +169,7 @@ def quantile_affine_fit(a: FloatArray, b: FloatArray) -> tuple[float, float, flo
     return slope, intercept, float(np.abs(cdf_b - cdf_mapped).max())
 
 
-# weak references: the cache never keeps a user's arrays alive; emptied when a diagnosis starts
-_last_comparison: list[tuple[weakref.ref[FeatureArray], weakref.ref[FeatureArray], FeatureComparison]] = []
-SHARED_RESULTS.append(_last_comparison)  # type: ignore[arg-type]
+_last_comparison: RecentResults[FeatureComparison] = RecentResults()
 
 
 def compare_features(X_train: FeatureArray, X_val: FeatureArray) -> FeatureComparison:
@@ -191,11 +188,10 @@ def compare_features(X_train: FeatureArray, X_val: FeatureArray) -> FeatureCompa
     """
     state_sampling(len(X_train), MAX_TEST_ROWS, "X_train rows for the per-feature tests")
     state_sampling(len(X_val), MAX_TEST_ROWS, "X_val rows for the per-feature tests")
-    if _last_comparison and _last_comparison[0][0]() is X_train and _last_comparison[0][1]() is X_val:
-        return _last_comparison[0][2]
-    result = _compare_features(X_train, X_val)
-    _last_comparison[:] = [(weakref.ref(X_train), weakref.ref(X_val), result)]
-    return result
+    cached = _last_comparison.get(X_train, X_val)
+    if cached is not None:
+        return cached
+    return _last_comparison.put((X_train, X_val), _compare_features(X_train, X_val))
 
 
 def _compare_features(X_train: FeatureArray, X_val: FeatureArray) -> FeatureComparison:
