@@ -23,11 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gapdoctor.causes.label_noise.score import GAP_SKIPPED_EPOCHS, GAP_SMOOTHING
+from gapdoctor.causes.label_noise.score import CONTROL_Z, GAP_SKIPPED_EPOCHS, GAP_SMOOTHING, control_z
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.array_types import FloatArray
 
-__all__ = ["FitGap", "fit_gap_of"]
+__all__ = ["FitGap", "fit_gap_of", "gap_sentence"]
 
 
 @dataclass(frozen=True)
@@ -89,3 +89,14 @@ def fit_gap_of(evidence: Evidence) -> FitGap | None:
     t, v = float(train_s[best]), float(val_s[best])
     se = math.sqrt(_variance(t, len(evidence.y_train)) + _variance(v, len(evidence.y_val)))
     return FitGap(epoch=history.epoch_at(best + GAP_SKIPPED_EPOCHS), gap=v - t, z=(v - t) / se)
+
+
+def gap_sentence(gap: FitGap | None) -> str:
+    """The summary's sentence on the fit gap, when it lowered the control's bar (empty otherwise)."""
+    if gap is None or control_z(gap.z) >= CONTROL_Z:
+        return ""
+    return (
+        f" At its best validation epoch ({gap.epoch}) the model fits its own training labels "
+        f"{100 * gap.gap:.1f} points worse than the validation labels (z = {gap.z:.1f}): a model fits the "
+        "labels it trains on at least as well as unseen ones, unless some are wrong and not yet memorised."
+    )
