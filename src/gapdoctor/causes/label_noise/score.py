@@ -98,9 +98,12 @@ def chance_rate(label_counts: Sequence[int] | NDArray[np.integer]) -> float:
 def control_z(gap_z: float | None) -> float:
     """How many standard errors the estimate must clear the validation control by, given the fit gap's z.
 
-    Two independent one-sided tests, confident learning against the control (out-of-fold models)
-    and the final model's fit gap (:mod:`gapdoctor.causes.label_noise.fit_gap`, one model at one
-    epoch), are combined by Stouffer's rule: ``(z_control + z_gap) / sqrt(2) >= CONTROL_Z``. A gap
+    Two one-sided tests of "no wrong labels beyond the model's own errors", confident learning
+    against the control (out-of-fold models) and the final model's fit gap
+    (:mod:`gapdoctor.causes.label_noise.fit_gap`, one model at one epoch), are combined by
+    Stouffer's rule as if independent: ``(z_control + z_gap) / sqrt(2) >= CONTROL_Z``. They read
+    different models but share the validation labels, so the combined bar is somewhat lenient; on
+    the corpus (366 runs, 323 without injected label noise) it raised no label-noise finding. A gap
     of ``CONTROL_Z * (sqrt(2) - 1)`` (0.81) or less leaves the control's own bar; a gap significant
     at the combined bar on its own (2.77) leaves the estimate only to exceed the control.
 
