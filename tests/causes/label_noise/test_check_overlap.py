@@ -62,7 +62,8 @@ def test_flipped_labels_near_chance_are_reported_ahead_of_overfitting(seed: int)
     diagnosis = gapdoctor.diagnose(history=run["history"], **_inputs(seed))
     finding = _label_noise(diagnosis)
     evidence = finding.evidence
-    assert evidence["floor_pct"] > 40 and evidence["chance_rate_pct"] == pytest.approx(50, abs=0.5)
+    # the validation control sits near chance (the floor with it, unless the fit gap lowers the margin)
+    assert evidence["validation_control_rate_pct"] > 35 and evidence["chance_rate_pct"] == pytest.approx(50, abs=0.5)
     # the estimate is many times what the model's own probabilities explain: it contradicts labels confidently
     assert evidence["noise_rate_pct"] > 4 * evidence["own_uncertainty_rate_pct"]
     assert finding.score >= 0.5

@@ -23,7 +23,12 @@ model's own confident errors (or noise both splits share), so the training estim
 clear the validation one to be *training* label noise. The control is the final model's, the
 estimate the out-of-fold models'; where the two are not the same kind of model (a final model that
 collapsed onto one class) the control is raised, and an estimate within the models' own doubt must
-clear the control's exact upper bound (:mod:`gapdoctor.causes.label_noise.control`). Without them,
+clear the control's exact upper bound (:mod:`gapdoctor.causes.label_noise.control`). Beyond that
+doubt, a second test of the same null needs neither: with accuracy curves in ``history``, the final
+model fitting its own training labels worse than the validation labels at its best epoch
+(:mod:`gapdoctor.causes.label_noise.fit_gap`) is combined with the control's test and lowers the
+margin the estimate must clear it by (a model that memorised mild noise errs confidently on
+validation too, and its control swallowed held-out corpus seeds 49 and 129). Without them,
 on clean data a decent out-of-fold model still has confident errors, which confident learning counts as noise (1–2% of
 the rows on digits, breast cancer and wine with logistic regression). The score is the
 *excess* over that floor: a rate of ``score.FLOOR`` scores 0, ``score.AT_REPORT``
@@ -55,14 +60,17 @@ from numpy.typing import NDArray
 
 from gapdoctor.causes.label_noise.confident_learning import LabelIssues, find_label_issues
 from gapdoctor.causes.label_noise.control import control_upper, credited_control, error_rate
+from gapdoctor.causes.label_noise.fit_gap import fit_gap_of, gap_sentence
 from gapdoctor.causes.label_noise.memorisation import memorisation_of
 from gapdoctor.causes.label_noise.own_uncertainty import own_uncertainty_rate
 from gapdoctor.causes.label_noise.result import ConfidentLearningNoise, CountMatrix, Suspect
 from gapdoctor.causes.label_noise.score import (
+    CONTROL_Z,
     CORROBORATED_FACTOR,
     FLOOR,
     UNCORROBORATED_FACTOR,
     chance_rate,
+    control_z,
     noise_ratio,
     score,
 )
@@ -170,15 +178,15 @@ def _top_confusion(evidence: Evidence, issues: LabelIssues) -> tuple[str, int]:
     return text, count
 
 
-def _control_floor(rate: float, n_train: int, control: float, n_val: int) -> float:
-    """The validation control plus the sampling noise of the train-minus-validation difference.
+def _control_floor(rate: float, n_train: int, control: float, n_val: int, z: float = CONTROL_Z) -> float:
+    """The validation control plus ``z`` standard errors of the train-minus-validation difference.
 
     The control's variance is taken at the Agresti-Coull proportion ((k + 2) / (n + 4)): a small
     validation split that happens to show no confident error is not proof the model makes none.
     """
     adjusted = (control * n_val + 2) / (n_val + 4)
     se = math.sqrt(rate * (1 - rate) / n_train + adjusted * (1 - adjusted) / (n_val + 4))
-    return max(FLOOR, control + 1.96 * se)
+    return max(FLOOR, control + z * se)
 
 
 def validation_control_rate(evidence: Evidence) -> float | None:
@@ -294,13 +302,17 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     credited = (
         None if control is None or val_confusion is None else credited_control(rate, confusion, val_confusion, control)
     )
-    floor = FLOOR if credited is None else _control_floor(rate, n, credited, n_val)
     # the models' own doubt is read only against a validation control (a second pass over the rows)
     own = None if control is None else own_uncertainty_of(evidence)
     chance = chance_rate(issues.label_counts)
     # the control is the final model's; the estimate, out-of-fold models' trained on fewer rows: the
     # excess over the control must also exceed what those models' own doubt accounts for
     within_doubt = own is not None and rate <= own
+    # beyond that doubt, the final model's own fit gap is a second test of the same null (fit_gap)
+    gap = None if credited is None or within_doubt else fit_gap_of(evidence)
+    z = control_z(None if gap is None else gap.z)
+    floor = FLOOR if credited is None else _control_floor(rate, n, credited, n_val, z)
+    clears = None if credited is None or z >= CONTROL_Z else max(FLOOR, credited)
     if within_doubt and credited is not None:
         floor = max(floor, control_upper(credited, n_val))
     confusion_text, confusion_count = _top_confusion(evidence, issues)
@@ -310,7 +322,7 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     assert dynamics.order is not None
     order = dynamics.order
     strength_of_evidence = score(
-        noise_ratio(rate, low, floor, chance=chance, own_uncertainty=0.0 if own is None else own),
+        noise_ratio(rate, low, floor, chance=chance, own_uncertainty=0.0 if own is None else own, clears=clears),
         memorised.factor,
         dynamics.factor,
         within_own_uncertainty=within_doubt,
@@ -329,6 +341,7 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
         f"About {100 * rate:.1f}% of training labels look wrong (95% interval {100 * low:.1f}–{100 * high:.1f}%): "
         f"{len(issues.rows)} rows where the out-of-sample model confidently predicts another class"
         + (f"; most often {confusion_text}." if confusion_count else ".")
+        + gap_sentence(gap)
         + memorised.text
         + dynamics.text
         + caveat
@@ -369,6 +382,9 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
         bulk_fitted_epoch=memorised.bulk_fitted_epoch,
         low_aum_share_of_flagged_pct=dynamics.low_aum_share_of_flagged,
         low_aum_share_of_others_pct=dynamics.low_aum_share_of_others,
+        fit_gap_pct=None if gap is None else round(100 * gap.gap, 2),
+        fit_gap_z=None if gap is None else round(gap.z, 2),
+        fit_gap_epoch=None if gap is None else gap.epoch,
         overlap_caveat="out-of-fold error far above the estimated noise rate" if overlap else None,
         noise_matrix=noise_matrix_data(evidence, issues),
         suspects=_suspects(evidence, issues, order),

@@ -127,6 +127,12 @@ class ConfidentLearningNoise(Payload, SuggestsLabels):
         Median epoch at which rows are fitted (with ``sample_losses``).
     low_aum_share_of_flagged_pct, low_aum_share_of_others_pct : float or None
         Share of flagged / other rows with an area under the margin below 0 (with ``training_dynamics``).
+    fit_gap_pct, fit_gap_z : float or None
+        Validation minus training accuracy of the final model at its best validation epoch, in
+        points, and over its standard error (:mod:`gapdoctor.causes.label_noise.fit_gap`; with both
+        accuracy curves and a validation control, beyond the model's own doubt).
+    fit_gap_epoch : int or float or None
+        That epoch.
     overlap_caveat : str or None
         Set when the out-of-fold error is far above the estimate (overlapping classes).
     noise_matrix : CountMatrix
@@ -159,6 +165,11 @@ class ConfidentLearningNoise(Payload, SuggestsLabels):
     bulk_fitted_epoch: float | None = figure(omit_none=True)
     low_aum_share_of_flagged_pct: float | None = figure(omit_none=True)
     low_aum_share_of_others_pct: float | None = figure(omit_none=True)
+    fit_gap_pct: float | None = figure(
+        omit_none=True, label="validation minus training accuracy at the best epoch", shown_as="points"
+    )
+    fit_gap_z: float | None = figure(omit_none=True, label="that gap over its standard error", shown_as="number")
+    fit_gap_epoch: int | float | None = figure(omit_none=True, label="best validation epoch", shown_as="epoch")
     overlap_caveat: str | None = figure(omit_none=True)
     noise_matrix: CountMatrix = plot()
     suspects: list[Suspect] = plot()

@@ -13,6 +13,7 @@ are mapped by :func:`gapdoctor.stats.scoring.strength_from_ratio` (0.5 at the re
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,14 +23,18 @@ from gapdoctor.stats.scoring import capped, strength_from_ratio
 
 __all__ = [
     "AT_REPORT",
+    "CONTROL_Z",
     "CORROBORATED_FACTOR",
     "FLOOR",
+    "GAP_SKIPPED_EPOCHS",
+    "GAP_SMOOTHING",
     "HIGH_FLOOR_SHARE",
     "LATE_AT_REPORT",
     "LATE_FLOOR",
     "UNCLEARED_MAX_RATIO",
     "UNCORROBORATED_FACTOR",
     "chance_rate",
+    "control_z",
     "late_ratio",
     "noise_ratio",
     "score",
@@ -59,6 +64,15 @@ CORROBORATED_FACTOR = 1.25
 """The flagged rows are also the ones memorised late / trailing another class: a quarter more evidence."""
 UNCORROBORATED_FACTOR = 0.75
 """The per-row losses do not single the flagged rows out: a quarter less."""
+CONTROL_Z = 1.96
+"""The estimate clears the validation control by this many standard errors of their difference (95%,
+one test); with the fit gap as a second test the two are combined (:func:`control_z`)."""
+GAP_SKIPPED_EPOCHS = 1
+"""The fit gap (:mod:`gapdoctor.causes.label_noise.fit_gap`) skips the first epoch: a training metric
+averaged over an epoch that starts from an untrained model lags the validation one read at its end."""
+GAP_SMOOTHING = 3
+"""The fit gap's curves are averaged over this many epochs (centred) before the best validation epoch
+is picked: the luckiest single epoch of a small validation split is not the model's best."""
 LATE_FLOOR = 0.05
 """Share of rows a clean run fits late (hard but correct rows): scored 0."""
 LATE_AT_REPORT = 0.12
@@ -81,8 +95,36 @@ def chance_rate(label_counts: Sequence[int] | NDArray[np.integer]) -> float:
     return float(1.0 - np.sum(prior * prior))
 
 
+def control_z(gap_z: float | None) -> float:
+    """How many standard errors the estimate must clear the validation control by, given the fit gap's z.
+
+    Two one-sided tests of "no wrong labels beyond the model's own errors", confident learning
+    against the control (out-of-fold models) and the final model's fit gap
+    (:mod:`gapdoctor.causes.label_noise.fit_gap`, one model at one epoch), are combined by
+    Stouffer's rule as if independent: ``(z_control + z_gap) / sqrt(2) >= CONTROL_Z``. They read
+    different models but share the validation labels, so the combined bar is somewhat lenient; on
+    the corpus (366 runs, 323 without injected label noise) it raised no label-noise finding. A gap
+    of ``CONTROL_Z * (sqrt(2) - 1)`` (0.81) or less leaves the control's own bar; a gap significant
+    at the combined bar on its own (2.77) leaves the estimate only to exceed the control.
+
+    Examples
+    --------
+    >>> control_z(None), control_z(0.5), round(control_z(2.3), 2), control_z(3.0)
+    (1.96, 1.96, 0.47, 0.0)
+    """
+    if gap_z is None:
+        return CONTROL_Z
+    return min(max(CONTROL_Z * math.sqrt(2.0) - gap_z, 0.0), CONTROL_Z)
+
+
 def noise_ratio(
-    rate: float, low: float, floor: float = FLOOR, *, chance: float = 1.0, own_uncertainty: float = 0.0
+    rate: float,
+    low: float,
+    floor: float = FLOOR,
+    *,
+    chance: float = 1.0,
+    own_uncertainty: float = 0.0,
+    clears: float | None = None,
 ) -> float:
     """An estimated noise rate's excess over ``floor``, over its reporting point.
 
@@ -95,21 +137,36 @@ def noise_ratio(
     wrong labels far beyond its doubt; one trained on 30% flipped labels is about as unsure as they
     are wrong, the demo's 0.96-1.06x, and keeps its evidence; healthy runs on overlapping classes
     sit at 0.33-0.81x). A hard "never within the doubt" rule lost the demo's seed 0 (0.964x).
+    Within that doubt it is also weighed by the room the doubt leaves below chance
+    (``1 - own_uncertainty / chance``): models whose doubt reaches chance flag labels drawn from
+    their own probabilities as often as a model that learned nothing, and can tell no wrong label
+    (held-out corpus seed 274, a rare positive class: out-of-fold logistic models no more accurate
+    than the majority class, doubt 17.1% against chance 17.2%, flagged 15.0% against a 3.9% control
+    read by the surer final model and was reported at 0.65; the demo's doubt is 33-36% against 90%).
+
+    An estimate whose whole interval lies past chance is no label noise either: wrong labels drawn
+    at random leave the labels at worst uninformative, contradicted at the chance rate; labels
+    contradicted more often are systematically mismatched (corpus seed 232, a pipeline bug on iris:
+    out-of-fold models trained on class-sorted folds contradict 86.9% of the labels, chance 66.7%).
+
+    ``clears``: what the interval's low end must clear to be reported (default ``floor``); with the
+    fit gap as a second test the floor carries the combined test and the low end need only clear
+    the control itself (:func:`control_z`).
 
     Examples
     --------
     >>> round(noise_ratio(0.501, 0.475, 0.436, chance=0.5), 2)  # binary, near chance: the room bounds it
     2.17
     >>> round(noise_ratio(0.176, 0.144, 0.140, chance=0.5, own_uncertainty=0.216), 2)  # within the model's doubt
-    0.84
+    0.48
     """
     room = chance - floor
-    if room <= 0:
+    if room <= 0 or low > chance:  # labels contradicted beyond chance are mismatched, not randomly wrong
         return 0.0
     ratio = max(rate - floor, 0.0) / max(AT_REPORT - FLOOR, HIGH_FLOOR_SHARE * min(floor, room))
     if 0.0 < rate < own_uncertainty:  # weighed by the share of the model's own doubt the estimate reaches
-        ratio *= rate / own_uncertainty
-    return capped(ratio, UNCLEARED_MAX_RATIO, when=low <= floor)
+        ratio *= rate / own_uncertainty * max(1.0 - own_uncertainty / chance, 0.0)
+    return capped(ratio, UNCLEARED_MAX_RATIO, when=low <= (floor if clears is None else clears))
 
 
 def late_ratio(share: float, low: float) -> float:

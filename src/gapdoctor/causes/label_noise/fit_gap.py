@@ -1,0 +1,102 @@
+"""The second test of ``label_noise``: a model fitting its own training labels worse than validation labels.
+
+A model fits the labels it is trained on at least as well as labels it never saw: at any epoch,
+its accuracy on the training rows is at least its validation accuracy, up to sampling noise (the
+generalisation gap is not negative). Wrong training labels reverse that before they are
+memorised: a model that has learnt the true classes contradicts them, so its training accuracy
+(on the given labels) sits *below* its validation accuracy (on clean labels) by about the share of
+wrong labels. The gap is read at the best validation epoch (the model has learnt most and
+memorised least), on curves smoothed over :data:`~gapdoctor.causes.label_noise.score.GAP_SMOOTHING`
+epochs after the first :data:`~gapdoctor.causes.label_noise.score.GAP_SKIPPED_EPOCHS`.
+
+It is a test of the same model at the same epoch, so it needs no out-of-fold models and no
+validation control read by another model. It corroborates confident learning: the two tests'
+z-scores are combined (Stouffer), so a clear gap lowers the margin by which the estimate must
+clear the control (:func:`gapdoctor.causes.label_noise.score.control_z`).
+Only accuracy series are read: a share of rows, whose sampling noise is binomial.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from gapdoctor.causes.label_noise.score import CONTROL_Z, GAP_SKIPPED_EPOCHS, GAP_SMOOTHING, control_z
+from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.stats.array_types import FloatArray
+
+__all__ = ["FitGap", "fit_gap_of", "gap_sentence"]
+
+
+@dataclass(frozen=True)
+class FitGap:
+    """Validation accuracy minus training accuracy at the best validation epoch.
+
+    Parameters
+    ----------
+    epoch : int or float
+        The best validation epoch (epochs completed there), on the smoothed curve.
+    gap : float
+        Validation minus training accuracy there (positive: the training labels are fitted worse).
+    z : float
+        The gap over its standard error (binomial, at Agresti-Coull proportions of both splits).
+    """
+
+    epoch: int | float
+    gap: float
+    z: float
+
+
+def _smoothed(values: FloatArray) -> FloatArray:
+    width = GAP_SMOOTHING
+    padded = np.pad(values, (width // 2, width - 1 - width // 2), mode="edge")
+    return np.convolve(padded, np.ones(width) / width, mode="valid")
+
+
+def _variance(accuracy: float, n: int) -> float:
+    """Binomial variance of an accuracy on ``n`` rows, at the Agresti-Coull proportion (never 0)."""
+    p = (accuracy * n + 2) / (n + 4)
+    return p * (1 - p) / (n + 4)
+
+
+def fit_gap_of(evidence: Evidence) -> FitGap | None:
+    """The best-epoch gap between validation and training accuracy; None without both accuracy curves.
+
+    Examples
+    --------
+    >>> from gapdoctor.inputs.evidence import build_evidence
+    >>> train = [0.5, 0.78, 0.8, 0.8, 0.85, 0.95]  # the given labels fitted worse ...
+    >>> val = [0.5, 0.9, 0.92, 0.91, 0.9, 0.88]  # ... than the validation ones, until memorised
+    >>> history = {"train_accuracy": train, "val_accuracy": val}
+    >>> ev = build_evidence(history=history, y_train=[0, 1] * 200, y_val=[0, 1] * 100)
+    >>> gap = fit_gap_of(ev)
+    >>> gap.epoch, round(gap.gap, 3), round(gap.z, 1)
+    (3, 0.117, 4.0)
+    """
+    history = evidence.history
+    if history is None or evidence.y_train is None or evidence.y_val is None:
+        return None
+    train, val = history.get("train_accuracy"), history.get("val_accuracy")
+    if train is None or val is None or len(train) != len(val):
+        return None
+    train, val = train[GAP_SKIPPED_EPOCHS:], val[GAP_SKIPPED_EPOCHS:]
+    if len(val) < GAP_SMOOTHING or not (np.isfinite(train).all() and np.isfinite(val).all()):
+        return None
+    train_s, val_s = _smoothed(np.asarray(train, dtype=np.float64)), _smoothed(np.asarray(val, dtype=np.float64))
+    best = int(np.argmax(val_s))
+    t, v = float(train_s[best]), float(val_s[best])
+    se = math.sqrt(_variance(t, len(evidence.y_train)) + _variance(v, len(evidence.y_val)))
+    return FitGap(epoch=history.epoch_at(best + GAP_SKIPPED_EPOCHS), gap=v - t, z=(v - t) / se)
+
+
+def gap_sentence(gap: FitGap | None) -> str:
+    """The summary's sentence on the fit gap, when it lowered the control's bar (empty otherwise)."""
+    if gap is None or control_z(gap.z) >= CONTROL_Z:
+        return ""
+    return (
+        f" At its best validation epoch ({gap.epoch}) the model fits its own training labels "
+        f"{100 * gap.gap:.1f} points worse than the validation labels (z = {gap.z:.1f}): a model fits the "
+        "labels it trains on at least as well as unseen ones, unless some are wrong and not yet memorised."
+    )
