@@ -210,3 +210,21 @@ def test_real_shifts_on_standardised_training_rows_stay_a_distribution_shift(see
     for d in (selected, wider):
         assert d.top is not None and d.top.cause == "distribution_shift"
         assert all(f.score < 0.5 for f in d.findings if f.check == "pipeline_bug.split_preprocessing")
+
+
+@pytest.mark.parametrize("seed", [0, 2, 4])
+def test_training_labels_40pct_flipped_are_not_misaligned_when_the_model_beats_chance(seed):
+    # 40% of breast-cancer training labels flipped leave ~5% of each feature's association and a
+    # model of the validation features predicts y_train only ~0.08 above chance (within the
+    # chance margin), yet the model trained on y_train is right on ~70% of y_val (chance ~0.53):
+    # the training labels still carry the relation. Shuffled training labels leave it at chance.
+    X, y = load_breast_cancer(return_X_y=True)
+    Xt, Xv, yt, yv = train_test_split(X, y, train_size=305, test_size=199, random_state=seed, stratify=y)
+    flip = np.random.default_rng(seed).permutation(len(yt)) < round(0.4 * len(yt))
+    noisy = np.where(flip, 1 - yt, yt)
+    shuffled = np.random.default_rng(seed).permutation(noisy)
+    for labels, misaligned in ((noisy, False), (shuffled, True)):
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(Xt, labels)
+        d = gapdoctor.diagnose(X_train=Xt, y_train=labels, X_val=Xv, y_val=yv, val_probs=model.predict_proba(Xv))
+        found = [f for f in d.findings if f.check == "pipeline_bug.misaligned_rows" and f.score >= 0.5]
+        assert bool(found) == misaligned
