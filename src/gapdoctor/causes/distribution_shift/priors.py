@@ -15,9 +15,11 @@ under a label shift, about 0 when only the labels changed), with a normal interv
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from threadpoolctl import threadpool_limits
@@ -82,7 +84,8 @@ def features_follow_priors(
     source = np.nan_to_num((source - centre) / spread)
     target = np.nan_to_num((target - centre) / spread)
     model = LogisticRegression(max_iter=300)
-    with threadpool_limits(1):
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # an unconverged fit still predicts the mix
         folds = StratifiedKFold(_FOLDS, shuffle=True, random_state=0)
         oof = cross_val_predict(model, source, labels, cv=folds, method="predict_proba")
         on_train = model.fit(source, labels).predict_proba(target)
