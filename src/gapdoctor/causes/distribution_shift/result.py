@@ -83,9 +83,15 @@ class LabelShift(Payload):
     prior_tvd: float = figure()
     chi2_p: float = figure()
     prior: dict[str, str] = figure(spread=True)
-    prior_change_in_features: float | None = figure(omit_none=True)
-    prior_change_in_features_low: float | None = figure(omit_none=True)
-    prior_change_in_features_high: float | None = figure(omit_none=True)
+    prior_change_in_features: float | None = figure(
+        omit_none=True, label="share of the class-share change the features carry", shown_as="number"
+    )
+    prior_change_in_features_low: float | None = figure(
+        omit_none=True, label="its 95% interval, low end", shown_as="number"
+    )
+    prior_change_in_features_high: float | None = figure(
+        omit_none=True, label="its 95% interval, high end", shown_as="number"
+    )
 
     def explained_by(self) -> tuple[str, ...]:
         """Wrong training labels move the training prior: symmetric flips pull it toward uniform,
