@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine, make_classification
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict, train_test_split
 from sklearn.pipeline import make_pipeline
@@ -210,3 +213,51 @@ def test_real_shifts_on_standardised_training_rows_stay_a_distribution_shift(see
     for d in (selected, wider):
         assert d.top is not None and d.top.cause == "distribution_shift"
         assert all(f.score < 0.5 for f in d.findings if f.check == "pipeline_bug.split_preprocessing")
+
+
+@pytest.mark.parametrize("seed", [0, 2, 4])
+def test_training_labels_40pct_flipped_are_not_misaligned_when_the_model_beats_chance(seed):
+    # 40% of breast-cancer training labels flipped leave ~5% of each feature's association and a
+    # model of the validation features predicts y_train only ~0.08 above chance (within the
+    # chance margin), yet the model trained on y_train is right on ~70% of y_val (chance ~0.53):
+    # the training labels still carry the relation. Shuffled training labels leave it at chance.
+    X, y = load_breast_cancer(return_X_y=True)
+    Xt, Xv, yt, yv = train_test_split(X, y, train_size=305, test_size=199, random_state=seed, stratify=y)
+    flip = np.random.default_rng(seed).permutation(len(yt)) < round(0.4 * len(yt))
+    noisy = np.where(flip, 1 - yt, yt)
+    shuffled = np.random.default_rng(seed).permutation(noisy)
+    for labels, misaligned in ((noisy, False), (shuffled, True)):
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(Xt, labels)
+        d = gapdoctor.diagnose(X_train=Xt, y_train=labels, X_val=Xv, y_val=yv, val_probs=model.predict_proba(Xv))
+        found = [f for f in d.findings if f.check == "pipeline_bug.misaligned_rows" and f.score >= 0.5]
+        assert bool(found) == misaligned
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_model_wrong_on_a_shifted_one_class_split_is_not_a_label_permutation(seed):
+    # Breast cancer: trained on the 55% of rows with the smallest feature sum, validated on the largest
+    # 25% (140 malignant, 2 benign). The MLP extrapolates to 'benign' on nearly every validation row:
+    # swapping the two labels "raises" accuracy to ~0.97, yet under the swap the rows are right exactly
+    # as often as the margins give any pairing (one class predicted, one class present): no relation
+    # to undo, a shift. A real swapped encoding of the same split stays far above chance.
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = load_breast_cancer(return_X_y=True)
+    total = X.sum(axis=1)
+    rng = np.random.default_rng(seed)
+    tr = rng.permutation(np.flatnonzero(total < np.quantile(total, 0.55)))
+    va = rng.permutation(np.flatnonzero(total > np.quantile(total, 0.75)))
+    model = make_pipeline(StandardScaler(), MLPClassifier((64,), max_iter=500, random_state=seed))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X[tr], y[tr])
+    probs = model.predict_proba(X[va])
+    assert (probs.argmax(axis=1) == y[va]).mean() < 0.1
+    d = gapdoctor.diagnose(X_train=X[tr], y_train=y[tr], X_val=X[va], y_val=y[va], val_probs=probs)
+    found = [f for f in d.findings if f.check == "pipeline_bug.label_encoding"]
+    assert all(f.score < 0.5 for f in found)
+    Xt, Xv, yt, yv = _split(X, y, seed)
+    tp, vp = _probs(Xt, yt, Xv)
+    d = gapdoctor.diagnose(X_train=Xt, y_train=yt, X_val=Xv, y_val=1 - yv, train_probs=tp, val_probs=vp)
+    assert d.top is not None and d.top.check == "pipeline_bug.label_encoding"
+    assert d.top.evidence["beyond_chance_z"] >= 4.0

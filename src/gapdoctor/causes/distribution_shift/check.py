@@ -18,7 +18,9 @@ When every feature of one split is an affine rescaling of the other (standardise
 one side only, different units), the difference is a preprocessing bug, not a shift:
 this check then scores low and ``pipeline_bug`` reports it.
 
-Label shift compares class priors with a chi-square test.
+Label shift compares class priors with a chi-square test, and asks whether the features
+moved with them (:mod:`gapdoctor.causes.distribution_shift.priors`): wrong training labels
+(heavy flips, a biased pseudo-labeller) move the training prior while the rows stay alike.
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
+from gapdoctor.causes.distribution_shift.priors import FeaturesFollow, features_follow_priors
 from gapdoctor.causes.distribution_shift.result import CovariateShift, LabelShift
 from gapdoctor.causes.distribution_shift.score import (
+    FEATURES_FOLLOW_Z,
     REPORTED_RATIO,
     covariate_score,
     domain_ratio,
@@ -284,7 +288,18 @@ def label_shift(evidence: Evidence) -> list[Finding]:
     _, p = homogeneity_test(counts)  # rare classes pooled: valid on small validation splits
     priors = counts / counts.sum(axis=1, keepdims=True)
     distance = 0.5 * float(np.abs(priors[0] - priors[1]).sum())
-    score = label_shift_score(distance, p)
+    follow: FeaturesFollow | None = None
+    if (
+        evidence.X_train is not None
+        and evidence.X_val is not None
+        and label_shift_score(distance, p) >= MIN_FINDING_SCORE
+    ):
+        follow = features_follow_priors(evidence.X_train, evidence.X_val, evidence.y_val, priors[0] - priors[1], k)
+    score = (
+        label_shift_score(distance, p)
+        if follow is None
+        else label_shift_score(distance, p, share=follow.share, high=follow.high(FEATURES_FOLLOW_Z))
+    )
     if score < MIN_FINDING_SCORE:
         return []
     moved = np.argsort(-np.abs(priors[1] - priors[0]))[:5]
@@ -292,6 +307,9 @@ def label_shift(evidence: Evidence) -> list[Finding]:
         prior_tvd=round(distance, 4),
         chi2_p=float(f"{p:.3g}"),
         prior={f"prior_{evidence.classes[c]}": f"train {priors[0, c]:.3f} -> val {priors[1, c]:.3f}" for c in moved},
+        prior_change_in_features=None if follow is None else round(follow.share, 3),
+        prior_change_in_features_low=None if follow is None else round(follow.low(FEATURES_FOLLOW_Z), 3),
+        prior_change_in_features_high=None if follow is None else round(follow.high(FEATURES_FOLLOW_Z), 3),
     )
     c = int(moved[0])
     summary = (

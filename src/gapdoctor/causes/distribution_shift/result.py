@@ -72,12 +72,26 @@ class LabelShift(Payload):
         Fisher's exact test when two classes are left after pooling the rare ones; the key keeps its name).
     prior : dict of str to str
         ``prior_<class>``: ``"train <share> -> val <share>"`` for the classes that moved most.
+    prior_change_in_features, prior_change_in_features_low, prior_change_in_features_high : float or None
+        With features: the share of the prior change the training rows' features carry (a classifier
+        of the validation labels predicts the training mix; about 1 under a label shift, about 0
+        when only the training labels changed) and its 95% interval
+        (:mod:`gapdoctor.causes.distribution_shift.priors`).
     """
 
     CHECK: ClassVar[str] = "distribution_shift.label_shift"
     prior_tvd: float = figure()
     chi2_p: float = figure()
     prior: dict[str, str] = figure(spread=True)
+    prior_change_in_features: float | None = figure(
+        omit_none=True, label="share of the class-share change the features carry", shown_as="number"
+    )
+    prior_change_in_features_low: float | None = figure(
+        omit_none=True, label="its 95% interval, low end", shown_as="number"
+    )
+    prior_change_in_features_high: float | None = figure(
+        omit_none=True, label="its 95% interval, high end", shown_as="number"
+    )
 
     def explained_by(self) -> tuple[str, ...]:
         """Wrong training labels move the training prior: symmetric flips pull it toward uniform,

@@ -14,6 +14,7 @@ from gapdoctor.stats.scoring import strength_from_ratio
 
 __all__ = [
     "AUC_REPORTABLE",
+    "FEATURES_FOLLOW_Z",
     "PRIOR_REPORTABLE",
     "PRIOR_SIGNIFICANCE",
     "REPORTED_RATIO",
@@ -29,6 +30,13 @@ PRIOR_REPORTABLE = 0.1
 """Total variation distance between the class priors reported at 0.5 ..."""
 PRIOR_SIGNIFICANCE = 0.001
 """... when the chi-square test of homogeneity gives p below this (no evidence otherwise)."""
+FEATURES_FOLLOW_Z = 1.96
+"""Normal quantile of the 95% interval on the share of the prior change the features carry
+(:mod:`gapdoctor.causes.distribution_shift.priors`): a label shift moves the features with the
+class mix (share about 1); wrong training labels move the prior alone (share about 0). Only when
+the interval's upper end falls below 1 (the features shown NOT to carry the whole change) is the
+priors' distance cut to the part the features carry (distance x share, the label shift's own
+size); a weak classifier's wide interval discounts nothing."""
 REPORTED_RATIO = 1.0
 """A ratio of a statistic to its reporting point at or above this is reported (score 0.5)."""
 
@@ -50,6 +58,13 @@ def covariate_score(ratio: float) -> float:
     return strength_from_ratio(ratio)
 
 
-def label_shift_score(distance: float, p_value: float) -> float:
-    """Strength of evidence of label shift from the priors' distance and its test."""
-    return strength_from_ratio(distance / PRIOR_REPORTABLE if p_value < PRIOR_SIGNIFICANCE else 0.0)
+def label_shift_score(distance: float, p_value: float, *, share: float | None = None, high: float = 1.0) -> float:
+    """Strength of evidence of label shift from the priors' distance and its test.
+
+    ``share`` (None when not measured) is the share of the prior change the features carry and
+    ``high`` its interval's upper end: below 1, only ``distance x share`` counts.
+    """
+    ratio = distance / PRIOR_REPORTABLE if p_value < PRIOR_SIGNIFICANCE else 0.0
+    if share is not None and high < 1.0:
+        ratio *= min(1.0, max(0.0, share))
+    return strength_from_ratio(ratio)

@@ -19,6 +19,7 @@ Four bugs, each a check that names the split at fault and the fix:
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -81,11 +82,15 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
     right_remapped = int(sum(confusion[i, model_cols[i]] for i in moved))
     right_as_given = int(sum(confusion[i, i] for i in moved))
     z = (right_remapped - right_as_given) / math.sqrt(right_remapped + right_as_given)
+    # ... and beyond what the margins give any pairing: a model predicting one class for a split of
+    # (almost) one other class is "relabelled" to a high accuracy with no relation to the labels
+    # (a covariate shift, a collapsed model); a permuted encoding keeps the model informative
+    z_chance = _beyond_chance_z(confusion, moved, model_cols)
     train_inconsistent = False
     if evidence.train_confusion is not None:  # the model agrees with the training labels?
         train_rows, train_cols = linear_sum_assignment(evidence.train_confusion, maximize=True)
         train_inconsistent = bool(np.any(train_cols[train_rows] != train_rows))
-    score = label_encoding_score(gain, z, train_inconsistent=train_inconsistent)
+    score = label_encoding_score(gain, min(z, z_chance), train_inconsistent=train_inconsistent)
     if score < MIN_FINDING_SCORE:
         return []
     classes = [str(c) for c in evidence.classes]
@@ -95,6 +100,7 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
         val_accuracy_as_given=round(correct_given / n, 4),
         val_accuracy_best_mapping=round(correct_best / n, 4),
         gain_z=round(z, 2),
+        beyond_chance_z=round(z_chance, 2),
         classes_remapped=len(moved),
         mapping_text="; ".join(pairs[:10]),
         mapping={"classes": classes, "val_label_to_true": [classes[j] for j in model_cols]},
@@ -121,6 +127,31 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
             gain=corrected_mapping_gain(result, evidence),
         )
     ]
+
+
+def _beyond_chance_z(confusion: np.ndarray[Any, Any], moved: list[int], cols: np.ndarray[Any, Any]) -> float:
+    """z of the remapped classes' rows right under the new mapping, against labels and predictions
+    independent with the confusion's margins (each row of class i predicted ``cols[i]`` with that
+    column's share: binomial mean and variance summed over the moved classes).
+
+    Examples
+    --------
+    >>> permuted = np.array([[2, 48], [47, 3]])  # a swapped encoding: informative under the swap
+    >>> round(_beyond_chance_z(permuted, [0, 1], np.array([1, 0])), 1)
+    9.0
+    >>> collapsed = np.array([[0, 97], [0, 3]])  # one class predicted for a split of one other class
+    >>> round(_beyond_chance_z(collapsed, [0, 1], np.array([1, 0])), 1)
+    0.0
+    """
+    n = float(confusion.sum())
+    share = confusion.sum(axis=0) / n
+    rows = confusion.sum(axis=1)
+    right = sum(float(confusion[i, cols[i]]) for i in moved)
+    expected = sum(float(rows[i] * share[cols[i]]) for i in moved)
+    variance = sum(float(rows[i] * share[cols[i]] * (1.0 - share[cols[i]])) for i in moved)
+    if variance <= 0:
+        return 0.0
+    return (right - expected) / math.sqrt(variance)
 
 
 def _retention(evidence: Evidence) -> tuple[float, str, int, dict[str, float], Transfer] | None:
@@ -215,6 +246,12 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
             probs_strength = confidence_ratio(confidence, high)
             if probs_strength > strength:
                 strength, split = probs_strength, "y_val"
+        elif found is not None:
+            # The model learnt y_train and predicts y_val above chance (even relabelled): the
+            # labels of both splits follow their features, so neither split is out of order.
+            # Misaligned y_val leaves the model at chance on it; misaligned y_train leaves it
+            # nothing to learn. Heavy label noise weakens the association yet keeps this.
+            strength = 0.0
     score = misaligned_score(strength, shifted=bool(shifted))  # a covariate shift can explain both symptoms
     if score < MIN_FINDING_SCORE:
         return []

@@ -30,6 +30,11 @@ class LabelEncoding(Payload):
         Validation accuracy with the labels as given, and under the best relabelling.
     gain_z : float
         McNemar z of the remapped classes' rows (right only under the new mapping vs as given).
+    beyond_chance_z : float or None
+        z of those rows right under the new mapping against labels and predictions independent with
+        the confusion's margins (a model predicting one class for a split of one other class is
+        "relabelled" to a high accuracy at chance; a permuted encoding is far above it). The score
+        uses the smaller of the two z.
     classes_remapped : int
         Classes the best relabelling moves.
     mapping_text : str
@@ -43,6 +48,9 @@ class LabelEncoding(Payload):
     val_accuracy_as_given: float = figure()
     val_accuracy_best_mapping: float = figure()
     gain_z: float = figure()
+    beyond_chance_z: float | None = figure(
+        omit_none=True, label="remapped rows right beyond chance (z-score)", shown_as="number"
+    )
     classes_remapped: int = figure()
     mapping_text: str = figure(key="mapping")
     mapping: LabelMapping = plot()

@@ -3,7 +3,7 @@
 One statistic per check, each with its test or interval:
 
 - label encoding: accuracy gained by the best relabelling of the validation classes, with
-  McNemar's z on the remapped rows;
+  McNemar's z on the remapped rows and their z against chance under the new mapping;
 - misaligned rows: the median share of a feature's label association kept in the other
   split (or, with probabilities only, confidence above the best relabelled accuracy's interval);
 - split preprocessing: the affine-map statistic of :mod:`gapdoctor.stats.rescaling`, already
@@ -41,7 +41,8 @@ __all__ = [
 GAIN_REPORTABLE = 0.1
 """Accuracy gained by relabelling the validation classes, reported at 0.5 ..."""
 GAIN_MIN_Z = 4.0
-"""... when McNemar's z on the remapped rows reaches this (no evidence below it)."""
+"""... when McNemar's z on the remapped rows reaches this (no evidence below it), and so does the z of
+those rows against chance under the new mapping (the weaker test decides)."""
 INCONSISTENT_TRAIN_WEIGHT = 0.5
 """The training labels are not consistent with the model either: less specific, half the evidence."""
 RETENTION_REPORTABLE = 0.2

@@ -30,7 +30,9 @@ the median class's training rows, so the model sees it too seldom to learn it an
 rebalancing (the first fix) applies. A class of ordinary frequency that lags is a hard or
 confusable class, noisy labels, a model still learning, or a bug, which the label-noise,
 pipeline and curve checks judge; with two classes a lagging class is the other's gain and
-a matter of the decision threshold (the metric_mismatch check). Such classes are shown
+a matter of the decision threshold (the metric_mismatch check); with a metric that averages
+over the classes (balanced accuracy, macro F1) a rare class weighs in the metric as much as any
+while the loss weighs it by its rows: that gap is metric_mismatch's too. Such classes are shown
 (the figure lists every class) but never reported as left behind.
 With out-of-sample training probabilities, the class's training recall (a group's training
 accuracy, with ``groups_train``) is shown too (low there as well: the model never learns it;
@@ -64,6 +66,12 @@ _RARE_SHARE = 0.5
 at most half as often as a typical class, so it can be left behind and rebalancing applies. At or
 above it a lagging class is hard, mislabelled or not yet learned, not a population the data neglect."""
 _MIN_CLASSES = 3  # with two classes a lagging class is the decision threshold's business (metric_mismatch)
+_CLASS_AVERAGED = ("balanced_accuracy", "f1", "precision", "recall", "roc_auc", "average_precision")
+"""Metrics that average over the classes (macro, with three classes or more): each class weighs
+as much as any other, while the training loss weighs each row. A rare class the model leaves
+behind is then the gap between objective and metric (metric_mismatch: class weights or a
+decision rule matching the metric), not a population the data neglect; with a row-weighted
+metric (accuracy, f1_weighted, log loss) the loss and the metric agree and it is one."""
 _TOP_PAIRS = 5
 _PLURAL = {"class": "classes", "group": "groups"}
 
@@ -137,7 +145,7 @@ def _training_shares(evidence: Evidence, support: IntArray) -> FloatArray:
 
 def _rare_classes(evidence: Evidence, relative: FloatArray) -> set[str]:
     """The classes that count as sub-populations: rare ones, with three classes or more."""
-    if evidence.n_classes < _MIN_CLASSES:
+    if evidence.n_classes < _MIN_CLASSES or evidence.metric in _CLASS_AVERAGED:
         return set()
     return {str(evidence.classes[c]) for c in range(evidence.n_classes) if relative[c] < _RARE_SHARE}
 
