@@ -25,8 +25,9 @@ estimate the out-of-fold models'; where the two are not the same kind of model (
 collapsed onto one class) the control is raised, and an estimate within the models' own doubt must
 clear the control's exact upper bound (:mod:`gapdoctor.causes.label_noise.control`). Beyond that
 doubt, a second test of the same null needs neither: with accuracy curves in ``history``, the final
-model fitting its own training labels worse than the validation labels at its best epoch
-(:mod:`gapdoctor.causes.label_noise.fit_gap`) is combined with the control's test and lowers the
+model fitting its own training labels worse than the validation labels at its best epoch, then
+memorising them (a training curve that never reaches validation may be logged in training mode, under
+dropout: :mod:`gapdoctor.causes.label_noise.fit_gap`) is combined with the control's test and lowers the
 margin the estimate must clear it by (a model that memorised mild noise errs confidently on
 validation too, and its control swallowed held-out corpus seeds 49 and 129). Without them,
 on clean data a decent out-of-fold model still has confident errors, which confident learning counts as noise (1–2% of
