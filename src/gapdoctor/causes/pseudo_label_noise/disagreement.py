@@ -58,6 +58,9 @@ _PERMUTATIONS = 20_000  # Monte Carlo draws: the alone cut (score.DISAGREED_P_VA
 # raw 5e-4, where 20,000 draws expect 10 exceedances (Monte Carlo error about a third of the p-value there; with
 # 4,000 draws one exceedance more or less decided it): the decision rests on the data, not on the draws
 _CHUNK = 200  # permutations drawn at a time (memory: chunk x scored rows)
+_ENOUGH_EXCEEDANCES = 100  # draws stop once this many reach the observed excess (Besag & Clifford's sequential
+# Monte Carlo p-value, exceedances / draws): a p-value of 0.05 or more is then known within about 10% after
+# 2,000 draws or fewer, and only evidence near or past the cuts costs every draw
 
 
 class SourceDisagreement(TypedDict):
@@ -85,7 +88,8 @@ def permutation_p_value(
     """(one-sided p-value, null standard deviation) that the group's mean exceeds the other rows'.
 
     Monte Carlo permutation test of the difference of means: the group's rows drawn at random
-    from all rows, :data:`_PERMUTATIONS` times, seeded.
+    from all rows, up to :data:`_PERMUTATIONS` times, seeded; sequential (Besag and Clifford, 1991):
+    the draws stop once :data:`_ENOUGH_EXCEEDANCES` of them reach the observed difference.
 
     Examples
     --------
@@ -105,17 +109,22 @@ def permutation_p_value(
 
     observed = float(difference(float(values[in_group].sum())))
     rng = np.random.default_rng(seed)
-    draws = []
+    reached = observed - 1e-12 * max(abs(observed), 1.0)  # a tie counts as reaching it
+    draws, exceed = [], 0
     for start in range(0, _PERMUTATIONS, _CHUNK):
         size = min(_CHUNK, _PERMUTATIONS - start)
         drawn = values[np.argpartition(rng.random((size, n)), small - 1, axis=1)[:, :small]].sum(axis=1)
         draws.append(difference(drawn if small == k else total - drawn))
+        exceed += int(np.sum(draws[-1] >= reached))
+        if exceed >= _ENOUGH_EXCEEDANCES:
+            break
     null = np.concatenate(draws)
     sd = float(null.std())
     if sd == 0:
         return 1.0, 0.0
-    exceed = int(np.sum(null >= observed - 1e-12 * max(abs(observed), 1.0)))
-    return (1 + exceed) / (1 + _PERMUTATIONS), sd
+    if exceed >= _ENOUGH_EXCEEDANCES:
+        return exceed / len(null), sd
+    return (1 + exceed) / (1 + len(null)), sd
 
 
 def _given_label_probability(
@@ -165,9 +174,13 @@ def disagreement_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> list[Sourc
             soft = 1.0 - _given_label_probability(make, Xv, yv, Xs, y[rows])
             hard = soft > 0.5
             for name in pairs:
-                own = np.zeros(len(rows), dtype=bool)
-                own[position[name]] = True
+                own = _mask(position[name], len(rows))
                 ref = ~own if trusted is None else _mask(position[trusted], len(rows))
+                if ref.sum() > _SCORED_ROWS:  # the other sources pooled: as many rows as one source at most
+                    ref = _mask(
+                        np.sort(np.random.default_rng(SEED).choice(np.flatnonzero(ref), _SCORED_ROWS, replace=False)),
+                        len(rows),
+                    )
                 keep = own | ref
                 p, sd = permutation_p_value(soft[keep], own[keep])
                 p = min(1.0, p * tests)
@@ -202,7 +215,7 @@ def _bounds(scored: dict[str, NDArray[np.int64]]) -> list[tuple[str, int, int]]:
     return [(n, int(e - len(r)), int(e)) for (n, r), e in zip(scored.items(), ends, strict=True)]
 
 
-def _mask(part: slice, n: int) -> NDArray[np.bool_]:
+def _mask(part: slice | NDArray[np.int64], n: int) -> NDArray[np.bool_]:
     out = np.zeros(n, dtype=bool)
     out[part] = True
     return out
