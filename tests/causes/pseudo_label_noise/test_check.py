@@ -168,11 +168,6 @@ def _taught_by_a_stump(seed: int) -> dict[str, np.ndarray]:  # type: ignore[type
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with the learnt test's reference measured like its source (no cross-validation shortfall), this "
-    "hand-picked near miss of both tests is no longer found (its learnt p rested partly on that shortfall)",
-)
 def test_two_model_tests_each_short_of_their_cut_blame_the_teacher_together() -> None:
     # main: neither the taught drop (p 0.018) nor the learnt excess (p 0.013) passes p < 0.01 alone,
     # nothing is reported. Such near misses of both are rare: of 63 weak-teacher cases tried on the

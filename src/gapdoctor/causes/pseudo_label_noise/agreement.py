@@ -100,74 +100,45 @@ def _fitted(make: Callable[[], Pipeline], X: NDArray[np.float64], y: NDArray[np.
     return lambda Z: np.asarray(model.predict(Z))
 
 
-def _cross_validated(
-    make: Callable[[], Pipeline],
-    X: NDArray[Any],
-    y: NDArray[np.int64],
-    rows: NDArray[np.int64],
-    X_val: NDArray[np.float64],
-    y_val: NDArray[np.int64],
-    rng: np.random.Generator,
-) -> tuple[float, float, float]:
-    """(self-agreement, validation accuracy, variance of their difference): 5 folds of ``rows``, each
-    validation row scored by one fold model."""
-    ok_self, ok_val = np.zeros(len(rows)), np.zeros(len(y_val))
-    fold_of_row = rng.permutation(len(rows)) % _FOLDS
-    fold_of_val = rng.permutation(len(y_val)) % _FOLDS
-    for i in range(_FOLDS):
-        held, scored = fold_of_row == i, fold_of_val == i
-        predict = _fitted(make, _features(X, rows[~held]), y[rows[~held]])
-        ok_self[held] = predict(_features(X, rows[held])) == y[rows[held]]
-        ok_val[scored] = predict(X_val[scored]) == y_val[scored]
-    variance = ok_self.var() / len(rows) + ok_val.var() / len(y_val)
-    return float(ok_self.mean()), float(ok_val.mean()), float(variance)
-
-
 def _gap(
     make: Callable[[], Pipeline],
     X: NDArray[Any],
     y: NDArray[np.int64],
     rows: NDArray[np.int64],
-    size: int,
     fit_rows: int,
     X_val: NDArray[np.float64],
     y_val: NDArray[np.int64],
-) -> tuple[float, float, float, float]:
-    """(self-agreement, validation accuracy, variance of their difference, spread of one draw's difference).
+) -> tuple[float, float, float]:
+    """(self-agreement, validation accuracy, variance of their difference) of judges fitted on ``fit_rows`` rows.
 
-    ``size`` is the smaller compared group's row count, ``fit_rows`` the rows each judge is fitted on.
-    When that group has few rows beyond ``fit_rows``, it is cross-validated (:func:`_cross_validated`)
-    and so is every group: a larger one on :data:`_DRAWS` random draws of ``size`` rows. Both are then
-    measured alike: a cross-validated row's own class is short in its fold model's rows (the row is
-    left out), which lowers self-agreement against validation accuracy most where classes have few
-    rows (digits, 60 trusted rows: 7-NN self-agreement 0.40-0.45 against validation accuracy
-    0.64-0.66), and a larger group fitted on draws and scored on its other rows has no such shortfall:
-    the difference blamed clean sources (5 of 80 random splits, p < 0.01). The last figure (NaN for a
-    single cross-validation) is the spread of one draw's difference, the variance of a group's draw of
-    rows that a single cross-validation cannot measure. Larger groups (both with rows to spare) get
-    :data:`_DRAWS` random draws of ``fit_rows`` rows, each judge scored on (up to :data:`_VAL_ROWS` of)
-    the group's other rows.
+    A group with few rows beyond ``fit_rows`` is cross-validated (5 folds of its rows, each
+    validation row scored by one fold model); a larger one gets :data:`_DRAWS` random draws of
+    ``fit_rows`` rows, each judge scored on (up to :data:`_VAL_ROWS` of) the group's other rows.
     """
     rng = np.random.default_rng(SEED)
     if len(rows) - fit_rows < _MIN_ROWS:
-        return (*_cross_validated(make, X, y, rows, X_val, y_val, rng), math.nan)
-    drawn = []
-    if size - fit_rows < _MIN_ROWS:  # the smaller group is cross-validated: so is each draw of this one
-        drawn = [
-            _cross_validated(make, X, y, rng.choice(rows, size, replace=False), X_val, y_val, rng)
-            for _ in range(_DRAWS)
-        ]
-    else:
-        for _ in range(_DRAWS):
-            order = rng.permutation(rows)
-            fit, rest = order[:fit_rows], order[fit_rows:][:_VAL_ROWS]
-            predict = _fitted(make, _features(X, fit), y[fit])
-            ok_self, ok_val = predict(_features(X, rest)) == y[rest], predict(X_val) == y_val
-            variance = ok_self.var() / len(rest) + ok_val.var() / len(y_val)
-            drawn.append((float(ok_self.mean()), float(ok_val.mean()), float(variance)))
-    agree, right, variances = (np.array(column) for column in zip(*drawn, strict=True))
-    one_draw = float(np.var(agree - right, ddof=1))  # which rows a draw holds
-    return float(agree.mean()), float(right.mean()), float(variances.mean()) + one_draw / _DRAWS, one_draw
+        ok_self, ok_val = np.zeros(len(rows)), np.zeros(len(y_val))
+        fold_of_row = rng.permutation(len(rows)) % _FOLDS
+        fold_of_val = rng.permutation(len(y_val)) % _FOLDS
+        for i in range(_FOLDS):
+            held, scored = fold_of_row == i, fold_of_val == i
+            predict = _fitted(make, _features(X, rows[~held]), y[rows[~held]])
+            ok_self[held] = predict(_features(X, rows[held])) == y[rows[held]]
+            ok_val[scored] = predict(X_val[scored]) == y_val[scored]
+        variance = ok_self.var() / len(rows) + ok_val.var() / len(y_val)
+        return float(ok_self.mean()), float(ok_val.mean()), float(variance)
+    agree, right, variances = [], [], []
+    for _ in range(_DRAWS):
+        order = rng.permutation(rows)
+        fit, rest = order[:fit_rows], order[fit_rows:][:_VAL_ROWS]
+        predict = _fitted(make, _features(X, fit), y[fit])
+        ok_self, ok_val = predict(_features(X, rest)) == y[rest], predict(X_val) == y_val
+        agree.append(ok_self.mean())
+        right.append(ok_val.mean())
+        variances.append(ok_self.var() / len(rest) + ok_val.var() / len(y_val))
+    gaps = np.subtract(agree, right)
+    draw_spread = float(np.var(gaps, ddof=1)) / _DRAWS  # the draw of the fitted rows, averaged over draws
+    return float(np.mean(agree)), float(np.mean(right)), float(np.mean(variances)) + draw_spread
 
 
 def _reference_rows(sources: NDArray[np.str_], name: str, trusted: str | None) -> NDArray[np.int64]:
@@ -200,14 +171,9 @@ def agreement_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> list[SourceAg
         for judge, make in judges().items():
             for name, reference, rows, ref_rows in pairs:
                 fit_rows = min(_TRAIN_ROWS, len(rows), len(ref_rows)) * (_FOLDS - 1) // _FOLDS
-                size = min(len(rows), len(ref_rows))
-                own = _gap(make, X, y, rows, size, fit_rows, Xv, yv)
-                ref = _gap(make, X, y, ref_rows, size, fit_rows, Xv, yv)
+                own, ref = _gap(make, X, y, rows, fit_rows, Xv, yv), _gap(make, X, y, ref_rows, fit_rows, Xv, yv)
                 excess = (own[0] - own[1]) - (ref[0] - ref[1])
-                spreads = [g[3] for g in (own, ref) if not math.isnan(g[3])]
-                single = sum(math.isnan(g[3]) for g in (own, ref))  # one cross-validation: which rows it holds
-                variance = own[2] + ref[2] + (single * float(np.mean(spreads)) if spreads else 0.0)
-                se = math.sqrt(max(variance, 1e-12))
+                se = math.sqrt(max(own[2] + ref[2], 1e-12))
                 p = min(1.0, float(sps.norm.sf(excess / se)) * tests)
                 if name in results and results[name]["p_value"] <= p:
                     continue
