@@ -23,7 +23,7 @@ from sklearn.tree import DecisionTreeClassifier
 from threadpoolctl import threadpool_limits
 
 import gapdoctor
-from gapdoctor.causes.pseudo_label_noise.score import TAUGHT_P_VALUE
+from gapdoctor.causes.pseudo_label_noise.score import DISAGREED_P_VALUE, TAUGHT_P_VALUE
 from gapdoctor.causes.pseudo_label_noise.teaching import teaching_of, trusted_source
 from gapdoctor.inputs.evidence import build_evidence
 from tests.seeds import each_seed
@@ -73,12 +73,23 @@ def test_a_weak_teachers_source_is_blamed_on_what_it_teaches(dataset: str, teach
     assert finding is not None and finding.score >= 0.5
     evidence = finding.evidence
     assert evidence["noisiest_source"] == "pseudo" and evidence["taught_reference"] == "human"
-    # blamed on the judges' fits: what its labels teach, or (stronger here) its labels learnt but wrong
-    assert evidence["blamed_by"] in ("what its labels teach", "labels learnt but wrong")
+    # blamed on the judges' fits: what its labels teach, its labels learnt but wrong, or (often the strongest
+    # here) the validation-fitted judges' disagreement with them
+    assert evidence["blamed_by"] in (
+        "what its labels teach",
+        "labels learnt but wrong",
+        "labels the validation labels contradict",
+    )
     assert evidence["taught_accuracy_pct"] < evidence["taught_reference_accuracy_pct"]
     if evidence["blamed_by"] == "what its labels teach":
         assert evidence["taught_p_value"] < TAUGHT_P_VALUE and evidence["taught_drop_low_pct_points"] > 0
         assert finding.summary.startswith("Models fitted on 40 rows of source 'pseudo'")
+    elif evidence["blamed_by"] == "labels the validation labels contradict":
+        assert evidence["disagreed_p_value"] < DISAGREED_P_VALUE and evidence["disagreed_excess_low_pct_points"] > 0
+        assert evidence["disagreement_pct"] > evidence["reference_disagreement_pct"]
+        assert finding.summary.startswith("A logistic regression fitted on the") or finding.summary.startswith(
+            "A 7-nearest neighbours fitted on the"
+        )
     else:
         assert evidence["learnt_p_value"] < 0.01 and evidence["learnt_excess_low_pct_points"] > 0
         assert finding.summary.startswith("Models fitted on 32 rows of source 'pseudo'")  # 4/5 of 40: a fold

@@ -27,14 +27,18 @@ learnt as if right but wrong on validation than the trusted source's
 (:mod:`gapdoctor.causes.pseudo_label_noise.agreement`; scored 0.5 at ``score.LEARNT_AT_REPORT``
 when p < ``score.LEARNT_P_VALUE``). When neither test is clear alone, the two together may be
 (:func:`~gapdoctor.causes.pseudo_label_noise.score.combined_p_value`: Stouffer's z allowing for their
-correlation, p < ``score.COMBINED_P_VALUE``). The strongest of these model-based statistics blames its
+correlation, p < ``score.COMBINED_P_VALUE``). With few trusted rows those fits vary by several
+points whatever the labels; judges fitted once on the validation rows need no such fit
+(:mod:`gapdoctor.causes.pseudo_label_noise.disagreement`): how much more they disagree with a source's
+labels than with the trusted ones', a permutation test, scored 0.5 at ``score.DISAGREED_AT_REPORT``
+when p < ``score.DISAGREED_P_VALUE`` alone or, with the taught test, together below
+``score.COMBINED_P_VALUE``. The strongest of these model-based statistics blames its
 source when it is stronger than the flag-rate excess or names another source.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,14 +48,29 @@ from gapdoctor.causes.label_noise.check import label_issues_of, label_pass_rows
 from gapdoctor.causes.label_noise.memorisation import memorisation_of
 from gapdoctor.causes.label_noise.result import Suspect
 from gapdoctor.causes.pseudo_label_noise.agreement import SourceAgreement, agreement_of
+from gapdoctor.causes.pseudo_label_noise.disagreement import SourceDisagreement, disagreement_of
 from gapdoctor.causes.pseudo_label_noise.result import NoiseBySource, SourceRate
 from gapdoctor.causes.pseudo_label_noise.score import (
+    DISAGREED_AT_REPORT,
+    LEARNT_AT_REPORT,
     combined_p_value,
     combined_ratio,
+    disagreed_ratio,
     excess_ratio,
     learnt_ratio,
     score,
     taught_ratio,
+)
+from gapdoctor.causes.pseudo_label_noise.summaries import (
+    BOTH_BLAMED_BY,
+    DISAGREED_BLAMED_BY,
+    FLAGGED_LESS_BY,
+    LEARNT_BLAMED_BY,
+    MODEL_BLAMED_BY,
+    TAUGHT_BLAMED_BY,
+    TAUGHT_DISAGREED_BLAMED_BY,
+    flagged_less_summary,
+    model_summary,
 )
 from gapdoctor.causes.pseudo_label_noise.teaching import SourceTeaching, teaching_of, trusted_source
 from gapdoctor.causes.registry import SkipCheck, register
@@ -63,10 +82,6 @@ from gapdoctor.stats.accumulators import binomial_interval
 _MIN_SOURCE_ROWS = 20
 _P_VALUE = 1e-3  # two sources' flag rates are separated below it (Bonferroni-corrected)
 _MAX_SUSPECTS = 50
-_TAUGHT_BLAMED_BY = "what its labels teach"
-_LEARNT_BLAMED_BY = "labels learnt but wrong"
-_FLAGGED_LESS_BY = "flagged less than the trusted source"
-_BOTH_BLAMED_BY = "what its labels teach and labels learnt but wrong, together"
 
 
 def _two_proportion_p_value(x1: int, n1: int, x2: int, n2: int) -> float:
@@ -96,36 +111,35 @@ def _flags(evidence: Evidence) -> _Flags:
     raise SkipCheck("needs out-of-sample train_probs or per-row sample_losses to flag wrong labels")
 
 
-def _combined(teaching: list[SourceTeaching], learnt: list[SourceAgreement]) -> dict[str, float]:
-    """Per source compared by both model tests, the p-value of the two together (:func:`score.combined_p_value`)."""
-    learnt_p = {a["source"]: a["p_value"] for a in learnt}
-    return {
-        t["source"]: combined_p_value(t["p_value"], learnt_p[t["source"]]) for t in teaching if t["source"] in learnt_p
-    }
-
-
-def _model_blame(teaching: list[SourceTeaching], learnt: list[SourceAgreement]) -> tuple[float, str, str, str] | None:
+def _model_blame(
+    teaching: list[SourceTeaching], learnt: list[SourceAgreement], disagreed: list[SourceDisagreement]
+) -> tuple[float, str, str, str] | None:
     """(ratio, evidence, source, reference) of the strongest significant evidence from the judges' fits, or None.
 
-    Three kinds: a source whose labels teach clearly worse (:func:`score.taught_ratio`), a source whose
-    labels are learnt as if right but wrong on validation (:func:`score.learnt_ratio`), and a source
-    for which the two tests together are clear (:func:`score.combined_ratio`) though neither is alone.
+    Five kinds: a source whose labels teach clearly worse (:func:`score.taught_ratio`), a source whose
+    labels are learnt as if right but wrong on validation (:func:`score.learnt_ratio`), a source whose
+    labels the validation-fitted judges contradict (:func:`score.disagreed_ratio`), and a source for
+    which the taught test together with one of the other two is clear (:func:`score.combined_ratio`)
+    though none is alone.
     """
-    found = [(taught_ratio(t["drop"], t["p_value"]), _TAUGHT_BLAMED_BY, t["source"], t["reference"]) for t in teaching]
-    found += [(learnt_ratio(a["excess"], a["p_value"]), _LEARNT_BLAMED_BY, a["source"], a["reference"]) for a in learnt]
-    together = _combined(teaching, learnt)
-    alone = {source for ratio, _, source, _ in found if ratio > 0}  # a test clear alone tells the story itself
-    excess = {a["source"]: a["excess"] for a in learnt}
+    found = [(taught_ratio(t["drop"], t["p_value"]), TAUGHT_BLAMED_BY, t["source"], t["reference"]) for t in teaching]
+    found += [(learnt_ratio(a["excess"], a["p_value"]), LEARNT_BLAMED_BY, a["source"], a["reference"]) for a in learnt]
     found += [
-        (
-            combined_ratio(t["drop"], excess[t["source"]], together[t["source"]]),
-            _BOTH_BLAMED_BY,
-            t["source"],
-            t["reference"],
-        )
-        for t in teaching
-        if t["source"] in together and t["source"] not in alone
+        (disagreed_ratio(d["excess"], d["p_value"]), DISAGREED_BLAMED_BY, d["source"], d["reference"])
+        for d in disagreed
     ]
+    alone = {source for ratio, _, source, _ in found if ratio > 0}  # a test clear alone tells the story itself
+    for other, blamed_by, at_report in (
+        (learnt, BOTH_BLAMED_BY, LEARNT_AT_REPORT),
+        (disagreed, TAUGHT_DISAGREED_BLAMED_BY, DISAGREED_AT_REPORT),
+    ):
+        by_source = {o["source"]: (o["excess"], o["p_value"]) for o in other}
+        for t in teaching:
+            if t["source"] in by_source and t["source"] not in alone:
+                excess, p = by_source[t["source"]]
+                together = combined_p_value(t["p_value"], p)
+                ratio = combined_ratio(t["drop"], excess, together, at_report)
+                found.append((ratio, blamed_by, t["source"], t["reference"]))
     found = [f for f in found if f[0] > 0]
     return max(found, key=lambda f: f[0]) if found else None
 
@@ -159,75 +173,7 @@ def _flagged_less(
     return excess_ratio(ref["noise_rate"] - low["noise_rate"], separated=True), cleanest, p
 
 
-def _flagged_less_summary(worst: SourceRate, ref: SourceRate, taught: SourceTeaching | None) -> str:
-    assert taught is not None
-    return (
-        f"Source '{worst['source']}' has only {100 * worst['noise_rate']:.1f}% of its labels flagged against "
-        f"{100 * ref['noise_rate']:.1f}% for the trusted '{ref['source']}': the model fitted on every row agrees with "
-        "its labels more than true labels allow, so it has learnt their errors as if right (a teacher's consistent "
-        f"errors); models fitted on them reach {100 * taught['taught_accuracy']:.1f}% validation accuracy against "
-        f"{100 * taught['reference_accuracy']:.1f}% from as many trusted rows. "
-    )
-
-
-def _reference_name(reference: str) -> str:
-    """The reference source as the summaries name it: "the trusted rows" as is, a source quoted."""
-    return reference if reference.startswith("the ") else repr(reference)
-
-
-def _no_summary(taught: SourceTeaching | None, learnt: SourceAgreement | None) -> str:
-    return ""
-
-
-def _learnt_summary(taught: SourceTeaching | None, learnt: SourceAgreement | None) -> str:
-    assert learnt is not None
-    reference = _reference_name(learnt["reference"])
-    return (
-        f"Models fitted on {learnt['rows_per_fit']} rows of source '{learnt['source']}' predict its other labels "
-        f"{100 * learnt['self_agreement']:.1f}% of the time but validation labels only "
-        f"{100 * learnt['val_accuracy']:.1f}%; for {reference} the same two are "
-        f"{100 * learnt['reference_self_agreement']:.1f}% and {100 * learnt['reference_val_accuracy']:.1f}%: "
-        f"{100 * learnt['excess']:.1f} points more of its labels are learnt as if right but do not hold"
-        f" (95% interval {100 * learnt['low']:.1f}–{100 * learnt['high']:.1f}; p = {learnt['p_value']:.2g},"
-        f" {learnt['judge']}): a teacher's consistent errors. "
-    )
-
-
-def _taught_summary(blame: SourceTeaching | None, learnt: SourceAgreement | None = None) -> str:
-    assert blame is not None
-    reference = _reference_name(blame["reference"])
-    return (
-        f"Models fitted on {blame['rows_per_fit']} rows of source '{blame['source']}' reach "
-        f"{100 * blame['taught_accuracy']:.1f}% validation accuracy against {100 * blame['reference_accuracy']:.1f}% "
-        f"from as many rows of {reference}"
-        f" (drop {100 * blame['drop']:.1f} points, 95% interval {100 * blame['low']:.1f}–{100 * blame['high']:.1f};"
-        f" p = {blame['p_value']:.2g}, {blame['judge']}): its labels teach the wrong function. "
-    )
-
-
-def _both_summary(taught: SourceTeaching | None, learnt: SourceAgreement | None) -> str:
-    assert taught is not None and learnt is not None
-    reference = _reference_name(taught["reference"])
-    return (
-        f"Models fitted on {taught['rows_per_fit']} rows of source '{taught['source']}' reach "
-        f"{100 * taught['taught_accuracy']:.1f}% validation accuracy against {100 * taught['reference_accuracy']:.1f}% "
-        f"from as many rows of {reference} (drop {100 * taught['drop']:.1f} points, p = {taught['p_value']:.2g}), "
-        f"and {100 * learnt['excess']:.1f} points more of its labels than of {reference} are learnt as if right "
-        f"but do not hold on validation (p = {learnt['p_value']:.2g}). Neither is clear alone; together they are "
-        f"(p = {combined_p_value(taught['p_value'], learnt['p_value']):.2g}, the two tests combined allowing for "
-        "their correlation): its labels teach the wrong function, a teacher's consistent errors. "
-    )
-
-
-_Summary = Callable[[SourceTeaching | None, SourceAgreement | None], str]
-_SUMMARIES: dict[str, _Summary] = {
-    _TAUGHT_BLAMED_BY: _taught_summary,
-    _LEARNT_BLAMED_BY: _learnt_summary,
-    _BOTH_BLAMED_BY: _both_summary,
-}
-
-
-def _pct(row: SourceTeaching | SourceAgreement | None, key: str) -> float | None:
+def _pct(row: SourceTeaching | SourceAgreement | SourceDisagreement | None, key: str) -> float | None:
     if row is None:
         return None
     value = row[key]  # type: ignore[literal-required]
@@ -280,13 +226,14 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
     taught = teaching_of(evidence, _MIN_SOURCE_ROWS)
     teaching = [] if taught is None else taught["sources"]
     learnt = agreement_of(evidence, _MIN_SOURCE_ROWS)
+    disagreed = disagreement_of(evidence, _MIN_SOURCE_ROWS)
     blamed_by = "confident learning"
     less = None if trusted is None else _flagged_less(sources, flagged, sizes, usable, reference, teaching)
     if less is not None and less[0] > strength:
         strength, noisiest, p_value = less
-        worst, blamed_by = sources[noisiest], _FLAGGED_LESS_BY
+        worst, blamed_by = sources[noisiest], FLAGGED_LESS_BY
         excess = worst["noise_rate"] - ref["noise_rate"]
-    blame = _model_blame(teaching, learnt)
+    blame = _model_blame(teaching, learnt, disagreed)
     if blame is not None:
         blame_strength, model_blamed_by, blamed_source, blamed_reference = blame
         by_name = [int(i) for i in np.flatnonzero(names == blamed_source)]
@@ -326,18 +273,17 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
         ]
     row = next((t for t in teaching if t["source"] == worst["source"]), None)
     agreed = next((a for a in learnt if a["source"] == worst["source"]), None)
-    summary = _SUMMARIES.get(blamed_by, _no_summary)(row, agreed)
-    if blamed_by == _FLAGGED_LESS_BY:
-        summary = _flagged_less_summary(worst, ref, row)
+    contradicted = next((d for d in disagreed if d["source"] == worst["source"]), None)
+    summary = model_summary(blamed_by, row, agreed, contradicted)
+    if blamed_by == FLAGGED_LESS_BY:
+        summary = flagged_less_summary(worst, ref, row)
     summary += (
         f"Source '{worst['source']}' has {100 * worst['noise_rate']:.1f}% of its labels flagged as wrong "
         f"(95% interval {100 * worst['low']:.1f}–{100 * worst['high']:.1f}%) against "
         f"{100 * ref['noise_rate']:.1f}% ({100 * ref['low']:.1f}–{100 * ref['high']:.1f}%) for '{ref['source']}'"
         f" (one-sided p = {p_value:.2g}; flags from {method})."
     )
-    if (
-        blamed_by in (_TAUGHT_BLAMED_BY, _LEARNT_BLAMED_BY, _BOTH_BLAMED_BY) and p_value >= _P_VALUE
-    ):  # the flags alone do not single it out: say why
+    if blamed_by in MODEL_BLAMED_BY and p_value >= _P_VALUE:  # the flags alone do not single it out: say why
         summary += " A model fitted on every row learns a teacher's consistent errors as if right, so few are flagged."
     result = NoiseBySource(
         noisiest_source=worst["source"],
@@ -371,6 +317,16 @@ def pseudo_label_noise_by_source(evidence: Evidence) -> list[Finding]:
         reference_val_accuracy_pct=_pct(agreed, "reference_val_accuracy"),
         agreement=learnt,
         combined_p_value=None if row is None or agreed is None else combined_p_value(row["p_value"], agreed["p_value"]),
+        disagreement_pct=_pct(contradicted, "disagreement"),
+        reference_disagreement_pct=_pct(contradicted, "reference_disagreement"),
+        disagreed_excess_pct_points=_pct(contradicted, "excess"),
+        disagreed_excess_low_pct_points=_pct(contradicted, "low"),
+        disagreed_excess_high_pct_points=_pct(contradicted, "high"),
+        disagreed_p_value=None if contradicted is None else contradicted["p_value"],
+        taught_disagreed_p_value=None
+        if row is None or contradicted is None
+        else combined_p_value(row["p_value"], contradicted["p_value"]),
+        disagreement=disagreed,
     )
     return [
         Finding(

@@ -8,9 +8,10 @@ from typing import ClassVar, TypedDict
 from gapdoctor.causes.label_noise.result import Suggestion, SuggestsLabels, Suspect, suggestions_of
 from gapdoctor.causes.payload import Payload, figure, plot
 from gapdoctor.causes.pseudo_label_noise.agreement import SourceAgreement
+from gapdoctor.causes.pseudo_label_noise.disagreement import SourceDisagreement
 from gapdoctor.causes.pseudo_label_noise.teaching import SourceTeaching
 
-__all__ = ["NoiseBySource", "SourceAgreement", "SourceRate", "SourceTeaching"]
+__all__ = ["NoiseBySource", "SourceAgreement", "SourceDisagreement", "SourceRate", "SourceTeaching"]
 
 
 class SourceRate(TypedDict):
@@ -58,8 +59,10 @@ class NoiseBySource(Payload, SuggestsLabels):
         "what its labels teach" (the ``taught_*`` fields; see
         :mod:`gapdoctor.causes.pseudo_label_noise.teaching`), "labels learnt but wrong" (the
         ``learnt_*`` and agreement fields below) or "flagged less than the trusted source" (its flag
-        rate clearly below the trusted source's while its labels teach no better), or "what its labels
-        teach and labels learnt but wrong, together" (the two model tests combined, ``combined_p_value``).
+        rate clearly below the trusted source's while its labels teach no better), "what its labels
+        teach and labels learnt but wrong, together" (the two model tests combined, ``combined_p_value``),
+        "labels the validation labels contradict" (the ``disagreed_*`` fields) or "what its labels teach and
+        labels the validation labels contradict, together" (``taught_disagreed_p_value``).
     taught_accuracy_pct, taught_reference_accuracy_pct : float or None
         Validation accuracy of small models fitted on the blamed source's labels, and on the reference's
         (the same number of rows each), in percent; None without ``X_train``, ``X_val`` and ``y_val``.
@@ -88,6 +91,20 @@ class NoiseBySource(Payload, SuggestsLabels):
         One-sided p-value of the taught and learnt tests together for the blamed source (Stouffer's
         z allowing for their correlation, :func:`gapdoctor.causes.pseudo_label_noise.score.combined_p_value`);
         None when either is missing.
+    disagreement_pct, reference_disagreement_pct : float or None
+        Mean disagreement (one minus the probability of the given label) of judges fitted on the
+        validation rows with the blamed source's labels, and with the reference's, in percent (see
+        :mod:`gapdoctor.causes.pseudo_label_noise.disagreement`); None without ``X_train``, ``X_val``
+        and ``y_val``.
+    disagreed_excess_pct_points, disagreed_excess_low_pct_points, disagreed_excess_high_pct_points : float or None
+        The difference of the two, in points, with its 95% interval (+- 1.96 permutation standard deviations).
+    disagreed_p_value : float or None
+        One-sided permutation p-value of that excess (Bonferroni-corrected over the judges and sources tested).
+    taught_disagreed_p_value : float or None
+        One-sided p-value of the taught and disagreement tests together (Stouffer's z allowing for their
+        correlation); None when either is missing.
+    disagreement : list of SourceDisagreement
+        Every source compared by the disagreement test (empty without features and validation labels).
     """
 
     CHECK: ClassVar[str] = "pseudo_label_noise.by_source"
@@ -140,6 +157,28 @@ class NoiseBySource(Payload, SuggestsLabels):
     combined_p_value: float | None = figure(
         omit_none=True, default=None, label="p-value of the two model tests together", shown_as="p"
     )
+    disagreement_pct: float | None = figure(
+        omit_none=True, default=None, label="validation-fitted judges' disagreement with its labels", shown_as="pct"
+    )
+    reference_disagreement_pct: float | None = figure(
+        omit_none=True, default=None, label="their disagreement with the reference's labels", shown_as="pct"
+    )
+    disagreed_excess_pct_points: float | None = figure(
+        omit_none=True, default=None, label="disagreement beyond the reference's", shown_as="points"
+    )
+    disagreed_excess_low_pct_points: float | None = figure(
+        omit_none=True, default=None, label="disagreement beyond the reference's, 95% interval low", shown_as="points"
+    )
+    disagreed_excess_high_pct_points: float | None = figure(
+        omit_none=True, default=None, label="disagreement beyond the reference's, 95% interval high", shown_as="points"
+    )
+    disagreed_p_value: float | None = figure(
+        omit_none=True, default=None, label="permutation p-value of the disagreement", shown_as="p"
+    )
+    taught_disagreed_p_value: float | None = figure(
+        omit_none=True, default=None, label="p-value of the taught and disagreement tests together", shown_as="p"
+    )
+    disagreement: list[SourceDisagreement] = plot(default_factory=list)
 
     def suggestions(self) -> dict[int, Suggestion]:
         """Row -> given label, suggested label and its out-of-sample probability (none without ``train_probs``)."""

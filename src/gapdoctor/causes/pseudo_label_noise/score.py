@@ -19,6 +19,8 @@ from gapdoctor.stats.scoring import capped, strength_from_ratio
 __all__ = [
     "AT_REPORT",
     "COMBINED_P_VALUE",
+    "DISAGREED_AT_REPORT",
+    "DISAGREED_P_VALUE",
     "LEARNT_AT_REPORT",
     "LEARNT_P_VALUE",
     "TAUGHT_AT_REPORT",
@@ -27,6 +29,7 @@ __all__ = [
     "UNSEPARATED_MAX_RATIO",
     "combined_p_value",
     "combined_ratio",
+    "disagreed_ratio",
     "excess_ratio",
     "learnt_ratio",
     "score",
@@ -75,12 +78,31 @@ independent. Measured on the calibration side's null controls (``benchmarks/pseu
 z-scores (Spearman 0.35, both judges alike: 0.32 and 0.34), held-out side 0.34; 0.5 is above the
 upper end of its 95% interval (about 0.47), so the combination errs on the cautious side (with
 0.35 a clean source passed it on 1 of the 327 null controls too, the one the learnt test already
-passes)."""
+passes). The same value is used for the taught test with the disagreement test
+(:mod:`~gapdoctor.causes.pseudo_label_noise.disagreement`): they share only the validation rows (one
+fits on them, the other scores on them), and their z-scores correlate 0.24 on all 336 null controls
+(``benchmarks/pseudo_label_disagreement.py``), so 0.5 is cautious there too."""
 _SMALLEST_P = 1e-300  # a p-value of 0 read as this (a finite z-score)
 COMBINED_P_VALUE = 0.01
 """The two model tests together (:func:`combined_p_value`) count only below this: the same rule as
 :data:`TAUGHT_P_VALUE` and :data:`LEARNT_P_VALUE`. Null controls: taught, learnt or combined 1 of 327
 (the same run as taught or learnt alone)."""
+
+
+DISAGREED_AT_REPORT = 0.05
+"""Excess mean disagreement of the validation-fitted judges with a source's labels over the trusted
+source's (:mod:`~gapdoctor.causes.pseudo_label_noise.disagreement`), reported at 0.5: 5 points of the
+source's labels contradicted by the validation labels, the same scale as the other statistics (each a
+share of wrong labels)."""
+DISAGREED_P_VALUE = 1e-3
+"""The disagreement test counts *alone* only below this. It is a permutation test, exact under the
+null, so a clean source passes a cut at its level: at 0.01 it blamed 3 of 336 corpus null controls
+(``benchmarks/pseudo_label_disagreement.py``), which, added to the taught and learnt tests' 1% each,
+would overrun the 2% healthy false-alarm budget; at 1e-3 it blamed none. Below :data:`COMBINED_P_VALUE`
+it still counts together with the taught test (:func:`combined_p_value`): that kept the null controls
+at the one run the learnt test already blames (the whole check: 1 of 336, as before), and added the
+calibration side's seed 105 (taught p 0.012, disagreement p 0.015, neither clear alone); on the held-out
+side it added seed 233 (0.09 and 0.002)."""
 
 
 def combined_p_value(taught_p: float, learnt_p: float) -> float:
@@ -105,15 +127,28 @@ def combined_p_value(taught_p: float, learnt_p: float) -> float:
     return float(sps.norm.sf(z / math.sqrt(2 + 2 * TESTS_CORRELATION)))
 
 
-def combined_ratio(drop: float, excess: float, p_value: float) -> float:
-    """The mean of the taught drop's and learnt excess's ratios to their reporting points; 0 when not significant.
+def combined_ratio(drop: float, excess: float, p_value: float, excess_at_report: float = LEARNT_AT_REPORT) -> float:
+    """The mean of the taught drop's and the other test's ratios to their reporting points; 0 when not significant.
 
-    Both are a share of the source's labels that are wrong, on the same 5-point scale; neither is
-    significant alone, so neither one's size is taken as the effect.
+    The other test is the learnt excess (:data:`LEARNT_AT_REPORT`) or the disagreement excess
+    (:data:`DISAGREED_AT_REPORT`). Both are a share of the source's labels that are wrong, on the same
+    5-point scale; neither is significant alone, so neither one's size is taken as the effect.
+
+    Examples
+    --------
+    >>> combined_ratio(0.04, 0.08, 0.005)
+    1.2
+    >>> combined_ratio(0.04, 0.08, 0.02)
+    0.0
     """
     if p_value >= COMBINED_P_VALUE:
         return 0.0
-    return (max(drop, 0.0) / TAUGHT_AT_REPORT + max(excess, 0.0) / LEARNT_AT_REPORT) / 2
+    return (max(drop, 0.0) / TAUGHT_AT_REPORT + max(excess, 0.0) / excess_at_report) / 2
+
+
+def disagreed_ratio(excess: float, p_value: float) -> float:
+    """The excess disagreement over its reporting point; 0 when its test is not clear alone."""
+    return max(excess, 0.0) / DISAGREED_AT_REPORT if p_value < DISAGREED_P_VALUE else 0.0
 
 
 def excess_ratio(excess: float, *, separated: bool) -> float:
