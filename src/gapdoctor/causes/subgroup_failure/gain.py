@@ -27,7 +27,13 @@ group: closing its gap raises its recall to the other rows' accuracy. This assum
 the other rows keep their predictions; rebalancing towards a class usually costs some of its
 neighbours' rows, so the figure is what closing the gap gives, the upper end of what
 rebalancing alone is expected to give. The same holds for a group or a slice: ``after_fix`` is
-the figure if the gap closes, not a promise that one fix closes all of it.
+the figure if the gap closes, not a promise that one fix closes all of it. Measured
+(``tests/causes/subgroup_failure/test_gain.py``): digits with class 8 cut to 4 training rows
+states 0.887 -> 0.968, 0.912 -> 0.985, 0.885 -> 0.972 (seeds 0-2); the same training with every 8
+kept reaches 0.962, 0.974, 0.963 (85-93% of the stated gain: learned, the 8s stay harder than
+the other digits), below the interval for two seeds. A noisy scanner's rows (a group) state
+0.910 -> 0.965, 0.896 -> 0.960, 0.897 -> 0.965; retrained without the scanner's noise, 0.966,
+0.956, 0.970, each inside the interval.
 """
 
 from __future__ import annotations
