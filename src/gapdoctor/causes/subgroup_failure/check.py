@@ -37,16 +37,19 @@ while the loss weighs it by its rows: that gap is metric_mismatch's too. Such cl
 With out-of-sample training probabilities, the class's training recall (a group's training
 accuracy, with ``groups_train``) is shown too (low there as well: the model never learns it;
 high: it does not transfer). How a group is compared, with its out-of-sample training rows, is
-``groups.py``.
+``groups.py``. What closing the reported sub-population's gap would gain (the validation accuracy
+if its rows were classified as well as the rest's; accuracy, f1_micro and error only) is ``gain.py``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from gapdoctor.causes.gain import Gain
 from gapdoctor.causes.registry import SkipCheck, register
+from gapdoctor.causes.subgroup_failure.gain import subgroup_gain
 from gapdoctor.causes.subgroup_failure.groups import MIN_ROWS, Lag, entry, lagging_groups
 from gapdoctor.causes.subgroup_failure.rates import error_ratio
 from gapdoctor.causes.subgroup_failure.result import GroupRate, LaggingSubgroups
@@ -98,21 +101,33 @@ def _laggards(entries: list[GroupRate], eligible: set[str] | None = None) -> lis
     return out
 
 
-def _lagging_slices(evidence: Evidence) -> tuple[list[GroupRate], list[Lag], dict[str, str]]:
+class _Slices(NamedTuple):
+    """The atypical-rows slices: their entries, those that lag, the features each stands out in, and
+    each one's (errors, rows, the rest's errors, the rest's rows) among the rows read."""
+
+    entries: list[GroupRate]
+    lags: list[Lag]
+    features: dict[str, str]
+    counts: dict[str, tuple[int, int, int, int]]
+
+
+def _lagging_slices(evidence: Evidence) -> _Slices:
     """The atypical-rows slices (no group given): their entries, those that lag, and the features each stands out in."""
     X, y, probs = evidence.X_val, evidence.y_val, evidence.val_probs
     if X is None or y is None or probs is None or evidence.groups_val is not None:
-        return [], [], {}
+        return _Slices([], [], {}, {})
     if len(y) * min(ATYPICAL_SHARES) < MIN_ROWS:
-        return [], [], {}
+        return _Slices([], [], {}, {})
     rows, slices = atypical_slices(X, evidence.feature_names)
     correct = np.argmax(probs[rows], axis=1) == y[rows]
     entries: list[GroupRate] = []
     lags: list[Lag] = []
     features: dict[str, str] = {}
+    counts: dict[str, tuple[int, int, int, int]] = {}
     for piece in slices:
         hits, n = int(correct[piece.mask].sum()), int(piece.mask.sum())
         rest_hits, rest_n = int(correct.sum()) - hits, len(rows) - n
+        counts[piece.label] = (n - hits, n, rest_n - rest_hits, rest_n)
         piece_entry = entry(piece.label, "slice", hits, n, "accuracy")
         entries.append(piece_entry)
         features[piece.label] = piece.features
@@ -122,7 +137,7 @@ def _lagging_slices(evidence: Evidence) -> tuple[list[GroupRate], list[Lag], dic
         ratio = error_ratio(n - hits, n, rest_n - rest_hits, rest_n, comparisons=len(slices))
         if slice_ratio(ratio.low) > 0:
             lags.append(Lag(slice_ratio(ratio.low), piece_entry, rest, ratio))
-    return entries, lags, features
+    return _Slices(entries, lags, features, counts)
 
 
 def _group_train_accuracy(evidence: Evidence, name: str) -> float | None:
@@ -189,7 +204,7 @@ def _pair_text(pair: dict[str, Any]) -> str:
 )
 def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
     """Classes, groups or the most atypical validation rows whose recall/accuracy lags far behind the rest."""
-    slice_entries, slice_lags, slice_features = _lagging_slices(evidence)
+    slice_entries, slice_lags, slice_features, slice_counts = _lagging_slices(evidence)
     evidence = validation_sample(evidence, VALIDATION_PASS_ROWS)
     assert evidence.y_val is not None and evidence.val_probs is not None
     y, classes = evidence.y_val, evidence.classes
@@ -214,7 +229,8 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
                 train_recall[str(classes[c])] = round(float(tm[c, c] / tm[c].sum()), 4)
 
     relative = _training_shares(evidence, support)
-    lagging = _laggards(class_entries, _rare_classes(evidence, relative)) + group_lags
+    rare = _rare_classes(evidence, relative)
+    lagging = _laggards(class_entries, rare) + group_lags
     lagging += sorted(slice_lags, key=lambda t: -t.strength)[:1]  # nested slices: the strongest speaks for them
     lagging.sort(key=lambda t: -t.strength)
     pairs = _confusion_pairs(matrix, classes)
@@ -311,8 +327,52 @@ def subgroup_failure_per_class_and_group(evidence: Evidence) -> list[Finding]:
             fixes=fixes,
             check=_NAME,
             result=result,
+            gain=_gain(evidence, pred, [e for e, _ in reported], worst, slice_counts, len(rare), len(group_entries)),
         )
     ]
+
+
+def _gain(
+    evidence: Evidence,
+    pred: IntArray,
+    reported: list[GroupRate],
+    worst: GroupRate,
+    slice_counts: dict[str, tuple[int, int, int, int]],
+    rare_classes: int,
+    groups: int,
+) -> Gain | None:
+    """The validation metric if the reported sub-population (of the worst's kind) were served as well
+    as the rest (``gain.py``), widened over those of its kind compared: the rare classes, the groups
+    (two groups are one comparison, as in the check), the slices."""
+    kind = worst["kind"]
+    if kind == "slice":
+        errors, n, rest_errors, rest_n = slice_counts[worst["group"]]
+        return subgroup_gain(
+            evidence.metric,
+            errors=errors,
+            n=n,
+            rest_errors=rest_errors,
+            rest_n=rest_n,
+            comparisons=len(ATYPICAL_SHARES),
+        )
+    assert evidence.y_val is not None
+    names = {str(e["group"]) for e in reported if e["kind"] == kind}
+    labels = evidence.y_val if kind == "class" else evidence.groups_val
+    assert labels is not None
+    values, of_row = np.unique(labels, return_inverse=True)
+    named = [str(evidence.classes[int(v)]) for v in values] if kind == "class" else [str(v) for v in values]
+    chosen = np.array([name in names for name in named])
+    inside, wrong = chosen[of_row.reshape(-1)], pred != evidence.y_val
+    errors, n = int(wrong[inside].sum()), int(inside.sum())
+    compared = max(rare_classes, 1) if kind == "class" else (groups if groups > 2 else 1)
+    return subgroup_gain(
+        evidence.metric,
+        errors=errors,
+        n=n,
+        rest_errors=int(wrong.sum()) - errors,
+        rest_n=len(wrong) - n,
+        comparisons=compared,
+    )
 
 
 def _fixes(names: str) -> tuple[str, ...]:
