@@ -219,3 +219,47 @@ def test_keras_history_under_dropout_does_not_raise_the_score(seed: int) -> None
     with_curve = _confident_learning(run.diagnose())
     assert "fit_gap_pct" not in with_curve.evidence, with_curve.summary
     assert with_curve.score == _confident_learning(run.diagnose(train_accuracy=False)).score
+
+
+_WEAK_SEEDS = (0, 1, 2)  # a measurement of this CPU's runs, not a trajectory assertion: fixed seeds
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "known limitation: out-of-fold probabilities from a linear model, weaker than the final MLP on "
+        "non-linear clusters, read as label noise on clean labels (seeds 0-2: 0.38, 0.67, 0.73; their "
+        "25%-flip twins 0.63, 0.72, 0.64). No evidence in train_probs / val_probs told them apart: see "
+        "test_weaker_out_of_fold_models_are_as_sure_of_their_disagreements_as_under_wrong_labels"
+    ),
+)
+def test_clean_labels_with_weaker_linear_out_of_fold_models_raise_no_label_noise() -> None:
+    scores = [
+        _confident_learning(_dropout_run("make_classification", seed).diagnose(train_accuracy=False)).score
+        for seed in _WEAK_SEEDS
+    ]
+    assert max(scores) < 0.5, scores
+
+
+@pytest.mark.parametrize("flipped", [0.0, 0.25])
+@each_seed
+def test_weaker_out_of_fold_models_are_as_sure_of_their_disagreements_as_under_wrong_labels(
+    flipped: float, seed: int
+) -> None:
+    """Why the own-doubt rule cannot separate them: both estimates sit just past the models' own doubt.
+
+    Logistic regression is calibrated to whatever labels it is fitted on: on 25% flipped labels its
+    disagreements are its doubts (estimate 1.01-1.03x confident learning on labels drawn from its
+    own probabilities), and on clean non-linear clusters it errs confidently on whole clusters,
+    a little beyond its doubt (1.04-1.11x). The same holds for its error rate against its expected
+    error (mean 1 - max p: within 2 points in all six runs), so neither the doubt nor calibration
+    tells a weaker model from wrong labels; the validation control, read from the surer final MLP,
+    then counts the weaker models' cluster errors as noise.
+    """
+    run = _dropout_run("make_classification", seed, flipped)
+    evidence = _confident_learning(run.diagnose(train_accuracy=False)).evidence
+    ratio = evidence["noise_rate_pct"] / evidence["own_uncertainty_rate_pct"]
+    assert 1.0 < ratio < 1.2, evidence
+    error = np.mean(run.train_probs.argmax(1) != run.y_given)
+    expected_error = np.mean(1.0 - run.train_probs.max(1))
+    assert abs(error - expected_error) < 0.03, (error, expected_error)
