@@ -49,6 +49,10 @@ heavily (a weak model, 15%+ out-of-fold error) can still reach the threshold: fo
 confident learning that overlap *is* label noise with respect to the features. The
 summary then carries a caveat (out-of-fold error more than twice the estimate; with
 injected noise the ratio stays near 1.5, on clean data it is 2 to 5).
+
+Known limitation: out-of-fold models of a weaker kind than the final one (logistic regression
+under an MLP on non-linear clusters) read as wrong labels on clean data; no evidence in the inputs
+tells them apart from wrong labels (figures in :mod:`gapdoctor.causes.label_noise.own_uncertainty`).
 """
 
 from __future__ import annotations
