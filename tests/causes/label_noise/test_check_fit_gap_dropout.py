@@ -222,6 +222,9 @@ def test_keras_history_under_dropout_does_not_raise_the_score(seed: int) -> None
 
 
 _WEAK_SEEDS = (0, 1, 2)  # a measurement of this CPU's runs, not a trajectory assertion: fixed seeds
+# estimate / own doubt of the linear out-of-fold models, clean or flipped (0.88-1.28, seeds 0-11)
+_DOUBT_BAND = (0.8, 1.35)
+_CALIBRATED_WITHIN = 0.06  # |out-of-fold error - mean(1 - max p)| (at most 0.049, seeds 0-11)
 
 
 @pytest.mark.xfail(
@@ -246,20 +249,20 @@ def test_clean_labels_with_weaker_linear_out_of_fold_models_raise_no_label_noise
 def test_weaker_out_of_fold_models_are_as_sure_of_their_disagreements_as_under_wrong_labels(
     flipped: float, seed: int
 ) -> None:
-    """Why the own-doubt rule cannot separate them: both estimates sit just past the models' own doubt.
+    """Why the own-doubt rule cannot separate them: both estimates sit about at the models' own doubt.
 
     Logistic regression is calibrated to whatever labels it is fitted on: on 25% flipped labels its
-    disagreements are its doubts (estimate 1.01-1.03x confident learning on labels drawn from its
-    own probabilities), and on clean non-linear clusters it errs confidently on whole clusters,
-    a little beyond its doubt (1.04-1.11x). The same holds for its error rate against its expected
-    error (mean 1 - max p: within 2 points in all six runs), so neither the doubt nor calibration
-    tells a weaker model from wrong labels; the validation control, read from the surer final MLP,
-    then counts the weaker models' cluster errors as noise.
+    disagreements are its doubts (estimate 0.97-1.11x confident learning on labels drawn from its own
+    probabilities, seeds 0-11), and on clean non-linear clusters it errs confidently on whole
+    clusters, mostly a little beyond its doubt (0.88-1.28x; seeds 0-2: 1.04-1.11x against 1.01-1.03x
+    flipped). Its error rate matches its expected error (mean 1 - max p) within 5 points either way,
+    so neither the doubt nor calibration tells a weaker model from wrong labels; the validation
+    control, read from the surer final MLP, then counts the weaker models' cluster errors as noise.
     """
     run = _dropout_run("make_classification", seed, flipped)
     evidence = _confident_learning(run.diagnose(train_accuracy=False)).evidence
     ratio = evidence["noise_rate_pct"] / evidence["own_uncertainty_rate_pct"]
-    assert 1.0 < ratio < 1.2, evidence
+    assert _DOUBT_BAND[0] < ratio < _DOUBT_BAND[1], evidence
     error = np.mean(run.train_probs.argmax(1) != run.y_given)
     expected_error = np.mean(1.0 - run.train_probs.max(1))
-    assert abs(error - expected_error) < 0.03, (error, expected_error)
+    assert abs(error - expected_error) < _CALIBRATED_WITHIN, (error, expected_error)
