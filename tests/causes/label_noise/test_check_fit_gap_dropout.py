@@ -228,7 +228,7 @@ _CALIBRATED_WITHIN = 0.06  # |out-of-fold error - mean(1 - max p)| (at most 0.04
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,  # a trajectory measurement: on another CPU a seed may clear it; said, not enforced
     reason=(
         "known limitation: out-of-fold probabilities from a linear model, weaker than the final MLP on "
         "non-linear clusters, read as label noise on clean labels (seeds 0-2: 0.38, 0.67, 0.73; their "

@@ -58,22 +58,19 @@ tells them apart from wrong labels (figures in :mod:`gapdoctor.causes.label_nois
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.causes.label_noise.confident_learning import LabelIssues, find_label_issues
 from gapdoctor.causes.label_noise.control import control_upper, credited_control, error_rate
+from gapdoctor.causes.label_noise.corroboration import by_dynamics, by_memorisation
 from gapdoctor.causes.label_noise.fit_gap import fit_gap_of, gap_sentence
-from gapdoctor.causes.label_noise.memorisation import memorisation_of
 from gapdoctor.causes.label_noise.own_uncertainty import own_uncertainty_rate
 from gapdoctor.causes.label_noise.result import ConfidentLearningNoise, CountMatrix, Suspect
 from gapdoctor.causes.label_noise.score import (
     CONTROL_Z,
-    CORROBORATED_FACTOR,
     FLOOR,
-    UNCORROBORATED_FACTOR,
     chance_rate,
     control_z,
     noise_ratio,
@@ -83,7 +80,6 @@ from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, REPORT_THRESHOLD, Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.inputs.training_dynamics import MIN_EPOCHS, flag_label_issues
 from gapdoctor.stats.array_types import IntArray, ProbabilityArray
 from gapdoctor.stats.budget import LABEL_PASS_CELLS, sample_rows
 
@@ -208,83 +204,6 @@ def validation_control_rate(evidence: Evidence) -> float | None:
     return float(_budgeted_label_issues(y, probs, evidence.chunk_rows, "validation rows for the control").noise_rate)
 
 
-@dataclass(frozen=True)
-class _Corroboration:
-    """What the per-row losses and the training dynamics say about the flagged rows."""
-
-    factor: float = 1.0  # multiplies the strength of evidence
-    text: str = ""  # appended to the summary
-    order: NDArray[np.int64] | None = None  # flagged rows reordered, corroborated first
-    late_share_of_flagged: float | None = None
-    late_share_of_others: float | None = None
-    bulk_fitted_epoch: float | None = None
-    low_aum_share_of_flagged: float | None = None
-    low_aum_share_of_others: float | None = None
-
-
-def _by_memorisation(evidence: Evidence, issues: LabelIssues, order: NDArray[np.int64]) -> _Corroboration:
-    """Flagged rows fitted late (memorised) far more often than the others strengthen the finding."""
-    if evidence.sample_losses is None or not len(issues.rows):
-        return _Corroboration(order=order)
-    try:
-        memo = memorisation_of(evidence)
-    except SkipCheck:
-        return _Corroboration(order=order)
-    late_rows = memo.rows[memo.late]
-    flagged_tracked = np.isin(issues.rows, memo.rows)
-    flagged_late = np.isin(issues.rows, late_rows)
-    unflagged = ~np.isin(memo.rows, issues.rows)
-    share_flagged = float(flagged_late.sum() / max(flagged_tracked.sum(), 1))
-    share_unflagged = float(memo.late[unflagged].mean()) if unflagged.any() else 0.0
-    factor, text = 1.0, ""
-    if flagged_tracked.sum() >= 5:
-        if share_flagged >= 0.5 and share_flagged >= 3 * share_unflagged:
-            factor = CORROBORATED_FACTOR
-            text = (
-                f" {100 * share_flagged:.0f}% of the flagged rows were fitted late or never "
-                f"(vs {100 * share_unflagged:.0f}% of the others): they are being memorised."
-            )
-        elif share_flagged <= 1.5 * share_unflagged:
-            factor = UNCORROBORATED_FACTOR
-            text = " The training losses do not single the flagged rows out (no memorisation signal)."
-    return _Corroboration(
-        factor=factor,
-        text=text,
-        order=np.lexsort((order, ~flagged_late)),  # corroborated rows first, margin order kept
-        late_share_of_flagged=round(100 * share_flagged, 1),
-        late_share_of_others=round(100 * share_unflagged, 1),
-        bulk_fitted_epoch=memo.bulk_epoch,
-    )
-
-
-def _by_dynamics(evidence: Evidence, issues: LabelIssues, order: NDArray[np.int64]) -> _Corroboration:
-    """Flagged rows that also trailed another class through training (low AUM) strengthen the finding."""
-    dynamics = evidence.training_dynamics
-    if dynamics is None or dynamics.n_epochs < MIN_EPOCHS:
-        return _Corroboration(order=order)
-    n = issues.n_rows
-    low_aum = np.zeros(n, dtype=bool)
-    low_aum[flag_label_issues(dynamics).rows] = True
-    flagged = np.zeros(n, dtype=bool)
-    flagged[issues.rows] = True
-    share_flagged = float(low_aum[flagged].mean()) if flagged.any() else 0.0
-    share_others = float(low_aum[~flagged].mean()) if (~flagged).any() else 0.0
-    factor, text = 1.0, ""
-    if flagged.sum() >= 5 and share_flagged >= 0.5 and share_flagged >= 3 * share_others:
-        factor = CORROBORATED_FACTOR
-        text = (
-            f" {100 * share_flagged:.0f}% of the flagged rows also trailed another class through training "
-            f"(area under the margin below 0; {100 * share_others:.0f}% of the others)."
-        )
-    return _Corroboration(
-        factor=factor,
-        text=text,
-        order=order[np.argsort(~low_aum[issues.rows[order]], kind="stable")],  # both kinds agree: first
-        low_aum_share_of_flagged=round(100 * share_flagged, 1),
-        low_aum_share_of_others=round(100 * share_others, 1),
-    )
-
-
 @register(
     name="label_noise.confident_learning",
     cause="label_noise",
@@ -321,9 +240,9 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     if within_doubt and credited is not None:
         floor = max(floor, control_upper(credited, n_val))
     confusion_text, confusion_count = _top_confusion(evidence, issues)
-    memorised = _by_memorisation(evidence, issues, np.arange(len(issues.rows)))
+    memorised = by_memorisation(evidence, issues, np.arange(len(issues.rows)))
     assert memorised.order is not None
-    dynamics = _by_dynamics(evidence, issues, memorised.order)
+    dynamics = by_dynamics(evidence, issues, memorised.order)
     assert dynamics.order is not None
     order = dynamics.order
     strength_of_evidence = score(
