@@ -28,7 +28,12 @@ import numpy as np
 from gapdoctor.causes.curves import epoch_of, history_of, point, step_of
 from gapdoctor.causes.optimization.progress import ValidationProgress, validation_progress
 from gapdoctor.causes.optimization.result import Instability, LossClimb, NanDivergence, Stall
-from gapdoctor.causes.optimization.rises import RisesVsNoise, rises_expected_from_se, rises_vs_curve_noise
+from gapdoctor.causes.optimization.rises import (
+    RisesVsNoise,
+    jitter_is_measurement,
+    rises_expected_from_se,
+    rises_vs_curve_noise,
+)
 from gapdoctor.causes.optimization.schedule import STEP_CUT, Schedule, read_schedule
 from gapdoctor.causes.optimization.score import (
     DIVERGENCE_VERDICT,
@@ -84,6 +89,9 @@ _SAMPLED_SHARE = 0.5
 # A stall is put on a learning-rate cut only when the loss fell, over the points after the cut, less
 # than half as much as over as many points before it: a cut followed by a drop did what it was for.
 _CUT_KEEPS_PACE = 0.5
+# A training loss that jitters more than the validation loss (its measurement's noise) bounces only when its
+# rises beyond that noise have a one-sided p-value below this.
+_BOUNCE_P = 0.05
 
 
 def _finding(score: float, summary: str, result: Payload, first_fix: str) -> Finding:
@@ -178,7 +186,9 @@ def _instability(
     ups = float(np.mean(np.diff(x[2:]) > 0)) if len(x) > 4 else 0.0  # after the first epochs
     expected = rises_expected_from_se(ts, se)  # rises batch noise alone makes (0 when it is not known)
     # a logged loss is a mean of sampled batches: without a measured spread, its own noise says how often it rises
-    logged_noise = rises_vs_curve_noise(x) if se is None and history.train_loss_counts is not None else None
+    # so does a curve whose jitter the validation loss, read from the same parameters, does not share
+    measured = history.train_loss_counts is not None or jitter_is_measurement(train, history.get("val_loss"))
+    logged_noise = rises_vs_curve_noise(x) if se is None and measured else None
     if logged_noise is not None:
         expected = logged_noise.expected_share
     # Epoch-averaged training loss of a healthy run rarely rises beyond batch noise (score.py).
@@ -279,6 +289,16 @@ def _remaining_fall(train: np.ndarray) -> float:
     return float(np.exp(intercept + slope * (len(falls) - 1))) * ratio / (1 - ratio)
 
 
+def _converged(train: np.ndarray, fell: float, val: np.ndarray | None) -> bool:
+    """True when the training loss (or, when its jitter is its measurement's, the validation loss) reached its floor."""
+    if _remaining_fall(train) < _CONVERGED_REMAINING * fell:
+        return True
+    if val is None:
+        return False
+    vs = smooth(fill_missing(val))
+    return _remaining_fall(vs) < _CONVERGED_REMAINING * float(vs[0] - vs.min())
+
+
 def _stall(
     history: RunHistory, train: np.ndarray, schedule: Schedule | None, val_progress: ValidationProgress | None
 ) -> Finding | None:
@@ -298,6 +318,11 @@ def _stall(
     too_low = False
     tail = fill_missing(train)[n // 2 :]
     bouncing = len(tail) > 3 and float(np.mean(np.diff(tail) > 0)) >= 0.35
+    val = history.get("val_loss")
+    measurement = jitter_is_measurement(train, val)
+    if bouncing and measurement:  # rises of a jitter the parameters do not share: only those beyond it count
+        rises = rises_vs_curve_noise(train[np.isfinite(train)])
+        bouncing = rises is not None and rises.p_value < _BOUNCE_P
     if bouncing:
         cause = (
             "the training loss bounces on a plateau (it rose in most late epochs), a sign of a learning rate too high"
@@ -321,7 +346,7 @@ def _stall(
             cause = f"the learning rate never exceeds {schedule.peak:.3g} ({schedule.kind} schedule)"
             first_fix = "Raise the learning rate (run a learning-rate range test)."
             too_low = True
-    if not bouncing and cut is None and not too_low and _remaining_fall(train) < _CONVERGED_REMAINING * (start - end):
+    if not bouncing and cut is None and not too_low and _converged(train, start - end, val if measurement else None):
         return None  # converged: the loss reached the floor its course is heading to, nothing left to remove
     capped = val_progress is not None and val_progress.still_improving and cut is None and not too_low
     score = stall_score(achieved, late_drop, after_cut=cut is not None, too_low_lr=too_low, improving=capped)

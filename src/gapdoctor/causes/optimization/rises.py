@@ -34,12 +34,19 @@ import numpy as np
 
 from gapdoctor.stats.curves import noise_sd_curved, smooth
 
-__all__ = ["RisesVsNoise", "rises_expected_from_se", "rises_vs_curve_noise"]
+__all__ = ["RisesVsNoise", "jitter_is_measurement", "rises_expected_from_se", "rises_vs_curve_noise"]
 
 # Rises are counted after this many first points (the first epochs' fall is not a trend to test).
 _SKIP_FIRST = 2
 # The noise of the rises needs at least this many points to be estimated from the curve.
 _MIN_POINTS = 6
+# The training loss's noise (relative to its level) must exceed the validation loss's by this factor for its
+# jitter to be put on how it was measured. The validation loss is read from the same parameters each epoch on
+# the same rows: a learning rate too high moves the parameters and so both curves alike (ratio about 1, the
+# validation curve often the noisier, having no batch average); a per-epoch mean of train-mode batch losses
+# (dropout, augmentation, a changing batch order) adds sampling noise to the training curve alone. Torch runs
+# with dropout 0.5 (tests/causes/optimization/test_check_dropout.py): 2.7-6x.
+_MEASUREMENT_JITTER_RATIO = 2.0
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,32 @@ def rises_expected_from_se(trend: np.ndarray, se: np.ndarray | None) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(spread > 0, step / spread, -np.inf)
     return float(np.mean(norm.cdf(z)))
+
+
+def jitter_is_measurement(train: np.ndarray, val: np.ndarray | None) -> bool:
+    """True when the training loss jitters well beyond the validation loss read from the same parameters.
+
+    Both on the log scale after the first points (their noise relative to their level); False
+    without a validation loss or with too few points to tell.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> trend = 0.3 + 0.2 * np.exp(-np.arange(30) / 4.0)
+    >>> jitter_is_measurement(trend * (1 + 0.03 * rng.standard_normal(30)), trend)
+    True
+    >>> bounce = 1 + 0.03 * rng.standard_normal(30)
+    >>> jitter_is_measurement(trend * bounce, trend * bounce)
+    False
+    """
+    if val is None:
+        return False
+    both = np.isfinite(train) & np.isfinite(val) & (train > 0) & (val > 0)
+    if int(both.sum()) < _MIN_POINTS + _SKIP_FIRST:
+        return False
+    own = noise_sd_curved(np.log(train[both])[_SKIP_FIRST:])
+    held_out = noise_sd_curved(np.log(val[both])[_SKIP_FIRST:])
+    return bool(own > _MEASUREMENT_JITTER_RATIO * held_out)
 
 
 def rises_vs_curve_noise(values: np.ndarray) -> RisesVsNoise | None:
