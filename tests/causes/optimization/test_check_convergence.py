@@ -13,7 +13,7 @@ from sklearn.datasets import make_classification
 
 import gapdoctor
 from gapdoctor.bench.corpus.torch_mlp import torch_train_by_epoch
-from gapdoctor.causes.optimization.check import _remaining_fall
+from gapdoctor.causes.optimization.convergence import remaining_fall
 from tests.causes.payload_checks import REAL_LOGS
 
 
@@ -35,7 +35,7 @@ def test_a_converged_logistic_regression_is_not_a_stall(seed: int) -> None:
     train = np.asarray(history["train_loss"])
     achieved = train[0] - train[-1]
     assert 0.1 < achieved / train[0] < 0.5  # it fell, then flattened far above zero: main called it a stall
-    assert _remaining_fall(train) < 0.01 * achieved  # and its falls shrink geometrically: it converged
+    assert remaining_fall(train) < 0.01 * achieved  # and its falls shrink geometrically: it converged
     findings = gapdoctor.diagnose(history=history).findings
     assert not [f for f in findings if f.cause == "optimization" and "stalled" in f.summary], findings
 
@@ -51,5 +51,5 @@ def test_a_loss_wandering_on_a_plateau_is_not_converging() -> None:
 def test_remaining_fall_of_a_geometric_approach_and_of_a_steady_decline() -> None:
     t = np.arange(40.0)
     geometric = 1.0 + 0.5 * 0.8**t
-    assert _remaining_fall(geometric) == pytest.approx(geometric[-1] - 1.0, rel=1e-6)  # exactly what is left
-    assert _remaining_fall(2.0 - 0.01 * t) == float("inf")  # falls that do not shrink: not converging
+    assert remaining_fall(geometric) == pytest.approx(geometric[-1] - 1.0, rel=1e-6)  # exactly what is left
+    assert remaining_fall(2.0 - 0.01 * t) == float("inf")  # falls that do not shrink: not converging

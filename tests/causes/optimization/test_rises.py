@@ -127,11 +127,16 @@ def test_a_curve_without_noise_expects_no_rise_and_too_few_points_are_not_tested
 
 
 def test_arrays_are_not_excused_as_sampled_batches() -> None:
-    """A history given as arrays may hold full-training-set losses: its rises stay the optimiser's."""
+    """A history given as arrays may hold full-training-set losses: its rises stay the optimiser's.
+
+    The validation loss, read from the same bouncing parameters, bounces with it (a smooth one beside
+    a bouncing training loss would put the bounce on how the training loss was measured).
+    """
     rng = np.random.default_rng(3)
     epochs = np.arange(40)
-    train = 0.3 + 0.5 * np.exp(-epochs / 3.0) + 0.004 * rng.standard_normal(40)
-    history = {"train_loss": list(train), "val_loss": list(0.35 + 0.5 * np.exp(-epochs / 3.0))}
+    bounce = 0.004 * rng.standard_normal(40)
+    train = 0.3 + 0.5 * np.exp(-epochs / 3.0) + bounce
+    history = {"train_loss": list(train), "val_loss": list(0.35 + 0.5 * np.exp(-epochs / 3.0) + bounce)}
     unstable = _instability(gapdoctor.diagnose(history=history).findings)
     assert unstable and unstable[0].score >= 0.5
     assert unstable[0].result.evidence().get("rises_expected_from_curve_noise_pct") is None

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from gapdoctor.causes.curves import epoch_of, history_of, point, step_of
+from gapdoctor.causes.optimization.convergence import converged
 from gapdoctor.causes.optimization.progress import ValidationProgress, validation_progress
 from gapdoctor.causes.optimization.result import Instability, LossClimb, NanDivergence, Stall
 from gapdoctor.causes.optimization.rises import (
@@ -62,15 +63,6 @@ _ANNEALED_STALL_ACHIEVED = 0.15
 # than _TOO_LOW_ACHIEVED overall.
 _TOO_LOW_LR = 1e-5
 _TOO_LOW_ACHIEVED = 0.3
-# A stall with no learning-rate story (no cut, no tiny rate, no bouncing) is a converged run when its
-# geometric extrapolation leaves less than this share of the fall it achieved still to come: the
-# optimiser took the loss to the floor it was heading to (a convex model at its optimum), and
-# raising the rate would not lower it. Calibration corpus: the generic stalls found there leave
-# 0.00-0.42% to come (logistic regression under Adam; seeds 13 104 117 229 293 312, none with
-# optimisation injected); every generic stall of the real logs is not converging (inf).
-_CONVERGED_REMAINING = 0.01
-# Falls needed to fit their geometric shrinking.
-_MIN_FALLS_TO_FIT = 3
 # A late slope known better than this (an exact line: infinite) is reported as this many standard errors.
 _REPORTED_T_MAX = 1000.0
 # Over this many points each step's trend is small against any noise and about half the steps rise
@@ -269,36 +261,6 @@ def _stopped_at_cut(ts: np.ndarray, cut: int, n: int) -> bool:
     return after <= 0 or after < _CUT_KEEPS_PACE * before
 
 
-def _remaining_fall(train: np.ndarray) -> float:
-    """How much lower the training loss would go if its last half kept converging as it does (inf: not converging).
-
-    The falls of a loss that converges to its floor shrink geometrically: a line through the log of
-    the last half's positive falls gives their ratio ``r`` per point, and the fall still to come is
-    the last fitted fall times ``r / (1 - r)``. A loss wandering on a plateau (falls that do not
-    shrink, or too few falls to fit) is not converging: inf.
-    """
-    x = train[np.isfinite(train)]
-    falls = -np.diff(x[len(x) // 2 :])
-    where = np.flatnonzero(falls > 0)
-    if len(where) < _MIN_FALLS_TO_FIT:
-        return float("inf")
-    slope, intercept = np.polyfit(where.astype(float), np.log(falls[where]), 1)
-    ratio = float(np.exp(slope))
-    if ratio >= 1:
-        return float("inf")
-    return float(np.exp(intercept + slope * (len(falls) - 1))) * ratio / (1 - ratio)
-
-
-def _converged(train: np.ndarray, fell: float, val: np.ndarray | None) -> bool:
-    """True when the training loss (or, when its jitter is its measurement's, the validation loss) reached its floor."""
-    if _remaining_fall(train) < _CONVERGED_REMAINING * fell:
-        return True
-    if val is None:
-        return False
-    vs = smooth(fill_missing(val))
-    return _remaining_fall(vs) < _CONVERGED_REMAINING * float(vs[0] - vs.min())
-
-
 def _stall(
     history: RunHistory, train: np.ndarray, schedule: Schedule | None, val_progress: ValidationProgress | None
 ) -> Finding | None:
@@ -346,7 +308,7 @@ def _stall(
             cause = f"the learning rate never exceeds {schedule.peak:.3g} ({schedule.kind} schedule)"
             first_fix = "Raise the learning rate (run a learning-rate range test)."
             too_low = True
-    if not bouncing and cut is None and not too_low and _converged(train, start - end, val if measurement else None):
+    if not bouncing and cut is None and not too_low and converged(train, start - end, val if measurement else None):
         return None  # converged: the loss reached the floor its course is heading to, nothing left to remove
     capped = val_progress is not None and val_progress.still_improving and cut is None and not too_low
     score = stall_score(achieved, late_drop, after_cut=cut is not None, too_low_lr=too_low, improving=capped)

@@ -1,0 +1,131 @@
+"""optimization: a train-mode training loss under dropout jitters by its measurement, not its optimiser.
+
+Real torch runs logged as frameworks log them (Keras ``loss``, Lightning ``train_loss`` on epoch):
+the training loss is the running mean over the epoch's batches in training mode (dropout 0.5 on the
+hidden layer, 0.2 on the inputs, Gaussian input noise 1.0 as augmentation), the validation loss is
+read in evaluation mode at the end of the epoch. The recipe is the one of
+tests/causes/label_noise/test_check_fit_gap_dropout.py, on a 2-class make_classification variant.
+
+The training curve then wobbles around its floor, rising in 41-44% of the epochs, while the
+validation loss, read from the same parameters on the same rows, falls smoothly: the training
+curve's point-to-point noise is 5.8-6.9x the validation loss's (3 classes, 25% flipped: 3.0-6.7x; the
+corpus's runs with an optimisation problem injected: at most 1.23x). Main counted
+every rise as the optimiser's and read the clean runs as "unstable" (0.45-0.58) and, through the
+raw share of late rises, as a stall that "bounces on a plateau" (0.81, 0.81: the headline on seeds
+0 and 2). A learning rate too high moves the parameters and so the validation loss alike; a
+jitter the validation loss does not share is the measurement's, and only rises beyond it count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+from sklearn.datasets import make_classification
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+import gapdoctor
+from gapdoctor.bench.training import flip_labels
+from gapdoctor.causes.optimization.rises import jitter_is_measurement
+from tests.seeds import each_seed
+
+torch = pytest.importorskip("torch")
+
+_EPOCHS = 30
+_HIDDEN_DROPOUT, _INPUT_DROPOUT, _INPUT_NOISE = 0.5, 0.2, 1.0
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> Iterator[None]:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _dropout_history(
+    seed: int, classes: int = 2, flipped: float = 0.0
+) -> tuple[dict[str, list[float]], NDArray[np.int64]]:
+    X, y = make_classification(
+        1500, 20, n_informative=8, n_classes=classes, n_clusters_per_class=2, class_sep=1.0, flip_y=0, random_state=seed
+    )
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
+    scaler = StandardScaler().fit(X_train)
+    x_train = torch.tensor(scaler.transform(X_train), dtype=torch.float32)
+    x_val = torch.tensor(scaler.transform(X_val), dtype=torch.float32)
+    y_given = flip_labels(y_train, flipped, classes, np.random.default_rng(seed))[0]
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(
+        torch.nn.Dropout(_INPUT_DROPOUT),
+        torch.nn.Linear(x_train.shape[1], 128),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(_HIDDEN_DROPOUT),
+        torch.nn.Linear(128, classes),
+    )
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-3)
+    targets, generator = torch.tensor(y_given), torch.Generator().manual_seed(seed)
+    history: dict[str, list[float]] = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    for _ in range(_EPOCHS):
+        model.train()
+        loss_sum = 0.0
+        for batch in torch.randperm(len(x_train), generator=generator).split(32):
+            noise = _INPUT_NOISE * torch.randn(len(batch), x_train.shape[1], generator=generator)
+            loss = torch.nn.functional.cross_entropy(model(x_train[batch] + noise), targets[batch])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            loss_sum += loss.item() * len(batch)  # the running mean, in training mode, as frameworks log it
+        model.eval()
+        with torch.no_grad():
+            val_logits = model(x_val)
+        history["train_loss"].append(loss_sum / len(x_train))
+        history["val_loss"].append(torch.nn.functional.cross_entropy(val_logits, torch.tensor(y_val)).item())
+        history["val_accuracy"].append(float((val_logits.argmax(1).numpy() == y_val).mean()))
+    return history, y_val
+
+
+def _optimization(history: dict[str, list[float]]) -> list[gapdoctor.Finding]:
+    diagnosis = gapdoctor.diagnose(history=history, metric="accuracy")
+    return [f for f in diagnosis.findings if f.cause == "optimization"]
+
+
+@each_seed
+def test_a_clean_run_under_dropout_reports_no_optimisation_problem(seed: int) -> None:
+    history, _ = _dropout_history(seed)
+    train, val = np.array(history["train_loss"]), np.array(history["val_loss"])
+    # the training curve rises at a third of its epochs or more, the validation loss does not share its jitter ...
+    assert np.mean(np.diff(train[2:]) > 0) > 0.3, train
+    assert jitter_is_measurement(train, val)
+    # ... and no optimisation finding is reported (main: stall 0.81 on seeds 0 and 2, instability 0.45-0.58)
+    findings = _optimization(history)
+    assert all(f.score < 0.5 for f in findings), [(f.summary, f.score) for f in findings]
+    for f in findings:
+        if "rises_beyond_curve_noise_p" in f.evidence:  # the rises are tested against the curve's own noise
+            assert f.evidence["rises_beyond_curve_noise_p"] > 0.05, f.evidence
+
+
+def test_a_jitter_the_validation_loss_shares_is_still_the_optimisers() -> None:
+    """The same parameters' noise in both curves (a learning rate too high) is not put on the measurement."""
+    history, _ = _dropout_history(0)
+    train, val = np.array(history["train_loss"]), np.array(history["val_loss"])
+    bounce = 0.05 * np.random.default_rng(0).standard_normal(len(train))  # in the loss's units, as a move would
+    assert jitter_is_measurement(train, val)
+    assert not jitter_is_measurement(train + bounce, val + bounce)
+
+
+@pytest.mark.xfail(
+    strict=False,  # a trajectory measurement: on another CPU a seed may clear it; said, not enforced
+    reason=(
+        "known limitation: 3 classes with 25% flipped labels under dropout still read as a stall "
+        "('stopped improving early': the train-mode loss fell 8% overall, seeds 0-2: 0.64, 0.82, 0.82; "
+        "main 0.64, 0.82, 0.82 as 'bounces on a plateau'), at or above label noise (0.63, 0.72, 0.64): "
+        "a loss whose floor the wrong labels and dropout raise looks like one that stopped far from it; "
+        "the validation loss's own plateau wobbles, so its convergence cannot be read either"
+    ),
+)
+def test_flipped_labels_under_dropout_do_not_read_as_a_stall() -> None:
+    scores = [max((f.score for f in _optimization(_dropout_history(s, 3, 0.25)[0])), default=0.0) for s in (0, 1, 2)]
+    assert max(scores) < 0.5, scores
