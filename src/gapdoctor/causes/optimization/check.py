@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from gapdoctor.causes.curves import epoch_of, history_of, point, step_of
-from gapdoctor.causes.optimization.convergence import converged
+from gapdoctor.causes.optimization.convergence import converged, late_fall_se
 from gapdoctor.causes.optimization.progress import ValidationProgress, validation_progress
 from gapdoctor.causes.optimization.result import Instability, LossClimb, NanDivergence, Stall
 from gapdoctor.causes.optimization.rises import (
@@ -311,7 +311,15 @@ def _stall(
     if not bouncing and cut is None and not too_low and converged(train, start - end, val if measurement else None):
         return None  # converged: the loss reached the floor its course is heading to, nothing left to remove
     capped = val_progress is not None and val_progress.still_improving and cut is None and not too_low
-    score = stall_score(achieved, late_drop, after_cut=cut is not None, too_low_lr=too_low, improving=capped)
+    late_se = late_fall_se(train, third, float(ts[-1 - third])) if measurement else None
+    score = stall_score(
+        achieved,
+        late_drop,
+        after_cut=cut is not None,
+        too_low_lr=too_low,
+        improving=capped,
+        late_drop_se=late_se or 0.0,
+    )
     if score < MIN_FINDING_SCORE:
         return None
     result = Stall(
@@ -330,10 +338,16 @@ def _stall(
         val_late_slope_t=_slope_t(val_progress) if capped else None,
         val_noise_vs_gain=_noise_vs_gain(val_progress) if capped else None,
         markers=markers,
+        late_drop_se_pct=None if late_se is None else round(100 * late_se, 2),
     )
     summary = (
         f"Optimisation stalled: {cause}; the training loss fell only {100 * achieved:.0f}% overall "
-        f"({start:.3g} -> {end:.3g}) and {100 * late_drop:.1f}% over the last third."
+        f"({start:.3g} -> {end:.3g}) and {100 * late_drop:.1f}% over the last third"
+        + (
+            f" (give or take {100 * late_se:.1f}%: noise of its measurement, which the validation loss lacks)."
+            if late_se
+            else "."
+        )
     )
     return _finding(score, summary, result, first_fix)
 

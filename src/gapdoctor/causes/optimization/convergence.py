@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from gapdoctor.inputs.history import fill_missing, smooth
+from gapdoctor.stats.curves import noise_sd_curved
 
-__all__ = ["converged", "remaining_fall"]
+__all__ = ["converged", "late_fall_se", "remaining_fall"]
 
 # A stall with no learning-rate story (no cut, no tiny rate, no bouncing) is a converged run when its
 # geometric extrapolation leaves less than this share of the fall it achieved still to come: the
@@ -54,3 +55,12 @@ def converged(train: np.ndarray, fell: float, val: np.ndarray | None) -> bool:
         return False
     vs = smooth(fill_missing(val))
     return remaining_fall(vs) < _CONVERGED_REMAINING * float(vs[0] - vs.min())
+
+
+def late_fall_se(train: np.ndarray, third: int, level: float) -> float:
+    """Standard error of the last third's relative fall (least-squares slope x its length) from the curve's noise."""
+    x = np.flatnonzero(np.isfinite(train[-1 - third :])).astype(float)
+    if len(x) < 3 or level <= 0:
+        return 0.0
+    sigma = noise_sd_curved(train[np.isfinite(train)][2:])
+    return float(sigma / np.sqrt(np.sum((x - x.mean()) ** 2)) * third / level)

@@ -130,6 +130,9 @@ class Stall(Payload):
         as a fraction of its total gain (:mod:`~gapdoctor.causes.optimization.progress`).
     markers : dict of str to int
         Points (numbered from 1) marked on the curves figure.
+    late_drop_se_pct : float or None
+        The late fall's standard error (in %) from the training loss's noise, when that noise is its
+        measurement's (the validation loss does not share it): the fall is scored at its 95% upper bound.
     """
 
     CHECK: ClassVar[str] = CHECK
@@ -153,3 +156,6 @@ class Stall(Payload):
         omit_none=True, label="validation-curve noise relative to its gain", shown_as="number"
     )
     markers: dict[str, int] = plot()
+    late_drop_se_pct: float | None = figure(
+        omit_none=True, label="late fall's standard error from the training loss's noise (%)", shown_as="number"
+    )

@@ -28,6 +28,7 @@ __all__ = [
     "STALL_CUT_MULTIPLIER",
     "STALL_LATE_FALL",
     "STALL_LATE_FALL_FLOOR",
+    "STALL_LATE_FALL_Z",
     "STALL_TOO_LOW_MULTIPLIER",
     "STALL_WEIGHT",
     "STILL_IMPROVING_MAX_SCORE",
@@ -55,6 +56,10 @@ STALL_WEIGHT = 0.5
 """... scores half a reporting point (a stall must be flatter than that, or have removed less, to be reported)."""
 STALL_LATE_FALL_FLOOR = 0.002
 """A last third flatter than this counts as this flat (the ratio stays finite)."""
+STALL_LATE_FALL_Z = 1.645
+"""When the training loss's jitter is its measurement's (a train-mode batch mean beside a smoother
+validation loss), the last third counts as flat only as far as that noise lets it be told from flat:
+its fall is read at its one-sided 95% upper bound (fall + this many standard errors)."""
 STALL_CUT_MULTIPLIER = 2.0
 """A stall that starts right after a learning-rate cut is twice the evidence: the cut explains it."""
 STALL_TOO_LOW_MULTIPLIER = 1.5
@@ -84,13 +89,23 @@ def instability_score(
     return capped(strength, SAMPLED_MAX_SCORE, when=sampled)
 
 
-def stall_score(achieved: float, late_drop: float, *, after_cut: bool, too_low_lr: bool, improving: bool) -> float:
+def stall_score(
+    achieved: float,
+    late_drop: float,
+    *,
+    after_cut: bool,
+    too_low_lr: bool,
+    improving: bool,
+    late_drop_se: float = 0.0,
+) -> float:
     """Strength of a stall from the share of the loss removed and the last third's relative fall.
 
     ``improving`` caps it (the validation curve still improves) unless a cut or a tiny
-    rate explains the stall.
+    rate explains the stall. ``late_drop_se``: the standard error of the late fall when the
+    training loss's jitter is its measurement's (0 otherwise).
     """
-    ratio = (1.0 - achieved) * (STALL_LATE_FALL / max(late_drop, STALL_LATE_FALL_FLOOR)) * STALL_WEIGHT
+    late = max(late_drop + STALL_LATE_FALL_Z * late_drop_se, STALL_LATE_FALL_FLOOR)
+    ratio = (1.0 - achieved) * (STALL_LATE_FALL / late) * STALL_WEIGHT
     if after_cut:
         ratio *= STALL_CUT_MULTIPLIER
     elif too_low_lr:
