@@ -45,7 +45,12 @@ def test_a_lucky_last_validation_point_does_not_excuse_an_unstable_loss(name: st
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_steadily_improving_validation_curve_still_caps_the_noise(seed: int) -> None:
-    """The counterpart: the same noisy training loss, validation falling smoothly to the end."""
+    """The counterpart: the same noisy training loss, validation falling smoothly to the end.
+
+    The validation loss does not share the training loss's jitter (0.004 against 0.08), so that jitter
+    is also put on the training loss's measurement (``rises.jitter_is_measurement``): on seeds 1 and 2
+    nothing is left to report at all; whatever is reported is capped.
+    """
     rng = np.random.default_rng(seed)
     epochs = np.arange(40)
     history = {
@@ -58,7 +63,7 @@ def test_a_steadily_improving_validation_curve_still_caps_the_noise(seed: int) -
     assert progress is not None and progress.still_improving
     assert progress.late_slope_t > 3 and progress.noise_vs_gain < 0.05
     findings = [f for f in gapdoctor.diagnose(history=history).findings if f.cause == "optimization"]
-    assert findings and all(f.score < 0.5 and f.evidence["val_still_improving"] == "yes" for f in findings)
+    assert all(f.score < 0.5 and f.evidence["val_still_improving"] == "yes" for f in findings)
     assert all(f.evidence["val_late_slope_t"] > 3 for f in findings)
 
 

@@ -165,6 +165,10 @@ def _instability(
     se = None if se is None else se[keep]
     batch = float(np.median(se)) if se is not None else 0.0
     excess = float(np.sqrt(max(noise**2 - batch**2, 0.0)))
+    val = history.get("val_loss")
+    jitter_measured = jitter_is_measurement(train, val)
+    if jitter_measured and val is not None:  # the parameters' noise moves the validation loss at least as much
+        excess = min(excess, noise_sd_curved(val[np.isfinite(val)]))
     relative_noise = excess / progress
     # A spike stands above both neighbours (the last epoch: above the one before).
     neighbours = np.r_[np.maximum(x[:-2], x[2:]), x[-2]] if len(x) >= 3 else np.array([np.inf])
@@ -179,7 +183,7 @@ def _instability(
     expected = rises_expected_from_se(ts, se)  # rises batch noise alone makes (0 when it is not known)
     # a logged loss is a mean of sampled batches: without a measured spread, its own noise says how often it rises
     # so does a curve whose jitter the validation loss, read from the same parameters, does not share
-    measured = history.train_loss_counts is not None or jitter_is_measurement(train, history.get("val_loss"))
+    measured = history.train_loss_counts is not None or jitter_measured
     logged_noise = rises_vs_curve_noise(x) if se is None and measured else None
     if logged_noise is not None:
         expected = logged_noise.expected_share
@@ -194,6 +198,7 @@ def _instability(
     summary = (
         f"Training loss is unstable: {where}-to-{where} noise is {100 * relative_noise:.0f}% of the total progress "
         + ("beyond the batch noise of its logged values " if se is not None else "")
+        + ("as far as the validation loss shares it " if jitter_measured and se is None else "")
         + f"and it rose in {100 * ups:.0f}% of {where}s"
         + (_noise_explains(logged_noise) if logged_noise is not None else "")
         + (f", with {len(spikes)} spike(s) (first at {history.position(int(spikes[0]))})." if len(spikes) else ".")
