@@ -49,9 +49,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
-from gapdoctor.causes.pseudo_label_noise.teaching import judges, trusted_source
+from gapdoctor.causes.pseudo_label_noise.teaching import judges, sources_to_compare
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.stats.budget import DOMAIN_ROWS, SEED, sample_rows
+from gapdoctor.stats.budget import DOMAIN_ROWS, SEED
 
 __all__ = ["SourceAgreement", "agreement_of"]
 
@@ -60,7 +60,6 @@ _DRAWS = 5  # draws of the fit size from the larger group: as many fits as the s
 _MIN_ROWS = 20  # rows a source (and its reference) needs: below it a 5-fold gap is mostly noise
 _TRAIN_ROWS = DOMAIN_ROWS  # rows per draw: the in-house fits cost no more than the domain classifier's
 _VAL_ROWS = 5_000  # validation rows scored: an accuracy on 5k rows has sd < 0.007
-_MAX_SOURCES = 10  # the largest sources compared, as in the teaching module
 
 
 class SourceAgreement(TypedDict):
@@ -148,18 +147,11 @@ def _reference_rows(sources: NDArray[np.str_], name: str, trusted: str | None) -
 
 def agreement_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> list[SourceAgreement]:
     """Each usable source's excess gap over its reference, strongest evidence per source; [] without X and y_val."""
-    X, y, s = evidence.X_train, evidence.y_train, evidence.sources_train
-    X_val, y_val = evidence.X_val, evidence.y_val
-    if X is None or y is None or s is None or X_val is None or y_val is None or len(y_val) < min_rows:
+    compared = sources_to_compare(evidence, min_rows, "validation rows scored by the source-fitted models")
+    if compared is None:
         return []
-    val = sample_rows(len(y_val), _VAL_ROWS, what="validation rows scored by the source-fitted models")
-    Xv, yv = np.nan_to_num(np.asarray(X_val[val], dtype=np.float64)), y_val[val]
-    names, counts = np.unique(s, return_counts=True)
-    largest = np.argsort(-counts, kind="stable")[:_MAX_SOURCES]
-    usable = [str(names[i]) for i in sorted(largest) if counts[i] >= min_rows]
-    if len(usable) < 2:
-        return []
-    trusted = trusted_source(usable, [int(counts[names == n][0]) for n in usable])
+    X, y, s, Xv, yv = compared.X, compared.y, compared.sources, compared.X_val, compared.y_val
+    usable, trusted = compared.usable, compared.trusted
     pairs = [
         (name, trusted or "the other sources", np.flatnonzero(s == name), _reference_rows(s, name, trusted))
         for name in usable

@@ -43,17 +43,15 @@ from numpy.typing import NDArray
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-from gapdoctor.causes.pseudo_label_noise.teaching import judges, trusted_source
+from gapdoctor.causes.pseudo_label_noise.teaching import judges, sources_to_compare
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.stats.budget import DOMAIN_ROWS, SEED, sample_rows
+from gapdoctor.stats.budget import DOMAIN_ROWS, SEED
 
 __all__ = ["SourceDisagreement", "disagreement_of", "permutation_p_value"]
 
 _MIN_ROWS = 20  # rows a source (and its reference, and the validation set) needs, as in the other tests
 _SCORED_ROWS = DOMAIN_ROWS // 2  # training rows scored per source: a mean disagreement over 2,000 rows has
 # sd < 0.011, far below a reportable 5 points, and the permutations cost draws x rows
-_VAL_ROWS = 5_000  # validation rows the judges are fitted on
-_MAX_SOURCES = 10  # the largest sources compared, as in the teaching module
 _PERMUTATIONS = 20_000  # Monte Carlo draws: the alone cut (score.DISAGREED_P_VALUE, 1e-3 over two judges) is a
 # raw 5e-4, where 20,000 draws expect 10 exceedances (Monte Carlo error about a third of the p-value there; with
 # 4,000 draws one exceedance more or less decided it): the decision rests on the data, not on the draws
@@ -147,20 +145,13 @@ def disagreement_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> list[Sourc
     [] without ``X_train``, ``X_val`` and ``y_val``, with fewer than ``min_rows`` validation rows, or
     with a single class among them.
     """
-    X, y, s = evidence.X_train, evidence.y_train, evidence.sources_train
-    X_val, y_val = evidence.X_val, evidence.y_val
-    if X is None or y is None or s is None or X_val is None or y_val is None or len(y_val) < min_rows:
+    compared = sources_to_compare(evidence, min_rows, "validation rows the disagreement judges are fitted on")
+    if compared is None:
         return []
-    val = sample_rows(len(y_val), _VAL_ROWS, what="validation rows the disagreement judges are fitted on")
-    Xv, yv = np.nan_to_num(np.asarray(X_val[val], dtype=np.float64)), y_val[val]
+    X, y, s, Xv, yv = compared.X, compared.y, compared.sources, compared.X_val, compared.y_val
+    usable, trusted = compared.usable, compared.trusted
     if len(np.unique(yv)) < 2:
         return []
-    names, counts = np.unique(s, return_counts=True)
-    largest = np.argsort(-counts, kind="stable")[:_MAX_SOURCES]
-    usable = [str(names[i]) for i in sorted(largest) if counts[i] >= min_rows]
-    if len(usable) < 2:
-        return []
-    trusted = trusted_source(usable, [int(counts[names == n][0]) for n in usable])
     rng = np.random.default_rng(SEED)
     scored = {n: np.sort(_at_most(np.flatnonzero(s == n), rng)) for n in usable}
     rows = np.concatenate(list(scored.values()))

@@ -52,7 +52,8 @@ import math
 import re
 import warnings
 from collections.abc import Callable
-from typing import TypedDict
+from dataclasses import dataclass
+from typing import Any, TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,7 +68,15 @@ from threadpoolctl import threadpool_limits
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.budget import DOMAIN_ROWS, SEED, sample_rows
 
-__all__ = ["TRUSTED_NAME", "Teaching", "judges", "teaching_of", "trusted_source"]
+__all__ = [
+    "TRUSTED_NAME",
+    "SourcesToCompare",
+    "Teaching",
+    "judges",
+    "sources_to_compare",
+    "teaching_of",
+    "trusted_source",
+]
 
 TRUSTED_NAME = re.compile(r"human|gold|manual|trusted|expert|annotat|clean|curated|verified", re.IGNORECASE)
 """Source names read as trusted labels (the reference)."""
@@ -208,21 +217,47 @@ def _welch_df(fit_part: float, fit_df: int, val_part: float, val_df: int) -> flo
     return (fit_part + val_part) ** 2 / denominator if denominator > 0 else float(max(val_df, 1))
 
 
-def teaching_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> Teaching | None:
-    """Each usable source's taught validation accuracy against the reference's; None without X and y_val."""
+@dataclass(frozen=True)
+class SourcesToCompare:
+    """What every per-source test of this folder reads: the training rows, a validation sample, the
+    sources large enough to compare (the :data:`_MAX_SOURCES` largest with ``min_rows`` rows or more,
+    in name order) and the one that reads as trusted (None: each is compared with the others pooled)."""
+
+    X: NDArray[Any]
+    y: NDArray[np.int64]
+    sources: NDArray[np.str_]
+    X_val: NDArray[np.float64]
+    y_val: NDArray[np.int64]
+    usable: list[str]
+    trusted: str | None
+
+
+def sources_to_compare(evidence: Evidence, min_rows: int, what: str) -> SourcesToCompare | None:
+    """The rows and sources to compare, validation rows sampled for ``what``; None without ``X_train``,
+    ``X_val`` and ``y_val``, with fewer than ``min_rows`` validation rows, or with fewer than two usable sources."""
     X, y, s = evidence.X_train, evidence.y_train, evidence.sources_train
     X_val, y_val = evidence.X_val, evidence.y_val
     if X is None or y is None or s is None or X_val is None or y_val is None or len(y_val) < min_rows:
         return None
-    val = sample_rows(len(y_val), _VAL_ROWS, what="validation rows scored by the source-taught models")
+    val = sample_rows(len(y_val), _VAL_ROWS, what=what)
     Xv, yv = np.nan_to_num(np.asarray(X_val[val], dtype=np.float64)), y_val[val]
-    Xt = np.nan_to_num(np.asarray(X, dtype=np.float64))
     names, counts = np.unique(s, return_counts=True)
     largest = np.argsort(-counts, kind="stable")[:_MAX_SOURCES]
     usable = [str(names[i]) for i in sorted(largest) if counts[i] >= min_rows]
     if len(usable) < 2:
         return None
     trusted = trusted_source(usable, [int(c) for n, c in zip(names, counts, strict=True) if str(n) in usable])
+    return SourcesToCompare(X, y, s, Xv, yv, usable, trusted)
+
+
+def teaching_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> Teaching | None:
+    """Each usable source's taught validation accuracy against the reference's; None without X and y_val."""
+    compared = sources_to_compare(evidence, min_rows, "validation rows scored by the source-taught models")
+    if compared is None:
+        return None
+    X, y, s, Xv, yv = compared.X, compared.y, compared.sources, compared.X_val, compared.y_val
+    usable, trusted = compared.usable, compared.trusted
+    Xt = np.nan_to_num(np.asarray(X, dtype=np.float64))
     pairs: list[tuple[str, str, NDArray[np.int64], NDArray[np.int64]]] = []
     for name in usable:
         if name == trusted:
@@ -270,4 +305,4 @@ def teaching_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> Teaching | Non
                     results.append(candidate)
                 elif p < results[earlier]["p_value"]:
                     results[earlier] = candidate
-    return {"sources": results, "val_rows": len(val)}
+    return {"sources": results, "val_rows": len(yv)}
