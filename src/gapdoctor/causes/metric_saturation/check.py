@@ -48,6 +48,7 @@ from scipy.stats import norm
 from gapdoctor.causes.curves import history_of, info_of, val_metric_curve
 from gapdoctor.causes.metric_mismatch.check import reliability
 from gapdoctor.causes.metric_saturation.gain import ceiling_gain
+from gapdoctor.causes.metric_saturation.loss_noise import val_loss_flat
 from gapdoctor.causes.metric_saturation.result import Saturation
 from gapdoctor.causes.metric_saturation.score import LABEL_ERRORS_REJECTED_BELOW, score
 from gapdoctor.causes.registry import SkipCheck, register
@@ -244,10 +245,12 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     if tracks_loss:
         return []  # the loss gains show in the metric: high, but not at its ceiling
     # The gains the metric hides are the validation loss's when it is logged: a training loss falling
-    # under a flat or rising validation loss is memorisation, which a saturated metric does not explain.
+    # under a rising validation loss is memorisation, which a saturated metric does not explain.
     # Unless validation rows look like label errors: they cap the metric and, as the model grows sure
     # of the right class, make the validation loss rise; the training loss's fall is then the measure.
-    hidden_gain = loss_drop if val_loss is not None and not labels_cap else train_drop_frac
+    # So it is when the validation loss stays within its sampling band (flat: neither fell nor rose).
+    loss_flat = val_loss is not None and val_loss_flat(val_loss, evidence)
+    hidden_gain = loss_drop if val_loss is not None and not labels_cap and not loss_flat else train_drop_frac
     strength_of_evidence = score(headroom, flat=flat, loss_drop=hidden_gain)
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
