@@ -1,7 +1,10 @@
 """Has a training loss reached the floor its course is heading to?
 
 A stall with no learning-rate story is a converged run when the falls of its loss shrink
-geometrically to nothing (:func:`remaining_fall`). When the training loss's jitter is its
+geometrically to nothing (:func:`remaining_fall`), or when its second half sits at a floor: neither
+its net change nor its jitter reaches the tolerance of the fall the run achieved
+(:func:`at_floor`; a convex model under a constant-rate stochastic optimiser wanders around its
+optimum by far less than it fell, and the geometric fit cannot read a wander). When the training loss's jitter is its
 measurement's (a train-mode batch mean beside a smooth validation loss, see
 :func:`~gapdoctor.causes.optimization.rises.jitter_is_measurement`), its falls cannot show that,
 and the validation loss, read from the same parameters without that noise, is asked instead.
@@ -14,7 +17,7 @@ import numpy as np
 from gapdoctor.inputs.history import fill_missing, smooth
 from gapdoctor.stats.curves import noise_sd_curved
 
-__all__ = ["converged", "late_fall_se", "remaining_fall"]
+__all__ = ["at_floor", "converged", "late_fall_se", "remaining_fall", "rise_share"]
 
 # A stall with no learning-rate story (no cut, no tiny rate, no bouncing) is a converged run when its
 # geometric extrapolation leaves less than this share of the fall it achieved still to come: the
@@ -25,6 +28,53 @@ __all__ = ["converged", "late_fall_se", "remaining_fall"]
 _CONVERGED_REMAINING = 0.01
 # Falls needed to fit their geometric shrinking.
 _MIN_FALLS_TO_FIT = 3
+# Points of a second half needed to read its jitter apart from its curvature (third differences).
+_MIN_TAIL_POINTS = 5
+
+
+def _tail(train: np.ndarray) -> np.ndarray:
+    x = train[np.isfinite(train)]
+    return x[len(x) // 2 :]
+
+
+def rise_share(train: np.ndarray) -> float:
+    """The mean size of the second half's rises over its mean level (0 without a rise; nan when too short).
+
+    How far the loss bounces back up, on the scale of the loss: a rate too high holds the loss above
+    its floor by about its bounce; a loss wandering at its optimum rises as often, by a hair.
+
+    Examples
+    --------
+    >>> wander = 0.47 + 0.0003 * np.random.default_rng(0).standard_normal(40)
+    >>> round(rise_share(np.r_[np.linspace(0.75, 0.47, 10), wander]), 4)
+    0.0004
+    """
+    tail = _tail(train)
+    level = float(np.mean(tail)) if len(tail) else 0.0
+    if len(tail) < _MIN_TAIL_POINTS or level <= 0:
+        return float("nan")
+    steps = np.diff(tail)
+    rises = steps[steps > 0]
+    return float(np.mean(rises)) / level if len(rises) else 0.0
+
+
+def at_floor(train: np.ndarray, fell: float) -> bool:
+    """True when the second half's net change and its jitter are both under the tolerance of ``fell``.
+
+    Examples
+    --------
+    >>> wander = 0.47 + 0.0003 * np.random.default_rng(0).standard_normal(40)
+    >>> at_floor(np.r_[np.linspace(0.75, 0.47, 10), wander], fell=0.28)
+    True
+    >>> at_floor(np.r_[np.linspace(0.75, 0.47, 10), np.linspace(0.47, 0.40, 40)], fell=0.35)
+    False
+    """
+    tail = _tail(train)
+    if len(tail) < _MIN_TAIL_POINTS or fell <= 0:
+        return False
+    smoothed = smooth(tail)
+    drift = abs(float(smoothed[0] - smoothed[-1]))
+    return max(drift, noise_sd_curved(tail)) < _CONVERGED_REMAINING * fell
 
 
 def remaining_fall(train: np.ndarray) -> float:
@@ -49,7 +99,7 @@ def remaining_fall(train: np.ndarray) -> float:
 
 def converged(train: np.ndarray, fell: float, val: np.ndarray | None) -> bool:
     """True when the training loss (or, when its jitter is its measurement's, the validation loss) reached its floor."""
-    if remaining_fall(train) < _CONVERGED_REMAINING * fell:
+    if remaining_fall(train) < _CONVERGED_REMAINING * fell or at_floor(train, fell):
         return True
     if val is None:
         return False
