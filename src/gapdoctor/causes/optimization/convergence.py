@@ -33,7 +33,7 @@ _MIN_TAIL_POINTS = 5
 
 
 def _tail(train: np.ndarray) -> np.ndarray:
-    x = train[np.isfinite(train)]
+    x: np.ndarray = np.asarray(train[np.isfinite(train)], dtype=np.float64)
     return x[len(x) // 2 :]
 
 
