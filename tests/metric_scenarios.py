@@ -23,13 +23,15 @@ from gapdoctor.bench.training import train_by_epoch
 Scenario = dict[str, Any]
 
 
-def _scaled(X: np.ndarray, y: np.ndarray, *, train_size: int | float, seed: int = 0) -> tuple[np.ndarray, ...]:
+def scaled_splits(X: np.ndarray, y: np.ndarray, *, train_size: int | float, seed: int = 0) -> tuple[np.ndarray, ...]:
+    """A stratified split, both sides standardised with the training side's scaler."""
     X_train, X_val, y_train, y_val = train_test_split(X, y, train_size=train_size, stratify=y, random_state=seed)
     scaler = StandardScaler().fit(X_train)
     return scaler.transform(X_train), y_train, scaler.transform(X_val), y_val
 
 
-def _mlp_run(X_train: np.ndarray, y_train: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, **kw: Any) -> Scenario:
+def epoch_run(X_train: np.ndarray, y_train: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, **kw: Any) -> Scenario:
+    """:func:`~gapdoctor.bench.training.train_by_epoch` on one thread: history, labels, validation probabilities."""
     with threadpool_limits(limits=1):
         run = train_by_epoch(X_train, y_train, X_val, y_val, **kw)
     return {"history": run.history, "y_train": y_train, "y_val": y_val, "val_probs": run.val_probs}
@@ -113,31 +115,31 @@ def tiny_validation_run(seed: int = 0) -> tuple[Scenario, list[float]]:
 def digits_healthy(seed: int = 0) -> Scenario:
     """Digits, 900 training rows, about 900 validation rows, regularised MLP."""
     X, y = load_digits(return_X_y=True)
-    return _mlp_run(*_scaled(X, y, train_size=900, seed=seed), epochs=30, hidden=(64,), alpha=1e-3, seed=seed)
+    return epoch_run(*scaled_splits(X, y, train_size=900, seed=seed), epochs=30, hidden=(64,), alpha=1e-3, seed=seed)
 
 
 @cache
 def hard_class(seed: int = 0) -> Scenario:
     """Digits with all but 4 training rows of class 8 removed: 8 is never learned."""
     X, y = load_digits(return_X_y=True)
-    X_train, y_train, X_val, y_val = _scaled(X, y, train_size=900, seed=seed)
+    X_train, y_train, X_val, y_val = scaled_splits(X, y, train_size=900, seed=seed)
     rng = np.random.default_rng(seed)
     eights = np.flatnonzero(y_train == 8)
     keep = np.setdiff1d(np.arange(len(y_train)), rng.choice(eights, size=len(eights) - 4, replace=False))
-    return _mlp_run(X_train[keep], y_train[keep], X_val, y_val, epochs=30, hidden=(64,), alpha=1e-3, seed=seed)
+    return epoch_run(X_train[keep], y_train[keep], X_val, y_val, epochs=30, hidden=(64,), alpha=1e-3, seed=seed)
 
 
 def _easy_split(seed: int) -> tuple[np.ndarray, ...]:
     X, y = make_classification(
         n_samples=3000, n_features=20, n_informative=10, n_redundant=0, n_classes=3, class_sep=2.5, random_state=seed
     )
-    return _scaled(X, y, train_size=1500, seed=seed)
+    return scaled_splits(X, y, train_size=1500, seed=seed)
 
 
 @cache
 def easy_task(seed: int = 0) -> Scenario:
     """Three well-separated classes: validation accuracy reaches 99% and stays there."""
-    return _mlp_run(*_easy_split(seed), epochs=60, hidden=(64,), seed=seed)
+    return epoch_run(*_easy_split(seed), epochs=60, hidden=(64,), seed=seed)
 
 
 @cache
@@ -148,4 +150,4 @@ def easy_task_noisy_validation(seed: int = 0) -> Scenario:
     flipped = rng.choice(len(y_val), size=90, replace=False)
     y_noisy = y_val.copy()
     y_noisy[flipped] = (y_noisy[flipped] + rng.integers(1, 3, size=len(flipped))) % 3
-    return _mlp_run(X_train, y_train, X_val, y_noisy, epochs=60, hidden=(64,), seed=seed)
+    return epoch_run(X_train, y_train, X_val, y_noisy, epochs=60, hidden=(64,), seed=seed)

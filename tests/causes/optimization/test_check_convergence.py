@@ -10,15 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 import gapdoctor
 from gapdoctor.bench.corpus.torch_mlp import torch_train_by_epoch
-from gapdoctor.bench.training import train_by_epoch
 from gapdoctor.causes.optimization.convergence import at_floor, remaining_fall, rise_share
 from tests.causes.payload_checks import REAL_LOGS
+from tests.metric_scenarios import epoch_run, scaled_splits
 
 
 def converged_logistic_run(seed: int) -> dict[str, list[float]]:
@@ -63,24 +60,8 @@ def wandering_logistic_run(seed: int, lr: float) -> dict[str, object]:
     """A new user's logistic regression (sklearn, no hidden layer), Adam at a constant rate, batch 16, 100
     epochs, on a task it cannot fit perfectly (make_classification, 5 informative of 24 features)."""
     X, y = make_classification(n_samples=1670, n_features=24, n_informative=5, class_sep=1.8, random_state=seed)
-    X_train, X_val, y_train, y_val = train_test_split(
-        X, y, train_size=994, test_size=494, random_state=seed, stratify=y
-    )
-    scaler = StandardScaler().fit(X_train)
-    with threadpool_limits(limits=1):
-        run = train_by_epoch(
-            scaler.transform(X_train),
-            y_train,
-            scaler.transform(X_val),
-            y_val,
-            epochs=100,
-            hidden=(),
-            lr=lr,
-            batch_size=16,
-            seed=seed,
-            order="epoch",
-        )
-    return {"history": run.history, "y_train": y_train, "y_val": y_val, "val_probs": run.val_probs}
+    splits = scaled_splits(X, y, train_size=994, seed=seed)
+    return epoch_run(*splits, epochs=100, hidden=(), lr=lr, batch_size=16, seed=seed, order="epoch")
 
 
 @pytest.mark.parametrize("seed", [1, 11, 13])
