@@ -25,6 +25,11 @@ threshold (:mod:`gapdoctor.bench.corpus.symptoms`) is halved or doubled: the fin
 re-labelled from the cached scenarios (no re-diagnosis). A check of the rules, not a way to
 choose them: the shipped labels use the thresholds as written.
 
+``--report-seeds LO:HI`` keeps, of the held-out families, the scenarios of seeds LO..HI-1 only (the
+calibration families keep every seed): the figures on scenarios drawn after the checks were
+frozen, which nobody looked at while changing them (a fresh batch built with ``corpus build
+--start LO``). The swapped sides then fit on those held-out scenarios alone.
+
 Prints Markdown to stdout. Bad input (a missing or foreign lines file, no findings): one line on
 stderr, exit 2.
 """
@@ -181,6 +186,25 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def keep_report_seeds(rows: list[dict[str, Any]], seeds: str) -> list[dict[str, Any]]:
+    """Every calibration-side row, and the held-out rows whose seed is in ``LO:HI`` (``LO`` included).
+
+    Examples
+    --------
+    >>> rows = [{"seed": s, "families": {"dataset": d}} for s, d in [(1, "wine"), (500, "wine"), (2, "iris")]]
+    >>> [r["seed"] for r in keep_report_seeds(rows, "400:800")]
+    [500, 2]
+    """
+    try:
+        low, high = (int(part) for part in seeds.split(":"))
+    except ValueError:
+        raise GapdoctorInputError("--report-seeds", f"got {seeds!r}", "pass two seeds as LO:HI, e.g. 400:800") from None
+    if low >= high:
+        raise GapdoctorInputError("--report-seeds", f"{seeds!r} holds no seed", "pass LO:HI with LO < HI")
+    report = {id(r) for r in split_by_family(rows).report}
+    return [r for r in rows if id(r) not in report or low <= int(r["seed"]) < high]
+
+
 def _read(lines: Path) -> list[dict[str, Any]]:
     if not lines.is_file():
         raise GapdoctorInputError("LINES", f"{lines} is not a file", "pass a diagnose output, or --cache to write it")
@@ -201,6 +225,7 @@ def _main(argv: list[str] | None) -> int:
     parser.add_argument("--fit-out", type=Path, default=None)
     parser.add_argument("--ship", action="store_true")
     parser.add_argument("--sensitivity", type=Path, default=None, metavar="CORPUS_CACHE")
+    parser.add_argument("--report-seeds", default=None, metavar="LO:HI", help="held-out scenarios of these seeds only")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         raise GapdoctorInputError("--jobs", f"got {args.jobs}", "use 1 or more")
@@ -208,6 +233,8 @@ def _main(argv: list[str] | None) -> int:
         _diagnose(args.lines, args.cache, args.jobs)
     fit = args.fit_out or args.lines.with_name("scoring_fit.json")
     rows = _read(args.lines)
+    if args.report_seeds is not None:
+        rows = keep_report_seeds(rows, args.report_seeds)
     held = _held_out_evaluation(rows, fit, DEFAULT_HELD_OUT)
     print(calibration.markdown(held, "held-out"))
     others = {"dataset": tuple(d for d in FAMILY_AXES["dataset"] or () if d not in DEFAULT_HELD_OUT["dataset"])}

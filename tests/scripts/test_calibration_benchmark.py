@@ -54,6 +54,8 @@ def test_the_held_out_evaluation_of_the_recorded_corpus_halves_the_error_without
         (["empty.jsonl"], "lines"),
         (["empty.jsonl", "--cache", "no-such-folder"], "--cache"),
         (["empty.jsonl", "--jobs", "0"], "--jobs"),
+        (["recorded.jsonl", "--report-seeds", "400"], "--report-seeds"),
+        (["recorded.jsonl", "--report-seeds", "800:400"], "--report-seeds"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -61,8 +63,28 @@ def test_bad_input_is_one_line_and_exit_2(
 ) -> None:
     (tmp_path / "foreign.jsonl").write_text('{"status": "diagnosed", "findings": []}\n')
     (tmp_path / "empty.jsonl").write_text("")
+    (tmp_path / "recorded.jsonl").write_text(RECORDED.read_text(encoding="utf-8"))
     paths = [str(tmp_path / a) if a.endswith((".jsonl", "folder")) else a for a in argv]
     assert _script().main(paths) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"calibration: bad input: {argument}:") and "\n" not in err
     assert not (tmp_path / "scoring_fit.json").exists()
+
+
+def test_report_seeds_keep_the_calibration_side_whole_and_the_held_out_side_in_range() -> None:
+    script = _script()
+    rows = script._read(RECORDED)
+    kept = script.keep_report_seeds(rows, "200:400")
+    split, whole = script.split_by_family(kept), script.split_by_family(rows)
+    assert len(split.calibrate) == len(whole.calibrate)
+    assert split.report and all(200 <= r["seed"] < 400 for r in split.report)
+    assert len(split.report) == sum(200 <= r["seed"] < 400 for r in whole.report)
+
+
+def test_reported_ece_reads_only_the_bins_at_or_above_the_reporting_point() -> None:
+    table = [
+        {"bin": "0.1-0.2", "findings": 500, "mean_score": 0.15, "real": 0.9},
+        {"bin": "0.5-0.6", "findings": 10, "mean_score": 0.55, "real": 0.45},
+        {"bin": "0.9-1.0", "findings": 30, "mean_score": 0.95, "real": 0.95},
+    ]
+    assert _script().reported_ece({"reliability": table}) == pytest.approx(10 * 0.1 / 40)
