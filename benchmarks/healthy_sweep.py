@@ -5,16 +5,18 @@ digits) and ``make_classification`` tasks (binary / multiclass, easy / hard, bal
 stratified split (validation 25-30%; >= 150 rows except iris and wine, which are too small),
 features standardised on the training rows, no flipped labels beyond ``make_classification``'s
 default 1%, no leakage. Models: a logistic regression and small MLPs trained epoch by epoch
-(:func:`gapdoctor.bench.training.train_by_epoch`, Adam, sensible learning rates, with and without
-L2), and a small torch MLP trained with a plain loop (its ``train_loss`` is the mean of the epoch's
-batch losses, as a loop logs it), with and without weight decay, fixed length or early stopping
-(patience 10 on the validation loss, last weights kept). Three seeds each.
+(:func:`gapdoctor.bench.training.train_by_epoch`, Adam or SGD with momentum, sensible learning
+rates, with and without L2), and a small torch MLP trained with a plain loop (its ``train_loss`` is
+the mean of the epoch's batch losses, as a loop logs it), with and without weight decay, a constant
+or cosine-decayed rate, fixed length or early stopping (patience 10 on the validation loss, last
+weights kept). Three seeds each. ``--metric f1`` / ``roc_auc`` logs and diagnoses that metric on
+the binary sets.
 
 Each run is diagnosed with ``gapdoctor.diagnose(history=..., X_train, y_train, X_val, y_val,
 val_probs=...)`` and every finding scored >= 0.4 is recorded (>= 0.5 is reported: an alarm).
 
-Run: ``python benchmarks/healthy_sweep.py [--out F.jsonl] [--only SUBSTRING] [--seeds 3]``
-(threads pinned to one; about 10-20 minutes on one core). Prints one table: runs by
+Run: ``python benchmarks/healthy_sweep.py [--out F.jsonl] [--only SUBSTRING] [--seeds 3] [--metric M]``
+(threads pinned to one; about 5 minutes on one core for accuracy's 240 runs). Prints one table: runs by
 model x dataset with their alarms, then alarms by cause / check with counts.
 """
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 import warnings
@@ -40,6 +43,7 @@ from threadpoolctl import threadpool_limits
 
 import gapdoctor
 from gapdoctor.bench.training import train_by_epoch
+from gapdoctor.stats.metrics import compute_metric
 
 REPORTED = 0.5
 RECORDED = 0.4
@@ -92,21 +96,48 @@ class Run:
     val_probs: NDArray[np.float64]
 
 
-def sk_model(hidden: tuple[int, ...], lr: float, alpha: float, epochs: int, batch: int) -> Callable[..., Run]:
+def sk_model(
+    hidden: tuple[int, ...], lr: float, alpha: float, epochs: int, batch: int, solver: str = "adam"
+) -> Callable[..., Run]:
     def train(
-        Xt: NDArray[np.float64], yt: NDArray[np.int64], Xv: NDArray[np.float64], yv: NDArray[np.int64], seed: int
+        Xt: NDArray[np.float64],
+        yt: NDArray[np.int64],
+        Xv: NDArray[np.float64],
+        yv: NDArray[np.int64],
+        seed: int,
+        metric: str = "accuracy",
     ) -> Run:
         run = train_by_epoch(
-            Xt, yt, Xv, yv, epochs=epochs, hidden=hidden, lr=lr, alpha=alpha, batch_size=batch, seed=seed
+            Xt,
+            yt,
+            Xv,
+            yv,
+            epochs=epochs,
+            hidden=hidden,
+            lr=lr,
+            alpha=alpha,
+            batch_size=batch,
+            seed=seed,
+            solver=solver,
+            metric=metric,
         )
         return Run(run.history, run.val_probs)
 
     return train
 
 
-def torch_model(wd: float, epochs: int, patience: int | None, lr: float = 1e-3) -> Callable[..., Run]:
+def torch_model(
+    wd: float, epochs: int, patience: int | None, lr: float = 1e-3, cosine: bool = False
+) -> Callable[..., Run]:
+    """A 64-64 ReLU MLP trained by AdamW; ``cosine``: the rate follows a cosine decay, logged as ``lr``."""
+
     def train(
-        Xt: NDArray[np.float64], yt: NDArray[np.int64], Xv: NDArray[np.float64], yv: NDArray[np.int64], seed: int
+        Xt: NDArray[np.float64],
+        yt: NDArray[np.int64],
+        Xv: NDArray[np.float64],
+        yv: NDArray[np.int64],
+        seed: int,
+        metric: str = "accuracy",
     ) -> Run:
         import torch
 
@@ -127,7 +158,12 @@ def torch_model(wd: float, epochs: int, patience: int | None, lr: float = 1e-3) 
         gen = torch.Generator().manual_seed(seed)
         hist: dict[str, list[float]] = {"train_loss": [], "train_accuracy": [], "val_loss": [], "val_accuracy": []}
         best, waited = float("inf"), 0
-        for _ in range(epochs):
+        for epoch in range(epochs):
+            if cosine:
+                rate = lr * 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
+                for group in opt.param_groups:
+                    group["lr"] = rate
+                hist.setdefault("lr", []).append(rate)
             net.train()
             order = torch.randperm(len(xt), generator=gen)
             losses, correct = [], 0
@@ -148,6 +184,9 @@ def torch_model(wd: float, epochs: int, patience: int | None, lr: float = 1e-3) 
             hist["train_accuracy"].append(correct / len(xt))
             hist["val_loss"].append(vloss)
             hist["val_accuracy"].append(float((vout.argmax(1) == yvt).float().mean()))
+            if metric != "accuracy":
+                probs = torch.softmax(vout, 1).double().numpy()
+                hist.setdefault(f"val_{metric}", []).append(compute_metric(metric, yv, probs))
             if patience is not None:
                 if vloss < best - 1e-4:
                     best, waited = vloss, 0
@@ -171,30 +210,34 @@ MODELS: dict[str, Callable[..., Run]] = {
     "torch_mlp_e40": torch_model(0.0, 40, None),
     "torch_mlp_wd_e100": torch_model(1e-2, 100, None),
     "torch_mlp_es": torch_model(0.0, 300, 10),
+    "mlp64_sgd_e60": sk_model((64,), 0.05, 1e-4, 60, 32, solver="sgd"),
+    "torch_mlp_cosine_e60": torch_model(1e-2, 60, None, lr=3e-3, cosine=True),
 }
+BINARY = ("breast_cancer", "mc_bin_easy", "mc_bin_hard")
+"""The datasets a binary metric (``--metric f1`` / ``roc_auc``) is swept on."""
 
 
-def runs(seeds: int, only: str) -> Iterator[tuple[str, str, int]]:
-    for data in DATASETS:
+def runs(seeds: int, only: str, metric: str) -> Iterator[tuple[str, str, int]]:
+    for data in DATASETS if metric == "accuracy" else BINARY:
         for model in MODELS:
             for seed in range(seeds):
                 if only in f"{model}/{data}":
                     yield model, data, seed
 
 
-def one(model: str, data: str, seed: int) -> dict[str, Any]:
+def one(model: str, data: str, seed: int, metric: str = "accuracy") -> dict[str, Any]:
     load, val_share = DATASETS[data]
     X, y = load(seed)
     Xt, Xv, yt, yv = train_test_split(X, y, test_size=val_share, stratify=y, random_state=seed)
     scaler = StandardScaler().fit(Xt)
     Xt, Xv = scaler.transform(Xt), scaler.transform(Xv)
     t0 = time.perf_counter()
-    run = MODELS[model](Xt, yt, Xv, yv, seed)
+    run = MODELS[model](Xt, yt, Xv, yv, seed, metric)
     t1 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         dx = gapdoctor.diagnose(
-            history=run.history, X_train=Xt, y_train=yt, X_val=Xv, y_val=yv, val_probs=run.val_probs
+            history=run.history, X_train=Xt, y_train=yt, X_val=Xv, y_val=yv, val_probs=run.val_probs, metric=metric
         )
     t2 = time.perf_counter()
     h = run.history
@@ -202,6 +245,7 @@ def one(model: str, data: str, seed: int) -> dict[str, Any]:
         "model": model,
         "data": data,
         "seed": seed,
+        "metric": metric,
         "n_val": len(yv),
         "epochs": len(h["train_loss"]),
         "train_acc": round(h["train_accuracy"][-1], 4),
@@ -264,12 +308,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="JSON lines, one per run (appended as they finish)")
     parser.add_argument("--only", default="", help="keep runs whose model/dataset contains this")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument(
+        "--metric", default="accuracy", help="logged and diagnosed; f1 / roc_auc run on the binary sets only"
+    )
     args = parser.parse_args()
     lines = []
     sink = args.out.open("w") if args.out else None
     with threadpool_limits(1):
-        for model, data, seed in runs(args.seeds, args.only):
-            line = one(model, data, seed)
+        for model, data, seed in runs(args.seeds, args.only, args.metric):
+            line = one(model, data, seed, args.metric)
             lines.append(line)
             head = line["findings"][0] if line["findings"] else None
             print(
