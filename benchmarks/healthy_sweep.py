@@ -15,7 +15,7 @@ the binary sets.
 Each run is diagnosed with ``gapdoctor.diagnose(history=..., X_train, y_train, X_val, y_val,
 val_probs=...)`` and every finding scored >= 0.4 is recorded (>= 0.5 is reported: an alarm).
 
-Run: ``python benchmarks/healthy_sweep.py [--out F.jsonl] [--only SUBSTRING] [--seeds 3] [--metric M]``
+Run: ``python benchmarks/healthy_sweep.py [--out F.jsonl] [--only SUBSTRING] [--seeds 3] [--metric M] [--train-probs]``
 (threads pinned to one; about 5 minutes on one core for accuracy's 240 runs). Prints one table: runs by
 model x dataset with their alarms, then alarms by cause / check with counts.
 """
@@ -42,7 +42,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 import gapdoctor
-from gapdoctor.bench.training import train_by_epoch
+from gapdoctor.bench.training import out_of_fold_probs, train_by_epoch
 from gapdoctor.stats.metrics import compute_metric
 
 REPORTED = 0.5
@@ -94,6 +94,8 @@ DATASETS: dict[str, tuple[Callable[[int], Arrays], float]] = {
 class Run:
     history: dict[str, list[float]]
     val_probs: NDArray[np.float64]
+    train_probs: NDArray[np.float64] | None = None
+    """Out-of-fold probabilities of the same model for the training rows (``--train-probs``)."""
 
 
 def sk_model(
@@ -106,6 +108,7 @@ def sk_model(
         yv: NDArray[np.int64],
         seed: int,
         metric: str = "accuracy",
+        oof: bool = False,
     ) -> Run:
         run = train_by_epoch(
             Xt,
@@ -121,7 +124,10 @@ def sk_model(
             solver=solver,
             metric=metric,
         )
-        return Run(run.history, run.val_probs)
+        if not oof:
+            return Run(run.history, run.val_probs)
+        options = {"hidden": hidden, "lr": lr, "alpha": alpha, "batch_size": batch, "solver": solver}
+        return Run(run.history, run.val_probs, out_of_fold_probs(Xt, yt, epochs=epochs, seed=seed, **options))
 
     return train
 
@@ -217,27 +223,36 @@ BINARY = ("breast_cancer", "mc_bin_easy", "mc_bin_hard")
 """The datasets a binary metric (``--metric f1`` / ``roc_auc``) is swept on."""
 
 
-def runs(seeds: int, only: str, metric: str) -> Iterator[tuple[str, str, int]]:
+def runs(seeds: int, only: str, metric: str, oof: bool) -> Iterator[tuple[str, str, int]]:
     for data in DATASETS if metric == "accuracy" else BINARY:
         for model in MODELS:
+            if oof and model.startswith("torch"):
+                continue  # out-of-fold probabilities: the scikit-learn models (five more fits each)
             for seed in range(seeds):
                 if only in f"{model}/{data}":
                     yield model, data, seed
 
 
-def one(model: str, data: str, seed: int, metric: str = "accuracy") -> dict[str, Any]:
+def one(model: str, data: str, seed: int, metric: str = "accuracy", oof: bool = False) -> dict[str, Any]:
     load, val_share = DATASETS[data]
     X, y = load(seed)
     Xt, Xv, yt, yv = train_test_split(X, y, test_size=val_share, stratify=y, random_state=seed)
     scaler = StandardScaler().fit(Xt)
     Xt, Xv = scaler.transform(Xt), scaler.transform(Xv)
     t0 = time.perf_counter()
-    run = MODELS[model](Xt, yt, Xv, yv, seed, metric)
+    run = MODELS[model](Xt, yt, Xv, yv, seed, metric, *((True,) if oof else ()))
     t1 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         dx = gapdoctor.diagnose(
-            history=run.history, X_train=Xt, y_train=yt, X_val=Xv, y_val=yv, val_probs=run.val_probs, metric=metric
+            history=run.history,
+            X_train=Xt,
+            y_train=yt,
+            X_val=Xv,
+            y_val=yv,
+            val_probs=run.val_probs,
+            metric=metric,
+            train_probs=run.train_probs,
         )
     t2 = time.perf_counter()
     h = run.history
@@ -246,6 +261,7 @@ def one(model: str, data: str, seed: int, metric: str = "accuracy") -> dict[str,
         "data": data,
         "seed": seed,
         "metric": metric,
+        "train_probs": run.train_probs is not None,
         "n_val": len(yv),
         "epochs": len(h["train_loss"]),
         "train_acc": round(h["train_accuracy"][-1], 4),
@@ -309,14 +325,19 @@ def main() -> None:
     parser.add_argument("--only", default="", help="keep runs whose model/dataset contains this")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument(
+        "--train-probs",
+        action="store_true",
+        help="also pass out-of-fold training probabilities (5-fold, same model; scikit-learn models only)",
+    )
+    parser.add_argument(
         "--metric", default="accuracy", help="logged and diagnosed; f1 / roc_auc run on the binary sets only"
     )
     args = parser.parse_args()
     lines = []
     sink = args.out.open("w") if args.out else None
     with threadpool_limits(1):
-        for model, data, seed in runs(args.seeds, args.only, args.metric):
-            line = one(model, data, seed, args.metric)
+        for model, data, seed in runs(args.seeds, args.only, args.metric, args.train_probs):
+            line = one(model, data, seed, args.metric, args.train_probs)
             lines.append(line)
             head = line["findings"][0] if line["findings"] else None
             print(
