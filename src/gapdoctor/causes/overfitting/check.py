@@ -86,22 +86,22 @@ def _turn_strength(curve: np.ndarray, noise: float, best: int) -> tuple[float, f
     return float(strength), rise, progress
 
 
-def _fall_beyond_noise(train: np.ndarray, start: int) -> float:
-    """Evidence in [0, 1] that the training loss really fell from point ``start`` to the end.
+def _fall_beyond_noise(loss: np.ndarray, start: int, unknown: float = 1.0) -> float:
+    """Evidence in [0, 1] that a loss (training or validation) really fell from point ``start`` to the end.
 
     The logged values from ``start`` on are cut in two halves; the fall between their means is
     compared with its standard error from the curve's point-to-point noise (of the log of a positive
-    loss: batch noise grows with the loss). 1 when the noise is not known (fewer than 4 logged
-    values) or the fall clears ``_FALL_SIGMAS`` standard errors.
+    loss: batch noise grows with the loss). 1 when the fall clears ``_FALL_SIGMAS`` standard errors;
+    ``unknown`` when the noise is not known (fewer than 4 logged values, or none measured).
     """
-    logged = np.flatnonzero(np.isfinite(train))
-    values = train[logged]
+    logged = np.flatnonzero(np.isfinite(loss))
+    values = loss[logged]
     if len(values) and values.min() > 0:
         values = np.log(values)  # batch noise scales with the loss: compared on a relative scale
     tail = values[logged >= start]
     noise = noise_sd_curved(values)
     if len(tail) < 2 or noise <= 0:
-        return 1.0
+        return unknown
     first, second = tail[: len(tail) // 2], tail[len(tail) // 2 :]
     se = noise * np.sqrt(1.0 / len(first) + 1.0 / len(second))
     fall = float(first.mean() - second.mean())
@@ -258,6 +258,11 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     drop_after_plateau = relative_fall(train_s[mid], train_s[-1])
     plateau = plateau_strength(drop_after_plateau, wasted) * _fall_beyond_noise(train, plateau_idx)
     plateau *= _gap_beyond_noise(evidence, history, metric)
+    if val_loss is not None:
+        # a validation loss still falling beyond its noise over those epochs: they did not "only lower the
+        # training loss" (the plateau index of a loss is read within a tolerance of its final floor, so a
+        # loss still reaching new lows at the end can sit inside it), and stopping there would lose that
+        plateau *= 1.0 - _fall_beyond_noise(val_loss, plateau_idx, unknown=0.0)
     if n - plateau_idx < MIN_EPOCHS_FOR_TRENDS:
         plateau = 0.0  # a flat stretch is a trend too: fewer points cannot tell it from noise
 
