@@ -254,14 +254,14 @@ def _training_start(history: RunHistory, ts: np.ndarray) -> float:
     return float(ts[0])
 
 
-def _stopped_at_cut(ts: np.ndarray, cut: int, n: int) -> bool:
-    """True when the (smoothed) training loss fell less after a learning-rate cut than before it.
+def _stopped_at_cut(train: np.ndarray, cut: int, n: int) -> bool:
+    """True when the logged training loss fell less after a learning-rate cut than before it.
 
-    A step decay that works lowers the loss right after the cut (the classic drop of a step
-    schedule) and only then flattens: that flattening is convergence at the lower rate, not a stall
-    the cut caused. Compared over the same number of points on either side of the cut.
+    A step decay that works lowers the loss right after the cut (the classic drop of a step schedule) and only
+    then flattens: that flattening is convergence at the lower rate, not a stall the cut caused. Compared over
+    the same number of points on either side, unsmoothed (a window across the cut mixes both rates).
     """
-    width = min(max(2, n // 10), cut, n - 1 - cut)
+    ts, width = fill_missing(train), min(max(2, n // 10), cut, n - 1 - cut)
     if width < 1:
         return True
     before = float(ts[cut - width] - ts[cut])
@@ -302,7 +302,7 @@ def _stall(
         cause = "the training loss stopped improving early"
         first_fix = "Raise the learning rate or use a warm-up + decay schedule; check the loss is wired to the outputs."
     if schedule is not None:
-        near = [c for c in schedule.cut_points if abs(c - knee) <= max(2, n // 10) and _stopped_at_cut(ts, c, n)]
+        near = [c for c in schedule.cut_points if abs(c - knee) <= max(2, n // 10) and _stopped_at_cut(train, c, n)]
         lr = history.get("lr")
         if near:
             c = cut = int(near[0])

@@ -101,8 +101,11 @@ def read_schedule(history: RunHistory) -> Schedule | None:
     if peak / float(lr.min()) < _CONSTANT_RATIO:
         return Schedule("constant", peak, final, annealed=False)
     ratio_next = lr[1:] / lr[:-1]
-    # a cut to a rate next to zero is the end of a decay to zero, not a step
-    is_cut = (ratio_next <= 1.0 / STEP_CUT) & (lr[1:] >= _NEAR_ZERO_FRACTION * peak)
+    # a cut to a rate next to zero is the end of a decay to zero, not a step: when it is the run's last
+    # logged rate, or the rate had already decayed to a tenth of its peak; from a high rate with the run
+    # still to go, it is a step that stops training
+    end_of_decay = (lr[:-1] <= _ANNEALED_FRACTION * peak) | (np.arange(1, len(lr)) == len(lr) - 1)
+    is_cut = (ratio_next <= 1.0 / STEP_CUT) & ((lr[1:] >= _NEAR_ZERO_FRACTION * peak) | ~end_of_decay)
     cuts = tuple(sorted({int(index[i + 1]) for i in np.flatnonzero(is_cut)}))
     after_peak = np.arange(len(ratio_next)) >= top
     restarts = tuple(sorted({int(index[i + 1]) for i in np.flatnonzero((ratio_next >= _RESTART_FACTOR) & after_peak)}))
