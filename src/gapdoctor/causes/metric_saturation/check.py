@@ -240,7 +240,10 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
         and closed >= _TRACKS_LOSS * loss_drop
         and (rows is None or rows >= _FEWEST_ROWS_GAINED)
     )
-    flat = second_half_gain <= max(2 * noise, 0.25 * max(headroom, 1e-4), 1e-3)
+    # nor is a gain of fewer rows than that movement: the metric is as flat as its rows can tell (McNemar)
+    flat = second_half_gain <= max(2 * noise, 0.25 * max(headroom, 1e-4), 1e-3) or (
+        rows is not None and rows < _FEWEST_ROWS_GAINED
+    )
 
     if tracks_loss:
         return []  # the loss gains show in the metric: high, but not at its ceiling
