@@ -4,7 +4,7 @@ Usage (from the repository root, one BLAS thread)::
 
     python benchmarks/calibration.py LINES.jsonl [--cache CORPUS_CACHE [--jobs N]] [--fit-out FIT.json] [--ship]
 
-``--cache``: first (re-)diagnose the 400 corpus seeds from that cache into ``LINES.jsonl``
+``--cache``: first (re-)diagnose the 800 corpus seeds from that cache into ``LINES.jsonl``
 (``python -m gapdoctor.bench.corpus diagnose``; about 0.3-0.8 s a scenario), with no scoring
 policy, whatever is shipped: the lines hold the checks' own strengths (lines diagnosed with a
 policy work too: each finding keeps its strength in ``evidence_strength``). Then:
@@ -57,8 +57,9 @@ SHIPPED = Path(scoring.__file__).with_name("scoring_fit.json")
 """Where ``--ship`` puts the fit: the file the engine reads."""
 
 
-CORPUS_SEEDS = range(400)
-"""The corpus the RESULTS figures read (its cache: ``python -m gapdoctor.bench.corpus build --n 400``)."""
+CORPUS_SEEDS = range(800)
+"""The corpus the RESULTS figures read (its cache: ``python -m gapdoctor.bench.corpus build --n 800``; seeds
+400-799 were drawn after the fourth session's check changes: ``--report-seeds 400:800`` reports on them)."""
 
 
 def _diagnose(lines: Path, cache: Path, jobs: int) -> None:

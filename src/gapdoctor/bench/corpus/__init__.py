@@ -29,8 +29,8 @@ is fitted to (:mod:`~gapdoctor.bench.corpus.calibration`).
 
 Batch (not part of CI)::
 
-    python -m gapdoctor.bench.corpus build --n 400 --jobs 1 [--cache DIR]
-    python -m gapdoctor.bench.corpus diagnose --n 400 --jobs 1 [--cache DIR] --out corpus.jsonl
+    python -m gapdoctor.bench.corpus build --n 800 --jobs 1 [--cache DIR]
+    python -m gapdoctor.bench.corpus diagnose --n 800 --jobs 1 [--cache DIR] --out corpus.jsonl
     python -m gapdoctor.bench.corpus split corpus.jsonl [--hold-out dataset=wine,iris]
     python -m gapdoctor.bench.corpus fit corpus.jsonl [--out FIT.json]
     python -m gapdoctor.bench.corpus evaluate corpus.jsonl [--policy FIT.json] [--markdown]
@@ -42,8 +42,10 @@ Time per scenario, measured on the shared 2-core development machine (one BLAS t
 (max 9 s, rejected attempts included) and diagnosing 0.4-1.6 s. Wall time depends on the
 machine's load: 4.6 s a scenario (build and diagnosis) at a load average of 3 (16 seeds), 18 s
 at a load of 7 (30 seeds). Extrapolated to ``--n 400`` with ``--jobs 1``: about 30 min at the
-lighter load, about 2 h at the heavier one. A second ``diagnose`` reads every scenario from
-the cache and costs only the diagnoses.
+lighter load, about 2 h at the heavier one; seeds 400-799 (a second batch, drawn after the
+checks of the fourth session were written) built in 1019 s with ``--jobs 1`` (2.5 s a seed,
+198 rejected attempts redrawn, 2 errored). A second ``diagnose`` reads every scenario from
+the cache and costs only the diagnoses (800 seeds: about 2 min with ``--jobs 2``).
 """
 
 from __future__ import annotations
