@@ -25,8 +25,9 @@ def _script() -> ModuleType:
     return module
 
 
-ECE_GUARD = 0.06
-"""Regression guard on the recorded corpus's held-out ECE (0.054 on the 2026-12-02 recording; RESULTS.md)."""
+ECE_GUARD = 0.05
+"""Issue 13's target (``ECE_TARGET``), met by the recorded corpus's held-out ECE (0.039 on the 2026-12-02 09:00
+recording of 800 seeds, over reported findings alone 0.044; RESULTS.md)."""
 
 
 def test_the_held_out_evaluation_of_the_recorded_corpus_halves_the_error_without_moving_a_headline(
@@ -36,9 +37,10 @@ def test_the_held_out_evaluation_of_the_recorded_corpus_halves_the_error_without
     rows = script._read(RECORDED)
     (_, before), (_, after) = script._held_out_evaluation(rows, tmp_path / "fit.json", script.DEFAULT_HELD_OUT)
     assert "headlines gained 0, lost 0" in capsys.readouterr().out
-    # issue 13's target (script.ECE_TARGET, 0.05) is reported by the script, not met on this recording (0.054):
-    # the fit must still at least halve the error on families it never read, and stay near the target
+    # issue 13's target (script.ECE_TARGET, 0.05), on families the fit never read: over every finding and over
+    # the reported ones alone (whose bins the many weak findings cannot carry)
     assert before["ece"] > script.ECE_TARGET and after["ece"] < min(before["ece"] / 2, ECE_GUARD)
+    assert script.reported_ece(after) < min(script.reported_ece(before) / 2, ECE_GUARD)
     assert (after["top1"], after["top3"], after["false_alarms"]) == (
         before["top1"],
         before["top3"],
