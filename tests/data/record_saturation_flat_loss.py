@@ -15,36 +15,25 @@ Run from the repository root (it overwrites the fixture beside this file)::
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+from typing import Any
 
-from threadpoolctl import threadpool_limits
-
-from gapdoctor.bench.corpus.generate import draw_scenario
-from tests.data.recording import write_recorded_runs
+from gapdoctor.bench.scenario import ScenarioData
+from tests.data.recording import record_corpus_curves
 
 FIXTURE = Path(__file__).with_name("saturation_flat_loss.json")
-SEED = 138
+SEEDS = (138,)
+
+
+def _extra(data: ScenarioData) -> dict[str, Any]:
+    return {
+        "y_val": [int(v) for v in data.arrays["y_val"]],
+        "val_probs": [[round(float(p), 8) for p in row] for row in data.arrays["val_probs"]],
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path, default=None, help="the corpus cache (default: beside the bench's)")
-    cache = parser.parse_args().cache
-    with threadpool_limits(limits=1):
-        scenario = draw_scenario(SEED, cache=cache)
-    data = scenario.data
-    keep = ("train_loss", "val_loss", f"val_{data.metric}")
-    runs = {
-        f"corpus-seed{SEED}": {
-            "description": f"corpus seed {SEED}: {scenario.params['model']} on {scenario.params['dataset']}",
-            "metric": data.metric,
-            "history": {k: [round(float(v), 8) for v in data.history[k]] for k in keep},
-            "y_val": [int(v) for v in data.arrays["y_val"]],
-            "val_probs": [[round(float(p), 8) for p in row] for row in data.arrays["val_probs"]],
-        }
-    }
-    write_recorded_runs(FIXTURE, "tests/data/record_saturation_flat_loss.py", runs)
+    record_corpus_curves(FIXTURE, "tests/data/record_saturation_flat_loss.py", SEEDS, _extra)
 
 
 if __name__ == "__main__":

@@ -15,37 +15,23 @@ Run from the repository root (it overwrites the fixture beside this file)::
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+from typing import Any
 
-from threadpoolctl import threadpool_limits
-
-from gapdoctor.bench.corpus.generate import draw_scenario
-from tests.data.recording import write_recorded_runs
+from gapdoctor.bench.scenario import ScenarioData
+from tests.data.recording import record_corpus_curves
 
 FIXTURE = Path(__file__).with_name("saturation_rows.json")
 SEEDS = (362, 394, 250)
 
 
+def _extra(data: ScenarioData) -> dict[str, Any]:
+    y_val = data.arrays["y_val"]
+    return {"val_size": len(y_val), "y_val": [int(v) for v in y_val] if data.metric == "roc_auc" else None}
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path, default=None, help="the corpus cache (default: beside the bench's)")
-    cache = parser.parse_args().cache
-    runs = {}
-    with threadpool_limits(limits=1):
-        for seed in SEEDS:
-            scenario = draw_scenario(seed, cache=cache)
-            data = scenario.data
-            keep = ("train_loss", "val_loss", f"val_{data.metric}")
-            y_val = data.arrays["y_val"]
-            runs[f"corpus-seed{seed}"] = {
-                "description": f"corpus seed {seed}: {scenario.params['model']} on {scenario.params['dataset']}",
-                "metric": data.metric,
-                "history": {k: [round(float(v), 8) for v in data.history[k]] for k in keep},
-                "val_size": len(y_val),
-                "y_val": [int(v) for v in y_val] if data.metric == "roc_auc" else None,
-            }
-    write_recorded_runs(FIXTURE, "tests/data/record_saturation_rows.py", runs)
+    record_corpus_curves(FIXTURE, "tests/data/record_saturation_rows.py", SEEDS, _extra)
 
 
 if __name__ == "__main__":

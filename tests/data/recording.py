@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import platform
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gapdoctor.bench.scenario import ScenarioData
 
 
 def write_recorded_runs(fixture: Path, recorded_by: str, runs: dict[str, Any], **facts: Any) -> None:
@@ -20,3 +25,34 @@ def write_recorded_runs(fixture: Path, recorded_by: str, runs: dict[str, Any], *
     }
     fixture.write_text(json.dumps(recorded, indent=1) + "\n")
     print(f"wrote {fixture} ({', '.join(runs)})")
+
+
+def record_corpus_curves(
+    fixture: Path, recorded_by: str, seeds: Sequence[int], extra: Callable[[ScenarioData], dict[str, Any]]
+) -> None:
+    """Record corpus seeds' loss and metric curves, and what ``extra(data)`` adds per run, into ``fixture``.
+
+    The command line of every such recorder: ``--cache DIR``, the corpus cache (default: beside the
+    bench's). Each run is keyed ``corpus-seed<N>`` and holds its description, metric and curves
+    (``train_loss``, ``val_loss``, ``val_<metric>``, 8 decimals).
+    """
+    from threadpoolctl import threadpool_limits
+
+    from gapdoctor.bench.corpus.generate import draw_scenario
+
+    parser = argparse.ArgumentParser(description=f"record {fixture.name}")
+    parser.add_argument("--cache", type=Path, default=None, help="the corpus cache (default: beside the bench's)")
+    cache = parser.parse_args().cache
+    runs = {}
+    with threadpool_limits(limits=1):
+        for seed in seeds:
+            scenario = draw_scenario(seed, cache=cache)
+            data = scenario.data
+            keep = ("train_loss", "val_loss", f"val_{data.metric}")
+            runs[f"corpus-seed{seed}"] = {
+                "description": f"corpus seed {seed}: {scenario.params['model']} on {scenario.params['dataset']}",
+                "metric": data.metric,
+                "history": {k: [round(float(v), 8) for v in data.history[k]] for k in keep},
+                **extra(data),
+            }
+    write_recorded_runs(fixture, recorded_by, runs)
