@@ -1,9 +1,11 @@
 """The corpus scenarios behind a ``python -m gapdoctor.bench.corpus diagnose`` output, with features.
 
 Shared by the probes that re-read corpus scenarios (``leakage_association.py``,
-``leakage_in_sample.py``, ``leakage_label_means.py``, ``leakage_neighbour_means.py``): one BLAS
-thread, the corpus's deliberate pipeline-bug warnings silenced, only diagnosed scenarios whose
-training features and validation labels exist.
+``leakage_in_sample.py``, ``leakage_label_means.py``, ``leakage_neighbour_means.py``,
+``pseudo_label_agreement.py``, ``pseudo_label_disagreement.py``, ``pseudo_label_reference.py``):
+one BLAS thread, the corpus's deliberate pipeline-bug warnings (and the probes' judges'
+convergence warnings) silenced, only diagnosed scenarios whose training features and validation
+labels exist; and the pseudo-label probes' null controls (:func:`with_trusted_rows`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 from gapdoctor.bench.corpus.generate import CorpusScenario, draw_scenario
@@ -35,6 +38,29 @@ def scenarios_with_features(
             if kw.get("X_train") is None or kw.get("y_val") is None:
                 continue
             yield line, scenario, kw
+
+
+NULL_TRUSTED_ROWS = (30, 161)
+"""Trusted rows of a null control, drawn like the corpus's pseudo-labelled recipes' human rows."""
+
+
+def with_trusted_rows(line: dict[str, Any], kw: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
+    """Whether ``line`` injected pseudo-label noise, and its inputs with label sources.
+
+    A pseudo-labelled scenario keeps its own ``sources_train``; any other one is a null control:
+    all its labels are right, a random ``NULL_TRUSTED_ROWS`` of them (at most half, drawn from the
+    seed) are called "human" and the rest "pseudo".
+    """
+    pseudo = "pseudo_label_noise" in line.get("causes", [])
+    kw = dict(kw)
+    if not pseudo:
+        n = len(kw["y_train"])
+        rng = np.random.default_rng(line["seed"])
+        n_trusted = min(int(rng.integers(*NULL_TRUSTED_ROWS)), n // 2)
+        sources = np.full(n, "pseudo", dtype="<U6")
+        sources[rng.choice(n, n_trusted, replace=False)] = "human"
+        kw["sources_train"] = sources
+    return pseudo, kw
 
 
 def scenarios_with_label_loss(

@@ -32,16 +32,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import stats as sps
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from threadpoolctl import threadpool_limits
 
-from gapdoctor.bench.corpus.generate import draw_scenario
+from corpus_lines import scenarios_with_features, with_trusted_rows
 from gapdoctor.causes.pseudo_label_noise.agreement import agreement_of
 from gapdoctor.causes.pseudo_label_noise.score import (
     COMBINED_P_VALUE,
@@ -51,9 +49,6 @@ from gapdoctor.causes.pseudo_label_noise.score import (
 )
 from gapdoctor.causes.pseudo_label_noise.teaching import judges, teaching_of
 from gapdoctor.inputs.evidence import build_evidence
-
-NULL_TRUSTED_ROWS = (30, 161)
-"""Trusted rows of a null control, drawn like the corpus's pseudo-labelled recipes' human rows."""
 
 
 def _greater(x1: float, n1: int, x2: float, n2: int) -> float:
@@ -78,19 +73,10 @@ def trusted_fit_p(X: np.ndarray[Any, Any], y: np.ndarray[Any, Any], sources: np.
     return min(1.0, len(p_values) * min(p_values))
 
 
-def measure(line: dict[str, Any], cache: Path) -> dict[str, Any] | None:
-    """Both statistics of one diagnosed corpus line (its scenario read from ``cache``)."""
-    pseudo = "pseudo_label_noise" in line.get("causes", [])
-    arrays = dict(draw_scenario(line["seed"], cache=cache).data.arrays)
-    if "X_train" not in arrays or "X_val" not in arrays:
-        return None
+def measure(line: dict[str, Any], kw: dict[str, Any]) -> dict[str, Any]:
+    """Both statistics of one diagnosed corpus line (its scenario's inputs ``kw``)."""
+    pseudo, arrays = with_trusted_rows(line, kw)
     y = np.asarray(arrays["y_train"])
-    if not pseudo:
-        rng = np.random.default_rng(line["seed"])
-        n_trusted = min(int(rng.integers(*NULL_TRUSTED_ROWS)), len(y) // 2)
-        sources = np.full(len(y), "pseudo", dtype="<U6")
-        sources[rng.choice(len(y), n_trusted, replace=False)] = "human"
-        arrays["sources_train"] = sources
     keep = {k: arrays[k] for k in ("X_train", "y_train", "X_val", "y_val", "sources_train")}
     X = np.nan_to_num(np.asarray(keep["X_train"], dtype=np.float64))
     evidence = build_evidence(**keep)
@@ -115,13 +101,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=None, help="write each run's statistics as JSON lines")
     args = parser.parse_args()
-    lines = [json.loads(t) for t in args.diagnoses.read_text().splitlines() if t.strip()]
-    rows = []
-    with threadpool_limits(1), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # judges' convergence, a pipeline-bug recipe's division
-        for line in lines:
-            if line.get("status") == "diagnosed" and (row := measure(line, args.cache)) is not None:
-                rows.append(row)
+    rows = [measure(line, kw) for line, _, kw in scenarios_with_features(args.diagnoses, args.cache)]
     for side, name in ((True, "pseudo-labelled"), (False, "null controls")):
         chosen = [r for r in rows if r["pseudo"] is side]
         trusted_fit = sum(r["trusted_fit_p"] < LEARNT_P_VALUE for r in chosen)

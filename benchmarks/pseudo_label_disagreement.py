@@ -27,15 +27,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import stats as sps
-from threadpoolctl import threadpool_limits
 
-from gapdoctor.bench.corpus.generate import draw_scenario
+from corpus_lines import scenarios_with_features, with_trusted_rows
 from gapdoctor.bench.corpus.split import DEFAULT_HELD_OUT
 from gapdoctor.causes.pseudo_label_noise.agreement import agreement_of
 from gapdoctor.causes.pseudo_label_noise.check import pseudo_label_noise_by_source
@@ -50,9 +48,6 @@ from gapdoctor.causes.pseudo_label_noise.score import (
 from gapdoctor.causes.pseudo_label_noise.teaching import judges, teaching_of
 from gapdoctor.causes.registry import SkipCheck
 from gapdoctor.inputs.evidence import build_evidence
-
-NULL_TRUSTED_ROWS = (30, 161)
-"""Trusted rows of a null control, drawn like the corpus's pseudo-labelled recipes' human rows."""
 
 _INPUTS = ("X_train", "y_train", "X_val", "y_val", "sources_train", "train_probs", "sample_losses")
 
@@ -74,19 +69,12 @@ def fisher_p(X: Any, y: Any, sources: Any, X_val: Any, y_val: Any) -> float:
     return min(1.0, len(p_values) * min(p_values))
 
 
-def measure(line: dict[str, Any], cache: Path) -> dict[str, Any] | None:
-    """Every test of one diagnosed corpus line (its scenario read from ``cache``)."""
-    pseudo = "pseudo_label_noise" in line.get("causes", [])
-    arrays = dict(draw_scenario(line["seed"], cache=cache).data.diagnose_kwargs())
-    if arrays.get("X_train") is None or arrays.get("y_val") is None or len(np.unique(arrays["y_val"])) < 2:
+def measure(line: dict[str, Any], kw: dict[str, Any]) -> dict[str, Any] | None:
+    """Every test of one diagnosed corpus line (its scenario's inputs ``kw``)."""
+    if len(np.unique(kw["y_val"])) < 2:
         return None
+    pseudo, arrays = with_trusted_rows(line, kw)
     y = np.asarray(arrays["y_train"])
-    if not pseudo:
-        rng = np.random.default_rng(line["seed"])
-        n_trusted = min(int(rng.integers(*NULL_TRUSTED_ROWS)), len(y) // 2)
-        sources = np.full(len(y), "pseudo", dtype="<U6")
-        sources[rng.choice(len(y), n_trusted, replace=False)] = "human"
-        arrays["sources_train"] = sources
     evidence = build_evidence(**{k: arrays[k] for k in _INPUTS if arrays.get(k) is not None})
     X = np.nan_to_num(np.asarray(arrays["X_train"], dtype=np.float64))
     X_val = np.nan_to_num(np.asarray(arrays["X_val"], dtype=np.float64))
@@ -149,13 +137,8 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=None, help="write each run's statistics as JSON lines")
     args = parser.parse_args()
-    lines = [json.loads(t) for t in args.diagnoses.read_text().splitlines() if t.strip()]
-    rows = []
-    with threadpool_limits(1), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # judges' convergence, a pipeline-bug recipe's division
-        for line in lines:
-            if line.get("status") == "diagnosed" and (row := measure(line, args.cache)) is not None:
-                rows.append(row)
+    measured = (measure(line, kw) for line, _, kw in scenarios_with_features(args.diagnoses, args.cache))
+    rows = [row for row in measured if row is not None]
     report(rows)
     if args.out is not None:
         args.out.write_text("".join(json.dumps(r) + "\n" for r in rows))

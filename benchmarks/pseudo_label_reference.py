@@ -25,22 +25,17 @@ Usage (about 6 min on one core, from the cache):
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import stats as sps
-from threadpoolctl import threadpool_limits
 
-from gapdoctor.bench.corpus.generate import draw_scenario
+from corpus_lines import scenarios_with_features, with_trusted_rows
 from gapdoctor.causes.pseudo_label_noise import teaching
 from gapdoctor.causes.pseudo_label_noise.score import TAUGHT_P_VALUE
 
-NULL_TRUSTED_ROWS = (30, 161)
-"""Trusted rows of a null control, as in ``pseudo_label_agreement.py``."""
 MAX_FIT_ROWS = 200
 """Rows per fit at most (the pool and the source give many draws of it)."""
 Array = np.ndarray[Any, Any]
@@ -77,25 +72,13 @@ def main() -> None:
     parser.add_argument("diagnoses", type=Path, help="corpus diagnose JSON lines (seeds, causes, status)")
     parser.add_argument("--cache", type=Path, required=True)
     args = parser.parse_args()
-    lines = [json.loads(t) for t in args.diagnoses.read_text().splitlines() if t.strip()]
     found: dict[bool, list[tuple[int, float]]] = {True: [], False: []}
-    with threadpool_limits(1), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # judges' convergence, a pipeline-bug recipe's division
-        for line in lines:
-            if line.get("status") != "diagnosed":
-                continue
-            pseudo = "pseudo_label_noise" in line.get("causes", [])
-            arrays = dict(draw_scenario(line["seed"], cache=args.cache).data.arrays)
-            if "X_train" not in arrays or "X_val" not in arrays or len(arrays["y_val"]) < 40:
-                continue
-            y = np.asarray(arrays["y_train"])
-            if not pseudo:
-                rng = np.random.default_rng(line["seed"])
-                n_trusted = min(int(rng.integers(*NULL_TRUSTED_ROWS)), len(y) // 2)
-                arrays["sources_train"] = np.full(len(y), "pseudo", dtype="<U6")
-                arrays["sources_train"][rng.choice(len(y), n_trusted, replace=False)] = "human"
-            p = pooled_p(arrays["X_train"], y, np.asarray(arrays["sources_train"]), arrays["X_val"], arrays["y_val"])
-            found[pseudo].append((line["seed"], p))
+    for line, _, kw in scenarios_with_features(args.diagnoses, args.cache):
+        if len(kw["y_val"]) < 40:
+            continue
+        pseudo, arrays = with_trusted_rows(line, kw)
+        y, sources = np.asarray(arrays["y_train"]), np.asarray(arrays["sources_train"])
+        found[pseudo].append((line["seed"], pooled_p(arrays["X_train"], y, sources, arrays["X_val"], arrays["y_val"])))
     for side, name in ((True, "pseudo-labelled"), (False, "null controls")):
         passed = [seed for seed, p in found[side] if p < TAUGHT_P_VALUE]
         print(f"{name}: {len(found[side])} runs; pooled reference p < {TAUGHT_P_VALUE}: {len(passed)} {passed}")
