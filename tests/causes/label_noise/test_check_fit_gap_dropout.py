@@ -33,16 +33,13 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 import gapdoctor
-from gapdoctor.bench.training import flip_labels
 from gapdoctor.causes.label_noise.fit_gap import FitGap, best_epoch_gap
 from gapdoctor.causes.label_noise.score import CONTROL_Z
 from gapdoctor.inputs.evidence import build_evidence
+from tests.causes.dropout_runs import EPOCHS, HIDDEN_DROPOUT, INPUT_DROPOUT, INPUT_NOISE, dropout_run
 from tests.seeds import each_seed
 
 torch = pytest.importorskip("torch")
-
-_EPOCHS = 30
-_HIDDEN_DROPOUT, _INPUT_DROPOUT, _INPUT_NOISE = 0.5, 0.2, 1.0
 
 
 @pytest.fixture(autouse=True)
@@ -89,49 +86,12 @@ def _data(name: str, seed: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]
 
 
 def _dropout_run(name: str, seed: int, flipped: float = 0.0) -> _Run:
-    X, y = _data(name, seed)
-    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-    scaler = StandardScaler().fit(X_train)
-    x_train = torch.tensor(scaler.transform(X_train), dtype=torch.float32)
-    x_val = torch.tensor(scaler.transform(X_val), dtype=torch.float32)
-    k = int(y.max()) + 1
-    y_given = flip_labels(y_train, flipped, k, np.random.default_rng(seed))[0]
-    torch.manual_seed(seed)
-    model = torch.nn.Sequential(
-        torch.nn.Dropout(_INPUT_DROPOUT),
-        torch.nn.Linear(x_train.shape[1], 128),
-        torch.nn.ReLU(),
-        torch.nn.Dropout(_HIDDEN_DROPOUT),
-        torch.nn.Linear(128, k),
-    )
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-3)
-    targets, generator = torch.tensor(y_given), torch.Generator().manual_seed(seed)
-    history: dict[str, list[float]] = {"train_loss": [], "train_accuracy": [], "val_loss": [], "val_accuracy": []}
-    for _ in range(_EPOCHS):
-        model.train()
-        loss_sum = correct = 0.0
-        for batch in torch.randperm(len(x_train), generator=generator).split(32):
-            noise = _INPUT_NOISE * torch.randn(len(batch), x_train.shape[1], generator=generator)
-            logits = model(x_train[batch] + noise)
-            loss = torch.nn.functional.cross_entropy(logits, targets[batch])
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            loss_sum += loss.item() * len(batch)  # the running mean, in training mode, as frameworks log it
-            correct += (logits.argmax(1) == targets[batch]).sum().item()
-        model.eval()
-        with torch.no_grad():
-            val_logits = model(x_val)
-        history["train_loss"].append(loss_sum / len(x_train))
-        history["train_accuracy"].append(correct / len(x_train))
-        history["val_loss"].append(torch.nn.functional.cross_entropy(val_logits, torch.tensor(y_val)).item())
-        history["val_accuracy"].append(float((val_logits.argmax(1).numpy() == y_val).mean()))
+    run = dropout_run(*_data(name, seed), seed, flipped)
     with threadpool_limits(limits=1):
         train_probs = cross_val_predict(
-            LogisticRegression(max_iter=2000), scaler.transform(X_train), y_given, cv=5, method="predict_proba"
+            LogisticRegression(max_iter=2000), run.x_train, run.y_given, cv=5, method="predict_proba"
         )
-    val_probs = torch.softmax(val_logits, 1).double().numpy()
-    return _Run(history, y_given, y_val, train_probs, val_probs)
+    return _Run(run.history, run.y_given, run.y_val, train_probs, run.val_probs)
 
 
 def _confident_learning(diagnosis: gapdoctor.Diagnosis) -> gapdoctor.Finding:
@@ -186,10 +146,10 @@ def _keras_history(seed: int) -> tuple[_Run, dict[str, list[float]]]:
     model = keras.Sequential(
         [
             keras.Input(shape=(X.shape[1],)),
-            keras.layers.GaussianNoise(_INPUT_NOISE),
-            keras.layers.Dropout(_INPUT_DROPOUT),
+            keras.layers.GaussianNoise(INPUT_NOISE),
+            keras.layers.Dropout(INPUT_DROPOUT),
             keras.layers.Dense(128, activation="relu"),
-            keras.layers.Dropout(_HIDDEN_DROPOUT),
+            keras.layers.Dropout(HIDDEN_DROPOUT),
             keras.layers.Dense(3),
         ]
     )
@@ -199,7 +159,7 @@ def _keras_history(seed: int) -> tuple[_Run, dict[str, list[float]]]:
         metrics=["accuracy"],
     )
     fitted = model.fit(
-        X_train, y_train, validation_data=(X_val, y_val), epochs=_EPOCHS, batch_size=32, verbose=0, shuffle=True
+        X_train, y_train, validation_data=(X_val, y_val), epochs=EPOCHS, batch_size=32, verbose=0, shuffle=True
     )
     logits = model(X_val, training=False).detach().cpu().double().numpy()  # a torch tensor on this backend
     val_probs = np.exp(logits - logits.max(axis=1, keepdims=True))

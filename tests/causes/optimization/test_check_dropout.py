@@ -25,18 +25,13 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 from sklearn.datasets import make_classification
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 
 import gapdoctor
-from gapdoctor.bench.training import flip_labels
 from gapdoctor.causes.optimization.rises import jitter_is_measurement
+from tests.causes.dropout_runs import dropout_run
 from tests.seeds import each_seed
 
 torch = pytest.importorskip("torch")
-
-_EPOCHS = 30
-_HIDDEN_DROPOUT, _INPUT_DROPOUT, _INPUT_NOISE = 0.5, 0.2, 1.0
 
 
 @pytest.fixture(autouse=True)
@@ -53,39 +48,8 @@ def _dropout_history(
     X, y = make_classification(
         1500, 20, n_informative=8, n_classes=classes, n_clusters_per_class=2, class_sep=1.0, flip_y=0, random_state=seed
     )
-    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-    scaler = StandardScaler().fit(X_train)
-    x_train = torch.tensor(scaler.transform(X_train), dtype=torch.float32)
-    x_val = torch.tensor(scaler.transform(X_val), dtype=torch.float32)
-    y_given = flip_labels(y_train, flipped, classes, np.random.default_rng(seed))[0]
-    torch.manual_seed(seed)
-    model = torch.nn.Sequential(
-        torch.nn.Dropout(_INPUT_DROPOUT),
-        torch.nn.Linear(x_train.shape[1], 128),
-        torch.nn.ReLU(),
-        torch.nn.Dropout(_HIDDEN_DROPOUT),
-        torch.nn.Linear(128, classes),
-    )
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-3)
-    targets, generator = torch.tensor(y_given), torch.Generator().manual_seed(seed)
-    history: dict[str, list[float]] = {"train_loss": [], "val_loss": [], "val_accuracy": []}
-    for _ in range(_EPOCHS):
-        model.train()
-        loss_sum = 0.0
-        for batch in torch.randperm(len(x_train), generator=generator).split(32):
-            noise = _INPUT_NOISE * torch.randn(len(batch), x_train.shape[1], generator=generator)
-            loss = torch.nn.functional.cross_entropy(model(x_train[batch] + noise), targets[batch])
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            loss_sum += loss.item() * len(batch)  # the running mean, in training mode, as frameworks log it
-        model.eval()
-        with torch.no_grad():
-            val_logits = model(x_val)
-        history["train_loss"].append(loss_sum / len(x_train))
-        history["val_loss"].append(torch.nn.functional.cross_entropy(val_logits, torch.tensor(y_val)).item())
-        history["val_accuracy"].append(float((val_logits.argmax(1).numpy() == y_val).mean()))
-    return history, y_val
+    run = dropout_run(X, y, seed, flipped)
+    return {k: v for k, v in run.history.items() if k != "train_accuracy"}, run.y_val
 
 
 def _optimization(history: dict[str, list[float]]) -> list[gapdoctor.Finding]:
