@@ -75,13 +75,18 @@ def _learnt_summary(taught: _Taught, learnt: _Learnt, disagreed: _Disagreed) -> 
 
 def _taught_summary(taught: _Taught, learnt: _Learnt = None, disagreed: _Disagreed = None) -> str:
     assert taught is not None
-    reference = _reference_name(taught["reference"])
+    return (
+        f"{_taught_figures(taught)}"
+        f" (drop {100 * taught['drop']:.1f} points, 95% interval {100 * taught['low']:.1f}–{100 * taught['high']:.1f};"
+        f" p = {taught['p_value']:.2g}, {taught['judge']}): its labels teach the wrong function. "
+    )
+
+
+def _taught_figures(taught: SourceTeaching) -> str:
     return (
         f"Models fitted on {taught['rows_per_fit']} rows of source '{taught['source']}' reach "
         f"{100 * taught['taught_accuracy']:.1f}% validation accuracy against {100 * taught['reference_accuracy']:.1f}% "
-        f"from as many rows of {reference}"
-        f" (drop {100 * taught['drop']:.1f} points, 95% interval {100 * taught['low']:.1f}–{100 * taught['high']:.1f};"
-        f" p = {taught['p_value']:.2g}, {taught['judge']}): its labels teach the wrong function. "
+        f"from as many rows of {_reference_name(taught['reference'])}"
     )
 
 
@@ -107,9 +112,7 @@ def _both_summary(taught: _Taught, learnt: _Learnt, disagreed: _Disagreed) -> st
     assert taught is not None and learnt is not None
     reference = _reference_name(taught["reference"])
     return (
-        f"Models fitted on {taught['rows_per_fit']} rows of source '{taught['source']}' reach "
-        f"{100 * taught['taught_accuracy']:.1f}% validation accuracy against {100 * taught['reference_accuracy']:.1f}% "
-        f"from as many rows of {reference} (drop {100 * taught['drop']:.1f} points, p = {taught['p_value']:.2g}), "
+        f"{_taught_figures(taught)} (drop {100 * taught['drop']:.1f} points, p = {taught['p_value']:.2g}), "
         f"and {100 * learnt['excess']:.1f} points more of its labels than of {reference} are learnt as if right "
         f"but do not hold on validation (p = {learnt['p_value']:.2g}). Neither is clear alone; together they are "
         f"(p = {combined_p_value(taught['p_value'], learnt['p_value']):.2g}, the two tests combined allowing for "
@@ -119,11 +122,8 @@ def _both_summary(taught: _Taught, learnt: _Learnt, disagreed: _Disagreed) -> st
 
 def _taught_disagreed_summary(taught: _Taught, learnt: _Learnt, disagreed: _Disagreed) -> str:
     assert taught is not None and disagreed is not None
-    reference = _reference_name(taught["reference"])
     return (
-        f"Models fitted on {taught['rows_per_fit']} rows of source '{taught['source']}' reach "
-        f"{100 * taught['taught_accuracy']:.1f}% validation accuracy against {100 * taught['reference_accuracy']:.1f}% "
-        f"from as many rows of {reference} (drop {100 * taught['drop']:.1f} points, p = {taught['p_value']:.2g}). "
+        f"{_taught_figures(taught)} (drop {100 * taught['drop']:.1f} points, p = {taught['p_value']:.2g}). "
         f"{_disagreed_figures(disagreed)} (permutation p = {disagreed['p_value']:.2g}). Neither is clear alone; "
         f"together they are (p = {combined_p_value(taught['p_value'], disagreed['p_value']):.2g}, the two tests "
         "combined allowing for their correlation): its labels and the validation labels disagree both ways. "
