@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from gapdoctor.causes.curves import epoch_of, history_of, point, step_of
-from gapdoctor.causes.optimization.convergence import converged, late_fall_se, rise_share
+from gapdoctor.causes.optimization.convergence import converged, late_fall_se, wobbles
 from gapdoctor.causes.optimization.progress import ValidationProgress, validation_progress
 from gapdoctor.causes.optimization.result import Instability, LossClimb, NanDivergence, Stall
 from gapdoctor.causes.optimization.rises import (
@@ -37,7 +37,6 @@ from gapdoctor.causes.optimization.rises import (
 )
 from gapdoctor.causes.optimization.schedule import STEP_CUT, Schedule, read_schedule
 from gapdoctor.causes.optimization.score import (
-    BOUNCE_MATERIAL,
     DIVERGENCE_VERDICT,
     NAN_DIVERGENCE,
     climb_score,
@@ -190,8 +189,7 @@ def _instability(
         expected = logged_noise.expected_share
     # Epoch-averaged training loss of a healthy run rarely rises beyond batch noise (score.py).
     # a plateau's wobble (rises under BOUNCE_MATERIAL of the loss) rises half the time whatever the rate
-    wobble = bool(rise_share(train) < BOUNCE_MATERIAL)
-    excess_rises = ups - expected if len(x) <= _MAX_POINTS_FOR_RISES and not wobble else None
+    excess_rises = ups - expected if len(x) <= _MAX_POINTS_FOR_RISES and not wobbles(train) else None
     sampled = se is None and _sampled_batches(history, train)
     improving = val_progress is not None and val_progress.still_improving
     score = instability_score(relative_noise, excess_rises, len(spikes), improving=improving, sampled=sampled)
@@ -287,7 +285,7 @@ def _stall(
     cut: int | None = None
     too_low = False
     tail = fill_missing(train)[n // 2 :]
-    bouncing = len(tail) > 3 and float(np.mean(np.diff(tail) > 0)) >= 0.35 and not rise_share(train) < BOUNCE_MATERIAL
+    bouncing = len(tail) > 3 and float(np.mean(np.diff(tail) > 0)) >= 0.35 and not wobbles(train)
     val = history.get("val_loss")
     measurement = jitter_is_measurement(train, val)
     if bouncing and measurement:  # rises of a jitter the parameters do not share: only those beyond it count

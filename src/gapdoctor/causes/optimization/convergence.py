@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from gapdoctor.causes.optimization.score import BOUNCE_MATERIAL
 from gapdoctor.inputs.history import fill_missing, smooth
 from gapdoctor.stats.curves import noise_sd_curved
 
-__all__ = ["at_floor", "converged", "late_fall_se", "remaining_fall", "rise_share"]
+__all__ = ["at_floor", "converged", "late_fall_se", "remaining_fall", "rise_share", "wobbles"]
 
 # A stall with no learning-rate story (no cut, no tiny rate, no bouncing) is a converged run when its
 # geometric extrapolation leaves less than this share of the fall it achieved still to come: the
@@ -56,6 +57,14 @@ def rise_share(train: np.ndarray) -> float:
     steps = np.diff(tail)
     rises = steps[steps > 0]
     return float(np.mean(rises)) / level if len(rises) else 0.0
+
+
+def wobbles(train: np.ndarray) -> bool:
+    """True when the second half's rises are under ``score.BOUNCE_MATERIAL`` of its level: a floor's wobble.
+
+    False when the second half is too short to tell (its rises are then read as before).
+    """
+    return bool(rise_share(train) < BOUNCE_MATERIAL)
 
 
 def at_floor(train: np.ndarray, fell: float) -> bool:
