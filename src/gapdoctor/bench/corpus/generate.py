@@ -4,7 +4,10 @@ Corpus seed ``i`` gets a kind by rotation over :data:`KINDS` (each cause, health
 pairs twice), so any 16 consecutive seeds cover every cause; everything else (data set,
 model, severity, settings, which pair) is drawn at random from the seed. A draw whose run
 does not show its symptom is rejected and redrawn with new settings (same causes), at most
-:data:`MAX_ATTEMPTS` times; the rejections are counted and kept with the scenario.
+:data:`MAX_ATTEMPTS` times; the rejections are counted and kept with the scenario. The symptom is
+the run-level one (:func:`~gapdoctor.bench.scenario.check_symptom`: training loss falls, validation
+stuck) and, for a cause with a rule, the cause's own
+(:mod:`~gapdoctor.bench.corpus.own_symptom`: a mismatch draw must leave metric to a decision rule).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import numpy as np
 from gapdoctor.bench.corpus.build import RecipeInfeasible, build_scenario
 from gapdoctor.bench.corpus.draws import PAIRS, draw_params
 from gapdoctor.bench.corpus.families import available_models
+from gapdoctor.bench.corpus.own_symptom import OWN_SYMPTOM_RULES, check_own_symptoms
 from gapdoctor.bench.scenario import HEALTHY, Scenario, ScenarioData, Symptom, cache_dir, check_symptom, load_or_build
 from gapdoctor.causes.vocabulary import CAUSES
 
@@ -62,7 +66,9 @@ SYMPTOM_CHECKS = {
     "search_ranking": "trials with the lower half of training losses do not score better on validation "
     "(bench.scenario.check_symptom, search)",
 }
-"""The symptom check each scenario passed, by name (a search, a healthy run, every other run)."""
+"""The symptom check each scenario passed, by name (a search, a healthy run, every other run); an
+injected cause with a rule in :data:`~gapdoctor.bench.corpus.own_symptom.OWN_SYMPTOM_RULES` must
+pass that rule as well."""
 
 
 def corpus_cache_dir(path: str | Path | None = None) -> Path:
@@ -205,6 +211,15 @@ def _bench_scenario(causes: tuple[str, ...], attempt_seed: int, params: dict[str
     )
 
 
+def _symptom(causes: tuple[str, ...], scenario: Scenario, data: ScenarioData) -> Symptom:
+    """The run-level symptom check, then each injected cause's own (the first failure says why)."""
+    symptom = check_symptom(scenario, data)
+    if not symptom.valid or not any(cause in OWN_SYMPTOM_RULES for cause in causes):
+        return symptom
+    own = check_own_symptoms(causes, data)
+    return Symptom(own.valid, symptom.reason if own.valid else own.reason, {**symptom.figures, **own.figures})
+
+
 def draw_scenario(
     seed: int,
     *,
@@ -247,7 +262,7 @@ def draw_scenario(
             rejections.append(f"attempt {attempt_seed}: {why}")
             continue
         all_cached &= cached
-        symptom = check_symptom(scenario, data)
+        symptom = _symptom(causes, scenario, data)
         built = (params, scenario, data, symptom, attempt_seed)
         failed += not symptom.valid
         if symptom.valid or failed == max_attempts:

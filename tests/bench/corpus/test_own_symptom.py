@@ -1,0 +1,100 @@
+"""A corpus draw must show its cause's own symptom: a metric-mismatch run leaves metric to a decision rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score, f1_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from gapdoctor.bench.corpus import generate
+from gapdoctor.bench.corpus.generate import ATTEMPT_STRIDE, draw_scenario
+from gapdoctor.bench.corpus.own_symptom import MISMATCH_GAIN, check_own_symptoms, mismatch_bound
+from gapdoctor.bench.scenario import ScenarioData, load_or_build
+
+
+def _run(X: Any, y: Any, C: float, metric: str, seed: int = 0) -> ScenarioData:
+    """A real fit: logistic regression on a stratified split, its validation probabilities as a built run has."""
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.4, stratify=y, random_state=seed)
+    model = LogisticRegression(C=C, max_iter=2000).fit(X_train, y_train)
+    arrays = {"y_train": y_train, "y_val": y_val, "val_probs": model.predict_proba(X_val)}
+    return ScenarioData(history={}, arrays=arrays, metric=metric)
+
+
+def _rare_malignant(share: float, seed: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Breast cancer with malignant (relabelled 1) kept at ``share`` of the rows."""
+    X, y = load_breast_cancer(return_X_y=True)
+    y = 1 - y  # malignant is class 0 in the bundled set: make it the positive class
+    rng = np.random.default_rng(seed)
+    positives = np.flatnonzero(y == 1)
+    keep_pos = rng.choice(positives, size=int(share * np.sum(y == 0) / (1 - share)), replace=False)
+    rows = np.sort(np.concatenate([np.flatnonzero(y == 0), keep_pos]))
+    return X[rows], y[rows]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_rare_class_under_a_shrunk_model_leaves_f1_to_the_threshold(seed: int) -> None:
+    X, y = _rare_malignant(0.06, seed)
+    X = StandardScaler().fit_transform(X)
+    data = _run(X, y, C=0.01, metric="f1", seed=seed)  # heavy L2: probabilities pulled to the 6% prior
+    bound = mismatch_bound(data)
+    positive = data.arrays["val_probs"][:, 1]
+    y_val = data.arrays["y_val"]
+    assert bound["default"] == pytest.approx(f1_score(y_val, positive >= 0.5, zero_division=0.0), abs=1e-4)
+    brute = max(f1_score(y_val, positive >= t, zero_division=0.0) for t in np.linspace(0, 1, 2001))
+    assert bound["best"] == pytest.approx(brute, abs=1e-4) or bound["best"] > brute  # every cut point tried
+    assert bound["gain"] >= MISMATCH_GAIN
+    assert check_own_symptoms(("metric_mismatch",), data).valid
+
+
+def test_a_well_separated_task_has_no_mismatch_and_the_draw_fails() -> None:
+    X, y = load_digits(n_class=2, return_X_y=True)  # 0 vs 1: separable
+    data = _run(X, y, C=1.0, metric="f1")
+    bound = mismatch_bound(data)
+    assert bound["default"] == pytest.approx(1.0) and bound["gain"] == 0.0
+    own = check_own_symptoms(("metric_mismatch", "label_noise"), data)
+    assert not own.valid and own.reason.startswith("no metric mismatch")
+    assert own.figures["mismatch_gain"] == 0.0
+    assert check_own_symptoms(("label_noise",), data).valid  # no rule for the other causes
+
+
+def test_prior_correction_bounds_balanced_accuracy_on_minority_classes() -> None:
+    X, y = load_digits(return_X_y=True)
+    rng = np.random.default_rng(0)
+    rows = np.concatenate([np.flatnonzero(y == c)[: (12 if c < 3 else None)] for c in range(10)])
+    rows = rng.permutation(rows)
+    data = _run(X[rows], y[rows], C=1e-4, metric="balanced_accuracy")
+    bound = mismatch_bound(data)
+    probs, y_val = data.arrays["val_probs"], data.arrays["y_val"]
+    assert bound["default"] == pytest.approx(balanced_accuracy_score(y_val, np.argmax(probs, axis=1)), abs=1e-4)
+    assert bound["gain"] >= MISMATCH_GAIN  # dividing by the prior gives the three rare digits back
+
+
+MISMATCH_SEED = 242
+"""A corpus metric-mismatch seed whose first attempt (logistic regression, synthetic binary task, a rare
+positive class) was rejected on this machine for leaving nothing to a decision rule."""
+
+
+def test_a_mismatch_draw_is_accepted_only_with_its_own_symptom(corpus_cache: Path) -> None:
+    drawn = draw_scenario(MISMATCH_SEED, cache=corpus_cache)
+    assert drawn.causes == ("metric_mismatch",)
+    assert "no metric mismatch" in drawn.rejections[0]  # its default rule was already the best (gain 0.0000)
+    for attempt, why in enumerate(drawn.rejections):
+        attempt_seed = MISMATCH_SEED * ATTEMPT_STRIDE + attempt
+        assert why.startswith(f"attempt {attempt_seed}: ")
+        if "no metric mismatch" in why:  # rebuilt from the cache: that run's bound is under the rule's
+            params = generate.draw_params(drawn.causes, attempt_seed, generate.available_models())
+            data, cached = load_or_build(generate._bench_scenario(drawn.causes, attempt_seed, params), corpus_cache)
+            assert cached and mismatch_bound(data)["gain"] < MISMATCH_GAIN
+    if drawn.accepted:
+        assert drawn.symptom.figures["mismatch_gain"] >= MISMATCH_GAIN
+        assert mismatch_bound(drawn.data)["gain"] == drawn.symptom.figures["mismatch_gain"]
+    scenario = generate._bench_scenario(drawn.causes, drawn.attempt_seed, drawn.params)
+    own = check_own_symptoms(drawn.causes, drawn.data)
+    assert drawn.accepted == (generate.check_symptom(scenario, drawn.data).valid and own.valid)
