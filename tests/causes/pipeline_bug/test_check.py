@@ -247,3 +247,31 @@ def test_a_model_wrong_on_a_shifted_one_class_split_is_not_a_label_permutation(s
     d = gapdoctor.diagnose(X_train=Xt, y_train=yt, X_val=Xv, y_val=1 - yv, train_probs=tp, val_probs=vp)
     assert d.top is not None and d.top.check == "pipeline_bug.label_encoding"
     assert d.top.evidence["beyond_chance_z"] >= 4.0
+
+
+def test_predictions_in_another_class_order_on_both_splits_are_still_reported(digits):
+    Xt, Xv, yt, yv, tp, vp = digits
+    order = np.arange(10)
+    order[[3, 8]] = [8, 3]  # probability columns 3 and 8 swapped on both splits (not the label encoder's order)
+    d = gapdoctor.diagnose(y_train=yt, y_val=yv, train_probs=tp[:, order], val_probs=vp[:, order])
+    top = d.top
+    assert top is not None and top.check == "pipeline_bug.label_encoding" and top.score >= 0.5
+    assert top.evidence["train_accuracy_gain_same_mapping"] > 0.1  # the training rows gain as much
+    assert "both splits" in top.summary
+
+
+def test_a_barely_trained_models_confusions_are_not_an_encoding_difference():
+    from pathlib import Path
+
+    from scipy.optimize import linear_sum_assignment
+
+    recorded = np.load(Path(__file__).parents[2] / "data" / "untrained_confusion.npz")
+    y_train, y_val, tp, vp = (recorded[k] for k in ("y_train", "y_val", "train_probs", "val_probs"))
+    confusion = np.zeros((10, 10), dtype=int)
+    np.add.at(confusion, (y_val, vp.argmax(axis=1)), 1)
+    rows, cols = linear_sum_assignment(confusion, maximize=True)
+    gain = (confusion[rows, cols].sum() - np.trace(confusion)) / len(y_val)
+    assert gain > 0.15  # a relabelling "raises" validation accuracy by 20 points (12% -> 33%)
+    d = gapdoctor.diagnose(y_train=y_train, y_val=y_val, train_probs=tp, val_probs=vp)
+    assert all(s < 0.5 for s in _pipeline_scores(d))
+    assert not any(f.check == "pipeline_bug.label_encoding" and f.score >= 0.2 for f in d.findings)

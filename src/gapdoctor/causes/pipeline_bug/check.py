@@ -32,6 +32,7 @@ from gapdoctor.causes.pipeline_bug.result import (
     SplitPreprocessing,
 )
 from gapdoctor.causes.pipeline_bug.score import (
+    PERMUTATION_FIXES,
     at_chance,
     confidence_ratio,
     label_encoding_score,
@@ -84,11 +85,25 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
     # (almost) one other class is "relabelled" to a high accuracy with no relation to the labels
     # (a covariate shift, a collapsed model); a permuted encoding keeps the model informative
     z_chance = _beyond_chance_z(confusion, moved, model_cols)
-    train_inconsistent = False
+    train_inconsistent, train_gain = False, None
     if evidence.train_confusion is not None:  # the model agrees with the training labels?
-        train_rows, train_cols = linear_sum_assignment(evidence.train_confusion, maximize=True)
-        train_inconsistent = bool(np.any(train_cols[train_rows] != train_rows))
-    score = label_encoding_score(gain, min(z, z_chance), train_inconsistent=train_inconsistent)
+        train_confusion = evidence.train_confusion
+        train_rows, train_cols = linear_sum_assignment(train_confusion, maximize=True)
+        # ... unless it is the very relabelling validation needs: predictions in another class order on both splits
+        train_inconsistent = bool(np.any(train_cols[train_rows] != train_rows)) and not np.array_equal(
+            train_cols[train_rows], model_cols[given_rows]
+        )
+        # the same relabelling on the training rows: what it gains there is the model's, not the encoding's
+        mapped = int(train_confusion[given_rows, model_cols].sum())
+        train_gain = (mapped - int(np.trace(train_confusion))) / max(int(train_confusion.sum()), 1)
+    fixed_share = gain / max(1.0 - correct_given / n, 1e-12)  # of the validation errors as given
+    score = label_encoding_score(
+        gain,
+        min(z, z_chance),
+        train_inconsistent=train_inconsistent,
+        train_gain=train_gain or 0.0,
+        fixed_share=fixed_share,
+    )
     if score < MIN_FINDING_SCORE:
         return []
     classes = [str(c) for c in evidence.classes]
@@ -102,12 +117,25 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
         classes_remapped=len(moved),
         mapping_text="; ".join(pairs[:10]),
         mapping={"classes": classes, "val_label_to_true": [classes[j] for j in model_cols]},
+        train_accuracy_gain_same_mapping=None if train_gain is None else round(train_gain, 4),
     )
     summary = (
         f"Validation labels look encoded differently from training: relabelling {len(moved)} class(es) "
         f"raises validation accuracy from {correct_given / n:.1%} to {correct_best / n:.1%} ({pairs[0]}"
         + (", ..." if len(pairs) > 1 else "")
         + ")."
+        + (
+            (
+                f" The same relabelling raises the training rows' out-of-fold accuracy by {train_gain:.1%} too: "
+                "the predictions' class order may differ from the labels' on both splits (probability columns "
+                "in another order than the label encoder's)."
+                if fixed_share >= PERMUTATION_FIXES
+                else f" The same relabelling raises the training rows' out-of-fold accuracy by {train_gain:.1%} "
+                f"and fixes {fixed_share:.0%} of the validation errors: much of it is the model's own confusion."
+            )
+            if train_gain is not None and train_gain > gain / 2
+            else ""
+        )
     )
     fixes = (
         "Fit one label encoder on the training labels and reuse it (transform, never fit) for y_val; "

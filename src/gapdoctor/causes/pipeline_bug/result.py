@@ -41,6 +41,11 @@ class LabelEncoding(Payload):
         The moved classes, ``"val '<a>' = model '<b>'"`` (evidence key ``mapping``).
     mapping : LabelMapping
         The whole relabelling, every class (data key ``mapping``).
+    train_accuracy_gain_same_mapping : float or None
+        What the same relabelling gains on the training rows' out-of-fold predictions (with
+        ``train_probs``): a model that confuses the classes on both splits (an untrained one) gains
+        there too; labels encoded differently per split do not. Only the validation gain beyond it is
+        evidence (:func:`~gapdoctor.causes.pipeline_bug.score.label_encoding_score`).
     """
 
     CHECK: ClassVar[str] = "pipeline_bug.label_encoding"
@@ -54,6 +59,9 @@ class LabelEncoding(Payload):
     classes_remapped: int = figure()
     mapping_text: str = figure(key="mapping")
     mapping: LabelMapping = plot()
+    train_accuracy_gain_same_mapping: float | None = figure(
+        omit_none=True, label="training accuracy gained by the same relabelling (out-of-fold)", shown_as="number"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
