@@ -250,7 +250,7 @@ def test_a_model_wrong_on_a_shifted_one_class_split_is_not_a_label_permutation(s
 
 
 def test_predictions_in_another_class_order_on_both_splits_are_still_reported(digits):
-    Xt, Xv, yt, yv, tp, vp = digits
+    _, _, yt, yv, tp, vp = digits
     order = np.arange(10)
     order[[3, 8]] = [8, 3]  # probability columns 3 and 8 swapped on both splits (not the label encoder's order)
     d = gapdoctor.diagnose(y_train=yt, y_val=yv, train_probs=tp[:, order], val_probs=vp[:, order])
