@@ -32,6 +32,19 @@ def test_a_reported_root_cause_goes_ahead_of_the_symptom_it_explains_and_says_wh
     assert Diagnosis.from_dict(content).findings[0].ranked_ahead_because == because
 
 
+def test_reported_wrong_labels_go_ahead_of_the_sub_population_they_leave_behind() -> None:
+    # a teacher wrong on one class leaves that class behind on validation (the corpus batch 800-1199,
+    # seed 841: pseudo-label noise 0.92 headlined behind a per-class subgroup failure 0.93); so does a
+    # class-conditional flip; both roots go first only when themselves reported
+    for root in ("pseudo_label_noise", "label_noise"):
+        assert "subgroup_failure" in cause_info(root).explains
+        ranked = rank([Finding("subgroup_failure", 0.93, "class 3 behind"), Finding(root, 0.92, "teacher")])
+        assert _causes(ranked) == [root, "subgroup_failure"]
+        assert "subgroup_failure (score 0.93)" in (ranked[0].ranked_ahead_because or "")
+        weak = rank([Finding("subgroup_failure", 0.93, "class 3 behind"), Finding(root, 0.3, "teacher")])
+        assert _causes(weak) == ["subgroup_failure", root]
+
+
 def test_a_weak_root_cause_stays_behind_a_stronger_symptom() -> None:
     ranked = rank([Finding("overfitting", 0.9, "turned up"), Finding("optimization", 0.45, "noisy")])
     assert _causes(ranked) == ["overfitting", "optimization"]

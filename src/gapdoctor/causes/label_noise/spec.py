@@ -15,5 +15,5 @@ SPEC = CauseInfo(
         "Use a noise-robust loss (label smoothing, generalised cross-entropy).",
     ),
     short="lbl",
-    explains=("overfitting", "small_validation_set"),
+    explains=("overfitting", "small_validation_set", "subgroup_failure"),
 )

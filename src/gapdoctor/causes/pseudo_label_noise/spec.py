@@ -14,5 +14,5 @@ SPEC = CauseInfo(
         "Relabel the flagged pseudo-labelled rows first.",
     ),
     short="psl",
-    explains=("overfitting", "small_validation_set", "label_noise"),
+    explains=("overfitting", "small_validation_set", "label_noise", "subgroup_failure"),
 )
