@@ -45,6 +45,14 @@ def test_reported_wrong_labels_go_ahead_of_the_sub_population_they_leave_behind(
         assert _causes(weak) == ["subgroup_failure", root]
 
 
+def test_a_reported_pipeline_bug_goes_ahead_of_the_shift_it_makes() -> None:
+    # validation features in other units are also a covariate shift (corpus seed 1144: the shift 0.98,
+    # "7 feature(s) differ only by a rescaling (see pipeline_bug)", headlined ahead of the bug 0.82)
+    assert "distribution_shift" in cause_info("pipeline_bug").explains
+    ranked = rank([Finding("distribution_shift", 0.98, "AUC 0.93"), Finding("pipeline_bug", 0.82, "units")])
+    assert _causes(ranked) == ["pipeline_bug", "distribution_shift"]
+
+
 def test_a_weak_root_cause_stays_behind_a_stronger_symptom() -> None:
     ranked = rank([Finding("overfitting", 0.9, "turned up"), Finding("optimization", 0.45, "noisy")])
     assert _causes(ranked) == ["overfitting", "optimization"]

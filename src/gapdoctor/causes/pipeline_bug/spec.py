@@ -16,5 +16,12 @@ SPEC = CauseInfo(
         "Shuffle the training data every epoch.",
     ),
     short="bug",
-    explains=("overfitting", "small_validation_set", "label_noise", "optimization", "subgroup_failure"),
+    explains=(
+        "overfitting",
+        "small_validation_set",
+        "label_noise",
+        "optimization",
+        "subgroup_failure",
+        "distribution_shift",
+    ),
 )
