@@ -223,6 +223,9 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         ms = smooth(better)
         best_metric_idx = int(np.argmax(ms))
         strength, _, _ = _turn_strength(-better, max(noise_sd_curved(better), _half_step(better)), best_metric_idx)
+        if val_loss is not None and best_loss_idx is not None and best_loss_idx > best_metric_idx:
+            # the metric turned while the validation loss kept falling beyond its noise: no overfitting turn
+            strength *= 1.0 - _fall_beyond_noise(val_loss, best_metric_idx, unknown=0.0)
         strengths.append(strength)
         sign = 1.0 if better is values else -1.0
         noise = noise_sd(better)
