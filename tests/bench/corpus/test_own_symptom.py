@@ -77,21 +77,27 @@ def test_prior_correction_bounds_balanced_accuracy_on_minority_classes() -> None
 
 
 MISMATCH_SEED = 242
-"""A corpus metric-mismatch seed whose first attempt (logistic regression, synthetic binary task, a rare
-positive class) was rejected on this machine for leaving nothing to a decision rule."""
+"""A corpus metric-mismatch seed whose first attempt (a logistic regression on digits with minority classes,
+balanced accuracy 0.992 under every prior correction) passed the run-level check on this machine and was
+rejected for leaving nothing to a decision rule; its third (a rare positive class, F1) was accepted."""
 
 
 def test_a_mismatch_draw_is_accepted_only_with_its_own_symptom(corpus_cache: Path) -> None:
     drawn = draw_scenario(MISMATCH_SEED, cache=corpus_cache)
     assert drawn.causes == ("metric_mismatch",)
-    assert "no metric mismatch" in drawn.rejections[0]  # its default rule was already the best (gain 0.0000)
     for attempt, why in enumerate(drawn.rejections):
         attempt_seed = MISMATCH_SEED * ATTEMPT_STRIDE + attempt
         assert why.startswith(f"attempt {attempt_seed}: ")
-        if "no metric mismatch" in why:  # rebuilt from the cache: that run's bound is under the rule's
-            params = generate.draw_params(drawn.causes, attempt_seed, generate.available_models())
-            data, cached = load_or_build(generate._bench_scenario(drawn.causes, attempt_seed, params), corpus_cache)
-            assert cached and mismatch_bound(data)["gain"] < MISMATCH_GAIN
+        params = generate.draw_params(drawn.causes, attempt_seed, generate.available_models())
+        scenario = generate._bench_scenario(drawn.causes, attempt_seed, params)
+        data, cached = load_or_build(scenario, corpus_cache)
+        assert cached  # every attempt the draw made is in the cache
+        if generate.check_symptom(scenario, data).valid:  # rejected for its own symptom, and rightly
+            assert "no metric mismatch" in why and mismatch_bound(data)["gain"] < MISMATCH_GAIN
+    first = MISMATCH_SEED * ATTEMPT_STRIDE
+    params = generate.draw_params(drawn.causes, first, generate.available_models())
+    data, _ = load_or_build(generate._bench_scenario(drawn.causes, first, params), corpus_cache)
+    assert mismatch_bound(data)["gain"] < MISMATCH_GAIN  # the first attempt never shows a mismatch, on any CPU
     if drawn.accepted:
         assert drawn.symptom.figures["mismatch_gain"] >= MISMATCH_GAIN
         assert mismatch_bound(drawn.data)["gain"] == drawn.symptom.figures["mismatch_gain"]
