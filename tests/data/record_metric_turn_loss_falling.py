@@ -15,21 +15,15 @@ Run from the repository root (it overwrites the fixture beside this file)::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from gapdoctor.bench.scenario import ScenarioData
-from tests.data.recording import record_corpus_curves
+from tests.data.recording import record_corpus_curves, val_size
 
 FIXTURE = Path(__file__).with_name("metric_turn_loss_falling.json")
 SEEDS = (1030,)
 
 
-def _extra(data: ScenarioData) -> dict[str, Any]:
-    return {"val_size": len(data.arrays["y_val"])}
-
-
 def main() -> None:
-    record_corpus_curves(FIXTURE, "tests/data/record_metric_turn_loss_falling.py", SEEDS, _extra)
+    record_corpus_curves(FIXTURE, "tests/data/record_metric_turn_loss_falling.py", SEEDS, val_size)
 
 
 if __name__ == "__main__":

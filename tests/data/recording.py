@@ -56,3 +56,8 @@ def record_corpus_curves(
                 **extra(data),
             }
     write_recorded_runs(fixture, recorded_by, runs)
+
+
+def val_size(data: ScenarioData) -> dict[str, Any]:
+    """The ``extra`` of a recorder that keeps only the validation size beside the curves."""
+    return {"val_size": len(data.arrays["y_val"])}

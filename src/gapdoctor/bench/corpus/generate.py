@@ -25,7 +25,7 @@ import numpy as np
 from gapdoctor.bench.corpus.build import RecipeInfeasible, build_scenario
 from gapdoctor.bench.corpus.draws import PAIRS, draw_params
 from gapdoctor.bench.corpus.families import available_models
-from gapdoctor.bench.corpus.own_symptom import OWN_SYMPTOM_RULES, check_own_symptoms
+from gapdoctor.bench.corpus.own_symptom import check_own_symptoms
 from gapdoctor.bench.scenario import HEALTHY, Scenario, ScenarioData, Symptom, cache_dir, check_symptom, load_or_build
 from gapdoctor.causes.vocabulary import CAUSES
 
@@ -214,9 +214,9 @@ def _bench_scenario(causes: tuple[str, ...], attempt_seed: int, params: dict[str
 def _symptom(causes: tuple[str, ...], scenario: Scenario, data: ScenarioData) -> Symptom:
     """The run-level symptom check, then each injected cause's own (the first failure says why)."""
     symptom = check_symptom(scenario, data)
-    if not symptom.valid or not any(cause in OWN_SYMPTOM_RULES for cause in causes):
+    if not symptom.valid:
         return symptom
-    own = check_own_symptoms(causes, data)
+    own = check_own_symptoms(causes, data)  # valid with no figures where no rule applies
     return Symptom(own.valid, symptom.reason if own.valid else own.reason, {**symptom.figures, **own.figures})
 
 

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from gapdoctor.bench.scenario import ScenarioData, Symptom
+from gapdoctor.stats.metrics import compute_metric
 
 __all__ = ["MISMATCH_GAIN", "OWN_SYMPTOM_RULES", "check_own_symptoms", "mismatch_bound"]
 
@@ -51,15 +52,9 @@ OWN_SYMPTOM_RULES = {
 _ALPHAS = np.linspace(0.0, 1.0, 21)
 
 
-def _binary_f1(y: np.ndarray[Any, Any], predicted: np.ndarray[Any, Any]) -> float:
-    true_pos = float(np.sum(predicted & (y == 1)))
-    denominator = float(np.sum(predicted) + np.sum(y == 1))
-    return 2 * true_pos / denominator if denominator else 0.0
-
-
-def _balanced_accuracy(y: np.ndarray[Any, Any], predicted: np.ndarray[Any, Any], k: int) -> float:
-    recalls = [float(np.mean(predicted[y == c] == c)) for c in range(k) if np.any(y == c)]
-    return float(np.mean(recalls)) if recalls else 0.0
+def _metric_of(metric: str, y: np.ndarray[Any, Any], predicted: np.ndarray[Any, Any], k: int) -> float:
+    """``metric`` of hard decisions, read by the project's scorer on their one-hot probabilities."""
+    return compute_metric(metric, y, np.eye(k)[predicted])
 
 
 def mismatch_bound(data: ScenarioData) -> dict[str, float]:
@@ -89,12 +84,14 @@ def mismatch_bound(data: ScenarioData) -> dict[str, float]:
     k = probs.shape[1]
     if data.metric == "f1" and k == 2:
         positive = probs[:, 1]
-        default = _binary_f1(y_val, positive >= 0.5)
-        best = max(_binary_f1(y_val, positive >= t) for t in np.unique(np.append(positive, 0.5)))
+        default = _metric_of("f1", y_val, (positive >= 0.5).astype(int), k)
+        best = max(_metric_of("f1", y_val, (positive >= t).astype(int), k) for t in np.unique(np.append(positive, 0.5)))
     else:
         prior = np.bincount(np.asarray(data.arrays["y_train"]).astype(int), minlength=k) / len(data.arrays["y_train"])
         prior = np.maximum(prior, 1e-12)
-        scores = [_balanced_accuracy(y_val, np.argmax(probs / prior**alpha, axis=1), k) for alpha in _ALPHAS]
+        scores = [
+            _metric_of("balanced_accuracy", y_val, np.argmax(probs / prior**alpha, axis=1), k) for alpha in _ALPHAS
+        ]
         default, best = scores[0], max(scores)
     return {"default": round(default, 4), "best": round(best, 4), "gain": round(best - default, 4)}
 

@@ -124,18 +124,7 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
         f"raises validation accuracy from {correct_given / n:.1%} to {correct_best / n:.1%} ({pairs[0]}"
         + (", ..." if len(pairs) > 1 else "")
         + ")."
-        + (
-            (
-                f" The same relabelling raises the training rows' out-of-fold accuracy by {train_gain:.1%} too: "
-                "the predictions' class order may differ from the labels' on both splits (probability columns "
-                "in another order than the label encoder's)."
-                if fixed_share >= PERMUTATION_FIXES
-                else f" The same relabelling raises the training rows' out-of-fold accuracy by {train_gain:.1%} "
-                f"and fixes {fixed_share:.0%} of the validation errors: much of it is the model's own confusion."
-            )
-            if train_gain is not None and train_gain > gain / 2
-            else ""
-        )
+        + _training_sentence(gain, train_gain, fixed_share)
     )
     fixes = (
         "Fit one label encoder on the training labels and reuse it (transform, never fit) for y_val; "
@@ -153,6 +142,19 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
             gain=corrected_mapping_gain(result, evidence),
         )
     ]
+
+
+def _training_sentence(gain: float, train_gain: float | None, fixed_share: float) -> str:
+    """What the same relabelling does to the training rows, when it gains there half as much as on validation."""
+    if train_gain is None or train_gain <= gain / 2:
+        return ""
+    raised = f" The same relabelling raises the training rows' out-of-fold accuracy by {train_gain:.1%}"
+    if fixed_share >= PERMUTATION_FIXES:
+        return (
+            f"{raised} too: the predictions' class order may differ from the labels' on both splits (probability "
+            "columns in another order than the label encoder's)."
+        )
+    return f"{raised} and fixes {fixed_share:.0%} of the validation errors: much of it is the model's own confusion."
 
 
 def _beyond_chance_z(confusion: np.ndarray[Any, Any], moved: list[int], cols: np.ndarray[Any, Any]) -> float:
