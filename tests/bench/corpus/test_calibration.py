@@ -157,8 +157,8 @@ def test_an_observed_symptom_is_right_per_finding_but_not_the_root_causes_headli
     lines = [
         # label noise injected; the run really overfits, and overfitting headlines (label noise is weak)
         _line(["label_noise"], [("overfitting", 0.9, "observed"), ("label_noise", 0.4, "injected")]),
-        # an optimisation run whose validation set is also too small: optimisation does not explain that
-        _line(["optimization"], [("small_validation_set", 0.8, "observed")]),
+        # an overfitting run whose validation set is also too small: overfitting explains no other symptom
+        _line(["overfitting"], [("small_validation_set", 0.8, "observed")]),
         # a healthy run with a reported finding its data do not show
         _line([], [("subgroup_failure", 0.6, "wrong")]),
     ]
@@ -173,7 +173,7 @@ def test_an_observed_symptom_is_right_per_finding_but_not_the_root_causes_headli
     assert result.confusion == {
         "label_noise": {"overfitting": 1},
         "none": {"subgroup_failure": 1},
-        "optimization": {"small_validation_set": 1},
+        "overfitting": {"small_validation_set": 1},
     }
 
 

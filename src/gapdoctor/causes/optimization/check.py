@@ -27,6 +27,7 @@ import numpy as np
 
 from gapdoctor.causes.curves import epoch_of, history_of, point, step_of
 from gapdoctor.causes.optimization.convergence import converged, late_fall_se, wobbles
+from gapdoctor.causes.optimization.cuts import crawl_after_cut, stopped_at_cut
 from gapdoctor.causes.optimization.progress import ValidationProgress, validation_progress
 from gapdoctor.causes.optimization.result import Instability, LossClimb, NanDivergence, Stall
 from gapdoctor.causes.optimization.rises import (
@@ -40,6 +41,7 @@ from gapdoctor.causes.optimization.score import (
     DIVERGENCE_VERDICT,
     NAN_DIVERGENCE,
     climb_score,
+    crawl_score,
     instability_score,
     stall_score,
 )
@@ -78,9 +80,6 @@ _KNOWN_NOISE_SHARE = 0.5
 # sampled every N steps: each value is one batch's loss, and batch noise of unknown size is all
 # that separates two of them, so its spread alone is never reported as instability (score.py caps it).
 _SAMPLED_SHARE = 0.5
-# A stall is put on a learning-rate cut only when the loss fell, over the points after the cut, less
-# than half as much as over as many points before it: a cut followed by a drop did what it was for.
-_CUT_KEEPS_PACE = 0.5
 # A training loss that jitters more than the validation loss (its measurement's noise) bounces only when its
 # rises beyond that noise have a one-sided p-value below this.
 _BOUNCE_P = 0.05
@@ -252,21 +251,6 @@ def _training_start(history: RunHistory, ts: np.ndarray) -> float:
     return float(ts[0])
 
 
-def _stopped_at_cut(train: np.ndarray, cut: int, n: int) -> bool:
-    """True when the logged training loss fell less after a learning-rate cut than before it.
-
-    A step decay that works lowers the loss right after the cut (the classic drop of a step schedule) and only
-    then flattens: that flattening is convergence at the lower rate, not a stall the cut caused. Compared over
-    the same number of points on either side, unsmoothed (a window across the cut mixes both rates).
-    """
-    ts, width = fill_missing(train), min(max(2, n // 10), cut, n - 1 - cut)
-    if width < 1:
-        return True
-    before = float(ts[cut - width] - ts[cut])
-    after = float(ts[cut] - ts[cut + width])
-    return after <= 0 or after < _CUT_KEEPS_PACE * before
-
-
 def _stall(
     history: RunHistory, train: np.ndarray, schedule: Schedule | None, val_progress: ValidationProgress | None
 ) -> Finding | None:
@@ -276,7 +260,10 @@ def _stall(
     third = max(2, n // 3)
     late_drop = relative_fall(ts[-1 - third], end)  # over the last `third` intervals
     achieved = relative_fall(start, end)
-    if late_drop > 0.02 or achieved > 0.7:
+    # a loss that crawls on after a cut never looks flat enough: the cut's slowdown is its own evidence
+    crawl = crawl_after_cut(train, schedule.cut_points) if schedule is not None else None
+    flat = late_drop <= 0.02 and achieved <= 0.7
+    if not flat and crawl is None:
         return None
     if schedule is not None and schedule.annealed and achieved > _ANNEALED_STALL_ACHIEVED:
         return None  # the schedule anneals the rate: a flat end is by design
@@ -300,7 +287,11 @@ def _stall(
         cause = "the training loss stopped improving early"
         first_fix = "Raise the learning rate or use a warm-up + decay schedule; check the loss is wired to the outputs."
     if schedule is not None:
-        near = [c for c in schedule.cut_points if abs(c - knee) <= max(2, n // 10) and _stopped_at_cut(train, c, n)]
+        near = [c for c in schedule.cut_points if abs(c - knee) <= max(2, n // 10) and stopped_at_cut(train, c, n)]
+        if near and flat:  # a stall the cut explains: the crawl's measure counts too when it read the same cut
+            crawl = crawl if crawl is not None and crawl.cut == near[0] else None
+        elif crawl is not None:
+            near, flat = [crawl.cut], False  # the crawl alone: its measure alone scores it
         lr = history.get("lr")
         if near:
             c = cut = int(near[0])
@@ -309,6 +300,10 @@ def _stall(
                 f" from {lr[c - 1]:.3g} to {lr[c]:.3g}" if lr is not None and c >= 1 else f" by {STEP_CUT:g}x or more"
             )
             cause = f"the stall begins at {history.position(knee)}, right after the learning rate was cut{before}"
+            if crawl is not None:
+                cause = f"right after the learning rate was cut{before} at {history.position(c)}, " + crawl.sentence(
+                    history.points_name
+                )
             first_fix = "Delay the learning-rate decay (or cut by less); decay on plateau of the validation metric."
         elif schedule.peak <= _TOO_LOW_LR and achieved < _TOO_LOW_ACHIEVED and not bouncing:
             cause = f"the learning rate never exceeds {schedule.peak:.3g} ({schedule.kind} schedule)"
@@ -326,6 +321,7 @@ def _stall(
         improving=capped,
         late_drop_se=late_se or 0.0,
     )
+    score = max(score if flat else 0.0, 0.0 if crawl is None else crawl_score(crawl.slowdown, crawl.reachable))
     if score < MIN_FINDING_SCORE:
         return None
     result = Stall(
@@ -345,9 +341,12 @@ def _stall(
         val_noise_vs_gain=_noise_vs_gain(val_progress) if capped else None,
         markers=markers,
         late_drop_se_pct=None if late_se is None else round(100 * late_se, 2),
+        pace_slowdown_after_cut=None if crawl is None else round(min(crawl.slowdown, 1e6), 1),
+        reachable_at_old_pace_pct=None if crawl is None else round(100 * crawl.reachable, 1),
     )
     summary = (
-        f"Optimisation stalled: {cause}; the training loss fell only {100 * achieved:.0f}% overall "
+        f"Optimisation stalled: {cause}; the training loss fell {'' if crawl else 'only '}{100 * achieved:.0f}% "
+        f"overall "
         f"({start:.3g} -> {end:.3g}) and {100 * late_drop:.1f}% over the last third"
         + (
             f" (give or take {100 * late_se:.1f}%: noise of its measurement, which the validation loss lacks)."

@@ -133,6 +133,12 @@ class Stall(Payload):
     late_drop_se_pct : float or None
         The late fall's standard error (in %) from the training loss's noise, when that noise is its
         measurement's (the validation loss does not share it): the fall is scored at its 95% upper bound.
+    pace_slowdown_after_cut : float or None
+        When the loss crawled on after a cut: how many times slower it fell per point after the cut
+        than just before it (:mod:`~gapdoctor.causes.optimization.cuts`).
+    reachable_at_old_pace_pct : float or None
+        With it: the share (%) of the loss left at the cut that the pace before the cut would have
+        removed over the rest of the run.
     """
 
     CHECK: ClassVar[str] = CHECK
@@ -158,4 +164,10 @@ class Stall(Payload):
     markers: dict[str, int] = plot()
     late_drop_se_pct: float | None = figure(
         omit_none=True, label="late fall's standard error from the training loss's noise (%)", shown_as="number"
+    )
+    pace_slowdown_after_cut: float | None = figure(
+        omit_none=True, label="times slower the training loss fell after the cut", shown_as="number"
+    )
+    reachable_at_old_pace_pct: float | None = figure(
+        omit_none=True, label="loss left at the cut the old pace would have removed (%)", shown_as="number"
     )

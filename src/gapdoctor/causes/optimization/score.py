@@ -19,9 +19,11 @@ from gapdoctor.stats.scoring import capped, strength_from_ratio
 
 __all__ = [
     "BOUNCE_MATERIAL",
+    "CUT_SLOWDOWN_AT_REPORT",
     "DIVERGENCE_VERDICT",
     "NAN_DIVERGENCE",
     "NOISE_AT_REPORT",
+    "REACHABLE_AT_REPORT",
     "RISES_AT_REPORT",
     "RISES_HEALTHY",
     "SAMPLED_MAX_SCORE",
@@ -34,6 +36,7 @@ __all__ = [
     "STALL_WEIGHT",
     "STILL_IMPROVING_MAX_SCORE",
     "climb_score",
+    "crawl_score",
     "instability_score",
     "stall_score",
 ]
@@ -74,6 +77,18 @@ STALL_CUT_MULTIPLIER = 2.0
 """A stall that starts right after a learning-rate cut is twice the evidence: the cut explains it."""
 STALL_TOO_LOW_MULTIPLIER = 1.5
 """A stall under a rate that never left a tiny value: one and a half times the evidence."""
+CUT_SLOWDOWN_AT_REPORT = 20.0
+"""A training loss that, for the rest of the run, falls 20 times slower per point than it fell just before a
+learning-rate cut has its pace collapse reported at 0.5. A step cut by the usual 10x slows a gradient step about
+10x at the same gradient, and a step schedule that works drops the loss right after each cut, so its pace after
+the cut rarely falls even that much (the real step-decay log of tests/data/real_logs: 2.7x at its first cut); a
+pace twice slower than the usual cut explains means the cut ended the progress. Calibration corpus: the
+early-decay runs (rate cut 100-10,000x at point 2-5) crawl 15x to 8,500x slower."""
+REACHABLE_AT_REPORT = 0.25
+"""... and the loss the cut left on the table is reported at 0.5 when the pace before the cut would have removed
+a quarter of the loss left at the cut over the rest of the run. The crawl story needs both halves (a collapse, and
+something left to remove), so the weaker ratio decides: a cut after the loss had converged costs nothing however
+flat the end (the real log's last cut, after which its loss stopped falling: 2% left to remove)."""
 STILL_IMPROVING_MAX_SCORE = 0.45
 """A validation curve still improving at the end: noise or a flat training loss is weak at most."""
 SAMPLED_MAX_SCORE = 0.45
@@ -83,6 +98,15 @@ SAMPLED_MAX_SCORE = 0.45
 def climb_score(blowup: float) -> float:
     """Strength of a training loss that climbed back above its start (climb over progress)."""
     return strength_from_ratio(blowup)
+
+
+def crawl_score(slowdown: float, reachable: float) -> float:
+    """Strength of a training loss that crawled on after a learning-rate cut.
+
+    ``slowdown``: its pace after the cut over its pace before; ``reachable``: the share of the loss left at
+    the cut that the old pace would have removed over the rest of the run (near 0: it had converged already).
+    """
+    return strength_from_ratio(min(slowdown / CUT_SLOWDOWN_AT_REPORT, reachable / REACHABLE_AT_REPORT))
 
 
 def instability_score(

@@ -14,5 +14,5 @@ SPEC = CauseInfo(
         "Clip gradients; increase the batch size if updates are very noisy.",
     ),
     short="opt",
-    explains=("overfitting",),
+    explains=("overfitting", "small_validation_set"),
 )

@@ -1,0 +1,77 @@
+"""A learning rate cut 100x a few epochs in leaves the run crawling: the cut is the headline.
+
+The corpus's "early decay" recipe with a cut that does not freeze the loss: plain SGD at 0.01, then
+0.0001 from the fifth epoch on. The loss keeps falling, a fraction of a percent per epoch, for the
+rest of the run: too steep at the end to read as a stall, and the first epochs had already removed
+most of it. Before, nothing was reported and the headline was the 60-row validation set. The training
+loss's pace right after the cut against its pace just before tells the story (``cuts.py``).
+A step schedule that works (a 10x cut once the loss has flattened, then a drop) is not a crawl.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_wine
+
+import gapdoctor
+from gapdoctor.causes.optimization.cuts import crawl_after_cut, slowdown_after_cut
+from gapdoctor.causes.optimization.result import Stall
+from gapdoctor.causes.optimization.score import crawl_score
+from tests.metric_scenarios import epoch_run, scaled_splits
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_100x_cut_four_epochs_in_is_the_headline_while_the_loss_still_crawls(seed: int) -> None:
+    X, y = load_wine(return_X_y=True)
+    run = epoch_run(
+        *scaled_splits(X, y, train_size=0.6, seed=seed),
+        epochs=60,
+        hidden=(64,),
+        solver="sgd",
+        lr=0.01,
+        lr_schedule=lambda epoch: 0.01 if epoch < 4 else 1e-4,
+        seed=seed,
+    )
+    train = np.asarray(run["history"]["train_loss"])
+    assert train[-21] - train[-1] > 0.02 * train[-21] or train[-1] < 0.3 * train[0]  # no plain stall
+    diagnosis = gapdoctor.diagnose(**run)
+    top = diagnosis.top
+    assert top is not None and top.cause == "optimization" and top.score >= 0.5, diagnosis.findings
+    assert "right after the learning rate was cut from 0.01 to 0.0001 at epoch 5" in top.summary
+    assert isinstance(top.result, Stall) and (top.result.pace_slowdown_after_cut or 0) >= 20
+    assert top.fixes[0].startswith("Delay the learning-rate decay")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_step_decay_after_the_loss_flattened_is_not_a_crawl(seed: int) -> None:
+    X, y = load_breast_cancer(return_X_y=True)
+    run = epoch_run(
+        *scaled_splits(X, y, train_size=0.6, seed=seed),
+        epochs=60,
+        hidden=(32,),
+        solver="sgd",
+        lr=0.01,
+        lr_schedule=lambda epoch: 0.01 if epoch < 40 else 1e-3,
+        seed=seed,
+    )
+    train = np.asarray(run["history"]["train_loss"])
+    slowed = slowdown_after_cut(train, 40)  # the 10x cut slows the pace about 10x, no more
+    assert slowed is not None and slowed.slowdown < 12
+    assert crawl_after_cut(train, (40,)) is None
+    found = [f for f in gapdoctor.diagnose(**run).findings if f.cause == "optimization"]
+    assert all(f.score < 0.3 for f in found), found
+
+
+def test_the_slowdown_reads_the_pace_on_either_side_of_the_cut() -> None:
+    crawling = np.r_[1.0, 0.8, 0.64, np.linspace(0.639, 0.63, 20)]
+    s = slowdown_after_cut(crawling, 3)
+    assert s is not None and s.slowdown == pytest.approx((0.36 / 2) / (0.01 / 20), rel=1e-6)
+    assert s.reachable == 1.0
+    converged_then_cut = np.r_[0.1 + 0.9 * np.exp(-np.arange(30) / 3), 0.1 - np.linspace(0, 1e-6, 10)]
+    converged = slowdown_after_cut(converged_then_cut, 30)  # nothing was left for the old pace to remove
+    assert converged is not None and converged.reachable < 0.01
+    assert crawl_after_cut(converged_then_cut, (30,)) is None
+    dropped = np.r_[np.linspace(1.0, 0.5, 10), 0.3, 0.25, 0.24, np.linspace(0.239, 0.23, 10)]
+    drop = slowdown_after_cut(dropped, 10)  # the cut brought a drop: it did what it was for
+    assert drop is not None and drop.slowdown < 3 and crawl_score(drop.slowdown, drop.reachable) < 0.15
