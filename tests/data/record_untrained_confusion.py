@@ -1,14 +1,20 @@
-"""Record a barely trained model's labels and probabilities: its confusions look like a relabelling.
+"""Record barely trained models' labels and probabilities: their confusions look like a relabelling.
 
-Corpus seed 1102 (a healthy run of the batch 800-1199, calibration side): a logistic regression on
-digits stopped early, at 12% validation accuracy. The assignment that maximises validation accuracy
-moves all 10 classes and "raises" it to 33%, and the same relabelling raises the training rows'
-out-of-fold accuracy as much: the model's own confusions, not labels encoded differently per split
-(``pipeline_bug.label_encoding`` headlined it at 0.57). Kept: the labels and both splits'
-probabilities (4 decimals). Recorded rather than trained live because an early stop's confusions
-differ from one CPU to another.
+- Corpus seed 1102 (``untrained_confusion.npz``; a healthy run of the batch 800-1199, calibration
+  side): a logistic regression on digits stopped early, at 12% validation accuracy. The assignment
+  that maximises validation accuracy moves all 10 classes and "raises" it to 33%, and the same
+  relabelling raises the training rows' out-of-fold accuracy as much: the model's own confusions,
+  not labels encoded differently per split (``pipeline_bug.label_encoding`` headlined it at 0.57).
+- Corpus seed 1468 (``below_chance_run.npz``; a healthy run of the batch 1200-1599, calibration
+  side): a logistic regression 12 epochs into a binary task, still below chance (31% validation
+  accuracy, its loss above the prior's): swapping the two classes "raises" it to 69% on both splits,
+  which read as probability columns in another order (headlined at 0.96). Its logged validation
+  loss is kept: the loop scored the labels as given.
 
-Run from the repository root (it overwrites the fixture beside this file)::
+Kept: the labels, both splits' probabilities (4 decimals) and the logged validation loss. Recorded
+rather than trained live because an early stop's confusions differ from one CPU to another.
+
+Run from the repository root (it overwrites the fixtures beside this file)::
 
     OMP_NUM_THREADS=1 python -m tests.data.record_untrained_confusion [--cache DIR]
 """
@@ -20,8 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-FIXTURE = Path(__file__).with_name("untrained_confusion.npz")
-SEED = 1102
+FIXTURES = {
+    1102: Path(__file__).with_name("untrained_confusion.npz"),
+    1468: Path(__file__).with_name("below_chance_run.npz"),
+}
 
 
 def main() -> None:
@@ -29,19 +37,22 @@ def main() -> None:
 
     from gapdoctor.bench.corpus.generate import draw_scenario
 
-    parser = argparse.ArgumentParser(description=f"record {FIXTURE.name}")
+    parser = argparse.ArgumentParser(description=f"record {', '.join(f.name for f in FIXTURES.values())}")
     parser.add_argument("--cache", type=Path, default=None, help="the corpus cache (default: beside the bench's)")
     cache = parser.parse_args().cache
-    with threadpool_limits(limits=1):
-        arrays = draw_scenario(SEED, cache=cache).data.arrays
-    np.savez_compressed(
-        FIXTURE,
-        y_train=arrays["y_train"].astype(np.int64),
-        y_val=arrays["y_val"].astype(np.int64),
-        train_probs=np.round(arrays["train_probs"], 4),
-        val_probs=np.round(arrays["val_probs"], 4),
-    )
-    print(f"corpus seed {SEED} -> {FIXTURE}")
+    for seed, fixture in FIXTURES.items():
+        with threadpool_limits(limits=1):
+            data = draw_scenario(seed, cache=cache).data
+        arrays = data.arrays
+        np.savez_compressed(
+            fixture,
+            y_train=arrays["y_train"].astype(np.int64),
+            y_val=arrays["y_val"].astype(np.int64),
+            train_probs=np.round(arrays["train_probs"], 4),
+            val_probs=np.round(arrays["val_probs"], 4),
+            val_loss=np.round(np.asarray(data.history["val_loss"], dtype=np.float64), 6),
+        )
+        print(f"corpus seed {seed} -> {fixture}")
 
 
 if __name__ == "__main__":

@@ -275,3 +275,29 @@ def test_a_barely_trained_models_confusions_are_not_an_encoding_difference():
     d = gapdoctor.diagnose(y_train=y_train, y_val=y_val, train_probs=tp, val_probs=vp)
     assert all(s < 0.5 for s in _pipeline_scores(d))
     assert not any(f.check == "pipeline_bug.label_encoding" and f.score >= 0.2 for f in d.findings)
+
+
+def test_columns_in_another_order_stay_reported_when_the_run_logged_its_own_loss(digits):
+    from sklearn.metrics import log_loss
+
+    _, _, yt, yv, tp, vp = digits
+    order = np.arange(10)
+    order[[3, 8]] = [8, 3]  # the loop scored the probabilities in its own order; they were exported swapped
+    history = {"val_loss": [2.3, 1.0, log_loss(yv, vp, labels=np.arange(10))]}
+    d = gapdoctor.diagnose(y_train=yt, y_val=yv, train_probs=tp[:, order], val_probs=vp[:, order], history=history)
+    assert d.top is not None and d.top.check == "pipeline_bug.label_encoding" and d.top.score >= 0.5
+
+
+def test_a_model_below_chance_early_in_training_is_not_read_as_columns_in_another_order():
+    from pathlib import Path
+
+    recorded = np.load(Path(__file__).parents[2] / "data" / "below_chance_run.npz")
+    y_train, y_val, tp, vp, val_loss = (
+        recorded[k] for k in ("y_train", "y_val", "train_probs", "val_probs", "val_loss")
+    )
+    predicted = vp.argmax(axis=1)
+    assert (predicted == y_val).mean() < 0.35 and (predicted != y_val).mean() > 0.65  # swapped, it "fixes" both
+    without = gapdoctor.diagnose(y_train=y_train, y_val=y_val, train_probs=tp, val_probs=vp)
+    assert max(_pipeline_scores(without)) >= 0.5  # read from the arrays alone: columns in another order
+    d = gapdoctor.diagnose(y_train=y_train, y_val=y_val, train_probs=tp, val_probs=vp, history={"val_loss": val_loss})
+    assert all(s < 0.5 for s in _pipeline_scores(d))  # the loop's own loss scored the labels as given

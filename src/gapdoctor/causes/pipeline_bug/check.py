@@ -25,6 +25,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from gapdoctor.causes.pipeline_bug.gain import corrected_mapping_gain
+from gapdoctor.causes.pipeline_bug.own_loss import loss_reads_labels_as_given
 from gapdoctor.causes.pipeline_bug.preprocessing_text import verdict_text
 from gapdoctor.causes.pipeline_bug.result import (
     LabelEncoding,
@@ -85,7 +86,7 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
     # (almost) one other class is "relabelled" to a high accuracy with no relation to the labels
     # (a covariate shift, a collapsed model); a permuted encoding keeps the model informative
     z_chance = _beyond_chance_z(confusion, moved, model_cols)
-    train_inconsistent, train_gain = False, None
+    train_inconsistent, train_gain, loss_on_given = False, None, False
     if evidence.train_confusion is not None:  # the model agrees with the training labels?
         train_confusion = evidence.train_confusion
         train_rows, train_cols = linear_sum_assignment(train_confusion, maximize=True)
@@ -96,6 +97,7 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
         # the same relabelling on the training rows: what it gains there is the model's, not the encoding's
         mapped = int(train_confusion[given_rows, model_cols].sum())
         train_gain = (mapped - int(np.trace(train_confusion))) / max(int(train_confusion.sum()), 1)
+        loss_on_given = bool(loss_reads_labels_as_given(evidence, model_cols))  # the loop scored the labels given
     fixed_share = gain / max(1.0 - correct_given / n, 1e-12)  # of the validation errors as given
     score = label_encoding_score(
         gain,
@@ -103,6 +105,7 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
         train_inconsistent=train_inconsistent,
         train_gain=train_gain or 0.0,
         fixed_share=fixed_share,
+        loss_on_given=loss_on_given,
     )
     if score < MIN_FINDING_SCORE:
         return []
