@@ -105,3 +105,36 @@ def test_a_mismatch_draw_is_accepted_only_with_its_own_symptom(corpus_cache: Pat
     scenario = generate._bench_scenario(drawn.causes, drawn.attempt_seed, drawn.params)
     own = check_own_symptoms(drawn.causes, drawn.data)
     assert drawn.accepted == (generate.check_symptom(scenario, drawn.data).valid and own.valid)
+
+
+def _wine_run(train_rows: int, seed: int) -> ScenarioData:
+    """A real epoch-by-epoch fit of a one-hidden-layer MLP on wine, as the corpus's overfitting recipe trains it."""
+    from sklearn.datasets import load_wine
+
+    from tests.metric_scenarios import epoch_run, scaled_splits
+
+    X, y = load_wine(return_X_y=True)
+    run = epoch_run(*scaled_splits(X, y, train_size=train_rows, seed=seed), epochs=100, hidden=(256,), seed=seed)
+    return ScenarioData(history=run["history"], arrays={}, metric="accuracy")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_an_overfitting_draw_whose_validation_loss_still_falls_fails(seed: int) -> None:
+    from gapdoctor.bench.corpus.own_symptom import OVERFIT_STILL_IMPROVING, validation_loss_second_half_fall
+
+    data = _wine_run(100, seed)  # an easy task: every training row fitted, 1-2 validation rows wrong
+    fall = validation_loss_second_half_fall(data.history)
+    assert fall is not None and fall > 4 * OVERFIT_STILL_IMPROVING  # 29-43% here: still generalising better
+    symptom = check_own_symptoms(("overfitting",), data)
+    assert not symptom.valid and symptom.figures["val_loss_second_half_fall"] == pytest.approx(fall, abs=1e-4)
+
+
+def test_an_overfitting_draw_whose_validation_loss_rises_passes() -> None:
+    rising = [1.0, 0.7, 0.5, 0.45, 0.44] + [0.44 + 0.01 * i for i in range(40)]
+    data = ScenarioData(
+        history={"train_loss": list(np.geomspace(1.0, 1e-3, 45)), "val_loss": rising}, arrays={}, metric="accuracy"
+    )
+    assert check_own_symptoms(("overfitting",), data).valid
+    still = ScenarioData(history={"val_loss": list(np.geomspace(1.0, 0.1, 45))}, arrays={}, metric="accuracy")
+    symptom = check_own_symptoms(("overfitting", "label_noise"), still)  # a pair claims overfitting too
+    assert not symptom.valid and "validation loss still fell" in symptom.reason

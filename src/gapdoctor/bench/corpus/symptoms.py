@@ -63,6 +63,7 @@ __all__ = [
     "finding_truth",
     "observe_symptoms",
     "row_step",
+    "smooth_curve",
     "window",
 ]
 
@@ -101,7 +102,8 @@ def window(epochs: int) -> int:
     return max(SMOOTH_MIN, int(epochs * SMOOTH_SHARE))
 
 
-def _smooth(values: list[float], width: int) -> np.ndarray[Any, Any]:
+def smooth_curve(values: list[float], width: int) -> np.ndarray[Any, Any]:
+    """A moving average of ``width`` points (only where the window fits: ``len(values) - width + 1`` values)."""
     array = np.asarray(values, dtype=float)
     width = min(width, len(array))
     return np.convolve(array, np.ones(width) / width, mode="valid")
@@ -133,7 +135,7 @@ def _overfitting(history: Mapping[str, list[float]], strict: float) -> dict[str,
     if len(val) < 2 * SMOOTH_MIN or len(train) != len(val):
         return {"observed": False, "why": "no training and validation loss curves"}
     width = window(len(val))
-    val_s, train_s = _smooth(val, width), _smooth(train, width)
+    val_s, train_s = smooth_curve(val, width), smooth_curve(train, width)
     turn = int(np.argmin(val_s))
     rise = float(val_s[-1] / max(val_s[turn], 1e-12) - 1.0)
     fall = float(1.0 - train_s[-1] / max(train_s[turn], 1e-12))
@@ -145,7 +147,7 @@ def _saturation(history: Mapping[str, list[float]], metric: str, strict: float) 
     values = history.get(f"val_{metric}") or []
     if not values:
         return {"observed": False, "why": f"no val_{metric} curve"}
-    final = float(_smooth(values, window(len(values)))[-1])
+    final = float(smooth_curve(values, window(len(values)))[-1])
     gap = 1.0 - final
     return {"observed": gap <= SATURATION_MARGIN / strict, "gap_to_ceiling": round(gap, 4)}
 
@@ -175,7 +177,7 @@ def _optimization(history: Mapping[str, list[float]], strict: float) -> dict[str
     train = history.get("train_loss") or []
     if len(train) < 2 * SMOOTH_MIN:
         return {"observed": False, "why": "no training loss curve"}
-    smooth = _smooth(train, SMOOTH_MIN)
+    smooth = smooth_curve(train, SMOOTH_MIN)
     running_min = np.minimum.accumulate(smooth)
     climb = float(np.max(smooth / np.maximum(running_min, 1e-12)) - 1.0)
     return {"observed": climb >= OPTIMIZATION_RISE * strict, "train_loss_climb": round(climb, 4)}
