@@ -29,7 +29,7 @@ overfitting        the validation loss no longer improves over the second half o
 =================  ==================================================================================
 
 The mismatch rule was written before any score of a redrawn scenario was read. The overfitting rule
-was added a session later (issue 13, seventh session), after overfitting draws on wine had been read
+was added a session later (issue 13, sixth session), after overfitting draws on wine had been read
 run by run: its threshold is the definition's (a validation loss that keeps falling is no overfitting)
 with a margin for a plateau's wobble, and was not varied. The other causes are
 verified by construction (flipped rows, a shifted split, a leaked feature...) or by the run-level

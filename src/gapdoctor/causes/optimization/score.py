@@ -81,9 +81,9 @@ CUT_SLOWDOWN_AT_REPORT = 20.0
 """A training loss that, for the rest of the run, falls 20 times slower per point than it fell just before a
 learning-rate cut has its pace collapse reported at 0.5. A step cut by the usual 10x slows a gradient step about
 10x at the same gradient, and a step schedule that works drops the loss right after each cut, so its pace after
-the cut rarely falls even that much (the real step-decay log of tests/data/real_logs: 2.7x at its first cut); a
-pace twice slower than the usual cut explains means the cut ended the progress. Calibration corpus: the
-early-decay runs (rate cut 100-10,000x at point 2-5) crawl 15x to 8,500x slower."""
+the cut rarely falls even that much (the real step-decay log of tests/data/real_logs: 3.4x and 6.5x at its first
+two cuts); a pace twice slower than the usual cut explains means the cut ended the progress. Calibration corpus:
+the early-decay runs (rate cut 100-10,000x at point 2-5) crawl 13x to 18,000x slower (median 300x)."""
 REACHABLE_AT_REPORT = 0.25
 """... and the loss the cut left on the table is reported at 0.5 when the pace before the cut would have removed
 a quarter of the loss left at the cut over the rest of the run. The crawl story needs both halves (a collapse, and
