@@ -138,3 +138,23 @@ def test_an_overfitting_draw_whose_validation_loss_rises_passes() -> None:
     still = ScenarioData(history={"val_loss": list(np.geomspace(1.0, 0.1, 45))}, arrays={}, metric="accuracy")
     symptom = check_own_symptoms(("overfitting", "label_noise"), still)  # a pair claims overfitting too
     assert not symptom.valid and "validation loss still fell" in symptom.reason
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_saturation_draw_must_end_at_its_ceiling(seed: int) -> None:
+    from sklearn.datasets import make_classification
+
+    from gapdoctor.bench.corpus.own_symptom import _saturation_rule
+    from tests.metric_scenarios import epoch_run, scaled_splits
+
+    X, y = load_digits(n_class=2, return_X_y=True)  # the corpus's saturation recipe on digits: a pair of classes
+    run = epoch_run(*scaled_splits(X, y, train_size=200, seed=seed), epochs=40, hidden=(32,), seed=seed)
+    easy = ScenarioData(history=run["history"], arrays={}, metric="accuracy")
+    assert check_own_symptoms(("metric_saturation",), easy).valid
+    X, y = make_classification(600, n_informative=4, class_sep=0.6, flip_y=0.1, random_state=seed)
+    run = epoch_run(*scaled_splits(X, y, train_size=400, seed=seed), epochs=40, hidden=(32,), seed=seed)
+    hard = ScenarioData(history=run["history"], arrays={}, metric="accuracy")
+    assert max(run["history"]["val_accuracy"]) < 0.9  # a hard task: far from its ceiling
+    symptom = check_own_symptoms(("metric_saturation",), hard)
+    assert not symptom.valid and "no saturation" in symptom.reason
+    assert symptom.figures["saturation_gap_to_ceiling"] > 0.1 and _saturation_rule(easy)[0] == ""
