@@ -1,4 +1,4 @@
-"""Record barely trained models' labels and probabilities: their confusions look like a relabelling.
+"""Record barely trained or memorising models' labels and probabilities: they look like pipeline bugs.
 
 - Corpus seed 1102 (``untrained_confusion.npz``; a healthy run of the batch 800-1199, calibration
   side): a logistic regression on digits stopped early, at 12% validation accuracy. The assignment
@@ -10,6 +10,11 @@
   accuracy, its loss above the prior's): swapping the two classes "raises" it to 69% on both splits,
   which read as probability columns in another order (headlined at 0.96). Its logged validation
   loss is kept: the loop scored the labels as given.
+- Corpus seed 669 (``memorised_noise_run.npz``; label noise + overfitting, calibration side): a torch
+  MLP trained 104 epochs on 81 rows of a 4-class task, 35% of them flipped: confident on validation
+  rows (mean max probability 0.84) and at chance there (32%, 25% by chance), which read as validation
+  rows out of order with their features (``pipeline_bug.misaligned_rows`` 0.82). Its out-of-fold
+  training probabilities are at chance too.
 
 Kept: the labels, both splits' probabilities (4 decimals) and the logged validation loss. Recorded
 rather than trained live because an early stop's confusions differ from one CPU to another.
@@ -27,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 FIXTURES = {
+    669: Path(__file__).with_name("memorised_noise_run.npz"),
     1102: Path(__file__).with_name("untrained_confusion.npz"),
     1468: Path(__file__).with_name("below_chance_run.npz"),
 }

@@ -301,3 +301,16 @@ def test_a_model_below_chance_early_in_training_is_not_read_as_columns_in_anothe
     assert max(_pipeline_scores(without)) >= 0.5  # read from the arrays alone: columns in another order
     d = gapdoctor.diagnose(y_train=y_train, y_val=y_val, train_probs=tp, val_probs=vp, history={"val_loss": val_loss})
     assert all(s < 0.5 for s in _pipeline_scores(d))  # the loop's own loss scored the labels as given
+
+
+def test_a_model_memorising_heavy_label_noise_is_not_read_as_misaligned_validation_rows():
+    from pathlib import Path
+
+    recorded = np.load(Path(__file__).parents[2] / "data" / "memorised_noise_run.npz")
+    y_train, y_val, tp, vp = (recorded[k] for k in ("y_train", "y_val", "train_probs", "val_probs"))
+    assert vp.max(axis=1).mean() > 0.8 and (vp.argmax(axis=1) == y_val).mean() < 0.4  # sure, and at chance
+    assert (tp.argmax(axis=1) == y_train).mean() < 0.4  # out of fold, the training labels are at chance too
+    without = gapdoctor.diagnose(y_train=y_train, y_val=y_val, val_probs=vp)
+    assert any(f.check == "pipeline_bug.misaligned_rows" and f.score >= 0.5 for f in without.findings)
+    d = gapdoctor.diagnose(y_train=y_train, y_val=y_val, train_probs=tp, val_probs=vp)
+    assert not any(f.check == "pipeline_bug.misaligned_rows" for f in d.findings)  # nothing singles out y_val

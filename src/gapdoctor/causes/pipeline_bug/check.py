@@ -19,11 +19,11 @@ Four bugs, each a check that names the split at fault and the fix:
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from gapdoctor.causes.pipeline_bug.chance import beyond_chance_z, relabelled_accuracy
 from gapdoctor.causes.pipeline_bug.gain import corrected_mapping_gain
 from gapdoctor.causes.pipeline_bug.own_loss import loss_reads_labels_as_given
 from gapdoctor.causes.pipeline_bug.preprocessing_text import verdict_text
@@ -85,7 +85,7 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
     # ... and beyond what the margins give any pairing: a model predicting one class for a split of
     # (almost) one other class is "relabelled" to a high accuracy with no relation to the labels
     # (a covariate shift, a collapsed model); a permuted encoding keeps the model informative
-    z_chance = _beyond_chance_z(confusion, moved, model_cols)
+    z_chance = beyond_chance_z(confusion, moved, model_cols)
     train_inconsistent, train_gain, loss_on_given = False, None, False
     if evidence.train_confusion is not None:  # the model agrees with the training labels?
         train_confusion = evidence.train_confusion
@@ -158,31 +158,6 @@ def _training_sentence(gain: float, train_gain: float | None, fixed_share: float
             "columns in another order than the label encoder's)."
         )
     return f"{raised} and fixes {fixed_share:.0%} of the validation errors: much of it is the model's own confusion."
-
-
-def _beyond_chance_z(confusion: np.ndarray[Any, Any], moved: list[int], cols: np.ndarray[Any, Any]) -> float:
-    """z of the remapped classes' rows right under the new mapping, against labels and predictions
-    independent with the confusion's margins (each row of class i predicted ``cols[i]`` with that
-    column's share: binomial mean and variance summed over the moved classes).
-
-    Examples
-    --------
-    >>> permuted = np.array([[2, 48], [47, 3]])  # a swapped encoding: informative under the swap
-    >>> round(_beyond_chance_z(permuted, [0, 1], np.array([1, 0])), 1)
-    9.0
-    >>> collapsed = np.array([[0, 97], [0, 3]])  # one class predicted for a split of one other class
-    >>> round(_beyond_chance_z(collapsed, [0, 1], np.array([1, 0])), 1)
-    0.0
-    """
-    n = float(confusion.sum())
-    share = confusion.sum(axis=0) / n
-    rows = confusion.sum(axis=1)
-    right = sum(float(confusion[i, cols[i]]) for i in moved)
-    expected = sum(float(rows[i] * share[cols[i]]) for i in moved)
-    variance = sum(float(rows[i] * share[cols[i]] * (1.0 - share[cols[i]])) for i in moved)
-    if variance <= 0:
-        return 0.0
-    return (right - expected) / math.sqrt(variance)
 
 
 def _retention(evidence: Evidence) -> tuple[float, str, int, dict[str, float], Transfer] | None:
@@ -265,19 +240,17 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
     best_shown: float | None = None
     chance_shown: float | None = None
     if evidence.val_probs is not None and evidence.val_confusion is not None and evidence.y_val is not None:
-        confusion = evidence.val_confusion
-        n = int(confusion.sum())
-        rows, cols = linear_sum_assignment(confusion, maximize=True)
-        correct = int(confusion[rows, cols].sum())
-        chance = float((confusion.sum(axis=1) / n) @ (confusion.sum(axis=0) / n))
-        low, high = binomial_interval(correct, n)
+        val = relabelled_accuracy(evidence.val_confusion)
         confidence = float(evidence.val_probs.max(axis=1).mean())
-        confidence_shown, best_shown, chance_shown = round(confidence, 4), round(correct / n, 4), round(chance, 4)
-        if at_chance(low, chance):  # no better than chance, even relabelled
-            probs_strength = confidence_ratio(confidence, high)
+        confidence_shown, best_shown, chance_shown = round(confidence, 4), round(val.share, 4), round(val.chance, 4)
+        # labels the model cannot learn out of fold either (heavy label noise on a few rows) leave both splits
+        # at chance: nothing singles out the validation rows
+        train = None if evidence.train_confusion is None else relabelled_accuracy(evidence.train_confusion)
+        if val.at_chance and not (train is not None and train.at_chance):  # no better than chance, even relabelled
+            probs_strength = confidence_ratio(confidence, val.high)
             if probs_strength > strength:
                 strength, split = probs_strength, "y_val"
-        elif found is not None:
+        elif not val.at_chance and found is not None:
             # The model learnt y_train and predicts y_val above chance (even relabelled): the
             # labels of both splits follow their features, so neither split is out of order.
             # Misaligned y_val leaves the model at chance on it; misaligned y_train leaves it

@@ -1,0 +1,84 @@
+"""How far a model's predictions are from chance, under the relabelling that suits them best.
+
+A split whose labels are out of order with its features leaves a model no better than chance on it, however
+confident; a permuted encoding leaves it informative under the permutation. Both readings compare the
+confusion matrix with labels and predictions drawn independently with its margins.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from gapdoctor.causes.pipeline_bug.score import at_chance
+from gapdoctor.stats.accumulators import binomial_interval
+
+__all__ = ["RelabelledAccuracy", "beyond_chance_z", "relabelled_accuracy"]
+
+
+@dataclass(frozen=True)
+class RelabelledAccuracy:
+    """Accuracy under the best relabelling (the Hungarian assignment) with its 95% interval, and chance.
+
+    Parameters
+    ----------
+    share, low, high : float
+        The accuracy and its exact 95% interval.
+    chance : float
+        The accuracy of labels and predictions independent with the confusion's margins.
+    at_chance : bool
+        The interval's low end reaches down to chance (:func:`gapdoctor.causes.pipeline_bug.score.at_chance`).
+    """
+
+    share: float
+    low: float
+    high: float
+    chance: float
+    at_chance: bool
+
+
+def relabelled_accuracy(confusion: np.ndarray[Any, Any]) -> RelabelledAccuracy:
+    """The accuracy a confusion matrix (true x predicted) reaches under its best relabelling, against chance.
+
+    Examples
+    --------
+    >>> relabelled_accuracy(np.array([[25, 25], [25, 25]])).at_chance
+    True
+    >>> relabelled_accuracy(np.array([[5, 45], [45, 5]])).share  # a swapped encoding: 90% once relabelled
+    0.9
+    """
+    n = int(confusion.sum())
+    rows, cols = linear_sum_assignment(confusion, maximize=True)
+    correct = int(confusion[rows, cols].sum())
+    chance = float((confusion.sum(axis=1) / n) @ (confusion.sum(axis=0) / n))
+    low, high = binomial_interval(correct, n)
+    return RelabelledAccuracy(correct / n, low, high, chance, at_chance(low, chance))
+
+
+def beyond_chance_z(confusion: np.ndarray[Any, Any], moved: list[int], cols: np.ndarray[Any, Any]) -> float:
+    """z of the remapped classes' rows right under the new mapping, against labels and predictions
+    independent with the confusion's margins (each row of class i predicted ``cols[i]`` with that
+    column's share: binomial mean and variance summed over the moved classes).
+
+    Examples
+    --------
+    >>> permuted = np.array([[2, 48], [47, 3]])  # a swapped encoding: informative under the swap
+    >>> round(beyond_chance_z(permuted, [0, 1], np.array([1, 0])), 1)
+    9.0
+    >>> collapsed = np.array([[0, 97], [0, 3]])  # one class predicted for a split of one other class
+    >>> round(beyond_chance_z(collapsed, [0, 1], np.array([1, 0])), 1)
+    0.0
+    """
+    n = float(confusion.sum())
+    share = confusion.sum(axis=0) / n
+    rows = confusion.sum(axis=1)
+    right = sum(float(confusion[i, cols[i]]) for i in moved)
+    expected = sum(float(rows[i] * share[cols[i]]) for i in moved)
+    variance = sum(float(rows[i] * share[cols[i]] * (1.0 - share[cols[i]])) for i in moved)
+    if variance <= 0:
+        return 0.0
+    return (right - expected) / math.sqrt(variance)
