@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from gapdoctor.bench.corpus.symptoms import SATURATION_MARGIN, observe_symptoms, smooth_curve, window
+from gapdoctor.bench.corpus.symptoms import SATURATION_MARGIN, saturation_symptom, smooth_curve, window
 from gapdoctor.bench.scenario import ScenarioData, Symptom
 from gapdoctor.stats.metrics import compute_metric
 
@@ -188,7 +188,7 @@ def _overfitting_rule(data: ScenarioData) -> tuple[str, dict[str, float]]:
 
 
 def _saturation_rule(data: ScenarioData) -> tuple[str, dict[str, float]]:
-    seen = observe_symptoms(data, healthy=False)["metric_saturation"]
+    seen = saturation_symptom(data.history or {}, data.metric)
     if "gap_to_ceiling" not in seen:
         return "", {}
     gap = float(seen["gap_to_ceiling"])

@@ -63,6 +63,7 @@ __all__ = [
     "finding_truth",
     "observe_symptoms",
     "row_step",
+    "saturation_symptom",
     "smooth_curve",
     "window",
 ]
@@ -143,7 +144,8 @@ def _overfitting(history: Mapping[str, list[float]], strict: float) -> dict[str,
     return {"observed": observed, "val_loss_rise": round(rise, 4), "train_loss_fall": round(fall, 4)}
 
 
-def _saturation(history: Mapping[str, list[float]], metric: str, strict: float) -> dict[str, Any]:
+def saturation_symptom(history: Mapping[str, list[float]], metric: str, strict: float = 1.0) -> dict[str, Any]:
+    """The saturation rule: the smoothed validation metric ends within :data:`SATURATION_MARGIN` (/ ``strict``) of 1."""
     values = history.get(f"val_{metric}") or []
     if not values:
         return {"observed": False, "why": f"no val_{metric} curve"}
@@ -203,7 +205,7 @@ def observe_symptoms(data: ScenarioData, *, healthy: bool) -> dict[str, dict[str
     label_noise = {"observed": False, "why": "none drawn in a healthy run"} if healthy else _label_noise(data.facts)
     return {
         "overfitting": _overfitting(history, strict),
-        "metric_saturation": _saturation(history, data.metric, strict),
+        "metric_saturation": saturation_symptom(history, data.metric, strict),
         "small_validation_set": _small_validation(data, strict),
         "label_noise": label_noise,
         "optimization": _optimization(history, strict),

@@ -115,6 +115,6 @@ def crawl_after_cut(train: np.ndarray, cut_points: tuple[int, ...]) -> CutSlowdo
 
     A weaker crawl is no story of its own: the cut is then judged as any stall is, by how flat the end is.
     """
-    found = [s for c in cut_points if (s := slowdown_after_cut(train, c)) is not None]
-    best = max(found, key=lambda s: crawl_score(s.slowdown, s.reachable), default=None)
-    return best if best is not None and crawl_score(best.slowdown, best.reachable) >= REPORT_THRESHOLD else None
+    scored = [(crawl_score(s.slowdown, s.reachable), s) for c in cut_points if (s := slowdown_after_cut(train, c))]
+    strength, best = max(scored, key=lambda pair: pair[0], default=(0.0, None))
+    return best if strength >= REPORT_THRESHOLD else None

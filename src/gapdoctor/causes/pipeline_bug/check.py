@@ -245,8 +245,12 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
         confidence_shown, best_shown, chance_shown = round(confidence, 4), round(val.share, 4), round(val.chance, 4)
         # labels the model cannot learn out of fold either (heavy label noise on a few rows) leave both splits
         # at chance: nothing singles out the validation rows
-        train = None if evidence.train_confusion is None else relabelled_accuracy(evidence.train_confusion)
-        if val.at_chance and not (train is not None and train.at_chance):  # no better than chance, even relabelled
+        both_at_chance = (
+            val.at_chance
+            and evidence.train_confusion is not None
+            and relabelled_accuracy(evidence.train_confusion).at_chance
+        )
+        if val.at_chance and not both_at_chance:  # no better than chance, even relabelled
             probs_strength = confidence_ratio(confidence, val.high)
             if probs_strength > strength:
                 strength, split = probs_strength, "y_val"
