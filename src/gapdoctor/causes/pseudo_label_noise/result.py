@@ -97,7 +97,10 @@ class NoiseBySource(Payload, SuggestsLabels):
         :mod:`gapdoctor.causes.pseudo_label_noise.disagreement`); None without ``X_train``, ``X_val``
         and ``y_val``.
     disagreed_excess_pct_points, disagreed_excess_low_pct_points, disagreed_excess_high_pct_points : float or None
-        The difference of the two, in points, with its 95% interval (+- 1.96 permutation standard deviations).
+        The difference of the two beyond what the judges themselves expect (each source's mean
+        disagreement minus the judges' expected disagreement on its rows, ``1 - sum(p ** 2)``; the
+        per-source figures are in ``disagreement``), in points, with its 95% interval (+- 1.96
+        permutation standard deviations).
     disagreed_p_value : float or None
         One-sided permutation p-value of that excess (Bonferroni-corrected over the judges and sources tested).
     taught_disagreed_p_value : float or None

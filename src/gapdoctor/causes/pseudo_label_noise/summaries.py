@@ -96,7 +96,8 @@ def _disagreed_figures(disagreed: SourceDisagreement) -> str:
         f"A {disagreed['judge']} fitted on the {disagreed['val_rows']} validation rows (labels no teacher has seen) "
         f"gives less than even odds to {100 * disagreed['hard_disagreement']:.1f}% of the labels of source "
         f"'{disagreed['source']}' against {100 * disagreed['reference_hard_disagreement']:.1f}% of those of "
-        f"{reference}; its mean disagreement with them is {100 * disagreed['excess']:.1f} points higher"
+        f"{reference}; beyond the judge's own uncertainty, its disagreement with them is "
+        f"{100 * disagreed['excess']:.1f} points higher"
     )
 
 
