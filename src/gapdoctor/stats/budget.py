@@ -33,6 +33,8 @@ __all__ = [
     "DUPLICATE_CELLS",
     "FEATURE_TEST_ROWS",
     "IDENTIFIER_ROWS",
+    "JUDGE_TREE_CELLS",
+    "JUDGE_TREE_MIN_ROWS",
     "LABEL_PASS_CELLS",
     "PERMUTATION_ROWS",
     "VALIDATION_PASS_ROWS",
@@ -65,6 +67,16 @@ DOMAIN_ROWS = 4_000
 
 Its AUC interval (Hanley-McNeil) is computed for these rows; fitting trees is the most
 expensive step of any check, so it is kept small."""
+
+JUDGE_TREE_CELLS = 1_000_000
+"""Validation rows x features x trees per boosting round (1 for two classes, one per class otherwise) that
+the pseudo-label check's gradient-boosting judge is fitted on (60 rounds of 15-leaf trees): about a second
+on one core here (5,000 rows x 128 features x 10 classes, 6.4M, took 10 s; x 512 features, 39 s). Beyond
+it the judge is fitted on a seeded sample of the validation rows, stated; where fewer than
+:data:`JUDGE_TREE_MIN_ROWS` rows would fit, the judge is left out and the check says so."""
+
+JUDGE_TREE_MIN_ROWS = 200
+"""The fewest validation rows the gradient-boosting judge is fitted on (see :data:`JUDGE_TREE_CELLS`)."""
 
 DUPLICATE_CELLS = 1_000_000_000
 """Row x feature cells per split searched for cross-split duplicates (exact and near).

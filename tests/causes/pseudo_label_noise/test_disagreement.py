@@ -32,6 +32,7 @@ from gapdoctor.causes.pseudo_label_noise.score import (
     combined_p_value,
 )
 from gapdoctor.inputs.evidence import build_evidence
+from gapdoctor.stats.budget import JUDGE_TREE_CELLS, JUDGE_TREE_MIN_ROWS, recording_sampling
 
 _HUMAN_ROWS = 60
 _BY_DISAGREEMENT = (
@@ -194,3 +195,24 @@ def test_a_teacher_on_a_wide_task_is_found_by_the_boosting_judge() -> None:
             found.append(draw)
         assert clean["p_value"] >= DISAGREED_P_VALUE  # the same rows with their true labels: nothing to find
     assert len(found) >= 6, found
+
+
+def test_the_boosting_judge_keeps_to_its_budget_and_says_when_it_samples_or_is_left_out() -> None:
+    """digits: 64 features x 10 classes, so JUDGE_TREE_CELLS allows 1,562 of the 1,797 rows (sampled, stated);
+    with every feature repeated 20 times (1,280 features) under 200 rows would fit: the judge is left out."""
+    X, y = load_digits(return_X_y=True)
+    sources = np.where(np.arange(len(y)) < 100, "human", "pseudo")
+    for repeat, boosting in ((1, True), (20, False)):
+        wide = np.tile(X, repeat)
+        evidence = build_evidence(X_train=wide, y_train=y, X_val=wide, y_val=y, sources_train=sources)
+        with threadpool_limits(1), recording_sampling() as notes:
+            (row,) = disagreement_of(evidence)
+        cap = JUDGE_TREE_CELLS // (wide.shape[1] * 10)
+        boosting_notes = [n for n in notes if "gradient-boosting classifier judge" in n]
+        if boosting:
+            expected = f"sampled {cap:,} of 1,797 validation rows the gradient-boosting classifier judge is fitted on"
+            assert boosting_notes == [expected]
+        else:
+            assert cap < JUDGE_TREE_MIN_ROWS and len(boosting_notes) == 1 and "left out" in boosting_notes[0]
+            assert row["judge"] == "logistic regression"
+        assert row["p_value"] >= DISAGREED_P_VALUE  # clean labels in both sources

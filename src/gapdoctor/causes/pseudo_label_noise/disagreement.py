@@ -3,11 +3,11 @@
 The validation labels are the only labels no teacher has seen. Judges fitted on them (a logistic
 regression, as in :mod:`~gapdoctor.causes.pseudo_label_noise.teaching`, and a gradient-boosting
 classifier: :func:`disagreement_judges`; on at most 5,000 validation rows, sampled and stated as the
-teaching tests do) give each training row the probability of its given label; a row's *disagreement*
-is one minus that probability (1 for a label the judges deem impossible, about the judge's error for
-a correct one). A source's mean
-surprise (below) minus the reference's (the trusted source, or every other source pooled) is the
-excess share of its labels that the validation labels contradict.
+teaching tests do, the boosting judge within :data:`~gapdoctor.stats.budget.JUDGE_TREE_CELLS`) give
+each training row the probability of its given label; a row's *disagreement* is one minus that
+probability (1 for a label the judges deem impossible, about the judge's error for a correct one). A
+source's mean surprise (below) minus the reference's (the trusted source, or every other source pooled)
+is the excess share of its labels that the validation labels contradict.
 
 The test reads each row's disagreement *beyond what the judge itself expects*: a calibrated judge
 that gives a row the class probabilities ``p`` disagrees with a label drawn from them by
@@ -71,7 +71,7 @@ from threadpoolctl import threadpool_limits
 
 from gapdoctor.causes.pseudo_label_noise.teaching import judges, sources_to_compare
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.stats.budget import DOMAIN_ROWS, SEED
+from gapdoctor.stats.budget import DOMAIN_ROWS, JUDGE_TREE_CELLS, JUDGE_TREE_MIN_ROWS, SEED, sample_rows, state_sampling
 
 __all__ = ["SourceDisagreement", "disagreement_judges", "disagreement_of", "permutation_p_value"]
 
@@ -91,6 +91,9 @@ _BOOSTING_ROUNDS = 60  # the gradient-boosting judge: the project's other tree f
 # of distribution_shift, the standardisation check), without early stopping (no inner split of the validation rows)
 
 
+_BOOSTING = "gradient-boosting classifier"
+
+
 def disagreement_judges() -> dict[str, Callable[[], Any]]:
     """The two judges fitted on the validation rows, by name: fresh unfitted models.
 
@@ -102,7 +105,7 @@ def disagreement_judges() -> dict[str, Callable[[], Any]]:
     """
     return {
         "logistic regression": judges()["logistic regression"],
-        "gradient-boosting classifier": lambda: HistGradientBoostingClassifier(
+        _BOOSTING: lambda: HistGradientBoostingClassifier(
             max_iter=_BOOSTING_ROUNDS, max_leaf_nodes=15, learning_rate=0.15, early_stopping=False, random_state=SEED
         ),
     }
@@ -194,6 +197,27 @@ def _judged(
     return 1.0 - given, 1.0 - np.sum(probs**2, axis=1)
 
 
+def _within_budget(n_features: int, yv: NDArray[np.int64]) -> dict[str, tuple[Callable[[], Any], NDArray[np.int64]]]:
+    """Each judge with the validation rows it is fitted on: every row, or, for the boosting judge, as many as
+    :data:`~gapdoctor.stats.budget.JUDGE_TREE_CELLS` allows (stated when sampled; left out, and said, below
+    :data:`~gapdoctor.stats.budget.JUDGE_TREE_MIN_ROWS`, or when the sample holds a single class)."""
+    classes = len(np.unique(yv))
+    cap = JUDGE_TREE_CELLS // max(n_features * (1 if classes <= 2 else classes), 1)
+    out = {}
+    for name, make in disagreement_judges().items():
+        if name != _BOOSTING:
+            out[name] = (make, np.arange(len(yv)))
+            continue
+        what = f"validation rows the {name} judge is fitted on"
+        if cap < JUDGE_TREE_MIN_ROWS:
+            state_sampling(len(yv), 0, f"{what} (left out: {n_features} features x {classes} classes)")
+            continue
+        fit = sample_rows(len(yv), cap, what=what)
+        if len(np.unique(yv[fit])) == classes:
+            out[name] = (make, fit)
+    return out
+
+
 def disagreement_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> list[SourceDisagreement]:
     """Each usable source's excess disagreement over its reference, strongest judge per source.
 
@@ -213,11 +237,12 @@ def disagreement_of(evidence: Evidence, min_rows: int = _MIN_ROWS) -> list[Sourc
     Xs = np.nan_to_num(np.asarray(X[rows], dtype=np.float64))
     position = {n: slice(int(a), int(b)) for n, a, b in _bounds(scored)}
     pairs = [n for n in usable if n != trusted]
-    tests = len(pairs) * len(disagreement_judges())
+    fitted = _within_budget(Xv.shape[1], yv)
+    tests = len(pairs) * len(fitted)
     results: dict[str, SourceDisagreement] = {}
     with threadpool_limits(1):
-        for judge, make in disagreement_judges().items():
-            soft, expected = _judged(make, Xv, yv, Xs, y[rows])
+        for judge, (make, fit) in fitted.items():
+            soft, expected = _judged(make, Xv[fit], yv[fit], Xs, y[rows])
             surprise = soft - expected
             hard = soft > 0.5
             for name in pairs:
