@@ -89,8 +89,6 @@ _ENOUGH_EXCEEDANCES = 100  # draws stop once this many reach the observed excess
 
 _BOOSTING_ROUNDS = 60  # the gradient-boosting judge: the project's other tree fits' settings (the domain classifier
 # of distribution_shift, the standardisation check), without early stopping (no inner split of the validation rows)
-
-
 _BOOSTING = "gradient-boosting classifier"
 
 
@@ -197,16 +195,18 @@ def _judged(
     return 1.0 - given, 1.0 - np.sum(probs**2, axis=1)
 
 
-def _within_budget(n_features: int, yv: NDArray[np.int64]) -> dict[str, tuple[Callable[[], Any], NDArray[np.int64]]]:
+def _within_budget(
+    n_features: int, yv: NDArray[np.int64]
+) -> dict[str, tuple[Callable[[], Any], NDArray[np.int64] | slice]]:
     """Each judge with the validation rows it is fitted on: every row, or, for the boosting judge, as many as
     :data:`~gapdoctor.stats.budget.JUDGE_TREE_CELLS` allows (stated when sampled; left out, and said, below
     :data:`~gapdoctor.stats.budget.JUDGE_TREE_MIN_ROWS`, or when the sample holds a single class)."""
     classes = len(np.unique(yv))
     cap = JUDGE_TREE_CELLS // max(n_features * (1 if classes <= 2 else classes), 1)
-    out = {}
+    out: dict[str, tuple[Callable[[], Any], NDArray[np.int64] | slice]] = {}
     for name, make in disagreement_judges().items():
         if name != _BOOSTING:
-            out[name] = (make, np.arange(len(yv)))
+            out[name] = (make, slice(None))  # every row, as a view: no copy of the validation features
             continue
         what = f"validation rows the {name} judge is fitted on"
         if cap < JUDGE_TREE_MIN_ROWS:
