@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -146,6 +146,23 @@ def _set_learning_rate(model: MLPClassifier, lr: float) -> None:
     optimizer.learning_rate = lr
 
 
+def _fit_epoch(
+    model: MLPClassifier, X: NDArray[np.float64], y: NDArray[np.int64], classes: NDArray[Any], epoch: int
+) -> None:
+    """One ``partial_fit`` call; a diverged solver raises :class:`FloatingPointError`, as the torch trainer's does.
+
+    scikit-learn stops a run whose weights became non-finite (a learning rate far too high) with a
+    ``ValueError``; the corpus reads a diverged run as an attempt with no run to check (it draws again),
+    not as a broken recipe.
+    """
+    try:
+        model.partial_fit(X, y, classes=classes)
+    except ValueError as error:
+        if "non-finite" not in str(error):
+            raise
+        raise FloatingPointError(f"the scikit-learn MLP diverged at epoch {epoch + 1} (non-finite weights)") from error
+
+
 def _epoch_rows(n: int, order: Order, rng: np.random.Generator) -> NDArray[np.int64]:
     if order == "epoch":
         return rng.permutation(n)
@@ -205,6 +222,11 @@ def train_by_epoch(
         ``history`` holds train_loss, val_loss, train_accuracy, val_accuracy, lr (and
         the metric's series).
 
+    Raises
+    ------
+    FloatingPointError
+        When the solver's weights become non-finite (scikit-learn stops such a run).
+
     Examples
     --------
     >>> import numpy as np
@@ -226,7 +248,7 @@ def train_by_epoch(
             if lr_schedule is not None:
                 _set_learning_rate(model, rate)
             rows = _epoch_rows(len(y_train), order, rng)
-            model.partial_fit(X_train[rows], y_train[rows], classes=classes)
+            _fit_epoch(model, X_train[rows], y_train[rows], classes, i)
             p_train = model.predict_proba(X_train)
             p_val = model.predict_proba(X_val)
             log.add(rate, p_train, p_val, model.predict_proba)
@@ -266,7 +288,7 @@ def out_of_fold_probs(
                 if lr_schedule is not None:
                     _set_learning_rate(model, float(lr_schedule(i)))
                 rows = fit_rows[_epoch_rows(len(fit_rows), order, rng)]
-                model.partial_fit(X[rows], y[rows], classes=classes)
+                _fit_epoch(model, X[rows], y[rows], classes, i)
             out[held_rows] = model.predict_proba(X[held_rows])
     return out
 

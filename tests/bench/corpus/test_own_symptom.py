@@ -158,3 +158,59 @@ def test_a_saturation_draw_must_end_at_its_ceiling(seed: int) -> None:
     symptom = check_own_symptoms(("metric_saturation",), hard)
     assert not symptom.valid and "no saturation" in symptom.reason
     assert symptom.figures["saturation_gap_to_ceiling"] > 0.1 and _saturation_rule(easy)[0] == ""
+
+
+def _wine_gradient_descent(seed: int) -> ScenarioData:
+    """Logistic regression by full-batch gradient descent (no momentum) on standardised wine: a smooth fall."""
+    from sklearn.datasets import load_wine
+
+    from gapdoctor.bench.training import train_by_epoch
+
+    X, y = load_wine(return_X_y=True)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.5, stratify=y, random_state=seed)
+    scaler = StandardScaler().fit(X_train)
+    run = train_by_epoch(
+        scaler.transform(X_train), y_train, scaler.transform(X_val), y_val, epochs=40, hidden=(), lr=0.05,
+        solver="sgd", momentum=0.0, batch_size=len(y_train), seed=seed, order="none",
+    )  # fmt: skip
+    return ScenarioData(history=run.history, arrays={}, metric="accuracy")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_an_optimization_draw_whose_training_loss_only_falls_fails(seed: int) -> None:
+    data = _wine_gradient_descent(seed)
+    steps = -np.diff(data.history["train_loss"])
+    assert steps.min() > 1e-3  # every epoch lowers the loss by more than float noise could undo: on any CPU
+    symptom = check_own_symptoms(("optimization", "label_noise"), data)  # a pair claims it too
+    assert not symptom.valid and symptom.reason.startswith("no optimisation trouble")
+    assert symptom.figures["train_loss_climb"] == 0.0
+    assert check_own_symptoms(("label_noise",), data).valid  # the rule is the optimisation draws' only
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_rate_too_high_that_bounces_passes(seed: int) -> None:
+    from gapdoctor.bench.corpus.symptoms import train_loss_climb
+    from gapdoctor.bench.training import train_by_epoch
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    run = train_by_epoch(
+        X[:600], y[:600], X[600:900], y[600:900], epochs=30, hidden=(), lr=0.3, solver="sgd", batch_size=8,
+        seed=seed, order="epoch",
+    )  # fmt: skip
+    climb = train_loss_climb(run.history["train_loss"])
+    assert climb is not None and climb > 0.05  # 11-15% here: SGD at 0.3 with momentum overshoots
+    symptom = check_own_symptoms(("optimization",), ScenarioData(history=run.history, arrays={}, metric="accuracy"))
+    assert symptom.valid and symptom.figures["train_loss_climb"] == pytest.approx(climb, abs=1e-4)
+
+
+def test_a_cut_learning_rate_is_the_fault_itself() -> None:
+    falling = list(np.geomspace(1.0, 0.5, 5)) + list(np.linspace(0.5, 0.49, 35))  # a stall, never a rise
+    cut = ScenarioData(history={"train_loss": falling, "lr": [0.01] * 5 + [1e-5] * 35}, arrays={}, metric="accuracy")
+    assert check_own_symptoms(("optimization",), cut).valid
+    flat_rate = ScenarioData(history={"train_loss": falling, "lr": [0.01] * 40}, arrays={}, metric="accuracy")
+    assert not check_own_symptoms(("optimization",), flat_rate).valid
+    no_rate = ScenarioData(history={"train_loss": falling}, arrays={}, metric="accuracy")  # read as never cut
+    assert not check_own_symptoms(("optimization",), no_rate).valid
+    bump = ScenarioData(history={"train_loss": [*falling[:20], 0.6, *falling[21:]]}, arrays={}, metric="accuracy")
+    assert check_own_symptoms(("optimization",), bump).valid  # one rise of any size keeps the draw

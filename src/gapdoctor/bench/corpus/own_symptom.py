@@ -30,6 +30,14 @@ metric_saturation  the validation metric, smoothed, ends within the corpus's sat
                    ceiling: the symptom rule of :mod:`~gapdoctor.bench.corpus.symptoms`, written
                    before any score was read. A saturation draw is an easy task trained long; one
                    whose metric ends more than 3 points below the ceiling is not saturated.
+optimization       a learning rate never cut (a rate too high, not an early decay) leaves a trace in the
+                   training loss: its 3-epoch average rises above its running minimum somewhere, by any
+                   amount (:func:`~gapdoctor.bench.corpus.symptoms.train_loss_climb` > 0). An averaged
+                   training loss that only ever falls trained smoothly to where it stopped: wine under
+                   Adam at a rate of 0.04-0.22, every training row fitted and the validation metric at
+                   0.93-1.0, shows no learning-rate problem to find. A cut rate (the early-decay draws:
+                   the rate divided by 100-10,000 a few epochs in, in the run's ``lr`` curve) is the
+                   schedule fault itself, verified by construction.
 =================  ==================================================================================
 
 The mismatch rule was written before any score of a redrawn scenario was read. The overfitting rule
@@ -37,7 +45,11 @@ was added a session later (issue 13, sixth session), after overfitting draws on 
 run by run: its threshold is the definition's (a validation loss that keeps falling is no overfitting)
 with a margin for a plateau's wobble, and was not varied. The saturation rule, added in the same session,
 is the corpus's own symptom rule for saturation, unchanged (its 11 failing draws in seeds 0-1599, all
-headline misses, were counted before it was adopted: not blind either). The other causes are
+headline misses, were counted before it was adopted: not blind either). The optimisation rule was added
+in the ninth session, after the held-out optimisation misses had been read run by run (not blind): it has
+no threshold to tune (a rise of any size keeps the draw); of the 16 rate-too-high draws of seeds 0-1599
+whose averaged training loss never climbed the corpus's 25% (the symptom rule), the 5 it rejects never rose
+at all and were all headline misses, the 11 it keeps rose 2-21% and 9 of them were found. The other causes are
 verified by construction (flipped rows, a shifted split, a leaked feature...) or by the run-level
 check alone.
 """
@@ -49,7 +61,13 @@ from typing import Any
 
 import numpy as np
 
-from gapdoctor.bench.corpus.symptoms import SATURATION_MARGIN, saturation_symptom, smooth_curve, window
+from gapdoctor.bench.corpus.symptoms import (
+    SATURATION_MARGIN,
+    saturation_symptom,
+    smooth_curve,
+    train_loss_climb,
+    window,
+)
 from gapdoctor.bench.scenario import ScenarioData, Symptom
 from gapdoctor.stats.metrics import compute_metric
 
@@ -78,6 +96,8 @@ OWN_SYMPTOM_RULES = {
     "second half (bench.corpus.own_symptom.validation_loss_second_half_fall)",
     "metric_saturation": f"the smoothed validation metric ends within {SATURATION_MARGIN} of its ceiling "
     "(the corpus's saturation symptom rule, bench.corpus.symptoms)",
+    "optimization": "a learning rate never cut leaves a trace: the 3-epoch average of the training loss rises "
+    "above its running minimum somewhere (bench.corpus.symptoms.train_loss_climb > 0)",
 }
 """The causes whose own symptom a draw must show, with the rule (see the module docstring)."""
 
@@ -210,9 +230,25 @@ def _mismatch_rule(data: ScenarioData) -> tuple[str, dict[str, float]]:
     ), figures
 
 
+def _optimization_rule(data: ScenarioData) -> tuple[str, dict[str, float]]:
+    history = data.history or {}
+    rates = np.asarray(history.get("lr") or [], dtype=np.float64)
+    rates = rates[np.isfinite(rates) & (rates > 0)]
+    if len(rates) and rates.min() < rates.max():
+        return "", {}  # the rate was cut: the schedule fault is in the curve
+    climb = train_loss_climb(list(history.get("train_loss") or []))
+    if climb is None:
+        return "", {}
+    figures = {"train_loss_climb": round(climb, 4)}
+    if climb > 0.0:
+        return "", figures
+    return "no optimisation trouble: the training loss, averaged over 3 epochs, only ever fell", figures
+
+
 _RULES: dict[str, Callable[[ScenarioData], tuple[str, dict[str, float]]]] = {
     "overfitting": _overfitting_rule,
     "metric_saturation": _saturation_rule,
     "metric_mismatch": _mismatch_rule,
+    "optimization": _optimization_rule,
 }
 """Each rule: a reason when the draw fails it (empty when it holds) and the figures it read."""

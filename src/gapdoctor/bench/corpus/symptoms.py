@@ -65,6 +65,7 @@ __all__ = [
     "row_step",
     "saturation_symptom",
     "smooth_curve",
+    "train_loss_climb",
     "window",
 ]
 
@@ -175,13 +176,29 @@ def _label_noise(facts: Mapping[str, Any]) -> dict[str, Any]:
     return {"observed": share >= LABEL_NOISE_SHARE, "wrong_label_share": round(share, 4)}
 
 
-def _optimization(history: Mapping[str, list[float]], strict: float) -> dict[str, Any]:
-    train = history.get("train_loss") or []
+def train_loss_climb(train: list[float]) -> float | None:
+    """How far the training loss, averaged over 3 epochs, climbs above its running minimum (a share of it).
+
+    0 when the averaged loss only ever falls; None when the curve is too short to average.
+
+    Examples
+    --------
+    >>> train_loss_climb([1.0, 0.8, 0.6, 0.5, 0.4, 0.3])
+    0.0
+    >>> round(train_loss_climb([1.0, 0.8, 0.6, 0.5, 1.2, 1.3]), 3)  # 1.0 over a running minimum of 0.633
+    0.579
+    """
     if len(train) < 2 * SMOOTH_MIN:
-        return {"observed": False, "why": "no training loss curve"}
+        return None
     smooth = smooth_curve(train, SMOOTH_MIN)
     running_min = np.minimum.accumulate(smooth)
-    climb = float(np.max(smooth / np.maximum(running_min, 1e-12)) - 1.0)
+    return float(np.max(smooth / np.maximum(running_min, 1e-12)) - 1.0)
+
+
+def _optimization(history: Mapping[str, list[float]], strict: float) -> dict[str, Any]:
+    climb = train_loss_climb(history.get("train_loss") or [])
+    if climb is None:
+        return {"observed": False, "why": "no training loss curve"}
     return {"observed": climb >= OPTIMIZATION_RISE * strict, "train_loss_climb": round(climb, 4)}
 
 
