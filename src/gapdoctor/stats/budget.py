@@ -69,11 +69,11 @@ Its AUC interval (Hanley-McNeil) is computed for these rows; fitting trees is th
 expensive step of any check, so it is kept small."""
 
 JUDGE_TREE_CELLS = 1_000_000
-"""Validation rows x features x trees per boosting round (1 for two classes, one per class otherwise) that
-the pseudo-label check's gradient-boosting judge is fitted on (60 rounds of 15-leaf trees): about a second
-on one core here (5,000 rows x 128 features x 10 classes, 6.4M, took 10 s; x 512 features, 39 s). Beyond
-it the judge is fitted on a seeded sample of the validation rows, stated; where fewer than
-:data:`JUDGE_TREE_MIN_ROWS` rows would fit, the judge is left out and the check says so."""
+"""Validation rows x features x trees per boosting round (1 for two classes, one per class otherwise) that the
+pseudo-label check's gradient-boosting judge is fitted on (:func:`gapdoctor.stats.trees.boosted_trees`: 60
+rounds of 15-leaf trees): about a second on one core here (5,000 rows x 128 features x 10 classes, 6.4M, took
+10 s; x 512 features, 39 s). Beyond it the judge is fitted on a seeded sample of the validation rows, stated;
+where fewer than :data:`JUDGE_TREE_MIN_ROWS` rows would fit, the judge is left out and the check says so."""
 
 JUDGE_TREE_MIN_ROWS = 200
 """The fewest validation rows the gradient-boosting judge is fitted on (see :data:`JUDGE_TREE_CELLS`)."""

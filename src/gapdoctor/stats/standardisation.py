@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from gapdoctor.stats.array_types import FeatureArray, FloatArray, IntArray
 from gapdoctor.stats.budget import DOMAIN_ROWS, sample_rows
+from gapdoctor.stats.trees import boosted_trees
 
 __all__ = [
     "BLOCK_ROWS",
@@ -188,9 +188,7 @@ def own_scale_fix(X_fit: FeatureArray, y_fit: IntArray, X_other: FeatureArray, y
     given = _filled(given)
     models = {
         "linear": LogisticRegression(max_iter=500),
-        "trees": HistGradientBoostingClassifier(
-            max_iter=60, max_leaf_nodes=15, learning_rate=0.15, early_stopping=False, random_state=0
-        ),
+        "trees": boosted_trees(),
     }
     fits = []
     with threadpool_limits(1), warnings.catch_warnings():

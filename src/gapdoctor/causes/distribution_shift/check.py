@@ -29,7 +29,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
@@ -52,6 +51,7 @@ from gapdoctor.stats.association import association_loss
 from gapdoctor.stats.budget import DOMAIN_ROWS
 from gapdoctor.stats.rescaling import compared_splits
 from gapdoctor.stats.splits import feature_plot_data, feature_texts, homogeneity_test, name_of, subsample
+from gapdoctor.stats.trees import boosted_trees
 
 _IMPORTANCE_FEATURES = 30  # permutation importance for at most this many features
 _LABELLED_MIN_ROWS = 20  # rows per split to judge a feature's label association (as preprocessing_leakage)
@@ -107,9 +107,7 @@ def domain_classifier(
     models = []
     with threadpool_limits(1):
         for fit_rows, test_rows in folds.split(X, is_val):
-            model = HistGradientBoostingClassifier(
-                max_iter=60, max_leaf_nodes=15, learning_rate=0.15, early_stopping=False, random_state=0
-            )
+            model = boosted_trees()
             model.fit(X[fit_rows], is_val[fit_rows])
             scores[test_rows] = model.predict_proba(X[test_rows])[:, 1]
             models.append((model, test_rows))

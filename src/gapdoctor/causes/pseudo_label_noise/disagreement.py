@@ -65,13 +65,13 @@ from typing import Any, TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 from gapdoctor.causes.pseudo_label_noise.teaching import judges, sources_to_compare
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.budget import DOMAIN_ROWS, JUDGE_TREE_CELLS, JUDGE_TREE_MIN_ROWS, SEED, sample_rows, state_sampling
+from gapdoctor.stats.trees import boosted_trees
 
 __all__ = ["SourceDisagreement", "disagreement_judges", "disagreement_of", "permutation_p_value"]
 
@@ -87,8 +87,6 @@ _ENOUGH_EXCEEDANCES = 100  # draws stop once this many reach the observed excess
 # 2,000 draws or fewer, and only evidence near or past the cuts costs every draw
 
 
-_BOOSTING_ROUNDS = 60  # the gradient-boosting judge: the project's other tree fits' settings (the domain classifier
-# of distribution_shift, the standardisation check), without early stopping (no inner split of the validation rows)
 _BOOSTING = "gradient-boosting classifier"
 
 
@@ -103,9 +101,7 @@ def disagreement_judges() -> dict[str, Callable[[], Any]]:
     """
     return {
         "logistic regression": judges()["logistic regression"],
-        _BOOSTING: lambda: HistGradientBoostingClassifier(
-            max_iter=_BOOSTING_ROUNDS, max_leaf_nodes=15, learning_rate=0.15, early_stopping=False, random_state=SEED
-        ),
+        _BOOSTING: lambda: boosted_trees(SEED),  # the project's tree settings (gapdoctor.stats.trees)
     }
 
 
