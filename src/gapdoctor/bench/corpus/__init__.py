@@ -20,8 +20,9 @@ and report on the others (:func:`split_by_family`). Each corpus seed draws, at r
 Faults are the bench's own injections with drawn parameters. Each draw verifies its symptom
 with the bench's check (:func:`gapdoctor.bench.scenario.check_symptom`) and, for a cause with a
 rule, the cause's own symptom (:mod:`~gapdoctor.bench.corpus.own_symptom`: a metric-mismatch run
-must leave metric to a decision rule), and is redrawn when it fails (the rejections are
-counted); each is deterministic from its seed on one machine and
+must leave metric to a decision rule, a learning rate too high must show in the training loss...),
+and is redrawn when it fails (the rejections are counted; so is a run whose solver diverged, a draw
+with no run to check); each is deterministic from its seed on one machine and
 cached in the bench's format (``.npz`` with ``allow_pickle=False`` plus ``.json``; never pickle).
 
 ``diagnose`` also records what each scenario's own data show (overfitting, saturation, a

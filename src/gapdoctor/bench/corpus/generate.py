@@ -7,7 +7,10 @@ does not show its symptom is rejected and redrawn with new settings (same causes
 :data:`MAX_ATTEMPTS` times; the rejections are counted and kept with the scenario. The symptom is
 the run-level one (:func:`~gapdoctor.bench.scenario.check_symptom`: training loss falls, validation
 stuck) and, for a cause with a rule, the cause's own
-(:mod:`~gapdoctor.bench.corpus.own_symptom`: a mismatch draw must leave metric to a decision rule).
+(:mod:`~gapdoctor.bench.corpus.own_symptom`: a mismatch draw must leave metric to a decision rule,
+a learning rate too high must show in the training loss...). A recipe that cannot be built, or a run
+whose solver diverged (``FloatingPointError``: torch's outputs or scikit-learn's weights became
+non-finite), has no run to check: it is noted and the next draw is tried.
 """
 
 from __future__ import annotations
