@@ -196,7 +196,7 @@ def _within_budget(
 ) -> dict[str, tuple[Callable[[], Any], NDArray[np.int64] | slice]]:
     """Each judge with the validation rows it is fitted on: every row, or, for the boosting judge, as many as
     :data:`~gapdoctor.stats.budget.JUDGE_TREE_CELLS` allows (stated when sampled; left out, and said, below
-    :data:`~gapdoctor.stats.budget.JUDGE_TREE_MIN_ROWS`, or when the sample holds a single class)."""
+    :data:`~gapdoctor.stats.budget.JUDGE_TREE_MIN_ROWS`; left out when the sample misses one of the classes)."""
     classes = len(np.unique(yv))
     cap = JUDGE_TREE_CELLS // max(n_features * (1 if classes <= 2 else classes), 1)
     out: dict[str, tuple[Callable[[], Any], NDArray[np.int64] | slice]] = {}
