@@ -15,7 +15,12 @@ from sklearn.preprocessing import StandardScaler
 
 from gapdoctor.bench.corpus import generate
 from gapdoctor.bench.corpus.generate import ATTEMPT_STRIDE, draw_scenario
-from gapdoctor.bench.corpus.own_symptom import MISMATCH_GAIN, check_own_symptoms, mismatch_bound
+from gapdoctor.bench.corpus.own_symptom import (
+    MISMATCH_GAIN,
+    check_own_symptoms,
+    mismatch_bound,
+    mismatch_cross_fitted_gain,
+)
 from gapdoctor.bench.scenario import ScenarioData, load_or_build
 
 
@@ -75,6 +80,44 @@ def test_prior_correction_bounds_balanced_accuracy_on_minority_classes(seed: int
     probs, y_val = data.arrays["val_probs"], data.arrays["y_val"]
     assert bound["default"] == pytest.approx(balanced_accuracy_score(y_val, np.argmax(probs, axis=1)), abs=1e-4)
     assert bound["gain"] >= MISMATCH_GAIN  # dividing by the prior gives the three rare digits back
+    assert mismatch_cross_fitted_gain(data) > 0.0 and check_own_symptoms(("metric_mismatch",), data).valid
+
+
+def _ambiguous_rows(seed: int) -> ScenarioData:
+    """120 validation rows: 10 sure positives (0.9), 90 sure negatives (0.05), and 20 rows the model cannot rank
+    (P(positive) uniform in 0.3-0.5, each positive with chance 0.25): below the threshold, and rightly so."""
+    rng = np.random.default_rng(seed)  # numpy's Generator streams are the same on every CPU
+    p1 = np.concatenate([np.full(10, 0.9), np.full(90, 0.05), rng.uniform(0.3, 0.5, 20)])
+    y = np.concatenate([np.ones(10, int), np.zeros(90, int), (rng.random(20) < 0.25).astype(int)])
+    return ScenarioData(
+        history={}, arrays={"y_train": y, "y_val": y, "val_probs": np.column_stack([1 - p1, p1])}, metric="f1"
+    )
+
+
+def test_a_threshold_fitted_to_a_few_rows_noise_is_no_mismatch() -> None:
+    runs = [_ambiguous_rows(seed) for seed in range(12)]
+    bounds = [mismatch_bound(run)["gain"] for run in runs]
+    held = [mismatch_cross_fitted_gain(run) for run in runs]
+    assert np.mean(bounds) > MISMATCH_GAIN and np.mean(held) < 0.0  # optimistic in-sample, a loss on fresh rows
+    for seed in (3, 5, 9, 10, 11):  # the in-sample bound alone would have kept these draws
+        assert bounds[seed] >= MISMATCH_GAIN and held[seed] <= 0.0
+        own = check_own_symptoms(("metric_mismatch", "label_noise"), runs[seed])
+        assert not own.valid and "on validation rows it was not chosen on" in own.reason
+        assert own.figures["mismatch_cross_fitted_gain"] == held[seed]
+    assert check_own_symptoms(("label_noise",), runs[3]).valid  # the rule is the mismatch draws' only
+
+
+def test_the_cross_fitted_gain_chooses_on_one_half_and_scores_on_the_other() -> None:
+    # positives all ranked above negatives but under 0.5: any half's best threshold separates the other half too
+    p1 = np.concatenate([np.linspace(0.3, 0.4, 8), np.linspace(0.0, 0.2, 40)])
+    y = np.concatenate([np.ones(8, int), np.zeros(40, int)])
+    data = ScenarioData(
+        history={}, arrays={"y_train": y, "y_val": y, "val_probs": np.column_stack([1 - p1, p1])}, metric="f1"
+    )
+    assert mismatch_bound(data)["gain"] == 1.0
+    gain = mismatch_cross_fitted_gain(data, splits=5)
+    assert 0.5 < gain <= 1.0  # a threshold chosen on one half can miss the other's lowest positive, never more
+    assert mismatch_cross_fitted_gain(data, splits=5) == gain  # a fixed seed: the same on every call
 
 
 MISMATCH_SEED = 242
@@ -94,7 +137,8 @@ def test_a_mismatch_draw_is_accepted_only_with_its_own_symptom(corpus_cache: Pat
         data, cached = load_or_build(scenario, corpus_cache)
         assert cached  # every attempt the draw made is in the cache
         if generate.check_symptom(scenario, data).valid:  # rejected for its own symptom, and rightly
-            assert "no metric mismatch" in why and mismatch_bound(data)["gain"] < MISMATCH_GAIN
+            assert "no metric mismatch" in why
+            assert mismatch_bound(data)["gain"] < MISMATCH_GAIN or mismatch_cross_fitted_gain(data) <= 0.0
     first = MISMATCH_SEED * ATTEMPT_STRIDE
     params = generate.draw_params(drawn.causes, first, generate.available_models())
     data, _ = load_or_build(generate._bench_scenario(drawn.causes, first, params), corpus_cache)
@@ -102,6 +146,7 @@ def test_a_mismatch_draw_is_accepted_only_with_its_own_symptom(corpus_cache: Pat
     if drawn.accepted:
         assert drawn.symptom.figures["mismatch_gain"] >= MISMATCH_GAIN
         assert mismatch_bound(drawn.data)["gain"] == drawn.symptom.figures["mismatch_gain"]
+        assert drawn.symptom.figures["mismatch_cross_fitted_gain"] > 0.0
     scenario = generate._bench_scenario(drawn.causes, drawn.attempt_seed, drawn.params)
     own = check_own_symptoms(drawn.causes, drawn.data)
     assert drawn.accepted == (generate.check_symptom(scenario, drawn.data).valid and own.valid)
@@ -214,3 +259,33 @@ def test_a_cut_learning_rate_is_the_fault_itself() -> None:
     assert not check_own_symptoms(("optimization",), no_rate).valid
     bump = ScenarioData(history={"train_loss": [*falling[:20], 0.6, *falling[21:]]}, arrays={}, metric="accuracy")
     assert check_own_symptoms(("optimization",), bump).valid  # one rise of any size keeps the draw
+
+
+def _pseudo_labelled(dataset: str, labeller: Any, seed: int) -> ScenarioData:
+    """A real pseudo-labelling of the training rows (60 kept, the rest labelled by ``labeller``), as a build's facts."""
+    from gapdoctor.bench._common import Split
+    from gapdoctor.bench.faults_data import with_pseudo_labels
+
+    X, y = {"breast_cancer": load_breast_cancer, "digits": load_digits}[dataset](return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, train_size=300, stratify=y, random_state=seed)
+    _, _, facts = with_pseudo_labels(Split(X_train, y_train, X_val, y_val), 60, labeller, seed)
+    return ScenarioData(history={}, arrays={}, metric="accuracy", facts={**facts, "n_train": len(y_train)})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_pseudo_label_draw_needs_as_many_wrong_labels_as_label_noise(seed: int) -> None:
+    from sklearn.tree import DecisionTreeClassifier
+
+    from gapdoctor.bench.corpus.symptoms import LABEL_NOISE_SHARE
+
+    good = _pseudo_labelled("breast_cancer", LogisticRegression(C=1.0, max_iter=2000), seed)
+    share = good.facts["pseudo_label_error_rate"] * good.facts["pseudo_rows"] / good.facts["n_train"]
+    assert 0.0 < share < LABEL_NOISE_SHARE  # an easy task, a good labeller: a few percent of the rows wrong
+    own = check_own_symptoms(("pseudo_label_noise", "overfitting"), good)
+    assert not own.valid and own.reason.startswith("no pseudo-label noise")
+    assert own.figures["pseudo_wrong_label_share"] == pytest.approx(share, abs=1e-4)
+    weak = _pseudo_labelled("digits", DecisionTreeClassifier(max_depth=1, random_state=0), seed)  # 2 of 10 digits
+    assert weak.facts["pseudo_label_error_rate"] > 0.5
+    assert check_own_symptoms(("pseudo_label_noise",), weak).valid
+    assert check_own_symptoms(("label_noise",), good).valid  # the rule is the pseudo-label draws' only
