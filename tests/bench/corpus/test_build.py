@@ -68,3 +68,14 @@ def test_unscaled_validation_leaves_a_constant_training_feature_finite() -> None
     assert np.isfinite(data.X_train).all() and np.allclose(data.X_train[:, 2], 0.0)
     assert np.allclose(data.X_train[:, :2].std(axis=0), 1.0)
     assert np.array_equal(data.X_val, X_train + 1.0)  # the validation features stay raw: the bug is kept
+
+
+def test_a_validation_size_the_data_set_cannot_spare_is_refused_rather_than_failing_the_split() -> None:
+    # corpus seed 2014's first draw: a healthy run with a small but adequate validation set of 100-200 rows,
+    # drawn on wine (178 rows): all of them, leaving no training row (scikit-learn's train_size=0 error)
+    params = draw_params((), 2014000, ("sklearn_mlp", "logistic", "torch_mlp"))
+    assert params["dataset"] == "wine" and params["val_rows"] == 178
+    with pytest.raises(RecipeInfeasible, match="of 178 rows on a data set of 178 leaves 0 training"):
+        build_scenario(params, 2014000)
+    params["val_rows"] = 100  # the same recipe with room left: 78 training rows, at least 5 of each class
+    assert len(build_scenario(params, 2014000).arrays["y_train"]) == 78

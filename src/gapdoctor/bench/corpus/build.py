@@ -168,6 +168,11 @@ def _split(
         return Split(data.X_train[keep], data.y_train[keep], data.X_val, data.y_val), {}
     n_val = int(p.get("val_rows", round(p["val_share"] * len(y))))
     n_train = min(cap, round(s["train_share"] * len(y)), len(y) - n_val)
+    if n_train < MIN_TRAIN_CLASS_ROWS * len(np.unique(y)):  # a fixed validation size on a small data set
+        raise RecipeInfeasible(
+            f"a validation set of {n_val} rows on a data set of {len(y)} leaves {max(n_train, 0)} training rows "
+            f"(needs {MIN_TRAIN_CLASS_ROWS} of each class)"
+        )
     if group is not None:
         strata = np.unique(np.char.add(group.astype(str), y.astype(str)), return_counts=True)[1]
         if strata.min() < MIN_STRATUM_ROWS:  # a class nearly absent from the noisy group

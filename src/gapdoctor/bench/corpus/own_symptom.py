@@ -46,9 +46,9 @@ optimization        a learning rate never cut (a rate too high, not an early dec
 pseudo_label_noise  the wrong pseudo labels (the build's facts: the labeller's error rate on the rows it
                     labelled x those rows) are at least :data:`~gapdoctor.bench.corpus.symptoms.LABEL_NOISE_SHARE`
                     of the training rows: the corpus's own label-noise rule, written before any score was
-                    read. An easy task pseudo-labelled by a good labeller (breast cancer, a shrunk logistic
-                    regression wrong on 5-8% of its rows) has fewer wrong labels than the corpus ever
-                    injects as label noise: nothing there holds the metric back.
+                    read. An easy task pseudo-labelled from a few dozen trusted rows (breast cancer: its
+                    labellers leave 2-9% of the training rows wrong) has fewer wrong labels than the
+                    corpus ever injects as label noise: nothing there holds the metric back.
 ==================  ==================================================================================
 
 The mismatch rule was written before any score of a redrawn scenario was read. The overfitting rule
