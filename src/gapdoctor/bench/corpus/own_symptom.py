@@ -23,7 +23,7 @@ metric_mismatch     the best decision rule chosen on the validation rows themsel
                     validation rows and scored on the other (:func:`mismatch_cross_fitted_gain`,
                     50 stratified halvings both ways round), its mean gain must be above zero. A
                     rule that wins only on the rows it was fitted to (5-15 positives, one of them
-                    moving F1 by 0.1-0.2) fits their noise: a fix would gain nothing.
+                    moving F1 by 0.07-0.2) fits their noise: a fix would gain nothing.
 overfitting         the validation loss no longer improves over the second half of training: smoothed
                     as the corpus's symptom rules smooth it (:func:`~gapdoctor.bench.corpus.symptoms.window`),
                     it ends no more than :data:`OVERFIT_STILL_IMPROVING` below its value at mid-run. A
