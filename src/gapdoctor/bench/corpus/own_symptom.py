@@ -74,6 +74,7 @@ check alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -81,6 +82,7 @@ import numpy as np
 from gapdoctor.bench.corpus.symptoms import (
     LABEL_NOISE_SHARE,
     SATURATION_MARGIN,
+    pseudo_label_errors,
     saturation_symptom,
     smooth_curve,
     train_loss_climb,
@@ -136,33 +138,39 @@ def _metric_of(metric: str, y: np.ndarray[Any, Any], predicted: np.ndarray[Any, 
     return compute_metric(metric, y, np.eye(k)[predicted])
 
 
-def _decision_rules(data: ScenarioData) -> tuple[str, np.ndarray[Any, Any], Any, Any, float]:
-    """The run's metric, validation labels, ``candidates(rows)``, ``decide(rule, rows)`` and the default rule.
+@dataclass(frozen=True)
+class _DecisionRules:
+    """A run's decision rules: a binary F1 run's thresholds on the positive class's probability (at the rows'
+    own probabilities, and 0.5), a balanced-accuracy run's prior corrections ``argmax(p / prior**alpha)``."""
 
-    A binary F1 run's candidate rules are thresholds at the rows' own probabilities of the positive
-    class (and 0.5); a balanced-accuracy run's, prior corrections ``argmax(p / prior**alpha)``.
-    """
+    metric: str
+    y_val: np.ndarray[Any, Any]
+    probs: np.ndarray[Any, Any]
+    prior: np.ndarray[Any, Any] | None  # None: binary F1, thresholds
+    default: float
+
+    def candidates(self, rows: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """The rules worth trying on ``rows``."""
+        return _ALPHAS if self.prior is not None else np.unique(np.append(self.probs[rows, 1], 0.5))
+
+    def score(self, rule: float, rows: np.ndarray[Any, Any]) -> float:
+        """The run's metric on ``rows`` under ``rule``."""
+        if self.prior is None:
+            decided = (self.probs[rows, 1] >= rule).astype(int)
+        else:
+            decided = np.argmax(self.probs[rows] / self.prior**rule, axis=1)
+        return _metric_of(self.metric, self.y_val[rows], decided, self.probs.shape[1])
+
+
+def _decision_rules(data: ScenarioData) -> _DecisionRules:
+    """The decision rules of a built run (its ``y_train``, ``y_val`` and ``val_probs``)."""
     y_val = np.asarray(data.arrays["y_val"]).astype(int)
     probs = np.asarray(data.arrays["val_probs"], dtype=float)
     k = probs.shape[1]
     if data.metric == "f1" and k == 2:
-        positive = probs[:, 1]
-        return (
-            "f1",
-            y_val,
-            lambda rows: np.unique(np.append(positive[rows], 0.5)),
-            lambda t, rows: (positive[rows] >= t).astype(int),
-            0.5,
-        )
+        return _DecisionRules("f1", y_val, probs, None, 0.5)
     prior = np.bincount(np.asarray(data.arrays["y_train"]).astype(int), minlength=k) / len(data.arrays["y_train"])
-    prior = np.maximum(prior, 1e-12)
-    return (
-        "balanced_accuracy",
-        y_val,
-        lambda rows: _ALPHAS,
-        lambda a, rows: np.argmax(probs[rows] / prior**a, axis=1),
-        0.0,
-    )
+    return _DecisionRules("balanced_accuracy", y_val, probs, np.maximum(prior, 1e-12), 0.0)
 
 
 def mismatch_bound(data: ScenarioData) -> dict[str, float]:
@@ -187,11 +195,10 @@ def mismatch_bound(data: ScenarioData) -> dict[str, float]:
     >>> mismatch_bound(ScenarioData(history={}, arrays=arrays, metric="f1"))
     {'default': 0.0, 'best': 1.0, 'gain': 1.0}
     """
-    metric, y_val, candidates, decide, default_rule = _decision_rules(data)
-    k = np.asarray(data.arrays["val_probs"]).shape[1]
-    rows = np.arange(len(y_val))
-    default = _metric_of(metric, y_val, decide(default_rule, rows), k)
-    best = max(_metric_of(metric, y_val, decide(rule, rows), k) for rule in candidates(rows))
+    rules = _decision_rules(data)
+    rows = np.arange(len(rules.y_val))
+    default = rules.score(rules.default, rows)
+    best = max(rules.score(rule, rows) for rule in rules.candidates(rows))
     return {"default": round(default, 4), "best": round(best, 4), "gain": round(best - default, 4)}
 
 
@@ -221,21 +228,19 @@ def mismatch_cross_fitted_gain(data: ScenarioData, splits: int = CROSS_FIT_SPLIT
     >>> mismatch_cross_fitted_gain(ScenarioData(history={}, arrays=arrays, metric="f1"), splits=3)
     1.0
     """
-    metric, y_val, candidates, decide, default_rule = _decision_rules(data)
-    k = np.asarray(data.arrays["val_probs"]).shape[1]
+    rules = _decision_rules(data)
     rng = np.random.default_rng(0)
     gains = []
     for _ in range(splits):
-        first = np.zeros(len(y_val), dtype=bool)
-        for label in np.unique(y_val):
-            members = rng.permutation(np.flatnonzero(y_val == label))
+        first = np.zeros(len(rules.y_val), dtype=bool)
+        for label in np.unique(rules.y_val):
+            members = rng.permutation(np.flatnonzero(rules.y_val == label))
             first[members[: len(members) // 2]] = True
         for chosen_on, scored_on in ((first, ~first), (~first, first)):
             fit, held = np.flatnonzero(chosen_on), np.flatnonzero(scored_on)
-            rules = candidates(fit)
-            rule = rules[int(np.argmax([_metric_of(metric, y_val[fit], decide(rule, fit), k) for rule in rules]))]
-            default = _metric_of(metric, y_val[held], decide(default_rule, held), k)
-            gains.append(_metric_of(metric, y_val[held], decide(rule, held), k) - default)
+            tried = rules.candidates(fit)
+            rule = float(tried[int(np.argmax([rules.score(rule, fit) for rule in tried]))])
+            gains.append(rules.score(rule, held) - rules.score(rules.default, held))
     return round(float(np.mean(gains)), 4)
 
 
@@ -332,7 +337,7 @@ def _pseudo_label_rule(data: ScenarioData) -> tuple[str, dict[str, float]]:
     n_train = int(facts.get("n_train", 0))
     if "pseudo_rows" not in facts or n_train <= 0:
         return "", {}
-    share = float(facts.get("pseudo_label_error_rate", 0.0)) * float(facts["pseudo_rows"]) / n_train
+    share = pseudo_label_errors(facts) / n_train
     figures = {"pseudo_wrong_label_share": round(share, 4)}
     if share >= LABEL_NOISE_SHARE:
         return "", figures

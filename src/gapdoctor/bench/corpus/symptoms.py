@@ -62,6 +62,7 @@ __all__ = [
     "SMALL_VAL_ROW_STEP",
     "finding_truth",
     "observe_symptoms",
+    "pseudo_label_errors",
     "row_step",
     "saturation_symptom",
     "smooth_curve",
@@ -165,10 +166,19 @@ def _small_validation(data: ScenarioData, strict: float) -> dict[str, Any]:
     return {"observed": step >= SMALL_VAL_ROW_STEP * strict, "row_step": round(step, 4)}
 
 
+def pseudo_label_errors(facts: Mapping[str, Any]) -> float:
+    """Training labels a pseudo-labeller got wrong, from a build's facts (its error rate x the rows it labelled).
+
+    Examples
+    --------
+    >>> pseudo_label_errors({"pseudo_rows": 200, "pseudo_label_error_rate": 0.1}), pseudo_label_errors({})
+    (20.0, 0.0)
+    """
+    return float(facts.get("pseudo_label_error_rate", 0.0)) * float(facts.get("pseudo_rows", 0))
+
+
 def _label_noise(facts: Mapping[str, Any]) -> dict[str, Any]:
-    wrong = float(facts.get("flipped", 0)) + float(facts.get("pseudo_label_error_rate", 0.0)) * float(
-        facts.get("pseudo_rows", 0)
-    )
+    wrong = float(facts.get("flipped", 0)) + pseudo_label_errors(facts)
     n_train = int(facts.get("n_train", 0))
     if n_train <= 0:
         return {"observed": False, "why": "no training-row count"}
