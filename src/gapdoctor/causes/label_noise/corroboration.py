@@ -38,7 +38,11 @@ class Corroboration:
 
 
 def by_memorisation(evidence: Evidence, issues: LabelIssues, order: NDArray[np.int64]) -> Corroboration:
-    """Flagged rows fitted late (memorised) far more often than the others strengthen the finding."""
+    """Flagged rows fitted late (memorised) far more often than the others strengthen the finding.
+
+    Only in a run that lasted to the late epoch (:attr:`Memorisation.lasted`): before it, "late or
+    never" is "not fitted yet", the rows a still-learning model finds hard (flagged or not).
+    """
     if evidence.sample_losses is None or not len(issues.rows):
         return Corroboration(order=order)
     try:
@@ -52,7 +56,7 @@ def by_memorisation(evidence: Evidence, issues: LabelIssues, order: NDArray[np.i
     share_flagged = float(flagged_late.sum() / max(flagged_tracked.sum(), 1))
     share_unflagged = float(memo.late[unflagged].mean()) if unflagged.any() else 0.0
     factor, text = 1.0, ""
-    if flagged_tracked.sum() >= 5:
+    if flagged_tracked.sum() >= 5 and memo.lasted:
         if share_flagged >= 0.5 and share_flagged >= 3 * share_unflagged:
             factor = CORROBORATED_FACTOR
             text = (

@@ -38,7 +38,7 @@ from gapdoctor.causes.label_noise.score import CONTROL_Z, GAP_CLOSED, GAP_SKIPPE
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.array_types import FloatArray
 
-__all__ = ["FitGap", "best_epoch_gap", "fit_gap_of", "gap_sentence"]
+__all__ = ["FitGap", "best_epoch_gap", "fit_gap_of", "gap_sentence", "smoothed"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,8 @@ class FitGap:
         return self.final_gap <= GAP_CLOSED
 
 
-def _smoothed(values: FloatArray) -> FloatArray:
+def smoothed(values: FloatArray) -> FloatArray:
+    """A curve averaged over GAP_SMOOTHING points (:mod:`~gapdoctor.causes.label_noise.score`), centred."""
     width = GAP_SMOOTHING
     padded = np.pad(values, (width // 2, width - 1 - width // 2), mode="edge")
     return np.convolve(padded, np.ones(width) / width, mode="valid")
@@ -116,7 +117,7 @@ def best_epoch_gap(evidence: Evidence) -> FitGap | None:
     train, val = train[GAP_SKIPPED_EPOCHS:], val[GAP_SKIPPED_EPOCHS:]
     if len(val) < GAP_SMOOTHING or not (np.isfinite(train).all() and np.isfinite(val).all()):
         return None
-    train_s, val_s = _smoothed(np.asarray(train, dtype=np.float64)), _smoothed(np.asarray(val, dtype=np.float64))
+    train_s, val_s = smoothed(np.asarray(train, dtype=np.float64)), smoothed(np.asarray(val, dtype=np.float64))
     best = int(np.argmax(val_s))
     t, v = float(train_s[best]), float(val_s[best])
     se = math.sqrt(_variance(t, len(evidence.y_train)) + _variance(v, len(evidence.y_val)))

@@ -55,6 +55,16 @@ class Memorisation:
     n_epochs: int
 
     @property
+    def lasted(self) -> bool:
+        """The run reached the late epoch: a row still unfitted then was passed over, not merely not reached yet.
+
+        A run stopped before twice the bulk's epoch (still learning: a healthy logistic regression
+        after 12 epochs, bulk at 10) leaves its hard rows unfitted, and their count says nothing of
+        memorisation.
+        """
+        return self.n_epochs >= self.late_after
+
+    @property
     def late(self) -> NDArray[np.bool_]:
         """Rows fitted late or never."""
         return np.asarray(self.learned_epoch > self.late_after)

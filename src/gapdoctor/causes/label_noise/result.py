@@ -119,6 +119,10 @@ class ConfidentLearningNoise(Payload, SuggestsLabels):
         validation control: None without one.
     chance_rate_pct : float or None
         Share of labels a model that learned nothing contradicts (``1 - sum(prior^2)``), in percent.
+    out_of_fold_lag_pct : float or None
+        Validation accuracy the final model gained over the last fifth of its steps, in points: how far
+        behind it out-of-fold models with four fifths of its steps stand; added to the control (None
+        without a control).
     most_common_confusion : str or None
         The largest off-diagonal cell of the noise matrix, in words (None when it is empty).
     late_fitted_share_of_flagged_pct, late_fitted_share_of_others_pct : float or None
@@ -158,6 +162,9 @@ class ConfidentLearningNoise(Payload, SuggestsLabels):
     )
     chance_rate_pct: float | None = figure(
         omit_none=True, label="labels a model that learned nothing contradicts", shown_as="pct"
+    )
+    out_of_fold_lag_pct: float | None = figure(
+        omit_none=True, label="validation accuracy gained over the last fifth of the steps", shown_as="points"
     )
     most_common_confusion: str | None = figure(omit_none=True)
     late_fitted_share_of_flagged_pct: float | None = figure(omit_none=True)

@@ -32,6 +32,7 @@ __all__ = [
     "HIGH_FLOOR_SHARE",
     "LATE_AT_REPORT",
     "LATE_FLOOR",
+    "OUT_OF_FOLD_STEP_SHARE",
     "UNCLEARED_MAX_RATIO",
     "UNCORROBORATED_FACTOR",
     "chance_rate",
@@ -83,6 +84,10 @@ clean labels (torch MLPs with dropout 0.5: +16 to +20 points at the last epoch o
 make_classification, z 6-12; on a non-linear task with logistic out-of-fold models it lifted a clean
 run's label noise from 0.38 to 0.63); memorised wrong labels cross it (corpus seeds 49 and 129, the wine
 runs of the tests: -14 to -22 points at the end)."""
+OUT_OF_FOLD_STEP_SHARE = 0.8
+"""Out-of-fold models trained like the final model, for as many epochs on four fifths of its rows (five folds:
+scikit-learn's ``cross_val_predict`` default, the bench's and the corpus's), took four fifths of its steps: they
+stand where it stood four fifths into its training (:func:`gapdoctor.causes.label_noise.control.lagged_control`)."""
 LATE_FLOOR = 0.05
 """Share of rows a clean run fits late (hard but correct rows): scored 0."""
 LATE_AT_REPORT = 0.12
