@@ -181,3 +181,14 @@ def test_recorded_digits_run_ranks_the_mismatch_ahead_of_the_lagging_classes(tmp
     assert mismatch.evidence["score_rests_on"] == "validation and training rows"
     if "subgroup_failure" in causes:
         assert causes.index("metric_mismatch") < causes.index("subgroup_failure")
+
+
+def test_a_default_threshold_no_tuned_one_beats_is_not_called_the_problem(tmp_path: Path) -> None:
+    # the bench's F1 task with 5% positives, recorded: the probabilities rank well, yet no threshold chosen on
+    # some validation rows beats the default on the others (cross-validated and pooled gains below 0)
+    inputs = recorded_bench_inputs("metric_mismatch/synthetic-f1-5pct-positive", tmp_path)
+    finding = next(f for f in gapdoctor.diagnose(**inputs).findings if f.cause == "metric_mismatch")
+    assert finding.evidence["cross_validated_gain"] < 0 and finding.evidence["pooled_gain"] < 0
+    assert finding.score < 0.5
+    assert "the decisions are not what holds the metric back" in finding.summary
+    assert "the decisions, not the model, are what the metric misses" not in finding.summary

@@ -225,9 +225,15 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
     ranking = ""
     base_rate = float(np.mean(y == 1)) if binary else 0.0
     if binary and average_precision > max(2 * base_rate, default_value):
-        ranking = (
+        ranks = (
             f" The probabilities rank well (ROC AUC {roc_auc:.3f}; average precision {average_precision:.3f} "
-            f"against a {base_rate:.3f} base rate): the decisions, not the model, are what the metric misses."
+            f"against a {base_rate:.3f} base rate)"
+        )
+        ranking = ranks + (
+            ": the decisions, not the model, are what the metric misses."
+            if alone.gain > 0 or (pooled is not None and pooled.gain > 0)
+            else ", and no tuned decision beats the default on rows it was not chosen on: the decisions are not "
+            "what holds the metric back."
         )
     pooled_text = ""
     if pooled is not None and pooled_on_val is not None:
