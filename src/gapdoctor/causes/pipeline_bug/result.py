@@ -129,7 +129,8 @@ class SplitPreprocessing(Payload):
         Then also: models fitted on the standardised split (``"linear"`` and ``"trees"``), scored
         on ``fix_rows`` rows of ``split`` as given and standardised by their own statistics; the one
         the standardisation helps least, its mean log-loss both ways and the paired z of the decrease
-        (a real covariate shift's fit worsens when its rows are moved onto the training location).
+        (above 1.96: a real covariate shift's fit worsens, or stays, when its rows are moved onto the training
+        location).
     features : list of FeaturePlot
         Densities of the rescaled features in each split: the features the confirming
         experiment maps back onto the training scale.

@@ -1,0 +1,51 @@
+"""pipeline_bug.split_preprocessing: a covariate shift on a standardised training split is not a skipped scaler.
+
+Recorded inputs of two never-read corpus runs (seeds 3181 and 2573: breast cancer and wine, training rows
+below a quantile of one feature, validation rows above another, 14% and 38% of the training labels
+flipped), read byte-for-byte from ``tests/data/corpus/shift_not_a_scaler_seed*.npz`` (the splits
+:func:`gapdoctor.diagnose` received from the corpus generator, ``python -m gapdoctor.bench.corpus``).
+The training split is standardised exactly and the shifted validation split is not; before, that read
+as "X_val was not passed through the fitted scaler" at 0.93, ahead of the shift.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer
+
+import gapdoctor
+from gapdoctor.stats.standardisation import FIX_LOSS_Z, STANDARDISED_TOLERANCE, own_scale_fix, standardisation_error
+
+RECORDED = Path(__file__).parents[2] / "data" / "corpus"
+
+
+def _splits(seed: int) -> dict[str, np.ndarray]:
+    with np.load(RECORDED / f"shift_not_a_scaler_seed{seed}.npz", allow_pickle=False) as arrays:
+        return {k: arrays[k] for k in arrays.files}
+
+
+@pytest.mark.parametrize("seed", [3181, 2573])
+def test_a_shift_whose_own_standardisation_changes_nothing_is_not_a_skipped_scaler(seed: int) -> None:
+    splits = _splits(seed)
+    # the premise the old rule read: a standardised training split, a validation split that is not
+    assert standardisation_error(splits["X_train"]) <= STANDARDISED_TOLERANCE
+    assert standardisation_error(splits["X_val"]) > 0.3
+    fix = own_scale_fix(splits["X_train"], splits["y_train"], splits["X_val"], splits["y_val"])
+    assert abs(fix.z) < FIX_LOSS_Z  # standardising the validation split by its own statistics changes nothing
+    diagnosis = gapdoctor.diagnose(**splits)
+    assert not any(f.cause == "pipeline_bug" and f.score >= 0.5 for f in diagnosis.findings)
+    shift = next(f for f in diagnosis.findings if f.check == "distribution_shift.covariate")
+    assert shift.score >= 0.5
+
+
+def test_the_same_validation_split_in_raw_units_is_still_a_skipped_scaler() -> None:
+    # (seed 2573's validation rows are all of one class: no model fit there tells a scaler's gain, before or now)
+    splits = _splits(3181)
+    raw = load_breast_cancer(return_X_y=True)[0]
+    in_units = splits["X_val"] * raw.std(axis=0) + raw.mean(axis=0)  # as if the scaler were never applied
+    diagnosis = gapdoctor.diagnose(**{**splits, "X_val": in_units})
+    finding = next(f for f in diagnosis.findings if f.check == "pipeline_bug.split_preprocessing")
+    assert finding.score >= 0.5 and "X_val" in finding.summary
