@@ -224,13 +224,12 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     errors = int(confusion.sum() - np.trace(confusion))
     val_confusion = None if control is None else evidence.val_confusion
     val_error = None if val_confusion is None else error_rate(val_confusion)
-    credited = (
+    kind_credited = (
         None if control is None or val_confusion is None else credited_control(rate, confusion, val_confusion, control)
     )
     # out-of-fold models took fewer steps: a final model still learning fast stands ahead of them
-    lag = 0.0 if credited is None else out_of_fold_lag(evidence.history)
-    kind_credited = credited
-    credited = None if credited is None else min(credited + lag, 1.0)
+    lag = 0.0 if kind_credited is None else out_of_fold_lag(evidence.history)
+    credited = None if kind_credited is None else min(kind_credited + lag, 1.0)
     # the models' own doubt is read only against a validation control (a second pass over the rows)
     own = None if control is None else own_uncertainty_of(evidence)
     chance = chance_rate(issues.label_counts)

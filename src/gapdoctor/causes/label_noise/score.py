@@ -87,7 +87,7 @@ runs of the tests: -14 to -22 points at the end)."""
 OUT_OF_FOLD_STEP_SHARE = 0.8
 """Out-of-fold models trained like the final model, for as many epochs on four fifths of its rows (five folds:
 scikit-learn's ``cross_val_predict`` default, the bench's and the corpus's), took four fifths of its steps: they
-stand where it stood four fifths into its training (:func:`gapdoctor.causes.label_noise.control.lagged_control`)."""
+stand where it stood four fifths into its training (:func:`gapdoctor.causes.label_noise.control.out_of_fold_lag`)."""
 LATE_FLOOR = 0.05
 """Share of rows a clean run fits late (hard but correct rows): scored 0."""
 LATE_AT_REPORT = 0.12
