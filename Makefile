@@ -35,9 +35,12 @@ typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
 
 # The HTML report tests open the report in a real headless Chromium (Debian's package).
+# Two worker processes (the machine's two cores; every fit is single-threaded), a test file
+# per worker at a time so its module fixtures are built once (PYTEST_WORKERS=0: one process).
+PYTEST_WORKERS ?= 2
 pytest: $(VENV)/.test-installed
 	bash scripts/install-chromium.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # Dependency floors and the installed set against known vulnerabilities (scripts/audit.py).
 # Without a reachable vulnerability service it prints one "audit: SKIPPED" line and passes
