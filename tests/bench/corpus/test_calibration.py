@@ -15,7 +15,8 @@ from gapdoctor.bench.corpus.calibration import evaluate, fit_policy, fit_score_m
 from gapdoctor.bench.corpus.split import DEFAULT_HELD_OUT, FAMILY_AXES, split_by_family
 from gapdoctor.stats.scoring import load_policy
 
-RECORDED = Path(__file__).parents[2] / "data" / "corpus_findings.jsonl"
+DATA = Path(__file__).parents[2] / "data"
+RECORDED = DATA / "corpus_findings.jsonl"
 """The findings of main's whole-corpus diagnosis (tests/data/record_corpus_findings.py)."""
 
 
@@ -175,6 +176,23 @@ def test_an_observed_symptom_is_right_per_finding_but_not_the_root_causes_headli
         "none": {"subgroup_failure": 1},
         "overfitting": {"small_validation_set": 1},
     }
+
+
+def test_evaluate_ranks_a_recorded_line_as_the_diagnosis_did() -> None:
+    """A diagnose line keeps each finding's evidence but not its plot data; re-ranked from it, the
+    headline must be the one ``diagnose`` gave. Never-read corpus seed 2116 (an injected small
+    validation set, recorded byte-for-byte as the batch wrote it): overfitting's plateau (0.98) is
+    what a set too small to show progress produces, so ``diagnose`` headlined small_validation_set
+    (0.82); rebuilt without its figure markers, overfitting's payload was lost and the evaluation
+    headlined it (held-out top-1 read 1.1 points below what users were shown)."""
+    line = json.loads((DATA / "corpus" / "small_validation_first_seed2116.json").read_text(encoding="utf-8"))
+    scores = {f["cause"]: f["score"] for f in line["findings"]}
+    assert scores["overfitting"] > scores["small_validation_set"] >= 0.5  # the scores alone put overfitting first
+    assert line["top"] == "small_validation_set"
+    for policy in (None, load_policy()):
+        result = evaluate([line], policy)
+        assert result.confusion == {"small_validation_set": {"small_validation_set": 1}}
+        assert result.top1 == 1.0
 
 
 def test_evaluate_prints_markdown_with_a_chosen_policy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -63,7 +63,9 @@ class OverfittingCurves(Payload):
         Whether the validation loss's rise and the metric's fall are both inside the 95% sampling
         band of two evaluations on this many rows (None when neither noise is known).
     markers : dict of str to int
-        Points (numbered from 1) marked on the curves figure.
+        Points (numbered from 1) marked on the curves figure; empty when the payload is rebuilt from
+        the evidence alone (a finding stored without its plot data, as the corpus's diagnose lines keep
+        it): what ranks it, :meth:`explained_by`, reads the evidence only.
     """
 
     CHECK: ClassVar[str] = "overfitting.curves"
@@ -105,7 +107,7 @@ class OverfittingCurves(Payload):
     turn_within_sampling_noise: Literal["yes", "no"] | None = figure(
         omit_none=True, label="turn within the validation rows' sampling noise", shown_as="text"
     )
-    markers: dict[str, int] = plot()
+    markers: dict[str, int] = plot(default_factory=dict)
 
     def explained_by(self) -> tuple[str, ...]:
         """A plateau is also what a validation set too small to show progress produces, and so is a
