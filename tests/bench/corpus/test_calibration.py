@@ -181,7 +181,7 @@ def test_an_observed_symptom_is_right_per_finding_but_not_the_root_causes_headli
 def test_evaluate_ranks_a_recorded_line_as_the_diagnosis_did() -> None:
     """A diagnose line keeps each finding's evidence but not its plot data; re-ranked from it, the
     headline must be the one ``diagnose`` gave. Never-read corpus seed 2116 (an injected small
-    validation set, recorded byte-for-byte as the batch wrote it): overfitting's plateau (0.98) is
+    validation set; the line's values as the batch wrote them, pretty-printed): overfitting's plateau (0.98) is
     what a set too small to show progress produces, so ``diagnose`` headlined small_validation_set
     (0.82); rebuilt without its figure markers, overfitting's payload was lost and the evaluation
     headlined it (held-out top-1 read 1.1 points below what users were shown)."""
