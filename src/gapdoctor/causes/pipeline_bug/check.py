@@ -25,6 +25,7 @@ from scipy.optimize import linear_sum_assignment
 
 from gapdoctor.causes.pipeline_bug.chance import beyond_chance_z, relabelled_accuracy
 from gapdoctor.causes.pipeline_bug.gain import corrected_mapping_gain
+from gapdoctor.causes.pipeline_bug.offsets import LabelOffset, label_offset
 from gapdoctor.causes.pipeline_bug.own_loss import loss_reads_labels_as_given
 from gapdoctor.causes.pipeline_bug.preprocessing_text import verdict_text
 from gapdoctor.causes.pipeline_bug.result import (
@@ -160,13 +161,19 @@ def _training_sentence(gain: float, train_gain: float | None, fixed_share: float
     return f"{raised} and fixes {fixed_share:.0%} of the validation errors: much of it is the model's own confusion."
 
 
-def _retention(evidence: Evidence) -> tuple[float, str, int, dict[str, float], Transfer] | None:
+def _retention(
+    evidence: Evidence,
+) -> tuple[float, str, int, dict[str, float], Transfer, LabelOffset | None] | None:
     """Median share of the label association kept in the other split, which split lost it, the
-    number of informative features, the median association in each split (keeping one first)
-    and how a model of those features fitted on the keeping split scores the other.
+    number of informative features, the median association in each split (keeping one first),
+    how a model of those features fitted on the keeping split scores the other, and the offset
+    at which the other split's labels fit its features better (None: none does).
 
     A split whose labels a model of the other split's informative features still predicts
-    beyond chance kept the relation (label noise weakens it; misaligned rows remove it).
+    beyond chance kept the relation (label noise weakens it; misaligned rows remove it). Within
+    :data:`~gapdoctor.causes.pipeline_bug.score.CHANCE_MARGIN` of chance but above it, the labels
+    are read as misaligned only when a neighbouring row's features fit them better
+    (:mod:`gapdoctor.causes.pipeline_bug.offsets`).
     """
     if evidence.X_train is None or evidence.X_val is None or evidence.y_train is None or evidence.y_val is None:
         return None
@@ -202,11 +209,14 @@ def _retention(evidence: Evidence) -> tuple[float, str, int, dict[str, float], T
         low, _ = binomial_interval(transfer.correct, transfer.rows)
         if not at_chance(low, transfer.chance):
             continue  # the labels still follow the features: weakened (label noise), not lost
+        offset = label_offset(X_s, y_s, X_t, y_t, informative)
+        if low > transfer.chance and offset is None:
+            continue  # above chance and best as aligned: weakened as label noise weakens it, not shown misaligned
         medians = {
             f"median_label_association_{source}": round(float(np.median(a_s[informative])), 4),
             f"median_label_association_{target}": round(float(np.median(a_t[informative])), 4),
         }
-        return retention, target, len(informative), medians, transfer
+        return retention, target, len(informative), medians, transfer, offset
     return None
 
 
@@ -226,9 +236,10 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
     medians: dict[str, float] = {}
     retained: float | None = None
     transfer_shown: tuple[float, float] | None = None
+    offset: LabelOffset | None = None
     found = _retention(evidence)
     if found is not None:
-        retention, lost_in, informative, medians, transfer = found
+        retention, lost_in, informative, medians, transfer, offset = found
         retained = round(retention, 4)
         transfer_shown = (round(transfer.accuracy, 4), round(transfer.chance, 4))
         strength = retention_ratio(retention)
@@ -275,6 +286,13 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
             f"the other split is right on {accuracy:.1%} of {split} even relabelled ({chance:.1%} by chance), "
             "while the feature distributions agree."
         )
+        if offset is not None:
+            rows = f"{abs(offset.offset)} row{'s' if abs(offset.offset) > 1 else ''}"
+            summary += (
+                f" Paired with the features {rows} {'earlier' if offset.offset < 0 else 'later'}, the labels are "
+                f"right on {offset.accuracy:.1%} (as given {offset.aligned_accuracy:.1%}): "
+                f"{split} is shifted by {rows}."
+            )
     if found is None and confidence_shown is not None:  # the probabilities alone point to it
         summary = (
             f"The model is confident on validation rows (mean max probability {confidence_shown:.2f}) "
@@ -292,6 +310,9 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
         val_accuracy_best_mapping=best_shown,
         val_accuracy_chance=chance_shown,
         split=split,
+        label_offset=None if offset is None else offset.offset,
+        offset_accuracy=None if offset is None else round(offset.accuracy, 4),
+        offset_p_value=None if offset is None else offset.p_value,
     )
     fixes = (
         f"Join {x_split} and {split} on an explicit row key (id), not on position; check for a sort, "

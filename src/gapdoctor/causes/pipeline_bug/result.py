@@ -89,6 +89,10 @@ class MisalignedRows(Payload):
         Mean top probability on validation, accuracy under the best relabelling, chance accuracy.
     split : str
         The label split at fault (``"y_train"`` or ``"y_val"``).
+    label_offset, offset_accuracy, offset_p_value : int, float or None
+        The row offset at which ``split``'s labels fit the features better (negative: an earlier row), the
+        transfer accuracy there and its corrected p-value (:mod:`gapdoctor.causes.pipeline_bug.offsets`);
+        None when no offset fits better.
     """
 
     CHECK: ClassVar[str] = "pipeline_bug.misaligned_rows"
@@ -106,6 +110,11 @@ class MisalignedRows(Payload):
     val_accuracy_best_mapping: float | None = figure(omit_none=True)
     val_accuracy_chance: float | None = figure(omit_none=True)
     split: str = figure()
+    label_offset: int | None = figure(omit_none=True, label="rows the labels are shifted by (negative: earlier)")
+    offset_accuracy: float | None = figure(
+        omit_none=True, label="accuracy of that model with the labels shifted back", shown_as="metric"
+    )
+    offset_p_value: float | None = figure(omit_none=True, label="p-value that the shift fits better")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -25,6 +25,8 @@ __all__ = [
     "GAIN_MIN_Z",
     "GAIN_REPORTABLE",
     "INCONSISTENT_TRAIN_WEIGHT",
+    "MAX_OFFSET",
+    "OFFSET_P_VALUE",
     "PERMUTATION_FIXES",
     "RETENTION_REPORTABLE",
     "RUNS_MIN_Z",
@@ -62,6 +64,16 @@ CHANCE_MARGIN = 0.05
 the classes lifts an unrelated split a little above the product of the marginals, and a
 one-row misalignment of partly ordered data keeps a little of the relation. A split whose
 accuracy interval lies wholly above chance + this still follows its features (label noise)."""
+MAX_OFFSET = 5
+"""Rows a misaligned join may be off by, either way, that the offset test tries
+(:mod:`gapdoctor.causes.pipeline_bug.offsets`): an off-by-one (a header row, a ``shift``) and a few more. The
+corpus draws validation labels shifted by 1-5 rows, so every corpus misalignment is within reach; a split
+shifted further is still read as misaligned when its labels are at chance, only not named by its offset."""
+OFFSET_P_VALUE = 1e-3
+"""A split's labels fit a neighbouring row's features better than their own below this p-value (Bonferroni over
+the offsets tried): the project's bar for telling two splits' statistics apart. Within :data:`CHANCE_MARGIN` of
+chance, above it, the labels still follow their own features and are read as misaligned only when an offset fits
+better (label noise leaves the aligned pairing the best one)."""
 SHIFTED_WEIGHT = 0.5
 """A covariate shift can explain both symptoms: half the evidence."""
 RUNS_REPORTABLE = 0.3
