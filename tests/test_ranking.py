@@ -53,6 +53,37 @@ def test_a_reported_pipeline_bug_goes_ahead_of_the_shift_it_makes() -> None:
     assert _causes(ranked) == ["pipeline_bug", "distribution_shift"]
 
 
+def _covariate_shift(shifted: int, rescaled: int) -> Finding:
+    from gapdoctor.causes.distribution_shift.result import CovariateShift
+
+    payload = CovariateShift(
+        domain_auc=1.0,
+        domain_auc_low=1.0,
+        domain_auc_high=1.0,
+        domain_rows=217,
+        features_tested=30,
+        features_shifted=shifted,
+        features_shifted_share=shifted / 30,
+        correction="Benjamini-Hochberg",
+        features_explained_by_rescaling=rescaled,
+        features_excluded_as_leakage=None,
+        shifted={"shifted_1": "x15: W/sd 2.33"},
+        separating={"separating_1": "x16: AUC drop 0.481"},
+    )
+    return Finding("distribution_shift", 0.98, "AUC 1.00", check=payload.CHECK, result=payload)
+
+
+def test_a_rescaled_feature_or_two_does_not_explain_a_shift_of_most_features() -> None:
+    # held-out corpus seed 2591: a split on a feature's quantiles shifted 27 of 30 features; one of them also
+    # read as an affine map (X_val = 5.1 x + 2.4), and that preprocessing finding (0.76) headed the shift (0.98)
+    bug = Finding("pipeline_bug", 0.76, "x13 rescaled", check="pipeline_bug.split_preprocessing")
+    assert _causes(rank([_covariate_shift(27, 1), bug])) == ["distribution_shift", "pipeline_bug"]
+    assert _causes(rank([_covariate_shift(7, 7), bug])) == ["pipeline_bug", "distribution_shift"]  # units: seed 1144
+    # a stored diagnosis (evidence, no plot data) ranks as the live one did
+    stored = Diagnosis.from_dict(Diagnosis([_covariate_shift(27, 1), bug], []).to_dict())
+    assert _causes(rank(stored.findings)) == ["distribution_shift", "pipeline_bug"]
+
+
 def test_a_weak_root_cause_stays_behind_a_stronger_symptom() -> None:
     ranked = rank([Finding("overfitting", 0.9, "turned up"), Finding("optimization", 0.45, "noisy")])
     assert _causes(ranked) == ["overfitting", "optimization"]

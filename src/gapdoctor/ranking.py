@@ -26,7 +26,8 @@ def rank(findings: Sequence[Finding]) -> list[Finding]:
 
     1. Findings are ordered by score (ties: vocabulary order).
     2. A root cause goes ahead of a symptom it explains (its spec's ``explains``, or the
-       symptom's payload's ``explained_by()``) only when the root cause is itself reported
+       symptom's payload's ``explained_by()``; not one the symptom's payload's ``unexplained_by()``
+       rules out) only when the root cause is itself reported
        (score >= :data:`REPORT_THRESHOLD`): among reported findings, a finding waits behind
        every reported finding that explains it, and otherwise the stronger goes first.
     3. Experiments that ran move findings within the reported ones and within the weak ones:
@@ -63,11 +64,13 @@ _EXPERIMENT_TIER = {"confirmed": 0, None: 1, "inconclusive": 1, "refuted": 2}
 
 
 def _explainers(finding: Finding) -> tuple[str, ...]:
-    """The causes that explain ``finding``: its cause's root causes and its payload's (a stored
-    finding's payload is rebuilt from its evidence, so a stored diagnosis ranks as it did)."""
+    """The causes that explain ``finding``: its cause's root causes and its payload's, less those its
+    payload rules out (a stored finding's payload is rebuilt from its evidence, so a stored diagnosis
+    ranks as it did)."""
     payload = payload_of(finding)
     extra = () if payload is None else payload.explained_by()
-    return tuple(c for c in (*explained_by(finding.cause), *extra) if c != finding.cause)
+    ruled_out = () if payload is None else payload.unexplained_by()
+    return tuple(c for c in (*explained_by(finding.cause), *extra) if c != finding.cause and c not in ruled_out)
 
 
 def _roots_first(reported: list[Finding]) -> list[Finding]:

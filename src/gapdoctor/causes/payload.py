@@ -114,6 +114,10 @@ class Payload:
         """Causes that explain this particular finding beyond its cause's spec (default none)."""
         return ()
 
+    def unexplained_by(self) -> tuple[str, ...]:
+        """Root causes of its cause's spec that this particular finding's evidence rules out (default none)."""
+        return ()
+
     @classmethod
     def from_parts(cls, evidence: Mapping[str, Any], data: Mapping[str, Any]) -> Payload | None:
         """Rebuild from a stored finding's evidence and data; None when a required key is missing."""
