@@ -84,6 +84,38 @@ def test_a_rescaled_feature_or_two_does_not_explain_a_shift_of_most_features() -
     assert _causes(rank(stored.findings)) == ["distribution_shift", "pipeline_bug"]
 
 
+def _misaligned(offset: int | None) -> Finding:
+    from gapdoctor.causes.pipeline_bug.result import MisalignedRows
+
+    payload = MisalignedRows(
+        informative_features=6,
+        median_label_association={},
+        association_retained=0.01,
+        transfer_accuracy=0.665,
+        transfer_accuracy_chance=0.638,
+        features_shifted=0,
+        val_mean_confidence=None,
+        val_accuracy_best_mapping=None,
+        val_accuracy_chance=None,
+        split="y_train",
+        label_offset=offset,
+        offset_accuracy=None if offset is None else 0.9,
+        offset_p_value=None if offset is None else 1e-9,
+    )
+    return Finding("pipeline_bug", 0.82, "misaligned", check=payload.CHECK, result=payload)
+
+
+def test_training_labels_at_chance_with_no_offset_and_reported_label_noise_go_by_score() -> None:
+    # held-out corpus seed 4351: wrong training labels read as misaligned rows (0.82) headed label noise (0.95);
+    # at no offset either reading explains the other, so the stronger goes first
+    noise = Finding("label_noise", 0.95, "40% flipped")
+    assert _causes(rank([_misaligned(None), noise])) == ["label_noise", "pipeline_bug"]
+    assert _causes(rank([_misaligned(None), Finding("label_noise", 0.6, "flips")]))[0] == "pipeline_bug"
+    assert _causes(rank([_misaligned(-2), noise])) == ["pipeline_bug", "label_noise"]  # shown by its offset
+    stored = Diagnosis.from_dict(Diagnosis([_misaligned(None), noise], []).to_dict())
+    assert _causes(rank(stored.findings)) == ["label_noise", "pipeline_bug"]
+
+
 def test_a_weak_root_cause_stays_behind_a_stronger_symptom() -> None:
     ranked = rank([Finding("overfitting", 0.9, "turned up"), Finding("optimization", 0.45, "noisy")])
     assert _causes(ranked) == ["overfitting", "optimization"]
