@@ -92,8 +92,9 @@ def label_offset(
     """
     from sklearn.linear_model import LogisticRegression
 
-    source = np.asarray(X_from[subsample(len(y_from), ASSOCIATION_ROWS)][:, features], dtype=np.float64)
-    labels_from = y_from[subsample(len(y_from), ASSOCIATION_ROWS)]
+    fit_rows = subsample(len(y_from), ASSOCIATION_ROWS)
+    source = np.asarray(X_from[fit_rows][:, features], dtype=np.float64)
+    labels_from = y_from[fit_rows]
     block = min(len(y_to), ASSOCIATION_ROWS)
     if len(np.unique(labels_from)) < 2 or block <= 2 * MAX_OFFSET:
         return None
