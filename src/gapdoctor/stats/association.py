@@ -11,7 +11,7 @@ leakage check scores it, and the distribution-shift check leaves those features 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -310,14 +310,47 @@ class Transfer:
         return self.correct / self.rows if self.rows else 0.0
 
 
+TransferModel = Callable[[FeatureArray], IntArray]
+"""A linear model of some features fitted on one split: the other split's feature rows -> predicted labels."""
+
+
+def transfer_model(X_from: FeatureArray, y_from: IntArray, features: IntArray) -> TransferModel | None:
+    """A logistic regression of ``features`` fitted on (at most ``ASSOCIATION_ROWS`` sampled rows of) one split,
+    standardised by that split's statistics; None when those rows hold a single class."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = subsample(len(y_from), ASSOCIATION_ROWS)
+    labels = y_from[rows]
+    if len(np.unique(labels)) < 2:
+        return None
+    source = np.asarray(X_from[rows][:, features], dtype=np.float64)
+    centre = np.nanmean(source, axis=0)
+    spread = np.nanstd(source, axis=0)
+    spread[~(spread > 0)] = 1.0
+    fitted = LogisticRegression(max_iter=200).fit(np.nan_to_num((source - centre) / spread), labels)
+
+    def predict(X_to: FeatureArray) -> IntArray:
+        target = np.asarray(X_to[:, features], dtype=np.float64)
+        return np.asarray(fitted.predict(np.nan_to_num((target - centre) / spread)))
+
+    return predict
+
+
 def transfer_accuracy(
-    X_from: FeatureArray, y_from: IntArray, X_to: FeatureArray, y_to: IntArray, features: IntArray
+    X_from: FeatureArray,
+    y_from: IntArray,
+    X_to: FeatureArray,
+    y_to: IntArray,
+    features: IntArray,
+    *,
+    model: TransferModel | None = None,
 ) -> Transfer:
     """A linear model of ``features`` fitted on one split, scored on the other (sampled rows of each).
 
     Label noise weakens every feature's association with the label yet leaves it: the model
     still beats chance on the noisy split. Misaligned rows leave labels independent of the
     features: chance accuracy, whatever the class numbering (hence the best relabelling).
+    ``model``: one :func:`transfer_model` already fitted on the source split (fitted here when None).
 
     Examples
     --------
@@ -333,22 +366,14 @@ def transfer_accuracy(
     True
     """
     from scipy.optimize import linear_sum_assignment
-    from sklearn.linear_model import LogisticRegression
 
-    rows_from = subsample(len(y_from), ASSOCIATION_ROWS)
     rows_to = subsample(len(y_to), ASSOCIATION_ROWS)
-    source = np.asarray(X_from[rows_from][:, features], dtype=np.float64)
-    target = np.asarray(X_to[rows_to][:, features], dtype=np.float64)
-    centre = np.nanmean(source, axis=0)
-    spread = np.nanstd(source, axis=0)
-    spread[~(spread > 0)] = 1.0
-    source = np.nan_to_num((source - centre) / spread)
-    target = np.nan_to_num((target - centre) / spread)
-    labels_from, labels_to = y_from[rows_from], y_to[rows_to]
-    classes = np.unique(np.r_[labels_from, labels_to])
-    if len(np.unique(labels_from)) < 2:
+    labels_to = y_to[rows_to]
+    predict = transfer_model(X_from, y_from, features) if model is None else model
+    if predict is None:
         return Transfer(0, len(labels_to), 1.0)
-    predicted = LogisticRegression(max_iter=200).fit(source, labels_from).predict(target)
+    predicted = predict(X_to[rows_to])
+    classes = np.unique(np.r_[y_from[subsample(len(y_from), ASSOCIATION_ROWS)], labels_to])  # the rows it was fitted on
     confusion = np.zeros((len(classes), len(classes)), dtype=np.int64)
     np.add.at(confusion, (np.searchsorted(classes, labels_to), np.searchsorted(classes, predicted)), 1)
     rows, cols = linear_sum_assignment(confusion, maximize=True)

@@ -52,6 +52,7 @@ from gapdoctor.stats.association import (
     association_retained,
     split_association,
     transfer_accuracy,
+    transfer_model,
 )
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.rescaling import compared_splits
@@ -205,11 +206,12 @@ def _retention(
         retention, informative = association_retained(a_s, a_t, noise_s)
         if retention >= MISALIGNED_RETENTION:
             continue
-        transfer = transfer_accuracy(X_s, y_s, X_t, y_t, informative)
+        model = transfer_model(X_s, y_s, informative)  # fitted once: the transfer and the offsets read it
+        transfer = transfer_accuracy(X_s, y_s, X_t, y_t, informative, model=model)
         low, _ = binomial_interval(transfer.correct, transfer.rows)
         if not at_chance(low, transfer.chance):
             continue  # the labels still follow the features: weakened (label noise), not lost
-        offset = label_offset(X_s, y_s, X_t, y_t, informative)
+        offset = label_offset(X_s, y_s, X_t, y_t, informative, model=model)
         if low > transfer.chance and offset is None:
             continue  # above chance and best as aligned: weakened as label noise weakens it, not shown misaligned
         medians = {

@@ -28,8 +28,9 @@ from scipy import stats as sps
 from scipy.optimize import linear_sum_assignment
 
 from gapdoctor.causes.pipeline_bug.score import MAX_OFFSET, OFFSET_P_VALUE
+from gapdoctor.stats.array_types import FeatureArray, IntArray
+from gapdoctor.stats.association import TransferModel, transfer_model
 from gapdoctor.stats.budget import ASSOCIATION_ROWS
-from gapdoctor.stats.splits import subsample
 
 __all__ = ["LabelOffset", "label_offset"]
 
@@ -54,7 +55,7 @@ class LabelOffset:
     p_value: float
 
 
-def _correct(y: NDArray[np.int64], predicted: NDArray[np.int64]) -> NDArray[np.bool_]:
+def _correct(y: IntArray, predicted: IntArray) -> NDArray[np.bool_]:
     """Which rows ``predicted`` gets right under the best one-to-one relabelling of its classes."""
     classes = np.unique(np.r_[y, predicted])
     confusion = np.zeros((len(classes), len(classes)), dtype=np.int64)
@@ -67,17 +68,20 @@ def _correct(y: NDArray[np.int64], predicted: NDArray[np.int64]) -> NDArray[np.b
 
 
 def label_offset(
-    X_from: NDArray[np.floating],
-    y_from: NDArray[np.int64],
-    X_to: NDArray[np.floating],
-    y_to: NDArray[np.int64],
-    features: NDArray[np.intp],
+    X_from: FeatureArray,
+    y_from: IntArray,
+    X_to: FeatureArray,
+    y_to: IntArray,
+    features: IntArray,
+    *,
+    model: TransferModel | None = None,
 ) -> LabelOffset | None:
     """The offset at which ``y_to`` fits ``X_to``'s rows clearly better than as aligned, or None.
 
     A logistic regression of ``features`` fitted on (sampled rows of) the split that kept the relation
-    predicts a contiguous block of the other split's rows; each label is then paired with the prediction
-    for the row ``k`` away, ``k`` in ``+-1 .. +-MAX_OFFSET``. None when no offset fits better at
+    (:func:`~gapdoctor.stats.association.transfer_model`; ``model`` when already fitted) predicts a
+    contiguous block of the other split's rows; each label is then paired with the prediction for the
+    row ``k`` away, ``k`` in ``+-1 .. +-MAX_OFFSET``. None when no offset fits better at
     :data:`~gapdoctor.causes.pipeline_bug.score.OFFSET_P_VALUE` (the aligned pairing is as good as any).
 
     Examples
@@ -90,19 +94,11 @@ def label_offset(
     >>> label_offset(X[:300], y[:300], X[300:], y[300:], np.arange(3)) is None  # aligned: no offset fits better
     True
     """
-    from sklearn.linear_model import LogisticRegression
-
-    fit_rows = subsample(len(y_from), ASSOCIATION_ROWS)
-    source = np.asarray(X_from[fit_rows][:, features], dtype=np.float64)
-    labels_from = y_from[fit_rows]
+    predict = transfer_model(X_from, y_from, features) if model is None else model
     block = min(len(y_to), ASSOCIATION_ROWS)
-    if len(np.unique(labels_from)) < 2 or block <= 2 * MAX_OFFSET:
+    if predict is None or block <= 2 * MAX_OFFSET:
         return None
-    centre, spread = np.nanmean(source, axis=0), np.nanstd(source, axis=0)
-    spread[~(spread > 0)] = 1.0
-    target = np.nan_to_num((np.asarray(X_to[:block][:, features], dtype=np.float64) - centre) / spread)
-    predicted = LogisticRegression(max_iter=200).fit(np.nan_to_num((source - centre) / spread), labels_from)
-    guess = predicted.predict(target)
+    guess = predict(X_to[:block])
     labels = y_to[:block]
     aligned = _correct(labels, guess)
     tried = 2 * MAX_OFFSET
