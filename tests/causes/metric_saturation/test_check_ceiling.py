@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 import gapdoctor
 from gapdoctor.causes.metric_saturation.check import label_noise_ceiling
+from gapdoctor.causes.metric_saturation.loss_noise import others_rose
 from gapdoctor.inputs.evidence import build_evidence
 from tests import metric_scenarios
 
@@ -38,3 +41,18 @@ def test_a_class_never_learned_is_not_mistaken_for_label_noise() -> None:
     # about 75 validation 8s are misclassified; few are contradicted with near certainty
     ceiling = label_noise_ceiling(build_evidence(**scenario))
     assert ceiling is None or ceiling.suspected_errors <= 20
+
+
+def test_suspected_label_errors_explain_a_rising_validation_loss_only_when_the_other_rows_stay_flat() -> None:
+    scenario = metric_scenarios.easy_task_noisy_validation()
+    evidence = build_evidence(**scenario)
+    val_loss = np.asarray(scenario["history"]["val_loss"], dtype=np.float64)
+    assert val_loss[-1] > 1.2 * val_loss[len(val_loss) // 2]  # it rises, carried by the flipped rows
+    assert not others_rose(val_loss, evidence)
+    # the last ten epochs sixty times as high: more than the suspects carry, so the other rows rose too
+    steep = val_loss.copy()
+    steep[-10:] *= 60.0
+    assert others_rose(steep, evidence)
+    history = {**scenario["history"], "val_loss": steep.tolist()}
+    diagnosis = gapdoctor.diagnose(**{**scenario, "history": history})
+    assert all(f.score < 0.5 for f in diagnosis.findings if f.cause == "metric_saturation")

@@ -73,6 +73,7 @@ from gapdoctor.causes.label_noise.score import (
     FLOOR,
     chance_rate,
     control_z,
+    gap_ratio,
     noise_ratio,
     score,
 )
@@ -249,8 +250,11 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     dynamics = by_dynamics(evidence, issues, memorised.order)
     assert dynamics.order is not None
     order = dynamics.order
+    estimated = noise_ratio(rate, low, floor, chance=chance, own_uncertainty=0.0 if own is None else own, clears=clears)
+    # the fit gap is an estimate of its own, needing no control (score.gap_ratio)
+    by_gap = 0.0 if gap is None else gap_ratio(gap.gap, gap.z)
     strength_of_evidence = score(
-        noise_ratio(rate, low, floor, chance=chance, own_uncertainty=0.0 if own is None else own, clears=clears),
+        max(estimated, by_gap),
         memorised.factor,
         dynamics.factor,
         within_own_uncertainty=within_doubt,
@@ -270,6 +274,13 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
         f"{len(issues.rows)} rows where the out-of-sample model confidently predicts another class"
         + (f"; most often {confusion_text}." if confusion_count else ".")
         + gap_sentence(gap)
+        + (
+            f" That gap alone shows wrong labels (at least about {100 * gap.gap:.0f}% of them), though the estimate "
+            "does not clear the validation control: the final model that reads the control memorised them and errs "
+            "on validation by their damage."
+            if gap is not None and by_gap > estimated and by_gap >= 1.0
+            else ""
+        )
         + memorised.text
         + dynamics.text
         + caveat

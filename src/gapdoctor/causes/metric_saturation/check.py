@@ -48,9 +48,10 @@ from scipy.stats import norm
 from gapdoctor.causes.curves import history_of, info_of, val_metric_curve
 from gapdoctor.causes.metric_mismatch.check import reliability
 from gapdoctor.causes.metric_saturation.gain import ceiling_gain
-from gapdoctor.causes.metric_saturation.loss_noise import val_loss_flat
+from gapdoctor.causes.metric_saturation.loss_noise import others_rose, val_loss_flat
 from gapdoctor.causes.metric_saturation.result import Saturation
 from gapdoctor.causes.metric_saturation.score import LABEL_ERRORS_REJECTED_BELOW, score
+from gapdoctor.causes.metric_saturation.suspects import SUSPECT_OTHER_AT_LEAST, suspect_rows
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
@@ -61,8 +62,6 @@ from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.curves import relative_fall
 from gapdoctor.stats.metrics import compute_metric
 
-_SUSPECT_GIVEN_AT_MOST = 0.05
-_SUSPECT_OTHER_AT_LEAST = 0.9
 _CONCENTRATED_SHARE = 0.5
 _MIN_SUSPECTS_FOR_CONCENTRATION = 5
 _ONE_TARGET_SHARE = 0.8  # share of suspects sent to their class's single most common target
@@ -161,8 +160,7 @@ def label_noise_ceiling(evidence: Evidence) -> LabelNoiseCeiling | None:
     y, probs = evidence.y_val, evidence.val_probs
     if y is None or probs is None:
         return None
-    given = probs[np.arange(len(y)), y]
-    suspects = (given <= _SUSPECT_GIVEN_AT_MOST) & (probs.max(axis=1) >= _SUSPECT_OTHER_AT_LEAST)
+    suspects = suspect_rows(y, probs)
     n_suspects = int(suspects.sum())
     if n_suspects / len(y) >= _MAX_NOISE_RATE:
         return None
@@ -178,7 +176,7 @@ def label_noise_ceiling(evidence: Evidence) -> LabelNoiseCeiling | None:
             return None
     rank = None
     if n_suspects:
-        gate = (np.argmax(probs, axis=1) == y) & (probs.max(axis=1) >= _SUSPECT_OTHER_AT_LEAST)
+        gate = (np.argmax(probs, axis=1) == y) & (probs.max(axis=1) >= SUSPECT_OTHER_AT_LEAST)
         rank = _confidence_rank(probs, gate, suspects)
     return LabelNoiseCeiling(
         n_suspects,
@@ -221,6 +219,7 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     ceiling = label_noise_ceiling(evidence) if name in ("accuracy", "error") else None
     # Suspects cap the metric only when they read as label errors, not as the model's overconfident errors.
     labels_cap = ceiling is not None and ceiling.suspected_errors > 0 and ceiling.credible
+    rest_rose = labels_cap and others_rose(history.get("val_loss"), evidence)
     if ceiling is not None and ceiling.credible:
         headroom = max(headroom - ceiling.error_rate, 0.0)
     if evidence.val_size is not None and name in ("accuracy", "error"):
@@ -252,8 +251,10 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     # Unless validation rows look like label errors: they cap the metric and, as the model grows sure
     # of the right class, make the validation loss rise; the training loss's fall is then the measure.
     # So it is when the validation loss stays within its sampling band (flat: neither fell nor rose).
+    # The suspects explain the rise only when the other rows carry none of it beyond its noise (``others_rose``).
     loss_flat = val_loss is not None and val_loss_flat(val_loss, evidence)
-    hidden_gain = loss_drop if val_loss is not None and not labels_cap and not loss_flat else train_drop_frac
+    read_val_loss = val_loss is not None and (not labels_cap or rest_rose) and not loss_flat
+    hidden_gain = loss_drop if read_val_loss else train_drop_frac
     strength_of_evidence = score(headroom, flat=flat, loss_drop=hidden_gain)
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []

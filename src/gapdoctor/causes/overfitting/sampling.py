@@ -29,10 +29,17 @@ from gapdoctor.causes.curves import info_of, oriented
 from gapdoctor.causes.overfitting.score import within_sampling_noise
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory, smooth
-from gapdoctor.stats.array_types import FloatArray
+from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
 
-__all__ = ["Gap", "generalisation_gap", "metric_sampling_sd", "turn_within_sampling_noise", "val_loss_sampling_se"]
+__all__ = [
+    "Gap",
+    "generalisation_gap",
+    "metric_sampling_sd",
+    "row_log_losses",
+    "turn_within_sampling_noise",
+    "val_loss_sampling_se",
+]
 
 _TINY_PROBABILITY = 1e-15
 """Probabilities are clipped here before the log (scikit-learn's ``log_loss`` clip): a row predicted
@@ -59,8 +66,18 @@ def val_loss_sampling_se(evidence: Evidence) -> float | None:
     y, probs, n = sample.y_val, sample.val_probs, evidence.val_size
     if y is None or probs is None or n is None or len(y) < 2:
         return None
-    losses = -np.log(np.clip(probs[np.arange(len(y)), y], _TINY_PROBABILITY, 1.0))
-    return float(losses.std(ddof=1)) / math.sqrt(n)
+    return float(row_log_losses(y, probs).std(ddof=1)) / math.sqrt(n)
+
+
+def row_log_losses(y: IntArray, probs: FloatArray) -> FloatArray:
+    """Each row's log loss, ``-log p(given label)``, its probability clipped as scikit-learn's ``log_loss`` does.
+
+    Examples
+    --------
+    >>> row_log_losses(np.array([0, 1]), np.array([[1.0, 0.0], [1.0, 0.0]])).round(2).tolist()
+    [-0.0, 34.54]
+    """
+    return np.asarray(-np.log(np.clip(probs[np.arange(len(y)), y], _TINY_PROBABILITY, 1.0)), dtype=np.float64)
 
 
 def metric_sampling_sd(value: float, n: int) -> float:
