@@ -14,6 +14,21 @@ if TYPE_CHECKING:
     from gapdoctor.bench.scenario import ScenarioData
 
 
+CORPUS_CASES = Path(__file__).parent / "corpus"
+"""Recorded inputs of single corpus runs, one ``.npz`` each (``history__<curve>`` arrays hold the curves)."""
+
+
+def corpus_inputs(name: str) -> dict[str, Any]:
+    """The :func:`gapdoctor.diagnose` keyword arguments recorded in ``CORPUS_CASES / f"{name}.npz"``."""
+    import numpy as np
+
+    with np.load(CORPUS_CASES / f"{name}.npz", allow_pickle=False) as arrays:
+        kwargs: dict[str, Any] = {k: arrays[k] for k in arrays.files if not k.startswith("history__")}
+        curves = [k for k in arrays.files if k.startswith("history__")]
+        kwargs["history"] = {k.removeprefix("history__"): arrays[k].tolist() for k in curves}
+    return kwargs
+
+
 def write_recorded_runs(fixture: Path, recorded_by: str, runs: dict[str, Any], **facts: Any) -> None:
     """Write ``runs`` to ``fixture`` with who recorded them, when, on what machine, and ``facts`` (versions...)."""
     recorded = {

@@ -13,24 +13,17 @@ labels (z 4.4-5.4), which no run without wrong training labels did on the corpus
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 import gapdoctor
 from gapdoctor.causes.label_noise.score import GAP_ALONE_Z
-
-RECORDED = Path(__file__).parents[2] / "data" / "corpus"
+from tests.data.recording import corpus_inputs
 
 
 def _inputs(seed: int) -> dict[str, Any]:
-    with np.load(RECORDED / f"memorised_labels_seed{seed}.npz", allow_pickle=False) as arrays:
-        kwargs: dict[str, Any] = {k: arrays[k] for k in arrays.files if not k.startswith("history__")}
-        curves = [k for k in arrays.files if k.startswith("history__")]
-        kwargs["history"] = {k.removeprefix("history__"): arrays[k].tolist() for k in curves}
-    return kwargs
+    return corpus_inputs(f"memorised_labels_seed{seed}")
 
 
 def _label_noise(diagnosis: gapdoctor.Diagnosis) -> gapdoctor.Finding | None:

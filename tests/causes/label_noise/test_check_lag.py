@@ -10,7 +10,6 @@ label noise at 0.81 and 0.92.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,16 +22,11 @@ from gapdoctor.inputs.evidence import build_evidence
 from gapdoctor.inputs.history import RunHistory
 from tests.causes.label_noise.test_check_overlap import _inputs as overlap_inputs
 from tests.causes.label_noise.test_check_overlap import _recorded as overlap_recorded
-
-RECORDED = Path(__file__).parents[2] / "data" / "corpus"
+from tests.data.recording import corpus_inputs
 
 
 def _inputs(seed: int) -> dict[str, Any]:
-    with np.load(RECORDED / f"healthy_early_seed{seed}.npz", allow_pickle=False) as arrays:
-        kwargs: dict[str, Any] = {k: arrays[k] for k in arrays.files if not k.startswith("history__")}
-        curves = [k for k in arrays.files if k.startswith("history__")]
-        kwargs["history"] = {k.removeprefix("history__"): arrays[k].tolist() for k in curves}
-    return kwargs
+    return corpus_inputs(f"healthy_early_seed{seed}")
 
 
 def _label_noise(diagnosis: gapdoctor.Diagnosis) -> gapdoctor.Finding | None:
