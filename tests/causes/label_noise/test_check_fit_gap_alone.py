@@ -8,7 +8,8 @@ those seeds; scenario features left out). The final model memorised the flips an
 the validation rows, so the validation control it reads (36-40%) stands above the low end of the
 out-of-fold estimate (34-37%): label noise scored 0.08-0.16 and overfitting, its symptom, headed. At its best
 validation epoch the same model fitted its training labels 15-20 points worse than the validation
-labels (z 4.4-5.4), which no run without wrong training labels did on the corpus.
+labels (z 4.4-5.4), which no run without wrong training labels did on the corpus. A gap within its noise
+counts for nothing of its own (``small_split_gap_seed1060.npz``, recorded the same way).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 
 import gapdoctor
-from gapdoctor.causes.label_noise.score import GAP_ALONE_Z
+from gapdoctor.causes.label_noise.score import GAP_ALONE_Z, gap_ratio
 from tests.data.recording import corpus_inputs
 
 
@@ -46,3 +47,17 @@ def test_a_fit_gap_significant_alone_reports_label_noise_the_damaged_control_swa
     history = {k: v for k, v in inputs["history"].items() if not k.endswith("accuracy")}
     bare = _label_noise(gapdoctor.diagnose(**{**inputs, "history": history}, metric="accuracy"))
     assert bare is None or bare.score < 0.5
+
+
+def test_a_fit_gap_within_its_noise_is_no_estimate_of_its_own() -> None:
+    # never-read corpus seed 1060: clean labels, 24 validation rows (a small split, its injected cause)
+    inputs = corpus_inputs("small_split_gap_seed1060")
+    assert len(inputs["y_val"]) == 24
+    diagnosis = gapdoctor.diagnose(**inputs, metric="accuracy")
+    finding = _label_noise(diagnosis)
+    assert finding is not None and finding.evidence["fit_gap_z"] < 1.0 < finding.evidence["fit_gap_pct"]
+    assert gap_ratio(finding.evidence["fit_gap_pct"] / 100, finding.evidence["fit_gap_z"]) == 0.0
+    # its flagged rows are fitted late (corroboration), which lifted the capped ratio past 0.5 when it counted
+    assert finding.evidence["late_fitted_share_of_flagged_pct"] > 50
+    assert finding.score < 0.5
+    assert diagnosis.reported[0].cause == "small_validation_set"
