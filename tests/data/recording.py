@@ -25,7 +25,8 @@ def corpus_inputs(name: str) -> dict[str, Any]:
     with np.load(CORPUS_CASES / f"{name}.npz", allow_pickle=False) as arrays:
         kwargs: dict[str, Any] = {k: arrays[k] for k in arrays.files if not k.startswith("history__")}
         curves = [k for k in arrays.files if k.startswith("history__")]
-        kwargs["history"] = {k.removeprefix("history__"): arrays[k].tolist() for k in curves}
+        if curves:
+            kwargs["history"] = {k.removeprefix("history__"): arrays[k].tolist() for k in curves}
     return kwargs
 
 

@@ -41,6 +41,7 @@ from gapdoctor.causes.pipeline_bug.score import (
     misaligned_score,
     rescaling_score,
     retention_ratio,
+    shown_at_chance,
 )
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
@@ -172,9 +173,10 @@ def _retention(
 
     A split whose labels a model of the other split's informative features still predicts
     beyond chance kept the relation (label noise weakens it; misaligned rows remove it). Within
-    :data:`~gapdoctor.causes.pipeline_bug.score.CHANCE_MARGIN` of chance but above it, the labels
-    are read as misaligned only when a neighbouring row's features fit them better
-    (:mod:`gapdoctor.causes.pipeline_bug.offsets`).
+    :data:`~gapdoctor.causes.pipeline_bug.score.CHANCE_MARGIN` of chance, the labels are read as
+    misaligned when a neighbouring row's features fit them better
+    (:mod:`gapdoctor.causes.pipeline_bug.offsets`) or when the accuracy is shown at chance
+    (:func:`~gapdoctor.causes.pipeline_bug.score.shown_at_chance`), not merely not shown above it.
     """
     if evidence.X_train is None or evidence.X_val is None or evidence.y_train is None or evidence.y_val is None:
         return None
@@ -212,8 +214,8 @@ def _retention(
         if not at_chance(low, transfer.chance):
             continue  # the labels still follow the features: weakened (label noise), not lost
         offset = label_offset(X_s, y_s, X_t, y_t, informative, model=model)
-        if low > transfer.chance and offset is None:
-            continue  # above chance and best as aligned: weakened as label noise weakens it, not shown misaligned
+        if offset is None and not shown_at_chance(transfer.accuracy, low, transfer.chance):
+            continue  # best as aligned and not shown at chance: weakened as label noise weakens it, not misaligned
         medians = {
             f"median_label_association_{source}": round(float(np.median(a_s[informative])), 4),
             f"median_label_association_{target}": round(float(np.median(a_t[informative])), 4),
