@@ -276,9 +276,9 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
         + gap_sentence(gap)
         + (
             f" That gap alone shows wrong labels (at least about {100 * gap.gap:.0f}% of them), though the estimate "
-            "does not clear the validation control: the final model that reads the control memorised them and errs "
-            "on validation by their damage."
-            if gap is not None and by_gap > estimated and by_gap >= 1.0
+            "does not clear the validation control, which the final model reads (a model that memorised wrong labels "
+            "errs on validation by their damage)."
+            if gap is not None and estimated < 1.0 <= by_gap
             else ""
         )
         + memorised.text
