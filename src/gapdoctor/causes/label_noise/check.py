@@ -63,7 +63,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.causes.label_noise.confident_learning import LabelIssues, find_label_issues
-from gapdoctor.causes.label_noise.control import control_upper, credited_control, error_rate, out_of_fold_lag
+from gapdoctor.causes.label_noise.control import (
+    ControlCredit,
+    control_credit,
+    control_upper,
+    error_rate,
+    out_of_fold_lag,
+)
 from gapdoctor.causes.label_noise.corroboration import by_dynamics, by_memorisation
 from gapdoctor.causes.label_noise.fit_gap import fit_gap_of, gap_sentence
 from gapdoctor.causes.label_noise.own_uncertainty import own_uncertainty_rate
@@ -192,6 +198,19 @@ def _control_floor(rate: float, n_train: int, control: float, n_val: int, z: flo
     return max(FLOOR, control + z * se)
 
 
+def _raised_text(rate: float, control: float, credit: ControlCredit, train_error: float, val_error: float) -> str:
+    """The summary's sentence on a control raised by :func:`~gapdoctor.causes.label_noise.control.control_credit`."""
+    raised, shift, unbacked = 100 * credit.added, 100 * credit.predicted_shift, 100 * credit.unbacked
+    return (
+        f" The validation control is raised by {raised:.1f} points to {100 * control + raised:.1f}%, the smaller of "
+        "two bounds on what it misses: the final model predicts other classes than the out-of-fold models "
+        f"(predicted class shares {shift:.1f} points apart), and the flags beyond the control "
+        f"({100 * (rate - control):.1f} points) exceed by {unbacked:.1f} points what the training labels' extra "
+        f"errors can hold ({100 * train_error:.1f}% against {100 * val_error:.1f}% on validation, at most "
+        f"{100 * credit.excess_errors_high:.1f} points more with sampling noise)."
+    )
+
+
 def validation_control_rate(evidence: Evidence) -> float | None:
     """What confident learning reports on the validation split, whose labels the model never fitted.
 
@@ -225,9 +244,10 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     errors = int(confusion.sum() - np.trace(confusion))
     val_confusion = None if control is None else evidence.val_confusion
     val_error = None if val_confusion is None else error_rate(val_confusion)
-    kind_credited = (
-        None if control is None or val_confusion is None else credited_control(rate, confusion, val_confusion, control)
+    credit = (
+        None if control is None or val_confusion is None else control_credit(rate, confusion, val_confusion, control)
     )
+    kind_credited = None if credit is None or control is None else control + credit.added
     # out-of-fold models took fewer steps: a final model still learning fast stands ahead of them
     lag = 0.0 if kind_credited is None else out_of_fold_lag(evidence.history)
     credited = None if kind_credited is None else min(kind_credited + lag, 1.0)
@@ -290,10 +310,8 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
             else ""
         )
         + (
-            f" The validation control is raised to {100 * (kind_credited or 0.0):.1f}%: the final model predicts other "
-            f"classes than the out-of-fold models, and the training labels are contradicted little more than the "
-            f"validation ones ({100 * errors / n:.1f}% against {100 * (val_error or 0.0):.1f}% errors)."
-            if kind_credited is not None and control is not None and kind_credited > control + _SHOWN_SHIFT
+            _raised_text(rate, control, credit, errors / n, val_error or 0.0)
+            if credit is not None and control is not None and credit.added > _SHOWN_SHIFT
             else ""
         )
         + (
@@ -323,6 +341,8 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
         own_uncertainty_rate_pct=None if own is None else round(100 * own, 2),
         chance_rate_pct=round(100 * chance, 2),
         out_of_fold_lag_pct=None if credited is None else round(100 * lag, 2),
+        control_shift_pct=None if credit is None else round(100 * credit.predicted_shift, 2),
+        control_unbacked_pct=None if credit is None else round(100 * credit.unbacked, 2),
         most_common_confusion=f"{confusion_count} rows {confusion_text}" if confusion_count else None,
         late_fitted_share_of_flagged_pct=memorised.late_share_of_flagged,
         late_fitted_share_of_others_pct=memorised.late_share_of_others,

@@ -11,6 +11,7 @@ within the model's own doubt must clear.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,7 +21,43 @@ from gapdoctor.inputs.history import RunHistory
 from gapdoctor.stats.accumulators import binomial_interval
 from gapdoctor.stats.array_types import IntArray
 
-__all__ = ["control_upper", "credited_control", "error_rate", "out_of_fold_lag"]
+__all__ = ["ControlCredit", "control_credit", "control_upper", "credited_control", "error_rate", "out_of_fold_lag"]
+
+
+@dataclass(frozen=True)
+class ControlCredit:
+    """The two bounds on what the validation control misses, and what is added to it.
+
+    Parameters
+    ----------
+    predicted_shift : float
+        Total variation between the out-of-fold and the final model's predicted class shares.
+    excess_errors_high : float
+        Training errors beyond the validation error, at the upper end of the difference's 95% interval.
+    unbacked : float
+        Flags beyond the control that those excess errors cannot hold (0 when they can).
+    """
+
+    predicted_shift: float
+    excess_errors_high: float
+    unbacked: float
+
+    @property
+    def added(self) -> float:
+        """What the control is raised by: the smaller bound."""
+        return min(self.predicted_shift, self.unbacked)
+
+
+def control_credit(rate: float, train_confusion: IntArray, val_confusion: IntArray, control: float) -> ControlCredit:
+    """The bounds :func:`credited_control` reads (see there)."""
+    n_train, n_val = int(train_confusion.sum()), int(val_confusion.sum())
+    predicted_shift = 0.5 * float(
+        np.abs(train_confusion.sum(axis=0) / n_train - val_confusion.sum(axis=0) / n_val).sum()
+    )
+    train_error, val_error = error_rate(train_confusion), error_rate(val_confusion)
+    se = math.sqrt(train_error * (1 - train_error) / n_train + val_error * (1 - val_error) / n_val)
+    excess_high = train_error - val_error + 1.96 * se
+    return ControlCredit(predicted_shift, excess_high, max(rate - control - excess_high, 0.0))
 
 
 def credited_control(rate: float, train_confusion: IntArray, val_confusion: IntArray, control: float) -> float:
@@ -54,14 +91,7 @@ def credited_control(rate: float, train_confusion: IntArray, val_confusion: IntA
     >>> credited_control(0.30, guessing, guessing, 0.05)  # the same kind of model: the control stands
     0.05
     """
-    n_train, n_val = int(train_confusion.sum()), int(val_confusion.sum())
-    predicted_shift = 0.5 * float(
-        np.abs(train_confusion.sum(axis=0) / n_train - val_confusion.sum(axis=0) / n_val).sum()
-    )
-    train_error, val_error = error_rate(train_confusion), error_rate(val_confusion)
-    se = math.sqrt(train_error * (1 - train_error) / n_train + val_error * (1 - val_error) / n_val)
-    unbacked = max(rate - control - (train_error - val_error + 1.96 * se), 0.0)
-    return control + min(predicted_shift, unbacked)
+    return control + control_credit(rate, train_confusion, val_confusion, control).added
 
 
 def out_of_fold_lag(history: RunHistory | None) -> float:

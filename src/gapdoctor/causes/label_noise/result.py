@@ -123,6 +123,13 @@ class ConfidentLearningNoise(Payload, SuggestsLabels):
         Validation accuracy the final model gained over the last fifth of its steps, in points: how far
         behind it out-of-fold models with four fifths of its steps stand; added to the control (None
         without a control).
+    control_shift_pct : float or None
+        How far apart the out-of-fold and the final model's predicted class shares stand (total variation),
+        in points: one bound on what the validation control misses (None without a control).
+    control_unbacked_pct : float or None
+        Flags beyond the control that the training labels' extra errors over the validation error (at the
+        upper end of its 95% interval) cannot hold, in points: the other bound. The control is raised by
+        the smaller of the two (None without a control).
     most_common_confusion : str or None
         The largest off-diagonal cell of the noise matrix, in words (None when it is empty).
     late_fitted_share_of_flagged_pct, late_fitted_share_of_others_pct : float or None
@@ -165,6 +172,12 @@ class ConfidentLearningNoise(Payload, SuggestsLabels):
     )
     out_of_fold_lag_pct: float | None = figure(
         omit_none=True, label="validation accuracy gained over the last fifth of the steps", shown_as="points"
+    )
+    control_shift_pct: float | None = figure(
+        omit_none=True, label="predicted class shares, out-of-fold against final model, apart by", shown_as="points"
+    )
+    control_unbacked_pct: float | None = figure(
+        omit_none=True, label="flags beyond the control that the extra training errors cannot hold", shown_as="points"
     )
     most_common_confusion: str | None = figure(omit_none=True)
     late_fitted_share_of_flagged_pct: float | None = figure(omit_none=True)
