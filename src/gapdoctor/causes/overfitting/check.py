@@ -42,6 +42,7 @@ from gapdoctor.causes.overfitting.score import (
     train_factor,
     turn_strength,
 )
+from gapdoctor.causes.overfitting.summary import curves_summary
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
@@ -335,66 +336,10 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         Finding(
             cause="overfitting",
             score=strength_of_evidence,
-            summary=_summary(result, history, evidence, best_loss_idx, best_metric_idx, plateau_idx),
+            summary=curves_summary(result, history, evidence, best_loss_idx, best_metric_idx, plateau_idx),
             fixes=fixes,
             check="overfitting.curves",
             result=result,
             gain=stopping_gain(result, evidence),
         )
     ]
-
-
-def _summary(
-    result: OverfittingCurves,
-    history: RunHistory,
-    evidence: Evidence,
-    best_loss_idx: int | None,
-    best_metric_idx: int | None,
-    plateau_idx: int,
-) -> str:
-    """The finding's one line: the validation loss's rise, the metric's fall, or the plateau."""
-    where = history.position
-    n = history.n_epochs
-    if result.pattern == "turn" and best_loss_idx is not None and (result.val_loss_rise_pct or 0.0) > 0:
-        summary = (
-            f"Validation loss bottomed out at {where(best_loss_idx)} and rose "
-            f"{result.val_loss_rise_pct}% by {where(n - 1)} while training loss fell a further "
-            f"{result.train_loss_drop_after_turn_pct}%."
-        )
-    elif result.pattern == "turn" and result.metric is not None and best_metric_idx is not None:
-        summary = (
-            f"Validation {result.metric} peaked at {where(best_metric_idx)} "
-            f"({result.val_metric_best}) and fell to {result.val_metric_final} "
-            "while training loss kept falling."
-            if info_of(evidence, result.metric).greater_is_better
-            else f"Validation {result.metric} was best at {where(best_metric_idx)} "
-            f"({result.val_metric_best}) and got worse, to {result.val_metric_final}, "
-            "while training loss kept falling."
-        )
-    elif result.pattern == "memorised" and best_loss_idx is not None and result.generalisation_gap is not None:
-        sds = result.generalisation_gap / (result.generalisation_gap_sd or 1.0)
-        rows = f"{evidence.val_size:,} validation rows" if evidence.val_size else "the validation rows"
-        if result.generalisation_gap_on == "metric":
-            lead = (
-                f"Training {result.metric} ends {result.generalisation_gap:.3g} ahead of validation "
-                f"({result.val_metric_final}), {sds:.1f} sampling standard deviations of {rows}"
-            )
-        else:
-            lead = (
-                f"Validation loss ends {result.generalisation_gap:.3g} above training loss, {sds:.1f} standard "
-                f"errors of its mean over {rows}"
-            )
-        summary = (
-            f"{lead}: the model fits its training rows far better than new ones. Validation loss has not "
-            f"improved since {where(best_loss_idx)} (it rose {result.val_loss_rise_pct}%) while training loss "
-            "kept falling."
-        )
-    else:
-        summary = (
-            f"Validation stopped improving at {where(plateau_idx)}; the {n - 1 - plateau_idx} "
-            f"{history.points_name}s after it only lowered the training loss "
-            f"(by {result.train_loss_drop_late_pct}% over their second half alone)."
-        )
-    if result.few_points is not None:
-        summary += f" Only {n} {history.points_name}s were recorded: the turn rests on few points."
-    return summary
