@@ -42,6 +42,7 @@ from gapdoctor.causes.optimization.score import (
     NAN_DIVERGENCE,
     climb_score,
     crawl_score,
+    instability_ratio,
     instability_score,
     stall_score,
 )
@@ -195,8 +196,10 @@ def _instability(
     if score < MIN_FINDING_SCORE:
         return None
     where = history.points_name
+    reported = instability_ratio(relative_noise, excess_rises, len(spikes)) >= 1.0  # the words follow the evidence
+    lead = "unstable" if reported else "only slightly unstable"
     summary = (
-        f"Training loss is unstable: {where}-to-{where} noise is {100 * relative_noise:.0f}% of the total progress "
+        f"Training loss is {lead}: {where}-to-{where} noise is {100 * relative_noise:.0f}% of the total progress "
         + ("beyond the batch noise of its logged values " if se is not None else "")
         + ("as far as the validation loss shares it " if jitter_measured and se is None else "")
         + f"and it rose in {100 * ups:.0f}% of {where}s"

@@ -37,6 +37,7 @@ __all__ = [
     "STILL_IMPROVING_MAX_SCORE",
     "climb_score",
     "crawl_score",
+    "instability_ratio",
     "instability_score",
     "stall_score",
 ]
@@ -109,6 +110,18 @@ def crawl_score(slowdown: float, reachable: float) -> float:
     return strength_from_ratio(min(slowdown / CUT_SLOWDOWN_AT_REPORT, reachable / REACHABLE_AT_REPORT))
 
 
+def instability_ratio(relative_noise: float, excess_rises: float | None, spikes: int) -> float:
+    """The unstable loss's evidence against what is reported (1: at the report point), before any cap.
+
+    Examples
+    --------
+    >>> instability_ratio(0.0, 0.0, 0) < 1.0
+    True
+    """
+    rises = 0.0 if excess_rises is None else (excess_rises - RISES_HEALTHY) / RISES_AT_REPORT
+    return max(relative_noise / NOISE_AT_REPORT, rises) + SPIKE_WEIGHT * spikes
+
+
 def instability_score(
     relative_noise: float, excess_rises: float | None, spikes: int, *, improving: bool, sampled: bool
 ) -> float:
@@ -117,8 +130,7 @@ def instability_score(
     ``excess_rises`` is the share of epochs the loss rose minus the share batch noise
     explains; None when there are too many points for that share to mean anything.
     """
-    rises = 0.0 if excess_rises is None else (excess_rises - RISES_HEALTHY) / RISES_AT_REPORT
-    strength = strength_from_ratio(max(relative_noise / NOISE_AT_REPORT, rises) + SPIKE_WEIGHT * spikes)
+    strength = strength_from_ratio(instability_ratio(relative_noise, excess_rises, spikes))
     strength = capped(strength, STILL_IMPROVING_MAX_SCORE, when=improving)
     return capped(strength, SAMPLED_MAX_SCORE, when=sampled)
 

@@ -34,6 +34,7 @@ from gapdoctor.causes.pipeline_bug.result import (
     SplitPreprocessing,
 )
 from gapdoctor.causes.pipeline_bug.score import (
+    CHANCE_MARGIN,
     PERMUTATION_FIXES,
     at_chance,
     confidence_ratio,
@@ -297,11 +298,16 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
                 f"right on {offset.accuracy:.1%} (as given {offset.aligned_accuracy:.1%}): "
                 f"{split} is shifted by {rows}."
             )
-    if found is None and confidence_shown is not None:  # the probabilities alone point to it
+    if found is None and confidence_shown is not None and best_shown is not None and chance_shown is not None:
+        at = best_shown <= chance_shown + CHANCE_MARGIN  # the probabilities alone point to it
+        near = (
+            f"only at chance rate ({best_shown:.1%} vs {chance_shown:.1%})"
+            if at
+            else (f"on {best_shown:.1%}, an interval reaching down to the chance rate of {chance_shown:.1%}")
+        )
         summary = (
             f"The model is confident on validation rows (mean max probability {confidence_shown:.2f}) "
-            f"yet right only at chance rate ({best_shown:.1%} vs "
-            f"{chance_shown:.1%}): {split} looks out of order with {x_split}."
+            f"yet right {near}: {split} looks out of order with {x_split}."
         )
     result = MisalignedRows(
         informative_features=informative,

@@ -318,7 +318,8 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         f"the smallest change this set can detect is {detectable:.4f}.{movement_text}"
     )
     if loss_drop is not None and loss_needed is not None:
-        summary += f" Validation loss fell {loss_drop:.4g} over those epochs " + (
+        moved = f"fell {loss_drop:.4g}" if loss_drop >= 0 else f"rose {-loss_drop:.4g}"
+        summary += f" Validation loss {moved} over those epochs " + (
             "(more than its noise: an improvement exists)." if loss_drop > loss_needed else "(within its noise)."
         )
     score = strength_of_evidence(noise, hidden, improvement_ratio, seeing=seeing, showing=showing)
