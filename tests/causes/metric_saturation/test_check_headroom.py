@@ -36,3 +36,16 @@ def test_a_large_validation_set_keeps_the_measured_headroom(tmp_path: Path) -> N
 def test_a_healthy_small_validation_set_still_improving_is_not_saturated(tmp_path: Path) -> None:
     diagnosis = gapdoctor.diagnose(**recorded_bench_inputs("healthy/wine-sgd", tmp_path))
     assert all(f.score < 0.5 for f in diagnosis.findings)
+
+
+def test_the_rows_left_wrong_are_counted_not_estimated(tmp_path: Path) -> None:
+    # Laplace's estimate puts a perfect or near-perfect score some headroom from its ceiling; the rows
+    # left wrong are the ones counted (the summary once said "1 of 57 validation rows" of a score of 1.0).
+    diagnosis = gapdoctor.diagnose(**recorded_bench_inputs("metric_saturation/wine", tmp_path))
+    finding = diagnosis.top
+    assert finding is not None and finding.cause == "metric_saturation"
+    evidence = finding.evidence
+    counted = round((1.0 - evidence["val_metric_final"]) * 78)
+    assert evidence["val_errors_left"] == counted
+    assert round(evidence["headroom"] * 78) != counted  # the estimate alone would say otherwise
+    assert f"{counted} of 78 validation rows wrong" in finding.summary

@@ -222,6 +222,7 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     rest_rose = labels_cap and others_rose(history.get("val_loss"), evidence)
     if ceiling is not None and ceiling.credible:
         headroom = max(headroom - ceiling.error_rate, 0.0)
+    measured = headroom  # the rows left wrong are counted before Laplace's estimate (0 of 57 is not 1 of 57)
     if evidence.val_size is not None and name in ("accuracy", "error"):
         headroom, headroom_low, headroom_high = _headroom_estimate(headroom, evidence.val_size)
     second_half_gain = float(ms[-1] - ms[half]) * (1 if info.greater_is_better else -1)
@@ -261,8 +262,9 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     remaining: int | None = None
     told = []
     if evidence.y_val is not None and info.thresholded:
-        remaining = round(headroom * len(evidence.y_val))
-        told.append(f"{remaining} of {len(evidence.y_val)} validation rows")
+        remaining = round(measured * len(evidence.y_val))
+        beyond = " besides the suspected label errors" if ceiling is not None and ceiling.credible else ""
+        told.append(f"{remaining} of {len(evidence.y_val)} validation rows wrong{beyond}")
     if headroom_low is not None and headroom_high is not None:
         told.append(f"95% interval {100 * headroom_low:.1f}-{100 * headroom_high:.1f}%")
     errors_left = f" ({'; '.join(told)})" if told else ""
