@@ -59,3 +59,25 @@ def test_a_model_above_the_chance_margin_is_not_said_to_be_at_chance(seed: int, 
     assert finding.score < 0.5
     assert "only at chance rate" not in finding.summary
     assert "an interval reaching down to the chance rate" in finding.summary
+
+
+def test_p_values_and_counts_read_right() -> None:
+    from gapdoctor.causes.wording import count_of, p_text
+
+    # 187 saturation summaries on the corpus said "p = 0.0" (a p-value rounded to 4 places), 150
+    # label-noise summaries "1 rows where..."
+    assert p_text(0.0) == "p < 0.0001" and p_text(0.0473) == "p = 0.047"
+    assert count_of(1, "row") == "1 row" and count_of(1500, "row") == "1,500 rows"
+
+
+def test_saturation_names_the_loss_it_read() -> None:
+    # corpus seed 2518 (an optimisation run): "the training loss fell -512% over the second half without
+    # moving it", while the gains it read were the validation loss's (it fell 47%)
+    e = np.arange(40)
+    train = 0.3 + 0.02 * e  # rising: the rate is too high
+    val_loss = 0.9 * np.exp(-e / 10) + 0.2
+    val_acc = np.minimum(0.99, 0.8 + 0.01 * e)
+    history = {"train_loss": train.tolist(), "val_loss": val_loss.tolist(), "val_accuracy": val_acc.tolist()}
+    finding = _finding(gapdoctor.diagnose(history=history, val_size=2000), "metric_saturation.curves")
+    assert "fell -" not in finding.summary
+    assert "the validation loss fell" in finding.summary

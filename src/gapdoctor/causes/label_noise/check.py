@@ -85,6 +85,7 @@ from gapdoctor.causes.label_noise.score import (
 )
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
+from gapdoctor.causes.wording import count_of
 from gapdoctor.findings import MIN_FINDING_SCORE, REPORT_THRESHOLD, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.array_types import IntArray, ProbabilityArray
@@ -291,7 +292,7 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     )
     summary = (
         f"About {100 * rate:.1f}% of training labels look wrong (95% interval {100 * low:.1f}–{100 * high:.1f}%): "
-        f"{len(issues.rows)} rows where the out-of-sample model confidently predicts another class"
+        f"{count_of(len(issues.rows), 'row')} where the out-of-sample model confidently predicts another class"
         + (f"; most often {confusion_text}." if confusion_count else ".")
         + gap_sentence(gap)
         + (

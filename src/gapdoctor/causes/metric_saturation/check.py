@@ -54,6 +54,7 @@ from gapdoctor.causes.metric_saturation.score import LABEL_ERRORS_REJECTED_BELOW
 from gapdoctor.causes.metric_saturation.suspects import SUSPECT_OTHER_AT_LEAST, suspect_rows
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
+from gapdoctor.causes.wording import count_of, p_text
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import noise_sd, smooth
@@ -269,23 +270,27 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
         told.append(f"95% interval {100 * headroom_low:.1f}-{100 * headroom_high:.1f}%")
     errors_left = f" ({'; '.join(told)})" if told else ""
     ceiling_text = ""
-    if ceiling is not None and ceiling.suspected_errors and not ceiling.credible:
+    if ceiling is not None and ceiling.suspected_errors:
+        suspects = count_of(ceiling.suspected_errors, "validation row")
+        verbs = ("is", "looks") if ceiling.suspected_errors == 1 else ("are", "look")
         ceiling_text = (
-            f" {ceiling.suspected_errors} validation rows are contradicted with near certainty, but less surely "
-            f"than the rows the model gets right (mean percentile {ceiling.confidence_rank}, "
-            f"p = {ceiling.rank_p_value}): overconfident errors, not label errors."
-        )
-    elif ceiling is not None and ceiling.suspected_errors:
-        ceiling_text = (
-            f" {ceiling.suspected_errors} validation rows look like label errors, so the "
-            f"attainable {name} is about {1 - ceiling.error_rate:.4f}"
+            f" {suspects} {verbs[0]} contradicted with near certainty, but less surely than the rows the model gets "
+            f"right (mean percentile {ceiling.confidence_rank}, {p_text(ceiling.rank_p_value)}): overconfident "
+            "errors, not label errors."
+            if not ceiling.credible and ceiling.rank_p_value is not None
+            else f" {suspects} {verbs[0]} contradicted with near certainty; the model gets no row right to tell "
+            "label errors from its own."
+            if not ceiling.credible
+            else f" {suspects} {verbs[1]} like label errors, so the attainable {name} is about "
+            f"{1 - ceiling.error_rate:.4f}."
             if info.greater_is_better
-            else f" {ceiling.suspected_errors} validation rows look like label errors "
-            f"(floor about {ceiling.error_rate:.4f})"
-        ) + "."
+            else f" {suspects} {verbs[1]} like label errors (floor about {ceiling.error_rate:.4f})."
+        )
+    # the loss whose gains the score reads is the one named
+    moved = f"fell {100 * hidden_gain:.0f}%" if hidden_gain > 0 else f"did not fall (it rose {-100 * hidden_gain:.0f}%)"
     summary = (
-        f"Validation {name} sits at {level:.4f}, {100 * headroom:.1f}% from its ceiling{errors_left}; "
-        f"the training loss fell {100 * train_drop_frac:.0f}% over the second half without moving it."
+        f"Validation {name} sits at {level:.4f}, {100 * headroom:.1f}% from its ceiling{errors_left}; the "
+        f"{'validation' if read_val_loss else 'training'} loss {moved} over the second half without moving it."
         f"{ceiling_text}"
     )
     calibration = _calibration(evidence)

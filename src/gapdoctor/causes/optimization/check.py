@@ -49,6 +49,7 @@ from gapdoctor.causes.optimization.score import (
 from gapdoctor.causes.payload import Payload
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
+from gapdoctor.causes.wording import p_text
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory, fill_missing, hinge_point, smooth
@@ -62,8 +63,7 @@ _SPIKE_MIN_PROGRESS = 0.05
 # With a schedule that anneals the rate, a flat end is by design: a stall is reported only when
 # the whole run lowered the training loss by less than this fraction.
 _ANNEALED_STALL_ACHIEVED = 0.15
-# "The learning rate is too low" only when the peak rate is this small and the loss fell by less
-# than _TOO_LOW_ACHIEVED overall.
+# "The learning rate is too low" only when the peak rate is this small and the loss fell by less than _TOO_LOW_ACHIEVED.
 _TOO_LOW_LR = 1e-5
 _TOO_LOW_ACHIEVED = 0.3
 # A late slope known better than this (an exact line: infinite) is reported as this many standard errors.
@@ -233,7 +233,7 @@ def _instability(
 
 
 def _noise_explains(rises: RisesVsNoise) -> str:
-    return f" ({100 * rises.expected_share:.0f}% expected from the logged loss's own noise, p={rises.p_value:.2g})"
+    return f" ({100 * rises.expected_share:.0f}% expected from the logged loss's own noise, {p_text(rises.p_value)})"
 
 
 def _slope_t(progress: ValidationProgress | None) -> float | None:
