@@ -8,6 +8,8 @@ chance rate" (all on never-read corpus runs 6000-6799).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -81,3 +83,18 @@ def test_saturation_names_the_loss_it_read() -> None:
     finding = _finding(gapdoctor.diagnose(history=history, val_size=2000), "metric_saturation.curves")
     assert "fell -" not in finding.summary
     assert "the validation loss fell" in finding.summary
+
+
+def test_a_stalled_loss_that_rose_over_the_last_third_is_said_to_rise() -> None:
+    # the healthy sweep's logistic runs: "fell only 14% overall (0.192 -> 0.165) and -2.4% over the last third"
+    e = np.arange(60)
+    train = 0.2 + 0.03 * np.exp(-e / 5) + 0.0004 * np.maximum(e - 30, 0) + 0.002 * (e % 2)
+    history = {
+        "train_loss": train.tolist(),
+        "val_loss": (0.35 + 0.1 * np.exp(-e / 5)).tolist(),
+        "val_accuracy": np.minimum(0.8, 0.6 + 0.05 * e).tolist(),
+    }
+    finding = _finding(gapdoctor.diagnose(history=history, val_size=500), "optimization.curves")
+    assert finding.summary.startswith("Optimisation stalled")
+    assert re.search(r"and rose \d+\.\d% over the last third", finding.summary)
+    assert "and -" not in finding.summary

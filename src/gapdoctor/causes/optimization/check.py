@@ -349,8 +349,8 @@ def _stall(
     )
     summary = (
         f"Optimisation stalled: {cause}; the training loss fell {'' if crawl else 'only '}{100 * achieved:.0f}% "
-        f"overall "
-        f"({start:.3g} -> {end:.3g}) and {100 * late_drop:.1f}% over the last third"
+        f"overall ({start:.3g} -> {end:.3g}) and {'rose ' if late_drop < 0 else ''}{abs(100 * late_drop):.1f}% over "
+        "the last third"
         + (
             f" (give or take {100 * late_se:.1f}%: noise of its measurement, which the validation loss lacks)."
             if late_se
