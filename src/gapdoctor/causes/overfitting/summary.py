@@ -15,6 +15,17 @@ FAR_GAP_SDS = 4.0
 """From this many it is said to be far ahead."""
 
 
+def _rise_words(rise_pct: float | None) -> str:
+    """How far the validation loss stands above its best, in words: a rise that rounds to 0 is said to hold level.
+
+    Examples
+    --------
+    >>> _rise_words(14.1), _rise_words(0.0)
+    ('it rose 14.1%', 'it has held level')
+    """
+    return f"it rose {rise_pct}%" if rise_pct else "it has held level"
+
+
 def _gap_words(sds: float) -> str:
     """What a training lead of ``sds`` sampling standard deviations says, in words that do not over-claim.
 
@@ -74,7 +85,7 @@ def curves_summary(
             )
         summary = (
             f"{lead}: {_gap_words(sds)} Validation loss has not "
-            f"improved since {where(best_loss_idx)} (it rose {result.val_loss_rise_pct}%) while training loss "
+            f"improved since {where(best_loss_idx)} ({_rise_words(result.val_loss_rise_pct)}) while training loss "
             "kept falling."
         )
     else:
