@@ -199,11 +199,12 @@ def _control_floor(rate: float, n_train: int, control: float, n_val: int, z: flo
     return max(FLOOR, control + z * se)
 
 
-def _raised_text(rate: float, control: float, credit: ControlCredit, train_error: float, val_error: float) -> str:
+def _raised_text(rate: float, credit: ControlCredit, train_error: float, val_error: float) -> str:
     """The summary's sentence on a control raised by :func:`~gapdoctor.causes.label_noise.control.control_credit`."""
     raised, shift, unbacked = 100 * credit.added, 100 * credit.predicted_shift, 100 * credit.unbacked
+    control = credit.control
     return (
-        f" The validation control is raised by {raised:.1f} points to {100 * control + raised:.1f}%, the smaller of "
+        f" The validation control is raised by {raised:.1f} points to {100 * credit.credited:.1f}%, the smaller of "
         "two bounds on what it misses: the final model predicts other classes than the out-of-fold models "
         f"(predicted class shares {shift:.1f} points apart), and the flags beyond the control "
         f"({100 * (rate - control):.1f} points) exceed by {unbacked:.1f} points what the training labels' extra "
@@ -248,7 +249,7 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
     credit = (
         None if control is None or val_confusion is None else control_credit(rate, confusion, val_confusion, control)
     )
-    kind_credited = None if credit is None or control is None else control + credit.added
+    kind_credited = None if credit is None else credit.credited
     # out-of-fold models took fewer steps: a final model still learning fast stands ahead of them
     lag = 0.0 if kind_credited is None else out_of_fold_lag(evidence.history)
     credited = None if kind_credited is None else min(kind_credited + lag, 1.0)
@@ -311,8 +312,8 @@ def label_noise_confident_learning(evidence: Evidence) -> list[Finding]:
             else ""
         )
         + (
-            _raised_text(rate, control, credit, errors / n, val_error or 0.0)
-            if credit is not None and control is not None and credit.added > _SHOWN_SHIFT
+            _raised_text(rate, credit, errors / n, val_error or 0.0)
+            if credit is not None and credit.added > _SHOWN_SHIFT
             else ""
         )
         + (

@@ -30,6 +30,8 @@ class ControlCredit:
 
     Parameters
     ----------
+    control : float
+        The validation control the bounds were read against.
     predicted_shift : float
         Total variation between the out-of-fold and the final model's predicted class shares.
     excess_errors_high : float
@@ -38,6 +40,7 @@ class ControlCredit:
         Flags beyond the control that those excess errors cannot hold (0 when they can).
     """
 
+    control: float
     predicted_shift: float
     excess_errors_high: float
     unbacked: float
@@ -46,6 +49,11 @@ class ControlCredit:
     def added(self) -> float:
         """What the control is raised by: the smaller bound."""
         return min(self.predicted_shift, self.unbacked)
+
+    @property
+    def credited(self) -> float:
+        """The control raised by :attr:`added`."""
+        return self.control + self.added
 
 
 def control_credit(rate: float, train_confusion: IntArray, val_confusion: IntArray, control: float) -> ControlCredit:
@@ -57,7 +65,7 @@ def control_credit(rate: float, train_confusion: IntArray, val_confusion: IntArr
     train_error, val_error = error_rate(train_confusion), error_rate(val_confusion)
     se = math.sqrt(train_error * (1 - train_error) / n_train + val_error * (1 - val_error) / n_val)
     excess_high = train_error - val_error + 1.96 * se
-    return ControlCredit(predicted_shift, excess_high, max(rate - control - excess_high, 0.0))
+    return ControlCredit(control, predicted_shift, excess_high, max(rate - control - excess_high, 0.0))
 
 
 def credited_control(rate: float, train_confusion: IntArray, val_confusion: IntArray, control: float) -> float:
@@ -91,7 +99,7 @@ def credited_control(rate: float, train_confusion: IntArray, val_confusion: IntA
     >>> credited_control(0.30, guessing, guessing, 0.05)  # the same kind of model: the control stands
     0.05
     """
-    return control + control_credit(rate, train_confusion, val_confusion, control).added
+    return control_credit(rate, train_confusion, val_confusion, control).credited
 
 
 def out_of_fold_lag(history: RunHistory | None) -> float:

@@ -272,20 +272,25 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     ceiling_text = ""
     if ceiling is not None and ceiling.suspected_errors:
         suspects = count_of(ceiling.suspected_errors, "validation row")
-        verbs = ("is", "looks") if ceiling.suspected_errors == 1 else ("are", "look")
-        ceiling_text = (
-            f" {suspects} {verbs[0]} contradicted with near certainty, but less surely than the rows the model gets "
-            f"right (mean percentile {ceiling.confidence_rank}, {p_text(ceiling.rank_p_value)}): overconfident "
-            "errors, not label errors."
-            if not ceiling.credible and ceiling.rank_p_value is not None
-            else f" {suspects} {verbs[0]} contradicted with near certainty; the model gets no row right to tell "
-            "label errors from its own."
-            if not ceiling.credible
-            else f" {suspects} {verbs[1]} like label errors, so the attainable {name} is about "
-            f"{1 - ceiling.error_rate:.4f}."
-            if info.greater_is_better
-            else f" {suspects} {verbs[1]} like label errors (floor about {ceiling.error_rate:.4f})."
-        )
+        are, look = ("is", "looks") if ceiling.suspected_errors == 1 else ("are", "look")
+        if ceiling.credible:
+            attainable = (
+                f"so the attainable {name} is about {1 - ceiling.error_rate:.4f}"
+                if info.greater_is_better
+                else f"(floor about {ceiling.error_rate:.4f})"
+            )
+            ceiling_text = f" {suspects} {look} like label errors{',' if info.greater_is_better else ''} {attainable}."
+        elif ceiling.rank_p_value is not None:
+            ceiling_text = (
+                f" {suspects} {are} contradicted with near certainty, but less surely than the rows the model gets "
+                f"right (mean percentile {ceiling.confidence_rank}, {p_text(ceiling.rank_p_value)}): overconfident "
+                "errors, not label errors."
+            )
+        else:
+            ceiling_text = (
+                f" {suspects} {are} contradicted with near certainty; the model gets no row right to tell label "
+                "errors from its own."
+            )
     # the loss whose gains the score reads is the one named
     moved = f"fell {100 * hidden_gain:.0f}%" if hidden_gain > 0 else f"did not fall (it rose {-100 * hidden_gain:.0f}%)"
     summary = (

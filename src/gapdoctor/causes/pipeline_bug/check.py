@@ -298,12 +298,12 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
                 f"right on {offset.accuracy:.1%} (as given {offset.aligned_accuracy:.1%}): "
                 f"{split} is shifted by {rows}."
             )
+    # the probabilities alone point to it
     if found is None and confidence_shown is not None and best_shown is not None and chance_shown is not None:
-        at = best_shown <= chance_shown + CHANCE_MARGIN  # the probabilities alone point to it
         near = (
             f"only at chance rate ({best_shown:.1%} vs {chance_shown:.1%})"
-            if at
-            else (f"on {best_shown:.1%}, an interval reaching down to the chance rate of {chance_shown:.1%}")
+            if best_shown <= chance_shown + CHANCE_MARGIN
+            else f"on {best_shown:.1%}, an interval reaching down to the chance rate of {chance_shown:.1%}"
         )
         summary = (
             f"The model is confident on validation rows (mean max probability {confidence_shown:.2f}) "
