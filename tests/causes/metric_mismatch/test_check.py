@@ -192,3 +192,29 @@ def test_a_default_threshold_no_tuned_one_beats_is_not_called_the_problem(tmp_pa
     assert finding.score < 0.5
     assert "the decisions are not what holds the metric back" in finding.summary
     assert "the decisions, not the model, are what the metric misses" not in finding.summary
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_threshold_the_probabilities_expect_best_is_chosen_without_labels_and_scored_on_all(seed: int) -> None:
+    # a rare positive class (5%) and a logistic regression, whose probabilities are calibrated
+    X, y = make_classification(
+        n_samples=2000, n_features=10, n_informative=4, class_sep=1.0, weights=[0.95], flip_y=0, random_state=seed
+    )
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.4, stratify=y, random_state=seed)
+    with threadpool_limits(1):
+        val_probs = LogisticRegression(max_iter=1000).fit(X_train, y_train).predict_proba(X_val)
+    (finding,) = metric_mismatch_decision_rule(
+        build_evidence(y_train=y_train, y_val=y_val, val_probs=val_probs, metric="f1")
+    )
+    figures = finding.evidence
+    assert figures["label_free_rule"] <= 0.25  # F1's best threshold is half the best F1
+    assert figures["label_free_gain_low"] > 0 and finding.score >= 0.5
+    assert f"{figures['label_free_rule']:g} (chosen without the labels" in finding.summary
+    # the rule reads no label: shuffled labels leave it where it was and take most of its gain away (what is
+    # left is F1's own: at the default rule this model predicts almost no positive, and any positive scores)
+    shuffled = np.random.default_rng(seed).permutation(y_val)
+    (blind,) = metric_mismatch_decision_rule(
+        build_evidence(y_train=y_train, y_val=shuffled, val_probs=val_probs, metric="f1")
+    )
+    assert blind.evidence["label_free_rule"] == figures["label_free_rule"]
+    assert blind.evidence["label_free_gain"] < 0.5 * figures["label_free_gain"]

@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from gapdoctor.causes.metric_mismatch.rules import cross_validated_decisions, decide, rule_gain, rules
+from gapdoctor.causes.metric_mismatch.rules import (
+    best_rule,
+    cross_validated_decisions,
+    decide,
+    expected_sweep,
+    rule_gain,
+    rules,
+    sweep,
+)
 from gapdoctor.errors import SkipCheck
 
 
@@ -54,3 +62,32 @@ def test_a_class_with_one_row_cannot_be_cross_validated() -> None:
     candidates, default = rules(binary=True)
     with pytest.raises(SkipCheck, match="fewer than 2"):
         cross_validated_decisions("f1", y, probs, candidates, default, np.array([0.75, 0.25]))
+
+
+def test_the_expected_f1_is_the_plug_in_formula() -> None:
+    _, probs = _calibrated(600, 0.1, 0)
+    candidates, _ = rules(binary=True)
+    p = probs[:, 1]
+    plug_in = [2 * p[p >= t].sum() / ((p >= t).sum() + p.sum()) for t in candidates]
+    assert expected_sweep("f1", probs, candidates, np.array([0.9, 0.1])) == pytest.approx(plug_in)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_rule_calibrated_probabilities_expect_best_is_the_one_the_labels_find(seed: int) -> None:
+    # calibrated: labels drawn from the probabilities, so on many rows the labels' best rule is the expected one
+    y, probs = _calibrated(20_000, 0.1, seed)
+    candidates, default = rules(binary=True)
+    prior = np.bincount(y) / len(y)
+    expected = best_rule(expected_sweep("f1", probs, candidates, prior), candidates, default)
+    observed = best_rule(sweep("f1", y, probs, candidates, prior), candidates, default)
+    assert expected < 0.4 and abs(expected - observed) <= 0.06
+
+
+def test_balanced_accuracy_expects_the_full_prior_correction_on_calibrated_probabilities() -> None:
+    # argmax p / prior, the prior being the classes' expected shares, maximises the expected balanced accuracy
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(3000, 3)) + np.log([0.8, 0.15, 0.05])
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    prior = probs.mean(axis=0)
+    candidates, default = rules(binary=False)
+    assert best_rule(expected_sweep("balanced_accuracy", probs, candidates, prior), candidates, default) >= 0.9

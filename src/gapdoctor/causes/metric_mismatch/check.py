@@ -19,8 +19,10 @@ chosen on four fifths of the validation rows and applied to the fifth left out, 
 each fifth. That gain, with a paired bootstrap interval, is what the finding reports.
 When out-of-fold training probabilities are given, the same gain is also measured on the
 validation and training rows pooled (more rows to tune on and to judge by; see
-:mod:`~gapdoctor.causes.metric_mismatch.rules`), and the score rests on the stronger of the
-two (:func:`~gapdoctor.causes.metric_mismatch.score.strength`).
+:mod:`~gapdoctor.causes.metric_mismatch.rules`). A third estimate needs no folds: the rule the
+model's own probabilities expect to be best, chosen without a label, scored on every validation
+label. The score rests on the strongest of them
+(:func:`~gapdoctor.causes.metric_mismatch.score.sources`).
 
 Only metrics a decision rule can trade for — ``f1`` and ``balanced_accuracy`` — are
 tuned. ``precision`` or ``recall`` alone are maximised by trivial thresholds (predict
@@ -39,11 +41,12 @@ from gapdoctor.causes.metric_mismatch.rules import (
     best_rule,
     cross_validated_decisions,
     decide,
+    expected_sweep,
     rule_gain,
     rules,
     sweep,
 )
-from gapdoctor.causes.metric_mismatch.score import score, strength
+from gapdoctor.causes.metric_mismatch.score import LABEL_FREE, POOLED, VALIDATION, sources
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
@@ -113,6 +116,11 @@ def reliability(y: IntArray, probs: FloatArray, n_bins: int = _ECE_BINS) -> tupl
     return ece, curve
 
 
+def _low(gain: RuleGain) -> float:
+    """The interval's low end, nan without bootstrap replicates to judge by (then no evidence)."""
+    return gain.low if gain.replicates > 1 else float("nan")
+
+
 def _class_weights(counts: IntArray) -> list[float]:
     """scikit-learn's ``class_weight="balanced"``: n / (k * n_c)."""
     return [round(float(counts.sum() / (len(counts) * max(c, 1))), 2) for c in counts]
@@ -122,8 +130,8 @@ def _fixes(
     metric: str, binary: bool, rule_text: str, gain_text: str, imbalance: float, weights: list[float], ece: float
 ) -> tuple[str, ...]:
     fixes = [
-        f"Choose the {rule_text} on held-out data, never on the rows you report: cross-validated it "
-        f"{gain_text}. Refit it by cross-validation when the model changes."
+        f"Choose the {rule_text} on held-out data, never on the rows you report: {gain_text}. Refit it by "
+        "cross-validation when the model changes."
     ]
     if imbalance < 0.25:
         fixes.append(
@@ -200,16 +208,20 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
     pooled, pooled_on_val = (
         (None, None) if training is None else _pooled_gain(metric, y, probs, training, default_pred, prior)
     )
-    alone_low = alone.low if alone.replicates > 1 else float("nan")
-    strength_of_evidence = strength(
+    label_free_rule = best_rule(expected_sweep(metric, probs, candidates, prior), candidates, default)
+    label_free = rule_gain(metric, y, decide(probs, label_free_rule, prior), default_pred, k)
+    scored = sources(
         alone.gain,
-        alone_low,
+        _low(alone),
         None if pooled is None else pooled.gain,
-        None if pooled is None else (pooled.low if pooled.replicates > 1 else float("nan")),
+        None if pooled is None else _low(pooled),
         None if pooled_on_val is None else pooled_on_val.gain,
+        label_free.gain,
+        _low(label_free),
     )
-    rests_on_pooled = pooled is not None and strength_of_evidence > score(alone.gain, alone_low)
-    decisive = pooled if rests_on_pooled and pooled is not None else alone
+    rests_on = max(scored, key=lambda source: scored[source])  # the first of equals: validation, pooled, label-free
+    strength_of_evidence = scored[rests_on]
+    decisive = {VALIDATION: alone, POOLED: pooled, LABEL_FREE: label_free}[rests_on] or alone
     best_low, best_high = percentile_interval(decision_replicates(metric, y, best_pred, k))
 
     ece, curve = reliability(y, probs)
@@ -217,9 +229,14 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
     average_precision = compute_metric("average_precision", y, probs)
     minority_share = float(train_counts.min() / train_counts.sum())
     rule_text = "decision threshold" if binary else "prior-correction strength"
-    where = "on the validation and training (out-of-fold) rows" if rests_on_pooled else "on the validation set"
+    how = {
+        VALIDATION: "cross-validated on the validation set",
+        POOLED: "cross-validated on the validation and training (out-of-fold) rows",
+        LABEL_FREE: f"at the {rule_text} the model's own probabilities expect to be best ({label_free_rule:g}, "
+        "chosen without labels)",
+    }[rests_on]
     gain_text = (
-        f"gains {decisive.gain:+.3f} {metric} (95% interval {decisive.low:+.3f} to {decisive.high:+.3f}) {where}, "
+        f"{how}, it gains {decisive.gain:+.3f} {metric} (95% interval {decisive.low:+.3f} to {decisive.high:+.3f}), "
         f"from {default_value:.3f} on the validation set"
     )
     ranking = ""
@@ -231,7 +248,7 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
         )
         ranking = ranks + (
             ": the decisions, not the model, are what the metric misses."
-            if alone.gain > 0 or (pooled is not None and pooled.gain > 0)
+            if max(alone.gain, label_free.gain, -1.0 if pooled is None else pooled.gain) > 0
             else ", and no tuned decision beats the default on rows it was not chosen on: the decisions are not "
             "what holds the metric back."
         )
@@ -242,10 +259,18 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
             f"rows with out-of-fold probabilities) the gain is {pooled.gain:+.3f} (95% interval {pooled.low:+.3f} "
             f"to {pooled.high:+.3f}), {pooled_on_val.gain:+.3f} on the validation rows."
         )
+    label_free_text = ""
+    if label_free_rule != default:
+        label_free_text = (
+            f" The {rule_text} the model's own probabilities expect to be best, {label_free_rule:g} (chosen without "
+            f"the labels, so not on the rows it is scored on), gains {label_free.gain:+.3f} (95% interval "
+            f"{label_free.low:+.3f} to {label_free.high:+.3f}) on all {len(y):,} validation rows."
+        )
     summary = (
         f"Validation {metric} is {default_value:.3f} at the default {rule_text} ({default:g}) but "
         f"{best_value:.3f} at {best:g}; chosen by 5-fold cross-validation on the validation set the gain is "
-        f"{alone.gain:+.3f} (95% interval {alone.low:+.3f} to {alone.high:+.3f}).{pooled_text}{ranking}"
+        f"{alone.gain:+.3f} (95% interval {alone.low:+.3f} to {alone.high:+.3f}).{pooled_text}{label_free_text}"
+        f"{ranking}"
     )
     loss_change, metric_change = _curve_story(evidence, metric)
     result = DecisionRuleGain(
@@ -268,7 +293,11 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
         pooled_gain_low=None if pooled is None else round(pooled.low, 4),
         pooled_gain_high=None if pooled is None else round(pooled.high, 4),
         pooled_gain_on_validation=None if pooled_on_val is None else round(pooled_on_val.gain, 4),
-        score_rests_on="validation and training rows" if rests_on_pooled else "validation rows",
+        label_free_rule=label_free_rule,
+        label_free_gain=round(label_free.gain, 4),
+        label_free_gain_low=round(label_free.low, 4),
+        label_free_gain_high=round(label_free.high, 4),
+        score_rests_on=rests_on,
         minority_class_share_train=round(minority_share, 4),
         roc_auc=round(roc_auc, 4),
         average_precision=round(average_precision, 4),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gapdoctor.causes.gain import Gain, make_gain
 from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain
+from gapdoctor.causes.metric_mismatch.score import LABEL_FREE, POOLED, VALIDATION
 
 __all__ = ["METRIC_CEILING", "METRIC_FLOOR", "decision_rule_gain"]
 
@@ -13,23 +14,25 @@ metric's interval is cut to it (a paired-bootstrap gain added to the default's v
 
 
 def decision_rule_gain(result: DecisionRuleGain) -> Gain | None:
-    """The metric with the rule chosen on other folds (``after_fix``) against the default rule's (``now``).
+    """The metric with a rule not chosen on the rows it is scored on (``after_fix``) against the default's (``now``).
 
-    The gain added to the default's value is the cross-validated gain the check's score
-    rests on (on the validation rows, or on the validation and training rows pooled), with
-    its paired-bootstrap interval; not the in-sample best rule's value, which is chosen on
-    the rows it is scored on. None when that gain is nothing: the evidence then shows no
-    gain to expect. The interval is cut to the metric's range [0, 1].
+    The gain added to the default's value is the gain the check's score rests on
+    (cross-validated on the validation rows or on the validation and training rows pooled, or
+    the label-free rule's on the validation rows), with its paired-bootstrap interval; not the
+    in-sample best rule's value, which is chosen on the rows it is scored on. None when that
+    gain is nothing: the evidence then shows no gain to expect. The interval is cut to the
+    metric's range [0, 1].
     """
-    pooled = result.score_rests_on != "validation rows"
     gain, low, high = result.cross_validated_gain, result.cross_validated_gain_low, result.cross_validated_gain_high
-    if pooled and result.pooled_gain is not None and result.pooled_gain_low is not None:
+    if result.score_rests_on == POOLED and result.pooled_gain is not None and result.pooled_gain_low is not None:
         gain, low = result.pooled_gain, result.pooled_gain_low
         high = result.pooled_gain_high if result.pooled_gain_high is not None else high
+    elif result.score_rests_on == LABEL_FREE:
+        gain, low, high = result.label_free_gain, result.label_free_gain_low, result.label_free_gain_high
     if not gain > 0:
         return None
     now = result.val_metric_default
-    after_fix = result.val_metric_cross_validated if not pooled else now + gain
+    after_fix = result.val_metric_cross_validated if result.score_rests_on == VALIDATION else now + gain
     # F1 and balanced accuracy lie in [0, 1]: the default's value plus the interval of the gain may not
     low, high = max(now + low, METRIC_FLOOR), min(now + high, METRIC_CEILING)
     return make_gain(result.metric, now=now, after_fix=after_fix, low=low, high=high)

@@ -55,8 +55,13 @@ class DecisionRuleGain(Payload):
         interval (None without ``train_probs``).
     pooled_gain_on_validation : float or None
         The validation rows' part of the pooled gain (the pooled rule applied to them).
+    label_free_rule : float
+        The rule the model's own probabilities expect to be best (chosen without labels).
+    label_free_gain, label_free_gain_low, label_free_gain_high : float
+        That rule's gain over the default on every validation row, with its paired bootstrap interval.
     score_rests_on : str
-        ``"validation rows"`` or ``"validation and training rows"``: the gain the score rests on.
+        The gain the score rests on: ``"validation rows"`` (cross-validated), ``"validation and
+        training rows"`` (cross-validated, pooled) or ``"validation rows, rule chosen without labels"``.
     minority_class_share_train : float
         Share of the rarest class in training.
     roc_auc, average_precision : float
@@ -101,6 +106,10 @@ class DecisionRuleGain(Payload):
     pooled_gain_on_validation: float | None = figure(
         omit_none=True, label="pooled rule's gain on the validation rows", shown_as="metric"
     )
+    label_free_rule: float = figure(default=0.5, label="rule the model's probabilities expect best", shown_as="number")
+    label_free_gain: float = figure(default=0.0, label="that rule's gain on the validation rows", shown_as="metric")
+    label_free_gain_low: float = figure(default=0.0, label="its 95% interval low", shown_as="metric")
+    label_free_gain_high: float = figure(default=0.0, label="its 95% interval high", shown_as="metric")
     score_rests_on: str = figure(default="validation rows", label="rows the score rests on", shown_as="text")
     minority_class_share_train: float = figure()
     roc_auc: float = figure()

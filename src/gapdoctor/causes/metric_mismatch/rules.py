@@ -27,9 +27,19 @@ from sklearn.model_selection import StratifiedKFold
 
 from gapdoctor.errors import SkipCheck
 from gapdoctor.stats.array_types import FloatArray, IntArray
+from gapdoctor.stats.confusion import metric_from_confusions
 from gapdoctor.stats.resampling import decision_metric, paired_decision_replicates, percentile_interval
 
-__all__ = ["RuleGain", "best_rule", "cross_validated_decisions", "decide", "rule_gain", "rules", "sweep"]
+__all__ = [
+    "RuleGain",
+    "best_rule",
+    "cross_validated_decisions",
+    "decide",
+    "expected_sweep",
+    "rule_gain",
+    "rules",
+    "sweep",
+]
 
 _FOLDS = 5
 """Folds of the cross-validated rule: tuned on four fifths, applied to the fifth left out."""
@@ -83,6 +93,27 @@ def sweep(metric: str, y: IntArray, probs: FloatArray, candidates: FloatArray, p
     """The metric at every candidate rule."""
     k = probs.shape[1]
     return np.array([decision_metric(metric, y, decide(probs, r, prior), k) for r in candidates])
+
+
+def expected_sweep(metric: str, probs: FloatArray, candidates: FloatArray, prior: FloatArray) -> FloatArray:
+    """The metric at every candidate rule *expected under the model's own probabilities*, without labels.
+
+    Each row's label is taken as drawn from its predicted probabilities, and the metric is
+    computed on the expected confusion matrix (row ``c``, column ``d``: the sum of ``P(c)`` over
+    the rows decided ``d``), a ratio of expectations. For F1 this is the plug-in
+    ``2 sum_{p >= t} p / (#{p >= t} + sum p)``. Its best rule reads no label, so the gain of that
+    rule measured on the labels is not chosen on the rows it is scored on.
+
+    Examples
+    --------
+    >>> p = np.c_[1 - np.linspace(0.05, 0.45, 9), np.linspace(0.05, 0.45, 9)]
+    >>> values = expected_sweep("f1", p, np.array([0.2, 0.5]), np.array([0.5, 0.5]))
+    >>> bool(values[0] > values[1] == 0.0)  # a calibrated rare class: the lower threshold is expected to win
+    True
+    """
+    k = probs.shape[1]
+    matrices = np.stack([probs.T @ np.eye(k)[decide(probs, r, prior)] for r in candidates])
+    return np.nan_to_num(metric_from_confusions(metric, matrices), nan=0.0)
 
 
 def best_rule(values: FloatArray, candidates: FloatArray, default: float) -> float:

@@ -18,6 +18,17 @@ see :mod:`gapdoctor.causes.metric_mismatch.rules`); :func:`strength` takes the s
 the two, the pooled one only when the validation rows' own part of it is a gain
 (:data:`VALIDATION_PART_FLOOR`): the training rows add power, they do not outvote the rows
 the stuck metric is measured on.
+
+A third estimate reads the validation rows without splitting them: the rule the model's own
+probabilities expect to be best (:func:`~gapdoctor.causes.metric_mismatch.rules.expected_sweep`,
+chosen without a label) scored on every validation label with its paired interval. A rule
+chosen without the labels is not chosen on the rows it is scored on, so its gain is not
+optimistic, and it is not diluted by the folds: on a validation set with 10-40 positives a
+fifth of them is too few to tune a threshold on. When the probabilities are miscalibrated the
+rule is merely a worse guess and its measured gain small or negative: no evidence, never false
+evidence. :func:`sources` scores each estimate by the same :func:`score`, and the strength is the
+strongest (three looks at one gain: the false alarms this costs are measured, not assumed; see
+``benchmarks/RESULTS.md``).
 """
 
 from __future__ import annotations
@@ -26,7 +37,17 @@ import math
 
 from gapdoctor.stats.scoring import strength_from_ratio
 
-__all__ = ["GAIN_AT_REPORT", "VALIDATION_PART_FLOOR", "certainty_ratio", "score", "strength"]
+__all__ = [
+    "GAIN_AT_REPORT",
+    "LABEL_FREE",
+    "POOLED",
+    "VALIDATION",
+    "VALIDATION_PART_FLOOR",
+    "certainty_ratio",
+    "score",
+    "sources",
+    "strength",
+]
 
 GAIN_AT_REPORT = 0.03
 """A cross-validated gain of 3 points of the metric, whose interval excludes 0, is the reporting point."""
@@ -34,6 +55,12 @@ VALIDATION_PART_FLOOR = 0.0
 """The pooled gain counts only when the validation rows' part of it is above this: a rule that
 loses on the validation rows (training labels flipped, a shifted validation set) does not explain
 the validation metric, however much it gains on the training rows."""
+VALIDATION = "validation rows"
+"""The rule tuned on four fifths of the validation rows, scored on the fifth left out."""
+POOLED = "validation and training rows"
+"""The same on the validation and training (out-of-fold) rows pooled."""
+LABEL_FREE = "validation rows, rule chosen without labels"
+"""The rule the model's own probabilities expect to be best, scored on every validation label."""
 _SPREAD_FLOOR = 1e-9
 """An interval with no width below the gain (a bootstrap with no spread): the gain is measured exactly."""
 
@@ -68,14 +95,50 @@ def score(cv_gain: float, gain_low: float) -> float:
     return strength_from_ratio(max(0.0, min(cv_gain / GAIN_AT_REPORT, certainty_ratio(cv_gain, gain_low))))
 
 
+def sources(
+    val_gain: float,
+    val_low: float,
+    pooled_gain: float | None = None,
+    pooled_low: float | None = None,
+    pooled_gain_on_validation: float | None = None,
+    label_free_gain: float | None = None,
+    label_free_low: float | None = None,
+) -> dict[str, float]:
+    """The score of each estimate of the gain given (see the module docstring), by the rows it rests on.
+
+    The pooled estimate counts only when the validation rows' part of it is a gain.
+
+    Examples
+    --------
+    >>> sorted(sources(0.03, 0.0, label_free_gain=0.08, label_free_low=0.02).items())[0][0]
+    'validation rows'
+    >>> s = sources(0.03, 0.0, label_free_gain=0.08, label_free_low=0.02)
+    >>> s[LABEL_FREE] > 0.5 == s[VALIDATION]
+    True
+    """
+    out = {VALIDATION: score(val_gain, val_low)}
+    if (
+        pooled_gain is not None
+        and pooled_low is not None
+        and pooled_gain_on_validation is not None
+        and pooled_gain_on_validation > VALIDATION_PART_FLOOR
+    ):
+        out[POOLED] = score(pooled_gain, pooled_low)
+    if label_free_gain is not None and label_free_low is not None:
+        out[LABEL_FREE] = score(label_free_gain, label_free_low)
+    return out
+
+
 def strength(
     val_gain: float,
     val_low: float,
     pooled_gain: float | None = None,
     pooled_low: float | None = None,
     pooled_gain_on_validation: float | None = None,
+    label_free_gain: float | None = None,
+    label_free_low: float | None = None,
 ) -> float:
-    """The stronger of the validation-only and the pooled evidence (see the module docstring).
+    """The strongest of the estimates' scores (:func:`sources`).
 
     Examples
     --------
@@ -85,10 +148,11 @@ def strength(
     True
     >>> strength(0.0, -0.05, 0.05, 0.02, -0.01)  # the validation rows lose with the pooled rule
     0.0
+    >>> strength(0.0, -0.05, label_free_gain=0.06, label_free_low=0.01) > 0.5  # the label-free rule wins
+    True
     """
-    alone = score(val_gain, val_low)
-    if pooled_gain is None or pooled_low is None or pooled_gain_on_validation is None:
-        return alone
-    if not pooled_gain_on_validation > VALIDATION_PART_FLOOR:
-        return alone
-    return max(alone, score(pooled_gain, pooled_low))
+    return max(
+        sources(
+            val_gain, val_low, pooled_gain, pooled_low, pooled_gain_on_validation, label_free_gain, label_free_low
+        ).values()
+    )
