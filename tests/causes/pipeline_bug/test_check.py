@@ -326,6 +326,23 @@ def test_a_model_below_chance_early_in_training_is_not_read_as_columns_in_anothe
     assert all(s < 0.5 for s in _pipeline_scores(d))  # the loop's own loss scored the labels as given
 
 
+def test_a_model_still_learning_the_labels_as_given_is_not_read_as_another_encoding():
+    from pathlib import Path
+
+    recorded = np.load(Path(__file__).parents[2] / "data" / "below_chance_learning_run.npz")
+    y_train, y_val, tp, vp, val_loss = (
+        recorded[k] for k in ("y_train", "y_val", "train_probs", "val_probs", "val_loss")
+    )
+    assert (vp.argmax(axis=1) == y_val).mean() < 0.2 and np.all(np.diff(val_loss) < 0)  # below chance, learning
+    kwargs = {"y_train": y_train, "y_val": y_val, "train_probs": tp, "val_probs": vp}
+    d = gapdoctor.diagnose(**kwargs, history={"val_loss": val_loss})
+    assert not any(f.check == "pipeline_bug.label_encoding" and f.score >= 0.2 for f in d.findings)
+    # the same final loss reached by rising, as labels encoded otherwise make it while the model learns:
+    rising = np.linspace(0.6, val_loss[-1], len(val_loss))
+    swapped = gapdoctor.diagnose(**kwargs, history={"val_loss": rising})
+    assert any(f.check == "pipeline_bug.label_encoding" and f.score >= 0.5 for f in swapped.findings)
+
+
 def test_a_model_memorising_heavy_label_noise_is_not_read_as_misaligned_validation_rows():
     from pathlib import Path
 

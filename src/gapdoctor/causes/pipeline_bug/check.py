@@ -26,7 +26,7 @@ from scipy.optimize import linear_sum_assignment
 from gapdoctor.causes.pipeline_bug.chance import beyond_chance_z, relabelled_accuracy
 from gapdoctor.causes.pipeline_bug.gain import corrected_mapping_gain
 from gapdoctor.causes.pipeline_bug.offsets import LabelOffset, label_offset
-from gapdoctor.causes.pipeline_bug.own_loss import loss_reads_labels_as_given
+from gapdoctor.causes.pipeline_bug.own_loss import loss_learns_labels_as_given, loss_reads_labels_as_given
 from gapdoctor.causes.pipeline_bug.preprocessing_text import verdict_text
 from gapdoctor.causes.pipeline_bug.result import (
     LabelEncoding,
@@ -110,6 +110,7 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
         train_gain=train_gain or 0.0,
         fixed_share=fixed_share,
         loss_on_given=loss_on_given,
+        learning_given=loss_learns_labels_as_given(evidence, model_cols),
     )
     if score < MIN_FINDING_SCORE:
         return []
