@@ -15,7 +15,9 @@ differs is an affine map with the same shape, and most of them rescaled (a real 
 selects rows moves features, it rarely rescales them); and standardising the other split by its
 own statistics improves the fit (log-loss) of models fitted on the standardised split (on a real
 covariate shift it moves the rows away from where their labels were learned, or changes nothing the
-models mind: the fit worsens or stays; :data:`~gapdoctor.stats.standardisation.FIX_LOSS_Z`).
+models mind: the fit worsens or stays; :data:`~gapdoctor.stats.standardisation.FIX_LOSS_Z`), and
+leaves a model that predicts the labels beyond their most common one
+(:attr:`~gapdoctor.stats.standardisation.OwnScaleFix.confirms_missing_scaler`).
 """
 
 from __future__ import annotations
@@ -230,14 +232,14 @@ def _verdict(evidence: Evidence, X_train: FeatureArray, X_val: FeatureArray, c: 
         if verdict.pattern != "standardised":
             return verdict
         fix = _fix_of(evidence, verdict.split, X_train, X_val)
-        if fix is not None and not fix.gains_fit:  # a real shift whose split merely looks standardised
+        if fix is not None and not fix.confirms_missing_scaler:  # a real shift whose split merely looks standardised
             return RescalingVerdict(0.0, np.zeros(0, dtype=np.int64), "", "", 1.0)
         return verdict
     candidate = partial_standardisation(c, X_train, X_val)
     if candidate is None:
         return verdict
     fix = _fix_of(evidence, candidate.split, X_train, X_val)
-    if fix is None or not fix.gains_fit:
+    if fix is None or not fix.confirms_missing_scaler:
         return verdict
     return replace(candidate, strength=WHOLE_SPLIT_STRENGTH, fix=fix)
 
@@ -250,7 +252,8 @@ def compared_splits(evidence: Evidence) -> ComparedSplits:
     verdict once per Evidence arrays. With both splits' labels, a split standardised while only
     some features of the other differ is confirmed by :func:`own_scale_fix` (see the module docstring),
     and a whole split read as "standardised" is withdrawn unless standardising the other split by its
-    own statistics improves the fit (a real shift on a split that merely looks standardised).
+    own statistics improves the fit and leaves a working model (a real shift on a split that merely
+    looks standardised).
     """
     X_train, X_val = splits_of(evidence)
     if len(X_train) < MIN_SPLIT_ROWS or len(X_val) < MIN_SPLIT_ROWS:

@@ -5,7 +5,9 @@ below a quantile of one feature, validation rows above another, 14% and 38% of t
 flipped), read byte-for-byte from ``tests/data/corpus/shift_not_a_scaler_seed*.npz`` (the splits
 :func:`gapdoctor.diagnose` received from the corpus generator, ``python -m gapdoctor.bench.corpus``).
 The training split is standardised exactly and the shifted validation split is not; before, that read
-as "X_val was not passed through the fitted scaler" at 0.93, ahead of the shift.
+as "X_val was not passed through the fitted scaler" at 0.93, ahead of the shift. A third (seed 7661, wine,
+38% flipped, ``tests/data/record_shift_not_a_scaler.py``) is one whose own standardisation lowers the
+log-loss yet leaves the model 17% accurate on a validation split of one class.
 """
 
 from __future__ import annotations
@@ -49,3 +51,15 @@ def test_the_same_validation_split_in_raw_units_is_still_a_skipped_scaler() -> N
     diagnosis = gapdoctor.diagnose(**{**splits, "X_val": in_units})
     finding = next(f for f in diagnosis.findings if f.check == "pipeline_bug.split_preprocessing")
     assert finding.score >= 0.5 and "X_val" in finding.summary
+
+
+def test_a_standardisation_that_only_softens_confident_errors_is_not_a_skipped_scaler() -> None:
+    splits = _splits(7661)
+    assert standardisation_error(splits["X_train"]) <= STANDARDISED_TOLERANCE
+    fix = own_scale_fix(splits["X_train"], splits["y_train"], splits["X_val"], splits["y_val"])
+    assert fix is not None and fix.gains_fit  # the log-loss falls beyond its noise ...
+    assert fix.accuracy_own_scaled < 0.3 and fix.majority_share == 1.0  # ... but no model is restored
+    assert not fix.confirms_missing_scaler
+    diagnosis = gapdoctor.diagnose(**splits)
+    assert not any(f.cause == "pipeline_bug" and f.score >= 0.5 for f in diagnosis.findings)
+    assert diagnosis.top is not None and diagnosis.top.cause == "distribution_shift"
