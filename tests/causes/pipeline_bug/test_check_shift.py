@@ -6,7 +6,7 @@ flipped), read byte-for-byte from ``tests/data/corpus/shift_not_a_scaler_seed*.n
 :func:`gapdoctor.diagnose` received from the corpus generator, ``python -m gapdoctor.bench.corpus``).
 The training split is standardised exactly and the shifted validation split is not; before, that read
 as "X_val was not passed through the fitted scaler" at 0.93, ahead of the shift. A third (seed 7661, wine,
-38% flipped, ``tests/data/record_shift_not_a_scaler.py``) is one whose own standardisation lowers the
+38% flipped, ``tests/data/record_misread_splits.py``) is one whose own standardisation lowers the
 log-loss yet leaves the model 17% accurate on a validation split of one class.
 """
 

@@ -34,9 +34,9 @@ from gapdoctor.causes.pipeline_bug.result import (
     SplitPreprocessing,
 )
 from gapdoctor.causes.pipeline_bug.score import (
-    CHANCE_MARGIN,
     PERMUTATION_FIXES,
     at_chance,
+    chance_margin,
     confidence_ratio,
     label_encoding_score,
     misaligned_score,
@@ -175,7 +175,7 @@ def _retention(
 
     A split whose labels a model of the other split's informative features still predicts
     beyond chance kept the relation (label noise weakens it; misaligned rows remove it). Within
-    :data:`~gapdoctor.causes.pipeline_bug.score.CHANCE_MARGIN` of chance, the labels are read as
+    :func:`~gapdoctor.causes.pipeline_bug.score.chance_margin` of chance, the labels are read as
     misaligned when a neighbouring row's features fit them better
     (:mod:`gapdoctor.causes.pipeline_bug.offsets`) or when the accuracy is shown at chance
     (:func:`~gapdoctor.causes.pipeline_bug.score.shown_at_chance`), not merely not shown above it.
@@ -303,7 +303,7 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
     if found is None and confidence_shown is not None and best_shown is not None and chance_shown is not None:
         near = (
             f"only at chance rate ({best_shown:.1%} vs {chance_shown:.1%})"
-            if best_shown <= chance_shown + CHANCE_MARGIN
+            if best_shown <= chance_shown + chance_margin(chance_shown)
             else f"on {best_shown:.1%}, an interval reaching down to the chance rate of {chance_shown:.1%}"
         )
         summary = (

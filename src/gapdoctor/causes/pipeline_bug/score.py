@@ -25,6 +25,7 @@ __all__ = [
     "GAIN_MIN_Z",
     "GAIN_REPORTABLE",
     "INCONSISTENT_TRAIN_WEIGHT",
+    "KAPPA_MARGIN",
     "MAX_OFFSET",
     "OFFSET_P_VALUE",
     "PERMUTATION_FIXES",
@@ -33,6 +34,7 @@ __all__ = [
     "RUNS_REPORTABLE",
     "SHIFTED_WEIGHT",
     "at_chance",
+    "chance_margin",
     "confidence_ratio",
     "label_encoding_score",
     "misaligned_score",
@@ -64,7 +66,15 @@ CHANCE_MARGIN = 0.05
 """Accuracy above chance that still reads as "no better than chance": the best relabelling of
 the classes lifts an unrelated split a little above the product of the marginals, and a
 one-row misalignment of partly ordered data keeps a little of the relation. A split whose
-accuracy interval lies wholly above chance + this still follows its features (label noise)."""
+accuracy interval lies wholly above chance + this still follows its features (label noise).
+Where chance leaves less than half the scale above it (a majority class: 94% of the rows of one class
+are 92% "right" by chance), the margin is the same share of the room left, :data:`KAPPA_MARGIN`
+(:func:`chance_margin`)."""
+KAPPA_MARGIN = 2 * CHANCE_MARGIN
+"""The margin as a share of the room above chance (Cohen's kappa): 0.1, which is :data:`CHANCE_MARGIN` at a
+chance of 0.5. An informative model of a split whose labels are 94% one class scores between 92% and 100%:
+0.05 of accuracy is most of that room, and read as "chance" a model of kappa 0.27 (held-out corpus seed 9682,
+F1 on 5.7% positives: "misaligned" at 0.51, headlined)."""
 MAX_OFFSET = 5
 """Rows a misaligned join may be off by, either way, that the offset test tries
 (:mod:`gapdoctor.causes.pipeline_bug.offsets`): an off-by-one (a header row, a ``shift``) and a few more. The
@@ -83,16 +93,28 @@ RUNS_MIN_Z = 5.0
 """... when the runs test's z reaches this (no evidence below it)."""
 
 
+def chance_margin(chance: float) -> float:
+    """Accuracy above ``chance`` that still reads as chance: :data:`CHANCE_MARGIN`, at most :data:`KAPPA_MARGIN` of
+    the room above chance.
+
+    Examples
+    --------
+    >>> chance_margin(0.5), chance_margin(0.1), round(chance_margin(0.918), 4)
+    (0.05, 0.05, 0.0082)
+    """
+    return min(CHANCE_MARGIN, KAPPA_MARGIN * (1.0 - chance))
+
+
 def at_chance(low: float, chance: float) -> bool:
-    """Whether an accuracy interval's lower end ``low`` reaches down to chance (+ :data:`CHANCE_MARGIN`).
+    """Whether an accuracy interval's lower end ``low`` reaches down to chance (+ :func:`chance_margin`).
 
     Only the lower end decides: a split far below chance is still "not above it".
     """
-    return low <= chance + CHANCE_MARGIN
+    return low <= chance + chance_margin(chance)
 
 
 def shown_at_chance(accuracy: float, low: float, chance: float) -> bool:
-    """Whether an accuracy reads as chance: itself within :data:`CHANCE_MARGIN` above it, its interval reaching it.
+    """Whether an accuracy reads as chance: itself within :func:`chance_margin` above it, its interval reaching it.
 
     Labels that lost their relation to the features are read as misaligned without a neighbouring row
     that fits them better only when the split shows it: an interval wide enough to reach chance from
@@ -105,7 +127,7 @@ def shown_at_chance(accuracy: float, low: float, chance: float) -> bool:
     >>> shown_at_chance(0.54, 0.48, 0.53), shown_at_chance(0.603, 0.47, 0.521), shown_at_chance(0.56, 0.54, 0.53)
     (True, False, False)
     """
-    return low <= chance and accuracy <= chance + CHANCE_MARGIN
+    return low <= chance and accuracy <= chance + chance_margin(chance)
 
 
 def label_encoding_score(

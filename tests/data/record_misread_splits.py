@@ -1,4 +1,4 @@
-"""Record the splits of corpus runs whose covariate shift on a standardised training split looks like a skipped scaler.
+"""Record the splits of corpus runs a pipeline-bug check misread (the four arrays ``diagnose`` received).
 
 - Corpus seed 7661 (``corpus/shift_not_a_scaler_seed7661.npz``; label noise + distribution shift, held-out
   side, batch 7600-8399): wine, training rows below the median of its last feature, validation rows
@@ -7,12 +7,18 @@
   accurate: ``pipeline_bug.split_preprocessing`` headlined "X_val was not passed through the fitted
   scaler" at 0.93.
 
-(Seeds 2573 and 3181, beside it, were recorded the same way by an earlier session.) Kept: the four
+- Corpus seed 9682 (``corpus/imbalanced_aligned_seed9682.npz``; metric mismatch, held-out side, batch
+  9200-9999): synthetic_wide, 5.7% positives scored by F1. A model of the training split's informative
+  features is right on 94.0% of the validation rows, 91.8% by chance: within 0.05 of chance, which read
+  as "y_val misaligned" (``pipeline_bug.misaligned_rows`` 0.51, headlined), though its agreement beyond
+  chance (Cohen's kappa 0.27) is most of what such a split allows.
+
+(Seeds 2573 and 3181, beside them, were recorded the same way by an earlier session.) Kept: the four
 arrays :func:`gapdoctor.diagnose` received, byte for byte.
 
 Run from the repository root (it overwrites the fixtures it names)::
 
-    OMP_NUM_THREADS=1 python -m tests.data.record_shift_not_a_scaler [--cache DIR]
+    OMP_NUM_THREADS=1 python -m tests.data.record_misread_splits [--cache DIR]
 """
 
 from __future__ import annotations
@@ -22,7 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-FIXTURES = {7661: Path(__file__).parent / "corpus" / "shift_not_a_scaler_seed7661.npz"}
+FIXTURES = {
+    7661: Path(__file__).parent / "corpus" / "shift_not_a_scaler_seed7661.npz",
+    9682: Path(__file__).parent / "corpus" / "imbalanced_aligned_seed9682.npz",
+}
 
 
 def main() -> None:
