@@ -1,4 +1,4 @@
-"""pipeline_bug.misaligned_rows on a split of one majority class: chance is read on the room above it.
+"""pipeline_bug.misaligned_rows on a split of one majority class: a transfer model is read on the room above chance.
 
 Recorded inputs of a never-read corpus run (seed 9682: synthetic_wide, 5.7% positives scored by F1), read
 byte-for-byte from ``tests/data/corpus/imbalanced_aligned_seed9682.npz`` (``tests/data/record_misread_splits.py``).

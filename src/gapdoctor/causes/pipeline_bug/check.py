@@ -213,7 +213,7 @@ def _retention(
         model = transfer_model(X_s, y_s, informative)  # fitted once: the transfer and the offsets read it
         transfer = transfer_accuracy(X_s, y_s, X_t, y_t, informative, model=model)
         low, _ = binomial_interval(transfer.correct, transfer.rows)
-        if not at_chance(low, transfer.chance):
+        if not at_chance(low, transfer.chance, chance_margin(transfer.chance)):
             continue  # the labels still follow the features: weakened (label noise), not lost
         offset = label_offset(X_s, y_s, X_t, y_t, informative, model=model)
         if offset is None and not shown_at_chance(transfer.accuracy, low, transfer.chance):
@@ -303,7 +303,7 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
     if found is None and confidence_shown is not None and best_shown is not None and chance_shown is not None:
         near = (
             f"only at chance rate ({best_shown:.1%} vs {chance_shown:.1%})"
-            if best_shown <= chance_shown + chance_margin(chance_shown)
+            if at_chance(best_shown, chance_shown)
             else f"on {best_shown:.1%}, an interval reaching down to the chance rate of {chance_shown:.1%}"
         )
         summary = (
