@@ -23,10 +23,15 @@ Run from the repository root (it overwrites the fixtures it names)::
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from tests.data.recording import record_corpus_arrays
+
+if TYPE_CHECKING:
+    from gapdoctor.bench.scenario import ScenarioData
 
 FIXTURES = {
     7661: Path(__file__).parent / "corpus" / "shift_not_a_scaler_seed7661.npz",
@@ -34,20 +39,9 @@ FIXTURES = {
 }
 
 
-def main() -> None:
-    from threadpoolctl import threadpool_limits
-
-    from gapdoctor.bench.corpus.generate import draw_scenario
-
-    parser = argparse.ArgumentParser(description=f"record {', '.join(f.name for f in FIXTURES.values())}")
-    parser.add_argument("--cache", type=Path, default=None, help="the corpus cache (default: beside the bench's)")
-    cache = parser.parse_args().cache
-    for seed, fixture in FIXTURES.items():
-        with threadpool_limits(limits=1):
-            arrays = draw_scenario(seed, cache=cache).data.arrays
-        np.savez_compressed(fixture, **{k: np.asarray(arrays[k]) for k in ("X_train", "y_train", "X_val", "y_val")})
-        print(f"corpus seed {seed} -> {fixture}")
+def _splits(data: ScenarioData) -> dict[str, Any]:
+    return {k: np.asarray(data.arrays[k]) for k in ("X_train", "y_train", "X_val", "y_val")}
 
 
 if __name__ == "__main__":
-    main()
+    record_corpus_arrays(FIXTURES, _splits)

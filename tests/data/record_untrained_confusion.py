@@ -30,10 +30,15 @@ Run from the repository root (it overwrites the fixtures beside this file)::
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from tests.data.recording import record_corpus_arrays
+
+if TYPE_CHECKING:
+    from gapdoctor.bench.scenario import ScenarioData
 
 FIXTURES = {
     669: Path(__file__).with_name("memorised_noise_run.npz"),
@@ -43,28 +48,16 @@ FIXTURES = {
 }
 
 
-def main() -> None:
-    from threadpoolctl import threadpool_limits
-
-    from gapdoctor.bench.corpus.generate import draw_scenario
-
-    parser = argparse.ArgumentParser(description=f"record {', '.join(f.name for f in FIXTURES.values())}")
-    parser.add_argument("--cache", type=Path, default=None, help="the corpus cache (default: beside the bench's)")
-    cache = parser.parse_args().cache
-    for seed, fixture in FIXTURES.items():
-        with threadpool_limits(limits=1):
-            data = draw_scenario(seed, cache=cache).data
-        arrays = data.arrays
-        np.savez_compressed(
-            fixture,
-            y_train=arrays["y_train"].astype(np.int64),
-            y_val=arrays["y_val"].astype(np.int64),
-            train_probs=np.round(arrays["train_probs"], 4),
-            val_probs=np.round(arrays["val_probs"], 4),
-            val_loss=np.round(np.asarray(data.history["val_loss"], dtype=np.float64), 6),
-        )
-        print(f"corpus seed {seed} -> {fixture}")
+def _arrays(data: ScenarioData) -> dict[str, Any]:
+    arrays = data.arrays
+    return {
+        "y_train": arrays["y_train"].astype(np.int64),
+        "y_val": arrays["y_val"].astype(np.int64),
+        "train_probs": np.round(arrays["train_probs"], 4),
+        "val_probs": np.round(arrays["val_probs"], 4),
+        "val_loss": np.round(np.asarray(data.history["val_loss"], dtype=np.float64), 6),
+    }
 
 
 if __name__ == "__main__":
-    main()
+    record_corpus_arrays(FIXTURES, _arrays)

@@ -74,6 +74,23 @@ def record_corpus_curves(
     write_recorded_runs(fixture, recorded_by, runs)
 
 
+def record_corpus_arrays(fixtures: dict[int, Path], arrays_of: Callable[[ScenarioData], dict[str, Any]]) -> None:
+    """Save ``arrays_of(data)`` of each corpus seed to its ``.npz`` fixture (``--cache DIR``: the corpus cache)."""
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    from gapdoctor.bench.corpus.generate import draw_scenario
+
+    parser = argparse.ArgumentParser(description=f"record {', '.join(f.name for f in fixtures.values())}")
+    parser.add_argument("--cache", type=Path, default=None, help="the corpus cache (default: beside the bench's)")
+    cache = parser.parse_args().cache
+    for seed, fixture in fixtures.items():
+        with threadpool_limits(limits=1):
+            data = draw_scenario(seed, cache=cache).data
+        np.savez_compressed(fixture, **arrays_of(data))
+        print(f"corpus seed {seed} -> {fixture}")
+
+
 def val_size(data: ScenarioData) -> dict[str, Any]:
     """The ``extra`` of a recorder that keeps only the validation size beside the curves."""
     return {"val_size": len(data.arrays["y_val"])}

@@ -9,7 +9,7 @@ from gapdoctor.causes.metric_mismatch.score import (
     VALIDATION_PART_FLOOR,
     certainty_ratio,
     score,
-    strength,
+    sources,
 )
 from gapdoctor.findings import REPORT_THRESHOLD
 
@@ -46,12 +46,12 @@ def test_no_gain_or_no_interval_is_no_evidence() -> None:
 def test_pooled_rows_count_when_the_validation_rows_agree() -> None:
     alone = score(0.04, -0.01)
     assert alone < REPORT_THRESHOLD
-    assert strength(0.04, -0.01, 0.05, 0.01, 0.03) >= REPORT_THRESHOLD > alone
-    assert strength(0.04, -0.01) == alone  # no training rows
-    assert strength(0.08, 0.02, 0.01, -0.01, 0.05) == score(0.08, 0.02)  # the stronger of the two
+    assert max(sources(0.04, -0.01, 0.05, 0.01, 0.03).values()) >= REPORT_THRESHOLD > alone
+    assert max(sources(0.04, -0.01).values()) == alone  # no training rows
+    assert max(sources(0.08, 0.02, 0.01, -0.01, 0.05).values()) == score(0.08, 0.02)  # the stronger of the two
 
 
 @pytest.mark.parametrize("on_validation", [0.0, -0.02])
 def test_pooled_rows_do_not_outvote_the_validation_rows(on_validation: float) -> None:
     assert on_validation <= VALIDATION_PART_FLOOR
-    assert strength(-0.02, -0.06, 0.1, 0.05, on_validation) == 0.0
+    assert max(sources(-0.02, -0.06, 0.1, 0.05, on_validation).values()) == 0.0

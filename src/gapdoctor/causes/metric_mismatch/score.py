@@ -27,7 +27,7 @@ optimistic, and it is not diluted by the folds: on a validation set with 10-40 p
 fifth of them is too few to tune a threshold on. When the probabilities are miscalibrated the
 rule is merely a worse guess and its measured gain small or negative: no evidence, never false
 evidence. :func:`sources` scores each estimate by the same :func:`score`, and the strength is the
-strongest (three looks at one gain: the false alarms this costs are measured, not assumed; see
+strongest of them (three looks at one gain: the false alarms this costs are measured, not assumed; see
 ``benchmarks/RESULTS.md``).
 """
 
@@ -46,7 +46,6 @@ __all__ = [
     "certainty_ratio",
     "score",
     "sources",
-    "strength",
 ]
 
 GAIN_AT_REPORT = 0.03
@@ -113,8 +112,12 @@ def sources(
     >>> sorted(sources(0.03, 0.0, label_free_gain=0.08, label_free_low=0.02).items())[0][0]
     'validation rows'
     >>> s = sources(0.03, 0.0, label_free_gain=0.08, label_free_low=0.02)
-    >>> s[LABEL_FREE] > 0.5 == s[VALIDATION]
+    >>> s[LABEL_FREE] > 0.5 == s[VALIDATION]  # the label-free rule is the strongest: the score rests on it
     True
+    >>> sources(0.03, 0.0, 0.05, 0.02, 0.03)[POOLED] > 0.5  # the pooled rows tighten the interval
+    True
+    >>> POOLED in sources(0.0, -0.05, 0.05, 0.02, -0.01)  # the validation rows lose with the pooled rule
+    False
     """
     out = {VALIDATION: score(val_gain, val_low)}
     if (
@@ -127,32 +130,3 @@ def sources(
     if label_free_gain is not None and label_free_low is not None:
         out[LABEL_FREE] = score(label_free_gain, label_free_low)
     return out
-
-
-def strength(
-    val_gain: float,
-    val_low: float,
-    pooled_gain: float | None = None,
-    pooled_low: float | None = None,
-    pooled_gain_on_validation: float | None = None,
-    label_free_gain: float | None = None,
-    label_free_low: float | None = None,
-) -> float:
-    """The strongest of the estimates' scores (:func:`sources`).
-
-    Examples
-    --------
-    >>> strength(0.03, 0.0) == score(0.03, 0.0)  # no training rows: the validation rows alone
-    True
-    >>> strength(0.03, 0.0, 0.05, 0.02, 0.03) > 0.5  # the pooled rows tighten the interval
-    True
-    >>> strength(0.0, -0.05, 0.05, 0.02, -0.01)  # the validation rows lose with the pooled rule
-    0.0
-    >>> strength(0.0, -0.05, label_free_gain=0.06, label_free_low=0.01) > 0.5  # the label-free rule wins
-    True
-    """
-    return max(
-        sources(
-            val_gain, val_low, pooled_gain, pooled_low, pooled_gain_on_validation, label_free_gain, label_free_low
-        ).values()
-    )
