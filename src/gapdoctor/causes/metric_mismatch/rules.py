@@ -111,9 +111,15 @@ def expected_sweep(metric: str, probs: FloatArray, candidates: FloatArray, prior
     >>> bool(values[0] > values[1] == 0.0)  # a calibrated rare class: the lower threshold is expected to win
     True
     """
-    k = probs.shape[1]
-    matrices = np.stack([probs.T @ np.eye(k)[decide(probs, r, prior)] for r in candidates])
-    return np.nan_to_num(metric_from_confusions(metric, matrices), nan=0.0)
+    from scipy.sparse import csr_matrix
+
+    n, k = probs.shape
+    rows = np.arange(n)
+    matrices = []
+    for rule in candidates:  # (decided class x row) indicator, sparse: k x k memory, not a row x class one-hot
+        decided = csr_matrix((np.ones(n), (decide(probs, rule, prior), rows)), shape=(k, n))
+        matrices.append(np.asarray(decided @ probs).T)  # true class (expected) x decided class
+    return np.nan_to_num(metric_from_confusions(metric, np.stack(matrices)), nan=0.0)
 
 
 def best_rule(values: FloatArray, candidates: FloatArray, default: float) -> float:
