@@ -264,7 +264,7 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
         label_free_text = (
             f" The {rule_text} the model's own probabilities expect to be best, {label_free_rule:g} (chosen without "
             f"the labels, so not on the rows it is scored on), gains {label_free.gain:+.3f} (95% interval "
-            f"{label_free.low:+.3f} to {label_free.high:+.3f}) on all {len(y):,} validation rows."
+            f"{label_free.low:+.3f} to {label_free.high:+.3f}) on the {len(y):,} validation rows."
         )
     summary = (
         f"Validation {metric} is {default_value:.3f} at the default {rule_text} ({default:g}) but "
