@@ -26,7 +26,7 @@ from scipy.optimize import linear_sum_assignment
 from gapdoctor.causes.pipeline_bug.chance import beyond_chance_z, relabelled_accuracy
 from gapdoctor.causes.pipeline_bug.gain import corrected_mapping_gain
 from gapdoctor.causes.pipeline_bug.offsets import LabelOffset, label_offset
-from gapdoctor.causes.pipeline_bug.own_loss import loss_learns_labels_as_given, loss_reads_labels_as_given
+from gapdoctor.causes.pipeline_bug.own_loss import loss_falls_to_its_end, loss_reads_labels_as_given
 from gapdoctor.causes.pipeline_bug.preprocessing_text import verdict_text
 from gapdoctor.causes.pipeline_bug.result import (
     LabelEncoding,
@@ -90,7 +90,8 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
     # (almost) one other class is "relabelled" to a high accuracy with no relation to the labels
     # (a covariate shift, a collapsed model); a permuted encoding keeps the model informative
     z_chance = beyond_chance_z(confusion, moved, model_cols)
-    train_inconsistent, train_gain, loss_on_given = False, None, False
+    train_inconsistent, train_gain = False, None
+    loss_on_given = bool(loss_reads_labels_as_given(evidence, model_cols))  # the loop scored the labels given
     if evidence.train_confusion is not None:  # the model agrees with the training labels?
         train_confusion = evidence.train_confusion
         train_rows, train_cols = linear_sum_assignment(train_confusion, maximize=True)
@@ -101,7 +102,6 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
         # the same relabelling on the training rows: what it gains there is the model's, not the encoding's
         mapped = int(train_confusion[given_rows, model_cols].sum())
         train_gain = (mapped - int(np.trace(train_confusion))) / max(int(train_confusion.sum()), 1)
-        loss_on_given = bool(loss_reads_labels_as_given(evidence, model_cols))  # the loop scored the labels given
     fixed_share = gain / max(1.0 - correct_given / n, 1e-12)  # of the validation errors as given
     score = label_encoding_score(
         gain,
@@ -110,7 +110,7 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
         train_gain=train_gain or 0.0,
         fixed_share=fixed_share,
         loss_on_given=loss_on_given,
-        learning_given=loss_learns_labels_as_given(evidence, model_cols),
+        learning_given=loss_on_given and len(moved) == len(given_rows) and loss_falls_to_its_end(evidence),
     )
     if score < MIN_FINDING_SCORE:
         return []

@@ -9,7 +9,7 @@ when they are what the loop saw; in another class order they reproduce it only o
 
 The same loss also tells a validation split encoded differently from a model still learning it:
 when it was scored on the labels as given and falls to its lowest at the end of the run, the model is
-moving towards those very labels (:func:`loss_learns_labels_as_given`). Labels encoded differently
+moving towards those very labels (:func:`loss_falls_to_its_end`). Labels encoded differently
 from the training ones do the opposite wherever the relabelling moves every class (every binary
 case): as the model learns the training encoding, its loss on each validation row's given label
 grows (on the corpus, all 63 relabelled-validation runs the check reported end with a validation loss
@@ -25,7 +25,7 @@ from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.curves import noise_sd, smooth
 from gapdoctor.stats.metrics import compute_metric
 
-__all__ = ["FALL_NOISE_SDS", "loss_learns_labels_as_given", "loss_reads_labels_as_given"]
+__all__ = ["FALL_NOISE_SDS", "loss_falls_to_its_end", "loss_reads_labels_as_given"]
 
 FALL_NOISE_SDS = 2.0
 """The logged validation loss must fall by this many of its epoch-to-epoch noise SDs (smoothed, first epoch to
@@ -56,31 +56,25 @@ def loss_reads_labels_as_given(evidence: Evidence, relabel: np.ndarray) -> bool 
     return bool(abs(as_given - last) <= abs(relabelled - last))
 
 
-def loss_learns_labels_as_given(evidence: Evidence, relabel: np.ndarray) -> bool:
-    """True when the model is still learning the validation labels as given, so they are not encoded otherwise.
-
-    Needs the logged validation loss to be scored on the labels as given (:func:`loss_reads_labels_as_given`),
-    the relabelling to move every class (a partial permutation leaves the other classes' loss free to fall),
-    and that loss, smoothed, to fall by :data:`FALL_NOISE_SDS` noise SDs over the run to its lowest at the end.
+def loss_falls_to_its_end(evidence: Evidence) -> bool:
+    """True when the logged validation loss, smoothed, falls by :data:`FALL_NOISE_SDS` noise SDs over the run
+    to its lowest at the end: scored on the labels as given (:func:`loss_reads_labels_as_given`) and with a
+    relabelling that moves every class (a partial permutation leaves the other classes' loss free to fall),
+    the model is still learning those labels, so they are not encoded otherwise.
 
     Examples
     --------
     >>> from gapdoctor.inputs.history import RunHistory
-    >>> y = np.array([0, 1] * 50)
-    >>> p = np.where(np.c_[y == 1, y == 0], 0.8, 0.2)  # below chance, and the loop scored these labels ...
-    >>> falling = RunHistory.from_any({"val_loss": [1.9, 1.8, 1.75, 1.7, 1.65, 1.61]})  # ... learning them
-    >>> loss_learns_labels_as_given(Evidence(y_val=y, val_probs=p, history=falling), np.array([1, 0]))
+    >>> falling = RunHistory.from_any({"val_loss": [1.9, 1.8, 1.75, 1.7, 1.65, 1.61]})
+    >>> loss_falls_to_its_end(Evidence(history=falling))
     True
-    >>> rising = RunHistory.from_any({"val_loss": [0.7, 0.9, 1.1, 1.3, 1.5, 1.61]})  # moving away from them
-    >>> loss_learns_labels_as_given(Evidence(y_val=y, val_probs=p, history=rising), np.array([1, 0]))
+    >>> rising = RunHistory.from_any({"val_loss": [0.7, 0.9, 1.1, 1.3, 1.5, 1.61]})
+    >>> loss_falls_to_its_end(Evidence(history=rising))
     False
     """
-    relabel = np.asarray(relabel)
-    if not np.all(relabel != np.arange(len(relabel))) or not loss_reads_labels_as_given(evidence, relabel):
+    logged = None if evidence.history is None else evidence.history.get("val_loss")
+    if logged is None:
         return False
-    assert evidence.history is not None  # read by loss_reads_labels_as_given
-    logged = evidence.history.get("val_loss")
-    assert logged is not None
     logged = logged[np.isfinite(logged)]
     if len(logged) < _MIN_EPOCHS:
         return False

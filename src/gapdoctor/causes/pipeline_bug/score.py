@@ -157,7 +157,7 @@ def label_encoding_score(
     that needs the relabelling on both splits has not learnt them (corpus seed 1468, a healthy logistic
     regression 12 epochs in, 31% accurate on a binary task, "relabelled" to 69%, training rows alike).
     When that loss also falls to its lowest at the end and the relabelling moves every class
-    (``learning_given``, :func:`~gapdoctor.causes.pipeline_bug.own_loss.loss_learns_labels_as_given`),
+    (``learning_given``, :func:`~gapdoctor.causes.pipeline_bug.own_loss.loss_falls_to_its_end`),
     the model is still learning the labels as given: they are not encoded otherwise, no evidence
     (corpus seed 9180, a healthy logistic regression 11 epochs in at 16% accuracy, read at 0.65 before).
 
