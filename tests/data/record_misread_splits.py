@@ -1,4 +1,4 @@
-"""Record the splits of corpus runs a pipeline-bug check misread (the four arrays ``diagnose`` received).
+"""Record the splits of corpus runs a split-comparing check misread (the four arrays ``diagnose`` received).
 
 - Corpus seed 7661 (``corpus/shift_not_a_scaler_seed7661.npz``; label noise + distribution shift, held-out
   side, batch 7600-8399): wine, training rows below the median of its last feature, validation rows
@@ -12,6 +12,12 @@
   features is right on 94.0% of the validation rows, 91.8% by chance: within 0.05 of chance, which read
   as "y_val misaligned" (``pipeline_bug.misaligned_rows`` 0.51, headlined), though its agreement beyond
   chance (Cohen's kappa 0.27) is most of what such a split allows.
+
+- Corpus seed 12316 (``corpus/chance_feature_shift_seed12316.npz``; healthy, small but adequate
+  validation set, held-out side, batch 11600-12399): synthetic_wide, a random split, 1,071 training and
+  143 validation rows of 65 features. By chance one noise feature (x14) sits 0.34 sd lower in
+  validation (KS p 2e-6, BH-adjusted 1e-4) while a domain classifier cannot tell the splits apart (AUC
+  0.49): ``distribution_shift.covariate`` headlined a shift at 0.95 on that feature alone.
 
 (Seeds 2573 and 3181, beside them, were recorded the same way by an earlier session.) Kept: the four
 arrays :func:`gapdoctor.diagnose` received, byte for byte.
@@ -36,6 +42,7 @@ if TYPE_CHECKING:
 FIXTURES = {
     7661: Path(__file__).parent / "corpus" / "shift_not_a_scaler_seed7661.npz",
     9682: Path(__file__).parent / "corpus" / "imbalanced_aligned_seed9682.npz",
+    12316: Path(__file__).parent / "corpus" / "chance_feature_shift_seed12316.npz",
 }
 
 

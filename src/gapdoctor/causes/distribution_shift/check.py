@@ -40,6 +40,7 @@ from gapdoctor.causes.distribution_shift.score import (
     REPORTED_RATIO,
     covariate_score,
     domain_ratio,
+    feature_ratios,
     label_shift_score,
 )
 from gapdoctor.causes.registry import SkipCheck, register
@@ -165,7 +166,8 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
         deferred = {int(j) for j in explained if comparison.shifted[j]}
     excluded = _carrying_training_labels(evidence, [int(j) for j in np.flatnonzero(comparison.shifted)])
     left_out = deferred | set(excluded)
-    feature_strength = np.where([j in left_out for j in range(len(comparison.strength))], 0.0, comparison.strength)
+    at_low_end = feature_ratios(comparison)  # each effect at the low end of its 99.9% interval, over 0.1
+    feature_strength = np.where([j in left_out for j in range(len(comparison.strength))], 0.0, at_low_end)
 
     by_effect = [int(j) for j in np.argsort(-comparison.strength) if int(j) not in excluded]
     kept = [j for j in range(X_train.shape[1]) if j not in excluded]
@@ -210,6 +212,16 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
             f"Training and validation features look exchangeable: domain-classifier AUC {domain.auc:.2f} "
             f"[{domain.low:.2f}, {domain.high:.2f}], {len(shifted)} feature(s) shifted."
         )
+        within = [j for j in np.argsort(-comparison.strength) if comparison.shifted[j] and int(j) not in left_out]
+        if within:
+            j = int(within[0])
+            unit = "TVD" if comparison.discrete[j] else "sd"
+            floor = comparison.effect[j] * at_low_end[j] / comparison.strength[j]
+            summary += (
+                f" {len(within)} feature(s) differ significantly, by too little to be sure of a reportable 0.1 "
+                f"{unit} on {comparison.n_val:,} validation rows (most: {name_of(evidence, j)}, "
+                f"{comparison.effect[j]:.2f} {unit}, 99.9% interval from {floor:.2f})."
+            )
     else:
         summary = (
             f"Validation features differ from training: a classifier tells the splits apart with AUC "
