@@ -1,4 +1,4 @@
-"""Record the splits of corpus runs a split-comparing check misread (the four arrays ``diagnose`` received).
+"""Record the splits of corpus runs a split-comparing check misread (the arrays ``diagnose`` received).
 
 - Corpus seed 7661 (``corpus/shift_not_a_scaler_seed7661.npz``; label noise + distribution shift, held-out
   side, batch 7600-8399): wine, training rows below the median of its last feature, validation rows
@@ -19,8 +19,15 @@
   validation (KS p 2e-6, BH-adjusted 1e-4) while a domain classifier cannot tell the splits apart (AUC
   0.49): ``distribution_shift.covariate`` headlined a shift at 0.95 on that feature alone.
 
+- Corpus seed 12105 (``corpus/teacher_labels_seed12105.npz``; pseudo-label noise, held-out side, batch
+  11600-12399): synthetic_multiclass (5 classes), 735 of 787 training labels from a naive-Bayes teacher
+  fitted on 52 human rows (70% of them wrong). The model is confident on the validation rows (mean max
+  probability 0.97) and right on 29.6% (20.1% by chance): ``pipeline_bug.misaligned_rows`` read "y_val
+  out of order with X_val" at 0.83, though five validation features follow the validation labels.
+  Kept with the probabilities and the label sources (``train_probs``, ``val_probs``, ``sources_train``).
+
 (Seeds 2573 and 3181, beside them, were recorded the same way by an earlier session.) Kept: the four
-arrays :func:`gapdoctor.diagnose` received, byte for byte.
+split arrays :func:`gapdoctor.diagnose` received (seed 12105: and the three more named), byte for byte.
 
 Run from the repository root (it overwrites the fixtures it names)::
 
@@ -44,11 +51,18 @@ FIXTURES = {
     9682: Path(__file__).parent / "corpus" / "imbalanced_aligned_seed9682.npz",
     12316: Path(__file__).parent / "corpus" / "chance_feature_shift_seed12316.npz",
 }
+WITH_PROBABILITIES = {12105: Path(__file__).parent / "corpus" / "teacher_labels_seed12105.npz"}
 
 
 def _splits(data: ScenarioData) -> dict[str, Any]:
     return {k: np.asarray(data.arrays[k]) for k in ("X_train", "y_train", "X_val", "y_val")}
 
 
+def _splits_and_probabilities(data: ScenarioData) -> dict[str, Any]:
+    keep = ("X_train", "y_train", "X_val", "y_val", "train_probs", "val_probs", "sources_train")
+    return {k: np.asarray(data.arrays[k]) for k in keep}
+
+
 if __name__ == "__main__":
     record_corpus_arrays(FIXTURES, _splits)
+    record_corpus_arrays(WITH_PROBABILITIES, _splits_and_probabilities)

@@ -80,6 +80,10 @@ def association_noise_level(n_rows: int, n_classes: int) -> float:
     return float(sps.chi2.ppf(0.999, df)) / max(n_rows - 1, 1)
 
 
+READ_FEATURES = 3
+"""Informative features a split needs for its label association to be read at all (fewer: too few to tell)."""
+
+
 def informative_features(assoc: FloatArray, noise: float) -> IntArray:
     """Features associated with the label beyond chance: three times the noise level, and 0.02 at least."""
     return np.flatnonzero(assoc > max(3 * noise, 0.02)).astype(np.int64)
@@ -94,7 +98,7 @@ def association_retained(assoc_from: FloatArray, assoc_to: FloatArray, noise_fro
     three informative features (too few to tell).
     """
     informative = informative_features(assoc_from, noise_from)
-    if len(informative) < 3:
+    if len(informative) < READ_FEATURES:
         return 1.0, informative
     kept = np.minimum(assoc_to[informative] / assoc_from[informative], 1.0)
     return float(np.median(kept)), informative

@@ -1,4 +1,5 @@
-"""How far a model's predictions are from chance, under the relabelling that suits them best.
+"""How far a model's predictions are from chance, under the relabelling that suits them best; and
+whether a split's labels follow its own features at all.
 
 A split whose labels are out of order with its features leaves a model no better than chance on it, however
 confident; a permuted encoding leaves it informative under the permutation. Both readings compare the
@@ -9,15 +10,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from gapdoctor.causes.pipeline_bug.score import at_chance
 from gapdoctor.stats.accumulators import binomial_interval
+from gapdoctor.stats.association import (
+    READ_FEATURES,
+    association_noise_level,
+    association_rows,
+    informative_features,
+    label_association,
+)
 
-__all__ = ["RelabelledAccuracy", "beyond_chance_z", "relabelled_accuracy"]
+if TYPE_CHECKING:
+    from gapdoctor.inputs.evidence import Evidence
+
+__all__ = ["RelabelledAccuracy", "beyond_chance_z", "labels_follow_features", "relabelled_accuracy"]
 
 
 @dataclass(frozen=True)
@@ -82,3 +93,37 @@ def beyond_chance_z(confusion: np.ndarray[Any, Any], moved: list[int], cols: np.
     if variance <= 0:
         return 0.0
     return (right - expected) / math.sqrt(variance)
+
+
+def labels_follow_features(evidence: Evidence) -> bool:
+    """Whether the validation labels follow their own features: enough of them associated beyond chance.
+
+    At least :data:`~gapdoctor.stats.association.READ_FEATURES` features whose association with the
+    labels (Kruskal-Wallis epsilon²) is beyond three times what an unrelated feature reaches by chance
+    (:func:`~gapdoctor.stats.association.informative_features`). Labels joined to their features in
+    the wrong order have none: a model confident and at chance on such a split learnt something
+    else, not the split's rows out of order (a teacher's wrong labels, an unscaled split). Held-out
+    corpus seed 12729: a naive-Bayes teacher's labels (41% wrong) on 725 of 759 training rows; the
+    model is confident on the validation rows and right on 53.7% (50.0% by chance), yet three of
+    their features follow the validation labels, and "y_val out of order" headlined at 0.66.
+
+    Examples
+    --------
+    False without ``X_val`` and ``y_val``.
+
+    Examples
+    --------
+    >>> from gapdoctor.inputs.evidence import build_evidence
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(300, 6)), rng.integers(0, 2, 300)
+    >>> X[:, :3] += 1.5 * y[:, None]
+    >>> labels_follow_features(build_evidence(X_val=X, y_val=y))
+    True
+    >>> labels_follow_features(build_evidence(X_val=X, y_val=rng.permutation(y)))
+    False
+    """
+    if evidence.X_val is None or evidence.y_val is None:
+        return False
+    noise = association_noise_level(association_rows(len(evidence.y_val)), evidence.n_classes)
+    found = informative_features(label_association(evidence.X_val, evidence.y_val, evidence.n_classes), noise)
+    return len(found) >= READ_FEATURES

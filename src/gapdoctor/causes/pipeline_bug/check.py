@@ -7,7 +7,7 @@ Four bugs, each a check that names the split at fault and the fix:
   mapping and the accuracy under it;
 - features and labels misaligned in one split: the features predict the labels in one
   split and say nothing about them in the other (while their distributions agree), or
-  the model is confident on validation rows and right only at chance rate;
+  the model is confident on validation rows, right only at chance rate, and no feature follows their labels;
 - a split preprocessed differently: every feature of one split is an affine map of the
   other (standardised or min-max scaled on one side only, different units), or one split
   is standardised exactly and the few features of the other that differ are rescaled
@@ -23,7 +23,7 @@ import math
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from gapdoctor.causes.pipeline_bug.chance import beyond_chance_z, relabelled_accuracy
+from gapdoctor.causes.pipeline_bug.chance import beyond_chance_z, labels_follow_features, relabelled_accuracy
 from gapdoctor.causes.pipeline_bug.gain import corrected_mapping_gain
 from gapdoctor.causes.pipeline_bug.offsets import LabelOffset, label_offset
 from gapdoctor.causes.pipeline_bug.own_loss import loss_falls_to_its_end, loss_reads_labels_as_given
@@ -261,13 +261,13 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
         confidence = float(evidence.val_probs.max(axis=1).mean())
         confidence_shown, best_shown, chance_shown = round(confidence, 4), round(val.share, 4), round(val.chance, 4)
         # labels the model cannot learn out of fold either (heavy label noise on a few rows) leave both splits
-        # at chance: nothing singles out the validation rows
-        both_at_chance = (
-            val.at_chance
-            and evidence.train_confusion is not None
-            and relabelled_accuracy(evidence.train_confusion).at_chance
+        # at chance: nothing singles out the validation rows; validation labels that follow their own
+        # features are in order with them (the model learnt something else)
+        explained = val.at_chance and (
+            (evidence.train_confusion is not None and relabelled_accuracy(evidence.train_confusion).at_chance)
+            or labels_follow_features(evidence)
         )
-        if val.at_chance and not both_at_chance:  # no better than chance, even relabelled
+        if val.at_chance and not explained:  # no better than chance, even relabelled
             probs_strength = confidence_ratio(confidence, val.high)
             if probs_strength > strength:
                 strength, split = probs_strength, "y_val"
