@@ -9,8 +9,6 @@ classifier cannot tell the splits apart. The feature alone headlined a shift at 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -19,13 +17,11 @@ from gapdoctor.causes.distribution_shift.check import covariate_shift
 from gapdoctor.causes.distribution_shift.score import FEATURE_Z, REPORTED_RATIO, feature_ratios
 from gapdoctor.inputs.evidence import build_evidence
 from gapdoctor.stats.splits import compare_features
-
-RECORDED = Path(__file__).parents[2] / "data" / "corpus" / "chance_feature_shift_seed12316.npz"
+from tests.data.recording import corpus_inputs
 
 
 def _splits() -> dict[str, np.ndarray]:
-    with np.load(RECORDED, allow_pickle=False) as arrays:
-        return {k: arrays[k] for k in arrays.files}
+    return corpus_inputs("chance_feature_shift_seed12316")
 
 
 def test_a_lone_chance_feature_on_a_small_split_is_significant_but_not_reported() -> None:

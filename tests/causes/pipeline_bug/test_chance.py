@@ -9,21 +9,17 @@ of order with X_val" (0.83), though the validation labels follow their own featu
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from gapdoctor.causes.pipeline_bug.chance import labels_follow_features, relabelled_accuracy
 from gapdoctor.causes.pipeline_bug.check import misaligned_rows
 from gapdoctor.inputs.evidence import build_evidence
-
-RECORDED = Path(__file__).parents[2] / "data" / "corpus" / "teacher_labels_seed12105.npz"
+from tests.data.recording import corpus_inputs
 
 
 def _recorded() -> dict[str, np.ndarray]:
-    with np.load(RECORDED, allow_pickle=False) as arrays:
-        return {k: arrays[k] for k in arrays.files}
+    return corpus_inputs("teacher_labels_seed12105")
 
 
 def test_a_model_of_a_wrong_teacher_at_chance_is_not_read_as_misaligned_validation_rows() -> None:
