@@ -22,7 +22,8 @@ class CovariateShift(Payload):
     domain_rows : int
         Rows the domain classifier was fitted on (both splits).
     features_tested, features_shifted : int
-        Features compared, and those shifted beyond the reportable effect.
+        Features compared, and those shifted beyond the reportable effect at the low end of the effect's
+        99.9% interval (:func:`~gapdoctor.causes.distribution_shift.score.feature_ratios`).
     features_shifted_share : float
         ``features_shifted / features_tested``.
     correction : str
