@@ -38,6 +38,7 @@ __all__ = [
     "LABEL_PASS_CELLS",
     "PERMUTATION_ROWS",
     "VALIDATION_PASS_ROWS",
+    "WITHIN_SPLIT_CELLS",
     "recording_sampling",
     "sample_rows",
     "state_sampling",
@@ -77,6 +78,12 @@ where fewer than :data:`JUDGE_TREE_MIN_ROWS` rows would fit, the judge is left o
 
 JUDGE_TREE_MIN_ROWS = 200
 """The fewest validation rows the gradient-boosting judge is fitted on (see :data:`JUDGE_TREE_CELLS`)."""
+
+WITHIN_SPLIT_CELLS = 2_000_000
+"""Validation rows x features a within-split model is fitted on (a 5-fold logistic regression:
+:func:`gapdoctor.causes.pipeline_bug.chance.labels_follow_features`): 0.02-0.05 s on a few hundred rows
+of 10-100 features here, 0.4-0.6 s at the budget (4,000 rows x 500 features, 2 or 10 classes). Beyond it,
+a seeded sample of the validation rows, stated."""
 
 DUPLICATE_CELLS = 1_000_000_000
 """Row x feature cells per split searched for cross-split duplicates (exact and near).

@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gapdoctor.causes.pipeline_bug.chance import labels_follow_features, relabelled_accuracy
+from gapdoctor.causes.pipeline_bug.chance import labels_follow_features, relabelled_accuracy, within_split_accuracy
 from gapdoctor.causes.pipeline_bug.check import misaligned_rows
 from gapdoctor.inputs.evidence import build_evidence
+from gapdoctor.stats.association import association_noise_level, informative_features, label_association
 from tests.data.recording import corpus_inputs
 
 
@@ -50,3 +51,23 @@ def test_without_the_validation_features_the_path_reads_as_before() -> None:
     assert not labels_follow_features(evidence)  # could not look: no claim either way
     findings = misaligned_rows(evidence)
     assert findings and findings[0].score >= 0.5
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_labels_spread_over_many_weak_features_follow_them_when_a_model_fitted_within_the_split_learns_them(
+    seed: int,
+) -> None:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, 400)
+    X = rng.normal(size=(400, 40)) + 0.12 * (2 * y[:, None] - 1)  # no feature informative alone
+    assert not len(informative_features(label_association(X, y, 2), association_noise_level(400, 2)))
+    accuracy, low, majority = within_split_accuracy(X, y, 2) or (0.0, 0.0, 1.0)
+    assert low > majority + 0.05 and accuracy > 0.65
+    assert labels_follow_features(build_evidence(X_val=X, y_val=y))
+    assert not labels_follow_features(build_evidence(X_val=X, y_val=rng.permutation(y)))
+
+
+def test_a_split_with_a_class_of_one_row_cannot_be_fitted_within() -> None:
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    y = np.r_[np.zeros(29, dtype=np.int64), 1]
+    assert within_split_accuracy(X, y, 2) is None
