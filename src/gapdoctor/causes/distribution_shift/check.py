@@ -40,6 +40,7 @@ from gapdoctor.causes.distribution_shift.score import (
     REPORTED_RATIO,
     covariate_score,
     domain_ratio,
+    feature_effect_floors,
     feature_ratios,
     label_shift_score,
 )
@@ -216,7 +217,7 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
         if within:
             j = int(within[0])
             unit = "TVD" if comparison.discrete[j] else "sd"
-            floor = comparison.effect[j] * at_low_end[j] / comparison.strength[j]
+            floor = feature_effect_floors(comparison)[j]
             summary += (
                 f" {len(within)} feature(s) differ significantly, by too little to be sure of a reportable 0.1 "
                 f"{unit} on {comparison.n_val:,} validation rows (most: {name_of(evidence, j)}, "

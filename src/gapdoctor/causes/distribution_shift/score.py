@@ -27,6 +27,7 @@ __all__ = [
     "REPORTED_RATIO",
     "covariate_score",
     "domain_ratio",
+    "feature_effect_floors",
     "feature_ratios",
     "label_shift_score",
 ]
@@ -68,6 +69,20 @@ def domain_ratio(strict_low: float, *, explained_share: float = 0.0) -> float:
     return ratio
 
 
+def _share_beyond_noise(comparison: FeatureComparison) -> FloatArray:
+    """Each feature's effect at the low end of its 99.9% interval, as a share of the effect (0 to 1)."""
+    se = math.sqrt(1.0 / max(comparison.n_train, 1) + 1.0 / max(comparison.n_val, 1))
+    margin = FEATURE_Z * se * np.where(comparison.discrete, 0.5, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kept = np.where(comparison.effect > 0, 1.0 - margin / comparison.effect, 0.0)
+    return np.asarray(np.clip(kept, 0.0, 1.0), dtype=np.float64)
+
+
+def feature_effect_floors(comparison: FeatureComparison) -> FloatArray:
+    """Each feature's effect (sd or TVD) at the low end of its 99.9% interval (see :func:`feature_ratios`)."""
+    return np.asarray(comparison.effect * _share_beyond_noise(comparison), dtype=np.float64)
+
+
 def feature_ratios(comparison: FeatureComparison) -> FloatArray:
     """Each feature's effect at the low end of its 99.9% interval, over its reporting point.
 
@@ -76,11 +91,7 @@ def feature_ratios(comparison: FeatureComparison) -> FloatArray:
     shares can have) for a discrete one's total variation distance. Zero where the test is not
     significant (``comparison.strength`` is zero there).
     """
-    se = math.sqrt(1.0 / max(comparison.n_train, 1) + 1.0 / max(comparison.n_val, 1))
-    margin = FEATURE_Z * se * np.where(comparison.discrete, 0.5, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kept = np.where(comparison.effect > 0, 1.0 - margin / comparison.effect, 0.0)
-    return np.asarray(comparison.strength * np.clip(kept, 0.0, 1.0), dtype=np.float64)
+    return np.asarray(comparison.strength * _share_beyond_noise(comparison), dtype=np.float64)
 
 
 def covariate_score(ratio: float) -> float:
