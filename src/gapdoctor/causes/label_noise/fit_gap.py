@@ -25,6 +25,14 @@ curve are memorised as training goes on, and the curve then reaches the validati
 seeds 49 and 129: a gap of +12.6 and +5.5 points at the best epoch, -19.9 and -14.2 at the end);
 an offset of the training mode stays to the end. The gap is read only when the training curve
 reaches the validation curve by the last epoch (:data:`~gapdoctor.causes.label_noise.score.GAP_CLOSED`).
+
+The premise also needs a model that has learnt the classes at that epoch: wrong labels drawn at random
+lower its training accuracy toward what an uninformed guess agrees with, never below it. A training curve
+that disagrees with its labels more often than chance (:func:`~gapdoctor.causes.label_noise.score.chance_rate`)
+has learnt a mismatch, such as a model near its initialisation predicting the classes in another order:
+no test (held-out corpus seed 16728, validation labels encoded in another order: at the best validation
+epoch, the second, the training curve was 9.9% accurate on three classes against 34% by chance, and its
+"gap" of 52 points, z = 6.9, headlined label noise at 0.98; seed 14936 alike).
 """
 
 from __future__ import annotations
@@ -34,7 +42,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gapdoctor.causes.label_noise.score import CONTROL_Z, GAP_CLOSED, GAP_SKIPPED_EPOCHS, GAP_SMOOTHING, control_z
+from gapdoctor.causes.label_noise.score import (
+    CONTROL_Z,
+    GAP_CLOSED,
+    GAP_SKIPPED_EPOCHS,
+    GAP_SMOOTHING,
+    chance_rate,
+    control_z,
+)
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.array_types import FloatArray
 
@@ -56,17 +71,27 @@ class FitGap:
     final_gap : float
         The same difference at the last epoch (smoothed alike): at or below
         :data:`~gapdoctor.causes.label_noise.score.GAP_CLOSED` once the training curve reached validation.
+    train_error, chance_error : float
+        The training curve's error at the best validation epoch, and the error of a guess that learnt
+        nothing (:func:`~gapdoctor.causes.label_noise.score.chance_rate` of the training labels).
     """
 
     epoch: int | float
     gap: float
     z: float
     final_gap: float
+    train_error: float = 0.0
+    chance_error: float = 1.0
 
     @property
     def closed(self) -> bool:
         """The training curve reached the validation curve by the last epoch: it measures what validation does."""
         return self.final_gap <= GAP_CLOSED
+
+    @property
+    def learnt(self) -> bool:
+        """The model had learnt the classes at the best validation epoch: its training error is below chance's."""
+        return self.train_error < self.chance_error
 
 
 def smoothed(values: FloatArray) -> FloatArray:
@@ -83,10 +108,13 @@ def _variance(accuracy: float, n: int) -> float:
 
 
 def fit_gap_of(evidence: Evidence) -> FitGap | None:
-    """The best-epoch gap as a test of wrong labels: None without both accuracy curves, or when it never closed.
+    """The best-epoch gap as a test of wrong labels: None without both accuracy curves, when it never
+    closed, or when the model had not learnt the classes at the best validation epoch.
 
     A training curve that stays below the validation one to the last epoch may be measured in
-    training mode (dropout, augmentation: see the module's docstring); its gap is no test.
+    training mode (dropout, augmentation: see the module's docstring); its gap is no test. Nor is the
+    gap of a training curve that disagrees with its labels more often than chance (a mismatch learnt,
+    not wrong labels contradicted).
 
     Examples
     --------
@@ -103,7 +131,7 @@ def fit_gap_of(evidence: Evidence) -> FitGap | None:
     True
     """
     gap = best_epoch_gap(evidence)
-    return gap if gap is not None and gap.closed else None
+    return gap if gap is not None and gap.closed and gap.learnt else None
 
 
 def best_epoch_gap(evidence: Evidence) -> FitGap | None:
@@ -122,7 +150,14 @@ def best_epoch_gap(evidence: Evidence) -> FitGap | None:
     t, v = float(train_s[best]), float(val_s[best])
     se = math.sqrt(_variance(t, len(evidence.y_train)) + _variance(v, len(evidence.y_val)))
     final = float(val_s[-1] - train_s[-1])
-    return FitGap(epoch=history.epoch_at(best + GAP_SKIPPED_EPOCHS), gap=v - t, z=(v - t) / se, final_gap=final)
+    return FitGap(
+        epoch=history.epoch_at(best + GAP_SKIPPED_EPOCHS),
+        gap=v - t,
+        z=(v - t) / se,
+        final_gap=final,
+        train_error=1.0 - t,
+        chance_error=chance_rate(np.bincount(evidence.y_train)),
+    )
 
 
 def gap_sentence(gap: FitGap | None) -> str:
