@@ -213,9 +213,9 @@ def covariate_shift(evidence: Evidence) -> list[Finding]:
             f"Training and validation features look exchangeable: domain-classifier AUC {domain.auc:.2f} "
             f"[{domain.low:.2f}, {domain.high:.2f}], {len(shifted)} feature(s) shifted."
         )
-        within = [j for j in np.argsort(-comparison.strength) if comparison.shifted[j] and int(j) not in left_out]
+        within = [j for j in by_effect if comparison.shifted[j] and j not in deferred]  # significant, too small
         if within:
-            j = int(within[0])
+            j = within[0]
             unit = "TVD" if comparison.discrete[j] else "sd"
             floor = feature_effect_floors(comparison)[j]
             summary += (

@@ -17,7 +17,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
@@ -171,13 +171,10 @@ def within_split_accuracy(X: FeatureArray, y: IntArray, n_classes: int) -> tuple
     folds = min(_WITHIN_FOLDS, int(present.min())) if len(present) else 0
     if len(present) < 2 or folds < 2:
         return None
-    predicted = np.empty_like(ys)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300))
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # a test of the labels, not the user's model
-        for fit, held in StratifiedKFold(folds, shuffle=True, random_state=SEED).split(Xs, ys):
-            model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300))
-            model.fit(Xs[fit], ys[fit])
-            predicted[held] = model.predict(Xs[held])
+        predicted = cross_val_predict(model, Xs, ys, cv=StratifiedKFold(folds, shuffle=True, random_state=SEED))
     correct = int((predicted == ys).sum())
     low, _ = binomial_interval(correct, len(ys))
     return correct / len(ys), low, float(present.max() / len(ys))
