@@ -5,30 +5,30 @@ default 0.5 threshold) is the one bench scenario whose true cause is not among t
 (bench top-3 97.6%). The scenario is never tuned or dropped; this script asks its data whether the
 fixes the practitioner's text names for a loss/metric mismatch would gain anything, by applying them:
 
-* **the decision threshold tuned for F1** by 5-fold cross-validation on the training split (the
-  out-of-fold probabilities the scenario records; the ``metric_mismatch`` experiment's own method),
-  applied to the validation probabilities;
+* **the decision threshold tuned for F1** on the training split's out-of-fold probabilities (the
+  scenario records them; the ``metric_mismatch`` experiment tunes there too), over the check's candidate
+  thresholds (``rules.sweep``, ``rules.best_rule``), applied to the validation probabilities;
 * **a loss aligned with the metric under imbalance**: the same recipe (MLP (64,), Adam 3e-3, L2 1e-4,
   batches of 32, 80 epochs, rows reshuffled each epoch) re-trained with class weights in the loss,
   balanced (each class weighing half) and half-way (the square root of the balanced weights), read at
   the default threshold and at its own cross-validated threshold;
 * for contrast, **the overfitting fix**: the epoch of lowest validation loss (early stopping).
 
-Each gain is paired on the validation rows, with a 95% percentile interval over 2,000 bootstrap
-resamples of them. Other seeds of the same recipe (not bench scenarios) show whether the bench seed
+Each gain is paired on the validation rows, with the check's own paired-bootstrap 95% interval
+(``rules.rule_gain``). Other seeds of the same recipe (not bench scenarios) show whether the bench seed
 is typical of it.
 
 Measured (2026-12-04, scikit-learn 1.9.1, one thread): on the bench seed validation F1 0.818 at the
-default threshold (60 positives in 1,200 rows); the cross-validated threshold (0.62) gains -0.007
-[-0.049, +0.029]; balanced class weights -0.015 [-0.062, +0.029] (at their own cross-validated threshold
--0.015 [-0.053, +0.021]); half-way weights -0.015 [-0.062, +0.029] (-0.011 [-0.046, +0.021] at their own
-threshold); early stopping reads 0.822 at epoch 14 against 0.818 at the end. No fix gains: the run's F1 is
-what its probabilities rank (ROC AUC 0.950, average precision 0.844), and a diagnosis that headlined a
-mismatch here would send the user to a fix that does nothing. Seeds 1-3 of the recipe (F1 0.39-0.56)
-agree: of their 15 paired gains the one interval that excludes 0 is a loss (-0.072, seed 3, half-way
-weights at their own threshold).
+default threshold (60 positives in 1,200 rows); the threshold tuned on the training split (0.42) gains +0.003
+[-0.020, +0.032]; balanced class weights -0.015 [-0.057, +0.036] (at their own tuned threshold -0.022
+[-0.059, +0.014]); half-way weights -0.015 [-0.057, +0.036] (the same at their own threshold); early
+stopping reads 0.822 at epoch 14 against 0.818 at the end. No fix gains: the run's F1 is what its
+probabilities rank (ROC AUC 0.950, average precision 0.844), and a diagnosis that headlined a mismatch here
+would send the user to a fix that does nothing. Seeds 1-3 of the recipe (F1 0.39-0.56) agree: of their 15
+paired gains the one interval that excludes 0 is a loss (-0.072, seed 3, half-way weights at their own
+threshold).
 
-Usage (about 3 min on one core; seeds 1-3 are built in a temporary folder):
+Usage (about 1 min on one core; seeds 1-3 are built in a temporary folder):
 ``OMP_NUM_THREADS=1 python benchmarks/mismatch_scenario_fixes.py``
 """
 
@@ -49,35 +49,19 @@ from threadpoolctl import threadpool_limits
 
 from gapdoctor.bench.catalogue import select_scenarios
 from gapdoctor.bench.scenario import ScenarioData, cache_dir, load_or_build
-from gapdoctor.causes.metric_mismatch.experiment import apply_threshold
+from gapdoctor.causes.metric_mismatch.rules import best_rule, decide, rule_gain, rules, sweep
 
 NAME = "metric_mismatch/synthetic-f1-5pct-positive"
 RECIPE: dict[str, Any] = {"hidden": (64,), "lr": 3e-3, "alpha": 1e-4, "batch_size": 32, "epochs": 80}
-RESAMPLES = 2000
+CANDIDATES, DEFAULT = rules(binary=True)
+NO_PRIOR = np.ones(2)
+"""Binary decisions read the threshold alone (``rules.decide``); the prior only weighs multiclass ones."""
 Array = np.ndarray[Any, Any]
 
 
-def f1_at(y: Array, probs: Array, threshold: float = 0.5) -> float:
-    """F1 of the positive class when class 1 is predicted at ``p1 >= threshold``."""
-    return float(f1_score(y, (probs[:, 1] >= threshold).astype(int), zero_division=0))
-
-
-def cv_threshold(y_train: Array, oof: Array) -> float:
-    """The threshold on p1 that maximises F1 on out-of-fold training probabilities (the experiment's grid)."""
-    candidates = np.unique(np.quantile(oof[:, 1], np.linspace(0.01, 0.99, 99)))
-    return float(candidates[int(np.argmax([f1_at(y_train, oof, t) for t in candidates]))])
-
-
-def paired_gain(y: Array, before: Array, after: Array, seed: int = 0) -> tuple[float, float, float]:
-    """F1(after) - F1(before) on the validation rows and its bootstrap 95% interval (predictions as 0/1)."""
-    rng = np.random.default_rng(seed)
-    gains = []
-    for _ in range(RESAMPLES):
-        rows = rng.integers(0, len(y), len(y))
-        gains.append(f1_score(y[rows], after[rows], zero_division=0) - f1_score(y[rows], before[rows], zero_division=0))
-    point = f1_score(y, after, zero_division=0) - f1_score(y, before, zero_division=0)
-    low, high = np.percentile(gains, [2.5, 97.5])
-    return float(point), float(low), float(high)
+def tuned_threshold(y: Array, probs: Array) -> float:
+    """The F1 threshold the ``metric_mismatch`` check would choose on ``(y, probs)`` (its candidate grid)."""
+    return best_rule(sweep("f1", y, probs, CANDIDATES, NO_PRIOR), CANDIDATES, DEFAULT)
 
 
 def weighted_run(data: ScenarioData, seed: int, power: float) -> tuple[Array, Array]:
@@ -112,24 +96,24 @@ def measure(data: ScenarioData, seed: int) -> list[str]:
     """One line per fix: F1 after it and its paired gain over the run as recorded."""
     y_train, y_val = data.arrays["y_train"], data.arrays["y_val"]
     val_probs, oof = data.arrays["val_probs"], data.arrays["train_probs"]
-    default = (val_probs[:, 1] >= 0.5).astype(int)
+    default = decide(val_probs, DEFAULT, NO_PRIOR)
     lines = [
-        f"  as recorded: F1 {f1_at(y_val, val_probs):.3f} at 0.5 (ROC AUC {roc_auc_score(y_val, val_probs[:, 1]):.3f}, "
-        f"average precision {average_precision_score(y_val, val_probs[:, 1]):.3f}, "
-        f"{int(y_val.sum())} positives in {len(y_val)} rows)"
+        f"  as recorded: F1 {f1_score(y_val, default):.3f} at {DEFAULT} (ROC AUC "
+        f"{roc_auc_score(y_val, val_probs[:, 1]):.3f}, average precision "
+        f"{average_precision_score(y_val, val_probs[:, 1]):.3f}, {int(y_val.sum())} positives in {len(y_val)} rows)"
     ]
 
     def line(name: str, after: Array) -> str:
-        gain, low, high = paired_gain(y_val, default, after)
-        return f"  {name}: F1 {f1_score(y_val, after, zero_division=0):.3f}, gain {gain:+.3f} [{low:+.3f}, {high:+.3f}]"
+        paired = rule_gain("f1", y_val, after, default, 2)
+        return f"  {name}: F1 {paired.tuned_value:.3f}, gain {paired.gain:+.3f} [{paired.low:+.3f}, {paired.high:+.3f}]"
 
-    t = cv_threshold(y_train, oof)
-    lines.append(line(f"threshold {t:.2f} chosen by CV on the training split", (val_probs[:, 1] >= t).astype(int)))
+    t = tuned_threshold(y_train, oof)
+    lines.append(line(f"threshold {t:.2f} chosen by CV on the training split", decide(val_probs, t, NO_PRIOR)))
     for label, power in (("balanced class weights", 1.0), ("half-way class weights", 0.5)):
-        probs, wo = weighted_run(data, seed, power)
-        lines.append(line(f"{label}, threshold 0.5", (probs[:, 1] >= 0.5).astype(int)))
-        tw = cv_threshold(y_train, wo)
-        lines.append(line(f"{label}, its CV threshold {tw:.2f}", (apply_threshold(probs, tw)[:, 1] >= 0.5).astype(int)))
+        probs, weighted_oof = weighted_run(data, seed, power)
+        lines.append(line(f"{label}, threshold {DEFAULT}", decide(probs, DEFAULT, NO_PRIOR)))
+        tw = tuned_threshold(y_train, weighted_oof)
+        lines.append(line(f"{label}, its CV threshold {tw:.2f}", decide(probs, tw, NO_PRIOR)))
     history = data.history
     best = int(np.argmin(history["val_loss"]))
     if "val_f1" in history:
