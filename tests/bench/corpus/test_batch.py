@@ -9,6 +9,8 @@ import pytest
 
 from gapdoctor.bench.corpus.__main__ import main
 from gapdoctor.bench.corpus.batch import FINDING_KEYS
+from gapdoctor.bench.corpus.generate import first_draw_families
+from gapdoctor.bench.corpus.split import DEFAULT_HELD_OUT
 from gapdoctor.bench.corpus.symptoms import OBSERVABLE
 from tests.bench.corpus.conftest import cheap_seed
 
@@ -41,6 +43,26 @@ def test_build_then_diagnose_from_the_cache(
     assert "1 scenarios" in capsys.readouterr().out
     assert main(["split", str(tmp_path / "diagnoses.jsonl"), "--hold-out", "dataset=wine,iris"]) == 0
     assert "report: " in capsys.readouterr().out
+
+
+def test_reported_first_builds_only_the_seeds_drawn_on_a_held_out_family(
+    tmp_path: Path, corpus_cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed = cheap_seed("healthy")
+    models = ("sklearn_mlp", "logistic")
+    held_out = DEFAULT_HELD_OUT["dataset"]
+    assert first_draw_families(seed, models)["dataset"] in held_out
+    calibration_side = next(
+        s for s in range(seed + 1, seed + 200) if first_draw_families(s, models)["dataset"] not in held_out
+    )
+    common = ["--cache", str(corpus_cache), "--models", ",".join(models), "--reported-first"]
+    out = tmp_path / "manifest.jsonl"
+    assert main(["build", "--start", str(seed), "--n", "1", *common, "--out", str(out)]) == 0
+    assert [line["seed"] for line in _lines(out)] == [seed]
+    capsys.readouterr()
+    assert main(["build", "--start", str(calibration_side), "--n", "1", *common, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("gapdoctor: bad input: --reported-first") and "\n" not in err
 
 
 @pytest.mark.parametrize(

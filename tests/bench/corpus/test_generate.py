@@ -8,17 +8,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gapdoctor import CAUSES
+from gapdoctor import CAUSES, GapdoctorInputError
 from gapdoctor.bench import scenario as bench_scenario
 from gapdoctor.bench.corpus import generate
+from gapdoctor.bench.corpus.draws import draw_params
 from gapdoctor.bench.corpus.generate import (
     ATTEMPT_STRIDE,
+    DRAWN_AXES,
     KINDS,
     SYMPTOM_CHECKS,
     CorpusScenario,
     causes_for_seed,
     draw_scenario,
+    first_draw_families,
+    reported_first,
 )
+from gapdoctor.bench.corpus.split import DEFAULT_HELD_OUT
 from gapdoctor.bench.scenario import HEALTHY, ScenarioData, Symptom
 from tests.bench.corpus.conftest import CHEAP_MODELS, cheap_seed
 
@@ -114,3 +119,36 @@ def test_every_attempt_failing_leaves_the_scenario_rejected(
 def test_every_kind_is_drawn_and_checked(kind: str, corpus_cache: Path) -> None:
     drawn = draw_scenario(KINDS.index(kind), cache=corpus_cache)
     _check_consistent(drawn)
+
+
+def test_reported_first_keeps_exactly_the_seeds_whose_first_draw_is_held_out() -> None:
+    seeds = range(300, 460)
+    kept = reported_first(seeds, models=CHEAP_MODELS)
+    first = {s: draw_params(causes_for_seed(s), s * ATTEMPT_STRIDE, CHEAP_MODELS)["dataset"] for s in seeds}
+    assert kept == [s for s in seeds if first[s] in DEFAULT_HELD_OUT["dataset"]]  # in order, none missed
+    assert 0.2 < len(kept) / len(seeds) < 0.6  # wine and breast cancer of four bundled sets and three generators
+    # another split: the seeds whose first draw trains a logistic regression on wine or iris
+    both = reported_first(seeds, {"dataset": ("wine", "iris"), "model": ("logistic",)}, CHEAP_MODELS)
+    assert both and all(first_draw_families(s, CHEAP_MODELS)["model"] == "logistic" for s in both)
+    assert {first[s] for s in both} <= {"wine", "iris"}
+
+
+def test_first_draw_families_are_the_built_scenarios_when_the_first_draw_is_accepted(corpus_cache: Path) -> None:
+    checked = 0
+    for seed in range(cheap_seed("healthy"), 5000, len(KINDS)):  # healthy seeds on a small set: quick builds
+        first = first_draw_families(seed, CHEAP_MODELS)
+        if first["dataset"] not in ("wine", "iris") or first["model"] != "logistic":
+            continue
+        drawn = draw_scenario(seed, models=CHEAP_MODELS, cache=corpus_cache)
+        if drawn.attempt_seed == seed * ATTEMPT_STRIDE:  # accepted at its first draw: the same families
+            assert {axis: drawn.families[axis] for axis in DRAWN_AXES} == first
+            checked += 1
+        if checked == 2:
+            break
+    assert checked == 2
+
+
+@pytest.mark.parametrize("axis", ["epochs", "val_size"])
+def test_reported_first_refuses_an_axis_only_a_built_run_has(axis: str) -> None:
+    with pytest.raises(GapdoctorInputError, match="held_out"):
+        reported_first(range(10), {axis: ("small", "short")}, CHEAP_MODELS)

@@ -27,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
         sub.add_argument("--cache", default=None, help="cache directory (default: beside the bench cache)")
         sub.add_argument("--models", default=None, help="comma-separated model families (default: installed)")
+        sub.add_argument(
+            "--reported-first",
+            action="store_true",
+            help="only the seeds whose first draw lies on the held-out families (a blind batch of the report side)",
+        )
         default_out = "corpus-manifest.jsonl" if name == "build" else "corpus-diagnoses.jsonl"
         sub.add_argument("--out", default=default_out, help=f"JSON-lines output (default {default_out})")
     split = commands.add_parser("split", help="count a diagnose output's scenarios on each side of the family split")
@@ -111,8 +116,9 @@ def _held_out(values: list[str] | None) -> dict[str, list[str]] | None:
     return out
 
 
-def _check(args: argparse.Namespace) -> tuple[range, tuple[str, ...] | None]:
+def _check(args: argparse.Namespace) -> tuple[list[int], tuple[str, ...] | None]:
     from gapdoctor.bench.corpus.families import MODELS
+    from gapdoctor.bench.corpus.generate import reported_first
 
     if args.n < 1 or args.start < 0:
         raise GapdoctorInputError("--n/--start", f"got {args.n}/{args.start}", "use --n >= 1 and --start >= 0")
@@ -121,7 +127,13 @@ def _check(args: argparse.Namespace) -> tuple[range, tuple[str, ...] | None]:
     models = None if args.models is None else tuple(args.models.split(","))
     if models is not None and not set(models) <= set(MODELS):
         raise GapdoctorInputError("--models", f"got {args.models!r}", f"use some of {', '.join(MODELS)}")
-    return range(args.start, args.start + args.n), models
+    seeds = list(range(args.start, args.start + args.n))
+    if args.reported_first:
+        seeds = reported_first(seeds, models=models)
+        if not seeds:
+            what = f"no seed of {args.start}-{args.start + args.n - 1} has its first draw on the held-out families"
+            raise GapdoctorInputError("--reported-first", what, "raise --n (about a third of the seeds have)")
+    return seeds, models
 
 
 def _batch(args: argparse.Namespace) -> int:

@@ -2,7 +2,9 @@
 
 ``python -m gapdoctor.bench.corpus build --n 400 --jobs 1 [--cache DIR]`` draws corpus seeds
 ``0..n-1`` (``--start`` shifts them) and writes a manifest (one JSON line per seed: families,
-causes, the symptom check passed, rejections); ``... diagnose`` runs
+causes, the symptom check passed, rejections); ``--reported-first`` keeps only the seeds whose first draw
+lies on the held-out families (:func:`~gapdoctor.bench.corpus.generate.reported_first`: a blind batch of
+the report side, about a third of the seeds); ``... diagnose`` runs
 :func:`gapdoctor.diagnose` (a search: :func:`gapdoctor.diagnose_search`) on every accepted
 scenario and writes one JSON line each: families, true causes, the symptoms its data show
 (:mod:`~gapdoctor.bench.corpus.symptoms`), and the findings with their scores, evidence and
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -108,7 +110,7 @@ def _diagnose_seed(seed: int, cache: Path | None, models: tuple[str, ...] | None
         return diagnose_one(scenario)
 
 
-def _run(work: Callable[[int], dict[str, Any]], seeds: range, jobs: int) -> Iterator[dict[str, Any]]:
+def _run(work: Callable[[int], dict[str, Any]], seeds: Sequence[int], jobs: int) -> Iterator[dict[str, Any]]:
     if jobs <= 1:
         for seed in seeds:
             yield work(seed)
@@ -118,14 +120,14 @@ def _run(work: Callable[[int], dict[str, Any]], seeds: range, jobs: int) -> Iter
 
 
 def build_corpus(
-    seeds: range, *, cache: Path | None, jobs: int = 1, models: tuple[str, ...] | None = None
+    seeds: Sequence[int], *, cache: Path | None, jobs: int = 1, models: tuple[str, ...] | None = None
 ) -> Iterator[dict[str, Any]]:
     """Build (or read from ``cache``) the scenarios of ``seeds``; yields each one's summary, in order.
 
     Parameters
     ----------
-    seeds : range
-        Corpus seeds.
+    seeds : sequence of int
+        Corpus seeds (a ``range``, or :func:`~gapdoctor.bench.corpus.generate.reported_first`'s list).
     cache : Path or None
     jobs : int, default=1
         Worker processes (each on one BLAS thread).
@@ -136,7 +138,7 @@ def build_corpus(
 
 
 def diagnose_corpus(
-    seeds: range, *, cache: Path | None, jobs: int = 1, models: tuple[str, ...] | None = None
+    seeds: Sequence[int], *, cache: Path | None, jobs: int = 1, models: tuple[str, ...] | None = None
 ) -> Iterator[dict[str, Any]]:
     """Build or read each scenario of ``seeds`` and diagnose it; yields the JSON lines, in order."""
     yield from _run(partial(_diagnose_seed, cache=cache, models=models), seeds, jobs)

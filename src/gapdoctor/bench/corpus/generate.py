@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -29,11 +30,14 @@ from gapdoctor.bench.corpus.build import RecipeInfeasible, build_scenario
 from gapdoctor.bench.corpus.draws import PAIRS, draw_params
 from gapdoctor.bench.corpus.families import available_models
 from gapdoctor.bench.corpus.own_symptom import check_own_symptoms
+from gapdoctor.bench.corpus.split import DEFAULT_HELD_OUT, split_by_family
 from gapdoctor.bench.scenario import HEALTHY, Scenario, ScenarioData, Symptom, cache_dir, check_symptom, load_or_build
 from gapdoctor.causes.vocabulary import CAUSES
+from gapdoctor.errors import GapdoctorInputError
 
 __all__ = [
     "CORPUS_VERSION",
+    "DRAWN_AXES",
     "KINDS",
     "MAX_ATTEMPTS",
     "SYMPTOM_CHECKS",
@@ -42,6 +46,8 @@ __all__ = [
     "corpus_cache_dir",
     "draw_scenario",
     "families_of",
+    "first_draw_families",
+    "reported_first",
 ]
 
 CORPUS_VERSION = "1"
@@ -100,20 +106,13 @@ def _bucket(value: int, edges: tuple[int, int], names: tuple[str, str, str]) -> 
     return names[0] if value < edges[0] else names[1] if value < edges[1] else names[2]
 
 
-def families_of(params: dict[str, Any], data: ScenarioData) -> dict[str, str]:
-    """The family labels of a built scenario (what the corpus can be split by).
+DRAWN_AXES = ("dataset", "model", "causes", "kind", "severity", "optimiser")
+"""The family axes a draw fixes before anything is built (epochs, class balance and validation size
+are read from the built run)."""
 
-    dataset, model, causes (``"a+b"`` for a pair, ``"none"`` healthy), kind (cause, pair,
-    healthy), severity (a healthy run: its healthy kind), optimiser, epochs (short < 30,
-    medium < 80, long), class_balance, val_size (small < 50, medium < 200, large).
-    """
+
+def _drawn_families(params: dict[str, Any]) -> dict[str, str]:
     causes = params["causes"]
-    split = params.get("split", {})
-    imbalanced = "imbalance" in split or split.get("kind") in ("label_shift", "rare_classes")
-    if data.trials:
-        n_val, epochs = int(data.trials[0]["val_size"]), int(params["search"]["epochs"])
-    else:
-        n_val, epochs = len(data.arrays["y_val"]), len(data.history["train_loss"])
     return {
         "dataset": params["dataset"],
         "model": params["model"],
@@ -121,10 +120,82 @@ def families_of(params: dict[str, Any], data: ScenarioData) -> dict[str, str]:
         "kind": "healthy" if not causes else "pair" if len(causes) > 1 else "cause",
         "severity": params.get("healthy_kind", params["severity"]),
         "optimiser": "adam" if "search" in params else params["train"]["solver"],
+    }
+
+
+def families_of(params: dict[str, Any], data: ScenarioData) -> dict[str, str]:
+    """The family labels of a built scenario (what the corpus can be split by).
+
+    dataset, model, causes (``"a+b"`` for a pair, ``"none"`` healthy), kind (cause, pair,
+    healthy), severity (a healthy run: its healthy kind), optimiser, epochs (short < 30,
+    medium < 80, long), class_balance, val_size (small < 50, medium < 200, large).
+    """
+    split = params.get("split", {})
+    imbalanced = "imbalance" in split or split.get("kind") in ("label_shift", "rare_classes")
+    if data.trials:
+        n_val, epochs = int(data.trials[0]["val_size"]), int(params["search"]["epochs"])
+    else:
+        n_val, epochs = len(data.arrays["y_val"]), len(data.history["train_loss"])
+    return {
+        **_drawn_families(params),
         "epochs": _bucket(epochs, (30, 80), ("short", "medium", "long")),
         "class_balance": "imbalanced" if imbalanced else "balanced",
         "val_size": _bucket(n_val, (50, 200), ("small", "medium", "large")),
     }
+
+
+def first_draw_families(seed: int, models: tuple[str, ...] | None = None) -> dict[str, str]:
+    """The :data:`DRAWN_AXES` labels of corpus seed ``seed``'s first draw, read without building it.
+
+    ``models``: as for :func:`draw_scenario` (default: those installed); the draw depends on them.
+
+    Examples
+    --------
+    >>> first_draw_families(12, ("sklearn_mlp",))["causes"], first_draw_families(12, ("sklearn_mlp",))["model"]
+    ('none', 'sklearn_mlp')
+    """
+    models = available_models() if models is None else tuple(models)
+    return _drawn_families(draw_params(causes_for_seed(seed), seed * ATTEMPT_STRIDE, models))
+
+
+def reported_first(
+    seeds: Iterable[int],
+    held_out: Mapping[str, Iterable[str]] | None = None,
+    models: tuple[str, ...] | None = None,
+) -> list[int]:
+    """The seeds whose first draw lies on the reported (held-out) families: the seeds of a blind batch.
+
+    A batch of the report side needs only these (about a third of the seeds with the default split,
+    :data:`~gapdoctor.bench.corpus.split.DEFAULT_HELD_OUT`), so a batch of 800 seeds builds and diagnoses
+    in 8-10 minutes on 2 cores instead of 25-30. A seed whose first draw is rejected is redrawn and may
+    land on a calibration family: the split of the diagnosed lines (by their accepted draw) decides
+    the side, as for every batch.
+
+    Parameters
+    ----------
+    seeds : iterable of int
+    held_out : mapping, optional
+        As for :func:`~gapdoctor.bench.corpus.split.split_by_family`, on :data:`DRAWN_AXES` only.
+    models : tuple of str, optional
+        The model families the batch draws from (default: those installed).
+
+    Returns
+    -------
+    list of int
+        In the order given.
+
+    Raises
+    ------
+    GapdoctorInputError
+        ``held_out`` names an axis only a built run has (epochs, class_balance, val_size).
+    """
+    held_out = DEFAULT_HELD_OUT if held_out is None else held_out
+    late = sorted(set(held_out) - set(DRAWN_AXES))
+    if late:
+        raise GapdoctorInputError(
+            "held_out", f"axes {late} are read from the built run, not the draw", f"use {', '.join(DRAWN_AXES)}"
+        )
+    return split_by_family(list(seeds), held_out, families=lambda seed: first_draw_families(seed, models)).report
 
 
 @dataclass(frozen=True)
