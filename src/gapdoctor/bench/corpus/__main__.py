@@ -132,7 +132,7 @@ def _check(args: argparse.Namespace) -> tuple[list[int], tuple[str, ...] | None]
         seeds = reported_first(seeds, models=models)
         if not seeds:
             what = f"no seed of {args.start}-{args.start + args.n - 1} has its first draw on the held-out families"
-            raise GapdoctorInputError("--reported-first", what, "raise --n (about a third of the seeds have)")
+            raise GapdoctorInputError("--reported-first", what, "raise --n (nearly half of the seeds have)")
     return seeds, models
 
 

@@ -4,7 +4,7 @@
 ``0..n-1`` (``--start`` shifts them) and writes a manifest (one JSON line per seed: families,
 causes, the symptom check passed, rejections); ``--reported-first`` keeps only the seeds whose first draw
 lies on the held-out families (:func:`~gapdoctor.bench.corpus.generate.reported_first`: a blind batch of
-the report side, about a third of the seeds); ``... diagnose`` runs
+the report side, nearly half of the seeds); ``... diagnose`` runs
 :func:`gapdoctor.diagnose` (a search: :func:`gapdoctor.diagnose_search`) on every accepted
 scenario and writes one JSON line each: families, true causes, the symptoms its data show
 (:mod:`~gapdoctor.bench.corpus.symptoms`), and the findings with their scores, evidence and
