@@ -41,7 +41,7 @@ Batch (not part of CI)::
 A blind batch of the report side (seeds nobody has read, built and diagnosed with the code of the
 moment, read as aggregates first): ``diagnose --start S --n 800 --reported-first --jobs 2 --out B.jsonl``
 then ``evaluate B.jsonl`` (only the seeds whose first draw lies on a held-out family:
-:func:`~gapdoctor.bench.corpus.generate.reported_first`; 8-10 minutes on 2 cores, 350-380 seeds).
+:func:`~gapdoctor.bench.corpus.generate.reported_first`; 8-10 minutes on 2 cores, 356-383 of 800 seeds).
 
 ``benchmarks/calibration.py`` runs fit, evaluate and the bench with the fit in one command.
 

@@ -190,12 +190,13 @@ def reported_first(
         ``held_out`` names an axis only a built run has (epochs, class_balance, val_size).
     """
     held_out = DEFAULT_HELD_OUT if held_out is None else held_out
+    drawn_from = available_models() if models is None else tuple(models)  # resolved once, not per seed
     late = sorted(set(held_out) - set(DRAWN_AXES))
     if late:
         raise GapdoctorInputError(
             "held_out", f"axes {late} are read from the built run, not the draw", f"use {', '.join(DRAWN_AXES)}"
         )
-    return split_by_family(list(seeds), held_out, families=lambda seed: first_draw_families(seed, models)).report
+    return split_by_family(list(seeds), held_out, families=lambda seed: first_draw_families(seed, drawn_from)).report
 
 
 @dataclass(frozen=True)
