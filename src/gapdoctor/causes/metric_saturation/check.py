@@ -260,10 +260,9 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     strength_of_evidence = score(headroom, flat=flat, loss_drop=hidden_gain)
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
-    remaining: int | None = None
     told = []
-    if evidence.y_val is not None and info.thresholded:
-        remaining = round(measured * len(evidence.y_val))
+    remaining = _rows_wrong(evidence, name, measured)
+    if remaining is not None and evidence.y_val is not None:
         beyond = " besides the suspected label errors" if ceiling is not None and ceiling.credible else ""
         told.append(f"{remaining} of {len(evidence.y_val)} validation rows wrong{beyond}")
     if headroom_low is not None and headroom_high is not None:
@@ -329,6 +328,34 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
             gain=ceiling_gain(result),
         )
     ]
+
+
+def _rows_wrong(evidence: Evidence, name: str, headroom: float) -> int | None:
+    """Validation rows the model gets wrong, where they are known (None elsewhere).
+
+    Accuracy or error: the headroom is the share of rows wrong, ``headroom * n``. Other decision
+    metrics (F1, balanced accuracy...) are not a share of rows: 18% short of F1's ceiling can be 20
+    rows of 1,200, so the rows are counted from the validation probabilities' decisions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gapdoctor.inputs.evidence import build_evidence
+    >>> y = np.array([0] * 95 + [1] * 5)
+    >>> probs = np.column_stack([1 - y, y]).astype(float)
+    >>> probs[[0, 95]] = probs[[0, 95], ::-1]  # one false positive, one false negative
+    >>> _rows_wrong(build_evidence(y_val=y, val_probs=probs, metric="f1"), "f1", 0.4)
+    2
+    >>> _rows_wrong(build_evidence(y_val=y, metric="f1"), "f1", 0.4) is None
+    True
+    """
+    if evidence.y_val is None:
+        return None
+    if name in ("accuracy", "error"):
+        return round(headroom * len(evidence.y_val))
+    if info_of(evidence, name).thresholded and evidence.val_probs is not None:
+        return int(np.count_nonzero(np.argmax(evidence.val_probs, axis=1) != evidence.y_val))
+    return None
 
 
 def _rows_gained(evidence: Evidence, name: str, gain: float) -> float | None:
