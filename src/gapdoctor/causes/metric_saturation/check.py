@@ -50,6 +50,7 @@ from gapdoctor.causes.metric_mismatch.check import reliability
 from gapdoctor.causes.metric_saturation.gain import ceiling_gain
 from gapdoctor.causes.metric_saturation.loss_noise import others_rose, val_loss_flat
 from gapdoctor.causes.metric_saturation.result import Saturation
+from gapdoctor.causes.metric_saturation.rows import rows_gained, rows_wrong
 from gapdoctor.causes.metric_saturation.score import LABEL_ERRORS_REJECTED_BELOW, score
 from gapdoctor.causes.metric_saturation.suspects import SUSPECT_OTHER_AT_LEAST, suspect_rows
 from gapdoctor.causes.registry import SkipCheck, register
@@ -234,7 +235,7 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     loss_drop = _second_half_drop(val_loss) if val_loss is not None else train_drop_frac
     # share of the errors left at mid-run that the second half removed
     closed = max(second_half_gain, 0.0) / max(headroom + second_half_gain, 1e-12)
-    rows = _rows_gained(evidence, name, second_half_gain)
+    rows = rows_gained(evidence, name, second_half_gain)
     tracks_loss = (
         second_half_gain > 0
         and loss_drop > 0
@@ -261,7 +262,7 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
     told = []
-    remaining = _rows_wrong(evidence, name, measured)
+    remaining = rows_wrong(evidence, name, measured)
     if remaining is not None and evidence.y_val is not None:
         beyond = " besides the suspected label errors" if ceiling is not None and ceiling.credible else ""
         told.append(f"{remaining} of {len(evidence.y_val)} validation rows wrong{beyond}")
@@ -328,56 +329,6 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
             gain=ceiling_gain(result),
         )
     ]
-
-
-def _rows_wrong(evidence: Evidence, name: str, headroom: float) -> int | None:
-    """Validation rows the model gets wrong, where they are known (None elsewhere).
-
-    Accuracy or error: the headroom is the share of rows wrong, ``headroom * n``. Other decision
-    metrics (F1, balanced accuracy...) are not a share of rows: 18% short of F1's ceiling can be 20
-    rows of 1,200, so the rows are counted from the validation probabilities' decisions.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from gapdoctor.inputs.evidence import build_evidence
-    >>> y = np.array([0] * 95 + [1] * 5)
-    >>> probs = np.column_stack([1 - y, y]).astype(float)
-    >>> probs[[0, 95]] = probs[[0, 95], ::-1]  # one false positive, one false negative
-    >>> _rows_wrong(build_evidence(y_val=y, val_probs=probs, metric="f1"), "f1", 0.4)
-    2
-    >>> _rows_wrong(build_evidence(y_val=y, metric="f1"), "f1", 0.4) is None
-    True
-    """
-    if evidence.y_val is None:
-        return None
-    if name in ("accuracy", "error"):
-        return round(headroom * len(evidence.y_val))
-    if info_of(evidence, name).thresholded and evidence.val_probs is not None:
-        return int(np.count_nonzero(np.argmax(evidence.val_probs, axis=1) != evidence.y_val))
-    return None
-
-
-def _rows_gained(evidence: Evidence, name: str, gain: float) -> float | None:
-    """The fewest validation rows whose change moves the metric by ``gain`` (None where they are not known).
-
-    Accuracy or error: ``gain * n`` rows. ROC AUC (two classes): one row moves it by at most one
-    over the smaller class's rows, so ``gain * min(n_pos, n_neg)``. Other metrics: None.
-
-    Examples
-    --------
-    >>> from gapdoctor.inputs.evidence import Evidence
-    >>> _rows_gained(Evidence(val_size=535), "accuracy", 0.0019) < 2
-    True
-    >>> _rows_gained(Evidence(), "accuracy", 0.0019) is None
-    True
-    """
-    if name in ("accuracy", "error") and evidence.val_size is not None:
-        return gain * evidence.val_size
-    if name == "roc_auc" and evidence.y_val is not None and evidence.n_classes == 2:
-        counts = np.bincount(evidence.y_val, minlength=2)
-        return gain * float(counts.min())
-    return None
 
 
 def _second_half_drop(loss: np.ndarray) -> float:
