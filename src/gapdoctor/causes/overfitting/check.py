@@ -31,6 +31,7 @@ from gapdoctor.causes.overfitting.gain import stopping_gain
 from gapdoctor.causes.overfitting.result import OverfittingCurves
 from gapdoctor.causes.overfitting.sampling import (
     generalisation_gap,
+    metric_bootstrap_sd_of,
     metric_sampling_sd,
     turn_within_sampling_noise,
     val_loss_sampling_se,
@@ -200,6 +201,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     val_metric_final: float | None = None
     loss_rise: float | None = None
     metric_fall: tuple[float, float] | None = None  # the metric's fall after its best, and its sampling sd
+    metric_sd: float | None = None  # the metric's bootstrap sd where it is not a share of rows
 
     if val_loss is not None:
         vs = smooth(val_loss)
@@ -236,7 +238,8 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         if info_of(evidence, metric_name).bounded and evidence.val_size:
             level = min(max(sign * float(ms[best_metric_idx]), 0.0), 1.0)
             fall = max(float(ms[best_metric_idx] - ms[-1]), 0.0)
-            metric_fall = (fall, metric_sampling_sd(level, evidence.val_size))
+            metric_sd = metric_bootstrap_sd_of(evidence, metric_name)
+            metric_fall = (fall, metric_sampling_sd(level, evidence.val_size, metric_sd))
         val_metric_best = round(sign * float(ms[best_metric_idx]), 4)
         val_metric_final = round(sign * float(ms[-1]), 4)
         best_epoch_idx = best_metric_idx  # stop on the metric the user cares about
@@ -273,7 +276,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     # Memorisation: training ahead of validation beyond the validation set's sampling noise, while the
     # validation loss has not improved since its minimum and the training loss kept falling since then.
     loss_se = None if val_loss is None else val_loss_sampling_se(evidence)
-    lead = generalisation_gap(evidence, history, metric, train, val_loss, loss_se)
+    lead = generalisation_gap(evidence, history, metric, train, val_loss, loss_se, metric_sd)
     memorised = 0.0
     if lead is not None and best_loss_idx is not None and n - best_loss_idx >= MIN_EPOCHS_FOR_TRENDS:
         stall = relative_fall(train_s[best_loss_idx], train_s[-1]) * (n - 1 - best_loss_idx) / n

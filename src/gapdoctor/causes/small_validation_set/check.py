@@ -72,10 +72,9 @@ from gapdoctor.stats.accumulators import binomial_interval
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.metrics import compute_metric
-from gapdoctor.stats.resampling import Z95, metric_replicates, percentile_interval, rows_needed
+from gapdoctor.stats.resampling import SHARE_OF_ROWS_METRICS, Z95, metric_replicates, percentile_interval, rows_needed
 
 _NAME = "small_validation_set.sampling_noise"
-_BINOMIAL_METRICS = ("accuracy", "error")
 _POWER_FACTOR = (Z95 + 0.841621) * math.sqrt(2.0)  # 5% two-sided, 80% power, two evaluations
 _TARGET_CHANGE = 0.01
 _LOW_SUPPORT = 30
@@ -197,7 +196,7 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
     else:
         raise SkipCheck(f"needs val_probs or a val_{metric} series in the history to measure the metric")
 
-    if metric in _BINOMIAL_METRICS:
+    if metric in SHARE_OF_ROWS_METRICS:
         low, high = binomial_interval(round(min(max(value, 0.0), 1.0) * n), n)
         method = "exact binomial (Clopper-Pearson)"
     elif y is not None and evidence.val_probs is not None and info.scorer is not None:
@@ -212,7 +211,7 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
     sd = _sd_from_interval(low, high)
     if not math.isfinite(sd):
         raise SkipCheck("the bootstrap could not evaluate the metric on resampled validation rows")
-    proportion = metric in _BINOMIAL_METRICS or method.startswith("normal")
+    proportion = metric in SHARE_OF_ROWS_METRICS or method.startswith("normal")
     detectable = _detectable_proportion_change(value, n) if proportion else _POWER_FACTOR * sd
     scale = 1.0 if info.bounded else max(abs(value), 1e-12)
 
@@ -385,7 +384,7 @@ def _val_loss_drop(history: RunHistory | None) -> tuple[float | None, float | No
 
 def _metric_band(metric: str, values: FloatArray, n: int, sd: float) -> MetricBand:
     """The metric curve with its 95% band: exact binomial for accuracy-type metrics, else +-1.96 sd."""
-    if metric in _BINOMIAL_METRICS:
+    if metric in SHARE_OF_ROWS_METRICS:
         lows, highs = _binomial_band(values, n)
     else:
         lows = [None if not math.isfinite(v) else round(v - Z95 * sd, 4) for v in values]

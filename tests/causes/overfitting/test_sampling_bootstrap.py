@@ -1,0 +1,50 @@
+"""A generalisation gap on a metric that is not a share of rows, against that metric's own sampling noise.
+
+The bench's digits task with classes 5-9 kept at 10% (balanced accuracy, 400 validation rows) ends
+with training 0.084 ahead of validation. Read as a share of 400 rows (binomial) that gap was 6.1
+standard deviations; balanced accuracy averages each class's recall, and the rare classes' recalls
+rest on a few dozen rows each, so its bootstrap spread is 2.5 times the binomial one and the gap
+2.4 standard deviations. The F1 task with 5% positives: binomial 0.011 on 1,200 rows, bootstrap
+0.043 on its 60 positives.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gapdoctor
+from gapdoctor.causes.overfitting.sampling import metric_sampling_sd
+from gapdoctor.stats.resampling import metric_bootstrap_sd
+from tests.recorded import recorded_bench_inputs
+
+
+@pytest.mark.parametrize(
+    "name", ["metric_mismatch/digits-balanced-accuracy", "metric_mismatch/synthetic-f1-5pct-positive"]
+)
+def test_the_gap_is_read_against_the_metrics_bootstrap_not_a_binomial_on_the_rows(name: str, tmp_path: Path) -> None:
+    inputs = recorded_bench_inputs(name, tmp_path)
+    finding = next(f for f in gapdoctor.diagnose(**inputs).findings if f.cause == "overfitting")
+    figures = finding.evidence
+    assert figures["generalisation_gap_on"] == "metric"
+    y, probs = np.asarray(inputs["y_val"]), np.asarray(inputs["val_probs"])
+    own = metric_bootstrap_sd(inputs["metric"], y, probs)
+    assert own is not None and figures["generalisation_gap_sd"] == pytest.approx(own, abs=1e-5)
+    val_final = float(inputs["history"][f"val_{inputs['metric']}"][-1])
+    assert own > 2.5 * metric_sampling_sd(val_final, len(y))  # the binomial figure it replaced
+
+
+def test_accuracy_keeps_its_exact_binomial_figure() -> None:
+    y = np.array([0, 1] * 200)
+    probs = np.column_stack([1.0 - y, y]).astype(float)
+    history = {
+        "train_loss": list(np.linspace(1.0, 0.01, 30)),
+        "val_loss": list(np.linspace(1.0, 0.5, 10)) + list(np.linspace(0.5, 0.9, 20)),
+        "train_accuracy": list(np.linspace(0.6, 1.0, 30)),
+        "val_accuracy": list(np.linspace(0.6, 0.85, 10)) + [0.85] * 20,
+    }
+    diagnosis = gapdoctor.diagnose(history=history, y_val=y, val_probs=probs, metric="accuracy")
+    figures = next(f for f in diagnosis.findings if f.cause == "overfitting").evidence
+    assert figures["generalisation_gap_sd"] == pytest.approx(metric_sampling_sd(0.85, 400), abs=1e-5)
