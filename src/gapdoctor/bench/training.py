@@ -225,7 +225,8 @@ def train_by_epoch(
     Raises
     ------
     FloatingPointError
-        When the solver's weights become non-finite (scikit-learn stops such a run).
+        When the solver's weights become non-finite (scikit-learn stops such a run), or its
+        probabilities do while the weights stay finite (logits past float64's range).
 
     Examples
     --------
@@ -249,8 +250,11 @@ def train_by_epoch(
                 _set_learning_rate(model, rate)
             rows = _epoch_rows(len(y_train), order, rng)
             _fit_epoch(model, X_train[rows], y_train[rows], classes, i)
-            p_train = model.predict_proba(X_train)
-            p_val = model.predict_proba(X_val)
+            with np.errstate(over="ignore", invalid="ignore"):  # overflowing logits: raised just below
+                p_train = model.predict_proba(X_train)
+                p_val = model.predict_proba(X_val)
+            if not (np.isfinite(p_train).all() and np.isfinite(p_val).all()):
+                raise FloatingPointError(f"the MLP diverged at epoch {i + 1} (non-finite probabilities)")
             log.add(rate, p_train, p_val, model.predict_proba)
     return log.run(p_train, p_val, None if order == "model" else np.asarray(y_train[rows], dtype=np.int64))
 
