@@ -31,7 +31,7 @@ from gapdoctor.causes.overfitting.gain import stopping_gain
 from gapdoctor.causes.overfitting.result import OverfittingCurves
 from gapdoctor.causes.overfitting.sampling import (
     generalisation_gap,
-    metric_bootstrap_sd_of,
+    metric_own_sd_of,
     metric_sampling_sd,
     turn_within_sampling_noise,
     val_loss_sampling_se,
@@ -201,7 +201,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     val_metric_final: float | None = None
     loss_rise: float | None = None
     metric_fall: tuple[float, float] | None = None  # the metric's fall after its best, and its sampling sd
-    metric_sd: float | None = None  # the metric's bootstrap sd where it is not a share of rows
+    metric_sd: float | None = None  # the metric's own sampling sd where it is not a share of rows
 
     if val_loss is not None:
         vs = smooth(val_loss)
@@ -238,7 +238,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         if info_of(evidence, metric_name).bounded and evidence.val_size:
             level = min(max(sign * float(ms[best_metric_idx]), 0.0), 1.0)
             fall = max(float(ms[best_metric_idx] - ms[-1]), 0.0)
-            metric_sd = metric_bootstrap_sd_of(evidence, metric_name)
+            metric_sd = metric_own_sd_of(evidence, metric_name)
             metric_fall = (fall, metric_sampling_sd(level, evidence.val_size, metric_sd))
         val_metric_best = round(sign * float(ms[best_metric_idx]), 4)
         val_metric_final = round(sign * float(ms[-1]), 4)

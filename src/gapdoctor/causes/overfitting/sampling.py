@@ -8,12 +8,12 @@ population's is the sampling noise of a mean over ``n`` rows:
 * the validation log loss at the end, ``sd(per-row log loss) / sqrt(n)`` from ``val_probs``
   and ``y_val`` (the per-row log loss is heavy-tailed: a few confidently wrong rows carry it);
 * a metric that is a share of rows (accuracy, error), ``sqrt(p (1 - p) / n)`` (binomial; floored at
-  one row, ``1 / n``, as the small_validation_set check does); any other metric in [0, 1] (F1,
-  balanced accuracy, ROC AUC...) with ``y_val`` and ``val_probs``, the spread of its bootstrap over
-  the validation rows (:func:`gapdoctor.stats.resampling.metric_bootstrap_sd`, as the
-  small_validation_set check reads it): F1 on 20 positives moves by a twentieth per positive, and
-  the binomial sd of its 1,000 rows would call a gap of two positives three standard deviations.
-  Without them, the binomial figure stands in.
+  one row, ``1 / n``, as the small_validation_set check does); a decision metric that is not (F1,
+  balanced accuracy...) or two-class ROC AUC, with ``y_val`` and ``val_probs``, its own sampling sd
+  (:func:`gapdoctor.stats.resampling.metric_own_sd`: a bootstrap over the confusion-matrix cells,
+  Hanley and McNeil's standard error): F1 on 20 positives moves by a twentieth per positive, and the
+  binomial sd of its 1,000 rows would call a gap of two positives three standard deviations.
+  Without them, or for a metric whose own sd would cost a row bootstrap, the binomial figure stands in.
 
 Two uses: a **generalisation gap** (training ahead of validation at the end, in the metric's
 training twin or, without one, in the loss) is real only beyond the validation figure's
@@ -36,12 +36,12 @@ from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory, smooth
 from gapdoctor.stats.array_types import FloatArray, IntArray
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
-from gapdoctor.stats.resampling import SHARE_OF_ROWS_METRICS, metric_bootstrap_sd
+from gapdoctor.stats.resampling import SHARE_OF_ROWS_METRICS, metric_own_sd
 
 __all__ = [
     "Gap",
     "generalisation_gap",
-    "metric_bootstrap_sd_of",
+    "metric_own_sd_of",
     "metric_sampling_sd",
     "row_log_losses",
     "turn_within_sampling_noise",
@@ -87,10 +87,10 @@ def row_log_losses(y: IntArray, probs: FloatArray) -> FloatArray:
     return np.asarray(-np.log(np.clip(probs[np.arange(len(y)), y], _TINY_PROBABILITY, 1.0)), dtype=np.float64)
 
 
-def metric_sampling_sd(value: float, n: int, bootstrap_sd: float | None = None) -> float:
+def metric_sampling_sd(value: float, n: int, own_sd: float | None = None) -> float:
     """Standard deviation of a metric in [0, 1] measured on ``n`` rows (at least one row's worth, ``1 / n``).
 
-    ``bootstrap_sd`` (:func:`metric_bootstrap_sd_of`) when the metric is not a share of rows and it
+    ``own_sd`` (:func:`metric_own_sd_of`) when the metric is not a share of rows and it
     could be read; else binomial at ``value``.
 
     Examples
@@ -99,24 +99,25 @@ def metric_sampling_sd(value: float, n: int, bootstrap_sd: float | None = None) 
     0.03
     >>> metric_sampling_sd(1.0, 100) == metric_sampling_sd(0.99, 100)
     True
-    >>> metric_sampling_sd(0.8, 1000, bootstrap_sd=0.05)
+    >>> metric_sampling_sd(0.8, 1000, own_sd=0.05)
     0.05
     """
-    if bootstrap_sd is not None:
-        return max(bootstrap_sd, 1.0 / n)
+    if own_sd is not None:
+        return max(own_sd, 1.0 / n)
     return math.sqrt(max(value * (1.0 - value), 1.0 / n) / n)
 
 
-def metric_bootstrap_sd_of(evidence: Evidence, name: str) -> float | None:
-    """The bootstrap sd of validation ``name`` on ``y_val`` and ``val_probs``, for a metric that is not a share of rows.
+def metric_own_sd_of(evidence: Evidence, name: str) -> float | None:
+    """The own sampling sd of validation ``name`` on ``y_val`` and ``val_probs``, for a metric not a share of rows.
 
     None for accuracy and error (binomial is exact for them), without ``y_val`` and ``val_probs``,
-    for a metric gapdoctor cannot compute from probabilities, or where the bootstrap cannot evaluate it.
+    for a metric gapdoctor cannot compute from probabilities, or where
+    :func:`~gapdoctor.stats.resampling.metric_own_sd` has none.
     """
     y, probs = evidence.y_val, evidence.val_probs
     if name in SHARE_OF_ROWS_METRICS or y is None or probs is None or info_of(evidence, name).scorer is None:
         return None
-    return metric_bootstrap_sd(name, y, probs)
+    return metric_own_sd(name, y, probs)
 
 
 def generalisation_gap(
@@ -126,13 +127,13 @@ def generalisation_gap(
     train: FloatArray,
     val_loss: FloatArray | None,
     loss_se: float | None,
-    bootstrap_sd: float | None = None,
+    own_sd: float | None = None,
 ) -> Gap | None:
     """How far training is ahead of validation at the end, with the validation figure's sampling noise.
 
     With the training twin of a metric in [0, 1] logged (``train_accuracy`` beside ``val_accuracy``)
     and the validation size known: the twin's lead over the validation metric (smoothed ends),
-    against :func:`metric_sampling_sd` of the validation value (``bootstrap_sd``: the metric's own, where
+    against :func:`metric_sampling_sd` of the validation value (``own_sd``: the metric's own, where
     it is not a share of rows). Otherwise the validation loss's
     excess over the training loss, against :func:`val_loss_sampling_se`. None when neither can be
     read with its noise.
@@ -145,7 +146,7 @@ def generalisation_gap(
             val = smooth(oriented(info, metric[1]))[-1]
             lead = float(smooth(oriented(info, twin))[-1] - val)
             value = float(val) if info.greater_is_better else -float(val)
-            return Gap(lead, metric_sampling_sd(min(max(value, 0.0), 1.0), n, bootstrap_sd), "metric")
+            return Gap(lead, metric_sampling_sd(min(max(value, 0.0), 1.0), n, own_sd), "metric")
     if val_loss is not None and loss_se is not None and loss_se > 0:
         return Gap(float(smooth(val_loss)[-1] - smooth(train)[-1]), loss_se, "loss")
     return None

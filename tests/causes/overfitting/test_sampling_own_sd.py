@@ -5,7 +5,8 @@ with training 0.084 ahead of validation. Read as a share of 400 rows (binomial) 
 standard deviations; balanced accuracy averages each class's recall, and the rare classes' recalls
 rest on a few dozen rows each, so its bootstrap spread is 2.5 times the binomial one and the gap
 2.4 standard deviations. The F1 task with 5% positives: binomial 0.011 on 1,200 rows, bootstrap
-0.043 on its 60 positives.
+0.043 on its 60 positives. A two-class ROC AUC on 50 positives of 1,000 rows: Hanley and McNeil's
+standard error 0.030 against a binomial 0.0095.
 """
 
 from __future__ import annotations
@@ -17,20 +18,20 @@ import pytest
 
 import gapdoctor
 from gapdoctor.causes.overfitting.sampling import metric_sampling_sd
-from gapdoctor.stats.resampling import metric_bootstrap_sd
+from gapdoctor.stats.resampling import metric_own_sd
 from tests.recorded import recorded_bench_inputs
 
 
 @pytest.mark.parametrize(
     "name", ["metric_mismatch/digits-balanced-accuracy", "metric_mismatch/synthetic-f1-5pct-positive"]
 )
-def test_the_gap_is_read_against_the_metrics_bootstrap_not_a_binomial_on_the_rows(name: str, tmp_path: Path) -> None:
+def test_the_gap_is_read_against_the_metrics_own_spread_not_a_binomial_on_the_rows(name: str, tmp_path: Path) -> None:
     inputs = recorded_bench_inputs(name, tmp_path)
     finding = next(f for f in gapdoctor.diagnose(**inputs).findings if f.cause == "overfitting")
     figures = finding.evidence
     assert figures["generalisation_gap_on"] == "metric"
     y, probs = np.asarray(inputs["y_val"]), np.asarray(inputs["val_probs"])
-    own = metric_bootstrap_sd(inputs["metric"], y, probs)
+    own = metric_own_sd(inputs["metric"], y, probs)
     assert own is not None and figures["generalisation_gap_sd"] == pytest.approx(own, abs=1e-5)
     val_final = float(inputs["history"][f"val_{inputs['metric']}"][-1])
     assert own > 2.5 * metric_sampling_sd(val_final, len(y))  # the binomial figure it replaced
@@ -48,3 +49,21 @@ def test_accuracy_keeps_its_exact_binomial_figure() -> None:
     diagnosis = gapdoctor.diagnose(history=history, y_val=y, val_probs=probs, metric="accuracy")
     figures = next(f for f in diagnosis.findings if f.cause == "overfitting").evidence
     assert figures["generalisation_gap_sd"] == pytest.approx(metric_sampling_sd(0.85, 400), abs=1e-5)
+
+
+def test_a_two_class_auc_gap_is_read_against_hanley_and_mcneils_standard_error() -> None:
+    # 50 positives of 1,000 rows: the AUC's own sd is three times the binomial one on 1,000 rows
+    y = np.array([0] * 950 + [1] * 50)
+    scores = 1 / (1 + np.exp(-(2.0 * y + np.random.default_rng(0).normal(size=1000))))
+    probs = np.column_stack([1 - scores, scores])
+    history = {
+        "train_loss": list(np.linspace(1.0, 0.01, 30)),
+        "val_loss": list(np.linspace(1.0, 0.5, 10)) + list(np.linspace(0.5, 0.9, 20)),
+        "train_roc_auc": list(np.linspace(0.7, 1.0, 30)),
+        "val_roc_auc": list(np.linspace(0.7, 0.89, 10)) + [0.89] * 20,
+    }
+    diagnosis = gapdoctor.diagnose(history=history, y_val=y, val_probs=probs, metric="roc_auc")
+    figures = next(f for f in diagnosis.findings if f.cause == "overfitting").evidence
+    own = metric_own_sd("roc_auc", y, probs)
+    assert own is not None and own > 3 * metric_sampling_sd(0.89, 1000)
+    assert figures["generalisation_gap_sd"] == pytest.approx(own, abs=1e-5)
