@@ -37,18 +37,22 @@ def test_the_gap_is_read_against_the_metrics_own_spread_not_a_binomial_on_the_ro
     assert own > 2.5 * metric_sampling_sd(val_final, len(y))  # the binomial figure it replaced
 
 
-def test_accuracy_keeps_its_exact_binomial_figure() -> None:
-    y = np.array([0, 1] * 200)
-    probs = np.column_stack([1.0 - y, y]).astype(float)
+def _gap_sd(metric: str, val_end: float, y: np.ndarray, probs: np.ndarray) -> float:
+    """The overfitting finding's gap sd on curves whose training twin ends at 1.0 and validation at ``val_end``."""
     history = {
         "train_loss": list(np.linspace(1.0, 0.01, 30)),
         "val_loss": list(np.linspace(1.0, 0.5, 10)) + list(np.linspace(0.5, 0.9, 20)),
-        "train_accuracy": list(np.linspace(0.6, 1.0, 30)),
-        "val_accuracy": list(np.linspace(0.6, 0.85, 10)) + [0.85] * 20,
+        f"train_{metric}": list(np.linspace(0.6, 1.0, 30)),
+        f"val_{metric}": list(np.linspace(0.6, val_end, 10)) + [val_end] * 20,
     }
-    diagnosis = gapdoctor.diagnose(history=history, y_val=y, val_probs=probs, metric="accuracy")
-    figures = next(f for f in diagnosis.findings if f.cause == "overfitting").evidence
-    assert figures["generalisation_gap_sd"] == pytest.approx(metric_sampling_sd(0.85, 400), abs=1e-5)
+    diagnosis = gapdoctor.diagnose(history=history, y_val=y, val_probs=probs, metric=metric)
+    return float(next(f for f in diagnosis.findings if f.cause == "overfitting").evidence["generalisation_gap_sd"])
+
+
+def test_accuracy_keeps_its_exact_binomial_figure() -> None:
+    y = np.array([0, 1] * 200)
+    probs = np.column_stack([1.0 - y, y]).astype(float)
+    assert _gap_sd("accuracy", 0.85, y, probs) == pytest.approx(metric_sampling_sd(0.85, 400), abs=1e-5)
 
 
 def test_a_two_class_auc_gap_is_read_against_hanley_and_mcneils_standard_error() -> None:
@@ -56,14 +60,6 @@ def test_a_two_class_auc_gap_is_read_against_hanley_and_mcneils_standard_error()
     y = np.array([0] * 950 + [1] * 50)
     scores = 1 / (1 + np.exp(-(2.0 * y + np.random.default_rng(0).normal(size=1000))))
     probs = np.column_stack([1 - scores, scores])
-    history = {
-        "train_loss": list(np.linspace(1.0, 0.01, 30)),
-        "val_loss": list(np.linspace(1.0, 0.5, 10)) + list(np.linspace(0.5, 0.9, 20)),
-        "train_roc_auc": list(np.linspace(0.7, 1.0, 30)),
-        "val_roc_auc": list(np.linspace(0.7, 0.89, 10)) + [0.89] * 20,
-    }
-    diagnosis = gapdoctor.diagnose(history=history, y_val=y, val_probs=probs, metric="roc_auc")
-    figures = next(f for f in diagnosis.findings if f.cause == "overfitting").evidence
     own = metric_own_sd("roc_auc", y, probs)
     assert own is not None and own > 3 * metric_sampling_sd(0.89, 1000)
-    assert figures["generalisation_gap_sd"] == pytest.approx(own, abs=1e-5)
+    assert _gap_sd("roc_auc", 0.89, y, probs) == pytest.approx(own, abs=1e-5)
