@@ -194,6 +194,11 @@ def metric_replicates(metric: str, y: IntArray, probs: FloatArray, *, seed: int 
     return np.asarray(centre + (replicates - centre) * shrink, dtype=np.float64)
 
 
+def sd_from_interval(low: float, high: float) -> float:
+    """The standard deviation a 95% interval implies: its width over 2 x 1.96."""
+    return (high - low) / (2 * Z95)
+
+
 SHARE_OF_ROWS_METRICS = ("accuracy", "error")
 """Metrics that are the share of validation rows right (or wrong): their sampling noise is binomial on the rows."""
 
@@ -221,16 +226,14 @@ def metric_own_sd(metric: str, y: IntArray, probs: FloatArray) -> float | None:
     >>> round(metric_own_sd("roc_auc", y, np.column_stack([1 - scores, scores])), 3)  # binomial: 0.0095
     0.03
     """
-    k = probs.shape[1]
     if metric in CONFUSION_METRICS:
-        replicates = decision_replicates(metric, y, np.asarray(np.argmax(probs, axis=1), dtype=np.int64), k)
+        replicates = metric_replicates(metric, y, probs)  # the confusion-cell bootstrap for these
         finite = replicates[np.isfinite(replicates)]
         if len(finite) < 2:
             return None
-        low, high = percentile_interval(finite)
-        sd = (high - low) / (2 * Z95)
+        sd = sd_from_interval(*percentile_interval(finite))
         return sd if math.isfinite(sd) else None
-    if metric == "roc_auc" and k == 2:
+    if metric == "roc_auc" and probs.shape[1] == 2:
         positives, negatives = int(np.sum(y == 1)), int(np.sum(y == 0))
         if positives == 0 or negatives == 0:
             return None

@@ -20,7 +20,7 @@ def rows_wrong(evidence: Evidence, name: str, headroom: float) -> int | None:
 
     Accuracy or error: the headroom is the share of rows wrong, ``headroom * n``. Other decision
     metrics (F1, balanced accuracy...) are not a share of rows: 18% short of F1's ceiling can be 20
-    rows of 1,200, so the rows are counted from the validation probabilities' decisions.
+    rows of 1,200, so the rows are counted from the validation decisions (``Evidence.val_confusion``).
 
     Examples
     --------
@@ -38,8 +38,9 @@ def rows_wrong(evidence: Evidence, name: str, headroom: float) -> int | None:
         return None
     if name in ("accuracy", "error"):
         return round(headroom * len(evidence.y_val))
-    if info_of(evidence, name).thresholded and evidence.val_probs is not None:
-        return int(np.count_nonzero(np.argmax(evidence.val_probs, axis=1) != evidence.y_val))
+    confusion = evidence.val_confusion  # true x predicted at the model's decisions, counted once per diagnosis
+    if info_of(evidence, name).thresholded and confusion is not None:
+        return int(confusion.sum() - np.trace(confusion))
     return None
 
 

@@ -72,7 +72,14 @@ from gapdoctor.stats.accumulators import binomial_interval
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.metrics import compute_metric
-from gapdoctor.stats.resampling import SHARE_OF_ROWS_METRICS, Z95, metric_replicates, percentile_interval, rows_needed
+from gapdoctor.stats.resampling import (
+    SHARE_OF_ROWS_METRICS,
+    Z95,
+    metric_replicates,
+    percentile_interval,
+    rows_needed,
+    sd_from_interval,
+)
 
 _NAME = "small_validation_set.sampling_noise"
 _POWER_FACTOR = (Z95 + 0.841621) * math.sqrt(2.0)  # 5% two-sided, 80% power, two evaluations
@@ -80,12 +87,7 @@ _TARGET_CHANGE = 0.01
 _LOW_SUPPORT = 30
 _REALISTIC_GROWTH = 10  # a validation set over 10x today's (or over the training set) is not advice to give
 _MATERIAL_LOSS_DROP = 0.01
-"""A validation-loss drop under 1% of its level over the last epochs is no improvement worth
-showing: below it a perfectly smooth (noise-free) loss curve would count any drift as progress."""
-
-
-def _sd_from_interval(low: float, high: float) -> float:
-    return (high - low) / (2 * Z95)
+"""A validation-loss drop under 1% of its level is no improvement: a noise-free loss would count any drift."""
 
 
 def _detectable_proportion_change(value: float, n: int) -> float:
@@ -208,7 +210,7 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
         method = "normal approximation (pass val_probs for a bootstrap)"
     else:
         raise SkipCheck(f"{metric} is unbounded: pass val_probs so its noise can be bootstrapped")
-    sd = _sd_from_interval(low, high)
+    sd = sd_from_interval(low, high)
     if not math.isfinite(sd):
         raise SkipCheck("the bootstrap could not evaluate the metric on resampled validation rows")
     proportion = metric in SHARE_OF_ROWS_METRICS or method.startswith("normal")
