@@ -77,6 +77,23 @@ def test_training_standardised_and_validation_raw_fires_though_only_a_few_featur
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_missing_scaler_is_read_though_one_raw_feature_alone_is_rescaled_far(seed):
+    # one raw feature in other units (sd about 6): left unscaled, it alone is rescaled 5x or more, and
+    # a per-feature verdict on it fires; the missing scaler explains every shifted feature, not just it
+    X, y = _wide_classification(seed)
+    X[:, 0] *= 6.0
+    X_train, X_val, y_train, y_val = X[:1000], X[1000:], y[:1000], y[1000:]
+    X_train = StandardScaler().fit_transform(X_train)
+    splits = compared_splits(build_evidence(X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val))
+    c = splits.comparison
+    per_feature = rescaling_verdict(c, X_train, X_val)
+    assert per_feature.fires and per_feature.pattern == "per-feature" and len(per_feature.features) == 1
+    verdict = splits.rescaling
+    assert (verdict.pattern, verdict.split) == ("standardised", "X_val") and verdict.fix is not None
+    assert np.array_equal(verdict.features, np.flatnonzero(c.shifted)) and len(verdict.features) > 1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_real_shift_on_standardised_training_rows_is_not_a_missing_scaler(seed):
     X, y = _wide_classification(seed)
     key = X.sum(axis=1)  # rows selected on the sum of the raw features: every feature moves a little

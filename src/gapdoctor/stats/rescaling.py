@@ -228,13 +228,13 @@ def _fix_of(evidence: Evidence, split: str, X_train: FeatureArray, X_val: Featur
 
 def _verdict(evidence: Evidence, X_train: FeatureArray, X_val: FeatureArray, c: FeatureComparison) -> RescalingVerdict:
     verdict = rescaling_verdict(c, X_train, X_val)
-    if verdict.fires:
-        if verdict.pattern != "standardised":
-            return verdict
+    if verdict.fires and verdict.pattern == "standardised":
         fix = _fix_of(evidence, verdict.split, X_train, X_val)
         if fix is not None and not fix.confirms_missing_scaler:  # a real shift whose split merely looks standardised
             return RescalingVerdict(0.0, np.zeros(0, dtype=np.int64), "", "", 1.0)
         return verdict
+    # a per-feature verdict names only the features rescaled far (5x); a confirmed missing scaler
+    # explains every shifted feature, so it is read even when a per-feature verdict fires
     candidate = partial_standardisation(c, X_train, X_val)
     if candidate is None:
         return verdict
