@@ -8,6 +8,7 @@ prior, ``(errors + 1) / (n + 2)``, reads it as 2%: the reporting point.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import gapdoctor
@@ -49,3 +50,7 @@ def test_the_rows_left_wrong_are_counted_not_estimated(tmp_path: Path) -> None:
     assert evidence["val_errors_left"] == counted
     assert round(evidence["headroom"] * 78) != counted  # the estimate alone would say otherwise
     assert f"{counted} of 78 validation rows wrong" in finding.summary
+    # the percentage is Laplace's estimate, not the gap the level shows: the summary says so
+    stated = re.search(r"an estimated ([0-9.]+)% from its ceiling", finding.summary)
+    assert stated is not None and abs(float(stated.group(1)) - 100 * evidence["headroom"]) <= 0.06
+

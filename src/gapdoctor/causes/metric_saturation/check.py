@@ -291,10 +291,12 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
                 f" {suspects} {are} contradicted with near certainty; the model gets no row right to tell label "
                 "errors from its own."
             )
+    # Laplace's estimate is not the gap the level shows (1.0000 on 48 rows is 2.0% away): say it is one
+    estimated = "an estimated " if headroom_low is not None else ""
     # the loss whose gains the score reads is the one named
     moved = f"fell {100 * hidden_gain:.0f}%" if hidden_gain > 0 else f"did not fall (it rose {-100 * hidden_gain:.0f}%)"
     summary = (
-        f"Validation {name} sits at {level:.4f}, {100 * headroom:.1f}% from its ceiling{errors_left}; the "
+        f"Validation {name} sits at {level:.4f}, {estimated}{100 * headroom:.1f}% from its ceiling{errors_left}; the "
         f"{'validation' if read_val_loss else 'training'} loss {moved} over the second half without moving it."
         f"{ceiling_text}"
     )
