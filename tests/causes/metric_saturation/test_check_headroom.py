@@ -53,4 +53,3 @@ def test_the_rows_left_wrong_are_counted_not_estimated(tmp_path: Path) -> None:
     # the percentage is Laplace's estimate, not the gap the level shows: the summary says so
     stated = re.search(r"an estimated ([0-9.]+)% from its ceiling", finding.summary)
     assert stated is not None and abs(float(stated.group(1)) - 100 * evidence["headroom"]) <= 0.06
-
