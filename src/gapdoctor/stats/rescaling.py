@@ -233,7 +233,9 @@ def _verdict(evidence: Evidence, X_train: FeatureArray, X_val: FeatureArray, c: 
         if fix is not None and not fix.confirms_missing_scaler:  # a real shift whose split merely looks standardised
             return RescalingVerdict(0.0, np.zeros(0, dtype=np.int64), "", "", 1.0)
         return verdict
-    # another verdict may fire on part of the difference (a per-feature one names only the features
+    if verdict.strength >= WHOLE_SPLIT_STRENGTH:  # a whole split min-max scaled on its own
+        return verdict
+    # a weaker verdict may fire on part of the difference (a per-feature one names only the features
     # rescaled 5x or more); a confirmed missing scaler explains every shifted feature, so it is read then too
     candidate = partial_standardisation(c, X_train, X_val)
     if candidate is None:
