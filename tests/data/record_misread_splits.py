@@ -26,6 +26,14 @@
   out of order with X_val" at 0.83, though five validation features follow the validation labels.
   Kept with the probabilities and the label sources (``train_probs``, ``val_probs``, ``sources_train``).
 
+- Corpus seed 30701 (``corpus/scaler_missed_noisy_labels_seed30701.npz``; pipeline bug + label noise,
+  held-out side, batch 30000-30799): synthetic_wide (3 classes, 62 features), the training split
+  standardised and the validation split left raw (8 features differ, sd 1.3-1.9x), 34% of the training
+  labels flipped. Standardising the validation split by its own statistics worsens a linear model
+  fitted on the training split (paired z -5.1: fitted on noisy labels it leans on noise features, which
+  the raw informative features outweigh) and improves boosted trees (z +4.5): the fix check read the
+  linear model alone, and ``distribution_shift.covariate`` headlined at 0.98.
+
 (Seeds 2573 and 3181, beside them, were recorded the same way by an earlier session.) Kept: the four
 split arrays :func:`gapdoctor.diagnose` received (seed 12105: and the three more named), byte for byte.
 
@@ -50,6 +58,7 @@ FIXTURES = {
     7661: Path(__file__).parent / "corpus" / "shift_not_a_scaler_seed7661.npz",
     9682: Path(__file__).parent / "corpus" / "imbalanced_aligned_seed9682.npz",
     12316: Path(__file__).parent / "corpus" / "chance_feature_shift_seed12316.npz",
+    30701: Path(__file__).parent / "corpus" / "scaler_missed_noisy_labels_seed30701.npz",
 }
 WITH_PROBABILITIES = {12105: Path(__file__).parent / "corpus" / "teacher_labels_seed12105.npz"}
 

@@ -77,7 +77,8 @@ def test_standardising_a_wider_population_with_the_same_labelling_rule_worsens_t
     raw_v[:, :5] *= np.linspace(1.7, 2.6, 5)
     scaler = StandardScaler().fit(raw_t)
     fix = own_scale_fix(scaler.transform(raw_t), _rule(raw_t), scaler.transform(raw_v), _rule(raw_v))
-    assert fix is not None and fix.costs_fit
+    # even the model the standardisation helps most (the trees; the linear model's z is about -8) fits worse
+    assert fix is not None and not fix.confirms_missing_scaler and not fix.gains_fit
     assert fix.log_loss_own_scaled > fix.log_loss_as_given
 
 

@@ -13,10 +13,10 @@ affine maps" does not hold. That case is read from three pieces of evidence toge
 to floating-point precision (a scaler was fitted on it) and the other is not; every feature that
 differs is an affine map with the same shape, and most of them rescaled (a real shift that
 selects rows moves features, it rarely rescales them); and standardising the other split by its
-own statistics improves the fit (log-loss) of models fitted on the standardised split (on a real
-covariate shift it moves the rows away from where their labels were learned, or changes nothing the
-models mind: the fit worsens or stays; :data:`~gapdoctor.stats.standardisation.FIX_LOSS_Z`), and
-leaves a model that predicts the labels beyond their most common one
+own statistics improves the fit (log-loss) of a model fitted on the standardised split, linear or
+trees (on a real covariate shift it moves the rows away from where their labels were learned, or
+changes nothing the models mind: both fits worsen or stay; :data:`~gapdoctor.stats.standardisation.FIX_LOSS_Z`),
+and leaves that model predicting the labels beyond their most common one
 (:attr:`~gapdoctor.stats.standardisation.OwnScaleFix.confirms_missing_scaler`).
 """
 

@@ -146,7 +146,7 @@ class SplitPreprocessing(Payload):
     fix_model, fix_log_loss_as_given, fix_log_loss_own_scaled, fix_z, fix_rows : str, float, float, float, int or None
         Then also: models fitted on the standardised split (``"linear"`` and ``"trees"``), scored
         on ``fix_rows`` rows of ``split`` as given and standardised by their own statistics; the one
-        the standardisation helps least, its mean log-loss both ways and the paired z of the decrease
+        the standardisation helps most, its mean log-loss both ways and the paired z of the decrease
         (above 1.96: a real covariate shift's fit worsens, or stays, when its rows are moved onto the training
         location).
     features : list of FeaturePlot
@@ -164,7 +164,7 @@ class SplitPreprocessing(Payload):
         omit_none=True, label="largest |mean| or |sd - 1| of the standardised split", shown_as="number"
     )
     fix_model: str | None = figure(
-        omit_none=True, label="model least helped by standardising the split", shown_as="text"
+        omit_none=True, label="model most helped by standardising the split", shown_as="text"
     )
     fix_log_loss_as_given: float | None = figure(
         omit_none=True, label="its log-loss on the split as given", shown_as="number"
