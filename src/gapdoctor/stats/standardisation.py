@@ -198,7 +198,7 @@ def own_scale_fix(X_fit: FeatureArray, y_fit: IntArray, X_other: FeatureArray, y
     Either one suffices: on a real shift both fits worsen (no model confirmed a missing scaler on
     any of 97 corpus shifts, batches 26-41), while a missing scaler can help a linear model and
     still be one: fitted on noisy labels, its weights lean on noise features, and the unscaled
-    informative features (sd 1.5-3.5) outweigh them on the validation rows (corpus seeds 26991,
+    informative features (sd 1.3-3.5) outweigh them on the validation rows (corpus seeds 26991,
     30701: z -8.2 and -5.1 for the linear model, the trees +1.1 and +4.5). Requiring both left 13
     of 112 corpus missing scalers read as distribution shifts; either, 4.
 

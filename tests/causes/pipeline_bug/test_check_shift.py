@@ -12,21 +12,18 @@ log-loss yet leaves the model 17% accurate on a validation split of one class.
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer
 
 import gapdoctor
 from gapdoctor.stats.standardisation import FIX_LOSS_Z, STANDARDISED_TOLERANCE, own_scale_fix, standardisation_error
+from tests.data.recording import corpus_inputs
 
-RECORDED = Path(__file__).parents[2] / "data" / "corpus"
 
-
-def _splits(seed: int) -> dict[str, np.ndarray]:
-    with np.load(RECORDED / f"shift_not_a_scaler_seed{seed}.npz", allow_pickle=False) as arrays:
-        return {k: arrays[k] for k in arrays.files}
+def _splits(seed: int) -> dict[str, Any]:
+    return corpus_inputs(f"shift_not_a_scaler_seed{seed}")
 
 
 @pytest.mark.parametrize("seed", [3181, 2573])
@@ -72,7 +69,7 @@ def test_a_skipped_scaler_that_helps_a_linear_model_fitted_on_noisy_labels_is_st
     # corpus seed 30701 (tests/data/record_misread_splits.py): the validation split left raw, 34% of the
     # training labels flipped; the raw informative features outweigh the noise features a linear model
     # fitted on those labels leans on, so standardising them worsens its fit while restoring the trees'
-    splits = dict(np.load(RECORDED / "scaler_missed_noisy_labels_seed30701.npz", allow_pickle=False))
+    splits = corpus_inputs("scaler_missed_noisy_labels_seed30701")
     assert standardisation_error(splits["X_train"]) <= STANDARDISED_TOLERANCE
     fix = own_scale_fix(splits["X_train"], splits["y_train"], splits["X_val"], splits["y_val"])
     assert fix is not None and fix.model == "trees" and fix.confirms_missing_scaler
