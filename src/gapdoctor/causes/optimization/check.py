@@ -46,6 +46,7 @@ from gapdoctor.causes.optimization.score import (
     instability_score,
     stall_score,
 )
+from gapdoctor.causes.optimization.spikes import find_spikes
 from gapdoctor.causes.payload import Payload
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
@@ -56,10 +57,6 @@ from gapdoctor.inputs.history import RunHistory, fill_missing, hinge_point, smoo
 from gapdoctor.stats.curves import noise_sd_curved, relative_fall
 
 _NAME = "optimization.curves"
-_SPIKE_SIGMAS = 6.0
-# A spike must also give back this share of the run's total progress: near a loss of zero, a bump
-# of 20% of a tiny value is far above the noise yet costs the run nothing.
-_SPIKE_MIN_PROGRESS = 0.05
 # With a schedule that anneals the rate, a flat end is by design: a stall is reported only when
 # the whole run lowered the training loss by less than this fraction.
 _ANNEALED_STALL_ACHIEVED = 0.15
@@ -170,15 +167,11 @@ def _instability(
     if jitter_measured and val is not None:  # the parameters' noise moves the validation loss at least as much
         excess = min(excess, noise_sd_curved(val[np.isfinite(val)]))
     relative_noise = excess / progress
-    # A spike stands above both neighbours (the last epoch: above the one before).
-    neighbours = np.r_[np.maximum(x[:-2], x[2:]), x[-2]] if len(x) >= 3 else np.array([np.inf])
-    jump = x[1:] - neighbours
-    threshold = _SPIKE_SIGMAS * max(noise, 3 * batch, 1e-12)
-    large = (jump > threshold) & (jump > 0.2 * np.abs(neighbours)) & (jump > _SPIKE_MIN_PROGRESS * progress)
-    spikes = keep[1 + np.flatnonzero(large)]
-    if schedule is not None and schedule.restart_points:  # a warm restart is meant to bump the loss
-        excused = {p + d for p in schedule.restart_points for d in (0, 1)}
-        spikes = np.array([s for s in spikes if int(s) not in excused], dtype=np.intp)
+    restarts = () if schedule is None else schedule.restart_points  # a warm restart is meant to bump the loss
+    found = find_spikes(
+        x, keep, noise=noise, batch=batch, progress=progress, excused={p + d for p in restarts for d in (0, 1)}
+    )
+    spikes = found.positions
     ups = float(np.mean(np.diff(x[2:]) > 0)) if len(x) > 4 else 0.0  # after the first epochs
     expected = rises_expected_from_se(ts, se)  # rises batch noise alone makes (0 when it is not known)
     # a logged loss is a mean of sampled batches: without a measured spread, its own noise says how often it rises
@@ -192,11 +185,14 @@ def _instability(
     excess_rises = ups - expected if len(x) <= _MAX_POINTS_FOR_RISES and not wobbles(train) else None
     sampled = se is None and _sampled_batches(history, train)
     improving = val_progress is not None and val_progress.still_improving
-    score = instability_score(relative_noise, excess_rises, len(spikes), improving=improving, sampled=sampled)
+    score = instability_score(
+        relative_noise, excess_rises, len(spikes), improving=improving, sampled=sampled, gave_back=found.gave_back
+    )
     if score < MIN_FINDING_SCORE:
         return None
     where = history.points_name
-    reported = instability_ratio(relative_noise, excess_rises, len(spikes)) >= 1.0  # the words follow the evidence
+    # the words follow the evidence
+    reported = instability_ratio(relative_noise, excess_rises, len(spikes)) >= 1.0 or found.resets
     lead = "unstable" if reported else "only slightly unstable"
     summary = (
         f"Training loss is {lead}: {where}-to-{where} noise is {100 * relative_noise:.0f}% of the total progress "
@@ -205,6 +201,7 @@ def _instability(
         + f"and it rose in {100 * ups:.0f}% of {where}s"
         + (_noise_explains(logged_noise) if logged_noise is not None else "")
         + (f", with {len(spikes)} spike(s) (first at {history.position(int(spikes[0]))})." if len(spikes) else ".")
+        + found.sentence()
     )
     first_spike = int(spikes[0]) if len(spikes) else None
     result = Instability(
@@ -215,6 +212,7 @@ def _instability(
         rises_expected_from_batch_noise_pct=None if se is None else round(100 * expected, 1),
         first_spike_epoch=epoch_of(history, first_spike),
         first_spike_step=step_of(history, first_spike),
+        spike_gave_back=round(found.gave_back, 3) if len(spikes) else None,
         val_still_improving="yes" if improving else None,
         val_late_slope_t=_slope_t(val_progress) if improving else None,
         val_noise_vs_gain=_noise_vs_gain(val_progress) if improving else None,
@@ -222,7 +220,7 @@ def _instability(
         rises_expected_from_curve_noise_pct=None if logged_noise is None else round(100 * expected, 1),
         rises_beyond_curve_noise_p=None if logged_noise is None else round(logged_noise.p_value, 4),
     )
-    if improving:
+    if improving and not found.resets:
         summary += " The validation curve still improves at the end, so this costs little so far."
     if sampled:
         summary += (

@@ -69,6 +69,9 @@ class Instability(Payload):
         Share of rises batch noise alone explains, in %, when batch noise is known.
     first_spike_epoch, first_spike_step : Epoch, int or None
         Where the first spike is, when there is one.
+    spike_gave_back : float or None
+        The largest share of the progress made before it that a spike gave back (1: the training loss
+        back at its starting value; :mod:`~gapdoctor.causes.optimization.spikes`), when there are spikes.
     val_still_improving : {"yes"} or None
         "yes" when the validation curve still improves at the end (the score is capped).
     val_late_slope_t, val_noise_vs_gain : float or None
@@ -91,6 +94,9 @@ class Instability(Payload):
     rises_expected_from_batch_noise_pct: float | None = figure(omit_none=True)
     first_spike_epoch: Epoch | None = figure(omit_none=True)
     first_spike_step: int | None = figure(omit_none=True)
+    spike_gave_back: float | None = figure(
+        omit_none=True, label="share of the progress before it the largest spike gave back", shown_as="number"
+    )
     val_still_improving: Literal["yes"] | None = figure(omit_none=True)
     val_late_slope_t: float | None = figure(
         omit_none=True, label="validation curve's late slope over its standard error", shown_as="number"

@@ -27,6 +27,8 @@ __all__ = [
     "RISES_AT_REPORT",
     "RISES_HEALTHY",
     "SAMPLED_MAX_SCORE",
+    "SPIKE_RESET_AT_REPORT",
+    "SPIKE_RESET_MAX",
     "SPIKE_WEIGHT",
     "STALL_CUT_MULTIPLIER",
     "STALL_LATE_FALL",
@@ -64,6 +66,14 @@ RISES_AT_REPORT = 0.25
 """... and the excess over it that is reported at 0.5 (rising in about a third of the epochs)."""
 SPIKE_WEIGHT = 0.5
 """Each spike adds half a reporting point: two spikes alone are reported."""
+SPIKE_RESET_AT_REPORT = 1.0
+"""A spike that gives back all the progress made before it (the training loss back at its starting value) is
+reported at 0.5 however few the spikes, whatever the validation curve does: the run restarted from where it began,
+the divergence story's reporting point (a climb back above the start) reached once and recovered from. The share
+given back is the spike's rise over the running minimum before it, over the fall from the start to that minimum."""
+SPIKE_RESET_MAX = 10.0
+"""A spike with no progress before it to give back (it rose from the starting value itself) counts as giving back
+this many times the progress: a loss that rose past its start at once diverged from the first steps."""
 STALL_LATE_FALL = 0.02
 """Relative fall of the training loss over the last third at which a run that removed nothing ..."""
 STALL_WEIGHT = 0.5
@@ -123,15 +133,32 @@ def instability_ratio(relative_noise: float, excess_rises: float | None, spikes:
 
 
 def instability_score(
-    relative_noise: float, excess_rises: float | None, spikes: int, *, improving: bool, sampled: bool
+    relative_noise: float,
+    excess_rises: float | None,
+    spikes: int,
+    *,
+    improving: bool,
+    sampled: bool,
+    gave_back: float = 0.0,
 ) -> float:
     """Strength of an unstable training loss.
 
     ``excess_rises`` is the share of epochs the loss rose minus the share batch noise
     explains; None when there are too many points for that share to mean anything.
+    ``gave_back``: the share of the progress made before it that the largest spike gave back
+    (:data:`SPIKE_RESET_AT_REPORT`); a still-improving validation curve does not cap it (a run that
+    restarted from scratch is still catching up), a loss logged one batch at a time does.
+
+    Examples
+    --------
+    >>> instability_score(0.0, 0.0, 1, improving=True, sampled=False) < 0.5
+    True
+    >>> instability_score(0.0, 0.0, 1, improving=True, sampled=False, gave_back=1.3) > 0.5
+    True
     """
     strength = strength_from_ratio(instability_ratio(relative_noise, excess_rises, spikes))
     strength = capped(strength, STILL_IMPROVING_MAX_SCORE, when=improving)
+    strength = max(strength, strength_from_ratio(gave_back / SPIKE_RESET_AT_REPORT))
     return capped(strength, SAMPLED_MAX_SCORE, when=sampled)
 
 

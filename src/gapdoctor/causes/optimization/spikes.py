@@ -1,0 +1,128 @@
+"""Spikes of a training loss, and how much of the run's progress the largest one gave back.
+
+A spike stands above both its neighbours (the last point: above the one before) by
+:data:`SPIKE_SIGMAS` times the curve's noise (or three times its batch noise), by a fifth of the
+neighbours' level, and by :data:`SPIKE_MIN_PROGRESS` of the run's total progress: near a loss of
+zero, a bump of 20% of a tiny value is far above the noise yet costs the run nothing. A warm
+restart is meant to bump the loss: spikes at a restart point and the point after are excused.
+
+What a spike cost is the share of the progress made before it that it gave back: its rise over
+the running minimum before it, over the fall from the first logged value to that minimum. At 1 the
+loss stood back at its starting value, the progress before it lost; a spike with no progress
+before it (it rose from the starting value itself) counts as
+:data:`~gapdoctor.causes.optimization.score.SPIKE_RESET_MAX`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import numpy as np
+
+from gapdoctor.causes.optimization.score import SPIKE_RESET_AT_REPORT, SPIKE_RESET_MAX
+from gapdoctor.stats.array_types import FloatArray, IntArray
+
+__all__ = ["SPIKE_MIN_PROGRESS", "SPIKE_SIGMAS", "Spikes", "find_spikes"]
+
+SPIKE_SIGMAS = 6.0
+"""A spike's rise above its neighbours, in the curve's noise (point-to-point, curvature removed)."""
+SPIKE_MIN_PROGRESS = 0.05
+"""... and in the run's total progress (the smoothed curve's range)."""
+_SHOWN_GAVE_BACK = 0.25  # the summary says what the largest spike gave back from a quarter of the progress on
+
+
+@dataclass(frozen=True)
+class Spikes:
+    """The spikes of a logged training loss.
+
+    Parameters
+    ----------
+    positions : ndarray of int
+        Where they are, as indices of the points the loss was read at (the caller's ``keep``).
+    gave_back : float
+        The largest share of the progress made before it that one of them gave back (0 without spikes).
+    """
+
+    positions: IntArray
+    gave_back: float
+
+    @property
+    def resets(self) -> bool:
+        """Whether a spike gave back all the progress made before it (reported on its own)."""
+        return self.gave_back >= SPIKE_RESET_AT_REPORT
+
+    def sentence(self) -> str:
+        """What the largest spike cost, for the finding's summary ("" when it gave back under a quarter).
+
+        Examples
+        --------
+        >>> Spikes(np.array([4]), 1.5).sentence()[:73]
+        ' The largest took the training loss back above its starting value (it gave'
+        >>> Spikes(np.array([4]), 0.1).sentence()
+        ''
+        """
+        if self.gave_back >= SPIKE_RESET_MAX:
+            return (
+                " The largest rose above the starting loss before the run had made any progress: it diverged from "
+                "its first steps."
+            )
+        if self.resets:
+            return (
+                " The largest took the training loss back above its starting value (it gave back "
+                f"{self.gave_back:.1f}x the progress made before it): the run lost that progress and started again."
+            )
+        if self.gave_back >= _SHOWN_GAVE_BACK:
+            return f" The largest gave back {100 * self.gave_back:.0f}% of the progress made before it."
+        return ""
+
+
+def find_spikes(
+    x: FloatArray,
+    keep: IntArray,
+    *,
+    noise: float,
+    batch: float,
+    progress: float,
+    excused: Collection[int] = (),
+) -> Spikes:
+    """The spikes of the logged values ``x`` (read at points ``keep``) and the share of progress they gave back.
+
+    Parameters
+    ----------
+    x : ndarray of float
+        The training loss where it was logged.
+    keep : ndarray of int
+        The points those values were logged at.
+    noise, batch : float
+        The curve's point-to-point noise and its batch noise (0 when unknown).
+    progress : float
+        The smoothed curve's range.
+    excused : collection of int
+        Points where a bump is by design (warm restarts and the point after each).
+
+    Returns
+    -------
+    Spikes
+
+    Examples
+    --------
+    >>> x = np.array([2.0, 1.0, 0.5, 0.4, 2.2, 0.35, 0.3, 0.28])
+    >>> s = find_spikes(x, np.arange(8), noise=0.01, batch=0.0, progress=1.7)
+    >>> s.positions.tolist(), round(s.gave_back, 2)
+    ([4], 1.12)
+    """
+    if len(x) < 3:
+        return Spikes(np.array([], dtype=np.intp), 0.0)
+    neighbours = np.r_[np.maximum(x[:-2], x[2:]), x[-2]]
+    jump = x[1:] - neighbours
+    threshold = SPIKE_SIGMAS * max(noise, 3 * batch, 1e-12)
+    large = (jump > threshold) & (jump > 0.2 * np.abs(neighbours)) & (jump > SPIKE_MIN_PROGRESS * progress)
+    at = [int(i) for i in 1 + np.flatnonzero(large) if int(keep[i]) not in excused]
+    gave_back = 0.0
+    for i in at:
+        low = float(np.min(x[:i]))
+        before = float(x[0]) - low
+        share = SPIKE_RESET_MAX if before <= 0 else min((float(x[i]) - low) / before, SPIKE_RESET_MAX)
+        gave_back = max(gave_back, share)
+    return Spikes(np.asarray(keep[at], dtype=np.intp), gave_back)
