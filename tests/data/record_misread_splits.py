@@ -34,6 +34,12 @@
   the raw informative features outweigh) and improves boosted trees (z +4.5): the fix check read the
   linear model alone, and ``distribution_shift.covariate`` headlined at 0.98.
 
+- Corpus seed 40216 (``corpus/misaligned_read_as_leakage_seed40216.npz``; pipeline bug, held-out side,
+  batch 40000-40799): wine, y_val shifted by one row against X_val. Every informative feature loses its
+  label association on the validation rows, which ``preprocessing_leakage.train_only_signal`` read as
+  three leaking features at 0.91, headlined ahead of ``pipeline_bug.misaligned_rows`` (the shift found,
+  97.9% right once re-paired) at 0.82.
+
 (Seeds 2573 and 3181, beside them, were recorded the same way by an earlier session.) Kept: the four
 split arrays :func:`gapdoctor.diagnose` received (seed 12105: and the three more named), byte for byte.
 
@@ -59,6 +65,7 @@ FIXTURES = {
     9682: Path(__file__).parent / "corpus" / "imbalanced_aligned_seed9682.npz",
     12316: Path(__file__).parent / "corpus" / "chance_feature_shift_seed12316.npz",
     30701: Path(__file__).parent / "corpus" / "scaler_missed_noisy_labels_seed30701.npz",
+    40216: Path(__file__).parent / "corpus" / "misaligned_read_as_leakage_seed40216.npz",
 }
 WITH_PROBABILITIES = {12105: Path(__file__).parent / "corpus" / "teacher_labels_seed12105.npz"}
 
