@@ -57,8 +57,8 @@ class Spikes:
 
         Examples
         --------
-        >>> Spikes(np.array([4]), 1.5).sentence()[:73]
-        ' The largest took the training loss back above its starting value (it gave'
+        >>> Spikes(np.array([4]), 1.5).sentence().startswith(" The largest took the training loss back above its start")
+        True
         >>> Spikes(np.array([4]), 0.1).sentence()
         ''
         """
