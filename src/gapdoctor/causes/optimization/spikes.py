@@ -118,11 +118,10 @@ def find_spikes(
     jump = x[1:] - neighbours
     threshold = SPIKE_SIGMAS * max(noise, 3 * batch, 1e-12)
     large = (jump > threshold) & (jump > 0.2 * np.abs(neighbours)) & (jump > SPIKE_MIN_PROGRESS * progress)
-    at = [int(i) for i in 1 + np.flatnonzero(large) if int(keep[i]) not in excused]
-    gave_back = 0.0
-    for i in at:
-        low = float(np.min(x[:i]))
-        before = float(x[0]) - low
-        share = SPIKE_RESET_MAX if before <= 0 else min((float(x[i]) - low) / before, SPIKE_RESET_MAX)
-        gave_back = max(gave_back, share)
-    return Spikes(np.asarray(keep[at], dtype=np.intp), gave_back)
+    at = np.array([i for i in 1 + np.flatnonzero(large) if int(keep[i]) not in excused], dtype=np.intp)
+    if not len(at):
+        return Spikes(at, 0.0)
+    low = np.minimum.accumulate(x)[at - 1]  # the running minimum before each spike
+    before = float(x[0]) - low  # the progress made before it
+    shares = np.where(before > 0, (x[at] - low) / np.where(before > 0, before, 1.0), SPIKE_RESET_MAX)
+    return Spikes(np.asarray(keep[at], dtype=np.intp), float(min(shares.max(), SPIKE_RESET_MAX)))
