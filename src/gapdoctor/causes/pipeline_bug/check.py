@@ -24,8 +24,9 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from gapdoctor.causes.pipeline_bug.chance import beyond_chance_z, labels_follow_features, relabelled_accuracy
-from gapdoctor.causes.pipeline_bug.gain import corrected_mapping_gain
-from gapdoctor.causes.pipeline_bug.offsets import LabelOffset, label_offset
+from gapdoctor.causes.pipeline_bug.gain import corrected_mapping_gain, realigned_gain
+from gapdoctor.causes.pipeline_bug.lost_association import lost_association
+from gapdoctor.causes.pipeline_bug.offsets import LabelOffset, prediction_offset
 from gapdoctor.causes.pipeline_bug.own_loss import loss_falls_to_its_end, loss_reads_labels_as_given
 from gapdoctor.causes.pipeline_bug.preprocessing_text import verdict_text
 from gapdoctor.causes.pipeline_bug.result import (
@@ -36,26 +37,16 @@ from gapdoctor.causes.pipeline_bug.result import (
 from gapdoctor.causes.pipeline_bug.score import (
     PERMUTATION_FIXES,
     at_chance,
-    chance_margin,
     confidence_ratio,
     label_encoding_score,
     misaligned_score,
+    offset_ratio,
     rescaling_score,
     retention_ratio,
-    shown_at_chance,
 )
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.stats.accumulators import binomial_interval
-from gapdoctor.stats.association import (
-    MISALIGNED_RETENTION,
-    Transfer,
-    association_retained,
-    split_association,
-    transfer_accuracy,
-    transfer_model,
-)
 from gapdoctor.stats.budget import VALIDATION_PASS_ROWS, validation_sample
 from gapdoctor.stats.rescaling import compared_splits
 from gapdoctor.stats.splits import compare_features, feature_plot_data, feature_texts
@@ -165,67 +156,6 @@ def _training_sentence(gain: float, train_gain: float | None, fixed_share: float
     return f"{raised} and fixes {fixed_share:.0%} of the validation errors: much of it is the model's own confusion."
 
 
-def _retention(
-    evidence: Evidence,
-) -> tuple[float, str, int, dict[str, float], Transfer, LabelOffset | None] | None:
-    """Median share of the label association kept in the other split, which split lost it, the
-    number of informative features, the median association in each split (keeping one first),
-    how a model of those features fitted on the keeping split scores the other, and the offset
-    at which the other split's labels fit its features better (None: none does).
-
-    A split whose labels a model of the other split's informative features still predicts
-    beyond chance kept the relation (label noise weakens it; misaligned rows remove it). Within
-    :func:`~gapdoctor.causes.pipeline_bug.score.chance_margin` of chance, the labels are read as
-    misaligned when a neighbouring row's features fit them better
-    (:mod:`gapdoctor.causes.pipeline_bug.offsets`) or when the accuracy is shown at chance
-    (:func:`~gapdoctor.causes.pipeline_bug.score.shown_at_chance`), not merely not shown above it.
-    """
-    if evidence.X_train is None or evidence.X_val is None or evidence.y_train is None or evidence.y_val is None:
-        return None
-    a = split_association(evidence.X_train, evidence.y_train, evidence.X_val, evidence.y_val, evidence.n_classes)
-    for source, target, a_s, a_t, noise_s, X_s, y_s, X_t, y_t in (
-        (
-            "train",
-            "val",
-            a.train,
-            a.val,
-            a.noise_train,
-            evidence.X_train,
-            evidence.y_train,
-            evidence.X_val,
-            evidence.y_val,
-        ),
-        (
-            "val",
-            "train",
-            a.val,
-            a.train,
-            a.noise_val,
-            evidence.X_val,
-            evidence.y_val,
-            evidence.X_train,
-            evidence.y_train,
-        ),
-    ):
-        retention, informative = association_retained(a_s, a_t, noise_s)
-        if retention >= MISALIGNED_RETENTION:
-            continue
-        model = transfer_model(X_s, y_s, informative)  # fitted once: the transfer and the offsets read it
-        transfer = transfer_accuracy(X_s, y_s, X_t, y_t, informative, model=model)
-        low, _ = binomial_interval(transfer.correct, transfer.rows)
-        if not at_chance(low, transfer.chance, chance_margin(transfer.chance)):
-            continue  # the labels still follow the features: weakened (label noise), not lost
-        offset = label_offset(X_s, y_s, X_t, y_t, informative, model=model)
-        if offset is None and not shown_at_chance(transfer.accuracy, low, transfer.chance):
-            continue  # best as aligned and not shown at chance: weakened as label noise weakens it, not misaligned
-        medians = {
-            f"median_label_association_{source}": round(float(np.median(a_s[informative])), 4),
-            f"median_label_association_{target}": round(float(np.median(a_t[informative])), 4),
-        }
-        return retention, target, len(informative), medians, transfer, offset
-    return None
-
-
 @register(
     name="pipeline_bug.misaligned_rows",
     cause="pipeline_bug",
@@ -243,7 +173,7 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
     retained: float | None = None
     transfer_shown: tuple[float, float] | None = None
     offset: LabelOffset | None = None
-    found = _retention(evidence)
+    found = lost_association(evidence)
     if found is not None:
         retention, lost_in, informative, medians, transfer, offset = found
         retained = round(retention, 4)
@@ -278,6 +208,16 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
             # nothing to learn. Heavy label noise weakens the association yet keeps this.
             strength = 0.0
     score = misaligned_score(strength, shifted=bool(shifted))  # a covariate shift can explain both symptoms
+    own = (
+        None
+        if evidence.val_probs is None or evidence.y_val is None
+        else prediction_offset(evidence.y_val, evidence.val_probs.argmax(axis=1))
+    )
+    own_ratio = 0.0 if own is None else offset_ratio(own.accuracy, own.aligned_accuracy)
+    own_score = misaligned_score(own_ratio, shifted=bool(shifted))
+    by_predictions = own is not None and own_score >= score
+    if by_predictions:
+        score, offset, split = own_score, own, "y_val"
     if score < MIN_FINDING_SCORE:
         return []
     x_split = "X" + split[1:]
@@ -310,6 +250,13 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
             f"The model is confident on validation rows (mean max probability {confidence_shown:.2f}) "
             f"yet right {near}: {split} looks out of order with {x_split}."
         )
+    if by_predictions and offset is not None:
+        rows = f"{abs(offset.offset)} row{'s' if abs(offset.offset) > 1 else ''}"
+        summary = (
+            f"Paired with the model's prediction {rows} {'earlier' if offset.offset < 0 else 'later'}, "
+            f"the validation labels are right on {offset.accuracy:.1%} (as given {offset.aligned_accuracy:.1%}, "
+            f"on the same {offset.rows:,} rows): y_val is shifted by {rows} against X_val."
+        )
     result = MisalignedRows(
         informative_features=informative,
         median_label_association=medians,
@@ -324,6 +271,7 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
         label_offset=None if offset is None else offset.offset,
         offset_accuracy=None if offset is None else round(offset.accuracy, 4),
         offset_p_value=None if offset is None else offset.p_value,
+        offset_read_on=None if offset is None else "model predictions" if by_predictions else "transfer model",
     )
     fixes = (
         f"Join {x_split} and {split} on an explicit row key (id), not on position; check for a sort, "
@@ -338,6 +286,7 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
             fixes=fixes,
             check=MisalignedRows.CHECK,
             result=result,
+            gain=realigned_gain(offset) if by_predictions and offset is not None else None,
         )
     ]
 

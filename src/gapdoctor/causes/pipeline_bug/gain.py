@@ -1,17 +1,18 @@
-"""What re-encoding the validation labels gains: the metric under the corrected mapping."""
+"""What correcting the validation labels gains: the metric under the corrected mapping, or re-paired with their rows."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from gapdoctor.causes.gain import Gain, make_gain
+from gapdoctor.causes.pipeline_bug.offsets import LabelOffset
 from gapdoctor.causes.pipeline_bug.result import LabelEncoding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval
 from gapdoctor.stats.metrics import METRICS, compute_metric
 from gapdoctor.stats.resampling import metric_replicates, percentile_interval
 
-__all__ = ["corrected_mapping_gain"]
+__all__ = ["corrected_mapping_gain", "realigned_gain"]
 
 
 def corrected_mapping_gain(result: LabelEncoding, evidence: Evidence) -> Gain | None:
@@ -44,3 +45,22 @@ def corrected_mapping_gain(result: LabelEncoding, evidence: Evidence) -> Gain | 
     replicates = metric_replicates(metric, corrected, probs)
     low, high = percentile_interval(replicates[np.isfinite(replicates)])
     return make_gain(metric, now=now, after_fix=after_fix, low=low, high=high)
+
+
+def realigned_gain(offset: LabelOffset) -> Gain | None:
+    """Validation accuracy with each label paired back with its own row (``after_fix``) against as given (``now``).
+
+    ``offset`` is read on the model's own validation predictions
+    (:func:`~gapdoctor.causes.pipeline_bug.offsets.prediction_offset`), so its accuracies are the model's,
+    on the rows both pairings read, with the exact (Clopper-Pearson) 95% interval of the accuracy after
+    the fix. Accuracy whatever the run's metric: the figure the offset test measures.
+
+    Examples
+    --------
+    >>> from gapdoctor.causes.pipeline_bug.offsets import LabelOffset
+    >>> gain = realigned_gain(LabelOffset(-5, 0.745, 0.541, 1e-9, 455))
+    >>> gain["now"], gain["after_fix"], gain["interval"][0] < 0.745 < gain["interval"][1]
+    (0.541, 0.745, True)
+    """
+    low, high = binomial_interval(round(offset.accuracy * offset.rows), offset.rows)
+    return make_gain("accuracy", now=offset.aligned_accuracy, after_fix=offset.accuracy, low=low, high=high)

@@ -91,8 +91,12 @@ class MisalignedRows(Payload):
         The label split at fault (``"y_train"`` or ``"y_val"``).
     label_offset, offset_accuracy, offset_p_value : int, float or None
         The row offset at which ``split``'s labels fit the features better (negative: an earlier row), the
-        transfer accuracy there and its corrected p-value (:mod:`gapdoctor.causes.pipeline_bug.offsets`);
-        None when no offset fits better.
+        accuracy of the predictions paired there and its corrected p-value
+        (:mod:`gapdoctor.causes.pipeline_bug.offsets`); None when no offset fits better.
+    offset_read_on : str or None
+        What predicted the rows the labels were paired with: ``"transfer model"`` (a model of the other
+        split's informative features) or ``"model predictions"`` (the run's own validation probabilities:
+        then ``offset_accuracy`` is the validation accuracy once the labels are paired back).
     """
 
     CHECK: ClassVar[str] = "pipeline_bug.misaligned_rows"
@@ -112,9 +116,10 @@ class MisalignedRows(Payload):
     split: str = figure()
     label_offset: int | None = figure(omit_none=True, label="rows the labels are shifted by (negative: earlier)")
     offset_accuracy: float | None = figure(
-        omit_none=True, label="accuracy of that model with the labels shifted back", shown_as="metric"
+        omit_none=True, label="accuracy of those predictions with the labels shifted back", shown_as="metric"
     )
     offset_p_value: float | None = figure(omit_none=True, label="p-value that the shift fits better")
+    offset_read_on: str | None = figure(omit_none=True, label="predictions the shifted labels were paired with")
 
     def explained_by(self) -> tuple[str, ...]:
         """Training labels that lost their relation to the features, at no offset, are also what wrong labels

@@ -5,7 +5,9 @@ One statistic per check, each with its test or interval:
 - label encoding: accuracy gained by the best relabelling of the validation classes, with
   McNemar's z on the remapped rows and their z against chance under the new mapping;
 - misaligned rows: the median share of a feature's label association kept in the other
-  split (or, with probabilities only, confidence above the best relabelled accuracy's interval);
+  split (or, with probabilities only, confidence above the best relabelled accuracy's interval), or
+  the accuracy regained when the validation labels are paired with the model's predictions for the
+  rows a few away (the offset test);
 - split preprocessing: the affine-map statistic of :mod:`gapdoctor.stats.rescaling`, already
   a ratio to its reporting point;
 - unshuffled: the share of expected label changes missing from the training order, with the
@@ -38,6 +40,7 @@ __all__ = [
     "confidence_ratio",
     "label_encoding_score",
     "misaligned_score",
+    "offset_ratio",
     "rescaling_score",
     "retention_ratio",
     "shown_at_chance",
@@ -186,6 +189,24 @@ def retention_ratio(retention: float) -> float:
 def confidence_ratio(confidence: float, high: float) -> float:
     """Confidence above what the best relabelling achieves, over its reporting point."""
     return (confidence - high) / CONFIDENCE_GAP_REPORTABLE
+
+
+def offset_ratio(accuracy: float, aligned_accuracy: float) -> float:
+    """The accuracy regained by pairing each label with the row it belongs to, over its reporting point.
+
+    The labels shifted back by the offset (:func:`~gapdoctor.causes.pipeline_bug.offsets.prediction_offset`,
+    significant at :data:`OFFSET_P_VALUE`) against as given, on the same rows, read on the scale of a
+    relabelling's gain (:data:`GAIN_REPORTABLE`, 10 points at 0.5): both are the accuracy a correction of
+    the validation labels' bookkeeping restores to the same model.
+
+    Examples
+    --------
+    >>> round(offset_ratio(0.745, 0.541), 2)
+    2.04
+    >>> offset_ratio(0.5, 0.55)
+    0.0
+    """
+    return max(accuracy - aligned_accuracy, 0.0) / GAIN_REPORTABLE
 
 
 def misaligned_score(ratio: float, *, shifted: bool) -> float:
