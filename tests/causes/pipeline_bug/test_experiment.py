@@ -9,7 +9,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 import gapdoctor
-from gapdoctor.causes.pipeline_bug.result import LabelEncoding, SplitPreprocessing
+from gapdoctor.causes.pipeline_bug.result import LabelEncoding, MisalignedRows, SplitPreprocessing
 from gapdoctor.findings import Finding
 from tests.experiments.experiment_helpers import FAST, experiment_for, logistic
 
@@ -73,4 +73,15 @@ def test_a_finding_without_a_correction_is_not_tested(cancer: tuple[np.ndarray, 
     untyped = Finding("pipeline_bug", 0.9, "something is off")
     experiment, diagnosis = experiment_for(untyped, logistic(), X_train=Xt, y_train=yt, X_val=Xv, y_val=yv)
     assert experiment is None
-    assert any("pipeline_bug: skipped (the finding gives neither a label mapping" in n for n in diagnosis.notes)
+    assert any("pipeline_bug: skipped (the finding gives no label mapping" in n for n in diagnosis.notes)
+
+
+@pytest.mark.parametrize("shift", [-2, 3])
+def test_validation_labels_a_few_rows_off_are_paired_back_and_confirm(cancer: tuple[np.ndarray, ...], shift) -> None:
+    Xt, Xv, yt, yv = cancer
+    finding = _diagnosed(MisalignedRows.CHECK, X_train=Xt, y_train=yt, X_val=Xv, y_val=np.roll(yv, shift))
+    assert isinstance(finding.result, MisalignedRows) and finding.result.label_offset == -shift
+    experiment = finding.experiment
+    assert experiment is not None and experiment["verdict"] == "confirmed" and experiment["n_fits"] == 0
+    assert experiment["details"] == {"label_offset": -shift, "rows": len(yv) - abs(shift)}
+    assert experiment["after"] > 0.9 > 0.7 > experiment["before"]  # re-paired, the model is right again

@@ -7,6 +7,9 @@
   ``features`` are taken as rescaled in validation (every feature, when its ``pattern``
   says a whole split was standardised or min-max scaled): their validation values are
   mapped back onto the training mean and spread, and the baseline model predicts again.
+- A :class:`~gapdoctor.causes.pipeline_bug.result.MisalignedRows` finding on ``y_val`` that names its
+  ``label_offset``: each validation label is paired with the predictions for the row it belongs to
+  (``offset`` rows away) and scored again, against as given on the same rows. No fit.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from gapdoctor.causes.payload import payload_of
-from gapdoctor.causes.pipeline_bug.result import LabelEncoding, LabelMapping, SplitPreprocessing
+from gapdoctor.causes.pipeline_bug.result import LabelEncoding, LabelMapping, MisalignedRows, SplitPreprocessing
 from gapdoctor.experiments.features import named_features
 from gapdoctor.experiments.lab import Lab, PairedOutcome, Plan, SkipExperiment, intervention
 from gapdoctor.findings import Finding
@@ -54,6 +57,23 @@ def _relabel(lab: Lab, mapping: LabelMapping) -> Plan:
     return Plan("apply the detected validation label mapping and re-score", 0, run, {"mapping": mapping})
 
 
+def _realign(lab: Lab, offset: int) -> Plan:
+    n = len(lab.y_val)
+    if not 0 < abs(offset) < n:
+        raise SkipExperiment(f"a label offset of {offset} rows does not fit {n} validation rows")
+    rows = np.arange(max(0, -offset), n - max(0, offset))  # label i belongs to row i + offset
+
+    def run() -> PairedOutcome:
+        probs = lab.evidence.val_probs if lab.evidence.val_probs is not None else lab.baseline()
+        y = lab.y_val[rows]
+        return PairedOutcome(probs[rows], probs[rows + offset], y, y, {"label_offset": offset, "rows": len(rows)})
+
+    way = "earlier" if offset < 0 else "later"
+    return Plan(
+        f"pair each validation label with the row {abs(offset)} {way} and re-score", 0, run, {"label_offset": offset}
+    )
+
+
 _WHOLE_SPLIT_PATTERNS = frozenset({"standardised", "min-max"})
 """Rescaling patterns in which a scaler was applied to one whole split: the correction maps
 every column back, not only the (at most six) features the finding plots."""
@@ -82,10 +102,12 @@ def _rescale(lab: Lab, features: list[str], what: str) -> Plan:
 
 @intervention("pipeline_bug")
 def apply_correction(finding: Finding, lab: Lab) -> Plan:
-    """Correct the label mapping, or the rescaled features, and score again."""
+    """Correct the label mapping, the validation labels' offset, or the rescaled features, and score again."""
     result = payload_of(finding)
     if isinstance(result, LabelEncoding):
         return _relabel(lab, result.mapping)
+    if isinstance(result, MisalignedRows) and result.split == "y_val" and result.label_offset is not None:
+        return _realign(lab, int(result.label_offset))
     if isinstance(result, SplitPreprocessing):
         if result.pattern in _WHOLE_SPLIT_PATTERNS:
             every = list(lab.evidence.feature_names)
@@ -95,6 +117,7 @@ def apply_correction(finding: Finding, lab: Lab) -> Plan:
             raise SkipExperiment("the finding names no feature of X_val to rescale")
         return _rescale(lab, features, ", ".join(features))
     raise SkipExperiment(
-        f"the finding gives neither a label mapping ({LabelEncoding.CHECK}) nor rescaled features "
-        f"({SplitPreprocessing.CHECK}): {finding.check or 'an untyped finding'}"
+        f"the finding gives no label mapping ({LabelEncoding.CHECK}), no offset of the validation labels "
+        f"({MisalignedRows.CHECK}) and no rescaled features ({SplitPreprocessing.CHECK}): "
+        f"{finding.check or 'an untyped finding'}"
     )
