@@ -7,7 +7,9 @@ Four bugs, each a check that names the split at fault and the fix:
   mapping and the accuracy under it;
 - features and labels misaligned in one split: the features predict the labels in one
   split and say nothing about them in the other (while their distributions agree), or
-  the model is confident on validation rows, right only at chance rate, and no feature follows their labels;
+  the model is confident on validation rows, right only at chance rate, and no feature follows their labels,
+  or the validation labels agree with the model's own predictions for the rows a few away far better than
+  with their own rows' (:func:`~gapdoctor.causes.pipeline_bug.offsets.prediction_offset`);
 - a split preprocessed differently: every feature of one split is an affine map of the
   other (standardised or min-max scaled on one side only, different units), or one split
   is standardised exactly and the few features of the other that differ are rescaled
@@ -160,7 +162,8 @@ def _training_sentence(gain: float, train_gain: float | None, fixed_share: float
     name="pipeline_bug.misaligned_rows",
     cause="pipeline_bug",
     requires=("y_val",),
-    description="Features predict the labels in one split only, or confident predictions at chance accuracy.",
+    description="Features predict the labels in one split only, confident predictions at chance accuracy, or "
+    "validation labels that fit the predictions for rows a few away.",
 )
 def misaligned_rows(evidence: Evidence) -> list[Finding]:
     """Features and labels joined in the wrong order in one split."""
@@ -208,6 +211,7 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
             # nothing to learn. Heavy label noise weakens the association yet keeps this.
             strength = 0.0
     score = misaligned_score(strength, shifted=bool(shifted))  # a covariate shift can explain both symptoms
+    # the offset test on the model's own predictions needs no feature that predicts the label on its own
     own = (
         None
         if evidence.val_probs is None or evidence.y_val is None
