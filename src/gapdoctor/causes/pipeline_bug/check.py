@@ -158,6 +158,11 @@ def _training_sentence(gain: float, train_gain: float | None, fixed_share: float
     return f"{raised} and fixes {fixed_share:.0%} of the validation errors: much of it is the model's own confusion."
 
 
+def _rows_text(offset: LabelOffset) -> str:
+    """How many rows the labels are shifted by, in words ("1 row", "5 rows")."""
+    return f"{abs(offset.offset)} row{'s' if abs(offset.offset) > 1 else ''}"
+
+
 @register(
     name="pipeline_bug.misaligned_rows",
     cause="pipeline_bug",
@@ -237,7 +242,7 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
             "while the feature distributions agree."
         )
         if offset is not None:
-            rows = f"{abs(offset.offset)} row{'s' if abs(offset.offset) > 1 else ''}"
+            rows = _rows_text(offset)
             summary += (
                 f" Paired with the features {rows} {'earlier' if offset.offset < 0 else 'later'}, the labels are "
                 f"right on {offset.accuracy:.1%} (as given {offset.aligned_accuracy:.1%}): "
@@ -255,7 +260,7 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
             f"yet right {near}: {split} looks out of order with {x_split}."
         )
     if by_predictions and offset is not None:
-        rows = f"{abs(offset.offset)} row{'s' if abs(offset.offset) > 1 else ''}"
+        rows = _rows_text(offset)
         summary = (
             f"Paired with the model's prediction {rows} {'earlier' if offset.offset < 0 else 'later'}, "
             f"the validation labels are right on {offset.accuracy:.1%} (as given {offset.aligned_accuracy:.1%}, "

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from gapdoctor.causes.payload import payload_of
+from gapdoctor.causes.pipeline_bug.offsets import paired_rows
 from gapdoctor.causes.pipeline_bug.result import LabelEncoding, LabelMapping, MisalignedRows, SplitPreprocessing
 from gapdoctor.experiments.features import named_features
 from gapdoctor.experiments.lab import Lab, PairedOutcome, Plan, SkipExperiment, intervention
@@ -46,11 +47,16 @@ def corrected_labels(lab: Lab, mapping: LabelMapping) -> np.ndarray:
     return np.asarray(table[lab.y_val], dtype=np.int64)
 
 
+def _val_probs(lab: Lab) -> np.ndarray:
+    """The run's own validation probabilities, else the baseline model's: the predictions a label fix re-scores."""
+    return lab.evidence.val_probs if lab.evidence.val_probs is not None else lab.baseline()
+
+
 def _relabel(lab: Lab, mapping: LabelMapping) -> Plan:
     y_fixed = corrected_labels(lab, mapping)
 
     def run() -> PairedOutcome:
-        probs = lab.evidence.val_probs if lab.evidence.val_probs is not None else lab.baseline()
+        probs = _val_probs(lab)
         changed = int((y_fixed != lab.y_val).sum())
         return PairedOutcome(probs, probs, lab.y_val, y_fixed, {"labels_changed": changed})
 
@@ -61,10 +67,10 @@ def _realign(lab: Lab, offset: int) -> Plan:
     n = len(lab.y_val)
     if not 0 < abs(offset) < n:
         raise SkipExperiment(f"a label offset of {offset} rows does not fit {n} validation rows")
-    rows = np.arange(max(0, -offset), n - max(0, offset))  # label i belongs to row i + offset
+    rows = paired_rows(n, offset)  # label i belongs to row i + offset
 
     def run() -> PairedOutcome:
-        probs = lab.evidence.val_probs if lab.evidence.val_probs is not None else lab.baseline()
+        probs = _val_probs(lab)
         y = lab.y_val[rows]
         return PairedOutcome(probs[rows], probs[rows + offset], y, y, {"label_offset": offset, "rows": len(rows)})
 

@@ -39,7 +39,7 @@ from gapdoctor.stats.array_types import FeatureArray, IntArray
 from gapdoctor.stats.association import TransferModel, transfer_model
 from gapdoctor.stats.budget import ASSOCIATION_ROWS
 
-__all__ = ["LabelOffset", "label_offset", "prediction_offset"]
+__all__ = ["LabelOffset", "label_offset", "paired_rows", "prediction_offset"]
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,21 @@ def label_offset(
     True
     """
     predict = transfer_model(X_from, y_from, features) if model is None else model
-    block = min(len(y_to), ASSOCIATION_ROWS)
-    if predict is None or block <= 2 * MAX_OFFSET:
+    if predict is None:
         return None
+    block = min(len(y_to), ASSOCIATION_ROWS)
     return prediction_offset(y_to[:block], predict(X_to[:block]))
+
+
+def paired_rows(n: int, offset: int) -> NDArray[np.intp]:
+    """The rows ``i`` of ``n`` whose row ``i + offset`` exists: those a label paired ``offset`` rows away reads.
+
+    Examples
+    --------
+    >>> paired_rows(6, 2).tolist(), paired_rows(6, -2).tolist()
+    ([0, 1, 2, 3], [2, 3, 4, 5])
+    """
+    return np.arange(max(0, -offset), n - max(0, offset))
 
 
 def prediction_offset(labels: IntArray, predicted: IntArray) -> LabelOffset | None:
@@ -138,7 +149,7 @@ def prediction_offset(labels: IntArray, predicted: IntArray) -> LabelOffset | No
     tried = 2 * MAX_OFFSET
     best: LabelOffset | None = None
     for k in [*range(-MAX_OFFSET, 0), *range(1, MAX_OFFSET + 1)]:
-        rows = np.arange(max(0, -k), block - max(0, k))  # row i reads the prediction for row i + k
+        rows = paired_rows(block, k)  # row i reads the prediction for row i + k
         moved = _correct(labels[rows], guess[rows + k])
         base = aligned[rows]
         better, worse = int(np.sum(moved & ~base)), int(np.sum(~moved & base))
