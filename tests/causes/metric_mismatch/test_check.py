@@ -218,3 +218,52 @@ def test_the_threshold_the_probabilities_expect_best_is_chosen_without_labels_an
     )
     assert blind.evidence["label_free_rule"] == figures["label_free_rule"]
     assert blind.evidence["label_free_gain"] < 0.5 * figures["label_free_gain"]
+
+
+def _overconfident_rare_positive() -> dict[str, np.ndarray]:
+    # corpus seed 46674, recorded by tests/data/record_overconfident_f1.py: an overconfident MLP, 11% positives
+    with np.load(Path(__file__).parents[2] / "data" / "corpus" / "overconfident_rare_positive_seed46674.npz") as data:
+        return {k: data[k] for k in data.files}
+
+
+def test_an_overconfident_model_gets_the_threshold_that_decides_the_training_share_positive() -> None:
+    arrays = _overconfident_rare_positive()
+    (finding,) = metric_mismatch_decision_rule(build_evidence(**arrays, metric="f1"))
+    figures = finding.evidence
+    # the rules the labels tune, or the model's own expectation chooses, show no gain to be sure of
+    assert figures["cross_validated_gain_low"] <= 0 and figures["label_free_gain"] < 0.03
+    # the threshold deciding 11% of the rows positive does, and the score rests on it
+    share = float(np.mean(arrays["y_train"] == 1))
+    decided = float(np.mean(arrays["val_probs"][:, 1] >= figures["prior_share_rule"]))
+    assert abs(decided - share) < 2 / len(arrays["y_val"])
+    assert figures["prior_share_gain"] > 0.1 and figures["prior_share_gain_low"] > 0
+    assert figures["score_rests_on"] == "validation rows, threshold at the training positive share"
+    assert finding.score >= 0.5
+    assert f"threshold {figures['prior_share_rule']:.3g}, chosen without the labels) gains" in finding.summary
+    assert "training labels' share of the rows positive" in finding.fixes[0]
+    assert finding.gain is not None
+    now = figures["val_metric_default"]
+    assert finding.gain["after_fix"] == pytest.approx(now + figures["prior_share_gain"], abs=2e-4)
+    share_interval = (now + figures["prior_share_gain_low"], now + figures["prior_share_gain_high"])
+    assert finding.gain["interval"] == pytest.approx(share_interval, abs=2e-4)
+    # gapdoctor.diagnose headlines it
+    top = gapdoctor.diagnose(**arrays, metric="f1").top
+    assert top is not None and top.cause == "metric_mismatch"
+
+
+def test_the_training_share_threshold_reads_no_validation_label() -> None:
+    arrays = _overconfident_rare_positive()
+    (finding,) = metric_mismatch_decision_rule(build_evidence(**arrays, metric="f1"))
+    shuffled = dict(arrays, y_val=np.random.default_rng(0).permutation(arrays["y_val"]))
+    (blind,) = metric_mismatch_decision_rule(build_evidence(**shuffled, metric="f1"))
+    assert blind.evidence["prior_share_rule"] == finding.evidence["prior_share_rule"]
+    # on labels the probabilities do not follow, deciding more rows positive gains nothing to be sure of
+    assert blind.evidence["prior_share_gain_low"] <= 0 and blind.score < 0.5
+
+
+def test_a_multiclass_task_has_no_training_share_threshold() -> None:
+    run = metric_scenarios.hard_class()
+    keys = ("y_train", "y_val", "val_probs")
+    (finding,) = metric_mismatch_decision_rule(build_evidence(**{k: run[k] for k in keys}, metric="balanced_accuracy"))
+    assert "prior_share_rule" not in finding.evidence  # omitted, not None: no threshold on a multiclass task
+    assert finding.evidence["score_rests_on"] != "validation rows, threshold at the training positive share"

@@ -21,7 +21,9 @@ When out-of-fold training probabilities are given, the same gain is also measure
 validation and training rows pooled (more rows to tune on and to judge by; see
 :mod:`~gapdoctor.causes.metric_mismatch.rules`). A third estimate needs no folds: the rule the
 model's own probabilities expect to be best, chosen without a label, scored on every validation
-label. The score rests on the strongest of them
+label; a binary task gets a fourth, the threshold that decides the training labels' share of the
+rows positive (also label-free, and blind to how confident the model is). The score rests on the
+strongest of them
 (:func:`~gapdoctor.causes.metric_mismatch.score.sources`).
 
 Only metrics a decision rule can trade for — ``f1`` and ``balanced_accuracy`` — are
@@ -42,11 +44,12 @@ from gapdoctor.causes.metric_mismatch.rules import (
     cross_validated_decisions,
     decide,
     expected_sweep,
+    prior_share_rule,
     rule_gain,
     rules,
     sweep,
 )
-from gapdoctor.causes.metric_mismatch.score import LABEL_FREE, POOLED, VALIDATION, sources
+from gapdoctor.causes.metric_mismatch.score import LABEL_FREE, POOLED, PRIOR_SHARE, VALIDATION, sources
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
@@ -210,6 +213,8 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
     )
     label_free_rule = best_rule(expected_sweep(metric, probs, candidates, prior), candidates, default)
     label_free = rule_gain(metric, y, decide(probs, label_free_rule, prior), default_pred, k)
+    share_rule = prior_share_rule(probs, prior) if binary else None
+    share = None if share_rule is None else rule_gain(metric, y, decide(probs, share_rule, prior), default_pred, k)
     scored = sources(
         alone.gain,
         _low(alone),
@@ -218,10 +223,12 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
         None if pooled_on_val is None else pooled_on_val.gain,
         label_free.gain,
         _low(label_free),
+        None if share is None else share.gain,
+        None if share is None else _low(share),
     )
     rests_on = max(scored, key=lambda source: scored[source])  # the first of equals: validation, pooled, label-free
     strength_of_evidence = scored[rests_on]
-    decisive = {VALIDATION: alone, POOLED: pooled, LABEL_FREE: label_free}[rests_on] or alone
+    decisive = {VALIDATION: alone, POOLED: pooled, LABEL_FREE: label_free, PRIOR_SHARE: share}[rests_on] or alone
     best_low, best_high = percentile_interval(decision_replicates(metric, y, best_pred, k))
 
     ece, curve = reliability(y, probs)
@@ -234,6 +241,8 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
         POOLED: "cross-validated on the validation and training (out-of-fold) rows",
         LABEL_FREE: f"at the {rule_text} the model's own probabilities expect to be best ({label_free_rule:g}, "
         "chosen without labels)",
+        PRIOR_SHARE: f"at the threshold that decides the training labels' share of the rows positive "
+        f"({share_rule or 0.0:.3g}, chosen without labels)",
     }[rests_on]
     gain_text = (
         f"{how}, it gains {decisive.gain:+.3f} {metric} (95% interval {decisive.low:+.3f} to {decisive.high:+.3f}), "
@@ -248,7 +257,13 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
         )
         ranking = ranks + (
             ": the decisions, not the model, are what the metric misses."
-            if max(alone.gain, label_free.gain, -1.0 if pooled is None else pooled.gain) > 0
+            if max(
+                alone.gain,
+                label_free.gain,
+                -1.0 if pooled is None else pooled.gain,
+                -1.0 if share is None else share.gain,
+            )
+            > 0
             else ", and no tuned decision beats the default on rows it was not chosen on: the decisions are not "
             "what holds the metric back."
         )
@@ -266,11 +281,18 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
             f"the labels, so not on the rows it is scored on), gains {label_free.gain:+.3f} (95% interval "
             f"{label_free.low:+.3f} to {label_free.high:+.3f}) on the {len(y):,} validation rows."
         )
+    share_text = ""
+    if share is not None and share_rule is not None:
+        share_text = (
+            f" Deciding the training labels' share of the rows positive ({100 * float(prior[1]):.1f}%: threshold "
+            f"{share_rule:.3g}, chosen without the labels) gains {share.gain:+.3f} (95% interval {share.low:+.3f} to "
+            f"{share.high:+.3f})."
+        )
     summary = (
         f"Validation {metric} is {default_value:.3f} at the default {rule_text} ({default:g}) but "
         f"{best_value:.3f} at {best:g}; chosen by 5-fold cross-validation on the validation set the gain is "
         f"{alone.gain:+.3f} (95% interval {alone.low:+.3f} to {alone.high:+.3f}).{pooled_text}{label_free_text}"
-        f"{ranking}"
+        f"{share_text}{ranking}"
     )
     loss_change, metric_change = _curve_story(evidence, metric)
     result = DecisionRuleGain(
@@ -297,6 +319,10 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
         label_free_gain=round(label_free.gain, 4),
         label_free_gain_low=round(label_free.low, 4),
         label_free_gain_high=round(label_free.high, 4),
+        prior_share_rule=None if share_rule is None else round(share_rule, 4),
+        prior_share_gain=None if share is None else round(share.gain, 4),
+        prior_share_gain_low=None if share is None else round(share.low, 4),
+        prior_share_gain_high=None if share is None else round(share.high, 4),
         score_rests_on=rests_on,
         minority_class_share_train=round(minority_share, 4),
         roc_auc=round(roc_auc, 4),

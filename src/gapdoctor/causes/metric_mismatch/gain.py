@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gapdoctor.causes.gain import Gain, make_gain
 from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain
-from gapdoctor.causes.metric_mismatch.score import LABEL_FREE, POOLED, VALIDATION
+from gapdoctor.causes.metric_mismatch.score import LABEL_FREE, POOLED, PRIOR_SHARE, VALIDATION
 
 __all__ = ["METRIC_CEILING", "METRIC_FLOOR", "decision_rule_gain"]
 
@@ -18,7 +18,7 @@ def decision_rule_gain(result: DecisionRuleGain) -> Gain | None:
 
     The gain added to the default's value is the gain the check's score rests on
     (cross-validated on the validation rows or on the validation and training rows pooled, or
-    the label-free rule's on the validation rows), with its paired-bootstrap interval; not the
+    one of the label-free rules' on the validation rows), with its paired-bootstrap interval; not the
     in-sample best rule's value, which is chosen on the rows it is scored on. None when that
     gain is nothing: the evidence then shows no gain to expect. The interval is cut to the
     metric's range [0, 1].
@@ -29,6 +29,9 @@ def decision_rule_gain(result: DecisionRuleGain) -> Gain | None:
         high = result.pooled_gain_high if result.pooled_gain_high is not None else high
     elif result.score_rests_on == LABEL_FREE:
         gain, low, high = result.label_free_gain, result.label_free_gain_low, result.label_free_gain_high
+    elif result.score_rests_on == PRIOR_SHARE:
+        share = (result.prior_share_gain, result.prior_share_gain_low, result.prior_share_gain_high)
+        gain, low, high = (v if v is not None else float("nan") for v in share)
     if not gain > 0:
         return None
     now = result.val_metric_default

@@ -59,9 +59,14 @@ class DecisionRuleGain(Payload):
         The rule the model's own probabilities expect to be best (chosen without labels).
     label_free_gain, label_free_gain_low, label_free_gain_high : float
         That rule's gain over the default on every validation row, with its paired bootstrap interval.
+    prior_share_rule, prior_share_gain, prior_share_gain_low, prior_share_gain_high : float or None
+        The threshold deciding the training labels' share of the validation rows positive (chosen
+        without labels), and its gain over the default on every validation row with its paired
+        bootstrap interval (None on a multiclass task).
     score_rests_on : str
         The gain the score rests on: ``"validation rows"`` (cross-validated), ``"validation and
-        training rows"`` (cross-validated, pooled) or ``"validation rows, rule chosen without labels"``.
+        training rows"`` (cross-validated, pooled), ``"validation rows, rule chosen without labels"``
+        or ``"validation rows, threshold at the training positive share"``.
     minority_class_share_train : float
         Share of the rarest class in training.
     roc_auc, average_precision : float
@@ -110,6 +115,14 @@ class DecisionRuleGain(Payload):
     label_free_gain: float = figure(default=0.0, label="that rule's gain on the validation rows", shown_as="metric")
     label_free_gain_low: float = figure(default=0.0, label="its 95% interval low", shown_as="metric")
     label_free_gain_high: float = figure(default=0.0, label="its 95% interval high", shown_as="metric")
+    prior_share_rule: float | None = figure(
+        omit_none=True, label="threshold deciding the training share positive", shown_as="number"
+    )
+    prior_share_gain: float | None = figure(
+        omit_none=True, label="that threshold's gain on the validation rows", shown_as="metric"
+    )
+    prior_share_gain_low: float | None = figure(omit_none=True, label="its 95% interval low", shown_as="metric")
+    prior_share_gain_high: float | None = figure(omit_none=True, label="its 95% interval high", shown_as="metric")
     score_rests_on: str = figure(default="validation rows", label="rows the score rests on", shown_as="text")
     minority_class_share_train: float = figure()
     roc_auc: float = figure()

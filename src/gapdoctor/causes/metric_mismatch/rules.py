@@ -36,6 +36,7 @@ __all__ = [
     "cross_validated_decisions",
     "decide",
     "expected_sweep",
+    "prior_share_rule",
     "rule_gain",
     "rules",
     "sweep",
@@ -120,6 +121,24 @@ def expected_sweep(metric: str, probs: FloatArray, candidates: FloatArray, prior
         decided = csr_matrix((np.ones(n), (decide(probs, rule, prior), rows)), shape=(k, n))
         matrices.append(np.asarray(decided @ probs).T)  # true class (expected) x decided class
     return np.nan_to_num(metric_from_confusions(metric, np.stack(matrices)), nan=0.0)
+
+
+def prior_share_rule(probs: FloatArray, prior: FloatArray) -> float:
+    """The threshold on P(class 1) that decides the training labels' share of the rows positive.
+
+    A second rule chosen without a label, from the ranking of the probabilities and the training
+    prior only: unlike :func:`expected_sweep` it does not take the probabilities at their word, so an
+    overconfident model (which puts most positives far below 0.5 and expects 0.5 to be right) gets a
+    rule that is still not chosen on the rows it is scored on. Binary tasks only.
+
+    Examples
+    --------
+    >>> p1 = np.linspace(0.0, 0.45, 10)
+    >>> t = prior_share_rule(np.c_[1 - p1, p1], np.array([0.8, 0.2]))
+    >>> int((p1 >= t).sum())  # 20% of ten rows decided positive, although none reaches 0.5
+    2
+    """
+    return float(np.quantile(probs[:, 1], 1.0 - float(prior[1]), method="higher"))
 
 
 def best_rule(values: FloatArray, candidates: FloatArray, default: float) -> float:

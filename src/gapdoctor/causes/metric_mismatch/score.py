@@ -26,9 +26,13 @@ chosen without the labels is not chosen on the rows it is scored on, so its gain
 optimistic, and it is not diluted by the folds: on a validation set with 10-40 positives a
 fifth of them is too few to tune a threshold on. When the probabilities are miscalibrated the
 rule is merely a worse guess and its measured gain small or negative: no evidence, never false
-evidence. :func:`sources` scores each estimate by the same :func:`score`, and the strength is the
-strongest of them (three looks at one gain: the false alarms this costs are measured, not assumed; see
-``benchmarks/RESULTS.md``).
+evidence. A binary task gets a fourth, also chosen without a label: the threshold that decides the
+training labels' share of the validation rows positive
+(:func:`~gapdoctor.causes.metric_mismatch.rules.prior_share_rule`), which reads only the ranking of
+the probabilities, so an overconfident model (whose own expectation keeps 0.5) still gets an honest
+rule. :func:`sources` scores each estimate by the same :func:`score`, and the strength is the
+strongest of them (up to four looks at one gain: the false alarms this costs are measured, not assumed;
+see ``benchmarks/RESULTS.md``).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ __all__ = [
     "GAIN_AT_REPORT",
     "LABEL_FREE",
     "POOLED",
+    "PRIOR_SHARE",
     "VALIDATION",
     "VALIDATION_PART_FLOOR",
     "certainty_ratio",
@@ -60,6 +65,8 @@ POOLED = "validation and training rows"
 """The same on the validation and training (out-of-fold) rows pooled."""
 LABEL_FREE = "validation rows, rule chosen without labels"
 """The rule the model's own probabilities expect to be best, scored on every validation label."""
+PRIOR_SHARE = "validation rows, threshold at the training positive share"
+"""The threshold deciding the training labels' share of the rows positive, scored on every validation label."""
 _SPREAD_FLOOR = 1e-9
 """An interval with no width below the gain (a bootstrap with no spread): the gain is measured exactly."""
 
@@ -102,6 +109,8 @@ def sources(
     pooled_gain_on_validation: float | None = None,
     label_free_gain: float | None = None,
     label_free_low: float | None = None,
+    prior_share_gain: float | None = None,
+    prior_share_low: float | None = None,
 ) -> dict[str, float]:
     """The score of each estimate of the gain given (see the module docstring), by the rows it rests on.
 
@@ -118,6 +127,8 @@ def sources(
     True
     >>> POOLED in sources(0.0, -0.05, 0.05, 0.02, -0.01)  # the validation rows lose with the pooled rule
     False
+    >>> sources(0.0, -0.05, prior_share_gain=0.1, prior_share_low=0.03)[PRIOR_SHARE] > 0.5
+    True
     """
     out = {VALIDATION: score(val_gain, val_low)}
     if (
@@ -129,4 +140,6 @@ def sources(
         out[POOLED] = score(pooled_gain, pooled_low)
     if label_free_gain is not None and label_free_low is not None:
         out[LABEL_FREE] = score(label_free_gain, label_free_low)
+    if prior_share_gain is not None and prior_share_low is not None:
+        out[PRIOR_SHARE] = score(prior_share_gain, prior_share_low)
     return out
