@@ -131,14 +131,20 @@ def test_out_of_fold_training_rows_show_the_gain_a_small_validation_set_cannot_a
     (finding,) = metric_mismatch_decision_rule(build_evidence(**run, metric="f1"))
     figures = finding.evidence
     assert finding.score >= 0.5
-    assert figures["score_rests_on"] == "validation and training rows"
+    # the training rows carry it: the cross-validated rule or the training-share threshold, pooled
+    pooled_gains = {
+        "validation and training rows": "pooled_gain",
+        "validation and training rows, threshold at the training positive share": "prior_share_pooled_gain",
+    }
+    assert figures["score_rests_on"] in pooled_gains
     assert figures["n_train_rows_pooled"] == 2000
     assert figures["pooled_gain"] >= 0.03 and figures["pooled_gain_low"] > 0  # the pooled interval excludes 0
     assert figures["pooled_gain_on_validation"] > 0  # the validation rows gain with the pooled rule too
     alone = score(figures["cross_validated_gain"], figures["cross_validated_gain_low"])
     assert alone < finding.score  # what the validation rows alone show is weaker
     assert finding.gain is not None
-    assert finding.gain["after_fix"] == pytest.approx(figures["val_metric_default"] + figures["pooled_gain"], abs=1e-4)
+    rested_gain = figures[pooled_gains[figures["score_rests_on"]]]
+    assert finding.gain["after_fix"] == pytest.approx(figures["val_metric_default"] + rested_gain, abs=1e-4)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -147,6 +153,7 @@ def test_training_rows_do_not_make_a_balanced_task_fire(seed: int) -> None:
     (finding,) = metric_mismatch_decision_rule(build_evidence(**run, metric="f1"))
     assert finding.score < 0.5
     assert finding.evidence["pooled_gain"] < 0.03
+    assert finding.evidence["prior_share_pooled_gain"] < 0.03
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -238,6 +245,8 @@ def test_an_overconfident_model_gets_the_threshold_that_decides_the_training_sha
     assert abs(decided - share) < 2 / len(arrays["y_val"])
     assert figures["prior_share_gain"] > 0.1 and figures["prior_share_gain_low"] > 0
     assert figures["score_rests_on"] == "validation rows, threshold at the training positive share"
+    # the out-of-fold models are not this overconfident: pooled with their rows the gain thins out
+    assert figures["prior_share_pooled_gain_low"] <= 0 < figures["prior_share_gain_low"]
     assert finding.score >= 0.5
     assert f"threshold {figures['prior_share_rule']:.3g}, chosen without the labels) gains" in finding.summary
     assert "training labels' share of the rows positive" in finding.fixes[0]

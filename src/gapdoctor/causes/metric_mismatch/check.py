@@ -44,12 +44,19 @@ from gapdoctor.causes.metric_mismatch.rules import (
     cross_validated_decisions,
     decide,
     expected_sweep,
-    prior_share_rule,
+    prior_share,
     rule_gain,
     rules,
     sweep,
 )
-from gapdoctor.causes.metric_mismatch.score import LABEL_FREE, POOLED, PRIOR_SHARE, VALIDATION, sources
+from gapdoctor.causes.metric_mismatch.score import (
+    LABEL_FREE,
+    POOLED,
+    PRIOR_SHARE,
+    PRIOR_SHARE_POOLED,
+    VALIDATION,
+    sources,
+)
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
@@ -213,8 +220,10 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
     )
     label_free_rule = best_rule(expected_sweep(metric, probs, candidates, prior), candidates, default)
     label_free = rule_gain(metric, y, decide(probs, label_free_rule, prior), default_pred, k)
-    share_rule = prior_share_rule(probs, prior) if binary else None
-    share = None if share_rule is None else rule_gain(metric, y, decide(probs, share_rule, prior), default_pred, k)
+    shared = prior_share(metric, y, probs, prior, default_pred, training) if binary else None
+    share_rule = None if shared is None else shared.rule
+    share = None if shared is None else shared.on_validation
+    share_pooled = None if shared is None else shared.pooled
     scored = sources(
         alone.gain,
         _low(alone),
@@ -225,10 +234,18 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
         _low(label_free),
         None if share is None else share.gain,
         None if share is None else _low(share),
+        None if share_pooled is None else share_pooled.gain,
+        None if share_pooled is None else _low(share_pooled),
     )
     rests_on = max(scored, key=lambda source: scored[source])  # the first of equals: validation, pooled, label-free
     strength_of_evidence = scored[rests_on]
-    decisive = {VALIDATION: alone, POOLED: pooled, LABEL_FREE: label_free, PRIOR_SHARE: share}[rests_on] or alone
+    decisive = {
+        VALIDATION: alone,
+        POOLED: pooled,
+        LABEL_FREE: label_free,
+        PRIOR_SHARE: share,
+        PRIOR_SHARE_POOLED: share_pooled,
+    }[rests_on] or alone
     best_low, best_high = percentile_interval(decision_replicates(metric, y, best_pred, k))
 
     ece, curve = reliability(y, probs)
@@ -243,6 +260,8 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
         "chosen without labels)",
         PRIOR_SHARE: f"at the threshold that decides the training labels' share of the rows positive "
         f"({share_rule or 0.0:.3g}, chosen without labels)",
+        PRIOR_SHARE_POOLED: "on the validation and training (out-of-fold) rows, each decided at the threshold that "
+        "puts the training labels' share of its rows positive (chosen without labels)",
     }[rests_on]
     gain_text = (
         f"{how}, it gains {decisive.gain:+.3f} {metric} (95% interval {decisive.low:+.3f} to {decisive.high:+.3f}), "
@@ -288,6 +307,12 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
             f"{share_rule:.3g}, chosen without the labels) gains {share.gain:+.3f} (95% interval {share.low:+.3f} to "
             f"{share.high:+.3f})."
         )
+        if share_pooled is not None:
+            share_text += (
+                f" Each split decided at its own such threshold, the validation and training (out-of-fold) rows "
+                f"together gain {share_pooled.gain:+.3f} (95% interval {share_pooled.low:+.3f} to "
+                f"{share_pooled.high:+.3f})."
+            )
     summary = (
         f"Validation {metric} is {default_value:.3f} at the default {rule_text} ({default:g}) but "
         f"{best_value:.3f} at {best:g}; chosen by 5-fold cross-validation on the validation set the gain is "
@@ -323,6 +348,9 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
         prior_share_gain=None if share is None else round(share.gain, 4),
         prior_share_gain_low=None if share is None else round(share.low, 4),
         prior_share_gain_high=None if share is None else round(share.high, 4),
+        prior_share_pooled_gain=None if share_pooled is None else round(share_pooled.gain, 4),
+        prior_share_pooled_gain_low=None if share_pooled is None else round(share_pooled.low, 4),
+        prior_share_pooled_gain_high=None if share_pooled is None else round(share_pooled.high, 4),
         score_rests_on=rests_on,
         minority_class_share_train=round(minority_share, 4),
         roc_auc=round(roc_auc, 4),

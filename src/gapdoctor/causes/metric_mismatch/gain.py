@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gapdoctor.causes.gain import Gain, make_gain
 from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain
-from gapdoctor.causes.metric_mismatch.score import LABEL_FREE, POOLED, PRIOR_SHARE, VALIDATION
+from gapdoctor.causes.metric_mismatch.score import LABEL_FREE, POOLED, PRIOR_SHARE, PRIOR_SHARE_POOLED, VALIDATION
 
 __all__ = ["METRIC_CEILING", "METRIC_FLOOR", "decision_rule_gain"]
 
@@ -29,8 +29,13 @@ def decision_rule_gain(result: DecisionRuleGain) -> Gain | None:
         high = result.pooled_gain_high if result.pooled_gain_high is not None else high
     elif result.score_rests_on == LABEL_FREE:
         gain, low, high = result.label_free_gain, result.label_free_gain_low, result.label_free_gain_high
-    elif result.score_rests_on == PRIOR_SHARE:
-        share = (result.prior_share_gain, result.prior_share_gain_low, result.prior_share_gain_high)
+    elif result.score_rests_on in (PRIOR_SHARE, PRIOR_SHARE_POOLED):
+        pooled = result.score_rests_on == PRIOR_SHARE_POOLED
+        share = (
+            (result.prior_share_pooled_gain, result.prior_share_pooled_gain_low, result.prior_share_pooled_gain_high)
+            if pooled
+            else (result.prior_share_gain, result.prior_share_gain_low, result.prior_share_gain_high)
+        )
         gain, low, high = (v if v is not None else float("nan") for v in share)
     if not gain > 0:
         return None

@@ -63,10 +63,15 @@ class DecisionRuleGain(Payload):
         The threshold deciding the training labels' share of the validation rows positive (chosen
         without labels), and its gain over the default on every validation row with its paired
         bootstrap interval (None on a multiclass task).
+    prior_share_pooled_gain, prior_share_pooled_gain_low, prior_share_pooled_gain_high : float or None
+        The same on the validation and training (out-of-fold) rows pooled, each split decided at its
+        own training-share threshold (None without ``train_probs`` or on a multiclass task); the
+        score reads it only when the validation rows' part (``prior_share_gain``) is a gain.
     score_rests_on : str
         The gain the score rests on: ``"validation rows"`` (cross-validated), ``"validation and
-        training rows"`` (cross-validated, pooled), ``"validation rows, rule chosen without labels"``
-        or ``"validation rows, threshold at the training positive share"``.
+        training rows"`` (cross-validated, pooled), ``"validation rows, rule chosen without labels"``,
+        ``"validation rows, threshold at the training positive share"`` or ``"validation and training
+        rows, threshold at the training positive share"``.
     minority_class_share_train : float
         Share of the rarest class in training.
     roc_auc, average_precision : float
@@ -123,6 +128,13 @@ class DecisionRuleGain(Payload):
     )
     prior_share_gain_low: float | None = figure(omit_none=True, label="its 95% interval low", shown_as="metric")
     prior_share_gain_high: float | None = figure(omit_none=True, label="its 95% interval high", shown_as="metric")
+    prior_share_pooled_gain: float | None = figure(
+        omit_none=True, label="that threshold's gain on validation and training rows", shown_as="metric"
+    )
+    prior_share_pooled_gain_low: float | None = figure(omit_none=True, label="its 95% interval low", shown_as="metric")
+    prior_share_pooled_gain_high: float | None = figure(
+        omit_none=True, label="its 95% interval high", shown_as="metric"
+    )
     score_rests_on: str = figure(default="validation rows", label="rows the score rests on", shown_as="text")
     minority_class_share_train: float = figure()
     roc_auc: float = figure()

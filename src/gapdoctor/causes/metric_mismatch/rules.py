@@ -31,11 +31,13 @@ from gapdoctor.stats.confusion import metric_from_confusions
 from gapdoctor.stats.resampling import decision_metric, paired_decision_replicates, percentile_interval
 
 __all__ = [
+    "PriorShare",
     "RuleGain",
     "best_rule",
     "cross_validated_decisions",
     "decide",
     "expected_sweep",
+    "prior_share",
     "prior_share_rule",
     "rule_gain",
     "rules",
@@ -139,6 +141,63 @@ def prior_share_rule(probs: FloatArray, prior: FloatArray) -> float:
     2
     """
     return float(np.quantile(probs[:, 1], 1.0 - float(prior[1]), method="higher"))
+
+
+@dataclass(frozen=True)
+class PriorShare:
+    """The training-share threshold's gain on the validation rows, and on every out-of-sample row.
+
+    Parameters
+    ----------
+    rule : float
+        The threshold deciding the training labels' share of the validation rows positive.
+    on_validation : RuleGain
+        Its gain over the default threshold on the validation rows.
+    pooled : RuleGain or None
+        The gain on the validation and training rows pooled, each split decided at its own
+        training-share threshold (the training rows' from their out-of-fold probabilities); None
+        without them.
+    """
+
+    rule: float
+    on_validation: RuleGain
+    pooled: RuleGain | None
+
+
+def prior_share(
+    metric: str,
+    y: IntArray,
+    probs: FloatArray,
+    prior: FloatArray,
+    default_pred: IntArray,
+    training: tuple[IntArray, FloatArray] | None,
+) -> PriorShare:
+    """The gain of deciding the training labels' share of the rows positive (binary), alone and pooled.
+
+    Each split is decided at the threshold that puts the training share of *its* rows above it, so
+    the out-of-fold models' own scale does not leak into the validation rows' rule and no label of
+    the rows scored chooses a threshold (the training rows' share is the prior itself).
+
+    Examples
+    --------
+    >>> p1 = np.r_[np.linspace(0.0, 0.3, 80), np.linspace(0.2, 0.45, 20)]  # overconfident: no row reaches 0.5
+    >>> y = np.r_[np.zeros(80, int), np.ones(20, int)]
+    >>> share = prior_share("f1", y, np.c_[1 - p1, p1], np.array([0.8, 0.2]), np.zeros(100, int), None)
+    >>> round(share.on_validation.gain, 2), share.pooled is None
+    (0.7, True)
+    """
+    rule = prior_share_rule(probs, prior)
+    k = probs.shape[1]
+    on_validation = rule_gain(metric, y, decide(probs, rule, prior), default_pred, k)
+    if training is None:
+        return PriorShare(rule, on_validation, None)
+    y_train, train_probs = training
+    tuned = np.concatenate(
+        [decide(train_probs, prior_share_rule(train_probs, prior), prior), decide(probs, rule, prior)]
+    )
+    default_all = np.concatenate([decide(train_probs, rules(binary=True)[1], prior), default_pred])
+    pooled = rule_gain(metric, np.concatenate([y_train, y]), tuned, default_all, k)
+    return PriorShare(rule, on_validation, pooled)
 
 
 def best_rule(values: FloatArray, candidates: FloatArray, default: float) -> float:

@@ -30,9 +30,12 @@ evidence. A binary task gets a fourth, also chosen without a label: the threshol
 training labels' share of the validation rows positive
 (:func:`~gapdoctor.causes.metric_mismatch.rules.prior_share_rule`), which reads only the ranking of
 the probabilities, so an overconfident model (whose own expectation keeps 0.5) still gets an honest
-rule. :func:`sources` scores each estimate by the same :func:`score`, and the strength is the
-strongest of them (up to four looks at one gain: the false alarms this costs are measured, not assumed;
-see ``benchmarks/RESULTS.md``).
+rule; with out-of-fold training probabilities it is also scored on the validation and training
+rows pooled, each decided at its own such threshold (counted, like the pooled cross-validated rule,
+only when the validation rows' part is a gain). :func:`sources`
+scores each estimate by the same :func:`score`, and the strength is the strongest of them (up to
+five looks at one gain: the false alarms this costs are measured, not assumed; see
+``benchmarks/RESULTS.md``).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ __all__ = [
     "LABEL_FREE",
     "POOLED",
     "PRIOR_SHARE",
+    "PRIOR_SHARE_POOLED",
     "VALIDATION",
     "VALIDATION_PART_FLOOR",
     "certainty_ratio",
@@ -67,6 +71,8 @@ LABEL_FREE = "validation rows, rule chosen without labels"
 """The rule the model's own probabilities expect to be best, scored on every validation label."""
 PRIOR_SHARE = "validation rows, threshold at the training positive share"
 """The threshold deciding the training labels' share of the rows positive, scored on every validation label."""
+PRIOR_SHARE_POOLED = "validation and training rows, threshold at the training positive share"
+"""The same on the validation and training (out-of-fold) rows pooled, each split at its own such threshold."""
 _SPREAD_FLOOR = 1e-9
 """An interval with no width below the gain (a bootstrap with no spread): the gain is measured exactly."""
 
@@ -111,10 +117,12 @@ def sources(
     label_free_low: float | None = None,
     prior_share_gain: float | None = None,
     prior_share_low: float | None = None,
+    prior_share_pooled_gain: float | None = None,
+    prior_share_pooled_low: float | None = None,
 ) -> dict[str, float]:
     """The score of each estimate of the gain given (see the module docstring), by the rows it rests on.
 
-    The pooled estimate counts only when the validation rows' part of it is a gain.
+    A pooled estimate counts only when the validation rows' part of it is a gain.
 
     Examples
     --------
@@ -129,6 +137,13 @@ def sources(
     False
     >>> sources(0.0, -0.05, prior_share_gain=0.1, prior_share_low=0.03)[PRIOR_SHARE] > 0.5
     True
+    >>> s = sources(0.0, -0.05, prior_share_gain=0.02, prior_share_low=-0.03, prior_share_pooled_gain=0.05,
+    ...             prior_share_pooled_low=0.02)
+    >>> s[PRIOR_SHARE_POOLED] > 0.5 > s[PRIOR_SHARE]  # the training rows tighten the interval
+    True
+    >>> PRIOR_SHARE_POOLED in sources(0.0, -0.05, prior_share_gain=-0.01, prior_share_low=-0.05,
+    ...                               prior_share_pooled_gain=0.05, prior_share_pooled_low=0.02)
+    False
     """
     out = {VALIDATION: score(val_gain, val_low)}
     if (
@@ -142,4 +157,10 @@ def sources(
         out[LABEL_FREE] = score(label_free_gain, label_free_low)
     if prior_share_gain is not None and prior_share_low is not None:
         out[PRIOR_SHARE] = score(prior_share_gain, prior_share_low)
+        if (
+            prior_share_pooled_gain is not None
+            and prior_share_pooled_low is not None
+            and prior_share_gain > VALIDATION_PART_FLOOR
+        ):
+            out[PRIOR_SHARE_POOLED] = score(prior_share_pooled_gain, prior_share_pooled_low)
     return out
