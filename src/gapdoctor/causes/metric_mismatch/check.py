@@ -22,7 +22,8 @@ validation and training rows pooled (more rows to tune on and to judge by; see
 :mod:`~gapdoctor.causes.metric_mismatch.rules`). A third estimate needs no folds: the rule the
 model's own probabilities expect to be best, chosen without a label, scored on every validation
 label; a binary task gets a fourth, the threshold that decides the training labels' share of the
-rows positive (also label-free, and blind to how confident the model is). The score rests on the
+rows positive (also label-free, and blind to how confident the model is), scored on the validation
+rows and, with out-of-fold training probabilities, on both splits pooled. The score rests on the
 strongest of them
 (:func:`~gapdoctor.causes.metric_mismatch.score.sources`).
 
