@@ -15,7 +15,7 @@ It is measured on two sets of out-of-sample rows:
   models are that recipe scored on rows it did not see: twice or three times the rows,
   a rule tuned on more of them, and a tighter interval. A validation set with a handful
   of minority rows cannot show a 3-point gain alone (one minority row of a 5-row class
-  is 2 points of balanced accuracy on 10 classes); the pooled rules can.
+  is 2 points of balanced accuracy on 10 classes); the pooled rows can.
 
 Two rules need no tuning at all, so no folds: the rule the model's own probabilities expect
 to be best (:func:`expected_sweep`) and, for two classes, the threshold that decides the
