@@ -132,6 +132,11 @@ def _low(gain: RuleGain) -> float:
     return gain.low if gain.replicates > 1 else float("nan")
 
 
+def _rounded(gain: RuleGain | None) -> tuple[float | None, float | None, float | None]:
+    """A gain and its interval as the payload keeps them (4 decimals), or three Nones when not measured."""
+    return (None, None, None) if gain is None else (round(gain.gain, 4), round(gain.low, 4), round(gain.high, 4))
+
+
 def _class_weights(counts: IntArray) -> list[float]:
     """scikit-learn's ``class_weight="balanced"``: n / (k * n_c)."""
     return [round(float(counts.sum() / (len(counts) * max(c, 1))), 2) for c in counts]
@@ -321,6 +326,7 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
         f"{share_text}{ranking}"
     )
     loss_change, metric_change = _curve_story(evidence, metric)
+    pooled_figures, share_figures, share_pooled_figures = _rounded(pooled), _rounded(share), _rounded(share_pooled)
     result = DecisionRuleGain(
         metric=metric,
         decision_rule="threshold on P(class 1)" if binary else "prior correction p / prior**alpha",
@@ -337,21 +343,21 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
         cross_validated_gain_low=round(alone.low, 4),
         cross_validated_gain_high=round(alone.high, 4),
         n_train_rows_pooled=0 if pooled is None else pooled.n_rows - len(y),
-        pooled_gain=None if pooled is None else round(pooled.gain, 4),
-        pooled_gain_low=None if pooled is None else round(pooled.low, 4),
-        pooled_gain_high=None if pooled is None else round(pooled.high, 4),
+        pooled_gain=pooled_figures[0],
+        pooled_gain_low=pooled_figures[1],
+        pooled_gain_high=pooled_figures[2],
         pooled_gain_on_validation=None if pooled_on_val is None else round(pooled_on_val.gain, 4),
         label_free_rule=label_free_rule,
         label_free_gain=round(label_free.gain, 4),
         label_free_gain_low=round(label_free.low, 4),
         label_free_gain_high=round(label_free.high, 4),
         prior_share_rule=None if share_rule is None else round(share_rule, 4),
-        prior_share_gain=None if share is None else round(share.gain, 4),
-        prior_share_gain_low=None if share is None else round(share.low, 4),
-        prior_share_gain_high=None if share is None else round(share.high, 4),
-        prior_share_pooled_gain=None if share_pooled is None else round(share_pooled.gain, 4),
-        prior_share_pooled_gain_low=None if share_pooled is None else round(share_pooled.low, 4),
-        prior_share_pooled_gain_high=None if share_pooled is None else round(share_pooled.high, 4),
+        prior_share_gain=share_figures[0],
+        prior_share_gain_low=share_figures[1],
+        prior_share_gain_high=share_figures[2],
+        prior_share_pooled_gain=share_pooled_figures[0],
+        prior_share_pooled_gain_low=share_pooled_figures[1],
+        prior_share_pooled_gain_high=share_pooled_figures[2],
         score_rests_on=rests_on,
         minority_class_share_train=round(minority_share, 4),
         roc_auc=round(roc_auc, 4),
