@@ -243,7 +243,7 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
         None if share_pooled is None else share_pooled.gain,
         None if share_pooled is None else _low(share_pooled),
     )
-    rests_on = max(scored, key=lambda source: scored[source])  # the first of equals: validation, pooled, label-free
+    rests_on = max(scored, key=lambda source: scored[source])  # first of equals: in the order sources() lists them
     strength_of_evidence = scored[rests_on]
     decisive = {
         VALIDATION: alone,
