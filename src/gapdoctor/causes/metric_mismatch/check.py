@@ -45,6 +45,7 @@ from gapdoctor.causes.metric_mismatch.rules import (
     cross_validated_decisions,
     decide,
     expected_sweep,
+    pooled_rule_gain,
     prior_share,
     rule_gain,
     rules,
@@ -95,9 +96,9 @@ def _pooled_gain(
     candidates, default = rules(k == 2)
     y_all, probs_all = np.concatenate([training[0], y]), np.concatenate([training[1], probs])
     tuned = cross_validated_decisions(metric, y_all, probs_all, candidates, default, prior)
-    default_all = np.concatenate([decide(training[1], default, prior), default_pred])
-    on_validation = rule_gain(metric, y, tuned[len(training[0]) :], default_pred, k)
-    return rule_gain(metric, y_all, tuned, default_all, k), on_validation
+    n_train = len(training[0])
+    on_validation = rule_gain(metric, y, tuned[n_train:], default_pred, k)
+    return pooled_rule_gain(metric, y, training, tuned[:n_train], tuned[n_train:], default_pred, prior), on_validation
 
 
 def reliability(y: IntArray, probs: FloatArray, n_bins: int = _ECE_BINS) -> tuple[float, ReliabilityCurve]:

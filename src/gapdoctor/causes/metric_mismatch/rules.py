@@ -41,6 +41,7 @@ __all__ = [
     "cross_validated_decisions",
     "decide",
     "expected_sweep",
+    "pooled_rule_gain",
     "prior_share",
     "prior_share_rule",
     "rule_gain",
@@ -191,17 +192,32 @@ def prior_share(
     (0.7, True)
     """
     rule = prior_share_rule(probs, prior)
-    k = probs.shape[1]
-    on_validation = rule_gain(metric, y, decide(probs, rule, prior), default_pred, k)
+    decided = decide(probs, rule, prior)
+    on_validation = rule_gain(metric, y, decided, default_pred, probs.shape[1])
     if training is None:
         return PriorShare(rule, on_validation, None)
-    y_train, train_probs = training
-    tuned = np.concatenate(
-        [decide(train_probs, prior_share_rule(train_probs, prior), prior), decide(probs, rule, prior)]
+    train_probs = training[1]
+    train_decided = decide(train_probs, prior_share_rule(train_probs, prior), prior)
+    return PriorShare(
+        rule, on_validation, pooled_rule_gain(metric, y, training, train_decided, decided, default_pred, prior)
     )
-    default_all = np.concatenate([decide(train_probs, rules(binary=True)[1], prior), default_pred])
-    pooled = rule_gain(metric, np.concatenate([y_train, y]), tuned, default_all, k)
-    return PriorShare(rule, on_validation, pooled)
+
+
+def pooled_rule_gain(
+    metric: str,
+    y: IntArray,
+    training: tuple[IntArray, FloatArray],
+    train_decided: IntArray,
+    decided: IntArray,
+    default_pred: IntArray,
+    prior: FloatArray,
+) -> RuleGain:
+    """The gain of a rule's decisions on the training (out-of-fold) and validation rows pooled, over the
+    default rule's on the same rows (``training``: the training labels and their probabilities)."""
+    y_train, train_probs = training
+    k = train_probs.shape[1]
+    default_all = np.concatenate([decide(train_probs, rules(k == 2)[1], prior), default_pred])
+    return rule_gain(metric, np.concatenate([y_train, y]), np.concatenate([train_decided, decided]), default_all, k)
 
 
 def best_rule(values: FloatArray, candidates: FloatArray, default: float) -> float:
