@@ -9,7 +9,8 @@ import pytest
 
 from gapdoctor.bench.corpus.__main__ import main
 from gapdoctor.bench.corpus.batch import FINDING_KEYS
-from gapdoctor.bench.corpus.generate import first_draw_families
+from gapdoctor.bench.corpus.draws import draw_params
+from gapdoctor.bench.corpus.generate import ATTEMPT_STRIDE, KINDS, causes_for_seed, first_draw_families
 from gapdoctor.bench.corpus.split import DEFAULT_HELD_OUT
 from gapdoctor.bench.corpus.symptoms import OBSERVABLE
 from tests.bench.corpus.conftest import cheap_seed
@@ -65,6 +66,26 @@ def test_reported_first_builds_only_the_seeds_drawn_on_a_held_out_family(
     assert err.startswith("gapdoctor: bad input: --reported-first") and "\n" not in err
 
 
+def test_the_cnn_family_is_diagnosed_when_named_and_reported_on_as_a_held_out_model(
+    tmp_path: Path, corpus_cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("torch")
+    seed = next(s for s in range(KINDS.index("healthy"), 400, len(KINDS)) if _small_cnn_draw(s))
+    out = tmp_path / "cnn.jsonl"
+    argv = ["diagnose", "--n", "1", "--start", str(seed), "--cache", str(corpus_cache), "--models", "torch_cnn"]
+    assert main([*argv, "--out", str(out)]) == 0
+    (line,) = _lines(out)
+    assert line["families"]["model"] == "torch_cnn" and line["params"]["model"] == "torch_cnn"  # type: ignore[index]
+    capsys.readouterr()
+    assert main(["split", str(out), "--hold-out", "model=torch_cnn"]) == 0
+    assert f"report: {int(line['status'] == 'diagnosed')}" in capsys.readouterr().out
+
+
+def _small_cnn_draw(seed: int) -> bool:
+    params = draw_params(causes_for_seed(seed), seed * ATTEMPT_STRIDE, ("torch_cnn",))
+    return params["dataset"] in ("wine", "iris") and params["train"]["epochs"] <= 60
+
+
 @pytest.mark.parametrize(
     "argv",
     [
@@ -80,3 +101,5 @@ def test_bad_input_exits_2_with_one_line(argv: list[str], capsys: pytest.Capture
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("gapdoctor: bad input: ") and "\n" not in err
+    if "--models" in argv:  # the fix names every family, the opt-in CNN included
+        assert "torch_mlp" in err and "torch_cnn" in err

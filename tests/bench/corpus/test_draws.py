@@ -7,8 +7,16 @@ import json
 import pytest
 
 from gapdoctor import CAUSES
-from gapdoctor.bench.corpus.draws import DRAWERS, PAIRS, SEVERITIES, allowed_datasets, allowed_models, draw_params
-from gapdoctor.bench.corpus.families import MLP_MODELS, MODELS
+from gapdoctor.bench.corpus.draws import (
+    DRAWERS,
+    PAIRS,
+    SEVERITIES,
+    TORCH_BATCHES,
+    allowed_datasets,
+    allowed_models,
+    draw_params,
+)
+from gapdoctor.bench.corpus.families import MLP_MODELS, MODELS, OPT_IN_MODELS, available_models
 from gapdoctor.bench.corpus.split import DEFAULT_HELD_OUT
 
 KINDS_TO_DRAW = [(c,) for c in CAUSES] + [()] + [tuple(p) for p in PAIRS]
@@ -41,8 +49,18 @@ def test_every_kind_has_data_sets_on_both_sides_of_the_default_split(causes: tup
 
 def test_memorising_causes_draw_models_with_a_hidden_layer() -> None:
     for cause in ("overfitting", "label_noise", "pseudo_label_noise"):
-        assert set(allowed_models((cause,), MODELS)) == set(MLP_MODELS)
+        assert set(allowed_models((cause,), MODELS)) == set(MLP_MODELS) & set(MODELS)
+        assert set(allowed_models((cause,), MODELS + OPT_IN_MODELS)) == set(MLP_MODELS)
         assert all(draw_params((cause,), s, MODELS)["train"]["hidden"] for s in range(10))
+
+
+def test_the_cnn_is_drawn_only_when_named() -> None:
+    assert "torch_cnn" not in available_models()  # every earlier seed draws what it drew before
+    assert all(draw_params(("overfitting",), s, MODELS)["model"] != "torch_cnn" for s in range(20))
+    kinds = [("overfitting",), (), ("label_noise",)]
+    named = [draw_params(causes, s, ("torch_cnn",)) for s, causes in enumerate(kinds)]
+    assert [p["model"] for p in named] == ["torch_cnn"] * 3
+    assert all(p["train"]["batch_size"] in TORCH_BATCHES for p in named)  # the torch families' batch sizes
 
 
 def test_pairs_set_two_stages_of_one_run() -> None:

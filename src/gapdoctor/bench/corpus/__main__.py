@@ -26,7 +26,11 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--start", type=int, default=0, help="first corpus seed (default 0)")
         sub.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
         sub.add_argument("--cache", default=None, help="cache directory (default: beside the bench cache)")
-        sub.add_argument("--models", default=None, help="comma-separated model families (default: installed)")
+        sub.add_argument(
+            "--models",
+            default=None,
+            help="comma-separated model families (default: installed; torch_cnn only when named)",
+        )
         sub.add_argument(
             "--reported-first",
             action="store_true",
@@ -117,7 +121,7 @@ def _held_out(values: list[str] | None) -> dict[str, list[str]] | None:
 
 
 def _check(args: argparse.Namespace) -> tuple[list[int], tuple[str, ...] | None]:
-    from gapdoctor.bench.corpus.families import MODELS
+    from gapdoctor.bench.corpus.families import MODELS, OPT_IN_MODELS
     from gapdoctor.bench.corpus.generate import reported_first
 
     if args.n < 1 or args.start < 0:
@@ -125,8 +129,9 @@ def _check(args: argparse.Namespace) -> tuple[list[int], tuple[str, ...] | None]
     if args.jobs < 1:
         raise GapdoctorInputError("--jobs", f"got {args.jobs}", "use 1 or more worker processes")
     models = None if args.models is None else tuple(args.models.split(","))
-    if models is not None and not set(models) <= set(MODELS):
-        raise GapdoctorInputError("--models", f"got {args.models!r}", f"use some of {', '.join(MODELS)}")
+    if models is not None and not set(models) <= set(MODELS + OPT_IN_MODELS):
+        known = ", ".join(MODELS + OPT_IN_MODELS)
+        raise GapdoctorInputError("--models", f"got {args.models!r}", f"use some of {known}")
     seeds = list(range(args.start, args.start + args.n))
     if args.reported_first:
         seeds = reported_first(seeds, models=models)

@@ -23,6 +23,7 @@ from gapdoctor.bench.corpus.families import (
     DATASETS,
     MLP_MODELS,
     SYNTHETIC,
+    TORCH_MODELS,
     draw_synthetic_options,
 )
 
@@ -121,7 +122,7 @@ def _base(rng: np.random.Generator, dataset: str, model: str, severity: str, see
         "hidden": _hidden(p, False, rng),
         "lr": float(_pick(rng, [1e-3, 2e-3, 3e-3])),
         "alpha": float(_pick(rng, [0.0, 1e-4, 1e-3])),
-        "batch_size": int(_pick(rng, TORCH_BATCHES if model == "torch_mlp" else [16, 32, 64])),
+        "batch_size": int(_pick(rng, TORCH_BATCHES if model in TORCH_MODELS else [16, 32, 64])),
         "solver": "adam",
         "order": "epoch",
     }
