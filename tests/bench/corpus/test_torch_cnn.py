@@ -50,3 +50,9 @@ def test_same_seed_same_run_and_out_of_fold_probabilities() -> None:
     np.testing.assert_array_equal(oof, TORCH_CNN.out_of_fold(X_train, y_train, epochs=4, seed=3, hidden=(16,)))
     assert oof.shape == (len(y_train), 3)
     np.testing.assert_allclose(oof.sum(axis=1), 1.0)
+
+
+def test_a_diverged_out_of_fold_network_is_no_run() -> None:
+    X_train, y_train, _, _ = _split(*load_iris(return_X_y=True))
+    with pytest.raises(FloatingPointError, match="diverged"):  # the corpus redraws such a recipe
+        TORCH_CNN.out_of_fold(X_train, y_train, epochs=3, seed=0, solver="sgd", lr=1e200)

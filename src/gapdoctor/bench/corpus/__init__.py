@@ -8,7 +8,9 @@ and report on the others (:func:`split_by_family`). Each corpus seed draws, at r
   wine, breast_cancer) and three ``make_classification`` variants (binary, 3-5 classes,
   wide: 60-100 features of which 4-8 inform);
 - a **model** family: scikit-learn's MLP, multinomial logistic regression (the same optimiser,
-  no hidden layer), a small torch MLP (only when torch is installed: the ``torch`` extra);
+  no hidden layer), a small torch MLP (only when torch is installed: the ``torch`` extra); a
+  small torch CNN (:mod:`~gapdoctor.bench.corpus.torch_cnn`) only when named (``--models torch_cnn``:
+  a model family the scoring policy was never fitted on, reported on with ``--hold-out model=torch_cnn``);
 - a **severity** (mild, moderate, severe), training length, optimiser (Adam, SGD), class balance
   and validation size;
 - the **causes**, by rotation over seeds (:data:`~gapdoctor.bench.corpus.generate.KINDS`):
@@ -42,6 +44,10 @@ A blind batch of the report side (seeds nobody has read, built and diagnosed wit
 moment, read as aggregates first): ``diagnose --start S --n 800 --reported-first --jobs 2 --out B.jsonl``
 then ``evaluate B.jsonl`` (only the seeds whose first draw lies on a held-out family:
 :func:`~gapdoctor.bench.corpus.generate.reported_first`; 8-10 minutes on 2 cores, 356-383 of 800 seeds).
+
+A batch of the CNN family (every seed is held out by its model): ``diagnose --start S --n 400 --models
+torch_cnn --jobs 2 --out C.jsonl`` then ``evaluate C.jsonl --hold-out model=torch_cnn`` (about 15-20 s a seed
+on 2 cores: five out-of-fold CNNs per run).
 
 ``benchmarks/calibration.py`` runs fit, evaluate and the bench with the fit in one command.
 

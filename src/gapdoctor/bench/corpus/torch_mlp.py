@@ -165,7 +165,15 @@ def torch_out_of_fold_probs(
     lr_schedule: Callable[[int], float] | None = None,
     build: NetBuilder = mlp,
 ) -> NDArray[np.float64]:
-    """Out-of-fold probabilities of the same torch network (``build``, an MLP by default), by stratified K-fold."""
+    """Out-of-fold probabilities of the same torch network (``build``, an MLP by default), by stratified K-fold.
+
+    Raises
+    ------
+    FloatingPointError
+        When a fold's outputs are non-finite (it diverged, as :func:`torch_train_by_epoch` says of the
+        final model): probabilities with NaN are no run to diagnose (two CNN corpus seeds, 200070 and
+        200221, errored on them at a learning rate drawn too high).
+    """
     torch = torch_module()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -179,7 +187,10 @@ def torch_out_of_fold_probs(
             for i in range(epochs):
                 model.set_lr(lr if lr_schedule is None else float(lr_schedule(i)))
                 model.epoch(X, y, fit_rows[_rows(len(fit_rows), order, rng)], batch_size)
-            out[held_rows] = model.predict_proba(X[held_rows])
+            held = model.predict_proba(X[held_rows])
+            if not np.isfinite(held).all():
+                raise FloatingPointError("an out-of-fold torch network diverged (non-finite outputs)")
+            out[held_rows] = held
     finally:
         torch.set_num_threads(threads)
     return out
