@@ -46,8 +46,8 @@ then ``evaluate B.jsonl`` (only the seeds whose first draw lies on a held-out fa
 :func:`~gapdoctor.bench.corpus.generate.reported_first`; 8-10 minutes on 2 cores, 356-383 of 800 seeds).
 
 A batch of the CNN family (every seed is held out by its model): ``diagnose --start S --n 400 --models
-torch_cnn --jobs 2 --out C.jsonl`` then ``evaluate C.jsonl --hold-out model=torch_cnn`` (about 15-20 s a seed
-on 2 cores: five out-of-fold CNNs per run).
+torch_cnn --jobs 2 --out C.jsonl`` then ``evaluate C.jsonl --hold-out model=torch_cnn`` (about 10 s a seed
+with ``--jobs 2`` on 2 cores, five out-of-fold CNNs per run: seeds 200000-200399 took 66 minutes).
 
 ``benchmarks/calibration.py`` runs fit, evaluate and the bench with the fit in one command.
 
