@@ -121,7 +121,7 @@ def _held_out(values: list[str] | None) -> dict[str, list[str]] | None:
 
 
 def _check(args: argparse.Namespace) -> tuple[list[int], tuple[str, ...] | None]:
-    from gapdoctor.bench.corpus.families import MODELS, OPT_IN_MODELS
+    from gapdoctor.bench.corpus.families import KNOWN_MODELS
     from gapdoctor.bench.corpus.generate import reported_first
 
     if args.n < 1 or args.start < 0:
@@ -129,9 +129,8 @@ def _check(args: argparse.Namespace) -> tuple[list[int], tuple[str, ...] | None]
     if args.jobs < 1:
         raise GapdoctorInputError("--jobs", f"got {args.jobs}", "use 1 or more worker processes")
     models = None if args.models is None else tuple(args.models.split(","))
-    if models is not None and not set(models) <= set(MODELS + OPT_IN_MODELS):
-        known = ", ".join(MODELS + OPT_IN_MODELS)
-        raise GapdoctorInputError("--models", f"got {args.models!r}", f"use some of {known}")
+    if models is not None and not set(models) <= set(KNOWN_MODELS):
+        raise GapdoctorInputError("--models", f"got {args.models!r}", f"use some of {', '.join(KNOWN_MODELS)}")
     seeds = list(range(args.start, args.start + args.n))
     if args.reported_first:
         seeds = reported_first(seeds, models=models)

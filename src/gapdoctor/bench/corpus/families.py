@@ -17,6 +17,7 @@ from gapdoctor.bench.training import SKLEARN_MLP, Trainer
 
 __all__ = [
     "DATASETS",
+    "KNOWN_MODELS",
     "MLP_MODELS",
     "MODELS",
     "OPT_IN_MODELS",
@@ -49,6 +50,9 @@ OPT_IN_MODELS: tuple[str, ...] = ("torch_cnn",)
 CNN (:mod:`gapdoctor.bench.corpus.torch_cnn`). It came after the corpus's seeds were read: adding it to
 the default draw would change what every seed draws. No calibration scenario was trained by it, so
 a batch of it is a model family the scoring policy never saw (``evaluate --hold-out model=torch_cnn``)."""
+
+KNOWN_MODELS = MODELS + OPT_IN_MODELS
+"""Every model family the corpus can train: the default ones and those drawn only when named."""
 
 TORCH_MODELS = ("torch_mlp", "torch_cnn")
 """The model families trained by torch (the ``torch`` extra)."""
@@ -152,4 +156,4 @@ def trainer_for(model: str) -> Trainer:
         from gapdoctor.bench.corpus.torch_cnn import TORCH_CNN
 
         return TORCH_CNN
-    raise ValueError(f"unknown model family {model!r}; use one of {', '.join(MODELS + OPT_IN_MODELS)}")
+    raise ValueError(f"unknown model family {model!r}; use one of {', '.join(KNOWN_MODELS)}")

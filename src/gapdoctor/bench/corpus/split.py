@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from gapdoctor.bench.corpus.draws import HEALTHY_KINDS, SEVERITIES
-from gapdoctor.bench.corpus.families import DATASETS, MODELS, OPT_IN_MODELS
+from gapdoctor.bench.corpus.families import DATASETS, KNOWN_MODELS
 from gapdoctor.errors import GapdoctorInputError
 
 __all__ = ["DEFAULT_HELD_OUT", "FAMILY_AXES", "FamilySplit", "split_by_family"]
@@ -36,7 +36,7 @@ DEFAULT_HELD_OUT: dict[str, tuple[str, ...]] = {"dataset": ("breast_cancer", "wi
 
 FAMILY_AXES: dict[str, tuple[str, ...] | None] = {
     "dataset": DATASETS,
-    "model": MODELS + OPT_IN_MODELS,
+    "model": KNOWN_MODELS,
     "severity": SEVERITIES + HEALTHY_KINDS,
     "optimiser": ("adam", "sgd"),
     "epochs": ("short", "medium", "long"),

@@ -75,30 +75,35 @@ _ECE_BINS = 10
 _ECE_NOTABLE = 0.05
 
 
-def _training_rows(evidence: Evidence) -> tuple[IntArray, FloatArray] | None:
-    """Training labels and their out-of-fold probabilities (sampled to the budget), when both are given."""
+def _training_rows(
+    evidence: Evidence, default: float, prior: FloatArray
+) -> tuple[IntArray, FloatArray, IntArray] | None:
+    """Training labels, their out-of-fold probabilities (sampled to the budget) and the default rule's
+    decisions on them (read by every pooled estimate), when labels and probabilities are both given."""
     if evidence.y_train is None or evidence.train_probs is None:
         return None
     rows = sample_rows(len(evidence.y_train), DECISION_RULE_ROWS, what="training rows")
-    return evidence.y_train[rows], probability_rows(evidence.train_probs, rows, renormalise=True)
+    probs = probability_rows(evidence.train_probs, rows, renormalise=True)
+    return evidence.y_train[rows], probs, decide(probs, default, prior)
 
 
 def _pooled_gain(
     metric: str,
     y: IntArray,
     probs: FloatArray,
-    training: tuple[IntArray, FloatArray],
+    training: tuple[IntArray, FloatArray, IntArray],
     default_pred: IntArray,
     prior: FloatArray,
 ) -> tuple[RuleGain, RuleGain]:
-    """The cross-validated gain on validation and training rows pooled, and its validation rows' part."""
+    """The cross-validated gain on validation and training rows pooled, and its validation rows' part
+    (``training``: labels, out-of-fold probabilities and the default rule's decisions)."""
     k = probs.shape[1]
     candidates, default = rules(k == 2)
     y_all, probs_all = np.concatenate([training[0], y]), np.concatenate([training[1], probs])
     tuned = cross_validated_decisions(metric, y_all, probs_all, candidates, default, prior)
     n_train = len(training[0])
     on_validation = rule_gain(metric, y, tuned[n_train:], default_pred, k)
-    return pooled_rule_gain(metric, y, training, tuned[:n_train], tuned[n_train:], default_pred, prior), on_validation
+    return pooled_rule_gain(metric, y, training, tuned[:n_train], tuned[n_train:], default_pred), on_validation
 
 
 def reliability(y: IntArray, probs: FloatArray, n_bins: int = _ECE_BINS) -> tuple[float, ReliabilityCurve]:
@@ -221,7 +226,7 @@ def metric_mismatch_decision_rule(evidence: Evidence) -> list[Finding]:
     alone = rule_gain(
         metric, y, cross_validated_decisions(metric, y, probs, candidates, default, prior), default_pred, k
     )
-    training = _training_rows(evidence)
+    training = _training_rows(evidence, default, prior)
     pooled, pooled_on_val = (
         (None, None) if training is None else _pooled_gain(metric, y, probs, training, default_pred, prior)
     )

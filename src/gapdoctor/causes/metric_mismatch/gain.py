@@ -13,6 +13,11 @@ METRIC_FLOOR, METRIC_CEILING = 0.0, 1.0
 metric's interval is cut to it (a paired-bootstrap gain added to the default's value can pass 1)."""
 
 
+def _measured(*figures: float | None) -> tuple[float, ...]:
+    """The figures, NaN where one was not measured (no gain is then read from them)."""
+    return tuple(float("nan") if v is None else v for v in figures)
+
+
 def decision_rule_gain(result: DecisionRuleGain) -> Gain | None:
     """The metric with a rule not chosen on the rows it is scored on (``after_fix``) against the default's (``now``).
 
@@ -29,14 +34,12 @@ def decision_rule_gain(result: DecisionRuleGain) -> Gain | None:
         high = result.pooled_gain_high if result.pooled_gain_high is not None else high
     elif result.score_rests_on == LABEL_FREE:
         gain, low, high = result.label_free_gain, result.label_free_gain_low, result.label_free_gain_high
-    elif result.score_rests_on in (PRIOR_SHARE, PRIOR_SHARE_POOLED):
-        pooled = result.score_rests_on == PRIOR_SHARE_POOLED
-        share = (
-            (result.prior_share_pooled_gain, result.prior_share_pooled_gain_low, result.prior_share_pooled_gain_high)
-            if pooled
-            else (result.prior_share_gain, result.prior_share_gain_low, result.prior_share_gain_high)
+    elif result.score_rests_on == PRIOR_SHARE:
+        gain, low, high = _measured(result.prior_share_gain, result.prior_share_gain_low, result.prior_share_gain_high)
+    elif result.score_rests_on == PRIOR_SHARE_POOLED:
+        gain, low, high = _measured(
+            result.prior_share_pooled_gain, result.prior_share_pooled_gain_low, result.prior_share_pooled_gain_high
         )
-        gain, low, high = (v if v is not None else float("nan") for v in share)
     if not gain > 0:
         return None
     now = result.val_metric_default

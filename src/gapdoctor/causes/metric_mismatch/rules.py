@@ -175,13 +175,15 @@ def prior_share(
     probs: FloatArray,
     prior: FloatArray,
     default_pred: IntArray,
-    training: tuple[IntArray, FloatArray] | None,
+    training: tuple[IntArray, FloatArray, IntArray] | None,
 ) -> PriorShare:
     """The gain of deciding the training labels' share of the rows positive (binary), alone and pooled.
 
     Each split is decided at the threshold that puts the training share of *its* rows above it, so
     the out-of-fold models' own scale does not leak into the validation rows' rule and no label of
     the rows scored chooses a threshold (the training rows' share is the prior itself).
+    ``training``: the training labels, their out-of-fold probabilities and the default rule's
+    decisions on them (:func:`pooled_rule_gain`), or None.
 
     Examples
     --------
@@ -198,26 +200,24 @@ def prior_share(
         return PriorShare(rule, on_validation, None)
     train_probs = training[1]
     train_decided = decide(train_probs, prior_share_rule(train_probs, prior), prior)
-    return PriorShare(
-        rule, on_validation, pooled_rule_gain(metric, y, training, train_decided, decided, default_pred, prior)
-    )
+    return PriorShare(rule, on_validation, pooled_rule_gain(metric, y, training, train_decided, decided, default_pred))
 
 
 def pooled_rule_gain(
     metric: str,
     y: IntArray,
-    training: tuple[IntArray, FloatArray],
+    training: tuple[IntArray, FloatArray, IntArray],
     train_decided: IntArray,
     decided: IntArray,
     default_pred: IntArray,
-    prior: FloatArray,
 ) -> RuleGain:
     """The gain of a rule's decisions on the training (out-of-fold) and validation rows pooled, over the
-    default rule's on the same rows (``training``: the training labels and their probabilities)."""
-    y_train, train_probs = training
-    k = train_probs.shape[1]
-    default_all = np.concatenate([decide(train_probs, rules(k == 2)[1], prior), default_pred])
-    return rule_gain(metric, np.concatenate([y_train, y]), np.concatenate([train_decided, decided]), default_all, k)
+    default rule's on the same rows (``training``: the training labels, their probabilities and the
+    default rule's decisions on them, decided once by the caller for every pooled estimate)."""
+    y_train, train_probs, train_default = training
+    default_all = np.concatenate([train_default, default_pred])
+    y_all, decided_all = np.concatenate([y_train, y]), np.concatenate([train_decided, decided])
+    return rule_gain(metric, y_all, decided_all, default_all, train_probs.shape[1])
 
 
 def best_rule(values: FloatArray, candidates: FloatArray, default: float) -> float:
