@@ -86,10 +86,28 @@ def _small_cnn_draw(seed: int) -> bool:
     return params["dataset"] in ("wine", "iris") and params["train"]["epochs"] <= 60
 
 
+def test_mnist1d_is_diagnosed_when_named_and_reported_on_as_a_held_out_data_set(
+    tmp_path: Path, corpus_cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("mnist1d")
+    # a logistic regression on a label-shifted split: its fifth draw shows the symptom, in about 6 s
+    seed = KINDS.index("distribution_shift") + len(KINDS)
+    out = tmp_path / "mnist1d.jsonl"
+    argv = ["diagnose", "--n", "1", "--start", str(seed), "--cache", str(corpus_cache), "--models", "logistic"]
+    assert main([*argv, "--datasets", "mnist1d", "--out", str(out)]) == 0
+    (line,) = _lines(out)
+    assert line["families"]["dataset"] == "mnist1d" and line["params"]["dataset"] == "mnist1d"  # type: ignore[index]
+    assert line["families"]["causes"] == "distribution_shift"  # type: ignore[index]
+    capsys.readouterr()
+    assert main(["split", str(out), "--hold-out", "dataset=mnist1d"]) == 0
+    assert f"report: {int(line['status'] == 'diagnosed')}" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     "argv",
     [
         ["build", "--n", "0"],
+        ["build", "--datasets", "cifar10"],
         ["build", "--jobs", "0"],
         ["build", "--models", "xgboost"],
         ["split", "no-such-file.jsonl"],
@@ -103,3 +121,5 @@ def test_bad_input_exits_2_with_one_line(argv: list[str], capsys: pytest.Capture
     assert err.startswith("gapdoctor: bad input: ") and "\n" not in err
     if "--models" in argv:  # the fix names every family, the opt-in CNN included
         assert "torch_mlp" in err and "torch_cnn" in err
+    if "--datasets" in argv:  # ... and every data set, mnist1d included
+        assert "synthetic_wide" in err and "mnist1d" in err

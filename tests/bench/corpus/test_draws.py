@@ -16,8 +16,9 @@ from gapdoctor.bench.corpus.draws import (
     allowed_models,
     draw_params,
 )
-from gapdoctor.bench.corpus.families import MLP_MODELS, MODELS, OPT_IN_MODELS, available_models
+from gapdoctor.bench.corpus.families import DATASETS, MLP_MODELS, MODELS, OPT_IN_MODELS, available_models
 from gapdoctor.bench.corpus.split import DEFAULT_HELD_OUT
+from gapdoctor.errors import GapdoctorInputError
 
 KINDS_TO_DRAW = [(c,) for c in CAUSES] + [()] + [tuple(p) for p in PAIRS]
 
@@ -80,3 +81,22 @@ def test_severity_sets_the_size_of_the_fault() -> None:
         if step["kind"] == "symmetric_flip":
             rates[params["severity"]].append(step["rate"])
     assert max(rates["mild"]) < min(rates["moderate"]) < max(rates["moderate"]) < min(rates["severe"])
+
+
+def test_mnist1d_is_drawn_only_when_named_and_every_kind_can_be() -> None:
+    assert "mnist1d" not in DATASETS  # every earlier seed draws what it drew before
+    assert all(draw_params(causes, s, MODELS)["dataset"] != "mnist1d" for s, causes in enumerate(KINDS_TO_DRAW))
+    for seed, causes in enumerate(KINDS_TO_DRAW):
+        params = draw_params(causes, seed, MODELS, ("mnist1d",))
+        assert params["dataset"] == "mnist1d" and "data_options" not in params  # its rows are fixed, not drawn
+    saturation = draw_params(("metric_saturation",), 0, MODELS, ("mnist1d",))
+    assert len(saturation["split"]["classes"]) == 2  # as on digits: two of its ten digits
+    mismatch = draw_params(("metric_mismatch",), 0, MODELS, ("mnist1d",))
+    assert mismatch["metric"] == "balanced_accuracy"  # ten classes, some kept rare, as on digits
+
+
+def test_a_data_set_list_a_cause_cannot_be_drawn_on_is_refused() -> None:
+    with pytest.raises(GapdoctorInputError, match="datasets: has none of the families"):
+        draw_params(("label_noise",), 0, MODELS, ("iris",))  # label noise is never drawn on iris
+    with pytest.raises(GapdoctorInputError, match="datasets: names no or unknown families"):
+        draw_params(("label_noise",), 0, MODELS, ("cifar10",))

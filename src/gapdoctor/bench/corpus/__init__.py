@@ -6,7 +6,9 @@ and report on the others (:func:`split_by_family`). Each corpus seed draws, at r
 
 - a **data set** family: every classification set bundled with scikit-learn (digits, iris,
   wine, breast_cancer) and three ``make_classification`` variants (binary, 3-5 classes,
-  wide: 60-100 features of which 4-8 inform);
+  wide: 60-100 features of which 4-8 inform); mnist1d (:mod:`~gapdoctor.bench.corpus.mnist1d`, the
+  ``bench`` extra) only when named (``--datasets mnist1d``: a data set the scoring policy was never
+  fitted on, reported on with ``--hold-out dataset=mnist1d``);
 - a **model** family: scikit-learn's MLP, multinomial logistic regression (the same optimiser,
   no hidden layer), a small torch MLP (only when torch is installed: the ``torch`` extra); a
   small torch CNN (:mod:`~gapdoctor.bench.corpus.torch_cnn`) only when named (``--models torch_cnn``:

@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
             help="comma-separated model families (default: installed; torch_cnn only when named)",
         )
         sub.add_argument(
+            "--datasets",
+            default=None,
+            help="comma-separated data-set families (default: the bundled and synthetic ones; mnist1d only when named)",
+        )
+        sub.add_argument(
             "--reported-first",
             action="store_true",
             help="only the seeds whose first draw lies on the held-out families (a blind batch of the report side)",
@@ -120,31 +125,38 @@ def _held_out(values: list[str] | None) -> dict[str, list[str]] | None:
     return out
 
 
-def _check(args: argparse.Namespace) -> tuple[list[int], tuple[str, ...] | None]:
-    from gapdoctor.bench.corpus.families import KNOWN_MODELS
+def _names(given: str | None, known: tuple[str, ...], flag: str) -> tuple[str, ...] | None:
+    """The families a comma-separated flag names (None: not given)."""
+    names = None if given is None else tuple(given.split(","))
+    if names is not None and not set(names) <= set(known):
+        raise GapdoctorInputError(flag, f"got {given!r}", f"use some of {', '.join(known)}")
+    return names
+
+
+def _check(args: argparse.Namespace) -> tuple[list[int], tuple[str, ...] | None, tuple[str, ...] | None]:
+    from gapdoctor.bench.corpus.families import KNOWN_DATASETS, KNOWN_MODELS
     from gapdoctor.bench.corpus.generate import reported_first
 
     if args.n < 1 or args.start < 0:
         raise GapdoctorInputError("--n/--start", f"got {args.n}/{args.start}", "use --n >= 1 and --start >= 0")
     if args.jobs < 1:
         raise GapdoctorInputError("--jobs", f"got {args.jobs}", "use 1 or more worker processes")
-    models = None if args.models is None else tuple(args.models.split(","))
-    if models is not None and not set(models) <= set(KNOWN_MODELS):
-        raise GapdoctorInputError("--models", f"got {args.models!r}", f"use some of {', '.join(KNOWN_MODELS)}")
+    models = _names(args.models, KNOWN_MODELS, "--models")
+    datasets = _names(args.datasets, KNOWN_DATASETS, "--datasets")
     seeds = list(range(args.start, args.start + args.n))
     if args.reported_first:
-        seeds = reported_first(seeds, models=models)
+        seeds = reported_first(seeds, models=models, datasets=datasets)
         if not seeds:
             what = f"no seed of {args.start}-{args.start + args.n - 1} has its first draw on the held-out families"
             raise GapdoctorInputError("--reported-first", what, "raise --n (nearly half of the seeds have)")
-    return seeds, models
+    return seeds, models, datasets
 
 
 def _batch(args: argparse.Namespace) -> int:
     from gapdoctor.bench.corpus.batch import build_corpus, diagnose_corpus, write_lines
     from gapdoctor.bench.corpus.generate import corpus_cache_dir
 
-    seeds, models = _check(args)
+    seeds, models, datasets = _check(args)
     cache = corpus_cache_dir(args.cache)
     run = build_corpus if args.command == "build" else diagnose_corpus
     started = time.perf_counter()
@@ -159,7 +171,8 @@ def _batch(args: argparse.Namespace) -> int:
             status = f"errored: {line['error']}"
         print(f"{line['name']}: {status} ({line['build_seconds']:.1f} s build)", file=sys.stderr, flush=True)
 
-    count = write_lines(run(seeds, cache=cache, jobs=args.jobs, models=models), Path(args.out), progress)
+    lines = run(seeds, cache=cache, jobs=args.jobs, models=models, datasets=datasets)
+    count = write_lines(lines, Path(args.out), progress)
     seconds = time.perf_counter() - started
     print(
         f"{count} scenarios ({tally['accepted']} accepted, {tally['rejected attempts']} rejected attempts, "

@@ -48,10 +48,12 @@ def _errored(seed: int, error: Exception) -> dict[str, Any]:
     }
 
 
-def _build_one(seed: int, cache: Path | None, models: tuple[str, ...] | None) -> dict[str, Any]:
+def _build_one(
+    seed: int, cache: Path | None, models: tuple[str, ...] | None, datasets: tuple[str, ...] | None = None
+) -> dict[str, Any]:
     with threadpool_limits(limits=1):
         try:
-            return draw_scenario(seed, cache=cache, models=models).summary()
+            return draw_scenario(seed, cache=cache, models=models, datasets=datasets).summary()
         except Exception as error:  # one broken draw must not end a batch of hundreds
             return _errored(seed, error)
 
@@ -101,10 +103,12 @@ def diagnose_one(scenario: CorpusScenario) -> dict[str, Any]:
     return line
 
 
-def _diagnose_seed(seed: int, cache: Path | None, models: tuple[str, ...] | None) -> dict[str, Any]:
+def _diagnose_seed(
+    seed: int, cache: Path | None, models: tuple[str, ...] | None, datasets: tuple[str, ...] | None = None
+) -> dict[str, Any]:
     with threadpool_limits(limits=1):
         try:
-            scenario = draw_scenario(seed, cache=cache, models=models)
+            scenario = draw_scenario(seed, cache=cache, models=models, datasets=datasets)
         except Exception as error:  # one broken draw must not end a batch of hundreds
             return _errored(seed, error)
         return diagnose_one(scenario)
@@ -120,7 +124,12 @@ def _run(work: Callable[[int], dict[str, Any]], seeds: Sequence[int], jobs: int)
 
 
 def build_corpus(
-    seeds: Sequence[int], *, cache: Path | None, jobs: int = 1, models: tuple[str, ...] | None = None
+    seeds: Sequence[int],
+    *,
+    cache: Path | None,
+    jobs: int = 1,
+    models: tuple[str, ...] | None = None,
+    datasets: tuple[str, ...] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Build (or read from ``cache``) the scenarios of ``seeds``; yields each one's summary, in order.
 
@@ -133,15 +142,22 @@ def build_corpus(
         Worker processes (each on one BLAS thread).
     models : tuple of str, optional
         Model families to draw from (default: those installed).
+    datasets : tuple of str, optional
+        Data-set families to draw from (default: the default ones; mnist1d only when named).
     """
-    yield from _run(partial(_build_one, cache=cache, models=models), seeds, jobs)
+    yield from _run(partial(_build_one, cache=cache, models=models, datasets=datasets), seeds, jobs)
 
 
 def diagnose_corpus(
-    seeds: Sequence[int], *, cache: Path | None, jobs: int = 1, models: tuple[str, ...] | None = None
+    seeds: Sequence[int],
+    *,
+    cache: Path | None,
+    jobs: int = 1,
+    models: tuple[str, ...] | None = None,
+    datasets: tuple[str, ...] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Build or read each scenario of ``seeds`` and diagnose it; yields the JSON lines, in order."""
-    yield from _run(partial(_diagnose_seed, cache=cache, models=models), seeds, jobs)
+    yield from _run(partial(_diagnose_seed, cache=cache, models=models, datasets=datasets), seeds, jobs)
 
 
 def write_lines(lines: Iterator[dict[str, Any]], path: Path, on_line: Callable[[dict[str, Any]], None]) -> int:

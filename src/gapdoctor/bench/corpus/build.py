@@ -82,6 +82,10 @@ def _labeller(name: str) -> Any:
 def _features(p: dict[str, Any], seed: int, n_samples: int | None = None) -> tuple[FloatArray, IntArray]:
     if p["dataset"] in BUNDLED:
         return load(p["dataset"])
+    if p["dataset"] == "mnist1d":
+        from gapdoctor.bench.corpus.mnist1d import mnist1d_rows
+
+        return mnist1d_rows()
     options = dict(p["data_options"])
     if n_samples is not None:
         options["n_samples"] = n_samples

@@ -18,14 +18,15 @@ from typing import Any
 import numpy as np
 
 from gapdoctor.bench.corpus.families import (
-    BUNDLED,
-    BUNDLED_FEATURES,
     DATASETS,
+    FIXED_FEATURES,
+    KNOWN_DATASETS,
     MLP_MODELS,
     SYNTHETIC,
     TORCH_MODELS,
     draw_synthetic_options,
 )
+from gapdoctor.errors import GapdoctorInputError
 
 __all__ = ["HEALTHY_KINDS", "PAIRS", "SEVERITIES", "allowed_datasets", "allowed_models", "draw_params"]
 
@@ -58,8 +59,10 @@ SEARCH_ALPHAS = (1e-5, 1e-4, 1e-3, 1e-2, 3e-2, 1e-1)
 
 _NOT_IRIS = tuple(d for d in DATASETS if d != "iris")
 _ENOUGH_ROWS = ("digits", "breast_cancer", *SYNTHETIC)  # >= 500 rows: room for a holdout or many human labels
+_TEN_DIGITS = ("digits", "mnist1d")  # ten classes of digits: a pair of them, minority classes, a label shift
+_MULTICLASS = (*_TEN_DIGITS, "synthetic_multiclass")
 
-_DATASETS_FOR: dict[str, tuple[str, ...]] = {
+_DEFAULT_DATASETS_FOR: dict[str, tuple[str, ...]] = {
     "overfitting": _NOT_IRIS,
     "label_noise": _NOT_IRIS,
     "metric_mismatch": ("digits", "breast_cancer", *SYNTHETIC),
@@ -74,15 +77,26 @@ _DATASETS_FOR: dict[str, tuple[str, ...]] = {
     "search_noise": DATASETS,
     "none": ("digits", "breast_cancer", "wine", *SYNTHETIC),
 }
+_DATASETS_FOR = {cause: (*default, "mnist1d") for cause, default in _DEFAULT_DATASETS_FOR.items()}
+"""Every cause can be drawn on mnist1d (4,000 rows, ten classes: wherever digits can)."""
 _MEMORISING = ("overfitting", "label_noise", "pseudo_label_noise")  # need a hidden layer to memorise
 
 
-def allowed_datasets(causes: tuple[str, ...]) -> tuple[str, ...]:
-    """Data-set families every one of ``causes`` can be injected into (``()``: a healthy run)."""
-    allowed = set(DATASETS)
+def allowed_datasets(causes: tuple[str, ...], datasets: tuple[str, ...] = DATASETS) -> tuple[str, ...]:
+    """Data-set families (of ``datasets``, in their order) every one of ``causes`` can be injected into
+    (``()``: a healthy run).
+
+    Examples
+    --------
+    >>> allowed_datasets(("metric_saturation",))
+    ('digits', 'iris', 'wine', 'synthetic_binary')
+    >>> allowed_datasets(("metric_saturation",), ("mnist1d",))
+    ('mnist1d',)
+    """
+    allowed = set(datasets)
     for cause in causes or ("none",):
         allowed &= set(_DATASETS_FOR[cause])
-    return tuple(d for d in DATASETS if d in allowed)
+    return tuple(d for d in datasets if d in allowed)
 
 
 def allowed_models(causes: tuple[str, ...], models: tuple[str, ...]) -> tuple[str, ...]:
@@ -111,7 +125,7 @@ def _hidden(p: dict[str, Any], wide: bool, rng: np.random.Generator) -> list[int
 def _base(rng: np.random.Generator, dataset: str, model: str, severity: str, seed: int) -> dict[str, Any]:
     """Families and ordinary training settings (a run that learns), before any cause."""
     p: dict[str, Any] = {"dataset": dataset, "model": model, "severity": severity, "seed": seed}
-    if dataset not in BUNDLED:
+    if dataset in SYNTHETIC:
         p["data_options"] = draw_synthetic_options(dataset, rng)
     p["split"] = {"kind": "random", "train_share": round(float(rng.uniform(0.45, 0.6)), 3)}
     p["val_share"] = round(float(rng.uniform(0.25, 0.35)), 3)
@@ -142,7 +156,7 @@ def _overfitting(p: dict[str, Any], rng: np.random.Generator) -> None:
 
 def _label_noise(p: dict[str, Any], rng: np.random.Generator) -> None:
     rate = _level(p, 0.15, 0.25, 0.35) + float(rng.uniform(-0.04, 0.04))
-    if p["dataset"] in ("digits", "synthetic_multiclass") and rng.random() < 0.3:
+    if p["dataset"] in _MULTICLASS and rng.random() < 0.3:
         p["transforms"].append({"kind": "class_conditional_flip", "rate": round(rate + 0.15, 3)})
     else:
         p["transforms"].append({"kind": "symmetric_flip", "rate": round(rate, 3)})
@@ -160,10 +174,10 @@ def _pseudo_label_noise(p: dict[str, Any], rng: np.random.Generator) -> None:
 
 def _distribution_shift(p: dict[str, Any], rng: np.random.Generator) -> None:
     gap = _level(p, 0.0, 0.1, 0.2)
-    if p["dataset"] in ("digits", "synthetic_multiclass") and rng.random() < 0.35:
+    if p["dataset"] in _MULTICLASS and rng.random() < 0.35:
         p["split"] = {"kind": "label_shift", "strength": _level(p, 0.5, 0.7, 0.85)}
         return
-    n_features = BUNDLED_FEATURES.get(p["dataset"]) or int(p["data_options"]["n_features"])
+    n_features = FIXED_FEATURES.get(p["dataset"]) or int(p["data_options"]["n_features"])
     feature = -1 if rng.random() < 0.3 else int(rng.integers(n_features))  # -1: the sum of all features
     train_q = round(0.6 - gap / 2, 3)
     p["split"] = {"kind": "covariate_shift", "feature": feature, "train_q": train_q, "val_q": round(0.7 + gap / 2, 3)}
@@ -228,7 +242,7 @@ def _pipeline_bug(p: dict[str, Any], rng: np.random.Generator) -> None:
 
 def _metric_mismatch(p: dict[str, Any], rng: np.random.Generator) -> None:
     share = round(_level(p, 0.12, 0.08, 0.05) * float(rng.uniform(0.8, 1.2)), 4)
-    if p["dataset"] in ("digits", "synthetic_multiclass"):
+    if p["dataset"] in _MULTICLASS:
         p["split"] = {**p["split"], "imbalance": {"kind": "minority_classes", "keep": share * 1.5}}
         p["metric"] = "balanced_accuracy"
     else:
@@ -241,7 +255,7 @@ def _metric_mismatch(p: dict[str, Any], rng: np.random.Generator) -> None:
 
 def _metric_saturation(p: dict[str, Any], rng: np.random.Generator) -> None:
     p["train"].update(lr=float(_pick(rng, [3e-3, 5e-3])), epochs=int(rng.integers(60, 101)))
-    if p["dataset"] == "digits":
+    if p["dataset"] in _TEN_DIGITS:
         pair = sorted(int(c) for c in rng.choice(10, size=2, replace=False))
         p["split"] = {**p["split"], "classes": pair}
     if p["dataset"] == "synthetic_binary":
@@ -305,7 +319,9 @@ _ORDER = ("metric_mismatch", "distribution_shift", "subgroup_failure", "small_va
 """Split-setting causes are drawn first, so a pair's transforms apply to the final split."""
 
 
-def draw_params(causes: tuple[str, ...], seed: int, models: tuple[str, ...]) -> dict[str, Any]:
+def draw_params(
+    causes: tuple[str, ...], seed: int, models: tuple[str, ...], datasets: tuple[str, ...] | None = None
+) -> dict[str, Any]:
     """Every parameter of one scenario with ``causes`` (``()``: healthy), drawn from ``seed``.
 
     Parameters
@@ -315,6 +331,9 @@ def draw_params(causes: tuple[str, ...], seed: int, models: tuple[str, ...]) -> 
     seed : int
     models : tuple of str
         The model families to draw from.
+    datasets : tuple of str, optional
+        The data-set families to draw from (of :data:`~gapdoctor.bench.corpus.families.KNOWN_DATASETS`);
+        by default :data:`~gapdoctor.bench.corpus.families.DATASETS`.
 
     Returns
     -------
@@ -329,7 +348,18 @@ def draw_params(causes: tuple[str, ...], seed: int, models: tuple[str, ...]) -> 
     """
     rng = np.random.default_rng([seed, 20261201])
     models_ok = allowed_models(causes, models)
-    p = _base(rng, _pick(rng, allowed_datasets(causes)), _pick(rng, models_ok), _pick(rng, SEVERITIES), seed)
+    drawn_from = DATASETS if datasets is None else tuple(datasets)
+    unknown = sorted(set(drawn_from) - set(KNOWN_DATASETS))
+    if unknown or not drawn_from:
+        raise GapdoctorInputError(
+            "datasets", f"names no or unknown families {unknown}", f"use some of {KNOWN_DATASETS}"
+        )
+    datasets_ok = allowed_datasets(causes, drawn_from)
+    if not datasets_ok:
+        raise GapdoctorInputError(
+            "datasets", f"has none of the families {causes or 'a healthy run'} can be drawn on", "name more of them"
+        )
+    p = _base(rng, _pick(rng, datasets_ok), _pick(rng, models_ok), _pick(rng, SEVERITIES), seed)
     p["causes"] = list(causes)
     for cause in sorted(causes, key=lambda c: (c not in _ORDER, causes.index(c))):
         DRAWERS[cause](p, rng)

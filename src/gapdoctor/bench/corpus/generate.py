@@ -144,10 +144,13 @@ def families_of(params: dict[str, Any], data: ScenarioData) -> dict[str, str]:
     }
 
 
-def first_draw_families(seed: int, models: tuple[str, ...] | None = None) -> dict[str, str]:
+def first_draw_families(
+    seed: int, models: tuple[str, ...] | None = None, datasets: tuple[str, ...] | None = None
+) -> dict[str, str]:
     """The :data:`DRAWN_AXES` labels of corpus seed ``seed``'s first draw, read without building it.
 
-    ``models``: as for :func:`draw_scenario` (default: those installed); the draw depends on them.
+    ``models``, ``datasets``: as for :func:`draw_scenario` (default: the models installed, the default
+    data sets); the draw depends on them.
 
     Examples
     --------
@@ -155,13 +158,14 @@ def first_draw_families(seed: int, models: tuple[str, ...] | None = None) -> dic
     ('none', 'sklearn_mlp')
     """
     models = available_models() if models is None else tuple(models)
-    return _drawn_families(draw_params(causes_for_seed(seed), seed * ATTEMPT_STRIDE, models))
+    return _drawn_families(draw_params(causes_for_seed(seed), seed * ATTEMPT_STRIDE, models, datasets))
 
 
 def reported_first(
     seeds: Iterable[int],
     held_out: Mapping[str, Iterable[str]] | None = None,
     models: tuple[str, ...] | None = None,
+    datasets: tuple[str, ...] | None = None,
 ) -> list[int]:
     """The seeds whose first draw lies on the reported (held-out) families: the seeds of a blind batch.
 
@@ -178,6 +182,8 @@ def reported_first(
         As for :func:`~gapdoctor.bench.corpus.split.split_by_family`, on :data:`DRAWN_AXES` only.
     models : tuple of str, optional
         The model families the batch draws from (default: those installed).
+    datasets : tuple of str, optional
+        The data-set families the batch draws from (default: the default ones).
 
     Returns
     -------
@@ -196,7 +202,9 @@ def reported_first(
         raise GapdoctorInputError(
             "held_out", f"axes {late} are read from the built run, not the draw", f"use {', '.join(DRAWN_AXES)}"
         )
-    return split_by_family(list(seeds), held_out, families=lambda seed: first_draw_families(seed, drawn_from)).report
+    return split_by_family(
+        list(seeds), held_out, families=lambda seed: first_draw_families(seed, drawn_from, datasets)
+    ).report
 
 
 @dataclass(frozen=True)
@@ -300,6 +308,7 @@ def draw_scenario(
     *,
     causes: tuple[str, ...] | None = None,
     models: tuple[str, ...] | None = None,
+    datasets: tuple[str, ...] | None = None,
     cache: Path | None = None,
     max_attempts: int = MAX_ATTEMPTS,
 ) -> CorpusScenario:
@@ -313,6 +322,9 @@ def draw_scenario(
         Inject these instead of :func:`causes_for_seed` (tests; a chosen pair).
     models : tuple of str, optional
         Model families to draw from; by default those installed (:func:`available_models`).
+    datasets : tuple of str, optional
+        Data-set families to draw from; by default :data:`~gapdoctor.bench.corpus.families.DATASETS`
+        (mnist1d only when named).
     cache : Path, optional
         Cache directory (the bench's format: ``.npz`` + ``.json``); None builds without caching.
     max_attempts : int, default=MAX_ATTEMPTS
@@ -329,7 +341,7 @@ def draw_scenario(
     failed, built = 0, None
     for attempt in range(MAX_DRAWS):
         attempt_seed = seed * ATTEMPT_STRIDE + attempt
-        params = draw_params(causes, attempt_seed, models)
+        params = draw_params(causes, attempt_seed, models, datasets)
         scenario = _bench_scenario(causes, attempt_seed, params)
         try:
             data, cached = load_or_build(scenario, cache)

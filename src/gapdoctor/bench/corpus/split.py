@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from gapdoctor.bench.corpus.draws import HEALTHY_KINDS, SEVERITIES
-from gapdoctor.bench.corpus.families import DATASETS, KNOWN_MODELS
+from gapdoctor.bench.corpus.families import KNOWN_DATASETS, KNOWN_MODELS
 from gapdoctor.errors import GapdoctorInputError
 
 __all__ = ["DEFAULT_HELD_OUT", "FAMILY_AXES", "FamilySplit", "split_by_family"]
@@ -35,7 +35,7 @@ DEFAULT_HELD_OUT: dict[str, tuple[str, ...]] = {"dataset": ("breast_cancer", "wi
 """The families the scoring policy is reported on (never calibrated on)."""
 
 FAMILY_AXES: dict[str, tuple[str, ...] | None] = {
-    "dataset": DATASETS,
+    "dataset": KNOWN_DATASETS,
     "model": KNOWN_MODELS,
     "severity": SEVERITIES + HEALTHY_KINDS,
     "optimiser": ("adam", "sgd"),
