@@ -231,6 +231,7 @@ EVIDENCE_LABELS: dict[str, tuple[str, Format]] = {
     "association_lost": ("feature-label association lost in validation (epsilon²)", "number"),
     "association_lost_low": ("association lost, 95% interval low", "number"),
     "association_lost_high": ("association lost, 95% interval high", "number"),
+    "association_lost_by_chance": ("association lost by chance at these split sizes", "number"),
     "informative_share_collapsed": ("share of informative features whose association collapsed", "share"),
     "features_fitted_in_sample": ("features fitted on the rows they describe (in-sample)", "count"),
     "fisher_lost_low": ("association lost on the Fisher-z scale, 95% interval low", "number"),

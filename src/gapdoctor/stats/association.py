@@ -12,7 +12,7 @@ leakage check scores it, and the distribution-shift check leaves those features 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -144,7 +144,10 @@ class AssociationLoss:
     label in training beyond chance. ``fisher_lost_low`` is the low end of the 95% interval of
     the loss on the Fisher-z scale, where the standard error does not depend on the level: a
     feature that goes from 0.89 to 0.80 loses little epsilon² but as much evidence as one that
-    goes from 0.4 to 0.25.
+    goes from 0.4 to 0.25. ``chance_lost`` is the part of ``lost`` that splits of these sizes lose
+    by chance, where it was measured (re-splits,
+    :func:`gapdoctor.causes.preprocessing_leakage.resplit.with_spread`; 0 elsewhere): the test and
+    the intervals are then centred on it.
     """
 
     train: FloatArray
@@ -156,6 +159,11 @@ class AssociationLoss:
     collapsed: NDArray[np.bool_]
     informative: IntArray
     fisher_lost_low: FloatArray
+    chance_lost: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+    def __post_init__(self) -> None:
+        if len(self.chance_lost) != len(self.lost):  # not measured: no chance loss assumed
+            object.__setattr__(self, "chance_lost", np.zeros(len(self.lost)))
 
     @property
     def collapsed_share(self) -> float:

@@ -271,9 +271,14 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
         )
     elif gap_strength >= id_strength:
         j = order[0]
+        by_chance = (
+            f", {loss.chance_lost[j]:.2f} of it by chance at these split sizes; the rest's 95% interval"
+            if loss.chance_lost[j] >= 0.005
+            else ", 95% interval"
+        )
         summary = (
             f"{len(order)} feature(s) predict the label on training rows far better than on validation rows "
-            f"(most: {names[0]}, epsilon² {assoc_t[j]:.2f} vs {assoc_v[j]:.2f}, {gap[j]:.2f} lost, 95% interval "
+            f"(most: {names[0]}, epsilon² {assoc_t[j]:.2f} vs {assoc_v[j]:.2f}, {gap[j]:.2f} lost{by_chance} "
             f"{loss.lost_low[j]:.2f} to {loss.lost_high[j]:.2f}): they were built with the training labels."
         )
         fixes = (
@@ -299,6 +304,7 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
         else None,
         association_lost=round(float(gap[order[0]]), 4) if order else None,
         association_lost_low=round(float(loss.lost_low[order[0]]), 4) if order else None,
+        association_lost_by_chance=round(float(loss.chance_lost[order[0]]), 4) if order else None,
         association_lost_high=round(float(loss.lost_high[order[0]]), 4) if order else None,
         informative_share_collapsed=round(loss.collapsed_share, 4) if order else None,
         features_fitted_in_sample=len(weakened) or None,

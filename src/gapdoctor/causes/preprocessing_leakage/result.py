@@ -30,6 +30,10 @@ class TrainOnlySignal(Payload):
     association_lost, association_lost_low, association_lost_high : float or None
         Epsilon² the most leaking feature loses from training to validation, with its 95%
         interval (the score grows with the low end); None when no feature's association collapsed.
+    association_lost_by_chance : float or None
+        The part of that loss splits of these sizes make by chance (the re-splits' mean loss: a
+        small training split over many classes reaches a higher epsilon² by chance than a large
+        validation split); the interval is that of the rest. None as above.
     informative_share_collapsed : float or None
         Share of the label-informative training features whose association collapsed: a few
         for leakage, (nearly) all for misaligned rows; None when none collapsed.
@@ -66,6 +70,7 @@ class TrainOnlySignal(Payload):
     association_lost: float | None = figure(omit_none=True)
     association_lost_low: float | None = figure(omit_none=True)
     association_lost_high: float | None = figure(omit_none=True)
+    association_lost_by_chance: float | None = figure(omit_none=True)
     informative_share_collapsed: float | None = figure(omit_none=True)
     features_fitted_in_sample: int | None = figure(omit_none=True)
     fisher_lost_low: float | None = figure(omit_none=True)
