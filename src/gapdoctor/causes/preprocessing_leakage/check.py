@@ -39,6 +39,7 @@ from gapdoctor.causes.preprocessing_leakage.duplicates import (
     find_duplicates,
     near_duplicate_pairs,
 )
+from gapdoctor.causes.preprocessing_leakage.identifiers import identifier_like
 from gapdoctor.causes.preprocessing_leakage.label_means import in_sample_label_mean
 from gapdoctor.causes.preprocessing_leakage.neighbour_means import in_sample_neighbour_mean
 from gapdoctor.causes.preprocessing_leakage.resplit import resplit_loss
@@ -71,12 +72,11 @@ from gapdoctor.stats.association import (
     label_association,
     loss_from_associations,
 )
-from gapdoctor.stats.budget import ASSOCIATION_ROWS, DUPLICATE_CELLS, IDENTIFIER_ROWS, sample_rows
+from gapdoctor.stats.budget import ASSOCIATION_ROWS, DUPLICATE_CELLS, sample_rows
 from gapdoctor.stats.splits import compare_features, feature_plot_data, feature_texts, name_of, splits_of, subsample
 
 __all__ = ["NEAR_TOLERANCE", "duplicates", "exact_duplicate_pairs", "near_duplicate_pairs", "train_only_signal"]
 
-_ID_PREFILTER_ROWS = 2_000  # a column repeating values within this many rows is no identifier
 _NATURAL_TOO_HIGH = 0.5  # within-training duplicate share past which cross-split copies cannot be judged
 _MIN_SOURCE_ROWS = 20  # a label source with fewer training rows is not measured on its own (the check's own floor)
 
@@ -152,31 +152,6 @@ def _misaligned(loss: AssociationLoss, retention: float, informative: IntArray) 
     return bool(np.median(kept) < MISALIGNED_RETENTION)
 
 
-def _identifier_like(X_train: FeatureArray, X_val: FeatureArray) -> list[int]:
-    """Columns of dense, (almost) unique integers: row ids, timestamps, counters.
-
-    Judged on at most ``IDENTIFIER_ROWS`` rows per split; the density test scales the
-    sample's distinct count by the sampling fraction.
-    """
-    rows_t = sample_rows(len(X_train), IDENTIFIER_ROWS, what="X_train rows for identifier-like columns")
-    rows_v = sample_rows(len(X_val), IDENTIFIER_ROWS, what="X_val rows for identifier-like columns", seed=1)
-    fraction = (len(rows_t) + len(rows_v)) / (len(X_train) + len(X_val))
-    out = []
-    for j in range(X_train.shape[1]):
-        head = np.asarray(X_train[rows_t[:_ID_PREFILTER_ROWS], j], dtype=np.float64)
-        head = head[np.isfinite(head)]
-        if len(head) >= 20 and len(np.unique(head)) < 0.95 * len(head):
-            continue  # repeats within a few thousand rows: not an identifier (a cheap first look)
-        col = np.concatenate([X_train[rows_t, j], X_val[rows_v, j]]).astype(np.float64, copy=False)
-        col = col[np.isfinite(col)]
-        if len(col) < 20 or not np.all(col == np.round(col)):
-            continue
-        n_unique = len(np.unique(col))
-        if n_unique >= 0.95 * len(col) and (col.max() - col.min() + 1) * fraction <= 2.0 * n_unique:
-            out.append(j)
-    return out
-
-
 @register(
     name="preprocessing_leakage.train_only_signal",
     cause="preprocessing_leakage",
@@ -196,7 +171,7 @@ def train_only_signal(evidence: Evidence) -> list[Finding]:
     noise_t = association_noise_level(association_rows(len(y_train)), k)
     order = loss.order()
     retention, informative = association_retained(assoc_t, assoc_v, noise_t)
-    ids = [j for j in _identifier_like(X_train, X_val) if max(assoc_t[j], assoc_v[j]) > max(3 * noise_t, 0.02)]
+    ids = [j for j in identifier_like(X_train, X_val) if max(assoc_t[j], assoc_v[j]) > max(3 * noise_t, 0.02)]
 
     # the lost association the data vouch for: the low end of its 95% interval
     lost_low = max((float(loss.lost_low[j]) for j in order), default=0.0)
