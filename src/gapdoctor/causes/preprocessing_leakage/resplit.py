@@ -22,9 +22,9 @@ The re-splits also measure what a split loses by chance: epsilon² over ``k`` cl
 ``(k - 1) / (n - 1)`` on ``n`` rows of a feature unrelated to the label, so a small training split
 beside a large validation split "loses" association however honest the feature (ten classes,
 69 training rows, 1,324 validation rows: 0.13 - 0.01 = 0.12). The test and both intervals are
-centred on the re-splits' mean loss, not on 0 (mnist1d seeds 300240 and 300384: a training split of
-69 and 72 rows read as features built with the training labels at z 4.5, lost 0.39 [0.20, 0.55];
-the chance loss there is about 0.12).
+centred on the re-splits' mean loss, not on 0 (mnist1d corpus seeds 300240 and 300384: training splits
+of 69 and 64 rows read as features built with the training labels at z 4.4 and 4.2, 0.39 lost with an
+interval from 0.20; the chance loss there is about 0.12).
 
 Cost: ``RESPLITS`` x (pooled rows) ranks per feature re-split, at most ``RESPLIT_CELLS`` in all
 (features beyond that keep the approximation, the strongest re-split first); the pooled rows are
