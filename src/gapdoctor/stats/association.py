@@ -12,7 +12,7 @@ leakage check scores it, and the distribution-shift check leaves those features 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -159,11 +159,7 @@ class AssociationLoss:
     collapsed: NDArray[np.bool_]
     informative: IntArray
     fisher_lost_low: FloatArray
-    chance_lost: FloatArray = field(default_factory=lambda: np.zeros(0))
-
-    def __post_init__(self) -> None:
-        if len(self.chance_lost) != len(self.lost):  # not measured: no chance loss assumed
-            object.__setattr__(self, "chance_lost", np.zeros(len(self.lost)))
+    chance_lost: FloatArray
 
     @property
     def collapsed_share(self) -> float:
@@ -262,7 +258,16 @@ def loss_from_associations(
     informative = informative_features(assoc_t, association_noise_level(int(np.max(n_t)), n_classes))
     fisher_lost_low = z_t - z_v - LOSS_INTERVAL_Z * np.hypot(se_t, se_v)
     return AssociationLoss(
-        assoc_t, assoc_v, lost, lost_low, lost_high, z, collapsed, informative, np.asarray(fisher_lost_low)
+        assoc_t,
+        assoc_v,
+        lost,
+        lost_low,
+        lost_high,
+        z,
+        collapsed,
+        informative,
+        np.asarray(fisher_lost_low),
+        np.zeros(len(lost)),  # not measured here: the re-splits measure it (with_spread)
     )
 
 

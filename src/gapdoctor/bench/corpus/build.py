@@ -16,8 +16,8 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
-from gapdoctor.bench._common import FloatArray, IntArray, Split, load, mlp_run, split, synthetic
-from gapdoctor.bench.corpus.families import BUNDLED, trainer_for
+from gapdoctor.bench._common import FloatArray, IntArray, Split, mlp_run, split, synthetic
+from gapdoctor.bench.corpus.families import fixed_rows, trainer_for
 from gapdoctor.bench.faults_data import class_conditional_flip, with_pseudo_labels
 from gapdoctor.bench.faults_pipeline import (
     leak_knn_stacking,
@@ -80,12 +80,9 @@ def _labeller(name: str) -> Any:
 
 
 def _features(p: dict[str, Any], seed: int, n_samples: int | None = None) -> tuple[FloatArray, IntArray]:
-    if p["dataset"] in BUNDLED:
-        return load(p["dataset"])
-    if p["dataset"] == "mnist1d":
-        from gapdoctor.bench.corpus.mnist1d import mnist1d_rows
-
-        return mnist1d_rows()
+    rows = fixed_rows(p["dataset"])
+    if rows is not None:
+        return rows
     options = dict(p["data_options"])
     if n_samples is not None:
         options["n_samples"] = n_samples

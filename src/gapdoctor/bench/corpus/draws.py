@@ -22,6 +22,7 @@ from gapdoctor.bench.corpus.families import (
     FIXED_FEATURES,
     KNOWN_DATASETS,
     MLP_MODELS,
+    OPT_IN_DATASETS,
     SYNTHETIC,
     TORCH_MODELS,
     draw_synthetic_options,
@@ -77,7 +78,7 @@ _DEFAULT_DATASETS_FOR: dict[str, tuple[str, ...]] = {
     "search_noise": DATASETS,
     "none": ("digits", "breast_cancer", "wine", *SYNTHETIC),
 }
-_DATASETS_FOR = {cause: (*default, "mnist1d") for cause, default in _DEFAULT_DATASETS_FOR.items()}
+_DATASETS_FOR = {cause: (*default, *OPT_IN_DATASETS) for cause, default in _DEFAULT_DATASETS_FOR.items()}
 """Every cause can be drawn on mnist1d (4,000 rows, ten classes: wherever digits can)."""
 _MEMORISING = ("overfitting", "label_noise", "pseudo_label_noise")  # need a hidden layer to memorise
 

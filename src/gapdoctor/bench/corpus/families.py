@@ -28,6 +28,7 @@ __all__ = [
     "Dataset",
     "available_models",
     "draw_synthetic_options",
+    "fixed_rows",
     "load_dataset",
     "trainer_for",
 ]
@@ -118,6 +119,17 @@ def draw_synthetic_options(name: str, rng: np.random.Generator, **fixed: Any) ->
     return options
 
 
+def fixed_rows(name: str) -> tuple[FloatArray, IntArray] | None:
+    """The rows of a data set that is not drawn (a bundled set, mnist1d); None for a synthetic family."""
+    if name in BUNDLED:
+        return load(name)
+    if name == "mnist1d":
+        from gapdoctor.bench.corpus.mnist1d import mnist1d_rows
+
+        return mnist1d_rows()
+    return None
+
+
 def load_dataset(name: str, seed: int, rng: np.random.Generator, **fixed: Any) -> Dataset:
     """One data set of family ``name``: a bundled set, or a ``make_classification`` draw.
 
@@ -143,14 +155,9 @@ def load_dataset(name: str, seed: int, rng: np.random.Generator, **fixed: Any) -
     >>> data.X.shape[0], data.n_classes
     (200, 2)
     """
-    if name in BUNDLED:
-        X, y = load(name)
-        return Dataset(name, X, y, {})
-    if name == "mnist1d":
-        from gapdoctor.bench.corpus.mnist1d import mnist1d_rows
-
-        X, y = mnist1d_rows()
-        return Dataset(name, X, y, {})
+    rows = fixed_rows(name)
+    if rows is not None:
+        return Dataset(name, *rows, {})
     options = draw_synthetic_options(name, rng, **fixed)
     X, y = synthetic(seed, **options)
     return Dataset(name, X, y, options)
