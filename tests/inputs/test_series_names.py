@@ -9,6 +9,7 @@ import pytest
 import gapdoctor
 from gapdoctor import GapdoctorInputError
 from gapdoctor.inputs.history import normalise_series_name
+from gapdoctor.io import read_history
 from gapdoctor.stats.metrics import metric_info
 
 
@@ -31,6 +32,7 @@ from gapdoctor.stats.metrics import metric_info
         ("val_r2_score", "val_r2"),
         ("eval_perplexity", "val_perplexity"),
         ("lr-AdamW", "lr"),
+        ("train_loss_batch", "train_loss"),
         ("test_loss", "test_loss"),
         ("eval_samples_per_second", None),
     ],
@@ -75,3 +77,31 @@ def test_unknown_series_are_named_in_the_terminal_report(tmp_path: Path) -> None
     diagnosis = gapdoctor.diagnose(history=log)
     assert any("val_foo" in note and "eval_runtime" not in note for note in diagnosis.notes)
     assert "val_foo" in str(diagnosis)
+
+
+HELDOUT2 = Path(__file__).resolve().parents[1] / "data" / "real_logs_heldout2"
+
+
+def test_a_vae_logging_only_named_losses_is_read_through_its_total() -> None:
+    """A real Lightning metrics.csv (a VAE): train/val_elbo_loss beside their recon and KL terms, no plain loss."""
+    history = read_history(HELDOUT2 / "pl_batch_effect_v3.csv")
+    assert {"train_loss", "val_loss"} <= set(history.series)
+    assert any("elbo loss (train_elbo_loss, val_elbo_loss) read as the loss" in note for note in history.notes)
+    assert "train_recon_loss" in history.ignored and "val_recon_loss" in history.ignored
+    diagnosis = gapdoctor.diagnose(history=HELDOUT2 / "pl_batch_effect_v3.csv")
+    assert diagnosis.judged
+
+
+def test_two_named_losses_without_a_total_are_not_guessed(tmp_path: Path) -> None:
+    log = tmp_path / "metrics.csv"
+    rows = [f"{e},{1 / (e + 1)},{1.1 / (e + 1)},{0.5 / (e + 1)},{0.6 / (e + 1)}" for e in range(6)]
+    log.write_text("epoch,train_recon_loss,val_recon_loss,train_kl_loss,val_kl_loss\n" + "\n".join(rows) + "\n")
+    with pytest.raises(GapdoctorInputError, match="holds no series gapdoctor can read"):
+        read_history(log)
+
+
+def test_a_loss_logged_per_batch_is_the_training_loss() -> None:
+    """A real Lightning metrics.csv whose only series is train_loss_batch: read, with no validation to judge."""
+    history = read_history(HELDOUT2 / "pl_wsds_v5.csv")
+    assert set(history.series) == {"train_loss"}
+    assert not gapdoctor.diagnose(history=HELDOUT2 / "pl_wsds_v5.csv").judged

@@ -23,10 +23,12 @@ from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history_axis import frame_points
 from gapdoctor.inputs.history_values import MAX_MAGNITUDE, check_values, divergence_epoch, to_float_series
 from gapdoctor.inputs.series_names import (
+    PER_BATCH_SUFFIXES,
     fractions_from_percentages,
     loss_from_metrics,
     normalise_series_name,
     preference,
+    with_named_losses,
 )
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.curves import fill_missing, hinge_point, noise_sd, smooth
@@ -47,7 +49,7 @@ __all__ = [
 
 # Four evaluation points are the fewest from which a turn (down, then up) can be read at all;
 # fewer and a person cannot tell a trend from noise either.
-_MIN_EPOCHS_FOR_TRENDS = 4
+MIN_EPOCHS_FOR_TRENDS = 4
 
 
 @dataclass(frozen=True)
@@ -340,6 +342,7 @@ class RunHistory:
                 ignored.append(raw)
             elif name:
                 target[raw] = name
+        target, ignored, loss_notes_named = with_named_losses(target, ignored)
         best: dict[str, str] = {}
         for raw, name in target.items():
             if name not in best or preference(raw, name, by_raw[raw], chosen) > preference(
@@ -350,7 +353,7 @@ class RunHistory:
         kept = set(best.values())
         # a per-step training loss beside the per-epoch one shows the batch noise (Lightning's *_step)
         for raw, name in target.items():
-            if name == "train_loss" and raw not in kept and raw.lower().endswith("step"):
+            if name == "train_loss" and raw not in kept and raw.lower().endswith(PER_BATCH_SUFFIXES):
                 target[raw] = STEP_NOISE_SERIES
                 kept.add(raw)
                 ignored.remove(raw)
@@ -368,7 +371,6 @@ class RunHistory:
         series, notes = fractions_from_percentages(aligned.series, metrics)
         series = {n: v for n, v in series.items() if np.isfinite(v).any() or n == "train_loss"}
         series, loss_notes = loss_from_metrics(series)
-        notes = (*notes, *loss_notes)
         return cls(
             series=series,
             ignored=tuple(ignored),
@@ -380,7 +382,7 @@ class RunHistory:
             train_loss_se=aligned.train_loss_se,
             train_loss_counts=aligned.counts,
             raw=aligned.raw,
-            notes=(*aligned.notes, *notes),
+            notes=(*aligned.notes, *notes, *loss_notes_named, *loss_notes),
             test=aligned.test,
         )
 
@@ -393,7 +395,4 @@ _NAMES_FIX = (
 
 def enough_epochs(history: RunHistory) -> bool:
     """True when the run is long enough to separate a trend from noise."""
-    return history.n_epochs >= _MIN_EPOCHS_FOR_TRENDS
-
-
-MIN_EPOCHS_FOR_TRENDS = _MIN_EPOCHS_FOR_TRENDS
+    return history.n_epochs >= MIN_EPOCHS_FOR_TRENDS

@@ -20,7 +20,16 @@ from gapdoctor.stats.metrics import METRICS
 if TYPE_CHECKING:
     from gapdoctor.inputs.history import RunHistory
 
-__all__ = ["fractions_from_percentages", "history_notes", "loss_from_metrics", "normalise_series_name", "preference"]
+__all__ = [
+    "PER_BATCH_SUFFIXES",
+    "fractions_from_percentages",
+    "history_notes",
+    "loss_from_metrics",
+    "named_losses",
+    "normalise_series_name",
+    "preference",
+    "with_named_losses",
+]
 
 
 # Lower-is-better metrics that are losses in all but name, in order of preference, for runs
@@ -130,6 +139,8 @@ _AUXILIARY = {
     "weight_decay": "weight_decay",
     "batch_size": "batch_size",
 }
+PER_BATCH_SUFFIXES = ("step", "batch")
+"""A raw name ending so was logged once per optimiser step (Lightning's ``train_loss_step``, ``train_loss_batch``)."""
 _INDEX_NAMES = {"epoch", "epochs", "step", "global_step", "time", "timestamp", "wall_time", "runtime"}
 
 
@@ -163,9 +174,11 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
     ('val_wer', 'test_accuracy', 'train_loss')
     >>> normalise_series_name("lr-Adam"), normalise_series_name("train/learning_rate")
     ('lr', 'lr')
+    >>> normalise_series_name("train_loss_batch")
+    'train_loss'
     """
     name = re.sub(r"[^0-9a-z]+", "_", raw.strip().lower()).strip("_")
-    name = re.sub(r"_(epoch|step)$", "", name)  # Lightning's "val_loss_epoch"
+    name = re.sub(r"_(epoch|step|batch)$", "", name)  # Lightning's "val_loss_epoch", "train_loss_batch"
     name = re.sub(r"(^|_)epoch_", r"\1", name)  # Keras' TensorBoard tags: "epoch_loss", "validation/epoch_loss"
     if name in _INDEX_NAMES:
         return ""
@@ -201,7 +214,7 @@ def preference(
 ) -> tuple[bool, int, int]:
     """Higher wins among raw names meaning one series: mapped, then per-epoch, then most values."""
     lowered = raw.lower()
-    level = 2 if lowered.endswith("epoch") else 0 if lowered.endswith("step") else 1
+    level = 2 if lowered.endswith("epoch") else 0 if lowered.endswith(PER_BATCH_SUFFIXES) else 1
     finite = sum(1 for p in points if math.isfinite(p[3]))
     return raw in chosen, level, finite
 
@@ -221,6 +234,89 @@ def loss_from_metrics(series: dict[str, FloatArray]) -> tuple[dict[str, FloatArr
                 used.append(f"val_{metric}")
             return out, (f"no loss was logged: {' and '.join(used)} read as the loss",)
     return series, ()
+
+
+# Named losses that are the total a model minimises when a run logs several (a VAE's ELBO beside its terms).
+_TOTAL_LOSS_NAMES = ("total", "elbo", "overall", "combined", "full", "sum", "main", "objective")
+
+
+def _split_and_body(raw: str) -> tuple[str, str] | None:
+    """``("train" | "val", body)`` of a name with a split prefix or suffix (``train_elbo_loss``, ``elbo_loss/val``)."""
+    name = re.sub(r"[^0-9a-z]+", "_", raw.strip().lower()).strip("_")
+    name = re.sub(r"_(epoch|step|batch)$", "", name)
+    head, _, rest = name.partition("_")
+    body, _, tail = name.rpartition("_")
+    if rest and head in _SPLIT_PREFIXES:
+        return _SPLIT_PREFIXES[head], rest
+    if body and tail in _SPLIT_PREFIXES:
+        return _SPLIT_PREFIXES[tail], body
+    return None
+
+
+def named_losses(unknown: Collection[str]) -> tuple[dict[str, str], str | None]:
+    """Raw names to read as ``train_loss`` / ``val_loss`` when a run logs its loss only under a name of its own.
+
+    A run that logs no plain loss but a named one for both splits (a VAE's ``train_elbo_loss`` and
+    ``val_elbo_loss``) is read through that pair. When several pairs are logged (``elbo`` beside its
+    ``recon`` term), only a name that says it is the total (:data:`_TOTAL_LOSS_NAMES`) is taken;
+    otherwise none is (which loss the run minimises is not known). Every raw spelling of the chosen
+    pair is returned (per-step and per-epoch both), so the usual preference picks among them.
+
+    Parameters
+    ----------
+    unknown : collection of str
+        Raw names no other rule understood.
+
+    Returns
+    -------
+    dict of str to str, and str or None
+        Raw name -> ``train_loss`` / ``val_loss``, and the pair's name (None when none is read).
+
+    Examples
+    --------
+    >>> named_losses(["train_elbo_loss", "val_elbo_loss", "train_recon_loss", "val_recon_loss", "val_kld"])
+    ({'train_elbo_loss': 'train_loss', 'val_elbo_loss': 'val_loss'}, 'elbo')
+    >>> named_losses(["train_recon_loss", "val_recon_loss", "train_kl_loss", "val_kl_loss"])
+    ({}, None)
+    >>> named_losses(["train_disc_loss", "train_gen_loss"])
+    ({}, None)
+    """
+    by_core: dict[str, dict[str, list[str]]] = {}
+    for raw in unknown:
+        parsed = _split_and_body(raw)
+        if parsed is None or not parsed[1].endswith("_loss"):
+            continue
+        split, body = parsed
+        by_core.setdefault(body[: -len("_loss")], {}).setdefault(split, []).append(raw)
+    complete = [core for core, splits in by_core.items() if {"train", "val"} <= set(splits)]
+    if len(complete) > 1:
+        complete = [core for core in complete if core in _TOTAL_LOSS_NAMES]
+    if len(complete) != 1:
+        return {}, None
+    core = complete[0]
+    return {raw: f"{split}_loss" for split, raws in by_core[core].items() for raw in raws}, core
+
+
+def with_named_losses(
+    target: Mapping[str, str], ignored: list[str]
+) -> tuple[dict[str, str], list[str], tuple[str, ...]]:
+    """A reader's raw -> series map with a named loss pair (:func:`named_losses`) read as the loss, said so.
+
+    Only when no plain training or validation loss was understood; returns the map, the names still
+    not understood, and the note.
+
+    Examples
+    --------
+    >>> with_named_losses({"epoch_x": "val_accuracy"}, ["train_elbo_loss", "val_elbo_loss"])[2]
+    ('no plain loss was logged: the elbo loss (train_elbo_loss, val_elbo_loss) read as the loss',)
+    """
+    if {"train_loss", "val_loss"} & set(target.values()):
+        return dict(target), ignored, ()
+    named, core = named_losses(ignored)
+    if not named:
+        return dict(target), ignored, ()
+    note = f"no plain loss was logged: the {core} loss ({', '.join(sorted(named))}) read as the loss"
+    return {**target, **named}, [raw for raw in ignored if raw not in named], (note,)
 
 
 def fractions_from_percentages(

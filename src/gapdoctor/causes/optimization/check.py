@@ -25,46 +25,35 @@ from __future__ import annotations
 
 import numpy as np
 
-from gapdoctor.causes.curves import epoch_of, history_of, point, step_of
-from gapdoctor.causes.optimization.convergence import converged, late_fall_se, wobbles
-from gapdoctor.causes.optimization.cuts import crawl_after_cut, stopped_at_cut
+from gapdoctor.causes.curves import epoch_of, history_of, step_of
+from gapdoctor.causes.optimization.convergence import wobbles
+from gapdoctor.causes.optimization.finding import CHECK_NAME as _NAME
+from gapdoctor.causes.optimization.finding import optimization_finding
 from gapdoctor.causes.optimization.progress import ValidationProgress, validation_progress
-from gapdoctor.causes.optimization.result import Instability, LossClimb, NanDivergence, Stall
+from gapdoctor.causes.optimization.result import Instability, LossClimb, NanDivergence
 from gapdoctor.causes.optimization.rises import (
     RisesVsNoise,
     jitter_is_measurement,
     rises_expected_from_se,
     rises_vs_curve_noise,
 )
-from gapdoctor.causes.optimization.schedule import STEP_CUT, Schedule, read_schedule
+from gapdoctor.causes.optimization.schedule import Schedule, read_schedule
 from gapdoctor.causes.optimization.score import (
     DIVERGENCE_VERDICT,
     NAN_DIVERGENCE,
     climb_score,
-    crawl_score,
     instability_ratio,
     instability_score,
-    stall_score,
 )
 from gapdoctor.causes.optimization.spikes import find_spikes
-from gapdoctor.causes.payload import Payload
+from gapdoctor.causes.optimization.stall import stall
 from gapdoctor.causes.registry import SkipCheck, register
-from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.causes.wording import p_text
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.inputs.history import RunHistory, fill_missing, hinge_point, smooth
-from gapdoctor.stats.curves import noise_sd_curved, relative_fall
+from gapdoctor.inputs.history import RunHistory, fill_missing, smooth
+from gapdoctor.stats.curves import noise_sd_curved
 
-_NAME = "optimization.curves"
-# With a schedule that anneals the rate, a flat end is by design: a stall is reported only when
-# the whole run lowered the training loss by less than this fraction.
-_ANNEALED_STALL_ACHIEVED = 0.15
-# "The learning rate is too low" only when the peak rate is this small and the loss fell by less than _TOO_LOW_ACHIEVED.
-_TOO_LOW_LR = 1e-5
-_TOO_LOW_ACHIEVED = 0.3
-# A late slope known better than this (an exact line: infinite) is reported as this many standard errors.
-_REPORTED_T_MAX = 1000.0
 # Over this many points each step's trend is small against any noise and about half the steps rise
 # whatever the learning rate: the share of rises tells nothing, only the noise level and spikes do.
 _MAX_POINTS_FOR_RISES = 100
@@ -78,21 +67,12 @@ _KNOWN_NOISE_SHARE = 0.5
 # sampled every N steps: each value is one batch's loss, and batch noise of unknown size is all
 # that separates two of them, so its spread alone is never reported as instability (score.py caps it).
 _SAMPLED_SHARE = 0.5
-# A training loss that jitters more than the validation loss (its measurement's noise) bounces only when its
-# rises beyond that noise have a one-sided p-value below this.
-_BOUNCE_P = 0.05
-
-
-def _finding(score: float, summary: str, result: Payload, first_fix: str) -> Finding:
-    same_advice = first_fix.split("(")[0].split(";")[0].strip()
-    fixes = (first_fix, *(f for f in cause_info("optimization").fixes if not f.startswith(same_advice)))
-    return Finding(cause="optimization", score=score, summary=summary, fixes=fixes, check=_NAME, result=result)
 
 
 def _nan_divergence(history: RunHistory) -> Finding | None:
     if history.diverged_at is None:
         return None
-    return _finding(
+    return optimization_finding(
         NAN_DIVERGENCE,
         f"Training diverged: the training loss is NaN/infinite from {history.position(history.diverged_at)} on.",
         NanDivergence(
@@ -113,7 +93,7 @@ def _divergence(history: RunHistory, train: np.ndarray) -> Finding | None:
     start = float(ts[0])
     blowup = float(ts[-1] - ts[best]) / max(abs(start - float(ts[best])), 1e-12)
     if best < len(ts) - 2 and float(ts[-1]) > start:
-        return _finding(
+        return optimization_finding(
             climb_score(blowup),
             f"Training loss climbed back above its starting value ({ts[-1]:.3g} > {start:.3g}) "
             f"after its best at {history.position(int(keep[best]))}.",
@@ -214,8 +194,8 @@ def _instability(
         first_spike_step=step_of(history, first_spike),
         spike_gave_back=round(found.gave_back, 3) if len(spikes) else None,
         val_still_improving="yes" if improving else None,
-        val_late_slope_t=_slope_t(val_progress) if improving else None,
-        val_noise_vs_gain=_noise_vs_gain(val_progress) if improving else None,
+        val_late_slope_t=val_progress.reported_slope_t if improving and val_progress else None,
+        val_noise_vs_gain=val_progress.reported_noise_vs_gain if improving and val_progress else None,
         train_loss_single_batches=int(logged.sum()) if sampled else None,
         rises_expected_from_curve_noise_pct=None if logged_noise is None else round(100 * expected, 1),
         rises_beyond_curve_noise_p=None if logged_noise is None else round(logged_noise.p_value, 4),
@@ -227,135 +207,11 @@ def _instability(
             f" The training loss was logged at only {int(logged.sum())} of {len(train)} {where}s, one batch "
             "each: batch noise of unknown size may explain this spread (log the epoch mean to tell)."
         )
-    return _finding(score, summary, result, "Lower the learning rate (try 3x and 10x smaller).")
+    return optimization_finding(score, summary, result, "Lower the learning rate (try 3x and 10x smaller).")
 
 
 def _noise_explains(rises: RisesVsNoise) -> str:
     return f" ({100 * rises.expected_share:.0f}% expected from the logged loss's own noise, {p_text(rises.p_value)})"
-
-
-def _slope_t(progress: ValidationProgress | None) -> float | None:
-    return None if progress is None else round(min(progress.late_slope_t, _REPORTED_T_MAX), 2)
-
-
-def _noise_vs_gain(progress: ValidationProgress | None) -> float | None:
-    return None if progress is None else round(progress.noise_vs_gain, 4)
-
-
-def _training_start(history: RunHistory, ts: np.ndarray) -> float:
-    """The training loss where the run started: the first logged values when the log has them."""
-    raw = history.raw.get("train_loss")
-    if raw is not None:
-        first = raw[1][np.isfinite(raw[1])][:3]
-        if len(first):
-            return max(float(np.median(first)), float(ts[0]))
-    return float(ts[0])
-
-
-def _stall(
-    history: RunHistory, train: np.ndarray, schedule: Schedule | None, val_progress: ValidationProgress | None
-) -> Finding | None:
-    n = history.n_points
-    ts = smooth(train)
-    start, end = _training_start(history, ts), float(ts[-1])
-    third = max(2, n // 3)
-    late_drop = relative_fall(ts[-1 - third], end)  # over the last `third` intervals
-    achieved = relative_fall(start, end)
-    # a loss that crawls on after a cut never looks flat enough: the cut's slowdown is its own evidence
-    crawl = crawl_after_cut(train, schedule.cut_points) if schedule is not None else None
-    flat = late_drop <= 0.02 and achieved <= 0.7
-    if not flat and crawl is None:
-        return None
-    if schedule is not None and schedule.annealed and achieved > _ANNEALED_STALL_ACHIEVED:
-        return None  # the schedule anneals the rate: a flat end is by design
-    knee, _, _ = hinge_point(train) if n >= 6 else (0, 0.0, 0.0)
-    markers: dict[str, int] = {"stall_epoch": point(knee)}
-    cut: int | None = None
-    too_low = False
-    tail = fill_missing(train)[n // 2 :]
-    bouncing = len(tail) > 3 and float(np.mean(np.diff(tail) > 0)) >= 0.35 and not wobbles(train)
-    val = history.get("val_loss")
-    measurement = jitter_is_measurement(train, val)
-    if bouncing and measurement:  # rises of a jitter the parameters do not share: only those beyond it count
-        rises = rises_vs_curve_noise(train[np.isfinite(train)])
-        bouncing = rises is not None and rises.p_value < _BOUNCE_P
-    if bouncing:
-        cause = (
-            "the training loss bounces on a plateau (it rose in most late epochs), a sign of a learning rate too high"
-        )
-        first_fix = "Lower the learning rate (try 3x and 10x smaller); clip gradients."
-    else:
-        cause = "the training loss stopped improving early"
-        first_fix = "Raise the learning rate or use a warm-up + decay schedule; check the loss is wired to the outputs."
-    if schedule is not None:
-        near = [c for c in schedule.cut_points if abs(c - knee) <= max(2, n // 10) and stopped_at_cut(train, c, n)]
-        if near and flat:  # a stall the cut explains: the crawl's measure counts too when it read the same cut
-            crawl = crawl if crawl is not None and crawl.cut == near[0] else None
-        elif crawl is not None:
-            near, flat = [crawl.cut], False  # the crawl alone: its measure alone scores it
-        lr = history.get("lr")
-        if near:
-            c = cut = int(near[0])
-            markers["lr_cut_epoch"] = point(c)
-            before = (
-                f" from {lr[c - 1]:.3g} to {lr[c]:.3g}" if lr is not None and c >= 1 else f" by {STEP_CUT:g}x or more"
-            )
-            cause = f"the stall begins at {history.position(knee)}, right after the learning rate was cut{before}"
-            if crawl is not None:
-                cause = f"right after the learning rate was cut{before} at {history.position(c)}, " + crawl.sentence(
-                    history.points_name
-                )
-            first_fix = "Delay the learning-rate decay (or cut by less); decay on plateau of the validation metric."
-        elif schedule.peak <= _TOO_LOW_LR and achieved < _TOO_LOW_ACHIEVED and not bouncing:
-            cause = f"the learning rate never exceeds {schedule.peak:.3g} ({schedule.kind} schedule)"
-            first_fix = "Raise the learning rate (run a learning-rate range test)."
-            too_low = True
-    if not bouncing and cut is None and not too_low and converged(train, start - end, val if measurement else None):
-        return None  # converged: the loss reached the floor its course is heading to, nothing left to remove
-    capped = val_progress is not None and val_progress.still_improving and cut is None and not too_low
-    late_se = late_fall_se(train, third, float(ts[-1 - third])) if measurement else None
-    score = stall_score(
-        achieved,
-        late_drop,
-        after_cut=cut is not None,
-        too_low_lr=too_low,
-        improving=capped,
-        late_drop_se=late_se or 0.0,
-    )
-    score = max(score if flat else 0.0, 0.0 if crawl is None else crawl_score(crawl.slowdown, crawl.reachable))
-    if score < MIN_FINDING_SCORE:
-        return None
-    result = Stall(
-        train_loss_start=round(start, 4),
-        train_loss_final=round(end, 4),
-        train_loss_drop_pct=round(100 * achieved, 1),
-        late_drop_pct=round(100 * late_drop, 2),
-        stall_epoch=history.epoch_at(knee),
-        stall_step=step_of(history, knee),
-        lr_max=None if schedule is None else schedule.peak,
-        lr_final=None if schedule is None else schedule.final,
-        lr_schedule=None if schedule is None else schedule.kind,
-        lr_cut_epoch=epoch_of(history, cut),
-        lr_cut_step=step_of(history, cut),
-        val_still_improving="yes" if capped else None,
-        val_late_slope_t=_slope_t(val_progress) if capped else None,
-        val_noise_vs_gain=_noise_vs_gain(val_progress) if capped else None,
-        markers=markers,
-        late_drop_se_pct=None if late_se is None else round(100 * late_se, 2),
-        pace_slowdown_after_cut=None if crawl is None else round(min(crawl.slowdown, 1e6), 1),
-        reachable_at_old_pace_pct=None if crawl is None else round(100 * crawl.reachable, 1),
-    )
-    summary = (
-        f"Optimisation stalled: {cause}; the training loss fell {'' if crawl else 'only '}{100 * achieved:.0f}% "
-        f"overall ({start:.3g} -> {end:.3g}) and {'rose ' if late_drop < 0 else ''}{abs(100 * late_drop):.1f}% over "
-        "the last third"
-        + (
-            f" (give or take {100 * late_se:.1f}%: noise of its measurement, which the validation loss lacks)."
-            if late_se
-            else "."
-        )
-    )
-    return _finding(score, summary, result, first_fix)
 
 
 @register(
@@ -391,7 +247,7 @@ def optimization_from_curves(evidence: Evidence) -> list[Finding]:
         for f in (
             diverged,
             _instability(history, train, schedule, val_progress),
-            _stall(history, train, schedule, val_progress),
+            stall(history, train, schedule, val_progress),
         )
         if f is not None
     ]

@@ -26,7 +26,7 @@ from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory, smooth
 from gapdoctor.stats.curves import noise_sd_curved
 
-__all__ = ["ValidationProgress", "validation_progress"]
+__all__ = ["REPORTED_T_MAX", "ValidationProgress", "validation_progress"]
 
 # The curve is "still improving" when its best is among the last fifth of the points and the last
 # third brought at least this share of its total gain.
@@ -37,6 +37,8 @@ _MIN_LATE_POINTS = 5
 _LATE_SLOPE_CONFIDENCE = 0.95
 # The validation curve needs this many points for its trend and noise to be read.
 _MIN_POINTS = 6
+REPORTED_T_MAX = 1000.0
+"""A late slope known better than this (an exact line: infinite) is reported as this many standard errors."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,16 @@ class ValidationProgress:
     still_improving: bool
     late_slope_t: float
     noise_vs_gain: float
+
+    @property
+    def reported_slope_t(self) -> float:
+        """The late slope's t as a finding reports it (an exact line, infinite, as :data:`REPORTED_T_MAX`)."""
+        return round(min(self.late_slope_t, REPORTED_T_MAX), 2)
+
+    @property
+    def reported_noise_vs_gain(self) -> float:
+        """The noise over the gain as a finding reports it."""
+        return round(self.noise_vs_gain, 4)
 
 
 def _late_slope_t(values: np.ndarray) -> float:

@@ -145,6 +145,9 @@ class Stall(Payload):
     reachable_at_old_pace_pct : float or None
         With it: the share (%) of the loss left at the cut that the pace before the cut would have
         removed over the rest of the run.
+    chance_level_classes : int or None
+        When the loss sits at ``ln k``, a uniform guess over ``k`` classes, from the start
+        (:mod:`~gapdoctor.causes.optimization.chance`): that ``k``.
     """
 
     CHECK: ClassVar[str] = CHECK
@@ -176,4 +179,7 @@ class Stall(Payload):
     )
     reachable_at_old_pace_pct: float | None = figure(
         omit_none=True, label="loss left at the cut the old pace would have removed (%)", shown_as="number"
+    )
+    chance_level_classes: int | None = figure(
+        omit_none=True, label="classes whose uniform guess the training loss sits at", shown_as="number"
     )

@@ -1,0 +1,103 @@
+"""Is a flat training loss sitting at the loss of a uniform guess (a model that learned nothing)?
+
+A classifier trained with cross-entropy whose outputs do not depend on its inputs predicts the
+same probabilities for every row; on balanced classes its loss is then ``ln k`` for ``k`` classes
+(0.693 for two). A fresh model starts near there, and a learning one leaves it downwards. A loss
+that reached ``ln k`` within its first evaluations and sat there to the end, never below, is not a
+run that converged to its floor: it converged to chance. The stall check reads such a curve as a
+stall, whatever the geometry of its last falls (:mod:`gapdoctor.causes.optimization.convergence`
+would excuse it as converged).
+
+The reading needs every part, so that a loss that merely ends near some ``ln k`` is not taken:
+
+* the training loss over the last two thirds of the run sits within :data:`CHANCE_TOLERANCE` of
+  ``ln k`` (its median; nine points in ten within twice that) for a whole ``k`` from 2 to
+  :data:`MAX_CLASSES` (small ``k`` only: the logarithms of
+  larger counts lie so close together that any level is near one, and a language model's
+  token loss of 2.3 is not a uniform guess over ten tokens);
+* no logged training loss is below ``ln k`` by more than that tolerance (it never did better);
+* the first logged value is at most :data:`START_ABOVE_CHANCE` times ``ln k`` (it started there,
+  rather than learning its way down to a level that happens to equal ``ln k``);
+* when a validation loss is logged, it does not end below ``ln k`` by more than :data:`VAL_BELOW_CHANCE`
+  (a model that learned something scores its validation rows better than a guess; a guess scores
+  them at about ``ln k``, a little above or below as their class shares differ from the training
+  rows': 0.46/0.54 is 0.5% under ``ln 2``).
+
+Real log: ``tests/data/real_logs_heldout2/keras_aes_neural_trainer.csv`` (a binary Keras model,
+loss 0.793 then 0.6933-0.6959 for 37 epochs, validation ROC AUC 0.4999-0.5005 throughout).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["CHANCE_TOLERANCE", "MAX_CLASSES", "START_ABOVE_CHANCE", "VAL_BELOW_CHANCE", "ChanceLevel", "chance_level"]
+
+CHANCE_TOLERANCE = 0.003
+"""Relative distance from ``ln k`` within which a level counts as at it (0.002 of a binary loss's 0.693)."""
+MAX_CLASSES = 10
+"""Largest class count read: ``ln 10`` and ``ln 11`` are 0.095 apart, 14 tolerances."""
+VAL_BELOW_CHANCE = 0.01
+"""A validation loss ending more than 1% under ``ln k`` learned something (class shares alone move it about 0.5%)."""
+START_ABOVE_CHANCE = 1.25
+"""A first value above ``1.25 ln k`` is a run that came down to the level, not one that started at it."""
+_MIN_POINTS = 6
+
+
+@dataclass(frozen=True)
+class ChanceLevel:
+    """A training loss sitting at the loss of a uniform guess over ``classes`` classes."""
+
+    classes: int
+    loss: float
+
+    def story(self) -> str:
+        """The stall's cause, as the finding's summary tells it."""
+        return (
+            f"the training loss sits at ln {self.classes} = {self.loss:.3f}, the loss of a uniform guess over "
+            f"{self.classes} classes, from its first evaluations to the end: the model's outputs do not depend "
+            "on its inputs"
+        )
+
+    fix = (
+        "Check that the model can learn at all: overfit one small batch; check that the labels reach the loss "
+        "and the inputs are scaled; try learning rates 10x smaller and 10x larger."
+    )
+
+
+def chance_level(train: np.ndarray, val: np.ndarray | None = None) -> ChanceLevel | None:
+    """The uniform-guess level a flat training loss sits at, or None.
+
+    Examples
+    --------
+    >>> dead = np.r_[0.79, 0.6997, 0.6959, np.full(30, 0.6934)]
+    >>> chance_level(dead)
+    ChanceLevel(classes=2, loss=0.6931471805599453)
+    >>> chance_level(np.r_[2.3, 1.2, np.full(30, 0.6934)]) is None  # came down from ln 10: it learned
+    True
+    >>> chance_level(dead, val=np.full(33, 0.41)) is None  # its validation loss is not a guess
+    True
+    """
+    x = np.asarray(train, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    if len(x) < _MIN_POINTS or float(np.min(x)) <= 0:
+        return None
+    tail = x[len(x) // 3 :]
+    k = round(math.exp(float(np.median(tail))))
+    if not 2 <= k <= MAX_CLASSES:
+        return None
+    chance = math.log(k)
+    off = np.abs(tail - chance) / chance
+    if float(np.median(off)) > CHANCE_TOLERANCE or float(np.percentile(off, 90)) > 2 * CHANCE_TOLERANCE:
+        return None
+    if float(np.min(x)) < chance * (1 - CHANCE_TOLERANCE) or float(x[0]) > START_ABOVE_CHANCE * chance:
+        return None
+    if val is not None:
+        v = np.asarray(val, dtype=np.float64)
+        v = v[np.isfinite(v)]
+        if len(v) and float(np.median(v[len(v) // 3 :])) < chance * (1 - VAL_BELOW_CHANCE):
+            return None
+    return ChanceLevel(classes=k, loss=chance)
