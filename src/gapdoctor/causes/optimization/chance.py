@@ -1,8 +1,9 @@
-"""Is a flat training loss sitting at the loss of a uniform guess (a model that learned nothing)?
+"""Is a flat training loss sitting at the loss of a guess (a model that learned nothing)?
 
 A classifier trained with cross-entropy whose outputs do not depend on its inputs predicts the
 same probabilities for every row; on balanced classes its loss is then ``ln k`` for ``k`` classes
-(0.693 for two). A fresh model starts near there, and a learning one leaves it downwards. A loss
+(0.693 for two); on classes in other shares, the shares' entropy (read when ``y_train`` is given). A
+fresh model starts near ``ln k``, and a learning one leaves it downwards. A loss
 that reached ``ln k`` within its first evaluations and sat there to the end, never below, is not a
 run that converged to its floor: it converged to chance. The stall check reads such a curve as a
 stall, whatever the geometry of its last falls (:mod:`gapdoctor.causes.optimization.convergence`
@@ -15,7 +16,11 @@ The reading needs every part, so that a loss that merely ends near some ``ln k``
   :data:`MAX_CLASSES` (small ``k`` only: the logarithms of
   larger counts lie so close together that any level is near one, and a language model's
   token loss of 2.3 is not a uniform guess over ten tokens);
-* no logged training loss is below ``ln k`` by more than that tolerance (it never did better);
+* it does not move across those two thirds (their first and last quarters' medians differ by less
+  than the tolerance): a slow learner near its start still falls, a guess does not;
+* no logged training loss is below ``ln k`` by more than that tolerance (it never did better), or,
+  with the training rows' class shares known, below their entropy (an imbalanced task's guess
+  sits there once the network's bias has learned the shares, and the level may then be either);
 * the first logged value is at most :data:`START_ABOVE_CHANCE` times ``ln k`` (it started there,
   rather than learning its way down to a level that happens to equal ``ln k``);
 * when a validation loss is logged, it does not end below ``ln k`` by more than :data:`VAL_BELOW_CHANCE`
@@ -53,13 +58,19 @@ class ChanceLevel:
 
     classes: int
     loss: float
+    from_shares: bool = False
 
     def story(self) -> str:
         """The stall's cause, as the finding's summary tells it."""
+        guess = (
+            f"{self.loss:.3f}, the loss of predicting the training rows' class shares ({self.classes} classes) for "
+            "every row"
+            if self.from_shares
+            else f"ln {self.classes} = {self.loss:.3f}, the loss of a uniform guess over {self.classes} classes"
+        )
         return (
-            f"the training loss sits at ln {self.classes} = {self.loss:.3f}, the loss of a uniform guess over "
-            f"{self.classes} classes, from its first evaluations to the end: the model's outputs do not depend "
-            "on its inputs"
+            f"the training loss sits at {guess}, from its first evaluations to the end: the model's outputs do not "
+            "depend on its inputs"
         )
 
     fix = (
@@ -68,36 +79,59 @@ class ChanceLevel:
     )
 
 
-def chance_level(train: np.ndarray, val: np.ndarray | None = None) -> ChanceLevel | None:
-    """The uniform-guess level a flat training loss sits at, or None.
+def chance_level(
+    train: np.ndarray, val: np.ndarray | None = None, shares: np.ndarray | None = None
+) -> ChanceLevel | None:
+    """The guessing level a flat training loss sits at, or None.
+
+    Without ``shares`` the level is a uniform guess's ``ln k``. With the training rows' class shares
+    (known from ``y_train``; ``k`` is their count) it is also their entropy, the loss of predicting
+    the shares for every row, which an imbalanced task's guess sits at once its bias has learned them
+    (0.325 for 10% positives), and no training loss may be under that entropy: it is the lowest loss
+    an input-free prediction reaches.
 
     Examples
     --------
     >>> dead = np.r_[0.79, 0.6997, 0.6959, np.full(30, 0.6934)]
     >>> chance_level(dead)
-    ChanceLevel(classes=2, loss=0.6931471805599453)
+    ChanceLevel(classes=2, loss=0.6931471805599453, from_shares=False)
     >>> chance_level(np.r_[2.3, 1.2, np.full(30, 0.6934)]) is None  # came down from ln 10: it learned
     True
     >>> chance_level(dead, val=np.full(33, 0.41)) is None  # its validation loss is not a guess
     True
+    >>> chance_level(np.r_[0.36, 0.3262, 0.3255, np.full(30, 0.3251)], shares=np.array([0.9, 0.1])).loss
+    0.3250829733914482
     """
     x = np.asarray(train, dtype=np.float64)
     x = x[np.isfinite(x)]
     if len(x) < _MIN_POINTS or float(np.min(x)) <= 0:
         return None
     tail = x[len(x) // 3 :]
-    k = round(math.exp(float(np.median(tail))))
-    if not 2 <= k <= MAX_CLASSES:
-        return None
-    chance = math.log(k)
+    level = float(np.median(tail))
+    if shares is None:
+        k = round(math.exp(level))
+        if not 2 <= k <= MAX_CLASSES:
+            return None
+        floor = math.log(k)
+    else:
+        p = np.asarray(shares, dtype=np.float64)
+        k, p = len(p), p[p > 0]
+        if len(p) < 2:
+            return None
+        floor = float(-np.sum(p * np.log(p)))  # the best input-free prediction: the shares themselves
+    # the uniform guess, or (shares known) the shares: a dead network's bias may have learned them or not
+    chance = min((floor, math.log(k)), key=lambda c: abs(level - c))
     off = np.abs(tail - chance) / chance
     if float(np.median(off)) > CHANCE_TOLERANCE or float(np.percentile(off, 90)) > 2 * CHANCE_TOLERANCE:
         return None
-    if float(np.min(x)) < chance * (1 - CHANCE_TOLERANCE) or float(x[0]) > START_ABOVE_CHANCE * chance:
+    quarter = max(len(tail) // 4, 1)
+    if abs(float(np.median(tail[:quarter]) - np.median(tail[-quarter:]))) > CHANCE_TOLERANCE * chance:
+        return None  # still moving: a slow learner near its start, not a guess
+    if float(np.min(x)) < floor * (1 - CHANCE_TOLERANCE) or float(x[0]) > START_ABOVE_CHANCE * math.log(k):
         return None
     if val is not None:
         v = np.asarray(val, dtype=np.float64)
         v = v[np.isfinite(v)]
         if len(v) and float(np.median(v[len(v) // 3 :])) < chance * (1 - VAL_BELOW_CHANCE):
             return None
-    return ChanceLevel(classes=k, loss=chance)
+    return ChanceLevel(classes=k, loss=chance, from_shares=abs(chance - math.log(k)) > CHANCE_TOLERANCE * chance)

@@ -214,6 +214,11 @@ def _noise_explains(rises: RisesVsNoise) -> str:
     return f" ({100 * rises.expected_share:.0f}% expected from the logged loss's own noise, {p_text(rises.p_value)})"
 
 
+def _class_shares(evidence: Evidence) -> np.ndarray | None:
+    y = evidence.y_train
+    return None if y is None or not len(y) else np.bincount(y, minlength=max(len(evidence.classes), 1)) / len(y)
+
+
 @register(
     name=_NAME,
     cause="optimization",
@@ -247,7 +252,7 @@ def optimization_from_curves(evidence: Evidence) -> list[Finding]:
         for f in (
             diverged,
             _instability(history, train, schedule, val_progress),
-            stall(history, train, schedule, val_progress),
+            stall(history, train, schedule, val_progress, _class_shares(evidence)),
         )
         if f is not None
     ]
