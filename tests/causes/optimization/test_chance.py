@@ -22,12 +22,13 @@ from gapdoctor.causes.optimization.chance import chance_level
 REAL_LOG = Path(__file__).resolve().parents[2] / "data" / "real_logs_heldout2" / "keras_aes_neural_trainer.csv"
 
 
+def _at_chance(finding: gapdoctor.Finding) -> int | None:
+    """The class count of a stall-at-chance finding (None for any other finding)."""
+    return getattr(finding.result, "chance_level_classes", None) if finding.cause == "optimization" else None
+
+
 def _stalls_at_chance(diagnosis: gapdoctor.Diagnosis) -> list[int]:
-    return [
-        f.result.chance_level_classes  # type: ignore[union-attr]
-        for f in diagnosis.findings
-        if f.cause == "optimization" and getattr(f.result, "chance_level_classes", None) is not None
-    ]
+    return [k for k in map(_at_chance, diagnosis.findings) if k is not None]
 
 
 def test_the_real_log_of_a_model_that_learned_nothing_headlines_a_stall_at_chance() -> None:
@@ -84,3 +85,18 @@ def test_a_slow_learner_near_its_start_is_not_at_chance() -> None:
     CNN family, seed 200158002, whose validation accuracy rose 0.33 -> 0.46): all within 0.8% of ln 3, but falling."""
     slow = np.linspace(1.1066, 1.0921, 32)
     assert chance_level(slow, val=np.linspace(1.1039, 1.0892, 32), shares=np.array([0.33, 0.4, 0.27])) is None
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_an_imbalanced_network_fed_blank_features_sits_at_its_class_shares(seed: int) -> None:
+    """10% positives, features all zeros: the bias learns the shares at once and the loss sits at their entropy
+    (about 0.31, not ln 2), which only the labels tell; the validation rows' own shares set their guess's loss."""
+    torch.set_num_threads(1)
+    y = (np.random.default_rng(seed).random(1200) < 0.1).astype(np.int64)
+    X = np.zeros((1200, 20))
+    run = torch_train_by_epoch(X[:800], y[:800], X[800:], y[800:], epochs=30, hidden=(32,), lr=1e-2, seed=seed)
+    history = {name: [float(v) for v in values] for name, values in run.history.items()}
+    diagnosis = gapdoctor.diagnose(history=history, y_train=y[:800], y_val=y[800:])
+    at_chance = [f for f in diagnosis.findings if _at_chance(f) == 2]
+    assert at_chance and not at_chance[0].weak, diagnosis.findings
+    assert "class shares" in at_chance[0].summary

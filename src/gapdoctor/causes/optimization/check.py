@@ -214,9 +214,14 @@ def _noise_explains(rises: RisesVsNoise) -> str:
     return f" ({100 * rises.expected_share:.0f}% expected from the logged loss's own noise, {p_text(rises.p_value)})"
 
 
-def _class_shares(evidence: Evidence) -> np.ndarray | None:
-    y = evidence.y_train
-    return None if y is None or not len(y) else np.bincount(y, minlength=max(len(evidence.classes), 1)) / len(y)
+def _class_shares(evidence: Evidence) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The training and validation rows' class shares, each None when its labels are not given."""
+    k = max(len(evidence.classes), 1)
+
+    def shares(y: np.ndarray | None) -> np.ndarray | None:
+        return None if y is None or not len(y) else np.bincount(y, minlength=k) / len(y)
+
+    return shares(evidence.y_train), shares(evidence.y_val)
 
 
 @register(

@@ -55,9 +55,9 @@ def stall(
     train: np.ndarray,
     schedule: Schedule | None,
     val_progress: ValidationProgress | None,
-    class_shares: np.ndarray | None = None,
+    class_shares: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
 ) -> Finding | None:
-    """The stall finding, or None (``class_shares``: the training rows' class shares, when known)."""
+    """The stall finding, or None (``class_shares``: the training and validation rows' class shares, when known)."""
     n = history.n_points
     ts = smooth(train)
     start, end = _training_start(history, ts), float(ts[-1])
@@ -82,7 +82,7 @@ def stall(
     if bouncing and measurement:  # rises of a jitter the parameters do not share: only those beyond it count
         rises = rises_vs_curve_noise(train[np.isfinite(train)])
         bouncing = rises is not None and rises.p_value < _BOUNCE_P
-    chance = None if bouncing else chance_level(train, val, class_shares)
+    chance = None if bouncing else chance_level(train, val, *class_shares)
     if bouncing:
         cause = (
             "the training loss bounces on a plateau (it rose in most late epochs), a sign of a learning rate too high"
