@@ -2,10 +2,10 @@
 
 A classifier trained with cross-entropy whose outputs do not depend on its inputs predicts the
 same probabilities for every row; on balanced classes its loss is then ``ln k`` for ``k`` classes
-(0.693 for two); on classes in other shares, the shares' entropy (read when ``y_train`` is given). A
-fresh model starts near ``ln k``, and a learning one leaves it downwards. A loss
-that reached ``ln k`` within its first evaluations and sat there to the end, never below, is not a
-run that converged to its floor: it converged to chance. The stall check reads such a curve as a
+(0.693 for two); on classes in other shares, the shares' entropy (read when ``y_train`` is given).
+A fresh model starts near ``ln k``, and a learning one leaves it downwards. A loss that reached that
+level within its first evaluations and sat there to the end, never below, is not a run that
+converged to its floor: it converged to chance. The stall check reads such a curve as a
 stall, whatever the geometry of its last falls (:mod:`gapdoctor.causes.optimization.convergence`
 would excuse it as converged).
 
@@ -56,7 +56,8 @@ _MIN_POINTS = 6
 
 @dataclass(frozen=True)
 class ChanceLevel:
-    """A training loss sitting at the loss of a uniform guess over ``classes`` classes."""
+    """A training loss sitting at a guess's loss over ``classes`` classes: uniform (``ln k``), or the training
+    rows' class shares (``from_shares``: their entropy)."""
 
     classes: int
     loss: float
