@@ -20,6 +20,7 @@ from outside.training import (
     lr_epochs,
     mlp,
     r,
+    scaled,
     sgd_logreg,
     sk_oof,
     sk_run,
@@ -190,8 +191,7 @@ def _bug_shifted(seed: int) -> Run:
     """Breast cancer: validation labels read from a file whose rows are one off against the features."""
     d = load_breast_cancer()
     X_tr, X_va, y_tr, y_va = split(d.data, d.target, 170, seed)
-    sc = StandardScaler().fit(X_tr)
-    X_tr, X_va = sc.transform(X_tr), sc.transform(X_va)
+    X_tr, X_va = scaled(X_tr, X_va)
     y_va_shifted = np.roll(y_va, 1)
     model = sgd_logreg(seed, eta0=0.01)
     run, fitted = sk_run(

@@ -21,11 +21,13 @@ from outside.training import (
     mlp,
     quarters,
     r,
+    scaled,
     sgd_logreg,
     sk_epochs,
     sk_run,
     split,
     th_run,
+    with_fresh,
 )
 
 # ---- search noise ---------------------------------------------------------------------------
@@ -69,8 +71,7 @@ def _search_lr(seed: int) -> Run:
         X, d.target, test_size=160, stratify=d.target, random_state=seed
     )
     X_tr, X_va, y_tr, y_va = split(X_pool, y_pool, 60, seed)
-    sc = StandardScaler().fit(X_tr)
-    X_tr, X_va, X_fresh = sc.transform(X_tr), sc.transform(X_va), sc.transform(X_fresh)
+    X_tr, X_va, X_fresh = scaled(X_tr, X_va, X_fresh)
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(20):
@@ -88,8 +89,7 @@ def _search_mlp(seed: int) -> Run:
         4000, 12, n_informative=6, n_redundant=2, n_classes=3, class_sep=1.0, random_state=seed + 140
     )
     X = StandardScaler().fit_transform(X)
-    X_pool, X_fresh, y_pool, y_fresh = train_test_split(X, y, test_size=2000, stratify=y, random_state=seed)
-    X_tr, X_va, y_tr, y_va = split(X_pool, y_pool, 100, seed, n_train=1200)
+    X_tr, X_va, y_tr, y_va, X_fresh, y_fresh = with_fresh(X, y, 2000, 100, seed, n_train=1200)
     rng = np.random.default_rng(seed)
     out = []
     for t in range(20):
@@ -139,8 +139,7 @@ def _healthy_slow(seed: int) -> Run:
     """Breast cancer, logistic regression by SGD with a small step: still improving when training stops."""
     d = load_breast_cancer()
     X_tr, X_va, y_tr, y_va = split(d.data, d.target, 170, seed)
-    sc = StandardScaler().fit(X_tr)
-    X_tr, X_va = sc.transform(X_tr), sc.transform(X_va)
+    X_tr, X_va = scaled(X_tr, X_va)
     model = sgd_logreg(seed, eta0=2e-4, alpha=1e-4)
     run, _ = sk_run(model, X_tr, y_tr, X_va, y_va, 30, seed, oof_model=clone(model).set_params(max_iter=30, tol=None))
     before, after = quarters(run.history["val_loss"])

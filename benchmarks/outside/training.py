@@ -14,6 +14,7 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import accuracy_score, f1_score, log_loss
 from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
 from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 REPORT = 0.5
@@ -301,3 +302,18 @@ def quarters(v: list[float]) -> tuple[float, float]:
     q = max(1, len(a) // 4)
     mid = len(a) // 2
     return float(a[mid - q : mid].mean()), float(a[-q:].mean())
+
+
+def with_fresh(
+    X: np.ndarray, y: np.ndarray, n_fresh: int, n_val: int, seed: int, n_train: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A stratified fresh set held out first (to check a fix), then the training / validation split of the rest."""
+    X_pool, X_fresh, y_pool, y_fresh = train_test_split(X, y, test_size=n_fresh, stratify=y, random_state=seed)
+    X_tr, X_va, y_tr, y_va = split(X_pool, y_pool, n_val, seed, n_train=n_train)
+    return X_tr, X_va, y_tr, y_va, X_fresh, y_fresh
+
+
+def scaled(X_tr: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Every array standardised with the scaler fitted on the training rows (the correct pipeline)."""
+    sc = StandardScaler().fit(X_tr)
+    return (sc.transform(X_tr), *(sc.transform(X) for X in others))
