@@ -9,7 +9,9 @@ Three pictures, each its own finding:
   with an ``lr`` series, a stall that begins right after a large learning-rate cut (and
   that the cut did not first speed up) is attributed to the schedule, and a tiny learning
   rate from the start to the rate itself. A flat end with none of these stories, reached by
-  falls that shrink geometrically to nothing, is convergence, not a stall: it is not reported.
+  falls that shrink geometrically to nothing, is convergence, not a stall: it is not reported, unless
+  the loss sits at a guess's from the start (:mod:`gapdoctor.causes.optimization.chance`). The stall
+  picture is read in :mod:`gapdoctor.causes.optimization.stall`.
 
 Noise and a flat training loss are weak at most while the validation curve still improves beyond
 its own noise (:mod:`gapdoctor.causes.optimization.progress`).

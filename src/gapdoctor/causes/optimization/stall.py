@@ -5,8 +5,8 @@ Read from the smoothed training loss: a last third flatter than 2% after a run t
 With an ``lr`` series, a stall that begins right after a large cut is put on the schedule, and a rate
 that never left a tiny value on the rate itself; a loss that bounces on its plateau on a rate too high.
 A flat end with none of these stories is convergence (:mod:`~gapdoctor.causes.optimization.convergence`),
-not reported, unless it converged to chance: a loss sitting at a uniform guess's ``ln k`` from the start
-(:mod:`~gapdoctor.causes.optimization.chance`) learned nothing.
+not reported, unless it converged to chance: a loss sitting at a guess's loss from the start (``ln k``, or
+the class shares' entropy; :mod:`~gapdoctor.causes.optimization.chance`) learned nothing.
 """
 
 from __future__ import annotations
