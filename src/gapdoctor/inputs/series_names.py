@@ -144,6 +144,12 @@ PER_BATCH_SUFFIXES = ("step", "batch")
 _INDEX_NAMES = {"epoch", "epochs", "step", "global_step", "time", "timestamp", "wall_time", "runtime"}
 
 
+def _cleaned(raw: str) -> str:
+    """Lower case, one underscore between words, without the per-epoch / per-step suffix (``val_loss_epoch``)."""
+    name = re.sub(r"[^0-9a-z]+", "_", raw.strip().lower()).strip("_")
+    return re.sub(r"_(epoch|step|batch)$", "", name)  # Lightning's "val_loss_epoch", "train_loss_batch"
+
+
 def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | None:
     """Map a logged series name to gapdoctor's vocabulary.
 
@@ -177,8 +183,7 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
     >>> normalise_series_name("train_loss_batch")
     'train_loss'
     """
-    name = re.sub(r"[^0-9a-z]+", "_", raw.strip().lower()).strip("_")
-    name = re.sub(r"_(epoch|step|batch)$", "", name)  # Lightning's "val_loss_epoch", "train_loss_batch"
+    name = _cleaned(raw)
     name = re.sub(r"(^|_)epoch_", r"\1", name)  # Keras' TensorBoard tags: "epoch_loss", "validation/epoch_loss"
     if name in _INDEX_NAMES:
         return ""
@@ -242,8 +247,7 @@ _TOTAL_LOSS_NAMES = ("total", "elbo", "overall", "combined", "full", "sum", "mai
 
 def _split_and_body(raw: str) -> tuple[str, str] | None:
     """``("train" | "val", body)`` of a name with a split prefix or suffix (``train_elbo_loss``, ``elbo_loss/val``)."""
-    name = re.sub(r"[^0-9a-z]+", "_", raw.strip().lower()).strip("_")
-    name = re.sub(r"_(epoch|step|batch)$", "", name)
+    name = _cleaned(raw)
     head, _, rest = name.partition("_")
     body, _, tail = name.rpartition("_")
     if rest and head in _SPLIT_PREFIXES:
