@@ -146,8 +146,8 @@ class Stall(Payload):
         With it: the share (%) of the loss left at the cut that the pace before the cut would have
         removed over the rest of the run.
     chance_level_classes : int or None
-        When the loss sits at ``ln k``, a uniform guess over ``k`` classes, from the start
-        (:mod:`~gapdoctor.causes.optimization.chance`): that ``k``.
+        When the loss sits at a guess's loss over ``k`` classes from the start (``ln k``, a uniform
+        guess, or the class shares' entropy; :mod:`~gapdoctor.causes.optimization.chance`): that ``k``.
     """
 
     CHECK: ClassVar[str] = CHECK
@@ -181,5 +181,5 @@ class Stall(Payload):
         omit_none=True, label="loss left at the cut the old pace would have removed (%)", shown_as="number"
     )
     chance_level_classes: int | None = figure(
-        omit_none=True, label="classes whose uniform guess the training loss sits at", shown_as="number"
+        omit_none=True, label="classes whose guess the training loss sits at", shown_as="number"
     )
