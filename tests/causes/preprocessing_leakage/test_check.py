@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_breast_cancer, load_digits, load_wine, make_classification
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine, make_classification, make_moons
 from sklearn.model_selection import train_test_split
 
 import gapdoctor
@@ -149,3 +149,16 @@ def test_a_multiclass_target_encoding_beside_weak_honest_features_is_not_read_as
     assert found and found[0].score >= 0.5 and "note" not in found[0].evidence
     assert found[0].evidence["informative_share_collapsed"] > 0.5  # most informative features did collapse
     assert {p["name"] for p in found[0].data["features"]} == {"x20", "x21", "x22", "x23"}
+
+
+def test_dense_low_dimensional_splits_do_not_read_chance_as_copied_rows():
+    """Two moons: half the training rows have a near copy within training, and 150 validation rows sit about
+    5.5 points either side of that rate by chance. The excess is read at the low end of its interval; read as
+    measured it reported a leak on 10 of these 30 healthy splits (up to 0.96; found by the outside yardstick's
+    healthy_small_adequate_val_moons, seed 5)."""
+    for seed in range(30):
+        X, y = make_moons(950, noise=0.2, random_state=seed + 130)
+        Xt, Xv, yt, yv = train_test_split(X, y, test_size=150, random_state=seed, stratify=y)
+        d = gapdoctor.diagnose(X_train=Xt, y_train=yt, X_val=Xv, y_val=yv)
+        copied = [f for f in d.findings if f.check == "preprocessing_leakage.duplicates"]
+        assert all(f.score < 0.5 for f in copied), (seed, copied)

@@ -120,6 +120,9 @@ class DuplicatedRows(Payload):
         The near-copy tolerance, in training standard deviations.
     duplicate_pairs : str
         The first pairs, ``"train <row> = val <row> (exact|near)"``.
+    excess_over_natural_low : float or None
+        The validation share's excess over the natural rate at the low end of its 95% interval
+        (:func:`gapdoctor.stats.accumulators.excess_low`): the statistic the strength is read from.
     """
 
     CHECK: ClassVar[str] = "preprocessing_leakage.duplicates"
@@ -133,3 +136,6 @@ class DuplicatedRows(Payload):
     train_rows_duplicated_in_val: int = figure()
     near_tolerance_train_sd: float = figure()
     duplicate_pairs: str = figure()
+    excess_over_natural_low: float | None = figure(
+        omit_none=True, label="excess over the natural rate, low end of its 95% interval", shown_as="number"
+    )
