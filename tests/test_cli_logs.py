@@ -176,3 +176,12 @@ def test_unknown_series_are_listed_in_the_terminal_and_one_can_be_used_with_its_
     assert top["cause"] == "overfitting" and top["evidence"]["metric"] == "my_score"
     assert top["evidence"]["val_metric_best"] == pytest.approx(0.78, abs=0.03)  # the peak, read as higher-is-better
     assert not [line for line in used.stdout.splitlines() if "not understood" in line and "val_my_score" in line]
+
+
+def test_a_real_log_with_no_series_gapdoctor_knows_exits_2_with_one_line() -> None:
+    """A real GAN log (generator and discriminator losses only, second held-out set): bad input, not a traceback."""
+    log = Path(__file__).resolve().parent / "data" / "real_logs_heldout2" / "other_gan1202_gen_disc_loss.csv"
+    refused = gapdoctor_cli("diagnose", "--history", str(log))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1 and "holds no series gapdoctor can read (ignored: Batch, Gen Loss, Disc Loss)" in lines[0]

@@ -29,9 +29,9 @@ import numpy as np
 
 from gapdoctor.causes.curves import epoch_of, history_of, step_of
 from gapdoctor.causes.optimization.convergence import wobbles
-from gapdoctor.causes.optimization.finding import CHECK_NAME as _NAME
 from gapdoctor.causes.optimization.finding import optimization_finding
 from gapdoctor.causes.optimization.progress import ValidationProgress, validation_progress
+from gapdoctor.causes.optimization.result import CHECK as _NAME
 from gapdoctor.causes.optimization.result import Instability, LossClimb, NanDivergence
 from gapdoctor.causes.optimization.rises import (
     RisesVsNoise,
