@@ -131,3 +131,15 @@ def test_a_user_interrupt_propagates(ctx: hostile.Context) -> None:
     with pytest.raises(KeyboardInterrupt):
         fit([callback])
     assert callback.recorder.epochs == 2 and callback.recorder.finish() is not None
+
+
+def test_predicting_the_validation_rows_leaves_training_as_it_was() -> None:
+    """``validation_data=`` makes the callback predict once per epoch; that pass draws from torch's
+    global generator (every DataLoader iterator takes a seed from it), which moved the next epoch's
+    shuffle until the generators were put back (``integrations.random_state``)."""
+    split = digits_split(300)
+    callback = GapdoctorCallback(validation_data=(split.X_val, split.y_val))
+    assert_same_training(fit([callback]), reference())
+    assert callback.recorder.epochs == 3 and callback.recorder.errors == []
+    ran = {check.name for check in callback.diagnosis.checks if check.status == "ran"}
+    assert "subgroup_failure.per_class_and_group" in ran  # it read the predicted validation outputs

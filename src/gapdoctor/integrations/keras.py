@@ -22,10 +22,12 @@ builds over arrays, shuffled or not (:mod:`~gapdoctor.integrations.loader_rows`)
 ``DataLoader`` passed to ``fit`` (``fit``'s epoch iterator is read from its frame when training
 begins: Keras keeps it nowhere else; a ``fit`` without one, or a generator, is said once). The
 cost is about 3% of a small MLP's step (``benchmarks/loop_hooks.py``), nothing is computed twice
-and the weights are those of a run without gapdoctor. On TensorFlow and JAX ``train_step`` is compiled, so no
-per-row values reach Python: the callback says so once and records the curves. Outputs
-ending in a softmax or sigmoid are taken as probabilities (their log as the logits: the
-margin is the same); one output column is a binary classifier.
+and the weights are those of a run without gapdoctor, ``validation_data``'s predictions included
+(they leave the global random generators as they were: :mod:`~gapdoctor.integrations.random_state`).
+On TensorFlow and JAX ``train_step`` is compiled, so no per-row values reach Python: the callback
+says so once and records the curves. Outputs ending in a softmax or sigmoid are taken as
+probabilities (their log as the logits: the margin is the same); one output column is a
+binary classifier.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from typing import Any
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.integrations._extras import callback_on_first_use, require
+from gapdoctor.integrations.random_state import random_state_kept
 from gapdoctor.integrations.recorder import Recorder
 
 __all__ = ["GapdoctorCallback"]  # noqa: F822 (built on first use by __getattr__)
@@ -126,7 +129,9 @@ def _build() -> type:
                 return
             X_val, y_val, *groups = self.validation_data
             try:
-                with warnings.catch_warnings():  # Keras' own deprecations inside predict are not the user's
+                # predict draws from torch's global generator (a DataLoader's seed): put back, so the
+                # next epoch's shuffle and dropout are those of a run without gapdoctor
+                with warnings.catch_warnings(), random_state_kept():  # Keras' deprecations are not the user's
                     warnings.simplefilter("ignore")
                     scores = self.model.predict(X_val, verbose=0)
             except Exception as error:  # a failing predict stops keeping outputs, never the recording
