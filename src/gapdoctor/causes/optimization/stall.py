@@ -50,6 +50,19 @@ def _training_start(history: RunHistory, ts: np.ndarray) -> float:
     return float(ts[0])
 
 
+def _fell_from_first(train: np.ndarray, start: float) -> float:
+    """The loss the run fell from, for the floor's tolerance: the first logged value when it is higher.
+
+    ``start`` (the median of the first values) keeps one noisy value from inflating what the run
+    achieved, but a run that converges within its first epoch has its first three values at the
+    floor already: a linear model on an imbalanced task fell 0.389 -> 0.249 in its first epoch and
+    wandered 0.0007 around it for 55 more, read as a fall of 0.041 whose 1% tolerance it "missed".
+    How far the loss fell is what scales the wander a converged run keeps.
+    """
+    finite = train[np.isfinite(train)]
+    return max(start, float(finite[0])) if len(finite) else start
+
+
 def stall(
     history: RunHistory,
     train: np.ndarray,
@@ -121,7 +134,7 @@ def stall(
         and cut is None
         and not too_low
         and chance is None
-        and converged(train, start - end, val if measurement else None)
+        and converged(train, _fell_from_first(train, start) - end, val if measurement else None)
     ):
         return (
             None  # converged: the loss reached the floor its course is heading to (not chance), nothing left to remove
