@@ -87,3 +87,33 @@ def test_a_failure_inside_gapdoctor_never_stops_training(
     assert len(history["val_accuracy"]) == 3 and history["val_accuracy"][-1] > 0.8
     assert len(callback.recorder.errors) == 1 and "injected failure" in callback.recorder.errors[0]
     assert len([r for r in caplog.records if r.name == "gapdoctor"]) == 1
+
+
+@each_seed
+def test_the_data_checks_read_the_arrays_given_when_diagnosing(seed: int) -> None:
+    """The README's route to the data checks from a loop: validation features that skipped the scaler
+    read as overfitting from the curves alone, and as the pipeline bug they are once the arrays are given."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=169, random_state=seed, stratify=y)
+    X_train = StandardScaler().fit(X_train).transform(X_train)  # the validation rows never go through it
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential(
+        [keras.Input(shape=(30,)), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(2)]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    callback = GapdoctorCallback(validation_data=(X_val, y_val))
+    model.fit(
+        X_train, y_train, validation_data=(X_val, y_val), epochs=15, batch_size=32, verbose=0, callbacks=[callback]
+    )
+    assert callback.diagnosis is not None
+    assert "pipeline_bug" not in {f.cause for f in callback.diagnosis.findings if f.score >= 0.5}  # cannot look
+    with_arrays = callback.recorder.diagnose(X_train=X_train, X_val=X_val)
+    assert with_arrays.top is not None and with_arrays.top.cause == "pipeline_bug" and not with_arrays.top.weak

@@ -103,6 +103,7 @@ def test_overfitting_on_a_tiny_noisy_training_set_is_named_and_alerted_early(
     alerts = [r.getMessage() for r in caplog.records if "overfitting began at epoch" in r.getMessage()]
     assert len(alerts) == 1, "alerted once, not every K epochs"
     assert monitor.alerts and "best val accuracy at epoch" in monitor.alerts[0]
+    assert monitor.alerts[0].endswith("(smoothed curve)")  # not the largest logged value: said so
     losses = np.asarray(monitor.sample_losses)
     assert losses.shape == (40, 40) and np.isfinite(losses).all()
 

@@ -2,7 +2,7 @@
 
 - **Early diagnosis.** With ``diagnose_every=K`` the curves are diagnosed every K epochs
   (curves only: cheap) and each cause that crosses the reporting threshold is logged
-  once, e.g. "overfitting began at epoch 14; best val accuracy at epoch 12". Alerts are
+  once, e.g. "overfitting began at epoch 14; best val accuracy at epoch 12 (smoothed curve)". Alerts are
   kept in :attr:`AlertLog.alerts` even when a logging handler refuses them.
 - **What the loop recorded may be rejected without losing the diagnosis.** The per-row
   losses and the label order are evidence the recorder adds on its own; when
@@ -52,7 +52,9 @@ def headline(finding: Any) -> str:
     result = payload_of(finding)
     if isinstance(result, OverfittingCurves):
         what = f"val {result.metric}" if result.metric is not None else "val loss"
-        return f"overfitting began at epoch {result.began}; best {what} at epoch {result.best_epoch}"
+        # the best of the smoothed curve (a lucky single epoch is not the model's best): said, since the
+        # largest logged value can sit epochs away on a noisy plateau
+        return f"overfitting began at epoch {result.began}; best {what} at epoch {result.best_epoch} (smoothed curve)"
     return str(finding.summary)
 
 
