@@ -117,3 +117,32 @@ def test_the_data_checks_read_the_arrays_given_when_diagnosing(seed: int) -> Non
     assert "pipeline_bug" not in {f.cause for f in callback.diagnosis.findings if f.score >= 0.5}  # cannot look
     with_arrays = callback.recorder.diagnose(X_train=X_train, X_val=X_val)
     assert with_arrays.top is not None and with_arrays.top.cause == "pipeline_bug" and not with_arrays.top.weak
+
+
+def test_validation_outputs_are_read_from_fits_own_validation_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the torch backend the outputs come from the forward pass fit's validation already makes: no
+    ``predict`` of gapdoctor's (it cost more than a small model's training epoch), the same values."""
+    split = digits_split(400)
+    predicted: list[int] = []
+    original = keras.Model.predict
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        predicted.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "predict", counted)
+    groups = np.arange(len(split.y_val)) % 2
+    given = GapdoctorCallback(validation_data=(split.X_val, split.y_val, groups))
+    model_history = fit(split, given, epochs=3)
+    assert not predicted and len(model_history.history["val_loss"]) == 3
+    latest = given.recorder.validation.latest
+    assert latest is not None and latest.epoch == 2
+    np.testing.assert_array_equal(latest.labels, split.y_val)
+    np.testing.assert_array_equal(latest.groups, groups)
+    assert latest.value == pytest.approx(float(model_history.history["val_accuracy"][-1]), abs=1e-6)
+
+    not_given = GapdoctorCallback()  # validation_data for fit alone: its outputs are kept all the same
+    fit(split, not_given, epochs=3)
+    assert not predicted and not_given.recorder.validation.latest is not None
+    ran = {check.name for check in not_given.diagnosis.checks if check.status == "ran"}
+    assert "subgroup_failure.per_class_and_group" in ran

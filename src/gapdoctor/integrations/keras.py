@@ -95,9 +95,13 @@ def _build() -> type:
         Parameters
         ----------
         validation_data : (X_val, y_val) or (X_val, y_val, groups_val), optional
-            Keras callbacks do not see the model's validation outputs: given these, the
-            callback predicts them once per epoch (one extra forward pass over the
-            validation set) and keeps the latest and the best epoch's
+            Keras callbacks do not see the model's validation outputs. On the torch backend
+            they are read from the forward pass ``fit``'s own validation makes (the loss
+            computation it calls per batch, as for the training dynamics), with or without
+            these; given these, ``groups_val`` is joined to them (the same rows: their count
+            agrees), and on other backends, or where ``fit`` validates on other rows, the
+            callback predicts ``X_val`` once per epoch (one extra forward pass, the global random
+            generators put back). The latest and the best epoch's are kept
             (:meth:`Recorder.log_validation`), so the threshold, subgroup and
             validation-noise checks run from the fit alone.
         **options
@@ -123,8 +127,19 @@ def _build() -> type:
                 )
             self.validation_data = validation_data
             self._wrapped: Any = None  # the model whose _compute_loss is wrapped during fit
+            self._in_fit = False
+            self._fit_batches: list[tuple[Any, Any]] | None = None  # (y, y_pred) of fit's validation pass, if running
+            self._fit_outputs: tuple[Any, Any] | None = None  # this epoch's: (labels, scores), joined
 
         def _log_validation(self) -> None:
+            outputs, self._fit_outputs = self._fit_outputs, None
+            given = self.validation_data
+            if outputs is not None and (given is None or len(outputs[0]) == len(given[1])):
+                # fit's own validation pass (the torch backend): no forward pass of gapdoctor's; the rows
+                # of validation_data when its groups are given (the same rows: their count agrees)
+                groups_val = given[2] if given is not None and len(given) == 3 else None
+                self.recorder.log_validation(outputs[0], **_scores(self.model, outputs[1]), groups=groups_val)
+                return
             if self.validation_data is None:
                 return
             X_val, y_val, *groups = self.validation_data
@@ -141,8 +156,23 @@ def _build() -> type:
             self.recorder.log_validation(y_val, **_scores(self.model, scores), groups=groups[0] if groups else None)
 
         def on_train_begin(self, logs: Any = None) -> None:
+            self._in_fit = True
             with self.recorder.guard("on_train_begin"):
                 self._watch_training_batches()
+
+        def on_test_begin(self, logs: Any = None) -> None:
+            if self._in_fit and self._wrapped is not None:  # fit's validation pass: its outputs are kept
+                self._fit_batches = []
+
+        def on_test_end(self, logs: Any = None) -> None:
+            batches, self._fit_batches = self._fit_batches, None
+            if batches:
+                with self.recorder.guard("validation outputs"):
+                    torch = require("torch", "torch")
+                    labels = torch.cat([y.reshape(len(y), -1) for y, _ in batches])
+                    labels = labels.argmax(dim=1) if labels.shape[1] > 1 else labels.reshape(-1)  # one-hot or not
+                    labels = labels.round().long() if labels.is_floating_point() else labels  # 0./1. of a sigmoid
+                    self._fit_outputs = (labels, torch.cat([p for _, p in batches]))
 
         def _watch_training_batches(self) -> None:
             """Rows from the sampler of the DataLoader ``fit`` iterates; y and y_pred from the loss computation."""
@@ -154,6 +184,8 @@ def _build() -> type:
                     "On the torch backend (KERAS_BACKEND=torch) they are.",
                 )
                 return
+            recorder = self.recorder
+            rows_known = [False]  # this epoch's loader is watched (else its batches are not recorded)
             iterator = _fit_epoch_iterator()
             if iterator is None:
                 self.recorder.say_once(
@@ -161,27 +193,33 @@ def _build() -> type:
                     "gapdoctor cannot tell which training rows each Keras batch holds (this fit builds no "
                     "epoch iterator it can read), so it records no per-row training dynamics.",
                 )
-                return
-            adapter = iterator.data_adapter
-            build_loader = adapter.get_torch_dataloader
-            recorder = self.recorder
+            else:
+                adapter = iterator.data_adapter
+                build_loader = adapter.get_torch_dataloader
 
-            rows_known = [False]  # this epoch's loader is watched (else its batches are not recorded)
+                def watched_loader() -> Any:  # fit builds a DataLoader per epoch: each is watched
+                    loader = build_loader()
+                    rows_known[0] = recorder.watch_loader(loader, advice=_KERAS_ADVICE)  # one that cannot be: said once
+                    return loader
 
-            def watched_loader() -> Any:  # fit builds a DataLoader per epoch: each is watched
-                loader = build_loader()
-                rows_known[0] = recorder.watch_loader(loader, advice=_KERAS_ADVICE)  # one that cannot be: said once
-                return loader
-
-            adapter.get_torch_dataloader = watched_loader
+                adapter.get_torch_dataloader = watched_loader
             model = self.model
+            callback = self
             compute_loss = model._compute_loss
             torch = require("torch", "torch")
             probabilities = "probs" in _scores(model, None)
 
             def compute_loss_and_record(*args: Any, **kwargs: Any) -> Any:
                 loss = compute_loss(*args, **kwargs)
-                if kwargs.get("training", True) and recorder.enabled and rows_known[0]:
+                kept = callback._fit_batches
+                if not kwargs.get("training", True) and kept is not None:  # a batch of fit's validation pass
+                    y_seen: Any = kwargs.get("y")
+                    scores: Any = kwargs.get("y_pred")
+                    if hasattr(y_seen, "detach") and hasattr(scores, "detach"):
+                        kept.append((y_seen.detach(), scores.detach()))
+                    else:  # no tensors to keep (a dict of outputs...): predict on validation_data instead
+                        callback._fit_batches = None
+                elif kwargs.get("training", True) and recorder.enabled and rows_known[0]:
                     with recorder.guard("training dynamics"):
                         y, y_pred = kwargs.get("y"), kwargs.get("y_pred")
                         batch = (
@@ -218,6 +256,7 @@ def _build() -> type:
                 self.model.stop_training = True
 
         def on_train_end(self, logs: Any = None) -> None:
+            self._in_fit = False
             self._unwrap()
             self.diagnosis = self.recorder.finish()
 
