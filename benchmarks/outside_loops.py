@@ -68,6 +68,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
+from outside.registry import totals  # noqa: E402 (the first outside yardstick's totals line)
 from outside_loops_recipes import FRAMEWORKS, HEALTHY, RECIPES, REPORT, LogCatcher, load, symptom  # noqa: E402
 
 
@@ -168,13 +169,7 @@ def table(lines: list[dict[str, Any]]) -> str:
     faulty = [ln for ln in lines if ln["cause"] != HEALTHY and ln["symptom_ok"]]
     healthy = [ln for ln in lines if ln["cause"] == HEALTHY]
     text = "\n".join(out) + "\n"
-    if faulty:
-        n1, n3 = sum(ln["top1"] for ln in faulty), sum(ln["top3"] for ln in faulty)
-        text += f"faulty runs scored: {len(faulty)}  top-1 {n1}/{len(faulty)} = {n1 / len(faulty):.2f}"
-        text += f"  top-3 {n3}/{len(faulty)} = {n3 / len(faulty):.2f}\n"
-    if healthy:
-        fa = sum(not ln["top1"] for ln in healthy)
-        text += f"healthy runs: {len(healthy)}  false alarms {fa}/{len(healthy)} = {fa / len(healthy):.2f}\n"
+    text += totals(faulty, healthy)
     misses = [ln for ln in faulty + healthy if not ln["top1"]]
     if misses:
         text += "misses (recipe seed: headline score | injected cause's score | first three findings):\n"

@@ -56,7 +56,7 @@ from threadpoolctl import threadpool_limits
 
 import gapdoctor
 from outside import recipes_model, recipes_pipeline, recipes_search  # noqa: F401  (they register the recipes)
-from outside.registry import RECIPES
+from outside.registry import RECIPES, totals
 from outside.training import HEALTHY, REPORT, quarters, r
 
 # --------------------------------------------------------------------------------------------
@@ -127,13 +127,7 @@ def table(lines: list[dict[str, Any]]) -> str:
     faulty = [ln for ln in lines if ln["cause"] != HEALTHY and ln["symptom_ok"]]
     healthy = [ln for ln in lines if ln["cause"] == HEALTHY]
     out = "\n".join(rows) + "\n"
-    if faulty:
-        n1, n3 = sum(ln["top1"] for ln in faulty), sum(ln["top3"] for ln in faulty)
-        out += f"faulty runs scored: {len(faulty)}  top-1 {n1}/{len(faulty)} = {n1 / len(faulty):.2f}"
-        out += f"  top-3 {n3}/{len(faulty)} = {n3 / len(faulty):.2f}\n"
-    if healthy:
-        fa = sum(not ln["top1"] for ln in healthy)
-        out += f"healthy runs: {len(healthy)}  false alarms {fa}/{len(healthy)} = {fa / len(healthy):.2f}\n"
+    out += totals(faulty, healthy)
     misses = [ln for ln in faulty + healthy if not ln["top1"]]
     if misses:
         out += "misses (recipe seed: headline score | injected cause's score):\n"

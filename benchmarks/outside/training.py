@@ -112,7 +112,8 @@ class TorchCfg:
     patience: int | None = None  # early stopping on val loss, best weights restored
 
 
-def _net(d_in: int, n_classes: int, hidden: tuple[int, ...]) -> nn.Module:
+def torch_net(d_in: int, n_classes: int, hidden: tuple[int, ...]) -> nn.Module:
+    """Linear layers with ReLU between them (no hidden layer: a linear model); also the loop yardstick's."""
     layers: list[nn.Module] = []
     for h in hidden:
         layers += [nn.Linear(d_in, h), nn.ReLU()]
@@ -134,7 +135,7 @@ def torch_run(
 ) -> tuple[dict[str, list[float]], np.ndarray, Callable[[np.ndarray], np.ndarray]]:
     """Plain PyTorch loop: shuffled mini-batches, cross-entropy, per-epoch evaluation."""
     torch.manual_seed(seed)
-    net = _net(X_tr.shape[1], n_classes, cfg.hidden)
+    net = torch_net(X_tr.shape[1], n_classes, cfg.hidden)
     if cfg.optimizer == "adam":
         opt: torch.optim.Optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     else:

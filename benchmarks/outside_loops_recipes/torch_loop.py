@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
+
+from outside.training import torch_net as mlp  # the network of the first outside yardstick (benchmarks/outside)
 
 from .common import (
     Run,
@@ -49,15 +50,6 @@ class Cfg:
     weight_decay: float = 0.0
     batch: int = 32
     patience: int | None = None  # early stopping on val loss, best weights restored
-
-
-def mlp(d_in: int, n_classes: int, hidden: tuple[int, ...]) -> nn.Module:
-    layers: list[nn.Module] = []
-    for h in hidden:
-        layers += [nn.Linear(d_in, h), nn.ReLU()]
-        d_in = h
-    layers.append(nn.Linear(d_in, n_classes))
-    return nn.Sequential(*layers)
 
 
 def train(
