@@ -123,6 +123,17 @@ def domain_auc(X_a: np.ndarray, X_b: np.ndarray, seed: int) -> float:
     return float(roc_auc_score(d, p))
 
 
+def flip_facts(
+    history: dict[str, list[float]], flipped: np.ndarray, y_noisy: np.ndarray, p_train: np.ndarray
+) -> dict[str, Any]:
+    """The curve facts, the share of training labels flipped and the share of them the model fitted."""
+    return {
+        **curve_facts(history, "accuracy"),
+        "share_flipped": r(flipped.mean()),
+        "flipped_rows_fit_to_wrong_label": r((p_train.argmax(1) == y_noisy)[flipped].mean()),
+    }
+
+
 def curve_facts(history: dict[str, list[float]], metric: str) -> dict[str, Any]:
     """Best validation epoch (from 1), best and final metric, where the validation loss bottomed out."""
     v = np.asarray(history[f"val_{metric}"], dtype=float)

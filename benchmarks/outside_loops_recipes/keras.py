@@ -20,6 +20,7 @@ from .common import (
     breast_cancer,
     curve_facts,
     domain_auc,
+    flip_facts,
     flip_labels,
     metric_of,
     r,
@@ -130,11 +131,7 @@ def label_noise(seed: int, diagnose: bool) -> Run:
     y_noisy, flipped = flip_labels(y_tr, 0.25, 2, seed)
     run, model = fit(X_tr, y_noisy, X_va, y_va, 2, seed, diagnose, hidden=(256, 256), epochs=100)
     p = proba(model, X_tr)
-    run.sanity = {
-        **curve_facts(run.history, "accuracy"),
-        "share_flipped": r(flipped.mean()),
-        "flipped_rows_fit_to_wrong_label": r((p.argmax(1) == y_noisy)[flipped].mean()),
-    }
+    run.sanity = flip_facts(run.history, flipped, y_noisy, p)
     return run
 
 

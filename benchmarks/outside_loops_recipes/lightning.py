@@ -23,7 +23,19 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from .common import Run, curve_facts, digits, flip_labels, metric_of, r, recipe, split, standardise, synthetic
+from .common import (
+    Run,
+    curve_facts,
+    digits,
+    flip_facts,
+    flip_labels,
+    metric_of,
+    r,
+    recipe,
+    split,
+    standardise,
+    synthetic,
+)
 from .torch_loop import mlp
 
 FW = "lightning"
@@ -209,11 +221,7 @@ def label_noise(seed: int, diagnose: bool) -> Run:
     y_noisy, flipped = flip_labels(y_tr, 0.35, 10, seed, pairs={k: (k + 1) % 10 for k in range(10)})
     run, model = fit(X_tr, y_noisy, X_va, y_va, 10, seed, diagnose, hidden=(256, 256), epochs=60)
     p = model.proba(X_tr)
-    run.sanity = {
-        **curve_facts(run.history, "accuracy"),
-        "share_flipped": r(flipped.mean()),
-        "flipped_rows_fit_to_wrong_label": r((p.argmax(1) == y_noisy)[flipped].mean()),
-    }
+    run.sanity = flip_facts(run.history, flipped, y_noisy, p)
     return run
 
 

@@ -28,6 +28,7 @@ from .common import (
     best_threshold_f1,
     curve_facts,
     digits,
+    flip_facts,
     flip_labels,
     metric_of,
     r,
@@ -185,11 +186,7 @@ def label_noise(seed: int, diagnose: bool) -> Run:
     y_noisy, flipped = flip_labels(y_tr, 0.30, 5, seed)
     run, proba = train(X_tr, y_noisy, X_va, y_va, 5, Cfg(hidden=(128, 128), epochs=80), seed, diagnose)
     p_tr = proba(X_tr)
-    run.sanity = {
-        **curve_facts(run.history, "accuracy"),
-        "share_flipped": r(flipped.mean()),
-        "flipped_rows_fit_to_wrong_label": r((p_tr.argmax(1) == y_noisy)[flipped].mean()),
-    }
+    run.sanity = flip_facts(run.history, flipped, y_noisy, p_tr)
     return run
 
 

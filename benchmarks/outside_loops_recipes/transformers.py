@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .common import Run, curve_facts, digits, flip_labels, metric_of, r, recipe, split
+from .common import Run, curve_facts, digits, flip_facts, flip_labels, metric_of, r, recipe, split
 
 FW = "transformers"
 ROOT = str(Path(tempfile.gettempdir()) / "gapdoctor_outside_loops" / "hf")
@@ -204,11 +204,7 @@ def label_noise(seed: int, diagnose: bool) -> Run:
     y_noisy, flipped = flip_labels(y_tr, 0.30, 10, seed)
     run, proba = fit(X_tr, y_noisy, X_va, y_va, seed, diagnose, epochs=30, hidden=128, layers=2, lr=3e-3)
     p = proba(X_tr)
-    run.sanity = {
-        **curve_facts(run.history, "accuracy"),
-        "share_flipped": r(flipped.mean()),
-        "flipped_rows_fit_to_wrong_label": r((p.argmax(1) == y_noisy)[flipped].mean()),
-    }
+    run.sanity = flip_facts(run.history, flipped, y_noisy, p)
     return run
 
 
