@@ -41,6 +41,7 @@ from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.integrations._extras import callback_on_first_use, require
 from gapdoctor.integrations.random_state import random_state_kept
 from gapdoctor.integrations.recorder import Recorder
+from gapdoctor.integrations.validation_outputs import MAX_CELLS
 
 __all__ = ["GapdoctorCallback"]  # noqa: F822 (built on first use by __getattr__)
 
@@ -130,6 +131,7 @@ def _build() -> type:
             self._in_fit = False
             self._fit_batches: list[tuple[Any, Any]] | None = None  # (y, y_pred) of fit's validation pass, if running
             self._fit_outputs: tuple[Any, Any] | None = None  # this epoch's: (labels, scores), joined
+            self._fit_cells = 0  # rows x classes kept of this validation pass
 
         def _log_validation(self) -> None:
             outputs, self._fit_outputs = self._fit_outputs, None
@@ -161,8 +163,8 @@ def _build() -> type:
                 self._watch_training_batches()
 
         def on_test_begin(self, logs: Any = None) -> None:
-            if self._in_fit and self._wrapped is not None:  # fit's validation pass: its outputs are kept
-                self._fit_batches = []
+            if self._in_fit and self._wrapped is not None and self.recorder.enabled:  # fit's validation pass
+                self._fit_batches, self._fit_cells = [], 0  # its outputs are kept (up to the outputs' budget)
 
         def on_test_end(self, logs: Any = None) -> None:
             batches, self._fit_batches = self._fit_batches, None
@@ -213,12 +215,14 @@ def _build() -> type:
                 loss = compute_loss(*args, **kwargs)
                 kept = callback._fit_batches
                 if not kwargs.get("training", True) and kept is not None:  # a batch of fit's validation pass
-                    y_seen: Any = kwargs.get("y")
-                    scores: Any = kwargs.get("y_pred")
-                    if hasattr(y_seen, "detach") and hasattr(scores, "detach"):
-                        kept.append((y_seen.detach(), scores.detach()))
-                    else:  # no tensors to keep (a dict of outputs...): predict on validation_data instead
-                        callback._fit_batches = None
+                    with recorder.guard("validation outputs"):
+                        y_seen: Any = kwargs.get("y")
+                        scores: Any = kwargs.get("y_pred")
+                        callback._fit_cells += int(getattr(scores, "numel", lambda: 0)())
+                        if hasattr(y_seen, "detach") and hasattr(scores, "detach") and callback._fit_cells <= MAX_CELLS:
+                            kept.append((y_seen.detach(), scores.detach()))
+                        else:  # no tensors (a dict of outputs...), or too many: predict on validation_data instead
+                            callback._fit_batches = None
                 elif kwargs.get("training", True) and recorder.enabled and rows_known[0]:
                     with recorder.guard("training dynamics"):
                         y, y_pred = kwargs.get("y"), kwargs.get("y_pred")
