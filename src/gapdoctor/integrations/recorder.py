@@ -266,7 +266,7 @@ class Recorder(StepRecorder):
         """
         arguments: dict[str, Any] = {"metric": self.metric, **inputs}
         if "history" not in arguments and self.curves:
-            arguments["history"] = self._measurable_history()
+            arguments["history"] = self._with_training_accuracy(self._measurable_history(), self.epochs)
         if "y_train" not in arguments and self.y_train is not None:
             arguments["y_train"] = self.y_train
         elif "y_train" not in arguments and self.learned_labels is not None:  # seen with the logits

@@ -16,6 +16,7 @@ dynamics off — reported once, the curves still recorded (see
 from __future__ import annotations
 
 import contextlib
+import math
 from typing import Any
 
 import numpy as np
@@ -75,6 +76,20 @@ class RowDynamicsRecorder(Guarded):
             self._stop_dynamics("processing the training dynamics", error)
             return None
         return self._dynamics
+
+    def _with_training_accuracy(self, history: dict[str, list[float]], epochs: int) -> dict[str, list[float]]:
+        """``history`` with the training dynamics' per-epoch accuracy when the loop logged none.
+
+        The share of each epoch's training rows whose given label led in the forward pass, as Keras
+        logs ``accuracy``: beside the validation accuracy it is the label-noise fit gap
+        (:mod:`gapdoctor.causes.label_noise.fit_gap`), which a loop that memorises its wrong labels
+        leaves as the one trace of them. Epochs before the dynamics began read as not measured.
+        """
+        dynamics = self._processed_dynamics() if "train_accuracy" not in history else None
+        if dynamics is None or not dynamics.epoch_accuracy or len(dynamics.epoch_accuracy) > epochs:
+            return history
+        missing = [math.nan] * (epochs - len(dynamics.epoch_accuracy))
+        return {**history, "train_accuracy": missing + list(dynamics.epoch_accuracy)}
 
     def learn_n_train(self, n_rows: int) -> None:
         """Set the number of training rows for the training dynamics, learnt from the loader.

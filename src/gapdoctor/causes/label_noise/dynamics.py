@@ -26,8 +26,9 @@ from gapdoctor.causes.label_noise.check import (
     validation_control_rate,
 )
 from gapdoctor.causes.label_noise.confident_learning import find_label_issues
+from gapdoctor.causes.label_noise.fit_gap import fit_gap_of, gap_sentence
 from gapdoctor.causes.label_noise.result import DynamicsSuspect, TrainingDynamicsNoise
-from gapdoctor.causes.label_noise.score import FLOOR, chance_rate, noise_ratio, score
+from gapdoctor.causes.label_noise.score import FLOOR, chance_rate, gap_ratio, noise_ratio, score
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
@@ -184,16 +185,30 @@ def label_noise_training_dynamics(evidence: Evidence) -> list[Finding]:
     n_val = 0 if evidence.y_val is None else len(evidence.y_val)
     floor = FLOOR if control is None else _control_floor(clear_rate, flags.n_seen, control, n_val)
     chance = chance_rate(np.bincount(np.asarray(evidence.y_train)[summary.seen], minlength=len(evidence.classes)))
-    strength_of_evidence = score(noise_ratio(clear_rate, clear_low, floor, chance=chance))
+    # the final model's own fit gap needs no control: a long run memorises its wrong labels (their AUM
+    # turns positive, the control rises with the damage), while at the best validation epoch it still
+    # fitted them worse than the validation labels (:mod:`gapdoctor.causes.label_noise.fit_gap`)
+    gap = fit_gap_of(evidence)
+    by_gap = 0.0 if gap is None else gap_ratio(gap.gap, gap.z)
+    estimated = noise_ratio(clear_rate, clear_low, floor, chance=chance)
+    strength_of_evidence = score(max(estimated, by_gap))
     if strength_of_evidence < MIN_FINDING_SCORE:
         return []
-    summary_text = (
-        f"About {100 * rate:.1f}% of training labels look wrong (95% interval {100 * low:.1f}–{100 * high:.1f}%): "
+    margins = (
         f"in {len(rows)} rows the given label trailed another class through training (area under the margin, "
         f"or confident learning on the softmax averaged over epochs; {flags.never_learned} never learned), in "
-        f"{n_clear} clearly (by over half the margin fitted rows reach) — wrong labels are fitted late, "
-        "by memorisation."
+        f"{n_clear} clearly (by over half the margin fitted rows reach)"
     )
+    if gap is not None and estimated < 1.0 <= by_gap:  # the gap alone: the margins no longer tell
+        summary_text = (
+            f"At least about {100 * gap.gap:.0f}% of training labels look wrong." + gap_sentence(gap) + " By the end "
+            f"the model had memorised them, and their margins no longer single them out: {margins}."
+        )
+    else:
+        summary_text = (
+            f"About {100 * rate:.1f}% of training labels look wrong (95% interval {100 * low:.1f}–{100 * high:.1f}%): "
+            f"{margins} — wrong labels are fitted late, by memorisation." + gap_sentence(gap)
+        )
     suspects: list[DynamicsSuspect] = [
         {
             "row": int(r),
@@ -219,6 +234,9 @@ def label_noise_training_dynamics(evidence: Evidence) -> list[Finding]:
         floor_pct=round(100 * floor, 2),
         mean_forgetting_events_flagged=round(float(summary.forgetting_events[rows].mean()), 2) if len(rows) else 0.0,
         validation_control_rate_pct=None if control is None else round(100 * control, 2),
+        fit_gap_pct=None if gap is None else round(100 * gap.gap, 2),
+        fit_gap_z=None if gap is None else round(gap.z, 2),
+        fit_gap_epoch=None if gap is None else gap.epoch,
         suspects=suspects,
     )
     return [
@@ -227,7 +245,10 @@ def label_noise_training_dynamics(evidence: Evidence) -> list[Finding]:
             score=strength_of_evidence,
             summary=summary_text,
             fixes=(
-                f"Inspect the {len(rows)} flagged rows (finding.rows, most suspicious first) and relabel them.",
+                f"Inspect the {len(rows)} flagged rows (finding.rows, most suspicious first) and relabel them."
+                if len(rows)
+                else "Find the wrong labels with out-of-fold probabilities (train_probs from cross-validation): "
+                "the memorised ones no longer stand out in this run's margins.",
                 *cause_info("label_noise").fixes[1:],
             ),
             rows=tuple(int(r) for r in rows),

@@ -255,6 +255,9 @@ class TrainingDynamicsNoise(Payload, SuggestsLabels):
         Mean number of forgetting events of the flagged rows.
     validation_control_rate_pct : float or None
         Confident learning on the validation split (None without ``y_val`` / ``val_probs``).
+    fit_gap_pct, fit_gap_z, fit_gap_epoch : float, float, int or None
+        Validation minus training accuracy at the best validation epoch, over its standard error, and
+        that epoch (:mod:`gapdoctor.causes.label_noise.fit_gap`; None when no gap could be read).
     suspects : list of DynamicsSuspect
         The first flagged rows, most suspicious first.
     """
@@ -276,6 +279,11 @@ class TrainingDynamicsNoise(Payload, SuggestsLabels):
     validation_error_pct: float | None = figure(
         omit_none=True, label="the model's error on the validation labels", shown_as="pct"
     )
+    fit_gap_pct: float | None = figure(
+        omit_none=True, label="validation minus training accuracy at the best epoch", shown_as="points"
+    )
+    fit_gap_z: float | None = figure(omit_none=True, label="that gap over its standard error", shown_as="number")
+    fit_gap_epoch: int | float | None = figure(omit_none=True, label="best validation epoch", shown_as="epoch")
     suspects: list[DynamicsSuspect] = plot()
 
     def suggestions(self) -> dict[int, Suggestion]:
