@@ -79,6 +79,7 @@ def test_the_loop_alert_reads_the_onset_from_the_payload() -> None:
     assert finding is not None and isinstance(finding.result, OverfittingCurves)
     began = finding.evidence.get("gap_onset_epoch", finding.evidence["val_loss_min_epoch"])
     assert finding.result.began == began
-    expected = f"overfitting began at epoch {began}; best val loss at epoch {finding.evidence['best_epoch']}"
+    best = finding.evidence["best_epoch"]
+    expected = f"overfitting began at epoch {began}; best val loss at epoch {best} (smoothed curve)"
     assert headline(finding) == expected
     assert headline(Finding.from_dict(finding.to_dict())) == expected  # a stored finding: rebuilt payload
