@@ -123,6 +123,17 @@ def domain_auc(X_a: np.ndarray, X_b: np.ndarray, seed: int) -> float:
     return float(roc_auc_score(d, p))
 
 
+def overfit_facts(history: dict[str, list[float]], y_train: np.ndarray, p_train: np.ndarray) -> dict[str, Any]:
+    """The curve facts, the training rows, the final training accuracy and what stopping early would have kept."""
+    facts = curve_facts(history, "accuracy")
+    return {
+        **facts,
+        "n_train": len(y_train),
+        "train_acc_final": r(metric_of("accuracy", y_train, p_train)),
+        "early_stop_gain": r(facts["best_val"] - facts["final_val"]),
+    }
+
+
 def flip_facts(
     history: dict[str, list[float]], flipped: np.ndarray, y_noisy: np.ndarray, p_train: np.ndarray
 ) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from .common import (
     flip_facts,
     flip_labels,
     metric_of,
+    overfit_facts,
     r,
     recipe,
     split,
@@ -112,13 +113,7 @@ def overfit(seed: int, diagnose: bool) -> Run:
     X_tr, X_va, y_tr, y_va = split(X, y, 500, seed, n_train=100)
     X_tr, X_va = standardise(X_tr, X_va)
     run, model = fit(X_tr, y_tr, X_va, y_va, 3, seed, diagnose, hidden=(512, 512), epochs=120, batch=16)
-    facts = curve_facts(run.history, "accuracy")
-    run.sanity = {
-        **facts,
-        "n_train": len(y_tr),
-        "train_acc_final": r(metric_of("accuracy", y_tr, proba(model, X_tr))),
-        "early_stop_gain": r(facts["best_val"] - facts["final_val"]),
-    }
+    run.sanity = overfit_facts(run.history, y_tr, proba(model, X_tr))
     return run
 
 

@@ -30,6 +30,7 @@ from .common import (
     flip_facts,
     flip_labels,
     metric_of,
+    overfit_facts,
     r,
     recipe,
     split,
@@ -202,13 +203,7 @@ def overfit(seed: int, diagnose: bool) -> Run:
     X_tr, X_va, y_tr, y_va = split(X, y, 400, seed, n_train=80)
     X_tr, X_va = standardise(X_tr, X_va)
     run, model = fit(X_tr, y_tr, X_va, y_va, 2, seed, diagnose, hidden=(256, 256), epochs=150, batch=16)
-    facts = curve_facts(run.history, "accuracy")
-    run.sanity = {
-        **facts,
-        "n_train": len(y_tr),
-        "train_acc_final": r(metric_of("accuracy", y_tr, model.proba(X_tr))),
-        "early_stop_gain": r(facts["best_val"] - facts["final_val"]),
-    }
+    run.sanity = overfit_facts(run.history, y_tr, model.proba(X_tr))
     return run
 
 

@@ -31,6 +31,7 @@ from .common import (
     flip_facts,
     flip_labels,
     metric_of,
+    overfit_facts,
     r,
     recipe,
     split,
@@ -167,13 +168,7 @@ def overfit(seed: int, diagnose: bool) -> Run:
     X_tr, X_va, y_tr, y_va = split(X, y, 600, seed, n_train=120)
     X_tr, X_va = standardise(X_tr, X_va)
     run, proba = train(X_tr, y_tr, X_va, y_va, 4, Cfg(hidden=(256, 256), epochs=150, lr=1e-3), seed, diagnose)
-    facts = curve_facts(run.history, "accuracy")
-    run.sanity = {
-        **facts,
-        "n_train": len(y_tr),
-        "train_acc_final": r(metric_of("accuracy", y_tr, proba(X_tr))),
-        "early_stop_gain": r(facts["best_val"] - facts["final_val"]),
-    }
+    run.sanity = overfit_facts(run.history, y_tr, proba(X_tr))
     return run
 
 

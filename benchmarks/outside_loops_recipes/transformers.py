@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .common import Run, curve_facts, digits, flip_facts, flip_labels, metric_of, r, recipe, split
+from .common import Run, curve_facts, digits, flip_facts, flip_labels, overfit_facts, r, recipe, split
 
 FW = "transformers"
 ROOT = str(Path(tempfile.gettempdir()) / "gapdoctor_outside_loops" / "hf")
@@ -186,13 +186,7 @@ def overfit(seed: int, diagnose: bool) -> Run:
     X, y = digits()
     X_tr, X_va, y_tr, y_va = split(X, y, 500, seed, n_train=150)
     run, proba = fit(X_tr, y_tr, X_va, y_va, seed, diagnose, epochs=60, hidden=128, layers=2, lr=3e-3, batch=16)
-    facts = curve_facts(run.history, "accuracy")
-    run.sanity = {
-        **facts,
-        "n_train": len(y_tr),
-        "train_acc_final": r(metric_of("accuracy", y_tr, proba(X_tr))),
-        "early_stop_gain": r(facts["best_val"] - facts["final_val"]),
-    }
+    run.sanity = overfit_facts(run.history, y_tr, proba(X_tr))
     return run
 
 

@@ -68,10 +68,15 @@ def _dynamics_inputs(torch: Any, y: Any, y_pred: Any, probabilities: bool) -> tu
         return None
     elif probabilities:
         scores = torch.log(scores.float().clamp_min(1e-12))
-    labels = y.detach() if hasattr(y, "detach") else torch.as_tensor(y)
+    return scores, _class_ids(y.detach() if hasattr(y, "detach") else torch.as_tensor(y))
+
+
+def _class_ids(labels: Any) -> Any:
+    """Class ids (a 1-d long tensor) of a batch's labels: ids, one-hot rows, or the 0./1. of a sigmoid."""
     if labels.ndim == 2 and labels.shape[1] > 1:  # one-hot labels
         labels = labels.argmax(dim=1)
-    return scores, labels.reshape(-1).long()
+    labels = labels.reshape(-1)
+    return labels.round().long() if labels.is_floating_point() else labels.long()
 
 
 def _fit_epoch_iterator() -> Any:
@@ -128,7 +133,6 @@ def _build() -> type:
                 )
             self.validation_data = validation_data
             self._wrapped: Any = None  # the model whose _compute_loss is wrapped during fit
-            self._in_fit = False
             self._fit_batches: list[tuple[Any, Any]] | None = None  # (y, y_pred) of fit's validation pass, if running
             self._fit_outputs: tuple[Any, Any] | None = None  # this epoch's: (labels, scores), joined
             self._fit_cells = 0  # rows x classes kept of this validation pass
@@ -158,12 +162,11 @@ def _build() -> type:
             self.recorder.log_validation(y_val, **_scores(self.model, scores), groups=groups[0] if groups else None)
 
         def on_train_begin(self, logs: Any = None) -> None:
-            self._in_fit = True
             with self.recorder.guard("on_train_begin"):
                 self._watch_training_batches()
 
         def on_test_begin(self, logs: Any = None) -> None:
-            if self._in_fit and self._wrapped is not None and self.recorder.enabled:  # fit's validation pass
+            if self._wrapped is not None and self.recorder.enabled:  # wrapped during fit: its validation pass
                 self._fit_batches, self._fit_cells = [], 0  # its outputs are kept (up to the outputs' budget)
 
         def on_test_end(self, logs: Any = None) -> None:
@@ -171,9 +174,7 @@ def _build() -> type:
             if batches:
                 with self.recorder.guard("validation outputs"):
                     torch = require("torch", "torch")
-                    labels = torch.cat([y.reshape(len(y), -1) for y, _ in batches])
-                    labels = labels.argmax(dim=1) if labels.shape[1] > 1 else labels.reshape(-1)  # one-hot or not
-                    labels = labels.round().long() if labels.is_floating_point() else labels  # 0./1. of a sigmoid
+                    labels = _class_ids(torch.cat([y.reshape(len(y), -1) for y, _ in batches]))
                     self._fit_outputs = (labels, torch.cat([p for _, p in batches]))
 
         def _watch_training_batches(self) -> None:
@@ -260,7 +261,6 @@ def _build() -> type:
                 self.model.stop_training = True
 
         def on_train_end(self, logs: Any = None) -> None:
-            self._in_fit = False
             self._unwrap()
             self.diagnosis = self.recorder.finish()
 

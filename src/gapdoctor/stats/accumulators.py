@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.stats.confusion import confusion_matrix
+from gapdoctor.stats.resampling import Z95
 
 __all__ = ["ConfusionCounts", "RunningMoments", "binomial_interval", "excess_low", "squash"]
 
@@ -27,7 +28,7 @@ def _beta() -> Any:
     return beta
 
 
-def excess_low(share: float, n: int, base: float, n_base: int, z: float = 1.959964) -> float:
+def excess_low(share: float, n: int, base: float, n_base: int, z: float = Z95) -> float:
     """How far one proportion exceeds another at the low end of the difference's 95% interval (0 at least).
 
     Both are samples: ``share`` of ``n`` rows against ``base`` of ``n_base`` rows. A normal

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import random
 
 import numpy as np
 
 from gapdoctor.bench._common import FloatArray, IntArray
 from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.integrations.random_state import random_state_kept
 
 __all__ = ["MNIST1D_ROWS", "mnist1d_rows"]
 
@@ -34,12 +34,8 @@ def _generated() -> tuple[FloatArray, IntArray]:
 
     args = get_dataset_args()
     args.num_samples = MNIST1D_ROWS
-    numpy_state, python_state = np.random.get_state(), random.getstate()  # noqa: NPY002 (the state it seeds)
-    try:
+    with random_state_kept():  # it seeds the global generators
         data = make_dataset(args)
-    finally:
-        np.random.set_state(numpy_state)  # noqa: NPY002
-        random.setstate(python_state)
     X = np.concatenate([data["x"], data["x_test"]]).astype(np.float64)
     y = np.concatenate([data["y"], data["y_test"]]).astype(np.int64)
     X.setflags(write=False)
