@@ -92,9 +92,10 @@ def test_a_failure_inside_gapdoctor_never_stops_training(
 
 
 @each_seed
-def test_the_data_checks_read_the_arrays_given_when_diagnosing(seed: int) -> None:
-    """The README's route to the data checks from a loop: validation features that skipped the scaler
-    read as overfitting from the curves alone, and as the pipeline bug they are once the arrays are given."""
+def test_validation_features_that_skipped_the_scaler_read_as_a_pipeline_bug(seed: int) -> None:
+    """Validation features that skipped the scaler: from the loop's own outputs alone, every validation row is
+    predicted one class with certainty (the collapse check); with the arrays given when diagnosing (the README's
+    route to the data checks), the split-preprocessing check names the features too."""
     from sklearn.datasets import load_breast_cancer
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
@@ -116,9 +117,12 @@ def test_the_data_checks_read_the_arrays_given_when_diagnosing(seed: int) -> Non
         X_train, y_train, validation_data=(X_val, y_val), epochs=15, batch_size=32, verbose=0, callbacks=[callback]
     )
     assert callback.diagnosis is not None
-    assert "pipeline_bug" not in {f.cause for f in callback.diagnosis.findings if f.score >= 0.5}  # cannot look
+    top = callback.diagnosis.top
+    assert top is not None and top.check == "pipeline_bug.collapsed_predictions" and not top.weak
+    assert top.evidence["val_pinned_share"] == 1.0  # every row of the other class, at probability 0.999 or more
     with_arrays = callback.recorder.diagnose(X_train=X_train, X_val=X_val)
     assert with_arrays.top is not None and with_arrays.top.cause == "pipeline_bug" and not with_arrays.top.weak
+    assert "pipeline_bug.split_preprocessing" in {f.check for f in with_arrays.findings if not f.weak}
 
 
 def test_validation_outputs_are_read_from_fits_own_validation_pass(monkeypatch: pytest.MonkeyPatch) -> None:

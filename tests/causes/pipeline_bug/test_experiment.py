@@ -9,7 +9,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 import gapdoctor
-from gapdoctor.causes.pipeline_bug.result import LabelEncoding, MisalignedRows, SplitPreprocessing
+from gapdoctor.causes.pipeline_bug.result import CollapsedPredictions, LabelEncoding, MisalignedRows, SplitPreprocessing
 from gapdoctor.findings import Finding
 from tests.experiments.experiment_helpers import FAST, experiment_for, logistic
 
@@ -85,3 +85,16 @@ def test_validation_labels_a_few_rows_off_are_paired_back_and_confirm(cancer: tu
     assert experiment is not None and experiment["verdict"] == "confirmed" and experiment["n_fits"] == 0
     assert experiment["details"] == {"label_offset": -shift, "rows": len(yv) - abs(shift)}
     assert experiment["after"] > 0.9 > 0.7 > experiment["before"]  # re-paired, the model is right again
+
+
+def test_validation_predictions_collapsed_onto_one_class_are_rescaled_whole_and_confirm(
+    cancer: tuple[np.ndarray, ...],
+) -> None:
+    Xt, Xv, yt, yv = cancer
+    scaler = StandardScaler().fit(Xt)
+    model = logistic().fit(scaler.transform(Xt), yt)  # the validation rows never go through the scaler
+    data = {"X_train": scaler.transform(Xt), "y_train": yt, "X_val": Xv, "y_val": yv}
+    finding = _diagnosed(CollapsedPredictions.CHECK, **data, val_probs=model.predict_proba(Xv))
+    assert isinstance(finding.result, CollapsedPredictions) and finding.result.val_pinned_share == 1.0
+    assert finding.experiment is not None and finding.experiment["verdict"] == "confirmed"
+    assert finding.experiment["details"]["rescaled_features"] == [f"x{j}" for j in range(Xt.shape[1])]

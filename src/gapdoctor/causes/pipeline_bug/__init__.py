@@ -2,5 +2,5 @@
 
 from __future__ import annotations
 
-CHECKS = ("check", "unshuffled")
+CHECKS = ("check", "collapse", "unshuffled")
 """The modules of this folder whose checks the registry imports."""

@@ -205,7 +205,10 @@ def misaligned_rows(evidence: Evidence) -> list[Finding]:
             (evidence.train_confusion is not None and relabelled_accuracy(evidence.train_confusion).at_chance)
             or labels_follow_features(evidence)
         )
-        if val.at_chance and not explained:  # no better than chance, even relabelled
+        # predictions of one class for every row are at chance whatever the labels' order: they say nothing of
+        # it (a validation split pinned to one class is pipeline_bug.collapsed_predictions' reading)
+        constant = int(np.count_nonzero(evidence.val_confusion.sum(axis=0))) < 2
+        if val.at_chance and not explained and not constant:  # no better than chance, even relabelled
             probs_strength = confidence_ratio(confidence, val.high)
             if probs_strength > strength:
                 strength, split = probs_strength, "y_val"

@@ -10,6 +10,9 @@
 - A :class:`~gapdoctor.causes.pipeline_bug.result.MisalignedRows` finding on ``y_val`` that names its
   ``label_offset``: each validation label is paired with the predictions for the row it belongs to
   (``offset`` rows away) and scored again, against as given on the same rows. No fit.
+- A :class:`~gapdoctor.causes.pipeline_bug.result.CollapsedPredictions` finding (every validation row pinned to
+  one class): every validation feature is mapped onto the training mean and spread, as for a whole split
+  standardised on one side, and the baseline model predicts again (needs the features).
 """
 
 from __future__ import annotations
@@ -18,7 +21,13 @@ import numpy as np
 
 from gapdoctor.causes.payload import payload_of
 from gapdoctor.causes.pipeline_bug.offsets import paired_rows
-from gapdoctor.causes.pipeline_bug.result import LabelEncoding, LabelMapping, MisalignedRows, SplitPreprocessing
+from gapdoctor.causes.pipeline_bug.result import (
+    CollapsedPredictions,
+    LabelEncoding,
+    LabelMapping,
+    MisalignedRows,
+    SplitPreprocessing,
+)
 from gapdoctor.experiments.features import named_features
 from gapdoctor.experiments.lab import Lab, PairedOutcome, Plan, SkipExperiment, intervention
 from gapdoctor.findings import Finding
@@ -108,22 +117,25 @@ def _rescale(lab: Lab, features: list[str], what: str) -> Plan:
 
 @intervention("pipeline_bug")
 def apply_correction(finding: Finding, lab: Lab) -> Plan:
-    """Correct the label mapping, the validation labels' offset, or the rescaled features, and score again."""
+    """Correct the label mapping, the validation labels' offset, or the rescaled features (every feature for
+    predictions collapsed onto one class), and score again."""
     result = payload_of(finding)
     if isinstance(result, LabelEncoding):
         return _relabel(lab, result.mapping)
     if isinstance(result, MisalignedRows) and result.split == "y_val" and result.label_offset is not None:
         return _realign(lab, int(result.label_offset))
+    whole_split = isinstance(result, SplitPreprocessing) and result.pattern in _WHOLE_SPLIT_PATTERNS
+    if isinstance(result, CollapsedPredictions) or whole_split:
+        every = list(lab.evidence.feature_names)
+        return _rescale(lab, every, f"every feature ({len(every)})")
     if isinstance(result, SplitPreprocessing):
-        if result.pattern in _WHOLE_SPLIT_PATTERNS:
-            every = list(lab.evidence.feature_names)
-            return _rescale(lab, every, f"every feature ({len(every)})")
         features = named_features(result, lab.evidence.feature_names)
         if not features:
             raise SkipExperiment("the finding names no feature of X_val to rescale")
         return _rescale(lab, features, ", ".join(features))
     raise SkipExperiment(
         f"the finding gives no label mapping ({LabelEncoding.CHECK}), no offset of the validation labels "
-        f"({MisalignedRows.CHECK}) and no rescaled features ({SplitPreprocessing.CHECK}): "
+        f"({MisalignedRows.CHECK}) and no rescaled features ({SplitPreprocessing.CHECK}, "
+        f"{CollapsedPredictions.CHECK}): "
         f"{finding.check or 'an untyped finding'}"
     )

@@ -8,7 +8,14 @@ from typing import ClassVar, TypedDict
 from gapdoctor.causes.payload import Payload, figure, plot
 from gapdoctor.stats.splits import FeaturePlot
 
-__all__ = ["LabelEncoding", "LabelMapping", "MisalignedRows", "SplitPreprocessing", "Unshuffled"]
+__all__ = [
+    "CollapsedPredictions",
+    "LabelEncoding",
+    "LabelMapping",
+    "MisalignedRows",
+    "SplitPreprocessing",
+    "Unshuffled",
+]
 
 
 class LabelMapping(TypedDict):
@@ -205,3 +212,40 @@ class Unshuffled(Payload):
     runs_z: float = figure()
     mean_run_length: float = figure()
     mean_run_length_expected: float = figure()
+
+
+@dataclass(frozen=True, kw_only=True)
+class CollapsedPredictions(Payload):
+    """Every validation row pinned to one class with certainty, which the model does not do on training rows.
+
+    Parameters
+    ----------
+    predicted_class : str
+        The class the validation rows are pinned to.
+    val_rows_other_classes : int
+        Validation rows labelled with another class (read; sampled beyond the budget).
+    val_pinned_share, val_unpinned_high : float
+        Share of those rows predicted ``predicted_class`` with a top probability of at least
+        :data:`~gapdoctor.causes.pipeline_bug.score.PINNED`, and the upper end of the exact 95% interval of
+        the share that is not.
+    train_pinned_share : float or None
+        The same share on the training rows (None without ``y_train`` and ``train_probs``).
+    val_predicted_share, train_predicted_share : float or None
+        Share of all rows of each split predicted ``predicted_class``.
+    val_label_share : float
+        Share of the validation labels that are ``predicted_class``.
+    """
+
+    CHECK: ClassVar[str] = "pipeline_bug.collapsed_predictions"
+    predicted_class: str = figure(label="class every validation row is pinned to", shown_as="text")
+    val_rows_other_classes: int = figure(label="validation rows labelled with another class", shown_as="count")
+    val_pinned_share: float = figure(
+        label="of those, predicted the one class with probability >= 0.999", shown_as="share"
+    )
+    val_unpinned_high: float = figure(label="upper end of the share not pinned (95%)", shown_as="share")
+    train_pinned_share: float | None = figure(omit_none=True, label="the same share on training rows", shown_as="share")
+    val_predicted_share: float = figure(label="validation rows predicted the class", shown_as="share")
+    train_predicted_share: float | None = figure(
+        omit_none=True, label="training rows predicted the class", shown_as="share"
+    )
+    val_label_share: float = figure(label="validation labels that are the class", shown_as="share")

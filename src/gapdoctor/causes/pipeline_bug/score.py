@@ -11,7 +11,10 @@ One statistic per check, each with its test or interval:
 - split preprocessing: the affine-map statistic of :mod:`gapdoctor.stats.rescaling`, already
   a ratio to its reporting point;
 - unshuffled: the share of expected label changes missing from the training order, with the
-  z of a permutation null.
+  z of a permutation null;
+- collapsed predictions: how much room the validation rows leave for anything but one class predicted with
+  certainty (the upper end of the share of rows of other classes that are not pinned to it), plus the share
+  of training rows the model pins there too.
 
 Ratios to the reporting points below are mapped by :func:`gapdoctor.stats.scoring.strength_from_ratio`.
 """
@@ -23,6 +26,8 @@ from gapdoctor.stats.scoring import strength_from_ratio
 
 __all__ = [
     "CHANCE_MARGIN",
+    "COLLAPSE_MIN_SHARE",
+    "COLLAPSE_ROOM_REPORTABLE",
     "CONFIDENCE_GAP_REPORTABLE",
     "GAIN_MIN_Z",
     "GAIN_REPORTABLE",
@@ -31,12 +36,15 @@ __all__ = [
     "MAX_OFFSET",
     "OFFSET_P_VALUE",
     "PERMUTATION_FIXES",
+    "PINNED",
     "RETENTION_REPORTABLE",
     "RUNS_MIN_Z",
     "RUNS_REPORTABLE",
     "SHIFTED_WEIGHT",
+    "UNCHECKED_TRAIN_WEIGHT",
     "at_chance",
     "chance_margin",
+    "collapse_score",
     "confidence_ratio",
     "label_encoding_score",
     "misaligned_score",
@@ -96,6 +104,20 @@ RUNS_REPORTABLE = 0.3
 """Share of the expected label changes missing from the training order reported at 0.5 ..."""
 RUNS_MIN_Z = 5.0
 """... when the runs test's z reaches this (no evidence below it)."""
+PINNED = 0.999
+"""A row is pinned to a class predicted with at least this probability (a margin of about 7 in the logits of two
+classes): what inputs far outside the range a network was trained on give it, whatever they hold."""
+COLLAPSE_MIN_SHARE = 0.5
+"""A collapse is read only when at least half the validation rows of the other classes are pinned to one class:
+below that, the certain mistakes are a model's own, not one input pipeline's."""
+COLLAPSE_ROOM_REPORTABLE = 0.1
+"""The room left, reported at 0.5: the upper end of the share of the other classes' validation rows not pinned
+to the class (exact 95% interval), plus the share of training rows the model pins there as well. Every one of
+35 rows pinned leaves 0.1 (a wine-sized validation split); every one of 106, 0.034 (ratio 2.9); a covariate
+shift that moves 94% of them, with a fifth of the training rows wrongly pinned too, about 0.31 (ratio 0.3)."""
+UNCHECKED_TRAIN_WEIGHT = 0.5
+"""Without training predictions nothing shows that the model does not pin its training rows the same way (a model
+that learnt one class for everything): half the evidence."""
 
 
 def chance_margin(chance: float) -> float:
@@ -218,6 +240,25 @@ def misaligned_score(ratio: float, *, shifted: bool) -> float:
 
 def rescaling_score(ratio: float) -> float:
     """Strength of evidence of a split preprocessed differently (its statistic is already a ratio)."""
+    return strength_from_ratio(ratio)
+
+
+def collapse_score(room: float, *, train_known: bool) -> float:
+    """Strength of evidence that validation inputs reach the model unlike training inputs (one class, pinned).
+
+    ``room``: the upper end of the share of the other classes' validation rows not pinned to the class, plus
+    the share of training rows pinned there too (see :data:`COLLAPSE_ROOM_REPORTABLE`).
+
+    Examples
+    --------
+    >>> round(collapse_score(0.034, train_known=True), 2), collapse_score(0.1, train_known=True)
+    (0.75, 0.5)
+    >>> round(collapse_score(0.034, train_known=False), 2)
+    0.6
+    """
+    ratio = COLLAPSE_ROOM_REPORTABLE / max(room, 1e-9)
+    if not train_known:
+        ratio *= UNCHECKED_TRAIN_WEIGHT
     return strength_from_ratio(ratio)
 
 
