@@ -78,7 +78,32 @@ def _read_csv(path: Path, notes: list[str]) -> list[LoggedRaw]:
         cells = {name: _float_or_nan(cell) for name, cell in zip(header, row, strict=True)}
         rows.append({name: value for name, value in cells.items() if value is not None})
     step_col, epoch_col = _index_column(header, _STEP_COLUMNS), _index_column(header, _EPOCH_COLUMNS)
+    if step_col is None and epoch_col is not None and _one_epoch_per_fit(rows, epoch_col):
+        notes.append(
+            f"every one of the {len(rows)} rows has {epoch_col} {rows[0][epoch_col]:g} (fit called once per epoch, "
+            "the log appended): read as successive epochs, one per row"
+        )
+        rows = [{**row, epoch_col: rows[0][epoch_col] + i} for i, row in enumerate(rows)]
     return rows_to_points(rows, step_col, epoch_col)
+
+
+def _one_epoch_per_fit(rows: list[dict[str, float]], epoch_col: str) -> bool:
+    """Whether every row of a per-epoch log (no step column) holds the same epoch and the same series: a loop
+    calling Keras' ``fit(epochs=1)`` with ``CSVLogger(append=True)`` writes each epoch at epoch 0. Runs appended
+    from scratch restart a counter that advanced; a counter that never advances, over rows that each hold every
+    series, is one run logged an epoch at a time.
+
+    Examples
+    --------
+    >>> rows = [{"epoch": 0.0, "loss": 0.7, "val_loss": 0.4}, {"epoch": 0.0, "loss": 0.25, "val_loss": 0.2}]
+    >>> _one_epoch_per_fit(rows, "epoch"), _one_epoch_per_fit(rows[:1], "epoch")
+    (True, False)
+    >>> _one_epoch_per_fit([{"epoch": 0.0, "loss": 0.7}, {"epoch": 0.0, "val_loss": 0.4}], "epoch")  # one epoch's rows
+    False
+    """
+    if len(rows) < 2 or any(epoch_col not in row for row in rows):
+        return False
+    return len({row[epoch_col] for row in rows}) == 1 and len({frozenset(row) for row in rows}) == 1
 
 
 def _read_json(path: Path) -> Any:

@@ -12,7 +12,16 @@ import numpy as np
 
 from gapdoctor.stats.array_types import FloatArray
 
-__all__ = ["fill_missing", "hinge_point", "noise_sd", "noise_sd_curved", "relative_fall", "smooth"]
+__all__ = [
+    "FALL_SIGMAS",
+    "fall_beyond_noise",
+    "fill_missing",
+    "hinge_point",
+    "noise_sd",
+    "noise_sd_curved",
+    "relative_fall",
+    "smooth",
+]
 
 
 def fill_missing(values: FloatArray) -> FloatArray:
@@ -175,3 +184,38 @@ def _solve(gram: FloatArray, rhs: FloatArray) -> FloatArray:
     for i in np.flatnonzero(~fine):
         out[i] = np.linalg.lstsq(gram[i], rhs[i], rcond=None)[0]
     return out
+
+
+FALL_SIGMAS = 2.0
+""""A loss kept falling" counts in full when the mean of its logged values over the second half of a stretch is
+this many standard errors (from the curve's own point-to-point noise) below the mean over the first half:
+one-batch samples every N steps scatter by more than they fall."""
+
+
+def fall_beyond_noise(loss: FloatArray, start: int, unknown: float = 1.0) -> float:
+    """Evidence in [0, 1] that a loss (training or validation) really fell from point ``start`` to the end.
+
+    The logged values from ``start`` on are cut in two halves; the fall between their means is
+    compared with its standard error from the curve's point-to-point noise (of the log of a positive
+    loss: batch noise grows with the loss). 1 when the fall clears :data:`FALL_SIGMAS` standard errors;
+    ``unknown`` when the noise is not known (fewer than 4 logged values, or none measured).
+
+    Examples
+    --------
+    >>> wobble = 1 + 0.02 * np.random.default_rng(0).standard_normal(30)
+    >>> falling, flat = 2.0 * np.exp(-np.arange(30) / 8.0) * wobble, np.full(30, 0.3) * wobble
+    >>> fall_beyond_noise(falling, 10), fall_beyond_noise(flat, 10)
+    (1.0, 0.0)
+    """
+    logged = np.flatnonzero(np.isfinite(loss))
+    values = loss[logged]
+    if len(values) and values.min() > 0:
+        values = np.log(values)  # batch noise scales with the loss: compared on a relative scale
+    tail = values[logged >= start]
+    noise = noise_sd_curved(values)
+    if len(tail) < 2 or noise <= 0:
+        return unknown
+    first, second = tail[: len(tail) // 2], tail[len(tail) // 2 :]
+    se = noise * np.sqrt(1.0 / len(first) + 1.0 / len(second))
+    fall = float(first.mean() - second.mean())
+    return float(np.clip(fall / (FALL_SIGMAS * se), 0.0, 1.0))

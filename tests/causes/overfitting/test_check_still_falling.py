@@ -20,9 +20,10 @@ import numpy as np
 import pytest
 
 import gapdoctor
-from gapdoctor.causes.overfitting.check import _fall_beyond_noise, _plateau_index
+from gapdoctor.causes.overfitting.check import _plateau_index
 from gapdoctor.causes.overfitting.sampling import metric_sampling_sd
 from gapdoctor.causes.overfitting.score import within_sampling_noise
+from gapdoctor.stats.curves import fall_beyond_noise
 
 FIXTURE = Path(__file__).parents[2] / "data" / "overfit_still_falling.json"
 RUNS: dict[str, Any] = json.loads(FIXTURE.read_text(encoding="utf-8"))["runs"]
@@ -48,7 +49,7 @@ def test_the_recorded_run_plateaus_on_accuracy_while_its_validation_loss_still_f
     # the metric held: its fall from the plateau's best is inside the sampling band of two evaluations
     assert within_sampling_noise(accuracy[plateau:].max() - accuracy[-1], metric_sampling_sd(accuracy[-1], 450))
     assert history["train_loss"][-1] < 0.5 * history["train_loss"][plateau]  # training kept falling, halved
-    assert _fall_beyond_noise(val_loss, plateau, unknown=0.0) > 0.9  # and so did the validation loss
+    assert fall_beyond_noise(val_loss, plateau, unknown=0.0) > 0.9  # and so did the validation loss
 
 
 @pytest.mark.parametrize("name", ["e40-seed2", "es-seed2"])

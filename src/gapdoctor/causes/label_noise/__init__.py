@@ -2,5 +2,5 @@
 
 from __future__ import annotations
 
-CHECKS = ("check", "dynamics", "memorisation")
+CHECKS = ("check", "dynamics", "memorisation", "peak_fall")
 """The modules of this folder whose checks the registry imports."""

@@ -25,6 +25,7 @@ from typing import ClassVar, NamedTuple, TypedDict
 from gapdoctor.causes.payload import Payload, figure, plot
 
 __all__ = [
+    "AccuracyPeakFall",
     "ConfidentLearningNoise",
     "CountMatrix",
     "DynamicsSuspect",
@@ -292,3 +293,34 @@ class TrainingDynamicsNoise(Payload, SuggestsLabels):
         for s in self.suspects:
             out.setdefault(int(s["row"]), Suggestion(s["given"], s["suggested"], None))
         return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccuracyPeakFall(Payload):
+    """The validation accuracy peaked and fell back while the training loss went on falling: wrong labels memorised.
+
+    Parameters
+    ----------
+    series : str
+        The accuracy series read (``val_accuracy``...).
+    peak, final : float
+        The smoothed curve's peak and the mean of its last points.
+    peak_epoch : int or float or None
+        The epoch of the peak.
+    fall_points : float
+        ``peak - final`` in points (percent of rows).
+    fall_z : float
+        The fall over the accuracy's noise (the larger of its sampling s.d. on the validation rows and its
+        point-to-point noise).
+    train_loss_fall_pct : float
+        How much the training loss fell after the peak, in percent.
+    """
+
+    CHECK: ClassVar[str] = "label_noise.accuracy_peak_fall"
+    series: str = figure(label="accuracy series read", shown_as="text")
+    peak: float = figure(label="its peak (smoothed)", shown_as="metric")
+    peak_epoch: int | float | None = figure(omit_none=True, label="epoch of the peak", shown_as="epoch")
+    final: float = figure(label="its level at the end", shown_as="metric")
+    fall_points: float = figure(label="accuracy lost after the peak", shown_as="points")
+    fall_z: float = figure(label="that fall over the accuracy's noise", shown_as="number")
+    train_loss_fall_pct: float = figure(label="training loss fall after the peak", shown_as="pct")

@@ -34,6 +34,9 @@ __all__ = [
     "LATE_AT_REPORT",
     "LATE_FLOOR",
     "OUT_OF_FOLD_STEP_SHARE",
+    "PEAK_FALL_MIN_Z",
+    "PEAK_FALL_REPORTABLE",
+    "PEAK_MEMORISING_FALL",
     "UNCLEARED_MAX_RATIO",
     "UNCORROBORATED_FACTOR",
     "chance_rate",
@@ -41,6 +44,7 @@ __all__ = [
     "gap_ratio",
     "late_ratio",
     "noise_ratio",
+    "peak_fall_ratio",
     "score",
 ]
 
@@ -100,6 +104,29 @@ LATE_FLOOR = 0.05
 """Share of rows a clean run fits late (hard but correct rows): scored 0."""
 LATE_AT_REPORT = 0.12
 """Share of late-fitted rows reported at 0.5 (memorisation alone)."""
+
+
+PEAK_FALL_REPORTABLE = 0.05
+"""Accuracy lost from the validation curve's (smoothed) peak to its end, reported at 0.5: 5 points. A network
+memorising wrong training labels gives back on correct validation labels what it had learnt (the early-learning
+peak, then the decline of memorisation); one memorising correct labels keeps most of it, its validation loss
+rising through overconfidence (the loop yardstick's overfitting runs: 0.2-2.8 points)."""
+PEAK_FALL_MIN_Z = 3.0
+"""The fall must be this many times the accuracy's noise (its sampling s.d. on the validation rows, or its
+point-to-point noise where larger): no evidence below it."""
+PEAK_MEMORISING_FALL = 0.5
+"""After the peak the training loss must fall by at least half again: the model went on fitting its labels."""
+
+
+def peak_fall_ratio(fall: float, z: float) -> float:
+    """The validation accuracy lost after its peak, over its reporting point; 0 within the noise.
+
+    Examples
+    --------
+    >>> round(peak_fall_ratio(0.11, 5.0), 1), peak_fall_ratio(0.11, 2.0)
+    (2.2, 0.0)
+    """
+    return fall / PEAK_FALL_REPORTABLE if z >= PEAK_FALL_MIN_Z and fall > 0 else 0.0
 
 
 def chance_rate(label_counts: Sequence[int] | NDArray[np.integer]) -> float:

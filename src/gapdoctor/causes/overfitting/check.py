@@ -49,14 +49,10 @@ from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import MIN_EPOCHS_FOR_TRENDS, RunHistory, hinge_point, noise_sd, smooth
-from gapdoctor.stats.curves import noise_sd_curved, relative_fall
+from gapdoctor.stats.curves import fall_beyond_noise, noise_sd_curved, relative_fall
 
 # Fewer evaluation points than this: the finding says that it rests on few points.
 _FEW_POINTS = 12
-# "The training loss kept falling" counts in full when the mean of its logged values over the second
-# half of a stretch is this many standard errors (from the curve's own point-to-point noise) below the
-# mean over the first half: one-batch samples every N steps scatter by more than they fall.
-_FALL_SIGMAS = 2.0
 # A plateau counts as memorisation in full when the training twin of the validation metric leads it
 # at the end by this many of the validation metric's noise standard deviations, and not at all when
 # the lead is within one (the evidence grows linearly in between).
@@ -86,28 +82,6 @@ def _turn_strength(curve: np.ndarray, noise: float, best: int) -> tuple[float, f
         sd = noise_floor * np.sqrt(1.0 / len(after) + 1.0 / 3.0)
         strength = max(strength, turn_strength(sustained / scale, sustained / sd))
     return float(strength), rise, progress
-
-
-def _fall_beyond_noise(loss: np.ndarray, start: int, unknown: float = 1.0) -> float:
-    """Evidence in [0, 1] that a loss (training or validation) really fell from point ``start`` to the end.
-
-    The logged values from ``start`` on are cut in two halves; the fall between their means is
-    compared with its standard error from the curve's point-to-point noise (of the log of a positive
-    loss: batch noise grows with the loss). 1 when the fall clears ``_FALL_SIGMAS`` standard errors;
-    ``unknown`` when the noise is not known (fewer than 4 logged values, or none measured).
-    """
-    logged = np.flatnonzero(np.isfinite(loss))
-    values = loss[logged]
-    if len(values) and values.min() > 0:
-        values = np.log(values)  # batch noise scales with the loss: compared on a relative scale
-    tail = values[logged >= start]
-    noise = noise_sd_curved(values)
-    if len(tail) < 2 or noise <= 0:
-        return unknown
-    first, second = tail[: len(tail) // 2], tail[len(tail) // 2 :]
-    se = noise * np.sqrt(1.0 / len(first) + 1.0 / len(second))
-    fall = float(first.mean() - second.mean())
-    return float(np.clip(fall / (_FALL_SIGMAS * se), 0.0, 1.0))
 
 
 def _half_step(values: np.ndarray) -> float:
@@ -228,7 +202,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         strength, _, _ = _turn_strength(-better, max(noise_sd_curved(better), _half_step(better)), best_metric_idx)
         if val_loss is not None and best_loss_idx is not None and best_loss_idx > best_metric_idx:
             # the metric turned while the validation loss kept falling beyond its noise: no overfitting turn
-            strength *= 1.0 - _fall_beyond_noise(val_loss, best_metric_idx, unknown=0.0)
+            strength *= 1.0 - fall_beyond_noise(val_loss, best_metric_idx, unknown=0.0)
         strengths.append(strength)
         sign = 1.0 if better is values else -1.0
         noise = noise_sd(better)
@@ -249,7 +223,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     train_drop_frac = relative_fall(train_s[turn_idx], train_s[-1])
 
     # Training must have kept improving after the turn: that is the symptom.
-    strength = max(strengths) * train_factor(train_drop_frac) * _fall_beyond_noise(train, turn_idx)
+    strength = max(strengths) * train_factor(train_drop_frac) * fall_beyond_noise(train, turn_idx)
 
     # Plateau: the validation curve stopped improving at some epoch and every epoch after
     # it only lowered the training loss (memorisation), even if validation did not rise.
@@ -263,13 +237,13 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     # measured from midway through the wasted epochs: training must *keep* falling
     mid = (plateau_idx + n - 1) // 2
     drop_after_plateau = relative_fall(train_s[mid], train_s[-1])
-    plateau = plateau_strength(drop_after_plateau, wasted) * _fall_beyond_noise(train, plateau_idx)
+    plateau = plateau_strength(drop_after_plateau, wasted) * fall_beyond_noise(train, plateau_idx)
     plateau *= _gap_beyond_noise(evidence, history, metric)
     if val_loss is not None:
         # a validation loss still falling beyond its noise over those epochs: they did not "only lower the
         # training loss" (the plateau index of a loss is read within a tolerance of its final floor, so a
         # loss still reaching new lows at the end can sit inside it), and stopping there would lose that
-        plateau *= 1.0 - _fall_beyond_noise(val_loss, plateau_idx, unknown=0.0)
+        plateau *= 1.0 - fall_beyond_noise(val_loss, plateau_idx, unknown=0.0)
     if n - plateau_idx < MIN_EPOCHS_FOR_TRENDS:
         plateau = 0.0  # a flat stretch is a trend too: fewer points cannot tell it from noise
 
@@ -280,7 +254,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     memorised = 0.0
     if lead is not None and best_loss_idx is not None and n - best_loss_idx >= MIN_EPOCHS_FOR_TRENDS:
         stall = relative_fall(train_s[best_loss_idx], train_s[-1]) * (n - 1 - best_loss_idx) / n
-        memorised = memorised_strength(lead.gap / lead.sd, stall) * _fall_beyond_noise(train, best_loss_idx)
+        memorised = memorised_strength(lead.gap / lead.sd, stall) * fall_beyond_noise(train, best_loss_idx)
     within = turn_within_sampling_noise(
         loss=None if loss_rise is None or loss_se is None else (loss_rise, loss_se),
         metric=metric_fall,
