@@ -107,3 +107,16 @@ def test_too_few_rows_outside_any_class_are_skipped() -> None:
     diagnosis = gapdoctor.diagnose(y_val=y, val_probs=np.tile([1.0, 0.0], (10, 1)))
     assert _collapse(diagnosis) is None
     assert any(r.name == CHECK and r.status == "skipped" for r in diagnosis.checks)
+
+
+def test_given_the_features_the_feature_checks_decide() -> None:
+    """A transform fitted with the labels or a far shift pins the outputs too: with X_train and X_val the
+    split-preprocessing, shift and leakage checks read the features, and this check stands aside."""
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+    scaler = StandardScaler().fit(X_train)
+    inputs = _run(load_breast_cancer, 0, scale_val=False)
+    diagnosis = gapdoctor.diagnose(**inputs, X_train=scaler.transform(X_train), X_val=X_val)
+    assert _collapse(diagnosis) is None
+    assert any(r.name == CHECK and r.status == "skipped" for r in diagnosis.checks)
+    assert diagnosis.top is not None and diagnosis.top.check == "pipeline_bug.split_preprocessing"

@@ -90,11 +90,18 @@ def test_validation_labels_a_few_rows_off_are_paired_back_and_confirm(cancer: tu
 def test_validation_predictions_collapsed_onto_one_class_are_rescaled_whole_and_confirm(
     cancer: tuple[np.ndarray, ...],
 ) -> None:
+    """The collapse is read from a loop's outputs alone; its experiment, run once the features are at hand,
+    puts every validation feature on the training scale and predicts again."""
     Xt, Xv, yt, yv = cancer
     scaler = StandardScaler().fit(Xt)
     model = logistic().fit(scaler.transform(Xt), yt)  # the validation rows never go through the scaler
-    data = {"X_train": scaler.transform(Xt), "y_train": yt, "X_val": Xv, "y_val": yv}
-    finding = _diagnosed(CollapsedPredictions.CHECK, **data, val_probs=model.predict_proba(Xv))
+    outputs = gapdoctor.diagnose(
+        y_train=yt, y_val=yv, train_probs=model.predict_proba(scaler.transform(Xt)), val_probs=model.predict_proba(Xv)
+    )
+    finding = next(f for f in outputs.findings if f.check == CollapsedPredictions.CHECK)
     assert isinstance(finding.result, CollapsedPredictions) and finding.result.val_pinned_share == 1.0
-    assert finding.experiment is not None and finding.experiment["verdict"] == "confirmed"
-    assert finding.experiment["details"]["rescaled_features"] == [f"x{j}" for j in range(Xt.shape[1])]
+    stored = Finding.from_dict({**finding.to_dict(), "experiment": None})
+    data = {"X_train": scaler.transform(Xt), "y_train": yt, "X_val": Xv, "y_val": yv}
+    experiment, _ = experiment_for(stored, logistic(), **data)
+    assert experiment is not None and experiment["verdict"] == "confirmed"
+    assert experiment["details"]["rescaled_features"] == [f"x{j}" for j in range(Xt.shape[1])]

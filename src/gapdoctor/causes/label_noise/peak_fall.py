@@ -28,6 +28,7 @@ from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory, smooth
 from gapdoctor.stats.curves import fall_beyond_noise, noise_sd_curved, relative_fall
+from gapdoctor.stats.resampling import Z95
 from gapdoctor.stats.scoring import strength_from_ratio
 
 __all__ = ["ACCURACIES", "accuracy_peak_fall"]
@@ -131,7 +132,7 @@ def accuracy_peak_fall(evidence: Evidence) -> list[Finding]:
         "(label smoothing, generalised cross-entropy).",
     )
     gain = make_gain(
-        name, now=result.final, after_fix=result.peak, low=result.peak - 1.96 * noise, high=result.peak + 1.96 * noise
+        name, now=result.final, after_fix=result.peak, low=result.peak - Z95 * noise, high=result.peak + Z95 * noise
     )
     return [
         Finding(

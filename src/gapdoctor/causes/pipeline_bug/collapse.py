@@ -10,8 +10,10 @@ other class pinned, and a fifth of the training rows too) and so reads as weak e
 row is the bug's signature (the corpus's unscaled breast-cancer and wine validation splits: every row, none of
 the training rows).
 
-The check reads no features, so it also works on a training loop's outputs alone, where
-``pipeline_bug.split_preprocessing`` cannot run; given the features, that check names the columns.
+The check reads no features: it is the reading of a training loop's outputs alone, where
+``pipeline_bug.split_preprocessing`` cannot run. Given the features it stands aside: a transform fitted with the
+labels (a PCA that saw them: the outside yardstick's leak, every validation row pinned too) or a covariate shift
+far outside the training range collapses the outputs as well, and the feature checks tell those apart.
 """
 
 from __future__ import annotations
@@ -67,6 +69,11 @@ def _rows(probs: np.ndarray, y: np.ndarray, what: str) -> tuple[np.ndarray, np.n
 def collapsed_predictions(evidence: Evidence) -> list[Finding]:
     """The class most validation rows of other classes are pinned to; how little room they leave; training's."""
     assert evidence.y_val is not None and evidence.val_probs is not None
+    if evidence.X_train is not None and evidence.X_val is not None:
+        raise SkipCheck(
+            "the features are given: the split-preprocessing, shift and leakage checks read them, which tells a "
+            "skipped scaler from a shift or a transform fitted with the labels (this check reads outputs only)"
+        )
     k = evidence.n_classes
     if k < 2:
         raise SkipCheck("needs at least two classes")
