@@ -113,7 +113,7 @@ def test_given_the_features_the_feature_checks_decide() -> None:
     """A transform fitted with the labels or a far shift pins the outputs too: with X_train and X_val the
     split-preprocessing, shift and leakage checks read the features, and this check stands aside."""
     X, y = load_breast_cancer(return_X_y=True)
-    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+    X_train, X_val, _, _ = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)  # _run's split
     scaler = StandardScaler().fit(X_train)
     inputs = _run(load_breast_cancer, 0, scale_val=False)
     diagnosis = gapdoctor.diagnose(**inputs, X_train=scaler.transform(X_train), X_val=X_val)
