@@ -32,7 +32,7 @@ def overfitting_curves() -> dict[str, np.ndarray]:
     return {
         "train_loss": 1.2 * np.exp(-e / 6) + 0.02 + rng.normal(0, 0.005, N_EPOCHS),
         "val_loss": 0.55 + 0.0025 * (e - 10) ** 2 + rng.normal(0, 0.005, N_EPOCHS),
-        "val_accuracy": 0.85 - 0.004 * np.abs(e - 10) + rng.normal(0, 0.003, N_EPOCHS),
+        "val_accuracy": 0.85 - 0.001 * np.abs(e - 10) + rng.normal(0, 0.003, N_EPOCHS),
     }
 
 

@@ -102,8 +102,9 @@ def test_overfitting_on_a_tiny_noisy_training_set_is_named_and_alerted_early(
     assert diagnosis.top is not None and diagnosis.top.cause in ("overfitting", "label_noise")
     alerts = [r.getMessage() for r in caplog.records if "overfitting began at epoch" in r.getMessage()]
     assert len(alerts) == 1, "alerted once, not every K epochs"
-    assert monitor.alerts and "best val accuracy at epoch" in monitor.alerts[0]
-    assert monitor.alerts[0].endswith("(smoothed curve)")  # not the largest logged value: said so
+    overfitting = [a for a in monitor.alerts if ": overfitting (score" in a]  # wrong labels may be alerted first
+    assert len(overfitting) == 1 and "best val accuracy at epoch" in overfitting[0]
+    assert overfitting[0].endswith("(smoothed curve)")  # not the largest logged value: said so
     losses = np.asarray(monitor.sample_losses)
     assert losses.shape == (40, 40) and np.isfinite(losses).all()
 

@@ -113,8 +113,13 @@ def test_overfitting_is_named_on_a_tiny_noisy_training_set(
     callback = GapdoctorCallback(y_train=split.y_train, diagnose_every=10)
     with caplog.at_level(logging.WARNING, logger="gapdoctor"):
         train(split, callback, tmp_path, epochs=40, hidden=256, lr=1e-2, seed=seed)
-    assert callback.diagnosis is not None and callback.diagnosis.top.cause == "overfitting"
-    assert callback.diagnosis.top.score >= 0.5
+    diagnosis = callback.diagnosis
+    assert diagnosis is not None and any(f.cause == "overfitting" for f in diagnosis.reported), diagnosis.render()
+    # the 30% wrong labels behind it: their memorisation shows in the validation accuracy giving back its peak
+    # (label_noise.accuracy_peak_fall), and when it is read that root cause ranks first, saying so
+    top = diagnosis.top
+    assert top is not None and top.cause in ("overfitting", "label_noise") and top.score >= 0.5
+    assert top.cause == "overfitting" or "label_noise explains it" in (top.ranked_ahead_because or "")
     assert any("overfitting began at epoch" in r.getMessage() for r in caplog.records)
 
 

@@ -19,13 +19,14 @@ N_EPOCHS = 30
 
 
 def overfitting_curves(seed: int = 0) -> dict[str, list[float]]:
-    """A run that overfits from epoch 10: val loss turns up, val accuracy gives back."""
+    """A run that overfits from epoch 10: val loss turns up, val accuracy gives back 2 points (a network that
+    memorises correct labels keeps most of what it learnt; 8 points given back read as wrong labels memorised)."""
     rng = np.random.default_rng(seed)
     e = np.arange(N_EPOCHS, dtype=float)
     return {
         "train_loss": list(1.2 * np.exp(-e / 6) + 0.02 + rng.normal(0, 0.005, N_EPOCHS)),
         "val_loss": list(0.55 + 0.0025 * (e - 10) ** 2 + rng.normal(0, 0.005, N_EPOCHS)),
-        "val_accuracy": list(0.85 - 0.004 * np.abs(e - 10) + rng.normal(0, 0.003, N_EPOCHS)),
+        "val_accuracy": list(0.85 - 0.001 * np.abs(e - 10) + rng.normal(0, 0.003, N_EPOCHS)),
     }
 
 

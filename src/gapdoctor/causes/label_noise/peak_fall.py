@@ -21,7 +21,7 @@ import numpy as np
 from gapdoctor.causes.curves import epoch_of, history_of, info_of, oriented
 from gapdoctor.causes.gain import make_gain
 from gapdoctor.causes.label_noise.result import AccuracyPeakFall
-from gapdoctor.causes.label_noise.score import PEAK_MEMORISING_FALL, peak_fall_ratio
+from gapdoctor.causes.label_noise.score import PEAK_MEMORISING_FALL, peak_fall_score
 from gapdoctor.causes.overfitting.sampling import metric_sampling_sd
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
@@ -29,7 +29,6 @@ from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory, smooth
 from gapdoctor.stats.curves import fall_beyond_noise, noise_sd_curved, relative_fall
 from gapdoctor.stats.resampling import Z95
-from gapdoctor.stats.scoring import strength_from_ratio
 
 __all__ = ["ACCURACIES", "accuracy_peak_fall"]
 
@@ -100,12 +99,8 @@ def accuracy_peak_fall(evidence: Evidence) -> list[Finding]:
     z = fall / noise if noise > 0 else 0.0
     train_s = smooth(train)
     train_fall = relative_fall(float(train_s[peak_idx]), float(train_s[-1]))
-    ratio = (
-        peak_fall_ratio(fall, z) * _fitting(history, train, peak_idx, evidence.n_classes)
-        if train_fall >= PEAK_MEMORISING_FALL
-        else 0.0
-    )
-    score = strength_from_ratio(ratio)
+    fitting = _fitting(history, train, peak_idx, evidence.n_classes) if train_fall >= PEAK_MEMORISING_FALL else 0.0
+    score = peak_fall_score(fall, z, fitting)
     if score < MIN_FINDING_SCORE:
         return []
     sign = 1.0 if better is values else -1.0

@@ -44,7 +44,7 @@ __all__ = [
     "gap_ratio",
     "late_ratio",
     "noise_ratio",
-    "peak_fall_ratio",
+    "peak_fall_score",
     "score",
 ]
 
@@ -118,15 +118,17 @@ PEAK_MEMORISING_FALL = 0.5
 """After the peak the training loss must fall by at least half again: the model went on fitting its labels."""
 
 
-def peak_fall_ratio(fall: float, z: float) -> float:
-    """The validation accuracy lost after its peak, over its reporting point; 0 within the noise.
+def peak_fall_score(fall: float, z: float, fitting: float) -> float:
+    """Strength of evidence of the validation accuracy lost after its peak (0 within the noise), times the
+    evidence in [0, 1] that the run went on fitting its training labels meanwhile.
 
     Examples
     --------
-    >>> round(peak_fall_ratio(0.11, 5.0), 1), peak_fall_ratio(0.11, 2.0)
-    (2.2, 0.0)
+    >>> round(peak_fall_score(0.11, 5.0, 1.0), 2), peak_fall_score(0.11, 2.0, 1.0), peak_fall_score(0.11, 5.0, 0.0)
+    (0.69, 0.0, 0.0)
     """
-    return fall / PEAK_FALL_REPORTABLE if z >= PEAK_FALL_MIN_Z and fall > 0 else 0.0
+    ratio = fall / PEAK_FALL_REPORTABLE if z >= PEAK_FALL_MIN_Z and fall > 0 else 0.0
+    return strength_from_ratio(ratio * fitting)
 
 
 def chance_rate(label_counts: Sequence[int] | NDArray[np.integer]) -> float:
