@@ -22,10 +22,14 @@ from tests.seeds import each_seed
 CHECK = "pipeline_bug.collapsed_predictions"
 
 
+def _split(loader: Any, seed: int) -> list[np.ndarray]:
+    X, y = loader(return_X_y=True)
+    return train_test_split(X, y, test_size=0.3, random_state=seed, stratify=y)  # type: ignore[no-any-return]
+
+
 def _run(loader: Any, seed: int, *, scale_val: bool) -> dict[str, Any]:
     """A network trained on standardised rows; its validation rows standardised too, or left raw (the bug)."""
-    X, y = loader(return_X_y=True)
-    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, random_state=seed, stratify=y)
+    X_train, X_val, y_train, y_val = _split(loader, seed)
     scaler = StandardScaler().fit(X_train)
     X_train = scaler.transform(X_train)
     X_val = scaler.transform(X_val) if scale_val else X_val
@@ -112,8 +116,7 @@ def test_too_few_rows_outside_any_class_are_skipped() -> None:
 def test_given_the_features_the_feature_checks_decide() -> None:
     """A transform fitted with the labels or a far shift pins the outputs too: with X_train and X_val the
     split-preprocessing, shift and leakage checks read the features, and this check stands aside."""
-    X, y = load_breast_cancer(return_X_y=True)
-    X_train, X_val, _, _ = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)  # _run's split
+    X_train, X_val, _, _ = _split(load_breast_cancer, 0)  # the split _run trains on
     scaler = StandardScaler().fit(X_train)
     inputs = _run(load_breast_cancer, 0, scale_val=False)
     diagnosis = gapdoctor.diagnose(**inputs, X_train=scaler.transform(X_train), X_val=X_val)
