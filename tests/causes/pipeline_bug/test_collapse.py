@@ -24,7 +24,7 @@ CHECK = "pipeline_bug.collapsed_predictions"
 
 def _split(loader: Any, seed: int) -> list[np.ndarray]:
     X, y = loader(return_X_y=True)
-    return train_test_split(X, y, test_size=0.3, random_state=seed, stratify=y)  # type: ignore[no-any-return]
+    return train_test_split(X, y, test_size=0.3, random_state=seed, stratify=y)
 
 
 def _run(loader: Any, seed: int, *, scale_val: bool) -> dict[str, Any]:
