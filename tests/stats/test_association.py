@@ -99,6 +99,24 @@ def test_when_every_informative_feature_collapses_no_column_in_particular_carrie
     assert retention < 0.5
 
 
+def test_one_collapsed_column_beside_an_honest_feature_that_keeps_its_association_is_a_leak() -> None:
+    """Half the informative features collapsed is not misalignment when the other keeps its association
+    (a label column folded into a PCA: 1 of 2); it is when the other loses it too."""
+    y_t, noise_t = _labelled(900, 9)
+    y_v, noise_v = _labelled(600, 10)
+    rng = np.random.default_rng(11)
+    honest_t, honest_v = y_t + 1.5 * noise_t, y_v + 1.5 * noise_v
+    carried_t, carried_v = y_t + 0.3 * rng.normal(size=900), rng.normal(size=600)
+    leak = association_loss(np.c_[carried_t, honest_t], y_t, np.c_[carried_v, honest_v], y_v, 2)
+    assert leak.collapsed.tolist() == [True, False] and leak.collapsed_share == 0.5
+    assert not leak.misaligned() and leak.carrying_training_labels() == [0]
+    assert leak.collapsed_among([0, 1]) == [0]
+    shuffled_v = rng.permutation(y_v)  # the honest feature loses its association as well
+    misaligned = association_loss(np.c_[carried_t, honest_t], y_t, np.c_[carried_v, honest_v], shuffled_v, 2)
+    assert misaligned.collapsed[0] and misaligned.collapsed_share >= 0.5
+    assert misaligned.misaligned() and misaligned.carrying_training_labels() == []
+
+
 def test_the_collapse_needs_more_evidence_among_more_features() -> None:
     """Bonferroni over the features: a loss at z about 4.3 counts among 20 features, not among 20,000."""
     y_t, noise_t = _labelled(200, 6)

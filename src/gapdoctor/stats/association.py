@@ -11,7 +11,7 @@ leakage check scores it, and the distribution-shift check leaves those features 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -169,12 +169,12 @@ class AssociationLoss:
         return float(self.collapsed[pool].mean()) if pool.any() else 0.0
 
     def carrying_training_labels(self) -> list[int]:
-        """Collapsed features when they are a few of the informative ones (a leak), largest loss first.
+        """Collapsed features when they carry the training labels (a leak), largest loss first.
 
-        Empty when most informative features collapsed (``MOST_FEATURES_COLLAPSED``): then
-        no column in particular carries the labels.
+        Empty when the loss reads as misaligned rows (:meth:`misaligned`: most informative
+        features collapsed and the rest kept little): then no column in particular carries the labels.
         """
-        if self.collapsed_share >= MOST_FEATURES_COLLAPSED:
+        if self.misaligned():
             return []
         return self.order()
 
@@ -183,14 +183,34 @@ class AssociationLoss:
 
         The collapse is tested among them only (Bonferroni over ``len(features)``): a check
         that asks "do these few features differ because they carry the training labels?"
-        needs less evidence than a search over every feature. Empty when most informative
-        features collapsed (see :meth:`carrying_training_labels`).
+        needs less evidence than a search over every feature. Empty when the loss reads as
+        misaligned rows (:meth:`misaligned`).
         """
-        if not len(features) or self.collapsed_share >= MOST_FEATURES_COLLAPSED:
+        if not len(features) or self.misaligned():
             return []
         chosen = np.asarray(sorted(set(features)), dtype=np.int64)
         hit = chosen[_collapse(self.train[chosen], self.val[chosen], self.z[chosen], n_tests=len(chosen))]
         return sorted(hit.tolist(), key=lambda j: -float(self.lost[j]))
+
+    def misaligned(self, informative: IntArray | None = None) -> bool:
+        """Every informative feature lost its signal, not a few built columns: the rows are misaligned.
+
+        Most informative features collapsed (``MOST_FEATURES_COLLAPSED``) and those that did not
+        keep less than ``MISALIGNED_RETENTION`` of theirs (median): misaligned rows take every
+        feature's signal, the collapsed ones' and the rest's (in the corpus the rest keep at most a
+        fifth), while the honest features beside a few label-built columns keep theirs (a target
+        encoding of 4 classes is 4 columns of 7 informative ones when the honest features are weak;
+        a label column folded into a PCA is 1 of 2). ``informative``: the features to read
+        (``self.informative`` when None).
+        """
+        if self.collapsed_share < MOST_FEATURES_COLLAPSED:
+            return False
+        read = self.informative if informative is None else informative
+        rest = [j for j in read.tolist() if not self.collapsed[j]]
+        if not rest:
+            return True
+        kept = np.minimum(self.val[rest] / self.train[rest], 1.0)  # informative: training association > 0.02
+        return bool(np.median(kept) < MISALIGNED_RETENTION)
 
     def order(self) -> list[int]:
         """Collapsed features, largest loss first."""
@@ -306,94 +326,3 @@ def split_association(
         noise_train=association_noise_level(rows_train, n_classes),
         noise_val=association_noise_level(rows_val, n_classes),
     )
-
-
-@dataclass(frozen=True)
-class Transfer:
-    """How well the features that predict the label in one split predict it in the other.
-
-    ``correct`` of ``rows`` target rows right under the best one-to-one relabelling of the
-    predicted classes; ``chance`` the accuracy that pairing reaches when labels and
-    predictions are independent (the product of their marginals over the paired classes).
-    """
-
-    correct: int
-    rows: int
-    chance: float
-
-    @property
-    def accuracy(self) -> float:
-        """Share of target rows right under the best relabelling."""
-        return self.correct / self.rows if self.rows else 0.0
-
-
-TransferModel = Callable[[FeatureArray], IntArray]
-"""A linear model of some features fitted on one split: the other split's feature rows -> predicted labels."""
-
-
-def transfer_model(X_from: FeatureArray, y_from: IntArray, features: IntArray) -> TransferModel | None:
-    """A logistic regression of ``features`` fitted on (at most ``ASSOCIATION_ROWS`` sampled rows of) one split,
-    standardised by that split's statistics; None when those rows hold a single class."""
-    from sklearn.linear_model import LogisticRegression
-
-    rows = subsample(len(y_from), ASSOCIATION_ROWS)
-    labels = y_from[rows]
-    if len(np.unique(labels)) < 2:
-        return None
-    source = np.asarray(X_from[rows][:, features], dtype=np.float64)
-    centre = np.nanmean(source, axis=0)
-    spread = np.nanstd(source, axis=0)
-    spread[~(spread > 0)] = 1.0
-    fitted = LogisticRegression(max_iter=200).fit(np.nan_to_num((source - centre) / spread), labels)
-
-    def predict(X_to: FeatureArray) -> IntArray:
-        target = np.asarray(X_to[:, features], dtype=np.float64)
-        return np.asarray(fitted.predict(np.nan_to_num((target - centre) / spread)))
-
-    return predict
-
-
-def transfer_accuracy(
-    X_from: FeatureArray,
-    y_from: IntArray,
-    X_to: FeatureArray,
-    y_to: IntArray,
-    features: IntArray,
-    *,
-    model: TransferModel | None = None,
-) -> Transfer:
-    """A linear model of ``features`` fitted on one split, scored on the other (sampled rows of each).
-
-    Label noise weakens every feature's association with the label yet leaves it: the model
-    still beats chance on the noisy split. Misaligned rows leave labels independent of the
-    features: chance accuracy, whatever the class numbering (hence the best relabelling).
-    ``model``: one :func:`transfer_model` already fitted on the source split (fitted here when None).
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> y = rng.integers(0, 2, 400)
-    >>> X = y[:, None] + rng.normal(size=(400, 3))
-    >>> noisy = np.where(rng.random(400) < 0.3, 1 - y, y)
-    >>> t = transfer_accuracy(X[:200], y[:200], X[200:], noisy[200:], np.arange(3))
-    >>> t.accuracy > t.chance + 0.1
-    True
-    >>> t = transfer_accuracy(X[:200], y[:200], X[200:], np.roll(y[200:], 1), np.arange(3))
-    >>> abs(t.accuracy - t.chance) < 0.1
-    True
-    """
-    from scipy.optimize import linear_sum_assignment
-
-    rows_to = subsample(len(y_to), ASSOCIATION_ROWS)
-    labels_to = y_to[rows_to]
-    predict = transfer_model(X_from, y_from, features) if model is None else model
-    if predict is None:
-        return Transfer(0, len(labels_to), 1.0)
-    predicted = predict(X_to[rows_to])
-    classes = np.unique(np.r_[y_from[subsample(len(y_from), ASSOCIATION_ROWS)], labels_to])  # the rows it was fitted on
-    confusion = np.zeros((len(classes), len(classes)), dtype=np.int64)
-    np.add.at(confusion, (np.searchsorted(classes, labels_to), np.searchsorted(classes, predicted)), 1)
-    rows, cols = linear_sum_assignment(confusion, maximize=True)
-    n = int(confusion.sum())
-    chance = float((confusion.sum(axis=1)[rows] / n) @ (confusion.sum(axis=0)[cols] / n))
-    return Transfer(int(confusion[rows, cols].sum()), n, chance)

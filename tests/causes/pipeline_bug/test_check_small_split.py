@@ -14,7 +14,8 @@ from __future__ import annotations
 import gapdoctor
 from gapdoctor.causes.pipeline_bug.score import CHANCE_MARGIN, shown_at_chance
 from gapdoctor.stats.accumulators import binomial_interval
-from gapdoctor.stats.association import association_retained, split_association, transfer_accuracy, transfer_model
+from gapdoctor.stats.association import association_retained, split_association
+from gapdoctor.stats.transfer import transfer_accuracy, transfer_model
 from tests.data.recording import corpus_inputs
 
 

@@ -15,14 +15,8 @@ from gapdoctor.causes.pipeline_bug.offsets import LabelOffset, label_offset
 from gapdoctor.causes.pipeline_bug.score import at_chance, chance_margin, shown_at_chance
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.accumulators import binomial_interval
-from gapdoctor.stats.association import (
-    MISALIGNED_RETENTION,
-    Transfer,
-    association_retained,
-    split_association,
-    transfer_accuracy,
-    transfer_model,
-)
+from gapdoctor.stats.association import MISALIGNED_RETENTION, association_retained, split_association
+from gapdoctor.stats.transfer import Transfer, transfer_accuracy, transfer_model
 
 __all__ = ["lost_association"]
 

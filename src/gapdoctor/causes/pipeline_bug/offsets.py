@@ -36,8 +36,8 @@ from scipy.optimize import linear_sum_assignment
 
 from gapdoctor.causes.pipeline_bug.score import MAX_OFFSET, OFFSET_P_VALUE
 from gapdoctor.stats.array_types import FeatureArray, IntArray
-from gapdoctor.stats.association import TransferModel, transfer_model
 from gapdoctor.stats.budget import ASSOCIATION_ROWS
+from gapdoctor.stats.transfer import TransferModel, transfer_model
 
 __all__ = ["LabelOffset", "label_offset", "paired_rows", "prediction_offset"]
 
@@ -89,7 +89,7 @@ def label_offset(
     """The offset at which ``y_to`` fits ``X_to``'s rows clearly better than as aligned, or None.
 
     A logistic regression of ``features`` fitted on (sampled rows of) the split that kept the relation
-    (:func:`~gapdoctor.stats.association.transfer_model`; ``model`` when already fitted) predicts a
+    (:func:`~gapdoctor.stats.transfer.transfer_model`; ``model`` when already fitted) predicts a
     contiguous block of the other split's rows; each label is then paired with the prediction for the
     row ``k`` away, ``k`` in ``+-1 .. +-MAX_OFFSET``. None when no offset fits better at
     :data:`~gapdoctor.causes.pipeline_bug.score.OFFSET_P_VALUE` (the aligned pairing is as good as any).

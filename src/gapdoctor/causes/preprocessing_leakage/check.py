@@ -63,7 +63,6 @@ from gapdoctor.stats.association import (
     COLLAPSE_FAMILY_ALPHA,
     COLLAPSE_MIN_LOSS,
     MISALIGNED_RETENTION,
-    MOST_FEATURES_COLLAPSED,
     AssociationLoss,
     association_loss,
     association_noise_level,
@@ -136,20 +135,10 @@ def _weakened(loss: AssociationLoss, X_train: FeatureArray, X_val: FeatureArray)
 def _misaligned(loss: AssociationLoss, retention: float, informative: IntArray) -> bool:
     """Every informative feature lost its signal (not a few built columns): rows misaligned, see pipeline_bug.
 
-    Most informative features collapsed (``MOST_FEATURES_COLLAPSED``), the median kept share is
-    below ``MISALIGNED_RETENTION``, and so is that of the informative features that did not
-    collapse: misaligned rows take every feature's signal, the collapsed ones' and the rest's
-    (in the corpus the rest keep at most a fifth), while the honest features beside a few
-    label-built columns keep theirs (a target encoding of 4 classes is 4 columns of 7
-    informative ones when the honest features are weak).
+    The median kept share is below ``MISALIGNED_RETENTION`` and the loss reads as misaligned rows
+    (:meth:`~gapdoctor.stats.association.AssociationLoss.misaligned`).
     """
-    if retention >= MISALIGNED_RETENTION or loss.collapsed_share < MOST_FEATURES_COLLAPSED:
-        return False
-    rest = [j for j in informative.tolist() if not loss.collapsed[j]]
-    if not rest:
-        return True
-    kept = np.minimum(loss.val[rest] / loss.train[rest], 1.0)  # informative: training association > 0.02
-    return bool(np.median(kept) < MISALIGNED_RETENTION)
+    return retention < MISALIGNED_RETENTION and loss.misaligned(informative)
 
 
 @register(
