@@ -117,6 +117,22 @@ def test_one_collapsed_column_beside_an_honest_feature_that_keeps_its_associatio
     assert misaligned.misaligned() and misaligned.carrying_training_labels() == []
 
 
+def test_a_lone_collapsed_feature_is_misalignment_only_when_no_feature_follows_the_validation_labels() -> None:
+    """Every informative feature collapsed: misaligned rows leave the validation labels unrelated to
+    every feature; a label column mixed with weak honest features (a PCA of the table) leaves some."""
+    y_t, _ = _labelled(900, 12)
+    y_v, noise_v = _labelled(600, 13)
+    rng = np.random.default_rng(14)
+    carried_t, carried_v = y_t + 0.3 * rng.normal(size=900), rng.normal(size=600)
+    weak_t, weak_v = rng.normal(size=900), y_v + noise_v  # no signal in training, some in validation
+    mixed = association_loss(np.c_[carried_t, weak_t], y_t, np.c_[carried_v, weak_v], y_v, 2)
+    assert mixed.informative.tolist() == [0] and mixed.collapsed.tolist() == [True, False]
+    assert mixed.informative_val.tolist() == [1]
+    assert not mixed.misaligned() and mixed.carrying_training_labels() == [0]
+    alone = association_loss(np.c_[carried_t, weak_t], y_t, np.c_[carried_v, noise_v], y_v, 2)
+    assert alone.informative_val.tolist() == [] and alone.misaligned()
+
+
 def test_the_collapse_needs_more_evidence_among_more_features() -> None:
     """Bonferroni over the features: a loss at z about 4.3 counts among 20 features, not among 20,000."""
     y_t, noise_t = _labelled(200, 6)

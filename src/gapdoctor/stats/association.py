@@ -144,7 +144,8 @@ class AssociationLoss:
     label in training beyond chance. ``fisher_lost_low`` is the low end of the 95% interval of
     the loss on the Fisher-z scale, where the standard error does not depend on the level: a
     feature that goes from 0.89 to 0.80 loses little epsilon² but as much evidence as one that
-    goes from 0.4 to 0.25. ``chance_lost`` is the part of ``lost`` that splits of these sizes lose
+    goes from 0.4 to 0.25. ``informative_val`` are the features associated with the label in
+    validation beyond chance. ``chance_lost`` is the part of ``lost`` that splits of these sizes lose
     by chance, where it was measured (re-splits,
     :func:`gapdoctor.causes.preprocessing_leakage.resplit.with_spread`; 0 elsewhere): the test and
     the intervals are then centred on it.
@@ -160,6 +161,7 @@ class AssociationLoss:
     informative: IntArray
     fisher_lost_low: FloatArray
     chance_lost: FloatArray
+    informative_val: IntArray
 
     @property
     def collapsed_share(self) -> float:
@@ -200,15 +202,17 @@ class AssociationLoss:
         feature's signal, the collapsed ones' and the rest's (in the corpus the rest keep at most a
         fifth), while the honest features beside a few label-built columns keep theirs (a target
         encoding of 4 classes is 4 columns of 7 informative ones when the honest features are weak;
-        a label column folded into a PCA is 1 of 2). ``informative``: the features to read
-        (``self.informative`` when None).
+        a label column folded into a PCA is 1 of 2). When every informative feature collapsed,
+        misaligned rows leave no feature associated with the validation labels beyond chance
+        (a label column folded into a PCA of weak features still carries their signal there).
+        ``informative``: the features to read (``self.informative`` when None).
         """
         if self.collapsed_share < MOST_FEATURES_COLLAPSED:
             return False
         read = self.informative if informative is None else informative
         rest = [j for j in read.tolist() if not self.collapsed[j]]
-        if not rest:
-            return True
+        if not rest:  # misaligned rows leave no feature associated with the validation labels
+            return not len(self.informative_val)
         kept = np.minimum(self.val[rest] / self.train[rest], 1.0)  # informative: training association > 0.02
         return bool(np.median(kept) < MISALIGNED_RETENTION)
 
@@ -288,6 +292,7 @@ def loss_from_associations(
         informative,
         np.asarray(fisher_lost_low),
         np.zeros(len(lost)),  # not measured here: the re-splits measure it (with_spread)
+        informative_features(assoc_v, association_noise_level(n_v, n_classes)),
     )
 
 
