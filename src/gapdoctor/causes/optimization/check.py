@@ -46,6 +46,7 @@ from gapdoctor.causes.optimization.score import (
     climb_score,
     instability_ratio,
     instability_score,
+    rises_excess,
 )
 from gapdoctor.causes.optimization.spikes import find_spikes
 from gapdoctor.causes.optimization.stall import stall
@@ -54,6 +55,7 @@ from gapdoctor.causes.wording import p_text
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory, fill_missing, smooth
+from gapdoctor.stats.accumulators import binomial_interval
 from gapdoctor.stats.curves import noise_sd_curved
 
 # Over this many points each step's trend is small against any noise and about half the steps rise
@@ -154,7 +156,9 @@ def _instability(
         x, keep, noise=noise, batch=batch, progress=progress, excused={p + d for p in restarts for d in (0, 1)}
     )
     spikes = found.positions
-    ups = float(np.mean(np.diff(x[2:]) > 0)) if len(x) > 4 else 0.0  # after the first epochs
+    rose = np.diff(x[2:]) > 0 if len(x) > 4 else np.zeros(0, dtype=bool)  # after the first epochs
+    ups = float(rose.mean()) if len(rose) else 0.0
+    ups_low = binomial_interval(int(rose.sum()), len(rose))[0]  # 4 rises in 5 epochs: 28% or more (95%)
     expected = rises_expected_from_se(ts, se)  # rises batch noise alone makes (0 when it is not known)
     # a logged loss is a mean of sampled batches: without a measured spread, its own noise says how often it rises
     # so does a curve whose jitter the validation loss, read from the same parameters, does not share
@@ -164,7 +168,9 @@ def _instability(
         expected = logged_noise.expected_share
     # Epoch-averaged training loss of a healthy run rarely rises beyond batch noise (score.py).
     # a plateau's wobble (rises under BOUNCE_MATERIAL of the loss) rises half the time whatever the rate
-    excess_rises = ups - expected if len(x) <= _MAX_POINTS_FOR_RISES and not wobbles(train) else None
+    excess_rises = (
+        rises_excess(ups, ups_low, expected) if len(x) <= _MAX_POINTS_FOR_RISES and not wobbles(train) else None
+    )
     sampled = se is None and _sampled_batches(history, train)
     improving = val_progress is not None and val_progress.still_improving
     score = instability_score(
@@ -189,6 +195,7 @@ def _instability(
     result = Instability(
         train_loss_noise_vs_progress=round(relative_noise, 4),
         epochs_with_rising_train_loss_pct=round(100 * ups, 1),
+        epochs_with_rising_train_loss_pct_low=round(100 * ups_low, 1) if len(rose) else None,
         spikes=len(spikes),
         train_loss_batch_noise_se=None if se is None else round(batch, 6),
         rises_expected_from_batch_noise_pct=None if se is None else round(100 * expected, 1),

@@ -61,6 +61,9 @@ class Instability(Payload):
         Point-to-point noise beyond batch noise, as a fraction of the total progress.
     epochs_with_rising_train_loss_pct : float
         Share of points at which the training loss rose, in %.
+    epochs_with_rising_train_loss_pct_low : float or None
+        The low end of its 95% (Clopper-Pearson) interval, in %: the share the rises are read at
+        (a few points vouch for little). None with too few points to count rises.
     spikes : int
         Spikes standing far above both neighbours (warm restarts excused).
     train_loss_batch_noise_se : float or None
@@ -89,6 +92,7 @@ class Instability(Payload):
 
     train_loss_noise_vs_progress: float = figure()
     epochs_with_rising_train_loss_pct: float = figure()
+    epochs_with_rising_train_loss_pct_low: float | None = figure(omit_none=True)
     spikes: int = figure()
     train_loss_batch_noise_se: float | None = figure(omit_none=True)
     rises_expected_from_batch_noise_pct: float | None = figure(omit_none=True)

