@@ -3,7 +3,8 @@
 Deliberately independent of gapdoctor (standard library only): the labels must not come from
 the code they test. ``python tests/data/real_logs/label_rule.py`` prints each file's label and
 the figures behind it; ``--write`` also rewrites the ``label`` column of MANIFEST.csv. A folder
-given as argument labels that corpus instead (``tests/data/real_logs_heldout``).
+given as argument labels that corpus instead (``tests/data/real_logs_heldout``). A ``file`` that is a folder
+is an MLflow file-store run (``mlruns/<experiment_id>/<run_id>/metrics/<key>``), read by ``_read_mlflow``.
 """
 
 from __future__ import annotations
@@ -210,8 +211,51 @@ def _read_events(path: Path) -> Curves:
     return Curves(val_name, scalars.get(val_name, []), scalars.get(train_name, []))
 
 
+def _mlflow_run(path: Path) -> Path:
+    """The run folder (the one holding ``metrics/``) of an MLflow file store: the folder itself, or the
+    first run found under it (``mlruns/<experiment_id>/<run_id>/``, in sorted order)."""
+    if (path / "metrics").is_dir():
+        return path
+    runs = sorted(p.parent for p in path.rglob("metrics") if p.is_dir() and ".trash" not in p.relative_to(path).parts)
+    if not runs:
+        raise FileNotFoundError(f"no MLflow run (a folder holding metrics/) under {path}")
+    return runs[0]
+
+
+def _read_mlflow(path: Path) -> Curves:
+    """Metrics of an MLflow file-store run: ``metrics/<key>`` text files, one ``timestamp value [step]`` a line.
+
+    A key with ``/`` in it is a nested file (``metrics/val/loss`` is ``val/loss``). The series are picked by
+    the same names as the CSV columns (validation loss, else the first validation metric, oriented; training
+    loss, else the training twin of the validation series); a point's position is its step, else its line.
+    """
+    metrics = _mlflow_run(path) / "metrics"
+    series: dict[str, list[tuple[float, float]]] = {}
+    for file in sorted(f for f in metrics.rglob("*") if f.is_file()):
+        points = []
+        for i, line in enumerate(file.read_text(encoding="utf-8").splitlines()):
+            parts = line.split()
+            value = _number(parts[1]) if len(parts) >= 2 else None
+            if value is None:
+                continue
+            step = _number(parts[2]) if len(parts) >= 3 else None
+            points.append((float(i) if step is None else step, value))
+        series[file.relative_to(metrics).as_posix()] = points
+    names = sorted(series)
+    val_name = next((n for n in VAL_LOSS_NAMES if n in names), None)
+    if val_name is None:
+        val_name = _pick_metric(names, ("val_", "val/", "valid_", "eval_")) or "val_loss"
+    train_name = next((n for n in TRAIN_LOSS_NAMES if n in names), None)
+    if train_name is None:  # no loss key: the training twin of the validation series (val_mse -> train_mse)
+        twin = "train_" + val_name.split("_", 1)[-1]
+        train_name = twin if twin in names else "loss"
+    return Curves(val_name, _orient(val_name, series.get(val_name, [])), series.get(train_name, []))
+
+
 def read_curves(path: Path) -> Curves:
-    """The evaluation and training-loss points of one log file."""
+    """The evaluation and training-loss points of one log file (or of one MLflow run folder)."""
+    if path.is_dir():
+        return _read_mlflow(path)
     if "tfevents" in path.name:
         return _read_events(path)
     if path.suffix == ".json":
