@@ -35,6 +35,11 @@ from gapdoctor.stats.metrics import metric_info
         ("train_loss_batch", "train_loss"),
         ("test_loss", "test_loss"),
         ("eval_samples_per_second", None),
+        ("ptl/val_loss", "val_loss"),  # Ray Tune's Lightning example: a namespace before the split's series
+        ("ptl/val_accuracy", "val_accuracy"),
+        ("ptl/train_loss", "train_loss"),
+        ("aux/loss", None),  # a namespace before a name with no split is not taken for the training loss
+        ("val/extra/loss", None),  # a first segment naming a split is never dropped
     ],
 )
 def test_names_people_log(raw: str, expected: str | None) -> None:

@@ -180,9 +180,22 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
     ('val_wer', 'test_accuracy', 'train_loss')
     >>> normalise_series_name("lr-Adam"), normalise_series_name("train/learning_rate")
     ('lr', 'lr')
-    >>> normalise_series_name("train_loss_batch")
-    'train_loss'
+    >>> normalise_series_name("train_loss_batch"), normalise_series_name("ptl/val_loss")
+    ('train_loss', 'val_loss')
     """
+    name = _normalised(raw, metrics)
+    namespace, _, rest = raw.partition("/")
+    if name is None and rest and _split_and_body(rest) is not None and _cleaned(namespace) not in _SPLITS_NAMED:
+        # a namespace in front of a split's series: Ray Tune's Lightning example logs "ptl/val_loss"
+        return normalise_series_name(rest, metrics=metrics)
+    return name
+
+
+_SPLITS_NAMED = {*_SPLIT_PREFIXES, "test"}  # a first segment naming a split is read by _normalised, never dropped
+
+
+def _normalised(raw: str, metrics: Collection[str]) -> str | None:
+    """:func:`normalise_series_name` of the name as written."""
     name = _cleaned(raw)
     name = re.sub(r"(^|_)epoch_", r"\1", name)  # Keras' TensorBoard tags: "epoch_loss", "validation/epoch_loss"
     if name in _INDEX_NAMES:

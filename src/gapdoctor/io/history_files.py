@@ -22,6 +22,7 @@ the same series (Lightning's ``train_loss_step`` and ``train_loss_epoch``) one i
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -106,6 +107,37 @@ def _one_epoch_per_fit(rows: list[dict[str, float]], epoch_col: str) -> bool:
     return len({row[epoch_col] for row in rows}) == 1 and len({frozenset(row) for row in rows}) == 1
 
 
+def _logged_in_order(points: list[tuple[str, int, float]], notes: list[str]) -> list[tuple[str, int, float]]:
+    """MLflow points logged without a step (``log_metric(key, value)`` writes step 0 for every value): when every
+    metric sits at one step and all were logged as many times, each value is the next point, in the order logged.
+    With counts that differ (a loss per batch, a metric per epoch) the points cannot be paired without steps.
+
+    Examples
+    --------
+    >>> notes: list[str] = []
+    >>> _logged_in_order([("loss", 0, 0.9), ("loss", 0, 0.5), ("val_loss", 0, 0.8), ("val_loss", 0, 0.6)], notes)
+    [('loss', 0, 0.9), ('loss', 1, 0.5), ('val_loss', 0, 0.8), ('val_loss', 1, 0.6)]
+    >>> _logged_in_order([("loss", 0, 0.9), ("loss", 0, 0.5), ("val_loss", 0, 0.8)], notes)  # 2 and 1: left
+    [('loss', 0, 0.9), ('loss', 0, 0.5), ('val_loss', 0, 0.8)]
+    """
+    steps: dict[str, set[int]] = {}
+    for name, step, _ in points:
+        steps.setdefault(name, set()).add(step)
+    counts = Counter(name for name, _, _ in points)
+    if any(len(seen) > 1 for seen in steps.values()) or len(set(counts.values())) > 1 or max(counts.values()) < 2:
+        return points
+    notes.append(
+        f"every value of the {len(counts)} metric(s) was logged at one step ({max(counts.values())} values each, "
+        "no step given): read in the order logged, one point per value"
+    )
+    position: Counter[str] = Counter()
+    ordered = []
+    for name, step, value in points:
+        ordered.append((name, step + position[name], value))
+        position[name] += 1
+    return ordered
+
+
 def _read_json(path: Path) -> Any:
     return load_json_text(read_text(path), path)
 
@@ -176,7 +208,7 @@ def _read_file(path: Path, notes: list[str]) -> list[LoggedRaw]:
 def _read_directory(path: Path, notes: list[str]) -> list[LoggedRaw]:
     mlflow_run = find_mlflow_run(path)
     if mlflow_run is not None:
-        return points_with_epochs(read_mlflow_points(mlflow_run))
+        return points_with_epochs(_logged_in_order(read_mlflow_points(mlflow_run), notes))
     if find_event_files(path):
         return points_with_epochs(read_event_scalars(path))
     for name in ("metrics.csv", "trainer_state.json", "history.csv", "history.json"):

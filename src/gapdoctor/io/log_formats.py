@@ -136,7 +136,8 @@ def find_mlflow_run(path: Path) -> Path | None:
         return path
     if path.name == "metrics" and (path.parent / "meta.yaml").is_file():
         return path.parent
-    candidates = [*path.glob("*/metrics"), *path.glob("*/*/metrics")]  # an experiment, or mlruns/
+    # an experiment, mlruns/, or a project folder holding mlruns/ (how a repository commits it)
+    candidates = [*path.glob("*/metrics"), *path.glob("*/*/metrics"), *path.glob("mlruns/*/*/metrics")]
     runs = sorted(p.parent for p in candidates if p.is_dir() and (p.parent / "meta.yaml").is_file())
     if len(runs) > 1:
         listed = ", ".join(str(r.relative_to(path)) for r in runs[:10])
