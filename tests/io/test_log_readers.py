@@ -406,6 +406,29 @@ def test_mlflow_run_reads_back_and_is_diagnosed(tmp_path: Path, monkeypatch: pyt
     assert diagnosis.top is not None and diagnosis.top.cause == "overfitting"
 
 
+def test_mlflow_values_logged_without_a_step_in_a_project_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real writer's ``log_metric(key, value)`` without a step writes step 0 for every value; a repository
+    commits ``mlruns/`` inside its project folder, with deleted runs in ``mlruns/.trash``."""
+    curves = overfitting_curves()
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    mlflow = pytest.importorskip("mlflow")
+    mlflow.set_tracking_uri(f"file:{tmp_path / 'mlruns'}")
+    with mlflow.start_run() as deleted:
+        mlflow.log_metric("val_loss", 1.0)
+    mlflow.delete_run(deleted.info.run_id)
+    with mlflow.start_run():
+        for epoch in range(N_EPOCHS):
+            for name, values in curves.items():
+                mlflow.log_metric(name, values[epoch])  # no step
+    history = read_history(tmp_path)
+    assert history.n_points == N_EPOCHS
+    for name, values in curves.items():
+        assert close(history.get(name), values, rel=1e-12), name
+    assert any("read in the order logged" in note for note in history.notes)
+
+
 def test_mlflow_truncated_metric_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run_dir = write_mlflow(tmp_path / "mlruns", overfitting_curves(), monkeypatch)
     metric_file = run_dir / "metrics" / "val_acc"

@@ -138,13 +138,27 @@ def find_mlflow_run(path: Path) -> Path | None:
         return path.parent
     # an experiment, mlruns/, or a project folder holding mlruns/ (how a repository commits it)
     candidates = [*path.glob("*/metrics"), *path.glob("*/*/metrics"), *path.glob("mlruns/*/*/metrics")]
-    runs = sorted(p.parent for p in candidates if p.is_dir() and (p.parent / "meta.yaml").is_file())
+    runs = sorted(
+        p.parent
+        for p in candidates
+        if p.is_dir()
+        and _live_run(p.parent / "meta.yaml")
+        and not any(part.startswith(".") for part in p.relative_to(path).parts)  # mlruns/.trash: deleted runs
+    )
     if len(runs) > 1:
         listed = ", ".join(str(r.relative_to(path)) for r in runs[:10])
         raise GapdoctorInputError(
             str(path), f"holds {len(runs)} MLflow runs ({listed})", "point at one run: mlruns/<experiment>/<run id>"
         )
     return runs[0] if runs else None
+
+
+def _live_run(meta: Path) -> bool:
+    """A run's ``meta.yaml`` exists and does not mark it deleted (``mlflow.delete_run`` keeps it in place)."""
+    if not meta.is_file():
+        return False
+    lines = meta.read_text(encoding="utf-8", errors="replace").splitlines()
+    return not any(line.split(":", 1)[0].strip() == "lifecycle_stage" and "deleted" in line for line in lines)
 
 
 def read_mlflow_points(run: Path) -> list[tuple[str, int, float]]:
