@@ -40,6 +40,8 @@ from gapdoctor.stats.metrics import metric_info
         ("ptl/train_loss", "train_loss"),
         ("aux/loss", None),  # a namespace before a name with no split is not taken for the training loss
         ("val/extra/loss", None),  # a first segment naming a split is never dropped
+        ("stopped_epoch", ""),  # MLflow's Keras autolog logs EarlyStopping's epochs: not series, no note
+        ("restored_epoch", ""),
     ],
 )
 def test_names_people_log(raw: str, expected: str | None) -> None:

@@ -142,6 +142,7 @@ _AUXILIARY = {
 PER_BATCH_SUFFIXES = ("step", "batch")
 """A raw name ending so was logged once per optimiser step (Lightning's ``train_loss_step``, ``train_loss_batch``)."""
 _INDEX_NAMES = {"epoch", "epochs", "step", "global_step", "time", "timestamp", "wall_time", "runtime"}
+_INDEX_NAMES |= {"stopped", "restored"}  # EarlyStopping's stopped_epoch / restored_epoch (MLflow's Keras autolog)
 
 
 def _cleaned(raw: str) -> str:
