@@ -143,6 +143,7 @@ PER_BATCH_SUFFIXES = ("step", "batch")
 """A raw name ending so was logged once per optimiser step (Lightning's ``train_loss_step``, ``train_loss_batch``)."""
 _INDEX_NAMES = {"epoch", "epochs", "step", "global_step", "time", "timestamp", "wall_time", "runtime"}
 _INDEX_NAMES |= {"stopped", "restored"}  # EarlyStopping's stopped_epoch / restored_epoch (MLflow's Keras autolog)
+_SPLITS_NAMED = {*_SPLIT_PREFIXES, "test"}  # a first segment naming a split is read as written, never dropped
 
 
 def _cleaned(raw: str) -> str:
@@ -190,9 +191,6 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
         # a namespace in front of a split's series: Ray Tune's Lightning example logs "ptl/val_loss"
         return normalise_series_name(rest, metrics=metrics)
     return name
-
-
-_SPLITS_NAMED = {*_SPLIT_PREFIXES, "test"}  # a first segment naming a split is read by _normalised, never dropped
 
 
 def _normalised(raw: str, metrics: Collection[str]) -> str | None:
