@@ -73,7 +73,6 @@ EVIDENCE_LABELS: dict[str, tuple[str, Format]] = {
     # --- optimization
     "train_loss_noise_vs_progress": ("training-loss noise relative to its progress", "number"),
     "epochs_with_rising_train_loss_pct": ("epochs where training loss rose", "pct"),
-    "epochs_with_rising_train_loss_pct_low": ("its 95% interval, low end (the share the rises are read at)", "pct"),
     "spikes": ("training-loss spikes", "count"),
     "train_loss_start": ("first training loss", "number"),
     "train_loss_final": ("final training loss", "number"),

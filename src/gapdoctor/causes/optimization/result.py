@@ -92,7 +92,9 @@ class Instability(Payload):
 
     train_loss_noise_vs_progress: float = figure()
     epochs_with_rising_train_loss_pct: float = figure()
-    epochs_with_rising_train_loss_pct_low: float | None = figure(omit_none=True)
+    epochs_with_rising_train_loss_pct_low: float | None = figure(
+        omit_none=True, label="its 95% interval, low end (the share the rises are read at)", shown_as="pct"
+    )
     spikes: int = figure()
     train_loss_batch_noise_se: float | None = figure(omit_none=True)
     rises_expected_from_batch_noise_pct: float | None = figure(omit_none=True)
