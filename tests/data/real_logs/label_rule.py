@@ -94,6 +94,19 @@ def _last_run(rows: list[dict[str, str]], epoch_col: str | None) -> list[dict[st
     return rows[start:]
 
 
+def _pick_series(names: list[str]) -> tuple[str, str]:
+    """The validation series (its loss, else the first validation metric) and the training loss (else the
+    training twin of the validation series: val_mse -> train_mse) among a log's column or key names."""
+    val_name = next((n for n in VAL_LOSS_NAMES if n in names), None)
+    if val_name is None:
+        val_name = _pick_metric(names, ("val_", "val/", "valid_", "eval_")) or "val_loss"
+    train_name = next((n for n in TRAIN_LOSS_NAMES if n in names), None)
+    if train_name is None:
+        twin = "train_" + val_name.split("_", 1)[-1]
+        train_name = twin if twin in names else "loss"
+    return val_name, train_name
+
+
 def _read_csv(path: Path) -> Curves:
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -101,13 +114,7 @@ def _read_csv(path: Path) -> Curves:
     epoch_col = "epoch" if "epoch" in names else None
     rows = _last_run(rows, epoch_col)
     position_col = "step" if "step" in names else epoch_col
-    val_name = next((n for n in VAL_LOSS_NAMES if n in names), None)
-    if val_name is None:
-        val_name = _pick_metric(names, ("val_", "val/", "valid_", "eval_")) or "val_loss"
-    train_name = next((n for n in TRAIN_LOSS_NAMES if n in names), None)
-    if train_name is None:  # no loss column: the training twin of the validation series (val_mse -> train_mse)
-        twin = "train_" + val_name.split("_", 1)[-1]
-        train_name = twin if twin in names else "loss"
+    val_name, train_name = _pick_series(names)
 
     def points(column: str) -> list[tuple[float, float]]:
         out = []
@@ -241,14 +248,7 @@ def _read_mlflow(path: Path) -> Curves:
             step = _number(parts[2]) if len(parts) >= 3 else None
             points.append((float(i) if step is None else step, value))
         series[file.relative_to(metrics).as_posix()] = points
-    names = sorted(series)
-    val_name = next((n for n in VAL_LOSS_NAMES if n in names), None)
-    if val_name is None:
-        val_name = _pick_metric(names, ("val_", "val/", "valid_", "eval_")) or "val_loss"
-    train_name = next((n for n in TRAIN_LOSS_NAMES if n in names), None)
-    if train_name is None:  # no loss key: the training twin of the validation series (val_mse -> train_mse)
-        twin = "train_" + val_name.split("_", 1)[-1]
-        train_name = twin if twin in names else "loss"
+    val_name, train_name = _pick_series(sorted(series))
     return Curves(val_name, _orient(val_name, series.get(val_name, [])), series.get(train_name, []))
 
 
