@@ -534,3 +534,17 @@ def test_hf_trainer_state_written_before_the_first_log_is_read_as_nothing_yet(tm
     curve_runs = [c for c in diagnosis.checks if c.name.endswith(".curves") and c.cause != "search_noise"]
     assert all(c.status == "skipped" and c.reason.startswith("not enough to judge") for c in curve_runs)
     assert not diagnosis.findings
+
+
+def test_mlflow_project_folder_with_two_live_runs_exits_2_naming_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A project folder whose mlruns/ holds two runs (the real writer's): which to read is the user's call."""
+    from gapdoctor.cli import EXIT_BAD_INPUT, main
+
+    first = write_mlflow(tmp_path / "mlruns", overfitting_curves(), monkeypatch)
+    second = write_mlflow(tmp_path / "mlruns", overfitting_curves(), monkeypatch)
+    assert main(["diagnose", "--history", str(tmp_path)]) == EXIT_BAD_INPUT
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("gapdoctor: bad input: ") and "holds 2 MLflow runs" in lines[0]
+    assert first.name in lines[0] and second.name in lines[0] and "Fix: point at one run" in lines[0]
