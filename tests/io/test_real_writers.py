@@ -202,3 +202,27 @@ def test_tensorboard_run_with_train_and_validation_folders(tmp_path: Path) -> No
     assert np.allclose(history.get("val_loss"), curves["validation"]["epoch_loss"], rtol=1e-6)  # type: ignore[arg-type]
     assert np.allclose(history.get("train_loss"), curves["train"]["epoch_loss"], rtol=1e-6)  # type: ignore[arg-type]
     assert history.has("train_accuracy")
+
+
+def test_tensorboard_one_split_folder_of_a_keras_run(tmp_path: Path) -> None:
+    """Pointed at Keras' ``validation/`` folder or a file in it, the run is read with ``train/`` beside it
+    (said in a note); a ``validation/`` file with no sibling is a validation curve, never a training loss."""
+    tensorboard = pytest.importorskip("torch.utils.tensorboard")
+    train_loss, val_loss = np.linspace(1.0, 0.1, 6), np.linspace(0.9, 0.7, 6)
+    for split, values in {"train": train_loss, "validation": val_loss}.items():
+        writer = tensorboard.SummaryWriter(str(tmp_path / "logs" / split))
+        for epoch, value in enumerate(values):
+            writer.add_scalar("epoch_loss", float(value), epoch)
+        writer.close()
+    validation_file = next((tmp_path / "logs" / "validation").iterdir())
+    for given in (tmp_path / "logs" / "validation", validation_file, tmp_path / "logs" / "train"):
+        history = read_history(given)
+        assert np.allclose(history.get("val_loss"), val_loss, rtol=1e-6)  # type: ignore[arg-type]
+        assert np.allclose(history.get("train_loss"), train_loss, rtol=1e-6)  # type: ignore[arg-type]
+        assert any("beside" in note for note in history.notes), history.notes
+    alone = tmp_path / "copied" / "validation"
+    alone.mkdir(parents=True)
+    (alone / validation_file.name).write_bytes(validation_file.read_bytes())
+    history = read_history(alone / validation_file.name)
+    assert np.allclose(history.get("val_loss"), val_loss, rtol=1e-6)  # type: ignore[arg-type]
+    assert not history.has("train_loss")

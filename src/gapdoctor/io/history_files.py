@@ -195,7 +195,7 @@ def _read_file(path: Path, notes: list[str]) -> list[LoggedRaw]:
     path = check_input_path(path, "history")  # also a file found in a directory: no FIFO is opened
     suffix = path.suffix.lower()
     if EVENT_FILE_MARKER in path.name or (suffix not in {".csv", ".json"} and _looks_like_tfrecord(path)):
-        return points_with_epochs(read_event_scalars(path))
+        return _event_points(path, notes)
     if suffix == ".json":
         return _read_json_history(path, notes)
     if suffix == ".csv":
@@ -205,12 +205,24 @@ def _read_file(path: Path, notes: list[str]) -> list[LoggedRaw]:
     return _read_csv(path, notes)
 
 
+def _event_points(path: Path, notes: list[str]) -> list[LoggedRaw]:
+    """A run's TensorBoard scalars, saying when split folders beside the one given were read with it."""
+    given = path if path.is_dir() else path.parent
+    beside = sorted({f.parent.name for f in find_event_files(path) if f.parent.parent == given.parent} - {given.name})
+    if beside:
+        notes.append(
+            f"read with the event files of {', '.join(beside)}/ beside {given.name}/: one run's splits "
+            "(Keras' TensorBoard callback writes train/ and validation/)"
+        )
+    return points_with_epochs(read_event_scalars(path))
+
+
 def _read_directory(path: Path, notes: list[str]) -> list[LoggedRaw]:
     mlflow_run = find_mlflow_run(path)
     if mlflow_run is not None:
         return points_with_epochs(_logged_in_order(read_mlflow_points(mlflow_run), notes))
     if find_event_files(path):
-        return points_with_epochs(read_event_scalars(path))
+        return _event_points(path, notes)
     for name in ("metrics.csv", "trainer_state.json", "history.csv", "history.json"):
         found = sorted(path.rglob(name))
         if len(found) > 1 and name == "trainer_state.json":

@@ -20,6 +20,7 @@ Histograms, images, text and graphs are skipped.
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -202,22 +203,57 @@ def _event_scalars(event: bytes) -> Iterator[ScalarPoint]:
 
 # Sub-directories that hold one split of a run (Keras' TensorBoard callback writes train/ and validation/).
 _SPLIT_FOLDERS = {"train", "training", "validation", "valid", "val", "eval", "evaluation", "test"}
+_SPLIT_WORDS = _SPLIT_FOLDERS | {"tr", "dev"}
+
+
+def _in_split(folder: str, tag: str) -> str:
+    """A tag as read from an event file in ``folder``: the folder names the split of a tag that names none.
+
+    Keras' TensorBoard callback writes ``epoch_loss`` into both ``train/`` and ``validation/``: the
+    folder is the only place the split is said, whether the two folders are read together or one
+    alone. A tag naming its own split (``val_loss``, ``Loss/train``) is read as written.
+    """
+    words = set(re.split(r"[^0-9a-z]+", tag.lower()))
+    return f"{folder}/{tag}" if folder and not words & _SPLIT_WORDS else tag
+
+
+def _with_sibling_splits(files: list[Path]) -> list[Path]:
+    """Files of one split folder (Keras' ``validation/``) with those of the split folders beside it.
+
+    One folder of such a pair holds half a run: pointed at ``logs/validation`` (or a file in it),
+    the training curves are in ``logs/train``, so both are read, as from ``logs``.
+    """
+    folder = files[0].parent
+    if folder.name.lower() not in _SPLIT_FOLDERS or any(f.parent != folder for f in files):
+        return files
+    siblings = sorted(
+        p
+        for other in folder.parent.iterdir()
+        if other.is_dir() and other != folder and other.name.lower() in _SPLIT_FOLDERS
+        for p in other.iterdir()
+        if p.is_file() and EVENT_FILE_MARKER in p.name
+    )
+    return sorted(files + siblings) if siblings else files
 
 
 def find_event_files(path: Path) -> list[Path]:
     """The event files of one run: ``path`` itself, or those in a run directory.
 
+    A file or directory of one split (Keras' ``validation/``) comes with the event files of the
+    split folders beside it (``train/``), which hold the rest of the run.
+
     A directory's own event files are used when it has any (TensorBoard starts a new
     file on every restart; they are read in name order, which is time order). Otherwise
     the one sub-directory holding event files is used; several are ambiguous, except
     sub-directories named after splits (Keras' ``train/`` and ``validation/``), which are
-    one run: their tags are read with the folder name in front (``validation/epoch_loss``).
+    one run: a tag naming no split is read with the folder name in front
+    (``validation/epoch_loss``), as it is from one such folder's file read alone.
     """
     if path.is_file():
-        return [path]
+        return _with_sibling_splits([path])
     own = sorted(p for p in path.iterdir() if p.is_file() and EVENT_FILE_MARKER in p.name)
     if own:
-        return own
+        return _with_sibling_splits(own)
     nested = sorted(p for p in path.rglob(f"*{EVENT_FILE_MARKER}*") if p.is_file())
     folders = sorted({p.parent for p in nested})
     if len(folders) > 1 and all(f.name.lower() in _SPLIT_FOLDERS and f.parent == folders[0].parent for f in folders):
@@ -254,10 +290,10 @@ def read_event_scalars(path: Path) -> list[ScalarPoint]:
     points: list[ScalarPoint] = []
     several = len({f.parent for f in files}) > 1
     for file in files:
-        prefix = f"{file.parent.name}/" if several else ""
+        split = file.parent.name if several or file.parent.name.lower() in _SPLIT_FOLDERS else ""
         for index, record in enumerate(_records(file)):
             try:
-                points.extend((prefix + tag, step, value) for tag, step, value in _event_scalars(record))
+                points.extend((_in_split(split, tag), step, value) for tag, step, value in _event_scalars(record))
             except (_Malformed, struct.error) as error:
                 problem = f"record {index} is not a valid Event ({error}; {index} records were readable)"
                 raise _broken(file, problem) from None
