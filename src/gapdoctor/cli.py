@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--history",
         help="training log: CSV/JSON, Lightning or Keras CSVLogger, trainer_state.json, "
-        "TensorBoard event file or directory, MLflow run directory",
+        "TensorBoard event file or directory, MLflow run directory or mlflow.db (mlflow.db#RUN picks a run)",
     )
     d.add_argument(
         "--map",

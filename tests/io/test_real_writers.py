@@ -226,3 +226,50 @@ def test_tensorboard_one_split_folder_of_a_keras_run(tmp_path: Path) -> None:
     history = read_history(alone / validation_file.name)
     assert np.allclose(history.get("val_loss"), val_loss, rtol=1e-6)  # type: ignore[arg-type]
     assert not history.has("train_loss")
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # SQLAlchemy's, raised inside MLflow's store
+@pytest.mark.parametrize("seed", SEEDS)
+def test_mlflow_default_store_of_a_plain_torch_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """MLflow 3.7+ with no tracking URI set writes ``mlflow.db`` (SQLite) where the script runs: the folder
+    it ran from, the store, and the store with ``#<run name>`` are each read as the run."""
+    mlflow = pytest.importorskip("mlflow")
+    pytest.importorskip("sqlalchemy")
+    torch = pytest.importorskip("torch")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    (X, y), (Xv, yv) = _random_label_tensors(seed)
+    torch.manual_seed(seed)
+    net = torch.nn.Sequential(torch.nn.Linear(32, 128), torch.nn.ReLU(), torch.nn.Linear(128, 2))
+    optimizer = torch.optim.Adam(net.parameters(), lr=3e-3)
+    logged: dict[str, list[float]] = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    with mlflow.start_run(run_name=f"memoriser-{seed}"):
+        for epoch in range(30):
+            losses = []
+            for batch in torch.randperm(len(X)).split(16):
+                loss = torch.nn.functional.cross_entropy(net(X[batch]), y[batch])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+            with torch.no_grad():
+                logits = net(Xv)
+                values = {
+                    "train_loss": float(np.mean(losses)),
+                    "val_loss": torch.nn.functional.cross_entropy(logits, yv).item(),
+                    "val_accuracy": (logits.argmax(1) == yv).float().mean().item(),
+                }
+            mlflow.log_metrics(values, step=epoch)
+            for name, value in values.items():
+                logged[name].append(value)
+    assert mlflow.get_tracking_uri().startswith("sqlite:") and (tmp_path / "mlflow.db").is_file()
+    for given in (tmp_path, tmp_path / "mlflow.db", f"{tmp_path / 'mlflow.db'}#memoriser-{seed}"):
+        history = read_history(given)
+        for name, values in logged.items():
+            assert np.allclose(history.get(name), values, rtol=1e-12), name  # type: ignore[arg-type]
+        assert any(f"(memoriser-{seed}) from the SQLite store" in note for note in history.notes)
+    diagnosis = gapdoctor.diagnose(history=tmp_path)  # random labels: memorised wrong labels, the run overfits
+    assert diagnosis.top is not None and diagnosis.top.cause in {"overfitting", "label_noise"}, diagnosis.findings
+    assert "overfitting" in {f.cause for f in diagnosis.reported}, diagnosis.findings

@@ -9,7 +9,8 @@ The format is detected from the contents:
   ``epoch`` keys when logged so), or HF Transformers' ``trainer_state.json``
   (``log_history``, evaluation every N steps or every epoch);
 - TensorBoard event files (a file or a run directory), read natively;
-- an MLflow run of the local file store (``mlruns/<experiment>/<run>``);
+- an MLflow run of the local file store (``mlruns/<experiment>/<run>``) or of the SQLite
+  store (``mlflow.db``, ``mlflow.db#<run>``; :mod:`gapdoctor.io.mlflow_database`);
 - a directory holding one of these (Lightning's ``version_N`` with ``metrics.csv``, a
   Transformers checkpoint with ``trainer_state.json``).
 
@@ -40,11 +41,13 @@ from gapdoctor.io.log_formats import (
     rows_to_points,
     trainer_state_points,
 )
+from gapdoctor.io.mlflow_database import RUN_SELECTOR, is_sqlite_file, read_mlflow_database, split_run_selector
 from gapdoctor.io.tensorboard_events import EVENT_FILE_MARKER, find_event_files, masked_crc32c, read_event_scalars
 
 __all__ = ["read_history"]
 
 _STEP_COLUMNS = ("step", "global_step")
+_MLFLOW_DATABASE = "mlflow.db"
 _EPOCH_COLUMNS = ("epoch",)
 
 
@@ -191,9 +194,11 @@ def _looks_like_tfrecord(path: Path) -> bool:
     return len(head) == 12 and masked_crc32c(head[:8]) == int.from_bytes(head[8:], "little")
 
 
-def _read_file(path: Path, notes: list[str]) -> list[LoggedRaw]:
+def _read_file(path: Path, notes: list[str], run: str | None = None) -> list[LoggedRaw]:
     path = check_input_path(path, "history")  # also a file found in a directory: no FIFO is opened
     suffix = path.suffix.lower()
+    if is_sqlite_file(path):
+        return points_with_epochs(_logged_in_order(read_mlflow_database(path, run, notes), notes))
     if EVENT_FILE_MARKER in path.name or (suffix not in {".csv", ".json"} and _looks_like_tfrecord(path)):
         return _event_points(path, notes)
     if suffix == ".json":
@@ -217,10 +222,12 @@ def _event_points(path: Path, notes: list[str]) -> list[LoggedRaw]:
     return points_with_epochs(read_event_scalars(path))
 
 
-def _read_directory(path: Path, notes: list[str]) -> list[LoggedRaw]:
+def _read_directory(path: Path, notes: list[str], run: str | None = None) -> list[LoggedRaw]:
     mlflow_run = find_mlflow_run(path)
     if mlflow_run is not None:
         return points_with_epochs(_logged_in_order(read_mlflow_points(mlflow_run), notes))
+    if is_sqlite_file(path / _MLFLOW_DATABASE):  # MLflow's default store since 3.7, in the folder it ran from
+        return _read_file(path / _MLFLOW_DATABASE, notes, run)
     if find_event_files(path):
         return _event_points(path, notes)
     for name in ("metrics.csv", "trainer_state.json", "history.csv", "history.json"):
@@ -234,7 +241,7 @@ def _read_directory(path: Path, notes: list[str]) -> list[LoggedRaw]:
             raise GapdoctorInputError(str(path), f"holds several {name} files ({listed})", "point at one of them")
     raise GapdoctorInputError(
         str(path),
-        "holds no log gapdoctor reads (looked for TensorBoard event files, an MLflow run, metrics.csv, "
+        "holds no log gapdoctor reads (looked for TensorBoard event files, an MLflow run or mlflow.db, metrics.csv, "
         "trainer_state.json)",
         "point --history at the log file or the run's log directory",
     )
@@ -286,7 +293,8 @@ def read_history(
     path : str or Path
         A CSV or JSON history, a Lightning or Keras ``CSVLogger`` file, an HF
         ``trainer_state.json``, a TensorBoard event file or run directory, an MLflow
-        run directory (file store), or a directory holding one of these.
+        run directory (file store) or SQLite store (``mlflow.db``, MLflow's default since 3.7;
+        ``mlflow.db#<run id or name>`` picks one of its runs), or a directory holding one of these.
     mapping : mapping of str to str, optional
         Logged name -> gapdoctor series name (``{"Loss/valid": "val_loss"}``),
         overriding the automatic mapping; map a name to ``""`` to drop it.
@@ -314,10 +322,17 @@ def read_history(
     >>> h.get("train_loss").tolist(), h.get("val_accuracy").tolist()
     ([0.9, 0.7], [0.6, 0.7])
     """
+    path, run = split_run_selector(path)
     path = check_input_path(path, "history", directory_ok=True)
+    if run is not None and not is_sqlite_file(path / _MLFLOW_DATABASE if path.is_dir() else path):
+        raise GapdoctorInputError(
+            "history",
+            f"{path}{RUN_SELECTOR}{run} picks a run of an MLflow SQLite store, and {path} is not one",
+            f"drop {RUN_SELECTOR}{run}, or point at the mlflow.db that holds the run",
+        )
     notes: list[str] = []
     with reading(path, "a training log"):
-        points = _read_directory(path, notes) if path.is_dir() else _read_file(path, notes)
+        points = _read_directory(path, notes, run) if path.is_dir() else _read_file(path, notes, run)
         if not points and NOTHING_LOGGED_YET in notes:  # a real writer's file from before its first log
             return RunHistory(series={}, source=str(path), notes=tuple(notes))
         if mapping:
