@@ -30,8 +30,14 @@ def _random_label_tensors(seed: int, n: int = 96, dim: int = 32):  # type: ignor
 @pytest.mark.filterwarnings("ignore::FutureWarning")
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.parametrize("seed", SEEDS)
-def test_hf_trainer_evaluating_every_n_steps_with_default_logging_steps(tmp_path: Path, seed: int) -> None:
+def test_hf_trainer_evaluating_every_n_steps_with_default_logging_steps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
     transformers = pytest.importorskip("transformers")
+    pytest.importorskip("mlflow")
+    pytest.importorskip("sqlalchemy")
+    monkeypatch.chdir(tmp_path)  # MLflow's default store: mlflow.db where the script runs
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     pytest.importorskip("accelerate")
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(seed)
@@ -56,7 +62,7 @@ def test_hf_trainer_evaluating_every_n_steps_with_default_logging_steps(tmp_path
         eval_strategy="steps",
         eval_steps=10,  # logging_steps left at its default (500): no training loss in log_history
         save_strategy="no",
-        report_to=["tensorboard"],
+        report_to=["tensorboard", "mlflow"],
         use_cpu=True,
         disable_tqdm=True,
         seed=seed,
@@ -77,6 +83,11 @@ def test_hf_trainer_evaluating_every_n_steps_with_default_logging_steps(tmp_path
     assert from_tensorboard.n_points == 16 and from_tensorboard.steps is not None
     assert from_tensorboard.steps.tolist() == history.steps.tolist()
     assert np.allclose(from_tensorboard.get("val_loss"), val_loss, rtol=1e-5)  # type: ignore[arg-type]
+    from_mlflow = read_history(tmp_path)  # and as MLflow's default store holds it
+    assert from_mlflow.steps is not None and from_mlflow.steps.tolist() == history.steps.tolist()
+    assert np.allclose(from_mlflow.get("val_loss"), val_loss, rtol=1e-6)  # type: ignore[arg-type]
+    # the end-of-training summary's mean train_loss is not a point of the training curve, in either file
+    assert not from_tensorboard.has("train_loss") and not from_mlflow.has("train_loss")
     # no training loss was logged (500 > 160 steps): the curve checks cannot judge, and say why
     diagnosis = gapdoctor.diagnose(history=state_file)
     curve_runs = [c for c in diagnosis.checks if c.name.endswith(".curves") and c.cause != "search_noise"]

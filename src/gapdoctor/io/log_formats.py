@@ -44,6 +44,24 @@ def _is_epoch_tag(tag: str) -> bool:
     return tag.strip().lower() in _EPOCH_TAGS
 
 
+def _without_summary(points: list[tuple[str, int, float]]) -> list[tuple[str, int, float]]:
+    """Points less HF Trainer's end-of-training ``train_loss`` (the run's mean loss, logged beside ``train_runtime``).
+
+    Its TensorBoard and MLflow callbacks log the summary at the last step (``train/train_loss``,
+    ``train_loss``): not a point of the training curve, so a run whose ``logging_steps`` outlasted it
+    has no training loss, as its ``trainer_state.json`` says.
+
+    Examples
+    --------
+    >>> _without_summary([("eval_loss", 9, 0.7), ("train_loss", 9, 0.5), ("train_runtime", 9, 3.2)])
+    [('eval_loss', 9, 0.7), ('train_runtime', 9, 3.2)]
+    """
+    summary_steps = {step for tag, step, _ in points if tag.rpartition("/")[2] == "train_runtime"}
+    if not summary_steps:
+        return points
+    return [p for p in points if not (p[0].rpartition("/")[2] == "train_loss" and p[1] in summary_steps)]
+
+
 def points_with_epochs(points: Iterable[tuple[str, int, float]]) -> list[LoggedRaw]:
     """Logged points from ``(tag, step, value)`` (TensorBoard, MLflow), epochs from an epoch tag.
 
@@ -52,7 +70,7 @@ def points_with_epochs(points: Iterable[tuple[str, int, float]]) -> list[LoggedR
     >>> points_with_epochs([("epoch", 10, 0.0), ("loss", 10, 1.0), ("epoch", 20, 1.0), ("loss", 20, 0.5)])
     [('loss', 10.0, 1.0, 1.0), ('loss', 20.0, 2.0, 0.5)]
     """
-    points = list(points)
+    points = _without_summary(list(points))
     marks = sorted((float(step), float(value)) for tag, step, value in points if _is_epoch_tag(tag))
     epoch_of = None
     if marks:
