@@ -22,6 +22,7 @@ import numpy as np
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history_axis import frame_points
 from gapdoctor.inputs.history_values import MAX_MAGNITUDE, check_values, divergence_epoch, to_float_series
+from gapdoctor.inputs.loss_terms import summed_loss_terms
 from gapdoctor.inputs.series_names import (
     PER_BATCH_SUFFIXES,
     fractions_from_percentages,
@@ -327,6 +328,7 @@ class RunHistory:
         from gapdoctor.inputs.history_axis import STEP_NOISE_SERIES, align_points
 
         logged_order = [(str(raw), float(step), float(epoch), float(value)) for raw, step, epoch, value in points]
+        logged_order, summed = summed_loss_terms(logged_order, metrics)  # YOLO's box / cls / dfl losses
         by_raw: dict[str, list[tuple[str, float, float, float]]] = {}
         for point in logged_order:
             by_raw.setdefault(point[0], []).append(point)
@@ -382,7 +384,7 @@ class RunHistory:
             train_loss_se=aligned.train_loss_se,
             train_loss_counts=aligned.counts,
             raw=aligned.raw,
-            notes=(*aligned.notes, *notes, *loss_notes_named, *loss_notes),
+            notes=(*aligned.notes, *notes, *summed, *loss_notes_named, *loss_notes),
             test=aligned.test,
         )
 

@@ -28,6 +28,7 @@ __all__ = [
     "named_losses",
     "normalise_series_name",
     "preference",
+    "split_and_body",
     "with_named_losses",
 ]
 
@@ -84,6 +85,8 @@ _METRIC_ALIASES.update(
         "top1_accuracy": "accuracy",
         "overall_accuracy": "accuracy",
         "acc5": "top5_accuracy",
+        "accuracy_top1": "accuracy",  # Ultralytics' classifiers: metrics/accuracy_top1, metrics/accuracy_top5
+        "accuracy_top5": "top5_accuracy",
         "top5": "top5_accuracy",
         "mean_token_accuracy": "token_accuracy",
         "token_acc": "token_accuracy",
@@ -112,7 +115,10 @@ _METRIC_ALIASES.update(
         "rouge_lsum": "rougelsum",
         "ppl": "perplexity",
         "map50": "map_50",
+        "map_0_5": "map_50",
         "map_50_95": "map",
+        "map50_95": "map",
+        "map_0_5_0_95": "map",
         "mean_average_precision": "map",
         "miou": "iou",
         "mean_iou": "iou",
@@ -184,12 +190,18 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
     ('lr', 'lr')
     >>> normalise_series_name("train_loss_batch"), normalise_series_name("ptl/val_loss")
     ('train_loss', 'val_loss')
+    >>> normalise_series_name("metrics/mAP50-95(B)"), normalise_series_name("metrics/mAP_0.5")
+    ('val_map', 'val_map_50')
     """
+    raw = re.sub(r"\((B|M|P)\)$", "", raw.strip())  # Ultralytics' box / mask / pose metrics: "metrics/mAP50(B)"
     name = _normalised(raw, metrics)
     namespace, _, rest = raw.partition("/")
-    if name is None and rest and _split_and_body(rest) is not None and _cleaned(namespace) not in _SPLITS_NAMED:
+    if name is None and rest and split_and_body(rest) is not None and _cleaned(namespace) not in _SPLITS_NAMED:
         # a namespace in front of a split's series: Ray Tune's Lightning example logs "ptl/val_loss"
         return normalise_series_name(rest, metrics=metrics)
+    if name is None and _cleaned(namespace) == "metrics" and rest and split_and_body(rest) is None:
+        inner = normalise_series_name(rest, metrics=metrics)  # Ultralytics YOLO's validation metrics: "metrics/mAP_0.5"
+        return "val_" + inner[len("train_") :] if inner and inner.startswith("train_") and "loss" not in inner else None
     return name
 
 
@@ -257,7 +269,7 @@ def loss_from_metrics(series: dict[str, FloatArray]) -> tuple[dict[str, FloatArr
 _TOTAL_LOSS_NAMES = ("total", "elbo", "overall", "combined", "full", "sum", "main", "objective")
 
 
-def _split_and_body(raw: str) -> tuple[str, str] | None:
+def split_and_body(raw: str) -> tuple[str, str] | None:
     """``("train" | "val", body)`` of a name with a split prefix or suffix (``train_elbo_loss``, ``elbo_loss/val``)."""
     name = _cleaned(raw)
     head, _, rest = name.partition("_")
@@ -299,7 +311,7 @@ def named_losses(unknown: Collection[str]) -> tuple[dict[str, str], str | None]:
     """
     by_core: dict[str, dict[str, list[str]]] = {}
     for raw in unknown:
-        parsed = _split_and_body(raw)
+        parsed = split_and_body(raw)
         if parsed is None or not parsed[1].endswith("_loss"):
             continue
         split, body = parsed

@@ -232,6 +232,9 @@ def read_text(path: Path) -> str:
         return data.decode("latin-1")
 
 
+_CONFLICT_MARKERS = ("<<<<<<< ", "=======", ">>>>>>> ")
+
+
 def parse_csv(text: str, path: Path) -> tuple[list[str], list[list[str]]]:
     """Header and non-empty rows of a CSV text; every row has the header's width.
 
@@ -262,6 +265,13 @@ def parse_csv(text: str, path: Path) -> tuple[list[str], list[list[str]]]:
         raise GapdoctorInputError(str(path), "is empty", "write a header row and one row per line of data")
     header, body = [name.strip() for name in rows[0]], rows[1:]
     for readable, (line, row) in enumerate(zip(lines[1:], body, strict=True)):
+        if len(row) == 1 and row[0].startswith(_CONFLICT_MARKERS):  # a file committed mid-merge
+            raise GapdoctorInputError(
+                str(path),
+                f"holds a git merge-conflict marker at line {line} ({row[0][:20].strip()!r}): two versions of the "
+                f"log are interleaved (the first {readable} rows were readable)",
+                "resolve the conflict: keep one side's rows and delete the marker lines",
+            )
         if len(row) != len(header):
             raise GapdoctorInputError(
                 str(path),

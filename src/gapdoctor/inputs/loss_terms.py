@@ -1,0 +1,87 @@
+"""A detector's loss logged only as its weighted terms, for both splits: their sum is the loss it minimises.
+
+Ultralytics YOLO logs ``train/box_loss``, ``train/cls_loss``, ``train/dfl_loss`` (YOLOv5: ``obj_loss``
+for ``dfl_loss``; segmentation adds ``seg_loss``, pose ``pose_loss`` / ``kobj_loss``, OBB ``angle_loss``)
+and their ``val/`` twins, each already multiplied by its gain, and no total: the model minimises their sum.
+So, for a run that logs no plain loss and no named total (:func:`~gapdoctor.inputs.series_names.named_losses`),
+the sum of those terms at each logged position is read as the loss of its split, and said so.
+
+Terms of other vocabularies are not summed: a VAE's ``recon`` and ``kl`` are weighted by a β the log
+does not hold, and a GAN's generator and discriminator losses are opposed, not added.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Collection
+
+from gapdoctor.inputs.series_names import named_losses, normalise_series_name, split_and_body
+
+__all__ = ["DETECTION_TERMS", "summed_loss_terms"]
+
+DETECTION_TERMS = frozenset({"box", "obj", "cls", "dfl", "seg", "pose", "kobj", "angle", "giou", "l1"})
+"""Loss terms Ultralytics' detectors (and RT-DETR) log weighted: ``<split>/<term>_loss``."""
+
+_Point = tuple[str, float, float, float]
+
+
+def _terms(unknown: Collection[str]) -> dict[str, dict[str, str]] | None:
+    """``{split: {term: raw name}}`` when both splits log the same two or more detection terms, else None."""
+    by_split: dict[str, dict[str, str]] = {}
+    for raw in unknown:
+        parsed = split_and_body(raw)
+        if parsed is None or not parsed[1].endswith("_loss"):
+            continue
+        split, body = parsed
+        term = body[: -len("_loss")]
+        if term not in DETECTION_TERMS or term in by_split.get(split, {}):
+            return None  # another vocabulary, or one term logged under two names: not guessed
+        by_split.setdefault(split, {})[term] = raw
+    train, val = by_split.get("train", {}), by_split.get("val", {})
+    if len(train) < 2 or set(train) != set(val):
+        return None
+    return by_split
+
+
+def summed_loss_terms(points: list[_Point], metrics: Collection[str] = ()) -> tuple[list[_Point], tuple[str, ...]]:
+    """Points with each split's detection terms replaced by their sum (``train_loss`` / ``val_loss``), and the note.
+
+    A sum is made at each position where every term of the split was logged (the k-th value logged at
+    one step and epoch, so appended runs stay apart); a term missing there leaves no point. Runs with a
+    plain or named loss, or without a detection vocabulary for both splits, are returned unchanged.
+
+    Examples
+    --------
+    >>> pts = [(f"{s}/{t}_loss", 1.0, 1.0, v) for s in ("train", "val") for t, v in (("box", 0.5), ("cls", 0.25))]
+    >>> summed, note = summed_loss_terms(pts)
+    >>> summed
+    [('train_loss', 1.0, 1.0, 0.75), ('val_loss', 1.0, 1.0, 0.75)]
+    """
+    raws = list(dict.fromkeys(p[0] for p in points))
+    names = {raw: normalise_series_name(raw, metrics=metrics) for raw in raws}
+    if {"train_loss", "val_loss"} & set(names.values()):
+        return points, ()
+    unknown = [raw for raw in raws if names[raw] is None]
+    terms = None if named_losses(unknown)[0] else _terms(unknown)
+    if terms is None:
+        return points, ()
+    split_of = {raw: split for split, by_term in terms.items() for raw in by_term.values()}
+    seen: Counter[tuple[str, float | None, float | None]] = Counter()
+    sums: dict[tuple[str, float | None, float | None, int], list[float]] = {}
+    out: list[_Point] = []
+    for raw, step, epoch, value in points:
+        split = split_of.get(raw)
+        if split is None:
+            out.append((raw, step, epoch, value))
+            continue
+        position = (raw, None if math.isnan(step) else step, None if math.isnan(epoch) else epoch)
+        key = (split, position[1], position[2], seen[position])
+        seen[position] += 1
+        sums.setdefault(key, []).append(value)
+        if len(sums[key]) == len(terms[split]):
+            out.append((f"{split}_loss", step, epoch, math.fsum(sums.pop(key))))
+    listed = "; ".join(f"{split}: {' + '.join(by_term.values())}" for split, by_term in terms.items())
+    return out, (
+        f"no total loss was logged: the sum of the detector's weighted loss terms read as the loss ({listed})",
+    )

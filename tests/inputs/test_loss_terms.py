@@ -1,0 +1,92 @@
+"""A detector's loss logged only as its weighted terms (Ultralytics YOLO): their sum is read as the loss.
+
+Real files (``tests/data/yolo_logs/``, sources in its README): YOLOv5's and YOLOv8's ``results.csv``, the
+TensorBoard file of the same YOLOv8 run, and a YOLO11 ``results.csv`` (a ``time`` column, epochs from 1).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gapdoctor
+from gapdoctor import GapdoctorInputError
+from gapdoctor.inputs.loss_terms import summed_loss_terms
+from gapdoctor.io import read_history
+
+YOLO = Path(__file__).resolve().parents[1] / "data" / "yolo_logs"
+
+
+def _columns(path: Path) -> dict[str, np.ndarray]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    header = [name.strip() for name in rows[0]]
+    return {name: np.array([float(row[i]) for row in rows[1:]]) for i, name in enumerate(header)}
+
+
+@pytest.mark.parametrize(
+    ("file", "terms", "epochs"),
+    [
+        ("yolov5_results.csv", ("box", "obj", "cls"), 150),
+        ("yolov8_results.csv", ("box", "cls", "dfl"), 25),
+        ("yolo11_results.csv", ("box", "cls", "dfl"), 50),
+    ],
+)
+def test_results_csv_reads_the_sum_of_each_splits_terms(file: str, terms: tuple[str, ...], epochs: int) -> None:
+    columns = _columns(YOLO / file)
+    history = read_history(YOLO / file)
+    assert history.unit == "epoch" and history.n_points == epochs
+    assert history.epochs is not None and history.epochs.tolist() == list(range(1, epochs + 1))
+    for split in ("train", "val"):
+        expected = sum(columns[f"{split}/{term}_loss"] for term in terms)
+        assert np.allclose(history.get(f"{split}_loss"), expected, rtol=1e-12), split  # type: ignore[arg-type]
+    map_name = "metrics/mAP_0.5:0.95" if "metrics/mAP_0.5:0.95" in columns else "metrics/mAP50-95(B)"
+    assert np.allclose(history.get("val_map"), columns[map_name])  # type: ignore[arg-type]
+    assert history.has("val_map_50") and history.has("val_precision") and history.has("val_recall")
+    assert any("sum of the detector's weighted loss terms" in note for note in history.notes)
+    assert "time" not in history.ignored
+    diagnosis = gapdoctor.diagnose(history=YOLO / file)
+    ran = {c.name for c in diagnosis.checks if c.status == "ran"}
+    assert {"overfitting.curves", "optimization.curves", "metric_saturation.curves"} <= ran
+
+
+def test_the_tensorboard_file_of_a_run_reads_as_its_csv() -> None:
+    from_csv = read_history(YOLO / "yolov8_results.csv")
+    from_events = read_history(YOLO / "yolov8_events.tfevents")
+    assert from_events.n_points == from_csv.n_points == 25
+    assert np.allclose(from_events.get("val_loss"), from_csv.get("val_loss"), rtol=1e-4)  # type: ignore[arg-type]
+    for name in ("val_map", "val_map_50"):  # the last: Ultralytics logs best.pt's final validation there too
+        events, table = from_events.get(name), from_csv.get(name)
+        assert events is not None and table is not None and np.allclose(events[:-1], table[:-1], rtol=1e-4), name
+
+
+def _points(terms: dict[str, list[float]]) -> list[tuple[str, float, float, float]]:
+    return [(raw, float("nan"), e + 1.0, v) for raw, values in terms.items() for e, v in enumerate(values)]
+
+
+def test_only_a_detectors_vocabulary_is_summed() -> None:
+    gan = _points({f"{s}/{t}_loss": [1.0, 0.9] for s in ("train", "val") for t in ("gen", "disc")})
+    mixed = _points({f"{s}/{t}_loss": [1.0, 0.9] for s in ("train", "val") for t in ("box", "recon")})
+    one_split = _points({f"train/{t}_loss": [1.0, 0.9] for t in ("box", "cls")} | {"val/box_loss": [1.0, 0.8]})
+    for points in (gan, mixed, one_split):
+        assert summed_loss_terms(points) == (points, ())
+    plain = _points({"train/box_loss": [1.0], "val/box_loss": [1.0], "train/cls_loss": [1.0], "val_loss": [2.0]})
+    assert summed_loss_terms(plain) == (plain, ())  # a plain validation loss is the loss
+
+
+def test_a_position_missing_a_term_gives_no_point() -> None:
+    points = _points({"train/box_loss": [1.0, 0.8], "train/cls_loss": [0.5, 0.4], "val/box_loss": [0.9, 0.85]})
+    points += [("val/cls_loss", float("nan"), 1.0, 0.45)]  # the second epoch's cls term was not logged
+    summed, notes = summed_loss_terms(points)
+    assert [p[3] for p in summed if p[0] == "val_loss"] == [pytest.approx(1.35)]
+    assert [p[3] for p in summed if p[0] == "train_loss"] == [pytest.approx(1.5), pytest.approx(1.2)]
+    assert notes
+
+
+def test_a_results_csv_committed_mid_merge_is_refused_naming_the_marker() -> None:
+    with pytest.raises(GapdoctorInputError, match="merge-conflict marker at line 3") as caught:
+        read_history(YOLO / "yolov8_merge_conflict_results.csv")
+    assert "resolve the conflict" in str(caught.value)
