@@ -4,7 +4,8 @@ Deliberately independent of gapdoctor (standard library only): the labels must n
 the code they test. ``python tests/data/real_logs/label_rule.py`` prints each file's label and
 the figures behind it; ``--write`` also rewrites the ``label`` column of MANIFEST.csv. A folder
 given as argument labels that corpus instead (``tests/data/real_logs_heldout``). A ``file`` that is a folder
-is an MLflow file-store run (``mlruns/<experiment_id>/<run_id>/metrics/<key>``), read by ``_read_mlflow``.
+is either a Keras TensorBoard pair (``train/`` and ``validation/`` event files, read by ``_read_keras_pair``) or
+an MLflow file-store run (``mlruns/<experiment_id>/<run_id>/metrics/<key>``), read by ``_read_mlflow``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,15 @@ VAL_LOSS_NAMES = ("eval_loss", "val_loss", "val_loss_epoch", "valid_loss", "vali
 TRAIN_LOSS_NAMES = ("train_loss_epoch", "train_loss", "train/loss", "train_loss_step", "loss")
 EVENT_VAL_TAGS = ("eval/loss", "val_loss", "val_loss_epoch", "val/loss")
 EVENT_TRAIN_TAGS = ("train/loss", "train_loss_epoch", "train_loss", "train_loss_step", "loss")
+# Read after the tags above (which keep their precedence): the CSV reader's other validation-loss names, then
+# the suffix-split names a hand-written SummaryWriter loop uses; the split names are matched case-insensitively.
+EVENT_VAL_TAGS_MORE = ("valid_loss", "validation_loss", "eval_loss")
+EVENT_VAL_SPLIT_TAGS = ("loss/val", "loss/valid", "loss/validation")
+EVENT_TRAIN_SPLIT_TAGS = ("loss/train",)
+EVENT_VAL_PREFIXES = ("val_", "val/", "valid_", "eval/", "eval_")  # a validation metric's tag, split first ...
+EVENT_VAL_SUFFIXES = ("/val", "/valid", "/validation")  # ... or split last (``Accuracy/val``)
+KERAS_LOSS_TAG = "epoch_loss"  # TF2 Keras writes the same tags in train/ and validation/
+KERAS_TAG_PREFIX = "epoch_"
 LOWER_IS_BETTER = ("loss", "wer", "cer", "error", "mae", "mse", "rmse", "perplexity")
 NOT_A_METRIC = ("runtime", "per_second", "epoch", "step", "flos", "lr", "learning_rate")
 
@@ -185,8 +195,9 @@ def _tensor_scalar(tensor: bytes) -> float | None:
     return None
 
 
-def _read_events(path: Path) -> Curves:
-    """Scalars of a TensorBoard event file (TFRecord framing, Event/Summary protobufs), read by hand."""
+def _event_scalars(path: Path) -> dict[str, list[tuple[float, float]]]:
+    """Scalars of a TensorBoard event file (TFRecord framing, Event/Summary protobufs), read by hand: each tag's
+    (step, value) points, the tags in the order they first appear in the file."""
     data = path.read_bytes()
     scalars: dict[str, list[tuple[float, float]]] = {}
     i = 0
@@ -213,9 +224,99 @@ def _read_events(path: Path) -> Curves:
                     scalar = _tensor_scalar(item)
             if scalar is not None:
                 scalars.setdefault(tag, []).append((float(step), scalar))
-    val_name = next((tag for tag in EVENT_VAL_TAGS if tag in scalars), "eval/loss")
-    train_name = next((tag for tag in EVENT_TRAIN_TAGS if tag in scalars), "train/loss")
-    return Curves(val_name, scalars.get(val_name, []), scalars.get(train_name, []))
+    return scalars
+
+
+def _split_metric(tag: str) -> str | None:
+    """The metric part of a tag whose split part names validation (``val_acc``, ``eval/f1``, ``Accuracy/val``:
+    ``acc``, ``f1``, ``Accuracy``), or None when the tag names no validation split."""
+    low = tag.lower()
+    prefix = next((p for p in EVENT_VAL_PREFIXES if low.startswith(p)), None)
+    if prefix is not None:
+        return tag[len(prefix) :]
+    suffix = next((s for s in EVENT_VAL_SUFFIXES if low.endswith(s)), None)
+    if suffix is not None:
+        return tag[: -len(suffix)]
+    return None
+
+
+def _event_train_twin(val_tag: str, tags: list[str]) -> str | None:
+    """The training twin of a validation tag (``val_acc`` -> ``train_acc``, ``Accuracy/val`` -> ``Accuracy/train``),
+    matched case-insensitively, as the CSV reader's ``val_mse`` -> ``train_mse``."""
+    metric = _split_metric(val_tag)
+    if metric is None:
+        return None
+    suffixed = not val_tag.lower().startswith(EVENT_VAL_PREFIXES)
+    wanted = {f"{metric}/train".lower()} if suffixed else {f"train_{metric}".lower(), f"train/{metric}".lower()}
+    return next((tag for tag in tags if tag.lower() in wanted), None)
+
+
+def _pick_event_tags(tags: list[str]) -> tuple[str, str]:
+    """The validation series and the training loss among an event file's tags (in file order).
+
+    Validation: the loss tags of ``EVENT_VAL_TAGS`` first (their old precedence), then ``EVENT_VAL_TAGS_MORE``, then
+    a suffix-split loss (``Loss/val``), else the first tag whose split part names validation, as ``_pick_metric``
+    picks a CSV column. Training: ``EVENT_TRAIN_TAGS``, then ``Loss/train``, else the validation series' twin.
+    """
+    lowered = {tag.lower(): tag for tag in reversed(tags)}  # the first tag of each lower-case spelling
+    val_name = next((tag for tag in EVENT_VAL_TAGS + EVENT_VAL_TAGS_MORE if tag in tags), None)
+    if val_name is None:
+        val_name = next((lowered[tag] for tag in EVENT_VAL_SPLIT_TAGS if tag in lowered), None)
+    if val_name is None:
+        val_name = next(
+            (tag for tag in tags if _split_metric(tag) is not None and not any(p in tag.lower() for p in NOT_A_METRIC)),
+            None,
+        )
+    train_name = next((tag for tag in EVENT_TRAIN_TAGS if tag in tags), None)
+    if train_name is None:
+        train_name = next((lowered[tag] for tag in EVENT_TRAIN_SPLIT_TAGS if tag in lowered), None)
+    if train_name is None and val_name is not None:
+        train_name = _event_train_twin(val_name, tags)
+    return val_name or "eval/loss", train_name or "train/loss"
+
+
+def _read_events(path: Path) -> Curves:
+    """The validation series and training loss of one TensorBoard event file."""
+    scalars = _event_scalars(path)
+    val_name, train_name = _pick_event_tags(list(scalars))
+    return Curves(val_name, _orient(val_name, scalars.get(val_name, [])), scalars.get(train_name, []))
+
+
+def _is_keras_pair(path: Path) -> bool:
+    return all(any((path / split).glob("events.out.tfevents*")) for split in ("train", "validation"))
+
+
+def _folder_scalars(folder: Path) -> dict[str, list[tuple[float, float]]]:
+    """Scalars of every event file in a folder, the files in sorted (file name) order."""
+    scalars: dict[str, list[tuple[float, float]]] = {}
+    for file in sorted(folder.glob("events.out.tfevents*")):
+        for tag, points in _event_scalars(file).items():
+            scalars.setdefault(tag, []).extend(points)
+    return scalars
+
+
+def _read_keras_pair(path: Path) -> Curves:
+    """A TF2 Keras ``TensorBoard`` callback run: ``train/`` and ``validation/`` event files holding the same tags
+    (``epoch_loss``, ``epoch_accuracy``, ...); the split is the folder's name only.
+
+    The validation series is ``epoch_loss`` of ``validation/``, else its first ``epoch_*`` metric (file order, the
+    ``NOT_A_METRIC`` names skipped as ``_pick_metric`` skips them), oriented by ``_orient``; the training loss is
+    ``epoch_loss`` of ``train/``, else the training twin (the same tag in ``train/``).
+    """
+    val_scalars, train_scalars = _folder_scalars(path / "validation"), _folder_scalars(path / "train")
+    val_name = KERAS_LOSS_TAG if KERAS_LOSS_TAG in val_scalars else None
+    if val_name is None:
+        metrics = [t for t in val_scalars if t.startswith(KERAS_TAG_PREFIX)]
+        val_name = next(
+            (t for t in metrics if not any(p in t[len(KERAS_TAG_PREFIX) :].lower() for p in NOT_A_METRIC)),
+            KERAS_LOSS_TAG,
+        )
+    train_name = KERAS_LOSS_TAG if KERAS_LOSS_TAG in train_scalars else val_name
+    return Curves(
+        f"validation/{val_name}",
+        _orient(val_name, val_scalars.get(val_name, [])),
+        train_scalars.get(train_name, []),
+    )
 
 
 def _mlflow_run(path: Path) -> Path:
@@ -253,9 +354,9 @@ def _read_mlflow(path: Path) -> Curves:
 
 
 def read_curves(path: Path) -> Curves:
-    """The evaluation and training-loss points of one log file (or of one MLflow run folder)."""
+    """The evaluation and training-loss points of one log file (or of one Keras pair or MLflow run folder)."""
     if path.is_dir():
-        return _read_mlflow(path)
+        return _read_keras_pair(path) if _is_keras_pair(path) else _read_mlflow(path)
     if "tfevents" in path.name:
         return _read_events(path)
     if path.suffix == ".json":
