@@ -21,7 +21,14 @@ import numpy as np
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history_axis import frame_points
-from gapdoctor.inputs.history_values import MAX_MAGNITUDE, check_values, divergence_epoch, to_float_series
+from gapdoctor.inputs.history_values import (
+    MAX_MAGNITUDE,
+    NAMES_FIX,
+    check_values,
+    divergence_epoch,
+    finite_series,
+    to_float_series,
+)
 from gapdoctor.inputs.loss_terms import summed_loss_terms
 from gapdoctor.inputs.series_names import (
     PER_BATCH_SUFFIXES,
@@ -33,7 +40,6 @@ from gapdoctor.inputs.series_names import (
 )
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.curves import fill_missing, hinge_point, noise_sd, smooth
-from gapdoctor.stats.metrics import METRICS
 
 __all__ = [
     "MAX_MAGNITUDE",
@@ -57,9 +63,8 @@ MIN_EPOCHS_FOR_TRENDS = 4
 class RunHistory:
     """The validated curves of one run, on its evaluation points.
 
-    Build it with :meth:`from_any` (or :meth:`from_points` for logged positions);
-    checks read it through :meth:`get` and say where things happened with
-    :meth:`position`.
+    Build it with :meth:`from_any` (or :meth:`from_points` for logged positions); checks read it
+    through :meth:`get` and say where things happened with :meth:`position`.
 
     Parameters
     ----------
@@ -89,6 +94,8 @@ class RunHistory:
         What the reader did that the user should know (runs split, test rows kept apart...).
     test : mapping of str to float
         ``test_*`` values (kept apart from the training curves).
+    non_finite : tuple of str
+        Series a log holds with no finite value (NaN throughout), dropped from ``series``.
     """
 
     series: Mapping[str, FloatArray]
@@ -103,6 +110,7 @@ class RunHistory:
     raw: Mapping[str, tuple[FloatArray, FloatArray]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     test: Mapping[str, float] = field(default_factory=dict)
+    non_finite: tuple[str, ...] = ()
 
     @property
     def n_epochs(self) -> int:
@@ -194,7 +202,7 @@ class RunHistory:
         ------
         GapdoctorInputError
             Empty history, unknown names (strict), non-numeric values, series of
-            unequal length, or a series with no finite value.
+            unequal length, or a series with no finite value (but a validation curve: :attr:`non_finite`).
 
         Examples
         --------
@@ -231,10 +239,7 @@ class RunHistory:
             if name is None:
                 if strict:
                     raise GapdoctorInputError(
-                        argument,
-                        f"series {raw_name!r} is not a name gapdoctor understands",
-                        "name series train_loss, val_loss, val_<metric> or train_<metric> with <metric> one of "
-                        f"{', '.join(sorted(METRICS))}, or lr / grad_norm; drop other series",
+                        argument, f"series {raw_name!r} is not a name gapdoctor understands", NAMES_FIX
                     )
                 ignored.append(str(raw_name))
                 continue
@@ -262,13 +267,7 @@ class RunHistory:
             )
         if next(iter(lengths.values())) == 0:
             raise GapdoctorInputError(argument, "every series is empty", "record at least one epoch")
-        for name, values in series.items():
-            if not np.isfinite(values).any() and not (name == "train_loss" and np.isinf(values).any()):
-                raise GapdoctorInputError(
-                    f"{argument}[{origin[name]!r}]",
-                    "holds no finite value (all NaN)",
-                    "drop the series, or check that the logger recorded it",
-                )
+        series, non_finite = finite_series(series, argument=argument, origin=origin)
         diverged_at = divergence_epoch(series.get("train_loss"))
         for name, values in series.items():
             check_values(argument, name, origin[name], values, diverged_at)
@@ -285,6 +284,7 @@ class RunHistory:
             diverged_at=diverged_at,
             notes=(*notes, *loss_notes),
             test=test,
+            non_finite=non_finite,
         )
 
     @classmethod
@@ -339,7 +339,7 @@ class RunHistory:
             if name is None:
                 if strict:
                     raise GapdoctorInputError(
-                        argument, f"series {raw!r} is not a name gapdoctor understands", _NAMES_FIX
+                        argument, f"series {raw!r} is not a name gapdoctor understands", NAMES_FIX
                     )
                 ignored.append(raw)
             elif name:
@@ -371,7 +371,7 @@ class RunHistory:
             why = "holds no series gapdoctor can read" + (f" (ignored: {', '.join(ignored)})" if ignored else "")
             raise GapdoctorInputError(argument, why, "log at least train_loss and val_loss or a val_<metric>")
         series, notes = fractions_from_percentages(aligned.series, metrics)
-        series = {n: v for n, v in series.items() if np.isfinite(v).any() or n == "train_loss"}
+        series, non_finite = finite_series(series)
         series, loss_notes = loss_from_metrics(series)
         return cls(
             series=series,
@@ -386,13 +386,8 @@ class RunHistory:
             raw=aligned.raw,
             notes=(*aligned.notes, *notes, *summed, *loss_notes_named, *loss_notes),
             test=aligned.test,
+            non_finite=non_finite,
         )
-
-
-_NAMES_FIX = (
-    "name series train_loss, val_loss, val_<metric> or train_<metric> with <metric> one of "
-    f"{', '.join(sorted(METRICS))}, or lr / grad_norm; drop other series (or pass metric=NAME with higher_is_better)"
-)
 
 
 def enough_epochs(history: RunHistory) -> bool:

@@ -16,8 +16,9 @@ import numpy as np
 
 from gapdoctor.errors import GapdoctorInputError, shown
 from gapdoctor.stats.array_types import FloatArray
+from gapdoctor.stats.metrics import METRICS
 
-__all__ = ["MAX_MAGNITUDE", "check_values", "divergence_epoch", "to_float_series"]
+__all__ = ["MAX_MAGNITUDE", "NAMES_FIX", "check_values", "divergence_epoch", "finite_series", "to_float_series"]
 
 
 _VALUE_FLOORS = {
@@ -38,6 +39,11 @@ _VALUE_FLOORS = {
     "top5_accuracy": 0.0,
 }
 _FLOOR_TOLERANCE = 1e-6
+NAMES_FIX = (
+    "name series train_loss, val_loss, val_<metric> or train_<metric> with <metric> one of "
+    f"{', '.join(sorted(METRICS))}, or lr / grad_norm; drop other series (or pass metric=NAME with higher_is_better)"
+)
+"""How to name a history's series, for the errors that refuse a name."""
 """Rounding a logger may add below a metric's floor (float32 sums of exact zeros)."""
 MAX_MAGNITUDE = 1e150
 """Largest |value| a series may hold: far beyond any loss or metric a run reports, and small
@@ -138,3 +144,33 @@ def divergence_epoch(train_loss: FloatArray | None) -> int | None:
     if last_finite == len(train_loss) - 1:
         return None
     return last_finite + 1
+
+
+def finite_series(
+    series: Mapping[str, FloatArray], *, argument: str = "history", origin: Mapping[str, str] | None = None
+) -> tuple[dict[str, FloatArray], tuple[str, ...]]:
+    """The series holding a finite value, and the names of the validation curves logged with none.
+
+    A training loss is kept either way (its divergence is the optimisation check's evidence); a validation
+    curve that is NaN at every evaluation is the pipeline check's. With ``origin`` (the names a user gave
+    in a mapping), any other series with no finite value is refused: it was given, and holds nothing.
+
+    Examples
+    --------
+    >>> kept, dropped = finite_series({"train_loss": np.array([1.0, 0.5]), "val_loss": np.array([np.nan, np.nan])})
+    >>> sorted(kept), dropped
+    (['train_loss'], ('val_loss',))
+    """
+    empty = [n for n, v in series.items() if not np.isfinite(v).any()]
+    for name in empty:
+        if (
+            origin is not None
+            and not name.startswith("val_")
+            and not (name == "train_loss" and np.isinf(series[name]).any())
+        ):
+            where = f"{argument}[{origin[name]!r}]"
+            raise GapdoctorInputError(
+                where, "holds no finite value (all NaN)", "drop the series, or check it was logged"
+            )
+    dropped = tuple(n for n in empty if n != "train_loss")
+    return {n: v for n, v in series.items() if n not in dropped}, dropped

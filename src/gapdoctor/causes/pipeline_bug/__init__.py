@@ -2,5 +2,5 @@
 
 from __future__ import annotations
 
-CHECKS = ("check", "collapse", "unshuffled")
+CHECKS = ("check", "collapse", "nan_validation", "unshuffled")
 """The modules of this folder whose checks the registry imports."""

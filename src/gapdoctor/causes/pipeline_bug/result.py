@@ -13,6 +13,7 @@ __all__ = [
     "LabelEncoding",
     "LabelMapping",
     "MisalignedRows",
+    "NanValidation",
     "SplitPreprocessing",
     "Unshuffled",
 ]
@@ -249,3 +250,23 @@ class CollapsedPredictions(Payload):
         omit_none=True, label="training rows predicted the class", shown_as="share"
     )
     val_label_share: float = figure(label="validation labels that are the class", shown_as="share")
+
+
+@dataclass(frozen=True, kw_only=True)
+class NanValidation(Payload):
+    """Validation curves logged NaN (or infinite) at every evaluation while the training loss is finite.
+
+    Parameters
+    ----------
+    series : str
+        The validation series with no finite value (``"val_loss, val_accuracy"``).
+    points_logged : int
+        Evaluation points of the run.
+    train_loss_final : float
+        The last finite training loss.
+    """
+
+    CHECK: ClassVar[str] = "pipeline_bug.nan_validation"
+    series: str = figure(label="validation series NaN at every evaluation", shown_as="text")
+    points_logged: int = figure(label="evaluation points logged", shown_as="count")
+    train_loss_final: float = figure(label="final training loss (finite)", shown_as="number")

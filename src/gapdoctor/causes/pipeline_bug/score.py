@@ -34,6 +34,7 @@ __all__ = [
     "INCONSISTENT_TRAIN_WEIGHT",
     "KAPPA_MARGIN",
     "MAX_OFFSET",
+    "NAN_VALIDATION",
     "OFFSET_P_VALUE",
     "PERMUTATION_FIXES",
     "PINNED",
@@ -115,6 +116,10 @@ COLLAPSE_ROOM_REPORTABLE = 0.1
 to the class (exact 95% interval), plus the share of training rows the model pins there as well. Every one of
 35 rows pinned leaves 0.1 (a wine-sized validation split); every one of 106, 0.034 (ratio 2.9); a covariate
 shift that moves 94% of them, with a fifth of the training rows wrongly pinned too, about 0.31 (ratio 0.3)."""
+NAN_VALIDATION = 0.95
+"""A validation curve logged NaN at every evaluation beside a finite training loss: no estimate to weigh, the
+validation side of the pipeline produced it (as a NaN training loss is a divergence,
+:data:`gapdoctor.causes.optimization.score.NAN_DIVERGENCE`)."""
 UNCHECKED_TRAIN_WEIGHT = 0.5
 """Without training predictions nothing shows that the model does not pin its training rows the same way (a model
 that learnt one class for everything): half the evidence."""
