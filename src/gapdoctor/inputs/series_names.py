@@ -41,7 +41,7 @@ _PERCENT_TOLERANCE = 1e-9
 # Logged figures about the run's speed and bookkeeping, not its curves: ignored without a note.
 _BOOKKEEPING = re.compile(
     r"runtime|per_second|flos|num_tokens|tokens_seen|samples|steps_per|time|memory|mem_|gpu|throughput|"
-    r"^hp_metric$|^epoch|^step|global_step|^_"
+    r"^hp_metric$|^epoch|^step|global_step|^_|_vs_iterations$"  # Keras' validation curve again, by iteration
 )
 
 _SPLIT_PREFIXES = {
