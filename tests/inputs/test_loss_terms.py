@@ -90,3 +90,12 @@ def test_a_results_csv_committed_mid_merge_is_refused_naming_the_marker() -> Non
     with pytest.raises(GapdoctorInputError, match="merge-conflict marker at line 3") as caught:
         read_history(YOLO / "yolov8_merge_conflict_results.csv")
     assert "resolve the conflict" in str(caught.value)
+
+
+def test_a_run_folder_holding_results_csv_is_read(tmp_path: Path) -> None:
+    """``runs/detect/train/`` with TensorBoard off holds results.csv (and weights, plots) but no event file."""
+    run = tmp_path / "runs" / "detect" / "train"
+    run.mkdir(parents=True)
+    (run / "results.csv").write_bytes((YOLO / "yolo11_results.csv").read_bytes())
+    (run / "args.yaml").write_text("model: yolo11n.pt\n", encoding="utf-8")
+    assert read_history(run).n_points == 50

@@ -230,7 +230,7 @@ def _read_directory(path: Path, notes: list[str], run: str | None = None) -> lis
         return _read_file(path / _MLFLOW_DATABASE, notes, run)
     if find_event_files(path):
         return _event_points(path, notes)
-    for name in ("metrics.csv", "trainer_state.json", "history.csv", "history.json"):
+    for name in ("metrics.csv", "trainer_state.json", "history.csv", "history.json", "results.csv"):
         found = sorted(path.rglob(name))
         if len(found) > 1 and name == "trainer_state.json":
             found = _latest_checkpoint(found, notes)
@@ -242,7 +242,7 @@ def _read_directory(path: Path, notes: list[str], run: str | None = None) -> lis
     raise GapdoctorInputError(
         str(path),
         "holds no log gapdoctor reads (looked for TensorBoard event files, an MLflow run or mlflow.db, metrics.csv, "
-        "trainer_state.json)",
+        "trainer_state.json, history.csv / .json, results.csv)",
         "point --history at the log file or the run's log directory",
     )
 
