@@ -99,3 +99,15 @@ def test_a_run_folder_holding_results_csv_is_read(tmp_path: Path) -> None:
     (run / "results.csv").write_bytes((YOLO / "yolo11_results.csv").read_bytes())
     (run / "args.yaml").write_text("model: yolo11n.pt\n", encoding="utf-8")
     assert read_history(run).n_points == 50
+
+
+def test_the_tensorboard_file_in_its_default_folder_named_train(tmp_path: Path) -> None:
+    """Ultralytics names a run's folder ``train`` (``runs/detect/train/``), a split's name to Keras' pairs: the
+    file's own tags (``metrics/mAP50(B)``, ``val/box_loss``) are read as written, not as training series."""
+    run = tmp_path / "runs" / "detect" / "train"
+    run.mkdir(parents=True)
+    (run / "events.out.tfevents.1675348815.43529bab29be.37247.0").write_bytes(
+        (YOLO / "yolov8_events.tfevents").read_bytes()
+    )
+    history = read_history(run)
+    assert {"train_loss", "val_loss", "val_map", "val_map_50"} <= set(history.series)

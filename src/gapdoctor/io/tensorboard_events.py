@@ -206,15 +206,18 @@ _SPLIT_FOLDERS = {"train", "training", "validation", "valid", "val", "eval", "ev
 _SPLIT_WORDS = _SPLIT_FOLDERS | {"tr", "dev"}
 
 
-def _in_split(folder: str, tag: str) -> str:
+def _in_split(folder: str, tag: str, *, alone: bool) -> str:
     """A tag as read from an event file in ``folder``: the folder names the split of a tag that names none.
 
     Keras' TensorBoard callback writes ``epoch_loss`` into both ``train/`` and ``validation/``: the
     folder is the only place the split is said, whether the two folders are read together or one
-    alone. A tag naming its own split (``val_loss``, ``Loss/train``) is read as written.
+    alone. A tag naming its own split (``val_loss``, ``Loss/train``) is read as written; so is any tag
+    but Keras' (``epoch_*``, ``batch_*``) in a split-named folder read ``alone``, which may name a whole
+    run (Ultralytics writes ``runs/detect/train/`` with its ``metrics/mAP50(B)`` and ``val/box_loss``).
     """
     words = set(re.split(r"[^0-9a-z]+", tag.lower()))
-    return f"{folder}/{tag}" if folder and not words & _SPLIT_WORDS else tag
+    keras = tag.startswith(("epoch_", "batch_"))
+    return f"{folder}/{tag}" if folder and not words & _SPLIT_WORDS and (keras or not alone) else tag
 
 
 def _with_sibling_splits(files: list[Path]) -> list[Path]:
@@ -293,7 +296,10 @@ def read_event_scalars(path: Path) -> list[ScalarPoint]:
         split = file.parent.name if several or file.parent.name.lower() in _SPLIT_FOLDERS else ""
         for index, record in enumerate(_records(file)):
             try:
-                points.extend((_in_split(split, tag), step, value) for tag, step, value in _event_scalars(record))
+                points.extend(
+                    (_in_split(split, tag, alone=not several), step, value)
+                    for tag, step, value in _event_scalars(record)
+                )
             except (_Malformed, struct.error) as error:
                 problem = f"record {index} is not a valid Event ({error}; {index} records were readable)"
                 raise _broken(file, problem) from None
