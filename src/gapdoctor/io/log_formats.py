@@ -55,11 +55,13 @@ def _without_summary(points: list[tuple[str, int, float]]) -> list[tuple[str, in
     --------
     >>> _without_summary([("eval_loss", 9, 0.7), ("train_loss", 9, 0.5), ("train_runtime", 9, 3.2)])
     [('eval_loss', 9, 0.7), ('train_runtime', 9, 3.2)]
+    >>> len(_without_summary([("train_loss", s, 1.0 / s) for s in (1, 2)] + [("train_runtime", s, 1.0) for s in (1, 2)]))
+    4
     """
-    summary_steps = {step for tag, step, _ in points if tag.rpartition("/")[2] == "train_runtime"}
-    if not summary_steps:
+    summary_steps = [step for tag, step, _ in points if tag.rpartition("/")[2] == "train_runtime"]
+    if len(summary_steps) != 1:  # once, at the end: a loop logging its runtime every epoch logs no summary
         return points
-    return [p for p in points if not (p[0].rpartition("/")[2] == "train_loss" and p[1] in summary_steps)]
+    return [p for p in points if not (p[0].rpartition("/")[2] == "train_loss" and p[1] == summary_steps[0])]
 
 
 def points_with_epochs(points: Iterable[tuple[str, int, float]]) -> list[LoggedRaw]:
