@@ -111,6 +111,10 @@ def test_sqlite_files_that_are_no_mlflow_store(tmp_path: Path) -> None:
     with pytest.raises(GapdoctorInputError, match="without MLflow's runs / metrics tables") as caught:
         read_history(other)
     assert str(other) in str(caught.value)
+    broken = tmp_path / "mlflow.db"
+    broken.write_bytes(b"SQLite format 3\x00" + b"\x07" * 200)  # the header, then no database
+    with pytest.raises(GapdoctorInputError, match="is an SQLite file that cannot be read"):
+        read_history(broken)
     from gapdoctor.io.store import RunStore
 
     RunStore(tmp_path / "runs.sqlite").close()
