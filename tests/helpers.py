@@ -1,4 +1,4 @@
-"""Helpers for tests that run the command line in a subprocess."""
+"""Helpers shared by tests: the command line in a subprocess, Keras on its torch backend."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
+
+import pytest
 
 import gapdoctor
 
@@ -23,3 +26,17 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subpro
         timeout=timeout,
         check=False,
     )
+
+
+def keras_on_torch(monkeypatch: pytest.MonkeyPatch | None = None) -> ModuleType:
+    """Keras 3 on its torch backend; the test is skipped where keras or torch is absent, or keras already runs
+    another backend (set before keras is first imported: ``monkeypatch`` scopes it to the test)."""
+    if monkeypatch is not None:
+        monkeypatch.setenv("KERAS_BACKEND", "torch")
+    else:
+        os.environ.setdefault("KERAS_BACKEND", "torch")
+    pytest.importorskip("torch")
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("keras was imported with another backend")
+    return keras

@@ -4,7 +4,6 @@ checks (threshold, subgroups, the validation set's noise, the ceiling) run from 
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from gapdoctor.causes.metric_mismatch.result import DecisionRuleGain
 from gapdoctor.integrations import validation_outputs
 from gapdoctor.integrations.recorder import Recorder
 from gapdoctor.integrations.validation_outputs import ValidationOutputs
+from tests.helpers import keras_on_torch
 from tests.integrations.conftest import LIGHTNING_WARNINGS, digits_split, quiet_trainer
 from tests.seeds import each_seed
 
@@ -210,10 +210,7 @@ def test_hf_trainer_keeps_the_outputs_its_compute_metrics_sees(tmp_path: Path) -
 
 
 def test_keras_predicts_the_validation_outputs_it_is_given() -> None:
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "torch":
-        pytest.skip("Keras runs on its torch backend here")
+    keras_on_torch()
     from gapdoctor.integrations.keras import GapdoctorCallback
     from tests.integrations.test_keras import fit
 

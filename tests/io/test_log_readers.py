@@ -14,6 +14,7 @@ import gapdoctor
 from gapdoctor import GapdoctorInputError
 from gapdoctor.inputs.history import normalise_series_name
 from gapdoctor.io import read_history
+from tests.helpers import keras_on_torch
 
 N_EPOCHS = 30
 
@@ -337,11 +338,7 @@ def test_hf_trainer_state_with_no_entry_placed_is_refused(tmp_path: Path) -> Non
 @pytest.mark.filterwarnings("ignore::UserWarning")
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_keras_csv_logger_matches_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KERAS_BACKEND", "torch")
-    pytest.importorskip("torch")
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "torch":
-        pytest.skip("keras was imported with another backend")
+    keras = keras_on_torch(monkeypatch)
     X, y = load_digits(return_X_y=True)
     keras.utils.set_random_seed(0)
     model = keras.Sequential(

@@ -14,6 +14,7 @@ import pytest
 
 import gapdoctor
 from gapdoctor.io import read_history
+from tests.helpers import keras_on_torch
 
 SEEDS = (0, 1, 2)
 
@@ -166,11 +167,7 @@ def test_lightning_with_lr_monitor_and_a_test_after_fit(tmp_path: Path, seed: in
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.parametrize("seed", SEEDS)
 def test_keras_csv_logger_appending_two_fits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
-    monkeypatch.setenv("KERAS_BACKEND", "torch")
-    pytest.importorskip("torch")
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "torch":
-        pytest.skip("keras was imported with another backend")
+    keras = keras_on_torch(monkeypatch)
     (X, y), (Xv, yv) = _random_label_tensors(seed)
     X, y, Xv, yv = X.numpy(), y.numpy(), Xv.numpy(), yv.numpy()
     keras.utils.set_random_seed(seed)

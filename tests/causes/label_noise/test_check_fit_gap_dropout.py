@@ -19,7 +19,6 @@ mean): main lifted the clean runs from 0.50 to 0.70, 0.67 to 0.78 and 0.72 to 0.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -37,6 +36,7 @@ from gapdoctor.causes.label_noise.fit_gap import FitGap, best_epoch_gap
 from gapdoctor.causes.label_noise.score import CONTROL_Z
 from gapdoctor.inputs.evidence import build_evidence
 from tests.causes.dropout_runs import EPOCHS, HIDDEN_DROPOUT, INPUT_DROPOUT, INPUT_NOISE, dropout_run
+from tests.helpers import keras_on_torch
 from tests.seeds import each_seed
 
 torch = pytest.importorskip("torch")
@@ -133,10 +133,7 @@ def test_the_noisy_twin_is_still_found(name: str, seed: int) -> None:
 
 def _keras_history(seed: int) -> tuple[_Run, dict[str, list[float]]]:
     """The same recipe in Keras 3 (torch backend): its History's ``accuracy`` is the train-mode running mean."""
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "torch":
-        pytest.skip("runs Keras on its torch backend")
+    keras = keras_on_torch()
     X, y = _data("make_classification", seed)
     X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
     scaler = StandardScaler().fit(X_train)

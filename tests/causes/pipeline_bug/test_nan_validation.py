@@ -16,6 +16,7 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.preprocessing import StandardScaler
 
 import gapdoctor
+from tests.helpers import keras_on_torch
 
 STOCKDATA = Path(__file__).resolve().parents[2] / "data" / "real_logs_heldout5" / "tb_keras_stockdata"
 
@@ -30,11 +31,7 @@ def _status(diagnosis: gapdoctor.Diagnosis) -> str:
 def test_keras_fit_with_missing_values_in_the_validation_split(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
-    monkeypatch.setenv("KERAS_BACKEND", "torch")
-    pytest.importorskip("torch")
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "torch":
-        pytest.skip("keras was imported with another backend")
+    keras = keras_on_torch(monkeypatch)
     X, y = load_breast_cancer(return_X_y=True)
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(y))
