@@ -57,6 +57,9 @@ def close(read: np.ndarray | None, expected: list[float], rel: float = 1e-6) -> 
         ("val_acc_epoch", "val_accuracy"),
         ("train_loss_step", "train_loss"),
         ("eval_runtime", None),
+        ("metrics/accuracy_top1", "val_accuracy"),  # Ultralytics' classifiers
+        ("metrics/mAP50-95(M)", "val_map"),  # and its segmenters' mask mAP
+        ("metrics/val_loss", "val_loss"),
     ],
 )
 def test_tag_names_map_to_series(raw: str, expected: str | None) -> None:
