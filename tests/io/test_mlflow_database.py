@@ -74,6 +74,8 @@ def test_several_runs_and_none_picked_lists_them_latest_first(store: dict[str, A
     assert message.index(ids["twin2"]) < message.index(ids["first"])  # latest first
     assert ids["gone"] not in message  # deleted runs are not offered
     assert f"mlflow.db#{ids['twin2']}" in message
+    with pytest.raises(GapdoctorInputError, match="holds 5 MLflow runs"):
+        read_history(f"{store['path']}#")  # nothing after the mark: no run picked, unnamed runs not matched
 
 
 def test_a_pick_naming_none_or_several_runs_says_so(store: dict[str, Any]) -> None:

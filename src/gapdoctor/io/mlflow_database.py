@@ -49,7 +49,7 @@ def split_run_selector(path: str | Path) -> tuple[str | Path, str | None]:
     head, mark, run = text.rpartition(RUN_SELECTOR)
     if not mark or not head or Path(text).exists() or not Path(head).exists():
         return path, None
-    return head, run
+    return head, run.strip() or None  # "mlflow.db#": no run picked
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -111,7 +111,7 @@ def _chosen(path: Path, runs: list[tuple[str, str, int, int]], run: str | None) 
             f"pick one by appending {RUN_SELECTOR}<run id or name> to the path, e.g. "
             f"{path.name}{RUN_SELECTOR}{with_values[0][0]}",
         )
-    matches = [r for r in runs if r[0] == run or r[1] == run]
+    matches = [r for r in runs if r[0] == run or (r[1] and r[1] == run)]
     if not matches and len(run) >= _MIN_PREFIX:
         matches = [r for r in runs if r[0].startswith(run)]
     if len(matches) == 1:
