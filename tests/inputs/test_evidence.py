@@ -52,7 +52,8 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     ("history unequal lengths", {"history": {"train_loss": [1, 2, 3], "val_loss": [1, 2]}}, "unequal"),
     ("history unknown name", {"history": {"train_loss": [1.0], "val_foo": [1.0]}}, "val_foo"),
     ("history non-numeric", {"history": {"train_loss": [1.0, "x"]}}, "train_loss"),
-    ("history all NaN", {"history": {"train_loss": [1.0, 0.5], "val_loss": [None, None]}}, "val_loss"),
+    # a validation curve NaN throughout is evidence (pipeline_bug.nan_validation); another series is bad input
+    ("history all NaN", {"history": {"train_loss": [1.0, 0.5], "train_accuracy": [None, None]}}, "train_accuracy"),
     ("history duplicate meaning", {"history": {"loss": [1.0], "train_loss": [1.0]}}, "both mean"),
     ("sample losses without labels", {"sample_losses": np.ones((2, 6))}, "sample_losses"),
     (
