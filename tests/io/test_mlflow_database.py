@@ -13,11 +13,13 @@ from typing import Any
 import numpy as np
 import pytest
 
+import gapdoctor
 from gapdoctor import GapdoctorInputError
 from gapdoctor.io import read_history
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # SQLAlchemy's, raised inside MLflow's store
 
+COMMITTED = Path(__file__).resolve().parents[1] / "data" / "mlflow_db" / "cnn_pytorch_mlflow.db"
 CURVES = {
     "train_loss": [1.0, 0.7, 0.5, 0.35, 0.25, 0.18],
     "val_loss": [0.9, 0.8, 0.78, 0.8, 0.85, 0.9],
@@ -131,3 +133,14 @@ def test_cli_names_the_runs_in_one_line_and_exits_2(store: dict[str, Any], capsy
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("gapdoctor: bad input: ") and "Fix: pick one" in lines[0]
     assert main(["diagnose", "--history", f"{store['path']}#first"]) == EXIT_FINDINGS  # its val loss turns up
+
+
+def test_a_store_an_older_mlflow_wrote_as_a_repository_commits_it() -> None:
+    """Another schema revision (44 tables, not 3.18's 71): two runs listed, one picked by name, five metrics
+    logged once each read as one point, so nothing is judged."""
+    with pytest.raises(GapdoctorInputError, match="holds 2 MLflow runs with metric values") as caught:
+        read_history(COMMITTED)
+    assert "placid-crab-483" in str(caught.value) and "stylish-squid-490" in str(caught.value)
+    history = read_history(f"{COMMITTED}#placid-crab-483")
+    assert history.n_points == 1 and {"train_loss", "train_accuracy"} <= set(history.series)
+    assert not gapdoctor.diagnose(history=f"{COMMITTED}#02e69eea").judged
