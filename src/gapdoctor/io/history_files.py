@@ -210,16 +210,17 @@ def _read_file(path: Path, notes: list[str], run: str | None = None) -> list[Log
     return _read_csv(path, notes)
 
 
-def _event_points(path: Path, notes: list[str]) -> list[LoggedRaw]:
+def _event_points(path: Path, notes: list[str], files: list[Path] | None = None) -> list[LoggedRaw]:
     """A run's TensorBoard scalars, saying when split folders beside the one given were read with it."""
+    files = find_event_files(path) if files is None else files
     given = path if path.is_dir() else path.parent
-    beside = sorted({f.parent.name for f in find_event_files(path) if f.parent.parent == given.parent} - {given.name})
+    beside = sorted({f.parent.name for f in files if f.parent.parent == given.parent} - {given.name})
     if beside:
         notes.append(
             f"read with the event files of {', '.join(beside)}/ beside {given.name}/: one run's splits "
             "(Keras' TensorBoard callback writes train/ and validation/)"
         )
-    return points_with_epochs(read_event_scalars(path))
+    return points_with_epochs(read_event_scalars(path, files))
 
 
 def _read_directory(path: Path, notes: list[str], run: str | None = None) -> list[LoggedRaw]:
@@ -228,8 +229,9 @@ def _read_directory(path: Path, notes: list[str], run: str | None = None) -> lis
         return points_with_epochs(_logged_in_order(read_mlflow_points(mlflow_run), notes))
     if is_sqlite_file(path / _MLFLOW_DATABASE):  # MLflow's default store since 3.7, in the folder it ran from
         return _read_file(path / _MLFLOW_DATABASE, notes, run)
-    if find_event_files(path):
-        return _event_points(path, notes)
+    event_files = find_event_files(path)
+    if event_files:
+        return _event_points(path, notes, event_files)
     for name in ("metrics.csv", "trainer_state.json", "history.csv", "history.json", "results.csv"):
         found = sorted(path.rglob(name))
         if len(found) > 1 and name == "trainer_state.json":

@@ -78,9 +78,9 @@ def _connect(path: Path) -> sqlite3.Connection:
 def _live_runs(connection: sqlite3.Connection) -> list[tuple[str, str, int, int]]:
     """``(run id, name, start time ms, metric values)`` of the live runs, latest first."""
     query = """
-        SELECT r.run_uuid, COALESCE(r.name, ''), COALESCE(r.start_time, 0),
-               (SELECT COUNT(*) FROM metrics m WHERE m.run_uuid = r.run_uuid)
+        SELECT r.run_uuid, COALESCE(r.name, ''), COALESCE(r.start_time, 0), COALESCE(c.n, 0)
         FROM runs r LEFT JOIN experiments e ON e.experiment_id = r.experiment_id
+        LEFT JOIN (SELECT run_uuid, COUNT(*) AS n FROM metrics GROUP BY run_uuid) c ON c.run_uuid = r.run_uuid
         WHERE COALESCE(r.lifecycle_stage, 'active') != 'deleted' AND COALESCE(e.lifecycle_stage, 'active') != 'deleted'
         ORDER BY r.start_time DESC, r.run_uuid
     """

@@ -269,13 +269,15 @@ def find_event_files(path: Path) -> list[Path]:
     return nested
 
 
-def read_event_scalars(path: Path) -> list[ScalarPoint]:
+def read_event_scalars(path: Path, files: list[Path] | None = None) -> list[ScalarPoint]:
     """Every scalar in a run's event files, in the order written.
 
     Parameters
     ----------
     path : Path
         An ``events.out.tfevents.*`` file or a run directory.
+    files : list of Path, optional
+        Its event files, when :func:`find_event_files` already listed them.
 
     Returns
     -------
@@ -287,17 +289,18 @@ def read_event_scalars(path: Path) -> list[ScalarPoint]:
         Truncated or corrupted files (naming the file and how many records were
         readable), or no event file.
     """
-    files = find_event_files(path)
+    files = find_event_files(path) if files is None else files
     if not files:
         raise GapdoctorInputError(str(path), "holds no TensorBoard event file", "point at a SummaryWriter log_dir")
     points: list[ScalarPoint] = []
     several = len({f.parent for f in files}) > 1
     for file in files:
         split = file.parent.name if several or file.parent.name.lower() in _SPLIT_FOLDERS else ""
+        named: dict[str, str] = {}  # each tag read once with its split, not once per point
         for index, record in enumerate(_records(file)):
             try:
                 points.extend(
-                    (_in_split(split, tag, alone=not several), step, value)
+                    (named.get(tag) or named.setdefault(tag, _in_split(split, tag, alone=not several)), step, value)
                     for tag, step, value in _event_scalars(record)
                 )
             except (_Malformed, struct.error) as error:

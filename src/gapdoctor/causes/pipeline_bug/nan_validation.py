@@ -35,15 +35,13 @@ def nan_validation(evidence: Evidence) -> list[Finding]:
     if not nan:  # nothing to read here: a finite curve is the curve checks' to judge, not a pass of this one
         raise SkipCheck("no validation series was logged NaN throughout")
     train = history.get("train_loss")
-    finite = np.array([]) if train is None else train[np.isfinite(train)]
-    if not len(finite) or not np.isfinite(train[-1]):  # type: ignore[index]
+    if train is None or not len(train) or not np.isfinite(train[-1]):
         raise SkipCheck("needs a training loss finite at the end, to tell a broken validation from a diverged run")
-    result = NanValidation(
-        series=", ".join(nan), points_logged=history.n_points, train_loss_final=round(float(finite[-1]), 4)
-    )
+    final = float(train[-1])
+    result = NanValidation(series=", ".join(nan), points_logged=history.n_points, train_loss_final=round(final, 4))
     summary = (
         f"The validation curve is NaN at every one of the {history.n_points} evaluations ({', '.join(nan)}) while "
-        f"the training loss stays finite ({float(finite[-1]):.4g} at the end): the validation side of the pipeline "
+        f"the training loss stays finite ({final:.4g} at the end): the validation side of the pipeline "
         "produces NaN, so no progress can show there."
     )
     fixes = (
