@@ -71,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--history",
         help="training log: CSV/JSON, Lightning or Keras CSVLogger, trainer_state.json, "
-        "TensorBoard event file or directory, MLflow run directory or mlflow.db (mlflow.db#RUN picks a run)",
+        "TensorBoard event file or directory, MLflow run directory or mlflow.db (mlflow.db#RUN picks a run), "
+        "JSON lines (log.txt of DeiT/MAE/DETR, Detectron2 metrics.json, MMDetection / MMEngine logs)",
     )
     d.add_argument(
         "--map",

@@ -36,6 +36,7 @@ from gapdoctor.inputs.series_names import (
     loss_from_metrics,
     normalise_series_name,
     preference,
+    validation_from_test_curves,
     with_named_losses,
 )
 from gapdoctor.stats.array_types import FloatArray
@@ -271,6 +272,8 @@ class RunHistory:
         diverged_at = divergence_epoch(series.get("train_loss"))
         for name, values in series.items():
             check_values(argument, name, origin[name], values, diverged_at)
+        renamed, test_notes = validation_from_test_curves({n: int(np.isfinite(v).sum()) for n, v in series.items()})
+        series = {renamed.get(n, n): v for n, v in series.items()}
         test = {n: float(v[np.isfinite(v)][-1]) for n, v in series.items() if n.startswith("test_")}
         series = {n: v for n, v in series.items() if not n.startswith("test_")}
         if not series:
@@ -282,7 +285,7 @@ class RunHistory:
             ignored=tuple(ignored),
             source="mapping",
             diverged_at=diverged_at,
-            notes=(*notes, *loss_notes),
+            notes=(*test_notes, *notes, *loss_notes),
             test=test,
             non_finite=non_finite,
         )

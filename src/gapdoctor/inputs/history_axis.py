@@ -12,7 +12,9 @@ the curves the checks read:
 - training-side series (``train_*``, ``lr``, ``grad_norm``...) are aggregated over the
   steps since the previous evaluation point, and the spread of the training loss
   inside each interval is kept: it is what batch noise looks like in this run;
-- ``test_*`` series are kept apart (a test row is not a training epoch);
+- ``test_*`` series are kept apart (a test row is not a training epoch), unless no validation series
+  was logged and a test series was logged as a curve during training (research scripts' ``test_acc1``
+  every epoch): then it is the validation curve, said so;
 - when the position counter goes back (several runs appended to one log, a restart
   from scratch) only the last run is kept; a partial rewind (a resume from an earlier
   checkpoint) replaces the points it logged again. Both are said in ``notes``.
@@ -32,6 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gapdoctor.inputs.series_names import validation_from_test_curves
 from gapdoctor.stats.array_types import FloatArray
 
 __all__ = ["STEP_NOISE_SERIES", "Aligned", "LoggedPoint", "align_points", "epoch_completed", "frame_points"]
@@ -152,6 +155,17 @@ def _row_start(points: list[LoggedPoint], i: int, index: int) -> int:
     return i
 
 
+def _validation_from_test_curves(points: list[LoggedPoint], notes: list[str]) -> list[LoggedPoint]:
+    """Points with per-epoch ``test_*`` curves renamed ``val_*`` in a run without validation series."""
+    positions: dict[str, set[float]] = {}
+    for name, step, epoch, value in points:
+        if math.isfinite(value):
+            positions.setdefault(name, set()).add(step if math.isfinite(step) else epoch)
+    renamed, said = validation_from_test_curves({name: len(xs) for name, xs in positions.items()})
+    notes.extend(said)
+    return [(renamed.get(p[0], p[0]), *p[1:]) for p in points] if renamed else points
+
+
 def align_points(points: Iterable[LoggedPoint]) -> Aligned:
     """Align logged points on evaluation points (see the module docstring).
 
@@ -178,6 +192,7 @@ def align_points(points: Iterable[LoggedPoint]) -> Aligned:
     notes: list[str] = []
     test: dict[str, float] = {}
     logged: list[LoggedPoint] = []
+    points = _validation_from_test_curves(list(points), notes)
     for name, step, epoch, value in points:
         if name.startswith("test_"):
             if math.isfinite(value):

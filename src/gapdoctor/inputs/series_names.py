@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gapdoctor.inputs.series_aliases import METRIC_ALIASES
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.metrics import METRICS
 
@@ -29,6 +30,7 @@ __all__ = [
     "normalise_series_name",
     "preference",
     "split_and_body",
+    "validation_from_test_curves",
     "with_named_losses",
 ]
 
@@ -36,12 +38,15 @@ __all__ = [
 # Lower-is-better metrics that are losses in all but name, in order of preference, for runs
 # that log no loss (regressions logging mse / mae).
 _LOSS_LIKE_METRICS = ("log_loss", "mse", "rmse", "mae")
+# A test series logged at this many positions or more is a curve watched during training, not a final test row.
+_TEST_CURVE_POSITIONS = 3
 # A bounded metric whose largest value passes 1 by more than this was logged in percent.
 _PERCENT_TOLERANCE = 1e-9
 # Logged figures about the run's speed and bookkeeping, not its curves: ignored without a note.
 _BOOKKEEPING = re.compile(
     r"runtime|per_second|flos|num_tokens|tokens_seen|samples|steps_per|time|memory|mem_|gpu|throughput|"
-    r"^hp_metric$|^epoch|^step|global_step|^_|_vs_iterations$"  # Keras' validation curve again, by iteration
+    r"^hp_metric$|^epoch|^step|global_step|^_|_vs_iterations$|"  # Keras' validation curve again, by iteration
+    r"^eta|^n_parameters$|^num_params$"  # Detectron2's time left, facebookresearch's log.txt model size
 )
 
 _SPLIT_PREFIXES = {
@@ -54,88 +59,6 @@ _SPLIT_PREFIXES = {
     "eval": "val",
     "dev": "val",
 }
-_METRIC_ALIASES = {
-    "acc": "accuracy",
-    "categorical_accuracy": "accuracy",
-    "sparse_categorical_accuracy": "accuracy",
-    "binary_accuracy": "accuracy",
-    "f1_score": "f1",
-    "f1score": "f1",
-    "macro_f1": "f1",
-    "f1_macro": "f1",
-    "auc": "roc_auc",
-    "auroc": "roc_auc",
-    "roc_auc_score": "roc_auc",
-    "ap": "average_precision",
-    "logloss": "log_loss",
-    "nll": "log_loss",
-    "cross_entropy": "log_loss",
-    "bal_acc": "balanced_accuracy",
-    "balanced_acc": "balanced_accuracy",
-    "err": "error",
-    "error_rate": "error",
-    "top_5_accuracy": "top5_accuracy",
-}
-_METRIC_ALIASES.update(
-    {
-        # accuracy as frameworks spell it (top-1, token and seqeval's overall accuracy are accuracies)
-        "top1": "accuracy",
-        "acc1": "accuracy",
-        "top_1_accuracy": "accuracy",
-        "top1_accuracy": "accuracy",
-        "overall_accuracy": "accuracy",
-        "acc5": "top5_accuracy",
-        "accuracy_top1": "accuracy",  # Ultralytics' classifiers: metrics/accuracy_top1, metrics/accuracy_top5
-        "accuracy_top5": "top5_accuracy",
-        "top5": "top5_accuracy",
-        "mean_token_accuracy": "token_accuracy",
-        "token_acc": "token_accuracy",
-        # F1 / precision / recall variants (seqeval's overall_* are micro over entities)
-        "overall_f1": "f1",
-        "overall_precision": "precision",
-        "overall_recall": "recall",
-        "f1_micro": "f1_micro",
-        "micro_f1": "f1_micro",
-        "f1_weighted": "f1_weighted",
-        "weighted_f1": "f1_weighted",
-        "precision_macro": "precision",
-        "recall_macro": "recall",
-        "macro_precision": "precision",
-        "macro_recall": "recall",
-        "auprc": "average_precision",
-        "pr_auc": "average_precision",
-        "matthews_correlation": "mcc",
-        "matthews_corrcoef": "mcc",
-        "word_error_rate": "wer",
-        "character_error_rate": "cer",
-        "sacrebleu": "bleu",
-        "rouge_1": "rouge1",
-        "rouge_2": "rouge2",
-        "rouge_l": "rougel",
-        "rouge_lsum": "rougelsum",
-        "ppl": "perplexity",
-        "map50": "map_50",
-        "map_0_5": "map_50",
-        "map_50_95": "map",
-        "map50_95": "map",
-        "map_0_5_0_95": "map",
-        "mean_average_precision": "map",
-        "miou": "iou",
-        "mean_iou": "iou",
-        "jaccard": "iou",
-        "dice_score": "dice",
-        "dice_coefficient": "dice",
-        "r_squared": "r2",
-        "r2_score": "r2",
-        "mean_squared_error": "mse",
-        "mean_absolute_error": "mae",
-        "root_mean_squared_error": "rmse",
-        "exact": "exact_match",
-        "em": "exact_match",
-        "spearman": "spearmanr",
-        "pearson": "pearsonr",
-    }
-)
 _AUXILIARY = {
     "lr": "lr",
     "learning_rate": "lr",
@@ -148,8 +71,12 @@ _AUXILIARY = {
 PER_BATCH_SUFFIXES = ("step", "batch")
 """A raw name ending so was logged once per optimiser step (Lightning's ``train_loss_step``, ``train_loss_batch``)."""
 _INDEX_NAMES = {"epoch", "epochs", "step", "global_step", "time", "timestamp", "wall_time", "runtime"}
+_INDEX_NAMES |= {"iter", "iteration", "iters"}  # Detectron2's and MMCV's JSON lines
 _INDEX_NAMES |= {"stopped", "restored"}  # EarlyStopping's stopped_epoch / restored_epoch (MLflow's Keras autolog)
 _SPLITS_NAMED = {*_SPLIT_PREFIXES, "test"}  # a first segment naming a split is read as written, never dropped
+# Namespaces of evaluators that score the held-out set and nothing else: an unprefixed metric in one is validation
+# (Ultralytics' "metrics/mAP50(B)", Detectron2's "bbox/AP", MMEngine's "coco/bbox_mAP", "pascal_voc/mAP").
+_EVALUATOR_NAMESPACES = {"metrics", "bbox", "segm", "keypoints", "sem_seg", "coco", "pascal_voc"}
 
 
 def _cleaned(raw: str) -> str:
@@ -192,6 +119,8 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
     ('train_loss', 'val_loss')
     >>> normalise_series_name("metrics/mAP50-95(B)"), normalise_series_name("metrics/mAP_0.5")
     ('val_map', 'val_map_50')
+    >>> normalise_series_name("bbox/AP"), normalise_series_name("coco/bbox_mAP_50"), normalise_series_name("segm/AP")
+    ('val_map', 'val_map_50', None)
     """
     raw = re.sub(r"\((B|M|P)\)$", "", raw.strip())  # Ultralytics' box / mask / pose metrics: "metrics/mAP50(B)"
     name = _normalised(raw, metrics)
@@ -199,9 +128,12 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
     if name is None and rest and split_and_body(rest) is not None and _cleaned(namespace) not in _SPLITS_NAMED:
         # a namespace in front of a split's series: Ray Tune's Lightning example logs "ptl/val_loss"
         return normalise_series_name(rest, metrics=metrics)
-    if name is None and _cleaned(namespace) == "metrics" and rest and split_and_body(rest) is None:
-        inner = normalise_series_name(rest, metrics=metrics)  # Ultralytics YOLO's validation metrics: "metrics/mAP_0.5"
-        return "val_" + inner[len("train_") :] if inner and inner.startswith("train_") and "loss" not in inner else None
+    if _cleaned(namespace) in _EVALUATOR_NAMESPACES and rest and split_and_body(rest) is None:
+        if name is None and _cleaned(namespace) == "metrics":
+            name = normalise_series_name(rest, metrics=metrics)  # Ultralytics YOLO's "metrics/mAP_0.5"
+        if name is None or not name.startswith("train_") or name == "train_loss":
+            return None if name and name.startswith("train_") else name
+        return "val_" + name[len("train_") :]
     return name
 
 
@@ -230,9 +162,9 @@ def _normalised(raw: str, metrics: Collection[str]) -> str | None:
         return None if not inner or not inner.startswith("train_") else "test_" + inner[len("train_") :]
     if name in _AUXILIARY:
         return _AUXILIARY[name]
-    if name == "loss":
+    if name in ("loss", "total_loss"):  # Detectron2 logs the sum of its loss terms as "total_loss"
         return f"{split}_loss"
-    name = _METRIC_ALIASES.get(name, name)
+    name = METRIC_ALIASES.get(name, name)
     if name in METRICS or name in metrics:
         return f"{split}_{name}"
     return None
@@ -246,6 +178,46 @@ def preference(
     level = 2 if lowered.endswith("epoch") else 0 if lowered.endswith(PER_BATCH_SUFFIXES) else 1
     finite = sum(1 for p in points if math.isfinite(p[3]))
     return raw in chosen, level, finite
+
+
+def validation_from_test_curves(positions: Mapping[str, int]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """``test_*`` curves to read as validation in a run that logged no validation series, and the note.
+
+    Research training scripts evaluate their held-out split every epoch and log it as ``test_*``
+    (facebookresearch's DeiT, MAE, DINO and DETR ``log.txt``: ``test_loss``, ``test_acc1``): that is
+    the curve the run watched. A test series logged at :data:`_TEST_CURVE_POSITIONS` positions or
+    more is such a curve; one logged once (Lightning's ``trainer.test`` row) stays a test value.
+
+    Parameters
+    ----------
+    positions : mapping of str to int
+        Normalised series name -> the number of distinct positions it was logged at.
+
+    Returns
+    -------
+    dict of str to str, and tuple of str
+        ``test_<x>`` -> ``val_<x>`` (empty when a validation series was logged), and the note.
+
+    Examples
+    --------
+    >>> validation_from_test_curves({"train_loss": 30, "test_loss": 30, "test_accuracy": 30})[0]
+    {'test_loss': 'val_loss', 'test_accuracy': 'val_accuracy'}
+    >>> validation_from_test_curves({"train_loss": 30, "val_loss": 30, "test_loss": 30})[0]
+    {}
+    >>> validation_from_test_curves({"train_loss": 30, "test_loss": 1})[0]
+    {}
+    """
+    if any(name.startswith("val_") for name in positions):
+        return {}, ()
+    renamed = {
+        name: "val_" + name[len("test_") :]
+        for name, count in positions.items()
+        if name.startswith("test_") and count >= _TEST_CURVE_POSITIONS
+    }
+    if not renamed:
+        return {}, ()
+    listed = ", ".join(sorted(renamed))
+    return renamed, (f"no validation series was logged: {listed}, logged during training, read as validation",)
 
 
 def loss_from_metrics(series: dict[str, FloatArray]) -> tuple[dict[str, FloatArray], tuple[str, ...]]:

@@ -32,6 +32,7 @@ from typing import Any
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history import RunHistory, normalise_series_name
 from gapdoctor.io.files import check_input_path, load_json_text, parse_csv, read_head, read_text, reading
+from gapdoctor.io.json_lines import is_json_lines, json_lines_points
 from gapdoctor.io.log_formats import (
     NOTHING_LOGGED_YET,
     LoggedRaw,
@@ -49,6 +50,10 @@ __all__ = ["read_history"]
 _STEP_COLUMNS = ("step", "global_step")
 _MLFLOW_DATABASE = "mlflow.db"
 _EPOCH_COLUMNS = ("epoch",)
+# Log files looked for in a run directory, in this order (JSON lines: facebookresearch's log.txt when it is
+# JSON lines, Detectron2's metrics.json, MMEngine's scalars.json, MMCV's <time>.log.json)
+_LOG_NAMES: tuple[str, ...] = ("metrics.csv", "trainer_state.json", "history.csv", "history.json", "results.csv")
+_LOG_NAMES += ("log.txt", "metrics.json", "scalars.json", "*.log.json")
 
 
 def _float_or_nan(text: str) -> float | None:
@@ -141,10 +146,6 @@ def _logged_in_order(points: list[tuple[str, int, float]], notes: list[str]) -> 
     return ordered
 
 
-def _read_json(path: Path) -> Any:
-    return load_json_text(read_text(path), path)
-
-
 def _records_to_points(records: list[Any], path: Path) -> list[LoggedRaw]:
     rows: list[dict[str, float]] = []
     for record in records:
@@ -175,7 +176,10 @@ def _columns_to_points(content: dict[str, Any], path: Path) -> list[LoggedRaw]:
 
 
 def _read_json_history(path: Path, notes: list[str]) -> list[LoggedRaw]:
-    content = _read_json(path)
+    text = read_text(path)
+    if is_json_lines(text):  # Detectron2, MMDetection, facebookresearch's log.txt
+        return json_lines_points(text, path, notes)
+    content = load_json_text(text, path)
     if isinstance(content, dict) and "log_history" in content:
         return trainer_state_points(content, path, notes)
     if isinstance(content, list):
@@ -232,8 +236,8 @@ def _read_directory(path: Path, notes: list[str], run: str | None = None) -> lis
     event_files = find_event_files(path)
     if event_files:
         return _event_points(path, notes, event_files)
-    for name in ("metrics.csv", "trainer_state.json", "history.csv", "history.json", "results.csv"):
-        found = sorted(path.rglob(name))
+    for name in _LOG_NAMES:
+        found = sorted(f for f in path.rglob(name) if name != "log.txt" or is_json_lines(read_text(f)))
         if len(found) > 1 and name == "trainer_state.json":
             found = _latest_checkpoint(found, notes)
         if len(found) == 1:
@@ -243,8 +247,8 @@ def _read_directory(path: Path, notes: list[str], run: str | None = None) -> lis
             raise GapdoctorInputError(str(path), f"holds several {name} files ({listed})", "point at one of them")
     raise GapdoctorInputError(
         str(path),
-        "holds no log gapdoctor reads (looked for TensorBoard event files, an MLflow run or mlflow.db, metrics.csv, "
-        "trainer_state.json, history.csv / .json, results.csv)",
+        "holds no log gapdoctor reads (looked for TensorBoard event files, an MLflow run or mlflow.db, "
+        f"{', '.join(_LOG_NAMES)})",
         "point --history at the log file or the run's log directory",
     )
 

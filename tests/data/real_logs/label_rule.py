@@ -33,7 +33,12 @@ OVERFIT_RISE_OF_BEST = 0.05  # ... and this share of the best value itself (more
 TRAIN_ALIGN_POINTS = 3  # training-loss points averaged at the best evaluation and at the end
 
 VAL_LOSS_NAMES = ("eval_loss", "val_loss", "val_loss_epoch", "valid_loss", "validation_loss", "val/loss")
-TRAIN_LOSS_NAMES = ("train_loss_epoch", "train_loss", "train/loss", "train_loss_step", "loss")
+TRAIN_LOSS_NAMES = ("train_loss_epoch", "train_loss", "train/loss", "train_loss_step", "loss", "total_loss")
+TEST_PREFIXES = ("test_",)  # the held-out curve of a log with no validation series
+# JSON lines: evaluators' namespaces, whose metrics are the validation's (Detectron2 "bbox/AP", MMEngine
+# "coco/bbox_mAP"), and the keys of an evaluation line that place it or time it rather than measure
+EVALUATOR_PREFIXES = ("bbox/", "segm/", "keypoints/", "sem_seg/", "coco/", "pascal_voc/")
+NOT_MEASURED = ("time", "memory", "eta", "iter", "epoch", "step", "mode", "lr")
 EVENT_VAL_TAGS = ("eval/loss", "val_loss", "val_loss_epoch", "val/loss")
 EVENT_TRAIN_TAGS = ("train/loss", "train_loss_epoch", "train_loss", "train_loss_step", "loss")
 # Read after the tags above (which keep their precedence): the CSV reader's other validation-loss names, then
@@ -106,10 +111,17 @@ def _last_run(rows: list[dict[str, str]], epoch_col: str | None) -> list[dict[st
 
 def _pick_series(names: list[str]) -> tuple[str, str]:
     """The validation series (its loss, else the first validation metric) and the training loss (else the
-    training twin of the validation series: val_mse -> train_mse) among a log's column or key names."""
+    training twin of the validation series: val_mse -> train_mse) among a log's column or key names.
+
+    A log with no validation series at all reads its test series instead (``test_loss``, else the first
+    ``test_`` metric): research scripts evaluate their held-out split every epoch as ``test_*``; a test
+    row written once after training gives one point, too few to label.
+    """
     val_name = next((n for n in VAL_LOSS_NAMES if n in names), None)
     if val_name is None:
-        val_name = _pick_metric(names, ("val_", "val/", "valid_", "eval_")) or "val_loss"
+        val_name = _pick_metric(names, ("val_", "val/", "valid_", "eval_"))
+    if val_name is None:
+        val_name = "test_loss" if "test_loss" in names else _pick_metric(names, TEST_PREFIXES) or "val_loss"
     train_name = next((n for n in TRAIN_LOSS_NAMES if n in names), None)
     if train_name is None:
         twin = "train_" + val_name.split("_", 1)[-1]
@@ -353,12 +365,61 @@ def _read_mlflow(path: Path) -> Curves:
     return Curves(val_name, _orient(val_name, series.get(val_name, [])), series.get(train_name, []))
 
 
+def _json_line_values(line: str) -> dict[str, float] | None:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    values: dict[str, float] = {}
+    for key, value in record.items() if isinstance(record, dict) else ():
+        if isinstance(value, list) and key.endswith("coco_eval_bbox") and value:
+            value = value[0]  # COCOeval's statistics, box AP first (DETR)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            values[key] = float(value)
+    return values
+
+
+def _read_json_lines(path: Path) -> Curves:
+    """A log of one JSON object per line (facebookresearch's ``log.txt``, Detectron2's ``metrics.json``, MMCV's
+    ``*.log.json``, MMEngine's ``scalars.json``); a point's position is its line number.
+
+    An evaluation line (``"mode": "val"`` in a log whose lines carry a ``mode``, else a line with no ``lr`` and
+    no key holding ``loss``: MMEngine's evaluation lines, Detectron2's evaluation-only lines) has its measured
+    keys read as validation (``val_`` + key); so are evaluators' namespaced metrics (``EVALUATOR_PREFIXES``) on
+    any line. A last line cut short is skipped, as are non-finite values. The series are picked as for a CSV.
+    """
+    lines = [(i, line) for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()) if line.strip()]
+    records = [(i, json.loads(line)) for i, line in lines if _json_line_values(line) is not None]
+    with_mode = any(isinstance(record, dict) and "mode" in record for _, record in records)
+    series: dict[str, list[tuple[float, float]]] = {}
+    for i, record in records:
+        values = _json_line_values(json.dumps(record))
+        no_loss = "lr" not in record and not any("loss" in k for k in record)
+        evaluation = record.get("mode") == "val" if with_mode else no_loss
+        for key, value in (values or {}).items():
+            measured = not any(word in key.lower() for word in NOT_MEASURED) and not key.startswith("val")
+            if measured and (evaluation or key.startswith(EVALUATOR_PREFIXES)):
+                key = "val_" + key
+            series.setdefault(key, []).append((float(i), value))
+    val_name, train_name = _pick_series(list(series))
+    return Curves(val_name, _orient(val_name, series.get(val_name, [])), series.get(train_name, []))
+
+
+def _is_json_lines(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20).decode("utf-8", errors="replace")
+    lines = [line for line in head.splitlines() if line.strip()]
+    return len(lines) >= 2 and _json_line_values(lines[0]) is not None and lines[1].lstrip().startswith("{")
+
+
 def read_curves(path: Path) -> Curves:
     """The evaluation and training-loss points of one log file (or of one Keras pair or MLflow run folder)."""
     if path.is_dir():
         return _read_keras_pair(path) if _is_keras_pair(path) else _read_mlflow(path)
     if "tfevents" in path.name:
         return _read_events(path)
+    if _is_json_lines(path):
+        return _read_json_lines(path)
     if path.suffix == ".json":
         return _read_trainer_state(path)
     return _read_csv(path)

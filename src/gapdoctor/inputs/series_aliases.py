@@ -1,0 +1,108 @@
+"""Metric names as loggers spell them -> gapdoctor's metric vocabulary (:data:`gapdoctor.stats.metrics.METRICS`).
+
+One table, read by :func:`gapdoctor.inputs.series_names.normalise_series_name` after the split
+prefix or suffix is taken off: ``acc`` -> ``accuracy``, ``mAP50-95`` -> ``map``, ``bbox_mAP`` -> ``map``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["METRIC_ALIASES"]
+
+METRIC_ALIASES: dict[str, str] = {
+    "acc": "accuracy",
+    "categorical_accuracy": "accuracy",
+    "sparse_categorical_accuracy": "accuracy",
+    "binary_accuracy": "accuracy",
+    "f1_score": "f1",
+    "f1score": "f1",
+    "macro_f1": "f1",
+    "f1_macro": "f1",
+    "auc": "roc_auc",
+    "auroc": "roc_auc",
+    "roc_auc_score": "roc_auc",
+    "ap": "average_precision",
+    "logloss": "log_loss",
+    "nll": "log_loss",
+    "cross_entropy": "log_loss",
+    "bal_acc": "balanced_accuracy",
+    "balanced_acc": "balanced_accuracy",
+    "err": "error",
+    "error_rate": "error",
+    "top_5_accuracy": "top5_accuracy",
+}
+METRIC_ALIASES.update(
+    {
+        # accuracy as frameworks spell it (top-1, token and seqeval's overall accuracy are accuracies)
+        "top1": "accuracy",
+        "acc1": "accuracy",
+        "top_1_accuracy": "accuracy",
+        "top1_accuracy": "accuracy",
+        "overall_accuracy": "accuracy",
+        "acc5": "top5_accuracy",
+        "accuracy_top1": "accuracy",  # Ultralytics' classifiers: metrics/accuracy_top1, metrics/accuracy_top5
+        "accuracy_top5": "top5_accuracy",
+        "top5": "top5_accuracy",
+        "mean_token_accuracy": "token_accuracy",
+        "token_acc": "token_accuracy",
+        # F1 / precision / recall variants (seqeval's overall_* are micro over entities)
+        "overall_f1": "f1",
+        "overall_precision": "precision",
+        "overall_recall": "recall",
+        "f1_micro": "f1_micro",
+        "micro_f1": "f1_micro",
+        "f1_weighted": "f1_weighted",
+        "weighted_f1": "f1_weighted",
+        "precision_macro": "precision",
+        "recall_macro": "recall",
+        "macro_precision": "precision",
+        "macro_recall": "recall",
+        "auprc": "average_precision",
+        "pr_auc": "average_precision",
+        "matthews_correlation": "mcc",
+        "matthews_corrcoef": "mcc",
+        "word_error_rate": "wer",
+        "character_error_rate": "cer",
+        "sacrebleu": "bleu",
+        "rouge_1": "rouge1",
+        "rouge_2": "rouge2",
+        "rouge_l": "rougel",
+        "rouge_lsum": "rougelsum",
+        "ppl": "perplexity",
+        "map50": "map_50",
+        "map_0_5": "map_50",
+        "map_50_95": "map",
+        "map50_95": "map",
+        "map_0_5_0_95": "map",
+        "mean_average_precision": "map",
+        "miou": "iou",
+        "mean_iou": "iou",
+        "jaccard": "iou",
+        "dice_score": "dice",
+        "dice_coefficient": "dice",
+        "r_squared": "r2",
+        "r2_score": "r2",
+        "mean_squared_error": "mse",
+        "mean_absolute_error": "mae",
+        "root_mean_squared_error": "rmse",
+        "exact": "exact_match",
+        "em": "exact_match",
+        "spearman": "spearmanr",
+        "pearson": "pearsonr",
+        # detection and segmentation evaluators: COCO's box AP (Detectron2 "bbox/AP", MMDetection "bbox_mAP",
+        # MMEngine "coco/bbox_mAP"), Pascal VOC's mAP, MMSegmentation's pixel accuracies
+        "bbox_ap": "map",
+        "bbox_ap50": "map_50",
+        "bbox_map": "map",
+        "bbox_map_50": "map_50",
+        "coco_bbox_map": "map",
+        "coco_bbox_map_50": "map_50",
+        "pascal_voc_map": "map",
+        "pascal_voc_ap50": "map_50",
+        "sem_seg_miou": "iou",
+        "aacc": "accuracy",
+        "macc": "balanced_accuracy",
+        # MMClassification's "accuracy_top-1", MMPretrain's "accuracy/top1"
+        "accuracy_top_1": "accuracy",
+        "accuracy_top_5": "top5_accuracy",
+    }
+)
