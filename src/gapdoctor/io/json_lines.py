@@ -10,9 +10,9 @@
   training line's ``iter`` counts the iterations of its (1-based) ``epoch`` and a ``val`` line comes
   after the epoch it names; in iteration-based runs ``iter`` is the run's iteration;
 - MMEngine (OpenMMLab 2.x) ``vis_data/scalars.json``: every line has ``step``, ``time`` and
-  ``data_time``; training lines have an ``lr`` (and ``epoch`` and ``iter``, the run's iteration, in
-  epoch-based runs), evaluation lines do not, and their ``step`` counts the epochs completed in
-  epoch-based runs, the iterations in iteration-based ones.
+  ``data_time``; training lines have an ``lr`` (and an ``epoch`` in epoch-based runs; ``step`` and
+  ``iter``, when logged, count the run's iterations), evaluation lines do not, and their ``step``
+  counts the epochs completed in epoch-based runs, the iterations in iteration-based ones.
 
 A last line cut short (a run stopped while writing) is left out with a note; any other line that is not
 a JSON object is an error naming it.
@@ -134,7 +134,8 @@ def _mmcv_points(records: list[dict[str, Any]]) -> list[LoggedRaw]:
     train = [row for mode, row in rows if mode == "train"]
     iters = [row.get("iter", math.nan) for row in train]
     epochs = [row.get("epoch", math.nan) for row in train]
-    inner = not train or (any(b < a for a, b in itertools.pairwise(iters)) and len(set(epochs)) > 1)
+    steps = list(itertools.pairwise(zip(epochs, iters, strict=True)))
+    inner = not train or any(e1 > e0 and i1 <= i0 for (e0, i0), (e1, i1) in steps)  # iter restarts each epoch
     done = iter(_epochs_from_iterations(iters, epochs, global_iter=False) if inner else [math.nan] * len(train))
     out: list[LoggedRaw] = []
     last_iter = math.nan
@@ -160,9 +161,11 @@ def _is_mmengine(records: list[dict[str, Any]]) -> bool:
 def _mmengine_points(records: list[dict[str, Any]]) -> list[LoggedRaw]:
     rows = [_numbers(r) for r in records]
     train = [row for row in rows if "lr" in row]
-    by_epoch = all("epoch" in row and "iter" in row for row in train)
+    by_epoch = all("epoch" in row for row in train)  # a training line's step is its iteration, as its iter
     done = iter(
-        _epochs_from_iterations([r["iter"] for r in train], [r["epoch"] for r in train], global_iter=True)
+        _epochs_from_iterations(
+            [r.get("iter", r["step"]) for r in train], [r["epoch"] for r in train], global_iter=True
+        )
         if by_epoch
         else []
     )

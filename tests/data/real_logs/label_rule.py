@@ -386,11 +386,21 @@ def _read_json_lines(path: Path) -> Curves:
     An evaluation line (``"mode": "val"`` in a log whose lines carry a ``mode``, else a line with no ``lr`` and
     no key holding ``loss``: MMEngine's evaluation lines, Detectron2's evaluation-only lines) has its measured
     keys read as validation (``val_`` + key); so are evaluators' namespaced metrics (``EVALUATOR_PREFIXES``) on
-    any line. A last line cut short is skipped, as are non-finite values. The series are picked as for a CSV.
+    any line. A last line cut short is skipped, as are non-finite values; when the ``epoch`` goes back, only the
+    lines of the last run are read (as for a CSV). The series are picked as for a CSV.
     """
     lines = [(i, line) for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()) if line.strip()]
     records = [(i, json.loads(line)) for i, line in lines if _json_line_values(line) is not None]
-    with_mode = any(isinstance(record, dict) and "mode" in record for _, record in records)
+    records = [(i, record) for i, record in records if isinstance(record, dict)]
+    start, highest = 0, -math.inf  # the last run, as LABELLING.md says: the epoch counter went back
+    for k, (_, record) in enumerate(records):
+        epoch = record.get("epoch")
+        if isinstance(epoch, (int, float)) and not isinstance(epoch, bool):
+            if epoch < highest:
+                start = k
+            highest = epoch if epoch < highest else max(highest, epoch)
+    records = records[start:]
+    with_mode = any("mode" in record for _, record in records)
     series: dict[str, list[tuple[float, float]]] = {}
     for i, record in records:
         values = _json_line_values(json.dumps(record))
