@@ -72,7 +72,8 @@ def _parser() -> argparse.ArgumentParser:
         "--history",
         help="training log: CSV/JSON, Lightning or Keras CSVLogger, trainer_state.json, "
         "TensorBoard event file or directory, MLflow run directory or mlflow.db (mlflow.db#RUN picks a run), "
-        "JSON lines (log.txt of DeiT/MAE/DETR, Detectron2 metrics.json, MMDetection / MMEngine logs)",
+        "W&B run folder or run-<id>.wandb, JSON lines (log.txt of DeiT/MAE/DETR, Detectron2 metrics.json, "
+        "MMDetection / MMEngine logs)",
     )
     d.add_argument(
         "--map",

@@ -11,6 +11,9 @@ The format is detected from the contents:
 - TensorBoard event files (a file or a run directory), read natively;
 - an MLflow run of the local file store (``mlruns/<experiment>/<run>``) or of the SQLite
   store (``mlflow.db``, ``mlflow.db#<run>``; :mod:`gapdoctor.io.mlflow_database`);
+- a Weights & Biases run file (``run-<id>.wandb``; :mod:`gapdoctor.io.wandb_run`);
+- JSON lines: facebookresearch's ``log.txt``, Detectron2's ``metrics.json``, MMCV's ``*.log.json``,
+  MMEngine's ``scalars.json`` (:mod:`gapdoctor.io.json_lines`);
 - a directory holding one of these (Lightning's ``version_N`` with ``metrics.csv``, a
   Transformers checkpoint with ``trainer_state.json``).
 
@@ -44,6 +47,7 @@ from gapdoctor.io.log_formats import (
 )
 from gapdoctor.io.mlflow_database import RUN_SELECTOR, is_sqlite_file, read_mlflow_database, split_run_selector
 from gapdoctor.io.tensorboard_events import EVENT_FILE_MARKER, find_event_files, masked_crc32c, read_event_scalars
+from gapdoctor.io.wandb_run import find_wandb_runs, is_wandb_file, one_wandb_run, read_wandb_points
 
 __all__ = ["read_history"]
 
@@ -203,6 +207,8 @@ def _read_file(path: Path, notes: list[str], run: str | None = None) -> list[Log
     suffix = path.suffix.lower()
     if is_sqlite_file(path):
         return points_with_epochs(_logged_in_order(read_mlflow_database(path, run, notes), notes))
+    if is_wandb_file(path):
+        return points_with_epochs(read_wandb_points(path, notes))
     if EVENT_FILE_MARKER in path.name or (suffix not in {".csv", ".json"} and _looks_like_tfrecord(path)):
         return _event_points(path, notes)
     if suffix == ".json":
@@ -236,6 +242,9 @@ def _read_directory(path: Path, notes: list[str], run: str | None = None) -> lis
     event_files = find_event_files(path)
     if event_files:
         return _event_points(path, notes, event_files)
+    wandb_runs = find_wandb_runs(path)
+    if wandb_runs:  # a W&B run folder, wandb/, or the project folder holding it
+        return _read_file(one_wandb_run(path, wandb_runs, notes), notes)
     for name in _LOG_NAMES:
         found = sorted(f for f in path.rglob(name) if name != "log.txt" or is_json_lines(read_text(f)))
         if len(found) > 1 and name == "trainer_state.json":
@@ -247,7 +256,7 @@ def _read_directory(path: Path, notes: list[str], run: str | None = None) -> lis
             raise GapdoctorInputError(str(path), f"holds several {name} files ({listed})", "point at one of them")
     raise GapdoctorInputError(
         str(path),
-        "holds no log gapdoctor reads (looked for TensorBoard event files, an MLflow run or mlflow.db, "
+        "holds no log gapdoctor reads (looked for TensorBoard event files, an MLflow run or mlflow.db, W&B runs, "
         f"{', '.join(_LOG_NAMES)})",
         "point --history at the log file or the run's log directory",
     )
@@ -300,7 +309,9 @@ def read_history(
         A CSV or JSON history, a Lightning or Keras ``CSVLogger`` file, an HF
         ``trainer_state.json``, a TensorBoard event file or run directory, an MLflow
         run directory (file store) or SQLite store (``mlflow.db``, MLflow's default since 3.7;
-        ``mlflow.db#<run id or name>`` picks one of its runs), or a directory holding one of these.
+        ``mlflow.db#<run id or name>`` picks one of its runs), a W&B run file or folder, a JSON-lines
+        log (``log.txt``, Detectron2's ``metrics.json``, MMCV / MMEngine logs), or a directory holding one
+        of these.
     mapping : mapping of str to str, optional
         Logged name -> gapdoctor series name (``{"Loss/valid": "val_loss"}``),
         overriding the automatic mapping; map a name to ``""`` to drop it.

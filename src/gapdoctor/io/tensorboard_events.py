@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.io.protobuf_wire import Malformed, fields, varint
 
 __all__ = ["EVENT_FILE_MARKER", "ScalarPoint", "find_event_files", "masked_crc32c", "read_event_scalars"]
 
@@ -104,55 +105,12 @@ def _broken(path: Path, problem: str) -> GapdoctorInputError:
     )
 
 
-class _Malformed(Exception):
-    """A protobuf message that cannot be decoded."""
-
-
-def _varint(data: bytes, pos: int) -> tuple[int, int]:
-    result, shift = 0, 0
-    while True:
-        if pos >= len(data) or shift > 63:
-            raise _Malformed("truncated varint")
-        byte = data[pos]
-        result |= (byte & 0x7F) << shift
-        pos += 1
-        if not byte & 0x80:
-            return result, pos
-        shift += 7
-
-
-def _fields(data: bytes) -> Iterator[tuple[int, int, int | bytes]]:
-    """Yield (field number, wire type, value) for each field of a protobuf message.
-
-    Varints come as int, fixed64/fixed32 as their raw bytes, length-delimited as bytes.
-    """
-    pos = 0
-    while pos < len(data):
-        key, pos = _varint(data, pos)
-        number, wire = key >> 3, key & 7
-        value: int | bytes
-        if wire == 0:
-            value, pos = _varint(data, pos)
-        elif wire == 1:
-            value, pos = data[pos : pos + 8], pos + 8
-        elif wire == 5:
-            value, pos = data[pos : pos + 4], pos + 4
-        elif wire == 2:
-            size, pos = _varint(data, pos)
-            value, pos = data[pos : pos + size], pos + size
-        else:
-            raise _Malformed(f"unsupported wire type {wire}")
-        if pos > len(data):
-            raise _Malformed("field runs past the end of the message")
-        yield number, wire, value
-
-
 def _tensor_scalar(tensor: bytes) -> float | None:
     """The single number held by a TensorProto, or None when it is not one number."""
     dtype = 0
     numbers: list[float] = []
     raw = b""
-    for number, wire, value in _fields(tensor):
+    for number, wire, value in fields(tensor):
         if number == 1 and isinstance(value, int):
             dtype = value
         elif number == 4 and isinstance(value, bytes):
@@ -167,7 +125,7 @@ def _tensor_scalar(tensor: bytes) -> float | None:
             elif wire == 2:
                 pos = 0
                 while pos < len(value):
-                    item, pos = _varint(value, pos)
+                    item, pos = varint(value, pos)
                     numbers.append(float(item))
     if raw and dtype in _RAW_FORMATS:
         fmt = _RAW_FORMATS[dtype]
@@ -180,17 +138,17 @@ def _tensor_scalar(tensor: bytes) -> float | None:
 def _event_scalars(event: bytes) -> Iterator[ScalarPoint]:
     step = 0
     summaries: list[bytes] = []
-    for number, _, value in _fields(event):
+    for number, _, value in fields(event):
         if number == 2 and isinstance(value, int):
             step = value - (1 << 64) if value >= 1 << 63 else value
         elif number == 5 and isinstance(value, bytes):
             summaries.append(value)
     for summary in summaries:
-        for number, _, value in _fields(summary):
+        for number, _, value in fields(summary):
             if number != 1 or not isinstance(value, bytes):
                 continue
             tag, scalar = "", None
-            for field_number, _, field in _fields(value):
+            for field_number, _, field in fields(value):
                 if field_number == 1 and isinstance(field, bytes):
                     tag = field.decode("utf-8", errors="replace")
                 elif field_number == 2 and isinstance(field, bytes):
@@ -303,7 +261,7 @@ def read_event_scalars(path: Path, files: list[Path] | None = None) -> list[Scal
                     (named.get(tag) or named.setdefault(tag, _in_split(split, tag, alone=not several)), step, value)
                     for tag, step, value in _event_scalars(record)
                 )
-            except (_Malformed, struct.error) as error:
+            except (Malformed, struct.error) as error:
                 problem = f"record {index} is not a valid Event ({error}; {index} records were readable)"
                 raise _broken(file, problem) from None
     return points

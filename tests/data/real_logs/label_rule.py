@@ -294,6 +294,68 @@ def _read_events(path: Path) -> Curves:
     return Curves(val_name, _orient(val_name, scalars.get(val_name, [])), scalars.get(train_name, []))
 
 
+def _wandb_history(data: bytes) -> list[dict[str, float]]:
+    """The numbers of each ``wandb.log`` call in a W&B run file, in the order logged.
+
+    The file: 7 header bytes (``:W&B``, magic, version), then LevelDB-log records in 32768-byte blocks (7 bytes:
+    crc, little-endian length, type 1 whole / 2 first / 3 middle / 4 last; fewer than 7 bytes left in a block are
+    padding). A record is a protobuf ``Record`` whose field 2 is a history record: items (field 1) with a name
+    (field 1 ``key``, or the parts of field 2 ``nested_key`` joined by ``/``) and a JSON value (field 16).
+    A record cut short at the end is skipped.
+    """
+    rows: list[dict[str, float]] = []
+    pos, pending, block = 7, b"", 32768
+    while pos + 7 <= len(data):
+        if block - pos % block < 7:
+            pos += block - pos % block
+            continue
+        length, kind = struct.unpack_from("<HB", data, pos + 4)
+        chunk = data[pos + 7 : pos + 7 + length]
+        pos += 7 + length
+        if len(chunk) < length or kind == 0:
+            break
+        pending = chunk if kind in (1, 2) else pending + chunk
+        if kind not in (1, 4):
+            continue
+        for number, _, history in _proto_fields(pending):
+            if number != 2 or not isinstance(history, bytes):
+                continue
+            row: dict[str, float] = {}
+            for field, _, item in _proto_fields(history):
+                if field != 1 or not isinstance(item, bytes):
+                    continue
+                parts = {n: v for n, _, v in _proto_fields(item) if isinstance(v, bytes)}
+                nested = [v.decode() for n, _, v in _proto_fields(item) if n == 2 and isinstance(v, bytes)]
+                name = parts[1].decode() if 1 in parts else "/".join(nested)
+                try:
+                    value = json.loads(parts.get(16, b"null"))
+                except ValueError:
+                    continue
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+                    row[name] = float(value)
+            rows.append(row)
+    return rows
+
+
+def _read_wandb(path: Path) -> Curves:
+    """A W&B run file (``run-<id>.wandb``): a point's position is its ``wandb.log`` call's number. Keras'
+    ``WandbMetricsLogger`` prefix ``epoch/`` is dropped (``epoch/val_loss`` is ``val_loss``); the series are picked
+    as an event file's tags (``_pick_event_tags``), and a run with no validation series reads its test series
+    (``test_loss`` / ``test/loss``, else the first ``test_`` / ``test/`` metric), as a CSV."""
+    series: dict[str, list[tuple[float, float]]] = {}
+    for i, row in enumerate(_wandb_history(path.read_bytes())):
+        for name, value in row.items():
+            name = name[len("epoch/") :] if name.startswith("epoch/") else name
+            series.setdefault(name, []).append((float(i), value))
+    names = list(series)
+    val_name, train_name = _pick_event_tags(names)
+    if val_name not in series:
+        test = [n for n in names if n.lower().startswith(("test_", "test/"))]
+        losses = [n for n in test if n.lower() in ("test_loss", "test/loss")]
+        val_name = (losses or [n for n in test if not any(p in n.lower() for p in NOT_A_METRIC)] or [val_name])[0]
+    return Curves(val_name, _orient(val_name, series.get(val_name, [])), series.get(train_name, []))
+
+
 def _is_keras_pair(path: Path) -> bool:
     return all(any((path / split).glob("events.out.tfevents*")) for split in ("train", "validation"))
 
@@ -426,6 +488,8 @@ def read_curves(path: Path) -> Curves:
     """The evaluation and training-loss points of one log file (or of one Keras pair or MLflow run folder)."""
     if path.is_dir():
         return _read_keras_pair(path) if _is_keras_pair(path) else _read_mlflow(path)
+    if path.read_bytes()[:4] == b":W&B":
+        return _read_wandb(path)
     if "tfevents" in path.name:
         return _read_events(path)
     if _is_json_lines(path):
