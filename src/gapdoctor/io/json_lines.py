@@ -34,7 +34,7 @@ from gapdoctor.io.log_formats import LoggedRaw, rows_to_points
 
 __all__ = ["is_json_lines", "json_lines_points"]
 
-_STEP_KEYS = ("step", "global_step", "iteration", "iter")
+_STEP_KEYS = ("step", "global_step", "iteration", "iter", "_step")  # _step: W&B's old wandb-history.jsonl
 _EVAL_MODES = {"val", "eval", "valid", "validation"}
 # COCOeval's statistics as DETR logs them: a list whose first entries are box AP and AP50.
 _COCO_STATS_KEY = "coco_eval_bbox"

@@ -36,7 +36,7 @@ LoggedRaw = tuple[str, float, float, float]
 """(raw series name, step, epochs completed, value); NaN where not known."""
 
 NOTHING_LOGGED_YET = "the log_history is empty: the run logged nothing yet"
-_EPOCH_TAGS = {"epoch", "train_epoch", "train/epoch", "trainer/epoch", "epochs"}
+_EPOCH_TAGS = {"epoch", "train_epoch", "train/epoch", "trainer/epoch", "epochs", "epoch/epoch"}  # W&B's Keras logger
 _SUMMARY_KEYS = {"train_runtime", "train_samples_per_second", "total_flos"}
 
 
