@@ -19,7 +19,8 @@ checks were last changed for this corpus: its agreement is held to its own floor
 session that never ran gapdoctor (blind: 16 of 26), and ``tests/data/real_logs_heldout4/`` (TensorBoard files and
 MLflow runs, the same way; blind: 8 of 18), ``tests/data/real_logs_heldout5/`` (Keras TensorBoard pairs and
 SummaryWriter files; blind: 6 of 10) and ``tests/data/real_logs_heldout6/`` (JSON lines: DETR, facebookresearch,
-MMCV and MMEngine logs; blind: 9 of 13).
+MMCV and MMEngine logs; blind: 9 of 13) and ``tests/data/real_logs_heldout7/`` (Weights & Biases run files; blind:
+9 of 12).
 
 The target (issue 14) is agreement on at least 90% of the corpus; the test prints the per-file
 table when it is not met, and the figures go to ``benchmarks/RESULTS.md`` ("Real logs"):
@@ -90,6 +91,11 @@ HELDOUT6_MANIFEST = _manifest(HELDOUT6)
 HELDOUT6_FLOOR = 11  # ratchet: 9 of 13 agreed blind on 2026-12-06 (0 readable before JSON lines were read); 12 once
 # MMCV's one training line per epoch and MMEngine's training lines without iter are placed (two files no longer
 # blind, which showed the gaps); one of margin.
+HELDOUT7 = CORPUS.parent / "real_logs_heldout7"  # W&B run files (run-<id>.wandb), blind (its README)
+HELDOUT7_MANIFEST = _manifest(HELDOUT7)
+HELDOUT7_FLOOR = 8  # ratchet: 9 of 12 agreed blind on 2026-12-06 (0 readable before W&B runs were read); one of margin
+# A run whose every series is named by its own scheme is bad input (a clear error naming them), not a diagnosis:
+HELDOUT7_UNREADABLE = {"wandb_knowledge_tracing_mu.wandb"}
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -98,6 +104,7 @@ CORPORA = [
     (HELDOUT4, HELDOUT4_MANIFEST),
     (HELDOUT5, HELDOUT5_MANIFEST),
     (HELDOUT6, HELDOUT6_MANIFEST),
+    (HELDOUT7, HELDOUT7_MANIFEST),
 ]
 
 
@@ -131,6 +138,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
             "tensorboard",
             "mlflow",
             "json_lines",
+            "wandb",
             "other",
         }
         assert entry["label"] in LABELS, entry
@@ -329,6 +337,16 @@ def test_sixth_held_out_verdicts_agree_with_their_labels() -> None:
     agreed = sum(o.agrees for o in outcomes)
     assert agreed >= HELDOUT6_FLOOR, f"sixth held-out: {agreed} agree (< {HELDOUT6_FLOOR}):\n{table(outcomes)}"
     assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_seventh_held_out_verdicts_agree_with_their_labels() -> None:
+    """W&B run files a helper collected blind on 2026-12-06: their own floor, never lowered to pass."""
+    outcomes = [_outcome(entry, HELDOUT7) for entry in HELDOUT7_MANIFEST]
+    agreed = sum(o.agrees for o in outcomes)
+    assert agreed >= HELDOUT7_FLOOR, f"seventh held-out: {agreed} agree (< {HELDOUT7_FLOOR}):\n{table(outcomes)}"
+    assert {o.file for o in outcomes if not o.readable} == HELDOUT7_UNREADABLE, table(outcomes)
+    with pytest.raises(gapdoctor.GapdoctorInputError, match=r"holds no series gapdoctor can read \(ignored: forget_"):
+        read_history(HELDOUT7 / "wandb_knowledge_tracing_mu.wandb")
 
 
 def test_an_mmcv_log_with_one_training_line_per_epoch_keeps_every_evaluation() -> None:

@@ -19,6 +19,7 @@ from gapdoctor.io import read_history
 from gapdoctor.io.wandb_run import find_wandb_runs
 
 SEEDS = (0, 1, 2)
+RUNS = Path(__file__).resolve().parents[1] / "data" / "wandb_runs"  # real run files (sources in its README)
 
 
 @pytest.fixture
@@ -231,3 +232,28 @@ def test_a_file_named_wandb_without_the_header_is_not_taken_for_a_run(tmp_path: 
     fake.write_text("epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,1.0\n")
     assert find_wandb_runs(tmp_path) == []
     assert read_history(fake).get("val_loss").tolist() == [1.1, 1.0]  # type: ignore[union-attr]
+
+
+def test_an_older_wandb_run_keyed_by_name_and_cut_while_writing() -> None:
+    """A run file of an older wandb (items keyed by field 1, not nested_key), committed while the run was writing."""
+    history = read_history(RUNS / "wandb_supervised_attention_routing.wandb")
+    assert history.n_points > 4000 and history.get("train_loss") is not None
+    assert "val_avg_cost" in history.ignored  # read, named, but not a metric gapdoctor knows (a routing cost)
+    assert any("was cut short" in note for note in history.notes)
+    report = gapdoctor.diagnose(
+        history=RUNS / "wandb_supervised_attention_routing.wandb", metric="avg_cost", higher_is_better=False
+    )
+    assert report.judged  # with the metric named (lower is better), the curve is read
+
+
+def test_real_runs_without_a_training_curve_are_not_judged_healthy() -> None:
+    """A Lightning run of validation only and an HF run of ``trainer.evaluate`` only: nothing to judge."""
+    for name in ("wandb_unitraj_poly.wandb", "wandb_fedner.wandb"):
+        report = gapdoctor.diagnose(history=RUNS / name)
+        assert not report.judged and not report.healthy, name
+    assert read_history(RUNS / "wandb_fedner.wandb").test["test_loss"] > 0  # Trainer.evaluate(metric_key_prefix="test")
+
+
+def test_a_run_of_names_gapdoctor_does_not_know_is_refused_naming_them() -> None:
+    with pytest.raises(GapdoctorInputError, match="covar_val_score"):
+        read_history(RUNS / "wandb_genomen.wandb")
