@@ -1,12 +1,14 @@
-"""Helpers shared by tests: the command line in a subprocess, Keras on its torch backend."""
+"""Helpers shared by tests: the command line in a subprocess, Keras on its torch backend, a Lightning classifier."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -40,3 +42,34 @@ def keras_on_torch(monkeypatch: pytest.MonkeyPatch | None = None) -> ModuleType:
     if keras.backend.backend() != "torch":
         pytest.skip("keras was imported with another backend")
     return keras
+
+
+def lightning_classifier(sizes: tuple[int, int, int], optimizer: Callable[[Any], Any]) -> Any:
+    """A Lightning module (an MLP of ``sizes``: inputs, hidden, classes) logging ``train_loss`` per step and per
+    epoch, ``val_loss`` and ``val_acc`` per epoch, as people write one; ``optimizer(parameters)`` builds its
+    optimiser. The test is skipped where Lightning or torch is absent; subclass it to log more."""
+    pl = pytest.importorskip("lightning.pytorch")
+    torch = pytest.importorskip("torch")
+    inputs, hidden, classes = sizes
+
+    class Classifier(pl.LightningModule):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = torch.nn.Sequential(
+                torch.nn.Linear(inputs, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, classes)
+            )
+
+        def training_step(self, batch, _index):  # type: ignore[no-untyped-def]
+            loss = torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1])
+            self.log("train_loss", loss, on_step=True, on_epoch=True)
+            return loss
+
+        def validation_step(self, batch, _index):  # type: ignore[no-untyped-def]
+            logits = self.net(batch[0])
+            self.log("val_loss", torch.nn.functional.cross_entropy(logits, batch[1]))
+            self.log("val_acc", (logits.argmax(1) == batch[1]).float().mean())
+
+        def configure_optimizers(self):  # type: ignore[no-untyped-def]
+            return optimizer(self.parameters())
+
+    return Classifier

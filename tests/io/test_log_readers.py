@@ -14,7 +14,7 @@ import gapdoctor
 from gapdoctor import GapdoctorInputError
 from gapdoctor.inputs.history import normalise_series_name
 from gapdoctor.io import read_history
-from tests.helpers import keras_on_torch
+from tests.helpers import keras_on_torch, lightning_classifier
 
 N_EPOCHS = 30
 
@@ -184,28 +184,11 @@ def test_lightning_csv_and_tensorboard_loggers_agree_with_the_fit(tmp_path: Path
     (X, y), (Xv, yv) = digits_tensors()
     seen: dict[str, list[float]] = {"val_loss": [], "val_acc": [], "train_loss_epoch": []}
 
-    class Digits(pl.LightningModule):  # type: ignore[misc]
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
-
-        def training_step(self, batch, _index):  # type: ignore[no-untyped-def]
-            loss = torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1])
-            self.log("train_loss", loss, on_step=True, on_epoch=True)
-            return loss
-
-        def validation_step(self, batch, _index):  # type: ignore[no-untyped-def]
-            logits = self.net(batch[0])
-            self.log("val_loss", torch.nn.functional.cross_entropy(logits, batch[1]))
-            self.log("val_acc", (logits.argmax(1) == batch[1]).float().mean())
-
+    class Digits(lightning_classifier((64, 32, 10), lambda params: torch.optim.SGD(params, lr=0.2))):  # type: ignore[misc]
         def on_train_epoch_end(self) -> None:
             metrics = self.trainer.callback_metrics
             for name in seen:
                 seen[name].append(float(metrics[name]))
-
-        def configure_optimizers(self):  # type: ignore[no-untyped-def]
-            return torch.optim.SGD(self.parameters(), lr=0.2)
 
     torch.manual_seed(0)
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=32, shuffle=True)

@@ -291,59 +291,53 @@ def test_no_healthy_verdict_when_nothing_could_be_judged(outcomes: list[Outcome]
     assert not wrong, table(wrong)
 
 
+def _held_out(corpus: tuple[Path, list[dict[str, str]]], floor: int, name: str) -> list[Outcome]:
+    """The outcomes of a held-out set, its agreement held to its own floor (never lowered to pass)."""
+    outcomes = [_outcome(entry, corpus[0]) for entry in corpus[1]]
+    agreed = sum(o.agrees for o in outcomes)
+    assert agreed >= floor, f"{name}: {agreed} agree (< {floor}):\n{table(outcomes)}"
+    return outcomes
+
+
 def test_held_out_verdicts_agree_with_their_labels() -> None:
     """The logs collected after the checks were last tuned: their own floor, never lowered to pass."""
-    outcomes = [_outcome(entry, HELDOUT) for entry in HELDOUT_MANIFEST]
-    agreed = sum(o.agrees for o in outcomes)
-    assert agreed >= HELDOUT_FLOOR, f"held-out: {agreed} agree (< {HELDOUT_FLOOR}):\n{table(outcomes)}"
+    outcomes = _held_out((HELDOUT, HELDOUT_MANIFEST), HELDOUT_FLOOR, "held-out")
     assert not [o for o in outcomes if o.label == "not_enough" and o.verdict == "healthy"], table(outcomes)
 
 
 def test_second_held_out_verdicts_agree_with_their_labels() -> None:
     """The logs collected on 2026-12-05: their own floor, never lowered to pass."""
-    outcomes = [_outcome(entry, HELDOUT2) for entry in HELDOUT2_MANIFEST]
-    agreed = sum(o.agrees for o in outcomes)
-    assert agreed >= HELDOUT2_FLOOR, f"second held-out: {agreed} agree (< {HELDOUT2_FLOOR}):\n{table(outcomes)}"
+    outcomes = _held_out((HELDOUT2, HELDOUT2_MANIFEST), HELDOUT2_FLOOR, "second held-out")
     assert not [o for o in outcomes if o.label == "not_enough" and o.verdict == "healthy"], table(outcomes)
 
 
 def test_third_held_out_verdicts_agree_with_their_labels() -> None:
     """The logs a helper collected blind on 2026-12-05: their own floor, never lowered to pass."""
-    outcomes = [_outcome(entry, HELDOUT3) for entry in HELDOUT3_MANIFEST]
-    agreed = sum(o.agrees for o in outcomes)
-    assert agreed >= HELDOUT3_FLOOR, f"third held-out: {agreed} agree (< {HELDOUT3_FLOOR}):\n{table(outcomes)}"
+    outcomes = _held_out((HELDOUT3, HELDOUT3_MANIFEST), HELDOUT3_FLOOR, "third held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
 
 
 def test_fourth_held_out_verdicts_agree_with_their_labels() -> None:
     """TensorBoard files and MLflow runs a helper collected blind on 2026-12-05: their own floor, never lowered."""
-    outcomes = [_outcome(entry, HELDOUT4) for entry in HELDOUT4_MANIFEST]
-    agreed = sum(o.agrees for o in outcomes)
-    assert agreed >= HELDOUT4_FLOOR, f"fourth held-out: {agreed} agree (< {HELDOUT4_FLOOR}):\n{table(outcomes)}"
+    outcomes = _held_out((HELDOUT4, HELDOUT4_MANIFEST), HELDOUT4_FLOOR, "fourth held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
 
 
 def test_fifth_held_out_verdicts_agree_with_their_labels() -> None:
     """Keras TensorBoard pairs and SummaryWriter files a helper collected blind on 2026-12-06: their own floor."""
-    outcomes = [_outcome(entry, HELDOUT5) for entry in HELDOUT5_MANIFEST]
-    agreed = sum(o.agrees for o in outcomes)
-    assert agreed >= HELDOUT5_FLOOR, f"fifth held-out: {agreed} agree (< {HELDOUT5_FLOOR}):\n{table(outcomes)}"
+    outcomes = _held_out((HELDOUT5, HELDOUT5_MANIFEST), HELDOUT5_FLOOR, "fifth held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
 
 
 def test_sixth_held_out_verdicts_agree_with_their_labels() -> None:
     """JSON-lines logs a helper collected blind on 2026-12-06: their own floor, never lowered to pass."""
-    outcomes = [_outcome(entry, HELDOUT6) for entry in HELDOUT6_MANIFEST]
-    agreed = sum(o.agrees for o in outcomes)
-    assert agreed >= HELDOUT6_FLOOR, f"sixth held-out: {agreed} agree (< {HELDOUT6_FLOOR}):\n{table(outcomes)}"
+    outcomes = _held_out((HELDOUT6, HELDOUT6_MANIFEST), HELDOUT6_FLOOR, "sixth held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
 
 
 def test_seventh_held_out_verdicts_agree_with_their_labels() -> None:
     """W&B run files a helper collected blind on 2026-12-06: their own floor, never lowered to pass."""
-    outcomes = [_outcome(entry, HELDOUT7) for entry in HELDOUT7_MANIFEST]
-    agreed = sum(o.agrees for o in outcomes)
-    assert agreed >= HELDOUT7_FLOOR, f"seventh held-out: {agreed} agree (< {HELDOUT7_FLOOR}):\n{table(outcomes)}"
+    outcomes = _held_out((HELDOUT7, HELDOUT7_MANIFEST), HELDOUT7_FLOOR, "seventh held-out")
     assert {o.file for o in outcomes if not o.readable} == HELDOUT7_UNREADABLE, table(outcomes)
     with pytest.raises(gapdoctor.GapdoctorInputError, match=r"holds no series gapdoctor can read \(ignored: forget_"):
         read_history(HELDOUT7 / "wandb_knowledge_tracing_mu.wandb")

@@ -14,7 +14,7 @@ import pytest
 
 import gapdoctor
 from gapdoctor.io import read_history
-from tests.helpers import keras_on_torch
+from tests.helpers import keras_on_torch, lightning_classifier
 
 SEEDS = (0, 1, 2)
 
@@ -108,16 +108,7 @@ def test_lightning_with_lr_monitor_and_a_test_after_fit(tmp_path: Path, seed: in
     torch = pytest.importorskip("torch")
     (X, y), (Xv, yv) = _random_label_tensors(seed)
 
-    class Memoriser(pl.LightningModule):  # type: ignore[misc]
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = torch.nn.Sequential(torch.nn.Linear(32, 128), torch.nn.ReLU(), torch.nn.Linear(128, 2))
-
-        def training_step(self, batch, _index):  # type: ignore[no-untyped-def]
-            loss = torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1])
-            self.log("train_loss", loss, on_step=True, on_epoch=True)
-            return loss
-
+    class Memoriser(lightning_classifier((32, 128, 2), lambda params: torch.optim.Adam(params, lr=3e-3))):  # type: ignore[misc]
         def validation_step(self, batch, _index):  # type: ignore[no-untyped-def]
             logits = self.net(batch[0])
             self.log("val_loss", torch.nn.functional.cross_entropy(logits, batch[1]))

@@ -17,6 +17,7 @@ import gapdoctor
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.io import read_history
 from gapdoctor.io.wandb_run import find_wandb_runs
+from tests.helpers import lightning_classifier
 
 SEEDS = (0, 1, 2)
 RUNS = Path(__file__).resolve().parents[1] / "data" / "wandb_runs"  # real run files (sources in its README)
@@ -97,23 +98,7 @@ def test_lightning_wandb_logger(offline_wandb, tmp_path: Path, seed: int) -> Non
     X = torch.tensor(rng.normal(size=(192, 32)).astype(np.float32))
     y = torch.tensor(rng.integers(0, 2, size=192))
 
-    class Memoriser(pl.LightningModule):  # type: ignore[misc]
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = torch.nn.Sequential(torch.nn.Linear(32, 128), torch.nn.ReLU(), torch.nn.Linear(128, 2))
-
-        def training_step(self, batch, _index):  # type: ignore[no-untyped-def]
-            loss = torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1])
-            self.log("train_loss", loss, on_step=True, on_epoch=True)
-            return loss
-
-        def validation_step(self, batch, _index):  # type: ignore[no-untyped-def]
-            logits = self.net(batch[0])
-            self.log("val_loss", torch.nn.functional.cross_entropy(logits, batch[1]))
-            self.log("val_acc", (logits.argmax(1) == batch[1]).float().mean())
-
-        def configure_optimizers(self):  # type: ignore[no-untyped-def]
-            return torch.optim.Adam(self.parameters(), lr=3e-3)
+    Memoriser = lightning_classifier((32, 128, 2), lambda params: torch.optim.Adam(params, lr=3e-3))
 
     torch.manual_seed(seed)
     data = torch.utils.data
