@@ -372,9 +372,12 @@ def write_mlflow(root: Path, curves: dict[str, list[float]], monkeypatch: pytest
     mlflow = pytest.importorskip("mlflow")
     mlflow.set_tracking_uri(f"file:{root}")
     names = {"train_loss": "train/loss", "val_loss": "val/loss", "val_accuracy": "val_acc"}
-    with mlflow.start_run() as run:
-        for epoch in range(N_EPOCHS):
-            mlflow.log_metrics({names[k]: v[epoch] for k, v in curves.items()}, step=epoch)
+    try:
+        with mlflow.start_run() as run:
+            for epoch in range(N_EPOCHS):
+                mlflow.log_metrics({names[k]: v[epoch] for k, v in curves.items()}, step=epoch)
+    finally:
+        mlflow.set_tracking_uri(None)  # MLflow's default again for the tests after this one
     return root / run.info.experiment_id / run.info.run_id
 
 
@@ -398,13 +401,16 @@ def test_mlflow_values_logged_without_a_step_in_a_project_folder(
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     mlflow = pytest.importorskip("mlflow")
     mlflow.set_tracking_uri(f"file:{tmp_path / 'mlruns'}")
-    with mlflow.start_run() as deleted:
-        mlflow.log_metric("val_loss", 1.0)
-    mlflow.delete_run(deleted.info.run_id)
-    with mlflow.start_run():
-        for epoch in range(N_EPOCHS):
-            for name, values in curves.items():
-                mlflow.log_metric(name, values[epoch])  # no step
+    try:
+        with mlflow.start_run() as deleted:
+            mlflow.log_metric("val_loss", 1.0)
+        mlflow.delete_run(deleted.info.run_id)
+        with mlflow.start_run():
+            for epoch in range(N_EPOCHS):
+                for name, values in curves.items():
+                    mlflow.log_metric(name, values[epoch])  # no step
+    finally:
+        mlflow.set_tracking_uri(None)  # MLflow's default again for the tests after this one
     history = read_history(tmp_path)
     assert history.n_points == N_EPOCHS
     for name, values in curves.items():

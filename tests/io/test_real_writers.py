@@ -239,6 +239,7 @@ def test_mlflow_default_store_of_a_plain_torch_loop(tmp_path: Path, monkeypatch:
     torch = pytest.importorskip("torch")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    mlflow.set_tracking_uri(None)  # MLflow's default: an earlier test in this process may have set another
     (X, y), (Xv, yv) = _random_label_tensors(seed)
     torch.manual_seed(seed)
     net = torch.nn.Sequential(torch.nn.Linear(32, 128), torch.nn.ReLU(), torch.nn.Linear(128, 2))
