@@ -112,8 +112,11 @@ def test_mmengine_iteration_based_validation_step_counts_iterations() -> None:
     history = read_history(DATA / "mmengine_seg_watermelon_20230614_065503.json")
     assert history.steps is not None and history.steps.tolist() == [float(e["step"]) for e in val]
     assert np.allclose(history.get("val_iou"), [e["mIoU"] / 100 for e in val])
-    assert np.allclose(history.get("val_accuracy"), [e["aAcc"] / 100 for e in val])
     assert history.get("train_iou") is None  # the evaluation's metrics are never the training's
+    # MMSegmentation's metric is mIoU: its pixel accuracy (aAcc, carried by the background) fell 9 points
+    # while mIoU rose from 0.45 to 0.58; read on aAcc the run looked overfitted
+    assert "aAcc" in history.ignored and history.get("val_accuracy") is None
+    assert gapdoctor.diagnose(history=DATA / "mmengine_seg_watermelon_20230614_065503.json").healthy
 
 
 def test_a_last_line_cut_short_is_left_out_and_said(tmp_path: Path) -> None:

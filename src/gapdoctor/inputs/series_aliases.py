@@ -89,7 +89,8 @@ METRIC_ALIASES.update(
         "spearman": "spearmanr",
         "pearson": "pearsonr",
         # detection and segmentation evaluators: COCO's box AP (Detectron2 "bbox/AP", MMDetection "bbox_mAP",
-        # MMEngine "coco/bbox_mAP"), Pascal VOC's mAP, MMSegmentation's pixel accuracies
+        # MMEngine "coco/bbox_mAP"), Pascal VOC's mAP. MMSegmentation's pixel accuracies (aAcc, mAcc) are left
+        # unread: its metric is mIoU (its best checkpoint's default), and background pixels carry aAcc
         "bbox_ap": "map",
         "bbox_ap50": "map_50",
         "bbox_map": "map",
@@ -99,8 +100,6 @@ METRIC_ALIASES.update(
         "pascal_voc_map": "map",
         "pascal_voc_ap50": "map_50",
         "sem_seg_miou": "iou",
-        "aacc": "accuracy",
-        "macc": "balanced_accuracy",
         # MMClassification's "accuracy_top-1", MMPretrain's "accuracy/top1"
         "accuracy_top_1": "accuracy",
         "accuracy_top_5": "top5_accuracy",
