@@ -72,6 +72,7 @@ def test_a_torch_loop_logged_with_wandb_log(offline_wandb, tmp_path: Path, seed:
     run = offline_wandb.init(project="memoriser", config={"seed": seed}, dir=str(tmp_path))
     logged = _memorise(seed, run.log)
     run.finish()
+    offline_wandb.teardown()  # the service exits once the run file is written whole
     (run_file,) = find_wandb_runs(tmp_path)
     assert run_file.name.endswith(".wandb") and run_file.parent.parent.name == "wandb"
     for given in (tmp_path, tmp_path / "wandb", run_file.parent, run_file):
@@ -116,6 +117,7 @@ def test_lightning_wandb_logger(offline_wandb, tmp_path: Path, seed: int) -> Non
     )
     trainer.fit(Memoriser(), loader, val_loader)
     offline_wandb.finish()
+    offline_wandb.teardown()  # the service exits once the run file is written whole
     history = read_history(tmp_path / "wandb")  # positions are the trainer's global step, epochs its epoch key
     assert history.steps is not None and history.steps.tolist() == [6.0 * k - 1 for k in range(1, 31)]  # 0-based
     assert history.epochs is not None and history.epochs.tolist() == [float(k) for k in range(1, 31)]
@@ -129,6 +131,7 @@ def test_several_runs_are_listed_unless_latest_run_picks_one(offline_wandb, tmp_
         run = offline_wandb.init(project="memoriser", config={"seed": seed}, dir=str(tmp_path))
         _memorise(seed, run.log, epochs=4)
         run.finish()
+        offline_wandb.teardown()
     runs = find_wandb_runs(tmp_path)
     assert len(runs) == 2
     link = tmp_path / "wandb" / "latest-run"
@@ -148,6 +151,7 @@ def test_a_damaged_run_file_is_named_and_a_cut_one_read_to_its_last_whole_record
     run = offline_wandb.init(project="memoriser", dir=str(tmp_path))
     _memorise(0, run.log, epochs=6)
     run.finish()
+    offline_wandb.teardown()  # the service exits once the run file is written whole
     (run_file,) = find_wandb_runs(tmp_path)
     data = run_file.read_bytes()
     cut = tmp_path / "cut.wandb"
@@ -203,6 +207,7 @@ def test_hf_trainer_reporting_to_wandb_reads_as_its_trainer_state(offline_wandb,
     trainer = transformers.Trainer(model=Net(), args=args, train_dataset=Rows(96), eval_dataset=Rows(64))
     trainer.train()
     offline_wandb.finish()
+    offline_wandb.teardown()  # the service exits once the run file is written whole
     state = trainer.state.log_history
     from_wandb = read_history(tmp_path / "wandb")
     evals = [e for e in state if "eval_loss" in e]
