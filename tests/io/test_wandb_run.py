@@ -82,6 +82,7 @@ def test_a_torch_loop_logged_with_wandb_log(offline_wandb, tmp_path: Path, seed:
         assert np.allclose(history.get("val_accuracy"), logged["val/acc"], rtol=1e-12)
         per_epoch = np.array(logged["train/loss"]).reshape(30, -1).mean(axis=1)  # batches since the last evaluation
         assert np.allclose(history.get("train_loss"), per_epoch, rtol=1e-12)
+        assert not any("end-of-run" in note for note in history.notes)  # the run's exit record was read
     diagnosis = gapdoctor.diagnose(history=tmp_path)
     assert diagnosis.top is not None and diagnosis.top.cause in {"overfitting", "label_noise"}, diagnosis.findings
     assert "overfitting" in {f.cause for f in diagnosis.reported}, diagnosis.findings
@@ -158,6 +159,7 @@ def test_a_damaged_run_file_is_named_and_a_cut_one_read_to_its_last_whole_record
     cut.write_bytes(data[: len(data) * 2 // 3])
     history = read_history(cut)
     assert 0 < history.n_points < 6 and any("was cut short" in note for note in history.notes)
+    assert any("no end-of-run record" in note for note in history.notes)
     damaged = tmp_path / "damaged.wandb"
     damaged.write_bytes(data[:200] + bytes([data[200] ^ 0xFF]) + data[201:])
     with pytest.raises(GapdoctorInputError, match="damaged record at byte"):

@@ -5,7 +5,8 @@ offline) in the folder the script ran from, which is why so many repositories ho
 The file is a 7-byte header (``:W&B``, the magic ``0xBEE1``, a version byte) and then LevelDB-log
 records in 32 KiB blocks: each a 7-byte header (little-endian CRC-32 of its type byte and data, length,
 type: 1 whole, 2 first, 3 middle, 4 last piece) and its data; fewer than 7 bytes left in a block are
-padding. A record is a protobuf ``wandb_internal.Record``; only ``history = 2`` is read: one
+padding. A record is a protobuf ``wandb_internal.Record``; ``history = 2`` is read (and ``exit = 18``,
+written when the run ends: without it the run is said to be unfinished): one
 ``HistoryRecord`` per ``wandb.log`` call, its ``item = 1`` each a name (``key = 1`` in older versions,
 the parts of ``nested_key = 2`` in newer ones, joined by ``/``) and ``value_json = 16``, its
 ``step = 2`` (``num = 1``) W&B's step. A call's position is the trainer's step when it logged one
@@ -34,6 +35,7 @@ _HEADER = 7
 _BLOCK = 32768
 _FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
 _HISTORY = 2
+_EXIT = 18  # Record.exit: written once, when the run ends
 _ITEM, _STEP = 1, 2
 _KEY, _NESTED_KEY, _VALUE_JSON = 1, 2, 16
 # Logged beside each call by the integrations: the trainer's own step, read as the call's position.
@@ -128,8 +130,10 @@ def read_wandb_points(path: Path, notes: list[str]) -> list[tuple[str, int, floa
     if not data.startswith(_IDENT):
         raise GapdoctorInputError(str(path), "is not a W&B run file (no :W&B header)", "pass run-<id>.wandb")
     points: list[tuple[str, int, float]] = []
+    finished = False
     try:
         for record in _records(data, path, notes):
+            finished = finished or any(number == _EXIT for number, _, _ in fields(record))
             row, step = _history_row(record)
             if not row:
                 continue
@@ -139,6 +143,8 @@ def read_wandb_points(path: Path, notes: list[str]) -> list[tuple[str, int, floa
         raise GapdoctorInputError(
             str(path), f"holds a record that is not a W&B message ({error})", "pass run-<id>.wandb as W&B wrote it"
         ) from None
+    if points and not finished:
+        notes.append(f"{path.name} has no end-of-run record: the run was still running or was stopped; read so far")
     return points
 
 
