@@ -135,6 +135,9 @@ def test_a_broken_line_inside_the_log_is_named(tmp_path: Path) -> None:
     with pytest.raises(GapdoctorInputError, match="line 4 is not a JSON object") as caught:
         read_history(broken)
     assert str(broken) in str(caught.value)
+    done = run_cli("diagnose", "--history", str(broken))  # the command line: exit 2, one line, no traceback
+    assert done.returncode == 2 and "line 4 is not a JSON object" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
 
 
 def test_pretty_printed_and_one_line_json_are_not_json_lines() -> None:

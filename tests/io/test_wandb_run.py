@@ -17,7 +17,7 @@ import gapdoctor
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.io import read_history
 from gapdoctor.io.wandb_run import find_wandb_runs
-from tests.helpers import lightning_classifier
+from tests.helpers import lightning_classifier, run_cli
 
 SEEDS = (0, 1, 2)
 RUNS = Path(__file__).resolve().parents[1] / "data" / "wandb_runs"  # real run files (sources in its README)
@@ -252,3 +252,15 @@ def test_real_runs_without_a_training_curve_are_not_judged_healthy() -> None:
 def test_a_run_of_names_gapdoctor_does_not_know_is_refused_naming_them() -> None:
     with pytest.raises(GapdoctorInputError, match="covar_val_score"):
         read_history(RUNS / "wandb_genomen.wandb")
+
+
+def test_the_cli_refuses_several_runs_and_a_damaged_run_file_in_one_line(tmp_path: Path) -> None:
+    for name, source in (("run-20240101_000000-aaaa", "wandb_fedner"), ("run-20240102_000000-bbbb", "wandb_genomen")):
+        (tmp_path / "wandb" / name).mkdir(parents=True)
+        (tmp_path / "wandb" / name / f"run-{name[-4:]}.wandb").write_bytes((RUNS / f"{source}.wandb").read_bytes())
+    data = (RUNS / "wandb_genomen.wandb").read_bytes()
+    (tmp_path / "damaged.wandb").write_bytes(data[:300] + bytes([data[300] ^ 0xFF]) + data[301:])
+    for given, says in ((tmp_path / "wandb", "holds 2 W&B runs"), (tmp_path / "damaged.wandb", "damaged record")):
+        done = run_cli("diagnose", "--history", str(given))
+        assert done.returncode == 2 and says in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
