@@ -58,6 +58,7 @@ _EPOCH_COLUMNS = ("epoch",)
 # JSON lines, Detectron2's metrics.json, MMEngine's scalars.json, MMCV's <time>.log.json)
 _LOG_NAMES: tuple[str, ...] = ("metrics.csv", "trainer_state.json", "history.csv", "history.json", "results.csv")
 _LOG_NAMES += ("log.txt", "metrics.json", "scalars.json", "*.log.json")
+_JSON_LINES_HEAD = 1 << 20  # bytes of a log.txt read to tell JSON lines (a first line and the next one's start)
 
 
 def _float_or_nan(text: str) -> float | None:
@@ -246,7 +247,7 @@ def _read_directory(path: Path, notes: list[str], run: str | None = None) -> lis
     if wandb_runs:  # a W&B run folder, wandb/, or the project folder holding it
         return _read_file(one_wandb_run(path, wandb_runs, notes), notes)
     for name in _LOG_NAMES:
-        found = sorted(f for f in path.rglob(name) if name != "log.txt" or is_json_lines(read_text(f)))
+        found = sorted(f for f in path.rglob(name) if name != "log.txt" or _starts_as_json_lines(f))
         if len(found) > 1 and name == "trainer_state.json":
             found = _latest_checkpoint(found, notes)
         if len(found) == 1:
@@ -260,6 +261,11 @@ def _read_directory(path: Path, notes: list[str], run: str | None = None) -> lis
         f"{', '.join(_LOG_NAMES)})",
         "point --history at the log file or the run's log directory",
     )
+
+
+def _starts_as_json_lines(path: Path) -> bool:
+    """Whether a ``log.txt`` found in a run directory is a JSON-lines log, from its head (read whole once taken)."""
+    return is_json_lines(read_head(path, _JSON_LINES_HEAD).decode("utf-8", errors="replace"))
 
 
 def _latest_checkpoint(found: list[Path], notes: list[str]) -> list[Path]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,12 @@ _EVAL_MODES = {"val", "eval", "valid", "validation"}
 # COCOeval's statistics as DETR logs them: a list whose first entries are box AP and AP50.
 _COCO_STATS_KEY = "coco_eval_bbox"
 _COCO_STATS_NAMES = ("bbox_mAP", "bbox_mAP_50")
-# Keys of a line that place it or describe the machine, never renamed as a validation series.
+# Keys of a line that place it or describe the machine, never renamed as a validation series; all but the
+# learning rate are no series at all.
 _PLACING = {"mode", "epoch", "iter", "step", "lr", "time", "data_time", "memory"}
+_NOT_SERIES = _PLACING - {"lr"}
+# The start of a JSON object's line: a second line of JSON lines (blank lines before it skipped).
+_OBJECT_LINE = re.compile(r"\s*\{")
 
 
 def is_json_lines(text: str) -> bool:
@@ -53,11 +58,13 @@ def is_json_lines(text: str) -> bool:
     >>> is_json_lines('{\\n  "train_loss": [1.0, 0.5]\\n}\\n'), is_json_lines('{"train_loss": [1.0, 0.5]}\\n')
     (False, False)
     """
-    first, _, rest = text.lstrip().partition("\n")
-    if not rest.strip() or not first.rstrip().endswith("}"):
+    start = len(text) - len(text.lstrip())  # the first line's start (blank lines before it skipped)
+    end = text.find("\n", start)  # found without copying the text: a log can run to megabytes
+    first = text[start:end].rstrip() if end >= 0 else ""
+    if not first.endswith("}") or not _OBJECT_LINE.match(text, end + 1):
         return False
     try:
-        return isinstance(json.loads(first), dict) and rest.lstrip().startswith("{")
+        return isinstance(json.loads(first), dict)
     except ValueError:
         return False
 
@@ -104,7 +111,7 @@ def _as_validation(row: dict[str, float]) -> dict[str, float]:
     out: dict[str, float] = {}
     for key, value in row.items():
         name = normalise_series_name(key)
-        renamed = key not in _PLACING and bool(name) and str(name).startswith("train_") and name != "lr"
+        renamed = key not in _PLACING and name is not None and name.startswith("train_")
         out["val_" + key if renamed else key] = value
     return out
 
@@ -148,7 +155,7 @@ def _mmcv_points(records: list[dict[str, Any]]) -> list[LoggedRaw]:
             row = _as_validation(row)
         else:
             continue
-        out.extend((name, step, epoch, value) for name, value in row.items() if name not in _PLACING - {"lr"})
+        out.extend((name, step, epoch, value) for name, value in row.items() if name not in _NOT_SERIES)
     return out
 
 
@@ -176,7 +183,7 @@ def _mmengine_points(records: list[dict[str, Any]]) -> list[LoggedRaw]:
         else:  # an evaluation: its step counts epochs completed, or iterations
             step, epoch = (math.nan, row["step"]) if by_epoch else (row["step"], math.nan)
             row = _as_validation(row)
-        out.extend((name, step, epoch, value) for name, value in row.items() if name not in _PLACING - {"lr"})
+        out.extend((name, step, epoch, value) for name, value in row.items() if name not in _NOT_SERIES)
     return out
 
 

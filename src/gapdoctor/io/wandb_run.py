@@ -94,11 +94,14 @@ def _number(value_json: str) -> float | None:
     return None  # histograms, images, tables: objects
 
 
-def _history_row(record: bytes) -> tuple[dict[str, float], float]:
-    """A ``wandb.log`` call's numbers and W&B's step (NaN when the record holds no history)."""
+def _history_row(record: bytes) -> tuple[dict[str, float], float, bool]:
+    """A ``wandb.log`` call's numbers, W&B's step (NaN when the record holds no history), and whether the record
+    is the run's end (``exit``)."""
     row: dict[str, float] = {}
     step = math.nan
+    ended = False
     for number, _, value in fields(record):
+        ended = ended or number == _EXIT
         if number != _HISTORY or not isinstance(value, bytes):
             continue
         step = 0.0
@@ -120,7 +123,7 @@ def _history_row(record: bytes) -> tuple[dict[str, float], float]:
             name = key or "/".join(names)
             if name and number_json is not None:
                 row[name] = number_json
-    return row, step
+    return row, step, ended
 
 
 def read_wandb_points(path: Path, notes: list[str]) -> list[tuple[str, int, float]]:
@@ -133,8 +136,8 @@ def read_wandb_points(path: Path, notes: list[str]) -> list[tuple[str, int, floa
     finished = False
     try:
         for record in _records(data, path, notes):
-            finished = finished or any(number == _EXIT for number, _, _ in fields(record))
-            row, step = _history_row(record)
+            row, step, ended = _history_row(record)
+            finished = finished or ended
             if not row:
                 continue
             position = next((row[k] for k in _TRAINER_STEPS if k in row), row.get("_step", step))

@@ -427,15 +427,21 @@ def _read_mlflow(path: Path) -> Curves:
     return Curves(val_name, _orient(val_name, series.get(val_name, [])), series.get(train_name, []))
 
 
-def _json_line_values(line: str) -> dict[str, float] | None:
+def _json_record(line: str) -> dict[str, object] | None:
+    """A line's JSON object, or None when the line is not one."""
     try:
         record = json.loads(line)
     except ValueError:
         return None
+    return record if isinstance(record, dict) else None
+
+
+def _record_values(record: dict[str, object]) -> dict[str, float]:
+    """A JSON line's finite numbers (DETR's COCOeval statistics list gives its first: box AP)."""
     values: dict[str, float] = {}
-    for key, value in record.items() if isinstance(record, dict) else ():
+    for key, value in record.items():
         if isinstance(value, list) and key.endswith("coco_eval_bbox") and value:
-            value = value[0]  # COCOeval's statistics, box AP first (DETR)
+            value = value[0]
         if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
             values[key] = float(value)
     return values
@@ -451,9 +457,9 @@ def _read_json_lines(path: Path) -> Curves:
     any line. A last line cut short is skipped, as are non-finite values; when the ``epoch`` goes back, only the
     lines of the last run are read (as for a CSV). The series are picked as for a CSV.
     """
-    lines = [(i, line) for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()) if line.strip()]
-    records = [(i, json.loads(line)) for i, line in lines if _json_line_values(line) is not None]
-    records = [(i, record) for i, record in records if isinstance(record, dict)]
+    lines = enumerate(path.read_text(encoding="utf-8").splitlines())
+    parsed = [(i, _json_record(line)) for i, line in lines if line.strip()]
+    records = [(i, record) for i, record in parsed if record is not None]
     start, highest = 0, -math.inf  # the last run, as LABELLING.md says: the epoch counter went back
     for k, (_, record) in enumerate(records):
         epoch = record.get("epoch")
@@ -465,10 +471,10 @@ def _read_json_lines(path: Path) -> Curves:
     with_mode = any("mode" in record for _, record in records)
     series: dict[str, list[tuple[float, float]]] = {}
     for i, record in records:
-        values = _json_line_values(json.dumps(record))
+        values = _record_values(record)
         no_loss = "lr" not in record and not any("loss" in k for k in record)
         evaluation = record.get("mode") == "val" if with_mode else no_loss
-        for key, value in (values or {}).items():
+        for key, value in values.items():
             measured = not any(word in key.lower() for word in NOT_MEASURED) and not key.startswith("val")
             if measured and (evaluation or key.startswith(EVALUATOR_PREFIXES)):
                 key = "val_" + key
@@ -481,14 +487,16 @@ def _is_json_lines(path: Path) -> bool:
     with path.open("rb") as handle:
         head = handle.read(1 << 20).decode("utf-8", errors="replace")
     lines = [line for line in head.splitlines() if line.strip()]
-    return len(lines) >= 2 and _json_line_values(lines[0]) is not None and lines[1].lstrip().startswith("{")
+    return len(lines) >= 2 and _json_record(lines[0]) is not None and lines[1].lstrip().startswith("{")
 
 
 def read_curves(path: Path) -> Curves:
     """The evaluation and training-loss points of one log file (or of one Keras pair or MLflow run folder)."""
     if path.is_dir():
         return _read_keras_pair(path) if _is_keras_pair(path) else _read_mlflow(path)
-    if path.read_bytes()[:4] == b":W&B":
+    with path.open("rb") as handle:
+        is_wandb = handle.read(4) == b":W&B"
+    if is_wandb:
         return _read_wandb(path)
     if "tfevents" in path.name:
         return _read_events(path)
