@@ -52,7 +52,7 @@ _LONG_INT_DIGITS = 300
 longer integer is beyond it and becomes inf, as ``1e400`` does), never as Python ints
 that later overflow or hit the interpreter's 4,300-digit limit."""
 
-_TEXT_CONTROL = frozenset(b"\t\n\r\f\x1b")
+_TEXT_CONTROL = frozenset(b"\t\n\r\f\x1b\x08")  # \x08: a console's progress bar redrawn in place
 
 
 def check_input_path(path: str | Path, argument: str, *, directory_ok: bool = False) -> Path:

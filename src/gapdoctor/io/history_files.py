@@ -14,6 +14,8 @@ The format is detected from the contents:
 - a Weights & Biases run file (``run-<id>.wandb``; :mod:`gapdoctor.io.wandb_run`);
 - JSON lines: facebookresearch's ``log.txt``, Detectron2's ``metrics.json``, MMCV's ``*.log.json``,
   MMEngine's ``scalars.json`` (:mod:`gapdoctor.io.json_lines`);
+- console output saved to a file (Keras' ``fit``, HF's printed logs, Lightning's progress bar;
+  :mod:`gapdoctor.io.console_logs`) or kept in a Jupyter notebook (:mod:`gapdoctor.io.notebooks`);
 - a directory holding one of these (Lightning's ``version_N`` with ``metrics.csv``, a
   Transformers checkpoint with ``trainer_state.json``).
 
@@ -34,6 +36,7 @@ from typing import Any
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history import RunHistory, normalise_series_name
+from gapdoctor.io.console_logs import console_runs, one_console_run
 from gapdoctor.io.files import check_input_path, load_json_text, parse_csv, read_head, read_text, reading
 from gapdoctor.io.json_lines import is_json_lines, json_lines_points
 from gapdoctor.io.log_formats import (
@@ -46,6 +49,7 @@ from gapdoctor.io.log_formats import (
     trainer_state_points,
 )
 from gapdoctor.io.mlflow_database import RUN_SELECTOR, is_sqlite_file, read_mlflow_database, split_run_selector
+from gapdoctor.io.notebooks import notebook_points
 from gapdoctor.io.tensorboard_events import EVENT_FILE_MARKER, find_event_files, masked_crc32c, read_event_scalars
 from gapdoctor.io.wandb_run import find_wandb_runs, is_wandb_file, one_wandb_run, read_wandb_points
 
@@ -81,8 +85,8 @@ def _index_column(header: list[str], names: tuple[str, ...]) -> str | None:
     return None
 
 
-def _read_csv(path: Path, notes: list[str]) -> list[LoggedRaw]:
-    header, body = parse_csv(read_text(path), path)
+def _read_csv(path: Path, notes: list[str], text: str | None = None) -> list[LoggedRaw]:
+    header, body = parse_csv(read_text(path) if text is None else text, path)
     rows: list[dict[str, float]] = []
     for index, row in enumerate(body):
         if [cell.strip() for cell in row] == header:  # a writer appending with its header again: a new run starts
@@ -180,8 +184,8 @@ def _columns_to_points(content: dict[str, Any], path: Path) -> list[LoggedRaw]:
     return rows_to_points(rows, _index_column(header, _STEP_COLUMNS), _index_column(header, _EPOCH_COLUMNS))
 
 
-def _read_json_history(path: Path, notes: list[str]) -> list[LoggedRaw]:
-    text = read_text(path)
+def _read_json_history(path: Path, notes: list[str], text: str | None = None) -> list[LoggedRaw]:
+    text = read_text(path) if text is None else text
     if is_json_lines(text):  # Detectron2, MMDetection, facebookresearch's log.txt
         return json_lines_points(text, path, notes)
     content = load_json_text(text, path)
@@ -216,9 +220,15 @@ def _read_file(path: Path, notes: list[str], run: str | None = None) -> list[Log
         return _read_json_history(path, notes)
     if suffix == ".csv":
         return _read_csv(path, notes)
-    if _first_bytes(path, 256).lstrip()[:1] in {b"{", b"["}:
-        return _read_json_history(path, notes)
-    return _read_csv(path, notes)
+    if suffix == ".ipynb":
+        return notebook_points(read_text(path), path, notes)
+    text = read_text(path)
+    printed = console_runs(text)  # Keras' fit, HF's printed logs, Lightning's bar, saved from a console
+    if printed:
+        return one_console_run(printed, notes).points
+    if text.lstrip()[:1] in {"{", "["}:
+        return _read_json_history(path, notes, text)
+    return _read_csv(path, notes, text)
 
 
 def _event_points(path: Path, notes: list[str], files: list[Path] | None = None) -> list[LoggedRaw]:

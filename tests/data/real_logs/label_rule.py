@@ -10,13 +10,16 @@ an MLflow file-store run (``mlruns/<experiment_id>/<run_id>/metrics/<key>``), re
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
 import math
+import re
 import statistics
 import struct
 import sys
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -50,6 +53,16 @@ EVENT_VAL_PREFIXES = ("val_", "val/", "valid_", "eval/", "eval_")  # a validatio
 EVENT_VAL_SUFFIXES = ("/val", "/valid", "/validation")  # ... or split last (``Accuracy/val``)
 KERAS_LOSS_TAG = "epoch_loss"  # TF2 Keras writes the same tags in train/ and validation/
 KERAS_TAG_PREFIX = "epoch_"
+# Console output (Keras ``fit`` text, HF Trainer printed dicts) and the notebooks that hold it
+CONSOLE_SUFFIXES = (".txt", ".log", ".out")
+KERAS_EPOCH = re.compile(r"^\s*Epoch\s+(\d+)\s*/\s*(\d+)\s*$")
+KERAS_PAIR = re.compile(
+    r"(?:^|\s)-\s+([A-Za-z_][\w./-]*):\s+([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf))(?=\s|$)",
+    re.IGNORECASE,
+)
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+PROGRESS_SPLIT = re.compile(r"[\r\x08]+")  # a progress bar's updates overwrite each other with \r or backspaces
+HF_TABLE_NAMES = {"training loss": "loss", "validation loss": "eval_loss", "epoch": "epoch", "step": "step"}
 LOWER_IS_BETTER = ("loss", "wer", "cer", "error", "mae", "mse", "rmse", "perplexity")
 NOT_A_METRIC = ("runtime", "per_second", "epoch", "step", "flos", "lr", "learning_rate")
 
@@ -490,6 +503,263 @@ def _is_json_lines(path: Path) -> bool:
     return len(lines) >= 2 and _json_record(lines[0]) is not None and lines[1].lstrip().startswith("{")
 
 
+@dataclass
+class _Record:
+    """One epoch of console output: Keras' end-of-epoch values (``stream`` "keras", at its ``Epoch N/M``), or an
+    HF Trainer log entry (``stream`` "hf": a printed dict, or a row of the notebook's progress table, at its epoch,
+    else its step). ``table`` numbers the HF progress table a row comes from (0 for anything else)."""
+
+    stream: str
+    position: float
+    values: dict[str, float]
+    table: int = 0
+
+
+def _literal_number(node: ast.expr) -> float | None:
+    """The number an HF log dict holds in one value: a literal, ``nan`` / ``inf``, or ``np.float64(0.5)``."""
+    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
+        return _literal_number(node.args[0])
+    if isinstance(node, ast.Name) and node.id in ("nan", "inf"):
+        return float(node.id)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        inner = _literal_number(node.operand)
+        return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _hf_dict(text: str) -> dict[str, float] | None:
+    """The numbers of an HF Trainer log dict printed on a line (``{'loss': 0.69, 'learning_rate': 4e-05, 'epoch':
+    0.5}``), read with ``ast`` (never evaluated); text before the ``{`` (a progress bar) is skipped. None when the
+    line is no such dict, or a dict with neither ``loss`` nor an ``eval_`` key."""
+    start = min((i for i in (text.find("{'"), text.find('{"')) if i >= 0), default=-1)
+    candidate = text[start:].strip() if start >= 0 else ""
+    if not candidate.endswith("}"):
+        return None
+    try:
+        tree = ast.parse(candidate, mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    if not isinstance(tree.body, ast.Dict):
+        return None
+    values: dict[str, float] = {}
+    for key_node, value_node in zip(tree.body.keys, tree.body.values, strict=True):
+        if not isinstance(key_node, ast.Constant) or not isinstance(key_node.value, str):
+            continue
+        value = _literal_number(value_node)
+        if value is not None:
+            values[key_node.value] = value
+    if "loss" not in values and not any(key.startswith("eval_") for key in values):
+        return None
+    return values
+
+
+def _text_records(text: str) -> list[_Record]:
+    """The records of console text: each ``Epoch N/M`` header's epoch and each HF log dict, in the order written.
+
+    A progress bar's updates are split at ``\\r`` and backspaces (ANSI colour codes dropped); an epoch's values are
+    the `` - name: value`` pairs of its last update holding the most pairs (the end-of-epoch line, which carries
+    the ``val_`` pairs; a later ``evaluate`` line has fewer). An epoch's updates end at the next header or at the
+    end of the text.
+
+    >>> text = "Epoch 1/2\\n9/9 [==>..] - ETA: 1s - loss: 0.5\\r9/9 [=====] - 1s - loss: 0.4 - val_loss: 0.6\\n"
+    >>> [(r.stream, r.position, r.values) for r in _text_records(text + "{'eval_loss': 0.3, 'epoch': 1.0}")]
+    [('keras', 1.0, {'loss': 0.4, 'val_loss': 0.6}), ('hf', 1.0, {'eval_loss': 0.3, 'epoch': 1.0})]
+    """
+    records: list[_Record] = []
+    epoch: _Record | None = None  # the open epoch's record, in place; its values are set when it closes
+    updates: list[dict[str, float]] = []
+
+    def close_epoch() -> None:
+        if epoch is not None:
+            most = max((len(update) for update in updates), default=0)
+            epoch.values = next((update for update in reversed(updates) if len(update) == most), {})
+
+    for line in ANSI_ESCAPE.sub("", text).split("\n"):
+        for update in PROGRESS_SPLIT.split(line):
+            header = KERAS_EPOCH.match(update)
+            if header is not None:
+                close_epoch()
+                epoch, updates = _Record("keras", float(header.group(1)), {}), []
+                records.append(epoch)
+                continue
+            logged = _hf_dict(update)
+            if logged is not None:
+                last = next((record.position for record in reversed(records) if record.stream == "hf"), 0.0)
+                records.append(_Record("hf", logged.get("epoch", last), logged))
+                continue
+            pairs = {m.group(1): float(m.group(2)) for m in KERAS_PAIR.finditer(update)}
+            if epoch is not None and pairs:
+                updates.append(pairs)
+    close_epoch()
+    return records
+
+
+class _TableParser(HTMLParser):
+    """The tables of an HTML output: each a list of rows, each row a list of cell texts (``th`` and ``td``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th") and self.tables and self.tables[-1]:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self.tables and self.tables[-1]:
+            self.tables[-1][-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _table_records(html: str, table_number: int) -> list[_Record]:
+    """The rows of HF Trainer's notebook progress table(s) in an HTML output, as HF log entries: ``Training Loss``
+    is ``loss``, ``Validation Loss`` is ``eval_loss``, any other column a metric ``eval_<name>`` (``F1`` ->
+    ``eval_f1``); ``No log`` (and any cell that is no number) is no value. A table is HF's when its header row
+    names ``Epoch`` or ``Step`` and ``Training Loss`` or ``Validation Loss``; a row's position is its Epoch cell,
+    else its Step cell."""
+    parser = _TableParser()
+    parser.feed(html)
+    parser.close()
+    records: list[_Record] = []
+    for rows in parser.tables:
+        rows = [row for row in rows if row]
+        if not rows:
+            continue
+        header = [cell.lower() for cell in rows[0]]
+        if not ({"epoch", "step"} & set(header)) or not ({"training loss", "validation loss"} & set(header)):
+            continue
+        names = [HF_TABLE_NAMES.get(h) or "eval_" + "_".join(re.findall(r"\w+", h)) for h in header]
+        for row in rows[1:]:
+            values = {
+                name: value
+                for name, cell in zip(names, row, strict=False)
+                if (value := _number(cell.replace(",", ""))) is not None
+            }
+            position = values.get("epoch", values.get("step"))
+            if position is not None:
+                records.append(_Record("hf", position, values, table_number))
+        table_number += 1
+    return records
+
+
+def _text(value: object) -> str:
+    """A notebook output's text (a string, or a list of lines)."""
+    if isinstance(value, list):
+        return "".join(part for part in value if isinstance(part, str))
+    return value if isinstance(value, str) else ""
+
+
+def _notebook_records(path: Path) -> list[_Record]:
+    """The records of a Jupyter notebook's cell outputs, in cell order (nbformat 4, and 3's ``worksheets``).
+
+    A cell's text outputs (stream ``text``, ``text/plain`` data) are joined in order and read as console text;
+    an ``text/html`` output holding HF Trainer's progress table gives that table's rows (its ``text/plain`` is
+    then not read). Each table is numbered, so that a second ``trainer.train()`` starts a run of its own.
+    """
+    notebook = json.loads(path.read_text(encoding="utf-8", errors="replace"))
+    cells = notebook.get("cells")
+    if cells is None:
+        cells = [cell for sheet in notebook.get("worksheets", []) for cell in sheet.get("cells", [])]
+    records: list[_Record] = []
+    tables = 0
+    for cell in cells:
+        pending: list[str] = []
+        for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
+            if not isinstance(output, dict):
+                continue
+            data = output.get("data", output)  # nbformat 3 keeps "html" / "text" on the output itself
+            html = _text(data.get("text/html", data.get("html"))) if isinstance(data, dict) else ""
+            found = _table_records(html, tables + 1) if "<table" in html else []
+            if found:
+                records.extend(_text_records("\n".join(pending)))
+                pending = []
+                records.extend(found)
+                tables = max(record.table for record in found)
+                continue
+            if output.get("output_type") == "stream" or "text" in output:
+                pending.append(_text(output.get("text")))
+            elif isinstance(data, dict):
+                pending.append(_text(data.get("text/plain")))
+        records.extend(_text_records("\n".join(pending)))
+    return records
+
+
+def _console_runs(records: list[_Record]) -> list[list[_Record]]:
+    """The records cut into runs: a new run starts where the stream changes (Keras text, HF log), where a new HF
+    progress table starts, or where the epoch counter goes back — for Keras, to an epoch already passed (each
+    epoch has one header in a run); for HF, below one already passed (a training and an evaluation entry share an
+    epoch). A printed HF dict after a table (``print(trainer.evaluate())``) continues the table's run unless its
+    position goes back."""
+    runs: list[list[_Record]] = []
+    highest = -math.inf
+    for record in records:
+        previous = runs[-1][-1] if runs else None
+        back = record.position <= highest if record.stream == "keras" else record.position < highest
+        new_table = record.table != 0 and (previous is None or previous.table != record.table)
+        if previous is None or previous.stream != record.stream or new_table or back:
+            runs.append([])
+            highest = -math.inf
+        runs[-1].append(record)
+        highest = max(highest, record.position)
+    return runs
+
+
+def _run_curves(run: list[_Record]) -> Curves:
+    """A run's series: Keras names are picked as a Keras CSV's columns (``val_loss`` / ``loss``), HF entries as a
+    ``log_history`` (``eval_loss``, else the first ``eval_`` metric; training ``loss``); positions are epochs (HF:
+    the entry's ``epoch``, a table row's Epoch, else Step)."""
+    names = list(dict.fromkeys(name for record in run for name in record.values))
+    if run and run[0].stream == "hf":
+        train_name = "loss"
+        val_name = "eval_loss" if "eval_loss" in names else _pick_metric(names, ("eval_",)) or "eval_loss"
+    else:
+        val_name, train_name = _pick_series(names)
+
+    def points(name: str) -> list[tuple[float, float]]:
+        return [(record.position, record.values[name]) for record in run if name in record.values]
+
+    return Curves(val_name, _orient(val_name, points(val_name)), points(train_name))
+
+
+def _read_console(path: Path) -> Curves:
+    """Console output (Keras ``fit`` text, HF Trainer log dicts) in a text file, or a notebook's cell outputs.
+
+    Several runs in one file: the last run that has validation values is read (a notebook may end with a fit
+    without validation); a file with none reads its last run.
+    """
+    if path.suffix == ".ipynb":
+        records = _notebook_records(path)
+    else:
+        records = _text_records(path.read_text(encoding="utf-8", errors="replace"))
+    runs = [_run_curves(run) for run in _console_runs(records)]
+    with_val = [curves for curves in runs if curves.val]
+    return (with_val or runs or [Curves("val_loss", [], [])])[-1]
+
+
+def _is_console(path: Path) -> bool:
+    """A text file holding Keras ``Epoch N/M`` headers or HF Trainer log dicts (not a CSV)."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    lines = ANSI_ESCAPE.sub("", text).split("\n")
+    return any(
+        KERAS_EPOCH.match(update) or _hf_dict(update) is not None
+        for line in lines
+        for update in PROGRESS_SPLIT.split(line)
+    )
+
+
 def read_curves(path: Path) -> Curves:
     """The evaluation and training-loss points of one log file (or of one Keras pair or MLflow run folder)."""
     if path.is_dir():
@@ -500,10 +770,14 @@ def read_curves(path: Path) -> Curves:
         return _read_wandb(path)
     if "tfevents" in path.name:
         return _read_events(path)
+    if path.suffix == ".ipynb":
+        return _read_console(path)
     if _is_json_lines(path):
         return _read_json_lines(path)
     if path.suffix == ".json":
         return _read_trainer_state(path)
+    if path.suffix in CONSOLE_SUFFIXES and _is_console(path):
+        return _read_console(path)
     return _read_csv(path)
 
 

@@ -1,0 +1,250 @@
+"""Training output as a console printed it: saved to a file (``nohup.out``, ``train.log``, a Slurm
+``.out``) or kept in a notebook's cell outputs (:mod:`gapdoctor.io.notebooks`).
+
+- Keras' ``fit``: an ``Epoch N/M`` line, then the epoch's progress line ``- loss: 0.41 - accuracy: 0.86
+  - val_loss: 0.52 - val_accuracy: 0.82`` (Keras 1 and 2 ``[====]`` bars, ``verbose=2``, Keras 3 ``━``
+  bars). A bar redrawn in place leaves every update in the file, apart by ``\\r`` or backspaces: an
+  epoch's values are those of its last update holding the most values (the end of the epoch, which adds
+  the validation's). ``N`` counts epochs completed. Several ``fit`` calls restart the counter; a loop
+  calling ``fit(epochs=1)`` prints ``Epoch 1/1`` each time: read as successive epochs;
+- HF Transformers' ``Trainer`` printing its logs: a Python dict a line, ``{'loss': 0.69, 'learning_rate':
+  4e-05, 'epoch': 0.5}``, ``{'eval_loss': 0.41, ..., 'epoch': 1.0}`` (often behind a progress bar on the
+  same line), read like ``trainer_state.json``'s ``log_history`` with no step: placed by epoch;
+- PyTorch Lightning's progress bar: ``Epoch 3: 100%|████| 50/50 [00:01<00:00, 30.1it/s, loss=0.31,
+  v_num=0, val_loss=0.42]``: the last update of each (0-based) epoch, whose values include the
+  validation run at its end.
+
+Literals are parsed with :func:`ast.literal_eval`, never evaluated. Several runs in one output (a counter
+that goes back): the last run with validation values is read, with a note.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from gapdoctor.io.log_formats import LoggedRaw
+
+__all__ = ["ConsoleRun", "console_runs", "is_console_text", "one_console_run"]
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf)"
+_KERAS_EPOCH = re.compile(r"^\s*Epoch (\d+)/(\d+)\s*$")
+# " - loss: 0.41", "- val_accuracy: 0.82", "lr: 1.0000e-04"; a value ends the field ("ETA: 1:02" is no value)
+_KERAS_PAIR = re.compile(r"(?:^|\s)([A-Za-z_][\w/.@-]*): (" + _NUMBER + r")(?=\s|$)")
+_HF_DICT = re.compile(r"\{'[^{}]*\}")
+_HF_SUMMARY = {"train_runtime", "train_samples_per_second", "total_flos"}
+_LIGHTNING_BAR = re.compile(r"^\s*Epoch (\d+):.*\|[^|]*\[[^\]]*?,\s*([^\]]*=[^\]]*)\]\s*$")
+_LIGHTNING_PAIR = re.compile(r"([A-Za-z_][\w/.@-]*)=(" + _NUMBER + r")(?=,|$)")
+_UPDATE_BREAK = re.compile(r"[\r\x08]+")
+_ANSI_STYLE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # Keras 3's bold and grey: ESC[1m ... ESC[0m
+_KERAS_BOOKKEEPING = {"ETA"}
+_FINISHED_BAR = re.compile(r"^\s*(\d+)/(\d+) ")
+_VALIDATION = ("val_", "eval_", "val/", "valid")
+_LIGHTNING_BOOKKEEPING = {"v_num"}
+
+
+@dataclass
+class ConsoleRun:
+    """One training run found in console output: its points and where it was printed."""
+
+    writer: str
+    first_line: int
+    last_line: int = 0
+    points: list[LoggedRaw] = field(default_factory=list)
+
+    @property
+    def validated(self) -> bool:
+        """Whether the run printed any validation value."""
+        return any(name.startswith(_VALIDATION) for name, *_ in self.points)
+
+
+def _updates(text: str) -> Iterable[tuple[int, str]]:
+    """``(line number, text)`` of every update a console printed, a bar redrawn in place giving several."""
+    for number, line in enumerate(_ANSI_STYLE.sub("", text).split("\n"), start=1):
+        for update in _UPDATE_BREAK.split(line):
+            if update.strip():
+                yield number, update
+
+
+def _keras_runs(updates: list[tuple[int, str]]) -> list[ConsoleRun]:
+    runs: list[ConsoleRun] = []
+    epoch = previous = 0
+    best: dict[int, tuple[int, dict[str, float]]] = {}  # epoch -> (line, values)
+    for number, update in updates:
+        header = _KERAS_EPOCH.match(update)
+        if header:
+            epoch = int(header.group(1))
+            if not runs or epoch <= previous:
+                _close_keras(runs, best)
+                runs.append(ConsoleRun("keras", number))
+            previous = epoch
+            continue
+        if not runs:
+            continue
+        values = {k: float(v) for k, v in _KERAS_PAIR.findall(update) if k not in _KERAS_BOOKKEEPING}
+        if values and len(values) >= len(best.get(epoch, (0, {}))[1]):
+            best[epoch] = (number, values)
+    _close_keras(runs, best)
+    return _one_epoch_fits(runs) if runs else _headerless_keras(updates)
+
+
+def _headerless_keras(updates: list[tuple[int, str]]) -> list[ConsoleRun]:
+    """Keras 3 prints no ``Epoch 1/1`` for ``fit(epochs=1)``: a loop of such fits prints a finished bar per
+    epoch (``6/6 - 0s - 4ms/step - loss: ... - val_loss: ...``); one with validation values is an epoch."""
+    run = ConsoleRun("keras, one epoch per fit", 0)
+    for number, update in updates:
+        bar = _FINISHED_BAR.match(update)
+        if not bar or bar.group(1) != bar.group(2):
+            continue
+        values = {k: float(v) for k, v in _KERAS_PAIR.findall(update) if k not in _KERAS_BOOKKEEPING}
+        if any(name.startswith("val_") for name in values):
+            epoch = float(len({e for _, _, e, _ in run.points}) + 1)
+            run.first_line = run.first_line or number
+            run.last_line = number
+            run.points.extend((name, math.nan, epoch, value) for name, value in values.items())
+    return [run] if run.points else []
+
+
+def _close_keras(runs: list[ConsoleRun], best: dict[int, tuple[int, dict[str, float]]]) -> None:
+    if runs:
+        run = runs[-1]
+        for epoch, (number, values) in sorted(best.items()):
+            run.points.extend((name, math.nan, float(epoch), value) for name, value in values.items())
+            run.last_line = max(run.last_line, number)
+    best.clear()
+
+
+def _one_epoch_fits(runs: list[ConsoleRun]) -> list[ConsoleRun]:
+    """A loop calling ``fit(epochs=1)`` prints ``Epoch 1/1`` each time: one run, an epoch per fit.
+
+    Runs of one epoch each, every one printing the same series, are joined; runs from scratch print more
+    than one epoch.
+    """
+    if len(runs) < 2 or any({epoch for _, _, epoch, _ in run.points} != {1.0} for run in runs):
+        return runs
+    if len({frozenset(name for name, *_ in run.points) for run in runs}) != 1:
+        return runs
+    joined = ConsoleRun("keras, one epoch per fit", runs[0].first_line, runs[-1].last_line)
+    for i, run in enumerate(runs):
+        joined.points.extend((name, step, float(i + 1), value) for name, step, _, value in run.points)
+    return [joined]
+
+
+def _hf_runs(updates: list[tuple[int, str]]) -> list[ConsoleRun]:
+    runs: list[ConsoleRun] = []
+    previous = -math.inf
+    for number, update in updates:
+        for literal in _HF_DICT.findall(update):
+            entry = _literal(literal)
+            if entry is None or _HF_SUMMARY & set(entry):
+                continue
+            epoch = entry["epoch"]
+            if not runs or epoch < previous:
+                runs.append(ConsoleRun("HF Trainer", number))
+            previous = epoch
+            runs[-1].last_line = number
+            runs[-1].points.extend((k, math.nan, epoch, v) for k, v in entry.items() if k != "epoch")
+    return runs
+
+
+def _literal(text: str) -> dict[str, float] | None:
+    """A printed dict of numbers with a finite ``epoch`` (other values dropped), or None when it is not one."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    numbers = {str(k): number for k, v in value.items() if (number := _number(v)) is not None}
+    return numbers if math.isfinite(numbers.get("epoch", math.nan)) else None
+
+
+def _number(value: object) -> float | None:
+    """A logged value: a number, or a number printed as a string (Transformers 5 prints ``'loss': '2.306'``)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and re.fullmatch(_NUMBER, value.strip()):
+        return float(value)
+    return None
+
+
+def _lightning_runs(updates: list[tuple[int, str]]) -> list[ConsoleRun]:
+    runs: list[ConsoleRun] = []
+    last: dict[int, tuple[int, dict[str, float]]] = {}
+    previous = -1
+    for number, update in updates:
+        bar = _LIGHTNING_BAR.match(update)
+        if not bar:
+            continue
+        epoch = int(bar.group(1))
+        if not runs or epoch < previous:
+            _close_lightning(runs, last)
+            runs.append(ConsoleRun("Lightning progress bar", number))
+        previous = epoch
+        values = {k: float(v) for k, v in _LIGHTNING_PAIR.findall(bar.group(2)) if k not in _LIGHTNING_BOOKKEEPING}
+        if values:
+            last[epoch] = (number, values)
+    _close_lightning(runs, last)
+    return runs
+
+
+def _close_lightning(runs: list[ConsoleRun], last: dict[int, tuple[int, dict[str, float]]]) -> None:
+    """Each epoch's last values, 0-based epochs: ``epoch + 1`` completed. The bar keeps showing the last
+    validation's values: an epoch without a validation of its own repeats every one of them, left out."""
+    if runs:
+        run = runs[-1]
+        shown: dict[str, float] = {}
+        for epoch, (number, values) in sorted(last.items()):
+            validation = {k: v for k, v in values.items() if k.startswith(_VALIDATION)}
+            stale = bool(validation) and validation == shown
+            shown = validation
+            run.points.extend(
+                (name, math.nan, float(epoch + 1), value)
+                for name, value in values.items()
+                if not (stale and name in validation)
+            )
+            run.last_line = max(run.last_line, number)
+    last.clear()
+
+
+def console_runs(text: str) -> list[ConsoleRun]:
+    """Every training run printed in a console output, in the order printed.
+
+    Examples
+    --------
+    >>> out = "Epoch 1/2\\n1/1 [====] - 0s - loss: 0.9 - val_loss: 0.8\\nEpoch 2/2\\n1/1 - loss: 0.5 - val_loss: 0.6"
+    >>> [(run.writer, run.points[-1]) for run in console_runs(out)]
+    [('keras', ('val_loss', nan, 2.0, 0.6))]
+    """
+    updates = list(_updates(text))
+    runs = [*_keras_runs(updates), *_hf_runs(updates), *_lightning_runs(updates)]
+    return sorted((run for run in runs if run.points), key=lambda run: run.first_line)
+
+
+def is_console_text(text: str) -> bool:
+    """Whether a text holds a training run's console output (a Keras epoch with values, HF's printed logs...).
+
+    Examples
+    --------
+    >>> is_console_text("Epoch 1/3\\n10/10 [==] - 1s 5ms/step - loss: 0.7 - val_loss: 0.6\\n")
+    True
+    >>> is_console_text("epoch,loss,val_loss\\n0,0.7,0.6\\n")
+    False
+    """
+    return bool(console_runs(text))
+
+
+def one_console_run(runs: list[ConsoleRun], notes: list[str], where: str = "lines") -> ConsoleRun:
+    """The run to diagnose: the last that printed validation values (else the last), saying which when several."""
+    validated = [run for run in runs if run.validated]
+    chosen = (validated or runs)[-1]
+    if len(runs) > 1:
+        notes.append(
+            f"{len(runs)} training runs printed in this output (a counter starting again); diagnosed the "
+            f"{'last with validation values' if validated else 'last'}: {chosen.writer}, {where} "
+            f"{chosen.first_line}-{chosen.last_line}"
+        )
+    return chosen

@@ -1,0 +1,135 @@
+"""A training run kept in a Jupyter notebook's cell outputs (``.ipynb``, nbformat 4).
+
+The text a cell printed (``stream`` outputs and ``text/plain`` results, in order) is console output
+(:mod:`gapdoctor.io.console_logs`: Keras' ``fit``, HF's printed logs, Lightning's bar). HF Transformers'
+``Trainer`` shows its progress in a notebook as an HTML table (``text/html``): a row per evaluation with
+``Epoch`` or ``Step``, ``Training Loss`` (``No log`` until the first logged loss), ``Validation Loss``
+and a column per metric (``Accuracy``, ``F1``, ``Wer``...), read as ``loss``, ``eval_loss`` and
+``eval_<metric>``. Each ``fit`` or ``train()`` is a run; the last with validation values is read.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.io.console_logs import ConsoleRun, console_runs, one_console_run
+from gapdoctor.io.files import load_json_text
+from gapdoctor.io.log_formats import LoggedRaw
+
+__all__ = ["notebook_points"]
+
+_TABLE_NAMES = {"training loss": "loss", "validation loss": "eval_loss"}
+_POSITIONS = {"epoch": "epoch", "step": "step"}
+
+
+class _Tables(HTMLParser):
+    """The cells of every ``<table>`` in an HTML text: a list of rows per table, header rows included."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th") and self.tables and self.tables[-1]:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _series_name(column: str) -> str:
+    """A Trainer table's column -> the name HF logs it under (``Validation Loss`` -> ``eval_loss``)."""
+    name = column.strip().lower()
+    return _TABLE_NAMES.get(name) or _POSITIONS.get(name) or "eval_" + re.sub(r"\W+", "_", name).strip("_")
+
+
+def _table_run(rows: list[list[str]], cell: int) -> ConsoleRun | None:
+    """The run an HF Trainer progress table shows, or None when the table is not one."""
+    if len(rows) < 2:
+        return None
+    names = [_series_name(c) for c in rows[0]]
+    if ("eval_loss" not in names and "loss" not in names) or not set(names) & {"epoch", "step"}:
+        return None
+    run = ConsoleRun("HF Trainer table", cell, cell)
+    for row in rows[1:]:
+        values = dict(zip(names, (_cell_value(c) for c in row), strict=False))
+        step, epoch = values.pop("step", math.nan), values.pop("epoch", math.nan)
+        run.points.extend((name, step, epoch, v) for name, v in values.items() if math.isfinite(v))
+    return run if run.points else None
+
+
+def _cell_value(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:  # "No log", a blank
+        return math.nan
+
+
+def _text(value: Any) -> str:
+    """nbformat's multi-line string: one string, or a list of lines."""
+    if isinstance(value, list):
+        return "".join(v for v in value if isinstance(v, str))
+    return value if isinstance(value, str) else ""
+
+
+def _cell_runs(outputs: list[Any], cell: int) -> list[ConsoleRun]:
+    printed: list[str] = []
+    runs: list[ConsoleRun] = []
+    for output in outputs:
+        if not isinstance(output, dict):
+            continue
+        data = output.get("data")
+        data = data if isinstance(data, dict) else {}
+        printed.append(_text(output.get("text")) + _text(data.get("text/plain")) + "\n")
+        html = _text(data.get("text/html"))
+        if "<table" in html:
+            parser = _Tables()
+            parser.feed(html)
+            runs.extend(run for rows in parser.tables if (run := _table_run(rows, cell)) is not None)
+    for run in console_runs("".join(printed)):
+        run.first_line = run.last_line = cell
+        runs.append(run)
+    return runs
+
+
+def notebook_points(text: str, path: Path, notes: list[str]) -> list[LoggedRaw]:
+    """The points of the run a notebook's outputs show (the last with validation values).
+
+    Raises
+    ------
+    GapdoctorInputError
+        Not a notebook, or no cell output holds a training run gapdoctor reads.
+    """
+    content = load_json_text(text, path)
+    cells = content.get("cells") if isinstance(content, dict) else None
+    if not isinstance(cells, list):
+        raise GapdoctorInputError(str(path), "is not a Jupyter notebook (no 'cells' list)", "pass the .ipynb file")
+    runs: list[ConsoleRun] = []
+    for number, cell in enumerate(cells, start=1):
+        outputs = cell.get("outputs") if isinstance(cell, dict) else None
+        if isinstance(outputs, list):
+            runs.extend(_cell_runs(outputs, number))
+    if not runs:
+        raise GapdoctorInputError(
+            str(path),
+            f"has no training output in its {len(cells)} cells (looked for Keras' fit, HF Trainer's table or "
+            "printed logs, Lightning's progress bar)",
+            "run the training cell and save the notebook with its outputs, or pass the run's log file",
+        )
+    return one_console_run(runs, notes, where="cell").points

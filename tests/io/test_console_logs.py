@@ -1,0 +1,197 @@
+"""Console output of real training loops saved to a file, read and diagnosed.
+
+Each run memorises random labels (validation cannot improve, the validation loss turns up as the
+training loss falls), so the verdict is overfitting whatever the seed; the values read from the
+console are those the loop's own history holds, to the digits the console printed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gapdoctor
+from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.io import read_history
+from gapdoctor.io.console_logs import console_runs
+from tests.helpers import keras_on_torch, lightning_classifier, run_cli
+
+SEEDS = (0, 1, 2)
+
+
+def _random_labels(seed: int, n: int = 96, dim: int = 32) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(2 * n, dim)).astype(np.float32)
+    y = rng.integers(0, 2, size=2 * n)
+    return X[:n], y[:n], X[n:], y[n:]
+
+
+@contextlib.contextmanager
+def _console(path: Path):  # type: ignore[no-untyped-def]
+    """Standard output and error into one file, as ``python train.py > train.log 2>&1`` saves them."""
+    with open(path, "w", encoding="utf-8") as out, contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        yield
+
+
+def _keras_model(keras, seed: int):  # type: ignore[no-untyped-def]
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential(
+        [keras.Input((32,)), keras.layers.Dense(128, activation="relu"), keras.layers.Dense(2, activation="softmax")]
+    )
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize(("seed", "verbose"), [(0, 1), (1, 1), (2, 2)])
+def test_keras_fit_printed_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, verbose: int) -> None:
+    keras = keras_on_torch(monkeypatch)
+    X, y, Xv, yv = _random_labels(seed)
+    model = _keras_model(keras, seed)
+    log = tmp_path / "nohup.out"
+    with _console(log):
+        model.fit(X, y, validation_data=(Xv, yv), epochs=5, batch_size=16, verbose=verbose)
+        second = model.fit(X, y, validation_data=(Xv, yv), epochs=25, batch_size=16, verbose=verbose)
+
+    history = read_history(log)
+    assert history.n_points == 25  # the second fit: its counter started again at Epoch 1/25
+    printed = np.round(second.history["val_loss"], 4)  # Keras prints 4 decimals
+    assert np.allclose(history.get("val_loss"), printed, atol=1.5e-4)  # type: ignore[arg-type]
+    assert np.allclose(history.get("train_loss"), np.round(second.history["loss"], 4), atol=1.5e-4)  # type: ignore[arg-type]
+    assert any("2 training runs printed" in note for note in history.notes), history.notes
+    diagnosis = gapdoctor.diagnose(history=log)
+    assert diagnosis.top is not None and diagnosis.top.cause == "overfitting", diagnosis.findings
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_keras_fit_called_an_epoch_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    keras = keras_on_torch(monkeypatch)
+    X, y, Xv, yv = _random_labels(0)
+    model = _keras_model(keras, 0)
+    log = tmp_path / "train.log"
+    val_loss = []
+    with _console(log):
+        for _ in range(12):  # every fit prints "Epoch 1/1"
+            fit = model.fit(X, y, validation_data=(Xv, yv), epochs=1, batch_size=16, verbose=2)
+            val_loss.extend(fit.history["val_loss"])
+    history = read_history(log)
+    assert history.n_points == 12 and history.notes == ()
+    assert np.allclose(history.get("val_loss"), np.round(val_loss, 4), atol=1.5e-4)  # type: ignore[arg-type]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hf_trainer_printed_logs(tmp_path: Path, seed: int) -> None:
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("accelerate")
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    config = transformers.BertConfig(
+        vocab_size=64, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
+        max_position_embeddings=16, num_labels=2,
+    )  # fmt: skip
+    torch.manual_seed(seed)
+
+    def rows(n: int) -> list[dict[str, object]]:
+        ids, labels = rng.integers(1, 64, size=(n, 12)), rng.integers(0, 2, size=n)
+        return [{"input_ids": torch.tensor(ids[i]), "labels": int(labels[i])} for i in range(n)]
+
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / "out"), num_train_epochs=16, per_device_train_batch_size=16, learning_rate=2e-3,
+        eval_strategy="epoch", logging_strategy="epoch", save_strategy="no", report_to=[], use_cpu=True, seed=seed,
+    )  # fmt: skip
+    model = transformers.BertForSequenceClassification(config)
+    trainer = transformers.Trainer(model=model, args=args, train_dataset=rows(64), eval_dataset=rows(64))
+    log = tmp_path / "train.log"
+    with _console(log):
+        trainer.train()  # the progress bar and the logs, as a console shows them
+    state = tmp_path / "trainer_state.json"
+    trainer.state.save_to_json(str(state))
+
+    from_console, from_state = read_history(log), read_history(state)
+    assert from_console.n_points == from_state.n_points == 16
+    for name in ("val_loss", "train_loss"):
+        assert np.allclose(from_console.get(name), from_state.get(name), rtol=1e-3), name  # type: ignore[arg-type]
+    diagnosis, from_file = gapdoctor.diagnose(history=log), gapdoctor.diagnose(history=state)
+    assert diagnosis.top is not None and from_file.top is not None
+    assert diagnosis.top.cause == from_file.top.cause == "overfitting", diagnosis.findings
+    assert math.isclose(diagnosis.top.score, from_file.top.score, abs_tol=0.02)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lightning_progress_bar(tmp_path: Path, seed: int) -> None:
+    pl = pytest.importorskip("lightning.pytorch")
+    torch = pytest.importorskip("torch")
+    X, y, Xv, yv = (torch.tensor(a) for a in _random_labels(seed))
+    base = lightning_classifier((32, 128, 2), lambda p: torch.optim.Adam(p, 3e-3))
+
+    class OnTheBar(base):  # type: ignore[misc, valid-type]
+        def training_step(self, batch, _index):  # type: ignore[no-untyped-def]
+            loss = torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1])
+            self.log("train_loss", loss, on_step=True, on_epoch=True, prog_bar=True)
+            return loss
+
+        def validation_step(self, batch, _index):  # type: ignore[no-untyped-def]
+            self.log("val_loss", torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1]), prog_bar=True)
+
+    def loader(a, b, shuffle):  # type: ignore[no-untyped-def]
+        return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(a, b), batch_size=16, shuffle=shuffle)
+
+    pl.seed_everything(seed)
+    trainer = pl.Trainer(
+        max_epochs=30, check_val_every_n_epoch=2, callbacks=[pl.callbacks.TQDMProgressBar()],
+        logger=pl.loggers.CSVLogger(tmp_path, name="run", version=0), enable_checkpointing=False,
+        enable_model_summary=False,
+    )  # fmt: skip
+    log = tmp_path / "slurm-123.out"
+    with _console(log):
+        trainer.fit(OnTheBar(), loader(X, y, True), loader(Xv, yv, False))
+
+    from_bar, from_csv = read_history(log), read_history(tmp_path / "run" / "version_0" / "metrics.csv")
+    # a validation every second epoch: the bar keeps showing the last one's values, read once; 3 digits shown
+    assert from_bar.n_points == from_csv.n_points == 15
+    assert from_bar.epochs is not None and from_csv.epochs is not None
+    assert from_bar.epochs.tolist() == from_csv.epochs.tolist() == [float(e) for e in range(2, 31, 2)]
+    assert np.allclose(from_bar.get("val_loss"), from_csv.get("val_loss"), rtol=5e-3, atol=1e-4)  # type: ignore[arg-type]
+    assert np.allclose(from_bar.get("train_loss"), from_csv.get("train_loss"), rtol=5e-3, atol=1e-4)  # type: ignore[arg-type]
+    diagnosis = gapdoctor.diagnose(history=log)
+    assert diagnosis.top is not None and diagnosis.top.cause == "overfitting", diagnosis.findings
+
+
+def test_a_notebook_without_training_output(tmp_path: Path) -> None:
+    notebook = tmp_path / "analysis.ipynb"
+    cells = [{"cell_type": "code", "source": "print(1)", "outputs": [{"output_type": "stream", "text": ["1\n"]}]}]
+    notebook.write_text(json.dumps({"cells": cells, "nbformat": 4, "nbformat_minor": 5, "metadata": {}}))
+    with pytest.raises(GapdoctorInputError, match=r"analysis\.ipynb.*no training output in its 1 cells"):
+        read_history(notebook)
+    result = run_cli("diagnose", "--history", str(notebook))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "no training output" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_bar_redrawn_with_backspaces_and_carriage_returns() -> None:
+    """Keras 2 redraws its bar with backspaces (``\\x08``) and ``\\r``: the epoch's values are its last full line."""
+    text = (
+        "Epoch 1/2\n"
+        " 32/100 [=>....] - ETA: 1:02 - loss: 0.9000 - acc: 0.5000" + "\x08" * 60 + "\r"
+        "100/100 [======] - 5s 50ms/step - loss: 0.8000 - acc: 0.6000 - val_loss: 0.7000 - val_acc: 0.6500\n"
+        "Epoch 2/2\n 32/100 [=>....] - ETA: 0s - loss: 0.5000\r"
+        "100/100 [======] - 5s 50ms/step - loss: 0.6000 - acc: 0.7000 - val_loss: 0.7500 - val_acc: 0.6000\n"
+    )
+    (run,) = console_runs(text)
+    assert sorted((epoch, name, value) for name, _, epoch, value in run.points if name.startswith("val_")) == [
+        (1.0, "val_acc", 0.65), (1.0, "val_loss", 0.7), (2.0, "val_acc", 0.6), (2.0, "val_loss", 0.75),
+    ]  # fmt: skip
+    assert {name for name, *_ in run.points} == {"loss", "acc", "val_loss", "val_acc"}  # no "ETA"
