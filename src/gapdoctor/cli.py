@@ -73,7 +73,8 @@ def _parser() -> argparse.ArgumentParser:
         help="training log: CSV/JSON, Lightning or Keras CSVLogger, trainer_state.json, "
         "TensorBoard event file or directory, MLflow run directory or mlflow.db (mlflow.db#RUN picks a run), "
         "W&B run folder or run-<id>.wandb, JSON lines (log.txt of DeiT/MAE/DETR, Detectron2 metrics.json, "
-        "MMDetection / MMEngine logs)",
+        "MMDetection / MMEngine logs), console output saved to a file (Keras fit, HF Trainer, Lightning bar) "
+        "or a notebook (.ipynb) with its outputs",
     )
     d.add_argument(
         "--map",

@@ -326,8 +326,9 @@ def read_history(
         ``trainer_state.json``, a TensorBoard event file or run directory, an MLflow
         run directory (file store) or SQLite store (``mlflow.db``, MLflow's default since 3.7;
         ``mlflow.db#<run id or name>`` picks one of its runs), a W&B run file or folder, a JSON-lines
-        log (``log.txt``, Detectron2's ``metrics.json``, MMCV / MMEngine logs), or a directory holding one
-        of these.
+        log (``log.txt``, Detectron2's ``metrics.json``, MMCV / MMEngine logs), console output saved to a
+        file (Keras' ``fit``, HF Trainer's printed logs, Lightning's progress bar), a Jupyter notebook
+        saved with its outputs, or a directory holding one of these.
     mapping : mapping of str to str, optional
         Logged name -> gapdoctor series name (``{"Loss/valid": "val_loss"}``),
         overriding the automatic mapping; map a name to ``""`` to drop it.
