@@ -195,3 +195,40 @@ def test_a_bar_redrawn_with_backspaces_and_carriage_returns() -> None:
         (1.0, "val_acc", 0.65), (1.0, "val_loss", 0.7), (2.0, "val_acc", 0.6), (2.0, "val_loss", 0.75),
     ]  # fmt: skip
     assert {name for name, *_ in run.points} == {"loss", "acc", "val_loss", "val_acc"}  # no "ETA"
+
+
+def test_fairseq_lines_of_three_versions() -> None:
+    """fairseq's epoch-end and validation lines, bare, behind ``| INFO | valid |`` and behind hydra's prefix;
+    a validation every N updates falls between epochs, and a progress line (``loss=...``) is no point."""
+    text = (
+        "epoch 001:    185 / 282 loss=3.153, nll_loss=1.243, ppl=8.89, wps=132396, num_updates=200, lr=0.0001\n"
+        "2023-06-13 17:32:41 | INFO | valid | epoch 001 | valid on 'valid' subset | loss 12.677 | ppl 6550.94 | "
+        "bleu 29.52 | wps 88225 | num_updates 282 | best_bleu 30.53\n"
+        "2023-06-13 17:32:53 | INFO | train | epoch 001 | loss 13.1 | ppl 7000 | num_updates 282 | lr 0.0001 | "
+        "gnorm 2.5 | train_wall 100 | wall 120\n"
+        "| epoch 002 | valid on 'valid' subset | loss 11.0 | ppl 500 | num_updates 564 | best_loss 11.0\n"
+        "| epoch 002 | loss 12.0 | ppl 6000 | num_updates 564 | lr 0.0001\n"
+        "[2021-01-01 10:00:00,000][valid][INFO] - epoch 003 | valid on 'valid' subset | loss 10.5 | num_updates 700\n"
+        "[2021-01-01 10:00:01,000][valid][INFO] - epoch 003 | valid on 'valid' subset | loss 10.2 | num_updates 846\n"
+        "[2021-01-01 10:00:01,000][train][INFO] - epoch 003 | loss 11.0 | num_updates 846\n"
+    )
+    (run,) = console_runs(text)
+    assert run.writer == "fairseq"
+    validation = [(step, epoch, value) for name, step, epoch, value in run.points if name == "valid_loss"]
+    assert [(step, value) for step, _, value in validation] == [
+        (282.0, 12.677),
+        (564.0, 11.0),
+        (700.0, 10.5),
+        (846.0, 10.2),
+    ]
+    assert [epoch for _, epoch, _ in validation][:2] == [1.0, 2.0] and math.isnan(validation[2][1])
+    assert {name for name, *_ in run.points} == {
+        "valid_loss",
+        "valid_ppl",
+        "valid_bleu",
+        "loss",
+        "ppl",
+        "lr",
+        "grad_norm",
+    }
+    assert [(s, e) for name, s, e, _ in run.points if name == "loss"] == [(282.0, 1.0), (564.0, 2.0), (846.0, 3.0)]

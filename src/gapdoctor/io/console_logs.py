@@ -10,6 +10,9 @@
 - HF Transformers' ``Trainer`` printing its logs: a Python dict a line, ``{'loss': 0.69, 'learning_rate':
   4e-05, 'epoch': 0.5}``, ``{'eval_loss': 0.41, ..., 'epoch': 1.0}`` (often behind a progress bar on the
   same line), read like ``trainer_state.json``'s ``log_history`` with no step: placed by epoch;
+- fairseq: ``epoch 003 | loss 4.52 | ... | num_updates 15120`` at each epoch's end and ``epoch 003 | valid
+  on 'valid' subset | loss 4.36 | ... | num_updates 15120`` at each validation (bare, behind ``| INFO |
+  valid |`` or ``[valid][INFO] -``), placed at their ``num_updates``; ``best_*`` and speed fields unread;
 - PyTorch Lightning's progress bar: ``Epoch 3: 100%|████| 50/50 [00:01<00:00, 30.1it/s, loss=0.31,
   v_num=0, val_loss=0.42]``: the last update of each (0-based) epoch, whose values include the
   validation run at its end.
@@ -38,6 +41,13 @@ _HF_DICT = re.compile(r"\{'[^{}]*\}")
 _HF_SUMMARY = {"train_runtime", "train_samples_per_second", "total_flos"}
 _LIGHTNING_BAR = re.compile(r"^\s*Epoch (\d+):.*\|[^|]*\[[^\]]*?,\s*([^\]]*=[^\]]*)\]\s*$")
 _LIGHTNING_PAIR = re.compile(r"([A-Za-z_][\w/.@-]*)=(" + _NUMBER + r")(?=,|$)")
+# fairseq: "| epoch 003 | valid on 'valid' subset | loss 4.36 | ppl 6.27 | num_updates 15120 | best_loss 4.36",
+# the epoch's training line without the subset; behind "| INFO | valid |" or "[valid][INFO] - " in later versions
+_FAIRSEQ_LINE = re.compile(r"\bepoch (\d+) \|(?:\s*valid on ['\"]([\w.-]+)['\"] subset \|)?(.*)$")
+_FAIRSEQ_FIELD = re.compile(r"(?:^|\|)\s*([A-Za-z_][\w-]*) (" + _NUMBER + r")\s*(?=\||$)")
+_FAIRSEQ_BOOKKEEPING = {"wps", "ups", "wpb", "bsz", "num_updates", "clip", "oom", "loss_scale", "train_wall", "wall"}
+_FAIRSEQ_BOOKKEEPING |= {"gb_free", "cuda_gb_allocated", "cuda_gb_reserved", "cuda_gb_free"}
+_FAIRSEQ_NAMES = {"gnorm": "grad_norm"}
 _UPDATE_BREAK = re.compile(r"[\r\x08]+")
 _ANSI_STYLE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # Keras 3's bold and grey: ESC[1m ... ESC[0m
 _KERAS_BOOKKEEPING = {"ETA"}
@@ -210,6 +220,33 @@ def _close_lightning(runs: list[ConsoleRun], last: dict[int, tuple[int, dict[str
     last.clear()
 
 
+def _fairseq_runs(updates: list[tuple[int, str]]) -> list[ConsoleRun]:
+    """fairseq's end-of-epoch training line and its validation lines, placed at their ``num_updates``; the
+    epoch is known where a training line ends one (a validation every N updates falls between)."""
+    runs: list[tuple[ConsoleRun, dict[float, float]]] = []  # with num_updates at each epoch's end -> the epoch
+    previous = 0
+    for number, update in updates:
+        line = _FAIRSEQ_LINE.search(update)
+        fields = dict(_FAIRSEQ_FIELD.findall(line.group(3))) if line else {}
+        if line is None or "num_updates" not in fields:
+            continue
+        epoch, step = int(line.group(1)), float(fields["num_updates"])
+        prefix = f"{line.group(2)}_" if line.group(2) else ""  # valid on 'valid' subset: valid_loss ...
+        if not runs or epoch < previous:
+            runs.append((ConsoleRun("fairseq", number), {}))
+        previous = epoch
+        run, ends = runs[-1]
+        if not prefix:
+            ends[step] = float(epoch)
+        run.last_line = number
+        for key, value in fields.items():
+            if key not in _FAIRSEQ_BOOKKEEPING and not key.startswith("best_"):
+                run.points.append((prefix + _FAIRSEQ_NAMES.get(key) or key, step, math.nan, float(value)))
+    for run, ends in runs:
+        run.points[:] = [(name, step, ends.get(step, math.nan), value) for name, step, _, value in run.points]
+    return [run for run, _ in runs]
+
+
 def console_runs(text: str) -> list[ConsoleRun]:
     """Every training run printed in a console output, in the order printed.
 
@@ -220,7 +257,7 @@ def console_runs(text: str) -> list[ConsoleRun]:
     [('keras', ('val_loss', nan, 2.0, 0.6))]
     """
     updates = list(_updates(text))
-    runs = [*_keras_runs(updates), *_hf_runs(updates), *_lightning_runs(updates)]
+    runs = [*_keras_runs(updates), *_hf_runs(updates), *_lightning_runs(updates), *_fairseq_runs(updates)]
     return sorted((run for run in runs if run.points), key=lambda run: run.first_line)
 
 
