@@ -241,7 +241,7 @@ def _fairseq_runs(updates: list[tuple[int, str]]) -> list[ConsoleRun]:
         run.last_line = number
         for key, value in fields.items():
             if key not in _FAIRSEQ_BOOKKEEPING and not key.startswith("best_"):
-                run.points.append((prefix + _FAIRSEQ_NAMES.get(key) or key, step, math.nan, float(value)))
+                run.points.append((prefix + _FAIRSEQ_NAMES.get(key, str(key)), step, math.nan, float(value)))
     for run, ends in runs:
         run.points[:] = [(name, step, ends.get(step, math.nan), value) for name, step, _, value in run.points]
     return [run for run, _ in runs]
