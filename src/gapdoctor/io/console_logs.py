@@ -279,9 +279,9 @@ def one_console_run(runs: list[ConsoleRun], notes: list[str], where: str = "line
     validated = [run for run in runs if run.validated]
     chosen = (validated or runs)[-1]
     if len(runs) > 1:
+        span = f"{chosen.first_line}-{chosen.last_line}" if chosen.last_line > chosen.first_line else chosen.first_line
         notes.append(
             f"{len(runs)} training runs printed in this output (a counter starting again); diagnosed the "
-            f"{'last with validation values' if validated else 'last'}: {chosen.writer}, {where} "
-            f"{chosen.first_line}-{chosen.last_line}"
+            f"{'last with validation values' if validated else 'last'}: {chosen.writer}, {where} {span}"
         )
     return chosen
