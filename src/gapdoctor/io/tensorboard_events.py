@@ -20,12 +20,14 @@ Histograms, images, text and graphs are skipped.
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 from collections.abc import Iterator
 from pathlib import Path
 
 from gapdoctor.errors import GapdoctorInputError
+from gapdoctor.io.files import open_binary
 from gapdoctor.io.protobuf_wire import Malformed, fields, varint
 
 __all__ = ["EVENT_FILE_MARKER", "ScalarPoint", "find_event_files", "masked_crc32c", "read_event_scalars"]
@@ -73,27 +75,27 @@ def masked_crc32c(data: bytes) -> int:
 
 
 def _records(path: Path) -> Iterator[bytes]:
-    """Yield the records of a TFRecord file, checking framing and both CRCs."""
-    blob = path.read_bytes()
-    offset, index = 0, 0
-    while offset < len(blob):
-        where = f"record {index} at byte {offset} ({index} records were readable)"
-        if offset + 12 > len(blob):
-            raise _broken(path, f"is truncated inside the header of {where}")
-        header = blob[offset : offset + 8]
-        (length,) = struct.unpack("<Q", header)
-        (length_crc,) = struct.unpack("<I", blob[offset + 8 : offset + 12])
-        if masked_crc32c(header) != length_crc:
-            raise _broken(path, f"has a corrupted length in {where}")
-        start, end = offset + 12, offset + 12 + length
-        if end + 4 > len(blob):
-            raise _broken(path, f"is truncated inside {where}")
-        data = blob[start:end]
-        (data_crc,) = struct.unpack("<I", blob[end : end + 4])
-        if masked_crc32c(data) != data_crc:
-            raise _broken(path, f"has corrupted data in {where} (CRC mismatch)")
-        yield data
-        offset, index = end + 4, index + 1
+    """Yield the records of a TFRecord file, checking framing and both CRCs, reading one record at a time."""
+    with open_binary(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        offset, index = 0, 0
+        while offset < size:
+            where = f"record {index} at byte {offset} ({index} records were readable)"
+            header = handle.read(12)
+            if len(header) < 12:
+                raise _broken(path, f"is truncated inside the header of {where}")
+            (length,) = struct.unpack("<Q", header[:8])
+            (length_crc,) = struct.unpack("<I", header[8:])
+            if masked_crc32c(header[:8]) != length_crc:
+                raise _broken(path, f"has a corrupted length in {where}")
+            if offset + 12 + length + 4 > size:
+                raise _broken(path, f"is truncated inside {where}")
+            data = handle.read(length)
+            (data_crc,) = struct.unpack("<I", handle.read(4))
+            if masked_crc32c(data) != data_crc:
+                raise _broken(path, f"has corrupted data in {where} (CRC mismatch)")
+            yield data
+            offset, index = offset + 12 + length + 4, index + 1
 
 
 def _broken(path: Path, problem: str) -> GapdoctorInputError:

@@ -11,8 +11,9 @@ written when the run ends: without it the run is said to be unfinished): one
 the parts of ``nested_key = 2`` in newer ones, joined by ``/``) and ``value_json = 16``, its
 ``step = 2`` (``num = 1``) W&B's step. A call's position is the trainer's step when it logged one
 (Lightning's ``trainer/global_step``, HF's ``train/global_step``), else W&B's step. Histograms, media
-and tables are skipped. A last record cut short (a run still writing, or killed) ends the reading, said
-in a note; a damaged record before it is an error naming its offset.
+and tables are skipped; the file is read a 32 KiB block at a time. A last record cut short (a run still
+writing, or killed) ends the reading, said in a note; a damaged record before it is an error naming its
+offset.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import json
 import math
 import struct
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from gapdoctor.errors import GapdoctorInputError
@@ -34,6 +36,7 @@ _IDENT = b":W&B"
 _HEADER = 7
 _BLOCK = 32768
 _FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
+_KINDS = (_FULL, _FIRST, _MIDDLE, _LAST)
 _HISTORY = 2
 _EXIT = 18  # Record.exit: written once, when the run ends
 _ITEM, _STEP = 1, 2
@@ -47,41 +50,43 @@ def is_wandb_file(path: Path) -> bool:
     return read_head(path, len(_IDENT)) == _IDENT
 
 
-def _records(data: bytes, path: Path, notes: list[str]) -> list[bytes]:
-    """The whole records of a run file, pieces joined; a last one cut short is left out, said."""
-    records: list[bytes] = []
-    pos, pending = _HEADER, b""
-    while pos < len(data):
-        left = _BLOCK - pos % _BLOCK
-        if left < _HEADER:  # the block's padding
-            pos += left
-            continue
-        if pos + _HEADER > len(data):
-            break
-        crc, length, kind = struct.unpack_from("<IHB", data, pos)
-        chunk = data[pos + _HEADER : pos + _HEADER + length]
-        if kind == 0 and length == 0:  # zeros after the last record (a preallocated or padded file)
-            break
-        if len(chunk) < length:
-            notes.append(f"the last record of {path.name} was cut short (the run was still writing): not read")
-            break
-        if zlib.crc32(bytes([kind]) + chunk) != crc or kind not in (_FULL, _FIRST, _MIDDLE, _LAST):
-            raise GapdoctorInputError(
-                str(path),
-                f"has a damaged record at byte {pos} (its checksum does not match)",
-                "pass the run file as W&B wrote it (copied whole, not edited)",
-            )
-        pos += _HEADER + length
-        if kind == _FULL:
-            records.append(chunk)
-        elif kind == _FIRST:
-            pending = chunk
-        elif kind == _MIDDLE:
-            pending += chunk
-        else:
-            records.append(pending + chunk)
-            pending = b""
-    return records
+def _records(path: Path, notes: list[str]) -> Iterator[bytes]:
+    """The whole records of a run file, pieces joined, read a block at a time; a last one cut short is left
+    out, said."""
+    pending = b""
+    with open_binary(path) as handle:
+        handle.seek(_HEADER)
+        start, block = 0, _HEADER * b"\0" + handle.read(_BLOCK - _HEADER)  # the file's header: skipped
+        pos = _HEADER
+        while True:
+            if len(block) - pos < _HEADER:  # the block's padding (or the file's end)
+                if len(block) < _BLOCK:
+                    return
+                start, block, pos = start + _BLOCK, handle.read(_BLOCK), 0
+                continue
+            crc, length, kind = struct.unpack_from("<IHB", block, pos)
+            if kind == 0 and length == 0:  # zeros after the last record (a preallocated or padded file)
+                return
+            chunk = block[pos + _HEADER : pos + _HEADER + length]
+            if len(chunk) < length and len(block) < _BLOCK:
+                notes.append(f"the last record of {path.name} was cut short (the run was still writing): not read")
+                return
+            if len(chunk) < length or zlib.crc32(bytes([kind]) + chunk) != crc or kind not in _KINDS:
+                raise GapdoctorInputError(
+                    str(path),
+                    f"has a damaged record at byte {start + pos} (its checksum does not match)",
+                    "pass the run file as W&B wrote it (copied whole, not edited)",
+                )
+            pos += _HEADER + length
+            if kind == _FULL:
+                yield chunk
+            elif kind == _FIRST:
+                pending = chunk
+            elif kind == _MIDDLE:
+                pending += chunk
+            else:
+                yield pending + chunk
+                pending = b""
 
 
 def _number(value_json: str) -> float | None:
@@ -128,14 +133,12 @@ def _history_row(record: bytes) -> tuple[dict[str, float], float, bool]:
 
 def read_wandb_points(path: Path, notes: list[str]) -> list[tuple[str, int, float]]:
     """``(name, step, value)`` of every number a run's ``wandb.log`` calls logged, in the order logged."""
-    with open_binary(path) as handle:
-        data = handle.read()
-    if not data.startswith(_IDENT):
+    if not is_wandb_file(path):
         raise GapdoctorInputError(str(path), "is not a W&B run file (no :W&B header)", "pass run-<id>.wandb")
     points: list[tuple[str, int, float]] = []
     finished = False
     try:
-        for record in _records(data, path, notes):
+        for record in _records(path, notes):
             row, step, ended = _history_row(record)
             finished = finished or ended
             if not row:
