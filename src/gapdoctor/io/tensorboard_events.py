@@ -74,8 +74,16 @@ def masked_crc32c(data: bytes) -> int:
     return (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
 
 
-def _records(path: Path) -> Iterator[bytes]:
-    """Yield the records of a TFRecord file, checking framing and both CRCs, reading one record at a time."""
+_CHECKED_BYTES = 1 << 16  # records up to this size are checksummed as read; larger ones when a scalar is read
+
+
+def _records(path: Path) -> Iterator[tuple[bytes, int | None]]:
+    """Yield the records of a TFRecord file, checking framing and both CRCs, reading one record at a time.
+
+    A record over ``_CHECKED_BYTES`` (an image, audio, a histogram) comes with its data CRC unchecked: a
+    CRC32C in Python costs about a second per megabyte, and such a record holds no scalar unless it is a
+    merged summary, whose CRC the reader checks when it reads a scalar from it.
+    """
     with open_binary(path) as handle:
         size = os.fstat(handle.fileno()).st_size
         offset, index = 0, 0
@@ -92,9 +100,12 @@ def _records(path: Path) -> Iterator[bytes]:
                 raise _broken(path, f"is truncated inside {where}")
             data = handle.read(length)
             (data_crc,) = struct.unpack("<I", handle.read(4))
-            if masked_crc32c(data) != data_crc:
+            if length > _CHECKED_BYTES:
+                yield data, data_crc
+            elif masked_crc32c(data) != data_crc:
                 raise _broken(path, f"has corrupted data in {where} (CRC mismatch)")
-            yield data
+            else:
+                yield data, None
             offset, index = offset + 12 + length + 4, index + 1
 
 
@@ -257,13 +268,18 @@ def read_event_scalars(path: Path, files: list[Path] | None = None) -> list[Scal
     for file in files:
         split = file.parent.name if several or file.parent.name.lower() in _SPLIT_FOLDERS else ""
         named: dict[str, str] = {}  # each tag read once with its split, not once per point
-        for index, record in enumerate(_records(file)):
+        for index, (record, unchecked_crc) in enumerate(_records(file)):
             try:
-                points.extend(
-                    (named.get(tag) or named.setdefault(tag, _in_split(split, tag, alone=not several)), step, value)
-                    for tag, step, value in _event_scalars(record)
-                )
+                scalars = list(_event_scalars(record))
             except (Malformed, struct.error) as error:
-                problem = f"record {index} is not a valid Event ({error}; {index} records were readable)"
+                damaged = unchecked_crc is not None and masked_crc32c(record) != unchecked_crc
+                why = "CRC mismatch" if damaged else str(error)
+                problem = f"record {index} is not a valid Event ({why}; {index} records were readable)"
                 raise _broken(file, problem) from None
+            if scalars and unchecked_crc is not None and masked_crc32c(record) != unchecked_crc:
+                raise _broken(file, f"has corrupted data in record {index} (CRC mismatch)")
+            points.extend(
+                (named.get(tag) or named.setdefault(tag, _in_split(split, tag, alone=not several)), step, value)
+                for tag, step, value in scalars
+            )
     return points
