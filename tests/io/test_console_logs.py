@@ -232,3 +232,49 @@ def test_fairseq_lines_of_three_versions() -> None:
         "grad_norm",
     }
     assert [(s, e) for name, s, e, _ in run.points if name == "loss"] == [(282.0, 1.0), (564.0, 2.0), (846.0, 3.0)]
+
+
+REAL = Path(__file__).resolve().parents[1] / "data" / "console_logs"  # byte for byte, sources in MANIFEST.csv
+
+# file -> (evaluation points, first and last val_loss, the note naming the run read, or "" for none)
+REAL_OUTPUTS = {
+    "keras2_verbose1_catsdogs.txt": (40, (0.671, 0.3401), ""),
+    "keras2_verbose1_per_update_lines_belgian_ts.txt": (50, (2.4161, 0.2526), "4 training runs printed"),
+    "keras2_verbose1_crlf_three_fits_yolo.txt": (5, (11.1048, 10.1713), "3 training runs printed"),
+    "keras2_verbose2_lstm_1000ep.txt": (1000, (4.585, 3.5146), ""),
+    "keras1_verbose2_epoch_loop_retina.log": (108, (0.2529, 0.1323), ""),
+    "keras3_road_surface.txt": (40, (8.6561, 0.0946), ""),
+    "notebook_keras_fchollet_overfitting.ipynb": (
+        20,
+        (0.4704, 0.5358),
+        "diagnosed the last with validation values: keras, cell 40",
+    ),
+    "notebook_keras_handson_ch10.ipynb": (28, (0.0995, 0.0911), "17 training runs printed"),
+    "notebook_hf_trainer_text_classification.ipynb": (2, (0.467531, 0.476509), "HF Trainer table, cell 83"),
+    "hf_trainer_dicts_two_runs_bert.txt": (10, (0.1370067596435547, 0.031908828765153885), "2 training runs printed"),
+    "fairseq_hydra_json_wav2vec2_pretrain.log": (10, (6.389, 3.792), ""),
+    "pl_tqdm_val_postfix_yolov3.txt": (40, (28.1, 5.58), ""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_OUTPUTS))
+def test_real_console_outputs(name: str) -> None:
+    """Each writer's layout as a real run left it: progress updates kept one per line, CRLF, several fits, a
+    loop of one-epoch fits whose checkpoint lines come first, Keras 3's bars beside its summary box, notebook
+    outputs with elided lines, HF's tables of a hyper-parameter search, fairseq's JSON lines, a Lightning bar
+    showing the last epoch's values while the next one runs (each value checked against the file's text)."""
+    points, (first, last), note = REAL_OUTPUTS[name]
+    history = read_history(REAL / name)
+    val_loss = history.get("val_loss")
+    assert history.n_points == points and val_loss is not None
+    assert history.epochs is not None and history.epochs.tolist() == [float(e) for e in range(1, points + 1)]
+    assert math.isclose(val_loss[0], first, rel_tol=1e-9) and math.isclose(val_loss[-1], last, rel_tol=1e-9)
+    assert any(note in n for n in history.notes) if note else not history.notes, history.notes
+
+
+def test_real_outputs_read_whole_and_diagnosed() -> None:
+    """fchollet's dropout model (the notebook's last fit) overfits from epoch 4: the headline says so; the
+    1000-epoch LSTM whose validation loss is lowest at epoch 189 (3.09) and 3.51 at its end is overfitting too."""
+    for name in ("notebook_keras_fchollet_overfitting.ipynb", "keras2_verbose2_lstm_1000ep.txt"):
+        diagnosis = gapdoctor.diagnose(history=REAL / name)
+        assert diagnosis.top is not None and diagnosis.top.cause == "overfitting", (name, diagnosis.findings)

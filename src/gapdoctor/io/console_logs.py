@@ -12,7 +12,8 @@
   same line), read like ``trainer_state.json``'s ``log_history`` with no step: placed by epoch;
 - fairseq: ``epoch 003 | loss 4.52 | ... | num_updates 15120`` at each epoch's end and ``epoch 003 | valid
   on 'valid' subset | loss 4.36 | ... | num_updates 15120`` at each validation (bare, behind ``| INFO |
-  valid |`` or ``[valid][INFO] -``), placed at their ``num_updates``; ``best_*`` and speed fields unread;
+  valid |`` or ``[valid][INFO] -``), or as JSON (``{"epoch": 3, "valid_loss": "4.36", ...}``), placed at
+  their ``num_updates``; ``best_*`` and speed fields unread;
 - PyTorch Lightning's progress bar: ``Epoch 3: 100%|████| 50/50 [00:01<00:00, 30.1it/s, loss=0.31,
   v_num=0, val_loss=0.42]``: the last update of each (0-based) epoch, whose values include the
   validation run at its end.
@@ -24,6 +25,7 @@ that goes back): the last run with validation values is read, with a note.
 from __future__ import annotations
 
 import ast
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -47,6 +49,7 @@ _FAIRSEQ_LINE = re.compile(r"\bepoch (\d+) \|(?:\s*valid on ['\"]([\w.-]+)['\"] 
 _FAIRSEQ_FIELD = re.compile(r"(?:^|\|)\s*([A-Za-z_][\w-]*) (" + _NUMBER + r")\s*(?=\||$)")
 _FAIRSEQ_BOOKKEEPING = {"wps", "ups", "wpb", "bsz", "num_updates", "clip", "oom", "loss_scale", "train_wall", "wall"}
 _FAIRSEQ_BOOKKEEPING |= {"gb_free", "cuda_gb_allocated", "cuda_gb_reserved", "cuda_gb_free"}
+_FAIRSEQ_BOOKKEEPING |= {"ntokens", "nsentences", "temp"}
 _FAIRSEQ_NAMES = {"gnorm": "grad_norm"}
 _UPDATE_BREAK = re.compile(r"[\r\x08]+")
 _ANSI_STYLE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # Keras 3's bold and grey: ESC[1m ... ESC[0m
@@ -226,12 +229,11 @@ def _fairseq_runs(updates: list[tuple[int, str]]) -> list[ConsoleRun]:
     runs: list[tuple[ConsoleRun, dict[float, float]]] = []  # with num_updates at each epoch's end -> the epoch
     previous = 0
     for number, update in updates:
-        line = _FAIRSEQ_LINE.search(update)
-        fields = dict(_FAIRSEQ_FIELD.findall(line.group(3))) if line else {}
-        if line is None or "num_updates" not in fields:
+        found = _fairseq_fields(update)
+        if found is None:
             continue
-        epoch, step = int(line.group(1)), float(fields["num_updates"])
-        prefix = f"{line.group(2)}_" if line.group(2) else ""  # valid on 'valid' subset: valid_loss ...
+        epoch, prefix, fields = found
+        step = float(fields["num_updates"])
         if not runs or epoch < previous:
             runs.append((ConsoleRun("fairseq", number), {}))
         previous = epoch
@@ -245,6 +247,28 @@ def _fairseq_runs(updates: list[tuple[int, str]]) -> list[ConsoleRun]:
     for run, ends in runs:
         run.points[:] = [(name, step, ends.get(step, math.nan), value) for name, step, _, value in run.points]
     return [run for run, _ in runs]
+
+
+def _fairseq_fields(update: str) -> tuple[int, str, dict[str, str]] | None:
+    """A fairseq epoch-end or validation line: its epoch, the subset's prefix (``valid_``, ``""`` for
+    training) and its fields, from the ``|`` form or the JSON form (``--log-format json``); None otherwise."""
+    line = _FAIRSEQ_LINE.search(update)
+    if line is not None:
+        fields = dict(_FAIRSEQ_FIELD.findall(line.group(3)))
+        prefix = f"{line.group(2)}_" if line.group(2) else ""  # valid on 'valid' subset: valid_loss ...
+        return (int(line.group(1)), prefix, fields) if "num_updates" in fields else None
+    start = update.find('{"epoch": ')
+    try:
+        logged = json.loads(update[start:]) if start >= 0 else None
+    except ValueError:
+        return None
+    if not isinstance(logged, dict) or not isinstance(logged.get("epoch"), int):
+        return None
+    subset = next((k[: -len("num_updates")] for k in logged if k.endswith("_num_updates")), "")
+    if not subset:  # no subset's end: train_inner's progress lines ("loss", "num_updates") are no point
+        return None
+    fields = {k[len(subset) :]: str(v) for k, v in logged.items() if k.startswith(subset) and _number(v) is not None}
+    return logged["epoch"], "" if subset == "train_" else subset, fields
 
 
 def console_runs(text: str) -> list[ConsoleRun]:
