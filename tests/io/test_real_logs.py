@@ -19,8 +19,8 @@ checks were last changed for this corpus: its agreement is held to its own floor
 session that never ran gapdoctor (blind: 16 of 26), and ``tests/data/real_logs_heldout4/`` (TensorBoard files and
 MLflow runs, the same way; blind: 8 of 18), ``tests/data/real_logs_heldout5/`` (Keras TensorBoard pairs and
 SummaryWriter files; blind: 6 of 10) and ``tests/data/real_logs_heldout6/`` (JSON lines: DETR, facebookresearch,
-MMCV and MMEngine logs; blind: 9 of 13) and ``tests/data/real_logs_heldout7/`` (Weights & Biases run files; blind:
-9 of 12).
+MMCV and MMEngine logs; blind: 9 of 13), ``tests/data/real_logs_heldout7/`` (Weights & Biases run files; blind:
+9 of 12) and ``tests/data/real_logs_heldout8/`` (notebooks with Keras fits and HF Trainer runs; blind: 7 of 12).
 
 The target (issue 14) is agreement on at least 90% of the corpus; the test prints the per-file
 table when it is not met, and the figures go to ``benchmarks/RESULTS.md`` ("Real logs"):
@@ -96,6 +96,11 @@ HELDOUT7_MANIFEST = _manifest(HELDOUT7)
 HELDOUT7_FLOOR = 8  # ratchet: 9 of 12 agreed blind on 2026-12-06 (0 readable before W&B runs were read); one of margin
 # A run whose every series is named by its own scheme is bad input (a clear error naming them), not a diagnosis:
 HELDOUT7_UNREADABLE = {"wandb_knowledge_tracing_mu.wandb"}
+HELDOUT8 = CORPUS.parent / "real_logs_heldout8"  # notebooks with Keras fits and HF Trainer runs, blind (its README)
+HELDOUT8_MANIFEST = _manifest(HELDOUT8)
+HELDOUT8_FLOOR = 7  # ratchet: 7 of 12 agreed blind on 2026-12-06 (0 readable before notebooks were read); 8 once the
+# HF progress table's repeating Epoch column is read as successive evaluations (its llama2 file, no longer blind,
+# which showed it); one of margin.
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -105,6 +110,7 @@ CORPORA = [
     (HELDOUT5, HELDOUT5_MANIFEST),
     (HELDOUT6, HELDOUT6_MANIFEST),
     (HELDOUT7, HELDOUT7_MANIFEST),
+    (HELDOUT8, HELDOUT8_MANIFEST),
 ]
 
 
@@ -139,6 +145,8 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
             "mlflow",
             "json_lines",
             "wandb",
+            "keras",  # the console output of Keras' fit, here in a notebook
+            "hf_trainer",  # HF Trainer's progress table or printed logs, here in a notebook
             "other",
         }
         assert entry["label"] in LABELS, entry
@@ -341,6 +349,21 @@ def test_seventh_held_out_verdicts_agree_with_their_labels() -> None:
     assert {o.file for o in outcomes if not o.readable} == HELDOUT7_UNREADABLE, table(outcomes)
     with pytest.raises(gapdoctor.GapdoctorInputError, match=r"holds no series gapdoctor can read \(ignored: forget_"):
         read_history(HELDOUT7 / "wandb_knowledge_tracing_mu.wandb")
+
+
+def test_eighth_held_out_verdicts_agree_with_their_labels() -> None:
+    """Notebooks (Keras fits, HF Trainer tables and printed logs) a helper collected blind on 2026-12-06."""
+    outcomes = _held_out((HELDOUT8, HELDOUT8_MANIFEST), HELDOUT8_FLOOR, "eighth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_an_hf_progress_table_whose_epoch_column_repeats() -> None:
+    """``hf_ipynb_llama2_fine_tune.ipynb``: four evaluations shown at epochs 0, 2, 2, 3 (each cut to a whole
+    number); read by that column, the two at "2" were one point and the run had too few to judge."""
+    history = read_history(HELDOUT8 / "hf_ipynb_llama2_fine_tune.ipynb")
+    assert history.n_points == 4 and history.epochs is not None and history.epochs.tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert history.get("val_loss").tolist() == [1.667136, 1.658416, 1.656285, 1.656394]  # type: ignore[union-attr]
+    assert any("Epoch column repeats (0, 2, 2, 3)" in note for note in history.notes), history.notes
 
 
 def test_an_mmcv_log_with_one_training_line_per_epoch_keeps_every_evaluation() -> None:

@@ -67,6 +67,7 @@ class ConsoleRun:
     first_line: int
     last_line: int = 0
     points: list[LoggedRaw] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def validated(self) -> bool:
@@ -302,6 +303,7 @@ def one_console_run(runs: list[ConsoleRun], notes: list[str], where: str = "line
     """The run to diagnose: the last that printed validation values (else the last), saying which when several."""
     validated = [run for run in runs if run.validated]
     chosen = (validated or runs)[-1]
+    notes.extend(chosen.notes)
     if len(runs) > 1:
         span = f"{chosen.first_line}-{chosen.last_line}" if chosen.last_line > chosen.first_line else chosen.first_line
         notes.append(

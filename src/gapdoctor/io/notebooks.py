@@ -5,11 +5,14 @@ The text a cell printed (``stream`` outputs and ``text/plain`` results, in order
 ``Trainer`` shows its progress in a notebook as an HTML table (``text/html``): a row per evaluation with
 ``Epoch`` or ``Step``, ``Training Loss`` (``No log`` until the first logged loss), ``Validation Loss``
 and a column per metric (``Accuracy``, ``F1``, ``Wer``...), read as ``loss``, ``eval_loss`` and
-``eval_<metric>``. Each ``fit`` or ``train()`` is a run; the last with validation values is read.
+``eval_<metric>``; its ``Epoch`` shows each evaluation's epoch cut to a whole number (``0, 2, 2, 3`` for
+evaluations within epochs): a column that repeats is read as successive evaluations, said. Each ``fit`` or
+``train()`` is a run; the last with validation values is read.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from html.parser import HTMLParser
@@ -67,9 +70,17 @@ def _table_run(rows: list[list[str]], cell: int) -> ConsoleRun | None:
     if ("eval_loss" not in names and "loss" not in names) or not set(names) & {"epoch", "step"}:
         return None
     run = ConsoleRun("HF Trainer table", cell, cell)
-    for row in rows[1:]:
-        values = dict(zip(names, (_cell_value(c) for c in row), strict=False))
-        step, epoch = values.pop("step", math.nan), values.pop("epoch", math.nan)
+    table = [dict(zip(names, (_cell_value(c) for c in row), strict=False)) for row in rows[1:]]
+    epochs = [values.get("epoch", math.nan) for values in table]
+    if "step" not in names and any(not later > earlier for earlier, later in itertools.pairwise(epochs)):
+        run.notes.append(
+            f"the progress table's Epoch column repeats ({', '.join(f'{e:g}' for e in epochs[:12])}): the Trainer "
+            "shows each evaluation's epoch cut to a whole number; its rows read as successive evaluations"
+        )
+        epochs = [float(i) for i in range(1, len(table) + 1)]
+    for values, epoch in zip(table, epochs, strict=True):
+        step = values.pop("step", math.nan)
+        values.pop("epoch", None)
         run.points.extend((name, step, epoch, v) for name, v in values.items() if math.isfinite(v))
     return run if run.points else None
 

@@ -5,7 +5,9 @@ the code they test. ``python tests/data/real_logs/label_rule.py`` prints each fi
 the figures behind it; ``--write`` also rewrites the ``label`` column of MANIFEST.csv. A folder
 given as argument labels that corpus instead (``tests/data/real_logs_heldout``). A ``file`` that is a folder
 is either a Keras TensorBoard pair (``train/`` and ``validation/`` event files, read by ``_read_keras_pair``) or
-an MLflow file-store run (``mlruns/<experiment_id>/<run_id>/metrics/<key>``), read by ``_read_mlflow``.
+an MLflow file-store run (``mlruns/<experiment_id>/<run_id>/metrics/<key>``), read by ``_read_mlflow``. Console
+output (Keras ``fit`` text, HF Trainer log dicts) in a ``.txt`` / ``.log`` / ``.out`` file, and a Jupyter notebook's
+cell outputs (``.ipynb``, HF progress tables included), are read by ``_read_console``.
 """
 
 from __future__ import annotations
