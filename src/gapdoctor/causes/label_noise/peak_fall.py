@@ -48,6 +48,27 @@ def _accuracy_curve(evidence: Evidence, history: RunHistory) -> tuple[str, np.nd
     return None
 
 
+def _missing(history: RunHistory, no_train_loss: bool) -> str:
+    """Why the check cannot look: no accuracy or too few of its points, or no training loss.
+
+    Examples
+    --------
+    >>> _missing(RunHistory(series={"val_accuracy": np.array([0.5, 0.6, 0.7, 0.7])}), True)
+    'needs 6 logged points of a validation accuracy (val_accuracy has 4) and a training loss'
+    """
+    counts = {f"val_{n}": int(np.isfinite(v).sum()) for n in ACCURACIES if (v := history.get(f"val_{n}")) is not None}
+    accuracy = (
+        f"{_MIN_POINTS} logged points of a validation accuracy ("
+        + ", ".join(f"{name} has {count}" for name, count in counts.items())
+        + ")"
+        if counts
+        else "a validation accuracy"
+    )
+    if counts and max(counts.values()) >= _MIN_POINTS:
+        return "needs a training loss in the history"
+    return f"needs {accuracy}" + (" and a training loss" if no_train_loss else "")
+
+
 def _fitting(history: RunHistory, train: np.ndarray, peak_idx: int, n_classes: int) -> float:
     """Evidence in [0, 1] that the run went on fitting its training labels after the peak, as memorisation does:
     its training loss still falling beyond its noise over the second half of the epochs after the peak
@@ -82,7 +103,7 @@ def accuracy_peak_fall(evidence: Evidence) -> list[Finding]:
     curve = _accuracy_curve(evidence, history)
     train = history.get("train_loss")
     if curve is None or train is None:
-        raise SkipCheck("needs a validation accuracy and a training loss in the history")
+        raise SkipCheck(_missing(history, train is None))
     name, values = curve
     better = oriented(info_of(evidence, name), values)
     smoothed = smooth(better)  # on the run's axis, the points between evaluations interpolated

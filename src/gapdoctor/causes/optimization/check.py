@@ -130,10 +130,12 @@ def _sampled_batches(history: RunHistory, train: np.ndarray) -> bool:
 
 def _instability(
     history: RunHistory, train: np.ndarray, schedule: Schedule | None, val_progress: ValidationProgress | None
-) -> Finding | None:
+) -> tuple[Finding | None, bool]:
+    """The instability finding, and whether its only evidence is the noise against the progress (no spike, no
+    rises beyond noise): a ratio a loss that hardly fell makes large whatever its noise."""
     logged = np.isfinite(train)
     if int(logged.sum()) < _MIN_POINTS_FOR_NOISE:
-        return None
+        return None, False
     # noise and rises between logged values only: interpolated gaps are neither
     keep = np.flatnonzero(logged)
     x = train[keep]
@@ -141,7 +143,7 @@ def _instability(
     progress = float(ts.max() - ts.min())
     noise = noise_sd_curved(x)
     if progress <= 0:
-        return None
+        return None, False
     se = _batch_noise(history)
     se = None if se is None else se[keep]
     batch = float(np.median(se)) if se is not None else 0.0
@@ -177,7 +179,7 @@ def _instability(
         relative_noise, excess_rises, len(spikes), improving=improving, sampled=sampled, gave_back=found.gave_back
     )
     if score < MIN_FINDING_SCORE:
-        return None
+        return None, False
     where = history.points_name
     # the words follow the evidence
     reported = instability_ratio(relative_noise, excess_rises, len(spikes)) >= 1.0 or found.resets
@@ -216,7 +218,8 @@ def _instability(
             f" The training loss was logged at only {int(logged.sum())} of {len(train)} {where}s, one batch "
             "each: batch noise of unknown size may explain this spread (log the epoch mean to tell)."
         )
-    return optimization_finding(score, summary, result, "Lower the learning rate (try 3x and 10x smaller).")
+    noise_only = not len(spikes) and not excess_rises and not found.resets
+    return optimization_finding(score, summary, result, "Lower the learning rate (try 3x and 10x smaller)."), noise_only
 
 
 def _noise_explains(rises: RisesVsNoise) -> str:
@@ -261,13 +264,8 @@ def optimization_from_curves(evidence: Evidence) -> list[Finding]:
         return [diverged]
     schedule = read_schedule(history)
     val_progress = validation_progress(evidence, history)
-    findings = [
-        f
-        for f in (
-            diverged,
-            _instability(history, train, schedule, val_progress),
-            stall(history, train, schedule, val_progress, _class_shares(evidence)),
-        )
-        if f is not None
-    ]
-    return findings
+    unstable, noise_only = _instability(history, train, schedule, val_progress)
+    stalled = stall(history, train, schedule, val_progress, _class_shares(evidence))
+    if stalled is not None and noise_only:  # its noise-to-progress ratio restates the stall: one finding, one fix
+        unstable = None
+    return [f for f in (diverged, unstable, stalled) if f is not None]
