@@ -278,3 +278,62 @@ def test_real_outputs_read_whole_and_diagnosed() -> None:
     for name in ("notebook_keras_fchollet_overfitting.ipynb", "keras2_verbose2_lstm_1000ep.txt"):
         diagnosis = gapdoctor.diagnose(history=REAL / name)
         assert diagnosis.top is not None and diagnosis.top.cause == "overfitting", (name, diagnosis.findings)
+
+
+_LOOP_PRINTS = {  # the per-epoch line of hand-written loops, as people write it
+    "commas": "Epoch {e}/{n}, Train Loss: {tl:.4f}, Val Loss: {vl:.4f}, Val Acc: {va:.2f}%",
+    "bars": "epoch [{e0}/{n}] | train_loss={tl:.4f} | val_loss={vl:.4f} | val_accuracy={va100:.4f} | time: 0.3s",
+    "two lines": "Epoch: {e}\ttrain loss: {tl:.4f}\ttrain acc: {ta:.4f}\n"
+    "Epoch: {e}\tvalid loss: {vl:.4f}\tvalid acc: {va100:.4f}",
+}
+
+
+@pytest.mark.parametrize(("seed", "style"), [(0, "commas"), (1, "bars"), (2, "two lines")])
+def test_a_hand_written_loop_printing_each_epoch(tmp_path: Path, seed: int, style: str) -> None:
+    """A plain torch loop memorising random labels, its per-epoch line printed in three ways people print it
+    (a 0-based counter in one), with step lines and a final test line around them: read, and overfitting
+    reported (random labels are wrong labels too: with the training accuracy printed, the accuracy given back
+    while the training loss falls may put label noise ahead of it, as its root cause)."""
+    torch = pytest.importorskip("torch")
+    X, y, Xv, yv = (torch.tensor(a) for a in _random_labels(seed))
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(32, 128), torch.nn.ReLU(), torch.nn.Linear(128, 2))
+    optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
+    log, val_losses, n = tmp_path / "output.txt", [], 25
+    with _console(log):
+        print("Using device: cpu")
+        for epoch in range(n):
+            for start in range(0, len(y), 16):
+                loss = torch.nn.functional.cross_entropy(model(X[start : start + 16]), y[start : start + 16])
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+                if start == 32:
+                    print(f"Epoch {epoch + 1}, step {start // 16}: loss {loss.item():.4f}")  # within the epoch
+            with torch.no_grad():
+                train_logits, val_logits = model(X), model(Xv)
+                tl = torch.nn.functional.cross_entropy(train_logits, y).item()
+                vl = torch.nn.functional.cross_entropy(val_logits, yv).item()
+                ta = (train_logits.argmax(1) == y).float().mean().item()
+                va = (val_logits.argmax(1) == yv).float().mean().item()
+            val_losses.append(vl)
+            line = _LOOP_PRINTS[style].format(e=epoch + 1, e0=epoch, n=n, tl=tl, vl=vl, ta=ta, va=100 * va, va100=va)
+            print(line)
+        print(f"Test accuracy: {va:.4f}")
+    history = read_history(log)
+    assert history.n_points == n and history.epochs is not None and history.epochs.tolist() == list(range(1, n + 1))
+    assert np.allclose(history.get("val_loss"), np.round(val_losses, 4), atol=1.5e-4)  # type: ignore[arg-type]
+    accuracy = history.get("val_accuracy")
+    assert accuracy is not None and float(np.nanmax(accuracy)) <= 1.0  # "Val Acc: 53.12%" read as 0.5312
+    diagnosis = gapdoctor.diagnose(history=log)
+    assert diagnosis.top is not None and diagnosis.top.cause in {"overfitting", "label_noise"}, diagnosis.findings
+    assert any(f.cause == "overfitting" and f.score >= 0.5 for f in diagnosis.findings), diagnosis.findings
+
+
+def test_a_stray_epoch_line_is_no_run(tmp_path: Path) -> None:
+    """Two lines naming an epoch are no training run: the file is refused as before, not read as one."""
+    log = tmp_path / "notes.txt"
+    log.write_text("Epoch 1: val_loss: 0.5, loss: 0.6\nsome text\nEpoch 2: val_loss: 0.4, loss: 0.5\n")
+    assert console_runs(log.read_text()) == []
+    with pytest.raises(GapdoctorInputError, match=r"notes\.txt"):
+        read_history(log)

@@ -18,8 +18,10 @@
   v_num=0, val_loss=0.42]``: the last update of each (0-based) epoch, whose values include the
   validation run at its end.
 
-Literals are parsed with :func:`ast.literal_eval`, never evaluated. Several runs in one output (a counter
-that goes back): the last run with validation values is read, with a note.
+Without any of these, a hand-written loop's per-epoch line (``Epoch 3/20, Train Loss: 0.41, Val Acc: 83%``) is
+read (:mod:`gapdoctor.io.epoch_lines`). Literals are parsed with :func:`ast.literal_eval`, never evaluated.
+Several runs in one output (a counter that goes back): the last run with validation values is read, with a
+note.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from gapdoctor.io.epoch_lines import epoch_line_runs
 from gapdoctor.io.log_formats import LoggedRaw
 
 __all__ = ["ConsoleRun", "console_runs", "is_console_text", "one_console_run"]
@@ -283,6 +286,8 @@ def console_runs(text: str) -> list[ConsoleRun]:
     """
     updates = list(_updates(text))
     runs = [*_keras_runs(updates), *_hf_runs(updates), *_lightning_runs(updates), *_fairseq_runs(updates)]
+    if not any(run.points for run in runs):  # no known writer's output: a hand-written loop's prints
+        runs = [ConsoleRun("a loop's per-epoch prints", a, b, points) for a, b, points in epoch_line_runs(updates)]
     return sorted((run for run in runs if run.points), key=lambda run: run.first_line)
 
 
