@@ -7,7 +7,8 @@ given as argument labels that corpus instead (``tests/data/real_logs_heldout``).
 is either a Keras TensorBoard pair (``train/`` and ``validation/`` event files, read by ``_read_keras_pair``) or
 an MLflow file-store run (``mlruns/<experiment_id>/<run_id>/metrics/<key>``), read by ``_read_mlflow``. Console
 output (Keras ``fit`` text, HF Trainer log dicts) in a ``.txt`` / ``.log`` / ``.out`` file, and a Jupyter notebook's
-cell outputs (``.ipynb``, HF progress tables included), are read by ``_read_console``.
+cell outputs (``.ipynb``, HF progress tables included), are read by ``_read_console``; so are fairseq's end-of-epoch
+summaries (text and JSON) and PyTorch Lightning's tqdm progress bars saved to a text file.
 """
 
 from __future__ import annotations
@@ -64,6 +65,18 @@ KERAS_PAIR = re.compile(
 )
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 PROGRESS_SPLIT = re.compile(r"[\r\x08]+")  # a progress bar's updates overwrite each other with \r or backspaces
+# fairseq's end-of-epoch summaries: text (``epoch 003 | valid on 'valid' subset | loss 4.36 | ... | num_updates
+# 15120``, ``epoch 003 | loss 4.52 | ... | num_updates 15120``) and JSON (``{"epoch": 1, "valid_loss": "6.389", ...}``)
+FAIRSEQ_TEXT = re.compile(r"(?:^|[|\s])epoch\s+(\d+)\s*\|(?:\s*valid on '([^']*)' subset\s*\|)?(.*)$")
+FAIRSEQ_JSON_START = re.compile(r"\{\s*\"epoch\"\s*:")
+# PyTorch Lightning's tqdm bar: ``Epoch 3: 100%|#####| 50/50 [00:01<00:00, 30.1it/s, loss=0.31, val_loss=0.42]``
+PL_BAR = re.compile(r"^\s*Epoch\s+(\d+):\s+(?:\d+%\|[^|]*\|\s*)?\d+(?:/\d+|it)\s*\[([^\]]*)\]")
+PL_PAIR = re.compile(
+    r"(?:^|[\s,])([A-Za-z_][\w./-]*)=([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf))(?=[\s,]|$)",
+    re.IGNORECASE,
+)
+PL_TRAIN_NAMES = ("train_loss_epoch", "train_loss", "loss", "train_loss_step")
+PL_VAL_PREFIXES = ("val_", "val/", "valid_", "eval_")
 HF_TABLE_NAMES = {"training loss": "loss", "validation loss": "eval_loss", "epoch": "epoch", "step": "step"}
 LOWER_IS_BETTER = ("loss", "wer", "cer", "error", "mae", "mse", "rmse", "perplexity")
 NOT_A_METRIC = ("runtime", "per_second", "epoch", "step", "flos", "lr", "learning_rate")
@@ -559,8 +572,98 @@ def _hf_dict(text: str) -> dict[str, float] | None:
     return values
 
 
+def _fairseq_summary(text: str) -> tuple[float, dict[str, float]] | None:
+    """(num_updates, values) of a fairseq end-of-epoch summary on a line, or None when the line is none.
+
+    Text: ``epoch 003 | valid on 'valid' subset | loss 4.36 | ... | num_updates 15120`` (after any prefix: ``| ``,
+    ``... | INFO | valid | ``, ``[...][valid][INFO] - ``) is a validation, ``epoch 003 | loss 4.52 | ... |
+    num_updates 15120`` a training summary; the ``name value`` fields must begin with ``loss`` and hold
+    ``num_updates``. JSON: ``{"epoch": 1, "valid_loss": "6.389", ..., "valid_num_updates": "479"}`` (values as
+    strings), the subset being the prefix of its ``<subset>_num_updates`` key (``train_inner`` lines are no
+    summary). A validation's names are given the prefix ``valid_`` (whatever its subset) and its subset as
+    ``subset:<name>`` (a number-free marker key, see ``_text_records``); a training summary's names ``train_``.
+
+    >>> _fairseq_summary("| epoch 003 | valid on 'valid' subset | loss 4.36 | ppl 6.27 | num_updates 15120")
+    (15120.0, {'valid_loss': 4.36, 'valid_ppl': 6.27, 'valid_num_updates': 15120.0, 'subset:valid': 0.0})
+    >>> _fairseq_summary('[x][train][INFO] - {"epoch": 1, "train_loss": "7.864", "train_num_updates": "479"}')
+    (479.0, {'train_loss': 7.864, 'train_num_updates': 479.0})
+    """
+    found = FAIRSEQ_JSON_START.search(text)
+    if found is not None:
+        record = _json_record(text[found.start() :].strip())
+        if record is None:
+            return None
+        subset = next((key[: -len("_num_updates")] for key in record if key.endswith("_num_updates")), None)
+        if subset is None or subset == "train_inner" or f"{subset}_loss" not in record:
+            return None
+        values = {}
+        for key, value in record.items():
+            number = _number(value) if isinstance(value, str) else None
+            if key.startswith(subset + "_") and number is not None:
+                values[key[len(subset) + 1 :]] = number
+        if "loss" not in values or "num_updates" not in values:
+            return None
+        prefix = "train_" if subset == "train" else "valid_"
+        out = {prefix + key: value for key, value in values.items()}
+        if subset != "train":
+            out[f"subset:{subset}"] = 0.0
+        return out[prefix + "num_updates"], out
+    match = FAIRSEQ_TEXT.search(text)
+    if match is None:
+        return None
+    fields = [field.split() for field in match.group(3).split("|")]
+    pairs = [(field[0], _number(field[1])) for field in fields if len(field) == 2]
+    values = {name: number for name, number in pairs if number is not None}
+    first = fields[0][0] if fields and fields[0] else ""
+    subset = match.group(2)
+    if subset is not None and first.startswith("valid_"):  # older fairseq: ``valid_loss 8.39``
+        values = {name.removeprefix("valid_"): number for name, number in values.items()}
+        first = first.removeprefix("valid_")
+    if first != "loss" or "loss" not in values or "num_updates" not in values:
+        return None
+    prefix = "train_" if subset is None else "valid_"
+    out = {prefix + name: number for name, number in values.items()}
+    if subset is not None:
+        out[f"subset:{subset}"] = 0.0
+    return values["num_updates"], out
+
+
+def _pl_bar(text: str) -> tuple[int, dict[str, float]] | None:
+    """(epoch, postfix values) of a PyTorch Lightning tqdm bar update, or None when it is none."""
+    match = PL_BAR.match(text)
+    if match is None:
+        return None
+    postfix = {m.group(1): float(m.group(2)) for m in PL_PAIR.finditer(match.group(2))}
+    return int(match.group(1)), postfix
+
+
+def _pl_validations(records: list[_Record]) -> None:
+    """Drop, in place, the validation values of a Lightning epoch that only repeats the previous epoch's: the bar
+    keeps showing the last validation's ``val_*`` values until the next validation. The previous epoch is
+    forgotten where the epoch counter goes back (a new fit)."""
+    previous: dict[str, float] = {}
+    position = -math.inf
+    for record in records:
+        if record.stream != "pl":
+            continue
+        if record.position <= position:
+            previous = {}
+        position = record.position
+        shown = {k: v for k, v in record.values.items() if k.lower().startswith(PL_VAL_PREFIXES)}
+        if shown and shown == previous:
+            record.values = {k: v for k, v in record.values.items() if k not in shown}
+        previous = shown
+
+
 def _text_records(text: str) -> list[_Record]:
-    """The records of console text: each ``Epoch N/M`` header's epoch and each HF log dict, in the order written.
+    """The records of console text: each ``Epoch N/M`` header's epoch, each HF log dict, each fairseq
+    end-of-epoch summary (``_fairseq_summary``, at its ``num_updates``) and each PyTorch Lightning epoch (its last
+    tqdm bar update that has ``name=value`` values, at the 0-based epoch + 1), in the order written.
+
+    A fairseq run reads the validations of one subset: the first one a validation summary names. A Lightning
+    epoch's updates end where the bar's epoch changes (Lightning 2 resets the bar to 0% before it shows the next
+    epoch: that update is still the epoch's); an epoch whose ``val_*`` values repeat the previous epoch's has no
+    validation values (``_pl_validations``).
 
     A progress bar's updates are split at ``\\r`` and backspaces (ANSI colour codes dropped); an epoch's values are
     the `` - name: value`` pairs of its last update holding the most pairs (the end-of-epoch line, which carries
@@ -580,6 +683,9 @@ def _text_records(text: str) -> list[_Record]:
             most = max((len(update) for update in updates), default=0)
             epoch.values = next((update for update in reversed(updates) if len(update) == most), {})
 
+    bar: int | None = None  # the last Lightning bar update's epoch
+    bar_epoch: _Record | None = None  # the open Lightning epoch's record, in place (its last update's values)
+    subsets: list[str] = []  # fairseq: the validation subset read, per run (the first named)
     for line in ANSI_ESCAPE.sub("", text).split("\n"):
         for update in PROGRESS_SPLIT.split(line):
             header = KERAS_EPOCH.match(update)
@@ -593,10 +699,37 @@ def _text_records(text: str) -> list[_Record]:
                 last = next((record.position for record in reversed(records) if record.stream == "hf"), 0.0)
                 records.append(_Record("hf", logged.get("epoch", last), logged))
                 continue
+            summary = _fairseq_summary(update)
+            if summary is not None:
+                position, values = summary
+                subset = next((key for key in values if key.startswith("subset:")), None)
+                previous = next((r for r in reversed(records) if r.stream == "fairseq"), None)
+                if previous is None or position < previous.position:
+                    subsets = []  # a new run (as _console_runs will cut it): its own subset
+                if subset is not None:
+                    del values[subset]
+                    subsets = subsets or [subset]
+                    if subset != subsets[0]:
+                        continue
+                records.append(_Record("fairseq", position, values))
+                continue
+            progress = _pl_bar(update)
+            if progress is not None:
+                number, postfix = progress
+                if bar != number:
+                    bar_epoch = None  # a new epoch
+                bar = number
+                if postfix and bar_epoch is None:
+                    bar_epoch = _Record("pl", float(number + 1), postfix)
+                    records.append(bar_epoch)
+                elif postfix and bar_epoch is not None:
+                    bar_epoch.values = postfix
+                continue
             pairs = {m.group(1): float(m.group(2)) for m in KERAS_PAIR.finditer(update)}
             if epoch is not None and pairs:
                 updates.append(pairs)
     close_epoch()
+    _pl_validations(records)
     return records
 
 
@@ -700,16 +833,16 @@ def _notebook_records(path: Path) -> list[_Record]:
 
 
 def _console_runs(records: list[_Record]) -> list[list[_Record]]:
-    """The records cut into runs: a new run starts where the stream changes (Keras text, HF log), where a new HF
-    progress table starts, or where the epoch counter goes back — for Keras, to an epoch already passed (each
-    epoch has one header in a run); for HF, below one already passed (a training and an evaluation entry share an
-    epoch). A printed HF dict after a table (``print(trainer.evaluate())``) continues the table's run unless its
-    position goes back."""
+    """The records cut into runs: a new run starts where the stream changes (Keras text, HF log, fairseq, Lightning),
+    where a new HF progress table starts, or where the epoch counter goes back — for Keras and Lightning, to an
+    epoch already passed (each epoch has one record in a run); for HF and fairseq, below a position already passed
+    (a training and an evaluation entry share an epoch, a fairseq summary pair its ``num_updates``). A printed
+    HF dict after a table (``print(trainer.evaluate())``) continues the table's run unless its position goes back."""
     runs: list[list[_Record]] = []
     highest = -math.inf
     for record in records:
         previous = runs[-1][-1] if runs else None
-        back = record.position <= highest if record.stream == "keras" else record.position < highest
+        back = record.position <= highest if record.stream in ("keras", "pl") else record.position < highest
         new_table = record.table != 0 and (previous is None or previous.table != record.table)
         if previous is None or previous.stream != record.stream or new_table or back:
             runs.append([])
@@ -722,13 +855,17 @@ def _console_runs(records: list[_Record]) -> list[list[_Record]]:
 def _run_curves(run: list[_Record]) -> Curves:
     """A run's series: Keras names are picked as a Keras CSV's columns (``val_loss`` / ``loss``), HF entries as a
     ``log_history`` (``eval_loss``, else the first ``eval_`` metric; training ``loss``); positions are epochs (HF:
-    the entry's ``epoch``, a table row's Epoch, else Step)."""
+    the entry's ``epoch``, a table row's Epoch, else Step). fairseq: ``valid_loss`` / ``train_loss`` at
+    ``num_updates``. Lightning: the validation series as a CSV's, the training loss ``train_loss_epoch``, else
+    ``train_loss``, ``loss``, ``train_loss_step``; positions are epochs (0-based + 1)."""
     names = list(dict.fromkeys(name for record in run for name in record.values))
     if run and run[0].stream == "hf":
         train_name = "loss"
         val_name = "eval_loss" if "eval_loss" in names else _pick_metric(names, ("eval_",)) or "eval_loss"
     else:
         val_name, train_name = _pick_series(names)
+    if run and run[0].stream == "pl":
+        train_name = next((name for name in PL_TRAIN_NAMES if name in names), train_name)
 
     def points(name: str) -> list[tuple[float, float]]:
         return [(record.position, record.values[name]) for record in run if name in record.values]
@@ -737,7 +874,8 @@ def _run_curves(run: list[_Record]) -> Curves:
 
 
 def _read_console(path: Path) -> Curves:
-    """Console output (Keras ``fit`` text, HF Trainer log dicts) in a text file, or a notebook's cell outputs.
+    """Console output (Keras ``fit`` text, HF Trainer log dicts, fairseq summaries, Lightning bars) in a text file,
+    or a notebook's cell outputs.
 
     Several runs in one file: the last run that has validation values is read (a notebook may end with a fit
     without validation); a file with none reads its last run.
@@ -752,11 +890,15 @@ def _read_console(path: Path) -> Curves:
 
 
 def _is_console(path: Path) -> bool:
-    """A text file holding Keras ``Epoch N/M`` headers or HF Trainer log dicts (not a CSV)."""
+    """A text file holding Keras ``Epoch N/M`` headers, HF Trainer log dicts, fairseq end-of-epoch summaries or
+    PyTorch Lightning tqdm bars (not a CSV)."""
     text = path.read_text(encoding="utf-8", errors="replace")
     lines = ANSI_ESCAPE.sub("", text).split("\n")
     return any(
-        KERAS_EPOCH.match(update) or _hf_dict(update) is not None
+        KERAS_EPOCH.match(update)
+        or _hf_dict(update) is not None
+        or _fairseq_summary(update) is not None
+        or _pl_bar(update) is not None
         for line in lines
         for update in PROGRESS_SPLIT.split(line)
     )
