@@ -73,3 +73,36 @@ def lightning_classifier(sizes: tuple[int, int, int], optimizer: Callable[[Any],
             return optimizer(self.parameters())
 
     return Classifier
+
+
+def random_labels(seed: int, n: int = 96, dim: int = 32) -> tuple[Any, Any, Any, Any]:
+    """``X, y, X_val, y_val``: Gaussian features and random binary labels, a run that can only memorise."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(2 * n, dim)).astype(np.float32)
+    y = rng.integers(0, 2, size=2 * n)
+    return X[:n], y[:n], X[n:], y[n:]
+
+
+def tiny_bert_on_random_tokens(seed: int) -> tuple[Any, Callable[[int], list[dict[str, object]]]]:
+    """A one-layer BERT built from a config (no download) and ``rows(n)``: random token rows with random labels,
+    for the HF Trainer; the test is skipped where transformers, accelerate or torch is absent."""
+    import numpy as np
+
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("accelerate")
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    config = transformers.BertConfig(
+        vocab_size=64, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
+        max_position_embeddings=16, num_labels=2,
+    )  # fmt: skip
+    torch.manual_seed(seed)
+    model = transformers.BertForSequenceClassification(config)
+
+    def rows(n: int) -> list[dict[str, object]]:
+        ids, labels = rng.integers(1, 64, size=(n, 12)), rng.integers(0, 2, size=n)
+        return [{"input_ids": torch.tensor(ids[i]), "labels": int(labels[i])} for i in range(n)]
+
+    return model, rows

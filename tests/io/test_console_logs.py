@@ -19,16 +19,9 @@ import gapdoctor
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.io import read_history
 from gapdoctor.io.console_logs import console_runs
-from tests.helpers import keras_on_torch, lightning_classifier, run_cli
+from tests.helpers import keras_on_torch, lightning_classifier, random_labels, run_cli, tiny_bert_on_random_tokens
 
 SEEDS = (0, 1, 2)
-
-
-def _random_labels(seed: int, n: int = 96, dim: int = 32) -> tuple[np.ndarray, ...]:
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(2 * n, dim)).astype(np.float32)
-    y = rng.integers(0, 2, size=2 * n)
-    return X[:n], y[:n], X[n:], y[n:]
 
 
 @contextlib.contextmanager
@@ -52,7 +45,7 @@ def _keras_model(keras, seed: int):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(("seed", "verbose"), [(0, 1), (1, 1), (2, 2)])
 def test_keras_fit_printed_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, verbose: int) -> None:
     keras = keras_on_torch(monkeypatch)
-    X, y, Xv, yv = _random_labels(seed)
+    X, y, Xv, yv = random_labels(seed)
     model = _keras_model(keras, seed)
     log = tmp_path / "nohup.out"
     with _console(log):
@@ -73,7 +66,7 @@ def test_keras_fit_printed_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_keras_fit_called_an_epoch_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     keras = keras_on_torch(monkeypatch)
-    X, y, Xv, yv = _random_labels(0)
+    X, y, Xv, yv = random_labels(0)
     model = _keras_model(keras, 0)
     log = tmp_path / "train.log"
     val_loss = []
@@ -92,24 +85,11 @@ def test_keras_fit_called_an_epoch_at_a_time(tmp_path: Path, monkeypatch: pytest
 @pytest.mark.parametrize("seed", SEEDS)
 def test_hf_trainer_printed_logs(tmp_path: Path, seed: int) -> None:
     transformers = pytest.importorskip("transformers")
-    pytest.importorskip("accelerate")
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(seed)
-    config = transformers.BertConfig(
-        vocab_size=64, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
-        max_position_embeddings=16, num_labels=2,
-    )  # fmt: skip
-    torch.manual_seed(seed)
-
-    def rows(n: int) -> list[dict[str, object]]:
-        ids, labels = rng.integers(1, 64, size=(n, 12)), rng.integers(0, 2, size=n)
-        return [{"input_ids": torch.tensor(ids[i]), "labels": int(labels[i])} for i in range(n)]
-
+    model, rows = tiny_bert_on_random_tokens(seed)
     args = transformers.TrainingArguments(
         output_dir=str(tmp_path / "out"), num_train_epochs=16, per_device_train_batch_size=16, learning_rate=2e-3,
         eval_strategy="epoch", logging_strategy="epoch", save_strategy="no", report_to=[], use_cpu=True, seed=seed,
     )  # fmt: skip
-    model = transformers.BertForSequenceClassification(config)
     trainer = transformers.Trainer(model=model, args=args, train_dataset=rows(64), eval_dataset=rows(64))
     log = tmp_path / "train.log"
     with _console(log):
@@ -134,7 +114,7 @@ def test_hf_trainer_printed_logs(tmp_path: Path, seed: int) -> None:
 def test_lightning_progress_bar(tmp_path: Path, seed: int) -> None:
     pl = pytest.importorskip("lightning.pytorch")
     torch = pytest.importorskip("torch")
-    X, y, Xv, yv = (torch.tensor(a) for a in _random_labels(seed))
+    X, y, Xv, yv = (torch.tensor(a) for a in random_labels(seed))
     base = lightning_classifier((32, 128, 2), lambda p: torch.optim.Adam(p, 3e-3))
 
     class OnTheBar(base):  # type: ignore[misc, valid-type]
@@ -295,7 +275,7 @@ def test_a_hand_written_loop_printing_each_epoch(tmp_path: Path, seed: int, styl
     reported (random labels are wrong labels too: with the training accuracy printed, the accuracy given back
     while the training loss falls may put label noise ahead of it, as its root cause)."""
     torch = pytest.importorskip("torch")
-    X, y, Xv, yv = (torch.tensor(a) for a in _random_labels(seed))
+    X, y, Xv, yv = (torch.tensor(a) for a in random_labels(seed))
     torch.manual_seed(seed)
     model = torch.nn.Sequential(torch.nn.Linear(32, 128), torch.nn.ReLU(), torch.nn.Linear(128, 2))
     optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)

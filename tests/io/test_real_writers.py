@@ -14,17 +14,15 @@ import pytest
 
 import gapdoctor
 from gapdoctor.io import read_history
-from tests.helpers import keras_on_torch, lightning_classifier
+from tests.helpers import keras_on_torch, lightning_classifier, random_labels, tiny_bert_on_random_tokens
 
 SEEDS = (0, 1, 2)
 
 
 def _random_label_tensors(seed: int, n: int = 96, dim: int = 32):  # type: ignore[no-untyped-def]
     torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(2 * n, dim)).astype(np.float32)
-    y = rng.integers(0, 2, size=2 * n)
-    return (torch.tensor(X[:n]), torch.tensor(y[:n])), (torch.tensor(X[n:]), torch.tensor(y[n:]))
+    X, y, Xv, yv = random_labels(seed, n, dim)
+    return (torch.tensor(X), torch.tensor(y)), (torch.tensor(Xv), torch.tensor(yv))
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
@@ -39,20 +37,7 @@ def test_hf_trainer_evaluating_every_n_steps_with_default_logging_steps(
     pytest.importorskip("sqlalchemy")
     monkeypatch.chdir(tmp_path)  # MLflow's default store: mlflow.db where the script runs
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    pytest.importorskip("accelerate")
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(seed)
-    config = transformers.BertConfig(
-        vocab_size=64, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
-        max_position_embeddings=16, num_labels=2,
-    )  # fmt: skip
-    torch.manual_seed(seed)
-    model = transformers.BertForSequenceClassification(config)
-
-    def rows(n: int) -> list[dict[str, object]]:
-        ids = rng.integers(1, 64, size=(n, 12))
-        labels = rng.integers(0, 2, size=n)
-        return [{"input_ids": torch.tensor(ids[i]), "labels": int(labels[i])} for i in range(n)]
+    model, rows = tiny_bert_on_random_tokens(seed)
 
     args = transformers.TrainingArguments(
         output_dir=str(tmp_path / "out"),
