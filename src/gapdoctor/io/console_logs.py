@@ -33,12 +33,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from gapdoctor.io.epoch_lines import NUMBER as _NUMBER
 from gapdoctor.io.epoch_lines import epoch_line_runs
 from gapdoctor.io.log_formats import LoggedRaw
 
 __all__ = ["ConsoleRun", "console_runs", "is_console_text", "one_console_run"]
 
-_NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf)"
 _KERAS_EPOCH = re.compile(r"^\s*Epoch (\d+)/(\d+)\s*$")
 # " - loss: 0.41", "- val_accuracy: 0.82", "lr: 1.0000e-04"; a value ends the field ("ETA: 1:02" is no value)
 _KERAS_PAIR = re.compile(r"(?:^|\s)([A-Za-z_][\w/.@-]*): (" + _NUMBER + r")(?=\s|$)")
@@ -112,16 +112,17 @@ def _headerless_keras(updates: list[tuple[int, str]]) -> list[ConsoleRun]:
     """Keras 3 prints no ``Epoch 1/1`` for ``fit(epochs=1)``: a loop of such fits prints a finished bar per
     epoch (``6/6 - 0s - 4ms/step - loss: ... - val_loss: ...``); one with validation values is an epoch."""
     run = ConsoleRun("keras, one epoch per fit", 0)
+    epochs = 0
     for number, update in updates:
         bar = _FINISHED_BAR.match(update)
         if not bar or bar.group(1) != bar.group(2):
             continue
         values = {k: float(v) for k, v in _KERAS_PAIR.findall(update) if k not in _KERAS_BOOKKEEPING}
         if any(name.startswith("val_") for name in values):
-            epoch = float(len({e for _, _, e, _ in run.points}) + 1)
+            epochs += 1
             run.first_line = run.first_line or number
             run.last_line = number
-            run.points.extend((name, math.nan, epoch, value) for name, value in values.items())
+            run.points.extend((name, math.nan, float(epochs), value) for name, value in values.items())
     return [run] if run.points else []
 
 

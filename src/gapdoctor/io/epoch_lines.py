@@ -17,13 +17,14 @@ import re
 
 from gapdoctor.io.log_formats import LoggedRaw
 
-__all__ = ["epoch_line_runs"]
+__all__ = ["NUMBER", "epoch_line_runs"]
 
-_NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf)"
+NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf)"
+"""A printed number, as the regular expressions of console output match it (``0.41``, ``1.2e-05``, ``nan``)."""
 _EPOCH = re.compile(r"\bepoch\b\s*[:=#]?\s*[\[(]?\s*(\d+)(?:\s*(?:/|of)\s*\d+)?\s*[\])]?", re.IGNORECASE)
 _WITHIN_EPOCH = re.compile(r"\b(?:step|batch|iter|iteration|it)\b\s*[:=#]?\s*[\[(]?\s*\d+", re.IGNORECASE)
 _WORD = r"[A-Za-z][\w.@/-]*"
-_PAIR = re.compile(r"(" + _WORD + r"(?: " + _WORD + r"){0,2})\s*(?::|=)\s*(" + _NUMBER + r")(%?)(?![\w.:/-])")
+_PAIR = re.compile(r"(" + _WORD + r"(?: " + _WORD + r"){0,2})\s*(?::|=)\s*(" + NUMBER + r")(%?)(?![\w.:/-])")
 _NOT_SERIES = {"epoch", "step", "time", "eta", "elapsed", "took", "duration", "seconds", "s"}
 _VALIDATION = re.compile(r"^(?:val|valid|validation|eval|dev|test)(?:_|$)")
 _MIN_EPOCHS = 3
