@@ -317,3 +317,27 @@ def test_a_stray_epoch_line_is_no_run(tmp_path: Path) -> None:
     assert console_runs(log.read_text()) == []
     with pytest.raises(GapdoctorInputError, match=r"notes\.txt"):
         read_history(log)
+
+
+def test_a_run_folder_holding_only_console_output(tmp_path: Path) -> None:
+    """A folder with a real Keras log beside notes and a config: the log is found and read, said; two logs of
+    runs are listed and refused; a folder whose text files hold no run says console output was looked for."""
+    folder = tmp_path / "exp1"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("lr 1e-3, batch 32\n")
+    (folder / "config.log").write_text("epochs: 40\nbatch_size: 32\n")
+    (folder / "nohup.out").write_bytes((REAL / "keras2_verbose1_catsdogs.txt").read_bytes())
+    history = read_history(folder)
+    assert history.n_points == 40 and any(
+        "read nohup.out, the console output saved in exp1/" in n for n in history.notes
+    )
+    (folder / "run2.ipynb").write_bytes((REAL / "notebook_keras_fchollet_overfitting.ipynb").read_bytes())
+    with pytest.raises(GapdoctorInputError, match=r"console output of several runs \(nohup\.out, run2\.ipynb\)"):
+        read_history(folder)
+    result = run_cli("diagnose", "--history", str(folder))
+    assert result.returncode == 2 and "several runs" in result.stderr and "Traceback" not in result.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("Epoch 1: nothing printed\n")
+    with pytest.raises(GapdoctorInputError, match=r"console output in its \*\.log, \*\.out, \*\.txt and \*\.ipynb"):
+        read_history(empty)

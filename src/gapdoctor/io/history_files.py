@@ -49,7 +49,7 @@ from gapdoctor.io.log_formats import (
     trainer_state_points,
 )
 from gapdoctor.io.mlflow_database import RUN_SELECTOR, is_sqlite_file, read_mlflow_database, split_run_selector
-from gapdoctor.io.notebooks import notebook_points
+from gapdoctor.io.notebooks import console_output_files, notebook_points
 from gapdoctor.io.tensorboard_events import EVENT_FILE_MARKER, find_event_files, masked_crc32c, read_event_scalars
 from gapdoctor.io.wandb_run import find_wandb_runs, is_wandb_file, one_wandb_run, read_wandb_points
 
@@ -265,10 +265,17 @@ def _read_directory(path: Path, notes: list[str], run: str | None = None) -> lis
         if len(found) > 1:
             listed = ", ".join(str(f.relative_to(path)) for f in found[:10])
             raise GapdoctorInputError(str(path), f"holds several {name} files ({listed})", "point at one of them")
+    printed = console_output_files(path)  # train.log, nohup.out, a notebook: when no other log is there
+    if len(printed) == 1:
+        notes.append(f"read {printed[0].name}, the console output saved in {path.name}/")
+        return _read_file(printed[0], notes)
+    if len(printed) > 1:
+        listed = ", ".join(f.name for f in printed[:10])
+        raise GapdoctorInputError(str(path), f"holds the console output of several runs ({listed})", "point at one")
     raise GapdoctorInputError(
         str(path),
         "holds no log gapdoctor reads (looked for TensorBoard event files, an MLflow run or mlflow.db, W&B runs, "
-        f"{', '.join(_LOG_NAMES)})",
+        f"{', '.join(_LOG_NAMES)}, and console output in its *.log, *.out, *.txt and *.ipynb files)",
         "point --history at the log file or the run's log directory",
     )
 

@@ -21,11 +21,13 @@ from typing import Any
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.io.console_logs import ConsoleRun, console_runs, one_console_run
-from gapdoctor.io.files import load_json_text
+from gapdoctor.io.files import load_json_text, read_text
 from gapdoctor.io.log_formats import LoggedRaw
 
-__all__ = ["notebook_points"]
+__all__ = ["console_output_files", "notebook_points", "notebook_runs"]
 
+_CONSOLE_SUFFIXES = {".log", ".out", ".txt", ".ipynb"}
+_CONSOLE_MAX_BYTES = 64 << 20
 _TABLE_NAMES = {"training loss": "loss", "validation loss": "eval_loss"}
 _POSITIONS = {"epoch": "epoch", "step": "step"}
 
@@ -119,6 +121,28 @@ def _cell_runs(outputs: list[Any], cell: int) -> list[ConsoleRun]:
     return runs
 
 
+def notebook_runs(text: str, path: Path | None = None) -> list[ConsoleRun]:
+    """Every training run a notebook's cell outputs show, in cell order.
+
+    Raises
+    ------
+    GapdoctorInputError
+        Not a notebook.
+    """
+    content = load_json_text(text, path or Path("notebook"))
+    cells = content.get("cells") if isinstance(content, dict) else None
+    if not isinstance(cells, list):
+        raise GapdoctorInputError(
+            str(path or "notebook"), "is not a Jupyter notebook (no 'cells' list)", "pass the .ipynb file"
+        )
+    runs: list[ConsoleRun] = []
+    for number, cell in enumerate(cells, start=1):
+        outputs = cell.get("outputs") if isinstance(cell, dict) else None
+        if isinstance(outputs, list):
+            runs.extend(_cell_runs(outputs, number))
+    return runs
+
+
 def notebook_points(text: str, path: Path, notes: list[str]) -> list[LoggedRaw]:
     """The points of the run a notebook's outputs show (the last with validation values).
 
@@ -127,16 +151,9 @@ def notebook_points(text: str, path: Path, notes: list[str]) -> list[LoggedRaw]:
     GapdoctorInputError
         Not a notebook, or no cell output holds a training run gapdoctor reads.
     """
-    content = load_json_text(text, path)
-    cells = content.get("cells") if isinstance(content, dict) else None
-    if not isinstance(cells, list):
-        raise GapdoctorInputError(str(path), "is not a Jupyter notebook (no 'cells' list)", "pass the .ipynb file")
-    runs: list[ConsoleRun] = []
-    for number, cell in enumerate(cells, start=1):
-        outputs = cell.get("outputs") if isinstance(cell, dict) else None
-        if isinstance(outputs, list):
-            runs.extend(_cell_runs(outputs, number))
+    runs = notebook_runs(text, path)
     if not runs:
+        cells = load_json_text(text, path)["cells"]
         raise GapdoctorInputError(
             str(path),
             f"has no training output in its {len(cells)} cells (looked for Keras' fit, HF Trainer's table or "
@@ -144,3 +161,21 @@ def notebook_points(text: str, path: Path, notes: list[str]) -> list[LoggedRaw]:
             "run the training cell and save the notebook with its outputs, or pass the run's log file",
         )
     return one_console_run(runs, notes, where="cell").points
+
+
+def console_output_files(folder: Path) -> list[Path]:
+    """The files directly in a folder that hold a training run's console output with validation values
+    (``train.log``, ``nohup.out``, a notebook saved with its outputs): the folder's own ``*.log``, ``*.out``,
+    ``*.txt`` and ``*.ipynb`` files, each read only when under 64 MiB."""
+    found = []
+    for file in sorted(p for p in folder.iterdir() if p.suffix.lower() in _CONSOLE_SUFFIXES and p.is_file()):
+        if file.stat().st_size > _CONSOLE_MAX_BYTES:
+            continue
+        try:
+            text = read_text(file)
+            runs = notebook_runs(text, file) if file.suffix.lower() == ".ipynb" else console_runs(text)
+        except GapdoctorInputError:  # binary, or a notebook that is not one: no console output
+            continue
+        if any(run.validated for run in runs):
+            found.append(file)
+    return found
