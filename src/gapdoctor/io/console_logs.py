@@ -37,7 +37,7 @@ from gapdoctor.io.epoch_lines import NUMBER as _NUMBER
 from gapdoctor.io.epoch_lines import epoch_line_runs
 from gapdoctor.io.log_formats import LoggedRaw
 
-__all__ = ["ConsoleRun", "console_runs", "is_console_text", "one_console_run"]
+__all__ = ["ConsoleRun", "console_runs", "one_console_run"]
 
 _KERAS_EPOCH = re.compile(r"^\s*Epoch (\d+)/(\d+)\s*$")
 # " - loss: 0.41", "- val_accuracy: 0.82", "lr: 1.0000e-04"; a value ends the field ("ETA: 1:02" is no value)
@@ -290,19 +290,6 @@ def console_runs(text: str) -> list[ConsoleRun]:
     if not any(run.points for run in runs):  # no known writer's output: a hand-written loop's prints
         runs = [ConsoleRun("a loop's per-epoch prints", a, b, points) for a, b, points in epoch_line_runs(updates)]
     return sorted((run for run in runs if run.points), key=lambda run: run.first_line)
-
-
-def is_console_text(text: str) -> bool:
-    """Whether a text holds a training run's console output (a Keras epoch with values, HF's printed logs...).
-
-    Examples
-    --------
-    >>> is_console_text("Epoch 1/3\\n10/10 [==] - 1s 5ms/step - loss: 0.7 - val_loss: 0.6\\n")
-    True
-    >>> is_console_text("epoch,loss,val_loss\\n0,0.7,0.6\\n")
-    False
-    """
-    return bool(console_runs(text))
 
 
 def one_console_run(runs: list[ConsoleRun], notes: list[str], where: str = "lines") -> ConsoleRun:
