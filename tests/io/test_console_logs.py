@@ -161,6 +161,22 @@ def test_a_notebook_without_training_output(tmp_path: Path) -> None:
     assert "no training output" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+def test_a_dataframe_shown_in_a_notebook_is_no_trainer_table(tmp_path: Path) -> None:
+    """``pd.DataFrame(history.history)`` shown as HTML has epoch and loss columns but is no HF progress table:
+    read as one, its ``loss`` became a validation loss; only a table with the Trainer's column names is read."""
+    table = (
+        "<table><thead><tr><th>epoch</th><th>loss</th><th>val_loss</th></tr></thead><tbody>"
+        + "".join(f"<tr><td>{e}</td><td>{1 / e:.3f}</td><td>{0.5 + e / 100:.3f}</td></tr>" for e in range(1, 9))
+        + "</tbody></table>"
+    )
+    output = {"output_type": "execute_result", "data": {"text/html": [table], "text/plain": ["<DataFrame>"]}}
+    cells = [{"cell_type": "code", "source": "pd.DataFrame(h.history)", "outputs": [output]}]
+    notebook = tmp_path / "history.ipynb"
+    notebook.write_text(json.dumps({"cells": cells, "nbformat": 4, "nbformat_minor": 5, "metadata": {}}))
+    with pytest.raises(GapdoctorInputError, match="no training output in its 1 cells"):
+        read_history(notebook)
+
+
 def test_a_bar_redrawn_with_backspaces_and_carriage_returns() -> None:
     """Keras 2 redraws its bar with backspaces (``\\x08``) and ``\\r``: the epoch's values are its last full line."""
     text = (

@@ -69,7 +69,8 @@ def _table_run(rows: list[list[str]], cell: int) -> ConsoleRun | None:
     if len(rows) < 2:
         return None
     names = [_series_name(c) for c in rows[0]]
-    if ("eval_loss" not in names and "loss" not in names) or not set(names) & {"epoch", "step"}:
+    header = {c.strip().lower() for c in rows[0]}
+    if not header & set(_TABLE_NAMES) or not set(names) & {"epoch", "step"}:  # a DataFrame shown is no run
         return None
     run = ConsoleRun("HF Trainer table", cell, cell)
     table = [dict(zip(names, (_cell_value(c) for c in row), strict=False)) for row in rows[1:]]
