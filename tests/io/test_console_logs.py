@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import pprint
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,38 @@ def test_keras_fit_printed_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert any("2 training runs printed" in note for note in history.notes), history.notes
     diagnosis = gapdoctor.diagnose(history=log)
     assert diagnosis.top is not None and diagnosis.top.cause == "overfitting", diagnosis.findings
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_keras_history_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """``print(history.history)`` after a silent fit: read at full precision; after a printing fit, the same run
+    printed twice is one run; a notebook showing it pretty-printed over several lines reads it too."""
+    keras = keras_on_torch(monkeypatch)
+    X, y, Xv, yv = random_labels(seed)
+    model = _keras_model(keras, seed)
+    log = tmp_path / "train.log"
+    with _console(log):
+        fit = model.fit(X, y, validation_data=(Xv, yv), epochs=25, batch_size=16, verbose=0)
+        print("done training")
+        print(fit.history)
+    history = read_history(log)
+    assert history.n_points == 25 and np.allclose(history.get("val_loss"), fit.history["val_loss"], rtol=1e-12)  # type: ignore[arg-type]
+    assert gapdoctor.diagnose(history=log).top.cause == "overfitting"  # type: ignore[union-attr]
+
+    with _console(log):
+        fit = model.fit(X, y, validation_data=(Xv, yv), epochs=6, batch_size=16, verbose=2)
+        print({name: [np.float64(v) for v in values] for name, values in fit.history.items()})  # numpy 2's repr
+    history = read_history(log)
+    assert history.n_points == 6 and not history.notes, history.notes  # one run, not "2 training runs"
+
+    shown = {"output_type": "execute_result", "data": {"text/plain": [pprint.pformat(fit.history, width=60)]}}
+    assert shown["data"]["text/plain"][0].count("\n") > 6  # over several lines, as IPython shows it
+    cells = [{"cell_type": "code", "source": "history.history", "outputs": [shown]}]
+    notebook = tmp_path / "train.ipynb"
+    notebook.write_text(json.dumps({"cells": cells, "nbformat": 4, "nbformat_minor": 5, "metadata": {}}))
+    assert np.allclose(read_history(notebook).get("val_loss"), fit.history["val_loss"], rtol=1e-12)  # type: ignore[arg-type]
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")

@@ -10,6 +10,8 @@
 - HF Transformers' ``Trainer`` printing its logs: a Python dict a line, ``{'loss': 0.69, 'learning_rate':
   4e-05, 'epoch': 0.5}``, ``{'eval_loss': 0.41, ..., 'epoch': 1.0}`` (often behind a progress bar on the
   same line), read like ``trainer_state.json``'s ``log_history`` with no step: placed by epoch;
+- Keras' ``History.history`` printed (``{'loss': [...], 'val_loss': [...]}``), unless the fit's own lines
+  printed the same run;
 - fairseq: ``epoch 003 | loss 4.52 | ... | num_updates 15120`` at each epoch's end and ``epoch 003 | valid
   on 'valid' subset | loss 4.36 | ... | num_updates 15120`` at each validation (bare, behind ``| INFO |
   valid |`` or ``[valid][INFO] -``), or as JSON (``{"epoch": 3, "valid_loss": "4.36", ...}``), placed at
@@ -37,12 +39,15 @@ from gapdoctor.io.epoch_lines import NUMBER as _NUMBER
 from gapdoctor.io.epoch_lines import epoch_line_runs
 from gapdoctor.io.log_formats import LoggedRaw
 
-__all__ = ["ConsoleRun", "console_runs", "one_console_run"]
+__all__ = ["HISTORY_WRITER", "ConsoleRun", "console_runs", "history_dict_run", "one_console_run", "repeated"]
 
 _KERAS_EPOCH = re.compile(r"^\s*Epoch (\d+)/(\d+)\s*$")
 # " - loss: 0.41", "- val_accuracy: 0.82", "lr: 1.0000e-04"; a value ends the field ("ETA: 1:02" is no value)
 _KERAS_PAIR = re.compile(r"(?:^|\s)([A-Za-z_][\w/.@-]*): (" + _NUMBER + r")(?=\s|$)")
 _HF_DICT = re.compile(r"\{'[^{}]*\}")
+HISTORY_WRITER = "Keras History.history"
+_HISTORY_DICT = re.compile(r"\{'[^{}]*\[[^{}]*\}")  # a printed dict of lists: Keras' History.history
+_NUMPY_SCALAR = re.compile(r"\b(?:np|numpy)\.(?:float|int)(?:16|32|64)?\(([^()]*)\)")  # np.float64(0.5) -> 0.5
 _HF_SUMMARY = {"train_runtime", "train_samples_per_second", "total_flos"}
 _LIGHTNING_BAR = re.compile(r"^\s*Epoch (\d+):.*\|[^|]*\[[^\]]*?,\s*([^\]]*=[^\]]*)\]\s*$")
 _LIGHTNING_PAIR = re.compile(r"([A-Za-z_][\w/.@-]*)=(" + _NUMBER + r")(?=,|$)")
@@ -168,6 +173,56 @@ def _hf_runs(updates: list[tuple[int, str]]) -> list[ConsoleRun]:
     return runs
 
 
+def history_dict_run(text: str, where: int) -> ConsoleRun | None:
+    """Keras' ``History.history`` as printed (``print(history.history)``, or shown by a notebook, pretty-printed
+    over several lines): ``{'loss': [...], 'val_loss': [...]}``, a list per series and an item per epoch; None
+    when the text is no such dict (at least two series of one length, 2 or more, one a validation series)."""
+    try:
+        value = ast.literal_eval(_NUMPY_SCALAR.sub(r"\1", text.strip()))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    series = {
+        str(name): numbers
+        for name, values in value.items()
+        if isinstance(values, list) and None not in (numbers := [_number(v) for v in values])
+    }
+    lengths = {len(values) for values in series.values()}
+    if len(series) < 2 or len(lengths) != 1 or min(lengths) < 2 or not any(n.startswith("val_") for n in series):
+        return None
+    run = ConsoleRun(HISTORY_WRITER, where, where)
+    run.points = [
+        (name, math.nan, float(i + 1), float(v))  # type: ignore[arg-type]
+        for name, values in series.items()
+        for i, v in enumerate(values)
+    ]
+    return run
+
+
+def _history_dict_runs(updates: list[tuple[int, str]]) -> list[ConsoleRun]:
+    return [
+        run
+        for number, update in updates
+        for literal in _HISTORY_DICT.findall(update)
+        if (run := history_dict_run(literal, number)) is not None
+    ]
+
+
+def repeated(run: ConsoleRun, runs: list[ConsoleRun]) -> bool:
+    """Whether a printed ``History.history`` repeats a run printed as it trained (the fit's own lines)."""
+    names = {n for n, *_ in run.points if n.startswith("val_")}  # the curves, not a constant learning rate
+    mine = {name: [v for n, _, _, v in run.points if n == name] for name in names}
+    for other in (other for other in runs if other.writer != HISTORY_WRITER):
+        for name, values in mine.items():
+            theirs = [v for n, _, _, v in other.points if n == name]
+            if len(theirs) == len(values) and all(
+                abs(a - b) <= 1e-3 * abs(b) + 1e-4 for a, b in zip(values, theirs, strict=True)
+            ):
+                return True
+    return False
+
+
 def _literal(text: str) -> dict[str, float] | None:
     """A printed dict of numbers with a finite ``epoch`` (other values dropped), or None when it is not one."""
     try:
@@ -287,6 +342,7 @@ def console_runs(text: str) -> list[ConsoleRun]:
     """
     updates = list(_updates(text))
     runs = [*_keras_runs(updates), *_hf_runs(updates), *_lightning_runs(updates), *_fairseq_runs(updates)]
+    runs += [run for run in _history_dict_runs(updates) if not repeated(run, runs)]
     if not any(run.points for run in runs):  # no known writer's output: a hand-written loop's prints
         runs = [ConsoleRun("a loop's per-epoch prints", a, b, points) for a, b, points in epoch_line_runs(updates)]
     return sorted((run for run in runs if run.points), key=lambda run: run.first_line)

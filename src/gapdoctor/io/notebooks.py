@@ -1,7 +1,8 @@
 """A training run kept in a Jupyter notebook's cell outputs (``.ipynb``, nbformat 4).
 
 The text a cell printed (``stream`` outputs and ``text/plain`` results, in order) is console output
-(:mod:`gapdoctor.io.console_logs`: Keras' ``fit``, HF's printed logs, Lightning's bar). HF Transformers'
+(:mod:`gapdoctor.io.console_logs`: Keras' ``fit``, HF's printed logs, Lightning's bar); a result showing Keras'
+``history.history`` is read too, pretty-printed over several lines as a notebook shows it. HF Transformers'
 ``Trainer`` shows its progress in a notebook as an HTML table (``text/html``): a row per evaluation with
 ``Epoch`` or ``Step``, ``Training Loss`` (``No log`` until the first logged loss), ``Validation Loss``
 and a column per metric (``Accuracy``, ``F1``, ``Wer``...), read as ``loss``, ``eval_loss`` and
@@ -20,7 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from gapdoctor.errors import GapdoctorInputError
-from gapdoctor.io.console_logs import ConsoleRun, console_runs, one_console_run
+from gapdoctor.io.console_logs import (
+    HISTORY_WRITER,
+    ConsoleRun,
+    console_runs,
+    history_dict_run,
+    one_console_run,
+    repeated,
+)
 from gapdoctor.io.files import load_json_text, read_text
 from gapdoctor.io.log_formats import LoggedRaw
 
@@ -110,7 +118,12 @@ def _cell_runs(outputs: list[Any], cell: int) -> list[ConsoleRun]:
             continue
         data = output.get("data")
         data = data if isinstance(data, dict) else {}
-        printed.append(_text(output.get("text")) + _text(data.get("text/plain")) + "\n")
+        shown = _text(data.get("text/plain"))
+        history = history_dict_run(shown, cell) if shown.lstrip().startswith("{'") else None
+        if history is not None:  # ``history.history`` shown, pretty-printed over several lines
+            runs.append(history)
+            shown = ""
+        printed.append(_text(output.get("text")) + shown + "\n")
         html = _text(data.get("text/html"))
         if "<table" in html:
             parser = _Tables()
@@ -141,7 +154,7 @@ def notebook_runs(text: str, path: Path | None = None) -> list[ConsoleRun]:
         outputs = cell.get("outputs") if isinstance(cell, dict) else None
         if isinstance(outputs, list):
             runs.extend(_cell_runs(outputs, number))
-    return runs
+    return [run for run in runs if run.writer != HISTORY_WRITER or not repeated(run, runs)]
 
 
 def notebook_points(text: str, path: Path, notes: list[str]) -> list[LoggedRaw]:
