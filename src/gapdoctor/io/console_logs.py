@@ -106,11 +106,16 @@ def _keras_runs(updates: list[tuple[int, str]]) -> list[ConsoleRun]:
             continue
         if not runs:
             continue
-        values = {k: float(v) for k, v in _KERAS_PAIR.findall(update) if k not in _KERAS_BOOKKEEPING}
+        values = _keras_values(update)
         if values and len(values) >= len(best.get(epoch, (0, {}))[1]):
             best[epoch] = (number, values)
     _close_keras(runs, best)
     return _one_epoch_fits(runs) if runs else _headerless_keras(updates)
+
+
+def _keras_values(update: str) -> dict[str, float]:
+    """The ``name: value`` pairs of a Keras progress line (``ETA`` is no value)."""
+    return {k: float(v) for k, v in _KERAS_PAIR.findall(update) if k not in _KERAS_BOOKKEEPING}
 
 
 def _headerless_keras(updates: list[tuple[int, str]]) -> list[ConsoleRun]:
@@ -122,7 +127,7 @@ def _headerless_keras(updates: list[tuple[int, str]]) -> list[ConsoleRun]:
         bar = _FINISHED_BAR.match(update)
         if not bar or bar.group(1) != bar.group(2):
             continue
-        values = {k: float(v) for k, v in _KERAS_PAIR.findall(update) if k not in _KERAS_BOOKKEEPING}
+        values = _keras_values(update)
         if any(name.startswith("val_") for name in values):
             epochs += 1
             run.first_line = run.first_line or number

@@ -223,6 +223,8 @@ def _read_file(path: Path, notes: list[str], run: str | None = None) -> list[Log
     if suffix == ".ipynb":
         return notebook_points(read_text(path), path, notes)
     text = read_text(path)
+    if is_json_lines(text):  # told from its first lines: a long log is not scanned for console output
+        return json_lines_points(text, path, notes)
     printed = console_runs(text)  # Keras' fit, HF's printed logs, Lightning's bar, saved from a console
     if printed:
         return one_console_run(printed, notes).points

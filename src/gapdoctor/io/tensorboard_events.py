@@ -109,6 +109,11 @@ def _records(path: Path) -> Iterator[tuple[bytes, int | None]]:
             offset, index = offset + 12 + length + 4, index + 1
 
 
+def _intact(record: bytes, unchecked_crc: int | None) -> bool:
+    """Whether a record matches the CRC left unchecked when it was read (None: checked then)."""
+    return unchecked_crc is None or masked_crc32c(record) == unchecked_crc
+
+
 def _broken(path: Path, problem: str) -> GapdoctorInputError:
     return GapdoctorInputError(
         str(path),
@@ -272,11 +277,10 @@ def read_event_scalars(path: Path, files: list[Path] | None = None) -> list[Scal
             try:
                 scalars = list(_event_scalars(record))
             except (Malformed, struct.error) as error:
-                damaged = unchecked_crc is not None and masked_crc32c(record) != unchecked_crc
-                why = "CRC mismatch" if damaged else str(error)
+                why = str(error) if _intact(record, unchecked_crc) else "CRC mismatch"
                 problem = f"record {index} is not a valid Event ({why}; {index} records were readable)"
                 raise _broken(file, problem) from None
-            if scalars and unchecked_crc is not None and masked_crc32c(record) != unchecked_crc:
+            if scalars and not _intact(record, unchecked_crc):
                 raise _broken(file, f"has corrupted data in record {index} (CRC mismatch)")
             points.extend(
                 (named.get(tag) or named.setdefault(tag, _in_split(split, tag, alone=not several)), step, value)

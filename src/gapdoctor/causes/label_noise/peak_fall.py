@@ -57,15 +57,12 @@ def _missing(history: RunHistory, no_train_loss: bool) -> str:
     'needs 6 logged points of a validation accuracy (val_accuracy has 4) and a training loss'
     """
     counts = {f"val_{n}": int(np.isfinite(v).sum()) for n in ACCURACIES if (v := history.get(f"val_{n}")) is not None}
-    accuracy = (
-        f"{_MIN_POINTS} logged points of a validation accuracy ("
-        + ", ".join(f"{name} has {count}" for name, count in counts.items())
-        + ")"
-        if counts
-        else "a validation accuracy"
-    )
     if counts and max(counts.values()) >= _MIN_POINTS:
         return "needs a training loss in the history"
+    accuracy = "a validation accuracy"
+    if counts:
+        logged = ", ".join(f"{name} has {count}" for name, count in counts.items())
+        accuracy = f"{_MIN_POINTS} logged points of {accuracy} ({logged})"
     return f"needs {accuracy}" + (" and a training loss" if no_train_loss else "")
 
 
