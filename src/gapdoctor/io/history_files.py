@@ -269,10 +269,11 @@ def _read_directory(path: Path, notes: list[str], run: str | None = None) -> lis
             raise GapdoctorInputError(str(path), f"holds several {name} files ({listed})", "point at one of them")
     printed = console_output_files(path)  # train.log, nohup.out, a notebook: when no other log is there
     if len(printed) == 1:
-        notes.append(f"read {printed[0].name}, the console output saved in {path.name}/")
-        return _read_file(printed[0], notes)
+        [(file, runs)] = printed.items()
+        notes.append(f"read {file.name}, the console output saved in {path.name}/")
+        return one_console_run(runs, notes, where="cell" if file.suffix.lower() == ".ipynb" else "lines").points
     if len(printed) > 1:
-        listed = ", ".join(f.name for f in printed[:10])
+        listed = ", ".join(f.name for f in list(printed)[:10])
         raise GapdoctorInputError(str(path), f"holds the console output of several runs ({listed})", "point at one")
     raise GapdoctorInputError(
         str(path),

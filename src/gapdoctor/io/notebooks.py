@@ -30,6 +30,7 @@ from gapdoctor.io.console_logs import (
     repeated,
 )
 from gapdoctor.io.files import load_json_text, read_text
+from gapdoctor.io.json_lines import is_json_lines
 from gapdoctor.io.log_formats import LoggedRaw
 
 __all__ = ["console_output_files", "notebook_points", "notebook_runs"]
@@ -135,8 +136,8 @@ def _cell_runs(outputs: list[Any], cell: int) -> list[ConsoleRun]:
     return runs
 
 
-def notebook_runs(text: str, path: Path | None = None) -> list[ConsoleRun]:
-    """Every training run a notebook's cell outputs show, in cell order.
+def _cells(text: str, path: Path | None) -> list[Any]:
+    """A notebook's cells (nbformat 4).
 
     Raises
     ------
@@ -149,12 +150,27 @@ def notebook_runs(text: str, path: Path | None = None) -> list[ConsoleRun]:
         raise GapdoctorInputError(
             str(path or "notebook"), "is not a Jupyter notebook (no 'cells' list)", "pass the .ipynb file"
         )
+    return cells
+
+
+def _runs_shown(cells: list[Any]) -> list[ConsoleRun]:
     runs: list[ConsoleRun] = []
     for number, cell in enumerate(cells, start=1):
         outputs = cell.get("outputs") if isinstance(cell, dict) else None
         if isinstance(outputs, list):
             runs.extend(_cell_runs(outputs, number))
     return [run for run in runs if run.writer != HISTORY_WRITER or not repeated(run, runs)]
+
+
+def notebook_runs(text: str, path: Path | None = None) -> list[ConsoleRun]:
+    """Every training run a notebook's cell outputs show, in cell order.
+
+    Raises
+    ------
+    GapdoctorInputError
+        Not a notebook.
+    """
+    return _runs_shown(_cells(text, path))
 
 
 def notebook_points(text: str, path: Path, notes: list[str]) -> list[LoggedRaw]:
@@ -165,9 +181,9 @@ def notebook_points(text: str, path: Path, notes: list[str]) -> list[LoggedRaw]:
     GapdoctorInputError
         Not a notebook, or no cell output holds a training run gapdoctor reads.
     """
-    runs = notebook_runs(text, path)
+    cells = _cells(text, path)
+    runs = _runs_shown(cells)
     if not runs:
-        cells = load_json_text(text, path)["cells"]
         raise GapdoctorInputError(
             str(path),
             f"has no training output in its {len(cells)} cells (looked for Keras' fit, HF Trainer's table or "
@@ -177,19 +193,21 @@ def notebook_points(text: str, path: Path, notes: list[str]) -> list[LoggedRaw]:
     return one_console_run(runs, notes, where="cell").points
 
 
-def console_output_files(folder: Path) -> list[Path]:
+def console_output_files(folder: Path) -> dict[Path, list[ConsoleRun]]:
     """The files directly in a folder that hold a training run's console output with validation values
-    (``train.log``, ``nohup.out``, a notebook saved with its outputs): the folder's own ``*.log``, ``*.out``,
-    ``*.txt`` and ``*.ipynb`` files, each read only when under 64 MiB."""
-    found = []
+    (``train.log``, ``nohup.out``, a notebook saved with its outputs), each with the runs it printed: the
+    folder's own ``*.log``, ``*.out``, ``*.txt`` and ``*.ipynb`` files, each read once and only when under
+    64 MiB. A JSON-lines log is no console output (it is found by its name, ``log.txt``, or given itself)."""
+    found = {}
     for file in sorted(p for p in folder.iterdir() if p.suffix.lower() in _CONSOLE_SUFFIXES and p.is_file()):
         if file.stat().st_size > _CONSOLE_MAX_BYTES:
             continue
         try:
             text = read_text(file)
-            runs = notebook_runs(text, file) if file.suffix.lower() == ".ipynb" else console_runs(text)
+            notebook = file.suffix.lower() == ".ipynb"
+            runs = notebook_runs(text, file) if notebook else [] if is_json_lines(text) else console_runs(text)
         except GapdoctorInputError:  # binary, or a notebook that is not one: no console output
             continue
         if any(run.validated for run in runs):
-            found.append(file)
+            found[file] = runs
     return found
