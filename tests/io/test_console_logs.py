@@ -314,13 +314,21 @@ _LOOP_PRINTS = {  # the per-epoch line of hand-written loops, as people write it
     "bars": "epoch [{e0}/{n}] | train_loss={tl:.4f} | val_loss={vl:.4f} | val_accuracy={va100:.4f} | time: 0.3s",
     "two lines": "Epoch: {e}\ttrain loss: {tl:.4f}\ttrain acc: {ta:.4f}\n"
     "Epoch: {e}\tvalid loss: {vl:.4f}\tvalid acc: {va100:.4f}",
+    # PyTorch's transfer-learning tutorial: a header, then a line per phase (its ``Epoch 0/24`` is no Keras header)
+    "tutorial": "Epoch {e0}/{n}\n----------\ntrain Loss: {tl:.4f} Acc: {ta:.4f}\nval Loss: {vl:.4f} Acc: {va100:.4f}\n",
+    "sections": "Epoch {e} | Train: loss={tl:.4f}, acc={ta:.4f} | Val: loss={vl:.4f}, acc={va100:.4f}",
+    "bare": "epoch {e}: train loss {tl:.4f}, val loss {vl:.4f}, val acc {va:.2f} %",
 }
 
 
-@pytest.mark.parametrize(("seed", "style"), [(0, "commas"), (1, "bars"), (2, "two lines")])
+@pytest.mark.parametrize(
+    ("seed", "style"),
+    [(0, "commas"), (1, "bars"), (2, "two lines"), (3, "tutorial"), (4, "sections"), (5, "bare")],
+)
 def test_a_hand_written_loop_printing_each_epoch(tmp_path: Path, seed: int, style: str) -> None:
-    """A plain torch loop memorising random labels, its per-epoch line printed in three ways people print it
-    (a 0-based counter in one), with step lines and a final test line around them: read, and overfitting
+    """A plain torch loop memorising random labels, its per-epoch lines printed in six ways people print them
+    (a 0-based counter in two; a header and a line per phase; sections; names without a colon), with step lines
+    and a final test line around them: read (each phase's values under its own name), and overfitting
     reported (random labels are wrong labels too: with the training accuracy printed, the accuracy given back
     while the training loss falls may put label noise ahead of it, as its root cause)."""
     torch = pytest.importorskip("torch")
@@ -328,7 +336,7 @@ def test_a_hand_written_loop_printing_each_epoch(tmp_path: Path, seed: int, styl
     torch.manual_seed(seed)
     model = torch.nn.Sequential(torch.nn.Linear(32, 128), torch.nn.ReLU(), torch.nn.Linear(128, 2))
     optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
-    log, val_losses, n = tmp_path / "output.txt", [], 25
+    log, val_losses, train_accuracies, n = tmp_path / "output.txt", [], [], 25
     with _console(log):
         print("Using device: cpu")
         for epoch in range(n):
@@ -346,6 +354,7 @@ def test_a_hand_written_loop_printing_each_epoch(tmp_path: Path, seed: int, styl
                 ta = (train_logits.argmax(1) == y).float().mean().item()
                 va = (val_logits.argmax(1) == yv).float().mean().item()
             val_losses.append(vl)
+            train_accuracies.append(ta)
             line = _LOOP_PRINTS[style].format(e=epoch + 1, e0=epoch, n=n, tl=tl, vl=vl, ta=ta, va=100 * va, va100=va)
             print(line)
         print(f"Test accuracy: {va:.4f}")
@@ -354,6 +363,8 @@ def test_a_hand_written_loop_printing_each_epoch(tmp_path: Path, seed: int, styl
     assert np.allclose(history.get("val_loss"), np.round(val_losses, 4), atol=1.5e-4)  # type: ignore[arg-type]
     accuracy = history.get("val_accuracy")
     assert accuracy is not None and float(np.nanmax(accuracy)) <= 1.0  # "Val Acc: 53.12%" read as 0.5312
+    if "{ta" in _LOOP_PRINTS[style]:  # each phase's "Acc" under its own name: the training accuracy is its own
+        assert np.allclose(history.get("train_accuracy"), np.round(train_accuracies, 4), atol=1.5e-4)  # type: ignore[arg-type]
     diagnosis = gapdoctor.diagnose(history=log)
     assert diagnosis.top is not None and diagnosis.top.cause in {"overfitting", "label_noise"}, diagnosis.findings
     assert any(f.cause == "overfitting" and f.score >= 0.5 for f in diagnosis.findings), diagnosis.findings

@@ -44,6 +44,7 @@ __all__ = ["HISTORY_WRITER", "ConsoleRun", "console_runs", "history_dict_run", "
 _KERAS_EPOCH = re.compile(r"^\s*Epoch (\d+)/(\d+)\s*$")
 # " - loss: 0.41", "- val_accuracy: 0.82", "lr: 1.0000e-04"; a value ends the field ("ETA: 1:02" is no value)
 _KERAS_PAIR = re.compile(r"(?:^|\s)([A-Za-z_][\w/.@-]*): (" + _NUMBER + r")(?=\s|$)")
+_KERAS_FIELD = re.compile(r"(?:^|\s)- [A-Za-z_][\w/.@-]*: ")  # Keras' fields follow " - "
 _HF_DICT = re.compile(r"\{'[^{}]*\}")
 HISTORY_WRITER = "Keras History.history"
 _HISTORY_DICT = re.compile(r"\{'[^{}]*\[[^{}]*\}")  # a printed dict of lists: Keras' History.history
@@ -114,7 +115,10 @@ def _keras_runs(updates: list[tuple[int, str]]) -> list[ConsoleRun]:
 
 
 def _keras_values(update: str) -> dict[str, float]:
-    """The ``name: value`` pairs of a Keras progress line (``ETA`` is no value)."""
+    """The ``name: value`` pairs of a Keras progress line (``ETA`` is no value); a line whose fields are not
+    Keras' `` - name: value`` is none (``train Loss: 0.41 Acc: 0.86`` under a loop's own ``Epoch 3/20``)."""
+    if not _KERAS_FIELD.search(update):
+        return {}
     return {k: float(v) for k, v in _KERAS_PAIR.findall(update) if k not in _KERAS_BOOKKEEPING}
 
 

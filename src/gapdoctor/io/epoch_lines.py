@@ -1,13 +1,18 @@
-"""The line a hand-written training loop prints each epoch, read from its saved console output.
+"""The lines a hand-written training loop prints each epoch, read from its saved console output.
 
 ``print(f"Epoch {epoch}/{n}, Train Loss: {tl:.4f}, Val Loss: {vl:.4f}, Val Acc: {va:.2f}%")`` and its many
-variants (``Epoch [3/20] | train_loss=0.41 | val_acc 0.83``, a train line and a validation line per epoch):
-a line naming an epoch and at least two ``name: value`` / ``name = value`` pairs. Names are read as written,
-lower-cased, spaces as underscores (``Val Acc`` -> ``val_acc``), so the usual series names apply; a value
-with ``%`` is divided by 100. Lines that also name a step, batch or iteration are progress within an epoch
-and are not read. Several lines of one epoch are merged; an epoch counter that goes back starts a new run;
-a 0-based counter counts epochs completed from 1. Read only when no known writer's output was found, and
-only runs of at least :data:`_MIN_EPOCHS` epochs with a validation value: a stray line is no run.
+variants: ``Epoch [3/20] | train_loss=0.41 | val_acc 0.83``; a train line and a validation line per epoch; an
+``Epoch 3/20`` header followed by the epoch's lines (``train Loss: 0.41 Acc: 0.86`` / ``val Loss: ...``, as
+PyTorch's transfer-learning tutorial prints them); sections (``Train: loss=0.41, acc=0.86 | Val: loss=...``).
+Values are ``name: value`` / ``name = value`` pairs, or ``name value`` where the name ends in a metric's word
+(``train loss 0.41``, ``val acc 83.1 %``). Names are read as written, lower-cased, spaces as underscores
+(``Val Acc`` -> ``val_acc``), so the usual series names apply; a name in a section is prefixed with the section
+(``Val: acc=...`` -> ``val_acc``); a value with ``%`` is divided by 100. Lines that also name a step, batch or
+iteration, and progress bars, are progress within an epoch and are not read. Lines of one epoch are merged; an
+epoch counter that goes back starts a new run; a 0-based counter counts epochs completed from 1; a name printed
+in one epoch only (a final test line) is a summary, not a curve, and is left out. Read only when no known
+writer's output was found, and only runs of at least :data:`_MIN_EPOCHS` epochs with a validation value: a
+stray line is no run.
 """
 
 from __future__ import annotations
@@ -23,19 +28,49 @@ NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf)"
 """A printed number, as the regular expressions of console output match it (``0.41``, ``1.2e-05``, ``nan``)."""
 _EPOCH = re.compile(r"\bepoch\b\s*[:=#]?\s*[\[(]?\s*(\d+)(?:\s*(?:/|of)\s*\d+)?\s*[\])]?", re.IGNORECASE)
 _WITHIN_EPOCH = re.compile(r"\b(?:step|batch|iter|iteration|it)\b\s*[:=#]?\s*[\[(]?\s*\d+", re.IGNORECASE)
+_BAR = re.compile(r"\d%\||it/s\]|s/it\]")  # a tqdm bar: progress within an epoch
 _WORD = r"[A-Za-z][\w.@/-]*"
-_PAIR = re.compile(r"(" + _WORD + r"(?: " + _WORD + r"){0,2})\s*(?::|=)\s*(" + NUMBER + r")(%?)(?![\w.:/-])")
+_PERCENT = r"(\s?%)?(?![\w.:/-])"
+_PAIR = re.compile(r"(" + _WORD + r"(?: " + _WORD + r"){0,2})\s*(?::|=)\s*(" + NUMBER + r")" + _PERCENT)
+_METRIC_WORD = (
+    r"loss|acc|accuracy|top-?[15]|f1|f1[_-]score|auc|roc[_-]auc|precision|recall|mae|mse|rmse|r2|iou|miou|dice"
+    r"|map|bleu|rouge\w*|wer|cer|perplexity|ppl|error|err"
+)
+_BARE_PAIR = re.compile(
+    r"\b((?:[A-Za-z][\w-]*\s+)?(?:" + _METRIC_WORD + r"))\s+(" + NUMBER + r")" + _PERCENT, re.IGNORECASE
+)
+_SECTION_WORD = r"(train(?:ing)?|val(?:id(?:ation)?)?|eval(?:uation)?|dev|test)"
+_SECTION = re.compile(  # a section's word where a segment starts: ``Train: loss=...``, ``| val Loss: ...``
+    r"(?:^|(?<=[|,;\t\]])|(?<=\s-\s)|(?<=\s\s))\s*[\[(]?\s*" + _SECTION_WORD + r"\b(?:\s+(?:set|split|data))?"
+    r"\s*[\])]?(?=\s*[:|-]|\s+[A-Za-z])",
+    re.IGNORECASE,
+)
 _NOT_SERIES = {"epoch", "step", "time", "eta", "elapsed", "took", "duration", "seconds", "s"}
 _VALIDATION = re.compile(r"^(?:val|valid|validation|eval|dev|test)(?:_|$)")
+_SECTIONED = re.compile(r"^(?:train|training|val|valid|validation|eval|evaluation|dev|test)(?:_|$)")
 _MIN_EPOCHS = 3
 
 
-def _pairs(rest: str) -> dict[str, float]:
+def _segment_pairs(segment: str, section: str) -> dict[str, float]:
+    found = _PAIR.findall(segment) or _BARE_PAIR.findall(segment)
     values: dict[str, float] = {}
-    for name, number, percent in _PAIR.findall(rest):
+    for name, number, percent in found:
         key = re.sub(r"[\s/.-]+", "_", name.strip().lower()).strip("_")
-        if key and key not in _NOT_SERIES and not key.endswith("_time"):
-            values[key] = float(number) / (100.0 if percent else 1.0)
+        if not key or key in _NOT_SERIES or key.endswith("_time"):
+            continue
+        if section and not _SECTIONED.match(key):
+            key = f"{section}_{key}"
+        values[key] = float(number) / (100.0 if percent else 1.0)
+    return values
+
+
+def _pairs(text: str) -> dict[str, float]:
+    """The values a line prints, each named with the section it is printed in (if any)."""
+    starts = [(m.start(), m.group(1).lower()) for m in _SECTION.finditer(text)]
+    bounds = [(0, ""), *starts] if not starts or starts[0][0] > 0 else starts
+    values: dict[str, float] = {}
+    for (start, section), (end, _) in zip(bounds, [*bounds[1:], (len(text), "")], strict=True):
+        values.update(_segment_pairs(text[start:end], section))
     return values
 
 
@@ -50,31 +85,46 @@ def epoch_line_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, list
     [('train_loss', 3.0, 0.33), ('val_loss', 3.0, 0.4), ('val_acc', 3.0, 0.53)]
     """
     runs: list[tuple[int, int, dict[int, dict[str, float]]]] = []
-    previous = -1
+    previous, current = -1, None  # the last epoch named, whose later lines without an epoch are its own too
     for number, update in updates:
         found = _EPOCH.search(update)
-        if found is None or _WITHIN_EPOCH.search(update):
+        if _WITHIN_EPOCH.search(update) or (found is None and _BAR.search(update)):
             continue
-        values = _pairs(update[: found.start()] + " " + update[found.end() :])
-        if len(values) < 2:
+        if found is None:  # a line after the epoch's: ``val Loss: 0.23 Acc: 0.91`` under ``Epoch 3/20``
+            values = _pairs(update) if current is not None and runs else {}
+            if current is not None and values:
+                first, _, epochs = runs[-1]
+                runs[-1] = (first, number, epochs)
+                epoch_values = epochs.setdefault(current, {})
+                for name, value in values.items():  # never over what the epoch's own line printed
+                    epoch_values.setdefault(name, value)
             continue
         epoch = int(found.group(1))
+        values = _pairs(update[: found.start()] + " " + update[found.end() :])
         if not runs or epoch < previous:
             runs.append((number, number, {}))
-        previous = epoch
-        first, _, epochs = runs[-1]
-        runs[-1] = (first, number, epochs)
-        epochs.setdefault(epoch, {}).update(values)
-    out = []
-    for first, last, epochs in runs:
-        names = {name for values in epochs.values() for name in values}
-        if len(epochs) < _MIN_EPOCHS or not any(_VALIDATION.match(name) for name in names):
-            continue
-        shift = 1 if min(epochs) == 0 else 0  # a 0-based counter: epochs completed from 1
-        points = [
-            (name, math.nan, float(epoch + shift), value)
-            for epoch, values in sorted(epochs.items())
-            for name, value in values.items()
-        ]
-        out.append((first, last, points))
-    return out
+        previous = current = epoch
+        if values:  # an epoch's line, or its header (``Epoch 3/20``: its values on the lines after it)
+            first, _, epochs = runs[-1]
+            runs[-1] = (first, number, epochs)
+            epochs.setdefault(epoch, {}).update(values)
+    return [run for first, last, epochs in runs if (run := _run(first, last, epochs)) is not None]
+
+
+def _run(first: int, last: int, epochs: dict[int, dict[str, float]]) -> tuple[int, int, list[LoggedRaw]] | None:
+    """A run's points, or None when it is no run (too few epochs, no validation value)."""
+    seen: dict[str, int] = {}
+    for values in epochs.values():
+        for name in values:
+            seen[name] = seen.get(name, 0) + 1
+    curves = {name for name, count in seen.items() if count > 1 or len(epochs) == 1}
+    if len(epochs) < _MIN_EPOCHS or not any(_VALIDATION.match(name) for name in curves):
+        return None
+    shift = 1 if min(epochs) == 0 else 0  # a 0-based counter: epochs completed from 1
+    points = [
+        (name, math.nan, float(epoch + shift), value)
+        for epoch, values in sorted(epochs.items())
+        for name, value in values.items()
+        if name in curves
+    ]
+    return first, last, points
