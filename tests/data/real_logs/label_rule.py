@@ -8,7 +8,10 @@ is either a Keras TensorBoard pair (``train/`` and ``validation/`` event files, 
 an MLflow file-store run (``mlruns/<experiment_id>/<run_id>/metrics/<key>``), read by ``_read_mlflow``. Console
 output (Keras ``fit`` text, HF Trainer log dicts) in a ``.txt`` / ``.log`` / ``.out`` file, and a Jupyter notebook's
 cell outputs (``.ipynb``, HF progress tables included), are read by ``_read_console``; so are fairseq's end-of-epoch
-summaries (text and JSON) and PyTorch Lightning's tqdm progress bars saved to a text file.
+summaries (text and JSON) and PyTorch Lightning's tqdm progress bars saved to a text file. A hand-written training
+loop's own per-epoch prints (``Epoch 3/20, Train Loss: 0.41, Val Acc: 83.1%``) are read by ``_loop_curves``, only
+where no known writer's output is found (a text file, or a notebook, in which none of the readers above finds a
+value) and only when the run read has at least 3 epochs with a validation value; else the file is read as before.
 """
 
 from __future__ import annotations
@@ -77,6 +80,26 @@ PL_PAIR = re.compile(
 )
 PL_TRAIN_NAMES = ("train_loss_epoch", "train_loss", "loss", "train_loss_step")
 PL_VAL_PREFIXES = ("val_", "val/", "valid_", "eval_")
+# A hand-written loop's own prints: an epoch marker at a line's start (after an optional logging prefix and
+# decoration: ``Epoch 3``, ``Epoch 3/20``, ``epoch: 3``, ``[Epoch 3]``, ``Epoch [3/20]``, ``[3/20]``), then ``name:
+# value`` / ``name = value`` / ``name value`` pairs (a value may end in ``%``, or sit in ``tensor(...)``); a split label
+# (``Val:``) or a name whose first spaced word is a split (``val Loss``) names the split of the pairs after it
+LOOP_EPOCH = re.compile(
+    r"^(?:.*?\b(?:INFO|DEBUG)(?::[\w.]*:|\s*[-:|\]]?)\s*)?[\s\[(|=*#>:-]*"
+    r"(?:epoch\s*[:=#]?\s*\[?\s*(\d+)(?:\s*/\s*\d+)?\s*\]?|\[\s*(\d+)\s*/\s*\d+\s*\])(?!\d|\.\d)",
+    re.IGNORECASE,
+)
+LOOP_PAIR = re.compile(
+    r"(?<![\w.])(?:(?P<name>[A-Za-z]\w*(?:[ ./-][A-Za-z]\w*)*)\s*(?:[:=]\s*|\s+)(?:tensor\()?"
+    r"(?P<value>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|nan|inf)(?P<percent>\s?%)?(?![\w/]|\.\d)"
+    r"|(?P<split>train(?:ing)?|val(?:id(?:ation)?)?|eval(?:uation)?|test|dev)\s*:(?!\s*[-+.\d]))",
+    re.IGNORECASE,
+)
+LOOP_VAL_WORDS = ("val", "valid", "validation", "eval", "evaluation", "dev")  # a validation series' word ...
+LOOP_TEST_WORDS = ("test",)  # ... else a test series' word (a loop that evaluates its held-out split as "test")
+LOOP_TRAIN_WORDS = ("train", "training")
+LOOP_SKIP_WORDS = ("best", "time", "batch", "iter")  # no curve: a best-so-far, a duration, a counter
+LOOP_MIN_EPOCHS = 3  # epochs with a validation value needed before a file is read as a loop's prints
 HF_TABLE_NAMES = {"training loss": "loss", "validation loss": "eval_loss", "epoch": "epoch", "step": "step"}
 LOWER_IS_BETTER = ("loss", "wer", "cer", "error", "mae", "mse", "rmse", "perplexity")
 NOT_A_METRIC = ("runtime", "per_second", "epoch", "step", "flos", "lr", "learning_rate")
@@ -797,6 +820,30 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _notebook_cells(path: Path) -> list[object]:
+    """A Jupyter notebook's cells (nbformat 4, and 3's ``worksheets``)."""
+    notebook = json.loads(path.read_text(encoding="utf-8", errors="replace"))
+    cells = notebook.get("cells")
+    if cells is None:
+        cells = [cell for sheet in notebook.get("worksheets", []) for cell in sheet.get("cells", [])]
+    return list(cells)
+
+
+def _notebook_text(path: Path) -> str:
+    """A notebook's text outputs (stream ``text``, ``text/plain`` data), in cell order, one per line."""
+    parts: list[str] = []
+    for cell in _notebook_cells(path):
+        for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
+            if not isinstance(output, dict):
+                continue
+            data = output.get("data", output)
+            if output.get("output_type") == "stream" or "text" in output:
+                parts.append(_text(output.get("text")))
+            elif isinstance(data, dict):
+                parts.append(_text(data.get("text/plain")))
+    return "\n".join(parts)
+
+
 def _notebook_records(path: Path) -> list[_Record]:
     """The records of a Jupyter notebook's cell outputs, in cell order (nbformat 4, and 3's ``worksheets``).
 
@@ -804,13 +851,9 @@ def _notebook_records(path: Path) -> list[_Record]:
     an ``text/html`` output holding HF Trainer's progress table gives that table's rows (its ``text/plain`` is
     then not read). Each table is numbered, so that a second ``trainer.train()`` starts a run of its own.
     """
-    notebook = json.loads(path.read_text(encoding="utf-8", errors="replace"))
-    cells = notebook.get("cells")
-    if cells is None:
-        cells = [cell for sheet in notebook.get("worksheets", []) for cell in sheet.get("cells", [])]
     records: list[_Record] = []
     tables = 0
-    for cell in cells:
+    for cell in _notebook_cells(path):
         pending: list[str] = []
         for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
             if not isinstance(output, dict):
@@ -873,6 +916,104 @@ def _run_curves(run: list[_Record]) -> Curves:
     return Curves(val_name, _orient(val_name, points(val_name)), points(train_name))
 
 
+def _loop_name(raw: str) -> str:
+    """A printed name in lower snake case (``Val Acc`` -> ``val_acc``, ``valLoss`` -> ``val_loss``)."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", raw)
+    return "_".join(re.findall(r"[a-z0-9]+", spaced.lower()))
+
+
+def _loop_pairs(text: str) -> dict[str, float]:
+    """The ``name: value`` / ``name = value`` / ``name value`` pairs of one line of a loop's prints, names in lower
+    snake case, a percentage as a fraction. A split label (``Val:``) or a name whose first spaced word is a split
+    (``val Loss``) gives that split to the later names of the line that name none (``val Loss: 0.5 Acc: 80%``).
+
+    >>> _loop_pairs(", Train Loss: 0.4123, Val Loss: 0.5012, Val Acc: 83.1%")
+    {'train_loss': 0.4123, 'val_loss': 0.5012, 'val_acc': 0.831}
+    >>> _loop_pairs("val Loss: 0.50 Acc: 0.83")
+    {'val_loss': 0.5, 'val_acc': 0.83}
+    """
+    values: dict[str, float] = {}
+    split = ""
+    for match in LOOP_PAIR.finditer(text):
+        if match.group("split") is not None:
+            split = _loop_name(match.group("split"))
+            continue
+        raw, name = match.group("name"), _loop_name(match.group("name"))
+        words = name.split("_")
+        splits = [word for word in words if word in LOOP_VAL_WORDS + LOOP_TEST_WORDS + LOOP_TRAIN_WORDS]
+        if splits and raw.split()[0].lower() == words[0] and len(raw.split()) > 1:
+            split = words[0]
+        elif not splits and split:
+            name = f"{split}_{name}"
+        value = float(match.group("value"))
+        values[name] = value / 100 if match.group("percent") else value
+    return values
+
+
+def _loop_records(text: str) -> list[_Record]:
+    """The epochs of a loop's prints: each epoch marker (``LOOP_EPOCH``) opens an epoch unless it repeats the open
+    one's number; the pairs after the marker and on the lines that follow, up to the next marker, are the epoch's
+    values (a later value of a name replaces an earlier one). Lines before the first marker are not read."""
+    records: list[_Record] = []
+    epoch: _Record | None = None
+    for line in ANSI_ESCAPE.sub("", text).split("\n"):
+        for update in PROGRESS_SPLIT.split(line):
+            marker = LOOP_EPOCH.match(update)
+            if marker is not None:
+                number = float(marker.group(1) or marker.group(2))
+                if epoch is None or number != epoch.position:
+                    epoch = _Record("loop", number, {})
+                    records.append(epoch)
+                update = update[marker.end() :]
+            if epoch is not None:
+                epoch.values.update(_loop_pairs(update))
+    return records
+
+
+def _pick_loop_series(names: list[str]) -> tuple[str, str]:
+    """The validation series and the training loss among a loop's printed names (lower snake case, in the order
+    first printed). Validation: a name with a ``LOOP_VAL_WORDS`` word, else with a ``test`` word; its loss, else its
+    first metric. Training: a ``loss`` name with a ``train`` / ``training`` word, else ``loss``, else the first
+    other ``loss`` name of no validation or test split, else the validation series' training twin. Names holding a
+    ``LOOP_SKIP_WORDS`` word or a ``NOT_A_METRIC`` part are no series."""
+    measured = [
+        name
+        for name in names
+        if not set(name.split("_")) & set(LOOP_SKIP_WORDS) and not any(part in name for part in NOT_A_METRIC)
+    ]
+    held_out = [n for n in measured if set(n.split("_")) & set(LOOP_VAL_WORDS)] or [
+        n for n in measured if set(n.split("_")) & set(LOOP_TEST_WORDS)
+    ]
+    val_name = next((n for n in held_out if "loss" in n.split("_")), held_out[0] if held_out else "val_loss")
+    losses = [n for n in measured if "loss" in n.split("_") and n not in held_out]
+    losses = [n for n in losses if not set(n.split("_")) & set(LOOP_VAL_WORDS + LOOP_TEST_WORDS)]
+    trained = [n for n in losses if set(n.split("_")) & set(LOOP_TRAIN_WORDS)]
+    twin = "_".join("train" if w in LOOP_VAL_WORDS + LOOP_TEST_WORDS else w for w in val_name.split("_"))
+    return val_name, (trained or [n for n in losses if n == "loss"] or losses or [twin])[0]
+
+
+def _loop_curves(text: str) -> Curves | None:
+    """A hand-written loop's per-epoch prints (``_loop_records``), positions its epoch numbers; runs cut where the
+    epoch number goes back, the last run with validation values read. None unless that run has at least
+    ``LOOP_MIN_EPOCHS`` validation points (the text is then no loop's prints).
+
+    >>> lines = [f"Epoch {e}/20, Train Loss: {1 / e:.3f}, Val Loss: {2 / e:.3f}, Val Acc: {80 + e}%" for e in (1, 2)]
+    >>> lines.append("Epoch 3/20, Train Loss: 0.3, Val Loss: 0.6, Val Acc: 83%")
+    >>> curves = _loop_curves("\\n".join(lines))
+    >>> curves is not None and (curves.val_name, len(curves.val), len(curves.train))
+    ('val_loss', 3, 3)
+    """
+    runs = []
+    for run in _console_runs(_loop_records(text)):
+        names = list(dict.fromkeys(name for record in run for name in record.values))
+        val_name, train_name = _pick_loop_series(names)
+        val = [(record.position, record.values[val_name]) for record in run if val_name in record.values]
+        train = [(record.position, record.values[train_name]) for record in run if train_name in record.values]
+        runs.append(Curves(val_name, _orient(val_name, val), train))
+    with_val = [curves for curves in runs if curves.val]
+    return with_val[-1] if with_val and len(with_val[-1].val) >= LOOP_MIN_EPOCHS else None
+
+
 def _read_console(path: Path) -> Curves:
     """Console output (Keras ``fit`` text, HF Trainer log dicts, fairseq summaries, Lightning bars) in a text file,
     or a notebook's cell outputs.
@@ -884,6 +1025,11 @@ def _read_console(path: Path) -> Curves:
         records = _notebook_records(path)
     else:
         records = _text_records(path.read_text(encoding="utf-8", errors="replace"))
+    if not any(record.values for record in records):  # no known writer's value: a loop's own prints, if any
+        text = _notebook_text(path) if path.suffix == ".ipynb" else path.read_text(encoding="utf-8", errors="replace")
+        loop = _loop_curves(text)
+        if loop is not None:
+            return loop
     runs = [_run_curves(run) for run in _console_runs(records)]
     with_val = [curves for curves in runs if curves.val]
     return (with_val or runs or [Curves("val_loss", [], [])])[-1]
@@ -922,6 +1068,10 @@ def read_curves(path: Path) -> Curves:
         return _read_trainer_state(path)
     if path.suffix in CONSOLE_SUFFIXES and _is_console(path):
         return _read_console(path)
+    if path.suffix in CONSOLE_SUFFIXES:  # no known writer's output: a loop's own prints, else a CSV
+        loop = _loop_curves(path.read_text(encoding="utf-8", errors="replace"))
+        if loop is not None:
+            return loop
     return _read_csv(path)
 
 
