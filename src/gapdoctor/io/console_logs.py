@@ -116,10 +116,12 @@ def _keras_runs(updates: list[tuple[int, str]]) -> list[ConsoleRun]:
 
 def _keras_values(update: str) -> dict[str, float]:
     """The ``name: value`` pairs of a Keras progress line (``ETA`` is no value); a line whose fields are not
-    Keras' `` - name: value`` is none (``train Loss: 0.41 Acc: 0.86`` under a loop's own ``Epoch 3/20``)."""
+    Keras' `` - name: value``, or that shows no loss, is none (``train Loss: 0.41 Acc: 0.86`` under a loop's
+    own ``Epoch 3/20``)."""
     if not _KERAS_FIELD.search(update):
         return {}
-    return {k: float(v) for k, v in _KERAS_PAIR.findall(update) if k not in _KERAS_BOOKKEEPING}
+    values = {k: float(v) for k, v in _KERAS_PAIR.findall(update) if k not in _KERAS_BOOKKEEPING}
+    return values if any("loss" in name for name in values) else {}  # fit() always shows its loss
 
 
 def _headerless_keras(updates: list[tuple[int, str]]) -> list[ConsoleRun]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import deque
 
 from gapdoctor.io.log_formats import LoggedRaw
 
@@ -49,10 +50,11 @@ _NOT_SERIES = {"epoch", "step", "time", "eta", "elapsed", "took", "duration", "s
 _VALIDATION = re.compile(r"^(?:val|valid|validation|eval|dev|test)(?:_|$)")
 _SECTIONED = re.compile(r"^(?:train|training|val|valid|validation|eval|evaluation|dev|test)(?:_|$)")
 _MIN_EPOCHS = 3
+_LINES_READ = 8  # of the lines between two epochs' markers, the first and the last this many are read
 
 
 def _segment_pairs(segment: str, section: str) -> dict[str, float]:
-    found = _PAIR.findall(segment) or _BARE_PAIR.findall(segment)
+    found = (_PAIR.findall(segment) if ":" in segment or "=" in segment else []) or _BARE_PAIR.findall(segment)
     values: dict[str, float] = {}
     for name, number, percent in found:
         key = re.sub(r"[\s/.-]+", "_", name.strip().lower()).strip("_")
@@ -85,30 +87,45 @@ def epoch_line_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, list
     [('train_loss', 3.0, 0.33), ('val_loss', 3.0, 0.4), ('val_acc', 3.0, 0.53)]
     """
     runs: list[tuple[int, int, dict[int, dict[str, float]]]] = []
-    previous, current = -1, None  # the last epoch named, whose later lines without an epoch are its own too
+    previous = -1  # the last epoch named
+    after: list[tuple[int, str]] = []  # the lines after it without an epoch: its own values too, the first and
+    last: deque[tuple[int, str]] = deque(maxlen=_LINES_READ)  # last few read (its report ends the epoch's prints)
     for number, update in updates:
         found = _EPOCH.search(update)
         if _WITHIN_EPOCH.search(update) or (found is None and _BAR.search(update)):
             continue
-        if found is None:  # a line after the epoch's: ``val Loss: 0.23 Acc: 0.91`` under ``Epoch 3/20``
-            values = _pairs(update) if current is not None and runs else {}
-            if current is not None and values:
-                first, _, epochs = runs[-1]
-                runs[-1] = (first, number, epochs)
-                epoch_values = epochs.setdefault(current, {})
-                for name, value in values.items():  # never over what the epoch's own line printed
-                    epoch_values.setdefault(name, value)
+        if found is None:
+            (after if len(after) < _LINES_READ else last).append((number, update))
             continue
+        _merge_after(runs, previous, [*after, *last])
+        after.clear()
+        last.clear()
         epoch = int(found.group(1))
         values = _pairs(update[: found.start()] + " " + update[found.end() :])
         if not runs or epoch < previous:
             runs.append((number, number, {}))
-        previous = current = epoch
+        previous = epoch
         if values:  # an epoch's line, or its header (``Epoch 3/20``: its values on the lines after it)
             first, _, epochs = runs[-1]
             runs[-1] = (first, number, epochs)
             epochs.setdefault(epoch, {}).update(values)
+    _merge_after(runs, previous, [*after, *last])
     return [run for first, last, epochs in runs if (run := _run(first, last, epochs)) is not None]
+
+
+def _merge_after(
+    runs: list[tuple[int, int, dict[int, dict[str, float]]]], epoch: int, lines: list[tuple[int, str]]
+) -> None:
+    """The values of the lines after an epoch's marker (``val Loss: 0.23 Acc: 0.91`` under ``Epoch 3/20``), never
+    over what the epoch's own line printed."""
+    for number, line in lines:
+        values = _pairs(line) if runs else {}
+        if values:
+            first, _, epochs = runs[-1]
+            runs[-1] = (first, number, epochs)
+            epoch_values = epochs.setdefault(epoch, {})
+            for name, value in values.items():
+                epoch_values.setdefault(name, value)
 
 
 def _run(first: int, last: int, epochs: dict[int, dict[str, float]]) -> tuple[int, int, list[LoggedRaw]] | None:
