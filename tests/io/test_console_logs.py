@@ -318,12 +318,14 @@ _LOOP_PRINTS = {  # the per-epoch line of hand-written loops, as people write it
     "tutorial": "Epoch {e0}/{n}\n----------\ntrain Loss: {tl:.4f} Acc: {ta:.4f}\nval Loss: {vl:.4f} Acc: {va100:.4f}\n",
     "sections": "Epoch {e} | Train: loss={tl:.4f}, acc={ta:.4f} | Val: loss={vl:.4f}, acc={va100:.4f}",
     "bare": "epoch {e}: train loss {tl:.4f}, val loss {vl:.4f}, val acc {va:.2f} %",
+    # values under a split's name alone are its loss; a section ends at "|" (lr is no validation series)
+    "split names": "Epoch {e:4d}/{n} | train: {tl:.4f} | val: {vl:.4f} | lr: 0.003000 | val acc: {va:.2f}%",
 }
 
 
 @pytest.mark.parametrize(
     ("seed", "style"),
-    [(0, "commas"), (1, "bars"), (2, "two lines"), (3, "tutorial"), (4, "sections"), (5, "bare")],
+    [(0, "commas"), (1, "bars"), (2, "two lines"), (3, "tutorial"), (4, "sections"), (5, "bare"), (6, "split names")],
 )
 def test_a_hand_written_loop_printing_each_epoch(tmp_path: Path, seed: int, style: str) -> None:
     """A plain torch loop memorising random labels, its per-epoch lines printed in six ways people print them
@@ -368,6 +370,20 @@ def test_a_hand_written_loop_printing_each_epoch(tmp_path: Path, seed: int, styl
     diagnosis = gapdoctor.diagnose(history=log)
     assert diagnosis.top is not None and diagnosis.top.cause in {"overfitting", "label_noise"}, diagnosis.findings
     assert any(f.cause == "overfitting" and f.score >= 0.5 for f in diagnosis.findings), diagnosis.findings
+
+
+def test_values_under_a_split_name_alone(tmp_path: Path) -> None:
+    """``train: 0.91 | val: 0.88`` whose training values rise is no loss: left unread (said), not guessed; the
+    same layout whose training values fall is read as the losses, said."""
+    rising = "".join(f"Epoch {e}/6 | train: {0.5 + e / 20:.3f} | val: {0.5 + e / 25:.3f}\n" for e in range(1, 7))
+    (tmp_path / "rising.log").write_text(rising)
+    with pytest.raises(GapdoctorInputError, match="train, val"):  # nothing gapdoctor reads: the names are listed
+        read_history(tmp_path / "rising.log")
+    falling = "".join(f"Epoch {e}/6 | train: {1 / e:.3f} | val: {1.1 / e:.3f}\n" for e in range(1, 7))
+    (tmp_path / "falling.log").write_text(falling)
+    history = read_history(tmp_path / "falling.log")
+    assert history.get("val_loss").tolist() == [round(1.1 / e, 3) for e in range(1, 7)]  # type: ignore[union-attr]
+    assert any("split's name alone (train, val) read as its loss" in note for note in history.notes), history.notes
 
 
 def test_a_stray_epoch_line_is_no_run(tmp_path: Path) -> None:

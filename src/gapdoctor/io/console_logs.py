@@ -355,7 +355,7 @@ def console_runs(text: str) -> list[ConsoleRun]:
     runs = [*_keras_runs(updates), *_hf_runs(updates), *_lightning_runs(updates), *_fairseq_runs(updates)]
     runs += [run for run in _history_dict_runs(updates) if not repeated(run, runs)]
     if not any(run.points for run in runs):  # no known writer's output: a hand-written loop's prints
-        runs = [ConsoleRun("a loop's per-epoch prints", a, b, points) for a, b, points in epoch_line_runs(updates)]
+        runs = [ConsoleRun("a loop's per-epoch prints", *run) for run in epoch_line_runs(updates)]
     return sorted((run for run in runs if run.points), key=lambda run: run.first_line)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from collections import deque
 
 from gapdoctor.io.log_formats import LoggedRaw
@@ -46,10 +47,12 @@ _SECTION = re.compile(  # a section's word where a segment starts: ``Train: loss
     r"\s*[\])]?(?=\s*[:|-]|\s+[A-Za-z])",
     re.IGNORECASE,
 )
+_SECTION_END = re.compile(r"[|;]")
 _NOT_SERIES = {"epoch", "step", "time", "eta", "elapsed", "took", "duration", "seconds", "s"}
 _VALIDATION = re.compile(r"^(?:val|valid|validation|eval|dev|test)(?:_|$)")
 _SECTIONED = re.compile(r"^(?:train|training|val|valid|validation|eval|evaluation|dev|test)(?:_|$)")
 _MIN_EPOCHS = 3
+_SPLIT_WORDS = {"train", "training", "val", "valid", "validation", "eval", "evaluation", "dev", "test"}
 _LINES_READ = 8  # of the lines between two epochs' markers, the first and the last this many are read
 
 
@@ -72,12 +75,15 @@ def _pairs(text: str) -> dict[str, float]:
     bounds = [(0, ""), *starts] if not starts or starts[0][0] > 0 else starts
     values: dict[str, float] = {}
     for (start, section), (end, _) in zip(bounds, [*bounds[1:], (len(text), "")], strict=True):
-        values.update(_segment_pairs(text[start:end], section))
+        own, *rest = _SECTION_END.split(text[start:end])  # ``| lr: 1e-4`` after ``val: 0.68``: no longer val's
+        values.update(_segment_pairs(own, section))
+        for segment in rest:
+            values.update(_segment_pairs(segment, ""))
     return values
 
 
-def epoch_line_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, list[LoggedRaw]]]:
-    """``(first line, last line, points)`` of each run a loop's per-epoch prints show.
+def epoch_line_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, list[LoggedRaw], list[str]]]:
+    """``(first line, last line, points, notes)`` of each run a loop's per-epoch prints show.
 
     Examples
     --------
@@ -128,8 +134,32 @@ def _merge_after(
                 epoch_values.setdefault(name, value)
 
 
-def _run(first: int, last: int, epochs: dict[int, dict[str, float]]) -> tuple[int, int, list[LoggedRaw]] | None:
-    """A run's points, or None when it is no run (too few epochs, no validation value)."""
+def _split_losses(epochs: dict[int, dict[str, float]]) -> list[str]:
+    """A value printed under a split's name alone (``train: 0.41 | val: 0.52``) is that split's loss when the
+    training one falls over the run (a loop that names no metric prints its loss); said. Left unread otherwise."""
+    bare = {name for values in epochs.values() for name in values if name in _SPLIT_WORDS}
+    if not bare:
+        return []
+    order = sorted(epochs)
+    lead = next((name for name in ("train", "training") if name in bare), min(bare))
+    series = [epochs[e][lead] for e in order if lead in epochs[e] and math.isfinite(epochs[e][lead])]
+    third = max(1, len(series) // 3)
+    if len(series) < _MIN_EPOCHS or not statistics.median(series[-third:]) < statistics.median(series[:third]):
+        return []
+    for values in epochs.values():
+        for name in bare & set(values):
+            values.setdefault(f"{name}_loss", values.pop(name))
+    return [
+        f"values printed under a split's name alone ({', '.join(sorted(bare))}) read as its loss: the "
+        f"{lead} values fall over the run (pass mapping= to read them otherwise)"
+    ]
+
+
+def _run(
+    first: int, last: int, epochs: dict[int, dict[str, float]]
+) -> tuple[int, int, list[LoggedRaw], list[str]] | None:
+    """A run's points and notes, or None when it is no run (too few epochs, no validation value)."""
+    notes = _split_losses(epochs)
     seen: dict[str, int] = {}
     for values in epochs.values():
         for name in values:
@@ -144,4 +174,4 @@ def _run(first: int, last: int, epochs: dict[int, dict[str, float]]) -> tuple[in
         for name, value in values.items()
         if name in curves
     ]
-    return first, last, points
+    return first, last, points, notes
