@@ -320,12 +320,22 @@ _LOOP_PRINTS = {  # the per-epoch line of hand-written loops, as people write it
     "bare": "epoch {e}: train loss {tl:.4f}, val loss {vl:.4f}, val acc {va:.2f} %",
     # values under a split's name alone are its loss; a section ends at "|" (lr is no validation series)
     "split names": "Epoch {e:4d}/{n} | train: {tl:.4f} | val: {vl:.4f} | lr: 0.003000 | val acc: {va:.2f}%",
+    "bracketed": "[{e:3d}/{n}] train_loss: {tl:.4f}  val_loss: {vl:.4f}  val_acc: {va100:.4f}",  # no word "epoch"
 }
 
 
 @pytest.mark.parametrize(
     ("seed", "style"),
-    [(0, "commas"), (1, "bars"), (2, "two lines"), (3, "tutorial"), (4, "sections"), (5, "bare"), (6, "split names")],
+    [
+        (0, "commas"),
+        (1, "bars"),
+        (2, "two lines"),
+        (3, "tutorial"),
+        (4, "sections"),
+        (5, "bare"),
+        (6, "split names"),
+        (7, "bracketed"),
+    ],
 )
 def test_a_hand_written_loop_printing_each_epoch(tmp_path: Path, seed: int, style: str) -> None:
     """A plain torch loop memorising random labels, its per-epoch lines printed in six ways people print them

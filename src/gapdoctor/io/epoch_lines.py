@@ -1,18 +1,20 @@
 """The lines a hand-written training loop prints each epoch, read from its saved console output.
 
 ``print(f"Epoch {epoch}/{n}, Train Loss: {tl:.4f}, Val Loss: {vl:.4f}, Val Acc: {va:.2f}%")`` and its many
-variants: ``Epoch [3/20] | train_loss=0.41 | val_acc 0.83``; a train line and a validation line per epoch; an
-``Epoch 3/20`` header followed by the epoch's lines (``train Loss: 0.41 Acc: 0.86`` / ``val Loss: ...``, as
-PyTorch's transfer-learning tutorial prints them); sections (``Train: loss=0.41, acc=0.86 | Val: loss=...``).
-Values are ``name: value`` / ``name = value`` pairs, or ``name value`` where the name ends in a metric's word
-(``train loss 0.41``, ``val acc 83.1 %``). Names are read as written, lower-cased, spaces as underscores
-(``Val Acc`` -> ``val_acc``), so the usual series names apply; a name in a section is prefixed with the section
-(``Val: acc=...`` -> ``val_acc``); a value with ``%`` is divided by 100. Lines that also name a step, batch or
-iteration, and progress bars, are progress within an epoch and are not read. Lines of one epoch are merged; an
-epoch counter that goes back starts a new run; a 0-based counter counts epochs completed from 1; a name printed
-in one epoch only (a final test line) is a summary, not a curve, and is left out. Read only when no known
-writer's output was found, and only runs of at least :data:`_MIN_EPOCHS` epochs with a validation value: a
-stray line is no run.
+variants: ``Epoch [3/20] | train_loss=0.41 | val_acc 0.83`` (or ``[ 3/20]`` opening the line, ``Ep 3``); a train
+line and a validation line per epoch; an ``Epoch 3/20`` header followed by the epoch's lines (``train Loss: 0.41
+Acc: 0.86`` / ``val Loss: ...``, as PyTorch's transfer-learning tutorial prints them); sections (``Train:
+loss=0.41, acc=0.86 | Val: loss=...``, a section ending at ``|`` or ``;``). Values are ``name: value`` /
+``name = value`` pairs, or ``name value`` where the name ends in a metric's word (``train loss 0.41``, ``val acc
+83.1 %``). Names are read as written, lower-cased, spaces as underscores (``Val Acc`` -> ``val_acc``), so the
+usual series names apply; a name in a section is prefixed with the section (``Val: acc=...`` -> ``val_acc``); a
+value under a split's name alone (``train: 0.41 | val: 0.52``) is its loss when the training values fall (said);
+a value with ``%`` is divided by 100. Lines that also name a step, batch or iteration, and progress bars, are
+progress within an epoch and are not read. Lines of one epoch are merged (of the lines between two markers, the
+first and last few); an epoch counter that goes back starts a new run; a 0-based counter counts epochs completed
+from 1; a name printed in one epoch only (a final test line) is a summary, not a curve, and is left out. Read only
+when no known writer's output was found, and only runs of at least :data:`_MIN_EPOCHS` epochs with a validation
+value: a stray line is no run.
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ __all__ = ["NUMBER", "epoch_line_runs"]
 
 NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf)"
 """A printed number, as the regular expressions of console output match it (``0.41``, ``1.2e-05``, ``nan``)."""
-_EPOCH = re.compile(r"\bepoch\b\s*[:=#]?\s*[\[(]?\s*(\d+)(?:\s*(?:/|of)\s*\d+)?\s*[\])]?", re.IGNORECASE)
+_EPOCH = re.compile(  # ``Epoch 3``, ``epoch: 3``, ``Epoch [3/20]``, ``Ep 3 of 20``; ``[ 3/20]`` opening a line
+    r"\b(?:epoch|ep)\b\s*[:=#]?\s*[\[(]?\s*(\d+)(?:\s*(?:/|of)\s*\d+)?\s*[\])]?|^\s*\[\s*(\d+)\s*/\s*\d+\s*\]",
+    re.IGNORECASE,
+)
 _WITHIN_EPOCH = re.compile(r"\b(?:step|batch|iter|iteration|it)\b\s*[:=#]?\s*[\[(]?\s*\d+", re.IGNORECASE)
 _BAR = re.compile(r"\d%\||it/s\]|s/it\]")  # a tqdm bar: progress within an epoch
 _WORD = r"[A-Za-z][\w.@/-]*"
@@ -106,7 +111,7 @@ def epoch_line_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, list
         _merge_after(runs, previous, [*after, *last])
         after.clear()
         last.clear()
-        epoch = int(found.group(1))
+        epoch = int(found.group(1) or found.group(2))
         values = _pairs(update[: found.start()] + " " + update[found.end() :])
         if not runs or epoch < previous:
             runs.append((number, number, {}))
