@@ -91,8 +91,10 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--metric",
         default="accuracy",
-        help="validation metric you care about (default: accuracy; also f1, roc_auc, mcc, wer, cer, bleu, rouge1, "
-        "perplexity, map, iou, r2, ... or your own name with --higher-is-better / --lower-is-better)",
+        help="validation metric you care about (default: accuracy, or when the log has none the task's headline "
+        "metric of those logged: f1 before precision, wer before cer, map before map_50...; also f1, roc_auc, mcc, "
+        "wer, cer, bleu, rouge1, perplexity, map, iou, r2, ... or your own name with --higher-is-better / "
+        "--lower-is-better)",
     )
     direction = d.add_mutually_exclusive_group()
     direction.add_argument(

@@ -171,7 +171,9 @@ def diagnose(
         Predicted probabilities of the final model on the validation rows.
     metric : str, default="accuracy"
         The validation metric you care about (see :data:`gapdoctor.stats.metrics.METRICS`:
-        accuracy, f1, roc_auc, mcc, wer, bleu, rouge1, perplexity, map, iou, r2...).
+        accuracy, f1, roc_auc, mcc, wer, bleu, rouge1, perplexity, map, iou, r2...). When the history
+        logs several metrics but not this one, the task's headline metric of those is read (F1 before
+        precision and recall, WER before CER, mAP before mAP@0.5, RMSE before MAE).
     groups_train, groups_val : array-like, optional
         A subgroup id per row.
     sources_train : array-like, optional

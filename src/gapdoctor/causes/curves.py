@@ -35,12 +35,23 @@ def info_of(evidence: Evidence, name: str) -> MetricInfo:
     return metric_info(name, evidence.higher_is_better if name == evidence.metric else None)
 
 
+# The user's metric not logged, the one a task reports as its headline goes first, before the alphabet: F1 before
+# its precision and recall, MCC and AUC before accuracy's parts, WER before CER, mAP (0.5:0.95) before mAP@0.5,
+# ROUGE-L before ROUGE-1, RMSE before MAE.
+_HEADLINE = (
+    *("accuracy", "f1", "balanced_accuracy", "mcc", "roc_auc", "average_precision"),
+    *("map", "iou", "dice", "wer", "bleu", "rougel", "rouge1", "exact_match", "r2", "rmse", "mse", "mae"),
+)
+
+
 def val_metric_curve(evidence: Evidence, history: RunHistory) -> tuple[str, FloatArray] | None:
-    """The validation metric curve: the user's metric if logged, else the first logged one."""
+    """The validation metric curve: the user's metric if logged, else the headline metric of those logged
+    (:data:`_HEADLINE`'s order, then the alphabet's)."""
     names = history.metrics
     if not names:
         return None
-    name = evidence.metric if evidence.metric in names else names[0]
+    headline = sorted(names, key=lambda n: (_HEADLINE.index(n) if n in _HEADLINE else len(_HEADLINE), n))[0]
+    name = evidence.metric if evidence.metric in names else headline
     values = history.get(f"val_{name}")
     assert values is not None  # names only lists series with finite values
     return name, values
