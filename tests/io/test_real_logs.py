@@ -21,8 +21,9 @@ MLflow runs, the same way; blind: 8 of 18), ``tests/data/real_logs_heldout5/`` (
 SummaryWriter files; blind: 6 of 10) and ``tests/data/real_logs_heldout6/`` (JSON lines: DETR, facebookresearch,
 MMCV and MMEngine logs; blind: 9 of 13), ``tests/data/real_logs_heldout7/`` (Weights & Biases run files; blind:
 9 of 12), ``tests/data/real_logs_heldout8/`` (notebooks with Keras fits and HF Trainer runs; blind: 7 of 12),
-``tests/data/real_logs_heldout9/`` (console output saved to text files; blind: 5 of 7) and
-``tests/data/real_logs_heldout10/`` (a hand-written loop's own per-epoch prints; blind: 8 of 12).
+``tests/data/real_logs_heldout9/`` (console output saved to text files; blind: 5 of 7),
+``tests/data/real_logs_heldout10/`` (a hand-written loop's own per-epoch prints; blind: 8 of 12) and
+``tests/data/real_logs_heldout11/`` (HF, Lightning and Keras CSVLogger logs on new paths; blind: 14 of 15).
 
 The target (issue 14) is agreement on at least 90% of the corpus; the test prints the per-file
 table when it is not met, and the figures go to ``benchmarks/RESULTS.md`` ("Real logs"):
@@ -111,6 +112,10 @@ HELDOUT10 = CORPUS.parent / "real_logs_heldout10"  # a hand-written loop's own p
 HELDOUT10_MANIFEST = _manifest(HELDOUT10)
 HELDOUT10_FLOOR = 7  # ratchet: 8 of 12 agreed blind on 2026-12-06 (on 56cbb87; 2 of 12, 9 readable, on the session's
 # start 3ac94f1, before a loop's header-and-phase-lines, sections and colon-less names were read); one of margin
+HELDOUT11 = CORPUS.parent / "real_logs_heldout11"  # HF, Lightning and Keras CSVLogger logs on new paths, blind
+HELDOUT11_MANIFEST = _manifest(HELDOUT11)
+HELDOUT11_FLOOR = 13  # ratchet: 14 of 15 agreed blind on 2026-12-06 (on e882b85 and on the session's start 3ac94f1);
+# one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -123,6 +128,7 @@ CORPORA = [
     (HELDOUT8, HELDOUT8_MANIFEST),
     (HELDOUT9, HELDOUT9_MANIFEST),
     (HELDOUT10, HELDOUT10_MANIFEST),
+    (HELDOUT11, HELDOUT11_MANIFEST),
 ]
 
 
@@ -383,6 +389,13 @@ def test_tenth_held_out_verdicts_agree_with_their_labels() -> None:
     """A hand-written loop's own per-epoch prints (text files and notebooks, PyTorch's tutorials among them) a
     helper collected blind on 2026-12-06: their own floor, never lowered to pass."""
     outcomes = _held_out((HELDOUT10, HELDOUT10_MANIFEST), HELDOUT10_FLOOR, "tenth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_eleventh_held_out_verdicts_agree_with_their_labels() -> None:
+    """HF trainer_state.json, Lightning metrics.csv and Keras CSVLogger logs found on paths no earlier set walked,
+    collected blind by a helper on 2026-12-06: their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT11, HELDOUT11_MANIFEST), HELDOUT11_FLOOR, "eleventh held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
 
 
