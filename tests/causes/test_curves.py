@@ -1,4 +1,5 @@
-"""Which validation metric the curve checks read when several are logged and the user named none."""
+"""The curve checks' shared helpers: which validation metric they read when several are logged and the user named
+none; what "not enough to judge" says when the only validation curve has a name of unknown direction."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import gapdoctor
 from gapdoctor.causes.curves import val_metric_curve
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.io import read_history
@@ -31,3 +33,16 @@ def test_the_headline_metric_of_a_real_log(log: str, headline: str) -> None:
     other = next(name for name in history.metrics if name != headline)
     asked = val_metric_curve(Evidence(metric=other), history)
     assert asked is not None and asked[0] == other
+
+
+def test_a_validation_curve_under_a_name_of_unknown_direction() -> None:
+    """A real Lightning log whose only validation series is ``val_score`` (BirdCLEF's metric): "not enough to
+    judge" says which series was logged and how to read it, not that no validation curve was logged; read with
+    the direction given."""
+    log = DATA / "real_logs_heldout11/pl_birdclef_24_v7.csv"
+    diagnosis = gapdoctor.diagnose(history=log)
+    assert not diagnosis.judged
+    reasons = " ".join(check.reason or "" for check in diagnosis.checks)
+    assert "(val_score) is no metric gapdoctor knows the direction of" in reasons and "--metric score" in reasons
+    assert "has no validation series" not in reasons
+    assert gapdoctor.diagnose(history=log, metric="score", higher_is_better=True).judged

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gapdoctor.causes.registry import SkipCheck
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import MIN_EPOCHS_FOR_TRENDS, RunHistory
+from gapdoctor.inputs.series_names import split_and_body
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.metrics import MetricInfo, metric_info
 
@@ -18,6 +19,14 @@ def history_of(evidence: Evidence, *, min_epochs: int = MIN_EPOCHS_FOR_TRENDS) -
     if history is None:
         raise SkipCheck("no history given")
     if not any(name.startswith("val_") for name in history.series if history.has(name)):
+        unknown = {name: p[1] for name in history.ignored if (p := split_and_body(name)) is not None and p[0] == "val"}
+        if unknown:  # a validation curve was logged, under a name whose direction gapdoctor does not know
+            body = next(iter(unknown.values()))
+            raise SkipCheck(
+                f"not enough to judge: the validation series logged ({', '.join(list(unknown)[:5])}) is no metric "
+                f"gapdoctor knows the direction of; pass --metric {body} --higher-is-better (or "
+                f"--lower-is-better), or metric={body!r} with higher_is_better=, to read it"
+            )
         raise SkipCheck(
             "not enough to judge: the history has no validation series (val_loss or val_<metric>); "
             "log the validation curve to diagnose why it is stuck"
