@@ -44,9 +44,9 @@ def info_of(evidence: Evidence, name: str) -> MetricInfo:
     return metric_info(name, evidence.higher_is_better if name == evidence.metric else None)
 
 
-# The user's metric not logged, the one a task reports as its headline goes first, before the alphabet: F1 before
-# its precision and recall, MCC and AUC before accuracy's parts, WER before CER, mAP (0.5:0.95) before mAP@0.5,
-# ROUGE-L before ROUGE-1, RMSE before MAE.
+# The user's metric not logged, the one a task reports as its headline goes first, before the alphabet: F1, balanced
+# accuracy, MCC and AUC before precision and recall; mAP (0.5:0.95) before mAP@0.5; WER before CER; ROUGE-L before
+# ROUGE-1; R² and RMSE before MAE.
 _HEADLINE = (
     *("accuracy", "f1", "balanced_accuracy", "mcc", "roc_auc", "average_precision"),
     *("map", "iou", "dice", "wer", "bleu", "rougel", "rouge1", "exact_match", "r2", "rmse", "mse", "mae"),
