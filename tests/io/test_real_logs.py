@@ -22,8 +22,9 @@ SummaryWriter files; blind: 6 of 10) and ``tests/data/real_logs_heldout6/`` (JSO
 MMCV and MMEngine logs; blind: 9 of 13), ``tests/data/real_logs_heldout7/`` (Weights & Biases run files; blind:
 9 of 12), ``tests/data/real_logs_heldout8/`` (notebooks with Keras fits and HF Trainer runs; blind: 7 of 12),
 ``tests/data/real_logs_heldout9/`` (console output saved to text files; blind: 5 of 7),
-``tests/data/real_logs_heldout10/`` (a hand-written loop's own per-epoch prints; blind: 8 of 12) and
-``tests/data/real_logs_heldout11/`` (HF, Lightning and Keras CSVLogger logs on new paths; blind: 14 of 15).
+``tests/data/real_logs_heldout10/`` (a hand-written loop's own per-epoch prints; blind: 8 of 12),
+``tests/data/real_logs_heldout11/`` (HF, Lightning and Keras CSVLogger logs on new paths; blind: 14 of 15) and
+``tests/data/real_logs_heldout12/`` (a loop's own prints again, after the tenth shaped the reader; blind: 4 of 12).
 
 The target (issue 14) is agreement on at least 90% of the corpus; the test prints the per-file
 table when it is not met, and the figures go to ``benchmarks/RESULTS.md`` ("Real logs"):
@@ -116,6 +117,10 @@ HELDOUT11 = CORPUS.parent / "real_logs_heldout11"  # HF, Lightning and Keras CSV
 HELDOUT11_MANIFEST = _manifest(HELDOUT11)
 HELDOUT11_FLOOR = 13  # ratchet: 14 of 15 agreed blind on 2026-12-06 (on e882b85 and on the session's start 3ac94f1);
 # one of margin
+HELDOUT12 = CORPUS.parent / "real_logs_heldout12"  # a loop's own prints again, on new paths, blind (its README)
+HELDOUT12_MANIFEST = _manifest(HELDOUT12)
+HELDOUT12_FLOOR = 3  # ratchet: 4 of 12 agreed blind on 2026-12-06 (on 9307948, 11 readable; 2 of 12, 7 readable, on
+# the session's start 3ac94f1); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -129,6 +134,7 @@ CORPORA = [
     (HELDOUT9, HELDOUT9_MANIFEST),
     (HELDOUT10, HELDOUT10_MANIFEST),
     (HELDOUT11, HELDOUT11_MANIFEST),
+    (HELDOUT12, HELDOUT12_MANIFEST),
 ]
 
 
@@ -397,6 +403,12 @@ def test_eleventh_held_out_verdicts_agree_with_their_labels() -> None:
     collected blind by a helper on 2026-12-06: their own floor, never lowered to pass."""
     outcomes = _held_out((HELDOUT11, HELDOUT11_MANIFEST), HELDOUT11_FLOOR, "eleventh held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_twelfth_held_out_verdicts_agree_with_their_labels() -> None:
+    """A hand-written loop's own prints again (text files and notebooks on paths the tenth set did not walk), collected
+    blind by a helper on 2026-12-06 after the tenth set had shaped the reader: their own floor, never lowered."""
+    _held_out((HELDOUT12, HELDOUT12_MANIFEST), HELDOUT12_FLOOR, "twelfth held-out")
 
 
 def test_an_hf_progress_table_whose_epoch_column_repeats() -> None:
