@@ -321,6 +321,8 @@ _LOOP_PRINTS = {  # the per-epoch line of hand-written loops, as people write it
     # values under a split's name alone are its loss; a section ends at "|" (lr is no validation series)
     "split names": "Epoch {e:4d}/{n} | train: {tl:.4f} | val: {vl:.4f} | lr: 0.003000 | val acc: {va:.2f}%",
     "bracketed": "[{e:3d}/{n}] train_loss: {tl:.4f}  val_loss: {vl:.4f}  val_acc: {va100:.4f}",  # no word "epoch"
+    "camel case": "epoch:{e}, trainLoss:{tl:.4f}, valLoss:{vl:.4f}, trainAcc:{ta:.4f}, valAcc:{va100:.4f}",
+    "trn": "Epoch {e:2d}/{n} | trn_loss: {tl:.4f}  trn_acc: {ta:.4f} | val_loss: {vl:.4f}  val_acc: {va100:.4f}",
 }
 
 
@@ -335,6 +337,8 @@ _LOOP_PRINTS = {  # the per-epoch line of hand-written loops, as people write it
         (5, "bare"),
         (6, "split names"),
         (7, "bracketed"),
+        (8, "camel case"),
+        (9, "trn"),
     ],
 )
 def test_a_hand_written_loop_printing_each_epoch(tmp_path: Path, seed: int, style: str) -> None:
@@ -380,6 +384,47 @@ def test_a_hand_written_loop_printing_each_epoch(tmp_path: Path, seed: int, styl
     diagnosis = gapdoctor.diagnose(history=log)
     assert diagnosis.top is not None and diagnosis.top.cause in {"overfitting", "label_noise"}, diagnosis.findings
     assert any(f.cause == "overfitting" and f.score >= 0.5 for f in diagnosis.findings), diagnosis.findings
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_training_loss_printed_only_inside_each_epoch(tmp_path: Path, seed: int) -> None:
+    """PyTorch's word-language-model example prints its training loss only on its batch lines (``| epoch 3 |
+    200/ 12 batches | lr 0.003 | ms/batch 1.25 | loss 0.61 | ppl 1.84``) and the validation loss on ``| end of epoch
+    3 | ... | valid loss``: each epoch's last batch line is read as its training loss, said (a real torch loop)."""
+    torch = pytest.importorskip("torch")
+    X, y, Xv, yv = (torch.tensor(a) for a in random_labels(seed))
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(32, 128), torch.nn.ReLU(), torch.nn.Linear(128, 2))
+    optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
+    log, last_printed, val_losses, n, batches = tmp_path / "train.log", [], [], 12, 6
+    with _console(log):
+        for epoch in range(1, n + 1):
+            running = []
+            for batch, start in enumerate(range(0, len(y), 16), start=1):
+                loss = torch.nn.functional.cross_entropy(model(X[start : start + 16]), y[start : start + 16])
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+                running.append(loss.item())
+                if batch % 2 == 0:
+                    mean = sum(running) / len(running)
+                    print(
+                        f"| epoch {epoch:3d} | {batch:5d}/{batches:5d} batches | lr 0.003 | ms/batch  1.25 | "
+                        f"loss {mean:5.2f} | ppl {math.exp(mean):8.2f}"
+                    )
+                    running = []
+            last_printed.append(round(mean, 2))
+            with torch.no_grad():
+                vl = torch.nn.functional.cross_entropy(model(Xv), yv).item()
+            val_losses.append(round(vl, 2))
+            print("-" * 89)
+            print(f"| end of epoch {epoch:3d} | time:  0.05s | valid loss {vl:5.2f} | valid ppl {math.exp(vl):8.2f}")
+            print("-" * 89)
+    history = read_history(log)
+    assert history.n_points == n
+    assert history.get("val_loss").tolist() == val_losses  # type: ignore[union-attr]
+    assert history.get("train_loss").tolist() == last_printed  # type: ignore[union-attr]
+    assert any("printed only inside the epochs" in note for note in history.notes), history.notes
 
 
 def test_values_under_a_split_name_alone(tmp_path: Path) -> None:

@@ -53,6 +53,7 @@ _SPLIT_PREFIXES = {
     "train": "train",
     "training": "train",
     "tr": "train",
+    "trn": "train",  # fastai's and many Kaggle loops' abbreviation: trn_loss
     "val": "val",
     "valid": "val",
     "validation": "val",

@@ -23,7 +23,9 @@ import math
 import re
 import statistics
 from collections import deque
+from dataclasses import dataclass, field
 
+from gapdoctor.inputs.series_names import normalise_series_name
 from gapdoctor.io.log_formats import LoggedRaw
 
 __all__ = ["NUMBER", "epoch_line_runs"]
@@ -34,7 +36,10 @@ _EPOCH = re.compile(  # ``Epoch 3``, ``epoch: 3``, ``Epoch [3/20]``, ``Ep 3 of 2
     r"\b(?:epoch|ep)\b\s*[:=#]?\s*[\[(]?\s*(\d+)(?:\s*(?:/|of)\s*\d+)?\s*[\])]?|^\s*\[\s*(\d+)\s*/\s*\d+\s*\]",
     re.IGNORECASE,
 )
-_WITHIN_EPOCH = re.compile(r"\b(?:step|batch|iter|iteration|it)\b\s*[:=#]?\s*[\[(]?\s*\d+", re.IGNORECASE)
+_WITHIN_EPOCH = re.compile(  # ``step 500``, ``Batch [3/40]``, ``200/2826 batches``; not ``ms/batch 181.6``, ``s/it``
+    r"(?<![/\w])(?:step|batch|iter|iteration|it)\b\s*[:=#]?\s*[\[(]?\s*\d+|\b\d+\s*/\s*\d+\s*(?:batches|steps|iters)\b",
+    re.IGNORECASE,
+)
 _BAR = re.compile(r"\d%\||it/s\]|s/it\]")  # a tqdm bar: progress within an epoch
 _WORD = r"[A-Za-z][\w.@/-]*"
 _PERCENT = r"(\s?%)?(?![\w.:/-])"
@@ -53,6 +58,7 @@ _SECTION = re.compile(  # a section's word where a segment starts: ``Train: loss
     re.IGNORECASE,
 )
 _SECTION_END = re.compile(r"[|;]")
+_CAMEL_SPLIT = re.compile(r"^(train|training|val|valid|validation|eval|test|dev)(?=[A-Z])")  # trainLoss -> train_Loss
 _NOT_SERIES = {"epoch", "step", "time", "eta", "elapsed", "took", "duration", "seconds", "s"}
 _VALIDATION = re.compile(r"^(?:val|valid|validation|eval|dev|test)(?:_|$)")
 _SECTIONED = re.compile(r"^(?:train|training|val|valid|validation|eval|evaluation|dev|test)(?:_|$)")
@@ -65,7 +71,7 @@ def _segment_pairs(segment: str, section: str) -> dict[str, float]:
     found = (_PAIR.findall(segment) if ":" in segment or "=" in segment else []) or _BARE_PAIR.findall(segment)
     values: dict[str, float] = {}
     for name, number, percent in found:
-        key = re.sub(r"[\s/.-]+", "_", name.strip().lower()).strip("_")
+        key = re.sub(r"[\s/.-]+", "_", _CAMEL_SPLIT.sub(r"\1_", name.strip()).lower()).strip("_")
         if not key or key in _NOT_SERIES or key.endswith("_time"):
             continue
         if section and not _SECTIONED.match(key):
@@ -87,6 +93,23 @@ def _pairs(text: str) -> dict[str, float]:
     return values
 
 
+@dataclass
+class _Run:
+    """A run being read: where it was printed, its values per epoch, and the last line printed inside each epoch."""
+
+    first: int
+    last: int
+    epochs: dict[int, dict[str, float]] = field(default_factory=dict)
+    within: dict[int, str] = field(default_factory=dict)
+
+    def merge(self, number: int, epoch: int, values: dict[str, float], *, over: bool) -> None:
+        """The values printed for an epoch: over what it holds (its own line), or never over it (the lines after)."""
+        if values:
+            self.last = number
+            held = self.epochs.setdefault(epoch, {})
+            held.update(values if over else {k: v for k, v in values.items() if k not in held})
+
+
 def epoch_line_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, list[LoggedRaw], list[str]]]:
     """``(first line, last line, points, notes)`` of each run a loop's per-epoch prints show.
 
@@ -97,46 +120,66 @@ def epoch_line_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, list
     >>> [(name, epoch, value) for name, _, epoch, value in epoch_line_runs(out)[0][2][-3:]]
     [('train_loss', 3.0, 0.33), ('val_loss', 3.0, 0.4), ('val_acc', 3.0, 0.53)]
     """
-    runs: list[tuple[int, int, dict[int, dict[str, float]]]] = []
+    runs: list[_Run] = []
     previous = -1  # the last epoch named
     after: list[tuple[int, str]] = []  # the lines after it without an epoch: its own values too, the first and
     last: deque[tuple[int, str]] = deque(maxlen=_LINES_READ)  # last few read (its report ends the epoch's prints)
+    within: dict[int, tuple[int, str]] = {}  # epoch -> the last line printed inside it that names it
     for number, update in updates:
         found = _EPOCH.search(update)
-        if _WITHIN_EPOCH.search(update) or (found is None and _BAR.search(update)):
+        if _WITHIN_EPOCH.search(update):  # ``| epoch 3 | 200/2826 batches | loss 4.60``: progress inside an epoch
+            if found is not None:
+                within[int(found.group(1) or found.group(2))] = (number, update)
+            continue
+        if found is None and _BAR.search(update):
             continue
         if found is None:
             (after if len(after) < _LINES_READ else last).append((number, update))
             continue
-        _merge_after(runs, previous, [*after, *last])
+        for line, text in [*after, *last] if runs else []:
+            runs[-1].merge(line, previous, _pairs(text), over=False)
         after.clear()
         last.clear()
         epoch = int(found.group(1) or found.group(2))
-        values = _pairs(update[: found.start()] + " " + update[found.end() :])
         if not runs or epoch < previous:
-            runs.append((number, number, {}))
+            within = _close(runs, within)
+            runs.append(_Run(number, number))
         previous = epoch
-        if values:  # an epoch's line, or its header (``Epoch 3/20``: its values on the lines after it)
-            first, _, epochs = runs[-1]
-            runs[-1] = (first, number, epochs)
-            epochs.setdefault(epoch, {}).update(values)
-    _merge_after(runs, previous, [*after, *last])
-    return [run for first, last, epochs in runs if (run := _run(first, last, epochs)) is not None]
+        # an epoch's line, or its header (``Epoch 3/20``: its values on the lines after it)
+        runs[-1].merge(number, epoch, _pairs(update[: found.start()] + " " + update[found.end() :]), over=True)
+    for line, text in [*after, *last] if runs else []:
+        runs[-1].merge(line, previous, _pairs(text), over=False)
+    _close(runs, within)
+    return [out for run in runs if (out := _run(run)) is not None]
 
 
-def _merge_after(
-    runs: list[tuple[int, int, dict[int, dict[str, float]]]], epoch: int, lines: list[tuple[int, str]]
-) -> None:
-    """The values of the lines after an epoch's marker (``val Loss: 0.23 Acc: 0.91`` under ``Epoch 3/20``), never
-    over what the epoch's own line printed."""
-    for number, line in lines:
-        values = _pairs(line) if runs else {}
-        if values:
-            first, _, epochs = runs[-1]
-            runs[-1] = (first, number, epochs)
-            epoch_values = epochs.setdefault(epoch, {})
-            for name, value in values.items():
-                epoch_values.setdefault(name, value)
+def _close(runs: list[_Run], within: dict[int, tuple[int, str]]) -> dict[int, tuple[int, str]]:
+    """Give the run read so far the lines printed inside its epochs; those printed after it are the next run's."""
+    if not runs:
+        return within
+    runs[-1].within = {epoch: text for epoch, (line, text) in within.items() if line <= runs[-1].last}
+    return {epoch: (line, text) for epoch, (line, text) in within.items() if line > runs[-1].last}
+
+
+def _training_from_within(run: _Run) -> list[str]:
+    """A loop that prints its training loss only inside each epoch (PyTorch's word-language-model example: ``| epoch
+    3 | 2800/2826 batches | ... | loss 4.64``, then ``| end of epoch 3 | valid loss 4.50``): the last values printed
+    inside an epoch that printed no training loss of its own are read as its training values, said."""
+    used = 0
+    for epoch, values in run.epochs.items():
+        text = run.within.get(epoch)
+        if text is None or any(normalise_series_name(name) == "train_loss" for name in values):
+            continue
+        inside = {k: v for k, v in _pairs(text).items() if not _VALIDATION.match(k)}
+        if any(normalise_series_name(name) == "train_loss" for name in inside):
+            used += 1
+            values.update({k: v for k, v in inside.items() if k not in values})
+    if not used:
+        return []
+    return [
+        f"the training loss is printed only inside the epochs: the last value printed inside each of {used} epochs "
+        "read as its training loss"
+    ]
 
 
 def _split_losses(epochs: dict[int, dict[str, float]]) -> list[str]:
@@ -160,11 +203,10 @@ def _split_losses(epochs: dict[int, dict[str, float]]) -> list[str]:
     ]
 
 
-def _run(
-    first: int, last: int, epochs: dict[int, dict[str, float]]
-) -> tuple[int, int, list[LoggedRaw], list[str]] | None:
+def _run(run: _Run) -> tuple[int, int, list[LoggedRaw], list[str]] | None:
     """A run's points and notes, or None when it is no run (too few epochs, no validation value)."""
-    notes = _split_losses(epochs)
+    epochs = run.epochs
+    notes = _training_from_within(run) + _split_losses(epochs)
     seen: dict[str, int] = {}
     for values in epochs.values():
         for name in values:
@@ -179,4 +221,4 @@ def _run(
         for name, value in values.items()
         if name in curves
     ]
-    return first, last, points, notes
+    return run.first, run.last, points, notes
