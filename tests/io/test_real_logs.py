@@ -23,8 +23,9 @@ MMCV and MMEngine logs; blind: 9 of 13), ``tests/data/real_logs_heldout7/`` (Wei
 9 of 12), ``tests/data/real_logs_heldout8/`` (notebooks with Keras fits and HF Trainer runs; blind: 7 of 12),
 ``tests/data/real_logs_heldout9/`` (console output saved to text files; blind: 5 of 7),
 ``tests/data/real_logs_heldout10/`` (a hand-written loop's own per-epoch prints; blind: 8 of 12),
-``tests/data/real_logs_heldout11/`` (HF, Lightning and Keras CSVLogger logs on new paths; blind: 14 of 15) and
-``tests/data/real_logs_heldout12/`` (a loop's own prints again, after the tenth shaped the reader; blind: 4 of 12).
+``tests/data/real_logs_heldout11/`` (HF, Lightning and Keras CSVLogger logs on new paths; blind: 14 of 15),
+``tests/data/real_logs_heldout12/`` (a loop's own prints again, after the tenth shaped the reader; blind: 4 of 12)
+and ``tests/data/real_logs_heldout13/`` (the same a third time, after the twelfth; blind: 6 of 12).
 
 The target (issue 14) is agreement on at least 90% of the corpus; the test prints the per-file
 table when it is not met, and the figures go to ``benchmarks/RESULTS.md`` ("Real logs"):
@@ -121,6 +122,10 @@ HELDOUT12 = CORPUS.parent / "real_logs_heldout12"  # a loop's own prints again, 
 HELDOUT12_MANIFEST = _manifest(HELDOUT12)
 HELDOUT12_FLOOR = 3  # ratchet: 4 of 12 agreed blind on 2026-12-06 (on 9307948, 11 readable; 2 of 12, 7 readable, on
 # the session's start 3ac94f1); one of margin
+HELDOUT13 = CORPUS.parent / "real_logs_heldout13"  # a loop's own prints a third time, notebooks first, blind
+HELDOUT13_MANIFEST = _manifest(HELDOUT13)
+HELDOUT13_FLOOR = 5  # ratchet: 6 of 12 agreed blind on 2026-12-06 (on 057924f, 11 readable; 4 of 12, 7 readable, on
+# the session's start 3ac94f1); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -135,6 +140,7 @@ CORPORA = [
     (HELDOUT10, HELDOUT10_MANIFEST),
     (HELDOUT11, HELDOUT11_MANIFEST),
     (HELDOUT12, HELDOUT12_MANIFEST),
+    (HELDOUT13, HELDOUT13_MANIFEST),
 ]
 
 
@@ -409,6 +415,12 @@ def test_twelfth_held_out_verdicts_agree_with_their_labels() -> None:
     """A hand-written loop's own prints again (text files and notebooks on paths the tenth set did not walk), collected
     blind by a helper on 2026-12-06 after the tenth set had shaped the reader: their own floor, never lowered."""
     _held_out((HELDOUT12, HELDOUT12_MANIFEST), HELDOUT12_FLOOR, "twelfth held-out")
+
+
+def test_thirteenth_held_out_verdicts_agree_with_their_labels() -> None:
+    """A loop's own prints a third time (6 text files, 6 notebooks, on paths no earlier set walked), collected blind
+    by a helper on 2026-12-06 after the twelfth set had shaped the reader: their own floor, never lowered."""
+    _held_out((HELDOUT13, HELDOUT13_MANIFEST), HELDOUT13_FLOOR, "thirteenth held-out")
 
 
 def test_an_hf_progress_table_whose_epoch_column_repeats() -> None:
