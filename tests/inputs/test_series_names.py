@@ -42,6 +42,12 @@ from gapdoctor.stats.metrics import metric_info
         ("val/extra/loss", None),  # a first segment naming a split is never dropped
         ("stopped_epoch", ""),  # MLflow's Keras autolog logs EarlyStopping's epochs: not series, no note
         ("restored_epoch", ""),
+        ("mean_loss", "train_loss"),  # PointNet's "mean loss: ..." / "eval mean loss: ...": the loss, averaged
+        ("eval_mean_loss", "val_loss"),
+        ("val_avg_loss", "val_loss"),
+        ("avg_loss", "train_loss"),
+        ("trn_loss", "train_loss"),  # fastai's training split
+        ("trn_acc", "train_accuracy"),
     ],
 )
 def test_names_people_log(raw: str, expected: str | None) -> None:

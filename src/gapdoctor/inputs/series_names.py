@@ -69,6 +69,8 @@ _AUXILIARY = {
     "weight_decay": "weight_decay",
     "batch_size": "batch_size",
 }
+# The loss itself, however its logger qualified it: Detectron2's sum of its terms, an average over the batches.
+_PLAIN_LOSS = {"loss", "total_loss", "mean_loss", "avg_loss", "average_loss", "loss_mean", "loss_avg", "running_loss"}
 PER_BATCH_SUFFIXES = ("step", "batch")
 """A raw name ending so was logged once per optimiser step (Lightning's ``train_loss_step``, ``train_loss_batch``)."""
 _INDEX_NAMES = {"epoch", "epochs", "step", "global_step", "time", "timestamp", "wall_time", "runtime"}
@@ -163,7 +165,7 @@ def _normalised(raw: str, metrics: Collection[str]) -> str | None:
         return None if not inner or not inner.startswith("train_") else "test_" + inner[len("train_") :]
     if name in _AUXILIARY:
         return _AUXILIARY[name]
-    if name in ("loss", "total_loss"):  # Detectron2 logs the sum of its loss terms as "total_loss"
+    if name in _PLAIN_LOSS:  # Detectron2's "total_loss" (the sum of its terms); a loop's "mean loss", "avg_loss"
         return f"{split}_loss"
     name = METRIC_ALIASES.get(name, name)
     if name in METRICS or name in metrics:
