@@ -74,7 +74,7 @@ HELDOUT2_MANIFEST = _manifest(HELDOUT2)
 HELDOUT2_FLOOR = 45  # ratchet: 43 of 55 agreed blind on 2026-12-05 (first run); 46 once a loss named per batch, a
 # VAE's named loss pair and a loss sitting at a uniform guess were read (three files no longer blind); one of margin.
 # A file with no series gapdoctor knows is bad input (a clear error naming the columns it ignored), not a diagnosis:
-HELDOUT2_UNREADABLE = {"pl_pinn_for_em_v45.csv", "pl_genrisk_v15.csv", "other_gan1202_gen_disc_loss.csv"}
+HELDOUT2_UNREADABLE = {"pl_genrisk_v15.csv", "other_gan1202_gen_disc_loss.csv"}
 HELDOUT3 = CORPUS.parent / "real_logs_heldout3"  # collected 2026-12-05 by a helper blind to gapdoctor (its README)
 HELDOUT3_MANIFEST = _manifest(HELDOUT3)
 HELDOUT3_FLOOR = 17  # ratchet: 16 of 26 agreed blind on 2026-12-05 (on 02e3d74 and on this session's checks); 17 once
@@ -225,6 +225,18 @@ def test_second_held_out_log_is_read_or_refused_clearly(entry: dict[str, str]) -
         return
     with pytest.raises(gapdoctor.GapdoctorInputError, match=r"holds no series gapdoctor can read \(ignored: .*loss"):
         read_history(path)
+
+
+def test_a_mean_loss_without_a_validation_curve_is_read_as_nothing_to_judge() -> None:
+    """A physics-informed network's Lightning log: five loss terms and their ``mean_loss``, no validation series.
+    Refused before (no series read); its ``mean_loss`` is the training loss now, and the diagnosis says there is
+    not enough to judge (no validation curve) rather than refusing the file."""
+    path = HELDOUT2 / "pl_pinn_for_em_v45.csv"
+    history = read_history(path)
+    assert history.get("train_loss") is not None and history.n_points >= 4
+    diagnosis = gapdoctor.diagnose(history=path)
+    assert not diagnosis.judged
+    assert any("no validation series" in (check.reason or "") for check in diagnosis.checks)
 
 
 def test_a_file_with_only_a_test_row_reads_as_nothing_to_judge() -> None:
