@@ -182,8 +182,9 @@ def _instability(
         return None, False
     where = history.points_name
     # the words follow the evidence
+    noise_only = not len(spikes) and not excess_rises and not found.resets
     reported = instability_ratio(relative_noise, excess_rises, len(spikes)) >= 1.0 or found.resets
-    lead = "unstable" if reported else "only slightly unstable"
+    lead = "noisy" if noise_only and reported else "unstable" if reported else "only slightly unstable"
     summary = (
         f"Training loss is {lead}: {where}-to-{where} noise is {100 * relative_noise:.0f}% of the total progress "
         + ("beyond the batch noise of its logged values " if se is not None else "")
@@ -218,7 +219,11 @@ def _instability(
             f" The training loss was logged at only {int(logged.sum())} of {len(train)} {where}s, one batch "
             "each: batch noise of unknown size may explain this spread (log the epoch mean to tell)."
         )
-    noise_only = not len(spikes) and not excess_rises and not found.resets
+    if noise_only and reported:
+        summary += (
+            " Its noise is the only sign (no spike, no rise beyond the noise): a loss that hardly fell makes that "
+            "ratio large whatever its noise, so it is weak on its own."
+        )
     return optimization_finding(score, summary, result, "Lower the learning rate (try 3x and 10x smaller)."), noise_only
 
 
