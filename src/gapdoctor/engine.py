@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gapdoctor.causes.curves import metric_choice_note
 from gapdoctor.causes.registry import Check, all_checks, forget_shared_results, guarded_run
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import CheckRun, Diagnosis, Finding
@@ -79,7 +80,7 @@ def run_checks(subject: Evidence | SearchTrials, checks: Iterable[Check] | None 
         )
     evidence = subject
     if evidence.history is not None:
-        notes = (*history_notes(evidence.history), *notes)
+        notes = (*history_notes(evidence.history), *metric_choice_note(evidence, evidence.history), *notes)
     curves = {} if evidence.history is None else evidence.history.to_dict()
     return Diagnosis(
         findings=rank(findings),

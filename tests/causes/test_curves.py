@@ -46,3 +46,17 @@ def test_a_validation_curve_under_a_name_of_unknown_direction() -> None:
     assert "(val_score) is no metric gapdoctor knows the direction of" in reasons and "--metric score" in reasons
     assert "has no validation series" not in reasons
     assert gapdoctor.diagnose(history=log, metric="score", higher_is_better=True).judged
+
+
+def test_the_metric_read_is_said_when_several_were_logged() -> None:
+    """A real speech log with CER and WER and no metric named: the diagnosis says WER was read and how to choose;
+    with the metric named, or with the default accuracy among several, nothing is said."""
+    log = DATA / "real_logs_heldout2/hf_mohammed_datasets.json"
+    said = [n for n in gapdoctor.diagnose(history=log).notes if n.startswith("several validation metrics")]
+    assert said == [
+        "several validation metrics logged (cer, wer) and none named: the curve checks read wer, the task's headline "
+        "of them (pass metric= or --metric to read another)"
+    ]
+    assert not any(n.startswith("several") for n in gapdoctor.diagnose(history=log, metric="cer").notes)
+    accuracy_first = DATA / "real_logs_heldout2/hf_oligation_obligation_scanning.json"
+    assert not any(n.startswith("several") for n in gapdoctor.diagnose(history=accuracy_first).notes)

@@ -66,6 +66,19 @@ def val_metric_curve(evidence: Evidence, history: RunHistory) -> tuple[str, Floa
     return name, values
 
 
+def metric_choice_note(evidence: Evidence, history: RunHistory) -> tuple[str, ...]:
+    """The note saying which validation metric the curve checks read, when several were logged and the user's is
+    not among them (``()`` otherwise)."""
+    names = history.metrics
+    chosen = val_metric_curve(evidence, history)
+    if len(names) < 2 or evidence.metric in names or chosen is None:
+        return ()
+    return (
+        f"several validation metrics logged ({', '.join(names)}) and none named: the curve checks read "
+        f"{chosen[0]}, the task's headline of them (pass metric= or --metric to read another)",
+    )
+
+
 def oriented(info: MetricInfo, values: FloatArray) -> FloatArray:
     """Flip lower-is-better metrics so that higher is always better."""
     return values if info.greater_is_better else -values
