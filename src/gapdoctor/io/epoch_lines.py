@@ -51,7 +51,8 @@ _METRIC_WORD = (
 _BARE_PAIR = re.compile(
     r"\b((?:[A-Za-z][\w-]*\s+)?(?:" + _METRIC_WORD + r"))\s+(" + NUMBER + r")" + _PERCENT, re.IGNORECASE
 )
-_SECTION_WORD = r"(train(?:ing)?|val(?:id(?:ation)?)?|eval(?:uation)?|dev|test)"
+_SPLIT_WORDS = ("training", "train", "validation", "valid", "val", "evaluation", "eval", "dev", "test")
+_SECTION_WORD = "(" + "|".join(_SPLIT_WORDS) + ")"
 _SECTION = re.compile(  # a section's word where a segment starts: ``Train: loss=...``, ``| val Loss: ...``
     r"(?:^|(?<=[|,;\t\]])|(?<=\s-\s)|(?<=\s\s))\s*[\[(]?\s*" + _SECTION_WORD + r"\b(?:\s+(?:set|split|data))?"
     r"\s*[\])]?(?=\s*[:|-]|\s+[A-Za-z])",
@@ -61,9 +62,8 @@ _SECTION_END = re.compile(r"[|;]")
 _CAMEL_SPLIT = re.compile(r"^(train|training|val|valid|validation|eval|test|dev)(?=[A-Z])")  # trainLoss -> train_Loss
 _NOT_SERIES = {"epoch", "step", "time", "eta", "elapsed", "took", "duration", "seconds", "s"}
 _VALIDATION = re.compile(r"^(?:val|valid|validation|eval|dev|test)(?:_|$)")
-_SECTIONED = re.compile(r"^(?:train|training|val|valid|validation|eval|evaluation|dev|test)(?:_|$)")
+_SECTIONED = re.compile("^" + _SECTION_WORD + "(?:_|$)")  # a name already said to be a split's
 _MIN_EPOCHS = 3
-_SPLIT_WORDS = {"train", "training", "val", "valid", "validation", "eval", "evaluation", "dev", "test"}
 _LINES_READ = 8  # of the lines between two epochs' markers, the first and the last this many are read
 
 
@@ -136,10 +136,7 @@ def epoch_line_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, list
         if found is None:
             (after if len(after) < _LINES_READ else last).append((number, update))
             continue
-        for line, text in [*after, *last] if runs else []:
-            runs[-1].merge(line, previous, _pairs(text), over=False)
-        after.clear()
-        last.clear()
+        _merge_after(runs, previous, after, last)
         epoch = int(found.group(1) or found.group(2))
         if not runs or epoch < previous:
             within = _close(runs, within)
@@ -147,10 +144,17 @@ def epoch_line_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, list
         previous = epoch
         # an epoch's line, or its header (``Epoch 3/20``: its values on the lines after it)
         runs[-1].merge(number, epoch, _pairs(update[: found.start()] + " " + update[found.end() :]), over=True)
-    for line, text in [*after, *last] if runs else []:
-        runs[-1].merge(line, previous, _pairs(text), over=False)
+    _merge_after(runs, previous, after, last)
     _close(runs, within)
     return [out for run in runs if (out := _run(run)) is not None]
+
+
+def _merge_after(runs: list[_Run], epoch: int, after: list[tuple[int, str]], last: deque[tuple[int, str]]) -> None:
+    """The values of the lines read after an epoch's marker, into that epoch, never over its own line's; emptied."""
+    for line, text in [*after, *last] if runs else []:
+        runs[-1].merge(line, epoch, _pairs(text), over=False)
+    after.clear()
+    last.clear()
 
 
 def _close(runs: list[_Run], within: dict[int, tuple[int, str]]) -> dict[int, tuple[int, str]]:

@@ -175,14 +175,20 @@ def _instability(
     )
     sampled = se is None and _sampled_batches(history, train)
     improving = val_progress is not None and val_progress.still_improving
+    noise_only = not len(spikes) and not excess_rises and not found.resets
     score = instability_score(
-        relative_noise, excess_rises, len(spikes), improving=improving, sampled=sampled, gave_back=found.gave_back
+        relative_noise,
+        excess_rises,
+        len(spikes),
+        improving=improving,
+        sampled=sampled,
+        gave_back=found.gave_back,
+        noise_only=noise_only,
     )
     if score < MIN_FINDING_SCORE:
         return None, False
     where = history.points_name
     # the words follow the evidence
-    noise_only = not len(spikes) and not excess_rises and not found.resets
     reported = instability_ratio(relative_noise, excess_rises, len(spikes)) >= 1.0 or found.resets
     lead = "noisy" if noise_only and reported else "unstable" if reported else "only slightly unstable"
     summary = (

@@ -163,6 +163,7 @@ def instability_score(
     improving: bool,
     sampled: bool,
     gave_back: float = 0.0,
+    noise_only: bool = False,
 ) -> float:
     """Strength of an unstable training loss.
 
@@ -172,6 +173,8 @@ def instability_score(
     ``gave_back``: the share of the progress made before it that the largest spike gave back
     (:data:`SPIKE_RESET_AT_REPORT`); a still-improving validation curve does not cap it (a run that
     restarted from scratch is still catching up), a loss logged one batch at a time does.
+    ``noise_only``: no spike, no rise beyond the noise, no reset: its noise against its progress is all there is
+    (:data:`NOISE_ONLY_MAX_SCORE`).
 
     Examples
     --------
@@ -179,11 +182,11 @@ def instability_score(
     True
     >>> instability_score(0.0, 0.0, 1, improving=True, sampled=False, gave_back=1.3) > 0.5
     True
-    >>> instability_score(0.3, 0.0, 0, improving=False, sampled=False) < 0.5  # noise against progress alone
+    >>> instability_score(0.3, 0.0, 0, improving=False, sampled=False, noise_only=True) < 0.5
     True
     """
     strength = strength_from_ratio(instability_ratio(relative_noise, excess_rises, spikes))
-    strength = capped(strength, NOISE_ONLY_MAX_SCORE, when=spikes == 0 and not excess_rises)
+    strength = capped(strength, NOISE_ONLY_MAX_SCORE, when=noise_only)
     strength = capped(strength, STILL_IMPROVING_MAX_SCORE, when=improving)
     strength = max(strength, strength_from_ratio(gave_back / SPIKE_RESET_AT_REPORT))
     return capped(strength, SAMPLED_MAX_SCORE, when=sampled)
