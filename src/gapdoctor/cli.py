@@ -93,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
         default="accuracy",
         help="validation metric you care about (default: accuracy, or when the log has none the task's headline "
         "metric of those logged: f1 before precision, wer before cer, map before map_50...; also f1, roc_auc, mcc, "
-        "wer, cer, bleu, rouge1, perplexity, map, iou, r2, ... or your own name with --higher-is-better / "
+        "kappa, wer, cer, bleu, rouge1, perplexity, map, iou, r2, mape, ... or your own name with --higher-is-better / "
         "--lower-is-better)",
     )
     direction = d.add_mutually_exclusive_group()

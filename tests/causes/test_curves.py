@@ -22,6 +22,8 @@ DATA = Path(__file__).resolve().parents[1] / "data"
         ("real_logs_heldout6/detr_sten_detr.txt", "map"),  # box AP (0.5:0.95) before AP@0.5
         ("real_logs_heldout7/wandb_3dino.wandb", "r2"),  # mae, mse, r2, rmse: R², then RMSE before MAE
         ("real_logs_heldout2/hf_oligation_obligation_scanning.json", "accuracy"),  # the default when logged
+        ("real_logs_heldout2/pl_alphalens_v0.csv", "rmse"),  # mae, mape, rmse, smape: RMSE before MAE and MAPE
+        ("real_logs_heldout7/wandb_biot.wandb", "accuracy"),  # accuracy, f1 and Cohen's kappa ("val_cohen")
     ],
 )
 def test_the_headline_metric_of_a_real_log(log: str, headline: str) -> None:

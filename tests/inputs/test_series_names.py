@@ -48,15 +48,56 @@ from gapdoctor.stats.metrics import metric_info
         ("avg_loss", "train_loss"),
         ("trn_loss", "train_loss"),  # fastai's training split
         ("trn_acc", "train_accuracy"),
+        ("val_cohen", "val_kappa"),  # BIOT's Cohen's kappa (tests/data/real_logs_heldout7/wandb_biot.wandb)
+        ("val_cohen_kappa", "val_kappa"),
+        ("val_qwk", None),  # a quadratic weighted kappa is another metric
+        ("validation_bacc", "val_balanced_accuracy"),
+        ("val_aupr", "val_average_precision"),
+        ("val_crossentropy", "val_log_loss"),  # Keras: a cross-entropy metric logged under the loss's name
+        ("val_mean_io_u", "val_iou"),  # Keras' MeanIoU
+        ("val_dice_coef", "val_dice"),
+        ("valid_dataset_iou", "val_iou"),  # segmentation_models_pytorch's examples ...
+        ("valid_per_image_iou", None),  # ... beside its per-image mean, left unread (two IoUs, one curve)
+        ("eval_bleu-4", "val_bleu"),
+        ("val_MAPE", "val_mape"),
+        ("val/mape", "val_mape"),
+        ("val_SMAPE", "val_smape"),
+        ("val/psnr", "val_psnr"),
+        ("eval_mrr", "val_mrr"),
     ],
 )
 def test_names_people_log(raw: str, expected: str | None) -> None:
     assert normalise_series_name(raw) == expected
 
 
-@pytest.mark.parametrize(("name", "higher"), [("wer", False), ("cer", False), ("perplexity", False), ("bleu", True)])
+@pytest.mark.parametrize(
+    ("name", "higher"),
+    [
+        *(("wer", False), ("cer", False), ("perplexity", False), ("bleu", True), ("kappa", True)),
+        *(("mape", False), ("smape", False), ("psnr", True), ("ssim", True), ("mrr", True)),
+    ],
+)
 def test_directions(name: str, higher: bool) -> None:
     assert metric_info(name).greater_is_better is higher
+
+
+@pytest.mark.parametrize(
+    ("log", "series"),
+    [
+        ("real_logs_heldout7/wandb_biot.wandb", "val_kappa"),  # "val_cohen": Cohen's kappa
+        ("real_logs_heldout9/hf_txt_mkgl_train_log.txt", "val_mrr"),  # "eval_mrr": knowledge-graph link prediction
+        ("real_logs_heldout4/tb_pl_tarea3_ia_v0.tfevents", "val_psnr"),  # "val/psnr": an autoencoder's PSNR
+        ("real_logs_heldout3/pl_demand_forecasting_v4.csv", "val_mape"),  # "val_MAPE" beside RMSE, MAE, SMAPE
+    ],
+)
+def test_metrics_real_logs_name_their_own_way_are_read(log: str, series: str) -> None:
+    """Real logs whose validation metric had a name gapdoctor did not know (left unread, said in a note): read
+    now, in its direction, and no longer named among the series not understood."""
+    history = read_history(Path(__file__).resolve().parents[1] / "data" / log)
+    assert history.has(series), (history.series.keys(), history.ignored)
+    body = series.removeprefix("val_")
+    assert not any(body in name.lower() for name in history.ignored), history.ignored
+    assert metric_info(body).greater_is_better is (body not in ("mape",))
 
 
 def wer_run() -> dict[str, list[float]]:

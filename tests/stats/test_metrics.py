@@ -56,6 +56,7 @@ def scikit_learn(metric: str, y: np.ndarray, probs: np.ndarray) -> float:
         "f1_micro": lambda: skm.f1_score(y, pred, average="micro", labels=labels, zero_division=0),
         "f1_weighted": lambda: skm.f1_score(y, pred, average="weighted", labels=labels, zero_division=0),
         "mcc": lambda: skm.matthews_corrcoef(y, pred),
+        "kappa": lambda: skm.cohen_kappa_score(y, pred, labels=labels, replace_undefined_by=0.0),
         "log_loss": lambda: 0.0 if k == 1 and len(y) else skm.log_loss(y, probs, labels=labels),
         # a ranking of one class has no value (scikit-learn: NaN for ROC AUC, 0 or 1 for average precision)
         "roc_auc": lambda: (
@@ -167,7 +168,7 @@ def test_ranking_metrics_are_nan_on_one_class_without_warning() -> None:
 # (greater_is_better, bounded, thresholded, computed from probabilities) of every metric
 _TABLE = {
     **dict.fromkeys(
-        ("accuracy", "balanced_accuracy", "f1", "precision", "recall", "f1_micro", "f1_weighted", "mcc"),
+        ("accuracy", "balanced_accuracy", "f1", "precision", "recall", "f1_micro", "f1_weighted", "mcc", "kappa"),
         (True, True, True, True),
     ),
     "error": (False, True, True, True),
@@ -175,13 +176,14 @@ _TABLE = {
     "average_precision": (True, True, False, True),
     "log_loss": (False, False, False, True),
     **dict.fromkeys(("top5_accuracy", "token_accuracy", "exact_match"), (True, True, True, False)),
-    **dict.fromkeys(("mse", "mae", "rmse", "perplexity"), (False, False, False, False)),
-    "r2": (True, False, False, False),
+    **dict.fromkeys(("mse", "mae", "rmse", "mape", "smape", "perplexity"), (False, False, False, False)),
+    **dict.fromkeys(("r2", "psnr"), (True, False, False, False)),
     **dict.fromkeys(("wer", "cer"), (False, True, False, False)),
     **dict.fromkeys(
         ("bleu", "rouge1", "rouge2", "rougel", "rougelsum", "map", "map_50", "iou", "dice", "spearmanr", "pearsonr"),
         (True, True, False, False),
     ),
+    **dict.fromkeys(("ssim", "mrr"), (True, True, False, False)),
 }
 
 

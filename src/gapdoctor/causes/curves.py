@@ -45,11 +45,12 @@ def info_of(evidence: Evidence, name: str) -> MetricInfo:
 
 
 # The user's metric not logged, the one a task reports as its headline goes first, before the alphabet: F1, balanced
-# accuracy, MCC and AUC before precision and recall; mAP (0.5:0.95) before mAP@0.5; WER before CER; ROUGE-L before
-# ROUGE-1; R² and RMSE before MAE.
+# accuracy, MCC, kappa and AUC before precision and recall; mAP (0.5:0.95) before mAP@0.5; WER before CER; ROUGE-L
+# before ROUGE-1; R² and RMSE before MAE and MAPE.
 _HEADLINE = (
-    *("accuracy", "f1", "balanced_accuracy", "mcc", "roc_auc", "average_precision"),
-    *("map", "iou", "dice", "wer", "bleu", "rougel", "rouge1", "exact_match", "r2", "rmse", "mse", "mae"),
+    *("accuracy", "f1", "balanced_accuracy", "mcc", "kappa", "roc_auc", "average_precision"),
+    *("map", "mrr", "iou", "dice", "psnr", "ssim", "wer", "bleu", "rougel", "rouge1", "exact_match"),
+    *("r2", "rmse", "mse", "mae", "mape", "smape"),
 )
 
 

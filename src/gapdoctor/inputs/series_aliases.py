@@ -105,3 +105,34 @@ METRIC_ALIASES.update(
         "accuracy_top_5": "top5_accuracy",
     }
 )
+METRIC_ALIASES.update(
+    {
+        # Cohen's kappa, unweighted ("cohen": BIOT's and other EEG / medical loops' name for it); a quadratic
+        # weighted kappa (qwk) is another metric, not read as this one
+        "cohen": "kappa",
+        "cohen_kappa": "kappa",
+        "cohens_kappa": "kappa",
+        "cohen_kappa_score": "kappa",
+        "kappa_score": "kappa",
+        "bacc": "balanced_accuracy",
+        "aupr": "average_precision",
+        # a cross-entropy compiled as a Keras metric is logged under the loss function's name
+        "crossentropy": "log_loss",
+        "categorical_crossentropy": "log_loss",
+        "sparse_categorical_crossentropy": "log_loss",
+        "binary_crossentropy": "log_loss",
+        # segmentation: Keras' MeanIoU ("mean_io_u"), a hand-written Dice coefficient, segmentation_models_pytorch's
+        # examples (dataset_iou beside per_image_iou: the dataset's is the one its checkpoints are chosen on)
+        "mean_io_u": "iou",
+        "dataset_iou": "iou",
+        "dice_coef": "dice",
+        "dice_coeff": "dice",
+        "bleu_4": "bleu",
+        "bleu4": "bleu",
+        "mean_absolute_percentage_error": "mape",
+        "symmetric_mean_absolute_percentage_error": "smape",
+        "peak_signal_noise_ratio": "psnr",
+        "structural_similarity": "ssim",
+        "mean_reciprocal_rank": "mrr",
+    }
+)

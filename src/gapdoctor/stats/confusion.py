@@ -1,7 +1,7 @@
 """Decision metrics from confusion counts, for one matrix or a stack of them.
 
 Accuracy, error, balanced accuracy, F1 (binary, macro, micro, weighted), precision,
-recall and MCC depend on a confusion matrix only through its diagonal and margins:
+recall, MCC and Cohen's kappa depend on a confusion matrix only through its diagonal and margins:
 :func:`metric_from_class_counts` scores any stack of those counts, so the metric of one
 set of predictions (:func:`gapdoctor.stats.metrics.compute_metric`) and of hundreds of
 bootstrap resamples at once (:mod:`gapdoctor.stats.resampling`) are the same arithmetic.
@@ -38,6 +38,7 @@ CONFUSION_METRICS = (
     "f1_micro",
     "f1_weighted",
     "mcc",
+    "kappa",
 )
 """Metrics of hard decisions (the argmax or a tuned rule), computed from a confusion matrix."""
 
@@ -85,6 +86,14 @@ def _mcc(correct: FloatArray, support: FloatArray, predicted: FloatArray) -> Flo
     return _ratio(cov_true_pred, np.sqrt(cov_true * cov_pred), 0.0)
 
 
+def _kappa(correct: FloatArray, support: FloatArray, predicted: FloatArray) -> FloatArray:
+    """Cohen's kappa, unweighted (scikit-learn's ``cohen_kappa_score``; 0 when undefined: agreement by chance is 1)."""
+    total = support.sum(axis=-1)
+    observed = _ratio(correct.sum(axis=-1), total, 0.0)
+    by_chance = _ratio(np.sum(support * predicted, axis=-1), total**2, 0.0)
+    return _ratio(observed - by_chance, 1.0 - by_chance, 0.0)
+
+
 def metric_from_class_counts(
     metric: str, correct: NDArray[Any], support: NDArray[Any], predicted: NDArray[Any]
 ) -> FloatArray:
@@ -122,6 +131,8 @@ def metric_from_class_counts(
         value = 1.0 - _ratio(tp.sum(axis=-1), total, np.nan)
     elif metric == "mcc":
         value = _mcc(tp, sup, pred)
+    elif metric == "kappa":
+        value = _kappa(tp, sup, pred)
     elif metric == "balanced_accuracy":  # over the classes present in y_true
         present = (sup > 0).sum(axis=-1).astype(np.float64)
         value = _ratio(_ratio(tp, sup, 0.0).sum(axis=-1), present, np.nan)

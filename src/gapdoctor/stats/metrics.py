@@ -24,11 +24,13 @@ Degenerate cases: one convention, scikit-learn's with ``labels=range(n_classes)`
       class has a row or a prediction (the usual validation set) the two agree.
     * ``f1_micro`` over every class is the accuracy; ``f1_weighted`` weights each
       class's F1 by its rows in ``y_true``; ``mcc`` is scikit-learn's multiclass
-      Matthews correlation.
+      Matthews correlation; ``kappa`` is Cohen's kappa, unweighted (scikit-learn's
+      ``cohen_kappa_score`` with ``replace_undefined_by=0``).
     * A ratio with a zero denominator (precision of a class never predicted, recall
       of a class without rows, F1 of a class absent from both, MCC with a constant
-      decision or label) is 0 (``zero_division=0``); :func:`per_class_scores` shows it
-      as NaN instead (a dash in the reports), as ``zero_division=np.nan``.
+      decision or label, kappa when chance agreement is certain) is 0
+      (``zero_division=0``); :func:`per_class_scores` shows it as NaN instead (a dash
+      in the reports), as ``zero_division=np.nan``.
     * Balanced accuracy is the mean recall over the classes present in ``y_true``
       (scikit-learn's ``balanced_accuracy_score``, without its warning).
     * ROC AUC and average precision need rows of both classes (binary) or of every
@@ -153,12 +155,14 @@ _SCORES_READ_FROM_CURVES = (
     *("bleu", "rouge1", "rouge2", "rougel", "rougelsum"),  # text generation
     *("map", "map_50", "iou", "dice"),  # detection, segmentation
     *("spearmanr", "pearsonr"),  # correlation (regression, ranking)
+    *("ssim", "mrr"),  # image similarity; retrieval's mean reciprocal rank
 )
 
 METRICS: dict[str, MetricInfo] = {
     m.name: m
     for m in (
         *_decisions("accuracy", "balanced_accuracy", "f1", "precision", "recall", "f1_micro", "f1_weighted", "mcc"),
+        *_decisions("kappa"),
         *_decisions("error", greater_is_better=False),
         MetricInfo("roc_auc", True, True, False, _roc_auc),
         MetricInfo("average_precision", True, True, False, _average_precision),
@@ -166,8 +170,8 @@ METRICS: dict[str, MetricInfo] = {
         *_read_from_curves(
             "top5_accuracy", "token_accuracy", "exact_match", greater_is_better=True, bounded=True, thresholded=True
         ),
-        *_read_from_curves("mse", "mae", "rmse", "perplexity", greater_is_better=False, bounded=False),
-        *_read_from_curves("r2", greater_is_better=True, bounded=False),
+        *_read_from_curves("mse", "mae", "rmse", "mape", "smape", "perplexity", greater_is_better=False, bounded=False),
+        *_read_from_curves("r2", "psnr", greater_is_better=True, bounded=False),
         *_read_from_curves("wer", "cer", greater_is_better=False, bounded=True),
         *_read_from_curves(*_SCORES_READ_FROM_CURVES, greater_is_better=True, bounded=True),
     )
