@@ -323,6 +323,9 @@ _LOOP_PRINTS = {  # the per-epoch line of hand-written loops, as people write it
     "bracketed": "[{e:3d}/{n}] train_loss: {tl:.4f}  val_loss: {vl:.4f}  val_acc: {va100:.4f}",  # no word "epoch"
     "camel case": "epoch:{e}, trainLoss:{tl:.4f}, valLoss:{vl:.4f}, trainAcc:{ta:.4f}, valAcc:{va100:.4f}",
     "trn": "Epoch {e:2d}/{n} | trn_loss: {tl:.4f}  trn_acc: {ta:.4f} | val_loss: {vl:.4f}  val_acc: {va100:.4f}",
+    # a logger's line: names in PascalCase, each split's word capitalised (tests/data/real_logs_heldout14)
+    "pascal case": "2026-05-08 22:49:56 | INFO | Epoch [{e:03d}/{n}] TrainLoss={tl:.4f} TrainAcc={ta:.4f} | "
+    "ValLoss={vl:.4f} ValAcc={va:.2f}% | LR=1.00e-04 | Time=0.3s",
 }
 
 
@@ -412,6 +415,62 @@ def test_a_training_loss_printed_only_inside_each_epoch(tmp_path: Path, seed: in
     assert history.get("val_loss").tolist() == val_losses  # type: ignore[union-attr]
     assert history.get("train_loss").tolist() == last_printed  # type: ignore[union-attr]
     assert any("printed only inside the epochs" in note for note in history.notes), history.notes
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_run_resumed_from_a_checkpoint_is_read_after_the_epochs_before_it(tmp_path: Path, seed: int) -> None:
+    """A real torch loop stopped after epoch 12 and resumed from its epoch-8 checkpoint (the same log appended): its
+    counter starts again at 9. Read as epochs 1-8 of the first session then 9-16 of the resumed one, said; before,
+    only the resumed session's 8 epochs were read (tests/data/real_logs_heldout14/loop_txt_skin_lesion_classifier.log
+    lost 20 of its 30 epochs that way)."""
+    torch = pytest.importorskip("torch")
+    X, y, Xv, yv = (torch.tensor(a) for a in random_labels(seed))
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(32, 128), torch.nn.ReLU(), torch.nn.Linear(128, 2))
+    optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
+    log, printed, saved = tmp_path / "train.log", {}, {}
+
+    def epoch_of_training(epoch: int, session: int) -> None:
+        order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed * 100 + epoch + 50 * session))
+        for start in range(0, len(y), 16):
+            rows = order[start : start + 16]
+            loss = torch.nn.functional.cross_entropy(model(X[rows]), y[rows])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+        with torch.no_grad():
+            tl = torch.nn.functional.cross_entropy(model(X), y).item()
+            vl = torch.nn.functional.cross_entropy(model(Xv), yv).item()
+        printed[epoch] = round(vl, 4)
+        print(f"Epoch [{epoch:02d}/16] train_loss={tl:.4f} | val_loss={vl:.4f}")
+
+    with _console(log):
+        print("Starting training")
+        for epoch in range(1, 13):
+            epoch_of_training(epoch, 0)
+            saved[epoch] = ({k: v.clone() for k, v in model.state_dict().items()}, optimiser.state_dict())
+        print("Traceback (most recent call last): KeyboardInterrupt")
+        print("Resuming from checkpoint_epoch8.pt")
+        model.load_state_dict(saved[8][0])
+        optimiser.load_state_dict(saved[8][1])
+        first = dict(printed)
+        for epoch in range(9, 17):
+            epoch_of_training(epoch, 1)
+    history = read_history(log)
+    assert history.epochs is not None and history.epochs.tolist() == list(range(1, 17))
+    val = history.get("val_loss")
+    assert val is not None and val.tolist() == [first[e] for e in range(1, 9)] + [printed[e] for e in range(9, 17)]
+    assert any("it resumed at epoch 9 from the run printed before it" in note for note in history.notes)
+
+
+def test_a_run_started_again_from_scratch_is_read_alone(tmp_path: Path) -> None:
+    """A second run whose counter starts at 1 again is no resume: the last run alone is read, as before."""
+    lines = [f"Epoch {e}/8 | train_loss={1 / e:.4f} | val_loss={1.2 / e:.4f}" for e in range(1, 9)]
+    again = [f"Epoch {e}/6 | train_loss={2 / e:.4f} | val_loss={2.2 / e:.4f}" for e in range(1, 7)]
+    (tmp_path / "twice.log").write_text("\n".join(lines + again) + "\n")
+    history = read_history(tmp_path / "twice.log")
+    assert history.n_points == 6 and history.get("val_loss").tolist() == [round(2.2 / e, 4) for e in range(1, 7)]  # type: ignore[union-attr]
+    assert not any("resumed" in note for note in history.notes)
 
 
 def test_values_under_a_split_name_alone(tmp_path: Path) -> None:

@@ -23,7 +23,8 @@
 Without any of these, a hand-written loop's per-epoch line (``Epoch 3/20, Train Loss: 0.41, Val Acc: 83%``) is
 read (:mod:`gapdoctor.io.epoch_lines`). Literals are parsed with :func:`ast.literal_eval`, never evaluated.
 Several runs in one output (a counter that goes back): the last run with validation values is read, with a
-note.
+note; when it resumed from a checkpoint (its counter starts again past 1, at an epoch the run printed just before
+it had reached, with the same series), that run's earlier epochs are read before it.
 """
 
 from __future__ import annotations
@@ -359,8 +360,26 @@ def console_runs(text: str) -> list[ConsoleRun]:
     return sorted((run for run in runs if run.points), key=lambda run: run.first_line)
 
 
+def _resumed(before: ConsoleRun, run: ConsoleRun) -> int | None:
+    """The epoch ``run`` resumed at after ``before``, or None when it is not a resume.
+
+    A run restarted from a checkpoint prints its counter again from the checkpoint's epoch: past 1, at an epoch
+    ``before`` (the run printed just before it, by the same writer, with the same series) had reached.
+    """
+    epochs = [epoch for *_, epoch, _ in run.points if math.isfinite(epoch)]
+    earlier = [epoch for *_, epoch, _ in before.points if math.isfinite(epoch)]
+    if not epochs or not earlier or before.writer != run.writer:
+        return None
+    start = min(epochs)
+    if start <= 1 or min(earlier) >= start or max(earlier) < start - 1:
+        return None
+    same = {name for name, *_ in before.points} == {name for name, *_ in run.points}
+    return int(start) if start == int(start) and same else None
+
+
 def one_console_run(runs: list[ConsoleRun], notes: list[str], where: str = "lines") -> ConsoleRun:
-    """The run to diagnose: the last that printed validation values (else the last), saying which when several."""
+    """The run to diagnose: the last that printed validation values (else the last), saying which when several;
+    a run resumed from a checkpoint is read after the epochs the run before it printed up to the resume."""
     validated = [run for run in runs if run.validated]
     chosen = (validated or runs)[-1]
     notes.extend(chosen.notes)
@@ -370,4 +389,16 @@ def one_console_run(runs: list[ConsoleRun], notes: list[str], where: str = "line
             f"{len(runs)} training runs printed in this output (a counter starting again); diagnosed the "
             f"{'last with validation values' if validated else 'last'}: {chosen.writer}, {where} {span}"
         )
+        index = runs.index(chosen)
+        start = _resumed(runs[index - 1], chosen) if index else None
+        if start is not None:
+            before = runs[index - 1]
+            # the resumed run's first epoch may print only the checkpoint's figures: the rest from the run before
+            printed = {point[0] for point in chosen.points if point[2] == start}
+            kept = [p for p in before.points if p[2] < start or (p[2] == start and p[0] not in printed)]
+            notes.append(
+                f"it resumed at epoch {start} from the run printed before it ({where} {before.first_line}-"
+                f"{before.last_line}): that run's epochs up to {start} are read first"
+            )
+            return ConsoleRun(chosen.writer, before.first_line, chosen.last_line, kept + chosen.points, chosen.notes)
     return chosen

@@ -59,7 +59,8 @@ _SECTION = re.compile(  # a section's word where a segment starts: ``Train: loss
     re.IGNORECASE,
 )
 _SECTION_END = re.compile(r"[|;]")
-_CAMEL_SPLIT = re.compile(r"^(train|training|val|valid|validation|eval|test|dev)(?=[A-Z])")  # trainLoss -> train_Loss
+# trainLoss -> train_Loss, TrainLoss -> Train_Loss (the split's word in either case, then a capital)
+_CAMEL_SPLIT = re.compile(r"^((?i:train|training|val|valid|validation|eval|test|dev))(?=[A-Z])")
 _NOT_SERIES = {"epoch", "step", "time", "eta", "elapsed", "took", "duration", "seconds", "s"}
 _VALIDATION = re.compile(r"^(?:val|valid|validation|eval|dev|test)(?:_|$)")
 _SECTIONED = re.compile("^" + _SECTION_WORD + "(?:_|$)")  # a name already said to be a split's
