@@ -9,6 +9,7 @@ epochs, validation ROC AUC 0.50).
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -100,3 +101,135 @@ def test_an_imbalanced_network_fed_blank_features_sits_at_its_class_shares(seed:
     at_chance = [f for f in diagnosis.findings if _at_chance(f) == 2]
     assert at_chance and not at_chance[0].weak, diagnosis.findings
     assert "class shares" in at_chance[0].summary
+
+
+# Validation decisions that never changed (chance.frozen_decisions): read from the logs alone, without the class count.
+DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+def _frozen(diagnosis: gapdoctor.Diagnosis) -> list[tuple[str, int]]:
+    """(metric, evaluations) of each optimisation finding that read the validation decisions as frozen."""
+    return [
+        (f.result.frozen_metric, f.result.frozen_evaluations)
+        for f in diagnosis.findings
+        if f.cause == "optimization" and getattr(f.result, "frozen_metric", None) is not None
+    ]
+
+
+@pytest.mark.parametrize(
+    ("log", "evaluations"),
+    [
+        ("real_logs_heldout11/keras_dermacqi.csv", 9),  # loss ln 6 -> 1.165 (the shares' entropy), accuracy 0.6698
+        ("real_logs_heldout15/pl_telangana_crop_health_v1.csv", 20),  # accuracy 0.8247 at every epoch
+    ],
+)
+def test_real_logs_whose_validation_accuracy_never_moved_headline_a_stall(log: str, evaluations: int) -> None:
+    """Two real runs reported healthy before: their validation accuracy is one class's share at every epoch."""
+    diagnosis = gapdoctor.diagnose(history=DATA / log)
+    top = diagnosis.top
+    assert top is not None and not top.weak and top.cause == "optimization", diagnosis.findings
+    assert _frozen(diagnosis) == [("accuracy", evaluations)]
+    assert f"at all {evaluations} evaluations: the model's decisions never changed" in top.summary
+    assert (
+        top.fixes[0].startswith("Check that the model can learn at all") and "weight the loss by class" in top.fixes[0]
+    )
+
+
+def test_a_real_log_with_a_tiny_rate_keeps_its_rate_story_and_says_the_decisions_froze() -> None:
+    """A real Keras log (rate at most 1e-5, accuracy 0.2 at all 8 epochs): the rate tells the story, the payload
+    records the frozen decisions."""
+    diagnosis = gapdoctor.diagnose(history=DATA / "real_logs_heldout2/keras_aionos_diagnostic.csv")
+    top = diagnosis.top
+    assert top is not None and not top.weak and top.cause == "optimization"
+    assert "the learning rate never exceeds 1e-05" in top.summary
+    assert _frozen(diagnosis) == [("accuracy", 8)]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("shares", [(8, 2), (7, 2, 1)])
+def test_a_network_fed_blank_features_on_imbalanced_classes_is_read_from_its_decisions(
+    seed: int, shares: tuple[int, ...]
+) -> None:
+    """A real torch run whose features never reach it, on imbalanced classes: its loss falls from ln k to the shares'
+    entropy (no ln k to sit at), its validation accuracy is the majority's share from its first epochs. Reported
+    healthy before (0 of these 6 runs); now a stall read from the frozen decisions."""
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(seed)
+    y = rng.permutation(np.resize(np.repeat(np.arange(len(shares)), shares), 1200)).astype(np.int64)
+    X = np.zeros((1200, 20))
+    run = torch_train_by_epoch(X[:800], y[:800], X[800:], y[800:], epochs=30, hidden=(32,), lr=1e-3, seed=seed)
+    history = {name: [float(v) for v in values] for name, values in run.history.items()}
+    diagnosis = gapdoctor.diagnose(history=history)
+    top = diagnosis.top
+    assert top is not None and not top.weak and top.cause == "optimization", diagnosis.findings
+    [(metric, evaluations)] = _frozen(diagnosis)
+    assert metric == "accuracy" and evaluations >= 20
+
+
+def test_a_good_model_whose_few_validation_rows_keep_one_accuracy_is_not_read_as_frozen() -> None:
+    """Real torch runs on small validation sets (12 and 20 rows of breast cancer and wine): a good model answers
+    them alike for most of the run (an accuracy of 0.917 or 0.95 at its last 24-30 epochs), but its losses go
+    far below what one answer for every row can reach: no frozen-decision reading."""
+    from sklearn.datasets import load_breast_cancer, load_wine
+    from sklearn.preprocessing import StandardScaler
+
+    torch.set_num_threads(1)
+    froze_below_ceiling = 0
+    for loader in (load_breast_cancer, load_wine):
+        X, y = loader(return_X_y=True)
+        X = StandardScaler().fit_transform(X)
+        for n_val, seed in itertools.product((12, 20), range(4)):
+            rows = np.random.default_rng(seed).permutation(len(y))
+            val, train = rows[:n_val], rows[n_val:]
+            run = torch_train_by_epoch(
+                X[train],
+                y[train].astype(np.int64),
+                X[val],
+                y[val].astype(np.int64),
+                epochs=30,
+                hidden=(32,),
+                lr=1e-2,
+                seed=seed,
+            )
+            history = {name: [float(v) for v in values] for name, values in run.history.items()}
+            accuracy = np.asarray(history["val_accuracy"])
+            froze_below_ceiling += int(accuracy[-1] < 1 and np.all(accuracy[-20:] == accuracy[-1]))
+            assert _frozen(gapdoctor.diagnose(history=history)) == []
+    assert froze_below_ceiling >= 1  # the case is met (3 of these 16 runs here): one value under 1 for 20 epochs
+
+
+@pytest.mark.parametrize(
+    ("metric", "values", "frozen"),
+    [
+        ("accuracy", [0.5] + [0.7] * 8, True),  # the first evaluation answered another class
+        ("accuracy", [0.5, 0.6, 0.65, 0.68] + [0.7] * 5, False),  # the last 5 of 9: under two thirds
+        ("accuracy", [0.7] * 5, False),  # too few evaluations
+        ("accuracy", [1.0] * 9, False),  # at the ceiling: saturation's, not a collapse
+        ("accuracy", [0.7] * 8 + [0.7001], False),  # the last evaluation changed a decision
+        ("error", [0.3] * 9, True),
+        # no loss bound tells these from a model that ranks its rows but never crosses the threshold (metric
+        # mismatch on an imbalanced task: two calibration scenarios' F1 sat at 0 throughout)
+        ("f1", [0.0] * 9, False),
+        ("mcc", [0.0] * 9, False),
+        ("balanced_accuracy", [0.5] * 9, False),
+    ],
+)
+def test_which_frozen_values_read_as_one_answer(metric: str, values: list[float], frozen: bool) -> None:
+    from gapdoctor.causes.optimization.chance import frozen_decisions
+    from gapdoctor.inputs.history import RunHistory
+
+    train = list(np.linspace(1.2, 0.9, len(values)))  # above the binary entropy of every share read here
+    history = RunHistory.from_any({"train_loss": train, f"val_{metric}": values})
+    assert (frozen_decisions(history) is not None) is frozen
+
+
+def test_a_validation_loss_below_the_entropy_of_the_frozen_share_learned_something() -> None:
+    """Accuracy 0.9 at every epoch: one answer for every row scores a validation loss of at least 0.325 (the binary
+    entropy of 0.9); a loss of 0.2 is a model that ranks its rows, answering its few validation rows alike."""
+    from gapdoctor.causes.optimization.chance import frozen_decisions
+    from gapdoctor.inputs.history import RunHistory
+
+    accuracy, train = [0.9] * 10, list(np.linspace(0.9, 0.4, 10))
+    collapsed = RunHistory.from_any({"train_loss": train, "val_loss": [0.34] * 10, "val_accuracy": accuracy})
+    ranking = RunHistory.from_any({"train_loss": train, "val_loss": [0.2] * 10, "val_accuracy": accuracy})
+    assert frozen_decisions(collapsed) is not None and frozen_decisions(ranking) is None

@@ -32,6 +32,33 @@ The reading needs every part, so that a loss that merely ends near some ``ln k``
 
 Real log: ``tests/data/real_logs_heldout2/keras_aes_neural_trainer.csv`` (a binary Keras model,
 loss 0.793 then 0.6933-0.6959 for 37 epochs, validation ROC AUC 0.4999-0.5005 throughout).
+
+The decisions tell it without the class count (:func:`frozen_decisions`): a model whose outputs do not
+depend on its inputs gives every row one answer, so its validation accuracy is that class's share at
+every evaluation, identical to the last digit, however its loss moves while its bias learns the shares. A
+model that learns changes some decisions between two evaluations. The reading asks for a validation
+accuracy (or error) identical at each of its last evaluations, at least :data:`FROZEN_MIN_POINTS` of them
+and :data:`FROZEN_SHARE` of the run (a network's first evaluation may answer another class before its bias
+settles on the majority: a real torch run on blank features, three classes in shares 0.7 / 0.2 / 0.1,
+scored 0.095 once and 0.715 at its 29 other evaluations), at an accuracy ``a`` strictly between 0 and 1 (at
+its ceiling it is saturation's). The losses decide whether one answer for every row is what froze it:
+an input-free prediction cannot score below the class shares' entropy, which is at least the binary entropy
+of ``a`` (the answered class against the rest; ``a`` is that class's share of the validation rows exactly).
+A validation loss below it (by more than :data:`FROZEN_VAL_LOSS_TOLERANCE`: printed digits) or a training
+loss far below it (by more than :data:`FROZEN_TRAIN_LOSS_TOLERANCE`: the training rows' shares differ from
+the validation rows', 0.817 against 0.765 in a random 800/400 split) learned something: a small validation
+set whose few rows a good model keeps answering alike, or a model that ranks its rows but whose scores never
+cross the decision threshold (an imbalanced task's argmax: metric_mismatch's story). Nor is an accuracy on
+fewer than :data:`FROZEN_MIN_ROWS` validation rows (``val_size``, else one over the smallest step between the
+values it took, when it took three or more): a count of 30 rows right sits still for many epochs of a model
+that learns (two calibration scenarios, 30 and 36 rows, read so before this rule). Other decision metrics
+have no such bound and are not read: an F1 of 0 at every evaluation is as much that threshold's (two
+calibration scenarios of metric_mismatch read so) as a dead model's.
+
+Real logs: a Keras skin-lesion model (``tests/data/real_logs_heldout11/keras_dermacqi.csv``: loss ln 6 =
+1.792 down to 1.165, validation accuracy 0.6698 at all 9 epochs), a Lightning crop-health model
+(``real_logs_heldout15``: 0.8247 at all 20) and a Keras diagnostic model
+(``real_logs_heldout2/keras_aionos_diagnostic.csv``: 0.2 at all 8).
 """
 
 from __future__ import annotations
@@ -41,7 +68,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CHANCE_TOLERANCE", "MAX_CLASSES", "START_ABOVE_CHANCE", "VAL_BELOW_CHANCE", "ChanceLevel", "chance_level"]
+from gapdoctor.inputs.history import RunHistory
+
+__all__ = [
+    "CHANCE_TOLERANCE",
+    "FROZEN_MIN_POINTS",
+    "FROZEN_MIN_ROWS",
+    "FROZEN_SHARE",
+    "FROZEN_TRAIN_LOSS_TOLERANCE",
+    "FROZEN_VAL_LOSS_TOLERANCE",
+    "MAX_CLASSES",
+    "START_ABOVE_CHANCE",
+    "VAL_BELOW_CHANCE",
+    "ChanceLevel",
+    "FrozenDecisions",
+    "chance_level",
+    "frozen_decisions",
+]
 
 CHANCE_TOLERANCE = 0.003
 """Relative distance from ``ln k`` within which a level counts as at it (0.002 of a binary loss's 0.693)."""
@@ -52,6 +95,21 @@ VAL_BELOW_CHANCE = 0.01
 START_ABOVE_CHANCE = 1.25
 """A first value above ``1.25 ln k`` is a run that came down to the level, not one that started at it."""
 _MIN_POINTS = 6
+FROZEN_MIN_POINTS = 6
+"""Evaluations a decision metric must be identical at, the last of the run, to read the decisions as frozen ..."""
+FROZEN_MIN_ROWS = 100
+"""Validation rows an accuracy must be measured on to be read as frozen (its count sits still on fewer)."""
+FROZEN_SHARE = 2 / 3
+"""... and the share of the run's evaluations they must be."""
+FROZEN_VAL_LOSS_TOLERANCE = 0.02
+"""A validation loss more than 2% under the binary entropy of a frozen accuracy learned something."""
+FROZEN_TRAIN_LOSS_TOLERANCE = 0.25
+"""A training loss more than 25% under it learned something (its rows' class shares are not the validation's)."""
+_ACCURACIES = ("accuracy", "f1_micro", "error")  # f1_micro over every class is the accuracy; error is 1 minus it
+_FIX = (
+    "Check that the model can learn at all: overfit one small batch; check that the labels reach the loss "
+    "and the inputs are scaled; try learning rates 10x smaller and 10x larger."
+)
 
 
 @dataclass(frozen=True)
@@ -76,10 +134,7 @@ class ChanceLevel:
             "depend on its inputs"
         )
 
-    fix = (
-        "Check that the model can learn at all: overfit one small batch; check that the labels reach the loss "
-        "and the inputs are scaled; try learning rates 10x smaller and 10x larger."
-    )
+    fix = _FIX
 
 
 def _val_guess(chance: float, k: int, shares: np.ndarray | None, val_shares: np.ndarray | None) -> float:
@@ -155,3 +210,90 @@ def chance_level(
         ):
             return None
     return ChanceLevel(classes=k, loss=chance, from_shares=abs(chance - math.log(k)) > CHANCE_TOLERANCE * chance)
+
+
+@dataclass(frozen=True)
+class FrozenDecisions:
+    """A validation accuracy identical at the run's last evaluations, at a value one answer for every row gives."""
+
+    metric: str
+    value: float
+    evaluations: int
+    of: int
+
+    def story(self) -> str:
+        """The stall's cause, as the finding's summary tells it."""
+        when = (
+            f"all {self.of} evaluations"
+            if self.evaluations == self.of
+            else f"each of its last {self.evaluations} evaluations (of {self.of})"
+        )
+        return (
+            f"the validation {self.metric} is {self.value:.4g} at {when}: the model's decisions never changed, as "
+            "when it gives one class to every row whatever its input"
+        )
+
+    fix = _FIX + " With imbalanced classes, weight the loss by class or resample."
+
+
+def _binary_entropy(share: float) -> float:
+    return float(-share * math.log(share) - (1 - share) * math.log(1 - share))
+
+
+def _one_answer_value(share: float, history: RunHistory) -> bool:
+    """Whether an accuracy ``share`` is one an answer for every row gives, the losses permitting."""
+    if not 0.0 < share < 1.0:
+        return False  # at its ceiling (saturation) or floor
+    bound = _binary_entropy(share)
+    for name, tolerance in (("train_loss", FROZEN_TRAIN_LOSS_TOLERANCE), ("val_loss", FROZEN_VAL_LOSS_TOLERANCE)):
+        loss = history.get(name)
+        finite = loss[np.isfinite(loss)] if loss is not None else np.empty(0)
+        if len(finite) and float(np.min(finite)) < bound * (1 - tolerance):
+            return False
+    return True
+
+
+def _rows_measured(values: np.ndarray, val_rows: int | None) -> int | None:
+    """The validation rows an accuracy curve was measured on: ``val_rows`` when known, else one over the smallest
+    step between the values it took (three or more: two values' difference is no step), else None."""
+    if val_rows is not None:
+        return val_rows
+    levels = np.unique(values)
+    if len(levels) < 3:
+        return None
+    return round(1.0 / float(np.min(np.diff(levels))))
+
+
+def frozen_decisions(history: RunHistory, val_rows: int | None = None) -> FrozenDecisions | None:
+    """The validation accuracy frozen at a one-answer value, or None (see the module's docstring).
+
+    ``val_rows``: the number of validation rows, when known.
+
+    Examples
+    --------
+    >>> from gapdoctor.inputs.history import RunHistory
+    >>> dead = RunHistory.from_any({"train_loss": np.linspace(1.79, 1.17, 9), "val_accuracy": [0.6698] * 9})
+    >>> frozen_decisions(dead)
+    FrozenDecisions(metric='accuracy', value=0.6698, evaluations=9, of=9)
+    >>> good = RunHistory.from_any({"train_loss": np.geomspace(0.5, 0.02, 9), "val_accuracy": [0.9667] * 9})
+    >>> frozen_decisions(good) is None  # a training loss no input-free guess reaches: a small validation set
+    True
+    >>> frozen_decisions(dead, val_rows=30) is None  # 30 rows: a count that sits still says little
+    True
+    """
+    for metric in _ACCURACIES:
+        values = history.get(f"val_{metric}")
+        if values is None:
+            continue
+        values = values[np.isfinite(values)]
+        rows = _rows_measured(values, val_rows)
+        if rows is not None and rows < FROZEN_MIN_ROWS:
+            continue
+        changed = np.flatnonzero(values != values[-1]) if len(values) else np.empty(0, dtype=np.int64)
+        frozen = len(values) - (int(changed[-1]) + 1 if len(changed) else 0)  # the last values, all alike
+        if frozen < max(FROZEN_MIN_POINTS, FROZEN_SHARE * len(values)):
+            continue
+        value = float(values[-1])
+        if _one_answer_value(1.0 - value if metric == "error" else value, history):
+            return FrozenDecisions(metric, value, frozen, len(values))
+    return None

@@ -276,7 +276,7 @@ def optimization_from_curves(evidence: Evidence) -> list[Finding]:
     schedule = read_schedule(history)
     val_progress = validation_progress(evidence, history)
     unstable, noise_only = _instability(history, train, schedule, val_progress)
-    stalled = stall(history, train, schedule, val_progress, _class_shares(evidence))
+    stalled = stall(history, train, schedule, val_progress, _class_shares(evidence), evidence.val_size)
     if stalled is not None and noise_only:  # its noise-to-progress ratio restates the stall: one finding, one fix
         unstable = None
     return [f for f in (diverged, unstable, stalled) if f is not None]

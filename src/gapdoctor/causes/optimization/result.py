@@ -154,6 +154,10 @@ class Stall(Payload):
     chance_level_classes : int or None
         When the loss sits at a guess's loss over ``k`` classes from the start (``ln k``, a uniform
         guess, or the class shares' entropy; :mod:`~gapdoctor.causes.optimization.chance`): that ``k``.
+    frozen_metric, frozen_value, frozen_evaluations : str, float, int or None
+        When the validation accuracy was identical at the run's last evaluations, at a value one answer
+        for every row gives (:func:`~gapdoctor.causes.optimization.chance.frozen_decisions`): the metric, its
+        value and the number of evaluations.
     """
 
     CHECK: ClassVar[str] = CHECK
@@ -189,3 +193,13 @@ class Stall(Payload):
     chance_level_classes: int | None = figure(
         omit_none=True, label="classes whose guess the training loss sits at", shown_as="number"
     )
+    frozen_metric: str | None = figure(
+        omit_none=True, label="validation metric identical at the last evaluations", shown_as="text"
+    )
+    frozen_value: float | None = figure(omit_none=True, label="its value at each of them", shown_as="metric")
+    frozen_evaluations: int | None = figure(omit_none=True, label="evaluations it was identical at", shown_as="count")
+
+    def explained_by(self) -> tuple[str, ...]:
+        """Decisions that never changed are also what a model produces that ranks its rows but whose scores never
+        cross the decision threshold (an imbalanced task's argmax): a reported metric mismatch goes first."""
+        return ("metric_mismatch",) if self.frozen_metric is not None else ()

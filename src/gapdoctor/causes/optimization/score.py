@@ -21,6 +21,7 @@ __all__ = [
     "BOUNCE_MATERIAL",
     "CUT_SLOWDOWN_AT_REPORT",
     "DIVERGENCE_VERDICT",
+    "FROZEN_AT_REPORT",
     "NAN_DIVERGENCE",
     "NOISE_AT_REPORT",
     "REACHABLE_AT_REPORT",
@@ -39,6 +40,7 @@ __all__ = [
     "STILL_IMPROVING_MAX_SCORE",
     "climb_score",
     "crawl_score",
+    "frozen_score",
     "instability_ratio",
     "instability_score",
     "rises_excess",
@@ -85,6 +87,11 @@ STALL_LATE_FALL_Z = 1.645
 """When the training loss's jitter is its measurement's (a train-mode batch mean beside a smoother
 validation loss), the last third counts as flat only as far as that noise lets it be told from flat:
 its fall is read at its one-sided 95% upper bound (fall + this many standard errors)."""
+FROZEN_AT_REPORT = 3.0
+"""A validation accuracy identical, at a one-answer value, at this many evaluations is reported at 0.5
+(:func:`~gapdoctor.causes.optimization.chance.frozen_decisions` reads it from 6: 0.67; 9: 0.75; 20: 0.87). A model
+that learns changes some decision between two evaluations; each further evaluation that changes none is more
+evidence that its answers do not depend on its inputs."""
 STALL_CUT_MULTIPLIER = 2.0
 """A stall that starts right after a learning-rate cut is twice the evidence: the cut explains it."""
 STALL_TOO_LOW_MULTIPLIER = 1.5
@@ -214,3 +221,8 @@ def stall_score(
     elif too_low_lr:
         ratio *= STALL_TOO_LOW_MULTIPLIER
     return capped(strength_from_ratio(ratio), STILL_IMPROVING_MAX_SCORE, when=improving)
+
+
+def frozen_score(evaluations: int) -> float:
+    """Strength of a validation decision metric frozen at a one-answer value over ``evaluations`` evaluations."""
+    return strength_from_ratio(evaluations / FROZEN_AT_REPORT)

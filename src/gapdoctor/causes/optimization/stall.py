@@ -6,7 +6,10 @@ With an ``lr`` series, a stall that begins right after a large cut is put on the
 that never left a tiny value on the rate itself; a loss that bounces on its plateau on a rate too high.
 A flat end with none of these stories is convergence (:mod:`~gapdoctor.causes.optimization.convergence`),
 not reported, unless it converged to chance: a loss sitting at a guess's loss from the start (``ln k``, or
-the class shares' entropy; :mod:`~gapdoctor.causes.optimization.chance`) learned nothing.
+the class shares' entropy; :mod:`~gapdoctor.causes.optimization.chance`) learned nothing. Validation
+decisions that never changed say so too (a validation accuracy identical at the run's last evaluations, at a
+class's share), whatever the training loss did while the model's bias learned the class shares: that stall
+needs no flat end and is never excused as converged.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from gapdoctor.causes.curves import epoch_of, point, step_of
-from gapdoctor.causes.optimization.chance import chance_level
+from gapdoctor.causes.optimization.chance import chance_level, frozen_decisions
 from gapdoctor.causes.optimization.convergence import converged, late_fall_se, wobbles
 from gapdoctor.causes.optimization.cuts import crawl_after_cut, stopped_at_cut
 from gapdoctor.causes.optimization.finding import optimization_finding
@@ -22,7 +25,7 @@ from gapdoctor.causes.optimization.progress import ValidationProgress
 from gapdoctor.causes.optimization.result import Stall
 from gapdoctor.causes.optimization.rises import jitter_is_measurement, rises_vs_curve_noise
 from gapdoctor.causes.optimization.schedule import STEP_CUT, Schedule
-from gapdoctor.causes.optimization.score import crawl_score, stall_score
+from gapdoctor.causes.optimization.score import crawl_score, frozen_score, stall_score
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.history import RunHistory, fill_missing, hinge_point, smooth
 from gapdoctor.stats.curves import relative_fall
@@ -69,8 +72,10 @@ def stall(
     schedule: Schedule | None,
     val_progress: ValidationProgress | None,
     class_shares: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
+    val_rows: int | None = None,
 ) -> Finding | None:
-    """The stall finding, or None (``class_shares``: the training and validation rows' class shares, when known)."""
+    """The stall finding, or None (``class_shares``: the training and validation rows' class shares, when known;
+    ``val_rows``: the number of validation rows, when known)."""
     n = history.n_points
     ts = smooth(train)
     start, end = _training_start(history, ts), float(ts[-1])
@@ -80,9 +85,10 @@ def stall(
     # a loss that crawls on after a cut never looks flat enough: the cut's slowdown is its own evidence
     crawl = crawl_after_cut(train, schedule.cut_points) if schedule is not None else None
     flat = late_drop <= 0.02 and achieved <= 0.7
-    if not flat and crawl is None:
+    frozen = frozen_decisions(history, val_rows)
+    if not flat and crawl is None and frozen is None:
         return None
-    if schedule is not None and schedule.annealed and achieved > _ANNEALED_STALL_ACHIEVED:
+    if schedule is not None and schedule.annealed and achieved > _ANNEALED_STALL_ACHIEVED and frozen is None:
         return None  # the schedule anneals the rate: a flat end is by design
     knee, _, _ = hinge_point(train) if n >= 6 else (0, 0.0, 0.0)
     markers: dict[str, int] = {"stall_epoch": point(knee)}
@@ -103,6 +109,8 @@ def stall(
         first_fix = "Lower the learning rate (try 3x and 10x smaller); clip gradients."
     elif chance is not None:
         cause, first_fix = chance.story(), chance.fix
+    elif frozen is not None:
+        cause, first_fix = frozen.story(), frozen.fix
     else:
         cause = "the training loss stopped improving early"
         first_fix = "Raise the learning rate or use a warm-up + decay schedule; check the loss is wired to the outputs."
@@ -134,13 +142,21 @@ def stall(
         and cut is None
         and not too_low
         and chance is None
+        and frozen is None
         and converged(train, _fell_from_first(train, start) - end, val if measurement else None)
     ):
         return (
             None  # converged: the loss reached the floor its course is heading to (not chance), nothing left to remove
         )
     # a loss at a uniform guess says the outputs carry nothing: a validation metric that moves is argmax churn
-    capped = val_progress is not None and val_progress.still_improving and cut is None and not too_low and not chance
+    capped = (
+        val_progress is not None
+        and val_progress.still_improving
+        and cut is None
+        and not too_low
+        and not chance
+        and not frozen
+    )
     late_se = late_fall_se(train, third, float(ts[-1 - third])) if measurement else None
     score = stall_score(
         achieved,
@@ -150,7 +166,11 @@ def stall(
         improving=capped,
         late_drop_se=late_se or 0.0,
     )
-    score = max(score if flat else 0.0, 0.0 if crawl is None else crawl_score(crawl.slowdown, crawl.reachable))
+    score = max(
+        score if flat else 0.0,
+        0.0 if crawl is None else crawl_score(crawl.slowdown, crawl.reachable),
+        0.0 if frozen is None else frozen_score(frozen.evaluations),
+    )
     if score < MIN_FINDING_SCORE:
         return None
     result = Stall(
@@ -173,6 +193,9 @@ def stall(
         pace_slowdown_after_cut=None if crawl is None else round(min(crawl.slowdown, 1e6), 1),
         reachable_at_old_pace_pct=None if crawl is None else round(100 * crawl.reachable, 1),
         chance_level_classes=None if chance is None else chance.classes,
+        frozen_metric=None if frozen is None else frozen.metric,
+        frozen_value=None if frozen is None else round(frozen.value, 4),
+        frozen_evaluations=None if frozen is None else frozen.evaluations,
     )
     summary = (
         f"Optimisation stalled: {cause}; the training loss fell {'' if crawl else 'only '}{100 * achieved:.0f}% "
