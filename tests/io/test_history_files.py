@@ -33,6 +33,14 @@ def test_json_records_history(tmp_path: Path) -> None:
         ("bad.json", "[1, 2", "not valid JSON"),
         ("log.txt", "x", "no series"),
         ("names.csv", "foo,bar\n1,2\n", "no series"),
+        # prose with a comma-separated line further down is no table: what the file is not is said, not which line
+        # broke a table (a research repo's console log, tests/data/real_logs_heldout14/loop_txt_conclr.txt)
+        (
+            "train.log",
+            "Seeding training.\nModel built\nepoch 0 iter 50: loss = 6.4,  smooth loss = 7.9\n",
+            "no training output gapdoctor recognises",
+        ),
+        ("bad_row.log", "epoch,loss,val_loss\n1,0.5,0.6\n2,0.4\n", "line 3 has 2 fields but the header has 3"),
     ],
 )
 def test_unreadable_files_name_the_file(tmp_path: Path, name: str, text: str, message: str) -> None:

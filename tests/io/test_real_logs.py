@@ -453,6 +453,8 @@ def test_fourteenth_held_out_verdicts_agree_with_their_labels() -> None:
     by a helper on 2026-12-06 after the thirteenth set had shaped the reader: their own floor, never lowered."""
     outcomes = _held_out((HELDOUT14, HELDOUT14_MANIFEST), HELDOUT14_FLOOR, "fourteenth held-out")
     assert {o.file for o in outcomes if not o.readable} == HELDOUT14_UNREADABLE, table(outcomes)
+    with pytest.raises(gapdoctor.GapdoctorInputError, match=r"holds no training output gapdoctor recognises"):
+        read_history(HELDOUT14 / "loop_txt_conclr.txt")  # said as such, not as a table with a bad line 18
 
 
 def test_fifteenth_held_out_verdicts_agree_with_their_labels() -> None:

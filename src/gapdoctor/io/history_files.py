@@ -230,7 +230,20 @@ def _read_file(path: Path, notes: list[str], run: str | None = None) -> list[Log
         return one_console_run(printed, notes).points
     if text.lstrip()[:1] in {"{", "["}:
         return _read_json_history(path, notes, text)
-    return _read_csv(path, notes, text)
+    try:
+        return _read_csv(path, notes, text)
+    except GapdoctorInputError as error:
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        if any(mark in first for mark in ",\t;"):
+            raise  # a table with a bad row: its own message says where
+        raise GapdoctorInputError(  # text that is no table: say what it is not, not which line broke a table
+            str(path),
+            "holds no training output gapdoctor recognises (Keras' fit, HF Trainer's printed logs, Lightning's "
+            "progress bar, fairseq, or a loop's per-epoch lines such as 'Epoch 3/20 | train_loss=0.41 | "
+            f"val_loss=0.52') and is no table either ({error.problem})",
+            "point at the run's own log (metrics.csv, trainer_state.json, TensorBoard events, a Keras CSVLogger "
+            "file), or save its history as a CSV with one row per epoch (epoch, train_loss, val_loss, val_<metric>)",
+        ) from None
 
 
 def _event_points(path: Path, notes: list[str], files: list[Path] | None = None) -> list[LoggedRaw]:
