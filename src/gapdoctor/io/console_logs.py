@@ -360,21 +360,22 @@ def console_runs(text: str) -> list[ConsoleRun]:
     return sorted((run for run in runs if run.points), key=lambda run: run.first_line)
 
 
-def _resumed(before: ConsoleRun, run: ConsoleRun) -> int | None:
-    """The epoch ``run`` resumed at after ``before``, or None when it is not a resume.
-
-    A run restarted from a checkpoint prints its counter again from the checkpoint's epoch: past 1, at an epoch
-    ``before`` (the run printed just before it, by the same writer, with the same series) had reached.
-    """
-    epochs = [epoch for *_, epoch, _ in run.points if math.isfinite(epoch)]
-    earlier = [epoch for *_, epoch, _ in before.points if math.isfinite(epoch)]
-    if not epochs or not earlier or before.writer != run.writer:
-        return None
-    start = min(epochs)
-    if start <= 1 or min(earlier) >= start or max(earlier) < start - 1:
-        return None
-    same = {name for name, *_ in before.points} == {name for name, *_ in run.points}
-    return int(start) if start == int(start) and same else None
+def _resumed(before: ConsoleRun, run: ConsoleRun, where: str, notes: list[str]) -> ConsoleRun:
+    """``run`` read after the epochs of ``before`` up to its start when it resumed from a checkpoint (its counter
+    again past 1, at an epoch ``before``, by the same writer with the same series, had reached), said; else ``run``.
+    Its first epoch may print only the checkpoint's figures: that epoch's others come from ``before``."""
+    epochs, earlier = ([e for *_, e, _ in r.points if math.isfinite(e)] for r in (run, before))
+    start = min(epochs, default=0.0)
+    same = before.writer == run.writer and {p[0] for p in before.points} == {p[0] for p in run.points}
+    if not same or start <= 1 or start != int(start) or not earlier or not min(earlier) < start <= max(earlier) + 1:
+        return run
+    printed = {p[0] for p in run.points if p[2] == start}
+    kept = [p for p in before.points if p[2] < start or (p[2] == start and p[0] not in printed)]
+    notes.append(
+        f"it resumed at epoch {start:g} from the run printed before it ({where} {before.first_line}-"
+        f"{before.last_line}): that run's epochs up to {start:g} are read first"
+    )
+    return ConsoleRun(run.writer, before.first_line, run.last_line, kept + run.points, run.notes)
 
 
 def one_console_run(runs: list[ConsoleRun], notes: list[str], where: str = "lines") -> ConsoleRun:
@@ -390,15 +391,5 @@ def one_console_run(runs: list[ConsoleRun], notes: list[str], where: str = "line
             f"{'last with validation values' if validated else 'last'}: {chosen.writer}, {where} {span}"
         )
         index = runs.index(chosen)
-        start = _resumed(runs[index - 1], chosen) if index else None
-        if start is not None:
-            before = runs[index - 1]
-            # the resumed run's first epoch may print only the checkpoint's figures: the rest from the run before
-            printed = {point[0] for point in chosen.points if point[2] == start}
-            kept = [p for p in before.points if p[2] < start or (p[2] == start and p[0] not in printed)]
-            notes.append(
-                f"it resumed at epoch {start} from the run printed before it ({where} {before.first_line}-"
-                f"{before.last_line}): that run's epochs up to {start} are read first"
-            )
-            return ConsoleRun(chosen.writer, before.first_line, chosen.last_line, kept + chosen.points, chosen.notes)
+        return _resumed(runs[index - 1], chosen, where, notes) if index else chosen
     return chosen

@@ -16,6 +16,7 @@ __all__ = [
     "NanValidation",
     "SplitPreprocessing",
     "Unshuffled",
+    "ValidationIsTraining",
 ]
 
 
@@ -270,3 +271,24 @@ class NanValidation(Payload):
     series: str = figure(label="validation series NaN at every evaluation", shown_as="text")
     points_logged: int = figure(label="evaluation points logged", shown_as="count")
     train_loss_final: float = figure(label="final training loss (finite)", shown_as="number")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ValidationIsTraining(Payload):
+    """A validation curve identical, to the digits logged, to its training twin at every evaluation.
+
+    Parameters
+    ----------
+    series : str
+        The validation series that repeat their training twins (``"val_loss"``).
+    points_logged : int
+        Evaluation points at which both were logged (all identical).
+    first, last : float
+        The repeated series' first and last values.
+    """
+
+    CHECK: ClassVar[str] = "pipeline_bug.validation_is_training"
+    series: str = figure(label="validation series identical to the training series", shown_as="text")
+    points_logged: int = figure(label="evaluation points, all identical", shown_as="count")
+    first: float = figure(label="first value", shown_as="number")
+    last: float = figure(label="last value", shown_as="number")

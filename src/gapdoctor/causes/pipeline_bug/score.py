@@ -43,6 +43,7 @@ __all__ = [
     "RUNS_REPORTABLE",
     "SHIFTED_WEIGHT",
     "UNCHECKED_TRAIN_WEIGHT",
+    "VALIDATION_IS_TRAINING",
     "at_chance",
     "chance_margin",
     "collapse_score",
@@ -120,6 +121,11 @@ NAN_VALIDATION = 0.95
 """A validation curve logged NaN at every evaluation beside a finite training loss: no estimate to weigh, the
 validation side of the pipeline produced it (as a NaN training loss is a divergence,
 :data:`gapdoctor.causes.optimization.score.NAN_DIVERGENCE`)."""
+VALIDATION_IS_TRAINING = 0.95
+"""A validation curve identical to its training twin, to the digits logged, at every one of four or more evaluations
+whose values change: one value logged twice (or the training values evaluated as validation), no estimate to weigh.
+No two measurements agree so: a training loss averaged over an epoch's batches in train mode and a validation loss
+computed at its end in eval mode differ in their last digits even on the same rows."""
 UNCHECKED_TRAIN_WEIGHT = 0.5
 """Without training predictions nothing shows that the model does not pin its training rows the same way (a model
 that learnt one class for everything): half the evidence."""
