@@ -100,6 +100,7 @@ LOOP_TEST_WORDS = ("test",)  # ... else a test series' word (a loop that evaluat
 LOOP_TRAIN_WORDS = ("train", "training")
 LOOP_SKIP_WORDS = ("best", "time", "batch", "iter")  # no curve: a best-so-far, a duration, a counter
 LOOP_MIN_EPOCHS = 3  # epochs with a validation value needed before a file is read as a loop's prints
+ULTRALYTICS_SPLITS = ("train", "val")  # results.csv: a split's loss is the sum of its ``<split>/*_loss`` terms
 HF_TABLE_NAMES = {"training loss": "loss", "validation loss": "eval_loss", "epoch": "epoch", "step": "step"}
 LOWER_IS_BETTER = ("loss", "wer", "cer", "error", "mae", "mse", "rmse", "perplexity")
 NOT_A_METRIC = ("runtime", "per_second", "epoch", "step", "flos", "lr", "learning_rate")
@@ -180,9 +181,44 @@ def _pick_series(names: list[str]) -> tuple[str, str]:
     return val_name, train_name
 
 
+def _ultralytics_rows(rows: list[dict[str, str]]) -> list[dict[str, str]] | None:
+    """Ultralytics' ``results.csv`` (YOLOv5, YOLOv8, YOLO11) read as a plain CSV, or None when the rows are not one.
+
+    The trainer pads every name and value to 23 characters (``"%23s,"``; YOLO11 does not) and logs a split's loss
+    only as its weighted terms (``train/box_loss``, ``train/cls_loss``, ``train/dfl_loss``; ``val/`` the same), with
+    the validation metrics under ``metrics/``. A file is one when its stripped names hold ``epoch`` and a ``metrics/``
+    name. Names and values are stripped; a split with no ``<split>/loss`` (the classifier logs one) gets it as the sum
+    of its ``<split>/*_loss`` terms, on a row where all of them are numbers, which the picking then reads
+    (``val/loss``, ``train/loss``).
+
+    >>> rows = [{"  epoch": "  1", " train/box_loss": " 1.5", " train/cls_loss": " 2", " metrics/mAP50(B)": " 0.1",
+    ...          " val/box_loss": " 1.25", " val/cls_loss": " nan"}]
+    >>> [(row["epoch"], row["train/loss"], row["val/loss"]) for row in _ultralytics_rows(rows) or []]
+    [('1', '3.5', 'nan')]
+    >>> _ultralytics_rows([{"epoch": "1", "val_loss": "0.5"}]) is None
+    True
+    """
+    names = [name.strip() for name in (rows[0] if rows else {}) if isinstance(name, str)]
+    if "epoch" not in names or not any(name.startswith("metrics/") for name in names):
+        return None
+    out = [
+        {name.strip(): (value.strip() if isinstance(value, str) else "") for name, value in row.items() if name}
+        for row in rows
+    ]
+    for split in ULTRALYTICS_SPLITS:
+        terms = [name for name in names if name.startswith(f"{split}/") and name.endswith("_loss")]
+        if f"{split}/loss" in names or not terms:
+            continue
+        for row in out:
+            values = [_number(row.get(term, "")) for term in terms]
+            row[f"{split}/loss"] = "" if None in values else repr(sum(v for v in values if v is not None))
+    return out
+
+
 def _read_csv(path: Path) -> Curves:
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
+    rows = _ultralytics_rows(rows) or rows
     names = list(rows[0].keys()) if rows else []
     epoch_col = "epoch" if "epoch" in names else None
     rows = _last_run(rows, epoch_col)
