@@ -32,6 +32,18 @@ def _stalls_at_chance(diagnosis: gapdoctor.Diagnosis) -> list[int]:
     return [k for k in map(_at_chance, diagnosis.findings) if k is not None]
 
 
+def _blank_features_stall(y: np.ndarray, seed: int) -> gapdoctor.Diagnosis:
+    """A real torch MLP trained 30 epochs on all-zero features (labels ``y``, 800 / 400 rows), diagnosed from its
+    curves: its headline must be a reported optimisation finding."""
+    torch.set_num_threads(1)
+    X = np.zeros((len(y), 20))
+    run = torch_train_by_epoch(X[:800], y[:800], X[800:], y[800:], epochs=30, hidden=(32,), lr=1e-3, seed=seed)
+    diagnosis = gapdoctor.diagnose(history={name: [float(v) for v in vals] for name, vals in run.history.items()})
+    top = diagnosis.top
+    assert top is not None and not top.weak and top.cause == "optimization", diagnosis.findings
+    return diagnosis
+
+
 def test_the_real_log_of_a_model_that_learned_nothing_headlines_a_stall_at_chance() -> None:
     diagnosis = gapdoctor.diagnose(history=REAL_LOG)
     top = diagnosis.top
@@ -45,15 +57,8 @@ def test_the_real_log_of_a_model_that_learned_nothing_headlines_a_stall_at_chanc
 @pytest.mark.parametrize("classes", [2, 3])
 def test_a_network_fed_blank_features_stalls_at_chance(seed: int, classes: int) -> None:
     """A real torch run whose features never reach it (all zeros: a loader bug): its loss is ln k from the start."""
-    torch.set_num_threads(1)
     y = np.random.default_rng(seed).permutation(np.arange(1200) % classes).astype(np.int64)
-    X = np.zeros((1200, 20))
-    run = torch_train_by_epoch(X[:800], y[:800], X[800:], y[800:], epochs=30, hidden=(32,), lr=1e-3, seed=seed)
-    history = {name: [float(v) for v in values] for name, values in run.history.items()}
-    diagnosis = gapdoctor.diagnose(history=history)
-    top = diagnosis.top
-    assert top is not None and not top.weak and top.cause == "optimization", diagnosis.findings
-    assert _stalls_at_chance(diagnosis)[:1] == [classes]
+    assert _stalls_at_chance(_blank_features_stall(y, seed))[:1] == [classes]
 
 
 def test_a_loss_that_learned_its_way_down_to_ln_2_is_not_at_chance() -> None:
@@ -153,16 +158,9 @@ def test_a_network_fed_blank_features_on_imbalanced_classes_is_read_from_its_dec
     """A real torch run whose features never reach it, on imbalanced classes: its loss falls from ln k to the shares'
     entropy (no ln k to sit at), its validation accuracy is the majority's share from its first epochs. Reported
     healthy before (0 of these 6 runs); now a stall read from the frozen decisions."""
-    torch.set_num_threads(1)
     rng = np.random.default_rng(seed)
     y = rng.permutation(np.resize(np.repeat(np.arange(len(shares)), shares), 1200)).astype(np.int64)
-    X = np.zeros((1200, 20))
-    run = torch_train_by_epoch(X[:800], y[:800], X[800:], y[800:], epochs=30, hidden=(32,), lr=1e-3, seed=seed)
-    history = {name: [float(v) for v in values] for name, values in run.history.items()}
-    diagnosis = gapdoctor.diagnose(history=history)
-    top = diagnosis.top
-    assert top is not None and not top.weak and top.cause == "optimization", diagnosis.findings
-    [(metric, evaluations)] = _frozen(diagnosis)
+    [(metric, evaluations)] = _frozen(_blank_features_stall(y, seed))
     assert metric == "accuracy" and evaluations >= 20
 
 
