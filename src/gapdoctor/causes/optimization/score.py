@@ -224,5 +224,5 @@ def stall_score(
 
 
 def frozen_score(evaluations: int) -> float:
-    """Strength of a validation decision metric frozen at a one-answer value over ``evaluations`` evaluations."""
+    """Strength of a validation accuracy frozen at a one-answer value over ``evaluations`` evaluations."""
     return strength_from_ratio(evaluations / FROZEN_AT_REPORT)
