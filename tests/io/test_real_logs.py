@@ -26,9 +26,10 @@ MMCV and MMEngine logs; blind: 9 of 13), ``tests/data/real_logs_heldout7/`` (Wei
 ``tests/data/real_logs_heldout11/`` (HF, Lightning and Keras CSVLogger logs on new paths; blind: 14 of 15),
 ``tests/data/real_logs_heldout12/`` (a loop's own prints again, after the tenth shaped the reader; blind: 4 of 12),
 ``tests/data/real_logs_heldout13/`` (the same a third time, after the twelfth; blind: 6 of 12),
-``tests/data/real_logs_heldout14/`` (the same a fourth time; blind: 9 of 12) and
+``tests/data/real_logs_heldout14/`` (the same a fourth time; blind: 9 of 12),
 ``tests/data/real_logs_heldout15/`` (HF and Lightning logs as people log them: evaluation every N steps,
-learning-rate-monitor rows, test columns; blind: 12 of 14).
+learning-rate-monitor rows, test columns; blind: 12 of 14) and ``tests/data/real_logs_heldout16/``
+(Ultralytics YOLO ``results.csv`` of detection, segmentation and classification runs; blind: 10 of 12).
 
 The target (issue 14) is agreement on at least 90% of the corpus; the test prints the per-file
 table when it is not met, and the figures go to ``benchmarks/RESULTS.md`` ("Real logs"):
@@ -137,6 +138,9 @@ HELDOUT14_UNREADABLE = {"loop_txt_conclr.txt"}
 HELDOUT15 = CORPUS.parent / "real_logs_heldout15"  # HF and Lightning logs with step evaluations, lr-monitor rows, blind
 HELDOUT15_MANIFEST = _manifest(HELDOUT15)
 HELDOUT15_FLOOR = 11  # ratchet: 12 of 14 agreed blind on 2026-12-06 (on the session's start a76efdc); one of margin
+HELDOUT16 = CORPUS.parent / "real_logs_heldout16"  # Ultralytics YOLO results.csv (detect, segment, classify), blind
+HELDOUT16_MANIFEST = _manifest(HELDOUT16)
+HELDOUT16_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-06 (on a76efdc, the session's start, and on 722d79f)
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -154,6 +158,7 @@ CORPORA = [
     (HELDOUT13, HELDOUT13_MANIFEST),
     (HELDOUT14, HELDOUT14_MANIFEST),
     (HELDOUT15, HELDOUT15_MANIFEST),
+    (HELDOUT16, HELDOUT16_MANIFEST),
 ]
 
 
@@ -193,6 +198,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
             "keras",  # the console output of Keras' fit, here in a notebook
             "hf_trainer",  # HF Trainer's progress table or printed logs, here in a notebook
             "loop",  # a hand-written loop's own per-epoch prints, in a text file or a notebook
+            "ultralytics_csv",  # Ultralytics YOLO's results.csv
             "other",
         }
         assert entry["label"] in LABELS, entry
@@ -462,6 +468,13 @@ def test_fifteenth_held_out_verdicts_agree_with_their_labels() -> None:
     Lightning files with learning-rate-monitor rows, 3 with test columns), collected blind by a helper on
     2026-12-06: every one read, their own floor, never lowered to pass."""
     outcomes = _held_out((HELDOUT15, HELDOUT15_MANIFEST), HELDOUT15_FLOOR, "fifteenth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_sixteenth_held_out_verdicts_agree_with_their_labels() -> None:
+    """Ultralytics YOLO results.csv (v5 and v8 layouts, padded names or not; detection, segmentation and
+    classification runs), collected blind by a helper on 2026-12-06: every one read, their own floor."""
+    outcomes = _held_out((HELDOUT16, HELDOUT16_MANIFEST), HELDOUT16_FLOOR, "sixteenth held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
 
 
