@@ -72,15 +72,15 @@ def test_only_a_detectors_vocabulary_is_summed() -> None:
     mixed = _points({f"{s}/{t}_loss": [1.0, 0.9] for s in ("train", "val") for t in ("box", "recon")})
     one_split = _points({f"train/{t}_loss": [1.0, 0.9] for t in ("box", "cls")} | {"val/box_loss": [1.0, 0.8]})
     for points in (gan, mixed, one_split):
-        assert summed_loss_terms(points) == (points, ())
+        assert summed_loss_terms(points) == (points, (), ())
     plain = _points({"train/box_loss": [1.0], "val/box_loss": [1.0], "train/cls_loss": [1.0], "val_loss": [2.0]})
-    assert summed_loss_terms(plain) == (plain, ())  # a plain validation loss is the loss
+    assert summed_loss_terms(plain) == (plain, (), ())  # a plain validation loss is the loss
 
 
 def test_a_position_missing_a_term_gives_no_point() -> None:
     points = _points({"train/box_loss": [1.0, 0.8], "train/cls_loss": [0.5, 0.4], "val/box_loss": [0.9, 0.85]})
     points += [("val/cls_loss", float("nan"), 1.0, 0.45)]  # the second epoch's cls term was not logged
-    summed, notes = summed_loss_terms(points)
+    summed, notes, _ = summed_loss_terms(points)
     assert [p[3] for p in summed if p[0] == "val_loss"] == [pytest.approx(1.35)]
     assert [p[3] for p in summed if p[0] == "train_loss"] == [pytest.approx(1.5), pytest.approx(1.2)]
     assert notes

@@ -84,11 +84,9 @@ class RunHistory:
         when the log does not say).
     unit : str
         ``"epoch"`` (one evaluation per epoch) or ``"step"``: how positions are told.
-    train_loss_se : ndarray or None
-        Standard error of each point's training loss (the spread of the values logged
-        since the previous point over the square root of their count): batch noise.
-    train_loss_counts : ndarray or None
-        Number of training-loss values behind each point.
+    train_loss_se, train_loss_counts : ndarray or None
+        Standard error of each point's training loss (the spread of the values logged since the previous
+        point over the square root of their count: batch noise), and the number of values behind it.
     raw : mapping
         ``name -> (positions, values)`` as logged, for ``train_loss`` and ``lr``.
     notes : tuple of str
@@ -97,6 +95,8 @@ class RunHistory:
         ``test_*`` values (kept apart from the training curves).
     non_finite : tuple of str
         Series a log holds with no finite value (NaN throughout), dropped from ``series``.
+    empty_train_terms : tuple of str
+        A detector's training loss terms 0 throughout, their validation twins not (:mod:`.loss_terms`).
     """
 
     series: Mapping[str, FloatArray]
@@ -112,6 +112,7 @@ class RunHistory:
     notes: tuple[str, ...] = ()
     test: Mapping[str, float] = field(default_factory=dict)
     non_finite: tuple[str, ...] = ()
+    empty_train_terms: tuple[str, ...] = ()
 
     @property
     def n_epochs(self) -> int:
@@ -331,7 +332,7 @@ class RunHistory:
         from gapdoctor.inputs.history_axis import STEP_NOISE_SERIES, align_points
 
         logged_order = [(str(raw), float(step), float(epoch), float(value)) for raw, step, epoch, value in points]
-        logged_order, summed = summed_loss_terms(logged_order, metrics)  # YOLO's box / cls / dfl losses
+        logged_order, summed, empty_terms = summed_loss_terms(logged_order, metrics)  # YOLO's box / cls / dfl
         by_raw: dict[str, list[tuple[str, float, float, float]]] = {}
         for point in logged_order:
             by_raw.setdefault(point[0], []).append(point)
@@ -390,6 +391,7 @@ class RunHistory:
             notes=(*aligned.notes, *notes, *summed, *loss_notes_named, *loss_notes),
             test=aligned.test,
             non_finite=non_finite,
+            empty_train_terms=empty_terms,
         )
 
 

@@ -8,6 +8,11 @@ the sum of those terms at each logged position is read as the loss of its split,
 
 Terms of other vocabularies are not summed: a VAE's ``recon`` and ``kl`` are weighted by a β the log
 does not hold, and a GAN's generator and discriminator losses are opposed, not added.
+
+A training term logged 0 at every position while its validation twin is not (``train/box_loss`` and
+``train/dfl_loss`` 0 throughout, ``val/box_loss`` 3.5) measures objects the training targets do not hold: a
+detector trained on images whose label files were not found learns background only. Those terms are named
+(:attr:`~gapdoctor.inputs.history.RunHistory.empty_train_terms`) for ``pipeline_bug.empty_training_targets``.
 """
 
 from __future__ import annotations
@@ -44,8 +49,23 @@ def _terms(unknown: Collection[str]) -> dict[str, dict[str, str]] | None:
     return by_split
 
 
-def summed_loss_terms(points: list[_Point], metrics: Collection[str] = ()) -> tuple[list[_Point], tuple[str, ...]]:
-    """Points with each split's detection terms replaced by their sum (``train_loss`` / ``val_loss``), and the note.
+def _empty_train_terms(points: list[_Point], terms: dict[str, dict[str, str]]) -> tuple[str, ...]:
+    """The training terms logged 0 at every position whose validation twin has a positive value."""
+    values: dict[str, list[float]] = {}
+    for raw, _, _, value in points:
+        values.setdefault(raw, []).append(value)
+    return tuple(
+        term
+        for term, raw in terms["train"].items()
+        if values.get(raw) and all(v == 0 for v in values[raw]) and any(v > 0 for v in values[terms["val"][term]])
+    )
+
+
+def summed_loss_terms(
+    points: list[_Point], metrics: Collection[str] = ()
+) -> tuple[list[_Point], tuple[str, ...], tuple[str, ...]]:
+    """Points with each split's detection terms replaced by their sum (``train_loss`` / ``val_loss``), the note,
+    and the training terms logged 0 throughout while their validation twins are not (empty training targets).
 
     A sum is made at each position where every term of the split was logged (the k-th value logged at
     one step and epoch, so appended runs stay apart); a term missing there leaves no point. Runs with a
@@ -54,18 +74,18 @@ def summed_loss_terms(points: list[_Point], metrics: Collection[str] = ()) -> tu
     Examples
     --------
     >>> pts = [(f"{s}/{t}_loss", 1.0, 1.0, v) for s in ("train", "val") for t, v in (("box", 0.5), ("cls", 0.25))]
-    >>> summed, note = summed_loss_terms(pts)
+    >>> summed, note, empty = summed_loss_terms(pts)
     >>> summed
     [('train_loss', 1.0, 1.0, 0.75), ('val_loss', 1.0, 1.0, 0.75)]
     """
     raws = list(dict.fromkeys(p[0] for p in points))
     names = {raw: normalise_series_name(raw, metrics=metrics) for raw in raws}
     if {"train_loss", "val_loss"} & set(names.values()):
-        return points, ()
+        return points, (), ()
     unknown = [raw for raw in raws if names[raw] is None]
     terms = None if named_losses(unknown)[0] else _terms(unknown)
     if terms is None:
-        return points, ()
+        return points, (), ()
     split_of = {raw: split for split, by_term in terms.items() for raw in by_term.values()}
     seen: Counter[tuple[str, float | None, float | None]] = Counter()
     sums: dict[tuple[str, float | None, float | None, int], list[float]] = {}
@@ -82,6 +102,5 @@ def summed_loss_terms(points: list[_Point], metrics: Collection[str] = ()) -> tu
         if len(sums[key]) == len(terms[split]):
             out.append((f"{split}_loss", step, epoch, math.fsum(sums.pop(key))))
     listed = "; ".join(f"{split}: {' + '.join(by_term.values())}" for split, by_term in terms.items())
-    return out, (
-        f"no total loss was logged: the sum of the detector's weighted loss terms read as the loss ({listed})",
-    )
+    note = f"no total loss was logged: the sum of the detector's weighted loss terms read as the loss ({listed})"
+    return out, (note,), _empty_train_terms(points, terms)

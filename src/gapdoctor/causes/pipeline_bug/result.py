@@ -10,6 +10,7 @@ from gapdoctor.stats.splits import FeaturePlot
 
 __all__ = [
     "CollapsedPredictions",
+    "EmptyTrainingTargets",
     "LabelEncoding",
     "LabelMapping",
     "MisalignedRows",
@@ -292,3 +293,23 @@ class ValidationIsTraining(Payload):
     points_logged: int = figure(label="evaluation points, all identical", shown_as="count")
     first: float = figure(label="first value", shown_as="number")
     last: float = figure(label="last value", shown_as="number")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmptyTrainingTargets(Payload):
+    """A detector's training loss terms logged 0 at every evaluation while their validation twins are not.
+
+    Parameters
+    ----------
+    terms : str
+        The loss terms 0 throughout training (``"box, dfl"``).
+    points_logged : int
+        Evaluation points of the run.
+    val_loss_final : float
+        The validation loss (the sum of its terms) at the end.
+    """
+
+    CHECK: ClassVar[str] = "pipeline_bug.empty_training_targets"
+    terms: str = figure(label="training loss terms 0 at every evaluation", shown_as="text")
+    points_logged: int = figure(label="evaluation points logged", shown_as="count")
+    val_loss_final: float = figure(label="final validation loss", shown_as="number")

@@ -29,6 +29,7 @@ __all__ = [
     "COLLAPSE_MIN_SHARE",
     "COLLAPSE_ROOM_REPORTABLE",
     "CONFIDENCE_GAP_REPORTABLE",
+    "EMPTY_TRAINING_TARGETS",
     "GAIN_MIN_Z",
     "GAIN_REPORTABLE",
     "INCONSISTENT_TRAIN_WEIGHT",
@@ -121,6 +122,10 @@ NAN_VALIDATION = 0.95
 """A validation curve logged NaN at every evaluation beside a finite training loss: no estimate to weigh, the
 validation side of the pipeline produced it (as a NaN training loss is a divergence,
 :data:`gapdoctor.causes.optimization.score.NAN_DIVERGENCE`)."""
+EMPTY_TRAINING_TARGETS = 0.95
+"""A detector's box (or mask, keypoint) loss terms exactly 0 at every training evaluation while the validation rows'
+are not: no object in the training targets, nothing to weigh (an optimiser does not hold a localisation loss at 0.0
+while the same model misplaces the validation objects)."""
 VALIDATION_IS_TRAINING = 0.95
 """A validation curve identical to its training twin, to the digits logged, at every one of four or more evaluations
 whose values change: one value logged twice (or the training values evaluated as validation), no estimate to weigh.
