@@ -137,8 +137,33 @@ def _orient(name: str, points: list[tuple[float, float]]) -> list[tuple[float, f
     return [(pos, -value) for pos, value in points]
 
 
+def _read_keras_history(data: dict[str, object]) -> Curves:
+    """A Keras ``History.history`` saved by hand (``json.dump(history.history, f)``): one list of values per key
+    (``loss``, ``val_loss``, ``accuracy``, ...); a point's position is its epoch index. The series are picked as in
+    a Keras CSV; values that are not finite numbers (``null``, strings) are skipped.
+
+    >>> curves = _read_keras_history({"loss": [1.0, 0.5], "val_loss": [2, None, 1.5], "lr": 0.1})
+    >>> curves.val_name, curves.val, curves.train
+    ('val_loss', [(0.0, 2.0), (2.0, 1.5)], [(0.0, 1.0), (1.0, 0.5)])
+    """
+    series: dict[str, list[tuple[float, float]]] = {}
+    for key, values in data.items():
+        if not isinstance(values, list):
+            continue
+        series[key] = [
+            (float(i), float(v))
+            for i, v in enumerate(values)
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        ]
+    val_name, train_name = _pick_series(list(series))
+    return Curves(val_name, _orient(val_name, series.get(val_name, [])), series.get(train_name, []))
+
+
 def _read_trainer_state(path: Path) -> Curves:
-    history = json.loads(path.read_text(encoding="utf-8"))["log_history"]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict) and "log_history" not in data:  # a Keras history saved by hand, not an HF state
+        return _read_keras_history(data)
+    history = data["log_history"]
     names = sorted({key for entry in history for key in entry})
     val_name = "eval_loss" if "eval_loss" in names else _pick_metric(names, ("eval_",)) or "eval_loss"
     val = [(float(e.get("step", i)), float(e[val_name])) for i, e in enumerate(history) if val_name in e]
