@@ -51,6 +51,19 @@ def test_unreadable_files_name_the_file(tmp_path: Path, name: str, text: str, me
     assert name in str(info.value)
 
 
+def test_a_keras_history_saved_with_a_marker_of_its_own_is_read_and_the_marker_said(tmp_path: Path) -> None:
+    """``json.dump({**history.history, "phase_split": 27})`` (a real repository's two fits joined, held-out set
+    seventeen): the lists are read, the scalar named as not read; a file of scalars only is still refused."""
+    path = tmp_path / "history.json"
+    path.write_text('{"loss": [0.9, 0.6, 0.5, 0.4], "val_loss": [1.0, 0.8, 0.7, 0.72], "phase_split": 2}')
+    history = read_history(path)
+    assert history.get("val_loss").tolist() == [1.0, 0.8, 0.7, 0.72]  # type: ignore[union-attr]
+    assert "entries that are no list of values, not read: phase_split" in history.notes
+    path.write_text('{"loss": 0.4, "val_loss": 0.7}')
+    with pytest.raises(gapdoctor.GapdoctorInputError, match="entry 'loss' is not a list of values"):
+        read_history(path)
+
+
 def test_empty_history_path_is_refused_not_read_as_the_current_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -28,8 +28,9 @@ MMCV and MMEngine logs; blind: 9 of 13), ``tests/data/real_logs_heldout7/`` (Wei
 ``tests/data/real_logs_heldout13/`` (the same a third time, after the twelfth; blind: 6 of 12),
 ``tests/data/real_logs_heldout14/`` (the same a fourth time; blind: 9 of 12),
 ``tests/data/real_logs_heldout15/`` (HF and Lightning logs as people log them: evaluation every N steps,
-learning-rate-monitor rows, test columns; blind: 12 of 14) and ``tests/data/real_logs_heldout16/``
-(Ultralytics YOLO ``results.csv`` of detection, segmentation and classification runs; blind: 10 of 12).
+learning-rate-monitor rows, test columns; blind: 12 of 14), ``tests/data/real_logs_heldout16/``
+(Ultralytics YOLO ``results.csv`` of detection, segmentation and classification runs; blind: 10 of 12), and
+``tests/data/real_logs_heldout17/`` (Keras histories saved by hand with ``json.dump``; blind: 4 of 6).
 
 The target (issue 14) is agreement on at least 90% of the corpus; the test prints the per-file
 table when it is not met, and the figures go to ``benchmarks/RESULTS.md`` ("Real logs"):
@@ -141,6 +142,9 @@ HELDOUT15_FLOOR = 11  # ratchet: 12 of 14 agreed blind on 2026-12-06 (on the ses
 HELDOUT16 = CORPUS.parent / "real_logs_heldout16"  # Ultralytics YOLO results.csv (detect, segment, classify), blind
 HELDOUT16_MANIFEST = _manifest(HELDOUT16)
 HELDOUT16_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-06 (on a76efdc, the session's start, and on 722d79f)
+HELDOUT17 = CORPUS.parent / "real_logs_heldout17"  # Keras histories saved by hand (json.dump(history.history)), blind
+HELDOUT17_MANIFEST = _manifest(HELDOUT17)
+HELDOUT17_FLOOR = 3  # ratchet: 4 of 6 agreed blind on 2026-12-06 (on a76efdc, the session's start, and on d9b26eb)
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -159,6 +163,7 @@ CORPORA = [
     (HELDOUT14, HELDOUT14_MANIFEST),
     (HELDOUT15, HELDOUT15_MANIFEST),
     (HELDOUT16, HELDOUT16_MANIFEST),
+    (HELDOUT17, HELDOUT17_MANIFEST),
 ]
 
 
@@ -182,8 +187,8 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     assert len(listed) == len(set(listed))
     assert set(listed) == on_disk
     # issue 14: at least 30 real logs in the corpus, 10 in a held-out set; the ninth set stopped at 7 when the
-    # session's budget of repositories to fetch ran out (its README)
-    assert len(listed) >= (30 if corpus == CORPUS else 7 if corpus == HELDOUT9 else 10)
+    # session's budget of repositories to fetch ran out, the seventeenth at 6 when its collector's time did (READMEs)
+    assert len(listed) >= (30 if corpus == CORPUS else 7 if corpus == HELDOUT9 else 6 if corpus == HELDOUT17 else 10)
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
         assert entry["source_path"] and len(entry["commit"]) == 40 and entry["licence"], entry
@@ -475,6 +480,13 @@ def test_sixteenth_held_out_verdicts_agree_with_their_labels() -> None:
     """Ultralytics YOLO results.csv (v5 and v8 layouts, padded names or not; detection, segmentation and
     classification runs), collected blind by a helper on 2026-12-06: every one read, their own floor."""
     outcomes = _held_out((HELDOUT16, HELDOUT16_MANIFEST), HELDOUT16_FLOOR, "sixteenth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_seventeenth_held_out_verdicts_agree_with_their_labels() -> None:
+    """Keras histories saved by hand (``json.dump(history.history)``; one with an extra scalar entry, refused before),
+    collected blind by a helper on 2026-12-06: every one read, their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT17, HELDOUT17_MANIFEST), HELDOUT17_FLOOR, "seventeenth held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
 
 

@@ -167,14 +167,15 @@ def _records_to_points(records: list[Any], path: Path) -> list[LoggedRaw]:
     return rows_to_points(rows, _index_column(header, _STEP_COLUMNS), _index_column(header, _EPOCH_COLUMNS))
 
 
-def _columns_to_points(content: dict[str, Any], path: Path) -> list[LoggedRaw]:
-    """``{"name": [values per epoch]}``: each position is an epoch."""
+def _columns_to_points(content: dict[str, Any], path: Path, notes: list[str]) -> list[LoggedRaw]:
+    """``{"name": [values per epoch]}``: each position is an epoch; an entry that is no list beside lists (a Keras
+    history saved with a marker of its own, ``"phase_split": 27``) is left out, said."""
     rows: list[dict[str, float]] = []
-    for name, values in content.items():
-        if not isinstance(values, list):
-            raise GapdoctorInputError(
-                str(path), f"entry {name!r} is not a list of values", "write {name: [value per epoch, ...]}"
-            )
+    others = [str(name) for name, values in content.items() if not isinstance(values, list)]
+    if others and len(others) == len(content):
+        raise GapdoctorInputError(str(path), f"entry {others[0]!r} is not a list of values", "write {name: [values]}")
+    notes.extend([f"entries that are no list of values, not read: {', '.join(others[:10])}"] if others else [])
+    for name, values in ((n, v) for n, v in content.items() if isinstance(v, list)):
         for i, value in enumerate(values):
             while len(rows) <= i:
                 rows.append({})
@@ -195,7 +196,7 @@ def _read_json_history(path: Path, notes: list[str], text: str | None = None) ->
         return _records_to_points(content, path)
     if not isinstance(content, dict):
         raise GapdoctorInputError(str(path), "holds neither an object nor a list", "write {name: [values]}")
-    return _columns_to_points(content, path)
+    return _columns_to_points(content, path, notes)
 
 
 def _first_bytes(path: Path, n: int) -> bytes:
@@ -233,9 +234,8 @@ def _read_file(path: Path, notes: list[str], run: str | None = None) -> list[Log
     try:
         return _read_csv(path, notes, text)
     except GapdoctorInputError as error:
-        first = next((line for line in text.splitlines() if line.strip()), "")
-        if any(mark in first for mark in ",\t;"):
-            raise  # a table with a bad row: its own message says where
+        if any(mark in next((line for line in text.splitlines() if line.strip()), "") for mark in ",\t;"):
+            raise  # a table (its first line has a delimiter) with a bad row: its own message says where
         raise GapdoctorInputError(  # text that is no table: say what it is not, not which line broke a table
             str(path),
             "holds no training output gapdoctor recognises (Keras' fit, HF Trainer's printed logs, Lightning's "
