@@ -100,6 +100,17 @@ def test_metrics_real_logs_name_their_own_way_are_read(log: str, series: str) ->
     assert metric_info(body).greater_is_better is (body not in ("mape",))
 
 
+def test_series_of_a_meaning_already_read_are_not_called_not_understood() -> None:
+    """A real YOLO segmentation log: its mask metrics (``metrics/mAP50-95(M)``) mean what its box metrics, read, mean;
+    they were listed as "not understood" with advice to pass --metric, which cannot choose them."""
+    diagnosis = gapdoctor.diagnose(
+        history=Path(__file__).resolve().parents[1] / "data" / "real_logs_heldout16" / "yolo_car_damage_app_seg.csv"
+    )
+    [shadowed] = [n for n in diagnosis.notes if "meaning one already read" in n]
+    assert "metrics/mAP50-95(M)" in shadowed and "lr/pg1" in shadowed
+    assert not [n for n in diagnosis.notes if "not understood" in n and "(M)" in n]
+
+
 def wer_run() -> dict[str, list[float]]:
     # WER falls to 0.20 at epoch 4 then rises back: lower is better, so this is the overfitting turn
     return {

@@ -349,16 +349,27 @@ def fractions_from_percentages(
     return out, notes
 
 
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+
+
 def history_notes(history: RunHistory) -> tuple[str, ...]:
-    """What the diagnosis should tell about the history: the reader's notes and unknown series."""
-    unknown = [n for n in history.ignored if not _BOOKKEEPING.search(n.lower())]
-    listed = ", ".join(unknown[:20]) + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else "")
+    """What the diagnosis should tell about the history: the reader's notes, unknown series, and series dropped for
+    another of the same meaning (YOLO segmentation's mask metrics beside its box metrics, a per-step twin)."""
+    dropped = [n for n in history.ignored if not _BOOKKEEPING.search(n.lower())]
+    shadowed = [n for n in dropped if normalise_series_name(n)]
+    unknown = [n for n in dropped if n not in shadowed]
     extra = (
         (
-            f"history: series not understood, not used: {listed} "
+            f"history: series not understood, not used: {_listed(unknown)} "
             "(pass metric=NAME with higher_is_better, or --metric NAME --higher-is-better, to use one)",
         )
         if unknown
         else ()
     )
+    if shadowed:
+        extra += (
+            f"history: series meaning one already read, not used: {_listed(shadowed)} (another series of the same "
+            "meaning was read: the per-epoch one, then the one with the most values)",
+        )
     return tuple(f"history: {n}" for n in history.notes) + extra
