@@ -359,7 +359,7 @@ def history_notes(history: RunHistory) -> tuple[str, ...]:
     dropped = [n for n in history.ignored if not _BOOKKEEPING.search(n.lower())]
     shadowed = [n for n in dropped if normalise_series_name(n)]
     unknown = [n for n in dropped if n not in shadowed]
-    extra = (
+    extra: tuple[str, ...] = (
         (
             f"history: series not understood, not used: {_listed(unknown)} "
             "(pass metric=NAME with higher_is_better, or --metric NAME --higher-is-better, to use one)",
