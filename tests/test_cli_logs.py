@@ -76,6 +76,12 @@ def test_bad_map_and_truncated_log_exit_2_naming_the_culprit(tmp_path: Path) -> 
     bad_map = gapdoctor_cli("diagnose", "--history", str(log), "--map", "train_loss")
     assert bad_map.returncode == 2 and "--map: 'train_loss' is not OLD=NEW" in bad_map.stderr
 
+    prose = tmp_path / "train.log"  # a console log of no writer gapdoctor reads: said so, one line, exit 2
+    prose.write_text("Seeding training.\nepoch 0 iter 50: loss = 6.4,  smooth loss = 7.9\n", encoding="utf-8")
+    unread = gapdoctor_cli("diagnose", "--history", str(prose))
+    assert unread.returncode == 2 and "holds no training output gapdoctor recognises" in unread.stderr
+    assert "Traceback" not in unread.stderr and len(unread.stderr.strip().splitlines()) == 1
+
 
 def test_runs_and_show(tmp_path: Path) -> None:
     store_path = tmp_path / "store" / "runs.sqlite"

@@ -20,11 +20,13 @@ from gapdoctor.causes.pipeline_bug.score import EMPTY_TRAINING_TARGETS
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.inputs.loss_terms import DETECTION_TERMS
 
 __all__ = ["empty_training_targets"]
 
-_OBJECT_TERMS = ("box", "dfl", "obj", "seg", "pose", "kobj", "giou", "l1", "angle")
-"""Terms that measure the objects (the class term of a batch without objects still measures background)."""
+_OBJECT_TERMS = DETECTION_TERMS - {"cls"}
+"""The detector's terms that measure the objects (the class term of a batch without objects still measures
+background)."""
 
 
 @register(
