@@ -29,8 +29,9 @@ MMCV and MMEngine logs; blind: 9 of 13), ``tests/data/real_logs_heldout7/`` (Wei
 ``tests/data/real_logs_heldout14/`` (the same a fourth time; blind: 9 of 12),
 ``tests/data/real_logs_heldout15/`` (HF and Lightning logs as people log them: evaluation every N steps,
 learning-rate-monitor rows, test columns; blind: 12 of 14), ``tests/data/real_logs_heldout16/``
-(Ultralytics YOLO ``results.csv`` of detection, segmentation and classification runs; blind: 10 of 12), and
-``tests/data/real_logs_heldout17/`` (Keras histories saved by hand with ``json.dump``; blind: 4 of 6).
+(Ultralytics YOLO ``results.csv`` of detection, segmentation and classification runs; blind: 10 of 12),
+``tests/data/real_logs_heldout17/`` (Keras histories saved by hand with ``json.dump``; blind: 4 of 6) and
+``tests/data/real_logs_heldout18/`` (MLflow file-store runs and Lightning TensorBoard files; blind: 8 of 12).
 
 The target (issue 14) is agreement on at least 90% of the corpus; the test prints the per-file
 table when it is not met, and the figures go to ``benchmarks/RESULTS.md`` ("Real logs"):
@@ -145,6 +146,9 @@ HELDOUT16_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-06 (on a76efdc,
 HELDOUT17 = CORPUS.parent / "real_logs_heldout17"  # Keras histories saved by hand (json.dump(history.history)), blind
 HELDOUT17_MANIFEST = _manifest(HELDOUT17)
 HELDOUT17_FLOOR = 3  # ratchet: 4 of 6 agreed blind on 2026-12-06 (on a76efdc, the session's start, and on d9b26eb)
+HELDOUT18 = CORPUS.parent / "real_logs_heldout18"  # MLflow file-store runs and Lightning TensorBoard files, blind
+HELDOUT18_MANIFEST = _manifest(HELDOUT18)
+HELDOUT18_FLOOR = 7  # ratchet: 8 of 12 agreed blind on 2026-12-06 (on c8a6f01, the session's start); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -164,6 +168,7 @@ CORPORA = [
     (HELDOUT15, HELDOUT15_MANIFEST),
     (HELDOUT16, HELDOUT16_MANIFEST),
     (HELDOUT17, HELDOUT17_MANIFEST),
+    (HELDOUT18, HELDOUT18_MANIFEST),
 ]
 
 
@@ -488,6 +493,28 @@ def test_seventeenth_held_out_verdicts_agree_with_their_labels() -> None:
     collected blind by a helper on 2026-12-06: every one read, their own floor, never lowered to pass."""
     outcomes = _held_out((HELDOUT17, HELDOUT17_MANIFEST), HELDOUT17_FLOOR, "seventeenth held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_eighteenth_held_out_verdicts_agree_with_their_labels() -> None:
+    """MLflow file-store runs (two of them logged partly without a step: 113 validation losses all at step 0 beside
+    metrics logged at their epoch; a summary logged at step 0 after 61 epochs) and Lightning TensorBoard files,
+    collected blind by a helper on 2026-12-06: every one read, their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT18, HELDOUT18_MANIFEST), HELDOUT18_FLOOR, "eighteenth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_mlflow_values_logged_without_a_step() -> None:
+    """Read as logged, the first run below had one evaluation (113 values at step 0) and the second two runs, the
+    last of one evaluation (summaries at step 0 after step 60): both were "not enough to judge"."""
+    unstepped = read_history(HELDOUT18 / "mlflow_inaki_ai_code")
+    assert unstepped.n_points == 113 and unstepped.steps is not None and unstepped.steps.tolist() == list(range(1, 114))
+    assert unstepped.get("val_loss")[0] == pytest.approx(0.6292820993591758)  # type: ignore[index]
+    assert any("placed in the order logged on the steps" in note for note in unstepped.notes), unstepped.notes
+    summaries = read_history(HELDOUT18 / "mlflow_mlp_har_activity")
+    assert summaries.n_points == 61 and summaries.steps is not None and summaries.steps.tolist() == list(range(61))
+    assert summaries.get("val_loss")[-1] == pytest.approx(0.16402454639827346)  # type: ignore[index]
+    assert any("read as summaries" in note and "val_loss (3)" in note for note in summaries.notes), summaries.notes
+    assert not any("runs" in note for note in summaries.notes), summaries.notes
 
 
 def test_an_hf_progress_table_whose_epoch_column_repeats() -> None:

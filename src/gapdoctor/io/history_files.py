@@ -28,7 +28,6 @@ the same series (Lightning's ``train_loss_step`` and ``train_loss_epoch``) one i
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -49,6 +48,7 @@ from gapdoctor.io.log_formats import (
     trainer_state_points,
 )
 from gapdoctor.io.mlflow_database import RUN_SELECTOR, is_sqlite_file, read_mlflow_database, split_run_selector
+from gapdoctor.io.mlflow_steps import placed_on_steps
 from gapdoctor.io.notebooks import console_output_files, notebook_points
 from gapdoctor.io.tensorboard_events import EVENT_FILE_MARKER, find_event_files, masked_crc32c, read_event_scalars
 from gapdoctor.io.wandb_run import find_wandb_runs, is_wandb_file, one_wandb_run, read_wandb_points
@@ -124,37 +124,6 @@ def _one_epoch_per_fit(rows: list[dict[str, float]], epoch_col: str) -> bool:
     return len({row[epoch_col] for row in rows}) == 1 and len({frozenset(row) for row in rows}) == 1
 
 
-def _logged_in_order(points: list[tuple[str, int, float]], notes: list[str]) -> list[tuple[str, int, float]]:
-    """MLflow points logged without a step (``log_metric(key, value)`` writes step 0 for every value): when every
-    metric sits at one step and all were logged as many times, each value is the next point, in the order logged.
-    With counts that differ (a loss per batch, a metric per epoch) the points cannot be paired without steps.
-
-    Examples
-    --------
-    >>> notes: list[str] = []
-    >>> _logged_in_order([("loss", 0, 0.9), ("loss", 0, 0.5), ("val_loss", 0, 0.8), ("val_loss", 0, 0.6)], notes)
-    [('loss', 0, 0.9), ('loss', 1, 0.5), ('val_loss', 0, 0.8), ('val_loss', 1, 0.6)]
-    >>> _logged_in_order([("loss", 0, 0.9), ("loss", 0, 0.5), ("val_loss", 0, 0.8)], notes)  # 2 and 1: left
-    [('loss', 0, 0.9), ('loss', 0, 0.5), ('val_loss', 0, 0.8)]
-    """
-    steps: dict[str, set[int]] = {}
-    for name, step, _ in points:
-        steps.setdefault(name, set()).add(step)
-    counts = Counter(name for name, _, _ in points)
-    if any(len(seen) > 1 for seen in steps.values()) or len(set(counts.values())) > 1 or max(counts.values()) < 2:
-        return points
-    notes.append(
-        f"every value of the {len(counts)} metric(s) was logged at one step ({max(counts.values())} values each, "
-        "no step given): read in the order logged, one point per value"
-    )
-    position: Counter[str] = Counter()
-    ordered = []
-    for name, step, value in points:
-        ordered.append((name, step + position[name], value))
-        position[name] += 1
-    return ordered
-
-
 def _records_to_points(records: list[Any], path: Path) -> list[LoggedRaw]:
     rows: list[dict[str, float]] = []
     for record in records:
@@ -212,7 +181,7 @@ def _read_file(path: Path, notes: list[str], run: str | None = None) -> list[Log
     path = check_input_path(path, "history")  # also a file found in a directory: no FIFO is opened
     suffix = path.suffix.lower()
     if is_sqlite_file(path):
-        return points_with_epochs(_logged_in_order(read_mlflow_database(path, run, notes), notes))
+        return points_with_epochs(placed_on_steps(read_mlflow_database(path, run, notes), notes))
     if is_wandb_file(path):
         return points_with_epochs(read_wandb_points(path, notes))
     if EVENT_FILE_MARKER in path.name or (suffix not in {".csv", ".json"} and _looks_like_tfrecord(path)):
@@ -262,7 +231,7 @@ def _event_points(path: Path, notes: list[str], files: list[Path] | None = None)
 def _read_directory(path: Path, notes: list[str], run: str | None = None) -> list[LoggedRaw]:
     mlflow_run = find_mlflow_run(path)
     if mlflow_run is not None:
-        return points_with_epochs(_logged_in_order(read_mlflow_points(mlflow_run), notes))
+        return points_with_epochs(placed_on_steps(read_mlflow_points(mlflow_run), notes))
     if is_sqlite_file(path / _MLFLOW_DATABASE):  # MLflow's default store since 3.7, in the folder it ran from
         return _read_file(path / _MLFLOW_DATABASE, notes, run)
     event_files = find_event_files(path)
