@@ -326,6 +326,10 @@ _LOOP_PRINTS = {  # the per-epoch line of hand-written loops, as people write it
     # a logger's line: names in PascalCase, each split's word capitalised (tests/data/real_logs_heldout14)
     "pascal case": "2026-05-08 22:49:56 | INFO | Epoch [{e:03d}/{n}] TrainLoss={tl:.4f} TrainAcc={ta:.4f} | "
     "ValLoss={vl:.4f} ValAcc={va:.2f}% | LR=1.00e-04 | Time=0.3s",
+    # a metric's values per split, a course's "cost" for the loss (tests/data/real_logs_heldout20)
+    "grouped": "epoch: {e} (cost: train {tl:.4f} val {vl:.4f}) (accuracy: train {ta:.4f} val {va100:.4f})",
+    # values ending in an ellipsis (tests/data/real_logs_heldout20's DCCRN log)
+    "ellipsis": "Epoch: {e}/{n}... Loss: {tl:.6f}... Val Loss: {vl:.6f}... Val Acc: {va100:.4f}... time: 0.3min",
 }
 
 
@@ -374,6 +378,44 @@ def test_a_hand_written_loop_printing_each_epoch(tmp_path: Path, seed: int, styl
     diagnosis = gapdoctor.diagnose(history=log)
     assert diagnosis.top is not None and diagnosis.top.cause in {"overfitting", "label_noise"}, diagnosis.findings
     assert any(f.cause == "overfitting" and f.score >= 0.5 for f in diagnosis.findings), diagnosis.findings
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_batch_lines_under_an_epoch_header(tmp_path: Path, seed: int) -> None:
+    """``Epoch: 3`` alone on a line, then the epoch's ``Batch 4,loss:0.612`` lines, then ``Val loss 0.655``
+    (tests/data/real_logs_heldout20's finance notebook): the last batch line is the epoch's training loss, said;
+    batch lines after an epoch's own summary line are the next epoch's and are never read so (a real torch loop)."""
+    torch = pytest.importorskip("torch")
+    X, y, Xv, yv = (torch.tensor(a) for a in random_labels(seed))
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(32, 128), torch.nn.ReLU(), torch.nn.Linear(128, 2))
+    optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
+    headed, summarised, last_printed, val_losses, n = tmp_path / "headed.txt", [], [], [], 12
+    with _console(headed):
+        for epoch in range(n):
+            print(f"Epoch: {epoch}")
+            for batch, start in enumerate(range(0, len(y), 16), start=1):
+                loss = torch.nn.functional.cross_entropy(model(X[start : start + 16]), y[start : start + 16])
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+                if batch % 2 == 0:
+                    print(f"Batch {batch},loss:{loss.item():.3f}")
+                    summarised.append(f"Batch {batch},loss:{loss.item():.3f}")
+                    printed = round(loss.item(), 3)
+            last_printed.append(printed)
+            with torch.no_grad():
+                vl = torch.nn.functional.cross_entropy(model(Xv), yv).item()
+            val_losses.append(round(vl, 3))
+            print(f"\nVal loss {vl:.3f}\n" + "*" * 37 + "\n")
+            summarised.append(f"Epoch: {epoch} | val_loss: {vl:.3f}")  # the epoch's line after its batch lines
+    history = read_history(headed)
+    assert history.n_points == n and history.get("val_loss").tolist() == val_losses  # type: ignore[union-attr]
+    assert history.get("train_loss").tolist() == last_printed  # type: ignore[union-attr]
+    assert any("printed only inside the epochs" in note for note in history.notes), history.notes
+    (tmp_path / "after.txt").write_text("\n".join(summarised) + "\n")
+    after = read_history(tmp_path / "after.txt")
+    assert after.get("val_loss").tolist() == val_losses and not after.has("train_loss"), after.notes  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("seed", [0, 1])

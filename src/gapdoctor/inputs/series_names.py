@@ -69,8 +69,10 @@ _AUXILIARY = {
     "weight_decay": "weight_decay",
     "batch_size": "batch_size",
 }
-# The loss itself, however its logger qualified it: Detectron2's sum of its terms, an average over the batches.
+# The loss itself, however its logger qualified it: Detectron2's sum of its terms, an average over the batches;
+# "cost", as courses and NumPy loops name it ("Cost after iteration 100", "cost: train 0.70 test 0.65").
 _PLAIN_LOSS = {"loss", "total_loss", "mean_loss", "avg_loss", "average_loss", "loss_mean", "loss_avg", "running_loss"}
+_PLAIN_LOSS |= {"cost"}
 PER_BATCH_SUFFIXES = ("step", "batch")
 """A raw name ending so was logged once per optimiser step (Lightning's ``train_loss_step``, ``train_loss_batch``)."""
 _INDEX_NAMES = {"epoch", "epochs", "step", "global_step", "time", "timestamp", "wall_time", "runtime"}

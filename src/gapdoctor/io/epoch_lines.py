@@ -42,7 +42,7 @@ _WITHIN_EPOCH = re.compile(  # ``step 500``, ``Batch [3/40]``, ``200/2826 batche
 )
 _BAR = re.compile(r"\d%\||it/s\]|s/it\]")  # a tqdm bar: progress within an epoch
 _WORD = r"[A-Za-z][\w.@/-]*"
-_PERCENT = r"(\s?%)?(?![\w.:/-])"
+_PERCENT = r"(\s?%)?(?![\w:/-]|\.[^\s.])"  # not ``1.2.3``, ``3/20``, ``12:30``; ``0.41.`` and ``0.41...`` are read
 _PAIR = re.compile(r"(" + _WORD + r"(?: " + _WORD + r"){0,2})\s*(?::|=)\s*(" + NUMBER + r")" + _PERCENT)
 _METRIC_WORD = (
     r"loss|acc|accuracy|top-?[15]|f1|f1[_-]score|auc|roc[_-]auc|precision|recall|mae|mse|rmse|r2|iou|miou|dice"
@@ -59,6 +59,11 @@ _SECTION = re.compile(  # a section's word where a segment starts: ``Train: loss
     re.IGNORECASE,
 )
 _SECTION_END = re.compile(r"[|;]")
+_SPLIT_VALUE = r"(?:" + "|".join(_SPLIT_WORDS) + r")\s+" + NUMBER + r"(?:\s?%)?"
+_GROUP = re.compile(  # a metric's values per split: ``(cost: train 0.70 test 0.65)``, ``acc: train 84% val 83%``
+    r"\b(" + _WORD + r")\s*:\s*(" + _SPLIT_VALUE + r"(?:\s*[,/]?\s*" + _SPLIT_VALUE + r")+)(?![\w.])", re.IGNORECASE
+)
+_GROUP_MEMBER = re.compile("(" + "|".join(_SPLIT_WORDS) + r")\s+(" + NUMBER + r"(?:\s?%)?)", re.IGNORECASE)
 # trainLoss -> train_Loss, TrainLoss -> Train_Loss (the split's word in either case, then a capital)
 _CAMEL_SPLIT = re.compile(r"^((?i:train|training|val|valid|validation|eval|test|dev))(?=[A-Z])")
 _NOT_SERIES = {"epoch", "step", "time", "eta", "elapsed", "took", "duration", "seconds", "s"}
@@ -81,8 +86,22 @@ def _segment_pairs(segment: str, section: str) -> dict[str, float]:
     return values
 
 
+def _ungrouped(match: re.Match[str]) -> str:
+    """``cost: train 0.70 test 0.65`` -> ``train_cost: 0.70, test_cost: 0.65``."""
+    return ", ".join(f"{split}_{match.group(1)}: {value}" for split, value in _GROUP_MEMBER.findall(match.group(2)))
+
+
 def _pairs(text: str) -> dict[str, float]:
-    """The values a line prints, each named with the section it is printed in (if any)."""
+    """The values a line prints, each named with the section it is printed in (if any).
+
+    Examples
+    --------
+    >>> _pairs("(cost: train 0.70 test 0.65) (accuracy: train 0.16 test 0.83)")
+    {'train_cost': 0.7, 'test_cost': 0.65, 'train_accuracy': 0.16, 'test_accuracy': 0.83}
+    >>> _pairs("Loss: -13.000004... Test Loss: -9.828203... time: 20.0min")
+    {'loss': -13.000004, 'test_loss': -9.828203}
+    """
+    text = _GROUP.sub(_ungrouped, text)
     starts = [(m.start(), m.group(1).lower()) for m in _SECTION.finditer(text)]
     bounds = [(0, ""), *starts] if not starts or starts[0][0] > 0 else starts
     values: dict[str, float] = {}
@@ -123,14 +142,15 @@ def epoch_line_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, list
     """
     runs: list[_Run] = []
     previous = -1  # the last epoch named
+    header = -1  # that epoch, when its line was a header printing no values (the lines after it are inside it)
     after: list[tuple[int, str]] = []  # the lines after it without an epoch: its own values too, the first and
     last: deque[tuple[int, str]] = deque(maxlen=_LINES_READ)  # last few read (its report ends the epoch's prints)
     within: dict[int, tuple[int, str]] = {}  # epoch -> the last line printed inside it that names it
     for number, update in updates:
         found = _EPOCH.search(update)
         if _WITHIN_EPOCH.search(update):  # ``| epoch 3 | 200/2826 batches | loss 4.60``: progress inside an epoch
-            if found is not None:
-                within[int(found.group(1) or found.group(2))] = (number, update)
+            if found is not None or header >= 0:  # ``Batch 100, loss: 0.37`` under an ``Epoch: 3`` header: epoch 3's
+                within[int(found.group(1) or found.group(2)) if found is not None else header] = (number, update)
             continue
         if found is None and _BAR.search(update):
             continue
@@ -144,7 +164,9 @@ def epoch_line_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, list
             runs.append(_Run(number, number))
         previous = epoch
         # an epoch's line, or its header (``Epoch 3/20``: its values on the lines after it)
-        runs[-1].merge(number, epoch, _pairs(update[: found.start()] + " " + update[found.end() :]), over=True)
+        own = _pairs(update[: found.start()] + " " + update[found.end() :])
+        header = epoch if not own else -1
+        runs[-1].merge(number, epoch, own, over=True)
     _merge_after(runs, previous, after, last)
     _close(runs, within)
     return [out for run in runs if (out := _run(run)) is not None]
