@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import gapdoctor
@@ -64,6 +65,10 @@ from gapdoctor.stats.metrics import metric_info
         ("val_SMAPE", "val_smape"),
         ("val/psnr", "val_psnr"),
         ("eval_mrr", "val_mrr"),
+        ("val_precision_1", "val_precision"),  # Keras numbers a metric's later instances in one session
+        ("val_auc_2", "val_roc_auc"),
+        ("val_top_5", None),  # a number that is part of a name no metric has stays unread
+        ("val_loss_1", None),  # Keras never numbers its losses so: no guess
     ],
 )
 def test_names_people_log(raw: str, expected: str | None) -> None:
@@ -88,6 +93,7 @@ def test_directions(name: str, higher: bool) -> None:
         ("real_logs_heldout9/hf_txt_mkgl_train_log.txt", "val_mrr"),  # "eval_mrr": knowledge-graph link prediction
         ("real_logs_heldout4/tb_pl_tarea3_ia_v0.tfevents", "val_psnr"),  # "val/psnr": an autoencoder's PSNR
         ("real_logs_heldout3/pl_demand_forecasting_v4.csv", "val_mape"),  # "val_MAPE" beside RMSE, MAE, SMAPE
+        ("real_logs_heldout3/keras_brats2020_capstone.csv", "val_iou"),  # "val_mean_io_u_5": Keras' 6th MeanIoU
     ],
 )
 def test_metrics_real_logs_name_their_own_way_are_read(log: str, series: str) -> None:
@@ -98,6 +104,29 @@ def test_metrics_real_logs_name_their_own_way_are_read(log: str, series: str) ->
     body = series.removeprefix("val_")
     assert not any(body in name.lower() for name in history.ignored), history.ignored
     assert metric_info(body).greater_is_better is (body not in ("mape",))
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_keras_metric_instances_numbered_in_one_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notebook that compiles a second model names its metrics ``precision_1``, ``auc_1``, ``mean_io_u_1`` (real
+    Keras 3 on torch, logged by its CSVLogger): read as the metrics they are, none left as not understood."""
+    from tests.helpers import keras_on_torch
+
+    keras = keras_on_torch(monkeypatch)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(96, 4)).astype("float32")
+    y = (X[:, 0] > 0).astype("float32")
+    for run in range(2):
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+        metrics = [keras.metrics.Precision(), keras.metrics.AUC(), keras.metrics.MeanIoU(num_classes=2)]
+        model.compile("adam", "binary_crossentropy", metrics=metrics)
+        log = tmp_path / f"run{run}.csv"
+        model.fit(X, y, validation_split=0.25, epochs=4, verbose=0, callbacks=[keras.callbacks.CSVLogger(str(log))])
+    assert "val_precision_1" in log.read_text().splitlines()[0]  # the second model's names, as Keras wrote them
+    history = read_history(log)
+    assert {"val_precision", "val_roc_auc", "val_iou"} <= set(history.series), history.series.keys()
+    assert not history.ignored, history.ignored
 
 
 def test_series_of_a_meaning_already_read_are_not_called_not_understood() -> None:

@@ -78,7 +78,10 @@ PER_BATCH_SUFFIXES = ("step", "batch")
 _INDEX_NAMES = {"epoch", "epochs", "step", "global_step", "time", "timestamp", "wall_time", "runtime"}
 _INDEX_NAMES |= {"iter", "iteration", "iters"}  # Detectron2's and MMCV's JSON lines
 _INDEX_NAMES |= {"stopped", "restored"}  # EarlyStopping's stopped_epoch / restored_epoch (MLflow's Keras autolog)
-_SPLITS_NAMED = {*_SPLIT_PREFIXES, "test"}  # a first segment naming a split is read as written, never dropped
+_SPLITS_NAMED = {*_SPLIT_PREFIXES, "test"}
+# Keras names a metric object's second and later instances in one session "precision_1", "auc_2" (and their
+# "val_" twins): the number counts objects, it is no part of the metric's name.
+_KERAS_INSTANCE = re.compile(r"(.+?)_(\d+)")  # a first segment naming a split is read as written, never dropped
 # Namespaces of evaluators that score the held-out set and nothing else: an unprefixed metric in one is validation
 # (Ultralytics' "metrics/mAP50(B)", Detectron2's "bbox/AP", MMEngine's "coco/bbox_mAP", "pascal_voc/mAP").
 _EVALUATOR_NAMESPACES = {"metrics", "bbox", "segm", "keypoints", "sem_seg", "coco", "pascal_voc"}
@@ -126,9 +129,16 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
     ('val_map', 'val_map_50')
     >>> normalise_series_name("bbox/AP"), normalise_series_name("coco/bbox_mAP_50"), normalise_series_name("segm/AP")
     ('val_map', 'val_map_50', None)
+    >>> normalise_series_name("val_precision_1"), normalise_series_name("mean_io_u_5"), normalise_series_name("top_5")
+    ('val_precision', 'train_iou', None)
     """
     raw = re.sub(r"\((B|M|P)\)$", "", raw.strip())  # Ultralytics' box / mask / pose metrics: "metrics/mAP50(B)"
     name = _normalised(raw, metrics)
+    instance = _KERAS_INSTANCE.fullmatch(_cleaned(raw))
+    if name is None and instance is not None:  # Keras numbers a metric's later instances: "val_precision_1"
+        counted = _normalised(instance.group(1), metrics)
+        if counted is not None and counted.partition("_")[2] in {*METRICS, *metrics}:
+            return counted
     namespace, _, rest = raw.partition("/")
     if name is None and rest and split_and_body(rest) is not None and _cleaned(namespace) not in _SPLITS_NAMED:
         # a namespace in front of a split's series: Ray Tune's Lightning example logs "ptl/val_loss"
