@@ -2,5 +2,5 @@
 
 from __future__ import annotations
 
-CHECKS = ("check", "collapse", "empty_targets", "logged_twice", "nan_validation", "unshuffled")
+CHECKS = ("check", "collapse", "empty_targets", "logged_twice", "nan_validation", "never_scored", "unshuffled")
 """The modules of this folder whose checks the registry imports."""

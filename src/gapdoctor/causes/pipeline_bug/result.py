@@ -13,6 +13,7 @@ __all__ = [
     "EmptyTrainingTargets",
     "LabelEncoding",
     "LabelMapping",
+    "MetricNeverScored",
     "MisalignedRows",
     "NanValidation",
     "SplitPreprocessing",
@@ -313,3 +314,27 @@ class EmptyTrainingTargets(Payload):
     terms: str = figure(label="training loss terms 0 at every evaluation", shown_as="text")
     points_logged: int = figure(label="evaluation points logged", shown_as="count")
     val_loss_final: float = figure(label="final validation loss", shown_as="number")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricNeverScored(Payload):
+    """A validation metric logged 0 at every evaluation while a loss of the same run fell.
+
+    Parameters
+    ----------
+    series : str
+        The validation metrics at 0 throughout (``"val_bleu"``).
+    points_logged : int
+        Evaluations at which they were logged (all 0).
+    loss : str
+        The loss that fell (``"val_loss"``, else ``"train_loss"``).
+    loss_first, loss_last : float
+        That loss at its first and last evaluation.
+    """
+
+    CHECK: ClassVar[str] = "pipeline_bug.metric_never_scored"
+    series: str = figure(label="validation metrics 0 at every evaluation", shown_as="text")
+    points_logged: int = figure(label="evaluations, all 0", shown_as="count")
+    loss: str = figure(label="the loss that fell meanwhile", shown_as="text")
+    loss_first: float = figure(label="that loss at the first evaluation", shown_as="number")
+    loss_last: float = figure(label="that loss at the last evaluation", shown_as="number")

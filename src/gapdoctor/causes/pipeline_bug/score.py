@@ -35,6 +35,8 @@ __all__ = [
     "INCONSISTENT_TRAIN_WEIGHT",
     "KAPPA_MARGIN",
     "MAX_OFFSET",
+    "METRIC_NEVER_SCORED",
+    "METRIC_NEVER_SCORED_UNITS",
     "NAN_VALIDATION",
     "OFFSET_P_VALUE",
     "PERMUTATION_FIXES",
@@ -131,6 +133,19 @@ VALIDATION_IS_TRAINING = 0.95
 whose values change: one value logged twice (or the training values evaluated as validation), no estimate to weigh.
 No two measurements agree so: a training loss averaged over an epoch's batches in train mode and a validation loss
 computed at its end in eval mode differ in their last digits even on the same rows."""
+METRIC_NEVER_SCORED = 0.95
+"""An accuracy logged 0 at every one of four or more evaluations while the run's loss fell: a model that answers at
+random is right on a share of the rows (one class in K), so an accuracy of exactly 0 throughout is no model's, it
+is the comparison's (predictions and labels in different encodings, or an accuracy over continuous targets, which
+no prediction equals); nothing to weigh."""
+METRIC_NEVER_SCORED_UNITS = 0.52
+"""A generation or detection metric (BLEU, ROUGE, exact match, mAP, IoU, Dice, MRR) logged 0 at every one of four
+or more evaluations while the run's loss fell. Its zero has two readings the log cannot tell apart: the metric
+never saw the model's outputs (generated text not decoded or decoded with the padding, references still holding
+the ignore index, boxes in another format or class numbering), or the outputs are still below the metric's first
+unit (no 4-gram shared with any reference, no box over the IoU threshold). Reported (the first is the usual cause
+of the question "my loss falls and BLEU stays 0", and the cheaper to check), never near-certain: a strength just
+over the reporting point, which the one scoring policy puts at about two findings right in three (0.67)."""
 UNCHECKED_TRAIN_WEIGHT = 0.5
 """Without training predictions nothing shows that the model does not pin its training rows the same way (a model
 that learnt one class for everything): half the evidence."""

@@ -1,0 +1,121 @@
+"""Pipeline bug: a validation metric logged 0 at every evaluation while the run's loss fell.
+
+The loss shows the model changing; a metric that scores its outputs cannot stay at exactly 0 through that unless
+it never scores them. An accuracy of 0 throughout is no model's (one that answers at random is right on one row in
+K): the comparison is broken — predictions and labels in different encodings, or Keras' ``metrics=["accuracy"]``
+on a regression, whose continuous targets no prediction equals. A BLEU, ROUGE, exact match, mAP, IoU or Dice at 0
+throughout is, most often, a metric that never saw the outputs (HF's ``compute_metrics`` given logits without
+``predict_with_generate=True``, text decoded with the padding, references holding the ignore index -100, boxes in
+another format or class numbering), though outputs still too poor for the metric's first unit read the same. F1,
+precision, recall and MCC are not read: their 0 is a model that never predicts the positive class at its threshold,
+a mismatch between the loss and the metric, not a broken pipeline. Real log:
+``tests/data/real_logs_heldout19/hf_women_mental_tracker_bleu.json`` (BLEU 0.0 at all 5 evaluations while the
+validation loss fell 16%).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gapdoctor.causes.pipeline_bug.result import MetricNeverScored
+from gapdoctor.causes.pipeline_bug.score import METRIC_NEVER_SCORED, METRIC_NEVER_SCORED_UNITS
+from gapdoctor.causes.registry import SkipCheck, register
+from gapdoctor.findings import Finding
+from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.inputs.history import RunHistory
+
+__all__ = ["metric_never_scored"]
+
+_ACCURACIES = ("accuracy", "balanced_accuracy", "top5_accuracy", "token_accuracy")
+"""Metrics a model answering at random scores above 0 on: at 0 throughout, the comparison is broken."""
+_UNITS = ("bleu", "rouge1", "rouge2", "rougel", "rougelsum", "exact_match", "map", "map_50", "iou", "dice", "mrr")
+"""Metrics whose 0 may also be outputs below their first unit (no shared 4-gram, no box over the threshold)."""
+_MIN_POINTS = 4
+"""Evaluations, all at 0, before a zero is read as the metric's and not as a start."""
+_MIN_FALL = 0.05
+"""The loss's fall, as a share of its first value, that shows the model changed meanwhile."""
+_MIN_ROWS = 20
+"""Validation rows, when known, below which an accuracy of 0 may be a handful of hard rows."""
+
+
+def _fallen_loss(history: RunHistory) -> tuple[str, float, float] | None:
+    """The validation loss, else the training loss, when it fell by :data:`_MIN_FALL` of its first value."""
+    for name in ("val_loss", "train_loss"):
+        values = history.get(name)
+        finite = values[np.isfinite(values)] if values is not None else np.empty(0)
+        if len(finite) >= 2 and finite[0] - finite[-1] >= _MIN_FALL * abs(float(finite[0])) > 0:
+            return name, float(finite[0]), float(finite[-1])
+    return None
+
+
+@register(
+    name=MetricNeverScored.CHECK,
+    cause="pipeline_bug",
+    requires=("history",),
+    description="A validation accuracy, BLEU, ROUGE, mAP or IoU logged 0 at every evaluation while the loss fell.",
+)
+def metric_never_scored(evidence: Evidence) -> list[Finding]:
+    """The validation metrics at exactly 0 at every one of their (four or more) evaluations, when a loss fell."""
+    history = evidence.history
+    assert history is not None
+    zero: list[str] = []
+    points = 0
+    for name in history.series:
+        if not name.startswith("val_") or name.removeprefix("val_") not in (*_ACCURACIES, *_UNITS):
+            continue
+        values = history.get(name)
+        finite = values[np.isfinite(values)] if values is not None else np.empty(0)
+        if len(finite) >= _MIN_POINTS and not np.any(finite):
+            zero.append(name)
+            points = max(points, len(finite))
+    if not zero:
+        raise SkipCheck("no validation accuracy, BLEU, ROUGE, mAP or IoU was logged 0 at every evaluation")
+    fallen = _fallen_loss(history)
+    if fallen is None:  # a model that learnt nothing scores 0 too: the curve checks' to judge
+        raise SkipCheck("a validation metric is 0 throughout, but no loss fell meanwhile to show the model changed")
+    accuracies = [name for name in zero if name.removeprefix("val_") in _ACCURACIES]
+    if evidence.val_size is not None and evidence.val_size < _MIN_ROWS and len(accuracies) == len(zero):
+        raise SkipCheck(f"an accuracy is 0 throughout on {evidence.val_size} validation rows: too few to read")
+    loss, first, last = fallen
+    names = ", ".join(zero)
+    shown = ", ".join(name.removeprefix("val_") for name in zero)
+    said = "validation loss" if loss == "val_loss" else "training loss"
+    summary = (
+        f"The validation {shown} is 0 at every one of its {points} evaluations while the {said} fell from "
+        f"{first:.4g} to {last:.4g}: the model changed and the metric never "
+        + (
+            "moved, so it is not comparing the model's predictions with the labels (no model that answers at "
+            "random is right on no row)."
+            if accuracies
+            else "scored any of its outputs: either it never sees them, or none reaches the metric's first unit yet."
+        )
+    )
+    fixes = (
+        (
+            "Check what the metric compares: predictions and labels in one encoding (class indices both, not "
+            "one-hot against indices, not 1-based against 0-based), and an accuracy only for classes: a regression "
+            "(continuous targets) needs MAE or RMSE, which Keras' metrics=['accuracy'] is not."
+        )
+        if accuracies
+        else (
+            "Check compute_metrics on a few validation rows by hand: generated ids, not logits "
+            "(Seq2SeqTrainingArguments(predict_with_generate=True)), decoded with skip_special_tokens=True, and "
+            "references with the ignore index -100 replaced by the pad id before decoding; for detection, boxes "
+            "and class ids in the format the metric expects."
+        ),
+        "Print a few predictions beside their references at one evaluation: if they look right the metric code is "
+        "wrong; if they are empty or repeated tokens, the model needs more training before this metric can move.",
+    )
+    result = MetricNeverScored(
+        series=names, points_logged=points, loss=loss, loss_first=round(first, 6), loss_last=round(last, 6)
+    )
+    return [
+        Finding(
+            cause="pipeline_bug",
+            score=METRIC_NEVER_SCORED if accuracies else METRIC_NEVER_SCORED_UNITS,
+            summary=summary,
+            fixes=fixes,
+            check=MetricNeverScored.CHECK,
+            result=result,
+        )
+    ]
