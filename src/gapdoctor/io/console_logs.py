@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from gapdoctor.io.epoch_lines import NUMBER as _NUMBER
 from gapdoctor.io.epoch_lines import epoch_line_runs
 from gapdoctor.io.log_formats import LoggedRaw
+from gapdoctor.io.step_lines import step_line_runs
 
 __all__ = ["HISTORY_WRITER", "ConsoleRun", "console_runs", "history_dict_run", "one_console_run", "repeated"]
 
@@ -357,6 +358,8 @@ def console_runs(text: str) -> list[ConsoleRun]:
     runs += [run for run in _history_dict_runs(updates) if not repeated(run, runs)]
     if not any(run.points for run in runs):  # no known writer's output: a hand-written loop's prints
         runs = [ConsoleRun("a loop's per-epoch prints", *run) for run in epoch_line_runs(updates)]
+    if not any(run.points for run in runs):  # a loop that evaluates every N steps (nanoGPT's "step 2000: ...")
+        runs = [ConsoleRun("a loop's per-step prints", *run) for run in step_line_runs(updates)]
     return sorted((run for run in runs if run.points), key=lambda run: run.first_line)
 
 

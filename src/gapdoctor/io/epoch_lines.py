@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from gapdoctor.inputs.series_names import normalise_series_name
 from gapdoctor.io.log_formats import LoggedRaw
 
-__all__ = ["NUMBER", "epoch_line_runs"]
+__all__ = ["NUMBER", "VALIDATION_NAME", "epoch_line_runs", "line_values"]
 
 NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf)"
 """A printed number, as the regular expressions of console output match it (``0.41``, ``1.2e-05``, ``nan``)."""
@@ -67,7 +67,8 @@ _GROUP_MEMBER = re.compile("(" + "|".join(_SPLIT_WORDS) + r")\s+(" + NUMBER + r"
 # trainLoss -> train_Loss, TrainLoss -> Train_Loss (the split's word in either case, then a capital)
 _CAMEL_SPLIT = re.compile(r"^((?i:train|training|val|valid|validation|eval|test|dev))(?=[A-Z])")
 _NOT_SERIES = {"epoch", "step", "time", "eta", "elapsed", "took", "duration", "seconds", "s"}
-_VALIDATION = re.compile(r"^(?:val|valid|validation|eval|dev|test)(?:_|$)")
+VALIDATION_NAME = re.compile(r"^(?:val|valid|validation|eval|dev|test)(?:_|$)")
+"""A value name as a loop prints it that is a held-out split's (``val_loss``, ``eval_acc``, ``test``)."""
 _SECTIONED = re.compile("^" + _SECTION_WORD + "(?:_|$)")  # a name already said to be a split's
 _MIN_EPOCHS = 3
 _LINES_READ = 8  # of the lines between two epochs' markers, the first and the last this many are read
@@ -91,14 +92,14 @@ def _ungrouped(match: re.Match[str]) -> str:
     return ", ".join(f"{split}_{match.group(1)}: {value}" for split, value in _GROUP_MEMBER.findall(match.group(2)))
 
 
-def _pairs(text: str) -> dict[str, float]:
+def line_values(text: str) -> dict[str, float]:
     """The values a line prints, each named with the section it is printed in (if any).
 
     Examples
     --------
-    >>> _pairs("(cost: train 0.70 test 0.65) (accuracy: train 0.16 test 0.83)")
+    >>> line_values("(cost: train 0.70 test 0.65) (accuracy: train 0.16 test 0.83)")
     {'train_cost': 0.7, 'test_cost': 0.65, 'train_accuracy': 0.16, 'test_accuracy': 0.83}
-    >>> _pairs("Loss: -13.000004... Test Loss: -9.828203... time: 20.0min")
+    >>> line_values("Loss: -13.000004... Test Loss: -9.828203... time: 20.0min")
     {'loss': -13.000004, 'test_loss': -9.828203}
     """
     text = _GROUP.sub(_ungrouped, text)
@@ -164,7 +165,7 @@ def epoch_line_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, list
             runs.append(_Run(number, number))
         previous = epoch
         # an epoch's line, or its header (``Epoch 3/20``: its values on the lines after it)
-        own = _pairs(update[: found.start()] + " " + update[found.end() :])
+        own = line_values(update[: found.start()] + " " + update[found.end() :])
         header = epoch if not own else -1
         runs[-1].merge(number, epoch, own, over=True)
     _merge_after(runs, previous, after, last)
@@ -175,7 +176,7 @@ def epoch_line_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, list
 def _merge_after(runs: list[_Run], epoch: int, after: list[tuple[int, str]], last: deque[tuple[int, str]]) -> None:
     """The values of the lines read after an epoch's marker, into that epoch, never over its own line's; emptied."""
     for line, text in [*after, *last] if runs else []:
-        runs[-1].merge(line, epoch, _pairs(text), over=False)
+        runs[-1].merge(line, epoch, line_values(text), over=False)
     after.clear()
     last.clear()
 
@@ -197,7 +198,7 @@ def _training_from_within(run: _Run) -> list[str]:
         text = run.within.get(epoch)
         if text is None or any(normalise_series_name(name) == "train_loss" for name in values):
             continue
-        inside = {k: v for k, v in _pairs(text).items() if not _VALIDATION.match(k)}
+        inside = {k: v for k, v in line_values(text).items() if not VALIDATION_NAME.match(k)}
         if any(normalise_series_name(name) == "train_loss" for name in inside):
             used += 1
             values.update({k: v for k, v in inside.items() if k not in values})
@@ -239,7 +240,7 @@ def _run(run: _Run) -> tuple[int, int, list[LoggedRaw], list[str]] | None:
         for name in values:
             seen[name] = seen.get(name, 0) + 1
     curves = {name for name, count in seen.items() if count > 1 or len(epochs) == 1}
-    if len(epochs) < _MIN_EPOCHS or not any(_VALIDATION.match(name) for name in curves):
+    if len(epochs) < _MIN_EPOCHS or not any(VALIDATION_NAME.match(name) for name in curves):
         return None
     shift = 1 if min(epochs) == 0 else 0  # a 0-based counter: epochs completed from 1
     points = [

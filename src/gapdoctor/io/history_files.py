@@ -208,8 +208,8 @@ def _read_file(path: Path, notes: list[str], run: str | None = None) -> list[Log
         raise GapdoctorInputError(  # text that is no table: say what it is not, not which line broke a table
             str(path),
             "holds no training output gapdoctor recognises (Keras' fit, HF Trainer's printed logs, Lightning's "
-            "progress bar, fairseq, or a loop's per-epoch lines such as 'Epoch 3/20 | train_loss=0.41 | "
-            f"val_loss=0.52') and is no table either ({error.problem})",
+            "progress bar, fairseq, a loop's per-epoch lines such as 'Epoch 3/20 | train_loss=0.41 | val_loss=0.52' "
+            f"or its evaluations every N steps, 'step 2000: val loss 1.45') and is no table either ({error.problem})",
             "point at the run's own log (metrics.csv, trainer_state.json, TensorBoard events, a Keras CSVLogger "
             "file), or save its history as a CSV with one row per epoch (epoch, train_loss, val_loss, val_<metric>)",
         ) from None

@@ -45,8 +45,8 @@ def _keras_fit(monkeypatch: pytest.MonkeyPatch, seed: int, task: str, metric: st
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_keras_accuracy_on_a_regression(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
-    """``metrics=["accuracy"]`` on the diabetes targets (standardised): the validation accuracy is 0.0 at all 12 epochs while the
-    loss falls; the headline is the broken comparison, near-certain, with the fix naming MAE / RMSE."""
+    """``metrics=["accuracy"]`` on the diabetes targets (standardised): the validation accuracy is 0.0 at all 12
+    epochs while the loss falls; the headline is the broken comparison, near-certain, with the fix naming MAE / RMSE."""
     logged = _keras_fit(monkeypatch, seed, "regression", "accuracy")
     assert not any(logged["val_accuracy"]) and logged["val_loss"][-1] < 0.95 * logged["val_loss"][0]
     diagnosis = gapdoctor.diagnose(history=logged)
