@@ -381,6 +381,47 @@ def test_a_hand_written_loop_printing_each_epoch(tmp_path: Path, seed: int, styl
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pytorch_mnist_example_prints(tmp_path: Path, seed: int) -> None:
+    """PyTorch's examples/mnist/main.py prints ``Train Epoch: 3 [640/1437 (44%)]\tLoss: 0.41`` every few batches and
+    ``Test set: Average loss: 0.0520, Accuracy: 9832/10000 (98%)`` after each epoch (copied by countless loops): a
+    real torch loop on the digits printing so is read with its test accuracy as the share it counts."""
+    torch = pytest.importorskip("torch")
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    order = np.random.default_rng(seed).permutation(len(y))
+    X, y = torch.tensor(X[order] / 16.0, dtype=torch.float32), torch.tensor(y[order])
+    Xt, yt, Xv, yv = X[:1200], y[:1200], X[1200:], y[1200:]
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+    optimiser = torch.optim.SGD(model.parameters(), lr=0.05)
+    log, shares, losses = tmp_path / "mnist.log", [], []
+    with _console(log):
+        for epoch in range(1, 9):
+            for batch, start in enumerate(range(0, len(yt), 64)):
+                loss = torch.nn.functional.cross_entropy(model(Xt[start : start + 64]), yt[start : start + 64])
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+                if batch % 5 == 0:
+                    done = start + len(yt[start : start + 64])
+                    share = 100.0 * done / len(yt)
+                    print(f"Train Epoch: {epoch} [{done}/{len(yt)} ({share:.0f}%)]\tLoss: {loss.item():.6f}")
+            with torch.no_grad():
+                logits = model(Xv)
+                test_loss = torch.nn.functional.cross_entropy(logits, yv).item()
+                correct = int((logits.argmax(1) == yv).sum())
+            percent = 100.0 * correct / len(yv)
+            print(f"\nTest set: Average loss: {test_loss:.4f}, Accuracy: {correct}/{len(yv)} ({percent:.0f}%)\n")
+            shares.append(correct / len(yv))
+            losses.append(round(test_loss, 4))
+    history = read_history(log)
+    assert history.n_points == 8 and history.get("val_loss").tolist() == losses  # type: ignore[union-attr]
+    assert np.allclose(history.get("val_accuracy"), shares, rtol=1e-12)  # type: ignore[arg-type]
+    assert history.has("train_loss")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
 def test_batch_lines_under_an_epoch_header(tmp_path: Path, seed: int) -> None:
     """``Epoch: 3`` alone on a line, then the epoch's ``Batch 4,loss:0.612`` lines, then ``Val loss 0.655``
     (tests/data/real_logs_heldout20's finance notebook): the last batch line is the epoch's training loss, said;

@@ -63,6 +63,10 @@ _SPLIT_VALUE = r"(?:" + "|".join(_SPLIT_WORDS) + r")\s+" + NUMBER + r"(?:\s?%)?"
 _GROUP = re.compile(  # a metric's values per split: ``(cost: train 0.70 test 0.65)``, ``acc: train 84% val 83%``
     r"\b(" + _WORD + r")\s*:\s*(" + _SPLIT_VALUE + r"(?:\s*[,/]?\s*" + _SPLIT_VALUE + r")+)(?![\w.])", re.IGNORECASE
 )
+_COUNTED = re.compile(  # ``Accuracy: 9832/10000 (98%)``, as PyTorch's MNIST example prints it: the share, in full
+    r"\b((?:[A-Za-z]+\s+)?(?:acc|accuracy|correct))\s*[:=]\s*(\d+)\s*/\s*(\d+)(?:\s*\(\s*\d+(?:\.\d*)?\s*%\s*\))?",
+    re.IGNORECASE,
+)
 _GROUP_MEMBER = re.compile("(" + "|".join(_SPLIT_WORDS) + r")\s+(" + NUMBER + r"(?:\s?%)?)", re.IGNORECASE)
 # trainLoss -> train_Loss, TrainLoss -> Train_Loss (the split's word in either case, then a capital)
 _CAMEL_SPLIT = re.compile(r"^((?i:train|training|val|valid|validation|eval|test|dev))(?=[A-Z])")
@@ -87,6 +91,12 @@ def _segment_pairs(segment: str, section: str) -> dict[str, float]:
     return values
 
 
+def _counted(match: re.Match[str]) -> str:
+    """``Accuracy: 9832/10000 (98%)`` -> ``Accuracy: 0.9832`` (no share of no rows: left as printed)."""
+    total = int(match.group(3))
+    return f"{match.group(1)}: {int(match.group(2)) / total!r}" if total else match.group(0)
+
+
 def _ungrouped(match: re.Match[str]) -> str:
     """``cost: train 0.70 test 0.65`` -> ``train_cost: 0.70, test_cost: 0.65``."""
     return ", ".join(f"{split}_{match.group(1)}: {value}" for split, value in _GROUP_MEMBER.findall(match.group(2)))
@@ -101,8 +111,10 @@ def line_values(text: str) -> dict[str, float]:
     {'train_cost': 0.7, 'test_cost': 0.65, 'train_accuracy': 0.16, 'test_accuracy': 0.83}
     >>> line_values("Loss: -13.000004... Test Loss: -9.828203... time: 20.0min")
     {'loss': -13.000004, 'test_loss': -9.828203}
+    >>> line_values("Test set: Average loss: 0.0520, Accuracy: 9832/10000 (98%)")
+    {'test_average_loss': 0.052, 'test_accuracy': 0.9832}
     """
-    text = _GROUP.sub(_ungrouped, text)
+    text = _GROUP.sub(_ungrouped, _COUNTED.sub(_counted, text))
     starts = [(m.start(), m.group(1).lower()) for m in _SECTION.finditer(text)]
     bounds = [(0, ""), *starts] if not starts or starts[0][0] > 0 else starts
     values: dict[str, float] = {}
