@@ -69,6 +69,9 @@ from gapdoctor.stats.metrics import metric_info
         ("val_auc_2", "val_roc_auc"),
         ("val_top_5", None),  # a number that is part of a name no metric has stays unread
         ("val_loss_1", None),  # Keras never numbers its losses so: no guess
+        ("val_acc@1", "val_accuracy"),  # PyTorch's ImageNet example: top-1 and top-5, no Keras instance
+        ("val_Acc@5", "val_top5_accuracy"),
+        ("Prec@1", "train_accuracy"),
     ],
 )
 def test_names_people_log(raw: str, expected: str | None) -> None:

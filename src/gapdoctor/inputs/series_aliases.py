@@ -39,6 +39,10 @@ METRIC_ALIASES.update(
         "top1_accuracy": "accuracy",
         "overall_accuracy": "accuracy",
         "acc5": "top5_accuracy",
+        "acc_1": "accuracy",  # PyTorch's ImageNet example and its descendants print "Acc@1", "Acc@5" ("Prec@1" once)
+        "acc_5": "top5_accuracy",
+        "prec_1": "accuracy",
+        "prec_5": "top5_accuracy",
         "accuracy_top1": "accuracy",  # Ultralytics' classifiers: metrics/accuracy_top1, metrics/accuracy_top5
         "accuracy_top5": "top5_accuracy",
         "top5": "top5_accuracy",

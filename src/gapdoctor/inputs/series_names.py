@@ -131,10 +131,12 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
     ('val_map', 'val_map_50', None)
     >>> normalise_series_name("val_precision_1"), normalise_series_name("mean_io_u_5"), normalise_series_name("top_5")
     ('val_precision', 'train_iou', None)
+    >>> normalise_series_name("Acc@1"), normalise_series_name("val_acc@5")  # "@k": top-k, no Keras instance
+    ('train_accuracy', 'val_top5_accuracy')
     """
     raw = re.sub(r"\((B|M|P)\)$", "", raw.strip())  # Ultralytics' box / mask / pose metrics: "metrics/mAP50(B)"
     name = _normalised(raw, metrics)
-    instance = _KERAS_INSTANCE.fullmatch(_cleaned(raw))
+    instance = _KERAS_INSTANCE.fullmatch(_cleaned(raw)) if re.search(r"_\d+$", raw) else None
     if name is None and instance is not None:  # Keras numbers a metric's later instances: "val_precision_1"
         counted = _normalised(instance.group(1), metrics)
         if counted is not None and counted.partition("_")[2] in {*METRICS, *metrics}:
