@@ -99,3 +99,14 @@ def test_zeros_that_say_nothing(curves: dict[str, list[float]], val_size: int | 
     diagnosis = gapdoctor.diagnose(history=history, val_size=val_size)
     run = next(c for c in diagnosis.checks if c.name == CHECK)
     assert run.status == "skipped" and reason in run.reason, run
+
+
+def test_a_small_validation_set_leaves_only_the_metric_its_size_cannot_explain() -> None:
+    """12 validation rows: an accuracy of 0 may be a handful of hard rows, a BLEU of 0 beside it is still read,
+    at the strength of its own two readings."""
+    curves = {"val_loss": [2.0, 1.6, 1.3, 1.1, 1.0], "val_accuracy": [0.0] * 5, "val_bleu": [0.0] * 5}
+    history = RunHistory.from_any({"train_loss": list(np.geomspace(1.0, 0.1, 5)), **curves})
+    diagnosis = gapdoctor.diagnose(history=history, val_size=12)
+    found = [f for f in diagnosis.findings if f.check == CHECK]
+    assert len(found) == 1 and "bleu is 0" in found[0].summary and "accuracy" not in found[0].summary
+    assert 0.5 <= found[0].score < 0.8, found
