@@ -21,6 +21,7 @@ __all__ = [
     "noise_sd_curved",
     "relative_fall",
     "smooth",
+    "smoothing_window",
 ]
 
 
@@ -70,11 +71,22 @@ def smooth(values: FloatArray) -> FloatArray:
         return x
     padded = np.concatenate([x[:1], x, x[-1:]])
     med = np.median(np.stack([padded[:-2], padded[1:-1], padded[2:]]), axis=0)
-    half = max(1, n // 20)
+    half = smoothing_window(n) // 2
     csum = np.concatenate([[0.0], np.cumsum(med)])
     idx = np.arange(n)
     lo, hi = np.maximum(0, idx - half), np.minimum(n, idx + half + 1)
     return np.asarray((csum[hi] - csum[lo]) / (hi - lo), dtype=np.float64)
+
+
+def smoothing_window(n: int) -> int:
+    """The evaluations :func:`smooth`'s moving average spans on a curve of ``n`` (1: not smoothed).
+
+    Examples
+    --------
+    >>> smoothing_window(2), smoothing_window(11), smoothing_window(60)
+    (1, 3, 7)
+    """
+    return 1 if n < 3 else 2 * max(1, n // 20) + 1
 
 
 def noise_sd(values: FloatArray) -> float:

@@ -129,3 +129,30 @@ def test_noisy_flat_validation_is_not_a_turn(seed: int) -> None:
         if f.cause == "overfitting" and f.evidence["pattern"] == "turn"
     ]
     assert all(f.score < 0.5 for f in turns), turns
+
+
+def test_smoothed_figures_say_so_on_a_real_log() -> None:
+    """A real loop's last cross-validation fold (twentieth held-out set): the turn's figures are read on the
+    smoothed curve, so they are not the logged values, and the finding says so (the window and the word)."""
+    from pathlib import Path
+
+    from gapdoctor.io.history_files import read_history
+
+    path = Path(__file__).parents[2] / "data" / "real_logs_heldout20" / "loop_ipynb_multimodal_lesion.ipynb"
+    history = read_history(path)
+    logged = history.get("val_loss")
+    assert logged is not None and round(float(logged.min()), 4) == 0.9094  # epoch 8 of fold 4, as printed
+    top = gapdoctor.diagnose(history=history).top
+    assert top is not None and top.cause == "overfitting"
+    assert top.evidence["val_loss_min"] != 0.9094  # a smoothed figure, not a logged one
+    assert top.evidence["smoothed_over"] == 3  # 11 evaluations: a median of 3, then a mean of 3
+    assert top.summary.startswith("Validation loss (smoothed) bottomed out")
+    assert "smoothed validation curve" in top.fixes[0]
+    assert "evaluations each smoothed figure averages" in _labelled_evidence(top)
+
+
+def _labelled_evidence(finding: gapdoctor.Finding) -> str:
+    """The finding's evidence as the reports label it."""
+    from gapdoctor.report.labels import plain_evidence
+
+    return "\n".join(f"{label}: {value}" for label, value, _ in plain_evidence(finding.evidence))

@@ -49,7 +49,7 @@ from gapdoctor.causes.vocabulary import cause_info
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import MIN_EPOCHS_FOR_TRENDS, RunHistory, hinge_point, noise_sd, smooth
-from gapdoctor.stats.curves import fall_beyond_noise, noise_sd_curved, relative_fall
+from gapdoctor.stats.curves import fall_beyond_noise, noise_sd_curved, relative_fall, smoothing_window
 
 # Fewer evaluation points than this: the finding says that it rests on few points.
 _FEW_POINTS = 12
@@ -297,13 +297,14 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         generalisation_gap_sd=None if lead is None else round(lead.sd, 5),
         generalisation_gap_on=None if lead is None else lead.read_on,
         turn_within_sampling_noise=within,
+        smoothed_over=smoothing_window(n) if smoothing_window(n) > 1 else None,
         markers={k: point(i) for k, i in marker_at.items() if i is not None},
     )
     patience = max(2, n // 10)
     unit = "evaluations" if history.unit == "step" else "epochs"
     stop_early = (
-        f"Stop early at {history.position(best_epoch_idx)} (the best validation point), e.g. early stopping with "
-        f"patience {patience} {unit}."
+        f"Stop early at {history.position(best_epoch_idx)} (the best point of the smoothed validation curve), "
+        f"e.g. early stopping with patience {patience} {unit}."
     )
     # a model that memorised its training rows while its metric held gains little from stopping early:
     # regularisation, capacity and data come first

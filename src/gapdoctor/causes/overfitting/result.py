@@ -62,6 +62,10 @@ class OverfittingCurves(Payload):
     turn_within_sampling_noise : {"yes", "no"} or None
         Whether the validation loss's rise and the metric's fall are both inside the 95% sampling
         band of two evaluations on this many rows (None when neither noise is known).
+    smoothed_over : int or None
+        The evaluations each smoothed figure above averages (after a running median of 3, as
+        :func:`gapdoctor.stats.curves.smooth` does): a figure read back from a log differs from the logged
+        value by this smoothing. None on findings stored before it was said.
     markers : dict of str to int
         Points (numbered from 1) marked on the curves figure; empty when the payload is rebuilt from
         the evidence alone (a finding stored without its plot data, as the corpus's diagnose lines keep
@@ -106,6 +110,9 @@ class OverfittingCurves(Payload):
     )
     turn_within_sampling_noise: Literal["yes", "no"] | None = figure(
         omit_none=True, label="turn within the validation rows' sampling noise", shown_as="text"
+    )
+    smoothed_over: int | None = figure(
+        omit_none=True, label="evaluations each smoothed figure averages (after a median of 3)", shown_as="count"
     )
     markers: dict[str, int] = plot(default_factory=dict)
 

@@ -56,17 +56,17 @@ def curves_summary(
     n = history.n_epochs
     if result.pattern == "turn" and best_loss_idx is not None and (result.val_loss_rise_pct or 0.0) > 0:
         summary = (
-            f"Validation loss bottomed out at {where(best_loss_idx)} and rose "
+            f"Validation loss (smoothed) bottomed out at {where(best_loss_idx)} and rose "
             f"{result.val_loss_rise_pct}% by {where(n - 1)} while training loss fell a further "
             f"{result.train_loss_drop_after_turn_pct}%."
         )
     elif result.pattern == "turn" and result.metric is not None and best_metric_idx is not None:
         summary = (
-            f"Validation {result.metric} peaked at {where(best_metric_idx)} "
+            f"Validation {result.metric} (smoothed) peaked at {where(best_metric_idx)} "
             f"({result.val_metric_best}) and fell to {result.val_metric_final} "
             "while training loss kept falling."
             if info_of(evidence, result.metric).greater_is_better
-            else f"Validation {result.metric} was best at {where(best_metric_idx)} "
+            else f"Validation {result.metric} (smoothed) was best at {where(best_metric_idx)} "
             f"({result.val_metric_best}) and got worse, to {result.val_metric_final}, "
             "while training loss kept falling."
         )
