@@ -159,6 +159,12 @@ HELDOUT19_FLOOR = 5  # ratchet: 6 of 7 agreed blind on 2026-12-06 (on c8a6f01, t
 HELDOUT20 = CORPUS.parent / "real_logs_heldout20"  # a loop's own prints a fifth time, on new paths, blind
 HELDOUT20_MANIFEST = _manifest(HELDOUT20)
 HELDOUT20_FLOOR = 5  # ratchet: 6 of 12 agreed blind on 2026-12-06 (on c8a6f01, the session's start); one of margin
+HELDOUT21 = CORPUS.parent / "real_logs_heldout21"  # a loop's own prints a sixth time, on new paths, blind
+HELDOUT21_MANIFEST = _manifest(HELDOUT21)
+HELDOUT21_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-06 (on 31f90cc, verdicts as 4c30e32); one of margin
+HELDOUT22 = CORPUS.parent / "real_logs_heldout22"  # known writers' console output in notebooks a second time, blind
+HELDOUT22_MANIFEST = _manifest(HELDOUT22)
+HELDOUT22_FLOOR = 8  # ratchet: 9 of 12 agreed blind on 2026-12-06 (on 31f90cc, verdicts as 4c30e32); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -181,6 +187,8 @@ CORPORA = [
     (HELDOUT18, HELDOUT18_MANIFEST),
     (HELDOUT19, HELDOUT19_MANIFEST),
     (HELDOUT20, HELDOUT20_MANIFEST),
+    (HELDOUT21, HELDOUT21_MANIFEST),
+    (HELDOUT22, HELDOUT22_MANIFEST),
 ]
 
 
@@ -527,6 +535,20 @@ def test_twentieth_held_out_verdicts_agree_with_their_labels() -> None:
     2026-12-06: every one read (two were not, blind: values ending in "...", and a metric's values per split,
     "(cost: train 0.70 test 0.65)"), their own floor, never lowered to pass."""
     outcomes = _held_out((HELDOUT20, HELDOUT20_MANIFEST), HELDOUT20_FLOOR, "twentieth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_twenty_first_held_out_verdicts_agree_with_their_labels() -> None:
+    """A hand-written loop's own prints a sixth time (5 text logs, 7 notebooks), collected blind by a helper on
+    2026-12-06: every one read blind (10 of 12 agreed), their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT21, HELDOUT21_MANIFEST), HELDOUT21_FLOOR, "twenty-first held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_twenty_second_held_out_verdicts_agree_with_their_labels() -> None:
+    """Known writers' console output in notebooks a second time (9 Keras fits, 3 HF Trainer tables), collected blind
+    by a helper on 2026-12-06: every one read blind (9 of 12 agreed), their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT22, HELDOUT22_MANIFEST), HELDOUT22_FLOOR, "twenty-second held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
 
 
