@@ -2,5 +2,14 @@
 
 from __future__ import annotations
 
-CHECKS = ("check", "collapse", "empty_targets", "logged_twice", "nan_validation", "never_scored", "unshuffled")
+CHECKS = (
+    "check",
+    "collapse",
+    "empty_targets",
+    "logged_twice",
+    "nan_validation",
+    "never_scored",
+    "unbounded_loss",
+    "unshuffled",
+)
 """The modules of this folder whose checks the registry imports."""

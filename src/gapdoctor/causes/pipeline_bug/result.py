@@ -17,6 +17,7 @@ __all__ = [
     "MisalignedRows",
     "NanValidation",
     "SplitPreprocessing",
+    "UnboundedLoss",
     "Unshuffled",
     "ValidationIsTraining",
 ]
@@ -338,3 +339,28 @@ class MetricNeverScored(Payload):
     loss: str = figure(label="the loss that fell meanwhile", shown_as="text")
     loss_first: float = figure(label="that loss at the first evaluation", shown_as="number")
     loss_last: float = figure(label="that loss at the last evaluation", shown_as="number")
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnboundedLoss(Payload):
+    """A training loss below 0 that keeps falling without slowing: a loss with no floor.
+
+    Parameters
+    ----------
+    points_logged : int
+        Finite training-loss points of the run.
+    points_negative : int
+        Of them, those below 0.
+    loss_first, loss_last : float
+        The training loss at its first and last point.
+    fall_last_third, fall_third_before : float
+        How far it fell over the run's last third of points, and over the third before it.
+    """
+
+    CHECK: ClassVar[str] = "pipeline_bug.unbounded_loss"
+    points_logged: int = figure(label="training-loss points logged", shown_as="count")
+    points_negative: int = figure(label="of them below 0", shown_as="count")
+    loss_first: float = figure(label="training loss at the first point", shown_as="number")
+    loss_last: float = figure(label="training loss at the last point", shown_as="number")
+    fall_last_third: float = figure(label="its fall over the last third of the run", shown_as="number")
+    fall_third_before: float = figure(label="its fall over the third before", shown_as="number")

@@ -45,6 +45,7 @@ __all__ = [
     "RUNS_MIN_Z",
     "RUNS_REPORTABLE",
     "SHIFTED_WEIGHT",
+    "UNBOUNDED_LOSS",
     "UNCHECKED_TRAIN_WEIGHT",
     "VALIDATION_IS_TRAINING",
     "at_chance",
@@ -133,6 +134,12 @@ VALIDATION_IS_TRAINING = 0.95
 whose values change: one value logged twice (or the training values evaluated as validation), no estimate to weigh.
 No two measurements agree so: a training loss averaged over an epoch's batches in train mode and a validation loss
 computed at its end in eval mode differ in their last digits even on the same rows."""
+UNBOUNDED_LOSS = 0.95
+"""A training loss below -1 and still falling at its last evaluations, by a quarter of its size over the run's last
+third and no slower than over the third before: a loss with no floor. A cross-entropy or squared error is never
+negative, and a negated score (a similarity, a Dice) stops at -1; one that keeps falling past that is targets outside
+the loss's range (class indices given to a binary cross-entropy on a sigmoid output) or a sign flipped; nothing to
+weigh."""
 METRIC_NEVER_SCORED = 0.95
 """An accuracy logged 0 at every one of four or more evaluations while the run's loss fell: a model that answers at
 random is right on a share of the rows (one class in K), so an accuracy of exactly 0 throughout is no model's, it
