@@ -421,6 +421,50 @@ def test_pytorch_mnist_example_prints(tmp_path: Path, seed: int) -> None:
     assert history.has("train_loss")
 
 
+@pytest.mark.parametrize("printed", ["accuracy", "error"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_percentages_under_a_split_name_alone(tmp_path: Path, seed: int, printed: str) -> None:
+    """Raschka's course helpers (copied widely; the twenty-first held-out set) print ``Epoch: 001/010 | Batch
+    0050/0422 | Loss: 1.5079`` within an epoch and ``Epoch: 001/010 | Train: 90.36% | Validation: 92.77%`` after it:
+    a percentage under a split's name alone, read as that split's accuracy when the training ones rise and as its
+    error when they fall (a loop printing error rates so), said in a note; unread before (not enough to judge)."""
+    torch = pytest.importorskip("torch")
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    order = np.random.default_rng(seed).permutation(len(y))
+    X, y = torch.tensor(X[order] / 16.0, dtype=torch.float32), torch.tensor(y[order])
+    Xt, yt, Xv, yv = X[:1200], y[:1200], X[1200:], y[1200:]
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+    optimiser = torch.optim.SGD(model.parameters(), lr=0.02)
+    log, shown, n = tmp_path / "train.log", [], 10
+    with _console(log):
+        for epoch in range(1, n + 1):
+            for batch, start in enumerate(range(0, len(yt), 32)):
+                loss = torch.nn.functional.cross_entropy(model(Xt[start : start + 32]), yt[start : start + 32])
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+                if batch % 10 == 0:
+                    batches = f"Batch {batch:04d}/{len(yt) // 32:04d}"
+                    print(f"Epoch: {epoch:03d}/{n:03d} | {batches} | Loss: {loss.item():.4f}")
+            with torch.no_grad():
+                shares = [float((model(a).argmax(1) == b).float().mean()) for a, b in ((Xt, yt), (Xv, yv))]
+            if printed == "error":
+                shares = [1.0 - share for share in shares]
+            print(f"Epoch: {epoch:03d}/{n:03d} | Train: {100 * shares[0]:.2f}% | Validation: {100 * shares[1]:.2f}%")
+            print(f"Time elapsed: {0.09 * epoch:.2f} min")
+            shown.append(round(100 * shares[1], 2) / 100)
+        print("Total Training Time: 0.90 min")
+    history = read_history(log)
+    assert history.n_points == n and history.has("train_loss")
+    assert np.allclose(history.get(f"val_{printed}"), shown, atol=1e-9)  # type: ignore[arg-type]
+    assert history.has(f"train_{printed}")
+    assert any(f"(train, validation) read as its {printed}" in note for note in history.notes), history.notes
+    assert gapdoctor.diagnose(history=history).judged
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_batch_lines_under_an_epoch_header(tmp_path: Path, seed: int) -> None:
     """``Epoch: 3`` alone on a line, then the epoch's ``Batch 4,loss:0.612`` lines, then ``Val loss 0.655``

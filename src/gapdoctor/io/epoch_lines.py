@@ -1,16 +1,17 @@
 """The lines a hand-written training loop prints each epoch, read from its saved console output.
 
-``print(f"Epoch {epoch}/{n}, Train Loss: {tl:.4f}, Val Loss: {vl:.4f}, Val Acc: {va:.2f}%")`` and its many
-variants: ``Epoch [3/20] | train_loss=0.41 | val_acc 0.83`` (or ``[ 3/20]`` opening the line, ``Ep 3``); a train
-line and a validation line per epoch; an ``Epoch 3/20`` header followed by the epoch's lines (``train Loss: 0.41
-Acc: 0.86`` / ``val Loss: ...``, as PyTorch's transfer-learning tutorial prints them); sections (``Train:
-loss=0.41, acc=0.86 | Val: loss=...``, a section ending at ``|`` or ``;``). Values are ``name: value`` /
-``name = value`` pairs, or ``name value`` where the name ends in a metric's word (``train loss 0.41``, ``val acc
-83.1 %``). Names are read as written, lower-cased, spaces as underscores (``Val Acc`` -> ``val_acc``), so the
-usual series names apply; a name in a section is prefixed with the section (``Val: acc=...`` -> ``val_acc``); a
-value under a split's name alone (``train: 0.41 | val: 0.52``) is its loss when the training values fall (said);
-a value with ``%`` is divided by 100. Lines that also name a step, batch or iteration, and progress bars, are
-progress within an epoch and are not read. Lines of one epoch are merged (of the lines between two markers, the
+``print(f"Epoch {epoch}/{n}, Train Loss: {tl:.4f}, Val Loss: {vl:.4f}, Val Acc: {va:.2f}%")`` and its many variants:
+``Epoch [3/20] | train_loss=0.41 | val_acc 0.83`` (or ``[ 3/20]`` opening the line, ``Ep 3``); a train line and a
+validation line per epoch; an ``Epoch 3/20`` header followed by the epoch's lines (``train Loss: 0.41 Acc: 0.86`` /
+``val Loss: ...``, as PyTorch's transfer-learning tutorial prints them); sections (``Train: loss=0.41, acc=0.86 |
+Val: loss=...``, a section ending at ``|`` or ``;``). Values are ``name: value`` / ``name = value`` pairs, or ``name
+value`` where the name ends in a metric's word (``train loss 0.41``, ``val acc 83.1 %``). Names are read as written,
+lower-cased, spaces as underscores (``Val Acc`` -> ``val_acc``), so the usual series names apply; a name in a
+section is prefixed with the section (``Val: acc=...`` -> ``val_acc``); a value under a split's name alone (``train:
+0.41 | val: 0.52``) is its loss when the training values fall, and a percentage so (``Train: 90.36% | Validation:
+92.77%``, as Raschka's course helpers print them) its accuracy when the training ones rise, its error when they fall
+(said); a value with ``%`` is divided by 100. Lines that also name a step, batch or iteration, and progress bars,
+are progress within an epoch and are not read. Lines of one epoch are merged (of the lines between two markers, the
 first and last few); an epoch counter that goes back starts a new run; a 0-based counter counts epochs completed
 from 1; a name printed in one epoch only (a final test line) is a summary, not a curve, and is left out. Read only
 when no known writer's output was found, and only runs of at least :data:`_MIN_EPOCHS` epochs with a validation
@@ -75,6 +76,7 @@ VALIDATION_NAME = re.compile(r"^(?:val|valid|validation|eval|dev|test)(?:_|$)")
 """A value name as a loop prints it that is a held-out split's (``val_loss``, ``eval_acc``, ``test``)."""
 _SECTIONED = re.compile("^" + _SECTION_WORD + "(?:_|$)")  # a name already said to be a split's
 _MIN_EPOCHS = 3
+_SHARE = "%"  # marks a percentage printed under a split's name alone until the run says what it is
 _LINES_READ = 8  # of the lines between two epochs' markers, the first and the last this many are read
 
 
@@ -87,6 +89,8 @@ def _segment_pairs(segment: str, section: str) -> dict[str, float]:
             continue
         if section and not _SECTIONED.match(key):
             key = f"{section}_{key}"
+        if percent and key in _SPLIT_WORDS:
+            key += _SHARE  # a split's share alone: its accuracy or its error, as the run shows (_split_values)
         values[key] = float(number) / (100.0 if percent else 1.0)
     return values
 
@@ -222,31 +226,58 @@ def _training_from_within(run: _Run) -> list[str]:
     ]
 
 
-def _split_losses(epochs: dict[int, dict[str, float]]) -> list[str]:
-    """A value printed under a split's name alone (``train: 0.41 | val: 0.52``) is that split's loss when the
-    training one falls over the run (a loop that names no metric prints its loss); said. Left unread otherwise."""
-    bare = {name for values in epochs.values() for name in values if name in _SPLIT_WORDS}
-    if not bare:
-        return []
-    order = sorted(epochs)
-    lead = next((name for name in ("train", "training") if name in bare), min(bare))
-    series = [epochs[e][lead] for e in order if lead in epochs[e] and math.isfinite(epochs[e][lead])]
+def _falls(epochs: dict[int, dict[str, float]], names: set[str]) -> bool | None:
+    """Whether the training one of ``names`` (else the first) falls over the run (median of its last third below
+    its first's), rises, or neither (None: too few values, or no change)."""
+    lead = next((name for name in names if name.removesuffix(_SHARE) in ("train", "training")), min(names))
+    series = [epochs[e][lead] for e in sorted(epochs) if lead in epochs[e] and math.isfinite(epochs[e][lead])]
     third = max(1, len(series) // 3)
-    if len(series) < _MIN_EPOCHS or not statistics.median(series[-third:]) < statistics.median(series[:third]):
-        return []
+    if len(series) < _MIN_EPOCHS:
+        return None
+    first, last = statistics.median(series[:third]), statistics.median(series[-third:])
+    return None if first == last else last < first
+
+
+def _renamed(epochs: dict[int, dict[str, float]], names: set[str], suffix: str) -> None:
     for values in epochs.values():
-        for name in bare & set(values):
-            values.setdefault(f"{name}_loss", values.pop(name))
-    return [
-        f"values printed under a split's name alone ({', '.join(sorted(bare))}) read as its loss: the "
-        f"{lead} values fall over the run (pass mapping= to read them otherwise)"
-    ]
+        for name in names & set(values):
+            values.setdefault(f"{name.removesuffix(_SHARE)}_{suffix}", values.pop(name))
+
+
+def _split_values(epochs: dict[int, dict[str, float]]) -> list[str]:
+    """A value printed under a split's name alone (``train: 0.41 | val: 0.52``) is that split's loss when the
+    training one falls over the run (a loop that names no metric prints its loss); a percentage so (``Train: 90.36%
+    | Validation: 92.77%``) is its accuracy when the training one rises, its error when it falls. Said; left unread
+    otherwise."""
+    notes: list[str] = []
+    bare = {name for values in epochs.values() for name in values if name in _SPLIT_WORDS}
+    if bare and _falls(epochs, bare):
+        _renamed(epochs, bare, "loss")
+        notes.append(
+            f"values printed under a split's name alone ({', '.join(sorted(bare))}) read as its loss: the training "
+            "values fall over the run (pass mapping= to read them otherwise)"
+        )
+    shares = {name for values in epochs.values() for name in values if name.endswith(_SHARE)}
+    falls = _falls(epochs, shares) if shares else None
+    if falls is not None:
+        _renamed(epochs, shares, "error" if falls else "accuracy")
+        said = ", ".join(sorted(name.removesuffix(_SHARE) for name in shares))
+        notes.append(
+            f"percentages printed under a split's name alone ({said}) read as its "
+            + ("error: the training ones fall" if falls else "accuracy: the training ones rise")
+            + " over the run (pass mapping= to read them otherwise)"
+        )
+    elif shares:
+        for values in epochs.values():
+            for name in shares & set(values):
+                del values[name]
+    return notes
 
 
 def _run(run: _Run) -> tuple[int, int, list[LoggedRaw], list[str]] | None:
     """A run's points and notes, or None when it is no run (too few epochs, no validation value)."""
     epochs = run.epochs
-    notes = _training_from_within(run) + _split_losses(epochs)
+    notes = _training_from_within(run) + _split_values(epochs)
     seen: dict[str, int] = {}
     for values in epochs.values():
         for name in values:
