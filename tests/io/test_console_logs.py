@@ -11,7 +11,9 @@ import contextlib
 import json
 import math
 import pprint
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -380,29 +382,45 @@ def test_a_hand_written_loop_printing_each_epoch(tmp_path: Path, seed: int, styl
     assert any(f.cause == "overfitting" and f.score >= 0.5 for f in diagnosis.findings), diagnosis.findings
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_pytorch_mnist_example_prints(tmp_path: Path, seed: int) -> None:
-    """PyTorch's examples/mnist/main.py prints ``Train Epoch: 3 [640/1437 (44%)]\tLoss: 0.41`` every few batches and
-    ``Test set: Average loss: 0.0520, Accuracy: 9832/10000 (98%)`` after each epoch (copied by countless loops): a
-    real torch loop on the digits printing so is read with its test accuracy as the share it counts."""
+def _digits_mlp(
+    seed: int, *, hidden: int, lr: float, batch_size: int
+) -> tuple[Any, tuple[Any, Any, Any, Any], Any, Callable[[], Iterator[tuple[int, int, Any]]]]:
+    """torch, the digits split 1,200 / 597 (shuffled by ``seed``), an MLP, and an epoch of SGD steps yielding
+    ``(batch, first row, loss)`` as a loop that prints within its epochs runs them."""
     torch = pytest.importorskip("torch")
     from sklearn.datasets import load_digits
 
     X, y = load_digits(return_X_y=True)
     order = np.random.default_rng(seed).permutation(len(y))
     X, y = torch.tensor(X[order] / 16.0, dtype=torch.float32), torch.tensor(y[order])
-    Xt, yt, Xv, yv = X[:1200], y[:1200], X[1200:], y[1200:]
+    Xt, yt = X[:1200], y[:1200]
     torch.manual_seed(seed)
-    model = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
-    optimiser = torch.optim.SGD(model.parameters(), lr=0.05)
+    model = torch.nn.Sequential(torch.nn.Linear(64, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10))
+    optimiser = torch.optim.SGD(model.parameters(), lr=lr)
+
+    def steps() -> Iterator[tuple[int, int, Any]]:
+        for batch, start in enumerate(range(0, len(yt), batch_size)):
+            loss = torch.nn.functional.cross_entropy(
+                model(Xt[start : start + batch_size]), yt[start : start + batch_size]
+            )
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            yield batch, start, loss
+
+    return torch, (Xt, yt, X[1200:], y[1200:]), model, steps
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pytorch_mnist_example_prints(tmp_path: Path, seed: int) -> None:
+    """PyTorch's examples/mnist/main.py prints ``Train Epoch: 3 [640/1437 (44%)]\tLoss: 0.41`` every few batches and
+    ``Test set: Average loss: 0.0520, Accuracy: 9832/10000 (98%)`` after each epoch (copied by countless loops): a
+    real torch loop on the digits printing so is read with its test accuracy as the share it counts."""
+    torch, (_, yt, Xv, yv), model, steps = _digits_mlp(seed, hidden=64, lr=0.05, batch_size=64)
     log, shares, losses = tmp_path / "mnist.log", [], []
     with _console(log):
         for epoch in range(1, 9):
-            for batch, start in enumerate(range(0, len(yt), 64)):
-                loss = torch.nn.functional.cross_entropy(model(Xt[start : start + 64]), yt[start : start + 64])
-                optimiser.zero_grad()
-                loss.backward()
-                optimiser.step()
+            for batch, start, loss in steps():
                 if batch % 5 == 0:
                     done = start + len(yt[start : start + 64])
                     share = 100.0 * done / len(yt)
@@ -428,24 +446,11 @@ def test_percentages_under_a_split_name_alone(tmp_path: Path, seed: int, printed
     0050/0422 | Loss: 1.5079`` within an epoch and ``Epoch: 001/010 | Train: 90.36% | Validation: 92.77%`` after it:
     a percentage under a split's name alone, read as that split's accuracy when the training ones rise and as its
     error when they fall (a loop printing error rates so), said in a note; unread before (not enough to judge)."""
-    torch = pytest.importorskip("torch")
-    from sklearn.datasets import load_digits
-
-    X, y = load_digits(return_X_y=True)
-    order = np.random.default_rng(seed).permutation(len(y))
-    X, y = torch.tensor(X[order] / 16.0, dtype=torch.float32), torch.tensor(y[order])
-    Xt, yt, Xv, yv = X[:1200], y[:1200], X[1200:], y[1200:]
-    torch.manual_seed(seed)
-    model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
-    optimiser = torch.optim.SGD(model.parameters(), lr=0.02)
+    torch, (Xt, yt, Xv, yv), model, steps = _digits_mlp(seed, hidden=32, lr=0.02, batch_size=32)
     log, shown, n = tmp_path / "train.log", [], 10
     with _console(log):
         for epoch in range(1, n + 1):
-            for batch, start in enumerate(range(0, len(yt), 32)):
-                loss = torch.nn.functional.cross_entropy(model(Xt[start : start + 32]), yt[start : start + 32])
-                optimiser.zero_grad()
-                loss.backward()
-                optimiser.step()
+            for batch, _, loss in steps():
                 if batch % 10 == 0:
                     batches = f"Batch {batch:04d}/{len(yt) // 32:04d}"
                     print(f"Epoch: {epoch:03d}/{n:03d} | {batches} | Loss: {loss.item():.4f}")

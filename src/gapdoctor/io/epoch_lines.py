@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from gapdoctor.inputs.series_names import normalise_series_name
 from gapdoctor.io.log_formats import LoggedRaw
 
-__all__ = ["NUMBER", "VALIDATION_NAME", "epoch_line_runs", "line_values"]
+__all__ = ["NUMBER", "PROGRESS_BAR", "VALIDATION_NAME", "epoch_line_runs", "line_values"]
 
 NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf)"
 """A printed number, as the regular expressions of console output match it (``0.41``, ``1.2e-05``, ``nan``)."""
@@ -41,7 +41,8 @@ _WITHIN_EPOCH = re.compile(  # ``step 500``, ``Batch [3/40]``, ``200/2826 batche
     r"(?<![/\w])(?:step|batch|iter|iteration|it)\b\s*[:=#]?\s*[\[(]?\s*\d+|\b\d+\s*/\s*\d+\s*(?:batches|steps|iters)\b",
     re.IGNORECASE,
 )
-_BAR = re.compile(r"\d%\||it/s\]|s/it\]")  # a tqdm bar: progress within an epoch
+PROGRESS_BAR = re.compile(r"\d%\||it/s\]|s/it\]")
+"""A tqdm bar: progress within an epoch (its postfix is a batch's values, not an evaluation's)."""
 _WORD = r"[A-Za-z][\w.@/-]*"
 _PERCENT = r"(\s?%)?(?![\w:/-]|\.[^\s.])"  # not ``1.2.3``, ``3/20``, ``12:30``; ``0.41.`` and ``0.41...`` are read
 _PAIR = re.compile(r"(" + _WORD + r"(?: " + _WORD + r"){0,2})\s*(?::|=)\s*(" + NUMBER + r")" + _PERCENT)
@@ -169,7 +170,7 @@ def epoch_line_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, list
             if found is not None or header >= 0:  # ``Batch 100, loss: 0.37`` under an ``Epoch: 3`` header: epoch 3's
                 within[int(found.group(1) or found.group(2)) if found is not None else header] = (number, update)
             continue
-        if found is None and _BAR.search(update):
+        if found is None and PROGRESS_BAR.search(update):
             continue
         if found is None:
             (after if len(after) < _LINES_READ else last).append((number, update))

@@ -17,7 +17,7 @@ import math
 import re
 
 from gapdoctor.inputs.series_names import normalise_series_name
-from gapdoctor.io.epoch_lines import VALIDATION_NAME, line_values
+from gapdoctor.io.epoch_lines import PROGRESS_BAR, VALIDATION_NAME, line_values
 from gapdoctor.io.log_formats import LoggedRaw
 
 __all__ = ["step_line_runs"]
@@ -27,7 +27,6 @@ _STEP = re.compile(  # ``step 2000:``, ``iter 1000``, ``Iteration [3000/50000]``
     re.IGNORECASE,
 )
 _EPOCH = re.compile(r"\bepoch\b\s*[:=#]?\s*[\[(]?\s*\d+(?:\s*/\s*\d+)?\s*[\])]?", re.IGNORECASE)
-_BAR = re.compile(r"\d%\||it/s\]|s/it\]")  # a tqdm bar: its postfix is a batch's, not an evaluation
 _TRAINING_NAME = re.compile(r"^(?:train|training|trn)(?:_|$)")
 _MIN_EVALUATIONS = 3
 
@@ -60,7 +59,7 @@ def _runs(updates: list[tuple[int, str]]) -> list[list[tuple[int, int, dict[str,
     previous = -1
     for number, update in updates:
         found = _STEP.search(update)
-        if found is None or _BAR.search(update):
+        if found is None or PROGRESS_BAR.search(update):
             continue
         values = line_values(_EPOCH.sub(" ", update[: found.start()] + " " + update[found.end() :]))
         if not values:
