@@ -471,6 +471,33 @@ def test_percentages_under_a_split_name_alone(tmp_path: Path, seed: int, printed
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_classifier_tutorials_words_under_two_counters(tmp_path: Path, seed: int) -> None:
+    """A loop built on PyTorch's classifier tutorial (the twenty-fourth held-out set: unread blind) prints ``Training
+    at epoch 1/30``, then ``epoch: 0 lr: ...`` (a second counter, from 0), ``[0] loss: 0.73`` and ``Accuracy of the
+    network on the val images: 95 %``: one run of 30 epochs (each counter going back one was read as a restart), its
+    validation accuracy from the tutorial's words."""
+    torch, (_, _, Xv, yv), model, steps = _digits_mlp(seed, hidden=32, lr=0.02, batch_size=32)
+    log, shown, losses, n = tmp_path / "train.log", [], [], 30
+    with _console(log):
+        print("Start training...")
+        for epoch in range(n):
+            print(f"Training at epoch {epoch + 1}/{n}")
+            print(f"epoch: {epoch} lr: {0.02 * (1 - epoch / n)}")
+            total = [float(loss.detach()) for _, _, loss in steps()]
+            print(f"[{epoch}] loss: {sum(total) / len(total):.5f}")
+            with torch.no_grad():
+                percent = round(100 * float((model(Xv).argmax(1) == yv).float().mean()))
+            print(f"Accuracy of the network on the val images: {percent} %")
+            shown.append(percent / 100)
+            losses.append(round(sum(total) / len(total), 5))
+    history = read_history(log)
+    assert history.n_points == n and history.epochs is not None and history.epochs.tolist() == list(range(1, n + 1))
+    assert history.get("val_accuracy").tolist() == shown  # type: ignore[union-attr]
+    assert history.get("train_loss").tolist() == losses  # type: ignore[union-attr]
+    assert not any("training runs" in note for note in history.notes), history.notes
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
 def test_batch_lines_under_an_epoch_header(tmp_path: Path, seed: int) -> None:
     """``Epoch: 3`` alone on a line, then the epoch's ``Batch 4,loss:0.612`` lines, then ``Val loss 0.655``
     (tests/data/real_logs_heldout20's finance notebook): the last batch line is the epoch's training loss, said;

@@ -5,17 +5,19 @@
 validation line per epoch; an ``Epoch 3/20`` header followed by the epoch's lines (``train Loss: 0.41 Acc: 0.86`` /
 ``val Loss: ...``, as PyTorch's transfer-learning tutorial prints them); sections (``Train: loss=0.41, acc=0.86 |
 Val: loss=...``, a section ending at ``|`` or ``;``). Values are ``name: value`` / ``name = value`` pairs, or ``name
-value`` where the name ends in a metric's word (``train loss 0.41``, ``val acc 83.1 %``). Names are read as written,
-lower-cased, spaces as underscores (``Val Acc`` -> ``val_acc``), so the usual series names apply; a name in a
-section is prefixed with the section (``Val: acc=...`` -> ``val_acc``); a value under a split's name alone (``train:
-0.41 | val: 0.52``) is its loss when the training values fall, and a percentage so (``Train: 90.36% | Validation:
-92.77%``, as Raschka's course helpers print them) its accuracy when the training ones rise, its error when they fall
-(said); a value with ``%`` is divided by 100. Lines that also name a step, batch or iteration, and progress bars,
-are progress within an epoch and are not read. Lines of one epoch are merged (of the lines between two markers, the
-first and last few); an epoch counter that goes back starts a new run; a 0-based counter counts epochs completed
-from 1; a name printed in one epoch only (a final test line) is a summary, not a curve, and is left out. Read only
-when no known writer's output was found, and only runs of at least :data:`_MIN_EPOCHS` epochs with a validation
-value: a stray line is no run.
+value`` where the name ends in a metric's word (``train loss 0.41``, ``val acc 83.1 %``), or a metric's word on a
+split (``Accuracy of the network on the val images: 95 %``, PyTorch's classifier tutorial's words). Names are read
+as written, lower-cased, spaces as underscores (``Val Acc`` -> ``val_acc``), so the usual series names apply; a name
+in a section is prefixed with the section (``Val: acc=...`` -> ``val_acc``); a value under a split's name alone
+(``train: 0.41 | val: 0.52``) is its loss when the training values fall, and a percentage so (``Train: 90.36% |
+Validation: 92.77%``, as Raschka's course helpers print them) its accuracy when the training ones rise, its error
+when they fall (said); a value with ``%`` is divided by 100. Lines that also name a step, batch or iteration, and
+progress bars, are progress within an epoch and are not read. Lines of one epoch are merged (of the lines between
+two markers, the first and last few); an epoch counter that goes back starts a new run (not a line counting from 0
+under a header counting from 1: ``Training at epoch 1/30`` then ``epoch: 0 lr: ...`` is one epoch); a 0-based
+counter counts epochs completed from 1; a name printed in one epoch only (a final test line) is a summary, not a
+curve, and is left out. Read only when no known writer's output was found, and only runs of at least
+:data:`_MIN_EPOCHS` epochs with a validation value: a stray line is no run.
 """
 
 from __future__ import annotations
@@ -69,6 +71,14 @@ _COUNTED = re.compile(  # ``Accuracy: 9832/10000 (98%)``, as PyTorch's MNIST exa
     r"\b((?:[A-Za-z]+\s+)?(?:acc|accuracy|correct))\s*[:=]\s*(\d+)\s*/\s*(\d+)(?:\s*\(\s*\d+(?:\.\d*)?\s*%\s*\))?",
     re.IGNORECASE,
 )
+_ON_SPLIT = re.compile(  # ``Accuracy of the network on the val images: 95 %`` (PyTorch's classifier tutorial's words)
+    r"\b("
+    + _METRIC_WORD
+    + r")\b(?:\s+of\s+the\s+(?:network|model))?\s+on\s+(?:the\s+)?(?:\d+\s+)?"
+    + _SECTION_WORD
+    + r"\b[^:=|,;]{0,30}?\s*(?=[:=])",
+    re.IGNORECASE,
+)
 _GROUP_MEMBER = re.compile("(" + "|".join(_SPLIT_WORDS) + r")\s+(" + NUMBER + r"(?:\s?%)?)", re.IGNORECASE)
 # trainLoss -> train_Loss, TrainLoss -> Train_Loss (the split's word in either case, then a capital)
 _CAMEL_SPLIT = re.compile(r"^((?i:train|training|val|valid|validation|eval|test|dev))(?=[A-Z])")
@@ -118,8 +128,10 @@ def line_values(text: str) -> dict[str, float]:
     {'loss': -13.000004, 'test_loss': -9.828203}
     >>> line_values("Test set: Average loss: 0.0520, Accuracy: 9832/10000 (98%)")
     {'test_average_loss': 0.052, 'test_accuracy': 0.9832}
+    >>> line_values("Accuracy of the network on the val images: 95 %")
+    {'val_accuracy': 0.95}
     """
-    text = _GROUP.sub(_ungrouped, _COUNTED.sub(_counted, text))
+    text = _ON_SPLIT.sub(r"\2 \1", _GROUP.sub(_ungrouped, _COUNTED.sub(_counted, text)))
     starts = [(m.start(), m.group(1).lower()) for m in _SECTION.finditer(text)]
     bounds = [(0, ""), *starts] if not starts or starts[0][0] > 0 else starts
     values: dict[str, float] = {}
@@ -177,6 +189,8 @@ def epoch_line_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, list
             continue
         _merge_after(runs, previous, after, last)
         epoch = int(found.group(1) or found.group(2))
+        if header >= 0 and epoch == header - 1:  # ``Training at epoch 1/100`` then ``epoch: 0 lr: ...``: one epoch,
+            epoch = header  # a header's counter from 1 and a line's from 0
         if not runs or epoch < previous:
             within = _close(runs, within)
             runs.append(_Run(number, number))
