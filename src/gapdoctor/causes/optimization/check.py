@@ -265,6 +265,8 @@ def optimization_from_curves(evidence: Evidence) -> list[Finding]:
     if train is None:
         raise SkipCheck("history has no train_loss")
     logged = int(np.isfinite(train).sum())
+    if logged and not np.any(train[np.isfinite(train)]):  # pipeline_bug.zero_loss reads it: no course to read
+        raise SkipCheck("the training loss is 0 at every point logged: never measured, no course to read")
     if logged < _MIN_TRAIN_POINTS and history.diverged_at is None:
         raise SkipCheck(
             f"not enough to judge: the training loss was logged at only {logged} of {history.n_points} "

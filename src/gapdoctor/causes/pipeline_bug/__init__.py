@@ -11,5 +11,6 @@ CHECKS = (
     "never_scored",
     "unbounded_loss",
     "unshuffled",
+    "zero_loss",
 )
 """The modules of this folder whose checks the registry imports."""

@@ -20,6 +20,7 @@ __all__ = [
     "UnboundedLoss",
     "Unshuffled",
     "ValidationIsTraining",
+    "ZeroLoss",
 ]
 
 
@@ -364,3 +365,20 @@ class UnboundedLoss(Payload):
     loss_last: float = figure(label="training loss at the last point", shown_as="number")
     fall_last_third: float = figure(label="its fall over the last third of the run", shown_as="number")
     fall_third_before: float = figure(label="its fall over the third before", shown_as="number")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ZeroLoss(Payload):
+    """A loss logged exactly 0 at every evaluation: never measured.
+
+    Parameters
+    ----------
+    series : str
+        The losses 0 throughout (``"train_loss, val_loss"``).
+    points_logged : int
+        Evaluations at which they were logged (all 0).
+    """
+
+    CHECK: ClassVar[str] = "pipeline_bug.zero_loss"
+    series: str = figure(label="losses 0 at every evaluation", shown_as="text")
+    points_logged: int = figure(label="evaluations, all 0", shown_as="count")

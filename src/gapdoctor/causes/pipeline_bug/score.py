@@ -48,6 +48,7 @@ __all__ = [
     "UNBOUNDED_LOSS",
     "UNCHECKED_TRAIN_WEIGHT",
     "VALIDATION_IS_TRAINING",
+    "ZERO_LOSS",
     "at_chance",
     "chance_margin",
     "collapse_score",
@@ -140,6 +141,10 @@ third and no slower than over the third before: a loss with no floor. A cross-en
 negative, and a negated score (a similarity, a Dice) stops at -1; one that keeps falling past that is targets outside
 the loss's range (class indices given to a binary cross-entropy on a sigmoid output) or a sign flipped; nothing to
 weigh."""
+ZERO_LOSS = 0.95
+"""A training or validation loss logged exactly 0 at every one of four or more evaluations, the first included: no
+optimiser starts at a loss of 0, and a validation loss of exactly 0 beside a training loss above it is no
+measurement; the value logged is a placeholder or an accumulator reset before it was read. Nothing to weigh."""
 METRIC_NEVER_SCORED = 0.95
 """An accuracy logged 0 at every one of four or more evaluations while the run's loss fell: a model that answers at
 random is right on a share of the rows (one class in K), so an accuracy of exactly 0 throughout is no model's, it
