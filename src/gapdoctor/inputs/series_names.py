@@ -78,10 +78,10 @@ PER_BATCH_SUFFIXES = ("step", "batch")
 _INDEX_NAMES = {"epoch", "epochs", "step", "global_step", "time", "timestamp", "wall_time", "runtime"}
 _INDEX_NAMES |= {"iter", "iteration", "iters"}  # Detectron2's and MMCV's JSON lines
 _INDEX_NAMES |= {"stopped", "restored"}  # EarlyStopping's stopped_epoch / restored_epoch (MLflow's Keras autolog)
-_SPLITS_NAMED = {*_SPLIT_PREFIXES, "test"}
+_SPLITS_NAMED = {*_SPLIT_PREFIXES, "test"}  # a first segment naming a split is read as written, never dropped
 # Keras names a metric object's second and later instances in one session "precision_1", "auc_2" (and their
 # "val_" twins): the number counts objects, it is no part of the metric's name.
-_KERAS_INSTANCE = re.compile(r"(.+?)_(\d+)")  # a first segment naming a split is read as written, never dropped
+_KERAS_INSTANCE = re.compile(r"(.+?)_(\d+)")
 # Namespaces of evaluators that score the held-out set and nothing else: an unprefixed metric in one is validation
 # (Ultralytics' "metrics/mAP50(B)", Detectron2's "bbox/AP", MMEngine's "coco/bbox_mAP", "pascal_voc/mAP").
 _EVALUATOR_NAMESPACES = {"metrics", "bbox", "segm", "keypoints", "sem_seg", "coco", "pascal_voc"}
