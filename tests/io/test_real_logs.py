@@ -171,6 +171,9 @@ HELDOUT23_FLOOR = 6  # ratchet: 7 of 12 agreed blind on 2026-12-06 (on e875df7);
 HELDOUT24 = CORPUS.parent / "real_logs_heldout24"  # a loop's own prints a seventh time, on new paths, blind
 HELDOUT24_MANIFEST = _manifest(HELDOUT24)
 HELDOUT24_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-06 (on e875df7); one of margin
+HELDOUT25 = CORPUS.parent / "real_logs_heldout25"  # histories saved by hand from loops (CSV, JSON), blind
+HELDOUT25_MANIFEST = _manifest(HELDOUT25)
+HELDOUT25_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-06 (on e874d16); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -197,6 +200,7 @@ CORPORA = [
     (HELDOUT22, HELDOUT22_MANIFEST),
     (HELDOUT23, HELDOUT23_MANIFEST),
     (HELDOUT24, HELDOUT24_MANIFEST),
+    (HELDOUT25, HELDOUT25_MANIFEST),
 ]
 
 
@@ -571,6 +575,12 @@ def test_twenty_fourth_held_out_verdicts_agree_with_their_labels() -> None:
     """A hand-written loop's own prints a seventh time (6 text logs, 6 notebooks), collected blind by a helper on
     2026-12-06 (10 of 12 agreed blind, one unread), their own floor, never lowered to pass."""
     _held_out((HELDOUT24, HELDOUT24_MANIFEST), HELDOUT24_FLOOR, "twenty-fourth held-out")
+
+
+def test_twenty_fifth_held_out_verdicts_agree_with_their_labels() -> None:
+    """Histories saved by hand from training loops (8 CSV, 4 JSON; 4 of them Keras histories), collected blind by a
+    helper on 2026-12-06 (10 of 12 agreed blind, one unread), their own floor, never lowered to pass."""
+    _held_out((HELDOUT25, HELDOUT25_MANIFEST), HELDOUT25_FLOOR, "twenty-fifth held-out")
 
 
 def test_mlflow_values_logged_without_a_step() -> None:
