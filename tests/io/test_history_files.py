@@ -96,3 +96,42 @@ def test_diagnose_on_a_hostile_log_path_raises_only_the_input_error(
     assert caught.value.argument == str(path)
     with pytest.raises(GapdoctorInputError, match="not a regular file"):
         gapdoctor.diagnose(history="/dev/zero")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_comment_lines_appended_to_a_csv_history_are_left_out_and_said(tmp_path: Path, seed: int) -> None:
+    """A real loop's history saved with pandas, then notes appended as ``#`` lines (the twenty-fifth held-out set's
+    classifier appends its temperature and threshold so): refused whole before ("line 78 has 1 fields")."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.metrics import log_loss
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, random_state=seed)
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_val = scaler.transform(X_train), scaler.transform(X_val)
+    model = SGDClassifier(loss="log_loss", learning_rate="constant", eta0=0.01, random_state=seed)
+    rows = []
+    for epoch in range(1, 16):
+        model.partial_fit(X_train, y_train, classes=np.unique(y))
+        rows.append(
+            {
+                "epoch": epoch,
+                "train_loss": log_loss(y_train, model.predict_proba(X_train)),
+                "val_loss": log_loss(y_val, model.predict_proba(X_val)),
+                "val_accuracy": model.score(X_val, y_val),
+            }
+        )
+    path = tmp_path / "history.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    with path.open("a", encoding="utf-8") as out:
+        out.write("# temperature_scaling_T=0.235723\n# sensitivity_opt_threshold=0.350000\n")
+    history = read_history(path)
+    assert history.n_points == 15
+    assert history.get("val_loss").tolist() == pytest.approx([row["val_loss"] for row in rows])  # type: ignore[union-attr]
+    assert "2 comment line(s) starting with '#' not read (the first at line 17)" in history.notes
+    assert gapdoctor.diagnose(history=path).judged

@@ -235,11 +235,13 @@ def read_text(path: Path) -> str:
 _CONFLICT_MARKERS = ("<<<<<<< ", "=======", ">>>>>>> ")
 
 
-def parse_csv(text: str, path: Path) -> tuple[list[str], list[list[str]]]:
+def parse_csv(text: str, path: Path, notes: list[str] | None = None) -> tuple[list[str], list[list[str]]]:
     """Header and non-empty rows of a CSV text; every row has the header's width.
 
     A column name given twice is kept once when both columns hold the same values (with
-    a note), and refused otherwise: which of the two is the series cannot be told.
+    a note), and refused otherwise: which of the two is the series cannot be told. Lines after
+    the header that start with ``#`` are comments (``# temperature_scaling_T=0.2357`` appended to a
+    history, as pandas' ``comment="#"`` reads them): left out, said in ``notes`` when given.
 
     Raises
     ------
@@ -263,8 +265,16 @@ def parse_csv(text: str, path: Path) -> tuple[list[str], list[list[str]]]:
         ) from None
     if not rows:
         raise GapdoctorInputError(str(path), "is empty", "write a header row and one row per line of data")
-    header, body = [name.strip() for name in rows[0]], rows[1:]
-    for readable, (line, row) in enumerate(zip(lines[1:], body, strict=True)):
+    header, body, lines = [name.strip() for name in rows[0]], rows[1:], lines[1:]
+    comments = [line for line, row in zip(lines, body, strict=True) if row[0].lstrip().startswith("#")]
+    if comments:
+        kept = [(line, row) for line, row in zip(lines, body, strict=True) if not row[0].lstrip().startswith("#")]
+        lines, body = [line for line, _ in kept], [row for _, row in kept]
+        if notes is not None:
+            notes.append(
+                f"{len(comments)} comment line(s) starting with '#' not read (the first at line {comments[0]})"
+            )
+    for readable, (line, row) in enumerate(zip(lines, body, strict=True)):
         if len(row) == 1 and row[0].startswith(_CONFLICT_MARKERS):  # a file committed mid-merge
             raise GapdoctorInputError(
                 str(path),

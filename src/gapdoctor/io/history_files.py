@@ -86,7 +86,7 @@ def _index_column(header: list[str], names: tuple[str, ...]) -> str | None:
 
 
 def _read_csv(path: Path, notes: list[str], text: str | None = None) -> list[LoggedRaw]:
-    header, body = parse_csv(read_text(path) if text is None else text, path)
+    header, body = parse_csv(read_text(path) if text is None else text, path, notes)
     rows: list[dict[str, float]] = []
     for index, row in enumerate(body):
         if [cell.strip() for cell in row] == header:  # a writer appending with its header again: a new run starts
