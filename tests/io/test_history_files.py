@@ -102,8 +102,23 @@ def test_diagnose_on_a_hostile_log_path_raises_only_the_input_error(
 def test_comment_lines_appended_to_a_csv_history_are_left_out_and_said(tmp_path: Path, seed: int) -> None:
     """A real loop's history saved with pandas, then notes appended as ``#`` lines (the twenty-fifth held-out set's
     classifier appends its temperature and threshold so): refused whole before ("line 78 has 1 fields")."""
-    import numpy as np
     import pandas as pd
+
+    rows = [{**row, "val_accuracy": 0.9} for row in _sgd_history(seed, 15, 0.01)]
+    path = tmp_path / "history.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    with path.open("a", encoding="utf-8") as out:
+        out.write("# temperature_scaling_T=0.235723\n# sensitivity_opt_threshold=0.350000\n")
+    history = read_history(path)
+    assert history.n_points == 15
+    assert history.get("val_loss").tolist() == pytest.approx([row["val_loss"] for row in rows])  # type: ignore[union-attr]
+    assert "2 comment line(s) starting with '#' not read (the first at line 17)" in history.notes
+    assert gapdoctor.diagnose(history=path).judged
+
+
+def _sgd_history(seed: int, epochs: int, eta0: float) -> list[dict[str, float]]:
+    """Per-epoch losses of a real SGD logistic regression on the breast-cancer data (a loop's own history)."""
+    import numpy as np
     from sklearn.datasets import load_breast_cancer
     from sklearn.linear_model import SGDClassifier
     from sklearn.metrics import log_loss
@@ -114,24 +129,38 @@ def test_comment_lines_appended_to_a_csv_history_are_left_out_and_said(tmp_path:
     X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, random_state=seed)
     scaler = StandardScaler().fit(X_train)
     X_train, X_val = scaler.transform(X_train), scaler.transform(X_val)
-    model = SGDClassifier(loss="log_loss", learning_rate="constant", eta0=0.01, random_state=seed)
+    model = SGDClassifier(loss="log_loss", learning_rate="constant", eta0=eta0, random_state=seed)
     rows = []
-    for epoch in range(1, 16):
+    for epoch in range(1, epochs + 1):
         model.partial_fit(X_train, y_train, classes=np.unique(y))
         rows.append(
             {
                 "epoch": epoch,
                 "train_loss": log_loss(y_train, model.predict_proba(X_train)),
                 "val_loss": log_loss(y_val, model.predict_proba(X_val)),
-                "val_accuracy": model.score(X_val, y_val),
             }
         )
-    path = tmp_path / "history.csv"
-    pd.DataFrame(rows).to_csv(path, index=False)
-    with path.open("a", encoding="utf-8") as out:
-        out.write("# temperature_scaling_T=0.235723\n# sensitivity_opt_threshold=0.350000\n")
+    return rows
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_json_history_whose_epochs_start_again_is_read_from_its_last_run(tmp_path: Path, seed: int) -> None:
+    """A loop's two phases saved in one ``{"epochs": [...], "train_loss": [...]}`` dict, ``epochs`` starting again at 1
+    (the twenty-fifth held-out set's pre-training then fine-tuning): read as one curve of 31 points before, its loss
+    jumping at the seam; now the last run, said. A column ``epochs`` holding the run's length is no counter."""
+    first, second = _sgd_history(seed, 10, 0.05), _sgd_history(seed + 10, 14, 0.005)
+    phases = [*first, *second]
+    saved = {
+        "epochs": [row["epoch"] for row in phases],
+        "train_loss": [row["train_loss"] for row in phases],
+        "val_loss": [row["val_loss"] for row in phases],
+    }
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(saved), encoding="utf-8")
     history = read_history(path)
-    assert history.n_points == 15
-    assert history.get("val_loss").tolist() == pytest.approx([row["val_loss"] for row in rows])  # type: ignore[union-attr]
-    assert "2 comment line(s) starting with '#' not read (the first at line 17)" in history.notes
-    assert gapdoctor.diagnose(history=path).judged
+    assert history.n_points == 14
+    assert history.get("val_loss").tolist() == pytest.approx([row["val_loss"] for row in second])  # type: ignore[union-attr]
+    assert any("2 runs (the epoch counter starts again)" in note for note in history.notes), history.notes
+    saved["epochs"] = [24] * 24  # the run's length on every row: each position is an epoch
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    assert read_history(path).n_points == 24

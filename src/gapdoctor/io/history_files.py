@@ -85,6 +85,17 @@ def _index_column(header: list[str], names: tuple[str, ...]) -> str | None:
     return None
 
 
+def _epoch_column(header: list[str], rows: list[dict[str, float]]) -> str | None:
+    """The table's epoch column: ``epoch``, else an ``epochs`` column that counts (a loop's own history,
+    ``{"epochs": [1, 2, ...], "train_loss": [...]}``), not one holding the run's length on every row."""
+    found = _index_column(header, _EPOCH_COLUMNS)
+    if found is not None:
+        return found
+    counted = _index_column(header, ("epochs",))
+    values = {row[counted] for row in rows if counted is not None and counted in row}
+    return counted if len(values) > 1 else None
+
+
 def _read_csv(path: Path, notes: list[str], text: str | None = None) -> list[LoggedRaw]:
     header, body = parse_csv(read_text(path) if text is None else text, path, notes)
     rows: list[dict[str, float]] = []
@@ -95,7 +106,7 @@ def _read_csv(path: Path, notes: list[str], text: str | None = None) -> list[Log
             continue
         cells = {name: _float_or_nan(cell) for name, cell in zip(header, row, strict=True)}
         rows.append({name: value for name, value in cells.items() if value is not None})
-    step_col, epoch_col = _index_column(header, _STEP_COLUMNS), _index_column(header, _EPOCH_COLUMNS)
+    step_col, epoch_col = _index_column(header, _STEP_COLUMNS), _epoch_column(header, rows)
     if step_col is None and epoch_col is not None and _one_epoch_per_fit(rows, epoch_col):
         notes.append(
             f"every one of the {len(rows)} rows has {epoch_col} {rows[0][epoch_col]:g} (fit called once per epoch, "
@@ -133,7 +144,7 @@ def _records_to_points(records: list[Any], path: Path) -> list[LoggedRaw]:
             {str(k): float(v) for k, v in record.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
         )
     header = list(dict.fromkeys(k for row in rows for k in row))
-    return rows_to_points(rows, _index_column(header, _STEP_COLUMNS), _index_column(header, _EPOCH_COLUMNS))
+    return rows_to_points(rows, _index_column(header, _STEP_COLUMNS), _epoch_column(header, rows))
 
 
 def _columns_to_points(content: dict[str, Any], path: Path, notes: list[str]) -> list[LoggedRaw]:
@@ -151,7 +162,7 @@ def _columns_to_points(content: dict[str, Any], path: Path, notes: list[str]) ->
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 rows[i][str(name)] = float(value)
     header = list(content)
-    return rows_to_points(rows, _index_column(header, _STEP_COLUMNS), _index_column(header, _EPOCH_COLUMNS))
+    return rows_to_points(rows, _index_column(header, _STEP_COLUMNS), _epoch_column(header, rows))
 
 
 def _read_json_history(path: Path, notes: list[str], text: str | None = None) -> list[LoggedRaw]:
