@@ -48,6 +48,20 @@ def _fallen_loss(history: RunHistory) -> tuple[str, float, float] | None:
     return None
 
 
+def _class_missing_from_validation(evidence: Evidence) -> str | None:
+    """A class the model can answer that no validation row holds, in words (a class of the training rows, else any
+    class but the validation rows' one), or None when the labels are not given or every class is there."""
+    if evidence.y_val is None or not len(evidence.y_val):
+        return None
+    held = {int(c) for c in np.unique(evidence.y_val)}
+    if evidence.y_train is not None and len(evidence.y_train):
+        absent = sorted({int(c) for c in np.unique(evidence.y_train)} - held)
+        if not absent:
+            return None
+        return f"class {evidence.classes[absent[0]] if absent[0] < len(evidence.classes) else absent[0]}"
+    return "class but the one they all hold" if len(held) == 1 else None
+
+
 @register(
     name=MetricNeverScored.CHECK,
     cause="pipeline_bug",
@@ -74,6 +88,15 @@ def metric_never_scored(evidence: Evidence) -> list[Finding]:
     if fallen is None:  # a model that learnt nothing scores 0 too: the curve checks' to judge
         raise SkipCheck("a validation metric is 0 throughout, but no loss fell meanwhile to show the model changed")
     accuracies = [name for name in zero if name.removeprefix("val_") in _ACCURACIES]
+    missing = _class_missing_from_validation(evidence)
+    if missing is not None and accuracies:  # a model answering that class for every row scores 0: no broken metric
+        zero = [name for name in zero if name not in accuracies]
+        if not zero:
+            raise SkipCheck(
+                f"an accuracy is 0 throughout, but the validation rows hold no {missing}: a model that answers it "
+                "for every row scores 0 (the shift checks read that)"
+            )
+        accuracies = []
     if evidence.val_size is not None and evidence.val_size < _MIN_ROWS and accuracies:
         zero = [name for name in zero if name not in accuracies]  # a handful of hard rows may all be missed
         if not zero:
