@@ -8,7 +8,9 @@ throughout is, most often, a metric that never saw the outputs (HF's ``compute_m
 ``predict_with_generate=True``, text decoded with the padding, references holding the ignore index -100, boxes in
 another format or class numbering), though outputs still too poor for the metric's first unit read the same. F1,
 precision, recall and MCC are not read: their 0 is a model that never predicts the positive class at its threshold,
-a mismatch between the loss and the metric, not a broken pipeline. Real log:
+a mismatch between the loss and the metric, not a broken pipeline. Given the labels, an accuracy's 0 is left to the
+shift checks when a class the model answers holds no validation row (validation rows all of one class the model
+never answers score 0 at every evaluation: a shift, not a broken metric). Real log:
 ``tests/data/real_logs_heldout19/hf_women_mental_tracker_bleu.json`` (BLEU 0.0 at all 5 evaluations while the
 validation loss fell 16%).
 """

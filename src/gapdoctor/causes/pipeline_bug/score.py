@@ -149,7 +149,8 @@ METRIC_NEVER_SCORED = 0.95
 """An accuracy logged 0 at every one of four or more evaluations while the run's loss fell: a model that answers at
 random is right on a share of the rows (one class in K), so an accuracy of exactly 0 throughout is no model's, it
 is the comparison's (predictions and labels in different encodings, or an accuracy over continuous targets, which
-no prediction equals); nothing to weigh."""
+no prediction equals); nothing to weigh. (With the labels given, validation rows that hold none of a class the model
+answers are left to the shift checks: a model answering that class scores 0 there.)"""
 METRIC_NEVER_SCORED_UNITS = 0.52
 """A generation or detection metric (BLEU, ROUGE, exact match, mAP, IoU, Dice, MRR) logged 0 at every one of four
 or more evaluations while the run's loss fell. Its zero has two readings the log cannot tell apart: the metric
