@@ -21,6 +21,7 @@ import numpy as np
 
 from gapdoctor.causes.pipeline_bug.result import MetricNeverScored
 from gapdoctor.causes.pipeline_bug.score import METRIC_NEVER_SCORED, METRIC_NEVER_SCORED_UNITS
+from gapdoctor.causes.pipeline_bug.zero_loss import zero_throughout
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
@@ -32,8 +33,6 @@ _ACCURACIES = ("accuracy", "balanced_accuracy", "top5_accuracy", "token_accuracy
 """Metrics a model answering at random scores above 0 on: at 0 throughout, the comparison is broken."""
 _UNITS = ("bleu", "rouge1", "rouge2", "rougel", "rougelsum", "exact_match", "map", "map_50", "iou", "dice", "mrr")
 """Metrics whose 0 may also be outputs below their first unit (no shared 4-gram, no box over the threshold)."""
-_MIN_POINTS = 4
-"""Evaluations, all at 0, before a zero is read as the metric's and not as a start."""
 _MIN_FALL = 0.05
 """The loss's fall, as a share of its first value, that shows the model changed meanwhile."""
 _MIN_ROWS = 20
@@ -74,16 +73,8 @@ def metric_never_scored(evidence: Evidence) -> list[Finding]:
     """The validation metrics at exactly 0 at every one of their (four or more) evaluations, when a loss fell."""
     history = evidence.history
     assert history is not None
-    zero: list[str] = []
-    points = 0
-    for name in history.series:
-        if not name.startswith("val_") or name.removeprefix("val_") not in (*_ACCURACIES, *_UNITS):
-            continue
-        values = history.get(name)
-        finite = values[np.isfinite(values)] if values is not None else np.empty(0)
-        if len(finite) >= _MIN_POINTS and not np.any(finite):
-            zero.append(name)
-            points = max(points, len(finite))
+    read = [name for name in history.series if name.removeprefix("val_") in (*_ACCURACIES, *_UNITS)]
+    zero, points = zero_throughout(history, [name for name in read if name.startswith("val_")])
     if not zero:
         raise SkipCheck("no validation accuracy, BLEU, ROUGE, mAP or IoU was logged 0 at every evaluation")
     fallen = _fallen_loss(history)
