@@ -92,8 +92,9 @@ def _epoch_column(header: list[str], rows: list[dict[str, float]]) -> str | None
     if found is not None:
         return found
     counted = _index_column(header, ("epochs",))
-    values = {row[counted] for row in rows if counted is not None and counted in row}
-    return counted if len(values) > 1 else None
+    if counted is None:
+        return None
+    return counted if len({row[counted] for row in rows if counted in row}) > 1 else None
 
 
 def _read_csv(path: Path, notes: list[str], text: str | None = None) -> list[LoggedRaw]:

@@ -297,7 +297,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         generalisation_gap_sd=None if lead is None else round(lead.sd, 5),
         generalisation_gap_on=None if lead is None else lead.read_on,
         turn_within_sampling_noise=within,
-        smoothed_over=smoothing_window(n) if smoothing_window(n) > 1 else None,
+        smoothed_over=smoothing_window(n) if n >= 3 else None,  # fewer points are read as logged
         markers={k: point(i) for k, i in marker_at.items() if i is not None},
     )
     patience = max(2, n // 10)

@@ -60,7 +60,7 @@ def unbounded_loss(evidence: Evidence) -> list[Finding]:
     tail = finite[-3:]
     third = max(1, n // 3)
     late = float(finite[-1 - third] - finite[-1])
-    before = float(finite[-1 - 2 * third] - finite[-1 - third]) if n > 2 * third else late
+    before = float(finite[-1 - 2 * third] - finite[-1 - third])  # n >= 4 points: two thirds fit before the last
     falling = late >= _STILL_FALLING * abs(float(finite[-1 - third]))
     if finite[-1] >= _FLOOR or np.any(tail >= 0) or np.any(np.diff(tail) >= 0) or late < _PACE * before or not falling:
         raise SkipCheck(
