@@ -174,6 +174,12 @@ HELDOUT24_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-06 (on e875df7)
 HELDOUT25 = CORPUS.parent / "real_logs_heldout25"  # histories saved by hand from loops (CSV, JSON), blind
 HELDOUT25_MANIFEST = _manifest(HELDOUT25)
 HELDOUT25_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-06 (on e874d16); one of margin
+HELDOUT28 = CORPUS.parent / "real_logs_heldout28"  # JSON lines a second time: DETR, MAE-style, a loop's own, blind
+HELDOUT28_MANIFEST = _manifest(HELDOUT28)
+HELDOUT28_FLOOR = 4  # ratchet: 5 of 5 agreed blind on 2026-12-06 (on 5b317ad, the session's start); one of margin
+HELDOUT29 = CORPUS.parent / "real_logs_heldout29"  # HF trainer_state.json inside checkpoint folders, blind
+HELDOUT29_MANIFEST = _manifest(HELDOUT29)
+HELDOUT29_FLOOR = 7  # ratchet: 8 of 10 agreed blind on 2026-12-06 (on 5b317ad, the session's start); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -201,6 +207,8 @@ CORPORA = [
     (HELDOUT23, HELDOUT23_MANIFEST),
     (HELDOUT24, HELDOUT24_MANIFEST),
     (HELDOUT25, HELDOUT25_MANIFEST),
+    (HELDOUT28, HELDOUT28_MANIFEST),
+    (HELDOUT29, HELDOUT29_MANIFEST),
 ]
 
 
@@ -225,8 +233,8 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     assert set(listed) == on_disk
     # issue 14: at least 30 real logs in the corpus, 10 in a held-out set; the ninth set stopped at 7 when the
     # session's budget of repositories to fetch ran out (the nineteenth's too), the seventeenth at 6 when its
-    # collector's time did (READMEs)
-    small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7}
+    # collector's time did, the twenty-eighth at 5 when its collector's share of that budget did (READMEs)
+    small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT28: 5}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -581,6 +589,20 @@ def test_twenty_fifth_held_out_verdicts_agree_with_their_labels() -> None:
     """Histories saved by hand from training loops (8 CSV, 4 JSON; 4 of them Keras histories), collected blind by a
     helper on 2026-12-06 (10 of 12 agreed blind, one unread), their own floor, never lowered to pass."""
     _held_out((HELDOUT25, HELDOUT25_MANIFEST), HELDOUT25_FLOOR, "twenty-fifth held-out")
+
+
+def test_twenty_eighth_held_out_verdicts_agree_with_their_labels() -> None:
+    """JSON-lines logs a second time (3 DETR, 1 MAE-style, 1 loop's own ``.jsonl``), collected blind by a helper on
+    2026-12-06 (5 of 5 agreed blind; the fetch budget ended the walk at 5), their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT28, HELDOUT28_MANIFEST), HELDOUT28_FLOOR, "twenty-eighth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_twenty_ninth_held_out_verdicts_agree_with_their_labels() -> None:
+    """HF ``trainer_state.json`` files saved inside checkpoint folders (loss only, WER, accuracy, F1, token
+    accuracy), collected blind by a helper on 2026-12-06 (8 of 10 agreed blind), their own floor, never lowered."""
+    outcomes = _held_out((HELDOUT29, HELDOUT29_MANIFEST), HELDOUT29_FLOOR, "twenty-ninth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
 
 
 def test_mlflow_values_logged_without_a_step() -> None:
