@@ -174,6 +174,9 @@ HELDOUT24_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-06 (on e875df7)
 HELDOUT25 = CORPUS.parent / "real_logs_heldout25"  # histories saved by hand from loops (CSV, JSON), blind
 HELDOUT25_MANIFEST = _manifest(HELDOUT25)
 HELDOUT25_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-06 (on e874d16); one of margin
+HELDOUT26 = CORPUS.parent / "real_logs_heldout26"  # Lightning metrics.csv on new version folders and save dirs, blind
+HELDOUT26_MANIFEST = _manifest(HELDOUT26)
+HELDOUT26_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-06 (on 5b317ad, the session's start); one of margin
 HELDOUT28 = CORPUS.parent / "real_logs_heldout28"  # JSON lines a second time: DETR, MAE-style, a loop's own, blind
 HELDOUT28_MANIFEST = _manifest(HELDOUT28)
 HELDOUT28_FLOOR = 4  # ratchet: 5 of 5 agreed blind on 2026-12-06 (on 5b317ad, the session's start); one of margin
@@ -589,6 +592,14 @@ def test_twenty_fifth_held_out_verdicts_agree_with_their_labels() -> None:
     """Histories saved by hand from training loops (8 CSV, 4 JSON; 4 of them Keras histories), collected blind by a
     helper on 2026-12-06 (10 of 12 agreed blind, one unread), their own floor, never lowered to pass."""
     _held_out((HELDOUT25, HELDOUT25_MANIFEST), HELDOUT25_FLOOR, "twenty-fifth held-out")
+
+
+def test_twenty_sixth_held_out_verdicts_agree_with_their_labels() -> None:
+    """Lightning ``CSVLogger`` files on version folders and save dirs not walked before (step-level training rows,
+    several validation metrics), collected blind by a helper on 2026-12-06 (10 of 12 agreed blind), their own floor,
+    never lowered to pass."""
+    outcomes = _held_out((HELDOUT26, HELDOUT26_MANIFEST), HELDOUT26_FLOOR, "twenty-sixth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
 
 
 def test_twenty_eighth_held_out_verdicts_agree_with_their_labels() -> None:
