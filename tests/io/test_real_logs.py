@@ -177,6 +177,9 @@ HELDOUT25_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-06 (on e874d16)
 HELDOUT26 = CORPUS.parent / "real_logs_heldout26"  # Lightning metrics.csv on new version folders and save dirs, blind
 HELDOUT26_MANIFEST = _manifest(HELDOUT26)
 HELDOUT26_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-06 (on 5b317ad, the session's start); one of margin
+HELDOUT27 = CORPUS.parent / "real_logs_heldout27"  # console output saved to text files a second time, blind
+HELDOUT27_MANIFEST = _manifest(HELDOUT27)
+HELDOUT27_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-06 (on 5b317ad, the session's start); one of margin
 HELDOUT28 = CORPUS.parent / "real_logs_heldout28"  # JSON lines a second time: DETR, MAE-style, a loop's own, blind
 HELDOUT28_MANIFEST = _manifest(HELDOUT28)
 HELDOUT28_FLOOR = 4  # ratchet: 5 of 5 agreed blind on 2026-12-06 (on 5b317ad, the session's start); one of margin
@@ -236,8 +239,9 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     assert set(listed) == on_disk
     # issue 14: at least 30 real logs in the corpus, 10 in a held-out set; the ninth set stopped at 7 when the
     # session's budget of repositories to fetch ran out (the nineteenth's too), the seventeenth at 6 when its
-    # collector's time did, the twenty-eighth at 5 when its collector's share of that budget did (READMEs)
-    small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT28: 5}
+    # collector's time did, the twenty-seventh at 6 and the twenty-eighth at 5 when their collectors'
+    # shares of that budget did (READMEs)
+    small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -599,6 +603,14 @@ def test_twenty_sixth_held_out_verdicts_agree_with_their_labels() -> None:
     several validation metrics), collected blind by a helper on 2026-12-06 (10 of 12 agreed blind), their own floor,
     never lowered to pass."""
     outcomes = _held_out((HELDOUT26, HELDOUT26_MANIFEST), HELDOUT26_FLOOR, "twenty-sixth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_twenty_seventh_held_out_verdicts_agree_with_their_labels() -> None:
+    """Console output saved to text files a second time (4 loops' own prints, Keras ``fit``, Lightning bars),
+    collected blind by a helper on 2026-12-06 (5 of 6 agreed blind; the fetch budget ended the walk at 6), their own
+    floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT27, HELDOUT27_MANIFEST), HELDOUT27_FLOOR, "twenty-seventh held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
 
 
