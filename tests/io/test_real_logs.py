@@ -260,6 +260,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
             "hf_trainer",  # HF Trainer's progress table or printed logs, here in a notebook
             "loop",  # a hand-written loop's own per-epoch prints, in a text file or a notebook
             "ultralytics_csv",  # Ultralytics YOLO's results.csv
+            "pytorch_lightning_tqdm",  # Lightning's progress bar saved to a text file (console_logs/ names it so)
             "other",
         }
         assert entry["label"] in LABELS, entry
