@@ -180,6 +180,9 @@ HELDOUT26_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-06 (on 5b317ad,
 HELDOUT27 = CORPUS.parent / "real_logs_heldout27"  # console output saved to text files a second time, blind
 HELDOUT27_MANIFEST = _manifest(HELDOUT27)
 HELDOUT27_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-06 (on 5b317ad, the session's start); one of margin
+HELDOUT31 = CORPUS.parent / "real_logs_heldout31"  # Ultralytics results.csv a second time: seg, cls, pose, OBB, blind
+HELDOUT31_MANIFEST = _manifest(HELDOUT31)
+HELDOUT31_FLOOR = 11  # ratchet: 12 of 12 agreed blind on 2026-12-06 (on 5b317ad, the session's start); one of margin
 HELDOUT28 = CORPUS.parent / "real_logs_heldout28"  # JSON lines a second time: DETR, MAE-style, a loop's own, blind
 HELDOUT28_MANIFEST = _manifest(HELDOUT28)
 HELDOUT28_FLOOR = 4  # ratchet: 5 of 5 agreed blind on 2026-12-06 (on 5b317ad, the session's start); one of margin
@@ -217,6 +220,7 @@ CORPORA = [
     (HELDOUT27, HELDOUT27_MANIFEST),
     (HELDOUT28, HELDOUT28_MANIFEST),
     (HELDOUT29, HELDOUT29_MANIFEST),
+    (HELDOUT31, HELDOUT31_MANIFEST),
 ]
 
 
@@ -628,6 +632,13 @@ def test_twenty_ninth_held_out_verdicts_agree_with_their_labels() -> None:
     """HF ``trainer_state.json`` files saved inside checkpoint folders (loss only, WER, accuracy, F1, token
     accuracy), collected blind by a helper on 2026-12-06 (8 of 10 agreed blind), their own floor, never lowered."""
     outcomes = _held_out((HELDOUT29, HELDOUT29_MANIFEST), HELDOUT29_FLOOR, "twenty-ninth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_thirty_first_held_out_verdicts_agree_with_their_labels() -> None:
+    """Ultralytics ``results.csv`` a second time (detection, segmentation, classification, pose and OBB runs),
+    collected blind by a helper on 2026-12-06 (12 of 12 agreed blind), their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT31, HELDOUT31_MANIFEST), HELDOUT31_FLOOR, "thirty-first held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
 
 
