@@ -6,7 +6,7 @@ prefix or suffix is taken off: ``acc`` -> ``accuracy``, ``mAP50-95`` -> ``map``,
 
 from __future__ import annotations
 
-__all__ = ["METRIC_ALIASES"]
+__all__ = ["METRIC_ALIASES", "singular"]
 
 METRIC_ALIASES: dict[str, str] = {
     "acc": "accuracy",
@@ -22,6 +22,16 @@ METRIC_ALIASES: dict[str, str] = {
     "roc_auc_score": "roc_auc",
     "ap": "average_precision",
     "logloss": "log_loss",
+    # gradient boosting's evaluation names (LightGBM's record_evaluation, XGBoost's evals_result)
+    "binary_logloss": "log_loss",
+    "multi_logloss": "log_loss",
+    "mlogloss": "log_loss",
+    "l2": "mse",
+    "l1": "mae",
+    "l2_root": "rmse",
+    "binary_error": "error",
+    "multi_error": "error",
+    "merror": "error",
     "nll": "log_loss",
     "cross_entropy": "log_loss",
     "bal_acc": "balanced_accuracy",
@@ -140,3 +150,20 @@ METRIC_ALIASES.update(
         "mean_reciprocal_rank": "mrr",
     }
 )
+
+
+def singular(name: str) -> str | None:
+    """A plural name's singular (``losses`` -> ``loss``, ``accuracies`` -> ``accuracy``, ``accs`` -> ``acc``), or None.
+
+    Examples
+    --------
+    >>> singular("losses"), singular("accuracies"), singular("f1s"), singular("loss"), singular("acc")
+    ('loss', 'accuracy', 'f1', None, None)
+    """
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith("sses"):
+        return name[:-2]
+    if name.endswith("s") and not name.endswith("ss"):
+        return name[:-1]
+    return None

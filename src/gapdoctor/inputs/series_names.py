@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gapdoctor.inputs.series_aliases import METRIC_ALIASES
+from gapdoctor.inputs.series_aliases import METRIC_ALIASES, singular
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.metrics import METRICS
 
@@ -133,6 +133,8 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
     ('val_precision', 'train_iou', None)
     >>> normalise_series_name("Acc@1"), normalise_series_name("val_acc@5")  # "@k": top-k, no Keras instance
     ('train_accuracy', 'val_top5_accuracy')
+    >>> normalise_series_name("val_losses"), normalise_series_name("train_accs")
+    ('val_loss', 'train_accuracy')
     """
     raw = re.sub(r"\((B|M|P)\)$", "", raw.strip())  # Ultralytics' box / mask / pose metrics: "metrics/mAP50(B)"
     name = _normalised(raw, metrics)
@@ -177,6 +179,13 @@ def _normalised(raw: str, metrics: Collection[str]) -> str | None:
     elif body and tail == "test":
         inner = normalise_series_name(body, metrics=metrics)
         return None if not inner or not inner.startswith("train_") else "test_" + inner[len("train_") :]
+    found = _body_name(name, split, metrics)
+    single = singular(name) if found is None else None  # a loop's lists, named for what they hold: "val_losses"
+    return _body_name(single, split, metrics) if single is not None else found
+
+
+def _body_name(name: str, split: str, metrics: Collection[str]) -> str | None:
+    """The series a name without its split prefix means in ``split`` (``"loss"`` -> ``"val_loss"``), or None."""
     if name in _AUXILIARY:
         return _AUXILIARY[name]
     if name in _PLAIN_LOSS:  # Detectron2's "total_loss" (the sum of its terms); a loop's "mean loss", "avg_loss"

@@ -5,7 +5,8 @@ The format is detected from the contents:
 - a CSV with one row per epoch, or with ``epoch`` / ``step`` columns (Lightning's and
   Keras' ``CSVLogger``: sparse rows, learning-rate rows without an epoch, a test row
   after the last epoch, several runs appended to one file);
-- JSON: ``{"name": [values...]}``, a list of per-epoch objects (with ``step`` /
+- JSON: ``{"name": [values...]}`` (or pandas' ``to_json`` of it, one object per split...:
+  :mod:`gapdoctor.io.json_histories`), a list of per-epoch objects (with ``step`` /
   ``epoch`` keys when logged so), or HF Transformers' ``trainer_state.json``
   (``log_history``, evaluation every N steps or every epoch);
 - TensorBoard event files (a file or a run directory), read natively;
@@ -37,6 +38,7 @@ from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history import RunHistory, normalise_series_name
 from gapdoctor.io.console_logs import console_runs, one_console_run
 from gapdoctor.io.files import check_input_path, load_json_text, parse_csv, read_head, read_text, reading
+from gapdoctor.io.json_histories import flatten_history_object
 from gapdoctor.io.json_lines import is_json_lines, json_lines_points
 from gapdoctor.io.log_formats import (
     NOTHING_LOGGED_YET,
@@ -152,6 +154,7 @@ def _columns_to_points(content: dict[str, Any], path: Path, notes: list[str]) ->
     """``{"name": [values per epoch]}``: each position is an epoch; an entry that is no list beside lists (a Keras
     history saved with a marker of its own, ``"phase_split": 27``) is left out, said."""
     rows: list[dict[str, float]] = []
+    content = flatten_history_object(content, notes)  # pandas' to_json, one object per split, a wrapper
     others = [str(name) for name, values in content.items() if not isinstance(values, list)]
     if others and len(others) == len(content):
         raise GapdoctorInputError(str(path), f"entry {others[0]!r} is not a list of values", "write {name: [values]}")

@@ -171,6 +171,8 @@ def chance_level(
     ChanceLevel(classes=2, loss=0.6931471805599453, from_shares=False)
     >>> chance_level(np.r_[2.3, 1.2, np.full(30, 0.6934)]) is None  # came down from ln 10: it learned
     True
+    >>> chance_level(np.r_[23158.7, 14533.6, np.full(30, 12000.0)]) is None  # a VAE's summed loss: no class count
+    True
     >>> chance_level(dead, val=np.full(33, 0.41)) is None  # its validation loss is not a guess
     True
     >>> chance_level(np.r_[0.36, 0.3262, 0.3255, np.full(30, 0.3251)], shares=np.array([0.9, 0.1])).loss
@@ -183,6 +185,8 @@ def chance_level(
     tail = x[len(x) // 3 :]
     level = float(np.median(tail))
     if shares is None:
+        if level > math.log(MAX_CLASSES + 1):  # no guess among MAX_CLASSES classes loses more (and exp overflows)
+            return None
         k = round(math.exp(level))
         if not 2 <= k <= MAX_CLASSES:
             return None

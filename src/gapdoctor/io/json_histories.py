@@ -1,0 +1,145 @@
+"""A history saved as one JSON object, in the shapes training code writes it, as ``{name: [values per epoch]}``.
+
+``json.dump(history, f)`` of a dict of per-epoch lists is read as it is. Besides that:
+
+- **pandas' ``DataFrame.to_json``** (``pd.DataFrame(history.history).to_json(f)``, its default
+  ``orient="columns"``): ``{"loss": {"0": 0.69, "1": 0.52, ...}}``, each series keyed by row number;
+- **one dict per split**, as loops collect it (``{"train": {"loss": [...], "acc": [...]}, "val": {...}}``),
+  or **one dict per metric** (``{"loss": {"train": [...], "val": [...]}}``): the two names are joined
+  (``train_loss``, ``loss_train``) for :func:`~gapdoctor.inputs.series_names.normalise_series_name`;
+- **a wrapper** around the series (``{"history": {"loss": [...]}, "params": {...}}``): its series are read;
+- gradient boosting's per-round history (LightGBM's ``record_evaluation``: ``{"training": {"l2": [...]},
+  "valid_0": {"l2": [...]}}``, XGBoost's ``evals_result()``): one object per split, numbered or not;
+- **a split's name alone** (``{"train": [...], "val": [...]}``): the lists name no quantity; read as the
+  loss, or as accuracy when the training values rise within [0, 1] or [0, 100] (a loss falls).
+
+Each reading beyond the plain one is said in a note.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+__all__ = ["flatten_history_object"]
+
+_SPLITS = {"train", "training", "tr", "trn", "val", "valid", "validation", "eval", "dev", "test"}
+_ROW_NUMBER = re.compile(r"\d+")
+# A numbered evaluation set: LightGBM's default "valid_0", XGBoost's "validation_0", "validation_1".
+_NUMBERED = re.compile(r"(.+?)_\d+")
+
+
+def _split(name: str) -> bool:
+    return _split_name(name) in _SPLITS
+
+
+def _split_name(name: str) -> str:
+    """A split's name without its set number (``valid_0`` -> ``valid``)."""
+    cleaned = name.strip().lower()
+    numbered = _NUMBERED.fullmatch(cleaned)
+    return numbered.group(1) if numbered and numbered.group(1) in _SPLITS else cleaned
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _by_row_number(entry: Any) -> list[Any] | None:
+    """pandas' ``to_json`` column ``{"0": v0, "1": v1, ...}`` as the list ``[v0, v1, ...]``; None when not one.
+
+    Examples
+    --------
+    >>> _by_row_number({"1": 0.5, "0": 0.7}), _by_row_number({"a": 1}), _by_row_number({})
+    ([0.7, 0.5], None, None)
+    """
+    if not isinstance(entry, dict) or not entry or not all(_ROW_NUMBER.fullmatch(str(k)) for k in entry):
+        return None
+    if not all(value is None or _is_number(value) for value in entry.values()):
+        return None
+    return [entry[key] for key in sorted(entry, key=int)]
+
+
+def _as_list(entry: Any) -> list[Any] | None:
+    return entry if isinstance(entry, list) else _by_row_number(entry)
+
+
+def _bare_split_quantity(series: dict[str, list[Any]]) -> str:
+    """``"accuracy"`` when the bare splits' training values rise within [0, 1] or [0, 100], else ``"loss"``."""
+    train = next((v for k, v in series.items() if k.strip().lower() in {"train", "training", "tr", "trn"}), None)
+    values = np.array([v for v in (train or next(iter(series.values()))) if _is_number(v)], dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) < 3 or values.min() < 0 or values.max() > 100:
+        return "loss"
+    third = max(len(values) // 3, 1)
+    return "accuracy" if float(np.mean(values[-third:])) > float(np.mean(values[:third])) else "loss"
+
+
+def flatten_history_object(content: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+    """The object's series as ``{name: [values]}`` (entries that hold none are kept as they are, for the caller).
+
+    Parameters
+    ----------
+    content : dict
+        The JSON object as loaded.
+    notes : list of str
+        Appended: how a shape other than ``{name: [values]}`` was read.
+
+    Returns
+    -------
+    dict
+        Series name -> list of values; other entries unchanged.
+
+    Examples
+    --------
+    >>> notes = []
+    >>> flatten_history_object({"train": {"loss": [0.9, 0.5]}, "val": {"loss": [1.0, 0.8]}}, notes)
+    {'train_loss': [0.9, 0.5], 'val_loss': [1.0, 0.8]}
+    >>> flatten_history_object({"loss": {"0": 0.7, "1": 0.4}, "val_loss": {"0": 0.8, "1": 0.6}}, notes)
+    {'loss': [0.7, 0.4], 'val_loss': [0.8, 0.6]}
+    >>> flatten_history_object({"history": {"loss": [0.7, 0.4]}, "params": {"epochs": 2}}, notes)
+    {'loss': [0.7, 0.4], 'params': {'epochs': 2}}
+    >>> flatten_history_object({"train": [0.9, 0.6, 0.5], "val": [1.0, 0.9, 0.9]}, notes)
+    {'train_loss': [0.9, 0.6, 0.5], 'val_loss': [1.0, 0.9, 0.9]}
+    """
+    out: dict[str, Any] = {}
+    row_numbered: list[str] = []
+    nested: list[str] = []
+    wrappers: list[str] = []
+    repeated: list[str] = []
+    for key, entry in content.items():
+        as_list = _as_list(entry)
+        if as_list is not None:
+            row_numbered += [] if isinstance(entry, list) else [key]
+            out[key] = as_list
+            continue
+        inner = {k: v for k, v in entry.items() if _as_list(v) is not None} if isinstance(entry, dict) else {}
+        if not inner:
+            out.setdefault(key, entry)
+            continue
+        wrapper = not _split(key) and not any(_split(k) for k in inner)
+        (wrappers if wrapper else nested).append(key)
+        for name, values in inner.items():
+            joined = name if wrapper else f"{_split_name(key) if _split(key) else key}_{name}"
+            repeated += [joined] if joined in out else []
+            out[joined] = _as_list(values)
+            row_numbered += [] if isinstance(values, list) else [joined]
+    bare = {k: v for k, v in out.items() if isinstance(v, list) and _split(k)}
+    if bare:
+        quantity = _bare_split_quantity(bare)
+        out = {(f"{k}_{quantity}" if k in bare else k): v for k, v in out.items()}
+        verb = "fall" if quantity == "loss" else "rise"
+        notes.append(
+            f"{', '.join(bare)} name a split but no quantity: read as the {quantity} (the training values {verb}); "
+            "name the lists (train_loss, val_accuracy) to say what they hold"
+        )
+    if row_numbered:
+        notes.append(f"series keyed by row number (pandas' DataFrame.to_json) read in that order: {len(row_numbered)}")
+    if nested:
+        notes.append(f"one object per split or per metric read as its series: {', '.join(nested[:10])}")
+    if wrappers:
+        notes.append(f"series nested under {', '.join(repr(w) for w in wrappers[:5])} read as the run's")
+    if repeated:
+        notes.append(f"several objects hold {', '.join(repeated[:5])}: the last one written read")
+    return out
