@@ -180,6 +180,9 @@ HELDOUT26_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-06 (on 5b317ad,
 HELDOUT27 = CORPUS.parent / "real_logs_heldout27"  # console output saved to text files a second time, blind
 HELDOUT27_MANIFEST = _manifest(HELDOUT27)
 HELDOUT27_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-06 (on 5b317ad, the session's start); one of margin
+HELDOUT30 = CORPUS.parent / "real_logs_heldout30"  # Keras CSVLogger files on paths not walked before, blind
+HELDOUT30_MANIFEST = _manifest(HELDOUT30)
+HELDOUT30_FLOOR = 9  # ratchet: 10 of 11 agreed blind on 2026-12-06 (on 5b317ad; a 12th, proprietary, removed)
 HELDOUT31 = CORPUS.parent / "real_logs_heldout31"  # Ultralytics results.csv a second time: seg, cls, pose, OBB, blind
 HELDOUT31_MANIFEST = _manifest(HELDOUT31)
 HELDOUT31_FLOOR = 11  # ratchet: 12 of 12 agreed blind on 2026-12-06 (on 5b317ad, the session's start); one of margin
@@ -220,6 +223,7 @@ CORPORA = [
     (HELDOUT27, HELDOUT27_MANIFEST),
     (HELDOUT28, HELDOUT28_MANIFEST),
     (HELDOUT29, HELDOUT29_MANIFEST),
+    (HELDOUT30, HELDOUT30_MANIFEST),
     (HELDOUT31, HELDOUT31_MANIFEST),
 ]
 
@@ -632,6 +636,14 @@ def test_twenty_ninth_held_out_verdicts_agree_with_their_labels() -> None:
     """HF ``trainer_state.json`` files saved inside checkpoint folders (loss only, WER, accuracy, F1, token
     accuracy), collected blind by a helper on 2026-12-06 (8 of 10 agreed blind), their own floor, never lowered."""
     outcomes = _held_out((HELDOUT29, HELDOUT29_MANIFEST), HELDOUT29_FLOOR, "twenty-ninth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_thirtieth_held_out_verdicts_agree_with_their_labels() -> None:
+    """Keras ``CSVLogger`` files on paths no earlier set walked (``models/``, ``output/``, ``outputs/``,
+    ``saved_models/`` ``training_log.csv``, ``model_log.csv``), collected blind by a helper on 2026-12-06 (10 of 11
+    agreed blind), their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT30, HELDOUT30_MANIFEST), HELDOUT30_FLOOR, "thirtieth held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
 
 
