@@ -104,6 +104,17 @@ ULTRALYTICS_SPLITS = ("train", "val")  # results.csv: a split's loss is the sum 
 HF_TABLE_NAMES = {"training loss": "loss", "validation loss": "eval_loss", "epoch": "epoch", "step": "step"}
 LOWER_IS_BETTER = ("loss", "wer", "cer", "error", "mae", "mse", "rmse", "perplexity")
 NOT_A_METRIC = ("runtime", "per_second", "epoch", "step", "flos", "lr", "learning_rate")
+# A per-epoch history saved by hand as one JSON object in another shape (``_read_json_shapes``): the keys that name a
+# split (numbered sets too: LightGBM's ``valid_0``, XGBoost's ``validation_1``), the plural names made singular, and
+# the gradient-boosting metrics (LightGBM, XGBoost) that are lower-is-better beside the ``LOWER_IS_BETTER`` words
+JSON_SPLIT = re.compile(r"^(train|training|val|valid|validation|eval|evaluation|dev|test)(?:[_-]?(\d+)|_[a-z_]+)?$")
+JSON_SPLIT_ALONE = re.compile(r"^(?:train|training|val|valid|validation|eval|evaluation|dev|test)(?:[_-]?\d+)?$")
+JSON_PLURALS = {"losses": "loss", "accs": "acc", "accuracies": "accuracy"}
+BOOSTING_LOWER_IS_BETTER = (
+    "l1", "l2", "l2_root", "mape", "huber", "fair", "quantile", "poisson", "gamma", "gamma_deviance", "tweedie",
+    "xentropy", "cross_entropy", "xentlambda", "cross_entropy_lambda", "kullback_leibler", "kldiv", "mphe", "rmsle",
+    "mlogloss", "merror", "poisson-nloglik", "gamma-nloglik", "gamma-deviance", "cox-nloglik", "tweedie-nloglik",
+)
 
 
 @dataclass
@@ -159,8 +170,157 @@ def _read_keras_history(data: dict[str, object]) -> Curves:
     return Curves(val_name, _orient(val_name, series.get(val_name, [])), series.get(train_name, []))
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _as_series(value: object) -> list[tuple[float, float]] | None:
+    """A per-epoch series held in one JSON value, or None when the value is none: a list holding a number and no list
+    or object (a point per finite number, at its index), or an object whose keys are all row numbers (pandas'
+    ``to_json`` default: a point per finite number, at its row number, in file order)."""
+    if isinstance(value, list):
+        if any(isinstance(v, (list, dict)) for v in value) or not any(_is_number(v) for v in value):
+            return None
+        return [(float(i), float(v)) for i, v in enumerate(value) if _is_number(v)]
+    if isinstance(value, dict) and value and all(isinstance(k, str) and k.isdigit() for k in value):
+        if any(isinstance(v, (list, dict)) for v in value.values()):
+            return None
+        return [(float(k), float(v)) for k, v in value.items() if _is_number(v)]
+    return None
+
+
+def _json_split(part: str) -> tuple[str, int | None] | None:
+    """The split a key names (``train``, ``val``, ``test``) and its set number (``valid_1``: 1), or None. A key names a
+    split when it is a split word, optionally numbered (``validation_0``, ``valid_1``), or, for a key holding an
+    object, when its first word is one (``train_metrics``)."""
+    match = JSON_SPLIT.match(part.lower())
+    if match is None:
+        return None
+    word = match.group(1)
+    split = "train" if word in ("train", "training") else "test" if word == "test" else "val"
+    return split, int(match.group(2)) if match.group(2) else None
+
+
+def _json_metric(name: str) -> str:
+    """A series name in the rule's spelling: a plural last word made singular (``val_losses`` -> ``val_loss``,
+    ``train_accs`` -> ``train_acc``), a first word naming a split made ``train`` / ``val`` / ``test``
+    (``validation_loss`` -> ``val_loss``, ``training_loss`` -> ``train_loss``)."""
+    words = name.split("_")
+    words[-1] = JSON_PLURALS.get(words[-1].lower(), words[-1])
+    if len(words) > 1:
+        split = _json_split(words[0])
+        if split is not None and split[1] is None:
+            words[0] = split[0]
+    return "_".join(words)
+
+
+def _json_series(data: dict[str, object]) -> list[tuple[str | None, int | None, int, str, list[tuple[float, float]]]]:
+    """Every series of a JSON object, at any depth: (split, set number, split's order, metric, points). The split is
+    the nearest enclosing key naming one (or the series' own key, when it names one alone: ``{"val": [...]}``); the
+    metric is the series' own key, or, when that key names a split, the key enclosing it (``{"loss": {"train": ...}}``),
+    else ``loss`` (a split's name alone holding a list). Other enclosing keys (``history``) are wrappers, not read."""
+    found: list[tuple[str | None, int | None, int, str, list[tuple[float, float]]]] = []
+    orders: dict[tuple[str, int | None], int] = {}
+
+    def walk(obj: dict[str, object], parts: tuple[str, ...]) -> None:
+        for key, value in obj.items():
+            path = parts + (str(key),)
+            series = _as_series(value)
+            if series is None:
+                if isinstance(value, dict):
+                    walk(value, path)
+                continue
+            own = _json_split(path[-1]) if JSON_SPLIT_ALONE.match(path[-1].lower()) else None
+            if own is not None:
+                metric = path[-2] if len(path) > 1 else "loss"
+                outer = path[:-2]
+                split: tuple[str, int | None] | None = own
+            else:
+                metric = path[-1]
+                outer = path[:-1]
+                split = next((s for s in (_json_split(p) for p in reversed(outer)) if s is not None), None)
+            if split is not None:
+                orders.setdefault(split, len(orders))
+            found.append((split[0] if split else None, split[1] if split else None,
+                          orders[split] if split else -1, metric, series))
+
+    walk(data, ())
+    return found
+
+
+def _json_new_shape(data: dict[str, object]) -> bool:
+    """Whether a JSON object holds a shape the Keras-history reading does not read: a series inside an object, a
+    series keyed by row number, a split's name alone holding a list, or a plural name (``val_losses``)."""
+    for key, value in data.items():
+        if isinstance(value, dict) and (_as_series(value) is not None or _json_series(value)):
+            return True
+        if isinstance(value, list) and _as_series(value) is not None:
+            if JSON_SPLIT_ALONE.match(key.lower()) or key.split("_")[-1].lower() in JSON_PLURALS:
+                return True
+    return False
+
+
+def _json_lower_better(name: str) -> bool:
+    metric = name.split("_", 1)[-1].split("@")[0].lower()
+    return any(word in name.lower() for word in LOWER_IS_BETTER) or metric in BOOSTING_LOWER_IS_BETTER
+
+
+def _read_json_shapes(data: dict[str, object]) -> Curves:
+    """A per-epoch history saved by hand as one JSON object in a shape other than ``{name: [values]}`` (LABELLING.md):
+    every series found by ``_json_series`` is named ``<split>_<metric>`` (``train_loss``, ``val_acc``), or its own
+    key when no split encloses it (``loss``, ``val_loss`` in a ``{"history": {...}}`` wrapper), spelt by
+    ``_json_metric``. Held-out splits: the validation ones (``val``, ``valid``, ``eval``, ``dev``, numbered or not),
+    else the ``test`` ones; of several, the last in the file is read as ``val``; when no split is a training one and
+    several numbered sets were recorded (XGBoost's ``validation_0``, ``validation_1``), the first is read as
+    ``train`` (``eval_set=[(X_train, y_train), (X_valid, y_valid)]``). The others are not read. The series are then
+    picked as a CSV's (``_pick_series``; the first of two same names is kept); a gradient-boosting metric
+    (``l2``, ``mape``, ...) is lower-is-better as ``loss`` is.
+
+    >>> curves = _read_json_shapes({"train": {"loss": [1, 0.5]}, "val": {"acc": [0.5, 0.6], "loss": [2, 1, 0.9]}})
+    >>> curves.val_name, curves.val, curves.train
+    ('val_loss', [(0.0, 2.0), (1.0, 1.0), (2.0, 0.9)], [(0.0, 1.0), (1.0, 0.5)])
+    >>> _read_json_shapes({"loss": {"0": 1.0, "1": 0.5}, "val_loss": {"0": 2, "1": None}}).val
+    [(0.0, 2.0)]
+    >>> curves = _read_json_shapes({"validation_0": {"l2": [3, 2]}, "validation_1": {"l2": [4, 3.5]}})
+    >>> curves.val_name, curves.val, curves.train
+    ('val_l2', [(0.0, 4.0), (1.0, 3.5)], [(0.0, 3.0), (1.0, 2.0)])
+    >>> _read_json_shapes({"train": [1, 0.5], "val": [2, 1.5]}).val_name
+    'val_loss'
+    """
+    found = _json_series(data)
+    sets = {(split, number, order) for split, number, order, _, _ in found if split is not None}
+    held = sorted((s for s in sets if s[0] == "val"), key=lambda s: s[2]) or sorted(
+        (s for s in sets if s[0] == "test"), key=lambda s: s[2]
+    )
+    trained = [s for s in sets if s[0] == "train"]
+    chosen_train = None
+    if not trained and len([s for s in held if s[1] is not None]) >= 2:
+        chosen_train = held[0]
+        held = held[1:]
+    chosen_val = held[-1] if held else None
+    series: dict[str, list[tuple[float, float]]] = {}
+    for split, number, order, metric, points in found:
+        if split is None:
+            name = _json_metric(metric)
+        elif (split, number, order) == chosen_train or (split == "train" and chosen_train is None):
+            name = "train_" + _json_metric(metric).removeprefix("train_")
+        elif (split, number, order) == chosen_val:
+            prefix = "val_" if split == "val" else "test_"
+            name = prefix + _json_metric(metric).removeprefix(prefix)
+        else:
+            continue
+        series.setdefault(name, points)
+    val_name, train_name = _pick_series(list(series))
+    val = series.get(val_name, [])
+    if not _json_lower_better(val_name):
+        val = [(pos, -value) for pos, value in val]
+    return Curves(val_name, val, series.get(train_name, []))
+
+
 def _read_trainer_state(path: Path) -> Curves:
     data = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict) and "log_history" not in data and _json_new_shape(data):
+        return _read_json_shapes(data)
     if isinstance(data, dict) and "log_history" not in data:  # a Keras history saved by hand, not an HF state
         return _read_keras_history(data)
     history = data["log_history"]
