@@ -183,6 +183,9 @@ HELDOUT27_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-06 (on 5b317ad, t
 HELDOUT30 = CORPUS.parent / "real_logs_heldout30"  # Keras CSVLogger files on paths not walked before, blind
 HELDOUT30_MANIFEST = _manifest(HELDOUT30)
 HELDOUT30_FLOOR = 9  # ratchet: 10 of 11 agreed blind on 2026-12-06 (on 5b317ad; a 12th, proprietary, removed)
+HELDOUT32 = CORPUS.parent / "real_logs_heldout32"  # JSON histories in shapes beyond {name: [values]}, blind
+HELDOUT32_MANIFEST = _manifest(HELDOUT32)
+HELDOUT32_FLOOR = 3  # ratchet: 4 of 4 agreed blind on 2026-12-06 (on 0258f43, with its JSON reader; 0 read on 5b317ad)
 HELDOUT31 = CORPUS.parent / "real_logs_heldout31"  # Ultralytics results.csv a second time: seg, cls, pose, OBB, blind
 HELDOUT31_MANIFEST = _manifest(HELDOUT31)
 HELDOUT31_FLOOR = 11  # ratchet: 12 of 12 agreed blind on 2026-12-06 (on 5b317ad, the session's start); one of margin
@@ -225,6 +228,7 @@ CORPORA = [
     (HELDOUT29, HELDOUT29_MANIFEST),
     (HELDOUT30, HELDOUT30_MANIFEST),
     (HELDOUT31, HELDOUT31_MANIFEST),
+    (HELDOUT32, HELDOUT32_MANIFEST),
 ]
 
 
@@ -249,9 +253,9 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     assert set(listed) == on_disk
     # issue 14: at least 30 real logs in the corpus, 10 in a held-out set; the ninth set stopped at 7 when the
     # session's budget of repositories to fetch ran out (the nineteenth's too), the seventeenth at 6 when its
-    # collector's time did, the twenty-seventh at 6 and the twenty-eighth at 5 when their collectors'
-    # shares of that budget did (READMEs)
-    small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5}
+    # collector's time did, the twenty-seventh at 6, the twenty-eighth at 5 and the thirty-second at 4
+    # when their collectors' shares of that budget did (READMEs)
+    small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -651,6 +655,14 @@ def test_thirty_first_held_out_verdicts_agree_with_their_labels() -> None:
     """Ultralytics ``results.csv`` a second time (detection, segmentation, classification, pose and OBB runs),
     collected blind by a helper on 2026-12-06 (12 of 12 agreed blind), their own floor, never lowered to pass."""
     outcomes = _held_out((HELDOUT31, HELDOUT31_MANIFEST), HELDOUT31_FLOOR, "thirty-first held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_thirty_second_held_out_verdicts_agree_with_their_labels() -> None:
+    """Histories saved by hand as one JSON object in shapes beyond ``{name: [values]}`` (a split's name alone, a
+    wrapper of runs with plural names), collected blind by a helper on 2026-12-06 after the reader of those shapes
+    was written (4 of 4 agreed blind on 0258f43; none readable on 5b317ad), their own floor, never lowered."""
+    outcomes = _held_out((HELDOUT32, HELDOUT32_MANIFEST), HELDOUT32_FLOOR, "thirty-second held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
 
 
