@@ -231,3 +231,24 @@ def test_a_validation_loss_below_the_entropy_of_the_frozen_share_learned_somethi
     collapsed = RunHistory.from_any({"train_loss": train, "val_loss": [0.34] * 10, "val_accuracy": accuracy})
     ranking = RunHistory.from_any({"train_loss": train, "val_loss": [0.2] * 10, "val_accuracy": accuracy})
     assert frozen_decisions(collapsed) is not None and frozen_decisions(ranking) is None
+
+
+def test_a_loss_in_the_thousands_has_no_chance_level_and_the_check_runs() -> None:
+    """A CTC loss summed over a batch (4,175 -> 1,458) overflowed ``exp`` here: the optimisation check errored and the
+    real run (``real_logs_heldout3/hf_stressdetection.json``) read "no cause" — not looked at, yet read as healthy."""
+    assert chance_level(np.r_[4175.0, 3550.0, np.full(30, 1458.0)]) is None
+    path = REAL_LOG.parents[1] / "real_logs_heldout3" / "hf_stressdetection.json"
+    diagnosis = gapdoctor.diagnose(history=path)
+    assert "optimization.curves" in {c.name for c in diagnosis.checks if c.status == "ran"}
+    assert not [c for c in diagnosis.checks if c.status == "errored"]
+
+
+def test_a_training_loss_that_climbed_back_beyond_its_noise_is_told_to_lower_the_rate_not_raise_it() -> None:
+    """The same run: a constant rate of 3e-4, the training loss 883 at epoch 4.2, 2,397 at 5.1, 1,458 at the end
+    (WER 0.352 at its best, 0.375 at the end). A rise over the last third of 34% (give or take 11%) is no flat end:
+    the flat end's advice, raise the rate, was the first fix."""
+    path = REAL_LOG.parents[1] / "real_logs_heldout3" / "hf_stressdetection.json"
+    top = gapdoctor.diagnose(history=path).top
+    assert top is not None and top.cause == "optimization" and not top.weak
+    assert "climbed back over the last third" in top.summary
+    assert top.fixes[0].startswith("Lower the learning rate") and not any(f.startswith("Raise") for f in top.fixes)

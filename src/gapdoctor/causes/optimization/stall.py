@@ -41,6 +41,22 @@ _TOO_LOW_ACHIEVED = 0.3
 # A training loss that jitters more than the validation loss (its measurement's noise) bounces only when its
 # rises beyond that noise have a one-sided p-value below this.
 _BOUNCE_P = 0.05
+# A flat end whose smoothed loss rose over the last third by more than this many standard errors of that rise (the
+# training loss's own measurement noise, when known) and by at least this fraction has climbed back, not stalled.
+_CLIMB_SE = 2.0
+_CLIMB_MIN = 0.05
+
+
+def _climbed_back(late_drop: float, late_se: float) -> bool:
+    """Whether the training loss rose over the last third by more than a flat end wanders: a rate too high for this
+    stage of the run, not one too low (raising it, the flat end's advice, would make it worse).
+
+    Examples
+    --------
+    >>> _climbed_back(-0.344, 0.106), _climbed_back(-0.03, 0.0), _climbed_back(-0.15, 0.10), _climbed_back(0.01, 0.0)
+    (True, False, False, False)
+    """
+    return late_drop < 0 and -late_drop > max(_CLIMB_SE * late_se, _CLIMB_MIN)
 
 
 def _training_start(history: RunHistory, ts: np.ndarray) -> float:
@@ -111,6 +127,9 @@ def stall(
         cause, first_fix = chance.story(), chance.fix
     elif frozen is not None:
         cause, first_fix = frozen.story(), frozen.fix
+    elif _climbed_back(late_drop, late_fall_se(train, third, float(ts[-1 - third])) if measurement else 0.0):
+        cause = "the training loss climbed back over the last third, beyond its noise"
+        first_fix = "Lower the learning rate (try 3x and 10x smaller); clip gradients."
     else:
         cause = "the training loss stopped improving early"
         first_fix = "Raise the learning rate or use a warm-up + decay schedule; check the loss is wired to the outputs."
