@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -115,3 +117,14 @@ def test_validation_at_the_epoch_index_and_training_at_the_global_step() -> None
     assert history.n_points == 10
     assert np.allclose(history.get("train_loss"), [1.0 / (1 + e) for e in range(10)])  # type: ignore[arg-type]
     assert any("two scales" in note for note in history.notes)
+
+
+def test_a_value_beyond_any_loss_reads_as_the_divergence_it_is(tmp_path: Path) -> None:
+    """A loss logged at 1e308 (float64 overflow) squared to inf with a RuntimeWarning, and a run logging nothing else
+    read "no finding at all": healthy. Beyond MAX_MAGNITUDE a value is an overflow: read as inf, the divergence."""
+    path = tmp_path / "metrics.csv"
+    path.write_text("epoch,train_loss,val_loss\n" + "".join(f"{e},1e308,1e308\n" for e in range(1, 6)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        diagnosis = gapdoctor.diagnose(history=path)
+    assert diagnosis.top is not None and diagnosis.top.cause == "optimization" and not diagnosis.top.weak

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gapdoctor.inputs.history_values import MAX_MAGNITUDE
 from gapdoctor.inputs.series_names import validation_from_test_curves
 from gapdoctor.stats.array_types import FloatArray
 
@@ -236,6 +237,7 @@ def align_points(points: Iterable[LoggedPoint]) -> Aligned:
     for name, pts in by_name.items():
         x = np.array([p[xi - 1] for p in pts], dtype=np.float64)
         v = np.array([p[2] for p in pts], dtype=np.float64)
+        v[np.abs(v) > MAX_MAGNITUDE] *= np.inf  # beyond any loss or metric: an overflow, read as the divergence it is
         if name in eval_names:
             slot = np.searchsorted(xs, x)
         else:  # training side: the interval (previous evaluation, this evaluation]
