@@ -96,14 +96,38 @@ def test_one_object_per_split_is_said(tmp_path: Path) -> None:
     assert any("one object per split or per metric" in note and "train, val" in note for note in history.notes)
 
 
-def test_several_objects_holding_one_series_read_the_last_and_say_so(tmp_path: Path) -> None:
-    """XGBoost's ``evals_result()`` with two evaluation sets, ``validation_0`` then ``validation_1``: which one is the
-    training set is not written down, so the last is read and the reading says so."""
+def test_xgboost_s_two_numbered_evaluation_sets_read_as_training_then_validation(tmp_path: Path) -> None:
+    """XGBoost's ``evals_result()`` with ``eval_set=[(X_train, y_train), (X_val, y_val)]``: ``validation_0`` then
+    ``validation_1``, the order XGBoost's documentation shows; which is which is said in a note."""
     columns = _columns()
     content = {"validation_0": {"logloss": columns["loss"]}, "validation_1": {"logloss": columns["val_loss"]}}
     history = read_history(_saved(tmp_path, content))
-    np.testing.assert_array_equal(history.get("val_log_loss"), read_history(KERAS_RUN).get("val_loss"))
-    assert any("several objects hold validation_logloss: the last one written read" in n for n in history.notes)
+    expected = read_history(KERAS_RUN)
+    np.testing.assert_array_equal(history.get("val_log_loss"), expected.get("val_loss"))
+    np.testing.assert_array_equal(history.get("train_log_loss"), expected.get("train_loss"))
+    assert any("validation_0 as training, validation_1 as validation" in n for n in history.notes), history.notes
+
+
+def test_lightgbm_s_named_training_set_beside_numbered_ones_keeps_the_last_as_validation(tmp_path: Path) -> None:
+    columns = _columns()
+    content = {
+        "training": {"l2": columns["loss"]},
+        "valid_0": {"l2": columns["accuracy"]},
+        "valid_1": {"l2": columns["val_loss"]},
+    }
+    history = read_history(_saved(tmp_path, content))
+    np.testing.assert_array_equal(history.get("val_mse"), read_history(KERAS_RUN).get("val_loss"))
+    np.testing.assert_array_equal(history.get("train_mse"), read_history(KERAS_RUN).get("train_loss"))
+    assert any("valid_1 as validation; not read: valid_0" in n for n in history.notes), history.notes
+
+
+def test_several_wrapped_runs_holding_one_series_read_the_last_and_say_so(tmp_path: Path) -> None:
+    columns = _columns()
+    first = {"loss": columns["accuracy"], "val_loss": columns["val_accuracy"]}
+    content = {"run1": first, "run2": {"loss": columns["loss"], "val_loss": columns["val_loss"]}}
+    history = read_history(_saved(tmp_path, content))
+    np.testing.assert_array_equal(history.get("val_loss"), read_history(KERAS_RUN).get("val_loss"))
+    assert any("several objects hold loss, val_loss: the last one written read" in n for n in history.notes)
 
 
 def test_an_object_of_nothing_readable_is_refused_with_the_shapes_named(tmp_path: Path) -> None:

@@ -65,6 +65,32 @@ def _as_list(entry: Any) -> list[Any] | None:
     return entry if isinstance(entry, list) else _by_row_number(entry)
 
 
+def _numbered_roles(content: dict[str, Any], notes: list[str]) -> dict[str, str]:
+    """Numbered evaluation sets -> the split each is read as (``""``: not read).
+
+    One numbered set is validation. Of several, the last is validation; with no training set named, the first is
+    the training set (XGBoost's ``eval_set=[(X_train, y_train), (X_val, y_val)]`` gives ``validation_0`` and
+    ``validation_1``, the order its documentation shows), and any between are left out. Said in a note.
+
+    Examples
+    --------
+    >>> _numbered_roles({"validation_0": {}, "validation_1": {}}, [])
+    {'validation_0': 'train', 'validation_1': 'val'}
+    >>> _numbered_roles({"training": {}, "valid_0": {}, "valid_1": {}}, [])
+    {'valid_0': '', 'valid_1': 'val'}
+    """
+    numbered = [k for k, v in content.items() if isinstance(v, dict) and _split(k) and _NUMBERED.fullmatch(k.lower())]
+    if len(numbered) < 2:
+        return dict.fromkeys(numbered, "val")
+    named_train = any(_split_name(k) in {"train", "training", "tr", "trn"} for k in content if k not in numbered)
+    roles = dict.fromkeys(numbered[1:-1], "") | {numbered[0]: "" if named_train else "train", numbered[-1]: "val"}
+    read = [f"{k} as {'training' if r == 'train' else 'validation'}" for k, r in roles.items() if r]
+    skipped = [k for k, r in roles.items() if not r]
+    left = f"; not read: {', '.join(skipped)}" if skipped else ""
+    notes.append(f"several numbered evaluation sets: {', '.join(read)}{left}")
+    return roles
+
+
 def _bare_split_quantity(series: dict[str, list[Any]]) -> str:
     """``"accuracy"`` when the bare splits' training values rise within [0, 1] or [0, 100], else ``"loss"``."""
     train = next((v for k, v in series.items() if k.strip().lower() in {"train", "training", "tr", "trn"}), None)
@@ -108,7 +134,10 @@ def flatten_history_object(content: dict[str, Any], notes: list[str]) -> dict[st
     nested: list[str] = []
     wrappers: list[str] = []
     repeated: list[str] = []
+    roles = _numbered_roles(content, notes)
     for key, entry in content.items():
+        if roles.get(key) == "":
+            continue
         as_list = _as_list(entry)
         if as_list is not None:
             row_numbered += [] if isinstance(entry, list) else [key]
@@ -121,7 +150,7 @@ def flatten_history_object(content: dict[str, Any], notes: list[str]) -> dict[st
         wrapper = not _split(key) and not any(_split(k) for k in inner)
         (wrappers if wrapper else nested).append(key)
         for name, values in inner.items():
-            joined = name if wrapper else f"{_split_name(key) if _split(key) else key}_{name}"
+            joined = name if wrapper else f"{roles.get(key) or (_split_name(key) if _split(key) else key)}_{name}"
             repeated += [joined] if joined in out else []
             out[joined] = _as_list(values)
             row_numbered += [] if isinstance(values, list) else [joined]
