@@ -89,3 +89,43 @@ def test_a_whole_diagnosis_reads_float32_features_without_a_copy() -> None:
 
 MAX_EXTRA_MEMORY = 0.5
 """Issue 16: diagnose()'s extra memory at most half its inputs' bytes."""
+
+
+def _keras_run_columns() -> dict[str, list[float]]:
+    """A real Keras run's per-epoch values (``CSVLogger``, tests/data/real_logs)."""
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "data" / "real_logs" / "keras_emotion_resnet50_training.log"
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return {name: [float(row[name]) for row in rows] for name in ("loss", "accuracy", "val_loss", "val_accuracy")}
+
+
+def test_a_loop_s_own_nested_dict_diagnoses_as_its_flat_twin() -> None:
+    """``history = {"train": {"loss": [], "acc": []}, "val": {...}}``, as loops collect it, passed as it is: before,
+    "series 'train' is not a name gapdoctor understands". Now read as the flat dict, the reading said."""
+    c = _keras_run_columns()
+    train, val = {"loss": c["loss"], "acc": c["accuracy"]}, {"loss": c["val_loss"], "acc": c["val_accuracy"]}
+    nested = {"train": train, "val": val}
+    flat = gapdoctor.diagnose(history=c)
+    read = gapdoctor.diagnose(history=nested)
+    assert [(f.cause, f.score, f.check) for f in read.findings] == [(f.cause, f.score, f.check) for f in flat.findings]
+    assert read.curves == flat.curves
+    assert any("one object per split or per metric read as its series: train, val" in n for n in read.notes)
+    assert not any("object per split" in n for n in flat.notes)
+
+
+def test_a_split_s_name_alone_over_arrays_reads_as_the_loss_in_memory() -> None:
+    c = _keras_run_columns()
+    read = gapdoctor.diagnose(history={"train": np.array(c["loss"]), "val": np.array(c["val_loss"])})
+    twin = gapdoctor.diagnose(history={"train_loss": c["loss"], "val_loss": c["val_loss"]})
+    assert [(f.cause, f.score) for f in read.findings] == [(f.cause, f.score) for f in twin.findings]
+    assert any("read as the loss (the training values fall)" in n for n in read.notes), read.notes
+
+
+def test_pandas_to_dict_of_a_history_reads_in_row_order() -> None:
+    pd = pytest.importorskip("pandas")
+    c = _keras_run_columns()
+    read = gapdoctor.diagnose(history=pd.DataFrame(c).to_dict())  # {"loss": {0: ..., 1: ...}, ...}
+    assert read.curves == gapdoctor.diagnose(history=c).curves

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -93,7 +93,19 @@ def run_checks(subject: Evidence | SearchTrials, checks: Iterable[Check] | None 
 
 
 def _read_if_path(history: Any, metric: str, higher_is_better: bool | None) -> Any:
-    """``history`` read from its log file or folder when it is a path (the file door, :mod:`gapdoctor.io`)."""
+    """``history`` read from its log file or folder when it is a path (the file door, :mod:`gapdoctor.io`); a loop's
+    own dict in the shapes a saved one is read in (``{"train": {"loss": [...]}, "val": {...}}``, a split's name
+    alone, pandas' ``to_dict()``...), the reading said in the notes."""
+    if isinstance(history, Mapping) and all(isinstance(k, str) for k in history):
+        from gapdoctor.inputs.history import RunHistory
+        from gapdoctor.io.json_histories import flatten_history_object
+
+        notes: list[str] = []
+        flat = flatten_history_object(dict(history), notes)
+        if not notes:
+            return history
+        read = RunHistory.from_any(flat, metrics=own_metric_names(metric, higher_is_better))
+        return replace(read, notes=(*read.notes, *notes))
     if not isinstance(history, (str, os.PathLike)):
         return history
     from gapdoctor.io import read_history

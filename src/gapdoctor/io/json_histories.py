@@ -91,11 +91,15 @@ def _numbered_roles(content: dict[str, Any], notes: list[str]) -> dict[str, str]
     return roles
 
 
-def _bare_split_quantity(series: dict[str, list[Any]]) -> str:
+def _bare_split_quantity(series: dict[str, Any]) -> str:
     """``"accuracy"`` when the bare splits' training values rise within [0, 1] or [0, 100], else ``"loss"``."""
     train = next((v for k, v in series.items() if k.strip().lower() in {"train", "training", "tr", "trn"}), None)
-    values = np.array([v for v in (train or next(iter(series.values()))) if _is_number(v)], dtype=float)
-    values = values[np.isfinite(values)]
+    chosen = train if train is not None else next(iter(series.values()))
+    try:  # a list from a file; an array or a tensor from a loop's own dict
+        values = np.asarray([v for v in chosen if v is not None], dtype=float)
+    except (TypeError, ValueError):
+        return "loss"
+    values = values[np.isfinite(values)] if values.ndim == 1 else np.array([])
     if len(values) < 3 or values.min() < 0 or values.max() > 100:
         return "loss"
     third = max(len(values) // 3, 1)
@@ -154,7 +158,7 @@ def flatten_history_object(content: dict[str, Any], notes: list[str]) -> dict[st
             repeated += [joined] if joined in out else []
             out[joined] = _as_list(values)
             row_numbered += [] if isinstance(values, list) else [joined]
-    bare = {k: v for k, v in out.items() if isinstance(v, list) and _split(k)}
+    bare = {k: v for k, v in out.items() if _split(k) and hasattr(v, "__len__") and not isinstance(v, (str, dict))}
     if bare:
         quantity = _bare_split_quantity(bare)
         out = {(f"{k}_{quantity}" if k in bare else k): v for k, v in out.items()}
@@ -164,7 +168,7 @@ def flatten_history_object(content: dict[str, Any], notes: list[str]) -> dict[st
             "name the lists (train_loss, val_accuracy) to say what they hold"
         )
     if row_numbered:
-        notes.append(f"series keyed by row number (pandas' DataFrame.to_json) read in that order: {len(row_numbered)}")
+        notes.append(f"series keyed by row number (pandas' to_json / to_dict) read in that order: {len(row_numbered)}")
     if nested:
         notes.append(f"one object per split or per metric read as its series: {', '.join(nested[:10])}")
     if wrappers:
