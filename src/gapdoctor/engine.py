@@ -173,7 +173,10 @@ def diagnose(
     history : mapping, DataFrame, str or Path, optional
         Per-epoch curves: name -> list of floats (``train_loss``, ``val_loss``,
         ``val_<metric>``, ``train_<metric>``, ``lr``...), a DataFrame with one row per
-        epoch, or a path to a log file.
+        epoch, or a path to a log file. A loop's own dict is read as collected too:
+        one dict per split (``{"train": {"loss": [...]}, "val": {...}}``), a split's name
+        alone (``{"train": train_losses, "val": val_losses}``), plural names, pandas'
+        ``to_dict()`` (:mod:`gapdoctor.io.json_histories`; the reading said in the notes).
     X_train, y_train, X_val, y_val : array-like, optional
         Features and labels of each split (numpy, pandas, torch, or Dask arrays /
         DataFrames: then the row checks run partition by partition on your Dask
