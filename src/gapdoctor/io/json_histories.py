@@ -25,7 +25,8 @@ import numpy as np
 
 __all__ = ["flatten_history_object"]
 
-_SPLITS = {"train", "training", "tr", "trn", "val", "valid", "validation", "eval", "dev", "test"}
+_TRAIN_SPLITS = {"train", "training", "tr", "trn"}
+_SPLITS = {*_TRAIN_SPLITS, "val", "valid", "validation", "eval", "dev", "test"}
 _ROW_NUMBER = re.compile(r"\d+")
 # A numbered evaluation set: LightGBM's default "valid_0", XGBoost's "validation_0", "validation_1".
 _NUMBERED = re.compile(r"(.+?)_\d+")
@@ -82,7 +83,7 @@ def _numbered_roles(content: dict[str, Any], notes: list[str]) -> dict[str, str]
     numbered = [k for k, v in content.items() if isinstance(v, dict) and _split(k) and _NUMBERED.fullmatch(k.lower())]
     if len(numbered) < 2:
         return dict.fromkeys(numbered, "val")
-    named_train = any(_split_name(k) in {"train", "training", "tr", "trn"} for k in content if k not in numbered)
+    named_train = any(_split_name(k) in _TRAIN_SPLITS for k in content if k not in numbered)
     roles = dict.fromkeys(numbered[1:-1], "") | {numbered[0]: "" if named_train else "train", numbered[-1]: "val"}
     read = [f"{k} as {'training' if r == 'train' else 'validation'}" for k, r in roles.items() if r]
     skipped = [k for k, r in roles.items() if not r]
@@ -93,7 +94,7 @@ def _numbered_roles(content: dict[str, Any], notes: list[str]) -> dict[str, str]
 
 def _bare_split_quantity(series: dict[str, Any]) -> str:
     """``"accuracy"`` when the bare splits' training values rise within [0, 1] or [0, 100], else ``"loss"``."""
-    train = next((v for k, v in series.items() if k.strip().lower() in {"train", "training", "tr", "trn"}), None)
+    train = next((v for k, v in series.items() if _split_name(k) in _TRAIN_SPLITS), None)
     chosen = train if train is not None else next(iter(series.values()))
     try:  # a list from a file; an array or a tensor from a loop's own dict
         values = np.asarray([v for v in chosen if v is not None], dtype=float)
@@ -161,7 +162,7 @@ def flatten_history_object(content: dict[str, Any], notes: list[str]) -> dict[st
     bare = {k: v for k, v in out.items() if _split(k) and hasattr(v, "__len__") and not isinstance(v, (str, dict))}
     if bare:
         quantity = _bare_split_quantity(bare)
-        out = {(f"{k}_{quantity}" if k in bare else k): v for k, v in out.items()}
+        out = {(f"{_split_name(k)}_{quantity}" if k in bare else k): v for k, v in out.items()}
         verb = "fall" if quantity == "loss" else "rise"
         notes.append(
             f"{', '.join(bare)} name a split but no quantity: read as the {quantity} (the training values {verb}); "
