@@ -111,9 +111,32 @@ JSON_SPLIT = re.compile(r"^(train|training|val|valid|validation|eval|evaluation|
 JSON_SPLIT_ALONE = re.compile(r"^(?:train|training|val|valid|validation|eval|evaluation|dev|test)(?:[_-]?\d+)?$")
 JSON_PLURALS = {"losses": "loss", "accs": "acc", "accuracies": "accuracy"}
 BOOSTING_LOWER_IS_BETTER = (
-    "l1", "l2", "l2_root", "mape", "huber", "fair", "quantile", "poisson", "gamma", "gamma_deviance", "tweedie",
-    "xentropy", "cross_entropy", "xentlambda", "cross_entropy_lambda", "kullback_leibler", "kldiv", "mphe", "rmsle",
-    "mlogloss", "merror", "poisson-nloglik", "gamma-nloglik", "gamma-deviance", "cox-nloglik", "tweedie-nloglik",
+    "l1",
+    "l2",
+    "l2_root",
+    "mape",
+    "huber",
+    "fair",
+    "quantile",
+    "poisson",
+    "gamma",
+    "gamma_deviance",
+    "tweedie",
+    "xentropy",
+    "cross_entropy",
+    "xentlambda",
+    "cross_entropy_lambda",
+    "kullback_leibler",
+    "kldiv",
+    "mphe",
+    "rmsle",
+    "mlogloss",
+    "merror",
+    "poisson-nloglik",
+    "gamma-nloglik",
+    "gamma-deviance",
+    "cox-nloglik",
+    "tweedie-nloglik",
 )
 
 
@@ -224,7 +247,7 @@ def _json_series(data: dict[str, object]) -> list[tuple[str | None, int | None, 
 
     def walk(obj: dict[str, object], parts: tuple[str, ...]) -> None:
         for key, value in obj.items():
-            path = parts + (str(key),)
+            path = (*parts, str(key))
             series = _as_series(value)
             if series is None:
                 if isinstance(value, dict):
@@ -241,8 +264,15 @@ def _json_series(data: dict[str, object]) -> list[tuple[str | None, int | None, 
                 split = next((s for s in (_json_split(p) for p in reversed(outer)) if s is not None), None)
             if split is not None:
                 orders.setdefault(split, len(orders))
-            found.append((split[0] if split else None, split[1] if split else None,
-                          orders[split] if split else -1, metric, series))
+            found.append(
+                (
+                    split[0] if split else None,
+                    split[1] if split else None,
+                    orders[split] if split else -1,
+                    metric,
+                    series,
+                )
+            )
 
     walk(data, ())
     return found
@@ -254,9 +284,9 @@ def _json_new_shape(data: dict[str, object]) -> bool:
     for key, value in data.items():
         if isinstance(value, dict) and (_as_series(value) is not None or _json_series(value)):
             return True
-        if isinstance(value, list) and _as_series(value) is not None:
-            if JSON_SPLIT_ALONE.match(key.lower()) or key.split("_")[-1].lower() in JSON_PLURALS:
-                return True
+        named = JSON_SPLIT_ALONE.match(key.lower()) or key.split("_")[-1].lower() in JSON_PLURALS
+        if isinstance(value, list) and _as_series(value) is not None and named:
+            return True
     return False
 
 
