@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -93,19 +93,7 @@ def run_checks(subject: Evidence | SearchTrials, checks: Iterable[Check] | None 
 
 
 def _read_if_path(history: Any, metric: str, higher_is_better: bool | None) -> Any:
-    """``history`` read from its log file or folder when it is a path (the file door, :mod:`gapdoctor.io`); a loop's
-    own dict in the shapes a saved one is read in (``{"train": {"loss": [...]}, "val": {...}}``, a split's name
-    alone, pandas' ``to_dict()``...), the reading said in the notes."""
-    if isinstance(history, Mapping) and all(isinstance(k, str) for k in history):
-        from gapdoctor.inputs.history import RunHistory
-        from gapdoctor.io.json_histories import flatten_history_object
-
-        notes: list[str] = []
-        flat = flatten_history_object(dict(history), notes)
-        if not notes:
-            return history
-        read = RunHistory.from_any(flat, metrics=own_metric_names(metric, higher_is_better))
-        return replace(read, notes=(*read.notes, *notes))
+    """``history`` read from its log file or folder when it is a path (the file door, :mod:`gapdoctor.io`)."""
     if not isinstance(history, (str, os.PathLike)):
         return history
     from gapdoctor.io import read_history
@@ -176,7 +164,7 @@ def diagnose(
         epoch, or a path to a log file. A loop's own dict is read as collected too:
         one dict per split (``{"train": {"loss": [...]}, "val": {...}}``), a split's name
         alone (``{"train": train_losses, "val": val_losses}``), plural names, pandas'
-        ``to_dict()`` (:mod:`gapdoctor.io.json_histories`; the reading said in the notes).
+        ``to_dict()`` (:mod:`gapdoctor.inputs.history_shapes`; the reading said in the notes).
     X_train, y_train, X_val, y_val : array-like, optional
         Features and labels of each split (numpy, pandas, torch, or Dask arrays /
         DataFrames: then the row checks run partition by partition on your Dask

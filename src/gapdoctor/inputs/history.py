@@ -21,6 +21,7 @@ import numpy as np
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history_axis import frame_points
+from gapdoctor.inputs.history_shapes import history_mapping
 from gapdoctor.inputs.history_values import (
     MAX_MAGNITUDE,
     NAMES_FIX,
@@ -172,9 +173,7 @@ class RunHistory:
 
     def to_dict(self) -> dict[str, list[float | None]]:
         """JSON-safe copy: name -> list, NaN written as None."""
-        return {
-            name: [None if not math.isfinite(v) else float(v) for v in values] for name, values in self.series.items()
-        }
+        return {name: [float(v) if math.isfinite(v) else None for v in values] for name, values in self.series.items()}
 
     @classmethod
     def from_any(
@@ -185,8 +184,8 @@ class RunHistory:
         Parameters
         ----------
         history : mapping, DataFrame, str or Path
-            name -> per-epoch values (one point per epoch); a DataFrame with one row
-            per epoch, or with a ``step`` / ``epoch`` column (rows as logged, sparse
+            name -> per-epoch values (one point per epoch; a loop's own shapes too: :mod:`~.history_shapes`);
+            a DataFrame with one row per epoch, or with a ``step`` / ``epoch`` column (rows as logged, sparse
             rows allowed). A log file is read by :func:`gapdoctor.io.read_history` (``diagnose(history=path)`` does).
         argument : str, default="history"
             The argument name used in error messages.
@@ -231,6 +230,7 @@ class RunHistory:
                 f"expected a mapping name -> per-epoch values, a DataFrame or a path, got {type(history).__name__}",
                 "pass e.g. {'train_loss': [...], 'val_loss': [...], 'val_accuracy': [...]}",
             )
+        history, shape_notes = history_mapping(history)  # a loop's own shapes: {"train": {"loss": [...]}}, ...
         series: dict[str, FloatArray] = {}
         ignored: list[str] = []
         origin: dict[str, str] = {}
@@ -286,7 +286,7 @@ class RunHistory:
             ignored=tuple(ignored),
             source="mapping",
             diverged_at=diverged_at,
-            notes=(*test_notes, *notes, *loss_notes),
+            notes=(*shape_notes, *test_notes, *notes, *loss_notes),
             test=test,
             non_finite=non_finite,
         )

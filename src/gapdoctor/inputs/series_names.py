@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PER_BATCH_SUFFIXES",
+    "SPLIT_PREFIXES",
     "fractions_from_percentages",
     "history_notes",
     "loss_from_metrics",
@@ -49,7 +50,7 @@ _BOOKKEEPING = re.compile(
     r"^eta|^n_parameters$|^num_params$"  # Detectron2's time left, facebookresearch's log.txt model size
 )
 
-_SPLIT_PREFIXES = {
+SPLIT_PREFIXES = {
     "train": "train",
     "training": "train",
     "tr": "train",
@@ -60,6 +61,7 @@ _SPLIT_PREFIXES = {
     "eval": "val",
     "dev": "val",
 }
+"""A split's names as loggers write them (``trn``, ``valid``, ``eval``...) -> ``train`` / ``val``."""
 _AUXILIARY = {
     "lr": "lr",
     "learning_rate": "lr",
@@ -78,7 +80,7 @@ PER_BATCH_SUFFIXES = ("step", "batch")
 _INDEX_NAMES = {"epoch", "epochs", "step", "global_step", "time", "timestamp", "wall_time", "runtime"}
 _INDEX_NAMES |= {"iter", "iteration", "iters"}  # Detectron2's and MMCV's JSON lines
 _INDEX_NAMES |= {"stopped", "restored"}  # EarlyStopping's stopped_epoch / restored_epoch (MLflow's Keras autolog)
-_SPLITS_NAMED = {*_SPLIT_PREFIXES, "test"}  # a first segment naming a split is read as written, never dropped
+_SPLITS_NAMED = {*SPLIT_PREFIXES, "test"}  # a first segment naming a split is read as written, never dropped
 # Keras names a metric object's second and later instances in one session "precision_1", "auc_2" (and their
 # "val_" twins): the number counts objects, it is no part of the metric's name.
 _KERAS_INSTANCE = re.compile(r"(.+?)_(\d+)")
@@ -172,10 +174,10 @@ def _normalised(raw: str, metrics: Collection[str]) -> str | None:
         inner = normalise_series_name(rest, metrics=metrics)
         return None if not inner or not inner.startswith("train_") else "test_" + inner[len("train_") :]
     body, _, tail = name.rpartition("_")
-    if rest and head in _SPLIT_PREFIXES:
-        split, name = _SPLIT_PREFIXES[head], rest
-    elif body and tail in _SPLIT_PREFIXES:  # TensorBoard's "Loss/train", "Accuracy/val"
-        split, name = _SPLIT_PREFIXES[tail], body
+    if rest and head in SPLIT_PREFIXES:
+        split, name = SPLIT_PREFIXES[head], rest
+    elif body and tail in SPLIT_PREFIXES:  # TensorBoard's "Loss/train", "Accuracy/val"
+        split, name = SPLIT_PREFIXES[tail], body
     elif body and tail == "test":
         inner = normalise_series_name(body, metrics=metrics)
         return None if not inner or not inner.startswith("train_") else "test_" + inner[len("train_") :]
@@ -272,10 +274,10 @@ def split_and_body(raw: str) -> tuple[str, str] | None:
     name = _cleaned(raw)
     head, _, rest = name.partition("_")
     body, _, tail = name.rpartition("_")
-    if rest and head in _SPLIT_PREFIXES:
-        return _SPLIT_PREFIXES[head], rest
-    if body and tail in _SPLIT_PREFIXES:
-        return _SPLIT_PREFIXES[tail], body
+    if rest and head in SPLIT_PREFIXES:
+        return SPLIT_PREFIXES[head], rest
+    if body and tail in SPLIT_PREFIXES:
+        return SPLIT_PREFIXES[tail], body
     return None
 
 

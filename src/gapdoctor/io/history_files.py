@@ -6,7 +6,7 @@ The format is detected from the contents:
   Keras' ``CSVLogger``: sparse rows, learning-rate rows without an epoch, a test row
   after the last epoch, several runs appended to one file);
 - JSON: ``{"name": [values...]}`` (or pandas' ``to_json`` of it, one object per split...:
-  :mod:`gapdoctor.io.json_histories`), a list of per-epoch objects (with ``step`` /
+  :mod:`gapdoctor.inputs.history_shapes`), a list of per-epoch objects (with ``step`` /
   ``epoch`` keys when logged so), or HF Transformers' ``trainer_state.json``
   (``log_history``, evaluation every N steps or every epoch);
 - TensorBoard event files (a file or a run directory), read natively;
@@ -36,9 +36,9 @@ from typing import Any
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history import RunHistory, normalise_series_name
+from gapdoctor.inputs.history_shapes import flatten_history_object
 from gapdoctor.io.console_logs import console_runs, one_console_run
 from gapdoctor.io.files import check_input_path, load_json_text, parse_csv, read_head, read_text, reading
-from gapdoctor.io.json_histories import flatten_history_object
 from gapdoctor.io.json_lines import is_json_lines, json_lines_points
 from gapdoctor.io.log_formats import (
     NOTHING_LOGGED_YET,

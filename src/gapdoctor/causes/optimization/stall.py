@@ -118,6 +118,7 @@ def stall(
         rises = rises_vs_curve_noise(train[np.isfinite(train)])
         bouncing = rises is not None and rises.p_value < _BOUNCE_P
     chance = None if bouncing else chance_level(train, val, *class_shares)
+    late_se = late_fall_se(train, third, float(ts[-1 - third])) if measurement else None
     if bouncing:
         cause = (
             "the training loss bounces on a plateau (it rose in most late epochs), a sign of a learning rate too high"
@@ -127,7 +128,7 @@ def stall(
         cause, first_fix = chance.story(), chance.fix
     elif frozen is not None:
         cause, first_fix = frozen.story(), frozen.fix
-    elif _climbed_back(late_drop, late_fall_se(train, third, float(ts[-1 - third])) if measurement else 0.0):
+    elif _climbed_back(late_drop, late_se or 0.0):
         cause = "the training loss climbed back over the last third, beyond its noise"
         first_fix = "Lower the learning rate (try 3x and 10x smaller); clip gradients."
     else:
@@ -176,7 +177,6 @@ def stall(
         and not chance
         and not frozen
     )
-    late_se = late_fall_se(train, third, float(ts[-1 - third])) if measurement else None
     score = stall_score(
         achieved,
         late_drop,

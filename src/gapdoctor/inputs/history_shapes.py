@@ -1,6 +1,7 @@
-"""A history saved as one JSON object, in the shapes training code writes it, as ``{name: [values per epoch]}``.
+"""A history in the shapes training code collects and saves it, as ``{name: [values per epoch]}``.
 
-``json.dump(history, f)`` of a dict of per-epoch lists is read as it is. Besides that:
+One reading for a JSON object read from a file (:mod:`gapdoctor.io.history_files`) and for a dict passed in memory
+(:meth:`gapdoctor.inputs.history.RunHistory.from_any`). ``{name: [values]}`` is read as it is. Besides that:
 
 - **pandas' ``DataFrame.to_json``** (``pd.DataFrame(history.history).to_json(f)``, its default
   ``orient="columns"``): ``{"loss": {"0": 0.69, "1": 0.52, ...}}``, each series keyed by row number;
@@ -19,14 +20,17 @@ Each reading beyond the plain one is said in a note.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-__all__ = ["flatten_history_object"]
+from gapdoctor.inputs.series_names import SPLIT_PREFIXES
 
-_TRAIN_SPLITS = {"train", "training", "tr", "trn"}
-_SPLITS = {*_TRAIN_SPLITS, "val", "valid", "validation", "eval", "dev", "test"}
+__all__ = ["flatten_history_object", "history_mapping"]
+
+_TRAIN_SPLITS = {name for name, split in SPLIT_PREFIXES.items() if split == "train"}
+_SPLITS = {*SPLIT_PREFIXES, "test"}
 _ROW_NUMBER = re.compile(r"\d+")
 # A numbered evaluation set: LightGBM's default "valid_0", XGBoost's "validation_0", "validation_1".
 _NUMBERED = re.compile(r"(.+?)_\d+")
@@ -177,3 +181,21 @@ def flatten_history_object(content: dict[str, Any], notes: list[str]) -> dict[st
     if repeated:
         notes.append(f"several objects hold {', '.join(repeated[:5])}: the last one written read")
     return out
+
+
+def history_mapping(history: Mapping[Any, Any]) -> tuple[Mapping[Any, Any], tuple[str, ...]]:
+    """A history passed as a dict, in its flat shape, and the notes saying how it was read (unchanged, no notes, when
+    it is flat already or keyed by other than names).
+
+    Examples
+    --------
+    >>> history_mapping({"train": {"loss": [0.9, 0.5]}, "val": {"loss": [1.0, 0.8]}})[0]
+    {'train_loss': [0.9, 0.5], 'val_loss': [1.0, 0.8]}
+    >>> history_mapping({"loss": [0.9, 0.5]})
+    ({'loss': [0.9, 0.5]}, ())
+    """
+    if not all(isinstance(key, str) for key in history):
+        return history, ()
+    notes: list[str] = []
+    flat = flatten_history_object(dict(history), notes)
+    return (flat, tuple(notes)) if notes else (history, ())
