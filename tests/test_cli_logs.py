@@ -191,3 +191,13 @@ def test_a_real_log_with_no_series_gapdoctor_knows_exits_2_with_one_line() -> No
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     lines = refused.stderr.strip().splitlines()
     assert len(lines) == 1 and "holds no series gapdoctor can read (ignored: Batch, Gen Loss, Disc Loss)" in lines[0]
+
+
+def test_a_json_object_of_no_readable_shape_exits_2_on_one_line(tmp_path: Path) -> None:
+    """The JSON shapes a loop saves are read (inputs/history_shapes.py); an object holding none says which entry is
+    not a series, one line, exit 2."""
+    log = tmp_path / "history.json"
+    log.write_text(json.dumps({"model": "resnet", "params": {"epochs": 3, "lr": 0.01}}), encoding="utf-8")
+    refused = gapdoctor_cli("diagnose", "--history", str(log))
+    assert refused.returncode == 2 and "entry 'model' is not a list of values" in refused.stderr
+    assert "Traceback" not in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
