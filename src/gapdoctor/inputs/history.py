@@ -31,6 +31,7 @@ from gapdoctor.inputs.history_values import (
     to_float_series,
 )
 from gapdoctor.inputs.loss_terms import summed_loss_terms
+from gapdoctor.inputs.output_heads import HeadLosses, head_losses
 from gapdoctor.inputs.series_names import (
     PER_BATCH_SUFFIXES,
     fractions_from_percentages,
@@ -98,6 +99,8 @@ class RunHistory:
         Series a log holds with no finite value (NaN throughout), dropped from ``series``.
     empty_train_terms : tuple of str
         A detector's training loss terms 0 throughout, their validation twins not (:mod:`.loss_terms`).
+    heads : mapping
+        A multi-output model's per-output losses as logged, beside the total (:mod:`.output_heads`).
     """
 
     series: Mapping[str, FloatArray]
@@ -114,6 +117,7 @@ class RunHistory:
     test: Mapping[str, float] = field(default_factory=dict)
     non_finite: tuple[str, ...] = ()
     empty_train_terms: tuple[str, ...] = ()
+    heads: HeadLosses = field(default_factory=dict)
 
     @property
     def n_epochs(self) -> int:
@@ -190,8 +194,7 @@ class RunHistory:
         argument : str, default="history"
             The argument name used in error messages.
         strict : bool, default=True
-            When True, a series name gapdoctor does not understand is an error; when
-            False it is dropped and listed in :attr:`ignored`.
+            Whether a series name gapdoctor does not understand is an error (else dropped, listed in :attr:`ignored`).
         metrics : collection of str, default=()
             Extra metric names to accept as ``val_<name>`` / ``train_<name>`` series.
 
@@ -246,19 +249,13 @@ class RunHistory:
                 ignored.append(str(raw_name))
                 continue
             if name in series:
-                raise GapdoctorInputError(
-                    argument,
-                    f"series {raw_name!r} and {origin[name]!r} both mean {name!r}",
-                    "keep only one of them",
-                )
+                why = f"series {raw_name!r} and {origin[name]!r} both mean {name!r}"
+                raise GapdoctorInputError(argument, why, "keep only one of them")
             series[name] = to_float_series(f"{argument}[{str(raw_name)!r}]", values)
             origin[name] = str(raw_name)
         if not series:
-            raise GapdoctorInputError(
-                argument,
-                "holds no series gapdoctor can read" + (f" (ignored: {', '.join(ignored)})" if ignored else ""),
-                "log at least train_loss and val_loss or a val_<metric> per epoch",
-            )
+            why = "holds no series gapdoctor can read" + (f" (ignored: {', '.join(ignored)})" if ignored else "")
+            raise GapdoctorInputError(argument, why, "log at least train_loss and val_loss or a val_<metric> per epoch")
         lengths = {name: len(v) for name, v in series.items()}
         if len(set(lengths.values())) > 1:
             detail = ", ".join(f"{origin[n]}={k}" for n, k in lengths.items())
@@ -392,6 +389,7 @@ class RunHistory:
             test=aligned.test,
             non_finite=non_finite,
             empty_train_terms=empty_terms,
+            heads=head_losses(logged_order, ignored, total="train_loss" in series),
         )
 
 

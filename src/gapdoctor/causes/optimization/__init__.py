@@ -2,5 +2,5 @@
 
 from __future__ import annotations
 
-CHECKS = ("check",)
+CHECKS = ("check", "heads")
 """The modules of this folder whose checks the registry imports."""

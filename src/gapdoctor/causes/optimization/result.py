@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 from gapdoctor.causes.curves import Epoch
 from gapdoctor.causes.payload import Payload, figure, plot
 
-__all__ = ["Instability", "LossClimb", "NanDivergence", "Stall"]
+__all__ = ["Instability", "LossClimb", "NanDivergence", "OutputAtChance", "Stall"]
 
 CHECK = "optimization.curves"
 """The check producing every optimisation payload."""
@@ -203,3 +203,27 @@ class Stall(Payload):
         """Decisions that never changed are also what a model produces that ranks its rows but whose scores never
         cross the decision threshold (an imbalanced task's argmax): a reported metric mismatch goes first."""
         return ("metric_mismatch",) if self.frozen_metric is not None else ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputAtChance(Payload):
+    """One output of a multi-output model whose own loss sits at a guess's while another output learns.
+
+    Parameters
+    ----------
+    outputs : str
+        The outputs whose loss sits at a guess's (``"id"``), with the class count of each guess.
+    evaluations : int
+        Points at which their training loss was logged (all at the guess's level, past the first third).
+    learnt : str
+        The outputs whose loss fell (``"icgd"``).
+    total_start, total_final : float
+        The run's total training loss at its first and last point (it fell: the total hides the output).
+    """
+
+    CHECK: ClassVar[str] = "optimization.output_at_chance"
+    outputs: str = figure(label="outputs whose loss sits at a guess's (classes)", shown_as="text")
+    evaluations: int = figure(label="points their training loss was logged at", shown_as="count")
+    learnt: str = figure(label="outputs whose loss fell", shown_as="text")
+    total_start: float = figure(label="first total training loss", shown_as="number")
+    total_final: float = figure(label="final total training loss", shown_as="number")

@@ -92,6 +92,11 @@ FROZEN_AT_REPORT = 3.0
 (:func:`~gapdoctor.causes.optimization.chance.frozen_decisions` reads it from 6: 0.67; 9: 0.75; 20: 0.87). A model
 that learns changes some decision between two evaluations; each further evaluation that changes none is more
 evidence that its answers do not depend on its inputs."""
+HEAD_AT_CHANCE_AT_REPORT = 3.0
+"""One output of a multi-output model whose own loss sits at a guess's at this many evaluations, while another
+output learns, is reported at 0.5 (:mod:`~gapdoctor.causes.optimization.heads` reads it from 6 evaluations: 0.67;
+14: 0.82): as for frozen decisions, each evaluation at which a head that could learn did not is more evidence that
+its outputs do not depend on the inputs."""
 STALL_CUT_MULTIPLIER = 2.0
 """A stall that starts right after a learning-rate cut is twice the evidence: the cut explains it."""
 STALL_TOO_LOW_MULTIPLIER = 1.5
@@ -221,6 +226,11 @@ def stall_score(
     elif too_low_lr:
         ratio *= STALL_TOO_LOW_MULTIPLIER
     return capped(strength_from_ratio(ratio), STILL_IMPROVING_MAX_SCORE, when=improving)
+
+
+def head_at_chance_score(evaluations: int) -> float:
+    """Strength of one output's loss at a guess's over ``evaluations`` evaluations while another output learns."""
+    return strength_from_ratio(evaluations / HEAD_AT_CHANCE_AT_REPORT)
 
 
 def frozen_score(evaluations: int) -> float:
