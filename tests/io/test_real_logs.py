@@ -195,6 +195,26 @@ HELDOUT28_FLOOR = 4  # ratchet: 5 of 5 agreed blind on 2026-12-06 (on 5b317ad, t
 HELDOUT29 = CORPUS.parent / "real_logs_heldout29"  # HF trainer_state.json inside checkpoint folders, blind
 HELDOUT29_MANIFEST = _manifest(HELDOUT29)
 HELDOUT29_FLOOR = 7  # ratchet: 8 of 10 agreed blind on 2026-12-06 (on 5b317ad, the session's start); one of margin
+HELDOUT33 = (
+    CORPUS.parent / "real_logs_heldout33"
+)  # TensorBoard event files a third time (Keras, HF, Lightning, YOLO), blind
+HELDOUT33_MANIFEST = _manifest(HELDOUT33)
+HELDOUT33_FLOOR = 5  # ratchet: 6 of 11 agreed blind on 2026-12-06 (on d47c7d0, the session's start); one of margin
+HELDOUT34 = CORPUS.parent / "real_logs_heldout34"  # console output kept in Jupyter notebooks a third time, blind
+HELDOUT34_MANIFEST = _manifest(HELDOUT34)
+HELDOUT34_FLOOR = 3  # ratchet: 4 of 5 agreed blind on 2026-12-06 (on d47c7d0, the session's start); one of margin
+HELDOUT35 = CORPUS.parent / "real_logs_heldout35"  # Weights & Biases run files a second time, blind
+HELDOUT35_MANIFEST = _manifest(HELDOUT35)
+HELDOUT35_FLOOR = 4  # ratchet: 5 of 7 agreed blind on 2026-12-06 (on d47c7d0, the session's start); one of margin
+HELDOUT36 = CORPUS.parent / "real_logs_heldout36"  # MLflow file-store runs a second time, blind
+HELDOUT36_MANIFEST = _manifest(HELDOUT36)
+HELDOUT36_FLOOR = 4  # ratchet: 5 of 5 agreed blind on 2026-12-06 (on d47c7d0, the session's start); one of margin
+HELDOUT37 = CORPUS.parent / "real_logs_heldout37"  # a validation metric neither accuracy nor loss (macro F1), blind
+HELDOUT37_MANIFEST = _manifest(HELDOUT37)
+HELDOUT37_FLOOR = 0  # ratchet: 1 of 1 agreed blind on 2026-12-06 (on d47c7d0, the session's start); one of margin
+HELDOUT38 = CORPUS.parent / "real_logs_heldout38"  # console output saved to text files a third time, blind
+HELDOUT38_MANIFEST = _manifest(HELDOUT38)
+HELDOUT38_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-06 (on d47c7d0, the session's start); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -229,6 +249,12 @@ CORPORA = [
     (HELDOUT30, HELDOUT30_MANIFEST),
     (HELDOUT31, HELDOUT31_MANIFEST),
     (HELDOUT32, HELDOUT32_MANIFEST),
+    (HELDOUT33, HELDOUT33_MANIFEST),
+    (HELDOUT34, HELDOUT34_MANIFEST),
+    (HELDOUT35, HELDOUT35_MANIFEST),
+    (HELDOUT36, HELDOUT36_MANIFEST),
+    (HELDOUT37, HELDOUT37_MANIFEST),
+    (HELDOUT38, HELDOUT38_MANIFEST),
 ]
 
 
@@ -254,8 +280,10 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     # issue 14: at least 30 real logs in the corpus, 10 in a held-out set; the ninth set stopped at 7 when the
     # session's budget of repositories to fetch ran out (the nineteenth's too), the seventeenth at 6 when its
     # collector's time did, the twenty-seventh at 6, the twenty-eighth at 5 and the thirty-second at 4
-    # when their collectors' shares of that budget did (READMEs)
+    # when their collectors' shares of that budget did, and the thirty-fourth to thirty-eighth at 5, 7, 5, 1 and 6
+    # when theirs did (the thirty-third at 11, its probes walked to the end; READMEs)
     small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
+    small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -663,6 +691,49 @@ def test_thirty_second_held_out_verdicts_agree_with_their_labels() -> None:
     wrapper of runs with plural names), collected blind by a helper on 2026-12-06 after the reader of those shapes
     was written (4 of 4 agreed blind on 0258f43; none readable on 5b317ad), their own floor, never lowered."""
     outcomes = _held_out((HELDOUT32, HELDOUT32_MANIFEST), HELDOUT32_FLOOR, "thirty-second held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_thirty_third_held_out_verdicts_agree_with_their_labels() -> None:
+    """TensorBoard event files a third time (Keras train/validation pairs, an HF Trainer run, Lightning
+    ``TensorBoardLogger`` versions, YOLOv5-family ``SummaryWriter`` loops), collected blind by a helper on 2026-12-06
+    (6 of 11 agreed blind; of the five others, two labels the collector doubted), their own floor, never lowered."""
+    outcomes = _held_out((HELDOUT33, HELDOUT33_MANIFEST), HELDOUT33_FLOOR, "thirty-third held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_thirty_fourth_held_out_verdicts_agree_with_their_labels() -> None:
+    """Keras ``fit`` output kept in Jupyter notebooks a third time, collected blind by a helper on 2026-12-06 (4 of
+    5 agreed blind), their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT34, HELDOUT34_MANIFEST), HELDOUT34_FLOOR, "thirty-fourth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_thirty_fifth_held_out_verdicts_agree_with_their_labels() -> None:
+    """Weights & Biases run files a second time (``run-<id>.wandb`` and an old client's ``wandb-history.jsonl``),
+    collected blind by a helper on 2026-12-06 (5 of 7 agreed blind), their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT35, HELDOUT35_MANIFEST), HELDOUT35_FLOOR, "thirty-fifth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_thirty_sixth_held_out_verdicts_agree_with_their_labels() -> None:
+    """MLflow file-store runs a second time, collected blind by a helper on 2026-12-06 (5 of 5 agreed blind), their
+    own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT36, HELDOUT36_MANIFEST), HELDOUT36_FLOOR, "thirty-sixth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_thirty_seventh_held_out_verdicts_agree_with_their_labels() -> None:
+    """A run whose validation metric is neither an accuracy nor a loss (macro F1 in a hand-written CSV), collected
+    blind by a helper on 2026-12-06 (1 of 1 agreed blind; the walk's fetch budget ended it), its own floor."""
+    outcomes = _held_out((HELDOUT37, HELDOUT37_MANIFEST), HELDOUT37_FLOOR, "thirty-seventh held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_thirty_eighth_held_out_verdicts_agree_with_their_labels() -> None:
+    """Console output saved to text files a third time (a loop's own prints, Keras ``fit``), collected blind by a
+    helper on 2026-12-06 (5 of 6 agreed blind), their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT38, HELDOUT38_MANIFEST), HELDOUT38_FLOOR, "thirty-eighth held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
 
 
