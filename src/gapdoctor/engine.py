@@ -25,7 +25,7 @@ from gapdoctor.inputs.arguments import input_names, own_metric_names
 from gapdoctor.inputs.completion import CompletionSettings, warning_key
 from gapdoctor.inputs.dask_inputs import SPLIT_ARGUMENTS, dask_arguments
 from gapdoctor.inputs.evidence import Evidence, build_evidence
-from gapdoctor.inputs.series_names import history_notes
+from gapdoctor.inputs.history_notes import history_notes
 from gapdoctor.inputs.trials import SearchTrials, search_trials
 from gapdoctor.ranking import rank
 from gapdoctor.stats.budget import recording_sampling

@@ -38,7 +38,7 @@ def test_facebookresearch_log_txt_reads_its_per_epoch_test_curve_as_validation()
     assert np.allclose(history.get("val_accuracy"), [e["test_acc1"] / 100 for e in lines])  # logged in percent
     assert not history.test
     assert any("test_loss" in n and "read as validation" in n for n in history.notes)
-    assert "n_parameters" not in " ".join(gapdoctor.inputs.series_names.history_notes(history))
+    assert "n_parameters" not in " ".join(gapdoctor.inputs.history_notes.history_notes(history))
 
 
 def test_facebookresearch_pretraining_log_without_evaluation_is_not_judged_healthy() -> None:

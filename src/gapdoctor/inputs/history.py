@@ -31,7 +31,7 @@ from gapdoctor.inputs.history_values import (
     to_float_series,
 )
 from gapdoctor.inputs.loss_terms import summed_loss_terms
-from gapdoctor.inputs.output_heads import HeadLosses, head_losses
+from gapdoctor.inputs.output_heads import HeadLosses, head_losses, mapping_head_losses, per_output_names
 from gapdoctor.inputs.series_names import (
     PER_BATCH_SUFFIXES,
     fractions_from_percentages,
@@ -242,10 +242,6 @@ class RunHistory:
             if name == "":
                 continue
             if name is None:
-                if strict:
-                    raise GapdoctorInputError(
-                        argument, f"series {raw_name!r} is not a name gapdoctor understands", NAMES_FIX
-                    )
                 ignored.append(str(raw_name))
                 continue
             if name in series:
@@ -253,6 +249,10 @@ class RunHistory:
                 raise GapdoctorInputError(argument, why, "keep only one of them")
             series[name] = to_float_series(f"{argument}[{str(raw_name)!r}]", values)
             origin[name] = str(raw_name)
+        per_output = per_output_names(ignored) if "train_loss" in series else set()  # a multi-output model's own
+        refused = [name for name in ignored if name not in per_output]
+        if strict and refused:
+            raise GapdoctorInputError(argument, f"series {refused[0]!r} is not a name gapdoctor understands", NAMES_FIX)
         if not series:
             why = "holds no series gapdoctor can read" + (f" (ignored: {', '.join(ignored)})" if ignored else "")
             raise GapdoctorInputError(argument, why, "log at least train_loss and val_loss or a val_<metric> per epoch")
@@ -286,6 +286,7 @@ class RunHistory:
             notes=(*shape_notes, *test_notes, *notes, *loss_notes),
             test=test,
             non_finite=non_finite,
+            heads=mapping_head_losses(history, per_output),
         )
 
     @classmethod

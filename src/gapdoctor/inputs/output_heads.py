@@ -10,19 +10,22 @@ leaves the total falling, the run looking healthy, and that output's metric at c
 
 Only names no other rule understood are read (:attr:`~gapdoctor.inputs.history.RunHistory.ignored`), only
 for a run that logs a total training loss and the losses of two heads or more, each with its values as
-logged (one per logged position, in order).
+logged (one per logged position, in order). A history given as a mapping (Keras' ``History.history`` of a
+multi-output model) names each output's metrics too (``digit_accuracy``, ``val_size_auc``): those are the
+model's own per-output series, not names to refuse (:func:`per_output_names`); they are listed as ignored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
 from gapdoctor.inputs.series_names import PER_BATCH_SUFFIXES, split_and_body
 from gapdoctor.stats.array_types import FloatArray
 
-__all__ = ["HeadLosses", "head_losses"]
+__all__ = ["HeadLosses", "head_losses", "mapping_head_losses", "per_output_names"]
 
 HeadLosses = Mapping[str, tuple[FloatArray, FloatArray | None]]
 """Head name -> (its training loss as logged, its validation loss as logged or None)."""
@@ -71,9 +74,7 @@ def head_losses(points: Iterable[tuple[str, float, float, float]], ignored: Coll
     """
     if not total:
         return {}
-    names = {raw: _split_head(raw) for raw in ignored}
-    spelled = [key for key in names.values() if key is not None]
-    names = {raw: key for raw, key in names.items() if key is not None and spelled.count(key) == 1}
+    names = _heads_of(ignored)
     values: dict[tuple[str, str], list[float]] = {}
     for raw, _, _, value in points:
         key = names.get(raw)
@@ -90,3 +91,44 @@ def head_losses(points: Iterable[tuple[str, float, float, float]], ignored: Coll
         head: (train, None if val is None else np.asarray(val, dtype=np.float64))
         for head, (train, val) in heads.items()
     }
+
+
+def _heads_of(names: Collection[str]) -> dict[str, tuple[str, str]]:
+    """Raw name -> (split, head) of each head's loss, when two heads or more log a training loss."""
+    parsed = {raw: _split_head(raw) for raw in names}
+    spelled = [key for key in parsed.values() if key is not None]
+    found = {raw: key for raw, key in parsed.items() if key is not None and spelled.count(key) == 1}
+    return found if len({head for split, head in found.values() if split == "train"}) >= 2 else {}
+
+
+def per_output_names(names: Collection[str]) -> set[str]:
+    """The names, among ``names``, of a multi-output model's per-output series: each head's loss, and each
+    metric named after a head (``digit_accuracy``, ``val_digit_accuracy``, ``accuracy_digit``).
+
+    Examples
+    --------
+    >>> sorted(per_output_names(["digit_loss", "size_loss", "val_size_accuracy", "acc_digit", "other"]))
+    ['acc_digit', 'digit_loss', 'size_loss', 'val_size_accuracy']
+    """
+    losses = _heads_of(names)
+    heads = {head for _, head in losses.values()}
+    out = set(losses)
+    for raw in names:
+        parsed = split_and_body(raw)
+        body = (parsed[1] if parsed is not None else raw.strip().lower()).replace("/", "_")
+        if any(body.startswith(f"{head}_") or body.endswith(f"_{head}") for head in heads):
+            out.add(raw)
+    return out
+
+
+def mapping_head_losses(history: Mapping[Any, Any], names: Collection[str]) -> HeadLosses:
+    """:func:`head_losses` of a history given as ``name -> per-epoch values`` (a value that is not a number: NaN;
+    a series that is not a list of values is left out)."""
+    points: list[tuple[str, float, float, float]] = []
+    for raw in names:
+        try:
+            values = np.asarray(history[raw], dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError, KeyError):
+            continue
+        points += [(raw, float(i), float(i), float(v)) for i, v in enumerate(values)]
+    return head_losses(points, names, total=True)

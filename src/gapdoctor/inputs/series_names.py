@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Mapping
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,14 +17,10 @@ from gapdoctor.inputs.series_aliases import METRIC_ALIASES, singular
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.metrics import METRICS
 
-if TYPE_CHECKING:
-    from gapdoctor.inputs.history import RunHistory
-
 __all__ = [
     "PER_BATCH_SUFFIXES",
     "SPLIT_PREFIXES",
     "fractions_from_percentages",
-    "history_notes",
     "loss_from_metrics",
     "named_losses",
     "normalise_series_name",
@@ -43,13 +38,6 @@ _LOSS_LIKE_METRICS = ("log_loss", "mse", "rmse", "mae")
 _TEST_CURVE_POSITIONS = 3
 # A bounded metric whose largest value passes 1 by more than this was logged in percent.
 _PERCENT_TOLERANCE = 1e-9
-# Logged figures about the run's speed and bookkeeping, not its curves: ignored without a note.
-_BOOKKEEPING = re.compile(
-    r"runtime|per_second|flos|num_tokens|tokens_seen|samples|steps_per|time|memory|mem_|gpu|throughput|"
-    r"^hp_metric$|^epoch|^step|global_step|^_|_vs_iterations$|"  # Keras' validation curve again, by iteration
-    r"^eta|^n_parameters$|^num_params$"  # Detectron2's time left, facebookresearch's log.txt model size
-)
-
 SPLIT_PREFIXES = {
     "train": "train",
     "training": "train",
@@ -372,29 +360,3 @@ def fractions_from_percentages(
             out[name] = values
     notes = (f"read as percentages (0-100), divided by 100: {', '.join(converted)}",) if converted else ()
     return out, notes
-
-
-def _listed(names: list[str]) -> str:
-    return ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
-
-
-def history_notes(history: RunHistory) -> tuple[str, ...]:
-    """What the diagnosis should tell about the history: the reader's notes, unknown series, and series dropped for
-    another of the same meaning (YOLO segmentation's mask metrics beside its box metrics, a per-step twin)."""
-    dropped = [n for n in history.ignored if not _BOOKKEEPING.search(n.lower())]
-    shadowed = [n for n in dropped if normalise_series_name(n)]
-    unknown = [n for n in dropped if n not in shadowed]
-    extra: tuple[str, ...] = (
-        (
-            f"history: series not understood, not used: {_listed(unknown)} "
-            "(pass metric=NAME with higher_is_better, or --metric NAME --higher-is-better, to use one)",
-        )
-        if unknown
-        else ()
-    )
-    if shadowed:
-        extra += (
-            f"history: series meaning one already read, not used: {_listed(shadowed)} (another series of the same "
-            "meaning was read: the per-epoch one, then the one with the most values)",
-        )
-    return tuple(f"history: {n}" for n in history.notes) + extra

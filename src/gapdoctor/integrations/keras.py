@@ -53,6 +53,10 @@ def _scores(model: Any, scores: Any) -> dict[str, Any]:
     return {"probs": scores} if name in ("softmax", "sigmoid") else {"logits": scores}
 
 
+_SEVERAL_OUTPUTS = (
+    "gapdoctor records no per-row training dynamics (label-noise evidence) for a model with several outputs (it "
+    "cannot tell which output's labels to read); the curves, each output's loss included, are recorded."
+)
 _KERAS_ADVICE = "fit on arrays (shuffled or not) or on a torch DataLoader over a map-style dataset to record them"
 
 
@@ -225,8 +229,12 @@ def _build() -> type:
                         else:  # no tensors (a dict of outputs...), or too many: predict on validation_data instead
                             callback._fit_batches = None
                 elif kwargs.get("training", True) and recorder.enabled and rows_known[0]:
+                    y, y_pred = kwargs.get("y"), kwargs.get("y_pred")
+                    if y_pred is not None and not hasattr(y_pred, "detach"):  # several outputs: a dict or list
+                        rows_known[0] = False
+                        recorder.say_once("dynamics: outputs", _SEVERAL_OUTPUTS)
+                        return loss
                     with recorder.guard("training dynamics"):
-                        y, y_pred = kwargs.get("y"), kwargs.get("y_pred")
                         batch = (
                             None if y is None or y_pred is None else _dynamics_inputs(torch, y, y_pred, probabilities)
                         )

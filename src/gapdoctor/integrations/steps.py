@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gapdoctor.inputs.history import normalise_series_name
+from gapdoctor.inputs.output_heads import per_output_names
 from gapdoctor.integrations.row_dynamics import RowDynamicsRecorder
 from gapdoctor.integrations.sums import keep_in_step, mean_across
 from gapdoctor.integrations.tracked_rows import TrackedRows
@@ -308,11 +309,12 @@ class StepRecorder(RowDynamicsRecorder):
         self._sums_done = 0
 
     def history(self) -> dict[str, list[float]]:
-        """The recorded curves, ``name -> per-epoch values`` (NaN: not measured).
+        """The recorded curves, ``name -> per-epoch values`` (NaN: not measured), with a multi-output model's
+        per-output series (``digit_loss``, ``val_size_accuracy``; :mod:`gapdoctor.inputs.output_heads`).
 
         Epochs that an internal error left half-recorded are dropped.
         """
         epochs = min((len(values) for values in self.curves.values()), default=0)
-        return {
-            name: list(values[:epochs]) for name, values in self.curves.items() if any(math.isfinite(v) for v in values)
-        }
+        per_output = per_output_names(self.extra_curves) if "train_loss" in self.curves else set()
+        kept = {**self.curves, **{name: self.extra_curves[name] for name in sorted(per_output)}}
+        return {name: list(values[:epochs]) for name, values in kept.items() if any(math.isfinite(v) for v in values)}
