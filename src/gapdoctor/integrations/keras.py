@@ -57,6 +57,26 @@ _SEVERAL_OUTPUTS = (
     "gapdoctor records no per-row training dynamics (label-noise evidence) for a model with several outputs (it "
     "cannot tell which output's labels to read); the curves, each output's loss included, are recorded."
 )
+_REGRESSION_LOSSES: tuple[str, ...] = ("mse", "mae", "mape", "msle", "mean_squared", "mean_absolute", "huber")
+_REGRESSION_LOSSES += ("log_cosh", "logcosh", "poisson", "cosine_similarity")
+"""Prefixes of the names of Keras' regression losses (``"mse"``, ``MeanSquaredError().name``, ``huber_loss``...)."""
+_REGRESSION = (
+    "gapdoctor records no per-row classification evidence (training dynamics, validation outputs) for a model "
+    "compiled with a regression loss ({}); the curves are recorded."
+)
+
+
+def _regression_loss(model: Any) -> str | None:
+    """The name of the regression loss the model was compiled with (every output's), or None."""
+    loss = getattr(model, "loss", None)
+    losses = (
+        list(loss.values()) if isinstance(loss, dict) else list(loss) if isinstance(loss, (list, tuple)) else [loss]
+    )
+    names = [str(x if isinstance(x, str) else getattr(x, "name", None) or getattr(x, "__name__", "")) for x in losses]
+    regression = all(name.lower().startswith(_REGRESSION_LOSSES) for name in names) and bool(names)
+    return ", ".join(names) if regression else None
+
+
 _KERAS_ADVICE = "fit on arrays (shuffled or not) or on a torch DataLoader over a map-style dataset to record them"
 
 
@@ -183,6 +203,11 @@ def _build() -> type:
 
         def _watch_training_batches(self) -> None:
             """Rows from the sampler of the DataLoader ``fit`` iterates; y and y_pred from the loss computation."""
+            regression = _regression_loss(self.model)
+            if regression is not None:  # no classes: neither dynamics nor validation outputs mean anything
+                self.validation_data = None
+                self.recorder.say_once("dynamics: regression", _REGRESSION.format(regression))
+                return
             if keras.backend.backend() != "torch":
                 self.recorder.say_once(
                     "dynamics: backend",
