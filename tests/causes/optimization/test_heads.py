@@ -126,3 +126,23 @@ def test_the_same_run_with_both_outputs_learning_is_not_read_so(tmp_path: Path, 
     assert sorted(history.heads) == ["digit", "size"]  # the outputs were read, and judged
     assert float(np.min(history.heads["size"][0])) < 0.5  # the size output learnt
     assert not _at_chance(gapdoctor.diagnose(history=path))
+
+
+@LIGHTNING_WARNINGS[0]
+@LIGHTNING_WARNINGS[1]
+@LIGHTNING_WARNINGS[2]
+@LIGHTNING_WARNINGS[3]
+@each_seed
+def test_the_lightning_callback_names_the_frozen_output_too(seed: int) -> None:
+    from gapdoctor.integrations.lightning import GapdoctorCallback
+
+    torch.manual_seed(seed)
+    split = digits_split(800, seed=seed)
+    tensors = [torch.from_numpy(a) for a in (split.X_train, split.y_train, split.X_val, split.y_val)]
+    train = DataLoader(TensorDataset(tensors[0], tensors[1]), batch_size=64, shuffle=True)
+    val = DataLoader(TensorDataset(tensors[2], tensors[3]), batch_size=256)
+    callback = GapdoctorCallback()
+    quiet_trainer(max_epochs=12, callbacks=[callback]).fit(TwoOutputs(frozen_size=True), train, val)
+    assert callback.recorder.errors == []
+    top = callback.diagnosis.top
+    assert top is not None and top.check == CHECK and not top.weak and "Output 'size' never learnt" in top.summary
