@@ -49,6 +49,18 @@ _SKIPPED = ("runtime", "per_second", "flos", "epoch", "step", "num_tokens")
 _HF_ADVICE = "a map-style train_dataset (a datasets.Dataset, or a torch Dataset with __getitem__) gives them"
 
 
+_NOT_CLASS_IDS = (
+    "gapdoctor keeps no per-row classification evidence from the {}: the labels are not one class id per "
+    "example (a regression, multi-label or token-level task); the curves are recorded."
+)
+
+
+def _class_ids(labels: Any) -> bool:
+    """Whether ``labels`` (a tensor or array) hold one integer class id per example."""
+    dtype = str(getattr(labels, "dtype", ""))
+    return getattr(labels, "ndim", None) == 1 and "int" in dtype
+
+
 def eval_strategy(args: Any) -> str:
     """``"no"``, ``"steps"`` or ``"epoch"``: the ``TrainingArguments``' evaluation strategy,
     under its name of any transformers version (``eval_strategy``, formerly ``evaluation_strategy``).
@@ -144,6 +156,11 @@ def _build() -> type:
                         "compute_loss_func or label smoothing takes the labels out of the batch).",
                     )
                     return
+                if not _class_ids(labels):
+                    self._hook.remove()
+                    self._hook = None
+                    self.recorder.say_once("dynamics: not class ids", _NOT_CLASS_IDS.format("training batches"))
+                    return
                 self.recorder.log_batch(logits=logits.detach(), labels=labels.detach())
 
         def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
@@ -179,7 +196,10 @@ def _build() -> type:
                 with self.recorder.guard("compute_metrics"):
                     scores = prediction.predictions
                     scores = scores[0] if isinstance(scores, tuple) else scores  # (logits, hidden states...)
-                    self.recorder.log_validation(prediction.label_ids, logits=scores)
+                    if _class_ids(prediction.label_ids):
+                        self.recorder.log_validation(prediction.label_ids, logits=scores)
+                    else:
+                        self.recorder.say_once("outputs: labels", _NOT_CLASS_IDS.format("evaluation's outputs"))
                 return {} if metrics is None else metrics(prediction)
 
             return keep_and_compute
