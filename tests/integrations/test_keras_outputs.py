@@ -87,3 +87,14 @@ def test_an_unknown_series_beside_a_multi_output_models_is_still_refused() -> No
     history = {"loss": [1.0, 0.8], "a_loss": [0.5, 0.4], "b_loss": [0.5, 0.4], "val_loss": [1.1, 0.9], "foo": [1, 2]}
     with pytest.raises(gapdoctor.GapdoctorInputError, match="'foo' is not a name gapdoctor understands"):
         gapdoctor.diagnose(history=history)
+
+
+def test_validation_data_given_for_a_multi_output_model_is_said_not_kept(caplog: pytest.LogCaptureFixture) -> None:
+    split = digits_split(800, seed=0)
+    targets = {"digit": split.y_val, "size": (split.y_val >= 5).astype(np.int64)}
+    callback = GapdoctorCallback(validation_data=(split.X_val, targets))
+    with caplog.at_level("INFO", logger="gapdoctor"):
+        _fit(callback, frozen_size=True, seed=0)
+    assert callback.recorder.errors == []  # before: a TypeError switched the validation outputs off
+    assert "records no validation outputs for a model with several outputs" in caplog.text
+    assert callback.diagnosis.top is not None and callback.diagnosis.top.check == CHECK

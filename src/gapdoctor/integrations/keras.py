@@ -54,8 +54,8 @@ def _scores(model: Any, scores: Any) -> dict[str, Any]:
 
 
 _SEVERAL_OUTPUTS = (
-    "gapdoctor records no per-row training dynamics (label-noise evidence) for a model with several outputs (it "
-    "cannot tell which output's labels to read); the curves, each output's loss included, are recorded."
+    "gapdoctor records no per-row training dynamics for a model with several outputs (it cannot tell which "
+    "output's labels to read); the curves, each output's loss included, are recorded."
 )
 _REGRESSION_LOSSES: tuple[str, ...] = ("mse", "mae", "mape", "msle", "mean_squared", "mean_absolute", "huber")
 _REGRESSION_LOSSES += ("log_cosh", "logcosh", "poisson", "cosine_similarity")
@@ -182,6 +182,12 @@ def _build() -> type:
             except Exception as error:  # a failing predict stops keeping outputs, never the recording
                 self.validation_data = None
                 self.recorder._switch_off("validation outputs", "model.predict(validation_data)", error)
+                return
+            if isinstance(scores, (dict, list, tuple)):  # several outputs: which one y_val labels is not known
+                self.validation_data = None
+                self.recorder.say_once(
+                    "outputs: several", _SEVERAL_OUTPUTS.replace("per-row training dynamics", "validation outputs")
+                )
                 return
             self.recorder.log_validation(y_val, **_scores(self.model, scores), groups=groups[0] if groups else None)
 
