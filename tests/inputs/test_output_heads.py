@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from gapdoctor.inputs.output_heads import head_losses
 from gapdoctor.io import read_history
@@ -57,3 +58,27 @@ def test_a_real_three_output_wandb_run_keeps_its_outputs_losses() -> None:
     train, val = history.heads["id"]
     assert len(train) == 14 and val is not None and len(val) == 14
     assert abs(float(np.median(train[5:])) - np.log(10)) < 1e-3  # a uniform guess over 10 classes
+
+
+def test_the_dict_door_keeps_a_multi_output_models_own_series_and_refuses_others() -> None:
+    from gapdoctor.errors import GapdoctorInputError
+    from gapdoctor.inputs.history import RunHistory
+    from gapdoctor.inputs.output_heads import per_output_names
+
+    keras_names = {
+        "loss": [3.0, 2.0, 1.5],
+        "digit_loss": [2.3, 1.3, 0.8],
+        "size_loss": [0.69, 0.69, 0.69],
+        "digit_accuracy": [0.2, 0.6, 0.8],
+        "val_loss": [3.0, 2.1, 1.6],
+        "val_size_accuracy": [0.5, 0.5, 0.5],
+    }
+    history = RunHistory.from_any(keras_names)  # strict, as diagnose(history=...) reads it
+    assert sorted(history.heads) == ["digit", "size"]
+    assert set(history.ignored) == {"digit_loss", "size_loss", "digit_accuracy", "val_size_accuracy"}
+    assert per_output_names(["a_loss", "val_b_accuracy"]) == set()  # one head's loss is no multi-output model
+    with pytest.raises(GapdoctorInputError, match="'foo' is not a name"):  # named after no output: refused
+        RunHistory.from_any({**keras_names, "val_digit_top3": [0.1, 0.2, 0.3], "foo": [1, 2, 3]})
+    without_total = {name: values for name, values in keras_names.items() if name != "loss"}
+    with pytest.raises(GapdoctorInputError, match="is not a name"):
+        RunHistory.from_any(without_total)  # no total training loss: the outputs' series are not read
