@@ -215,6 +215,9 @@ HELDOUT37_FLOOR = 0  # ratchet: 1 of 1 agreed blind on 2026-12-06 (on d47c7d0, t
 HELDOUT38 = CORPUS.parent / "real_logs_heldout38"  # console output saved to text files a third time, blind
 HELDOUT38_MANIFEST = _manifest(HELDOUT38)
 HELDOUT38_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-06 (on d47c7d0, the session's start); one of margin
+HELDOUT39 = CORPUS.parent / "real_logs_heldout39"  # HF trainer_state.json a fifth time, on paths not walked, blind
+HELDOUT39_MANIFEST = _manifest(HELDOUT39)
+HELDOUT39_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-06 (on 9413ee4, before the set was read); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -255,6 +258,7 @@ CORPORA = [
     (HELDOUT36, HELDOUT36_MANIFEST),
     (HELDOUT37, HELDOUT37_MANIFEST),
     (HELDOUT38, HELDOUT38_MANIFEST),
+    (HELDOUT39, HELDOUT39_MANIFEST),
 ]
 
 
@@ -281,9 +285,10 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     # session's budget of repositories to fetch ran out (the nineteenth's too), the seventeenth at 6 when its
     # collector's time did, the twenty-seventh at 6, the twenty-eighth at 5 and the thirty-second at 4
     # when their collectors' shares of that budget did, and the thirty-fourth to thirty-eighth at 5, 7, 5, 1 and 6
-    # when theirs did (the thirty-third at 11, its probes walked to the end; READMEs)
+    # when theirs did (the thirty-third at 11, its probes walked to the end), the thirty-ninth at 4 when its
+    # look-ups did (READMEs)
     small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
-    small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6}
+    small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6, HELDOUT39: 4}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -734,6 +739,13 @@ def test_thirty_eighth_held_out_verdicts_agree_with_their_labels() -> None:
     """Console output saved to text files a third time (a loop's own prints, Keras ``fit``), collected blind by a
     helper on 2026-12-06 (5 of 6 agreed blind), their own floor, never lowered to pass."""
     outcomes = _held_out((HELDOUT38, HELDOUT38_MANIFEST), HELDOUT38_FLOOR, "thirty-eighth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_thirty_ninth_held_out_verdicts_agree_with_their_labels() -> None:
+    """HF ``trainer_state.json`` a fifth time, on paths no earlier set walked (WER, accuracy, loss only), collected
+    blind by a helper on 2026-12-06 (3 of 4 agreed blind), their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT39, HELDOUT39_MANIFEST), HELDOUT39_FLOOR, "thirty-ninth held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
 
 
