@@ -81,16 +81,15 @@ def head_losses(points: Iterable[tuple[str, float, float, float]], ignored: Coll
         if key is not None:
             values.setdefault(key, []).append(value)
     heads = {
-        head: (np.asarray(train, dtype=np.float64), values.get(("val", head)))
+        head: (np.asarray(train, dtype=np.float64), _as_array(values.get(("val", head))))
         for (split, head), train in values.items()
         if split == "train"
     }
-    if len(heads) < 2:
-        return {}
-    return {
-        head: (train, None if val is None else np.asarray(val, dtype=np.float64))
-        for head, (train, val) in heads.items()
-    }
+    return heads if len(heads) >= 2 else {}
+
+
+def _as_array(values: list[float] | None) -> FloatArray | None:
+    return None if values is None else np.asarray(values, dtype=np.float64)
 
 
 def _heads_of(names: Collection[str]) -> dict[str, tuple[str, str]]:
@@ -122,8 +121,8 @@ def per_output_names(names: Collection[str]) -> set[str]:
 
 
 def mapping_head_losses(history: Mapping[Any, Any], names: Collection[str]) -> HeadLosses:
-    """:func:`head_losses` of a history given as ``name -> per-epoch values`` (a value that is not a number: NaN;
-    a series that is not a list of values is left out)."""
+    """:func:`head_losses` of a history given as ``name -> per-epoch values`` (None read as NaN; a series that is
+    not a list of numbers is left out)."""
     points: list[tuple[str, float, float, float]] = []
     for raw in names:
         try:

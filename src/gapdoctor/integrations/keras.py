@@ -54,8 +54,8 @@ def _scores(model: Any, scores: Any) -> dict[str, Any]:
 
 
 _SEVERAL_OUTPUTS = (
-    "gapdoctor records no per-row training dynamics for a model with several outputs (it cannot tell which "
-    "output's labels to read); the curves, each output's loss included, are recorded."
+    "gapdoctor records no {} for a model with several outputs (it cannot tell which output's labels to read); "
+    "the curves, each output's loss included, are recorded."
 )
 _REGRESSION_LOSSES: tuple[str, ...] = ("mse", "mae", "mape", "msle", "mean_squared", "mean_absolute", "huber")
 _REGRESSION_LOSSES += ("log_cosh", "logcosh", "poisson", "cosine_similarity")
@@ -185,9 +185,7 @@ def _build() -> type:
                 return
             if isinstance(scores, (dict, list, tuple)):  # several outputs: which one y_val labels is not known
                 self.validation_data = None
-                self.recorder.say_once(
-                    "outputs: several", _SEVERAL_OUTPUTS.replace("per-row training dynamics", "validation outputs")
-                )
+                self.recorder.say_once("outputs: several", _SEVERAL_OUTPUTS.format("validation outputs"))
                 return
             self.recorder.log_validation(y_val, **_scores(self.model, scores), groups=groups[0] if groups else None)
 
@@ -263,7 +261,7 @@ def _build() -> type:
                     y, y_pred = kwargs.get("y"), kwargs.get("y_pred")
                     if y_pred is not None and not hasattr(y_pred, "detach"):  # several outputs: a dict or list
                         rows_known[0] = False
-                        recorder.say_once("dynamics: outputs", _SEVERAL_OUTPUTS)
+                        recorder.say_once("dynamics: outputs", _SEVERAL_OUTPUTS.format("per-row training dynamics"))
                         return loss
                     with recorder.guard("training dynamics"):
                         batch = (
