@@ -20,6 +20,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from gapdoctor.integrations.transformers import GapdoctorCallback  # noqa: E402
+from tests.integrations.test_transformers import _trainer_args  # noqa: E402
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::FutureWarning"),
@@ -57,19 +58,7 @@ def _fit(tmp_path: Path, labels: np.ndarray, ids: np.ndarray, **config: Any) -> 
             **config,
         )
     )
-    args = transformers.TrainingArguments(
-        output_dir=str(tmp_path),
-        num_train_epochs=4,
-        per_device_train_batch_size=32,
-        learning_rate=3e-3,
-        eval_strategy="epoch",
-        logging_strategy="epoch",
-        save_strategy="no",
-        report_to="none",
-        use_cpu=True,
-        disable_tqdm=True,
-        dataloader_pin_memory=False,
-    )
+    args = _trainer_args(tmp_path, num_train_epochs=4, eval_strategy="epoch", logging_strategy="epoch")
     callback = GapdoctorCallback()
     transformers.Trainer(
         model=model,
