@@ -73,6 +73,7 @@ from gapdoctor.inputs.history import RunHistory
 
 __all__ = [
     "CHANCE_TOLERANCE",
+    "FROZEN_LOSS_TRAIN_FALL",
     "FROZEN_MIN_POINTS",
     "FROZEN_MIN_ROWS",
     "FROZEN_SHARE",
@@ -104,6 +105,10 @@ FROZEN_MIN_ROWS = 100
 """Validation rows an accuracy must be measured on to be read as frozen (its count sits still on fewer)."""
 FROZEN_VAL_LOSS_TOLERANCE = 0.02
 """A validation loss more than 2% under the binary entropy of a frozen accuracy learned something."""
+FROZEN_LOSS_TRAIN_FALL = 0.02
+"""A validation loss identical at the run's last evaluations is read as frozen outputs only while the training loss
+fell less than 2% over them: the calibration corpus's 63 frozen validation losses (a mislabelled validation split's
+log loss at its clipped probabilities) all came with a training loss still falling 21% or more."""
 FROZEN_TRAIN_LOSS_TOLERANCE = 0.25
 """A training loss more than 25% under it learned something (its rows' class shares are not the validation's)."""
 _ACCURACIES = ("accuracy", "f1_micro", "error")  # f1_micro over every class is the accuracy; error is 1 minus it
@@ -233,6 +238,12 @@ class FrozenDecisions:
             if self.evaluations == self.of
             else f"each of its last {self.evaluations} evaluations (of {self.of})"
         )
+        if self.metric == "loss":
+            return (
+                f"the validation loss is {self.value:.6g} at {when}, to every digit logged: the model's outputs on "
+                "the validation rows never changed (outputs that do not depend on the inputs, or a validation "
+                "loss never recomputed)"
+            )
         return (
             f"the validation {self.metric} is {self.value:.4g} at {when}: the model's decisions never changed, as "
             "when it gives one class to every row whatever its input"
@@ -269,8 +280,16 @@ def _rows_measured(values: np.ndarray, val_rows: int | None) -> int | None:
     return round(1.0 / float(np.min(np.diff(levels))))
 
 
+def _frozen_tail(values: np.ndarray) -> int:
+    """How many of the last values are identical to the last."""
+    changed = np.flatnonzero(values != values[-1]) if len(values) else np.empty(0, dtype=np.int64)
+    return len(values) - (int(changed[-1]) + 1 if len(changed) else 0)
+
+
 def frozen_decisions(history: RunHistory, val_rows: int | None = None) -> FrozenDecisions | None:
-    """The validation accuracy frozen at a one-answer value, or None (see the module's docstring).
+    """The validation accuracy frozen at a one-answer value, or the validation loss frozen at any positive value
+    (a loss moves with every output: identical to every digit logged, the outputs did not change), or None (see the
+    module's docstring).
 
     ``val_rows``: the number of validation rows, when known.
 
@@ -294,11 +313,28 @@ def frozen_decisions(history: RunHistory, val_rows: int | None = None) -> Frozen
         rows = _rows_measured(values, val_rows)
         if rows is not None and rows < FROZEN_MIN_ROWS:
             continue
-        changed = np.flatnonzero(values != values[-1]) if len(values) else np.empty(0, dtype=np.int64)
-        frozen = len(values) - (int(changed[-1]) + 1 if len(changed) else 0)  # the last values, all alike
+        frozen = _frozen_tail(values)  # the last values, all alike
         if frozen < max(FROZEN_MIN_POINTS, FROZEN_SHARE * len(values)):
             continue
         value = float(values[-1])
         if _one_answer_value(1.0 - value if metric == "error" else value, history):
             return FrozenDecisions(metric, value, frozen, len(values))
+    loss, train = history.get("val_loss"), history.get("train_loss")
+    values = loss[np.isfinite(loss)] if loss is not None else np.empty(0)
+    frozen = _frozen_tail(values)
+    long_enough = len(values) and values[-1] > 0 and frozen >= max(FROZEN_MIN_POINTS, FROZEN_SHARE * len(values))
+    if long_enough and train is not None and _train_flat(train[np.isfinite(train)][-frozen:]):
+        return FrozenDecisions("loss", float(values[-1]), frozen, len(values))
     return None
+
+
+def _train_flat(train: np.ndarray) -> bool:
+    """Whether a training loss fell less than :data:`FROZEN_LOSS_TRAIN_FALL` over the last two thirds of a frozen
+    validation loss (its first and last quarters' medians): a model that still learns its training rows while its
+    validation loss sits at one value is confidently wrong there (saturated probabilities), not frozen."""
+    tail = train[len(train) // 3 :]
+    if len(tail) < 2:
+        return False
+    quarter = max(len(tail) // 4, 1)
+    first, last = float(np.median(tail[:quarter])), float(np.median(tail[-quarter:]))
+    return first != 0 and (first - last) / abs(first) < FROZEN_LOSS_TRAIN_FALL
