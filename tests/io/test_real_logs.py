@@ -218,6 +218,9 @@ HELDOUT38_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-06 (on d47c7d0, t
 HELDOUT39 = CORPUS.parent / "real_logs_heldout39"  # HF trainer_state.json a fifth time, on paths not walked, blind
 HELDOUT39_MANIFEST = _manifest(HELDOUT39)
 HELDOUT39_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-06 (on 9413ee4, before the set was read); one of margin
+HELDOUT40 = CORPUS.parent / "real_logs_heldout40"  # Lightning metrics.csv a third time, on new version folders, blind
+HELDOUT40_MANIFEST = _manifest(HELDOUT40)
+HELDOUT40_FLOOR = 5  # ratchet: 6 of 12 agreed blind on 2026-12-06 (on eae4d53, before the set was read); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -259,6 +262,7 @@ CORPORA = [
     (HELDOUT37, HELDOUT37_MANIFEST),
     (HELDOUT38, HELDOUT38_MANIFEST),
     (HELDOUT39, HELDOUT39_MANIFEST),
+    (HELDOUT40, HELDOUT40_MANIFEST),
 ]
 
 
@@ -746,6 +750,14 @@ def test_thirty_ninth_held_out_verdicts_agree_with_their_labels() -> None:
     """HF ``trainer_state.json`` a fifth time, on paths no earlier set walked (WER, accuracy, loss only), collected
     blind by a helper on 2026-12-06 (3 of 4 agreed blind), their own floor, never lowered to pass."""
     outcomes = _held_out((HELDOUT39, HELDOUT39_MANIFEST), HELDOUT39_FLOOR, "thirty-ninth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_fortieth_held_out_verdicts_agree_with_their_labels() -> None:
+    """Lightning ``CSVLogger`` files a third time, on version folders no earlier set walked, collected blind by a
+    helper on 2026-12-06 (6 of 12 agreed blind on eae4d53; 8 after the frozen validation loss was read), their own
+    floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT40, HELDOUT40_MANIFEST), HELDOUT40_FLOOR, "fortieth held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
 
 
