@@ -33,11 +33,16 @@ HeadLosses = Mapping[str, tuple[FloatArray, FloatArray | None]]
 _NOT_HEADS = frozenset({"total", "train", "val", "valid", "validation", "test", "epoch", *PER_BATCH_SUFFIXES})
 
 
-def _split_head(raw: str) -> tuple[str, str] | None:
-    """``(split, head)`` of a head's loss name (``val_gender_loss``, ``gender_loss``, ``val_loss_gender``)."""
+def _split_body(raw: str) -> tuple[str, str]:
+    """``(split, body)`` of a name; a name with no split prefix or suffix is a training one (Keras' ``gender_loss``)."""
     parsed = split_and_body(raw)
     split, body = parsed if parsed is not None else ("train", raw.strip().lower())
-    body = body.replace("/", "_").replace(".", "_")
+    return split, body.replace("/", "_").replace(".", "_")
+
+
+def _split_head(raw: str) -> tuple[str, str] | None:
+    """``(split, head)`` of a head's loss name (``val_gender_loss``, ``gender_loss``, ``val_loss_gender``)."""
+    split, body = _split_body(raw)
     if body.endswith("_loss"):
         head = body[: -len("_loss")]
     elif body.startswith("loss_"):
@@ -113,8 +118,7 @@ def per_output_names(names: Collection[str]) -> set[str]:
     heads = {head for _, head in losses.values()}
     out = set(losses)
     for raw in names:
-        parsed = split_and_body(raw)
-        body = (parsed[1] if parsed is not None else raw.strip().lower()).replace("/", "_")
+        _, body = _split_body(raw)
         if any(body.startswith(f"{head}_") or body.endswith(f"_{head}") for head in heads):
             out.add(raw)
     return out

@@ -55,7 +55,7 @@ _NOT_CLASS_IDS = (
 )
 
 
-def _class_ids(labels: Any) -> bool:
+def _one_class_id_each(labels: Any) -> bool:
     """Whether ``labels`` (a tensor or array) hold one integer class id per example."""
     dtype = str(getattr(labels, "dtype", ""))
     return getattr(labels, "ndim", None) == 1 and "int" in dtype
@@ -156,7 +156,7 @@ def _build() -> type:
                         "compute_loss_func or label smoothing takes the labels out of the batch).",
                     )
                     return
-                if not _class_ids(labels):
+                if not _one_class_id_each(labels):
                     self._hook.remove()
                     self._hook = None
                     self.recorder.say_once("dynamics: not class ids", _NOT_CLASS_IDS.format("training batches"))
@@ -196,7 +196,7 @@ def _build() -> type:
                 with self.recorder.guard("compute_metrics"):
                     scores = prediction.predictions
                     scores = scores[0] if isinstance(scores, tuple) else scores  # (logits, hidden states...)
-                    if _class_ids(prediction.label_ids):
+                    if _one_class_id_each(prediction.label_ids):
                         self.recorder.log_validation(prediction.label_ids, logits=scores)
                     else:
                         self.recorder.say_once("outputs: labels", _NOT_CLASS_IDS.format("evaluation's outputs"))

@@ -19,6 +19,7 @@ import gapdoctor
 from gapdoctor.bench.corpus.torch_mlp import torch_train_by_epoch
 from gapdoctor.causes.optimization.chance import frozen_decisions
 from gapdoctor.inputs.history import RunHistory
+from tests.seeds import each_seed
 
 SET40 = Path(__file__).resolve().parents[2] / "data" / "real_logs_heldout40"
 
@@ -40,7 +41,7 @@ def test_a_frozen_validation_loss_beside_a_falling_training_loss_is_not_read_so(
     assert frozen is not None and frozen.metric == "loss" and frozen.evaluations == 12
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@each_seed
 def test_a_real_run_whose_optimiser_never_steps_is_read_from_its_frozen_validation_loss(seed: int) -> None:
     """A real torch run with a learning rate of 0 (a scheduler that reached 0, a step never taken): its validation
     loss is the same number at every epoch, its training loss only reshuffled."""
@@ -63,7 +64,7 @@ def test_a_real_run_whose_optimiser_never_steps_is_read_from_its_frozen_validati
     )
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@each_seed
 def test_a_real_run_that_learns_is_never_read_as_frozen(seed: int) -> None:
     import torch
 

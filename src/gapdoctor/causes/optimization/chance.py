@@ -143,6 +143,12 @@ class ChanceLevel:
     fix = _FIX
 
 
+def _quarter_medians(values: np.ndarray) -> tuple[float, float]:
+    """The medians of the first and of the last quarter of ``values`` (one value each at least)."""
+    quarter = max(len(values) // 4, 1)
+    return float(np.median(values[:quarter])), float(np.median(values[-quarter:]))
+
+
 def _val_guess(chance: float, k: int, shares: np.ndarray | None, val_shares: np.ndarray | None) -> float:
     """The validation loss of the guess the training loss sits at: the shares' guess scored on the validation
     rows' own shares when both are known (fewer positives there score it lower), else the training level."""
@@ -207,8 +213,8 @@ def chance_level(
     off = np.abs(tail - chance) / chance
     if float(np.median(off)) > CHANCE_TOLERANCE or float(np.percentile(off, 90)) > 2 * CHANCE_TOLERANCE:
         return None
-    quarter = max(len(tail) // 4, 1)
-    if abs(float(np.median(tail[:quarter]) - np.median(tail[-quarter:]))) > CHANCE_TOLERANCE * chance:
+    first, last = _quarter_medians(tail)
+    if abs(first - last) > CHANCE_TOLERANCE * chance:
         return None  # still moving: a slow learner near its start, not a guess
     if float(np.min(x)) < floor * (1 - CHANCE_TOLERANCE) or float(x[0]) > START_ABOVE_CHANCE * math.log(k):
         return None
@@ -335,6 +341,5 @@ def _train_flat(train: np.ndarray) -> bool:
     tail = train[len(train) // 3 :]
     if len(tail) < 2:
         return False
-    quarter = max(len(tail) // 4, 1)
-    first, last = float(np.median(tail[:quarter])), float(np.median(tail[-quarter:]))
+    first, last = _quarter_medians(tail)
     return first != 0 and (first - last) / abs(first) < FROZEN_LOSS_TRAIN_FALL

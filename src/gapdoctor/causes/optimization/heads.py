@@ -51,12 +51,11 @@ def output_at_chance(evidence: Evidence) -> list[Finding]:
         raise SkipCheck("no per-output losses of a multi-output model were logged beside the total")
     guesses = {head: chance_level(train, val) for head, (train, val) in history.heads.items()}
     dead = {head: level for head, level in guesses.items() if level is not None}
+    logged = {head: _finite(train) for head, (train, _) in history.heads.items()}
     learnt = [
         head
-        for head, (train, _) in history.heads.items()
-        if head not in dead
-        and len(_finite(train)) >= 2
-        and relative_fall(float(_finite(train)[0]), float(_finite(train)[-1])) >= _LEARNT_FALL
+        for head, train in logged.items()
+        if head not in dead and len(train) >= 2 and relative_fall(float(train[0]), float(train[-1])) >= _LEARNT_FALL
     ]
     if not dead or not learnt:
         raise SkipCheck(
@@ -66,7 +65,7 @@ def output_at_chance(evidence: Evidence) -> list[Finding]:
         )
     train_total = history.get("train_loss")
     total = _finite(train_total) if train_total is not None else np.zeros(0)
-    evaluations = min(len(_finite(history.heads[head][0])) for head in dead)
+    evaluations = min(len(logged[head]) for head in dead)
     named = "; ".join(f"{head}: ln {level.classes} = {level.loss:.4g}" for head, level in dead.items())
     first, last = (float(total[0]), float(total[-1])) if len(total) else (float("nan"), float("nan"))
     result = OutputAtChance(
