@@ -11,7 +11,7 @@ import re
 
 from gapdoctor.inputs.history import RunHistory
 from gapdoctor.inputs.output_heads import per_output_names
-from gapdoctor.inputs.series_names import normalise_series_name
+from gapdoctor.inputs.series_names import LIGHTNING_LOADER, normalise_series_name
 
 __all__ = ["history_notes"]
 
@@ -33,10 +33,17 @@ def history_notes(history: RunHistory) -> tuple[str, ...]:
     """What the diagnosis should tell about the history: the reader's notes, unknown series, and series dropped for
     another of the same meaning (YOLO segmentation's mask metrics beside its box metrics, a per-step twin)."""
     dropped = [n for n in history.ignored if not _BOOKKEEPING.search(n.lower())]
-    shadowed = [n for n in dropped if normalise_series_name(n)]
+    loaders = [n for n in dropped if LIGHTNING_LOADER.search(n.strip())]  # the first loader's are read, not these
+    shadowed = [n for n in dropped if normalise_series_name(n) and n not in loaders]
     heads = sorted(per_output_names(dropped)) if history.heads else []
-    unknown = [n for n in dropped if n not in shadowed and n not in heads]
+    unknown = [n for n in dropped if n not in shadowed and n not in heads and n not in loaders]
     extra: tuple[str, ...] = ()
+    if loaders:
+        extra += (
+            f"history: series of the second and later validation loaders, not used: {_listed(loaders)} (Lightning "
+            "names each loader's series /dataloader_idx_N; the first loader's, /dataloader_idx_0, are read as the "
+            "validation curves)",
+        )
     if unknown:
         extra += (f"history: series not understood, not used: {_listed(unknown)} {_METRIC_HINT}",)
     if heads:  # the losses are read by optimization.output_at_chance

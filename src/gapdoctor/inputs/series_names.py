@@ -18,6 +18,7 @@ from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.metrics import METRICS
 
 __all__ = [
+    "LIGHTNING_LOADER",
     "PER_BATCH_SUFFIXES",
     "SPLIT_PREFIXES",
     "fractions_from_percentages",
@@ -76,6 +77,9 @@ _KERAS_INSTANCE = re.compile(r"(.+?)_(\d+)")
 # (Ultralytics' "metrics/mAP50(B)", Detectron2's "bbox/AP", MMEngine's "coco/bbox_mAP", "pascal_voc/mAP").
 _EVALUATOR_NAMESPACES = {"metrics", "bbox", "segm", "keypoints", "sem_seg", "coco", "pascal_voc"}
 
+# Lightning's suffix on each series of a run with several validation (or test) loaders: "val_loss/dataloader_idx_1".
+LIGHTNING_LOADER = re.compile(r"/dataloader_idx_(\d+)$")
+
 
 def _cleaned(raw: str) -> str:
     """Lower case, one underscore between words, without the per-epoch / per-step suffix (``val_loss_epoch``)."""
@@ -125,7 +129,13 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
     ('train_accuracy', 'val_top5_accuracy')
     >>> normalise_series_name("val_losses"), normalise_series_name("train_accs")
     ('val_loss', 'train_accuracy')
+    >>> normalise_series_name("val_acc/dataloader_idx_0"), normalise_series_name("val_acc/dataloader_idx_1")
+    ('val_accuracy', None)
     """
+    loader = LIGHTNING_LOADER.search(raw.strip())
+    if loader is not None:  # Lightning's series of one of several validation loaders: the first loader's are read
+        first = loader.group(1) == "0"
+        return normalise_series_name(raw.strip()[: loader.start()], metrics=metrics) if first else None
     raw = re.sub(r"\((B|M|P)\)$", "", raw.strip())  # Ultralytics' box / mask / pose metrics: "metrics/mAP50(B)"
     name = _normalised(raw, metrics)
     instance = _KERAS_INSTANCE.fullmatch(_cleaned(raw)) if re.search(r"_\d+$", raw) else None
