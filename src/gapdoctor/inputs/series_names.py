@@ -131,6 +131,8 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
     ('val_loss', 'train_accuracy')
     >>> normalise_series_name("val_acc/dataloader_idx_0"), normalise_series_name("val_acc/dataloader_idx_1")
     ('val_accuracy', None)
+    >>> normalise_series_name("eval_validation_loss"), normalise_series_name("eval_test_accuracy")  # HF's dict
+    ('val_loss', 'test_accuracy')
     """
     loader = LIGHTNING_LOADER.search(raw.strip())
     if loader is not None:  # Lightning's series of one of several validation loaders: the first loader's are read
@@ -172,6 +174,11 @@ def _normalised(raw: str, metrics: Collection[str]) -> str | None:
         inner = normalise_series_name(rest, metrics=metrics)
         return None if not inner or not inner.startswith("train_") else "test_" + inner[len("train_") :]
     body, _, tail = name.rpartition("_")
+    named_set = rest.partition("_")[0]
+    if head == "eval" and named_set in _SPLITS_NAMED and SPLIT_PREFIXES.get(named_set) != "train":
+        # HF Trainer's eval_dataset dict names each set's series "eval_<set>_<metric>": "eval_validation_loss"
+        inner = normalise_series_name(rest, metrics=metrics)
+        return None if not inner or inner.startswith("train_") else inner
     if rest and head in SPLIT_PREFIXES:
         split, name = SPLIT_PREFIXES[head], rest
     elif body and tail in SPLIT_PREFIXES:  # TensorBoard's "Loss/train", "Accuracy/val"

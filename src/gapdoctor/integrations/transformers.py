@@ -11,8 +11,10 @@
 What it reads: every ``logs`` dict the Trainer emits (``on_log``, the same entries that
 land in ``TrainerState.log_history``). Training entries (``loss``, ``grad_norm``,
 ``learning_rate``) are averaged into the point they belong to (the learning rate keeps
-its last value); evaluation entries (``eval_loss``, ``eval_<metric>``) become the
-point's validation values. A point closes with each evaluation: an epoch with
+its last value); evaluation entries (``eval_loss``, ``eval_<metric>``; with an ``eval_dataset`` dict, the
+set named ``validation`` / ``val`` / ``dev``: ``eval_validation_loss``) become the
+point's validation values. A point closes with each evaluation (at the next step, or when training ends, so
+that a dict's sets, evaluated one after another, make one point): an epoch with
 ``eval_strategy="epoch"``, every ``eval_steps`` with ``eval_strategy="steps"`` (the training loss logged
 since the previous evaluation is its training value; with the default
 ``logging_steps`` of 500, evaluations closer than that have none, which the checks
@@ -88,6 +90,21 @@ def _split_logs(logs: dict[str, Any]) -> tuple[dict[str, float], dict[str, float
     return train, evaluation
 
 
+def _evaluated_set(metrics: Any) -> str | None:
+    """The set of an ``eval_dataset`` dict that ``metrics`` (``on_evaluate``'s) are of, from the Trainer's
+    ``eval_<set>_runtime``; None for a single evaluation set (``eval_runtime``) or metrics without a runtime.
+
+    >>> _evaluated_set({"eval_validation_loss": 0.5, "eval_validation_runtime": 0.1})
+    'validation'
+    >>> _evaluated_set({"eval_loss": 0.5, "eval_runtime": 0.1}) is None
+    True
+    """
+    for key in metrics or {}:
+        if isinstance(key, str) and key.startswith("eval_") and key.endswith("_runtime"):
+            return key[len("eval_") : -len("_runtime")] or None
+    return None
+
+
 def _build() -> type:
     transformers = require("transformers", "transformers")
 
@@ -117,6 +134,8 @@ def _build() -> type:
             self._per_evaluation = False
             self._eval: dict[str, float] = {}
             self._hook: Any = None
+            self._sets: list[str] = []  # an eval_dataset dict's sets, in the order of one evaluation round
+            self._last_set: str | None = None  # the last of them, known after the first round
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             with self.recorder.guard("on_train_begin"):
@@ -181,9 +200,20 @@ def _build() -> type:
             if not self._per_evaluation:
                 self._epoch_open = True  # its logs and evaluation come after this hook
 
-        def on_evaluate(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            if self._per_evaluation:  # the evaluation's logs came just before this hook: one point
-                self._epoch_open = True
+        def on_evaluate(self, args: Any, state: Any, control: Any, metrics: Any = None, **kwargs: Any) -> None:
+            if not self._per_evaluation:
+                return
+            self._epoch_open = True  # the evaluation's logs came just before this hook: one point
+            evaluated = _evaluated_set(metrics)
+            if evaluated is None or evaluated == self._last_set:
+                self._close()
+                self._stop_if_decided(control)
+            elif self._last_set is None:  # an eval_dataset dict's first round: its point closes at the next step
+                self._sets.append(evaluated)
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if self._per_evaluation and self._epoch_open:  # after an eval_dataset dict's first round
+                self._last_set = self._sets[-1] if self._sets else None
                 self._close()
                 self._stop_if_decided(control)
 
