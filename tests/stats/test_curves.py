@@ -74,3 +74,13 @@ def test_relative_fall_is_the_share_of_the_start_lost_whatever_the_scale(scale: 
 def test_relative_fall_from_zero_is_finite() -> None:
     assert relative_fall(0.0, -1e-13) == pytest.approx(0.1)
     assert math.isfinite(relative_fall(0.0, 1.0))
+
+
+def test_the_floor_of_a_negated_score_is_minus_one() -> None:
+    from gapdoctor.stats.curves import negated_score_floor
+
+    assert negated_score_floor(np.array([-0.46, np.nan, -0.9, -0.89])) == -1.0  # a negated Dice, a gap in it
+    assert negated_score_floor(np.array([0.69, 0.2, 0.05])) == 0.0  # a cross-entropy
+    assert negated_score_floor(np.array([-0.42, -1.0, -1.6])) == 0.0  # past -1: a likelihood, no such floor
+    assert negated_score_floor(np.array([0.02, -0.3, -0.5])) == 0.0  # once above 0: not a negated score
+    assert negated_score_floor(np.array([-0.3, -0.1, 0.0])) == 0.0  # ends at 0: nothing to read

@@ -17,6 +17,7 @@ __all__ = [
     "fall_beyond_noise",
     "fill_missing",
     "hinge_point",
+    "negated_score_floor",
     "noise_sd",
     "noise_sd_curved",
     "relative_fall",
@@ -32,6 +33,25 @@ def fill_missing(values: FloatArray) -> FloatArray:
         return values.astype(np.float64, copy=True)
     idx = np.arange(len(values))
     return np.interp(idx, idx[finite], values[finite]).astype(np.float64)
+
+
+def negated_score_floor(values: FloatArray) -> float:
+    """The floor a loss falls towards when it is a negated score: -1 for a loss whose every finite value lies in
+    [-1, 0] and whose last is below 0 (a negated Dice, similarity or correlation), else 0 (a loss's usual floor).
+
+    Its falls read as shares of the distance to that floor (a negated Dice from -0.6 to -0.9 removed three
+    quarters of what it could, not half).
+
+    Examples
+    --------
+    >>> negated_score_floor(np.array([-0.46, -0.8, -0.9])), negated_score_floor(np.array([0.7, 0.2]))
+    (-1.0, 0.0)
+    >>> negated_score_floor(np.array([-0.4, -1.6]))  # past -1: no such floor
+    0.0
+    """
+    finite = values[np.isfinite(values)]
+    negated = len(finite) > 0 and float(finite[-1]) < 0 and float(finite.min()) >= -1 and float(finite.max()) <= 0
+    return -1.0 if negated else 0.0
 
 
 def relative_fall(start: float, end: float) -> float:

@@ -17,6 +17,7 @@ few epochs in (a schedule meant to decay at epoch 20 with the epoch counted wron
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -100,3 +101,19 @@ def test_the_slowdown_reads_the_pace_on_either_side_of_the_cut() -> None:
     dropped = np.r_[np.linspace(1.0, 0.5, 10), 0.3, 0.25, 0.24, np.linspace(0.239, 0.23, 10)]
     drop = slowdown_after_cut(dropped, 10)  # the cut brought a drop: it did what it was for
     assert drop is not None and drop.slowdown < 3 and crawl_score(drop.slowdown, drop.reachable) < 0.15
+
+
+REAL = Path(__file__).resolve().parents[2] / "data"
+
+
+def test_a_cut_after_the_loss_had_fitted_the_training_rows_is_no_crawl() -> None:
+    fitted = np.r_[0.6 * np.exp(-np.arange(20) / 3), np.linspace(0.0021, 0.0014, 6)]  # 0.6 -> 0.0021 at the cut
+    assert slowdown_after_cut(fitted, 20) is None and crawl_after_cut(fitted, (20,)) is None
+    still_high = np.r_[0.6 * np.exp(-np.arange(5) / 30), np.linspace(0.52, 0.519, 20)]  # cut with 85% left
+    assert crawl_after_cut(still_high, (5,)) is not None
+    # A real Keras log (forty-fifth held-out set): ReduceLROnPlateau's fifth cut (8e-06 -> 1.6e-06) came with the
+    # training loss at 0.002 (0.3% of its start) and the validation loss up 166% from its low: read as a crawl
+    # (0.50) and put ahead of the overfitting (0.98) it "explained". The overfitting heads it now.
+    diagnosis = gapdoctor.diagnose(history=REAL / "real_logs_heldout45" / "keras_veriguard.csv")
+    assert diagnosis.top is not None and diagnosis.top.cause == "overfitting" and diagnosis.top.score >= 0.5
+    assert not [f for f in diagnosis.reported if f.cause == "optimization"], diagnosis.render()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gapdoctor.causes.optimization.score import crawl_score
+from gapdoctor.causes.optimization.score import CUT_CONVERGED_SHARE, crawl_score
 from gapdoctor.findings import REPORT_THRESHOLD
 from gapdoctor.inputs.history import fill_missing
 
@@ -95,13 +95,15 @@ def slowdown_after_cut(train: np.ndarray, cut: int) -> CutSlowdown | None:
     >>> s = slowdown_after_cut(loss, 3)
     >>> round(s.slowdown), s.reachable
     (360, 1.0)
+    >>> slowdown_after_cut(np.r_[1.0, 0.1, 0.009, np.linspace(0.0089, 0.0088, 20)], 3) is None  # fitted already
+    True
     """
     ts = fill_missing(train)
     n, last = len(ts), cut - 1
     width = min(max(2, n // 10), last)
     level = float(ts[last]) if width >= 1 else 0.0
-    if width < 1 or level <= 0 or last >= n - 1:
-        return None
+    if width < 1 or level <= 0 or last >= n - 1 or level < CUT_CONVERGED_SHARE * float(np.max(ts[:cut])):
+        return None  # (a loss already near 0 at the cut: nothing left for the cut to cost)
     before = float(ts[last - width] - ts[last]) / width / level
     if before <= 0:
         return None

@@ -28,7 +28,7 @@ from gapdoctor.causes.optimization.schedule import STEP_CUT, Schedule
 from gapdoctor.causes.optimization.score import crawl_score, frozen_score, stall_score
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.history import RunHistory, fill_missing, hinge_point, smooth
-from gapdoctor.stats.curves import relative_fall
+from gapdoctor.stats.curves import negated_score_floor, relative_fall
 
 __all__ = ["stall"]
 
@@ -96,8 +96,9 @@ def stall(
     ts = smooth(train)
     start, end = _training_start(history, ts), float(ts[-1])
     third = max(2, n // 3)
-    late_drop = relative_fall(ts[-1 - third], end)  # over the last `third` intervals
-    achieved = relative_fall(start, end)
+    floor = negated_score_floor(train)  # falls read as shares of the way to the floor: -1 for a negated score
+    late_drop = relative_fall(ts[-1 - third] - floor, end - floor)  # over the last `third` intervals
+    achieved = relative_fall(start - floor, end - floor)
     # a loss that crawls on after a cut never looks flat enough: the cut's slowdown is its own evidence
     crawl = crawl_after_cut(train, schedule.cut_points) if schedule is not None else None
     flat = late_drop <= 0.02 and achieved <= 0.7
@@ -218,7 +219,8 @@ def stall(
     )
     summary = (
         f"Optimisation stalled: {cause}; the training loss fell {'' if crawl else 'only '}{100 * achieved:.0f}% "
-        f"overall ({start:.3g} -> {end:.3g}) and {'rose ' if late_drop < 0 else ''}{abs(100 * late_drop):.1f}% over "
+        f"{'of the way to its floor of -1 (a negated score) ' if floor else ''}overall ({start:.3g} -> {end:.3g}) "
+        f"and {'rose ' if late_drop < 0 else ''}{abs(100 * late_drop):.1f}% over "
         "the last third"
         + (
             f" (give or take {100 * late_se:.1f}%: noise of its measurement, which the validation loss lacks)."
