@@ -646,6 +646,22 @@ def test_values_under_a_split_name_alone(tmp_path: Path) -> None:
     assert any("split's name alone (train, val) read as its loss" in note for note in history.notes), history.notes
 
 
+def test_a_sentence_before_the_values_is_not_part_of_their_names(tmp_path: Path) -> None:
+    """``Epoch 1 completed. Train loss: 0.69, Validation loss: 0.68`` (a real notebook of the forty-fourth held-out
+    set): the training loss was read as ``completed_train_loss``, not understood, and the run had no training curve
+    (not enough to judge). A split's abbreviation before a full stop stays its split (``Val. acc``)."""
+    lines = [f"Epoch {e} completed. Train loss: {1 / e:.4f}, Validation loss: {1.2 / e:.4f}" for e in range(1, 7)]
+    (tmp_path / "run.log").write_text("Begin training...\n" + "\n".join(lines) + "\nModel saved\n")
+    history = read_history(tmp_path / "run.log")
+    assert history.get("train_loss").tolist() == [round(1 / e, 4) for e in range(1, 7)]  # type: ignore[union-attr]
+    assert history.get("val_loss").tolist() == [round(1.2 / e, 4) for e in range(1, 7)]  # type: ignore[union-attr]
+    abbreviated = "".join(f"Epoch {e}. Val. acc: {0.5 + e / 20:.3f}, loss: {1 / e:.3f}\n" for e in range(1, 7))
+    (tmp_path / "abbreviated.log").write_text(abbreviated)
+    assert read_history(tmp_path / "abbreviated.log").has("val_accuracy")
+    notebook = read_history(REAL.parent / "real_logs_heldout44" / "loop_ipynb_fire_detection.ipynb")
+    assert notebook.has("train_loss") and notebook.n_points == 10
+
+
 def test_a_stray_epoch_line_is_no_run(tmp_path: Path) -> None:
     """Two lines naming an epoch are no training run: the file is refused as before, not read as one."""
     log = tmp_path / "notes.txt"

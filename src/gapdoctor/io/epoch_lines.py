@@ -95,6 +95,9 @@ def _segment_pairs(segment: str, section: str) -> dict[str, float]:
     found = (_PAIR.findall(segment) if ":" in segment or "=" in segment else []) or _BARE_PAIR.findall(segment)
     values: dict[str, float] = {}
     for name, number, percent in found:
+        before, stop, after = name.rpartition(". ")  # a sentence's end: "Epoch 1 completed. Train loss: 0.69"
+        if stop and before.split()[-1].lower() not in _SPLIT_WORDS:  # (not a split's abbreviation: "Val. acc")
+            name = after
         key = re.sub(r"[\s/.-]+", "_", _CAMEL_SPLIT.sub(r"\1_", name.strip()).lower()).strip("_")
         if not key or key in _NOT_SERIES or key.endswith("_time"):
             continue
