@@ -221,6 +221,22 @@ HELDOUT39_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-06 (on 9413ee4, b
 HELDOUT40 = CORPUS.parent / "real_logs_heldout40"  # Lightning metrics.csv a third time, on new version folders, blind
 HELDOUT40_MANIFEST = _manifest(HELDOUT40)
 HELDOUT40_FLOOR = 5  # ratchet: 6 of 12 agreed blind on 2026-12-06 (on eae4d53, before the set was read); one of margin
+HELDOUT41 = CORPUS.parent / "real_logs_heldout41"  # Lightning metrics.csv a fourth time, on new version folders, blind
+HELDOUT41_MANIFEST = _manifest(HELDOUT41)
+HELDOUT41_FLOOR = 6  # ratchet: 7 of 12 agreed blind on 2026-12-07 (on 2b55500, before the set was read); one of margin
+HELDOUT43 = (
+    CORPUS.parent / "real_logs_heldout43"
+)  # Ultralytics results.csv a third time (segment, classify, pose, OBB, detect), blind
+HELDOUT43_MANIFEST = _manifest(HELDOUT43)
+HELDOUT43_FLOOR = (
+    10  # ratchet: 11 of 12 agreed blind on 2026-12-07 (on 2b55500, before the set was read); one of margin
+)
+HELDOUT44 = CORPUS.parent / "real_logs_heldout44"  # a loop's own per-epoch prints in notebooks, an eighth time, blind
+HELDOUT44_MANIFEST = _manifest(HELDOUT44)
+HELDOUT44_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on 2b55500, before the set was read); one of margin
+HELDOUT45 = CORPUS.parent / "real_logs_heldout45"  # Keras CSVLogger files a third time, on paths not walked, blind
+HELDOUT45_MANIFEST = _manifest(HELDOUT45)
+HELDOUT45_FLOOR = 6  # ratchet: 7 of 9 agreed blind on 2026-12-07 (on 2b55500, before the set was read); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -263,6 +279,10 @@ CORPORA = [
     (HELDOUT38, HELDOUT38_MANIFEST),
     (HELDOUT39, HELDOUT39_MANIFEST),
     (HELDOUT40, HELDOUT40_MANIFEST),
+    (HELDOUT41, HELDOUT41_MANIFEST),
+    (HELDOUT43, HELDOUT43_MANIFEST),
+    (HELDOUT44, HELDOUT44_MANIFEST),
+    (HELDOUT45, HELDOUT45_MANIFEST),
 ]
 
 
@@ -293,6 +313,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     # look-ups did (READMEs)
     small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
     small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6, HELDOUT39: 4}
+    small |= {HELDOUT44: 6, HELDOUT45: 9}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -758,6 +779,34 @@ def test_fortieth_held_out_verdicts_agree_with_their_labels() -> None:
     helper on 2026-12-06 (6 of 12 agreed blind on eae4d53; 8 after the frozen validation loss was read), their own
     floor, never lowered to pass."""
     outcomes = _held_out((HELDOUT40, HELDOUT40_MANIFEST), HELDOUT40_FLOOR, "fortieth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_forty_first_held_out_verdicts_agree_with_their_labels() -> None:
+    """Lightning ``CSVLogger`` files a fourth time, on version folders no earlier set walked, collected blind by a
+    helper on 2026-12-07 (7 of 12 agreed blind), their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT41, HELDOUT41_MANIFEST), HELDOUT41_FLOOR, "forty-first held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_forty_third_held_out_verdicts_agree_with_their_labels() -> None:
+    """Ultralytics ``results.csv`` a third time (segmentation, classification, pose, OBB and detection runs), collected
+    blind by a helper on 2026-12-07 (11 of 12 agreed blind), their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT43, HELDOUT43_MANIFEST), HELDOUT43_FLOOR, "forty-third held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_forty_fourth_held_out_verdicts_agree_with_their_labels() -> None:
+    """A hand-written loop's own per-epoch prints kept in notebooks, an eighth time, collected blind by a helper on
+    2026-12-07 (5 of 6 agreed blind), their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT44, HELDOUT44_MANIFEST), HELDOUT44_FLOOR, "forty-fourth held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_forty_fifth_held_out_verdicts_agree_with_their_labels() -> None:
+    """Keras ``CSVLogger`` files a third time, on paths no earlier set walked, collected blind by a helper on 2026-12-07
+    (7 of 9 agreed blind), their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT45, HELDOUT45_MANIFEST), HELDOUT45_FLOOR, "forty-fifth held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
 
 
