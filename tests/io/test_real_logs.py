@@ -224,13 +224,12 @@ HELDOUT40_FLOOR = 5  # ratchet: 6 of 12 agreed blind on 2026-12-06 (on eae4d53, 
 HELDOUT41 = CORPUS.parent / "real_logs_heldout41"  # Lightning metrics.csv a fourth time, on new version folders, blind
 HELDOUT41_MANIFEST = _manifest(HELDOUT41)
 HELDOUT41_FLOOR = 6  # ratchet: 7 of 12 agreed blind on 2026-12-07 (on 2b55500, before the set was read); one of margin
-HELDOUT43 = (
-    CORPUS.parent / "real_logs_heldout43"
-)  # Ultralytics results.csv a third time (segment, classify, pose, OBB, detect), blind
+HELDOUT42 = CORPUS.parent / "real_logs_heldout42"  # TensorBoard event files a fourth time, blind
+HELDOUT42_MANIFEST = _manifest(HELDOUT42)
+HELDOUT42_FLOOR = 8  # ratchet: 9 of 10 agreed blind on 2026-12-07 (on 2b55500, before the set was read); one of margin
+HELDOUT43 = CORPUS.parent / "real_logs_heldout43"  # Ultralytics results.csv a third time (five tasks), blind
 HELDOUT43_MANIFEST = _manifest(HELDOUT43)
-HELDOUT43_FLOOR = (
-    10  # ratchet: 11 of 12 agreed blind on 2026-12-07 (on 2b55500, before the set was read); one of margin
-)
+HELDOUT43_FLOOR = 10  # ratchet: 11 of 12 agreed blind on 2026-12-07 (on 2b55500, before the set was read); one off
 HELDOUT44 = CORPUS.parent / "real_logs_heldout44"  # a loop's own per-epoch prints in notebooks, an eighth time, blind
 HELDOUT44_MANIFEST = _manifest(HELDOUT44)
 HELDOUT44_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on 2b55500, before the set was read); one of margin
@@ -280,6 +279,7 @@ CORPORA = [
     (HELDOUT39, HELDOUT39_MANIFEST),
     (HELDOUT40, HELDOUT40_MANIFEST),
     (HELDOUT41, HELDOUT41_MANIFEST),
+    (HELDOUT42, HELDOUT42_MANIFEST),
     (HELDOUT43, HELDOUT43_MANIFEST),
     (HELDOUT44, HELDOUT44_MANIFEST),
     (HELDOUT45, HELDOUT45_MANIFEST),
@@ -786,6 +786,13 @@ def test_forty_first_held_out_verdicts_agree_with_their_labels() -> None:
     """Lightning ``CSVLogger`` files a fourth time, on version folders no earlier set walked, collected blind by a
     helper on 2026-12-07 (7 of 12 agreed blind), their own floor, never lowered to pass."""
     outcomes = _held_out((HELDOUT41, HELDOUT41_MANIFEST), HELDOUT41_FLOOR, "forty-first held-out")
+    assert all(o.readable for o in outcomes), table(outcomes)
+
+
+def test_forty_second_held_out_verdicts_agree_with_their_labels() -> None:
+    """TensorBoard event files a fourth time (Keras pairs, Lightning, YOLOv5's SummaryWriter), collected blind by a
+    helper on 2026-12-07 (9 of 10 agreed blind), their own floor, never lowered to pass."""
+    outcomes = _held_out((HELDOUT42, HELDOUT42_MANIFEST), HELDOUT42_FLOOR, "forty-second held-out")
     assert all(o.readable for o in outcomes), table(outcomes)
 
 
