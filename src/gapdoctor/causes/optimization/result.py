@@ -158,6 +158,9 @@ class Stall(Payload):
         When the validation accuracy was identical at the run's last evaluations, at a value one answer
         for every row gives (:func:`~gapdoctor.causes.optimization.chance.frozen_decisions`): the metric, its
         value and the number of evaluations.
+    val_r2_best, val_r2_evaluations : float, int or None
+        When a regression's validation R² stayed at or below 0 at every evaluation (no better than the targets'
+        mean; :mod:`~gapdoctor.causes.optimization.below_mean`): its best value and the number of evaluations.
     """
 
     CHECK: ClassVar[str] = CHECK
@@ -198,6 +201,10 @@ class Stall(Payload):
     )
     frozen_value: float | None = figure(omit_none=True, label="its value at each of them", shown_as="metric")
     frozen_evaluations: int | None = figure(omit_none=True, label="evaluations it was identical at", shown_as="count")
+    val_r2_best: float | None = figure(omit_none=True, label="best validation R² (never above 0)", shown_as="number")
+    val_r2_evaluations: int | None = figure(
+        omit_none=True, label="evaluations the validation R² was logged at", shown_as="count"
+    )
 
     def explained_by(self) -> tuple[str, ...]:
         """Decisions that never changed are also what a model produces that ranks its rows but whose scores never

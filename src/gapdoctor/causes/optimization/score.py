@@ -18,7 +18,9 @@ from __future__ import annotations
 from gapdoctor.stats.scoring import capped, strength_from_ratio
 
 __all__ = [
+    "BELOW_MEAN_MIN_POINTS",
     "BOUNCE_MATERIAL",
+    "CUT_CONVERGED_SHARE",
     "CUT_SLOWDOWN_AT_REPORT",
     "DIVERGENCE_VERDICT",
     "FROZEN_AT_REPORT",
@@ -92,6 +94,11 @@ FROZEN_AT_REPORT = 3.0
 (:func:`~gapdoctor.causes.optimization.chance.frozen_decisions` reads it from 6: 0.67; 9: 0.75; 20: 0.87). A model
 that learns changes some decision between two evaluations; each further evaluation that changes none is more
 evidence that its answers do not depend on its inputs."""
+BELOW_MEAN_MIN_POINTS = 6
+"""Evaluations at which a validation R² at or below 0 is read (:mod:`~gapdoctor.causes.optimization.below_mean`),
+scored as decisions frozen at as many (:func:`frozen_score`: 6 evaluations 0.67, 20: 0.87): a model that learns
+anything of its inputs beats its targets' mean within a few evaluations, and each further one it does not is more
+evidence that it learnt nothing."""
 HEAD_AT_CHANCE_AT_REPORT = 3.0
 """One output of a multi-output model whose own loss sits at a guess's at this many evaluations, while another
 output learns, is reported at 0.5 (:mod:`~gapdoctor.causes.optimization.heads` reads it from 6 evaluations: 0.67;

@@ -9,7 +9,8 @@ not reported, unless it converged to chance: a loss sitting at a guess's loss fr
 the class shares' entropy; :mod:`~gapdoctor.causes.optimization.chance`) learned nothing. Validation
 decisions that never changed say so too (a validation accuracy identical at the run's last evaluations, at a
 class's share), whatever the training loss did while the model's bias learned the class shares: that stall
-needs no flat end and is never excused as converged.
+needs no flat end and is never excused as converged; nor a regression's validation R² at or below 0 at every
+evaluation (:mod:`~gapdoctor.causes.optimization.below_mean`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from gapdoctor.causes.curves import epoch_of, point, step_of
+from gapdoctor.causes.optimization.below_mean import below_mean
 from gapdoctor.causes.optimization.chance import chance_level, frozen_decisions
 from gapdoctor.causes.optimization.convergence import converged, late_fall_se, wobbles
 from gapdoctor.causes.optimization.cuts import crawl_after_cut, stopped_at_cut
@@ -103,9 +105,11 @@ def stall(
     crawl = crawl_after_cut(train, schedule.cut_points) if schedule is not None else None
     flat = late_drop <= 0.02 and achieved <= 0.7
     frozen = frozen_decisions(history, val_rows)
-    if not flat and crawl is None and frozen is None:
+    mean_only = below_mean(history) if frozen is None else None
+    if not flat and crawl is None and frozen is None and mean_only is None:
         return None
-    if schedule is not None and schedule.annealed and achieved > _ANNEALED_STALL_ACHIEVED and frozen is None:
+    unlearnt = frozen is not None or mean_only is not None  # the validation says the model learnt nothing
+    if schedule is not None and schedule.annealed and achieved > _ANNEALED_STALL_ACHIEVED and not unlearnt:
         return None  # the schedule anneals the rate: a flat end is by design
     knee, _, _ = hinge_point(train) if n >= 6 else (0, 0.0, 0.0)
     markers: dict[str, int] = {"stall_epoch": point(knee)}
@@ -129,6 +133,8 @@ def stall(
         cause, first_fix = chance.story(), chance.fix
     elif frozen is not None:
         cause, first_fix = frozen.story(), frozen.fix
+    elif mean_only is not None:
+        cause, first_fix = mean_only.story(), mean_only.fix
     elif _climbed_back(late_drop, late_se or 0.0):
         cause = "the training loss climbed back over the last third, beyond its noise"
         first_fix = "Lower the learning rate (try 3x and 10x smaller); clip gradients."
@@ -163,7 +169,7 @@ def stall(
         and cut is None
         and not too_low
         and chance is None
-        and frozen is None
+        and not unlearnt
         and converged(train, _fell_from_first(train, start) - end, val if measurement else None)
     ):
         return (
@@ -176,7 +182,7 @@ def stall(
         and cut is None
         and not too_low
         and not chance
-        and not frozen
+        and not unlearnt
     )
     score = stall_score(
         achieved,
@@ -190,6 +196,7 @@ def stall(
         score if flat else 0.0,
         0.0 if crawl is None else crawl_score(crawl.slowdown, crawl.reachable),
         0.0 if frozen is None else frozen_score(frozen.evaluations),
+        0.0 if mean_only is None else frozen_score(mean_only.evaluations),
     )
     if score < MIN_FINDING_SCORE:
         return None
@@ -216,6 +223,8 @@ def stall(
         frozen_metric=None if frozen is None else frozen.metric,
         frozen_value=None if frozen is None else round(frozen.value, 4),
         frozen_evaluations=None if frozen is None else frozen.evaluations,
+        val_r2_best=None if mean_only is None else mean_only.best,
+        val_r2_evaluations=None if mean_only is None else mean_only.evaluations,
     )
     summary = (
         f"Optimisation stalled: {cause}; the training loss fell {'' if crawl else 'only '}{100 * achieved:.0f}% "
