@@ -236,6 +236,9 @@ HELDOUT44_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on 2b55500, b
 HELDOUT45 = CORPUS.parent / "real_logs_heldout45"  # Keras CSVLogger files a third time, on paths not walked, blind
 HELDOUT45_MANIFEST = _manifest(HELDOUT45)
 HELDOUT45_FLOOR = 6  # ratchet: 7 of 9 agreed blind on 2026-12-07 (on 2b55500, before the set was read); one of margin
+HELDOUT46 = CORPUS.parent / "real_logs_heldout46"  # Lightning metrics.csv a fifth time, on new version folders, blind
+HELDOUT46_MANIFEST = _manifest(HELDOUT46)
+HELDOUT46_FLOOR = 9  # ratchet: 10 of 11 agreed blind on 2026-12-07 (on 7057193, before the set was read); one of margin
 HELDOUT48 = CORPUS.parent / "real_logs_heldout48"  # Keras CSVLogger files a fourth time (results/, checkpoints/), blind
 HELDOUT48_MANIFEST = _manifest(HELDOUT48)
 HELDOUT48_FLOOR = 1  # ratchet: 2 of 4 agreed blind on 2026-12-07 (on 7057193, before the set was read); one of margin
@@ -286,6 +289,7 @@ CORPORA = [
     (HELDOUT43, HELDOUT43_MANIFEST),
     (HELDOUT44, HELDOUT44_MANIFEST),
     (HELDOUT45, HELDOUT45_MANIFEST),
+    (HELDOUT46, HELDOUT46_MANIFEST),
     (HELDOUT48, HELDOUT48_MANIFEST),
 ]
 
@@ -794,6 +798,7 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT43, HELDOUT43_MANIFEST, HELDOUT43_FLOOR, id="43-ultralytics-11of12"),
     pytest.param(HELDOUT44, HELDOUT44_MANIFEST, HELDOUT44_FLOOR, id="44-loop-notebooks-5of6"),
     pytest.param(HELDOUT45, HELDOUT45_MANIFEST, HELDOUT45_FLOOR, id="45-keras-csv-7of9"),
+    pytest.param(HELDOUT46, HELDOUT46_MANIFEST, HELDOUT46_FLOOR, id="46-lightning-csv-10of11"),
     pytest.param(HELDOUT48, HELDOUT48_MANIFEST, HELDOUT48_FLOOR, id="48-keras-csv-2of4"),
 ]
 
