@@ -239,6 +239,9 @@ HELDOUT45_FLOOR = 6  # ratchet: 7 of 9 agreed blind on 2026-12-07 (on 2b55500, b
 HELDOUT46 = CORPUS.parent / "real_logs_heldout46"  # Lightning metrics.csv a fifth time, on new version folders, blind
 HELDOUT46_MANIFEST = _manifest(HELDOUT46)
 HELDOUT46_FLOOR = 9  # ratchet: 10 of 11 agreed blind on 2026-12-07 (on 7057193, before the set was read); one of margin
+HELDOUT47 = CORPUS.parent / "real_logs_heldout47"  # TensorBoard event files a fifth time (Lightning, YOLOv5), blind
+HELDOUT47_MANIFEST = _manifest(HELDOUT47)
+HELDOUT47_FLOOR = 3  # ratchet: 4 of 4 agreed blind on 2026-12-07 (on 7057193, before the set was read); one of margin
 HELDOUT48 = CORPUS.parent / "real_logs_heldout48"  # Keras CSVLogger files a fourth time (results/, checkpoints/), blind
 HELDOUT48_MANIFEST = _manifest(HELDOUT48)
 HELDOUT48_FLOOR = 1  # ratchet: 2 of 4 agreed blind on 2026-12-07 (on 7057193, before the set was read); one of margin
@@ -290,6 +293,7 @@ CORPORA = [
     (HELDOUT44, HELDOUT44_MANIFEST),
     (HELDOUT45, HELDOUT45_MANIFEST),
     (HELDOUT46, HELDOUT46_MANIFEST),
+    (HELDOUT47, HELDOUT47_MANIFEST),
     (HELDOUT48, HELDOUT48_MANIFEST),
 ]
 
@@ -321,7 +325,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     # look-ups did (READMEs)
     small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
     small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6, HELDOUT39: 4}
-    small |= {HELDOUT44: 6, HELDOUT45: 9, HELDOUT48: 4}
+    small |= {HELDOUT44: 6, HELDOUT45: 9, HELDOUT47: 4, HELDOUT48: 4}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -799,6 +803,7 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT44, HELDOUT44_MANIFEST, HELDOUT44_FLOOR, id="44-loop-notebooks-5of6"),
     pytest.param(HELDOUT45, HELDOUT45_MANIFEST, HELDOUT45_FLOOR, id="45-keras-csv-7of9"),
     pytest.param(HELDOUT46, HELDOUT46_MANIFEST, HELDOUT46_FLOOR, id="46-lightning-csv-10of11"),
+    pytest.param(HELDOUT47, HELDOUT47_MANIFEST, HELDOUT47_FLOOR, id="47-tensorboard-4of4"),
     pytest.param(HELDOUT48, HELDOUT48_MANIFEST, HELDOUT48_FLOOR, id="48-keras-csv-2of4"),
 ]
 
