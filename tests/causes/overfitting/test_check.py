@@ -156,3 +156,17 @@ def _labelled_evidence(finding: gapdoctor.Finding) -> str:
     from gapdoctor.report.labels import plain_evidence
 
     return "\n".join(f"{label}: {value}" for label, value, _ in plain_evidence(finding.evidence))
+
+
+def test_a_plateau_whose_best_point_is_the_last_is_not_told_to_stop_early_there() -> None:
+    # A real Keras CSV (forty-eighth held-out set): validation loss 0.0334, 0.0335, 0.0298, 0.0312 while the training
+    # loss fell 0.49 -> 0.05. Its smoothed best point is the last epoch, and the first fix read "Stop early at
+    # epoch 4 (the best point ...)": the run's end, no gain. Regularisation comes first; stopping is said as a saving.
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "data" / "real_logs_heldout48" / "keras_oct_classifier.csv"
+    found = [f for f in gapdoctor.diagnose(history=path).findings if f.cause == "overfitting"]
+    assert found and found[0].result.best_epoch == found[0].result.epochs
+    assert found[0].fixes[0].startswith("Add regularisation")
+    assert not any(fix.startswith("Stop early at") for fix in found[0].fixes)
+    assert found[0].fixes[-1].startswith("Stop at epoch 1: the validation curve had reached its level there")

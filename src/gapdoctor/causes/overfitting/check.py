@@ -306,10 +306,16 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         f"Stop early at {history.position(best_epoch_idx)} (the best point of the smoothed validation curve), "
         f"e.g. early stopping with patience {patience} {unit}."
     )
+    at_end = best_epoch_idx == n - 1  # its best point is the last: stopping earlier gains no validation metric
+    if at_end:
+        stop_early = (
+            f"Stop at {history.position(plateau_idx)}: the validation curve had reached its level there and the "
+            f"{unit} after it only lowered the training loss (early stopping with patience {patience} {unit})."
+        )
     # a model that memorised its training rows while its metric held gains little from stopping early:
     # regularisation, capacity and data come first
     others = cause_info("overfitting").fixes[1:]
-    fixes = (*others, stop_early) if result.pattern == "memorised" else (stop_early, *others)
+    fixes = (*others, stop_early) if result.pattern == "memorised" or at_end else (stop_early, *others)
     return [
         Finding(
             cause="overfitting",
