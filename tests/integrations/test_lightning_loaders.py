@@ -5,6 +5,7 @@ the validation curves, from the callback and from the ``CSVLogger`` file alike; 
 from __future__ import annotations
 
 import csv
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +71,15 @@ def _column(path: Path, name: str) -> list[float]:
 
 
 @each_seed
-def test_the_first_of_several_validation_loaders_is_read(tmp_path: Path, seed: int) -> None:
+def test_the_first_of_several_validation_loaders_is_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, seed: int
+) -> None:
     # Read loader 1 (the training rows evaluated again) as the validation curve and no gap would show.
     callback = GapdoctorCallback()
-    path = _fit(digits_split(150, flip_fraction=0.3, seed=seed), callback, tmp_path, seed)
+    with caplog.at_level(logging.WARNING, logger="gapdoctor"):
+        path = _fit(digits_split(150, flip_fraction=0.3, seed=seed), callback, tmp_path, seed)
+    (said,) = [r.getMessage() for r in caplog.records if "validation loader" in r.getMessage()]
+    assert "val_loss/dataloader_idx_1" in said and "val_acc/dataloader_idx_1" in said
     first = _column(path, "val_loss/dataloader_idx_0")
     assert len(first) == 40 and len(_column(path, "val_loss/dataloader_idx_1")) == 40
     np.testing.assert_allclose(callback.recorder.curves["val_loss"], first, rtol=1e-6)

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from gapdoctor.inputs.series_names import LIGHTNING_LOADER
 from gapdoctor.integrations._extras import callback_on_first_use, require
 from gapdoctor.integrations.recorder import FloatArray
 from gapdoctor.integrations.torch_loop import Monitor
@@ -100,6 +101,12 @@ def _epoch_values(metrics: Mapping[str, Any], validated: bool) -> dict[str, Any]
             continue  # left over from an earlier validation run
         values[name] = value  # converted by the recorder: one that is not a number is dropped alone
     return values
+
+
+_LATER_LOADERS = (
+    "gapdoctor reads the first validation loader's series (name/dataloader_idx_0) as the validation curves; the "
+    "other loaders' ({}) are kept in recorder.extra_curves, not diagnosed."
+)
 
 
 def _build() -> type:
@@ -248,6 +255,9 @@ def _build() -> type:
             values: dict[str, Any] = {}
             with self.recorder.guard("on_train_epoch_end"):
                 values = _epoch_values(trainer.callback_metrics, self._validated)
+                later = sorted(k for k in values if (m := LIGHTNING_LOADER.search(k)) and m.group(1) != "0")
+                if later:
+                    self.recorder.say_once("later validation loaders", _LATER_LOADERS.format(", ".join(later)))
             try:
                 if trainer.optimizers:
                     values.setdefault("lr", trainer.optimizers[0].param_groups[0]["lr"])
