@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import gapdoctor
+from gapdoctor.inputs.history import RunHistory
 from gapdoctor.io import read_history
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -190,3 +191,38 @@ def test_lightgbm_record_evaluation_reads_its_l2_as_the_loss_and_its_overfitting
     diagnosis = gapdoctor.diagnose(history=REAL / "lightgbm_record_evaluation.json")
     assert diagnosis.top is not None and diagnosis.top.cause == "overfitting" and not diagnosis.top.weak
     assert any("train_mse and val_mse read as the loss" in note for note in diagnosis.notes), diagnosis.notes
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_fitted_scikit_learn_mlp_is_its_own_history(seed: int) -> None:
+    """``diagnose(history=mlp)`` on a fitted MLPClassifier / MLPRegressor reads its ``loss_curve_`` and, with
+    ``early_stopping=True``, its ``validation_scores_`` (accuracy; R² for a regressor), said in a note. Before, the
+    estimator was refused. A regressor on targets shuffled against their rows scores its validation split below its
+    mean at every epoch: the stall of a model that learnt nothing is read from those scores."""
+    from sklearn.datasets import load_diabetes, load_digits
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    X, y = load_digits(return_X_y=True)
+    classifier = MLPClassifier(hidden_layer_sizes=(32,), early_stopping=True, max_iter=60, random_state=seed).fit(
+        X / 16, y
+    )
+    history = RunHistory.from_any(classifier)
+    assert history.get("train_loss").tolist() == classifier.loss_curve_  # type: ignore[union-attr]
+    assert history.get("val_accuracy").tolist() == classifier.validation_scores_  # type: ignore[union-attr]
+    assert any("loss_curve_ and validation_scores_ (the accuracy" in note for note in history.notes)
+    assert gapdoctor.diagnose(history=classifier).judged
+
+    no_validation = MLPClassifier(hidden_layer_sizes=(32,), max_iter=20, random_state=seed).fit(X / 16, y)
+    assert not RunHistory.from_any(no_validation).has("val_accuracy")
+    assert any("early_stopping=True" in note for note in RunHistory.from_any(no_validation).notes)
+
+    Xr, yr = load_diabetes(return_X_y=True)
+    shuffled = np.random.default_rng(seed).permutation(yr)
+    regressor = MLPRegressor(hidden_layer_sizes=(32,), early_stopping=True, max_iter=200, random_state=seed).fit(
+        Xr, shuffled
+    )
+    assert max(regressor.validation_scores_) <= 0
+    diagnosis = gapdoctor.diagnose(history=regressor)
+    assert diagnosis.top is not None and diagnosis.top.cause == "optimization", diagnosis.render()
+    assert "no better than their mean" in diagnosis.top.summary

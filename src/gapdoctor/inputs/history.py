@@ -21,7 +21,7 @@ import numpy as np
 
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history_axis import frame_points
-from gapdoctor.inputs.history_shapes import history_mapping
+from gapdoctor.inputs.history_shapes import estimator_history, history_mapping
 from gapdoctor.inputs.history_values import (
     MAX_MAGNITUDE,
     NAMES_FIX,
@@ -187,8 +187,8 @@ class RunHistory:
 
         Parameters
         ----------
-        history : mapping, DataFrame, str or Path
-            name -> per-epoch values (one point per epoch; a loop's own shapes too: :mod:`~.history_shapes`);
+        history : mapping, DataFrame, fitted scikit-learn MLP, str or Path
+            name -> per-epoch values (one point per epoch; a loop's own shapes, a fitted MLP: :mod:`~.history_shapes`);
             a DataFrame with one row per epoch, or with a ``step`` / ``epoch`` column (rows as logged, sparse
             rows allowed). A log file is read by :func:`gapdoctor.io.read_history` (``diagnose(history=path)`` does).
         argument : str, default="history"
@@ -227,6 +227,7 @@ class RunHistory:
             if positioned is not None:
                 return cls.from_points(positioned, argument=argument, strict=strict, metrics=metrics)
             history = {str(c): history[c].to_numpy() for c in history.columns}
+        history, fitted_notes = estimator_history(history)  # a fitted scikit-learn MLP: its own curves
         if not isinstance(history, Mapping):
             raise GapdoctorInputError(
                 argument,
@@ -283,7 +284,7 @@ class RunHistory:
             ignored=tuple(ignored),
             source="mapping",
             diverged_at=diverged_at,
-            notes=(*shape_notes, *test_notes, *notes, *loss_notes),
+            notes=(*fitted_notes, *shape_notes, *test_notes, *notes, *loss_notes),
             test=test,
             non_finite=non_finite,
             heads=mapping_head_losses(history, per_output),

@@ -12,7 +12,9 @@ One reading for a JSON object read from a file (:mod:`gapdoctor.io.history_files
 - gradient boosting's per-round history (LightGBM's ``record_evaluation``: ``{"training": {"l2": [...]},
   "valid_0": {"l2": [...]}}``, XGBoost's ``evals_result()``): one object per split, numbered or not;
 - **a split's name alone** (``{"train": [...], "val": [...]}``): the lists name no quantity; read as the
-  loss, or as accuracy when the training values rise within [0, 1] or [0, 100] (a loss falls).
+  loss, or as accuracy when the training values rise within [0, 1] or [0, 100] (a loss falls);
+- **a fitted scikit-learn MLP** (``MLPClassifier`` / ``MLPRegressor``, passed itself: :func:`estimator_history`):
+  its ``loss_curve_``, and with ``early_stopping=True`` its ``validation_scores_`` (accuracy, or R² for a regressor).
 
 Each reading beyond the plain one is said in a note.
 """
@@ -27,7 +29,7 @@ import numpy as np
 
 from gapdoctor.inputs.series_names import SPLIT_PREFIXES
 
-__all__ = ["flatten_history_object", "history_mapping"]
+__all__ = ["estimator_history", "flatten_history_object", "history_mapping"]
 
 _TRAIN_SPLITS = {name for name, split in SPLIT_PREFIXES.items() if split == "train"}
 _SPLITS = {*SPLIT_PREFIXES, "test"}
@@ -199,3 +201,33 @@ def history_mapping(history: Mapping[Any, Any]) -> tuple[Mapping[Any, Any], tupl
     notes: list[str] = []
     flat = flatten_history_object(dict(history), notes)
     return (flat, tuple(notes)) if notes else (history, ())
+
+
+def estimator_history(history: Any) -> tuple[Any, tuple[str, ...]]:
+    """A fitted scikit-learn MLP's own curves as ``{name: [values per epoch]}``, and the note saying how they were
+    read; anything else as given, without a note.
+
+    ``loss_curve_`` is its training loss at each epoch; ``validation_scores_`` (kept with ``early_stopping=True``)
+    its score on the validation fraction it held out at each epoch: accuracy for a classifier, R² for a regressor.
+
+    Examples
+    --------
+    >>> estimator_history({"loss": [0.9]})
+    ({'loss': [0.9]}, ())
+    """
+    loss = getattr(history, "loss_curve_", None)
+    if isinstance(history, Mapping) or loss is None or not hasattr(history, "get_params"):
+        return history, ()
+    from sklearn.base import is_regressor
+
+    name = type(history).__name__
+    curves: dict[str, list[float]] = {"train_loss": [float(v) for v in loss]}
+    scores = getattr(history, "validation_scores_", None)
+    if scores is None:
+        return curves, (
+            f"a fitted {name}: its training loss only (loss_curve_); fit it with early_stopping=True to keep its "
+            "validation scores",
+        )
+    score = "r2" if is_regressor(history) else "accuracy"
+    curves[f"val_{score}"] = [float(v) for v in scores]
+    return curves, (f"a fitted {name}: its loss_curve_ and validation_scores_ (the {score} of its validation split)",)
