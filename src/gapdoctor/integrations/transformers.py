@@ -96,10 +96,10 @@ def _evaluated_set(metrics: Any) -> str | None:
 
     >>> _evaluated_set({"eval_validation_loss": 0.5, "eval_validation_runtime": 0.1})
     'validation'
-    >>> _evaluated_set({"eval_loss": 0.5, "eval_runtime": 0.1}) is None
-    True
+    >>> _evaluated_set({"eval_loss": 0.5, "eval_runtime": 0.1}) is None, _evaluated_set(None) is None
+    (True, True)
     """
-    for key in metrics or {}:
+    for key in metrics if isinstance(metrics, dict) else ():
         if isinstance(key, str) and key.startswith("eval_") and key.endswith("_runtime"):
             return key[len("eval_") : -len("_runtime")] or None
     return None
