@@ -245,6 +245,12 @@ HELDOUT47_FLOOR = 3  # ratchet: 4 of 4 agreed blind on 2026-12-07 (on 7057193, b
 HELDOUT48 = CORPUS.parent / "real_logs_heldout48"  # Keras CSVLogger files a fourth time (results/, checkpoints/), blind
 HELDOUT48_MANIFEST = _manifest(HELDOUT48)
 HELDOUT48_FLOOR = 1  # ratchet: 2 of 4 agreed blind on 2026-12-07 (on 7057193, before the set was read); one of margin
+HELDOUT49 = CORPUS.parent / "real_logs_heldout49"  # a loop's own per-epoch prints in notebooks, a ninth time, blind
+HELDOUT49_MANIFEST = _manifest(HELDOUT49)
+HELDOUT49_FLOOR = 3  # ratchet: 4 of 4 agreed blind on 2026-12-07 (on 3f46b1b, before the set was read); one of margin
+HELDOUT51 = CORPUS.parent / "real_logs_heldout51"  # Lightning metrics.csv under other save dirs and names, blind
+HELDOUT51_MANIFEST = _manifest(HELDOUT51)
+HELDOUT51_FLOOR = 6  # ratchet: 7 of 8 agreed blind on 2026-12-07 (on 3f46b1b, before the set was read); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -295,6 +301,8 @@ CORPORA = [
     (HELDOUT46, HELDOUT46_MANIFEST),
     (HELDOUT47, HELDOUT47_MANIFEST),
     (HELDOUT48, HELDOUT48_MANIFEST),
+    (HELDOUT49, HELDOUT49_MANIFEST),
+    (HELDOUT51, HELDOUT51_MANIFEST),
 ]
 
 
@@ -325,7 +333,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     # look-ups did (READMEs)
     small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
     small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6, HELDOUT39: 4}
-    small |= {HELDOUT44: 6, HELDOUT45: 9, HELDOUT47: 4, HELDOUT48: 4}
+    small |= {HELDOUT44: 6, HELDOUT45: 9, HELDOUT47: 4, HELDOUT48: 4, HELDOUT49: 4, HELDOUT51: 8}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -805,6 +813,8 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT46, HELDOUT46_MANIFEST, HELDOUT46_FLOOR, id="46-lightning-csv-10of11"),
     pytest.param(HELDOUT47, HELDOUT47_MANIFEST, HELDOUT47_FLOOR, id="47-tensorboard-4of4"),
     pytest.param(HELDOUT48, HELDOUT48_MANIFEST, HELDOUT48_FLOOR, id="48-keras-csv-2of4"),
+    pytest.param(HELDOUT49, HELDOUT49_MANIFEST, HELDOUT49_FLOOR, id="49-loop-notebooks-4of4"),
+    pytest.param(HELDOUT51, HELDOUT51_MANIFEST, HELDOUT51_FLOOR, id="51-lightning-csv-7of8"),
 ]
 
 
