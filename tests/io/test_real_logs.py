@@ -248,6 +248,9 @@ HELDOUT48_FLOOR = 1  # ratchet: 2 of 4 agreed blind on 2026-12-07 (on 7057193, b
 HELDOUT49 = CORPUS.parent / "real_logs_heldout49"  # a loop's own per-epoch prints in notebooks, a ninth time, blind
 HELDOUT49_MANIFEST = _manifest(HELDOUT49)
 HELDOUT49_FLOOR = 3  # ratchet: 4 of 4 agreed blind on 2026-12-07 (on 3f46b1b, before the set was read); one of margin
+HELDOUT50 = CORPUS.parent / "real_logs_heldout50"  # Ultralytics results.csv a fourth time (five tasks), blind
+HELDOUT50_MANIFEST = _manifest(HELDOUT50)
+HELDOUT50_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-07 (on 3f46b1b, before the set was read); one of margin
 HELDOUT51 = CORPUS.parent / "real_logs_heldout51"  # Lightning metrics.csv under other save dirs and names, blind
 HELDOUT51_MANIFEST = _manifest(HELDOUT51)
 HELDOUT51_FLOOR = 6  # ratchet: 7 of 8 agreed blind on 2026-12-07 (on 3f46b1b, before the set was read); one of margin
@@ -302,6 +305,7 @@ CORPORA = [
     (HELDOUT47, HELDOUT47_MANIFEST),
     (HELDOUT48, HELDOUT48_MANIFEST),
     (HELDOUT49, HELDOUT49_MANIFEST),
+    (HELDOUT50, HELDOUT50_MANIFEST),
     (HELDOUT51, HELDOUT51_MANIFEST),
 ]
 
@@ -814,6 +818,7 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT47, HELDOUT47_MANIFEST, HELDOUT47_FLOOR, id="47-tensorboard-4of4"),
     pytest.param(HELDOUT48, HELDOUT48_MANIFEST, HELDOUT48_FLOOR, id="48-keras-csv-2of4"),
     pytest.param(HELDOUT49, HELDOUT49_MANIFEST, HELDOUT49_FLOOR, id="49-loop-notebooks-4of4"),
+    pytest.param(HELDOUT50, HELDOUT50_MANIFEST, HELDOUT50_FLOOR, id="50-ultralytics-10of12"),
     pytest.param(HELDOUT51, HELDOUT51_MANIFEST, HELDOUT51_FLOOR, id="51-lightning-csv-7of8"),
 ]
 
