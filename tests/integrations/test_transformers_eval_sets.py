@@ -1,6 +1,6 @@
 """A Trainer given an ``eval_dataset`` dict evaluates each set in turn and names its series ``eval_<set>_<metric>``:
 the set named ``validation`` is the validation curve, ``test`` a test curve kept apart, and one evaluation is one
-point (from the callback and from the saved ``trainer_state.json`` alike)."""
+point (from the callback, the saved ``trainer_state.json`` and the Trainer's own TensorBoard events alike)."""
 
 from __future__ import annotations
 
@@ -24,12 +24,22 @@ pytestmark = [
 ]
 
 
+def _has_tensorboard() -> bool:
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _trainer(tmp_path: Path, seed: int, strategy: str, callback: Any) -> Any:
     """40 epochs on 150 digits, 30% of them mislabelled (overfitting), evaluated on a validation and a test set."""
     split = digits_split(150, flip_fraction=0.3, seed=seed)
     timing = {"eval_strategy": "epoch", "logging_strategy": "epoch"} if strategy == "epoch" else {}
     timing = timing or {"eval_strategy": "steps", "eval_steps": 10, "logging_steps": 10}
-    args = _trainer_args(tmp_path, num_train_epochs=40, learning_rate=1e-2, seed=seed, **timing)
+    # by epoch, the Trainer's own TensorBoard writer logs the run too (tags "eval/validation_loss", ...)
+    report = {"report_to": "tensorboard"} if strategy == "epoch" and _has_tensorboard() else {}
+    args = _trainer_args(tmp_path, num_train_epochs=40, learning_rate=1e-2, seed=seed, **timing, **report)
     transformers.set_seed(seed)
     trainer = transformers.Trainer(
         model=DigitsModel(DigitsConfig(hidden_size=256)),
@@ -64,6 +74,11 @@ def test_the_set_named_validation_is_the_validation_curve(tmp_path: Path, seed: 
     np.testing.assert_allclose(from_file.curves["val_loss"], validation, rtol=1e-9)
     assert any(f.cause == "overfitting" for f in from_file.reported), from_file.render()
     assert any("test values kept apart" in note and "test_loss" in note for note in from_file.notes)
+    events = sorted(tmp_path.glob("runs/*/events.out.tfevents*"))
+    if strategy == "epoch" and _has_tensorboard():
+        from_events = gapdoctor.diagnose(history=events[0])
+        np.testing.assert_allclose(from_events.curves["val_loss"], validation, rtol=1e-6)
+        assert any(f.cause == "overfitting" for f in from_events.reported), from_events.render()
 
 
 @each_seed
