@@ -53,6 +53,31 @@ def test_results_csv_reads_the_sum_of_each_splits_terms(file: str, terms: tuple[
     assert {"overfitting.curves", "optimization.curves", "metric_saturation.curves"} <= ran
 
 
+@pytest.mark.parametrize(
+    ("file", "summed", "left_out"),
+    [
+        ("yolo_vision_salvatore_seg.csv", ("box", "seg", "cls", "dfl"), "sem"),
+        ("yolo_daphnia_detect_v2_pose.csv", ("box", "pose", "kobj", "cls", "dfl"), "rle"),
+    ],
+)
+def test_newer_ultralytics_terms_and_a_term_its_validator_never_computes(
+    file: str, summed: tuple[str, ...], left_out: str
+) -> None:
+    """Newer Ultralytics runs (held-out set 52) log ``sem_loss`` (segmentation) and ``rle_loss`` (pose), and their
+    ``val/`` twins 0 at every epoch. Before, the unknown term left the run with no training loss (not enough to
+    judge). Now both are terms, and one its validator never computes is left out of both sums, said so."""
+    path = YOLO.parent / "real_logs_heldout52" / file
+    columns, history = _columns(path), read_history(path)
+    assert not columns[f"val/{left_out}_loss"].any() and columns[f"train/{left_out}_loss"].any()
+    for split in ("train", "val"):
+        expected = sum(columns[f"{split}/{term}_loss"] for term in summed)
+        assert np.allclose(history.get(f"{split}_loss"), expected, rtol=1e-12, equal_nan=True), split  # type: ignore[arg-type]
+    (note,) = [n for n in history.notes if "sum of the detector's weighted loss terms" in n]
+    assert f"left out of both sums: {left_out}_loss" in note
+    diagnosis = gapdoctor.diagnose(history=path)
+    assert "overfitting.curves" in {c.name for c in diagnosis.checks if c.status == "ran"}
+
+
 def test_the_tensorboard_file_of_a_run_reads_as_its_csv() -> None:
     from_csv = read_history(YOLO / "yolov8_results.csv")
     from_events = read_history(YOLO / "yolov8_events.tfevents")

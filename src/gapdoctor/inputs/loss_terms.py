@@ -9,6 +9,10 @@ the sum of those terms at each logged position is read as the loss of its split,
 Terms of other vocabularies are not summed: a VAE's ``recon`` and ``kl`` are weighted by a β the log
 does not hold, and a GAN's generator and discriminator losses are opposed, not added.
 
+A term whose validation twin is logged 0 at every position while the training term is not (newer Ultralytics
+versions log ``val/sem_loss`` and ``val/rle_loss`` 0 throughout: their validators do not compute them) is left out of
+both sums, and said so: the training loss would otherwise hold a term the validation loss cannot.
+
 A training term logged 0 at every position while its validation twin is not (``train/box_loss`` and
 ``train/dfl_loss`` 0 throughout, ``val/box_loss`` 3.5) measures objects the training targets do not hold: a
 detector trained on images whose label files were not found learns background only. Those terms are named
@@ -25,8 +29,9 @@ from gapdoctor.inputs.series_names import named_losses, normalise_series_name, s
 
 __all__ = ["DETECTION_TERMS", "summed_loss_terms"]
 
-DETECTION_TERMS = frozenset({"box", "obj", "cls", "dfl", "seg", "pose", "kobj", "angle", "giou", "l1"})
-"""Loss terms Ultralytics' detectors (and RT-DETR) log weighted: ``<split>/<term>_loss``."""
+DETECTION_TERMS = frozenset({"box", "obj", "cls", "dfl", "seg", "pose", "kobj", "angle", "giou", "l1", "sem", "rle"})
+"""Loss terms Ultralytics' detectors (and RT-DETR) log weighted: ``<split>/<term>_loss`` (newer segmentation runs add
+``sem_loss``, newer pose runs ``rle_loss``)."""
 
 _Point = tuple[str, float, float, float]
 
@@ -61,6 +66,18 @@ def _empty_train_terms(points: list[_Point], terms: dict[str, dict[str, str]]) -
     )
 
 
+def _unmeasured_terms(points: list[_Point], terms: dict[str, dict[str, str]]) -> tuple[str, ...]:
+    """The terms whose validation twin is logged 0 at every position while the training term is not."""
+    values: dict[str, list[float]] = {}
+    for raw, _, _, value in points:
+        values.setdefault(raw, []).append(value)
+    return tuple(
+        term
+        for term, raw in terms["val"].items()
+        if values.get(raw) and all(v == 0 for v in values[raw]) and any(v > 0 for v in values[terms["train"][term]])
+    )
+
+
 def summed_loss_terms(
     points: list[_Point], metrics: Collection[str] = ()
 ) -> tuple[list[_Point], tuple[str, ...], tuple[str, ...]]:
@@ -77,6 +94,9 @@ def summed_loss_terms(
     >>> summed, note, empty = summed_loss_terms(pts)
     >>> summed
     [('train_loss', 1.0, 1.0, 0.75), ('val_loss', 1.0, 1.0, 0.75)]
+    >>> unmeasured = pts + [("train/sem_loss", 1.0, 1.0, 3.8), ("val/sem_loss", 1.0, 1.0, 0.0)]
+    >>> [p for p in summed_loss_terms(unmeasured)[0] if p[0].endswith("_loss") and "/" not in p[0]]
+    [('train_loss', 1.0, 1.0, 0.75), ('val_loss', 1.0, 1.0, 0.75)]
     """
     raws = list(dict.fromkeys(p[0] for p in points))
     names = {raw: normalise_series_name(raw, metrics=metrics) for raw in raws}
@@ -86,6 +106,11 @@ def summed_loss_terms(
     terms = None if named_losses(unknown)[0] else _terms(unknown)
     if terms is None:
         return points, (), ()
+    unmeasured = _unmeasured_terms(points, terms)
+    if unmeasured and len(unmeasured) < len(terms["val"]):
+        terms = {split: {t: r for t, r in by_term.items() if t not in unmeasured} for split, by_term in terms.items()}
+    else:
+        unmeasured = ()
     split_of = {raw: split for split, by_term in terms.items() for raw in by_term.values()}
     seen: Counter[tuple[str, float | None, float | None]] = Counter()
     sums: dict[tuple[str, float | None, float | None, int], list[float]] = {}
@@ -103,4 +128,9 @@ def summed_loss_terms(
             out.append((f"{split}_loss", step, epoch, math.fsum(sums.pop(key))))
     listed = "; ".join(f"{split}: {' + '.join(by_term.values())}" for split, by_term in terms.items())
     note = f"no total loss was logged: the sum of the detector's weighted loss terms read as the loss ({listed})"
+    if unmeasured:
+        note += (
+            f"; left out of both sums: {', '.join(f'{t}_loss' for t in unmeasured)}, logged 0 at every validation "
+            "(its validator does not compute it)"
+        )
     return out, (note,), _empty_train_terms(points, terms)
