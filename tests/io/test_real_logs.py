@@ -254,6 +254,12 @@ HELDOUT50_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-07 (on 3f46b1b,
 HELDOUT51 = CORPUS.parent / "real_logs_heldout51"  # Lightning metrics.csv under other save dirs and names, blind
 HELDOUT51_MANIFEST = _manifest(HELDOUT51)
 HELDOUT51_FLOOR = 6  # ratchet: 7 of 8 agreed blind on 2026-12-07 (on 3f46b1b, before the set was read); one of margin
+HELDOUT52 = CORPUS.parent / "real_logs_heldout52"  # Ultralytics results.csv a fifth time (five tasks), blind
+HELDOUT52_MANIFEST = _manifest(HELDOUT52)
+HELDOUT52_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-07 (on 2320c92, before the set was read); one of margin
+HELDOUT53 = CORPUS.parent / "real_logs_heldout53"  # console text a fourth time (Keras fit, HF dict prints), blind
+HELDOUT53_MANIFEST = _manifest(HELDOUT53)
+HELDOUT53_FLOOR = 1  # ratchet: 2 of 2 agreed blind on 2026-12-07 (on 2320c92, before the set was read); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -307,6 +313,8 @@ CORPORA = [
     (HELDOUT49, HELDOUT49_MANIFEST),
     (HELDOUT50, HELDOUT50_MANIFEST),
     (HELDOUT51, HELDOUT51_MANIFEST),
+    (HELDOUT52, HELDOUT52_MANIFEST),
+    (HELDOUT53, HELDOUT53_MANIFEST),
 ]
 
 
@@ -337,7 +345,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     # look-ups did (READMEs)
     small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
     small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6, HELDOUT39: 4}
-    small |= {HELDOUT44: 6, HELDOUT45: 9, HELDOUT47: 4, HELDOUT48: 4, HELDOUT49: 4, HELDOUT51: 8}
+    small |= {HELDOUT44: 6, HELDOUT45: 9, HELDOUT47: 4, HELDOUT48: 4, HELDOUT49: 4, HELDOUT51: 8, HELDOUT53: 2}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -820,6 +828,8 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT49, HELDOUT49_MANIFEST, HELDOUT49_FLOOR, id="49-loop-notebooks-4of4"),
     pytest.param(HELDOUT50, HELDOUT50_MANIFEST, HELDOUT50_FLOOR, id="50-ultralytics-10of12"),
     pytest.param(HELDOUT51, HELDOUT51_MANIFEST, HELDOUT51_FLOOR, id="51-lightning-csv-7of8"),
+    pytest.param(HELDOUT52, HELDOUT52_MANIFEST, HELDOUT52_FLOOR, id="52-ultralytics-10of12"),
+    pytest.param(HELDOUT53, HELDOUT53_MANIFEST, HELDOUT53_FLOOR, id="53-console-text-2of2"),
 ]
 
 
