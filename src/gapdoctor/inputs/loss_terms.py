@@ -54,27 +54,16 @@ def _terms(unknown: Collection[str]) -> dict[str, dict[str, str]] | None:
     return by_split
 
 
-def _empty_train_terms(points: list[_Point], terms: dict[str, dict[str, str]]) -> tuple[str, ...]:
-    """The training terms logged 0 at every position whose validation twin has a positive value."""
+def _zero_terms(points: list[_Point], terms: dict[str, dict[str, str]], zero: str, other: str) -> tuple[str, ...]:
+    """The terms logged 0 at every position in split ``zero`` whose twin in split ``other`` has a positive value:
+    empty training targets (``zero="train"``), or a term the validator never computes (``zero="val"``)."""
     values: dict[str, list[float]] = {}
     for raw, _, _, value in points:
         values.setdefault(raw, []).append(value)
     return tuple(
         term
-        for term, raw in terms["train"].items()
-        if values.get(raw) and all(v == 0 for v in values[raw]) and any(v > 0 for v in values[terms["val"][term]])
-    )
-
-
-def _unmeasured_terms(points: list[_Point], terms: dict[str, dict[str, str]]) -> tuple[str, ...]:
-    """The terms whose validation twin is logged 0 at every position while the training term is not."""
-    values: dict[str, list[float]] = {}
-    for raw, _, _, value in points:
-        values.setdefault(raw, []).append(value)
-    return tuple(
-        term
-        for term, raw in terms["val"].items()
-        if values.get(raw) and all(v == 0 for v in values[raw]) and any(v > 0 for v in values[terms["train"][term]])
+        for term, raw in terms[zero].items()
+        if values.get(raw) and all(v == 0 for v in values[raw]) and any(v > 0 for v in values[terms[other][term]])
     )
 
 
@@ -106,7 +95,7 @@ def summed_loss_terms(
     terms = None if named_losses(unknown)[0] else _terms(unknown)
     if terms is None:
         return points, (), ()
-    unmeasured = _unmeasured_terms(points, terms)
+    unmeasured = _zero_terms(points, terms, zero="val", other="train")
     if unmeasured and len(unmeasured) < len(terms["val"]):
         terms = {split: {t: r for t, r in by_term.items() if t not in unmeasured} for split, by_term in terms.items()}
     else:
@@ -133,4 +122,4 @@ def summed_loss_terms(
             f"; left out of both sums: {', '.join(f'{t}_loss' for t in unmeasured)}, logged 0 at every validation "
             "(its validator does not compute it)"
         )
-    return out, (note,), _empty_train_terms(points, terms)
+    return out, (note,), _zero_terms(points, terms, zero="train", other="val")
