@@ -14,6 +14,7 @@ from gapdoctor.stats.array_types import FloatArray
 
 __all__ = [
     "FALL_SIGMAS",
+    "NEGATED_SCORE_FLOOR",
     "fall_beyond_noise",
     "fill_missing",
     "hinge_point",
@@ -35,6 +36,10 @@ def fill_missing(values: FloatArray) -> FloatArray:
     return np.interp(idx, idx[finite], values[finite]).astype(np.float64)
 
 
+NEGATED_SCORE_FLOOR = -1.0
+"""The lowest a negated bounded score reaches (a negated Dice, cosine similarity or correlation)."""
+
+
 def negated_score_floor(values: FloatArray) -> float:
     """The floor a loss falls towards when it is a negated score: -1 for a loss whose every finite value lies in
     [-1, 0] and whose last is below 0 (a negated Dice, similarity or correlation), else 0 (a loss's usual floor).
@@ -50,8 +55,8 @@ def negated_score_floor(values: FloatArray) -> float:
     0.0
     """
     finite = values[np.isfinite(values)]
-    negated = len(finite) > 0 and float(finite[-1]) < 0 and float(finite.min()) >= -1 and float(finite.max()) <= 0
-    return -1.0 if negated else 0.0
+    negated = len(finite) > 0 and float(finite[-1]) < 0 and float(finite.min()) >= NEGATED_SCORE_FLOOR
+    return NEGATED_SCORE_FLOOR if negated and float(finite.max()) <= 0 else 0.0
 
 
 def relative_fall(start: float, end: float) -> float:

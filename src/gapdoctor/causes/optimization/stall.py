@@ -106,10 +106,10 @@ def stall(
     flat = late_drop <= 0.02 and achieved <= 0.7
     frozen = frozen_decisions(history, val_rows)
     mean_only = below_mean(history) if frozen is None else None
-    if not flat and crawl is None and frozen is None and mean_only is None:
+    unlearnt = frozen or mean_only  # the validation says the model learnt nothing: a story, a fix, its evaluations
+    if not flat and crawl is None and unlearnt is None:
         return None
-    unlearnt = frozen is not None or mean_only is not None  # the validation says the model learnt nothing
-    if schedule is not None and schedule.annealed and achieved > _ANNEALED_STALL_ACHIEVED and not unlearnt:
+    if schedule is not None and schedule.annealed and achieved > _ANNEALED_STALL_ACHIEVED and unlearnt is None:
         return None  # the schedule anneals the rate: a flat end is by design
     knee, _, _ = hinge_point(train) if n >= 6 else (0, 0.0, 0.0)
     markers: dict[str, int] = {"stall_epoch": point(knee)}
@@ -131,10 +131,8 @@ def stall(
         first_fix = "Lower the learning rate (try 3x and 10x smaller); clip gradients."
     elif chance is not None:
         cause, first_fix = chance.story(), chance.fix
-    elif frozen is not None:
-        cause, first_fix = frozen.story(), frozen.fix
-    elif mean_only is not None:
-        cause, first_fix = mean_only.story(), mean_only.fix
+    elif unlearnt is not None:
+        cause, first_fix = unlearnt.story(), unlearnt.fix
     elif _climbed_back(late_drop, late_se or 0.0):
         cause = "the training loss climbed back over the last third, beyond its noise"
         first_fix = "Lower the learning rate (try 3x and 10x smaller); clip gradients."
@@ -169,7 +167,7 @@ def stall(
         and cut is None
         and not too_low
         and chance is None
-        and not unlearnt
+        and unlearnt is None
         and converged(train, _fell_from_first(train, start) - end, val if measurement else None)
     ):
         return (
@@ -182,7 +180,7 @@ def stall(
         and cut is None
         and not too_low
         and not chance
-        and not unlearnt
+        and unlearnt is None
     )
     score = stall_score(
         achieved,
@@ -195,8 +193,7 @@ def stall(
     score = max(
         score if flat else 0.0,
         0.0 if crawl is None else crawl_score(crawl.slowdown, crawl.reachable),
-        0.0 if frozen is None else frozen_score(frozen.evaluations),
-        0.0 if mean_only is None else frozen_score(mean_only.evaluations),
+        0.0 if unlearnt is None else frozen_score(unlearnt.evaluations),
     )
     if score < MIN_FINDING_SCORE:
         return None

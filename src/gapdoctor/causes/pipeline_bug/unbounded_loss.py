@@ -23,13 +23,12 @@ from gapdoctor.causes.pipeline_bug.score import UNBOUNDED_LOSS
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
+from gapdoctor.stats.curves import NEGATED_SCORE_FLOOR
 
 __all__ = ["unbounded_loss"]
 
 _MIN_POINTS = 4
 """Training-loss points before its tail is read (three negative and falling, one before them)."""
-_FLOOR = -1.0
-"""The lowest a bounded loss reaches: a negated similarity, Dice or correlation; a loss below it has no such floor."""
 _PACE = 1.0
 """The last third's fall, as a share of the third's before, below which the loss is slowing towards a floor: a loss
 with one (a flow's negative log-likelihood, a negated SI-SNR in dB: both below -1 and still falling after 85 to 175
@@ -62,7 +61,8 @@ def unbounded_loss(evidence: Evidence) -> list[Finding]:
     late = float(finite[-1 - third] - finite[-1])
     before = float(finite[-1 - 2 * third] - finite[-1 - third])  # n >= 4 points: two thirds fit before the last
     falling = late >= _STILL_FALLING * abs(float(finite[-1 - third]))
-    if finite[-1] >= _FLOOR or np.any(tail >= 0) or np.any(np.diff(tail) >= 0) or late < _PACE * before or not falling:
+    floored = finite[-1] >= NEGATED_SCORE_FLOOR  # within a negated score's floor (a Dice, a similarity)
+    if floored or np.any(tail >= 0) or np.any(np.diff(tail) >= 0) or late < _PACE * before or not falling:
         raise SkipCheck(
             "the training loss ends below 0 but within the floor of a negated score, or no longer falling, or "
             "slowing towards a floor"
