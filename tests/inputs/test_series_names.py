@@ -72,6 +72,18 @@ from gapdoctor.stats.metrics import metric_info
         ("val_acc@1", "val_accuracy"),  # PyTorch's ImageNet example: top-1 and top-5, no Keras instance
         ("val_Acc@5", "val_top5_accuracy"),
         ("Prec@1", "train_accuracy"),
+        ("val_MulticlassAccuracy", "val_accuracy"),  # torchmetrics' MetricCollection keys by class name
+        ("train_MulticlassF1Score", "train_f1"),
+        ("val/BinaryAUROC", "val_roc_auc"),
+        ("val_MultilabelAveragePrecision", "val_average_precision"),
+        ("val_MulticlassJaccardIndex", "val_iou"),
+        ("val_BinaryMatthewsCorrCoef", "val_mcc"),
+        ("val_MeanAbsoluteError", "val_mae"),  # the task-free classes have no prefix
+        ("val_R2Score", "val_r2"),
+        ("val_WordErrorRate", "val_wer"),
+        ("test_MulticlassAccuracy", "test_accuracy"),
+        ("val_BinaryHammingDistance", None),  # a class with no metric of gapdoctor's stays unread
+        ("val_BinaryCalibrationError", None),
     ],
 )
 def test_names_people_log(raw: str, expected: str | None) -> None:

@@ -6,7 +6,7 @@ prefix or suffix is taken off: ``acc`` -> ``accuracy``, ``mAP50-95`` -> ``map``,
 
 from __future__ import annotations
 
-__all__ = ["METRIC_ALIASES", "singular"]
+__all__ = ["METRIC_ALIASES", "TORCHMETRICS_CLASSES", "singular", "torchmetrics_metric"]
 
 METRIC_ALIASES: dict[str, str] = {
     "acc": "accuracy",
@@ -150,6 +150,60 @@ METRIC_ALIASES.update(
         "mean_reciprocal_rank": "mrr",
     }
 )
+
+# torchmetrics' class names, as a MetricCollection keys what it computes ("val_MulticlassAccuracy",
+# "val_BinaryAUROC", "val_MeanAbsoluteError"): the class name lower-cased, its task prefix (binary, multiclass,
+# multilabel) taken off. Classes that return a dict (ROUGEScore, MeanAveragePrecision) are keyed by the dict's own
+# names, read through METRIC_ALIASES.
+TORCHMETRICS_CLASSES: dict[str, str] = {
+    "accuracy": "accuracy",
+    "f1score": "f1",
+    "auroc": "roc_auc",
+    "averageprecision": "average_precision",
+    "precision": "precision",
+    "recall": "recall",
+    "jaccardindex": "iou",
+    "meaniou": "iou",
+    "dice": "dice",
+    "dicescore": "dice",
+    "matthewscorrcoef": "mcc",
+    "cohenkappa": "kappa",
+    "exactmatch": "exact_match",
+    "meanabsoluteerror": "mae",
+    "meansquarederror": "mse",
+    "r2score": "r2",
+    "pearsoncorrcoef": "pearsonr",
+    "spearmancorrcoef": "spearmanr",
+    "meanabsolutepercentageerror": "mape",
+    "symmetricmeanabsolutepercentageerror": "smape",
+    "worderrorrate": "wer",
+    "charerrorrate": "cer",
+    "bleuscore": "bleu",
+    "sacrebleuscore": "bleu",
+    "perplexity": "perplexity",
+    "peaksignalnoiseratio": "psnr",
+    "structuralsimilarityindexmeasure": "ssim",
+    "retrievalmrr": "mrr",
+}
+
+
+def torchmetrics_metric(name: str) -> str | None:
+    """The metric a torchmetrics class name means (``multiclassaccuracy`` -> ``accuracy``), or None.
+
+    ``name`` is cleaned (lower case); the task prefix is optional, as torchmetrics' task-free classes
+    (``MeanAbsoluteError``) have none.
+
+    Examples
+    --------
+    >>> torchmetrics_metric("multiclassaccuracy"), torchmetrics_metric("binaryauroc"), torchmetrics_metric("r2score")
+    ('accuracy', 'roc_auc', 'r2')
+    >>> torchmetrics_metric("binaryhammingdistance"), torchmetrics_metric("multiclass")
+    (None, None)
+    """
+    for task in ("binary", "multiclass", "multilabel"):
+        if name.startswith(task) and len(name) > len(task):
+            return TORCHMETRICS_CLASSES.get(name[len(task) :])
+    return TORCHMETRICS_CLASSES.get(name)
 
 
 def singular(name: str) -> str | None:

@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 
 import numpy as np
 
-from gapdoctor.inputs.series_aliases import METRIC_ALIASES, singular
+from gapdoctor.inputs.series_aliases import METRIC_ALIASES, singular, torchmetrics_metric
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.metrics import METRICS
 
@@ -197,7 +197,7 @@ def _body_name(name: str, split: str, metrics: Collection[str]) -> str | None:
         return _AUXILIARY[name]
     if name in _PLAIN_LOSS:  # Detectron2's "total_loss" (the sum of its terms); a loop's "mean loss", "avg_loss"
         return f"{split}_loss"
-    name = METRIC_ALIASES.get(name, name)
+    name = METRIC_ALIASES.get(name) or torchmetrics_metric(name) or name
     if name in METRICS or name in metrics:
         return f"{split}_{name}"
     return None
