@@ -29,7 +29,7 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     ("labels regression", {"y_train": np.array([0.5, 1.2, 3.3])}, "y_train"),
     ("labels missing", {"y_train": np.array(["a", None, "b"], dtype=object)}, "y_train"),
     ("labels mixed types", {"y_train": np.array(["a", 1, "b"], dtype=object)}, "y_train"),
-    ("unknown val label", {"y_train": Y, "y_val": np.array([0, 1, 7])}, "y_val"),
+    ("unknown val label, no column", {"y_train": Y, "y_val": np.array([0, 1, 7, 0, 1, 2]), "val_probs": P}, "y_val"),
     ("str vs int labels", {"y_train": Y, "y_val": np.array(["a", "b"])}, "y_val"),
     ("probs without labels", {"val_probs": P}, "val_probs"),
     ("probs wrong rows", {"y_val": Y, "val_probs": P[:4]}, "val_probs"),

@@ -32,7 +32,18 @@ def test_uint64_labels_past_2_53_are_exact_across_splits() -> None:
     big = np.array([2**63 + 1, 2**63 + 2], dtype=np.uint64)
     ev = build_evidence(y_train=big, y_val=big[::-1].astype(np.uint64))
     assert ev.classes == (2**63 + 1, 2**63 + 2)
-    _refused("y_val", "never seen", y_train=big, y_val=np.array([2**63 + 3], dtype=np.uint64))
+    unseen = build_evidence(y_train=big, y_val=np.array([2**63 + 3, 2**63 + 1], dtype=np.uint64))
+    assert unseen.classes == (2**63 + 1, 2**63 + 2, 2**63 + 3)  # a class only validation holds is a class
+    assert unseen.y_val is not None and unseen.y_val.tolist() == [2, 0]
+
+
+def test_validation_labels_never_seen_in_training_are_refused_only_without_a_probability_column() -> None:
+    # one column per training class (scikit-learn's predict_proba of a model fitted on y_train): class 2 has none
+    probs = np.full((3, 2), 0.5)
+    _refused("y_val", "never seen", "2 columns for 3 classes", y_train=[0, 1, 0, 1], y_val=[0, 1, 2], val_probs=probs)
+    _refused("y_val", "never seen", y_train=["a", "b"], y_val=["a", "b", "c"], val_probs=probs)
+    ev = build_evidence(y_train=[0, 1, 0, 1], y_val=[0, 1, 2], val_probs=np.full((3, 3), 1 / 3))
+    assert ev.classes == (0, 1, 2) and ev.y_val is not None and ev.y_val.tolist() == [0, 1, 2]
 
 
 def test_labels_of_two_families_are_refused() -> None:

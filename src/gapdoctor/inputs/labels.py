@@ -13,6 +13,9 @@ Decisions taken here (each one tested in ``tests/test_labels.py``):
   for labels 0/1) is refused: nothing says which class it is, and a binary metric
   would silently become a 3-class macro average.
 - Integer labels that are already the class ids 0..k-1 are used as given (no copy).
+- Validation labels never seen in training are accepted (a split that holds classes the other
+  lacks is a finding, ``distribution_shift.label_shift``), unless the predicted probabilities
+  have no column for them.
 
 Predicted probabilities are validated in :mod:`gapdoctor.inputs.probabilities`.
 """
@@ -152,14 +155,7 @@ def encode_labels(
     if dense is not None:
         return dense
     lists = {n: y.tolist() for n, y in present.items()}  # Python values: uint64 ids stay exact
-    if "y_train" in lists and "y_val" in lists:
-        unknown = sort_labels(set(lists["y_val"]) - set(lists["y_train"]))
-        if unknown:
-            raise GapdoctorInputError(
-                "y_val",
-                f"contains labels never seen in y_train: {unknown[:10]}",
-                "check that both splits use the same label set and encoder, or drop those rows",
-            )
+    unknown = sort_labels(set(lists["y_val"]) - set(lists["y_train"])) if len(lists) == 2 else []
     classes = sort_labels({v for values in lists.values() for v in values})
     ids_with_gap = (
         n_prob_columns is not None
@@ -169,6 +165,7 @@ def encode_labels(
     )
     if ids_with_gap:  # the largest id names the last column: an id between the seen ones has no row
         classes = list(range(n_prob_columns or 0))
+    _refuse_unseen(unknown, len(classes), n_prob_columns)
     lookup = {c: i for i, c in enumerate(classes)}
 
     def encode(values: list[Any] | None) -> IntArray | None:
@@ -177,6 +174,23 @@ def encode_labels(
         return np.fromiter((lookup[v] for v in values), dtype=np.int64, count=len(values))
 
     return tuple(classes), encode(lists.get("y_train")), encode(lists.get("y_val"))
+
+
+def _refuse_unseen(unknown: list[Any], n_classes: int, n_prob_columns: int | None) -> None:
+    """Validation labels never seen in training, refused only where the probabilities have no column for them.
+
+    Otherwise they are the run's evidence, not a fault of the call: a validation split cut from data stored
+    by class without shuffling (Keras' ``validation_split`` takes the last rows) holds classes the model never
+    saw, and ``distribution_shift.label_shift`` names them.
+    """
+    if unknown and n_prob_columns is not None and n_classes > n_prob_columns:
+        raise GapdoctorInputError(
+            "y_val",
+            f"contains labels never seen in y_train: {unknown[:10]}, and the probabilities have "
+            f"{n_prob_columns} columns for {n_classes} classes",
+            "give one probability column per class of both splits (in sorted label order), or check that both "
+            "splits use the same label set and encoder",
+        )
 
 
 _DENSE_ID_LIMIT = 1 << 20
@@ -193,17 +207,12 @@ def _encode_small_ids(
         return None
     size = max(int(y.max()) for y in present.values()) + 1
     seen = {n: np.bincount(y, minlength=size) > 0 for n, y in present.items()}
-    if "y_train" in seen and "y_val" in seen:
-        unknown = np.flatnonzero(seen["y_val"] & ~seen["y_train"])
-        if len(unknown):
-            raise GapdoctorInputError(
-                "y_val",
-                f"contains labels never seen in y_train: {unknown[:10].tolist()}",
-                "check that both splits use the same label set and encoder, or drop those rows",
-            )
+    both = "y_train" in seen and "y_val" in seen
+    unknown = np.flatnonzero(seen["y_val"] & ~seen["y_train"]).tolist() if both else []
     classes: list[int] = np.flatnonzero(np.logical_or.reduce(list(seen.values()))).tolist()
     if n_prob_columns is not None and n_prob_columns > len(classes) and classes[-1] == n_prob_columns - 1:
         classes = list(range(n_prob_columns))  # the largest id names the last column (see encode_labels)
+    _refuse_unseen(unknown, len(classes), n_prob_columns)
     if classes == list(range(len(classes))):  # already the ids: the labels themselves, no copy of int64 ones
 
         def encode(y: np.ndarray[Any, Any] | None) -> IntArray | None:

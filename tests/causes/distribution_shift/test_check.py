@@ -201,3 +201,18 @@ def test_pseudo_labels_biased_prior_is_not_a_label_shift(seed):
     found = [f for f in d.findings if f.check == "distribution_shift.label_shift"]
     assert found and found[0].score >= 0.5
     assert found[0].evidence["prior_change_in_features_low"] > 0.0  # the features carry the change
+
+
+def test_a_validation_class_the_training_split_never_has_is_reported_and_named():
+    # wine: training rows of classes 0 and 1 only; class 2 is 6% of the validation rows (a share the priors'
+    # test alone would call a small difference), and no model trained on these rows predicts it
+    _, y = load_wine(return_X_y=True)
+    yt = y[y != 2]
+    yv = np.concatenate([y[y == 0][:25], y[y == 1][:22], y[y == 2][:3]])
+    d = gapdoctor.diagnose(y_train=yt, y_val=yv)
+    (found,) = [f for f in d.findings if f.check == "distribution_shift.label_shift"]
+    assert found.score >= 0.5, d.render()
+    assert found.evidence["unseen_classes"] == "2" and found.evidence["unseen_share"] == pytest.approx(0.06)
+    assert "never has" in found.summary and "Shuffle the rows before splitting" in found.fixes[0]
+    seen_only = gapdoctor.diagnose(y_train=y, y_val=yv)  # every class in training: no such figure
+    assert all("unseen_classes" not in f.evidence for f in seen_only.findings)

@@ -354,3 +354,27 @@ def test_a_model_memorising_heavy_label_noise_is_not_read_as_misaligned_validati
     assert any(f.check == "pipeline_bug.misaligned_rows" and f.score >= 0.5 for f in without.findings)
     d = gapdoctor.diagnose(y_train=y_train, y_val=y_val, train_probs=tp, val_probs=vp)
     assert not any(f.check == "pipeline_bug.misaligned_rows" for f in d.findings)  # nothing singles out y_val
+
+
+def test_labels_shifted_by_one_are_an_encoding_difference_though_one_class_is_validations_alone(digits):
+    # validation ids 1..10 for the training ids 0..9: id 10 is never a training label (accepted, kept as it is),
+    # and the other nine still pair with the model's columns one place down
+    _, _, yt, yv, _, vp = digits
+    padded = np.hstack([vp, np.zeros((len(vp), 1))])
+    d = gapdoctor.diagnose(y_train=yt, y_val=yv + 1, val_probs=padded)
+    (found,) = [f for f in d.findings if f.check == "pipeline_bug.label_encoding"]
+    assert found.score >= 0.5 and found.evidence["classes_remapped"] >= 8
+    mapping = found.data["mapping"]["val_label_to_true"]
+    assert mapping[1] == "0" and mapping[5] == "4" and mapping[10] == "10"
+
+
+def test_validation_classes_the_training_split_lacks_are_not_read_as_another_encoding(digits):
+    # validation rows of classes 8 and 9 only, a model trained without them: they land on trained classes
+    Xt, Xv, yt, yv, _, _ = digits
+    train, val = yt < 8, yv >= 8
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300)).fit(Xt[train], yt[train])
+    probs = np.hstack([model.predict_proba(Xv[val]), np.zeros((int(val.sum()), 2))])
+    d = gapdoctor.diagnose(y_train=yt[train], y_val=yv[val], val_probs=probs)
+    assert not [f for f in d.findings if f.check == "pipeline_bug.label_encoding"], d.render()
+    assert d.top is not None and d.top.check == "distribution_shift.label_shift" and d.top.score >= 0.5
+    assert d.top.evidence["unseen_classes"] == "8, 9"

@@ -299,6 +299,8 @@ def label_shift(evidence: Evidence) -> list[Finding]:
     _, p = homogeneity_test(counts)  # rare classes pooled: valid on small validation splits
     priors = counts / counts.sum(axis=1, keepdims=True)
     distance = 0.5 * float(np.abs(priors[0] - priors[1]).sum())
+    unseen = np.flatnonzero((counts[0] == 0) & (counts[1] > 0))  # validation classes no training row holds
+    unseen_share = float(priors[1, unseen].sum())
     follow: FeaturesFollow | None = None
     if (
         evidence.X_train is not None
@@ -307,13 +309,16 @@ def label_shift(evidence: Evidence) -> list[Finding]:
     ):
         follow = features_follow_priors(evidence.X_train, evidence.X_val, evidence.y_val, priors[0] - priors[1], k)
     score = (
-        label_shift_score(distance, p)
+        label_shift_score(distance, p, unseen=unseen_share)
         if follow is None
-        else label_shift_score(distance, p, share=follow.share, high=follow.high(FEATURES_FOLLOW_Z))
+        else label_shift_score(
+            distance, p, share=follow.share, high=follow.high(FEATURES_FOLLOW_Z), unseen=unseen_share
+        )
     )
     if score < MIN_FINDING_SCORE:
         return []
     moved = np.argsort(-np.abs(priors[1] - priors[0]))[:5]
+    unseen_text = ", ".join(str(evidence.classes[c]) for c in unseen[:10]) + (", ..." if len(unseen) > 10 else "")
     result = LabelShift(
         prior_tvd=round(distance, 4),
         chi2_p=float(f"{p:.3g}"),
@@ -321,17 +326,31 @@ def label_shift(evidence: Evidence) -> list[Finding]:
         prior_change_in_features=None if follow is None else round(follow.share, 3),
         prior_change_in_features_low=None if follow is None else round(follow.low(FEATURES_FOLLOW_Z), 3),
         prior_change_in_features_high=None if follow is None else round(follow.high(FEATURES_FOLLOW_Z), 3),
+        unseen_classes=unseen_text or None,
+        unseen_share=round(unseen_share, 4) if len(unseen) else None,
     )
     c = int(moved[0])
     summary = (
         f"Class priors differ between the splits (total variation {distance:.2f}, test of homogeneity p={p:.2g}): "
         f"class {evidence.classes[c]!s} is {priors[0, c]:.1%} of training but {priors[1, c]:.1%} of validation."
     )
-    fixes = (
+    fixes: tuple[str, ...] = (
         "Re-split with stratification by label if the difference is accidental.",
         "If validation priors are the deployment priors: re-weight classes or adjust the decision "
         "threshold / predicted probabilities to the validation priors (prior shift correction).",
     )
+    if len(unseen):
+        summary = (
+            f"Validation holds {'a class' if len(unseen) == 1 else 'classes'} the training split never has "
+            f"({unseen_text}: {unseen_share:.1%} of the validation rows), which no model trained on it predicts "
+            f"right; the class priors differ overall by a total variation of {distance:.2f}."
+        )
+        fixes = (
+            "Shuffle the rows before splitting, and split stratified by label: data stored in class order and cut "
+            "at the end (Keras' validation_split takes the last rows, before any shuffling) leave whole classes "
+            "out of training.",
+            "Check that both splits use one label set and encoder.",
+        )
     return [
         Finding(
             cause="distribution_shift",

@@ -87,6 +87,10 @@ class LabelShift(Payload):
         of the validation labels predicts the training mix; about 1 under a label shift, about 0
         when only the training labels changed) and its 95% interval
         (:mod:`gapdoctor.causes.distribution_shift.priors`).
+    unseen_classes : str or None
+        The validation classes no training row holds (up to 10), when there are any.
+    unseen_share : float or None
+        The share of the validation rows of those classes: rows no model trained on this split gets right.
     """
 
     CHECK: ClassVar[str] = "distribution_shift.label_shift"
@@ -102,6 +106,8 @@ class LabelShift(Payload):
     prior_change_in_features_high: float | None = figure(
         omit_none=True, label="its 95% interval, high end", shown_as="number"
     )
+    unseen_classes: str | None = figure(omit_none=True, label="validation classes the training split never holds")
+    unseen_share: float | None = figure(omit_none=True, label="validation rows of those classes", shown_as="pct")
 
     def explained_by(self) -> tuple[str, ...]:
         """Wrong training labels move the training prior: symmetric flips pull it toward uniform,

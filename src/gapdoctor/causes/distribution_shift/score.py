@@ -25,6 +25,7 @@ __all__ = [
     "PRIOR_REPORTABLE",
     "PRIOR_SIGNIFICANCE",
     "REPORTED_RATIO",
+    "UNSEEN_REPORTABLE",
     "covariate_score",
     "domain_ratio",
     "feature_effect_floors",
@@ -39,6 +40,9 @@ PRIOR_REPORTABLE = 0.1
 """Total variation distance between the class priors reported at 0.5 ..."""
 PRIOR_SIGNIFICANCE = 0.001
 """... when the chi-square test of homogeneity gives p below this (no evidence otherwise)."""
+UNSEEN_REPORTABLE = 0.05
+"""Share of the validation rows whose class the training split never held reported at 0.5, whatever the
+test says: no model trained on that split predicts those rows right."""
 FEATURES_FOLLOW_Z = 1.96
 """Normal quantile of the 95% interval on the share of the prior change the features carry
 (:mod:`gapdoctor.causes.distribution_shift.priors`): a label shift moves the features with the
@@ -99,13 +103,16 @@ def covariate_score(ratio: float) -> float:
     return strength_from_ratio(ratio)
 
 
-def label_shift_score(distance: float, p_value: float, *, share: float | None = None, high: float = 1.0) -> float:
+def label_shift_score(
+    distance: float, p_value: float, *, share: float | None = None, high: float = 1.0, unseen: float = 0.0
+) -> float:
     """Strength of evidence of label shift from the priors' distance and its test.
 
     ``share`` (None when not measured) is the share of the prior change the features carry and
-    ``high`` its interval's upper end: below 1, only ``distance x share`` counts.
+    ``high`` its interval's upper end: below 1, only ``distance x share`` counts. ``unseen`` is the
+    share of the validation rows whose class the training split never held (:data:`UNSEEN_REPORTABLE`).
     """
     ratio = distance / PRIOR_REPORTABLE if p_value < PRIOR_SIGNIFICANCE else 0.0
     if share is not None and high < 1.0:
         ratio *= min(1.0, max(0.0, share))
-    return strength_from_ratio(ratio)
+    return strength_from_ratio(max(ratio, unseen / UNSEEN_REPORTABLE))

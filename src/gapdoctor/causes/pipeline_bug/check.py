@@ -21,6 +21,7 @@ Four bugs, each a check that names the split at fault and the fix:
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -54,6 +55,24 @@ from gapdoctor.stats.rescaling import compared_splits
 from gapdoctor.stats.splits import compare_features, feature_plot_data, feature_texts
 
 
+def _unseen_kept(confusion: np.ndarray[Any, Any], evidence: Evidence) -> np.ndarray[Any, Any]:
+    """The confusion matrix to relabel, each validation class the training split never held kept as it is.
+
+    A model predicts the classes it was trained on: the rows of a class it never saw land on some
+    trained class, and pairing them says nothing about how either split was encoded
+    (``distribution_shift.label_shift`` names those classes).
+    """
+    if evidence.y_train is None:
+        return confusion
+    unseen = np.flatnonzero(np.bincount(evidence.y_train, minlength=len(confusion)) == 0)
+    if not len(unseen):
+        return confusion
+    kept = confusion.astype(np.float64)
+    kept[unseen, :] = 0.0
+    kept[unseen, unseen] = float(confusion.sum()) + 1.0  # the assignment keeps them on their own column
+    return kept
+
+
 @register(
     name="pipeline_bug.label_encoding",
     cause="pipeline_bug",
@@ -67,7 +86,7 @@ def label_encoding(evidence: Evidence) -> list[Finding]:
     assert confusion is not None
     if evidence.n_classes < 2:
         raise SkipCheck("needs at least two classes")
-    given_rows, model_cols = linear_sum_assignment(confusion, maximize=True)
+    given_rows, model_cols = linear_sum_assignment(_unseen_kept(confusion, evidence), maximize=True)
     n = int(confusion.sum())
     correct_given = int(np.trace(confusion))
     correct_best = int(confusion[given_rows, model_cols].sum())
