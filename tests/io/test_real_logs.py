@@ -260,6 +260,30 @@ HELDOUT52_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-07 (on 2320c92,
 HELDOUT53 = CORPUS.parent / "real_logs_heldout53"  # console text a fourth time (Keras fit, HF dict prints), blind
 HELDOUT53_MANIFEST = _manifest(HELDOUT53)
 HELDOUT53_FLOOR = 1  # ratchet: 2 of 2 agreed blind on 2026-12-07 (on 2320c92, before the set was read); one of margin
+HELDOUT54 = CORPUS.parent / "real_logs_heldout54"  # Lightning metrics.csv under project folders, blind
+HELDOUT54_MANIFEST = _manifest(HELDOUT54)
+HELDOUT54_FLOOR = 6  # ratchet: 7 of 9 agreed blind on 2026-12-07 (on a40292b, before the set was read); one of margin
+HELDOUT55 = CORPUS.parent / "real_logs_heldout55"  # Keras CSVLogger a fifth time, blind
+HELDOUT55_MANIFEST = _manifest(HELDOUT55)
+HELDOUT55_FLOOR = 5  # ratchet: 6 of 7 agreed blind on 2026-12-07 (on a40292b, before the set was read); one of margin
+HELDOUT56 = CORPUS.parent / "real_logs_heldout56"  # Ultralytics results.csv a sixth time, blind
+HELDOUT56_MANIFEST = _manifest(HELDOUT56)
+HELDOUT56_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-07 (on a40292b, before the set was read); one of margin
+HELDOUT57 = CORPUS.parent / "real_logs_heldout57"  # TensorBoard a sixth time (Lightning, Ultralytics, YOLOv5), blind
+HELDOUT57_MANIFEST = _manifest(HELDOUT57)
+HELDOUT57_FLOOR = 2  # ratchet: 3 of 6 agreed blind on 2026-12-07 (on a40292b, before the set was read); one of margin
+HELDOUT58 = CORPUS.parent / "real_logs_heldout58"  # HF trainer_state.json under results/checkpoint-N, blind
+HELDOUT58_MANIFEST = _manifest(HELDOUT58)
+HELDOUT58_FLOOR = 2  # ratchet: 3 of 3 agreed blind on 2026-12-07 (on a40292b, before the set was read); one of margin
+HELDOUT59 = CORPUS.parent / "real_logs_heldout59"  # Keras fit output kept in notebooks, blind
+HELDOUT59_MANIFEST = _manifest(HELDOUT59)
+HELDOUT59_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on a40292b, before the set was read); one of margin
+HELDOUT60 = CORPUS.parent / "real_logs_heldout60"  # JSON lines a third time (DETR log.txt, loops' own .jsonl), blind
+HELDOUT60_MANIFEST = _manifest(HELDOUT60)
+HELDOUT60_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-07 (on a40292b, before the set was read); one of margin
+HELDOUT61 = CORPUS.parent / "real_logs_heldout61"  # histories saved by hand as one JSON object a third time, blind
+HELDOUT61_MANIFEST = _manifest(HELDOUT61)
+HELDOUT61_FLOOR = 6  # ratchet: 7 of 7 agreed blind on 2026-12-07 (on a40292b, before the set was read); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -315,6 +339,14 @@ CORPORA = [
     (HELDOUT51, HELDOUT51_MANIFEST),
     (HELDOUT52, HELDOUT52_MANIFEST),
     (HELDOUT53, HELDOUT53_MANIFEST),
+    (HELDOUT54, HELDOUT54_MANIFEST),
+    (HELDOUT55, HELDOUT55_MANIFEST),
+    (HELDOUT56, HELDOUT56_MANIFEST),
+    (HELDOUT57, HELDOUT57_MANIFEST),
+    (HELDOUT58, HELDOUT58_MANIFEST),
+    (HELDOUT59, HELDOUT59_MANIFEST),
+    (HELDOUT60, HELDOUT60_MANIFEST),
+    (HELDOUT61, HELDOUT61_MANIFEST),
 ]
 
 
@@ -342,10 +374,12 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     # collector's time did, the twenty-seventh at 6, the twenty-eighth at 5 and the thirty-second at 4
     # when their collectors' shares of that budget did, and the thirty-fourth to thirty-eighth at 5, 7, 5, 1 and 6
     # when theirs did (the thirty-third at 11, its probes walked to the end), the thirty-ninth at 4 when its
+    # look-ups did; the fifty-fourth to sixty-first (2026-12-07) at 9, 7, 6, 3, 6, 4 and 7 when their fetches or
     # look-ups did (READMEs)
     small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
     small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6, HELDOUT39: 4}
     small |= {HELDOUT44: 6, HELDOUT45: 9, HELDOUT47: 4, HELDOUT48: 4, HELDOUT49: 4, HELDOUT51: 8, HELDOUT53: 2}
+    small |= {HELDOUT54: 9, HELDOUT55: 7, HELDOUT57: 6, HELDOUT58: 3, HELDOUT59: 6, HELDOUT60: 4, HELDOUT61: 7}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -830,6 +864,14 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT51, HELDOUT51_MANIFEST, HELDOUT51_FLOOR, id="51-lightning-csv-7of8"),
     pytest.param(HELDOUT52, HELDOUT52_MANIFEST, HELDOUT52_FLOOR, id="52-ultralytics-10of12"),
     pytest.param(HELDOUT53, HELDOUT53_MANIFEST, HELDOUT53_FLOOR, id="53-console-text-2of2"),
+    pytest.param(HELDOUT54, HELDOUT54_MANIFEST, HELDOUT54_FLOOR, id="54-lightning-csv-7of9"),
+    pytest.param(HELDOUT55, HELDOUT55_MANIFEST, HELDOUT55_FLOOR, id="55-keras-csv-6of7"),
+    pytest.param(HELDOUT56, HELDOUT56_MANIFEST, HELDOUT56_FLOOR, id="56-ultralytics-10of12"),
+    pytest.param(HELDOUT57, HELDOUT57_MANIFEST, HELDOUT57_FLOOR, id="57-tensorboard-3of6"),
+    pytest.param(HELDOUT58, HELDOUT58_MANIFEST, HELDOUT58_FLOOR, id="58-hf-trainer-state-3of3"),
+    pytest.param(HELDOUT59, HELDOUT59_MANIFEST, HELDOUT59_FLOOR, id="59-keras-notebooks-5of6"),
+    pytest.param(HELDOUT60, HELDOUT60_MANIFEST, HELDOUT60_FLOOR, id="60-json-lines-3of4"),
+    pytest.param(HELDOUT61, HELDOUT61_MANIFEST, HELDOUT61_FLOOR, id="61-saved-histories-7of7"),
 ]
 
 
