@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from gapdoctor.causes.registry import SkipCheck
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import MIN_EPOCHS_FOR_TRENDS, RunHistory
@@ -35,6 +37,13 @@ def history_of(evidence: Evidence, *, min_epochs: int = MIN_EPOCHS_FOR_TRENDS) -
         raise SkipCheck(
             f"not enough to judge: only {history.n_points} {history.points_name}(s) recorded; at least "
             f"{min_epochs} are needed to tell a trend in the curves from noise"
+        )
+    validated = np.logical_or.reduce([np.isfinite(v) for n, v in history.series.items() if n.startswith("val_")])
+    if int(np.count_nonzero(validated)) < min_epochs:  # the other points hold the training curve alone
+        raise SkipCheck(
+            f"not enough to judge: the validation curves hold only {int(np.count_nonzero(validated))} value(s) "
+            f"over the {history.n_points} points logged; at least {min_epochs} evaluations are needed to tell a "
+            "trend in them from noise"
         )
     return history
 

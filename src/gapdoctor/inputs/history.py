@@ -28,6 +28,7 @@ from gapdoctor.inputs.history_values import (
     check_values,
     divergence_epoch,
     finite_series,
+    read_as_logged,
     to_float_series,
 )
 from gapdoctor.inputs.loss_terms import summed_loss_terms
@@ -35,7 +36,6 @@ from gapdoctor.inputs.output_heads import HeadLosses, head_losses, mapping_head_
 from gapdoctor.inputs.series_names import (
     PER_BATCH_SUFFIXES,
     fractions_from_percentages,
-    loss_from_metrics,
     normalise_series_name,
     preference,
     validation_from_test_curves,
@@ -278,7 +278,7 @@ class RunHistory:
         if not series:
             raise GapdoctorInputError(argument, "holds only test_* series", "log train_loss and val_loss per epoch")
         series, notes = fractions_from_percentages(series, metrics)
-        series, loss_notes = loss_from_metrics(series)
+        series, loss_notes = read_as_logged(series)
         return cls(
             series=series,
             ignored=tuple(ignored),
@@ -375,7 +375,7 @@ class RunHistory:
             raise GapdoctorInputError(argument, why, "log at least train_loss and val_loss or a val_<metric>")
         series, notes = fractions_from_percentages(aligned.series, metrics)
         series, non_finite = finite_series(series)
-        series, loss_notes = loss_from_metrics(series)
+        series, loss_notes = read_as_logged(series)
         return cls(
             series=series,
             ignored=tuple(ignored),

@@ -18,7 +18,16 @@ from gapdoctor.errors import GapdoctorInputError, shown
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.metrics import METRICS
 
-__all__ = ["MAX_MAGNITUDE", "NAMES_FIX", "check_values", "divergence_epoch", "finite_series", "to_float_series"]
+__all__ = [
+    "MAX_MAGNITUDE",
+    "NAMES_FIX",
+    "check_values",
+    "divergence_epoch",
+    "evaluations_not_run",
+    "finite_series",
+    "read_as_logged",
+    "to_float_series",
+]
 
 
 _VALUE_FLOORS = {
@@ -174,3 +183,48 @@ def finite_series(
             )
     dropped = tuple(n for n in empty if n != "train_loss")
     return {n: v for n, v in series.items() if n not in dropped}, dropped
+
+
+def evaluations_not_run(series: Mapping[str, FloatArray]) -> tuple[dict[str, FloatArray], tuple[str, ...]]:
+    """The series with each evaluation that did not run left out (NaN), and the note saying so.
+
+    An evaluation did not run where the validation loss is logged exactly 0 while the training loss is
+    positive, and every other validation series is 0 there too: no held-out loss is exactly 0 while the
+    training loss is not, so the zeros fill a row for an epoch that was not validated (Ultralytics writes
+    them for every epoch but the last when trained with ``val=False``). A validation loss logged 0 at every
+    evaluation was never measured at all: left as logged, for ``pipeline_bug.zero_loss``.
+
+    Examples
+    --------
+    >>> kept, notes = evaluations_not_run(
+    ...     {"train_loss": np.array([3.0, 2.0, 1.5]), "val_loss": np.array([0.0, 0.0, 2.6]), "val_map": np.zeros(3)}
+    ... )
+    >>> kept["val_loss"].tolist(), kept["val_map"].tolist(), len(notes)
+    ([nan, nan, 2.6], [nan, nan, 0.0], 1)
+    """
+    train, val = series.get("train_loss"), series.get("val_loss")
+    if train is None or val is None:
+        return dict(series), ()
+    validation = [n for n in series if n.startswith("val_")]
+    with np.errstate(invalid="ignore"):
+        unrun = (val == 0) & (train > 0) & np.logical_and.reduce([series[n] == 0 for n in validation])
+    if not unrun.any() or not (np.isfinite(val) & (val != 0)).any():  # zeros throughout: pipeline_bug.zero_loss's
+        return dict(series), ()
+    kept = {n: np.where(unrun, np.nan, v) if n in validation else v for n, v in series.items()}
+    note = (
+        f"validation logged 0 ({', '.join(sorted(validation))}) at {int(unrun.sum())} of {len(val)} points while the "
+        "training loss was positive: read as evaluations that did not run (Ultralytics writes zeros for the epochs "
+        "it does not validate, val=False), left out"
+    )
+    return kept, (note,)
+
+
+def read_as_logged(series: dict[str, FloatArray]) -> tuple[dict[str, FloatArray], tuple[str, ...]]:
+    """The last readings of a history's series: evaluations that did not run left out
+    (:func:`evaluations_not_run`), then a loss-like metric standing in for a loss never logged
+    (:func:`~gapdoctor.inputs.series_names.loss_from_metrics`)."""
+    from gapdoctor.inputs.series_names import loss_from_metrics
+
+    series, unrun = evaluations_not_run(series)
+    series, loss_notes = loss_from_metrics(series)
+    return series, (*unrun, *loss_notes)

@@ -1,8 +1,9 @@
 """A detector's loss logged only as its weighted terms, for both splits: their sum is the loss it minimises.
 
 Ultralytics YOLO logs ``train/box_loss``, ``train/cls_loss``, ``train/dfl_loss`` (YOLOv5: ``obj_loss``
-for ``dfl_loss``; segmentation adds ``seg_loss``, pose ``pose_loss`` / ``kobj_loss``, OBB ``angle_loss``)
-and their ``val/`` twins, each already multiplied by its gain, and no total: the model minimises their sum.
+for ``dfl_loss``; segmentation adds ``seg_loss``, pose ``pose_loss`` / ``kobj_loss``, OBB ``angle_loss``;
+YOLOv10 each of its two heads' terms, ``box_om`` ... ``dfl_oo``) and their ``val/`` twins, each already multiplied by
+its gain, and no total: the model minimises their sum.
 So, for a run that logs no plain loss and no named total (:func:`~gapdoctor.inputs.series_names.named_losses`),
 the sum of those terms at each logged position is read as the loss of its split, and said so.
 
@@ -33,6 +34,10 @@ DETECTION_TERMS = frozenset({"box", "obj", "cls", "dfl", "seg", "pose", "kobj", 
 """Loss terms Ultralytics' detectors (and RT-DETR) log weighted: ``<split>/<term>_loss`` (newer segmentation runs add
 ``sem_loss``, newer pose runs ``rle_loss``)."""
 
+_V10_HEADS = frozenset({"om", "oo"})
+"""YOLOv10 trains two heads and logs each one's terms without ``_loss``: ``train/box_om`` (one-to-many),
+``train/box_oo`` (one-to-one), ...; its loss is the sum of all six."""
+
 _Point = tuple[str, float, float, float]
 
 
@@ -41,11 +46,12 @@ def _terms(unknown: Collection[str]) -> dict[str, dict[str, str]] | None:
     by_split: dict[str, dict[str, str]] = {}
     for raw in unknown:
         parsed = split_and_body(raw)
-        if parsed is None or not parsed[1].endswith("_loss"):
+        head, _, head_kind = parsed[1].rpartition("_") if parsed is not None else ("", "", "")
+        if parsed is None or not (head_kind == "loss" or (head_kind in _V10_HEADS and head in DETECTION_TERMS)):
             continue
         split, body = parsed
-        term = body[: -len("_loss")]
-        if term not in DETECTION_TERMS or term in by_split.get(split, {}):
+        term = body[: -len("_loss")] if head_kind == "loss" else body
+        if (head_kind == "loss" and term not in DETECTION_TERMS) or term in by_split.get(split, {}):
             return None  # another vocabulary, or one term logged under two names: not guessed
         by_split.setdefault(split, {})[term] = raw
     train, val = by_split.get("train", {}), by_split.get("val", {})
