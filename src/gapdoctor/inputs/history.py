@@ -31,7 +31,7 @@ from gapdoctor.inputs.history_values import (
     read_as_logged,
     to_float_series,
 )
-from gapdoctor.inputs.loss_terms import summed_loss_terms
+from gapdoctor.inputs.loss_terms import summed_loss_terms  # YOLO's box / cls / dfl
 from gapdoctor.inputs.output_heads import HeadLosses, head_losses, mapping_head_losses, per_output_names
 from gapdoctor.inputs.series_names import (
     PER_BATCH_SUFFIXES,
@@ -57,8 +57,7 @@ __all__ = [
 ]
 
 
-# Four evaluation points are the fewest from which a turn (down, then up) can be read at all;
-# fewer and a person cannot tell a trend from noise either.
+# Four evaluation points are the fewest from which a turn (down, then up) can be read at all (a person neither).
 MIN_EPOCHS_FOR_TRENDS = 4
 
 
@@ -329,9 +328,10 @@ class RunHistory:
         ('step', 2, 'step 50 (epoch 0.5)', [1.7, 1.2])
         """
         from gapdoctor.inputs.history_axis import STEP_NOISE_SERIES, align_points
+        from gapdoctor.inputs.param_groups import median_learning_rate  # Ultralytics' lr/pg0, lr/pg1, lr/pg2
 
         logged_order = [(str(raw), float(step), float(epoch), float(value)) for raw, step, epoch, value in points]
-        logged_order, summed, empty_terms = summed_loss_terms(logged_order, metrics)  # YOLO's box / cls / dfl
+        logged_order, summed, empty_terms = summed_loss_terms(median_learning_rate(logged_order), metrics)
         by_raw: dict[str, list[tuple[str, float, float, float]]] = {}
         for point in logged_order:
             by_raw.setdefault(point[0], []).append(point)
