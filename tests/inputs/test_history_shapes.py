@@ -226,3 +226,34 @@ def test_a_fitted_scikit_learn_mlp_is_its_own_history(seed: int) -> None:
     diagnosis = gapdoctor.diagnose(history=regressor)
     assert diagnosis.top is not None and diagnosis.top.cause == "optimization", diagnosis.render()
     assert "no better than their mean" in diagnosis.top.summary
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_fitted_histogram_gradient_boosting_model_is_its_own_history(seed: int) -> None:
+    """``diagnose(history=model)`` on a fitted ``HistGradientBoosting*`` with early stopping reads its
+    ``train_score_`` / ``validation_score_`` (negated losses by default; a named scorer's metric). Before, refused.
+    Boosted 200 rounds past its best, with a fifth of the labels flipped, the validation loss turns: overfitting."""
+    from sklearn.datasets import load_breast_cancer, load_diabetes
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    X, y = load_breast_cancer(return_X_y=True)
+    rng = np.random.default_rng(seed)
+    noisy = np.where(rng.random(len(y)) < 0.2, 1 - y, y)
+    boosted = {"early_stopping": True, "n_iter_no_change": 10**6, "max_iter": 200, "learning_rate": 0.3}
+    model = HistGradientBoostingClassifier(**boosted, max_leaf_nodes=63, min_samples_leaf=2, random_state=seed)
+    model.fit(X, noisy)
+    history = RunHistory.from_any(model)
+    assert history.get("train_loss").tolist() == (-model.train_score_[1:]).tolist()  # type: ignore[union-attr]
+    assert history.get("val_loss").tolist() == (-model.validation_score_[1:]).tolist()  # type: ignore[union-attr]
+    assert any("train_score_ and validation_score_ (loss)" in note for note in history.notes)
+    diagnosis = gapdoctor.diagnose(history=model)
+    assert diagnosis.top is not None and diagnosis.top.cause == "overfitting", diagnosis.render()
+
+    scored = HistGradientBoostingClassifier(early_stopping=True, scoring="accuracy", random_state=seed).fit(X, y)
+    assert RunHistory.from_any(scored).get("val_accuracy").tolist() == scored.validation_score_[1:].tolist()  # type: ignore[union-attr]
+    Xr, yr = load_diabetes(return_X_y=True)
+    regressor = HistGradientBoostingRegressor(**boosted, scoring="neg_mean_squared_error", random_state=seed)
+    read = RunHistory.from_any(regressor.fit(Xr, yr))
+    assert read.get("val_mse").tolist() == (-regressor.validation_score_[1:]).tolist()  # type: ignore[union-attr]
+    with pytest.raises(gapdoctor.GapdoctorInputError, match="early_stopping=True"):
+        RunHistory.from_any(HistGradientBoostingClassifier(early_stopping=False, max_iter=5).fit(X, y))

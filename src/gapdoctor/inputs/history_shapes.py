@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.series_names import SPLIT_PREFIXES
 
 __all__ = ["estimator_history", "flatten_history_object", "history_mapping"]
@@ -204,17 +205,20 @@ def history_mapping(history: Mapping[Any, Any]) -> tuple[Mapping[Any, Any], tupl
 
 
 def estimator_history(history: Any) -> tuple[Any, tuple[str, ...]]:
-    """A fitted scikit-learn MLP's own curves as ``{name: [values per epoch]}``, and the note saying how they were
-    read; anything else as given, without a note.
+    """A fitted scikit-learn MLP's or histogram gradient boosting's own curves as ``{name: [values per epoch]}``, and
+    the note saying how they were read; anything else as given, without a note.
 
-    ``loss_curve_`` is its training loss at each epoch; ``validation_scores_`` (kept with ``early_stopping=True``)
-    its score on the validation fraction it held out at each epoch: accuracy for a classifier, R² for a regressor.
+    An MLP's ``loss_curve_`` is its training loss at each epoch; ``validation_scores_`` (kept with
+    ``early_stopping=True``) its score on the validation fraction it held out at each epoch: accuracy for a
+    classifier, R² for a regressor. A ``HistGradientBoosting*``'s curves: :func:`_boosting_history`.
 
     Examples
     --------
     >>> estimator_history({"loss": [0.9]})
     ({'loss': [0.9]}, ())
     """
+    if not isinstance(history, Mapping) and hasattr(history, "validation_score_") and hasattr(history, "get_params"):
+        return _boosting_history(history)
     loss = getattr(history, "loss_curve_", None)
     if isinstance(history, Mapping) or loss is None or not hasattr(history, "get_params"):
         return history, ()
@@ -231,3 +235,29 @@ def estimator_history(history: Any) -> tuple[Any, tuple[str, ...]]:
     score = "r2" if is_regressor(history) else "accuracy"
     curves[f"val_{score}"] = [float(v) for v in scores]
     return curves, (f"a fitted {name}: its loss_curve_ and validation_scores_ (the {score} of its validation split)",)
+
+
+def _boosting_history(model: Any) -> tuple[dict[str, list[float]], tuple[str, ...]]:
+    """A fitted ``HistGradientBoostingClassifier`` / ``Regressor``'s ``train_score_`` and ``validation_score_``.
+
+    Both hold one score per boosting iteration, after the constant model scored first (left out here). With
+    ``scoring="loss"`` (the default) they are the negated loss, read back as ``train_loss`` / ``val_loss``; with a
+    scorer's name, that metric (``neg_`` scorers negated back: ``neg_mean_squared_error`` -> ``mse``). The scores are
+    kept only when the model was fitted with early stopping (and a scorer it can name).
+    """
+    name = type(model).__name__
+    train, val = np.asarray(model.train_score_, float)[1:], np.asarray(model.validation_score_, float)[1:]
+    scoring = model.get_params().get("scoring", "loss")
+    if not len(val) or not isinstance(scoring, str):
+        raise GapdoctorInputError(
+            "history",
+            f"is a fitted {name} without validation scores (early stopping off, or a scorer given as a callable)",
+            "fit it with early_stopping=True and scoring='loss' (or a scorer's name) to keep them",
+        )
+    metric = "loss" if scoring == "loss" else scoring.removeprefix("neg_")
+    sign = -1.0 if scoring == "loss" or scoring.startswith("neg_") else 1.0
+    curves = {f"train_{metric}": (sign * train).tolist(), f"val_{metric}": (sign * val).tolist()}
+    note = f"a fitted {name}: its train_score_ and validation_score_ ({scoring}), one point per iteration"
+    if metric != "loss":
+        note += " (no training loss: fit with scoring='loss' for the curves the overfitting check reads)"
+    return curves, (note,)
