@@ -22,6 +22,7 @@ import gapdoctor
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.io import read_history
 from gapdoctor.io.console_logs import console_runs
+from gapdoctor.io.epoch_lines import line_values
 from tests.helpers import keras_on_torch, lightning_classifier, random_labels, run_cli, tiny_bert_on_random_tokens
 
 SEEDS = (0, 1, 2)
@@ -693,3 +694,21 @@ def test_a_run_folder_holding_only_console_output(tmp_path: Path) -> None:
     (empty / "notes.txt").write_text("Epoch 1: nothing printed\n")
     with pytest.raises(GapdoctorInputError, match=r"console output in its \*\.log, \*\.out, \*\.txt and \*\.ipynb"):
         read_history(empty)
+
+
+def test_a_metric_printed_before_its_split_without_a_colon() -> None:
+    """``Accuracy train = 14.51%, Loss train 0.0567`` and ``Accuracy test = ..., Loss test ...`` under an ``Epoch 1:``
+    header (tests/data/real_logs_heldout66): the loss printed without "=" beside an accuracy printed with one, each
+    name's split after it. Read before as neither loss nor a held-out split: "no training output"."""
+    assert line_values("\t Accuracy train = 14.51%, Loss train 0.0567") == {
+        "train_accuracy": 0.1451,
+        "train_loss": 0.0567,
+    }
+    assert line_values("loss 0.52, acc: 81%") == {"loss": 0.52, "acc": 0.81}  # one with ":" no longer hides one without
+    history = read_history(
+        Path(__file__).parents[1] / "data/real_logs_heldout66/loop_ipynb_alexsandr52_neural_networks.ipynb"
+    )
+    assert history.n_points == 15
+    assert history.get("train_loss")[0] == pytest.approx(0.04666813609408508)  # type: ignore[index]
+    assert history.get("val_accuracy")[-1] == pytest.approx(0.4394, abs=1e-4)  # type: ignore[index]
+    assert any("test_" in note and "read as validation" in note for note in history.notes), history.notes

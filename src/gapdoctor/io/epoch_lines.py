@@ -52,10 +52,18 @@ _METRIC_WORD = (
     r"loss|acc|accuracy|top-?[15]|f1|f1[_-]score|auc|roc[_-]auc|precision|recall|mae|mse|rmse|r2|iou|miou|dice"
     r"|map|bleu|rouge\w*|wer|cer|perplexity|ppl|error|err"
 )
-_BARE_PAIR = re.compile(
-    r"\b((?:[A-Za-z][\w-]*\s+)?(?:" + _METRIC_WORD + r"))\s+(" + NUMBER + r")" + _PERCENT, re.IGNORECASE
-)
 _SPLIT_WORDS = ("training", "train", "validation", "valid", "val", "evaluation", "eval", "dev", "test")
+_BARE_PAIR = re.compile(  # ``val loss 0.41``; ``Loss train 0.0567`` (the split's word after the metric's)
+    r"\b((?:[A-Za-z][\w-]*\s+)?(?:"
+    + _METRIC_WORD
+    + r")(?:\s+(?:"
+    + "|".join(_SPLIT_WORDS)
+    + r")\b)?)\s+("
+    + NUMBER
+    + r")"
+    + _PERCENT,
+    re.IGNORECASE,
+)
 _SECTION_WORD = "(" + "|".join(_SPLIT_WORDS) + ")"
 _SECTION = re.compile(  # a section's word where a segment starts: ``Train: loss=...``, ``| val Loss: ...``
     r"(?:^|(?<=[|,;\t\]])|(?<=\s-\s)|(?<=\s\s))\s*[\[(]?\s*" + _SECTION_WORD + r"\b(?:\s+(?:set|split|data))?"
@@ -92,7 +100,12 @@ _LINES_READ = 8  # of the lines between two epochs' markers, the first and the l
 
 
 def _segment_pairs(segment: str, section: str) -> dict[str, float]:
-    found = (_PAIR.findall(segment) if ":" in segment or "=" in segment else []) or _BARE_PAIR.findall(segment)
+    paired = list(_PAIR.finditer(segment)) if ":" in segment or "=" in segment else []
+    # a metric printed without ":" or "=" beside ones printed with: "Accuracy train = 14.51%, Loss train 0.0567"
+    bare = [
+        m for m in _BARE_PAIR.finditer(segment) if not any(p.start() < m.end() and m.start() < p.end() for p in paired)
+    ]
+    found = [m.groups() for m in sorted([*paired, *bare], key=lambda m: m.start())]
     values: dict[str, float] = {}
     for name, number, percent in found:
         before, stop, after = name.rpartition(". ")  # a sentence's end: "Epoch 1 completed. Train loss: 0.69"
@@ -101,6 +114,11 @@ def _segment_pairs(segment: str, section: str) -> dict[str, float]:
         key = re.sub(r"[\s/.-]+", "_", _CAMEL_SPLIT.sub(r"\1_", name.strip()).lower()).strip("_")
         if not key or key in _NOT_SERIES or key.endswith("_time"):
             continue
+        body, _, split = key.rpartition("_")
+        if (
+            body and split in _SPLIT_WORDS and not _SECTIONED.match(key)
+        ):  # "Loss train", "Accuracy test": the split first
+            key = f"{split}_{body}"
         if section and not _SECTIONED.match(key):
             key = f"{section}_{key}"
         if percent and key in _SPLIT_WORDS:

@@ -283,11 +283,21 @@ def parse_csv(text: str, path: Path, notes: list[str] | None = None) -> tuple[li
                 "resolve the conflict: keep one side's rows and delete the marker lines",
             )
         if len(row) != len(header):
+            appended = header[0].strip().lower() == "epoch" and row[0].strip() in ("0", "1") and readable > 1
             raise GapdoctorInputError(
                 str(path),
                 f"line {line} has {len(row)} fields but the header has {len(header)} "
-                f"(the first {readable} rows were readable)",
-                "repair or truncate the file at the last complete line",
+                f"(the first {readable} rows were readable)"
+                + (
+                    f": a later run appended under the first run's header (its epoch counter restarts at {row[0]}; "
+                    "Keras' CSVLogger(append=True) writes no new header when a later fit logs other metrics)"
+                    if appended
+                    else ""
+                ),
+                f"split the file at line {line} and give the later run its own header (epoch, then its metric names"
+                " in sorted order)"
+                if appended
+                else "repair or truncate the file at the last complete line",
             )
     return _drop_repeated_columns(header, body, path)
 
