@@ -87,13 +87,15 @@ def test_flipped_labels_under_dropout_headline_label_noise_not_a_stall(seed: int
 
     Main read it as a stall that "bounces on a plateau" (0.64, 0.82, 0.82) ahead of label noise (0.63,
     0.72, 0.64). Its last third is flat only within that noise (late fall -0.4-0.5%, give or take about
-    1%): scored at the fall's 95% upper bound, the stall weighs 0.30, 0.55, 0.40 and label noise leads.
+    1%): scored at the fall's 95% upper bound, the stall weighed 0.30, 0.55, 0.40 and label noise led. The
+    validation loss, read in evaluation mode, kept falling beyond its noise after the training loss levelled
+    off: the model kept learning, and no stall is reported at all now.
     """
     from tests.causes.label_noise.test_check_fit_gap_dropout import _dropout_run
 
     diagnosis = _dropout_run("make_classification", seed, flipped=0.25).diagnose()
-    stalls = [f for f in diagnosis.findings if f.cause == "optimization" and "late_drop_se_pct" in f.evidence]
-    assert stalls, diagnosis.render()  # the noise of its measurement is read and said
+    stalls = [f for f in diagnosis.findings if f.cause == "optimization" and f.score >= 0.5]
+    assert not stalls, diagnosis.render()
     assert diagnosis.top is not None and diagnosis.top.cause == "label_noise", diagnosis.render()
 
 

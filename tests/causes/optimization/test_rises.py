@@ -147,13 +147,14 @@ def test_a_few_epochs_of_rises_vouch_for_little() -> None:
     rising in 4 of the last 5 (80%, 95% interval from 28%) against 37% its own noise explains. Read as an
     unstable loss at 0.81 before the rises counted only when the points vouch for them; then the rises were
     no evidence and it was "only slightly unstable" (under 0.5). Its only evidence left, the noise against
-    a progress that stopped after the third epoch, restates the stall found beside it: one finding now, the
-    stall, whose bouncing plateau it names."""
+    a progress that stopped after the third epoch, restated the weak stall found beside it. The validation
+    curves kept improving beyond their noise after the training loss levelled off, so no stall is read at all
+    now: what is left is that noise, weak ("only slightly unstable")."""
     path = Path(__file__).parents[2] / "data" / "real_logs_heldout3" / "keras_capsnet_cancer.csv"
     findings = gapdoctor.diagnose(history=path).findings
-    assert not _instability(findings)
-    (stalled,) = [f for f in findings if f.cause == "optimization"]
-    assert stalled.score < 0.5 and "bounces on a plateau" in stalled.summary
+    optimization = [f for f in findings if f.cause == "optimization"]
+    assert optimization and all(f.score < 0.5 for f in optimization), optimization
+    assert all("only slightly unstable" in f.summary for f in _instability(findings))
 
 
 def test_a_loss_that_hardly_fell_is_one_stall_not_also_an_unstable_loss() -> None:

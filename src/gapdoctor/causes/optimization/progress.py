@@ -16,7 +16,7 @@ the validation curve itself swing. So "still improving" asks three things of the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from gapdoctor.causes.curves import info_of, oriented, val_metric_curve
 from gapdoctor.causes.optimization.score import NOISE_AT_REPORT
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory, smooth
-from gapdoctor.stats.curves import noise_sd_curved
+from gapdoctor.stats.curves import fall_beyond_noise, noise_sd_curved
 
 __all__ = ["REPORTED_T_MAX", "ValidationProgress", "validation_progress"]
 
@@ -54,11 +54,18 @@ class ValidationProgress:
         Least-squares slope of the last third (in the improving direction) over its standard error.
     noise_vs_gain : float
         Point-to-point noise of the curve as a fraction of its total gain (inf without a gain).
+    reference : ndarray or None
+        The curve read, oriented lower-is-better (the metric negated when higher is better).
     """
 
     still_improving: bool
     late_slope_t: float
     noise_vs_gain: float
+    reference: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def learnt_after(self, start: int) -> float:
+        """Evidence in [0, 1] that the validation curve improved beyond its noise from point ``start`` on."""
+        return 0.0 if self.reference is None else fall_beyond_noise(self.reference, start, unknown=0.0)
 
     @property
     def reported_slope_t(self) -> float:
@@ -124,4 +131,4 @@ def validation_progress(evidence: Evidence, history: RunHistory) -> ValidationPr
         and late_t > needed
         and noise < NOISE_AT_REPORT
     )
-    return ValidationProgress(still_improving=improving, late_slope_t=late_t, noise_vs_gain=noise)
+    return ValidationProgress(still_improving=improving, late_slope_t=late_t, noise_vs_gain=noise, reference=reference)

@@ -30,7 +30,7 @@ from gapdoctor.causes.optimization.schedule import STEP_CUT, Schedule
 from gapdoctor.causes.optimization.score import crawl_score, frozen_score, stall_score
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.history import RunHistory, fill_missing, hinge_point, smooth
-from gapdoctor.stats.curves import negated_score_floor, relative_fall
+from gapdoctor.stats.curves import fall_beyond_noise, negated_score_floor, relative_fall
 
 __all__ = ["stall"]
 
@@ -116,13 +116,16 @@ def stall(
     cut: int | None = None
     too_low = False
     tail = fill_missing(train)[n // 2 :]
-    bouncing = len(tail) > 3 and float(np.mean(np.diff(tail) > 0)) >= 0.35 and not wobbles(train)
+    too_small = schedule is not None and schedule.peak <= _TOO_LOW_LR and achieved < _TOO_LOW_ACHIEVED
+    # a rate this small does not make a loss bounce: its rises are the batches' noise
+    bouncing = len(tail) > 3 and float(np.mean(np.diff(tail) > 0)) >= 0.35 and not wobbles(train) and not too_small
     val = history.get("val_loss")
     measurement = jitter_is_measurement(train, val)
     if bouncing and measurement:  # rises of a jitter the parameters do not share: only those beyond it count
         rises = rises_vs_curve_noise(train[np.isfinite(train)])
         bouncing = rises is not None and rises.p_value < _BOUNCE_P
     chance = None if bouncing else chance_level(train, val, *class_shares)
+    climbed = False  # the training loss rose back beyond its noise: its own evidence, whatever validation did
     late_se = late_fall_se(train, third, float(ts[-1 - third])) if measurement else None
     if bouncing:
         cause = (
@@ -133,7 +136,7 @@ def stall(
         cause, first_fix = chance.story(), chance.fix
     elif unlearnt is not None:
         cause, first_fix = unlearnt.story(), unlearnt.fix
-    elif _climbed_back(late_drop, late_se or 0.0):
+    elif climbed := _climbed_back(late_drop, late_se or 0.0):
         cause = "the training loss climbed back over the last third, beyond its noise"
         first_fix = "Lower the learning rate (try 3x and 10x smaller); clip gradients."
     else:
@@ -158,7 +161,7 @@ def stall(
                     history.points_name
                 )
             first_fix = "Delay the learning-rate decay (or cut by less); decay on plateau of the validation metric."
-        elif schedule.peak <= _TOO_LOW_LR and achieved < _TOO_LOW_ACHIEVED and not bouncing:
+        elif too_small:
             cause = f"the learning rate never exceeds {schedule.peak:.3g} ({schedule.kind} schedule)"
             first_fix = "Raise the learning rate (run a learning-rate range test)."
             too_low = True
@@ -190,6 +193,12 @@ def stall(
         improving=capped,
         late_drop_se=late_se or 0.0,
     )
+    if flat and not (cut is not None or too_low or chance or unlearnt or climbed) and val_progress is not None:
+        # the validation curve (and its loss, when logged) improved beyond its noise after the training loss
+        # levelled off: the model kept learning what the run measures (a detector's summed terms can hold still
+        # while its boxes improve)
+        learnt = val_progress.learnt_after(knee)
+        score *= 1.0 - (learnt if val is None else min(learnt, fall_beyond_noise(val, knee, unknown=0.0)))
     score = max(
         score if flat else 0.0,
         0.0 if crawl is None else crawl_score(crawl.slowdown, crawl.reachable),
