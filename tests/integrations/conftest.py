@@ -54,6 +54,22 @@ def quiet_trainer(**settings: Any) -> Any:
     return L.Trainer(**{**QUIET_TRAINER, **settings})
 
 
+def tensor_loader(X: np.ndarray, y: np.ndarray, **options: Any) -> Any:
+    """A torch ``DataLoader`` over the rows of ``X`` and ``y`` (``options``: batch size, shuffling)."""
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    return DataLoader(TensorDataset(torch.from_numpy(X), torch.from_numpy(y)), **options)
+
+
+def csv_column(path: Path, name: str) -> list[float]:
+    """The values a logger's CSV file holds in column ``name``, its empty cells skipped."""
+    import csv
+
+    with path.open() as handle:
+        return [float(row[name]) for row in csv.DictReader(handle) if row.get(name)]
+
+
 def digits_split(n_train: int, *, flip_fraction: float = 0.0, seed: int = 0) -> Split:
     """A digits train/validation split; ``flip_fraction`` of the training labels made wrong."""
     X, y = load_digits(return_X_y=True)

@@ -4,7 +4,6 @@ the validation curves, from the callback and from the ``CSVLogger`` file alike; 
 
 from __future__ import annotations
 
-import csv
 import logging
 from pathlib import Path
 from typing import Any
@@ -12,14 +11,20 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.integrations.conftest import LIGHTNING_WARNINGS, Split, digits_split, quiet_trainer
+from tests.integrations.conftest import (
+    LIGHTNING_WARNINGS,
+    Split,
+    csv_column,
+    digits_split,
+    quiet_trainer,
+    tensor_loader,
+)
 from tests.seeds import each_seed
 
 torch = pytest.importorskip("torch")
 L = pytest.importorskip("lightning.pytorch")
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
-from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
 import gapdoctor  # noqa: E402
 from gapdoctor.integrations.lightning import GapdoctorCallback  # noqa: E402
@@ -50,24 +55,18 @@ class TwoLoaderClassifier(L.LightningModule):
         return torch.optim.Adam(self.parameters(), lr=1e-2)
 
 
-def _loader(X: np.ndarray, y: np.ndarray, **options: Any) -> Any:
-    return DataLoader(TensorDataset(torch.from_numpy(X), torch.from_numpy(y)), **options)
-
-
 def _fit(split: Split, callback: Any, tmp_path: Path, seed: int) -> Path:
     """40 epochs on 150 rows, 30% of them mislabelled; loader 0 the validation rows, loader 1 the training rows."""
     torch.manual_seed(seed)
-    train = _loader(split.X_train, split.y_train, batch_size=32, shuffle=True)
-    loaders = [_loader(split.X_val, split.y_val, batch_size=256), _loader(split.X_train, split.y_train, batch_size=256)]
+    train = tensor_loader(split.X_train, split.y_train, batch_size=32, shuffle=True)
+    loaders = [
+        tensor_loader(split.X_val, split.y_val, batch_size=256),
+        tensor_loader(split.X_train, split.y_train, batch_size=256),
+    ]
     logger = L.loggers.CSVLogger(tmp_path, name="run", version=0)
     trainer = quiet_trainer(max_epochs=40, logger=logger, callbacks=[callback])
     trainer.fit(TwoLoaderClassifier(), train, loaders)
     return Path(logger.log_dir) / "metrics.csv"
-
-
-def _column(path: Path, name: str) -> list[float]:
-    with path.open() as handle:
-        return [float(row[name]) for row in csv.DictReader(handle) if row.get(name)]
 
 
 @each_seed
@@ -80,8 +79,8 @@ def test_the_first_of_several_validation_loaders_is_read(
         path = _fit(digits_split(150, flip_fraction=0.3, seed=seed), callback, tmp_path, seed)
     (said,) = [r.getMessage() for r in caplog.records if "validation loader" in r.getMessage()]
     assert "val_loss/dataloader_idx_1" in said and "val_acc/dataloader_idx_1" in said
-    first = _column(path, "val_loss/dataloader_idx_0")
-    assert len(first) == 40 and len(_column(path, "val_loss/dataloader_idx_1")) == 40
+    first = csv_column(path, "val_loss/dataloader_idx_0")
+    assert len(first) == 40 and len(csv_column(path, "val_loss/dataloader_idx_1")) == 40
     np.testing.assert_allclose(callback.recorder.curves["val_loss"], first, rtol=1e-6)
 
     diagnosis = callback.diagnosis

@@ -5,14 +5,20 @@ callback and from the ``CSVLogger`` file alike.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from tests.integrations.conftest import LIGHTNING_WARNINGS, Split, digits_split, quiet_trainer
+from tests.integrations.conftest import (
+    LIGHTNING_WARNINGS,
+    Split,
+    csv_column,
+    digits_split,
+    quiet_trainer,
+    tensor_loader,
+)
 from tests.seeds import each_seed
 
 torch = pytest.importorskip("torch")
@@ -20,7 +26,6 @@ L = pytest.importorskip("lightning.pytorch")
 tm = pytest.importorskip("torchmetrics")
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
-from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
 import gapdoctor  # noqa: E402
 from gapdoctor.integrations.lightning import GapdoctorCallback  # noqa: E402
@@ -62,23 +67,14 @@ class CollectionClassifier(L.LightningModule):
         return torch.optim.Adam(self.parameters(), lr=1e-2)
 
 
-def _loader(X: np.ndarray, y: np.ndarray, **options: Any) -> Any:
-    return DataLoader(TensorDataset(torch.from_numpy(X), torch.from_numpy(y)), **options)
-
-
 def _fit(split: Split, callback: Any, tmp_path: Path, seed: int) -> Path:
     """40 epochs on 150 rows, 30% of them mislabelled: the validation accuracy peaks early and falls."""
     torch.manual_seed(seed)
-    train = _loader(split.X_train, split.y_train, batch_size=32, shuffle=True)
+    train = tensor_loader(split.X_train, split.y_train, batch_size=32, shuffle=True)
     logger = L.loggers.CSVLogger(tmp_path, name="run", version=0)
     trainer = quiet_trainer(max_epochs=40, logger=logger, callbacks=[callback])
-    trainer.fit(CollectionClassifier(), train, _loader(split.X_val, split.y_val, batch_size=256))
+    trainer.fit(CollectionClassifier(), train, tensor_loader(split.X_val, split.y_val, batch_size=256))
     return Path(logger.log_dir) / "metrics.csv"
-
-
-def _column(path: Path, name: str) -> list[float]:
-    with path.open() as handle:
-        return [float(row[name]) for row in csv.DictReader(handle) if row.get(name)]
 
 
 @each_seed
@@ -86,7 +82,7 @@ def test_a_metric_collections_class_names_are_read_as_its_metrics(tmp_path: Path
     # Unread, the class names left the run judged on its loss alone, and the file's reading said so in a note.
     callback = GapdoctorCallback()
     path = _fit(digits_split(150, flip_fraction=0.3, seed=seed), callback, tmp_path, seed)
-    accuracy, f1 = _column(path, "val_MulticlassAccuracy"), _column(path, "val_MulticlassF1Score")
+    accuracy, f1 = csv_column(path, "val_MulticlassAccuracy"), csv_column(path, "val_MulticlassF1Score")
     assert len(accuracy) == len(f1) == 40
 
     diagnosis = callback.diagnosis
