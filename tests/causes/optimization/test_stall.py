@@ -46,3 +46,5 @@ def test_a_stall_whose_validation_also_stalled_is_reported() -> None:
     wobble is no learning the loss shares, and the stall stays."""
     diagnosis = gapdoctor.diagnose(history=DATA / "real_logs_heldout27/pl_txt_brain_connectivity_gcn.log")
     assert diagnosis.top is not None and diagnosis.top.cause == "optimization", diagnosis.render()
+    learnt = diagnosis.top.evidence["val_learnt_after_stall"]  # the accuracy's wobble, which the loss lacks: said
+    assert 0 < learnt < 0.5 and diagnosis.top.score >= 0.5

@@ -161,6 +161,9 @@ class Stall(Payload):
     val_r2_best, val_r2_evaluations : float, int or None
         When a regression's validation R² stayed at or below 0 at every evaluation (no better than the targets'
         mean; :mod:`~gapdoctor.causes.optimization.below_mean`): its best value and the number of evaluations.
+    val_learnt_after_stall : float or None
+        Evidence in [0, 1] that the validation curves (the metric and the loss) improved beyond their noise after
+        the stall began, when there is some: the score is lowered by that share (the model kept learning).
     """
 
     CHECK: ClassVar[str] = CHECK
@@ -204,6 +207,9 @@ class Stall(Payload):
     val_r2_best: float | None = figure(omit_none=True, label="best validation R² (never above 0)", shown_as="number")
     val_r2_evaluations: int | None = figure(
         omit_none=True, label="evaluations the validation R² was logged at", shown_as="count"
+    )
+    val_learnt_after_stall: float | None = figure(
+        omit_none=True, label="evidence validation kept improving after the stall began", shown_as="number"
     )
 
     def explained_by(self) -> tuple[str, ...]:

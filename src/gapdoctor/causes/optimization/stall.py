@@ -193,12 +193,14 @@ def stall(
         improving=capped,
         late_drop_se=late_se or 0.0,
     )
+    learnt = 0.0
     if flat and not (cut is not None or too_low or chance or unlearnt or climbed) and val_progress is not None:
         # the validation curve (and its loss, when logged) improved beyond its noise after the training loss
         # levelled off: the model kept learning what the run measures (a detector's summed terms can hold still
         # while its boxes improve)
         learnt = val_progress.learnt_after(knee)
-        score *= 1.0 - (learnt if val is None else min(learnt, fall_beyond_noise(val, knee, unknown=0.0)))
+        learnt = learnt if val is None else min(learnt, fall_beyond_noise(val, knee, unknown=0.0))
+        score *= 1.0 - learnt
     score = max(
         score if flat else 0.0,
         0.0 if crawl is None else crawl_score(crawl.slowdown, crawl.reachable),
@@ -231,6 +233,7 @@ def stall(
         frozen_evaluations=None if frozen is None else frozen.evaluations,
         val_r2_best=None if mean_only is None else mean_only.best,
         val_r2_evaluations=None if mean_only is None else mean_only.evaluations,
+        val_learnt_after_stall=round(learnt, 3) if learnt > 0 else None,
     )
     summary = (
         f"Optimisation stalled: {cause}; the training loss fell {'' if crawl else 'only '}{100 * achieved:.0f}% "
