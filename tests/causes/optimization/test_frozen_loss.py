@@ -29,7 +29,7 @@ def test_real_logs_whose_validation_loss_never_changed_headline_a_stall(log: str
     diagnosis = gapdoctor.diagnose(history=SET40 / log)
     top = diagnosis.top
     assert top is not None and not top.weak and top.cause == "optimization"
-    assert f"at all {evaluations} evaluations, to every digit logged" in top.summary
+    assert f"at all {evaluations} evaluations, to within float32 rounding" in top.summary
     assert top.fixes[0].startswith("Check that the model can learn at all")
 
 
@@ -75,3 +75,14 @@ def test_a_real_run_that_learns_is_never_read_as_frozen(seed: int) -> None:
     run = torch_train_by_epoch(X[:800], y[:800], X[800:], y[800:], epochs=12, hidden=(16,), lr=1e-3, seed=seed)
     history = RunHistory.from_any({name: [float(v) for v in values] for name, values in run.history.items()})
     assert frozen_decisions(history) is None
+
+
+def test_a_validation_loss_frozen_within_float32_rounding_beside_a_noisy_flat_training_loss() -> None:
+    """A Lightning two-tower model (tests/data/real_logs_heldout62): validation loss 7.583616, 7.583617, 7.583614,
+    7.583608 ... at its last 7 of 10 evaluations (a GPU's reductions in another order move it by 1e-6), its
+    training loss wandering 7.33-7.71 around the same level. Read before as nothing found ("healthy")."""
+    log = Path(__file__).resolve().parents[2] / "data" / "real_logs_heldout62" / "pl_two_tower_model_v1.csv"
+    diagnosis = gapdoctor.diagnose(history=log)
+    top = diagnosis.top
+    assert top is not None and top.cause == "optimization" and top.score >= 0.5, diagnosis.render()
+    assert "last 7 evaluations (of 10), to within float32 rounding" in top.summary
