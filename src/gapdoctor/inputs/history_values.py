@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from gapdoctor.errors import GapdoctorInputError, shown
+from gapdoctor.inputs.series_names import loss_from_metrics
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.metrics import METRICS
 
@@ -223,8 +224,6 @@ def read_as_logged(series: dict[str, FloatArray]) -> tuple[dict[str, FloatArray]
     """The last readings of a history's series: evaluations that did not run left out
     (:func:`evaluations_not_run`), then a loss-like metric standing in for a loss never logged
     (:func:`~gapdoctor.inputs.series_names.loss_from_metrics`)."""
-    from gapdoctor.inputs.series_names import loss_from_metrics
-
     series, unrun = evaluations_not_run(series)
     series, loss_notes = loss_from_metrics(series)
     return series, (*unrun, *loss_notes)

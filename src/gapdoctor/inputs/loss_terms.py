@@ -23,9 +23,9 @@ detector trained on images whose label files were not found learns background on
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Collection
 
+from gapdoctor.inputs.merged_points import merged_at_positions
 from gapdoctor.inputs.series_names import named_losses, normalise_series_name, split_and_body
 
 __all__ = ["DETECTION_TERMS", "summed_loss_terms"]
@@ -46,13 +46,18 @@ def _terms(unknown: Collection[str]) -> dict[str, dict[str, str]] | None:
     by_split: dict[str, dict[str, str]] = {}
     for raw in unknown:
         parsed = split_and_body(raw)
-        head, _, head_kind = parsed[1].rpartition("_") if parsed is not None else ("", "", "")
-        if parsed is None or not (head_kind == "loss" or (head_kind in _V10_HEADS and head in DETECTION_TERMS)):
+        if parsed is None:
             continue
         split, body = parsed
-        term = body[: -len("_loss")] if head_kind == "loss" else body
-        if (head_kind == "loss" and term not in DETECTION_TERMS) or term in by_split.get(split, {}):
-            return None  # another vocabulary, or one term logged under two names: not guessed
+        head, _, kind = body.rpartition("_")
+        if kind in _V10_HEADS and head in DETECTION_TERMS:
+            term = body  # YOLOv10's "box_om", "box_oo": each head's term is a term
+        elif kind != "loss":
+            continue
+        elif (term := head) not in DETECTION_TERMS:
+            return None  # another vocabulary: not guessed
+        if term in by_split.get(split, {}):
+            return None  # one term logged under two names: not guessed
         by_split.setdefault(split, {})[term] = raw
     train, val = by_split.get("train", {}), by_split.get("val", {})
     if len(train) < 2 or set(train) != set(val):
@@ -106,21 +111,8 @@ def summed_loss_terms(
         terms = {split: {t: r for t, r in by_term.items() if t not in unmeasured} for split, by_term in terms.items()}
     else:
         unmeasured = ()
-    split_of = {raw: split for split, by_term in terms.items() for raw in by_term.values()}
-    seen: Counter[tuple[str, float | None, float | None]] = Counter()
-    sums: dict[tuple[str, float | None, float | None, int], list[float]] = {}
-    out: list[_Point] = []
-    for raw, step, epoch, value in points:
-        split = split_of.get(raw)
-        if split is None:
-            out.append((raw, step, epoch, value))
-            continue
-        position = (raw, None if math.isnan(step) else step, None if math.isnan(epoch) else epoch)
-        key = (split, position[1], position[2], seen[position])
-        seen[position] += 1
-        sums.setdefault(key, []).append(value)
-        if len(sums[key]) == len(terms[split]):
-            out.append((f"{split}_loss", step, epoch, math.fsum(sums.pop(key))))
+    group_of = {raw: f"{split}_loss" for split, by_term in terms.items() for raw in by_term.values()}
+    out = merged_at_positions(points, group_of, math.fsum)
     listed = "; ".join(f"{split}: {' + '.join(by_term.values())}" for split, by_term in terms.items())
     note = f"no total loss was logged: the sum of the detector's weighted loss terms read as the loss ({listed})"
     if unmeasured:

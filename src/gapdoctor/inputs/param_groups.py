@@ -9,11 +9,10 @@ median over the groups at each logged position follows the schedule most groups 
 
 from __future__ import annotations
 
-import math
 import re
 import statistics
-from collections import Counter
 
+from gapdoctor.inputs.merged_points import merged_at_positions
 from gapdoctor.inputs.series_names import normalise_series_name
 
 __all__ = ["median_learning_rate"]
@@ -41,18 +40,4 @@ def median_learning_rate(points: list[_Point]) -> list[_Point]:
     if len(groups) < 2:
         return points
     name = f"lr (median of {', '.join(groups)})"
-    members = set(groups)
-    seen: Counter[tuple[str, float | None, float | None]] = Counter()
-    values: dict[tuple[float | None, float | None, int], list[float]] = {}
-    out: list[_Point] = []
-    for raw, step, epoch, value in points:
-        if raw not in members:
-            out.append((raw, step, epoch, value))
-            continue
-        position = (raw, None if math.isnan(step) else step, None if math.isnan(epoch) else epoch)
-        key = (position[1], position[2], seen[position])
-        seen[position] += 1
-        values.setdefault(key, []).append(value)
-        if len(values[key]) == len(groups):
-            out.append((name, step, epoch, statistics.median(values.pop(key))))
-    return out
+    return merged_at_positions(points, dict.fromkeys(groups, name), statistics.median)
