@@ -991,3 +991,11 @@ if __name__ == "__main__":  # python -m tests.io.test_real_logs: the figures for
         print(f"== {corpus.name}")
         print(figures(results))
         print(table(results))
+
+
+def test_the_cli_refuses_the_appended_keras_csv_in_one_line_exiting_2() -> None:
+    from tests.helpers import run_cli
+
+    result = run_cli("diagnose", "--history", str(HELDOUT63 / "keras_image_denoising_autoencoder_nsarang.csv"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "split the file at line 17" in result.stderr
