@@ -14,6 +14,32 @@ from gapdoctor.stats.metrics import MetricInfo, metric_info
 Epoch = int | float
 """An epoch figure of a payload (``<name>_epoch``): whole epochs as int, fractional ones as float."""
 
+UNIT_SCORES = ("bleu", "rouge1", "rouge2", "rougel", "rougelsum", "exact_match", "map", "map_50", "iou", "dice", "mrr")
+"""Validation scores whose 0 may be outputs below their first unit (no shared 4-gram, no box over the IoU threshold).
+At 0 at every evaluation while a loss fell, the metric never scores the outputs (``pipeline_bug``); while none fell,
+the model learnt nothing (``optimization``)."""
+MIN_LOSS_FALL = 0.05
+"""The loss's fall, as a share of its first value, that shows the model changed over the run."""
+
+
+def fallen_loss(history: RunHistory) -> tuple[str, float, float] | None:
+    """The validation loss, else the training loss, with its first and last values, when it fell by
+    :data:`MIN_LOSS_FALL` of its first value over the run; None when neither did.
+
+    Examples
+    --------
+    >>> fallen_loss(RunHistory.from_any({"train_loss": [13.09, 11.94, 13.56, 12.70], "val_loss": [2.0, 1.8, 1.7, 1.5]}))
+    ('val_loss', 2.0, 1.5)
+    >>> fallen_loss(RunHistory.from_any({"train_loss": [13.09, 11.94, 13.56, 12.70]})) is None  # 3%: no change
+    True
+    """
+    for name in ("val_loss", "train_loss"):
+        values = history.get(name)
+        finite = values[np.isfinite(values)] if values is not None else np.empty(0)
+        if len(finite) >= 2 and finite[0] - finite[-1] >= MIN_LOSS_FALL * abs(float(finite[0])) > 0:
+            return name, float(finite[0]), float(finite[-1])
+    return None
+
 
 def history_of(evidence: Evidence, *, min_epochs: int = MIN_EPOCHS_FOR_TRENDS) -> RunHistory:
     """The run history, or SkipCheck when it is absent or too short for trends."""

@@ -69,6 +69,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gapdoctor.causes.curves import MIN_LOSS_FALL, UNIT_SCORES, fallen_loss
 from gapdoctor.inputs.history import RunHistory
 from gapdoctor.stats.curves import fall_beyond_noise
 
@@ -235,7 +236,7 @@ def chance_level(
 
 @dataclass(frozen=True)
 class FrozenDecisions:
-    """A validation accuracy identical at the run's last evaluations, at a value one answer for every row gives."""
+    """Validation decisions that never changed: the accuracy, the loss or a score of :func:`frozen_decisions`."""
 
     metric: str
     value: float
@@ -255,12 +256,25 @@ class FrozenDecisions:
                 "outputs on the validation rows never changed (outputs that do not depend on the inputs, or a "
                 "validation loss never recomputed)"
             )
+        if self.metric in UNIT_SCORES:
+            return (
+                f"the validation {self.metric} is 0 at {when} and no loss fell by {MIN_LOSS_FALL:.0%} of its first "
+                "value: the model never produced one output the metric could score, it learnt nothing"
+            )
         return (
             f"the validation {self.metric} is {self.value:.4g} at {when}: the model's decisions never changed, as "
             "when it gives one class to every row whatever its input"
         )
 
-    fix = _FIX + " With imbalanced classes, weight the loss by class or resample."
+    @property
+    def fix(self) -> str:
+        """The first fix: the model's learning, then the classes (an accuracy) or the targets (a detector's score)."""
+        if self.metric in UNIT_SCORES:
+            return _FIX + (
+                " For a detector, check that its labels reach the loss (a label file beside each image, class ids "
+                "below the number of names) and that the learning rate leaves its warm-up."
+            )
+        return _FIX + " With imbalanced classes, weight the loss by class or resample."
 
 
 def _binary_entropy(share: float) -> float:
@@ -299,9 +313,9 @@ def _frozen_tail(values: np.ndarray, rtol: float = 0.0) -> int:
 
 
 def frozen_decisions(history: RunHistory, val_rows: int | None = None) -> FrozenDecisions | None:
-    """The validation accuracy frozen at a one-answer value, or the validation loss frozen at any positive value
-    (a loss moves with every output: identical to within :data:`FROZEN_LOSS_RTOL`, the outputs did not change), or
-    None (see the module's docstring).
+    """The validation accuracy frozen at a one-answer value, a score at 0 throughout while no loss fell
+    (:func:`_never_scored`), or the validation loss frozen at any positive value (a loss moves with every output:
+    identical to within :data:`FROZEN_LOSS_RTOL`, the outputs did not change), or None (see the module's docstring).
 
     ``val_rows``: the number of validation rows, when known.
 
@@ -331,12 +345,44 @@ def frozen_decisions(history: RunHistory, val_rows: int | None = None) -> Frozen
         value = float(values[-1])
         if _one_answer_value(1.0 - value if metric == "error" else value, history):
             return FrozenDecisions(metric, value, frozen, len(values))
+    unscored = _never_scored(history)
+    if unscored is not None:
+        return unscored
     loss, train = history.get("val_loss"), history.get("train_loss")
     values = loss[np.isfinite(loss)] if loss is not None else np.empty(0)
     frozen = _frozen_tail(values, FROZEN_LOSS_RTOL)
     long_enough = len(values) and values[-1] > 0 and frozen >= max(FROZEN_MIN_POINTS, FROZEN_SHARE * len(values))
     if long_enough and train is not None and _train_flat(train[np.isfinite(train)][-frozen:]):
         return FrozenDecisions("loss", float(values[-1]), frozen, len(values))
+    return None
+
+
+def _never_scored(history: RunHistory) -> FrozenDecisions | None:
+    """A validation score of :data:`~gapdoctor.causes.curves.UNIT_SCORES` logged exactly 0 at every one of its
+    (:data:`FROZEN_MIN_POINTS` or more) evaluations while no loss fell by
+    :data:`~gapdoctor.causes.curves.MIN_LOSS_FALL` of its first value, or None.
+
+    A model that learns anything puts some box over the IoU threshold, some 4-gram in common, within a few
+    evaluations; one whose losses did not move either learnt nothing (an Ultralytics OBB run, ``real_logs_heldout73``:
+    mAP, precision and recall 0 at all 100 epochs, its summed training loss 13.09 -> 12.70). With a loss that fell the
+    model changed and its metric never scored it: :mod:`~gapdoctor.causes.pipeline_bug.never_scored`'s.
+
+    Examples
+    --------
+    >>> flat = {"train_loss": 13.0 + 0.3 * np.sin(np.arange(8)), "val_map": np.zeros(8)}
+    >>> _never_scored(RunHistory.from_any(flat))
+    FrozenDecisions(metric='map', value=0.0, evaluations=8, of=8)
+    >>> _never_scored(RunHistory.from_any({**flat, "train_loss": np.linspace(13.0, 9.0, 8)})) is None  # it learnt
+    True
+    """
+    train = history.get("train_loss")
+    if train is None or np.isfinite(train).sum() < 2 or fallen_loss(history) is not None:
+        return None
+    for metric in UNIT_SCORES:
+        values = history.get(f"val_{metric}")
+        finite = values[np.isfinite(values)] if values is not None else np.empty(0)
+        if len(finite) >= FROZEN_MIN_POINTS and not np.any(finite):
+            return FrozenDecisions(metric, 0.0, len(finite), len(finite))
     return None
 
 

@@ -19,34 +19,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from gapdoctor.causes.curves import UNIT_SCORES, fallen_loss
 from gapdoctor.causes.pipeline_bug.result import MetricNeverScored
 from gapdoctor.causes.pipeline_bug.score import METRIC_NEVER_SCORED, METRIC_NEVER_SCORED_UNITS
 from gapdoctor.causes.pipeline_bug.zero_loss import zero_throughout
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.inputs.history import RunHistory
 
 __all__ = ["metric_never_scored"]
 
 _ACCURACIES = ("accuracy", "balanced_accuracy", "top5_accuracy", "token_accuracy")
 """Metrics a model answering at random scores above 0 on: at 0 throughout, the comparison is broken."""
-_UNITS = ("bleu", "rouge1", "rouge2", "rougel", "rougelsum", "exact_match", "map", "map_50", "iou", "dice", "mrr")
-"""Metrics whose 0 may also be outputs below their first unit (no shared 4-gram, no box over the threshold)."""
-_MIN_FALL = 0.05
-"""The loss's fall, as a share of its first value, that shows the model changed meanwhile."""
 _MIN_ROWS = 20
 """Validation rows, when known, below which an accuracy of 0 may be a handful of hard rows."""
-
-
-def _fallen_loss(history: RunHistory) -> tuple[str, float, float] | None:
-    """The validation loss, else the training loss, when it fell by :data:`_MIN_FALL` of its first value."""
-    for name in ("val_loss", "train_loss"):
-        values = history.get(name)
-        finite = values[np.isfinite(values)] if values is not None else np.empty(0)
-        if len(finite) >= 2 and finite[0] - finite[-1] >= _MIN_FALL * abs(float(finite[0])) > 0:
-            return name, float(finite[0]), float(finite[-1])
-    return None
 
 
 def _class_missing_from_validation(evidence: Evidence) -> str | None:
@@ -73,11 +59,11 @@ def metric_never_scored(evidence: Evidence) -> list[Finding]:
     """The validation metrics at exactly 0 at every one of their (four or more) evaluations, when a loss fell."""
     history = evidence.history
     assert history is not None
-    read = [name for name in history.series if name.removeprefix("val_") in (*_ACCURACIES, *_UNITS)]
+    read = [name for name in history.series if name.removeprefix("val_") in (*_ACCURACIES, *UNIT_SCORES)]
     zero, points = zero_throughout(history, [name for name in read if name.startswith("val_")])
     if not zero:
         raise SkipCheck("no validation accuracy, BLEU, ROUGE, mAP or IoU was logged 0 at every evaluation")
-    fallen = _fallen_loss(history)
+    fallen = fallen_loss(history)
     if fallen is None:  # a model that learnt nothing scores 0 too: the curve checks' to judge
         raise SkipCheck("a validation metric is 0 throughout, but no loss fell meanwhile to show the model changed")
     accuracies = [name for name in zero if name.removeprefix("val_") in _ACCURACIES]
