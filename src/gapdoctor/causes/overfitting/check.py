@@ -37,6 +37,7 @@ from gapdoctor.causes.overfitting.sampling import (
     val_loss_sampling_se,
 )
 from gapdoctor.causes.overfitting.score import (
+    ceiling_room,
     memorised_strength,
     plateau_strength,
     score,
@@ -239,6 +240,11 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     drop_after_plateau = relative_fall(train_s[mid], train_s[-1])
     plateau = plateau_strength(drop_after_plateau, wasted) * fall_beyond_noise(train, plateau_idx)
     plateau *= _gap_beyond_noise(evidence, history, metric)
+    if metric is not None and info_of(evidence, metric[0]).bounded and val_metric_best is not None:
+        # a metric that levelled off at its ceiling had no room to go on improving
+        plateau *= ceiling_room(
+            1.0 - val_metric_best if info_of(evidence, metric[0]).greater_is_better else val_metric_best
+        )
     if val_loss is not None:
         # a validation loss still falling beyond its noise over those epochs: they did not "only lower the
         # training loss" (the plateau index of a loss is read within a tolerance of its final floor, so a

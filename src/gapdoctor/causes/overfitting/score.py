@@ -52,6 +52,19 @@ times one evaluation's, the two treated as independent as the small_validation_s
 them): a 95% two-sided band. A reported small validation set then explains the finding."""
 
 
+PLATEAU_HEADROOM = 0.02
+"""A bounded validation metric that levelled off closer than this to its ceiling (1 for a score, 0 for an error)
+shows a plateau in proportion to the room it had left: a metric at its ceiling cannot improve, so its standing
+still says nothing of memorisation (a YOLO classifier at 99.95% validation accuracy from epoch 24,
+tests/data/real_logs_heldout73, read as "stopped improving"; ``metric_saturation`` reads such runs). 2% is
+``metric_saturation``'s reporting point. A validation curve that turns for the worse is not scaled."""
+
+
+def ceiling_room(headroom: float) -> float:
+    """The share of a plateau's evidence a bounded metric ``headroom`` from its ceiling keeps, in [0, 1]."""
+    return min(max(headroom / PLATEAU_HEADROOM, 0.0), 1.0)
+
+
 def turn_strength(rise_over_progress: float, rise_over_noise: float) -> float:
     """Ratio of a rise to its reporting point: it must clear both the progress and the noise bar."""
     return min(rise_over_progress / RISE_FRACTION, rise_over_noise / RISE_SIGMAS)
