@@ -85,3 +85,21 @@ def test_json_limits(tmp_path: Path) -> None:
         load_json_text("[" * 100_000 + "]" * 100_000, path)
     with pytest.raises(GapdoctorInputError, match="not valid JSON"):
         load_json_text('{"x": [1, 2', path)
+
+
+def test_text_pasted_under_a_table_is_left_out_and_said(tmp_path: Path) -> None:
+    """A Keras CSVLogger file with the run's console output pasted under it after a blank line (a held-out real log,
+    tests/data/real_logs_heldout68/keras_medical_imaging_prashantsbasnet.csv): the table is read, the text is not,
+    and the note names its lines. One row before the text, or no blank line between, is still a broken file."""
+    path = tmp_path / "t.csv"
+    notes: list[str] = []
+    text = "epoch,loss\n0,0.9\n1,0.7\n2,0.5\n\n\nEpoch 1/3\n10/10 [====] - 1s - loss: 0.9000\n"
+    assert parse_csv(text, path, notes) == (["epoch", "loss"], [["0", "0.9"], ["1", "0.7"], ["2", "0.5"]])
+    assert notes == [
+        "lines 7-8 (after a blank line under the table's 3 rows) are not rows and were not read: they start "
+        "'Epoch 1/3', text pasted under the log"
+    ]
+    with pytest.raises(GapdoctorInputError, match="line 4 has 1 fields but the header has 2"):
+        parse_csv("epoch,loss\n0,0.9\n1,0.7\nEpoch 1/3\n", path)
+    with pytest.raises(GapdoctorInputError, match="line 4 has 1 fields but the header has 2"):
+        parse_csv("epoch,loss\n0,0.9\n\nEpoch 1/3\n", path)

@@ -282,6 +282,17 @@ def parse_csv(text: str, path: Path, notes: list[str] | None = None) -> tuple[li
                 f"log are interleaved (the first {readable} rows were readable)",
                 "resolve the conflict: keep one side's rows and delete the marker lines",
             )
+        if len(row) != len(header) and _text_after_table(line, lines[readable - 1] if readable else 0, readable):
+            said = (
+                f"lines {line}-{lines[-1]} (after a blank line under the table's {readable} rows) are not rows and "
+                f"were not read: they start {row[0][:40].strip()!r}, text pasted under the log"
+            )
+            if notes is not None:
+                notes.append(said)
+            else:
+                logger.warning("%s: %s", path, said)
+            body = body[:readable]
+            break
         if len(row) != len(header):
             appended = header[0].strip().lower() == "epoch" and row[0].strip() in ("0", "1") and readable > 1
             raise GapdoctorInputError(
@@ -300,6 +311,17 @@ def parse_csv(text: str, path: Path, notes: list[str] | None = None) -> tuple[li
                 else "repair or truncate the file at the last complete line",
             )
     return _drop_repeated_columns(header, body, path)
+
+
+_TEXT_AFTER_ROWS = 2
+"""Rows of the header's width a table must hold before text under it is read as pasted there, not as a broken row."""
+
+
+def _text_after_table(line: int, previous: int, readable: int) -> bool:
+    """Whether a row of another width at ``line`` starts text pasted under the table: a blank line sets it apart
+    from the previous row (at ``previous``) and :data:`_TEXT_AFTER_ROWS` or more rows of the header's width came
+    before it (a Keras CSVLogger file with the run's console output pasted below it, tests/data/real_logs_heldout68)."""
+    return readable >= _TEXT_AFTER_ROWS and line - previous > 1
 
 
 def _drop_repeated_columns(header: list[str], body: list[list[str]], path: Path) -> tuple[list[str], list[list[str]]]:
