@@ -301,6 +301,31 @@ HELDOUT65_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-07 (on 08c6ee6, b
 HELDOUT66 = CORPUS.parent / "real_logs_heldout66"  # a loop's own per-epoch prints in notebooks, blind
 HELDOUT66_MANIFEST = _manifest(HELDOUT66)
 HELDOUT66_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-07 (on 08c6ee6, before the set was read); one of margin
+HELDOUT67 = CORPUS.parent / "real_logs_heldout67"  # Lightning metrics.csv a ninth time, blind
+HELDOUT67_MANIFEST = _manifest(HELDOUT67)
+HELDOUT67_FLOOR = 5  # ratchet: 6 of 7 agreed blind on 2026-12-07 (on bae6d71, before the set was read); one of margin
+HELDOUT68 = CORPUS.parent / "real_logs_heldout68"  # Keras CSVLogger a seventh time, blind
+HELDOUT68_MANIFEST = _manifest(HELDOUT68)
+HELDOUT68_FLOOR = 4  # ratchet: 5 of 7 agreed blind on 2026-12-07 (on bae6d71, before the set was read); one of margin
+HELDOUT69 = CORPUS.parent / "real_logs_heldout69"  # HF trainer_state.json a seventh time, blind
+HELDOUT69_MANIFEST = _manifest(HELDOUT69)
+HELDOUT69_FLOOR = 1  # ratchet: 2 of 3 agreed blind on 2026-12-07 (on bae6d71, before the set was read); one of margin
+HELDOUT70 = CORPUS.parent / "real_logs_heldout70"  # MLflow file-store runs a third time, blind
+HELDOUT70_MANIFEST = _manifest(HELDOUT70)
+HELDOUT70_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-07 (on bae6d71, before the set was read); one of margin
+HELDOUT71 = CORPUS.parent / "real_logs_heldout71"  # W&B run files a third time, blind
+HELDOUT71_MANIFEST = _manifest(HELDOUT71)
+HELDOUT71_FLOOR = 2  # ratchet: 3 of 3 agreed blind on 2026-12-07 (on bae6d71, before the set was read); one of margin
+HELDOUT72 = (
+    CORPUS.parent / "real_logs_heldout72"
+)  # non-accuracy validation metrics a second time: no file passed (its README), blind
+HELDOUT72_MANIFEST = _manifest(HELDOUT72)
+HELDOUT73 = CORPUS.parent / "real_logs_heldout73"  # Ultralytics results.csv an eighth time, blind
+HELDOUT73_MANIFEST = _manifest(HELDOUT73)
+HELDOUT73_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-07 (on bae6d71, before the set was read); one of margin
+HELDOUT74 = CORPUS.parent / "real_logs_heldout74"  # console output saved to text files a fifth time, blind
+HELDOUT74_MANIFEST = _manifest(HELDOUT74)
+HELDOUT74_FLOOR = 0  # ratchet: 1 of 1 agreed blind on 2026-12-07 (on bae6d71, before the set was read); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -369,6 +394,14 @@ CORPORA = [
     (HELDOUT64, HELDOUT64_MANIFEST),
     (HELDOUT65, HELDOUT65_MANIFEST),
     (HELDOUT66, HELDOUT66_MANIFEST),
+    (HELDOUT67, HELDOUT67_MANIFEST),
+    (HELDOUT68, HELDOUT68_MANIFEST),
+    (HELDOUT69, HELDOUT69_MANIFEST),
+    (HELDOUT70, HELDOUT70_MANIFEST),
+    (HELDOUT71, HELDOUT71_MANIFEST),
+    (HELDOUT72, HELDOUT72_MANIFEST),
+    (HELDOUT73, HELDOUT73_MANIFEST),
+    (HELDOUT74, HELDOUT74_MANIFEST),
 ]
 
 
@@ -397,12 +430,15 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     # when their collectors' shares of that budget did, and the thirty-fourth to thirty-eighth at 5, 7, 5, 1 and 6
     # when theirs did (the thirty-third at 11, its probes walked to the end), the thirty-ninth at 4 when its
     # look-ups did; the fifty-fourth to sixty-first (2026-12-07) at 9, 7, 6, 3, 6, 4 and 7 and the sixty-second,
-    # -third, -fifth and -sixth at 9, 4, 4 and 4 when their fetches or look-ups did (READMEs)
+    # -third, -fifth and -sixth at 9, 4, 4 and 4 when their fetches or look-ups did, and the sixty-seventh to
+    # seventy-fourth (but the seventy-third) at 7, 7, 3, 4, 3, 0 and 1 (the seventy-second: no file of the paths it
+    # walked passed its shape rule) (READMEs)
     small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
     small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6, HELDOUT39: 4}
     small |= {HELDOUT44: 6, HELDOUT45: 9, HELDOUT47: 4, HELDOUT48: 4, HELDOUT49: 4, HELDOUT51: 8, HELDOUT53: 2}
     small |= {HELDOUT54: 9, HELDOUT55: 7, HELDOUT57: 6, HELDOUT58: 3, HELDOUT59: 6, HELDOUT60: 4, HELDOUT61: 7}
     small |= {HELDOUT62: 9, HELDOUT63: 4, HELDOUT65: 4, HELDOUT66: 4}
+    small |= {HELDOUT67: 7, HELDOUT68: 7, HELDOUT69: 3, HELDOUT70: 4, HELDOUT71: 3, HELDOUT72: 0, HELDOUT74: 1}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -900,6 +936,13 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT64, HELDOUT64_MANIFEST, HELDOUT64_FLOOR, id="64-ultralytics-11of12"),
     pytest.param(HELDOUT65, HELDOUT65_MANIFEST, HELDOUT65_FLOOR, id="65-tensorboard-3of4"),
     pytest.param(HELDOUT66, HELDOUT66_MANIFEST, HELDOUT66_FLOOR, id="66-loop-notebooks-3of4"),
+    pytest.param(HELDOUT67, HELDOUT67_MANIFEST, HELDOUT67_FLOOR, id="67-lightning-csv-6of7"),
+    pytest.param(HELDOUT68, HELDOUT68_MANIFEST, HELDOUT68_FLOOR, id="68-keras-csv-5of7"),
+    pytest.param(HELDOUT69, HELDOUT69_MANIFEST, HELDOUT69_FLOOR, id="69-hf-trainer-state-2of3"),
+    pytest.param(HELDOUT70, HELDOUT70_MANIFEST, HELDOUT70_FLOOR, id="70-mlflow-3of4"),
+    pytest.param(HELDOUT71, HELDOUT71_MANIFEST, HELDOUT71_FLOOR, id="71-wandb-3of3"),
+    pytest.param(HELDOUT73, HELDOUT73_MANIFEST, HELDOUT73_FLOOR, id="73-ultralytics-10of12"),
+    pytest.param(HELDOUT74, HELDOUT74_MANIFEST, HELDOUT74_FLOOR, id="74-console-text-1of1"),
 ]
 
 
