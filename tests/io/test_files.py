@@ -103,3 +103,20 @@ def test_text_pasted_under_a_table_is_left_out_and_said(tmp_path: Path) -> None:
         parse_csv("epoch,loss\n0,0.9\n1,0.7\nEpoch 1/3\n", path)
     with pytest.raises(GapdoctorInputError, match="line 4 has 1 fields but the header has 2"):
         parse_csv("epoch,loss\n0,0.9\n\nEpoch 1/3\n", path)
+
+
+def test_a_last_line_cut_short_is_left_out_and_said(tmp_path: Path) -> None:
+    """A results.csv copied while its run was writing (a held-out real log,
+    tests/data/real_logs_heldout76/yolo_mjdarvishi_computer_vision.csv, ends in a line of spaces with no newline): a
+    line of spaces is blank, and a last line that stops short of the header's fields with no newline after it is a
+    write cut short, left out and said. The same short line mid-file, or ended by a newline, is still refused."""
+    path = tmp_path / "results.csv"
+    assert parse_csv("epoch,loss\n1,0.9\n2,0.7\n        ", path) == (["epoch", "loss"], [["1", "0.9"], ["2", "0.7"]])
+    notes: list[str] = []
+    _header, body = parse_csv("epoch,loss,val_loss\n1,0.9,1.0\n2,0.7,0.8\n3,0.6", path, notes)
+    assert body == [["1", "0.9", "1.0"], ["2", "0.7", "0.8"]]
+    assert notes == ["its last line (4) stops after 2 of the header's 3 fields: a write cut short, not read"]
+    with pytest.raises(GapdoctorInputError, match="line 4 has 2 fields but the header has 3"):
+        parse_csv("epoch,loss,val_loss\n1,0.9,1.0\n2,0.7,0.8\n3,0.6\n", path)
+    with pytest.raises(GapdoctorInputError, match="line 3 has 2 fields but the header has 3"):
+        parse_csv("epoch,loss,val_loss\n1,0.9,1.0\n2,0.7\n3,0.6,0.7", path)

@@ -254,7 +254,7 @@ def parse_csv(text: str, path: Path, notes: list[str] | None = None) -> tuple[li
     lines: list[int] = []
     try:
         for row in reader:
-            if row:
+            if any(cell.strip() for cell in row):  # a line of spaces alone (a write cut short) is blank too
                 rows.append(row)
                 lines.append(reader.line_num)
     except csv.Error as error:
@@ -291,6 +291,16 @@ def parse_csv(text: str, path: Path, notes: list[str] | None = None) -> tuple[li
                 notes.append(said)
             else:
                 logger.warning("%s: %s", path, said)
+            body = body[:readable]
+            break
+        if len(row) < len(header) and readable == len(body) - 1 >= _TEXT_AFTER_ROWS and not text.endswith("\n"):
+            said = (
+                f"its last line ({line}) stops after {len(row)} of the header's {len(header)} fields: a write cut short"
+            )
+            if notes is not None:
+                notes.append(said + ", not read")
+            else:
+                logger.warning("%s: %s, not read", path, said)
             body = body[:readable]
             break
         if len(row) != len(header):
