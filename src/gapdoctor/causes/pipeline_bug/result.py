@@ -356,6 +356,9 @@ class UnboundedLoss(Payload):
         The training loss at its first and last point.
     fall_last_third, fall_third_before : float
         How far it fell over the run's last third of points, and over the third before it.
+    beside_accuracy : str or None
+        The accuracy series logged beside a loss that ends below -1 without falling for ever: a classification loss
+        below its floor of 0 (None when the loss has no floor at all).
     """
 
     CHECK: ClassVar[str] = "pipeline_bug.unbounded_loss"
@@ -365,6 +368,9 @@ class UnboundedLoss(Payload):
     loss_last: float = figure(label="training loss at the last point", shown_as="number")
     fall_last_third: float = figure(label="its fall over the last third of the run", shown_as="number")
     fall_third_before: float = figure(label="its fall over the third before", shown_as="number")
+    beside_accuracy: str | None = figure(
+        omit_none=True, label="accuracy logged beside it (a classification loss: never below 0)", shown_as="text"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

