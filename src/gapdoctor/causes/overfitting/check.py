@@ -242,8 +242,8 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     plateau *= _gap_beyond_noise(evidence, history, metric)
     if metric is not None and info_of(evidence, metric[0]).bounded and val_metric_best is not None:
         # a metric that levelled off at its ceiling had no room to go on improving
-        gap = 1.0 - val_metric_best if info_of(evidence, metric[0]).greater_is_better else val_metric_best
-        plateau *= ceiling_room(gap, evidence.val_size)
+        headroom = 1.0 - val_metric_best if info_of(evidence, metric[0]).greater_is_better else val_metric_best
+        plateau *= ceiling_room(headroom, evidence.val_size)
     if val_loss is not None:
         # a validation loss still falling beyond its noise over those epochs: they did not "only lower the
         # training loss" (the plateau index of a loss is read within a tolerance of its final floor, so a
