@@ -326,6 +326,24 @@ HELDOUT73_FLOOR = 9  # ratchet: 10 of 12 agreed blind on 2026-12-07 (on bae6d71,
 HELDOUT74 = CORPUS.parent / "real_logs_heldout74"  # console output saved to text files a fifth time, blind
 HELDOUT74_MANIFEST = _manifest(HELDOUT74)
 HELDOUT74_FLOOR = 0  # ratchet: 1 of 1 agreed blind on 2026-12-07 (on bae6d71, before the set was read); one of margin
+HELDOUT75 = CORPUS.parent / "real_logs_heldout75"  # TensorBoard an eighth time (Lightning, SummaryWriter, Keras), blind
+HELDOUT75_MANIFEST = _manifest(HELDOUT75)
+HELDOUT75_FLOOR = 6  # ratchet: 7 of 7 agreed blind on 2026-12-07 (on cdd2fb4, before the set was read); one of margin
+HELDOUT76 = CORPUS.parent / "real_logs_heldout76"  # Ultralytics results.csv a ninth time, blind
+HELDOUT76_MANIFEST = _manifest(HELDOUT76)
+HELDOUT76_FLOOR = 8  # ratchet: 9 of 12 agreed blind on 2026-12-07 (on cdd2fb4, before the set was read); one of margin
+HELDOUT77 = CORPUS.parent / "real_logs_heldout77"  # JSON lines a fourth time (Detectron2), blind
+HELDOUT77_MANIFEST = _manifest(HELDOUT77)
+HELDOUT77_FLOOR = 0  # ratchet: 1 of 1 agreed blind on 2026-12-07 (on cdd2fb4, before the set was read); one of margin
+HELDOUT78 = CORPUS.parent / "real_logs_heldout78"  # Keras fit output in notebooks a fifth time, blind
+HELDOUT78_MANIFEST = _manifest(HELDOUT78)
+HELDOUT78_FLOOR = 1  # ratchet: 2 of 2 agreed blind on 2026-12-07 (on cdd2fb4, before the set was read); one of margin
+HELDOUT79 = CORPUS.parent / "real_logs_heldout79"  # histories saved by hand a fourth time, blind
+HELDOUT79_MANIFEST = _manifest(HELDOUT79)
+HELDOUT79_FLOOR = 6  # ratchet: 7 of 8 agreed blind on 2026-12-07 (on cdd2fb4, before the set was read); one of margin
+HELDOUT80 = CORPUS.parent / "real_logs_heldout80"  # a loop's own per-epoch prints in notebooks an eleventh time, blind
+HELDOUT80_MANIFEST = _manifest(HELDOUT80)
+HELDOUT80_FLOOR = 1  # ratchet: 2 of 4 agreed blind on 2026-12-07 (on cdd2fb4, before the set was read); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -402,6 +420,12 @@ CORPORA = [
     (HELDOUT72, HELDOUT72_MANIFEST),
     (HELDOUT73, HELDOUT73_MANIFEST),
     (HELDOUT74, HELDOUT74_MANIFEST),
+    (HELDOUT75, HELDOUT75_MANIFEST),
+    (HELDOUT76, HELDOUT76_MANIFEST),
+    (HELDOUT77, HELDOUT77_MANIFEST),
+    (HELDOUT78, HELDOUT78_MANIFEST),
+    (HELDOUT79, HELDOUT79_MANIFEST),
+    (HELDOUT80, HELDOUT80_MANIFEST),
 ]
 
 
@@ -432,13 +456,14 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     # look-ups did; the fifty-fourth to sixty-first (2026-12-07) at 9, 7, 6, 3, 6, 4 and 7 and the sixty-second,
     # -third, -fifth and -sixth at 9, 4, 4 and 4 when their fetches or look-ups did, and the sixty-seventh to
     # seventy-fourth (but the seventy-third) at 7, 7, 3, 4, 3, 0 and 1 (the seventy-second: no file of the paths it
-    # walked passed its shape rule) (READMEs)
+    # walked passed its shape rule), the seventy-fifth and seventy-seventh to eightieth at 7, 1, 2, 8 and 4 (READMEs)
     small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
     small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6, HELDOUT39: 4}
     small |= {HELDOUT44: 6, HELDOUT45: 9, HELDOUT47: 4, HELDOUT48: 4, HELDOUT49: 4, HELDOUT51: 8, HELDOUT53: 2}
     small |= {HELDOUT54: 9, HELDOUT55: 7, HELDOUT57: 6, HELDOUT58: 3, HELDOUT59: 6, HELDOUT60: 4, HELDOUT61: 7}
     small |= {HELDOUT62: 9, HELDOUT63: 4, HELDOUT65: 4, HELDOUT66: 4}
     small |= {HELDOUT67: 7, HELDOUT68: 7, HELDOUT69: 3, HELDOUT70: 4, HELDOUT71: 3, HELDOUT72: 0, HELDOUT74: 1}
+    small |= {HELDOUT75: 7, HELDOUT77: 1, HELDOUT78: 2, HELDOUT79: 8, HELDOUT80: 4}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -943,6 +968,12 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT71, HELDOUT71_MANIFEST, HELDOUT71_FLOOR, id="71-wandb-3of3"),
     pytest.param(HELDOUT73, HELDOUT73_MANIFEST, HELDOUT73_FLOOR, id="73-ultralytics-10of12"),
     pytest.param(HELDOUT74, HELDOUT74_MANIFEST, HELDOUT74_FLOOR, id="74-console-text-1of1"),
+    pytest.param(HELDOUT75, HELDOUT75_MANIFEST, HELDOUT75_FLOOR, id="75-tensorboard-7of7"),
+    pytest.param(HELDOUT76, HELDOUT76_MANIFEST, HELDOUT76_FLOOR, id="76-ultralytics-9of12"),
+    pytest.param(HELDOUT77, HELDOUT77_MANIFEST, HELDOUT77_FLOOR, id="77-json-lines-1of1"),
+    pytest.param(HELDOUT78, HELDOUT78_MANIFEST, HELDOUT78_FLOOR, id="78-keras-notebooks-2of2"),
+    pytest.param(HELDOUT79, HELDOUT79_MANIFEST, HELDOUT79_FLOOR, id="79-saved-histories-7of8"),
+    pytest.param(HELDOUT80, HELDOUT80_MANIFEST, HELDOUT80_FLOOR, id="80-loop-notebooks-2of4"),
 ]
 
 
