@@ -507,6 +507,15 @@ def test_labels_are_what_the_written_rule_gives(corpus: Path, manifest: list[dic
         assert label == entry["label"], f"{entry['file']}: rule says {label} ({figures})"
 
 
+def test_the_rule_keeps_the_header_of_a_set_that_found_no_file(tmp_path: Path) -> None:
+    """``label_rule.py --write`` on a header-only MANIFEST (the seventy-second set's) left it empty and crashed."""
+    header = (HELDOUT72 / "MANIFEST.csv").read_text(encoding="utf-8")
+    assert header.count("\n") == 1 and header.startswith("file,")
+    (tmp_path / "MANIFEST.csv").write_text(header, encoding="utf-8")
+    assert _label_rule().main([str(tmp_path), "--write"]) == 0
+    assert (tmp_path / "MANIFEST.csv").read_text(encoding="utf-8") == header
+
+
 @pytest.mark.parametrize("entry", MANIFEST, ids=[entry["file"] for entry in MANIFEST])
 def test_real_log_is_read(entry: dict[str, str]) -> None:
     history = read_history(CORPUS / entry["file"])

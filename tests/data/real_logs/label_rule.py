@@ -1390,7 +1390,7 @@ def main(argv: list[str]) -> int:
         verdict, figures = label(read_curves(corpus / entry["file"]))
         print(f"{entry['file']:<48} {verdict:<13} {figures}")
         entry["label"] = verdict
-    if "--write" in argv:
+    if "--write" in argv and entries:  # a set that found no file keeps its header-only MANIFEST
         with manifest.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(entries[0].keys()), lineterminator="\n")
             writer.writeheader()
