@@ -259,11 +259,19 @@ def test_lightning_csv_and_tensorboard_loggers_agree_with_the_fit(tmp_path: Path
 
 
 def test_lightning_csv_truncated_mid_line(tmp_path: Path) -> None:
+    """A file copied while its run wrote it: the last line, cut short with no newline after it, is left out and said
+    (it was refused: a held-out real results.csv ends so); a short line with a newline after it is still refused."""
     csv_file = tmp_path / "metrics.csv"
     csv_file.write_text("epoch,step,train_loss_epoch,val_loss\n0,7,0.9,\n0,7,,1.1\n1,15,0.8,\n1,15,", encoding="utf-8")
-    with pytest.raises(GapdoctorInputError, match="line 5") as caught:
+    history = read_history(csv_file)
+    assert history.series["train_loss"].tolist() == [0.9] and history.series["val_loss"].tolist() == [1.1]
+    assert any("its last line (5) stops after 3 of the header's 4 fields" in note for note in history.notes)
+    csv_file.write_text(
+        "epoch,step,train_loss_epoch,val_loss\n0,7,0.9,\n0,7,,1.1\n1,15,\n1,15,0.8,\n", encoding="utf-8"
+    )
+    with pytest.raises(GapdoctorInputError, match="line 4") as caught:
         read_history(csv_file)
-    assert str(csv_file) in str(caught.value) and "3 rows were readable" in str(caught.value)
+    assert str(csv_file) in str(caught.value) and "2 rows were readable" in str(caught.value)
 
 
 # --- HF Transformers trainer_state.json --------------------------------------------------
