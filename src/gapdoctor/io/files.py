@@ -241,7 +241,9 @@ def parse_csv(text: str, path: Path, notes: list[str] | None = None) -> tuple[li
     A column name given twice is kept once when both columns hold the same values (with
     a note), and refused otherwise: which of the two is the series cannot be told. Lines after
     the header that start with ``#`` are comments (``# temperature_scaling_T=0.2357`` appended to a
-    history, as pandas' ``comment="#"`` reads them): left out, said in ``notes`` when given.
+    history, as pandas' ``comment="#"`` reads them): left out, said in ``notes`` when given. So are text pasted under
+    the table after a blank line (a fit's console output) and a last line cut short with no newline after it (a file
+    copied while its run wrote it); a line of spaces alone is blank.
 
     Raises
     ------
@@ -283,24 +285,17 @@ def parse_csv(text: str, path: Path, notes: list[str] | None = None) -> tuple[li
                 "resolve the conflict: keep one side's rows and delete the marker lines",
             )
         if len(row) != len(header) and _text_after_table(line, lines[readable - 1] if readable else 0, readable):
-            said = (
+            _say(
                 f"lines {line}-{lines[-1]} (after a blank line under the table's {readable} rows) are not rows and "
-                f"were not read: they start {row[0][:40].strip()!r}, text pasted under the log"
+                f"were not read: they start {row[0][:40].strip()!r}, text pasted under the log",
+                path,
+                notes,
             )
-            if notes is not None:
-                notes.append(said)
-            else:
-                logger.warning("%s: %s", path, said)
             body = body[:readable]
             break
         if len(row) < len(header) and readable == len(body) - 1 >= _TEXT_AFTER_ROWS and not text.endswith("\n"):
-            said = (
-                f"its last line ({line}) stops after {len(row)} of the header's {len(header)} fields: a write cut short"
-            )
-            if notes is not None:
-                notes.append(said + ", not read")
-            else:
-                logger.warning("%s: %s, not read", path, said)
+            cut = f"its last line ({line}) stops after {len(row)} of the header's {len(header)} fields"
+            _say(f"{cut}: a write cut short, not read", path, notes)
             body = body[:readable]
             break
         if len(row) != len(header):
@@ -321,6 +316,14 @@ def parse_csv(text: str, path: Path, notes: list[str] | None = None) -> tuple[li
                 else "repair or truncate the file at the last complete line",
             )
     return _drop_repeated_columns(header, body, path)
+
+
+def _say(said: str, path: Path, notes: list[str] | None) -> None:
+    """What the reading left out: into ``notes`` when given, else the log."""
+    if notes is not None:
+        notes.append(said)
+    else:
+        logger.warning("%s: %s", path, said)
 
 
 _TEXT_AFTER_ROWS = 2
