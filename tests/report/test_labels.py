@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import gapdoctor
+from gapdoctor.causes.folders import load_causes
 from gapdoctor.findings import Diagnosis, Finding
 from gapdoctor.report.html import render_html
 from gapdoctor.report.labels import EVIDENCE_LABELS, FORMATS, evidence_label, format_evidence, has_label
@@ -87,3 +90,24 @@ def test_a_key_without_label_falls_back_to_words_in_both_reports() -> None:
     diagnosis = Diagnosis([finding], [])
     assert "fresh validation ratio: 0.5" in diagnosis.render(width=200)
     assert "fresh validation ratio<br>" in render_html(diagnosis)
+
+
+def test_a_key_two_payloads_of_one_cause_share_takes_the_label_of_its_findings_check() -> None:
+    """``points_logged`` means "evaluations, all 0" in ``pipeline_bug.zero_loss`` and "training-loss points logged" in
+    ``pipeline_bug.unbounded_loss``: the reports showed one label for both (a held-out real log's unbounded loss said
+    "evaluations, all 0: 20" of a loss that was never 0)."""
+    load_causes()
+    assert evidence_label("points_logged", "pipeline_bug.unbounded_loss") == "training-loss points logged"
+    assert evidence_label("points_logged", "pipeline_bug.zero_loss") == "evaluations, all 0"
+    assert evidence_label("loss_first", "pipeline_bug.unbounded_loss") == "training loss at the first point"
+    log = (
+        Path(__file__).resolve().parents[1]
+        / "data"
+        / "real_logs_heldout79"
+        / "keras_history_drone_rock_classification.csv"
+    )
+    diagnosis = gapdoctor.diagnose(history=log)
+    assert diagnosis.top is not None and diagnosis.top.check == "pipeline_bug.unbounded_loss"
+    text, page = diagnosis.render(), render_html(diagnosis)
+    assert "training-loss points logged: 20" in text and "evaluations, all 0" not in text
+    assert "training-loss points logged" in page and "evaluations, all 0" not in page

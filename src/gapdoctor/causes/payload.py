@@ -146,10 +146,12 @@ class Payload:
         return cls(**values)
 
 
-def declared_labels() -> dict[str, tuple[str, str]]:
-    """Evidence key -> (plain label, format) declared by the fields of every loaded payload type."""
+def declared_labels(check: str | None = None) -> dict[str, tuple[str, str]]:
+    """Evidence key -> (plain label, format) declared by the fields of every loaded payload type, or of ``check``'s
+    alone (payloads of one cause share keys with labels of their own: ``points_logged`` is "evaluations, all 0" in
+    one, "training-loss points logged" in another)."""
     out: dict[str, tuple[str, str]] = {}
-    for kinds in _BY_CHECK.values():
+    for kinds in _BY_CHECK.values() if check is None else [_BY_CHECK.get(check, [])]:
         for kind in kinds:
             for f in dataclasses.fields(kind):  # type: ignore[arg-type]
                 label = f.metadata.get("label")

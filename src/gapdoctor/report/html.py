@@ -166,7 +166,7 @@ def _finding_section(index: int, finding: Finding, diagnosis: Diagnosis, made: S
     if finding.evidence:
         rows = [
             [f'{_e(label)}<br><span class="code">{_e(key)}</span>', _e(value)]
-            for label, value, key in plain_evidence(finding.evidence)
+            for label, value, key in plain_evidence(finding.evidence, finding.check)
         ]
         figures_of_record.append("<h3>Evidence</h3>" + _table(["figure", "value"], rows, numeric={1}, css="evidence"))
     if finding.rows:

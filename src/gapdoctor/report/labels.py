@@ -315,14 +315,15 @@ def humanise(key: str) -> str:
     return " ".join(spelled.get(w, w) for w in words) + unit
 
 
-def _lookup(key: str) -> tuple[str, Format] | None:
+def _lookup(key: str, check: str | None = None) -> tuple[str, Format] | None:
     if key in EVIDENCE_LABELS:
         return EVIDENCE_LABELS[key]
     for pattern, template, kind in EVIDENCE_FAMILIES:
         match = pattern.fullmatch(key)
         if match:
             return template.format(*match.groups()), kind
-    declared = declared_labels().get(key)  # a cause folder's payload says its own labels
+    # a cause folder's payload says its own labels: the finding's check's first (one cause's payloads share keys)
+    declared = (declared_labels(check).get(key) if check else None) or declared_labels().get(key)
     if declared is not None and declared[1] in FORMATS:
         return declared[0], declared[1]  # type: ignore[return-value]
     return None
@@ -333,8 +334,8 @@ def has_label(key: str) -> bool:
     return _lookup(str(key)) is not None
 
 
-def evidence_label(key: str) -> str:
-    """The plain label of an evidence key.
+def evidence_label(key: str, check: str | None = None) -> str:
+    """The plain label of an evidence key (of a finding of ``check``, when given).
 
     Examples
     --------
@@ -345,7 +346,7 @@ def evidence_label(key: str) -> str:
     >>> evidence_label("brand_new_figure")
     'brand new figure'
     """
-    found = _lookup(str(key))
+    found = _lookup(str(key), check)
     return found[0] if found is not None else humanise(str(key))
 
 
@@ -355,8 +356,8 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def format_evidence(key: str, value: Any) -> str:
-    """An evidence value written for a person, the way its key's format says.
+def format_evidence(key: str, value: Any, check: str | None = None) -> str:
+    """An evidence value written for a person, the way its key's format says (of a finding of ``check``, when given).
 
     Examples
     --------
@@ -371,7 +372,7 @@ def format_evidence(key: str, value: Any) -> str:
     >>> format_evidence("p_value", 3.2e-07)
     '3.2e-07'
     """
-    found = _lookup(str(key))
+    found = _lookup(str(key), check)
     kind: Format = found[1] if found is not None else "number"
     number = _number(value)
     if number is None or kind == "text":
@@ -395,6 +396,6 @@ def format_evidence(key: str, value: Any) -> str:
     return f"{number:.4g}"
 
 
-def plain_evidence(evidence: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    """(plain label, formatted value, raw key) for every figure of a finding, in order."""
-    return [(evidence_label(str(k)), format_evidence(str(k), v), str(k)) for k, v in evidence.items()]
+def plain_evidence(evidence: Mapping[str, Any], check: str | None = None) -> list[tuple[str, str, str]]:
+    """(plain label, formatted value, raw key) for every figure of a finding (of ``check``, when given), in order."""
+    return [(evidence_label(str(k), check), format_evidence(str(k), v, check), str(k)) for k, v in evidence.items()]

@@ -108,7 +108,7 @@ def render_text(diagnosis: Diagnosis, *, width: int = 100, color: bool = False) 
             console.print(f"   ranked {escape(finding.ranked_ahead_because)}")
         if finding.evidence:
             console.print("   evidence:")
-            for label, value, _ in plain_evidence(finding.evidence):
+            for label, value, _ in plain_evidence(finding.evidence, finding.check):
                 console.print(f"     {escape(label)}: {escape(value)}", overflow="fold")
         if finding.rows:
             shown = ", ".join(str(r) for r in finding.rows[:10])
