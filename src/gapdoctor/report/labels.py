@@ -322,8 +322,7 @@ def _lookup(key: str, check: str | None = None) -> tuple[str, Format] | None:
         match = pattern.fullmatch(key)
         if match:
             return template.format(*match.groups()), kind
-    # a cause folder's payload says its own labels: the finding's check's first (one cause's payloads share keys)
-    declared = (declared_labels(check).get(key) if check else None) or declared_labels().get(key)
+    declared = (declared_labels(check).get(key) if check else None) or declared_labels().get(key)  # its check's first
     if declared is not None and declared[1] in FORMATS:
         return declared[0], declared[1]  # type: ignore[return-value]
     return None
