@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from gapdoctor.causes.registry import SkipCheck
@@ -39,6 +41,26 @@ def fallen_loss(history: RunHistory) -> tuple[str, float, float] | None:
         if len(finite) >= 2 and finite[0] - finite[-1] >= MIN_LOSS_FALL * abs(float(finite[0])) > 0:
             return name, float(finite[0]), float(finite[-1])
     return None
+
+
+ZERO_MIN_POINTS = 4
+"""Evaluations, all at 0, before a zero is read as never measured and not as a run that has barely begun."""
+
+
+def zero_throughout(
+    history: RunHistory, names: Iterable[str], min_points: int = ZERO_MIN_POINTS
+) -> tuple[list[str], int]:
+    """The series of ``names`` logged exactly 0 at every one of their (at least ``min_points``) finite points, in
+    the order named, and the most points one of them holds."""
+    zero: list[str] = []
+    points = 0
+    for name in names:
+        values = history.get(name)
+        finite = values[np.isfinite(values)] if values is not None else np.empty(0)
+        if len(finite) >= min_points and not np.any(finite):
+            zero.append(name)
+            points = max(points, len(finite))
+    return zero, points
 
 
 def history_of(evidence: Evidence, *, min_epochs: int = MIN_EPOCHS_FOR_TRENDS) -> RunHistory:

@@ -284,20 +284,22 @@ def parse_csv(text: str, path: Path, notes: list[str] | None = None) -> tuple[li
                 f"log are interleaved (the first {readable} rows were readable)",
                 "resolve the conflict: keep one side's rows and delete the marker lines",
             )
-        if len(row) != len(header) and _text_after_table(line, lines[readable - 1] if readable else 0, readable):
-            _say(
-                f"lines {line}-{lines[-1]} (after a blank line under the table's {readable} rows) are not rows and "
-                f"were not read: they start {row[0][:40].strip()!r}, text pasted under the log",
-                path,
-                notes,
-            )
-            body = body[:readable]
-            break
-        if len(row) < len(header) and readable == len(body) - 1 >= _TEXT_AFTER_ROWS and not text.endswith("\n"):
-            cut = f"its last line ({line}) stops after {len(row)} of the header's {len(header)} fields"
-            _say(f"{cut}: a write cut short, not read", path, notes)
-            body = body[:readable]
-            break
+        if len(row) != len(header) and readable >= _TEXT_AFTER_ROWS:
+            # set apart by a blank line: text pasted under the table (a fit's output); else maybe a last line cut short
+            if line - lines[readable - 1] > 1:
+                said = (
+                    f"lines {line}-{lines[-1]} (after a blank line under the table's {readable} rows) are not rows "
+                    f"and were not read: they start {row[0][:40].strip()!r}, text pasted under the log"
+                )
+            elif len(row) < len(header) and readable == len(body) - 1 and not text.endswith("\n"):
+                said = f"its last line ({line}) stops after {len(row)} of the header's {len(header)} fields"
+                said += ": a write cut short, not read"
+            else:
+                said = ""
+            if said:
+                _say(said, path, notes)
+                body = body[:readable]
+                break
         if len(row) != len(header):
             appended = header[0].strip().lower() == "epoch" and row[0].strip() in ("0", "1") and readable > 1
             raise GapdoctorInputError(
@@ -327,14 +329,9 @@ def _say(said: str, path: Path, notes: list[str] | None) -> None:
 
 
 _TEXT_AFTER_ROWS = 2
-"""Rows of the header's width a table must hold before text under it is read as pasted there, not as a broken row."""
-
-
-def _text_after_table(line: int, previous: int, readable: int) -> bool:
-    """Whether a row of another width at ``line`` starts text pasted under the table: a blank line sets it apart
-    from the previous row (at ``previous``) and :data:`_TEXT_AFTER_ROWS` or more rows of the header's width came
-    before it (a Keras CSVLogger file with the run's console output pasted below it, tests/data/real_logs_heldout68)."""
-    return readable >= _TEXT_AFTER_ROWS and line - previous > 1
+"""Rows of the header's width a table must hold before a row of another width under it is read as text pasted
+there (set apart by a blank line: tests/data/real_logs_heldout68) or a last line cut short (no newline after it:
+tests/data/real_logs_heldout76), not as a broken file."""
 
 
 def _drop_repeated_columns(header: list[str], body: list[list[str]], path: Path) -> tuple[list[str], list[list[str]]]:

@@ -69,7 +69,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gapdoctor.causes.curves import MIN_LOSS_FALL, UNIT_SCORES, fallen_loss
+from gapdoctor.causes.curves import MIN_LOSS_FALL, UNIT_SCORES, fallen_loss, zero_throughout
 from gapdoctor.inputs.history import RunHistory
 from gapdoctor.stats.curves import fall_beyond_noise
 
@@ -378,12 +378,12 @@ def _never_scored(history: RunHistory) -> FrozenDecisions | None:
     train = history.get("train_loss")
     if train is None or np.isfinite(train).sum() < 2 or fallen_loss(history) is not None:
         return None
-    for metric in UNIT_SCORES:
-        values = history.get(f"val_{metric}")
-        finite = values[np.isfinite(values)] if values is not None else np.empty(0)
-        if len(finite) >= FROZEN_MIN_POINTS and not np.any(finite):
-            return FrozenDecisions(metric, 0.0, len(finite), len(finite))
-    return None
+    zero, _ = zero_throughout(history, [f"val_{metric}" for metric in UNIT_SCORES], FROZEN_MIN_POINTS)
+    values = history.get(zero[0]) if zero else None
+    if values is None:
+        return None
+    evaluations = int(np.isfinite(values).sum())
+    return FrozenDecisions(zero[0].removeprefix("val_"), 0.0, evaluations, evaluations)
 
 
 def _train_flat(train: np.ndarray) -> bool:

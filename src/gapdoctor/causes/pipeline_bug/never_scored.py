@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from gapdoctor.causes.curves import UNIT_SCORES, fallen_loss
+from gapdoctor.causes.curves import UNIT_SCORES, fallen_loss, zero_throughout
 from gapdoctor.causes.pipeline_bug.result import MetricNeverScored
 from gapdoctor.causes.pipeline_bug.score import METRIC_NEVER_SCORED, METRIC_NEVER_SCORED_UNITS
-from gapdoctor.causes.pipeline_bug.zero_loss import zero_throughout
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence

@@ -38,7 +38,7 @@ _PACE = 1.0
 """The last third's fall, as a share of the third's before, below which the loss is slowing towards a floor: a loss
 with one (a flow's negative log-likelihood, a negated SI-SNR in dB: both below -1 and still falling after 85 to 175
 epochs in real logs) slows; one without keeps its pace or gains it, as its logits grow."""
-_ACCURACIES = ("accuracy", "balanced_accuracy", "top5_accuracy", "binary_accuracy", "categorical_accuracy")
+_ACCURACIES = ("accuracy", "balanced_accuracy", "top5_accuracy")  # Keras' binary_ / categorical_ read as accuracy
 """Series whose presence makes the run's loss a classification loss, which is never below 0."""
 _STILL_FALLING = 0.25
 """The last third's fall, as a share of the loss's size where that third begins: a loss on a floor it reached, whose

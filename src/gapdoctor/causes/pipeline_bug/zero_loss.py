@@ -12,35 +12,16 @@ and SMAPE are 0.0 at all 6 evaluations; read as an optimisation stall at 0.98 be
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 
+from gapdoctor.causes.curves import zero_throughout
 from gapdoctor.causes.pipeline_bug.result import ZeroLoss
 from gapdoctor.causes.pipeline_bug.score import ZERO_LOSS
 from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.findings import Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.inputs.history import RunHistory
 
-__all__ = ["zero_loss", "zero_throughout"]
-
-_MIN_POINTS = 4
-"""Evaluations, all at 0, before a zero is read as never measured and not as a run that has barely begun."""
-
-
-def zero_throughout(history: RunHistory, names: Iterable[str]) -> tuple[list[str], int]:
-    """The series of ``names`` logged exactly 0 at every one of their (at least :data:`_MIN_POINTS`) finite points,
-    and the most points one of them holds."""
-    zero: list[str] = []
-    points = 0
-    for name in names:
-        values = history.get(name)
-        finite = values[np.isfinite(values)] if values is not None else np.empty(0)
-        if len(finite) >= _MIN_POINTS and not np.any(finite):
-            zero.append(name)
-            points = max(points, len(finite))
-    return zero, points
+__all__ = ["zero_loss"]
 
 
 @register(
