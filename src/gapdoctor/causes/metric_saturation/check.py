@@ -132,22 +132,31 @@ class LabelNoiseCeiling:
         )
 
 
-def _confidence_rank(probs: np.ndarray, right: np.ndarray, suspects: np.ndarray) -> tuple[float, float] | None:
+def _confidence_rank(probs: np.ndarray, right: np.ndarray, suspects: np.ndarray) -> tuple[float, float | None] | None:
     """Mean percentile of the suspects' confidence among the ``right`` rows, and its one-sided p-value.
 
     Confidence is the log-odds of the top class against the others' total, computed from
     that total (precise where probabilities round to 1). Ties count half. Under label errors
-    the percentiles are uniform: their mean has sd ``sqrt(1 / (12 k))`` (normal approximation).
-    None without right rows to rank against.
+    a suspect is a draw from the right rows, so its percentile is distributed as theirs among
+    themselves: mean 1/2, and the variance those percentiles have (1/12 without ties, less
+    where rows tie, as at probabilities saturated to exactly 0 and 1); the mean of ``k`` has
+    that variance over ``k`` (normal approximation). Without that spread (every right row as
+    sure as the others) the ranks cannot tell label errors from the model's own: the p-value
+    is None unless the suspects rank below them all. None without right rows to rank against.
     """
     if not right.any():
         return None
     confidence = -np.log(np.clip(np.sort(probs, axis=1)[:, :-1].sum(axis=1), 1e-300, None))
     pool = np.sort(confidence[right])
-    at = confidence[suspects]
-    below = (np.searchsorted(pool, at, side="left") + np.searchsorted(pool, at, side="right")) / (2 * len(pool))
-    mean = float(below.mean())
-    return mean, float(norm.cdf((mean - 0.5) / np.sqrt(1.0 / (12 * len(at)))))
+
+    def percentile(at: np.ndarray) -> np.ndarray:
+        return (np.searchsorted(pool, at, side="left") + np.searchsorted(pool, at, side="right")) / (2 * len(pool))
+
+    mean = float(percentile(confidence[suspects]).mean())
+    spread = float(np.var(percentile(pool)))
+    if spread <= 0.0:
+        return mean, (0.0 if mean < 0.5 else None)
+    return mean, float(norm.cdf((mean - 0.5) / np.sqrt(spread / int(suspects.sum()))))
 
 
 def label_noise_ceiling(evidence: Evidence) -> LabelNoiseCeiling | None:
@@ -185,7 +194,7 @@ def label_noise_ceiling(evidence: Evidence) -> LabelNoiseCeiling | None:
         round(n_suspects / len(y), 4),
         round(1.0 - n_suspects / len(y), 4),
         None if rank is None else round(rank[0], 4),
-        None if rank is None else round(rank[1], 4),
+        None if rank is None or rank[1] is None else round(rank[1], 4),
     )
 
 
@@ -287,9 +296,13 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
                 "errors, not label errors."
             )
         else:
+            why = (
+                "the model gets no row right"
+                if ceiling.confidence_rank is None
+                else "the model is as sure of every row it gets right (probabilities saturated), no spread"
+            )
             ceiling_text = (
-                f" {suspects} {are} contradicted with near certainty; the model gets no row right to tell label "
-                "errors from its own."
+                f" {suspects} {are} contradicted with near certainty; {why} to tell label errors from its own."
             )
     # Laplace's estimate is not the gap the level shows (1.0000 on 48 rows is 2.0% away): say it is one
     estimated = "an estimated " if headroom_low is not None else ""
