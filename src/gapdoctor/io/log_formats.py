@@ -159,13 +159,22 @@ def find_mlflow_run(path: Path) -> Path | None:
         return path.parent
     # an experiment, mlruns/, or a project folder holding mlruns/ (how a repository commits it)
     candidates = [*path.glob("*/metrics"), *path.glob("*/*/metrics"), *path.glob("mlruns/*/*/metrics")]
-    runs = sorted(
+    found = sorted(
         p.parent
         for p in candidates
         if p.is_dir()
-        and _live_run(p.parent / "meta.yaml")
+        and (p.parent / "meta.yaml").is_file()
         and not any(part.startswith(".") for part in p.relative_to(path).parts)  # mlruns/.trash: deleted runs
     )
+    runs = [run for run in found if _live_run(run / "meta.yaml")]
+    if found and not runs:  # mlflow.delete_run keeps a run in place, marked deleted: say so, not "no log"
+        listed = ", ".join(str(r.relative_to(path)) for r in found[:10])
+        raise GapdoctorInputError(
+            str(path),
+            f"holds only MLflow runs marked deleted (lifecycle_stage: deleted in their meta.yaml: {listed})",
+            "restore the run (mlflow.tracking.MlflowClient().restore_run), or point at its own folder "
+            "(mlruns/<experiment>/<run id>) to read it anyway",
+        )
     if len(runs) > 1:
         listed = ", ".join(str(r.relative_to(path)) for r in runs[:10])
         raise GapdoctorInputError(
@@ -175,9 +184,7 @@ def find_mlflow_run(path: Path) -> Path | None:
 
 
 def _live_run(meta: Path) -> bool:
-    """A run's ``meta.yaml`` exists and does not mark it deleted (``mlflow.delete_run`` keeps it in place)."""
-    if not meta.is_file():
-        return False
+    """A run's ``meta.yaml`` does not mark it deleted (``mlflow.delete_run`` keeps it in place)."""
     lines = meta.read_text(encoding="utf-8", errors="replace").splitlines()
     return not any(line.split(":", 1)[0].strip() == "lifecycle_stage" and "deleted" in line for line in lines)
 
