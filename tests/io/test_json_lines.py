@@ -18,6 +18,7 @@ import pytest
 import gapdoctor
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history import RunHistory
+from gapdoctor.inputs.history_notes import history_notes
 from gapdoctor.io import read_history
 from gapdoctor.io.json_lines import is_json_lines
 from tests.helpers import run_cli
@@ -38,7 +39,7 @@ def test_facebookresearch_log_txt_reads_its_per_epoch_test_curve_as_validation()
     assert np.allclose(history.get("val_accuracy"), [e["test_acc1"] / 100 for e in lines])  # logged in percent
     assert not history.test
     assert any("test_loss" in n and "read as validation" in n for n in history.notes)
-    assert "n_parameters" not in " ".join(gapdoctor.inputs.history_notes.history_notes(history))
+    assert "n_parameters" not in " ".join(history_notes(history))
 
 
 def test_facebookresearch_pretraining_log_without_evaluation_is_not_judged_healthy() -> None:
@@ -179,3 +180,20 @@ def test_a_per_epoch_test_curve_in_a_mapping_is_validation_and_a_test_row_is_not
         {"train_loss": [3.0, 2.0, 1.5, 1.2], "val_loss": [3.0, 2.5, 2.4, 2.4], "test_acc": [0.3, 0.4, 0.5, 0.5]}
     )
     assert row.get("val_accuracy") is None and row.test == {"test_accuracy": 0.5}
+
+
+def test_a_configuration_line_before_the_logged_steps_is_left_out_not_fatal() -> None:
+    """A loop's own JSON lines: a first ``{"type": "run_config", "seed": ..., "batch_size": ...}`` line, then one line
+    per 10 steps with ``step``, ``train_loss``, ``validation_loss``. The configuration's numbers have neither a step
+    nor an epoch; they made every point read as unplaced and the file was refused ("holds no series gapdoctor can
+    read"). A held-out real log (the ninety-fifth set), labelled overfitting by the written rule."""
+    path = DATA.parent / "real_logs_heldout95" / "other_frontier_training_lab.jsonl"
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    logged = [line for line in lines if "step" in line]
+    assert lines[0]["type"] == "run_config" and "step" not in lines[0] and len(logged) == len(lines) - 1
+    history = read_history(path)
+    assert history.steps is not None and history.steps.tolist() == [float(line["step"]) for line in logged]
+    assert np.allclose(history.get("val_loss"), [line["validation_loss"] for line in logged])
+    assert any("neither a step nor an epoch were not used" in note for note in history.notes)
+    top = gapdoctor.diagnose(history=path).top
+    assert top is not None and top.cause == "overfitting" and top.score >= 0.9

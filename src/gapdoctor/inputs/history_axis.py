@@ -203,12 +203,14 @@ def align_points(points: Iterable[LoggedPoint]) -> Aligned:
     if test:
         notes.append(f"test values kept apart from the training curves: {', '.join(sorted(test))}")
     logged = _fill_epochs(logged)
-    has_step = bool(logged) and all(math.isfinite(p[1]) for p in logged)
-    if not has_step:
-        placed = [p for p in logged if math.isfinite(p[2])]
-        if len(placed) < len(logged):
-            notes.append(f"{len(logged) - len(placed)} values with neither a step nor an epoch were not used")
-        logged = placed
+    # values with neither a step nor an epoch (a run's configuration line among its logged steps) place nothing
+    # and choose no axis: the others are placed as they were logged
+    placeable = [p for p in logged if math.isfinite(p[1]) or math.isfinite(p[2])]
+    has_step = bool(placeable) and all(math.isfinite(p[1]) for p in placeable)
+    placed = placeable if has_step else [p for p in placeable if math.isfinite(p[2])]
+    if len(placed) < len(logged):
+        notes.append(f"{len(logged) - len(placed)} values with neither a step nor an epoch were not used")
+    logged = placed
     x_of = "step" if has_step else "epoch"
     logged = _last_run(logged, x_of, notes)
     xi = 1 if has_step else 2
