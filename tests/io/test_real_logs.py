@@ -367,6 +367,32 @@ HELDOUT87_MANIFEST = _manifest(HELDOUT87)
 HELDOUT88 = CORPUS.parent / "real_logs_heldout88"  # MLflow file-store runs a fourth time, blind
 HELDOUT88_MANIFEST = _manifest(HELDOUT88)
 HELDOUT88_FLOOR = 1  # ratchet: 2 of 3 agreed blind on 2026-12-07 (on cc178ee, before the set was read); one of margin
+HELDOUT89 = CORPUS.parent / "real_logs_heldout89"  # Ultralytics results.csv an eleventh time, blind
+HELDOUT89_MANIFEST = _manifest(HELDOUT89)
+HELDOUT89_FLOOR = (
+    11  # ratchet: 12 of 12 agreed blind on 2026-12-07 (on 83d264d, before the set was read); one of margin
+)
+HELDOUT90 = CORPUS.parent / "real_logs_heldout90"  # Lightning metrics.csv an eleventh time, blind
+HELDOUT90_MANIFEST = _manifest(HELDOUT90)
+HELDOUT90_FLOOR = 0  # ratchet: 1 of 1 agreed blind on 2026-12-07 (on 83d264d, before the set was read); one of margin
+HELDOUT91 = CORPUS.parent / "real_logs_heldout91"  # Keras CSVLogger a ninth time, blind
+HELDOUT91_MANIFEST = _manifest(HELDOUT91)
+HELDOUT91_FLOOR = 3  # ratchet: 4 of 4 agreed blind on 2026-12-07 (on 83d264d, before the set was read); one of margin
+HELDOUT92 = CORPUS.parent / "real_logs_heldout92"  # HF trainer_state.json a ninth time, blind
+HELDOUT92_MANIFEST = _manifest(HELDOUT92)
+HELDOUT92_FLOOR = 1  # ratchet: 2 of 3 agreed blind on 2026-12-07 (on 83d264d, before the set was read); one of margin
+HELDOUT93 = CORPUS.parent / "real_logs_heldout93"  # W&B run files a fourth time, blind
+HELDOUT93_MANIFEST = _manifest(HELDOUT93)
+HELDOUT93_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-07 (on 83d264d, before the set was read); one of margin
+HELDOUT94 = CORPUS.parent / "real_logs_heldout94"  # console output saved to text files a sixth time, blind
+HELDOUT94_MANIFEST = _manifest(HELDOUT94)
+HELDOUT94_FLOOR = 4  # ratchet: 5 of 5 agreed blind on 2026-12-07 (on 83d264d, before the set was read); one of margin
+HELDOUT95 = CORPUS.parent / "real_logs_heldout95"  # JSON lines a fifth time, blind
+HELDOUT95_MANIFEST = _manifest(HELDOUT95)
+HELDOUT95_FLOOR = 1  # ratchet: 2 of 3 agreed blind on 2026-12-07 (on 83d264d, before the set was read); one of margin
+HELDOUT96 = CORPUS.parent / "real_logs_heldout96"  # a loop's own per-epoch prints in notebooks a twelfth time, blind
+HELDOUT96_MANIFEST = _manifest(HELDOUT96)
+HELDOUT96_FLOOR = 1  # ratchet: 2 of 4 agreed blind on 2026-12-07 (on 83d264d, before the set was read); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -457,6 +483,14 @@ CORPORA = [
     (HELDOUT86, HELDOUT86_MANIFEST),
     (HELDOUT87, HELDOUT87_MANIFEST),
     (HELDOUT88, HELDOUT88_MANIFEST),
+    (HELDOUT89, HELDOUT89_MANIFEST),
+    (HELDOUT90, HELDOUT90_MANIFEST),
+    (HELDOUT91, HELDOUT91_MANIFEST),
+    (HELDOUT92, HELDOUT92_MANIFEST),
+    (HELDOUT93, HELDOUT93_MANIFEST),
+    (HELDOUT94, HELDOUT94_MANIFEST),
+    (HELDOUT95, HELDOUT95_MANIFEST),
+    (HELDOUT96, HELDOUT96_MANIFEST),
 ]
 
 
@@ -489,7 +523,8 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     # seventy-fourth (but the seventy-third) at 7, 7, 3, 4, 3, 0 and 1 (the seventy-second: no file of the paths it
     # walked passed its shape rule), the seventy-fifth and seventy-seventh to eightieth at 7, 1, 2, 8 and 4, and the
     # eighty-second to eighty-eighth (but the eighty-first and -sixth) at 2, 2, 5, 1, 0 and 3: their probes, fixed
-    # before a fetch tool fault, held few passing rows, or their fetches or look-ups ran out (READMEs)
+    # before a fetch tool fault, held few passing rows, or their fetches or look-ups ran out, and the ninetieth to
+    # ninety-sixth at 1, 4, 3, 4, 5, 3 and 4 when their listed rows or fetches ran out (READMEs)
     small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
     small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6, HELDOUT39: 4}
     small |= {HELDOUT44: 6, HELDOUT45: 9, HELDOUT47: 4, HELDOUT48: 4, HELDOUT49: 4, HELDOUT51: 8, HELDOUT53: 2}
@@ -498,6 +533,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     small |= {HELDOUT67: 7, HELDOUT68: 7, HELDOUT69: 3, HELDOUT70: 4, HELDOUT71: 3, HELDOUT72: 0, HELDOUT74: 1}
     small |= {HELDOUT75: 7, HELDOUT77: 1, HELDOUT78: 2, HELDOUT79: 8, HELDOUT80: 4}
     small |= {HELDOUT82: 2, HELDOUT83: 2, HELDOUT84: 5, HELDOUT85: 1, HELDOUT87: 0, HELDOUT88: 3}
+    small |= {HELDOUT90: 1, HELDOUT91: 4, HELDOUT92: 3, HELDOUT93: 4, HELDOUT94: 5, HELDOUT95: 3, HELDOUT96: 4}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -1024,6 +1060,14 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT85, HELDOUT85_MANIFEST, HELDOUT85_FLOOR, id="85-hf-trainer-state-1of1"),
     pytest.param(HELDOUT86, HELDOUT86_MANIFEST, HELDOUT86_FLOOR, id="86-saved-histories-7of10"),
     pytest.param(HELDOUT88, HELDOUT88_MANIFEST, HELDOUT88_FLOOR, id="88-mlflow-2of3"),
+    pytest.param(HELDOUT89, HELDOUT89_MANIFEST, HELDOUT89_FLOOR, id="89-ultralytics-12of12"),
+    pytest.param(HELDOUT90, HELDOUT90_MANIFEST, HELDOUT90_FLOOR, id="90-lightning-csv-1of1"),
+    pytest.param(HELDOUT91, HELDOUT91_MANIFEST, HELDOUT91_FLOOR, id="91-keras-csv-4of4"),
+    pytest.param(HELDOUT92, HELDOUT92_MANIFEST, HELDOUT92_FLOOR, id="92-hf-trainer-state-2of3"),
+    pytest.param(HELDOUT93, HELDOUT93_MANIFEST, HELDOUT93_FLOOR, id="93-wandb-3of4"),
+    pytest.param(HELDOUT94, HELDOUT94_MANIFEST, HELDOUT94_FLOOR, id="94-console-text-5of5"),
+    pytest.param(HELDOUT95, HELDOUT95_MANIFEST, HELDOUT95_FLOOR, id="95-json-lines-2of3"),
+    pytest.param(HELDOUT96, HELDOUT96_MANIFEST, HELDOUT96_FLOOR, id="96-loop-notebooks-2of4"),
 ]
 
 
