@@ -730,3 +730,26 @@ def test_a_run_resumed_from_a_checkpoint_this_output_never_printed_is_read_alone
     (tmp_path / "two.log").write_text("\n".join([*first, "Resumed from last.pt (epoch 1)", *other]) + "\n")
     alone = read_history(tmp_path / "two.log")
     assert alone.epochs is not None and alone.epochs.tolist() == list(range(2, 10))
+
+
+def test_cocoeval_summaries_after_each_epoch_are_the_validation_map() -> None:
+    """torchvision's detection reference loop (``Epoch: [3]  [174/175] ... loss: ...``) prints, after each epoch,
+    pycocotools' summary of a bbox and a segm evaluation. Its headline line (AP at IoU 0.50:0.95, all areas, 100
+    detections) of the bbox block is the epoch's validation mAP, wherever it falls among the epoch's 50 lines; it was
+    not read, and the run was "not enough" to judge. A held-out real log (the hundred-and-first set), parsed here
+    independently: the bbox block's headline of each of its 30 epochs."""
+    path = Path(__file__).resolve().parents[1] / "data" / "real_logs_heldout101" / "loop_txt_wildfire_det.txt"
+    kind, expected = "bbox", []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("IoU metric: "):
+            kind = line.split(":")[1].strip()
+        if kind == "bbox" and "(AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ]" in line:
+            expected.append(float(line.rsplit("=", 1)[1]))
+    history = read_history(path)
+    assert len(expected) == 30 and history.n_points == 30
+    assert np.allclose(history.get("val_map"), expected)
+    assert expected[-1] > 0.5 > expected[0]  # a detector that learnt: nothing to report, and it was looked at
+    diagnosis = gapdoctor.diagnose(history=path)
+    assert not diagnosis.reported and any(
+        run.name == "overfitting.curves" and run.status == "ran" for run in diagnosis.checks
+    )

@@ -16,8 +16,12 @@ progress bars, are progress within an epoch and are not read. Lines of one epoch
 two markers, the first and last few); an epoch counter that goes back starts a new run (not a line counting from 0
 under a header counting from 1: ``Training at epoch 1/30`` then ``epoch: 0 lr: ...`` is one epoch); a 0-based
 counter counts epochs completed from 1; a name printed in one epoch only (a final test line) is a summary, not a
-curve, and is left out. Read only when no known writer's output was found, and only runs of at least
-:data:`_MIN_EPOCHS` epochs with a validation value: a stray line is no run.
+curve, and is left out. COCOeval's summary (pycocotools' ``summarize()``, printed after each epoch by torchvision's
+detection references and the loops built on them: ``IoU metric: bbox`` then `` Average Precision (AP) @[ IoU=0.50:0.95
+| area= all | maxDets=100 ] = 0.412``) is read wherever it falls in the epoch's prints: that first line as the epoch's
+validation mAP (``val_bbox_map``; a ``segm`` or ``keypoints`` block's under its own name). Read only when no known
+writer's output was found, and only runs of at least :data:`_MIN_EPOCHS` epochs with a validation value: a stray
+line is no run.
 """
 
 from __future__ import annotations
@@ -94,6 +98,12 @@ _NOT_SERIES = {"epoch", "step", "time", "eta", "elapsed", "took", "duration", "s
 VALIDATION_NAME = re.compile(r"^(?:val|valid|validation|eval|dev|test)(?:_|$)")
 """A value name as a loop prints it that is a held-out split's (``val_loss``, ``eval_acc``, ``test``)."""
 _SECTIONED = re.compile("^" + _SECTION_WORD + "(?:_|$)")  # a name already said to be a split's
+_COCO_AP = re.compile(  # COCOeval's headline: AP at IoU 0.50:0.95 over all areas, 100 detections
+    r"^\s*Average Precision\s+\(AP\)\s+@\[\s*IoU=0\.50:0\.95\s*\|\s*area=\s*all\s*\|\s*maxDets=\s*100\s*\]\s*=\s*("
+    + NUMBER
+    + r")\s*$"
+)
+_COCO_TYPE = re.compile(r"^\s*(?:IoU metric:\s*(\w+)|Evaluate annotation type \*(\w+)\*)")
 _MIN_EPOCHS = 3
 _SHARE = "%"  # marks a percentage printed under a split's name alone until the run says what it is
 _LINES_READ = 8  # of the lines between two epochs' markers, the first and the last this many are read
@@ -197,7 +207,15 @@ def epoch_line_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, list
     after: list[tuple[int, str]] = []  # the lines after it without an epoch: its own values too, the first and
     last: deque[tuple[int, str]] = deque(maxlen=_LINES_READ)  # last few read (its report ends the epoch's prints)
     within: dict[int, tuple[int, str]] = {}  # epoch -> the last line printed inside it that names it
+    annotation = "bbox"  # the COCOeval block being printed
     for number, update in updates:
+        typed = _COCO_TYPE.match(update)
+        if typed is not None:
+            annotation = (typed.group(1) or typed.group(2)).lower()
+        coco = _COCO_AP.match(update)
+        if coco is not None and runs and previous >= 0:  # the epoch's evaluation, however far into its prints
+            runs[-1].merge(number, previous, {f"val_{annotation}_map": float(coco.group(1))}, over=True)
+            continue
         found = _EPOCH.search(update)
         if _WITHIN_EPOCH.search(update):  # ``| epoch 3 | 200/2826 batches | loss 4.60``: progress inside an epoch
             if found is not None or header >= 0:  # ``Batch 100, loss: 0.37`` under an ``Epoch: 3`` header: epoch 3's
