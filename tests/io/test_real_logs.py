@@ -393,6 +393,23 @@ HELDOUT95_FLOOR = 1  # ratchet: 2 of 3 agreed blind on 2026-12-07 (on 83d264d, b
 HELDOUT96 = CORPUS.parent / "real_logs_heldout96"  # a loop's own per-epoch prints in notebooks a twelfth time, blind
 HELDOUT96_MANIFEST = _manifest(HELDOUT96)
 HELDOUT96_FLOOR = 1  # ratchet: 2 of 4 agreed blind on 2026-12-07 (on 83d264d, before the set was read); one of margin
+HELDOUT97 = CORPUS.parent / "real_logs_heldout97"  # Ultralytics results.csv a twelfth time, blind
+HELDOUT97_MANIFEST = _manifest(HELDOUT97)
+HELDOUT97_FLOOR = (
+    11  # ratchet: 12 of 12 agreed blind on 2026-12-07 (on b354d97, before the set was read); one of margin
+)
+HELDOUT98 = CORPUS.parent / "real_logs_heldout98"  # histories saved by hand a sixth time, blind
+HELDOUT98_MANIFEST = _manifest(HELDOUT98)
+HELDOUT98_FLOOR = 8  # ratchet: 9 of 10 agreed blind on 2026-12-07 (on b354d97, before the set was read); one of margin
+HELDOUT99 = CORPUS.parent / "real_logs_heldout99"  # TensorBoard a tenth time (YOLOv5, Lightning), blind
+HELDOUT99_MANIFEST = _manifest(HELDOUT99)
+HELDOUT99_FLOOR = 2  # ratchet: 3 of 3 agreed blind on 2026-12-07 (on b354d97, before the set was read); one of margin
+HELDOUT100 = CORPUS.parent / "real_logs_heldout100"  # known writers' console output in notebooks a sixth time, blind
+HELDOUT100_MANIFEST = _manifest(HELDOUT100)
+HELDOUT100_FLOOR = 3  # ratchet: 4 of 8 agreed blind on 2026-12-07 (on b354d97, before the set was read); one of margin
+HELDOUT101 = CORPUS.parent / "real_logs_heldout101"  # a loop's own per-epoch prints a thirteenth time, blind
+HELDOUT101_MANIFEST = _manifest(HELDOUT101)
+HELDOUT101_FLOOR = 3  # ratchet: 4 of 6 agreed blind on 2026-12-07 (on b354d97, before the set was read); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -491,6 +508,11 @@ CORPORA = [
     (HELDOUT94, HELDOUT94_MANIFEST),
     (HELDOUT95, HELDOUT95_MANIFEST),
     (HELDOUT96, HELDOUT96_MANIFEST),
+    (HELDOUT97, HELDOUT97_MANIFEST),
+    (HELDOUT98, HELDOUT98_MANIFEST),
+    (HELDOUT99, HELDOUT99_MANIFEST),
+    (HELDOUT100, HELDOUT100_MANIFEST),
+    (HELDOUT101, HELDOUT101_MANIFEST),
 ]
 
 
@@ -524,7 +546,8 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     # walked passed its shape rule), the seventy-fifth and seventy-seventh to eightieth at 7, 1, 2, 8 and 4, and the
     # eighty-second to eighty-eighth (but the eighty-first and -sixth) at 2, 2, 5, 1, 0 and 3: their probes, fixed
     # before a fetch tool fault, held few passing rows, or their fetches or look-ups ran out, and the ninetieth to
-    # ninety-sixth at 1, 4, 3, 4, 5, 3 and 4 when their listed rows or fetches ran out (READMEs)
+    # ninety-sixth at 1, 4, 3, 4, 5, 3 and 4 when their listed rows or fetches ran out, and the ninety-ninth to
+    # hundred-and-first at 3, 8 and 6 when their look-ups or fetches did (READMEs)
     small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
     small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6, HELDOUT39: 4}
     small |= {HELDOUT44: 6, HELDOUT45: 9, HELDOUT47: 4, HELDOUT48: 4, HELDOUT49: 4, HELDOUT51: 8, HELDOUT53: 2}
@@ -534,6 +557,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     small |= {HELDOUT75: 7, HELDOUT77: 1, HELDOUT78: 2, HELDOUT79: 8, HELDOUT80: 4}
     small |= {HELDOUT82: 2, HELDOUT83: 2, HELDOUT84: 5, HELDOUT85: 1, HELDOUT87: 0, HELDOUT88: 3}
     small |= {HELDOUT90: 1, HELDOUT91: 4, HELDOUT92: 3, HELDOUT93: 4, HELDOUT94: 5, HELDOUT95: 3, HELDOUT96: 4}
+    small |= {HELDOUT99: 3, HELDOUT100: 8, HELDOUT101: 6}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -1068,6 +1092,11 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT94, HELDOUT94_MANIFEST, HELDOUT94_FLOOR, id="94-console-text-5of5"),
     pytest.param(HELDOUT95, HELDOUT95_MANIFEST, HELDOUT95_FLOOR, id="95-json-lines-2of3"),
     pytest.param(HELDOUT96, HELDOUT96_MANIFEST, HELDOUT96_FLOOR, id="96-loop-notebooks-2of4"),
+    pytest.param(HELDOUT97, HELDOUT97_MANIFEST, HELDOUT97_FLOOR, id="97-ultralytics-12of12"),
+    pytest.param(HELDOUT98, HELDOUT98_MANIFEST, HELDOUT98_FLOOR, id="98-saved-histories-9of10"),
+    pytest.param(HELDOUT99, HELDOUT99_MANIFEST, HELDOUT99_FLOOR, id="99-tensorboard-3of3"),
+    pytest.param(HELDOUT100, HELDOUT100_MANIFEST, HELDOUT100_FLOOR, id="100-keras-hf-notebooks-4of8"),
+    pytest.param(HELDOUT101, HELDOUT101_MANIFEST, HELDOUT101_FLOOR, id="101-loop-prints-4of6"),
 ]
 
 
