@@ -108,7 +108,7 @@ def test_an_imbalanced_network_fed_blank_features_sits_at_its_class_shares(seed:
     assert "class shares" in at_chance[0].summary
 
 
-# Validation decisions that never changed (chance.frozen_decisions): read from the logs alone, without the class count.
+# Validation decisions that never changed (frozen.frozen_decisions): read from the logs alone, without the class count.
 DATA = Path(__file__).resolve().parents[2] / "data"
 
 
@@ -213,7 +213,7 @@ def test_a_good_model_whose_few_validation_rows_keep_one_accuracy_is_not_read_as
     ],
 )
 def test_which_frozen_values_read_as_one_answer(metric: str, values: list[float], frozen: bool) -> None:
-    from gapdoctor.causes.optimization.chance import frozen_decisions
+    from gapdoctor.causes.optimization.frozen import frozen_decisions
     from gapdoctor.inputs.history import RunHistory
 
     train = list(np.linspace(1.2, 0.9, len(values)))  # above the binary entropy of every share read here
@@ -224,7 +224,7 @@ def test_which_frozen_values_read_as_one_answer(metric: str, values: list[float]
 def test_a_validation_loss_below_the_entropy_of_the_frozen_share_learned_something() -> None:
     """Accuracy 0.9 at every epoch: one answer for every row scores a validation loss of at least 0.325 (the binary
     entropy of 0.9); a loss of 0.2 is a model that ranks its rows, answering its few validation rows alike."""
-    from gapdoctor.causes.optimization.chance import frozen_decisions
+    from gapdoctor.causes.optimization.frozen import frozen_decisions
     from gapdoctor.inputs.history import RunHistory
 
     accuracy, train = [0.9] * 10, list(np.linspace(0.9, 0.4, 10))

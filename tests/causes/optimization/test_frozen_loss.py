@@ -17,7 +17,7 @@ import pytest
 
 import gapdoctor
 from gapdoctor.bench.corpus.torch_mlp import torch_train_by_epoch
-from gapdoctor.causes.optimization.chance import frozen_decisions
+from gapdoctor.causes.optimization.frozen import frozen_decisions
 from gapdoctor.inputs.history import RunHistory
 from tests.seeds import each_seed
 

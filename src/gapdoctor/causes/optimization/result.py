@@ -156,7 +156,7 @@ class Stall(Payload):
         guess, or the class shares' entropy; :mod:`~gapdoctor.causes.optimization.chance`): that ``k``.
     frozen_metric, frozen_value, frozen_evaluations : str, float, int or None
         When the validation accuracy was identical at the run's last evaluations, at a value one answer
-        for every row gives (:func:`~gapdoctor.causes.optimization.chance.frozen_decisions`): the metric, its
+        for every row gives (:func:`~gapdoctor.causes.optimization.frozen.frozen_decisions`): the metric, its
         value and the number of evaluations.
     val_r2_best, val_r2_evaluations : float, int or None
         When a regression's validation R² stayed at or below 0 at every evaluation (no better than the targets'

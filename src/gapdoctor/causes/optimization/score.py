@@ -91,7 +91,7 @@ validation loss), the last third counts as flat only as far as that noise lets i
 its fall is read at its one-sided 95% upper bound (fall + this many standard errors)."""
 FROZEN_AT_REPORT = 3.0
 """A validation accuracy identical, at a one-answer value, at this many evaluations is reported at 0.5
-(:func:`~gapdoctor.causes.optimization.chance.frozen_decisions` reads it from 6: 0.67; 9: 0.75; 20: 0.87). A model
+(:func:`~gapdoctor.causes.optimization.frozen.frozen_decisions` reads it from 6: 0.67; 9: 0.75; 20: 0.87). A model
 that learns changes some decision between two evaluations; each further evaluation that changes none is more
 evidence that its answers do not depend on its inputs."""
 BELOW_MEAN_MIN_POINTS = 6

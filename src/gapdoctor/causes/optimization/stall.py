@@ -19,10 +19,11 @@ import numpy as np
 
 from gapdoctor.causes.curves import epoch_of, point, step_of
 from gapdoctor.causes.optimization.below_mean import below_mean
-from gapdoctor.causes.optimization.chance import chance_level, frozen_decisions
+from gapdoctor.causes.optimization.chance import chance_level
 from gapdoctor.causes.optimization.convergence import converged, late_fall_se, wobbles
 from gapdoctor.causes.optimization.cuts import crawl_after_cut, stopped_at_cut
 from gapdoctor.causes.optimization.finding import optimization_finding
+from gapdoctor.causes.optimization.frozen import frozen_decisions
 from gapdoctor.causes.optimization.progress import ValidationProgress
 from gapdoctor.causes.optimization.result import Stall
 from gapdoctor.causes.optimization.rises import jitter_is_measurement, rises_vs_curve_noise
