@@ -43,6 +43,28 @@ def fallen_loss(history: RunHistory) -> tuple[str, float, float] | None:
     return None
 
 
+def rows_counted(values: np.ndarray, val_rows: int | None) -> int | None:
+    """The validation rows a share (an accuracy) was counted on: ``val_rows`` when known, else one over the smallest
+    step between the values it took (three or more: two values' difference is no step), else None.
+
+    A count of rows right moves in steps of one row, so the smallest step is one row or a few: the estimate is at
+    most the rows counted, and the sampling noise read from it at least the true one.
+
+    Examples
+    --------
+    >>> rows_counted(np.array([0.5, 0.8125, 0.875, 0.75, 0.875]), None)  # sixteen images
+    16
+    >>> rows_counted(np.array([0.5, 0.8125]), None) is None, rows_counted(np.array([0.5, 0.8125]), 400)
+    (True, 400)
+    """
+    if val_rows is not None:
+        return val_rows
+    levels = np.unique(values[np.isfinite(values)])
+    if len(levels) < 3:
+        return None
+    return round(1.0 / float(np.min(np.diff(levels))))
+
+
 ZERO_MIN_POINTS = 4
 """Evaluations, all at 0, before a zero is read as never measured and not as a run that has barely begun."""
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gapdoctor.causes.curves import epoch_of, history_of, info_of, oriented
+from gapdoctor.causes.curves import epoch_of, history_of, info_of, oriented, rows_counted
 from gapdoctor.causes.gain import make_gain
 from gapdoctor.causes.label_noise.result import AccuracyPeakFall
 from gapdoctor.causes.label_noise.score import PEAK_MEMORISING_FALL, peak_fall_score
@@ -112,8 +112,9 @@ def accuracy_peak_fall(evidence: Evidence) -> list[Finding]:
     peak, final = float(smoothed[peak_idx]), float(np.mean(better[last]))
     fall = peak - final
     noise = float(noise_sd_curved(better[logged]))
-    if evidence.val_size:
-        noise = max(noise, metric_sampling_sd(min(max(peak, 0.0), 1.0), evidence.val_size))
+    rows = rows_counted(values[logged], evidence.val_size)
+    if rows:
+        noise = max(noise, metric_sampling_sd(min(max(peak, 0.0), 1.0), rows))
     z = fall / noise if noise > 0 else 0.0
     train_s = smooth(train)
     train_fall = relative_fall(float(train_s[peak_idx]), float(train_s[-1]))

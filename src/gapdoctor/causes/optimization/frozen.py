@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gapdoctor.causes.curves import MIN_LOSS_FALL, UNIT_SCORES, fallen_loss, zero_throughout
+from gapdoctor.causes.curves import MIN_LOSS_FALL, UNIT_SCORES, fallen_loss, rows_counted, zero_throughout
 from gapdoctor.causes.optimization.chance import FIX_LEARN_AT_ALL, quarter_medians
 from gapdoctor.inputs.history import RunHistory
 from gapdoctor.stats.curves import fall_beyond_noise
@@ -134,17 +134,6 @@ def _one_answer_value(share: float, history: RunHistory) -> bool:
     return True
 
 
-def _rows_measured(values: np.ndarray, val_rows: int | None) -> int | None:
-    """The validation rows an accuracy curve was measured on: ``val_rows`` when known, else one over the smallest
-    step between the values it took (three or more: two values' difference is no step), else None."""
-    if val_rows is not None:
-        return val_rows
-    levels = np.unique(values)
-    if len(levels) < 3:
-        return None
-    return round(1.0 / float(np.min(np.diff(levels))))
-
-
 def _frozen_tail(values: np.ndarray, rtol: float = 0.0) -> int:
     """How many of the last values are identical to the last (within ``rtol`` of its value)."""
     off = np.abs(values - values[-1]) > rtol * abs(float(values[-1])) if len(values) else np.empty(0, dtype=bool)
@@ -176,7 +165,7 @@ def frozen_decisions(history: RunHistory, val_rows: int | None = None) -> Frozen
         if values is None:
             continue
         values = values[np.isfinite(values)]
-        rows = _rows_measured(values, val_rows)
+        rows = rows_counted(values, val_rows)
         if rows is not None and rows < FROZEN_MIN_ROWS:
             continue
         frozen = _frozen_tail(values)  # the last values, all alike
