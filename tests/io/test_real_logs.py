@@ -410,6 +410,25 @@ HELDOUT100_FLOOR = 3  # ratchet: 4 of 8 agreed blind on 2026-12-07 (on b354d97, 
 HELDOUT101 = CORPUS.parent / "real_logs_heldout101"  # a loop's own per-epoch prints a thirteenth time, blind
 HELDOUT101_MANIFEST = _manifest(HELDOUT101)
 HELDOUT101_FLOOR = 3  # ratchet: 4 of 6 agreed blind on 2026-12-07 (on b354d97, before the set was read); one of margin
+HELDOUT102 = CORPUS.parent / "real_logs_heldout102"  # Ultralytics results.csv a thirteenth time, blind
+HELDOUT102_MANIFEST = _manifest(HELDOUT102)
+HELDOUT102_FLOOR = 5  # ratchet: 6 of 7 agreed blind on 2026-12-07 (on 3be5091, before the set was read); one of margin
+HELDOUT103 = CORPUS.parent / "real_logs_heldout103"  # histories saved by hand a seventh time, blind
+HELDOUT103_MANIFEST = _manifest(HELDOUT103)
+HELDOUT103_FLOOR = (
+    9  # ratchet: 10 of 12 agreed blind on 2026-12-07 (on 3be5091, before the set was read); one of margin
+)
+HELDOUT104 = CORPUS.parent / "real_logs_heldout104"  # Keras fit output in notebooks a seventh time, blind
+HELDOUT104_MANIFEST = _manifest(HELDOUT104)
+HELDOUT104_FLOOR = 5  # ratchet: 6 of 6 agreed blind on 2026-12-07 (on 3be5091, before the set was read); one of margin
+HELDOUT105 = CORPUS.parent / "real_logs_heldout105"  # console output saved to text files a seventh time, blind
+HELDOUT105_MANIFEST = _manifest(HELDOUT105)
+HELDOUT105_FLOOR = 1  # ratchet: 2 of 4 agreed blind on 2026-12-07 (on 3be5091, before the set was read); one of margin
+HELDOUT106 = (
+    CORPUS.parent / "real_logs_heldout106"
+)  # a loop's own per-epoch prints in notebooks a fourteenth time, blind
+HELDOUT106_MANIFEST = _manifest(HELDOUT106)
+HELDOUT106_FLOOR = 3  # ratchet: 4 of 5 agreed blind on 2026-12-07 (on 3be5091, before the set was read); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -513,6 +532,11 @@ CORPORA = [
     (HELDOUT99, HELDOUT99_MANIFEST),
     (HELDOUT100, HELDOUT100_MANIFEST),
     (HELDOUT101, HELDOUT101_MANIFEST),
+    (HELDOUT102, HELDOUT102_MANIFEST),
+    (HELDOUT103, HELDOUT103_MANIFEST),
+    (HELDOUT104, HELDOUT104_MANIFEST),
+    (HELDOUT105, HELDOUT105_MANIFEST),
+    (HELDOUT106, HELDOUT106_MANIFEST),
 ]
 
 
@@ -547,7 +571,8 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     # eighty-second to eighty-eighth (but the eighty-first and -sixth) at 2, 2, 5, 1, 0 and 3: their probes, fixed
     # before a fetch tool fault, held few passing rows, or their fetches or look-ups ran out, and the ninetieth to
     # ninety-sixth at 1, 4, 3, 4, 5, 3 and 4 when their listed rows or fetches ran out, and the ninety-ninth to
-    # hundred-and-first at 3, 8 and 6 when their look-ups or fetches did (READMEs)
+    # hundred-and-first at 3, 8 and 6 when their look-ups or fetches did, and the hundred-and-second and -fourth
+    # to -sixth at 7, 6, 4 and 5 when their fetches did (READMEs)
     small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
     small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6, HELDOUT39: 4}
     small |= {HELDOUT44: 6, HELDOUT45: 9, HELDOUT47: 4, HELDOUT48: 4, HELDOUT49: 4, HELDOUT51: 8, HELDOUT53: 2}
@@ -557,7 +582,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     small |= {HELDOUT75: 7, HELDOUT77: 1, HELDOUT78: 2, HELDOUT79: 8, HELDOUT80: 4}
     small |= {HELDOUT82: 2, HELDOUT83: 2, HELDOUT84: 5, HELDOUT85: 1, HELDOUT87: 0, HELDOUT88: 3}
     small |= {HELDOUT90: 1, HELDOUT91: 4, HELDOUT92: 3, HELDOUT93: 4, HELDOUT94: 5, HELDOUT95: 3, HELDOUT96: 4}
-    small |= {HELDOUT99: 3, HELDOUT100: 8, HELDOUT101: 6}
+    small |= {HELDOUT99: 3, HELDOUT100: 8, HELDOUT101: 6, HELDOUT102: 7, HELDOUT104: 6, HELDOUT105: 4, HELDOUT106: 5}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -1097,6 +1122,11 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT99, HELDOUT99_MANIFEST, HELDOUT99_FLOOR, id="99-tensorboard-3of3"),
     pytest.param(HELDOUT100, HELDOUT100_MANIFEST, HELDOUT100_FLOOR, id="100-keras-hf-notebooks-4of8"),
     pytest.param(HELDOUT101, HELDOUT101_MANIFEST, HELDOUT101_FLOOR, id="101-loop-prints-4of6"),
+    pytest.param(HELDOUT102, HELDOUT102_MANIFEST, HELDOUT102_FLOOR, id="102-ultralytics-6of7"),
+    pytest.param(HELDOUT103, HELDOUT103_MANIFEST, HELDOUT103_FLOOR, id="103-saved-histories-10of12"),
+    pytest.param(HELDOUT104, HELDOUT104_MANIFEST, HELDOUT104_FLOOR, id="104-keras-notebooks-6of6"),
+    pytest.param(HELDOUT105, HELDOUT105_MANIFEST, HELDOUT105_FLOOR, id="105-console-text-2of4"),
+    pytest.param(HELDOUT106, HELDOUT106_MANIFEST, HELDOUT106_FLOOR, id="106-loop-notebooks-4of5"),
 ]
 
 
