@@ -471,21 +471,13 @@ def test_mlflow_folder_whose_only_run_is_deleted_says_so(tmp_path: Path, monkeyp
     """``mlflow.delete_run`` keeps the run in place, marked deleted in its meta.yaml: the folder holds a log, one
     the reader skips on purpose, and the error says that (it said "holds no log gapdoctor reads"); the run's own
     folder is still read. The real writer's run, and a held-out real repository's (a deleted run committed)."""
-    curves = overfitting_curves()
-    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    run_dir = write_mlflow(tmp_path / "mlruns", overfitting_curves(), monkeypatch)
     mlflow = pytest.importorskip("mlflow")
-    mlflow.set_tracking_uri(f"file:{tmp_path / 'mlruns'}")
-    try:
-        with mlflow.start_run() as run:
-            for epoch in range(N_EPOCHS):
-                mlflow.log_metrics({name: values[epoch] for name, values in curves.items()}, step=epoch)
-        mlflow.delete_run(run.info.run_id)
-    finally:
-        mlflow.set_tracking_uri(None)
+    mlflow.tracking.MlflowClient(tracking_uri=f"file:{tmp_path / 'mlruns'}").delete_run(run_dir.name)
     with pytest.raises(GapdoctorInputError, match="marked deleted") as caught:
         read_history(tmp_path)
-    assert run.info.run_id in str(caught.value) and "restore_run" in str(caught.value)
-    [run_dir] = [p.parent for p in tmp_path.glob("mlruns/*/*/meta.yaml")]
+    assert run_dir.name in str(caught.value) and "restore_run" in str(caught.value)
+    assert "lifecycle_stage: deleted" in (run_dir / "meta.yaml").read_text(encoding="utf-8")
     assert read_history(run_dir).n_points == N_EPOCHS
     committed = Path(__file__).parents[1] / "data" / "real_logs_heldout88" / "mlflow_pt_bert_data_augmentation"
     with pytest.raises(GapdoctorInputError, match="marked deleted"):
