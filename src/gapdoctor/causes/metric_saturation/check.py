@@ -299,7 +299,7 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
             why = (
                 "the model gets no row right"
                 if ceiling.confidence_rank is None
-                else "the model is as sure of every row it gets right (probabilities saturated), no spread"
+                else "the model is equally sure of every row it gets right (probabilities saturated): no spread"
             )
             ceiling_text = (
                 f" {suspects} {are} contradicted with near certainty; {why} to tell label errors from its own."
