@@ -47,6 +47,7 @@ __all__ = [
     "FROZEN_MIN_POINTS",
     "FROZEN_MIN_ROWS",
     "FROZEN_SHARE",
+    "FROZEN_SHARE_DECIMALS",
     "FROZEN_TRAIN_LOSS_TOLERANCE",
     "FROZEN_VAL_LOSS_TOLERANCE",
     "FrozenDecisions",
@@ -69,6 +70,8 @@ FROZEN_LOSS_RTOL = 1e-5
 """A validation loss that moves by less than this share of its value is identical: float32 sums of one model's losses
 in another order (a GPU's reductions) differ by about 1e-6 of their value; any change of the outputs moves it more
 (a Lightning two-tower model, tests/data/real_logs_heldout62: 7.583616, 7.583617, 7.583614, 7.583608 ...)."""
+FROZEN_SHARE_DECIMALS = 5e-5
+"""An accuracy printed to 4 decimals matches a class's share to half its last digit."""
 FROZEN_TRAIN_LOSS_TOLERANCE = 0.25
 """A training loss more than 25% under it learned something (its rows' class shares are not the validation's)."""
 _ACCURACIES = ("accuracy", "f1_micro", "error")  # f1_micro over every class is the accuracy; error is 1 minus it
@@ -134,6 +137,15 @@ def _one_answer_value(share: float, history: RunHistory) -> bool:
     return True
 
 
+def _a_class_share(share: float, val_shares: np.ndarray | None, rows: int | None) -> bool:
+    """Whether ``share`` is one class's share of the validation rows (to half a row, or to a printed 4th decimal),
+    or the shares are not known."""
+    if val_shares is None:
+        return True
+    tolerance = max(0.5 / rows if rows else 0.0, FROZEN_SHARE_DECIMALS)
+    return bool(np.any(np.abs(val_shares - share) <= tolerance))
+
+
 def _frozen_tail(values: np.ndarray, rtol: float = 0.0) -> int:
     """How many of the last values are identical to the last (within ``rtol`` of its value)."""
     off = np.abs(values - values[-1]) > rtol * abs(float(values[-1])) if len(values) else np.empty(0, dtype=bool)
@@ -141,12 +153,15 @@ def _frozen_tail(values: np.ndarray, rtol: float = 0.0) -> int:
     return len(values) - (int(changed[-1]) + 1 if len(changed) else 0)
 
 
-def frozen_decisions(history: RunHistory, val_rows: int | None = None) -> FrozenDecisions | None:
+def frozen_decisions(
+    history: RunHistory, val_rows: int | None = None, val_shares: np.ndarray | None = None
+) -> FrozenDecisions | None:
     """The validation accuracy frozen at a one-answer value, a score at 0 throughout while no loss fell
     (:func:`_never_scored`), or the validation loss frozen at any positive value (a loss moves with every output:
     identical to within :data:`FROZEN_LOSS_RTOL`, the outputs did not change), or None (see the module's docstring).
 
-    ``val_rows``: the number of validation rows, when known.
+    ``val_rows``: the number of validation rows, when known; ``val_shares``: their class shares, when known (one
+    answer for every row scores one class's share: an accuracy that is none of them is no one answer's).
 
     Examples
     --------
@@ -158,6 +173,8 @@ def frozen_decisions(history: RunHistory, val_rows: int | None = None) -> Frozen
     >>> frozen_decisions(good) is None  # a training loss no input-free guess reaches: a small validation set
     True
     >>> frozen_decisions(dead, val_rows=30) is None  # 30 rows: a count that sits still says little
+    True
+    >>> frozen_decisions(dead, val_shares=np.array([0.5, 0.5])) is None  # no class holds 67% of the rows
     True
     """
     for metric in _ACCURACIES:
@@ -172,7 +189,8 @@ def frozen_decisions(history: RunHistory, val_rows: int | None = None) -> Frozen
         if frozen < max(FROZEN_MIN_POINTS, FROZEN_SHARE * len(values)):
             continue
         value = float(values[-1])
-        if _one_answer_value(1.0 - value if metric == "error" else value, history):
+        share = 1.0 - value if metric == "error" else value
+        if _one_answer_value(share, history) and _a_class_share(share, val_shares, rows):
             return FrozenDecisions(metric, value, frozen, len(values))
     unscored = _never_scored(history)
     if unscored is not None:

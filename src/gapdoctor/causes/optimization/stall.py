@@ -105,7 +105,7 @@ def stall(
     # a loss that crawls on after a cut never looks flat enough: the cut's slowdown is its own evidence
     crawl = crawl_after_cut(train, schedule.cut_points) if schedule is not None else None
     flat = late_drop <= 0.02 and achieved <= 0.7
-    frozen = frozen_decisions(history, val_rows)
+    frozen = frozen_decisions(history, val_rows, class_shares[1])
     mean_only = below_mean(history) if frozen is None else None
     unlearnt = frozen or mean_only  # the validation says the model learnt nothing: a story, a fix, its evaluations
     if not flat and crawl is None and unlearnt is None:
