@@ -11,6 +11,7 @@ import contextlib
 import json
 import math
 import pprint
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -753,3 +754,26 @@ def test_cocoeval_summaries_after_each_epoch_are_the_validation_map() -> None:
     assert not diagnosis.reported and any(
         run.name == "overfitting.curves" and run.status == "ran" for run in diagnosis.checks
     )
+
+
+def test_a_batchs_value_then_the_running_mean_in_brackets_reads_the_mean() -> None:
+    """``loss: 0.8549 (1.4481)``: loops built on torchvision's MetricLogger or the ImageNet example's AverageMeter print
+    the last batch's value (or a short window's median) and, in brackets, the mean since the epoch began. At an
+    epoch's last progress line that mean is the epoch's training loss; the batch's value was read, one batch's noise
+    (a detector's training loss 1.10, 0.81, 0.62, 0.69, 0.55 ... read as unstable, 0.42). A held-out real log (the
+    hundred-and-first set's torchvision detection loop), parsed here independently: each epoch's last progress line's
+    bracketed mean; and a line of the ImageNet example's form."""
+    path = Path(__file__).resolve().parents[1] / "data" / "real_logs_heldout101" / "loop_txt_wildfire_det.txt"
+    loss = r"\bloss: [\d.]+ \(([\d.]+)\)"
+    last: dict[int, float] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        epoch, mean = re.match(r"Epoch: \[(\d+)\]", line), re.search(loss, line)
+        if epoch and mean:
+            last[int(epoch.group(1))] = float(mean.group(1))
+    history = read_history(path)
+    train = history.get("train_loss")
+    assert train is not None and len(last) >= 10
+    assert np.allclose(train, [last[e] for e in sorted(last)])
+    assert not any(f.cause == "optimization" for f in gapdoctor.diagnose(history=path).findings)
+    imagenet = "Epoch: [3][390/391]\tTime  0.120 ( 0.125)\tLoss 1.2345e+00 (1.4100e+00)\tAcc@1  60.00 ( 55.12)"
+    assert line_values(imagenet)["loss"] == 1.41

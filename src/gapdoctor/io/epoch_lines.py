@@ -11,7 +11,9 @@ as written, lower-cased, spaces as underscores (``Val Acc`` -> ``val_acc``), so 
 in a section is prefixed with the section (``Val: acc=...`` -> ``val_acc``); a value under a split's name alone
 (``train: 0.41 | val: 0.52``) is its loss when the training values fall, and a percentage so (``Train: 90.36% |
 Validation: 92.77%``, as Raschka's course helpers print them) its accuracy when the training ones rise, its error
-when they fall (said); a value with ``%`` is divided by 100. Lines that also name a step, batch or iteration, and
+when they fall (said); a value with ``%`` is divided by 100; a value followed by another in brackets (``loss: 0.8549
+(1.4481)``, torchvision's MetricLogger and the ImageNet example's AverageMeter: the last batch's value, then the mean
+since the epoch began) is read as the bracketed mean. Lines that also name a step, batch or iteration, and
 progress bars, are progress within an epoch and are not read. Lines of one epoch are merged (of the lines between
 two markers, the first and last few); an epoch counter that goes back starts a new run (not a line counting from 0
 under a header counting from 1: ``Training at epoch 1/30`` then ``epoch: 0 lr: ...`` is one epoch); a 0-based
@@ -51,7 +53,8 @@ PROGRESS_BAR = re.compile(r"\d%\||it/s\]|s/it\]")
 """A tqdm bar: progress within an epoch (its postfix is a batch's values, not an evaluation's)."""
 _WORD = r"[A-Za-z][\w.@/-]*"
 _PERCENT = r"(\s?%)?(?![\w:/-]|\.[^\s.])"  # not ``1.2.3``, ``3/20``, ``12:30``; ``0.41.`` and ``0.41...`` are read
-_PAIR = re.compile(r"(" + _WORD + r"(?: " + _WORD + r"){0,2})\s*(?::|=)\s*(" + NUMBER + r")" + _PERCENT)
+_AVERAGE = r"(?:\s*\(\s*(" + NUMBER + r")\s*\))?"  # ``Loss 0.4988 (0.6440)``: a batch's value, then the epoch's so far
+_PAIR = re.compile(r"(" + _WORD + r"(?: " + _WORD + r"){0,2})\s*(?::|=)\s*(" + NUMBER + r")" + _PERCENT + _AVERAGE)
 _METRIC_WORD = (
     r"loss|acc|accuracy|top-?[15]|f1|f1[_-]score|auc|roc[_-]auc|precision|recall|mae|mse|rmse|r2|iou|miou|dice"
     r"|map|bleu|rouge\w*|wer|cer|perplexity|ppl|error|err"
@@ -65,7 +68,8 @@ _BARE_PAIR = re.compile(  # ``val loss 0.41``; ``Loss train 0.0567`` (the split'
     + r")\b)?)\s+("
     + NUMBER
     + r")"
-    + _PERCENT,
+    + _PERCENT
+    + _AVERAGE,
     re.IGNORECASE,
 )
 _SECTION_WORD = "(" + "|".join(_SPLIT_WORDS) + ")"
@@ -117,7 +121,8 @@ def _segment_pairs(segment: str, section: str) -> dict[str, float]:
     ]
     found = [m.groups() for m in sorted([*paired, *bare], key=lambda m: m.start())]
     values: dict[str, float] = {}
-    for name, number, percent in found:
+    for name, value, percent, average in found:
+        number = average or value  # AverageMeter / MetricLogger print the running mean in brackets: the epoch's
         before, stop, after = name.rpartition(". ")  # a sentence's end: "Epoch 1 completed. Train loss: 0.69"
         if stop and before.split()[-1].lower() not in _SPLIT_WORDS:  # (not a split's abbreviation: "Val. acc")
             name = after
