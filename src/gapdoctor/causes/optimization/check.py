@@ -155,7 +155,13 @@ def _instability(
     relative_noise = excess / progress
     restarts = () if schedule is None else schedule.restart_points  # a warm restart is meant to bump the loss
     found = find_spikes(
-        x, keep, noise=noise, batch=batch, progress=progress, excused={p + d for p in restarts for d in (0, 1)}
+        x,
+        keep,
+        noise=noise,
+        batch=batch,
+        progress=progress,
+        excused={p + d for p in restarts for d in (0, 1)},
+        shared_by=val if jitter_measured else None,
     )
     spikes = found.positions
     rose = np.diff(x[2:]) > 0 if len(x) > 4 else np.zeros(0, dtype=bool)  # after the first epochs

@@ -4,7 +4,10 @@ A spike stands above both its neighbours (the last point: above the one before) 
 :data:`SPIKE_SIGMAS` times the curve's noise (or three times its batch noise), by a fifth of the
 neighbours' level, and by :data:`SPIKE_MIN_PROGRESS` of the run's total progress: near a loss of
 zero, a bump of 20% of a tiny value is far above the noise yet costs the run nothing. A warm
-restart is meant to bump the loss: spikes at a restart point and the point after are excused.
+restart is meant to bump the loss: spikes at a restart point and the point after are excused. When the training
+loss's jitter is its measurement's (one batch's value, or a train-mode mean the validation loss, read from the same
+parameters, does not share), a spike is one only where the validation loss rose too, above both its neighbours by
+:data:`SHARED_SIGMAS` times its own noise: a bad batch moves one measurement, a blow-up of the parameters both.
 
 What a spike cost is the share of the progress made before it that it gave back: its rise over
 the running minimum before it, over the fall from the first logged value to that minimum. At 1 the
@@ -22,13 +25,17 @@ import numpy as np
 
 from gapdoctor.causes.optimization.score import SPIKE_RESET_AT_REPORT, SPIKE_RESET_MAX
 from gapdoctor.stats.array_types import FloatArray, IntArray
+from gapdoctor.stats.curves import noise_sd_curved
 
-__all__ = ["SPIKE_MIN_PROGRESS", "SPIKE_SIGMAS", "Spikes", "find_spikes"]
+__all__ = ["SHARED_SIGMAS", "SPIKE_MIN_PROGRESS", "SPIKE_SIGMAS", "Spikes", "find_spikes"]
 
 SPIKE_SIGMAS = 6.0
 """A spike's rise above its neighbours, in the curve's noise (point-to-point, curvature removed)."""
 SPIKE_MIN_PROGRESS = 0.05
 """... and in the run's total progress (the smoothed curve's range)."""
+SHARED_SIGMAS = 2.0
+"""A measured training loss's spike is one the validation loss shares: its rise above both its neighbours, in its own
+noise (point-to-point, curvature removed)."""
 _SHOWN_GAVE_BACK = 0.25  # the summary says what the largest spike gave back from a quarter of the progress on
 
 
@@ -85,6 +92,7 @@ def find_spikes(
     batch: float,
     progress: float,
     excused: Collection[int] = (),
+    shared_by: FloatArray | None = None,
 ) -> Spikes:
     """The spikes of the logged values ``x`` (read at points ``keep``) and the share of progress they gave back.
 
@@ -100,6 +108,9 @@ def find_spikes(
         The smoothed curve's range.
     excused : collection of int
         Points where a bump is by design (warm restarts and the point after each).
+    shared_by : ndarray of float, optional
+        The validation loss on the run's points, when the training loss's jitter is its measurement's: a spike must
+        show on it too.
 
     Returns
     -------
@@ -119,9 +130,23 @@ def find_spikes(
     threshold = SPIKE_SIGMAS * max(noise, 3 * batch, 1e-12)
     large = (jump > threshold) & (jump > 0.2 * np.abs(neighbours)) & (jump > SPIKE_MIN_PROGRESS * progress)
     at = np.array([i for i in 1 + np.flatnonzero(large) if int(keep[i]) not in excused], dtype=np.intp)
+    if shared_by is not None:
+        at = np.array([i for i in at if _validation_rose(shared_by, int(keep[i]))], dtype=np.intp)
     if not len(at):
         return Spikes(at, 0.0)
     low = np.minimum.accumulate(x)[at - 1]  # the running minimum before each spike
     before = float(x[0]) - low  # the progress made before it
     shares = np.where(before > 0, (x[at] - low) / np.where(before > 0, before, 1.0), SPIKE_RESET_MAX)
     return Spikes(np.asarray(keep[at], dtype=np.intp), float(min(shares.max(), SPIKE_RESET_MAX)))
+
+
+def _validation_rose(val: FloatArray, at: int) -> bool:
+    """Whether the validation loss at point ``at`` stands above both its logged neighbours by :data:`SHARED_SIGMAS`
+    times its own noise (the last point: above the one before)."""
+    finite = np.flatnonzero(np.isfinite(val))
+    if len(finite) < 3 or not np.isfinite(val[at]):
+        return False
+    noise = noise_sd_curved(val[finite])
+    before, after = finite[finite < at], finite[finite > at]
+    around = [float(val[j[-1]]) for j in (before,) if len(j)] + [float(val[j[0]]) for j in (after,) if len(j)]
+    return bool(around) and float(val[at]) - max(around) > SHARED_SIGMAS * noise
