@@ -32,12 +32,15 @@ def _finding(diagnosis: gapdoctor.Diagnosis, check: str) -> gapdoctor.Finding:
 
 
 def test_one_bump_is_not_called_an_unstable_loss() -> None:
-    finding = _finding(gapdoctor.diagnose(history=_history(0.0002), val_size=200), "optimization.curves")
-    result = finding.result
-    assert finding.score < 0.5
-    ratio = instability_ratio(result.train_loss_noise_vs_progress, None, result.spikes)
-    assert ratio < 1.0
-    assert finding.summary.startswith("Training loss is only slightly unstable:")
+    diagnosis = gapdoctor.diagnose(history=_history(0.0002), val_size=200)
+    assert any(run.name == "optimization.curves" and run.status == "ran" for run in diagnosis.checks)
+    assert not any(f.cause == "optimization" and f.score >= 0.5 for f in diagnosis.findings)
+    # the smooth validation loss shares no bump: the training loss's jitter is its measurement's and the bump no
+    # spike, so nothing is said (before that rule: a weak finding whose words stayed within its numbers)
+    finding = next((f for f in diagnosis.findings if f.check == "optimization.curves"), None)
+    if finding is not None:
+        ratio = instability_ratio(finding.result.train_loss_noise_vs_progress, None, finding.result.spikes)
+        assert ratio < 1.0 and finding.summary.startswith("Training loss is only slightly unstable:")
 
 
 def test_a_rising_validation_loss_is_said_to_rise() -> None:
