@@ -131,7 +131,7 @@ def find_spikes(
     large = (jump > threshold) & (jump > 0.2 * np.abs(neighbours)) & (jump > SPIKE_MIN_PROGRESS * progress)
     at = np.array([i for i in 1 + np.flatnonzero(large) if int(keep[i]) not in excused], dtype=np.intp)
     if shared_by is not None:
-        at = np.array([i for i in at if _validation_rose(shared_by, int(keep[i]))], dtype=np.intp)
+        at = at[_validation_rose(shared_by, keep[at])]
     if not len(at):
         return Spikes(at, 0.0)
     low = np.minimum.accumulate(x)[at - 1]  # the running minimum before each spike
@@ -140,13 +140,17 @@ def find_spikes(
     return Spikes(np.asarray(keep[at], dtype=np.intp), float(min(shares.max(), SPIKE_RESET_MAX)))
 
 
-def _validation_rose(val: FloatArray, at: int) -> bool:
-    """Whether the validation loss at point ``at`` stands above both its logged neighbours by :data:`SHARED_SIGMAS`
-    times its own noise (the last point: above the one before)."""
+def _validation_rose(val: FloatArray, points: IntArray) -> np.ndarray:
+    """Whether the validation loss, at each of ``points``, stands above both its logged neighbours by
+    :data:`SHARED_SIGMAS` times its own noise (the last point: above the one before)."""
     finite = np.flatnonzero(np.isfinite(val))
-    if len(finite) < 3 or not np.isfinite(val[at]):
-        return False
-    noise = noise_sd_curved(val[finite])
-    before, after = finite[finite < at], finite[finite > at]
-    around = [float(val[j[-1]]) for j in (before,) if len(j)] + [float(val[j[0]]) for j in (after,) if len(j)]
-    return bool(around) and float(val[at]) - max(around) > SHARED_SIGMAS * noise
+    rose = np.zeros(len(points), dtype=bool)
+    if len(finite) < 3:
+        return rose
+    threshold = SHARED_SIGMAS * noise_sd_curved(val[finite])
+    for n, at in enumerate(points):
+        i = int(np.searchsorted(finite, at))
+        if i < len(finite) and finite[i] == at:
+            around = val[finite[max(i - 1, 0) : i + 2]]  # itself and its logged neighbours
+            rose[n] = float(val[at]) - float(np.max(np.delete(around, min(i, 1)))) > threshold
+    return rose
