@@ -111,6 +111,7 @@ def _dir(path: Path) -> Path:
 
 
 Builder = Callable[[Path], list[str]]
+DELETED_MLFLOW_RUN = Path(__file__).parent / "data" / "real_logs_heldout88" / "mlflow_pt_bert_data_augmentation"
 
 # name -> (build the files in tmp_path and return the arguments, words the one line must hold)
 CASES: dict[str, tuple[Builder, tuple[str, ...]]] = {
@@ -218,6 +219,11 @@ CASES: dict[str, tuple[Builder, tuple[str, ...]]] = {
     "UTF-16 text that breaks": (
         lambda d: ["--history", str(_write(d / "h.csv", b"\xff\xfee\x00p\x00\x00\xd8"))],
         ("h.csv", "UTF-16"),
+    ),
+    # a repository committed an MLflow run mlflow.delete_run left in place (held-out set 88): said, not "no log"
+    "MLflow folder whose only run is marked deleted": (
+        lambda d: ["--history", str(DELETED_MLFLOW_RUN)],
+        ("mlflow_pt_bert_data_augmentation", "marked deleted", "restore_run"),
     ),
 }
 
