@@ -429,6 +429,31 @@ HELDOUT106 = (
 )  # a loop's own per-epoch prints in notebooks a fourteenth time, blind
 HELDOUT106_MANIFEST = _manifest(HELDOUT106)
 HELDOUT106_FLOOR = 3  # ratchet: 4 of 5 agreed blind on 2026-12-07 (on 3be5091, before the set was read); one of margin
+HELDOUT107 = (
+    CORPUS.parent / "real_logs_heldout107"
+)  # non-accuracy validation metrics a fourth time: no file passed, blind
+HELDOUT107_MANIFEST = _manifest(HELDOUT107)
+HELDOUT108 = CORPUS.parent / "real_logs_heldout108"  # MLflow file-store runs a fifth time, blind
+HELDOUT108_MANIFEST = _manifest(HELDOUT108)
+HELDOUT108_FLOOR = 1  # ratchet: 2 of 2 agreed blind on 2026-12-07 (on 0ccc0b9, before the set was read); one of margin
+HELDOUT109 = CORPUS.parent / "real_logs_heldout109"  # Lightning CSVLogger a twelfth time, blind
+HELDOUT109_MANIFEST = _manifest(HELDOUT109)
+HELDOUT109_FLOOR = 0  # ratchet: 1 of 1 agreed blind on 2026-12-07 (on 0ccc0b9, before the set was read); one of margin
+HELDOUT110 = CORPUS.parent / "real_logs_heldout110"  # Keras CSVLogger a tenth time, blind
+HELDOUT110_MANIFEST = _manifest(HELDOUT110)
+HELDOUT110_FLOOR = 5  # ratchet: 6 of 6 agreed blind on 2026-12-07 (on 0ccc0b9, before the set was read); one of margin
+HELDOUT111 = CORPUS.parent / "real_logs_heldout111"  # HF trainer_state.json a tenth time, blind
+HELDOUT111_MANIFEST = _manifest(HELDOUT111)
+HELDOUT111_FLOOR = 0  # ratchet: 0 of 1 agreed blind on 2026-12-07 (on 0ccc0b9, before the set was read); one of margin
+HELDOUT112 = CORPUS.parent / "real_logs_heldout112"  # Weights & Biases run files a fifth time, blind
+HELDOUT112_MANIFEST = _manifest(HELDOUT112)
+HELDOUT112_FLOOR = 2  # ratchet: 3 of 3 agreed blind on 2026-12-07 (on 0ccc0b9, before the set was read); one of margin
+HELDOUT113 = CORPUS.parent / "real_logs_heldout113"  # JSON lines a sixth time (LLaMA-Factory), blind
+HELDOUT113_MANIFEST = _manifest(HELDOUT113)
+HELDOUT113_FLOOR = 0  # ratchet: 1 of 2 agreed blind on 2026-12-07 (on 0ccc0b9, before the set was read); one of margin
+HELDOUT114 = CORPUS.parent / "real_logs_heldout114"  # TensorBoard an eleventh time (Lightning, YOLOv5), blind
+HELDOUT114_MANIFEST = _manifest(HELDOUT114)
+HELDOUT114_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-07 (on 0ccc0b9, before the set was read); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -537,6 +562,14 @@ CORPORA = [
     (HELDOUT104, HELDOUT104_MANIFEST),
     (HELDOUT105, HELDOUT105_MANIFEST),
     (HELDOUT106, HELDOUT106_MANIFEST),
+    (HELDOUT107, HELDOUT107_MANIFEST),
+    (HELDOUT108, HELDOUT108_MANIFEST),
+    (HELDOUT109, HELDOUT109_MANIFEST),
+    (HELDOUT110, HELDOUT110_MANIFEST),
+    (HELDOUT111, HELDOUT111_MANIFEST),
+    (HELDOUT112, HELDOUT112_MANIFEST),
+    (HELDOUT113, HELDOUT113_MANIFEST),
+    (HELDOUT114, HELDOUT114_MANIFEST),
 ]
 
 
@@ -572,7 +605,9 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     # before a fetch tool fault, held few passing rows, or their fetches or look-ups ran out, and the ninetieth to
     # ninety-sixth at 1, 4, 3, 4, 5, 3 and 4 when their listed rows or fetches ran out, and the ninety-ninth to
     # hundred-and-first at 3, 8 and 6 when their look-ups or fetches did, and the hundred-and-second and -fourth
-    # to -sixth at 7, 6, 4 and 5 when their fetches did (READMEs)
+    # to -sixth at 7, 6, 4 and 5 when their fetches did, and the hundred-and-seventh to -fourteenth at 0, 2, 1, 6,
+    # 1, 3, 2 and 4: most repositories holding their probe paths were already taken or checked by earlier sets, and
+    # their fetches or look-ups ran out (READMEs)
     small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
     small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6, HELDOUT39: 4}
     small |= {HELDOUT44: 6, HELDOUT45: 9, HELDOUT47: 4, HELDOUT48: 4, HELDOUT49: 4, HELDOUT51: 8, HELDOUT53: 2}
@@ -583,6 +618,8 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     small |= {HELDOUT82: 2, HELDOUT83: 2, HELDOUT84: 5, HELDOUT85: 1, HELDOUT87: 0, HELDOUT88: 3}
     small |= {HELDOUT90: 1, HELDOUT91: 4, HELDOUT92: 3, HELDOUT93: 4, HELDOUT94: 5, HELDOUT95: 3, HELDOUT96: 4}
     small |= {HELDOUT99: 3, HELDOUT100: 8, HELDOUT101: 6, HELDOUT102: 7, HELDOUT104: 6, HELDOUT105: 4, HELDOUT106: 5}
+    small |= {HELDOUT107: 0, HELDOUT108: 2, HELDOUT109: 1, HELDOUT110: 6, HELDOUT111: 1, HELDOUT112: 3}
+    small |= {HELDOUT113: 2, HELDOUT114: 4}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -1127,6 +1164,13 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT104, HELDOUT104_MANIFEST, HELDOUT104_FLOOR, id="104-keras-notebooks-6of6"),
     pytest.param(HELDOUT105, HELDOUT105_MANIFEST, HELDOUT105_FLOOR, id="105-console-text-2of4"),
     pytest.param(HELDOUT106, HELDOUT106_MANIFEST, HELDOUT106_FLOOR, id="106-loop-notebooks-4of5"),
+    pytest.param(HELDOUT108, HELDOUT108_MANIFEST, HELDOUT108_FLOOR, id="108-mlflow-2of2"),
+    pytest.param(HELDOUT109, HELDOUT109_MANIFEST, HELDOUT109_FLOOR, id="109-lightning-csv-1of1"),
+    pytest.param(HELDOUT110, HELDOUT110_MANIFEST, HELDOUT110_FLOOR, id="110-keras-csv-6of6"),
+    pytest.param(HELDOUT111, HELDOUT111_MANIFEST, HELDOUT111_FLOOR, id="111-hf-trainer-state-0of1"),
+    pytest.param(HELDOUT112, HELDOUT112_MANIFEST, HELDOUT112_FLOOR, id="112-wandb-3of3"),
+    pytest.param(HELDOUT113, HELDOUT113_MANIFEST, HELDOUT113_FLOOR, id="113-json-lines-1of2"),
+    pytest.param(HELDOUT114, HELDOUT114_MANIFEST, HELDOUT114_FLOOR, id="114-tensorboard-3of4"),
 ]
 
 
