@@ -35,6 +35,7 @@ from gapdoctor.causes.optimization.result import CHECK as _NAME
 from gapdoctor.causes.optimization.result import Instability, LossClimb, NanDivergence
 from gapdoctor.causes.optimization.rises import (
     RisesVsNoise,
+    batch_noise,
     jitter_is_measurement,
     rises_expected_from_se,
     rises_vs_curve_noise,
@@ -54,7 +55,7 @@ from gapdoctor.causes.registry import SkipCheck, register
 from gapdoctor.causes.wording import p_text
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
 from gapdoctor.inputs.evidence import Evidence
-from gapdoctor.inputs.history import RunHistory, fill_missing, smooth
+from gapdoctor.inputs.history import RunHistory, smooth
 from gapdoctor.stats.accumulators import binomial_interval
 from gapdoctor.stats.curves import noise_sd_curved
 
@@ -65,8 +66,6 @@ _MAX_POINTS_FOR_RISES = 100
 _MIN_TRAIN_POINTS = 4
 # Noise is told from curvature by differences of up to third order: it needs at least this many points.
 _MIN_POINTS_FOR_NOISE = 6
-# Batch noise is known when at least this share of points averages two or more logged values.
-_KNOWN_NOISE_SHARE = 0.5
 # A training loss logged at fewer than this share of the evaluation points, one value each, is
 # sampled every N steps: each value is one batch's loss, and batch noise of unknown size is all
 # that separates two of them, so its spread alone is never reported as instability (score.py caps it).
@@ -111,14 +110,6 @@ def _divergence(history: RunHistory, train: np.ndarray) -> Finding | None:
     return None
 
 
-def _batch_noise(history: RunHistory) -> np.ndarray | None:
-    """Standard error of each point's training loss from the values logged inside it, when known."""
-    se = history.train_loss_se
-    if se is None or float(np.mean(np.isfinite(se))) < _KNOWN_NOISE_SHARE:
-        return None
-    return fill_missing(se)
-
-
 def _sampled_batches(history: RunHistory, train: np.ndarray) -> bool:
     """True when the training loss is one batch's value every N steps (spread: unknown batch noise)."""
     counts = history.train_loss_counts
@@ -144,7 +135,7 @@ def _instability(
     noise = noise_sd_curved(x)
     if progress <= 0:
         return None, False
-    se = _batch_noise(history)
+    se = batch_noise(history)
     se = None if se is None else se[keep]
     batch = float(np.median(se)) if se is not None else 0.0
     excess = float(np.sqrt(max(noise**2 - batch**2, 0.0)))

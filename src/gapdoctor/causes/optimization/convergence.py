@@ -116,10 +116,13 @@ def converged(train: np.ndarray, fell: float, val: np.ndarray | None) -> bool:
     return remaining_fall(vs) < _CONVERGED_REMAINING * float(vs[0] - vs.min())
 
 
-def late_fall_se(train: np.ndarray, third: int, level: float) -> float:
-    """Standard error of the last third's relative fall (least-squares slope x its length) from the curve's noise."""
+def late_fall_se(train: np.ndarray, third: int, level: float, batch_se: np.ndarray | None = None) -> float:
+    """Standard error of the last third's relative fall (least-squares slope x its length) from the curve's noise,
+    or from the noise its batches measured (``batch_se``: each point's standard error, the median of the last third's
+    taken) when the log holds them."""
     x = np.flatnonzero(np.isfinite(train[-1 - third :])).astype(float)
     if len(x) < 3 or level <= 0:
         return 0.0
-    sigma = noise_sd_curved(train[np.isfinite(train)][2:])
+    late = None if batch_se is None else batch_se[-1 - third :][np.isfinite(batch_se[-1 - third :])]
+    sigma = float(np.median(late)) if late is not None and len(late) else noise_sd_curved(train[np.isfinite(train)][2:])
     return float(sigma / np.sqrt(np.sum((x - x.mean()) ** 2)) * third / level)

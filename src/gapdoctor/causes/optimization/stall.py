@@ -3,7 +3,9 @@
 Read from the smoothed training loss: a last third flatter than 2% after a run that removed at most
 70% of the loss, or a loss that crawls on after a learning-rate cut (:mod:`~gapdoctor.causes.optimization.cuts`).
 With an ``lr`` series, a stall that begins right after a large cut is put on the schedule, and a rate
-that never left a tiny value on the rate itself; a loss that bounces on its plateau on a rate too high.
+that never left a tiny value on the rate itself; a loss that bounces on its plateau on a rate too high (rises
+beyond the noise the log measured: the spread of the batch losses logged inside each point, when the curve jitters
+within it, else the curve's own when the validation loss does not share its jitter).
 A flat end with none of these stories is convergence (:mod:`~gapdoctor.causes.optimization.convergence`),
 not reported, unless it converged to chance: a loss sitting at a guess's loss from the start (``ln k``, or
 the class shares' entropy; :mod:`~gapdoctor.causes.optimization.chance`) learned nothing. Validation
@@ -26,7 +28,14 @@ from gapdoctor.causes.optimization.finding import optimization_finding
 from gapdoctor.causes.optimization.frozen import frozen_decisions
 from gapdoctor.causes.optimization.progress import ValidationProgress
 from gapdoctor.causes.optimization.result import Stall
-from gapdoctor.causes.optimization.rises import jitter_is_measurement, rises_vs_curve_noise
+from gapdoctor.causes.optimization.rises import (
+    batch_noise,
+    jitter_is_measurement,
+    jitter_within_batches,
+    rises_vs_batch_noise,
+    rises_vs_curve_noise,
+    steadier_of,
+)
 from gapdoctor.causes.optimization.schedule import STEP_CUT, Schedule
 from gapdoctor.causes.optimization.score import crawl_score, frozen_score, stall_score
 from gapdoctor.findings import MIN_FINDING_SCORE, Finding
@@ -122,12 +131,21 @@ def stall(
     bouncing = len(tail) > 3 and float(np.mean(np.diff(tail) > 0)) >= 0.35 and not wobbles(train) and not too_small
     val = history.get("val_loss")
     measurement = jitter_is_measurement(train, val)
-    if bouncing and measurement:  # rises of a jitter the parameters do not share: only those beyond it count
-        rises = rises_vs_curve_noise(train[np.isfinite(train)])
+    se = batch_noise(history)
+    # a jitter within the noise the log measured (the batches logged inside each point) is the measurement's
+    se = steadier_of(train, se) if se is not None and jitter_within_batches(train, se) else None
+    if bouncing and (se is not None or measurement):
+        # rises of a noise the log measured, or of a jitter the parameters do not share: only those beyond it count
+        logged = np.isfinite(train)
+        rises = (
+            rises_vs_batch_noise(train[logged], se[logged]) if se is not None else rises_vs_curve_noise(train[logged])
+        )
         bouncing = rises is not None and rises.p_value < _BOUNCE_P
     chance = None if bouncing else chance_level(train, val, *class_shares)
     climbed = False  # the training loss rose back beyond its noise: its own evidence, whatever validation did
     late_se = late_fall_se(train, third, float(ts[-1 - third])) if measurement else None
+    # a climb back is told from the noise the log measured when it did (the stall's strength keeps its own reading)
+    climb_se = late_se if se is None else late_fall_se(train, third, float(ts[-1 - third]), se)
     if bouncing:
         cause = (
             "the training loss bounces on a plateau (it rose in most late epochs), a sign of a learning rate too high"
@@ -137,7 +155,7 @@ def stall(
         cause, first_fix = chance.story(), chance.fix
     elif unlearnt is not None:
         cause, first_fix = unlearnt.story(), unlearnt.fix
-    elif climbed := _climbed_back(late_drop, late_se or 0.0):
+    elif climbed := _climbed_back(late_drop, climb_se or 0.0):
         cause = "the training loss climbed back over the last third, beyond its noise"
         first_fix = "Lower the learning rate (try 3x and 10x smaller); clip gradients."
     else:
