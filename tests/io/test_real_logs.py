@@ -454,6 +454,23 @@ HELDOUT113_FLOOR = 0  # ratchet: 1 of 2 agreed blind on 2026-12-07 (on 0ccc0b9, 
 HELDOUT114 = CORPUS.parent / "real_logs_heldout114"  # TensorBoard an eleventh time (Lightning, YOLOv5), blind
 HELDOUT114_MANIFEST = _manifest(HELDOUT114)
 HELDOUT114_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-07 (on 0ccc0b9, before the set was read); one of margin
+HELDOUT115 = CORPUS.parent / "real_logs_heldout115"  # Ultralytics results.csv a fourteenth time, blind
+HELDOUT115_MANIFEST = _manifest(HELDOUT115)
+HELDOUT115_FLOOR = 6  # ratchet: 7 of 12 agreed blind on 2026-12-07 (on 1bc17c3, before the set was read); one of margin
+HELDOUT116 = CORPUS.parent / "real_logs_heldout116"  # histories saved by hand an eighth time, blind
+HELDOUT116_MANIFEST = _manifest(HELDOUT116)
+HELDOUT116_FLOOR = 5  # ratchet: 6 of 8 agreed blind on 2026-12-07 (on 1bc17c3, before the set was read); one of margin
+HELDOUT117 = CORPUS.parent / "real_logs_heldout117"  # Keras fit output in notebooks an eighth time, blind
+HELDOUT117_MANIFEST = _manifest(HELDOUT117)
+HELDOUT117_FLOOR = 5  # ratchet: 6 of 6 agreed blind on 2026-12-07 (on 1bc17c3, before the set was read); one of margin
+HELDOUT118 = CORPUS.parent / "real_logs_heldout118"  # console output saved to text files an eighth time, blind
+HELDOUT118_MANIFEST = _manifest(HELDOUT118)
+HELDOUT118_FLOOR = 0  # ratchet: 1 of 3 agreed blind on 2026-12-07 (on 1bc17c3, before the set was read); one of margin
+HELDOUT119 = (
+    CORPUS.parent / "real_logs_heldout119"
+)  # a loop's own per-epoch prints in notebooks a fifteenth time, blind
+HELDOUT119_MANIFEST = _manifest(HELDOUT119)
+HELDOUT119_FLOOR = 1  # ratchet: 2 of 4 agreed blind on 2026-12-07 (on 1bc17c3, before the set was read); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -570,6 +587,11 @@ CORPORA = [
     (HELDOUT112, HELDOUT112_MANIFEST),
     (HELDOUT113, HELDOUT113_MANIFEST),
     (HELDOUT114, HELDOUT114_MANIFEST),
+    (HELDOUT115, HELDOUT115_MANIFEST),
+    (HELDOUT116, HELDOUT116_MANIFEST),
+    (HELDOUT117, HELDOUT117_MANIFEST),
+    (HELDOUT118, HELDOUT118_MANIFEST),
+    (HELDOUT119, HELDOUT119_MANIFEST),
 ]
 
 
@@ -607,7 +629,8 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     # hundred-and-first at 3, 8 and 6 when their look-ups or fetches did, and the hundred-and-second and -fourth
     # to -sixth at 7, 6, 4 and 5 when their fetches did, and the hundred-and-seventh to -fourteenth at 0, 2, 1, 6,
     # 1, 3, 2 and 4: most repositories holding their probe paths were already taken or checked by earlier sets, and
-    # their fetches or look-ups ran out (READMEs)
+    # their fetches or look-ups ran out, and the hundred-and-sixteenth to -nineteenth at 8, 6, 3 and 4 when their
+    # listed rows or fetches did (READMEs)
     small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
     small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6, HELDOUT39: 4}
     small |= {HELDOUT44: 6, HELDOUT45: 9, HELDOUT47: 4, HELDOUT48: 4, HELDOUT49: 4, HELDOUT51: 8, HELDOUT53: 2}
@@ -619,7 +642,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     small |= {HELDOUT90: 1, HELDOUT91: 4, HELDOUT92: 3, HELDOUT93: 4, HELDOUT94: 5, HELDOUT95: 3, HELDOUT96: 4}
     small |= {HELDOUT99: 3, HELDOUT100: 8, HELDOUT101: 6, HELDOUT102: 7, HELDOUT104: 6, HELDOUT105: 4, HELDOUT106: 5}
     small |= {HELDOUT107: 0, HELDOUT108: 2, HELDOUT109: 1, HELDOUT110: 6, HELDOUT111: 1, HELDOUT112: 3}
-    small |= {HELDOUT113: 2, HELDOUT114: 4}
+    small |= {HELDOUT113: 2, HELDOUT114: 4, HELDOUT116: 8, HELDOUT117: 6, HELDOUT118: 3, HELDOUT119: 4}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -1171,6 +1194,11 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT112, HELDOUT112_MANIFEST, HELDOUT112_FLOOR, id="112-wandb-3of3"),
     pytest.param(HELDOUT113, HELDOUT113_MANIFEST, HELDOUT113_FLOOR, id="113-json-lines-1of2"),
     pytest.param(HELDOUT114, HELDOUT114_MANIFEST, HELDOUT114_FLOOR, id="114-tensorboard-3of4"),
+    pytest.param(HELDOUT115, HELDOUT115_MANIFEST, HELDOUT115_FLOOR, id="115-ultralytics-7of12"),
+    pytest.param(HELDOUT116, HELDOUT116_MANIFEST, HELDOUT116_FLOOR, id="116-saved-histories-6of8"),
+    pytest.param(HELDOUT117, HELDOUT117_MANIFEST, HELDOUT117_FLOOR, id="117-keras-notebooks-6of6"),
+    pytest.param(HELDOUT118, HELDOUT118_MANIFEST, HELDOUT118_FLOOR, id="118-console-text-1of3"),
+    pytest.param(HELDOUT119, HELDOUT119_MANIFEST, HELDOUT119_FLOOR, id="119-loop-notebooks-2of4"),
 ]
 
 
@@ -1185,8 +1213,47 @@ def test_sets_collected_on_2026_12_07_agree_with_their_labels(
 
 
 REFUSED_2026_12_07 = {"keras_image_denoising_autoencoder_nsarang.csv", "mlflow_pt_bert_data_augmentation"}
+REFUSED_2026_12_07 |= {"loop_txt_dcc.log"}
 """Files of those sets refused with a clear error, each tested for what the error says (below; the MLflow run marked
 deleted: tests/io/test_log_readers.py)."""
+
+
+def test_a_loops_average_train_and_val_loss_are_the_splits_losses() -> None:
+    """``====> Epoch: 3 Average train loss: 0.0160, Average val loss: 0.0151`` (held-out set 119's notebook, five
+    models trained in turn by one loop): the qualifier hid the split, no run had a validation series and the notebook
+    was refused as holding no training output. The last model's 5 epochs are read, its overfitting headlined."""
+    path = HELDOUT119 / "loop_ipynb_massimomario_rnn_classifier.ipynb"
+    history = read_history(path)
+    assert history.get("val_loss").tolist() == [0.0006, 0.0007, 0.0009, 0.0012, 0.0012]  # type: ignore[union-attr]
+    assert history.get("train_loss").tolist() == [0.0012, 0.0003, 0.0002, 0.0001, 0.0001]  # type: ignore[union-attr]
+    assert any("5 training runs" in note and "cell 55" in note for note in history.notes), history.notes
+    top = gapdoctor.diagnose(history=history).top
+    assert top is not None and top.cause == "overfitting"
+
+
+def test_a_loss_named_for_what_it_reconstructs_beside_its_valid_twin_is_the_loss() -> None:
+    """``#Epoch 1: Reconstruct Loss: 0.3491, Valid Reconstruct Loss: 0.3323`` (held-out set 118: DEC's stacked
+    autoencoder, five trainings in one log): the unprefixed training name was never paired with its ``Valid`` twin,
+    and the log was refused as holding no series. The last training's 500 epochs are read, said."""
+    history = read_history(HELDOUT118 / "loop_txt_dec_pytorch.log")
+    val, train = history.get("val_loss"), history.get("train_loss")
+    assert val is not None and train is not None and history.n_points == 501
+    assert val[0] == pytest.approx(1.1715) and val[-1] == pytest.approx(0.1827) and train[-1] == pytest.approx(0.1315)
+    assert any(
+        "reconstruct loss (reconstruct_loss, valid_reconstruct_loss) read as the loss" in n for n in history.notes
+    )
+    assert any("diagnosed the last with validation values" in note for note in history.notes), history.notes
+
+
+def test_a_log_opening_with_a_printed_configuration_is_refused_as_console_output_not_as_broken_json() -> None:
+    """``loop_txt_dcc.log`` (held-out set 118) opens with Python's print of its configuration (``{'setup':
+    'end2end', ...}``), then prints only per-batch losses and a kNN accuracy: it was refused as "not valid JSON ...
+    the file was probably cut short", which sent the user after a fault the file does not have."""
+    with pytest.raises(gapdoctor.GapdoctorInputError) as refused:
+        read_history(HELDOUT118 / "loop_txt_dcc.log")
+    said = str(refused.value)
+    assert "holds no training output gapdoctor recognises" in said and "JSON" not in said, said
+    assert "save its history as a CSV with one row per epoch" in said
 
 
 def test_a_keras_csv_with_a_later_run_appended_under_the_first_header_is_refused_naming_it() -> None:
@@ -1271,3 +1338,11 @@ def test_the_cli_refuses_the_appended_keras_csv_in_one_line_exiting_2() -> None:
     result = run_cli("diagnose", "--history", str(HELDOUT63 / "keras_image_denoising_autoencoder_nsarang.csv"))
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "split the file at line 17" in result.stderr
+
+
+def test_the_cli_refuses_the_log_opening_with_a_printed_configuration_in_one_line_exiting_2() -> None:
+    from tests.helpers import run_cli
+
+    result = run_cli("diagnose", "--history", str(HELDOUT118 / "loop_txt_dcc.log"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "holds no training output" in result.stderr

@@ -70,6 +70,11 @@ _INDEX_NAMES = {"epoch", "epochs", "step", "global_step", "time", "timestamp", "
 _INDEX_NAMES |= {"iter", "iteration", "iters"}  # Detectron2's and MMCV's JSON lines
 _INDEX_NAMES |= {"stopped", "restored"}  # EarlyStopping's stopped_epoch / restored_epoch (MLflow's Keras autolog)
 _SPLITS_NAMED = {*SPLIT_PREFIXES, "test"}  # a first segment naming a split is read as written, never dropped
+# A word a loop puts before the split's name, saying how the epoch's value was taken ("====> Epoch: 3 Average train
+# loss: 0.0160, Average val loss: 0.0151", "mean_val_acc", "total_val_loss"): the split's series all the same.
+_QUALIFIED_SPLIT = re.compile(
+    r"^(?:average|avg|mean|total|running|overall)_(?=(?:train|training|trn|val|valid|validation|eval|dev|test)_)"
+)
 # Keras names a metric object's second and later instances in one session "precision_1", "auc_2" (and their
 # "val_" twins): the number counts objects, it is no part of the metric's name.
 _KERAS_INSTANCE = re.compile(r"(.+?)_(\d+)")
@@ -133,6 +138,8 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
     ('val_accuracy', None)
     >>> normalise_series_name("eval_validation_loss"), normalise_series_name("eval_test_accuracy")  # HF's dict
     ('val_loss', 'test_accuracy')
+    >>> normalise_series_name("Average val loss"), normalise_series_name("avg_train_acc")  # a loop's qualifier
+    ('val_loss', 'train_accuracy')
     """
     loader = LIGHTNING_LOADER.search(raw.strip())
     if loader is not None:  # Lightning's series of one of several validation loaders: the first loader's are read
@@ -162,6 +169,7 @@ def _normalised(raw: str, metrics: Collection[str]) -> str | None:
     """:func:`normalise_series_name` of the name as written."""
     name = _cleaned(raw)
     name = re.sub(r"(^|_)epoch_", r"\1", name)  # Keras' TensorBoard tags: "epoch_loss", "validation/epoch_loss"
+    name = _QUALIFIED_SPLIT.sub("", name)  # a loop's "Average train loss", "mean_val_acc": the split's series
     if name in _INDEX_NAMES:
         return ""
     if name in _AUXILIARY:
@@ -313,11 +321,15 @@ def named_losses(unknown: Collection[str]) -> tuple[dict[str, str], str | None]:
     ({}, None)
     >>> named_losses(["train_disc_loss", "train_gen_loss"])
     ({}, None)
+    >>> named_losses(["reconstruct_loss", "valid_reconstruct_loss"])
+    ({'reconstruct_loss': 'train_loss', 'valid_reconstruct_loss': 'val_loss'}, 'reconstruct')
     """
     by_core: dict[str, dict[str, list[str]]] = {}
     for raw in unknown:
-        parsed = split_and_body(raw)
-        if parsed is None or not parsed[1].endswith("_loss"):
+        # a training name without its split's word is the training side ("Reconstruct Loss" beside "Valid
+        # Reconstruct Loss", as Keras writes "loss" beside "val_loss"): kept only when its validation twin is logged
+        parsed = split_and_body(raw) or ("train", _cleaned(raw))
+        if not parsed[1].endswith("_loss"):
             continue
         split, body = parsed
         by_core.setdefault(body[: -len("_loss")], {}).setdefault(split, []).append(raw)

@@ -342,7 +342,10 @@ def _run(run: _Run) -> tuple[int, int, list[LoggedRaw], list[str]] | None:
         for name in values:
             seen[name] = seen.get(name, 0) + 1
     curves = {name for name, count in seen.items() if count > 1 or len(epochs) == 1}
-    if len(epochs) < _MIN_EPOCHS or not any(VALIDATION_NAME.match(name) for name in curves):
+    held_out = (
+        VALIDATION_NAME.match(name) or (normalise_series_name(name) or "").startswith("val_") for name in curves
+    )
+    if len(epochs) < _MIN_EPOCHS or not any(held_out):  # "val_loss", or "Average val loss" (a qualifier first)
         return None
     shift = 1 if min(epochs) == 0 else 0  # a 0-based counter: epochs completed from 1
     points = [

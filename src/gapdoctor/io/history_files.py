@@ -29,6 +29,7 @@ the same series (Lightning's ``train_loss_step`` and ``train_loss_epoch``) one i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -64,6 +65,9 @@ _EPOCH_COLUMNS = ("epoch",)
 # JSON lines, Detectron2's metrics.json, MMEngine's scalars.json, MMCV's <time>.log.json)
 _LOG_NAMES: tuple[str, ...] = ("metrics.csv", "trainer_state.json", "history.csv", "history.json", "results.csv")
 _LOG_NAMES += ("log.txt", "metrics.json", "scalars.json", "*.log.json")
+# A log opening with Python's print of a dict or list (a configuration: "{'setup': 'end2end', ...}"): single-quoted,
+# so no JSON, and read as the console output it is.
+_PYTHON_LITERAL = re.compile(r"\s*[\[{]\s*'")
 _JSON_LINES_HEAD = 1 << 20  # bytes of a log.txt read to tell JSON lines (a first line and the next one's start)
 
 
@@ -213,12 +217,13 @@ def _read_file(path: Path, notes: list[str], run: str | None = None) -> list[Log
     printed = console_runs(text)  # Keras' fit, HF's printed logs, Lightning's bar, saved from a console
     if printed:
         return one_console_run(printed, notes).points
-    if text.lstrip()[:1] in {"{", "["}:
+    if text.lstrip()[:1] in {"{", "["} and not _PYTHON_LITERAL.match(text):
         return _read_json_history(path, notes, text)
     try:
         return _read_csv(path, notes, text)
     except GapdoctorInputError as error:
-        if any(mark in next((line for line in text.splitlines() if line.strip()), "") for mark in ",\t;"):
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        if any(mark in first for mark in ",\t;") and not _PYTHON_LITERAL.match(first):
             raise  # a table (its first line has a delimiter) with a bad row: its own message says where
         raise GapdoctorInputError(  # text that is no table: say what it is not, not which line broke a table
             str(path),
