@@ -7,9 +7,9 @@ given as argument labels that corpus instead (``tests/data/real_logs_heldout``).
 is either a Keras TensorBoard pair (``train/`` and ``validation/`` event files, read by ``_read_keras_pair``) or
 an MLflow file-store run (``mlruns/<experiment_id>/<run_id>/metrics/<key>``), read by ``_read_mlflow``. Console
 output (Keras ``fit`` text, HF Trainer log dicts) in a ``.txt`` / ``.log`` / ``.out`` file, and a Jupyter notebook's
-cell outputs (``.ipynb``, HF progress tables included), are read by ``_read_console``; so are fairseq's end-of-epoch
-summaries (text and JSON) and PyTorch Lightning's tqdm progress bars saved to a text file. A hand-written training
-loop's own per-epoch prints (``Epoch 3/20, Train Loss: 0.41, Val Acc: 83.1%``) are read by ``_loop_curves``, only
+cell outputs (``.ipynb``, HF and fastai progress tables included), are read by ``_read_console``; so are fairseq's
+end-of-epoch summaries (text and JSON) and PyTorch Lightning's tqdm progress bars saved to a text file. A hand-written
+training loop's own per-epoch prints (``Epoch 3/20, Train Loss: 0.41, Val Acc: 83.1%``) are read by ``_loop_curves``, only
 where no known writer's output is found (a text file, or a notebook, in which none of the readers above finds a
 value) and only when the run read has at least 3 epochs with a validation value; else the file is read as before.
 """
@@ -102,6 +102,7 @@ LOOP_SKIP_WORDS = ("best", "time", "batch", "iter")  # no curve: a best-so-far, 
 LOOP_MIN_EPOCHS = 3  # epochs with a validation value needed before a file is read as a loop's prints
 ULTRALYTICS_SPLITS = ("train", "val")  # results.csv: a split's loss is the sum of its ``<split>/*_loss`` terms
 HF_TABLE_NAMES = {"training loss": "loss", "validation loss": "eval_loss", "epoch": "epoch", "step": "step"}
+FASTAI_TABLE_NAMES = {"train_loss": "loss", "valid_loss": "eval_loss", "epoch": "epoch"}  # fastai's Recorder table
 LOWER_IS_BETTER = ("loss", "wer", "cer", "error", "mae", "mse", "rmse", "perplexity")
 NOT_A_METRIC = ("runtime", "per_second", "epoch", "step", "flos", "lr", "learning_rate")
 # A per-epoch history saved by hand as one JSON object in another shape (``_read_json_shapes``): the keys that name a
@@ -1038,7 +1039,9 @@ def _table_records(html: str, table_number: int) -> list[_Record]:
     is ``loss``, ``Validation Loss`` is ``eval_loss``, any other column a metric ``eval_<name>`` (``F1`` ->
     ``eval_f1``); ``No log`` (and any cell that is no number) is no value. A table is HF's when its header row
     names ``Epoch`` or ``Step`` and ``Training Loss`` or ``Validation Loss``; a row's position is its Epoch cell,
-    else its Step cell."""
+    else its Step cell. fastai's Recorder table (header ``epoch``, ``train_loss`` and/or ``valid_loss``, a column per
+    metric, ``time``) is read the same way: ``train_loss`` is ``loss``, ``valid_loss`` ``eval_loss``, other columns
+    ``eval_<name>`` (``#na#`` and ``00:12`` are no values), at its ``epoch`` + 1 (fastai counts from 0)."""
     parser = _TableParser()
     parser.feed(html)
     parser.close()
@@ -1048,9 +1051,13 @@ def _table_records(html: str, table_number: int) -> list[_Record]:
         if not rows:
             continue
         header = [cell.lower() for cell in rows[0]]
-        if not ({"epoch", "step"} & set(header)) or not ({"training loss", "validation loss"} & set(header)):
+        fastai = "epoch" in header and bool({"train_loss", "valid_loss"} & set(header))
+        if not fastai and (
+            not ({"epoch", "step"} & set(header)) or not ({"training loss", "validation loss"} & set(header))
+        ):
             continue
-        names = [HF_TABLE_NAMES.get(h) or "eval_" + "_".join(re.findall(r"\w+", h)) for h in header]
+        table_names = FASTAI_TABLE_NAMES if fastai else HF_TABLE_NAMES
+        names = [table_names.get(h) or "eval_" + "_".join(re.findall(r"\w+", h)) for h in header]
         for row in rows[1:]:
             values = {
                 name: value
@@ -1058,6 +1065,8 @@ def _table_records(html: str, table_number: int) -> list[_Record]:
                 if (value := _number(cell.replace(",", ""))) is not None
             }
             position = values.get("epoch", values.get("step"))
+            if position is not None and fastai:
+                position += 1  # fastai counts epochs from 0
             if position is not None:
                 records.append(_Record("hf", position, values, table_number))
         table_number += 1
