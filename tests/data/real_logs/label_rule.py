@@ -9,9 +9,10 @@ an MLflow file-store run (``mlruns/<experiment_id>/<run_id>/metrics/<key>``), re
 output (Keras ``fit`` text, HF Trainer log dicts) in a ``.txt`` / ``.log`` / ``.out`` file, and a Jupyter notebook's
 cell outputs (``.ipynb``, HF and fastai progress tables included), are read by ``_read_console``; so are fairseq's
 end-of-epoch summaries (text and JSON) and PyTorch Lightning's tqdm progress bars saved to a text file. A hand-written
-training loop's own per-epoch prints (``Epoch 3/20, Train Loss: 0.41, Val Acc: 83.1%``) are read by ``_loop_curves``, only
-where no known writer's output is found (a text file, or a notebook, in which none of the readers above finds a
-value) and only when the run read has at least 3 epochs with a validation value; else the file is read as before.
+training loop's own per-epoch prints (``Epoch 3/20, Train Loss: 0.41, Val Acc: 83.1%``) are read by
+``_loop_curves``, only where no known writer's output is found (a text file, or a notebook, in which none of the
+readers above finds a value) and only when the run read has at least 3 epochs with a validation value; else the
+file is read as before.
 """
 
 from __future__ import annotations
