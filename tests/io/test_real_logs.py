@@ -471,6 +471,12 @@ HELDOUT119 = (
 )  # a loop's own per-epoch prints in notebooks a fifteenth time, blind
 HELDOUT119_MANIFEST = _manifest(HELDOUT119)
 HELDOUT119_FLOOR = 1  # ratchet: 2 of 4 agreed blind on 2026-12-07 (on 1bc17c3, before the set was read); one of margin
+HELDOUT120 = CORPUS.parent / "real_logs_heldout120"  # fastai's notebook progress tables, a first time, blind
+HELDOUT120_MANIFEST = _manifest(HELDOUT120)
+HELDOUT120_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (the fastai reader written before the set was read;
+# on 1bc17c3, before it, 0 of 6 were read); one of margin
+HELDOUT121 = CORPUS.parent / "real_logs_heldout121"  # fastai's CSVLogger files, a first time: no file found, blind
+HELDOUT121_MANIFEST = _manifest(HELDOUT121)
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -592,6 +598,8 @@ CORPORA = [
     (HELDOUT117, HELDOUT117_MANIFEST),
     (HELDOUT118, HELDOUT118_MANIFEST),
     (HELDOUT119, HELDOUT119_MANIFEST),
+    (HELDOUT120, HELDOUT120_MANIFEST),
+    (HELDOUT121, HELDOUT121_MANIFEST),
 ]
 
 
@@ -630,7 +638,8 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     # to -sixth at 7, 6, 4 and 5 when their fetches did, and the hundred-and-seventh to -fourteenth at 0, 2, 1, 6,
     # 1, 3, 2 and 4: most repositories holding their probe paths were already taken or checked by earlier sets, and
     # their fetches or look-ups ran out, and the hundred-and-sixteenth to -nineteenth at 8, 6, 3 and 4 when their
-    # listed rows or fetches did (READMEs)
+    # listed rows or fetches did, and the hundred-and-twentieth and -first at 6 and 0 when their fetches did (fastai's
+    # default paths walked by earlier sets, 9 course copies passed over; READMEs)
     small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
     small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6, HELDOUT39: 4}
     small |= {HELDOUT44: 6, HELDOUT45: 9, HELDOUT47: 4, HELDOUT48: 4, HELDOUT49: 4, HELDOUT51: 8, HELDOUT53: 2}
@@ -643,6 +652,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     small |= {HELDOUT99: 3, HELDOUT100: 8, HELDOUT101: 6, HELDOUT102: 7, HELDOUT104: 6, HELDOUT105: 4, HELDOUT106: 5}
     small |= {HELDOUT107: 0, HELDOUT108: 2, HELDOUT109: 1, HELDOUT110: 6, HELDOUT111: 1, HELDOUT112: 3}
     small |= {HELDOUT113: 2, HELDOUT114: 4, HELDOUT116: 8, HELDOUT117: 6, HELDOUT118: 3, HELDOUT119: 4}
+    small |= {HELDOUT120: 6, HELDOUT121: 0}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -658,6 +668,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
             "keras",  # the console output of Keras' fit, here in a notebook
             "hf_trainer",  # HF Trainer's progress table or printed logs, here in a notebook
             "loop",  # a hand-written loop's own per-epoch prints, in a text file or a notebook
+            "fastai",  # fastai's Recorder table in a notebook, or its CSVLogger file
             "ultralytics_csv",  # Ultralytics YOLO's results.csv
             "pytorch_lightning_tqdm",  # Lightning's progress bar saved to a text file (console_logs/ names it so)
             "other",
@@ -1199,6 +1210,7 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT117, HELDOUT117_MANIFEST, HELDOUT117_FLOOR, id="117-keras-notebooks-6of6"),
     pytest.param(HELDOUT118, HELDOUT118_MANIFEST, HELDOUT118_FLOOR, id="118-console-text-1of3"),
     pytest.param(HELDOUT119, HELDOUT119_MANIFEST, HELDOUT119_FLOOR, id="119-loop-notebooks-2of4"),
+    pytest.param(HELDOUT120, HELDOUT120_MANIFEST, HELDOUT120_FLOOR, id="120-fastai-notebooks-5of6"),
 ]
 
 

@@ -39,6 +39,7 @@ from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.inputs.history import RunHistory, normalise_series_name
 from gapdoctor.inputs.history_shapes import flatten_history_object
 from gapdoctor.io.console_logs import console_runs, one_console_run
+from gapdoctor.io.fastai_tables import fastai_names, is_fastai_header
 from gapdoctor.io.files import check_input_path, load_json_text, parse_csv, read_head, read_text, reading
 from gapdoctor.io.json_lines import is_json_lines, json_lines_points
 from gapdoctor.io.log_formats import (
@@ -105,6 +106,14 @@ def _epoch_column(header: list[str], rows: list[dict[str, float]]) -> str | None
 
 def _read_csv(path: Path, notes: list[str], text: str | None = None) -> list[LoggedRaw]:
     header, body = parse_csv(read_text(path) if text is None else text, path, notes)
+    if is_fastai_header(header):  # its metric columns are the validation set's: read under that split's names
+        named = fastai_names(header)
+        notes.append(
+            "fastai's CSVLogger: its metric columns are computed on the validation set, read so ("
+            + ", ".join(f"{c} -> {n}" for c, n in named.items() if c != n)
+            + ")"
+        )
+        header = [named.get(column.strip(), column) for column in header]
     rows: list[dict[str, float]] = []
     for index, row in enumerate(body):
         if [cell.strip() for cell in row] == header:  # a writer appending with its header again: a new run starts

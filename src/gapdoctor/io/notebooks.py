@@ -7,8 +7,10 @@ The text a cell printed (``stream`` outputs and ``text/plain`` results, in order
 ``Epoch`` or ``Step``, ``Training Loss`` (``No log`` until the first logged loss), ``Validation Loss``
 and a column per metric (``Accuracy``, ``F1``, ``Wer``...), read as ``loss``, ``eval_loss`` and
 ``eval_<metric>``; its ``Epoch`` shows each evaluation's epoch cut to a whole number (``0, 2, 2, 3`` for
-evaluations within epochs): a column that repeats is read as successive evaluations, said. Each ``fit`` or
-``train()`` is a run; the last with validation values is read.
+evaluations within epochs): a column that repeats is read as successive evaluations, said. fastai's ``Learner``
+shows its epochs as an HTML table too (:mod:`gapdoctor.io.fastai_tables`: ``epoch``, ``train_loss``,
+``valid_loss``, its metrics on the validation set, ``time``). Each ``fit`` or ``train()`` is a run; the last with
+validation values is read.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from gapdoctor.io.console_logs import (
     one_console_run,
     repeated,
 )
+from gapdoctor.io.fastai_tables import FASTAI_WRITER, fastai_names, is_fastai_header
 from gapdoctor.io.files import load_json_text, read_text
 from gapdoctor.io.json_lines import is_json_lines
 from gapdoctor.io.log_formats import LoggedRaw
@@ -73,10 +76,27 @@ def _series_name(column: str) -> str:
     return _TABLE_NAMES.get(name) or _POSITIONS.get(name) or "eval_" + re.sub(r"\W+", "_", name).strip("_")
 
 
+def _fastai_run(rows: list[list[str]], cell: int) -> ConsoleRun | None:
+    """The run fastai's Recorder table shows (:mod:`gapdoctor.io.fastai_tables`): epochs counted from 1, as the
+    epochs completed (fastai shows them from 0; its ``CSVLogger`` file is read so too)."""
+    names = fastai_names(rows[0])
+    run = ConsoleRun(FASTAI_WRITER, cell, cell)
+    for row in rows[1:]:
+        values = {names[c.strip()]: _cell_value(v) for c, v in zip(rows[0], row, strict=False) if c.strip() in names}
+        epoch = values.pop("epoch", math.nan) + 1
+        run.points.extend((name, math.nan, epoch, v) for name, v in values.items() if math.isfinite(v))
+    metrics = [f"{c} -> {n}" for c, n in names.items() if c != n]
+    if metrics:
+        run.notes.append(f"fastai's table: its metric columns are the validation set's ({', '.join(metrics)})")
+    return run if run.points else None
+
+
 def _table_run(rows: list[list[str]], cell: int) -> ConsoleRun | None:
-    """The run an HF Trainer progress table shows, or None when the table is not one."""
+    """The run an HF Trainer progress table (or fastai's) shows, or None when the table is not one."""
     if len(rows) < 2:
         return None
+    if is_fastai_header(rows[0]):
+        return _fastai_run(rows, cell)
     names = [_series_name(c) for c in rows[0]]
     header = {c.strip().lower() for c in rows[0]}
     if not header & set(_TABLE_NAMES) or not set(names) & {"epoch", "step"}:  # a DataFrame shown is no run

@@ -1,0 +1,73 @@
+"""fastai's Recorder table: the per-epoch table ``learn.fit_one_cycle`` / ``fine_tune`` / ``fit`` shows, and what
+its ``CSVLogger`` callback writes.
+
+One table, three places: in a notebook, an HTML table (``text/html``, ``<table class="dataframe">``) per call;
+from ``CSVLogger``, a CSV (``history.csv``); both with the header ``epoch, train_loss, valid_loss, <metric>...,
+time``, one row per epoch counted from 0. Its metric columns are the validation set's (fastai computes every metric
+on the validation ``DataLoader``), named without a split: ``accuracy`` there is ``valid_accuracy``, not the training
+accuracy an unprefixed name means elsewhere. ``#na#`` (no value: a run without a validation set) and ``00:12`` (the
+epoch's time) are no values. ``fine_tune`` shows two tables: the frozen epoch's, then the unfrozen epochs'.
+"""
+
+from __future__ import annotations
+
+from gapdoctor.inputs.series_names import split_and_body
+
+__all__ = ["FASTAI_WRITER", "fastai_names", "is_fastai_header"]
+
+FASTAI_WRITER = "fastai table"
+"""A console run read from fastai's Recorder table."""
+_LOSSES = {"train_loss", "valid_loss"}
+# fastai's metrics as its Learner names their columns -> the names gapdoctor reads (the rest are read as written)
+_FASTAI_METRICS = {
+    "foreground_acc": "accuracy",  # CamVid's accuracy over the pixels not marked void (fastai 1: acc_camvid)
+    "acc_camvid": "accuracy",
+    "accuracy_thresh": "accuracy",  # fastai 1's multi-label accuracy at a threshold
+    "accuracy_multi": "accuracy",  # multi-label accuracy at a threshold
+    "jaccard_coeff": "iou",
+    "top_k_accuracy": "top5_accuracy",  # k = 5 by default
+    "balanced_accuracy_score": "balanced_accuracy",
+}
+
+
+def is_fastai_header(header: list[str]) -> bool:
+    """Whether a table's header is fastai's Recorder's: ``epoch`` first, ``time`` last, ``train_loss`` /
+    ``valid_loss`` among its columns. A loop's own ``epoch,train_loss,valid_loss,accuracy`` (no ``time``) is not
+    read as fastai's: which split its ``accuracy`` was measured on is not written.
+
+    Examples
+    --------
+    >>> is_fastai_header(["epoch", "train_loss", "valid_loss", "accuracy", "time"])
+    True
+    >>> is_fastai_header(["epoch", "train_loss", "valid_loss", "accuracy"]), is_fastai_header(["epoch", "time"])
+    (False, False)
+    >>> is_fastai_header(["Epoch", "Training Loss", "Validation Loss", "Accuracy"])  # HF Trainer's
+    False
+    """
+    names = [name.strip() for name in header]
+    return len(names) >= 3 and names[0] == "epoch" and names[-1] == "time" and bool(_LOSSES & set(names))
+
+
+def fastai_names(header: list[str]) -> dict[str, str]:
+    """A fastai table's column -> the name to read it under: the losses and ``epoch`` as written, ``time`` left out
+    (absent from the map), every metric the validation set's (``accuracy`` -> ``valid_accuracy``).
+
+    Examples
+    --------
+    >>> fastai_names(["epoch", "train_loss", "valid_loss", "accuracy", "foreground_acc", "time"])
+    {'epoch': 'epoch', 'train_loss': 'train_loss', 'valid_loss': 'valid_loss', 'accuracy': 'valid_accuracy', \
+'foreground_acc': 'valid_foreground_acc'}
+    >>> fastai_names(["epoch", "train_loss", "valid_loss", "valid_acc", "train_acc"])["valid_acc"]  # a loop's own
+    'valid_acc'
+    """
+    names: dict[str, str] = {}
+    for column in (name.strip() for name in header):
+        if column == "time":
+            continue
+        if column == "epoch" or column in _LOSSES or split_and_body(column) or column.lower().startswith("test"):
+            names[column] = column  # a name that says its split already is read as written
+            continue
+        metric = column.lower().replace(" ", "_")
+        read = "valid_" + _FASTAI_METRICS.get(metric, metric)
+        names[column] = read if read not in names.values() else "valid_" + metric  # one column per name
+    return names
