@@ -777,3 +777,26 @@ def test_a_batchs_value_then_the_running_mean_in_brackets_reads_the_mean() -> No
     assert not any(f.cause == "optimization" for f in gapdoctor.diagnose(history=path).findings)
     imagenet = "Epoch: [3][390/391]\tTime  0.120 ( 0.125)\tLoss 1.2345e+00 (1.4100e+00)\tAcc@1  60.00 ( 55.12)"
     assert line_values(imagenet)["loss"] == 1.41
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ignite_examples_average_results_per_split(tmp_path: Path, seed: int) -> None:
+    """PyTorch Ignite's examples (examples/mnist/mnist.py and the loops copied from them) print ``Training Results -
+    Epoch: 3  Avg accuracy: 0.96 Avg loss: 0.12`` and ``Validation Results - ...`` after each epoch: the qualifier
+    "Avg" hid the metric, and only the losses were read (the accuracy curves left out without a word)."""
+    torch, (Xt, yt, Xv, yv), model, steps = _digits_mlp(seed, hidden=64, lr=0.05, batch_size=64)
+    log, accuracies = tmp_path / "ignite.log", []
+    with _console(log):
+        for epoch in range(1, 7):
+            for _ in steps():
+                pass
+            with torch.no_grad():
+                for split, (X, y) in (("Training", (Xt, yt)), ("Validation", (Xv, yv))):
+                    logits = model(X)
+                    accuracy = float((logits.argmax(1) == y).float().mean())
+                    loss = torch.nn.functional.cross_entropy(logits, y).item()
+                    print(f"{split} Results - Epoch: {epoch}  Avg accuracy: {accuracy:.2f} Avg loss: {loss:.2f}")
+                    accuracies += [round(accuracy, 2)] if split == "Validation" else []
+    history = read_history(log)
+    assert history.n_points == 6 and history.get("val_accuracy").tolist() == accuracies  # type: ignore[union-attr]
+    assert history.has("train_accuracy") and history.has("val_loss") and history.has("train_loss")

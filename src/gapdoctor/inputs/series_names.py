@@ -72,6 +72,7 @@ _INDEX_NAMES |= {"stopped", "restored"}  # EarlyStopping's stopped_epoch / resto
 _SPLITS_NAMED = {*SPLIT_PREFIXES, "test"}  # a first segment naming a split is read as written, never dropped
 # A word a loop puts before the split's name, saying how the epoch's value was taken ("====> Epoch: 3 Average train
 # loss: 0.0160, Average val loss: 0.0151", "mean_val_acc", "total_val_loss"): the split's series all the same.
+_QUALIFIER = re.compile(r"(?:average|avg|mean|running|overall)_(?=[a-z])")
 _QUALIFIED_SPLIT = re.compile(
     r"^(?:average|avg|mean|total|running|overall)_(?=(?:train|training|trn|val|valid|validation|eval|dev|test)_)"
 )
@@ -140,6 +141,8 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
     ('val_loss', 'test_accuracy')
     >>> normalise_series_name("Average val loss"), normalise_series_name("avg_train_acc")  # a loop's qualifier
     ('val_loss', 'train_accuracy')
+    >>> normalise_series_name("validation_avg_accuracy"), normalise_series_name("mean_average_precision")
+    ('val_accuracy', 'train_map')
     """
     loader = LIGHTNING_LOADER.search(raw.strip())
     if loader is not None:  # Lightning's series of one of several validation loaders: the first loader's are read
@@ -208,7 +211,8 @@ def _body_name(name: str, split: str, metrics: Collection[str]) -> str | None:
     name = METRIC_ALIASES.get(name) or torchmetrics_metric(name) or name
     if name in METRICS or name in metrics:
         return f"{split}_{name}"
-    return None
+    qualified = _QUALIFIER.match(name)  # Ignite's "Avg accuracy", a loop's "mean_f1": the metric itself
+    return _body_name(name[qualified.end() :], split, metrics) if qualified else None
 
 
 def preference(
