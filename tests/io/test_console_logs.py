@@ -800,3 +800,23 @@ def test_ignite_examples_average_results_per_split(tmp_path: Path, seed: int) ->
     history = read_history(log)
     assert history.n_points == 6 and history.get("val_accuracy").tolist() == accuracies  # type: ignore[union-attr]
     assert history.has("train_accuracy") and history.has("val_loss") and history.has("train_loss")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pytorch_vae_examples_test_set_loss(tmp_path: Path, seed: int) -> None:
+    """PyTorch's examples/vae/main.py prints ``====> Epoch: 3 Average loss: 114.1234`` after training and ``====>
+    Test set loss: 111.5000`` after evaluating, each epoch: "Test set loss" was no series, and the run was read as a
+    training loss alone. A real torch loop printing so has its test loss read as the validation curve, said."""
+    torch, (_, _, Xv, yv), model, steps = _digits_mlp(seed, hidden=64, lr=0.05, batch_size=64)
+    log, test_losses = tmp_path / "vae.log", []
+    with _console(log):
+        for epoch in range(1, 7):
+            total = sum(loss.item() for _, _, loss in steps())
+            print(f"====> Epoch: {epoch} Average loss: {total:.4f}")
+            with torch.no_grad():
+                test_loss = torch.nn.functional.cross_entropy(model(Xv), yv).item()
+            print(f"====> Test set loss: {test_loss:.4f}")
+            test_losses.append(round(test_loss, 4))
+    history = read_history(log)
+    assert history.n_points == 6 and history.get("val_loss").tolist() == test_losses  # type: ignore[union-attr]
+    assert any("test_loss, logged during training, read as validation" in note for note in history.notes)

@@ -72,6 +72,7 @@ _INDEX_NAMES |= {"stopped", "restored"}  # EarlyStopping's stopped_epoch / resto
 _SPLITS_NAMED = {*SPLIT_PREFIXES, "test"}  # a first segment naming a split is read as written, never dropped
 # A word a loop puts before the split's name, saying how the epoch's value was taken ("====> Epoch: 3 Average train
 # loss: 0.0160, Average val loss: 0.0151", "mean_val_acc", "total_val_loss"): the split's series all the same.
+_SPLIT_SET = re.compile(r"^((?:train|training|val|valid|validation|eval|dev|test)_)(?:set|split|data)_(?=[a-z])")
 _QUALIFIER = re.compile(r"(?:average|avg|mean|running|overall)_(?=[a-z])")
 _QUALIFIED_SPLIT = re.compile(
     r"^(?:average|avg|mean|total|running|overall)_(?=(?:train|training|trn|val|valid|validation|eval|dev|test)_)"
@@ -143,6 +144,8 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
     ('val_loss', 'train_accuracy')
     >>> normalise_series_name("validation_avg_accuracy"), normalise_series_name("mean_average_precision")
     ('val_accuracy', 'train_map')
+    >>> normalise_series_name("Test set loss"), normalise_series_name("val_set_acc")
+    ('test_loss', 'val_accuracy')
     """
     loader = LIGHTNING_LOADER.search(raw.strip())
     if loader is not None:  # Lightning's series of one of several validation loaders: the first loader's are read
@@ -173,6 +176,7 @@ def _normalised(raw: str, metrics: Collection[str]) -> str | None:
     name = _cleaned(raw)
     name = re.sub(r"(^|_)epoch_", r"\1", name)  # Keras' TensorBoard tags: "epoch_loss", "validation/epoch_loss"
     name = _QUALIFIED_SPLIT.sub("", name)  # a loop's "Average train loss", "mean_val_acc": the split's series
+    name = _SPLIT_SET.sub(r"\1", name)  # "Test set loss" (PyTorch's VAE example), "val_set_acc": the split's series
     if name in _INDEX_NAMES:
         return ""
     if name in _AUXILIARY:
