@@ -71,3 +71,19 @@ def test_a_loops_own_csv_without_fastais_time_column_is_not_claimed_as_fastais(t
     path.write_text("epoch,train_loss,valid_loss,train_acc\n0,0.9,0.8,0.6\n1,0.7,0.7,0.7\n2,0.6,0.65,0.75\n")
     history = read_history(path)
     assert history.get("train_accuracy") is not None and not any("fastai" in note for note in history.notes)
+
+
+def test_a_scripts_console_with_fastais_tables_reads_the_last_fit(tmp_path: Path) -> None:
+    """Outside a notebook fastai prints its table as text; ``fine_tune`` prints two (the frozen epoch's, then the
+    unfrozen epochs'): the last is read, its metric columns the validation set's, ``#na#`` no value."""
+    header = "epoch     train_loss  valid_loss  error_rate  time"
+    frozen = [header, "0         1.204512    0.402113    0.121000    00:41"]
+    rows = [(e, 0.5 - 0.08 * e, 0.3 - 0.02 * e, 0.09 - 0.01 * e) for e in range(4)]
+    unfrozen = [header, *(f"{e}         {t:.6f}    {v:.6f}    {r:.6f}    00:52" for e, t, v, r in rows)]
+    path = tmp_path / "train.log"
+    path.write_text("\n".join(["Downloading...", *frozen, "", *unfrozen, "saved"]) + "\n", encoding="utf-8")
+    history = read_history(path)
+    assert history.epochs is not None and history.epochs.tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert np.allclose(history.get("val_error"), [0.09, 0.08, 0.07, 0.06])  # type: ignore[arg-type]
+    assert any("2 training runs" in note for note in history.notes), history.notes
+    assert any("error_rate -> valid_error_rate" in note for note in history.notes), history.notes

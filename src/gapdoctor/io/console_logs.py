@@ -18,7 +18,7 @@
   their ``num_updates``; ``best_*`` and speed fields unread;
 - PyTorch Lightning's progress bar: ``Epoch 3: 100%|████| 50/50 [00:01<00:00, 30.1it/s, loss=0.31,
   v_num=0, val_loss=0.42]``: the last update of each (0-based) epoch, whose values include the
-  validation run at its end.
+  validation run at its end; fastai's table printed as text (:mod:`~gapdoctor.io.fastai_tables`).
 
 Without any of these, a hand-written loop's per-epoch line (``Epoch 3/20, Train Loss: 0.41, Val Acc: 83%``) is
 read (:mod:`gapdoctor.io.epoch_lines`). Literals are parsed with :func:`ast.literal_eval`, never evaluated.
@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 from gapdoctor.io.epoch_lines import NUMBER as _NUMBER
 from gapdoctor.io.epoch_lines import epoch_line_runs
+from gapdoctor.io.fastai_tables import FASTAI_WRITER, fastai_text_runs
 from gapdoctor.io.log_formats import LoggedRaw
 from gapdoctor.io.step_lines import step_line_runs
 
@@ -58,9 +59,9 @@ _LIGHTNING_PAIR = re.compile(r"([A-Za-z_][\w/.@-]*)=(" + _NUMBER + r")(?=,|$)")
 # the epoch's training line without the subset; behind "| INFO | valid |" or "[valid][INFO] - " in later versions
 _FAIRSEQ_LINE = re.compile(r"\bepoch (\d+) \|(?:\s*valid on ['\"]([\w.-]+)['\"] subset \|)?(.*)$")
 _FAIRSEQ_FIELD = re.compile(r"(?:^|\|)\s*([A-Za-z_][\w-]*) (" + _NUMBER + r")\s*(?=\||$)")
-_FAIRSEQ_BOOKKEEPING = {"wps", "ups", "wpb", "bsz", "num_updates", "clip", "oom", "loss_scale", "train_wall", "wall"}
-_FAIRSEQ_BOOKKEEPING |= {"gb_free", "cuda_gb_allocated", "cuda_gb_reserved", "cuda_gb_free"}
-_FAIRSEQ_BOOKKEEPING |= {"ntokens", "nsentences", "temp"}
+_FAIRSEQ_BOOKKEEPING = {"wps", "ups", "wpb", "bsz", "num_updates", "clip", "oom", "loss_scale", "train_wall", "temp"}
+_FAIRSEQ_BOOKKEEPING |= {"wall", "gb_free", "cuda_gb_allocated", "cuda_gb_reserved", "cuda_gb_free", "ntokens"}
+_FAIRSEQ_BOOKKEEPING.add("nsentences")
 _FAIRSEQ_NAMES = {"gnorm": "grad_norm"}
 _UPDATE_BREAK = re.compile(r"[\r\x08]+")
 _ANSI_STYLE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # Keras 3's bold and grey: ESC[1m ... ESC[0m
@@ -117,9 +118,8 @@ def _keras_runs(updates: list[tuple[int, str]]) -> list[ConsoleRun]:
 
 
 def _keras_values(update: str) -> dict[str, float]:
-    """The ``name: value`` pairs of a Keras progress line (``ETA`` is no value); a line whose fields are not
-    Keras' `` - name: value``, or that shows no loss, is none (``train Loss: 0.41 Acc: 0.86`` under a loop's
-    own ``Epoch 3/20``)."""
+    """The ``name: value`` pairs of a Keras progress line (``ETA`` is no value); a line whose fields are not Keras'
+    `` - name: value``, or that shows no loss, is none (``train Loss: 0.41 Acc: 0.86`` under a loop's ``Epoch 3``)."""
     if not _KERAS_FIELD.search(update):
         return {}
     values = {k: float(v) for k, v in _KERAS_PAIR.findall(update) if k not in _KERAS_BOOKKEEPING}
@@ -154,11 +154,8 @@ def _close_keras(runs: list[ConsoleRun], best: dict[int, tuple[int, dict[str, fl
 
 
 def _one_epoch_fits(runs: list[ConsoleRun]) -> list[ConsoleRun]:
-    """A loop calling ``fit(epochs=1)`` prints ``Epoch 1/1`` each time: one run, an epoch per fit.
-
-    Runs of one epoch each, every one printing the same series, are joined; runs from scratch print more
-    than one epoch.
-    """
+    """A loop calling ``fit(epochs=1)`` prints ``Epoch 1/1`` each time: one run, an epoch per fit. Runs of one
+    epoch each, every one printing the same series, are joined; runs from scratch print more than one epoch."""
     if len(runs) < 2 or any({epoch for _, _, epoch, _ in run.points} != {1.0} for run in runs):
         return runs
     if len({frozenset(name for name, *_ in run.points) for run in runs}) != 1:
@@ -356,6 +353,7 @@ def console_runs(text: str) -> list[ConsoleRun]:
     updates = list(_updates(text))
     runs = [*_keras_runs(updates), *_hf_runs(updates), *_lightning_runs(updates), *_fairseq_runs(updates)]
     runs += [run for run in _history_dict_runs(updates) if not repeated(run, runs)]
+    runs += [ConsoleRun(FASTAI_WRITER, *run) for run in fastai_text_runs(updates)]  # a script's fastai table
     if not any(run.points for run in runs):  # no known writer's output: a hand-written loop's prints
         runs = [ConsoleRun("a loop's per-epoch prints", *run) for run in epoch_line_runs(updates)]
     if not any(run.points for run in runs):  # a loop that evaluates every N steps (nanoGPT's "step 2000: ...")

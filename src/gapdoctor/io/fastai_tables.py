@@ -2,18 +2,22 @@
 its ``CSVLogger`` callback writes.
 
 One table, three places: in a notebook, an HTML table (``text/html``, ``<table class="dataframe">``) per call;
-from ``CSVLogger``, a CSV (``history.csv``); both with the header ``epoch, train_loss, valid_loss, <metric>...,
-time``, one row per epoch counted from 0. Its metric columns are the validation set's (fastai computes every metric
-on the validation ``DataLoader``), named without a split: ``accuracy`` there is ``valid_accuracy``, not the training
-accuracy an unprefixed name means elsewhere. ``#na#`` (no value: a run without a validation set) and ``00:12`` (the
-epoch's time) are no values. ``fine_tune`` shows two tables: the frozen epoch's, then the unfrozen epochs'.
+from ``CSVLogger``, a CSV (``history.csv``); from a script, columns of text on its console. All with the header
+``epoch, train_loss, valid_loss, <metric>..., time``, one row per epoch counted from 0. Its metric columns are the
+validation set's (fastai computes every metric on the validation ``DataLoader``), named without a split:
+``accuracy`` there is ``valid_accuracy``, not the training accuracy an unprefixed name means elsewhere. ``#na#``
+(no value: a run without a validation set) and ``00:12`` (the epoch's time) are no values. ``fine_tune`` shows two
+tables: the frozen epoch's, then the unfrozen epochs'.
 """
 
 from __future__ import annotations
 
-from gapdoctor.inputs.series_names import split_and_body
+import math
 
-__all__ = ["FASTAI_WRITER", "fastai_names", "is_fastai_header"]
+from gapdoctor.inputs.series_names import split_and_body
+from gapdoctor.io.log_formats import LoggedRaw
+
+__all__ = ["FASTAI_WRITER", "fastai_names", "fastai_text_runs", "is_fastai_header", "metric_note"]
 
 FASTAI_WRITER = "fastai table"
 """A console run read from fastai's Recorder table."""
@@ -71,3 +75,49 @@ def fastai_names(header: list[str]) -> dict[str, str]:
         read = "valid_" + _FASTAI_METRICS.get(metric, metric)
         names[column] = read if read not in names.values() else "valid_" + metric  # one column per name
     return names
+
+
+def fastai_text_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, list[LoggedRaw], list[str]]]:
+    """``(first line, last line, points, notes)`` of each table fastai printed as text (a script's console: the
+    Recorder's header ``epoch     train_loss  valid_loss  accuracy  time``, then a row of numbers per epoch).
+
+    Examples
+    --------
+    >>> out = ["epoch     train_loss  valid_loss  accuracy  time", "0         0.573113    0.363447    0.845000  00:03",
+    ...        "1         0.428420    0.349133    0.850000  00:03"]
+    >>> [(name, epoch, value) for name, _, epoch, value in fastai_text_runs(list(enumerate(out)))[0][2][-3:]]
+    [('train_loss', 2.0, 0.42842), ('valid_loss', 2.0, 0.349133), ('valid_accuracy', 2.0, 0.85)]
+    """
+    runs: list[tuple[int, int, list[LoggedRaw], list[str]]] = []
+    header: list[str] = []
+    for number, line in updates:
+        cells = line.split()
+        if is_fastai_header(cells):
+            header, names = cells, fastai_names(cells)
+            runs.append((number, number, [], metric_note(names)))
+            continue
+        if not header or len(cells) != len(header) or not cells[0].isdigit():
+            header = [] if header and cells and not cells[0].isdigit() else header  # the table ended
+            continue
+        first, _, points, notes = runs[-1]
+        epoch = float(cells[0]) + 1  # fastai counts from 0: epochs completed
+        for column, cell in zip(header[1:], cells[1:], strict=True):
+            value = _number(cell)
+            if column in names and value is not None:
+                points.append((names[column], math.nan, epoch, value))
+        runs[-1] = (first, number, points, notes)
+    return [run for run in runs if run[2]]
+
+
+def metric_note(names: dict[str, str]) -> list[str]:
+    """The note saying a fastai table's metric columns were read as the validation set's (none without metrics)."""
+    metrics = [f"{column} -> {name}" for column, name in names.items() if column != name]
+    return [f"fastai's table: its metric columns are the validation set's ({', '.join(metrics)})"] if metrics else []
+
+
+def _number(cell: str) -> float | None:
+    """A table cell's number (``#na#`` and ``00:03`` are none)."""
+    try:
+        return float(cell)
+    except ValueError:
+        return None

@@ -31,7 +31,7 @@ from gapdoctor.io.console_logs import (
     one_console_run,
     repeated,
 )
-from gapdoctor.io.fastai_tables import FASTAI_WRITER, fastai_names, is_fastai_header
+from gapdoctor.io.fastai_tables import FASTAI_WRITER, fastai_names, is_fastai_header, metric_note
 from gapdoctor.io.files import load_json_text, read_text
 from gapdoctor.io.json_lines import is_json_lines
 from gapdoctor.io.log_formats import LoggedRaw
@@ -85,9 +85,7 @@ def _fastai_run(rows: list[list[str]], cell: int) -> ConsoleRun | None:
         values = {names[c.strip()]: _cell_value(v) for c, v in zip(rows[0], row, strict=False) if c.strip() in names}
         epoch = values.pop("epoch", math.nan) + 1
         run.points.extend((name, math.nan, epoch, v) for name, v in values.items() if math.isfinite(v))
-    metrics = [f"{c} -> {n}" for c, n in names.items() if c != n]
-    if metrics:
-        run.notes.append(f"fastai's table: its metric columns are the validation set's ({', '.join(metrics)})")
+    run.notes.extend(metric_note(names))
     return run if run.points else None
 
 
