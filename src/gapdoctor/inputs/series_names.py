@@ -215,8 +215,14 @@ def _body_name(name: str, split: str, metrics: Collection[str]) -> str | None:
     name = METRIC_ALIASES.get(name) or torchmetrics_metric(name) or name
     if name in METRICS or name in metrics:
         return f"{split}_{name}"
-    qualified = _QUALIFIER.match(name)  # Ignite's "Avg accuracy", a loop's "mean_f1": the metric itself
-    return _body_name(name[qualified.end() :], split, metrics) if qualified else None
+    # Ignite's "Avg accuracy", a loop's "mean_f1": the metric itself; a metric only ("avg_loss" is a plain loss by
+    # name, and "avg_cost", a routing model's cost, stays a series of its own)
+    qualified = _QUALIFIER.match(name)
+    if qualified is None:
+        return None
+    metric = name[qualified.end() :]
+    metric = METRIC_ALIASES.get(metric) or metric
+    return f"{split}_{metric}" if metric in METRICS or metric in metrics else None
 
 
 def preference(
