@@ -18,7 +18,7 @@
   their ``num_updates``; ``best_*`` and speed fields unread;
 - PyTorch Lightning's progress bar: ``Epoch 3: 100%|████| 50/50 [00:01<00:00, 30.1it/s, loss=0.31,
   v_num=0, val_loss=0.42]``: the last update of each (0-based) epoch, whose values include the
-  validation run at its end; fastai's table printed as text (:mod:`~gapdoctor.io.fastai_tables`).
+  validation run at its end; fastai's table as text; scikit-learn's verbose MLP (``io.sklearn_verbose``).
 
 Without any of these, a hand-written loop's per-epoch line (``Epoch 3/20, Train Loss: 0.41, Val Acc: 83%``) is
 read (:mod:`gapdoctor.io.epoch_lines`). Literals are parsed with :func:`ast.literal_eval`, never evaluated.
@@ -40,6 +40,7 @@ from gapdoctor.io.epoch_lines import NUMBER as _NUMBER
 from gapdoctor.io.epoch_lines import epoch_line_runs
 from gapdoctor.io.fastai_tables import FASTAI_WRITER, fastai_text_runs
 from gapdoctor.io.log_formats import LoggedRaw
+from gapdoctor.io.sklearn_verbose import SKLEARN_WRITER, sklearn_verbose_runs
 from gapdoctor.io.step_lines import step_line_runs
 
 __all__ = ["HISTORY_WRITER", "ConsoleRun", "console_runs", "history_dict_run", "one_console_run", "repeated"]
@@ -354,6 +355,7 @@ def console_runs(text: str) -> list[ConsoleRun]:
     runs = [*_keras_runs(updates), *_hf_runs(updates), *_lightning_runs(updates), *_fairseq_runs(updates)]
     runs += [run for run in _history_dict_runs(updates) if not repeated(run, runs)]
     runs += [ConsoleRun(FASTAI_WRITER, *run) for run in fastai_text_runs(updates)]  # a script's fastai table
+    runs += [ConsoleRun(SKLEARN_WRITER, *run) for run in sklearn_verbose_runs(updates)]  # MLP*(verbose=True)
     if not any(run.points for run in runs):  # no known writer's output: a hand-written loop's prints
         runs = [ConsoleRun("a loop's per-epoch prints", *run) for run in epoch_line_runs(updates)]
     if not any(run.points for run in runs):  # a loop that evaluates every N steps (nanoGPT's "step 2000: ...")
