@@ -32,6 +32,7 @@ from gapdoctor.inputs.history_values import (
     to_float_series,
 )
 from gapdoctor.inputs.loss_terms import summed_loss_terms  # YOLO's box / cls / dfl
+from gapdoctor.inputs.named_losses import with_named_losses
 from gapdoctor.inputs.output_heads import HeadLosses, head_losses, mapping_head_losses, per_output_names
 from gapdoctor.inputs.series_names import (
     PER_BATCH_SUFFIXES,
@@ -39,7 +40,6 @@ from gapdoctor.inputs.series_names import (
     normalise_series_name,
     preference,
     validation_from_test_curves,
-    with_named_losses,
 )
 from gapdoctor.stats.array_types import FloatArray
 from gapdoctor.stats.curves import fill_missing, hinge_point, noise_sd, smooth

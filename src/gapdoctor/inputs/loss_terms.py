@@ -26,7 +26,8 @@ import math
 from collections.abc import Collection
 
 from gapdoctor.inputs.merged_points import merged_at_positions
-from gapdoctor.inputs.series_names import named_losses, normalise_series_name, split_and_body
+from gapdoctor.inputs.named_losses import named_losses
+from gapdoctor.inputs.series_names import normalise_series_name, split_and_body
 
 __all__ = ["DETECTION_TERMS", "summed_loss_terms"]
 

@@ -21,14 +21,13 @@ __all__ = [
     "LIGHTNING_LOADER",
     "PER_BATCH_SUFFIXES",
     "SPLIT_PREFIXES",
+    "clean_name",
     "fractions_from_percentages",
     "loss_from_metrics",
-    "named_losses",
     "normalise_series_name",
     "preference",
     "split_and_body",
     "validation_from_test_curves",
-    "with_named_losses",
 ]
 
 
@@ -88,7 +87,7 @@ _EVALUATOR_NAMESPACES = {"metrics", "bbox", "segm", "keypoints", "sem_seg", "coc
 LIGHTNING_LOADER = re.compile(r"/dataloader_idx_(\d+)$")
 
 
-def _cleaned(raw: str) -> str:
+def clean_name(raw: str) -> str:
     """Lower case, one underscore between words, without the per-epoch / per-step suffix (``val_loss_epoch``)."""
     name = re.sub(r"[^0-9a-z]+", "_", raw.strip().lower()).strip("_")
     return re.sub(r"_(epoch|step|batch)$", "", name)  # Lightning's "val_loss_epoch", "train_loss_batch"
@@ -153,17 +152,17 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
         return normalise_series_name(raw.strip()[: loader.start()], metrics=metrics) if first else None
     raw = re.sub(r"\((B|M|P)\)$", "", raw.strip())  # Ultralytics' box / mask / pose metrics: "metrics/mAP50(B)"
     name = _normalised(raw, metrics)
-    instance = _KERAS_INSTANCE.fullmatch(_cleaned(raw)) if re.search(r"_\d+$", raw) else None
+    instance = _KERAS_INSTANCE.fullmatch(clean_name(raw)) if re.search(r"_\d+$", raw) else None
     if name is None and instance is not None:  # Keras numbers a metric's later instances: "val_precision_1"
         counted = _normalised(instance.group(1), metrics)
         if counted is not None and counted.partition("_")[2] in {*METRICS, *metrics}:
             return counted
     namespace, _, rest = raw.partition("/")
-    if name is None and rest and split_and_body(rest) is not None and _cleaned(namespace) not in _SPLITS_NAMED:
+    if name is None and rest and split_and_body(rest) is not None and clean_name(namespace) not in _SPLITS_NAMED:
         # a namespace in front of a split's series: Ray Tune's Lightning example logs "ptl/val_loss"
         return normalise_series_name(rest, metrics=metrics)
-    if _cleaned(namespace) in _EVALUATOR_NAMESPACES and rest and split_and_body(rest) is None:
-        if name is None and _cleaned(namespace) == "metrics":
+    if clean_name(namespace) in _EVALUATOR_NAMESPACES and rest and split_and_body(rest) is None:
+        if name is None and clean_name(namespace) == "metrics":
             name = normalise_series_name(rest, metrics=metrics)  # Ultralytics YOLO's "metrics/mAP_0.5"
         if name is None or not name.startswith("train_") or name == "train_loss":
             return None if name and name.startswith("train_") else name
@@ -173,7 +172,7 @@ def normalise_series_name(raw: str, *, metrics: Collection[str] = ()) -> str | N
 
 def _normalised(raw: str, metrics: Collection[str]) -> str | None:
     """:func:`normalise_series_name` of the name as written."""
-    name = _cleaned(raw)
+    name = clean_name(raw)
     name = re.sub(r"(^|_)epoch_", r"\1", name)  # Keras' TensorBoard tags: "epoch_loss", "validation/epoch_loss"
     name = _QUALIFIED_SPLIT.sub("", name)  # a loop's "Average train loss", "mean_val_acc": the split's series
     name = _SPLIT_SET.sub(r"\1", name)  # "Test set loss" (PyTorch's VAE example), "val_set_acc": the split's series
@@ -292,13 +291,9 @@ def loss_from_metrics(series: dict[str, FloatArray]) -> tuple[dict[str, FloatArr
     return series, ()
 
 
-# Named losses that are the total a model minimises when a run logs several (a VAE's ELBO beside its terms).
-_TOTAL_LOSS_NAMES = ("total", "elbo", "overall", "combined", "full", "sum", "main", "objective")
-
-
 def split_and_body(raw: str) -> tuple[str, str] | None:
     """``("train" | "val", body)`` of a name with a split prefix or suffix (``train_elbo_loss``, ``elbo_loss/val``)."""
-    name = _cleaned(raw)
+    name = clean_name(raw)
     head, _, rest = name.partition("_")
     body, _, tail = name.rpartition("_")
     if rest and head in SPLIT_PREFIXES:
@@ -306,76 +301,6 @@ def split_and_body(raw: str) -> tuple[str, str] | None:
     if body and tail in SPLIT_PREFIXES:
         return SPLIT_PREFIXES[tail], body
     return None
-
-
-def named_losses(unknown: Collection[str]) -> tuple[dict[str, str], str | None]:
-    """Raw names to read as ``train_loss`` / ``val_loss`` when a run logs its loss only under a name of its own.
-
-    A run that logs no plain loss but a named one for both splits (a VAE's ``train_elbo_loss`` and
-    ``val_elbo_loss``) is read through that pair. When several pairs are logged (``elbo`` beside its
-    ``recon`` term), only a name that says it is the total (:data:`_TOTAL_LOSS_NAMES`) is taken;
-    otherwise none is (which loss the run minimises is not known). Every raw spelling of the chosen
-    pair is returned (per-step and per-epoch both), so the usual preference picks among them.
-
-    Parameters
-    ----------
-    unknown : collection of str
-        Raw names no other rule understood.
-
-    Returns
-    -------
-    dict of str to str, and str or None
-        Raw name -> ``train_loss`` / ``val_loss``, and the pair's name (None when none is read).
-
-    Examples
-    --------
-    >>> named_losses(["train_elbo_loss", "val_elbo_loss", "train_recon_loss", "val_recon_loss", "val_kld"])
-    ({'train_elbo_loss': 'train_loss', 'val_elbo_loss': 'val_loss'}, 'elbo')
-    >>> named_losses(["train_recon_loss", "val_recon_loss", "train_kl_loss", "val_kl_loss"])
-    ({}, None)
-    >>> named_losses(["train_disc_loss", "train_gen_loss"])
-    ({}, None)
-    >>> named_losses(["reconstruct_loss", "valid_reconstruct_loss"])
-    ({'reconstruct_loss': 'train_loss', 'valid_reconstruct_loss': 'val_loss'}, 'reconstruct')
-    """
-    by_core: dict[str, dict[str, list[str]]] = {}
-    for raw in unknown:
-        # a training name without its split's word is the training side ("Reconstruct Loss" beside "Valid
-        # Reconstruct Loss", as Keras writes "loss" beside "val_loss"): kept only when its validation twin is logged
-        parsed = split_and_body(raw) or ("train", _cleaned(raw))
-        if not parsed[1].endswith("_loss"):
-            continue
-        split, body = parsed
-        by_core.setdefault(body[: -len("_loss")], {}).setdefault(split, []).append(raw)
-    complete = [core for core, splits in by_core.items() if {"train", "val"} <= set(splits)]
-    if len(complete) > 1:
-        complete = [core for core in complete if core in _TOTAL_LOSS_NAMES]
-    if len(complete) != 1:
-        return {}, None
-    core = complete[0]
-    return {raw: f"{split}_loss" for split, raws in by_core[core].items() for raw in raws}, core
-
-
-def with_named_losses(
-    target: Mapping[str, str], ignored: list[str]
-) -> tuple[dict[str, str], list[str], tuple[str, ...]]:
-    """A reader's raw -> series map with a named loss pair (:func:`named_losses`) read as the loss, said so.
-
-    Only when no plain training or validation loss was understood; returns the map, the names still
-    not understood, and the note.
-
-    Examples
-    --------
-    >>> with_named_losses({"epoch_x": "val_accuracy"}, ["train_elbo_loss", "val_elbo_loss"])[2]
-    ('no plain loss was logged: the elbo loss (train_elbo_loss, val_elbo_loss) read as the loss',)
-    """
-    if {"train_loss", "val_loss"} & set(target.values()):
-        return dict(target), ignored, ()
-    named, core = named_losses(ignored)
-    if not named:
-        return dict(target), ignored, ()
-    note = f"no plain loss was logged: the {core} loss ({', '.join(sorted(named))}) read as the loss"
-    return {**target, **named}, [raw for raw in ignored if raw not in named], (note,)
 
 
 def fractions_from_percentages(
