@@ -87,3 +87,13 @@ def test_a_scripts_console_with_fastais_tables_reads_the_last_fit(tmp_path: Path
     assert np.allclose(history.get("val_error"), [0.09, 0.08, 0.07, 0.06])  # type: ignore[arg-type]
     assert any("2 training runs" in note for note in history.notes), history.notes
     assert any("error_rate -> valid_error_rate" in note for note in history.notes), history.notes
+
+
+def test_fastai_1s_first_tables_without_time_counting_from_1() -> None:
+    """fastai 1's first releases (2018) showed no ``time`` column, their cells as ``th`` and epochs from 1 (held-out
+    set 122's notebook of course-v3 examples, nine fits): refused before as holding no training output."""
+    history = read_history(SET.parent / "real_logs_heldout122" / "fastai_ipynb_mickeykubo_dash.ipynb")
+    assert history.epochs is not None and history.epochs.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    val = history.get("val_loss")
+    assert val is not None and val.tolist() == [2.030991, 0.664717, 0.635108, 0.6312, 0.627643]
+    assert any("9 training runs" in note for note in history.notes), history.notes

@@ -34,10 +34,11 @@ _FASTAI_METRICS = {
 }
 
 
-def is_fastai_header(header: list[str]) -> bool:
+def is_fastai_header(header: list[str], *, shown: bool = False) -> bool:
     """Whether a table's header is fastai's Recorder's: ``epoch`` first, ``time`` last, ``train_loss`` /
-    ``valid_loss`` among its columns. A loop's own ``epoch,train_loss,valid_loss,accuracy`` (no ``time``) is not
-    read as fastai's: which split its ``accuracy`` was measured on is not written.
+    ``valid_loss`` among its columns. A table ``shown`` in a notebook may lack ``time`` (fastai 1's first releases,
+    2018) when it has both losses; a file's ``epoch,train_loss,valid_loss,accuracy`` (no ``time``) is not read as
+    fastai's: a loop writes it too, and which split its ``accuracy`` was measured on is not written.
 
     Examples
     --------
@@ -45,11 +46,15 @@ def is_fastai_header(header: list[str]) -> bool:
     True
     >>> is_fastai_header(["epoch", "train_loss", "valid_loss", "accuracy"]), is_fastai_header(["epoch", "time"])
     (False, False)
+    >>> is_fastai_header(["epoch", "train_loss", "valid_loss", "accuracy"], shown=True)
+    True
     >>> is_fastai_header(["Epoch", "Training Loss", "Validation Loss", "Accuracy"])  # HF Trainer's
     False
     """
     names = [name.strip() for name in header]
-    return len(names) >= 3 and names[0] == "epoch" and names[-1] == "time" and bool(_LOSSES & set(names))
+    if len(names) < 3 or names[0] != "epoch":
+        return False
+    return bool(_LOSSES & set(names)) if names[-1] == "time" else shown and set(names) >= _LOSSES
 
 
 def fastai_names(header: list[str]) -> dict[str, str]:

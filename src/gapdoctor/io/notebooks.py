@@ -78,12 +78,13 @@ def _series_name(column: str) -> str:
 
 def _fastai_run(rows: list[list[str]], cell: int) -> ConsoleRun | None:
     """The run fastai's Recorder table shows (:mod:`gapdoctor.io.fastai_tables`): epochs counted from 1, as the
-    epochs completed (fastai shows them from 0; its ``CSVLogger`` file is read so too)."""
+    epochs completed (fastai shows them from 0, its first releases from 1; its ``CSVLogger`` file is read so too)."""
     names = fastai_names(rows[0])
     run = ConsoleRun(FASTAI_WRITER, cell, cell)
+    shift = 1.0 if rows[1:] and rows[1][:1] == ["0"] else 0.0
     for row in rows[1:]:
         values = {names[c.strip()]: _cell_value(v) for c, v in zip(rows[0], row, strict=False) if c.strip() in names}
-        epoch = values.pop("epoch", math.nan) + 1
+        epoch = values.pop("epoch", math.nan) + shift
         run.points.extend((name, math.nan, epoch, v) for name, v in values.items() if math.isfinite(v))
     run.notes.extend(metric_note(names))
     return run if run.points else None
@@ -93,7 +94,7 @@ def _table_run(rows: list[list[str]], cell: int) -> ConsoleRun | None:
     """The run an HF Trainer progress table (or fastai's) shows, or None when the table is not one."""
     if len(rows) < 2:
         return None
-    if is_fastai_header(rows[0]):
+    if is_fastai_header(rows[0], shown=True):
         return _fastai_run(rows, cell)
     names = [_series_name(c) for c in rows[0]]
     header = {c.strip().lower() for c in rows[0]}
