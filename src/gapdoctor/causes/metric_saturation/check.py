@@ -308,9 +308,11 @@ def saturation_from_curves(evidence: Evidence) -> list[Finding]:
     estimated = "an estimated " if headroom_low is not None else ""
     # the loss whose gains the score reads is the one named
     moved = f"fell {100 * hidden_gain:.0f}%" if hidden_gain > 0 else f"did not fall (it rose {-100 * hidden_gain:.0f}%)"
+    # a metric that did move, by less than its rows or noise can tell, is not said to have stood still
+    metric_moved = "without moving it" if second_half_gain <= 0 else f"while it gained only {second_half_gain:.4f}"
     summary = (
         f"Validation {name} sits at {level:.4f}, {estimated}{100 * headroom:.1f}% from its ceiling{errors_left}; the "
-        f"{'validation' if read_val_loss else 'training'} loss {moved} over the second half without moving it."
+        f"{'validation' if read_val_loss else 'training'} loss {moved} over the second half {metric_moved}."
         f"{ceiling_text}"
     )
     calibration = _calibration(evidence)
