@@ -477,6 +477,20 @@ HELDOUT120_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (the fastai r
 # on 1bc17c3, before it, 0 of 6 were read); one of margin
 HELDOUT121 = CORPUS.parent / "real_logs_heldout121"  # fastai's CSVLogger files, a first time: no file found, blind
 HELDOUT121_MANIFEST = _manifest(HELDOUT121)
+HELDOUT122 = CORPUS.parent / "real_logs_heldout122"  # fastai's notebook progress tables a second time, blind
+HELDOUT122_MANIFEST = _manifest(HELDOUT122)
+HELDOUT122_FLOOR = 2  # ratchet: 3 of 6 agreed blind on 2026-12-07 (on 7cdc42e, before the set was read); one of margin
+HELDOUT123 = CORPUS.parent / "real_logs_heldout123"  # Ultralytics results.csv a fifteenth time, blind
+HELDOUT123_MANIFEST = _manifest(HELDOUT123)
+HELDOUT123_FLOOR = (
+    11  # ratchet: 12 of 12 agreed blind on 2026-12-07 (on 7cdc42e, before the set was read); one of margin
+)
+HELDOUT124 = CORPUS.parent / "real_logs_heldout124"  # histories saved by hand a ninth time, blind
+HELDOUT124_MANIFEST = _manifest(HELDOUT124)
+HELDOUT124_FLOOR = 7  # ratchet: 8 of 8 agreed blind on 2026-12-07 (on 7cdc42e, before the set was read); one of margin
+HELDOUT125 = CORPUS.parent / "real_logs_heldout125"  # Keras / HF output in notebooks a ninth time, blind
+HELDOUT125_MANIFEST = _manifest(HELDOUT125)
+HELDOUT125_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on 7cdc42e, before the set was read); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -600,6 +614,10 @@ CORPORA = [
     (HELDOUT119, HELDOUT119_MANIFEST),
     (HELDOUT120, HELDOUT120_MANIFEST),
     (HELDOUT121, HELDOUT121_MANIFEST),
+    (HELDOUT122, HELDOUT122_MANIFEST),
+    (HELDOUT123, HELDOUT123_MANIFEST),
+    (HELDOUT124, HELDOUT124_MANIFEST),
+    (HELDOUT125, HELDOUT125_MANIFEST),
 ]
 
 
@@ -639,7 +657,8 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     # 1, 3, 2 and 4: most repositories holding their probe paths were already taken or checked by earlier sets, and
     # their fetches or look-ups ran out, and the hundred-and-sixteenth to -nineteenth at 8, 6, 3 and 4 when their
     # listed rows or fetches did, and the hundred-and-twentieth and -first at 6 and 0 when their fetches did (fastai's
-    # default paths walked by earlier sets, 9 course copies passed over; READMEs)
+    # default paths walked by earlier sets, 9 course copies passed over), and the hundred-and-twenty-second,
+    # -fourth and -fifth at 6, 8 and 6 when their fetches or listed rows did (READMEs)
     small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
     small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6, HELDOUT39: 4}
     small |= {HELDOUT44: 6, HELDOUT45: 9, HELDOUT47: 4, HELDOUT48: 4, HELDOUT49: 4, HELDOUT51: 8, HELDOUT53: 2}
@@ -652,7 +671,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     small |= {HELDOUT99: 3, HELDOUT100: 8, HELDOUT101: 6, HELDOUT102: 7, HELDOUT104: 6, HELDOUT105: 4, HELDOUT106: 5}
     small |= {HELDOUT107: 0, HELDOUT108: 2, HELDOUT109: 1, HELDOUT110: 6, HELDOUT111: 1, HELDOUT112: 3}
     small |= {HELDOUT113: 2, HELDOUT114: 4, HELDOUT116: 8, HELDOUT117: 6, HELDOUT118: 3, HELDOUT119: 4}
-    small |= {HELDOUT120: 6, HELDOUT121: 0}
+    small |= {HELDOUT120: 6, HELDOUT121: 0, HELDOUT122: 6, HELDOUT124: 8, HELDOUT125: 6}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -1211,6 +1230,10 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT118, HELDOUT118_MANIFEST, HELDOUT118_FLOOR, id="118-console-text-1of3"),
     pytest.param(HELDOUT119, HELDOUT119_MANIFEST, HELDOUT119_FLOOR, id="119-loop-notebooks-2of4"),
     pytest.param(HELDOUT120, HELDOUT120_MANIFEST, HELDOUT120_FLOOR, id="120-fastai-notebooks-5of6"),
+    pytest.param(HELDOUT122, HELDOUT122_MANIFEST, HELDOUT122_FLOOR, id="122-fastai-notebooks-3of6"),
+    pytest.param(HELDOUT123, HELDOUT123_MANIFEST, HELDOUT123_FLOOR, id="123-ultralytics-12of12"),
+    pytest.param(HELDOUT124, HELDOUT124_MANIFEST, HELDOUT124_FLOOR, id="124-saved-histories-8of8"),
+    pytest.param(HELDOUT125, HELDOUT125_MANIFEST, HELDOUT125_FLOOR, id="125-keras-hf-notebooks-5of6"),
 ]
 
 
