@@ -491,6 +491,21 @@ HELDOUT124_FLOOR = 7  # ratchet: 8 of 8 agreed blind on 2026-12-07 (on 7cdc42e, 
 HELDOUT125 = CORPUS.parent / "real_logs_heldout125"  # Keras / HF output in notebooks a ninth time, blind
 HELDOUT125_MANIFEST = _manifest(HELDOUT125)
 HELDOUT125_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on 7cdc42e, before the set was read); one of margin
+HELDOUT126 = CORPUS.parent / "real_logs_heldout126"  # Ultralytics results.csv a sixteenth time, blind
+HELDOUT126_MANIFEST = _manifest(HELDOUT126)
+HELDOUT126_FLOOR = 8  # ratchet: 9 of 10 agreed blind on 2026-12-07 (on 1e5cf55, before the set was read); one of margin
+HELDOUT127 = CORPUS.parent / "real_logs_heldout127"  # Keras CSVLogger an eleventh time, blind
+HELDOUT127_MANIFEST = _manifest(HELDOUT127)
+HELDOUT127_FLOOR = 3  # ratchet: 4 of 4 agreed blind on 2026-12-07 (on 1e5cf55, before the set was read); one of margin
+HELDOUT128 = CORPUS.parent / "real_logs_heldout128"  # fastai's notebook progress tables a third time, blind
+HELDOUT128_MANIFEST = _manifest(HELDOUT128)
+HELDOUT128_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on 1e5cf55, before the set was read); one of margin
+HELDOUT129 = CORPUS.parent / "real_logs_heldout129"  # histories saved by hand a tenth time, blind
+HELDOUT129_MANIFEST = _manifest(HELDOUT129)
+HELDOUT129_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-07 (on 1e5cf55, before the set was read); one of margin
+HELDOUT130 = CORPUS.parent / "real_logs_heldout130"  # Keras fit output in notebooks a tenth time, blind
+HELDOUT130_MANIFEST = _manifest(HELDOUT130)
+HELDOUT130_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on 1e5cf55, before the set was read); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -618,6 +633,11 @@ CORPORA = [
     (HELDOUT123, HELDOUT123_MANIFEST),
     (HELDOUT124, HELDOUT124_MANIFEST),
     (HELDOUT125, HELDOUT125_MANIFEST),
+    (HELDOUT126, HELDOUT126_MANIFEST),
+    (HELDOUT127, HELDOUT127_MANIFEST),
+    (HELDOUT128, HELDOUT128_MANIFEST),
+    (HELDOUT129, HELDOUT129_MANIFEST),
+    (HELDOUT130, HELDOUT130_MANIFEST),
 ]
 
 
@@ -658,7 +678,8 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     # their fetches or look-ups ran out, and the hundred-and-sixteenth to -nineteenth at 8, 6, 3 and 4 when their
     # listed rows or fetches did, and the hundred-and-twentieth and -first at 6 and 0 when their fetches did (fastai's
     # default paths walked by earlier sets, 9 course copies passed over), and the hundred-and-twenty-second,
-    # -fourth and -fifth at 6, 8 and 6 when their fetches or listed rows did (READMEs)
+    # -fourth and -fifth at 6, 8 and 6 when their fetches or listed rows did, and the hundred-and-twenty-sixth to
+    # thirtieth at 10, 4, 6, 4 and 6 when theirs did (READMEs)
     small = {HELDOUT9: 7, HELDOUT17: 6, HELDOUT19: 7, HELDOUT27: 6, HELDOUT28: 5, HELDOUT32: 4}
     small |= {HELDOUT34: 5, HELDOUT35: 7, HELDOUT36: 5, HELDOUT37: 1, HELDOUT38: 6, HELDOUT39: 4}
     small |= {HELDOUT44: 6, HELDOUT45: 9, HELDOUT47: 4, HELDOUT48: 4, HELDOUT49: 4, HELDOUT51: 8, HELDOUT53: 2}
@@ -672,6 +693,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     small |= {HELDOUT107: 0, HELDOUT108: 2, HELDOUT109: 1, HELDOUT110: 6, HELDOUT111: 1, HELDOUT112: 3}
     small |= {HELDOUT113: 2, HELDOUT114: 4, HELDOUT116: 8, HELDOUT117: 6, HELDOUT118: 3, HELDOUT119: 4}
     small |= {HELDOUT120: 6, HELDOUT121: 0, HELDOUT122: 6, HELDOUT124: 8, HELDOUT125: 6}
+    small |= {HELDOUT126: 10, HELDOUT127: 4, HELDOUT128: 6, HELDOUT129: 4, HELDOUT130: 6}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -1234,6 +1256,11 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT123, HELDOUT123_MANIFEST, HELDOUT123_FLOOR, id="123-ultralytics-12of12"),
     pytest.param(HELDOUT124, HELDOUT124_MANIFEST, HELDOUT124_FLOOR, id="124-saved-histories-8of8"),
     pytest.param(HELDOUT125, HELDOUT125_MANIFEST, HELDOUT125_FLOOR, id="125-keras-hf-notebooks-5of6"),
+    pytest.param(HELDOUT126, HELDOUT126_MANIFEST, HELDOUT126_FLOOR, id="126-ultralytics-9of10"),
+    pytest.param(HELDOUT127, HELDOUT127_MANIFEST, HELDOUT127_FLOOR, id="127-keras-csv-4of4"),
+    pytest.param(HELDOUT128, HELDOUT128_MANIFEST, HELDOUT128_FLOOR, id="128-fastai-notebooks-5of6"),
+    pytest.param(HELDOUT129, HELDOUT129_MANIFEST, HELDOUT129_FLOOR, id="129-saved-histories-3of4"),
+    pytest.param(HELDOUT130, HELDOUT130_MANIFEST, HELDOUT130_FLOOR, id="130-keras-notebooks-5of6"),
 ]
 
 
