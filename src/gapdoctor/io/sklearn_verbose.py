@@ -13,14 +13,15 @@ from __future__ import annotations
 import math
 import re
 
+from gapdoctor.io.epoch_lines import NUMBER
 from gapdoctor.io.log_formats import LoggedRaw
 
 __all__ = ["SKLEARN_WRITER", "sklearn_verbose_runs"]
 
 SKLEARN_WRITER = "scikit-learn's MLP (verbose)"
 """A console run read from scikit-learn's ``MLPClassifier`` / ``MLPRegressor`` verbose output."""
-_ITERATION = re.compile(r"^\s*Iteration (\d+), loss = ([-+]?\d+\.?\d*(?:[eE][-+]?\d+)?|nan|inf)\s*$")
-_SCORE = re.compile(r"^\s*Validation score: ([-+]?\d+\.?\d*(?:[eE][-+]?\d+)?|nan)\s*$")
+_ITERATION = re.compile(r"^\s*Iteration (\d+), loss = (" + NUMBER + r")\s*$")
+_SCORE = re.compile(r"^\s*Validation score: (" + NUMBER + r")\s*$")
 _MAX_ROWS = 20_000  # the largest validation split a score's granularity is searched over
 _PRINTED = 5e-7  # half the last printed decimal (``%f``: six)
 

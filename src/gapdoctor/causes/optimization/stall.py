@@ -143,9 +143,10 @@ def stall(
         bouncing = rises is not None and rises.p_value < _BOUNCE_P
     chance = None if bouncing else chance_level(train, val, *class_shares)
     climbed = False  # the training loss rose back beyond its noise: its own evidence, whatever validation did
-    late_se = late_fall_se(train, third, float(ts[-1 - third])) if measurement else None
+    late_level = float(ts[-1 - third])
+    late_se = late_fall_se(train, third, late_level) if measurement else None
     # a climb back is told from the noise the log measured when it did (the stall's strength keeps its own reading)
-    climb_se = late_se if se is None else late_fall_se(train, third, float(ts[-1 - third]), se)
+    climb_se = late_se if se is None else late_fall_se(train, third, late_level, se)
     if bouncing:
         cause = (
             "the training loss bounces on a plateau (it rose in most late epochs), a sign of a learning rate too high"
