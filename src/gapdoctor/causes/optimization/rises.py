@@ -280,11 +280,9 @@ def rises_vs_curve_noise(values: np.ndarray) -> RisesVsNoise | None:
     sigma = noise_sd_curved(tail)
     if not sigma > 0:
         return None
-    steps = np.minimum(np.diff(trend[_SKIP_FIRST:]), 0.0)
+    steps = np.diff(trend[_SKIP_FIRST:])
     rose = np.diff(tail) > 0
-    from scipy.stats import norm  # scipy: imported where used, like the other curve checks
-
-    p = norm.cdf(steps / (math.sqrt(2.0) * sigma))
+    p = _rise_chances(steps, np.full(len(steps), math.sqrt(2.0) * sigma))  # sigma > 0: every chance defined
     observed = int(rose.sum())
     return RisesVsNoise(
         observed=observed,
