@@ -17,7 +17,7 @@ import math
 from gapdoctor.inputs.series_names import split_and_body
 from gapdoctor.io.log_formats import LoggedRaw
 
-__all__ = ["FASTAI_WRITER", "fastai_names", "fastai_text_runs", "is_fastai_header", "metric_note"]
+__all__ = ["FASTAI_WRITER", "fastai_names", "fastai_text_runs", "is_fastai_header", "metric_note", "table_points"]
 
 FASTAI_WRITER = "fastai table"
 """A console run read from fastai's Recorder table."""
@@ -93,25 +93,45 @@ def fastai_text_runs(updates: list[tuple[int, str]]) -> list[tuple[int, int, lis
     >>> [(name, epoch, value) for name, _, epoch, value in fastai_text_runs(list(enumerate(out)))[0][2][-3:]]
     [('train_loss', 2.0, 0.42842), ('valid_loss', 2.0, 0.349133), ('valid_accuracy', 2.0, 0.85)]
     """
-    runs: list[tuple[int, int, list[LoggedRaw], list[str]]] = []
+    tables: list[tuple[int, int, list[str], list[list[str]]]] = []  # (first line, last line, header, rows)
     header: list[str] = []
     for number, line in updates:
         cells = line.split()
         if is_fastai_header(cells):
-            header, names = cells, fastai_names(cells)
-            runs.append((number, number, [], metric_note(names)))
-            continue
-        if not header or len(cells) != len(header) or not cells[0].isdigit():
-            header = [] if header and cells and not cells[0].isdigit() else header  # the table ended
-            continue
-        first, _, points, notes = runs[-1]
-        epoch = float(cells[0]) + 1  # fastai counts from 0: epochs completed
-        for column, cell in zip(header[1:], cells[1:], strict=True):
-            value = _number(cell)
-            if column in names and value is not None:
-                points.append((names[column], math.nan, epoch, value))
-        runs[-1] = (first, number, points, notes)
+            header = cells
+            tables.append((number, number, header, []))
+        elif header and len(cells) == len(header) and cells[0].isdigit():
+            first, _, _, rows = tables[-1]
+            rows.append(cells)
+            tables[-1] = (first, number, header, rows)
+        elif header and cells and not cells[0].isdigit():
+            header = []  # the table ended
+    runs = (
+        (first, last, table_points(head, rows), metric_note(fastai_names(head))) for first, last, head, rows in tables
+    )
     return [run for run in runs if run[2]]
+
+
+def table_points(header: list[str], rows: list[list[str]]) -> list[LoggedRaw]:
+    """The points of one fastai table (its header's cells, then each row's), at the epochs completed: fastai counts
+    its rows from 0, its first releases from 1 (read as written).
+
+    Examples
+    --------
+    >>> table_points(["epoch", "train_loss", "valid_loss", "accuracy", "time"], [["0", "0.5", "#na#", "0.8", "00:03"]])
+    [('train_loss', nan, 1.0, 0.5), ('valid_accuracy', nan, 1.0, 0.8)]
+    >>> [epoch for _, _, epoch, _ in table_points(["epoch", "train_loss", "valid_loss"], [["1", "0.5", "0.4"]])]
+    [1.0, 1.0]
+    """
+    names = fastai_names(header)
+    shift = 1.0 if rows and rows[0][:1] == ["0"] else 0.0
+    points: list[LoggedRaw] = []
+    for row in rows:
+        values = {names[c.strip()]: _number(v) for c, v in zip(header, row, strict=False) if c.strip() in names}
+        epoch = values.pop("epoch", None)
+        at = math.nan if epoch is None else epoch + shift
+        points.extend((name, math.nan, at, v) for name, v in values.items() if v is not None and math.isfinite(v))
+    return points
 
 
 def metric_note(names: dict[str, str]) -> list[str]:

@@ -31,7 +31,7 @@ from gapdoctor.io.console_logs import (
     one_console_run,
     repeated,
 )
-from gapdoctor.io.fastai_tables import FASTAI_WRITER, fastai_names, is_fastai_header, metric_note
+from gapdoctor.io.fastai_tables import FASTAI_WRITER, fastai_names, is_fastai_header, metric_note, table_points
 from gapdoctor.io.files import load_json_text, read_text
 from gapdoctor.io.json_lines import is_json_lines
 from gapdoctor.io.log_formats import LoggedRaw
@@ -77,16 +77,11 @@ def _series_name(column: str) -> str:
 
 
 def _fastai_run(rows: list[list[str]], cell: int) -> ConsoleRun | None:
-    """The run fastai's Recorder table shows (:mod:`gapdoctor.io.fastai_tables`): epochs counted from 1, as the
-    epochs completed (fastai shows them from 0, its first releases from 1; its ``CSVLogger`` file is read so too)."""
-    names = fastai_names(rows[0])
+    """The run fastai's Recorder table shows (:mod:`gapdoctor.io.fastai_tables`), at the epochs completed (its
+    ``CSVLogger`` file is read so too)."""
     run = ConsoleRun(FASTAI_WRITER, cell, cell)
-    shift = 1.0 if rows[1:] and rows[1][:1] == ["0"] else 0.0
-    for row in rows[1:]:
-        values = {names[c.strip()]: _cell_value(v) for c, v in zip(rows[0], row, strict=False) if c.strip() in names}
-        epoch = values.pop("epoch", math.nan) + shift
-        run.points.extend((name, math.nan, epoch, v) for name, v in values.items() if math.isfinite(v))
-    run.notes.extend(metric_note(names))
+    run.points.extend(table_points(rows[0], rows[1:]))
+    run.notes.extend(metric_note(fastai_names(rows[0])))
     return run if run.points else None
 
 
