@@ -506,6 +506,24 @@ HELDOUT129_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-07 (on 1e5cf55, 
 HELDOUT130 = CORPUS.parent / "real_logs_heldout130"  # Keras fit output in notebooks a tenth time, blind
 HELDOUT130_MANIFEST = _manifest(HELDOUT130)
 HELDOUT130_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on 1e5cf55, before the set was read); one of margin
+HELDOUT131 = CORPUS.parent / "real_logs_heldout131"  # Ultralytics results.csv a seventeenth time, blind
+HELDOUT131_MANIFEST = _manifest(HELDOUT131)
+HELDOUT131_FLOOR = 7  # ratchet: 8 of 10 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
+HELDOUT132 = CORPUS.parent / "real_logs_heldout132"  # Keras fit output in notebooks an eleventh time, blind
+HELDOUT132_MANIFEST = _manifest(HELDOUT132)
+HELDOUT132_FLOOR = 3  # ratchet: 4 of 4 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
+HELDOUT133 = CORPUS.parent / "real_logs_heldout133"  # histories saved by hand an eleventh time, blind
+HELDOUT133_MANIFEST = _manifest(HELDOUT133)
+HELDOUT133_FLOOR = 6  # ratchet: 7 of 9 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
+HELDOUT134 = CORPUS.parent / "real_logs_heldout134"  # Keras CSVLogger a twelfth time, blind
+HELDOUT134_MANIFEST = _manifest(HELDOUT134)
+HELDOUT134_FLOOR = 3  # ratchet: 4 of 5 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
+HELDOUT135 = CORPUS.parent / "real_logs_heldout135"  # fastai's notebook progress tables a fourth time, blind
+HELDOUT135_MANIFEST = _manifest(HELDOUT135)
+HELDOUT135_FLOOR = 2  # ratchet: 3 of 3 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
+HELDOUT136 = CORPUS.parent / "real_logs_heldout136"  # Lightning CSVLogger metrics.csv a thirteenth time, blind
+HELDOUT136_MANIFEST = _manifest(HELDOUT136)
+HELDOUT136_FLOOR = 0  # ratchet: 0 of 1 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); none lower
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -638,6 +656,12 @@ CORPORA = [
     (HELDOUT128, HELDOUT128_MANIFEST),
     (HELDOUT129, HELDOUT129_MANIFEST),
     (HELDOUT130, HELDOUT130_MANIFEST),
+    (HELDOUT131, HELDOUT131_MANIFEST),
+    (HELDOUT132, HELDOUT132_MANIFEST),
+    (HELDOUT133, HELDOUT133_MANIFEST),
+    (HELDOUT134, HELDOUT134_MANIFEST),
+    (HELDOUT135, HELDOUT135_MANIFEST),
+    (HELDOUT136, HELDOUT136_MANIFEST),
 ]
 
 
@@ -694,6 +718,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     small |= {HELDOUT113: 2, HELDOUT114: 4, HELDOUT116: 8, HELDOUT117: 6, HELDOUT118: 3, HELDOUT119: 4}
     small |= {HELDOUT120: 6, HELDOUT121: 0, HELDOUT122: 6, HELDOUT124: 8, HELDOUT125: 6}
     small |= {HELDOUT126: 10, HELDOUT127: 4, HELDOUT128: 6, HELDOUT129: 4, HELDOUT130: 6}
+    small |= {HELDOUT131: 10, HELDOUT132: 4, HELDOUT133: 9, HELDOUT134: 5, HELDOUT135: 3, HELDOUT136: 1}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -1261,6 +1286,12 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT128, HELDOUT128_MANIFEST, HELDOUT128_FLOOR, id="128-fastai-notebooks-5of6"),
     pytest.param(HELDOUT129, HELDOUT129_MANIFEST, HELDOUT129_FLOOR, id="129-saved-histories-3of4"),
     pytest.param(HELDOUT130, HELDOUT130_MANIFEST, HELDOUT130_FLOOR, id="130-keras-notebooks-5of6"),
+    pytest.param(HELDOUT131, HELDOUT131_MANIFEST, HELDOUT131_FLOOR, id="131-ultralytics-8of10"),
+    pytest.param(HELDOUT132, HELDOUT132_MANIFEST, HELDOUT132_FLOOR, id="132-keras-notebooks-4of4"),
+    pytest.param(HELDOUT133, HELDOUT133_MANIFEST, HELDOUT133_FLOOR, id="133-saved-histories-7of9"),
+    pytest.param(HELDOUT134, HELDOUT134_MANIFEST, HELDOUT134_FLOOR, id="134-keras-csv-4of5"),
+    pytest.param(HELDOUT135, HELDOUT135_MANIFEST, HELDOUT135_FLOOR, id="135-fastai-notebooks-3of3"),
+    pytest.param(HELDOUT136, HELDOUT136_MANIFEST, HELDOUT136_FLOOR, id="136-lightning-csv-0of1"),
 ]
 
 
