@@ -524,6 +524,24 @@ HELDOUT135_FLOOR = 2  # ratchet: 3 of 3 agreed blind on 2026-12-07 (on 8a048fc, 
 HELDOUT136 = CORPUS.parent / "real_logs_heldout136"  # Lightning CSVLogger metrics.csv a thirteenth time, blind
 HELDOUT136_MANIFEST = _manifest(HELDOUT136)
 HELDOUT136_FLOOR = 0  # ratchet: 0 of 1 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); none lower
+HELDOUT137 = CORPUS.parent / "real_logs_heldout137"  # console output saved to text files a ninth time, blind
+HELDOUT137_MANIFEST = _manifest(HELDOUT137)
+HELDOUT137_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
+HELDOUT138 = CORPUS.parent / "real_logs_heldout138"  # a loop's prints in notebooks a sixteenth time, blind
+HELDOUT138_MANIFEST = _manifest(HELDOUT138)
+HELDOUT138_FLOOR = 5  # ratchet: 6 of 6 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
+HELDOUT139 = CORPUS.parent / "real_logs_heldout139"  # HF trainer_state.json an eleventh time, blind
+HELDOUT139_MANIFEST = _manifest(HELDOUT139)
+HELDOUT139_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
+HELDOUT140 = CORPUS.parent / "real_logs_heldout140"  # TensorBoard event files a twelfth time, blind
+HELDOUT140_MANIFEST = _manifest(HELDOUT140)
+HELDOUT140_FLOOR = 2  # ratchet: 3 of 3 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
+HELDOUT141 = CORPUS.parent / "real_logs_heldout141"  # JSON lines a seventh time, blind
+HELDOUT141_MANIFEST = _manifest(HELDOUT141)
+HELDOUT141_FLOOR = 0  # ratchet: 1 of 2 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
+HELDOUT142 = CORPUS.parent / "real_logs_heldout142"  # Weights & Biases run files a sixth time, blind
+HELDOUT142_MANIFEST = _manifest(HELDOUT142)
+HELDOUT142_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -662,6 +680,12 @@ CORPORA = [
     (HELDOUT134, HELDOUT134_MANIFEST),
     (HELDOUT135, HELDOUT135_MANIFEST),
     (HELDOUT136, HELDOUT136_MANIFEST),
+    (HELDOUT137, HELDOUT137_MANIFEST),
+    (HELDOUT138, HELDOUT138_MANIFEST),
+    (HELDOUT139, HELDOUT139_MANIFEST),
+    (HELDOUT140, HELDOUT140_MANIFEST),
+    (HELDOUT141, HELDOUT141_MANIFEST),
+    (HELDOUT142, HELDOUT142_MANIFEST),
 ]
 
 
@@ -719,6 +743,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     small |= {HELDOUT120: 6, HELDOUT121: 0, HELDOUT122: 6, HELDOUT124: 8, HELDOUT125: 6}
     small |= {HELDOUT126: 10, HELDOUT127: 4, HELDOUT128: 6, HELDOUT129: 4, HELDOUT130: 6}
     small |= {HELDOUT131: 10, HELDOUT132: 4, HELDOUT133: 9, HELDOUT134: 5, HELDOUT135: 3, HELDOUT136: 1}
+    small |= {HELDOUT137: 4, HELDOUT138: 6, HELDOUT139: 4, HELDOUT140: 3, HELDOUT141: 2, HELDOUT142: 6}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -1292,6 +1317,12 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT134, HELDOUT134_MANIFEST, HELDOUT134_FLOOR, id="134-keras-csv-4of5"),
     pytest.param(HELDOUT135, HELDOUT135_MANIFEST, HELDOUT135_FLOOR, id="135-fastai-notebooks-3of3"),
     pytest.param(HELDOUT136, HELDOUT136_MANIFEST, HELDOUT136_FLOOR, id="136-lightning-csv-0of1"),
+    pytest.param(HELDOUT137, HELDOUT137_MANIFEST, HELDOUT137_FLOOR, id="137-console-text-3of4"),
+    pytest.param(HELDOUT138, HELDOUT138_MANIFEST, HELDOUT138_FLOOR, id="138-loop-notebooks-6of6"),
+    pytest.param(HELDOUT139, HELDOUT139_MANIFEST, HELDOUT139_FLOOR, id="139-hf-trainer-state-3of4"),
+    pytest.param(HELDOUT140, HELDOUT140_MANIFEST, HELDOUT140_FLOOR, id="140-tensorboard-3of3"),
+    pytest.param(HELDOUT141, HELDOUT141_MANIFEST, HELDOUT141_FLOOR, id="141-json-lines-1of2"),
+    pytest.param(HELDOUT142, HELDOUT142_MANIFEST, HELDOUT142_FLOOR, id="142-wandb-5of6"),
 ]
 
 
