@@ -85,6 +85,19 @@ def _turn_strength(curve: np.ndarray, noise: float, best: int) -> tuple[float, f
     return float(strength), rise, progress
 
 
+def _before_climb_back(train: np.ndarray) -> int | None:
+    """Where the training loss reached its lowest, when it climbed back beyond its noise after it (an unstable
+    stretch: a spike, a restart, a learning rate raised) and at least :data:`MIN_EPOCHS_FOR_TRENDS` points came
+    after; None when it kept falling or levelled off. A turn of the validation loss is then also judged up to that
+    point, where training was still falling: what came after says nothing against the memorisation before it."""
+    train_s = smooth(train)
+    low = int(np.argmin(train_s))
+    if low < MIN_EPOCHS_FOR_TRENDS - 1 or len(train) - 1 - low < MIN_EPOCHS_FOR_TRENDS:
+        return None
+    climbed = fall_beyond_noise(train[low:][::-1].copy(), 0, unknown=0.0)  # a fall read backwards: a climb
+    return low if climbed >= 1.0 else None
+
+
 def _half_step(values: np.ndarray) -> float:
     """Half the smallest change between two logged values: the noise floor of a quantised metric.
 
@@ -225,6 +238,20 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
 
     # Training must have kept improving after the turn: that is the symptom.
     strength = max(strengths) * train_factor(train_drop_frac) * fall_beyond_noise(train, turn_idx)
+    # A training loss that climbed back late (a spike, a restart) hides a turn it made while still falling: the
+    # turn is judged up to its lowest too, no stronger than the validation loss's rise to the end allows
+    train_low_idx = None if val_loss is None or best_loss_idx != turn_idx else _before_climb_back(train)
+    if val_loss is not None and train_low_idx is not None and train_low_idx > turn_idx:
+        low = train_low_idx
+        before, _, _ = _turn_strength(val_loss[: low + 1], noise_sd_curved(val_loss), turn_idx)
+        fell = relative_fall(train_s[turn_idx], train_s[low])
+        windowed = min(before, strengths[0]) * train_factor(fell) * fall_beyond_noise(train[: low + 1], turn_idx)
+        if windowed > strength:
+            strength, train_drop_frac = windowed, fell
+        else:
+            train_low_idx = None
+    else:
+        train_low_idx = None
 
     # Plateau: the validation curve stopped improving at some epoch and every epoch after
     # it only lowered the training loss (memorisation), even if validation did not rise.
@@ -288,6 +315,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         val_metric_plateau_epoch=epoch_of(history, metric_plateau_idx),
         val_metric_plateau_step=step_of(history, metric_plateau_idx),
         train_loss_drop_after_turn_pct=round(100 * train_drop_frac, 1),
+        train_loss_low_epoch=epoch_of(history, train_low_idx),
         best_epoch=history.epoch_at(best_epoch_idx),
         best_step=step_of(history, best_epoch_idx),
         val_plateau_epoch=history.epoch_at(plateau_idx),
@@ -325,7 +353,9 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         Finding(
             cause="overfitting",
             score=strength_of_evidence,
-            summary=curves_summary(result, history, evidence, best_loss_idx, best_metric_idx, plateau_idx),
+            summary=curves_summary(
+                result, history, evidence, best_loss_idx, best_metric_idx, plateau_idx, train_low_idx
+            ),
             fixes=fixes,
             check="overfitting.curves",
             result=result,

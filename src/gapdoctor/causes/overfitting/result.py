@@ -41,7 +41,10 @@ class OverfittingCurves(Payload):
     val_metric_plateau_epoch, val_metric_plateau_step : Epoch, int or None
         The first point within noise of the metric's best.
     train_loss_drop_after_turn_pct : float
-        How far the training loss fell after the validation turn, in %.
+        How far the training loss fell after the validation turn, in % (to its lowest when it climbed back).
+    train_loss_low_epoch : Epoch or None
+        Where the training loss was lowest, when it climbed back beyond its noise after it and the turn is judged
+        up to there (a spike or restart late in the run); None otherwise.
     best_epoch, best_step : Epoch, int or None
         Where to stop: the metric's best, else the validation loss minimum.
     val_plateau_epoch, val_plateau_step : Epoch, int or None
@@ -91,6 +94,7 @@ class OverfittingCurves(Payload):
     val_metric_plateau_epoch: Epoch | None = figure(omit_none=True)
     val_metric_plateau_step: int | None = figure(omit_none=True)
     train_loss_drop_after_turn_pct: float = figure()
+    train_loss_low_epoch: Epoch | None = figure(omit_none=True, label="training loss lowest, before it climbed back")
     best_epoch: Epoch = figure()
     best_step: int | None = figure(omit_none=True)
     val_plateau_epoch: Epoch = figure()

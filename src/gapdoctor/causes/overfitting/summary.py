@@ -50,6 +50,7 @@ def curves_summary(
     best_loss_idx: int | None,
     best_metric_idx: int | None,
     plateau_idx: int,
+    train_low_idx: int | None = None,
 ) -> str:
     """The finding's one line: the validation loss's rise, the metric's fall, or the plateau."""
     where = history.position
@@ -60,6 +61,11 @@ def curves_summary(
             f"{result.val_loss_rise_pct}% by {where(n - 1)} while training loss fell a further "
             f"{result.train_loss_drop_after_turn_pct}%."
         )
+        if train_low_idx is not None:
+            summary = summary[:-1] + (
+                f" to its lowest at {where(train_low_idx)} (it climbed back after that: the turn is judged up to "
+                "there)."
+            )
     elif result.pattern == "turn" and result.metric is not None and best_metric_idx is not None:
         summary = (
             f"Validation {result.metric} (smoothed) peaked at {where(best_metric_idx)} "
