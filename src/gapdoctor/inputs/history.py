@@ -347,7 +347,7 @@ class RunHistory:
                 ignored.append(raw)
             elif name:
                 target[raw] = name
-        target, ignored, loss_notes_named = with_named_losses(target, ignored)
+        target, ignored, loss_notes_named = with_named_losses(target, ignored, metrics)
         best: dict[str, str] = {}
         for raw, name in target.items():
             if name not in best or preference(raw, name, by_raw[raw], chosen) > preference(
