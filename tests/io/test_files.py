@@ -120,3 +120,29 @@ def test_a_last_line_cut_short_is_left_out_and_said(tmp_path: Path) -> None:
         parse_csv("epoch,loss,val_loss\n1,0.9,1.0\n2,0.7,0.8\n3,0.6\n", path)
     with pytest.raises(GapdoctorInputError, match="line 3 has 2 fields but the header has 3"):
         parse_csv("epoch,loss,val_loss\n1,0.9,1.0\n2,0.7\n3,0.6,0.7", path)
+
+
+def test_yolov5s_row_of_its_best_weights_after_training_is_left_out_and_said() -> None:
+    """YOLOv5's segmentation trainer ends its results.csv with the best weights' validation at the epoch after the
+    last: 13 fields (epoch, 8 metrics, 4 validation losses) under a 20-column header (held-out set 143's two
+    ``yolo_*_yolov5_seg.csv``). main refused both files ("line 102 has 13 fields but the header has 20"). The row is
+    no epoch: left out and said, the 100 / 300 epochs before it read."""
+    data = Path(__file__).resolve().parents[1] / "data" / "real_logs_heldout143"
+    for name, epochs in (
+        ("yolo_recycling_waste_detection_yolov5_seg.csv", 100),
+        ("yolo_yolo_v5_typedefsy_yolov5_seg.csv", 300),
+    ):
+        notes: list[str] = []
+        path = data / name
+        header, body = parse_csv(path.read_text(), path, notes)
+        assert len(header) == 20 and len(body) == epochs and body[-1][0].strip() == str(epochs - 1)
+        assert len(notes) == 1 and f"epoch {epochs}) holds 13 of the header's 20 fields: YOLOv5's" in notes[0], notes
+
+
+def test_a_short_last_row_that_is_not_the_next_epoch_is_still_refused(tmp_path: Path) -> None:
+    header = "epoch,train/box_loss,metrics/mAP_0.5,val/box_loss"
+    for last in ("5,0.5,0.4", "2,0.5,0.4"):  # the epoch after the last is 3
+        with pytest.raises(GapdoctorInputError, match="line 5 has 3 fields but the header has 4"):
+            parse_csv(f"{header}\n0,0.9,0.1,1.0\n1,0.7,0.2,0.9\n2,0.6,0.3,0.8\n{last}\n", tmp_path / "results.csv")
+    _, body = parse_csv(f"{header}\n0,0.9,0.1,1.0\n1,0.7,0.2,0.9\n2,0.6,0.3,0.8\n3,0.5,0.4\n", tmp_path / "r.csv", [])
+    assert len(body) == 3

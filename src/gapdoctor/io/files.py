@@ -294,6 +294,10 @@ def parse_csv(text: str, path: Path, notes: list[str] | None = None) -> tuple[li
             elif len(row) < len(header) and readable == len(body) - 1 and not text.endswith("\n"):
                 said = f"its last line ({line}) stops after {len(row)} of the header's {len(header)} fields"
                 said += ": a write cut short, not read"
+            elif readable == len(body) - 1 and _yolov5_final_row(header, body[readable - 1], row):
+                said = f"its last line ({line}, epoch {row[0].strip()}) holds {len(row)} of the header's {len(header)} "
+                said += "fields: YOLOv5's validation of its best weights after training (metrics and validation losses"
+                said += " only, under the first columns' names), not an epoch: not read"
             else:
                 said = ""
             if said:
@@ -318,6 +322,14 @@ def parse_csv(text: str, path: Path, notes: list[str] | None = None) -> tuple[li
                 else "repair or truncate the file at the last complete line",
             )
     return _drop_repeated_columns(header, body, path)
+
+
+def _yolov5_final_row(header: list[str], before: list[str], row: list[str]) -> bool:
+    """Whether ``row``, a results.csv's last, is what YOLOv5's trainers write after training (``segment/train.py``):
+    the best weights' metrics and validation losses alone at the epoch after the last, no losses or learning rates."""
+    epochs = [cell.strip() for cell in (before[0], row[0])]
+    counted = header[0] == "epoch" and any(name.startswith("metrics/") for name in header) and len(row) < len(header)
+    return counted and all(e.isdigit() for e in epochs) and int(epochs[1]) == int(epochs[0]) + 1
 
 
 def _say(said: str, path: Path, notes: list[str] | None) -> None:
