@@ -479,9 +479,13 @@ def test_mlflow_folder_whose_only_run_is_deleted_says_so(tmp_path: Path, monkeyp
     assert run_dir.name in str(caught.value) and "restore_run" in str(caught.value)
     assert "lifecycle_stage: deleted" in (run_dir / "meta.yaml").read_text(encoding="utf-8")
     assert read_history(run_dir).n_points == N_EPOCHS
-    committed = Path(__file__).parents[1] / "data" / "real_logs_heldout88" / "mlflow_pt_bert_data_augmentation"
-    with pytest.raises(GapdoctorInputError, match="marked deleted"):
-        read_history(committed)
+    data = Path(__file__).parents[1] / "data"
+    for committed in (  # held-out sets 88 and 148: a repository committed its deleted runs alone
+        data / "real_logs_heldout88" / "mlflow_pt_bert_data_augmentation",
+        data / "real_logs_heldout148" / "mlflow_id_v3_scrapper",
+    ):
+        with pytest.raises(GapdoctorInputError, match="marked deleted"):
+            read_history(committed)
 
 
 def test_mlflow_truncated_metric_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

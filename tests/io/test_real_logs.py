@@ -542,6 +542,24 @@ HELDOUT141_FLOOR = 0  # ratchet: 1 of 2 agreed blind on 2026-12-07 (on 8a048fc, 
 HELDOUT142 = CORPUS.parent / "real_logs_heldout142"  # Weights & Biases run files a sixth time, blind
 HELDOUT142_MANIFEST = _manifest(HELDOUT142)
 HELDOUT142_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
+HELDOUT143 = CORPUS.parent / "real_logs_heldout143"  # Ultralytics results.csv an eighteenth time, blind
+HELDOUT143_MANIFEST = _manifest(HELDOUT143)
+HELDOUT143_FLOOR = 7  # ratchet: 8 of 11 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
+HELDOUT144 = CORPUS.parent / "real_logs_heldout144"  # Keras fit output in notebooks a twelfth time, blind
+HELDOUT144_MANIFEST = _manifest(HELDOUT144)
+HELDOUT144_FLOOR = 3  # ratchet: 4 of 6 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
+HELDOUT145 = CORPUS.parent / "real_logs_heldout145"  # histories saved by hand a twelfth time, blind
+HELDOUT145_MANIFEST = _manifest(HELDOUT145)
+HELDOUT145_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
+HELDOUT146 = CORPUS.parent / "real_logs_heldout146"  # Keras CSVLogger a thirteenth time, blind
+HELDOUT146_MANIFEST = _manifest(HELDOUT146)
+HELDOUT146_FLOOR = 7  # ratchet: 8 of 9 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
+HELDOUT147 = CORPUS.parent / "real_logs_heldout147"  # a loop's prints in notebooks a seventeenth time, blind
+HELDOUT147_MANIFEST = _manifest(HELDOUT147)
+HELDOUT147_FLOOR = 3  # ratchet: 4 of 5 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
+HELDOUT148 = CORPUS.parent / "real_logs_heldout148"  # MLflow file-store runs a sixth time, blind
+HELDOUT148_MANIFEST = _manifest(HELDOUT148)
+HELDOUT148_FLOOR = 0  # ratchet: 1 of 3 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -686,6 +704,12 @@ CORPORA = [
     (HELDOUT140, HELDOUT140_MANIFEST),
     (HELDOUT141, HELDOUT141_MANIFEST),
     (HELDOUT142, HELDOUT142_MANIFEST),
+    (HELDOUT143, HELDOUT143_MANIFEST),
+    (HELDOUT144, HELDOUT144_MANIFEST),
+    (HELDOUT145, HELDOUT145_MANIFEST),
+    (HELDOUT146, HELDOUT146_MANIFEST),
+    (HELDOUT147, HELDOUT147_MANIFEST),
+    (HELDOUT148, HELDOUT148_MANIFEST),
 ]
 
 
@@ -744,6 +768,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     small |= {HELDOUT126: 10, HELDOUT127: 4, HELDOUT128: 6, HELDOUT129: 4, HELDOUT130: 6}
     small |= {HELDOUT131: 10, HELDOUT132: 4, HELDOUT133: 9, HELDOUT134: 5, HELDOUT135: 3, HELDOUT136: 1}
     small |= {HELDOUT137: 4, HELDOUT138: 6, HELDOUT139: 4, HELDOUT140: 3, HELDOUT141: 2, HELDOUT142: 6}
+    small |= {HELDOUT143: 11, HELDOUT144: 6, HELDOUT145: 6, HELDOUT146: 9, HELDOUT147: 5, HELDOUT148: 3}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -1323,6 +1348,12 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT140, HELDOUT140_MANIFEST, HELDOUT140_FLOOR, id="140-tensorboard-3of3"),
     pytest.param(HELDOUT141, HELDOUT141_MANIFEST, HELDOUT141_FLOOR, id="141-json-lines-1of2"),
     pytest.param(HELDOUT142, HELDOUT142_MANIFEST, HELDOUT142_FLOOR, id="142-wandb-5of6"),
+    pytest.param(HELDOUT143, HELDOUT143_MANIFEST, HELDOUT143_FLOOR, id="143-ultralytics-8of11"),
+    pytest.param(HELDOUT144, HELDOUT144_MANIFEST, HELDOUT144_FLOOR, id="144-keras-notebooks-4of6"),
+    pytest.param(HELDOUT145, HELDOUT145_MANIFEST, HELDOUT145_FLOOR, id="145-saved-histories-5of6"),
+    pytest.param(HELDOUT146, HELDOUT146_MANIFEST, HELDOUT146_FLOOR, id="146-keras-csv-8of9"),
+    pytest.param(HELDOUT147, HELDOUT147_MANIFEST, HELDOUT147_FLOOR, id="147-loop-notebooks-4of5"),
+    pytest.param(HELDOUT148, HELDOUT148_MANIFEST, HELDOUT148_FLOOR, id="148-mlflow-1of3"),
 ]
 
 
@@ -1337,7 +1368,7 @@ def test_sets_collected_on_2026_12_07_agree_with_their_labels(
 
 
 REFUSED_2026_12_07 = {"keras_image_denoising_autoencoder_nsarang.csv", "mlflow_pt_bert_data_augmentation"}
-REFUSED_2026_12_07 |= {"loop_txt_dcc.log"}
+REFUSED_2026_12_07 |= {"loop_txt_dcc.log", "mlflow_id_v3_scrapper"}
 """Files of those sets refused with a clear error, each tested for what the error says (below; the MLflow run marked
 deleted: tests/io/test_log_readers.py)."""
 
