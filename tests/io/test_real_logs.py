@@ -506,60 +506,32 @@ HELDOUT129_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-07 (on 1e5cf55, 
 HELDOUT130 = CORPUS.parent / "real_logs_heldout130"  # Keras fit output in notebooks a tenth time, blind
 HELDOUT130_MANIFEST = _manifest(HELDOUT130)
 HELDOUT130_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on 1e5cf55, before the set was read); one of margin
-HELDOUT131 = CORPUS.parent / "real_logs_heldout131"  # Ultralytics results.csv a seventeenth time, blind
-HELDOUT131_MANIFEST = _manifest(HELDOUT131)
-HELDOUT131_FLOOR = 7  # ratchet: 8 of 10 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
-HELDOUT132 = CORPUS.parent / "real_logs_heldout132"  # Keras fit output in notebooks an eleventh time, blind
-HELDOUT132_MANIFEST = _manifest(HELDOUT132)
-HELDOUT132_FLOOR = 3  # ratchet: 4 of 4 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
-HELDOUT133 = CORPUS.parent / "real_logs_heldout133"  # histories saved by hand an eleventh time, blind
-HELDOUT133_MANIFEST = _manifest(HELDOUT133)
-HELDOUT133_FLOOR = 6  # ratchet: 7 of 9 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
-HELDOUT134 = CORPUS.parent / "real_logs_heldout134"  # Keras CSVLogger a twelfth time, blind
-HELDOUT134_MANIFEST = _manifest(HELDOUT134)
-HELDOUT134_FLOOR = 3  # ratchet: 4 of 5 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
-HELDOUT135 = CORPUS.parent / "real_logs_heldout135"  # fastai's notebook progress tables a fourth time, blind
-HELDOUT135_MANIFEST = _manifest(HELDOUT135)
-HELDOUT135_FLOOR = 2  # ratchet: 3 of 3 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
-HELDOUT136 = CORPUS.parent / "real_logs_heldout136"  # Lightning CSVLogger metrics.csv a thirteenth time, blind
-HELDOUT136_MANIFEST = _manifest(HELDOUT136)
-HELDOUT136_FLOOR = 0  # ratchet: 0 of 1 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); none lower
-HELDOUT137 = CORPUS.parent / "real_logs_heldout137"  # console output saved to text files a ninth time, blind
-HELDOUT137_MANIFEST = _manifest(HELDOUT137)
-HELDOUT137_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
-HELDOUT138 = CORPUS.parent / "real_logs_heldout138"  # a loop's prints in notebooks a sixteenth time, blind
-HELDOUT138_MANIFEST = _manifest(HELDOUT138)
-HELDOUT138_FLOOR = 5  # ratchet: 6 of 6 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
-HELDOUT139 = CORPUS.parent / "real_logs_heldout139"  # HF trainer_state.json an eleventh time, blind
-HELDOUT139_MANIFEST = _manifest(HELDOUT139)
-HELDOUT139_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
-HELDOUT140 = CORPUS.parent / "real_logs_heldout140"  # TensorBoard event files a twelfth time, blind
-HELDOUT140_MANIFEST = _manifest(HELDOUT140)
-HELDOUT140_FLOOR = 2  # ratchet: 3 of 3 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
-HELDOUT141 = CORPUS.parent / "real_logs_heldout141"  # JSON lines a seventh time, blind
-HELDOUT141_MANIFEST = _manifest(HELDOUT141)
-HELDOUT141_FLOOR = 0  # ratchet: 1 of 2 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
-HELDOUT142 = CORPUS.parent / "real_logs_heldout142"  # Weights & Biases run files a sixth time, blind
-HELDOUT142_MANIFEST = _manifest(HELDOUT142)
-HELDOUT142_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
-HELDOUT143 = CORPUS.parent / "real_logs_heldout143"  # Ultralytics results.csv an eighteenth time, blind
-HELDOUT143_MANIFEST = _manifest(HELDOUT143)
-HELDOUT143_FLOOR = 7  # ratchet: 8 of 11 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
-HELDOUT144 = CORPUS.parent / "real_logs_heldout144"  # Keras fit output in notebooks a twelfth time, blind
-HELDOUT144_MANIFEST = _manifest(HELDOUT144)
-HELDOUT144_FLOOR = 3  # ratchet: 4 of 6 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
-HELDOUT145 = CORPUS.parent / "real_logs_heldout145"  # histories saved by hand a twelfth time, blind
-HELDOUT145_MANIFEST = _manifest(HELDOUT145)
-HELDOUT145_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
-HELDOUT146 = CORPUS.parent / "real_logs_heldout146"  # Keras CSVLogger a thirteenth time, blind
-HELDOUT146_MANIFEST = _manifest(HELDOUT146)
-HELDOUT146_FLOOR = 7  # ratchet: 8 of 9 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
-HELDOUT147 = CORPUS.parent / "real_logs_heldout147"  # a loop's prints in notebooks a seventeenth time, blind
-HELDOUT147_MANIFEST = _manifest(HELDOUT147)
-HELDOUT147_FLOOR = 3  # ratchet: 4 of 5 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
-HELDOUT148 = CORPUS.parent / "real_logs_heldout148"  # MLflow file-store runs a sixth time, blind
-HELDOUT148_MANIFEST = _manifest(HELDOUT148)
-HELDOUT148_FLOOR = 0  # ratchet: 1 of 3 agreed blind on 2026-12-07 (on 8a048fc, before the set was read); one of margin
+# Sets collected blind in the forty-fifth session, each measured on 8a048fc before it was read: number, what it holds,
+# files agreeing blind, files, the test id's tag. Each is held to a floor one below its blind count.
+SESSION45_SETS = (
+    (131, "Ultralytics results.csv a seventeenth time", 8, 10, "ultralytics"),
+    (132, "Keras fit output in notebooks an eleventh time", 4, 4, "keras-notebooks"),
+    (133, "histories saved by hand an eleventh time", 7, 9, "saved-histories"),
+    (134, "Keras CSVLogger a twelfth time", 4, 5, "keras-csv"),
+    (135, "fastai's notebook progress tables a fourth time", 3, 3, "fastai-notebooks"),
+    (136, "Lightning CSVLogger metrics.csv a thirteenth time", 0, 1, "lightning-csv"),
+    (137, "console output saved to text files a ninth time", 3, 4, "console-text"),
+    (138, "a loop's prints in notebooks a sixteenth time", 6, 6, "loop-notebooks"),
+    (139, "HF trainer_state.json an eleventh time", 3, 4, "hf-trainer-state"),
+    (140, "TensorBoard event files a twelfth time", 3, 3, "tensorboard"),
+    (141, "JSON lines a seventh time", 1, 2, "json-lines"),
+    (142, "Weights & Biases run files a sixth time", 5, 6, "wandb"),
+    (143, "Ultralytics results.csv an eighteenth time", 8, 11, "ultralytics"),
+    (144, "Keras fit output in notebooks a twelfth time", 4, 6, "keras-notebooks"),
+    (145, "histories saved by hand a twelfth time", 5, 6, "saved-histories"),
+    (146, "Keras CSVLogger a thirteenth time", 8, 9, "keras-csv"),
+    (147, "a loop's prints in notebooks a seventeenth time", 4, 5, "loop-notebooks"),
+    (148, "MLflow file-store runs a sixth time", 1, 3, "mlflow"),
+)
+SESSION45 = [
+    (CORPUS.parent / f"real_logs_heldout{n}", _manifest(CORPUS.parent / f"real_logs_heldout{n}"))
+    for n, *_ in SESSION45_SETS
+]
 CORPORA = [
     (CORPUS, MANIFEST),
     (HELDOUT, HELDOUT_MANIFEST),
@@ -692,25 +664,8 @@ CORPORA = [
     (HELDOUT128, HELDOUT128_MANIFEST),
     (HELDOUT129, HELDOUT129_MANIFEST),
     (HELDOUT130, HELDOUT130_MANIFEST),
-    (HELDOUT131, HELDOUT131_MANIFEST),
-    (HELDOUT132, HELDOUT132_MANIFEST),
-    (HELDOUT133, HELDOUT133_MANIFEST),
-    (HELDOUT134, HELDOUT134_MANIFEST),
-    (HELDOUT135, HELDOUT135_MANIFEST),
-    (HELDOUT136, HELDOUT136_MANIFEST),
-    (HELDOUT137, HELDOUT137_MANIFEST),
-    (HELDOUT138, HELDOUT138_MANIFEST),
-    (HELDOUT139, HELDOUT139_MANIFEST),
-    (HELDOUT140, HELDOUT140_MANIFEST),
-    (HELDOUT141, HELDOUT141_MANIFEST),
-    (HELDOUT142, HELDOUT142_MANIFEST),
-    (HELDOUT143, HELDOUT143_MANIFEST),
-    (HELDOUT144, HELDOUT144_MANIFEST),
-    (HELDOUT145, HELDOUT145_MANIFEST),
-    (HELDOUT146, HELDOUT146_MANIFEST),
-    (HELDOUT147, HELDOUT147_MANIFEST),
-    (HELDOUT148, HELDOUT148_MANIFEST),
 ]
+CORPORA += SESSION45
 
 
 def _label_rule() -> ModuleType:
@@ -766,9 +721,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     small |= {HELDOUT113: 2, HELDOUT114: 4, HELDOUT116: 8, HELDOUT117: 6, HELDOUT118: 3, HELDOUT119: 4}
     small |= {HELDOUT120: 6, HELDOUT121: 0, HELDOUT122: 6, HELDOUT124: 8, HELDOUT125: 6}
     small |= {HELDOUT126: 10, HELDOUT127: 4, HELDOUT128: 6, HELDOUT129: 4, HELDOUT130: 6}
-    small |= {HELDOUT131: 10, HELDOUT132: 4, HELDOUT133: 9, HELDOUT134: 5, HELDOUT135: 3, HELDOUT136: 1}
-    small |= {HELDOUT137: 4, HELDOUT138: 6, HELDOUT139: 4, HELDOUT140: 3, HELDOUT141: 2, HELDOUT142: 6}
-    small |= {HELDOUT143: 11, HELDOUT144: 6, HELDOUT145: 6, HELDOUT146: 9, HELDOUT147: 5, HELDOUT148: 3}
+    small |= {folder: files for (folder, _), (*_, files, _) in zip(SESSION45, SESSION45_SETS, strict=True)}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -1336,24 +1289,10 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT128, HELDOUT128_MANIFEST, HELDOUT128_FLOOR, id="128-fastai-notebooks-5of6"),
     pytest.param(HELDOUT129, HELDOUT129_MANIFEST, HELDOUT129_FLOOR, id="129-saved-histories-3of4"),
     pytest.param(HELDOUT130, HELDOUT130_MANIFEST, HELDOUT130_FLOOR, id="130-keras-notebooks-5of6"),
-    pytest.param(HELDOUT131, HELDOUT131_MANIFEST, HELDOUT131_FLOOR, id="131-ultralytics-8of10"),
-    pytest.param(HELDOUT132, HELDOUT132_MANIFEST, HELDOUT132_FLOOR, id="132-keras-notebooks-4of4"),
-    pytest.param(HELDOUT133, HELDOUT133_MANIFEST, HELDOUT133_FLOOR, id="133-saved-histories-7of9"),
-    pytest.param(HELDOUT134, HELDOUT134_MANIFEST, HELDOUT134_FLOOR, id="134-keras-csv-4of5"),
-    pytest.param(HELDOUT135, HELDOUT135_MANIFEST, HELDOUT135_FLOOR, id="135-fastai-notebooks-3of3"),
-    pytest.param(HELDOUT136, HELDOUT136_MANIFEST, HELDOUT136_FLOOR, id="136-lightning-csv-0of1"),
-    pytest.param(HELDOUT137, HELDOUT137_MANIFEST, HELDOUT137_FLOOR, id="137-console-text-3of4"),
-    pytest.param(HELDOUT138, HELDOUT138_MANIFEST, HELDOUT138_FLOOR, id="138-loop-notebooks-6of6"),
-    pytest.param(HELDOUT139, HELDOUT139_MANIFEST, HELDOUT139_FLOOR, id="139-hf-trainer-state-3of4"),
-    pytest.param(HELDOUT140, HELDOUT140_MANIFEST, HELDOUT140_FLOOR, id="140-tensorboard-3of3"),
-    pytest.param(HELDOUT141, HELDOUT141_MANIFEST, HELDOUT141_FLOOR, id="141-json-lines-1of2"),
-    pytest.param(HELDOUT142, HELDOUT142_MANIFEST, HELDOUT142_FLOOR, id="142-wandb-5of6"),
-    pytest.param(HELDOUT143, HELDOUT143_MANIFEST, HELDOUT143_FLOOR, id="143-ultralytics-8of11"),
-    pytest.param(HELDOUT144, HELDOUT144_MANIFEST, HELDOUT144_FLOOR, id="144-keras-notebooks-4of6"),
-    pytest.param(HELDOUT145, HELDOUT145_MANIFEST, HELDOUT145_FLOOR, id="145-saved-histories-5of6"),
-    pytest.param(HELDOUT146, HELDOUT146_MANIFEST, HELDOUT146_FLOOR, id="146-keras-csv-8of9"),
-    pytest.param(HELDOUT147, HELDOUT147_MANIFEST, HELDOUT147_FLOOR, id="147-loop-notebooks-4of5"),
-    pytest.param(HELDOUT148, HELDOUT148_MANIFEST, HELDOUT148_FLOOR, id="148-mlflow-1of3"),
+]
+COLLECTED_2026_12_07 += [
+    pytest.param(folder, manifest, max(agreed - 1, 0), id=f"{n}-{tag}-{agreed}of{files}")
+    for (folder, manifest), (n, _, agreed, files, tag) in zip(SESSION45, SESSION45_SETS, strict=True)
 ]
 
 
