@@ -231,9 +231,9 @@ def _read_file(path: Path, notes: list[str], run: str | None = None) -> list[Log
     try:
         return _read_csv(path, notes, text)
     except GapdoctorInputError as error:
-        first = next((line for line in text.splitlines() if line.strip()), "")
-        if any(mark in first for mark in ",\t;") and not _PYTHON_LITERAL.match(first):
-            raise  # a table (its first line has a delimiter) with a bad row: its own message says where
+        first, second = ([line for line in text.splitlines() if line.strip()] + ["", ""])[:2]
+        if any(first.count(mark) == second.count(mark) > 0 for mark in ",\t;") and not _PYTHON_LITERAL.match(first):
+            raise  # a table (its first two lines split alike) with a bad row: its own message says where
         raise GapdoctorInputError(  # text that is no table: say what it is not, not which line broke a table
             str(path),
             "holds no training output gapdoctor recognises (Keras' fit, HF Trainer's printed logs, Lightning's "
