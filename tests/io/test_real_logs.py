@@ -527,6 +527,12 @@ SESSION45_SETS = (
     (146, "Keras CSVLogger a thirteenth time", 8, 9, "keras-csv"),
     (147, "a loop's prints in notebooks a seventeenth time", 4, 5, "loop-notebooks"),
     (148, "MLflow file-store runs a sixth time", 1, 3, "mlflow"),
+    (149, "Ultralytics results.csv a nineteenth time", 12, 12, "ultralytics"),
+    (150, "Keras fit output in notebooks a thirteenth time", 5, 6, "keras-notebooks"),
+    (151, "histories saved by hand a thirteenth time", 8, 9, "saved-histories"),
+    (152, "Keras CSVLogger a fourteenth time", 1, 2, "keras-csv"),
+    (153, "console output saved to text files a tenth time", 1, 3, "console-text"),
+    (154, "fastai's notebook progress tables a fifth time", 2, 4, "fastai-notebooks"),
 )
 SESSION45 = [
     (CORPUS.parent / f"real_logs_heldout{n}", _manifest(CORPUS.parent / f"real_logs_heldout{n}"))
@@ -1307,7 +1313,8 @@ def test_sets_collected_on_2026_12_07_agree_with_their_labels(
 
 
 REFUSED_2026_12_07 = {"keras_image_denoising_autoencoder_nsarang.csv", "mlflow_pt_bert_data_augmentation"}
-REFUSED_2026_12_07 |= {"loop_txt_dcc.log", "mlflow_id_v3_scrapper"}
+REFUSED_2026_12_07 |= {"loop_txt_dcc.log", "mlflow_id_v3_scrapper", "keras_majj_adl_eris_ml.csv"}
+REFUSED_2026_12_07 |= {"loop_txt_kirankumaraswamy_computer_vision.log", "loop_txt_nba_correlation.log"}
 """Files of those sets refused with a clear error, each tested for what the error says (below; the MLflow run marked
 deleted: tests/io/test_log_readers.py)."""
 
