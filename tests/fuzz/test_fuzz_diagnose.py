@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import os
 import re
 import warnings
@@ -36,6 +37,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 
@@ -101,6 +103,34 @@ def _call(function: Callable[..., gapdoctor.Diagnosis], kwargs: dict[str, Any]) 
 @given(kwargs=diagnose_kwargs())
 def test_hostile_inputs_to_diagnose_raise_only_input_errors(kwargs: dict[str, Any]) -> None:
     _call(gapdoctor.diagnose, kwargs)
+
+
+_FALLING_THEN_CLIMBING = [0.2111, 0.1434, 0.1069, 0.1017, 0.1278, 0.1851, 0.2736, 0.3934]
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        # the training loss climbs back after epoch 4 while no validation loss before it is a loss (found by the
+        # fuzzer on the turn judged up to the training loss's lowest: a window of no value, "array ... empty")
+        {
+            "val_loss": [-0.0] * 4 + [-1.0] * 4,
+            "val_accuracy": [0.0] * 4 + [1.0] * 4,
+            "train_loss": _FALLING_THEN_CLIMBING,
+        },
+        # losses of subnormal values: a fall's standard error underflows to 0 ("divide by zero")
+        {
+            "train_loss": [0.0, *(1e-300 * (1 - 0.75**k) for k in range(1, 22))],
+            "val_accuracy": [math.nan] + [0.0] * 10 + [1.0] * 11,
+            "val_loss": [math.nan] + [-0.0, -5e-324] * 10 + [-0.0],
+        },
+    ],
+)
+def test_inputs_the_fuzzer_found_run_every_check_cleanly(history: dict[str, list[float]]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        diagnosis = gapdoctor.diagnose(history=history, y_train=np.array([0]), y_val=np.array([0]))
+    assert not [(r.name, r.reason, r.warnings) for r in diagnosis.checks if r.status == "errored" or r.warnings]
 
 
 @_fuzz_settings("edge")

@@ -253,6 +253,8 @@ def fall_beyond_noise(loss: FloatArray, start: int, unknown: float = 1.0) -> flo
     if len(tail) < 2 or noise <= 0:
         return unknown
     first, second = tail[: len(tail) // 2], tail[len(tail) // 2 :]
-    se = noise * np.sqrt(1.0 / len(first) + 1.0 / len(second))
+    se = FALL_SIGMAS * noise * np.sqrt(1.0 / len(first) + 1.0 / len(second))
     fall = float(first.mean() - second.mean())
-    return float(np.clip(fall / (FALL_SIGMAS * se), 0.0, 1.0))
+    if not se > 0:  # a noise so small its error underflows (values near 1e-300): not known
+        return unknown
+    return float(np.clip(fall / se, 0.0, 1.0))

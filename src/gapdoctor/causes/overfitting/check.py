@@ -241,8 +241,8 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     # A training loss that climbed back late (a spike, a restart) hides a turn it made while still falling: the
     # turn is judged up to its lowest too, no stronger than the validation loss's rise to the end allows
     train_low_idx = None if val_loss is None or best_loss_idx != turn_idx else _before_climb_back(train)
-    if val_loss is not None and train_low_idx is not None and train_low_idx > turn_idx:
-        low = train_low_idx
+    low = -1 if train_low_idx is None else train_low_idx
+    if val_loss is not None and low > turn_idx and np.isfinite(val_loss[: low + 1]).sum() >= MIN_EPOCHS_FOR_TRENDS:
         before, _, _ = _turn_strength(val_loss[: low + 1], noise_sd_curved(val_loss), turn_idx)
         fell = relative_fall(train_s[turn_idx], train_s[low])
         windowed = min(before, strengths[0]) * train_factor(fell) * fall_beyond_noise(train[: low + 1], turn_idx)
