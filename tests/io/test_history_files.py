@@ -8,6 +8,7 @@ import pytest
 import gapdoctor
 from gapdoctor import GapdoctorInputError
 from gapdoctor.io import read_history
+from tests.helpers import run_cli
 
 
 def test_csv_history_with_lenient_names(tmp_path: Path) -> None:
@@ -176,3 +177,6 @@ def test_a_console_log_whose_first_line_has_commas_is_no_table_with_a_bad_row() 
     with pytest.raises(GapdoctorInputError, match="holds no training output gapdoctor recognises") as caught:
         read_history(path)
     assert "and is no table either (line 2 has 2 fields" in str(caught.value)
+    result = run_cli("diagnose", "--history", str(path))  # the CLI: exit 2, one line, no traceback
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "holds no training output" in result.stderr
