@@ -491,52 +491,43 @@ HELDOUT124_FLOOR = 7  # ratchet: 8 of 8 agreed blind on 2026-12-07 (on 7cdc42e, 
 HELDOUT125 = CORPUS.parent / "real_logs_heldout125"  # Keras / HF output in notebooks a ninth time, blind
 HELDOUT125_MANIFEST = _manifest(HELDOUT125)
 HELDOUT125_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on 7cdc42e, before the set was read); one of margin
-HELDOUT126 = CORPUS.parent / "real_logs_heldout126"  # Ultralytics results.csv a sixteenth time, blind
-HELDOUT126_MANIFEST = _manifest(HELDOUT126)
-HELDOUT126_FLOOR = 8  # ratchet: 9 of 10 agreed blind on 2026-12-07 (on 1e5cf55, before the set was read); one of margin
-HELDOUT127 = CORPUS.parent / "real_logs_heldout127"  # Keras CSVLogger an eleventh time, blind
-HELDOUT127_MANIFEST = _manifest(HELDOUT127)
-HELDOUT127_FLOOR = 3  # ratchet: 4 of 4 agreed blind on 2026-12-07 (on 1e5cf55, before the set was read); one of margin
-HELDOUT128 = CORPUS.parent / "real_logs_heldout128"  # fastai's notebook progress tables a third time, blind
-HELDOUT128_MANIFEST = _manifest(HELDOUT128)
-HELDOUT128_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on 1e5cf55, before the set was read); one of margin
-HELDOUT129 = CORPUS.parent / "real_logs_heldout129"  # histories saved by hand a tenth time, blind
-HELDOUT129_MANIFEST = _manifest(HELDOUT129)
-HELDOUT129_FLOOR = 2  # ratchet: 3 of 4 agreed blind on 2026-12-07 (on 1e5cf55, before the set was read); one of margin
-HELDOUT130 = CORPUS.parent / "real_logs_heldout130"  # Keras fit output in notebooks a tenth time, blind
-HELDOUT130_MANIFEST = _manifest(HELDOUT130)
-HELDOUT130_FLOOR = 4  # ratchet: 5 of 6 agreed blind on 2026-12-07 (on 1e5cf55, before the set was read); one of margin
-# Sets collected blind in the forty-fifth session, each measured on 8a048fc before it was read: number, what it holds,
-# files agreeing blind, files, the test id's tag. Each is held to a floor one below its blind count.
-SESSION45_SETS = (
-    (131, "Ultralytics results.csv a seventeenth time", 8, 10, "ultralytics"),
-    (132, "Keras fit output in notebooks an eleventh time", 4, 4, "keras-notebooks"),
-    (133, "histories saved by hand an eleventh time", 7, 9, "saved-histories"),
-    (134, "Keras CSVLogger a twelfth time", 4, 5, "keras-csv"),
-    (135, "fastai's notebook progress tables a fourth time", 3, 3, "fastai-notebooks"),
-    (136, "Lightning CSVLogger metrics.csv a thirteenth time", 0, 1, "lightning-csv"),
-    (137, "console output saved to text files a ninth time", 3, 4, "console-text"),
-    (138, "a loop's prints in notebooks a sixteenth time", 6, 6, "loop-notebooks"),
-    (139, "HF trainer_state.json an eleventh time", 3, 4, "hf-trainer-state"),
-    (140, "TensorBoard event files a twelfth time", 3, 3, "tensorboard"),
-    (141, "JSON lines a seventh time", 1, 2, "json-lines"),
-    (142, "Weights & Biases run files a sixth time", 5, 6, "wandb"),
-    (143, "Ultralytics results.csv an eighteenth time", 8, 11, "ultralytics"),
-    (144, "Keras fit output in notebooks a twelfth time", 4, 6, "keras-notebooks"),
-    (145, "histories saved by hand a twelfth time", 5, 6, "saved-histories"),
-    (146, "Keras CSVLogger a thirteenth time", 8, 9, "keras-csv"),
-    (147, "a loop's prints in notebooks a seventeenth time", 4, 5, "loop-notebooks"),
-    (148, "MLflow file-store runs a sixth time", 1, 3, "mlflow"),
-    (149, "Ultralytics results.csv a nineteenth time", 12, 12, "ultralytics"),
-    (150, "Keras fit output in notebooks a thirteenth time", 5, 6, "keras-notebooks"),
-    (151, "histories saved by hand a thirteenth time", 8, 9, "saved-histories"),
-    (152, "Keras CSVLogger a fourteenth time", 1, 2, "keras-csv"),
-    (153, "console output saved to text files a tenth time", 1, 3, "console-text"),
-    (154, "fastai's notebook progress tables a fifth time", 2, 4, "fastai-notebooks"),
+# Sets collected blind from the hundred-and-twenty-sixth on, each measured on the commit named (frozen before it was
+# read): number, what it holds, files agreeing blind, files, the test id's tag, that commit. Each is held to a floor one
+# below its blind count.
+TABLED_SETS = (
+    (126, "Ultralytics results.csv a sixteenth time", 9, 10, "ultralytics", "1e5cf55"),
+    (127, "Keras CSVLogger an eleventh time", 4, 4, "keras-csv", "1e5cf55"),
+    (128, "fastai's notebook progress tables a third time", 5, 6, "fastai-notebooks", "1e5cf55"),
+    (129, "histories saved by hand a tenth time", 3, 4, "saved-histories", "1e5cf55"),
+    (130, "Keras fit output in notebooks a tenth time", 5, 6, "keras-notebooks", "1e5cf55"),
+    (131, "Ultralytics results.csv a seventeenth time", 8, 10, "ultralytics", "8a048fc"),
+    (132, "Keras fit output in notebooks an eleventh time", 4, 4, "keras-notebooks", "8a048fc"),
+    (133, "histories saved by hand an eleventh time", 7, 9, "saved-histories", "8a048fc"),
+    (134, "Keras CSVLogger a twelfth time", 4, 5, "keras-csv", "8a048fc"),
+    (135, "fastai's notebook progress tables a fourth time", 3, 3, "fastai-notebooks", "8a048fc"),
+    (136, "Lightning CSVLogger metrics.csv a thirteenth time", 0, 1, "lightning-csv", "8a048fc"),
+    (137, "console output saved to text files a ninth time", 3, 4, "console-text", "8a048fc"),
+    (138, "a loop's prints in notebooks a sixteenth time", 6, 6, "loop-notebooks", "8a048fc"),
+    (139, "HF trainer_state.json an eleventh time", 3, 4, "hf-trainer-state", "8a048fc"),
+    (140, "TensorBoard event files a twelfth time", 3, 3, "tensorboard", "8a048fc"),
+    (141, "JSON lines a seventh time", 1, 2, "json-lines", "8a048fc"),
+    (142, "Weights & Biases run files a sixth time", 5, 6, "wandb", "8a048fc"),
+    (143, "Ultralytics results.csv an eighteenth time", 8, 11, "ultralytics", "8a048fc"),
+    (144, "Keras fit output in notebooks a twelfth time", 4, 6, "keras-notebooks", "8a048fc"),
+    (145, "histories saved by hand a twelfth time", 5, 6, "saved-histories", "8a048fc"),
+    (146, "Keras CSVLogger a thirteenth time", 8, 9, "keras-csv", "8a048fc"),
+    (147, "a loop's prints in notebooks a seventeenth time", 4, 5, "loop-notebooks", "8a048fc"),
+    (148, "MLflow file-store runs a sixth time", 1, 3, "mlflow", "8a048fc"),
+    (149, "Ultralytics results.csv a nineteenth time", 12, 12, "ultralytics", "8a048fc"),
+    (150, "Keras fit output in notebooks a thirteenth time", 5, 6, "keras-notebooks", "8a048fc"),
+    (151, "histories saved by hand a thirteenth time", 8, 9, "saved-histories", "8a048fc"),
+    (152, "Keras CSVLogger a fourteenth time", 1, 2, "keras-csv", "8a048fc"),
+    (153, "console output saved to text files a tenth time", 1, 3, "console-text", "8a048fc"),
+    (154, "fastai's notebook progress tables a fifth time", 2, 4, "fastai-notebooks", "8a048fc"),
 )
-SESSION45 = [
+TABLED = [
     (CORPUS.parent / f"real_logs_heldout{n}", _manifest(CORPUS.parent / f"real_logs_heldout{n}"))
-    for n, *_ in SESSION45_SETS
+    for n, *_ in TABLED_SETS
 ]
 CORPORA = [
     (CORPUS, MANIFEST),
@@ -665,13 +656,8 @@ CORPORA = [
     (HELDOUT123, HELDOUT123_MANIFEST),
     (HELDOUT124, HELDOUT124_MANIFEST),
     (HELDOUT125, HELDOUT125_MANIFEST),
-    (HELDOUT126, HELDOUT126_MANIFEST),
-    (HELDOUT127, HELDOUT127_MANIFEST),
-    (HELDOUT128, HELDOUT128_MANIFEST),
-    (HELDOUT129, HELDOUT129_MANIFEST),
-    (HELDOUT130, HELDOUT130_MANIFEST),
 ]
-CORPORA += SESSION45
+CORPORA += TABLED
 
 
 def _label_rule() -> ModuleType:
@@ -726,8 +712,7 @@ def test_manifest_lists_every_log_once_with_its_source(corpus: Path, manifest: l
     small |= {HELDOUT107: 0, HELDOUT108: 2, HELDOUT109: 1, HELDOUT110: 6, HELDOUT111: 1, HELDOUT112: 3}
     small |= {HELDOUT113: 2, HELDOUT114: 4, HELDOUT116: 8, HELDOUT117: 6, HELDOUT118: 3, HELDOUT119: 4}
     small |= {HELDOUT120: 6, HELDOUT121: 0, HELDOUT122: 6, HELDOUT124: 8, HELDOUT125: 6}
-    small |= {HELDOUT126: 10, HELDOUT127: 4, HELDOUT128: 6, HELDOUT129: 4, HELDOUT130: 6}
-    small |= {folder: files for (folder, _), (*_, files, _) in zip(SESSION45, SESSION45_SETS, strict=True)}
+    small |= {folder: files for (folder, _), (*_, files, _, _) in zip(TABLED, TABLED_SETS, strict=True)}
     assert len(listed) >= (30 if corpus == CORPUS else small.get(corpus, 10))
     for entry in manifest:
         assert entry["source_repo"].count("/") == 1, entry
@@ -1290,15 +1275,10 @@ COLLECTED_2026_12_07 = [
     pytest.param(HELDOUT123, HELDOUT123_MANIFEST, HELDOUT123_FLOOR, id="123-ultralytics-12of12"),
     pytest.param(HELDOUT124, HELDOUT124_MANIFEST, HELDOUT124_FLOOR, id="124-saved-histories-8of8"),
     pytest.param(HELDOUT125, HELDOUT125_MANIFEST, HELDOUT125_FLOOR, id="125-keras-hf-notebooks-5of6"),
-    pytest.param(HELDOUT126, HELDOUT126_MANIFEST, HELDOUT126_FLOOR, id="126-ultralytics-9of10"),
-    pytest.param(HELDOUT127, HELDOUT127_MANIFEST, HELDOUT127_FLOOR, id="127-keras-csv-4of4"),
-    pytest.param(HELDOUT128, HELDOUT128_MANIFEST, HELDOUT128_FLOOR, id="128-fastai-notebooks-5of6"),
-    pytest.param(HELDOUT129, HELDOUT129_MANIFEST, HELDOUT129_FLOOR, id="129-saved-histories-3of4"),
-    pytest.param(HELDOUT130, HELDOUT130_MANIFEST, HELDOUT130_FLOOR, id="130-keras-notebooks-5of6"),
 ]
 COLLECTED_2026_12_07 += [
     pytest.param(folder, manifest, max(agreed - 1, 0), id=f"{n}-{tag}-{agreed}of{files}")
-    for (folder, manifest), (n, _, agreed, files, tag) in zip(SESSION45, SESSION45_SETS, strict=True)
+    for (folder, manifest), (n, _, agreed, files, tag, _) in zip(TABLED, TABLED_SETS, strict=True)
 ]
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import gapdoctor
 from gapdoctor.causes.overfitting.check import _before_climb_back
 from gapdoctor.causes.overfitting.result import OverfittingCurves
+from gapdoctor.inputs.history import smooth
 from gapdoctor.io import read_history
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -40,7 +41,9 @@ def test_a_turn_before_the_training_loss_climbed_back_is_overfitting() -> None:
 def test_a_validation_loss_back_at_its_best_at_the_end_is_no_turn() -> None:
     history = read_history(INTENT)
     train = history.get("train_loss")
-    assert train is not None and _before_climb_back(train) is not None  # the training loss did climb back
+    assert (
+        train is not None and _before_climb_back(train, smooth(train)) is not None
+    )  # the training loss did climb back
     diagnosis = gapdoctor.diagnose(history=history)
     overfit = [f for f in diagnosis.findings if f.cause == "overfitting"]
     assert all(f.weak for f in overfit), overfit
@@ -54,5 +57,7 @@ def test_a_training_loss_that_kept_falling_or_levelled_off_did_not_climb_back() 
     levelled = (0.3 + 2.0 * np.exp(-epochs / 3.0)) * wobble
     climbed = falling.copy()
     climbed[22:] = falling[21] * np.linspace(3.0, 2.0, 8)  # a spike at epoch 23, only partly undone
-    assert _before_climb_back(falling) is None and _before_climb_back(levelled) is None
-    assert _before_climb_back(climbed) in {20, 21}  # the lowest of the smoothed curve
+    assert (
+        _before_climb_back(falling, smooth(falling)) is None and _before_climb_back(levelled, smooth(levelled)) is None
+    )
+    assert _before_climb_back(climbed, smooth(climbed)) in {20, 21}  # the lowest of the smoothed curve

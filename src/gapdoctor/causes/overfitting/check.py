@@ -85,17 +85,31 @@ def _turn_strength(curve: np.ndarray, noise: float, best: int) -> tuple[float, f
     return float(strength), rise, progress
 
 
-def _before_climb_back(train: np.ndarray) -> int | None:
-    """Where the training loss reached its lowest, when it climbed back beyond its noise after it (an unstable
-    stretch: a spike, a restart, a learning rate raised) and at least :data:`MIN_EPOCHS_FOR_TRENDS` points came
-    after; None when it kept falling or levelled off. A turn of the validation loss is then also judged up to that
-    point, where training was still falling: what came after says nothing against the memorisation before it."""
-    train_s = smooth(train)
+def _before_climb_back(train: np.ndarray, train_s: np.ndarray) -> int | None:
+    """Where the training loss (``train_s`` smoothed) reached its lowest, when it climbed back beyond its noise after
+    it (an unstable stretch: a spike, a restart, a learning rate raised) and at least :data:`MIN_EPOCHS_FOR_TRENDS`
+    points came after; None when it kept falling or levelled off. A turn of the validation loss is then also judged
+    up to that point, where training was still falling: what came after says nothing against the memorisation
+    before it."""
     low = int(np.argmin(train_s))
     if low < MIN_EPOCHS_FOR_TRENDS - 1 or len(train) - 1 - low < MIN_EPOCHS_FOR_TRENDS:
         return None
     climbed = fall_beyond_noise(train[low:][::-1].copy(), 0, unknown=0.0)  # a fall read backwards: a climb
     return low if climbed >= 1.0 else None
+
+
+def _turn_before_climb_back(
+    val_loss: np.ndarray, train: np.ndarray, train_s: np.ndarray, turn: int, turn_to_end: float
+) -> tuple[float, float, int] | None:
+    """(strength, training loss's fall, its lowest point) of the validation loss's turn judged up to where the
+    training loss climbed back (:func:`_before_climb_back`), no stronger than the turn to the end; None without
+    such a point after the turn or 4 validation values up to it."""
+    low = _before_climb_back(train, train_s)
+    if low is None or low <= turn or np.isfinite(val_loss[: low + 1]).sum() < MIN_EPOCHS_FOR_TRENDS:
+        return None
+    before, _, _ = _turn_strength(val_loss[: low + 1], noise_sd_curved(val_loss), turn)
+    fell = relative_fall(train_s[turn], train_s[low])
+    return min(before, turn_to_end) * train_factor(fell) * fall_beyond_noise(train[: low + 1], turn), fell, low
 
 
 def _half_step(values: np.ndarray) -> float:
@@ -240,18 +254,12 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     strength = max(strengths) * train_factor(train_drop_frac) * fall_beyond_noise(train, turn_idx)
     # A training loss that climbed back late (a spike, a restart) hides a turn it made while still falling: the
     # turn is judged up to its lowest too, no stronger than the validation loss's rise to the end allows
-    train_low_idx = None if val_loss is None or best_loss_idx != turn_idx else _before_climb_back(train)
-    low = -1 if train_low_idx is None else train_low_idx
-    if val_loss is not None and low > turn_idx and np.isfinite(val_loss[: low + 1]).sum() >= MIN_EPOCHS_FOR_TRENDS:
-        before, _, _ = _turn_strength(val_loss[: low + 1], noise_sd_curved(val_loss), turn_idx)
-        fell = relative_fall(train_s[turn_idx], train_s[low])
-        windowed = min(before, strengths[0]) * train_factor(fell) * fall_beyond_noise(train[: low + 1], turn_idx)
-        if windowed > strength:
-            strength, train_drop_frac = windowed, fell
-        else:
-            train_low_idx = None
-    else:
-        train_low_idx = None
+    windowed = None
+    if val_loss is not None and best_loss_idx == turn_idx:
+        windowed = _turn_before_climb_back(val_loss, train, train_s, turn_idx, strengths[0])
+    train_low_idx = None
+    if windowed is not None and windowed[0] > strength:
+        strength, train_drop_frac, train_low_idx = windowed
 
     # Plateau: the validation curve stopped improving at some epoch and every epoch after
     # it only lowered the training loss (memorisation), even if validation did not rise.
