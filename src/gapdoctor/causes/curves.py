@@ -159,6 +159,52 @@ def metric_choice_note(evidence: Evidence, history: RunHistory) -> tuple[str, ..
     )
 
 
+def training_curve(
+    evidence: Evidence, history: RunHistory, metric: tuple[str, FloatArray] | None
+) -> tuple[FloatArray, str | None] | None:
+    """The training curve read for "training kept improving", lower is better, and what stands in for the loss.
+
+    The training loss (stand-in None); else, when none was logged, the training twin of the validation ``metric``
+    read: its error, ``1 - value``, for a score in [0, 1] (stand-in ``"1 - train_accuracy"``), as logged for an
+    error (``"train_mae"``). A loop or tutorial that logs accuracies only (Lightning's examples, a notebook printing
+    ``train acc`` / ``val acc``) shows its fit on the training rows in the twin. None when neither is logged.
+
+    Examples
+    --------
+    >>> from gapdoctor.inputs.evidence import build_evidence
+    >>> accuracies = build_evidence(history={"train_acc": [0.5, 0.8, 0.9], "val_acc": [0.5, 0.7, 0.6]})
+    >>> values, stand_in = training_curve(accuracies, accuracies.history, val_metric_curve(accuracies,
+    ...                                   accuracies.history))
+    >>> [round(float(v), 2) for v in values], stand_in
+    ([0.5, 0.2, 0.1], '1 - train_accuracy')
+    """
+    train = history.get("train_loss")
+    if train is not None:
+        return train, None
+    twin = None if metric is None else history.get(f"train_{metric[0]}")
+    if metric is None or twin is None:
+        return None
+    info = info_of(evidence, metric[0])
+    if not info.greater_is_better:
+        return twin, f"train_{metric[0]}"
+    return (1.0 - twin, f"1 - train_{metric[0]}") if info.bounded else None
+
+
+def training_words(stand_in: str | None) -> str:
+    """The training curve in a summary's words: "training loss", else what stands in for it.
+
+    Examples
+    --------
+    >>> training_words(None), training_words("1 - train_accuracy"), training_words("train_mae")
+    ('training loss', 'training error (1 - train_accuracy)', 'training mae (train_mae)')
+    """
+    if stand_in is None:
+        return "training loss"
+    if stand_in.startswith("1 - "):
+        return f"training error ({stand_in})"
+    return f"training {stand_in.removeprefix('train_')} ({stand_in})"
+
+
 def oriented(info: MetricInfo, values: FloatArray) -> FloatArray:
     """Flip lower-is-better metrics so that higher is always better."""
     return values if info.greater_is_better else -values

@@ -26,7 +26,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from gapdoctor.causes.curves import epoch_of, history_of, info_of, oriented, point, step_of, val_metric_curve
+from gapdoctor.causes.curves import (
+    epoch_of,
+    history_of,
+    info_of,
+    oriented,
+    point,
+    step_of,
+    training_curve,
+    training_words,
+    val_metric_curve,
+)
 from gapdoctor.causes.overfitting.gain import stopping_gain
 from gapdoctor.causes.overfitting.result import OverfittingCurves
 from gapdoctor.causes.overfitting.sampling import (
@@ -174,14 +184,15 @@ def _plateau_index(curve: np.ndarray) -> int:
 def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     """Validation curves turning for the worse while the training loss keeps falling."""
     history = history_of(evidence)
-    train = history.get("train_loss")
     val_loss = history.get("val_loss")
     metric = val_metric_curve(evidence, history)
-    if train is None:
+    curve = training_curve(evidence, history, metric)
+    if curve is None:
         raise SkipCheck(
-            "not enough to judge: history has no train_loss, so whether training kept improving is unknown "
-            "(HF Trainer: logging_steps defaults to 500; log more often)"
+            "not enough to judge: history has no train_loss (nor the training twin of the validation metric), so "
+            "whether training kept improving is unknown (HF Trainer: logging_steps defaults to 500; log more often)"
         )
+    train, stand_in = curve  # with no training loss logged, the metric's training twin (its error for a score)
     if val_loss is None and metric is None:
         raise SkipCheck("history has neither val_loss nor a val_<metric> series")
 
@@ -215,8 +226,8 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         val_loss_min = round(float(vs[best_loss_idx]), 4)
         val_loss_final = round(float(vs[-1]), 4)
         val_loss_rise_pct = round(100 * rise / max(abs(float(vs[best_loss_idx])), 1e-12), 1)
-        gap = val_loss - train
-        onset, slope_before, slope_after = hinge_point(gap) if n >= 6 else (0, 0.0, 0.0)
+        gap = val_loss - train  # a stand-in for the training loss is no loss: no gap to the validation loss
+        onset, slope_before, slope_after = hinge_point(gap) if n >= 6 and stand_in is None else (0, 0.0, 0.0)
         if slope_after > max(slope_before, 0.0):
             gap_onset_idx = onset
             gap_growth = round(slope_after, 5)
@@ -290,7 +301,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     # Memorisation: training ahead of validation beyond the validation set's sampling noise, while the
     # validation loss has not improved since its minimum and the training loss kept falling since then.
     loss_se = None if val_loss is None else val_loss_sampling_se(evidence)
-    lead = generalisation_gap(evidence, history, metric, train, val_loss, loss_se, metric_sd)
+    lead = generalisation_gap(evidence, history, metric, train, None if stand_in else val_loss, loss_se, metric_sd)
     memorised = 0.0
     if lead is not None and best_loss_idx is not None and n - best_loss_idx >= MIN_EPOCHS_FOR_TRENDS:
         stall = relative_fall(train_s[best_loss_idx], train_s[-1]) * (n - 1 - best_loss_idx) / n
@@ -333,6 +344,7 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         # set too small to show progress also produces — see OverfittingCurves.explained_by)
         pattern="turn" if strength >= max(plateau, memorised) else "plateau" if plateau >= memorised else "memorised",
         few_points=n if n < _FEW_POINTS else None,
+        training_curve=stand_in,
         val_loss_sampling_se=None if loss_se is None else round(loss_se, 5),
         generalisation_gap=None if lead is None else round(lead.gap, 4),
         generalisation_gap_sd=None if lead is None else round(lead.sd, 5),
@@ -351,7 +363,8 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
     if at_end:
         stop_early = (
             f"Stop at {history.position(plateau_idx)}: the validation curve had reached its level there and the "
-            f"{unit} after it only lowered the training loss (early stopping with patience {patience} {unit})."
+            f"{unit} after it only lowered the {training_words(stand_in)} (early stopping with patience {patience} "
+            f"{unit})."
         )
     # a model that memorised its training rows while its metric held gains little from stopping early:
     # regularisation, capacity and data come first

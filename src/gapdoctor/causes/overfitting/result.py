@@ -56,6 +56,10 @@ class OverfittingCurves(Payload):
         validation set's sampling noise while its loss has not improved since its minimum.
     few_points : int or None
         The number of points, when too few to rest a turn on.
+    training_curve : str or None
+        What stands in for the training loss when none was logged: the training twin of the validation metric, as
+        its error for a score in [0, 1] (``"1 - train_accuracy"``) or as logged for an error (``"train_mae"``); the
+        ``train_loss_*`` figures are then that curve's. None when the training loss was read.
     val_loss_sampling_se : float or None
         Standard error of the final validation loss over the validation rows (needs ``val_probs``).
     generalisation_gap, generalisation_gap_sd : float or None
@@ -102,6 +106,9 @@ class OverfittingCurves(Payload):
     train_loss_drop_late_pct: float = figure()
     pattern: Literal["turn", "plateau", "memorised"] = figure()
     few_points: int | None = figure(omit_none=True)
+    training_curve: str | None = figure(
+        omit_none=True, label="training curve read (no training loss logged)", shown_as="text"
+    )
     val_loss_sampling_se: float | None = figure(
         omit_none=True, label="standard error of the validation loss over its rows", shown_as="sd"
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gapdoctor.causes.curves import info_of
+from gapdoctor.causes.curves import info_of, training_words
 from gapdoctor.causes.overfitting.result import OverfittingCurves
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory
@@ -55,10 +55,11 @@ def curves_summary(
     """The finding's one line: the validation loss's rise, the metric's fall, or the plateau."""
     where = history.position
     n = history.n_epochs
+    training = training_words(result.training_curve)
     if result.pattern == "turn" and best_loss_idx is not None and (result.val_loss_rise_pct or 0.0) > 0:
         summary = (
             f"Validation loss (smoothed) bottomed out at {where(best_loss_idx)} and rose "
-            f"{result.val_loss_rise_pct}% by {where(n - 1)} while training loss fell a further "
+            f"{result.val_loss_rise_pct}% by {where(n - 1)} while {training} fell a further "
             f"{result.train_loss_drop_after_turn_pct}%."
         )
         if train_low_idx is not None:
@@ -70,11 +71,11 @@ def curves_summary(
         summary = (
             f"Validation {result.metric} (smoothed) peaked at {where(best_metric_idx)} "
             f"({result.val_metric_best}) and fell to {result.val_metric_final} "
-            "while training loss kept falling."
+            f"while {training} kept falling."
             if info_of(evidence, result.metric).greater_is_better
             else f"Validation {result.metric} (smoothed) was best at {where(best_metric_idx)} "
             f"({result.val_metric_best}) and got worse, to {result.val_metric_final}, "
-            "while training loss kept falling."
+            f"while {training} kept falling."
         )
     elif result.pattern == "memorised" and best_loss_idx is not None and result.generalisation_gap is not None:
         sds = result.generalisation_gap / (result.generalisation_gap_sd or 1.0)
@@ -91,13 +92,13 @@ def curves_summary(
             )
         summary = (
             f"{lead}: {_gap_words(sds)} Validation loss has not "
-            f"improved since {where(best_loss_idx)} ({_rise_words(result.val_loss_rise_pct)}) while training loss "
+            f"improved since {where(best_loss_idx)} ({_rise_words(result.val_loss_rise_pct)}) while {training} "
             "kept falling."
         )
     else:
         summary = (
             f"Validation stopped improving at {where(plateau_idx)}; the {n - 1 - plateau_idx} "
-            f"{history.points_name}s after it only lowered the training loss "
+            f"{history.points_name}s after it only lowered the {training} "
             f"(by {result.train_loss_drop_late_pct}% over their second half alone)."
         )
     if result.few_points is not None:
