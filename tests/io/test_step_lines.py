@@ -19,7 +19,8 @@ import gapdoctor
 from gapdoctor.io import read_history
 from tests.helpers import random_labels
 
-ABINET = Path(__file__).resolve().parents[1] / "data" / "real_logs_heldout14" / "loop_txt_conclr.txt"
+REAL_DATA = Path(__file__).resolve().parents[1] / "data"
+ABINET = REAL_DATA / "real_logs_heldout14" / "loop_txt_conclr.txt"
 _EVALUATE_EVERY, _PRINT_EVERY, _ITERATIONS = 50, 10, 600
 
 
@@ -97,3 +98,24 @@ def test_step_lines_of_a_loop_with_per_epoch_lines_are_not_read_so(tmp_path: Pat
     (tmp_path / "out.txt").write_text("\n".join(sorted(lines, key=lambda line: int(line.split()[1].rstrip(":")))))
     history = read_history(tmp_path / "out.txt")
     assert history.n_points == 5 and history.epochs is not None and history.steps is None
+
+
+def test_a_bare_name_beside_its_held_out_twin_is_the_training_value() -> None:
+    """``EPOCH : 0  STEP : 100  VAL_LOSS : 0.649618  LOSS : 0.647455`` (the sentiment LSTM notebook of held-out set
+    160, every 100 steps): ``LOSS`` beside ``VAL_LOSS`` is the training loss, as Keras prints ``loss`` beside
+    ``val_loss``. Before, the line was read as the held-out split's alone and ``LOSS`` overwrote the validation loss:
+    the validation curve was the training loss's and there was no training loss (not enough to judge)."""
+    history = read_history(REAL_DATA / "real_logs_heldout160" / "loop_ipynb_shrayas_raghu_sentiment_rnn.ipynb")
+    assert history.n_points == 16 and history.steps is not None and history.steps[0] == 100
+    assert history.get("val_loss")[0] == pytest.approx(0.649618)  # type: ignore[index]
+    assert history.get("train_loss")[0] == pytest.approx(0.647455)  # type: ignore[index]
+    checks = {c.name: c.status for c in gapdoctor.diagnose(history=history).checks}
+    assert checks["overfitting.curves"] == "ran" and checks["optimization.curves"] == "ran"
+
+
+def test_evaluation_lines_with_no_training_loss_say_so(tmp_path: Path) -> None:
+    """No line prints a training loss: the note does not claim one was read from lines between the evaluations."""
+    (tmp_path / "out.txt").write_text("\n".join(f"step {s}: val loss {1 / s:.4f}" for s in range(100, 600, 100)))
+    diagnosis = gapdoctor.diagnose(history=tmp_path / "out.txt")
+    assert any("no training loss printed" in note for note in diagnosis.notes), diagnosis.notes
+    assert not any("from the lines between them" in note for note in diagnosis.notes)

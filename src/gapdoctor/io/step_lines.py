@@ -41,12 +41,14 @@ def _held_out_line(values: dict[str, float]) -> dict[str, float]:
     {'eval_loss': 0.93, 'eval_acc': 0.51, 'lr': 0.001}
     >>> _held_out_line({"train_loss": 0.4, "val_loss": 0.9, "acc": 0.5})  # both splits named: left as printed
     {'train_loss': 0.4, 'val_loss': 0.9, 'acc': 0.5}
+    >>> _held_out_line({"val_loss": 0.65, "loss": 0.58})  # a name beside its held-out twin is training's (Keras')
+    {'val_loss': 0.65, 'loss': 0.58}
     """
     held = [name for name in values if VALIDATION_NAME.match(name)]
-    if not held or any(_TRAINING_NAME.match(name) for name in values):
+    split = held[0].split("_", 1)[0] if held else ""
+    if not held or any(_TRAINING_NAME.match(name) or f"{split}_{name}" in values for name in values):
         return values
     named = [normalise_series_name(name) or "" for name in values]
-    split = held[0].split("_", 1)[0]
     return {
         f"{split}_{raw}" if not VALIDATION_NAME.match(raw) and name.startswith("train_") else raw: value
         for (raw, value), name in zip(values.items(), named, strict=True)
@@ -85,6 +87,8 @@ def _points(lines: list[tuple[int, int, dict[str, float]]]) -> tuple[list[Logged
             ", which print the training loss too (the lines of single steps between them are not read)"
             if trained_there
             else ", the training loss from the lines between them"
+            if len(lines) > len(evaluations)
+            else ", with no training loss printed on them and no line between them"
         )
     ]
     return points, notes
