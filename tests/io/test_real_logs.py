@@ -524,6 +524,14 @@ TABLED_SETS = (
     (152, "Keras CSVLogger a fourteenth time", 1, 2, "keras-csv", "8a048fc"),
     (153, "console output saved to text files a tenth time", 1, 3, "console-text", "8a048fc"),
     (154, "fastai's notebook progress tables a fifth time", 2, 4, "fastai-notebooks", "8a048fc"),
+    (155, "Ultralytics results.csv a twentieth time", 10, 11, "ultralytics", "b23ff72"),
+    (156, "Keras fit output in notebooks a fourteenth time", 5, 7, "keras-notebooks", "b23ff72"),
+    (157, "histories saved by hand a fourteenth time", 3, 4, "saved-histories", "b23ff72"),
+    (158, "Keras CSVLogger a fifteenth time", 5, 5, "keras-csv", "b23ff72"),
+    (159, "console output saved to text files an eleventh time", 2, 3, "console-text", "b23ff72"),
+    (160, "a loop's prints in notebooks an eighteenth time", 1, 3, "loop-notebooks", "b23ff72"),
+    (161, "HF trainer_state.json a twelfth time", 1, 1, "hf-trainer-state", "b23ff72"),
+    (162, "Lightning CSVLogger metrics.csv a fourteenth time", 8, 9, "lightning-csv", "b23ff72"),
 )
 TABLED = [
     (CORPUS.parent / f"real_logs_heldout{n}", _manifest(CORPUS.parent / f"real_logs_heldout{n}"))
