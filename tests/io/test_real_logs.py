@@ -532,6 +532,14 @@ TABLED_SETS = (
     (160, "a loop's prints in notebooks an eighteenth time", 1, 3, "loop-notebooks", "b23ff72"),
     (161, "HF trainer_state.json a twelfth time", 1, 1, "hf-trainer-state", "b23ff72"),
     (162, "Lightning CSVLogger metrics.csv a fourteenth time", 8, 9, "lightning-csv", "b23ff72"),
+    (163, "TensorBoard event files a thirteenth time", 5, 6, "tensorboard", "342269a"),
+    (164, "JSON lines an eighth time (none passed the shape rule)", 0, 0, "json-lines", "342269a"),
+    (165, "Weights & Biases run files a seventh time", 4, 5, "wandb", "342269a"),
+    (166, "MLflow file-store runs a seventh time (none passed the shape rule)", 0, 0, "mlflow", "342269a"),
+    (167, "fastai's notebook progress tables a sixth time", 1, 1, "fastai-notebooks", "342269a"),
+    (168, "console output saved to text files a twelfth time", 2, 2, "console-text", "342269a"),
+    (169, "a loop's prints in notebooks a nineteenth time", 4, 4, "loop-notebooks", "342269a"),
+    (170, "histories saved by hand a fifteenth time", 4, 4, "saved-histories", "342269a"),
 )
 TABLED = [
     (CORPUS.parent / f"real_logs_heldout{n}", _manifest(CORPUS.parent / f"real_logs_heldout{n}"))
