@@ -540,6 +540,11 @@ TABLED_SETS = (
     (168, "console output saved to text files a twelfth time", 2, 2, "console-text", "342269a"),
     (169, "a loop's prints in notebooks a nineteenth time", 4, 4, "loop-notebooks", "342269a"),
     (170, "histories saved by hand a fifteenth time", 4, 4, "saved-histories", "342269a"),
+    (171, "Ultralytics results.csv a twenty-first time", 10, 12, "ultralytics", "342269a"),
+    (172, "Lightning CSVLogger metrics.csv a fifteenth time", 2, 2, "lightning-csv", "342269a"),
+    (173, "Keras / HF output in notebooks a fifteenth time", 3, 5, "keras-notebooks", "342269a"),
+    (174, "TensorBoard event files a fourteenth time", 2, 6, "tensorboard", "342269a"),
+    (175, "Keras CSVLogger a sixteenth time", 1, 1, "keras-csv", "342269a"),
 )
 TABLED = [
     (CORPUS.parent / f"real_logs_heldout{n}", _manifest(CORPUS.parent / f"real_logs_heldout{n}"))
