@@ -1,7 +1,8 @@
 """The one ranking rule: findings in the order a person should act on them.
 
 Written in DESIGN.md terms: findings are ordered by calibrated score; a root cause goes
-ahead of the symptom it explains only when it is itself reported (score >= 0.5); an
+ahead of the symptom it explains only when it is itself reported (score >= 0.5) and did not
+begin after the symptom (a cause comes before its effect); an
 experiment that confirmed a fix moves its finding ahead, one that refuted a finding moves
 it back; and a finding shown ahead of a higher-scored one says why
 (``Finding.ranked_ahead_because``). The rule reads only the causes' declarations
@@ -27,7 +28,8 @@ def rank(findings: Sequence[Finding]) -> list[Finding]:
     1. Findings are ordered by score (ties: vocabulary order).
     2. A root cause goes ahead of a symptom it explains (its spec's ``explains``, or the
        symptom's payload's ``explained_by()``; not one the symptom's payload's ``unexplained_by()``
-       rules out) only when the root cause is itself reported
+       rules out, nor one that began after the symptom did: both payloads' ``onset``) only when the root
+       cause is itself reported
        (score >= :data:`REPORT_THRESHOLD`): among reported findings, a finding waits behind
        every reported finding that explains it, and otherwise the stronger goes first.
     3. Experiments that ran move findings within the reported ones and within the weak ones:
@@ -73,11 +75,23 @@ def _explainers(finding: Finding) -> tuple[str, ...]:
     return tuple(c for c in (*explained_by(finding.cause), *extra) if c != finding.cause and c not in ruled_out)
 
 
+def _explains(root: Finding, symptom: Finding) -> bool:
+    """Whether ``root`` explains ``symptom``: its cause is among the symptom's explainers and, where both payloads
+    place their problem's onset, it did not begin after the symptom did (a stall that set in after the validation
+    loss turned did not turn it: a real log's learning rate cut at epoch 9, its validation loss up since epoch 4)."""
+    if root.cause not in _explainers(symptom):
+        return False
+    root_payload, symptom_payload = payload_of(root), payload_of(symptom)
+    began = None if root_payload is None else root_payload.onset
+    effect = None if symptom_payload is None else symptom_payload.onset
+    return began is None or effect is None or began <= effect
+
+
 def _roots_first(reported: list[Finding]) -> list[Finding]:
     """Reported findings (by score) with every finding placed after the reported ones that explain it."""
     remaining, placed = list(reported), []
     while remaining:
-        free = [f for f in remaining if not any(r.cause in _explainers(f) for r in remaining if r is not f)]
+        free = [f for f in remaining if not any(_explains(r, f) for r in remaining if r is not f)]
         # a cycle of explanations (A explains B explains A) cannot be ordered by it: score decides
         chosen = free[0] if free else remaining[0]
         placed.append(chosen)
@@ -103,7 +117,7 @@ def _why_ahead(finding: Finding, after: list[Finding], reported: list[Finding]) 
                 head + ("its confirming experiment confirmed it" if mine == 0 else "the experiment refuted it")
             )
             continue
-        roots = [r.cause for r in reported if r.cause in _explainers(other) and r.score < other.score]
+        roots = [r.cause for r in reported if _explains(r, other) and r.score < other.score]
         if finding.cause in roots:
             reasons.append(
                 head + f"{finding.cause} explains it and is itself reported "

@@ -118,6 +118,13 @@ class Payload:
         """Root causes of its cause's spec that this particular finding's evidence rules out (default none)."""
         return ()
 
+    @property
+    def onset(self) -> int | float | None:
+        """The epoch (point) where the problem this finding reports began, when its evidence places it; None when it
+        does not (a noisy loss is noisy throughout). A root cause that began after the symptom it would explain did
+        not cause it: :func:`gapdoctor.ranking.rank` reads this."""
+        return None
+
     @classmethod
     def from_parts(cls, evidence: Mapping[str, Any], data: Mapping[str, Any]) -> Payload | None:
         """Rebuild from a stored finding's evidence and data; None when a required key is missing."""

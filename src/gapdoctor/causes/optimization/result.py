@@ -50,6 +50,11 @@ class LossClimb(Payload):
     train_loss_best_epoch: Epoch = figure()
     train_loss_best_step: int | None = figure(omit_none=True)
 
+    @property
+    def onset(self) -> Epoch:
+        """The climb began after the training loss's best."""
+        return self.train_loss_best_epoch
+
 
 @dataclass(frozen=True, kw_only=True)
 class Instability(Payload):
@@ -216,6 +221,14 @@ class Stall(Payload):
         """Decisions that never changed are also what a model produces that ranks its rows but whose scores never
         cross the decision threshold (an imbalanced task's argmax): a reported metric mismatch goes first."""
         return ("metric_mismatch",) if self.frozen_metric is not None else ()
+
+    @property
+    def onset(self) -> Epoch | None:
+        """Where the stall began (the learning-rate cut it follows, when earlier); None for a model that never learnt
+        (a loss at a guess's, decisions frozen at one answer, an R² never above 0): that holds from the start."""
+        if self.chance_level_classes is not None or self.frozen_metric is not None or self.val_r2_best is not None:
+            return None
+        return self.stall_epoch if self.lr_cut_epoch is None else min(self.stall_epoch, self.lr_cut_epoch)
 
 
 @dataclass(frozen=True, kw_only=True)

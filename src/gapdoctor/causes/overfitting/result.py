@@ -134,6 +134,11 @@ class OverfittingCurves(Payload):
         return ("small_validation_set",) if small else ()
 
     @property
+    def onset(self) -> Epoch:
+        """Where the overfitting began (:attr:`began`)."""
+        return self.began
+
+    @property
     def began(self) -> Epoch:
         """The epoch overfitting began: the gap's onset, else the validation loss minimum, else the best epoch."""
         for epoch in (self.gap_onset_epoch, self.val_loss_min_epoch):
