@@ -545,6 +545,11 @@ TABLED_SETS = (
     (173, "Keras / HF output in notebooks a fifteenth time", 3, 5, "keras-notebooks", "342269a"),
     (174, "TensorBoard event files a fourteenth time", 2, 6, "tensorboard", "342269a"),
     (175, "Keras CSVLogger a sixteenth time", 1, 1, "keras-csv", "342269a"),
+    (176, "Ultralytics results.csv a twenty-second time", 5, 7, "ultralytics", "e56cfa6"),
+    (177, "Keras / HF output in notebooks a sixteenth time", 7, 7, "keras-notebooks", "e56cfa6"),
+    (178, "a loop's prints in notebooks a twentieth time", 2, 2, "loop-notebooks", "e56cfa6"),
+    (179, "Weights & Biases run files an eighth time", 2, 3, "wandb", "e56cfa6"),
+    (180, "histories saved by hand a sixteenth time (none passed the shape rule)", 0, 0, "saved-histories", "e56cfa6"),
 )
 TABLED = [
     (CORPUS.parent / f"real_logs_heldout{n}", _manifest(CORPUS.parent / f"real_logs_heldout{n}"))
