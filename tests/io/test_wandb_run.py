@@ -264,3 +264,45 @@ def test_the_cli_refuses_several_runs_and_a_damaged_run_file_in_one_line(tmp_pat
         done = run_cli("diagnose", "--history", str(given))
         assert done.returncode == 2 and says in done.stderr, done.stderr
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_one_series_per_call_each_epoch_is_one_point(offline_wandb, tmp_path: Path, seed: int) -> None:  # type: ignore[no-untyped-def]
+    """An early YOLOv5 logger called ``wandb.log({key: value})`` once per series each epoch: W&B gives every call its
+    own step, so each series sat at its own steps and no two met on a row (no summed loss, no point with both curves).
+    Each round of calls is now one point. A real torch loop logged so through the real wandb library, offline."""
+    run = offline_wandb.init(project="one-key-calls", config={"seed": seed}, dir=str(tmp_path))
+    batches: list[float] = []
+
+    def log(values: dict[str, float]) -> None:
+        if "epoch" not in values:
+            batches.append(values["train/loss"])
+            return
+        for name, value in {"train/loss": float(np.mean(batches)), **values}.items():
+            if name != "epoch":
+                run.log({name: value})
+        batches.clear()
+
+    logged = _memorise(seed, log)
+    run.finish()
+    offline_wandb.teardown()
+    history = read_history(tmp_path)
+    assert history.n_points == 30
+    assert np.allclose(history.get("val_loss"), logged["val/loss"], rtol=1e-12)
+    assert np.allclose(history.get("train_loss"), np.array(logged["train/loss"]).reshape(30, -1).mean(axis=1))
+    assert any("one series per wandb.log call" in note for note in history.notes)
+    diagnosis = gapdoctor.diagnose(history=tmp_path)
+    assert "overfitting" in {f.cause for f in diagnosis.reported}, diagnosis.findings
+
+
+def test_a_real_early_yolov5_run_logging_one_series_per_call() -> None:
+    """Held-out set 179's YOLOv5 run (2020): 13 series, each in a call of its own, 5 epochs. Before, its loss terms
+    never met on a row (no loss was read) and it was not judged; now 5 points, a flat summed loss and every detection
+    metric 0: the model learnt nothing (optimization, as labelled)."""
+    path = Path(__file__).resolve().parents[1] / "data" / "real_logs_heldout179" / "wandb_mobileautomatedtesting.wandb"
+    history = read_history(path)
+    assert history.n_points == 5 and history.get("train_loss") is not None
+    assert history.get("val_map") is not None and not np.any(history.get("val_map"))
+    top = gapdoctor.diagnose(history=path).top
+    assert top is not None and top.cause == "optimization" and not top.weak

@@ -135,7 +135,7 @@ def read_wandb_points(path: Path, notes: list[str]) -> list[tuple[str, int, floa
     """``(name, step, value)`` of every number a run's ``wandb.log`` calls logged, in the order logged."""
     if not is_wandb_file(path):
         raise GapdoctorInputError(str(path), "is not a W&B run file (no :W&B header)", "pass run-<id>.wandb")
-    points: list[tuple[str, int, float]] = []
+    calls: list[tuple[int, dict[str, float]]] = []
     finished = False
     try:
         for record in _records(path, notes):
@@ -144,14 +144,53 @@ def read_wandb_points(path: Path, notes: list[str]) -> list[tuple[str, int, floa
             if not row:
                 continue
             position = next((row[k] for k in _TRAINER_STEPS if k in row), row.get("_step", step))
-            points.extend((name, int(position), value) for name, value in row.items() if name not in _TRAINER_STEPS)
+            calls.append((int(position), {name: v for name, v in row.items() if name not in _TRAINER_STEPS}))
     except Malformed as error:
         raise GapdoctorInputError(
             str(path), f"holds a record that is not a W&B message ({error})", "pass run-<id>.wandb as W&B wrote it"
         ) from None
+    cycles = _one_series_calls(calls)
+    if cycles is not None:
+        calls = cycles
+        notes.append(
+            f"{path.name} logs one series per wandb.log call, in the same order each round (an early YOLOv5 logger):"
+            " each round of calls is read as one point"
+        )
+    points = [(name, position, value) for position, row in calls for name, value in row.items()]
     if points and not finished:
         notes.append(f"{path.name} has no end-of-run record: the run was still running or was stopped; read so far")
     return points
+
+
+def _one_series_calls(calls: list[tuple[int, dict[str, float]]]) -> list[tuple[int, dict[str, float]]] | None:
+    """The calls merged into rounds when every call logged one series (W&B's own ``_step``, ``_runtime``... aside)
+    and the series come round in one order (``train/box_loss``, ``train/obj_loss``, ..., ``val/cls_loss``, then
+    ``train/box_loss`` again): each round is one point, at its first call's position. None otherwise.
+
+    Examples
+    --------
+    >>> calls = [(i, {name: float(i), "_step": float(i)}) for i, name in enumerate(["loss", "val_loss"] * 2)]
+    >>> _one_series_calls(calls)
+    [(0, {'loss': 0.0, 'val_loss': 1.0}), (2, {'loss': 2.0, 'val_loss': 3.0})]
+    >>> _one_series_calls([(0, {"loss": 1.0, "val_loss": 2.0}), (1, {"loss": 0.5, "val_loss": 1.5})]) is None
+    True
+    """
+    named = [[name for name in row if not name.startswith("_")] for _, row in calls]
+    if len(calls) < 4 or any(len(names) != 1 for names in named):
+        return None
+    order: list[str] = []
+    for (name,) in named:
+        if name in order:
+            break
+        order.append(name)
+    if len(order) < 2 or any(names[0] != order[i % len(order)] for i, names in enumerate(named)):
+        return None
+    rounds: list[tuple[int, dict[str, float]]] = []
+    for i, (position, row) in enumerate(calls):
+        if i % len(order) == 0:
+            rounds.append((position, {}))
+        rounds[-1][1].update({name: value for name, value in row.items() if not name.startswith("_")})
+    return rounds
 
 
 def find_wandb_runs(path: Path) -> list[Path]:
