@@ -186,10 +186,10 @@ def _one_series_calls(calls: list[tuple[int, dict[str, float]]]) -> list[tuple[i
     if len(order) < 2 or any(names[0] != order[i % len(order)] for i, names in enumerate(named)):
         return None
     rounds: list[tuple[int, dict[str, float]]] = []
-    for i, (position, row) in enumerate(calls):
+    for i, ((position, row), (name,)) in enumerate(zip(calls, named, strict=True)):
         if i % len(order) == 0:
             rounds.append((position, {}))
-        rounds[-1][1].update({name: value for name, value in row.items() if not name.startswith("_")})
+        rounds[-1][1][name] = row[name]
     return rounds
 
 

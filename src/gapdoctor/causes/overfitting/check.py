@@ -226,8 +226,10 @@ def overfitting_from_curves(evidence: Evidence) -> list[Finding]:
         val_loss_min = round(float(vs[best_loss_idx]), 4)
         val_loss_final = round(float(vs[-1]), 4)
         val_loss_rise_pct = round(100 * rise / max(abs(float(vs[best_loss_idx])), 1e-12), 1)
-        gap = val_loss - train  # a stand-in for the training loss is no loss: no gap to the validation loss
-        onset, slope_before, slope_after = hinge_point(gap) if n >= 6 and stand_in is None else (0, 0.0, 0.0)
+        # a stand-in for the training loss is no loss: no gap to the validation loss
+        onset, slope_before, slope_after = (
+            hinge_point(val_loss - train) if n >= 6 and stand_in is None else (0, 0.0, 0.0)
+        )
         if slope_after > max(slope_before, 0.0):
             gap_onset_idx = onset
             gap_growth = round(slope_after, 5)
