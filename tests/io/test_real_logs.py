@@ -550,6 +550,18 @@ TABLED_SETS = (
     (178, "a loop's prints in notebooks a twentieth time", 2, 2, "loop-notebooks", "e56cfa6"),
     (179, "Weights & Biases run files an eighth time", 2, 3, "wandb", "e56cfa6"),
     (180, "histories saved by hand a sixteenth time (none passed the shape rule)", 0, 0, "saved-histories", "e56cfa6"),
+    (181, "HF trainer_state.json a thirteenth time", 2, 2, "hf-trainer-state", "07cb45f"),
+    (182, "TensorBoard event files a fifteenth time", 5, 6, "tensorboard", "07cb45f"),
+    (
+        183,
+        "Lightning CSVLogger metrics.csv a sixteenth time (none passed the shape rule)",
+        0,
+        0,
+        "lightning-csv",
+        "07cb45f",
+    ),
+    (184, "Keras CSVLogger a seventeenth time", 3, 4, "keras-csv", "07cb45f"),
+    (185, "console output saved to text files a thirteenth time", 1, 1, "console-text", "07cb45f"),
 )
 TABLED = [
     (CORPUS.parent / f"real_logs_heldout{n}", _manifest(CORPUS.parent / f"real_logs_heldout{n}"))
