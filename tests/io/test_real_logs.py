@@ -552,16 +552,14 @@ TABLED_SETS = (
     (180, "histories saved by hand a sixteenth time (none passed the shape rule)", 0, 0, "saved-histories", "e56cfa6"),
     (181, "HF trainer_state.json a thirteenth time", 2, 2, "hf-trainer-state", "07cb45f"),
     (182, "TensorBoard event files a fifteenth time", 5, 6, "tensorboard", "07cb45f"),
-    (
-        183,
-        "Lightning CSVLogger metrics.csv a sixteenth time (none passed the shape rule)",
-        0,
-        0,
-        "lightning-csv",
-        "07cb45f",
-    ),
+    (183, "Lightning CSVLogger a sixteenth time (none passed the shape rule)", 0, 0, "lightning-csv", "07cb45f"),
     (184, "Keras CSVLogger a seventeenth time", 3, 4, "keras-csv", "07cb45f"),
     (185, "console output saved to text files a thirteenth time", 1, 1, "console-text", "07cb45f"),
+    (186, "Ultralytics results.csv a twenty-third time", 8, 11, "ultralytics", "07cb45f"),
+    (187, "Keras fit output in notebooks a seventeenth time", 6, 6, "keras-notebooks", "07cb45f"),
+    (188, "a loop's prints in notebooks a twenty-first time", 5, 5, "loop-notebooks", "07cb45f"),
+    (189, "fastai's notebook progress tables a seventh time", 7, 7, "fastai-notebooks", "07cb45f"),
+    (190, "Weights & Biases run files a ninth time", 5, 5, "wandb", "07cb45f"),
 )
 TABLED = [
     (CORPUS.parent / f"real_logs_heldout{n}", _manifest(CORPUS.parent / f"real_logs_heldout{n}"))
