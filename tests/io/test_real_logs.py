@@ -560,6 +560,16 @@ TABLED_SETS = (
     (188, "a loop's prints in notebooks a twenty-first time", 5, 5, "loop-notebooks", "07cb45f"),
     (189, "fastai's notebook progress tables a seventh time", 7, 7, "fastai-notebooks", "07cb45f"),
     (190, "Weights & Biases run files a ninth time", 5, 5, "wandb", "07cb45f"),
+    (
+        191,
+        "histories saved by hand a seventeenth time (none passed the shape rule)",
+        0,
+        0,
+        "saved-histories",
+        "07cb45f",
+    ),
+    (192, "MLflow file-store runs an eighth time", 1, 1, "mlflow", "07cb45f"),
+    (193, "JSON lines a ninth time", 2, 2, "json-lines", "07cb45f"),
 )
 TABLED = [
     (CORPUS.parent / f"real_logs_heldout{n}", _manifest(CORPUS.parent / f"real_logs_heldout{n}"))
