@@ -570,6 +570,12 @@ TABLED_SETS = (
     ),
     (192, "MLflow file-store runs an eighth time", 1, 1, "mlflow", "07cb45f"),
     (193, "JSON lines a ninth time", 2, 2, "json-lines", "07cb45f"),
+    (194, "Ultralytics results.csv a twenty-fourth time", 12, 12, "ultralytics", "07cb45f"),
+    (195, "Keras fit output in notebooks an eighteenth time", 6, 6, "keras-notebooks", "07cb45f"),
+    (196, "TensorBoard event files a sixteenth time", 4, 4, "tensorboard", "07cb45f"),
+    (197, "a loop's prints in notebooks a twenty-second time", 2, 2, "loop-notebooks", "07cb45f"),
+    (198, "Keras CSVLogger an eighteenth time (none passed the shape rule)", 0, 0, "keras-csv", "07cb45f"),
+    (199, "fastai's notebook progress tables an eighth time", 3, 3, "fastai-notebooks", "07cb45f"),
 )
 TABLED = [
     (CORPUS.parent / f"real_logs_heldout{n}", _manifest(CORPUS.parent / f"real_logs_heldout{n}"))
