@@ -89,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--train-probs", help="out-of-sample training probabilities (.csv/.npy/.npz)")
     d.add_argument("--val-probs", help="validation probabilities (.csv/.npy/.npz)")
     d.add_argument(
+        "--val-size",
+        type=int,
+        metavar="ROWS",
+        help="number of validation rows behind the logged validation metric, when --val is not given",
+    )
+    d.add_argument(
         "--metric",
         default="accuracy",
         help="validation metric you care about (default: accuracy, or when the log has none the task's headline "
@@ -187,7 +193,13 @@ def _diagnose(args: argparse.Namespace) -> tuple[Diagnosis, dict[str, object]]:
     from gapdoctor.inputs.arguments import DiagnoseInputs, own_metric_names
 
     own = own_metric_names(args.metric, args.higher_is_better)  # the metric, validated once, before any file is read
-    inputs = DiagnoseInputs(metric=args.metric, higher_is_better=args.higher_is_better)
+    inputs = DiagnoseInputs(metric=args.metric, higher_is_better=args.higher_is_better, val_size=args.val_size)
+    if args.val_size is not None and (args.val_size < 1 or args.val is not None):
+        raise GapdoctorInputError(
+            "--val-size",
+            f"is {args.val_size}: it must be a positive number of rows, and is read only without --val",
+            "pass the validation set's row count, or leave --val-size out when giving --val",
+        )
     if args.map and args.history is None:
         raise GapdoctorInputError("--map", "renames series of --history, which was not given", "add --history LOG")
     if args.history is not None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from gapdoctor.causes.curves import metric_choice_note
 from gapdoctor.causes.registry import Check, all_checks, forget_shared_results, guarded_run
+from gapdoctor.causes.small_validation_set.size_hint import val_size_note
 from gapdoctor.errors import GapdoctorInputError
 from gapdoctor.findings import CheckRun, Diagnosis, Finding
 from gapdoctor.inputs.arguments import input_names, own_metric_names
@@ -80,7 +81,13 @@ def run_checks(subject: Evidence | SearchTrials, checks: Iterable[Check] | None 
         )
     evidence = subject
     if evidence.history is not None:
-        notes = (*history_notes(evidence.history), *metric_choice_note(evidence, evidence.history), *notes)
+        history = evidence.history
+        notes = (
+            *history_notes(history),
+            *metric_choice_note(evidence, history),
+            *val_size_note(evidence, history),
+            *notes,
+        )
     curves = {} if evidence.history is None else evidence.history.to_dict()
     return Diagnosis(
         findings=rank(findings),
