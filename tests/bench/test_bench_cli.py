@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import gapdoctor
+from gapdoctor.bench.catalogue import select_scenarios
+from tests.data.record_bench import copy_into
 
 
 def _run(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
@@ -23,9 +25,14 @@ def _run(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_bench_cli_on_overfitting(tmp_path: Path, bench_cache: Path) -> None:
+def test_bench_cli_on_overfitting(tmp_path: Path) -> None:
+    """The CLI reads the overfitting scenarios recorded in tests/data/bench/ from its cache (built afresh they are
+    training trajectories, which differ from one CPU to another, and take half a minute)."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    copy_into(cache, select_scenarios(cause="overfitting"))
     out = tmp_path / "bench.json"
-    done = _run("--cause", "overfitting", "--json", str(out), cache=bench_cache)
+    done = _run("--cause", "overfitting", "--json", str(out), cache=cache)
     assert done.returncode == 0, done.stderr
     assert "True cause x top reported cause" in done.stdout
     assert "false alarms on healthy runs" in done.stdout
