@@ -576,6 +576,9 @@ TABLED_SETS = (
     (197, "a loop's prints in notebooks a twenty-second time", 2, 2, "loop-notebooks", "07cb45f"),
     (198, "Keras CSVLogger an eighteenth time (none passed the shape rule)", 0, 0, "keras-csv", "07cb45f"),
     (199, "fastai's notebook progress tables an eighth time", 3, 3, "fastai-notebooks", "07cb45f"),
+    (200, "Ultralytics results.csv a twenty-fifth time", 10, 12, "ultralytics", "07cb45f"),
+    (201, "Keras fit output in notebooks a nineteenth time", 3, 4, "keras-notebooks", "07cb45f"),
+    (202, "Weights & Biases run files a tenth time", 3, 5, "wandb", "07cb45f"),
 )
 TABLED = [
     (CORPUS.parent / f"real_logs_heldout{n}", _manifest(CORPUS.parent / f"real_logs_heldout{n}"))
