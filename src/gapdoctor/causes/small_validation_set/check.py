@@ -81,7 +81,7 @@ from gapdoctor.stats.resampling import (
     sd_from_interval,
 )
 
-_NAME = "small_validation_set.sampling_noise"
+CHECK_NAME = "small_validation_set.sampling_noise"
 _POWER_FACTOR = (Z95 + 0.841621) * math.sqrt(2.0)  # 5% two-sided, 80% power, two evaluations
 _TARGET_CHANGE = 0.01
 _LOW_SUPPORT = 30
@@ -167,7 +167,7 @@ def _size_advice(
 
 
 @register(
-    name=_NAME,
+    name=CHECK_NAME,
     cause="small_validation_set",
     requires=("val_size",),
     description="Sampling noise of the validation metric against the changes it must detect.",
@@ -332,7 +332,7 @@ def small_validation_set_noise(evidence: Evidence) -> list[Finding]:
             score=score,
             summary=summary,
             fixes=tuple(fixes),
-            check=_NAME,
+            check=CHECK_NAME,
             result=result,
         )
     ]

@@ -10,6 +10,7 @@ check stays skipped until the size is given (the Kaggle chest X-ray set's 16 val
 
 from __future__ import annotations
 
+from gapdoctor.causes.small_validation_set.check import CHECK_NAME
 from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.inputs.history import RunHistory
 from gapdoctor.stats.granularity import rows_behind_shares
@@ -39,7 +40,7 @@ def val_size_note(evidence: Evidence, history: RunHistory) -> tuple[str, ...]:
         rows = None if values is None else rows_behind_shares(values)
         if rows is not None:
             return (
-                f"small_validation_set.sampling_noise: needs val_size; every logged val_{metric} is a share of "
+                f"{CHECK_NAME}: needs val_size; every logged val_{metric} is a share of "
                 f"{rows} rows: the validation set holds {rows} rows, or a multiple of {rows}. Pass val_size={rows} "
                 f"(--val-size {rows}) if it holds {rows}, so the check can judge whether the set is large enough "
                 "to show the run's progress",
