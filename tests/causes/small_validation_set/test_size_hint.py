@@ -78,6 +78,6 @@ def test_the_cli_takes_the_size_and_refuses_a_bad_one() -> None:
 
     sized = run("--val-size", "16")
     assert "Most likely cause: validation set too small" in sized.stdout, sized.stdout + sized.stderr
-    for bad in (["--val-size", "0"], ["--val-size", "16", "--val", str(PNEUMONIA)]):
+    for bad in (["--val-size", "0"], ["--val-size", "16", "--val", str(PNEUMONIA)], ["--val-size", "sixteen"]):
         refused = run(*bad)
         assert refused.returncode == 2 and "--val-size" in refused.stderr and "Traceback" not in refused.stderr
