@@ -579,6 +579,12 @@ TABLED_SETS = (
     (200, "Ultralytics results.csv a twenty-fifth time", 10, 12, "ultralytics", "07cb45f"),
     (201, "Keras fit output in notebooks a nineteenth time", 3, 4, "keras-notebooks", "07cb45f"),
     (202, "Weights & Biases run files a tenth time", 3, 5, "wandb", "07cb45f"),
+    (203, "Ultralytics results.csv a twenty-sixth time", 9, 9, "ultralytics", "523c743"),
+    (204, "Keras fit output in notebooks a twentieth time", 6, 6, "keras-notebooks", "523c743"),
+    (205, "Weights & Biases run files an eleventh time", 3, 3, "wandb", "523c743"),
+    (206, "fastai's notebook progress tables a ninth time", 6, 7, "fastai-notebooks", "523c743"),
+    (207, "a loop's prints in notebooks a twenty-third time", 2, 3, "loop-notebooks", "523c743"),
+    (208, "TensorBoard event files a seventeenth time", 6, 6, "tensorboard", "523c743"),
 )
 TABLED = [
     (CORPUS.parent / f"real_logs_heldout{n}", _manifest(CORPUS.parent / f"real_logs_heldout{n}"))
