@@ -97,3 +97,16 @@ def test_fastai_1s_first_tables_without_time_counting_from_1() -> None:
     val = history.get("val_loss")
     assert val is not None and val.tolist() == [2.030991, 0.664717, 0.635108, 0.6312, 0.627643]
     assert any("9 training runs" in note for note in history.notes), history.notes
+
+
+def test_a_training_loss_printed_nan_at_every_epoch_is_kept_and_read_as_no_training() -> None:
+    """Held-out set 206 (collected blind): a fit whose table printed ``nan`` as the training loss at all 10 epochs
+    beside validation values the same to every digit (a training loader with no batch). The reader dropped the
+    column before, so the diagnosis had no training loss and said nothing ("not enough"); it is kept as logged."""
+    path = SET.parent / "real_logs_heldout206" / "fastai_ipynb_manjunatha1997_classification.ipynb"
+    history = read_history(path)
+    train = history.series["train_loss"]  # held as logged (history.get() gives series with a finite value)
+    assert len(train) == 10 and not np.isfinite(train).any() and history.diverged_at == 0
+    top = gapdoctor.diagnose(history=path).top
+    assert top is not None and top.cause == "optimization" and not top.weak
+    assert "every validation value is the same at all 10 evaluations" in top.summary

@@ -161,9 +161,10 @@ def finite_series(
 ) -> tuple[dict[str, FloatArray], tuple[str, ...]]:
     """The series holding a finite value, and the names of the validation curves logged with none.
 
-    A training loss is kept either way (its divergence is the optimisation check's evidence); a validation
-    curve that is NaN at every evaluation is the pipeline check's. With ``origin`` (the names a user gave
-    in a mapping), any other series with no finite value is refused: it was given, and holds nothing.
+    A training loss is kept either way, NaN from its first point too (its divergence, or no batch trained, is
+    the optimisation check's evidence); a validation curve that is NaN at every evaluation is the pipeline
+    check's. With ``origin`` (the names a user gave in a mapping), any other series with no finite value is
+    refused: it was given, and holds nothing.
 
     Examples
     --------
@@ -173,11 +174,7 @@ def finite_series(
     """
     empty = [n for n, v in series.items() if not np.isfinite(v).any()]
     for name in empty:
-        if (
-            origin is not None
-            and not name.startswith("val_")
-            and not (name == "train_loss" and np.isinf(series[name]).any())
-        ):
+        if origin is not None and not name.startswith("val_") and name != "train_loss":
             where = f"{argument}[{origin[name]!r}]"
             raise GapdoctorInputError(
                 where, "holds no finite value (all NaN)", "drop the series, or check it was logged"

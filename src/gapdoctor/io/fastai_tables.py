@@ -122,6 +122,12 @@ def table_points(header: list[str], rows: list[list[str]]) -> list[LoggedRaw]:
     [('train_loss', nan, 1.0, 0.5), ('valid_accuracy', nan, 1.0, 0.8)]
     >>> [epoch for _, _, epoch, _ in table_points(["epoch", "train_loss", "valid_loss"], [["1", "0.5", "0.4"]])]
     [1.0, 1.0]
+
+    A ``nan`` the table printed is kept as logged (a training loss NaN from its first epoch is a divergence, or
+    no batch trained); ``#na#`` (no validation set) is no value:
+
+    >>> table_points(["epoch", "train_loss", "valid_loss"], [["0", "nan", "#na#"]])
+    [('train_loss', nan, 1.0, nan)]
     """
     names = fastai_names(header)
     shift = 1.0 if rows and rows[0][:1] == ["0"] else 0.0
@@ -130,7 +136,7 @@ def table_points(header: list[str], rows: list[list[str]]) -> list[LoggedRaw]:
         values = {names[c.strip()]: _number(v) for c, v in zip(header, row, strict=False) if c.strip() in names}
         epoch = values.pop("epoch", None)
         at = math.nan if epoch is None else epoch + shift
-        points.extend((name, math.nan, at, v) for name, v in values.items() if v is not None and math.isfinite(v))
+        points.extend((name, math.nan, at, v) for name, v in values.items() if v is not None)
     return points
 
 

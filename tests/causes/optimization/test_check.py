@@ -36,10 +36,17 @@ def train_torch(
     make_optimizer: Callable[[object], object],
     scheduler: Callable[[object], object] | None = None,
     batch_size: int = 32,
+    train_rows: int | None = None,
+    drop_last: bool = False,
 ) -> dict[str, list[float]]:
-    """The tutorial loop: batches, backward, step; validation once per epoch; curves recorded."""
+    """The tutorial loop: batches, backward, step; validation once per epoch; curves recorded.
+
+    ``train_rows`` keeps that many training rows; ``drop_last`` drops a last batch smaller than
+    ``batch_size`` (as a DataLoader does); an epoch with no batch logs its mean loss as NaN (fastai's).
+    """
     torch.manual_seed(seed)
     X_tr, y_tr, X_va, y_va = _digits(seed)
+    X_tr, y_tr = X_tr[:train_rows], y_tr[:train_rows]
     model = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
     optimizer = make_optimizer(model.parameters())
     sched = scheduler(optimizer) if scheduler else None
@@ -50,6 +57,8 @@ def train_torch(
         model.train()
         total, batches = 0.0, 0
         for rows in torch.randperm(len(y_tr), generator=generator).split(batch_size):
+            if drop_last and len(rows) < batch_size:
+                continue
             optimizer.zero_grad()
             loss = loss_fn(model(X_tr[rows]), y_tr[rows])
             loss.backward()
@@ -63,7 +72,7 @@ def train_torch(
             logits = model(X_va)
             history["val_loss"].append(loss_fn(logits, y_va).item())
             history["val_accuracy"].append((logits.argmax(1) == y_va).float().mean().item())
-        history["train_loss"].append(total / batches)
+        history["train_loss"].append(total / batches if batches else math.nan)
     return history
 
 
@@ -87,6 +96,28 @@ def test_nan_loss_is_divergence() -> None:
     top = gapdoctor.diagnose(history=history).top
     assert top is not None and top.cause == "optimization" and top.score >= 0.9
     assert "diverged" in top.summary and top.evidence["diverged_at_epoch"] == 5
+    assert "weights never changed" not in top.summary and "val_unchanged_evaluations" not in top.evidence
+
+
+@each_seed
+def test_a_training_loader_with_no_batch_is_told_by_validation_values_that_never_change(seed: int) -> None:
+    """20 training rows, batches of 32 with drop_last: no step ever runs, the mean loss of no batch is NaN."""
+    history = train_torch(
+        seed=seed,
+        epochs=6,
+        make_optimizer=lambda p: torch.optim.SGD(p, lr=0.05),
+        train_rows=20,
+        drop_last=True,
+    )
+    assert all(math.isnan(v) for v in history["train_loss"]) and len(set(history["val_loss"])) == 1
+    top = gapdoctor.diagnose(history=history).top
+    assert top is not None and top.cause == "optimization" and not top.weak
+    assert "the weights never changed" in top.summary and top.evidence["val_unchanged_evaluations"] == 6
+    assert top.fixes[0].startswith("Check the training loader yields batches")
+    # the same loop with the last short batch kept trains: a finite loss, no such sentence
+    kept = train_torch(seed=seed, epochs=6, make_optimizer=lambda p: torch.optim.SGD(p, lr=0.05), train_rows=20)
+    assert all(math.isfinite(v) for v in kept["train_loss"]) and len(set(kept["val_loss"])) == 6
+    assert not any("weights never changed" in f.summary for f in gapdoctor.diagnose(history=kept).findings)
 
 
 @each_seed

@@ -72,17 +72,45 @@ _MIN_POINTS_FOR_NOISE = 6
 _SAMPLED_SHARE = 0.5
 
 
+# A validation curve the same at this many evaluations or more, beside a training loss non-finite from its
+# first point, shows weights that never changed (at 2 a same value could be a plateau's chance).
+_UNCHANGED_EVALUATIONS = 3
+
+
+def _val_unchanged(history: RunHistory) -> int | None:
+    """Evaluations at which every validation series logged holds one value throughout, when that shows."""
+    curves = [v[np.isfinite(v)] for name, v in history.series.items() if name.startswith("val_")]
+    if not curves or min(len(v) for v in curves) < _UNCHANGED_EVALUATIONS:
+        return None
+    return min(len(v) for v in curves) if all(np.all(v == v[0]) for v in curves) else None
+
+
 def _nan_divergence(history: RunHistory) -> Finding | None:
     if history.diverged_at is None:
         return None
+    summary = f"Training diverged: the training loss is NaN/infinite from {history.position(history.diverged_at)} on."
+    first_fix = "Lower the learning rate (10x) and clip gradients; check for log(0) or division by zero in the loss."
+    unchanged = _val_unchanged(history) if history.diverged_at == 0 else None
+    if unchanged is not None:  # no update reached the weights: no batch trained, or every step was skipped
+        summary = (
+            f"The training loss is NaN/infinite from {history.position(0)} on, and every validation value is the "
+            f"same at all {unchanged} evaluations: the weights never changed. No batch reached the optimiser (a "
+            "training loader with fewer rows than one batch and drop_last=True yields none; fastai then prints "
+            "its training loss as nan), or every step was skipped as non-finite."
+        )
+        first_fix = (
+            "Check the training loader yields batches (len(train_loader) > 0; lower the batch size or set "
+            "drop_last=False), then look for NaN in the inputs or the loss; lower the learning rate (10x)."
+        )
     return optimization_finding(
         NAN_DIVERGENCE,
-        f"Training diverged: the training loss is NaN/infinite from {history.position(history.diverged_at)} on.",
+        summary,
         NanDivergence(
             diverged_at_epoch=history.epoch_at(history.diverged_at),
             diverged_at_step=step_of(history, history.diverged_at),
+            val_unchanged_evaluations=unchanged,
         ),
-        "Lower the learning rate (10x) and clip gradients; check for log(0) or division by zero in the loss.",
+        first_fix,
     )
 
 

@@ -24,12 +24,18 @@ class NanDivergence(Payload):
         The first point of the divergence.
     diverged_at_step : int or None
         Its training step, when steps are known.
+    val_unchanged_evaluations : int or None
+        When the loss was non-finite from the first point: the evaluations at which every validation
+        value logged was the same (the weights never changed), else None.
     """
 
     CHECK: ClassVar[str] = CHECK
 
     diverged_at_epoch: Epoch = figure()
     diverged_at_step: int | None = figure(omit_none=True)
+    val_unchanged_evaluations: int | None = figure(
+        omit_none=True, label="evaluations with every validation value the same", shown_as="count"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
