@@ -164,7 +164,8 @@ def finite_series(
     A training loss is kept either way, NaN from its first point too (its divergence, or no batch trained, is
     the optimisation check's evidence); a validation curve that is NaN at every evaluation is the pipeline
     check's. With ``origin`` (the names a user gave in a mapping), any other series with no finite value is
-    refused: it was given, and holds nothing.
+    refused: it was given, and holds nothing; so is a training loss NaN throughout beside a validation curve
+    that changed (the model trained: its loss was not logged, not NaN).
 
     Examples
     --------
@@ -174,13 +175,31 @@ def finite_series(
     """
     empty = [n for n, v in series.items() if not np.isfinite(v).any()]
     for name in empty:
-        if origin is not None and not name.startswith("val_") and name != "train_loss":
-            where = f"{argument}[{origin[name]!r}]"
+        if origin is None or name.startswith("val_"):
+            continue
+        where = f"{argument}[{origin[name]!r}]"
+        if name != "train_loss":
             raise GapdoctorInputError(
                 where, "holds no finite value (all NaN)", "drop the series, or check it was logged"
             )
+        if not np.isinf(series[name]).any() and _validation_changed(series):
+            raise GapdoctorInputError(
+                where,
+                "holds no finite value (all NaN) while the validation curves changed, so the weights did: the "
+                "training loss was not logged",
+                "log each epoch's mean training loss, or drop the series",
+            )
     dropped = tuple(n for n in empty if n != "train_loss")
     return {n: v for n, v in series.items() if n not in dropped}, dropped
+
+
+def _validation_changed(series: Mapping[str, FloatArray]) -> bool:
+    """Whether a validation curve holds two different finite values (the weights changed between them)."""
+    for name, values in series.items():
+        finite = values[np.isfinite(values)] if name.startswith("val_") else values[:0]
+        if len(finite) > 1 and bool(np.any(finite != finite[0])):
+            return True
+    return False
 
 
 def evaluations_not_run(series: Mapping[str, FloatArray]) -> tuple[dict[str, FloatArray], tuple[str, ...]]:

@@ -182,3 +182,12 @@ def test_well_tuned_run_has_no_optimisation_finding(seed: int) -> None:
     history = train_torch(seed=seed, epochs=15, make_optimizer=lambda p: torch.optim.Adam(p, lr=1e-3))
     diagnosis = gapdoctor.diagnose(history=history)
     assert all(f.weak for f in diagnosis.findings if f.cause == "optimization"), diagnosis.render()
+
+
+def test_a_training_loss_given_empty_beside_a_changing_validation_curve_is_refused() -> None:
+    """A mapping's train_loss with no value while the validation loss moves: the model trained, its loss was not
+    logged; read as NaN from the first epoch it would headline a divergence that never happened."""
+    history = {"train_loss": [None] * 5, "val_loss": [1.2, 0.9, 0.8, 0.75, 0.74]}
+    with pytest.raises(gapdoctor.GapdoctorInputError, match="validation curves changed") as raised:
+        gapdoctor.diagnose(history=history)
+    assert raised.value.argument == "history['train_loss']"
