@@ -29,7 +29,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
@@ -51,6 +50,7 @@ from gapdoctor.inputs.evidence import Evidence
 from gapdoctor.stats.array_types import FeatureArray
 from gapdoctor.stats.association import association_loss
 from gapdoctor.stats.budget import DOMAIN_ROWS
+from gapdoctor.stats.metrics import rank_auc
 from gapdoctor.stats.rescaling import compared_splits
 from gapdoctor.stats.splits import feature_plot_data, feature_texts, homogeneity_test, name_of, subsample
 from gapdoctor.stats.trees import boosted_trees
@@ -113,15 +113,15 @@ def domain_classifier(
             model.fit(X[fit_rows], is_val[fit_rows])
             scores[test_rows] = model.predict_proba(X[test_rows])[:, 1]
             models.append((model, test_rows))
-        auc = float(roc_auc_score(is_val, scores))
+        auc = rank_auc(is_val == 1, scores)
         low, high = _auc_interval(auc, len(b), len(a))
         if low > 0.5:  # separable: which features separate the splits
             for model, test_rows in models:
-                fold_auc = float(roc_auc_score(is_val[test_rows], scores[test_rows]))
+                fold_auc = rank_auc(is_val[test_rows] == 1, scores[test_rows])
                 for j in candidates:
                     shuffled = X[test_rows].copy()
                     shuffled[:, position[j]] = rng.permutation(shuffled[:, position[j]])
-                    drop = fold_auc - float(roc_auc_score(is_val[test_rows], model.predict_proba(shuffled)[:, 1]))
+                    drop = fold_auc - rank_auc(is_val[test_rows] == 1, model.predict_proba(shuffled)[:, 1])
                     drops[j].append(drop)
     importance = {j: float(np.mean(v)) for j, v in drops.items() if v}
     strict_low, _ = _auc_interval(auc, len(b), len(a), z=3.29)
