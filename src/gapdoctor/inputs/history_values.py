@@ -195,8 +195,8 @@ def finite_series(
 
 def _validation_changed(series: Mapping[str, FloatArray]) -> bool:
     """Whether a validation curve holds two different finite values (the weights changed between them)."""
-    for name, values in series.items():
-        finite = values[np.isfinite(values)] if name.startswith("val_") else values[:0]
+    for values in (v for name, v in series.items() if name.startswith("val_")):
+        finite = values[np.isfinite(values)]
         if len(finite) > 1 and bool(np.any(finite != finite[0])):
             return True
     return False
