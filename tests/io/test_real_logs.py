@@ -633,6 +633,10 @@ TABLED_SETS = (
         "loop-notebooks",
         "ee3fa4a",
     ),
+    (215, "Ultralytics results.csv a twenty-seventh time", 6, 8, "ultralytics", "ee3fa4a"),
+    (216, "Keras fit output in notebooks a twenty-first time", 5, 6, "keras-notebooks", "ee3fa4a"),
+    (217, "TensorBoard event files an eighteenth time", 4, 5, "tensorboard", "ee3fa4a"),
+    (218, "fastai's notebook progress tables a tenth time", 7, 7, "fastai-notebooks", "ee3fa4a"),
 )
 TABLED = [
     (CORPUS.parent / f"real_logs_heldout{n}", _manifest(CORPUS.parent / f"real_logs_heldout{n}"))
