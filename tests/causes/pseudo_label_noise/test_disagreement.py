@@ -43,9 +43,9 @@ _BY_DISAGREEMENT = (
 )
 
 
-def _run(seed: int, *, teacher: bool = True, human_flip: float = 0.0) -> dict[str, Any]:
-    """diagnose() inputs on digits: 60 human rows, the rest labelled by a weak teacher (or kept correct); the
-    training rows' true labels under ``"truth"`` (not an input: pop it before diagnosing)."""
+def _run(seed: int, *, teacher: bool = True, human_flip: float = 0.0) -> tuple[dict[str, Any], Any]:
+    """diagnose() inputs on digits: 60 human rows, the rest labelled by a weak teacher (or kept correct); and the
+    training rows' true labels."""
     X, y = load_digits(return_X_y=True)
     X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.5, random_state=seed, stratify=y)
     rng = np.random.default_rng(seed)
@@ -61,15 +61,15 @@ def _run(seed: int, *, teacher: bool = True, human_flip: float = 0.0) -> dict[st
         given[flipped] = (given[flipped] + rng.integers(1, 10, len(flipped))) % 10
         user_model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
         probs = cross_val_predict(user_model, X_train, given, cv=5, method="predict_proba")
-    return {
+    inputs = {
         "X_train": X_train,
         "y_train": given,
         "X_val": X_val,
         "y_val": y_val,
         "train_probs": probs,
         "sources_train": np.where(human, "human", "pseudo"),
-        "truth": y_train,
     }
+    return inputs, y_train
 
 
 def _finding(inputs: dict[str, Any]) -> gapdoctor.Finding | None:
@@ -88,8 +88,7 @@ trusted rows), so the test counts how often each side finds the source rather th
 def test_a_weak_teacher_over_few_trusted_rows_is_found_by_the_validation_labels() -> None:
     found, by_main = [], []
     for split in _SPLITS:
-        inputs = _run(split)
-        truth = inputs.pop("truth")
+        inputs, truth = _run(split)
         pseudo = inputs["sources_train"] == "pseudo"
         wrong = float(np.mean(inputs["y_train"][pseudo] != truth[pseudo]))
         assert 0.08 <= wrong <= 0.25  # a moderately weak teacher
@@ -118,9 +117,7 @@ def test_a_clean_control_is_not_blamed_on_the_validation_labels() -> None:
     'pseudo' source on split 1, p = 0.0098, and the taught test on split 6, both as on main.)
     """
     for split in _SPLITS:
-        inputs = _run(split, teacher=False)
-        del inputs["truth"]
-        finding = _finding(inputs)
+        finding = _finding(_run(split, teacher=False)[0])
         if finding is not None:
             assert finding.evidence["blamed_by"] not in _BY_DISAGREEMENT
             assert finding.evidence["disagreed_p_value"] >= DISAGREED_P_VALUE
@@ -128,8 +125,7 @@ def test_a_clean_control_is_not_blamed_on_the_validation_labels() -> None:
 
 def test_noisy_trusted_labels_do_not_blame_the_other_source() -> None:
     # the human rows carry 30% flipped labels, the pseudo rows the truth: the judges contradict the human ones
-    inputs = _run(0, teacher=False, human_flip=0.3)
-    del inputs["truth"]
+    inputs, _ = _run(0, teacher=False, human_flip=0.3)
     with threadpool_limits(1):
         (row,) = disagreement_of(build_evidence(**inputs))
     assert row["source"] == "pseudo" and row["reference"] == "human"
@@ -163,8 +159,7 @@ def test_the_permutation_p_value_is_uniform_under_the_null() -> None:
 
 
 def test_disagreement_needs_features_and_two_validation_classes() -> None:
-    inputs = _run(0)
-    del inputs["truth"]
+    inputs, _ = _run(0)
     assert disagreement_of(build_evidence(y_train=inputs["y_train"], sources_train=inputs["sources_train"])) == []
     one_class = inputs["y_val"] == inputs["y_val"][0]
     single = build_evidence(**{**inputs, "X_val": inputs["X_val"][one_class], "y_val": inputs["y_val"][one_class]})

@@ -30,6 +30,7 @@ import numpy as np
 from gapdoctor.causes.curves import epoch_of, history_of, step_of
 from gapdoctor.causes.optimization.convergence import wobbles
 from gapdoctor.causes.optimization.finding import optimization_finding
+from gapdoctor.causes.optimization.frozen import frozen_tail
 from gapdoctor.causes.optimization.progress import ValidationProgress, validation_progress
 from gapdoctor.causes.optimization.result import CHECK as _NAME
 from gapdoctor.causes.optimization.result import Instability, LossClimb, NanDivergence
@@ -82,7 +83,7 @@ def _val_unchanged(history: RunHistory) -> int | None:
     curves = [v[np.isfinite(v)] for name, v in history.series.items() if name.startswith("val_")]
     if not curves or min(len(v) for v in curves) < _UNCHANGED_EVALUATIONS:
         return None
-    return min(len(v) for v in curves) if all(np.all(v == v[0]) for v in curves) else None
+    return min(len(v) for v in curves) if all(frozen_tail(v) == len(v) for v in curves) else None
 
 
 def _nan_divergence(history: RunHistory) -> Finding | None:

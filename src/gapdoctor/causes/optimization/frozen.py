@@ -52,6 +52,7 @@ __all__ = [
     "FROZEN_VAL_LOSS_TOLERANCE",
     "FrozenDecisions",
     "frozen_decisions",
+    "frozen_tail",
 ]
 
 FROZEN_MIN_POINTS = 6
@@ -146,7 +147,7 @@ def _a_class_share(share: float, val_shares: np.ndarray | None, rows: int | None
     return bool(np.any(np.abs(val_shares - share) <= tolerance))
 
 
-def _frozen_tail(values: np.ndarray, rtol: float = 0.0) -> int:
+def frozen_tail(values: np.ndarray, rtol: float = 0.0) -> int:
     """How many of the last values are identical to the last (within ``rtol`` of its value)."""
     off = np.abs(values - values[-1]) > rtol * abs(float(values[-1])) if len(values) else np.empty(0, dtype=bool)
     changed = np.flatnonzero(off)
@@ -185,7 +186,7 @@ def frozen_decisions(
         rows = rows_counted(values, val_rows)
         if rows is not None and rows < FROZEN_MIN_ROWS:
             continue
-        frozen = _frozen_tail(values)  # the last values, all alike
+        frozen = frozen_tail(values)  # the last values, all alike
         if frozen < max(FROZEN_MIN_POINTS, FROZEN_SHARE * len(values)):
             continue
         value = float(values[-1])
@@ -197,7 +198,7 @@ def frozen_decisions(
         return unscored
     loss, train = history.get("val_loss"), history.get("train_loss")
     values = loss[np.isfinite(loss)] if loss is not None else np.empty(0)
-    frozen = _frozen_tail(values, FROZEN_LOSS_RTOL)
+    frozen = frozen_tail(values, FROZEN_LOSS_RTOL)
     long_enough = len(values) and values[-1] > 0 and frozen >= max(FROZEN_MIN_POINTS, FROZEN_SHARE * len(values))
     if long_enough and train is not None and _train_flat(train[np.isfinite(train)][-frozen:]):
         return FrozenDecisions("loss", float(values[-1]), frozen, len(values))
